@@ -1,0 +1,252 @@
+// The addon: marshals between JS and the core and nothing else (no math, no shape logic).
+// Napi::Addon gives per-environment state, so it loads in several worker_threads at once.
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "call.h"
+#include "convert.h"
+#include "errors.h"
+#include "tk/ops.h"
+#include "tk/parallel.h"
+
+namespace tkjs {
+namespace {
+
+tk::DType dtype_of_typed_array(napi_typedarray_type t) {
+  switch (t) {
+    case napi_float32_array: return tk::DType::Float32;
+    case napi_float64_array: return tk::DType::Float64;
+    case napi_int32_array: return tk::DType::Int32;
+    case napi_bigint64_array: return tk::DType::Int64;
+    case napi_uint8_array: return tk::DType::Bool;
+    default:
+      tk::raise(tk::ErrorCode::INVALID_ARGUMENT,
+                "tensor: unsupported typed array (expected Float32Array, Float64Array, "
+                "Int32Array, BigInt64Array or Uint8Array)");
+  }
+}
+
+}  // namespace
+}  // namespace tkjs
+
+using namespace tkjs;
+
+class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
+ public:
+  TensorkitAddon(Napi::Env env, Napi::Object exports) : st_(*new EnvState()) {
+    // st_ is deliberately never freed: External finalizers of this environment may still run
+    // after the addon instance is destroyed at environment teardown.
+    auto meta = Napi::Float64Array::New(env, size_t(kMetaSlot * kMetaSlots));
+    st_.meta = Napi::Persistent(meta);
+    st_.meta_data = meta.Data();
+    DefineAddon(exports, {
+        InstanceMethod("init", &TensorkitAddon::SetErrorClass),
+        InstanceMethod("call", &TensorkitAddon::Call),
+        InstanceMethod("fromData", &TensorkitAddon::FromData),
+        InstanceMethod("data", &TensorkitAddon::Data),
+        InstanceMethod("item", &TensorkitAddon::Item),
+        InstanceMethod("dispose", &TensorkitAddon::Dispose),
+        InstanceMethod("strides", &TensorkitAddon::Strides),
+        InstanceMethod("storageOffset", &TensorkitAddon::StorageOffset),
+        InstanceMethod("isContiguous", &TensorkitAddon::IsContiguous),
+        InstanceMethod("memory", &TensorkitAddon::Memory),
+        InstanceMethod("emptyCache", &TensorkitAddon::EmptyCache),
+        InstanceMethod("setNumThreads", &TensorkitAddon::SetNumThreads),
+        InstanceMethod("getNumThreads", &TensorkitAddon::GetNumThreads),
+        InstanceMethod("manualSeed", &TensorkitAddon::ManualSeed),
+        InstanceMethod("initialSeed", &TensorkitAddon::InitialSeed),
+        InstanceMethod("cudaInfo", &TensorkitAddon::CudaInfo),
+        InstanceValue("meta", meta),
+        InstanceValue("opNames", OpNames(env)),
+        InstanceValue("errorCodes", ErrorCodes(env)),
+        InstanceValue("dtypes", DTypes(env)),
+        InstanceValue("maxDims", Napi::Number::New(env, tk::kMaxDims)),
+        InstanceValue("metaSlot", Napi::Number::New(env, kMetaSlot)),
+    });
+  }
+  ~TensorkitAddon() {
+    st_.tensor_error.Reset();
+    st_.meta.Reset();
+    st_.meta_data = nullptr;
+  }
+
+ private:
+  static Napi::Array OpNames(Napi::Env env) {
+    auto a = Napi::Array::New(env, tk::kNumOps);
+    for (int i = 0; i < tk::kNumOps; ++i)
+      a.Set(uint32_t(i), std::string(tk::op_name(tk::OpId(i))));
+    return a;
+  }
+  static Napi::Array ErrorCodes(Napi::Env env) {
+    auto a = Napi::Array::New(env);
+    uint32_t i = 0;
+#define TK_X(c) a.Set(i++, #c);
+    TK_FORALL_ERROR_CODES(TK_X)
+#undef TK_X
+    return a;
+  }
+  static Napi::Array DTypes(Napi::Env env) {
+    auto a = Napi::Array::New(env);
+    uint32_t i = 0;
+#define TK_X(e, t, n) a.Set(i++, n);
+    TK_FORALL_DTYPES(TK_X)
+#undef TK_X
+    return a;
+  }
+
+  // init(TensorError): the class every native error is raised as.
+  Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+    if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "init: expected the TensorError class");
+    st_.tensor_error = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Call(const Napi::CallbackInfo& info) { return call(info, st_); }
+
+  // fromData(typedArray, shape): a new tensor holding a copy of the array's elements.
+  Napi::Value FromData(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      TK_CHECK(info[0].IsTypedArray(), INVALID_ARGUMENT, "tensor: expected a typed array");
+      auto ta = info[0].As<Napi::TypedArray>();
+      tk::DType dt = dtype_of_typed_array(ta.TypedArrayType());
+      tk::Attrs shape_attr = attrs_of(info[1], "tensor");
+      std::vector<int64_t> shape = shape_attr.ints(0, "shape");
+      tk::DimVec s = tk::DimVec::from(shape, "tensor");
+      int64_t n = tk::checked_numel(s, "tensor");
+      TK_CHECK(size_t(n) == ta.ElementLength(), SHAPE_MISMATCH, "tensor: shape ", tk::fmt_shape(s),
+               " does not match the ", ta.ElementLength(), " elements given");
+      tk::Tensor t = tk::Tensor::empty(s, dt, tk::Device{}, "tensor");
+      const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+      if (dt == tk::DType::Bool) {  // normalise any nonzero byte to true
+        bool* dst = t.data<bool>();
+        for (int64_t i = 0; i < n; ++i) dst[i] = src[i] != 0;
+      } else if (n > 0) {
+        std::memcpy(t.data_ptr(), src, t.nbytes());
+      }
+      Napi::Value h = wrap(env, st_, std::move(t), 0);
+      flush_external(env, st_);
+      return h;
+    });
+  }
+
+  // data(handle): an ArrayBuffer with a contiguous copy of the elements.
+  Napi::Value Data(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      tk::Tensor t = tk::contiguous(tk::to_device(tensor_of(info[0], "data"), tk::Device{}));
+      auto buf = Napi::ArrayBuffer::New(env, t.nbytes());
+      if (t.nbytes() > 0) std::memcpy(buf.Data(), t.data_ptr(), t.nbytes());
+      return buf;
+    });
+  }
+
+  // item(handle): the value of a one-element tensor as a number (or boolean for bool).
+  Napi::Value Item(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      const tk::Tensor& t0 = tensor_of(info[0], "item");
+      TK_CHECK(t0.numel() == 1, INVALID_ARGUMENT,
+               "item: a Tensor with ", t0.numel(), " elements cannot be converted to a scalar");
+      tk::Tensor t = tk::to_device(t0, tk::Device{});
+      return tk::dispatch_dtype(t.dtype(), [&]<class T>() -> Napi::Value {
+        T v = *t.data<T>();
+        if constexpr (std::is_same_v<T, bool>) return Napi::Boolean::New(env, v);
+        else return Napi::Number::New(env, double(v));
+      });
+    });
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    if (info[0].IsExternal()) {
+      auto* h = info[0].As<Napi::External<Handle>>().Data();
+      if (h && h->magic == Handle::kMagic) release(st_, h);
+    }
+    flush_external(info.Env(), st_);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Strides(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      const tk::Tensor& t = tensor_of(info[0], "stride");
+      auto a = Napi::Array::New(env, t.ndim());
+      for (int i = 0; i < t.ndim(); ++i) a.Set(uint32_t(i), double(t.strides()[i]));
+      return a;
+    });
+  }
+  Napi::Value StorageOffset(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      return Napi::Number::New(env, double(tensor_of(info[0], "storageOffset").offset()));
+    });
+  }
+  Napi::Value IsContiguous(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      return Napi::Boolean::New(env, tensor_of(info[0], "isContiguous").is_contiguous());
+    });
+  }
+
+  Napi::Value Memory(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    tk::MemoryStats s = tk::memory_stats();
+    auto o = Napi::Object::New(env);
+    o.Set("tensors", double(st_.live_handles));
+    o.Set("bytes", double(s.live_bytes));
+    o.Set("storages", double(s.live_storages));
+    o.Set("cachedBytes", double(s.cached_bytes));
+    o.Set("peakBytes", double(s.peak_bytes));
+    return o;
+  }
+  Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+    tk::empty_cache();
+    return info.Env().Undefined();
+  }
+  Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      TK_CHECK(info[0].IsNumber(), INVALID_ARGUMENT, "setNumThreads: expected a number");
+      tk::set_num_threads(info[0].As<Napi::Number>().Int32Value());
+      return env.Undefined();
+    });
+  }
+  Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), tk::get_num_threads());
+  }
+  Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      uint64_t seed;
+      if (info[0].IsBigInt()) {
+        bool lossless;
+        seed = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+      } else {
+        TK_CHECK(info[0].IsNumber(), INVALID_ARGUMENT, "manualSeed: expected an integer seed");
+        double d = info[0].As<Napi::Number>().DoubleValue();
+        TK_CHECK(std::isfinite(d) && d == std::floor(d) && d >= 0 && d <= 9007199254740991.0,
+                 INVALID_ARGUMENT, "manualSeed: expected a non-negative safe integer, got ", d);
+        seed = uint64_t(d);
+      }
+      tk::manual_seed(seed);
+      return env.Undefined();
+    });
+  }
+  Napi::Value InitialSeed(const Napi::CallbackInfo& info) {
+    return Napi::BigInt::New(info.Env(), uint64_t(tk::initial_seed()));
+  }
+  Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto o = Napi::Object::New(env);
+    o.Set("compiled", tk::cuda::compiled());
+    o.Set("deviceCount", tk::cuda::device_count());
+    o.Set("status", tk::cuda::status());
+    return o;
+  }
+
+  EnvState& st_;
+};
+
+NODE_API_ADDON(TensorkitAddon)

@@ -1,0 +1,27 @@
+// Marshalling between JS values and the core: handles, operands, attributes, metadata.
+#pragma once
+#include <napi.h>
+
+#include "tensor_handle.h"
+#include "tk/ops.h"
+
+namespace tkjs {
+
+// The tensor behind a handle; DISPOSED if it was disposed, INVALID_ARGUMENT if v is no handle.
+const tk::Tensor& tensor_of(const Napi::Value& v, const char* op);
+// A tensor operand: a handle, or a JS number/boolean/bigint as a wrapped scalar.
+tk::Tensor operand_of(const Napi::Value& v, const char* op);
+// Positional attributes from a JS array (undefined = none).
+tk::Attrs attrs_of(const Napi::Value& v, const char* op);
+// A new handle owning `t`, with its metadata written to meta slot `slot`.
+Napi::Value wrap(Napi::Env env, EnvState& st, tk::Tensor t, int slot);
+// Drops the handle's reference now (dispose()).
+void release(EnvState& st, Handle* h);
+// Reports accumulated byte deltas to V8 once they are large enough to matter.
+void flush_external(Napi::Env env, EnvState& st, bool force = false);
+
+// Layout of one metadata slot in the shared Float64Array.
+inline constexpr int kMetaSlot = 4 + tk::kMaxDims;  // dtype, device type, device index, ndim, shape
+inline constexpr int kMetaSlots = 4;
+
+}  // namespace tkjs

@@ -1,0 +1,58 @@
+// Element types, their table, and PyTorch's type-promotion rules.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+namespace tk {
+
+// The one dtype table: enum name, C++ storage type, public name. bool is stored as one byte (0/1).
+#define TK_FORALL_DTYPES(X)        \
+  X(Float32, float, "float32")     \
+  X(Float64, double, "float64")    \
+  X(Int32, int32_t, "int32")       \
+  X(Int64, int64_t, "int64")       \
+  X(Bool, bool, "bool")
+
+enum class DType : uint8_t {
+#define TK_X(e, t, n) e,
+  TK_FORALL_DTYPES(TK_X)
+#undef TK_X
+};
+inline constexpr int kNumDTypes = 0
+#define TK_X(e, t, n) +1
+    TK_FORALL_DTYPES(TK_X)
+#undef TK_X
+    ;
+
+inline constexpr DType kDefaultFloat = DType::Float32;
+
+std::string_view dtype_name(DType d);
+// Parses a public dtype name; throws INVALID_ARGUMENT naming `op` for unknown names.
+DType parse_dtype(std::string_view name, std::string_view op);
+size_t itemsize(DType d);
+inline bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64; }
+inline bool is_integral(DType d, bool include_bool) {
+  return d == DType::Int32 || d == DType::Int64 || (include_bool && d == DType::Bool);
+}
+// The smallest dtype both `a` and `b` convert to without losing their category (torch.promote_types).
+DType promote_types(DType a, DType b);
+
+template <class T> struct dtype_of;
+#define TK_X(e, t, n) \
+  template <> struct dtype_of<t> { static constexpr DType value = DType::e; };
+TK_FORALL_DTYPES(TK_X)
+#undef TK_X
+
+// Calls f.template operator()<T>() with T the C++ type of `d`.
+template <class F>
+decltype(auto) dispatch_dtype(DType d, F&& f) {
+  switch (d) {
+#define TK_X(e, t, n) \
+  case DType::e: return f.template operator()<t>();
+    TK_FORALL_DTYPES(TK_X)
+#undef TK_X
+  }
+  return f.template operator()<float>();  // unreachable: the switch is exhaustive
+}
+
+}  // namespace tk

@@ -1,0 +1,128 @@
+// The op layer: checks, output shape and dtype, then dispatch to a device's kernels.
+// Every op is a plain C++ function here, and reachable by name through call().
+#pragma once
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "tk/tensor.h"
+
+namespace tk {
+
+// ---- op ids ---------------------------------------------------------------------------------
+// TK_IF_Y(x) keeps x, TK_IF_N(x) drops it: used with the `inplace` column of ops.def.
+#define TK_IF_Y(...) __VA_ARGS__
+#define TK_IF_N(...)
+enum class OpId : int {
+#define TK_UNARY(name, F, rule, inplace) name, TK_IF_##inplace(name##_, )
+#define TK_BINARY(name, F, rule, inplace) name, TK_IF_##inplace(name##_, )
+#define TK_OP(name) name,
+#include "tk/ops.def"
+  kCount
+};
+inline constexpr int kNumOps = int(OpId::kCount);
+std::string_view op_name(OpId id);
+// Looks an op up by its table name ("add", "log_softmax"); false if there is none.
+bool find_op(std::string_view name, OpId& out);
+
+enum class UnaryOp : int {
+#define TK_UNARY(name, F, rule, inplace) name,
+#include "tk/ops.def"
+  kCount
+};
+enum class BinaryOp : int {
+#define TK_BINARY(name, F, rule, inplace) name,
+#include "tk/ops.def"
+  kCount
+};
+
+// ---- attributes: positional op options, marshalled from JS by the binding -------------------
+struct Attr {
+  enum class Kind { None, Number, Bool, Ints, String } kind = Kind::None;
+  double number = 0;
+  bool boolean = false;
+  std::vector<int64_t> ints;
+  std::string str;
+};
+
+// Typed, checked access to positional attributes; errors name the op and the option.
+class Attrs {
+ public:
+  Attrs() = default;
+  explicit Attrs(std::vector<Attr> items) : items_(std::move(items)) {}
+  void set_op(std::string_view op) { op_ = op; }
+  size_t size() const { return items_.size(); }
+  bool has(size_t i) const { return i < items_.size() && items_[i].kind != Attr::Kind::None; }
+  double number(size_t i, const char* name) const;
+  double number_or(size_t i, const char* name, double def) const;
+  int64_t integer(size_t i, const char* name) const;
+  int64_t integer_or(size_t i, const char* name, int64_t def) const;
+  bool boolean_or(size_t i, const char* name, bool def) const;
+  std::vector<int64_t> ints(size_t i, const char* name) const;  // a number is a 1-list
+  std::optional<std::vector<int64_t>> ints_opt(size_t i, const char* name) const;
+  std::optional<std::string> string_opt(size_t i, const char* name) const;
+  std::optional<double> number_opt(size_t i, const char* name) const;
+
+ private:
+  const Attr* get(size_t i) const { return i < items_.size() ? &items_[i] : nullptr; }
+  std::vector<Attr> items_;
+  std::string_view op_;
+};
+
+// ---- the generic entry point ------------------------------------------------------------------
+// Runs op `id` on `inputs` with positional `attrs`. In-place ops return no outputs.
+std::vector<Tensor> call(OpId id, std::span<const Tensor> inputs, Attrs& attrs);
+
+// ---- C++ API (used by call(), by autograd and by tests) -------------------------------------
+Tensor unary(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
+void unary_(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
+void binary_(BinaryOp op, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+DType result_type(std::span<const Tensor> ts);
+
+Tensor full(const DimVec& shape, double value, DType dtype, Device device);
+Tensor arange(double start, double end, double step, std::optional<DType> dtype, Device device);
+void fill_(const Tensor& t, double value);
+// Copies src into dst (broadcasting src, casting dtype, any strides; same device).
+void copy_(const Tensor& dst, const Tensor& src);
+
+// Random streams: Philox4x32-10 keyed by the seed; each call takes a fresh counter range, so a
+// stream is reproducible after manual_seed() whatever the thread count.
+void manual_seed(uint64_t seed);
+uint64_t initial_seed();
+
+Tensor contiguous(const Tensor& x);
+Tensor clone(const Tensor& x);
+Tensor to_dtype(const Tensor& x, DType dtype);
+Tensor to_device(const Tensor& x, Device device);
+Tensor reshape(const Tensor& x, const std::vector<int64_t>& shape, const char* op = "reshape");
+Tensor view(const Tensor& x, const std::vector<int64_t>& shape);
+Tensor transpose(const Tensor& x, int64_t d0, int64_t d1);
+Tensor permute(const Tensor& x, const std::vector<int64_t>& dims);
+Tensor expand(const Tensor& x, const std::vector<int64_t>& shape);
+Tensor squeeze(const Tensor& x, const std::optional<std::vector<int64_t>>& dims);
+Tensor unsqueeze(const Tensor& x, int64_t dim);
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+Tensor select(const Tensor& x, int64_t dim, int64_t index);
+Tensor cat(std::span<const Tensor> xs, int64_t dim);
+Tensor stack(std::span<const Tensor> xs, int64_t dim);
+
+enum class ReduceOp { Sum, Mean, Max, Min };
+Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int64_t>>& dims,
+              bool keepdim, const char* name);
+Tensor var(const Tensor& x, const std::optional<std::vector<int64_t>>& dims, double correction,
+           bool keepdim, bool take_sqrt);
+// argmax/argmin over `dim` (or the flattened tensor) and the matching values.
+std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim, bool keepdim,
+                                     bool is_max, const char* name);
+Tensor softmax(const Tensor& x, int64_t dim, bool log);
+Tensor cumsum(const Tensor& x, int64_t dim);
+
+Tensor dot(const Tensor& a, const Tensor& b);
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+}  // namespace tk

@@ -1,0 +1,44 @@
+// Storage: a refcounted block of bytes on one device, from a caching allocator.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "tk/device.h"
+
+namespace tk {
+
+// Byte accounting for memory(): live storage bytes and what the caches hold for reuse.
+struct MemoryStats {
+  int64_t live_bytes = 0;     // bytes of storages alive now (all devices)
+  int64_t live_storages = 0;  // count of storages alive now
+  int64_t cached_bytes = 0;   // freed blocks kept for reuse
+  int64_t peak_bytes = 0;
+};
+MemoryStats memory_stats();
+// Returns cached blocks of every device to the system.
+void empty_cache();
+
+class Storage {
+ public:
+  // 64-byte aligned; zero bytes is allowed. OUT_OF_MEMORY (after emptying the cache once) on
+  // failure, never a crash.
+  Storage(size_t nbytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t nbytes_ = 0;
+  size_t block_ = 0;  // the allocator's size class actually reserved
+  Device device_;
+};
+
+using StoragePtr = std::shared_ptr<Storage>;
+
+}  // namespace tk

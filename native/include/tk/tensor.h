@@ -1,0 +1,66 @@
+// tk::Tensor: a cheap refcounted handle to a view (layout + dtype) over a Storage.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "tk/device.h"
+#include "tk/dtype.h"
+#include "tk/error.h"
+#include "tk/layout.h"
+#include "tk/storage.h"
+
+namespace tk {
+
+struct TensorImpl {
+  StoragePtr storage;
+  Layout layout;
+  DType dtype = DType::Float32;
+  // Set on 0-dim tensors made from a JS number operand: they take part in type promotion only by
+  // category, as Python scalars do in PyTorch (int32 tensor + 2 stays int32).
+  bool wrapped_number = false;
+  // Bumped by every in-place write; autograd compares it to detect modified saved tensors.
+  std::shared_ptr<int64_t> version = std::make_shared<int64_t>(0);
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // A new, uninitialised, contiguous tensor.
+  static Tensor empty(const DimVec& shape, DType dtype, Device device, const char* op = "empty");
+  // A 0-dim tensor holding a JS number (wrapped: see TensorImpl::wrapped_number).
+  static Tensor wrapped_scalar(double v, DType dtype);
+
+  bool defined() const { return impl_ != nullptr; }
+  TensorImpl* impl() const { return impl_.get(); }
+  const Layout& layout() const { return impl_->layout; }
+  const DimVec& shape() const { return impl_->layout.shape; }
+  const DimVec& strides() const { return impl_->layout.strides; }
+  int64_t offset() const { return impl_->layout.offset; }
+  int ndim() const { return impl_->layout.ndim(); }
+  int64_t numel() const { return impl_->layout.numel(); }
+  DType dtype() const { return impl_->dtype; }
+  Device device() const { return impl_->storage->device(); }
+  bool is_contiguous() const { return impl_->layout.is_contiguous(); }
+  bool is_wrapped_number() const { return impl_->wrapped_number; }
+  const StoragePtr& storage() const { return impl_->storage; }
+  size_t nbytes() const { return size_t(numel()) * itemsize(dtype()); }
+
+  // Pointer to element [0, 0, ...] of this view (storage base + offset).
+  void* data_ptr() const {
+    return static_cast<char*>(impl_->storage->data()) + impl_->layout.offset * int64_t(itemsize(dtype()));
+  }
+  template <class T>
+  T* data() const { return static_cast<T*>(data_ptr()); }
+
+  // A view sharing this tensor's storage with another layout.
+  Tensor with_layout(Layout layout) const;
+  bool same_storage(const Tensor& o) const { return impl_->storage == o.impl_->storage; }
+  void bump_version() const { ++*impl_->version; }
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+}  // namespace tk

@@ -1,0 +1,16 @@
+#include "backend.h"
+
+#include "cpu/cpu.h"
+
+namespace tk {
+
+const Backend cpu_backend = [] {
+  Backend b{};
+  cpu::register_elementwise(b);
+  cpu::register_reduce(b);
+  cpu::register_creation(b);
+  cpu::register_matmul(b);
+  return b;
+}();
+
+}  // namespace tk

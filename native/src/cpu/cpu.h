@@ -1,0 +1,10 @@
+// The CPU backend is assembled from one registration function per kernel family file.
+#pragma once
+#include "backend.h"
+
+namespace tk::cpu {
+void register_elementwise(Backend& b);
+void register_reduce(Backend& b);
+void register_creation(Backend& b);
+void register_matmul(Backend& b);
+}  // namespace tk::cpu

@@ -1,0 +1,189 @@
+// CPU element-wise kernels: unary, binary, where, copy (with dtype conversion) and fill.
+#include <type_traits>
+
+#include "backend.h"
+#include "cpu/cpu.h"
+#include "cpu/loops.h"
+#include "kernels/functors.h"
+
+namespace tk::cpu {
+namespace {
+using kernels::UnaryParams;
+
+// Which compute dtypes an element-wise functor is instantiated for (the op layer never sends
+// others): float-only math, and no bool arithmetic that PyTorch refuses.
+template <class F, class T>
+constexpr bool supports() {
+  constexpr bool is_bool = std::is_same_v<T, bool>;
+  constexpr bool fl = std::is_floating_point_v<T>;
+  using namespace kernels;
+  if constexpr (std::is_same_v<F, Exp> || std::is_same_v<F, Log> || std::is_same_v<F, Sqrt> ||
+                std::is_same_v<F, Rsqrt> || std::is_same_v<F, Sin> || std::is_same_v<F, Cos> ||
+                std::is_same_v<F, Sigmoid> || std::is_same_v<F, Tanh> ||
+                std::is_same_v<F, Gelu> || std::is_same_v<F, Div>)
+    return fl;
+  else if constexpr (std::is_same_v<F, Neg> || std::is_same_v<F, Abs> ||
+                     std::is_same_v<F, Relu> || std::is_same_v<F, Clamp> ||
+                     std::is_same_v<F, Sub>)
+    return !is_bool;
+  else
+    return true;
+}
+
+template <class F>
+constexpr bool is_costly() {
+  using namespace kernels;
+  return std::is_same_v<F, Exp> || std::is_same_v<F, Log> || std::is_same_v<F, Sin> ||
+         std::is_same_v<F, Cos> || std::is_same_v<F, Sigmoid> || std::is_same_v<F, Tanh> ||
+         std::is_same_v<F, Gelu> || std::is_same_v<F, Pow>;
+}
+
+template <class T, class F>
+void unary_typed(const Tensor& out, const Tensor& in, const UnaryParams& p) {
+  const Tensor* ops[2] = {&out, &in};
+  StridedLoop<2> loop(ops);
+  F f;
+  loop.run(is_costly<F>() ? kGrainCostly : kGrainCheap, [&](char** ptr, const int64_t* st, int64_t n) {
+    T* o = reinterpret_cast<T*>(ptr[0]);
+    const T* a = reinterpret_cast<const T*>(ptr[1]);
+    if (st[0] == sizeof(T) && st[1] == sizeof(T)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<T*>(ptr[0] + i * st[0]) =
+            f(*reinterpret_cast<const T*>(ptr[1] + i * st[1]), p);
+    }
+  });
+}
+
+template <class F>
+void unary_dispatch(const Tensor& out, const Tensor& in, const UnaryParams& p) {
+  dispatch_dtype(in.dtype(), [&]<class T>() {
+    if constexpr (supports<F, T>()) unary_typed<T, F>(out, in, p);
+    else TK_ASSERT(!"unary dtype reached an unsupported kernel");
+  });
+}
+
+void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p) {
+  using Fn = void (*)(const Tensor&, const Tensor&, const UnaryParams&);
+  static constexpr Fn table[] = {
+#define TK_UNARY(name, F, rule, inplace) &unary_dispatch<kernels::F>,
+#include "tk/ops.def"
+  };
+  table[int(op)](out, in, p);
+}
+
+template <class T, class R, class F>
+void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b) {
+  const Tensor* ops[3] = {&out, &a, &b};
+  StridedLoop<3> loop(ops);
+  F f;
+  loop.run(is_costly<F>() ? kGrainCostly : kGrainCheap, [&](char** ptr, const int64_t* st, int64_t n) {
+    R* o = reinterpret_cast<R*>(ptr[0]);
+    const T* x = reinterpret_cast<const T*>(ptr[1]);
+    const T* y = reinterpret_cast<const T*>(ptr[2]);
+    constexpr int64_t t = sizeof(T);
+    if (st[0] == sizeof(R)) {
+      if (st[1] == t && st[2] == t) {
+        for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+        return;
+      }
+      if (st[1] == t && st[2] == 0) {
+        const T yv = *y;
+        for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+        return;
+      }
+      if (st[1] == 0 && st[2] == t) {
+        const T xv = *x;
+        for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+        return;
+      }
+    }
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<R*>(ptr[0] + i * st[0]) = f(*reinterpret_cast<const T*>(ptr[1] + i * st[1]),
+                                                  *reinterpret_cast<const T*>(ptr[2] + i * st[2]));
+  });
+}
+
+template <class F>
+void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
+  dispatch_dtype(a.dtype(), [&]<class T>() {
+    if constexpr (!supports<F, T>()) {
+      TK_ASSERT(!"binary dtype reached an unsupported kernel");
+    } else {
+      using R = decltype(F{}(T{}, T{}));
+      binary_typed<T, R, F>(out, a, b);
+    }
+  });
+}
+
+void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  using Fn = void (*)(const Tensor&, const Tensor&, const Tensor&);
+  static constexpr Fn table[] = {
+#define TK_BINARY(name, F, rule, inplace) &binary_dispatch<kernels::F>,
+#include "tk/ops.def"
+  };
+  table[int(op)](out, a, b);
+}
+
+void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
+  const Tensor* ops[4] = {&out, &cond, &a, &b};
+  StridedLoop<4> loop(ops);
+  dispatch_dtype(out.dtype(), [&]<class T>() {
+    loop.run(kGrainCheap, [&](char** p, const int64_t* st, int64_t n) {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<T*>(p[0] + i * st[0]) =
+            *reinterpret_cast<const bool*>(p[1] + i * st[1])
+                ? *reinterpret_cast<const T*>(p[2] + i * st[2])
+                : *reinterpret_cast<const T*>(p[3] + i * st[3]);
+    });
+  });
+}
+
+void copy(const Tensor& dst, const Tensor& src) {
+  const Tensor* ops[2] = {&dst, &src};
+  StridedLoop<2> loop(ops);
+  dispatch_dtype(dst.dtype(), [&]<class D>() {
+    dispatch_dtype(src.dtype(), [&]<class S>() {
+      loop.run(kGrainCheap, [&](char** p, const int64_t* st, int64_t n) {
+        if (st[0] == sizeof(D) && st[1] == sizeof(S)) {
+          D* o = reinterpret_cast<D*>(p[0]);
+          const S* a = reinterpret_cast<const S*>(p[1]);
+          for (int64_t i = 0; i < n; ++i) o[i] = kernels::cast<D>(a[i]);
+        } else {
+          for (int64_t i = 0; i < n; ++i)
+            *reinterpret_cast<D*>(p[0] + i * st[0]) =
+                kernels::cast<D>(*reinterpret_cast<const S*>(p[1] + i * st[1]));
+        }
+      });
+    });
+  });
+}
+
+void fill(const Tensor& dst, double value) {
+  const Tensor* ops[1] = {&dst};
+  StridedLoop<1> loop(ops);
+  dispatch_dtype(dst.dtype(), [&]<class T>() {
+    const T v = kernels::cast<T>(value);
+    loop.run(kGrainCheap, [&](char** p, const int64_t* st, int64_t n) {
+      if (st[0] == sizeof(T)) {
+        T* o = reinterpret_cast<T*>(p[0]);
+        for (int64_t i = 0; i < n; ++i) o[i] = v;
+      } else {
+        for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p[0] + i * st[0]) = v;
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void register_elementwise(Backend& b) {
+  b.copy = copy;
+  b.fill = fill;
+  b.unary = unary;
+  b.binary = binary;
+  b.where = where;
+}
+
+}  // namespace tk::cpu

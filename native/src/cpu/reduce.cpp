@@ -1,0 +1,271 @@
+// CPU reductions and scans over the [O, R, I] geometry (see backend.h): sum/max/min, arg max/min,
+// var/std, softmax/logSoftmax and cumsum.
+//
+// Two loop shapes cover every case: I == 1 reduces contiguous runs of R elements (one per
+// output), I > 1 accumulates whole rows of I elements at a time, which vectorises along I.
+// Work is split over outputs; a full reduction (O == I == 1) is split along R into partials.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "backend.h"
+#include "cpu/cpu.h"
+#include "kernels/functors.h"
+#include "tk/parallel.h"
+
+namespace tk::cpu {
+namespace {
+
+template <class T>
+using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+
+template <class T>
+bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return v != v;
+  else return false;
+}
+
+// Max/Min that propagate NaN, as PyTorch's reductions do.
+template <bool IsMax, class T>
+T pick(T best, T v) {
+  if (is_nan(best)) return best;
+  if (is_nan(v)) return v;
+  return IsMax ? (v > best ? v : best) : (v < best ? v : best);
+}
+
+// Runs fn(o_begin, o_end, i_begin, i_end) over the [O, I] outputs in parallel chunks.
+template <class Fn>
+void over_outputs(ORI g, int64_t cost_per_output, Fn&& fn) {
+  int64_t grain = std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(cost_per_output, 1));
+  if (g.O >= 2 || g.I == 1) {
+    parallel_for(0, g.O, grain, [&](int64_t b, int64_t e) { fn(b, e, 0, g.I); });
+  } else {
+    parallel_for(0, g.I, grain, [&](int64_t b, int64_t e) { fn(0, 1, b, e); });
+  }
+}
+
+template <class T, class Out>
+void sum_kernel(const Tensor& out, const Tensor& in, ORI g) {
+  using A = acc_t<T>;
+  const T* x = in.data<T>();
+  Out* y = out.data<Out>();
+  if (g.I == 1 && g.O == 1) {  // full reduction: partial sums per chunk, then combined in order
+    int nt = g.R >= (1 << 16) ? get_num_threads() : 1;
+    std::vector<A> part(nt + 1, A(0));
+    int64_t chunk = (g.R + nt - 1) / std::max(nt, 1);
+    parallel_for(0, nt, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        int64_t lo = c * chunk, hi = std::min(g.R, lo + chunk);
+        A s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int64_t i = lo;
+        for (; i + 4 <= hi; i += 4) {
+          s0 += A(x[i]);
+          s1 += A(x[i + 1]);
+          s2 += A(x[i + 2]);
+          s3 += A(x[i + 3]);
+        }
+        for (; i < hi; ++i) s0 += A(x[i]);
+        part[c] = (s0 + s1) + (s2 + s3);
+      }
+    });
+    A s = 0;
+    for (int c = 0; c < nt; ++c) s += part[c];
+    y[0] = Out(s);
+    return;
+  }
+  over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+    std::vector<A> acc(size_t(i1 - i0));
+    for (int64_t o = o0; o < o1; ++o) {
+      const T* base = x + o * g.R * g.I;
+      if (g.I == 1) {
+        A s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int64_t r = 0;
+        for (; r + 4 <= g.R; r += 4) {
+          s0 += A(base[r]);
+          s1 += A(base[r + 1]);
+          s2 += A(base[r + 2]);
+          s3 += A(base[r + 3]);
+        }
+        for (; r < g.R; ++r) s0 += A(base[r]);
+        y[o] = Out((s0 + s1) + (s2 + s3));
+      } else {
+        std::fill(acc.begin(), acc.end(), A(0));
+        for (int64_t r = 0; r < g.R; ++r) {
+          const T* row = base + r * g.I + i0;
+          for (int64_t i = 0; i < i1 - i0; ++i) acc[i] += A(row[i]);
+        }
+        for (int64_t i = i0; i < i1; ++i) y[o * g.I + i] = Out(acc[i - i0]);
+      }
+    }
+  });
+}
+
+template <bool IsMax, class T>
+void minmax_kernel(const Tensor& out, const Tensor& in, ORI g) {
+  const T* x = in.data<T>();
+  T* y = out.data<T>();
+  over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      const T* base = x + o * g.R * g.I;
+      if (g.I == 1) {
+        T best = base[0];
+        for (int64_t r = 1; r < g.R; ++r) best = pick<IsMax>(best, base[r]);
+        y[o] = best;
+      } else {
+        T* dst = y + o * g.I;
+        for (int64_t i = i0; i < i1; ++i) dst[i] = base[i];
+        for (int64_t r = 1; r < g.R; ++r) {
+          const T* row = base + r * g.I;
+          for (int64_t i = i0; i < i1; ++i) dst[i] = pick<IsMax>(dst[i], row[i]);
+        }
+      }
+    }
+  });
+}
+
+void reduce(ReduceKernel k, const Tensor& out, const Tensor& in, ORI g) {
+  dispatch_dtype(in.dtype(), [&]<class T>() {
+    switch (k) {
+      case ReduceKernel::Sum:
+        dispatch_dtype(out.dtype(), [&]<class Out>() { sum_kernel<T, Out>(out, in, g); });
+        break;
+      case ReduceKernel::Max: minmax_kernel<true, T>(out, in, g); break;
+      case ReduceKernel::Min: minmax_kernel<false, T>(out, in, g); break;
+    }
+  });
+}
+
+// First index of the max (min); NaN counts as the max and the min, as in PyTorch.
+void arg_reduce(const Tensor& values, const Tensor& indices, const Tensor& in, ORI g, bool is_max) {
+  dispatch_dtype(in.dtype(), [&]<class T>() {
+    const T* x = in.data<T>();
+    T* v = values.data<T>();
+    int64_t* ix = indices.data<int64_t>();
+    over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+      for (int64_t o = o0; o < o1; ++o)
+        for (int64_t i = i0; i < i1; ++i) {
+          const T* p = x + o * g.R * g.I + i;
+          T best = p[0];
+          int64_t bi = 0;
+          for (int64_t r = 1; r < g.R && !is_nan(best); ++r) {
+            T c = p[r * g.I];
+            if (is_nan(c) || (is_max ? c > best : c < best)) {
+              best = c;
+              bi = r;
+            }
+          }
+          v[o * g.I + i] = best;
+          ix[o * g.I + i] = bi;
+        }
+    });
+  });
+}
+
+// Two passes (mean, then squared deviations) in double: stable enough for float32 data.
+void var(const Tensor& out, const Tensor& in, ORI g, double correction, bool take_sqrt) {
+  dispatch_dtype(in.dtype(), [&]<class T>() {
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* x = in.data<T>();
+      T* y = out.data<T>();
+      double denom = std::max(0.0, double(g.R) - correction);
+      over_outputs(g, 2 * g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+        std::vector<double> mean(size_t(i1 - i0)), ss(size_t(i1 - i0));
+        for (int64_t o = o0; o < o1; ++o) {
+          const T* base = x + o * g.R * g.I;
+          std::fill(mean.begin(), mean.end(), 0.0);
+          std::fill(ss.begin(), ss.end(), 0.0);
+          for (int64_t r = 0; r < g.R; ++r)
+            for (int64_t i = i0; i < i1; ++i) mean[i - i0] += double(base[r * g.I + i]);
+          for (double& m : mean) m /= double(g.R);
+          for (int64_t r = 0; r < g.R; ++r)
+            for (int64_t i = i0; i < i1; ++i) {
+              double d = double(base[r * g.I + i]) - mean[i - i0];
+              ss[i - i0] += d * d;
+            }
+          for (int64_t i = i0; i < i1; ++i) {
+            double v = ss[i - i0] / denom;
+            y[o * g.I + i] = T(take_sqrt ? std::sqrt(v) : v);
+          }
+        }
+      });
+    } else {
+      TK_ASSERT(!"var on an integer dtype");
+    }
+  });
+}
+
+// Numerically stable: subtract the max before exponentiating; sums in double.
+void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
+  dispatch_dtype(in.dtype(), [&]<class T>() {
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* x = in.data<T>();
+      T* y = out.data<T>();
+      over_outputs(g, 3 * g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+        std::vector<T> mx(size_t(i1 - i0));
+        std::vector<double> sum(size_t(i1 - i0));
+        for (int64_t o = o0; o < o1; ++o) {
+          const T* base = x + o * g.R * g.I;
+          T* dst = y + o * g.R * g.I;
+          for (int64_t i = i0; i < i1; ++i) mx[i - i0] = base[i];
+          for (int64_t r = 1; r < g.R; ++r)
+            for (int64_t i = i0; i < i1; ++i) mx[i - i0] = pick<true>(mx[i - i0], base[r * g.I + i]);
+          std::fill(sum.begin(), sum.end(), 0.0);
+          for (int64_t r = 0; r < g.R; ++r)
+            for (int64_t i = i0; i < i1; ++i) {
+              T e = std::exp(base[r * g.I + i] - mx[i - i0]);
+              if (!log) dst[r * g.I + i] = e;
+              sum[i - i0] += double(e);
+            }
+          for (int64_t i = i0; i < i1; ++i) {
+            if (log) {
+              T lse = T(std::log(sum[i - i0]));
+              for (int64_t r = 0; r < g.R; ++r)
+                dst[r * g.I + i] = base[r * g.I + i] - mx[i - i0] - lse;
+            } else {
+              T inv = T(1.0 / sum[i - i0]);
+              for (int64_t r = 0; r < g.R; ++r) dst[r * g.I + i] *= inv;
+            }
+          }
+        }
+      });
+    } else {
+      TK_ASSERT(!"softmax on an integer dtype");
+    }
+  });
+}
+
+void cumsum(const Tensor& out, const Tensor& in, ORI g) {
+  dispatch_dtype(in.dtype(), [&]<class T>() {
+    dispatch_dtype(out.dtype(), [&]<class Out>() {
+      const T* x = in.data<T>();
+      Out* y = out.data<Out>();
+      using A = std::conditional_t<std::is_floating_point_v<Out>, Out, int64_t>;
+      over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+        std::vector<A> acc(size_t(i1 - i0));
+        for (int64_t o = o0; o < o1; ++o) {
+          std::fill(acc.begin(), acc.end(), A(0));
+          for (int64_t r = 0; r < g.R; ++r) {
+            int64_t off = (o * g.R + r) * g.I;
+            for (int64_t i = i0; i < i1; ++i) {
+              acc[i - i0] += A(x[off + i]);
+              y[off + i] = Out(acc[i - i0]);
+            }
+          }
+        }
+      });
+    });
+  });
+}
+
+}  // namespace
+
+void register_reduce(Backend& b) {
+  b.reduce = reduce;
+  b.arg_reduce = arg_reduce;
+  b.var = var;
+  b.softmax = softmax;
+  b.cumsum = cumsum;
+}
+
+}  // namespace tk::cpu

@@ -1,0 +1,176 @@
+// The scalar math of every element-wise op, written once and shared by the CPU kernels and (when
+// compiled by nvcc) the CUDA kernels. Each functor maps compute-type values to a result; the op
+// layer has already promoted the inputs, so T is one of float, double, int32_t, int64_t, bool.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#if defined(__CUDACC__)
+#define TK_HD __host__ __device__
+#else
+#define TK_HD
+#endif
+
+namespace tk::kernels {
+
+template <class T>
+inline constexpr bool is_float_v = std::is_floating_point_v<T>;
+
+// Integer arithmetic wraps around (two's complement) like PyTorch's, without signed-overflow UB.
+template <class T, class F>
+TK_HD inline T wrapping(T a, T b, F f) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::make_unsigned_t<T>;
+    return T(f(U(a), U(b)));
+  } else {
+    return T(f(a, b));
+  }
+}
+
+// Parameters of parametrised unary ops (clamp's bounds); unused by the others.
+struct UnaryParams {
+  double p0 = 0, p1 = 0;
+};
+
+struct Neg {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+    return wrapping(T(0), x, [](auto a, auto b) { return a - b; });
+  }
+};
+struct Abs {
+  template <class T> TK_HD T operator()(T x, const UnaryParams& p) const { return x < T(0) ? Neg{}(x, p) : x; }
+};
+struct Exp {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::exp(x); }
+};
+struct Log {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::log(x); }
+};
+struct Sqrt {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::sqrt(x); }
+};
+struct Rsqrt {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return T(1) / std::sqrt(x); }
+};
+struct Sin {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::sin(x); }
+};
+struct Cos {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::cos(x); }
+};
+struct Relu {
+  // NaN stays NaN, as in PyTorch.
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return x < T(0) ? T(0) : x; }
+};
+struct Sigmoid {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+    return T(1) / (T(1) + std::exp(-x));
+  }
+};
+struct Tanh {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::tanh(x); }
+};
+struct Gelu {  // the exact (erf) form, PyTorch's default
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+    return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440)));
+  }
+};
+struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing bound)
+  template <class T> TK_HD T operator()(T x, const UnaryParams& p) const {
+    if constexpr (is_float_v<T>) {
+      if (x != x) return x;
+      T lo = T(p.p0), hi = T(p.p1);
+      return x < lo ? (lo > hi ? hi : lo) : (x > hi ? hi : x);
+    } else {
+      // Bounds beyond the integer range clamp to the range; never a UB conversion.
+      double v = double(x), lo = p.p0, hi = p.p1;
+      double r = v < lo ? lo : v;
+      r = r > hi ? hi : r;
+      return T(r);
+    }
+  }
+};
+
+struct Add {
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return a || b;
+    else return wrapping(a, b, [](auto x, auto y) { return x + y; });
+  }
+};
+struct Sub {
+  template <class T> TK_HD T operator()(T a, T b) const {
+    return wrapping(a, b, [](auto x, auto y) { return x - y; });
+  }
+};
+struct Mul {
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) return a && b;
+    else return wrapping(a, b, [](auto x, auto y) { return x * y; });
+  }
+};
+struct Div {  // only float types reach it (TRUEDIV rule)
+  template <class T> TK_HD T operator()(T a, T b) const { return a / b; }
+};
+struct Pow {
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return a || !b;
+    } else if constexpr (is_float_v<T>) {
+      return std::pow(a, b);
+    } else {
+      // Integer power by squaring. A negative exponent gives the truncated result of 1/a^|b|
+      // (0 unless |a| == 1), the value PyTorch computes for tensor exponents.
+      if (b < 0) return a == T(1) ? T(1) : a == T(-1) ? ((b & 1) ? T(-1) : T(1)) : T(0);
+      using U = std::make_unsigned_t<T>;
+      U r = 1, base = U(a);
+      for (T e = b; e; e >>= 1) {
+        if (e & 1) r *= base;
+        base *= base;
+      }
+      return T(r);
+    }
+  }
+};
+struct Maximum {  // NaN propagates, as in PyTorch
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if constexpr (is_float_v<T>) {
+      if (a != a) return a;
+      if (b != b) return b;
+    }
+    return a > b ? a : b;
+  }
+};
+struct Minimum {
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if constexpr (is_float_v<T>) {
+      if (a != a) return a;
+      if (b != b) return b;
+    }
+    return a < b ? a : b;
+  }
+};
+struct Eq { template <class T> TK_HD bool operator()(T a, T b) const { return a == b; } };
+struct Ne { template <class T> TK_HD bool operator()(T a, T b) const { return a != b; } };
+struct Lt { template <class T> TK_HD bool operator()(T a, T b) const { return a < b; } };
+struct Le { template <class T> TK_HD bool operator()(T a, T b) const { return a <= b; } };
+struct Gt { template <class T> TK_HD bool operator()(T a, T b) const { return a > b; } };
+struct Ge { template <class T> TK_HD bool operator()(T a, T b) const { return a >= b; } };
+
+// Conversion between element types without undefined behaviour: NaN and out-of-range floats
+// become the integer type's lowest value (what x86 conversions produce, and PyTorch shows).
+template <class To, class From>
+TK_HD inline To cast(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else if constexpr (std::is_integral_v<To> && is_float_v<From>) {
+    constexpr double lim = double(std::numeric_limits<To>::max()) + 1.0;  // 2^31 or 2^63
+    if (!(double(v) >= -lim && double(v) < lim)) return std::numeric_limits<To>::lowest();
+    return To(v);
+  } else {
+    return To(v);
+  }
+}
+
+}  // namespace tk::kernels

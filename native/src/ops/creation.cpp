@@ -1,0 +1,167 @@
+// Creation ops and the random stream. Creation on a CUDA device builds on the CPU and copies
+// until CUDA fill/random kernels exist, so every creation op already works on every device.
+#include <atomic>
+#include <cmath>
+#include <mutex>
+
+#include "ops/internal.h"
+
+namespace tk {
+namespace {
+using namespace ops;
+
+// PyTorch's default seed, so unseeded runs are reproducible too.
+constexpr uint64_t kDefaultSeed = 67280421310721ull;
+std::mutex g_rng_mu;
+uint64_t g_seed = kDefaultSeed;
+uint64_t g_offset = 0;
+
+// Reserves `counters` Philox counters of the stream: (key, first counter).
+std::pair<uint64_t, uint64_t> take_counters(uint64_t counters) {
+  std::lock_guard<std::mutex> g(g_rng_mu);
+  uint64_t off = g_offset;
+  g_offset += counters;
+  return {g_seed, off};
+}
+
+Tensor on_device(Tensor cpu, Device device) {
+  return device.is_cpu() ? cpu : to_device(cpu, device);
+}
+
+Tensor random_tensor(const DimVec& shape, DType dtype, Device device, RandomKind kind, double a,
+                     double b) {
+  Tensor t = Tensor::empty(shape, dtype, Device{});
+  uint64_t per = itemsize(dtype) == 4 ? 4 : 2;  // must match the kernels' elements per counter
+  auto [key, off] = take_counters((uint64_t(t.numel()) + per - 1) / per);
+  kernel_for(&Backend::random, t.device(), "random")(t, kind, a, b, key, off);
+  return on_device(t, device);
+}
+
+void check_finite(double v, const char* op, const char* what) {
+  TK_CHECK(std::isfinite(v), INVALID_ARGUMENT, op, ": ", what, " must be finite, got ", v);
+}
+
+bool is_int(double v) { return std::isfinite(v) && v == std::floor(v); }
+
+}  // namespace
+
+void manual_seed(uint64_t seed) {
+  std::lock_guard<std::mutex> g(g_rng_mu);
+  g_seed = seed;
+  g_offset = 0;
+}
+
+uint64_t initial_seed() {
+  std::lock_guard<std::mutex> g(g_rng_mu);
+  return g_seed;
+}
+
+Tensor full(const DimVec& shape, double value, DType dtype, Device device) {
+  Tensor t = Tensor::empty(shape, dtype, Device{}, "full");
+  fill_(t, value);
+  return on_device(t, device);
+}
+
+Tensor arange(double start, double end, double step, std::optional<DType> dtype, Device device) {
+  check_finite(start, "arange", "start");
+  check_finite(end, "arange", "end");
+  check_finite(step, "arange", "step");
+  TK_CHECK(step != 0, INVALID_ARGUMENT, "arange: step must be nonzero, got 0");
+  TK_CHECK((end - start) / step >= 0, INVALID_ARGUMENT,
+           "arange: upper bound and lower bound inconsistent with step sign, got start=", start,
+           ", end=", end, ", step=", step);
+  double n = std::ceil((end - start) / step);
+  TK_CHECK(n < 9.0e15, OUT_OF_MEMORY, "arange: too many elements, got ", n);
+  DType dt = dtype.value_or(is_int(start) && is_int(end) && is_int(step) ? DType::Int64
+                                                                       : kDefaultFloat);
+  Tensor t = Tensor::empty({int64_t(n)}, dt, Device{}, "arange");
+  kernel_for(&Backend::arange, t.device(), "arange")(t, start, step, end, false);
+  return on_device(t, device);
+}
+
+namespace ops {
+
+Outputs op_zeros(const Args& a) {
+  expect_inputs(a, 0);
+  return {full(shape_attr(a.attrs, 0, a.name), 0, dtype_attr(a.attrs, 1).value_or(kDefaultFloat),
+               device_attr(a.attrs, 2, a.name))};
+}
+
+Outputs op_ones(const Args& a) {
+  expect_inputs(a, 0);
+  return {full(shape_attr(a.attrs, 0, a.name), 1, dtype_attr(a.attrs, 1).value_or(kDefaultFloat),
+               device_attr(a.attrs, 2, a.name))};
+}
+
+Outputs op_full(const Args& a) {
+  expect_inputs(a, 0);
+  DType dt = dtype_attr(a.attrs, 2).value_or(kDefaultFloat);
+  double v = a.attrs.number(1, "value");
+  if (!is_floating(dt)) TK_CHECK(std::isfinite(v), INVALID_ARGUMENT, a.name, ": cannot fill a ",
+                                 dtype_name(dt), " tensor with ", v);
+  return {full(shape_attr(a.attrs, 0, a.name), v, dt, device_attr(a.attrs, 3, a.name))};
+}
+
+Outputs op_arange(const Args& a) {
+  expect_inputs(a, 0);
+  return {arange(a.attrs.number(0, "start"), a.attrs.number(1, "end"),
+                 a.attrs.number_or(2, "step", 1), dtype_attr(a.attrs, 3),
+                 device_attr(a.attrs, 4, a.name))};
+}
+
+Outputs op_linspace(const Args& a) {
+  expect_inputs(a, 0);
+  double start = a.attrs.number(0, "start"), end = a.attrs.number(1, "end");
+  check_finite(start, a.name, "start");
+  check_finite(end, a.name, "end");
+  int64_t steps = a.attrs.integer(2, "steps");
+  TK_CHECK(steps >= 0, INVALID_ARGUMENT, a.name, ": number of steps must be non-negative, got ",
+           steps);
+  DType dt = dtype_attr(a.attrs, 3).value_or(kDefaultFloat);
+  Tensor t = Tensor::empty({steps}, dt, Device{}, a.name);
+  double step = steps > 1 ? (end - start) / double(steps - 1) : 0;
+  kernel_for(&Backend::arange, t.device(), a.name)(t, start, step, end, true);
+  return {on_device(t, device_attr(a.attrs, 4, a.name))};
+}
+
+Outputs op_eye(const Args& a) {
+  expect_inputs(a, 0);
+  int64_t n = a.attrs.integer(0, "n"), m = a.attrs.integer_or(1, "m", n);
+  TK_CHECK(n >= 0 && m >= 0, INVALID_ARGUMENT, a.name, ": sizes must be non-negative, got n=", n,
+           ", m=", m);
+  Tensor t = Tensor::empty({n, m}, dtype_attr(a.attrs, 2).value_or(kDefaultFloat), Device{}, a.name);
+  kernel_for(&Backend::eye, t.device(), a.name)(t);
+  return {on_device(t, device_attr(a.attrs, 3, a.name))};
+}
+
+Outputs rand_like_op(const Args& a, RandomKind kind) {
+  expect_inputs(a, 0);
+  DType dt = dtype_attr(a.attrs, 1).value_or(kDefaultFloat);
+  TK_CHECK(is_floating(dt), DTYPE_MISMATCH, a.name, ": expected a floating dtype, got ",
+           dtype_name(dt));
+  double p0 = kind == RandomKind::Uniform ? 0.0 : 0.0, p1 = 1.0;  // [0, 1) or N(0, 1)
+  return {random_tensor(shape_attr(a.attrs, 0, a.name), dt, device_attr(a.attrs, 2, a.name), kind,
+                        p0, p1)};
+}
+
+Outputs op_rand(const Args& a) { return rand_like_op(a, RandomKind::Uniform); }
+Outputs op_randn(const Args& a) { return rand_like_op(a, RandomKind::Normal); }
+
+Outputs op_randint(const Args& a) {
+  expect_inputs(a, 0);
+  int64_t low = a.attrs.integer(0, "low"), high = a.attrs.integer(1, "high");
+  TK_CHECK(high > low, INVALID_ARGUMENT, a.name, ": expected low < high, got low=", low,
+           ", high=", high);
+  DType dt = dtype_attr(a.attrs, 3).value_or(DType::Int64);
+  if (dt == DType::Int32)
+    TK_CHECK(low >= INT32_MIN && high - 1 <= INT32_MAX, INVALID_ARGUMENT, a.name,
+             ": bounds out of range for int32, got low=", low, ", high=", high);
+  if (dt == DType::Bool)
+    TK_CHECK(low >= 0 && high <= 2, INVALID_ARGUMENT, a.name,
+             ": bounds out of range for bool, got low=", low, ", high=", high);
+  return {random_tensor(shape_attr(a.attrs, 2, a.name), dt, device_attr(a.attrs, 4, a.name),
+                        RandomKind::Integer, double(low), double(high))};
+}
+
+}  // namespace ops
+}  // namespace tk

@@ -1,0 +1,206 @@
+// Element-wise ops: type promotion, broadcasting and in-place rules, then the device kernel.
+#include <array>
+
+#include "ops/internal.h"
+
+namespace tk {
+namespace {
+using namespace ops;
+
+enum class Rule { FLOAT, NUMERIC, ARITH, ARITH_NOBOOL, TRUEDIV, COMPARE };
+
+constexpr std::array kUnaryRules = {
+#define TK_UNARY(name, F, rule, inplace) Rule::rule,
+#include "tk/ops.def"
+};
+constexpr std::array kUnaryNames = {
+#define TK_UNARY(name, F, rule, inplace) #name,
+#include "tk/ops.def"
+};
+constexpr std::array kBinaryRules = {
+#define TK_BINARY(name, F, rule, inplace) Rule::rule,
+#include "tk/ops.def"
+};
+constexpr std::array kBinaryNames = {
+#define TK_BINARY(name, F, rule, inplace) #name,
+#include "tk/ops.def"
+};
+static_assert(kUnaryRules.size() == size_t(UnaryOp::kCount));
+static_assert(kBinaryRules.size() == size_t(BinaryOp::kCount));
+
+// Compute dtype and result dtype of a binary op from the promoted input dtype.
+struct Types {
+  DType compute, result;
+};
+Types binary_types(BinaryOp op, DType promoted, const char* name) {
+  switch (kBinaryRules[size_t(op)]) {
+    case Rule::TRUEDIV: {
+      DType c = is_floating(promoted) ? promoted : kDefaultFloat;
+      return {c, c};
+    }
+    case Rule::COMPARE: return {promoted, DType::Bool};
+    case Rule::ARITH_NOBOOL:
+      TK_CHECK(promoted != DType::Bool, DTYPE_MISMATCH, name,
+               ": not supported for bool tensors, got bool (convert with .to('int32') first)");
+      return {promoted, promoted};
+    default: return {promoted, promoted};
+  }
+}
+
+DType unary_compute(UnaryOp op, DType in, const char* name) {
+  if (kUnaryRules[size_t(op)] == Rule::FLOAT) return is_floating(in) ? in : kDefaultFloat;
+  TK_CHECK(in != DType::Bool, DTYPE_MISMATCH, name,
+           ": not supported for bool tensors, got bool (convert with .to('int32') first)");
+  return in;
+}
+
+// Writing `src` into `dst` element by element is only safe when src reads each location before
+// dst overwrites it: true when they are the same view, or share no storage.
+bool needs_temporary(const Tensor& dst, const Tensor& src) {
+  return dst.same_storage(src) && !(dst.layout().strides == src.layout().strides &&
+                                    dst.offset() == src.offset());
+}
+
+}  // namespace
+
+// PyTorch's result_type: tensors with dims outrank 0-dim tensors, which outrank wrapped numbers;
+// a lower tier only matters when its category (bool < integer < float) is higher.
+DType result_type(std::span<const Tensor> ts) {
+  std::optional<DType> dim, zero, wrapped;
+  auto upd = [](std::optional<DType>& s, DType d) { s = s ? promote_types(*s, d) : d; };
+  for (const Tensor& t : ts) {
+    if (t.is_wrapped_number())
+      upd(wrapped, is_floating(t.dtype()) ? kDefaultFloat : t.dtype());
+    else if (t.ndim() == 0)
+      upd(zero, t.dtype());
+    else
+      upd(dim, t.dtype());
+  }
+  auto combine = [](std::optional<DType> higher, std::optional<DType> lower) -> std::optional<DType> {
+    if (!higher) return lower;
+    if (!lower) return higher;
+    if (is_floating(*higher)) return higher;
+    if (*higher == DType::Bool || is_floating(*lower)) return promote_types(*higher, *lower);
+    return higher;
+  };
+  return combine(dim, combine(zero, wrapped)).value_or(kDefaultFloat);
+}
+
+Tensor unary(UnaryOp op, const Tensor& x, double p0, double p1) {
+  const char* name = kUnaryNames[size_t(op)];
+  DType c = unary_compute(op, x.dtype(), name);
+  Tensor out = Tensor::empty(x.shape(), c, x.device(), name);
+  Tensor in = operand(x, c, x.device());
+  kernel_for(&Backend::unary, x.device(), name)(op, out, in, {p0, p1});
+  return out;
+}
+
+void unary_(UnaryOp op, const Tensor& x, double p0, double p1) {
+  const char* name = kUnaryNames[size_t(op)];
+  DType c = unary_compute(op, x.dtype(), name);
+  check_can_cast(c, x.dtype(), name);
+  check_writable(x, name);
+  kernel_for(&Backend::unary, x.device(), name)(op, x, x, {p0, p1});
+  x.bump_version();
+}
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
+  const char* name = kBinaryNames[size_t(op)];
+  const Tensor both[2] = {a, b};
+  Device dev = common_device(both, name);
+  Types t = binary_types(op, result_type(both), name);
+  DimVec shape = broadcast_shapes(a.shape(), b.shape(), name);
+  Tensor out = Tensor::empty(shape, t.result, dev, name);
+  kernel_for(&Backend::binary, dev, name)(op, out, broadcast_to(operand(a, t.compute, dev), shape),
+                                          broadcast_to(operand(b, t.compute, dev), shape));
+  return out;
+}
+
+void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
+  const char* name = kBinaryNames[size_t(op)];
+  const Tensor both[2] = {a, b};
+  Device dev = common_device(both, name);
+  TK_CHECK(!a.is_wrapped_number(), INVALID_ARGUMENT, name, "_: cannot write into a number");
+  Types t = binary_types(op, result_type(both), name);
+  check_can_cast(t.result, a.dtype(), name);
+  DimVec shape = broadcast_shapes(a.shape(), b.shape(), name);
+  TK_CHECK(shape == a.shape(), SHAPE_MISMATCH, name, "_: output with shape ", fmt_shape(a.shape()),
+           " doesn't match the broadcast shape ", fmt_shape(shape));
+  check_writable(a, name);
+  auto kernel = kernel_for(&Backend::binary, dev, name);
+  Tensor ac = operand(a, t.compute, dev), bc = broadcast_to(operand(b, t.compute, dev), shape);
+  if (t.result == a.dtype() && !needs_temporary(a, bc)) {
+    kernel(op, a, ac, bc);
+  } else {
+    Tensor tmp = Tensor::empty(shape, t.result, dev, name);
+    kernel(op, tmp, ac, bc);
+    copy_(a, tmp);
+  }
+  a.bump_version();
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  const Tensor all[3] = {cond, a, b};
+  Device dev = common_device(all, "where");
+  TK_CHECK(cond.dtype() == DType::Bool, DTYPE_MISMATCH,
+           "where: condition must be a bool tensor, got ", dtype_name(cond.dtype()));
+  const Tensor ab[2] = {a, b};
+  DType t = result_type(ab);
+  DimVec shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(),
+                                  "where");
+  Tensor out = Tensor::empty(shape, t, dev, "where");
+  kernel_for(&Backend::where, dev, "where")(out, broadcast_to(operand(cond, DType::Bool, dev), shape),
+                                            broadcast_to(operand(a, t, dev), shape),
+                                            broadcast_to(operand(b, t, dev), shape));
+  return out;
+}
+
+void copy_(const Tensor& dst, const Tensor& src) {
+  const Tensor both[2] = {dst, src};
+  Device dev = common_device(both, "copy_");
+  DimVec shape = broadcast_shapes(dst.shape(), src.shape(), "copy_");
+  TK_CHECK(shape == dst.shape(), SHAPE_MISMATCH, "copy_: source shape ", fmt_shape(src.shape()),
+           " cannot be broadcast to destination shape ", fmt_shape(dst.shape()));
+  check_writable(dst, "copy_");
+  Tensor s = operand(src, src.dtype(), dev);
+  if (needs_temporary(dst, s)) s = clone(s);
+  kernel_for(&Backend::copy, dev, "copy_")(dst, broadcast_to(s, shape));
+  dst.bump_version();
+}
+
+void fill_(const Tensor& t, double value) {
+  check_writable(t, "fill_");
+  kernel_for(&Backend::fill, t.device(), "fill_")(t, value);
+  t.bump_version();
+}
+
+namespace ops {
+
+Outputs op_where(const Args& a) {
+  expect_inputs(a, 3);
+  return {where(a.in[0], a.in[1], a.in[2])};
+}
+
+Outputs op_copy_(const Args& a) {
+  expect_inputs(a, 2);
+  copy_(a.in[0], a.in[1]);
+  return {};
+}
+
+Outputs op_fill_(const Args& a) {
+  expect_inputs(a, 1);
+  double v = a.attrs.number(0, "value");
+  if (!is_floating(a.in[0].dtype()))
+    TK_CHECK(std::isfinite(v), INVALID_ARGUMENT, a.name, ": cannot fill an integer tensor with ", v);
+  fill_(a.in[0], v);
+  return {};
+}
+
+Outputs op_zero_(const Args& a) {
+  expect_inputs(a, 1);
+  fill_(a.in[0], 0);
+  return {};
+}
+
+}  // namespace ops
+}  // namespace tk

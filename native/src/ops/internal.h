@@ -1,0 +1,40 @@
+// Helpers shared by the op-layer files (not part of the public C++ API).
+#pragma once
+#include <span>
+#include <vector>
+
+#include "backend.h"
+#include "tk/ops.h"
+
+namespace tk::ops {
+
+struct Args {
+  std::span<const Tensor> in;
+  Attrs& attrs;
+  const char* name;
+};
+using Outputs = std::vector<Tensor>;
+
+// Structured-op adapters, one per TK_OP row: parse attrs, call the C++ API.
+#define TK_OP(name) Outputs op_##name(const Args& a);
+#include "tk/ops.def"
+
+// INVALID_ARGUMENT unless exactly n (or, with n_max, n..n_max) inputs were given.
+void expect_inputs(const Args& a, size_t n, size_t n_max = 0);
+// DEVICE_MISMATCH naming `op` unless all tensors (wrapped numbers excepted) share one device.
+Device common_device(std::span<const Tensor> ts, const char* op);
+// x converted to dtype (no copy when it already is) and moved to `device` if it is a wrapped
+// number (PyTorch lets CPU scalars meet tensors on any device).
+Tensor operand(const Tensor& x, DType dtype, Device device);
+// A view of x broadcast to `shape` (0 strides on expanded dims).
+Tensor broadcast_to(const Tensor& x, const DimVec& shape);
+// DTYPE_MISMATCH unless `result` can be written into a tensor of dtype `into` (PyTorch's
+// can_cast: no float into integer, no number into bool).
+void check_can_cast(DType result, DType into, const char* op);
+// INVALID_ARGUMENT if several elements of t alias one memory location (an expanded view).
+void check_writable(const Tensor& t, const char* op);
+std::optional<DType> dtype_attr(const Attrs& at, size_t i);
+Device device_attr(const Attrs& at, size_t i, const char* op);
+DimVec shape_attr(const Attrs& at, size_t i, const char* op);
+
+}  // namespace tk::ops

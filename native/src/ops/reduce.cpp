@@ -1,0 +1,235 @@
+// Reductions and scans: dims and keepdim handling, output dtypes, and the [O, R, I] plan that the
+// kernels work on.
+#include <cmath>
+#include <limits>
+
+#include "ops/internal.h"
+
+namespace tk {
+namespace {
+using namespace ops;
+
+struct Plan {
+  Tensor x;       // contiguous, viewable as [O, R, I]
+  ORI g;
+  DimVec out_shape;
+};
+
+// Marks the reduced dims; none given (or an empty list) means all dims.
+std::array<bool, kMaxDims> reduced_mask(const Tensor& x, const std::optional<std::vector<int64_t>>& dims,
+                                        const char* op) {
+  std::array<bool, kMaxDims> red{};
+  if (!dims || dims->empty()) {
+    red.fill(true);
+    return red;
+  }
+  for (int64_t d : *dims) {
+    int w = wrap_dim(d, x.ndim(), op);
+    TK_CHECK(!red[w], INVALID_ARGUMENT, op, ": dim ", d, " appears multiple times in the list of dims");
+    red[w] = true;
+  }
+  return red;
+}
+
+// Reduced dims that are adjacent (ignoring size-1 dims) give [O, R, I] directly; otherwise the
+// kept dims are permuted to the front (one copy) so the reduced ones form the trailing block.
+Plan plan(const Tensor& input, const std::array<bool, kMaxDims>& red, bool keepdim, const char* op) {
+  Plan p;
+  const int nd = input.ndim();
+  for (int d = 0; d < nd; ++d) {
+    if (!red[d]) p.out_shape.push_back(input.shape()[d]);
+    else if (keepdim) p.out_shape.push_back(1);
+  }
+  int first = -1, last = -1;
+  for (int d = 0; d < nd; ++d)
+    if (red[d] && input.shape()[d] != 1) {
+      if (first < 0) first = d;
+      last = d;
+    }
+  bool adjacent = true;
+  for (int d = first + 1; first >= 0 && d < last; ++d)
+    if (!red[d] && input.shape()[d] != 1) adjacent = false;
+  if (adjacent) {
+    p.x = contiguous(input);
+    int64_t O = 1, R = 1, I = 1;
+    for (int d = 0; d < nd; ++d) {
+      int64_t s = input.shape()[d];
+      if (red[d]) R *= s;
+      else if (first < 0 || d < first) O *= s;
+      else I *= s;
+    }
+    p.g = {O, R, I};
+  } else {
+    std::vector<int64_t> order;
+    int64_t O = 1, R = 1;
+    for (int d = 0; d < nd; ++d)
+      if (!red[d]) order.push_back(d), O *= input.shape()[d];
+    for (int d = 0; d < nd; ++d)
+      if (red[d]) order.push_back(d), R *= input.shape()[d];
+    p.x = contiguous(permute(input, order));
+    p.g = {O, R, 1};
+  }
+  (void)op;
+  return p;
+}
+
+Plan plan_dim(const Tensor& x, int64_t dim, const char* op) {
+  int d = wrap_dim(dim, x.ndim(), op);
+  std::array<bool, kMaxDims> red{};
+  red[d] = true;
+  Plan p = plan(x, red, true, op);
+  p.out_shape = x.shape();
+  return p;
+}
+
+void check_floating(const Tensor& x, const char* op) {
+  TK_CHECK(is_floating(x.dtype()), DTYPE_MISMATCH, op,
+           ": expected a floating point tensor, got ", dtype_name(x.dtype()),
+           " (convert with .to('float32') first)");
+}
+
+void check_nonempty(const Plan& p, const char* op) {
+  TK_CHECK(p.g.R > 0 || p.g.O * p.g.I == 0, INVALID_ARGUMENT, op,
+           ": cannot reduce over a dimension of size 0 (the operation has no identity)");
+}
+
+std::optional<std::vector<int64_t>> dims_attr(const Args& a, size_t i) {
+  return a.attrs.ints_opt(i, "dim");
+}
+
+std::optional<int64_t> single_dim_attr(const Args& a, size_t i) {
+  if (!a.attrs.has(i)) return std::nullopt;
+  return a.attrs.integer(i, "dim");
+}
+
+}  // namespace
+
+Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int64_t>>& dims,
+              bool keepdim, const char* name) {
+  Plan p = plan(x, reduced_mask(x, dims, name), keepdim, name);
+  DType out_dt = x.dtype();
+  ReduceKernel k = ReduceKernel::Sum;
+  switch (op) {
+    case ReduceOp::Sum:
+      if (!is_floating(out_dt)) out_dt = DType::Int64;
+      break;
+    case ReduceOp::Mean: check_floating(x, name); break;
+    case ReduceOp::Max: k = ReduceKernel::Max; check_nonempty(p, name); break;
+    case ReduceOp::Min: k = ReduceKernel::Min; check_nonempty(p, name); break;
+  }
+  Tensor out = Tensor::empty(p.out_shape, out_dt, x.device(), name);
+  if (out.numel() == 0) return out;
+  kernel_for(&Backend::reduce, x.device(), name)(k, out, p.x, p.g);
+  if (op == ReduceOp::Mean) binary_(BinaryOp::div, out, Tensor::wrapped_scalar(double(p.g.R), DType::Int64));
+  return out;
+}
+
+Tensor var(const Tensor& x, const std::optional<std::vector<int64_t>>& dims, double correction,
+           bool keepdim, bool take_sqrt) {
+  const char* name = take_sqrt ? "std" : "var";
+  check_floating(x, name);
+  Plan p = plan(x, reduced_mask(x, dims, name), keepdim, name);
+  Tensor out = Tensor::empty(p.out_shape, x.dtype(), x.device(), name);
+  if (out.numel() == 0) return out;
+  kernel_for(&Backend::var, x.device(), name)(out, p.x, p.g, correction, take_sqrt);
+  return out;
+}
+
+std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim, bool keepdim,
+                                     bool is_max, const char* name) {
+  Plan p;
+  if (dim) {
+    std::array<bool, kMaxDims> red{};
+    red[wrap_dim(*dim, x.ndim(), name)] = true;
+    p = plan(x, red, keepdim, name);
+  } else {
+    p = plan(x, reduced_mask(x, std::nullopt, name), keepdim, name);
+  }
+  check_nonempty(p, name);
+  Tensor values = Tensor::empty(p.out_shape, x.dtype(), x.device(), name);
+  Tensor indices = Tensor::empty(p.out_shape, DType::Int64, x.device(), name);
+  if (values.numel() > 0)
+    kernel_for(&Backend::arg_reduce, x.device(), name)(values, indices, p.x, p.g, is_max);
+  return {values, indices};
+}
+
+Tensor softmax(const Tensor& x, int64_t dim, bool log) {
+  const char* name = log ? "log_softmax" : "softmax";
+  check_floating(x, name);
+  Plan p = plan_dim(x, dim, name);
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device(), name);
+  if (out.numel() > 0) kernel_for(&Backend::softmax, x.device(), name)(out, p.x, p.g, log);
+  return out;
+}
+
+Tensor cumsum(const Tensor& x, int64_t dim) {
+  Plan p = plan_dim(x, dim, "cumsum");
+  DType dt = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
+  Tensor out = Tensor::empty(x.shape(), dt, x.device(), "cumsum");
+  if (out.numel() > 0) kernel_for(&Backend::cumsum, x.device(), "cumsum")(out, p.x, p.g);
+  return out;
+}
+
+namespace ops {
+
+// Attribute layout: sum/mean [dim, keepdim]; max/min/argmax/argmin/*_with_indices [dim, keepdim];
+// var/std [dim, correction, keepdim]; softmax/log_softmax/cumsum [dim].
+Outputs op_sum(const Args& a) {
+  expect_inputs(a, 1);
+  return {reduce(ReduceOp::Sum, a.in[0], dims_attr(a, 0), a.attrs.boolean_or(1, "keepdim", false), a.name)};
+}
+Outputs op_mean(const Args& a) {
+  expect_inputs(a, 1);
+  return {reduce(ReduceOp::Mean, a.in[0], dims_attr(a, 0), a.attrs.boolean_or(1, "keepdim", false), a.name)};
+}
+Outputs op_max(const Args& a) {
+  expect_inputs(a, 1);
+  return {reduce(ReduceOp::Max, a.in[0], dims_attr(a, 0), a.attrs.boolean_or(1, "keepdim", false), a.name)};
+}
+Outputs op_min(const Args& a) {
+  expect_inputs(a, 1);
+  return {reduce(ReduceOp::Min, a.in[0], dims_attr(a, 0), a.attrs.boolean_or(1, "keepdim", false), a.name)};
+}
+Outputs op_max_with_indices(const Args& a) {
+  expect_inputs(a, 1);
+  auto [v, i] = arg_reduce(a.in[0], a.attrs.integer(0, "dim"), a.attrs.boolean_or(1, "keepdim", false), true, a.name);
+  return {v, i};
+}
+Outputs op_min_with_indices(const Args& a) {
+  expect_inputs(a, 1);
+  auto [v, i] = arg_reduce(a.in[0], a.attrs.integer(0, "dim"), a.attrs.boolean_or(1, "keepdim", false), false, a.name);
+  return {v, i};
+}
+Outputs op_argmax(const Args& a) {
+  expect_inputs(a, 1);
+  return {arg_reduce(a.in[0], single_dim_attr(a, 0), a.attrs.boolean_or(1, "keepdim", false), true, a.name).second};
+}
+Outputs op_argmin(const Args& a) {
+  expect_inputs(a, 1);
+  return {arg_reduce(a.in[0], single_dim_attr(a, 0), a.attrs.boolean_or(1, "keepdim", false), false, a.name).second};
+}
+Outputs op_var(const Args& a) {
+  expect_inputs(a, 1);
+  return {var(a.in[0], dims_attr(a, 0), a.attrs.number_or(1, "correction", 1),
+              a.attrs.boolean_or(2, "keepdim", false), false)};
+}
+Outputs op_std(const Args& a) {
+  expect_inputs(a, 1);
+  return {var(a.in[0], dims_attr(a, 0), a.attrs.number_or(1, "correction", 1),
+              a.attrs.boolean_or(2, "keepdim", false), true)};
+}
+Outputs op_softmax(const Args& a) {
+  expect_inputs(a, 1);
+  return {softmax(a.in[0], a.attrs.integer(0, "dim"), false)};
+}
+Outputs op_log_softmax(const Args& a) {
+  expect_inputs(a, 1);
+  return {softmax(a.in[0], a.attrs.integer(0, "dim"), true)};
+}
+Outputs op_cumsum(const Args& a) {
+  expect_inputs(a, 1);
+  return {cumsum(a.in[0], a.attrs.integer(0, "dim"))};
+}
+
+}  // namespace ops
+}  // namespace tk

@@ -1,0 +1,144 @@
+// The CPU thread pool. std::thread rather than OpenMP: OpenMP cannot be linked statically and
+// its busy-waiting made timings on the 2-core machines swing 10x (BUILD-NOTES.md).
+#include "tk/parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "tk/error.h"
+
+namespace tk {
+namespace {
+
+thread_local bool t_in_parallel = false;
+
+class Pool {
+ public:
+  Pool() {
+    unsigned hc = std::thread::hardware_concurrency();
+    nthreads_ = hc ? int(hc) : 1;
+  }
+  int num_threads() const { return nthreads_.load(); }
+  void set_num_threads(int n) { nthreads_.store(n); }
+
+  void run(int64_t begin, int64_t end, int64_t grain,
+           const std::function<void(int64_t, int64_t)>& fn) {
+    int64_t n = end - begin;
+    int want = int(std::min<int64_t>(num_threads(), grain > 0 ? n / grain : n));
+    if (want <= 1 || t_in_parallel) return fn(begin, end);
+    std::unique_lock<std::mutex> busy(region_mu_, std::try_to_lock);
+    if (!busy.owns_lock()) return fn(begin, end);  // another thread's region holds the pool
+    ensure_workers(want - 1);
+
+    int64_t chunk = (n + want - 1) / want;
+    std::exception_ptr first_error;
+    std::mutex err_mu;
+    std::function<void(int)> body = [&](int i) {
+      int64_t b = begin + i * chunk, e = std::min(end, b + chunk);
+      if (b >= e) return;
+      try {
+        fn(b, e);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(err_mu);
+        if (!first_error) first_error = std::current_exception();
+      }
+    };
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      task_ = &body;
+      tasks_total_ = want;
+      next_task_ = 1;  // task 0 is the caller's
+      pending_ = want - 1;
+      ++generation_;
+    }
+    cv_.notify_all();
+    t_in_parallel = true;
+    body(0);
+    // Help with tasks no worker has picked up yet, then wait for the rest.
+    for (;;) {
+      int i;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        if (next_task_ >= tasks_total_) break;
+        i = next_task_++;
+      }
+      body(i);
+      finish_one();
+    }
+    t_in_parallel = false;
+    {
+      std::unique_lock<std::mutex> g(mu_);
+      done_cv_.wait(g, [&] { return pending_ == 0; });
+      task_ = nullptr;
+    }
+    if (first_error) std::rethrow_exception(first_error);
+  }
+
+ private:
+  void finish_one() {
+    std::lock_guard<std::mutex> g(mu_);
+    if (--pending_ == 0) done_cv_.notify_all();
+  }
+
+  void ensure_workers(int n) {
+    while (int(workers_.size()) < n) {
+      workers_.emplace_back([this] { worker_loop(); });
+      workers_.back().detach();  // the pool lives for the process (the addon is never unloaded)
+    }
+  }
+
+  void worker_loop() {
+    t_in_parallel = true;
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(int)>* task;
+      int i;
+      {
+        std::unique_lock<std::mutex> g(mu_);
+        cv_.wait(g, [&] { return generation_ != seen && next_task_ < tasks_total_; });
+        task = task_;
+        i = next_task_++;
+        if (next_task_ >= tasks_total_) seen = generation_;
+      }
+      (*task)(i);
+      finish_one();
+    }
+  }
+
+  std::atomic<int> nthreads_;
+  std::mutex region_mu_;  // one parallel region at a time
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int)>* task_ = nullptr;
+  int tasks_total_ = 0, next_task_ = 0, pending_ = 0;
+  uint64_t generation_ = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // never destroyed: detached workers may still wait on it
+  return *p;
+}
+
+}  // namespace
+
+int get_num_threads() { return pool().num_threads(); }
+
+void set_num_threads(int n) {
+  TK_CHECK(n >= 1 && n <= 1024, INVALID_ARGUMENT, "setNumThreads: expected 1..1024 threads, got ",
+           n);
+  pool().set_num_threads(n);
+}
+
+void parallel_for(int64_t begin, int64_t end, int64_t grain,
+                  const std::function<void(int64_t, int64_t)>& fn) {
+  if (end <= begin) return;
+  pool().run(begin, end, grain, fn);
+}
+
+}  // namespace tk

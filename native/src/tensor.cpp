@@ -1,0 +1,33 @@
+#include "tk/tensor.h"
+
+namespace tk {
+
+Tensor Tensor::empty(const DimVec& shape, DType dtype, Device device, const char* op) {
+  int64_t n = checked_numel(shape, op);
+  size_t bytes;
+  TK_CHECK(!__builtin_mul_overflow(size_t(n), itemsize(dtype), &bytes), OUT_OF_MEMORY, op,
+           ": tensor of shape ", fmt_shape(shape), " is too large");
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(bytes, device);
+  impl->layout = Layout::contiguous(shape);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::wrapped_scalar(double v, DType dtype) {
+  Tensor t = empty({}, dtype, Device{}, "scalar");
+  dispatch_dtype(dtype, [&]<class T>() { *t.data<T>() = static_cast<T>(v); });
+  t.impl()->wrapped_number = true;
+  return t;
+}
+
+Tensor Tensor::with_layout(Layout layout) const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = impl_->storage;
+  impl->layout = layout;
+  impl->dtype = impl_->dtype;
+  impl->version = impl_->version;  // views share the version counter with their base
+  return Tensor(std::move(impl));
+}
+
+}  // namespace tk

@@ -1,0 +1,84 @@
+// The ONLY file that loads the native addon. Its whole surface is the `Binding` interface.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { TensorError } from './errors.js';
+
+/** An opaque native tensor reference (a N-API External). */
+export type Handle = { readonly __tkHandle: unique symbol };
+/** A tensor operand as the binding accepts it. */
+export type Operand = Handle | number | boolean | bigint;
+/** Positional op options: numbers, booleans, strings, integer lists, or null for "default". */
+export type Attr = number | boolean | string | readonly number[] | null | undefined;
+
+export interface MemoryInfo {
+  /** Tensors alive in this JS environment (not yet disposed or collected). */
+  tensors: number;
+  /** Bytes of native storage alive in the process. */
+  bytes: number;
+  /** Storage blocks alive in the process (views share one). */
+  storages: number;
+  /** Freed bytes kept by the caching allocators for reuse. */
+  cachedBytes: number;
+  /** Highest `bytes` seen. */
+  peakBytes: number;
+}
+
+export interface Binding {
+  init(errorClass: typeof TensorError): void;
+  call(op: number, attrs: readonly Attr[] | undefined, ...inputs: Operand[]): Handle | Handle[] | undefined;
+  fromData(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array, shape: [readonly number[]]): Handle;
+  data(h: Handle): ArrayBuffer;
+  item(h: Handle): number | boolean;
+  dispose(h: Handle): void;
+  strides(h: Handle): number[];
+  storageOffset(h: Handle): number;
+  isContiguous(h: Handle): boolean;
+  memory(): MemoryInfo;
+  emptyCache(): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  manualSeed(seed: number | bigint): void;
+  initialSeed(): bigint;
+  cudaInfo(): { compiled: boolean; deviceCount: number; status: string };
+  /** Result metadata of the last call: per output slot, [dtype, deviceType, deviceIndex, ndim, ...shape]. */
+  readonly meta: Float64Array;
+  readonly metaSlot: number;
+  readonly opNames: readonly string[];
+  readonly errorCodes: readonly string[];
+  readonly dtypes: readonly string[];
+  readonly maxDims: number;
+}
+
+function packageRoot(): string {
+  // src/binding.ts and dist/binding.js both sit one level below the package root.
+  return join(dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+function load(): Binding {
+  const root = packageRoot();
+  const require = createRequire(import.meta.url);
+  try {
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding;
+    return nodeGypBuild(root);
+  } catch (e) {
+    const napi = process.versions.napi;
+    throw new TensorError(
+      `tensorkit: could not load the native addon for ${process.platform}-${process.arch} ` +
+        `(Node-API ${napi}, node ${process.version}). Looked in ${join(root, 'build/Release')} and ` +
+        `${join(root, 'prebuilds', `${process.platform}-${process.arch}`)}. ` +
+        `Fix: run 'npm rebuild tensorkit' (needs cmake and a C++20 compiler) or 'npm run prebuild'. ` +
+        `Cause: ${(e as Error).message}`,
+      'INTERNAL',
+    );
+  }
+}
+
+export const binding: Binding = load();
+binding.init(TensorError);
+
+/** Native op ids by table name ("add", "log_softmax"). */
+export const OP_IDS: Readonly<Record<string, number>> = Object.fromEntries(
+  binding.opNames.map((n, i) => [n, i]),
+);

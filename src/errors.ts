@@ -1,0 +1,41 @@
+/**
+ * The closed list of error codes, shared with the C++ core (`native/include/tk/error.h`);
+ * a test checks that the two lists are equal.
+ */
+export const ERROR_CODES = [
+  'SHAPE_MISMATCH',
+  'DTYPE_MISMATCH',
+  'DEVICE_MISMATCH',
+  'INVALID_ARGUMENT',
+  'INDEX_OUT_OF_RANGE',
+  'NOT_IMPLEMENTED',
+  'DISPOSED',
+  'OUT_OF_MEMORY',
+  'CUDA_ERROR',
+  'IO_ERROR',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * Every error tensorkit raises, from TypeScript or from the native core. `code` says what kind
+ * of failure it is; the message names the op and the offending value.
+ *
+ * @example
+ * try { tensor([1, 2]).add(tensor([1, 2, 3])); }
+ * catch (e) { if (e instanceof TensorError && e.code === 'SHAPE_MISMATCH') console.log(e.message); }
+ */
+export class TensorError extends Error {
+  readonly code: ErrorCode;
+  constructor(message: string, code: ErrorCode | string) {
+    super(message);
+    this.name = 'TensorError';
+    this.code = (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INTERNAL';
+  }
+}
+
+/** Throws a TensorError; for checks only JS can make (argument types, option names). */
+export function fail(code: ErrorCode, message: string): never {
+  throw new TensorError(message, code);
+}

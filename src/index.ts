@@ -1,0 +1,37 @@
+/**
+ * tensorkit: a PyTorch-style tensor library for Node.js with a native C++ core.
+ *
+ * @example
+ * import { tensor, randn, tidy } from 'tensorkit';
+ * const x = randn([64, 4]);
+ * const y = tidy(() => x.matmul(randn([4, 3])).relu().sum(1));
+ */
+import { binding } from './binding.js';
+import { fail } from './errors.js';
+
+export { Tensor, type Scalar, type Dims, type KeepDim, type VarOptions, type ToOptions } from './tensor.js';
+export { TensorError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { DTYPES, type DType, type DeviceName } from './dtype.js';
+export { tidy, keep, memory, emptyCache } from './memory.js';
+export type { MemoryInfo } from './binding.js';
+export {
+  tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint, manualSeed, initialSeed,
+  zerosLike, onesLike, fullLike, randLike, randnLike, randintLike,
+  type CreateOptions, type TensorOptions,
+} from './ops/creation.js';
+export {
+  cat, stack, where, add, sub, mul, div, pow, maximum, minimum, matmul, dot, exp, log, sqrt, relu, sigmoid, tanh,
+  softmax, sum, mean, clamp,
+} from './ops/functional.js';
+export * as cuda from './cuda.js';
+export * as plain from './plain/index.js';
+
+/** Threads used by CPU kernels (defaults to the number of cores). @example setNumThreads(1) */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) fail('INVALID_ARGUMENT', `setNumThreads: expected a positive integer, got ${n}`);
+  binding.setNumThreads(n);
+}
+/** Threads used by CPU kernels. */
+export function getNumThreads(): number {
+  return binding.getNumThreads();
+}

@@ -1,0 +1,81 @@
+// Deterministic freeing: tidy() scopes, keep(), memory().
+import { binding, type MemoryInfo } from './binding.js';
+import { fail } from './errors.js';
+import type { Tensor } from './tensor.js';
+
+const scopes: Set<Tensor>[] = [];
+
+/** @internal Registers a new tensor with the innermost tidy() scope, if any. */
+export function track(t: Tensor): void {
+  if (scopes.length) scopes[scopes.length - 1].add(t);
+}
+
+function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
+  if (depth > 4 || v === null || typeof v !== 'object') return;
+  if (isTensor(v)) {
+    out.add(v);
+  } else if (Array.isArray(v)) {
+    for (const x of v) collect(x, out, depth + 1);
+  } else if (v instanceof Map) {
+    for (const x of v.values()) collect(x, out, depth + 1);
+  } else if (Object.getPrototypeOf(v) === Object.prototype) {
+    for (const x of Object.values(v)) collect(x, out, depth + 1);
+  }
+}
+
+function isTensor(v: object): v is Tensor {
+  return (v as { __isTensor?: boolean }).__isTensor === true;
+}
+
+/**
+ * Runs `fn` and disposes every tensor created inside it, except those it returns (a tensor, or
+ * tensors inside a returned array or plain object) and those passed to `keep()`.
+ *
+ * @example
+ * const y = tidy(() => x.mul(2).add(1).relu());   // the two intermediates are freed now
+ */
+export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') fail('INVALID_ARGUMENT', 'tidy: expected a function');
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    fail('INVALID_ARGUMENT', 'tidy: the function must be synchronous (it returned a Promise)');
+  }
+  const kept = new Set<Tensor>();
+  collect(result, kept);
+  const parent = scopes.length ? scopes[scopes.length - 1] : undefined;
+  for (const t of scope) {
+    if (kept.has(t)) parent?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Exempts `t` from disposal by the enclosing tidy() scopes. @example tidy(() => { keep(w.add(1)); }) */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+/**
+ * Live tensors in this JS environment and native bytes in the process.
+ * @example const before = memory().tensors; ...; console.log(memory().tensors - before);
+ */
+export function memory(): MemoryInfo {
+  return binding.memory();
+}
+
+/** Returns freed blocks held by the caching allocators to the system. */
+export function emptyCache(): void {
+  binding.emptyCache();
+}

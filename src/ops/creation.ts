@@ -1,0 +1,242 @@
+// Creation functions: tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
+// their *Like variants, and manualSeed.
+import { binding, OP_IDS, type Attr, type Handle } from '../binding.js';
+import { checkDType, type AnyTypedArray, type DType, type DeviceName } from '../dtype.js';
+import { fail } from '../errors.js';
+import { checkOptions, describe, int } from '../options.js';
+import { Tensor, wrap } from '../tensor.js';
+
+const ID = OP_IDS;
+
+export interface CreateOptions {
+  dtype?: DType;
+  device?: DeviceName;
+}
+export interface TensorOptions extends CreateOptions {
+  /** Shape for flat data (a typed array or flat list); the default is the data's own nesting. */
+  shape?: readonly number[];
+}
+
+const CREATE_SPEC = { dtype: 'string', device: 'string' } as const;
+
+function createOpts(op: string, o: CreateOptions | undefined): CreateOptions {
+  const r = checkOptions(op, o, CREATE_SPEC);
+  if (r.dtype !== undefined) checkDType(op, r.dtype);
+  return r;
+}
+
+function make(id: number, attrs: Attr[]): Tensor {
+  return wrap(binding.call(id, attrs) as Handle);
+}
+
+type SizeArgs = (number | readonly number[] | CreateOptions | undefined)[];
+
+// zeros([2, 3], opts) or zeros(2, 3) — torch accepts both forms.
+function sizeAndOpts(op: string, args: SizeArgs): [number[], CreateOptions] {
+  let opts: CreateOptions | undefined;
+  let rest = args;
+  const last = args[args.length - 1];
+  if (last !== undefined && typeof last === 'object' && !Array.isArray(last)) {
+    opts = last as CreateOptions;
+    rest = args.slice(0, -1);
+  } else if (last === undefined && args.length > 0) {
+    rest = args.slice(0, -1);
+  }
+  const shape = rest.length === 1 && Array.isArray(rest[0]) ? (rest[0] as number[]) : (rest as number[]);
+  for (const d of shape)
+    if (!Number.isInteger(d)) fail('INVALID_ARGUMENT', `${op}: size must be a list of integers, got ${describe(shape)}`);
+  return [[...shape], createOpts(op, opts)];
+}
+
+/** A tensor of zeros. @example zeros([2, 3]); zeros(2, 3, { dtype: 'int32' }) */
+export function zeros(...args: SizeArgs): Tensor {
+  const [s, o] = sizeAndOpts('zeros', args);
+  return make(ID.zeros, [s, o.dtype, o.device]);
+}
+/** A tensor of ones. @example ones([4]) */
+export function ones(...args: SizeArgs): Tensor {
+  const [s, o] = sizeAndOpts('ones', args);
+  return make(ID.ones, [s, o.dtype, o.device]);
+}
+/** A tensor filled with `value` (float32 unless `dtype`; bool for a boolean value). @example full([2], 7) */
+export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor {
+  const o = createOpts('full', options);
+  if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `full: value must be a number or boolean, got ${describe(value)}`);
+  const [s] = sizeAndOpts('full', [shape]);
+  return make(ID.full, [s, Number(value), o.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined), o.device]);
+}
+
+/**
+ * Values from start (inclusive) to end (exclusive) by step. int64 when all arguments are
+ * integers (as in PyTorch), float32 otherwise.
+ * @example arange(5) // [0, 1, 2, 3, 4];  arange(0, 1, 0.25) // [0, 0.25, 0.5, 0.75]
+ */
+export function arange(end: number, options?: CreateOptions): Tensor;
+export function arange(start: number, end: number, options?: CreateOptions): Tensor;
+export function arange(start: number, end: number, step: number, options?: CreateOptions): Tensor;
+export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
+  const opts = typeof args[args.length - 1] === 'object' ? (args.pop() as CreateOptions) : undefined;
+  while (args.length && args[args.length - 1] === undefined) args.pop();
+  const nums = args as number[];
+  for (const n of nums) if (typeof n !== 'number') fail('INVALID_ARGUMENT', `arange: expected numbers, got ${describe(n)}`);
+  if (nums.length < 1 || nums.length > 3) fail('INVALID_ARGUMENT', `arange: expected 1 to 3 numbers, got ${nums.length}`);
+  const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
+  const o = createOpts('arange', opts);
+  return make(ID.arange, [start, end, step, o.dtype, o.device]);
+}
+
+/** `steps` evenly spaced values from start to end inclusive. @example linspace(0, 1, 5) */
+export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
+  const o = createOpts('linspace', options);
+  return make(ID.linspace, [start, end, int('linspace', 'steps', steps), o.dtype, o.device]);
+}
+
+/** The n x m identity (m defaults to n). @example eye(3) */
+export function eye(n: number, m?: number | CreateOptions, options?: CreateOptions): Tensor {
+  if (typeof m === 'object') [m, options] = [undefined, m];
+  const o = createOpts('eye', options);
+  return make(ID.eye, [int('eye', 'n', n), m === undefined ? null : int('eye', 'm', m), o.dtype, o.device]);
+}
+
+/** Uniform samples in [0, 1), reproducible after manualSeed(). @example rand([2, 2]) */
+export function rand(...args: SizeArgs): Tensor {
+  const [s, o] = sizeAndOpts('rand', args);
+  return make(ID.rand, [s, o.dtype, o.device]);
+}
+/** Standard normal samples. @example randn(3, 4) */
+export function randn(...args: SizeArgs): Tensor {
+  const [s, o] = sizeAndOpts('randn', args);
+  return make(ID.randn, [s, o.dtype, o.device]);
+}
+/** Integers uniform in [low, high) (int64 by default). @example randint(0, 10, [5]) */
+export function randint(low: number, high: number, shape: readonly number[], options?: CreateOptions): Tensor {
+  const [s, o] = sizeAndOpts('randint', [shape, options]);
+  return make(ID.randint, [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device]);
+}
+
+/** Seeds the random stream: the same seed gives the same rand/randn/randint results. @example manualSeed(42) */
+export function manualSeed(seed: number | bigint): void {
+  binding.manualSeed(seed);
+}
+/** The current seed. */
+export function initialSeed(): bigint {
+  return binding.initialSeed();
+}
+
+function likeOpts(op: string, t: Tensor, o: CreateOptions | undefined): CreateOptions {
+  if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: expected a Tensor, got ${describe(t)}`);
+  const r = createOpts(op, o);
+  return { dtype: r.dtype ?? t.dtype, device: r.device ?? (t.device as DeviceName) };
+}
+/** zeros with t's shape, dtype and device. @example zerosLike(x) */
+export function zerosLike(t: Tensor, options?: CreateOptions): Tensor { return zeros(t.shape, likeOpts('zerosLike', t, options)); }
+/** ones with t's shape, dtype and device. */
+export function onesLike(t: Tensor, options?: CreateOptions): Tensor { return ones(t.shape, likeOpts('onesLike', t, options)); }
+/** full with t's shape, dtype and device. */
+export function fullLike(t: Tensor, value: number | boolean, options?: CreateOptions): Tensor { return full(t.shape, value, likeOpts('fullLike', t, options)); }
+/** rand with t's shape, dtype and device. */
+export function randLike(t: Tensor, options?: CreateOptions): Tensor { return rand(t.shape, likeOpts('randLike', t, options)); }
+/** randn with t's shape, dtype and device. */
+export function randnLike(t: Tensor, options?: CreateOptions): Tensor { return randn(t.shape, likeOpts('randnLike', t, options)); }
+/** randint with t's shape and device (int64 unless dtype). */
+export function randintLike(t: Tensor, low: number, high: number, options?: CreateOptions): Tensor {
+  const o = likeOpts('randintLike', t, options);
+  return randint(low, high, t.shape, { dtype: options?.dtype ?? 'int64', device: o.device });
+}
+
+// ---- tensor(data) ---------------------------------------------------------------------------------
+
+type Nested = number | boolean | bigint | readonly Nested[];
+
+/** Shape of a nested array, checking it is not ragged and holds only numbers/booleans/bigints. */
+function inferShape(data: Nested): number[] {
+  const shape: number[] = [];
+  let cur: Nested = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function flatten(data: Nested, shape: number[]): { values: (number | boolean | bigint)[]; kind: 'number' | 'boolean' | 'bigint' } {
+  const values: (number | boolean | bigint)[] = [];
+  let kind: 'number' | 'boolean' | 'bigint' | undefined;
+  const walk = (v: Nested, dim: number, path: number[]) => {
+    if (dim === shape.length) {
+      const t = typeof v;
+      if (t !== 'number' && t !== 'boolean' && t !== 'bigint')
+        fail('INVALID_ARGUMENT', `tensor: expected numbers, booleans or bigints, got ${describe(v)} at [${path.join(', ')}]`);
+      if (Array.isArray(v)) fail('INVALID_ARGUMENT', `tensor: ragged nested array: too deep at [${path.join(', ')}]`);
+      if (kind === undefined || kind === 'boolean') kind = t as typeof kind;
+      else if (t === 'number' && kind === 'bigint') kind = 'number';
+      values.push(v as number | boolean | bigint);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[dim])
+      fail('INVALID_ARGUMENT', `tensor: ragged nested array: expected ${shape[dim]} elements at [${path.join(', ')}], got ${Array.isArray(v) ? v.length : describe(v)}`);
+    for (let i = 0; i < v.length; i++) walk(v[i], dim + 1, [...path, i]);
+  };
+  walk(data, 0, []);
+  return { values, kind: kind ?? 'number' };
+}
+
+function fromTyped(arr: AnyTypedArray | Int8Array | Int16Array | Uint16Array | Uint8ClampedArray | Uint32Array, shape: readonly number[]): Tensor {
+  // Types the core has no dtype for are widened to one that holds their values.
+  let src: AnyTypedArray;
+  if (arr instanceof Float32Array || arr instanceof Float64Array || arr instanceof Int32Array || arr instanceof BigInt64Array) src = arr;
+  else if (arr instanceof Uint32Array) src = Float64Array.from(arr);
+  else src = Int32Array.from(arr as ArrayLike<number>);
+  return wrap(binding.fromData(src, [shape]));
+}
+
+/**
+ * A tensor from a number, a boolean, nested arrays, or a typed array (a copy). JS numbers give
+ * float32 unless `dtype` says otherwise (JS has no integer literals); booleans give bool; bigints
+ * and BigInt64Array give int64; Int32Array gives int32; Float64Array gives float64.
+ *
+ * @example
+ * tensor([[1, 2], [3, 4]]);                 // float32 [2, 2]
+ * tensor([1, 2, 3], { dtype: 'int64' });
+ * tensor(new Float32Array(6), { shape: [2, 3] });
+ */
+export function tensor(data: Nested | AnyTypedArray | ArrayLike<number> | Tensor, options?: TensorOptions): Tensor {
+  const o = checkOptions('tensor', options, { dtype: 'string', device: 'string', shape: 'dims' });
+  if (o.dtype !== undefined) checkDType('tensor', o.dtype);
+  let t: Tensor;
+  if (data instanceof Tensor) {
+    t = data.clone();
+  } else if (ArrayBuffer.isView(data)) {
+    if (data instanceof DataView) fail('INVALID_ARGUMENT', 'tensor: a DataView is not supported, pass a typed array');
+    const arr = data as AnyTypedArray;
+    const shape = o.shape ? [...o.shape] : [arr.length];
+    if (o.dtype === 'bool' && arr instanceof Uint8Array) t = wrap(binding.fromData(arr, [shape]));
+    else t = fromTyped(arr, shape);
+  } else {
+    if (data === null || data === undefined || (typeof data === 'object' && !Array.isArray(data)))
+      fail('INVALID_ARGUMENT', `tensor: expected a number, boolean, nested array or typed array, got ${describe(data)}`);
+    const nested = data as Nested;
+    const shape = inferShape(nested);
+    const { values, kind } = flatten(nested, shape);
+    const finalShape = o.shape ? [...o.shape] : shape;
+    const target = o.dtype ?? (kind === 'boolean' ? 'bool' : kind === 'bigint' ? 'int64' : 'float32');
+    let arr: AnyTypedArray;
+    if (kind === 'bigint' && (target === 'int64' || o.dtype === undefined)) arr = BigInt64Array.from(values as bigint[], (v) => BigInt(v));
+    else if (target === 'float32') arr = Float32Array.from(values, Number);
+    else if (target === 'bool') arr = Uint8Array.from(values, (v) => (Number(v) !== 0 ? 1 : 0));
+    else arr = Float64Array.from(values, Number);  // converted natively (safe casts) below
+    t = wrap(binding.fromData(arr, [finalShape]));
+  }
+  if (o.dtype !== undefined && t.dtype !== o.dtype) {
+    const c = t.to(o.dtype);
+    t.dispose();
+    t = c;
+  }
+  if (o.device !== undefined && o.device !== 'cpu') {
+    const c = t.to(o.device);
+    t.dispose();
+    t = c;
+  }
+  return t;
+}

@@ -1,0 +1,138 @@
+// Element-wise ops as plain loops, with the core's promotion and broadcasting rules.
+import type { DType } from '../dtype.js';
+import { erf } from './math.js';
+import {
+  alloc, asPlain, broadcastIndex, broadcastShapes, castValue, isFloat, numel, PlainTensor, resultType,
+  type PlainOperand,
+} from './tensor.js';
+
+type Fn1 = (x: number) => number;
+type Fn2 = (a: number, b: number) => number;
+
+const intPow = (a: number, b: number, int32: boolean): number => {
+  if (b < 0) return a === 1 ? 1 : a === -1 ? (b % 2 ? -1 : 1) : 0;
+  let r = 1, base = a;
+  for (let e = b; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2) r = int32 ? Math.imul(r, base) : r * base;
+    base = int32 ? Math.imul(base, base) : base * base;
+  }
+  return r;
+};
+const nanMax = (a: number, b: number) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a > b ? a : b);
+const nanMin = (a: number, b: number) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a < b ? a : b);
+
+/** Unary ops: [rule, kernel for the compute dtype]. FLOAT computes integers as float32. */
+export const UNARY: Record<string, ['FLOAT' | 'NUMERIC', (dt: DType) => Fn1]> = {
+  neg: ['NUMERIC', (dt) => (dt === 'int32' ? (x) => -x | 0 : (x) => -x)],
+  abs: ['NUMERIC', (dt) => (dt === 'int32' ? (x) => Math.abs(x) | 0 : Math.abs)],
+  exp: ['FLOAT', () => Math.exp],
+  log: ['FLOAT', () => Math.log],
+  sqrt: ['FLOAT', () => Math.sqrt],
+  rsqrt: ['FLOAT', () => (x) => 1 / Math.sqrt(x)],
+  sin: ['FLOAT', () => Math.sin],
+  cos: ['FLOAT', () => Math.cos],
+  relu: ['NUMERIC', () => (x) => (x < 0 ? 0 : x)],
+  sigmoid: ['FLOAT', () => (x) => 1 / (1 + Math.exp(-x))],
+  tanh: ['FLOAT', () => Math.tanh],
+  gelu: ['FLOAT', () => (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2))],
+};
+
+/** Binary ops: [rule, kernel for the compute dtype]. */
+export const BINARY: Record<string, ['ARITH' | 'ARITH_NOBOOL' | 'TRUEDIV' | 'COMPARE', (dt: DType) => Fn2]> = {
+  add: ['ARITH', (dt) => (dt === 'bool' ? (a, b) => (a || b ? 1 : 0) : dt === 'int32' ? (a, b) => (a + b) | 0 : (a, b) => a + b)],
+  sub: ['ARITH_NOBOOL', (dt) => (dt === 'int32' ? (a, b) => (a - b) | 0 : (a, b) => a - b)],
+  mul: ['ARITH', (dt) => (dt === 'bool' ? (a, b) => (a && b ? 1 : 0) : dt === 'int32' ? Math.imul : (a, b) => a * b)],
+  div: ['TRUEDIV', () => (a, b) => a / b],
+  pow: ['ARITH_NOBOOL', (dt) => (isFloat(dt) ? Math.pow : (a, b) => intPow(a, b, dt === 'int32'))],
+  maximum: ['ARITH', () => nanMax],
+  minimum: ['ARITH', () => nanMin],
+  eq: ['COMPARE', () => (a, b) => (a === b ? 1 : 0)],
+  ne: ['COMPARE', () => (a, b) => (a !== b ? 1 : 0)],
+  lt: ['COMPARE', () => (a, b) => (a < b ? 1 : 0)],
+  le: ['COMPARE', () => (a, b) => (a <= b ? 1 : 0)],
+  gt: ['COMPARE', () => (a, b) => (a > b ? 1 : 0)],
+  ge: ['COMPARE', () => (a, b) => (a >= b ? 1 : 0)],
+};
+
+const toCompute = (v: number, dt: DType) => (dt === 'float32' ? Math.fround(v) : castValue(v, dt));
+
+/** Applies a unary op. @example plain.unary('exp', x) */
+export function unary(name: string, x: PlainTensor, p0?: number | null, p1?: number | null): PlainTensor {
+  if (name === 'clamp') return clamp(x, p0, p1);
+  const [rule, make] = UNARY[name];
+  const dt: DType = rule === 'FLOAT' ? (isFloat(x.dtype) ? x.dtype : 'float32') : x.dtype;
+  if (dt === 'bool') throw new TypeError(`${name}: not supported for bool tensors`);
+  const f = make(dt);
+  const out = alloc(dt, x.numel());
+  for (let i = 0; i < out.length; i++) out[i] = f(toCompute(x.data[i], dt));
+  return new PlainTensor(out, x.shape, dt);
+}
+
+/** clamp(x, min, max); integers with a fractional bound compute in float32. */
+export function clamp(x: PlainTensor, min?: number | null, max?: number | null): PlainTensor {
+  const lo = min ?? -Infinity, hi = max ?? Infinity;
+  const frac = (v: number) => Number.isFinite(v) && !Number.isInteger(v);
+  const dt: DType = !isFloat(x.dtype) && (frac(lo) || frac(hi)) ? 'float32' : x.dtype;
+  const out = alloc(dt, x.numel());
+  const l = dt === 'float32' ? Math.fround(lo) : lo, h = dt === 'float32' ? Math.fround(hi) : hi;
+  for (let i = 0; i < out.length; i++) {
+    const v = x.data[i];
+    out[i] = Number.isNaN(v) ? v : v < l ? (l > h ? h : l) : v > h ? h : v;
+  }
+  return new PlainTensor(out, x.shape, dt);
+}
+
+/** Applies a binary op with broadcasting and type promotion. @example plain.binary('add', a, 2) */
+export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTensor {
+  const [rule, make] = BINARY[name];
+  const promoted = resultType([a, b]);
+  let compute = promoted, result = promoted;
+  if (rule === 'TRUEDIV') compute = result = isFloat(promoted) ? promoted : 'float32';
+  else if (rule === 'COMPARE') result = 'bool';
+  else if (rule === 'ARITH_NOBOOL' && promoted === 'bool') throw new TypeError(`${name}: not supported for bool tensors`);
+  const A = asPlain(a), B = asPlain(b);
+  const shape = broadcastShapes(A.shape, B.shape);
+  const ia = broadcastIndex(A.shape, shape), ib = broadcastIndex(B.shape, shape);
+  const f = make(compute);
+  const out = alloc(result, numel(shape));
+  for (let i = 0; i < out.length; i++) out[i] = f(toCompute(A.data[ia[i]], compute), toCompute(B.data[ib[i]], compute));
+  return new PlainTensor(out, shape, result);
+}
+
+/** where(cond, a, b) with broadcasting. */
+export function where(cond: PlainTensor, a: PlainOperand, b: PlainOperand): PlainTensor {
+  const dt = resultType([a, b]);
+  const A = asPlain(a), B = asPlain(b);
+  const shape = broadcastShapes(broadcastShapes(cond.shape, A.shape), B.shape);
+  const ic = broadcastIndex(cond.shape, shape), ia = broadcastIndex(A.shape, shape), ib = broadcastIndex(B.shape, shape);
+  const out = alloc(dt, numel(shape));
+  for (let i = 0; i < out.length; i++) out[i] = toCompute(cond.data[ic[i]] ? A.data[ia[i]] : B.data[ib[i]], dt);
+  return new PlainTensor(out, shape, dt);
+}
+
+// Named forms, so `plain.add(a, b)` reads like `a.add(b)`.
+export const add = (a: PlainOperand, b: PlainOperand) => binary('add', a, b);
+export const sub = (a: PlainOperand, b: PlainOperand) => binary('sub', a, b);
+export const mul = (a: PlainOperand, b: PlainOperand) => binary('mul', a, b);
+export const div = (a: PlainOperand, b: PlainOperand) => binary('div', a, b);
+export const pow = (a: PlainOperand, b: PlainOperand) => binary('pow', a, b);
+export const maximum = (a: PlainOperand, b: PlainOperand) => binary('maximum', a, b);
+export const minimum = (a: PlainOperand, b: PlainOperand) => binary('minimum', a, b);
+export const eq = (a: PlainOperand, b: PlainOperand) => binary('eq', a, b);
+export const ne = (a: PlainOperand, b: PlainOperand) => binary('ne', a, b);
+export const lt = (a: PlainOperand, b: PlainOperand) => binary('lt', a, b);
+export const le = (a: PlainOperand, b: PlainOperand) => binary('le', a, b);
+export const gt = (a: PlainOperand, b: PlainOperand) => binary('gt', a, b);
+export const ge = (a: PlainOperand, b: PlainOperand) => binary('ge', a, b);
+export const neg = (x: PlainTensor) => unary('neg', x);
+export const abs = (x: PlainTensor) => unary('abs', x);
+export const exp = (x: PlainTensor) => unary('exp', x);
+export const log = (x: PlainTensor) => unary('log', x);
+export const sqrt = (x: PlainTensor) => unary('sqrt', x);
+export const rsqrt = (x: PlainTensor) => unary('rsqrt', x);
+export const sin = (x: PlainTensor) => unary('sin', x);
+export const cos = (x: PlainTensor) => unary('cos', x);
+export const relu = (x: PlainTensor) => unary('relu', x);
+export const sigmoid = (x: PlainTensor) => unary('sigmoid', x);
+export const tanh = (x: PlainTensor) => unary('tanh', x);
+export const gelu = (x: PlainTensor) => unary('gelu', x);

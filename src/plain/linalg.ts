@@ -1,0 +1,45 @@
+// Matrix products as the naive triple loop: the reference and the Lesson 1.3 baseline.
+import { alloc, broadcastShapes, numel, PlainTensor, stridesOf } from './tensor.js';
+
+/** Inner product of two 1-D tensors. */
+export function dot(a: PlainTensor, b: PlainTensor): PlainTensor {
+  let s = 0;
+  for (let i = 0; i < a.numel(); i++) s += a.data[i] * b.data[i];
+  const out = alloc(a.dtype, 1);
+  out[0] = a.dtype === 'int32' ? s | 0 : s;
+  return new PlainTensor(out, [], a.dtype);
+}
+
+/** matmul with PyTorch's 1-D promotion and batch broadcasting. @example plain.matmul(a, b) */
+export function matmul(a: PlainTensor, b: PlainTensor): PlainTensor {
+  const as = a.ndim === 1 ? [1, a.shape[0]] : [...a.shape];
+  const bs = b.ndim === 1 ? [b.shape[0], 1] : [...b.shape];
+  const M = as[as.length - 2], K = as[as.length - 1], N = bs[bs.length - 1];
+  if (bs[bs.length - 2] !== K) throw new RangeError(`matmul: inner dimensions must match, got [${a.shape}] @ [${b.shape}]`);
+  const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
+  const B = numel(batch);
+  const out = alloc(a.dtype, B * M * N);
+  const abatch = as.slice(0, -2), bbatch = bs.slice(0, -2);
+  const ast = stridesOf(abatch), bst = stridesOf(bbatch), ost = stridesOf(batch);
+  for (let bi = 0; bi < B; bi++) {
+    // Map the output batch index to each operand's (broadcast) batch index.
+    let ao = 0, bo = 0;
+    for (let d = 0; d < batch.length; d++) {
+      const p = Math.floor(bi / ost[d]) % batch[d];
+      const da = d - (batch.length - abatch.length), db = d - (batch.length - bbatch.length);
+      if (da >= 0 && abatch[da] !== 1) ao += p * ast[da];
+      if (db >= 0 && bbatch[db] !== 1) bo += p * bst[db];
+    }
+    const A = ao * M * K, Bo = bo * K * N, C = bi * M * N;
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a.data[A + i * K + k] * b.data[Bo + k * N + j];
+        out[C + i * N + j] = a.dtype === 'int32' ? s | 0 : s;
+      }
+  }
+  let shape = [...batch, M, N];
+  if (b.ndim === 1) shape = shape.slice(0, -1);
+  if (a.ndim === 1) shape.splice(shape.length - (b.ndim === 1 ? 1 : 2), 1);
+  return new PlainTensor(out, shape, a.dtype);
+}

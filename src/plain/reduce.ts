@@ -1,0 +1,155 @@
+// Reductions and scans as plain loops.
+import type { DType } from '../dtype.js';
+import { alloc, isFloat, normDim, numel, PlainTensor, stridesOf } from './tensor.js';
+
+type DimArg = number | readonly number[] | null | undefined;
+
+/** Output shape and, per input element, its output index for a reduction over `dims`. */
+function plan(x: PlainTensor, dims: DimArg, keepdim: boolean) {
+  const nd = x.ndim;
+  const red = new Array(Math.max(nd, 1)).fill(false);
+  const list = dims === null || dims === undefined || (Array.isArray(dims) && dims.length === 0) ? null : typeof dims === 'number' ? [dims] : dims;
+  if (list === null) red.fill(true);
+  else for (const d of list) red[normDim(d, nd)] = true;
+  const outShape: number[] = [];
+  for (let d = 0; d < nd; d++) {
+    if (!red[d]) outShape.push(x.shape[d]);
+    else if (keepdim) outShape.push(1);
+  }
+  const keptShape = x.shape.filter((_, d) => !red[d]);
+  const kst = stridesOf(keptShape);
+  const outIndex = new Int32Array(x.numel());
+  const pos = new Array(nd).fill(0);
+  for (let i = 0; i < x.numel(); i++) {
+    let o = 0, k = 0;
+    for (let d = 0; d < nd; d++) if (!red[d]) o += pos[d] * kst[k++];
+    outIndex[i] = o;
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++pos[d] < x.shape[d]) break;
+      pos[d] = 0;
+    }
+  }
+  const count = numel(x.shape.filter((_, d) => red[d] || nd === 0));
+  return { outShape, outIndex, outN: numel(outShape), count };
+}
+
+/** Sum (integers and bool sum as int64). @example plain.sum(x, 1) */
+export function sum(x: PlainTensor, dims?: DimArg, keepdim = false): PlainTensor {
+  const p = plan(x, dims, keepdim);
+  const dt: DType = isFloat(x.dtype) ? x.dtype : 'int64';
+  const acc = new Float64Array(p.outN);
+  for (let i = 0; i < x.numel(); i++) acc[p.outIndex[i]] += x.data[i];
+  const out = alloc(dt, p.outN);
+  out.set(acc);
+  return new PlainTensor(out, p.outShape, dt);
+}
+
+export function mean(x: PlainTensor, dims?: DimArg, keepdim = false): PlainTensor {
+  if (!isFloat(x.dtype)) throw new TypeError('mean: expected a floating point tensor');
+  const s = sum(x, dims, keepdim);
+  const n = plan(x, dims, keepdim).count;
+  for (let i = 0; i < s.data.length; i++) s.data[i] = s.data[i] / n;
+  return s;
+}
+
+function extreme(x: PlainTensor, dims: DimArg, keepdim: boolean, isMax: boolean): PlainTensor {
+  const p = plan(x, dims, keepdim);
+  if (p.count === 0 && p.outN > 0) throw new RangeError('cannot reduce over an empty dimension');
+  const out = alloc(x.dtype, p.outN);
+  const seen = new Uint8Array(p.outN);
+  for (let i = 0; i < x.numel(); i++) {
+    const o = p.outIndex[i], v = x.data[i], cur = out[o];
+    if (!seen[o]) {
+      out[o] = v;
+      seen[o] = 1;
+    } else if (!Number.isNaN(cur) && (Number.isNaN(v) || (isMax ? v > cur : v < cur))) {
+      out[o] = v;
+    }
+  }
+  return new PlainTensor(out, p.outShape, x.dtype);
+}
+export const max = (x: PlainTensor, dims?: DimArg, keepdim = false) => extreme(x, dims, keepdim, true);
+export const min = (x: PlainTensor, dims?: DimArg, keepdim = false) => extreme(x, dims, keepdim, false);
+
+function argExtreme(x: PlainTensor, dim: number | null | undefined, keepdim: boolean, isMax: boolean) {
+  const p = plan(x, dim, keepdim);
+  if (dim === null || dim === undefined) {
+    // Over the flattened tensor: indices count in row-major order.
+    if (keepdim) p.outShape.splice(0, p.outShape.length, ...x.shape.map(() => 1));
+  }
+  const values = alloc(x.dtype, p.outN);
+  const indices = new Float64Array(p.outN);
+  const seen = new Uint8Array(p.outN);
+  const count = new Float64Array(p.outN);
+  for (let i = 0; i < x.numel(); i++) {
+    const o = p.outIndex[i], v = x.data[i], cur = values[o];
+    const r = count[o]++;
+    if (!seen[o]) {
+      values[o] = v;
+      indices[o] = r;
+      seen[o] = 1;
+    } else if (!Number.isNaN(cur) && (Number.isNaN(v) || (isMax ? v > cur : v < cur))) {
+      values[o] = v;
+      indices[o] = r;
+    }
+  }
+  return { values: new PlainTensor(values, p.outShape, x.dtype), indices: new PlainTensor(indices, p.outShape, 'int64') };
+}
+export const argmax = (x: PlainTensor, dim?: number | null, keepdim = false) => argExtreme(x, dim, keepdim, true).indices;
+export const argmin = (x: PlainTensor, dim?: number | null, keepdim = false) => argExtreme(x, dim, keepdim, false).indices;
+export const maxWithIndices = (x: PlainTensor, dim: number, keepdim = false) => argExtreme(x, dim, keepdim, true);
+export const minWithIndices = (x: PlainTensor, dim: number, keepdim = false) => argExtreme(x, dim, keepdim, false);
+
+/** Variance with `correction` (1 = unbiased). */
+export function variance(x: PlainTensor, dims?: DimArg, correction = 1, keepdim = false, sqrt = false): PlainTensor {
+  if (!isFloat(x.dtype)) throw new TypeError('var: expected a floating point tensor');
+  const p = plan(x, dims, keepdim);
+  const m = new Float64Array(p.outN), ss = new Float64Array(p.outN);
+  for (let i = 0; i < x.numel(); i++) m[p.outIndex[i]] += x.data[i];
+  for (let o = 0; o < p.outN; o++) m[o] /= p.count;
+  for (let i = 0; i < x.numel(); i++) {
+    const d = x.data[i] - m[p.outIndex[i]];
+    ss[p.outIndex[i]] += d * d;
+  }
+  const out = alloc(x.dtype, p.outN);
+  const denom = Math.max(0, p.count - correction);
+  for (let o = 0; o < p.outN; o++) out[o] = sqrt ? Math.sqrt(ss[o] / denom) : ss[o] / denom;
+  return new PlainTensor(out, p.outShape, x.dtype);
+}
+export const std = (x: PlainTensor, dims?: DimArg, correction = 1, keepdim = false) => variance(x, dims, correction, keepdim, true);
+
+/** Walks x as [outer, dim, inner] and calls fn with the element offsets of each line along dim. */
+function lines(x: PlainTensor, dim: number, fn: (offsets: number[]) => void): void {
+  const d = normDim(dim, x.ndim);
+  const R = x.ndim ? x.shape[d] : 1;
+  const I = numel(x.shape.slice(d + 1));
+  const O = numel(x.shape.slice(0, d));
+  for (let o = 0; o < O; o++)
+    for (let i = 0; i < I; i++) fn(Array.from({ length: R }, (_, r) => (o * R + r) * I + i));
+}
+
+/** Softmax along dim (max-subtracted). */
+export function softmax(x: PlainTensor, dim: number, log = false): PlainTensor {
+  if (!isFloat(x.dtype)) throw new TypeError('softmax: expected a floating point tensor');
+  const out = alloc(x.dtype, x.numel());
+  lines(x, dim, (offs) => {
+    let m = -Infinity;
+    for (const k of offs) m = Number.isNaN(x.data[k]) || x.data[k] > m ? x.data[k] : m;
+    let s = 0;
+    for (const k of offs) s += Math.exp(x.data[k] - m);
+    for (const k of offs) out[k] = log ? x.data[k] - m - Math.log(s) : Math.exp(x.data[k] - m) / s;
+  });
+  return new PlainTensor(out, x.shape, x.dtype);
+}
+export const logSoftmax = (x: PlainTensor, dim: number) => softmax(x, dim, true);
+
+/** Running sum along dim (integers as int64). */
+export function cumsum(x: PlainTensor, dim: number): PlainTensor {
+  const dt: DType = isFloat(x.dtype) ? x.dtype : 'int64';
+  const out = alloc(dt, x.numel());
+  lines(x, dim, (offs) => {
+    let s = 0;
+    for (const k of offs) out[k] = s = dt === 'float32' ? Math.fround(s + x.data[k]) : s + x.data[k];
+  });
+  return new PlainTensor(out, x.shape, dt);
+}

@@ -1,0 +1,162 @@
+// PlainTensor: a typed array plus a shape, with no native code behind it. The `plain` kernels
+// are naive loops over these — the test oracle, and the "without a framework" baseline.
+import type { DType } from '../dtype.js';
+
+/** int64 values are held as integral numbers in a Float64Array (exact up to 2^53). */
+export type PlainArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export class PlainTensor {
+  constructor(
+    readonly data: PlainArray,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+  ) {
+    if (data.length !== numel(shape)) throw new RangeError(`PlainTensor: ${data.length} values for shape [${shape.join(', ')}]`);
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  numel(): number {
+    return this.data.length;
+  }
+  /** Nested arrays, like Tensor.toArray(). */
+  toArray(): unknown {
+    const conv = (i: number) => (this.dtype === 'bool' ? this.data[i] !== 0 : this.data[i]);
+    if (this.ndim === 0) return conv(0);
+    const st = stridesOf(this.shape);
+    const build = (d: number, off: number): unknown[] =>
+      Array.from({ length: this.shape[d] }, (_, i) => (d === this.ndim - 1 ? conv(off + i) : build(d + 1, off + i * st[d])));
+    return build(0, 0);
+  }
+}
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function stridesOf(shape: readonly number[]): number[] {
+  const st = new Array(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = s;
+    s *= shape[i];
+  }
+  return st;
+}
+
+export function alloc(dtype: DType, n: number): PlainArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(n);
+    case 'float64':
+    case 'int64': return new Float64Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'bool': return new Uint8Array(n);
+  }
+}
+
+/** Converts a value to what a `dtype` element holds (truncation toward zero for integers). */
+export function castValue(v: number, dtype: DType): number {
+  switch (dtype) {
+    case 'bool': return v !== 0 ? 1 : 0;
+    case 'int32': return Number.isFinite(v) && v >= -2147483648 && v < 2147483648 ? Math.trunc(v) : -2147483648;
+    case 'int64': return Number.isFinite(v) ? Math.trunc(v) : -9223372036854775808;
+    default: return v;
+  }
+}
+
+/** A PlainTensor from nested arrays, flat values with a shape, or a typed array. */
+export function plainTensor(values: unknown, dtype: DType = 'float32', shape?: readonly number[]): PlainTensor {
+  if (ArrayBuffer.isView(values)) {
+    const arr = values as unknown as ArrayLike<number | bigint>;
+    const out = alloc(dtype, arr.length);
+    for (let i = 0; i < arr.length; i++) out[i] = castValue(Number(arr[i]), dtype);
+    return new PlainTensor(out, shape ?? [arr.length], dtype);
+  }
+  const inferred: number[] = [];
+  let cur = values;
+  while (Array.isArray(cur)) {
+    inferred.push(cur.length);
+    cur = cur[0];
+  }
+  const flat = (Array.isArray(values) ? (values as unknown[]).flat(Infinity) : [values]) as (number | boolean)[];
+  const out = alloc(dtype, flat.length);
+  flat.forEach((v, i) => (out[i] = castValue(Number(v), dtype)));
+  return new PlainTensor(out, shape ?? inferred, dtype);
+}
+
+// ---- dtype promotion, mirroring the core (PyTorch's rules) ------------------------------------
+
+const RANK: Record<DType, number> = { bool: 0, int32: 1, int64: 2, float32: 3, float64: 4 };
+export const isFloat = (d: DType) => d === 'float32' || d === 'float64';
+export const promote = (a: DType, b: DType): DType => (RANK[a] >= RANK[b] ? a : b);
+
+/** A JS number operand counts like a PyTorch Python scalar. */
+export type PlainOperand = PlainTensor | number | boolean;
+
+export function resultType(ops: readonly PlainOperand[]): DType {
+  let dim: DType | undefined, zero: DType | undefined, wrapped: DType | undefined;
+  const upd = (s: DType | undefined, d: DType) => (s ? promote(s, d) : d);
+  for (const o of ops) {
+    if (typeof o === 'boolean') wrapped = upd(wrapped, 'bool');
+    else if (typeof o === 'number') wrapped = upd(wrapped, Number.isInteger(o) ? 'int64' : 'float32');
+    else if (o.ndim === 0) zero = upd(zero, o.dtype);
+    else dim = upd(dim, o.dtype);
+  }
+  const combine = (h: DType | undefined, l: DType | undefined): DType | undefined => {
+    if (!h) return l;
+    if (!l) return h;
+    if (isFloat(h)) return h;
+    if (h === 'bool' || isFloat(l)) return promote(h, l);
+    return h;
+  };
+  return combine(dim, combine(zero, wrapped)) ?? 'float32';
+}
+
+/** A PlainTensor for an operand (numbers become 0-dim tensors). */
+export function asPlain(o: PlainOperand): PlainTensor {
+  if (o instanceof PlainTensor) return o;
+  const dt: DType = typeof o === 'boolean' ? 'bool' : Number.isInteger(o) ? 'int64' : 'float64';
+  const a = alloc(dt, 1);
+  a[0] = Number(o);
+  return new PlainTensor(a, [], dt);
+}
+
+/** NumPy broadcasting of two shapes. */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const da = a[i - (n - a.length)] ?? 1;
+    const db = b[i - (n - b.length)] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw new RangeError(`shapes [${a}] and [${b}] cannot be broadcast`);
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/** For each output index, the flat input index of a tensor broadcast to `shape`. */
+export function broadcastIndex(from: readonly number[], shape: readonly number[]): Int32Array | Float64Array {
+  const n = numel(shape);
+  const idx = n < 2 ** 31 ? new Int32Array(n) : new Float64Array(n);
+  const fst = stridesOf(from);
+  const off = shape.length - from.length;
+  const pos = new Array(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let j = 0;
+    for (let d = off; d < shape.length; d++) if (from[d - off] !== 1) j += pos[d] * fst[d - off];
+    idx[i] = j;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++pos[d] < shape[d]) break;
+      pos[d] = 0;
+    }
+  }
+  return idx;
+}
+
+export function normDim(d: number, ndim: number): number {
+  const n = Math.max(ndim, 1);
+  if (d < -n || d >= n) throw new RangeError(`dim ${d} out of range for ${ndim} dims`);
+  return d < 0 ? d + n : d;
+}

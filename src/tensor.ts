@@ -1,0 +1,424 @@
+// The Tensor class: metadata on the JS object, one native reference, op methods in torch names.
+import { binding, OP_IDS, type Attr, type Handle, type Operand } from './binding.js';
+import { checkDType, DTYPES, isDType, typedArrayOf, type AnyTypedArray, type DType, type DeviceName } from './dtype.js';
+import { fail } from './errors.js';
+import { formatTensor } from './format.js';
+import { track } from './memory.js';
+import { checkOptions, describe, int, shapeArgs } from './options.js';
+
+const meta = binding.meta;
+const SLOT = binding.metaSlot;
+const ID = OP_IDS;
+
+/** A number or boolean used where a tensor operand is expected (it broadcasts like a 0-dim tensor). */
+export type Scalar = number | boolean;
+/** A dimension or list of dimensions; negative values count from the end. */
+export type Dims = number | readonly number[];
+
+export interface KeepDim {
+  /** Keep the reduced dimensions with size 1. Default false. */
+  keepdim?: boolean;
+}
+export interface VarOptions extends KeepDim {
+  /** Subtracted from the element count in the denominator (1: Bessel's correction, the default). */
+  correction?: number;
+}
+export interface ToOptions {
+  dtype?: DType;
+  device?: DeviceName;
+}
+
+/** @internal Wraps the handle returned by the binding, reading its metadata from the meta slot. */
+export function wrap(h: Handle, slot = 0): Tensor {
+  const o = slot * SLOT;
+  const nd = meta[o + 3];
+  const shape: number[] = new Array(nd);
+  for (let i = 0; i < nd; i++) shape[i] = meta[o + 4 + i];
+  const device = meta[o + 1] === 0 ? 'cpu' : `cuda:${meta[o + 2]}`;
+  return new Tensor(h, shape, DTYPES[meta[o]], device);
+}
+
+/** @internal A tensor operand for the binding: a Tensor's handle or a JS scalar. */
+export function operand(v: Tensor | Scalar, op: string): Operand {
+  if (v instanceof Tensor) return v._h;
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  fail('INVALID_ARGUMENT', `${op}: expected a Tensor, number or boolean operand, got ${describe(v)}`);
+}
+
+/** @internal Runs a native op with one result. */
+export function run(id: number, attrs: readonly Attr[] | undefined, a: Operand, b?: Operand): Tensor {
+  const h = b === undefined ? binding.call(id, attrs, a) : binding.call(id, attrs, a, b);
+  return wrap(h as Handle);
+}
+
+function dimsOpt(op: string, dim: Dims | null | undefined): readonly number[] | number | null {
+  if (dim === undefined || dim === null) return null;
+  if (typeof dim === 'number') return int(op, 'dim', dim);
+  if (!Array.isArray(dim)) fail('INVALID_ARGUMENT', `${op}: 'dim' must be an integer or a list of integers, got ${describe(dim)}`);
+  for (const d of dim) int(op, 'dim', d);
+  return dim;
+}
+
+const REDUCE_OPTS = { keepdim: 'boolean' } as const;
+
+/**
+ * An n-dimensional array on a device, with PyTorch's operations in camelCase.
+ *
+ * Metadata (`shape`, `dtype`, `device`) lives on the JS object; the elements live in native
+ * memory, freed by `dispose()`, `tidy()`, `using`, or (as a safety net) garbage collection.
+ *
+ * @example
+ * const x = tensor([[1, 2], [3, 4]]);
+ * const y = x.matmul(x.T).add(1).relu();
+ * console.log(y.toString(), y.shape);   // [2, 2]
+ * y.dispose();
+ */
+export class Tensor {
+  /** @internal */
+  readonly _h: Handle;
+  /** Size of each dimension. */
+  readonly shape: readonly number[];
+  /** Element type. */
+  readonly dtype: DType;
+  /** 'cpu' or 'cuda:N'. */
+  readonly device: string;
+  /** @internal */
+  _disposed = false;
+
+  /** @internal Tensors are made by ops and creation functions, not by `new`. */
+  constructor(h: Handle, shape: readonly number[], dtype: DType, device: string) {
+    this._h = h;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.device = device;
+    track(this);
+  }
+
+  /** @internal Lets tidy() recognise tensors without importing this module. */
+  get __isTensor(): true {
+    return true;
+  }
+
+  /** Number of dimensions. @example zeros([2, 3]).ndim // 2 */
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** Whether dispose() was called. */
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+  /** Number of elements. @example zeros([2, 3]).numel() // 6 */
+  numel(): number {
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
+  }
+  /** Size of one dimension, or the whole shape. @example zeros([2, 3]).size(-1) // 3 */
+  size(dim?: number): number | readonly number[] {
+    if (dim === undefined) return this.shape;
+    const n = this.ndim;
+    int('size', 'dim', dim);
+    if (dim < -n || dim >= n) fail('INDEX_OUT_OF_RANGE', `size: dim out of range (expected in [${-n}, ${n - 1}]), got ${dim}`);
+    return this.shape[dim < 0 ? dim + n : dim];
+  }
+  /** Strides in elements. @example zeros([2, 3]).stride() // [3, 1] */
+  stride(): number[] {
+    return binding.strides(this._h);
+  }
+  /** Offset of element 0 in the storage, in elements. */
+  storageOffset(): number {
+    return binding.storageOffset(this._h);
+  }
+  /** Whether the elements are laid out row-major without gaps. */
+  isContiguous(): boolean {
+    return binding.isContiguous(this._h);
+  }
+
+  /** Frees the native reference now. Idempotent; any later use throws `DISPOSED`. */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    binding.dispose(this._h);
+  }
+  /** `using t = tensor(...)` disposes at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- data out ------------------------------------------------------------------------------
+
+  /**
+   * A flat copy of the elements in row-major order: Float32Array, Float64Array, Int32Array,
+   * BigInt64Array (int64) or Uint8Array (bool).
+   * @example tensor([[1, 2], [3, 4]]).data() // Float32Array [1, 2, 3, 4]
+   */
+  data(): AnyTypedArray {
+    return typedArrayOf(this.dtype, binding.data(this._h));
+  }
+  /** Nested arrays of numbers (booleans for bool). @example tensor([[1, 2]]).toArray() // [[1, 2]] */
+  toArray(): unknown {
+    const flat = this.data();
+    const conv = this.dtype === 'bool' ? (i: number) => flat[i] !== 0 : (i: number) => Number(flat[i]);
+    if (this.ndim === 0) return conv(0);
+    const build = (dim: number, off: number): unknown[] => {
+      const n = this.shape[dim];
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = dim === this.ndim - 1 ? conv(off + i) : build(dim + 1, off + i * stride);
+      return out;
+    };
+    return build(0, 0);
+  }
+  /** The value of a one-element tensor. @example tensor([3]).item() // 3 */
+  item(): number | boolean {
+    return binding.item(this._h);
+  }
+  /** torch-like printing. @example console.log(String(tensor([1.5, 2]))) // tensor([1.5000, 2.0000]) */
+  toString(): string {
+    if (this._disposed) return 'tensor(<disposed>)';
+    const flat = this.data();
+    const values = this.dtype === 'int64' ? Array.from(flat as BigInt64Array, Number) : (flat as ArrayLike<number>);
+    let suffix = '';
+    if (this.device !== 'cpu') suffix += `, device='${this.device}'`;
+    if (this.dtype !== 'float32' && this.dtype !== 'int64' && this.dtype !== 'bool') suffix += `, dtype=${this.dtype}`;
+    if (this.numel() === 0) return `tensor([]${this.ndim > 1 ? `, size=[${this.shape.join(', ')}]` : ''}${suffix})`;
+    return formatTensor(values, this.shape, this.dtype, suffix);
+  }
+  /** @internal console.log shows the printed tensor. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  // ---- element-wise binary ---------------------------------------------------------------------
+
+  /** Element-wise sum with broadcasting. @example tensor([1, 2]).add(10) // [11, 12] */
+  add(other: Tensor | Scalar): Tensor { return run(ID.add, undefined, this._h, operand(other, 'add')); }
+  /** Element-wise difference. @example tensor([3, 4]).sub(1) // [2, 3] */
+  sub(other: Tensor | Scalar): Tensor { return run(ID.sub, undefined, this._h, operand(other, 'sub')); }
+  /** Element-wise product. @example tensor([1, 2]).mul(tensor([3, 4])) // [3, 8] */
+  mul(other: Tensor | Scalar): Tensor { return run(ID.mul, undefined, this._h, operand(other, 'mul')); }
+  /** True division (integers divide as float32). @example tensor([1, 2]).div(2) // [0.5, 1] */
+  div(other: Tensor | Scalar): Tensor { return run(ID.div, undefined, this._h, operand(other, 'div')); }
+  /** Element-wise power. @example tensor([2, 3]).pow(2) // [4, 9] */
+  pow(exponent: Tensor | Scalar): Tensor { return run(ID.pow, undefined, this._h, operand(exponent, 'pow')); }
+  /** Element-wise maximum (NaN propagates). @example tensor([1, 5]).maximum(3) // [3, 5] */
+  maximum(other: Tensor | Scalar): Tensor { return run(ID.maximum, undefined, this._h, operand(other, 'maximum')); }
+  /** Element-wise minimum (NaN propagates). @example tensor([1, 5]).minimum(3) // [1, 3] */
+  minimum(other: Tensor | Scalar): Tensor { return run(ID.minimum, undefined, this._h, operand(other, 'minimum')); }
+  /** `==` as a bool tensor. @example tensor([1, 2]).eq(2) // [false, true] */
+  eq(other: Tensor | Scalar): Tensor { return run(ID.eq, undefined, this._h, operand(other, 'eq')); }
+  /** `!=` as a bool tensor. */
+  ne(other: Tensor | Scalar): Tensor { return run(ID.ne, undefined, this._h, operand(other, 'ne')); }
+  /** `<` as a bool tensor. */
+  lt(other: Tensor | Scalar): Tensor { return run(ID.lt, undefined, this._h, operand(other, 'lt')); }
+  /** `<=` as a bool tensor. */
+  le(other: Tensor | Scalar): Tensor { return run(ID.le, undefined, this._h, operand(other, 'le')); }
+  /** `>` as a bool tensor. */
+  gt(other: Tensor | Scalar): Tensor { return run(ID.gt, undefined, this._h, operand(other, 'gt')); }
+  /** `>=` as a bool tensor. */
+  ge(other: Tensor | Scalar): Tensor { return run(ID.ge, undefined, this._h, operand(other, 'ge')); }
+
+  /** In-place add; returns this. @example w.add_(g.mul(-0.1)) */
+  add_(other: Tensor | Scalar): this { binding.call(ID.add_, undefined, this._h, operand(other, 'add_')); return this; }
+  /** In-place subtract; returns this. */
+  sub_(other: Tensor | Scalar): this { binding.call(ID.sub_, undefined, this._h, operand(other, 'sub_')); return this; }
+  /** In-place multiply; returns this. */
+  mul_(other: Tensor | Scalar): this { binding.call(ID.mul_, undefined, this._h, operand(other, 'mul_')); return this; }
+  /** In-place divide; returns this (float tensors only). */
+  div_(other: Tensor | Scalar): this { binding.call(ID.div_, undefined, this._h, operand(other, 'div_')); return this; }
+  /** In-place power; returns this. */
+  pow_(exponent: Tensor | Scalar): this { binding.call(ID.pow_, undefined, this._h, operand(exponent, 'pow_')); return this; }
+
+  // ---- element-wise unary ----------------------------------------------------------------------
+
+  /** -x. */ neg(): Tensor { return run(ID.neg, undefined, this._h); }
+  /** |x|. */ abs(): Tensor { return run(ID.abs, undefined, this._h); }
+  /** e^x (integers compute in float32). */ exp(): Tensor { return run(ID.exp, undefined, this._h); }
+  /** Natural logarithm. */ log(): Tensor { return run(ID.log, undefined, this._h); }
+  /** Square root. */ sqrt(): Tensor { return run(ID.sqrt, undefined, this._h); }
+  /** 1 / sqrt(x). */ rsqrt(): Tensor { return run(ID.rsqrt, undefined, this._h); }
+  /** Sine. */ sin(): Tensor { return run(ID.sin, undefined, this._h); }
+  /** Cosine. */ cos(): Tensor { return run(ID.cos, undefined, this._h); }
+  /** max(x, 0). @example tensor([-1, 2]).relu() // [0, 2] */ relu(): Tensor { return run(ID.relu, undefined, this._h); }
+  /** 1 / (1 + e^-x). */ sigmoid(): Tensor { return run(ID.sigmoid, undefined, this._h); }
+  /** Hyperbolic tangent. */ tanh(): Tensor { return run(ID.tanh, undefined, this._h); }
+  /** GELU, exact erf form. */ gelu(): Tensor { return run(ID.gelu, undefined, this._h); }
+  /**
+   * Clamps into [min, max]; either bound may be null.
+   * @example tensor([-2, 0, 2]).clamp(-1, 1) // [-1, 0, 1]
+   */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return run(ID.clamp, clampAttrs('clamp', min, max), this._h);
+  }
+
+  /** In-place -x. */ neg_(): this { binding.call(ID.neg_, undefined, this._h); return this; }
+  /** In-place |x|. */ abs_(): this { binding.call(ID.abs_, undefined, this._h); return this; }
+  /** In-place e^x. */ exp_(): this { binding.call(ID.exp_, undefined, this._h); return this; }
+  /** In-place log. */ log_(): this { binding.call(ID.log_, undefined, this._h); return this; }
+  /** In-place sqrt. */ sqrt_(): this { binding.call(ID.sqrt_, undefined, this._h); return this; }
+  /** In-place rsqrt. */ rsqrt_(): this { binding.call(ID.rsqrt_, undefined, this._h); return this; }
+  /** In-place sine. */ sin_(): this { binding.call(ID.sin_, undefined, this._h); return this; }
+  /** In-place cosine. */ cos_(): this { binding.call(ID.cos_, undefined, this._h); return this; }
+  /** In-place relu. */ relu_(): this { binding.call(ID.relu_, undefined, this._h); return this; }
+  /** In-place sigmoid. */ sigmoid_(): this { binding.call(ID.sigmoid_, undefined, this._h); return this; }
+  /** In-place tanh. */ tanh_(): this { binding.call(ID.tanh_, undefined, this._h); return this; }
+  /** In-place clamp. */
+  clamp_(min?: number | null, max?: number | null): this {
+    binding.call(ID.clamp_, clampAttrs('clamp_', min, max), this._h);
+    return this;
+  }
+  /** Fills with `value` in place. @example zeros([3]).fill_(7) */
+  fill_(value: number | boolean): this {
+    if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `fill_: expected a number, got ${describe(value)}`);
+    binding.call(ID.fill_, [Number(value)], this._h);
+    return this;
+  }
+  /** Fills with zeros in place. */
+  zero_(): this { binding.call(ID.zero_, undefined, this._h); return this; }
+  /** Copies `src` (broadcast, converted) into this tensor. @example a.copy_(b) */
+  copy_(src: Tensor | Scalar): this { binding.call(ID.copy_, undefined, this._h, operand(src, 'copy_')); return this; }
+
+  // ---- reductions --------------------------------------------------------------------------------
+
+  /** Sum over all or the given dims (integers sum as int64). @example x.sum(1, { keepdim: true }) */
+  sum(dim?: Dims | null, options?: KeepDim): Tensor {
+    return run(ID.sum, [dimsOpt('sum', dim), checkOptions('sum', options, REDUCE_OPTS).keepdim], this._h);
+  }
+  /** Mean over all or the given dims (floating tensors). @example x.mean(0) */
+  mean(dim?: Dims | null, options?: KeepDim): Tensor {
+    return run(ID.mean, [dimsOpt('mean', dim), checkOptions('mean', options, REDUCE_OPTS).keepdim], this._h);
+  }
+  /** Largest value over all or the given dims (values only; see maxWithIndices). @example x.max(1) */
+  max(dim?: Dims | null, options?: KeepDim): Tensor {
+    return run(ID.max, [dimsOpt('max', dim), checkOptions('max', options, REDUCE_OPTS).keepdim], this._h);
+  }
+  /** Smallest value over all or the given dims. @example x.min() */
+  min(dim?: Dims | null, options?: KeepDim): Tensor {
+    return run(ID.min, [dimsOpt('min', dim), checkOptions('min', options, REDUCE_OPTS).keepdim], this._h);
+  }
+  /** PyTorch's `max(dim)` pair. @example const { values, indices } = x.maxWithIndices(1) */
+  maxWithIndices(dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
+    return withIndices(ID.max_with_indices, 'maxWithIndices', this, dim, options);
+  }
+  /** PyTorch's `min(dim)` pair. */
+  minWithIndices(dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
+    return withIndices(ID.min_with_indices, 'minWithIndices', this, dim, options);
+  }
+  /** Index of the largest value (first on ties) over a dim or the flattened tensor. @example x.argmax(1) */
+  argmax(dim?: number | null, options?: KeepDim): Tensor {
+    return run(ID.argmax, [dim == null ? null : int('argmax', 'dim', dim), checkOptions('argmax', options, REDUCE_OPTS).keepdim], this._h);
+  }
+  /** Index of the smallest value. */
+  argmin(dim?: number | null, options?: KeepDim): Tensor {
+    return run(ID.argmin, [dim == null ? null : int('argmin', 'dim', dim), checkOptions('argmin', options, REDUCE_OPTS).keepdim], this._h);
+  }
+  /** Variance (correction 1 by default). @example x.var(0, { correction: 0 }) */
+  var(dim?: Dims | null, options?: VarOptions): Tensor {
+    const o = checkOptions('var', options, { keepdim: 'boolean', correction: 'number' });
+    return run(ID.var, [dimsOpt('var', dim), o.correction, o.keepdim], this._h);
+  }
+  /** Standard deviation (correction 1 by default). */
+  std(dim?: Dims | null, options?: VarOptions): Tensor {
+    const o = checkOptions('std', options, { keepdim: 'boolean', correction: 'number' });
+    return run(ID.std, [dimsOpt('std', dim), o.correction, o.keepdim], this._h);
+  }
+  /** Softmax along `dim`, computed stably. @example logits.softmax(-1) */
+  softmax(dim: number): Tensor { return run(ID.softmax, [int('softmax', 'dim', dim)], this._h); }
+  /** log(softmax(x)) along `dim`, computed stably. */
+  logSoftmax(dim: number): Tensor { return run(ID.log_softmax, [int('logSoftmax', 'dim', dim)], this._h); }
+  /** Running sum along `dim` (integers as int64). @example tensor([1, 2, 3]).cumsum(0) // [1, 3, 6] */
+  cumsum(dim: number): Tensor { return run(ID.cumsum, [int('cumsum', 'dim', dim)], this._h); }
+
+  // ---- views and movement ------------------------------------------------------------------------
+
+  /** Same elements, new shape (a view when possible, else a copy); one size may be -1. @example x.reshape(2, -1) */
+  reshape(...shape: (number | readonly number[])[]): Tensor { return run(ID.reshape, [shapeArgs('reshape', shape)], this._h); }
+  /** Like reshape, but always a view (errors when the strides do not allow one). */
+  view(...shape: (number | readonly number[])[]): Tensor { return run(ID.view, [shapeArgs('view', shape)], this._h); }
+  /** Swaps two dims (a view). @example x.transpose(0, 1) */
+  transpose(dim0: number, dim1: number): Tensor {
+    return run(ID.transpose, [int('transpose', 'dim0', dim0), int('transpose', 'dim1', dim1)], this._h);
+  }
+  /** Transpose of a tensor with at most 2 dims. @example m.t() */
+  t(): Tensor {
+    if (this.ndim > 2) fail('INVALID_ARGUMENT', `t: expects a tensor with <= 2 dimensions, got ${this.ndim}`);
+    return this.ndim < 2 ? this.view(this.shape) : this.transpose(0, 1);
+  }
+  /** Transpose with reversed dims (PyTorch's `.T`). */
+  get T(): Tensor {
+    return this.permute([...this.shape.keys()].reverse());
+  }
+  /** Reorders dims (a view). @example x.permute(2, 0, 1) */
+  permute(...dims: (number | readonly number[])[]): Tensor { return run(ID.permute, [shapeArgs('permute', dims)], this._h); }
+  /** Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size). @example x.expand(4, -1) */
+  expand(...shape: (number | readonly number[])[]): Tensor { return run(ID.expand, [shapeArgs('expand', shape)], this._h); }
+  /** expand to another tensor's shape. */
+  expandAs(other: Tensor): Tensor { return this.expand(other.shape); }
+  /** Removes size-1 dims (all, or the given ones). @example zeros([1, 3, 1]).squeeze() // [3] */
+  squeeze(dim?: Dims | null): Tensor { return run(ID.squeeze, [dimsOpt('squeeze', dim)], this._h); }
+  /** Inserts a size-1 dim. @example zeros([3]).unsqueeze(0) // [1, 3] */
+  unsqueeze(dim: number): Tensor { return run(ID.unsqueeze, [int('unsqueeze', 'dim', dim)], this._h); }
+  /** Merges dims startDim..endDim into one. @example zeros([2, 3, 4]).flatten(1) // [2, 12] */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return run(ID.flatten, [int('flatten', 'startDim', startDim), int('flatten', 'endDim', endDim)], this._h);
+  }
+  /** Elements start..start+length along dim (a view). @example x.narrow(0, 1, 2) */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return run(ID.narrow, [int('narrow', 'dim', dim), int('narrow', 'start', start), int('narrow', 'length', length)], this._h);
+  }
+  /** The slice at `index` along dim, which is removed (a view). @example x.select(0, -1) */
+  select(dim: number, index: number): Tensor {
+    return run(ID.select, [int('select', 'dim', dim), int('select', 'index', index)], this._h);
+  }
+  /** A row-major copy, or this tensor's data when already contiguous. */
+  contiguous(): Tensor { return run(ID.contiguous, undefined, this._h); }
+  /** A copy with its own storage. */
+  clone(): Tensor { return run(ID.clone, undefined, this._h); }
+  /**
+   * Converts dtype and/or moves to a device (no copy when nothing changes).
+   * @example x.to('float64'); x.to('cuda'); x.to({ dtype: 'int32', device: 'cpu' })
+   */
+  to(target: DType | DeviceName | ToOptions): Tensor {
+    let dtype: DType | undefined;
+    let device: string | undefined;
+    if (typeof target === 'string') {
+      if (isDType(target)) dtype = target;
+      else device = target;
+    } else {
+      const o = checkOptions('to', target, { dtype: 'string', device: 'string' });
+      if (o.dtype !== undefined) dtype = checkDType('to', o.dtype);
+      device = o.device;
+    }
+    // Each step returns a new handle (an alias when nothing changes), never `this` itself, so
+    // disposing the result never disposes the source.
+    let out = device !== undefined ? run(ID.to_device, [device], this._h) : undefined;
+    if (dtype !== undefined || out === undefined) {
+      const next = run(ID.to_dtype, [dtype ?? this.dtype], (out ?? this)._h);
+      out?.dispose();
+      out = next;
+    }
+    return out;
+  }
+  /** Same as `to('cpu')`. */
+  cpu(): Tensor { return this.to('cpu'); }
+  /** Same as `to('cuda')` (or `cuda:N`). */
+  cuda(index = 0): Tensor { return this.to(`cuda:${int('cuda', 'index', index)}`); }
+
+  // ---- linear algebra ------------------------------------------------------------------------------
+
+  /** Inner product of two 1-D tensors. @example tensor([1, 2]).dot(tensor([3, 4])) // 11 */
+  dot(other: Tensor): Tensor { return run(ID.dot, undefined, this._h, operand(other, 'dot')); }
+  /** Matrix product with PyTorch's 1-D and batch-broadcasting rules. @example a.matmul(b) */
+  matmul(other: Tensor): Tensor { return run(ID.matmul, undefined, this._h, operand(other, 'matmul')); }
+}
+
+function clampAttrs(op: string, min: number | null | undefined, max: number | null | undefined): Attr[] {
+  for (const [n, v] of [['min', min], ['max', max]] as const)
+    if (v !== undefined && v !== null && typeof v !== 'number') fail('INVALID_ARGUMENT', `${op}: '${n}' must be a number, got ${describe(v)}`);
+  return [min ?? null, max ?? null];
+}
+
+function withIndices(id: number, op: string, x: Tensor, dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
+  const hs = binding.call(id, [int(op, 'dim', dim), checkOptions(op, options, REDUCE_OPTS).keepdim], x._h) as Handle[];
+  return { values: wrap(hs[0], 0), indices: wrap(hs[1], 1) };
+}

@@ -1,0 +1,240 @@
+// The op tables: every native op has at least one row here (a test checks it). Each row runs
+// the native op and its plain reference on the same logical inputs in every layout.
+import * as tk from '../../src/index.js';
+import type { DType, Tensor } from '../../src/index.js';
+import type { NativeOpName } from '../../src/ops/table.js';
+import * as plain from '../../src/plain/index.js';
+import type { PlainTensor } from '../../src/plain/index.js';
+import type { InputSpec, Layout, Tol } from './harness.js';
+
+export interface OpCase {
+  /** Native ops this row exercises. */
+  ops: NativeOpName[];
+  name: string;
+  inputs: InputSpec[];
+  native: (...xs: Tensor[]) => Tensor;
+  plain: (...xs: PlainTensor[]) => PlainTensor;
+  /** Layouts to try for each input in turn (default: all). */
+  layouts?: Layout[];
+  tol?: Tol;
+}
+
+const WRITABLE: Layout[] = ['contiguous', 'transposed', 'narrowed'];
+type Un = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'relu' | 'sigmoid' | 'tanh' | 'gelu';
+const UNARY: [Un, 'FLOAT' | 'NUMERIC', boolean][] = [
+  ['neg', 'NUMERIC', true], ['abs', 'NUMERIC', true], ['exp', 'FLOAT', true], ['log', 'FLOAT', true],
+  ['sqrt', 'FLOAT', true], ['rsqrt', 'FLOAT', true], ['sin', 'FLOAT', true], ['cos', 'FLOAT', true],
+  ['relu', 'NUMERIC', true], ['sigmoid', 'FLOAT', true], ['tanh', 'FLOAT', true], ['gelu', 'FLOAT', false],
+];
+const POSITIVE = new Set(['log', 'sqrt', 'rsqrt']);
+
+export const unaryCases: OpCase[] = UNARY.flatMap(([name, , inplace]) =>
+  (['float32', 'float64', 'int32'] as DType[]).flatMap((dtype) => {
+    const range: [number, number] = POSITIVE.has(name) ? (dtype === 'int32' ? [1, 9] : [0.1, 5]) : [-3, 3];
+    const spec = { shape: [3, 4], dtype, range };
+    const rows: OpCase[] = [
+      { ops: [name], name: `${name} ${dtype}`, inputs: [spec], native: (x) => x[name](), plain: (x) => plain.unary(name, x) },
+      { ops: [name], name: `${name} ${dtype} 3-d`, inputs: [{ ...spec, shape: [2, 3, 5] }], native: (x) => x[name](), plain: (x) => plain.unary(name, x) },
+    ];
+    const inplaceOk = inplace && (dtype !== 'int32' || UNARY.find((u) => u[0] === name)![1] === 'NUMERIC');
+    if (inplaceOk) {
+      const op = `${name}_` as const;
+      rows.push({
+        ops: [op as NativeOpName], name: `${op} ${dtype}`, inputs: [spec], layouts: WRITABLE,
+        native: (x) => (x[op as keyof Tensor] as () => Tensor).call(x), plain: (x) => plain.unary(name, x),
+      });
+    }
+    return rows;
+  }),
+);
+
+export const clampCases: OpCase[] = [
+  ...(['float32', 'float64', 'int32'] as DType[]).map((dtype): OpCase => ({
+    ops: ['clamp'], name: `clamp ${dtype}`, inputs: [{ shape: [4, 5], dtype }],
+    native: (x) => x.clamp(-1, 2), plain: (x) => plain.clamp(x, -1, 2),
+  })),
+  { ops: ['clamp'], name: 'clamp min only', inputs: [{ shape: [4, 5] }], native: (x) => x.clamp(0), plain: (x) => plain.clamp(x, 0) },
+  { ops: ['clamp'], name: 'clamp max only', inputs: [{ shape: [4, 5] }], native: (x) => x.clamp(null, 0.5), plain: (x) => plain.clamp(x, null, 0.5) },
+  { ops: ['clamp'], name: 'clamp int32 to a fractional bound is float32', inputs: [{ shape: [4, 5], dtype: 'int32' }], native: (x) => x.clamp(-1.5, 1.5), plain: (x) => plain.clamp(x, -1.5, 1.5) },
+  { ops: ['clamp_'], name: 'clamp_', inputs: [{ shape: [4, 5] }], layouts: WRITABLE, native: (x) => x.clamp_(-1, 1), plain: (x) => plain.clamp(x, -1, 1) },
+];
+
+type Bin = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+const BINARY: Bin[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+const BOOL_OK = new Set<Bin>(['add', 'mul', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+const SHAPES: [number[], number[]][] = [[[3, 4], [3, 4]], [[3, 1], [1, 4]], [[2, 3, 4], [4]], [[4], [2, 3, 4]], [[3, 4], []]];
+const DTYPE_PAIRS: [DType, DType][] = [['float32', 'float32'], ['float64', 'float64'], ['int32', 'int32'], ['int32', 'float32'], ['int64', 'float64'], ['float32', 'int64'], ['bool', 'bool']];
+
+function binRange(op: Bin, dtype: DType, second: boolean): [number, number] {
+  if (op === 'pow') return second ? (dtype.startsWith('int') ? [0, 4] : [-2, 2]) : dtype.startsWith('int') ? [-3, 3] : [0.5, 2];
+  if (op === 'div' && second) return [1, 4];
+  return [-4, 4];
+}
+
+export const binaryCases: OpCase[] = BINARY.flatMap((op) =>
+  DTYPE_PAIRS.filter(([a]) => a !== 'bool' || BOOL_OK.has(op)).flatMap(([da, db]) =>
+    SHAPES.map(([sa, sb]): OpCase => ({
+      ops: [op], name: `${op} ${da}[${sa}] ${db}[${sb}]`,
+      inputs: [{ shape: sa, dtype: da, range: binRange(op, da, false) }, { shape: sb, dtype: db, range: binRange(op, db, true) }],
+      native: (a, b) => a[op](b), plain: (a, b) => plain.binary(op, a, b),
+    })),
+  ),
+);
+
+export const scalarCases: OpCase[] = (['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'lt', 'eq'] as Bin[]).flatMap((op) =>
+  (['float32', 'int32', 'float64'] as DType[]).flatMap((dtype) =>
+    [2, 0.5, -3].map((s): OpCase => ({
+      ops: [op], name: `${op} ${dtype} scalar ${s}`, inputs: [{ shape: [3, 4], dtype, range: op === 'pow' ? [1, 3] : [-4, 4] }],
+      native: (a) => a[op](s), plain: (a) => plain.binary(op, a, s),
+    })),
+  ),
+);
+
+export const inplaceBinaryCases: OpCase[] = (['add_', 'sub_', 'mul_', 'div_', 'pow_'] as const).flatMap((op) => {
+  const base = op.slice(0, -1) as Bin;
+  return (['float32', 'float64'] as DType[]).flatMap((dtype) => [
+    {
+      ops: [op], name: `${op} ${dtype} broadcast`, layouts: WRITABLE,
+      inputs: [{ shape: [3, 4], dtype, range: binRange(base, dtype, false) }, { shape: [4], dtype, range: binRange(base, dtype, true) }],
+      native: (a: Tensor, b: Tensor) => a[op](b), plain: (a: PlainTensor, b: PlainTensor) => plain.binary(base, a, b),
+    },
+    {
+      ops: [op], name: `${op} ${dtype} scalar`, layouts: WRITABLE,
+      inputs: [{ shape: [3, 4], dtype, range: binRange(base, dtype, false) }],
+      native: (a: Tensor) => a[op](2), plain: (a: PlainTensor) => plain.binary(base, a, 2),
+    },
+  ]);
+});
+
+export const writeCases: OpCase[] = [
+  {
+    ops: ['where'], name: 'where broadcast', inputs: [{ shape: [3, 4], dtype: 'bool' }, { shape: [3, 4] }, { shape: [4], dtype: 'float64' }],
+    native: (c, a, b) => tk.where(c, a, b), plain: (c, a, b) => plain.where(c, a, b),
+  },
+  { ops: ['where'], name: 'where scalar', inputs: [{ shape: [3, 4], dtype: 'bool' }, { shape: [3, 4] }], native: (c, a) => tk.where(c, a, 0), plain: (c, a) => plain.where(c, a, 0) },
+  { ops: ['copy_'], name: 'copy_ broadcast + cast', layouts: WRITABLE, inputs: [{ shape: [3, 4] }, { shape: [4], dtype: 'int32' }], native: (a, b) => a.copy_(b), plain: (a, b) => plain.to(plain.expand(b, [3, 4]), 'float32') },
+  { ops: ['fill_'], name: 'fill_', layouts: WRITABLE, inputs: [{ shape: [3, 4] }], native: (a) => a.fill_(2.5), plain: () => plain.full([3, 4], 2.5) },
+  { ops: ['zero_'], name: 'zero_', layouts: WRITABLE, inputs: [{ shape: [3, 4], dtype: 'int32' }], native: (a) => a.zero_(), plain: () => plain.zeros([3, 4], 'int32') },
+];
+
+/** One tensor of a { values, indices } pair; the other is disposed. */
+function pick(r: { values: Tensor; indices: Tensor }, key: 'values' | 'indices'): Tensor {
+  r[key === 'values' ? 'indices' : 'values'].dispose();
+  return r[key];
+}
+
+const DIMS: (number | number[] | undefined)[] = [undefined, 0, 1, -1, [0, 2], [2, 0]];
+export const reduceCases: OpCase[] = [
+  ...(['sum', 'mean', 'max', 'min'] as const).flatMap((op) =>
+    (op === 'mean' ? ['float32', 'float64'] : ['float32', 'float64', 'int32']).flatMap((dtype) =>
+      DIMS.flatMap((dim) =>
+        [false, true].map((keepdim): OpCase => ({
+          ops: [op], name: `${op} ${dtype} dim=${JSON.stringify(dim)} keepdim=${keepdim}`, inputs: [{ shape: [3, 4, 5], dtype: dtype as DType }],
+          native: (x) => x[op](dim, { keepdim }), plain: (x) => plain[op](x, dim, keepdim),
+        })),
+      ),
+    ),
+  ),
+  ...(['argmax', 'argmin'] as const).flatMap((op) =>
+    [undefined, 0, 2, -2].flatMap((dim) =>
+      [false, true].map((keepdim): OpCase => ({
+        ops: [op], name: `${op} dim=${dim} keepdim=${keepdim}`, inputs: [{ shape: [3, 4, 5], dtype: 'int32', range: [-3, 3] }],
+        native: (x) => x[op](dim, { keepdim }), plain: (x) => plain[op](x, dim, keepdim),
+      })),
+    ),
+  ),
+  ...(['maxWithIndices', 'minWithIndices'] as const).flatMap((op) => [
+    { ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as NativeOpName[], name: `${op} values`, inputs: [{ shape: [3, 4, 5] }], native: (x: Tensor) => pick(x[op](1), 'values'), plain: (x: PlainTensor) => plain[op](x, 1).values },
+    { ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as NativeOpName[], name: `${op} indices keepdim`, inputs: [{ shape: [3, 4, 5], dtype: 'int32' as DType }], native: (x: Tensor) => pick(x[op](-1, { keepdim: true }), 'indices'), plain: (x: PlainTensor) => plain[op](x, -1, true).indices },
+  ]),
+  ...(['var', 'std'] as const).flatMap((op) =>
+    [undefined, 1, [0, 2]].flatMap((dim) =>
+      [0, 1].map((correction): OpCase => ({
+        ops: [op], name: `${op} dim=${JSON.stringify(dim)} correction=${correction}`, inputs: [{ shape: [3, 4, 5], dtype: 'float64' }],
+        native: (x) => x[op](dim, { correction }), plain: (x) => (op === 'var' ? plain.variance : plain.std)(x, dim, correction, false),
+      })),
+    ),
+  ),
+  ...(['softmax', 'logSoftmax', 'cumsum'] as const).flatMap((op) =>
+    [0, 1, -1].flatMap((dim) =>
+      (op === 'cumsum' ? ['float32', 'int32'] : ['float32', 'float64']).map((dtype): OpCase => ({
+        ops: [op === 'logSoftmax' ? 'log_softmax' : op], name: `${op} ${dtype} dim=${dim}`, inputs: [{ shape: [3, 4, 5], dtype: dtype as DType, range: [-20, 20] }],
+        native: (x) => x[op](dim), plain: (x) => plain[op](x, dim),
+      })),
+    ),
+  ),
+  { ops: ['sum'], name: 'sum of a large vector (parallel path)', inputs: [{ shape: [200_003], range: [0, 1] }], layouts: ['contiguous', 'narrowed'], native: (x) => x.sum(), plain: (x) => plain.sum(x), tol: { rtol: 1e-5 } },
+  { ops: ['sum', 'max'], name: 'sum of bool counts', inputs: [{ shape: [6, 7], dtype: 'bool' }], native: (x) => x.sum(1), plain: (x) => plain.sum(x, 1) },
+];
+
+export const viewCases: OpCase[] = [
+  { ops: ['reshape'], name: 'reshape', inputs: [{ shape: [3, 4, 5] }], native: (x) => x.reshape(5, -1), plain: (x) => plain.reshape(x, [5, -1]) },
+  { ops: ['view'], name: 'view', layouts: ['contiguous', 'narrowed'], inputs: [{ shape: [3, 4, 5] }], native: (x) => x.view([12, 5]), plain: (x) => plain.reshape(x, [12, 5]) },
+  { ops: ['transpose'], name: 'transpose', inputs: [{ shape: [3, 4, 5] }], native: (x) => x.transpose(0, 2), plain: (x) => plain.transpose(x, 0, 2) },
+  { ops: ['permute'], name: 'permute', inputs: [{ shape: [3, 4, 5] }], native: (x) => x.permute(2, 0, 1), plain: (x) => plain.permute(x, [2, 0, 1]) },
+  { ops: ['expand'], name: 'expand', inputs: [{ shape: [3, 1, 5] }], native: (x) => x.expand(2, 3, 4, 5), plain: (x) => plain.expand(x, [2, 3, 4, 5]) },
+  { ops: ['squeeze'], name: 'squeeze all', inputs: [{ shape: [3, 1, 5, 1] }], native: (x) => x.squeeze(), plain: (x) => plain.squeeze(x) },
+  { ops: ['squeeze'], name: 'squeeze dim', inputs: [{ shape: [3, 1, 5, 1] }], native: (x) => x.squeeze(1), plain: (x) => plain.squeeze(x, 1) },
+  { ops: ['unsqueeze'], name: 'unsqueeze', inputs: [{ shape: [3, 5] }], native: (x) => x.unsqueeze(-1), plain: (x) => plain.unsqueeze(x, -1) },
+  { ops: ['flatten'], name: 'flatten', inputs: [{ shape: [2, 3, 4, 5] }], native: (x) => x.flatten(1, 2), plain: (x) => plain.flatten(x, 1, 2) },
+  { ops: ['narrow'], name: 'narrow', inputs: [{ shape: [3, 6, 5] }], native: (x) => x.narrow(1, 2, 3), plain: (x) => plain.narrow(x, 1, 2, 3) },
+  { ops: ['select'], name: 'select', inputs: [{ shape: [3, 6, 5] }], native: (x) => x.select(2, -1), plain: (x) => plain.select(x, 2, -1) },
+  { ops: ['contiguous'], name: 'contiguous', inputs: [{ shape: [3, 6, 5] }], native: (x) => x.contiguous(), plain: (x) => plain.clone(x) },
+  { ops: ['clone'], name: 'clone', inputs: [{ shape: [3, 6], dtype: 'int64' }], native: (x) => x.clone(), plain: (x) => plain.clone(x) },
+  ...(['float64', 'int32', 'int64', 'bool', 'float32'] as DType[]).map((dt): OpCase => ({
+    ops: ['to_dtype'], name: `to ${dt}`, inputs: [{ shape: [3, 4], range: [-5, 5] }], native: (x) => x.to(dt), plain: (x) => plain.to(x, dt),
+  })),
+  { ops: ['to_device'], name: "to('cpu')", inputs: [{ shape: [3, 4] }], native: (x) => x.to('cpu'), plain: (x) => plain.clone(x) },
+  ...[0, 1, -1].map((dim): OpCase => ({
+    ops: ['cat'], name: `cat dim=${dim}`, inputs: [{ shape: [3, 4] }, { shape: [3, 4], dtype: 'float64' }], native: (a, b) => tk.cat([a, b, a], dim), plain: (a, b) => plain.cat([a, b, a], dim),
+  })),
+  ...[0, 1, 2].map((dim): OpCase => ({
+    ops: ['stack'], name: `stack dim=${dim}`, inputs: [{ shape: [3, 4] }, { shape: [3, 4] }], native: (a, b) => tk.stack([a, b], dim), plain: (a, b) => plain.stack([a, b], dim),
+  })),
+];
+
+const MATMUL_SHAPES: [number[], number[]][] = [
+  [[3, 4], [4, 5]], [[1, 1], [1, 1]], [[5], [5, 3]], [[3, 5], [5]], [[5], [5]], [[2, 3, 4], [4, 6]],
+  [[2, 1, 3, 4], [5, 4, 6]], [[3, 4], [2, 4, 5]], [[70, 33], [33, 131]], [[0, 3], [3, 4]], [[2, 0], [0, 3]],
+  [[67, 300], [300, 5]], [[3], [2, 3, 4]],
+];
+export const linalgCases: OpCase[] = [
+  ...(['float32', 'float64', 'int32'] as DType[]).map((dtype): OpCase => ({
+    ops: ['dot'], name: `dot ${dtype}`, inputs: [{ shape: [7], dtype }, { shape: [7], dtype }], native: (a, b) => a.dot(b), plain: (a, b) => plain.dot(a, b),
+  })),
+  ...MATMUL_SHAPES.flatMap(([sa, sb]) =>
+    (['float32', 'float64', 'int32'] as DType[]).map((dtype): OpCase => ({
+      ops: ['matmul'], name: `matmul ${dtype} [${sa}] @ [${sb}]`, inputs: [{ shape: sa, dtype }, { shape: sb, dtype }],
+      native: (a, b) => a.matmul(b), plain: (a, b) => plain.matmul(a, b), tol: { rtol: 1e-5, atol: 1e-4 },
+    })),
+  ),
+];
+
+export const creationCases: OpCase[] = [
+  { ops: ['zeros'], name: 'zeros', inputs: [], native: () => tk.zeros([2, 3], { dtype: 'int32' }), plain: () => plain.zeros([2, 3], 'int32') },
+  { ops: ['ones'], name: 'ones', inputs: [], native: () => tk.ones(2, 3), plain: () => plain.ones([2, 3]) },
+  { ops: ['full'], name: 'full', inputs: [], native: () => tk.full([4], 2.5, { dtype: 'float64' }), plain: () => plain.full([4], 2.5, 'float64') },
+  { ops: ['full'], name: 'full bool', inputs: [], native: () => tk.full([2, 2], true), plain: () => plain.full([2, 2], 1, 'bool') },
+  { ops: ['arange'], name: 'arange int', inputs: [], native: () => tk.arange(2, 11, 3), plain: () => plain.arange(2, 11, 3) },
+  { ops: ['arange'], name: 'arange float', inputs: [], native: () => tk.arange(0, 1, 0.1), plain: () => plain.arange(0, 1, 0.1) },
+  { ops: ['arange'], name: 'arange negative step', inputs: [], native: () => tk.arange(5, -5, -1.5, { dtype: 'float64' }), plain: () => plain.arange(5, -5, -1.5, 'float64') },
+  { ops: ['linspace'], name: 'linspace', inputs: [], native: () => tk.linspace(-1, 1, 7), plain: () => plain.linspace(-1, 1, 7) },
+  { ops: ['linspace'], name: 'linspace 1 step', inputs: [], native: () => tk.linspace(3, 9, 1), plain: () => plain.linspace(3, 9, 1) },
+  { ops: ['eye'], name: 'eye', inputs: [], native: () => tk.eye(3, 5), plain: () => plain.eye(3, 5) },
+  ...(['rand', 'randn'] as const).flatMap((op) =>
+    (['float32', 'float64'] as DType[]).map((dtype): OpCase => ({
+      ops: [op], name: `${op} ${dtype} reproduces plain's Philox stream`, inputs: [],
+      native: () => (tk.manualSeed(11), tk[op]([5, 7], { dtype })), plain: () => (plain.manualSeed(11), plain[op]([5, 7], dtype)),
+      tol: { rtol: 1e-6, atol: 1e-7 },
+    })),
+  ),
+  ...(['int64', 'int32'] as DType[]).map((dtype): OpCase => ({
+    ops: ['randint'], name: `randint ${dtype}`, inputs: [],
+    native: () => (tk.manualSeed(5), tk.randint(-7, 20, [9, 3], { dtype })), plain: () => (plain.manualSeed(5), plain.randint(-7, 20, [9, 3], dtype)),
+  })),
+];
+
+export const ALL_CASES: OpCase[] = [
+  ...unaryCases, ...clampCases, ...binaryCases, ...scalarCases, ...inplaceBinaryCases, ...writeCases,
+  ...reduceCases, ...viewCases, ...linalgCases, ...creationCases,
+];

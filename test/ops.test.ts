@@ -1,0 +1,75 @@
+// Every op against its plain reference, for every input in every layout (contiguous,
+// transposed, narrowed, expanded), from the shared tables in helpers/cases.ts.
+import { describe, expect, it } from 'vitest';
+
+import { binding } from '../src/binding.js';
+import { memory } from '../src/index.js';
+import { OP_TABLE } from '../src/ops/table.js';
+import { ALL_CASES, type OpCase } from './helpers/cases.js';
+import { disposeAll, expectMatch, input, LAYOUTS, prng, type Layout } from './helpers/harness.js';
+
+function seedOf(name: string): number {
+  let h = 2166136261;
+  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
+
+function layoutCombos(c: OpCase): Layout[][] {
+  const layouts = c.layouts ?? LAYOUTS;
+  const base: Layout[] = c.inputs.map(() => 'contiguous');
+  const combos = [base];
+  c.inputs.forEach((_, i) => {
+    for (const l of layouts) if (l !== 'contiguous') combos.push(base.map((b, j) => (j === i ? l : b)));
+  });
+  return combos;
+}
+
+function runCase(c: OpCase): number {
+  const rnd = prng(seedOf(c.name));
+  let ran = 0;
+  for (const combo of layoutCombos(c)) {
+    const pairs = c.inputs.map((spec, i) => input(spec, combo[i], rnd));
+    if (pairs.some((p) => p === undefined)) {
+      disposeAll(pairs.filter(Boolean).map((p) => p!.native));
+      continue;
+    }
+    const label = `${c.name} [${combo.join(', ')}]`;
+    const ref = c.plain(...pairs.map((p) => p!.plain));
+    const out = c.native(...pairs.map((p) => p!.native));
+    try {
+      expectMatch(out, ref, label, c.tol);
+    } finally {
+      disposeAll(out, pairs.map((p) => p!.native));
+    }
+    ran++;
+  }
+  return ran;
+}
+
+const groups = new Map<string, OpCase[]>();
+for (const c of ALL_CASES) {
+  const g = c.ops[0];
+  groups.set(g, [...(groups.get(g) ?? []), c]);
+}
+
+for (const [op, cases] of groups) {
+  describe(op, () => {
+    for (const c of cases) it(c.name, () => expect(runCase(c)).toBeGreaterThan(0));
+  });
+}
+
+describe('op tables', () => {
+  it('the native op list equals the TS op table', () => {
+    expect([...binding.opNames].sort()).toEqual(Object.keys(OP_TABLE).sort());
+  });
+
+  it('every native op has at least one test row', () => {
+    const covered = new Set(ALL_CASES.flatMap((c) => c.ops));
+    expect(binding.opNames.filter((n) => !covered.has(n as never))).toEqual([]);
+  });
+
+  it('leaves no tensors alive after the op tables ran', () => {
+    // Every case disposes its inputs and outputs; only GC-pending handles could remain.
+    expect(memory().tensors).toBe(0);
+  });
+});
