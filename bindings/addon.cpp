@@ -199,6 +199,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     o.Set("storages", double(s.live_storages));
     o.Set("cachedBytes", double(s.cached_bytes));
     o.Set("peakBytes", double(s.peak_bytes));
+    o.Set("reportedBytes", double(st_.reported_external));
     return o;
   }
   Napi::Value EmptyCache(const Napi::CallbackInfo& info) {

@@ -26,13 +26,19 @@ Napi::Value call(const Napi::CallbackInfo& info, EnvState& st) {
     }
     for (size_t i = 0; i < n; ++i) inputs[i] = operand_of(info[i + 2], name);
     std::vector<tk::Tensor> outs = tk::call(tk::OpId(id), {inputs, n}, attrs);
+    Napi::Value result;
+    if (outs.empty()) {
+      result = env.Undefined();
+    } else if (outs.size() == 1) {
+      result = wrap(env, st, std::move(outs[0]), 0);
+    } else {
+      TK_CHECK(outs.size() <= size_t(kMetaSlots), INTERNAL, name, ": too many outputs");
+      Napi::Array arr = Napi::Array::New(env, outs.size());
+      for (size_t i = 0; i < outs.size(); ++i) arr.Set(uint32_t(i), wrap(env, st, std::move(outs[i]), int(i)));
+      result = arr;
+    }
     flush_external(env, st);
-    if (outs.empty()) return env.Undefined();
-    if (outs.size() == 1) return wrap(env, st, std::move(outs[0]), 0);
-    TK_CHECK(outs.size() <= size_t(kMetaSlots), INTERNAL, name, ": too many outputs");
-    Napi::Array arr = Napi::Array::New(env, outs.size());
-    for (size_t i = 0; i < outs.size(); ++i) arr.Set(uint32_t(i), wrap(env, st, std::move(outs[i]), int(i)));
-    return arr;
+    return result;
   });
 }
 

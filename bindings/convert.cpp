@@ -120,8 +120,10 @@ void flush_external(Napi::Env env, EnvState& st, bool force) {
   constexpr int64_t kThreshold = 1 << 20;
   if (st.pending_external == 0 || (!force && std::llabs(st.pending_external) < kThreshold)) return;
   int64_t result;
-  napi_adjust_external_memory(env, st.pending_external, &result);
-  st.pending_external = 0;
+  if (napi_adjust_external_memory(env, st.pending_external, &result) == napi_ok) {
+    st.reported_external += st.pending_external;
+    st.pending_external = 0;
+  }
 }
 
 }  // namespace tkjs

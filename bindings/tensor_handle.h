@@ -24,7 +24,8 @@ struct EnvState {
   Napi::Reference<Napi::Float64Array> meta;  // shape/dtype of the last results, read by TS
   double* meta_data = nullptr;
   int64_t live_handles = 0;
-  int64_t pending_external = 0;  // bytes not yet reported with AdjustExternalMemory
+  int64_t pending_external = 0;   // bytes not yet reported with AdjustExternalMemory
+  int64_t reported_external = 0;  // bytes this environment has reported to V8 so far
 };
 
 }  // namespace tkjs

@@ -23,6 +23,8 @@ export interface MemoryInfo {
   cachedBytes: number;
   /** Highest `bytes` seen. */
   peakBytes: number;
+  /** Bytes this JS environment has reported to V8 as external memory (GC pressure). */
+  reportedBytes: number;
 }
 
 export interface Binding {

@@ -17,7 +17,8 @@ function formatter(values: number[], dtype: DType): (v: number) => string {
   if (finite.every((v) => Number.isInteger(v)) && max < 1e8)
     return (v) => (Number.isFinite(v) ? `${v}.` : special(v));
   if (max >= 1e8 || (min > 0 && (min < 1e-4 || max / min > 1000)))
-    return (v) => (Number.isFinite(v) ? v.toExponential(4) : special(v));
+    // PyTorch writes two-digit exponents: 1.0000e-05.
+    return (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : special(v));
   return (v) => (Number.isFinite(v) ? v.toFixed(4) : special(v));
 }
 

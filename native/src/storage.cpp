@@ -89,13 +89,13 @@ CpuCache& cpu_cache() {
 
 }  // namespace
 
-Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
-  TK_CHECK(nbytes <= kMaxRequest, OUT_OF_MEMORY, "alloc: cannot allocate ", nbytes,
-           " bytes on ", device_name(device));
+Storage::Storage(size_t nbytes, Device device, const char* op) : nbytes_(nbytes), device_(device) {
+  TK_CHECK(nbytes <= kMaxRequest, OUT_OF_MEMORY, op, ": cannot allocate ", nbytes, " bytes on ",
+           device_name(device));
   block_ = size_class(nbytes);
   if (device.is_cpu()) {
     data_ = cpu_cache().alloc(block_);
-    TK_CHECK(data_ != nullptr, OUT_OF_MEMORY, "alloc: out of memory allocating ", nbytes,
+    TK_CHECK(data_ != nullptr, OUT_OF_MEMORY, op, ": out of memory allocating ", nbytes,
              " bytes on cpu");
   } else {
     data_ = cuda::alloc(block_, device.index);

@@ -84,7 +84,7 @@ void binary_(BinaryOp op, const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 DType result_type(std::span<const Tensor> ts);
 
-Tensor full(const DimVec& shape, double value, DType dtype, Device device);
+Tensor full(const DimVec& shape, double value, DType dtype, Device device, const char* op = "full");
 Tensor arange(double start, double end, double step, std::optional<DType> dtype, Device device);
 void fill_(const Tensor& t, double value);
 // Copies src into dst (broadcasting src, casting dtype, any strides; same device).

@@ -21,9 +21,9 @@ void empty_cache();
 
 class Storage {
  public:
-  // 64-byte aligned; zero bytes is allowed. OUT_OF_MEMORY (after emptying the cache once) on
-  // failure, never a crash.
-  Storage(size_t nbytes, Device device);
+  // 64-byte aligned; zero bytes is allowed. OUT_OF_MEMORY naming `op` (after emptying the cache
+  // once) on failure, never a crash.
+  Storage(size_t nbytes, Device device, const char* op = "alloc");
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;

@@ -56,8 +56,8 @@ uint64_t initial_seed() {
   return g_seed;
 }
 
-Tensor full(const DimVec& shape, double value, DType dtype, Device device) {
-  Tensor t = Tensor::empty(shape, dtype, Device{}, "full");
+Tensor full(const DimVec& shape, double value, DType dtype, Device device, const char* op) {
+  Tensor t = Tensor::empty(shape, dtype, Device{}, op);
   fill_(t, value);
   return on_device(t, device);
 }
@@ -84,13 +84,13 @@ namespace ops {
 Outputs op_zeros(const Args& a) {
   expect_inputs(a, 0);
   return {full(shape_attr(a.attrs, 0, a.name), 0, dtype_attr(a.attrs, 1).value_or(kDefaultFloat),
-               device_attr(a.attrs, 2, a.name))};
+               device_attr(a.attrs, 2, a.name), a.name)};
 }
 
 Outputs op_ones(const Args& a) {
   expect_inputs(a, 0);
   return {full(shape_attr(a.attrs, 0, a.name), 1, dtype_attr(a.attrs, 1).value_or(kDefaultFloat),
-               device_attr(a.attrs, 2, a.name))};
+               device_attr(a.attrs, 2, a.name), a.name)};
 }
 
 Outputs op_full(const Args& a) {

@@ -1,0 +1,218 @@
+// The binding's promises: errors as TensorError, dispose/tidy/using, no leaks, memory reported
+// to V8, loading in worker threads.
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+
+import * as tk from '../src/index.js';
+import { memory, TensorError, tidy, keep } from '../src/index.js';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TensorError);
+    return (e as TensorError).code;
+  }
+  return undefined;
+}
+
+describe('TensorError from native code', () => {
+  it('is an instance of the TS class with a code', () => {
+    try {
+      tk.zeros([2]).add(tk.zeros([3]));
+      expect.fail('no throw');
+    } catch (e) {
+      expect(e).toBeInstanceOf(TensorError);
+      expect(e).toBeInstanceOf(Error);
+      expect((e as TensorError).name).toBe('TensorError');
+      expect((e as TensorError).code).toBe('SHAPE_MISMATCH');
+    }
+  });
+});
+
+describe('dispose', () => {
+  it('frees now, is idempotent, and later use throws DISPOSED naming the op', () => {
+    const before = memory().tensors;
+    const x = tk.ones([4]);
+    expect(memory().tensors).toBe(before + 1);
+    x.dispose();
+    x.dispose();
+    expect(x.isDisposed).toBe(true);
+    expect(memory().tensors).toBe(before);
+    expect(codeOf(() => x.add(1))).toBe('DISPOSED');
+    expect(() => x.sum()).toThrow(/sum: tensor was disposed/);
+    expect(() => x.data()).toThrow(/data: tensor was disposed/);
+    expect(codeOf(() => tk.ones([4]).add(x))).toBe('DISPOSED');
+    expect(x.shape).toEqual([4]);  // metadata stays readable
+  });
+
+  it('a view keeps its storage alive after the base is disposed', () => {
+    const base = tk.arange(6, { dtype: 'float32' }).reshape(2, 3);
+    const v = base.t();
+    base.dispose();
+    expect(v.toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    v.dispose();
+  });
+
+  it('Symbol.dispose frees the tensor (the `using` protocol)', () => {
+    const before = memory().tensors;
+    {
+      const x = tk.ones([3]);
+      x[Symbol.dispose]();
+    }
+    expect(memory().tensors).toBe(before);
+  });
+});
+
+describe('tidy', () => {
+  it('disposes intermediates and keeps the result', () => {
+    const x = tk.ones([3]);
+    const before = memory().tensors;
+    const y = tidy(() => x.mul(2).add(1).relu());
+    expect(memory().tensors).toBe(before + 1);
+    expect(y.toArray()).toEqual([3, 3, 3]);
+    expect(x.isDisposed).toBe(false);
+    y.dispose();
+    x.dispose();
+  });
+
+  it('keeps tensors inside returned arrays and objects, and keep()', () => {
+    const before = memory().tensors;
+    let kept!: tk.Tensor;
+    const r = tidy(() => {
+      const a = tk.ones([2]);
+      kept = keep(a.add(5));
+      return { a, list: [a.mul(3)], n: 1 };
+    });
+    expect(memory().tensors).toBe(before + 3);
+    expect(kept.toArray()).toEqual([6, 6]);
+    for (const t of [r.a, r.list[0], kept]) t.dispose();
+    expect(memory().tensors).toBe(before);
+  });
+
+  it('nests: an inner result belongs to the outer scope', () => {
+    const before = memory().tensors;
+    tidy(() => {
+      const inner = tidy(() => tk.ones([2]).add(1));
+      expect(inner.isDisposed).toBe(false);
+      return undefined;
+    });
+    expect(memory().tensors).toBe(before);
+  });
+
+  it('disposes everything when the function throws', () => {
+    const before = memory().tensors;
+    expect(() => tidy(() => {
+      tk.ones([2]);
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(memory().tensors).toBe(before);
+  });
+});
+
+describe('no leaks', () => {
+  it('10,000 create/op/dispose cycles return tensors and bytes to baseline', () => {
+    const x = tk.randn([64]);
+    for (let i = 0; i < 100; i++) tidy(() => x.add(1).mul(x).sum());  // warm the caches
+    const base = memory();
+    for (let i = 0; i < 10_000; i++) {
+      const a = tk.randn([64]);
+      const b = a.add(x);
+      const c = b.mul(2);
+      const s = c.sum(0, { keepdim: true });
+      const r = c.reshape(8, 8);
+      const v = r.t();
+      for (const t of [a, b, c, s, r, v]) t.dispose();
+    }
+    const after = memory();
+    expect(after.tensors).toBe(base.tensors);
+    expect(after.bytes).toBe(base.bytes);
+    expect(after.storages).toBe(base.storages);
+    x.dispose();
+  });
+
+  it('reports native bytes to V8 as external memory', () => {
+    const before = memory().reportedBytes;
+    const big = tk.zeros([16, 1024, 1024]);  // 64 MiB
+    const during = memory().reportedBytes;
+    big.dispose();
+    const after = memory().reportedBytes;
+    expect(during - before).toBeGreaterThanOrEqual(60 * 2 ** 20);
+    expect(during - after).toBeGreaterThanOrEqual(60 * 2 ** 20);
+  });
+
+  it('garbage collection frees tensors that were never disposed (the finalizer safety net)', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'run with --expose-gc (vitest.config.ts)').toBeTypeOf('function');
+    const base = memory();
+    (() => {
+      for (let i = 0; i < 2000; i++) tk.ones([256]).add(1);
+    })();
+    expect(memory().tensors).toBeGreaterThanOrEqual(base.tensors + 1000);
+    for (let i = 0; i < 20 && memory().tensors > base.tensors; i++) {
+      gc!();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Earlier tests' undisposed tensors may be collected too, so the count can drop below base.
+    expect(memory().tensors).toBeLessThanOrEqual(base.tensors);
+    expect(memory().bytes).toBeLessThanOrEqual(base.bytes);
+  });
+
+  it('emptyCache returns cached blocks', () => {
+    tk.zeros([1024, 1024]).dispose();
+    expect(memory().cachedBytes).toBeGreaterThan(0);
+    tk.emptyCache();
+    expect(memory().cachedBytes).toBe(0);
+  });
+});
+
+describe('threads', () => {
+  it('gives the same results on 1 thread and on all threads', () => {
+    const n = tk.getNumThreads();
+    tk.manualSeed(3);
+    const x = tk.randn([512, 700]);
+    const run = () => tidy(() => [x.exp().add(x).sum(1), x.matmul(x.t()).sum(0), x.t().contiguous().mul(2)]);
+    tk.setNumThreads(1);
+    const one = run();
+    tk.setNumThreads(Math.max(2, n));
+    const many = run();
+    tk.setNumThreads(n);
+    for (let i = 0; i < one.length; i++) expect(Array.from(many[i].data() as Float32Array)).toEqual(Array.from(one[i].data() as Float32Array));
+    tk.manualSeed(3);
+    const again = tk.randn([512, 700]);
+    expect(again.eq(x).sum().item()).toBe(512 * 700);
+    for (const t of [x, again, ...one, ...many]) t.dispose();
+  });
+
+  it('loads and runs in several worker threads at once', async () => {
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const b = require('node-gyp-build')(workerData.root);
+      class TensorError extends Error { constructor(m, c) { super(m); this.code = c; } }
+      b.init(TensorError);
+      const id = (n) => b.opNames.indexOf(n);
+      const x = b.fromData(new Float32Array([1, 2, 3, 4]), [[4]]);
+      let s = 0;
+      for (let i = 0; i < 200; i++) {
+        const y = b.call(id('mul'), undefined, x, 2);
+        const z = b.call(id('sum'), undefined, y);
+        s = b.item(z);
+        b.dispose(y); b.dispose(z);
+      }
+      let code = '';
+      try { b.call(id('add'), undefined, x, b.fromData(new Float32Array(3), [[3]])); } catch (e) { code = e.code; }
+      parentPort.postMessage({ s, code, live: b.memory().tensors });
+    `;
+    const root = new URL('..', import.meta.url).pathname;
+    const runOne = () =>
+      new Promise<{ s: number; code: string; live: number }>((resolve, reject) => {
+        const w = new Worker(code, { eval: true, workerData: { root } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const results = await Promise.all([runOne(), runOne(), runOne()]);
+    for (const r of results) expect(r).toEqual({ s: 20, code: 'SHAPE_MISMATCH', live: 2 });
+    // The main thread still works after the workers exit.
+    expect(tk.ones([2]).add(1).toArray()).toEqual([2, 2]);
+  });
+});

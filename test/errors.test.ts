@@ -1,0 +1,95 @@
+// Bad input never crashes: each case throws a TensorError with a code and a message that names
+// the op and the offending value.
+import { describe, expect, it } from 'vitest';
+
+import * as tk from '../src/index.js';
+import { ERROR_CODES, TensorError } from '../src/index.js';
+import { binding } from '../src/binding.js';
+
+const t23 = () => tk.zeros([2, 3]);
+
+const CASES: [string, () => unknown, string, RegExp][] = [
+  ['broadcast mismatch', () => t23().add(tk.zeros([4])), 'SHAPE_MISMATCH', /^add: shapes \[2, 3\] and \[4\] cannot be broadcast/],
+  ['in-place broadcast into a smaller tensor', () => tk.zeros([3]).add_(t23()), 'SHAPE_MISMATCH', /add_: output with shape \[3\] doesn't match the broadcast shape \[2, 3\]/],
+  ['in-place float into int', () => tk.zeros([3], { dtype: 'int32' }).add_(0.5), 'DTYPE_MISMATCH', /add: result type float32 can't be cast to the desired output type int32/],
+  ['in-place into an expanded view', () => tk.zeros([1, 3]).expand(4, 3).add_(1), 'INVALID_ARGUMENT', /add: unsupported operation: more than one element/],
+  ['matmul inner mismatch', () => t23().matmul(t23()), 'SHAPE_MISMATCH', /^matmul: inner dimensions must match, got \[2, 3\] @ \[2, 3\]/],
+  ['matmul dtype mismatch', () => t23().matmul(tk.zeros([3, 2], { dtype: 'float64' })), 'DTYPE_MISMATCH', /matmul: expected both operands to have the same dtype, got float32 and float64/],
+  ['matmul 0-dim', () => tk.tensor(1).matmul(t23()), 'INVALID_ARGUMENT', /matmul: both arguments need at least 1 dimension/],
+  ['dot sizes', () => tk.zeros([3]).dot(tk.zeros([4])), 'SHAPE_MISMATCH', /dot: inconsistent tensor size/],
+  ['mean of integers', () => tk.zeros([3], { dtype: 'int32' }).mean(), 'DTYPE_MISMATCH', /mean: expected a floating point tensor, got int32/],
+  ['softmax of integers', () => tk.arange(3).softmax(0), 'DTYPE_MISMATCH', /softmax: expected a floating point tensor, got int64/],
+  ['neg of bool', () => tk.tensor([true]).neg(), 'DTYPE_MISMATCH', /neg: not supported for bool tensors/],
+  ['sub of bools', () => tk.tensor([true]).sub(tk.tensor([false])), 'DTYPE_MISMATCH', /sub: not supported for bool tensors/],
+  ['where with a float condition', () => tk.where(t23(), 1, 0), 'DTYPE_MISMATCH', /where: condition must be a bool tensor, got float32/],
+  ['dim out of range', () => t23().sum(2), 'INDEX_OUT_OF_RANGE', /sum: dim out of range \(expected in \[-2, 1\]\), got 2/],
+  ['repeated dim', () => t23().sum([1, -1]), 'INVALID_ARGUMENT', /sum: dim -1 appears multiple times/],
+  ['select index out of range', () => t23().select(1, 3), 'INDEX_OUT_OF_RANGE', /select: index 3 out of range for dimension 1 with size 3/],
+  ['narrow beyond the end', () => t23().narrow(1, 2, 2), 'INDEX_OUT_OF_RANGE', /narrow: start \(2\) \+ length \(2\) exceeds dimension size \(3\)/],
+  ['transpose dim out of range', () => t23().transpose(0, 5), 'INDEX_OUT_OF_RANGE', /transpose: dim out of range/],
+  ['permute not a permutation', () => t23().permute(0, 0), 'INVALID_ARGUMENT', /permute: dim 0 appears more than once/],
+  ['reshape wrong size', () => t23().reshape(4, 2), 'SHAPE_MISMATCH', /reshape: shape \[4, 2\] is invalid for input of size 6/],
+  ['reshape two -1', () => t23().reshape(-1, -1), 'INVALID_ARGUMENT', /reshape: only one dimension can be inferred/],
+  ['view of a transposed tensor', () => t23().t().view(6), 'INVALID_ARGUMENT', /view: size \[6\] is not compatible .* use reshape\(\) instead/],
+  ['expand a non-1 dim', () => t23().expand(4, 3), 'SHAPE_MISMATCH', /expand: the expanded size 4 must match the existing size 2/],
+  ['cat shape mismatch', () => tk.cat([t23(), tk.zeros([2, 4])], 0), 'SHAPE_MISMATCH', /cat: sizes of tensors must match except in dimension 0, got \[2, 3\] and \[2, 4\]/],
+  ['cat of nothing', () => tk.cat([]), 'INVALID_ARGUMENT', /cat: expected a non-empty list/],
+  ['stack unequal', () => tk.stack([t23(), tk.zeros([3, 2])]), 'SHAPE_MISMATCH', /stack: expects each tensor to be equal size/],
+  ['max of an empty dim', () => tk.zeros([0, 3]).max(0), 'INVALID_ARGUMENT', /max: cannot reduce over a dimension of size 0/],
+  ['arange NaN', () => tk.arange(0, NaN), 'INVALID_ARGUMENT', /arange: end must be finite, got nan/],
+  ['arange infinite', () => tk.arange(0, Infinity), 'INVALID_ARGUMENT', /arange: end must be finite, got inf/],
+  ['arange zero step', () => tk.arange(0, 5, 0), 'INVALID_ARGUMENT', /arange: step must be nonzero/],
+  ['arange wrong sign', () => tk.arange(0, 5, -1), 'INVALID_ARGUMENT', /arange: upper bound and lower bound inconsistent with step sign/],
+  ['negative size', () => tk.zeros([2, -1]), 'INVALID_ARGUMENT', /zeros: sizes must be non-negative, got \[2, -1\]/],
+  ['absurd size', () => tk.zeros([2 ** 40, 2 ** 20]), 'OUT_OF_MEMORY', /zeros: .*(too large|cannot allocate)/],
+  ['overflowing size', () => tk.zeros([2 ** 50, 2 ** 50]), 'OUT_OF_MEMORY', /zeros: the number of elements overflows/],
+  ['too many dims', () => tk.zeros(new Array(17).fill(1)), 'INVALID_ARGUMENT', /at most 16 dimensions/],
+  ['ragged nested array', () => tk.tensor([[1, 2], [3]]), 'INVALID_ARGUMENT', /tensor: ragged nested array: expected 2 elements at \[1\], got 1/],
+  ['nested strings', () => tk.tensor([['a']] as never), 'INVALID_ARGUMENT', /tensor: expected numbers, booleans or bigints, got "a" at \[0, 0\]/],
+  ['shape option mismatch', () => tk.tensor([1, 2, 3], { shape: [2, 2] }), 'SHAPE_MISMATCH', /tensor: shape \[2, 2\] does not match the 3 elements given/],
+  ['unknown dtype', () => tk.zeros([2], { dtype: 'float16' as never }), 'INVALID_ARGUMENT', /zeros: unknown dtype, got "float16"/],
+  ['misspelled option', () => t23().sum(0, { keepDims: true } as never), 'INVALID_ARGUMENT', /sum: unknown option 'keepDims' \(did you mean 'keepdim'\?\)/],
+  ['wrong option type', () => t23().sum(0, { keepdim: 1 } as never), 'INVALID_ARGUMENT', /sum: option 'keepdim' must be a boolean, got 1/],
+  ['non-integer dim', () => t23().softmax(0.5), 'INVALID_ARGUMENT', /softmax: 'dim' must be an integer, got 0.5/],
+  ['non-tensor operand', () => t23().add('1' as never), 'INVALID_ARGUMENT', /add: expected a Tensor, number or boolean operand, got "1"/],
+  ['unknown device', () => t23().to('tpu' as never), 'INVALID_ARGUMENT', /to: unknown device, got 'tpu'/],
+  ['item of many elements', () => t23().item(), 'INVALID_ARGUMENT', /item: a Tensor with 6 elements cannot be converted to a scalar/],
+  ['randint empty range', () => tk.randint(5, 5, [2]), 'INVALID_ARGUMENT', /randint: expected low < high, got low=5, high=5/],
+  ['rand of integers', () => tk.rand([2], { dtype: 'int32' }), 'DTYPE_MISMATCH', /rand: expected a floating dtype, got int32/],
+  ['setNumThreads(0)', () => tk.setNumThreads(0), 'INVALID_ARGUMENT', /setNumThreads: expected a positive integer, got 0/],
+  ['clamp without bounds', () => t23().clamp(), 'INVALID_ARGUMENT', /clamp: at least one of 'min' and 'max' must be given/],
+  ['tidy with an async function', () => tk.tidy(async () => 1), 'INVALID_ARGUMENT', /tidy: the function must be synchronous/],
+];
+
+describe('bad input throws TensorError with a code', () => {
+  for (const [name, fn, code, msg] of CASES) {
+    it(name, () => {
+      let err: unknown;
+      try {
+        fn();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, 'expected a throw').toBeInstanceOf(TensorError);
+      expect((err as TensorError).code).toBe(code);
+      expect((err as TensorError).message).toMatch(msg);
+    });
+  }
+});
+
+describe('error codes', () => {
+  it('the TS list equals the native list', () => {
+    expect([...binding.errorCodes]).toEqual([...ERROR_CODES]);
+  });
+
+  it('cuda without a device is a CUDA_ERROR, not a crash', () => {
+    if (tk.cuda.isAvailable()) return;  // covered by the CUDA tests on GPU machines
+    expect(() => tk.zeros([2]).to('cuda')).toThrow(TensorError);
+    try {
+      tk.zeros([2], { device: 'cuda' });
+    } catch (e) {
+      expect((e as TensorError).code).toBe('CUDA_ERROR');
+      expect((e as TensorError).message).toMatch(/cuda/);
+    }
+  });
+});

@@ -1,0 +1,160 @@
+// The Tensor API surface: creation from JS data, metadata, data out, printing, dtype rules.
+import { describe, expect, it } from 'vitest';
+
+import * as tk from '../src/index.js';
+import { tensor } from '../src/index.js';
+
+describe('tensor()', () => {
+  it('reads numbers, nested arrays, booleans and bigints', () => {
+    expect(tensor(3).shape).toEqual([]);
+    expect(tensor(3).item()).toBe(3);
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect([x.shape, x.dtype, x.device, x.ndim, x.numel()]).toEqual([[2, 3], 'float32', 'cpu', 2, 6]);
+    expect(x.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(tensor([true, false]).dtype).toBe('bool');
+    expect(tensor([true, false]).toArray()).toEqual([true, false]);
+    expect(tensor([1n, 2n]).dtype).toBe('int64');
+    expect(tensor([]).shape).toEqual([0]);
+    expect(tensor([[], []]).shape).toEqual([2, 0]);
+  });
+
+  it('reads typed arrays with their dtype', () => {
+    expect(tensor(new Float64Array([1, 2])).dtype).toBe('float64');
+    expect(tensor(new Int32Array([1, 2])).dtype).toBe('int32');
+    expect(tensor(new BigInt64Array([1n, 2n])).dtype).toBe('int64');
+    expect(tensor(new Uint8Array([200, 3])).toArray()).toEqual([200, 3]);
+    expect(tensor(new Uint8Array([2, 0]), { dtype: 'bool' }).toArray()).toEqual([true, false]);
+    const s = tensor(new Float32Array(6).fill(1), { shape: [2, 3] });
+    expect(s.shape).toEqual([2, 3]);
+    // A copy: later writes to the source do not show.
+    const src = new Float32Array([1, 2]);
+    const t = tensor(src);
+    src[0] = 9;
+    expect(t.toArray()).toEqual([1, 2]);
+  });
+
+  it('converts to the requested dtype with truncation toward zero', () => {
+    expect(tensor([1.7, -1.7], { dtype: 'int32' }).toArray()).toEqual([1, -1]);
+    expect(tensor([1, 2], { dtype: 'int64' }).data()).toEqual(new BigInt64Array([1n, 2n]));
+    expect(tensor([0, 2], { dtype: 'bool' }).toArray()).toEqual([false, true]);
+  });
+
+  it('data() returns the typed array of the dtype', () => {
+    expect(tensor([1]).data()).toBeInstanceOf(Float32Array);
+    expect(tensor([1], { dtype: 'float64' }).data()).toBeInstanceOf(Float64Array);
+    expect(tk.arange(3).data()).toBeInstanceOf(BigInt64Array);
+    expect(tensor([true]).data()).toBeInstanceOf(Uint8Array);
+  });
+});
+
+describe('dtype promotion follows PyTorch', () => {
+  const cases: [() => tk.Tensor, tk.DType][] = [
+    [() => tensor([1], { dtype: 'int32' }).add(2), 'int32'],
+    [() => tensor([1], { dtype: 'int32' }).add(2.5), 'float32'],
+    [() => tensor([1], { dtype: 'int32' }).div(2), 'float32'],
+    [() => tensor([1], { dtype: 'int64' }).add(tensor([1], { dtype: 'int32' })), 'int64'],
+    [() => tensor([1], { dtype: 'float32' }).add(tensor(1, { dtype: 'float64' })), 'float32'],
+    [() => tensor([1], { dtype: 'int32' }).add(tensor(1, { dtype: 'float64' })), 'float64'],
+    [() => tensor([1], { dtype: 'float32' }).add(tensor([1], { dtype: 'float64' })), 'float64'],
+    [() => tensor([true]).add(1), 'int64'],
+    [() => tensor([true]).add(true), 'bool'],
+    [() => tensor([1], { dtype: 'int32' }).sum(), 'int64'],
+    [() => tensor([1]).lt(2), 'bool'],
+    [() => tk.arange(3), 'int64'],
+    [() => tk.arange(0, 1, 0.5), 'float32'],
+  ];
+  cases.forEach(([f, dt], i) => it(`case ${i}: ${f.toString().slice(6)}`, () => expect(f().dtype).toBe(dt)));
+});
+
+describe('views and metadata', () => {
+  it('views share storage and report strides', () => {
+    const x = tk.arange(12, { dtype: 'float32' }).reshape(3, 4);
+    expect(x.stride()).toEqual([4, 1]);
+    const t = x.t();
+    expect(t.stride()).toEqual([1, 4]);
+    expect(t.isContiguous()).toBe(false);
+    const n = x.narrow(1, 1, 2);
+    expect(n.storageOffset()).toBe(1);
+    x.add_(1);
+    expect(t.toArray()).toEqual([[1, 5, 9], [2, 6, 10], [3, 7, 11], [4, 8, 12]]);
+    expect(x.T.shape).toEqual([4, 3]);
+    expect(x.size(-1)).toBe(4);
+  });
+
+  it('to() never returns the same object, so disposing the result keeps the source', () => {
+    const x = tensor([1, 2]);
+    const y = x.to('float32');
+    expect(y).not.toBe(x);
+    y.dispose();
+    expect(x.toArray()).toEqual([1, 2]);
+    expect(x.to({ dtype: 'int32' }).dtype).toBe('int32');
+    expect(x.cpu().device).toBe('cpu');
+  });
+});
+
+describe('printing', () => {
+  it('looks like PyTorch', () => {
+    expect(String(tensor([[1, 2], [3, 4]]))).toBe('tensor([[1., 2.],\n        [3., 4.]])');
+    expect(String(tensor([1.5, -2.25]))).toBe('tensor([ 1.5000, -2.2500])');
+    expect(String(tensor(3.5))).toBe('tensor(3.5000)');
+    expect(String(tensor([1, 2], { dtype: 'int32' }))).toBe('tensor([1, 2], dtype=int32)');
+    expect(String(tk.arange(3))).toBe('tensor([0, 1, 2])');
+    expect(String(tensor([true, false]))).toBe('tensor([ True, False])');
+    expect(String(tensor([1e-5, 1]))).toBe('tensor([1.0000e-05, 1.0000e+00])');
+    expect(String(tensor([NaN, 1.5], { dtype: 'float64' }))).toBe('tensor([   nan, 1.5000], dtype=float64)');
+    expect(String(tk.zeros([0, 3]))).toBe('tensor([], size=[0, 3])');
+  });
+
+  it('elides the middle of large tensors', () => {
+    const s = String(tk.arange(2000));
+    expect(s).toBe('tensor([   0,    1,    2, ..., 1997, 1998, 1999])');
+  });
+});
+
+describe('random streams', () => {
+  it('manualSeed makes rand/randn/randint reproducible', () => {
+    tk.manualSeed(123);
+    const a = [tk.rand([5]).toArray(), tk.randn([5]).toArray(), tk.randint(0, 9, [5]).toArray()];
+    tk.manualSeed(123);
+    const b = [tk.rand([5]).toArray(), tk.randn([5]).toArray(), tk.randint(0, 9, [5]).toArray()];
+    expect(b).toEqual(a);
+    expect(tk.initialSeed()).toBe(123n);
+  });
+
+  it('has the expected moments', () => {
+    tk.manualSeed(1);
+    const u = tk.rand([100_000]);
+    const n = tk.randn([100_000], { dtype: 'float64' });
+    expect(u.mean().item()).toBeCloseTo(0.5, 2);
+    expect(u.min().item()).toBeGreaterThanOrEqual(0);
+    expect(u.max().item()).toBeLessThan(1);
+    expect(n.mean().item()).toBeCloseTo(0, 1);
+    expect(n.std().item()).toBeCloseTo(1, 1);
+    const r = tk.randint(3, 7, [10_000]);
+    expect([r.min().item(), r.max().item()]).toEqual([3, 6]);
+  });
+
+  it('*Like variants copy shape, dtype and device', () => {
+    const x = tk.zeros([2, 3], { dtype: 'float64' });
+    for (const t of [tk.zerosLike(x), tk.onesLike(x), tk.fullLike(x, 2), tk.randLike(x), tk.randnLike(x)])
+      expect([t.shape, t.dtype, t.device]).toEqual([[2, 3], 'float64', 'cpu']);
+    expect(tk.randintLike(x, 0, 5).dtype).toBe('int64');
+    expect(tk.onesLike(x, { dtype: 'int32' }).dtype).toBe('int32');
+  });
+});
+
+describe('cuda', () => {
+  it('reports availability without a GPU and the CPU keeps working', () => {
+    expect(typeof tk.cuda.isAvailable()).toBe('boolean');
+    expect(typeof tk.cuda.status()).toBe('string');
+    if (!tk.cuda.isAvailable()) expect(tk.cuda.deviceCount()).toBe(0);
+  });
+
+  it.runIf(tk.cuda.isAvailable())('moves tensors to the GPU and back', () => {
+    const x = tk.randn([3, 4]);
+    const g = x.to('cuda');
+    expect(g.device).toBe('cuda:0');
+    expect(g.to('cpu').toArray()).toEqual(x.toArray());
+    expect(() => g.add(1)).toThrow(/not implemented on cuda:0/);
+  });
+});
