@@ -43,11 +43,10 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     st_.meta_data = meta.Data();
     DefineAddon(exports, {
         InstanceMethod("init", &TensorkitAddon::SetErrorClass),
-        InstanceMethod("call", &TensorkitAddon::Call),
         InstanceMethod("fromData", &TensorkitAddon::FromData),
         InstanceMethod("data", &TensorkitAddon::Data),
         InstanceMethod("item", &TensorkitAddon::Item),
-        InstanceMethod("dispose", &TensorkitAddon::Dispose),
+        InstanceMethod("free", &TensorkitAddon::Free),
         InstanceMethod("strides", &TensorkitAddon::Strides),
         InstanceMethod("storageOffset", &TensorkitAddon::StorageOffset),
         InstanceMethod("isContiguous", &TensorkitAddon::IsContiguous),
@@ -58,6 +57,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
         InstanceMethod("manualSeed", &TensorkitAddon::ManualSeed),
         InstanceMethod("initialSeed", &TensorkitAddon::InitialSeed),
         InstanceMethod("cudaInfo", &TensorkitAddon::CudaInfo),
+        InstanceValue("call", make_call_function(env, st_)),
         InstanceValue("meta", meta),
         InstanceValue("opNames", OpNames(env)),
         InstanceValue("errorCodes", ErrorCodes(env)),
@@ -103,8 +103,6 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     return info.Env().Undefined();
   }
 
-  Napi::Value Call(const Napi::CallbackInfo& info) { return call(info, st_); }
-
   // fromData(typedArray, shape): a new tensor holding a copy of the array's elements.
   Napi::Value FromData(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -136,7 +134,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
   Napi::Value Data(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
-      tk::Tensor t = tk::contiguous(tk::to_device(tensor_of(info[0], "data"), tk::Device{}));
+      tk::Tensor t = tk::contiguous(tk::to_device(tensor_of(st_, info[0], "data"), tk::Device{}));
       auto buf = Napi::ArrayBuffer::New(env, t.nbytes());
       if (t.nbytes() > 0) std::memcpy(buf.Data(), t.data_ptr(), t.nbytes());
       return buf;
@@ -147,7 +145,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
   Napi::Value Item(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
-      const tk::Tensor& t0 = tensor_of(info[0], "item");
+      const tk::Tensor& t0 = tensor_of(st_, info[0], "item");
       TK_CHECK(t0.numel() == 1, INVALID_ARGUMENT,
                "item: a Tensor with ", t0.numel(), " elements cannot be converted to a scalar");
       tk::Tensor t = tk::to_device(t0, tk::Device{});
@@ -159,11 +157,9 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     });
   }
 
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    if (info[0].IsExternal()) {
-      auto* h = info[0].As<Napi::External<Handle>>().Data();
-      if (h && h->magic == Handle::kMagic) release(st_, h);
-    }
+  // free(id): drops the tensor behind a handle id (dispose(), or the GC safety net).
+  Napi::Value Free(const Napi::CallbackInfo& info) {
+    if (info[0].IsNumber()) free_handle(st_, info[0].As<Napi::Number>().DoubleValue());
     flush_external(info.Env(), st_);
     return info.Env().Undefined();
   }
@@ -171,7 +167,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
   Napi::Value Strides(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
-      const tk::Tensor& t = tensor_of(info[0], "stride");
+      const tk::Tensor& t = tensor_of(st_, info[0], "stride");
       auto a = Napi::Array::New(env, t.ndim());
       for (int i = 0; i < t.ndim(); ++i) a.Set(uint32_t(i), double(t.strides()[i]));
       return a;
@@ -180,13 +176,13 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
   Napi::Value StorageOffset(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
-      return Napi::Number::New(env, double(tensor_of(info[0], "storageOffset").offset()));
+      return Napi::Number::New(env, double(tensor_of(st_, info[0], "storageOffset").offset()));
     });
   }
   Napi::Value IsContiguous(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
-      return Napi::Boolean::New(env, tensor_of(info[0], "isContiguous").is_contiguous());
+      return Napi::Boolean::New(env, tensor_of(st_, info[0], "isContiguous").is_contiguous());
     });
   }
 
@@ -194,7 +190,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     Napi::Env env = info.Env();
     tk::MemoryStats s = tk::memory_stats();
     auto o = Napi::Object::New(env);
-    o.Set("tensors", double(st_.live_handles));
+    o.Set("tensors", double(st_.handles.live()));
     o.Set("bytes", double(s.live_bytes));
     o.Set("storages", double(s.live_storages));
     o.Set("cachedBytes", double(s.cached_bytes));

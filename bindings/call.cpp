@@ -1,45 +1,77 @@
 // The generic op entry point: call(opId, attrs, ...inputs).
+//
+// Registered as a plain N-API callback rather than through Napi::Addon's InstanceMethod: this is
+// the one hot path, and the wrapper's CallbackInfo setup costs about as much as a small op.
 #include "call.h"
 
 #include "convert.h"
 #include "errors.h"
 
 namespace tkjs {
+namespace {
 
-Napi::Value call(const Napi::CallbackInfo& info, EnvState& st) {
-  Napi::Env env = info.Env();
+// Inputs held on the stack; more (cat/stack of many tensors) go to the heap. Fetching exactly the
+// common argument count matters: napi_get_cb_info fills every unused slot.
+constexpr size_t kInlineArgs = 2;
+
+Napi::Value run_call(Napi::Env env, EnvState& st, size_t argc, const napi_value* argv) {
   return guard(env, st, [&]() -> Napi::Value {
-    TK_CHECK(info.Length() >= 2 && info[0].IsNumber(), INVALID_ARGUMENT,
-             "call: expected (opId, attrs, ...inputs)");
-    int id = info[0].As<Napi::Number>().Int32Value();
-    TK_CHECK(id >= 0 && id < tk::kNumOps, INVALID_ARGUMENT, "call: unknown op id ", id);
+    TK_CHECK(argc >= 2, INVALID_ARGUMENT, "call: expected (opId, attrs, ...inputs)");
+    int32_t id;
+    TK_CHECK(napi_get_value_int32(env, argv[0], &id) == napi_ok && id >= 0 && id < tk::kNumOps,
+             INVALID_ARGUMENT, "call: unknown op id");
     const char* name = tk::op_name(tk::OpId(id)).data();
-    tk::Attrs attrs = attrs_of(info[1], name);
-    constexpr size_t kInline = 4;
-    size_t n = info.Length() - 2;
-    tk::Tensor inline_inputs[kInline];
+    tk::Attrs attrs = attrs_of(Napi::Value(env, argv[1]), name);
+    size_t n = argc - 2;
+    tk::Tensor inline_inputs[kInlineArgs];
     std::vector<tk::Tensor> heap_inputs;
     tk::Tensor* inputs = inline_inputs;
-    if (n > kInline) {
+    if (n > kInlineArgs) {
       heap_inputs.resize(n);
       inputs = heap_inputs.data();
     }
-    for (size_t i = 0; i < n; ++i) inputs[i] = operand_of(info[i + 2], name);
-    std::vector<tk::Tensor> outs = tk::call(tk::OpId(id), {inputs, n}, attrs);
+    for (size_t i = 0; i < n; ++i) inputs[i] = operand_of(st, Napi::Value(env, argv[i + 2]), name);
+    tk::Outputs outs = tk::call(tk::OpId(id), {inputs, n}, attrs);
     Napi::Value result;
     if (outs.empty()) {
       result = env.Undefined();
     } else if (outs.size() == 1) {
       result = wrap(env, st, std::move(outs[0]), 0);
     } else {
-      TK_CHECK(outs.size() <= size_t(kMetaSlots), INTERNAL, name, ": too many outputs");
+      static_assert(tk::Outputs::kMaxOutputs <= kMetaSlots);
       Napi::Array arr = Napi::Array::New(env, outs.size());
-      for (size_t i = 0; i < outs.size(); ++i) arr.Set(uint32_t(i), wrap(env, st, std::move(outs[i]), int(i)));
+      for (int i = 0; i < outs.size(); ++i) arr.Set(uint32_t(i), wrap(env, st, std::move(outs[i]), i));
       result = arr;
     }
     flush_external(env, st);
     return result;
   });
+}
+
+napi_value call_callback(napi_env env, napi_callback_info info) {
+  size_t argc = kInlineArgs + 2;
+  napi_value argv[kInlineArgs + 2];
+  void* data = nullptr;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok) return nullptr;
+  EnvState& st = *static_cast<EnvState*>(data);
+  try {
+    if (argc <= kInlineArgs + 2) return run_call(Napi::Env(env), st, argc, argv);
+    std::vector<napi_value> all(argc);  // cat/stack of many tensors
+    napi_get_cb_info(env, info, &argc, all.data(), nullptr, nullptr);
+    return run_call(Napi::Env(env), st, argc, all.data());
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+Napi::Function make_call_function(Napi::Env env, EnvState& st) {
+  napi_value fn;
+  NAPI_THROW_IF_FAILED(env, napi_create_function(env, "call", NAPI_AUTO_LENGTH, call_callback, &st, &fn),
+                       Napi::Function());
+  return Napi::Function(env, fn);
 }
 
 }  // namespace tkjs

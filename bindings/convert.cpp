@@ -6,41 +6,100 @@ namespace tkjs {
 
 using tk::ErrorCode;
 
-const tk::Tensor& tensor_of(const Napi::Value& v, const char* op) {
-  if (v.IsExternal()) {
-    auto* h = v.As<Napi::External<Handle>>().Data();
-    if (h && h->magic == Handle::kMagic) {
-      TK_CHECK(h->tensor.defined(), DISPOSED, op, ": tensor was disposed");
-      return h->tensor;
-    }
-  }
-  tk::raise(ErrorCode::INVALID_ARGUMENT, op, ": expected a Tensor");
+// ---- handle table -------------------------------------------------------------------------------
+
+bool HandleTable::decode(double id, uint32_t& slot, uint32_t& gen) const {
+  if (!(id >= 0 && id < 9007199254740992.0) || id != double(int64_t(id))) return false;
+  int64_t v = int64_t(id);
+  slot = uint32_t(v & ((int64_t(1) << kSlotBits) - 1));
+  gen = uint32_t(v >> kSlotBits);
+  return slot < slots_.size();
 }
 
-tk::Tensor operand_of(const Napi::Value& v, const char* op) {
-  switch (v.Type()) {
+double HandleTable::add(tk::Tensor t, int64_t& reported_bytes) {
+  uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    TK_CHECK(slots_.size() < (size_t(1) << kSlotBits), OUT_OF_MEMORY,
+             "tensor: too many live tensors in one thread (", slots_.size(), ")");
+    slot = uint32_t(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[slot];
+  s.reported = reported_bytes = int64_t(t.storage()->nbytes());
+  s.tensor = std::move(t);
+  live_++;
+  return double(slot) + double(s.gen) * kSlotSpan;
+}
+
+const tk::Tensor* HandleTable::get(double id) const {
+  uint32_t slot, gen;
+  if (!decode(id, slot, gen)) return nullptr;
+  const Slot& s = slots_[slot];
+  return s.gen == gen && s.tensor.defined() ? &s.tensor : nullptr;
+}
+
+int64_t HandleTable::remove(double id) {
+  uint32_t slot, gen;
+  if (!decode(id, slot, gen)) return 0;
+  Slot& s = slots_[slot];
+  if (s.gen != gen || !s.tensor.defined()) return 0;
+  s.tensor = tk::Tensor();
+  s.gen = (s.gen + 1) & ((1u << 26) - 1);  // ids stay below 2^52, exact in a double
+  free_.push_back(slot);
+  live_--;
+  int64_t r = s.reported;
+  s.reported = 0;
+  return r;
+}
+
+// ---- marshalling ----------------------------------------------------------------------------------
+
+const tk::Tensor& tensor_of(EnvState& st, const Napi::Value& v, const char* op) {
+  double id;
+  TK_CHECK(napi_get_value_double(v.Env(), v, &id) == napi_ok, INVALID_ARGUMENT, op,
+           ": expected a Tensor");
+  const tk::Tensor* t = st.handles.get(id);
+  TK_CHECK(t != nullptr, DISPOSED, op, ": tensor was disposed");
+  return *t;
+}
+
+tk::Tensor operand_of(EnvState& st, const Napi::Value& v, const char* op) {
+  double id;
+  if (napi_get_value_double(v.Env(), v, &id) == napi_ok) {  // one N-API call on the hot path
+    const tk::Tensor* t = st.handles.get(id);
+    TK_CHECK(t != nullptr, DISPOSED, op, ": tensor was disposed");
+    return *t;
+  }
+  // Scalars arrive boxed as [value], since bare numbers are tensor ids.
+  TK_CHECK(v.IsArray(), INVALID_ARGUMENT, op, ": expected a Tensor or a scalar operand");
+  Napi::Value x = v.As<Napi::Array>().Get(uint32_t(0));
+  switch (x.Type()) {
     case napi_number: {
-      double d = v.As<Napi::Number>().DoubleValue();
+      double d = x.As<Napi::Number>().DoubleValue();
       // JS numbers with an integral value act as Python ints (int32 tensor + 2 stays int32).
       bool integral = std::isfinite(d) && d == std::floor(d) && std::fabs(d) <= 9007199254740992.0;
       return tk::Tensor::wrapped_scalar(d, integral ? tk::DType::Int64 : tk::DType::Float64);
     }
     case napi_boolean:
-      return tk::Tensor::wrapped_scalar(v.As<Napi::Boolean>().Value() ? 1 : 0, tk::DType::Bool);
+      return tk::Tensor::wrapped_scalar(x.As<Napi::Boolean>().Value() ? 1 : 0, tk::DType::Bool);
     case napi_bigint: {
       bool lossless;
-      int64_t x = v.As<Napi::BigInt>().Int64Value(&lossless);
+      int64_t i = x.As<Napi::BigInt>().Int64Value(&lossless);
       TK_CHECK(lossless, INVALID_ARGUMENT, op, ": bigint operand out of int64 range");
       tk::Tensor t = tk::Tensor::wrapped_scalar(0, tk::DType::Int64);
-      *t.data<int64_t>() = x;
+      *t.data<int64_t>() = i;
       return t;
     }
-    default: return tensor_of(v, op);
+    default: tk::raise(ErrorCode::INVALID_ARGUMENT, op, ": expected a number, boolean or bigint scalar");
   }
 }
 
 tk::Attrs attrs_of(const Napi::Value& v, const char* op) {
-  if (v.IsUndefined() || v.IsNull()) return {};
+  napi_valuetype t = v.Type();
+  if (t == napi_undefined || t == napi_null) return {};
   TK_CHECK(v.IsArray(), INVALID_ARGUMENT, op, ": options must be passed as an array");
   auto arr = v.As<Napi::Array>();
   std::vector<tk::Attr> items(arr.Length());
@@ -95,26 +154,13 @@ void write_meta(EnvState& st, const tk::Tensor& t, int slot) {
 
 Napi::Value wrap(Napi::Env env, EnvState& st, tk::Tensor t, int slot) {
   write_meta(st, t, slot);
-  auto* h = new Handle();
-  h->reported = int64_t(t.storage()->nbytes());
-  h->tensor = std::move(t);
-  st.live_handles++;
-  st.pending_external += h->reported;
-  EnvState* stp = &st;
-  // The finalizer touches no JS state: it only updates counters flushed on a later call.
-  return Napi::External<Handle>::New(env, h, [stp](Napi::Env, Handle* hh) {
-    release(*stp, hh);
-    delete hh;
-  });
+  int64_t bytes;
+  double id = st.handles.add(std::move(t), bytes);
+  st.pending_external += bytes;
+  return Napi::Number::New(env, id);
 }
 
-void release(EnvState& st, Handle* h) {
-  if (!h->tensor.defined()) return;
-  h->tensor = tk::Tensor();
-  st.live_handles--;
-  st.pending_external -= h->reported;
-  h->reported = 0;
-}
+void free_handle(EnvState& st, double id) { st.pending_external -= st.handles.remove(id); }
 
 void flush_external(Napi::Env env, EnvState& st, bool force) {
   constexpr int64_t kThreshold = 1 << 20;

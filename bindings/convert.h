@@ -7,16 +7,16 @@
 
 namespace tkjs {
 
-// The tensor behind a handle; DISPOSED if it was disposed, INVALID_ARGUMENT if v is no handle.
-const tk::Tensor& tensor_of(const Napi::Value& v, const char* op);
-// A tensor operand: a handle, or a JS number/boolean/bigint as a wrapped scalar.
-tk::Tensor operand_of(const Napi::Value& v, const char* op);
+// The tensor behind a handle id; DISPOSED if it was freed, INVALID_ARGUMENT if v is no id.
+const tk::Tensor& tensor_of(EnvState& st, const Napi::Value& v, const char* op);
+// A tensor operand: a handle id, or a boxed scalar [number|boolean|bigint] (a wrapped number).
+tk::Tensor operand_of(EnvState& st, const Napi::Value& v, const char* op);
 // Positional attributes from a JS array (undefined = none).
 tk::Attrs attrs_of(const Napi::Value& v, const char* op);
-// A new handle owning `t`, with its metadata written to meta slot `slot`.
+// A new handle id owning `t`, with its metadata written to meta slot `slot`.
 Napi::Value wrap(Napi::Env env, EnvState& st, tk::Tensor t, int slot);
-// Drops the handle's reference now (dispose()).
-void release(EnvState& st, Handle* h);
+// Drops the handle's reference (dispose(), or the GC safety net). Stale ids are ignored.
+void free_handle(EnvState& st, double id);
 // Reports accumulated byte deltas to V8 once they are large enough to matter.
 void flush_external(Napi::Env env, EnvState& st, bool force = false);
 

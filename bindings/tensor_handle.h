@@ -1,29 +1,50 @@
-// The native side of a JS Tensor: one tk::Tensor reference per JS object, held by an External.
-// dispose() drops the reference at once; the External's finalizer frees the Handle itself.
+// The native side of a JS Tensor: one tk::Tensor reference per JS object, kept in a per-
+// environment slot table. JS holds a number: slot + generation * 2^26. A freed slot's generation
+// moves on, so a stale number (a disposed tensor) is recognised and reported as DISPOSED.
+//
+// Why numbers and not Externals: on Node 20 every napi External carries a V8 global handle that
+// costs more to create and collect than a whole small op (see the tiny-op benchmark).
 #pragma once
 #include <napi.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "tk/tensor.h"
 
 namespace tkjs {
 
-struct EnvState;
+class HandleTable {
+ public:
+  static constexpr int kSlotBits = 26;
+  static constexpr double kSlotSpan = double(int64_t(1) << kSlotBits);
 
-struct Handle {
-  static constexpr uint64_t kMagic = 0x746b68616e646c65ull;  // "tkhandle"
-  uint64_t magic = kMagic;
-  tk::Tensor tensor;   // undefined once disposed
-  int64_t reported = 0;  // bytes reported to V8 for this handle
+  // A new id owning `t`, and the bytes to report to V8 for it.
+  double add(tk::Tensor t, int64_t& reported_bytes);
+  // The tensor of a live id, or nullptr for a stale or malformed one.
+  const tk::Tensor* get(double id) const;
+  // Drops the id's reference; returns the bytes reported for it (0 if stale). Idempotent.
+  int64_t remove(double id);
+  int64_t live() const { return live_; }
+
+ private:
+  struct Slot {
+    tk::Tensor tensor;
+    uint32_t gen = 0;
+    int64_t reported = 0;
+  };
+  bool decode(double id, uint32_t& slot, uint32_t& gen) const;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  int64_t live_ = 0;
 };
 
 // Per-environment (main thread or worker) state: the addon is context-aware.
 struct EnvState {
-  Napi::FunctionReference tensor_error;  // the TS TensorError class
+  Napi::FunctionReference tensor_error;      // the TS TensorError class
   Napi::Reference<Napi::Float64Array> meta;  // shape/dtype of the last results, read by TS
   double* meta_data = nullptr;
-  int64_t live_handles = 0;
+  HandleTable handles;
   int64_t pending_external = 0;   // bytes not yet reported with AdjustExternalMemory
   int64_t reported_external = 0;  // bytes this environment has reported to V8 so far
 };

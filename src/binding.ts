@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 
 import { TensorError } from './errors.js';
 
-/** An opaque native tensor reference (a N-API External). */
-export type Handle = { readonly __tkHandle: unique symbol };
-/** A tensor operand as the binding accepts it. */
-export type Operand = Handle | number | boolean | bigint;
+/** A native tensor reference: an id into the binding's per-thread handle table. */
+export type Handle = number & { readonly __tkHandle: unique symbol };
+/** A tensor operand as the binding accepts it: a handle, or a scalar boxed in a 1-element array. */
+export type Operand = Handle | readonly [number | boolean | bigint];
 /** Positional op options: numbers, booleans, strings, integer lists, or null for "default". */
 export type Attr = number | boolean | string | readonly number[] | null | undefined;
 
@@ -33,7 +33,8 @@ export interface Binding {
   fromData(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array, shape: [readonly number[]]): Handle;
   data(h: Handle): ArrayBuffer;
   item(h: Handle): number | boolean;
-  dispose(h: Handle): void;
+  /** Releases the tensor behind a handle; later uses of the id report DISPOSED. Idempotent. */
+  free(h: Handle): void;
   strides(h: Handle): number[];
   storageOffset(h: Handle): number;
   isContiguous(h: Handle): boolean;

@@ -1,13 +1,38 @@
 // Deterministic freeing: tidy() scopes, keep(), memory().
-import { binding, type MemoryInfo } from './binding.js';
+import { binding, type Handle, type MemoryInfo } from './binding.js';
 import { fail } from './errors.js';
 import type { Tensor } from './tensor.js';
 
 const scopes: Set<Tensor>[] = [];
 
-/** @internal Registers a new tensor with the innermost tidy() scope, if any. */
+// The GC safety net. A FinalizationRegistry entry costs ~300 ns, more than a whole small op, and
+// most tensors are disposed (by dispose() or tidy()) within the tick that made them. So a new
+// tensor first goes on a pending list; a microtask (or a full list) registers the ones still
+// alive, and only those. The registry's callback frees the native handle of a collected tensor
+// (a no-op for one already disposed: the binding ignores stale ids).
+const registry = new FinalizationRegistry<Handle>((h) => binding.free(h));
+let pending: Tensor[] = [];
+let flushQueued = false;
+const PENDING_LIMIT = 256;
+
+function registerSurvivors(): void {
+  flushQueued = false;
+  const list = pending;
+  pending = [];
+  for (const t of list) {
+    if (!t._disposed) registry.register(t, t._h);
+  }
+}
+
+/** @internal Takes charge of a new tensor: the tidy() scope, if any, and the GC safety net. */
 export function track(t: Tensor): void {
   if (scopes.length) scopes[scopes.length - 1].add(t);
+  pending.push(t);
+  if (pending.length >= PENDING_LIMIT) registerSurvivors();
+  else if (!flushQueued) {
+    flushQueued = true;
+    queueMicrotask(registerSurvivors);
+  }
 }
 
 function collect(v: unknown, out: Set<Tensor>, depth = 0): void {

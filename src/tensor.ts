@@ -41,7 +41,7 @@ export function wrap(h: Handle, slot = 0): Tensor {
 /** @internal A tensor operand for the binding: a Tensor's handle or a JS scalar. */
 export function operand(v: Tensor | Scalar, op: string): Operand {
   if (v instanceof Tensor) return v._h;
-  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return [v];
   fail('INVALID_ARGUMENT', `${op}: expected a Tensor, number or boolean operand, got ${describe(v)}`);
 }
 
@@ -74,7 +74,7 @@ const REDUCE_OPTS = { keepdim: 'boolean' } as const;
  * y.dispose();
  */
 export class Tensor {
-  /** @internal */
+  /** @internal The native handle id (stale, reporting DISPOSED, after dispose()). */
   readonly _h: Handle;
   /** Size of each dimension. */
   readonly shape: readonly number[];
@@ -138,7 +138,7 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    binding.dispose(this._h);
+    binding.free(this._h);
   }
   /** `using t = tensor(...)` disposes at the end of the block. */
   [Symbol.dispose](): void {

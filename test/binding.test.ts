@@ -194,10 +194,10 @@ describe('threads', () => {
       const x = b.fromData(new Float32Array([1, 2, 3, 4]), [[4]]);
       let s = 0;
       for (let i = 0; i < 200; i++) {
-        const y = b.call(id('mul'), undefined, x, 2);
+        const y = b.call(id('mul'), undefined, x, [2]);
         const z = b.call(id('sum'), undefined, y);
         s = b.item(z);
-        b.dispose(y); b.dispose(z);
+        b.free(y); b.free(z);
       }
       let code = '';
       try { b.call(id('add'), undefined, x, b.fromData(new Float32Array(3), [[3]])); } catch (e) { code = e.code; }

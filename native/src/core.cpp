@@ -26,16 +26,6 @@ DType parse_dtype(std::string_view name, std::string_view op) {
         "' (expected float32, float64, int32, int64 or bool)");
 }
 
-size_t itemsize(DType d) {
-  switch (d) {
-#define TK_X(e, t, n) \
-  case DType::e: return sizeof(t);
-    TK_FORALL_DTYPES(TK_X)
-#undef TK_X
-  }
-  return 1;
-}
-
 // torch.promote_types restricted to our dtypes: bool < int32 < int64 < float32 < float64, where
 // any float beats any integer (int64 + float32 -> float32, as in PyTorch).
 DType promote_types(DType a, DType b) {

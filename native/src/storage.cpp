@@ -8,7 +8,7 @@
 #include <bit>
 #include <cstdlib>
 #include <mutex>
-#include <unordered_map>
+#include <array>
 #include <vector>
 
 #include "cuda/cuda_api.h"
@@ -20,26 +20,36 @@ namespace {
 
 constexpr size_t kAlign = 64;
 constexpr size_t kMaxRequest = size_t(1) << 46;        // 64 TiB: beyond any machine we run on
+                                                       // (and within class_index's range)
 constexpr size_t kCacheLimit = size_t(2) << 30;        // keep at most 2 GiB of freed blocks
 
 std::atomic<int64_t> g_live_bytes{0}, g_live_storages{0}, g_peak_bytes{0};
 
+// Size classes: multiples of 64 up to 256 bytes, then four classes per power of two (at most
+// 25% slack). class_index() numbers them densely so the bins are a plain array.
 size_t size_class(size_t n) {
   if (n <= 256) return n <= kAlign ? kAlign : (n + kAlign - 1) / kAlign * kAlign;
-  int k = std::bit_width(n - 1);           // 2^k >= n
-  size_t step = size_t(1) << (k - 3);      // eight classes per octave
+  int k = std::bit_width(n - 1);           // 2^(k-1) < n <= 2^k
+  size_t step = size_t(1) << (k - 3);      // classes 5/8, 6/8, 7/8 and 8/8 of 2^k
   return (n + step - 1) / step * step;
 }
+int class_index(size_t cls) {
+  if (cls <= 256) return int(cls / kAlign) - 1;  // 0..3
+  int k = std::bit_width(cls - 1);
+  size_t j = cls >> (k - 3);                      // 5..8
+  return 4 + (k - 9) * 4 + int(j - 5);
+}
+constexpr int kNumBins = 4 + 4 * 40;  // classes up to 2^48 bytes
 
 class CpuCache {
  public:
   void* alloc(size_t cls) {
     {
       std::lock_guard<std::mutex> g(mu_);
-      auto it = bins_.find(cls);
-      if (it != bins_.end() && !it->second.empty()) {
-        void* p = it->second.back();
-        it->second.pop_back();
+      auto& bin = bins_[class_index(cls)];
+      if (!bin.empty()) {
+        void* p = bin.back();
+        bin.pop_back();
         cached_ -= cls;
         return p;
       }
@@ -55,7 +65,7 @@ class CpuCache {
     {
       std::lock_guard<std::mutex> g(mu_);
       if (cached_ + cls <= kCacheLimit) {
-        bins_[cls].push_back(p);
+        bins_[class_index(cls)].push_back(p);
         cached_ += cls;
         return;
       }
@@ -64,9 +74,10 @@ class CpuCache {
   }
   void release_all() {
     std::lock_guard<std::mutex> g(mu_);
-    for (auto& [cls, v] : bins_)
-      for (void* p : v) std::free(p);
-    bins_.clear();
+    for (auto& bin : bins_) {
+      for (void* p : bin) std::free(p);
+      bin.clear();
+    }
     cached_ = 0;
   }
   int64_t cached() {
@@ -76,7 +87,7 @@ class CpuCache {
 
  private:
   std::mutex mu_;
-  std::unordered_map<size_t, std::vector<void*>> bins_;
+  std::array<std::vector<void*>, kNumBins> bins_;
   size_t cached_ = 0;
 };
 

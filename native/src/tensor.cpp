@@ -26,7 +26,6 @@ Tensor Tensor::with_layout(Layout layout) const {
   impl->storage = impl_->storage;
   impl->layout = layout;
   impl->dtype = impl_->dtype;
-  impl->version = impl_->version;  // views share the version counter with their base
   return Tensor(std::move(impl));
 }
 

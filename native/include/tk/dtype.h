@@ -1,5 +1,6 @@
 // Element types, their table, and PyTorch's type-promotion rules.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -29,7 +30,12 @@ inline constexpr DType kDefaultFloat = DType::Float32;
 std::string_view dtype_name(DType d);
 // Parses a public dtype name; throws INVALID_ARGUMENT naming `op` for unknown names.
 DType parse_dtype(std::string_view name, std::string_view op);
-size_t itemsize(DType d);
+inline constexpr size_t kItemSizes[] = {
+#define TK_X(e, t, n) sizeof(t),
+    TK_FORALL_DTYPES(TK_X)
+#undef TK_X
+};
+inline size_t itemsize(DType d) { return kItemSizes[int(d)]; }
 inline bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64; }
 inline bool is_integral(DType d, bool include_bool) {
   return d == DType::Int32 || d == DType::Int64 || (include_bool && d == DType::Bool);

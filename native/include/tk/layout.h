@@ -2,6 +2,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -16,6 +17,13 @@ class DimVec {
  public:
   DimVec() = default;
   DimVec(std::initializer_list<int64_t> v);
+  // Copies only the used entries: shapes are copied on every op, and most have 1-4 dims.
+  DimVec(const DimVec& o) : n_(o.n_) { std::memcpy(d_.data(), o.d_.data(), sizeof(int64_t) * n_); }
+  DimVec& operator=(const DimVec& o) {
+    n_ = o.n_;
+    std::memcpy(d_.data(), o.d_.data(), sizeof(int64_t) * n_);
+    return *this;
+  }
   static DimVec from(const std::vector<int64_t>& v, const char* op);
   int size() const { return n_; }
   bool empty() const { return n_ == 0; }
@@ -34,7 +42,7 @@ class DimVec {
   std::vector<int64_t> vec() const { return {begin(), end()}; }
 
  private:
-  std::array<int64_t, kMaxDims> d_{};
+  std::array<int64_t, kMaxDims> d_;  // entries past n_ are unspecified
   int n_ = 0;
 };
 

@@ -73,8 +73,25 @@ class Attrs {
 };
 
 // ---- the generic entry point ------------------------------------------------------------------
+// The results of one op: at most kMaxOutputs tensors, held inline (no allocation per call).
+class Outputs {
+ public:
+  static constexpr int kMaxOutputs = 2;
+  Outputs() = default;
+  Outputs(std::initializer_list<Tensor> ts) {
+    for (const Tensor& t : ts) v_[n_++] = t;
+  }
+  int size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  Tensor& operator[](int i) { return v_[i]; }
+
+ private:
+  Tensor v_[kMaxOutputs];
+  int n_ = 0;
+};
+
 // Runs op `id` on `inputs` with positional `attrs`. In-place ops return no outputs.
-std::vector<Tensor> call(OpId id, std::span<const Tensor> inputs, Attrs& attrs);
+Outputs call(OpId id, std::span<const Tensor> inputs, Attrs& attrs);
 
 // ---- C++ API (used by call(), by autograd and by tests) -------------------------------------
 Tensor unary(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);

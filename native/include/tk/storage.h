@@ -1,6 +1,7 @@
 // Storage: a refcounted block of bytes on one device, from a caching allocator.
 #pragma once
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -29,6 +30,10 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
 
   void* data() const { return data_; }
+  // Bumped by every in-place write to any view of this storage; autograd compares it to detect
+  // saved tensors modified after they were saved (PyTorch's rule).
+  uint64_t version() const { return version_.load(std::memory_order_relaxed); }
+  void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
 
@@ -37,6 +42,7 @@ class Storage {
   size_t nbytes_ = 0;
   size_t block_ = 0;  // the allocator's size class actually reserved
   Device device_;
+  std::atomic<uint64_t> version_{0};
 };
 
 using StoragePtr = std::shared_ptr<Storage>;

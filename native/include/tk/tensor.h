@@ -18,8 +18,6 @@ struct TensorImpl {
   // Set on 0-dim tensors made from a JS number operand: they take part in type promotion only by
   // category, as Python scalars do in PyTorch (int32 tensor + 2 stays int32).
   bool wrapped_number = false;
-  // Bumped by every in-place write; autograd compares it to detect modified saved tensors.
-  std::shared_ptr<int64_t> version = std::make_shared<int64_t>(0);
 };
 
 class Tensor {
@@ -57,7 +55,7 @@ class Tensor {
   // A view sharing this tensor's storage with another layout.
   Tensor with_layout(Layout layout) const;
   bool same_storage(const Tensor& o) const { return impl_->storage == o.impl_->storage; }
-  void bump_version() const { ++*impl_->version; }
+  void bump_version() const { impl_->storage->bump_version(); }
 
  private:
   std::shared_ptr<TensorImpl> impl_;

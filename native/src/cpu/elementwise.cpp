@@ -38,11 +38,25 @@ constexpr bool is_costly() {
          std::is_same_v<F, Gelu> || std::is_same_v<F, Pow>;
 }
 
+// All operands contiguous and of one shape (no broadcast): one flat loop, no stride setup.
+inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
+  if (!out.is_contiguous()) return false;
+  for (const Tensor* t : ins)
+    if (!t->is_contiguous() || !(t->shape() == out.shape())) return false;
+  return true;
+}
+
 template <class T, class F>
 void unary_typed(const Tensor& out, const Tensor& in, const UnaryParams& p) {
+  F f;
+  if (flat(out, {&in}) && out.numel() < 2 * kGrainCheap) {
+    T* o = out.data<T>();
+    const T* a = in.data<T>();
+    for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = f(a[i], p);
+    return;
+  }
   const Tensor* ops[2] = {&out, &in};
   StridedLoop<2> loop(ops);
-  F f;
   loop.run(is_costly<F>() ? kGrainCostly : kGrainCheap, [&](char** ptr, const int64_t* st, int64_t n) {
     T* o = reinterpret_cast<T*>(ptr[0]);
     const T* a = reinterpret_cast<const T*>(ptr[1]);
@@ -75,9 +89,16 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p
 
 template <class T, class R, class F>
 void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b) {
+  F f;
+  if (flat(out, {&a, &b}) && out.numel() < 2 * kGrainCheap) {
+    R* o = out.data<R>();
+    const T* x = a.data<T>();
+    const T* y = b.data<T>();
+    for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = f(x[i], y[i]);
+    return;
+  }
   const Tensor* ops[3] = {&out, &a, &b};
   StridedLoop<3> loop(ops);
-  F f;
   loop.run(is_costly<F>() ? kGrainCostly : kGrainCheap, [&](char** ptr, const int64_t* st, int64_t n) {
     R* o = reinterpret_cast<R*>(ptr[0]);
     const T* x = reinterpret_cast<const T*>(ptr[1]);

@@ -20,19 +20,28 @@ struct StridedLoop {
   int64_t stride[N][kMaxDims];  // bytes
   char* base[N];
   int64_t numel = 1;
+  int64_t unit[N];  // element size of each operand
 
   // All operands must have ops[0]'s shape (broadcast inputs carry 0 strides).
   explicit StridedLoop(const Tensor* const (&ops)[N]) {
     const Tensor& out = *ops[0];
-    for (int k = 0; k < N; ++k) base[k] = static_cast<char*>(ops[k]->data_ptr());
+    for (int k = 0; k < N; ++k) {
+      base[k] = static_cast<char*>(ops[k]->data_ptr());
+      unit[k] = int64_t(itemsize(ops[k]->dtype()));
+    }
     int nd = out.ndim();
     // Order dims by the output's strides (outermost first) so that an in-place write into a
     // transposed view still walks memory forwards.
+    // (Insertion sort: stable, and free when already ordered, as fresh outputs are.)
     int order[kMaxDims];
-    for (int d = 0; d < nd; ++d) order[d] = d;
-    std::stable_sort(order, order + nd, [&](int x, int y) {
-      return out.strides()[x] > out.strides()[y];
-    });
+    for (int d = 0; d < nd; ++d) {
+      int j = d;
+      while (j > 0 && out.strides()[order[j - 1]] < out.strides()[d]) {
+        order[j] = order[j - 1];
+        --j;
+      }
+      order[j] = d;
+    }
     for (int j = 0; j < nd; ++j) {
       int d = order[j];
       int64_t size = out.shape()[d];
@@ -102,8 +111,62 @@ struct StridedLoop {
   // Runs the loop over all elements, split across the pool when there are at least 2 * grain.
   template <class Run>
   void run(int64_t grain, Run&& run) const {
+    if (needs_tiling()) return run_tiled(grain, run);
+    if (numel < 2 * grain) return for_range(0, numel, run);  // small: no pool, no std::function
     parallel_for(0, numel, grain, [&](int64_t b, int64_t e) { for_range(b, e, run); });
   }
+
+  // An operand that walks memory faster along the second-last dim than along the last (a
+  // transposed view) would touch a new cache line, often in the same cache set, per element.
+  bool needs_tiling() const {
+    if (ndim < 2 || shape[ndim - 1] < kTileB || shape[ndim - 2] < kTileB) return false;
+    for (int k = 0; k < N; ++k) {
+      int64_t inner = stride[k][ndim - 1] < 0 ? -stride[k][ndim - 1] : stride[k][ndim - 1];
+      int64_t outer = stride[k][ndim - 2] < 0 ? -stride[k][ndim - 2] : stride[k][ndim - 2];
+      if (inner > unit[k] && outer < inner) return true;
+    }
+    return false;
+  }
+
+  // The last two dims in blocks of kTileA rows x kTileB columns. A transposed operand touches one
+  // cache line per column of a row, all often in one cache set (power-of-two strides); with at
+  // most kTileB of them (the L1 associativity) they stay cached for the next 15 rows, which use
+  // the rest of each line.
+  template <class Run>
+  void run_tiled(int64_t grain, Run& run) const {
+    const int a = ndim - 2, b = ndim - 1;
+    const int64_t SA = shape[a], SB = shape[b];
+    const int64_t outer = numel / (SA * SB), strips = (SA + kTileA - 1) / kTileA;
+    auto body = [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        int64_t o = t / strips, i0 = (t % strips) * kTileA, i1 = std::min(SA, i0 + kTileA);
+        char* p0[N];
+        for (int k = 0; k < N; ++k) p0[k] = base[k];
+        for (int d = a - 1; d >= 0; --d) {  // decompose the outer index
+          int64_t idx = o % shape[d];
+          o /= shape[d];
+          for (int k = 0; k < N; ++k) p0[k] += idx * stride[k][d];
+        }
+        int64_t inner[N];
+        for (int k = 0; k < N; ++k) inner[k] = stride[k][b];
+        for (int64_t j0 = 0; j0 < SB; j0 += kTileB) {
+          int64_t len = std::min(kTileB, SB - j0);
+          for (int64_t i = i0; i < i1; ++i) {
+            char* q[N];
+            for (int k = 0; k < N; ++k) q[k] = p0[k] + i * stride[k][a] + j0 * stride[k][b];
+            run(q, inner, len);
+          }
+        }
+      }
+    };
+    const int64_t tasks = outer * strips;
+    const int64_t per_task = kTileA * SB;
+    const int64_t task_grain = std::max<int64_t>(1, grain / per_task);
+    if (tasks < 2 * task_grain) return body(0, tasks);
+    parallel_for(0, tasks, task_grain, body);
+  }
+
+  static constexpr int64_t kTileA = 64, kTileB = 8;
 };
 
 // Elements per parallel chunk: cheap ops need big chunks to pay for waking a worker.

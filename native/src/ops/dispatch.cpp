@@ -116,7 +116,7 @@ Outputs run_unary(UnaryOp op, const Args& a, bool inplace) {
 }
 }  // namespace
 
-std::vector<Tensor> call(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
+Outputs call(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
   const char* name = kOpNames[size_t(id)].data();  // names are literals: NUL-terminated
   attrs.set_op(name);
   Args a{inputs, attrs, name};

@@ -106,6 +106,17 @@ void unary_(UnaryOp op, const Tensor& x, double p0, double p1) {
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = kBinaryNames[size_t(op)];
+  // Common case first: two tensors of one dtype, shape and device need no promotion, no
+  // broadcast views and no conversions (the general path below gives the same result).
+  if (a.dtype() == b.dtype() && !a.is_wrapped_number() && !b.is_wrapped_number() &&
+      a.shape() == b.shape() && a.device() == b.device()) {
+    Types t = binary_types(op, a.dtype(), name);
+    if (t.compute == a.dtype()) {
+      Tensor out = Tensor::empty(a.shape(), t.result, a.device(), name);
+      kernel_for(&Backend::binary, a.device(), name)(op, out, a, b);
+      return out;
+    }
+  }
   const Tensor both[2] = {a, b};
   Device dev = common_device(both, name);
   Types t = binary_types(op, result_type(both), name);

@@ -13,7 +13,7 @@ struct Args {
   Attrs& attrs;
   const char* name;
 };
-using Outputs = std::vector<Tensor>;
+using tk::Outputs;
 
 // Structured-op adapters, one per TK_OP row: parse attrs, call the C++ API.
 #define TK_OP(name) Outputs op_##name(const Args& a);

@@ -1,0 +1,51 @@
+// npm run bench [-- --filter REGEX --threads 1,2 --quick --json out.json --markdown out.md]
+// Prints plain-TypeScript vs native timings per op family, with speed-ups and rates.
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+import * as tk from '../src/index.js';
+import { markdown, table, type Options, type Row } from './lib.js';
+import { elementwise } from './suites/elementwise.js';
+import { matmul } from './suites/matmul.js';
+import { reduce } from './suites/reduce.js';
+import { views } from './suites/views.js';
+
+function parse(argv: string[]): Options {
+  const o: Options = { quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') o.quick = true;
+    else if (a === '--filter') o.filter = new RegExp(argv[++i], 'i');
+    else if (a === '--threads') o.threads = Number(argv[++i]);
+    else if (a === '--json') o.json = argv[++i];
+    else if (a === '--markdown') o.markdown = argv[++i];
+    else throw new Error(`bench: unknown argument ${a} (use --filter, --threads, --quick, --json, --markdown)`);
+  }
+  return o;
+}
+
+const SUITES = { elementwise, reduce, matmul, views };
+
+async function main() {
+  const opts = parse(process.argv.slice(2));
+  const all = tk.getNumThreads();
+  const threads = opts.threads ? [opts.threads] : [...new Set([1, all])];
+  console.log(`tensorkit bench — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, threads ${threads.join('/')}${opts.quick ? ', quick' : ''}\n`);
+  const rows: Row[] = [];
+  for (const [name, suite] of Object.entries(SUITES)) {
+    if (opts.filter && !opts.filter.test(name)) continue;
+    for await (const r of suite(opts, threads)) {
+      rows.push(r);
+      console.log(table([r]).split('\n')[2]);
+    }
+    tk.setNumThreads(all);
+  }
+  console.log('\nSummary (medians)\n' + table(rows));
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ machine: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, rows }, null, 2));
+  if (opts.markdown) writeFileSync(opts.markdown, markdown(rows) + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

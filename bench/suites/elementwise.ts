@@ -1,0 +1,55 @@
+// Element-wise ops: per-call overhead, bandwidth on large tensors, strided views, plain vs native.
+import * as tk from '../../src/index.js';
+import * as plain from '../../src/plain/index.js';
+import { measure, type Options, type Row } from '../lib.js';
+
+export async function* elementwise(opts: Options, threads: number[]): AsyncGenerator<Row> {
+  const suite = 'elementwise';
+  tk.manualSeed(0);
+
+  // Per-call overhead: add of two 16-element tensors, result created and disposed.
+  {
+    const a = tk.randn([16]), b = tk.randn([16]);
+    const pa = plain.rand([16]), pb = plain.rand([16]);
+    const nativeUs = await measure(() => a.add(b).dispose(), opts, 1000);
+    const plainUs = await measure(() => plain.add(pa, pb), opts, 1000);
+    yield { suite, name: 'add 16 (per-call overhead)', threads: tk.getNumThreads(), nativeUs, plainUs };
+    const tidyUs = await measure(() => tk.tidy(() => a.add(b)).dispose(), opts, 1000);
+    yield { suite, name: 'add 16 inside tidy()', threads: tk.getNumThreads(), nativeUs: tidyUs, plainUs };
+    a.dispose();
+    b.dispose();
+  }
+
+  const N = 1 << 20;
+  const x = tk.randn([N]), y = tk.randn([N]);
+  const px = plain.randn([N]), py = plain.randn([N]);
+  const big = tk.randn([1024, 1024]);
+  const bigT = big.t();
+  const pbig = plain.randn([1024, 1024]);
+  const plainUs: Record<string, number> = {
+    add: await measure(() => plain.add(px, py), opts, 1, opts.quick ? 300 : 1000),
+    mul: await measure(() => plain.mul(px, py), opts, 1, opts.quick ? 300 : 1000),
+    exp: await measure(() => plain.exp(pbig), opts, 1, opts.quick ? 300 : 1000),
+    relu: await measure(() => plain.relu(pbig), opts, 1, opts.quick ? 300 : 1000),
+  };
+  for (const th of threads) {
+    tk.setNumThreads(th);
+    const rows: [string, () => void, number, string?][] = [
+      ['add 1M f32', () => x.add(y).dispose(), 12 * N],
+      ['mul 1M f32', () => x.mul(y).dispose(), 12 * N],
+      ['add_ 1M f32 (in place)', () => void x.add_(y), 12 * N],
+      ['add 1M + scalar', () => x.add(1.5).dispose(), 8 * N],
+      ['exp 1M contiguous', () => big.exp().dispose(), 8 * N],
+      ['exp 1M transposed view', () => bigT.exp().dispose(), 8 * N],
+      ['relu 1M contiguous', () => big.relu().dispose(), 8 * N],
+      ['relu 1M transposed view', () => bigT.relu().dispose(), 8 * N],
+      ['add [1024,1024] + [1024] (broadcast)', () => big.add(y.narrow(0, 0, 1024)).dispose(), 8 * N],
+    ];
+    for (const [name, fn, bytes] of rows) {
+      const op = name.split(' ')[0].replace('_', '');
+      const nativeUs = await measure(fn, opts, 1);
+      yield { suite, name, threads: th, nativeUs, bytes, plainUs: plainUs[op] };
+    }
+  }
+  for (const t of [x, y, big, bigT]) t.dispose();
+}
