@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { binding } from '../src/binding.js';
+import * as tk from '../src/index.js';
 import { memory } from '../src/index.js';
 import { OP_TABLE } from '../src/ops/table.js';
 import { ALL_CASES, type OpCase } from './helpers/cases.js';
@@ -61,6 +62,13 @@ for (const [op, cases] of groups) {
 describe('op tables', () => {
   it('the native op list equals the TS op table', () => {
     expect([...binding.opNames].sort()).toEqual(Object.keys(OP_TABLE).sort());
+  });
+
+  it('every op in the TS table is exposed under its public name', () => {
+    for (const [op, pub] of Object.entries(OP_TABLE)) {
+      const ok = pub.startsWith('fn:') ? typeof (tk as Record<string, unknown>)[pub.slice(3)] === 'function' : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
+      expect(ok, `${op} -> ${pub}`).toBe(true);
+    }
   });
 
   it('every native op has at least one test row', () => {

@@ -1,0 +1,98 @@
+// Node-free checks of the core: layout and stride math, broadcasting, promotion, errors, the
+// allocator's accounting and Philox's known answers. Build with -DTK_TESTS=ON; run with ctest.
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "kernels/philox.h"
+#include "tk/ops.h"
+
+namespace {
+int failures = 0;
+
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                     \
+    }                                                                 \
+  } while (0)
+
+template <class F>
+void expect_error(tk::ErrorCode code, F&& f, const char* what) {
+  try {
+    f();
+    std::fprintf(stderr, "FAIL: %s did not throw\n", what);
+    ++failures;
+  } catch (const tk::Error& e) {
+    if (e.code() != code) {
+      std::fprintf(stderr, "FAIL: %s threw %s (%s)\n", what, std::string(tk::error_code_name(e.code())).c_str(), e.what());
+      ++failures;
+    }
+  }
+}
+
+void layout_math() {
+  using tk::DimVec;
+  CHECK(tk::contiguous_strides({2, 3, 4}) == DimVec({12, 4, 1}));
+  CHECK(tk::broadcast_shapes({3, 1}, {1, 4}, "t") == DimVec({3, 4}));
+  CHECK(tk::broadcast_shapes({}, {2, 2}, "t") == DimVec({2, 2}));
+  expect_error(tk::ErrorCode::SHAPE_MISMATCH, [] { tk::broadcast_shapes({2, 3}, {4}, "t"); }, "bad broadcast");
+  CHECK(tk::wrap_dim(-1, 3, "t") == 2);
+  expect_error(tk::ErrorCode::INDEX_OUT_OF_RANGE, [] { tk::wrap_dim(3, 3, "t"); }, "dim 3 of 3");
+  expect_error(tk::ErrorCode::OUT_OF_MEMORY, [] { tk::checked_numel({int64_t(1) << 40, int64_t(1) << 40}, "t"); }, "overflow");
+
+  // A transposed [3, 4] can be viewed as [4, 3] but not flattened without a copy.
+  tk::Layout t{{4, 3}, {1, 4}, 0};
+  DimVec st;
+  CHECK(!t.is_contiguous());
+  CHECK(!t.view_strides({12}, st));
+  CHECK(t.view_strides({4, 3, 1}, st));
+  tk::Layout c = tk::Layout::contiguous({2, 3, 4});
+  CHECK(c.view_strides({6, 4}, st) && st == DimVec({4, 1}));
+  CHECK(c.broadcast_strides_to({5, 2, 3, 4}) == DimVec({0, 12, 4, 1}));
+}
+
+void promotion() {
+  using tk::DType;
+  CHECK(tk::promote_types(DType::Int64, DType::Float32) == DType::Float32);
+  CHECK(tk::promote_types(DType::Bool, DType::Int32) == DType::Int32);
+  tk::Tensor i32 = tk::full({2}, 1, DType::Int32, {});
+  tk::Tensor two = tk::Tensor::wrapped_scalar(2, DType::Int64);
+  tk::Tensor half = tk::Tensor::wrapped_scalar(0.5, DType::Float64);
+  const tk::Tensor a[2] = {i32, two}, b[2] = {i32, half};
+  CHECK(tk::result_type(a) == DType::Int32);
+  CHECK(tk::result_type(b) == DType::Float32);
+}
+
+void ops_and_memory() {
+  int64_t before = tk::memory_stats().live_bytes;
+  {
+    tk::Tensor x = tk::arange(0, 6, 1, tk::DType::Float32, {});
+    tk::Tensor m = tk::reshape(x, {2, 3});
+    tk::Tensor s = tk::reduce(tk::ReduceOp::Sum, tk::transpose(m, 0, 1), std::vector<int64_t>{1}, false, "sum");
+    CHECK(s.shape() == tk::DimVec({3}));
+    CHECK(s.data<float>()[0] == 3 && s.data<float>()[2] == 7);
+    tk::Tensor p = tk::matmul(m, tk::transpose(m, 0, 1));
+    CHECK(p.data<float>()[0] == 5 && p.data<float>()[3] == 50);
+    expect_error(tk::ErrorCode::SHAPE_MISMATCH, [&] { tk::matmul(m, m); }, "matmul shapes");
+    expect_error(tk::ErrorCode::OUT_OF_MEMORY, [] { tk::Tensor::empty({int64_t(1) << 45, 4}, tk::DType::Float32, {}); }, "huge alloc");
+  }
+  CHECK(tk::memory_stats().live_bytes == before);
+}
+
+void philox_known_answer() {
+  // Random123's known-answer test for Philox4x32-10 with zero counter and key.
+  tk::kernels::Philox4 r = tk::kernels::philox4x32(0, 0);
+  CHECK(r.v[0] == 0x6627e8d5u && r.v[1] == 0xe169c58du && r.v[2] == 0xbc57ac4cu && r.v[3] == 0x9b00dbd8u);
+}
+}  // namespace
+
+int main() {
+  layout_math();
+  promotion();
+  ops_and_memory();
+  philox_known_answer();
+  std::printf("%s\n", failures ? "core tests FAILED" : "core tests passed");
+  return failures ? 1 : 0;
+}
