@@ -3,7 +3,9 @@ import { binding, type Handle, type MemoryInfo } from './binding.js';
 import { fail } from './errors.js';
 import type { Tensor } from './tensor.js';
 
-const scopes: Set<Tensor>[] = [];
+// Each open tidy() scope is the list of tensors made inside it (arrays: a Set per scope cost
+// more than the small op it wraps).
+const scopes: Tensor[][] = [];
 
 // The GC safety net. A FinalizationRegistry entry costs ~300 ns, more than a whole small op, and
 // most tensors are disposed (by dispose() or tidy()) within the tick that made them. So a new
@@ -26,7 +28,7 @@ function registerSurvivors(): void {
 
 /** @internal Takes charge of a new tensor: the tidy() scope, if any, and the GC safety net. */
 export function track(t: Tensor): void {
-  if (scopes.length) scopes[scopes.length - 1].add(t);
+  if (scopes.length) scopes[scopes.length - 1].push(t);
   pending.push(t);
   if (pending.length >= PENDING_LIMIT) registerSurvivors();
   else if (!flushQueued) {
@@ -48,8 +50,8 @@ function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
   }
 }
 
-function isTensor(v: object): v is Tensor {
-  return (v as { __isTensor?: boolean }).__isTensor === true;
+function isTensor(v: unknown): v is Tensor {
+  return v !== null && typeof v === 'object' && (v as { __isTensor?: boolean }).__isTensor === true;
 }
 
 /**
@@ -61,34 +63,40 @@ function isTensor(v: object): v is Tensor {
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') fail('INVALID_ARGUMENT', 'tidy: expected a function');
-  const scope = new Set<Tensor>();
+  const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
   } catch (e) {
     scopes.pop();
-    for (const t of scope) t.dispose();
+    for (const t of scope) if (!t._kept) t.dispose();
     throw e;
   }
   scopes.pop();
   if (result instanceof Promise) {
-    for (const t of scope) t.dispose();
+    for (const t of scope) if (!t._kept) t.dispose();
     fail('INVALID_ARGUMENT', 'tidy: the function must be synchronous (it returned a Promise)');
   }
-  const kept = new Set<Tensor>();
-  collect(result, kept);
+  // A lone returned tensor is the common case: no set needed.
+  const single = isTensor(result) ? result : undefined;
+  let kept: Set<Tensor> | undefined;
+  if (!single && result !== null && typeof result === 'object') {
+    kept = new Set();
+    collect(result, kept);
+  }
   const parent = scopes.length ? scopes[scopes.length - 1] : undefined;
   for (const t of scope) {
-    if (kept.has(t)) parent?.add(t);
+    if (t._kept) continue;
+    if (t === single || kept?.has(t)) parent?.push(t);
     else t.dispose();
   }
   return result;
 }
 
-/** Exempts `t` from disposal by the enclosing tidy() scopes. @example tidy(() => { keep(w.add(1)); }) */
+/** Exempts `t` from disposal by any tidy() scope. @example tidy(() => { keep(w.add(1)); }) */
 export function keep<T extends Tensor>(t: T): T {
-  for (const s of scopes) s.delete(t);
+  t._kept = true;
   return t;
 }
 

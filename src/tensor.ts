@@ -84,6 +84,8 @@ export class Tensor {
   readonly device: string;
   /** @internal */
   _disposed = false;
+  /** @internal Set by keep(): no tidy() scope disposes it. */
+  _kept = false;
 
   /** @internal Tensors are made by ops and creation functions, not by `new`. */
   constructor(h: Handle, shape: readonly number[], dtype: DType, device: string) {

@@ -48,6 +48,17 @@ export const unaryCases: OpCase[] = UNARY.flatMap(([name, , inplace]) =>
   }),
 );
 
+// Large enough for the tiled path of transposed operands (64 x 64 tiles), with remainders.
+export const tiledCases: OpCase[] = [
+  ...(['float32', 'float64', 'int32', 'int64'] as DType[]).flatMap((dtype): OpCase[] => [
+    { ops: ['neg'], name: `neg ${dtype} [133, 70] (tiled)`, inputs: [{ shape: [133, 70], dtype }], native: (x) => x.neg(), plain: (x) => plain.unary('neg', x) },
+    { ops: ['add'], name: `add ${dtype} [2, 67, 130] (tiled)`, inputs: [{ shape: [2, 67, 130], dtype }, { shape: [2, 67, 130], dtype }], native: (a, b) => a.add(b), plain: (a, b) => plain.binary('add', a, b) },
+  ]),
+  { ops: ['to_dtype'], name: 'to bool [65, 129] (tiled, 1-byte)', inputs: [{ shape: [65, 129] }], native: (x) => x.to('bool'), plain: (x) => plain.to(x, 'bool') },
+  { ops: ['contiguous'], name: 'contiguous bool [65, 129] (tiled)', inputs: [{ shape: [65, 129], dtype: 'bool' }], native: (x) => x.contiguous(), plain: (x) => plain.clone(x) },
+  { ops: ['exp_'], name: 'exp_ in place on a transposed view (tiled output)', layouts: ['transposed'], inputs: [{ shape: [100, 90] }], native: (x) => x.exp_(), plain: (x) => plain.unary('exp', x) },
+];
+
 export const clampCases: OpCase[] = [
   ...(['float32', 'float64', 'int32'] as DType[]).map((dtype): OpCase => ({
     ops: ['clamp'], name: `clamp ${dtype}`, inputs: [{ shape: [4, 5], dtype }],
@@ -235,6 +246,6 @@ export const creationCases: OpCase[] = [
 ];
 
 export const ALL_CASES: OpCase[] = [
-  ...unaryCases, ...clampCases, ...binaryCases, ...scalarCases, ...inplaceBinaryCases, ...writeCases,
+  ...unaryCases, ...tiledCases, ...clampCases, ...binaryCases, ...scalarCases, ...inplaceBinaryCases, ...writeCases,
   ...reduceCases, ...viewCases, ...linalgCases, ...creationCases,
 ];
