@@ -34,6 +34,31 @@ T pick(T best, T v) {
   return IsMax ? (v > best ? v : best) : (v < best ? v : best);
 }
 
+// Max (min) of a contiguous run, NaN-propagating, without data-dependent branches: four
+// independent select chains, and NaN tracked on the side (v != v), so random data costs no
+// mispredictions.
+template <bool IsMax, class T>
+T extreme_run(const T* p, int64_t n) {
+  T b0 = p[0], b1 = p[0], b2 = p[0], b3 = p[0];
+  bool nan = false;
+  int64_t r = 0;
+  auto sel = [](T best, T v) { return IsMax ? (v > best ? v : best) : (v < best ? v : best); };
+  for (; r + 4 <= n; r += 4) {
+    b0 = sel(b0, p[r]);
+    b1 = sel(b1, p[r + 1]);
+    b2 = sel(b2, p[r + 2]);
+    b3 = sel(b3, p[r + 3]);
+    if constexpr (std::is_floating_point_v<T>)
+      nan |= (p[r] != p[r]) | (p[r + 1] != p[r + 1]) | (p[r + 2] != p[r + 2]) | (p[r + 3] != p[r + 3]);
+  }
+  for (; r < n; ++r) {
+    b0 = sel(b0, p[r]);
+    if constexpr (std::is_floating_point_v<T>) nan |= p[r] != p[r];
+  }
+  if (nan) return std::numeric_limits<T>::quiet_NaN();
+  return sel(sel(b0, b1), sel(b2, b3));
+}
+
 // Runs fn(o_begin, o_end, i_begin, i_end) over the [O, I] outputs in parallel chunks.
 template <class Fn>
 void over_outputs(ORI g, int64_t cost_per_output, Fn&& fn) {
@@ -109,9 +134,7 @@ void minmax_kernel(const Tensor& out, const Tensor& in, ORI g) {
     for (int64_t o = o0; o < o1; ++o) {
       const T* base = x + o * g.R * g.I;
       if (g.I == 1) {
-        T best = base[0];
-        for (int64_t r = 1; r < g.R; ++r) best = pick<IsMax>(best, base[r]);
-        y[o] = best;
+        y[o] = extreme_run<IsMax>(base, g.R);
       } else {
         T* dst = y + o * g.I;
         for (int64_t i = i0; i < i1; ++i) dst[i] = base[i];
@@ -173,6 +196,30 @@ void var(const Tensor& out, const Tensor& in, ORI g, double correction, bool tak
         std::vector<double> mean(size_t(i1 - i0)), ss(size_t(i1 - i0));
         for (int64_t o = o0; o < o1; ++o) {
           const T* base = x + o * g.R * g.I;
+          if (g.I == 1) {  // a contiguous row: two passes with independent accumulators
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int64_t r = 0;
+            for (; r + 4 <= g.R; r += 4) {
+              s0 += base[r];
+              s1 += base[r + 1];
+              s2 += base[r + 2];
+              s3 += base[r + 3];
+            }
+            for (; r < g.R; ++r) s0 += base[r];
+            const double m = ((s0 + s1) + (s2 + s3)) / double(g.R);
+            double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+            for (r = 0; r + 4 <= g.R; r += 4) {
+              const double d0 = base[r] - m, d1 = base[r + 1] - m, d2 = base[r + 2] - m, d3 = base[r + 3] - m;
+              q0 += d0 * d0;
+              q1 += d1 * d1;
+              q2 += d2 * d2;
+              q3 += d3 * d3;
+            }
+            for (; r < g.R; ++r) q0 += (base[r] - m) * (base[r] - m);
+            const double v = ((q0 + q1) + (q2 + q3)) / denom;
+            y[o] = T(take_sqrt ? std::sqrt(v) : v);
+            continue;
+          }
           std::fill(mean.begin(), mean.end(), 0.0);
           std::fill(ss.begin(), ss.end(), 0.0);
           for (int64_t r = 0; r < g.R; ++r)
@@ -207,6 +254,30 @@ void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
         for (int64_t o = o0; o < o1; ++o) {
           const T* base = x + o * g.R * g.I;
           T* dst = y + o * g.R * g.I;
+          if (g.I == 1) {  // a contiguous row
+            const T m = extreme_run<true>(base, g.R);
+            double s0 = 0, s1 = 0;
+            int64_t r = 0;
+            for (; r + 2 <= g.R; r += 2) {
+              const T e0 = std::exp(base[r] - m), e1 = std::exp(base[r + 1] - m);
+              if (!log) dst[r] = e0, dst[r + 1] = e1;
+              s0 += e0;
+              s1 += e1;
+            }
+            for (; r < g.R; ++r) {
+              const T e = std::exp(base[r] - m);
+              if (!log) dst[r] = e;
+              s0 += e;
+            }
+            if (log) {
+              const T shift = m + T(std::log(s0 + s1));
+              for (r = 0; r < g.R; ++r) dst[r] = base[r] - shift;
+            } else {
+              const T inv = T(1.0 / (s0 + s1));
+              for (r = 0; r < g.R; ++r) dst[r] *= inv;
+            }
+            continue;
+          }
           for (int64_t i = i0; i < i1; ++i) mx[i - i0] = base[i];
           for (int64_t r = 1; r < g.R; ++r)
             for (int64_t i = i0; i < i1; ++i) mx[i - i0] = pick<true>(mx[i - i0], base[r * g.I + i]);

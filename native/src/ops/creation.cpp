@@ -139,9 +139,9 @@ Outputs rand_like_op(const Args& a, RandomKind kind) {
   DType dt = dtype_attr(a.attrs, 1).value_or(kDefaultFloat);
   TK_CHECK(is_floating(dt), DTYPE_MISMATCH, a.name, ": expected a floating dtype, got ",
            dtype_name(dt));
-  double p0 = kind == RandomKind::Uniform ? 0.0 : 0.0, p1 = 1.0;  // [0, 1) or N(0, 1)
+  // Uniform on [0, 1) or N(0, 1): (a, b) is (low, high) or (mean, std).
   return {random_tensor(shape_attr(a.attrs, 0, a.name), dt, device_attr(a.attrs, 2, a.name), kind,
-                        p0, p1)};
+                        0.0, 1.0)};
 }
 
 Outputs op_rand(const Args& a) { return rand_like_op(a, RandomKind::Uniform); }

@@ -33,7 +33,7 @@ std::array<bool, kMaxDims> reduced_mask(const Tensor& x, const std::optional<std
 
 // Reduced dims that are adjacent (ignoring size-1 dims) give [O, R, I] directly; otherwise the
 // kept dims are permuted to the front (one copy) so the reduced ones form the trailing block.
-Plan plan(const Tensor& input, const std::array<bool, kMaxDims>& red, bool keepdim, const char* op) {
+Plan plan(const Tensor& input, const std::array<bool, kMaxDims>& red, bool keepdim) {
   Plan p;
   const int nd = input.ndim();
   for (int d = 0; d < nd; ++d) {
@@ -69,7 +69,6 @@ Plan plan(const Tensor& input, const std::array<bool, kMaxDims>& red, bool keepd
     p.x = contiguous(permute(input, order));
     p.g = {O, R, 1};
   }
-  (void)op;
   return p;
 }
 
@@ -77,7 +76,7 @@ Plan plan_dim(const Tensor& x, int64_t dim, const char* op) {
   int d = wrap_dim(dim, x.ndim(), op);
   std::array<bool, kMaxDims> red{};
   red[d] = true;
-  Plan p = plan(x, red, true, op);
+  Plan p = plan(x, red, true);
   p.out_shape = x.shape();
   return p;
 }
@@ -106,7 +105,7 @@ std::optional<int64_t> single_dim_attr(const Args& a, size_t i) {
 
 Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int64_t>>& dims,
               bool keepdim, const char* name) {
-  Plan p = plan(x, reduced_mask(x, dims, name), keepdim, name);
+  Plan p = plan(x, reduced_mask(x, dims, name), keepdim);
   DType out_dt = x.dtype();
   ReduceKernel k = ReduceKernel::Sum;
   switch (op) {
@@ -128,7 +127,7 @@ Tensor var(const Tensor& x, const std::optional<std::vector<int64_t>>& dims, dou
            bool keepdim, bool take_sqrt) {
   const char* name = take_sqrt ? "std" : "var";
   check_floating(x, name);
-  Plan p = plan(x, reduced_mask(x, dims, name), keepdim, name);
+  Plan p = plan(x, reduced_mask(x, dims, name), keepdim);
   Tensor out = Tensor::empty(p.out_shape, x.dtype(), x.device(), name);
   if (out.numel() == 0) return out;
   kernel_for(&Backend::var, x.device(), name)(out, p.x, p.g, correction, take_sqrt);
@@ -141,9 +140,9 @@ std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim
   if (dim) {
     std::array<bool, kMaxDims> red{};
     red[wrap_dim(*dim, x.ndim(), name)] = true;
-    p = plan(x, red, keepdim, name);
+    p = plan(x, red, keepdim);
   } else {
-    p = plan(x, reduced_mask(x, std::nullopt, name), keepdim, name);
+    p = plan(x, reduced_mask(x, std::nullopt, name), keepdim);
   }
   check_nonempty(p, name);
   Tensor values = Tensor::empty(p.out_shape, x.dtype(), x.device(), name);
