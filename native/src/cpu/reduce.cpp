@@ -17,6 +17,12 @@
 namespace tk::cpu {
 namespace {
 
+// The element-wise exp functor (vectorisable for float32), shared with the exp op.
+template <class T>
+T expo(T x) {
+  return kernels::Exp{}(x, {});
+}
+
 template <class T>
 using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 
@@ -259,13 +265,13 @@ void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
             double s0 = 0, s1 = 0;
             int64_t r = 0;
             for (; r + 2 <= g.R; r += 2) {
-              const T e0 = std::exp(base[r] - m), e1 = std::exp(base[r + 1] - m);
+              const T e0 = expo(base[r] - m), e1 = expo(base[r + 1] - m);
               if (!log) dst[r] = e0, dst[r + 1] = e1;
               s0 += e0;
               s1 += e1;
             }
             for (; r < g.R; ++r) {
-              const T e = std::exp(base[r] - m);
+              const T e = expo(base[r] - m);
               if (!log) dst[r] = e;
               s0 += e;
             }
@@ -284,7 +290,7 @@ void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
           std::fill(sum.begin(), sum.end(), 0.0);
           for (int64_t r = 0; r < g.R; ++r)
             for (int64_t i = i0; i < i1; ++i) {
-              T e = std::exp(base[r * g.I + i] - mx[i - i0]);
+              T e = expo(base[r * g.I + i] - mx[i - i0]);
               if (!log) dst[r * g.I + i] = e;
               sum[i - i0] += double(e);
             }
