@@ -41,6 +41,9 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     auto meta = Napi::Float64Array::New(env, size_t(kMetaSlot * kMetaSlots));
     st_.meta = Napi::Persistent(meta);
     st_.meta_data = meta.Data();
+    auto attr_buf = Napi::Float64Array::New(env, size_t(kAttrBufSize));
+    st_.attr_buf = Napi::Persistent(attr_buf);
+    st_.attr_data = attr_buf.Data();
     DefineAddon(exports, {
         InstanceMethod("init", &TensorkitAddon::SetErrorClass),
         InstanceMethod("fromData", &TensorkitAddon::FromData),
@@ -59,6 +62,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
         InstanceMethod("cudaInfo", &TensorkitAddon::CudaInfo),
         InstanceValue("call", make_call_function(env, st_)),
         InstanceValue("meta", meta),
+        InstanceValue("attrBuf", attr_buf),
         InstanceValue("opNames", OpNames(env)),
         InstanceValue("errorCodes", ErrorCodes(env)),
         InstanceValue("dtypes", DTypes(env)),
@@ -70,6 +74,8 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     st_.tensor_error.Reset();
     st_.meta.Reset();
     st_.meta_data = nullptr;
+    st_.attr_buf.Reset();
+    st_.attr_data = nullptr;
   }
 
  private:

@@ -97,9 +97,51 @@ tk::Tensor operand_of(EnvState& st, const Napi::Value& v, const char* op) {
   }
 }
 
-tk::Attrs attrs_of(const Napi::Value& v, const char* op) {
+namespace {
+tk::Attrs attrs_from_buffer(const double* buf, int64_t items, const char* op) {
+  TK_CHECK(items >= 0 && items <= kAttrBufSize / 2, INVALID_ARGUMENT, op, ": bad encoded options");
+  std::vector<tk::Attr> out(static_cast<size_t>(items));
+  int64_t pos = 0;
+  auto next = [&]() -> double {
+    TK_CHECK(pos < kAttrBufSize, INVALID_ARGUMENT, op, ": bad encoded options");
+    return buf[pos++];
+  };
+  for (tk::Attr& a : out) {
+    switch (int(next())) {
+      case 0: break;
+      case 1:
+        a.kind = tk::Attr::Kind::Number;
+        a.number = next();
+        break;
+      case 2:
+        a.kind = tk::Attr::Kind::Bool;
+        a.boolean = next() != 0;
+        break;
+      case 3: {
+        a.kind = tk::Attr::Kind::Ints;
+        double n = next();
+        TK_CHECK(n >= 0 && n <= kAttrBufSize, INVALID_ARGUMENT, op, ": bad encoded options");
+        a.ints.reserve(size_t(n));
+        for (int64_t j = 0; j < int64_t(n); ++j) {
+          double d = next();
+          TK_CHECK(std::isfinite(d) && d == std::floor(d) && std::fabs(d) <= 9007199254740992.0,
+                   INVALID_ARGUMENT, op, ": expected a list of integers, got a non-integer at position ", j);
+          a.ints.push_back(int64_t(d));
+        }
+        break;
+      }
+      default: tk::raise(ErrorCode::INVALID_ARGUMENT, op, ": bad encoded options");
+    }
+  }
+  return tk::Attrs(std::move(out));
+}
+}  // namespace
+
+tk::Attrs attrs_of(const Napi::Value& v, const char* op, const EnvState* st) {
   napi_valuetype t = v.Type();
   if (t == napi_undefined || t == napi_null) return {};
+  if (t == napi_number && st && st->attr_data)
+    return attrs_from_buffer(st->attr_data, int64_t(v.As<Napi::Number>().DoubleValue()), op);
   TK_CHECK(v.IsArray(), INVALID_ARGUMENT, op, ": options must be passed as an array");
   auto arr = v.As<Napi::Array>();
   std::vector<tk::Attr> items(arr.Length());

@@ -29,7 +29,8 @@ export interface MemoryInfo {
 
 export interface Binding {
   init(errorClass: typeof TensorError): void;
-  call(op: number, attrs: readonly Attr[] | undefined, ...inputs: Operand[]): Handle | Handle[] | undefined;
+  /** attrs: undefined, a JS array, or the item count of attributes encoded into attrBuf. */
+  call(op: number, attrs: readonly Attr[] | number | undefined, ...inputs: Operand[]): Handle | Handle[] | undefined;
   fromData(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array, shape: [readonly number[]]): Handle;
   data(h: Handle): ArrayBuffer;
   item(h: Handle): number | boolean;
@@ -47,6 +48,8 @@ export interface Binding {
   cudaInfo(): { compiled: boolean; deviceCount: number; status: string };
   /** Result metadata of the last call: per output slot, [dtype, deviceType, deviceIndex, ndim, ...shape]. */
   readonly meta: Float64Array;
+  /** Shared buffer for numeric attributes (see encodeAttrs). */
+  readonly attrBuf: Float64Array;
   readonly metaSlot: number;
   readonly opNames: readonly string[];
   readonly errorCodes: readonly string[];
@@ -85,3 +88,36 @@ binding.init(TensorError);
 export const OP_IDS: Readonly<Record<string, number>> = Object.fromEntries(
   binding.opNames.map((n, i) => [n, i]),
 );
+
+const attrBuf = binding.attrBuf;
+
+/**
+ * Encodes positional attributes into the shared buffer and returns their count, or returns them
+ * unchanged (strings, or too many to fit) to be marshalled as a JS array. Per item: kind 0 none,
+ * 1 number, 2 boolean, 3 integer list (length, then values); layout in bindings/convert.h.
+ */
+export function encodeAttrs(attrs: readonly Attr[] | undefined): readonly Attr[] | number | undefined {
+  if (attrs === undefined) return undefined;
+  let p = 0;
+  const cap = attrBuf.length;
+  for (const a of attrs) {
+    if (p + 2 > cap) return attrs;
+    if (a === null || a === undefined) attrBuf[p++] = 0;
+    else if (typeof a === 'number') {
+      attrBuf[p++] = 1;
+      attrBuf[p++] = a;
+    } else if (typeof a === 'boolean') {
+      attrBuf[p++] = 2;
+      attrBuf[p++] = a ? 1 : 0;
+    } else if (Array.isArray(a)) {
+      if (p + 2 + a.length > cap) return attrs;
+      attrBuf[p++] = 3;
+      attrBuf[p++] = a.length;
+      for (const v of a) {
+        if (typeof v !== 'number') return attrs;  // the array path reports the bad element
+        attrBuf[p++] = v;
+      }
+    } else return attrs;
+  }
+  return attrs.length;
+}

@@ -1,5 +1,5 @@
 // The Tensor class: metadata on the JS object, one native reference, op methods in torch names.
-import { binding, OP_IDS, type Attr, type Handle, type Operand } from './binding.js';
+import { binding, encodeAttrs, OP_IDS, type Attr, type Handle, type Operand } from './binding.js';
 import { checkDType, DTYPES, isDType, typedArrayOf, type AnyTypedArray, type DType, type DeviceName } from './dtype.js';
 import { fail } from './errors.js';
 import { formatTensor } from './format.js';
@@ -47,7 +47,8 @@ export function operand(v: Tensor | Scalar, op: string): Operand {
 
 /** @internal Runs a native op with one result. */
 export function run(id: number, attrs: readonly Attr[] | undefined, a: Operand, b?: Operand): Tensor {
-  const h = b === undefined ? binding.call(id, attrs, a) : binding.call(id, attrs, a, b);
+  const enc = encodeAttrs(attrs);
+  const h = b === undefined ? binding.call(id, enc, a) : binding.call(id, enc, a, b);
   return wrap(h as Handle);
 }
 
@@ -266,13 +267,13 @@ export class Tensor {
   /** In-place tanh. */ tanh_(): this { binding.call(ID.tanh_, undefined, this._h); return this; }
   /** In-place clamp. */
   clamp_(min?: number | null, max?: number | null): this {
-    binding.call(ID.clamp_, clampAttrs('clamp_', min, max), this._h);
+    binding.call(ID.clamp_, encodeAttrs(clampAttrs('clamp_', min, max)), this._h);
     return this;
   }
   /** Fills with `value` in place. @example zeros([3]).fill_(7) */
   fill_(value: number | boolean): this {
     if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `fill_: expected a number, got ${describe(value)}`);
-    binding.call(ID.fill_, [Number(value)], this._h);
+    binding.call(ID.fill_, encodeAttrs([Number(value)]), this._h);
     return this;
   }
   /** Fills with zeros in place. */
@@ -421,6 +422,6 @@ function clampAttrs(op: string, min: number | null | undefined, max: number | nu
 }
 
 function withIndices(id: number, op: string, x: Tensor, dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
-  const hs = binding.call(id, [int(op, 'dim', dim), checkOptions(op, options, REDUCE_OPTS).keepdim], x._h) as Handle[];
+  const hs = binding.call(id, encodeAttrs([int(op, 'dim', dim), checkOptions(op, options, REDUCE_OPTS).keepdim]), x._h) as Handle[];
   return { values: wrap(hs[0], 0), indices: wrap(hs[1], 1) };
 }

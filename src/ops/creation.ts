@@ -1,6 +1,6 @@
 // Creation functions: tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
 // their *Like variants, and manualSeed.
-import { binding, OP_IDS, type Attr, type Handle } from '../binding.js';
+import { binding, encodeAttrs, OP_IDS, type Attr, type Handle } from '../binding.js';
 import { checkDType, type AnyTypedArray, type DType, type DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
 import { checkOptions, describe, int } from '../options.js';
@@ -26,7 +26,7 @@ function createOpts(op: string, o: CreateOptions | undefined): CreateOptions {
 }
 
 function make(id: number, attrs: Attr[]): Tensor {
-  return wrap(binding.call(id, attrs) as Handle);
+  return wrap(binding.call(id, encodeAttrs(attrs)) as Handle);
 }
 
 type SizeArgs = (number | readonly number[] | CreateOptions | undefined)[];

@@ -1,5 +1,5 @@
 // Free-function forms of the ops (torch.add, torch.cat, torch.where, ...).
-import { binding, OP_IDS, type Handle } from '../binding.js';
+import { binding, encodeAttrs, OP_IDS, type Handle } from '../binding.js';
 import { fail } from '../errors.js';
 import { describe, int } from '../options.js';
 import { operand, Tensor, wrap, type Scalar } from '../tensor.js';
@@ -16,11 +16,11 @@ function tensors(op: string, xs: readonly Tensor[]): Handle[] {
 
 /** Concatenates along an existing dim. @example cat([a, b], 0) */
 export function cat(xs: readonly Tensor[], dim = 0): Tensor {
-  return wrap(binding.call(ID.cat, [int('cat', 'dim', dim)], ...tensors('cat', xs)) as Handle);
+  return wrap(binding.call(ID.cat, encodeAttrs([int('cat', 'dim', dim)]), ...tensors('cat', xs)) as Handle);
 }
 /** Stacks along a new dim. @example stack([a, b], 1) */
 export function stack(xs: readonly Tensor[], dim = 0): Tensor {
-  return wrap(binding.call(ID.stack, [int('stack', 'dim', dim)], ...tensors('stack', xs)) as Handle);
+  return wrap(binding.call(ID.stack, encodeAttrs([int('stack', 'dim', dim)]), ...tensors('stack', xs)) as Handle);
 }
 /** Elements of `a` where `cond` is true, else of `b` (broadcasting). @example where(x.gt(0), x, 0) */
 export function where(cond: Tensor, a: Tensor | Scalar, b: Tensor | Scalar): Tensor {
