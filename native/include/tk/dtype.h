@@ -35,7 +35,10 @@ inline constexpr size_t kItemSizes[] = {
     TK_FORALL_DTYPES(TK_X)
 #undef TK_X
 };
-inline size_t itemsize(DType d) { return kItemSizes[int(d)]; }
+inline size_t itemsize(DType d) {
+  // The bound check is free in practice and keeps an out-of-enum value from reading past the table.
+  return unsigned(d) < unsigned(kNumDTypes) ? kItemSizes[unsigned(d)] : 1;
+}
 inline bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64; }
 inline bool is_integral(DType d, bool include_bool) {
   return d == DType::Int32 || d == DType::Int64 || (include_bool && d == DType::Bool);
