@@ -54,11 +54,13 @@ describe('dispose', () => {
     v.dispose();
   });
 
-  it('Symbol.dispose frees the tensor (the `using` protocol)', () => {
+  it('`using` frees the tensor at the end of the block', () => {
     const before = memory().tensors;
     {
-      const x = tk.ones([3]);
-      x[Symbol.dispose]();
+      using x = tk.ones([3]);
+      using s = x.sum();
+      expect(memory().tensors).toBe(before + 2);
+      expect(s.item()).toBe(3);
     }
     expect(memory().tensors).toBe(before);
   });
