@@ -19,7 +19,7 @@ namespace {
 
 // The element-wise exp functor (vectorisable for float32), shared with the exp op.
 template <class T>
-T expo(T x) {
+TK_HD inline T expo(T x) {
   return kernels::Exp{}(x, {});
 }
 
@@ -260,26 +260,24 @@ void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
         for (int64_t o = o0; o < o1; ++o) {
           const T* base = x + o * g.R * g.I;
           T* dst = y + o * g.R * g.I;
-          if (g.I == 1) {  // a contiguous row
+          if (g.I == 1) {  // a contiguous row: three simple loops the compiler vectorises
             const T m = extreme_run<true>(base, g.R);
-            double s0 = 0, s1 = 0;
+            for (int64_t r = 0; r < g.R; ++r) dst[r] = expo(T(base[r] - m));
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             int64_t r = 0;
-            for (; r + 2 <= g.R; r += 2) {
-              const T e0 = expo(base[r] - m), e1 = expo(base[r + 1] - m);
-              if (!log) dst[r] = e0, dst[r + 1] = e1;
-              s0 += e0;
-              s1 += e1;
+            for (; r + 4 <= g.R; r += 4) {
+              s0 += dst[r];
+              s1 += dst[r + 1];
+              s2 += dst[r + 2];
+              s3 += dst[r + 3];
             }
-            for (; r < g.R; ++r) {
-              const T e = expo(base[r] - m);
-              if (!log) dst[r] = e;
-              s0 += e;
-            }
+            for (; r < g.R; ++r) s0 += dst[r];
+            const double sum = (s0 + s1) + (s2 + s3);
             if (log) {
-              const T shift = m + T(std::log(s0 + s1));
+              const T shift = m + T(std::log(sum));
               for (r = 0; r < g.R; ++r) dst[r] = base[r] - shift;
             } else {
-              const T inv = T(1.0 / (s0 + s1));
+              const T inv = T(1.0 / sum);
               for (r = 0; r < g.R; ++r) dst[r] *= inv;
             }
             continue;
