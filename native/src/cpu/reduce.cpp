@@ -40,6 +40,22 @@ T pick(T best, T v) {
   return IsMax ? (v > best ? v : best) : (v < best ? v : best);
 }
 
+// Sum of a contiguous run in accumulator type A, with four independent chains (latency-bound
+// otherwise) combined pairwise.
+template <class A, class T>
+A sum_run(const T* p, int64_t n) {
+  A s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    s0 += A(p[r]);
+    s1 += A(p[r + 1]);
+    s2 += A(p[r + 2]);
+    s3 += A(p[r + 3]);
+  }
+  for (; r < n; ++r) s0 += A(p[r]);
+  return (s0 + s1) + (s2 + s3);
+}
+
 // Max (min) of a contiguous run, NaN-propagating, without data-dependent branches: four
 // independent select chains, and NaN tracked on the side (v != v), so random data costs no
 // mispredictions.
@@ -87,17 +103,8 @@ void sum_kernel(const Tensor& out, const Tensor& in, ORI g) {
     int64_t chunk = (g.R + nt - 1) / std::max(nt, 1);
     parallel_for(0, nt, 1, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; ++c) {
-        int64_t lo = c * chunk, hi = std::min(g.R, lo + chunk);
-        A s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int64_t i = lo;
-        for (; i + 4 <= hi; i += 4) {
-          s0 += A(x[i]);
-          s1 += A(x[i + 1]);
-          s2 += A(x[i + 2]);
-          s3 += A(x[i + 3]);
-        }
-        for (; i < hi; ++i) s0 += A(x[i]);
-        part[c] = (s0 + s1) + (s2 + s3);
+        int64_t lo = std::min(g.R, c * chunk), hi = std::min(g.R, lo + chunk);
+        part[c] = sum_run<A>(x + lo, hi - lo);
       }
     });
     A s = 0;
@@ -110,16 +117,7 @@ void sum_kernel(const Tensor& out, const Tensor& in, ORI g) {
     for (int64_t o = o0; o < o1; ++o) {
       const T* base = x + o * g.R * g.I;
       if (g.I == 1) {
-        A s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int64_t r = 0;
-        for (; r + 4 <= g.R; r += 4) {
-          s0 += A(base[r]);
-          s1 += A(base[r + 1]);
-          s2 += A(base[r + 2]);
-          s3 += A(base[r + 3]);
-        }
-        for (; r < g.R; ++r) s0 += A(base[r]);
-        y[o] = Out((s0 + s1) + (s2 + s3));
+        y[o] = Out(sum_run<A>(base, g.R));
       } else {
         std::fill(acc.begin(), acc.end(), A(0));
         for (int64_t r = 0; r < g.R; ++r) {
@@ -203,18 +201,10 @@ void var(const Tensor& out, const Tensor& in, ORI g, double correction, bool tak
         for (int64_t o = o0; o < o1; ++o) {
           const T* base = x + o * g.R * g.I;
           if (g.I == 1) {  // a contiguous row: two passes with independent accumulators
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            const double m = sum_run<double>(base, g.R) / double(g.R);
+            double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
             int64_t r = 0;
             for (; r + 4 <= g.R; r += 4) {
-              s0 += base[r];
-              s1 += base[r + 1];
-              s2 += base[r + 2];
-              s3 += base[r + 3];
-            }
-            for (; r < g.R; ++r) s0 += base[r];
-            const double m = ((s0 + s1) + (s2 + s3)) / double(g.R);
-            double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-            for (r = 0; r + 4 <= g.R; r += 4) {
               const double d0 = base[r] - m, d1 = base[r + 1] - m, d2 = base[r + 2] - m, d3 = base[r + 3] - m;
               q0 += d0 * d0;
               q1 += d1 * d1;
@@ -263,22 +253,13 @@ void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
           if (g.I == 1) {  // a contiguous row: three simple loops the compiler vectorises
             const T m = extreme_run<true>(base, g.R);
             for (int64_t r = 0; r < g.R; ++r) dst[r] = expo(T(base[r] - m));
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            int64_t r = 0;
-            for (; r + 4 <= g.R; r += 4) {
-              s0 += dst[r];
-              s1 += dst[r + 1];
-              s2 += dst[r + 2];
-              s3 += dst[r + 3];
-            }
-            for (; r < g.R; ++r) s0 += dst[r];
-            const double sum = (s0 + s1) + (s2 + s3);
+            const double sum = sum_run<double>(dst, g.R);
             if (log) {
               const T shift = m + T(std::log(sum));
-              for (r = 0; r < g.R; ++r) dst[r] = base[r] - shift;
+              for (int64_t r = 0; r < g.R; ++r) dst[r] = base[r] - shift;
             } else {
               const T inv = T(1.0 / sum);
-              for (r = 0; r < g.R; ++r) dst[r] *= inv;
+              for (int64_t r = 0; r < g.R; ++r) dst[r] *= inv;
             }
             continue;
           }
