@@ -2,7 +2,7 @@
 //
 // Why a cache: a fresh malloc per op result costs page faults on every large output (measured by
 // the core issue: ~24 GB/s with fresh outputs vs ~105 GB/s into a reused buffer). Freed blocks are
-// kept in size classes (eight per power of two) and handed to the next request of that class.
+// kept in size classes (four per power of two) and handed to the next request of that class.
 #include <algorithm>
 #include <atomic>
 #include <bit>
