@@ -99,7 +99,7 @@ tk::Tensor operand_of(EnvState& st, const Napi::Value& v, const char* op) {
 
 namespace {
 tk::Attrs attrs_from_buffer(const double* buf, int64_t items, const char* op) {
-  TK_CHECK(items >= 0 && items <= kAttrBufSize / 2, INVALID_ARGUMENT, op, ": bad encoded options");
+  TK_CHECK(items >= 0 && items <= kAttrBufSize, INVALID_ARGUMENT, op, ": bad encoded options");
   std::vector<tk::Attr> out(static_cast<size_t>(items));
   int64_t pos = 0;
   auto next = [&]() -> double {
