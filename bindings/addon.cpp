@@ -229,7 +229,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
       } else {
         TK_CHECK(info[0].IsNumber(), INVALID_ARGUMENT, "manualSeed: expected an integer seed");
         double d = info[0].As<Napi::Number>().DoubleValue();
-        TK_CHECK(std::isfinite(d) && d == std::floor(d) && d >= 0 && d <= 9007199254740991.0,
+        TK_CHECK(tk::is_safe_integer(d) && d >= 0,
                  INVALID_ARGUMENT, "manualSeed: expected a non-negative safe integer, got ", d);
         seed = uint64_t(d);
       }

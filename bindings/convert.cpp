@@ -57,22 +57,31 @@ int64_t HandleTable::remove(double id) {
 
 // ---- marshalling ----------------------------------------------------------------------------------
 
-const tk::Tensor& tensor_of(EnvState& st, const Napi::Value& v, const char* op) {
-  double id;
-  TK_CHECK(napi_get_value_double(v.Env(), v, &id) == napi_ok, INVALID_ARGUMENT, op,
-           ": expected a Tensor");
+namespace {
+const tk::Tensor& live(EnvState& st, double id, const char* op) {
   const tk::Tensor* t = st.handles.get(id);
   TK_CHECK(t != nullptr, DISPOSED, op, ": tensor was disposed");
   return *t;
 }
 
+// An element of an integer list option.
+int64_t list_int(double d, const char* op, int64_t pos) {
+  TK_CHECK(tk::is_safe_integer(d), INVALID_ARGUMENT, op,
+           ": expected a list of integers, got a non-integer at position ", pos);
+  return int64_t(d);
+}
+}  // namespace
+
+const tk::Tensor& tensor_of(EnvState& st, const Napi::Value& v, const char* op) {
+  double id;
+  TK_CHECK(napi_get_value_double(v.Env(), v, &id) == napi_ok, INVALID_ARGUMENT, op,
+           ": expected a Tensor");
+  return live(st, id, op);
+}
+
 tk::Tensor operand_of(EnvState& st, const Napi::Value& v, const char* op) {
   double id;
-  if (napi_get_value_double(v.Env(), v, &id) == napi_ok) {  // one N-API call on the hot path
-    const tk::Tensor* t = st.handles.get(id);
-    TK_CHECK(t != nullptr, DISPOSED, op, ": tensor was disposed");
-    return *t;
-  }
+  if (napi_get_value_double(v.Env(), v, &id) == napi_ok) return live(st, id, op);  // one N-API call
   // Scalars arrive boxed as [value], since bare numbers are tensor ids.
   TK_CHECK(v.IsArray(), INVALID_ARGUMENT, op, ": expected a Tensor or a scalar operand");
   Napi::Value x = v.As<Napi::Array>().Get(uint32_t(0));
@@ -80,8 +89,7 @@ tk::Tensor operand_of(EnvState& st, const Napi::Value& v, const char* op) {
     case napi_number: {
       double d = x.As<Napi::Number>().DoubleValue();
       // JS numbers with an integral value act as Python ints (int32 tensor + 2 stays int32).
-      bool integral = std::isfinite(d) && d == std::floor(d) && std::fabs(d) <= 9007199254740992.0;
-      return tk::Tensor::wrapped_scalar(d, integral ? tk::DType::Int64 : tk::DType::Float64);
+      return tk::Tensor::wrapped_scalar(d, tk::is_safe_integer(d) ? tk::DType::Int64 : tk::DType::Float64);
     }
     case napi_boolean:
       return tk::Tensor::wrapped_scalar(x.As<Napi::Boolean>().Value() ? 1 : 0, tk::DType::Bool);
@@ -123,10 +131,7 @@ tk::Attrs attrs_from_buffer(const double* buf, int64_t items, const char* op) {
         TK_CHECK(n >= 0 && n <= kAttrBufSize, INVALID_ARGUMENT, op, ": bad encoded options");
         a.ints.reserve(size_t(n));
         for (int64_t j = 0; j < int64_t(n); ++j) {
-          double d = next();
-          TK_CHECK(std::isfinite(d) && d == std::floor(d) && std::fabs(d) <= 9007199254740992.0,
-                   INVALID_ARGUMENT, op, ": expected a list of integers, got a non-integer at position ", j);
-          a.ints.push_back(int64_t(d));
+          a.ints.push_back(list_int(next(), op, j));
         }
         break;
       }
@@ -170,10 +175,7 @@ tk::Attrs attrs_of(const Napi::Value& v, const char* op, const EnvState* st) {
         a.ints.reserve(list.Length());
         for (uint32_t j = 0; j < list.Length(); ++j) {
           Napi::Value x = list.Get(j);
-          double d = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : NAN;
-          TK_CHECK(std::isfinite(d) && d == std::floor(d) && std::fabs(d) <= 9007199254740992.0,
-                   INVALID_ARGUMENT, op, ": expected a list of integers, got a non-integer at position ", j);
-          a.ints.push_back(int64_t(d));
+          a.ints.push_back(list_int(x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : NAN, op, j));
         }
         break;
       }

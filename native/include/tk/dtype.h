@@ -1,5 +1,6 @@
 // Element types, their table, and PyTorch's type-promotion rules.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -39,6 +40,11 @@ inline size_t itemsize(DType d) {
   // The bound check is free in practice and keeps an out-of-enum value from reading past the table.
   return unsigned(d) < unsigned(kNumDTypes) ? kItemSizes[unsigned(d)] : 1;
 }
+// A finite integral double in [-2^53, 2^53]: an integer JS numbers represent exactly.
+inline bool is_safe_integer(double v) {
+  return std::isfinite(v) && v == std::floor(v) && std::fabs(v) <= 9007199254740992.0;
+}
+
 inline bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64; }
 inline bool is_integral(DType d, bool include_bool) {
   return d == DType::Int32 || d == DType::Int64 || (include_bool && d == DType::Bool);

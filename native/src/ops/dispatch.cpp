@@ -44,7 +44,7 @@ std::optional<double> Attrs::number_opt(size_t i, const char* name) const {
 }
 int64_t Attrs::integer(size_t i, const char* name) const {
   double v = number(i, name);
-  TK_CHECK(std::isfinite(v) && v == std::floor(v) && std::fabs(v) <= 9007199254740992.0,
+  TK_CHECK(is_safe_integer(v),
            INVALID_ARGUMENT, op_, ": option '", name, "' must be an integer, got ", v);
   return int64_t(v);
 }
