@@ -8,6 +8,7 @@
 #include "call.h"
 #include "convert.h"
 #include "errors.h"
+#include "tk/cpu_info.h"
 #include "tk/ops.h"
 #include "tk/parallel.h"
 
@@ -60,6 +61,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
         InstanceMethod("manualSeed", &TensorkitAddon::ManualSeed),
         InstanceMethod("initialSeed", &TensorkitAddon::InitialSeed),
         InstanceMethod("cudaInfo", &TensorkitAddon::CudaInfo),
+        InstanceMethod("cpuInfo", &TensorkitAddon::CpuInfo),
         InstanceValue("call", make_call_function(env, st_)),
         InstanceValue("meta", meta),
         InstanceValue("attrBuf", attr_buf),
@@ -246,6 +248,18 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     o.Set("compiled", tk::cuda::compiled());
     o.Set("deviceCount", tk::cuda::device_count());
     o.Set("status", tk::cuda::status());
+    return o;
+  }
+
+  Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const tk::cpu::CpuInfo& c = tk::cpu::cpu_info();
+    auto o = Napi::Object::New(env);
+    o.Set("capability", std::string(tk::cpu::capability_name(tk::cpu::active_capability())));
+    o.Set("detected", std::string(tk::cpu::capability_name(c.detected)));
+    o.Set("l1d", double(c.l1d));
+    o.Set("l2", double(c.l2));
+    o.Set("l3", double(c.l3));
     return o;
   }
 

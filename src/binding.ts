@@ -46,6 +46,7 @@ export interface Binding {
   manualSeed(seed: number | bigint): void;
   initialSeed(): bigint;
   cudaInfo(): { compiled: boolean; deviceCount: number; status: string };
+  cpuInfo(): { capability: string; detected: string; l1d: number; l2: number; l3: number };
   /** Result metadata of the last call: per output slot, [dtype, deviceType, deviceIndex, ndim, ...shape]. */
   readonly meta: Float64Array;
   /** Shared buffer for numeric attributes (see encodeAttrs). */

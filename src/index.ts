@@ -20,7 +20,7 @@ export {
   type CreateOptions, type TensorOptions,
 } from './ops/creation.js';
 export {
-  cat, stack, where, add, sub, mul, div, pow, maximum, minimum, matmul, dot, exp, log, sqrt, relu, sigmoid, tanh,
+  cat, stack, where, add, sub, mul, div, pow, maximum, minimum, matmul, dot, mv, bmm, addmm, exp, log, sqrt, relu, sigmoid, tanh,
   softmax, sum, mean, clamp,
 } from './ops/functional.js';
 export * as cuda from './cuda.js';
@@ -34,4 +34,13 @@ export function setNumThreads(n: number): void {
 /** Threads used by CPU kernels. */
 export function getNumThreads(): number {
   return binding.getNumThreads();
+}
+/**
+ * The SIMD level CPU kernels (matmul above all) run with: `'avx512'`, `'avx2'` (AVX2 + FMA) or
+ * `'default'` (portable vectors), as torch.backends.cpu.get_cpu_capability(). Chosen at load from
+ * what the CPU supports; `TENSORKIT_CPU_CAPABILITY=default|avx2` in the environment lowers it.
+ * @example getCpuCapability() // 'avx2'
+ */
+export function getCpuCapability(): 'avx512' | 'avx2' | 'default' {
+  return binding.cpuInfo().capability as 'avx512' | 'avx2' | 'default';
 }

@@ -413,7 +413,23 @@ export class Tensor {
   dot(other: Tensor): Tensor { return run(ID.dot, undefined, this._h, operand(other, 'dot')); }
   /** Matrix product with PyTorch's 1-D and batch-broadcasting rules. @example a.matmul(b) */
   matmul(other: Tensor): Tensor { return run(ID.matmul, undefined, this._h, operand(other, 'matmul')); }
+  /** Matrix-vector product: this [n, m] @ vec [m] -> [n]. @example eye(2).mv(tensor([3, 4])) */
+  mv(vec: Tensor): Tensor { return run(ID.mv, undefined, this._h, operand(vec, 'mv')); }
+  /** Batched matrix product without broadcasting: [B, n, m] @ [B, m, p] -> [B, n, p]. @example a.bmm(b) */
+  bmm(other: Tensor): Tensor { return run(ID.bmm, undefined, this._h, operand(other, 'bmm')); }
+  /**
+   * `beta * this + alpha * (mat1 @ mat2)`, this broadcast to [n, p] (torch.addmm). With beta 0,
+   * this is ignored (NaN in it does not propagate).
+   * @example bias.addmm(x, w) // x @ w + bias
+   */
+  addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor {
+    const o = checkOptions('addmm', options, ADDMM_OPTS);
+    const enc = encodeAttrs([o.beta ?? 1, o.alpha ?? 1]);
+    return wrap(binding.call(ID.addmm, enc, this._h, operand(mat1, 'addmm'), operand(mat2, 'addmm')) as Handle);
+  }
 }
+
+const ADDMM_OPTS = { beta: 'number', alpha: 'number' } as const;
 
 function clampAttrs(op: string, min: number | null | undefined, max: number | null | undefined): Attr[] {
   for (const [n, v] of [['min', min], ['max', max]] as const)

@@ -41,8 +41,10 @@ struct Backend {
   void (*var)(const Tensor& out, const Tensor& in, ORI g, double correction, bool take_sqrt);
   void (*softmax)(const Tensor& out, const Tensor& in, ORI g, bool log);
   void (*cumsum)(const Tensor& out, const Tensor& in, ORI g);
-  // a [B, M, K] and b [B, K, N] views of one dtype (any strides); out [B, M, N] contiguous.
-  void (*matmul)(const Tensor& out, const Tensor& a, const Tensor& b);
+  // out = alpha * a @ b + beta * out, batched: a [B, M, K], b [B, K, N], out [B, M, N], views of
+  // one numeric dtype with any strides; out does not overlap a or b. beta == 0 ignores out's
+  // contents (NaN there does not propagate).
+  void (*gemm)(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta);
 };
 
 extern const Backend cpu_backend;

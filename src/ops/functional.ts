@@ -42,6 +42,11 @@ function asTensor(op: string, a: Tensor | Scalar): Tensor {
 /** torch.minimum. */ export const minimum = (a: Tensor, b: Tensor | Scalar) => asTensor('minimum', a).minimum(b);
 /** torch.matmul. @example matmul(a, b) */ export const matmul = (a: Tensor, b: Tensor) => asTensor('matmul', a).matmul(b);
 /** torch.dot. */ export const dot = (a: Tensor, b: Tensor) => asTensor('dot', a).dot(b);
+/** torch.mv. @example mv(m, v) */ export const mv = (m: Tensor, v: Tensor) => asTensor('mv', m).mv(v);
+/** torch.bmm. @example bmm(a, b) */ export const bmm = (a: Tensor, b: Tensor) => asTensor('bmm', a).bmm(b);
+/** torch.addmm: beta * input + alpha * (mat1 @ mat2). @example addmm(bias, x, w) */
+export const addmm = (input: Tensor, mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }) =>
+  asTensor('addmm', input).addmm(mat1, mat2, options);
 /** torch.exp. */ export const exp = (a: Tensor) => asTensor('exp', a).exp();
 /** torch.log. */ export const log = (a: Tensor) => asTensor('log', a).log();
 /** torch.sqrt. */ export const sqrt = (a: Tensor) => asTensor('sqrt', a).sqrt();

@@ -17,7 +17,7 @@ export const OP_TABLE = {
   reshape: 'reshape', view: 'view', transpose: 'transpose', permute: 'permute', expand: 'expand', squeeze: 'squeeze',
   unsqueeze: 'unsqueeze', flatten: 'flatten', narrow: 'narrow', select: 'select', contiguous: 'contiguous', clone: 'clone',
   to_dtype: 'to', to_device: 'to', cat: 'fn:cat', stack: 'fn:stack',
-  dot: 'dot', matmul: 'matmul',
+  dot: 'dot', matmul: 'matmul', mv: 'mv', bmm: 'bmm', addmm: 'addmm',
 } as const satisfies Record<string, string>;
 
 export type NativeOpName = keyof typeof OP_TABLE;

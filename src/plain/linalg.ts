@@ -43,3 +43,34 @@ export function matmul(a: PlainTensor, b: PlainTensor): PlainTensor {
   if (a.ndim === 1) shape.splice(shape.length - (b.ndim === 1 ? 1 : 2), 1);
   return new PlainTensor(out, shape, a.dtype);
 }
+
+/** Matrix-vector product [n, m] @ [m] -> [n]. @example plain.mv(m, v) */
+export function mv(m: PlainTensor, v: PlainTensor): PlainTensor {
+  if (m.ndim !== 2 || v.ndim !== 1) throw new RangeError(`mv: expected a 2-D matrix and a 1-D vector, got [${m.shape}] and [${v.shape}]`);
+  return matmul(m, v);
+}
+
+/** Batched matrix product [B, n, m] @ [B, m, p] -> [B, n, p], no broadcasting. @example plain.bmm(a, b) */
+export function bmm(a: PlainTensor, b: PlainTensor): PlainTensor {
+  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0])
+    throw new RangeError(`bmm: expected [B, n, m] @ [B, m, p], got [${a.shape}] @ [${b.shape}]`);
+  return matmul(a, b);
+}
+
+/** beta * input + alpha * (m1 @ m2), input broadcast to [n, p]; beta 0 ignores input. @example plain.addmm(bias, x, w) */
+export function addmm(input: PlainTensor, m1: PlainTensor, m2: PlainTensor, beta = 1, alpha = 1): PlainTensor {
+  const p = matmul(m1, m2);
+  const shape = p.shape;
+  if (input.ndim > 2 || broadcastShapes(input.shape, shape).join() !== shape.join())
+    throw new RangeError(`addmm: input must broadcast to [${shape}], got [${input.shape}]`);
+  const ist = stridesOf(input.shape).map((s, d) => (input.shape[d] === 1 ? 0 : s));
+  const off = shape.length - input.ndim;
+  const out = alloc(p.dtype, p.numel());
+  for (let i = 0; i < shape[0]; i++)
+    for (let j = 0; j < shape[1]; j++) {
+      const idx = [i, j].slice(off).reduce((o, x, d) => o + x * ist[d], 0);
+      const v = alpha * p.data[i * shape[1] + j] + (beta === 0 ? 0 : beta * input.data[idx]);
+      out[i * shape[1] + j] = p.dtype === 'int32' ? v | 0 : v;
+    }
+  return new PlainTensor(out, shape, p.dtype);
+}

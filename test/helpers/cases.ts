@@ -204,21 +204,47 @@ export const viewCases: OpCase[] = [
   })),
 ];
 
+// Edge shapes for the GEMM: dims of 1, odd and prime sizes, larger than one cache block (kc is
+// 256 on AVX2), zero-sized, matrix-vector forms, batch broadcasting.
 const MATMUL_SHAPES: [number[], number[]][] = [
   [[3, 4], [4, 5]], [[1, 1], [1, 1]], [[5], [5, 3]], [[3, 5], [5]], [[5], [5]], [[2, 3, 4], [4, 6]],
   [[2, 1, 3, 4], [5, 4, 6]], [[3, 4], [2, 4, 5]], [[70, 33], [33, 131]], [[0, 3], [3, 4]], [[2, 0], [0, 3]],
-  [[67, 300], [300, 5]], [[3], [2, 3, 4]],
+  [[67, 300], [300, 5]], [[3], [2, 3, 4]], [[13, 1], [1, 17]], [[1, 97], [97, 1]], [[31, 37], [37, 1]],
+  [[1, 41], [41, 43]], [[2, 0, 3], [3, 4]], [[3, 4], [4, 0]],
 ];
+// Bigger products: several K slices, M and N past one micro-tile and split over threads.
+const MATMUL_LARGE: [number[], number[]][] = [[[263, 520], [520, 130]], [[3, 2, 97, 61], [2, 61, 89]]];
+const MATMUL_DTYPES: DType[] = ['float32', 'float64', 'int32', 'int64'];
+
+/** Tolerance for a K-term dot product of values in [-3, 3]: rounding grows with K. */
+export function productTol(K: number, dtype: DType): Tol {
+  const eps = dtype === 'float32' ? 2 ** -24 : dtype === 'float64' ? 2 ** -53 : 0;
+  return { rtol: 8 * eps * Math.sqrt(K + 1), atol: 4 * eps * 9 * (K + 1) };
+}
+
+const matmulCase = ([sa, sb]: [number[], number[]], dtype: DType, layouts?: Layout[]): OpCase => ({
+  ops: ['matmul'], name: `matmul ${dtype} [${sa}] @ [${sb}]`, inputs: [{ shape: sa, dtype }, { shape: sb, dtype }],
+  native: (a, b) => a.matmul(b), plain: (a, b) => plain.matmul(a, b), tol: productTol(sa[sa.length - 1], dtype), layouts,
+});
+
 export const linalgCases: OpCase[] = [
-  ...(['float32', 'float64', 'int32'] as DType[]).map((dtype): OpCase => ({
+  ...MATMUL_DTYPES.map((dtype): OpCase => ({
     ops: ['dot'], name: `dot ${dtype}`, inputs: [{ shape: [7], dtype }, { shape: [7], dtype }], native: (a, b) => a.dot(b), plain: (a, b) => plain.dot(a, b),
   })),
-  ...MATMUL_SHAPES.flatMap(([sa, sb]) =>
-    (['float32', 'float64', 'int32'] as DType[]).map((dtype): OpCase => ({
-      ops: ['matmul'], name: `matmul ${dtype} [${sa}] @ [${sb}]`, inputs: [{ shape: sa, dtype }, { shape: sb, dtype }],
-      native: (a, b) => a.matmul(b), plain: (a, b) => plain.matmul(a, b), tol: { rtol: 1e-5, atol: 1e-4 },
-    })),
+  { ops: ['dot'], name: 'dot float32 long', inputs: [{ shape: [1000] }, { shape: [1000] }], native: (a, b) => a.dot(b), plain: (a, b) => plain.dot(a, b), tol: productTol(1000, 'float32') },
+  ...MATMUL_SHAPES.flatMap((s) => MATMUL_DTYPES.map((dtype) => matmulCase(s, dtype))),
+  ...MATMUL_LARGE.flatMap((s) => (['float32', 'float64'] as DType[]).map((dtype) => matmulCase(s, dtype, ['contiguous', 'transposed', 'narrowed']))),
+  ...(['float32', 'float64', 'int32'] as DType[]).flatMap((dtype): OpCase[] => [
+    { ops: ['mv'], name: `mv ${dtype}`, inputs: [{ shape: [37, 53], dtype }, { shape: [53], dtype }], native: (m, v) => m.mv(v), plain: (m, v) => plain.mv(m, v), tol: productTol(53, dtype) },
+    { ops: ['bmm'], name: `bmm ${dtype}`, inputs: [{ shape: [3, 19, 23], dtype }, { shape: [3, 23, 29], dtype }], native: (a, b) => a.bmm(b), plain: (a, b) => plain.bmm(a, b), tol: productTol(23, dtype) },
+  ]),
+  ...([[[29], 1, 1], [[1, 29], 0.5, 2], [[17, 1], -1, 1], [[17, 29], 2, -0.5], [[], 1, 3]] as [number[], number, number][]).map(
+    ([ish, beta, alpha]): OpCase => ({
+      ops: ['addmm'], name: `addmm input [${ish}] beta=${beta} alpha=${alpha}`, inputs: [{ shape: ish }, { shape: [17, 41] }, { shape: [41, 29] }],
+      native: (i, a, b) => i.addmm(a, b, { beta, alpha }), plain: (i, a, b) => plain.addmm(i, a, b, beta, alpha), tol: productTol(41, 'float32'),
+    }),
   ),
+  { ops: ['addmm'], name: 'addmm int32', inputs: [{ shape: [5], dtype: 'int32' }, { shape: [4, 6], dtype: 'int32' }, { shape: [6, 5], dtype: 'int32' }], native: (i, a, b) => tk.addmm(i, a, b, { beta: 2, alpha: -1 }), plain: (i, a, b) => plain.addmm(i, a, b, 2, -1) },
 ];
 
 export const creationCases: OpCase[] = [

@@ -141,5 +141,11 @@ Tensor cumsum(const Tensor& x, int64_t dim);
 
 Tensor dot(const Tensor& a, const Tensor& b);
 Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor mv(const Tensor& m, const Tensor& v);
+Tensor bmm(const Tensor& a, const Tensor& b);
+// beta * input + alpha * (m1 @ m2), input broadcast to the product's shape; beta == 0 ignores
+// input (NaN there does not propagate).
+Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double beta = 1,
+             double alpha = 1);
 
 }  // namespace tk

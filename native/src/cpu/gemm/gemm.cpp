@@ -1,0 +1,255 @@
+// The GEMM driver: kernel choice, cache blocking, packing buffers and the split over threads.
+// The arithmetic lives in kernel.h, instantiated per instruction set.
+#include "cpu/gemm/gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+#include <sys/mman.h>
+
+#include "tk/cpu_info.h"
+#include "tk/parallel.h"
+
+namespace tk::cpu {
+namespace {
+
+// Below this many multiply-adds a product runs on the calling thread: waking the pool costs a few
+// microseconds, which is most of a 64 x 64 x 64 product.
+constexpr double kMinParallelMacs = 96.0 * 96 * 96;
+
+template <class T>
+const GemmKernels<T>& kernels_for();
+
+template <class T, class Get>
+const GemmKernels<T>& simd_or(Get get, const GemmKernels<T>& fallback) {
+  switch (active_capability()) {
+    case Capability::Avx512:
+      if (const SimdGemmKernels* k = gemm_kernels_avx512()) return get(*k);
+      [[fallthrough]];
+    case Capability::Avx2:
+      if (const SimdGemmKernels* k = gemm_kernels_avx2()) return get(*k);
+      [[fallthrough]];
+    case Capability::Default:
+      break;
+  }
+  return fallback;
+}
+template <>
+const GemmKernels<float>& kernels_for<float>() {
+  return simd_or<float>([](const SimdGemmKernels& k) -> auto& { return k.f32; },
+                        gemm_kernels_generic_f32());
+}
+template <>
+const GemmKernels<double>& kernels_for<double>() {
+  return simd_or<double>([](const SimdGemmKernels& k) -> auto& { return k.f64; },
+                         gemm_kernels_generic_f64());
+}
+template <>
+const GemmKernels<int32_t>& kernels_for<int32_t>() { return gemm_kernels_generic_i32(); }
+template <>
+const GemmKernels<int64_t>& kernels_for<int64_t>() { return gemm_kernels_generic_i64(); }
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+// Block sizes from the cache sizes: one kc x nr panel of B fills half of L1 (the micro-kernel
+// streams it once per mr rows of A), the mc x kc block of A half of L2, the kc x nc block of B an
+// eighth of L3 (shared with the other cores). Each is then evened out over the problem so a
+// dimension a little over one block is not split into a full block and a sliver.
+struct Blocking {
+  int64_t kc, mc, nc;
+};
+template <class T>
+Blocking blocking_for(const GemmKernels<T>& k, int64_t M, int64_t N, int64_t K) {
+  const CpuInfo& ci = cpu_info();
+  const int64_t sz = sizeof(T);
+  int64_t kc = std::clamp<int64_t>(ci.l1d / 2 / (k.nr * sz), 64, 1024) / 8 * 8;
+  kc = std::min(K, round_up(ceil_div(K, ceil_div(K, kc)), 8));
+  int64_t mc = std::max<int64_t>(k.mr, ci.l2 / 2 / (kc * sz) / k.mr * k.mr);
+  mc = std::min(round_up(M, k.mr), round_up(ceil_div(M, ceil_div(M, mc)), k.mr));
+  int64_t nc = std::max<int64_t>(k.nr, ci.l3 / 8 / (kc * sz) / k.nr * k.nr);
+  nc = std::min(round_up(N, k.nr), round_up(ceil_div(N, ceil_div(N, nc)), k.nr));
+  return {kc, mc, nc};
+}
+
+// Per-thread packing memory, kept between calls (pool threads live for the process) and grown
+// on demand; 64-byte aligned so packed panels start on cache lines.
+class PackBuffer {
+ public:
+  template <class T>
+  T* get(int64_t elems) {
+    size_t bytes = size_t(elems) * sizeof(T);
+    if (bytes > cap_) {
+      release();
+      // 2 MiB-aligned and marked for transparent huge pages: the packed A block alone spans 64
+      // small pages, as many as the L1 TLB holds.
+      cap_ = (bytes + kHuge - 1) / kHuge * kHuge;
+      p_ = std::aligned_alloc(kHuge, cap_);
+      if (!p_) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+      madvise(p_, cap_, MADV_HUGEPAGE);
+#endif
+    }
+    return static_cast<T*>(p_);
+  }
+  ~PackBuffer() { release(); }
+
+ private:
+  void release() {
+    std::free(p_);
+    p_ = nullptr;
+    cap_ = 0;
+  }
+  static constexpr size_t kHuge = size_t(2) << 20;
+  void* p_ = nullptr;
+  size_t cap_ = 0;
+};
+thread_local PackBuffer t_pack_a, t_pack_b;
+
+// One matrix (or a tile of one): the packed, blocked product on the calling thread.
+template <class T>
+struct Block {
+  int64_t M, N, K;
+  const T* a;
+  int64_t a_rs, a_cs;
+  const T* b;
+  int64_t b_rs, b_cs;
+  T* c;
+  int64_t c_rs, c_cs;
+};
+
+template <class T>
+void gemm_block(const GemmKernels<T>& kr, const Blocking& bl, const Block<T>& p, T alpha, T beta) {
+  T* bp = t_pack_b.get<T>(bl.kc * bl.nc);
+  T* ap = t_pack_a.get<T>(bl.kc * bl.mc);
+  for (int64_t jc = 0; jc < p.N; jc += bl.nc) {
+    const int64_t nc = std::min(bl.nc, p.N - jc);
+    for (int64_t pc = 0; pc < p.K; pc += bl.kc) {
+      const int64_t kc = std::min(bl.kc, p.K - pc);
+      kr.pack_b(kc, nc, p.b + pc * p.b_rs + jc * p.b_cs, p.b_rs, p.b_cs, bp);
+      const T beta_k = pc == 0 ? beta : T(1);  // later K slices accumulate onto the first
+      for (int64_t ic = 0; ic < p.M; ic += bl.mc) {
+        const int64_t mc = std::min(bl.mc, p.M - ic);
+        kr.pack_a(mc, kc, p.a + ic * p.a_rs + pc * p.a_cs, p.a_rs, p.a_cs, ap);
+        for (int64_t jr = 0; jr < nc; jr += kr.nr) {
+          const int n = int(std::min<int64_t>(kr.nr, nc - jr));
+          for (int64_t ir = 0; ir < mc; ir += kr.mr) {
+            const int m = int(std::min<int64_t>(kr.mr, mc - ir));
+            kr.micro(kc, ap + ir * kc, bp + jr * kc, p.c + (ic + ir) * p.c_rs + (jc + jr) * p.c_cs,
+                     p.c_rs, p.c_cs, m, n, alpha, beta_k);
+          }
+        }
+      }
+    }
+  }
+}
+
+// C = beta * C for an empty inner dimension (beta == 0 writes zeros, ignoring what C held).
+template <class T>
+void scale_c(const GemmArgs<T>& g) {
+  for (int64_t bi = 0; bi < g.batch; ++bi)
+    for (int64_t i = 0; i < g.M; ++i)
+      for (int64_t j = 0; j < g.N; ++j) {
+        T& v = g.c[bi * g.c_bs + i * g.c_rs + j * g.c_cs];
+        v = g.beta == T(0) ? T(0) : g.beta * v;
+      }
+}
+
+// The thread grid tm x tn (tm * tn == nt) for one matrix that keeps the largest tile smallest,
+// then duplicates the least packing (each row of tiles packs its A rows once per column of tiles,
+// and vice versa).
+std::pair<int, int> thread_grid(int nt, int64_t M, int64_t N, int64_t K, int mr, int nr) {
+  std::pair<int, int> best{nt, 1};
+  double best_cost = -1;
+  for (int tm = 1; tm <= nt; ++tm) {
+    if (nt % tm) continue;
+    const int tn = nt / tm;
+    const double tile = double(ceil_div(ceil_div(M, mr), tm) * mr) * double(ceil_div(ceil_div(N, nr), tn) * nr);
+    const double cost = tile * double(K) + double(tn) * M * K + double(tm) * K * N;
+    if (best_cost < 0 || cost < best_cost) best_cost = cost, best = {tm, tn};
+  }
+  return best;
+}
+
+template <class T>
+void gemv_batched(const GemmKernels<T>& kr, const GemmArgs<T>& g) {
+  // N == 1: y = A x with x the column of B. M == 1: y^T = B^T a^T, the same with A := B^T.
+  const bool col = g.N == 1;
+  const int64_t m = col ? g.M : g.N;
+  const T* A = col ? g.a : g.b;
+  const int64_t a_bs = col ? g.a_bs : g.b_bs, rs = col ? g.a_rs : g.b_cs, cs = col ? g.a_cs : g.b_rs;
+  const T* x = col ? g.b : g.a;
+  const int64_t x_bs = col ? g.b_bs : g.a_bs, incx = col ? g.b_rs : g.a_cs;
+  const int64_t incy = col ? g.c_rs : g.c_cs;
+  const int64_t rows = g.batch * m;
+  const double work = double(rows) * double(g.K);
+  parallel_for(0, rows, work < (1 << 16) ? rows : std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(1, g.K)),
+               [&](int64_t r0, int64_t r1) {
+                 while (r0 < r1) {
+                   const int64_t bi = r0 / m, i0 = r0 % m, i1 = std::min(m, i0 + (r1 - r0));
+                   kr.gemv(i1 - i0, g.K, g.alpha, A + bi * a_bs + i0 * rs, rs, cs, x + bi * x_bs, incx,
+                           g.beta, g.c + bi * g.c_bs + i0 * incy, incy);
+                   r0 += i1 - i0;
+                 }
+               });
+}
+
+}  // namespace
+
+template <class T>
+void gemm(const GemmArgs<T>& g) {
+  if (g.batch == 0 || g.M == 0 || g.N == 0) return;
+  if (g.K == 0) return scale_c(g);
+  const GemmKernels<T>& kr = kernels_for<T>();
+  if (g.M == 1 || g.N == 1) return gemv_batched(kr, g);
+
+  const double macs = double(g.batch) * g.M * g.N * g.K;
+  const int nt = macs < kMinParallelMacs ? 1 : get_num_threads();
+  const Blocking bl = blocking_for(kr, g.M, g.N, g.K);
+  auto whole = [&](int64_t bi) {
+    gemm_block(kr, bl,
+               Block<T>{g.M, g.N, g.K, g.a + bi * g.a_bs, g.a_rs, g.a_cs, g.b + bi * g.b_bs, g.b_rs,
+                        g.b_cs, g.c + bi * g.c_bs, g.c_rs, g.c_cs},
+               g.alpha, g.beta);
+  };
+  if (nt == 1) {
+    for (int64_t bi = 0; bi < g.batch; ++bi) whole(bi);
+    return;
+  }
+  // Many matrices: whole matrices per thread, as long as that balances.
+  if (g.batch % nt == 0 || g.batch >= 4 * nt) {
+    parallel_for(0, g.batch, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t bi = b0; bi < b1; ++bi) whole(bi);
+    });
+    return;
+  }
+  // Few matrices: each is cut into a tm x tn grid of tiles on MR/NR boundaries, one per thread.
+  // Each tile is an independent product that packs its own rows of A and columns of B, so the
+  // threads never wait on one another.
+  const auto [tm, tn] = thread_grid(nt, g.M, g.N, g.K, kr.mr, kr.nr);
+  const int64_t um = ceil_div(g.M, kr.mr), un = ceil_div(g.N, kr.nr);
+  for (int64_t bi = 0; bi < g.batch; ++bi) {
+    parallel_for(0, int64_t(tm) * tn, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t ti = t / tn, tj = t % tn;
+        const int64_t m0 = std::min(g.M, um * ti / tm * kr.mr), m1 = std::min(g.M, um * (ti + 1) / tm * kr.mr);
+        const int64_t n0 = std::min(g.N, un * tj / tn * kr.nr), n1 = std::min(g.N, un * (tj + 1) / tn * kr.nr);
+        if (m0 >= m1 || n0 >= n1) continue;
+        const Block<T> p{m1 - m0, n1 - n0, g.K,
+                         g.a + bi * g.a_bs + m0 * g.a_rs, g.a_rs, g.a_cs,
+                         g.b + bi * g.b_bs + n0 * g.b_cs, g.b_rs, g.b_cs,
+                         g.c + bi * g.c_bs + m0 * g.c_rs + n0 * g.c_cs, g.c_rs, g.c_cs};
+        gemm_block(kr, blocking_for(kr, p.M, p.N, p.K), p, g.alpha, g.beta);
+      }
+    });
+  }
+}
+
+template void gemm<float>(const GemmArgs<float>&);
+template void gemm<double>(const GemmArgs<double>&);
+template void gemm<int32_t>(const GemmArgs<int32_t>&);
+template void gemm<int64_t>(const GemmArgs<int64_t>&);
+
+}  // namespace tk::cpu
