@@ -67,7 +67,7 @@ Blocking blocking_for(const GemmKernels<T>& k, int64_t M, int64_t N, int64_t K) 
   const int64_t sz = sizeof(T);
   int64_t kc = std::clamp<int64_t>(ci.l1d / 2 / (k.nr * sz), 64, 1024) / 8 * 8;
   kc = std::min(K, round_up(ceil_div(K, ceil_div(K, kc)), 8));
-  int64_t mc = std::max<int64_t>(k.mr, ci.l2 / 2 / (kc * sz) / k.mr * k.mr);
+  int64_t mc = std::max<int64_t>(k.mr, ci.l2 / 4 / (kc * sz) / k.mr * k.mr);
   mc = std::min(round_up(M, k.mr), round_up(ceil_div(M, ceil_div(M, mc)), k.mr));
   int64_t nc = std::max<int64_t>(k.nr, ci.l3 / 8 / (kc * sz) / k.nr * k.nr);
   nc = std::min(round_up(N, k.nr), round_up(ceil_div(N, ceil_div(N, nc)), k.nr));
@@ -123,7 +123,7 @@ struct Block {
 template <class T>
 void gemm_block(const GemmKernels<T>& kr, const Blocking& bl, const Block<T>& p, T alpha, T beta) {
   T* bp = t_pack_b.get<T>(bl.kc * bl.nc);
-  T* ap = t_pack_a.get<T>(bl.kc * bl.mc);
+  T* ap = t_pack_a.get<T>(bl.kc * bl.mc + 16);  // + slack for pack_rows6's overhanging stores
   for (int64_t jc = 0; jc < p.N; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, p.N - jc);
     for (int64_t pc = 0; pc < p.K; pc += bl.kc) {

@@ -7,7 +7,9 @@
 // symbol the linker might pick for a baseline caller. Everything here has internal linkage.
 //
 // V provides: T, R (register type), L (lanes), zero(), set1(T), load(const T*) (unaligned),
-// store(T*, R) (unaligned), fma(a, b, c) = a * b + c, mul(a, b), add(a, b), hsum(R).
+// store(T*, R) (unaligned), fma(a, b, c) = a * b + c, mul(a, b), add(a, b), hsum(R); and
+// optionally pack_rows6(src, rs, kc, dst), a vectorised pack of 6 row-major rows of A that may
+// write up to 2 elements past what it packs (the packing buffer has slack for it).
 #include "cpu/gemm/gemm.h"
 
 namespace {
@@ -42,10 +44,14 @@ struct GemmImpl {
         for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(a, b[j], acc[i][j]);
       }
     };
-    for (int64_t k = 0; k < kc; ++k, ap += MR, bp += NR) {
+    // Two k per trip halves the loop overhead; more makes GCC hoist loads and spill.
+    int64_t k = 0;
+    for (; k + 2 <= kc; k += 2, ap += 2 * MR, bp += 2 * NR) {
       __builtin_prefetch(ap + 16 * MR);  // A streams from L2; B's panel is already in L1
       step(0);
+      step(1);
     }
+    if (k < kc) step(0), ap += MR, bp += NR;
     const R va = V::set1(alpha);
     if (m == MR && n == NR && csc == 1) {
       if (beta == T(0)) {
@@ -83,7 +89,10 @@ struct GemmImpl {
       const T* src = a + i0 * rs;
       const int64_t m = mc - i0 < MR ? mc - i0 : MR;
       if (m == MR && cs == 1) {  // row-major A: MR row streams, interleaved
-        for (int64_t k = 0; k < kc; ++k)
+        int64_t k = 0;
+        if constexpr (MR == 6 && requires { V::pack_rows6(src, rs, kc, dst); })
+          k = V::pack_rows6(src, rs, kc, dst);  // an instruction set's register transpose
+        for (; k < kc; ++k)
 #pragma GCC unroll 32
           for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[i * rs + k];
       } else if (m == MR && rs == 1) {  // column-major A (a transposed view): MR-long copies
