@@ -16,8 +16,8 @@ namespace tk::cpu {
 namespace {
 
 // Below this many multiply-adds a product runs on the calling thread: waking the pool costs a few
-// microseconds, which is most of a 64 x 64 x 64 product.
-constexpr double kMinParallelMacs = 96.0 * 96 * 96;
+// tens of microseconds on a busy VM, as long as a 128 x 128 x 128 product takes on one core.
+constexpr double kMinParallelMacs = 160.0 * 160 * 160;
 
 template <class T>
 const GemmKernels<T>& kernels_for();
@@ -67,7 +67,7 @@ Blocking blocking_for(const GemmKernels<T>& k, int64_t M, int64_t N, int64_t K) 
   const int64_t sz = sizeof(T);
   int64_t kc = std::clamp<int64_t>(ci.l1d / 2 / (k.nr * sz), 64, 1024) / 8 * 8;
   kc = std::min(K, round_up(ceil_div(K, ceil_div(K, kc)), 8));
-  int64_t mc = std::max<int64_t>(k.mr, ci.l2 / 4 / (kc * sz) / k.mr * k.mr);
+  int64_t mc = std::max<int64_t>(k.mr, ci.l2 / 2 / (kc * sz) / k.mr * k.mr);
   mc = std::min(round_up(M, k.mr), round_up(ceil_div(M, ceil_div(M, mc)), k.mr));
   int64_t nc = std::max<int64_t>(k.nr, ci.l3 / 8 / (kc * sz) / k.nr * k.nr);
   nc = std::min(round_up(N, k.nr), round_up(ceil_div(N, ceil_div(N, nc)), k.nr));

@@ -107,7 +107,7 @@ struct F64x4 {
 
 namespace tk::cpu {
 const SimdGemmKernels* gemm_kernels_avx2() {
-  static const SimdGemmKernels k{GemmImpl<F32x8, 6, 2>::table(), GemmImpl<F64x4, 6, 2>::table()};
+  static const SimdGemmKernels k{GemmImpl<F32x8, 6, 2, 2>::table(), GemmImpl<F64x4, 6, 2>::table()};
   return &k;
 }
 }  // namespace tk::cpu

@@ -14,7 +14,9 @@
 
 namespace {
 
-template <class V, int MR, int NV>
+// KU: k steps per loop trip. More than one cuts loop overhead, but only where the compiler then
+// still keeps every accumulator in a register (checked in the disassembly per instantiation).
+template <class V, int MR, int NV, int KU = 1>
 struct GemmImpl {
   using T = typename V::T;
   using R = typename V::R;
@@ -44,14 +46,13 @@ struct GemmImpl {
         for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(a, b[j], acc[i][j]);
       }
     };
-    // Two k per trip halves the loop overhead; more makes GCC hoist loads and spill.
     int64_t k = 0;
-    for (; k + 2 <= kc; k += 2, ap += 2 * MR, bp += 2 * NR) {
+    for (; k + KU <= kc; k += KU, ap += KU * MR, bp += KU * NR) {
       __builtin_prefetch(ap + 16 * MR);  // A streams from L2; B's panel is already in L1
-      step(0);
-      step(1);
+#pragma GCC unroll 4
+      for (int u = 0; u < KU; ++u) step(u);
     }
-    if (k < kc) step(0), ap += MR, bp += NR;
+    for (; k < kc; ++k, ap += MR, bp += NR) step(0);
     const R va = V::set1(alpha);
     if (m == MR && n == NR && csc == 1) {
       if (beta == T(0)) {
