@@ -20,6 +20,8 @@ export interface Row {
   /** Work per call, to report a rate. */
   bytes?: number;
   flops?: number;
+  /** The same work timed in another library in the same run (e.g. numpy), median microseconds. */
+  peerUs?: number;
   note?: string;
 }
 
@@ -56,17 +58,24 @@ export function speedup(r: Row): string {
   return r.plainUs === undefined ? '-' : `${(r.plainUs / r.nativeUs).toFixed(r.plainUs / r.nativeUs < 10 ? 1 : 0)}×`;
 }
 
+/** The peer's rate and tensorkit's speed relative to it (>1: tensorkit is faster). */
+export function peer(r: Row): string {
+  if (r.peerUs === undefined) return '-';
+  const peerRate = r.flops ? `${(r.flops / r.peerUs / 1000).toFixed(1)} GFLOP/s, ` : '';
+  return `${peerRate}${(r.peerUs / r.nativeUs).toFixed(2)}×`;
+}
+
 export function table(rows: Row[]): string {
-  const head = ['suite', 'op', 'threads', 'plain', 'native', 'speed-up', 'rate', 'note'];
-  const body = rows.map((r) => [r.suite, r.name, String(r.threads), fmtTime(r.plainUs), fmtTime(r.nativeUs), speedup(r), rate(r), r.note ?? '']);
+  const head = ['suite', 'op', 'threads', 'plain', 'native', 'speed-up', 'rate', 'vs peer', 'note'];
+  const body = rows.map((r) => [r.suite, r.name, String(r.threads), fmtTime(r.plainUs), fmtTime(r.nativeUs), speedup(r), rate(r), peer(r), r.note ?? '']);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 6 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 7 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n');
 }
 
 export function markdown(rows: Row[]): string {
-  const out = ['| suite | op | threads | plain | native | speed-up | rate | note |', '|---|---|---:|---:|---:|---:|---:|---|'];
-  for (const r of rows) out.push(`| ${r.suite} | ${r.name} | ${r.threads} | ${fmtTime(r.plainUs)} | ${fmtTime(r.nativeUs)} | ${speedup(r)} | ${rate(r)} | ${r.note ?? ''} |`);
+  const out = ['| suite | op | threads | plain | native | speed-up | rate | vs peer | note |', '|---|---|---:|---:|---:|---:|---:|---:|---|'];
+  for (const r of rows) out.push(`| ${r.suite} | ${r.name} | ${r.threads} | ${fmtTime(r.plainUs)} | ${fmtTime(r.nativeUs)} | ${speedup(r)} | ${rate(r)} | ${peer(r)} | ${r.note ?? ''} |`);
   return out.join('\n');
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -16,6 +17,33 @@ namespace tk {
 namespace {
 
 thread_local bool t_in_parallel = false;
+
+// Waking a thread blocked on a futex takes tens of microseconds on a virtual machine (the host
+// must reschedule a halted vCPU) — as long as a 256^3 matmul half takes. So both sides spin
+// briefly before blocking: workers after a region, waiting for the next; the caller waiting for
+// the workers to finish. Short enough that an idle pool costs nothing measurable (OpenMP's 200 ms
+// default spin made 2-core timings swing, BUILD-NOTES.md).
+constexpr int kWorkerSpinUs = 100;
+constexpr int kCallerSpinUs = 500;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Spins until pred() holds (true) or `us` microseconds have passed (false).
+template <class P>
+bool spin_for(P&& pred, int us) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+  for (int i = 1;; ++i) {
+    if (pred()) return true;
+    cpu_relax();
+    if ((i & 63) == 0 && std::chrono::steady_clock::now() >= end) return false;
+  }
+}
 
 class Pool {
  public:
@@ -71,6 +99,7 @@ class Pool {
       finish_one();
     }
     t_in_parallel = false;
+    spin_for([&] { return pending_.load(std::memory_order_acquire) == 0; }, kCallerSpinUs);
     {
       std::unique_lock<std::mutex> g(mu_);
       done_cv_.wait(g, [&] { return pending_ == 0; });
@@ -98,6 +127,7 @@ class Pool {
     for (;;) {
       const std::function<void(int)>* task;
       int i;
+      spin_for([&] { return generation_.load(std::memory_order_acquire) != seen; }, kWorkerSpinUs);
       {
         std::unique_lock<std::mutex> g(mu_);
         cv_.wait(g, [&] { return generation_ != seen && next_task_ < tasks_total_; });
@@ -116,8 +146,10 @@ class Pool {
   std::condition_variable cv_, done_cv_;
   std::vector<std::thread> workers_;
   const std::function<void(int)>* task_ = nullptr;
-  int tasks_total_ = 0, next_task_ = 0, pending_ = 0;
-  uint64_t generation_ = 0;
+  int tasks_total_ = 0, next_task_ = 0;
+  // Written under mu_; atomic so the spinning waits can read them without it.
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};
 };
 
 Pool& pool() {
