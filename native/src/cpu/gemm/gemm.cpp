@@ -15,9 +15,10 @@
 namespace tk::cpu {
 namespace {
 
-// Below this many multiply-adds a product runs on the calling thread: waking the pool costs a few
-// tens of microseconds on a busy VM, as long as a 128 x 128 x 128 product takes on one core.
-constexpr double kMinParallelMacs = 160.0 * 160 * 160;
+// Below this many multiply-adds a product runs on the calling thread. With the pool's workers
+// spinning between back-to-back regions, two threads already win at 96^3 (~20 us); from a
+// sleeping pool the wake-up (tens of microseconds on a VM) would eat a smaller product's gain.
+constexpr double kMinParallelMacs = 96.0 * 96 * 96;
 
 template <class T>
 const GemmKernels<T>& kernels_for();
