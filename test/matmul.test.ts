@@ -72,6 +72,28 @@ describe('matmul operands', () => {
   });
 });
 
+describe('matmul memory', () => {
+  it('frees everything after thousands of products (tidy and dispose)', () => {
+    const a = tk.randn([33, 40]), b = tk.randn([40, 17]), v = tk.randn([40]), bias = tk.randn([17]);
+    const a3 = tk.randn([2, 33, 40]), b3 = tk.randn([2, 40, 17]);
+    const base = tk.memory();
+    for (let i = 0; i < 2000; i++) {
+      tk.tidy(() => {
+        a.matmul(b).relu();
+        a.mv(v);
+        a3.bmm(b3);
+        bias.addmm(a, b, { beta: 0.5 });
+        a.t().matmul(a).sum();
+      });
+      a.matmul(b).dispose();
+    }
+    const end = tk.memory();
+    expect(end.storages).toBe(base.storages);
+    expect(end.bytes).toBe(base.bytes);
+    for (const t of [a, b, v, bias, a3, b3]) t.dispose();
+  });
+});
+
 describe('CPU kernel selection', () => {
   it('reports the capability in use', () => {
     expect(['avx512', 'avx2', 'default']).toContain(tk.getCpuCapability());
