@@ -1,4 +1,5 @@
 // Matrix products as the naive triple loop: the reference and the Lesson 1.3 baseline.
+import { expand } from './shape.js';
 import { alloc, broadcastShapes, numel, PlainTensor, stridesOf } from './tensor.js';
 
 /** Inner product of two 1-D tensors. */
@@ -60,17 +61,13 @@ export function bmm(a: PlainTensor, b: PlainTensor): PlainTensor {
 /** beta * input + alpha * (m1 @ m2), input broadcast to [n, p]; beta 0 ignores input. @example plain.addmm(bias, x, w) */
 export function addmm(input: PlainTensor, m1: PlainTensor, m2: PlainTensor, beta = 1, alpha = 1): PlainTensor {
   const p = matmul(m1, m2);
-  const shape = p.shape;
-  if (input.ndim > 2 || broadcastShapes(input.shape, shape).join() !== shape.join())
-    throw new RangeError(`addmm: input must broadcast to [${shape}], got [${input.shape}]`);
-  const ist = stridesOf(input.shape).map((s, d) => (input.shape[d] === 1 ? 0 : s));
-  const off = shape.length - input.ndim;
+  if (input.ndim > 2 || broadcastShapes(input.shape, p.shape).join() !== p.shape.join())
+    throw new RangeError(`addmm: input must broadcast to [${p.shape}], got [${input.shape}]`);
+  const inp = expand(input, p.shape);
   const out = alloc(p.dtype, p.numel());
-  for (let i = 0; i < shape[0]; i++)
-    for (let j = 0; j < shape[1]; j++) {
-      const idx = [i, j].slice(off).reduce((o, x, d) => o + x * ist[d], 0);
-      const v = alpha * p.data[i * shape[1] + j] + (beta === 0 ? 0 : beta * input.data[idx]);
-      out[i * shape[1] + j] = p.dtype === 'int32' ? v | 0 : v;
-    }
-  return new PlainTensor(out, shape, p.dtype);
+  for (let i = 0; i < out.length; i++) {
+    const v = alpha * p.data[i] + (beta === 0 ? 0 : beta * inp.data[i]);
+    out[i] = p.dtype === 'int32' ? v | 0 : v;
+  }
+  return new PlainTensor(out, p.shape, p.dtype);
 }

@@ -19,16 +19,12 @@ Capability detect() {
   return Capability::Default;
 }
 
-int64_t cache_size(int name, int64_t fallback, int64_t lo, int64_t hi) {
-  int64_t v = -1;
 #if defined(_SC_LEVEL1_DCACHE_SIZE)
-  v = sysconf(name);
-#else
-  (void)name;
-#endif
-  if (v <= 0) v = fallback;
-  return std::clamp(v, lo, hi);
+int64_t cache_size(int name, int64_t fallback, int64_t lo, int64_t hi) {
+  const int64_t v = sysconf(name);
+  return std::clamp(v > 0 ? v : fallback, lo, hi);
 }
+#endif
 
 Capability from_env(Capability detected) {
   const char* s = std::getenv("TENSORKIT_CPU_CAPABILITY");

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <memory>
 #include <new>
 
 #include <sys/mman.h>
@@ -76,7 +75,7 @@ Blocking blocking_for(const GemmKernels<T>& k, int64_t M, int64_t N, int64_t K) 
 }
 
 // Per-thread packing memory, kept between calls (pool threads live for the process) and grown
-// on demand; 64-byte aligned so packed panels start on cache lines.
+// on demand.
 class PackBuffer {
  public:
   template <class T>
@@ -185,16 +184,15 @@ void gemv_batched(const GemmKernels<T>& kr, const GemmArgs<T>& g) {
   const int64_t x_bs = col ? g.b_bs : g.a_bs, incx = col ? g.b_rs : g.a_cs;
   const int64_t incy = col ? g.c_rs : g.c_cs;
   const int64_t rows = g.batch * m;
-  const double work = double(rows) * double(g.K);
-  parallel_for(0, rows, work < (1 << 16) ? rows : std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(1, g.K)),
-               [&](int64_t r0, int64_t r1) {
-                 while (r0 < r1) {
-                   const int64_t bi = r0 / m, i0 = r0 % m, i1 = std::min(m, i0 + (r1 - r0));
-                   kr.gemv(i1 - i0, g.K, g.alpha, A + bi * a_bs + i0 * rs, rs, cs, x + bi * x_bs, incx,
-                           g.beta, g.c + bi * g.c_bs + i0 * incy, incy);
-                   r0 += i1 - i0;
-                 }
-               });
+  // About 32K multiply-adds per chunk; fewer than two chunks' worth runs inline.
+  parallel_for(0, rows, std::max<int64_t>(1, (1 << 15) / g.K), [&](int64_t r0, int64_t r1) {
+    while (r0 < r1) {  // a chunk may span batch boundaries
+      const int64_t bi = r0 / m, i0 = r0 % m, i1 = std::min(m, i0 + (r1 - r0));
+      kr.gemv(i1 - i0, g.K, g.alpha, A + bi * a_bs + i0 * rs, rs, cs, x + bi * x_bs, incx, g.beta,
+              g.c + bi * g.c_bs + i0 * incy, incy);
+      r0 += i1 - i0;
+    }
+  });
 }
 
 }  // namespace
