@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "autograd.h"
 #include "call.h"
 #include "convert.h"
 #include "errors.h"
@@ -71,6 +72,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
         InstanceValue("maxDims", Napi::Number::New(env, tk::kMaxDims)),
         InstanceValue("metaSlot", Napi::Number::New(env, kMetaSlot)),
     });
+    register_autograd(env, exports, st_);
   }
   ~TensorkitAddon() {
     st_.tensor_error.Reset();

@@ -185,7 +185,6 @@ tk::Attrs attrs_of(const Napi::Value& v, const char* op, const EnvState* st) {
   return tk::Attrs(std::move(items));
 }
 
-namespace {
 void write_meta(EnvState& st, const tk::Tensor& t, int slot) {
   double* m = st.meta_data + slot * kMetaSlot;
   m[0] = double(int(t.dtype()));
@@ -194,7 +193,6 @@ void write_meta(EnvState& st, const tk::Tensor& t, int slot) {
   m[3] = double(t.ndim());
   for (int i = 0; i < t.ndim(); ++i) m[4 + i] = double(t.shape()[i]);
 }
-}  // namespace
 
 Napi::Value wrap(Napi::Env env, EnvState& st, tk::Tensor t, int slot) {
   write_meta(st, t, slot);

@@ -14,6 +14,8 @@ tk::Tensor operand_of(EnvState& st, const Napi::Value& v, const char* op);
 // Positional attributes: undefined (none), a JS array, or the number of items TS encoded into
 // the shared attribute buffer (see kAttrBufSize).
 tk::Attrs attrs_of(const Napi::Value& v, const char* op, const EnvState* st = nullptr);
+// Writes t's dtype, device and shape to meta slot `slot` (read by TS to build the Tensor).
+void write_meta(EnvState& st, const tk::Tensor& t, int slot);
 // A new handle id owning `t`, with its metadata written to meta slot `slot`.
 Napi::Value wrap(Napi::Env env, EnvState& st, tk::Tensor t, int slot);
 // Drops the handle's reference (dispose(), or the GC safety net). Stale ids are ignored.

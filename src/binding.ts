@@ -47,6 +47,24 @@ export interface Binding {
   initialSeed(): bigint;
   cudaInfo(): { compiled: boolean; deviceCount: number; status: string };
   cpuInfo(): { capability: string; detected: string; l1d: number; l2: number; l3: number };
+  // ---- autograd (bindings/autograd.cpp) ----
+  requiresGrad(h: Handle): boolean;
+  setRequiresGrad(h: Handle, on: boolean): void;
+  isLeaf(h: Handle): boolean;
+  gradFn(h: Handle): string | null;
+  grad(h: Handle): Handle | null;
+  setGrad(h: Handle, g: Handle | null): void;
+  retainGrad(h: Handle): void;
+  retainsGrad(h: Handle): boolean;
+  detach(h: Handle): Handle;
+  /** Writes an existing handle's metadata to meta slot 0. */
+  describe(h: Handle): void;
+  /** Returns the previous mode. */
+  setGradEnabled(on: boolean): boolean;
+  isGradEnabled(): boolean;
+  differentiable(op: string): boolean;
+  backward(roots: Handle[], grads: (Handle | null)[], retainGraph: boolean, createGraph: boolean): void;
+  autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: (Handle | null)[], retainGraph: boolean, createGraph: boolean, allowUnused: boolean): (Handle | null)[];
   /** Result metadata of the last call: per output slot, [dtype, deviceType, deviceIndex, ndim, ...shape]. */
   readonly meta: Float64Array;
   /** Shared buffer for numeric attributes (see encodeAttrs). */

@@ -9,7 +9,7 @@
 import { binding } from './binding.js';
 import { fail } from './errors.js';
 
-export { Tensor, type Scalar, type Dims, type KeepDim, type VarOptions, type ToOptions } from './tensor.js';
+export { Tensor, type BackwardOptions, type Scalar, type Dims, type KeepDim, type VarOptions, type ToOptions } from './tensor.js';
 export { TensorError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { DTYPES, type DType, type DeviceName } from './dtype.js';
 export { tidy, keep, memory, emptyCache } from './memory.js';
@@ -24,6 +24,8 @@ export {
   softmax, sum, mean, clamp,
 } from './ops/functional.js';
 export * as cuda from './cuda.js';
+export * as autograd from './autograd.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, gradgradcheck, GradcheckError, type GradOptions, type GradcheckOptions } from './autograd.js';
 export * as plain from './plain/index.js';
 
 /** Threads used by CPU kernels (defaults to the number of cores). @example setNumThreads(1) */

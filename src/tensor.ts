@@ -148,6 +148,75 @@ export class Tensor {
     this.dispose();
   }
 
+  // ---- autograd ------------------------------------------------------------------------------
+
+  /**
+   * Whether gradients flow to this tensor: set on leaves by the user, true for results of ops on
+   * tensors that require grad (outside `noGrad`). Only floating tensors can require grad.
+   * @example const w = randn([3, 2]); w.requiresGrad = true;
+   */
+  get requiresGrad(): boolean {
+    return binding.requiresGrad(this._h);
+  }
+  set requiresGrad(on: boolean) {
+    if (typeof on !== 'boolean') fail('INVALID_ARGUMENT', `requiresGrad: expected a boolean, got ${describe(on)}`);
+    binding.setRequiresGrad(this._h, on);
+  }
+  /** Sets `requiresGrad` and returns this. @example const w = zeros([3]).requiresGrad_() */
+  requiresGrad_(on = true): this {
+    this.requiresGrad = on;
+    return this;
+  }
+  /** True for tensors made by the user (or by ops outside the graph), false for recorded results. */
+  get isLeaf(): boolean {
+    return binding.isLeaf(this._h);
+  }
+  /** Name of the backward node that made this tensor ("MulBackward"), or null for a leaf. */
+  get gradFn(): string | null {
+    return binding.gradFn(this._h);
+  }
+  /**
+   * The gradient accumulated by `backward()` (a new handle to it each time you read it), or null.
+   * Assign null to clear it, or a tensor of the same shape, dtype and device.
+   * @example loss.backward(); const g = w.grad!;
+   */
+  get grad(): Tensor | null {
+    const h = binding.grad(this._h);
+    return h === null ? null : wrap(h);
+  }
+  set grad(g: Tensor | null) {
+    if (g !== null && !(g instanceof Tensor)) fail('INVALID_ARGUMENT', `grad: expected a Tensor or null, got ${describe(g)}`);
+    binding.setGrad(this._h, g === null ? null : g._h);
+  }
+  /** Makes `backward()` fill `.grad` of this non-leaf too. @example h.retainGrad() */
+  retainGrad(): void {
+    binding.retainGrad(this._h);
+  }
+  /** Whether `retainGrad()` was called on this non-leaf. */
+  get retainsGrad(): boolean {
+    return binding.retainsGrad(this._h);
+  }
+  /**
+   * Computes the gradient of this tensor with respect to every leaf it depends on, summing it into
+   * their `.grad`. A tensor with more than one element needs `gradient` (dL/dthis).
+   * `retainGraph` keeps the graph's saved tensors for another backward; `createGraph` records the
+   * backward itself, for higher-order derivatives.
+   * @example const loss = x.mul(w).sum(); loss.backward(); w.grad // = x
+   */
+  backward(gradient?: Tensor | null, options?: BackwardOptions): void {
+    const o = checkOptions('backward', options, BACKWARD_OPTS);
+    if (gradient != null && !(gradient instanceof Tensor)) fail('INVALID_ARGUMENT', `backward: gradient must be a Tensor, got ${describe(gradient)}`);
+    binding.backward([this._h], [gradient == null ? null : gradient._h], o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false);
+  }
+  /**
+   * The same data outside the graph: never requires grad, shares storage (in-place writes to it
+   * are seen by saved tensors, and make backward throw).
+   * @example const target = y.detach();
+   */
+  detach(): Tensor {
+    return wrap(binding.detach(this._h));
+  }
+
   // ---- data out ------------------------------------------------------------------------------
 
   /**
@@ -246,6 +315,7 @@ export class Tensor {
   /** 1 / (1 + e^-x). */ sigmoid(): Tensor { return run(ID.sigmoid, undefined, this._h); }
   /** Hyperbolic tangent. */ tanh(): Tensor { return run(ID.tanh, undefined, this._h); }
   /** GELU, exact erf form. */ gelu(): Tensor { return run(ID.gelu, undefined, this._h); }
+  /** The error function. @example tensor([0, 1]).erf() // [0, 0.8427] */ erf(): Tensor { return run(ID.erf, undefined, this._h); }
   /**
    * Clamps into [min, max]; either bound may be null.
    * @example tensor([-2, 0, 2]).clamp(-1, 1) // [-1, 0, 1]
@@ -265,6 +335,7 @@ export class Tensor {
   /** In-place relu. */ relu_(): this { binding.call(ID.relu_, undefined, this._h); return this; }
   /** In-place sigmoid. */ sigmoid_(): this { binding.call(ID.sigmoid_, undefined, this._h); return this; }
   /** In-place tanh. */ tanh_(): this { binding.call(ID.tanh_, undefined, this._h); return this; }
+  /** In-place erf. */ erf_(): this { binding.call(ID.erf_, undefined, this._h); return this; }
   /** In-place clamp. */
   clamp_(min?: number | null, max?: number | null): this {
     binding.call(ID.clamp_, encodeAttrs(clampAttrs('clamp_', min, max)), this._h);
@@ -430,6 +501,14 @@ export class Tensor {
 }
 
 const ADDMM_OPTS = { beta: 'number', alpha: 'number' } as const;
+const BACKWARD_OPTS = { retainGraph: 'boolean', createGraph: 'boolean' } as const;
+
+export interface BackwardOptions {
+  /** Keep the graph's saved tensors so backward can run through it again. Default: createGraph. */
+  retainGraph?: boolean;
+  /** Record the backward pass, so the gradients are themselves differentiable. Default false. */
+  createGraph?: boolean;
+}
 
 function clampAttrs(op: string, min: number | null | undefined, max: number | null | undefined): Attr[] {
   for (const [n, v] of [['min', min], ['max', max]] as const)

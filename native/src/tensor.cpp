@@ -26,6 +26,7 @@ Tensor Tensor::with_layout(Layout layout) const {
   impl->storage = impl_->storage;
   impl->layout = layout;
   impl->dtype = impl_->dtype;
+  impl->is_view = true;
   return Tensor(std::move(impl));
 }
 

@@ -11,13 +11,15 @@ const ID = OP_IDS;
 export interface CreateOptions {
   dtype?: DType;
   device?: DeviceName;
+  /** Make the result a leaf that records gradients (floating dtypes only). Default false. */
+  requiresGrad?: boolean;
 }
 export interface TensorOptions extends CreateOptions {
   /** Shape for flat data (a typed array or flat list); the default is the data's own nesting. */
   shape?: readonly number[];
 }
 
-const CREATE_SPEC = { dtype: 'string', device: 'string' } as const;
+const CREATE_SPEC = { dtype: 'string', device: 'string', requiresGrad: 'boolean' } as const;
 
 function createOpts(op: string, o: CreateOptions | undefined): CreateOptions {
   const r = checkOptions(op, o, CREATE_SPEC);
@@ -25,8 +27,20 @@ function createOpts(op: string, o: CreateOptions | undefined): CreateOptions {
   return r;
 }
 
-function make(id: number, attrs: Attr[]): Tensor {
-  return wrap(binding.call(id, encodeAttrs(attrs)) as Handle);
+function make(id: number, attrs: Attr[], o: CreateOptions): Tensor {
+  const t = wrap(binding.call(id, encodeAttrs(attrs)) as Handle);
+  return o.requiresGrad ? withGrad(t) : t;
+}
+
+// Sets requiresGrad on a new tensor, disposing it if that is refused (an integer dtype).
+function withGrad(t: Tensor): Tensor {
+  try {
+    t.requiresGrad = true;
+  } catch (e) {
+    t.dispose();
+    throw e;
+  }
+  return t;
 }
 
 type SizeArgs = (number | readonly number[] | CreateOptions | undefined)[];
@@ -51,19 +65,19 @@ function sizeAndOpts(op: string, args: SizeArgs): [number[], CreateOptions] {
 /** A tensor of zeros. @example zeros([2, 3]); zeros(2, 3, { dtype: 'int32' }) */
 export function zeros(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('zeros', args);
-  return make(ID.zeros, [s, o.dtype, o.device]);
+  return make(ID.zeros, [s, o.dtype, o.device], o);
 }
 /** A tensor of ones. @example ones([4]) */
 export function ones(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('ones', args);
-  return make(ID.ones, [s, o.dtype, o.device]);
+  return make(ID.ones, [s, o.dtype, o.device], o);
 }
 /** A tensor filled with `value` (float32 unless `dtype`; bool for a boolean value). @example full([2], 7) */
 export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor {
   const o = createOpts('full', options);
   if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `full: value must be a number or boolean, got ${describe(value)}`);
   const [s] = sizeAndOpts('full', [shape]);
-  return make(ID.full, [s, Number(value), o.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined), o.device]);
+  return make(ID.full, [s, Number(value), o.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined), o.device], o);
 }
 
 /**
@@ -82,36 +96,36 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
   if (nums.length < 1 || nums.length > 3) fail('INVALID_ARGUMENT', `arange: expected 1 to 3 numbers, got ${nums.length}`);
   const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
   const o = createOpts('arange', opts);
-  return make(ID.arange, [start, end, step, o.dtype, o.device]);
+  return make(ID.arange, [start, end, step, o.dtype, o.device], o);
 }
 
 /** `steps` evenly spaced values from start to end inclusive. @example linspace(0, 1, 5) */
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
   const o = createOpts('linspace', options);
-  return make(ID.linspace, [start, end, int('linspace', 'steps', steps), o.dtype, o.device]);
+  return make(ID.linspace, [start, end, int('linspace', 'steps', steps), o.dtype, o.device], o);
 }
 
 /** The n x m identity (m defaults to n). @example eye(3) */
 export function eye(n: number, m?: number | CreateOptions, options?: CreateOptions): Tensor {
   if (typeof m === 'object') [m, options] = [undefined, m];
   const o = createOpts('eye', options);
-  return make(ID.eye, [int('eye', 'n', n), m === undefined ? null : int('eye', 'm', m), o.dtype, o.device]);
+  return make(ID.eye, [int('eye', 'n', n), m === undefined ? null : int('eye', 'm', m), o.dtype, o.device], o);
 }
 
 /** Uniform samples in [0, 1), reproducible after manualSeed(). @example rand([2, 2]) */
 export function rand(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('rand', args);
-  return make(ID.rand, [s, o.dtype, o.device]);
+  return make(ID.rand, [s, o.dtype, o.device], o);
 }
 /** Standard normal samples. @example randn(3, 4) */
 export function randn(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('randn', args);
-  return make(ID.randn, [s, o.dtype, o.device]);
+  return make(ID.randn, [s, o.dtype, o.device], o);
 }
 /** Integers uniform in [low, high) (int64 by default). @example randint(0, 10, [5]) */
 export function randint(low: number, high: number, shape: readonly number[], options?: CreateOptions): Tensor {
   const [s, o] = sizeAndOpts('randint', [shape, options]);
-  return make(ID.randint, [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device]);
+  return make(ID.randint, [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device], o);
 }
 
 /** Seeds the random stream: the same seed gives the same rand/randn/randint results. @example manualSeed(42) */
@@ -202,11 +216,13 @@ function fromTyped(arr: AnyTypedArray | Int8Array | Int16Array | Uint16Array | U
  * tensor(new Float32Array(6), { shape: [2, 3] });
  */
 export function tensor(data: Nested | AnyTypedArray | ArrayLike<number> | Tensor, options?: TensorOptions): Tensor {
-  const o = checkOptions('tensor', options, { dtype: 'string', device: 'string', shape: 'dims' });
+  const o = checkOptions('tensor', options, { dtype: 'string', device: 'string', shape: 'dims', requiresGrad: 'boolean' });
   if (o.dtype !== undefined) checkDType('tensor', o.dtype);
   let t: Tensor;
   if (data instanceof Tensor) {
-    t = data.clone();
+    const d = data.detach();  // a copy outside the graph, as torch.tensor(t)
+    t = d.clone();
+    d.dispose();
   } else if (ArrayBuffer.isView(data)) {
     if (data instanceof DataView) fail('INVALID_ARGUMENT', 'tensor: a DataView is not supported, pass a typed array');
     const arr = data as AnyTypedArray;
@@ -238,5 +254,5 @@ export function tensor(data: Nested | AnyTypedArray | ArrayLike<number> | Tensor
     t.dispose();
     t = c;
   }
-  return t;
+  return o.requiresGrad ? withGrad(t) : t;
 }

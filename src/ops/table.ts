@@ -5,7 +5,7 @@ export const OP_TABLE = {
   neg: 'neg', neg_: 'neg_', abs: 'abs', abs_: 'abs_', exp: 'exp', exp_: 'exp_', log: 'log', log_: 'log_',
   sqrt: 'sqrt', sqrt_: 'sqrt_', rsqrt: 'rsqrt', rsqrt_: 'rsqrt_', sin: 'sin', sin_: 'sin_', cos: 'cos', cos_: 'cos_',
   relu: 'relu', relu_: 'relu_', sigmoid: 'sigmoid', sigmoid_: 'sigmoid_', tanh: 'tanh', tanh_: 'tanh_',
-  gelu: 'gelu', clamp: 'clamp', clamp_: 'clamp_',
+  gelu: 'gelu', erf: 'erf', erf_: 'erf_', clamp: 'clamp', clamp_: 'clamp_',
   add: 'add', add_: 'add_', sub: 'sub', sub_: 'sub_', mul: 'mul', mul_: 'mul_', div: 'div', div_: 'div_',
   pow: 'pow', pow_: 'pow_', maximum: 'maximum', minimum: 'minimum',
   eq: 'eq', ne: 'ne', lt: 'lt', le: 'le', gt: 'gt', ge: 'ge',

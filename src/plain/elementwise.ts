@@ -1,6 +1,6 @@
 // Element-wise ops as plain loops, with the core's promotion and broadcasting rules.
 import type { DType } from '../dtype.js';
-import { erf } from './math.js';
+import { erf as erfScalar } from './math.js';
 import {
   alloc, asPlain, broadcastIndex, broadcastShapes, castValue, isFloat, numel, PlainTensor, resultType,
   type PlainOperand,
@@ -34,7 +34,8 @@ export const UNARY: Record<string, ['FLOAT' | 'NUMERIC', (dt: DType) => Fn1]> = 
   relu: ['NUMERIC', () => (x) => (x < 0 ? 0 : x)],
   sigmoid: ['FLOAT', () => (x) => 1 / (1 + Math.exp(-x))],
   tanh: ['FLOAT', () => Math.tanh],
-  gelu: ['FLOAT', () => (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2))],
+  gelu: ['FLOAT', () => (x) => 0.5 * x * (1 + erfScalar(x * Math.SQRT1_2))],
+  erf: ['FLOAT', () => erfScalar],
 };
 
 /** Binary ops: [rule, kernel for the compute dtype]. */
@@ -136,3 +137,4 @@ export const relu = (x: PlainTensor) => unary('relu', x);
 export const sigmoid = (x: PlainTensor) => unary('sigmoid', x);
 export const tanh = (x: PlainTensor) => unary('tanh', x);
 export const gelu = (x: PlainTensor) => unary('gelu', x);
+export const erf = (x: PlainTensor) => unary('erf', x);

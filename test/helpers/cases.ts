@@ -20,11 +20,11 @@ export interface OpCase {
 }
 
 const WRITABLE: Layout[] = ['contiguous', 'transposed', 'narrowed'];
-type Un = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'relu' | 'sigmoid' | 'tanh' | 'gelu';
+type Un = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'relu' | 'sigmoid' | 'tanh' | 'gelu' | 'erf';
 const UNARY: [Un, 'FLOAT' | 'NUMERIC', boolean][] = [
   ['neg', 'NUMERIC', true], ['abs', 'NUMERIC', true], ['exp', 'FLOAT', true], ['log', 'FLOAT', true],
   ['sqrt', 'FLOAT', true], ['rsqrt', 'FLOAT', true], ['sin', 'FLOAT', true], ['cos', 'FLOAT', true],
-  ['relu', 'NUMERIC', true], ['sigmoid', 'FLOAT', true], ['tanh', 'FLOAT', true], ['gelu', 'FLOAT', false],
+  ['relu', 'NUMERIC', true], ['sigmoid', 'FLOAT', true], ['tanh', 'FLOAT', true], ['gelu', 'FLOAT', false], ['erf', 'FLOAT', true],
 ];
 const POSITIVE = new Set(['log', 'sqrt', 'rsqrt']);
 

@@ -11,6 +11,10 @@
 
 namespace tk {
 
+namespace autograd {
+struct Node;
+}
+
 struct TensorImpl {
   StoragePtr storage;
   Layout layout;
@@ -18,6 +22,17 @@ struct TensorImpl {
   // Set on 0-dim tensors made from a JS number operand: they take part in type promotion only by
   // category, as Python scalars do in PyTorch (int32 tensor + 2 stays int32).
   bool wrapped_number = false;
+  // Made by a view op (shares a base's storage): autograd refuses in-place ops on such views
+  // when gradients are involved, since it cannot route them back to the base.
+  bool is_view = false;
+
+  // ---- autograd (tk/autograd.h) ----
+  bool requires_grad = false;  // set on leaves by the user; results use grad_fn instead
+  bool retains_grad = false;   // a non-leaf whose .grad backward fills
+  uint32_t output_nr = 0;      // which output of grad_fn this tensor is
+  std::shared_ptr<autograd::Node> grad_fn;           // null for leaves
+  std::shared_ptr<TensorImpl> grad;                  // accumulated gradient
+  std::weak_ptr<autograd::Node> grad_accumulator;    // a leaf's AccumulateGrad node, shared by uses
 };
 
 class Tensor {
@@ -32,6 +47,7 @@ class Tensor {
 
   bool defined() const { return impl_ != nullptr; }
   TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   const Layout& layout() const { return impl_->layout; }
   const DimVec& shape() const { return impl_->layout.shape; }
   const DimVec& strides() const { return impl_->layout.strides; }

@@ -130,6 +130,9 @@ struct Gelu {  // the exact (erf) form, PyTorch's default
     return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440)));
   }
 };
+struct Erf {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::erf(x); }
+};
 struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing bound)
   template <class T> TK_HD T operator()(T x, const UnaryParams& p) const {
     if constexpr (is_float_v<T>) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/node.h"
 #include "ops/internal.h"
 
 namespace tk {
@@ -114,11 +115,9 @@ Outputs run_unary(UnaryOp op, const Args& a, bool inplace) {
   }
   return {unary(op, x, p.p0, p.p1)};
 }
-}  // namespace
 
-Outputs call(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
+Outputs run_op(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
   const char* name = kOpNames[size_t(id)].data();  // names are literals: NUL-terminated
-  attrs.set_op(name);
   Args a{inputs, attrs, name};
   switch (id) {
 #define TK_UNARY(n, F, rule, inplace)                      \
@@ -133,6 +132,28 @@ Outputs call(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
     case OpId::kCount: break;
   }
   raise(ErrorCode::INVALID_ARGUMENT, "call: unknown op id ", int(id));
+}
+
+bool any_requires_grad(std::span<const Tensor> inputs) {
+  for (const Tensor& t : inputs)
+    if (t.defined() && autograd::requires_grad(t)) return true;
+  return false;
+}
+}  // namespace
+
+Outputs call(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
+  TK_CHECK(size_t(id) < kOpNames.size(), INVALID_ARGUMENT, "call: unknown op id ", int(id));
+  attrs.set_op(kOpNames[size_t(id)]);
+  if (!autograd::grad_enabled() || !any_requires_grad(inputs)) [[likely]]
+    return run_op(id, inputs, attrs);
+  // Recording. In-place ops (names ending in '_') rebase their first input's history.
+  if (kOpNames[size_t(id)].back() == '_') {
+    autograd::record_inplace(id, inputs, attrs, [&] { run_op(id, inputs, attrs); });
+    return {};
+  }
+  Outputs outs = run_op(id, inputs, attrs);
+  autograd::record(id, inputs, attrs, outs);
+  return outs;
 }
 
 // ---- helpers shared by the op files -------------------------------------------------------------

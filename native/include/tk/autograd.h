@@ -1,0 +1,76 @@
+// Reverse-mode automatic differentiation, in the core so every device runs the same formulas.
+//
+// Recording: tk::call() gives the results of a differentiable op on tensors that require grad a
+// graph node (native/src/autograd/node.h) holding the input edges and the tensors its derivative
+// needs. Leaves are tensors made by the user; they require grad only when asked to. The
+// derivative of every op is one case of native/src/autograd/derivatives.cpp.
+//
+// Contracts:
+// - Grad mode is per thread (each JS environment runs its ops on its own thread).
+// - A saved tensor whose storage was written in place after it was saved makes backward throw
+//   (PyTorch's version-counter rule); an in-place op on a leaf that requires grad is refused.
+// - backward() frees the saved tensors of the nodes it ran unless retain_graph; running them
+//   again is an INVALID_ARGUMENT error.
+#pragma once
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tk/tensor.h"
+
+namespace tk {
+enum class OpId : int;
+}
+
+namespace tk::autograd {
+
+bool grad_enabled();
+void set_grad_enabled(bool on);
+
+// Restores the previous grad mode on scope exit.
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool on) : prev_(grad_enabled()) { set_grad_enabled(on); }
+  ~GradModeGuard() { set_grad_enabled(prev_); }
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
+// A leaf that asked for gradients, or the result of a recorded op.
+bool requires_grad(const Tensor& t);
+// Leaves only (non-leaves may only be set to true, which they already are); floating dtypes only.
+void set_requires_grad(const Tensor& t, bool on);
+bool is_leaf(const Tensor& t);
+// "MulBackward" for a recorded result, empty for a leaf.
+std::string grad_fn_name(const Tensor& t);
+// The accumulated gradient, or an undefined tensor.
+Tensor grad(const Tensor& t);
+// Replaces the gradient (undefined clears it); shape, dtype and device must match t.
+void set_grad(const Tensor& t, const Tensor& g);
+// Makes backward() fill .grad of a non-leaf too (a no-op on leaves).
+void retain_grad(const Tensor& t);
+bool retains_grad(const Tensor& t);
+// A view of the same storage outside the graph (shares the version counter, like PyTorch).
+Tensor detach(const Tensor& t);
+
+struct BackwardOptions {
+  bool retain_graph = false;
+  bool create_graph = false;
+};
+// Accumulates d(roots)/d(leaf) into the .grad of every leaf the roots depend on. grads[i] may be
+// undefined only for a root with one element (then 1).
+void backward(std::span<const Tensor> roots, std::span<const Tensor> grads, BackwardOptions opt);
+// d(outputs)/d(inputs) without touching .grad. An input the outputs do not depend on gives an
+// undefined tensor if allow_unused, else an INVALID_ARGUMENT error.
+std::vector<Tensor> grad(std::span<const Tensor> outputs, std::span<const Tensor> inputs,
+                         std::span<const Tensor> grad_outputs, BackwardOptions opt,
+                         bool allow_unused);
+
+// Whether the derivative table has a formula for op (false for ops listed as not differentiable).
+bool differentiable(OpId op);
+
+}  // namespace tk::autograd

@@ -1,0 +1,404 @@
+// The derivative table: one case per op of native/include/tk/ops.def, and no `default:`, so an op
+// added without deciding its gradient fails the build (-Werror=switch). Formulas are written in
+// differentiable ops (autograd/functions.h), so they run on every device and, recorded, give
+// second derivatives. Masks and other constants (d sign(x)/dx = 0) use the plain C++ API.
+//
+// A formula may return a gradient in the op's broadcast output shape or in another floating
+// dtype: the engine sums it back to the input's shape and casts it (engine.cpp, conform()).
+#include "autograd/derivatives.h"
+
+#include <cmath>
+#include <numbers>
+
+#include "autograd/functions.h"
+
+namespace tk::autograd {
+
+Tensor Ctx::in(int i) const {
+  TK_ASSERT(size_t(i) < node_.saved_inputs.size() && node_.saved_inputs[i].defined());
+  return unpack(node_.saved_inputs[i], node_, "an input");
+}
+Tensor Ctx::out(int i) const {
+  TK_ASSERT(size_t(i) < node_.saved_outputs.size() && node_.saved_outputs[i].defined());
+  return unpack(node_.saved_outputs[i], node_, "an output");
+}
+bool Ctx::needs(int i) const {
+  const Edge& e = node_.next[i];
+  return e.node && e.node->needed;
+}
+
+namespace {
+using namespace fn;
+constexpr uint32_t IN0 = 1, IN1 = 2, IN2 = 4, OUT0 = 1, OUT1 = 2;
+
+// ---- constants: comparisons and masks, which have zero derivative --------------------------
+Tensor cmp(BinaryOp op, const Tensor& a, const Tensor& b) { return binary(op, a, b); }
+Tensor cmp(BinaryOp op, const Tensor& a, double b) { return binary(op, a, scalar(b)); }
+Tensor cadd(const Tensor& a, const Tensor& b) { return binary(BinaryOp::add, a, b); }
+Tensor cmul(const Tensor& a, double b) { return binary(BinaryOp::mul, a, scalar(b)); }
+Tensor cdiv(const Tensor& a, const Tensor& b) { return binary(BinaryOp::div, a, b); }
+
+// The value of a wrapped JS number operand (x.pow(3)), so formulas can branch on it.
+std::optional<double> wrapped_value(const Tensor& t) {
+  if (!t.is_wrapped_number()) return std::nullopt;
+  return dispatch_dtype(t.dtype(), [&]<class T>() { return double(*t.data<T>()); });
+}
+
+std::optional<std::vector<int64_t>> dims_of(const Ctx& c, size_t i) { return c.attrs().ints_opt(i, "dim"); }
+
+// Number of input elements reduced into each output element.
+double reduced_count(const Ctx& c) {
+  int64_t out = checked_numel(c.out_meta(0).shape, "backward");
+  int64_t in = checked_numel(c.in_meta(0).shape, "backward");
+  return out == 0 ? 0.0 : double(in) / double(out);
+}
+
+// The gradient of x.narrow(dim, start, len): g padded with zeros back to x's shape.
+Tensor pad_back(const Tensor& g, const TensorMeta& x, int dim, int64_t start) {
+  const int64_t len = g.shape()[dim], size = x.shape[dim];
+  std::vector<Tensor> parts;
+  auto zeros_of = [&](int64_t n) {
+    DimVec s = x.shape;
+    s[dim] = n;
+    return zeros(s, g.dtype(), g.device());
+  };
+  if (start > 0) parts.push_back(zeros_of(start));
+  parts.push_back(g);
+  if (start + len < size) parts.push_back(zeros_of(size - start - len));
+  return parts.size() == 1 ? g : cat(parts, dim);
+}
+
+// max/min over dims (values only): the gradient goes to the extremal elements, split evenly
+// between ties (PyTorch's amax/amin rule).
+void extremum_grad(Ctx& c) {
+  auto dims = dims_of(c, 0);
+  bool keepdim = c.attrs().boolean_or(1, "keepdim", false);
+  const DimVec& shape = c.in_meta(0).shape;
+  Tensor x = c.in(0);
+  Tensor hit = mask(cmp(BinaryOp::eq, x, unreduce(c.out(0), shape, dims, keepdim)), x.dtype());
+  Tensor count = reduce(ReduceOp::Sum, hit, dims, true, "backward");
+  c.set(0, mul(unreduce(c.g(), shape, dims, keepdim), cdiv(hit, count)));
+}
+
+// max(dim)/min(dim) with indices: the gradient goes to the selected index.
+void indexed_extremum_grad(Ctx& c) {
+  const DimVec& shape = c.in_meta(0).shape;
+  if (shape.size() == 0) return c.set(0, c.g());
+  int dim = wrap_dim(c.attrs().integer(0, "dim"), shape.size(), "backward");
+  bool keepdim = c.attrs().boolean_or(1, "keepdim", false);
+  Tensor idx = c.out(1);
+  if (!keepdim) idx = fn::unsqueeze(idx, dim);
+  DimVec pos_shape;
+  for (int d = 0; d < shape.size(); ++d) pos_shape.push_back(d == dim ? shape[d] : 1);
+  Tensor pos = fn::reshape(arange(0, double(shape[dim]), 1, DType::Int64, idx.device()), pos_shape);
+  Tensor onehot = mask(cmp(BinaryOp::eq, pos, idx), c.g().dtype());
+  c.set(0, mul(unreduce(c.g(), shape, std::vector<int64_t>{dim}, keepdim), onehot));
+}
+
+// var and std: d var / dx = 2 (x - mean) / (N - correction).
+void variance_grad(Ctx& c, bool is_std) {
+  auto dims = dims_of(c, 0);
+  double correction = c.attrs().number_or(1, "correction", 1);
+  bool keepdim = c.attrs().boolean_or(2, "keepdim", false);
+  const DimVec& shape = c.in_meta(0).shape;
+  Tensor x = c.in(0);
+  Attr d;
+  if (dims && !dims->empty()) d = ints(*dims);
+  Tensor centered = sub(x, op(OpId::mean, {x}, {d, flag(true)}));
+  Tensor g = unreduce(c.g(), shape, dims, keepdim);
+  double denom = reduced_count(c) - correction;
+  if (is_std) {
+    c.set(0, div(mul(g, centered), mul(unreduce(c.out(0), shape, dims, keepdim), denom)));
+  } else {
+    c.set(0, mul(mul(g, centered), 2.0 / denom));
+  }
+}
+
+// matmul with PyTorch's 1-D promotion and batch broadcasting.
+void matmul_grad(Ctx& c) {
+  const DimVec &sa = c.in_meta(0).shape, &sb = c.in_meta(1).shape;
+  Tensor g = c.g();
+  if (sb.size() == 1) g = fn::unsqueeze(g, -1);
+  if (sa.size() == 1) g = fn::unsqueeze(g, g.ndim() == 1 ? 0 : -2);
+  if (c.needs(0)) {
+    Tensor b = c.in(1);
+    if (b.ndim() == 1) b = fn::unsqueeze(b, -1);
+    Tensor ga = fn::matmul(g, mT(b));
+    DimVec s1 = sa;
+    if (sa.size() == 1) s1.insert(0, 1);
+    c.set(0, fn::reshape(sum_to(ga, s1), sa));
+  }
+  if (c.needs(1)) {
+    Tensor a = c.in(0);
+    if (a.ndim() == 1) a = fn::unsqueeze(a, 0);
+    Tensor gb = fn::matmul(mT(a), g);
+    DimVec s1 = sb;
+    if (sb.size() == 1) s1.push_back(1);
+    c.set(1, fn::reshape(sum_to(gb, s1), sb));
+  }
+}
+
+void pow_grad(Ctx& c) {
+  Tensor a = c.in(0), b = c.in(1);
+  const Tensor& g = c.g();
+  if (c.needs(0)) {
+    // d a^b / da = b a^(b-1), taken as 0 where b == 0 (so 0^0 does not give 0 * inf).
+    if (auto v = wrapped_value(b)) {
+      c.set(0, *v == 0 ? mul(g, 0.0) : mul(g, mul(pow(a, *v - 1), *v)));
+    } else {
+      Tensor d = mul(b, pow(a, sub(b, scalar(1))));
+      c.set(0, mul(g, fn::where(cmp(BinaryOp::eq, b, 0), scalar(0), d)));
+    }
+  }
+  if (c.needs(1)) {
+    // d a^b / db = a^b log a, taken as 0 where a == 0 and b >= 0.
+    Tensor d = mul(pow(a, b), log(a));
+    Tensor zero_at = binary(BinaryOp::mul, cmp(BinaryOp::eq, a, 0), cmp(BinaryOp::ge, b, 0));
+    c.set(1, mul(g, fn::where(zero_at, scalar(0), d)));
+  }
+}
+
+// maximum/minimum: the gradient goes to the winner, split evenly on ties.
+void extremum2_grad(Ctx& c, BinaryOp wins) {
+  Tensor a = c.in(0), b = c.in(1);
+  DType dt = c.g().dtype();
+  Tensor tie = cmul(mask(cmp(BinaryOp::eq, a, b), dt), 0.5);
+  if (c.needs(0)) c.set(0, mul(c.g(), cadd(mask(cmp(wins, a, b), dt), tie)));
+  if (c.needs(1)) c.set(1, mul(c.g(), cadd(mask(cmp(wins, b, a), dt), tie)));
+}
+
+Formula nondiff() { return {}; }
+}  // namespace
+
+Formula formula(OpId id) {
+  switch (id) {
+    // ---- element-wise unary ------------------------------------------------------------------
+    case OpId::neg: return {[](Ctx& c) { c.set(0, neg(c.g())); }};
+    case OpId::abs:
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                Tensor sign = binary(BinaryOp::sub, mask(cmp(BinaryOp::gt, x, 0), x.dtype()),
+                                     mask(cmp(BinaryOp::lt, x, 0), x.dtype()));
+                c.set(0, mul(c.g(), sign));
+              }, IN0};
+    case OpId::exp: return {[](Ctx& c) { c.set(0, mul(c.g(), c.out(0))); }, 0, OUT0};
+    case OpId::log: return {[](Ctx& c) { c.set(0, div(c.g(), c.in(0))); }, IN0};
+    case OpId::sqrt: return {[](Ctx& c) { c.set(0, div(c.g(), mul(c.out(0), 2.0))); }, 0, OUT0};
+    case OpId::rsqrt:  // d x^-1/2 = -1/2 x^-3/2 = -1/2 y^3
+      return {[](Ctx& c) { c.set(0, mul(c.g(), mul(pow(c.out(0), 3.0), -0.5))); }, 0, OUT0};
+    case OpId::sin: return {[](Ctx& c) { c.set(0, mul(c.g(), cos(c.in(0)))); }, IN0};
+    case OpId::cos: return {[](Ctx& c) { c.set(0, mul(c.g(), neg(sin(c.in(0))))); }, IN0};
+    case OpId::relu:
+      return {[](Ctx& c) {
+                Tensor y = c.out(0);
+                c.set(0, mul(c.g(), mask(cmp(BinaryOp::gt, y, 0), y.dtype())));
+              }, 0, OUT0};
+    case OpId::sigmoid:
+      return {[](Ctx& c) {
+                Tensor y = c.out(0);
+                c.set(0, mul(c.g(), mul(y, sub(scalar(1), y))));
+              }, 0, OUT0};
+    case OpId::tanh:
+      return {[](Ctx& c) {
+                Tensor y = c.out(0);
+                c.set(0, mul(c.g(), sub(scalar(1), mul(y, y))));
+              }, 0, OUT0};
+    case OpId::gelu:  // Phi(x) + x phi(x)
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                Tensor cdf = mul(add(erf(mul(x, std::numbers::sqrt2 / 2)), scalar(1)), 0.5);
+                Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
+                c.set(0, mul(c.g(), add(cdf, mul(x, pdf))));
+              }, IN0};
+    case OpId::erf:  // 2/sqrt(pi) e^(-x^2)
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                c.set(0, mul(c.g(), mul(exp(neg(mul(x, x))), 2 * std::numbers::inv_sqrtpi)));
+              }, IN0};
+    case OpId::clamp:  // passes where min <= x <= max
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                auto lo = c.attrs().number_opt(0, "min"), hi = c.attrs().number_opt(1, "max");
+                Tensor m;
+                if (lo) m = cmp(BinaryOp::ge, x, *lo);
+                if (hi) {
+                  Tensor h = cmp(BinaryOp::le, x, *hi);
+                  m = m.defined() ? binary(BinaryOp::mul, m, h) : h;
+                }
+                c.set(0, mul(c.g(), mask(m, c.g().dtype())));
+              }, IN0};
+
+    // ---- element-wise binary (broadcast gradients are summed back by the engine) -------------
+    case OpId::add: return {[](Ctx& c) { c.set(0, c.g()); c.set(1, c.g()); }};
+    case OpId::sub: return {[](Ctx& c) { c.set(0, c.g()); if (c.needs(1)) c.set(1, neg(c.g())); }};
+    case OpId::mul:
+      return {[](Ctx& c) {
+                if (c.needs(0)) c.set(0, mul(c.g(), c.in(1)));
+                if (c.needs(1)) c.set(1, mul(c.g(), c.in(0)));
+              }, 0, 0, IN0 | IN1};
+    case OpId::div:  // a is needed only for b's gradient: -g a / b^2
+      return {[](Ctx& c) {
+                Tensor b = c.in(1);
+                if (c.needs(0)) c.set(0, div(c.g(), b));
+                if (c.needs(1)) c.set(1, neg(div(mul(c.g(), c.in(0)), mul(b, b))));
+              }, IN1, 0, IN0};
+    case OpId::pow: return {pow_grad, IN0 | IN1};
+    case OpId::maximum: return {[](Ctx& c) { extremum2_grad(c, BinaryOp::gt); }, IN0 | IN1};
+    case OpId::minimum: return {[](Ctx& c) { extremum2_grad(c, BinaryOp::lt); }, IN0 | IN1};
+    case OpId::eq:
+    case OpId::ne:
+    case OpId::lt:
+    case OpId::le:
+    case OpId::gt:
+    case OpId::ge: return nondiff();
+    case OpId::where:
+      return {[](Ctx& c) {
+                Tensor cond = c.in(0);
+                if (c.needs(1)) c.set(1, fn::where(cond, c.g(), scalar(0)));
+                if (c.needs(2)) c.set(2, fn::where(cond, scalar(0), c.g()));
+              }, IN0};
+
+    // ---- creation (no tensor inputs) and writes ----------------------------------------------
+    case OpId::zeros:
+    case OpId::ones:
+    case OpId::full:
+    case OpId::arange:
+    case OpId::linspace:
+    case OpId::eye:
+    case OpId::rand:
+    case OpId::randn:
+    case OpId::randint: return nondiff();
+    // The old value is overwritten: its history gets no gradient.
+    case OpId::fill_:
+    case OpId::zero_: return {[](Ctx&) {}};
+    case OpId::copy_: return {[](Ctx& c) { c.set(1, c.g()); }};
+
+    // ---- reductions and scans ----------------------------------------------------------------
+    case OpId::sum:
+      return {[](Ctx& c) {
+        c.set(0, unreduce(c.g(), c.in_meta(0).shape, dims_of(c, 0), c.attrs().boolean_or(1, "keepdim", false)));
+      }};
+    case OpId::mean:
+      return {[](Ctx& c) {
+        Tensor g = unreduce(c.g(), c.in_meta(0).shape, dims_of(c, 0), c.attrs().boolean_or(1, "keepdim", false));
+        c.set(0, mul(g, 1.0 / reduced_count(c)));
+      }};
+    case OpId::max:
+    case OpId::min: return {extremum_grad, IN0, OUT0};
+    case OpId::max_with_indices:
+    case OpId::min_with_indices: return {indexed_extremum_grad, 0, OUT1};
+    case OpId::argmax:
+    case OpId::argmin: return nondiff();
+    case OpId::var: return {[](Ctx& c) { variance_grad(c, false); }, IN0};
+    case OpId::std: return {[](Ctx& c) { variance_grad(c, true); }, IN0, OUT0};
+    case OpId::softmax:  // y (g - sum(g y))
+      return {[](Ctx& c) {
+                int64_t d = c.attrs().integer(0, "dim");
+                Tensor y = c.out(0);
+                c.set(0, mul(y, sub(c.g(), sum(mul(c.g(), y), {d}, true))));
+              }, 0, OUT0};
+    case OpId::log_softmax:  // g - softmax * sum(g)
+      return {[](Ctx& c) {
+                int64_t d = c.attrs().integer(0, "dim");
+                c.set(0, sub(c.g(), mul(exp(c.out(0)), sum(c.g(), {d}, true))));
+              }, 0, OUT0};
+    case OpId::cumsum:  // reversed cumsum: total - cumsum + g
+      return {[](Ctx& c) {
+        int64_t d = c.attrs().integer(0, "dim");
+        if (c.in_meta(0).shape.size() == 0) return c.set(0, c.g());
+        c.set(0, add(sub(sum(c.g(), {d}, true), fn::cumsum(c.g(), d)), c.g()));
+      }};
+
+    // ---- views and movement ------------------------------------------------------------------
+    case OpId::reshape:
+    case OpId::view:
+    case OpId::squeeze:
+    case OpId::unsqueeze:
+    case OpId::flatten: return {[](Ctx& c) { c.set(0, fn::reshape(c.g(), c.in_meta(0).shape)); }};
+    case OpId::transpose:
+      return {[](Ctx& c) {
+        c.set(0, fn::transpose(c.g(), c.attrs().integer(0, "dim0"), c.attrs().integer(1, "dim1")));
+      }};
+    case OpId::permute:
+      return {[](Ctx& c) {
+        std::vector<int64_t> dims = c.attrs().ints(0, "dims"), inv(dims.size());
+        for (size_t i = 0; i < dims.size(); ++i) inv[wrap_dim(dims[i], int(dims.size()), "backward")] = int64_t(i);
+        c.set(0, fn::permute(c.g(), inv));
+      }};
+    case OpId::expand: return {[](Ctx& c) { c.set(0, c.g()); }};
+    case OpId::narrow:
+      return {[](Ctx& c) {
+        const TensorMeta& x = c.in_meta(0);
+        int dim = wrap_dim(c.attrs().integer(0, "dim"), x.shape.size(), "backward");
+        int64_t start = c.attrs().integer(1, "start");
+        if (start < 0) start += x.shape[dim];
+        c.set(0, pad_back(c.g(), x, dim, start));
+      }};
+    case OpId::select:
+      return {[](Ctx& c) {
+        const TensorMeta& x = c.in_meta(0);
+        int dim = wrap_dim(c.attrs().integer(0, "dim"), x.shape.size(), "backward");
+        int64_t index = c.attrs().integer(1, "index");
+        if (index < 0) index += x.shape[dim];
+        c.set(0, pad_back(fn::unsqueeze(c.g(), dim), x, dim, index));
+      }};
+    case OpId::contiguous:
+    case OpId::clone:
+    case OpId::to_dtype: return {[](Ctx& c) { c.set(0, c.g()); }};
+    case OpId::to_device: return {[](Ctx& c) { c.set(0, fn::to_device(c.g(), c.in_meta(0).device)); }};
+    case OpId::cat:
+      return {[](Ctx& c) {
+        int dim = wrap_dim(c.attrs().integer_or(0, "dim", 0), c.g().ndim(), "backward");
+        int64_t offset = 0;
+        for (int i = 0; i < c.num_inputs(); ++i) {
+          int64_t len = c.in_meta(i).shape[dim];
+          if (c.needs(i)) c.set(i, fn::narrow(c.g(), dim, offset, len));
+          offset += len;
+        }
+      }};
+    case OpId::stack:
+      return {[](Ctx& c) {
+        int dim = wrap_dim(c.attrs().integer_or(0, "dim", 0), c.g().ndim(), "backward");
+        for (int i = 0; i < c.num_inputs(); ++i)
+          if (c.needs(i)) c.set(i, fn::select(c.g(), dim, i));
+      }};
+
+    // ---- linear algebra ----------------------------------------------------------------------
+    case OpId::dot:
+      return {[](Ctx& c) {
+                if (c.needs(0)) c.set(0, mul(c.g(), c.in(1)));
+                if (c.needs(1)) c.set(1, mul(c.g(), c.in(0)));
+              }, 0, 0, IN0 | IN1};
+    case OpId::matmul: return {matmul_grad, 0, 0, IN0 | IN1};
+    case OpId::mv:
+      return {[](Ctx& c) {
+                if (c.needs(0)) c.set(0, mul(fn::unsqueeze(c.g(), 1), fn::unsqueeze(c.in(1), 0)));
+                if (c.needs(1)) c.set(1, op(OpId::mv, {fn::transpose(c.in(0), 0, 1), c.g()}));
+              }, 0, 0, IN0 | IN1};
+    case OpId::bmm:
+      return {[](Ctx& c) {
+                if (c.needs(0)) c.set(0, op(OpId::bmm, {c.g(), mT(c.in(1))}));
+                if (c.needs(1)) c.set(1, op(OpId::bmm, {mT(c.in(0)), c.g()}));
+              }, 0, 0, IN0 | IN1};
+    case OpId::addmm:  // beta * input + alpha * m1 @ m2
+      return {[](Ctx& c) {
+                double beta = c.attrs().number_or(0, "beta", 1), alpha = c.attrs().number_or(1, "alpha", 1);
+                auto scaled = [](const Tensor& t, double s) { return s == 1 ? t : mul(t, s); };
+                if (c.needs(0)) c.set(0, scaled(c.g(), beta));
+                if (c.needs(1)) c.set(1, scaled(fn::matmul(c.g(), mT(c.in(2))), alpha));
+                if (c.needs(2)) c.set(2, scaled(fn::matmul(mT(c.in(1)), c.g()), alpha));
+              }, 0, 0, IN1 | IN2};
+
+    // In-place rows differentiate like their out-of-place op (the engine rebases the history).
+#define TK_UNARY(n, F, rule, inplace) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)
+#define TK_BINARY(n, F, rule, inplace) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)
+#include "tk/ops.def"
+
+    case OpId::kCount: break;
+  }
+  raise(ErrorCode::INTERNAL, "autograd: no derivative entry for op ", int(id));
+}
+
+bool differentiable(OpId op) { return formula(op).fn != nullptr; }
+
+}  // namespace tk::autograd

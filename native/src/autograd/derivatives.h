@@ -1,0 +1,52 @@
+// The derivative table's interface: what a formula sees, and what each op saves for it.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "autograd/node.h"
+
+namespace tk::autograd {
+
+// A formula's view of the node it differentiates.
+class Ctx {
+ public:
+  Ctx(Node& node, std::span<Tensor> grads, std::vector<Tensor>& result)
+      : node_(node), grads_(grads), result_(result) {}
+  // Gradient of output i (zeros stand in for one that never arrived).
+  const Tensor& g(int i = 0) const { return grads_[i]; }
+  // Saved input / output i (the version check runs here).
+  Tensor in(int i) const;
+  Tensor out(int i) const;
+  const TensorMeta& in_meta(int i) const { return node_.inputs[i]; }
+  const TensorMeta& out_meta(int i) const { return node_.outputs[i]; }
+  int num_inputs() const { return int(node_.inputs.size()); }
+  const Attrs& attrs() const { return node_.attrs; }
+  // Whether input i's gradient is wanted at all (skip the work otherwise).
+  bool needs(int i) const;
+  // Gradient for input i; its shape may be a broadcast of the input's (the engine sums it back)
+  // and its dtype may differ (the engine casts).
+  void set(int i, Tensor grad) { result_[i] = std::move(grad); }
+
+ private:
+  Node& node_;
+  std::span<Tensor> grads_;
+  std::vector<Tensor>& result_;
+};
+
+using GradFn = void (*)(Ctx&);
+
+// One row of the derivative table. fn == nullptr: not differentiable (results never require
+// grad). The masks say which inputs/outputs the formula reads (bit i: input/output i); inputs in
+// save_cross are saved only when another input requires grad (x*y needs y only for x's
+// gradient), so x.mul_(2) on a non-leaf does not trip the version check.
+struct Formula {
+  GradFn fn = nullptr;
+  uint32_t save_inputs = 0;
+  uint32_t save_outputs = 0;
+  uint32_t save_cross = 0;
+};
+
+Formula formula(OpId op);
+
+}  // namespace tk::autograd

@@ -1,0 +1,494 @@
+// Recording and the backward engine.
+//
+// backward() discovers the graph from the roots (counting each node's incoming edges), then runs
+// nodes whose gradients are complete, latest-created first, summing each input's gradient into
+// the buffer of the node that produced it. Leaves are reached through one shared AccumulateGrad
+// node per leaf, so a leaf used twice receives one summed gradient.
+#include <algorithm>
+#include <atomic>
+#include <queue>
+
+#include "autograd/derivatives.h"
+#include "autograd/functions.h"
+#include "autograd/node.h"
+
+namespace tk::autograd {
+
+namespace {
+thread_local bool t_grad_enabled = true;
+std::atomic<uint64_t> g_sequence{0};
+std::atomic<uint64_t> g_task{0};
+
+TensorMeta meta_of(const Tensor& t) { return {t.shape(), t.dtype(), t.device()}; }
+
+std::string node_name(const Node& n) {
+  if (n.op == Node::kAccumulate) return "AccumulateGrad";
+  std::string_view op = op_name(OpId(n.op));
+  std::string out;
+  bool up = true;
+  for (char ch : op) {
+    if (ch == '_') { up = true; continue; }
+    out += up ? char(std::toupper(static_cast<unsigned char>(ch))) : ch;
+    up = false;
+  }
+  return out + "Backward";
+}
+
+std::shared_ptr<Node> accumulator(const Tensor& leaf) {
+  TensorImpl* impl = leaf.impl();
+  std::shared_ptr<Node> n = impl->grad_accumulator.lock();
+  if (!n) {
+    n = std::make_shared<Node>();
+    n->op = Node::kAccumulate;
+    n->leaf = leaf.impl_ptr();
+    n->outputs.push_back(meta_of(leaf));
+    n->sequence = UINT64_MAX;  // run as soon as ready: frees gradient buffers early
+    impl->grad_accumulator = n;
+  }
+  return n;
+}
+
+Edge edge_of(const Tensor& t) {
+  TensorImpl* impl = t.impl();
+  if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
+  if (impl->requires_grad) return {accumulator(t), 0};
+  return {};
+}
+
+SavedTensor save(const Tensor& t) { return {t, t.storage()->version(), false, 0}; }
+
+// A node for op `id` over `inputs` (inputs[0] replaced by `self_old` for an in-place op).
+std::shared_ptr<Node> make_node(OpId id, const Formula& f, std::span<const Tensor> inputs,
+                                const Attrs& attrs) {
+  auto node = std::make_shared<Node>();
+  node->op = int(id);
+  node->attrs = attrs;
+  node->sequence = g_sequence.fetch_add(1, std::memory_order_relaxed);
+  const size_t n = inputs.size();
+  node->next.reserve(n);
+  node->inputs.reserve(n);
+  int requiring = 0;
+  for (const Tensor& t : inputs) {
+    node->next.push_back(edge_of(t));
+    node->inputs.push_back(meta_of(t));
+    requiring += node->next.back().node != nullptr;
+  }
+  if (f.save_inputs | f.save_cross) {
+    node->saved_inputs.resize(n);
+    for (size_t i = 0; i < n && i < 32; ++i) {
+      bool other = requiring - (node->next[i].node != nullptr) > 0;
+      if ((f.save_inputs >> i & 1) || ((f.save_cross >> i & 1) && other)) {
+        node->saved_inputs[i] = save(inputs[i]);
+        node->has_saved = true;
+      }
+    }
+  }
+  return node;
+}
+
+// Saves output i's data (not the tensor, whose grad_fn is this node: see SavedTensor).
+void save_output(Node& node, size_t i, const Tensor& out) {
+  if (node.saved_outputs.size() <= i) node.saved_outputs.resize(i + 1);
+  SavedTensor s = save(out.with_layout(out.layout()));
+  s.is_output = true;
+  s.output_nr = uint32_t(i);
+  node.saved_outputs[i] = std::move(s);
+  node.has_saved = true;
+}
+
+void link_output(const std::shared_ptr<Node>& node, const Tensor& out, uint32_t nr) {
+  TensorImpl* impl = out.impl();
+  impl->grad_fn = node;
+  impl->output_nr = nr;
+  impl->requires_grad = false;
+}
+}  // namespace
+
+bool grad_enabled() { return t_grad_enabled; }
+void set_grad_enabled(bool on) { t_grad_enabled = on; }
+
+// ---- recording ----------------------------------------------------------------------------------
+void record(OpId id, std::span<const Tensor> inputs, const Attrs& attrs, Outputs& outs) {
+  Formula f = formula(id);
+  if (!f.fn) return;
+  bool any_float = false;
+  for (int i = 0; i < outs.size(); ++i) any_float |= is_floating(outs[i].dtype());
+  if (!any_float) return;  // integer and bool results carry no gradient
+  std::shared_ptr<Node> node = make_node(id, f, inputs, attrs);
+  node->outputs.reserve(outs.size());
+  for (int i = 0; i < outs.size(); ++i) {
+    Tensor& o = outs[i];
+    node->outputs.push_back(meta_of(o));
+    if (f.save_outputs >> i & 1) save_output(*node, size_t(i), o);  // indices too
+    if (!is_floating(o.dtype())) continue;
+    // An op may return its input unchanged (contiguous() of a contiguous tensor): the result
+    // needs its own impl to carry its own grad_fn.
+    for (const Tensor& in : inputs)
+      if (in.impl() == o.impl()) o = o.with_layout(o.layout());
+    link_output(node, o, uint32_t(i));
+  }
+}
+
+std::shared_ptr<Node> begin_inplace(OpId id, std::span<const Tensor> inputs, const Attrs& attrs) {
+  const char* name = op_name(id).data();
+  const Tensor& self = inputs[0];
+  TensorImpl* impl = self.impl();
+  TK_CHECK(!(impl->requires_grad && !impl->grad_fn), INVALID_ARGUMENT, name,
+           ": a leaf tensor that requires grad is used in an in-place operation; run it under "
+           "noGrad() (as optimizers do) or use the out-of-place op");
+  TK_CHECK(!impl->is_view, NOT_IMPLEMENTED, name,
+           ": in-place operation on a view while gradients are recorded (autograd cannot route the "
+           "gradient back to the viewed tensor); use the out-of-place op, or clone() the view first");
+  Formula f = formula(id);
+  TK_CHECK(f.fn, INTERNAL, name, ": in-place op without a derivative");
+  // The node's first input is self as it was before the write: a snapshot impl that keeps the
+  // old history, so a saved copy of it never points back at this node.
+  std::vector<Tensor> ins(inputs.begin(), inputs.end());
+  Tensor old = self.with_layout(self.layout());
+  old.impl()->is_view = false;
+  old.impl()->grad_fn = impl->grad_fn;
+  old.impl()->output_nr = impl->output_nr;
+  ins[0] = old;
+  std::shared_ptr<Node> node = make_node(id, f, ins, attrs);
+  // The formula reads self as it was before the write (x.mul_(w) needs x for w's gradient): keep
+  // a copy, with the old history, as PyTorch does.
+  if (!node->saved_inputs.empty() && node->saved_inputs[0].defined()) {
+    Tensor copy = clone(self);
+    copy.impl()->grad_fn = impl->grad_fn;
+    copy.impl()->output_nr = impl->output_nr;
+    node->saved_inputs[0] = save(copy);
+  }
+  return node;
+}
+
+void finish_inplace(const std::shared_ptr<Node>& node, const Tensor& self) {
+  node->outputs.push_back(meta_of(self));
+  link_output(node, self, 0);
+  if (formula(OpId(node->op)).save_outputs & 1) save_output(*node, 0, self);
+  if (self.impl()->retains_grad) node->retained.push_back(self.impl_ptr());
+}
+
+Tensor unpack(const SavedTensor& s, Node& node, const char* what) {
+  TK_ASSERT(s.defined());
+  uint64_t now = s.data.storage()->version();
+  if (now != s.version)
+    raise(ErrorCode::INVALID_ARGUMENT, node_name(node), ": one of the tensors needed for gradient "
+          "computation has been modified by an in-place operation: ", what, " of shape ",
+          fmt_shape(s.data.shape()), " is at version ", now, "; expected version ", s.version,
+          ". Use the out-of-place op, or clone() the tensor before modifying it");
+  if (!s.is_output || !grad_enabled()) return s.data;
+  // Recording the backward: the output must lead back to this node.
+  Tensor t = s.data.with_layout(s.data.layout());
+  t.impl()->is_view = false;
+  link_output(node.shared_from_this(), t, s.output_nr);
+  return t;
+}
+
+// ---- tensor-level API ---------------------------------------------------------------------------
+bool requires_grad(const Tensor& t) { return t.impl()->requires_grad || t.impl()->grad_fn; }
+
+void set_requires_grad(const Tensor& t, bool on) {
+  TensorImpl* impl = t.impl();
+  if (impl->grad_fn) {
+    TK_CHECK(on, INVALID_ARGUMENT, "requiresGrad: you can only change requiresGrad of leaf tensors; "
+             "use detach() to get a tensor outside the graph");
+    return;
+  }
+  TK_CHECK(!on || is_floating(t.dtype()), DTYPE_MISMATCH, "requiresGrad: only tensors of a floating "
+           "dtype can require gradients, got ", dtype_name(t.dtype()));
+  impl->requires_grad = on;
+}
+
+bool is_leaf(const Tensor& t) { return !t.impl()->grad_fn; }
+
+std::string grad_fn_name(const Tensor& t) {
+  return t.impl()->grad_fn ? node_name(*t.impl()->grad_fn) : std::string();
+}
+
+Tensor grad(const Tensor& t) { return t.impl()->grad ? Tensor(t.impl()->grad) : Tensor(); }
+
+void set_grad(const Tensor& t, const Tensor& g) {
+  if (!g.defined()) {
+    t.impl()->grad.reset();
+    return;
+  }
+  TK_CHECK(g.shape() == t.shape(), SHAPE_MISMATCH, "grad: assigned gradient has shape ",
+           fmt_shape(g.shape()), " but the tensor has shape ", fmt_shape(t.shape()));
+  TK_CHECK(g.dtype() == t.dtype(), DTYPE_MISMATCH, "grad: assigned gradient has dtype ",
+           dtype_name(g.dtype()), " but the tensor has dtype ", dtype_name(t.dtype()));
+  TK_CHECK(g.device() == t.device(), DEVICE_MISMATCH, "grad: assigned gradient is on ",
+           device_name(g.device()), " but the tensor is on ", device_name(t.device()));
+  t.impl()->grad = g.impl_ptr();
+}
+
+void retain_grad(const Tensor& t) {
+  TensorImpl* impl = t.impl();
+  if (!impl->grad_fn || impl->retains_grad) return;
+  TK_CHECK(requires_grad(t), INVALID_ARGUMENT, "retainGrad: the tensor does not require grad");
+  impl->retains_grad = true;
+  impl->grad_fn->retained.push_back(t.impl_ptr());
+}
+
+bool retains_grad(const Tensor& t) { return t.impl()->retains_grad; }
+
+Tensor detach(const Tensor& t) {
+  Tensor d = t.with_layout(t.layout());
+  d.impl()->is_view = false;
+  return d;
+}
+
+// ---- the engine ---------------------------------------------------------------------------------
+namespace {
+
+// Sums g into a gradient slot (out of place: the slot's tensor may be shared, e.g. by add's
+// formula handing one gradient to both inputs).
+void add_into(Tensor& slot, Tensor g) {
+  slot = slot.defined() ? fn::add(slot, g) : std::move(g);
+}
+
+// Fits a formula's gradient for input i to the input: sums broadcast dims, casts dtype.
+Tensor conform(Tensor g, const Node& n, size_t i) {
+  const TensorMeta& m = n.inputs[i];
+  if (!(g.shape() == m.shape)) {
+    DimVec b;
+    bool ok = g.ndim() >= m.shape.size();
+    if (ok) {
+      try { b = broadcast_shapes(g.shape(), m.shape, "backward"); } catch (const Error&) { ok = false; }
+    }
+    TK_CHECK(ok && b == g.shape(), INTERNAL, node_name(n), ": gradient for input ", i, " has shape ",
+             fmt_shape(g.shape()), ", which does not reduce to the input's shape ", fmt_shape(m.shape));
+    g = fn::sum_to(g, m.shape);
+  }
+  if (g.dtype() != m.dtype) g = fn::to_dtype(g, m.dtype);
+  TK_CHECK(g.device() == m.device, INTERNAL, node_name(n), ": gradient for input ", i, " is on ",
+           device_name(g.device()), ", expected ", device_name(m.device));
+  return g;
+}
+
+// .grad += g for a leaf (or a retained non-leaf). The first gradient is adopted when nothing else
+// references it, else copied; later ones add in place, unless the backward is recorded (then
+// the sum is a recorded op, so .grad keeps its graph).
+void accumulate(TensorImpl* target, Tensor g, bool create_graph) {
+  if (!target->grad) {
+    if (!create_graph && g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 &&
+        g.is_contiguous() && !g.impl()->grad_fn) {
+      g.impl()->is_view = false;
+      target->grad = g.impl_ptr();
+    } else if (create_graph) {
+      target->grad = fn::op(OpId::clone, {g}).impl_ptr();
+    } else {
+      target->grad = clone(g).impl_ptr();
+    }
+    return;
+  }
+  Tensor cur(target->grad);
+  if (!create_graph && !requires_grad(cur)) {
+    binary_(BinaryOp::add, cur, g);
+  } else {
+    target->grad = fn::add(cur, g).impl_ptr();
+  }
+}
+
+struct ByPriority {
+  bool operator()(const Node* a, const Node* b) const { return a->sequence < b->sequence; }
+};
+
+// Clears the per-task state of every discovered node, however the backward ends.
+struct TaskCleanup {
+  std::vector<Node*>& nodes;
+  ~TaskCleanup() {
+    for (Node* n : nodes) {
+      n->buffer.clear();
+      n->captures.clear();
+    }
+  }
+};
+
+// Runs the graph from the roots. Without `capture_edges`, gradients accumulate into .grad;
+// with them, the gradient reaching each edge is returned instead and .grad is untouched.
+std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> root_grads,
+                            const std::vector<Edge>* capture_edges, BackwardOptions opt) {
+  const uint64_t task = g_task.fetch_add(1, std::memory_order_relaxed) + 1;
+  const bool capturing = capture_edges != nullptr;
+  std::vector<Node*> nodes;
+  TaskCleanup cleanup{nodes};
+
+  // Discovery: every reachable node once, counting incoming edges.
+  std::vector<Node*> stack;
+  auto visit = [&](Node* n) {
+    if (n->task == task) return;
+    n->task = task;
+    n->dependencies = 0;
+    n->needed = !capturing;
+    n->visited = false;
+    n->buffer.assign(n->outputs.size(), Tensor());
+    nodes.push_back(n);
+    stack.push_back(n);
+  };
+  for (const Edge& e : roots) visit(e.node.get());
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const Edge& e : n->next)
+      if (e.node) {
+        visit(e.node.get());
+        e.node->dependencies++;
+      }
+  }
+
+  std::vector<Tensor> results;
+  if (capturing) {
+    results.resize(capture_edges->size());
+    for (size_t k = 0; k < capture_edges->size(); ++k) {
+      Node* n = (*capture_edges)[k].node.get();
+      if (n->task != task) continue;  // not reachable: the outputs do not depend on this input
+      n->captures.push_back({(*capture_edges)[k].slot, int(k)});
+    }
+    // needed = captured here or at a node beyond (a post-order walk of the DAG).
+    std::vector<std::pair<Node*, size_t>> dfs;
+    for (const Edge& e : roots)
+      if (!e.node->visited) {
+        e.node->visited = true;
+        dfs.push_back({e.node.get(), 0});
+      }
+    while (!dfs.empty()) {
+      auto& [n, i] = dfs.back();
+      if (i < n->next.size()) {
+        Node* m = n->next[i++].node.get();
+        if (m && !m->visited) {
+          m->visited = true;
+          dfs.push_back({m, 0});
+        }
+        continue;
+      }
+      bool need = !n->captures.empty();
+      if (n->op != Node::kAccumulate)
+        for (const Edge& e : n->next) need |= e.node && e.node->needed;
+      n->needed = need;
+      dfs.pop_back();
+    }
+    for (Node* n : nodes) n->visited = false;
+  }
+
+  GradModeGuard mode(opt.create_graph);
+  std::priority_queue<Node*, std::vector<Node*>, ByPriority> ready;
+  for (size_t i = 0; i < roots.size(); ++i) add_into(roots[i].node->buffer[roots[i].slot], std::move(root_grads[i]));
+  for (const Edge& e : roots)
+    if (e.node->dependencies == 0 && !e.node->visited) {  // a root listed twice is queued once
+      e.node->visited = true;
+      ready.push(e.node.get());
+    }
+
+  std::vector<Tensor> grads_in;
+  while (!ready.empty()) {
+    Node* n = ready.top();
+    ready.pop();
+    for (auto [slot, index] : n->captures)
+      if (n->buffer[slot].defined()) add_into(results[index], n->buffer[slot]);
+    bool run = n->needed;
+    if (capturing && run) {  // captured here only: no need to run the formula
+      run = false;
+      if (n->op != Node::kAccumulate)
+        for (const Edge& e : n->next) run |= e.node && e.node->needed;
+    }
+    if (n->op == Node::kAccumulate) {
+      if (!capturing && n->buffer[0].defined()) accumulate(n->leaf.get(), std::move(n->buffer[0]), opt.create_graph);
+      n->buffer.clear();
+      continue;
+    }
+    grads_in.assign(n->next.size(), Tensor());
+    if (run) {
+      if (!capturing)
+        for (auto& w : n->retained)
+          if (auto t = w.lock(); t && t->grad_fn.get() == n && n->buffer[t->output_nr].defined())
+            accumulate(t.get(), n->buffer[t->output_nr], opt.create_graph);
+      bool any = false;
+      for (const Tensor& b : n->buffer) any |= b.defined();
+      if (any) {
+        for (size_t i = 0; i < n->buffer.size(); ++i)
+          if (!n->buffer[i].defined() && is_floating(n->outputs[i].dtype))
+            n->buffer[i] = fn::zeros(n->outputs[i].shape, n->outputs[i].dtype, n->outputs[i].device);
+        TK_CHECK(!(n->released && n->has_saved), INVALID_ARGUMENT, node_name(*n),
+                 ": trying to backward through the graph a second time (its saved tensors were "
+                 "freed by the first backward); pass { retainGraph: true } to the first backward() "
+                 "if you need to backward twice");
+        Formula f = formula(OpId(n->op));
+        Ctx ctx(*n, n->buffer, grads_in);
+        f.fn(ctx);
+      }
+    }
+    n->buffer.clear();
+    if (!opt.retain_graph) {
+      n->saved_inputs.clear();
+      n->saved_outputs.clear();
+      n->released = true;
+    }
+    for (size_t i = 0; i < n->next.size(); ++i) {
+      const Edge& e = n->next[i];
+      if (!e.node) continue;
+      if (grads_in[i].defined() && e.node->needed) add_into(e.node->buffer[e.slot], conform(std::move(grads_in[i]), *n, i));
+      if (--e.node->dependencies == 0) ready.push(e.node.get());
+    }
+  }
+  return results;
+}
+
+Tensor root_grad(const Tensor& root, const Tensor& g, size_t i, const char* op) {
+  if (!g.defined()) {
+    TK_CHECK(root.numel() == 1, INVALID_ARGUMENT, op, ": grad can be implicitly created only for "
+             "one-element outputs, got shape ", fmt_shape(root.shape()), " (output ", i,
+             "); pass a gradient of that shape");
+    return full(root.shape(), 1, root.dtype(), root.device());
+  }
+  TK_CHECK(g.shape() == root.shape(), SHAPE_MISMATCH, op, ": gradient ", i, " has shape ",
+           fmt_shape(g.shape()), " but the output has shape ", fmt_shape(root.shape()));
+  TK_CHECK(is_floating(g.dtype()), DTYPE_MISMATCH, op, ": gradient ", i,
+           " must be a floating tensor, got ", dtype_name(g.dtype()));
+  TK_CHECK(g.device() == root.device(), DEVICE_MISMATCH, op, ": gradient ", i, " is on ",
+           device_name(g.device()), " but the output is on ", device_name(root.device()));
+  return g.dtype() == root.dtype() ? g : to_dtype(g, root.dtype());
+}
+
+void collect_roots(std::span<const Tensor> roots, std::span<const Tensor> grads, const char* op,
+                   std::vector<Edge>& edges, std::vector<Tensor>& gs) {
+  TK_CHECK(!roots.empty(), INVALID_ARGUMENT, op, ": expected at least one output");
+  TK_CHECK(grads.empty() || grads.size() == roots.size(), INVALID_ARGUMENT, op, ": got ",
+           grads.size(), " gradients for ", roots.size(), " outputs");
+  for (size_t i = 0; i < roots.size(); ++i) {
+    TK_CHECK(requires_grad(roots[i]), INVALID_ARGUMENT, op, ": output ", i,
+             " does not require grad and has no grad_fn (was it computed from tensors with "
+             "requiresGrad, outside noGrad()?)");
+    edges.push_back(edge_of(roots[i]));
+    gs.push_back(root_grad(roots[i], grads.empty() ? Tensor() : grads[i], i, op));
+  }
+}
+}  // namespace
+
+void backward(std::span<const Tensor> roots, std::span<const Tensor> grads, BackwardOptions opt) {
+  std::vector<Edge> edges;
+  std::vector<Tensor> gs;
+  collect_roots(roots, grads, "backward", edges, gs);
+  execute(edges, std::move(gs), nullptr, opt);
+}
+
+std::vector<Tensor> grad(std::span<const Tensor> outputs, std::span<const Tensor> inputs,
+                         std::span<const Tensor> grad_outputs, BackwardOptions opt, bool allow_unused) {
+  std::vector<Edge> edges;
+  std::vector<Tensor> gs;
+  collect_roots(outputs, grad_outputs, "grad", edges, gs);
+  TK_CHECK(!inputs.empty(), INVALID_ARGUMENT, "grad: expected at least one input");
+  std::vector<Edge> targets;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    TK_CHECK(requires_grad(inputs[i]), INVALID_ARGUMENT, "grad: input ", i, " does not require grad");
+    targets.push_back(edge_of(inputs[i]));
+  }
+  std::vector<Tensor> r = execute(edges, std::move(gs), &targets, opt);
+  for (size_t i = 0; i < r.size(); ++i) {
+    TK_CHECK(r[i].defined() || allow_unused, INVALID_ARGUMENT, "grad: input ", i,
+             " was not used to compute the outputs; pass { allowUnused: true } to get null for it");
+    if (r[i].defined() && !(r[i].shape() == inputs[i].shape())) r[i] = fn::sum_to(r[i], inputs[i].shape());
+  }
+  return r;
+}
+
+}  // namespace tk::autograd

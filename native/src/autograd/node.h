@@ -1,0 +1,92 @@
+// The autograd graph: nodes, edges and saved tensors (internal to the core).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "tk/autograd.h"
+#include "tk/ops.h"
+
+namespace tk::autograd {
+
+struct Node;
+
+// Where the gradient of one op input goes: output `slot` of `node`, or nowhere (the input does
+// not require grad).
+struct Edge {
+  std::shared_ptr<Node> node;
+  uint32_t slot = 0;
+};
+
+// A tensor a derivative needs, with the storage version it had when saved. Outputs are stored as
+// a data-only alias (no grad_fn), since the output's own grad_fn is this node: a strong reference
+// would be a cycle. unpack() rebuilds the link to the node when the backward is itself recorded.
+struct SavedTensor {
+  Tensor data;
+  uint64_t version = 0;
+  bool is_output = false;
+  uint32_t output_nr = 0;
+  bool defined() const { return data.defined(); }
+};
+
+// Shape, dtype and device of an input or output: the engine reduces and casts each gradient to
+// its input's, and makes zeros for an output whose gradient never arrived.
+struct TensorMeta {
+  DimVec shape;
+  DType dtype = DType::Float32;
+  Device device;
+};
+
+struct Node : std::enable_shared_from_this<Node> {
+  // The op this node differentiates; kAccumulate marks a leaf's AccumulateGrad node.
+  static constexpr int kAccumulate = -1;
+  int op = kAccumulate;
+  Attrs attrs;
+  std::vector<Edge> next;          // one per op input
+  std::vector<TensorMeta> inputs;  // one per op input
+  std::vector<TensorMeta> outputs;
+  std::vector<SavedTensor> saved_inputs;   // indexed by input; undefined when not needed
+  std::vector<SavedTensor> saved_outputs;  // indexed by output; undefined when not needed
+  bool has_saved = false;
+  bool released = false;
+  uint64_t sequence = 0;  // creation order, for ready-queue priority
+
+  // AccumulateGrad only: the leaf whose .grad receives the gradient.
+  std::shared_ptr<TensorImpl> leaf;
+  // Non-leaf outputs whose .grad backward fills (retain_grad()).
+  std::vector<std::weak_ptr<TensorImpl>> retained;
+
+  // Per-backward bookkeeping, valid while task == the running task's id. Nodes are only touched
+  // from the thread that owns their tensors, and a backward does not nest.
+  uint64_t task = 0;
+  int dependencies = 0;
+  bool needed = true;             // autograd.grad: some captured input lies at or beyond this node
+  bool visited = false;           // scratch mark for walks within one backward
+  std::vector<Tensor> buffer;     // the gradients summed so far, per output
+  std::vector<std::pair<uint32_t, int>> captures;  // autograd.grad: (slot, result index) taken here
+};
+
+// The tensor saved as `s` for `node`, after the version check; for an output, re-linked to node
+// so a recorded backward differentiates through it.
+Tensor unpack(const SavedTensor& s, Node& node, const char* what);
+
+// Records op `id` whose results are `outs` (called by tk::call when grad mode is on and an input
+// requires grad). In-place ops go through record_inplace instead.
+void record(OpId id, std::span<const Tensor> inputs, const Attrs& attrs, Outputs& outs);
+
+// Runs in-place op `id` through `run`, rebasing inputs[0]'s history on a new node.
+template <class Run>
+void record_inplace(OpId id, std::span<const Tensor> inputs, const Attrs& attrs, Run&& run);
+
+// Checks, node creation and history rebase around an in-place op (record_inplace's halves).
+std::shared_ptr<Node> begin_inplace(OpId id, std::span<const Tensor> inputs, const Attrs& attrs);
+void finish_inplace(const std::shared_ptr<Node>& node, const Tensor& self);
+
+template <class Run>
+void record_inplace(OpId id, std::span<const Tensor> inputs, const Attrs& attrs, Run&& run) {
+  std::shared_ptr<Node> node = begin_inplace(id, inputs, attrs);
+  run();
+  if (node) finish_inplace(node, inputs[0]);
+}
+
+}  // namespace tk::autograd

@@ -1,0 +1,153 @@
+// The gradient table: every differentiable native op has at least one row here, checked by
+// gradcheck in float64 on contiguous, strided (transposed, narrowed) and expanded inputs, with
+// broadcasting where the op broadcasts. Ops without a derivative are listed in NON_DIFFERENTIABLE;
+// a test checks both lists against the native derivative table.
+import * as tk from '../../src/index.js';
+import type { Tensor } from '../../src/index.js';
+import type { NativeOpName } from '../../src/ops/table.js';
+import type { InputSpec, Layout } from './harness.js';
+
+export interface GradSpec extends InputSpec {
+  /** false: the input does not require grad (a condition, a constant). */
+  grad?: boolean;
+}
+
+export interface GradCase {
+  ops: NativeOpName[];
+  name: string;
+  inputs: GradSpec[];
+  fn: (...xs: Tensor[]) => Tensor;
+  layouts?: Layout[];
+  /** gradcheck options for rows that lose precision on purpose (a float32 round trip). */
+  tol?: { eps?: number; atol?: number; rtol?: number };
+}
+
+/** Ops the derivative table lists as not differentiable. */
+export const NON_DIFFERENTIABLE: NativeOpName[] = [
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin',
+  'zeros', 'ones', 'full', 'arange', 'linspace', 'eye', 'rand', 'randn', 'randint',
+];
+
+const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec => ({ shape, dtype: 'float64', range, grad });
+const POS: [number, number] = [0.5, 3];
+const NO_TIES: Layout[] = ['contiguous', 'transposed', 'narrowed'];
+
+type Un = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'relu' | 'sigmoid' | 'tanh' | 'gelu' | 'erf';
+const UNARY: [Un, [number, number] | undefined, boolean][] = [
+  ['neg', undefined, true], ['abs', undefined, true], ['exp', undefined, true], ['log', POS, true],
+  ['sqrt', POS, true], ['rsqrt', POS, true], ['sin', undefined, true], ['cos', undefined, true],
+  ['relu', undefined, true], ['sigmoid', undefined, true], ['tanh', undefined, true], ['gelu', undefined, false],
+  ['erf', undefined, true],
+];
+
+// In-place rows run on y = x * 1: a non-leaf, non-view result, on which in-place ops are recorded.
+function inplaceUnary(op: Un): (x: Tensor) => Tensor {
+  return (x) => {
+    const y = x.mul(1);
+    (y[`${op}_` as keyof Tensor] as () => Tensor).call(y);
+    return y;
+  };
+}
+
+const unaryRows: GradCase[] = UNARY.flatMap(([op, range, inplace]): GradCase[] => [
+  { ops: [op], name: op, inputs: [f64([3, 4], range)], fn: (x) => x[op]() },
+  ...(inplace ? [{ ops: [`${op}_` as NativeOpName], name: `${op}_ on a non-leaf`, inputs: [f64([3, 4], range)], fn: inplaceUnary(op) }] : []),
+]);
+
+type Bin = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+const BIN_RANGES: Record<Bin, [[number, number] | undefined, [number, number] | undefined]> = {
+  add: [undefined, undefined], sub: [undefined, undefined], mul: [undefined, undefined],
+  div: [undefined, [0.5, 2]], pow: [[0.5, 2], [-2, 2]], maximum: [undefined, undefined], minimum: [undefined, undefined],
+};
+const BROADCAST: [number[], number[]][] = [[[3, 4], [3, 4]], [[3, 1], [1, 4]], [[2, 3, 4], [4]], [[4], [2, 3, 1]], [[3, 4], []]];
+
+const binaryRows: GradCase[] = (Object.keys(BIN_RANGES) as Bin[]).flatMap((op): GradCase[] => {
+  const [ra, rb] = BIN_RANGES[op];
+  const rows: GradCase[] = BROADCAST.map(([sa, sb]) => ({
+    ops: [op], name: `${op} [${sa}] [${sb}]`, inputs: [f64(sa, ra), f64(sb, rb)], fn: (a, b) => a[op](b),
+  }));
+  rows.push({ ops: [op], name: `${op} with a constant operand`, inputs: [f64([3, 4], ra), f64([4], rb, false)], fn: (a, b) => a[op](b) });
+  if (op !== 'maximum' && op !== 'minimum') {
+    const ip = `${op}_` as 'add_';
+    rows.push({
+      ops: [ip as NativeOpName], name: `${ip} on a non-leaf, broadcast operand`, inputs: [f64([3, 4], ra), f64([4], rb)],
+      fn: (a, b) => a.mul(1)[ip](b),
+    });
+  }
+  return rows;
+});
+
+export const GRAD_CASES: GradCase[] = [
+  ...unaryRows,
+  ...binaryRows,
+  { ops: ['pow'], name: 'pow with a JS number exponent', inputs: [f64([3, 4], POS)], fn: (x) => x.pow(3) },
+  { ops: ['pow'], name: 'pow with a fractional exponent', inputs: [f64([3, 4], POS)], fn: (x) => x.pow(-1.5) },
+  { ops: ['pow'], name: 'pow of a constant base', inputs: [f64([3, 4])], fn: (x) => tk.tensor(2, { dtype: 'float64' }).pow(x) },
+  { ops: ['clamp'], name: 'clamp both bounds', inputs: [f64([3, 4])], fn: (x) => x.clamp(-1, 1) },
+  { ops: ['clamp'], name: 'clamp min only', inputs: [f64([3, 4])], fn: (x) => x.clamp(0.5) },
+  { ops: ['clamp_'], name: 'clamp_ on a non-leaf', inputs: [f64([3, 4])], fn: (x) => x.mul(1).clamp_(null, 0.5) },
+  { ops: ['where'], name: 'where with broadcasting', inputs: [{ shape: [3, 4], dtype: 'bool', grad: false }, f64([3, 1]), f64([4])], fn: (c, a, b) => tk.where(c, a, b) },
+  { ops: ['where'], name: 'where with a scalar branch', inputs: [{ shape: [3, 4], dtype: 'bool', grad: false }, f64([3, 4])], fn: (c, a) => tk.where(c, a, 0) },
+  { ops: ['copy_'], name: 'copy_ broadcasts the source into a non-leaf', inputs: [f64([3, 4]), f64([4])], fn: (a, b) => a.mul(1).copy_(b) },
+  { ops: ['fill_'], name: 'fill_ cuts the old history', inputs: [f64([3, 4])], fn: (x) => x.mul(2).fill_(3).add(x) },
+  { ops: ['zero_'], name: 'zero_ cuts the old history', inputs: [f64([3, 4])], fn: (x) => x.mul(2).zero_().add(x.mul(3)) },
+
+  // reductions and scans
+  { ops: ['sum'], name: 'sum all', inputs: [f64([3, 4])], fn: (x) => x.sum() },
+  { ops: ['sum'], name: 'sum dim 1', inputs: [f64([3, 4])], fn: (x) => x.sum(1) },
+  { ops: ['sum'], name: 'sum dims [0, 2] keepdim', inputs: [f64([2, 3, 4])], fn: (x) => x.sum([0, 2], { keepdim: true }) },
+  { ops: ['mean'], name: 'mean all', inputs: [f64([3, 4])], fn: (x) => x.mean() },
+  { ops: ['mean'], name: 'mean dim -1 keepdim', inputs: [f64([2, 3, 4])], fn: (x) => x.mean(-1, { keepdim: true }) },
+  // Ties (as in an expanded input) have no derivative: autograd splits the gradient, finite
+  // differences see a kink. Reductions to an extremum (and std over equal values, which is 0)
+  // skip the expanded layout.
+  { ops: ['max'], name: 'max all', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.max() },
+  { ops: ['max'], name: 'max dim 0', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.max(0) },
+  { ops: ['min'], name: 'min dims [1] keepdim', layouts: NO_TIES, inputs: [f64([2, 3, 4])], fn: (x) => x.min([1], { keepdim: true }) },
+  { ops: ['max_with_indices'], name: 'maxWithIndices dim 1', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.maxWithIndices(1).values },
+  { ops: ['min_with_indices'], name: 'minWithIndices dim 0 keepdim', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.minWithIndices(0, { keepdim: true }).values },
+  { ops: ['var'], name: 'var all', inputs: [f64([3, 4])], fn: (x) => x.var() },
+  { ops: ['var'], name: 'var dim 1, correction 0', inputs: [f64([3, 4])], fn: (x) => x.var(1, { correction: 0 }) },
+  { ops: ['std'], name: 'std dim 0 keepdim', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.std(0, { keepdim: true }) },
+  { ops: ['std'], name: 'std all', inputs: [f64([3, 4])], fn: (x) => x.std() },
+  { ops: ['softmax'], name: 'softmax dim -1', inputs: [f64([3, 4])], fn: (x) => x.softmax(-1) },
+  { ops: ['softmax'], name: 'softmax dim 0', inputs: [f64([3, 4])], fn: (x) => x.softmax(0) },
+  { ops: ['log_softmax'], name: 'logSoftmax dim 1', inputs: [f64([3, 4])], fn: (x) => x.logSoftmax(1) },
+  { ops: ['cumsum'], name: 'cumsum dim 1', inputs: [f64([3, 4])], fn: (x) => x.cumsum(1) },
+  { ops: ['cumsum'], name: 'cumsum dim 0', inputs: [f64([3, 4])], fn: (x) => x.cumsum(0) },
+
+  // views and movement
+  { ops: ['reshape'], name: 'reshape', inputs: [f64([3, 4])], fn: (x) => x.reshape(2, 6) },
+  { ops: ['view'], name: 'view', inputs: [f64([3, 4])], layouts: ['contiguous', 'narrowed', 'expanded'], fn: (x) => x.contiguous().view(4, 3) },
+  { ops: ['transpose'], name: 'transpose', inputs: [f64([2, 3, 4])], fn: (x) => x.transpose(0, 2).mul(tk.arange(2, { dtype: 'float64' })) },
+  { ops: ['permute'], name: 'permute', inputs: [f64([2, 3, 4])], fn: (x) => x.permute(1, 2, 0).mul(tk.arange(2, { dtype: 'float64' })) },
+  { ops: ['expand'], name: 'expand with new leading dims', inputs: [f64([3, 1])], fn: (x) => x.expand(2, 3, 4).mul(tk.arange(4, { dtype: 'float64' })) },
+  { ops: ['squeeze'], name: 'squeeze', inputs: [f64([3, 1, 4])], fn: (x) => x.squeeze(1) },
+  { ops: ['unsqueeze'], name: 'unsqueeze', inputs: [f64([3, 4])], fn: (x) => x.unsqueeze(1) },
+  { ops: ['flatten'], name: 'flatten', inputs: [f64([2, 3, 4])], fn: (x) => x.flatten(1) },
+  { ops: ['narrow'], name: 'narrow', inputs: [f64([3, 5])], fn: (x) => x.narrow(1, 1, 3) },
+  { ops: ['narrow'], name: 'narrow from a negative start', inputs: [f64([4, 3])], fn: (x) => x.narrow(0, -2, 2) },
+  { ops: ['select'], name: 'select', inputs: [f64([3, 4])], fn: (x) => x.select(1, -1) },
+  { ops: ['select'], name: 'select the first row', inputs: [f64([3, 4])], fn: (x) => x.select(0, 0) },
+  { ops: ['contiguous'], name: 'contiguous', inputs: [f64([3, 4])], fn: (x) => x.contiguous() },
+  { ops: ['clone'], name: 'clone', inputs: [f64([3, 4])], fn: (x) => x.clone() },
+  { ops: ['to_dtype'], name: 'to float32 and back', inputs: [f64([3, 4])], fn: (x) => x.to('float32').to('float64'), tol: { eps: 1e-3, atol: 1e-4, rtol: 1e-3 } },
+  { ops: ['to_device'], name: "to('cpu')", inputs: [f64([3, 4])], fn: (x) => x.to('cpu') },
+  { ops: ['cat'], name: 'cat dim 0', inputs: [f64([2, 4]), f64([3, 4])], fn: (a, b) => tk.cat([a, b], 0) },
+  { ops: ['cat'], name: 'cat dim -1 of three', inputs: [f64([3, 2]), f64([3, 1]), f64([3, 3])], fn: (a, b, c) => tk.cat([a, b, c], -1) },
+  { ops: ['stack'], name: 'stack dim 1', inputs: [f64([3, 4]), f64([3, 4])], fn: (a, b) => tk.stack([a, b], 1) },
+
+  // linear algebra
+  { ops: ['dot'], name: 'dot', inputs: [f64([5]), f64([5])], fn: (a, b) => a.dot(b) },
+  { ops: ['matmul'], name: 'matmul 2-D', inputs: [f64([3, 4]), f64([4, 2])], fn: (a, b) => a.matmul(b) },
+  { ops: ['matmul'], name: 'matmul 1-D @ 2-D', inputs: [f64([4]), f64([4, 2])], fn: (a, b) => a.matmul(b) },
+  { ops: ['matmul'], name: 'matmul 2-D @ 1-D', inputs: [f64([3, 4]), f64([4])], fn: (a, b) => a.matmul(b) },
+  { ops: ['matmul'], name: 'matmul 1-D @ 1-D', inputs: [f64([4]), f64([4])], fn: (a, b) => a.matmul(b) },
+  { ops: ['matmul'], name: 'matmul batch broadcast', inputs: [f64([2, 3, 4]), f64([4, 2])], fn: (a, b) => a.matmul(b) },
+  { ops: ['matmul'], name: 'matmul batch broadcast both', inputs: [f64([2, 1, 2, 3]), f64([3, 3, 2])], fn: (a, b) => a.matmul(b) },
+  { ops: ['matmul'], name: 'matmul 1-D @ batched', inputs: [f64([3]), f64([2, 3, 2])], fn: (a, b) => a.matmul(b) },
+  { ops: ['mv'], name: 'mv', inputs: [f64([3, 4]), f64([4])], fn: (m, v) => m.mv(v) },
+  { ops: ['bmm'], name: 'bmm', inputs: [f64([2, 3, 4]), f64([2, 4, 2])], fn: (a, b) => a.bmm(b) },
+  { ops: ['addmm'], name: 'addmm with a broadcast bias, beta and alpha', inputs: [f64([2]), f64([3, 4]), f64([4, 2])], fn: (c, a, b) => c.addmm(a, b, { beta: 0.5, alpha: 2 }) },
+  { ops: ['addmm'], name: 'addmm', inputs: [f64([3, 2]), f64([3, 4]), f64([4, 2])], fn: (c, a, b) => c.addmm(a, b) },
+];
