@@ -1,0 +1,339 @@
+// The autograd engine: accumulation, graph lifetime, grad mode, detach, higher order, in-place
+// rules, autograd.grad, and a leak loop.
+import { describe, expect, it } from 'vitest';
+
+import * as tk from '../src/index.js';
+import { autograd, enableGrad, isGradEnabled, memory, noGrad, setGradEnabled, tensor, TensorError, tidy, type Tensor } from '../src/index.js';
+
+const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64', requiresGrad: true });
+const arr = (t: Tensor | null) => t!.toArray();
+
+function expectCode(fn: () => unknown, code: string, msg: RegExp): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TensorError);
+    expect((e as TensorError).code).toBe(code);
+    expect((e as Error).message).toMatch(msg);
+    return;
+  }
+  expect.fail('expected a TensorError');
+}
+
+describe('recording', () => {
+  it('marks leaves and results', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      const c = tensor([3, 4]);
+      const y = x.mul(c);
+      expect([x.isLeaf, x.requiresGrad, x.gradFn]).toEqual([true, true, null]);
+      expect([y.isLeaf, y.requiresGrad, y.gradFn]).toEqual([false, true, 'MulBackward']);
+      expect([c.isLeaf, c.requiresGrad]).toEqual([true, false]);
+      expect(x.logSoftmax(0).gradFn).toBe('LogSoftmaxBackward');
+      expect(c.mul(2).requiresGrad).toBe(false);
+      // integer and bool results carry no gradient
+      expect(x.argmax().requiresGrad).toBe(false);
+      expect(x.gt(0).requiresGrad).toBe(false);
+      expect(x.maxWithIndices(0).indices.requiresGrad).toBe(false);
+    }));
+
+  it('requiresGrad is settable on leaves only, and only for floating dtypes', () =>
+    tidy(() => {
+      const x = tk.zeros([2]);
+      x.requiresGrad = true;
+      expect(x.requiresGrad).toBe(true);
+      expect(x.requiresGrad_(false)).toBe(x);
+      expect(x.requiresGrad).toBe(false);
+      expectCode(() => tk.zeros([2], { dtype: 'int32' }).requiresGrad_(), 'DTYPE_MISMATCH', /only tensors of a floating dtype can require gradients, got int32/);
+      expectCode(() => tk.zeros([2], { dtype: 'int64', requiresGrad: true }), 'DTYPE_MISMATCH', /got int64/);
+      const y = f64([1]).mul(2);
+      expectCode(() => (y.requiresGrad = false), 'INVALID_ARGUMENT', /only change requiresGrad of leaf tensors/);
+      y.requiresGrad = true;  // already true: allowed
+      expect(tk.randn([2], { requiresGrad: true }).requiresGrad).toBe(true);
+      expect(tensor(f64([1, 2])).requiresGrad).toBe(false);  // tensor(t) copies outside the graph
+    }));
+});
+
+describe('backward', () => {
+  it('sums the gradients of a tensor used twice', () =>
+    tidy(() => {
+      const x = f64([1, 2, 3]);
+      x.mul(x).add(x).sum().backward();  // d/dx (x^2 + x) = 2x + 1
+      expect(arr(x.grad)).toEqual([3, 5, 7]);
+    }));
+
+  it('accumulates into .grad across backward calls until cleared', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      x.mul(3).sum().backward();
+      x.mul(3).sum().backward();
+      expect(arr(x.grad)).toEqual([6, 6]);
+      x.grad = null;
+      expect(x.grad).toBeNull();
+      x.mul(2).sum().backward();
+      expect(arr(x.grad)).toEqual([2, 2]);
+    }));
+
+  it('a .grad handle read earlier sees later accumulation (in place, as in PyTorch)', () =>
+    tidy(() => {
+      const x = f64([1]);
+      x.mul(2).sum().backward();
+      const g = x.grad!;
+      x.mul(2).sum().backward();
+      expect(arr(g)).toEqual([4]);
+    }));
+
+  it('reduces broadcast inputs back to their shape', () =>
+    tidy(() => {
+      const a = tk.ones([3, 1], { dtype: 'float64', requiresGrad: true });
+      const b = tk.ones([4], { dtype: 'float64', requiresGrad: true });
+      a.add(b).mul(2).sum().backward();
+      expect(arr(a.grad)).toEqual([[8], [8], [8]]);
+      expect(arr(b.grad)).toEqual([6, 6, 6, 6]);
+    }));
+
+  it('casts the gradient to each input dtype', () =>
+    tidy(() => {
+      const a = tk.ones([2], { requiresGrad: true });
+      const b = tk.ones([2], { dtype: 'float64', requiresGrad: true });
+      a.mul(b).sum().backward();
+      expect(a.grad!.dtype).toBe('float32');
+      expect(b.grad!.dtype).toBe('float64');
+    }));
+
+  it('needs an explicit gradient for a non-scalar root', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      const y = x.mul(2);
+      expectCode(() => y.backward(), 'INVALID_ARGUMENT', /grad can be implicitly created only for one-element outputs, got shape \[2\]/);
+      expectCode(() => y.backward(tensor([1, 2, 3], { dtype: 'float64' })), 'SHAPE_MISMATCH', /gradient 0 has shape \[3\] but the output has shape \[2\]/);
+      y.backward(tensor([1, 10], { dtype: 'float64' }));
+      expect(arr(x.grad)).toEqual([2, 20]);
+    }));
+
+  it('refuses a root that does not require grad', () =>
+    tidy(() => {
+      expectCode(() => tk.ones([1]).backward(), 'INVALID_ARGUMENT', /output 0 does not require grad/);
+    }));
+
+  it('frees the graph after backward unless retainGraph', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      const y = x.exp().sum();
+      y.backward(null, { retainGraph: true });
+      y.backward();
+      expect(arr(x.grad)).toEqual([2 * Math.exp(1), 2 * Math.exp(2)]);
+      expectCode(() => y.backward(), 'INVALID_ARGUMENT', /ExpBackward: trying to backward through the graph a second time.*retainGraph: true/);
+    }));
+
+  it('retainGrad fills .grad of a non-leaf', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      const h = x.mul(3);
+      h.retainGrad();
+      expect(h.retainsGrad).toBe(true);
+      h.mul(h).sum().backward();
+      expect(arr(h.grad)).toEqual([6, 12]);
+      expect(arr(x.grad)).toEqual([18, 36]);
+      const k = x.mul(1);
+      k.sum().backward();
+      expect(k.grad).toBeNull();  // not retained
+    }));
+
+  it('backward from a leaf itself', () =>
+    tidy(() => {
+      const x = f64([5]);
+      x.backward();
+      expect(arr(x.grad)).toEqual([1]);
+    }));
+
+  it('autograd.backward over several roots', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      autograd.backward([x.mul(2).sum(), x.mul(x).sum()]);
+      expect(arr(x.grad)).toEqual([4, 6]);
+    }));
+});
+
+describe('createGraph', () => {
+  it('second derivative of x^3 is 6x', () =>
+    tidy(() => {
+      const x = f64([1, 2, 3]);
+      const [g] = autograd.grad(x.pow(3).sum(), [x], { createGraph: true });
+      expect(arr(g)).toEqual([3, 12, 27]);
+      expect(g!.requiresGrad).toBe(true);
+      const [gg] = autograd.grad(g!.sum(), [x]);
+      expect(arr(gg)).toEqual([6, 12, 18]);
+    }));
+
+  it('backward with createGraph leaves a differentiable .grad (gradient penalty)', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      x.pow(3).sum().backward(null, { createGraph: true });
+      const penalty = x.grad!.pow(2).sum();  // sum (3x^2)^2 -> d/dx = 36 x^3
+      x.grad = null;
+      penalty.backward();
+      expect(arr(x.grad)).toEqual([36, 288]);
+    }));
+});
+
+describe('grad mode', () => {
+  it('noGrad stops recording and restores the mode, also on throw', () =>
+    tidy(() => {
+      const x = f64([1]);
+      const y = noGrad(() => x.mul(2));
+      expect(y.requiresGrad).toBe(false);
+      expect(isGradEnabled()).toBe(true);
+      expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+      expect(isGradEnabled()).toBe(true);
+      const z = noGrad(() => enableGrad(() => x.mul(2)));
+      expect(z.requiresGrad).toBe(true);
+      expect(setGradEnabled(false)).toBe(true);
+      expect(x.mul(2).requiresGrad).toBe(false);
+      setGradEnabled(true);
+    }));
+
+  it('allows in-place updates of parameters under noGrad', () =>
+    tidy(() => {
+      const w = f64([1, 2]);
+      w.mul(w).sum().backward();
+      noGrad(() => w.sub_(w.grad!.mul(0.5)));
+      expect(arr(w)).toEqual([0, 0]);
+      expect(w.isLeaf && w.requiresGrad).toBe(true);
+    }));
+
+  it('detach gives a tensor outside the graph that shares storage', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      const y = x.mul(2);
+      const d = y.detach();
+      expect([d.requiresGrad, d.isLeaf, d.gradFn]).toEqual([false, true, null]);
+      d.add_(1);
+      expect(arr(y)).toEqual([3, 5]);
+      expect(x.detach().mul(2).requiresGrad).toBe(false);
+    }));
+});
+
+describe('in-place rules', () => {
+  it('refuses in-place ops on a leaf that requires grad', () =>
+    tidy(() => {
+      expectCode(() => f64([1]).add_(1), 'INVALID_ARGUMENT', /add_: a leaf tensor that requires grad is used in an in-place operation/);
+      expectCode(() => f64([1]).zero_(), 'INVALID_ARGUMENT', /zero_: a leaf tensor/);
+    }));
+
+  it('throws at backward when a saved tensor was modified in place', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      const e = x.exp();
+      const y = e.mul(e);  // saves e
+      e.add_(1);
+      expectCode(() => y.sum().backward(), 'INVALID_ARGUMENT', /MulBackward: one of the tensors needed for gradient computation has been modified by an in-place operation: an input of shape \[2\] is at version 1; expected version 0/);
+      const s = x.sigmoid();  // saves its output
+      s.mul_(2);
+      expectCode(() => s.sum().backward(), 'INVALID_ARGUMENT', /SigmoidBackward.*an output of shape \[2\]/);
+    }));
+
+  it('differentiates in-place ops on non-leaves', () =>
+    tidy(() => {
+      const x = f64([-1, 2]);
+      const w = f64([3, 4]);
+      const h = x.mul(1);
+      h.mul_(w);  // needs h's old value for w's gradient: kept as a copy
+      h.relu_();
+      expect(h.gradFn).toBe('ReluBackward');
+      h.sum().backward();
+      expect(arr(x.grad)).toEqual([0, 4]);
+      expect((arr(w.grad) as number[]).map((v) => v + 0)).toEqual([0, 2]);  // -1 * 0 is -0
+      // The other order overwrites relu's saved output: PyTorch's rule says no.
+      const k = x.mul(1);
+      k.relu_();
+      k.mul_(w);
+      expectCode(() => k.sum().backward(), 'INVALID_ARGUMENT', /ReluBackward: .* an output of shape \[2\] is at version 2; expected version 1/);
+    }));
+
+  it('refuses in-place ops on views when gradients are involved', () =>
+    tidy(() => {
+      const x = f64([1, 2, 3]);
+      expectCode(() => x.mul(1).narrow(0, 0, 2).mul_(2), 'NOT_IMPLEMENTED', /mul_: in-place operation on a view while gradients are recorded/);
+      expectCode(() => tk.zeros([3]).narrow(0, 0, 2).copy_(x.narrow(0, 0, 2)), 'NOT_IMPLEMENTED', /copy_: in-place operation on a view/);
+      tk.zeros([3]).narrow(0, 0, 2).add_(1);  // no gradients involved: fine
+    }));
+
+  it('a plain tensor written from one that requires grad joins the graph', () =>
+    tidy(() => {
+      const w = f64([1, 2]);
+      const buf = tk.zeros([2], { dtype: 'float64' });
+      buf.copy_(w.mul(3));
+      expect([buf.isLeaf, buf.gradFn]).toEqual([false, 'CopyBackward']);
+      buf.sum().backward();
+      expect(arr(w.grad)).toEqual([3, 3]);
+    }));
+});
+
+describe('autograd.grad', () => {
+  it('returns gradients without touching .grad', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      const w = f64([3, 4]);
+      const [gx, gw] = autograd.grad(x.mul(w).sum(), [x, w]);
+      expect(arr(gx)).toEqual([3, 4]);
+      expect(arr(gw)).toEqual([1, 2]);
+      expect(x.grad).toBeNull();
+      expect(w.grad).toBeNull();
+    }));
+
+  it('takes gradients with respect to non-leaves and with gradOutputs', () =>
+    tidy(() => {
+      const x = f64([1, 2]);
+      const h = x.mul(2);
+      const y = h.pow(2);
+      const [gh, gx] = autograd.grad([y], [h, x], { gradOutputs: [tensor([1, 10], { dtype: 'float64' })] });
+      expect(arr(gh)).toEqual([4, 80]);
+      expect(arr(gx)).toEqual([8, 160]);
+    }));
+
+  it('reports an unused input unless allowUnused', () =>
+    tidy(() => {
+      const x = f64([1]);
+      const u = f64([2]);
+      expectCode(() => autograd.grad(x.mul(2).sum(), [x, u]), 'INVALID_ARGUMENT', /grad: input 1 was not used to compute the outputs/);
+      const [gx, gu] = autograd.grad(x.mul(2).sum(), [x, u], { allowUnused: true });
+      expect(arr(gx)).toEqual([2]);
+      expect(gu).toBeNull();
+      expectCode(() => autograd.grad(x.mul(2).sum(), [tensor([1])]), 'INVALID_ARGUMENT', /grad: input 0 does not require grad/);
+    }));
+});
+
+describe('memory', () => {
+  it('10,000 forward/backward steps return live tensors, storages and bytes to baseline', () => {
+    const w = tk.randn([8, 4], { requiresGrad: true });
+    const b = tk.zeros([4], { requiresGrad: true });
+    const x = tk.randn([16, 8]);
+    const step = () =>
+      tidy(() => {
+        const loss = x.matmul(w).add(b).relu().logSoftmax(1).mean();
+        loss.backward();
+        noGrad(() => {
+          w.sub_(w.grad!.mul(0.01));
+          b.sub_(b.grad!.mul(0.01));
+        });
+        w.grad = null;
+        b.grad = null;
+      });
+    step();
+    const base = memory();
+    for (let i = 0; i < 10000; i++) step();
+    const after = memory();
+    expect(after.tensors).toBe(base.tensors);
+    expect(after.storages).toBe(base.storages);
+    expect(after.bytes).toBe(base.bytes);
+    // A kept graph is freed with the tensors that hold it.
+    const keptBase = memory();
+    const y = tidy(() => x.matmul(w).exp().sum());
+    y.backward(null, { retainGraph: true });
+    w.grad = null;
+    y.dispose();
+    expect(memory().storages).toBe(keptBase.storages);
+    for (const t of [w, b, x]) t.dispose();
+  });
+});
