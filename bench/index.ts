@@ -5,6 +5,7 @@ import os from 'node:os';
 
 import * as tk from '../src/index.js';
 import { markdown, table, type Options, type Row } from './lib.js';
+import { autograd } from './suites/autograd.js';
 import { elementwise } from './suites/elementwise.js';
 import { matmul } from './suites/matmul.js';
 import { reduce } from './suites/reduce.js';
@@ -24,7 +25,7 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-const SUITES = { elementwise, reduce, matmul, views };
+const SUITES = { elementwise, reduce, matmul, views, autograd };
 
 async function main() {
   const opts = parse(process.argv.slice(2));

@@ -69,6 +69,17 @@ const CASES: [string, () => unknown, string, RegExp][] = [
   ['setNumThreads(0)', () => tk.setNumThreads(0), 'INVALID_ARGUMENT', /setNumThreads: expected a positive integer, got 0/],
   ['clamp without bounds', () => t23().clamp(), 'INVALID_ARGUMENT', /clamp: at least one of 'min' and 'max' must be given/],
   ['tidy with an async function', () => tk.tidy(async () => 1), 'INVALID_ARGUMENT', /tidy: the function must be synchronous/],
+  // autograd
+  ['grad of the wrong shape', () => { tk.zeros([2], { requiresGrad: true }).grad = tk.zeros([3]); }, 'SHAPE_MISMATCH', /grad: assigned gradient has shape \[3\] but the tensor has shape \[2\]/],
+  ['grad of the wrong dtype', () => { tk.zeros([2], { requiresGrad: true }).grad = tk.zeros([2], { dtype: 'float64' }); }, 'DTYPE_MISMATCH', /grad: assigned gradient has dtype float64 but the tensor has dtype float32/],
+  ['grad not a tensor', () => { tk.zeros([2]).grad = [1, 2] as never; }, 'INVALID_ARGUMENT', /grad: expected a Tensor or null, got \[1, 2\]/],
+  ['requiresGrad not a boolean', () => { tk.zeros([2]).requiresGrad = 1 as never; }, 'INVALID_ARGUMENT', /requiresGrad: expected a boolean, got 1/],
+  ['backward of a disposed tensor', () => { const t = tk.zeros([1], { requiresGrad: true }); t.dispose(); t.backward(); }, 'DISPOSED', /backward/],
+  ['backward unknown option', () => tk.zeros([1], { requiresGrad: true }).backward(null, { retain: true } as never), 'INVALID_ARGUMENT', /backward: unknown option 'retain'/],
+  ['backward with an integer gradient', () => tk.zeros([2], { requiresGrad: true }).mul(2).backward(tk.zeros([2], { dtype: 'int32' })), 'DTYPE_MISMATCH', /backward: gradient 0 must be a floating tensor, got int32/],
+  ['noGrad of a non-function', () => tk.noGrad(3 as never), 'INVALID_ARGUMENT', /noGrad: expected a function, got 3/],
+  ['autograd.grad with no inputs', () => tk.autograd.grad(tk.zeros([1], { requiresGrad: true }).mul(2), []), 'INVALID_ARGUMENT', /grad: expected at least one input/],
+  ['gradcheck without grad inputs', () => tk.gradcheck((x) => x, [tk.zeros([1], { dtype: 'float64' })]), 'INVALID_ARGUMENT', /gradcheck: no input requires grad/],
 ];
 
 describe('bad input throws TensorError with a code', () => {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kernels/philox.h"
+#include "tk/autograd.h"
 #include "tk/ops.h"
 
 namespace {
@@ -88,8 +89,42 @@ void philox_known_answer() {
 }
 }  // namespace
 
+// The engine without Node: y = sum(x * x + x) through call(), then a second backward through
+// the freed graph and a saved tensor modified in place.
+tk::Tensor op(tk::OpId id, std::initializer_list<tk::Tensor> in) {
+  tk::Attrs none;
+  return tk::call(id, std::span<const tk::Tensor>(in.begin(), in.size()), none)[0];
+}
+
+void autograd_engine() {
+  namespace ag = tk::autograd;
+  tk::Tensor x = tk::arange(1, 4, 1, tk::DType::Float64, {});
+  ag::set_requires_grad(x, true);
+  tk::Tensor y = op(tk::OpId::sum, {op(tk::OpId::add, {op(tk::OpId::mul, {x, x}), x})});
+  CHECK(ag::grad_fn_name(y) == "SumBackward");
+  ag::backward({&y, 1}, {}, {});
+  tk::Tensor g = ag::grad(x);
+  CHECK(g.defined() && g.numel() == 3);
+  for (int i = 0; i < 3; ++i) CHECK(g.data<double>()[i] == 2 * (i + 1) + 1);
+  expect_error(tk::ErrorCode::INVALID_ARGUMENT, [&] { ag::backward({&y, 1}, {}, {}); }, "second backward");
+
+  tk::Tensor e = op(tk::OpId::exp, {x});
+  tk::Tensor z = op(tk::OpId::sum, {e});
+  tk::Attrs a;
+  tk::Tensor one = tk::Tensor::wrapped_scalar(1, tk::DType::Float64);
+  tk::Tensor ins[] = {e, one};
+  tk::call(tk::OpId::add_, ins, a);  // exp saved its output
+  expect_error(tk::ErrorCode::INVALID_ARGUMENT, [&] { ag::backward({&z, 1}, {}, {}); }, "modified saved tensor");
+  {
+    ag::GradModeGuard off(false);
+    CHECK(!ag::requires_grad(op(tk::OpId::mul, {x, x})));
+  }
+  CHECK(ag::requires_grad(op(tk::OpId::mul, {x, x})));
+}
+
 int main() {
   layout_math();
+  autograd_engine();
   promotion();
   ops_and_memory();
   philox_known_answer();

@@ -1,0 +1,81 @@
+// autograd: the engine's per-node overhead (a long chain of tiny adds) and the cost of
+// loss.backward() relative to the forward pass for the MLP 784-256-10 at batch 64.
+//
+// A backward consumes its graph, so each sample builds a fresh graph untimed and times only the
+// backward call; the median of many samples is reported.
+import { performance } from 'node:perf_hooks';
+
+import * as tk from '../../src/index.js';
+import type { Options, Row } from '../lib.js';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median microseconds of `timed(setup())`, with setup untimed; everything freed per sample. */
+function sample<T>(reps: number, setup: () => T, timed: (s: T) => void): number {
+  const us: number[] = [];
+  for (let i = 0; i < reps + 3; i++) {
+    tk.tidy(() => {
+      const s = setup();
+      const t0 = performance.now();
+      timed(s);
+      const t1 = performance.now();
+      if (i >= 3) us.push((t1 - t0) * 1000);  // the first samples warm up
+    });
+  }
+  return median(us);
+}
+
+function chain(x: tk.Tensor, n: number): tk.Tensor {
+  let y = x;
+  for (let i = 0; i < n; i++) y = y.add(1);
+  return y.sum();
+}
+
+export async function* autograd(opts: Options, threads: number[]): AsyncGenerator<Row> {
+  const suite = 'autograd';
+  const reps = opts.quick ? 15 : 60;
+  const N = 1000;
+  tk.setNumThreads(1);
+  const x = tk.ones([4], { requiresGrad: true });
+  // Backward per node: one native call walks the whole chain.
+  const backUs = sample(reps, () => chain(x, N), (y) => y.backward());
+  x.grad = null;
+  const fwdGradUs = sample(reps, () => null, () => chain(x, N));
+  const fwdPlainUs = sample(reps, () => null, () => tk.noGrad(() => chain(x, N)));
+  yield {
+    suite, name: `backward of a chain of ${N} adds [4]`, threads: 1, nativeUs: backUs,
+    note: `${((backUs / N) * 1000).toFixed(0)} ns/node backward; forward ${((fwdGradUs / N) * 1000).toFixed(0)} ns/op recorded vs ${((fwdPlainUs / N) * 1000).toFixed(0)} ns/op under noGrad`,
+  };
+  x.dispose();
+
+  // MLP 784-256-10, batch 64, softmax cross-entropy written with core ops.
+  const B = 64;
+  const input = tk.randn([B, 784]);
+  const labels = tk.randint(0, 10, [B]);
+  const onehot = labels.unsqueeze(1).eq(tk.arange(10, { dtype: 'int64' })).to('float32');
+  const w1 = tk.randn([784, 256]).mul(0.05).requiresGrad_();
+  const b1 = tk.zeros([256], { requiresGrad: true });
+  const w2 = tk.randn([256, 10]).mul(0.05).requiresGrad_();
+  const b2 = tk.zeros([10], { requiresGrad: true });
+  const forward = () => {
+    const h = b1.addmm(input, w1).relu();
+    const logits = b2.addmm(h, w2);
+    return logits.logSoftmax(1).mul(onehot).sum().mul(-1 / B);
+  };
+  const flops = 2 * B * (784 * 256 + 256 * 10);
+  for (const th of threads) {
+    tk.setNumThreads(th);
+    const fwdUs = sample(reps, () => null, () => forward());
+    const bwdUs = sample(reps, () => forward(), (loss) => loss.backward());
+    for (const p of [w1, b1, w2, b2]) p.grad = null;
+    yield { suite, name: 'MLP 784-256-10 b64 forward (recorded)', threads: th, nativeUs: fwdUs, flops };
+    yield {
+      suite, name: 'MLP 784-256-10 b64 loss.backward()', threads: th, nativeUs: bwdUs, flops,
+      note: `${(bwdUs / fwdUs).toFixed(2)}× the forward`,
+    };
+  }
+  for (const t of [input, labels, onehot, w1, b1, w2, b2]) t.dispose();
+}
