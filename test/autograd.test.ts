@@ -1,5 +1,7 @@
 // The autograd engine: accumulation, graph lifetime, grad mode, detach, higher order, in-place
 // rules, autograd.grad, and a leak loop.
+import { Worker } from 'node:worker_threads';
+
 import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
@@ -302,6 +304,41 @@ describe('autograd.grad', () => {
       expect(gu).toBeNull();
       expectCode(() => autograd.grad(x.mul(2).sum(), [tensor([1])]), 'INVALID_ARGUMENT', /grad: input 0 does not require grad/);
     }));
+});
+
+describe('deep graphs', () => {
+  // A worker with a 1 MB stack: a recursive engine or a recursive graph destructor would overflow
+  // it (and take the process down) long before 100,000 nodes.
+  it('backward and freeing of a graph 100,000 ops deep run without recursion', async () => {
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const b = require('node-gyp-build')(workerData.root);
+      class TensorError extends Error { constructor(m, c) { super(m); this.code = c; } }
+      b.init(TensorError);
+      const id = (n) => b.opNames.indexOf(n);
+      const x = b.fromData(new Float64Array([1]), [[1]]);
+      const w = b.fromData(new Float64Array([1]), [[1]]);
+      b.setRequiresGrad(x, true); b.setRequiresGrad(w, true);
+      const build = () => {
+        let y = x;
+        for (let i = 0; i < 100000; i++) { const n = b.call(id('mul'), undefined, y, w); if (y !== x) b.free(y); y = n; }
+        return y;
+      };
+      let y = build();
+      b.backward([y], [null], false, false);
+      const g = b.item(b.grad(x));
+      b.free(y);       // a used graph
+      b.free(build()); // a graph that never ran backward still holds its saved tensors
+      parentPort.postMessage({ g, live: b.memory().tensors });
+    `;
+    const root = new URL('..', import.meta.url).pathname;
+    const r = await new Promise((resolve, reject) => {
+      const w = new Worker(code, { eval: true, workerData: { root }, resourceLimits: { stackSizeMb: 1 } });
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    expect(r).toEqual({ g: 1, live: 3 });  // x, w and x's .grad handle
+  }, 30000);
 });
 
 describe('memory', () => {

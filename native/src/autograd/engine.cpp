@@ -104,6 +104,37 @@ void link_output(const std::shared_ptr<Node>& node, const Tensor& out, uint32_t 
 }
 }  // namespace
 
+// ---- graph lifetime -----------------------------------------------------------------------------
+Node::~Node() {
+  thread_local std::vector<std::shared_ptr<Node>> graveyard;
+  thread_local bool draining = false;
+  // Take every reference this node holds to another node (directly, or through a saved tensor
+  // or leaf that dies with it), then keep those that were the last one for iterative freeing.
+  std::vector<std::shared_ptr<Node>> refs;
+  for (Edge& e : next)
+    if (e.node) refs.push_back(std::move(e.node));
+  auto take = [&](const std::shared_ptr<TensorImpl>& impl) {
+    if (impl && impl.use_count() == 1 && impl->grad_fn) refs.push_back(std::move(impl->grad_fn));
+  };
+  for (SavedTensor& s : saved_inputs)
+    if (s.data.defined()) take(s.data.impl_ptr());
+  for (SavedTensor& s : saved_outputs)
+    if (s.data.defined()) take(s.data.impl_ptr());
+  if (leaf && leaf.use_count() == 1) take(leaf->grad);
+  for (std::shared_ptr<Node>& r : refs) {
+    if (r.use_count() == 1) graveyard.push_back(std::move(r));
+    else r.reset();  // another holder remains (or a later entry of refs is the last one)
+  }
+  if (draining) return;  // an outer ~Node is draining the list
+  draining = true;
+  while (!graveyard.empty()) {
+    std::shared_ptr<Node> n = std::move(graveyard.back());
+    graveyard.pop_back();
+    n.reset();  // its own children join the list instead of recursing
+  }
+  draining = false;
+}
+
 bool grad_enabled() { return t_grad_enabled; }
 void set_grad_enabled(bool on) { t_grad_enabled = on; }
 

@@ -38,6 +38,13 @@ struct TensorMeta {
 };
 
 struct Node : std::enable_shared_from_this<Node> {
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Frees the chain of nodes only this one keeps alive iteratively: a graph a million ops deep
+  // would otherwise recurse a million destructor frames and overflow the stack.
+  ~Node();
+
   // The op this node differentiates; kAccumulate marks a leaf's AccumulateGrad node.
   static constexpr int kAccumulate = -1;
   int op = kAccumulate;
