@@ -4,7 +4,7 @@
 // nodes whose gradients are complete, latest-created first, summing each input's gradient into
 // the buffer of the node that produced it. Leaves are reached through one shared AccumulateGrad
 // node per leaf, so a leaf used twice receives one summed gradient.
-#include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <queue>
 
@@ -57,7 +57,7 @@ Edge edge_of(const Tensor& t) {
 
 SavedTensor save(const Tensor& t) { return {t, t.storage()->version(), false, 0}; }
 
-// A node for op `id` over `inputs` (inputs[0] replaced by `self_old` for an in-place op).
+// A node for op `id` over `inputs` (for an in-place op, inputs[0] is self as it was before).
 std::shared_ptr<Node> make_node(OpId id, const Formula& f, std::span<const Tensor> inputs,
                                 const Attrs& attrs) {
   auto node = std::make_shared<Node>();
