@@ -25,6 +25,7 @@ export {
 } from './ops/functional.js';
 export * as cuda from './cuda.js';
 export * as autograd from './autograd.js';
+export * as nn from './nn/index.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, gradgradcheck, GradcheckError, type GradOptions, type GradcheckOptions } from './autograd.js';
 export * as plain from './plain/index.js';
 

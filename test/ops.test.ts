@@ -66,7 +66,10 @@ describe('op tables', () => {
 
   it('every op in the TS table is exposed under its public name', () => {
     for (const [op, pub] of Object.entries(OP_TABLE)) {
-      const ok = pub.startsWith('fn:') ? typeof (tk as Record<string, unknown>)[pub.slice(3)] === 'function' : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
+      const [ns, name] = pub.startsWith('nn:') ? pub.slice(3).split('.') : [undefined, pub];
+      const ok = pub.startsWith('fn:') ? typeof (tk as Record<string, unknown>)[pub.slice(3)] === 'function'
+        : ns ? typeof (tk.nn as unknown as Record<string, Record<string, unknown>>)[ns][name] === 'function'
+        : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
       expect(ok, `${op} -> ${pub}`).toBe(true);
     }
   });

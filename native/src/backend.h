@@ -19,6 +19,18 @@ struct ORI {
   int64_t O, R, I;
 };
 
+// A 2-D convolution or pooling window over one image: input [C, H, W] (contiguous), output
+// [OH, OW] positions, kernel [kh, kw] with stride, dilation and padding before (top/left; the
+// bottom/right padding only shows in OH/OW).
+struct Window2d {
+  int64_t C, H, W;
+  int64_t OH, OW;
+  int64_t kh, kw;
+  int64_t sh, sw;
+  int64_t ph, pw;
+  int64_t dh, dw;
+};
+
 struct Backend {
   // dst and src have the same shape (src may carry broadcast 0 strides); converts dtypes.
   void (*copy)(const Tensor& dst, const Tensor& src);
@@ -45,6 +57,24 @@ struct Backend {
   // one numeric dtype with any strides; out does not overlap a or b. beta == 0 ignores out's
   // contents (NaN there does not propagate).
   void (*gemm)(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta);
+
+  // Convolution lowering (float32/float64, contiguous): im2col writes col [C*kh*kw, OH*OW] from
+  // one image [C, H, W] (zeros for padding); col2im adds col back into a zeroed image.
+  void (*im2col)(const Tensor& col, const Tensor& image, const Window2d& w);
+  void (*col2im)(const Tensor& image, const Tensor& col, const Window2d& w);
+  // Pooling over planes: in [P, H, W] contiguous, out [P, OH, OW] (w.C is unused). max_pool2d's
+  // indices (int64) are flat positions h * W + w in the plane; padding never wins.
+  void (*max_pool2d)(const Tensor& out, const Tensor& indices, const Tensor& in, const Window2d& w);
+  void (*max_pool2d_backward)(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices);
+  // count_include_pad: divide by the full window (clipped to the padded input) instead of the
+  // number of real elements.
+  void (*avg_pool2d)(const Tensor& out, const Tensor& in, const Window2d& w, bool count_include_pad);
+  void (*avg_pool2d_backward)(const Tensor& grad_in, const Tensor& grad_out, const Window2d& w,
+                              bool count_include_pad);
+  // Adaptive: output cell (i, j) averages rows [floor(i H / OH), ceil((i+1) H / OH)) and the same
+  // for columns.
+  void (*adaptive_avg_pool2d)(const Tensor& out, const Tensor& in);
+  void (*adaptive_avg_pool2d_backward)(const Tensor& grad_in, const Tensor& grad_out);
 };
 
 extern const Backend cpu_backend;

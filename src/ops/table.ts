@@ -1,5 +1,5 @@
 // The TS side of the op table: every native op (native/include/tk/ops.def) and the public name
-// that exposes it — a Tensor method unless marked as a function. A test checks this list equals
+// that exposes it — a Tensor method unless marked as a function ('fn:') or an nn path ('nn:'). A test checks this list equals
 // the native one and that each name exists, so an op cannot be added on one side only.
 export const OP_TABLE = {
   neg: 'neg', neg_: 'neg_', abs: 'abs', abs_: 'abs_', exp: 'exp', exp_: 'exp_', log: 'log', log_: 'log_',
@@ -18,6 +18,10 @@ export const OP_TABLE = {
   unsqueeze: 'unsqueeze', flatten: 'flatten', narrow: 'narrow', select: 'select', contiguous: 'contiguous', clone: 'clone',
   to_dtype: 'to', to_device: 'to', cat: 'fn:cat', stack: 'fn:stack',
   dot: 'dot', matmul: 'matmul', mv: 'mv', bmm: 'bmm', addmm: 'addmm',
+  conv2d: 'nn:functional.conv2d', conv2d_input_grad: 'nn:grad.conv2dInput', conv2d_weight_grad: 'nn:grad.conv2dWeight',
+  max_pool2d: 'nn:functional.maxPool2d', max_pool2d_backward: 'nn:grad.maxPool2d',
+  avg_pool2d: 'nn:functional.avgPool2d', avg_pool2d_backward: 'nn:grad.avgPool2d',
+  adaptive_avg_pool2d: 'nn:functional.adaptiveAvgPool2d', adaptive_avg_pool2d_backward: 'nn:grad.adaptiveAvgPool2d',
 } as const satisfies Record<string, string>;
 
 export type NativeOpName = keyof typeof OP_TABLE;

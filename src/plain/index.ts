@@ -14,3 +14,4 @@ export * from './reduce.js';
 export * from './shape.js';
 export * from './linalg.js';
 export * from './creation.js';
+export * from './nn.js';

@@ -148,4 +148,36 @@ Tensor bmm(const Tensor& a, const Tensor& b);
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double beta = 1,
              double alpha = 1);
 
+// ---- convolution and pooling (NCHW; float32/float64) ----------------------------------------
+struct Conv2dParams {
+  int64_t stride[2] = {1, 1};
+  int64_t padding[4] = {0, 0, 0, 0};  // top, left, bottom, right
+  int64_t dilation[2] = {1, 1};
+  int64_t groups = 1;
+};
+// x [N, C, H, W], weight [O, C / groups, kh, kw], bias [O] or undefined -> [N, O, OH, OW].
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p);
+// The gradient of conv2d with respect to x, of spatial size [H, W] (also conv_transpose2d).
+Tensor conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, int64_t H, int64_t W,
+                         const Conv2dParams& p);
+// The gradient of conv2d with respect to a weight of kernel [kh, kw].
+Tensor conv2d_weight_grad(const Tensor& grad_out, const Tensor& x, int64_t kh, int64_t kw,
+                          const Conv2dParams& p);
+
+struct Pool2dParams {
+  int64_t kernel[2] = {1, 1};
+  int64_t stride[2] = {1, 1};
+  int64_t padding[2] = {0, 0};
+  int64_t dilation[2] = {1, 1};
+  bool ceil_mode = false;
+  bool count_include_pad = true;  // avg_pool2d only
+};
+// x [N, C, H, W] or [C, H, W]. Returns values and int64 indices (flat h * W + w per plane).
+std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p);
+Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, int64_t H, int64_t W);
+Tensor avg_pool2d(const Tensor& x, const Pool2dParams& p);
+Tensor avg_pool2d_backward(const Tensor& grad_out, int64_t H, int64_t W, const Pool2dParams& p);
+Tensor adaptive_avg_pool2d(const Tensor& x, int64_t OH, int64_t OW);
+Tensor adaptive_avg_pool2d_backward(const Tensor& grad_out, int64_t H, int64_t W);
+
 }  // namespace tk

@@ -11,6 +11,7 @@
 #include <numbers>
 
 #include "autograd/functions.h"
+#include "ops/internal.h"
 
 namespace tk::autograd {
 
@@ -168,6 +169,35 @@ void extremum2_grad(Ctx& c, BinaryOp wins) {
 }
 
 Formula nondiff() { return {}; }
+
+// ---- convolution and pooling: each backward kernel is the adjoint of a forward op ------------
+std::vector<Attr> with(Attr first, std::vector<Attr> rest) {
+  rest.insert(rest.begin(), std::move(first));
+  return rest;
+}
+Attr hw(const DimVec& s) { return ints({s[s.size() - 2], s[s.size() - 1]}); }
+Conv2dParams conv_of(const Ctx& c, size_t first) { return ops::conv2d_params(c.attrs(), first, "backward"); }
+Pool2dParams pool_of(const Ctx& c, size_t first) { return ops::pool2d_params(c.attrs(), first, "backward"); }
+
+// y = conv2d(x, w, b): dx = conv2d_input_grad(g, w), dw = conv2d_weight_grad(g, x), db = sum(g).
+void conv2d_grad(Ctx& c) {
+  auto attrs = ops::conv2d_attrs(conv_of(c, 0));
+  if (c.needs(0)) c.set(0, op(OpId::conv2d_input_grad, {c.g(), c.in(1)}, with(hw(c.in_meta(0).shape), attrs)));
+  if (c.needs(1)) c.set(1, op(OpId::conv2d_weight_grad, {c.g(), c.in(0)}, with(hw(c.in_meta(1).shape), attrs)));
+  if (c.num_inputs() > 2 && c.needs(2)) c.set(2, sum(c.g(), {0, 2, 3}, false));
+}
+// z = conv2d_input_grad(gy, w) = A_w^T gy: d/dgy = conv2d(., w), d/dw = conv2d_weight_grad(gy, .).
+void conv2d_input_grad_grad(Ctx& c) {
+  auto attrs = ops::conv2d_attrs(conv_of(c, 1));
+  if (c.needs(0)) c.set(0, op(OpId::conv2d, {c.g(), c.in(1)}, attrs));
+  if (c.needs(1)) c.set(1, op(OpId::conv2d_weight_grad, {c.in(0), c.g()}, with(hw(c.in_meta(1).shape), attrs)));
+}
+// z = conv2d_weight_grad(gy, x): d/dgy = conv2d(x, .), d/dx = conv2d_input_grad(gy, .).
+void conv2d_weight_grad_grad(Ctx& c) {
+  auto attrs = ops::conv2d_attrs(conv_of(c, 1));
+  if (c.needs(0)) c.set(0, op(OpId::conv2d, {c.in(1), c.g()}, attrs));
+  if (c.needs(1)) c.set(1, op(OpId::conv2d_input_grad, {c.in(0), c.g()}, with(hw(c.in_meta(1).shape), attrs)));
+}
 }  // namespace
 
 Formula formula(OpId id) {
@@ -388,6 +418,30 @@ Formula formula(OpId id) {
                 if (c.needs(1)) c.set(1, scaled(fn::matmul(c.g(), mT(c.in(2))), alpha));
                 if (c.needs(2)) c.set(2, scaled(fn::matmul(mT(c.in(1)), c.g()), alpha));
               }, 0, 0, IN1 | IN2};
+
+    // ---- convolution and pooling ----------------------------------------------------------------
+    case OpId::conv2d: return {conv2d_grad, 0, 0, IN0 | IN1};
+    case OpId::conv2d_input_grad: return {conv2d_input_grad_grad, 0, 0, IN0 | IN1};
+    case OpId::conv2d_weight_grad: return {conv2d_weight_grad_grad, 0, 0, IN0 | IN1};
+    case OpId::max_pool2d:
+      return {[](Ctx& c) {
+                // Its backward scatters by index and has no formula of its own: refuse to record
+                // it rather than give a silently wrong second derivative.
+                TK_CHECK(!grad_enabled(), NOT_IMPLEMENTED, "max_pool2d: double backward (createGraph "
+                         "through max pooling) is not implemented");
+                c.set(0, op(OpId::max_pool2d_backward, {c.g(), c.out(1)}, {hw(c.in_meta(0).shape)}));
+              }, 0, OUT1};
+    case OpId::max_pool2d_backward: return nondiff();
+    case OpId::avg_pool2d:
+      return {[](Ctx& c) {
+        c.set(0, op(OpId::avg_pool2d_backward, {c.g()}, with(hw(c.in_meta(0).shape), ops::pool2d_attrs(pool_of(c, 0)))));
+      }};
+    case OpId::avg_pool2d_backward:  // linear: its adjoint is the forward
+      return {[](Ctx& c) { c.set(0, op(OpId::avg_pool2d, {c.g()}, ops::pool2d_attrs(pool_of(c, 1)))); }};
+    case OpId::adaptive_avg_pool2d:
+      return {[](Ctx& c) { c.set(0, op(OpId::adaptive_avg_pool2d_backward, {c.g()}, {hw(c.in_meta(0).shape)})); }};
+    case OpId::adaptive_avg_pool2d_backward:
+      return {[](Ctx& c) { c.set(0, op(OpId::adaptive_avg_pool2d, {c.g()}, {hw(c.in_meta(0).shape)})); }};
 
     // In-place rows differentiate like their out-of-place op (the engine rebases the history).
 #define TK_UNARY(n, F, rule, inplace) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)

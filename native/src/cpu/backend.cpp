@@ -10,6 +10,8 @@ const Backend cpu_backend = [] {
   cpu::register_reduce(b);
   cpu::register_creation(b);
   cpu::register_matmul(b);
+  cpu::register_conv(b);
+  cpu::register_pool(b);
   return b;
 }();
 

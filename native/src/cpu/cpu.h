@@ -7,4 +7,6 @@ void register_elementwise(Backend& b);
 void register_reduce(Backend& b);
 void register_creation(Backend& b);
 void register_matmul(Backend& b);
+void register_conv(Backend& b);
+void register_pool(Backend& b);
 }  // namespace tk::cpu

@@ -36,5 +36,13 @@ void check_writable(const Tensor& t, const char* op);
 std::optional<DType> dtype_attr(const Attrs& at, size_t i);
 Device device_attr(const Attrs& at, size_t i, const char* op);
 DimVec shape_attr(const Attrs& at, size_t i, const char* op);
+// Conv attributes at first..first+3: stride, padding (1, 2 or 4 values: top, left, bottom,
+// right), dilation, groups; and the same list built back from params (for derivative formulas).
+Conv2dParams conv2d_params(const Attrs& at, size_t first, const char* op);
+std::vector<Attr> conv2d_attrs(const Conv2dParams& p);
+// Pool attributes at first..first+5: kernel, stride (default: kernel), padding, dilation,
+// ceilMode, countIncludePad; and the list built back.
+Pool2dParams pool2d_params(const Attrs& at, size_t first, const char* op);
+std::vector<Attr> pool2d_attrs(const Pool2dParams& p);
 
 }  // namespace tk::ops

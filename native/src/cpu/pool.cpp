@@ -1,0 +1,185 @@
+// 2-D pooling over planes [P, H, W] (P = N * C), parallel over planes.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "backend.h"
+#include "cpu/cpu.h"
+#include "tk/parallel.h"
+
+namespace tk::cpu {
+namespace {
+
+template <class F>
+void floating(DType d, F&& f) {
+  if (d == DType::Float32) f.template operator()<float>();
+  else if (d == DType::Float64) f.template operator()<double>();
+  else TK_ASSERT(!"pooling kernels take float32 or float64");
+}
+
+int64_t planes(const Tensor& t) { return t.numel() / std::max<int64_t>(1, t.shape()[t.ndim() - 1] * t.shape()[t.ndim() - 2]); }
+
+void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& in, const Window2d& w) {
+  floating(in.dtype(), [&]<class T>() {
+    const T* x = in.data<T>();
+    T* y = out.data<T>();
+    int64_t* idx = indices.data<int64_t>();
+    const int64_t HW = w.H * w.W, OHW = w.OH * w.OW;
+    parallel_for(0, planes(out), std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const T* xp = x + p * HW;
+        for (int64_t oh = 0; oh < w.OH; ++oh)
+          for (int64_t ow = 0; ow < w.OW; ++ow) {
+            T best = -std::numeric_limits<T>::infinity();
+            int64_t arg = -1;
+            for (int64_t i = 0; i < w.kh; ++i) {
+              const int64_t h = oh * w.sh - w.ph + i * w.dh;
+              if (h < 0 || h >= w.H) continue;
+              for (int64_t j = 0; j < w.kw; ++j) {
+                const int64_t c = ow * w.sw - w.pw + j * w.dw;
+                if (c < 0 || c >= w.W) continue;
+                const T v = xp[h * w.W + c];
+                if (v > best || std::isnan(v) || arg < 0) {  // NaN propagates, as in PyTorch
+                  best = v;
+                  arg = h * w.W + c;
+                  if (std::isnan(v)) goto done;
+                }
+              }
+            }
+          done:
+            y[p * OHW + oh * w.OW + ow] = best;
+            idx[p * OHW + oh * w.OW + ow] = arg;
+          }
+      }
+    });
+  });
+}
+
+void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) {
+  floating(grad_in.dtype(), [&]<class T>() {
+    T* gi = grad_in.data<T>();
+    const T* go = grad_out.data<T>();
+    const int64_t* idx = indices.data<int64_t>();
+    const int64_t HW = grad_in.shape()[grad_in.ndim() - 1] * grad_in.shape()[grad_in.ndim() - 2];
+    const int64_t OHW = grad_out.shape()[grad_out.ndim() - 1] * grad_out.shape()[grad_out.ndim() - 2];
+    parallel_for(0, planes(grad_out), std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        std::fill(gi + p * HW, gi + (p + 1) * HW, T(0));
+        for (int64_t o = 0; o < OHW; ++o) {
+          const int64_t k = idx[p * OHW + o];
+          if (k >= 0) gi[p * HW + k] += go[p * OHW + o];
+        }
+      }
+    });
+  });
+}
+
+// The window of output (oh, ow) clipped to the padded input (for count_include_pad) and to the
+// real input.
+struct Box {
+  int64_t h0, h1, w0, w1;
+  int64_t padded_count;
+};
+inline Box box(const Window2d& w, int64_t oh, int64_t ow) {
+  int64_t h0 = oh * w.sh - w.ph, w0 = ow * w.sw - w.pw;
+  int64_t h1 = std::min(h0 + w.kh, w.H + w.ph), w1 = std::min(w0 + w.kw, w.W + w.pw);
+  const int64_t padded = (h1 - h0) * (w1 - w0);
+  return {std::max<int64_t>(h0, 0), std::min(h1, w.H), std::max<int64_t>(w0, 0), std::min(w1, w.W), padded};
+}
+
+void avg_pool2d(const Tensor& out, const Tensor& in, const Window2d& w, bool count_include_pad) {
+  floating(in.dtype(), [&]<class T>() {
+    const T* x = in.data<T>();
+    T* y = out.data<T>();
+    const int64_t HW = w.H * w.W, OHW = w.OH * w.OW;
+    parallel_for(0, planes(out), std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p)
+        for (int64_t oh = 0; oh < w.OH; ++oh)
+          for (int64_t ow = 0; ow < w.OW; ++ow) {
+            Box b = box(w, oh, ow);
+            T s = 0;
+            for (int64_t h = b.h0; h < b.h1; ++h)
+              for (int64_t c = b.w0; c < b.w1; ++c) s += x[p * HW + h * w.W + c];
+            const int64_t n = count_include_pad ? b.padded_count : (b.h1 - b.h0) * (b.w1 - b.w0);
+            y[p * OHW + oh * w.OW + ow] = n > 0 ? s / T(n) : T(0);
+          }
+    });
+  });
+}
+
+void avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Window2d& w,
+                         bool count_include_pad) {
+  floating(grad_in.dtype(), [&]<class T>() {
+    T* gi = grad_in.data<T>();
+    const T* go = grad_out.data<T>();
+    const int64_t HW = w.H * w.W, OHW = w.OH * w.OW;
+    parallel_for(0, planes(grad_out), std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        std::fill(gi + p * HW, gi + (p + 1) * HW, T(0));
+        for (int64_t oh = 0; oh < w.OH; ++oh)
+          for (int64_t ow = 0; ow < w.OW; ++ow) {
+            Box b = box(w, oh, ow);
+            const int64_t n = count_include_pad ? b.padded_count : (b.h1 - b.h0) * (b.w1 - b.w0);
+            if (n == 0) continue;
+            const T g = go[p * OHW + oh * w.OW + ow] / T(n);
+            for (int64_t h = b.h0; h < b.h1; ++h)
+              for (int64_t c = b.w0; c < b.w1; ++c) gi[p * HW + h * w.W + c] += g;
+          }
+      }
+    });
+  });
+}
+
+inline int64_t start_of(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
+inline int64_t end_of(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
+
+template <bool Backward>
+void adaptive(const Tensor& big, const Tensor& small) {
+  floating(big.dtype(), [&]<class T>() {
+    T* bp = big.data<T>();
+    T* sp = small.data<T>();
+    const int64_t H = big.shape()[big.ndim() - 2], W = big.shape()[big.ndim() - 1];
+    const int64_t OH = small.shape()[small.ndim() - 2], OW = small.shape()[small.ndim() - 1];
+    parallel_for(0, planes(small), std::max<int64_t>(1, 4096 / std::max<int64_t>(H * W, 1)), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        T* b = bp + p * H * W;
+        T* s = sp + p * OH * OW;
+        if constexpr (Backward) std::fill(b, b + H * W, T(0));
+        for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const int64_t h0 = start_of(oh, H, OH), h1 = end_of(oh, H, OH);
+            const int64_t w0 = start_of(ow, W, OW), w1 = end_of(ow, W, OW);
+            const T n = T((h1 - h0) * (w1 - w0));
+            if constexpr (Backward) {
+              const T g = s[oh * OW + ow] / n;
+              for (int64_t h = h0; h < h1; ++h)
+                for (int64_t c = w0; c < w1; ++c) b[h * W + c] += g;
+            } else {
+              T acc = 0;
+              for (int64_t h = h0; h < h1; ++h)
+                for (int64_t c = w0; c < w1; ++c) acc += b[h * W + c];
+              s[oh * OW + ow] = acc / n;
+            }
+          }
+      }
+    });
+  });
+}
+
+void adaptive_avg_pool2d(const Tensor& out, const Tensor& in) { adaptive<false>(in, out); }
+void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) {
+  adaptive<true>(grad_in, grad_out);
+}
+
+}  // namespace
+
+void register_pool(Backend& b) {
+  b.max_pool2d = max_pool2d;
+  b.max_pool2d_backward = max_pool2d_backward;
+  b.avg_pool2d = avg_pool2d;
+  b.avg_pool2d_backward = avg_pool2d_backward;
+  b.adaptive_avg_pool2d = adaptive_avg_pool2d;
+  b.adaptive_avg_pool2d_backward = adaptive_avg_pool2d_backward;
+}
+
+}  // namespace tk::cpu

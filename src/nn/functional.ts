@@ -1,0 +1,358 @@
+// nn.functional: convolution, pooling, normalization, dropout and linear, in PyTorch's names.
+// Convolution and pooling run as native ops; the normalizations are compositions of core ops, so
+// autograd differentiates them with no formula of their own.
+import { binding, encodeAttrs, OP_IDS, type Attr, type Handle } from '../binding.js';
+import { noGrad } from '../autograd.js';
+import { fail } from '../errors.js';
+import { tidy } from '../memory.js';
+import { rand } from '../ops/creation.js';
+import { describe } from '../options.js';
+import { Tensor, wrap } from '../tensor.js';
+
+const ID = OP_IDS;
+
+type Pair = number | readonly [number, number];
+
+function tensorArg(op: string, name: string, t: unknown, optional = false): Tensor | null {
+  if ((t === null || t === undefined) && optional) return null;
+  if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a Tensor, got ${describe(t)}`);
+  return t;
+}
+
+function pair(op: string, name: string, v: Pair | undefined, def: number, n = 2): number[] {
+  if (v === undefined) return new Array(n).fill(def);
+  const list = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(list) || list.length !== 2 || !list.every((x) => Number.isInteger(x)))
+    fail('INVALID_ARGUMENT', `${op}: '${name}' must be an integer or a pair of integers, got ${describe(v)}`);
+  return [...list];
+}
+
+function options<T extends object>(op: string, o: T | undefined, allowed: readonly string[]): T {
+  if (o === undefined) return {} as T;
+  if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', `${op}: options must be an object, got ${describe(o)}`);
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) fail('INVALID_ARGUMENT', `${op}: unknown option '${k}'`);
+  return o;
+}
+
+function call(id: number, attrs: Attr[], ...inputs: Tensor[]): Tensor {
+  return wrap(binding.call(id, encodeAttrs(attrs), ...inputs.map((t) => t._h)) as Handle);
+}
+
+export interface ConvOptions {
+  stride?: Pair;
+  /** An integer, a pair, 'valid' (0) or 'same' (output size = input size; stride 1 only). */
+  padding?: Pair | 'same' | 'valid';
+  dilation?: Pair;
+  groups?: number;
+}
+const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups'] as const;
+
+// [top, left, bottom, right]; 'same' pads extra on the bottom/right when the total is odd.
+function convPadding(op: string, o: ConvOptions, kernel: number[], dilation: number[], stride: number[]): number[] {
+  const p = o.padding;
+  if (p === 'valid') return [0, 0, 0, 0];
+  if (p === 'same') {
+    if (stride.some((s) => s !== 1)) fail('INVALID_ARGUMENT', `${op}: padding='same' is not supported for strided convolutions, got stride [${stride}]`);
+    const total = kernel.map((k, i) => dilation[i] * (k - 1));
+    return [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
+  }
+  if (typeof p === 'string') fail('INVALID_ARGUMENT', `${op}: padding must be an integer, a pair, 'same' or 'valid', got "${p}"`);
+  const [ph, pw] = pair(op, 'padding', p, 0);
+  return [ph, pw, ph, pw];
+}
+
+function groupsOf(op: string, g: number | undefined): number {
+  if (g === undefined) return 1;
+  if (!Number.isInteger(g)) fail('INVALID_ARGUMENT', `${op}: 'groups' must be an integer, got ${describe(g)}`);
+  return g;
+}
+
+/**
+ * 2-D convolution over NCHW input (unbatched [C, H, W] too) with weight [O, C / groups, kh, kw].
+ * @example conv2d(x, w, b, { stride: 2, padding: 1 }); conv2d(x, w, null, { padding: 'same', groups: 32 })
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
+  const op = 'conv2d';
+  tensorArg(op, 'input', input);
+  tensorArg(op, 'weight', weight);
+  const b = tensorArg(op, 'bias', bias, true);
+  const o = options(op, opts, CONV_KEYS);
+  if (weight.ndim !== 4) fail('SHAPE_MISMATCH', `${op}: expected a 4-D weight [O, C/groups, kh, kw], got [${weight.shape.join(', ')}]`);
+  const stride = pair(op, 'stride', o.stride, 1), dilation = pair(op, 'dilation', o.dilation, 1);
+  const padding = convPadding(op, o, weight.shape.slice(2), dilation, stride);
+  const attrs: Attr[] = [stride, padding, dilation, groupsOf(op, o.groups)];
+  if (input instanceof Tensor && input.ndim === 3) {
+    const x4 = input.unsqueeze(0);
+    const y = b ? call(ID.conv2d, attrs, x4, weight, b) : call(ID.conv2d, attrs, x4, weight);
+    const out = y.squeeze(0);
+    x4.dispose();
+    y.dispose();
+    return out;
+  }
+  return b ? call(ID.conv2d, attrs, input, weight, b) : call(ID.conv2d, attrs, input, weight);
+}
+
+/**
+ * 1-D convolution over [N, C, L] input with weight [O, C / groups, k] (runs as conv2d on a
+ * height-1 image).
+ * @example conv1d(x, w, b, { padding: 'same' })
+ */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Omit<ConvOptions, 'stride' | 'dilation' | 'padding'> & { stride?: number; dilation?: number; padding?: number | 'same' | 'valid' }): Tensor {
+  const op = 'conv1d';
+  tensorArg(op, 'input', input);
+  tensorArg(op, 'weight', weight);
+  const o = options(op, opts, CONV_KEYS);
+  if (weight.ndim !== 3) fail('SHAPE_MISMATCH', `${op}: expected a 3-D weight [O, C/groups, k], got [${weight.shape.join(', ')}]`);
+  if (input.ndim !== 3 && input.ndim !== 2) fail('SHAPE_MISMATCH', `${op}: expected a 3-D [N, C, L] (or 2-D [C, L]) input, got [${input.shape.join(', ')}]`);
+  const one = (name: 'stride' | 'dilation', v: number | undefined): [number, number] => {
+    if (v !== undefined && !Number.isInteger(v)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be an integer, got ${describe(v)}`);
+    return [1, v ?? 1];
+  };
+  const p = o.padding;
+  const padding: Pair | 'same' | 'valid' | undefined = typeof p === 'number' ? [0, p] : p;
+  const x4 = input.unsqueeze(-2), w4 = weight.unsqueeze(-2);
+  try {
+    const y = conv2d(x4, w4, bias, { stride: one('stride', o.stride), dilation: one('dilation', o.dilation), padding, groups: o.groups });
+    const out = y.squeeze(-2);
+    y.dispose();
+    return out;
+  } finally {
+    x4.dispose();
+    w4.dispose();
+  }
+}
+
+export interface ConvTransposeOptions {
+  stride?: Pair;
+  padding?: Pair;
+  outputPadding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
+
+/**
+ * Transposed 2-D convolution (the gradient of conv2d with respect to its input), weight
+ * [C_in, C_out / groups, kh, kw]. Output size (H - 1) * stride - 2 * padding + dilation * (kh - 1)
+ * + outputPadding + 1.
+ * @example convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 })
+ */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
+  const op = 'convTranspose2d';
+  tensorArg(op, 'input', input);
+  tensorArg(op, 'weight', weight);
+  const b = tensorArg(op, 'bias', bias, true);
+  const o = options(op, opts, ['stride', 'padding', 'outputPadding', 'dilation', 'groups']);
+  if (input.ndim !== 4) fail('SHAPE_MISMATCH', `${op}: expected a 4-D input [N, C, H, W], got [${input.shape.join(', ')}]`);
+  if (weight.ndim !== 4) fail('SHAPE_MISMATCH', `${op}: expected a 4-D weight [C_in, C_out/groups, kh, kw], got [${weight.shape.join(', ')}]`);
+  const stride = pair(op, 'stride', o.stride, 1), dilation = pair(op, 'dilation', o.dilation, 1);
+  const [ph, pw] = pair(op, 'padding', o.padding, 0), outPad = pair(op, 'outputPadding', o.outputPadding, 0);
+  for (let i = 0; i < 2; i++)
+    if (outPad[i] < 0 || (outPad[i] >= stride[i] && outPad[i] >= dilation[i]))
+      fail('INVALID_ARGUMENT', `${op}: outputPadding must be smaller than either stride or dilation, got outputPadding ${outPad[i]}, stride ${stride[i]}, dilation ${dilation[i]}`);
+  const size = [0, 1].map((i) => (input.shape[2 + i] - 1) * stride[i] - 2 * [ph, pw][i] + dilation[i] * (weight.shape[2 + i] - 1) + outPad[i] + 1);
+  if (size.some((s) => s <= 0)) fail('SHAPE_MISMATCH', `${op}: the output size [${size}] would not be positive`);
+  const y = call(ID.conv2d_input_grad, [size, stride, [ph, pw, ph, pw], dilation, groupsOf(op, o.groups)], input, weight);
+  if (!b) return y;
+  const b4 = b.reshape(1, -1, 1, 1);
+  const out = y.add(b4);
+  y.dispose();
+  b4.dispose();
+  return out;
+}
+
+export interface PoolOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+}
+
+function poolAttrs(op: string, kernelSize: Pair, o: PoolOptions & { countIncludePad?: boolean }): Attr[] {
+  const k = pair(op, 'kernelSize', kernelSize, 1);
+  for (const key of ['ceilMode', 'countIncludePad'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') fail('INVALID_ARGUMENT', `${op}: '${key}' must be a boolean, got ${describe(o[key])}`);
+  return [k, o.stride === undefined ? null : pair(op, 'stride', o.stride, 1), pair(op, 'padding', o.padding, 0), pair(op, 'dilation', o.dilation, 1), o.ceilMode ?? false, o.countIncludePad ?? true];
+}
+
+/**
+ * 2-D max pooling over [N, C, H, W] or [C, H, W]; stride defaults to the kernel size. With
+ * `returnIndices`, also the flat h * W + w position of each maximum.
+ * @example maxPool2d(x, 2); const [y, idx] = maxPool2d(x, 3, { stride: 2, padding: 1, returnIndices: true })
+ */
+export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & { returnIndices?: false }): Tensor;
+export function maxPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & { returnIndices?: boolean }): Tensor | [Tensor, Tensor] {
+  const op = 'maxPool2d';
+  tensorArg(op, 'input', input);
+  const o = options(op, opts, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
+  const hs = binding.call(ID.max_pool2d, encodeAttrs(poolAttrs(op, kernelSize, o)), input._h) as Handle[];
+  const values = wrap(hs[0], 0), indices = wrap(hs[1], 1);
+  if (o.returnIndices) return [values, indices];
+  indices.dispose();
+  return values;
+}
+
+/**
+ * 2-D average pooling; `countIncludePad` (default true) divides by the padded window size.
+ * @example avgPool2d(x, 2); avgPool2d(x, 3, { stride: 1, padding: 1, countIncludePad: false })
+ */
+export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean }): Tensor {
+  const op = 'avgPool2d';
+  tensorArg(op, 'input', input);
+  const o = options(op, opts, ['stride', 'padding', 'ceilMode', 'countIncludePad']);
+  return call(ID.avg_pool2d, poolAttrs(op, kernelSize, o), input);
+}
+
+/**
+ * Average pooling to a fixed output size (each cell averages its share of the input).
+ * @example adaptiveAvgPool2d(features, 1) // global average pooling
+ */
+export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
+  const op = 'adaptiveAvgPool2d';
+  tensorArg(op, 'input', input);
+  return call(ID.adaptive_avg_pool2d, [pair(op, 'outputSize', outputSize, 1)], input);
+}
+
+/** y = x @ weight.T + bias, weight [out, in] (PyTorch's layout). @example linear(x, w, b) */
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const op = 'linear';
+  tensorArg(op, 'input', input);
+  tensorArg(op, 'weight', weight);
+  const b = tensorArg(op, 'bias', bias, true);
+  const wt = weight.t();
+  try {
+    if (b && input.ndim === 2) return b.addmm(input, wt);
+    const y = input.matmul(wt);
+    if (!b) return y;
+    const out = y.add(b);
+    y.dispose();
+    return out;
+  } finally {
+    wt.dispose();
+  }
+}
+
+export interface BatchNormOptions {
+  /** Use batch statistics and update the running ones (default false: use the running ones). */
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+function channelShape(x: Tensor): number[] {
+  return x.shape.map((s, i) => (i === 1 ? s : 1));
+}
+
+/**
+ * Batch normalization over [N, C, ...]. In training, normalizes with the batch's mean and biased
+ * variance and moves runningMean/runningVar (unbiased variance) by `momentum`; otherwise uses the
+ * running statistics.
+ * @example batchNorm(x, rm, rv, gamma, beta, { training: true })
+ */
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor {
+  const op = 'batchNorm';
+  tensorArg(op, 'input', input);
+  const o = options(op, opts, ['training', 'momentum', 'eps']);
+  const training = o.training ?? false, momentum = o.momentum ?? 0.1, eps = o.eps ?? 1e-5;
+  if (input.ndim < 2) fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
+  const C = input.shape[1];
+  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]] as const) {
+    const v = tensorArg(op, name, t, true);
+    if (v && (v.ndim !== 1 || v.shape[0] !== C)) fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${C}], got [${v.shape.join(', ')}]`);
+  }
+  if (!training && (!runningMean || !runningVar)) fail('INVALID_ARGUMENT', `${op}: running statistics are required when not training`);
+  const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
+  const cs = channelShape(input);
+  return tidy(() => {
+    let mean: Tensor, variance: Tensor;
+    if (training) {
+      const n = input.numel() / C;
+      if (n <= 1) fail('INVALID_ARGUMENT', `${op}: expected more than 1 value per channel when training, got input [${input.shape.join(', ')}]`);
+      mean = input.mean(dims, { keepdim: true });
+      variance = input.var(dims, { correction: 0, keepdim: true });
+      if (runningMean && runningVar)
+        noGrad(() => {
+          runningMean.mul_(1 - momentum).add_(mean.reshape(C).mul(momentum));
+          runningVar.mul_(1 - momentum).add_(variance.reshape(C).mul((momentum * n) / (n - 1)));
+        });
+    } else {
+      mean = runningMean!.reshape(cs);
+      variance = runningVar!.reshape(cs);
+    }
+    let y = input.sub(mean).mul(variance.add(eps).rsqrt());
+    if (weight) y = y.mul(weight.reshape(cs));
+    if (bias) y = y.add(bias.reshape(cs));
+    return y;
+  });
+}
+
+/**
+ * Layer normalization over the trailing dims given by `normalizedShape` (biased variance).
+ * @example layerNorm(x, [512], gamma, beta)
+ */
+export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const op = 'layerNorm';
+  tensorArg(op, 'input', input);
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  const tail = input.shape.slice(input.ndim - ns.length);
+  if (ns.length === 0 || ns.length > input.ndim || ns.some((s, i) => s !== tail[i]))
+    fail('SHAPE_MISMATCH', `${op}: normalizedShape [${ns.join(', ')}] does not match the trailing dims of input [${input.shape.join(', ')}]`);
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    const v = tensorArg(op, name, t, true);
+    if (v && v.shape.join() !== ns.join()) fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${ns.join(', ')}], got [${v.shape.join(', ')}]`);
+  }
+  const dims = ns.map((_, i) => input.ndim - ns.length + i);
+  return tidy(() => {
+    const mean = input.mean(dims, { keepdim: true });
+    const variance = input.var(dims, { correction: 0, keepdim: true });
+    let y = input.sub(mean).mul(variance.add(eps).rsqrt());
+    if (weight) y = y.mul(weight);
+    if (bias) y = y.add(bias);
+    return y;
+  });
+}
+
+/**
+ * Group normalization of [N, C, ...]: statistics per sample over `numGroups` groups of channels,
+ * then a per-channel affine.
+ * @example groupNorm(x, 8, gamma, beta)
+ */
+export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const op = 'groupNorm';
+  tensorArg(op, 'input', input);
+  if (input.ndim < 2) fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
+  const [N, C] = input.shape;
+  if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0)
+    fail('INVALID_ARGUMENT', `${op}: numGroups must be a positive divisor of the ${C} channels, got ${describe(numGroups)}`);
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    const v = tensorArg(op, name, t, true);
+    if (v && (v.ndim !== 1 || v.shape[0] !== C)) fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${C}], got [${v.shape.join(', ')}]`);
+  }
+  const cs = channelShape(input);
+  return tidy(() => {
+    const g = input.reshape(N, numGroups, -1);
+    const mean = g.mean(2, { keepdim: true });
+    const variance = g.var(2, { correction: 0, keepdim: true });
+    let y = g.sub(mean).mul(variance.add(eps).rsqrt()).reshape(input.shape);
+    if (weight) y = y.mul(weight.reshape(cs));
+    if (bias) y = y.add(bias.reshape(cs));
+    return y;
+  });
+}
+
+/**
+ * Zeroes each element with probability p and scales the rest by 1 / (1 - p) (training), or
+ * passes x through (not training). Draws from the global generator: seed with manualSeed().
+ * @example dropout(h, 0.5, true)
+ */
+export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
+  const op = 'dropout';
+  tensorArg(op, 'input', input);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail('INVALID_ARGUMENT', `${op}: probability has to be between 0 and 1, got ${describe(p)}`);
+  if (!training || p === 0) return input.view(input.shape);
+  return tidy(() => {
+    if (p === 1) return input.mul(0);
+    const keep = rand(input.shape, { device: input.device as never }).ge(p).to(input.dtype);
+    return input.mul(keep.mul(1 / (1 - p)));
+  });
+}

@@ -1,0 +1,5 @@
+// tensorkit.nn: modules and nn.functional.
+export * as functional from './functional.js';
+export { Module, Parameter, isParameter } from './module.js';
+export * from './layers.js';
+export * as grad from './grad.js';

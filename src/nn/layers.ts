@@ -1,0 +1,242 @@
+// Layers over nn.functional: convolution, pooling, normalization, dropout, flatten, linear.
+// Parameters start as PyTorch's do (kaiming-uniform weights with a = sqrt(5), i.e. U(+-1/sqrt(fan_in)),
+// and the same bound for biases; norms start at weight 1, bias 0).
+import { fail } from '../errors.js';
+import { ones, rand, zeros } from '../ops/creation.js';
+import type { DType } from '../dtype.js';
+import { Tensor } from '../tensor.js';
+import * as F from './functional.js';
+import { Module, Parameter } from './module.js';
+
+type Pair = number | readonly [number, number];
+
+function uniform(shape: number[], bound: number, dtype: DType): Tensor {
+  const r = rand(shape, { dtype });
+  const t = r.mul(2 * bound).sub(bound);
+  r.dispose();
+  return Parameter(t);
+}
+
+function positiveInt(op: string, name: string, v: number): number {
+  if (!Number.isInteger(v) || v <= 0) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a positive integer, got ${v}`);
+  return v;
+}
+
+interface ConvModuleOptions {
+  stride?: Pair;
+  padding?: Pair | 'same' | 'valid';
+  dilation?: Pair;
+  groups?: number;
+  bias?: boolean;
+  dtype?: DType;
+}
+
+/** 2-D convolution layer. @example new nn.Conv2d(3, 16, 3, { padding: 1 }) */
+export class Conv2d extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, readonly options: ConvModuleOptions = {}) {
+    super();
+    const op = 'Conv2d';
+    const g = options.groups ?? 1;
+    positiveInt(op, 'inChannels', inChannels);
+    positiveInt(op, 'outChannels', outChannels);
+    if (inChannels % g !== 0 || outChannels % g !== 0) fail('INVALID_ARGUMENT', `${op}: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
+    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    const fanIn = (inChannels / g) * kh * kw, bound = 1 / Math.sqrt(fanIn), dtype = options.dtype ?? 'float32';
+    this.weight = uniform([outChannels, inChannels / g, kh, kw], bound, dtype);
+    this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
+  }
+  forward(x: Tensor): Tensor {
+    const { stride, padding, dilation, groups } = this.options;
+    return F.conv2d(x, this.weight, this.bias, { stride, padding, dilation, groups });
+  }
+}
+
+/** 1-D convolution layer over [N, C, L]. @example new nn.Conv1d(8, 16, 5, { padding: 'same' }) */
+export class Conv1d extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number, readonly options: { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number; bias?: boolean; dtype?: DType } = {}) {
+    super();
+    const g = options.groups ?? 1;
+    positiveInt('Conv1d', 'kernelSize', kernelSize);
+    if (inChannels % g !== 0 || outChannels % g !== 0) fail('INVALID_ARGUMENT', `Conv1d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
+    const bound = 1 / Math.sqrt((inChannels / g) * kernelSize), dtype = options.dtype ?? 'float32';
+    this.weight = uniform([outChannels, inChannels / g, kernelSize], bound, dtype);
+    this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
+  }
+  forward(x: Tensor): Tensor {
+    const { stride, padding, dilation, groups } = this.options;
+    return F.conv1d(x, this.weight, this.bias, { stride, padding, dilation, groups });
+  }
+}
+
+/** Transposed 2-D convolution layer. @example new nn.ConvTranspose2d(16, 8, 2, { stride: 2 }) */
+export class ConvTranspose2d extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, readonly options: F.ConvTransposeOptions & { bias?: boolean; dtype?: DType } = {}) {
+    super();
+    const g = options.groups ?? 1;
+    if (inChannels % g !== 0 || outChannels % g !== 0) fail('INVALID_ARGUMENT', `ConvTranspose2d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
+    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    // PyTorch computes fan_in from weight dim 1 (out_channels / groups) for transposed convs.
+    const bound = 1 / Math.sqrt((outChannels / g) * kh * kw), dtype = options.dtype ?? 'float32';
+    this.weight = uniform([inChannels, outChannels / g, kh, kw], bound, dtype);
+    this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
+  }
+  forward(x: Tensor): Tensor {
+    const { stride, padding, outputPadding, dilation, groups } = this.options;
+    return F.convTranspose2d(x, this.weight, this.bias, { stride, padding, outputPadding, dilation, groups });
+  }
+}
+
+/** Max pooling layer. @example new nn.MaxPool2d(2) */
+export class MaxPool2d extends Module {
+  constructor(readonly kernelSize: Pair, readonly options: F.PoolOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.maxPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+/** Average pooling layer. @example new nn.AvgPool2d(2) */
+export class AvgPool2d extends Module {
+  constructor(readonly kernelSize: Pair, readonly options: Omit<F.PoolOptions, 'dilation'> & { countIncludePad?: boolean } = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.avgPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+/** Adaptive average pooling layer. @example new nn.AdaptiveAvgPool2d(1) */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: Pair) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.adaptiveAvgPool2d(x, this.outputSize);
+  }
+}
+
+interface NormOptions {
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+  dtype?: DType;
+}
+
+class BatchNormBase extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  declare runningMean: Tensor | null;
+  declare runningVar: Tensor | null;
+  constructor(readonly numFeatures: number, readonly options: NormOptions, private readonly dims: number[], private readonly op: string) {
+    super();
+    positiveInt(op, 'numFeatures', numFeatures);
+    const dtype = options.dtype ?? 'float32';
+    const affine = options.affine ?? true;
+    this.weight = affine ? Parameter(ones([numFeatures], { dtype })) : null;
+    this.bias = affine ? Parameter(zeros([numFeatures], { dtype })) : null;
+    const track = options.trackRunningStats ?? true;
+    this.registerBuffer('runningMean', track ? zeros([numFeatures], { dtype }) : null);
+    this.registerBuffer('runningVar', track ? ones([numFeatures], { dtype }) : null);
+  }
+  forward(x: Tensor): Tensor {
+    if (!this.dims.includes(x.ndim)) fail('SHAPE_MISMATCH', `${this.op}: expected a ${this.dims.join('-D or ')}-D input, got [${x.shape.join(', ')}]`);
+    const useBatch = this.training || !this.runningMean;
+    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { training: useBatch, momentum: this.options.momentum ?? 0.1, eps: this.options.eps ?? 1e-5 });
+  }
+}
+
+/** Batch norm over [N, C] or [N, C, L]. @example new nn.BatchNorm1d(64) */
+export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, options: NormOptions = {}) {
+    super(numFeatures, options, [2, 3], 'BatchNorm1d');
+  }
+}
+
+/** Batch norm over [N, C, H, W]. @example new nn.BatchNorm2d(32) */
+export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, options: NormOptions = {}) {
+    super(numFeatures, options, [4], 'BatchNorm2d');
+  }
+}
+
+/** Layer norm over the trailing dims. @example new nn.LayerNorm([512]) */
+export class LayerNorm extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  readonly normalizedShape: number[];
+  constructor(normalizedShape: number | readonly number[], readonly options: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    const dtype = options.dtype ?? 'float32';
+    const affine = options.elementwiseAffine ?? true;
+    this.weight = affine ? Parameter(ones(this.normalizedShape, { dtype })) : null;
+    this.bias = affine ? Parameter(zeros(this.normalizedShape, { dtype })) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return F.layerNorm(x, this.normalizedShape, this.weight, this.bias, this.options.eps ?? 1e-5);
+  }
+}
+
+/** Group norm. @example new nn.GroupNorm(8, 64) */
+export class GroupNorm extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  constructor(readonly numGroups: number, readonly numChannels: number, readonly options: { eps?: number; affine?: boolean; dtype?: DType } = {}) {
+    super();
+    if (!Number.isInteger(numGroups) || numGroups <= 0 || numChannels % numGroups !== 0)
+      fail('INVALID_ARGUMENT', `GroupNorm: numGroups (${numGroups}) must divide numChannels (${numChannels})`);
+    const dtype = options.dtype ?? 'float32';
+    const affine = options.affine ?? true;
+    this.weight = affine ? Parameter(ones([numChannels], { dtype })) : null;
+    this.bias = affine ? Parameter(zeros([numChannels], { dtype })) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.options.eps ?? 1e-5);
+  }
+}
+
+/** Dropout: active in training mode, the identity in eval mode. @example new nn.Dropout(0.5) */
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) fail('INVALID_ARGUMENT', `Dropout: probability has to be between 0 and 1, got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout(x, this.p, this.training);
+  }
+}
+
+/** Flattens dims startDim..endDim (default: all but the batch dim). @example new nn.Flatten() */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.flatten(this.startDim, this.endDim);
+  }
+}
+
+/** y = x W^T + b with W [out, in]. @example new nn.Linear(784, 256) */
+export class Linear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean; dtype?: DType } = {}) {
+    super();
+    positiveInt('Linear', 'inFeatures', inFeatures);
+    positiveInt('Linear', 'outFeatures', outFeatures);
+    const bound = 1 / Math.sqrt(inFeatures), dtype = options.dtype ?? 'float32';
+    this.weight = uniform([outFeatures, inFeatures], bound, dtype);
+    this.bias = options.bias === false ? null : uniform([outFeatures], bound, dtype);
+  }
+  forward(x: Tensor): Tensor {
+    return F.linear(x, this.weight, this.bias);
+  }
+}

@@ -1,0 +1,291 @@
+// Convolution, pooling and normalization as naive nested loops over NCHW: the reference for the
+// native kernels and the "without a framework" baseline.
+import { alloc, PlainTensor } from './tensor.js';
+
+/** Convolution geometry: padding is [top, left, bottom, right]. */
+export interface PlainConvParams {
+  stride?: [number, number];
+  padding?: [number, number, number, number];
+  dilation?: [number, number];
+  groups?: number;
+}
+
+function conv(p: PlainConvParams) {
+  return { s: p.stride ?? [1, 1], pad: p.padding ?? [0, 0, 0, 0], d: p.dilation ?? [1, 1], g: p.groups ?? 1 };
+}
+
+function outSize(inp: number, k: number, s: number, p0: number, p1: number, d: number): number {
+  return Math.floor((inp + p0 + p1 - d * (k - 1) - 1) / s) + 1;
+}
+
+/** conv2d: x [N, C, H, W], w [O, C/g, kh, kw], bias [O] or null. @example plain.conv2d(x, w, null, { padding: [1, 1, 1, 1] }) */
+export function conv2d(x: PlainTensor, w: PlainTensor, bias: PlainTensor | null, params: PlainConvParams = {}): PlainTensor {
+  const { s, pad, d, g } = conv(params);
+  const [N, C, H, W] = x.shape, [O, Cg, kh, kw] = w.shape;
+  const OH = outSize(H, kh, s[0], pad[0], pad[2], d[0]), OW = outSize(W, kw, s[1], pad[1], pad[3], d[1]);
+  const Og = O / g;
+  const out = alloc(x.dtype, N * O * OH * OW);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++) {
+      const gi = Math.floor(o / Og);
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          let acc = bias ? bias.data[o] : 0;
+          for (let c = 0; c < Cg; c++)
+            for (let i = 0; i < kh; i++) {
+              const h = oh * s[0] - pad[0] + i * d[0];
+              if (h < 0 || h >= H) continue;
+              for (let j = 0; j < kw; j++) {
+                const ww = ow * s[1] - pad[1] + j * d[1];
+                if (ww < 0 || ww >= W) continue;
+                acc += x.data[((n * C + gi * Cg + c) * H + h) * W + ww] * w.data[((o * Cg + c) * kh + i) * kw + j];
+              }
+            }
+          out[((n * O + o) * OH + oh) * OW + ow] = acc;
+        }
+    }
+  return new PlainTensor(out, [N, O, OH, OW], x.dtype);
+}
+
+/** The gradient of conv2d with respect to its input ([N, C, H, W]); also the transposed convolution. */
+export function conv2dInputGrad(gy: PlainTensor, w: PlainTensor, inputHW: [number, number], params: PlainConvParams = {}): PlainTensor {
+  const { s, pad, d, g } = conv(params);
+  const [N, O, OH, OW] = gy.shape, [, Cg, kh, kw] = w.shape;
+  const [H, W] = inputHW, C = Cg * g, Og = O / g;
+  const out = alloc(gy.dtype, N * C * H * W);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++) {
+      const gi = Math.floor(o / Og);
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const v = gy.data[((n * O + o) * OH + oh) * OW + ow];
+          for (let c = 0; c < Cg; c++)
+            for (let i = 0; i < kh; i++) {
+              const h = oh * s[0] - pad[0] + i * d[0];
+              if (h < 0 || h >= H) continue;
+              for (let j = 0; j < kw; j++) {
+                const ww = ow * s[1] - pad[1] + j * d[1];
+                if (ww < 0 || ww >= W) continue;
+                out[((n * C + gi * Cg + c) * H + h) * W + ww] += v * w.data[((o * Cg + c) * kh + i) * kw + j];
+              }
+            }
+        }
+    }
+  return new PlainTensor(out, [N, C, H, W], gy.dtype);
+}
+
+/** The gradient of conv2d with respect to a weight of kernel [kh, kw]. */
+export function conv2dWeightGrad(gy: PlainTensor, x: PlainTensor, kernel: [number, number], params: PlainConvParams = {}): PlainTensor {
+  const { s, pad, d, g } = conv(params);
+  const [N, O, OH, OW] = gy.shape, [, C, H, W] = x.shape;
+  const [kh, kw] = kernel, Cg = C / g, Og = O / g;
+  const out = alloc(gy.dtype, O * Cg * kh * kw);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++) {
+      const gi = Math.floor(o / Og);
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const v = gy.data[((n * O + o) * OH + oh) * OW + ow];
+          for (let c = 0; c < Cg; c++)
+            for (let i = 0; i < kh; i++) {
+              const h = oh * s[0] - pad[0] + i * d[0];
+              if (h < 0 || h >= H) continue;
+              for (let j = 0; j < kw; j++) {
+                const ww = ow * s[1] - pad[1] + j * d[1];
+                if (ww < 0 || ww >= W) continue;
+                out[((o * Cg + c) * kh + i) * kw + j] += v * x.data[((n * C + gi * Cg + c) * H + h) * W + ww];
+              }
+            }
+        }
+    }
+  return new PlainTensor(out, [O, Cg, kh, kw], gy.dtype);
+}
+
+export interface PlainPoolParams {
+  kernel: [number, number];
+  stride?: [number, number];
+  padding?: [number, number];
+  dilation?: [number, number];
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+function pooled(inp: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  const span = inp + 2 * p - d * (k - 1) - 1;
+  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  if (ceil && (out - 1) * s >= inp + p) out--;
+  return out;
+}
+
+function planes(x: PlainTensor): [number, number, number, number[]] {
+  const nd = x.ndim;
+  const H = x.shape[nd - 2], W = x.shape[nd - 1];
+  return [x.numel() / (H * W), H, W, x.shape.slice(0, nd - 2) as number[]];
+}
+
+/** max pooling: values and flat (h * W + w) indices per plane. */
+export function maxPool2d(x: PlainTensor, p: PlainPoolParams): { values: PlainTensor; indices: PlainTensor } {
+  const [P, H, W, lead] = planes(x);
+  const [kh, kw] = p.kernel, s = p.stride ?? p.kernel, pad = p.padding ?? [0, 0], d = p.dilation ?? [1, 1];
+  const OH = pooled(H, kh, s[0], pad[0], d[0], !!p.ceilMode), OW = pooled(W, kw, s[1], pad[1], d[1], !!p.ceilMode);
+  const vals = alloc(x.dtype, P * OH * OW), idx = new Float64Array(P * OH * OW);
+  for (let q = 0; q < P; q++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        let best = -Infinity, arg = -1;
+        for (let i = 0; i < kh; i++) {
+          const h = oh * s[0] - pad[0] + i * d[0];
+          if (h < 0 || h >= H) continue;
+          for (let j = 0; j < kw; j++) {
+            const c = ow * s[1] - pad[1] + j * d[1];
+            if (c < 0 || c >= W) continue;
+            const v = x.data[q * H * W + h * W + c];
+            if (v > best || arg < 0) {
+              best = v;
+              arg = h * W + c;
+            }
+          }
+        }
+        vals[(q * OH + oh) * OW + ow] = best;
+        idx[(q * OH + oh) * OW + ow] = arg;
+      }
+  const shape = [...lead, OH, OW];
+  return { values: new PlainTensor(vals, shape, x.dtype), indices: new PlainTensor(idx, shape, 'int64') };
+}
+
+/** Scatters gy back to the positions max pooling picked. */
+export function maxPool2dBackward(gy: PlainTensor, indices: PlainTensor, inputHW: [number, number]): PlainTensor {
+  const [P, OH, OW, lead] = planes(gy);
+  const [H, W] = inputHW;
+  const out = alloc(gy.dtype, P * H * W);
+  for (let q = 0; q < P; q++)
+    for (let o = 0; o < OH * OW; o++) out[q * H * W + indices.data[q * OH * OW + o]] += gy.data[q * OH * OW + o];
+  return new PlainTensor(out, [...lead, H, W], gy.dtype);
+}
+
+function avgBox(p: PlainPoolParams, H: number, W: number, oh: number, ow: number) {
+  const s = p.stride ?? p.kernel, pad = p.padding ?? [0, 0];
+  const h0 = oh * s[0] - pad[0], w0 = ow * s[1] - pad[1];
+  const h1 = Math.min(h0 + p.kernel[0], H + pad[0]), w1 = Math.min(w0 + p.kernel[1], W + pad[1]);
+  const padded = (h1 - h0) * (w1 - w0);
+  const b = { h0: Math.max(h0, 0), h1: Math.min(h1, H), w0: Math.max(w0, 0), w1: Math.min(w1, W) };
+  const n = p.countIncludePad ?? true ? padded : (b.h1 - b.h0) * (b.w1 - b.w0);
+  return { ...b, n };
+}
+
+function avgSizes(x: PlainTensor, p: PlainPoolParams, inputHW?: [number, number]) {
+  const [P, h, w, lead] = planes(x);
+  const [H, W] = inputHW ?? [h, w];
+  const s = p.stride ?? p.kernel, pad = p.padding ?? [0, 0];
+  const OH = pooled(H, p.kernel[0], s[0], pad[0], 1, !!p.ceilMode), OW = pooled(W, p.kernel[1], s[1], pad[1], 1, !!p.ceilMode);
+  return { P, H, W, OH, OW, lead };
+}
+
+/** Average pooling (countIncludePad: divide by the padded window, PyTorch's default). */
+export function avgPool2d(x: PlainTensor, p: PlainPoolParams): PlainTensor {
+  const { P, H, W, OH, OW, lead } = avgSizes(x, p);
+  const out = alloc(x.dtype, P * OH * OW);
+  for (let q = 0; q < P; q++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const b = avgBox(p, H, W, oh, ow);
+        let acc = 0;
+        for (let h = b.h0; h < b.h1; h++) for (let c = b.w0; c < b.w1; c++) acc += x.data[q * H * W + h * W + c];
+        out[(q * OH + oh) * OW + ow] = b.n > 0 ? acc / b.n : 0;
+      }
+  return new PlainTensor(out, [...lead, OH, OW], x.dtype);
+}
+
+/** The gradient of avgPool2d for an input of size inputHW. */
+export function avgPool2dBackward(gy: PlainTensor, inputHW: [number, number], p: PlainPoolParams): PlainTensor {
+  const { P, H, W, OH, OW } = avgSizes(gy, p, inputHW);
+  const out = alloc(gy.dtype, P * H * W);
+  for (let q = 0; q < P; q++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const b = avgBox(p, H, W, oh, ow);
+        if (b.n === 0) continue;
+        const v = gy.data[(q * OH + oh) * OW + ow] / b.n;
+        for (let h = b.h0; h < b.h1; h++) for (let c = b.w0; c < b.w1; c++) out[q * H * W + h * W + c] += v;
+      }
+  return new PlainTensor(out, [...gy.shape.slice(0, -2), H, W], gy.dtype);
+}
+
+const start = (i: number, inp: number, out: number) => Math.floor((i * inp) / out);
+const end = (i: number, inp: number, out: number) => Math.ceil(((i + 1) * inp) / out);
+
+/** Adaptive average pooling to [OH, OW]. */
+export function adaptiveAvgPool2d(x: PlainTensor, size: [number, number]): PlainTensor {
+  const [P, H, W, lead] = planes(x);
+  const [OH, OW] = size;
+  const out = alloc(x.dtype, P * OH * OW);
+  for (let q = 0; q < P; q++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const h0 = start(oh, H, OH), h1 = end(oh, H, OH), w0 = start(ow, W, OW), w1 = end(ow, W, OW);
+        let acc = 0;
+        for (let h = h0; h < h1; h++) for (let c = w0; c < w1; c++) acc += x.data[q * H * W + h * W + c];
+        out[(q * OH + oh) * OW + ow] = acc / ((h1 - h0) * (w1 - w0));
+      }
+  return new PlainTensor(out, [...lead, OH, OW], x.dtype);
+}
+
+/** The gradient of adaptiveAvgPool2d for an input of size inputHW. */
+export function adaptiveAvgPool2dBackward(gy: PlainTensor, inputHW: [number, number]): PlainTensor {
+  const [P, OH, OW, lead] = planes(gy);
+  const [H, W] = inputHW;
+  const out = alloc(gy.dtype, P * H * W);
+  for (let q = 0; q < P; q++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const h0 = start(oh, H, OH), h1 = end(oh, H, OH), w0 = start(ow, W, OW), w1 = end(ow, W, OW);
+        const v = gy.data[(q * OH + oh) * OW + ow] / ((h1 - h0) * (w1 - w0));
+        for (let h = h0; h < h1; h++) for (let c = w0; c < w1; c++) out[q * H * W + h * W + c] += v;
+      }
+  return new PlainTensor(out, [...lead, H, W], gy.dtype);
+}
+
+/**
+ * Normalizes x over groups of elements: `groupOf(i)` names the statistics group of flat element
+ * i; each group is shifted to mean 0 and scaled to variance 1 (biased), then `affine(i, v)`.
+ */
+function normalize(x: PlainTensor, groups: number, groupOf: (i: number) => number, eps: number, affine: (i: number, v: number) => number): PlainTensor {
+  const sum = new Float64Array(groups), sq = new Float64Array(groups), cnt = new Float64Array(groups);
+  for (let i = 0; i < x.numel(); i++) {
+    const g = groupOf(i);
+    sum[g] += x.data[i];
+    cnt[g]++;
+  }
+  for (let i = 0; i < x.numel(); i++) {
+    const g = groupOf(i);
+    const dlt = x.data[i] - sum[g] / cnt[g];
+    sq[g] += dlt * dlt;
+  }
+  const out = alloc(x.dtype, x.numel());
+  for (let i = 0; i < x.numel(); i++) {
+    const g = groupOf(i);
+    out[i] = affine(i, (x.data[i] - sum[g] / cnt[g]) / Math.sqrt(sq[g] / cnt[g] + eps));
+  }
+  return new PlainTensor(out, x.shape, x.dtype);
+}
+
+/** Batch normalization with batch statistics (training mode) over [N, C, ...]. */
+export function batchNorm(x: PlainTensor, weight: PlainTensor | null, bias: PlainTensor | null, eps = 1e-5): PlainTensor {
+  const C = x.shape[1], inner = x.numel() / (x.shape[0] * C);
+  const ch = (i: number) => Math.floor(i / inner) % C;
+  return normalize(x, C, ch, eps, (i, v) => v * (weight ? weight.data[ch(i)] : 1) + (bias ? bias.data[ch(i)] : 0));
+}
+
+/** Layer normalization over the trailing `normalized` elements. */
+export function layerNorm(x: PlainTensor, normalized: number, weight: PlainTensor | null, bias: PlainTensor | null, eps = 1e-5): PlainTensor {
+  return normalize(x, x.numel() / normalized, (i) => Math.floor(i / normalized), eps,
+    (i, v) => v * (weight ? weight.data[i % normalized] : 1) + (bias ? bias.data[i % normalized] : 0));
+}
+
+/** Group normalization of [N, C, ...] in `numGroups` channel groups. */
+export function groupNorm(x: PlainTensor, numGroups: number, weight: PlainTensor | null, bias: PlainTensor | null, eps = 1e-5): PlainTensor {
+  const C = x.shape[1], inner = x.numel() / (x.shape[0] * C), per = (C / numGroups) * inner;
+  const ch = (i: number) => Math.floor(i / inner) % C;
+  return normalize(x, x.numel() / per, (i) => Math.floor(i / per), eps,
+    (i, v) => v * (weight ? weight.data[ch(i)] : 1) + (bias ? bias.data[ch(i)] : 0));
+}
