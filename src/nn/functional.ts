@@ -30,7 +30,7 @@ function pair(op: string, name: string, v: Pair | undefined, def: number, n = 2)
 function options<T extends object>(op: string, o: T | undefined, allowed: readonly string[]): T {
   if (o === undefined) return {} as T;
   if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', `${op}: options must be an object, got ${describe(o)}`);
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) fail('INVALID_ARGUMENT', `${op}: unknown option '${k}'`);
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && !allowed.includes(k)) fail('INVALID_ARGUMENT', `${op}: unknown option '${k}'`);
   return o;
 }
 

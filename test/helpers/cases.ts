@@ -6,6 +6,7 @@ import type { NativeOpName } from '../../src/ops/table.js';
 import * as plain from '../../src/plain/index.js';
 import type { PlainTensor } from '../../src/plain/index.js';
 import type { InputSpec, Layout, Tol } from './harness.js';
+import { CONV_CONFIGS, convNative, convOut, convPlain, plainConv, plainPool, POOL_CONFIGS } from './nn-cases.js';
 
 export interface OpCase {
   /** Native ops this row exercises. */
@@ -271,7 +272,57 @@ export const creationCases: OpCase[] = [
   })),
 ];
 
+// Convolution and pooling against the plain nested loops; the backward kernels are called
+// directly (nn.grad) with random upstream gradients.
+const f64 = (shape: number[]): InputSpec => ({ shape, dtype: 'float64' });
+export const nnCases: OpCase[] = [
+  ...CONV_CONFIGS.flatMap((c): OpCase[] => {
+    const [OH, OW] = convOut(c);
+    const gy = [c.x[0], c.w[0], OH, OW];
+    const p = plainConv(c);
+    return [
+      { ops: ['conv2d'], name: `conv2d ${c.name}`, inputs: [{ shape: c.x }, { shape: c.w }, ...(c.bias ? [{ shape: [c.w[0]] }] : [])], native: convNative(c), plain: convPlain(c), tol: { rtol: 1e-4, atol: 1e-5 } },
+      { ops: ['conv2d'], name: `conv2d float64 ${c.name}`, inputs: [f64(c.x), f64(c.w)], native: convNative(c), plain: convPlain(c) },
+      {
+        ops: ['conv2d_input_grad'], name: `conv2d input grad ${c.name}`, inputs: [f64(gy), f64(c.w)],
+        native: (g, w) => tk.nn.grad.conv2dInput(c.x, w, g, { stride: p.stride, padding: [p.padding![0], p.padding![1]], dilation: p.dilation, groups: p.groups }),
+        plain: (g, w) => plain.conv2dInputGrad(g, w, [c.x[2], c.x[3]], p),
+      },
+      {
+        ops: ['conv2d_weight_grad'], name: `conv2d weight grad ${c.name}`, inputs: [f64(gy), f64(c.x)],
+        native: (g, x) => tk.nn.grad.conv2dWeight(x, c.w, g, { stride: p.stride, padding: [p.padding![0], p.padding![1]], dilation: p.dilation, groups: p.groups }),
+        plain: (g, x) => plain.conv2dWeightGrad(g, x, [c.w[2], c.w[3]], p),
+      },
+    ].filter((r) => !(r.ops[0] !== 'conv2d' && c.opts.padding === 'same' && (c.w[2] % 2 === 0 || c.w[3] % 2 === 0)));  // asymmetric padding: forward only (nn.grad takes symmetric)
+  }),
+  ...POOL_CONFIGS.flatMap((c): OpCase[] => {
+    const pp = plainPool(c);
+    const maxOut = plain.maxPool2d(plain.zeros(c.x), pp).values.shape as number[];
+    const avgOut = plain.avgPool2d(plain.zeros(c.x), pp).shape as number[];
+    const hw: [number, number] = [c.x[c.x.length - 2], c.x[c.x.length - 1]];
+    return [
+      { ops: ['max_pool2d'], name: `maxPool2d ${c.name}`, inputs: [{ shape: c.x }], native: (x) => tk.nn.functional.maxPool2d(x, c.kernel, c.opts), plain: (x) => plain.maxPool2d(x, pp).values },
+      {
+        ops: ['max_pool2d'], name: `maxPool2d indices ${c.name}`, inputs: [{ shape: c.x }],
+        native: (x) => { const [v, i] = tk.nn.functional.maxPool2d(x, c.kernel, { ...c.opts, returnIndices: true }); v.dispose(); return i; },
+        plain: (x) => plain.maxPool2d(x, pp).indices,
+      },
+      {
+        ops: ['max_pool2d_backward'], name: `maxPool2d backward ${c.name}`, inputs: [{ shape: c.x }, { shape: maxOut }], layouts: ['contiguous', 'transposed'],
+        native: (x, g) => { const [v, i] = tk.nn.functional.maxPool2d(x, c.kernel, { ...c.opts, returnIndices: true }); const r = tk.nn.grad.maxPool2d(g, i, c.x); v.dispose(); i.dispose(); return r; },
+        plain: (x, g) => plain.maxPool2dBackward(g, plain.maxPool2d(x, pp).indices, hw),
+      },
+      ...[true, false].flatMap((cip): OpCase[] => [
+        { ops: ['avg_pool2d'], name: `avgPool2d ${c.name} countIncludePad ${cip}`, inputs: [{ shape: c.x }], native: (x) => tk.nn.functional.avgPool2d(x, c.kernel, { ...c.opts, dilation: undefined, countIncludePad: cip } as never), plain: (x) => plain.avgPool2d(x, { ...pp, countIncludePad: cip }) },
+        { ops: ['avg_pool2d_backward'], name: `avgPool2d backward ${c.name} countIncludePad ${cip}`, inputs: [{ shape: avgOut }], native: (g) => tk.nn.grad.avgPool2d(g, c.x, c.kernel, { ...c.opts, countIncludePad: cip }), plain: (g) => plain.avgPool2dBackward(g, hw, { ...pp, countIncludePad: cip }) },
+      ]),
+      { ops: ['adaptive_avg_pool2d'], name: `adaptiveAvgPool2d ${c.name} to [2, 3]`, inputs: [{ shape: c.x }], native: (x) => tk.nn.functional.adaptiveAvgPool2d(x, [2, 3]), plain: (x) => plain.adaptiveAvgPool2d(x, [2, 3]) },
+      { ops: ['adaptive_avg_pool2d_backward'], name: `adaptiveAvgPool2d backward ${c.name}`, inputs: [{ shape: [...c.x.slice(0, -2), 2, 3] }], native: (g) => tk.nn.grad.adaptiveAvgPool2d(g, c.x), plain: (g) => plain.adaptiveAvgPool2dBackward(g, hw) },
+    ];
+  }),
+];
+
 export const ALL_CASES: OpCase[] = [
   ...unaryCases, ...tiledCases, ...clampCases, ...binaryCases, ...scalarCases, ...inplaceBinaryCases, ...writeCases,
-  ...reduceCases, ...viewCases, ...linalgCases, ...creationCases,
+  ...reduceCases, ...viewCases, ...linalgCases, ...creationCases, ...nnCases,
 ];

@@ -6,6 +6,8 @@ import * as tk from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import type { NativeOpName } from '../../src/ops/table.js';
 import type { InputSpec, Layout } from './harness.js';
+import * as plain from '../../src/plain/index.js';
+import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-cases.js';
 
 export interface GradSpec extends InputSpec {
   /** false: the input does not require grad (a condition, a constant). */
@@ -26,6 +28,8 @@ export interface GradCase {
 export const NON_DIFFERENTIABLE: NativeOpName[] = [
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin',
   'zeros', 'ones', 'full', 'arange', 'linspace', 'eye', 'rand', 'randn', 'randint',
+  // scatters by index; double backward through max pooling is refused (NOT_IMPLEMENTED)
+  'max_pool2d_backward',
 ];
 
 const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec => ({ shape, dtype: 'float64', range, grad });
@@ -77,7 +81,44 @@ const binaryRows: GradCase[] = (Object.keys(BIN_RANGES) as Bin[]).flatMap((op): 
   return rows;
 });
 
+// Convolution: every configuration, on a contiguous and a strided input (the table's other
+// layouts are covered by the forward tests; gradcheck builds a full Jacobian, so each layout costs).
+const STRIDED: Layout[] = ['contiguous', 'transposed'];
+const F = tk.nn.functional;
+const convRows: GradCase[] = CONV_CONFIGS.flatMap((c): GradCase[] => {
+  const p = plainConv(c);
+  const sym = { stride: p.stride, padding: [p.padding![0], p.padding![1]] as [number, number], dilation: p.dilation, groups: p.groups };
+  const symmetric = p.padding![0] === p.padding![2] && p.padding![1] === p.padding![3];
+  const rows: GradCase[] = [{
+    ops: ['conv2d'], name: `conv2d ${c.name}`, layouts: STRIDED,
+    inputs: [f64(c.x), f64(c.w), ...(c.bias ? [f64([c.w[0]])] : [])],
+    fn: (x, w, b) => F.conv2d(x, w, b ?? null, c.opts),
+  }];
+  // The backward kernels are linear in each argument; gradcheck them as functions too.
+  if (symmetric) {
+    const gy = [c.x[0], c.w[0], ...convOut(c)];
+    rows.push(
+      { ops: ['conv2d_input_grad'], name: `conv2d input grad ${c.name}`, layouts: ['contiguous'], inputs: [f64(gy), f64(c.w)], fn: (g, w) => tk.nn.grad.conv2dInput(c.x, w, g, sym) },
+      { ops: ['conv2d_weight_grad'], name: `conv2d weight grad ${c.name}`, layouts: ['contiguous'], inputs: [f64(gy), f64(c.x)], fn: (g, x) => tk.nn.grad.conv2dWeight(x, c.w, g, sym) },
+    );
+  }
+  return rows;
+});
+
+const poolRows: GradCase[] = POOL_CONFIGS.flatMap((c): GradCase[] => {
+  const avgOut = plain.avgPool2d(plain.zeros(c.x), plainPool(c)).shape as number[];
+  return [
+    { ops: ['max_pool2d'], name: `maxPool2d ${c.name}`, layouts: NO_TIES, inputs: [f64(c.x)], fn: (x) => F.maxPool2d(x, c.kernel, c.opts) },
+    { ops: ['avg_pool2d'], name: `avgPool2d ${c.name}`, layouts: STRIDED, inputs: [f64(c.x)], fn: (x) => F.avgPool2d(x, c.kernel, { ...c.opts, dilation: undefined, countIncludePad: false } as never) },
+    { ops: ['avg_pool2d_backward'], name: `avgPool2d backward ${c.name}`, layouts: ['contiguous'], inputs: [f64(avgOut)], fn: (g) => tk.nn.grad.avgPool2d(g, c.x, c.kernel, c.opts) },
+    { ops: ['adaptive_avg_pool2d'], name: `adaptiveAvgPool2d ${c.name}`, layouts: STRIDED, inputs: [f64(c.x)], fn: (x) => F.adaptiveAvgPool2d(x, [2, 3]) },
+    { ops: ['adaptive_avg_pool2d_backward'], name: `adaptiveAvgPool2d backward ${c.name}`, layouts: ['contiguous'], inputs: [f64([...c.x.slice(0, -2), 2, 3])], fn: (g) => tk.nn.grad.adaptiveAvgPool2d(g, c.x) },
+  ];
+});
+
 export const GRAD_CASES: GradCase[] = [
+  ...convRows,
+  ...poolRows,
   ...unaryRows,
   ...binaryRows,
   { ops: ['pow'], name: 'pow with a JS number exponent', inputs: [f64([3, 4], POS)], fn: (x) => x.pow(3) },

@@ -67,6 +67,7 @@ void check_input(const Tensor& x, const char* op) {
 
 int64_t pooled_size(int64_t in, int64_t k, int64_t s, int64_t pad, int64_t d, bool ceil_mode) {
   const int64_t span = in + 2 * pad - d * (k - 1) - 1;
+  if (span < 0) return 0;  // the dilated kernel does not fit (and / would round toward 0)
   int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
   // The last window must start inside the input or its left padding (PyTorch's rule).
   if (ceil_mode && (out - 1) * s >= in + pad) --out;

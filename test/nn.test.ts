@@ -1,0 +1,215 @@
+// nn.functional compositions (conv1d, convTranspose2d, norms, dropout, linear) against plain
+// references and gradcheck, the layer modules, and bad input. conv2d and pooling themselves run
+// through the op tables (helpers/nn-cases.ts).
+import { describe, expect, it } from 'vitest';
+
+import * as tk from '../src/index.js';
+import { gradcheck, manualSeed, nn, plain, tensor, TensorError, tidy, type Tensor } from '../src/index.js';
+import { disposeAll, expectMatch, prng } from './helpers/harness.js';
+
+const F = nn.functional;
+
+function pairOf(shape: number[], rnd: () => number, dtype: tk.DType = 'float64') {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const vals = Array.from({ length: n }, () => rnd() * 4 - 2);
+  return { t: tensor(vals, { dtype, shape }), p: plain.plainTensor(vals, dtype, shape) };
+}
+
+function expectCode(fn: () => unknown, code: string, msg: RegExp): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TensorError);
+    expect((e as TensorError).code).toBe(code);
+    expect((e as Error).message).toMatch(msg);
+    return;
+  }
+  expect.fail('expected a TensorError');
+}
+
+const leaf = (shape: number[], seed = 1) => tidy(() => {
+  const r = prng(seed);
+  return tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), { dtype: 'float64', shape }).requiresGrad_();
+});
+
+describe('convolution compositions', () => {
+  it('convTranspose2d is the adjoint of conv2d, plus bias', () =>
+    tidy(() => {
+      const rnd = prng(3);
+      const x = pairOf([2, 4, 3, 4], rnd), w = pairOf([4, 3, 3, 3], rnd), b = pairOf([3], rnd);
+      const y = F.convTranspose2d(x.t, w.t, b.t, { stride: 2, padding: 1, outputPadding: 1 });
+      expect(y.shape).toEqual([2, 3, 6, 8]);
+      const ref = plain.conv2dInputGrad(x.p, w.p, [6, 8], { stride: [2, 2], padding: [1, 1, 1, 1] });
+      const withBias = plain.add(ref, plain.reshape(b.p, [1, 3, 1, 1]));
+      expectMatch(y, withBias, 'convTranspose2d');
+      expect(gradcheck((a, c, d) => F.convTranspose2d(a, c, d, { stride: 2, padding: 1, groups: 2 }), [leaf([1, 4, 3, 3]), leaf([4, 2, 3, 3], 2), leaf([4], 3)])).toBe(true);
+    }));
+
+  it('conv1d runs as a height-1 conv2d', () =>
+    tidy(() => {
+      const rnd = prng(4);
+      const x = pairOf([2, 3, 9], rnd), w = pairOf([4, 3, 3], rnd);
+      const y = F.conv1d(x.t, w.t, null, { stride: 2, padding: 1 });
+      const ref = plain.conv2d(plain.reshape(x.p, [2, 3, 1, 9]), plain.reshape(w.p, [4, 3, 1, 3]), null, { stride: [1, 2], padding: [0, 1, 0, 1] });
+      expectMatch(y, plain.reshape(ref, [2, 4, 5]), 'conv1d');
+      expect(F.conv1d(x.t, w.t, null, { padding: 'same', dilation: 2 }).shape).toEqual([2, 4, 9]);
+      expect(gradcheck((a, c) => F.conv1d(a, c, null, { padding: 'same' }), [leaf([2, 3, 6]), leaf([4, 3, 4], 2)])).toBe(true);
+    }));
+
+  it('accepts unbatched [C, H, W] input', () =>
+    tidy(() => {
+      const x = tk.randn([3, 5, 5]), w = tk.randn([2, 3, 3, 3]);
+      const y = F.conv2d(x, w, null, { padding: 1 });
+      expect(y.shape).toEqual([2, 5, 5]);
+      expectMatch(y, plain.plainTensor(Array.from(F.conv2d(x.unsqueeze(0), w, null, { padding: 1 }).data()), 'float32', [2, 5, 5]), 'unbatched');
+    }));
+
+  it('a 2-thread and a 1-thread conv2d agree bit for bit, forward and backward', () =>
+    tidy(() => {
+      const x = tk.randn([6, 8, 9, 9], { requiresGrad: true }), w = tk.randn([16, 8, 3, 3], { requiresGrad: true });
+      const run = (th: number) => {
+        tk.setNumThreads(th);
+        const y = F.conv2d(x, w, null, { padding: 1 });
+        const [gx, gw] = tk.autograd.grad(y.sum(), [x, w]);
+        return [y, gx!, gw!].map((t) => Array.from(t.data()));
+      };
+      const one = run(1);
+      const two = run(2);
+      tk.setNumThreads(2);
+      expect(two[0]).toEqual(one[0]);
+      expect(two[1]).toEqual(one[1]);
+      // weight gradients sum per-thread partials: equal up to rounding
+      for (let i = 0; i < one[2].length; i++) expect(two[2][i]).toBeCloseTo(one[2][i], 3);
+    }));
+
+  it('refuses double backward through max pooling', () =>
+    tidy(() => {
+      const x = leaf([1, 1, 4, 4]);
+      const y = F.maxPool2d(x, 2).sum();
+      expectCode(() => tk.autograd.grad(y, [x], { createGraph: true }), 'NOT_IMPLEMENTED', /max_pool2d: double backward/);
+    }));
+});
+
+describe('normalization and dropout', () => {
+  it('batchNorm in training matches plain, moves running stats, and eval uses them', () =>
+    tidy(() => {
+      const rnd = prng(5);
+      const x = pairOf([4, 3, 2, 2], rnd), w = pairOf([3], rnd), b = pairOf([3], rnd);
+      const rm = tk.zeros([3], { dtype: 'float64' }), rv = tk.ones([3], { dtype: 'float64' });
+      const y = F.batchNorm(x.t, rm, rv, w.t, b.t, { training: true, momentum: 0.1 });
+      expectMatch(y, plain.batchNorm(x.p, w.p, b.p), 'batchNorm', { rtol: 1e-9, atol: 1e-9 });
+      const mean = x.t.mean([0, 2, 3]), uvar = x.t.var([0, 2, 3]);  // unbiased for the running stat
+      expectMatch(rm, plain.plainTensor(Array.from(mean.mul(0.1).data()), 'float64', [3]), 'runningMean');
+      expectMatch(rv, plain.plainTensor(Array.from(uvar.mul(0.1).add(0.9).data()), 'float64', [3]), 'runningVar');
+      const e = F.batchNorm(x.t, rm, rv, null, null, { training: false });
+      const ref = x.t.sub(rm.reshape(1, 3, 1, 1)).div(rv.reshape(1, 3, 1, 1).add(1e-5).sqrt());
+      expectMatch(e, plain.plainTensor(Array.from(ref.data()), 'float64', [4, 3, 2, 2]), 'batchNorm eval', { rtol: 1e-12, atol: 1e-12 });
+      expect(gradcheck((a, c, d) => F.batchNorm(a, null, null, c, d, { training: true }), [leaf([4, 3, 2, 2]), leaf([3], 2), leaf([3], 3)])).toBe(true);
+      expect(gradcheck((a) => F.batchNorm(a, null, null, null, null, { training: true }), [leaf([5, 2])])).toBe(true);  // BatchNorm1d shape
+    }));
+
+  it('layerNorm and groupNorm match plain and pass gradcheck', () =>
+    tidy(() => {
+      const rnd = prng(6);
+      const x = pairOf([2, 4, 3], rnd), lw = pairOf([4, 3], rnd), lb = pairOf([4, 3], rnd), gw = pairOf([4], rnd), gb = pairOf([4], rnd);
+      expectMatch(F.layerNorm(x.t, [4, 3], lw.t, lb.t), plain.layerNorm(x.p, 12, lw.p, lb.p), 'layerNorm', { rtol: 1e-9, atol: 1e-9 });
+      expectMatch(F.groupNorm(x.t, 2, gw.t, gb.t), plain.groupNorm(x.p, 2, gw.p, gb.p), 'groupNorm', { rtol: 1e-9, atol: 1e-9 });
+      expect(gradcheck((a, c, d) => F.layerNorm(a, 3, c, d), [leaf([2, 4, 3]), leaf([3], 2), leaf([3], 3)])).toBe(true);
+      expect(gradcheck((a, c, d) => F.groupNorm(a, 2, c, d), [leaf([2, 4, 3]), leaf([4], 2), leaf([4], 3)])).toBe(true);
+    }));
+
+  it('dropout is seeded, scaled, identity in eval, and differentiable through its mask', () =>
+    tidy(() => {
+      const x = tk.ones([1000]);
+      manualSeed(7);
+      const a = F.dropout(x, 0.3);
+      manualSeed(7);
+      const b = F.dropout(x, 0.3);
+      expect(Array.from(a.data())).toEqual(Array.from(b.data()));
+      const kept = (a.data() as Float32Array).filter((v) => v !== 0);
+      expect(kept.every((v) => Math.abs(v - 1 / 0.7) < 1e-6)).toBe(true);
+      expect(kept.length).toBeGreaterThan(600);
+      expect(kept.length).toBeLessThan(800);
+      expect(Array.from(F.dropout(x, 0.3, false).data())).toEqual(Array.from(x.data()));
+      expect(Array.from(F.dropout(x, 1).data()).every((v) => v === 0)).toBe(true);
+      const w = tk.ones([1000], { requiresGrad: true });
+      manualSeed(7);
+      F.dropout(w, 0.3).sum().backward();
+      expect(Array.from(w.grad!.data())).toEqual(Array.from(a.data()));
+    }));
+});
+
+describe('modules', () => {
+  it('build CNN layers with PyTorch shapes and initialisation bounds, and switch train/eval', () =>
+    tidy(() => {
+      class Net extends nn.Module {
+        conv1 = new nn.Conv2d(3, 6, 5);
+        bn = new nn.BatchNorm2d(6);
+        pool = new nn.MaxPool2d(2);
+        conv2 = new nn.Conv2d(6, 16, 5, { padding: 'same', bias: false });
+        gap = new nn.AdaptiveAvgPool2d(1);
+        flat = new nn.Flatten();
+        drop = new nn.Dropout(0.5);
+        fc = new nn.Linear(16, 10);
+        forward(x: Tensor): Tensor {
+          const h = this.pool.forward(this.bn.forward(this.conv1.forward(x)).relu());
+          return this.fc.forward(this.drop.forward(this.flat.forward(this.gap.forward(this.conv2.forward(h)))));
+        }
+      }
+      const net = new Net();
+      expect(net.namedParameters().map(([n, p]) => `${n} ${p.shape.join('x')}`)).toEqual([
+        'conv1.weight 6x3x5x5', 'conv1.bias 6', 'bn.weight 6', 'bn.bias 6', 'conv2.weight 16x6x5x5', 'fc.weight 10x16', 'fc.bias 10',
+      ]);
+      expect(net.namedBuffers().map(([n]) => n)).toEqual(['bn.runningMean', 'bn.runningVar']);
+      const bound = 1 / Math.sqrt(3 * 25);
+      expect((net.conv1.weight.abs().max().item() as number) <= bound).toBe(true);
+      const y = net.call(tk.randn([4, 3, 32, 32]));
+      expect(y.shape).toEqual([4, 10]);
+      y.sum().backward();
+      expect(net.parameters().every((p) => p.grad !== null)).toBe(true);
+      expect(net.eval().training).toBe(false);
+      expect(net.drop.training).toBe(false);
+      const e1 = net.call(tk.ones([1, 3, 32, 32])), e2 = net.call(tk.ones([1, 3, 32, 32]));
+      expect(Array.from(e1.data())).toEqual(Array.from(e2.data()));  // eval: no dropout, running stats
+      net.zeroGrad();
+      expect(net.parameters().every((p) => p.grad === null)).toBe(true);
+      new nn.ConvTranspose2d(4, 2, 2, { stride: 2 });
+      new nn.Conv1d(4, 2, 3);
+      new nn.LayerNorm(8);
+      new nn.GroupNorm(2, 4);
+      new nn.BatchNorm1d(3);
+      new nn.AvgPool2d(2);
+      disposeAll(net.parameters(), net.buffers());
+    }));
+});
+
+describe('bad input', () => {
+  const x = () => tk.zeros([1, 4, 5, 5]);
+  const CASES: [string, () => unknown, string, RegExp][] = [
+    ['channel mismatch', () => F.conv2d(x(), tk.zeros([2, 3, 3, 3])), 'SHAPE_MISMATCH', /conv2d: weight \[2, 3, 3, 3\] with groups=1 expects 3 input channels, got input \[1, 4, 5, 5\]/],
+    ['groups not dividing channels', () => F.conv2d(x(), tk.zeros([3, 2, 3, 3]), null, { groups: 2 }), 'INVALID_ARGUMENT', /conv2d: groups \(2\) must divide the output channels \(3\)/],
+    ['kernel larger than the padded input', () => F.conv2d(x(), tk.zeros([2, 4, 7, 7])), 'SHAPE_MISMATCH', /conv2d: kernel size \[7, 7\] \(dilated\) is larger than the padded input \[5, 5\]/],
+    ['negative padding', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { padding: -1 }), 'INVALID_ARGUMENT', /conv2d: 'padding' must be non-negative, got -1/],
+    ['zero stride', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { stride: 0 }), 'INVALID_ARGUMENT', /conv2d: 'stride' must be positive, got 0/],
+    ["'same' with stride", () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { padding: 'same', stride: 2 }), 'INVALID_ARGUMENT', /padding='same' is not supported for strided convolutions/],
+    ['bias of the wrong size', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), tk.zeros([3])), 'SHAPE_MISMATCH', /conv2d: bias must be \[2\], got \[3\]/],
+    ['integer input', () => F.conv2d(tk.zeros([1, 4, 5, 5], { dtype: 'int32' }), tk.zeros([2, 4, 3, 3], { dtype: 'int32' })), 'DTYPE_MISMATCH', /conv2d: expected float32 or float64 tensors, got int32/],
+    ['mixed dtypes', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3], { dtype: 'float64' })), 'DTYPE_MISMATCH', /conv2d: expected all tensors to have the same dtype/],
+    ['3-D weight', () => F.conv2d(x(), tk.zeros([2, 4, 3])), 'SHAPE_MISMATCH', /conv2d: expected a 4-D weight/],
+    ['unknown option', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { strides: 2 } as never), 'INVALID_ARGUMENT', /conv2d: unknown option 'strides'/],
+    ['pool padding over half the kernel', () => F.maxPool2d(x(), 2, { padding: 2 }), 'INVALID_ARGUMENT', /max_pool2d: padding should be at most half of the kernel size/],
+    ['pool kernel too large', () => F.maxPool2d(x(), 7), 'SHAPE_MISMATCH', /max_pool2d: the kernel \[7, 7\].*does not fit/],
+    ['pool of a 2-D tensor', () => F.avgPool2d(tk.zeros([5, 5]), 2), 'SHAPE_MISMATCH', /avg_pool2d: expected a 3-D \[C, H, W\] or 4-D/],
+    ['adaptive pool to zero', () => F.adaptiveAvgPool2d(x(), 0), 'INVALID_ARGUMENT', /adaptive_avg_pool2d: output size must be positive/],
+    ['convTranspose2d output padding', () => F.convTranspose2d(x(), tk.zeros([4, 2, 3, 3]), null, { outputPadding: 1 }), 'INVALID_ARGUMENT', /convTranspose2d: outputPadding must be smaller than either stride or dilation/],
+    ['batchNorm running stat shape', () => F.batchNorm(x(), tk.zeros([3]), tk.ones([4])), 'SHAPE_MISMATCH', /batchNorm: 'runningMean' must be \[4\], got \[3\]/],
+    ['batchNorm eval without stats', () => F.batchNorm(x(), null, null), 'INVALID_ARGUMENT', /batchNorm: running statistics are required when not training/],
+    ['batchNorm of one value per channel', () => F.batchNorm(tk.zeros([1, 4]), null, null, null, null, { training: true }), 'INVALID_ARGUMENT', /expected more than 1 value per channel/],
+    ['layerNorm shape', () => F.layerNorm(x(), [4]), 'SHAPE_MISMATCH', /layerNorm: normalizedShape \[4\] does not match the trailing dims of input \[1, 4, 5, 5\]/],
+    ['groupNorm groups', () => F.groupNorm(x(), 3), 'INVALID_ARGUMENT', /groupNorm: numGroups must be a positive divisor of the 4 channels, got 3/],
+    ['dropout probability', () => F.dropout(x(), 1.5), 'INVALID_ARGUMENT', /dropout: probability has to be between 0 and 1, got 1.5/],
+    ['Conv2d groups', () => new nn.Conv2d(4, 6, 3, { groups: 4 }), 'INVALID_ARGUMENT', /Conv2d: groups \(4\) must divide inChannels \(4\) and outChannels \(6\)/],
+    ['BatchNorm2d on 2-D input', () => new nn.BatchNorm2d(4).forward(tk.zeros([2, 4])), 'SHAPE_MISMATCH', /BatchNorm2d: expected a 4-D input, got \[2, 4\]/],
+  ];
+  for (const [name, fn, code, msg] of CASES) it(name, () => tidy(() => expectCode(fn, code, msg)));
+});
