@@ -6,6 +6,7 @@ import os from 'node:os';
 import * as tk from '../src/index.js';
 import { markdown, table, type Options, type Row } from './lib.js';
 import { autograd } from './suites/autograd.js';
+import { conv } from './suites/conv.js';
 import { elementwise } from './suites/elementwise.js';
 import { matmul } from './suites/matmul.js';
 import { reduce } from './suites/reduce.js';
@@ -25,7 +26,7 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-const SUITES = { elementwise, reduce, matmul, views, autograd };
+const SUITES = { elementwise, reduce, matmul, views, autograd, conv };
 
 async function main() {
   const opts = parse(process.argv.slice(2));

@@ -62,6 +62,17 @@ struct Backend {
   // one image [C, H, W] (zeros for padding); col2im adds col back into a zeroed image.
   void (*im2col)(const Tensor& col, const Tensor& image, const Window2d& w);
   void (*col2im)(const Tensor& image, const Tensor& col, const Window2d& w);
+  // 3x3, stride 1, dilation 1, one group, float32 by Winograd F(4x4, 3x3): out [N, O, OH, OW]
+  // (overwritten, plus bias[o] if defined) from x [N, C, H, W] and w [O, C, 3, 3], all
+  // contiguous; output (i, j) reads input rows i - ph .. i - ph + 2 (zeros outside). Returns
+  // false (doing nothing) where it cannot run, e.g. a CPU without AVX2; null where a device has
+  // none. conv2d then uses im2col.
+  bool (*conv3x3_winograd)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
+                           int64_t ph, int64_t pw);
+  // Direct convolution, same contract as conv3x3_winograd but any kernel size: for few input
+  // channels, where im2col's GEMM has too short a reduction.
+  bool (*conv_direct)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
+                      int64_t ph, int64_t pw);
   // Pooling over planes: in [P, H, W] contiguous, out [P, OH, OW] (w.C is unused). max_pool2d's
   // indices (int64) are flat positions h * W + w in the plane; padding never wins.
   void (*max_pool2d)(const Tensor& out, const Tensor& indices, const Tensor& in, const Window2d& w);

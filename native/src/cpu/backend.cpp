@@ -11,6 +11,8 @@ const Backend cpu_backend = [] {
   cpu::register_creation(b);
   cpu::register_matmul(b);
   cpu::register_conv(b);
+  cpu::register_winograd(b);
+  cpu::register_direct_conv(b);
   cpu::register_pool(b);
   return b;
 }();

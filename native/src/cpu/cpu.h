@@ -8,5 +8,7 @@ void register_reduce(Backend& b);
 void register_creation(Backend& b);
 void register_matmul(Backend& b);
 void register_conv(Backend& b);
+void register_winograd(Backend& b);
+void register_direct_conv(Backend& b);
 void register_pool(Backend& b);
 }  // namespace tk::cpu

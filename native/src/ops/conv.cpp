@@ -121,6 +121,12 @@ void for_images(const Geometry& g, DType dt, Device dev, const Fn& fn) {
   });
 }
 
+int64_t kDirectMaxChannels = 8;
+
+bool cpu_backend_has_winograd(Device d) {
+  return (d.is_cpu() ? cpu_backend : cuda_backend).conv3x3_winograd != nullptr;
+}
+
 // Image n of x [N, C, H, W] (contiguous) as [G, C/G, H*W] (the column matrix of a pointwise conv).
 Tensor image_groups(const Tensor& x, int64_t n, const Geometry& g) {
   return reshape(select(x, 0, n), {g.G, g.C / g.G, g.H * g.W});
@@ -132,6 +138,21 @@ Tensor group_image(const Tensor& x, int64_t n, int64_t gi, const Geometry& g) {
   return x.with_layout({shape, contiguous_strides(shape), x.offset() + (n * g.C + gi * g.win.C) * g.H * g.W});
 }
 }  // namespace
+
+// Winograd pays when both channel counts are large enough for its GEMMs to dominate the
+// transforms (bench/suites/conv.ts: case B gains ~2.5x; case A, 3 input channels, loses).
+bool winograd_eligible(const Tensor& x, const Geometry& g, const Conv2dParams& p) {
+  return x.dtype() == DType::Float32 && g.kh == 3 && g.kw == 3 && g.G == 1 &&
+         p.stride[0] == 1 && p.stride[1] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
+         g.C >= 16 && g.O >= 16 && cpu_backend_has_winograd(x.device());
+}
+
+// The direct kernel wins while the reduction C * kh * kw is short (bench/suites/conv.ts).
+bool direct_eligible(const Tensor& x, const Geometry& g, const Conv2dParams& p) {
+  return x.dtype() == DType::Float32 && g.G == 1 && g.C <= kDirectMaxChannels &&
+         p.stride[0] == 1 && p.stride[1] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
+         (x.device().is_cpu() ? cpu_backend : cuda_backend).conv_direct != nullptr;
+}
 
 Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Conv2dParams& p) {
   const char* op = "conv2d";
@@ -151,6 +172,14 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Conv
   Tensor x = contiguous(x0), w = contiguous(w0);
   Tensor out = Tensor::empty({g.N, O, g.OH, g.OW}, x.dtype(), x.device(), op);
   if (out.numel() == 0) return out;
+  if (direct_eligible(x, g, p) &&
+      kernel_for(&Backend::conv_direct, x.device(), op)(
+          out, x, w, bias.defined() ? contiguous(bias) : bias, p.padding[0], p.padding[1]))
+    return out;
+  if (winograd_eligible(x, g, p) &&
+      kernel_for(&Backend::conv3x3_winograd, x.device(), op)(
+          out, x, w, bias.defined() ? contiguous(bias) : bias, p.padding[0], p.padding[1]))
+    return out;
   const int64_t K = g.win.C * g.kh * g.kw;
   Tensor wg = reshape(w, {g.G, O / g.G, K});
   double beta = 0;
@@ -187,6 +216,22 @@ Tensor conv2d_input_grad(const Tensor& go0, const Tensor& w0, int64_t H, int64_t
            ": grad_output ", fmt_shape(go0.shape()), " does not match the output size [", g.OH,
            ", ", g.OW, "] of an input of size [", H, ", ", W, "]");
   Tensor go = contiguous(go0), w = contiguous(w0);
+  // A 3x3 stride-1 input gradient is itself a 3x3 convolution: of grad_out with the kernels
+  // rotated 180 degrees and in/out channels swapped, padded by 2 - padding.
+  if (winograd_eligible(go, g, p) && p.padding[0] <= 2 && p.padding[1] <= 2 &&
+      p.padding[2] == p.padding[0] && p.padding[3] == p.padding[1]) {
+    Tensor wr = Tensor::empty({C, O, 3, 3}, w.dtype(), w.device(), op);
+    copy_(wr, permute(w, {1, 0, 2, 3}));
+    Tensor flipped = Tensor::empty({C, O, 3, 3}, w.dtype(), w.device(), op);
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        copy_(select(select(flipped, 2, i), 2, j), select(select(wr, 2, 2 - i), 2, 2 - j));
+    Tensor gx = Tensor::empty({g.N, C, H, W}, go.dtype(), go.device(), op);
+    if (gx.numel() == 0 ||
+        kernel_for(&Backend::conv3x3_winograd, go.device(), op)(gx, go, flipped, Tensor(),
+                                                               2 - p.padding[0], 2 - p.padding[1]))
+      return gx;
+  }
   Tensor gx = full({g.N, C, H, W}, 0, go.dtype(), go.device(), op);
   if (gx.numel() == 0 || go.numel() == 0) return gx;
   const int64_t K = g.win.C * g.kh * g.kw;

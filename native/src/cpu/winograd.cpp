@@ -1,0 +1,225 @@
+// 3x3 stride-1 convolution by Winograd's minimal filtering F(4x4, 3x3) (Lavin & Gray, 2015):
+// each 6x6 input tile and 3x3 kernel are transformed (V = B^T d B, U = G g G^T), the 36
+// transformed positions multiply as 36 independent [O, C] @ [C, tiles] GEMMs, and A^T M A turns
+// each product back into a 4x4 output tile: 36 multiplies per 16 outputs instead of 144, so the
+// GEMM does 4x less work than im2col's.
+//
+// Tiles are processed in blocks (V and M of one block stay in cache), blocks spread over the
+// thread pool. Transforms run on 8 tiles at once in GCC vectors (lanes = tiles). float32 only:
+// the transforms lose a few bits (errors ~1e-6 relative to the output scale), which float64
+// users would notice; they take the im2col path.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "backend.h"
+#include "cpu/cpu.h"
+#include "cpu/gemm/gemm.h"
+#include "tk/cpu_info.h"
+#include "tk/parallel.h"
+
+namespace tk::cpu {
+namespace {
+
+// Everything up to pop_options is compiled for AVX2 + FMA and runs only when the CPU has them
+// (conv3x3_winograd checks). No std:: templates are instantiated in here: their code could be
+// shared with other files by the linker and reach a CPU without AVX2.
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+using v8 = float __attribute__((vector_size(32)));
+constexpr int kLanes = 8;
+
+// B^T applied to a column (d0..d5).
+template <class V>
+inline void bt(const V* d, V* r, int s) {
+  const V d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
+  r[0] = 4 * d0 - 5 * d2 + d4;
+  r[s] = -4 * d1 - 4 * d2 + d3 + d4;
+  r[2 * s] = 4 * d1 - 4 * d2 - d3 + d4;
+  r[3 * s] = -2 * d1 - d2 + 2 * d3 + d4;
+  r[4 * s] = 2 * d1 - d2 - 2 * d3 + d4;
+  r[5 * s] = 4 * d1 - 5 * d3 + d5;
+}
+
+// A^T applied to a column (m0..m5) -> 4 values.
+template <class V>
+inline void at(const V* m, V* y, int s, int ys) {
+  const V m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
+  const V p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4;
+  y[0] = m0 + p12 + p34;
+  y[ys] = d12 + 2 * d34;
+  y[2 * ys] = p12 + 4 * p34;
+  y[3 * ys] = d12 + 8 * d34 + m5;
+}
+
+// U[xi][o][c] = (G g G^T)[xi] for the kernels g = w[o][c] (3x3) with oc in [oc0, oc1). Kernels
+// are transformed 64 at a time into a scratch block, then stored as 36 runs of 64 (not 36
+// scattered stores per kernel).
+void transform_kernels(float* U, const float* w, int64_t OC, int64_t oc0, int64_t oc1) {
+  constexpr float q = 1.0f / 4, s = 1.0f / 6, e = 1.0f / 12, t24 = 1.0f / 24;
+  constexpr int kChunk = 64;
+  float tmp[36][kChunk];
+  for (int64_t base = oc0; base < oc1; base += kChunk) {
+  const int64_t cnt = min64(kChunk, oc1 - base);
+  for (int64_t oc = base; oc < base + cnt; ++oc) {
+    const float* g = w + oc * 9;
+    float t[6][3], u[6][6];
+    for (int j = 0; j < 3; ++j) {  // G g: columns of g
+      const float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+      t[0][j] = g0 * q;
+      t[1][j] = -(g0 + g1 + g2) * s;
+      t[2][j] = -(g0 - g1 + g2) * s;
+      t[3][j] = g0 * t24 + g1 * e + g2 * s;
+      t[4][j] = g0 * t24 - g1 * e + g2 * s;
+      t[5][j] = g2;
+    }
+    for (int i = 0; i < 6; ++i) {  // (G g) G^T: rows
+      const float g0 = t[i][0], g1 = t[i][1], g2 = t[i][2];
+      u[i][0] = g0 * q;
+      u[i][1] = -(g0 + g1 + g2) * s;
+      u[i][2] = -(g0 - g1 + g2) * s;
+      u[i][3] = g0 * t24 + g1 * e + g2 * s;
+      u[i][4] = g0 * t24 - g1 * e + g2 * s;
+      u[i][5] = g2;
+    }
+    for (int xi = 0; xi < 36; ++xi) tmp[xi][oc - base] = u[xi / 6][xi % 6];
+  }
+  for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(U + xi * OC + base, tmp[xi], sizeof(float) * cnt);
+  }
+}
+
+struct Geo {
+  int64_t N, C, H, W, O, OH, OW, ph, pw, TH, TW, T;
+  // Top-left input corner of tile t.
+  void corner(int64_t t, int64_t& n, int64_t& y, int64_t& x) const {
+    n = t / (TH * TW);
+    const int64_t r = t % (TH * TW);
+    y = (r / TW) * 4 - ph;
+    x = (r % TW) * 4 - pw;
+  }
+};
+
+// V[c][xi][k] for tiles t0 + k, k < nt (nt a multiple of kLanes; tiles past T are zero). This
+// layout keeps the 36 stores of one (channel, 8 tiles) within a few KB; the GEMM reads any strides.
+void transform_inputs(float* V, const float* x, const Geo& g, int64_t t0, int64_t nt) {
+  for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
+    int64_t n[kLanes], y[kLanes], xx[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      if (t0 + k0 + l < g.T) g.corner(t0 + k0 + l, n[l], y[l], xx[l]);
+      else n[l] = -1;
+    }
+    bool inside[kLanes];
+    for (int l = 0; l < kLanes; ++l)
+      inside[l] = n[l] >= 0 && y[l] >= 0 && xx[l] >= 0 && y[l] + 6 <= g.H && xx[l] + 6 <= g.W;
+    for (int64_t c = 0; c < g.C; ++c) {
+      // Patches lane-major in a scratch array (plain stores), then read back as vectors.
+      alignas(32) float buf[36][kLanes];  // GCC vectors may alias their element type
+      for (int l = 0; l < kLanes; ++l) {
+        if (inside[l]) {
+          const float* src = x + ((n[l] * g.C + c) * g.H + y[l]) * g.W + xx[l];
+          for (int i = 0; i < 6; ++i)
+            for (int j = 0; j < 6; ++j) buf[i * 6 + j][l] = src[i * g.W + j];
+          continue;
+        }
+        const float* img = n[l] >= 0 ? x + (n[l] * g.C + c) * g.H * g.W : nullptr;
+        for (int i = 0; i < 6; ++i)
+          for (int j = 0; j < 6; ++j) {
+            const int64_t r = y[l] + i, q = xx[l] + j;
+            buf[i * 6 + j][l] = (img && r >= 0 && r < g.H && q >= 0 && q < g.W) ? img[r * g.W + q] : 0.0f;
+          }
+      }
+      v8* d = reinterpret_cast<v8*>(buf);
+      v8 t[36];
+      for (int j = 0; j < 6; ++j) bt(d + j, t + j, 6);      // B^T d: columns
+      for (int i = 0; i < 6; ++i) bt(t + 6 * i, d + 6 * i, 1);  // (B^T d) B: rows
+      float* dst = V + c * 36 * nt + k0;
+      for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(dst + xi * nt, &d[xi], sizeof(v8));
+    }
+  }
+}
+
+// out[n][o] tiles from M[o][xi][k] (+ bias[o]).
+void transform_outputs(float* out, const float* M, const float* bias, const Geo& g, int64_t t0, int64_t nt) {
+  for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
+    int64_t n[kLanes], y[kLanes], xx[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      if (t0 + k0 + l < g.T) {
+        g.corner(t0 + k0 + l, n[l], y[l], xx[l]);
+        y[l] += g.ph, xx[l] += g.pw;  // output corner
+      } else {
+        n[l] = -1;
+      }
+    }
+    for (int64_t o = 0; o < g.O; ++o) {
+      v8 m[36], t[24], r[16];
+      const float* src = M + o * 36 * nt + k0;
+      for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(&m[xi], src + xi * nt, sizeof(v8));
+      for (int j = 0; j < 6; ++j) at(m + j, t + j, 6, 6);    // A^T m: columns -> 4 rows of 6
+      for (int i = 0; i < 4; ++i) at(t + 6 * i, r + 4 * i, 1, 1);  // (A^T m) A: rows -> 4x4
+      const float b = bias ? bias[o] : 0.0f;
+      for (int l = 0; l < kLanes; ++l) {
+        if (n[l] < 0) continue;
+        float* dst = out + (n[l] * g.O + o) * g.OH * g.OW;
+        const int64_t hi = min64(4, g.OH - y[l]), wi = min64(4, g.OW - xx[l]);
+        for (int i = 0; i < hi; ++i)
+          for (int j = 0; j < wi; ++j) dst[(y[l] + i) * g.OW + xx[l] + j] = r[i * 4 + j][l] + b;
+      }
+    }
+  }
+}
+
+// One block of tiles: transform, 36 GEMMs, transform back.
+void run_block(float* y, const float* x, const float* U, const float* bias, float* V, float* M,
+               const Geo& g, int64_t t0, int64_t tb) {
+  transform_inputs(V, x, g, t0, tb);
+  GemmArgs<float> a;
+  a.batch = 36, a.M = g.O, a.N = tb, a.K = g.C;
+  a.a = U, a.a_bs = g.O * g.C, a.a_rs = g.C, a.a_cs = 1;  // U[xi][o][c]
+  a.b = V, a.b_bs = tb, a.b_rs = 36 * tb, a.b_cs = 1;   // V[c][xi][k]
+  a.c = M, a.c_bs = tb, a.c_rs = 36 * tb, a.c_cs = 1;   // M[o][xi][k]
+  gemm(a);
+  transform_outputs(y, M, bias, g, t0, tb);
+}
+
+#pragma GCC pop_options
+
+bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, const Tensor& bias,
+                      int64_t ph, int64_t pw) {
+  if (active_capability() < Capability::Avx2) return false;
+  TK_ASSERT(out.dtype() == DType::Float32);
+  Geo g{};
+  g.N = xt.shape()[0], g.C = xt.shape()[1], g.H = xt.shape()[2], g.W = xt.shape()[3];
+  g.O = out.shape()[1], g.OH = out.shape()[2], g.OW = out.shape()[3];
+  g.ph = ph, g.pw = pw;
+  g.TH = (g.OH + 3) / 4, g.TW = (g.OW + 3) / 4, g.T = g.N * g.TH * g.TW;
+  std::vector<float> U(size_t(36 * g.O * g.C));
+  const float* w = wt.data<float>();
+  parallel_for(0, g.O * g.C, 256, [&](int64_t a, int64_t b) { transform_kernels(U.data(), w, g.O * g.C, a, b); });
+  // Tiles per block: V and M of a block about 2 MB together (L3; each block repacks U, so
+  // blocks should not be small), a multiple of the lanes.
+  int64_t tb = std::clamp<int64_t>((int64_t(1) << 19) / (36 * (g.C + g.O)), 16, 512);
+  tb = std::max<int64_t>(kLanes, tb / kLanes * kLanes);
+  const int64_t blocks = (g.T + tb - 1) / tb;
+  const float* x = xt.data<float>();
+  const float* b = bias.defined() ? bias.data<float>() : nullptr;
+  float* y = out.data<float>();
+  parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+    // Per-thread scratch kept between calls: fresh megabytes each call cost page faults.
+    thread_local std::vector<float> scratch;
+    const size_t need = size_t(36 * (g.C + g.O) * tb);
+    if (scratch.size() < need) scratch.resize(need);
+    float* V = scratch.data();
+    float* M = V + 36 * g.C * tb;
+    for (int64_t blk = b0; blk < b1; ++blk) run_block(y, x, U.data(), b, V, M, g, blk * tb, tb);
+  });
+  return true;
+}
+
+}  // namespace
+
+void register_winograd(Backend& b) { b.conv3x3_winograd = conv3x3_winograd; }
+
+}  // namespace tk::cpu
