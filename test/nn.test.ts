@@ -90,6 +90,37 @@ describe('convolution compositions', () => {
     }));
 });
 
+describe('conv2d fast paths (float32) agree with the float64 im2col path', () => {
+  // Winograd F(4x4, 3x3) runs for 3x3 stride-1 convs with >= 16 channels each way; the direct
+  // kernel for <= 8 input channels at stride 1. Odd sizes exercise partial tiles and segments.
+  const CASES: [string, number[], number[], tk.nn.functional.ConvOptions, boolean][] = [
+    ['winograd pad 1, odd size, bias', [2, 16, 9, 11], [24, 16, 3, 3], { padding: 1 }, true],
+    ['winograd no padding', [1, 32, 16, 16], [16, 32, 3, 3], {}, false],
+    ['winograd pad 2, tiny image', [3, 16, 3, 5], [16, 16, 3, 3], { padding: 2 }, true],
+    ['winograd same padding, batch 5', [5, 20, 6, 7], [18, 20, 3, 3], { padding: 'same' }, false],
+    ['direct 3->13 channels, odd width, bias', [2, 3, 7, 21], [13, 3, 3, 3], { padding: 1 }, true],
+    ['direct 5x5 kernel (LeNet), no padding', [3, 6, 14, 14], [16, 6, 5, 5], {}, true],
+    ['direct asymmetric same padding', [1, 2, 6, 37], [7, 2, 2, 4], { padding: 'same' }, false],
+  ];
+  for (const [name, xs, ws, opts, withBias] of CASES)
+    it(name, () =>
+      tidy(() => {
+        const x = tk.randn(xs), w = tk.randn(ws).mul(0.2), b = withBias ? tk.randn([ws[0]]) : null;
+        const y = F.conv2d(x, w, b, opts);
+        const ref = F.conv2d(x.to('float64'), w.to('float64'), b?.to('float64'), opts);
+        const scale = ref.abs().max().item() as number;
+        expect(y.shape).toEqual(ref.shape);
+        expect(y.to('float64').sub(ref).abs().max().item() as number).toBeLessThan(2e-5 * scale + 1e-6);
+        if (opts.padding !== 'same') {  // the input gradient (Winograd for 3x3 at >= 16 channels)
+          const gy = tk.randn(y.shape);
+          const [gx] = tk.autograd.grad(F.conv2d(x.requiresGrad_(), w, b, opts), [x], { gradOutputs: [gy] });
+          const gx64 = tk.nn.grad.conv2dInput(xs, w.to('float64'), gy.to('float64'), { padding: opts.padding as number | undefined });
+          const s2 = gx64.abs().max().item() as number;
+          expect(gx!.to('float64').sub(gx64).abs().max().item() as number).toBeLessThan(2e-5 * s2 + 1e-6);
+        }
+      }));
+});
+
 describe('normalization and dropout', () => {
   it('batchNorm in training matches plain, moves running stats, and eval uses them', () =>
     tidy(() => {
