@@ -111,12 +111,16 @@ describe('conv2d fast paths (float32) agree with the float64 im2col path', () =>
         const scale = ref.abs().max().item() as number;
         expect(y.shape).toEqual(ref.shape);
         expect(y.to('float64').sub(ref).abs().max().item() as number).toBeLessThan(2e-5 * scale + 1e-6);
-        if (opts.padding !== 'same') {  // the input gradient (Winograd for 3x3 at >= 16 channels)
+        if (opts.padding !== 'same') {  // the input and weight gradients (Winograd too)
           const gy = tk.randn(y.shape);
-          const [gx] = tk.autograd.grad(F.conv2d(x.requiresGrad_(), w, b, opts), [x], { gradOutputs: [gy] });
-          const gx64 = tk.nn.grad.conv2dInput(xs, w.to('float64'), gy.to('float64'), { padding: opts.padding as number | undefined });
-          const s2 = gx64.abs().max().item() as number;
-          expect(gx!.to('float64').sub(gx64).abs().max().item() as number).toBeLessThan(2e-5 * s2 + 1e-6);
+          const [gx, gw] = tk.autograd.grad(F.conv2d(x.requiresGrad_(), w.requiresGrad_(), b, opts), [x, w], { gradOutputs: [gy] });
+          const p = { padding: opts.padding as number | undefined };
+          const gx64 = tk.nn.grad.conv2dInput(xs, w.to('float64'), gy.to('float64'), p);
+          const gw64 = tk.nn.grad.conv2dWeight(x.to('float64'), ws, gy.to('float64'), p);
+          for (const [got, want] of [[gx!, gx64], [gw!, gw64]]) {
+            const sc = want.abs().max().item() as number;
+            expect(got.to('float64').sub(want).abs().max().item() as number).toBeLessThan(2e-5 * sc + 1e-6);
+          }
         }
       }));
 });

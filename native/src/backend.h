@@ -69,6 +69,10 @@ struct Backend {
   // none. conv2d then uses im2col.
   bool (*conv3x3_winograd)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
                            int64_t ph, int64_t pw);
+  // The weight gradient of that convolution: gw [O, C, 3, 3] (overwritten) from x [N, C, H, W]
+  // and grad_out [N, O, OH, OW], contiguous float32.
+  bool (*conv3x3_winograd_weight_grad)(const Tensor& gw, const Tensor& x, const Tensor& grad_out,
+                                       int64_t ph, int64_t pw);
   // Direct convolution, same contract as conv3x3_winograd but any kernel size: for few input
   // channels, where im2col's GEMM has too short a reduction.
   bool (*conv_direct)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,

@@ -10,6 +10,7 @@
 // users would notice; they take the im2col path.
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "backend.h"
@@ -171,6 +172,84 @@ void transform_outputs(float* out, const float* M, const float* bias, const Geo&
   }
 }
 
+// ---- weight gradient: dL/dg = sum over tiles of G^T [(A dY A^T) (.) (B^T d B)] G ----------------
+
+// A applied to a column (y0..y3) -> 6 values (the transpose of at()).
+template <class V>
+inline void a6(const V* y, V* z, int s, int zs) {
+  const V y0 = y[0], y1 = y[s], y2 = y[2 * s], y3 = y[3 * s];
+  const V e = y0 + y2, o = y1 + y3, e4 = y0 + 4 * y2, o8 = 2 * y1 + 8 * y3;
+  z[0] = y0;
+  z[zs] = e + o;
+  z[2 * zs] = e - o;
+  z[3 * zs] = e4 + o8;
+  z[4 * zs] = e4 - o8;
+  z[5 * zs] = y3;
+}
+
+// Z[o][xi][k] = (A dY A^T)[xi] for the 4x4 gradient tiles t0 + k of every output channel.
+void transform_grads(float* Z, const float* gy, const Geo& g, int64_t t0, int64_t nt) {
+  for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
+    int64_t n[kLanes], y[kLanes], xx[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      if (t0 + k0 + l < g.T) {
+        g.corner(t0 + k0 + l, n[l], y[l], xx[l]);
+        y[l] += g.ph, xx[l] += g.pw;  // output corner
+      } else {
+        n[l] = -1;
+      }
+    }
+    for (int64_t o = 0; o < g.O; ++o) {
+      alignas(32) float buf[16][kLanes];
+      for (int l = 0; l < kLanes; ++l) {
+        const float* src = n[l] >= 0 ? gy + (n[l] * g.O + o) * g.OH * g.OW : nullptr;
+        for (int i = 0; i < 4; ++i)
+          for (int j = 0; j < 4; ++j) {
+            const int64_t r = y[l] + i, q = xx[l] + j;
+            buf[i * 4 + j][l] = (src && r < g.OH && q < g.OW) ? src[r * g.OW + q] : 0.0f;
+          }
+      }
+      const v8* d = reinterpret_cast<const v8*>(buf);
+      v8 t[24], z[36];
+      for (int j = 0; j < 4; ++j) a6(d + j, t + j, 4, 4);        // A dY: columns -> 6 rows of 4
+      for (int i = 0; i < 6; ++i) a6(t + 4 * i, z + 6 * i, 1, 1);  // (A dY) A^T: rows -> 6x6
+      float* dst = Z + o * 36 * nt + k0;
+      for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(dst + xi * nt, &z[xi], sizeof(v8));
+    }
+  }
+}
+
+// gw[o][c] = G^T M[.][o][c] G for M [36][O][C].
+void transform_weight_grads(float* gw, const float* M, int64_t OC, int64_t oc0, int64_t oc1) {
+  constexpr float q = 1.0f / 4, s = 1.0f / 6, e = 1.0f / 12, t24 = 1.0f / 24;
+  auto gt = [&](const float* m, int st, float* r, int rs) {  // G^T applied to a column of 6
+    const float m0 = m[0], m1 = m[st], m2 = m[2 * st], m3 = m[3 * st], m4 = m[4 * st], m5 = m[5 * st];
+    r[0] = m0 * q - (m1 + m2) * s + (m3 + m4) * t24;
+    r[rs] = (m2 - m1) * s + (m3 - m4) * e;
+    r[2 * rs] = (m3 + m4 - m1 - m2) * s + m5;
+  };
+  for (int64_t oc = oc0; oc < oc1; ++oc) {
+    float m[36], t[18];
+    for (int xi = 0; xi < 36; ++xi) m[xi] = M[xi * OC + oc];
+    for (int j = 0; j < 6; ++j) gt(m + j, 6, t + j, 6);           // G^T m: columns -> 3 rows of 6
+    for (int i = 0; i < 3; ++i) gt(t + 6 * i, 1, gw + oc * 9 + 3 * i, 1);  // rows -> 3x3
+  }
+}
+
+// One block of the weight gradient: M[xi][o][c] (+)= sum over the block's tiles of Z V^T.
+void weight_grad_block(float* Macc, const float* x, const float* gy, float* V, float* Z, const Geo& g,
+                       int64_t t0, int64_t tb, bool accumulate) {
+  transform_inputs(V, x, g, t0, tb);
+  transform_grads(Z, gy, g, t0, tb);
+  GemmArgs<float> a;
+  a.batch = 36, a.M = g.O, a.N = g.C, a.K = tb;
+  a.beta = accumulate ? 1.0f : 0.0f;
+  a.a = Z, a.a_bs = tb, a.a_rs = 36 * tb, a.a_cs = 1;   // Z[o][xi][k]
+  a.b = V, a.b_bs = tb, a.b_rs = 1, a.b_cs = 36 * tb;   // V[c][xi][k] read as [k][c]
+  a.c = Macc, a.c_bs = g.O * g.C, a.c_rs = g.C, a.c_cs = 1;
+  gemm(a);
+}
+
 // One block of tiles: transform, 36 GEMMs, transform back.
 void run_block(float* y, const float* x, const float* U, const float* bias, float* V, float* M,
                const Geo& g, int64_t t0, int64_t tb) {
@@ -218,8 +297,43 @@ bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, con
   return true;
 }
 
+bool conv3x3_winograd_weight_grad(const Tensor& gw, const Tensor& xt, const Tensor& gyt, int64_t ph,
+                                   int64_t pw) {
+  if (active_capability() < Capability::Avx2) return false;
+  Geo g{};
+  g.N = xt.shape()[0], g.C = xt.shape()[1], g.H = xt.shape()[2], g.W = xt.shape()[3];
+  g.O = gyt.shape()[1], g.OH = gyt.shape()[2], g.OW = gyt.shape()[3];
+  g.ph = ph, g.pw = pw;
+  g.TH = (g.OH + 3) / 4, g.TW = (g.OW + 3) / 4, g.T = g.N * g.TH * g.TW;
+  int64_t tb = std::clamp<int64_t>((int64_t(1) << 19) / (36 * (g.C + g.O)), 16, 512);
+  tb = std::max<int64_t>(kLanes, tb / kLanes * kLanes);
+  const int64_t blocks = (g.T + tb - 1) / tb, OC = g.O * g.C;
+  const float* x = xt.data<float>();
+  const float* gy = gyt.data<float>();
+  // Each thread sums its blocks into its own M, added into the total under a lock.
+  std::vector<float> M(size_t(36 * OC), 0.0f);
+  std::mutex mu;
+  parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+    thread_local std::vector<float> scratch;
+    const size_t need = size_t(36 * (g.C + g.O) * tb + 36 * OC);
+    if (scratch.size() < need) scratch.resize(need);
+    float* V = scratch.data();
+    float* Z = V + 36 * g.C * tb;
+    float* Mt = Z + 36 * g.O * tb;
+    for (int64_t blk = b0; blk < b1; ++blk) weight_grad_block(Mt, x, gy, V, Z, g, blk * tb, tb, blk > b0);
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t i = 0; i < M.size(); ++i) M[i] += Mt[i];
+  });
+  float* out = gw.data<float>();
+  parallel_for(0, OC, 256, [&](int64_t a, int64_t b) { transform_weight_grads(out, M.data(), OC, a, b); });
+  return true;
+}
+
 }  // namespace
 
-void register_winograd(Backend& b) { b.conv3x3_winograd = conv3x3_winograd; }
+void register_winograd(Backend& b) {
+  b.conv3x3_winograd = conv3x3_winograd;
+  b.conv3x3_winograd_weight_grad = conv3x3_winograd_weight_grad;
+}
 
 }  // namespace tk::cpu

@@ -266,6 +266,11 @@ Tensor conv2d_weight_grad(const Tensor& go0, const Tensor& x0, int64_t kh, int64
            ", ", g.OW, "]");
   Tensor go = contiguous(go0), x = contiguous(x0);
   const int64_t K = g.win.C * kh * kw;
+  if (winograd_eligible(x, g, p) && go.numel() > 0) {
+    Tensor gw = Tensor::empty({O, g.win.C, kh, kw}, x.dtype(), x.device(), op);
+    if (kernel_for(&Backend::conv3x3_winograd_weight_grad, x.device(), op)(gw, x, go, p.padding[0], p.padding[1]))
+      return gw;
+  }
   Tensor gw = full({O, g.win.C, kh, kw}, 0, x.dtype(), x.device(), op);
   if (gw.numel() == 0 || go.numel() == 0) return gw;
   auto gemm = kernel_for(&Backend::gemm, x.device(), op);
