@@ -218,6 +218,26 @@ describe('modules', () => {
     }));
 });
 
+describe('memory', () => {
+  it('conv/pool/norm training steps return live tensors and bytes to baseline', () => {
+    const conv = new nn.Conv2d(3, 16, 3, { padding: 1 }), bn = new nn.BatchNorm2d(16), fc = new nn.Linear(16 * 4 * 4, 5);
+    const x = tk.randn([4, 3, 8, 8]);
+    const step = () =>
+      tidy(() => {
+        const h = F.maxPool2d(bn.forward(conv.forward(x)).relu(), 2);
+        const y = fc.forward(F.dropout(F.avgPool2d(h, 1).flatten(1), 0.1));
+        y.pow(2).mean().backward();
+        for (const m of [conv, bn, fc]) m.zeroGrad();
+      });
+    step();
+    const base = tk.memory();
+    for (let i = 0; i < 300; i++) step();
+    const after = tk.memory();
+    expect([after.tensors, after.storages, after.bytes]).toEqual([base.tensors, base.storages, base.bytes]);
+    disposeAll([conv, bn, fc].flatMap((m) => [...m.parameters(), ...m.buffers()]), x);
+  });
+});
+
 describe('bad input', () => {
   const x = () => tk.zeros([1, 4, 5, 5]);
   const CASES: [string, () => unknown, string, RegExp][] = [
