@@ -55,42 +55,49 @@ const LENET_FLOPS = 2 * 64 * (6 * 75 * 28 * 28 + 16 * 150 * 10 * 10 + 400 * 120 
 export async function* conv(opts: Options, threads: number[]): AsyncGenerator<Row> {
   const suite = 'conv';
   const reps = opts.quick ? 5 : 25;
-  // Plain baselines (1 thread by nature): case A, and LeNet's first conv layer.
+  const lenet = new LeNet().eval();
+  const lx = tk.randn([64, 3, 32, 32]);
+  const rows: Row[] = [];
+  for (const th of threads) {
+    tk.setNumThreads(th);
+    for (const c of [CASE_A, CASE_B]) {
+      const x = tk.randn(c.x), w = tk.randn(c.w), b = tk.randn([c.w[0]]);
+      const us = sample(reps, () => null, () => F.conv2d(x, w, b, { padding: 1 }));
+      rows.push({ suite, name: `conv2d ${c.name} (b32, 3x3, pad 1)`, threads: th, nativeUs: us, flops: flopsOf(c) });
+      if (c === CASE_B) {
+        x.requiresGrad = true;
+        w.requiresGrad = true;
+        const gy = tk.randn([32, 64, 16, 16]);
+        const back = sample(reps, () => F.conv2d(x, w, b, { padding: 1 }), (y) => tk.autograd.grad(y, [x, w], { gradOutputs: [gy] }));
+        rows.push({ suite, name: `conv2d ${c.name} backward (input + weight grads)`, threads: th, nativeUs: back, flops: 2 * flopsOf(c), note: `${(back / us).toFixed(2)}× the forward` });
+        gy.dispose();
+      }
+      for (const t of [x, w, b]) t.dispose();
+    }
+    const lenetUs = sample(reps * 2, () => null, () => tk.noGrad(() => lenet.forward(lx)));
+    rows.push({ suite, name: 'LeNet-like inference, batch 64, 32x32x3', threads: th, nativeUs: lenetUs, flops: LENET_FLOPS });
+    const x1 = tk.randn([64, 3, 32, 32]), w1 = tk.randn([6, 3, 5, 5]);
+    const c1 = sample(reps, () => null, () => F.conv2d(x1, w1));
+    rows.push({ suite, name: 'LeNet conv1 3->6 5x5, batch 64', threads: th, nativeUs: c1, flops: 2 * 64 * 6 * 75 * 28 * 28 });
+    const xp = tk.randn([32, 64, 32, 32]);
+    const poolUs = sample(reps, () => null, () => F.maxPool2d(xp, 2));
+    rows.push({ suite, name: 'maxPool2d 2x2 of [32, 64, 32, 32]', threads: th, nativeUs: poolUs, bytes: 7 * 32 * 64 * 32 * 32 /* 4-byte reads; values and int64 indices for a quarter */ });
+    for (const t of [x1, w1, xp]) t.dispose();
+  }
+  lx.dispose();
+  for (const p of [...lenet.parameters()]) p.dispose();
+  // The plain baselines run last: they allocate hundreds of MB of JS arrays, and V8's collector
+  // then keeps a core busy for a while, which skewed native rows measured right after them.
   const pa = { x: plain.randn(CASE_A.x), w: plain.randn(CASE_A.w) };
   const plainA = await measure(() => plain.conv2d(pa.x, pa.w, null, { padding: [1, 1, 1, 1] }), opts, 1, opts.quick ? 1 : 400);
   const px = plain.randn([64, 3, 32, 32]), pw = plain.randn([6, 3, 5, 5]);
   const plainLenetConv1 = await measure(() => plain.conv2d(px, pw, null), opts, 1, opts.quick ? 1 : 400);
   const pool = { x: plain.randn([32, 64, 32, 32]) };
   const plainPool = await measure(() => plain.maxPool2d(pool.x, { kernel: [2, 2] }), opts, 1, opts.quick ? 1 : 300);
-
-  const lenet = new LeNet().eval();
-  const lx = tk.randn([64, 3, 32, 32]);
-  for (const th of threads) {
-    tk.setNumThreads(th);
-    for (const c of [CASE_A, CASE_B]) {
-      const x = tk.randn(c.x), w = tk.randn(c.w), b = tk.randn([c.w[0]]);
-      const us = sample(reps, () => null, () => F.conv2d(x, w, b, { padding: 1 }));
-      yield { suite, name: `conv2d ${c.name} (b32, 3x3, pad 1)`, threads: th, nativeUs: us, flops: flopsOf(c), plainUs: c === CASE_A ? plainA : undefined };
-      if (c === CASE_B) {
-        x.requiresGrad = true;
-        w.requiresGrad = true;
-        const gy = tk.randn([32, 64, 16, 16]);
-        const back = sample(reps, () => F.conv2d(x, w, b, { padding: 1 }), (y) => tk.autograd.grad(y, [x, w], { gradOutputs: [gy] }));
-        yield { suite, name: `conv2d ${c.name} backward (input + weight grads)`, threads: th, nativeUs: back, flops: 2 * flopsOf(c), note: `${(back / us).toFixed(2)}× the forward` };
-        gy.dispose();
-      }
-      for (const t of [x, w, b]) t.dispose();
-    }
-    const lenetUs = sample(reps * 2, () => null, () => tk.noGrad(() => lenet.forward(lx)));
-    yield { suite, name: 'LeNet-like inference, batch 64, 32x32x3', threads: th, nativeUs: lenetUs, flops: LENET_FLOPS };
-    const x1 = tk.randn([64, 3, 32, 32]), w1 = tk.randn([6, 3, 5, 5]);
-    const c1 = sample(reps, () => null, () => F.conv2d(x1, w1));
-    yield { suite, name: 'LeNet conv1 3->6 5x5, batch 64', threads: th, nativeUs: c1, flops: 2 * 64 * 6 * 75 * 28 * 28, plainUs: plainLenetConv1 };
-    const xp = tk.randn([32, 64, 32, 32]);
-    const poolUs = sample(reps, () => null, () => F.maxPool2d(xp, 2));
-    yield { suite, name: 'maxPool2d 2x2 of [32, 64, 32, 32]', threads: th, nativeUs: poolUs, bytes: 7 * 32 * 64 * 32 * 32 /* 4-byte reads; values and int64 indices for a quarter */, plainUs: plainPool };
-    for (const t of [x1, w1, xp]) t.dispose();
+  for (const r of rows) {
+    if (r.name.startsWith('conv2d case A') && !r.name.includes('backward')) r.plainUs = plainA;
+    if (r.name.startsWith('LeNet conv1')) r.plainUs = plainLenetConv1;
+    if (r.name.startsWith('maxPool2d')) r.plainUs = plainPool;
+    yield r;
   }
-  lx.dispose();
-  for (const p of [...lenet.parameters()]) p.dispose();
 }
