@@ -82,6 +82,16 @@ describe('convolution compositions', () => {
       for (let i = 0; i < one[2].length; i++) expect(two[2][i]).toBeCloseTo(one[2][i], 3);
     }));
 
+  it('max pooling propagates NaN, with and without indices', () =>
+    tidy(() => {
+      const x = tensor([[[[1, NaN, 5, 2], [3, 4, 6, 7], [1, 1, 1, 1], [1, 1, 1, 9]]]]);
+      expect(F.maxPool2d(x, 2).toArray()).toEqual([[[[NaN, 7], [1, 9]]]]);
+      const [v, i] = F.maxPool2d(x, 2, { returnIndices: true });
+      expect(v.toArray()).toEqual([[[[NaN, 7], [1, 9]]]]);
+      expect(i.toArray()).toEqual([[[[1, 7], [8, 15]]]]);
+      expect(F.maxPool2d(x, 3, { stride: 1 }).toArray()).toEqual([[[[NaN, NaN], [6, 9]]]]);
+    }));
+
   it('refuses double backward through max pooling', () =>
     tidy(() => {
       const x = leaf([1, 1, 4, 4]);

@@ -78,7 +78,8 @@ struct Backend {
   bool (*conv_direct)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
                       int64_t ph, int64_t pw);
   // Pooling over planes: in [P, H, W] contiguous, out [P, OH, OW] (w.C is unused). max_pool2d's
-  // indices (int64) are flat positions h * W + w in the plane; padding never wins.
+  // indices (int64) are flat positions h * W + w in the plane; padding never wins. Undefined
+  // indices: values only (inference).
   void (*max_pool2d)(const Tensor& out, const Tensor& indices, const Tensor& in, const Window2d& w);
   void (*max_pool2d_backward)(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices);
   // count_include_pad: divide by the full window (clipped to the padded input) instead of the

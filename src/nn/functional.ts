@@ -185,7 +185,7 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & 
   const op = 'maxPool2d';
   tensorArg(op, 'input', input);
   const o = options(op, opts, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
-  const hs = binding.call(ID.max_pool2d, encodeAttrs(poolAttrs(op, kernelSize, o)), input._h) as Handle[];
+  const hs = binding.call(ID.max_pool2d, encodeAttrs([...poolAttrs(op, kernelSize, o), o.returnIndices ?? false]), input._h) as Handle[];
   const values = wrap(hs[0], 0), indices = wrap(hs[1], 1);
   if (o.returnIndices) return [values, indices];
   indices.dispose();

@@ -172,8 +172,9 @@ struct Pool2dParams {
   bool ceil_mode = false;
   bool count_include_pad = true;  // avg_pool2d only
 };
-// x [N, C, H, W] or [C, H, W]. Returns values and int64 indices (flat h * W + w per plane).
-std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p);
+// x [N, C, H, W] or [C, H, W]. Returns values and int64 indices (flat h * W + w per plane);
+// without with_indices, the indices are an empty tensor (a faster values-only kernel).
+std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p, bool with_indices = true);
 Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, int64_t H, int64_t W);
 Tensor avg_pool2d(const Tensor& x, const Pool2dParams& p);
 Tensor avg_pool2d_backward(const Tensor& grad_out, int64_t H, int64_t W, const Pool2dParams& p);

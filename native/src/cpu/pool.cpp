@@ -86,11 +86,28 @@ void max_pool_2x2(const T* xp, T* yp, int64_t* ip, const Window2d& w) {
   }
 }
 
+// Values only (inference: nobody needs the indices): the max of four, NaN propagating.
+template <class T>
+void max_pool_2x2_values(const T* xp, T* yp, const Window2d& w) {
+  const int64_t W = w.W, OW = w.OW;
+  for (int64_t oh = 0; oh < w.OH; ++oh) {
+    const T* r0 = xp + 2 * oh * W;
+    const T* r1 = r0 + W;
+    T* dst = yp + oh * OW;
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+      const T m = std::max(std::max(a, b), std::max(c, d));
+      const bool nan = (a != a) | (b != b) | (c != c) | (d != d);
+      dst[ow] = nan ? a + b + c + d : m;  // the sum is NaN when any input is
+    }
+  }
+}
+
 void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& in, const Window2d& w) {
   floating(in.dtype(), [&]<class T>() {
     const T* x = in.data<T>();
     T* y = out.data<T>();
-    int64_t* idx = indices.data<int64_t>();
+    int64_t* idx = indices.defined() ? indices.data<int64_t>() : nullptr;
     const int64_t HW = w.H * w.W, OHW = w.OH * w.OW;
     // Output rows/columns whose windows lie inside the input need no bounds checks.
     auto first_inside = [](int64_t s, int64_t p) { return (p + s - 1) / s; };
@@ -103,16 +120,22 @@ void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& in, cons
       for (int64_t p = p0; p < p1; ++p) {
         const T* xp = x + p * HW;
         T* yp = y + p * OHW;
-        int64_t* ip = idx + p * OHW;
+        if (pair2x2 && !idx) {
+          max_pool_2x2_values(xp, yp, w);
+          continue;
+        }
+        int64_t* ip = idx ? idx + p * OHW : nullptr;
         if (pair2x2) {
           max_pool_2x2(xp, yp, ip, w);
           continue;
         }
+        int64_t unused;
         for (int64_t oh = 0; oh < w.OH; ++oh)
           for (int64_t ow = 0; ow < w.OW; ++ow) {
             const int64_t o = oh * w.OW + ow;
-            if (oh >= h0 && oh <= h1 && ow >= w0 && ow <= w1) window_max<T, false>(xp, w, oh, ow, yp[o], ip[o]);
-            else window_max<T, true>(xp, w, oh, ow, yp[o], ip[o]);
+            int64_t& slot = ip ? ip[o] : unused;
+            if (oh >= h0 && oh <= h1 && ow >= w0 && ow <= w1) window_max<T, false>(xp, w, oh, ow, yp[o], slot);
+            else window_max<T, true>(xp, w, oh, ow, yp[o], slot);
           }
       }
     });

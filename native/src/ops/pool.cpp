@@ -1,6 +1,7 @@
 // 2-D pooling: checks and output sizes (PyTorch's rules, ceil_mode included), then the kernels
 // over [N*C, H, W] planes. Inputs may be [N, C, H, W] or unbatched [C, H, W].
 #include "ops/internal.h"
+#include "tk/autograd.h"
 
 namespace tk {
 namespace ops {
@@ -97,15 +98,16 @@ DimVec with_hw(const DimVec& s, int64_t H, int64_t W) {
 }
 }  // namespace
 
-std::pair<Tensor, Tensor> max_pool2d(const Tensor& x0, const Pool2dParams& p) {
+std::pair<Tensor, Tensor> max_pool2d(const Tensor& x0, const Pool2dParams& p, bool with_indices) {
   const char* op = "max_pool2d";
   check_input(x0, op);
   Window2d w = window(x0, p, op);
   Tensor x = contiguous(x0);
   DimVec os = with_hw(x.shape(), w.OH, w.OW);
   Tensor out = Tensor::empty(os, x.dtype(), x.device(), op);
-  Tensor idx = Tensor::empty(os, DType::Int64, x.device(), op);
-  if (out.numel() > 0) kernel_for(&Backend::max_pool2d, x.device(), op)(out, idx, x, w);
+  Tensor idx = Tensor::empty(with_indices ? os : DimVec{0}, DType::Int64, x.device(), op);
+  if (out.numel() > 0)
+    kernel_for(&Backend::max_pool2d, x.device(), op)(out, with_indices ? idx : Tensor(), x, w);
   return {out, idx};
 }
 
@@ -178,9 +180,13 @@ std::pair<int64_t, int64_t> hw_attr(const Args& a, size_t i, const char* name) {
 }
 }  // namespace
 
+// attrs: the pool attributes, then returnIndices (default true). Indices are computed anyway
+// when autograd will record this op (its derivative needs them).
 Outputs op_max_pool2d(const Args& a) {
   expect_inputs(a, 1);
-  auto [v, i] = max_pool2d(a.in[0], pool2d_params(a.attrs, 0, a.name));
+  const bool needed = a.attrs.boolean_or(6, "returnIndices", true) ||
+                      (autograd::grad_enabled() && autograd::requires_grad(a.in[0]));
+  auto [v, i] = max_pool2d(a.in[0], pool2d_params(a.attrs, 0, a.name), needed);
   return {v, i};
 }
 Outputs op_max_pool2d_backward(const Args& a) {
