@@ -121,10 +121,14 @@ void for_images(const Geometry& g, DType dt, Device dev, const Fn& fn) {
   });
 }
 
-int64_t kDirectMaxChannels = 8;
+// The direct kernel's limit on input channels (bench/suites/conv.ts: it beats im2col for RGB
+// layers; im2col's GEMM wins once the reduction is long).
+constexpr int64_t kDirectMaxChannels = 8;
 
-bool cpu_backend_has_winograd(Device d) {
-  return (d.is_cpu() ? cpu_backend : cuda_backend).conv3x3_winograd != nullptr;
+// Whether the device's backend has the optional kernel `m` (unlike kernel_for, no error).
+template <class F>
+bool has_kernel(F Backend::*m, Device d) {
+  return (d.is_cpu() ? cpu_backend : cuda_backend).*m != nullptr;
 }
 
 // Image n of x [N, C, H, W] (contiguous) as [G, C/G, H*W] (the column matrix of a pointwise conv).
@@ -144,14 +148,14 @@ Tensor group_image(const Tensor& x, int64_t n, int64_t gi, const Geometry& g) {
 bool winograd_eligible(const Tensor& x, const Geometry& g, const Conv2dParams& p) {
   return x.dtype() == DType::Float32 && g.kh == 3 && g.kw == 3 && g.G == 1 &&
          p.stride[0] == 1 && p.stride[1] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
-         g.C >= 16 && g.O >= 16 && cpu_backend_has_winograd(x.device());
+         g.C >= 16 && g.O >= 16 && has_kernel(&Backend::conv3x3_winograd, x.device());
 }
 
 // The direct kernel wins while the reduction C * kh * kw is short (bench/suites/conv.ts).
 bool direct_eligible(const Tensor& x, const Geometry& g, const Conv2dParams& p) {
   return x.dtype() == DType::Float32 && g.G == 1 && g.C <= kDirectMaxChannels &&
          p.stride[0] == 1 && p.stride[1] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
-         (x.device().is_cpu() ? cpu_backend : cuda_backend).conv_direct != nullptr;
+         has_kernel(&Backend::conv_direct, x.device());
 }
 
 Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Conv2dParams& p) {
@@ -266,7 +270,8 @@ Tensor conv2d_weight_grad(const Tensor& go0, const Tensor& x0, int64_t kh, int64
            ", ", g.OW, "]");
   Tensor go = contiguous(go0), x = contiguous(x0);
   const int64_t K = g.win.C * kh * kw;
-  if (winograd_eligible(x, g, p) && go.numel() > 0) {
+  if (winograd_eligible(x, g, p) && has_kernel(&Backend::conv3x3_winograd_weight_grad, x.device()) &&
+      go.numel() > 0) {
     Tensor gw = Tensor::empty({O, g.win.C, kh, kw}, x.dtype(), x.device(), op);
     if (kernel_for(&Backend::conv3x3_winograd_weight_grad, x.device(), op)(gw, x, go, p.padding[0], p.padding[1]))
       return gw;
