@@ -1,6 +1,6 @@
 // Convolution, pooling and normalization as naive nested loops over NCHW: the reference for the
 // native kernels and the "without a framework" baseline.
-import { alloc, PlainTensor } from './tensor.js';
+import { alloc, PlainTensor, type PlainArray } from './tensor.js';
 
 /** Convolution geometry: padding is [top, left, bottom, right]. */
 export interface PlainConvParams {
@@ -14,91 +14,72 @@ function conv(p: PlainConvParams) {
   return { s: p.stride ?? [1, 1], pad: p.padding ?? [0, 0, 0, 0], d: p.dilation ?? [1, 1], g: p.groups ?? 1 };
 }
 
+type ConvMode = 'forward' | 'input' | 'weight';
+
+/**
+ * The one loop nest of all three convolution references: for every output position and kernel
+ * tap it pairs input element xi, weight element wi and output element yi, then
+ * forward: y[yi] += x[xi] * w[wi]; input: x[xi] += y[yi] * w[wi]; weight: w[wi] += y[yi] * x[xi].
+ */
+function convLoop(mode: ConvMode, x: PlainArray, w: PlainArray, y: PlainArray,
+  xs: number[], ws: number[], ys: number[], params: PlainConvParams): void {
+  const { s, pad, d, g } = conv(params);
+  const [N, C, H, W] = xs, [O, Cg, kh, kw] = ws, [, , OH, OW] = ys;
+  const Og = O / g;
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++) {
+      const gi = Math.floor(o / Og);
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const yi = ((n * O + o) * OH + oh) * OW + ow;
+          let acc = 0;
+          for (let c = 0; c < Cg; c++)
+            for (let i = 0; i < kh; i++) {
+              const h = oh * s[0] - pad[0] + i * d[0];
+              if (h < 0 || h >= H) continue;
+              for (let j = 0; j < kw; j++) {
+                const ww = ow * s[1] - pad[1] + j * d[1];
+                if (ww < 0 || ww >= W) continue;
+                const xi = ((n * C + gi * Cg + c) * H + h) * W + ww, wi = ((o * Cg + c) * kh + i) * kw + j;
+                if (mode === 'forward') acc += x[xi] * w[wi];
+                else if (mode === 'input') x[xi] += y[yi] * w[wi];
+                else w[wi] += y[yi] * x[xi];
+              }
+            }
+          if (mode === 'forward') y[yi] += acc;
+        }
+    }
+}
+
 function outSize(inp: number, k: number, s: number, p0: number, p1: number, d: number): number {
   return Math.floor((inp + p0 + p1 - d * (k - 1) - 1) / s) + 1;
 }
 
 /** conv2d: x [N, C, H, W], w [O, C/g, kh, kw], bias [O] or null. @example plain.conv2d(x, w, null, { padding: [1, 1, 1, 1] }) */
 export function conv2d(x: PlainTensor, w: PlainTensor, bias: PlainTensor | null, params: PlainConvParams = {}): PlainTensor {
-  const { s, pad, d, g } = conv(params);
-  const [N, C, H, W] = x.shape, [O, Cg, kh, kw] = w.shape;
+  const { s, pad, d } = conv(params);
+  const [N, , H, W] = x.shape, [O, , kh, kw] = w.shape;
   const OH = outSize(H, kh, s[0], pad[0], pad[2], d[0]), OW = outSize(W, kw, s[1], pad[1], pad[3], d[1]);
-  const Og = O / g;
   const out = alloc(x.dtype, N * O * OH * OW);
-  for (let n = 0; n < N; n++)
-    for (let o = 0; o < O; o++) {
-      const gi = Math.floor(o / Og);
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          let acc = bias ? bias.data[o] : 0;
-          for (let c = 0; c < Cg; c++)
-            for (let i = 0; i < kh; i++) {
-              const h = oh * s[0] - pad[0] + i * d[0];
-              if (h < 0 || h >= H) continue;
-              for (let j = 0; j < kw; j++) {
-                const ww = ow * s[1] - pad[1] + j * d[1];
-                if (ww < 0 || ww >= W) continue;
-                acc += x.data[((n * C + gi * Cg + c) * H + h) * W + ww] * w.data[((o * Cg + c) * kh + i) * kw + j];
-              }
-            }
-          out[((n * O + o) * OH + oh) * OW + ow] = acc;
-        }
-    }
+  if (bias) for (let i = 0; i < out.length; i++) out[i] = bias.data[Math.floor(i / (OH * OW)) % O];
+  convLoop('forward', x.data, w.data, out, [...x.shape], [...w.shape], [N, O, OH, OW], params);
   return new PlainTensor(out, [N, O, OH, OW], x.dtype);
 }
 
 /** The gradient of conv2d with respect to its input ([N, C, H, W]); also the transposed convolution. */
 export function conv2dInputGrad(gy: PlainTensor, w: PlainTensor, inputHW: [number, number], params: PlainConvParams = {}): PlainTensor {
-  const { s, pad, d, g } = conv(params);
-  const [N, O, OH, OW] = gy.shape, [, Cg, kh, kw] = w.shape;
-  const [H, W] = inputHW, C = Cg * g, Og = O / g;
-  const out = alloc(gy.dtype, N * C * H * W);
-  for (let n = 0; n < N; n++)
-    for (let o = 0; o < O; o++) {
-      const gi = Math.floor(o / Og);
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          const v = gy.data[((n * O + o) * OH + oh) * OW + ow];
-          for (let c = 0; c < Cg; c++)
-            for (let i = 0; i < kh; i++) {
-              const h = oh * s[0] - pad[0] + i * d[0];
-              if (h < 0 || h >= H) continue;
-              for (let j = 0; j < kw; j++) {
-                const ww = ow * s[1] - pad[1] + j * d[1];
-                if (ww < 0 || ww >= W) continue;
-                out[((n * C + gi * Cg + c) * H + h) * W + ww] += v * w.data[((o * Cg + c) * kh + i) * kw + j];
-              }
-            }
-        }
-    }
-  return new PlainTensor(out, [N, C, H, W], gy.dtype);
+  const [N] = gy.shape, C = w.shape[1] * (params.groups ?? 1);
+  const out = alloc(gy.dtype, N * C * inputHW[0] * inputHW[1]);
+  convLoop('input', out, w.data, gy.data, [N, C, ...inputHW], [...w.shape], [...gy.shape], params);
+  return new PlainTensor(out, [N, C, ...inputHW], gy.dtype);
 }
 
 /** The gradient of conv2d with respect to a weight of kernel [kh, kw]. */
 export function conv2dWeightGrad(gy: PlainTensor, x: PlainTensor, kernel: [number, number], params: PlainConvParams = {}): PlainTensor {
-  const { s, pad, d, g } = conv(params);
-  const [N, O, OH, OW] = gy.shape, [, C, H, W] = x.shape;
-  const [kh, kw] = kernel, Cg = C / g, Og = O / g;
-  const out = alloc(gy.dtype, O * Cg * kh * kw);
-  for (let n = 0; n < N; n++)
-    for (let o = 0; o < O; o++) {
-      const gi = Math.floor(o / Og);
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          const v = gy.data[((n * O + o) * OH + oh) * OW + ow];
-          for (let c = 0; c < Cg; c++)
-            for (let i = 0; i < kh; i++) {
-              const h = oh * s[0] - pad[0] + i * d[0];
-              if (h < 0 || h >= H) continue;
-              for (let j = 0; j < kw; j++) {
-                const ww = ow * s[1] - pad[1] + j * d[1];
-                if (ww < 0 || ww >= W) continue;
-                out[((o * Cg + c) * kh + i) * kw + j] += v * x.data[((n * C + gi * Cg + c) * H + h) * W + ww];
-              }
-            }
-        }
-    }
-  return new PlainTensor(out, [O, Cg, kh, kw], gy.dtype);
+  const O = gy.shape[1], Cg = x.shape[1] / (params.groups ?? 1);
+  const out = alloc(gy.dtype, O * Cg * kernel[0] * kernel[1]);
+  convLoop('weight', x.data, out, gy.data, [...x.shape], [O, Cg, ...kernel], [...gy.shape], params);
+  return new PlainTensor(out, [O, Cg, ...kernel], gy.dtype);
 }
 
 export interface PlainPoolParams {

@@ -3,7 +3,7 @@
 // checks shape, dtype and values.
 import { expect } from 'vitest';
 
-import { tensor, type DType, type Tensor } from '../../src/index.js';
+import { tensor, TensorError, type DType, type Tensor } from '../../src/index.js';
 import * as plain from '../../src/plain/index.js';
 import { PlainTensor } from '../../src/plain/index.js';
 
@@ -126,4 +126,17 @@ export function disposeAll(...vs: unknown[]): void {
       else disposeAll(...Object.values(v));
     }
   }
+}
+
+/** Asserts fn throws a TensorError with this code and a message matching msg. */
+export function expectTensorError(fn: () => unknown, code: string, msg: RegExp): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TensorError);
+    expect((e as TensorError).code).toBe(code);
+    expect((e as Error).message).toMatch(msg);
+    return;
+  }
+  expect.fail('expected a TensorError');
 }

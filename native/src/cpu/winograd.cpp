@@ -103,15 +103,30 @@ struct Geo {
   }
 };
 
+// The kLanes tiles t .. t + kLanes - 1: image n (-1 past the last tile) and top-left corner, in
+// input coordinates (padding included) or, with `output`, in output coordinates.
+struct LaneTiles {
+  int64_t n[kLanes], y[kLanes], x[kLanes];
+};
+inline LaneTiles lane_tiles(const Geo& g, int64_t t, bool output) {
+  LaneTiles lt;
+  for (int l = 0; l < kLanes; ++l) {
+    if (t + l >= g.T) {
+      lt.n[l] = -1;
+      continue;
+    }
+    g.corner(t + l, lt.n[l], lt.y[l], lt.x[l]);
+    if (output) lt.y[l] += g.ph, lt.x[l] += g.pw;
+  }
+  return lt;
+}
+
 // V[c][xi][k] for tiles t0 + k, k < nt (nt a multiple of kLanes; tiles past T are zero). This
 // layout keeps the 36 stores of one (channel, 8 tiles) within a few KB; the GEMM reads any strides.
 void transform_inputs(float* V, const float* x, const Geo& g, int64_t t0, int64_t nt) {
   for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
-    int64_t n[kLanes], y[kLanes], xx[kLanes];
-    for (int l = 0; l < kLanes; ++l) {
-      if (t0 + k0 + l < g.T) g.corner(t0 + k0 + l, n[l], y[l], xx[l]);
-      else n[l] = -1;
-    }
+    const LaneTiles lt = lane_tiles(g, t0 + k0, false);
+    const int64_t *n = lt.n, *y = lt.y, *xx = lt.x;
     bool inside[kLanes];
     for (int l = 0; l < kLanes; ++l)
       inside[l] = n[l] >= 0 && y[l] >= 0 && xx[l] >= 0 && y[l] + 6 <= g.H && xx[l] + 6 <= g.W;
@@ -145,15 +160,8 @@ void transform_inputs(float* V, const float* x, const Geo& g, int64_t t0, int64_
 // out[n][o] tiles from M[o][xi][k] (+ bias[o]).
 void transform_outputs(float* out, const float* M, const float* bias, const Geo& g, int64_t t0, int64_t nt) {
   for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
-    int64_t n[kLanes], y[kLanes], xx[kLanes];
-    for (int l = 0; l < kLanes; ++l) {
-      if (t0 + k0 + l < g.T) {
-        g.corner(t0 + k0 + l, n[l], y[l], xx[l]);
-        y[l] += g.ph, xx[l] += g.pw;  // output corner
-      } else {
-        n[l] = -1;
-      }
-    }
+    const LaneTiles lt = lane_tiles(g, t0 + k0, true);
+    const int64_t *n = lt.n, *y = lt.y, *xx = lt.x;
     for (int64_t o = 0; o < g.O; ++o) {
       v8 m[36], t[24], r[16];
       const float* src = M + o * 36 * nt + k0;
@@ -190,15 +198,8 @@ inline void a6(const V* y, V* z, int s, int zs) {
 // Z[o][xi][k] = (A dY A^T)[xi] for the 4x4 gradient tiles t0 + k of every output channel.
 void transform_grads(float* Z, const float* gy, const Geo& g, int64_t t0, int64_t nt) {
   for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
-    int64_t n[kLanes], y[kLanes], xx[kLanes];
-    for (int l = 0; l < kLanes; ++l) {
-      if (t0 + k0 + l < g.T) {
-        g.corner(t0 + k0 + l, n[l], y[l], xx[l]);
-        y[l] += g.ph, xx[l] += g.pw;  // output corner
-      } else {
-        n[l] = -1;
-      }
-    }
+    const LaneTiles lt = lane_tiles(g, t0 + k0, true);
+    const int64_t *n = lt.n, *y = lt.y, *xx = lt.x;
     for (int64_t o = 0; o < g.O; ++o) {
       alignas(32) float buf[16][kLanes];
       for (int l = 0; l < kLanes; ++l) {
@@ -265,22 +266,32 @@ void run_block(float* y, const float* x, const float* U, const float* bias, floa
 
 #pragma GCC pop_options
 
+// Tiles of the output y [N, O, OH, OW] over the input x [N, C, H, W].
+Geo geometry(const Tensor& x, const Tensor& y, int64_t ph, int64_t pw) {
+  Geo g{};
+  g.N = x.shape()[0], g.C = x.shape()[1], g.H = x.shape()[2], g.W = x.shape()[3];
+  g.O = y.shape()[1], g.OH = y.shape()[2], g.OW = y.shape()[3];
+  g.ph = ph, g.pw = pw;
+  g.TH = (g.OH + 3) / 4, g.TW = (g.OW + 3) / 4, g.T = g.N * g.TH * g.TW;
+  return g;
+}
+
+// Tiles per block: a block's V and M (or Z) take about 2 MB together (L3; each block repacks
+// U in the forward, so blocks should not be small), a multiple of the lanes.
+int64_t block_tiles(const Geo& g) {
+  const int64_t tb = std::clamp<int64_t>((int64_t(1) << 19) / (36 * (g.C + g.O)), 16, 512);
+  return std::max<int64_t>(kLanes, tb / kLanes * kLanes);
+}
+
 bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, const Tensor& bias,
                       int64_t ph, int64_t pw) {
   if (active_capability() < Capability::Avx2) return false;
   TK_ASSERT(out.dtype() == DType::Float32);
-  Geo g{};
-  g.N = xt.shape()[0], g.C = xt.shape()[1], g.H = xt.shape()[2], g.W = xt.shape()[3];
-  g.O = out.shape()[1], g.OH = out.shape()[2], g.OW = out.shape()[3];
-  g.ph = ph, g.pw = pw;
-  g.TH = (g.OH + 3) / 4, g.TW = (g.OW + 3) / 4, g.T = g.N * g.TH * g.TW;
+  const Geo g = geometry(xt, out, ph, pw);
   std::vector<float> U(size_t(36 * g.O * g.C));
   const float* w = wt.data<float>();
   parallel_for(0, g.O * g.C, 256, [&](int64_t a, int64_t b) { transform_kernels(U.data(), w, g.O * g.C, a, b); });
-  // Tiles per block: V and M of a block about 2 MB together (L3; each block repacks U, so
-  // blocks should not be small), a multiple of the lanes.
-  int64_t tb = std::clamp<int64_t>((int64_t(1) << 19) / (36 * (g.C + g.O)), 16, 512);
-  tb = std::max<int64_t>(kLanes, tb / kLanes * kLanes);
+  const int64_t tb = block_tiles(g);
   const int64_t blocks = (g.T + tb - 1) / tb;
   const float* x = xt.data<float>();
   const float* b = bias.defined() ? bias.data<float>() : nullptr;
@@ -300,13 +311,8 @@ bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, con
 bool conv3x3_winograd_weight_grad(const Tensor& gw, const Tensor& xt, const Tensor& gyt, int64_t ph,
                                    int64_t pw) {
   if (active_capability() < Capability::Avx2) return false;
-  Geo g{};
-  g.N = xt.shape()[0], g.C = xt.shape()[1], g.H = xt.shape()[2], g.W = xt.shape()[3];
-  g.O = gyt.shape()[1], g.OH = gyt.shape()[2], g.OW = gyt.shape()[3];
-  g.ph = ph, g.pw = pw;
-  g.TH = (g.OH + 3) / 4, g.TW = (g.OW + 3) / 4, g.T = g.N * g.TH * g.TW;
-  int64_t tb = std::clamp<int64_t>((int64_t(1) << 19) / (36 * (g.C + g.O)), 16, 512);
-  tb = std::max<int64_t>(kLanes, tb / kLanes * kLanes);
+  const Geo g = geometry(xt, gyt, ph, pw);
+  const int64_t tb = block_tiles(g);
   const int64_t blocks = (g.T + tb - 1) / tb, OC = g.O * g.C;
   const float* x = xt.data<float>();
   const float* gy = gyt.data<float>();
