@@ -114,6 +114,7 @@ struct StridedLoop {
   // Runs the loop over all elements, split across the pool when there are at least 2 * grain.
   template <class Run>
   void run(int64_t grain, Run&& run) const {
+    if (numel == 0) return;  // a zero-size dim: for_range would divide by it
     if (needs_tiling()) return run_tiled(grain, run);
     if (numel < 2 * grain) return for_range(0, numel, run);  // small: no pool, no std::function
     parallel_for(0, numel, grain, [&](int64_t b, int64_t e) { for_range(b, e, run); });
