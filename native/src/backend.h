@@ -31,6 +31,24 @@ struct Window2d {
   int64_t dh, dw;
 };
 
+struct SgdParams {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov, first;  // first: the momentum buffer starts as the gradient
+};
+struct AdamParams {
+  double lr, beta1, beta2, eps, weight_decay;
+  int64_t step;  // 1 on the first update
+  bool amsgrad, decoupled;  // decoupled: AdamW's weight decay
+};
+struct RmspropParams {
+  double lr, alpha, eps, weight_decay, momentum;
+  bool centered;
+};
+struct AdagradParams {
+  double lr, lr_decay, weight_decay, eps;
+  int64_t step;
+};
+
 struct Backend {
   // dst and src have the same shape (src may carry broadcast 0 strides); converts dtypes.
   void (*copy)(const Tensor& dst, const Tensor& src);
@@ -91,6 +109,15 @@ struct Backend {
   // for columns.
   void (*adaptive_avg_pool2d)(const Tensor& out, const Tensor& in);
   void (*adaptive_avg_pool2d_backward)(const Tensor& grad_in, const Tensor& grad_out);
+
+  // Fused optimizer steps over contiguous float tensors of one shape and dtype (PyTorch's update
+  // rules; see native/src/ops/optim.cpp). Absent state tensors are undefined.
+  void (*sgd_step)(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdParams& o);
+  void (*adam_step)(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v,
+                    const Tensor& vmax, const AdamParams& o);
+  void (*rmsprop_step)(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& buf,
+                       const Tensor& gavg, const RmspropParams& o);
+  void (*adagrad_step)(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradParams& o);
 };
 
 extern const Backend cpu_backend;

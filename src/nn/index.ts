@@ -3,3 +3,4 @@ export * as functional from './functional.js';
 export { Module, Parameter, isParameter } from './module.js';
 export * from './layers.js';
 export * as grad from './grad.js';
+export * as utils from './utils.js';

@@ -1,5 +1,5 @@
 // The TS side of the op table: every native op (native/include/tk/ops.def) and the public name
-// that exposes it — a Tensor method unless marked as a function ('fn:') or an nn path ('nn:'). A test checks this list equals
+// that exposes it — a Tensor method unless marked as a function ('fn:'), an nn path ('nn:') or an optimizer ('optim:'). A test checks this list equals
 // the native one and that each name exists, so an op cannot be added on one side only.
 export const OP_TABLE = {
   neg: 'neg', neg_: 'neg_', abs: 'abs', abs_: 'abs_', exp: 'exp', exp_: 'exp_', log: 'log', log_: 'log_',
@@ -22,6 +22,7 @@ export const OP_TABLE = {
   max_pool2d: 'nn:functional.maxPool2d', max_pool2d_backward: 'nn:grad.maxPool2d',
   avg_pool2d: 'nn:functional.avgPool2d', avg_pool2d_backward: 'nn:grad.avgPool2d',
   adaptive_avg_pool2d: 'nn:functional.adaptiveAvgPool2d', adaptive_avg_pool2d_backward: 'nn:grad.adaptiveAvgPool2d',
+  sgd_step_: 'optim:SGD', adam_step_: 'optim:Adam', rmsprop_step_: 'optim:RMSprop', adagrad_step_: 'optim:Adagrad',
 } as const satisfies Record<string, string>;
 
 export type NativeOpName = keyof typeof OP_TABLE;

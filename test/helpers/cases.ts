@@ -1,6 +1,7 @@
 // The op tables: every native op has at least one row here (a test checks it). Each row runs
 // the native op and its plain reference on the same logical inputs in every layout.
 import * as tk from '../../src/index.js';
+import { binding, OP_IDS } from '../../src/binding.js';
 import type { DType, Tensor } from '../../src/index.js';
 import type { NativeOpName } from '../../src/ops/table.js';
 import * as plain from '../../src/plain/index.js';
@@ -322,7 +323,35 @@ export const nnCases: OpCase[] = [
   }),
 ];
 
+// The fused optimizer ops, called directly: one update of the parameter (returned) against the
+// element-wise formula. State tensors start nonzero, as in a later step. Contiguous only: the
+// parameter must be (the op refuses a view).
+function fused(op: NativeOpName, attrs: (number | boolean)[], n: number, ref: (v: number[][]) => number[]): OpCase {
+  return {
+    ops: [op], name: `${op} ${attrs.join(' ')}`, layouts: ['contiguous'],
+    inputs: Array.from({ length: n }, (_, i) => ({ shape: [3, 4], dtype: 'float64' as DType, range: (i >= 2 ? [0.1, 1] : [-1, 1]) as [number, number] })),
+    native: (...xs) => {
+      tk.noGrad(() => binding.call(OP_IDS[op], attrs, ...xs.map((x) => x._h)));
+      return xs[0].clone();
+    },
+    plain: (...xs) => plain.plainTensor(ref(xs.map((x) => Array.from(x.data))), 'float64', [3, 4]),
+  };
+}
+export const optimCases: OpCase[] = [
+  fused('sgd_step_', [0.1, 0.9, 0.2, 0.01, false, false], 3, ([p, g, b]) => p.map((pi, i) => pi - 0.1 * (0.9 * b[i] + 0.8 * (g[i] + 0.01 * pi)))),
+  fused('adam_step_', [0.01, 0.9, 0.99, 1e-8, 0.1, 3, true, true], 5, ([p, g, m, v, vm]) => p.map((p0, i) => {
+    const pi = p0 * (1 - 0.01 * 0.1);
+    const mi = 0.9 * m[i] + 0.1 * g[i], vi = 0.99 * v[i] + 0.01 * g[i] * g[i];
+    return pi - (0.01 / (1 - 0.9 ** 3)) * mi / (Math.sqrt(Math.max(vm[i], vi)) / Math.sqrt(1 - 0.99 ** 3) + 1e-8);
+  })),
+  fused('rmsprop_step_', [0.01, 0.9, 1e-8, 0, 0.5, true], 5, ([p, g, sq, buf, ga]) => p.map((pi, i) => {
+    const s2 = 0.9 * sq[i] + 0.1 * g[i] * g[i], a = 0.9 * ga[i] + 0.1 * g[i];
+    return pi - 0.01 * (0.5 * buf[i] + g[i] / (Math.sqrt(s2 - a * a) + 1e-8));
+  })),
+  fused('adagrad_step_', [0.1, 0.5, 0, 1e-10, 3], 3, ([p, g, sum]) => p.map((pi, i) => pi - (0.1 / (1 + 2 * 0.5)) * g[i] / (Math.sqrt(sum[i] + g[i] * g[i]) + 1e-10))),
+];
+
 export const ALL_CASES: OpCase[] = [
   ...unaryCases, ...tiledCases, ...clampCases, ...binaryCases, ...scalarCases, ...inplaceBinaryCases, ...writeCases,
-  ...reduceCases, ...viewCases, ...linalgCases, ...creationCases, ...nnCases,
+  ...reduceCases, ...viewCases, ...linalgCases, ...creationCases, ...nnCases, ...optimCases,
 ];

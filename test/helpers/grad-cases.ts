@@ -30,6 +30,8 @@ export const NON_DIFFERENTIABLE: NativeOpName[] = [
   'zeros', 'ones', 'full', 'arange', 'linspace', 'eye', 'rand', 'randn', 'randint',
   // scatters by index; double backward through max pooling is refused (NOT_IMPLEMENTED)
   'max_pool2d_backward',
+  // optimizer updates (run under noGrad)
+  'sgd_step_', 'adam_step_', 'rmsprop_step_', 'adagrad_step_',
 ];
 
 const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec => ({ shape, dtype: 'float64', range, grad });

@@ -443,6 +443,12 @@ Formula formula(OpId id) {
     case OpId::adaptive_avg_pool2d_backward:
       return {[](Ctx& c) { c.set(0, op(OpId::adaptive_avg_pool2d, {c.g()}, {hw(c.in_meta(0).shape)})); }};
 
+    // ---- optimizer updates (run under noGrad; on leaves that require grad they are refused) ---
+    case OpId::sgd_step_:
+    case OpId::adam_step_:
+    case OpId::rmsprop_step_:
+    case OpId::adagrad_step_: return nondiff();
+
     // In-place rows differentiate like their out-of-place op (the engine rebases the history).
 #define TK_UNARY(n, F, rule, inplace) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)
 #define TK_BINARY(n, F, rule, inplace) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)

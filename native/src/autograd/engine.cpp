@@ -171,7 +171,8 @@ std::shared_ptr<Node> begin_inplace(OpId id, std::span<const Tensor> inputs, con
            ": in-place operation on a view while gradients are recorded (autograd cannot route the "
            "gradient back to the viewed tensor); use the out-of-place op, or clone() the view first");
   Formula f = formula(id);
-  TK_CHECK(f.fn, INTERNAL, name, ": in-place op without a derivative");
+  TK_CHECK(f.fn, INVALID_ARGUMENT, name, ": not differentiable, and an input requires grad; run it "
+           "under noGrad()");
   // The node's first input is self as it was before the write: a snapshot impl that keeps the
   // old history, so a saved copy of it never points back at this node.
   std::vector<Tensor> ins(inputs.begin(), inputs.end());

@@ -14,6 +14,7 @@ const Backend cpu_backend = [] {
   cpu::register_winograd(b);
   cpu::register_direct_conv(b);
   cpu::register_pool(b);
+  cpu::register_optim(b);
   return b;
 }();
 

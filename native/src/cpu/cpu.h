@@ -11,4 +11,5 @@ void register_conv(Backend& b);
 void register_winograd(Backend& b);
 void register_direct_conv(Backend& b);
 void register_pool(Backend& b);
+void register_optim(Backend& b);
 }  // namespace tk::cpu

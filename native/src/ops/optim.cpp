@@ -1,0 +1,89 @@
+// Fused optimizer steps: checks, then one kernel call per parameter. Inputs: the parameter, its
+// gradient, then its state tensors (see each op). The parameter and state are written in place.
+#include "ops/internal.h"
+
+namespace tk {
+namespace ops {
+namespace {
+
+// The parameter and its state: contiguous float tensors of one shape, dtype and device (the
+// optimizer allocates the state to match). The gradient may be any layout: read via a copy then.
+Tensor check_update(const Args& a, size_t n_min, size_t n_max) {
+  expect_inputs(a, n_min, n_max);
+  const Tensor& p = a.in[0];
+  TK_CHECK(is_floating(p.dtype()), DTYPE_MISMATCH, a.name, ": parameters must be float32 or float64, got ",
+           dtype_name(p.dtype()));
+  for (size_t i = 1; i < a.in.size(); ++i) {
+    const Tensor& t = a.in[i];
+    const char* what = i == 1 ? "gradient" : "optimizer state";
+    TK_CHECK(t.shape() == p.shape(), SHAPE_MISMATCH, a.name, ": ", what, " of shape ", fmt_shape(t.shape()),
+             " does not match the parameter's ", fmt_shape(p.shape()));
+    TK_CHECK(t.dtype() == p.dtype(), DTYPE_MISMATCH, a.name, ": ", what, " is ", dtype_name(t.dtype()),
+             " but the parameter is ", dtype_name(p.dtype()));
+    TK_CHECK(t.device() == p.device(), DEVICE_MISMATCH, a.name, ": ", what, " is on ",
+             device_name(t.device()), " but the parameter is on ", device_name(p.device()));
+    TK_CHECK(i == 1 || t.is_contiguous(), INVALID_ARGUMENT, a.name, ": optimizer state must be contiguous");
+  }
+  TK_CHECK(p.is_contiguous(), INVALID_ARGUMENT, a.name,
+           ": the parameter must be contiguous (optimizers update it in one pass); got strides of a view");
+  for (size_t i = 0; i < a.in.size(); ++i)
+    if (i != 1) a.in[i].bump_version();
+  return contiguous(a.in[1]);
+}
+
+Tensor state(const Args& a, size_t i) { return i < a.in.size() ? a.in[i] : Tensor(); }
+}  // namespace
+
+// inputs: param, grad, [momentum_buffer]; attrs: lr, momentum, dampening, weightDecay, nesterov,
+// first (the buffer is initialised from the gradient).
+Outputs op_sgd_step_(const Args& a) {
+  Tensor g = check_update(a, 2, 3);
+  SgdParams o{a.attrs.number(0, "lr"), a.attrs.number_or(1, "momentum", 0), a.attrs.number_or(2, "dampening", 0),
+              a.attrs.number_or(3, "weightDecay", 0), a.attrs.boolean_or(4, "nesterov", false),
+              a.attrs.boolean_or(5, "first", false)};
+  if (a.in[0].numel() > 0) kernel_for(&Backend::sgd_step, a.in[0].device(), a.name)(a.in[0], g, state(a, 2), o);
+  return {};
+}
+
+// inputs: param, grad, exp_avg, exp_avg_sq, [max_exp_avg_sq]; attrs: lr, beta1, beta2, eps,
+// weightDecay, step, amsgrad, decoupled.
+Outputs op_adam_step_(const Args& a) {
+  Tensor g = check_update(a, 4, 5);
+  AdamParams o{a.attrs.number(0, "lr"), a.attrs.number(1, "beta1"), a.attrs.number(2, "beta2"),
+               a.attrs.number(3, "eps"), a.attrs.number_or(4, "weightDecay", 0), a.attrs.integer(5, "step"),
+               a.attrs.boolean_or(6, "amsgrad", false), a.attrs.boolean_or(7, "decoupled", false)};
+  TK_CHECK(o.step >= 1, INVALID_ARGUMENT, a.name, ": step must be >= 1, got ", o.step);
+  TK_CHECK(o.amsgrad == (a.in.size() == 5), INVALID_ARGUMENT, a.name, ": amsgrad needs max_exp_avg_sq, and only then");
+  if (a.in[0].numel() > 0)
+    kernel_for(&Backend::adam_step, a.in[0].device(), a.name)(a.in[0], g, a.in[2], a.in[3], state(a, 4), o);
+  return {};
+}
+
+// inputs: param, grad, square_avg, then momentum_buffer if momentum > 0, then grad_avg if
+// centered; attrs: lr, alpha, eps, weightDecay, momentum, centered.
+Outputs op_rmsprop_step_(const Args& a) {
+  Tensor g = check_update(a, 3, 5);
+  RmspropParams o{a.attrs.number(0, "lr"), a.attrs.number(1, "alpha"), a.attrs.number(2, "eps"),
+                  a.attrs.number_or(3, "weightDecay", 0), a.attrs.number_or(4, "momentum", 0),
+                  a.attrs.boolean_or(5, "centered", false)};
+  const size_t want = 3 + (o.momentum > 0) + o.centered;
+  TK_CHECK(a.in.size() == want, INVALID_ARGUMENT, a.name, ": expected ", want, " tensors for these options, got ", a.in.size());
+  Tensor buf = o.momentum > 0 ? a.in[3] : Tensor();
+  Tensor gavg = o.centered ? a.in[want - 1] : Tensor();
+  if (a.in[0].numel() > 0)
+    kernel_for(&Backend::rmsprop_step, a.in[0].device(), a.name)(a.in[0], g, a.in[2], buf, gavg, o);
+  return {};
+}
+
+// inputs: param, grad, state_sum; attrs: lr, lrDecay, weightDecay, eps, step.
+Outputs op_adagrad_step_(const Args& a) {
+  Tensor g = check_update(a, 3, 3);
+  AdagradParams o{a.attrs.number(0, "lr"), a.attrs.number_or(1, "lrDecay", 0), a.attrs.number_or(2, "weightDecay", 0),
+                  a.attrs.number_or(3, "eps", 1e-10), a.attrs.integer(4, "step")};
+  TK_CHECK(o.step >= 1, INVALID_ARGUMENT, a.name, ": step must be >= 1, got ", o.step);
+  if (a.in[0].numel() > 0) kernel_for(&Backend::adagrad_step, a.in[0].device(), a.name)(a.in[0], g, a.in[2], o);
+  return {};
+}
+
+}  // namespace ops
+}  // namespace tk

@@ -1,0 +1,164 @@
+// The optimizer base: parameter groups with per-group options, per-parameter state, zeroGrad,
+// and state dicts in PyTorch's shape. Subclasses supply one fused native update per parameter.
+import { binding, encodeAttrs, OP_IDS, type Attr } from '../binding.js';
+import { noGrad } from '../autograd.js';
+import { fail } from '../errors.js';
+import { keep } from '../memory.js';
+import { zerosLike } from '../ops/creation.js';
+import { describe } from '../options.js';
+import { Tensor } from '../tensor.js';
+
+/** Per-parameter optimizer state: tensors (moment buffers) and numbers (the step count). */
+export type ParamState = Record<string, Tensor | number>;
+
+/** A parameter group: its tensors and options overriding the optimizer's defaults. */
+export type ParamGroupInput<O> = { params: readonly Tensor[] } & Partial<O>;
+export type ParamGroup<O> = { params: Tensor[] } & O;
+
+export interface OptimizerStateDict {
+  /** State per parameter, keyed by its index across all groups in order. */
+  state: Record<number, ParamState>;
+  /** Each group's options, with `params` as indices. */
+  paramGroups: Record<string, unknown>[];
+}
+
+/**
+ * Base class of the optimizers. `step()` updates every parameter that has a gradient, outside
+ * the graph; `zeroGrad()` clears the gradients (set to null, PyTorch's default).
+ */
+export abstract class Optimizer<O extends object> {
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state (created on first step). */
+  readonly state = new Map<Tensor, ParamState>();
+
+  protected constructor(
+    params: readonly Tensor[] | readonly ParamGroupInput<O>[],
+    readonly defaults: O,
+    protected readonly name: string,
+  ) {
+    if (!Array.isArray(params) || params.length === 0) fail('INVALID_ARGUMENT', `${name}: optimizer got an empty parameter list`);
+    const groups = params[0] instanceof Tensor ? [{ params: params as readonly Tensor[] }] : (params as readonly ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g as ParamGroupInput<O>);
+  }
+
+  /** Adds a group of parameters with its own options. @example opt.addParamGroup({ params: head.parameters(), lr: 1e-3 }) */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    if (group === null || typeof group !== 'object' || !Array.isArray(group.params))
+      fail('INVALID_ARGUMENT', `${this.name}: a parameter group needs a 'params' array, got ${describe(group)}`);
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    for (const [i, p] of group.params.entries()) {
+      if (!(p instanceof Tensor)) fail('INVALID_ARGUMENT', `${this.name}: params[${i}] is not a Tensor, got ${describe(p)}`);
+      if (!p.isLeaf) fail('INVALID_ARGUMENT', `${this.name}: can't optimize a non-leaf tensor (params[${i}] has gradFn ${p.gradFn})`);
+      if (seen.has(p)) fail('INVALID_ARGUMENT', `${this.name}: some parameters appear in more than one parameter group`);
+      seen.add(p);
+    }
+    const merged = { ...this.defaults, ...group, params: [...group.params] } as ParamGroup<O>;
+    this.validate(merged);
+    this.paramGroups.push(merged);
+  }
+
+  /** Clears every parameter's gradient (null, or zeros with setToNone false). */
+  zeroGrad(setToNone = true): void {
+    for (const g of this.paramGroups)
+      for (const p of g.params) {
+        if (setToNone) p.grad = null;
+        else {
+          const grad = p.grad;
+          if (grad) noGrad(() => grad.zero_());
+          grad?.dispose();
+        }
+      }
+  }
+
+  /** Updates every parameter that has a gradient. `closure` (re-evaluating the loss) runs first if given. */
+  step(closure?: () => unknown): unknown {
+    const loss = closure?.();
+    noGrad(() => {
+      for (const group of this.paramGroups)
+        for (const p of group.params) {
+          const g = p.grad;
+          if (!g) continue;
+          try {
+            let st = this.state.get(p);
+            if (!st) this.state.set(p, (st = {}));
+            this.update(p, g, group, st);
+          } finally {
+            g.dispose();
+          }
+        }
+    });
+    return loss;
+  }
+
+  /** One parameter's update (called under noGrad). */
+  protected abstract update(p: Tensor, grad: Tensor, group: ParamGroup<O>, state: ParamState): void;
+  /** Checks a group's options (throws INVALID_ARGUMENT). */
+  protected abstract validate(group: ParamGroup<O>): void;
+
+  /** A new zero state buffer like p, kept out of tidy() scopes. */
+  protected buffer(p: Tensor): Tensor {
+    return keep(zerosLike(p));
+  }
+
+  /** Runs a fused native update op on p, grad and the state tensors. */
+  protected run(op: string, tensors: Tensor[], attrs: Attr[]): void {
+    binding.call(OP_IDS[op], encodeAttrs(attrs), ...tensors.map((t) => t._h));
+  }
+
+  /** The state in PyTorch's layout: parameters by index, tensors shared (clone to snapshot). */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    for (const g of this.paramGroups) for (const p of g.params) index.set(p, index.size);
+    const state: Record<number, ParamState> = {};
+    for (const [p, st] of this.state) state[index.get(p)!] = { ...st };
+    const paramGroups = this.paramGroups.map((g) => ({ ...g, params: g.params.map((p) => index.get(p)!) }));
+    return { state, paramGroups };
+  }
+
+  /** Restores options and state saved by stateDict() (tensors are copied). */
+  loadStateDict(sd: OptimizerStateDict): void {
+    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object')
+      fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: expected { state, paramGroups }, got ${describe(sd)}`);
+    if (sd.paramGroups.length !== this.paramGroups.length)
+      fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
+    const params: Tensor[] = [];
+    sd.paramGroups.forEach((g, i) => {
+      const mine = this.paramGroups[i];
+      const ids = g.params as number[];
+      if (!Array.isArray(ids) || ids.length !== mine.params.length)
+        fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: group ${i} has ${Array.isArray(ids) ? ids.length : '?'} parameters, the optimizer's ${mine.params.length}`);
+      params.push(...mine.params);
+    });
+    const loaded = new Map<Tensor, ParamState>();
+    for (const [k, st] of Object.entries(sd.state)) {
+      const p = params[Number(k)];
+      if (!p) fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: state for parameter ${k}, which does not exist`);
+      const copy: ParamState = {};
+      for (const [name, v] of Object.entries(st)) {
+        if (v instanceof Tensor) {
+          if (v.shape.join() !== p.shape.join()) fail('SHAPE_MISMATCH', `${this.name}.loadStateDict: state '${name}' of parameter ${k} has shape [${v.shape}], the parameter [${p.shape}]`);
+          copy[name] = keep(v.to({ dtype: p.dtype, device: p.device as never }).clone());
+        } else copy[name] = v;
+      }
+      loaded.set(p, copy);
+    }
+    this.disposeState();
+    for (const [p, st] of loaded) this.state.set(p, st);
+    sd.paramGroups.forEach((g, i) => {
+      const { params: _ids, ...opts } = g;
+      Object.assign(this.paramGroups[i], opts);
+    });
+  }
+
+  /** Frees the state tensors (the optimizer starts afresh on the next step). */
+  disposeState(): void {
+    for (const st of this.state.values()) for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
+    this.state.clear();
+  }
+}
+
+/** INVALID_ARGUMENT unless v is a number in [lo, hi] (hi may be open). */
+export function checkRange(op: string, name: string, v: unknown, lo: number, hi = Infinity, openHi = false): void {
+  if (typeof v !== 'number' || !(v >= lo) || (openHi ? !(v < hi) : !(v <= hi)))
+    fail('INVALID_ARGUMENT', `${op}: invalid ${name} value: ${describe(v)} (expected ${lo} <= ${name} ${openHi ? '<' : '<='} ${hi})`);
+}

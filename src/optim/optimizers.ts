@@ -1,0 +1,166 @@
+// The optimizers: PyTorch's update rules, each one fused native call per parameter tensor
+// (native/src/cpu/optim.cpp).
+import { fail } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { checkRange, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
+
+type Params<O> = readonly Tensor[] | readonly ParamGroupInput<O>[];
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+/**
+ * Stochastic gradient descent with optional momentum (heavy-ball or Nesterov), dampening and
+ * weight decay (torch.optim.SGD).
+ * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options }, 'SGD');
+  }
+  protected validate(g: ParamGroup<SGDOptions>): void {
+    checkRange('SGD', 'lr', g.lr, 0);
+    checkRange('SGD', 'momentum', g.momentum, 0);
+    checkRange('SGD', 'weightDecay', g.weightDecay, 0);
+    checkRange('SGD', 'dampening', g.dampening, -Infinity);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) fail('INVALID_ARGUMENT', 'SGD: Nesterov momentum requires a momentum and zero dampening');
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<SGDOptions>, st: ParamState): void {
+    const tensors = [p, grad];
+    let first = false;
+    if (g.momentum !== 0) {
+      first = st.momentumBuffer === undefined;
+      if (first) st.momentumBuffer = this.buffer(p);
+      tensors.push(st.momentumBuffer as Tensor);
+    }
+    this.run('sgd_step_', tensors, [g.lr, g.momentum, g.dampening, g.weightDecay, g.nesterov, first]);
+  }
+}
+
+export interface AdamOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+}
+
+function checkAdam(name: string, g: ParamGroup<AdamOptions>): void {
+  checkRange(name, 'lr', g.lr, 0);
+  checkRange(name, 'eps', g.eps, 0);
+  checkRange(name, 'weightDecay', g.weightDecay, 0);
+  if (!Array.isArray(g.betas) || g.betas.length !== 2) fail('INVALID_ARGUMENT', `${name}: betas must be a pair of numbers`);
+  checkRange(name, 'beta1', g.betas[0], 0, 1, true);
+  checkRange(name, 'beta2', g.betas[1], 0, 1, true);
+}
+
+// Adam and AdamW share the update; `decoupled` picks AdamW's weight decay.
+abstract class AdamBase extends Optimizer<AdamOptions> {
+  protected abstract readonly decoupled: boolean;
+  protected validate(g: ParamGroup<AdamOptions>): void {
+    checkAdam(this.name, g);
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>, st: ParamState): void {
+    if (st.step === undefined) {
+      st.step = 0;
+      st.expAvg = this.buffer(p);
+      st.expAvgSq = this.buffer(p);
+    }
+    if (g.amsgrad) st.maxExpAvgSq ??= this.buffer(p);
+    st.step = (st.step as number) + 1;
+    const tensors = [p, grad, st.expAvg as Tensor, st.expAvgSq as Tensor];
+    if (g.amsgrad) tensors.push(st.maxExpAvgSq as Tensor);
+    this.run('adam_step_', tensors, [g.lr, g.betas[0], g.betas[1], g.eps, g.weightDecay, st.step, g.amsgrad, this.decoupled]);
+  }
+}
+
+/**
+ * Adam (torch.optim.Adam): bias-corrected first and second moments, optional AMSGrad; weight
+ * decay adds to the gradient (L2).
+ * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ */
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
+  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, ...options }, 'Adam');
+  }
+}
+
+/**
+ * AdamW (torch.optim.AdamW): Adam with decoupled weight decay (parameters shrink by lr * wd).
+ * @example const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
+ */
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, ...options }, 'AdamW');
+  }
+}
+
+export interface RMSpropOptions {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+}
+
+/**
+ * RMSprop (torch.optim.RMSprop), optionally centered and with momentum.
+ * @example const opt = new optim.RMSprop(model.parameters(), { lr: 1e-2 });
+ */
+export class RMSprop extends Optimizer<RMSpropOptions> {
+  constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...options }, 'RMSprop');
+  }
+  protected validate(g: ParamGroup<RMSpropOptions>): void {
+    for (const k of ['lr', 'alpha', 'eps', 'weightDecay', 'momentum'] as const) checkRange('RMSprop', k, g[k], 0);
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<RMSpropOptions>, st: ParamState): void {
+    if (st.step === undefined) {
+      st.step = 0;
+      st.squareAvg = this.buffer(p);
+      if (g.momentum > 0) st.momentumBuffer = this.buffer(p);
+      if (g.centered) st.gradAvg = this.buffer(p);
+    }
+    st.step = (st.step as number) + 1;
+    const tensors = [p, grad, st.squareAvg as Tensor];
+    if (g.momentum > 0) tensors.push((st.momentumBuffer ??= this.buffer(p)) as Tensor);
+    if (g.centered) tensors.push((st.gradAvg ??= this.buffer(p)) as Tensor);
+    this.run('rmsprop_step_', tensors, [g.lr, g.alpha, g.eps, g.weightDecay, g.momentum, g.centered]);
+  }
+}
+
+export interface AdagradOptions {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  eps: number;
+}
+
+/**
+ * Adagrad (torch.optim.Adagrad): per-element learning rates from the summed squared gradients.
+ * @example const opt = new optim.Adagrad(model.parameters(), { lr: 0.1 });
+ */
+export class Adagrad extends Optimizer<AdagradOptions> {
+  constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, ...options }, 'Adagrad');
+  }
+  protected validate(g: ParamGroup<AdagradOptions>): void {
+    for (const k of ['lr', 'lrDecay', 'weightDecay', 'eps'] as const) checkRange('Adagrad', k, g[k], 0);
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdagradOptions>, st: ParamState): void {
+    if (st.step === undefined) {
+      st.step = 0;
+      st.sum = this.buffer(p);
+    }
+    st.step = (st.step as number) + 1;
+    this.run('adagrad_step_', [p, grad, st.sum as Tensor], [g.lr, g.lrDecay, g.weightDecay, g.eps, st.step]);
+  }
+}
