@@ -77,5 +77,25 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
       note: `${(bwdUs / fwdUs).toFixed(2)}× the forward`,
     };
   }
-  for (const t of [input, labels, onehot, w1, b1, w2, b2]) t.dispose();
+  for (const t of [input, onehot, w1, b1, w2, b2]) t.dispose();
+
+  // One full training step with the library's own pieces: nn.Linear, crossEntropy, optim.SGD.
+  const fc1 = new tk.nn.Linear(784, 256), fc2 = new tk.nn.Linear(256, 10);
+  const params = [...fc1.parameters(), ...fc2.parameters()];
+  const opt = new tk.optim.SGD(params, { lr: 0.01 });
+  const trainStep = () =>
+    tk.tidy(() => {
+      opt.zeroGrad();
+      const logits = fc2.forward(fc1.forward(input2).relu());
+      tk.nn.functional.crossEntropy(logits, labels).backward();
+      opt.step();
+    });
+  const input2 = tk.randn([B, 784]);
+  for (const th of threads) {
+    tk.setNumThreads(th);
+    const us = sample(reps, () => null, trainStep);
+    yield { suite, name: 'MLP 784-256-10 b64 training step (Linear, crossEntropy, backward, SGD)', threads: th, nativeUs: us, flops: 3 * flops };
+  }
+  for (const t of [input2, labels, ...params]) t.dispose();
+  opt.disposeState();
 }

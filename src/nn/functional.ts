@@ -356,3 +356,5 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
     return input.mul(keep.mul(1 / (1 - p)));
   });
 }
+
+export { mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy, type Reduction, type NllOptions, type CrossEntropyOptions } from './losses.js';
