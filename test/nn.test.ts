@@ -217,6 +217,66 @@ describe('modules', () => {
     }));
 });
 
+describe('module state dicts and traversal', () => {
+  class Block extends nn.Module {
+    conv = new nn.Conv2d(2, 3, 3, { padding: 1 });
+    bn = new nn.BatchNorm2d(3);
+    forward(x: Tensor): Tensor {
+      return this.bn.forward(this.conv.forward(x));
+    }
+  }
+  class Net extends nn.Module {
+    block = new Block();
+    fc = new nn.Linear(3, 2);
+    forward(x: Tensor): Tensor {
+      return this.fc.forward(F.adaptiveAvgPool2d(this.block.forward(x), 1).flatten(1));
+    }
+  }
+  const free = (m: nn.Module) => disposeAll(m.parameters(), m.buffers());
+
+  it('round-trips through stateDict / loadStateDict, including buffers', () =>
+    tidy(() => {
+      const a = new Net(), b = new Net();
+      a.call(tk.randn([4, 2, 5, 5]));  // moves a's running stats
+      const sd = a.stateDict();
+      expect(Object.keys(sd)).toEqual([
+        'block.conv.weight', 'block.conv.bias', 'block.bn.weight', 'block.bn.bias', 'fc.weight', 'fc.bias',
+        'block.bn.runningMean', 'block.bn.runningVar',
+      ]);
+      expect(b.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+      for (const [k, t] of Object.entries(b.stateDict())) expect(Array.from(t.data()), k).toEqual(Array.from(sd[k].data()));
+      expect(b.fc.weight.isLeaf && b.fc.weight.requiresGrad).toBe(true);
+      const x = tk.randn([2, 2, 5, 5]);
+      a.eval();
+      b.eval();
+      expect(Array.from(b.call(x).data())).toEqual(Array.from(a.call(x).data()));
+      free(a);
+      free(b);
+    }));
+
+  it('strict and non-strict loading report missing and unexpected keys; shapes must match', () =>
+    tidy(() => {
+      const net = new Net();
+      const sd = net.stateDict();
+      const { 'fc.bias': _dropped, ...partial } = sd;
+      expectTensorError(() => net.loadStateDict({ ...partial, extra: tk.zeros([1]) }), 'INVALID_ARGUMENT', /loadStateDict: missing keys \["fc.bias"\]; unexpected keys \["extra"\]/);
+      expect(net.loadStateDict({ ...partial, extra: tk.zeros([1]) }, { strict: false })).toEqual({ missingKeys: ['fc.bias'], unexpectedKeys: ['extra'] });
+      expectTensorError(() => net.loadStateDict({ ...sd, 'fc.weight': tk.zeros([3, 2]) }), 'SHAPE_MISMATCH', /size mismatch for fc.weight: the checkpoint has \[3, 2\], the module \[2, 3\]/);
+      free(net);
+    }));
+
+  it('modules, apply and a readable tree with parameter counts', () =>
+    tidy(() => {
+      const net = new Net();
+      expect(net.namedModules().map(([n]) => n)).toEqual(['', 'block', 'block.conv', 'block.bn', 'fc']);
+      const seen: string[] = [];
+      net.apply((m) => seen.push(m.constructor.name));
+      expect(seen).toEqual(['Conv2d', 'BatchNorm2d', 'Block', 'Linear', 'Net']);
+      expect(String(net)).toBe(['Net(71 parameters)', '  (block): Block(63 parameters)', '    (conv): Conv2d(57 parameters)', '    (bn): BatchNorm2d(6 parameters)', '  (fc): Linear(8 parameters)'].join('\n'));
+      free(net);
+    }));
+});
+
 describe('memory', () => {
   it('conv/pool/norm training steps return live tensors and bytes to baseline', () => {
     const conv = new nn.Conv2d(3, 16, 3, { padding: 1 }), bn = new nn.BatchNorm2d(16), fc = new nn.Linear(16 * 4 * 4, 5);

@@ -1,7 +1,9 @@
 // nn.Module: the one base class for layers and models. Parameters, buffers and child modules are
 // found from the instance's own fields (so `fc1 = new nn.Linear(4, 16)` registers itself), with
 // parameters marked by nn.Parameter() and buffers by registerBuffer().
+import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
+import { describe } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 const PARAM = Symbol('tensorkit.parameter');
@@ -89,5 +91,68 @@ export abstract class Module {
   /** Clears the gradients of every parameter. */
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** [name, module] pairs of this module ('') and every descendant, depth first. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [k, v] of Object.entries(this))
+      if (v instanceof Module) out.push(...v.namedModules(prefix ? `${prefix}.${k}` : k));
+    return out;
+  }
+  /** This module and every descendant. */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+  /** Calls fn on every descendant, then on this module (PyTorch's order); returns this. */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /**
+   * Parameters and buffers by dotted name, as detached views sharing their storage (new handles:
+   * dispose them, or the dict, when done). @example io.save(model.stateDict(), 'model.safetensors')
+   */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [k, t] of [...this.namedParameters(), ...this.namedBuffers()]) out[k] = t.detach();
+    return out;
+  }
+
+  /**
+   * Copies tensors from a state dict into the parameters and buffers of the same names (shapes
+   * must match; dtypes convert). strict (default): every key must match both ways, else
+   * INVALID_ARGUMENT listing the differences; otherwise they are returned.
+   */
+  loadStateDict(sd: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const name = this.constructor.name;
+    if (sd === null || typeof sd !== 'object') fail('INVALID_ARGUMENT', `${name}.loadStateDict: expected an object of tensors, got ${describe(sd)}`);
+    const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
+    const missingKeys = [...own.keys()].filter((k) => !(k in sd));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !own.has(k));
+    if ((options.strict ?? true) && (missingKeys.length || unexpectedKeys.length))
+      fail('INVALID_ARGUMENT', `${name}.loadStateDict: ${missingKeys.length ? `missing keys ${JSON.stringify(missingKeys)}` : ''}${missingKeys.length && unexpectedKeys.length ? '; ' : ''}${unexpectedKeys.length ? `unexpected keys ${JSON.stringify(unexpectedKeys)}` : ''}`);
+    for (const [k, src] of Object.entries(sd)) {
+      const dst = own.get(k);
+      if (!dst) continue;
+      if (!(src instanceof Tensor)) fail('INVALID_ARGUMENT', `${name}.loadStateDict: '${k}' is not a Tensor, got ${describe(src)}`);
+      if (src.shape.join() !== dst.shape.join())
+        fail('SHAPE_MISMATCH', `${name}.loadStateDict: size mismatch for ${k}: the checkpoint has [${src.shape.join(', ')}], the module [${dst.shape.join(', ')}]`);
+    }
+    noGrad(() => {
+      for (const [k, src] of Object.entries(sd)) own.get(k)?.copy_(src);
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** A readable tree of the modules with parameter counts. */
+  toString(): string {
+    const count = this.parameters().reduce((n, p) => n + p.numel(), 0);
+    const lines = [`${this.constructor.name}(${count.toLocaleString('en-US')} parameters)`];
+    for (const [k, v] of Object.entries(this))
+      if (v instanceof Module) lines.push(`  (${k}): ${v.toString().split('\n').join('\n  ')}`);
+    return lines.join('\n');
   }
 }
