@@ -69,13 +69,6 @@ void col2im_typed(T* img, const T* col, const Window2d& w) {
   });
 }
 
-template <class F>
-void floating(DType d, F&& f) {
-  if (d == DType::Float32) f.template operator()<float>();
-  else if (d == DType::Float64) f.template operator()<double>();
-  else TK_ASSERT(!"convolution kernels take float32 or float64");
-}
-
 void im2col(const Tensor& col, const Tensor& image, const Window2d& w) {
   floating(col.dtype(), [&]<class T>() { im2col_typed<T>(col.data<T>(), image.data<T>(), w); });
 }

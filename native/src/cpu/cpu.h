@@ -3,6 +3,15 @@
 #include "backend.h"
 
 namespace tk::cpu {
+
+// Runs f.operator()<T>() for a float32 or float64 dtype (the kernels that only take floats).
+template <class F>
+void floating(DType d, F&& f) {
+  if (d == DType::Float32) f.template operator()<float>();
+  else if (d == DType::Float64) f.template operator()<double>();
+  else TK_ASSERT(!"this kernel takes float32 or float64");
+}
+
 void register_elementwise(Backend& b);
 void register_reduce(Backend& b);
 void register_creation(Backend& b);

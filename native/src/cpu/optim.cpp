@@ -11,13 +11,6 @@ namespace {
 
 constexpr int64_t kGrain = 1 << 14;
 
-template <class F>
-void floating(DType d, F&& f) {
-  if (d == DType::Float32) f.template operator()<float>();
-  else if (d == DType::Float64) f.template operator()<double>();
-  else TK_ASSERT(!"optimizer kernels take float32 or float64");
-}
-
 template <class T>
 T* ptr(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
 

@@ -8,13 +8,6 @@
 namespace tk::cpu {
 namespace {
 
-template <class F>
-void floating(DType d, F&& f) {
-  if (d == DType::Float32) f.template operator()<float>();
-  else if (d == DType::Float64) f.template operator()<double>();
-  else TK_ASSERT(!"pooling kernels take float32 or float64");
-}
-
 int64_t planes(const Tensor& t) { return t.numel() / std::max<int64_t>(1, t.shape()[t.ndim() - 1] * t.shape()[t.ndim() - 2]); }
 
 // The maximum of one window. Random data makes a compare-and-branch mispredict about half the
