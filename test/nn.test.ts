@@ -277,6 +277,72 @@ describe('module state dicts and traversal', () => {
     }));
 });
 
+describe('containers, activations and init', () => {
+  it('Sequential, ModuleList and ModuleDict register their modules', () =>
+    tidy(() => {
+      const seq = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(8, 2));
+      expect(seq.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '3.weight', '3.bias']);
+      expect(seq.length).toBe(4);
+      const x = tk.randn([5, 4]);
+      seq.eval();
+      const l0 = seq.children()[0] as nn.Linear, l3 = seq.children()[3] as nn.Linear;
+      expect(Array.from(seq.call(x).data())).toEqual(Array.from(l3.forward(l0.forward(x).relu()).data()));
+      const named = new nn.Sequential({ enc: new nn.Linear(2, 2), act: new nn.Tanh() });
+      expect(named.namedModules().map(([n]) => n)).toEqual(['', 'enc', 'act']);
+      const list = new nn.ModuleList([new nn.Linear(2, 2)]).append(new nn.Linear(2, 3));
+      expect([list.length, list.get(-1).parameters()[0].shape]).toEqual([2, [3, 2]]);
+      expect([...list].length).toBe(2);
+      expectTensorError(() => list.get(2), 'INDEX_OUT_OF_RANGE', /ModuleList: index 2 out of range for length 2/);
+      const dict = new nn.ModuleDict({ a: new nn.Linear(1, 1), b: new nn.Identity() });
+      expect(dict.keys()).toEqual(['a', 'b']);
+      expect(dict.namedParameters().map(([n]) => n)).toEqual(['a.weight', 'a.bias']);
+      expectTensorError(() => new nn.Sequential(42 as never), 'INVALID_ARGUMENT', /Sequential: module '0' is not a Module, got 42/);
+      disposeAll(seq.parameters(), named.parameters(), list.parameters(), dict.parameters());
+    }));
+
+  it('activation modules match the functional forms; leakyRelu and silu pass gradcheck', () =>
+    tidy(() => {
+      const x = tensor([-2, -0.5, 0.5, 2]);
+      expect(new nn.LeakyReLU(0.1).call(x).toArray()).toEqual([-0.2, -0.05, 0.5, 2].map(Math.fround));
+      expect(Array.from(new nn.SiLU().call(x).data())).toEqual(Array.from(x.mul(x.sigmoid()).data()));
+      for (const [m, f] of [[new nn.ReLU(), F.relu], [new nn.GELU(), F.gelu], [new nn.Sigmoid(), F.sigmoid], [new nn.Tanh(), F.tanh]] as const)
+        expect(Array.from(m.call(x).data())).toEqual(Array.from(f(x).data()));
+      expect(Array.from(new nn.Softmax(0).call(x).data())).toEqual(Array.from(F.softmax(x, 0).data()));
+      expect(Array.from(new nn.LogSoftmax(0).call(x).data())).toEqual(Array.from(F.logSoftmax(x, 0).data()));
+      expect(gradcheck((a) => F.leakyRelu(a, 0.2), [leaf([3, 4])])).toBe(true);
+      expect(gradcheck((a) => F.silu(a), [leaf([3, 4])])).toBe(true);
+    }));
+
+  it('init functions fill in place with the documented bounds and spreads', () =>
+    tidy(() => {
+      tk.manualSeed(3);
+      const w = tk.zeros([256, 128]);
+      const std = (t: Tensor) => Math.sqrt(t.var().item() as number);
+      nn.init.kaimingUniform_(w, { nonlinearity: 'relu' });
+      const bound = Math.sqrt(2) * Math.sqrt(3 / 128);
+      expect(w.abs().max().item() as number).toBeLessThanOrEqual(bound);
+      expect(std(w)).toBeCloseTo(Math.sqrt(2 / 128), 2);
+      nn.init.kaimingNormal_(w, { mode: 'fanOut' });
+      expect(std(w) / Math.sqrt(2 / 256)).toBeCloseTo(1, 1);
+      nn.init.xavierUniform_(w);
+      expect(w.abs().max().item() as number).toBeLessThanOrEqual(Math.sqrt(6 / 384));
+      nn.init.xavierNormal_(w, 2);
+      expect(std(w) / (2 * Math.sqrt(2 / 384))).toBeCloseTo(1, 1);
+      nn.init.normal_(w, 3, 0.5);
+      expect(w.mean().item() as number).toBeCloseTo(3, 1);
+      nn.init.uniform_(w, -1, -0.5);
+      expect([w.min().item() as number >= -1, w.max().item() as number <= -0.5]).toEqual([true, true]);
+      nn.init.ones_(w);
+      expect(w.sum().item()).toBe(256 * 128);
+      const p = tk.zeros([4, 3], { requiresGrad: true });
+      nn.init.constant_(p, 2);  // a parameter (leaf requiring grad): runs outside the graph
+      expect(p.isLeaf && p.requiresGrad && p.sum().item() === 24).toBe(true);
+      expect(nn.init.calculateGain('leaky_relu', 0.2)).toBeCloseTo(Math.sqrt(2 / 1.04), 12);
+      expectTensorError(() => nn.init.xavierUniform_(tk.zeros([5])), 'INVALID_ARGUMENT', /xavierUniform_: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions/);
+      expectTensorError(() => nn.init.zeros_(tk.zeros([2], { dtype: 'int32' })), 'DTYPE_MISMATCH', /constant_: expected a floating tensor, got int32/);
+    }));
+});
+
 describe('memory', () => {
   it('conv/pool/norm training steps return live tensors and bytes to baseline', () => {
     const conv = new nn.Conv2d(3, 16, 3, { padding: 1 }), bn = new nn.BatchNorm2d(16), fc = new nn.Linear(16 * 4 * 4, 5);

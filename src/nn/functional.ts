@@ -358,3 +358,24 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
 }
 
 export { mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy, type Reduction, type NllOptions, type CrossEntropyOptions } from './losses.js';
+
+/** x for x > 0, negativeSlope * x otherwise. @example leakyRelu(x, 0.2) */
+export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
+  tensorArg('leakyRelu', 'input', input);
+  if (typeof negativeSlope !== 'number') fail('INVALID_ARGUMENT', `leakyRelu: negativeSlope must be a number, got ${describe(negativeSlope)}`);
+  return tidy(() => input.mul(input.gt(0).to(input.dtype).mul(1 - negativeSlope).add(negativeSlope)));
+}
+
+/** x * sigmoid(x) (swish). @example silu(x) */
+export function silu(input: Tensor): Tensor {
+  tensorArg('silu', 'input', input);
+  return tidy(() => input.mul(input.sigmoid()));
+}
+
+/** Functional forms of the Tensor methods, as torch.nn.functional has them. */
+export const relu = (x: Tensor): Tensor => x.relu();
+export const gelu = (x: Tensor): Tensor => x.gelu();
+export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
+export const tanh = (x: Tensor): Tensor => x.tanh();
+export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
+export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
