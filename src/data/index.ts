@@ -1,0 +1,3 @@
+// tensorkit.data: datasets and the DataLoader.
+export { Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, randomSplit } from './dataset.js';
+export { DataLoader, defaultCollate, type DataLoaderOptions } from './loader.js';

@@ -1,0 +1,122 @@
+// DataLoader: batches from a dataset, in order or shuffled with a seed, with a default collate
+// that stacks tensors; iterable synchronously or asynchronously (then the next batch is fetched
+// while the current one is used).
+import { fail } from '../errors.js';
+import { tensor } from '../ops/creation.js';
+import { stack } from '../ops/functional.js';
+import { describe } from '../options.js';
+import { Tensor } from '../tensor.js';
+import { Dataset, drawSeed, IterableDataset, permutation, seededRandom } from './dataset.js';
+
+/**
+ * Combines samples into a batch: tensors are stacked along a new dim 0, numbers become a tensor
+ * (int64 if all integers, else float32), and arrays and plain objects are collated position by
+ * position / key by key. Tensors in the samples are disposed once stacked.
+ */
+export function defaultCollate(samples: unknown[]): unknown {
+  if (samples.length === 0) fail('INVALID_ARGUMENT', 'defaultCollate: no samples');
+  const first = samples[0];
+  if (first instanceof Tensor) {
+    const out = stack(samples as Tensor[]);
+    for (const s of samples as Tensor[]) s.dispose();
+    return out;
+  }
+  if (typeof first === 'number') {
+    const nums = samples as number[];
+    return nums.every(Number.isInteger) ? tensor(nums, { dtype: 'int64' }) : tensor(nums);
+  }
+  if (typeof first === 'boolean') return tensor(samples as boolean[]);
+  if (Array.isArray(first)) return first.map((_, i) => defaultCollate(samples.map((s) => (s as unknown[])[i])));
+  if (first !== null && typeof first === 'object')
+    return Object.fromEntries(Object.keys(first).map((k) => [k, defaultCollate(samples.map((s) => (s as Record<string, unknown>)[k]))]));
+  return samples;  // strings and the like stay a list
+}
+
+export interface DataLoaderOptions<T, B> {
+  batchSize?: number;
+  /** A new order every epoch, from `seed` (or the global generator). Default false. */
+  shuffle?: boolean;
+  seed?: number;
+  /** Drop the last incomplete batch. Default false. */
+  dropLast?: boolean;
+  collate?: (samples: T[]) => B;
+  /** Indices to visit per epoch (overrides shuffle): an iterable, or a function of the epoch. */
+  sampler?: Iterable<number> | ((epoch: number) => Iterable<number>);
+}
+
+/**
+ * Batches over a dataset. `for (const [x, y] of loader)` or `for await (...)`.
+ * @example const loader = new data.DataLoader(ds, { batchSize: 32, shuffle: true, seed: 0 })
+ */
+export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B> {
+  readonly batchSize: number;
+  private epoch = 0;
+  private readonly random: () => number;
+  constructor(readonly dataset: Dataset<T> | IterableDataset<T>, readonly options: DataLoaderOptions<T, B> = {}) {
+    if (!(dataset instanceof Dataset) && !(dataset instanceof IterableDataset)) fail('INVALID_ARGUMENT', `DataLoader: expected a Dataset or IterableDataset, got ${describe(dataset)}`);
+    this.batchSize = options.batchSize ?? 1;
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) fail('INVALID_ARGUMENT', `DataLoader: batchSize must be a positive integer, got ${describe(options.batchSize)}`);
+    if (dataset instanceof IterableDataset && (options.shuffle || options.sampler))
+      fail('INVALID_ARGUMENT', 'DataLoader: an IterableDataset cannot be shuffled or sampled');
+    if (dataset instanceof Dataset && dataset.length === 0) fail('INVALID_ARGUMENT', 'DataLoader: the dataset is empty');
+    this.random = seededRandom(options.seed ?? drawSeed());
+  }
+
+  /** Number of batches per epoch (map-style datasets). */
+  get length(): number {
+    if (!(this.dataset instanceof Dataset)) fail('INVALID_ARGUMENT', 'DataLoader: an IterableDataset has no length');
+    const n = this.options.sampler ? [...this.indices(this.epoch)].length : this.dataset.length;
+    return this.options.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  private indices(epoch: number): Iterable<number> {
+    const s = this.options.sampler;
+    if (s) return typeof s === 'function' ? s(epoch) : s;
+    const n = (this.dataset as Dataset<T>).length;
+    return this.options.shuffle ? permutation(n, this.random) : Array.from({ length: n }, (_, i) => i);
+  }
+
+  // Groups a stream of samples into lists of batchSize (the last shorter unless dropLast).
+  private *groups(): Generator<T[] | (T | Promise<T>)[]> {
+    const source: Iterable<T | Promise<T>> = this.dataset instanceof Dataset
+      ? (function* (ds: Dataset<T>, idx: Iterable<number>) { for (const i of idx) yield ds.get(i); })(this.dataset, this.indices(this.epoch++))
+      : this.dataset;
+    let batch: (T | Promise<T>)[] = [];
+    for (const s of source) {
+      batch.push(s);
+      if (batch.length === this.batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0 && !this.options.dropLast) yield batch;
+  }
+
+  private collate(samples: T[]): B {
+    return (this.options.collate ?? (defaultCollate as (s: T[]) => B))(samples);
+  }
+
+  *[Symbol.iterator](): Iterator<B> {
+    for (const g of this.groups()) {
+      if (g.some((s) => s instanceof Promise)) fail('INVALID_ARGUMENT', 'DataLoader: the dataset returns promises; iterate with for await');
+      yield this.collate(g as T[]);
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    const it = this.groups();
+    const fetch = async (): Promise<B | undefined> => {
+      const r = it.next();
+      return r.done ? undefined : this.collate(await Promise.all(r.value));
+    };
+    // The next batch is requested before the current one is handed out, so an async dataset's
+    // reads overlap the training step.
+    let next = fetch();
+    for (;;) {
+      const batch = await next;
+      if (batch === undefined) return;
+      next = fetch();
+      yield batch;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+// Datasets and the DataLoader: order, seeded shuffles, splits, collation, async prefetch, errors.
+import { describe, expect, it } from 'vitest';
+
+import * as tk from '../src/index.js';
+import { data, tensor, tidy, type Tensor } from '../src/index.js';
+import { expectTensorError } from './helpers/harness.js';
+
+const range = (n: number) => tensor(Array.from({ length: n }, (_, i) => i), { dtype: 'int64' });
+
+class Squares extends data.Dataset<number> {
+  gets: number[] = [];
+  constructor(readonly n: number, readonly async = false) {
+    super();
+  }
+  get length() {
+    return this.n;
+  }
+  get(i: number): number | Promise<number> {
+    this.gets.push(i);
+    return this.async ? Promise.resolve(i * i) : i * i;
+  }
+}
+
+describe('datasets', () => {
+  it('TensorDataset yields rows of each tensor', () =>
+    tidy(() => {
+      const ds = new data.TensorDataset(range(5), tk.ones([5, 2]));
+      expect(ds.length).toBe(5);
+      const [x, y] = ds.get(-1);
+      expect([x.item(), y.shape]).toEqual([4, [2]]);
+      expectTensorError(() => new data.TensorDataset(range(5), tk.ones([4])), 'SHAPE_MISMATCH', /TensorDataset: size mismatch between tensors: 5 and 4 \(tensor 1\)/);
+      expectTensorError(() => ds.get(5), 'INDEX_OUT_OF_RANGE', /TensorDataset: index 5 out of range for a dataset of 5 samples/);
+    }));
+
+  it('Subset, ConcatDataset and randomSplit (counts or fractions, seeded)', () => {
+    const sq = new Squares(10);
+    expect(new data.Subset(sq, [3, 1]).get(0)).toBe(9);
+    const cat = new data.ConcatDataset([new Squares(2), new Squares(3)]);
+    expect([cat.length, cat.get(3)]).toEqual([5, 1]);
+    const [a, b] = data.randomSplit(sq, [0.7, 0.3], { seed: 1 });
+    expect([a.length, b.length]).toEqual([7, 3]);
+    expect([...a.indices, ...b.indices].sort((x, y) => x - y)).toEqual([...Array(10).keys()]);
+    const [a2] = data.randomSplit(sq, [7, 3], { seed: 1 });
+    expect(a2.indices).toEqual(a.indices);
+    expect(data.randomSplit(sq, [0.34, 0.33, 0.33], { seed: 2 }).map((s) => s.length)).toEqual([4, 3, 3]);
+    expectTensorError(() => data.randomSplit(sq, [5, 6]), 'INVALID_ARGUMENT', /randomSplit: sum of input lengths \(11\) does not equal the length of the dataset \(10\)/);
+  });
+});
+
+describe('DataLoader', () => {
+  it('batches in order, with dropLast and length', () =>
+    tidy(() => {
+      const ds = new data.TensorDataset(range(10), range(10).mul(10));
+      const batches = [...new data.DataLoader(ds, { batchSize: 4 })] as Tensor[][];
+      expect(batches.map(([x]) => x.toArray())).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+      expect(batches[2][1].toArray()).toEqual([80, 90]);
+      const dropped = new data.DataLoader(ds, { batchSize: 4, dropLast: true });
+      expect([dropped.length, [...dropped].length, new data.DataLoader(ds, { batchSize: 4 }).length]).toEqual([2, 2, 3]);
+    }));
+
+  it('shuffles with a seed: reproducible, a new order each epoch, every sample once', () => {
+    const order = (l: data.DataLoader<number, unknown>) => ([...l] as Tensor[]).flatMap((b) => b.toArray() as number[]);
+    const a = new data.DataLoader(new Squares(20), { batchSize: 6, shuffle: true, seed: 7 });
+    const b = new data.DataLoader(new Squares(20), { batchSize: 6, shuffle: true, seed: 7 });
+    const e1 = order(a), e2 = order(a);
+    expect(order(b)).toEqual(e1);
+    expect(e2).not.toEqual(e1);
+    expect([...e1].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i * i).sort((x, y) => x - y));
+    tk.manualSeed(3);
+    const c = order(new data.DataLoader(new Squares(20), { batchSize: 6, shuffle: true }));
+    tk.manualSeed(3);
+    expect(order(new data.DataLoader(new Squares(20), { batchSize: 6, shuffle: true }))).toEqual(c);
+  });
+
+  it('custom collate, samplers, and iterable datasets', () => {
+    const sum = new data.DataLoader(new Squares(5), { batchSize: 2, collate: (s: number[]) => s.reduce((p, q) => p + q, 0) });
+    expect([...sum]).toEqual([1, 13, 16]);
+    const sampled = new data.DataLoader(new Squares(5), { batchSize: 2, sampler: (epoch) => (epoch === 0 ? [4, 0] : [1]), collate: (s: number[]) => s });
+    expect([...sampled]).toEqual([[16, 0]]);
+    expect([...sampled]).toEqual([[1]]);
+    class Count extends data.IterableDataset<{ x: number; tag: string }> {
+      *[Symbol.iterator]() {
+        for (let i = 0; i < 5; i++) yield { x: i, tag: `s${i}` };
+      }
+    }
+    const batches = [...new data.DataLoader(new Count(), { batchSize: 2 })] as { x: Tensor; tag: string[] }[];
+    expect(batches.map((b) => [b.x.toArray(), b.tag])).toEqual([[[0, 1], ['s0', 's1']], [[2, 3], ['s2', 's3']], [[4], ['s4']]]);
+    batches.forEach((b) => b.x.dispose());
+  });
+
+  it('for await prefetches the next batch while the current one is used', async () => {
+    const ds = new Squares(6, true);
+    const seen: number[][] = [];
+    for await (const b of new data.DataLoader(ds, { batchSize: 2, collate: (s: number[]) => s })) {
+      seen.push(b as number[]);
+      // while batch k is in use, the samples of batch k + 1 have already been requested
+      if (seen.length < 3) expect(ds.gets.length).toBe(2 * (seen.length + 1));
+    }
+    expect(seen).toEqual([[0, 1], [4, 9], [16, 25]]);
+    expect(() => [...new data.DataLoader(new Squares(2, true))]).toThrow(/iterate with for await/);
+  });
+
+  it('bad input', () => {
+    expectTensorError(() => new data.DataLoader(new Squares(0)), 'INVALID_ARGUMENT', /DataLoader: the dataset is empty/);
+    expectTensorError(() => new data.DataLoader(new Squares(3), { batchSize: 0 }), 'INVALID_ARGUMENT', /DataLoader: batchSize must be a positive integer, got 0/);
+    expectTensorError(() => new data.DataLoader([1, 2] as never), 'INVALID_ARGUMENT', /DataLoader: expected a Dataset or IterableDataset/);
+  });
+
+  it('epochs over a TensorDataset leave no tensors behind', () => {
+    const x = tk.randn([50, 3]), y = range(50);
+    const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 8, shuffle: true, seed: 0 });
+    const base = tk.memory();
+    for (let epoch = 0; epoch < 5; epoch++) for (const batch of loader) tidy(() => (batch as Tensor[]).forEach((t) => t.dispose()));
+    expect(tk.memory().tensors).toBe(base.tensors);
+    x.dispose();
+    y.dispose();
+  });
+});
