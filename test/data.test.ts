@@ -116,3 +116,41 @@ describe('DataLoader', () => {
     y.dispose();
   });
 });
+
+describe('datasets that ship or are generated', () => {
+  it('iris: 150 samples, 3 balanced classes, the known column means', () =>
+    tidy(() => {
+      const { features, labels, classNames, featureNames } = data.iris();
+      expect([features.shape, labels.shape, labels.dtype]).toEqual([[150, 4], [150], 'int64']);
+      expect(classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+      expect(featureNames[2]).toBe('petal_length');
+      expect((features.mean(0).toArray() as number[]).map((v) => +v.toFixed(4))).toEqual([5.8433, 3.0573, 3.758, 1.1993]);
+      expect(labels.eq(2).sum().item()).toBe(50);
+    }));
+
+  it('readCsv parses numeric columns and names string labels', () =>
+    tidy(() => {
+      const csv = 'a,b,kind\n1,2,cat\n3,4.5,dog\n5,6,cat\n';
+      const r = data.readCsv({ text: csv }, { labelColumn: 'kind' });
+      expect([r.features.toArray(), r.labels.toArray(), r.classNames, r.featureNames]).toEqual([[[1, 2], [3, 4.5], [5, 6]], [0, 1, 0], ['cat', 'dog'], ['a', 'b']]);
+      expect(data.readCsv({ text: '1;2\n3;4' }, { header: false, delimiter: ';', labelColumn: 1 }).labels.toArray()).toEqual([2, 4]);
+      expectTensorError(() => data.readCsv({ text: 'a,b\n1,x\n' }), 'INVALID_ARGUMENT', /readCsv: row 1, column 'b' is not a number: "x"/);
+      expectTensorError(() => data.readCsv('/nonexistent/file.csv'), 'IO_ERROR', /readCsv: cannot read \/nonexistent\/file.csv/);
+    }));
+
+  it('synthetic blobs and spirals are seeded', () =>
+    tidy(() => {
+      const a = data.synthetic.blobs({ n: 30, centers: 3, seed: 5 }), b = data.synthetic.blobs({ n: 30, centers: 3, seed: 5 });
+      expect(Array.from(a.features.data())).toEqual(Array.from(b.features.data()));
+      expect([a.features.shape, a.labels.eq(1).sum().item()]).toEqual([[30, 2], 10]);
+      const s = data.synthetic.spirals({ n: 40, classes: 4 });
+      expect([s.features.shape, s.classNames.length]).toEqual([[40, 2], 4]);
+    }));
+
+  it('the Iris MLP example reaches high test accuracy (reduced run)', async () => {
+    const { main } = await import('../examples/iris-mlp.js');
+    const r = main({ epochs: 80, log: () => undefined });
+    expect(r.test).toBeGreaterThanOrEqual(0.9);
+    expect(r.train).toBeGreaterThanOrEqual(0.95);
+  }, 30000);
+});

@@ -1,3 +1,4 @@
 // tensorkit.data: datasets and the DataLoader.
 export { Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, randomSplit } from './dataset.js';
 export { DataLoader, defaultCollate, type DataLoaderOptions } from './loader.js';
+export { iris, readCsv, synthetic, type Labeled, type CsvOptions } from './datasets.js';
