@@ -154,3 +154,62 @@ describe('datasets that ship or are generated', () => {
     expect(r.train).toBeGreaterThanOrEqual(0.95);
   }, 30000);
 });
+
+describe('images', () => {
+  it('reads CIFAR-10 binary files (generated here in the official layout) and rejects bad ones', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'cifar-'));
+    const record = (label: number, fill: (i: number) => number) => {
+      const b = Buffer.alloc(3073);
+      b[0] = label;
+      for (let i = 0; i < 3072; i++) b[1 + i] = fill(i);
+      return b;
+    };
+    for (let f = 1; f <= 5; f++) writeFileSync(join(dir, `data_batch_${f}.bin`), Buffer.concat([record(f, (i) => i % 256), record(9, () => 255)]));
+    writeFileSync(join(dir, 'test_batch.bin'), record(3, (i) => (i < 1024 ? 255 : 0)));
+    tidy(() => {
+      const train = data.cifar10(dir, { train: true });
+      expect(train.length).toBe(10);
+      const [img, label] = train.get(2);
+      expect([img.shape, label.item()]).toEqual([[3, 32, 32], 2]);
+      expect(img.select(0, 0).select(0, 0).narrow(0, 0, 3).toArray()).toEqual([0, 1 / 255, 2 / 255].map(Math.fround));
+      const [timg, tl] = data.cifar10(dir, { train: false }).get(0);
+      expect([tl.item(), timg.select(0, 0).mean().item(), timg.select(0, 1).mean().item()]).toEqual([3, 1, 0]);  // red plane first
+      const loader = new data.DataLoader(train, { batchSize: 4 });
+      const [xb, yb] = [...loader][0] as Tensor[];
+      expect([xb.shape, yb.toArray()]).toEqual([[4, 3, 32, 32], [1, 9, 2, 9]]);
+    });
+    writeFileSync(join(dir, 'test_batch.bin'), Buffer.alloc(3000));
+    expectTensorError(() => data.cifar10(dir, { train: false }), 'IO_ERROR', /test_batch.bin has 3000 bytes, not a whole number of 3073-byte records/);
+    writeFileSync(join(dir, 'test_batch.bin'), record(12, () => 0));
+    expectTensorError(() => data.cifar10(dir, { train: false }), 'IO_ERROR', /record 0 has label 12, expected 0-9/);
+    expectTensorError(() => data.cifar10(join(dir, 'missing')), 'IO_ERROR', /cifar10: cannot read/);
+  });
+
+  it('seeded transforms: flip, crop with padding, normalize, compose', () =>
+    tidy(() => {
+      const img = tensor([[[1, 2, 3], [4, 5, 6]]]);  // [1, 2, 3]
+      expect(data.transforms.randomHorizontalFlip(1)(img).toArray()).toEqual([[[3, 2, 1], [6, 5, 4]]]);
+      expect(data.transforms.randomHorizontalFlip(0)(img).toArray()).toEqual(img.toArray());
+      const crop = data.transforms.randomCrop(3, { padding: 1, seed: 4 });
+      const a = crop(img).toArray(), b = data.transforms.randomCrop(3, { padding: 1, seed: 4 })(img).toArray();
+      expect(a).toEqual(b);
+      expect((a as number[][][])[0].length).toBe(3);
+      expect(data.transforms.normalize([2], [0.5])(img).toArray()).toEqual([[[-2, 0, 2], [4, 6, 8]]]);
+      const t = data.transforms.compose([data.transforms.randomHorizontalFlip(1), data.transforms.normalize([0], [2])]);
+      expect(t(img).toArray()).toEqual([[[1.5, 1, 0.5], [3, 2.5, 2]]]);
+      expectTensorError(() => data.transforms.randomCrop(9)(img), 'INVALID_ARGUMENT', /randomCrop: crop size 9 is larger than the padded image \[2, 3\]/);
+    }));
+
+  it('synthetic shapes, and the CNN example learns them (reduced run)', async () => {
+    tidy(() => {
+      const s = data.synthetic.shapes({ n: 8, size: 12 });
+      expect([s.features.shape, s.labels.toArray()]).toEqual([[8, 1, 12, 12], [0, 1, 2, 3, 0, 1, 2, 3]]);
+    });
+    const { main } = await import('../examples/cnn-shapes.js');
+    const r = main({ n: 800, epochs: 4, log: () => undefined });
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.9);
+  }, 60000);
+});

@@ -6,6 +6,7 @@ import { tensor } from '../ops/creation.js';
 import { describe } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { seededRandom } from './dataset.js';
+import { shapes } from './images.js';
 import { IRIS_CLASSES, IRIS_FEATURES, IRIS_ROWS } from './iris-data.js';
 
 export interface Labeled {
@@ -102,6 +103,7 @@ export function readCsv(source: string | { text: string }, options: CsvOptions =
 
 /** Synthetic data sets for quick experiments (seeded, deterministic). */
 export const synthetic = {
+  shapes,
   /**
    * Gaussian blobs: `centers` classes around random centres in [-10, 10]^features.
    * @example data.synthetic.blobs({ n: 300, centers: 3, seed: 0 })

@@ -1,0 +1,175 @@
+// Image data: the CIFAR-10 binary-format reader, a synthetic set of drawn shapes, and seeded
+// transforms for [C, H, W] tensors.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { fail } from '../errors.js';
+import { tensor } from '../ops/creation.js';
+import { describe } from '../options.js';
+import { Tensor } from '../tensor.js';
+import { Dataset, seededRandom } from './dataset.js';
+
+const CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+const RECORD = 1 + 3 * 32 * 32;
+
+/**
+ * CIFAR-10 from the official binary files in `dir` (data_batch_1..5.bin for train, test_batch.bin
+ * for test): get(i) is [image [3, 32, 32] float32 in [0, 1], label int64 0-d]. Nothing is
+ * downloaded; the files stay in memory as bytes and images are decoded on access.
+ * @example const train = data.cifar10('./cifar-10-batches-bin', { train: true })
+ */
+export class Cifar10 extends Dataset<[Tensor, Tensor]> {
+  static readonly classes = CIFAR_CLASSES;
+  private readonly bytes: Buffer;
+  constructor(readonly dir: string, options: { train?: boolean } = {}) {
+    super();
+    const files = options.train ?? true ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
+    const parts = files.map((f) => {
+      const path = join(dir, f);
+      let b: Buffer;
+      try {
+        b = readFileSync(path);
+      } catch (e) {
+        fail('IO_ERROR', `cifar10: cannot read ${path}: ${(e as Error).message}`);
+      }
+      if (b.length === 0 || b.length % RECORD !== 0) fail('IO_ERROR', `cifar10: ${path} has ${b.length} bytes, not a whole number of ${RECORD}-byte records (truncated or not CIFAR-10 binary)`);
+      for (let off = 0; off < b.length; off += RECORD)
+        if (b[off] > 9) fail('IO_ERROR', `cifar10: ${path}: record ${off / RECORD} has label ${b[off]}, expected 0-9`);
+      return b;
+    });
+    this.bytes = Buffer.concat(parts);
+  }
+  get length(): number {
+    return this.bytes.length / RECORD;
+  }
+  get(index: number): [Tensor, Tensor] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) fail('INDEX_OUT_OF_RANGE', `cifar10: index ${describe(index)} out of range for ${this.length} images`);
+    const off = index * RECORD;
+    const px = new Float32Array(3072);
+    for (let i = 0; i < 3072; i++) px[i] = this.bytes[off + 1 + i] / 255;
+    return [tensor(px, { shape: [3, 32, 32] }), tensor(this.bytes[off], { dtype: 'int64' })];
+  }
+}
+
+/** data.cifar10(dir, { train }): see Cifar10. */
+export function cifar10(dir: string, options: { train?: boolean } = {}): Cifar10 {
+  return new Cifar10(dir, options);
+}
+
+const SHAPES = ['circle', 'square', 'triangle', 'cross'] as const;
+
+/**
+ * A synthetic image set for CNNs: n grayscale [1, size, size] images of a circle, square,
+ * triangle or cross at a random position and size, with pixel noise (seeded).
+ * @example const { features, labels } = data.synthetic.shapes({ n: 1000, size: 16 })
+ */
+export function shapes(options: { n?: number; size?: number; noise?: number; seed?: number } = {}): { features: Tensor; labels: Tensor; classNames: string[] } {
+  const { n = 1000, size = 16, noise = 0.1, seed = 0 } = options;
+  if (!Number.isInteger(size) || size < 8) fail('INVALID_ARGUMENT', `shapes: size must be an integer >= 8, got ${describe(size)}`);
+  const rnd = seededRandom(seed);
+  const px = new Float32Array(n * size * size), labels: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const cls = k % SHAPES.length;
+    const r = size * (0.2 + 0.15 * rnd());  // half-extent
+    const cx = r + rnd() * (size - 2 * r), cy = r + rnd() * (size - 2 * r);
+    const img = px.subarray(k * size * size, (k + 1) * size * size);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const dx = x + 0.5 - cx, dy = y + 0.5 - cy;
+        let on = false;
+        if (cls === 0) on = dx * dx + dy * dy <= r * r;
+        else if (cls === 1) on = Math.abs(dx) <= r * 0.8 && Math.abs(dy) <= r * 0.8;
+        else if (cls === 2) on = dy <= r && dy >= -r && Math.abs(dx) <= (dy + r) / 2;
+        else on = (Math.abs(dx) <= r / 4 && Math.abs(dy) <= r) || (Math.abs(dy) <= r / 4 && Math.abs(dx) <= r);
+        img[y * size + x] = (on ? 1 : 0) + noise * (rnd() * 2 - 1);
+      }
+    labels.push(cls);
+  }
+  return { features: tensor(px, { shape: [n, 1, size, size] }), labels: tensor(labels, { dtype: 'int64' }), classNames: [...SHAPES] };
+}
+
+// ---- transforms: functions of one [C, H, W] image, seeded ------------------------------------
+
+export type Transform = (image: Tensor) => Tensor;
+
+function image(op: string, t: unknown): Tensor {
+  if (!(t instanceof Tensor) || t.ndim !== 3) fail('INVALID_ARGUMENT', `${op}: expected a [C, H, W] image tensor, got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`);
+  return t;
+}
+
+/** (x - mean[c]) / std[c] per channel. @example transforms.normalize([0.5], [0.25]) */
+export function normalize(mean: readonly number[], std: readonly number[]): Transform {
+  if (mean.length !== std.length || std.some((s) => !(s > 0))) fail('INVALID_ARGUMENT', `normalize: mean and std need one entry per channel, std > 0; got ${describe(mean)} and ${describe(std)}`);
+  return (img) => {
+    image('normalize', img);
+    if (img.shape[0] !== mean.length) fail('SHAPE_MISMATCH', `normalize: ${mean.length} channel statistics for an image with ${img.shape[0]} channels`);
+    const m = tensor([...mean], { dtype: img.dtype }).reshape(-1, 1, 1), s = tensor([...std], { dtype: img.dtype }).reshape(-1, 1, 1);
+    const out = img.sub(m).div(s);
+    for (const t of [m, s]) t.dispose();
+    return out;
+  };
+}
+
+/** Flips left-right with probability p. @example transforms.randomHorizontalFlip(0.5, { seed: 0 }) */
+export function randomHorizontalFlip(p = 0.5, options: { seed?: number } = {}): Transform {
+  const rnd = seededRandom(options.seed ?? 0);
+  return (img) => {
+    image('randomHorizontalFlip', img);
+    if (rnd() >= p) return img.clone();
+    const [C, H, W] = img.shape;
+    const src = Float64Array.from(img.data() as ArrayLike<number>), dst = new Float64Array(src.length);
+    for (let r = 0; r < C * H; r++) for (let x = 0; x < W; x++) dst[r * W + x] = src[r * W + W - 1 - x];
+    return tensor(dst, { dtype: img.dtype, shape: [C, H, W] });
+  };
+}
+
+/** A random size x size crop after zero-padding each side by `padding`. @example transforms.randomCrop(32, { padding: 4 }) */
+export function randomCrop(size: number, options: { padding?: number; seed?: number } = {}): Transform {
+  const pad = options.padding ?? 0, rnd = seededRandom(options.seed ?? 0);
+  return (img) => {
+    image('randomCrop', img);
+    const [C, H, W] = img.shape, Hp = H + 2 * pad, Wp = W + 2 * pad;
+    if (size > Hp || size > Wp) fail('INVALID_ARGUMENT', `randomCrop: crop size ${size} is larger than the padded image [${Hp}, ${Wp}]`);
+    const top = Math.floor(rnd() * (Hp - size + 1)), left = Math.floor(rnd() * (Wp - size + 1));
+    const src = Float64Array.from(img.data() as ArrayLike<number>), dst = new Float64Array(C * size * size);
+    for (let c = 0; c < C; c++)
+      for (let y = 0; y < size; y++)
+        for (let x = 0; x < size; x++) {
+          const sy = top + y - pad, sx = left + x - pad;
+          if (sy >= 0 && sy < H && sx >= 0 && sx < W) dst[(c * size + y) * size + x] = src[(c * H + sy) * W + sx];
+        }
+    return tensor(dst, { dtype: img.dtype, shape: [C, size, size] });
+  };
+}
+
+/** Applies transforms in order, disposing the intermediates. @example transforms.compose([randomCrop(32, { padding: 4 }), normalize(m, s)]) */
+export function compose(list: readonly Transform[]): Transform {
+  return (img) => {
+    let cur = img;
+    for (const t of list) {
+      const next = t(cur);
+      if (cur !== img) cur.dispose();
+      cur = next;
+    }
+    return cur === img ? img.clone() : cur;
+  };
+}
+
+/** A dataset whose images ([image, label] samples) pass through a transform. */
+export class Transformed<L> extends Dataset<[Tensor, L]> {
+  constructor(readonly dataset: Dataset<[Tensor, L]> | Dataset<Tensor[]>, readonly transform: Transform) {
+    super();
+  }
+  get length(): number {
+    return this.dataset.length;
+  }
+  get(i: number): [Tensor, L] | Promise<[Tensor, L]> {
+    const apply = ([x, y]: [Tensor, L]): [Tensor, L] => {
+      const out = this.transform(x);
+      x.dispose();
+      return [out, y];
+    };
+    const s = this.dataset.get(i) as [Tensor, L] | Promise<[Tensor, L]>;
+    return s instanceof Promise ? s.then(apply) : apply(s);
+  }
+}
