@@ -181,6 +181,10 @@ describe('images', () => {
       const [xb, yb] = [...loader][0] as Tensor[];
       expect([xb.shape, yb.toArray()]).toEqual([[4, 3, 32, 32], [1, 9, 2, 9]]);
     });
+    // the CIFAR example runs end to end on these files (an epoch of 10 images)
+    const { main } = await import('../examples/cifar10-cnn.js');
+    const r = main({ dir, epochs: 1, log: () => undefined });
+    expect(r.accuracy).toBeGreaterThanOrEqual(0);
     writeFileSync(join(dir, 'test_batch.bin'), Buffer.alloc(3000));
     expectTensorError(() => data.cifar10(dir, { train: false }), 'IO_ERROR', /test_batch.bin has 3000 bytes, not a whole number of 3073-byte records/);
     writeFileSync(join(dir, 'test_batch.bin'), record(12, () => 0));

@@ -7,3 +7,4 @@ export * as init from './init.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss } from './losses.js';
 export * as grad from './grad.js';
 export * as utils from './utils.js';
+export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';

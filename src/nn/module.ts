@@ -38,10 +38,13 @@ export abstract class Module {
   training = true;
   private readonly _buffers = new Set<string>();
 
-  abstract forward(...args: Tensor[]): Tensor;
+  // Modules take and return what they like (an RNN returns [output, state]); call() keeps the
+  // subclass's own forward() signature.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  abstract forward(...args: any[]): any;
 
   /** forward(), as calling a PyTorch module. @example const y = model.call(x) */
-  call(...args: Tensor[]): Tensor {
+  call<A extends unknown[], R>(this: { forward(...args: A): R }, ...args: A): R {
     return this.forward(...args);
   }
 

@@ -1,0 +1,195 @@
+// Recurrent layers (RNN, LSTM, GRU) built from core ops, so autograd differentiates them:
+// PyTorch's equations, gate order and parameter names (weight_ih_l0, ..., *_reverse), so state
+// dicts carry over. The input projection of all time steps is one matmul per layer; each step
+// adds the hidden projection and applies the gates.
+import { fail } from '../errors.js';
+import { tidy } from '../memory.js';
+import { rand, zeros } from '../ops/creation.js';
+import { cat, stack } from '../ops/functional.js';
+import { describe } from '../options.js';
+import type { DType } from '../dtype.js';
+import { Tensor } from '../tensor.js';
+import * as F from './functional.js';
+import { Module, Parameter } from './module.js';
+
+export interface RNNOptions {
+  numLayers?: number;
+  bias?: boolean;
+  /** Input and output as [N, T, features] instead of [T, N, features]. */
+  batchFirst?: boolean;
+  /** Dropout on each layer's output except the last (training only). */
+  dropout?: number;
+  bidirectional?: boolean;
+  dtype?: DType;
+}
+
+type Cell = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+const GATES: Record<Cell, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
+
+abstract class RNNBase extends Module {
+  readonly numLayers: number;
+  readonly bidirectional: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bias: boolean;
+
+  protected constructor(protected readonly cell: Cell, readonly inputSize: number, readonly hiddenSize: number, options: RNNOptions, protected readonly op: string) {
+    super();
+    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', options.numLayers ?? 1]] as const)
+      if (!Number.isInteger(v) || v <= 0) fail('INVALID_ARGUMENT', `${op}: '${k}' must be a positive integer, got ${describe(v)}`);
+    this.numLayers = options.numLayers ?? 1;
+    this.bidirectional = options.bidirectional ?? false;
+    this.batchFirst = options.batchFirst ?? false;
+    this.dropout = options.dropout ?? 0;
+    this.bias = options.bias ?? true;
+    if (!(this.dropout >= 0 && this.dropout <= 1)) fail('INVALID_ARGUMENT', `${op}: dropout must be in [0, 1], got ${describe(options.dropout)}`);
+    const G = GATES[cell] * hiddenSize, k = 1 / Math.sqrt(hiddenSize), dtype = options.dtype ?? 'float32';
+    const uniform = (shape: number[]) => {
+      const r = rand(shape, { dtype });
+      const t = r.mul(2 * k).sub(k);
+      r.dispose();
+      return Parameter(t);
+    };
+    const self = this as unknown as Record<string, Tensor>;
+    for (let l = 0; l < this.numLayers; l++)
+      for (const suffix of this.bidirectional ? ['', '_reverse'] : ['']) {
+        const inSize = l === 0 ? inputSize : hiddenSize * this.dirs;
+        self[`weight_ih_l${l}${suffix}`] = uniform([G, inSize]);
+        self[`weight_hh_l${l}${suffix}`] = uniform([G, hiddenSize]);
+        if (this.bias) {
+          self[`bias_ih_l${l}${suffix}`] = uniform([G]);
+          self[`bias_hh_l${l}${suffix}`] = uniform([G]);
+        }
+      }
+  }
+
+  protected get dirs(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  private param(name: string): Tensor | null {
+    return ((this as unknown as Record<string, Tensor | undefined>)[name]) ?? null;
+  }
+
+  // One direction of one layer over x [T, N, in]; returns the outputs [T, N, H] and final state.
+  private direction(x: Tensor, layer: number, reverse: boolean, h0: Tensor, c0: Tensor | null): [Tensor, Tensor, Tensor | null] {
+    const sfx = `_l${layer}${reverse ? '_reverse' : ''}`;
+    const wih = this.param(`weight_ih${sfx}`)!, whh = this.param(`weight_hh${sfx}`)!;
+    const bih = this.param(`bias_ih${sfx}`), bhh = this.param(`bias_hh${sfx}`);
+    const [T, N] = x.shape, H = this.hiddenSize;
+    const xp = F.linear(x.reshape(T * N, -1), wih, bih).reshape(T, N, -1);  // all steps at once
+    let h = h0, c = c0;
+    const outs: Tensor[] = new Array(T);
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const gi = xp.select(0, t);
+      const gh = F.linear(h, whh, bhh);
+      const chunk = (g: Tensor, i: number) => g.narrow(1, i * H, H);
+      if (this.cell === 'LSTM') {
+        const g = gi.add(gh);
+        const ig = chunk(g, 0).sigmoid(), fg = chunk(g, 1).sigmoid(), gg = chunk(g, 2).tanh(), og = chunk(g, 3).sigmoid();
+        c = fg.mul(c!).add(ig.mul(gg));
+        h = og.mul(c.tanh());
+      } else if (this.cell === 'GRU') {
+        const r = chunk(gi, 0).add(chunk(gh, 0)).sigmoid(), z = chunk(gi, 1).add(chunk(gh, 1)).sigmoid();
+        const n = chunk(gi, 2).add(r.mul(chunk(gh, 2))).tanh();
+        h = z.neg().add(1).mul(n).add(z.mul(h));
+      } else {
+        const pre = gi.add(gh);
+        h = this.cell === 'RNN_TANH' ? pre.tanh() : pre.relu();
+      }
+      outs[t] = h;
+    }
+    return [stack(outs, 0), h, c];
+  }
+
+  protected run(input: Tensor, state: Tensor | [Tensor, Tensor] | null | undefined): [Tensor, Tensor | [Tensor, Tensor]] {
+    const op = this.op;
+    if (!(input instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: expected an input Tensor, got ${describe(input)}`);
+    const unbatched = input.ndim === 2;
+    if (input.ndim !== 2 && input.ndim !== 3) fail('SHAPE_MISMATCH', `${op}: expected input of 2 or 3 dims, got [${input.shape.join(', ')}]`);
+    if (input.shape[input.ndim - 1] !== this.inputSize) fail('SHAPE_MISMATCH', `${op}: input has ${input.shape[input.ndim - 1]} features, expected inputSize ${this.inputSize}`);
+    const lstm = this.cell === 'LSTM';
+    return tidy(() => {
+      let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input;  // [T, N, in]
+      const N = x.shape[1], L = this.numLayers * this.dirs;
+      const stateShape = [L, N, this.hiddenSize];
+      const check = (t: unknown, name: string): Tensor => {
+        if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: ${name} must be a Tensor, got ${describe(t)}`);
+        const s = unbatched ? t.unsqueeze(1) : t;
+        if (s.shape.join() !== stateShape.join()) fail('SHAPE_MISMATCH', `${op}: expected ${name} of shape [${(unbatched ? [L, this.hiddenSize] : stateShape).join(', ')}], got [${t.shape.join(', ')}]`);
+        return s;
+      };
+      let h0: Tensor, c0: Tensor | null = null;
+      if (state == null) {
+        h0 = zeros(stateShape, { dtype: input.dtype });
+        if (lstm) c0 = zeros(stateShape, { dtype: input.dtype });
+      } else if (lstm) {
+        if (!Array.isArray(state) || state.length !== 2) fail('INVALID_ARGUMENT', `${op}: the initial state must be [h0, c0], got ${describe(state)}`);
+        h0 = check(state[0], 'h0');
+        c0 = check(state[1], 'c0');
+      } else h0 = check(state, 'h0');
+      const hn: Tensor[] = [], cn: Tensor[] = [];
+      for (let l = 0; l < this.numLayers; l++) {
+        const outs: Tensor[] = [];
+        for (let d = 0; d < this.dirs; d++) {
+          const i = l * this.dirs + d;
+          const [y, h, c] = this.direction(x, l, d === 1, h0.select(0, i), c0 ? c0.select(0, i) : null);
+          outs.push(y);
+          hn.push(h);
+          if (c) cn.push(c);
+        }
+        x = outs.length === 1 ? outs[0] : cat(outs, 2);
+        if (this.dropout > 0 && this.training && l < this.numLayers - 1) x = F.dropout(x, this.dropout, true);
+      }
+      let out = unbatched ? x.squeeze(1) : this.batchFirst ? x.transpose(0, 1) : x;
+      out = out.contiguous();
+      const fin = (s: Tensor[]) => {
+        const t = stack(s, 0);
+        return unbatched ? t.squeeze(1) : t;
+      };
+      return [out, lstm ? [fin(hn), fin(cn)] : fin(hn)] as [Tensor, Tensor | [Tensor, Tensor]];
+    });
+  }
+}
+
+/**
+ * Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). Returns [output, h_n].
+ * @example const rnn = new nn.RNN(8, 16, { numLayers: 2 }); const [out, hn] = rnn.call(x)
+ */
+export class RNN extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+    const nl = options.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') fail('INVALID_ARGUMENT', `RNN: nonlinearity must be 'tanh' or 'relu', got ${describe(nl)}`);
+    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options, 'RNN');
+  }
+  forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+    return this.run(input, h0) as [Tensor, Tensor];
+  }
+}
+
+/**
+ * LSTM (gates i, f, g, o as PyTorch). Returns [output, [h_n, c_n]].
+ * @example const lstm = new nn.LSTM(1, 32, { batchFirst: true }); const [out, [h, c]] = lstm.call(x)
+ */
+export class LSTM extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+    super('LSTM', inputSize, hiddenSize, options, 'LSTM');
+  }
+  forward(input: Tensor, state?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+    return this.run(input, state) as [Tensor, [Tensor, Tensor]];
+  }
+}
+
+/**
+ * GRU (gates r, z, n as PyTorch). Returns [output, h_n].
+ * @example const gru = new nn.GRU(8, 16, { bidirectional: true })
+ */
+export class GRU extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+    super('GRU', inputSize, hiddenSize, options, 'GRU');
+  }
+  forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+    return this.run(input, h0) as [Tensor, Tensor];
+  }
+}
