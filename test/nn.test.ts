@@ -343,6 +343,38 @@ describe('containers, activations and init', () => {
     }));
 });
 
+describe('Embedding and Bilinear', () => {
+  it('Embedding looks rows up; the padding row starts at zero and gets no gradient', () =>
+    tidy(() => {
+      const emb = new nn.Embedding(5, 3, { paddingIdx: -1 });
+      expect(emb.paddingIdx).toBe(4);
+      expect(emb.weight.select(0, 4).toArray()).toEqual([0, 0, 0]);
+      const idx = tensor([[0, 4], [4, 2]], { dtype: 'int64' });
+      const y = emb.call(idx);
+      expect(y.shape).toEqual([2, 2, 3]);
+      expect(Array.from(y.select(0, 0).select(0, 0).data())).toEqual(Array.from(emb.weight.select(0, 0).data()));
+      y.sum().backward();
+      expect(emb.weight.grad!.sum(1).toArray()).toEqual([3, 0, 3, 0, 0]);
+      expectTensorError(() => emb.call(tensor([5], { dtype: 'int64' })), 'INDEX_OUT_OF_RANGE', /embedding: index 5 is out of range for 5 embeddings/);
+      expectTensorError(() => emb.call(tensor([1.5])), 'DTYPE_MISMATCH', /embedding: indices must be int64 or int32, got float32/);
+      disposeAll(emb.parameters());
+    }));
+
+  it('Bilinear computes x1^T A x2 + b and passes gradcheck', () =>
+    tidy(() => {
+      const bl = new nn.Bilinear(3, 2, 4, { dtype: 'float64' });
+      const a = leaf([5, 3]), b = leaf([5, 2], 2);
+      const y = bl.call(a, b);
+      // element (0, 1) by hand
+      let v = (bl.bias!.toArray() as number[])[1];
+      const A = bl.weight.toArray() as number[][][], x1 = a.toArray() as number[][], x2 = b.toArray() as number[][];
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) v += x1[0][i] * A[1][i][j] * x2[0][j];
+      expect((y.toArray() as number[][])[0][1]).toBeCloseTo(v, 12);
+      expect(gradcheck((p, q) => bl.call(p, q), [a, b])).toBe(true);
+      disposeAll(bl.parameters());
+    }));
+});
+
 describe('memory', () => {
   it('conv/pool/norm training steps return live tensors and bytes to baseline', () => {
     const conv = new nn.Conv2d(3, 16, 3, { padding: 1 }), bn = new nn.BatchNorm2d(16), fc = new nn.Linear(16 * 4 * 4, 5);

@@ -110,6 +110,10 @@ struct Backend {
   void (*adaptive_avg_pool2d)(const Tensor& out, const Tensor& in);
   void (*adaptive_avg_pool2d_backward)(const Tensor& grad_in, const Tensor& grad_out);
 
+  // out[i, :] = weight[idx[i], :] for contiguous weight [V, D], idx (int64, checked in range) and
+  // out [n, D]; embedding_backward: gw[idx[i], :] += g[i, :] (gw zeroed; rows == padding skipped).
+  void (*embedding)(const Tensor& out, const Tensor& weight, const Tensor& idx);
+  void (*embedding_backward)(const Tensor& gw, const Tensor& g, const Tensor& idx, int64_t padding);
   // Fused optimizer steps over contiguous float tensors of one shape and dtype (PyTorch's update
   // rules; see native/src/ops/optim.cpp). Absent state tensors are undefined.
   void (*sgd_step)(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdParams& o);

@@ -379,3 +379,17 @@ export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 export const tanh = (x: Tensor): Tensor => x.tanh();
 export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
 export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
+
+/**
+ * Rows of `weight` [num, dim] at integer `input` indices: [..., dim]. The paddingIdx row gets no
+ * gradient.
+ * @example embedding(tokens, table)
+ */
+export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?: number | null } = {}): Tensor {
+  tensorArg('embedding', 'input', input);
+  tensorArg('embedding', 'weight', weight);
+  let pad = options.paddingIdx ?? -1;
+  if (!Number.isInteger(pad)) fail('INVALID_ARGUMENT', `embedding: paddingIdx must be an integer, got ${describe(pad)}`);
+  if (pad < -1 && weight.ndim === 2) pad += weight.shape[0];
+  return call(ID.embedding, [pad], weight, input);
+}

@@ -46,3 +46,7 @@ export function avgPool2d(gradOutput: Tensor, inputSize: readonly number[], kern
 export function adaptiveAvgPool2d(gradOutput: Tensor, inputSize: readonly number[]): Tensor {
   return run(ID.adaptive_avg_pool2d_backward, [hw('adaptiveAvgPool2d', 'inputSize', inputSize)], gradOutput);
 }
+/** d embedding / d weight: gradOutput rows summed into [numWeights, dim] (paddingIdx skipped). */
+export function embedding(gradOutput: Tensor, indices: Tensor, numWeights: number, paddingIdx = -1): Tensor {
+  return run(ID.embedding_backward, [numWeights, paddingIdx], gradOutput, indices);
+}

@@ -2,7 +2,8 @@
 // Parameters start as PyTorch's do (kaiming-uniform weights with a = sqrt(5), i.e. U(+-1/sqrt(fan_in)),
 // and the same bound for biases; norms start at weight 1, bias 0).
 import { fail } from '../errors.js';
-import { ones, rand, zeros } from '../ops/creation.js';
+import { tidy } from '../memory.js';
+import { ones, rand, randn, zeros } from '../ops/creation.js';
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import * as F from './functional.js';
@@ -238,5 +239,62 @@ export class Linear extends Module {
   }
   forward(x: Tensor): Tensor {
     return F.linear(x, this.weight, this.bias);
+  }
+}
+
+/**
+ * A lookup table of numEmbeddings vectors of size embeddingDim, initialised N(0, 1) (the
+ * paddingIdx row zero, and it gets no gradient).
+ * @example const emb = new nn.Embedding(1000, 64); emb.call(tokens) // [..., 64]
+ */
+export class Embedding extends Module {
+  weight: Tensor;
+  readonly paddingIdx: number | null;
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number; dtype?: DType } = {}) {
+    super();
+    positiveInt('Embedding', 'numEmbeddings', numEmbeddings);
+    positiveInt('Embedding', 'embeddingDim', embeddingDim);
+    let pad = options.paddingIdx ?? null;
+    if (pad !== null) {
+      if (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings) fail('INVALID_ARGUMENT', `Embedding: paddingIdx must be within numEmbeddings, got ${pad}`);
+      if (pad < 0) pad += numEmbeddings;
+    }
+    this.paddingIdx = pad;
+    const w = randn([numEmbeddings, embeddingDim], { dtype: options.dtype ?? 'float32' });
+    if (pad !== null) {
+      const row = w.select(0, pad);
+      row.zero_();
+      row.dispose();
+    }
+    this.weight = Parameter(w);
+  }
+  forward(x: Tensor): Tensor {
+    return F.embedding(x, this.weight, { paddingIdx: this.paddingIdx });
+  }
+}
+
+/**
+ * y = x1^T A x2 + b with A [out, in1, in2] (torch.nn.Bilinear).
+ * @example new nn.Bilinear(8, 6, 4).call(a, b) // [N, 4]
+ */
+export class Bilinear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly in1Features: number, readonly in2Features: number, readonly outFeatures: number, options: { bias?: boolean; dtype?: DType } = {}) {
+    super();
+    for (const [k, v] of [['in1Features', in1Features], ['in2Features', in2Features], ['outFeatures', outFeatures]] as const) positiveInt('Bilinear', k, v);
+    const bound = 1 / Math.sqrt(in1Features), dtype = options.dtype ?? 'float32';
+    this.weight = uniform([outFeatures, in1Features, in2Features], bound, dtype);
+    this.bias = options.bias === false ? null : uniform([outFeatures], bound, dtype);
+  }
+  forward(x1: Tensor, x2: Tensor): Tensor {
+    if (x1.ndim !== 2 || x2.ndim !== 2 || x1.shape[0] !== x2.shape[0]) fail('SHAPE_MISMATCH', `Bilinear: expected inputs [N, ${this.in1Features}] and [N, ${this.in2Features}], got [${x1.shape.join(', ')}] and [${x2.shape.join(', ')}]`);
+    return tidy(() => {
+      // [N, in1] @ [in1, out * in2] -> [N, out, in2], times x2, summed over in2
+      const A = this.weight.permute(1, 0, 2).reshape(this.in1Features, -1);
+      const t = x1.matmul(A).reshape(x1.shape[0], this.outFeatures, this.in2Features);
+      const y = t.mul(x2.unsqueeze(1)).sum(2);
+      return this.bias ? y.add(this.bias) : y;
+    });
   }
 }

@@ -22,6 +22,7 @@ export const OP_TABLE = {
   max_pool2d: 'nn:functional.maxPool2d', max_pool2d_backward: 'nn:grad.maxPool2d',
   avg_pool2d: 'nn:functional.avgPool2d', avg_pool2d_backward: 'nn:grad.avgPool2d',
   adaptive_avg_pool2d: 'nn:functional.adaptiveAvgPool2d', adaptive_avg_pool2d_backward: 'nn:grad.adaptiveAvgPool2d',
+  embedding: 'nn:functional.embedding', embedding_backward: 'nn:grad.embedding',
   sgd_step_: 'optim:SGD', adam_step_: 'optim:Adam', rmsprop_step_: 'optim:RMSprop', adagrad_step_: 'optim:Adagrad',
 } as const satisfies Record<string, string>;
 

@@ -351,7 +351,25 @@ export const optimCases: OpCase[] = [
   fused('adagrad_step_', [0.1, 0.5, 0, 1e-10, 3], 3, ([p, g, sum]) => p.map((pi, i) => pi - (0.1 / (1 + 2 * 0.5)) * g[i] / (Math.sqrt(sum[i] + g[i] * g[i]) + 1e-10))),
 ];
 
+// embedding: rows of a table by index (any index shape), and the rows summed back.
+const gatherRows = (w: PlainTensor, idx: PlainTensor) => {
+  const D = w.shape[1], out = new Float64Array(idx.data.length * D);
+  idx.data.forEach((r, i) => out.set(Array.from(w.data.subarray(r * D, r * D + D)), i * D));
+  return plain.plainTensor(Array.from(out), w.dtype, [...idx.shape, D]);
+};
+const scatterRows = (g: PlainTensor, idx: PlainTensor, V: number, pad = -1) => {
+  const D = g.shape[g.ndim - 1], out = new Float64Array(V * D);
+  idx.data.forEach((r, i) => { if (r !== pad) for (let d = 0; d < D; d++) out[r * D + d] += g.data[i * D + d]; });
+  return plain.plainTensor(Array.from(out), g.dtype, [V, D]);
+};
+export const embeddingCases: OpCase[] = [
+  { ops: ['embedding'], name: 'embedding [2, 3] indices', inputs: [{ shape: [5, 4] }, { shape: [2, 3], dtype: 'int64', range: [0, 4] }], native: (w, i) => tk.nn.functional.embedding(i, w), plain: gatherRows },
+  { ops: ['embedding'], name: 'embedding float64, int32 indices', inputs: [{ shape: [6, 3], dtype: 'float64' }, { shape: [7], dtype: 'int32', range: [0, 5] }], native: (w, i) => tk.nn.functional.embedding(i, w), plain: gatherRows },
+  { ops: ['embedding_backward'], name: 'embedding backward, repeated indices', inputs: [{ shape: [2, 3, 4], dtype: 'float64' }, { shape: [2, 3], dtype: 'int64', range: [0, 2] }], native: (g, i) => tk.nn.grad.embedding(g, i, 4), plain: (g, i) => scatterRows(g, i, 4) },
+  { ops: ['embedding_backward'], name: 'embedding backward with paddingIdx', inputs: [{ shape: [6, 2] }, { shape: [6], dtype: 'int64', range: [0, 3] }], native: (g, i) => tk.nn.grad.embedding(g, i, 4, 1), plain: (g, i) => scatterRows(g, i, 4, 1) },
+];
+
 export const ALL_CASES: OpCase[] = [
   ...unaryCases, ...tiledCases, ...clampCases, ...binaryCases, ...scalarCases, ...inplaceBinaryCases, ...writeCases,
-  ...reduceCases, ...viewCases, ...linalgCases, ...creationCases, ...nnCases, ...optimCases,
+  ...reduceCases, ...viewCases, ...linalgCases, ...creationCases, ...nnCases, ...optimCases, ...embeddingCases,
 ];

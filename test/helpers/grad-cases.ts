@@ -118,7 +118,14 @@ const poolRows: GradCase[] = POOL_CONFIGS.flatMap((c): GradCase[] => {
   ];
 });
 
+const IDX = (shape: number[], hi: number): GradSpec => ({ shape, dtype: 'int64', range: [0, hi], grad: false });
+const embeddingRows: GradCase[] = [
+  { ops: ['embedding'], name: 'embedding (repeated indices)', inputs: [f64([5, 3]), IDX([2, 4], 4)], fn: (w, i) => tk.nn.functional.embedding(i, w) },
+  { ops: ['embedding_backward'], name: 'embedding backward', layouts: ['contiguous'], inputs: [f64([2, 3, 2]), IDX([2, 3], 3)], fn: (g, i) => tk.nn.grad.embedding(g, i, 4, 1) },
+];
+
 export const GRAD_CASES: GradCase[] = [
+  ...embeddingRows,
   ...convRows,
   ...poolRows,
   ...unaryRows,

@@ -443,6 +443,20 @@ Formula formula(OpId id) {
     case OpId::adaptive_avg_pool2d_backward:
       return {[](Ctx& c) { c.set(0, op(OpId::adaptive_avg_pool2d, {c.g()}, {hw(c.in_meta(0).shape)})); }};
 
+    // ---- embedding: the backward sums rows back; its adjoint is the lookup again --------------
+    case OpId::embedding:  // attrs: paddingIdx (its row gets no gradient)
+      return {[](Ctx& c) {
+                const double pad = double(c.attrs().integer_or(0, "paddingIdx", -1));
+                c.set(0, op(OpId::embedding_backward, {c.g(), c.in(1)}, {num(double(c.in_meta(0).shape[0])), num(pad)}));
+              }, IN1};
+    case OpId::embedding_backward:  // linear: the lookup, with the padding positions zeroed
+      return {[](Ctx& c) {
+                const int64_t pad = c.attrs().integer_or(1, "paddingIdx", -1);
+                Tensor r = op(OpId::embedding, {c.g(), c.in(1)}, {num(double(pad))});
+                if (pad >= 0) r = mul(r, fn::unsqueeze(mask(cmp(BinaryOp::ne, c.in(1), double(pad)), r.dtype()), -1));
+                c.set(0, r);
+              }, IN1};
+
     // ---- optimizer updates (run under noGrad; on leaves that require grad they are refused) ---
     case OpId::sgd_step_:
     case OpId::adam_step_:

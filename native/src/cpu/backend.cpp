@@ -15,6 +15,7 @@ const Backend cpu_backend = [] {
   cpu::register_direct_conv(b);
   cpu::register_pool(b);
   cpu::register_optim(b);
+  cpu::register_embedding(b);
   return b;
 }();
 

@@ -21,4 +21,5 @@ void register_winograd(Backend& b);
 void register_direct_conv(Backend& b);
 void register_pool(Backend& b);
 void register_optim(Backend& b);
+void register_embedding(Backend& b);
 }  // namespace tk::cpu
