@@ -265,6 +265,20 @@ describe('module state dicts and traversal', () => {
       free(net);
     }));
 
+  it('to() converts parameters and buffers in place', () =>
+    tidy(() => {
+      const net = new Net();
+      const w = net.fc.weight;
+      expect(net.to('cpu').fc.weight).toBe(w);  // nothing to do
+      net.to({ dtype: 'float64' });
+      expect([net.fc.weight.dtype, net.block.bn.runningMean!.dtype, net.fc.weight.requiresGrad, net.fc.weight.isLeaf]).toEqual(['float64', 'float64', true, true]);
+      expect(net.parameters().length).toBe(6);
+      expect(w.isDisposed).toBe(true);
+      net.call(tk.randn([1, 2, 4, 4], { dtype: 'float64' })).sum().backward();
+      expect(net.fc.weight.grad!.dtype).toBe('float64');
+      free(net);
+    }));
+
   it('modules, apply and a readable tree with parameter counts', () =>
     tidy(() => {
       const net = new Net();

@@ -36,7 +36,8 @@ export function isParameter(t: unknown): t is Tensor {
 export abstract class Module {
   /** Training mode (dropout active, batch norm on batch statistics); set by train()/eval(). */
   training = true;
-  private readonly _buffers = new Set<string>();
+  /** @internal Names of the fields registered as buffers. */
+  readonly _buffers = new Set<string>();
 
   // Modules take and return what they like (an RNN returns [output, state]); call() keeps the
   // subclass's own forward() signature.
@@ -148,6 +149,30 @@ export abstract class Module {
       for (const [k, src] of Object.entries(sd)) own.get(k)?.copy_(src);
     });
     return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Moves (or converts) every parameter and buffer, in place on the module: each field is
+   * replaced by its converted tensor (parameters stay parameters). Returns this. Optimizers made
+   * before the move still hold the old tensors: create them after.
+   * @example model.to('cuda'); model.to({ dtype: 'float64' })
+   */
+  to(target: string | { dtype?: string; device?: string }): this {
+    for (const m of this.modules())
+      for (const [k, v] of Object.entries(m)) {
+        if (!(v instanceof Tensor) || (!isParameter(v) && !m._buffers.has(k))) continue;
+        const moved = v.to(target as never);
+        if (moved.device === v.device && moved.dtype === v.dtype) {
+          moved.dispose();  // nothing changed: keep the original tensor
+          continue;
+        }
+        const param = isParameter(v);
+        const next = param ? Parameter(noGrad(() => moved.detach()), v.requiresGrad) : moved;
+        if (param) moved.dispose();
+        (m as unknown as Record<string, Tensor>)[k] = next;
+        v.dispose();
+      }
+    return this;
   }
 
   /** A readable tree of the modules with parameter counts. */
