@@ -6,18 +6,10 @@ import { expect } from 'vitest';
 import { tensor, TensorError, type DType, type Tensor } from '../../src/index.js';
 import * as plain from '../../src/plain/index.js';
 import { PlainTensor } from '../../src/plain/index.js';
+import { seededRandom } from '../../src/data/dataset.js';
 
-/** Deterministic values, so a failure reproduces. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic values, so a failure reproduces (the library's seeded generator, mulberry32). */
+export const prng = seededRandom;
 
 export interface InputSpec {
   shape: number[];
