@@ -132,7 +132,9 @@ void matmul_grad(Ctx& c) {
   if (c.needs(1)) {
     Tensor a = c.in(0);
     if (a.ndim() == 1) a = fn::unsqueeze(a, 0);
-    Tensor gb = fn::matmul(mT(a), g);
+    // In b's own layout when b is a transposed 2-D view (x @ W.t()): (g^T a)^T.
+    Tensor gb = c.in_meta(1).col_major && g.ndim() == 2 && a.ndim() == 2 ? mT(fn::matmul(mT(g), a))
+                                                                        : fn::matmul(mT(a), g);
     DimVec s1 = sb;
     if (sb.size() == 1) s1.push_back(1);
     c.set(1, fn::reshape(sum_to(gb, s1), sb));
@@ -416,7 +418,9 @@ Formula formula(OpId id) {
                 auto scaled = [](const Tensor& t, double s) { return s == 1 ? t : mul(t, s); };
                 if (c.needs(0)) c.set(0, scaled(c.g(), beta));
                 if (c.needs(1)) c.set(1, scaled(fn::matmul(c.g(), mT(c.in(2))), alpha));
-                if (c.needs(2)) c.set(2, scaled(fn::matmul(mT(c.in(1)), c.g()), alpha));
+                if (c.needs(2))  // in m2's own layout: (g^T m1)^T when m2 is a transposed view
+                  c.set(2, c.in_meta(2).col_major ? mT(scaled(fn::matmul(mT(c.g()), c.in(1)), alpha))
+                                                   : scaled(fn::matmul(mT(c.in(1)), c.g()), alpha));
               }, 0, 0, IN1 | IN2};
 
     // ---- convolution and pooling ----------------------------------------------------------------

@@ -19,7 +19,11 @@ thread_local bool t_grad_enabled = true;
 std::atomic<uint64_t> g_sequence{0};
 std::atomic<uint64_t> g_task{0};
 
-TensorMeta meta_of(const Tensor& t) { return {t.shape(), t.dtype(), t.device()}; }
+TensorMeta meta_of(const Tensor& t) {
+  const bool col_major = t.ndim() == 2 && t.shape()[0] > 1 && t.shape()[1] > 1 &&
+                         t.strides()[0] == 1 && t.strides()[1] == t.shape()[0];
+  return {t.shape(), t.dtype(), t.device(), col_major};
+}
 
 std::string node_name(const Node& n) {
   if (n.op == Node::kAccumulate) return "AccumulateGrad";

@@ -35,6 +35,10 @@ struct TensorMeta {
   DimVec shape;
   DType dtype = DType::Float32;
   Device device;
+  // A 2-D column-major view (the transpose of a contiguous matrix, as W.t() in a linear layer):
+  // formulas then produce its gradient in that layout, so the leaf behind the transpose gets a
+  // contiguous gradient instead of a copy.
+  bool col_major = false;
 };
 
 struct Node : std::enable_shared_from_this<Node> {
