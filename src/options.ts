@@ -53,6 +53,7 @@ export function checkOptions<T extends object>(op: string, opts: T | undefined, 
   const allowed = Object.keys(spec);
   for (const [k, v] of Object.entries(opts)) {
     const kind = spec[k];
+    if (kind === undefined && v === undefined) continue;  // undefined means "default", for any name
     if (kind === undefined) {
       const hint = nearest(k, allowed);
       fail('INVALID_ARGUMENT', `${op}: unknown option '${k}'` + (hint ? ` (did you mean '${hint}'?)` : allowed.length ? ` (valid options: ${allowed.join(', ')})` : ''));

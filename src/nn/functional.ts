@@ -7,32 +7,10 @@ import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { rand } from '../ops/creation.js';
 import { describe } from '../options.js';
+import { optionsOf, pair, tensorArg, type Pair } from './args.js';
 import { Tensor, wrap } from '../tensor.js';
 
 const ID = OP_IDS;
-
-type Pair = number | readonly [number, number];
-
-function tensorArg(op: string, name: string, t: unknown, optional = false): Tensor | null {
-  if ((t === null || t === undefined) && optional) return null;
-  if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a Tensor, got ${describe(t)}`);
-  return t;
-}
-
-function pair(op: string, name: string, v: Pair | undefined, def: number, n = 2): number[] {
-  if (v === undefined) return new Array(n).fill(def);
-  const list = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(list) || list.length !== 2 || !list.every((x) => Number.isInteger(x)))
-    fail('INVALID_ARGUMENT', `${op}: '${name}' must be an integer or a pair of integers, got ${describe(v)}`);
-  return [...list];
-}
-
-function options<T extends object>(op: string, o: T | undefined, allowed: readonly string[]): T {
-  if (o === undefined) return {} as T;
-  if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', `${op}: options must be an object, got ${describe(o)}`);
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && !allowed.includes(k)) fail('INVALID_ARGUMENT', `${op}: unknown option '${k}'`);
-  return o;
-}
 
 function call(id: number, attrs: Attr[], ...inputs: Tensor[]): Tensor {
   return wrap(binding.call(id, encodeAttrs(attrs), ...inputs.map((t) => t._h)) as Handle);
@@ -76,7 +54,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   tensorArg(op, 'input', input);
   tensorArg(op, 'weight', weight);
   const b = tensorArg(op, 'bias', bias, true);
-  const o = options(op, opts, CONV_KEYS);
+  const o = optionsOf(op, opts, CONV_KEYS);
   if (weight.ndim !== 4) fail('SHAPE_MISMATCH', `${op}: expected a 4-D weight [O, C/groups, kh, kw], got [${weight.shape.join(', ')}]`);
   const stride = pair(op, 'stride', o.stride, 1), dilation = pair(op, 'dilation', o.dilation, 1);
   const padding = convPadding(op, o, weight.shape.slice(2), dilation, stride);
@@ -101,7 +79,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   const op = 'conv1d';
   tensorArg(op, 'input', input);
   tensorArg(op, 'weight', weight);
-  const o = options(op, opts, CONV_KEYS);
+  const o = optionsOf(op, opts, CONV_KEYS);
   if (weight.ndim !== 3) fail('SHAPE_MISMATCH', `${op}: expected a 3-D weight [O, C/groups, k], got [${weight.shape.join(', ')}]`);
   if (input.ndim !== 3 && input.ndim !== 2) fail('SHAPE_MISMATCH', `${op}: expected a 3-D [N, C, L] (or 2-D [C, L]) input, got [${input.shape.join(', ')}]`);
   const one = (name: 'stride' | 'dilation', v: number | undefined): [number, number] => {
@@ -141,7 +119,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
   tensorArg(op, 'input', input);
   tensorArg(op, 'weight', weight);
   const b = tensorArg(op, 'bias', bias, true);
-  const o = options(op, opts, ['stride', 'padding', 'outputPadding', 'dilation', 'groups']);
+  const o = optionsOf(op, opts, ['stride', 'padding', 'outputPadding', 'dilation', 'groups']);
   if (input.ndim !== 4) fail('SHAPE_MISMATCH', `${op}: expected a 4-D input [N, C, H, W], got [${input.shape.join(', ')}]`);
   if (weight.ndim !== 4) fail('SHAPE_MISMATCH', `${op}: expected a 4-D weight [C_in, C_out/groups, kh, kw], got [${weight.shape.join(', ')}]`);
   const stride = pair(op, 'stride', o.stride, 1), dilation = pair(op, 'dilation', o.dilation, 1);
@@ -184,7 +162,7 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions & {
 export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & { returnIndices?: boolean }): Tensor | [Tensor, Tensor] {
   const op = 'maxPool2d';
   tensorArg(op, 'input', input);
-  const o = options(op, opts, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
+  const o = optionsOf(op, opts, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
   const hs = binding.call(ID.max_pool2d, encodeAttrs([...poolAttrs(op, kernelSize, o), o.returnIndices ?? false]), input._h) as Handle[];
   const values = wrap(hs[0], 0), indices = wrap(hs[1], 1);
   if (o.returnIndices) return [values, indices];
@@ -199,7 +177,7 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & 
 export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean }): Tensor {
   const op = 'avgPool2d';
   tensorArg(op, 'input', input);
-  const o = options(op, opts, ['stride', 'padding', 'ceilMode', 'countIncludePad']);
+  const o = optionsOf(op, opts, ['stride', 'padding', 'ceilMode', 'countIncludePad']);
   return call(ID.avg_pool2d, poolAttrs(op, kernelSize, o), input);
 }
 
@@ -252,7 +230,7 @@ function channelShape(x: Tensor): number[] {
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor {
   const op = 'batchNorm';
   tensorArg(op, 'input', input);
-  const o = options(op, opts, ['training', 'momentum', 'eps']);
+  const o = optionsOf(op, opts, ['training', 'momentum', 'eps']);
   const training = o.training ?? false, momentum = o.momentum ?? 0.1, eps = o.eps ?? 1e-5;
   if (input.ndim < 2) fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
   const C = input.shape[1];

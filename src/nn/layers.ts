@@ -6,10 +6,9 @@ import { tidy } from '../memory.js';
 import { ones, rand, randn, zeros } from '../ops/creation.js';
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
+import type { Pair } from './args.js';
 import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
-
-type Pair = number | readonly [number, number];
 
 function uniform(shape: number[], bound: number, dtype: DType): Tensor {
   const r = rand(shape, { dtype });

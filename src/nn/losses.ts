@@ -6,14 +6,10 @@ import { arange } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
 import { describe } from '../options.js';
 import { Tensor } from '../tensor.js';
+import { optionsOf, tensorArg } from './args.js';
 import { Module } from './module.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
-
-function tensorArg(op: string, name: string, t: unknown): Tensor {
-  if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a Tensor, got ${describe(t)}`);
-  return t;
-}
 
 function reductionOf(op: string, r: unknown): Reduction {
   if (r === undefined) return 'mean';
@@ -30,20 +26,13 @@ function sameShape(op: string, input: Tensor, target: Tensor): void {
     fail('SHAPE_MISMATCH', `${op}: target shape [${target.shape.join(', ')}] must match input shape [${input.shape.join(', ')}]`);
 }
 
-function opts<T extends object>(op: string, o: T | undefined, allowed: string[]): T {
-  if (o === undefined) return {} as T;
-  if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', `${op}: options must be an object, got ${describe(o)}`);
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && !allowed.includes(k)) fail('INVALID_ARGUMENT', `${op}: unknown option '${k}'`);
-  return o;
-}
-
 /** Mean (or sum) squared error. @example mseLoss(pred, y) */
 export function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
   const op = 'mseLoss';
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const r = reductionOf(op, opts(op, options, ['reduction']).reduction);
+  const r = reductionOf(op, optionsOf(op, options, ['reduction']).reduction);
   return tidy(() => reduce(input.sub(target).pow(2), r));
 }
 
@@ -53,7 +42,7 @@ export function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: Re
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const r = reductionOf(op, opts(op, options, ['reduction']).reduction);
+  const r = reductionOf(op, optionsOf(op, options, ['reduction']).reduction);
   return tidy(() => reduce(input.sub(target).abs(), r));
 }
 
@@ -63,7 +52,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options?: { reductio
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const o = opts(op, options, ['reduction', 'beta']);
+  const o = optionsOf(op, options, ['reduction', 'beta']);
   const r = reductionOf(op, o.reduction), beta = o.beta ?? 1;
   if (typeof beta !== 'number' || !(beta >= 0)) fail('INVALID_ARGUMENT', `${op}: beta must be non-negative, got ${describe(beta)}`);
   return tidy(() => {
@@ -82,7 +71,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { we
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const o = opts(op, options, ['weight', 'reduction']);
+  const o = optionsOf(op, options, ['weight', 'reduction']);
   const r = reductionOf(op, o.reduction);
   return tidy(() => {
     const logp = input.log().clamp(-100), log1mp = input.neg().add(1).log().clamp(-100);
@@ -102,7 +91,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const o = opts(op, options, ['weight', 'posWeight', 'reduction']);
+  const o = optionsOf(op, options, ['weight', 'posWeight', 'reduction']);
   const r = reductionOf(op, o.reduction);
   return tidy(() => {
     // (1 - t) x + (1 + (pw - 1) t) (log(1 + e^-|x|) + max(-x, 0))
@@ -159,7 +148,7 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllOptions): Te
   const op = 'nllLoss';
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
-  const o = opts(op, options, ['weight', 'ignoreIndex', 'reduction']);
+  const o = optionsOf(op, options, ['weight', 'ignoreIndex', 'reduction']);
   return nll(op, input, target, o, reductionOf(op, o.reduction));
 }
 
@@ -193,7 +182,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   const op = 'crossEntropy';
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
-  const o = opts(op, options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
+  const o = optionsOf(op, options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
   const r = reductionOf(op, o.reduction);
   const eps = o.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) fail('INVALID_ARGUMENT', `${op}: labelSmoothing must be in [0, 1], got ${describe(eps)}`);
