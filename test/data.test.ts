@@ -184,7 +184,7 @@ describe('images', () => {
     // the CIFAR example runs end to end on these files (an epoch of 10 images)
     const { main } = await import('../examples/cifar10-cnn.js');
     const r = main({ dir, epochs: 1, log: () => undefined });
-    expect(r.accuracy).toBeGreaterThanOrEqual(0);
+    expect([0, 1]).toContain(r.accuracy);  // the generated test set holds one image
     writeFileSync(join(dir, 'test_batch.bin'), Buffer.alloc(3000));
     expectTensorError(() => data.cifar10(dir, { train: false }), 'IO_ERROR', /test_batch.bin has 3000 bytes, not a whole number of 3073-byte records/);
     writeFileSync(join(dir, 'test_batch.bin'), record(12, () => 0));

@@ -79,6 +79,16 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
   }
   for (const t of [input, onehot, w1, b1, w2, b2]) t.dispose();
 
+  // The loss on its own: crossEntropy (class indices) against a bare logSoftmax mean, forward
+  // and backward on [64, 10] logits.
+  tk.setNumThreads(1);
+  const logits = tk.randn([B, 10], { requiresGrad: true });
+  const ceUs = sample(reps, () => null, () => tk.nn.functional.crossEntropy(logits, labels).backward());
+  const lsmUs = sample(reps, () => null, () => logits.logSoftmax(1).mean().backward());
+  logits.grad = null;
+  yield { suite, name: 'crossEntropy [64, 10] forward + backward', threads: 1, nativeUs: ceUs, note: `logSoftmax().mean() alone: ${lsmUs.toFixed(1)} µs` };
+  logits.dispose();
+
   // One full training step with the library's own pieces: nn.Linear, crossEntropy, optim.SGD.
   const fc1 = new tk.nn.Linear(784, 256), fc2 = new tk.nn.Linear(256, 10);
   const params = [...fc1.parameters(), ...fc2.parameters()];
