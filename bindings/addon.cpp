@@ -61,6 +61,8 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
         InstanceMethod("getNumThreads", &TensorkitAddon::GetNumThreads),
         InstanceMethod("manualSeed", &TensorkitAddon::ManualSeed),
         InstanceMethod("initialSeed", &TensorkitAddon::InitialSeed),
+        InstanceMethod("getRngState", &TensorkitAddon::GetRngState),
+        InstanceMethod("setRngState", &TensorkitAddon::SetRngState),
         InstanceMethod("cudaInfo", &TensorkitAddon::CudaInfo),
         InstanceMethod("cpuInfo", &TensorkitAddon::CpuInfo),
         InstanceValue("call", make_call_function(env, st_)),
@@ -243,6 +245,28 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
   }
   Napi::Value InitialSeed(const Napi::CallbackInfo& info) {
     return Napi::BigInt::New(info.Env(), uint64_t(tk::initial_seed()));
+  }
+  Napi::Value GetRngState(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto [seed, offset] = tk::get_rng_state();
+    auto a = Napi::Array::New(env, 2);
+    a.Set(uint32_t(0), Napi::BigInt::New(env, seed));
+    a.Set(uint32_t(1), Napi::BigInt::New(env, offset));
+    return a;
+  }
+  // Both values arrive as BigInts (the TS side checks the state's shape).
+  Napi::Value SetRngState(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      TK_CHECK(info.Length() == 2 && info[0].IsBigInt() && info[1].IsBigInt(), INVALID_ARGUMENT,
+               "setRngState: expected (seed: bigint, offset: bigint)");
+      bool l0 = false, l1 = false;
+      uint64_t seed = info[0].As<Napi::BigInt>().Uint64Value(&l0);
+      uint64_t offset = info[1].As<Napi::BigInt>().Uint64Value(&l1);
+      TK_CHECK(l0 && l1, INVALID_ARGUMENT, "setRngState: seed and offset must be unsigned 64-bit integers");
+      tk::set_rng_state(seed, offset);
+      return env.Undefined();
+    });
   }
   Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();

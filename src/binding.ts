@@ -45,6 +45,8 @@ export interface Binding {
   getNumThreads(): number;
   manualSeed(seed: number | bigint): void;
   initialSeed(): bigint;
+  getRngState(): [bigint, bigint];
+  setRngState(seed: bigint, offset: bigint): void;
   cudaInfo(): { compiled: boolean; deviceCount: number; status: string };
   cpuInfo(): { capability: string; detected: string; l1d: number; l2: number; l3: number };
   // ---- autograd (bindings/autograd.cpp) ----

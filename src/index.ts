@@ -15,13 +15,13 @@ export { DTYPES, type DType, type DeviceName } from './dtype.js';
 export { tidy, keep, memory, emptyCache } from './memory.js';
 export type { MemoryInfo } from './binding.js';
 export {
-  tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint, manualSeed, initialSeed,
+  tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint, manualSeed, initialSeed, getRngState, setRngState, type RngState,
   zerosLike, onesLike, fullLike, randLike, randnLike, randintLike,
   type CreateOptions, type TensorOptions,
 } from './ops/creation.js';
 export {
   cat, stack, where, add, sub, mul, div, pow, maximum, minimum, matmul, dot, mv, bmm, addmm, exp, log, sqrt, relu, sigmoid, tanh,
-  softmax, sum, mean, clamp,
+  softmax, sum, mean, clamp, bincount,
 } from './ops/functional.js';
 export * as cuda from './cuda.js';
 export * as autograd from './autograd.js';

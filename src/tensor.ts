@@ -402,6 +402,35 @@ export class Tensor {
   logSoftmax(dim: number): Tensor { return run(ID.log_softmax, [int('logSoftmax', 'dim', dim)], this._h); }
   /** Running sum along `dim` (integers as int64). @example tensor([1, 2, 3]).cumsum(0) // [1, 3, 6] */
   cumsum(dim: number): Tensor { return run(ID.cumsum, [int('cumsum', 'dim', dim)], this._h); }
+  /**
+   * Positions that sort the elements along `dim` (default last), ascending unless `descending`.
+   * Stable: equal values keep their order; NaN sorts as the largest value.
+   * @example tensor([3, 1, 2]).argsort() // [1, 2, 0]
+   */
+  argsort(dim = -1, options?: { descending?: boolean }): Tensor {
+    const o = checkOptions('argsort', options, { descending: 'boolean' });
+    return run(ID.argsort, [int('argsort', 'dim', dim), o.descending ?? false], this._h);
+  }
+  /**
+   * The slices at `index` (a 0-D or 1-D integer tensor) along `dim`; differentiable in `this`.
+   * @example x.indexSelect(0, tensor([2, 0], { dtype: 'int64' }))
+   */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    if (!(index instanceof Tensor)) fail('INVALID_ARGUMENT', `indexSelect: the index must be a Tensor, got ${describe(index)}`);
+    return run(ID.index_select, [int('indexSelect', 'dim', dim)], this._h, index._h);
+  }
+  /**
+   * Occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` at
+   * each value): length max(max + 1, minlength). torch.bincount.
+   * @example tensor([0, 2, 2], { dtype: 'int64' }).bincount() // [1, 0, 2]
+   */
+  bincount(options?: { weights?: Tensor; minlength?: number }): Tensor {
+    const o = checkOptions('bincount', options, { weights: 'any', minlength: 'integer' });
+    const attrs = [int('bincount', 'minlength', o.minlength ?? 0)];
+    if (o.weights === undefined) return run(ID.bincount, attrs, this._h);
+    if (!(o.weights instanceof Tensor)) fail('INVALID_ARGUMENT', `bincount: weights must be a Tensor, got ${describe(o.weights)}`);
+    return run(ID.bincount, attrs, this._h, o.weights._h);
+  }
 
   // ---- views and movement ------------------------------------------------------------------------
 

@@ -72,6 +72,20 @@ describe('DataLoader', () => {
     expect(order(new data.DataLoader(new Squares(20), { batchSize: 6, shuffle: true }))).toEqual(c);
   });
 
+  it("an epoch's order depends on (seed, epoch) only: setEpoch and stateDict put a loader back", () => {
+    const order = (l: data.DataLoader<number, unknown>) => ([...l] as Tensor[]).flatMap((b) => b.toArray() as number[]);
+    const a = new data.DataLoader(new Squares(20), { batchSize: 6, shuffle: true, seed: 11 });
+    const epochs = [order(a), order(a), order(a)];
+    expect(a.epoch).toBe(3);
+    const b = new data.DataLoader(new Squares(20), { batchSize: 6, shuffle: true, seed: 99 });
+    b.loadStateDict({ seed: 11, epoch: 2 });
+    expect(order(b)).toEqual(epochs[2]);
+    b.setEpoch(1);
+    expect(order(b)).toEqual(epochs[1]);
+    expect(b.stateDict()).toEqual({ seed: 11, epoch: 2 });
+    expectTensorError(() => b.setEpoch(-1), 'INVALID_ARGUMENT', /DataLoader.setEpoch: expected a non-negative integer, got -1/);
+  });
+
   it('custom collate, samplers, and iterable datasets', () => {
     const sum = new data.DataLoader(new Squares(5), { batchSize: 2, collate: (s: number[]) => s.reduce((p, q) => p + q, 0) });
     expect([...sum]).toEqual([1, 13, 16]);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
 import { tensor } from '../src/index.js';
+import { expectTensorError } from './helpers/harness.js';
 
 describe('tensor()', () => {
   it('reads numbers, nested arrays, booleans and bigints', () => {
@@ -135,6 +136,19 @@ describe('random streams', () => {
     const b = [tk.rand([5]).toArray(), tk.randn([5]).toArray(), tk.randint(0, 9, [5]).toArray()];
     expect(b).toEqual(a);
     expect(tk.initialSeed()).toBe(123n);
+  });
+
+  it('getRngState/setRngState resume the stream where it was taken', () => {
+    tk.manualSeed(7);
+    tk.rand([3]).dispose();
+    const s = tk.getRngState();
+    expect(s).toEqual({ seed: 7n, offset: 1n });
+    const a = tk.randn([6]).toArray();
+    tk.rand([100]).dispose();
+    tk.setRngState(s);
+    expect(tk.randn([6]).toArray()).toEqual(a);
+    expectTensorError(() => tk.setRngState({ seed: -1n, offset: 0n }), 'INVALID_ARGUMENT', /setRngState: expected \{ seed: bigint, offset: bigint \}/);
+    expectTensorError(() => tk.setRngState({ seed: 1, offset: 0n } as never), 'INVALID_ARGUMENT', /setRngState/);
   });
 
   it('has the expected moments', () => {

@@ -114,6 +114,16 @@ struct Backend {
   // out [n, D]; embedding_backward: gw[idx[i], :] += g[i, :] (gw zeroed; rows == padding skipped).
   void (*embedding)(const Tensor& out, const Tensor& weight, const Tensor& idx);
   void (*embedding_backward)(const Tensor& gw, const Tensor& g, const Tensor& idx, int64_t padding);
+  // Over a contiguous source viewed as [O, R, I] (g) and int64 indices idx[k] in [0, R):
+  // index_select: out[o, j, i] = x[o, idx[j], i] (any dtype); index_add: out[o, idx[j], i] +=
+  // g[o, j, i] into a zeroed float out [O, R, I].
+  void (*index_select)(const Tensor& out, const Tensor& x, const Tensor& idx, ORI g);
+  void (*index_add)(const Tensor& out, const Tensor& grad, const Tensor& idx, ORI g);
+  // Stable sort positions along R for each of the O x I lines of x (NaN sorts as largest).
+  void (*argsort)(const Tensor& out, const Tensor& x, ORI g, bool descending);
+  // out[v] += weights[i] (or 1) for v = x[i]; x int64, contiguous, checked in [0, out.numel());
+  // out zeroed here. weights undefined or floating, of x's length.
+  void (*bincount)(const Tensor& out, const Tensor& x, const Tensor& weights);
   // Fused optimizer steps over contiguous float tensors of one shape and dtype (PyTorch's update
   // rules; see native/src/ops/optim.cpp). Absent state tensors are undefined.
   void (*sgd_step)(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdParams& o);

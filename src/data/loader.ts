@@ -50,8 +50,8 @@ export interface DataLoaderOptions<T, B> {
  */
 export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
-  private epoch = 0;
-  private readonly random: () => number;
+  private epochIndex = 0;
+  private seed: number;
   constructor(readonly dataset: Dataset<T> | IterableDataset<T>, readonly options: DataLoaderOptions<T, B> = {}) {
     if (!(dataset instanceof Dataset) && !(dataset instanceof IterableDataset)) fail('INVALID_ARGUMENT', `DataLoader: expected a Dataset or IterableDataset, got ${describe(dataset)}`);
     this.batchSize = options.batchSize ?? 1;
@@ -59,13 +59,33 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
     if (dataset instanceof IterableDataset && (options.shuffle || options.sampler))
       fail('INVALID_ARGUMENT', 'DataLoader: an IterableDataset cannot be shuffled or sampled');
     if (dataset instanceof Dataset && dataset.length === 0) fail('INVALID_ARGUMENT', 'DataLoader: the dataset is empty');
-    this.random = seededRandom(options.seed ?? drawSeed());
+    this.seed = options.seed ?? drawSeed();
+  }
+
+  /** The epoch the next iteration runs (each full or partial iteration counts one). */
+  get epoch(): number {
+    return this.epochIndex;
+  }
+  /** Makes the next iteration run epoch `e`: its shuffle order depends only on the seed and e. */
+  setEpoch(e: number): void {
+    if (!Number.isInteger(e) || e < 0) fail('INVALID_ARGUMENT', `DataLoader.setEpoch: expected a non-negative integer, got ${describe(e)}`);
+    this.epochIndex = e;
+  }
+  /** The loader's position (seed and epoch), so a resumed run sees the same batches. */
+  stateDict(): { seed: number; epoch: number } {
+    return { seed: this.seed, epoch: this.epochIndex };
+  }
+  loadStateDict(sd: { seed: number; epoch: number }): void {
+    if (!sd || !Number.isInteger(sd.seed) || !Number.isInteger(sd.epoch) || sd.epoch < 0)
+      fail('INVALID_ARGUMENT', `DataLoader.loadStateDict: expected { seed, epoch } integers, got ${describe(sd)}`);
+    this.seed = sd.seed;
+    this.epochIndex = sd.epoch;
   }
 
   /** Number of batches per epoch (map-style datasets). */
   get length(): number {
     if (!(this.dataset instanceof Dataset)) fail('INVALID_ARGUMENT', 'DataLoader: an IterableDataset has no length');
-    const n = this.options.sampler ? [...this.indices(this.epoch)].length : this.dataset.length;
+    const n = this.options.sampler ? [...this.indices(this.epochIndex)].length : this.dataset.length;
     return this.options.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
@@ -73,13 +93,14 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
     const s = this.options.sampler;
     if (s) return typeof s === 'function' ? s(epoch) : s;
     const n = (this.dataset as Dataset<T>).length;
-    return this.options.shuffle ? permutation(n, this.random) : Array.from({ length: n }, (_, i) => i);
+    // Each epoch's order comes from (seed, epoch) alone, so a loader can be put back at any epoch.
+    return this.options.shuffle ? permutation(n, seededRandom((this.seed + Math.imul(epoch + 1, 0x9e3779b9)) >>> 0)) : Array.from({ length: n }, (_, i) => i);
   }
 
   // Groups a stream of samples into lists of batchSize (the last shorter unless dropLast).
   private *groups(): Generator<T[] | (T | Promise<T>)[]> {
     const source: Iterable<T | Promise<T>> = this.dataset instanceof Dataset
-      ? (function* (ds: Dataset<T>, idx: Iterable<number>) { for (const i of idx) yield ds.get(i); })(this.dataset, this.indices(this.epoch++))
+      ? (function* (ds: Dataset<T>, idx: Iterable<number>) { for (const i of idx) yield ds.get(i); })(this.dataset, this.indices(this.epochIndex++))
       : this.dataset;
     let batch: (T | Promise<T>)[] = [];
     for (const s of source) {

@@ -48,3 +48,7 @@ export function adaptiveAvgPool2d(gradOutput: Tensor, inputSize: readonly number
 export function embedding(gradOutput: Tensor, indices: Tensor, numWeights: number, paddingIdx = -1): Tensor {
   return run(ID.embedding_backward, [numWeights, paddingIdx], gradOutput, indices);
 }
+/** d indexSelect / d input: gradOutput's slices along dim summed back into an input of `size` there. */
+export function indexSelect(gradOutput: Tensor, dim: number, index: Tensor, size: number): Tensor {
+  return run(ID.index_select_backward, [dim, size], gradOutput, index);
+}

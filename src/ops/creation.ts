@@ -137,6 +137,24 @@ export function initialSeed(): bigint {
   return binding.initialSeed();
 }
 
+/** The random stream's whole state: its seed and how far it has been drawn. */
+export interface RngState {
+  seed: bigint;
+  offset: bigint;
+}
+/** The random stream's state, to restore later with setRngState (torch.get_rng_state). @example const s = getRngState() */
+export function getRngState(): RngState {
+  const [seed, offset] = binding.getRngState();
+  return { seed, offset };
+}
+/** Restores a state from getRngState: later draws repeat the ones made after it was taken. @example setRngState(s) */
+export function setRngState(state: RngState): void {
+  const ok = (v: unknown) => typeof v === 'bigint' && v >= 0n && v < 1n << 64n;
+  if (state === null || typeof state !== 'object' || !ok(state.seed) || !ok(state.offset))
+    fail('INVALID_ARGUMENT', `setRngState: expected { seed: bigint, offset: bigint } from getRngState(), got ${describe(state)}`);
+  binding.setRngState(state.seed, state.offset);
+}
+
 function likeOpts(op: string, t: Tensor, o: CreateOptions | undefined): CreateOptions {
   if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: expected a Tensor, got ${describe(t)}`);
   const r = createOpts(op, o);

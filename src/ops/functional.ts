@@ -58,3 +58,5 @@ export const addmm = (input: Tensor, mat1: Tensor, mat2: Tensor, options?: { bet
 /** torch.mean. */ export const mean = (a: Tensor, dim?: number | number[]) => asTensor('mean', a).mean(dim);
 /** torch.clamp. */ export const clamp = (a: Tensor, min?: number | null, max?: number | null) => asTensor('clamp', a).clamp(min, max);
 
+/** torch.bincount. @example bincount(labels, { minlength: 10 }) */
+export const bincount = (x: Tensor, options?: { weights?: Tensor; minlength?: number }) => asTensor('bincount', x).bincount(options);

@@ -23,6 +23,7 @@ export const OP_TABLE = {
   avg_pool2d: 'nn:functional.avgPool2d', avg_pool2d_backward: 'nn:grad.avgPool2d',
   adaptive_avg_pool2d: 'nn:functional.adaptiveAvgPool2d', adaptive_avg_pool2d_backward: 'nn:grad.adaptiveAvgPool2d',
   embedding: 'nn:functional.embedding', embedding_backward: 'nn:grad.embedding',
+  index_select: 'indexSelect', index_select_backward: 'nn:grad.indexSelect', argsort: 'argsort', bincount: 'fn:bincount',
   sgd_step_: 'optim:SGD', adam_step_: 'optim:Adam', rmsprop_step_: 'optim:RMSprop', adagrad_step_: 'optim:Adagrad',
 } as const satisfies Record<string, string>;
 

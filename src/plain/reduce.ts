@@ -153,3 +153,31 @@ export function cumsum(x: PlainTensor, dim: number): PlainTensor {
   });
   return new PlainTensor(out, x.shape, dt);
 }
+
+/** Stable sorting positions along dim (NaN largest). */
+export function argsort(x: PlainTensor, dim = -1, descending = false): PlainTensor {
+  const out = alloc('int64', x.numel());
+  const key = (v: number) => (Number.isNaN(v) ? Infinity : v);
+  const rank = (v: number) => (Number.isNaN(v) ? 1 : 0);  // NaN after +Infinity
+  lines(x, dim, (offs) => {
+    const pos = offs.map((_, r) => r);
+    pos.sort((p, q) => {
+      const a = x.data[offs[p]], b = x.data[offs[q]];
+      const c = key(a) - key(b) || rank(a) - rank(b) || 0;
+      return (descending ? -c : c) || p - q;
+    });
+    pos.forEach((p, r) => { out[offs[r]] = p; });
+  });
+  return new PlainTensor(out, x.shape, 'int64');
+}
+
+/** Occurrences of each value (or summed weights), length max(max + 1, minlength). */
+export function bincount(x: PlainTensor, weights?: PlainTensor, minlength = 0): PlainTensor {
+  let n = minlength;
+  for (const v of x.data) n = Math.max(n, v + 1);
+  const dt: DType = weights ? (weights.dtype === 'float32' ? 'float32' : 'float64') : 'int64';
+  const out = alloc(dt, n);
+  x.data.forEach((v, i) => { out[v] += weights ? weights.data[i] : 1; });
+  if (dt === 'float32') out.forEach((v, i) => { out[i] = Math.fround(v); });
+  return new PlainTensor(out, [n], dt);
+}

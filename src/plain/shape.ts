@@ -112,3 +112,28 @@ export function cat(xs: readonly PlainTensor[], dim = 0): PlainTensor {
 export function stack(xs: readonly PlainTensor[], dim = 0): PlainTensor {
   return cat(xs.map((x) => unsqueeze(x, normDim(dim, x.ndim + 1))), normDim(dim, xs[0].ndim + 1));
 }
+
+/** Slices of x at `index` along dim. */
+export function indexSelect(x: PlainTensor, dim: number, index: PlainTensor): PlainTensor {
+  const d = normDim(dim, x.ndim), R = x.shape[d], I = numel(x.shape.slice(d + 1)), O = numel(x.shape.slice(0, d));
+  const K = index.numel(), out = alloc(x.dtype, O * K * I);
+  for (let o = 0; o < O; o++)
+    for (let j = 0; j < K; j++)
+      for (let i = 0; i < I; i++) out[(o * K + j) * I + i] = x.data[(o * R + index.data[j]) * I + i];
+  const shape = [...x.shape];
+  shape[d] = K;
+  return new PlainTensor(out, shape, x.dtype);
+}
+
+/** indexSelect's gradient: g's slices added back at `index` into `size` slices along dim. */
+export function indexSelectBackward(g: PlainTensor, dim: number, index: PlainTensor, size: number): PlainTensor {
+  const d = normDim(dim, g.ndim), K = g.shape[d], I = numel(g.shape.slice(d + 1)), O = numel(g.shape.slice(0, d));
+  const out = alloc(g.dtype, O * size * I);
+  for (let o = 0; o < O; o++)
+    for (let j = 0; j < K; j++)
+      for (let i = 0; i < I; i++) out[(o * size + index.data[j]) * I + i] += g.data[(o * K + j) * I + i];
+  if (g.dtype === 'float32') out.forEach((v, i) => { out[i] = Math.fround(v); });
+  const shape = [...g.shape];
+  shape[d] = size;
+  return new PlainTensor(out, shape, g.dtype);
+}

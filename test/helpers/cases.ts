@@ -369,7 +369,26 @@ export const embeddingCases: OpCase[] = [
   { ops: ['embedding_backward'], name: 'embedding backward with paddingIdx', inputs: [{ shape: [6, 2] }, { shape: [6], dtype: 'int64', range: [0, 3] }], native: (g, i) => tk.nn.grad.embedding(g, i, 4, 1), plain: (g, i) => scatterRows(g, i, 4, 1) },
 ];
 
+// indexing and counting: index_select (any dtype; repeated indices), its gradient, a stable
+// argsort (integer inputs have many ties), bincount with and without weights.
+const IDX = (n: number, hi: number, dtype: 'int64' | 'int32' = 'int64') => ({ shape: [n], dtype, range: [0, hi] as [number, number] });
+export const indexCases: OpCase[] = [
+  { ops: ['index_select'], name: 'indexSelect dim 0', inputs: [{ shape: [5, 3] }, IDX(7, 4)], native: (x, i) => x.indexSelect(0, i), plain: (x, i) => plain.indexSelect(x, 0, i) },
+  { ops: ['index_select'], name: 'indexSelect dim 1 int32, int32 index', inputs: [{ shape: [2, 4, 3], dtype: 'int32' }, IDX(5, 3, 'int32')], native: (x, i) => x.indexSelect(1, i), plain: (x, i) => plain.indexSelect(x, 1, i) },
+  { ops: ['index_select'], name: 'indexSelect last dim float64', inputs: [{ shape: [3, 6], dtype: 'float64' }, IDX(2, 5)], native: (x, i) => x.indexSelect(-1, i), plain: (x, i) => plain.indexSelect(x, 1, i) },
+  { ops: ['index_select_backward'], name: 'indexSelect backward dim 1', inputs: [{ shape: [2, 6, 3], dtype: 'float64' }, IDX(6, 3)], native: (g, i) => tk.nn.grad.indexSelect(g, 1, i, 4), plain: (g, i) => plain.indexSelectBackward(g, 1, i, 4) },
+  { ops: ['index_select_backward'], name: 'indexSelect backward dim 0 float32', inputs: [{ shape: [5, 2] }, IDX(5, 2)], native: (g, i) => tk.nn.grad.indexSelect(g, 0, i, 3), plain: (g, i) => plain.indexSelectBackward(g, 0, i, 3) },
+  { ops: ['argsort'], name: 'argsort float32 last dim', inputs: [{ shape: [3, 9] }], native: (x) => x.argsort(), plain: (x) => plain.argsort(x, -1) },
+  { ops: ['argsort'], name: 'argsort int32 ties, dim 0, descending', inputs: [{ shape: [12, 3], dtype: 'int32', range: [0, 3] }], native: (x) => x.argsort(0, { descending: true }), plain: (x) => plain.argsort(x, 0, true) },
+  { ops: ['argsort'], name: 'argsort int64 ties ascending', inputs: [{ shape: [20], dtype: 'int64', range: [-2, 2] }], native: (x) => x.argsort(0), plain: (x) => plain.argsort(x, 0) },
+  { ops: ['bincount'], name: 'bincount', inputs: [IDX(30, 6)], native: (x) => x.bincount(), plain: (x) => plain.bincount(x) },
+  { ops: ['bincount'], name: 'bincount minlength, int32', inputs: [IDX(10, 3, 'int32')], native: (x) => tk.bincount(x, { minlength: 9 }), plain: (x) => plain.bincount(x, undefined, 9) },
+  { ops: ['bincount'], name: 'bincount weights float64', inputs: [IDX(10, 4), { shape: [10], dtype: 'float64' }], native: (x, w) => x.bincount({ weights: w }), plain: (x, w) => plain.bincount(x, w) },
+  { ops: ['bincount'], name: 'bincount weights float32', inputs: [IDX(10, 4), { shape: [10] }], native: (x, w) => x.bincount({ weights: w }), plain: (x, w) => plain.bincount(x, w) },
+];
+
 export const ALL_CASES: OpCase[] = [
   ...unaryCases, ...tiledCases, ...clampCases, ...binaryCases, ...scalarCases, ...inplaceBinaryCases, ...writeCases,
   ...reduceCases, ...viewCases, ...linalgCases, ...creationCases, ...nnCases, ...optimCases, ...embeddingCases,
+  ...indexCases,
 ];

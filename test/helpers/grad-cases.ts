@@ -26,7 +26,7 @@ export interface GradCase {
 
 /** Ops the derivative table lists as not differentiable. */
 export const NON_DIFFERENTIABLE: NativeOpName[] = [
-  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin',
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'argsort', 'bincount',
   'zeros', 'ones', 'full', 'arange', 'linspace', 'eye', 'rand', 'randn', 'randint',
   // scatters by index; double backward through max pooling is refused (NOT_IMPLEMENTED)
   'max_pool2d_backward',
@@ -126,6 +126,8 @@ const embeddingRows: GradCase[] = [
 
 export const GRAD_CASES: GradCase[] = [
   ...embeddingRows,
+  { ops: ['index_select'], name: 'indexSelect dim 1 (repeated indices)', inputs: [f64([3, 4]), IDX([5], 3)], fn: (x, i) => x.indexSelect(1, i) },
+  { ops: ['index_select_backward'], name: 'indexSelect backward', layouts: ['contiguous'], inputs: [f64([5, 2]), IDX([5], 2)], fn: (g, i) => tk.nn.grad.indexSelect(g, 0, i, 3) },
   ...convRows,
   ...poolRows,
   ...unaryRows,

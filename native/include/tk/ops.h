@@ -111,6 +111,9 @@ void copy_(const Tensor& dst, const Tensor& src);
 // stream is reproducible after manual_seed() whatever the thread count.
 void manual_seed(uint64_t seed);
 uint64_t initial_seed();
+// The whole stream state (seed, next counter), to checkpoint and resume a run exactly.
+std::pair<uint64_t, uint64_t> get_rng_state();
+void set_rng_state(uint64_t seed, uint64_t offset);
 
 Tensor contiguous(const Tensor& x);
 Tensor clone(const Tensor& x);
@@ -138,6 +141,18 @@ std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim
                                      bool is_max, const char* name);
 Tensor softmax(const Tensor& x, int64_t dim, bool log);
 Tensor cumsum(const Tensor& x, int64_t dim);
+
+// ---- indexing and counting (native/src/ops/index.cpp) ---------------------------------------
+// x's slices at `index` (0-D or 1-D int32/int64, each in range) along dim.
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+// The gradient of index_select: grad's slices summed back into a zero tensor of size `size`
+// along dim (repeated indices add up).
+Tensor index_select_backward(const Tensor& grad, int64_t dim, const Tensor& index, int64_t size);
+// Positions that sort x along dim (stable: equal values keep their order; NaN last ascending).
+Tensor argsort(const Tensor& x, int64_t dim, bool descending);
+// Occurrences of each value of a 1-D non-negative integer x (weights summed instead of counted
+// when given): length max(max(x) + 1, minlength); int64, or the weights' floating dtype.
+Tensor bincount(const Tensor& x, const Tensor& weights, int64_t minlength);
 
 Tensor dot(const Tensor& a, const Tensor& b);
 Tensor matmul(const Tensor& a, const Tensor& b);

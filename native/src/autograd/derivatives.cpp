@@ -461,6 +461,20 @@ Formula formula(OpId id) {
                 c.set(0, r);
               }, IN1};
 
+    // ---- indexing: index_select's gradient adds the slices back; that is linear, and its
+    // adjoint is the selection again. argsort and bincount give integers.
+    case OpId::index_select:  // attrs: dim
+      return {[](Ctx& c) {
+                const int64_t dim = c.attrs().integer(0, "dim");
+                const DimVec& s = c.in_meta(0).shape;
+                const int64_t size = s.empty() ? 1 : s[size_t(wrap_dim(dim, int(s.size()), "backward"))];
+                c.set(0, op(OpId::index_select_backward, {c.g(), c.in(1)}, {num(double(dim)), num(double(size))}));
+              }, IN1};
+    case OpId::index_select_backward:  // attrs: dim, size
+      return {[](Ctx& c) { c.set(0, op(OpId::index_select, {c.g(), c.in(1)}, {num(double(c.attrs().integer(0, "dim")))})); }, IN1};
+    case OpId::argsort:
+    case OpId::bincount: return nondiff();
+
     // ---- optimizer updates (run under noGrad; on leaves that require grad they are refused) ---
     case OpId::sgd_step_:
     case OpId::adam_step_:

@@ -16,6 +16,7 @@ const Backend cpu_backend = [] {
   cpu::register_pool(b);
   cpu::register_optim(b);
   cpu::register_embedding(b);
+  cpu::register_index(b);
   return b;
 }();
 

@@ -22,4 +22,5 @@ void register_direct_conv(Backend& b);
 void register_pool(Backend& b);
 void register_optim(Backend& b);
 void register_embedding(Backend& b);
+void register_index(Backend& b);
 }  // namespace tk::cpu

@@ -56,6 +56,17 @@ uint64_t initial_seed() {
   return g_seed;
 }
 
+std::pair<uint64_t, uint64_t> get_rng_state() {
+  std::lock_guard<std::mutex> g(g_rng_mu);
+  return {g_seed, g_offset};
+}
+
+void set_rng_state(uint64_t seed, uint64_t offset) {
+  std::lock_guard<std::mutex> g(g_rng_mu);
+  g_seed = seed;
+  g_offset = offset;
+}
+
 Tensor full(const DimVec& shape, double value, DType dtype, Device device, const char* op) {
   Tensor t = Tensor::empty(shape, dtype, Device{}, op);
   fill_(t, value);
