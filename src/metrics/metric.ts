@@ -1,0 +1,122 @@
+// The stateful metric base: update(batch) folds a batch's statistics into running state tensors,
+// compute() turns the state into the metric, reset() starts over. Each subclass says how a batch
+// becomes statistics (tensor ops, run natively) and how statistics become the value; the base
+// owns the state's lifetime, so a metric used inside tidy() or a training step keeps its state.
+import { noGrad } from '../autograd.js';
+import { fail } from '../errors.js';
+import { cat } from '../ops/functional.js';
+import { keep, tidy } from '../memory.js';
+import { describe } from '../options.js';
+import { Tensor } from '../tensor.js';
+
+/** How a state combines across batches: summed, or concatenated (kept whole, as AUROC needs). */
+export type Reduction = 'sum' | 'cat';
+
+export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
+  /** Whether a higher value is better (for checkpoint and early-stopping defaults). */
+  readonly higherIsBetter: boolean = true;
+  private sums = new Map<string, Tensor>();
+  private lists = new Map<string, Tensor[]>();
+  private updates = 0;
+
+  /** The options this metric was built with (clone() builds a twin from them). */
+  constructor(readonly options: object = {}) {}
+
+  /** Each state's reduction, by name. */
+  protected abstract readonly stateReductions: Record<string, Reduction>;
+  /** A batch's statistics: one tensor per state (created inside tidy() and noGrad()). */
+  protected abstract batchStats(...args: Args): Record<string, Tensor>;
+  /** The metric from statistics (summed states as they are, cat states concatenated along dim 0). */
+  protected abstract computeFrom(stats: Record<string, Tensor>): Tensor;
+
+  /** Folds a batch into the state. @example acc.update(logits, labels) */
+  update(...args: Args): void {
+    this.fold(this.stats(args));
+  }
+
+  /** The metric over everything seen since the last reset (a new tensor). @example acc.compute().item() */
+  compute(): Tensor {
+    if (this.updates === 0) fail('INVALID_ARGUMENT', `${this.constructor.name}.compute: no data yet (call update() first)`);
+    return tidy(() => noGrad(() => {
+      const stats: Record<string, Tensor> = Object.fromEntries(this.sums);
+      for (const [k, l] of this.lists) stats[k] = l.length === 1 ? l[0] : cat(l, 0);
+      return this.computeFrom(stats);
+    }));
+  }
+
+  /** The metric on this batch alone, also folded into the state (torchmetrics' forward). */
+  forward(...args: Args): Tensor {
+    const stats = this.stats(args);
+    let value: Tensor;
+    try {
+      value = tidy(() => noGrad(() => this.computeFrom(stats)));
+    } catch (e) {
+      for (const t of Object.values(stats)) t.dispose();
+      throw e;
+    }
+    this.fold(stats);
+    return value;
+  }
+
+  /** Forgets everything seen (frees the state). */
+  reset(): void {
+    for (const t of this.sums.values()) t.dispose();
+    for (const l of this.lists.values()) for (const t of l) t.dispose();
+    this.sums.clear();
+    this.lists.clear();
+    this.updates = 0;
+  }
+
+  /** Frees the state; the metric can still be used (it starts empty). */
+  dispose(): void {
+    this.reset();
+  }
+
+  /** Number of update() calls since the last reset. */
+  get updateCount(): number {
+    return this.updates;
+  }
+
+  /** A new, empty metric with the same options. */
+  clone(): this {
+    const C = this.constructor as new (o: object) => this;
+    return new C(this.options);
+  }
+
+  // Takes ownership of a batch's statistics: sums are added to the state, cat parts appended.
+  private fold(stats: Record<string, Tensor>): void {
+    for (const [k, t] of Object.entries(stats)) {
+      if (this.stateReductions[k] === 'cat') {
+        const l = this.lists.get(k) ?? [];
+        l.push(t);
+        this.lists.set(k, l);
+        continue;
+      }
+      const old = this.sums.get(k);
+      if (!old) {
+        this.sums.set(k, t);
+        continue;
+      }
+      const sum = keep(noGrad(() => old.add(t)));
+      old.dispose();
+      t.dispose();
+      this.sums.set(k, sum);
+    }
+    this.updates++;
+  }
+
+  private stats(args: Args): Record<string, Tensor> {
+    const s = tidy(() => noGrad(() => this.batchStats(...args)));
+    for (const [k, t] of Object.entries(s)) {
+      if (!(k in this.stateReductions)) fail('INTERNAL', `${this.constructor.name}: batchStats returned an undeclared state '${k}'`);
+      keep(t);  // until folded in: the caller may be inside its own tidy()
+    }
+    return s;
+  }
+}
+
+/** A TensorError unless `t` is a Tensor; names the metric and argument. */
+export function tensorInput(op: string, name: string, t: unknown): Tensor {
+  if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: ${name} must be a Tensor, got ${describe(t)}`);
+  return t;
+}
