@@ -30,6 +30,7 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';
 export * as metrics from './metrics/index.js';
+export * as train from './train/index.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, gradgradcheck, GradcheckError, type GradOptions, type GradcheckOptions } from './autograd.js';
 export * as plain from './plain/index.js';
 

@@ -18,6 +18,8 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
   private sums = new Map<string, Tensor>();
   private lists = new Map<string, Tensor[]>();
   private updates = 0;
+  /** The value forward() last returned, as a number (what a step-level log of this metric shows). */
+  lastForward: number | undefined;
 
   /** The options this metric was built with (clone() builds a twin from them). */
   constructor(readonly options: object = {}) {}
@@ -55,6 +57,7 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
       throw e;
     }
     this.fold(stats);
+    this.lastForward = value.numel() === 1 ? Number(value.item()) : undefined;
     return value;
   }
 

@@ -11,10 +11,7 @@ import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
 
 function uniform(shape: number[], bound: number, dtype: DType): Tensor {
-  const r = rand(shape, { dtype });
-  const t = r.mul(2 * bound).sub(bound);
-  r.dispose();
-  return Parameter(t);
+  return Parameter(tidy(() => rand(shape, { dtype }).mul(2 * bound).sub(bound)));
 }
 
 function positiveInt(op: string, name: string, v: number): number {

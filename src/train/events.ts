@@ -1,0 +1,145 @@
+// TensorBoard event files: TFRecord framing (length, masked CRC-32C of the length, data, masked
+// CRC-32C of the data) around `Event` protocol buffers. Only the fields scalars need are
+// written: Event { wall_time = 1 (double), step = 2 (int64), file_version = 3 (string),
+// summary = 5 } and Summary { value = 1 { tag = 1 (string), simple_value = 2 (float) } }.
+// TensorBoard reads these as ordinary scalar summaries.
+
+// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), table-driven.
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32c(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** TFRecord's masked CRC: rotated right by 15 bits plus a constant. */
+export function maskedCrc(b: Uint8Array): number {
+  const c = crc32c(b);
+  return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
+}
+
+// ---- protobuf encoding (just what Event needs) -------------------------------------------------
+
+function varint(v: bigint | number): number[] {
+  let x = BigInt.asUintN(64, BigInt(v));
+  const out: number[] = [];
+  do {
+    let byte = Number(x & 0x7fn);
+    x >>= 7n;
+    if (x) byte |= 0x80;
+    out.push(byte);
+  } while (x);
+  return out;
+}
+const key = (field: number, wire: number) => varint((field << 3) | wire);
+function lengthDelimited(field: number, body: Uint8Array): number[] {
+  return [...key(field, 2), ...varint(body.length), ...body];
+}
+
+function scalarValue(tag: string, value: number): Uint8Array {
+  const f = Buffer.alloc(4);
+  f.writeFloatLE(value);
+  return Uint8Array.from([...lengthDelimited(1, Buffer.from(tag, 'utf8')), ...key(2, 5), ...f]);
+}
+
+/** One Event message: wall time, step, and either the file version or scalar summaries. */
+export function encodeEvent(wallTime: number, step: number, content: { fileVersion: string } | { scalars: Record<string, number> }): Uint8Array {
+  const t = Buffer.alloc(8);
+  t.writeDoubleLE(wallTime);
+  const out = [...key(1, 1), ...t, ...key(2, 0), ...varint(step)];
+  if ('fileVersion' in content) out.push(...lengthDelimited(3, Buffer.from(content.fileVersion, 'utf8')));
+  else {
+    const values = Object.entries(content.scalars).map(([tag, v]) => lengthDelimited(1, scalarValue(tag, v)));
+    out.push(...lengthDelimited(5, Uint8Array.from(values.flat())));
+  }
+  return Uint8Array.from(out);
+}
+
+/** A TFRecord: the framing around one serialized Event. */
+export function frameRecord(data: Uint8Array): Buffer {
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(data.length));
+  const out = Buffer.alloc(8 + 4 + data.length + 4);
+  len.copy(out, 0);
+  out.writeUInt32LE(maskedCrc(len), 8);
+  Buffer.from(data).copy(out, 12);
+  out.writeUInt32LE(maskedCrc(data), 12 + data.length);
+  return out;
+}
+
+// ---- reading (for train.report) ----------------------------------------------------------------
+
+export interface ScalarEvent {
+  step: number;
+  wallTime: number;
+  tag: string;
+  value: number;
+}
+
+/** The scalar summaries in an event file; stops at the first damaged record (a crash's tail). */
+export function readScalarEvents(bytes: Uint8Array): ScalarEvent[] {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: ScalarEvent[] = [];
+  let pos = 0;
+  while (pos + 12 <= b.length) {
+    const n = Number(b.readBigUInt64LE(pos));
+    if (b.readUInt32LE(pos + 8) !== maskedCrc(b.subarray(pos, pos + 8)) || pos + 16 + n > b.length) break;
+    const data = b.subarray(pos + 12, pos + 12 + n);
+    if (b.readUInt32LE(pos + 12 + n) !== maskedCrc(data)) break;
+    out.push(...decodeEvent(data));
+    pos += 16 + n;
+  }
+  return out;
+}
+
+// A minimal protobuf reader: fields as (number, wire type, value).
+function* fields(b: Buffer): Generator<[number, number, bigint | Buffer]> {
+  let p = 0;
+  const readVarint = () => {
+    let x = 0n, shift = 0n;
+    for (;;) {
+      const byte = b[p++];
+      x |= BigInt(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) return x;
+      shift += 7n;
+    }
+  };
+  while (p < b.length) {
+    const k = Number(readVarint());
+    const f = k >> 3, w = k & 7;
+    if (w === 0) yield [f, w, readVarint()];
+    else if (w === 1) { yield [f, w, b.subarray(p, p + 8)]; p += 8; }
+    else if (w === 5) { yield [f, w, b.subarray(p, p + 4)]; p += 4; }
+    else if (w === 2) { const n = Number(readVarint()); yield [f, w, b.subarray(p, p + n)]; p += n; }
+    else return;
+  }
+}
+
+function decodeEvent(data: Buffer): ScalarEvent[] {
+  let step = 0, wallTime = 0;
+  const values: [string, number][] = [];
+  for (const [f, , v] of fields(data)) {
+    if (f === 1) wallTime = (v as Buffer).readDoubleLE(0);
+    else if (f === 2) step = Number(BigInt.asIntN(64, v as bigint));
+    else if (f === 5)
+      for (const [vf, , value] of fields(v as Buffer)) {
+        if (vf !== 1) continue;
+        let tag = '', val = NaN;
+        for (const [ff, , x] of fields(value as Buffer)) {
+          if (ff === 1) tag = (x as Buffer).toString('utf8');
+          else if (ff === 2) val = (x as Buffer).readFloatLE(0);
+        }
+        values.push([tag, val]);
+      }
+  }
+  return values.map(([tag, value]) => ({ step, wallTime, tag, value }));
+}
