@@ -10,6 +10,7 @@ import { conv } from './suites/conv.js';
 import { elementwise } from './suites/elementwise.js';
 import { matmul } from './suites/matmul.js';
 import { reduce } from './suites/reduce.js';
+import { trainSuite } from './suites/train.js';
 import { views } from './suites/views.js';
 
 function parse(argv: string[]): Options {
@@ -26,7 +27,7 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-const SUITES = { elementwise, reduce, matmul, views, autograd, conv };
+const SUITES = { elementwise, reduce, matmul, views, autograd, conv, train: trainSuite };
 
 async function main() {
   const opts = parse(process.argv.slice(2));

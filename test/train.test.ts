@@ -274,6 +274,16 @@ describe('the training loop', () => {
     }
     const whole = await fitWith(32, 1), halves = await fitWith(16, 2);
     whole.w.forEach((v, i) => expect(halves.w[i]).toBeCloseTo(v, 6));
+    // A source without a length that ends mid-accumulation still steps on what it gathered.
+    class Count extends train.LightningModule {
+      lin = new nn.Linear(1, 1);
+      trainingStep([x]: Tensor[]) { return this.lin.forward(x).mean(); }
+      configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.1 }); }
+    }
+    const gen = function* () { for (let i = 0; i < 3; i++) yield [tk.ones([1, 1])]; };
+    const tc = new train.Trainer({ ...quiet, maxEpochs: 1, accumulateGradBatches: 2, logger: false, enableCheckpointing: false });
+    await tc.fit(new Count(), { [Symbol.iterator]: gen } as Iterable<unknown>);
+    expect(tc.globalStep).toBe(2);
     const clipped = await fitWith(32, 1, 0.01);
     expect(clipped.moved).toBeLessThanOrEqual(0.05 * 0.01 * 1.0001);
     expect(whole.moved).toBeGreaterThan(0.05 * 0.01 * 2);

@@ -128,7 +128,9 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
     const it = this.groups();
     const fetch = async (): Promise<B | undefined> => {
       const r = it.next();
-      return r.done ? undefined : this.collate(await Promise.all(r.value));
+      if (r.done) return undefined;
+      // A synchronous dataset's samples need no Promise.all (it costs a microtask per sample).
+      return this.collate(r.value.some((v) => v instanceof Promise) ? await Promise.all(r.value) : (r.value as T[]));
     };
     // The next batch is requested before the current one is handed out, so an async dataset's
     // reads overlap the training step.

@@ -125,29 +125,35 @@ function statScores(op: string, r: Resolved, preds: Tensor, target: Tensor): Rec
   tensorInput(op, 'target', target);
   if (r.task === 'multiclass') {
     const { p, t } = multiclassInputs(op, r, preds, target);
-    const support = t.bincount({ minlength: r.n }).to('float64');
-    let hit: Tensor;
+    const C = r.n, N = t.shape[0];
     if (r.topK > 1) {
       if (!isFloat(preds)) fail('INVALID_ARGUMENT', `${op}: topK > 1 needs scores, not labels`);
       // The target's score, then its rank: scores above it, plus equal scores at lower class
       // indices (the order a stable top-k keeps ties in). Correct when the rank is below k.
-      const cls = arange(r.n, { dtype: 'int64' }).unsqueeze(0);
-      const isT = cls.eq(t.unsqueeze(1));
-      const ts = where(isT, preds, 0).sum(1, { keepdim: true });
+      const cls = arange(C, { dtype: 'int64' }).unsqueeze(0);
+      const ts = preds.reshape(-1).indexSelect(0, arange(N, { dtype: 'int64' }).mul(C).add(t)).unsqueeze(1);
       const rank = preds.gt(ts).sum(1).add(preds.eq(ts).mul(cls.lt(t.unsqueeze(1))).sum(1));
-      hit = rank.lt(r.topK).to('float64');
-    } else hit = p.eq(t).to('float64');
-    const tp = t.bincount({ weights: hit, minlength: r.n });
-    const predicted = p.bincount({ minlength: r.n }).to('float64');
-    const fp = predicted.sub(tp), fn = support.sub(tp);
-    const tn = fp.add(fn).add(tp).neg().add(t.shape[0]);
-    return { tp, fp, fn, tn };
+      const tp = t.bincount({ weights: rank.lt(r.topK).to('float64'), minlength: C });
+      const fn = t.bincount({ minlength: C }).to('float64').sub(tp);
+      // Top-k has no single predicted class: only accuracy (tp, fn) is defined.
+      const zero = zeros([C], { dtype: 'float64' });
+      return { tp, fp: zero, fn, tn: zero.clone() };
+    }
+    // One pass over the batch: the confusion matrix (target-major), then per-class counts from
+    // its diagonal, rows and columns (tiny [C, C] ops).
+    const cm = t.mul(C).add(p).bincount({ minlength: C * C }).to('float64');
+    const tp = cm.indexSelect(0, arange(C, { dtype: 'int64' }).mul(C + 1));
+    const m = cm.reshape(C, C);
+    const fn = m.sum(1).sub(tp), fp = m.sum(0).sub(tp);
+    return { tp, fp, fn, tn: tp.add(fp).add(fn).neg().add(N) };
   }
   const { p, t } = binaryInputs(op, r, preds, target);
   const dims = r.task === 'multilabel' ? 0 : null;
   const sum = (x: Tensor) => (dims === null ? x.sum().reshape(1) : x.sum(dims));
-  const np = p.neg().add(1), nt = t.neg().add(1);
-  return { tp: sum(p.mul(t)), fp: sum(p.mul(nt)), fn: sum(np.mul(t)), tn: sum(np.mul(nt)) };
+  // tp from one product; the rest from the predicted and actual positive counts.
+  const tp = sum(p.mul(t)), fp = sum(p).sub(tp), fn = sum(t).sub(tp);
+  const n = r.task === 'multilabel' ? p.shape[0] : p.numel();
+  return { tp, fp, fn, tn: tp.add(fp).add(fn).neg().add(n) };
 }
 
 const safeDiv = (a: Tensor, b: Tensor) => where(b.eq(0), 0, a.div(b));

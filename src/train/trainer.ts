@@ -351,22 +351,34 @@ export class Trainer {
     return first && first.ndim > 0 ? first.shape[0] : 1;
   }
 
-  // Iterates batches (sync or async) up to `limit`, skipping the first `skip` (freed unused).
-  private async *iterate(b: Batches, limit: number | undefined, skip = 0): AsyncGenerator<[unknown, number]> {
-    let i = 0;
+  // Calls fn on each batch (sync or async sources) up to `limit`, skipping the first `skip`
+  // (freed unused); fn returns true to stop. Awaits only what is a promise, so a synchronous
+  // source costs no microtask hops per batch.
+  private async forEachBatch(b: Batches, limit: number | undefined, skip: number, fn: (batch: unknown, i: number) => boolean | void | Promise<boolean | void>): Promise<void> {
     const owned = b instanceof DataLoader;
-    const it = isAsync(b) ? b : (async function* () { yield* b as Iterable<unknown>; })();
-    for await (const batch of it) {
-      if (limit !== undefined && i >= limit) {
-        this.release(batch, batch, owned);
-        break;
+    const it: Iterator<unknown> | AsyncIterator<unknown> = isAsync(b) ? b[Symbol.asyncIterator]() : (b as Iterable<unknown>)[Symbol.iterator]();
+    let i = 0;
+    let done = false;
+    try {
+      for (;;) {
+        let r = it.next();
+        if (r instanceof Promise) r = await r;
+        if ((r as IteratorResult<unknown>).done) {
+          done = true;
+          return;
+        }
+        const batch = (r as IteratorResult<unknown>).value;
+        if ((limit !== undefined && i >= limit) || i < skip) {
+          this.release(batch, batch, owned);
+          if (i++ >= skip) return;
+          continue;
+        }
+        let stop = fn(batch, i++);
+        if (stop instanceof Promise) stop = await stop;
+        if (stop === true) return;
       }
-      if (i < skip) {
-        this.release(batch, batch, owned);
-        i++;
-        continue;
-      }
-      yield [batch, i++];
+    } finally {
+      if (!done) await it.return?.();  // close a generator left mid-way
     }
   }
 
@@ -552,7 +564,24 @@ export class Trainer {
     const acc = this.accumulateGradBatches;
     const params = this.optimizers.flatMap((o) => o.paramGroups.flatMap((g: { params: Tensor[] }) => g.params));
     this.hook('onTrainEpochStart');
-    for await (const [raw, i] of this.iterate(trainB, limit, resumeSkip)) {
+    const owned = trainB instanceof DataLoader;
+    let pending = 0;  // batches whose gradients await an optimizer step
+    const optimizerStep = () => {
+      if (this.o.gradientClipVal !== undefined) {
+        const withGrad = params.filter((p) => p.grad);
+        if ((this.o.gradientClipAlgorithm ?? 'norm') === 'norm') clipGradNorm_(withGrad, this.o.gradientClipVal);
+        else clipGradValue_(withGrad, this.o.gradientClipVal);
+      }
+      for (const opt of this.optimizers) {
+        opt.step();
+        opt.zeroGrad();
+      }
+      pending = 0;
+      this.globalStep++;
+      this.stepSchedulers('step', this.globalStep);
+      if (this.globalStep % (this.o.logEveryNSteps ?? 50) === 0) this.sendToLoggers(this.stepLogged);
+    };
+    await this.forEachBatch(trainB, limit, resumeSkip, (raw, i) => {
       const batch = this.toDevice(raw);
       this.batchSize = this.inferBatchSize(batch);
       this.callbackHook('onTrainBatchStart', batch, i);
@@ -570,40 +599,33 @@ export class Trainer {
           }
           return undefined;
         });
-        const last = limit !== undefined && i + 1 === limit;
-        if ((i + 1) % acc === 0 || last) {
-          if (this.o.gradientClipVal !== undefined) {
-            if ((this.o.gradientClipAlgorithm ?? 'norm') === 'norm') clipGradNorm_(params.filter((p) => p.grad), this.o.gradientClipVal);
-            else clipGradValue_(params.filter((p) => p.grad), this.o.gradientClipVal);
-          }
-          for (const opt of this.optimizers) {
-            opt.step();
-            opt.zeroGrad();
-          }
-          this.globalStep++;
-          this.stepSchedulers('step', this.globalStep);
-          if (this.globalStep % (this.o.logEveryNSteps ?? 50) === 0) this.sendToLoggers(this.stepLogged);
-        }
+        pending++;
+        if ((i + 1) % acc === 0 || (limit !== undefined && i + 1 === limit)) optimizerStep();
       } finally {
-        this.release(raw, batch, trainB instanceof DataLoader);
+        this.release(raw, batch, owned);
       }
       this.batchesThisEpoch = i + 1;
       this.loop.batchesDone = i + 1;
       m.onTrainBatchEnd?.(out, batch, i);
       this.callbackHook('onTrainBatchEnd', out, batch, i);
+      const stop = this.shouldStop || (this.maxSteps >= 0 && this.globalStep >= this.maxSteps);
       const isLast = limit !== undefined && i + 1 === limit;
-      if (valDue && valEvery !== undefined && (i + 1) % valEvery === 0 && !isLast) {
-        this.midEpoch = true;
-        try {
-          await this.evaluate('validate', valB!, this.limit(valB!, this.o.limitValBatches));
-        } finally {
-          this.midEpoch = false;
-        }
-        m.train();
-        this.stage = 'train';
-      }
-      if (this.shouldStop || (this.maxSteps >= 0 && this.globalStep >= this.maxSteps)) break;
-    }
+      if (!stop && valDue && valEvery !== undefined && (i + 1) % valEvery === 0 && !isLast)
+        return (async () => {
+          this.midEpoch = true;
+          try {
+            await this.evaluate('validate', valB!, this.limit(valB!, this.o.limitValBatches));
+          } finally {
+            this.midEpoch = false;
+          }
+          m.train();
+          this.stage = 'train';
+          return this.shouldStop;
+        })();
+      return stop;
+    });
+    // An epoch of unknown length can end mid-accumulation: its gradients still take a step.
+    if (pending > 0 && !this.shouldStop) optimizerStep();
     // Epoch end: validation, the epoch's training metrics, epoch schedulers, then the hooks
     // (ModelCheckpoint saves here, so a checkpoint holds the state the next epoch starts from).
     const trainAccums = this.accums;
@@ -632,17 +654,17 @@ export class Trainer {
     this.hook(stage === 'validate' ? 'onValidationEpochStart' : 'onTestEpochStart');
     this.callbackHook(stage === 'validate' ? 'onValidationStart' : 'onTestStart');
     try {
-      for await (const [raw, i] of this.iterate(batches, limit)) {
+      const owned = batches instanceof DataLoader;
+      await this.forEachBatch(batches, limit, 0, (raw, i) => {
         const batch = this.toDevice(raw);
         this.batchSize = this.inferBatchSize(batch);
-        let out: unknown;
         try {
-          out = tidy(() => noGrad(() => { step.call(m, batch, i); return undefined; }));
+          tidy(() => noGrad(() => { step.call(m, batch, i); }));
         } finally {
-          this.release(raw, batch, batches instanceof DataLoader);
+          this.release(raw, batch, owned);
         }
-        this.callbackHook(stage === 'validate' ? 'onValidationBatchEnd' : 'onTestBatchEnd', out, batch, i);
-      }
+        this.callbackHook(stage === 'validate' ? 'onValidationBatchEnd' : 'onTestBatchEnd', undefined, batch, i);
+      });
       this.endEpochLogging();
       this.hook(stage === 'validate' ? 'onValidationEpochEnd' : 'onTestEpochEnd');
       this.callbackHook(stage === 'validate' ? 'onValidationEnd' : 'onTestEnd');
@@ -696,14 +718,15 @@ export class Trainer {
     m.eval();
     const outs: unknown[] = [];
     try {
-      for await (const [raw, i] of this.iterate(batches, this.limit(batches, this.o.limitPredictBatches))) {
+      const owned = batches instanceof DataLoader;
+      await this.forEachBatch(batches, this.limit(batches, this.o.limitPredictBatches), 0, (raw, i) => {
         const batch = this.toDevice(raw);
         try {
           outs.push(tidy(() => noGrad(() => m.predictStep(batch, i))));
         } finally {
-          this.release(raw, batch, batches instanceof DataLoader);
+          this.release(raw, batch, owned);
         }
-      }
+      });
     } catch (e) {
       for (const t of tensorsIn(outs)) t.dispose();
       throw e;

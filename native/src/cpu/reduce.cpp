@@ -169,6 +169,13 @@ void reduce(ReduceKernel k, const Tensor& out, const Tensor& in, ORI g) {
 // the first index holding it (an integer mask select, scanning backwards); a data-dependent
 // branch would mispredict about once per element on random data. Contiguous rows (I == 1) run
 // four at a time so four select chains overlap (one chain is latency-bound at ~4 cycles).
+template <class T>
+bool is_nan_row(const T* p, int64_t n) {
+  bool nan = false;
+  for (int64_t i = 0; i < n; ++i) nan |= is_nan(p[i]);
+  return nan;
+}
+
 template <bool IsMax, class T>
 struct ArgExtreme {
   static T pick(T c, T best) { return (IsMax ? c > best : c < best) ? c : best; }
@@ -197,6 +204,38 @@ void arg_reduce_kernel(const Tensor& values, const Tensor& indices, const Tensor
   int64_t* ix = indices.data<int64_t>();
   over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
     int64_t o = o0;
+    // Short contiguous rows (class scores): eight rows at a time, transposed into a small
+    // buffer so the max and index passes run across the eight rows in SIMD lanes.
+    if (g.I == 1 && g.R <= 64)
+      for (; o + 8 <= o1; o += 8) {
+        T buf[64][8];
+        const T* p = x + o * g.R;
+        for (int k = 0; k < 8; ++k)
+          for (int64_t r = 0; r < g.R; ++r) buf[r][k] = p[k * g.R + r];
+        T b[8];
+        bool nan = false;
+        for (int k = 0; k < 8; ++k) b[k] = buf[0][k];
+        for (int64_t r = 1; r < g.R; ++r)
+          for (int k = 0; k < 8; ++k) b[k] = A::pick(buf[r][k], b[k]);
+        for (int64_t r = 0; r < g.R; ++r)
+          for (int k = 0; k < 8; ++k) nan |= is_nan(buf[r][k]);
+        if (nan) {  // rare: the general path per row
+          for (int k = 0; k < 8; ++k) {
+            T best = b[k];
+            ix[o + k] = A::index(p + k * g.R, g.R, 1, best, is_nan_row(p + k * g.R, g.R));
+            v[o + k] = best;
+          }
+          continue;
+        }
+        int64_t bi[8];
+        for (int k = 0; k < 8; ++k) bi[k] = g.R - 1;
+        for (int64_t r = g.R - 2; r >= 0; --r)
+          for (int k = 0; k < 8; ++k) bi[k] = buf[r][k] == b[k] ? r : bi[k];
+        for (int k = 0; k < 8; ++k) {
+          ix[o + k] = bi[k];
+          v[o + k] = b[k];
+        }
+      }
     if (g.I == 1)
       for (; o + 4 <= o1; o += 4) {
         const T* p = x + o * g.R;

@@ -12,7 +12,7 @@ Tensor check_indices(const Tensor& idx0, int64_t V, const char* op) {
            ": indices must be int64 or int32, got ", dtype_name(idx0.dtype()));
   Tensor idx = contiguous(to_device(to_dtype(idx0, DType::Int64), Device{}));
   const int64_t* p = idx.data<int64_t>();
-  for (int64_t i = 0; i < idx.numel(); ++i)
+  for (int64_t i = 0, n_ = idx.numel(); i < n_; ++i)
     TK_CHECK(p[i] >= 0 && p[i] < V, INDEX_OUT_OF_RANGE, op, ": index ", p[i], " is out of range for ",
              V, " embeddings");
   return idx;

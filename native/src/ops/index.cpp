@@ -21,7 +21,7 @@ Tensor checked_index(const Tensor& index, int64_t n, const char* op, const char*
            fmt_shape(index.shape()));
   Tensor idx = contiguous(to_device(to_dtype(index, DType::Int64), Device{}));
   const int64_t* p = idx.data<int64_t>();
-  for (int64_t i = 0; i < idx.numel(); ++i)
+  for (int64_t i = 0, n_ = idx.numel(); i < n_; ++i)
     TK_CHECK(p[i] >= 0 && p[i] < n, INDEX_OUT_OF_RANGE, op, ": index ", p[i], " is out of range for ",
              what, " of size ", n);
   return idx;
@@ -83,7 +83,7 @@ Tensor bincount(const Tensor& x, const Tensor& weights, int64_t minlength) {
   Tensor v = contiguous(to_device(to_dtype(x, DType::Int64), Device{}));
   const int64_t* p = v.data<int64_t>();
   int64_t n = minlength;
-  for (int64_t i = 0; i < v.numel(); ++i) {
+  for (int64_t i = 0, n_ = v.numel(); i < n_; ++i) {
     TK_CHECK(p[i] >= 0, INVALID_ARGUMENT, op, ": values must be non-negative, got ", p[i]);
     n = std::max(n, p[i] + 1);
   }
