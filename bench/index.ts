@@ -1,10 +1,10 @@
-// npm run bench [-- --filter REGEX --threads 1,2 --quick --json out.json --markdown out.md]
+// npm run bench [-- --filter REGEX --threads 1,2 --quick --smoke --json out.json --markdown out.md]
 // Prints plain-TypeScript vs native timings per op family, with speed-ups and rates.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 import * as tk from '../src/index.js';
-import { markdown, table, type Options, type Row } from './lib.js';
+import { markdown, spreadOf, table, type Options, type Row } from './lib.js';
 import { autograd } from './suites/autograd.js';
 import { conv } from './suites/conv.js';
 import { elementwise } from './suites/elementwise.js';
@@ -18,11 +18,12 @@ function parse(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
+    else if (a === '--smoke') o.quick = o.smoke = true;
     else if (a === '--filter') o.filter = new RegExp(argv[++i], 'i');
     else if (a === '--threads') o.threads = Number(argv[++i]);
     else if (a === '--json') o.json = argv[++i];
     else if (a === '--markdown') o.markdown = argv[++i];
-    else throw new Error(`bench: unknown argument ${a} (use --filter, --threads, --quick, --json, --markdown)`);
+    else throw new Error(`bench: unknown argument ${a} (use --filter, --threads, --quick, --smoke, --json, --markdown)`);
   }
   return o;
 }
@@ -38,6 +39,7 @@ async function main() {
   for (const [name, suite] of Object.entries(SUITES)) {
     if (opts.filter && !opts.filter.test(name)) continue;
     for await (const r of suite(opts, threads)) {
+      r.spread ??= spreadOf(r.nativeUs);
       rows.push(r);
       console.log(table([r]).split('\n')[2]);
     }

@@ -4,6 +4,8 @@ import { Bench } from 'tinybench';
 export interface Options {
   filter?: RegExp;
   quick: boolean;
+  /** The test suite's run: every row once, budgets of a few milliseconds (figures meaningless). */
+  smoke?: boolean;
   threads?: number;
   json?: string;
   markdown?: string;
@@ -22,7 +24,17 @@ export interface Row {
   flops?: number;
   /** The same work timed in another library in the same run (e.g. numpy), median microseconds. */
   peerUs?: number;
+  /** Spread of the native samples: median absolute deviation over the median, as a fraction. */
+  spread?: number;
   note?: string;
+}
+
+// The spread of each timing measure() returned, found again by its value when a row is printed
+// (suites build rows from the returned medians; this keeps their code free of statistics).
+const spreads = new Map<number, number>();
+/** The spread recorded for a median measure() returned, if any. */
+export function spreadOf(us: number): number | undefined {
+  return spreads.get(us);
 }
 
 /**
@@ -30,15 +42,17 @@ export interface Row {
  * so that timer resolution and per-sample overhead do not dominate.
  */
 export async function measure(fn: () => void, opts: Options, inner = 1, budgetMs?: number): Promise<number> {
-  const time = budgetMs ?? (opts.quick ? 150 : 600);
-  const bench = new Bench({ time, warmup: true, warmupTime: Math.min(100, time / 3), iterations: 5 });
+  const time = opts.smoke ? 1 : budgetMs ?? (opts.quick ? 150 : 600);
+  const bench = new Bench({ time, warmup: !opts.smoke, warmupTime: Math.min(100, time / 3), iterations: opts.smoke ? 1 : 5 });
   bench.add('x', () => {
     for (let i = 0; i < inner; i++) fn();
   });
   await bench.run();
-  const r = bench.tasks[0].result as { state: string; latency?: { p50: number }; error?: unknown };
+  const r = bench.tasks[0].result as { state: string; latency?: { p50: number; mad: number }; error?: unknown };
   if (r.state !== 'completed' || !r.latency) throw new Error(`benchmark failed: ${String(r.error ?? r.state)}`);
-  return (r.latency.p50 * 1000) / inner;
+  const us = (r.latency.p50 * 1000) / inner;
+  spreads.set(us, r.latency.p50 > 0 ? r.latency.mad / r.latency.p50 : 0);
+  return us;
 }
 
 function fmtTime(us: number | undefined): string {
@@ -66,16 +80,20 @@ export function peer(r: Row): string {
 }
 
 export function table(rows: Row[]): string {
-  const head = ['suite', 'op', 'threads', 'plain', 'native', 'speed-up', 'rate', 'vs peer', 'note'];
-  const body = rows.map((r) => [r.suite, r.name, String(r.threads), fmtTime(r.plainUs), fmtTime(r.nativeUs), speedup(r), rate(r), peer(r), r.note ?? '']);
+  const head = ['suite', 'op', 'threads', 'plain', 'native', '±', 'speed-up', 'rate', 'vs peer', 'note'];
+  const body = rows.map((r) => [r.suite, r.name, String(r.threads), fmtTime(r.plainUs), fmtTime(r.nativeUs), fmtSpread(r.spread), speedup(r), rate(r), peer(r), r.note ?? '']);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 7 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 8 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n');
 }
 
+function fmtSpread(s: number | undefined): string {
+  return s === undefined ? '-' : `${(s * 100).toFixed(s < 0.1 ? 1 : 0)}%`;
+}
+
 export function markdown(rows: Row[]): string {
-  const out = ['| suite | op | threads | plain | native | speed-up | rate | vs peer | note |', '|---|---|---:|---:|---:|---:|---:|---:|---|'];
-  for (const r of rows) out.push(`| ${r.suite} | ${r.name} | ${r.threads} | ${fmtTime(r.plainUs)} | ${fmtTime(r.nativeUs)} | ${speedup(r)} | ${rate(r)} | ${peer(r)} | ${r.note ?? ''} |`);
+  const out = ['| suite | op | threads | plain | native | ± | speed-up | rate | vs peer | note |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---|'];
+  for (const r of rows) out.push(`| ${r.suite} | ${r.name} | ${r.threads} | ${fmtTime(r.plainUs)} | ${fmtTime(r.nativeUs)} | ${fmtSpread(r.spread)} | ${speedup(r)} | ${rate(r)} | ${peer(r)} | ${r.note ?? ''} |`);
   return out.join('\n');
 }
 

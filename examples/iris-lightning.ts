@@ -22,25 +22,25 @@ export class IrisClassifier extends train.LightningModule {
     this.fc2 = new nn.Linear(hidden, 3);
     this.saveHyperparameters({ lr, hidden });
   }
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return this.fc2.forward(this.fc1.forward(x).relu());
   }
-  trainingStep([x, y]: Tensor[]): Tensor {
+  override trainingStep([x, y]: Tensor[]): Tensor {
     const loss = nn.functional.crossEntropy(this.forward(x), y);
     this.log('train_loss', loss, { progBar: true, onEpoch: true });
     return loss;
   }
-  validationStep([x, y]: Tensor[]): void {
+  override validationStep([x, y]: Tensor[]): void {
     const logits = this.forward(x);
     this.log('val_loss', nn.functional.crossEntropy(logits, y), { progBar: true });
     this.valAcc.update(logits, y);
     this.log('val_acc', this.valAcc, { progBar: true });
   }
-  testStep([x, y]: Tensor[]): void {
+  override testStep([x, y]: Tensor[]): void {
     this.testMetrics.update(this.forward(x), y);
     for (const [k, m] of Object.entries(this.testMetrics.metrics)) this.log(`test_${k}`, m);
   }
-  configureOptimizers() {
+  override configureOptimizers() {
     const optimizer = new optim.Adam(this.parameters(), { lr: this.lr });
     return { optimizer, lrScheduler: { scheduler: new optim.lrScheduler.ReduceLROnPlateau(optimizer, { patience: 10 }), monitor: 'val_loss' } };
   }

@@ -36,16 +36,16 @@ class Reg extends train.LightningModule {
   constructor(readonly sched = false) {
     super();
   }
-  forward(x: Tensor) { return this.net.forward(x); }
-  trainingStep([x, y]: Tensor[]) {
+  override forward(x: Tensor) { return this.net.forward(x); }
+  override trainingStep([x, y]: Tensor[]) {
     const loss = nn.functional.mseLoss(this.forward(x), y);
     this.log('train_loss', loss, { onEpoch: true });
     return loss;
   }
-  validationStep([x, y]: Tensor[]) {
+  override validationStep([x, y]: Tensor[]) {
     this.log('val_loss', nn.functional.mseLoss(this.forward(x), y));
   }
-  configureOptimizers() {
+  override configureOptimizers() {
     const optimizer = new optim.Adam(this.parameters(), { lr: 0.01 });
     return this.sched ? { optimizer, lrScheduler: new optim.lrScheduler.StepLR(optimizer, { stepSize: 2, gamma: 0.5 }) } : optimizer;
   }
@@ -58,10 +58,10 @@ class Scripted extends train.LightningModule {
   constructor(readonly script: number[]) {
     super();
   }
-  trainingStep([x]: Tensor[]) { return this.lin.forward(x).pow(2).mean(); }
-  validationStep() { this.log('score', this.script[Math.min(this.runs, this.script.length - 1)]); }
-  onValidationEpochEnd() { this.runs++; }
-  configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.01 }); }
+  override trainingStep([x]: Tensor[]) { return this.lin.forward(x).pow(2).mean(); }
+  override validationStep() { this.log('score', this.script[Math.min(this.runs, this.script.length - 1)]); }
+  override onValidationEpochEnd() { this.runs++; }
+  override configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.01 }); }
 }
 const ones = () => [[tk.ones([2, 1])], [tk.ones([2, 1])]];
 const quiet = { enableProgressBar: false, numSanityValSteps: 0 } as const;
@@ -93,11 +93,11 @@ describe('Trainer on real data', () => {
       pool = new nn.MaxPool2d(2);
       fc = new nn.Linear(8 * 8 * 8, 4);
       acc = new metrics.Accuracy({ task: 'multiclass', numClasses: 4 });
-      forward(x: Tensor) { return this.fc.forward(this.pool.forward(this.conv.forward(x).relu()).flatten(1)); }
-      trainingStep([x, y]: Tensor[]) { return nn.functional.crossEntropy(this.forward(x), y); }
-      validationStep([x, y]: Tensor[]) { this.acc.update(this.forward(x), y); this.log('val_acc', this.acc); }
-      predictStep([x]: Tensor[]) { return this.forward(x).argmax(1); }
-      configureOptimizers() { return new optim.Adam(this.parameters(), { lr: 0.01 }); }
+      override forward(x: Tensor) { return this.fc.forward(this.pool.forward(this.conv.forward(x).relu()).flatten(1)); }
+      override trainingStep([x, y]: Tensor[]) { return nn.functional.crossEntropy(this.forward(x), y); }
+      override validationStep([x, y]: Tensor[]) { this.acc.update(this.forward(x), y); this.log('val_acc', this.acc); }
+      override predictStep([x]: Tensor[]) { return this.forward(x).argmax(1); }
+      override configureOptimizers() { return new optim.Adam(this.parameters(), { lr: 0.01 }); }
     }
     tk.manualSeed(0);
     const { features, labels } = data.synthetic.shapes({ n: 480, size: 16, seed: 0 });
@@ -231,13 +231,13 @@ describe('the training loop', () => {
   it('onStep/onEpoch keys, epoch means weighted by batch size, logEveryNSteps, maxSteps, limits', async () => {
     class Logs extends train.LightningModule {
       lin = new nn.Linear(1, 1);
-      trainingStep([x]: Tensor[], i: number) {
+      override trainingStep([x]: Tensor[], i: number) {
         this.log('a', i);  // step only
         this.log('b', x.shape[0], { onStep: true, onEpoch: true });
         this.log('c', i, { onStep: false, onEpoch: true, reduceFx: 'max' });
         return this.lin.forward(x).mean();
       }
-      configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.1 }); }
+      override configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.1 }); }
     }
     const batches = () => [[tk.ones([4, 1])], [tk.ones([2, 1])], [tk.ones([2, 1])]];
     const dir = freshDir();
@@ -263,8 +263,8 @@ describe('the training loop', () => {
       tk.manualSeed(3);
       class Lin extends train.LightningModule {
         lin = new nn.Linear(4, 1);
-        trainingStep([x, y]: Tensor[]) { return nn.functional.mseLoss(this.lin.forward(x), y); }
-        configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.05 }); }
+        override trainingStep([x, y]: Tensor[]) { return nn.functional.mseLoss(this.lin.forward(x), y); }
+        override configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.05 }); }
       }
       const m = new Lin();
       const before = m.lin.weight.data() as Float32Array;
@@ -277,8 +277,8 @@ describe('the training loop', () => {
     // A source without a length that ends mid-accumulation still steps on what it gathered.
     class Count extends train.LightningModule {
       lin = new nn.Linear(1, 1);
-      trainingStep([x]: Tensor[]) { return this.lin.forward(x).mean(); }
-      configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.1 }); }
+      override trainingStep([x]: Tensor[]) { return this.lin.forward(x).mean(); }
+      override configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.1 }); }
     }
     const gen = function* () { for (let i = 0; i < 3; i++) yield [tk.ones([1, 1])]; };
     const tc = new train.Trainer({ ...quiet, maxEpochs: 1, accumulateGradBatches: 2, logger: false, enableCheckpointing: false });
@@ -293,12 +293,12 @@ describe('the training loop', () => {
     const seen: [boolean, boolean][] = [];
     class V extends train.LightningModule {
       lin = new nn.Linear(1, 1);
-      trainingStep([x]: Tensor[]) { return this.lin.forward(x).mean(); }
-      validationStep([x]: Tensor[]) {
+      override trainingStep([x]: Tensor[]) { return this.lin.forward(x).mean(); }
+      override validationStep([x]: Tensor[]) {
         seen.push([tk.isGradEnabled(), this.training]);
         this.log('v', this.lin.forward(x).mean());
       }
-      configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.1 }); }
+      override configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.1 }); }
     }
     const t = new train.Trainer({ enableProgressBar: false, maxEpochs: 1, valCheckInterval: 2, logger: false, enableCheckpointing: false, numSanityValSteps: 1 });
     await t.fit(new V(), { train: Array.from({ length: 6 }, () => [tk.ones([1, 1])]), val: [[tk.ones([1, 1])]] });
@@ -312,15 +312,15 @@ describe('the training loop', () => {
     expectTensorError(() => new train.Trainer({ callbacks: [{}] as never }), 'INVALID_ARGUMENT', /callbacks must be an array of Callback/);
     const t = new train.Trainer({ ...quiet, maxEpochs: 1, logger: false, enableCheckpointing: false });
     await expectRejects(t.fit({} as never, ones()), 'INVALID_ARGUMENT', /Trainer.fit: expected a LightningModule, got/);
-    class NoOpt extends train.LightningModule { lin = new nn.Linear(1, 1); trainingStep() { return null; } }
+    class NoOpt extends train.LightningModule { lin = new nn.Linear(1, 1); override trainingStep() { return null; } }
     await expectRejects(t.fit(new NoOpt(), ones()), 'NOT_IMPLEMENTED', /NoOpt: configureOptimizers\(\) is not defined/);
     class BadOut extends train.LightningModule {
       lin = new nn.Linear(1, 1);
-      trainingStep() { return 3 as never; }
-      configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 1 }); }
+      override trainingStep() { return 3 as never; }
+      override configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 1 }); }
     }
     await expectRejects(t.fit(new BadOut(), ones()), 'INVALID_ARGUMENT', /trainingStep: expected a loss Tensor, \{ loss \}, or null, got 3/);
-    class BadLog extends BadOut { trainingStep([x]: Tensor[]) { this.log('v', x); return null; } }
+    class BadLog extends BadOut { override trainingStep([x]: Tensor[]) { this.log('v', x); return null; } }
     await expectRejects(t.fit(new BadLog(), ones()), 'INVALID_ARGUMENT', /log: 'v' must be a scalar, got a tensor of shape \[2, 1\]/);
     await expectRejects(t.fit(new BadOut(), 42 as never), 'INVALID_ARGUMENT', /Trainer.fit: the training batches must be an iterable of batches/);
     expectTensorError(() => new BadOut().log('x', 1), 'INVALID_ARGUMENT', /BadOut.log: 'x' was logged outside a Trainer loop/);

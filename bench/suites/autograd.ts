@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 
 import * as tk from '../../src/index.js';
-import type { Options, Row } from '../lib.js';
+import { plainMlpStep, type PlainMlp } from '../../examples/with-and-without.js';
+import { measure, type Options, type Row } from '../lib.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,7 +37,7 @@ function chain(x: tk.Tensor, n: number): tk.Tensor {
 
 export async function* autograd(opts: Options, threads: number[]): AsyncGenerator<Row> {
   const suite = 'autograd';
-  const reps = opts.quick ? 15 : 60;
+  const reps = opts.smoke ? 2 : opts.quick ? 15 : 60;
   const N = 1000;
   tk.setNumThreads(1);
   const x = tk.ones([4], { requiresGrad: true });
@@ -101,10 +102,16 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
       opt.step();
     });
   const input2 = tk.randn([B, 784]);
+  // The same step as plain loops (examples/with-and-without.ts: forward, backward, SGD by hand).
+  const rnd = tk.data.seededRandom(0);
+  const arr = (n: number) => Float32Array.from({ length: n }, () => rnd() * 0.1 - 0.05);
+  const net: PlainMlp = { w1: arr(784 * 256), b1: arr(256), w2: arr(256 * 10), b2: arr(10), inF: 784, hidden: 256, classes: 10 };
+  const px = input2.data() as Float32Array, py = Int32Array.from(labels.data() as BigInt64Array, Number);
+  const plainStepUs = await measure(() => plainMlpStep(net, px, py, 0.01), opts, 1, opts.quick ? 1 : 1500);
   for (const th of threads) {
     tk.setNumThreads(th);
     const us = sample(reps, () => null, trainStep);
-    yield { suite, name: 'MLP 784-256-10 b64 training step (Linear, crossEntropy, backward, SGD)', threads: th, nativeUs: us, flops: 3 * flops };
+    yield { suite, name: 'MLP 784-256-10 b64 training step (Linear, crossEntropy, backward, SGD)', threads: th, nativeUs: us, flops: 3 * flops, plainUs: plainStepUs };
   }
   for (const t of [input2, labels, ...params]) t.dispose();
   opt.disposeState();

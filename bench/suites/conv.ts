@@ -54,7 +54,7 @@ const LENET_FLOPS = 2 * 64 * (6 * 75 * 28 * 28 + 16 * 150 * 10 * 10 + 400 * 120 
 
 export async function* conv(opts: Options, threads: number[]): AsyncGenerator<Row> {
   const suite = 'conv';
-  const reps = opts.quick ? 5 : 25;
+  const reps = opts.smoke ? 1 : opts.quick ? 5 : 25;
   const lenet = new LeNet().eval();
   const lx = tk.randn([64, 3, 32, 32]);
   const rows: Row[] = [];
@@ -92,10 +92,14 @@ export async function* conv(opts: Options, threads: number[]): AsyncGenerator<Ro
   const plainA = await measure(() => plain.conv2d(pa.x, pa.w, null, { padding: [1, 1, 1, 1] }), opts, 1, opts.quick ? 1 : 400);
   const px = plain.randn([64, 3, 32, 32]), pw = plain.randn([6, 3, 5, 5]);
   const plainLenetConv1 = await measure(() => plain.conv2d(px, pw, null), opts, 1, opts.quick ? 1 : 400);
+  // Case B in plain loops is ~0.6 GFLOP a call: timed once or twice, outside --quick.
+  const pb = opts.quick ? undefined : { x: plain.randn(CASE_B.x), w: plain.randn(CASE_B.w) };
+  const plainB = pb ? await measure(() => plain.conv2d(pb.x, pb.w, null, { padding: [1, 1, 1, 1] }), opts, 1, 1) : undefined;
   const pool = { x: plain.randn([32, 64, 32, 32]) };
   const plainPool = await measure(() => plain.maxPool2d(pool.x, { kernel: [2, 2] }), opts, 1, opts.quick ? 1 : 300);
   for (const r of rows) {
     if (r.name.startsWith('conv2d case A') && !r.name.includes('backward')) r.plainUs = plainA;
+    if (r.name.startsWith('conv2d case B') && !r.name.includes('backward')) r.plainUs = plainB;
     if (r.name.startsWith('LeNet conv1')) r.plainUs = plainLenetConv1;
     if (r.name.startsWith('maxPool2d')) r.plainUs = plainPool;
     yield r;

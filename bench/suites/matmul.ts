@@ -34,14 +34,14 @@ export async function* matmul(opts: Options, threads: number[]): AsyncGenerator<
   const budget = opts.quick ? 150 : 400;
   // The Lesson 1.3 baseline: the naive triple loop in plain TypeScript.
   const plainUs = new Map<number, number>();
-  for (const n of opts.quick ? [64, 256, 512] : [64, 128, 256, 512]) {
+  for (const n of opts.smoke ? [64, 256] : opts.quick ? [64, 256, 512] : [64, 128, 256, 512]) {
     const a = plain.randn([n, n]), b = plain.randn([n, n]);
     plainUs.set(n, await measure(() => plain.matmul(a, b), opts, 1, n >= 512 ? 1 : 300));
   }
   if (!numpyAvailable()) console.log('  (python3 with numpy not found: no peer comparison)');
   for (const th of threads) {
     tk.setNumThreads(th);
-    const np = await startNumpy(th);
+    const np = opts.smoke ? undefined : await startNumpy(th);
     if (np && th === threads[0]) console.log(`  peer: ${np.label}`);
     try {
       for (const s of shapes(opts.quick)) {

@@ -20,19 +20,19 @@ function median(xs: number[]): number {
 class Mlp extends train.LightningModule {
   fc1 = new nn.Linear(784, 256);
   fc2 = new nn.Linear(256, 10);
-  forward(x: tk.Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
-  trainingStep([x, y]: tk.Tensor[]) {
+  override forward(x: tk.Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
+  override trainingStep([x, y]: tk.Tensor[]) {
     const loss = nn.functional.crossEntropy(this.forward(x), y);
     this.log('train_loss', loss, { progBar: true });
     return loss;
   }
-  configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.01 }); }
+  override configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.01 }); }
 }
 
 async function trainerOverhead(opts: Options, th: number): Promise<Row[]> {
   tk.setNumThreads(th);
   tk.manualSeed(0);
-  const steps = opts.quick ? 32 : 64, rounds = opts.quick ? 5 : 11;
+  const steps = opts.smoke ? 4 : opts.quick ? 32 : 64, rounds = opts.smoke ? 1 : opts.quick ? 5 : 11;
   const batches = Array.from({ length: steps }, () => [tk.randn([64, 784]), tk.randint(0, 10, [64])]);
   const model = new Mlp();
   const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
@@ -115,18 +115,18 @@ export async function* trainSuite(opts: Options, threads: number[]): AsyncGenera
     }
     return correct / N;
   };
-  const cases: [string, metrics.Metric<never>, () => void, (() => void)?][] = [];
-  const add = (name: string, m: metrics.Metric<never>, fn: (m: metrics.Metric<never>) => void, plain?: () => void) => cases.push([name, m, () => fn(m), plain]);
-  add('Accuracy multiclass update [10000, 10] logits', new metrics.Accuracy(mc) as never, (m) => (m as metrics.Accuracy).update(logits, labels), plainAcc);
-  add('Accuracy multiclass top-5 update', new metrics.Accuracy({ ...mc, topK: 5 }) as never, (m) => (m as metrics.Accuracy).update(logits, labels));
-  add('F1Score macro update', new metrics.F1Score({ ...mc, average: 'macro' }) as never, (m) => (m as metrics.F1Score).update(logits, labels));
-  add('ConfusionMatrix update', new metrics.ConfusionMatrix(mc) as never, (m) => (m as metrics.ConfusionMatrix).update(logits, labels));
-  add('Accuracy binary update [10000] probabilities', new metrics.Accuracy({ task: 'binary' }) as never, (m) => (m as metrics.Accuracy).update(probs, binary));
-  add('AUROC binary update', new metrics.AUROC({ task: 'binary' }) as never, (m) => { (m as metrics.AUROC).update(probs, binary); m.reset(); });
+  const cases: [string, tk.metrics.Metric<never>, () => void, (() => void)?][] = [];
+  const add = (name: string, m: tk.metrics.Metric<never>, fn: (m: tk.metrics.Metric<never>) => void, plain?: () => void) => cases.push([name, m, () => fn(m), plain]);
+  add('Accuracy multiclass update [10000, 10] logits', new metrics.Accuracy(mc) as never, (m) => (m as tk.metrics.Accuracy).update(logits, labels), plainAcc);
+  add('Accuracy multiclass top-5 update', new metrics.Accuracy({ ...mc, topK: 5 }) as never, (m) => (m as tk.metrics.Accuracy).update(logits, labels));
+  add('F1Score macro update', new metrics.F1Score({ ...mc, average: 'macro' }) as never, (m) => (m as tk.metrics.F1Score).update(logits, labels));
+  add('ConfusionMatrix update', new metrics.ConfusionMatrix(mc) as never, (m) => (m as tk.metrics.ConfusionMatrix).update(logits, labels));
+  add('Accuracy binary update [10000] probabilities', new metrics.Accuracy({ task: 'binary' }) as never, (m) => (m as tk.metrics.Accuracy).update(probs, binary));
+  add('AUROC binary update', new metrics.AUROC({ task: 'binary' }) as never, (m) => { (m as tk.metrics.AUROC).update(probs, binary); m.reset(); });
   const auc = new metrics.AUROC({ task: 'binary' });
   auc.update(probs, binary);
   add('AUROC binary compute (10,000 scores)', auc as never, (m) => m.compute().dispose());
-  add('MeanSquaredError update', new metrics.MeanSquaredError() as never, (m) => (m as metrics.MeanSquaredError).update(probs, probs));
+  add('MeanSquaredError update', new metrics.MeanSquaredError() as never, (m) => (m as tk.metrics.MeanSquaredError).update(probs, probs));
   for (const [name, m, fn, plain] of cases) {
     const nativeUs = await measure(fn, opts);
     const plainUs = plain ? await measure(plain, opts) : undefined;

@@ -93,7 +93,16 @@ function ticks(lo: number, hi: number, n = 5): number[] {
 }
 const label = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(4))));
 
-function chart(title: string, series: [string, [number, number][]][]): string {
+/**
+ * A self-contained SVG line chart: one polyline per series of [x, y] points, ticks, a legend.
+ * (Also used by bench/report.ts.)
+ */
+export function svgLineChart(title: string, series: [string, [number, number][]][], options: { xLabel?: string; logX?: boolean } = {}): string {
+  const fx = options.logX ? Math.log2 : (v: number) => v;
+  return chart(title, series.map(([n, p]) => [n, p.map(([x, y]) => [fx(x), y] as [number, number])]), options.xLabel ?? 'step', options.logX);
+}
+
+function chart(title: string, series: [string, [number, number][]][], xLabel = 'step', logX = false): string {
   const W = 640, H = 280, L = 60, R = 16, T = 28, B = 40;
   const pts = series.flatMap(([, p]) => p);
   let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
@@ -108,16 +117,17 @@ function chart(title: string, series: [string, [number, number][]][]): string {
   const parts: string[] = [];
   parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(title)}</text>`);
   for (const v of ticks(y0, y1)) parts.push(`<line x1="${L}" x2="${W - R}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}" class="g"/><text x="${L - 6}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end">${label(v)}</text>`);
-  for (const v of ticks(x0, x1).filter(Number.isInteger)) parts.push(`<line y1="${T}" y2="${H - B}" x1="${X(v).toFixed(1)}" x2="${X(v).toFixed(1)}" class="g"/><text x="${X(v).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${label(v)}</text>`);
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">step</text>`);
+  for (const v of ticks(x0, x1).filter(Number.isInteger)) parts.push(`<line y1="${T}" y2="${H - B}" x1="${X(v).toFixed(1)}" x2="${X(v).toFixed(1)}" class="g"/><text x="${X(v).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${label(logX ? 2 ** v : v)}</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>`);
   parts.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" class="f"/>`);
   series.forEach(([name, p], i) => {
     const color = COLORS[i % COLORS.length];
     const sorted = [...p].filter(([, y]) => Number.isFinite(y)).sort((a, b) => a[0] - b[0]);
     const d = sorted.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${d}" fill="none" stroke="${color}" stroke-width="1.8"><title>${esc(name)}</title></polyline>`);
-    if (sorted.length <= 40) for (const [x, y] of sorted) parts.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="${color}"><title>${esc(name)} @ ${x}: ${y}</title></circle>`);
-    parts.push(`<rect x="${L + 8 + i * 150}" y="${T + 6}" width="10" height="10" fill="${color}"/><text x="${L + 22 + i * 150}" y="${T + 15}">${esc(name)}</text>`);
+    if (sorted.length <= 40) for (const [x, y] of sorted) parts.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="${color}"><title>${esc(name)} @ ${logX ? 2 ** x : x}: ${y}</title></circle>`);
+    const lx = L + 8 + (i % 3) * 180, ly = T + 6 + Math.floor(i / 3) * 14;
+    parts.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${ly + 9}">${esc(name)}</text>`);
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${parts.join('')}</svg>`;
 }
