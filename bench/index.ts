@@ -6,6 +6,7 @@ import os from 'node:os';
 import * as tk from '../src/index.js';
 import { markdown, spreadOf, table, type Options, type Row } from './lib.js';
 import { autograd } from './suites/autograd.js';
+import { compare } from './suites/compare.js';
 import { conv } from './suites/conv.js';
 import { elementwise } from './suites/elementwise.js';
 import { matmul } from './suites/matmul.js';
@@ -28,7 +29,7 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-const SUITES = { elementwise, reduce, matmul, views, autograd, conv, train: trainSuite };
+const SUITES = { elementwise, reduce, matmul, views, autograd, conv, train: trainSuite, compare };
 
 async function main() {
   const opts = parse(process.argv.slice(2));

@@ -55,6 +55,17 @@ export async function measure(fn: () => void, opts: Options, inner = 1, budgetMs
   return us;
 }
 
+/** measure() for an asynchronous call (one awaited call per iteration). */
+export async function measureAsync(fn: () => Promise<void>, opts: Options, budgetMs?: number): Promise<number> {
+  const time = opts.smoke ? 1 : budgetMs ?? (opts.quick ? 150 : 600);
+  const bench = new Bench({ time, warmup: !opts.smoke, warmupTime: Math.min(100, time / 3), iterations: opts.smoke ? 1 : 5 });
+  bench.add('x', fn);
+  await bench.run();
+  const r = bench.tasks[0].result as { state: string; latency?: { p50: number }; error?: unknown };
+  if (r.state !== 'completed' || !r.latency) throw new Error(`benchmark failed: ${String(r.error ?? r.state)}`);
+  return r.latency.p50 * 1000;
+}
+
 function fmtTime(us: number | undefined): string {
   if (us === undefined) return '-';
   if (us < 1) return `${(us * 1000).toFixed(0)} ns`;
