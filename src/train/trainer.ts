@@ -76,8 +76,8 @@ interface Accum {
   reduce: 'mean' | 'sum' | 'max' | 'min';
   total: number;
   weight: number;
+  /** A logged Metric: computed and reset at the epoch's end instead of averaged. */
   metric?: Metric<never>;
-  onEpoch: boolean;
   progBar: boolean;
   logger: boolean;
 }
@@ -246,7 +246,7 @@ export class Trainer {
     if (onEpoch) {
       let a = this.accums.get(name);
       if (!a) {
-        a = { reduce, total: reduce === 'max' ? -Infinity : reduce === 'min' ? Infinity : 0, weight: 0, onEpoch: true, progBar: o.progBar ?? false, logger: o.logger ?? true, metric };
+        a = { reduce, total: reduce === 'max' ? -Infinity : reduce === 'min' ? Infinity : 0, weight: 0, progBar: o.progBar ?? false, logger: o.logger ?? true, metric };
         this.accums.set(name, a);
       }
       if (!metric && v !== undefined) {
@@ -257,7 +257,6 @@ export class Trainer {
         else a.total = reduce === 'max' ? Math.max(a.total, v) : Math.min(a.total, v);
       }
       a.metric = metric ?? a.metric;
-      a.weight = metric ? 1 : a.weight;
     }
   }
 
