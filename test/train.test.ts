@@ -310,6 +310,9 @@ describe('the training loop', () => {
     expectTensorError(() => new train.Trainer({ maxEpoch: 3 } as never), 'INVALID_ARGUMENT', /Trainer: unknown option 'maxEpoch' \(did you mean 'maxEpochs'\?\)/);
     expectTensorError(() => new train.Trainer({ valCheckInterval: 1.5 }), 'INVALID_ARGUMENT', /valCheckInterval must be a fraction in \(0, 1\] or a positive integer, got 1.5/);
     expectTensorError(() => new train.Trainer({ callbacks: [{}] as never }), 'INVALID_ARGUMENT', /callbacks must be an array of Callback/);
+    expectTensorError(() => new train.Trainer({ device: 'tpu' }), 'INVALID_ARGUMENT', /Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got "tpu"/);
+    if (!tk.cuda.isAvailable())
+      await expectRejects(new train.Trainer({ ...quiet, device: 'cuda', logger: false, enableCheckpointing: false }).fit(new Scripted([1]), ones()), 'CUDA_ERROR', /cuda device 0 is not available/);
     const t = new train.Trainer({ ...quiet, maxEpochs: 1, logger: false, enableCheckpointing: false });
     await expectRejects(t.fit({} as never, ones()), 'INVALID_ARGUMENT', /Trainer.fit: expected a LightningModule, got/);
     class NoOpt extends train.LightningModule { lin = new nn.Linear(1, 1); override trainingStep() { return null; } }

@@ -184,6 +184,7 @@ export class Trainer {
     this.accumulateGradBatches = o.accumulateGradBatches ?? 1;
     this.defaultRootDir = o.defaultRootDir ?? process.cwd();
     this.device = o.device ?? 'cpu';
+    if (!/^(cpu|cuda(:\d+)?)$/.test(this.device)) fail('INVALID_ARGUMENT', `Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got ${describe(o.device)}`);
     const cbs = o.callbacks ?? [];
     if (!Array.isArray(cbs) || cbs.some((c) => !(c instanceof Callback))) fail('INVALID_ARGUMENT', `Trainer: callbacks must be an array of Callback, got ${describe(cbs)}`);
     this.callbacks = [...cbs];
