@@ -27,7 +27,8 @@ export function logBars(title: string, bars: [string, number][], unit: string): 
   for (let d = 0; d <= top; d++) parts.push(`<line x1="${X(10 ** d).toFixed(1)}" x2="${X(10 ** d).toFixed(1)}" y1="${T - 4}" y2="${H - 24}" class="g"/><text x="${X(10 ** d).toFixed(1)}" y="${H - 10}" text-anchor="middle">${10 ** d}${unit}</text>`);
   bars.forEach(([name, v], i) => {
     const y = T + i * rowH;
-    parts.push(`<text x="${L - 6}" y="${y + 12}" text-anchor="end">${esc(name)}</text>`);
+    const short = name.length > 52 ? `${name.slice(0, 51)}…` : name;  // the full name is in the bar's tooltip
+    parts.push(`<text x="${L - 6}" y="${y + 12}" text-anchor="end">${esc(short)}</text>`);
     parts.push(`<rect x="${L}" y="${y + 2}" width="${Math.max(1, X(v) - L).toFixed(1)}" height="${rowH - 5}" fill="${v >= 1 ? '#1f77b4' : '#d62728'}"><title>${esc(name)}: ${v.toFixed(1)}${unit}</title></rect>`);
     parts.push(`<text x="${(X(v) + 4).toFixed(1)}" y="${y + 12}">${v < 10 ? v.toFixed(1) : Math.round(v)}${unit}</text>`);
   });
@@ -44,8 +45,9 @@ export function renderReport(res: Results): string {
   // GFLOP/s against size for square products, per dtype and thread count, and numpy's.
   const series = new Map<string, [number, number][]>();
   for (const r of rows) {
+    // The matmul suite's rows only: its peer is numpy (the compare suite's peers are others).
     const m = /^([sd]gemm) (\d+)x\2$/.exec(r.name);
-    if (!m || !r.flops) continue;
+    if (r.suite !== 'matmul' || !m || !r.flops) continue;
     const key = `tensorkit ${m[1]}, ${r.threads}t`;
     if (!series.has(key)) series.set(key, []);
     series.get(key)!.push([Number(m[2]), r.flops / r.nativeUs / 1000]);

@@ -103,7 +103,9 @@ export function svgLineChart(title: string, series: [string, [number, number][]]
 }
 
 function chart(title: string, series: [string, [number, number][]][], xLabel = 'step', logX = false): string {
-  const W = 640, H = 280, L = 60, R = 16, T = 28, B = 40;
+  // The legend sits between the title and the plot, three entries a row, clear of the data.
+  const legendRows = Math.ceil(series.length / 3);
+  const W = 640, L = 60, R = 16, T = 30 + legendRows * 16, B = 40, H = 250 + T;
   const pts = series.flatMap(([, p]) => p);
   let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
   let [y0, y1] = [Math.min(...pts.map((p) => p[1]).filter(Number.isFinite)), Math.max(...pts.map((p) => p[1]).filter(Number.isFinite))];
@@ -126,7 +128,7 @@ function chart(title: string, series: [string, [number, number][]][], xLabel = '
     const d = sorted.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${d}" fill="none" stroke="${color}" stroke-width="1.8"><title>${esc(name)}</title></polyline>`);
     if (sorted.length <= 40) for (const [x, y] of sorted) parts.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="${color}"><title>${esc(name)} @ ${logX ? 2 ** x : x}: ${y}</title></circle>`);
-    const lx = L + 8 + (i % 3) * 180, ly = T + 6 + Math.floor(i / 3) * 14;
+    const lx = L + (i % 3) * 190, ly = 26 + Math.floor(i / 3) * 16;
     parts.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${ly + 9}">${esc(name)}</text>`);
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${parts.join('')}</svg>`;
