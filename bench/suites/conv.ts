@@ -95,12 +95,25 @@ export async function* conv(opts: Options, threads: number[]): AsyncGenerator<Ro
   // Case B in plain loops is ~0.6 GFLOP a call: timed once or twice, outside --quick.
   const pb = opts.quick ? undefined : { x: plain.randn(CASE_B.x), w: plain.randn(CASE_B.w) };
   const plainB = pb ? await measure(() => plain.conv2d(pb.x, pb.w, null, { padding: [1, 1, 1, 1] }), opts, 1, 1) : undefined;
+  // LeNet in plain loops: the same layers, weights as [out, in] like nn.Linear.
+  const lenetPlain = () => {
+    const P = { c1: plain.randn([6, 3, 5, 5]), b1: plain.randn([6]), c2: plain.randn([16, 6, 5, 5]), b2: plain.randn([16]),
+      f1: plain.randn([400, 120]), f2: plain.randn([120, 84]), f3: plain.randn([84, 10]), g1: plain.randn([120]), g2: plain.randn([84]), g3: plain.randn([10]) };
+    const x = plain.randn([64, 3, 32, 32]);
+    return () => {
+      const h1 = plain.maxPool2d(plain.relu(plain.conv2d(x, P.c1, P.b1)), { kernel: [2, 2] }).values;
+      const h2 = plain.reshape(plain.maxPool2d(plain.relu(plain.conv2d(h1, P.c2, P.b2)), { kernel: [2, 2] }).values, [64, 400]);
+      return plain.addmm(P.g3, plain.relu(plain.addmm(P.g2, plain.relu(plain.addmm(P.g1, h2, P.f1)), P.f2)), P.f3);
+    };
+  };
+  const plainLenet = opts.quick ? undefined : await measure(lenetPlain(), opts, 1, 1);
   const pool = { x: plain.randn([32, 64, 32, 32]) };
   const plainPool = await measure(() => plain.maxPool2d(pool.x, { kernel: [2, 2] }), opts, 1, opts.quick ? 1 : 300);
   for (const r of rows) {
     if (r.name.startsWith('conv2d case A') && !r.name.includes('backward')) r.plainUs = plainA;
     if (r.name.startsWith('conv2d case B') && !r.name.includes('backward')) r.plainUs = plainB;
     if (r.name.startsWith('LeNet conv1')) r.plainUs = plainLenetConv1;
+    if (r.name.startsWith('LeNet-like inference')) r.plainUs = plainLenet;
     if (r.name.startsWith('maxPool2d')) r.plainUs = plainPool;
     yield r;
   }
