@@ -1,32 +1,8 @@
 // The optional onnxruntime-node peer: builds tiny ONNX models for the comparison workloads (a
-// hand-written protobuf encoder for the few ModelProto fields needed) and times InferenceSession.run.
+// the project's protobuf writer, for the few ModelProto fields needed) and times InferenceSession.run.
 // Absent the package, it reports itself missing and the bench goes on.
 
-// ---- a minimal protobuf writer ----------------------------------------------------------------
-type Field = [number, 'varint', number] | [number, 'bytes', Uint8Array | string];
-
-function varint(v: number): number[] {
-  const out: number[] = [];
-  let x = BigInt(v);
-  do {
-    let b = Number(x & 0x7fn);
-    x >>= 7n;
-    if (x) b |= 0x80;
-    out.push(b);
-  } while (x);
-  return out;
-}
-function msg(fields: Field[]): Uint8Array {
-  const out: number[] = [];
-  for (const [n, kind, v] of fields) {
-    if (kind === 'varint') out.push(...varint(n << 3), ...varint(v));
-    else {
-      const b = typeof v === 'string' ? new TextEncoder().encode(v) : v;
-      out.push(...varint((n << 3) | 2), ...varint(b.length), ...b);
-    }
-  }
-  return Uint8Array.from(out);
-}
+import { encodeMessage as msg, type ProtoField as Field } from '../../src/io/protobuf.js';
 
 // ValueInfoProto { name = 1, type = 2: TypeProto { tensor_type = 1: { elem_type = 1 (FLOAT = 1),
 // shape = 2: { dim = 1: { dim_value = 1 } } } } }

@@ -3,6 +3,7 @@
 // written: Event { wall_time = 1 (double), step = 2 (int64), file_version = 3 (string),
 // summary = 5 } and Summary { value = 1 { tag = 1 (string), simple_value = 2 (float) } }.
 // TensorBoard reads these as ordinary scalar summaries.
+import { encodeMessage, type ProtoField } from '../io/protobuf.js';
 
 // CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), table-driven.
 const CRC_TABLE = (() => {
@@ -27,41 +28,15 @@ export function maskedCrc(b: Uint8Array): number {
   return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }
 
-// ---- protobuf encoding (just what Event needs) -------------------------------------------------
-
-function varint(v: bigint | number): number[] {
-  let x = BigInt.asUintN(64, BigInt(v));
-  const out: number[] = [];
-  do {
-    let byte = Number(x & 0x7fn);
-    x >>= 7n;
-    if (x) byte |= 0x80;
-    out.push(byte);
-  } while (x);
-  return out;
-}
-const key = (field: number, wire: number) => varint((field << 3) | wire);
-function lengthDelimited(field: number, body: Uint8Array): number[] {
-  return [...key(field, 2), ...varint(body.length), ...body];
-}
-
-function scalarValue(tag: string, value: number): Uint8Array {
-  const f = Buffer.alloc(4);
-  f.writeFloatLE(value);
-  return Uint8Array.from([...lengthDelimited(1, Buffer.from(tag, 'utf8')), ...key(2, 5), ...f]);
-}
-
 /** One Event message: wall time, step, and either the file version or scalar summaries. */
 export function encodeEvent(wallTime: number, step: number, content: { fileVersion: string } | { scalars: Record<string, number> }): Uint8Array {
-  const t = Buffer.alloc(8);
-  t.writeDoubleLE(wallTime);
-  const out = [...key(1, 1), ...t, ...key(2, 0), ...varint(step)];
-  if ('fileVersion' in content) out.push(...lengthDelimited(3, Buffer.from(content.fileVersion, 'utf8')));
+  const fields: ProtoField[] = [[1, 'double', wallTime], [2, 'varint', step]];
+  if ('fileVersion' in content) fields.push([3, 'bytes', content.fileVersion]);
   else {
-    const values = Object.entries(content.scalars).map(([tag, v]) => lengthDelimited(1, scalarValue(tag, v)));
-    out.push(...lengthDelimited(5, Uint8Array.from(values.flat())));
+    const values = Object.entries(content.scalars).map(([tag, v]): ProtoField => [1, 'bytes', encodeMessage([[1, 'bytes', tag], [2, 'float', v]])]);
+    fields.push([5, 'bytes', encodeMessage(values)]);
   }
-  return Uint8Array.from(out);
+  return encodeMessage(fields);
 }
 
 /** A TFRecord: the framing around one serialized Event. */
