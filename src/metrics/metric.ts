@@ -13,7 +13,7 @@ import { Tensor } from '../tensor.js';
 export type Reduction = 'sum' | 'cat';
 
 export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
-  /** Whether a higher value is better (for checkpoint and early-stopping defaults). */
+  /** Whether a higher value is better (torchmetrics' higher_is_better), for callers choosing a mode. */
   readonly higherIsBetter: boolean = true;
   private sums = new Map<string, Tensor>();
   private lists = new Map<string, Tensor[]>();
