@@ -8,12 +8,15 @@ export async function* reduce(opts: Options, threads: number[]): AsyncGenerator<
   const x = tk.randn([1024, 1024]);
   const px = plain.randn([1024, 1024]);
   const bytes = 4 * 1024 * 1024;
+  // Class scores: many short rows (what metrics and predictions take the argmax of).
+  const scores = tk.randn([10000, 10]), pscores = plain.randn([10000, 10]);
   const cases: [string, () => void, () => void][] = [
     ['sum all 1M', () => x.sum().dispose(), () => plain.sum(px)],
     ['sum dim=1 [1024,1024]', () => x.sum(1).dispose(), () => plain.sum(px, 1)],
     ['sum dim=0 [1024,1024]', () => x.sum(0).dispose(), () => plain.sum(px, 0)],
     ['max dim=1', () => x.max(1).dispose(), () => plain.max(px, 1)],
     ['argmax dim=1', () => x.argmax(1).dispose(), () => plain.argmax(px, 1)],
+    ['argmax dim=1 of [10000,10] class scores', () => scores.argmax(1).dispose(), () => plain.argmax(pscores, 1)],
     ['var dim=1', () => x.var(1).dispose(), () => plain.variance(px, 1)],
     ['softmax dim=-1', () => x.softmax(-1).dispose(), () => plain.softmax(px, -1)],
     ['logSoftmax dim=-1', () => x.logSoftmax(-1).dispose(), () => plain.logSoftmax(px, -1)],
@@ -26,4 +29,5 @@ export async function* reduce(opts: Options, threads: number[]): AsyncGenerator<
     for (const [name, n] of cases) yield { suite, name, threads: th, nativeUs: await measure(n, opts), plainUs: plainUs.get(name), bytes };
   }
   x.dispose();
+  scores.dispose();
 }

@@ -164,114 +164,28 @@ void reduce(ReduceKernel k, const Tensor& out, const Tensor& in, ORI g) {
 }
 
 // First index of the max (min); NaN counts as the max and the min, as in PyTorch.
-//
-// Two branch-free passes per output: the extreme value (a max/min select and a NaN flag), then
-// the first index holding it (an integer mask select, scanning backwards); a data-dependent
-// branch would mispredict about once per element on random data. Contiguous rows (I == 1) run
-// four at a time so four select chains overlap (one chain is latency-bound at ~4 cycles).
-template <class T>
-bool is_nan_row(const T* p, int64_t n) {
-  bool nan = false;
-  for (int64_t i = 0; i < n; ++i) nan |= is_nan(p[i]);
-  return nan;
-}
-
-template <bool IsMax, class T>
-struct ArgExtreme {
-  static T pick(T c, T best) { return (IsMax ? c > best : c < best) ? c : best; }
-  // The index of `best` (or of the first NaN) in p[0], p[s], ..., p[(R-1) s].
-  static int64_t index(const T* p, int64_t R, int64_t s, T& best, bool nan) {
-    if (nan) {
-      int64_t i = 0;
-      while (!is_nan(p[i * s])) ++i;
-      best = p[i * s];
-      return i;
-    }
-    int64_t bi = R - 1;
-    for (int64_t r = R - 2; r >= 0; --r) {
-      const int64_t m = -int64_t(p[r * s] == best);
-      bi = (r & m) | (bi & ~m);
-    }
-    return bi;
-  }
-};
-
-template <bool IsMax, class T>
-void arg_reduce_kernel(const Tensor& values, const Tensor& indices, const Tensor& in, ORI g) {
-  using A = ArgExtreme<IsMax, T>;
-  const T* x = in.data<T>();
-  T* v = values.data<T>();
-  int64_t* ix = indices.data<int64_t>();
-  over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
-    int64_t o = o0;
-    // Short contiguous rows (class scores): eight rows at a time, transposed into a small
-    // buffer so the max and index passes run across the eight rows in SIMD lanes.
-    if (g.I == 1 && g.R <= 64)
-      for (; o + 8 <= o1; o += 8) {
-        T buf[64][8];
-        const T* p = x + o * g.R;
-        for (int k = 0; k < 8; ++k)
-          for (int64_t r = 0; r < g.R; ++r) buf[r][k] = p[k * g.R + r];
-        T b[8];
-        bool nan = false;
-        for (int k = 0; k < 8; ++k) b[k] = buf[0][k];
-        for (int64_t r = 1; r < g.R; ++r)
-          for (int k = 0; k < 8; ++k) b[k] = A::pick(buf[r][k], b[k]);
-        for (int64_t r = 0; r < g.R; ++r)
-          for (int k = 0; k < 8; ++k) nan |= is_nan(buf[r][k]);
-        if (nan) {  // rare: the general path per row
-          for (int k = 0; k < 8; ++k) {
-            T best = b[k];
-            ix[o + k] = A::index(p + k * g.R, g.R, 1, best, is_nan_row(p + k * g.R, g.R));
-            v[o + k] = best;
-          }
-          continue;
-        }
-        int64_t bi[8];
-        for (int k = 0; k < 8; ++k) bi[k] = g.R - 1;
-        for (int64_t r = g.R - 2; r >= 0; --r)
-          for (int k = 0; k < 8; ++k) bi[k] = buf[r][k] == b[k] ? r : bi[k];
-        for (int k = 0; k < 8; ++k) {
-          ix[o + k] = bi[k];
-          v[o + k] = b[k];
-        }
-      }
-    if (g.I == 1)
-      for (; o + 4 <= o1; o += 4) {
-        const T* p = x + o * g.R;
-        T b[4] = {p[0], p[g.R], p[2 * g.R], p[3 * g.R]};
-        bool nan[4] = {is_nan(b[0]), is_nan(b[1]), is_nan(b[2]), is_nan(b[3])};
-        for (int64_t r = 1; r < g.R; ++r)
-          for (int k = 0; k < 4; ++k) {
-            const T c = p[k * g.R + r];
-            b[k] = A::pick(c, b[k]);
-            nan[k] |= is_nan(c);
-          }
-        for (int k = 0; k < 4; ++k) {
-          ix[o + k] = A::index(p + k * g.R, g.R, 1, b[k], nan[k]);
-          v[o + k] = b[k];
-        }
-      }
-    for (; o < o1; ++o)
-      for (int64_t i = i0; i < i1; ++i) {
-        const T* p = x + o * g.R * g.I + i;
-        T best = p[0];
-        bool nan = is_nan(best);
-        for (int64_t r = 1; r < g.R; ++r) {
-          const T c = p[r * g.I];
-          best = A::pick(c, best);
-          nan |= is_nan(c);
-        }
-        ix[o * g.I + i] = A::index(p, g.R, g.I, best, nan);
-        v[o * g.I + i] = best;
-      }
-  });
-}
-
 void arg_reduce(const Tensor& values, const Tensor& indices, const Tensor& in, ORI g, bool is_max) {
   dispatch_dtype(in.dtype(), [&]<class T>() {
-    if (is_max) arg_reduce_kernel<true, T>(values, indices, in, g);
-    else arg_reduce_kernel<false, T>(values, indices, in, g);
+    const T* x = in.data<T>();
+    T* v = values.data<T>();
+    int64_t* ix = indices.data<int64_t>();
+    over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+      for (int64_t o = o0; o < o1; ++o)
+        for (int64_t i = i0; i < i1; ++i) {
+          const T* p = x + o * g.R * g.I + i;
+          T best = p[0];
+          int64_t bi = 0;
+          for (int64_t r = 1; r < g.R && !is_nan(best); ++r) {
+            T c = p[r * g.I];
+            if (is_nan(c) || (is_max ? c > best : c < best)) {
+              best = c;
+              bi = r;
+            }
+          }
+          v[o * g.I + i] = best;
+          ix[o * g.I + i] = bi;
+        }
+    });
   });
 }
 
