@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 import * as tk from '../src/index.js';
-import { markdown, spreadOf, table, type Options, type Row } from './lib.js';
+import { markdown, resultsJson, spreadOf, table, type Options, type Row } from './lib.js';
 import { autograd } from './suites/autograd.js';
 import { compare } from './suites/compare.js';
 import { conv } from './suites/conv.js';
@@ -47,7 +47,7 @@ async function main() {
     tk.setNumThreads(all);
   }
   console.log('\nSummary (medians)\n' + table(rows));
-  if (opts.json) writeFileSync(opts.json, JSON.stringify({ machine: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, rows }, null, 2));
+  if (opts.json) writeFileSync(opts.json, resultsJson({ machine: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, rows }));
   if (opts.markdown) writeFileSync(opts.markdown, markdown(rows) + '\n');
 }
 

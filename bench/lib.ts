@@ -66,6 +66,12 @@ export async function measureAsync(fn: () => Promise<void>, opts: Options, budge
   return r.latency.p50 * 1000;
 }
 
+/** The results as JSON, one row per line: readable, and diffs stay a line per changed row. */
+export function resultsJson(res: { machine?: string; cores: number; node: string; rows: Row[] }): string {
+  const { rows, ...head } = res;
+  return `${JSON.stringify(head).slice(0, -1)},"rows":[\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]}\n`;
+}
+
 function fmtTime(us: number | undefined): string {
   if (us === undefined) return '-';
   if (us < 1) return `${(us * 1000).toFixed(0)} ns`;
