@@ -14,7 +14,7 @@ interface Results {
   rows: Row[];
 }
 
-const esc = (x: string) => x.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = train.escapeHtml;
 
 /** Horizontal bars on a log10 axis: one bar per [label, value] (values > 0). */
 export function logBars(title: string, bars: [string, number][], unit: string): string {

@@ -98,7 +98,6 @@ describe('safetensors', () => {
 
   it('refuses hostile or damaged files with IO_ERROR, never a crash or a huge allocation', () => {
     const ok = io.serialize({ w: tk.arange(4, { dtype: 'float32' }), v: tk.tensor([1n, 2n]) });
-    const n = Number(Buffer.from(ok).readBigUInt64LE(0));
     const cases: [string, Uint8Array, RegExp][] = [
       ['empty file', new Uint8Array(0), /has 0 bytes, fewer than the 8-byte header length/],
       ['header length beyond the limit', (() => { const b = Buffer.from(ok); b.writeBigUInt64LE(2n ** 63n); return b; })(), /header length 9223372036854775808 exceeds the 100000000-byte limit/],
@@ -117,13 +116,11 @@ describe('safetensors', () => {
       ['offsets reversed', rawFile({ a: { dtype: 'I32', shape: [0], data_offsets: [4, 0] } }, []), /invalid data_offsets \[4, 0\]/],
       ['metadata not strings', rawFile({ __metadata__: { a: 1 } }, []), /metadata 'a' is not a string/],
     ];
-    for (const [name, bytes, msg] of cases) {
+    for (const [, bytes, msg] of cases) {
       expectTensorError(() => io.deserialize(bytes), 'IO_ERROR', msg);
       fs.writeFileSync(file('bad.safetensors'), bytes);
       expectTensorError(() => io.load(file('bad.safetensors')), 'IO_ERROR', msg);
-      expect(name).toBeTruthy();
     }
-    expect(n).toBeGreaterThan(0);
     expectTensorError(() => io.load(file('missing.safetensors')), 'IO_ERROR', /io.load: cannot access '.*missing.safetensors': ENOENT/);
   });
 

@@ -4,4 +4,4 @@ export { Trainer, type TrainerOptions, type Batches, type FitLoaders } from './t
 export { Callback, ModelCheckpoint, EarlyStopping, LearningRateMonitor, ProgressBar, type ModelCheckpointOptions, type EarlyStoppingOptions, type ProgressBarOptions } from './callbacks.js';
 export { Logger, CSVLogger, JSONLLogger, TensorBoardLogger, type LoggerOptions } from './loggers.js';
 export { readScalarEvents, type ScalarEvent } from './events.js';
-export { report, svgLineChart, type ReportOptions } from './report.js';
+export { report, svgLineChart, escapeHtml, type ReportOptions } from './report.js';

@@ -79,7 +79,8 @@ export function readRun(logDir: string): Series {
   return s;
 }
 
-const esc = (x: string) => x.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** Text made safe for HTML content and attribute values. */
+export const escapeHtml = (x: string) => x.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
 // Round tick values: 1, 2 or 5 times a power of ten.
@@ -117,21 +118,21 @@ function chart(title: string, series: [string, [number, number][]][], xLabel = '
   const X = (x: number) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
   const Y = (y: number) => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
   const parts: string[] = [];
-  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(title)}</text>`);
+  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" class="t">${escapeHtml(title)}</text>`);
   for (const v of ticks(y0, y1)) parts.push(`<line x1="${L}" x2="${W - R}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}" class="g"/><text x="${L - 6}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end">${label(v)}</text>`);
   for (const v of ticks(x0, x1).filter(Number.isInteger)) parts.push(`<line y1="${T}" y2="${H - B}" x1="${X(v).toFixed(1)}" x2="${X(v).toFixed(1)}" class="g"/><text x="${X(v).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${label(logX ? 2 ** v : v)}</text>`);
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">${escapeHtml(xLabel)}</text>`);
   parts.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" class="f"/>`);
   series.forEach(([name, p], i) => {
     const color = COLORS[i % COLORS.length];
     const sorted = [...p].filter(([, y]) => Number.isFinite(y)).sort((a, b) => a[0] - b[0]);
     const d = sorted.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ');
-    parts.push(`<polyline points="${d}" fill="none" stroke="${color}" stroke-width="1.8"><title>${esc(name)}</title></polyline>`);
-    if (sorted.length <= 40) for (const [x, y] of sorted) parts.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="${color}"><title>${esc(name)} @ ${logX ? 2 ** x : x}: ${y}</title></circle>`);
+    parts.push(`<polyline points="${d}" fill="none" stroke="${color}" stroke-width="1.8"><title>${escapeHtml(name)}</title></polyline>`);
+    if (sorted.length <= 40) for (const [x, y] of sorted) parts.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="2.5" fill="${color}"><title>${escapeHtml(name)} @ ${logX ? 2 ** x : x}: ${y}</title></circle>`);
     const lx = L + (i % 3) * 190, ly = 26 + Math.floor(i / 3) * 16;
-    parts.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${ly + 9}">${esc(name)}</text>`);
+    parts.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${ly + 9}">${escapeHtml(name)}</text>`);
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}">${parts.join('')}</svg>`;
 }
 
 // Series that belong on one chart: train_loss, val_loss and loss_epoch share 'loss'.
@@ -154,13 +155,13 @@ export function report(logDir: string, options: ReportOptions = {}): string {
   }
   const rows = [...runs].map(([name, p]) => {
     const ys = p.map(([, y]) => y);
-    return `<tr><td>${esc(name)}</td><td>${label(p[p.length - 1][1])}</td><td>${label(Math.min(...ys))}</td><td>${label(Math.max(...ys))}</td><td>${p.length}</td></tr>`;
+    return `<tr><td>${escapeHtml(name)}</td><td>${label(p[p.length - 1][1])}</td><td>${label(Math.min(...ys))}</td><td>${label(Math.max(...ys))}</td><td>${p.length}</td></tr>`;
   });
   const hp = path.join(logDir, 'hparams.yaml');
-  const hparams = fs.existsSync(hp) ? `<h2>Hyperparameters</h2><pre>${esc(fs.readFileSync(hp, 'utf8'))}</pre>` : '';
+  const hparams = fs.existsSync(hp) ? `<h2>Hyperparameters</h2><pre>${escapeHtml(fs.readFileSync(hp, 'utf8'))}</pre>` : '';
   const title = o.title ?? path.basename(path.resolve(logDir));
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}
@@ -172,8 +173,8 @@ table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e
 td:first-child,th:first-child{text-align:left}
 pre{background:#f6f6f6;padding:8px;border-radius:4px}
 </style></head><body>
-<h1>${esc(title)}</h1>
-<p>${runs.size} metrics from <code>${esc(path.resolve(logDir))}</code>, rendered ${esc(new Date().toISOString())}.</p>
+<h1>${escapeHtml(title)}</h1>
+<p>${runs.size} metrics from <code>${escapeHtml(path.resolve(logDir))}</code>, rendered ${escapeHtml(new Date().toISOString())}.</p>
 <div class="charts">${[...groups].map(([g, s]) => chart(g, s)).join('\n')}</div>
 <h2>Summary</h2>
 <table><tr><th>metric</th><th>last</th><th>min</th><th>max</th><th>points</th></tr>${rows.join('')}</table>
