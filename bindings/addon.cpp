@@ -23,10 +23,11 @@ tk::DType dtype_of_typed_array(napi_typedarray_type t) {
     case napi_int32_array: return tk::DType::Int32;
     case napi_bigint64_array: return tk::DType::Int64;
     case napi_uint8_array: return tk::DType::Bool;
+    case napi_uint16_array: return tk::DType::Float16;  // raw bits; fromData's dtype may say bfloat16
     default:
       tk::raise(tk::ErrorCode::INVALID_ARGUMENT,
                 "tensor: unsupported typed array (expected Float32Array, Float64Array, "
-                "Int32Array, BigInt64Array or Uint8Array)");
+                "Int32Array, BigInt64Array, Uint8Array or Uint16Array)");
   }
 }
 
@@ -122,6 +123,11 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
       TK_CHECK(info[0].IsTypedArray(), INVALID_ARGUMENT, "tensor: expected a typed array");
       auto ta = info[0].As<Napi::TypedArray>();
       tk::DType dt = dtype_of_typed_array(ta.TypedArrayType());
+      if (dt == tk::DType::Float16 && info[2].IsString()) {  // Uint16Array: bits of a 16-bit float
+        dt = tk::parse_dtype(info[2].As<Napi::String>().Utf8Value(), "tensor");
+        TK_CHECK(tk::is_half(dt), DTYPE_MISMATCH, "tensor: a Uint16Array holds float16 or bfloat16 bits, not ",
+                 tk::dtype_name(dt));
+      }
       tk::Attrs shape_attr = attrs_of(info[1], "tensor");
       std::vector<int64_t> shape = shape_attr.ints(0, "shape");
       tk::DimVec s = tk::DimVec::from(shape, "tensor");
@@ -161,6 +167,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
       TK_CHECK(t0.numel() == 1, INVALID_ARGUMENT,
                "item: a Tensor with ", t0.numel(), " elements cannot be converted to a scalar");
       tk::Tensor t = tk::to_device(t0, tk::Device{});
+      if (tk::is_half(t.dtype())) t = tk::to_dtype(t, tk::DType::Float32);  // exact
       return tk::dispatch_dtype(t.dtype(), [&]<class T>() -> Napi::Value {
         T v = *t.data<T>();
         if constexpr (std::is_same_v<T, bool>) return Napi::Boolean::New(env, v);

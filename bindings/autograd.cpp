@@ -78,6 +78,22 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
   define(env, exports, st, "detach", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     return wrap(info.Env(), st, ag::detach(tensor_of(st, info[0], "detach")), 0);
   });
+  // setData(h, src): `param.data = src` for a leaf: the handle now shares src's storage, dtype,
+  // device and shape (outside any graph) and keeps its requiresGrad flag; its gradient is dropped
+  // (the caller converts it). Writes the new metadata to meta slot 0.
+  define(env, exports, st, "setData", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    const tk::Tensor& dst = tensor_of(st, info[0], "setData");
+    const tk::Tensor& src = tensor_of(st, info[1], "setData");
+    TK_CHECK(ag::is_leaf(dst), INVALID_ARGUMENT,
+             "setData: only a leaf tensor's data can be replaced (this one has a grad_fn)");
+    const bool rg = ag::requires_grad(dst);
+    tk::Tensor t = ag::detach(src);
+    if (rg) ag::set_requires_grad(t, true);
+    st.pending_external += st.handles.replace(info[0].As<Napi::Number>().DoubleValue(), t);
+    write_meta(st, t, 0);
+    flush_external(info.Env(), st);
+    return info.Env().Undefined();
+  });
   // describe(h): writes an existing handle's metadata to meta slot 0.
   define(env, exports, st, "describe", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     write_meta(st, tensor_of(st, info[0], "describe"), 0);

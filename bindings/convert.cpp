@@ -55,6 +55,17 @@ int64_t HandleTable::remove(double id) {
   return r;
 }
 
+int64_t HandleTable::replace(double id, tk::Tensor t) {
+  uint32_t slot, gen;
+  TK_CHECK(decode(id, slot, gen) && slots_[slot].gen == gen && slots_[slot].tensor.defined(), DISPOSED,
+           "setData: tensor was disposed");
+  Slot& s = slots_[slot];
+  const int64_t before = s.reported;
+  s.reported = int64_t(t.storage()->nbytes());
+  s.tensor = std::move(t);
+  return s.reported - before;
+}
+
 // ---- marshalling ----------------------------------------------------------------------------------
 
 namespace {

@@ -25,6 +25,8 @@ class HandleTable {
   const tk::Tensor* get(double id) const;
   // Drops the id's reference; returns the bytes reported for it (0 if stale). Idempotent.
   int64_t remove(double id);
+  // Points a live id at another tensor (`param.data = t`); returns the change in reported bytes.
+  int64_t replace(double id, tk::Tensor t);
   int64_t live() const { return live_; }
 
  private:

@@ -31,7 +31,8 @@ export interface Binding {
   init(errorClass: typeof TensorError): void;
   /** attrs: undefined, a JS array, or the item count of attributes encoded into attrBuf. */
   call(op: number, attrs: readonly Attr[] | number | undefined, ...inputs: Operand[]): Handle | Handle[] | undefined;
-  fromData(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array, shape: [readonly number[]]): Handle;
+  /** A Uint16Array holds the bits of `dtype` (float16 or bfloat16). */
+  fromData(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array, shape: [readonly number[]], dtype?: string): Handle;
   data(h: Handle): ArrayBuffer;
   item(h: Handle): number | boolean;
   /** Releases the tensor behind a handle; later uses of the id report DISPOSED. Idempotent. */
@@ -61,6 +62,8 @@ export interface Binding {
   detach(h: Handle): Handle;
   /** Writes an existing handle's metadata to meta slot 0. */
   describe(h: Handle): void;
+  /** `h.data = src` for a leaf (keeps requiresGrad, drops the gradient); writes h's new meta to slot 0. */
+  setData(h: Handle, src: Handle): void;
   /** Returns the previous mode. */
   setGradEnabled(on: boolean): boolean;
   isGradEnabled(): boolean;

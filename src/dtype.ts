@@ -1,13 +1,17 @@
 import { fail } from './errors.js';
 
-/** Element types, as in PyTorch. `float32` is the default. */
-export const DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool'] as const;
+/**
+ * Element types, as in PyTorch. `float32` is the default. `float16` and `bfloat16` store 2 bytes
+ * per element; on the CPU each op on them computes in float32 and rounds its result, as PyTorch's
+ * CPU does. The order is the native enum's.
+ */
+export const DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool', 'float16', 'bfloat16'] as const;
 export type DType = (typeof DTYPES)[number];
 
 /** 'cpu', 'cuda' or 'cuda:N'. */
 export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}`;
 
-export type TypedArrayFor<D extends DType> = D extends 'float32'
+export type TypedArrayFor<D extends DType> = D extends 'float32' | 'float16' | 'bfloat16'
   ? Float32Array
   : D extends 'float64'
     ? Float64Array
@@ -29,17 +33,27 @@ export function checkDType(op: string, s: unknown): DType {
   return s;
 }
 
+/** float32, float64, float16 or bfloat16. */
 export function isFloating(d: DType): boolean {
-  return d === 'float32' || d === 'float64';
+  return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 }
 
-/** A typed array of `dtype` viewing `buf` (bool as Uint8Array, int64 as BigInt64Array). */
-export function typedArrayOf(dtype: DType, buf: ArrayBuffer): AnyTypedArray {
+/** float16 or bfloat16: 2-byte storage, read out as float32 values. */
+export function isHalf(d: DType): d is 'float16' | 'bfloat16' {
+  return d === 'float16' || d === 'bfloat16';
+}
+
+/**
+ * A typed array of `dtype` viewing `buf` (bool as Uint8Array, int64 as BigInt64Array, the 16-bit
+ * floats as Uint16Array of their bits).
+ */
+export function typedArrayOf(dtype: DType, buf: ArrayBuffer): AnyTypedArray | Uint16Array {
   switch (dtype) {
     case 'float32': return new Float32Array(buf);
     case 'float64': return new Float64Array(buf);
     case 'int32': return new Int32Array(buf);
     case 'int64': return new BigInt64Array(buf);
     case 'bool': return new Uint8Array(buf);
+    case 'float16': case 'bfloat16': return new Uint16Array(buf);
   }
 }

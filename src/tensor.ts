@@ -1,6 +1,6 @@
 // The Tensor class: metadata on the JS object, one native reference, op methods in torch names.
 import { binding, encodeAttrs, OP_IDS, type Attr, type Handle, type Operand } from './binding.js';
-import { checkDType, DTYPES, isDType, typedArrayOf, type AnyTypedArray, type DType, type DeviceName } from './dtype.js';
+import { checkDType, DTYPES, isDType, isHalf, typedArrayOf, type AnyTypedArray, type DType, type DeviceName } from './dtype.js';
 import { fail } from './errors.js';
 import { formatTensor } from './format.js';
 import { track } from './memory.js';
@@ -28,14 +28,29 @@ export interface ToOptions {
   device?: DeviceName;
 }
 
-/** @internal Wraps the handle returned by the binding, reading its metadata from the meta slot. */
-export function wrap(h: Handle, slot = 0): Tensor {
+// The shape, dtype and device the binding wrote to a meta slot.
+function wrapMeta(slot = 0): { shape: number[]; dtype: DType; device: string } {
   const o = slot * SLOT;
   const nd = meta[o + 3];
   const shape: number[] = new Array(nd);
   for (let i = 0; i < nd; i++) shape[i] = meta[o + 4 + i];
-  const device = meta[o + 1] === 0 ? 'cpu' : `cuda:${meta[o + 2]}`;
-  return new Tensor(h, shape, DTYPES[meta[o]], device);
+  return { shape, dtype: DTYPES[meta[o]], device: meta[o + 1] === 0 ? 'cpu' : `cuda:${meta[o + 2]}` };
+}
+
+/** @internal Wraps the handle returned by the binding, reading its metadata from the meta slot. */
+export function wrap(h: Handle, slot = 0): Tensor {
+  const m = wrapMeta(slot);
+  return new Tensor(h, m.shape, m.dtype, m.device);
+}
+
+/** Internal (io): a contiguous CPU copy of t's elements as stored (16-bit floats as their bits). */
+export function storedBytes(t: Tensor): Uint8Array {
+  return new Uint8Array(binding.data(t._h));
+}
+
+/** Internal (io): a float16 or bfloat16 tensor from the elements' bits. */
+export function fromHalfBits(bits: Uint16Array, shape: readonly number[], dtype: 'float16' | 'bfloat16'): Tensor {
+  return wrap(binding.fromData(bits, [shape], dtype));
 }
 
 /** @internal A tensor operand for the binding: a Tensor's handle or a JS scalar. */
@@ -137,6 +152,20 @@ export class Tensor {
     return binding.isContiguous(this._h);
   }
 
+  /**
+   * @internal `param.data = src` for a leaf: this tensor object now shares src's storage, dtype,
+   * device and shape, keeps its requiresGrad flag, and loses its gradient. Module.to uses it so
+   * that parameters keep their identity (optimizers made before the move still hold them).
+   */
+  _setData(src: Tensor): void {
+    binding.setData(this._h, src._h);
+    const fresh = wrapMeta();
+    const self = this as { shape: readonly number[]; dtype: DType; device: string };
+    self.shape = fresh.shape;
+    self.dtype = fresh.dtype;
+    self.device = fresh.device;
+  }
+
   /** Frees the native reference now. Idempotent; any later use throws `DISPOSED`. */
   dispose(): void {
     if (this._disposed) return;
@@ -221,11 +250,16 @@ export class Tensor {
 
   /**
    * A flat copy of the elements in row-major order: Float32Array, Float64Array, Int32Array,
-   * BigInt64Array (int64) or Uint8Array (bool).
+   * BigInt64Array (int64) or Uint8Array (bool). float16 and bfloat16 read out as Float32Array
+   * (exact: every 16-bit float is a float32).
    * @example tensor([[1, 2], [3, 4]]).data() // Float32Array [1, 2, 3, 4]
    */
   data(): AnyTypedArray {
-    return typedArrayOf(this.dtype, binding.data(this._h));
+    if (isHalf(this.dtype)) {
+      const f = this.to('float32');
+      try { return f.data(); } finally { f.dispose(); }
+    }
+    return typedArrayOf(this.dtype, binding.data(this._h)) as AnyTypedArray;
   }
   /** Nested arrays of numbers (booleans for bool). @example tensor([[1, 2]]).toArray() // [[1, 2]] */
   toArray(): unknown {

@@ -64,7 +64,7 @@ const CASES: [string, () => unknown, string, RegExp][] = [
   ['ragged nested array', () => tk.tensor([[1, 2], [3]]), 'INVALID_ARGUMENT', /tensor: ragged nested array: expected 2 elements at \[1\], got 1/],
   ['nested strings', () => tk.tensor([['a']] as never), 'INVALID_ARGUMENT', /tensor: expected numbers, booleans or bigints, got "a" at \[0, 0\]/],
   ['shape option mismatch', () => tk.tensor([1, 2, 3], { shape: [2, 2] }), 'SHAPE_MISMATCH', /tensor: shape \[2, 2\] does not match the 3 elements given/],
-  ['unknown dtype', () => tk.zeros([2], { dtype: 'float16' as never }), 'INVALID_ARGUMENT', /zeros: unknown dtype, got "float16"/],
+  ['unknown dtype', () => tk.zeros([2], { dtype: 'float8' as never }), 'INVALID_ARGUMENT', /zeros: unknown dtype, got "float8"/],
   ['misspelled option', () => t23().sum(0, { keepDims: true } as never), 'INVALID_ARGUMENT', /sum: unknown option 'keepDims' \(did you mean 'keepdim'\?\)/],
   ['wrong option type', () => t23().sum(0, { keepdim: 1 } as never), 'INVALID_ARGUMENT', /sum: option 'keepdim' must be a boolean, got 1/],
   ['non-integer dim', () => t23().softmax(0.5), 'INVALID_ARGUMENT', /softmax: 'dim' must be an integer, got 0.5/],

@@ -71,7 +71,7 @@ describe('safetensors', () => {
     expect(head.b.data_offsets).toEqual([28, 29]);
   });
 
-  it('widens the dtypes tensorkit lacks: F16 and BF16 to float32, small integers to int32', () => {
+  it('loads F16 and BF16 as float16 and bfloat16, and widens small integers to int32', () => {
     const f16 = new Uint16Array([0x3c00, 0xc000, 0x7c00, 0x0001, 0x3555]);  // 1, -2, inf, 2^-24, 0.333
     const bf16 = new Uint16Array([0x3f80, 0xc040]);  // 1, -3
     const bytes = rawFile({
@@ -83,6 +83,7 @@ describe('safetensors', () => {
     const { tensors: t } = io.deserialize(bytes);
     expect(Array.from(t.h.data())).toEqual([1, -2, Infinity, 2 ** -24, Math.fround(0.333251953125)]);
     expect(Array.from(t.b.data())).toEqual([1, -3]);
+    expect([t.h.dtype, t.b.dtype]).toEqual(['float16', 'bfloat16']);
     expect([t.u.dtype, Array.from(t.u.data())]).toEqual(['int32', [255, 3]]);
     expect(Array.from(t.s.data())).toEqual([-1, -128]);
     expectTensorError(() => io.deserialize(rawFile({ x: { dtype: 'U64', shape: [1], data_offsets: [0, 8] } }, new Array(8).fill(0))), 'NOT_IMPLEMENTED', /tensor 'x' has dtype U64/);

@@ -270,10 +270,15 @@ describe('module state dicts and traversal', () => {
       const net = new Net();
       const w = net.fc.weight;
       expect(net.to('cpu').fc.weight).toBe(w);  // nothing to do
+      net.call(tk.randn([1, 2, 4, 4])).sum().backward();
       net.to({ dtype: 'float64' });
       expect([net.fc.weight.dtype, net.block.bn.runningMean!.dtype, net.fc.weight.requiresGrad, net.fc.weight.isLeaf]).toEqual(['float64', 'float64', true, true]);
       expect(net.parameters().length).toBe(6);
-      expect(w.isDisposed).toBe(true);
+      // The same tensor objects hold the converted data (PyTorch's in-place module.to), and the
+      // gradients were converted with them.
+      expect(net.fc.weight).toBe(w);
+      expect([w.dtype, w.isDisposed, w.grad!.dtype]).toEqual(['float64', false, 'float64']);
+      net.zeroGrad();
       net.call(tk.randn([1, 2, 4, 4], { dtype: 'float64' })).sum().backward();
       expect(net.fc.weight.grad!.dtype).toBe('float64');
       free(net);
@@ -419,7 +424,7 @@ describe('bad input', () => {
     ['zero stride', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { stride: 0 }), 'INVALID_ARGUMENT', /conv2d: 'stride' must be positive, got 0/],
     ["'same' with stride", () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { padding: 'same', stride: 2 }), 'INVALID_ARGUMENT', /padding='same' is not supported for strided convolutions/],
     ['bias of the wrong size', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), tk.zeros([3])), 'SHAPE_MISMATCH', /conv2d: bias must be \[2\], got \[3\]/],
-    ['integer input', () => F.conv2d(tk.zeros([1, 4, 5, 5], { dtype: 'int32' }), tk.zeros([2, 4, 3, 3], { dtype: 'int32' })), 'DTYPE_MISMATCH', /conv2d: expected float32 or float64 tensors, got int32/],
+    ['integer input', () => F.conv2d(tk.zeros([1, 4, 5, 5], { dtype: 'int32' }), tk.zeros([2, 4, 3, 3], { dtype: 'int32' })), 'DTYPE_MISMATCH', /conv2d: expected floating tensors .*, got int32/],
     ['mixed dtypes', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3], { dtype: 'float64' })), 'DTYPE_MISMATCH', /conv2d: expected all tensors to have the same dtype/],
     ['3-D weight', () => F.conv2d(x(), tk.zeros([2, 4, 3])), 'SHAPE_MISMATCH', /conv2d: expected a 4-D weight/],
     ['unknown option', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { strides: 2 } as never), 'INVALID_ARGUMENT', /conv2d: unknown option 'strides'/],

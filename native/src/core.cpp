@@ -23,14 +23,21 @@ DType parse_dtype(std::string_view name, std::string_view op) {
   TK_FORALL_DTYPES(TK_X)
 #undef TK_X
   raise(ErrorCode::INVALID_ARGUMENT, op, ": unknown dtype, got '", name,
-        "' (expected float32, float64, int32, int64 or bool)");
+        "' (expected float32, float64, float16, bfloat16, int32, int64 or bool)");
 }
 
-// torch.promote_types restricted to our dtypes: bool < int32 < int64 < float32 < float64, where
-// any float beats any integer (int64 + float32 -> float32, as in PyTorch).
+void raise_not_compute_dtype(DType d) {
+  raise(ErrorCode::INTERNAL, "kernel: ", dtype_name(d),
+        " reached a kernel written for the compute dtypes (the backend's 16-bit adapter was bypassed)");
+}
+
+// torch.promote_types restricted to our dtypes: bool < int32 < int64 < {float16, bfloat16} <
+// float32 < float64, where any float beats any integer (int64 + float16 -> float16, as in
+// PyTorch), and float16 with bfloat16 meet at float32 (neither holds the other).
 DType promote_types(DType a, DType b) {
-  static constexpr std::array<int, kNumDTypes> rank = {/*f32*/ 3, /*f64*/ 4, /*i32*/ 1, /*i64*/ 2,
-                                                       /*bool*/ 0};
+  static constexpr std::array<int, kNumDTypes> rank = {/*f32*/ 4, /*f64*/ 5, /*i32*/ 1, /*i64*/ 2,
+                                                       /*bool*/ 0, /*f16*/ 3, /*bf16*/ 3};
+  if (a != b && is_half(a) && is_half(b)) return DType::Float32;
   return rank[int(a)] >= rank[int(b)] ? a : b;
 }
 

@@ -64,6 +64,63 @@ void promotion() {
   const tk::Tensor a[2] = {i32, two}, b[2] = {i32, half};
   CHECK(tk::result_type(a) == DType::Int32);
   CHECK(tk::result_type(b) == DType::Float32);
+  CHECK(tk::promote_types(DType::Float16, DType::BFloat16) == DType::Float32);
+  CHECK(tk::promote_types(DType::Int64, DType::BFloat16) == DType::BFloat16);
+  CHECK(tk::promote_types(DType::Float16, DType::Float32) == DType::Float32);
+}
+
+// The value of a binary16 pattern by definition, and float32 -> binary16 by exhaustive search
+// for the nearest (ties to the even pattern): slow, obviously right.
+double f16_value(uint16_t h) {
+  int e = (h >> 10) & 31, m = h & 1023;
+  double v = e == 0 ? std::ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : std::ldexp(1024 + m, e - 25);
+  return h & 0x8000 ? -v : v;
+}
+uint16_t f16_nearest(float f) {
+  if (std::isnan(f)) return 0x7e00;
+  uint16_t best = 0;
+  double bd = INFINITY;
+  for (uint32_t h = 0; h < 0x7c00; ++h) {  // finite magnitudes
+    double d = std::fabs(std::fabs(double(f)) - f16_value(uint16_t(h)));
+    if (d < bd || (d == bd && (h & 1) == 0)) bd = d, best = uint16_t(h);
+  }
+  // Past 65504 by half an ulp or more (65520) rounds to infinity.
+  if (std::fabs(double(f)) >= 65520.0) best = 0x7c00;
+  return uint16_t(best | (std::signbit(f) ? 0x8000 : 0));
+}
+
+void half_conversions() {
+  using namespace tk::kernels;
+  int bad = 0;
+  for (uint32_t h = 0; h < 65536; ++h) {
+    float f = half_to_float(uint16_t(h));
+    double want = f16_value(uint16_t(h));
+    if (std::isnan(want) ? !std::isnan(f) : double(f) != want) ++bad;
+    if (!std::isnan(f) && float_to_half(f) != h) ++bad;
+    float b = bf16_to_float(uint16_t(h));
+    if (!std::isnan(b) && float_to_bf16(b) != h) ++bad;
+  }
+  CHECK(bad == 0);
+  // Rounding: halfway cases, subnormals, overflow, and a spread of values.
+  const float cases[] = {1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f, 0x1p-25f, 3 * 0x1p-26f, 0x1p-26f, 65519.0f,
+                         65520.0f, -65520.0f, 2047.5f, 2048.5f, 1e-8f, -0.0f, 0.1f, 3.14159f, 0x1.ffep-15f};
+  for (float f : cases) CHECK(float_to_half(f) == f16_nearest(f));
+  uint32_t x = 12345;
+  for (int i = 0; i < 300; ++i) {
+    x = x * 1664525u + 1013904223u;
+    float f = std::ldexp(1.0f + float(x >> 9) * 0x1p-23f, int(x % 48) - 30) * ((x & 256) ? -1.f : 1.f);
+    if (float_to_half(f) != f16_nearest(f)) ++bad;
+  }
+  CHECK(bad == 0);
+  CHECK(float_to_bf16(1.0f + 0x1p-8f) == 0x3f80);  // tie to even
+  CHECK(float_to_bf16(1.0f + 3 * 0x1p-8f) == 0x3f82);
+  CHECK(float_to_bf16(3.4028235e38f) == 0x7f80);   // rounds past the largest bfloat16
+  CHECK((float_to_bf16(NAN) & 0x7fc0) == 0x7fc0);
+  // The CPU adapter: a float16 op computes in float32 and rounds once.
+  tk::Tensor a = tk::to_dtype(tk::full({3}, 1.0 / 3, tk::DType::Float32, {}), tk::DType::Float16);
+  tk::Tensor s = tk::binary(tk::BinaryOp::add, a, a);
+  CHECK(s.dtype() == tk::DType::Float16);
+  CHECK(s.data<tk::Half>()[2].bits == float_to_half(2 * half_to_float(float_to_half(1.0f / 3))));
 }
 
 void ops_and_memory() {
@@ -126,6 +183,7 @@ int main() {
   layout_math();
   autograd_engine();
   promotion();
+  half_conversions();
   ops_and_memory();
   philox_known_answer();
   std::printf("%s\n", failures ? "core tests FAILED" : "core tests passed");

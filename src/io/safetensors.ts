@@ -11,7 +11,7 @@ import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { describe } from '../options.js';
-import { Tensor } from '../tensor.js';
+import { fromHalfBits, storedBytes, Tensor } from '../tensor.js';
 import { ioError, writeFileAtomic } from './files.js';
 
 /** The Python library's limit: a larger header is refused before it is read. */
@@ -24,7 +24,7 @@ const ST_DTYPES = {
 } as const satisfies Record<string, readonly [number, number]>;
 type StDType = keyof typeof ST_DTYPES;
 
-const TO_ST = { float32: 'F32', float64: 'F64', int32: 'I32', int64: 'I64', bool: 'BOOL' } as const satisfies Record<DType, StDType>;
+const TO_ST = { float32: 'F32', float64: 'F64', int32: 'I32', int64: 'I64', bool: 'BOOL', float16: 'F16', bfloat16: 'BF16' } as const satisfies Record<DType, StDType>;
 
 /** A tensor's entry in a header: what `readHeader` reports without reading any data. */
 export interface TensorInfo {
@@ -87,10 +87,6 @@ function prepare(op: string, tensors: unknown, metadata: unknown): { header: Buf
   return { header, order };
 }
 
-function bytesOf(t: Tensor): Uint8Array {
-  const d = t.data();
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-}
 
 /**
  * Writes named tensors to `path` in the safetensors format, atomically (temporary file, fsync,
@@ -102,13 +98,13 @@ export function save(tensors: Record<string, Tensor>, path: string, options: { m
   const { header, order } = prepare('io.save', tensors, options?.metadata);
   // One tensor's bytes at a time would need a streaming writer; collecting the copies keeps the
   // atomic-write helper simple, and the copies are what data() makes anyway.
-  writeFileAtomic(path, [header, ...order.map(([, t]) => bytesOf(t))], 'io.save');
+  writeFileAtomic(path, [header, ...order.map(([, t]) => storedBytes(t))], 'io.save');
 }
 
 /** The safetensors bytes of named tensors (what save() writes), for sending or embedding. */
 export function serialize(tensors: Record<string, Tensor>, options: { metadata?: Record<string, string> } = {}): Uint8Array {
   const { header, order } = prepare('io.serialize', tensors, options?.metadata);
-  return Buffer.concat([header, ...order.map(([, t]) => bytesOf(t))]);
+  return Buffer.concat([header, ...order.map(([, t]) => storedBytes(t))]);
 }
 
 // ---- reading ----------------------------------------------------------------------------------
@@ -175,8 +171,8 @@ export function parseHeader(op: string, src: string, head8: Uint8Array, readHead
   return { metadata, tensors, dataStart };
 }
 
-// Decodes one tensor's bytes. Dtypes the core lacks are widened: 16-bit floats to float32,
-// 8/16-bit integers to int32, U32 to int64.
+// Decodes one tensor's bytes. Dtypes the core lacks are widened: 8/16-bit integers to int32, U32
+// to int64.
 function decode(op: string, name: string, info: TensorInfo, bytes: Uint8Array): Tensor {
   const n = info.shape.reduce((a, b) => a * b, 1);
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;  // aligned copy
@@ -195,23 +191,11 @@ function decode(op: string, name: string, info: TensorInfo, bytes: Uint8Array): 
     case 'I16': return tensor(Int32Array.from(new Int16Array(buf, 0, n)), { shape });
     case 'U16': return tensor(Int32Array.from(new Uint16Array(buf, 0, n)), { shape });
     case 'U32': return tensor(BigInt64Array.from(new Uint32Array(buf, 0, n), (v) => BigInt(v)), { shape });
-    case 'F16': return tensor(Float32Array.from(new Uint16Array(buf, 0, n), halfToFloat), { shape });
-    case 'BF16': return tensor(Float32Array.from(new Uint16Array(buf, 0, n), (h) => bf16ToFloat(h)), { shape });
+    case 'F16': return fromHalfBits(new Uint16Array(buf, 0, n), shape, 'float16');
+    case 'BF16': return fromHalfBits(new Uint16Array(buf, 0, n), shape, 'bfloat16');
     case 'U64': case 'F8_E5M2': case 'F8_E4M3':
       return fail('NOT_IMPLEMENTED', `${op}: tensor '${name}' has dtype ${info.dtype}, which tensorkit cannot hold`);
   }
-}
-
-const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
-function bf16ToFloat(h: number): number {
-  u32[0] = h << 16;
-  return f32[0];
-}
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 export interface LoadOptions {

@@ -2,6 +2,7 @@
 // ConfusionMatrix and AUROC for binary, multiclass and multilabel tasks. Predictions may be
 // logits, probabilities or labels. Every statistic is computed with tensor ops (argmax,
 // comparisons, bincount, argsort, cumsum) in native code; JS only loops over classes in AUROC.
+import { isFloating } from '../dtype.js';
 import { fail } from '../errors.js';
 import { arange, zeros } from '../ops/creation.js';
 import { stack, where } from '../ops/functional.js';
@@ -65,7 +66,7 @@ function resolve(op: string, o: AccuracyOptions & { normalize?: string }, allowe
   return { task, n, threshold, average, topK };
 }
 
-const isFloat = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
+const isFloat = (t: Tensor) => isFloating(t.dtype);
 const isLabels = (t: Tensor) => t.dtype === 'int32' || t.dtype === 'int64' || t.dtype === 'bool';
 
 function shapeStr(t: Tensor): string {

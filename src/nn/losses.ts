@@ -1,5 +1,6 @@
 // Loss functions (torch.nn.functional names), compositions of core ops so autograd
 // differentiates them. Class-index targets select through a one-hot mask (eq against arange).
+import { isFloating } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange } from '../ops/creation.js';
@@ -188,7 +189,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) fail('INVALID_ARGUMENT', `${op}: labelSmoothing must be in [0, 1], got ${describe(eps)}`);
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim];
-  if (target.dtype === 'float32' || target.dtype === 'float64') {
+  if (isFloating(target.dtype)) {
     // Probabilities: -sum_c w_c t_c log p_c, mean over the samples.
     sameShape(op, input, target);
     if (o.ignoreIndex !== undefined) fail('INVALID_ARGUMENT', `${op}: ignoreIndex applies only to class-index targets`);

@@ -152,25 +152,28 @@ export abstract class Module {
   }
 
   /**
-   * Moves (or converts) every parameter and buffer, in place on the module: each field is
-   * replaced by its converted tensor (parameters stay parameters). Returns this. Optimizers made
-   * before the move still hold the old tensors: create them after.
-   * @example model.to('cuda'); model.to({ dtype: 'float64' })
+   * Moves (or converts) every parameter and buffer in place, as PyTorch's does: each tensor
+   * object keeps its identity and now holds the converted data (`param.data = ...`), and a
+   * parameter's gradient is converted with it. So an optimizer made before the move keeps
+   * working, and its state follows the parameters on the next step. Returns this.
+   * @example model.to('cuda'); model.to({ dtype: 'float64' }); model.to('bfloat16')
    */
   to(target: string | { dtype?: string; device?: string }): this {
     for (const m of this.modules())
       for (const [k, v] of Object.entries(m)) {
         if (!(v instanceof Tensor) || (!isParameter(v) && !m._buffers.has(k))) continue;
-        const moved = v.to(target as never);
+        const moved = noGrad(() => v.to(target as never));
         if (moved.device === v.device && moved.dtype === v.dtype) {
           moved.dispose();  // nothing changed: keep the original tensor
           continue;
         }
-        const param = isParameter(v);
-        const next = param ? Parameter(noGrad(() => moved.detach()), v.requiresGrad) : moved;
-        if (param) moved.dispose();
-        (m as unknown as Record<string, Tensor>)[k] = next;
-        v.dispose();
+        const grad = v.grad;
+        const movedGrad = grad?.to(target as never);
+        v._setData(moved);
+        moved.dispose();
+        if (movedGrad) v.grad = movedGrad;
+        grad?.dispose();
+        movedGrad?.dispose();
       }
     return this;
   }

@@ -81,6 +81,7 @@ export abstract class Optimizer<O extends object> {
           try {
             let st = this.state.get(p);
             if (!st) this.state.set(p, (st = {}));
+            else follow(p, st);
             this.update(p, g, group, st);
           } finally {
             g.dispose();
@@ -155,6 +156,16 @@ export abstract class Optimizer<O extends object> {
     for (const st of this.state.values()) for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
     this.state.clear();
   }
+}
+
+// State follows its parameter: after model.to() changed a parameter's dtype or device, its state
+// tensors are converted to match before the next update (PyTorch leaves them behind and fails).
+function follow(p: Tensor, st: ParamState): void {
+  for (const [name, v] of Object.entries(st))
+    if (v instanceof Tensor && (v.dtype !== p.dtype || v.device !== p.device)) {
+      st[name] = keep(v.to({ dtype: p.dtype, device: p.device as never }));
+      v.dispose();
+    }
 }
 
 /** INVALID_ARGUMENT unless v is a number in [lo, hi] (hi may be open). */

@@ -2,7 +2,10 @@
 // are naive loops over these — the test oracle, and the "without a framework" baseline.
 import type { DType } from '../dtype.js';
 
-/** int64 values are held as integral numbers in a Float64Array (exact up to 2^53). */
+/**
+ * int64 values are held as integral numbers in a Float64Array (exact up to 2^53); float16 and
+ * bfloat16 values in a Float32Array, rounded to the 16-bit format on every write (castValue).
+ */
 export type PlainArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export class PlainTensor {
@@ -48,7 +51,7 @@ export function stridesOf(shape: readonly number[]): number[] {
 
 export function alloc(dtype: DType, n: number): PlainArray {
   switch (dtype) {
-    case 'float32': return new Float32Array(n);
+    case 'float32': case 'float16': case 'bfloat16': return new Float32Array(n);
     case 'float64':
     case 'int64': return new Float64Array(n);
     case 'int32': return new Int32Array(n);
@@ -62,9 +65,36 @@ export function castValue(v: number, dtype: DType): number {
     case 'bool': return v !== 0 ? 1 : 0;
     case 'int32': return Number.isFinite(v) && v >= -2147483648 && v < 2147483648 ? Math.trunc(v) : -2147483648;
     case 'int64': return Number.isFinite(v) ? Math.trunc(v) : -9223372036854775808;
+    // Through float32 first, as the core converts (and c10::Half(float(d)) does).
+    case 'float16': return roundToFloat16(Math.fround(v));
+    case 'bfloat16': return roundToBfloat16(Math.fround(v));
     default: return v;
   }
 }
+
+// Rounds v to a binary float with `mant` stored mantissa bits, exponents down to `emin` (below it
+// the quantum stays 2^(emin - mant): subnormals) and largest finite `max`, to nearest with ties
+// to even; beyond `max` after rounding is infinity. Written with exact arithmetic on doubles (a
+// power-of-two scale, then integer rounding), independently of the core's bit manipulation.
+function roundBinary(v: number, mant: number, emin: number, max: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  const a = Math.abs(v);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  const q = 2 ** (Math.max(e, emin) - mant);
+  const r = a / q;
+  let n = Math.floor(r);
+  const frac = r - n;
+  if (frac > 0.5 || (frac === 0.5 && n % 2 === 1)) n++;
+  const out = n * q;
+  return (v < 0 ? -1 : 1) * (out > max ? Infinity : out);
+}
+
+/** The nearest float16 value (ties to even; overflow to infinity; NaN stays NaN). */
+export const roundToFloat16 = (v: number): number => roundBinary(v, 10, -14, 65504);
+/** The nearest bfloat16 value (ties to even; overflow to infinity; NaN stays NaN). */
+export const roundToBfloat16 = (v: number): number => roundBinary(v, 7, -126, (2 - 2 ** -7) * 2 ** 127);
 
 /** A PlainTensor from nested arrays, flat values with a shape, or a typed array. */
 export function plainTensor(values: unknown, dtype: DType = 'float32', shape?: readonly number[]): PlainTensor {
@@ -88,9 +118,10 @@ export function plainTensor(values: unknown, dtype: DType = 'float32', shape?: r
 
 // ---- dtype promotion, mirroring the core (PyTorch's rules) ------------------------------------
 
-const RANK: Record<DType, number> = { bool: 0, int32: 1, int64: 2, float32: 3, float64: 4 };
-export const isFloat = (d: DType) => d === 'float32' || d === 'float64';
-export const promote = (a: DType, b: DType): DType => (RANK[a] >= RANK[b] ? a : b);
+const RANK: Record<DType, number> = { bool: 0, int32: 1, int64: 2, float16: 3, bfloat16: 3, float32: 4, float64: 5 };
+export const isFloat = (d: DType) => d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
+export const promote = (a: DType, b: DType): DType =>
+  a !== b && RANK[a] === 3 && RANK[b] === 3 ? 'float32' : RANK[a] >= RANK[b] ? a : b;
 
 /** A JS number operand counts like a PyTorch Python scalar. */
 export type PlainOperand = PlainTensor | number | boolean;

@@ -5,15 +5,24 @@
 #include <cstdint>
 #include <string_view>
 
+#include "tk/half.h"
+
 namespace tk {
 
 // The one dtype table: enum name, C++ storage type, public name. bool is stored as one byte (0/1).
-#define TK_FORALL_DTYPES(X)        \
-  X(Float32, float, "float32")     \
-  X(Float64, double, "float64")    \
-  X(Int32, int32_t, "int32")       \
-  X(Int64, int64_t, "int64")       \
+// Compute dtypes are the ones kernels are written for (dispatch_dtype). The 16-bit floats are
+// storage dtypes: copy and fill handle them natively; a backend without native 16-bit kernels
+// computes in float32 and rounds each result (cpu/half_adapter.cpp), as PyTorch's CPU does.
+#define TK_FORALL_COMPUTE_DTYPES(X) \
+  X(Float32, float, "float32")      \
+  X(Float64, double, "float64")     \
+  X(Int32, int32_t, "int32")        \
+  X(Int64, int64_t, "int64")        \
   X(Bool, bool, "bool")
+#define TK_FORALL_HALF_DTYPES(X) \
+  X(Float16, Half, "float16")    \
+  X(BFloat16, BFloat16, "bfloat16")
+#define TK_FORALL_DTYPES(X) TK_FORALL_COMPUTE_DTYPES(X) TK_FORALL_HALF_DTYPES(X)
 
 enum class DType : uint8_t {
 #define TK_X(e, t, n) e,
@@ -45,7 +54,8 @@ inline bool is_safe_integer(double v) {
   return std::isfinite(v) && v == std::floor(v) && std::fabs(v) <= 9007199254740992.0;
 }
 
-inline bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64; }
+inline bool is_half(DType d) { return d == DType::Float16 || d == DType::BFloat16; }
+inline bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64 || is_half(d); }
 inline bool is_integral(DType d, bool include_bool) {
   return d == DType::Int32 || d == DType::Int64 || (include_bool && d == DType::Bool);
 }
@@ -58,16 +68,32 @@ template <class T> struct dtype_of;
 TK_FORALL_DTYPES(TK_X)
 #undef TK_X
 
-// Calls f.template operator()<T>() with T the C++ type of `d`.
+[[noreturn]] void raise_not_compute_dtype(DType d);
+
+// Calls f.template operator()<T>() with T the C++ type of `d`, a compute dtype (a 16-bit float
+// reaching a kernel is an INTERNAL error: the backend adapter converts those first).
 template <class F>
 decltype(auto) dispatch_dtype(DType d, F&& f) {
+  switch (d) {
+#define TK_X(e, t, n) \
+  case DType::e: return f.template operator()<t>();
+    TK_FORALL_COMPUTE_DTYPES(TK_X)
+#undef TK_X
+    default: break;
+  }
+  raise_not_compute_dtype(d);
+}
+
+// Same over every dtype, the 16-bit storage types included (copy and fill).
+template <class F>
+decltype(auto) dispatch_all_dtypes(DType d, F&& f) {
   switch (d) {
 #define TK_X(e, t, n) \
   case DType::e: return f.template operator()<t>();
     TK_FORALL_DTYPES(TK_X)
 #undef TK_X
   }
-  return f.template operator()<float>();  // unreachable: the switch is exhaustive
+  raise_not_compute_dtype(d);
 }
 
 }  // namespace tk

@@ -5,7 +5,7 @@
 namespace tk {
 
 const Backend cpu_backend = [] {
-  Backend b{};
+  static Backend b{};
   cpu::register_elementwise(b);
   cpu::register_reduce(b);
   cpu::register_creation(b);
@@ -17,7 +17,7 @@ const Backend cpu_backend = [] {
   cpu::register_optim(b);
   cpu::register_embedding(b);
   cpu::register_index(b);
-  return b;
+  return cpu::with_half_adapter(b);
 }();
 
 }  // namespace tk

@@ -23,4 +23,7 @@ void register_pool(Backend& b);
 void register_optim(Backend& b);
 void register_embedding(Backend& b);
 void register_index(Backend& b);
+// `raw` with every kernel but copy and fill wrapped to run float16/bfloat16 tensors in float32
+// (half_adapter.cpp). `raw` must outlive the result.
+Backend with_half_adapter(const Backend& raw);
 }  // namespace tk::cpu

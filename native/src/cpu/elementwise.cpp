@@ -164,8 +164,8 @@ void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor&
 void copy(const Tensor& dst, const Tensor& src) {
   const Tensor* ops[2] = {&dst, &src};
   StridedLoop<2> loop(ops);
-  dispatch_dtype(dst.dtype(), [&]<class D>() {
-    dispatch_dtype(src.dtype(), [&]<class S>() {
+  dispatch_all_dtypes(dst.dtype(), [&]<class D>() {
+    dispatch_all_dtypes(src.dtype(), [&]<class S>() {
       loop.run(kGrainCheap, [&](char** p, const int64_t* st, int64_t n) {
         if (st[0] == sizeof(D) && st[1] == sizeof(S)) {
           D* o = reinterpret_cast<D*>(p[0]);
@@ -184,7 +184,7 @@ void copy(const Tensor& dst, const Tensor& src) {
 void fill(const Tensor& dst, double value) {
   const Tensor* ops[1] = {&dst};
   StridedLoop<1> loop(ops);
-  dispatch_dtype(dst.dtype(), [&]<class T>() {
+  dispatch_all_dtypes(dst.dtype(), [&]<class T>() {
     const T v = kernels::cast<T>(value);
     loop.run(kGrainCheap, [&](char** p, const int64_t* st, int64_t n) {
       if (st[0] == sizeof(T)) {

@@ -8,6 +8,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "tk/half.h"
+
 // Scalar math must inline into the kernels' loops to be vectorised; GCC declined to for exp.
 #if defined(__CUDACC__)
 #define TK_HD __host__ __device__ __forceinline__
@@ -216,9 +218,32 @@ struct Ge { template <class T> TK_HD bool operator()(T a, T b) const { return a 
 
 // Conversion between element types without undefined behaviour: NaN and out-of-range floats
 // become the integer type's lowest value (what x86 conversions produce, and PyTorch shows).
+// The 16-bit floats convert through float32 both ways (double -> float16 rounds twice, as c10's
+// Half(float(d)) does).
+template <class T>
+inline constexpr bool is_half_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+template <class T>
+TK_HD inline float half_value(T h) {
+  if constexpr (std::is_same_v<T, Half>) return half_to_float(h.bits);
+  else return bf16_to_float(h.bits);
+}
+template <class To, class From>
+TK_HD inline To cast(From v);
+template <class To>
+TK_HD inline To half_from(float f) {
+  if constexpr (std::is_same_v<To, Half>) return Half{float_to_half(f)};
+  else return BFloat16{float_to_bf16(f)};
+}
+
 template <class To, class From>
 TK_HD inline To cast(From v) {
-  if constexpr (std::is_same_v<To, bool>) {
+  if constexpr (std::is_same_v<To, From>) {
+    return v;
+  } else if constexpr (is_half_v<From>) {
+    return cast<To>(half_value(v));
+  } else if constexpr (is_half_v<To>) {
+    return half_from<To>(cast<float>(v));
+  } else if constexpr (std::is_same_v<To, bool>) {
     return v != From(0);
   } else if constexpr (std::is_integral_v<To> && is_float_v<From>) {
     constexpr double lim = double(std::numeric_limits<To>::max()) + 1.0;  // 2^31 or 2^63

@@ -90,8 +90,9 @@ void check_tensors(std::initializer_list<const Tensor*> ts, const char* op) {
   const Tensor* first = *ts.begin();
   for (const Tensor* t : ts) {
     if (!t->defined()) continue;
-    TK_CHECK(t->dtype() == DType::Float32 || t->dtype() == DType::Float64, DTYPE_MISMATCH, op,
-             ": expected float32 or float64 tensors, got ", dtype_name(t->dtype()));
+    TK_CHECK(is_floating(t->dtype()), DTYPE_MISMATCH, op,
+             ": expected floating tensors (float32, float64, float16 or bfloat16), got ",
+             dtype_name(t->dtype()));
     TK_CHECK(t->dtype() == first->dtype(), DTYPE_MISMATCH, op,
              ": expected all tensors to have the same dtype, got ", dtype_name(first->dtype()),
              " and ", dtype_name(t->dtype()));

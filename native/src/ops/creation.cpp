@@ -31,7 +31,8 @@ Tensor on_device(Tensor cpu, Device device) {
 Tensor random_tensor(const DimVec& shape, DType dtype, Device device, RandomKind kind, double a,
                      double b) {
   Tensor t = Tensor::empty(shape, dtype, Device{});
-  uint64_t per = itemsize(dtype) == 4 ? 4 : 2;  // must match the kernels' elements per counter
+  // Must match the kernels' elements per counter (16-bit floats run the float32 kernel).
+  uint64_t per = itemsize(dtype) == 4 || is_half(dtype) ? 4 : 2;
   auto [key, off] = take_counters((uint64_t(t.numel()) + per - 1) / per);
   kernel_for(&Backend::random, t.device(), "random")(t, kind, a, b, key, off);
   return on_device(t, device);

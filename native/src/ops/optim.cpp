@@ -11,7 +11,7 @@ namespace {
 Tensor check_update(const Args& a, size_t n_min, size_t n_max) {
   expect_inputs(a, n_min, n_max);
   const Tensor& p = a.in[0];
-  TK_CHECK(is_floating(p.dtype()), DTYPE_MISMATCH, a.name, ": parameters must be float32 or float64, got ",
+  TK_CHECK(is_floating(p.dtype()), DTYPE_MISMATCH, a.name, ": parameters must be floating, got ",
            dtype_name(p.dtype()));
   for (size_t i = 1; i < a.in.size(); ++i) {
     const Tensor& t = a.in[i];

@@ -62,8 +62,9 @@ using namespace ops;
 void check_input(const Tensor& x, const char* op) {
   TK_CHECK(x.ndim() == 3 || x.ndim() == 4, SHAPE_MISMATCH, op,
            ": expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ", fmt_shape(x.shape()));
-  TK_CHECK(x.dtype() == DType::Float32 || x.dtype() == DType::Float64, DTYPE_MISMATCH, op,
-           ": expected a float32 or float64 tensor, got ", dtype_name(x.dtype()));
+  TK_CHECK(is_floating(x.dtype()), DTYPE_MISMATCH, op,
+           ": expected a floating tensor (float32, float64, float16 or bfloat16), got ",
+           dtype_name(x.dtype()));
 }
 
 int64_t pooled_size(int64_t in, int64_t k, int64_t s, int64_t pad, int64_t d, bool ceil_mode) {

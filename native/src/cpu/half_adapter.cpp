@@ -1,0 +1,102 @@
+// float16 and bfloat16 on the CPU. The CPU kernels are written for the compute dtypes; this
+// adapter sits in front of every kernel family except copy and fill (which handle 16-bit storage
+// natively). When a kernel is called with 16-bit tensors, each of them is converted to a float32
+// copy, the float32 kernel runs, and the tensors the kernel writes are rounded back. So every op
+// computes in float32 and rounds its result once, as PyTorch's CPU kernels do for these dtypes;
+// the op layer and autograd see 16-bit tensors throughout and need no 16-bit code of their own.
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "cpu/cpu.h"
+
+namespace tk::cpu {
+namespace {
+
+const Backend* g_raw = nullptr;
+
+// The Tensor arguments a kernel writes, as a bit mask over its Tensor arguments in order (the
+// contracts in backend.h). Most kernels write their first; the rest are listed.
+template <auto M>
+inline constexpr unsigned kWrites = 0b1;
+template <> inline constexpr unsigned kWrites<&Backend::arg_reduce> = 0b11;
+template <> inline constexpr unsigned kWrites<&Backend::max_pool2d> = 0b11;
+// The optimizer steps write the parameter and its state, everything but the gradient (second).
+template <> inline constexpr unsigned kWrites<&Backend::sgd_step> = ~0b10u;
+template <> inline constexpr unsigned kWrites<&Backend::adam_step> = ~0b10u;
+template <> inline constexpr unsigned kWrites<&Backend::rmsprop_step> = ~0b10u;
+template <> inline constexpr unsigned kWrites<&Backend::adagrad_step> = ~0b10u;
+
+bool is_half_tensor(const Tensor& t) { return t.defined() && is_half(t.dtype()); }
+template <class T>
+bool any_half(const T& a) {
+  if constexpr (std::is_same_v<T, Tensor>) return is_half_tensor(a);
+  else return false;
+}
+
+template <auto M>
+struct Adapt;
+template <class R, class... A, R (*Backend::*M)(A...)>
+struct Adapt<M> {
+  static R run(A... args) {
+    auto raw = g_raw->*M;
+    if (!(any_half(args) || ...)) return raw(args...);
+    struct Written {
+      Tensor half, f32;
+    };
+    std::vector<Written> written;
+    unsigned pos = 0;
+    auto convert = [&]<class T>(const T& a) -> T {
+      if constexpr (std::is_same_v<T, Tensor>) {
+        const unsigned i = pos++;
+        if (!is_half_tensor(a)) return a;
+        // Written tensors are converted too: some kernels read them (gemm's beta, the optimizer
+        // state, col2im's zeroed image).
+        Tensor f = Tensor::empty(a.shape(), DType::Float32, a.device(), "float16");
+        g_raw->copy(f, a);
+        if (i < 32 && (kWrites<M> >> i & 1u)) written.push_back({a, f});
+        return f;
+      } else {
+        return a;
+      }
+    };
+    // Braced initialisation converts the arguments left to right, so `pos` counts in order.
+    std::tuple<std::decay_t<A>...> args32{convert(args)...};
+    auto round_back = [&] {
+      for (const Written& w : written) g_raw->copy(w.half, w.f32);
+    };
+    if constexpr (std::is_void_v<R>) {
+      std::apply(raw, args32);
+      round_back();
+    } else {
+      R r = std::apply(raw, args32);
+      if (r) round_back();  // the bool kernels write nothing when they decline (return false)
+      return r;
+    }
+  }
+};
+
+}  // namespace
+
+Backend with_half_adapter(const Backend& raw) {
+  // Listing every member: adding one to Backend without listing it here fails this check.
+  static_assert(sizeof(Backend) == 35 * sizeof(void*),
+                "a Backend member was added or removed: update the list in with_half_adapter");
+  g_raw = &raw;
+  Backend b = raw;
+#define TK_ADAPT(m) \
+  if (raw.m) b.m = Adapt<&Backend::m>::run;
+  TK_ADAPT(unary) TK_ADAPT(binary) TK_ADAPT(where) TK_ADAPT(arange) TK_ADAPT(eye) TK_ADAPT(random)
+  TK_ADAPT(reduce) TK_ADAPT(arg_reduce) TK_ADAPT(var) TK_ADAPT(softmax) TK_ADAPT(cumsum)
+  TK_ADAPT(gemm) TK_ADAPT(im2col) TK_ADAPT(col2im) TK_ADAPT(conv3x3_winograd)
+  TK_ADAPT(conv3x3_winograd_weight_grad) TK_ADAPT(conv_direct) TK_ADAPT(max_pool2d)
+  TK_ADAPT(max_pool2d_backward) TK_ADAPT(avg_pool2d) TK_ADAPT(avg_pool2d_backward)
+  TK_ADAPT(adaptive_avg_pool2d) TK_ADAPT(adaptive_avg_pool2d_backward) TK_ADAPT(embedding)
+  TK_ADAPT(embedding_backward) TK_ADAPT(index_select) TK_ADAPT(index_add) TK_ADAPT(argsort)
+  TK_ADAPT(bincount) TK_ADAPT(sgd_step) TK_ADAPT(adam_step) TK_ADAPT(rmsprop_step)
+  TK_ADAPT(adagrad_step)
+#undef TK_ADAPT
+  return b;  // copy and fill stay raw: they convert 16-bit storage themselves
+}
+
+}  // namespace tk::cpu
