@@ -66,6 +66,10 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
         InstanceMethod("setRngState", &TensorkitAddon::SetRngState),
         InstanceMethod("cudaInfo", &TensorkitAddon::CudaInfo),
         InstanceMethod("cpuInfo", &TensorkitAddon::CpuInfo),
+        InstanceMethod("cudaMemory", &TensorkitAddon::CudaMemory),
+        InstanceMethod("cudaResetPeak", &TensorkitAddon::CudaResetPeak),
+        InstanceMethod("cudaSynchronize", &TensorkitAddon::CudaSynchronize),
+        InstanceMethod("cudaEmptyCache", &TensorkitAddon::CudaEmptyCache),
         InstanceValue("call", make_call_function(env, st_)),
         InstanceValue("meta", meta),
         InstanceValue("attrBuf", attr_buf),
@@ -282,6 +286,52 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     o.Set("deviceCount", tk::cuda::device_count());
     o.Set("status", tk::cuda::status());
     return o;
+  }
+
+  static int device_index(const Napi::CallbackInfo& info, const char* op) {
+    TK_CHECK(info[0].IsNumber(), INVALID_ARGUMENT, op, ": expected a device index");
+    return info[0].As<Napi::Number>().Int32Value();
+  }
+  // cudaMemory(index): the device allocator's figures (CUDA_ERROR without that device).
+  Napi::Value CudaMemory(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      tk::AllocatorStats s = tk::cuda::memory_stats(device_index(info, "cuda.memory"));
+      auto o = Napi::Object::New(env);
+      o.Set("allocatedBytes", double(s.allocated_bytes));
+      o.Set("reservedBytes", double(s.reserved_bytes));
+      o.Set("peakAllocatedBytes", double(s.peak_allocated_bytes));
+      o.Set("peakReservedBytes", double(s.peak_reserved_bytes));
+      o.Set("cachedBytes", double(s.cached_bytes));
+      o.Set("allocCalls", double(s.alloc_calls));
+      o.Set("cacheHits", double(s.cache_hits));
+      o.Set("rawAllocs", double(s.raw_allocs));
+      o.Set("rawFrees", double(s.raw_frees));
+      o.Set("oomRetries", double(s.oom_retries));
+      o.Set("ooms", double(s.ooms));
+      return o;
+    });
+  }
+  Napi::Value CudaResetPeak(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      tk::cuda::reset_peak_memory_stats(device_index(info, "cuda.resetPeakMemoryStats"));
+      return env.Undefined();
+    });
+  }
+  Napi::Value CudaEmptyCache(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      tk::cuda::empty_cache();
+      return env.Undefined();
+    });
+  }
+  Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      tk::cuda::synchronize(device_index(info, "cuda.synchronize"));
+      return env.Undefined();
+    });
   }
 
   Napi::Value CpuInfo(const Napi::CallbackInfo& info) {

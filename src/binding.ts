@@ -49,6 +49,10 @@ export interface Binding {
   getRngState(): [bigint, bigint];
   setRngState(seed: bigint, offset: bigint): void;
   cudaInfo(): { compiled: boolean; deviceCount: number; status: string };
+  cudaMemory(device: number): import('./cuda.js').CudaMemoryStats;
+  cudaResetPeak(device: number): void;
+  cudaSynchronize(device: number): void;
+  cudaEmptyCache(): void;
   cpuInfo(): { capability: string; detected: string; l1d: number; l2: number; l3: number };
   // ---- autograd (bindings/autograd.cpp) ----
   requiresGrad(h: Handle): boolean;

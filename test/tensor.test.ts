@@ -180,11 +180,48 @@ describe('cuda', () => {
     if (!tk.cuda.isAvailable()) expect(tk.cuda.deviceCount()).toBe(0);
   });
 
-  it.runIf(tk.cuda.isAvailable())('moves tensors to the GPU and back', () => {
+  it.runIf(!tk.cuda.isAvailable())('the device calls say why CUDA is unavailable; emptyCache is a no-op', () => {
+    const why = tk.cuda.isCompiled() ? /cuda device 0 is not available/ : /built without CUDA/;
+    expectTensorError(() => tk.cuda.memory(), 'CUDA_ERROR', why);
+    expectTensorError(() => tk.cuda.synchronize('cuda:0'), 'CUDA_ERROR', why);
+    expectTensorError(() => tk.cuda.resetPeakMemoryStats(0), 'CUDA_ERROR', why);
+    expect(() => tk.cuda.emptyCache()).not.toThrow();
+  });
+
+  it('device arguments are checked', () => {
+    expectTensorError(() => tk.cuda.memory('gpu'), 'INVALID_ARGUMENT', /cuda.memory: expected a device index or 'cuda\[:N\]', got "gpu"/);
+    expectTensorError(() => tk.cuda.synchronize(-1), 'INVALID_ARGUMENT', /cuda.synchronize: expected a device index/);
+  });
+
+  it.runIf(tk.cuda.isAvailable())('moves tensors to the GPU and back through the staging buffers', () => {
     const x = tk.randn([3, 4]);
     const g = x.to('cuda');
     expect(g.device).toBe('cuda:0');
     expect(g.to('cpu').toArray()).toEqual(x.toArray());
-    expect(() => g.add(1)).toThrow(/not implemented on cuda:0/);
+    // 12 MB: three 4 MiB staging chunks each way, the last one partial.
+    const big = tk.arange(0, 3_000_001, 1, { dtype: 'float32' });
+    const back = big.cuda().cpu();
+    tk.cuda.synchronize();
+    expect(back.ne(big).sum().item()).toBe(0);
+    for (const t of [x, g, big, back]) t.dispose();
+  });
+
+  it.runIf(tk.cuda.isAvailable())('the caching allocator reuses freed blocks and reports its figures', () => {
+    tk.cuda.emptyCache();
+    tk.cuda.resetPeakMemoryStats();
+    const m0 = tk.cuda.memory();
+    const a = tk.zeros([1 << 20], { device: 'cuda' });  // 4 MiB
+    const m1 = tk.cuda.memory();
+    expect(m1.allocatedBytes - m0.allocatedBytes).toBe(4 << 20);
+    a.dispose();
+    const m2 = tk.cuda.memory();
+    expect([m2.allocatedBytes, m2.cachedBytes - m0.cachedBytes]).toEqual([m0.allocatedBytes, 4 << 20]);
+    const b = tk.zeros([1 << 20], { device: 'cuda' });
+    const m3 = tk.cuda.memory();
+    expect([m3.cacheHits - m2.cacheHits, m3.rawAllocs - m2.rawAllocs]).toEqual([1, 0]);
+    expect(m3.peakAllocatedBytes).toBeGreaterThanOrEqual(m0.allocatedBytes + (4 << 20));
+    b.dispose();
+    tk.cuda.emptyCache();
+    expect(tk.cuda.memory().cachedBytes).toBe(0);
   });
 });

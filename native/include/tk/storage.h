@@ -40,7 +40,6 @@ class Storage {
  private:
   void* data_ = nullptr;
   size_t nbytes_ = 0;
-  size_t block_ = 0;  // the allocator's size class actually reserved
   Device device_;
   std::atomic<uint64_t> version_{0};
 };

@@ -4,14 +4,18 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tk/device.h"  // also memory_stats, reset_peak_memory_stats, synchronize
+
 namespace tk::cuda {
 
-void* alloc(size_t nbytes, int device);  // from the caching allocator; OUT_OF_MEMORY on failure
+// From the device's caching allocator; OUT_OF_MEMORY naming `op` after emptying the cache and
+// retrying once. `nbytes` is passed back unchanged to free.
+void* alloc(size_t nbytes, int device, const char* op);
 void free(void* p, size_t nbytes, int device);
-void empty_cache();
 int64_t cached_bytes();
 enum class CopyKind { HostToDevice, DeviceToHost, DeviceToDevice };
+// Ordered on the device's stream. Host memory is pageable: it is staged through pinned buffers.
+// Returns once `dst` holds the data (host destinations) or the copy is queued (device ones).
 void memcpy(void* dst, const void* src, size_t nbytes, CopyKind kind, int device);
-void synchronize(int device);
 
 }  // namespace tk::cuda

@@ -16,11 +16,13 @@ namespace {
 bool compiled() { return false; }
 int device_count() { return 0; }
 std::string status() { return "tensorkit was built without CUDA"; }
-void* alloc(size_t, int) { unavailable("alloc"); }
+void* alloc(size_t, int, const char* op) { unavailable(op); }
 void free(void*, size_t, int) {}
 void empty_cache() {}
 int64_t cached_bytes() { return 0; }
+AllocatorStats memory_stats(int) { unavailable("cuda.memory"); }
+void reset_peak_memory_stats(int) { unavailable("cuda.resetPeakMemoryStats"); }
 void memcpy(void*, const void*, size_t, CopyKind, int) { unavailable("to"); }
-void synchronize(int) {}
+void synchronize(int) { unavailable("cuda.synchronize"); }
 
 }  // namespace tk::cuda
