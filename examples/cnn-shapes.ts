@@ -1,6 +1,6 @@
 // A small CNN on synthetic images of drawn shapes (circle, square, triangle, cross): Conv2d,
 // MaxPool2d, Linear, Adam, cross-entropy, a seeded DataLoader. Reports accuracy, epoch time and
-// images per second. Run: npx tsx examples/cnn-shapes.ts
+// images per second. Run: npx tsx examples/cnn-shapes.ts [--device cuda]
 import { performance } from 'node:perf_hooks';
 
 import { data, manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../src/index.js';
@@ -16,12 +16,12 @@ class ShapesNet extends nn.Module {
   }
 }
 
-export function main(options: { n?: number; epochs?: number; seed?: number; log?: (s: string) => void } = {}) {
-  const { n = 2000, epochs = 6, seed = 0, log = console.log } = options;
+export function main(options: { n?: number; epochs?: number; seed?: number; device?: string; log?: (s: string) => void } = {}) {
+  const { n = 2000, epochs = 6, seed = 0, device = 'cpu', log = console.log } = options;
   manualSeed(seed);
   const { features, labels, classNames } = data.synthetic.shapes({ n, size: 16, seed });
   const [train, test] = data.randomSplit(new data.TensorDataset(features, labels), [0.8, 0.2], { seed });
-  const model = new ShapesNet();
+  const model = new ShapesNet().to(device);
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   const loader = new data.DataLoader(train, { batchSize: 32, shuffle: true, seed });
   let imagesPerSecond = 0, epochMs = 0;
@@ -32,7 +32,7 @@ export function main(options: { n?: number; epochs?: number; seed?: number; log?
     for (const [xb, yb] of loader as Iterable<Tensor[]>)
       total += tidy(() => {
         opt.zeroGrad();
-        const loss = nn.functional.crossEntropy(model.call(xb), yb);
+        const loss = nn.functional.crossEntropy(model.call(xb.to(device as never)), yb.to(device as never));
         loss.backward();
         opt.step();
         return loss.item() as number;
@@ -45,7 +45,7 @@ export function main(options: { n?: number; epochs?: number; seed?: number; log?
   const acc = tidy(() =>
     noGrad(() => {
       let correct = 0;
-      for (const [x, y] of new data.DataLoader(test, { batchSize: 256 }) as Iterable<Tensor[]>) correct += model.call(x).argmax(1).eq(y).sum().item() as number;
+      for (const [x, y] of new data.DataLoader(test, { batchSize: 256 }) as Iterable<Tensor[]>) correct += model.call(x.to(device as never)).argmax(1).eq(y.to(device as never)).sum().item() as number;
       return correct / test.length;
     }),
   );
@@ -55,4 +55,7 @@ export function main(options: { n?: number; epochs?: number; seed?: number; log?
   return { accuracy: acc, epochMs, imagesPerSecond };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf('--device');
+  main({ device: i > 0 ? process.argv[i + 1] : 'cpu' });
+}

@@ -11,6 +11,8 @@ import { ALL_CASES, type OpCase } from './helpers/cases.js';
 import { disposeAll, input, LAYOUTS, prng, type HalfDType } from './helpers/harness.js';
 
 const HALVES: HalfDType[] = ['float16', 'bfloat16'];
+// A 16-bit (or float32) tensor's values.
+const f32 = (t: Tensor) => t.data() as Float32Array;
 
 // The value of 16-bit patterns by the formats' definitions (sign, biased exponent, mantissa).
 function f16Value(h: number): number {
@@ -77,9 +79,9 @@ describe('16-bit conversions', () => {
 
     it(`${dt}: converts to and from the other dtypes`, () => tk.tidy(() => {
       const h = tensor([0.1, -2.5, 300.7, 1e6, -1e-30], { dtype: 'float64' }).to(dt);
-      expect(Array.from(h.data())).toEqual([0.1, -2.5, 300.7, 1e6, -1e-30].map((v) => plain.castValue(v, dt)));
-      expect(Array.from(h.to('int32').data())).toEqual(Array.from(h.data(), (v) => (Number.isFinite(v) ? Math.trunc(v) + 0 : -2147483648)));
-      expect(Array.from(tensor([3, -7, 4097], { dtype: 'int64' }).to(dt).data())).toEqual([3, -7, 4097].map((v) => plain.castValue(v, dt)));
+      expect(Array.from(f32(h))).toEqual([0.1, -2.5, 300.7, 1e6, -1e-30].map((v) => plain.castValue(v, dt)));
+      expect(Array.from(h.to('int32').data() as Int32Array)).toEqual(Array.from(f32(h), (v) => (Number.isFinite(v) ? Math.trunc(v) + 0 : -2147483648)));
+      expect(Array.from(f32(tensor([3, -7, 4097], { dtype: 'int64' }).to(dt)))).toEqual([3, -7, 4097].map((v) => plain.castValue(v, dt)));
       expect(tensor([0, 0.5, -0], { dtype: dt }).to('bool').toArray()).toEqual([false, true, false]);
       expect(tensor([true, false]).to(dt).toArray()).toEqual([1, 0]);
       expect(tensor([2.75], { dtype: dt }).item()).toBe(2.75);
@@ -134,7 +136,7 @@ function runHalf(c: OpCase, dt: HalfDType): number {
   const rnd = prng(1234);
   const layouts = c.layouts ?? LAYOUTS;
   for (const layout of layouts) {
-    const pairs = c.inputs.map((spec) => input(spec, layout, rnd, dt));
+    const pairs = c.inputs.map((spec) => input(spec, layout, rnd, { half: dt }));
     if (pairs.some((p) => p === undefined)) {
       disposeAll(pairs.filter(Boolean).map((p) => p!.native));
       continue;
@@ -148,7 +150,7 @@ function runHalf(c: OpCase, dt: HalfDType): number {
       expect(out.dtype, `${label}: dtype`).toBe(wantDtype);
       const got = out.data();
       const { rtol, atol } = wantDtype === dt ? HALF_TOL[dt] : { rtol: 1e-6, atol: 0 };
-      const scale = ref.data.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+      const scale = (ref.data as Float32Array).reduce((m: number, v: number) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
       for (let i = 0; i < ref.data.length; i++) {
         const want = wantDtype === dt ? plain.castValue(ref.data[i], dt) : ref.data[i];
         const x = Number(got[i]);
@@ -198,7 +200,7 @@ describe('16-bit autograd and training', () => {
       const ulp = dt === 'float16' ? 2 ** -10 : 2 ** -7;
       halves.forEach((h, i) => {
         expect(h.dtype).toBe(dt);
-        const a = h.data(), b = refs[i].data();
+        const a = f32(h), b = f32(refs[i]);
         const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
         for (let j = 0; j < b.length; j++) expect(Math.abs(a[j] - b[j])).toBeLessThanOrEqual(16 * ulp * scale);
       });
@@ -244,7 +246,7 @@ describe('16-bit safetensors', () => {
     const back = tk.io.deserialize(bytes).tensors;
     expect([back.h.dtype, back.b.dtype]).toEqual(['float16', 'bfloat16']);
     expect(Array.from(storedBytes(back.h))).toEqual(Array.from(storedBytes(h)));
-    expect(Array.from(back.b.data())).toEqual(Array.from(b.data()));
+    expect(Array.from(f32(back.b))).toEqual(Array.from(f32(b)));
     // The exact F16 bits of 1, -2.5, 65504 and 1e-7 (subnormal 2 x 2^-24 after rounding).
     expect(Array.from(new Uint16Array(storedBytes(h).buffer))).toEqual([0x3c00, 0xc100, 0x7bff, 0x0002]);
   }));

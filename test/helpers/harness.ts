@@ -37,13 +37,22 @@ export interface Pair {
 /** A 16-bit float dtype that float32 inputs are made in instead (see `input`). */
 export type HalfDType = 'float16' | 'bfloat16';
 
-function make(vals: number[], shape: number[], dtype: DType, half?: HalfDType): Pair {
-  if (half && dtype === 'float32') {
+/** Where and how `input` makes the native side. */
+export interface InputOptions {
+  /** float32 inputs are made in this 16-bit dtype (the reference keeps float32 of the same values). */
+  half?: HalfDType;
+  /** The device of the native side (its views are taken there). Default 'cpu'. */
+  device?: string;
+}
+
+function make(vals: number[], shape: number[], dtype: DType, o: InputOptions): Pair {
+  const device = (o.device ?? 'cpu') as 'cpu';
+  if (o.half && dtype === 'float32') {
     // Values the 16-bit dtype holds exactly: the reference sees the same numbers as float32.
-    const r = vals.map((v) => plain.castValue(v, half));
-    return { native: tensor(r, { dtype: half, shape }), plain: plain.plainTensor(r, 'float32', shape) };
+    const r = vals.map((v) => plain.castValue(v, o.half!));
+    return { native: tensor(r, { dtype: o.half, shape, device }), plain: plain.plainTensor(r, 'float32', shape) };
   }
-  const native = tensor(dtype === 'bool' ? vals.map((v) => v !== 0) : vals, { dtype, shape });
+  const native = tensor(dtype === 'bool' ? vals.map((v) => v !== 0) : vals, { dtype, shape, device });
   return { native, plain: plain.plainTensor(vals, dtype, shape) };
 }
 
@@ -58,34 +67,33 @@ export const LAYOUTS: Layout[] = ['contiguous', 'transposed', 'narrowed', 'expan
 
 /**
  * An input of the given logical shape in the given layout. The plain side is derived with plain
- * ops from the same base values, independently of the native view machinery. With `half`,
- * float32 inputs are made in that 16-bit dtype (the reference keeps float32 of the same values).
+ * ops from the same base values, independently of the native view machinery.
  */
-export function input(spec: InputSpec, layout: Layout, rnd: () => number, half?: HalfDType): Pair | undefined {
+export function input(spec: InputSpec, layout: Layout, rnd: () => number, o: InputOptions = {}): Pair | undefined {
   const dtype = spec.dtype ?? 'float32';
   const shape = spec.shape;
   const nd = shape.length;
   switch (layout) {
     case 'contiguous':
-      return make(values(spec, rnd), shape, dtype, half);
+      return make(values(spec, rnd), shape, dtype, o);
     case 'transposed': {
       if (nd < 2) return undefined;
       const base = [...shape];
       [base[nd - 1], base[nd - 2]] = [base[nd - 2], base[nd - 1]];
-      const p = make(values({ ...spec, shape: base }, rnd), base, dtype, half);
+      const p = make(values({ ...spec, shape: base }, rnd), base, dtype, o);
       return viewOf(p, p.native.transpose(-1, -2), plain.transpose(p.plain, -1, -2));
     }
     case 'narrowed': {
       if (nd < 1) return undefined;
       const base = [...shape];
       base[nd - 1] += 3;
-      const p = make(values({ ...spec, shape: base }, rnd), base, dtype, half);
+      const p = make(values({ ...spec, shape: base }, rnd), base, dtype, o);
       return viewOf(p, p.native.narrow(-1, 1, shape[nd - 1]), plain.narrow(p.plain, -1, 1, shape[nd - 1]));
     }
     case 'expanded': {
       if (nd < 1 || shape[0] === 1) return undefined;
       const base = [1, ...shape.slice(1)];
-      const p = make(values({ ...spec, shape: base }, rnd), base, dtype, half);
+      const p = make(values({ ...spec, shape: base }, rnd), base, dtype, o);
       return viewOf(p, p.native.expand(shape), plain.expand(p.plain, shape));
     }
   }
