@@ -10,26 +10,6 @@ namespace tk::cpu {
 namespace {
 using kernels::UnaryParams;
 
-// Which compute dtypes an element-wise functor is instantiated for (the op layer never sends
-// others): float-only math, and no bool arithmetic that PyTorch refuses.
-template <class F, class T>
-constexpr bool supports() {
-  constexpr bool is_bool = std::is_same_v<T, bool>;
-  constexpr bool fl = std::is_floating_point_v<T>;
-  using namespace kernels;
-  if constexpr (std::is_same_v<F, Exp> || std::is_same_v<F, Log> || std::is_same_v<F, Sqrt> ||
-                std::is_same_v<F, Rsqrt> || std::is_same_v<F, Sin> || std::is_same_v<F, Cos> ||
-                std::is_same_v<F, Sigmoid> || std::is_same_v<F, Tanh> ||
-                std::is_same_v<F, Gelu> || std::is_same_v<F, Div>)
-    return fl;
-  else if constexpr (std::is_same_v<F, Neg> || std::is_same_v<F, Abs> ||
-                     std::is_same_v<F, Relu> || std::is_same_v<F, Clamp> ||
-                     std::is_same_v<F, Sub>)
-    return !is_bool;
-  else
-    return true;
-}
-
 template <class F>
 constexpr bool is_costly() {
   using namespace kernels;
@@ -73,7 +53,7 @@ void unary_typed(const Tensor& out, const Tensor& in, const UnaryParams& p) {
 template <class F>
 void unary_dispatch(const Tensor& out, const Tensor& in, const UnaryParams& p) {
   dispatch_dtype(in.dtype(), [&]<class T>() {
-    if constexpr (supports<F, T>()) unary_typed<T, F>(out, in, p);
+    if constexpr (kernels::supports<F, T>()) unary_typed<T, F>(out, in, p);
     else TK_ASSERT(!"unary dtype reached an unsupported kernel");
   });
 }
@@ -129,7 +109,7 @@ void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b) {
 template <class F>
 void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
   dispatch_dtype(a.dtype(), [&]<class T>() {
-    if constexpr (!supports<F, T>()) {
+    if constexpr (!kernels::supports<F, T>()) {
       TK_ASSERT(!"binary dtype reached an unsupported kernel");
     } else {
       using R = decltype(F{}(T{}, T{}));

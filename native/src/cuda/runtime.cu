@@ -11,6 +11,7 @@
 
 #include "caching_allocator.h"
 #include "cuda/cuda_api.h"
+#include "cuda/launch.h"
 #include "tk/device.h"
 #include "tk/error.h"
 
@@ -177,6 +178,8 @@ void memcpy(void* dst, const void* src, size_t nbytes, CopyKind kind, int device
     }
   }
 }
+
+cudaStream_t stream_of(int device) { return state(device).stream; }
 
 void synchronize(int device) {
   require(device, "cuda.synchronize");

@@ -12,7 +12,7 @@
 
 // Scalar math must inline into the kernels' loops to be vectorised; GCC declined to for exp.
 #if defined(__CUDACC__)
-#define TK_HD __host__ __device__ __forceinline__
+#define TK_HD __host__ __device__ __attribute__((always_inline))
 #else
 #define TK_HD __attribute__((always_inline))
 #endif
@@ -218,6 +218,25 @@ struct Ge { template <class T> TK_HD bool operator()(T a, T b) const { return a 
 
 // Conversion between element types without undefined behaviour: NaN and out-of-range floats
 // become the integer type's lowest value (what x86 conversions produce, and PyTorch shows).
+// Which compute dtypes an element-wise functor is instantiated for (the op layer never sends
+// others): float-only math, and no bool arithmetic that PyTorch refuses.
+template <class F, class T>
+constexpr bool supports() {
+  constexpr bool is_bool = std::is_same_v<T, bool>;
+  constexpr bool fl = std::is_floating_point_v<T>;
+  if constexpr (std::is_same_v<F, Exp> || std::is_same_v<F, Log> || std::is_same_v<F, Sqrt> ||
+                std::is_same_v<F, Rsqrt> || std::is_same_v<F, Sin> || std::is_same_v<F, Cos> ||
+                std::is_same_v<F, Sigmoid> || std::is_same_v<F, Tanh> ||
+                std::is_same_v<F, Gelu> || std::is_same_v<F, Erf> || std::is_same_v<F, Div>)
+    return fl;
+  else if constexpr (std::is_same_v<F, Neg> || std::is_same_v<F, Abs> ||
+                     std::is_same_v<F, Relu> || std::is_same_v<F, Clamp> ||
+                     std::is_same_v<F, Sub>)
+    return !is_bool;
+  else
+    return true;
+}
+
 // The 16-bit floats convert through float32 both ways (double -> float16 rounds twice, as c10's
 // Half(float(d)) does).
 template <class T>

@@ -1,0 +1,97 @@
+// Shared by the CUDA kernel files (nvcc only): the device's stream, launch checks, and the
+// index arithmetic of element-wise kernels over strided, broadcast operands.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <algorithm>
+
+#include "backend.h"
+#include "tk/error.h"
+
+namespace tk::cuda {
+
+// The device's stream (created on first use); every kernel of that device is queued on it.
+cudaStream_t stream_of(int device);
+
+// Raises CUDA_ERROR naming `op` if the last launch failed (bad configuration, missing kernel
+// image for this GPU's architecture).
+inline void check_launch(const char* op) {
+  cudaError_t e = cudaGetLastError();
+  TK_CHECK(e == cudaSuccess, CUDA_ERROR, op, ": ", cudaGetErrorString(e));
+}
+
+// Sets the current device and returns its stream, for a launch on `t`'s device.
+inline cudaStream_t prepare(const Tensor& t, const char* op) {
+  cudaError_t e = cudaSetDevice(t.device().index);
+  TK_CHECK(e == cudaSuccess, CUDA_ERROR, op, ": ", cudaGetErrorString(e));
+  return stream_of(t.device().index);
+}
+
+constexpr int kThreads = 256;
+// Grid-stride loops: enough blocks to fill any current GPU, never more than the work needs.
+inline unsigned blocks_for(int64_t n) {
+  return unsigned(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, 1 << 16)));
+}
+
+// N operands viewed over the first one's shape (others broadcast: 0 strides), byte strides.
+// When every operand is contiguous with that shape, offsets are i * itemsize (no division).
+template <int N>
+struct Geometry {
+  int nd = 0;
+  bool flat = true;
+  int64_t sizes[kMaxDims] = {};
+  int64_t strides[N][kMaxDims] = {};  // bytes
+  int64_t item[N] = {};
+  char* base[N] = {};
+
+  explicit Geometry(const Tensor* const (&ops)[N]) {
+    const Tensor& out = *ops[0];
+    nd = out.ndim();
+    for (int d = 0; d < nd; ++d) sizes[d] = out.shape()[d];
+    for (int k = 0; k < N; ++k) {
+      const Tensor& t = *ops[k];
+      item[k] = int64_t(itemsize(t.dtype()));
+      base[k] = static_cast<char*>(t.data_ptr());
+      int64_t expect = item[k];
+      for (int d = nd - 1; d >= 0; --d) {
+        strides[k][d] = t.strides()[d] * item[k];
+        if (sizes[d] != 1 && strides[k][d] != expect) flat = false;
+        expect *= sizes[d];
+      }
+    }
+  }
+
+  __device__ void offsets(int64_t i, int64_t (&off)[N]) const {
+    if (flat) {
+      for (int k = 0; k < N; ++k) off[k] = i * item[k];
+      return;
+    }
+    for (int k = 0; k < N; ++k) off[k] = 0;
+    for (int d = nd - 1; d >= 0; --d) {
+      const int64_t idx = i % sizes[d];
+      i /= sizes[d];
+      for (int k = 0; k < N; ++k) off[k] += idx * strides[k][d];
+    }
+  }
+};
+
+// body(base, off) for every element i < n of the geometry.
+template <int N, class Body>
+__global__ void for_each_kernel(Geometry<N> g, Body body, int64_t n) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t off[N];
+    g.offsets(i, off);
+    body(g.base, off);
+  }
+}
+
+template <int N, class Body>
+void for_each(const Tensor* const (&ops)[N], Body body, const char* op) {
+  const int64_t n = ops[0]->numel();
+  if (n == 0) return;
+  cudaStream_t s = prepare(*ops[0], op);
+  for_each_kernel<N, Body><<<blocks_for(n), kThreads, 0, s>>>(Geometry<N>(ops), body, n);
+  check_launch(op);
+}
+
+}  // namespace tk::cuda
