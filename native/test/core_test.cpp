@@ -4,11 +4,14 @@
 #include <cstdio>
 #include <string>
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include "caching_allocator.h"
 #include "kernels/philox.h"
 #include "tk/autograd.h"
+#include "tk/cpu_info.h"
 #include "tk/ops.h"
 
 namespace {
@@ -179,6 +182,32 @@ void half_conversions() {
   CHECK(float_to_bf16(1.0f + 3 * 0x1p-8f) == 0x3f82);
   CHECK(float_to_bf16(3.4028235e38f) == 0x7f80);   // rounds past the largest bfloat16
   CHECK((float_to_bf16(NAN) & 0x7fc0) == 0x7fc0);
+  // The copy kernel's F16C path and its scalar path agree on every pattern (NaN payloads aside).
+  {
+    std::vector<float> vals;
+    for (uint32_t h = 0; h < 65536; ++h) vals.push_back(half_to_float(uint16_t(h)));
+    for (int i = 0; i < 4096; ++i) vals.push_back(std::ldexp(float(i) + 0.5f, -30 + i % 50));
+    tk::Tensor f = tk::Tensor::empty({int64_t(vals.size())}, tk::DType::Float32, {});
+    std::copy(vals.begin(), vals.end(), f.data<float>());
+    auto run = [&](tk::cpu::Capability c) {
+      tk::cpu::set_capability(c);
+      tk::Tensor h = tk::to_dtype(f, tk::DType::Float16);
+      tk::Tensor back = tk::to_dtype(h, tk::DType::Float32);
+      std::vector<uint32_t> out(vals.size());
+      for (size_t i = 0; i < vals.size(); ++i) {
+        uint16_t b = h.data<tk::Half>()[i].bits;
+        out[i] = std::isnan(vals[i]) ? 0x7e00u : b | (uint32_t(f32_bits(back.data<float>()[i]) == f32_bits(half_to_float(b))) << 16);
+      }
+      return out;
+    };
+    const auto detected = tk::cpu::cpu_info().detected;
+    auto fast = run(detected), scalar = run(tk::cpu::Capability::Default);
+    tk::cpu::set_capability(detected);
+    CHECK(fast == scalar);
+    for (size_t i = 0; i < 65536; ++i)
+      if (!std::isnan(vals[i]) && (scalar[i] & 0xffff) != i) ++bad;
+    CHECK(bad == 0);
+  }
   // The CPU adapter: a float16 op computes in float32 and rounds once.
   tk::Tensor a = tk::to_dtype(tk::full({3}, 1.0 / 3, tk::DType::Float32, {}), tk::DType::Float16);
   tk::Tensor s = tk::binary(tk::BinaryOp::add, a, a);

@@ -66,9 +66,11 @@ TK_HALF_HD uint16_t float_to_half(float f) {
 TK_HALF_HD float bf16_to_float(uint16_t b) { return f32_from_bits(uint32_t(b) << 16); }
 
 TK_HALF_HD uint16_t float_to_bf16(float f) {
+  // Both results computed and one selected: branch-free, so conversion loops vectorise.
   const uint32_t u = f32_bits(f);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x0040u);  // quiet NaN
-  return uint16_t((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);  // carries reach inf as they should
+  const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;  // carries reach inf as they should
+  const uint32_t quiet_nan = (u >> 16) | 0x0040u;
+  return uint16_t((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
 }
 
 }  // namespace kernels

@@ -23,6 +23,10 @@ void register_pool(Backend& b);
 void register_optim(Backend& b);
 void register_embedding(Backend& b);
 void register_index(Backend& b);
+// Contiguous float16 <-> float32 runs by F16C where the CPU has it and the active capability
+// allows (half_convert.cpp); false (nothing done) otherwise.
+bool half_to_float_fast(const Half* in, float* out, int64_t n);
+bool float_to_half_fast(const float* in, Half* out, int64_t n);
 // `raw` with every kernel but copy and fill wrapped to run float16/bfloat16 tensors in float32
 // (half_adapter.cpp). `raw` must outlive the result.
 Backend with_half_adapter(const Backend& raw);

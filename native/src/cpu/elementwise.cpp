@@ -150,6 +150,11 @@ void copy(const Tensor& dst, const Tensor& src) {
         if (st[0] == sizeof(D) && st[1] == sizeof(S)) {
           D* o = reinterpret_cast<D*>(p[0]);
           const S* a = reinterpret_cast<const S*>(p[1]);
+          if constexpr (std::is_same_v<D, Half> && std::is_same_v<S, float>) {
+            if (float_to_half_fast(a, o, n)) return;
+          } else if constexpr (std::is_same_v<D, float> && std::is_same_v<S, Half>) {
+            if (half_to_float_fast(a, o, n)) return;
+          }
           for (int64_t i = 0; i < n; ++i) o[i] = kernels::cast<D>(a[i]);
         } else {
           for (int64_t i = 0; i < n; ++i)

@@ -27,6 +27,17 @@ template <> inline constexpr unsigned kWrites<&Backend::adam_step> = ~0b10u;
 template <> inline constexpr unsigned kWrites<&Backend::rmsprop_step> = ~0b10u;
 template <> inline constexpr unsigned kWrites<&Backend::adagrad_step> = ~0b10u;
 
+// Kernels that also read what they write (the rest overwrite their outputs entirely, so those
+// start as uninitialised float32 tensors instead of conversions).
+template <auto M>
+inline constexpr bool kReadsWritten = false;
+template <> inline constexpr bool kReadsWritten<&Backend::gemm> = true;    // beta * out
+template <> inline constexpr bool kReadsWritten<&Backend::col2im> = true;  // adds into the image
+template <> inline constexpr bool kReadsWritten<&Backend::sgd_step> = true;
+template <> inline constexpr bool kReadsWritten<&Backend::adam_step> = true;
+template <> inline constexpr bool kReadsWritten<&Backend::rmsprop_step> = true;
+template <> inline constexpr bool kReadsWritten<&Backend::adagrad_step> = true;
+
 bool is_half_tensor(const Tensor& t) { return t.defined() && is_half(t.dtype()); }
 template <class T>
 bool any_half(const T& a) {
@@ -50,11 +61,10 @@ struct Adapt<M> {
       if constexpr (std::is_same_v<T, Tensor>) {
         const unsigned i = pos++;
         if (!is_half_tensor(a)) return a;
-        // Written tensors are converted too: some kernels read them (gemm's beta, the optimizer
-        // state, col2im's zeroed image).
+        const bool writes = i < 32 && (kWrites<M> >> i & 1u);
         Tensor f = Tensor::empty(a.shape(), DType::Float32, a.device(), "float16");
-        g_raw->copy(f, a);
-        if (i < 32 && (kWrites<M> >> i & 1u)) written.push_back({a, f});
+        if (!writes || kReadsWritten<M>) g_raw->copy(f, a);
+        if (writes) written.push_back({a, f});
         return f;
       } else {
         return a;
