@@ -9,6 +9,7 @@ import { autograd } from './suites/autograd.js';
 import { compare } from './suites/compare.js';
 import { conv } from './suites/conv.js';
 import { elementwise } from './suites/elementwise.js';
+import { gpu } from './suites/gpu.js';
 import { half } from './suites/half.js';
 import { matmul } from './suites/matmul.js';
 import { reduce } from './suites/reduce.js';
@@ -30,7 +31,7 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-const SUITES = { elementwise, reduce, matmul, views, autograd, conv, half, train: trainSuite, compare };
+const SUITES = { elementwise, reduce, matmul, views, autograd, conv, half, gpu, train: trainSuite, compare };
 
 async function main() {
   const opts = parse(process.argv.slice(2));
