@@ -134,6 +134,19 @@ struct Backend {
   void (*adagrad_step)(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradParams& o);
 };
 
+// Runs f.operator()<T>() for a float32 or float64 dtype (the kernels that only take floats).
+template <class F>
+void floating(DType d, F&& f) {
+  if (d == DType::Float32) f.template operator()<float>();
+  else if (d == DType::Float64) f.template operator()<double>();
+  else TK_ASSERT(!"this kernel takes float32 or float64");
+}
+
+// `raw` with every kernel but copy and fill wrapped to run float16/bfloat16 tensors in float32
+// (half_adapter.cpp); `tag` (0: cpu, 1: cuda) keeps the two backends' wrappers apart. `raw` must
+// outlive the result.
+Backend with_half_adapter(const Backend& raw, int tag);
+
 extern const Backend cpu_backend;
 extern const Backend cuda_backend;
 

@@ -4,14 +4,6 @@
 
 namespace tk::cpu {
 
-// Runs f.operator()<T>() for a float32 or float64 dtype (the kernels that only take floats).
-template <class F>
-void floating(DType d, F&& f) {
-  if (d == DType::Float32) f.template operator()<float>();
-  else if (d == DType::Float64) f.template operator()<double>();
-  else TK_ASSERT(!"this kernel takes float32 or float64");
-}
-
 void register_elementwise(Backend& b);
 void register_reduce(Backend& b);
 void register_creation(Backend& b);
@@ -27,7 +19,5 @@ void register_index(Backend& b);
 // allows (half_convert.cpp); false (nothing done) otherwise.
 bool half_to_float_fast(const Half* in, float* out, int64_t n);
 bool float_to_half_fast(const float* in, Half* out, int64_t n);
-// `raw` with every kernel but copy and fill wrapped to run float16/bfloat16 tensors in float32
-// (half_adapter.cpp). `raw` must outlive the result.
-Backend with_half_adapter(const Backend& raw);
+
 }  // namespace tk::cpu

@@ -1,9 +1,8 @@
-// Fused optimizer updates: one pass over a parameter and its state, the element-wise form of
-// PyTorch's update rules (torch/optim/*.py, single-tensor path). Contiguous float32/float64.
-#include <cmath>
-
+// Fused optimizer updates: one parallel pass over a parameter and its state, applying the
+// element rules of kernels/optim_rules.h (shared with CUDA). Contiguous float32/float64.
 #include "backend.h"
 #include "cpu/cpu.h"
+#include "kernels/optim_rules.h"
 #include "tk/parallel.h"
 
 namespace tk::cpu {
@@ -14,92 +13,34 @@ constexpr int64_t kGrain = 1 << 14;
 template <class T>
 T* ptr(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
 
-void sgd_step(const Tensor& pt, const Tensor& gt, const Tensor& bt, const SgdParams& o) {
-  floating(pt.dtype(), [&]<class T>() {
-    T* p = ptr<T>(pt);
-    const T* g = ptr<T>(gt);
-    T* buf = ptr<T>(bt);
-    const T lr = T(o.lr), mom = T(o.momentum), damp = T(1 - o.dampening), wd = T(o.weight_decay);
-    parallel_for(0, pt.numel(), kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        T d = g[i] + wd * p[i];
-        if (buf) {
-          buf[i] = o.first ? d : mom * buf[i] + damp * d;
-          d = o.nesterov ? d + mom * buf[i] : buf[i];
-        }
-        p[i] -= lr * d;
-      }
-    });
+// Applies `rule` to every element in parallel chunks.
+template <class Rule, class... Ptrs>
+void apply(const Tensor& p, const Rule& rule, Ptrs... ptrs) {
+  parallel_for(0, p.numel(), kGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) rule(i, ptrs...);
   });
 }
 
-void adam_step(const Tensor& pt, const Tensor& gt, const Tensor& mt, const Tensor& vt,
-               const Tensor& vmaxt, const AdamParams& o) {
-  floating(pt.dtype(), [&]<class T>() {
-    T* p = ptr<T>(pt);
-    const T* g = ptr<T>(gt);
-    T *m = ptr<T>(mt), *v = ptr<T>(vt), *vmax = ptr<T>(vmaxt);
-    const double bc1 = 1 - std::pow(o.beta1, double(o.step)), bc2 = 1 - std::pow(o.beta2, double(o.step));
-    const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps), step_size = T(o.lr / bc1);
-    const T rbc2 = T(1 / std::sqrt(bc2));
-    const T wd = o.decoupled ? T(0) : T(o.weight_decay), shrink = o.decoupled ? T(1 - o.lr * o.weight_decay) : T(1);
-    parallel_for(0, pt.numel(), kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T pi = p[i] * shrink;
-        const T gi = g[i] + wd * pi;
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-        T second = v[i];
-        if (vmax) second = vmax[i] = std::max(vmax[i], v[i]);
-        p[i] = pi - step_size * m[i] / (std::sqrt(second) * rbc2 + eps);
-      }
-    });
+void sgd_step(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdParams& o) {
+  floating(p.dtype(), [&]<class T>() { apply(p, kernels::SgdRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(buf)); });
+}
+
+void adam_step(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, const Tensor& vmax,
+               const AdamParams& o) {
+  floating(p.dtype(), [&]<class T>() {
+    apply(p, kernels::AdamRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(m), ptr<T>(v), ptr<T>(vmax));
   });
 }
 
-void rmsprop_step(const Tensor& pt, const Tensor& gt, const Tensor& sqt, const Tensor& buft,
-                  const Tensor& gavgt, const RmspropParams& o) {
-  floating(pt.dtype(), [&]<class T>() {
-    T* p = ptr<T>(pt);
-    const T* g = ptr<T>(gt);
-    T *sq = ptr<T>(sqt), *buf = ptr<T>(buft), *gavg = ptr<T>(gavgt);
-    const T lr = T(o.lr), a = T(o.alpha), eps = T(o.eps), wd = T(o.weight_decay), mom = T(o.momentum);
-    parallel_for(0, pt.numel(), kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T gi = g[i] + wd * p[i];
-        sq[i] = a * sq[i] + (1 - a) * gi * gi;
-        T avg;
-        if (gavg) {
-          gavg[i] = a * gavg[i] + (1 - a) * gi;
-          avg = std::sqrt(sq[i] - gavg[i] * gavg[i]) + eps;
-        } else {
-          avg = std::sqrt(sq[i]) + eps;
-        }
-        if (buf) {
-          buf[i] = mom * buf[i] + gi / avg;
-          p[i] -= lr * buf[i];
-        } else {
-          p[i] -= lr * gi / avg;
-        }
-      }
-    });
+void rmsprop_step(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& buf, const Tensor& gavg,
+                  const RmspropParams& o) {
+  floating(p.dtype(), [&]<class T>() {
+    apply(p, kernels::RmspropRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(sq), ptr<T>(buf), ptr<T>(gavg));
   });
 }
 
-void adagrad_step(const Tensor& pt, const Tensor& gt, const Tensor& sumt, const AdagradParams& o) {
-  floating(pt.dtype(), [&]<class T>() {
-    T* p = ptr<T>(pt);
-    const T* g = ptr<T>(gt);
-    T* sum = ptr<T>(sumt);
-    const T clr = T(o.lr / (1 + double(o.step - 1) * o.lr_decay)), eps = T(o.eps), wd = T(o.weight_decay);
-    parallel_for(0, pt.numel(), kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T gi = g[i] + wd * p[i];
-        sum[i] += gi * gi;
-        p[i] -= clr * gi / (std::sqrt(sum[i]) + eps);
-      }
-    });
-  });
+void adagrad_step(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradParams& o) {
+  floating(p.dtype(), [&]<class T>() { apply(p, kernels::AdagradRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(sum)); });
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// float16 and bfloat16 on the CPU. The CPU kernels are written for the compute dtypes; this
-// adapter sits in front of every kernel family except copy and fill (which handle 16-bit storage
-// natively). When a kernel is called with 16-bit tensors, each of them is converted to a float32
+// float16 and bfloat16 on a backend whose kernels are written for the compute dtypes (the CPU's,
+// and for now CUDA's). This adapter sits in front of every kernel family except copy and fill
+// (which handle 16-bit storage natively on both devices). When a kernel is called with 16-bit tensors, each of them is converted to a float32
 // copy, the float32 kernel runs, and the tensors the kernel writes are rounded back. So every op
 // computes in float32 and rounds its result once, as PyTorch's CPU kernels do for these dtypes;
 // the op layer and autograd see 16-bit tensors throughout and need no 16-bit code of their own.
@@ -8,12 +8,13 @@
 #include <type_traits>
 #include <vector>
 
-#include "cpu/cpu.h"
+#include "backend.h"
 
-namespace tk::cpu {
+namespace tk {
 namespace {
 
-const Backend* g_raw = nullptr;
+// The unadapted table of each adapted backend, by the tag with_half_adapter was given.
+const Backend* g_raw_tables[2] = {nullptr, nullptr};
 
 // The Tensor arguments a kernel writes, as a bit mask over its Tensor arguments in order (the
 // contracts in backend.h). Most kernels write their first; the rest are listed.
@@ -45,11 +46,12 @@ bool any_half(const T& a) {
   else return false;
 }
 
-template <auto M>
+template <int Tag, auto M>
 struct Adapt;
-template <class R, class... A, R (*Backend::*M)(A...)>
-struct Adapt<M> {
+template <int Tag, class R, class... A, R (*Backend::*M)(A...)>
+struct Adapt<Tag, M> {
   static R run(A... args) {
+    const Backend* g_raw = g_raw_tables[Tag];
     auto raw = g_raw->*M;
     if (!(any_half(args) || ...)) return raw(args...);
     struct Written {
@@ -88,14 +90,15 @@ struct Adapt<M> {
 
 }  // namespace
 
-Backend with_half_adapter(const Backend& raw) {
+template <int Tag>
+Backend adapt(const Backend& raw) {
   // Listing every member: adding one to Backend without listing it here fails this check.
   static_assert(sizeof(Backend) == 35 * sizeof(void*),
                 "a Backend member was added or removed: update the list in with_half_adapter");
-  g_raw = &raw;
+  g_raw_tables[Tag] = &raw;
   Backend b = raw;
 #define TK_ADAPT(m) \
-  if (raw.m) b.m = Adapt<&Backend::m>::run;
+  if (raw.m) b.m = Adapt<Tag, &Backend::m>::run;
   TK_ADAPT(unary) TK_ADAPT(binary) TK_ADAPT(where) TK_ADAPT(arange) TK_ADAPT(eye) TK_ADAPT(random)
   TK_ADAPT(reduce) TK_ADAPT(arg_reduce) TK_ADAPT(var) TK_ADAPT(softmax) TK_ADAPT(cumsum)
   TK_ADAPT(gemm) TK_ADAPT(im2col) TK_ADAPT(col2im) TK_ADAPT(conv3x3_winograd)
@@ -109,4 +112,9 @@ Backend with_half_adapter(const Backend& raw) {
   return b;  // copy and fill stay raw: they convert 16-bit storage themselves
 }
 
-}  // namespace tk::cpu
+Backend with_half_adapter(const Backend& raw, int tag) {
+  TK_ASSERT(tag == 0 || tag == 1);
+  return tag == 0 ? adapt<0>(raw) : adapt<1>(raw);
+}
+
+}  // namespace tk

@@ -1,0 +1,88 @@
+// The optimizers' per-element update rules (PyTorch's, torch/optim/*.py single-tensor path),
+// written once for the CPU loops (cpu/optim.cpp) and the CUDA kernels (cuda/optim.cu). Each rule
+// is built on the host from the op's parameters, then applied to element i of the parameter, its
+// gradient and its state; absent state pointers are null.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "backend.h"
+#include "kernels/functors.h"
+
+namespace tk::kernels {
+
+template <class T>
+struct SgdRule {
+  T lr, mom, damp, wd;
+  bool nesterov, first;
+  explicit SgdRule(const SgdParams& o)
+      : lr(T(o.lr)), mom(T(o.momentum)), damp(T(1 - o.dampening)), wd(T(o.weight_decay)),
+        nesterov(o.nesterov), first(o.first) {}
+  TK_HD void operator()(int64_t i, T* p, const T* g, T* buf) const {
+    T d = g[i] + wd * p[i];
+    if (buf) {
+      buf[i] = first ? d : mom * buf[i] + damp * d;
+      d = nesterov ? d + mom * buf[i] : buf[i];
+    }
+    p[i] -= lr * d;
+  }
+};
+
+template <class T>
+struct AdamRule {
+  T b1, b2, eps, step_size, rbc2, wd, shrink;
+  explicit AdamRule(const AdamParams& o) {
+    const double bc1 = 1 - std::pow(o.beta1, double(o.step)), bc2 = 1 - std::pow(o.beta2, double(o.step));
+    b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps), step_size = T(o.lr / bc1);
+    rbc2 = T(1 / std::sqrt(bc2));
+    wd = o.decoupled ? T(0) : T(o.weight_decay);
+    shrink = o.decoupled ? T(1 - o.lr * o.weight_decay) : T(1);  // AdamW's decoupled decay
+  }
+  TK_HD void operator()(int64_t i, T* p, const T* g, T* m, T* v, T* vmax) const {
+    const T pi = p[i] * shrink;
+    const T gi = g[i] + wd * pi;
+    m[i] = b1 * m[i] + (1 - b1) * gi;
+    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+    T second = v[i];
+    if (vmax) second = vmax[i] = vmax[i] > v[i] ? vmax[i] : v[i];
+    p[i] = pi - step_size * m[i] / (std::sqrt(second) * rbc2 + eps);
+  }
+};
+
+template <class T>
+struct RmspropRule {
+  T lr, a, eps, wd, mom;
+  explicit RmspropRule(const RmspropParams& o)
+      : lr(T(o.lr)), a(T(o.alpha)), eps(T(o.eps)), wd(T(o.weight_decay)), mom(T(o.momentum)) {}
+  TK_HD void operator()(int64_t i, T* p, const T* g, T* sq, T* buf, T* gavg) const {
+    const T gi = g[i] + wd * p[i];
+    sq[i] = a * sq[i] + (1 - a) * gi * gi;
+    T avg;
+    if (gavg) {
+      gavg[i] = a * gavg[i] + (1 - a) * gi;
+      avg = std::sqrt(sq[i] - gavg[i] * gavg[i]) + eps;
+    } else {
+      avg = std::sqrt(sq[i]) + eps;
+    }
+    if (buf) {
+      buf[i] = mom * buf[i] + gi / avg;
+      p[i] -= lr * buf[i];
+    } else {
+      p[i] -= lr * gi / avg;
+    }
+  }
+};
+
+template <class T>
+struct AdagradRule {
+  T clr, eps, wd;
+  explicit AdagradRule(const AdagradParams& o)
+      : clr(T(o.lr / (1 + double(o.step - 1) * o.lr_decay))), eps(T(o.eps)), wd(T(o.weight_decay)) {}
+  TK_HD void operator()(int64_t i, T* p, const T* g, T* sum) const {
+    const T gi = g[i] + wd * p[i];
+    sum[i] += gi * gi;
+    p[i] -= clr * gi / (std::sqrt(sum[i]) + eps);
+  }
+};
+
+}  // namespace tk::kernels
