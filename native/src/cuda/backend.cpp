@@ -11,6 +11,9 @@ void register_elementwise(Backend& b);
 void register_reduce(Backend& b);
 void register_matmul(Backend& b);
 void register_optim(Backend& b);
+void register_conv(Backend& b);
+void register_pool(Backend& b);
+void register_index(Backend& b);
 }  // namespace cuda
 #endif
 
@@ -21,6 +24,9 @@ const Backend cuda_backend = [] {
   cuda::register_reduce(b);
   cuda::register_matmul(b);
   cuda::register_optim(b);
+  cuda::register_conv(b);
+  cuda::register_pool(b);
+  cuda::register_index(b);
 #endif
   return with_half_adapter(b, 1);
 }();

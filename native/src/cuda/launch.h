@@ -33,6 +33,10 @@ inline unsigned blocks_for(int64_t n) {
   return unsigned(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, 1 << 16)));
 }
 
+// A grid-stride loop: k runs over [0, n) across every thread of the grid.
+#define TK_GRID_STRIDE(k, n) \
+  for (int64_t k = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; k < (n); k += int64_t(gridDim.x) * blockDim.x)
+
 // N operands viewed over the first one's shape (others broadcast: 0 strides), byte strides.
 // When every operand is contiguous with that shape, offsets are i * itemsize (no division).
 template <int N>
@@ -78,7 +82,7 @@ struct Geometry {
 // body(base, off) for every element i < n of the geometry.
 template <int N, class Body>
 __global__ void for_each_kernel(Geometry<N> g, Body body, int64_t n) {
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+  TK_GRID_STRIDE(i, n) {
     int64_t off[N];
     g.offsets(i, off);
     body(g.base, off);

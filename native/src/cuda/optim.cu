@@ -11,7 +11,7 @@ T* ptr(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
 
 template <class Rule, class... Ptrs>
 __global__ void apply_kernel(Rule rule, int64_t n, Ptrs... ptrs) {
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  TK_GRID_STRIDE(i, n)
     rule(i, ptrs...);
 }
 

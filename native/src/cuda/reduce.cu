@@ -58,7 +58,7 @@ __global__ void row_reduce(const T* x, Out* y, int64_t rows, int64_t R) {
 template <Kind K, class T, class Out>
 __global__ void column_reduce(const T* x, Out* y, ORI g) {
   using A = std::conditional_t<K == Kind::Sum, acc_t<T>, T>;
-  for (int64_t k = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; k < g.O * g.I; k += int64_t(gridDim.x) * blockDim.x) {
+  TK_GRID_STRIDE(k, g.O * g.I) {
     const T* p = x + (k / g.I) * g.R * g.I + k % g.I;
     A acc = K == Kind::Sum ? A(0) : A(p[0]);
     for (int64_t r = 0; r < g.R; ++r) acc = combine<K, A, T>(acc, A(p[r * g.I]));
@@ -95,7 +95,7 @@ void reduce(ReduceKernel k, const Tensor& out, const Tensor& in, ORI g) {
 
 template <class T>
 __global__ void arg_reduce_kernel(const T* x, T* v, int64_t* ix, ORI g, bool is_max) {
-  for (int64_t k = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; k < g.O * g.I; k += int64_t(gridDim.x) * blockDim.x) {
+  TK_GRID_STRIDE(k, g.O * g.I) {
     const T* p = x + (k / g.I) * g.R * g.I + k % g.I;
     T best = p[0];
     int64_t bi = 0;
@@ -123,7 +123,7 @@ void arg_reduce(const Tensor& values, const Tensor& indices, const Tensor& in, O
 // Two passes in double, as on the CPU.
 template <class T>
 __global__ void var_kernel(const T* x, T* y, ORI g, double denom, bool take_sqrt) {
-  for (int64_t k = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; k < g.O * g.I; k += int64_t(gridDim.x) * blockDim.x) {
+  TK_GRID_STRIDE(k, g.O * g.I) {
     const T* p = x + (k / g.I) * g.R * g.I + k % g.I;
     double m = 0, ss = 0;
     for (int64_t r = 0; r < g.R; ++r) m += double(p[r * g.I]);
@@ -149,7 +149,7 @@ void var(const Tensor& out, const Tensor& in, ORI g, double correction, bool tak
 // Max first, then exponentials summed in double (numerically stable), as on the CPU.
 template <class T>
 __global__ void softmax_kernel(const T* x, T* y, ORI g, bool log) {
-  for (int64_t k = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; k < g.O * g.I; k += int64_t(gridDim.x) * blockDim.x) {
+  TK_GRID_STRIDE(k, g.O * g.I) {
     const int64_t off = (k / g.I) * g.R * g.I + k % g.I;
     const T* p = x + off;
     T* q = y + off;
@@ -182,7 +182,7 @@ void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
 template <class T, class Out>
 __global__ void cumsum_kernel(const T* x, Out* y, ORI g) {
   using A = std::conditional_t<std::is_floating_point_v<Out>, Out, int64_t>;
-  for (int64_t k = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; k < g.O * g.I; k += int64_t(gridDim.x) * blockDim.x) {
+  TK_GRID_STRIDE(k, g.O * g.I) {
     const int64_t off = (k / g.I) * g.R * g.I + k % g.I;
     A acc = 0;
     for (int64_t r = 0; r < g.R; ++r) {
