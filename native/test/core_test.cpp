@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <vector>
 
+#include "backend.h"
 #include "caching_allocator.h"
+#include "cuda/bodies.h"
 #include "kernels/philox.h"
 #include "tk/autograd.h"
 #include "tk/cpu_info.h"
@@ -155,6 +157,160 @@ void caching_allocator() {
   expect_error(tk::ErrorCode::INVALID_ARGUMENT, [&] { a.alloc(8, 99, "t"); }, "device out of range");
 }
 
+// The CUDA kernels' per-thread bodies (cuda/bodies.h), run here in serial loops on the CPU and
+// compared with the CPU backend's kernels on the same inputs: the index arithmetic of every CUDA
+// kernel family without a GPU.
+uint32_t g_lcg = 7;
+tk::Tensor random_tensor(const tk::DimVec& shape, tk::DType dt = tk::DType::Float64) {
+  tk::Tensor t = tk::Tensor::empty(shape, dt, {});
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    g_lcg = g_lcg * 1664525u + 1013904223u;
+    const double v = double(g_lcg >> 8) / double(1 << 24) * 4 - 2;
+    if (dt == tk::DType::Float64) t.data<double>()[i] = v;
+    else t.data<float>()[i] = float(v);
+  }
+  return t;
+}
+double max_diff(const tk::Tensor& a, const tk::Tensor& b) {
+  double m = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double x = a.data<double>()[i], y = b.data<double>()[i];
+    if (std::isnan(x) != std::isnan(y)) return INFINITY;
+    if (!std::isnan(x)) m = std::max(m, std::fabs(x - y));
+  }
+  return m;
+}
+template <class F>
+void serial(int64_t n, F&& f) {
+  for (int64_t k = 0; k < n; ++k) f(k);
+}
+
+void cuda_bodies() {
+  namespace body = tk::cuda::body;
+  using tk::DType;
+  const tk::Backend& cpu = tk::cpu_backend;
+  // Element-wise offsets: a transposed, then a broadcast view, enumerated in row-major order.
+  {
+    tk::Tensor x = random_tensor({3, 5});
+    tk::Tensor views[2] = {tk::transpose(x, 0, 1), tk::expand(tk::narrow(x, 0, 1, 1), {4, 5})};
+    for (const tk::Tensor& v : views) {
+      tk::Tensor ref = tk::contiguous(v);
+      int64_t sizes[tk::kMaxDims], strides[tk::kMaxDims];
+      for (int d = 0; d < v.ndim(); ++d) sizes[d] = v.shape()[d], strides[d] = v.strides()[d] * 8;
+      int bad = 0;
+      serial(v.numel(), [&](int64_t i) {
+        const char* base = static_cast<const char*>(v.data_ptr());
+        if (*reinterpret_cast<const double*>(base + body::strided_offset(i, v.ndim(), sizes, strides)) != ref.data<double>()[i]) ++bad;
+      });
+      CHECK(bad == 0);
+    }
+  }
+  // Convolution lowering over windows with stride, padding and dilation.
+  const tk::Window2d windows[] = {{3, 7, 6, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1}, {2, 9, 8, 4, 3, 3, 2, 2, 3, 1, 1, 2, 1},
+                                  {2, 5, 5, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1}};
+  for (const tk::Window2d& w : windows) {
+    tk::Tensor img = random_tensor({w.C, w.H, w.W});
+    tk::Tensor col_ref = tk::Tensor::empty({w.C * w.kh * w.kw, w.OH * w.OW}, DType::Float64, {});
+    tk::Tensor col = tk::Tensor::empty(col_ref.shape(), DType::Float64, {});
+    cpu.im2col(col_ref, img, w);
+    serial(col.numel(), [&](int64_t k) { body::im2col(k, col.data<double>(), img.data<double>(), w); });
+    CHECK(max_diff(col, col_ref) == 0);
+    tk::Tensor back_ref = tk::full({w.C, w.H, w.W}, 0, DType::Float64, {});
+    tk::Tensor back = tk::full({w.C, w.H, w.W}, 0, DType::Float64, {});
+    cpu.col2im(back_ref, col, w);
+    serial(back.numel(), [&](int64_t k) { body::col2im(k, back.data<double>(), col.data<double>(), w); });
+    CHECK(max_diff(back, back_ref) < 1e-12);
+    // Pooling on the same windows, planes [C, H, W]: a tie for the maximum (the first wins) and
+    // a NaN in the first plane.
+    img.data<double>()[0] = img.data<double>()[1] = 5.0;
+    img.data<double>()[4] = NAN;
+    tk::Tensor y_ref = tk::Tensor::empty({w.C, w.OH, w.OW}, DType::Float64, {}), y = tk::Tensor::empty(y_ref.shape(), DType::Float64, {});
+    tk::Tensor i_ref = tk::Tensor::empty(y_ref.shape(), DType::Int64, {}), ix = tk::Tensor::empty(y_ref.shape(), DType::Int64, {});
+    cpu.max_pool2d(y_ref, i_ref, img, w);
+    serial(y.numel(), [&](int64_t k) { body::max_pool(k, y.data<double>(), ix.data<int64_t>(), img.data<double>(), w); });
+    CHECK(max_diff(y, y_ref) == 0);
+    CHECK(std::equal(ix.data<int64_t>(), ix.data<int64_t>() + ix.numel(), i_ref.data<int64_t>()));
+    tk::Tensor gi_ref = tk::Tensor::empty(img.shape(), DType::Float64, {}), gi = tk::Tensor::empty(img.shape(), DType::Float64, {});
+    tk::Tensor go = random_tensor(y.shape());
+    cpu.max_pool2d_backward(gi_ref, go, i_ref);
+    serial(w.C, [&](int64_t p) { body::max_pool_backward(p, gi.data<double>(), go.data<double>(), i_ref.data<int64_t>(), w.H * w.W, w.OH * w.OW); });
+    CHECK(max_diff(gi, gi_ref) == 0);
+    img.data<double>()[4] = 0.5;
+    for (bool pad : {true, false}) {
+      cpu.avg_pool2d(y_ref, img, w, pad);
+      serial(y.numel(), [&](int64_t k) { body::avg_pool(k, y.data<double>(), img.data<double>(), w, pad); });
+      CHECK(max_diff(y, y_ref) == 0);
+      cpu.avg_pool2d_backward(gi_ref, go, w, pad);
+      serial(w.C, [&](int64_t p) { body::avg_pool_backward(p, gi.data<double>(), go.data<double>(), w, pad); });
+      CHECK(max_diff(gi, gi_ref) == 0);
+    }
+    tk::Tensor a_ref = tk::Tensor::empty({w.C, 2, 3}, DType::Float64, {}), a = tk::Tensor::empty({w.C, 2, 3}, DType::Float64, {});
+    cpu.adaptive_avg_pool2d(a_ref, img);
+    serial(a.numel(), [&](int64_t k) { body::adaptive(k, a.data<double>(), img.data<double>(), w.H, w.W, 2, 3); });
+    CHECK(max_diff(a, a_ref) == 0);
+    cpu.adaptive_avg_pool2d_backward(gi_ref, a_ref);
+    serial(w.C, [&](int64_t p) { body::adaptive_backward(p, gi.data<double>(), a_ref.data<double>(), w.H, w.W, 2, 3); });
+    CHECK(max_diff(gi, gi_ref) == 0);
+  }
+  // Reductions over [O, R, I] with I > 1 (the thread-per-output path) and I == 1.
+  for (tk::ORI g : {tk::ORI{3, 7, 4}, tk::ORI{5, 9, 1}}) {
+    tk::Tensor x = random_tensor({g.O, g.R, g.I});
+    x.data<double>()[g.I] = NAN;  // output 0 sees a NaN at r = 1
+    tk::Tensor ref = tk::Tensor::empty({g.O, g.I}, DType::Float64, {}), out = tk::Tensor::empty({g.O, g.I}, DType::Float64, {});
+    cpu.reduce(tk::ReduceKernel::Max, ref, x, g);
+    serial(out.numel(), [&](int64_t k) { body::column_reduce<body::Kind::Max, double, double>(k, x.data<double>(), out.data<double>(), g); });
+    CHECK(max_diff(out, ref) == 0);
+    cpu.reduce(tk::ReduceKernel::Sum, ref, x, g);
+    serial(out.numel(), [&](int64_t k) { body::column_reduce<body::Kind::Sum, double, double>(k, x.data<double>(), out.data<double>(), g); });
+    CHECK(max_diff(out, ref) < 1e-12);
+    tk::Tensor ix_ref = tk::Tensor::empty({g.O, g.I}, DType::Int64, {}), ix = tk::Tensor::empty({g.O, g.I}, DType::Int64, {});
+    for (bool is_max : {true, false}) {
+      cpu.arg_reduce(ref, ix_ref, x, g, is_max);
+      serial(out.numel(), [&](int64_t k) { body::arg_reduce(k, x.data<double>(), out.data<double>(), ix.data<int64_t>(), g, is_max); });
+      CHECK(max_diff(out, ref) == 0 && std::equal(ix.data<int64_t>(), ix.data<int64_t>() + ix.numel(), ix_ref.data<int64_t>()));
+    }
+    x.data<double>()[g.I] = 0.25;
+    cpu.var(ref, x, g, 1, true);
+    serial(out.numel(), [&](int64_t k) { body::var(k, x.data<double>(), out.data<double>(), g, double(g.R - 1), true); });
+    CHECK(max_diff(out, ref) < 1e-12);
+    tk::Tensor s_ref = tk::Tensor::empty(x.shape(), DType::Float64, {}), s = tk::Tensor::empty(x.shape(), DType::Float64, {});
+    for (bool log : {false, true}) {
+      cpu.softmax(s_ref, x, g, log);
+      serial(g.O * g.I, [&](int64_t k) { body::softmax(k, x.data<double>(), s.data<double>(), g, log); });
+      CHECK(max_diff(s, s_ref) < 1e-12);
+    }
+    cpu.cumsum(s_ref, x, g);
+    serial(g.O * g.I, [&](int64_t k) { body::cumsum(k, x.data<double>(), s.data<double>(), g); });
+    CHECK(max_diff(s, s_ref) == 0);
+    // A stable argsort with ties and a NaN, both directions.
+    for (int64_t i = 0; i < x.numel(); i += 3) x.data<double>()[i] = 1.0;
+    x.data<double>()[1] = NAN;
+    tk::Tensor so_ref = tk::Tensor::empty(x.shape(), DType::Int64, {}), so = tk::Tensor::empty(x.shape(), DType::Int64, {});
+    tk::Tensor sorted = tk::Tensor::empty({g.O * g.I, g.R}, DType::Int64, {}), scratch = tk::Tensor::empty({g.O * g.I, g.R}, DType::Int64, {});
+    for (bool desc : {false, true}) {
+      cpu.argsort(so_ref, x, g, desc);
+      serial(g.O * g.I, [&](int64_t l) { body::argsort_line(l, sorted.data<int64_t>(), scratch.data<int64_t>(), x.data<double>(), g, desc); });
+      serial(so.numel(), [&](int64_t k) { body::scatter_sorted(k, so.data<int64_t>(), sorted.data<int64_t>(), g); });
+      CHECK(std::equal(so.data<int64_t>(), so.data<int64_t>() + so.numel(), so_ref.data<int64_t>()));
+    }
+    // Gathers and their scatter-add gradient (the atomics done as plain adds here).
+    tk::Tensor idx = tk::Tensor::empty({4}, DType::Int64, {});
+    const int64_t picks[4] = {2, 0, g.R - 1, 2};
+    std::copy(picks, picks + 4, idx.data<int64_t>());
+    tk::Tensor gs_ref = tk::Tensor::empty({g.O, 4, g.I}, DType::Float64, {}), gs = tk::Tensor::empty({g.O, 4, g.I}, DType::Float64, {});
+    cpu.index_select(gs_ref, x, idx, g);
+    const int64_t row = g.I * 8;
+    serial(g.O * 4 * row, [&](int64_t k) {
+      body::gather_row_byte(k, static_cast<char*>(gs.data_ptr()), static_cast<const char*>(x.data_ptr()), idx.data<int64_t>(), row, 4, g.R);
+    });
+    CHECK(max_diff(gs, gs_ref) == 0);
+    tk::Tensor add_ref = tk::Tensor::empty(x.shape(), DType::Float64, {}), add = tk::full(x.shape(), 0, DType::Float64, {});
+    cpu.index_add(add_ref, gs, idx, g);
+    serial(gs.numel(), [&](int64_t k) { add.data<double>()[body::index_add_target(k, idx.data<int64_t>(), g, 4)] += gs.data<double>()[k]; });
+    CHECK(max_diff(add, add_ref) == 0);
+  }
+}
+
 void half_conversions() {
   using namespace tk::kernels;
   int bad = 0;
@@ -277,6 +433,7 @@ int main() {
   promotion();
   half_conversions();
   caching_allocator();
+  cuda_bodies();
   ops_and_memory();
   philox_known_answer();
   std::printf("%s\n", failures ? "core tests FAILED" : "core tests passed");

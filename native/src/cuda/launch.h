@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "backend.h"
+#include "cuda/bodies.h"
 #include "tk/error.h"
 
 namespace tk::cuda {
@@ -36,6 +37,16 @@ inline unsigned blocks_for(int64_t n) {
 // A grid-stride loop: k runs over [0, n) across every thread of the grid.
 #define TK_GRID_STRIDE(k, n) \
   for (int64_t k = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; k < (n); k += int64_t(gridDim.x) * blockDim.x)
+
+// Launches kernel(args...) with enough grid-stride threads for n items of work on t's device;
+// nothing when n is 0 (an empty grid is a launch error).
+template <class... KArgs, class... Args>
+void launch(void (*kernel)(KArgs...), int64_t n, const Tensor& t, const char* op, Args... args) {
+  if (n <= 0) return;
+  cudaStream_t s = prepare(t, op);
+  kernel<<<blocks_for(n), kThreads, 0, s>>>(args...);
+  check_launch(op);
+}
 
 // N operands viewed over the first one's shape (others broadcast: 0 strides), byte strides.
 // When every operand is contiguous with that shape, offsets are i * itemsize (no division).
@@ -70,12 +81,7 @@ struct Geometry {
       for (int k = 0; k < N; ++k) off[k] = i * item[k];
       return;
     }
-    for (int k = 0; k < N; ++k) off[k] = 0;
-    for (int d = nd - 1; d >= 0; --d) {
-      const int64_t idx = i % sizes[d];
-      i /= sizes[d];
-      for (int k = 0; k < N; ++k) off[k] += idx * strides[k][d];
-    }
+    for (int k = 0; k < N; ++k) off[k] = body::strided_offset(i, nd, sizes, strides[k]);
   }
 };
 
