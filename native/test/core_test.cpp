@@ -252,6 +252,35 @@ void cuda_bodies() {
     serial(w.C, [&](int64_t p) { body::adaptive_backward(p, gi.data<double>(), a_ref.data<double>(), w.H, w.W, 2, 3); });
     CHECK(max_diff(gi, gi_ref) == 0);
   }
+  // The tiled gemm, block by block with its two phases per K step as the GPU runs them (every
+  // thread stages, then every thread accumulates): a batch of transposed a, sizes that are not
+  // multiples of 16, alpha and beta, and beta 0 ignoring NaN already in out.
+  for (double beta : {0.0, 0.5}) {
+    const int64_t B = 2, M = 19, N = 33, K = 21;
+    tk::Tensor a = tk::transpose(random_tensor({B, K, M}), 1, 2), b = random_tensor({B, K, N});
+    tk::Tensor ref = random_tensor({B, M, N}), out = tk::clone(ref);
+    if (beta == 0) ref.data<double>()[5] = out.data<double>()[5] = NAN;
+    cpu.gemm(ref, a, b, 1.5, beta);
+    body::View3<double> av{a.data<double>(), a.strides()[0], a.strides()[1], a.strides()[2]};
+    body::View3<double> bv{b.data<double>(), b.strides()[0], b.strides()[1], b.strides()[2]};
+    const int T = body::kTile;
+    for (int64_t bi = 0; bi < B; ++bi)
+      for (int64_t row0 = 0; row0 < M; row0 += T)
+        for (int64_t col0 = 0; col0 < N; col0 += T) {
+          body::GemmTiles<double> tiles;
+          double acc[T][T] = {};
+          for (int64_t k0 = 0; k0 < K; k0 += T) {
+            for (int ty = 0; ty < T; ++ty)
+              for (int tx = 0; tx < T; ++tx) body::gemm_stage(tiles, tx, ty, bi, row0, col0, k0, av, bv, M, N, K);
+            for (int ty = 0; ty < T; ++ty)
+              for (int tx = 0; tx < T; ++tx) body::gemm_accumulate(tiles, tx, ty, acc[ty][tx]);
+          }
+          for (int ty = 0; ty < T; ++ty)
+            for (int tx = 0; tx < T; ++tx)
+              body::gemm_store(out.data<double>(), M * N, N, int64_t(1), bi, row0 + ty, col0 + tx, M, N, acc[ty][tx], 1.5, beta);
+        }
+    CHECK(max_diff(out, ref) < 1e-12);
+  }
   // Reductions over [O, R, I] with I > 1 (the thread-per-output path) and I == 1.
   for (tk::ORI g : {tk::ORI{3, 7, 4}, tk::ORI{5, 9, 1}}) {
     tk::Tensor x = random_tensor({g.O, g.R, g.I});
@@ -263,6 +292,23 @@ void cuda_bodies() {
     cpu.reduce(tk::ReduceKernel::Sum, ref, x, g);
     serial(out.numel(), [&](int64_t k) { body::column_reduce<body::Kind::Sum, double, double>(k, x.data<double>(), out.data<double>(), g); });
     CHECK(max_diff(out, ref) < 1e-12);
+    if (g.I == 1) {  // the block-per-row path: 256 threads' partials, then the tree
+      auto by_block = [&](auto kind, tk::ReduceKernel k) {
+        constexpr body::Kind K = decltype(kind)::value;
+        cpu.reduce(k, ref, x, g);
+        for (int64_t row = 0; row < g.O; ++row) {
+          double part[256];
+          for (int t = 0; t < 256; ++t) part[t] = body::row_partial<K, double>(t, 256, x.data<double>() + row * g.R, g.R);
+          for (int s = 128; s > 0; s >>= 1)
+            for (int t = 0; t < 256; ++t) body::tree_step<K, double>(part, t, s);
+          out.data<double>()[row] = part[0];
+        }
+        return max_diff(out, ref);
+      };
+      CHECK(by_block(std::integral_constant<body::Kind, body::Kind::Sum>{}, tk::ReduceKernel::Sum) < 1e-12);
+      CHECK(by_block(std::integral_constant<body::Kind, body::Kind::Max>{}, tk::ReduceKernel::Max) == 0);
+      CHECK(by_block(std::integral_constant<body::Kind, body::Kind::Min>{}, tk::ReduceKernel::Min) == 0);
+    }
     tk::Tensor ix_ref = tk::Tensor::empty({g.O, g.I}, DType::Int64, {}), ix = tk::Tensor::empty({g.O, g.I}, DType::Int64, {});
     for (bool is_max : {true, false}) {
       cpu.arg_reduce(ref, ix_ref, x, g, is_max);

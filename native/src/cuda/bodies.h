@@ -191,6 +191,23 @@ TK_HD inline A combine(A a, A b) {
   else return pick<K == Kind::Max>(a, b);
 }
 
+// Row reductions (I == 1) by a block of `threads`: thread t first combines elements t, t + threads,
+// ... of the row; then a shared-memory tree halves the partials, step s combining part[t] with
+// part[t + s] for t < s (threads is a power of two).
+template <Kind K, class T>
+using part_t = std::conditional_t<K == Kind::Sum, acc_t<T>, T>;
+template <Kind K, class T>
+TK_HD inline part_t<K, T> row_partial(int t, int threads, const T* row, int64_t R) {
+  using A = part_t<K, T>;
+  A acc = K == Kind::Sum ? A(0) : A(row[0]);
+  for (int64_t r = t; r < R; r += threads) acc = combine<K, A>(acc, A(row[r]));
+  return acc;
+}
+template <Kind K, class A>
+TK_HD inline void tree_step(A* part, int t, int s) {
+  if (t < s) part[t] = combine<K, A>(part[t], part[t + s]);
+}
+
 template <Kind K, class T, class Out>
 TK_HD inline void column_reduce(int64_t k, const T* x, Out* y, const ORI& g) {
   using A = std::conditional_t<K == Kind::Sum, acc_t<T>, T>;
@@ -261,6 +278,48 @@ TK_HD inline void cumsum(int64_t k, const T* x, Out* y, const ORI& g) {
     acc += A(x[off + r * g.I]);
     y[off + r * g.I] = Out(acc);
   }
+}
+
+// ---- gemm: one 16x16 output tile per block, K in steps of 16 through shared memory ------------
+
+constexpr int kTile = 16;
+
+template <class T>
+struct View3 {
+  const T* p;
+  int64_t bs, rs, cs;  // element strides: batch, row, column
+  TK_HD T at(int64_t b, int64_t r, int64_t c) const { return p[b * bs + r * rs + c * cs]; }
+};
+
+// A block's shared tiles; +1 column so threads of a warp reading a column hit distinct banks.
+template <class T>
+struct GemmTiles {
+  T a[kTile][kTile + 1], b[kTile][kTile + 1];
+};
+
+// Phase 1 of a K step, thread (tx, ty) of the block at output tile (row0, col0): stage one
+// element of a and of b (zero outside the matrices).
+template <class T>
+TK_HD inline void gemm_stage(GemmTiles<T>& s, int tx, int ty, int64_t bi, int64_t row0, int64_t col0, int64_t k0,
+                             const View3<T>& a, const View3<T>& b, int64_t M, int64_t N, int64_t K) {
+  const int64_t row = row0 + ty, col = col0 + tx;
+  s.a[ty][tx] = row < M && k0 + tx < K ? a.at(bi, row, k0 + tx) : T(0);
+  s.b[ty][tx] = k0 + ty < K && col < N ? b.at(bi, k0 + ty, col) : T(0);
+}
+
+// Phase 2: the thread's output accumulates the staged step.
+template <class T, class A>
+TK_HD inline void gemm_accumulate(const GemmTiles<T>& s, int tx, int ty, A& acc) {
+  for (int kk = 0; kk < kTile; ++kk) acc += A(s.a[ty][kk]) * A(s.b[kk][tx]);
+}
+
+// After the last step: out = alpha * acc + beta * out (beta 0: out is not read, NaN there ignored).
+template <class T, class A>
+TK_HD inline void gemm_store(T* c, int64_t c_bs, int64_t c_rs, int64_t c_cs, int64_t bi, int64_t row, int64_t col,
+                             int64_t M, int64_t N, A acc, A alpha, A beta) {
+  if (row >= M || col >= N) return;
+  T* out = c + bi * c_bs + row * c_rs + col * c_cs;
+  *out = beta == A(0) ? T(alpha * acc) : T(alpha * acc + beta * A(*out));
 }
 
 // ---- indexing -----------------------------------------------------------------------------------

@@ -9,22 +9,20 @@ namespace tk::cuda {
 namespace {
 using body::Kind;
 
-// One block per row of a [rows, R] contiguous input.
+// One block per row of a [rows, R] contiguous input (the phases: cuda/bodies.h).
 template <Kind K, class T, class Out>
 __global__ void row_reduce(const T* x, Out* y, int64_t rows, int64_t R) {
-  using A = std::conditional_t<K == Kind::Sum, body::acc_t<T>, T>;
+  using A = body::part_t<K, T>;
   __shared__ A part[kThreads];
+  const int t = threadIdx.x;
   for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
-    const T* p = x + row * R;
-    A acc = K == Kind::Sum ? A(0) : A(p[0]);
-    for (int64_t r = threadIdx.x; r < R; r += blockDim.x) acc = body::combine<K, A>(acc, A(p[r]));
-    part[threadIdx.x] = acc;
+    part[t] = body::row_partial<K, T>(t, kThreads, x + row * R, R);
     __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-      if (int(threadIdx.x) < s) part[threadIdx.x] = body::combine<K, A>(part[threadIdx.x], part[threadIdx.x + s]);
+    for (int s = kThreads / 2; s > 0; s >>= 1) {
+      body::tree_step<K, A>(part, t, s);
       __syncthreads();
     }
-    if (threadIdx.x == 0) y[row] = Out(part[0]);
+    if (t == 0) y[row] = Out(part[0]);
     __syncthreads();  // part[] is reused by the next row
   }
 }
