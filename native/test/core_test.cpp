@@ -205,6 +205,23 @@ void cuda_bodies() {
       CHECK(bad == 0);
     }
   }
+  // The element-wise geometry: the flat path only when every operand is contiguous in the
+  // output's shape, and offsets that read the right elements either way (a copy emulated).
+  {
+    tk::Tensor x = random_tensor({4, 5}), out = tk::Tensor::empty({4, 5}, DType::Float64, {});
+    tk::Tensor xt = tk::transpose(random_tensor({5, 4}), 0, 1), row = tk::expand(random_tensor({1, 5}), {4, 5});
+    for (const tk::Tensor* in : {&x, &xt, &row}) {
+      const tk::Tensor* ops[2] = {&out, in};
+      body::Geometry<2> g(ops);
+      CHECK(g.flat == (in == &x));
+      serial(out.numel(), [&](int64_t i) {
+        int64_t off[2];
+        g.offsets(i, off);
+        *reinterpret_cast<double*>(g.base[0] + off[0]) = *reinterpret_cast<const double*>(g.base[1] + off[1]);
+      });
+      CHECK(max_diff(out, tk::contiguous(*in)) == 0);
+    }
+  }
   // Convolution lowering over windows with stride, padding and dilation.
   const tk::Window2d windows[] = {{3, 7, 6, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1}, {2, 9, 8, 4, 3, 3, 2, 2, 3, 1, 1, 2, 1},
                                   {2, 5, 5, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1}};

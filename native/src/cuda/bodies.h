@@ -41,6 +41,43 @@ TK_HD inline int64_t strided_offset(int64_t i, int nd, const int64_t* sizes, con
   return off;
 }
 
+// N operands viewed over the first one's shape (others broadcast: 0 strides), byte strides.
+// When every operand is contiguous with that shape, offsets are i * itemsize (no division).
+template <int N>
+struct Geometry {
+  int nd = 0;
+  bool flat = true;
+  int64_t sizes[kMaxDims] = {};
+  int64_t strides[N][kMaxDims] = {};  // bytes
+  int64_t item[N] = {};
+  char* base[N] = {};
+
+  explicit Geometry(const Tensor* const (&ops)[N]) {
+    const Tensor& out = *ops[0];
+    nd = out.ndim();
+    for (int d = 0; d < nd; ++d) sizes[d] = out.shape()[d];
+    for (int k = 0; k < N; ++k) {
+      const Tensor& t = *ops[k];
+      item[k] = int64_t(itemsize(t.dtype()));
+      base[k] = static_cast<char*>(t.data_ptr());
+      int64_t expect = item[k];
+      for (int d = nd - 1; d >= 0; --d) {
+        strides[k][d] = t.strides()[d] * item[k];
+        if (sizes[d] != 1 && strides[k][d] != expect) flat = false;
+        expect *= sizes[d];
+      }
+    }
+  }
+
+  TK_HD void offsets(int64_t i, int64_t (&off)[N]) const {
+    if (flat) {
+      for (int k = 0; k < N; ++k) off[k] = i * item[k];
+      return;
+    }
+    for (int k = 0; k < N; ++k) off[k] = strided_offset(i, nd, sizes, strides[k]);
+  }
+};
+
 // ---- conv lowering -----------------------------------------------------------------------------
 
 // Column element k of [C * kh * kw, OH * OW].

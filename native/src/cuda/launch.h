@@ -48,46 +48,9 @@ void launch(void (*kernel)(KArgs...), int64_t n, const Tensor& t, const char* op
   check_launch(op);
 }
 
-// N operands viewed over the first one's shape (others broadcast: 0 strides), byte strides.
-// When every operand is contiguous with that shape, offsets are i * itemsize (no division).
-template <int N>
-struct Geometry {
-  int nd = 0;
-  bool flat = true;
-  int64_t sizes[kMaxDims] = {};
-  int64_t strides[N][kMaxDims] = {};  // bytes
-  int64_t item[N] = {};
-  char* base[N] = {};
-
-  explicit Geometry(const Tensor* const (&ops)[N]) {
-    const Tensor& out = *ops[0];
-    nd = out.ndim();
-    for (int d = 0; d < nd; ++d) sizes[d] = out.shape()[d];
-    for (int k = 0; k < N; ++k) {
-      const Tensor& t = *ops[k];
-      item[k] = int64_t(itemsize(t.dtype()));
-      base[k] = static_cast<char*>(t.data_ptr());
-      int64_t expect = item[k];
-      for (int d = nd - 1; d >= 0; --d) {
-        strides[k][d] = t.strides()[d] * item[k];
-        if (sizes[d] != 1 && strides[k][d] != expect) flat = false;
-        expect *= sizes[d];
-      }
-    }
-  }
-
-  __device__ void offsets(int64_t i, int64_t (&off)[N]) const {
-    if (flat) {
-      for (int k = 0; k < N; ++k) off[k] = i * item[k];
-      return;
-    }
-    for (int k = 0; k < N; ++k) off[k] = body::strided_offset(i, nd, sizes, strides[k]);
-  }
-};
-
 // body(base, off) for every element i < n of the geometry.
 template <int N, class Body>
-__global__ void for_each_kernel(Geometry<N> g, Body body, int64_t n) {
+__global__ void for_each_kernel(body::Geometry<N> g, Body body, int64_t n) {
   TK_GRID_STRIDE(i, n) {
     int64_t off[N];
     g.offsets(i, off);
@@ -100,7 +63,7 @@ void for_each(const Tensor* const (&ops)[N], Body body, const char* op) {
   const int64_t n = ops[0]->numel();
   if (n == 0) return;
   cudaStream_t s = prepare(*ops[0], op);
-  for_each_kernel<N, Body><<<blocks_for(n), kThreads, 0, s>>>(Geometry<N>(ops), body, n);
+  for_each_kernel<N, Body><<<blocks_for(n), kThreads, 0, s>>>(body::Geometry<N>(ops), body, n);
   check_launch(op);
 }
 
