@@ -1,9 +1,10 @@
 // float16 and bfloat16 on a backend whose kernels are written for the compute dtypes (the CPU's,
 // and for now CUDA's). This adapter sits in front of every kernel family except copy and fill
-// (which handle 16-bit storage natively on both devices). When a kernel is called with 16-bit tensors, each of them is converted to a float32
-// copy, the float32 kernel runs, and the tensors the kernel writes are rounded back. So every op
-// computes in float32 and rounds its result once, as PyTorch's CPU kernels do for these dtypes;
-// the op layer and autograd see 16-bit tensors throughout and need no 16-bit code of their own.
+// (which handle 16-bit storage natively on both devices). When a kernel is called with 16-bit
+// tensors, each of them is converted to a float32 copy, the float32 kernel runs, and the tensors
+// the kernel writes are rounded back. So every op computes in float32 and rounds its result once,
+// as PyTorch's CPU kernels do for these dtypes; the op layer and autograd see 16-bit tensors
+// throughout and need no 16-bit code of their own.
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -51,8 +52,8 @@ struct Adapt;
 template <int Tag, class R, class... A, R (*Backend::*M)(A...)>
 struct Adapt<Tag, M> {
   static R run(A... args) {
-    const Backend* g_raw = g_raw_tables[Tag];
-    auto raw = g_raw->*M;
+    const Backend* table = g_raw_tables[Tag];
+    auto raw = table->*M;
     if (!(any_half(args) || ...)) return raw(args...);
     struct Written {
       Tensor half, f32;
@@ -65,7 +66,7 @@ struct Adapt<Tag, M> {
         if (!is_half_tensor(a)) return a;
         const bool writes = i < 32 && (kWrites<M> >> i & 1u);
         Tensor f = Tensor::empty(a.shape(), DType::Float32, a.device(), "float16");
-        if (!writes || kReadsWritten<M>) g_raw->copy(f, a);
+        if (!writes || kReadsWritten<M>) table->copy(f, a);
         if (writes) written.push_back({a, f});
         return f;
       } else {
@@ -75,7 +76,7 @@ struct Adapt<Tag, M> {
     // Braced initialisation converts the arguments left to right, so `pos` counts in order.
     std::tuple<std::decay_t<A>...> args32{convert(args)...};
     auto round_back = [&] {
-      for (const Written& w : written) g_raw->copy(w.half, w.f32);
+      for (const Written& w : written) table->copy(w.half, w.f32);
     };
     if constexpr (std::is_void_v<R>) {
       std::apply(raw, args32);
