@@ -86,6 +86,19 @@ onGpu('every gradient on cuda matches the CPU', () => {
 });
 
 onGpu('cuda devices and training', () => {
+  it('creation and random ops run on the device and give the CPU\'s values for a seed', () => {
+    for (const make of [(d: string) => tk.randn([1001], { device: d as never }), (d: string) => tk.rand([7, 9], { device: d as never, dtype: 'float64' }),
+      (d: string) => tk.randint(0, 10, [333], { device: d as never }), (d: string) => tk.arange(0, 50, 0.5, { device: d as never }),
+      (d: string) => tk.eye(4, 6, { device: d as never }), (d: string) => tk.full([3], 2.5, { device: d as never })]) {
+      tk.manualSeed(5);
+      const cpu = make('cpu');
+      tk.manualSeed(5);
+      const gpu = make(dev);
+      expectClose(gpu, cpu, 'creation');
+      disposeAll(cpu, gpu);
+    }
+  });
+
   it('mixing devices is DEVICE_MISMATCH', () => {
     const a = tk.zeros([2]), b = tk.zeros([2], { device: dev });
     expectTensorError(() => a.add(b), 'DEVICE_MISMATCH', /add: expected all tensors on the same device, got cpu and cuda:0/);

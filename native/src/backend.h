@@ -150,6 +150,12 @@ Backend with_half_adapter(const Backend& raw, int tag);
 extern const Backend cpu_backend;
 extern const Backend cuda_backend;
 
+// Whether the device's backend has the kernel `member` (unlike kernel_for, no error).
+template <class F>
+bool has_kernel(F Backend::*member, Device device) {
+  return (device.is_cpu() ? cpu_backend : cuda_backend).*member != nullptr;
+}
+
 // The kernel `member` for `device`, or NOT_IMPLEMENTED naming `op` and the device.
 template <class F>
 F kernel_for(F Backend::*member, Device device, const char* op) {

@@ -14,6 +14,7 @@ void register_optim(Backend& b);
 void register_conv(Backend& b);
 void register_pool(Backend& b);
 void register_index(Backend& b);
+void register_creation(Backend& b);
 }  // namespace cuda
 #endif
 
@@ -27,6 +28,7 @@ const Backend cuda_backend = [] {
   cuda::register_conv(b);
   cuda::register_pool(b);
   cuda::register_index(b);
+  cuda::register_creation(b);
 #endif
   return with_half_adapter(b, 1);
 }();

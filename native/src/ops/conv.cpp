@@ -126,12 +126,6 @@ void for_images(const Geometry& g, DType dt, Device dev, const Fn& fn) {
 // layers; im2col's GEMM wins once the reduction is long).
 constexpr int64_t kDirectMaxChannels = 8;
 
-// Whether the device's backend has the optional kernel `m` (unlike kernel_for, no error).
-template <class F>
-bool has_kernel(F Backend::*m, Device d) {
-  return (d.is_cpu() ? cpu_backend : cuda_backend).*m != nullptr;
-}
-
 // Image n of x [N, C, H, W] (contiguous) as [G, C/G, H*W] (the column matrix of a pointwise conv).
 Tensor image_groups(const Tensor& x, int64_t n, const Geometry& g) {
   return reshape(select(x, 0, n), {g.G, g.C / g.G, g.H * g.W});

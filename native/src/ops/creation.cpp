@@ -24,17 +24,23 @@ std::pair<uint64_t, uint64_t> take_counters(uint64_t counters) {
   return {g_seed, off};
 }
 
-Tensor on_device(Tensor cpu, Device device) {
-  return device.is_cpu() ? cpu : to_device(cpu, device);
+// Where a creation op makes its tensor: on `device` itself when that device's backend has the
+// kernel, else on the CPU, and on_device copies it over.
+template <class F>
+Device made_on(Device device, F Backend::*kernel) {
+  return device.is_cpu() || has_kernel(kernel, device) ? device : Device{};
+}
+Tensor on_device(Tensor t, Device device) {
+  return t.device() == device ? t : to_device(t, device);
 }
 
 Tensor random_tensor(const DimVec& shape, DType dtype, Device device, RandomKind kind, double a,
-                     double b) {
-  Tensor t = Tensor::empty(shape, dtype, Device{});
+                     double b, const char* op) {
+  Tensor t = Tensor::empty(shape, dtype, made_on(device, &Backend::random), op);
   // Must match the kernels' elements per counter (16-bit floats run the float32 kernel).
   uint64_t per = itemsize(dtype) == 4 || is_half(dtype) ? 4 : 2;
   auto [key, off] = take_counters((uint64_t(t.numel()) + per - 1) / per);
-  kernel_for(&Backend::random, t.device(), "random")(t, kind, a, b, key, off);
+  kernel_for(&Backend::random, t.device(), op)(t, kind, a, b, key, off);
   return on_device(t, device);
 }
 
@@ -69,7 +75,7 @@ void set_rng_state(uint64_t seed, uint64_t offset) {
 }
 
 Tensor full(const DimVec& shape, double value, DType dtype, Device device, const char* op) {
-  Tensor t = Tensor::empty(shape, dtype, Device{}, op);
+  Tensor t = Tensor::empty(shape, dtype, made_on(device, &Backend::fill), op);
   fill_(t, value);
   return on_device(t, device);
 }
@@ -86,7 +92,7 @@ Tensor arange(double start, double end, double step, std::optional<DType> dtype,
   TK_CHECK(n < 9.0e15, OUT_OF_MEMORY, "arange: too many elements, got ", n);
   DType dt = dtype.value_or(is_int(start) && is_int(end) && is_int(step) ? DType::Int64
                                                                        : kDefaultFloat);
-  Tensor t = Tensor::empty({int64_t(n)}, dt, Device{}, "arange");
+  Tensor t = Tensor::empty({int64_t(n)}, dt, made_on(device, &Backend::arange), "arange");
   kernel_for(&Backend::arange, t.device(), "arange")(t, start, step, end, false);
   return on_device(t, device);
 }
@@ -130,10 +136,11 @@ Outputs op_linspace(const Args& a) {
   TK_CHECK(steps >= 0, INVALID_ARGUMENT, a.name, ": number of steps must be non-negative, got ",
            steps);
   DType dt = dtype_attr(a.attrs, 3).value_or(kDefaultFloat);
-  Tensor t = Tensor::empty({steps}, dt, Device{}, a.name);
+  const Device device = device_attr(a.attrs, 4, a.name);
+  Tensor t = Tensor::empty({steps}, dt, made_on(device, &Backend::arange), a.name);
   double step = steps > 1 ? (end - start) / double(steps - 1) : 0;
   kernel_for(&Backend::arange, t.device(), a.name)(t, start, step, end, true);
-  return {on_device(t, device_attr(a.attrs, 4, a.name))};
+  return {on_device(t, device)};
 }
 
 Outputs op_eye(const Args& a) {
@@ -141,9 +148,11 @@ Outputs op_eye(const Args& a) {
   int64_t n = a.attrs.integer(0, "n"), m = a.attrs.integer_or(1, "m", n);
   TK_CHECK(n >= 0 && m >= 0, INVALID_ARGUMENT, a.name, ": sizes must be non-negative, got n=", n,
            ", m=", m);
-  Tensor t = Tensor::empty({n, m}, dtype_attr(a.attrs, 2).value_or(kDefaultFloat), Device{}, a.name);
+  const Device device = device_attr(a.attrs, 3, a.name);
+  Tensor t = Tensor::empty({n, m}, dtype_attr(a.attrs, 2).value_or(kDefaultFloat),
+                           made_on(device, &Backend::eye), a.name);
   kernel_for(&Backend::eye, t.device(), a.name)(t);
-  return {on_device(t, device_attr(a.attrs, 3, a.name))};
+  return {on_device(t, device)};
 }
 
 Outputs rand_like_op(const Args& a, RandomKind kind) {
@@ -153,7 +162,7 @@ Outputs rand_like_op(const Args& a, RandomKind kind) {
            dtype_name(dt));
   // Uniform on [0, 1) or N(0, 1): (a, b) is (low, high) or (mean, std).
   return {random_tensor(shape_attr(a.attrs, 0, a.name), dt, device_attr(a.attrs, 2, a.name), kind,
-                        0.0, 1.0)};
+                        0.0, 1.0, a.name)};
 }
 
 Outputs op_rand(const Args& a) { return rand_like_op(a, RandomKind::Uniform); }
@@ -172,7 +181,7 @@ Outputs op_randint(const Args& a) {
     TK_CHECK(low >= 0 && high <= 2, INVALID_ARGUMENT, a.name,
              ": bounds out of range for bool, got low=", low, ", high=", high);
   return {random_tensor(shape_attr(a.attrs, 2, a.name), dt, device_attr(a.attrs, 4, a.name),
-                        RandomKind::Integer, double(low), double(high))};
+                        RandomKind::Integer, double(low), double(high), a.name)};
 }
 
 }  // namespace ops
