@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 #include "tk/error.h"
 
@@ -16,6 +17,12 @@ int class_index(size_t cls) {
   size_t j = cls >> (k - 3);  // 5..8
   return 4 + (k - 9) * 4 + int(j - 5);
 }
+// The inverse: the size of the blocks in bin i.
+size_t class_bytes(size_t i) {
+  if (i < 4) return (i + 1) * kAlign;
+  const size_t k = (i - 4) / 4 + 9, j = (i - 4) % 4 + 5;
+  return j << (k - 3);
+}
 
 }  // namespace
 
@@ -29,10 +36,13 @@ size_t size_class(size_t n) {
 CachingAllocator::CachingAllocator(Raw raw, const char* name, int64_t cache_limit)
     : raw_(raw), name_(name), cache_limit_(cache_limit) {}
 
-CachingAllocator::Device& CachingAllocator::dev(int device) {
+const CachingAllocator::Device& CachingAllocator::dev(int device) const {
   TK_CHECK(device >= 0 && device < kMaxDevices, INVALID_ARGUMENT, name_, ": device index ", device,
            " out of range");
   return devs_[size_t(device)];
+}
+CachingAllocator::Device& CachingAllocator::dev(int device) {
+  return const_cast<Device&>(std::as_const(*this).dev(device));
 }
 
 void* CachingAllocator::alloc(size_t nbytes, int device, const char* op) {
@@ -100,13 +110,7 @@ void CachingAllocator::free(void* p, size_t nbytes, int device) {
 void CachingAllocator::release_locked(Device& d, int device) {
   for (size_t i = 0; i < d.bins.size(); ++i) {
     for (void* p : d.bins[i]) {
-      size_t cls = 0;  // recover the class size from the bin index
-      if (i < 4) cls = (i + 1) * kAlign;
-      else {
-        size_t k = (i - 4) / 4 + 9, j = (i - 4) % 4 + 5;
-        cls = j << (k - 3);
-      }
-      raw_.free(p, cls, device);
+      raw_.free(p, class_bytes(i), device);
       d.s.raw_frees++;
     }
     d.bins[i].clear();
@@ -123,10 +127,9 @@ void CachingAllocator::empty_cache(int device) {
 }
 
 AllocatorStats CachingAllocator::stats(int device) const {
-  TK_CHECK(device >= 0 && device < kMaxDevices, INVALID_ARGUMENT, name_, ": device index ", device,
-           " out of range");
+  const Device& d = dev(device);
   std::lock_guard<std::mutex> g(mu_);
-  return devs_[size_t(device)].s;
+  return d.s;
 }
 
 void CachingAllocator::reset_peaks(int device) {

@@ -55,7 +55,8 @@ class CachingAllocator {
     AllocatorStats s;
   };
   void release_locked(Device& d, int device);
-  Device& dev(int device);
+  Device& dev(int device);  // INVALID_ARGUMENT outside [0, kMaxDevices)
+  const Device& dev(int device) const;
 
   Raw raw_;
   const char* name_;

@@ -12,7 +12,7 @@ namespace tk {
 // The one dtype table: enum name, C++ storage type, public name. bool is stored as one byte (0/1).
 // Compute dtypes are the ones kernels are written for (dispatch_dtype). The 16-bit floats are
 // storage dtypes: copy and fill handle them natively; a backend without native 16-bit kernels
-// computes in float32 and rounds each result (cpu/half_adapter.cpp), as PyTorch's CPU does.
+// computes in float32 and rounds each result (native/src/half_adapter.cpp), as PyTorch's CPU does.
 #define TK_FORALL_COMPUTE_DTYPES(X) \
   X(Float32, float, "float32")      \
   X(Float64, double, "float64")     \

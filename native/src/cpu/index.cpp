@@ -46,16 +46,6 @@ void index_add(const Tensor& out, const Tensor& grad, const Tensor& idx, ORI g) 
   });
 }
 
-// NaN compares as the largest value, as in PyTorch's sort.
-template <class T>
-bool less(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(a)) return false;
-    if (std::isnan(b)) return true;
-  }
-  return a < b;
-}
-
 void argsort(const Tensor& out, const Tensor& x, ORI g, bool descending) {
   dispatch_dtype(x.dtype(), [&]<class T>() {
     const T* xp = x.data<T>();
@@ -70,9 +60,9 @@ void argsort(const Tensor& out, const Tensor& x, ORI g, bool descending) {
         // Stable in both directions: descending swaps the comparison, not the result, so equal
         // values keep their original order.
         if (descending)
-          std::stable_sort(pos.begin(), pos.end(), [&](int64_t p, int64_t q) { return less(vals[size_t(q)], vals[size_t(p)]); });
+          std::stable_sort(pos.begin(), pos.end(), [&](int64_t p, int64_t q) { return kernels::nan_last_less(vals[size_t(q)], vals[size_t(p)]); });
         else
-          std::stable_sort(pos.begin(), pos.end(), [&](int64_t p, int64_t q) { return less(vals[size_t(p)], vals[size_t(q)]); });
+          std::stable_sort(pos.begin(), pos.end(), [&](int64_t p, int64_t q) { return kernels::nan_last_less(vals[size_t(p)], vals[size_t(q)]); });
         for (int64_t r = 0; r < g.R; ++r) op[base + r * g.I] = pos[size_t(r)];
       }
     });

@@ -23,22 +23,10 @@ TK_HD inline T expo(T x) {
   return kernels::Exp{}(x, {});
 }
 
+using kernels::is_nan;
+using kernels::pick;
 template <class T>
-using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
-
-template <class T>
-bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return v != v;
-  else return false;
-}
-
-// Max/Min that propagate NaN, as PyTorch's reductions do.
-template <bool IsMax, class T>
-T pick(T best, T v) {
-  if (is_nan(best)) return best;
-  if (is_nan(v)) return v;
-  return IsMax ? (v > best ? v : best) : (v < best ? v : best);
-}
+using acc_t = kernels::sum_acc_t<T>;
 
 // Sum of a contiguous run in accumulator type A, with four independent chains (latency-bound
 // otherwise) combined pairwise.

@@ -14,18 +14,8 @@
 
 namespace tk::cuda::body {
 
-template <class T>
-TK_HD inline bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return v != v;
-  else return false;
-}
-// Max/min that propagate NaN, as PyTorch's reductions do.
-template <bool IsMax, class T>
-TK_HD inline T pick(T best, T v) {
-  if (is_nan(best)) return best;
-  if (is_nan(v)) return v;
-  return IsMax ? (v > best ? v : best) : (v < best ? v : best);
-}
+using kernels::is_nan;
+using kernels::pick;
 TK_HD inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 TK_HD inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
 
@@ -217,8 +207,6 @@ TK_HD inline void adaptive_backward(int64_t p, T* b, const T* s, int64_t H, int6
 
 // ---- reductions over [O, R, I]: one call per (o, i) output k ----------------------------------
 
-template <class T>
-using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 
 enum class Kind { Sum, Max, Min };
 
@@ -232,7 +220,7 @@ TK_HD inline A combine(A a, A b) {
 // ... of the row; then a shared-memory tree halves the partials, step s combining part[t] with
 // part[t + s] for t < s (threads is a power of two).
 template <Kind K, class T>
-using part_t = std::conditional_t<K == Kind::Sum, acc_t<T>, T>;
+using part_t = std::conditional_t<K == Kind::Sum, kernels::sum_acc_t<T>, T>;
 template <Kind K, class T>
 TK_HD inline part_t<K, T> row_partial(int t, int threads, const T* row, int64_t R) {
   using A = part_t<K, T>;
@@ -247,7 +235,7 @@ TK_HD inline void tree_step(A* part, int t, int s) {
 
 template <Kind K, class T, class Out>
 TK_HD inline void column_reduce(int64_t k, const T* x, Out* y, const ORI& g) {
-  using A = std::conditional_t<K == Kind::Sum, acc_t<T>, T>;
+  using A = part_t<K, T>;
   const T* p = x + (k / g.I) * g.R * g.I + k % g.I;
   A acc = K == Kind::Sum ? A(0) : A(p[0]);
   for (int64_t r = 0; r < g.R; ++r) acc = combine<K, A>(acc, A(p[r * g.I]));
@@ -374,16 +362,6 @@ TK_HD inline int64_t index_add_target(int64_t k, const int64_t* ix, const ORI& g
   return (o * g.R + ix[j]) * g.I + i;
 }
 
-// NaN compares as the largest value, as in PyTorch's sort.
-template <class T>
-TK_HD inline bool less(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (a != a) return false;
-    if (b != b) return true;
-  }
-  return a < b;
-}
-
 // Line `line` of [O, I] lines of length R: its sorted positions into sorted[line * R ...], by a
 // bottom-up merge sort between that row and scratch[line * R ...] (stable: on ties the left
 // run's element goes first; descending swaps the comparison, not the result).
@@ -399,7 +377,7 @@ TK_HD inline void argsort_line(int64_t line, int64_t* sorted, int64_t* scratch, 
       int64_t i = lo, j = mid, k = lo;
       while (i < mid && j < hi) {
         const T vi = x[base + a[i] * g.I], vj = x[base + a[j] * g.I];
-        const bool right_first = descending ? less(vi, vj) : less(vj, vi);
+        const bool right_first = descending ? kernels::nan_last_less(vi, vj) : kernels::nan_last_less(vj, vi);
         b[k++] = right_first ? a[j++] : a[i++];
       }
       while (i < mid) b[k++] = a[i++];

@@ -1,5 +1,6 @@
-// Shared by the CUDA kernel files (nvcc only): the device's stream, launch checks, and the
-// index arithmetic of element-wise kernels over strided, broadcast operands.
+// Shared by the CUDA kernel files (nvcc only): the device's stream, launch checks, grid-stride
+// launches, and the element-wise loop over strided, broadcast operands (its index arithmetic is
+// body::Geometry in cuda/bodies.h).
 #pragma once
 #include <cuda_runtime.h>
 
@@ -48,23 +49,20 @@ void launch(void (*kernel)(KArgs...), int64_t n, const Tensor& t, const char* op
   check_launch(op);
 }
 
-// body(base, off) for every element i < n of the geometry.
-template <int N, class Body>
-__global__ void for_each_kernel(body::Geometry<N> g, Body body, int64_t n) {
+// fn(base, off) for every element i < n of the geometry.
+template <int N, class Fn>
+__global__ void for_each_kernel(body::Geometry<N> g, Fn fn, int64_t n) {
   TK_GRID_STRIDE(i, n) {
     int64_t off[N];
     g.offsets(i, off);
-    body(g.base, off);
+    fn(g.base, off);
   }
 }
 
-template <int N, class Body>
-void for_each(const Tensor* const (&ops)[N], Body body, const char* op) {
+template <int N, class Fn>
+void for_each(const Tensor* const (&ops)[N], Fn fn, const char* op) {
   const int64_t n = ops[0]->numel();
-  if (n == 0) return;
-  cudaStream_t s = prepare(*ops[0], op);
-  for_each_kernel<N, Body><<<blocks_for(n), kThreads, 0, s>>>(body::Geometry<N>(ops), body, n);
-  check_launch(op);
+  launch(for_each_kernel<N, Fn>, n, *ops[0], op, body::Geometry<N>(ops), fn, n);
 }
 
 }  // namespace tk::cuda

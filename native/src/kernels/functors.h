@@ -218,6 +218,30 @@ struct Ge { template <class T> TK_HD bool operator()(T a, T b) const { return a 
 
 // Conversion between element types without undefined behaviour: NaN and out-of-range floats
 // become the integer type's lowest value (what x86 conversions produce, and PyTorch shows).
+// NaN-aware helpers of the reductions, sorts and pooling on both devices.
+template <class T>
+TK_HD inline bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return v != v;
+  else return false;
+}
+// Max (min) that propagates NaN, as PyTorch's reductions do.
+template <bool IsMax, class T>
+TK_HD inline T pick(T best, T v) {
+  if (is_nan(best)) return best;
+  if (is_nan(v)) return v;
+  return IsMax ? (v > best ? v : best) : (v < best ? v : best);
+}
+// a < b with NaN as the largest value, as in PyTorch's sort.
+template <class T>
+TK_HD inline bool nan_last_less(T a, T b) {
+  if (is_nan(a)) return false;
+  if (is_nan(b)) return true;
+  return a < b;
+}
+// What sums accumulate in: double for floats, int64 for integers and bool.
+template <class T>
+using sum_acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+
 // Which compute dtypes an element-wise functor is instantiated for (the op layer never sends
 // others): float-only math, and no bool arithmetic that PyTorch refuses.
 template <class F, class T>

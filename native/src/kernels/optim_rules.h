@@ -85,4 +85,37 @@ struct AdagradRule {
   }
 };
 
+// The four Backend entries of a device, given its loop: Loop::run(p, rule, ptrs...) applies
+// rule(i, ptrs...) to every element i of the contiguous parameter p (absent state: null).
+template <class Loop>
+struct OptimKernels {
+  template <class T>
+  static T* ptr(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
+
+  static void sgd_step(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdParams& o) {
+    floating(p.dtype(), [&]<class T>() { Loop::run(p, SgdRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(buf)); });
+  }
+  static void adam_step(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, const Tensor& vmax,
+                        const AdamParams& o) {
+    floating(p.dtype(), [&]<class T>() {
+      Loop::run(p, AdamRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(m), ptr<T>(v), ptr<T>(vmax));
+    });
+  }
+  static void rmsprop_step(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& buf,
+                           const Tensor& gavg, const RmspropParams& o) {
+    floating(p.dtype(), [&]<class T>() {
+      Loop::run(p, RmspropRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(sq), ptr<T>(buf), ptr<T>(gavg));
+    });
+  }
+  static void adagrad_step(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradParams& o) {
+    floating(p.dtype(), [&]<class T>() { Loop::run(p, AdagradRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(sum)); });
+  }
+  static void register_into(Backend& b) {
+    b.sgd_step = sgd_step;
+    b.adam_step = adam_step;
+    b.rmsprop_step = rmsprop_step;
+    b.adagrad_step = adagrad_step;
+  }
+};
+
 }  // namespace tk::kernels

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <mutex>
 
+#include "kernels/creation_rules.h"
 #include "ops/internal.h"
 
 namespace tk {
@@ -37,8 +38,9 @@ Tensor on_device(Tensor t, Device device) {
 Tensor random_tensor(const DimVec& shape, DType dtype, Device device, RandomKind kind, double a,
                      double b, const char* op) {
   Tensor t = Tensor::empty(shape, dtype, made_on(device, &Backend::random), op);
-  // Must match the kernels' elements per counter (16-bit floats run the float32 kernel).
-  uint64_t per = itemsize(dtype) == 4 || is_half(dtype) ? 4 : 2;
+  // The kernels' elements per counter (16-bit floats run the float32 kernel).
+  const uint64_t per = dispatch_dtype(is_half(dtype) ? DType::Float32 : dtype,
+                                      []<class T>() { return uint64_t(kernels::kPerCounter<T>); });
   auto [key, off] = take_counters((uint64_t(t.numel()) + per - 1) / per);
   kernel_for(&Backend::random, t.device(), op)(t, kind, a, b, key, off);
   return on_device(t, device);
