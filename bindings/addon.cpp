@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 #include "autograd.h"
 #include "call.h"
@@ -38,9 +39,7 @@ using namespace tkjs;
 
 class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
  public:
-  TensorkitAddon(Napi::Env env, Napi::Object exports) : st_(*new EnvState()) {
-    // st_ is deliberately never freed: External finalizers of this environment may still run
-    // after the addon instance is destroyed at environment teardown.
+  TensorkitAddon(Napi::Env env, Napi::Object exports) : owned_(new EnvState()), st_(*owned_) {
     auto meta = Napi::Float64Array::New(env, size_t(kMetaSlot * kMetaSlots));
     st_.meta = Napi::Persistent(meta);
     st_.meta_data = meta.Data();
@@ -50,7 +49,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     DefineAddon(exports, {
         InstanceMethod("init", &TensorkitAddon::SetErrorClass),
         InstanceMethod("fromData", &TensorkitAddon::FromData),
-        InstanceMethod("data", &TensorkitAddon::Data),
+        InstanceMethod("readInto", &TensorkitAddon::ReadInto),
         InstanceMethod("item", &TensorkitAddon::Item),
         InstanceMethod("free", &TensorkitAddon::Free),
         InstanceMethod("strides", &TensorkitAddon::Strides),
@@ -81,12 +80,17 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     });
     register_autograd(env, exports, st_);
   }
+  // Runs when the environment is torn down (a worker exits or is terminated, or the main thread
+  // ends normally): the tensors its JS objects still held are released here, since no
+  // FinalizationRegistry callback runs after teardown. Nothing may throw out of a destructor,
+  // and N-API calls may fail now, so the references are dropped without checking.
   ~TensorkitAddon() {
-    st_.tensor_error.Reset();
-    st_.meta.Reset();
-    st_.meta_data = nullptr;
-    st_.attr_buf.Reset();
-    st_.attr_data = nullptr;
+    try {
+      owned_->handles.clear();
+      owned_.reset();
+    } catch (...) {
+      owned_.release();  // leak rather than abort
+    }
   }
 
  private:
@@ -152,14 +156,19 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     });
   }
 
-  // data(handle): an ArrayBuffer with a contiguous copy of the elements.
-  Napi::Value Data(const Napi::CallbackInfo& info) {
+  // readInto(handle, arrayBuffer): copies the elements, row-major, into a buffer of exactly their
+  // size. JS allocates the buffer: `new ArrayBuffer` throws a catchable RangeError when memory
+  // runs out, where an ArrayBuffer made here would end the process with a V8 fatal error.
+  Napi::Value ReadInto(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
       tk::Tensor t = tk::contiguous(tk::to_device(tensor_of(st_, info[0], "data"), tk::Device{}));
-      auto buf = Napi::ArrayBuffer::New(env, t.nbytes());
+      TK_CHECK(info[1].IsArrayBuffer(), INVALID_ARGUMENT, "data: expected an ArrayBuffer to copy into");
+      auto buf = info[1].As<Napi::ArrayBuffer>();
+      TK_CHECK(buf.ByteLength() == t.nbytes(), INVALID_ARGUMENT, "data: the buffer has ", buf.ByteLength(),
+               " bytes, the tensor ", t.nbytes());
       if (t.nbytes() > 0) std::memcpy(buf.Data(), t.data_ptr(), t.nbytes());
-      return buf;
+      return env.Undefined();
     });
   }
 
@@ -346,6 +355,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     return o;
   }
 
+  std::unique_ptr<EnvState> owned_;
   EnvState& st_;
 };
 

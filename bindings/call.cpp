@@ -60,7 +60,12 @@ napi_value call_callback(napi_env env, napi_callback_info info) {
     napi_get_cb_info(env, info, &argc, all.data(), nullptr, nullptr);
     return run_call(Napi::Env(env), st, argc, all.data());
   } catch (const Napi::Error& e) {
+    // Never rethrows (NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS): while the environment is being
+    // torn down the throw is dropped, as JS can no longer run.
     e.ThrowAsJavaScriptException();
+    return nullptr;
+  } catch (...) {  // guard() converts everything else; still, nothing may leave a C callback
+    napi_throw_error(env, "INTERNAL", "call: unexpected native exception");
     return nullptr;
   }
 }

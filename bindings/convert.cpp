@@ -55,6 +55,12 @@ int64_t HandleTable::remove(double id) {
   return r;
 }
 
+void HandleTable::clear() {
+  std::vector<Slot>().swap(slots_);
+  free_.clear();
+  live_ = 0;
+}
+
 int64_t HandleTable::replace(double id, tk::Tensor t) {
   uint32_t slot, gen;
   TK_CHECK(decode(id, slot, gen) && slots_[slot].gen == gen && slots_[slot].tensor.defined(), DISPOSED,

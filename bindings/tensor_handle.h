@@ -28,6 +28,8 @@ class HandleTable {
   // Points a live id at another tensor (`param.data = t`); returns the change in reported bytes.
   int64_t replace(double id, tk::Tensor t);
   int64_t live() const { return live_; }
+  // Releases every tensor (environment teardown). Ids handed out before stay stale.
+  void clear();
 
  private:
   struct Slot {

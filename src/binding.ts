@@ -33,7 +33,8 @@ export interface Binding {
   call(op: number, attrs: readonly Attr[] | number | undefined, ...inputs: Operand[]): Handle | Handle[] | undefined;
   /** A Uint16Array holds the bits of `dtype` (float16 or bfloat16). */
   fromData(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array, shape: [readonly number[]], dtype?: string): Handle;
-  data(h: Handle): ArrayBuffer;
+  /** Copies the elements (row-major, as stored) into `buf`, which must have exactly their size. */
+  readInto(h: Handle, buf: ArrayBuffer): void;
   item(h: Handle): number | boolean;
   /** Releases the tensor behind a handle; later uses of the id report DISPOSED. Idempotent. */
   free(h: Handle): void;

@@ -1,4 +1,5 @@
 import { fail } from './errors.js';
+import { describe } from './options.js';
 
 /**
  * Element types, as in PyTorch. `float32` is the default. `float16` and `bfloat16` store 2 bytes
@@ -29,9 +30,12 @@ export function isDType(s: unknown): s is DType {
 
 export function checkDType(op: string, s: unknown): DType {
   if (!isDType(s))
-    fail('INVALID_ARGUMENT', `${op}: unknown dtype, got ${JSON.stringify(s)} (expected ${DTYPES.join(', ')})`);
+    fail('INVALID_ARGUMENT', `${op}: unknown dtype, got ${describe(s)} (expected ${DTYPES.join(', ')})`);
   return s;
 }
+
+/** Bytes per element as stored. */
+export const ITEMSIZE = { float32: 4, float64: 8, int32: 4, int64: 8, bool: 1, float16: 2, bfloat16: 2 } as const satisfies Record<DType, number>;
 
 /** float32, float64, float16 or bfloat16. */
 export function isFloating(d: DType): boolean {

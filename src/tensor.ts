@@ -1,6 +1,6 @@
 // The Tensor class: metadata on the JS object, one native reference, op methods in torch names.
 import { binding, encodeAttrs, OP_IDS, type Attr, type Handle, type Operand } from './binding.js';
-import { checkDType, DTYPES, isDType, isHalf, typedArrayOf, type AnyTypedArray, type DType, type DeviceName } from './dtype.js';
+import { checkDType, DTYPES, isDType, isHalf, ITEMSIZE, typedArrayOf, type AnyTypedArray, type DType, type DeviceName } from './dtype.js';
 import { fail } from './errors.js';
 import { formatTensor } from './format.js';
 import { track } from './memory.js';
@@ -43,9 +43,26 @@ export function wrap(h: Handle, slot = 0): Tensor {
   return new Tensor(h, m.shape, m.dtype, m.device);
 }
 
+/**
+ * A contiguous CPU copy of t's elements as stored (16-bit floats as their bits). The buffer is
+ * made here, not natively: `new ArrayBuffer` fails with a catchable RangeError, which becomes
+ * OUT_OF_MEMORY, where a failed native allocation would end the process.
+ */
+function readOut(t: Tensor, op: string): ArrayBuffer {
+  const bytes = t.numel() * ITEMSIZE[t.dtype];
+  let buf: ArrayBuffer;
+  try {
+    buf = new ArrayBuffer(bytes);
+  } catch {
+    fail('OUT_OF_MEMORY', `${op}: cannot allocate ${bytes} bytes to copy out a ${t.dtype} tensor of shape [${t.shape.join(', ')}]`);
+  }
+  binding.readInto(t._h, buf);
+  return buf;
+}
+
 /** Internal (io): a contiguous CPU copy of t's elements as stored (16-bit floats as their bits). */
 export function storedBytes(t: Tensor): Uint8Array {
-  return new Uint8Array(binding.data(t._h));
+  return new Uint8Array(readOut(t, 'io.save'));
 }
 
 /** Internal (io): a float16 or bfloat16 tensor from the elements' bits. */
@@ -259,7 +276,7 @@ export class Tensor {
       const f = this.to('float32');
       try { return f.data(); } finally { f.dispose(); }
     }
-    return typedArrayOf(this.dtype, binding.data(this._h)) as AnyTypedArray;
+    return typedArrayOf(this.dtype, readOut(this, 'data')) as AnyTypedArray;
   }
   /** Nested arrays of numbers (booleans for bool). @example tensor([[1, 2]]).toArray() // [[1, 2]] */
   toArray(): unknown {

@@ -27,7 +27,7 @@ const CASES: [string, () => unknown, string, RegExp][] = [
   ['addmm dtype mismatch', () => tk.zeros([2]).addmm(t23(), tk.zeros([3, 2], { dtype: 'float64' })), 'DTYPE_MISMATCH', /^addmm: expected all operands to have the same dtype, got float32 and float64/],
   ['addmm unknown option', () => tk.zeros([2]).addmm(t23(), tk.zeros([3, 2]), { bta: 1 } as never), 'INVALID_ARGUMENT', /^addmm: unknown option 'bta' \(did you mean 'beta'\?\)/],
   ['indexSelect index out of range', () => t23().indexSelect(1, tk.tensor([0, 3], { dtype: 'int64' })), 'INDEX_OUT_OF_RANGE', /^indexSelect: index 3 is out of range for a dimension of size 3/],
-  ['indexSelect float index', () => t23().indexSelect(0, tk.tensor([0])), 'DTYPE_MISMATCH', /^indexSelect: the index must be int64 or int32, got float32/],
+  ['indexSelect float index', () => t23().indexSelect(0, tk.tensor([0])), 'DTYPE_MISMATCH', /^indexSelect: indices must be int64 or int32, got float32/],
   ['indexSelect 2-D index', () => t23().indexSelect(0, tk.zeros([1, 1], { dtype: 'int64' })), 'SHAPE_MISMATCH', /^indexSelect: the index must be 0-D or 1-D, got \[1, 1\]/],
   ['argsort dim out of range', () => t23().argsort(2), 'INDEX_OUT_OF_RANGE', /^argsort: dim out of range/],
   ['bincount negative value', () => tk.tensor([1, -1], { dtype: 'int64' }).bincount(), 'INVALID_ARGUMENT', /^bincount: values must be non-negative, got -1/],

@@ -374,7 +374,7 @@ describe('Embedding and Bilinear', () => {
       expect(Array.from(y.select(0, 0).select(0, 0).data())).toEqual(Array.from(emb.weight.select(0, 0).data()));
       y.sum().backward();
       expect(emb.weight.grad!.sum(1).toArray()).toEqual([3, 0, 3, 0, 0]);
-      expectTensorError(() => emb.call(tensor([5], { dtype: 'int64' })), 'INDEX_OUT_OF_RANGE', /embedding: index 5 is out of range for 5 embeddings/);
+      expectTensorError(() => emb.call(tensor([5], { dtype: 'int64' })), 'INDEX_OUT_OF_RANGE', /embedding: index 5 is out of range for the embeddings of size 5/);
       expectTensorError(() => emb.call(tensor([1.5])), 'DTYPE_MISMATCH', /embedding: indices must be int64 or int32, got float32/);
       disposeAll(emb.parameters());
     }));

@@ -45,14 +45,22 @@ bool spin_for(P&& pred, int us) {
   }
 }
 
+// Threads a parallel region started on this thread may use (0: the default, one per core). Per
+// thread, so that each JS environment (the main thread, every worker) sets its own, as each
+// PyTorch process does; the workers themselves are shared.
+thread_local int t_num_threads = 0;
+
+int default_num_threads() {
+  static const int n = [] {
+    unsigned hc = std::thread::hardware_concurrency();
+    return hc ? int(hc) : 1;
+  }();
+  return n;
+}
+
 class Pool {
  public:
-  Pool() {
-    unsigned hc = std::thread::hardware_concurrency();
-    nthreads_ = hc ? int(hc) : 1;
-  }
-  int num_threads() const { return nthreads_.load(); }
-  void set_num_threads(int n) { nthreads_.store(n); }
+  int num_threads() const { return t_num_threads > 0 ? t_num_threads : default_num_threads(); }
 
   void run(int64_t begin, int64_t end, int64_t grain,
            const std::function<void(int64_t, int64_t)>& fn) {
@@ -140,7 +148,6 @@ class Pool {
     }
   }
 
-  std::atomic<int> nthreads_;
   std::mutex region_mu_;  // one parallel region at a time
   std::mutex mu_;
   std::condition_variable cv_, done_cv_;
@@ -164,7 +171,7 @@ int get_num_threads() { return pool().num_threads(); }
 void set_num_threads(int n) {
   TK_CHECK(n >= 1 && n <= 1024, INVALID_ARGUMENT, "setNumThreads: expected 1..1024 threads, got ",
            n);
-  pool().set_num_threads(n);
+  t_num_threads = n;
 }
 
 void parallel_for(int64_t begin, int64_t end, int64_t grain,

@@ -108,7 +108,8 @@ void fill_(const Tensor& t, double value);
 void copy_(const Tensor& dst, const Tensor& src);
 
 // Random streams: Philox4x32-10 keyed by the seed; each call takes a fresh counter range, so a
-// stream is reproducible after manual_seed() whatever the thread count.
+// stream is reproducible after manual_seed() whatever the thread count. One stream per calling
+// thread (per JS environment), each starting from PyTorch's default seed.
 void manual_seed(uint64_t seed);
 uint64_t initial_seed();
 // The whole stream state (seed, next counter), to checkpoint and resume a run exactly.

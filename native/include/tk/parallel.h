@@ -1,12 +1,14 @@
-// One process-wide std::thread pool for CPU kernels.
+// One process-wide std::thread pool for CPU kernels, shared by every thread that calls in.
 #pragma once
 #include <cstdint>
 #include <functional>
 
 namespace tk {
 
+// Threads parallel regions started on the calling thread may use (default: one per core). The
+// setting is per thread, hence per JS environment; the pool's workers are shared by all.
 int get_num_threads();
-// n >= 1; INVALID_ARGUMENT otherwise. Takes effect for the next parallel region.
+// n in 1..1024; INVALID_ARGUMENT otherwise. Takes effect for the calling thread's next region.
 void set_num_threads(int n);
 
 // Splits [begin, end) into at most get_num_threads() contiguous chunks of at least `grain`

@@ -2,7 +2,6 @@
 // until CUDA fill/random kernels exist, so every creation op already works on every device.
 #include <atomic>
 #include <cmath>
-#include <mutex>
 
 #include "kernels/creation_rules.h"
 #include "ops/internal.h"
@@ -13,16 +12,23 @@ using namespace ops;
 
 // PyTorch's default seed, so unseeded runs are reproducible too.
 constexpr uint64_t kDefaultSeed = 67280421310721ull;
-std::mutex g_rng_mu;
-uint64_t g_seed = kDefaultSeed;
-uint64_t g_offset = 0;
+
+// The random stream: a Philox key (the seed) and the next unused counter. One per thread, so
+// each JS environment (the main thread, every worker) has its own: a worker's manualSeed leaves
+// the main thread's stream alone, as each Python process has its own in PyTorch. Kernels draw
+// their counters on the calling thread before any parallel split, so the pool's threads never
+// touch it.
+struct Generator {
+  uint64_t seed = kDefaultSeed;
+  uint64_t offset = 0;
+};
+thread_local Generator t_rng;
 
 // Reserves `counters` Philox counters of the stream: (key, first counter).
 std::pair<uint64_t, uint64_t> take_counters(uint64_t counters) {
-  std::lock_guard<std::mutex> g(g_rng_mu);
-  uint64_t off = g_offset;
-  g_offset += counters;
-  return {g_seed, off};
+  const uint64_t off = t_rng.offset;
+  t_rng.offset += counters;
+  return {t_rng.seed, off};
 }
 
 // Where a creation op makes its tensor: on `device` itself when that device's backend has the
@@ -54,27 +60,13 @@ bool is_int(double v) { return std::isfinite(v) && v == std::floor(v); }
 
 }  // namespace
 
-void manual_seed(uint64_t seed) {
-  std::lock_guard<std::mutex> g(g_rng_mu);
-  g_seed = seed;
-  g_offset = 0;
-}
+void manual_seed(uint64_t seed) { t_rng = {seed, 0}; }
 
-uint64_t initial_seed() {
-  std::lock_guard<std::mutex> g(g_rng_mu);
-  return g_seed;
-}
+uint64_t initial_seed() { return t_rng.seed; }
 
-std::pair<uint64_t, uint64_t> get_rng_state() {
-  std::lock_guard<std::mutex> g(g_rng_mu);
-  return {g_seed, g_offset};
-}
+std::pair<uint64_t, uint64_t> get_rng_state() { return {t_rng.seed, t_rng.offset}; }
 
-void set_rng_state(uint64_t seed, uint64_t offset) {
-  std::lock_guard<std::mutex> g(g_rng_mu);
-  g_seed = seed;
-  g_offset = offset;
-}
+void set_rng_state(uint64_t seed, uint64_t offset) { t_rng = {seed, offset}; }
 
 Tensor full(const DimVec& shape, double value, DType dtype, Device device, const char* op) {
   Tensor t = Tensor::empty(shape, dtype, made_on(device, &Backend::fill), op);

@@ -167,6 +167,17 @@ void expect_inputs(const Args& a, size_t n, size_t n_max) {
   for (const Tensor& t : a.in) TK_CHECK(t.defined(), INVALID_ARGUMENT, a.name, ": missing input");
 }
 
+Tensor checked_indices(const Tensor& index, int64_t n, const char* op, const char* what) {
+  TK_CHECK(index.dtype() == DType::Int64 || index.dtype() == DType::Int32, DTYPE_MISMATCH, op,
+           ": indices must be int64 or int32, got ", dtype_name(index.dtype()));
+  Tensor idx = contiguous(to_device(to_dtype(index, DType::Int64), Device{}));
+  const int64_t* p = idx.data<int64_t>();
+  for (int64_t i = 0, count = idx.numel(); i < count; ++i)
+    TK_CHECK(p[i] >= 0 && p[i] < n, INDEX_OUT_OF_RANGE, op, ": index ", p[i], " is out of range for ",
+             what, " of size ", n);
+  return idx;
+}
+
 Device common_device(std::span<const Tensor> ts, const char* op) {
   const Tensor* first = nullptr;
   for (const Tensor& t : ts) {

@@ -13,20 +13,6 @@ ORI ori(const DimVec& s, int d) {
   return g;
 }
 
-// Contiguous int64 indices on the CPU (read here for the range check), each in [0, n).
-Tensor checked_index(const Tensor& index, int64_t n, const char* op, const char* what) {
-  TK_CHECK(index.dtype() == DType::Int64 || index.dtype() == DType::Int32, DTYPE_MISMATCH, op,
-           ": the index must be int64 or int32, got ", dtype_name(index.dtype()));
-  TK_CHECK(index.ndim() <= 1, SHAPE_MISMATCH, op, ": the index must be 0-D or 1-D, got ",
-           fmt_shape(index.shape()));
-  Tensor idx = contiguous(to_device(to_dtype(index, DType::Int64), Device{}));
-  const int64_t* p = idx.data<int64_t>();
-  for (int64_t i = 0, n_ = idx.numel(); i < n_; ++i)
-    TK_CHECK(p[i] >= 0 && p[i] < n, INDEX_OUT_OF_RANGE, op, ": index ", p[i], " is out of range for ",
-             what, " of size ", n);
-  return idx;
-}
-
 }  // namespace
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
@@ -35,7 +21,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   const DimVec s = x.ndim() == 0 ? DimVec{1} : x.shape();
   TK_CHECK(index.device() == x.device() || index.device().is_cpu(), DEVICE_MISMATCH, op,
            ": the index is on ", device_name(index.device()), ", the input on ", device_name(x.device()));
-  Tensor idx = checked_index(index, s[size_t(d)], op, "a dimension");
+  TK_CHECK(index.ndim() <= 1, SHAPE_MISMATCH, op, ": the index must be 0-D or 1-D, got ", fmt_shape(index.shape()));
+  Tensor idx = ops::checked_indices(index, s[size_t(d)], op, "a dimension");
   DimVec out_shape = s;
   out_shape[size_t(d)] = idx.numel();
   if (x.ndim() == 0) out_shape = index.ndim() == 0 ? DimVec{} : DimVec{idx.numel()};
@@ -52,7 +39,8 @@ Tensor index_select_backward(const Tensor& grad, int64_t dim, const Tensor& inde
   TK_CHECK(size >= 0, INVALID_ARGUMENT, op, ": size must be non-negative, got ", size);
   const int d = grad.ndim() == 0 ? (wrap_dim(dim, 1, op), 0) : wrap_dim(dim, grad.ndim(), op);
   DimVec gs = grad.ndim() == 0 ? DimVec{1} : grad.shape();
-  Tensor idx = checked_index(index, size, op, "a dimension");
+  TK_CHECK(index.ndim() <= 1, SHAPE_MISMATCH, op, ": the index must be 0-D or 1-D, got ", fmt_shape(index.shape()));
+  Tensor idx = ops::checked_indices(index, size, op, "a dimension");
   TK_CHECK(gs[size_t(d)] == idx.numel(), SHAPE_MISMATCH, op, ": the gradient has ", gs[size_t(d)],
            " slices along dim ", d, ", the index ", idx.numel());
   DimVec out_shape = gs;

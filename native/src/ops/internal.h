@@ -31,6 +31,11 @@ Tensor broadcast_to(const Tensor& x, const DimVec& shape);
 // DTYPE_MISMATCH unless `result` can be written into a tensor of dtype `into` (PyTorch's
 // can_cast: no float into integer, no number into bool).
 void check_can_cast(DType result, DType into, const char* op);
+// Indices a user handed to a gathering or scattering kernel, checked once here so no kernel reads
+// or writes out of bounds: DTYPE_MISMATCH unless int64 or int32, INDEX_OUT_OF_RANGE unless every
+// value is in [0, n). Returns them as a contiguous int64 CPU tensor (the caller moves it to its
+// device). `what` names the indexed thing in the message ("embeddings", "a dimension").
+Tensor checked_indices(const Tensor& index, int64_t n, const char* op, const char* what);
 // INVALID_ARGUMENT if several elements of t alias one memory location (an expanded view).
 void check_writable(const Tensor& t, const char* op);
 std::optional<DType> dtype_attr(const Attrs& at, size_t i);

@@ -59,6 +59,9 @@ std::vector<Attr> pool2d_attrs(const Pool2dParams& p) {
 namespace {
 using namespace ops;
 
+// Bounds H * W so that it cannot overflow (a plane of 2^62 elements is refused long before).
+constexpr int64_t kMaxPlane = int64_t(1) << 62;
+
 void check_input(const Tensor& x, const char* op) {
   TK_CHECK(x.ndim() == 3 || x.ndim() == 4, SHAPE_MISMATCH, op,
            ": expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ", fmt_shape(x.shape()));
@@ -115,10 +118,13 @@ std::pair<Tensor, Tensor> max_pool2d(const Tensor& x0, const Pool2dParams& p, bo
 Tensor max_pool2d_backward(const Tensor& go0, const Tensor& idx0, int64_t H, int64_t W) {
   const char* op = "max_pool2d_backward";
   check_input(go0, op);
-  TK_CHECK(idx0.dtype() == DType::Int64 && idx0.shape() == go0.shape(), SHAPE_MISMATCH, op,
-           ": indices must be int64 of the grad_output's shape ", fmt_shape(go0.shape()));
-  TK_CHECK(H > 0 && W > 0, INVALID_ARGUMENT, op, ": input size must be positive");
-  Tensor go = contiguous(go0), idx = contiguous(idx0);
+  TK_CHECK(idx0.shape() == go0.shape(), SHAPE_MISMATCH, op, ": indices ", fmt_shape(idx0.shape()),
+           " must have the grad_output's shape ", fmt_shape(go0.shape()));
+  TK_CHECK(H > 0 && W > 0, INVALID_ARGUMENT, op, ": input size must be positive, got [", H, ", ", W, "]");
+  TK_CHECK(H <= kMaxPlane / W, INVALID_ARGUMENT, op, ": input size [", H, ", ", W, "] is too large");
+  // Each index is a position in its H x W input plane; the kernel writes there unchecked.
+  Tensor idx = to_device(checked_indices(idx0, H * W, op, "an input plane"), go0.device());
+  Tensor go = contiguous(go0);
   Tensor gi = Tensor::empty(with_hw(go.shape(), H, W), go.dtype(), go.device(), op);
   if (gi.numel() > 0) kernel_for(&Backend::max_pool2d_backward, go.device(), op)(gi, go, idx);
   return gi;
