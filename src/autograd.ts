@@ -1,9 +1,10 @@
 // Autograd controls: grad mode, autograd.grad / backward over several tensors, and gradcheck.
 // The engine itself is native (native/src/autograd/); this file only marshals and validates.
+import { tensorList } from './args.js';
 import { binding, type Handle } from './binding.js';
 import { fail } from './errors.js';
 import { tidy } from './memory.js';
-import { checkOptions, describe } from './options.js';
+import { checkOptions, describe, fn as fnArg, isClass } from './options.js';
 import { tensor } from './ops/creation.js';
 import { Tensor, wrap } from './tensor.js';
 
@@ -27,6 +28,10 @@ function withMode<T>(on: boolean, fn: () => T, op: string): T {
   const prev = binding.setGradEnabled(on);
   try {
     return fn();
+  } catch (e) {
+    // A class is typeof 'function' but cannot be called; checked only here, off the hot path.
+    if (isClass(fn)) fnArg(op, 'fn', fn);
+    throw e;
   } finally {
     binding.setGradEnabled(prev);
   }
@@ -118,6 +123,9 @@ export interface GradcheckOptions {
 /** Thrown by gradcheck when the analytic and numerical Jacobians differ. */
 export class GradcheckError extends Error {
   override name = 'GradcheckError';
+  constructor(message?: string) {
+    super(typeof message === 'symbol' ? String((message as symbol).toString()) : message);
+  }
 }
 
 type Fn = (...xs: Tensor[]) => Tensor | readonly Tensor[];
@@ -142,8 +150,8 @@ function values(t: Tensor): number[] {
 export function gradcheck(fn: Fn, inputs: readonly Tensor[], options?: GradcheckOptions): boolean {
   const o = checkOptions('gradcheck', options, { eps: 'number', atol: 'number', rtol: 'number', raiseException: 'boolean' });
   const eps = o.eps ?? 1e-6, atol = o.atol ?? 1e-5, rtol = o.rtol ?? 1e-3;
-  if (typeof fn !== 'function') fail('INVALID_ARGUMENT', `gradcheck: expected a function, got ${describe(fn)}`);
-  handles('gradcheck', 'inputs', inputs);
+  fnArg('gradcheck', 'fn', fn);
+  tensorList('gradcheck', 'inputs', inputs);
   const wrt = inputs.map((x, i) => [x, i] as const).filter(([x]) => x.requiresGrad);
   if (wrt.length === 0) fail('INVALID_ARGUMENT', 'gradcheck: no input requires grad');
   for (const [x, i] of wrt)
@@ -200,6 +208,8 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options?: Gradcheck
  * @example gradgradcheck((x) => x.pow(3).sum(), [x]);
  */
 export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options?: GradcheckOptions): boolean {
+  fnArg('gradgradcheck', 'fn', fn);
+  tensorList('gradgradcheck', 'inputs', inputs);
   let seed = 12345;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
   let gradOutputs: Tensor[] | undefined;

@@ -29,9 +29,9 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export class TensorError extends Error {
   readonly code: ErrorCode;
   constructor(message: string, code: ErrorCode | string) {
-    super(message);
+    super(typeof message === 'symbol' ? (message as symbol).toString() : message);
     this.name = 'TensorError';
-    this.code = (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INTERNAL';
+    this.code = typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INTERNAL';
   }
 }
 

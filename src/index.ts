@@ -8,6 +8,7 @@
  */
 import { binding } from './binding.js';
 import { fail } from './errors.js';
+import { describe } from './options.js';
 
 export { Tensor, type BackwardOptions, type Scalar, type Dims, type KeepDim, type VarOptions, type ToOptions } from './tensor.js';
 export { TensorError, ERROR_CODES, type ErrorCode } from './errors.js';
@@ -34,9 +35,14 @@ export * as train from './train/index.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, gradgradcheck, GradcheckError, type GradOptions, type GradcheckOptions } from './autograd.js';
 export * as plain from './plain/index.js';
 
-/** Threads used by CPU kernels (defaults to the number of cores). @example setNumThreads(1) */
+/**
+ * Threads CPU kernels started from this thread may use (defaults to the number of cores). The
+ * setting belongs to the calling JS environment: a worker thread's setNumThreads leaves the main
+ * thread's alone (the threads themselves are one pool shared by all).
+ * @example setNumThreads(1)
+ */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) fail('INVALID_ARGUMENT', `setNumThreads: expected a positive integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1024) fail('INVALID_ARGUMENT', `setNumThreads: expected an integer in 1..1024, got ${describe(n)}`);
   binding.setNumThreads(n);
 }
 /** Threads used by CPU kernels. */

@@ -109,8 +109,10 @@ const REDUCE_OPTS = { keepdim: 'boolean' } as const;
 export class Tensor {
   /** @internal The native handle id (stale, reporting DISPOSED, after dispose()). */
   readonly _h: Handle;
-  /** Size of each dimension. */
-  readonly shape: readonly number[];
+  /** @internal The shape array; frozen on the first read of `shape`. */
+  private _shape: readonly number[];
+  /** @internal Whether _shape has been frozen. */
+  private _shapeFrozen = false;
   /** Element type. */
   readonly dtype: DType;
   /** 'cpu' or 'cuda:N'. */
@@ -123,7 +125,7 @@ export class Tensor {
   /** @internal Tensors are made by ops and creation functions, not by `new`. */
   constructor(h: Handle, shape: readonly number[], dtype: DType, device: string) {
     this._h = h;
-    this.shape = shape;
+    this._shape = shape;
     this.dtype = dtype;
     this.device = device;
     track(this);
@@ -132,6 +134,20 @@ export class Tensor {
   /** @internal Lets tidy() recognise tensors without importing this module. */
   get __isTensor(): true {
     return true;
+  }
+
+  /**
+   * Size of each dimension (a frozen array). @example zeros([2, 3]).shape // [2, 3]
+   */
+  get shape(): readonly number[] {
+    // The native shape never changes under a tensor, so neither may this copy (numel, printing
+    // and every JS-side check read it). Frozen lazily: Object.freeze costs more than a small op,
+    // and most intermediate tensors never have their shape read.
+    if (!this._shapeFrozen) {
+      Object.freeze(this._shape);
+      this._shapeFrozen = true;
+    }
+    return this._shape;
   }
 
   /** Number of dimensions. @example zeros([2, 3]).ndim // 2 */
@@ -177,8 +193,9 @@ export class Tensor {
   _setData(src: Tensor): void {
     binding.setData(this._h, src._h);
     const fresh = wrapMeta();
-    const self = this as { shape: readonly number[]; dtype: DType; device: string };
-    self.shape = fresh.shape;
+    const self = this as { dtype: DType; device: string };
+    this._shape = fresh.shape;
+    this._shapeFrozen = false;
     self.dtype = fresh.dtype;
     self.device = fresh.device;
   }
@@ -507,7 +524,10 @@ export class Tensor {
   /** Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size). @example x.expand(4, -1) */
   expand(...shape: (number | readonly number[])[]): Tensor { return run(ID.expand, [shapeArgs('expand', shape)], this._h); }
   /** expand to another tensor's shape. */
-  expandAs(other: Tensor): Tensor { return this.expand(other.shape); }
+  expandAs(other: Tensor): Tensor {
+    if (!(other instanceof Tensor)) fail('INVALID_ARGUMENT', `expandAs: 'other' must be a Tensor, got ${describe(other)}`);
+    return this.expand(other.shape);
+  }
   /** Removes size-1 dims (all, or the given ones). @example zeros([1, 3, 1]).squeeze() // [3] */
   squeeze(dim?: Dims | null): Tensor { return run(ID.squeeze, [dimsOpt('squeeze', dim)], this._h); }
   /** Inserts a size-1 dim. @example zeros([3]).unsqueeze(0) // [1, 3] */

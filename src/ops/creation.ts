@@ -3,7 +3,8 @@
 import { binding, encodeAttrs, OP_IDS, type Attr, type Handle } from '../binding.js';
 import { checkDType, type AnyTypedArray, type DType, type DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
-import { checkOptions, describe, int } from '../options.js';
+import { tensorArg } from '../args.js';
+import { checkOptions, describe, int, list, num, shapeArgs } from '../options.js';
 import { Tensor, wrap } from '../tensor.js';
 
 const ID = OP_IDS;
@@ -56,10 +57,7 @@ function sizeAndOpts(op: string, args: SizeArgs): [number[], CreateOptions] {
   } else if (last === undefined && args.length > 0) {
     rest = args.slice(0, -1);
   }
-  const shape = rest.length === 1 && Array.isArray(rest[0]) ? (rest[0] as number[]) : (rest as number[]);
-  for (const d of shape)
-    if (!Number.isInteger(d)) fail('INVALID_ARGUMENT', `${op}: size must be a list of integers, got ${describe(shape)}`);
-  return [[...shape], createOpts(op, opts)];
+  return [shapeArgs(op, rest), createOpts(op, opts)];
 }
 
 /** A tensor of zeros. @example zeros([2, 3]); zeros(2, 3, { dtype: 'int32' }) */
@@ -76,7 +74,7 @@ export function ones(...args: SizeArgs): Tensor {
 export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor {
   const o = createOpts('full', options);
   if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `full: value must be a number or boolean, got ${describe(value)}`);
-  const [s] = sizeAndOpts('full', [shape]);
+  const s = shapeArgs('full', [list('full', 'shape', shape)]);
   return make(ID.full, [s, Number(value), o.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined), o.device], o);
 }
 
@@ -89,7 +87,8 @@ export function arange(end: number, options?: CreateOptions): Tensor;
 export function arange(start: number, end: number, options?: CreateOptions): Tensor;
 export function arange(start: number, end: number, step: number, options?: CreateOptions): Tensor;
 export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
-  const opts = typeof args[args.length - 1] === 'object' ? (args.pop() as CreateOptions) : undefined;
+  const last = args[args.length - 1];
+  const opts = last !== null && typeof last === 'object' ? (args.pop() as CreateOptions) : undefined;
   while (args.length && args[args.length - 1] === undefined) args.pop();
   const nums = args as number[];
   for (const n of nums) if (typeof n !== 'number') fail('INVALID_ARGUMENT', `arange: expected numbers, got ${describe(n)}`);
@@ -102,12 +101,12 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
 /** `steps` evenly spaced values from start to end inclusive. @example linspace(0, 1, 5) */
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
   const o = createOpts('linspace', options);
-  return make(ID.linspace, [start, end, int('linspace', 'steps', steps), o.dtype, o.device], o);
+  return make(ID.linspace, [num('linspace', 'start', start), num('linspace', 'end', end), int('linspace', 'steps', steps), o.dtype, o.device], o);
 }
 
 /** The n x m identity (m defaults to n). @example eye(3) */
 export function eye(n: number, m?: number | CreateOptions, options?: CreateOptions): Tensor {
-  if (typeof m === 'object') [m, options] = [undefined, m];
+  if (m !== null && typeof m === 'object') [m, options] = [undefined, m];
   const o = createOpts('eye', options);
   return make(ID.eye, [int('eye', 'n', n), m === undefined ? null : int('eye', 'm', m), o.dtype, o.device], o);
 }
@@ -124,12 +123,15 @@ export function randn(...args: SizeArgs): Tensor {
 }
 /** Integers uniform in [low, high) (int64 by default). @example randint(0, 10, [5]) */
 export function randint(low: number, high: number, shape: readonly number[], options?: CreateOptions): Tensor {
-  const [s, o] = sizeAndOpts('randint', [shape, options]);
+  const s = shapeArgs('randint', [list('randint', 'shape', shape)]), o = createOpts('randint', options);
   return make(ID.randint, [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device], o);
 }
 
 /** Seeds the random stream: the same seed gives the same rand/randn/randint results. @example manualSeed(42) */
 export function manualSeed(seed: number | bigint): void {
+  if (typeof seed === 'bigint') {
+    if (seed < 0n || seed >= 1n << 64n) fail('INVALID_ARGUMENT', `manualSeed: a bigint seed must be in [0, 2^64), got ${describe(seed)}`);
+  } else if (!Number.isSafeInteger(seed) || seed < 0) fail('INVALID_ARGUMENT', `manualSeed: expected a non-negative integer (or a bigint), got ${describe(seed)}`);
   binding.manualSeed(seed);
 }
 /** The current seed. */
@@ -155,41 +157,72 @@ export function setRngState(state: RngState): void {
   binding.setRngState(state.seed, state.offset);
 }
 
+// The options of a *Like function, defaulting to t's dtype and device (requiresGrad as given).
 function likeOpts(op: string, t: Tensor, o: CreateOptions | undefined): CreateOptions {
-  if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: expected a Tensor, got ${describe(t)}`);
+  tensorArg(op, 'input', t);
   const r = createOpts(op, o);
-  return { dtype: r.dtype ?? t.dtype, device: r.device ?? (t.device as DeviceName) };
+  return { dtype: r.dtype ?? t.dtype, device: r.device ?? (t.device as DeviceName), requiresGrad: r.requiresGrad };
 }
 /** zeros with t's shape, dtype and device. @example zerosLike(x) */
-export function zerosLike(t: Tensor, options?: CreateOptions): Tensor { return zeros(t.shape, likeOpts('zerosLike', t, options)); }
+export function zerosLike(t: Tensor, options?: CreateOptions): Tensor {
+  const o = likeOpts('zerosLike', t, options);
+  return zeros(t.shape, o);
+}
 /** ones with t's shape, dtype and device. */
-export function onesLike(t: Tensor, options?: CreateOptions): Tensor { return ones(t.shape, likeOpts('onesLike', t, options)); }
+export function onesLike(t: Tensor, options?: CreateOptions): Tensor {
+  const o = likeOpts('onesLike', t, options);
+  return ones(t.shape, o);
+}
 /** full with t's shape, dtype and device. */
-export function fullLike(t: Tensor, value: number | boolean, options?: CreateOptions): Tensor { return full(t.shape, value, likeOpts('fullLike', t, options)); }
+export function fullLike(t: Tensor, value: number | boolean, options?: CreateOptions): Tensor {
+  const o = likeOpts('fullLike', t, options);
+  return full(t.shape, value, o);
+}
 /** rand with t's shape, dtype and device. */
-export function randLike(t: Tensor, options?: CreateOptions): Tensor { return rand(t.shape, likeOpts('randLike', t, options)); }
+export function randLike(t: Tensor, options?: CreateOptions): Tensor {
+  const o = likeOpts('randLike', t, options);
+  return rand(t.shape, o);
+}
 /** randn with t's shape, dtype and device. */
-export function randnLike(t: Tensor, options?: CreateOptions): Tensor { return randn(t.shape, likeOpts('randnLike', t, options)); }
+export function randnLike(t: Tensor, options?: CreateOptions): Tensor {
+  const o = likeOpts('randnLike', t, options);
+  return randn(t.shape, o);
+}
 /** randint with t's shape and device (int64 unless dtype). */
 export function randintLike(t: Tensor, low: number, high: number, options?: CreateOptions): Tensor {
   const o = likeOpts('randintLike', t, options);
-  return randint(low, high, t.shape, { dtype: options?.dtype ?? 'int64', device: o.device });
+  return randint(low, high, t.shape, { dtype: options?.dtype ?? 'int64', device: o.device, requiresGrad: o.requiresGrad });
 }
 
 // ---- tensor(data) ---------------------------------------------------------------------------------
 
 type Nested = number | boolean | bigint | readonly Nested[];
 
-/** Shape of a nested array, checking it is not ragged and holds only numbers/booleans/bigints. */
+/** Shape of a nested array (along its first elements); deeper than a tensor can be is an error. */
 function inferShape(data: Nested): number[] {
   const shape: number[] = [];
   let cur: Nested = data;
   while (Array.isArray(cur)) {
+    // Also stops an array that contains itself.
+    if (shape.length === binding.maxDims)
+      fail('INVALID_ARGUMENT', `tensor: the nested array is more than ${binding.maxDims} levels deep (or contains itself); a tensor has at most ${binding.maxDims} dimensions`);
     shape.push(cur.length);
     if (cur.length === 0) break;
     cur = cur[0];
   }
   return shape;
+}
+
+const INT_RANGE = { int32: [-(2 ** 31), 2 ** 31], int64: [-(2 ** 63), 2 ** 63] } as const;
+
+// Values for an integer dtype must fit it (PyTorch: "value cannot be converted to type int64_t
+// without overflow"); fractions truncate toward zero, as in PyTorch.
+function checkIntegers(values: readonly (number | boolean | bigint)[], dtype: 'int32' | 'int64'): void {
+  const [lo, hi] = INT_RANGE[dtype];
+  for (const v of values) {
+    const ok = typeof v === 'bigint' ? v >= BigInt(lo) && v < BigInt(hi) : Number(v) >= lo && Number(v) < hi;
+    if (!ok) fail('INVALID_ARGUMENT', `tensor: value ${describe(v)} cannot be converted to ${dtype} without overflow`);
+  }
 }
 
 function flatten(data: Nested, shape: number[]): { values: (number | boolean | bigint)[]; kind: 'number' | 'boolean' | 'bigint' } {
@@ -244,7 +277,7 @@ export function tensor(data: Nested | AnyTypedArray | ArrayLike<number> | Tensor
   } else if (ArrayBuffer.isView(data)) {
     if (data instanceof DataView) fail('INVALID_ARGUMENT', 'tensor: a DataView is not supported, pass a typed array');
     const arr = data as AnyTypedArray;
-    const shape = o.shape ? [...o.shape] : [arr.length];
+    const shape = o.shape !== undefined ? shapeArgs('tensor', [list('tensor', 'shape', o.shape)]) : [arr.length];
     if (o.dtype === 'bool' && arr instanceof Uint8Array) t = wrap(binding.fromData(arr, [shape]));
     else t = fromTyped(arr, shape);
   } else {
@@ -253,8 +286,9 @@ export function tensor(data: Nested | AnyTypedArray | ArrayLike<number> | Tensor
     const nested = data as Nested;
     const shape = inferShape(nested);
     const { values, kind } = flatten(nested, shape);
-    const finalShape = o.shape ? [...o.shape] : shape;
+    const finalShape = o.shape !== undefined ? shapeArgs('tensor', [list('tensor', 'shape', o.shape)]) : shape;
     const target = o.dtype ?? (kind === 'boolean' ? 'bool' : kind === 'bigint' ? 'int64' : 'float32');
+    if (target === 'int32' || target === 'int64') checkIntegers(values, target);
     let arr: AnyTypedArray;
     if (kind === 'bigint' && (target === 'int64' || o.dtype === undefined)) arr = BigInt64Array.from(values as bigint[], (v) => BigInt(v));
     else if (target === 'float32') arr = Float32Array.from(values, Number);

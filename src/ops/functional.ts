@@ -1,17 +1,14 @@
 // Free-function forms of the ops (torch.add, torch.cat, torch.where, ...).
 import { binding, encodeAttrs, OP_IDS, type Handle } from '../binding.js';
 import { fail } from '../errors.js';
+import { tensorList } from '../args.js';
 import { describe, int } from '../options.js';
 import { operand, Tensor, wrap, type Scalar } from '../tensor.js';
 
 const ID = OP_IDS;
 
 function tensors(op: string, xs: readonly Tensor[]): Handle[] {
-  if (!Array.isArray(xs)) fail('INVALID_ARGUMENT', `${op}: expected an array of tensors, got ${describe(xs)}`);
-  return xs.map((x, i) => {
-    if (!(x instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: element ${i} is not a Tensor, got ${describe(x)}`);
-    return x._h;
-  });
+  return tensorList(op, 'tensors', xs).map((x) => x._h);
 }
 
 /** Concatenates along an existing dim. @example cat([a, b], 0) */
