@@ -1,24 +1,16 @@
 // Argument checks shared by nn.functional, nn.grad and the losses.
 import { fail } from '../errors.js';
 import { checkOptions, describe } from '../options.js';
-import { Tensor } from '../tensor.js';
+
+export { tensorArg } from '../args.js';
 
 export type Pair = number | readonly [number, number];
-
-/** The tensor argument `name` of `op` (null if optional and absent), or INVALID_ARGUMENT. */
-export function tensorArg(op: string, name: string, t: unknown, optional: true): Tensor | null;
-export function tensorArg(op: string, name: string, t: unknown, optional?: false): Tensor;
-export function tensorArg(op: string, name: string, t: unknown, optional = false): Tensor | null {
-  if ((t === null || t === undefined) && optional) return null;
-  if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a Tensor, got ${describe(t)}`);
-  return t;
-}
 
 /** An integer or a pair of integers as a pair (`def` twice when undefined). */
 export function pair(op: string, name: string, v: Pair | undefined, def: number): number[] {
   if (v === undefined) return [def, def];
   const list = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(list) || list.length !== 2 || !list.every((x) => Number.isInteger(x)))
+  if (!Array.isArray(list) || list.length !== 2 || !list.every((x) => Number.isSafeInteger(x)))
     fail('INVALID_ARGUMENT', `${op}: '${name}' must be an integer or a pair of integers, got ${describe(v)}`);
   return [...list];
 }

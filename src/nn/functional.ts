@@ -6,7 +6,7 @@ import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { rand } from '../ops/creation.js';
-import { describe } from '../options.js';
+import { bool, checkOptions, describe, list, num, shapeArgs } from '../options.js';
 import { optionsOf, pair, tensorArg, type Pair } from './args.js';
 import { Tensor, wrap } from '../tensor.js';
 
@@ -230,7 +230,7 @@ function channelShape(x: Tensor): number[] {
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor {
   const op = 'batchNorm';
   tensorArg(op, 'input', input);
-  const o = optionsOf(op, opts, ['training', 'momentum', 'eps']);
+  const o = checkOptions(op, opts, { training: 'boolean', momentum: 'number', eps: 'number' });
   const training = o.training ?? false, momentum = o.momentum ?? 0.1, eps = o.eps ?? 1e-5;
   if (input.ndim < 2) fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
   const C = input.shape[1];
@@ -271,7 +271,8 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
 export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const op = 'layerNorm';
   tensorArg(op, 'input', input);
-  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  const ns = shapeArgs(op, [typeof normalizedShape === 'number' ? [normalizedShape] : list(op, 'normalizedShape', normalizedShape)]);
+  num(op, 'eps', eps);
   const tail = input.shape.slice(input.ndim - ns.length);
   if (ns.length === 0 || ns.length > input.ndim || ns.some((s, i) => s !== tail[i]))
     fail('SHAPE_MISMATCH', `${op}: normalizedShape [${ns.join(', ')}] does not match the trailing dims of input [${input.shape.join(', ')}]`);
@@ -300,6 +301,7 @@ export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | nu
   tensorArg(op, 'input', input);
   if (input.ndim < 2) fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
   const [N, C] = input.shape;
+  num(op, 'eps', eps);
   if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0)
     fail('INVALID_ARGUMENT', `${op}: numGroups must be a positive divisor of the ${C} channels, got ${describe(numGroups)}`);
   for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
@@ -327,6 +329,7 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   const op = 'dropout';
   tensorArg(op, 'input', input);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail('INVALID_ARGUMENT', `${op}: probability has to be between 0 and 1, got ${describe(p)}`);
+  bool(op, 'training', training);
   if (!training || p === 0) return input.view(input.shape);
   return tidy(() => {
     if (p === 1) return input.mul(0);
@@ -340,7 +343,7 @@ export { mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWi
 /** x for x > 0, negativeSlope * x otherwise. @example leakyRelu(x, 0.2) */
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   tensorArg('leakyRelu', 'input', input);
-  if (typeof negativeSlope !== 'number') fail('INVALID_ARGUMENT', `leakyRelu: negativeSlope must be a number, got ${describe(negativeSlope)}`);
+  num('leakyRelu', 'negativeSlope', negativeSlope);
   return tidy(() => input.mul(input.gt(0).to(input.dtype).mul(1 - negativeSlope).add(negativeSlope)));
 }
 
@@ -350,13 +353,18 @@ export function silu(input: Tensor): Tensor {
   return tidy(() => input.mul(input.sigmoid()));
 }
 
-/** Functional forms of the Tensor methods, as torch.nn.functional has them. */
-export const relu = (x: Tensor): Tensor => x.relu();
-export const gelu = (x: Tensor): Tensor => x.gelu();
-export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
-export const tanh = (x: Tensor): Tensor => x.tanh();
-export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
-export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
+/** Functional forms of the Tensor methods, as torch.nn.functional has them. @example F.relu(x) */
+export const relu = (x: Tensor): Tensor => tensorArg('relu', 'input', x).relu();
+/** @example F.gelu(x) */
+export const gelu = (x: Tensor): Tensor => tensorArg('gelu', 'input', x).gelu();
+/** @example F.sigmoid(x) */
+export const sigmoid = (x: Tensor): Tensor => tensorArg('sigmoid', 'input', x).sigmoid();
+/** @example F.tanh(x) */
+export const tanh = (x: Tensor): Tensor => tensorArg('tanh', 'input', x).tanh();
+/** @example F.softmax(x, -1) */
+export const softmax = (x: Tensor, dim: number): Tensor => tensorArg('softmax', 'input', x).softmax(dim);
+/** @example F.logSoftmax(x, -1) */
+export const logSoftmax = (x: Tensor, dim: number): Tensor => tensorArg('logSoftmax', 'input', x).logSoftmax(dim);
 
 /**
  * Rows of `weight` [num, dim] at integer `input` indices: [..., dim]. The paddingIdx row gets no
@@ -366,7 +374,7 @@ export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?: number | null } = {}): Tensor {
   tensorArg('embedding', 'input', input);
   tensorArg('embedding', 'weight', weight);
-  let pad = options.paddingIdx ?? -1;
+  let pad = checkOptions('embedding', options, { paddingIdx: 'any' }).paddingIdx ?? -1;
   if (!Number.isInteger(pad)) fail('INVALID_ARGUMENT', `embedding: paddingIdx must be an integer, got ${describe(pad)}`);
   if (pad < -1 && weight.ndim === 2) pad += weight.shape[0];
   return call(ID.embedding, [pad], weight, input);

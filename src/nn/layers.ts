@@ -1,12 +1,13 @@
 // Layers over nn.functional: convolution, pooling, normalization, dropout, flatten, linear.
 // Parameters start as PyTorch's do (kaiming-uniform weights with a = sqrt(5), i.e. U(+-1/sqrt(fan_in)),
 // and the same bound for biases; norms start at weight 1, bias 0).
+import { checkDType, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { ones, rand, randn, zeros } from '../ops/creation.js';
-import type { DType } from '../dtype.js';
+import { checkOptions, describe, int, intAtLeast, num, shapeArgs } from '../options.js';
 import { Tensor } from '../tensor.js';
-import type { Pair } from './args.js';
+import { pair, tensorArg, type Pair } from './args.js';
 import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
 
@@ -14,10 +15,23 @@ function uniform(shape: number[], bound: number, dtype: DType): Tensor {
   return Parameter(tidy(() => rand(shape, { dtype }).mul(2 * bound).sub(bound)));
 }
 
-function positiveInt(op: string, name: string, v: number): number {
-  if (!Number.isInteger(v) || v <= 0) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a positive integer, got ${v}`);
-  return v;
+const positiveInt = (op: string, name: string, v: unknown): number => intAtLeast(op, name, v, 1);
+
+// A layer's options, checked by name and kind; dtype must be one of the dtypes.
+function layerOptions<T extends object>(op: string, o: T | undefined, spec: Parameters<typeof checkOptions>[2]): T {
+  const r = checkOptions(op, o, spec) as T & { dtype?: unknown };
+  if (r.dtype !== undefined) checkDType(op, r.dtype);
+  return r;
 }
+// A kernel size: a positive integer or a pair of them.
+function kernelPair(op: string, k: unknown, name = 'kernelSize'): [number, number] {
+  const [kh, kw] = pair(op, name, k as Pair, 1);
+  if (kh < 1 || kw < 1) fail('INVALID_ARGUMENT', `${op}: '${name}' must be positive, got ${describe(k)}`);
+  return [kh, kw];
+}
+const CONV_SPEC = { stride: 'any', padding: 'any', dilation: 'any', groups: 'integer', bias: 'boolean', dtype: 'string' } as const;
+const POOL_SPEC = { stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'boolean', returnIndices: 'boolean' } as const;
+const NORM_SPEC = { eps: 'number', momentum: 'number', affine: 'boolean', trackRunningStats: 'boolean', dtype: 'string' } as const;
 
 interface ConvModuleOptions {
   stride?: Pair;
@@ -35,11 +49,13 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, readonly options: ConvModuleOptions = {}) {
     super();
     const op = 'Conv2d';
+    this.options = options = layerOptions(op, options, CONV_SPEC);
     const g = options.groups ?? 1;
     positiveInt(op, 'inChannels', inChannels);
     positiveInt(op, 'outChannels', outChannels);
+    positiveInt(op, 'groups', g);
     if (inChannels % g !== 0 || outChannels % g !== 0) fail('INVALID_ARGUMENT', `${op}: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
-    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    const [kh, kw] = kernelPair(op, kernelSize);
     const fanIn = (inChannels / g) * kh * kw, bound = 1 / Math.sqrt(fanIn), dtype = options.dtype ?? 'float32';
     this.weight = uniform([outChannels, inChannels / g, kh, kw], bound, dtype);
     this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
@@ -56,8 +72,12 @@ export class Conv1d extends Module {
   bias: Tensor | null;
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number, readonly options: { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number; bias?: boolean; dtype?: DType } = {}) {
     super();
+    this.options = options = layerOptions('Conv1d', options, CONV_SPEC);
     const g = options.groups ?? 1;
+    positiveInt('Conv1d', 'inChannels', inChannels);
+    positiveInt('Conv1d', 'outChannels', outChannels);
     positiveInt('Conv1d', 'kernelSize', kernelSize);
+    positiveInt('Conv1d', 'groups', g);
     if (inChannels % g !== 0 || outChannels % g !== 0) fail('INVALID_ARGUMENT', `Conv1d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
     const bound = 1 / Math.sqrt((inChannels / g) * kernelSize), dtype = options.dtype ?? 'float32';
     this.weight = uniform([outChannels, inChannels / g, kernelSize], bound, dtype);
@@ -75,9 +95,13 @@ export class ConvTranspose2d extends Module {
   bias: Tensor | null;
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, readonly options: F.ConvTransposeOptions & { bias?: boolean; dtype?: DType } = {}) {
     super();
+    this.options = options = layerOptions('ConvTranspose2d', options, { ...CONV_SPEC, outputPadding: 'any' });
     const g = options.groups ?? 1;
+    positiveInt('ConvTranspose2d', 'inChannels', inChannels);
+    positiveInt('ConvTranspose2d', 'outChannels', outChannels);
+    positiveInt('ConvTranspose2d', 'groups', g);
     if (inChannels % g !== 0 || outChannels % g !== 0) fail('INVALID_ARGUMENT', `ConvTranspose2d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
-    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    const [kh, kw] = kernelPair('ConvTranspose2d', kernelSize);
     // PyTorch computes fan_in from weight dim 1 (out_channels / groups) for transposed convs.
     const bound = 1 / Math.sqrt((outChannels / g) * kh * kw), dtype = options.dtype ?? 'float32';
     this.weight = uniform([inChannels, outChannels / g, kh, kw], bound, dtype);
@@ -93,6 +117,8 @@ export class ConvTranspose2d extends Module {
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: F.PoolOptions = {}) {
     super();
+    kernelPair('MaxPool2d', kernelSize);
+    this.options = checkOptions('MaxPool2d', options, POOL_SPEC);
   }
   forward(x: Tensor): Tensor {
     return F.maxPool2d(x, this.kernelSize, this.options);
@@ -103,6 +129,8 @@ export class MaxPool2d extends Module {
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: Omit<F.PoolOptions, 'dilation'> & { countIncludePad?: boolean } = {}) {
     super();
+    kernelPair('AvgPool2d', kernelSize);
+    this.options = checkOptions('AvgPool2d', options, { stride: 'any', padding: 'any', ceilMode: 'boolean', countIncludePad: 'boolean' });
   }
   forward(x: Tensor): Tensor {
     return F.avgPool2d(x, this.kernelSize, this.options);
@@ -113,6 +141,7 @@ export class AvgPool2d extends Module {
 export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: Pair) {
     super();
+    kernelPair('AdaptiveAvgPool2d', outputSize, 'outputSize');
   }
   forward(x: Tensor): Tensor {
     return F.adaptiveAvgPool2d(x, this.outputSize);
@@ -135,6 +164,7 @@ class BatchNormBase extends Module {
   constructor(readonly numFeatures: number, readonly options: NormOptions, private readonly dims: number[], private readonly op: string) {
     super();
     positiveInt(op, 'numFeatures', numFeatures);
+    this.options = options = layerOptions(op, options, NORM_SPEC);
     const dtype = options.dtype ?? 'float32';
     const affine = options.affine ?? true;
     this.weight = affine ? Parameter(ones([numFeatures], { dtype })) : null;
@@ -144,6 +174,7 @@ class BatchNormBase extends Module {
     this.registerBuffer('runningVar', track ? ones([numFeatures], { dtype }) : null);
   }
   forward(x: Tensor): Tensor {
+    tensorArg(this.op, 'input', x);
     if (!this.dims.includes(x.ndim)) fail('SHAPE_MISMATCH', `${this.op}: expected a ${this.dims.join('-D or ')}-D input, got [${x.shape.join(', ')}]`);
     const useBatch = this.training || !this.runningMean;
     return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { training: useBatch, momentum: this.options.momentum ?? 0.1, eps: this.options.eps ?? 1e-5 });
@@ -171,7 +202,10 @@ export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   constructor(normalizedShape: number | readonly number[], readonly options: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {}) {
     super();
-    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.options = options = layerOptions('LayerNorm', options, { eps: 'number', elementwiseAffine: 'boolean', dtype: 'string' });
+    this.normalizedShape = shapeArgs('LayerNorm', [typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape]);
+    if (this.normalizedShape.length === 0 || this.normalizedShape.some((d) => d < 1))
+      fail('INVALID_ARGUMENT', `LayerNorm: normalizedShape must be one or more positive sizes, got ${describe(normalizedShape)}`);
     const dtype = options.dtype ?? 'float32';
     const affine = options.elementwiseAffine ?? true;
     this.weight = affine ? Parameter(ones(this.normalizedShape, { dtype })) : null;
@@ -188,8 +222,10 @@ export class GroupNorm extends Module {
   bias: Tensor | null;
   constructor(readonly numGroups: number, readonly numChannels: number, readonly options: { eps?: number; affine?: boolean; dtype?: DType } = {}) {
     super();
-    if (!Number.isInteger(numGroups) || numGroups <= 0 || numChannels % numGroups !== 0)
-      fail('INVALID_ARGUMENT', `GroupNorm: numGroups (${numGroups}) must divide numChannels (${numChannels})`);
+    this.options = options = layerOptions('GroupNorm', options, { eps: 'number', affine: 'boolean', dtype: 'string' });
+    positiveInt('GroupNorm', 'numGroups', numGroups);
+    positiveInt('GroupNorm', 'numChannels', numChannels);
+    if (numChannels % numGroups !== 0) fail('INVALID_ARGUMENT', `GroupNorm: numGroups (${numGroups}) must divide numChannels (${numChannels})`);
     const dtype = options.dtype ?? 'float32';
     const affine = options.affine ?? true;
     this.weight = affine ? Parameter(ones([numChannels], { dtype })) : null;
@@ -204,7 +240,7 @@ export class GroupNorm extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) fail('INVALID_ARGUMENT', `Dropout: probability has to be between 0 and 1, got ${p}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail('INVALID_ARGUMENT', `Dropout: probability has to be between 0 and 1, got ${describe(p)}`);
   }
   forward(x: Tensor): Tensor {
     return F.dropout(x, this.p, this.training);
@@ -215,9 +251,11 @@ export class Dropout extends Module {
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
+    int('Flatten', 'startDim', startDim);
+    int('Flatten', 'endDim', endDim);
   }
   forward(x: Tensor): Tensor {
-    return x.flatten(this.startDim, this.endDim);
+    return tensorArg('Flatten', 'input', x).flatten(this.startDim, this.endDim);
   }
 }
 
@@ -227,6 +265,7 @@ export class Linear extends Module {
   bias: Tensor | null;
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean; dtype?: DType } = {}) {
     super();
+    options = layerOptions('Linear', options, { bias: 'boolean', dtype: 'string' });
     positiveInt('Linear', 'inFeatures', inFeatures);
     positiveInt('Linear', 'outFeatures', outFeatures);
     const bound = 1 / Math.sqrt(inFeatures), dtype = options.dtype ?? 'float32';
@@ -248,11 +287,12 @@ export class Embedding extends Module {
   readonly paddingIdx: number | null;
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number; dtype?: DType } = {}) {
     super();
+    options = layerOptions('Embedding', options, { paddingIdx: 'any', dtype: 'string' });
     positiveInt('Embedding', 'numEmbeddings', numEmbeddings);
     positiveInt('Embedding', 'embeddingDim', embeddingDim);
     let pad = options.paddingIdx ?? null;
     if (pad !== null) {
-      if (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings) fail('INVALID_ARGUMENT', `Embedding: paddingIdx must be within numEmbeddings, got ${pad}`);
+      if (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings) fail('INVALID_ARGUMENT', `Embedding: paddingIdx must be within numEmbeddings, got ${describe(pad)}`);
       if (pad < 0) pad += numEmbeddings;
     }
     this.paddingIdx = pad;
@@ -278,12 +318,15 @@ export class Bilinear extends Module {
   bias: Tensor | null;
   constructor(readonly in1Features: number, readonly in2Features: number, readonly outFeatures: number, options: { bias?: boolean; dtype?: DType } = {}) {
     super();
+    options = layerOptions('Bilinear', options, { bias: 'boolean', dtype: 'string' });
     for (const [k, v] of [['in1Features', in1Features], ['in2Features', in2Features], ['outFeatures', outFeatures]] as const) positiveInt('Bilinear', k, v);
     const bound = 1 / Math.sqrt(in1Features), dtype = options.dtype ?? 'float32';
     this.weight = uniform([outFeatures, in1Features, in2Features], bound, dtype);
     this.bias = options.bias === false ? null : uniform([outFeatures], bound, dtype);
   }
   forward(x1: Tensor, x2: Tensor): Tensor {
+    tensorArg('Bilinear', 'input1', x1);
+    tensorArg('Bilinear', 'input2', x2);
     if (x1.ndim !== 2 || x2.ndim !== 2 || x1.shape[0] !== x2.shape[0]) fail('SHAPE_MISMATCH', `Bilinear: expected inputs [N, ${this.in1Features}] and [N, ${this.in2Features}], got [${x1.shape.join(', ')}] and [${x2.shape.join(', ')}]`);
     return tidy(() => {
       // [N, in1] @ [in1, out * in2] -> [N, out, in2], times x2, summed over in2

@@ -5,9 +5,9 @@ import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
-import { describe } from '../options.js';
+import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { optionsOf, tensorArg } from './args.js';
+import { tensorArg } from './args.js';
 import { Module } from './module.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -17,6 +17,22 @@ function reductionOf(op: string, r: unknown): Reduction {
   if (r !== 'mean' && r !== 'sum' && r !== 'none') fail('INVALID_ARGUMENT', `${op}: reduction must be 'mean', 'sum' or 'none', got ${describe(r)}`);
   return r;
 }
+
+// Every loss option, by kind; each loss takes some of them.
+const LOSS_OPTIONS = { weight: 'any', posWeight: 'any', ignoreIndex: 'integer', reduction: 'string', labelSmoothing: 'number', beta: 'number' } as const;
+type LossOption = keyof typeof LOSS_OPTIONS;
+
+// Checks a loss's options (names, kinds, the reduction, the weight tensors): at the call, and
+// when a loss module is made, so a misspelled option fails at once.
+function lossOptions<T extends object>(op: string, options: T | undefined, names: readonly LossOption[]): T {
+  const o = checkOptions(op, options, Object.fromEntries(names.map((n) => [n, LOSS_OPTIONS[n]]))) as T & { reduction?: unknown; weight?: unknown; posWeight?: unknown };
+  reductionOf(op, o.reduction);
+  if (names.includes('weight')) tensorArg(op, 'weight', o.weight, true);
+  if (names.includes('posWeight')) tensorArg(op, 'posWeight', o.posWeight, true);
+  return o;
+}
+const NLL_OPTIONS = ['weight', 'ignoreIndex', 'reduction'] as const;
+const CE_OPTIONS = [...NLL_OPTIONS, 'labelSmoothing'] as const;
 
 function reduce(loss: Tensor, r: Reduction): Tensor {
   return r === 'none' ? loss : r === 'sum' ? loss.sum() : loss.mean();
@@ -33,7 +49,7 @@ export function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: R
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const r = reductionOf(op, optionsOf(op, options, ['reduction']).reduction);
+  const r = reductionOf(op, lossOptions(op, options, ['reduction']).reduction);
   return tidy(() => reduce(input.sub(target).pow(2), r));
 }
 
@@ -43,7 +59,7 @@ export function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: Re
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const r = reductionOf(op, optionsOf(op, options, ['reduction']).reduction);
+  const r = reductionOf(op, lossOptions(op, options, ['reduction']).reduction);
   return tidy(() => reduce(input.sub(target).abs(), r));
 }
 
@@ -53,7 +69,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options?: { reductio
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const o = optionsOf(op, options, ['reduction', 'beta']);
+  const o = lossOptions(op, options, ['reduction', 'beta']);
   const r = reductionOf(op, o.reduction), beta = o.beta ?? 1;
   if (typeof beta !== 'number' || !(beta >= 0)) fail('INVALID_ARGUMENT', `${op}: beta must be non-negative, got ${describe(beta)}`);
   return tidy(() => {
@@ -72,7 +88,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { we
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const o = optionsOf(op, options, ['weight', 'reduction']);
+  const o = lossOptions(op, options, ['weight', 'reduction']);
   const r = reductionOf(op, o.reduction);
   return tidy(() => {
     const logp = input.log().clamp(-100), log1mp = input.neg().add(1).log().clamp(-100);
@@ -92,7 +108,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
-  const o = optionsOf(op, options, ['weight', 'posWeight', 'reduction']);
+  const o = lossOptions(op, options, ['weight', 'posWeight', 'reduction']);
   const r = reductionOf(op, o.reduction);
   return tidy(() => {
     // (1 - t) x + (1 + (pw - 1) t) (log(1 + e^-|x|) + max(-x, 0))
@@ -149,7 +165,7 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllOptions): Te
   const op = 'nllLoss';
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
-  const o = optionsOf(op, options, ['weight', 'ignoreIndex', 'reduction']);
+  const o = lossOptions(op, options, NLL_OPTIONS);
   return nll(op, input, target, o, reductionOf(op, o.reduction));
 }
 
@@ -183,7 +199,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   const op = 'crossEntropy';
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
-  const o = optionsOf(op, options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
+  const o = lossOptions(op, options, CE_OPTIONS);
   const r = reductionOf(op, o.reduction);
   const eps = o.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) fail('INVALID_ARGUMENT', `${op}: labelSmoothing must be in [0, 1], got ${describe(eps)}`);
@@ -221,6 +237,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
 export class CrossEntropyLoss extends Module {
   constructor(readonly options: CrossEntropyOptions = {}) {
     super();
+    this.options = lossOptions('CrossEntropyLoss', options, CE_OPTIONS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, this.options);
@@ -230,6 +247,7 @@ export class CrossEntropyLoss extends Module {
 export class NLLLoss extends Module {
   constructor(readonly options: NllOptions = {}) {
     super();
+    this.options = lossOptions('NLLLoss', options, NLL_OPTIONS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, this.options);
@@ -239,6 +257,7 @@ export class NLLLoss extends Module {
 export class MSELoss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    this.options = lossOptions('MSELoss', options, ['reduction']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, this.options);
@@ -248,6 +267,7 @@ export class MSELoss extends Module {
 export class L1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    this.options = lossOptions('L1Loss', options, ['reduction']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, this.options);
@@ -257,6 +277,7 @@ export class L1Loss extends Module {
 export class SmoothL1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
     super();
+    this.options = lossOptions('SmoothL1Loss', options, ['reduction', 'beta']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return smoothL1Loss(input, target, this.options);
@@ -266,6 +287,7 @@ export class SmoothL1Loss extends Module {
 export class BCELoss extends Module {
   constructor(readonly options: { weight?: Tensor | null; reduction?: Reduction } = {}) {
     super();
+    this.options = lossOptions('BCELoss', options, ['weight', 'reduction']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropy(input, target, this.options);
@@ -275,6 +297,7 @@ export class BCELoss extends Module {
 export class BCEWithLogitsLoss extends Module {
   constructor(readonly options: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {}) {
     super();
+    this.options = lossOptions('BCEWithLogitsLoss', options, ['weight', 'posWeight', 'reduction']);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, this.options);

@@ -3,7 +3,7 @@
 // parameters marked by nn.Parameter() and buffers by registerBuffer().
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
-import { describe } from '../options.js';
+import { bool, checkOptions, describe, fn as fnArg, isOptionsObject, str } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 const PARAM = Symbol('tensorkit.parameter');
@@ -51,12 +51,18 @@ export abstract class Module {
 
   /** Registers a non-trainable tensor (running statistics) saved in the state dict. */
   registerBuffer(name: string, t: Tensor | null): void {
+    str('registerBuffer', 'name', name);
+    if (t !== null && !(t instanceof Tensor)) fail('INVALID_ARGUMENT', `registerBuffer: the buffer must be a Tensor or null, got ${describe(t)}`);
+    // Not a method or other inherited member (that would shadow it), not empty, not dotted.
+    if (name === '' || name.includes('.') || name === '__proto__' || (name in this && !Object.hasOwn(this, name) && !this._buffers.has(name)))
+      fail('INVALID_ARGUMENT', `registerBuffer: ${describe(name)} is not a valid buffer name (empty, dotted, or a member of ${this.constructor.name})`);
     this._buffers.add(name);
     (this as unknown as Record<string, Tensor | null>)[name] = t;
   }
 
   /** [name, parameter] pairs, children's prefixed with their field name ("fc1.weight"). */
   namedParameters(prefix = ''): [string, Tensor][] {
+    str('namedParameters', 'prefix', prefix);
     const out: [string, Tensor][] = [];
     for (const [k, v] of Object.entries(this)) {
       if (isParameter(v)) out.push([prefix + k, v]);
@@ -68,6 +74,7 @@ export abstract class Module {
     return this.namedParameters().map(([, t]) => t);
   }
   namedBuffers(prefix = ''): [string, Tensor][] {
+    str('namedBuffers', 'prefix', prefix);
     const out: [string, Tensor][] = [];
     for (const [k, v] of Object.entries(this)) {
       if (this._buffers.has(k) && v instanceof Tensor) out.push([prefix + k, v]);
@@ -84,6 +91,7 @@ export abstract class Module {
   }
   /** Sets training mode on this module and every descendant; returns this. */
   train(mode = true): this {
+    bool('train', 'mode', mode);
     this.training = mode;
     for (const c of this.children()) c.train(mode);
     return this;
@@ -99,6 +107,7 @@ export abstract class Module {
 
   /** [name, module] pairs of this module ('') and every descendant, depth first. */
   namedModules(prefix = ''): [string, Module][] {
+    str('namedModules', 'prefix', prefix);
     const out: [string, Module][] = [[prefix, this]];
     for (const [k, v] of Object.entries(this))
       if (v instanceof Module) out.push(...v.namedModules(prefix ? `${prefix}.${k}` : k));
@@ -110,6 +119,7 @@ export abstract class Module {
   }
   /** Calls fn on every descendant, then on this module (PyTorch's order); returns this. */
   apply(fn: (m: Module) => void): this {
+    fnArg('apply', 'fn', fn);
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;
@@ -132,11 +142,13 @@ export abstract class Module {
    */
   loadStateDict(sd: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
     const name = this.constructor.name;
-    if (sd === null || typeof sd !== 'object') fail('INVALID_ARGUMENT', `${name}.loadStateDict: expected an object of tensors, got ${describe(sd)}`);
+    if (!isOptionsObject(sd)) fail('INVALID_ARGUMENT', `${name}.loadStateDict: expected an object of tensors, got ${describe(sd)}`);
+    const strict = checkOptions(`${name}.loadStateDict`, options, { strict: 'boolean' }).strict ?? true;
     const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
-    const missingKeys = [...own.keys()].filter((k) => !(k in sd));
+    // Own keys only: a key like 'constructor' must not find an inherited value.
+    const missingKeys = [...own.keys()].filter((k) => !Object.hasOwn(sd, k));
     const unexpectedKeys = Object.keys(sd).filter((k) => !own.has(k));
-    if ((options.strict ?? true) && (missingKeys.length || unexpectedKeys.length))
+    if (strict && (missingKeys.length || unexpectedKeys.length))
       fail('INVALID_ARGUMENT', `${name}.loadStateDict: ${missingKeys.length ? `missing keys ${JSON.stringify(missingKeys)}` : ''}${missingKeys.length && unexpectedKeys.length ? '; ' : ''}${unexpectedKeys.length ? `unexpected keys ${JSON.stringify(unexpectedKeys)}` : ''}`);
     for (const [k, src] of Object.entries(sd)) {
       const dst = own.get(k);
@@ -159,6 +171,7 @@ export abstract class Module {
    * @example model.to('cuda'); model.to({ dtype: 'float64' }); model.to('bfloat16')
    */
   to(target: string | { dtype?: string; device?: string }): this {
+    if (typeof target !== 'string') checkOptions('Module.to', target ?? {}, { dtype: 'string', device: 'string' });
     for (const m of this.modules())
       for (const [k, v] of Object.entries(m)) {
         if (!(v instanceof Tensor) || (!isParameter(v) && !m._buffers.has(k))) continue;

@@ -6,8 +6,8 @@ import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { rand, zeros } from '../ops/creation.js';
 import { cat, stack } from '../ops/functional.js';
-import { describe } from '../options.js';
-import type { DType } from '../dtype.js';
+import { checkOptions, describe } from '../options.js';
+import { checkDType, type DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
@@ -24,6 +24,13 @@ export interface RNNOptions {
 }
 
 type Cell = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+const RNN_SPEC = { numLayers: 'integer', bias: 'boolean', batchFirst: 'boolean', dropout: 'number', bidirectional: 'boolean', dtype: 'string' } as const;
+
+function rnnOptions<T extends RNNOptions>(op: string, options: T | undefined, extra: Record<string, 'string'> = {}): T {
+  const o = checkOptions(op, options, { ...RNN_SPEC, ...extra });
+  if (o.dtype !== undefined) checkDType(op, o.dtype);
+  return o;
+}
 const GATES: Record<Cell, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 
 abstract class RNNBase extends Module {
@@ -35,8 +42,9 @@ abstract class RNNBase extends Module {
 
   protected constructor(protected readonly cell: Cell, readonly inputSize: number, readonly hiddenSize: number, options: RNNOptions, protected readonly op: string) {
     super();
+    options = rnnOptions(op, options, op === 'RNN' ? { nonlinearity: 'string' } : {});
     for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', options.numLayers ?? 1]] as const)
-      if (!Number.isInteger(v) || v <= 0) fail('INVALID_ARGUMENT', `${op}: '${k}' must be a positive integer, got ${describe(v)}`);
+      if (!Number.isSafeInteger(v) || v <= 0) fail('INVALID_ARGUMENT', `${op}: '${k}' must be a positive integer, got ${describe(v)}`);
     this.numLayers = options.numLayers ?? 1;
     this.bidirectional = options.bidirectional ?? false;
     this.batchFirst = options.batchFirst ?? false;
@@ -159,7 +167,7 @@ abstract class RNNBase extends Module {
  */
 export class RNN extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
-    const nl = options.nonlinearity ?? 'tanh';
+    const nl = rnnOptions('RNN', options, { nonlinearity: 'string' }).nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') fail('INVALID_ARGUMENT', `RNN: nonlinearity must be 'tanh' or 'relu', got ${describe(nl)}`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options, 'RNN');
   }

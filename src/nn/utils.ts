@@ -1,4 +1,5 @@
 // nn.utils: gradient clipping over a model's parameters.
+import { tensorList } from '../args.js';
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
@@ -7,8 +8,7 @@ import { describe } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 function gradsOf(op: string, params: Tensor | readonly Tensor[]): Tensor[] {
-  const list = params instanceof Tensor ? [params] : params;
-  if (!Array.isArray(list)) fail('INVALID_ARGUMENT', `${op}: expected a tensor or a list of tensors, got ${describe(params)}`);
+  const list = tensorList(op, 'parameters', params instanceof Tensor ? [params] : params);
   return list.map((p) => p.grad).filter((g): g is Tensor => g !== null);
 }
 
