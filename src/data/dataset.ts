@@ -1,7 +1,7 @@
 // Datasets: map-style (length + get(i)) and iterable, with the tensor, subset and concatenation
 // wrappers and a seeded random split.
 import { fail } from '../errors.js';
-import { describe } from '../options.js';
+import { checkOptions, describe, int, intAtLeast, list } from '../options.js';
 import { randint } from '../ops/creation.js';
 import { Tensor } from '../tensor.js';
 
@@ -26,6 +26,7 @@ export abstract class IterableDataset<T> {
 
 /** A deterministic generator (mulberry32) for shuffles and splits: same seed, same sequence. */
 export function seededRandom(seed: number): () => number {
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) fail('INVALID_ARGUMENT', `seededRandom: expected a finite number seed, got ${describe(seed)}`);
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -34,6 +35,16 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Elements a synthetic set may hold (2^28 float32 values: 1 GiB). */
+const MAX_SYNTHETIC_VALUES = 2 ** 28;
+
+/** Checks a synthetic set's sample count n (>= 1) and that n * perSample values stay reasonable. */
+export function sampleCount(op: string, n: unknown, perSample: number): number {
+  intAtLeast(op, 'n', n);
+  if ((n as number) * perSample > MAX_SYNTHETIC_VALUES) fail('INVALID_ARGUMENT', `${op}: n = ${n} samples of ${perSample} values each is more than ${MAX_SYNTHETIC_VALUES} values`);
+  return int(op, 'n', n);
 }
 
 /** A permutation of 0..n-1 (Fisher-Yates). */
@@ -47,7 +58,7 @@ export function permutation(n: number, random: () => number): number[] {
 }
 
 function checkIndex(op: string, i: number, n: number): number {
-  if (!Number.isInteger(i)) fail('INVALID_ARGUMENT', `${op}: index must be an integer, got ${describe(i)}`);
+  if (!Number.isSafeInteger(i)) fail('INVALID_ARGUMENT', `${op}: index must be an integer, got ${describe(i)}`);
   if (i < -n || i >= n) fail('INDEX_OUT_OF_RANGE', `${op}: index ${i} out of range for a dataset of ${n} samples`);
   return i < 0 ? i + n : i;
 }
@@ -82,7 +93,7 @@ export class Subset<T> extends Dataset<T> {
   constructor(readonly dataset: Dataset<T>, readonly indices: readonly number[]) {
     super();
     if (!(dataset instanceof Dataset)) fail('INVALID_ARGUMENT', `Subset: expected a Dataset, got ${describe(dataset)}`);
-    for (const i of indices) checkIndex('Subset', i, dataset.length);
+    for (const i of list('Subset', 'indices', indices)) checkIndex('Subset', i as number, dataset.length);
   }
   get length(): number {
     return this.indices.length;
@@ -121,6 +132,7 @@ export class ConcatDataset<T> extends Dataset<T> {
  */
 export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: { seed?: number } = {}): Subset<T>[] {
   if (!(dataset instanceof Dataset)) fail('INVALID_ARGUMENT', `randomSplit: expected a Dataset, got ${describe(dataset)}`);
+  options = checkOptions('randomSplit', options, { seed: 'integer' });
   const n = dataset.length;
   if (!Array.isArray(lengths) || lengths.length === 0 || lengths.some((l) => typeof l !== 'number' || !(l >= 0)))
     fail('INVALID_ARGUMENT', `randomSplit: lengths must be non-negative numbers, got ${describe(lengths)}`);

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 
 import { fail } from '../errors.js';
 import { tensor } from '../ops/creation.js';
-import { describe } from '../options.js';
+import { checkOptions, describe, intAtLeast, num } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { seededRandom } from './dataset.js';
+import { sampleCount, seededRandom } from './dataset.js';
 import { shapes } from './images.js';
 import { IRIS_CLASSES, IRIS_FEATURES, IRIS_ROWS } from './iris-data.js';
 
@@ -47,6 +47,10 @@ export interface CsvOptions {
  */
 export function readCsv(source: string | { text: string }, options: CsvOptions = {}): Labeled & { columns: string[] } {
   const op = 'readCsv';
+  options = checkOptions(op, options, { header: 'boolean', delimiter: 'string', labelColumn: 'any' });
+  if (options.delimiter === '') fail('INVALID_ARGUMENT', `${op}: the delimiter must not be empty`);
+  if (options.labelColumn !== undefined && typeof options.labelColumn !== 'string' && !Number.isSafeInteger(options.labelColumn))
+    fail('INVALID_ARGUMENT', `${op}: labelColumn must be a column name or index, got ${describe(options.labelColumn)}`);
   let text: string;
   if (typeof source === 'string') {
     try {
@@ -54,7 +58,7 @@ export function readCsv(source: string | { text: string }, options: CsvOptions =
     } catch (e) {
       fail('IO_ERROR', `${op}: cannot read ${source}: ${(e as Error).message}`);
     }
-  } else if (source && typeof source.text === 'string') text = source.text;
+  } else if (source !== null && typeof source === 'object' && typeof source.text === 'string') text = source.text;
   else fail('INVALID_ARGUMENT', `${op}: expected a path or { text }, got ${describe(source)}`);
   const delim = options.delimiter ?? ',';
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -109,7 +113,10 @@ export const synthetic = {
    * @example data.synthetic.blobs({ n: 300, centers: 3, seed: 0 })
    */
   blobs(options: { n?: number; features?: number; centers?: number; std?: number; seed?: number } = {}): Labeled {
-    const { n = 300, features = 2, centers = 3, std = 1, seed = 0 } = options;
+    const { n = 300, features = 2, centers = 3, std = 1, seed = 0 } = checkOptions('blobs', options, { n: 'integer', features: 'integer', centers: 'integer', std: 'number', seed: 'integer' });
+    sampleCount('blobs', n, intAtLeast('blobs', 'features', features));
+    intAtLeast('blobs', 'centers', centers);
+    if (num('blobs', 'std', std) < 0) fail('INVALID_ARGUMENT', `blobs: std must be >= 0, got ${std}`);
     const rnd = seededRandom(seed);
     const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
     const mu = Array.from({ length: centers }, () => Array.from({ length: features }, () => rnd() * 20 - 10));
@@ -126,7 +133,10 @@ export const synthetic = {
    * @example data.synthetic.spirals({ n: 400, classes: 2, noise: 0.1 })
    */
   spirals(options: { n?: number; classes?: number; noise?: number; seed?: number } = {}): Labeled {
-    const { n = 400, classes = 2, noise = 0.1, seed = 0 } = options;
+    const { n = 400, classes = 2, noise = 0.1, seed = 0 } = checkOptions('spirals', options, { n: 'integer', classes: 'integer', noise: 'number', seed: 'integer' });
+    sampleCount('spirals', n, 2);
+    intAtLeast('spirals', 'classes', classes);
+    num('spirals', 'noise', noise);
     const rnd = seededRandom(seed);
     const x: number[][] = [], y: number[] = [];
     for (let i = 0; i < n; i++) {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 
 import { fail } from '../errors.js';
 import { tensor } from '../ops/creation.js';
-import { describe } from '../options.js';
+import { checkOptions, describe, fn, intAtLeast, list, num, str } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { Dataset, seededRandom } from './dataset.js';
+import { Dataset, sampleCount, seededRandom } from './dataset.js';
 
 const CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const RECORD = 1 + 3 * 32 * 32;
@@ -23,6 +23,8 @@ export class Cifar10 extends Dataset<[Tensor, Tensor]> {
   private readonly bytes: Buffer;
   constructor(readonly dir: string, options: { train?: boolean } = {}) {
     super();
+    str('cifar10', 'dir', dir);
+    options = checkOptions('cifar10', options, { train: 'boolean' });
     const files = options.train ?? true ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
     const parts = files.map((f) => {
       const path = join(dir, f);
@@ -64,8 +66,10 @@ const SHAPES = ['circle', 'square', 'triangle', 'cross'] as const;
  * @example const { features, labels } = data.synthetic.shapes({ n: 1000, size: 16 })
  */
 export function shapes(options: { n?: number; size?: number; noise?: number; seed?: number } = {}): { features: Tensor; labels: Tensor; classNames: string[] } {
-  const { n = 1000, size = 16, noise = 0.1, seed = 0 } = options;
-  if (!Number.isInteger(size) || size < 8) fail('INVALID_ARGUMENT', `shapes: size must be an integer >= 8, got ${describe(size)}`);
+  const { n = 1000, size = 16, noise = 0.1, seed = 0 } = checkOptions('shapes', options, { n: 'integer', size: 'integer', noise: 'number', seed: 'integer' });
+  intAtLeast('shapes', 'size', size, 8);
+  sampleCount('shapes', n, size * size);
+  num('shapes', 'noise', noise);
   const rnd = seededRandom(seed);
   const px = new Float32Array(n * size * size), labels: number[] = [];
   for (let k = 0; k < n; k++) {
@@ -99,6 +103,8 @@ function image(op: string, t: unknown): Tensor {
 
 /** (x - mean[c]) / std[c] per channel. @example transforms.normalize([0.5], [0.25]) */
 export function normalize(mean: readonly number[], std: readonly number[]): Transform {
+  for (const [name, v] of [['mean', mean], ['std', std]] as const)
+    if (!list('normalize', name, v).every((x) => typeof x === 'number' && Number.isFinite(x))) fail('INVALID_ARGUMENT', `normalize: '${name}' must be a list of finite numbers, got ${describe(v)}`);
   if (mean.length !== std.length || std.some((s) => !(s > 0))) fail('INVALID_ARGUMENT', `normalize: mean and std need one entry per channel, std > 0; got ${describe(mean)} and ${describe(std)}`);
   return (img) => {
     image('normalize', img);
@@ -112,7 +118,8 @@ export function normalize(mean: readonly number[], std: readonly number[]): Tran
 
 /** Flips left-right with probability p. @example transforms.randomHorizontalFlip(0.5, { seed: 0 }) */
 export function randomHorizontalFlip(p = 0.5, options: { seed?: number } = {}): Transform {
-  const rnd = seededRandom(options.seed ?? 0);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail('INVALID_ARGUMENT', `randomHorizontalFlip: p must be in [0, 1], got ${describe(p)}`);
+  const rnd = seededRandom(checkOptions('randomHorizontalFlip', options, { seed: 'integer' }).seed ?? 0);
   return (img) => {
     image('randomHorizontalFlip', img);
     if (rnd() >= p) return img.clone();
@@ -125,7 +132,9 @@ export function randomHorizontalFlip(p = 0.5, options: { seed?: number } = {}): 
 
 /** A random size x size crop after zero-padding each side by `padding`. @example transforms.randomCrop(32, { padding: 4 }) */
 export function randomCrop(size: number, options: { padding?: number; seed?: number } = {}): Transform {
-  const pad = options.padding ?? 0, rnd = seededRandom(options.seed ?? 0);
+  intAtLeast('randomCrop', 'size', size);
+  const o = checkOptions('randomCrop', options, { padding: 'integer', seed: 'integer' });
+  const pad = intAtLeast('randomCrop', 'padding', o.padding ?? 0, 0), rnd = seededRandom(o.seed ?? 0);
   return (img) => {
     image('randomCrop', img);
     const [C, H, W] = img.shape, Hp = H + 2 * pad, Wp = W + 2 * pad;
@@ -143,10 +152,11 @@ export function randomCrop(size: number, options: { padding?: number; seed?: num
 }
 
 /** Applies transforms in order, disposing the intermediates. @example transforms.compose([randomCrop(32, { padding: 4 }), normalize(m, s)]) */
-export function compose(list: readonly Transform[]): Transform {
+export function compose(transforms: readonly Transform[]): Transform {
+  list('compose', 'transforms', transforms).forEach((t, i) => fn('compose', `transforms[${i}]`, t));
   return (img) => {
     let cur = img;
-    for (const t of list) {
+    for (const t of transforms) {
       const next = t(cur);
       if (cur !== img) cur.dispose();
       cur = next;

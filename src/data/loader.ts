@@ -4,7 +4,7 @@
 import { fail } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { stack } from '../ops/functional.js';
-import { describe } from '../options.js';
+import { checkOptions, describe, list } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Dataset, drawSeed, IterableDataset, permutation, seededRandom } from './dataset.js';
 
@@ -14,8 +14,20 @@ import { Dataset, drawSeed, IterableDataset, permutation, seededRandom } from '.
  * position / key by key. Tensors in the samples are disposed once stacked.
  */
 export function defaultCollate(samples: unknown[]): unknown {
+  return collate(list('defaultCollate', 'samples', samples), 0);
+}
+
+// Samples nest at most this deep (a batch of [x, y] pairs is 2); deeper is a malformed sample.
+const MAX_COLLATE_DEPTH = 32;
+
+function collate(samples: unknown[], depth: number): unknown {
   if (samples.length === 0) fail('INVALID_ARGUMENT', 'defaultCollate: no samples');
+  if (depth > MAX_COLLATE_DEPTH) fail('INVALID_ARGUMENT', `defaultCollate: samples nest more than ${MAX_COLLATE_DEPTH} levels deep (or contain themselves)`);
   const first = samples[0];
+  // Every sample must have the first one's structure.
+  const kind = (v: unknown) => (v instanceof Tensor ? 'Tensor' : Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  for (let i = 1; i < samples.length; i++)
+    if (kind(samples[i]) !== kind(first)) fail('INVALID_ARGUMENT', `defaultCollate: sample ${i} is ${describe(samples[i])}, sample 0 is ${describe(first)}`);
   if (first instanceof Tensor) {
     const out = stack(samples as Tensor[]);
     for (const s of samples as Tensor[]) s.dispose();
@@ -26,9 +38,17 @@ export function defaultCollate(samples: unknown[]): unknown {
     return nums.every(Number.isInteger) ? tensor(nums, { dtype: 'int64' }) : tensor(nums);
   }
   if (typeof first === 'boolean') return tensor(samples as boolean[]);
-  if (Array.isArray(first)) return first.map((_, i) => defaultCollate(samples.map((s) => (s as unknown[])[i])));
-  if (first !== null && typeof first === 'object')
-    return Object.fromEntries(Object.keys(first).map((k) => [k, defaultCollate(samples.map((s) => (s as Record<string, unknown>)[k]))]));
+  if (Array.isArray(first)) {
+    for (const s of samples as unknown[][])
+      if (s.length !== first.length) fail('INVALID_ARGUMENT', `defaultCollate: samples have different lengths (${first.length} and ${s.length})`);
+    return first.map((_, i) => collate(samples.map((s) => (s as unknown[])[i]), depth + 1));
+  }
+  if (first !== null && typeof first === 'object') {
+    const keys = Object.keys(first);
+    for (const s of samples)
+      for (const k of keys) if (!Object.hasOwn(s as object, k)) fail('INVALID_ARGUMENT', `defaultCollate: a sample lacks the key ${describe(k)} of sample 0`);
+    return Object.fromEntries(keys.map((k) => [k, collate(samples.map((s) => (s as Record<string, unknown>)[k]), depth + 1)]));
+  }
   return samples;  // strings and the like stay a list
 }
 
@@ -54,6 +74,10 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
   private seed: number;
   constructor(readonly dataset: Dataset<T> | IterableDataset<T>, readonly options: DataLoaderOptions<T, B> = {}) {
     if (!(dataset instanceof Dataset) && !(dataset instanceof IterableDataset)) fail('INVALID_ARGUMENT', `DataLoader: expected a Dataset or IterableDataset, got ${describe(dataset)}`);
+    this.options = options = checkOptions('DataLoader', options, { batchSize: 'any', shuffle: 'boolean', seed: 'integer', dropLast: 'boolean', collate: 'function', sampler: 'any' });
+    const sampler = options.sampler;
+    if (sampler !== undefined && typeof sampler !== 'function' && typeof (sampler as Iterable<number>)?.[Symbol.iterator] !== 'function')
+      fail('INVALID_ARGUMENT', `DataLoader: sampler must be an iterable of indices or a function of the epoch, got ${describe(sampler)}`);
     this.batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) fail('INVALID_ARGUMENT', `DataLoader: batchSize must be a positive integer, got ${describe(options.batchSize)}`);
     if (dataset instanceof IterableDataset && (options.shuffle || options.sampler))

@@ -6,7 +6,7 @@ import { isFloating } from '../dtype.js';
 import { fail } from '../errors.js';
 import { arange, zeros } from '../ops/creation.js';
 import { stack, where } from '../ops/functional.js';
-import { checkOptions, describe } from '../options.js';
+import { checkOptions, describe, isOptionsObject } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Metric, tensorInput, type Reduction } from './metric.js';
 
@@ -43,7 +43,7 @@ interface Resolved {
 }
 
 function resolve(op: string, o: AccuracyOptions & { normalize?: string }, allowed: readonly (keyof typeof SPEC)[]): Resolved {
-  if (o === null || typeof o !== 'object') fail('INVALID_ARGUMENT', `${op}: expected options with a task ('binary', 'multiclass' or 'multilabel'), got ${describe(o)}`);
+  if (!isOptionsObject(o)) fail('INVALID_ARGUMENT', `${op}: expected options with a task ('binary', 'multiclass' or 'multilabel'), got ${describe(o)}`);
   checkOptions(op, o, Object.fromEntries(allowed.map((k) => [k, SPEC[k]])));
   const task = o.task;
   if (task !== 'binary' && task !== 'multiclass' && task !== 'multilabel')
@@ -178,10 +178,12 @@ function averaged(r: Resolved, s: Record<string, Tensor>, num: (s: Record<string
   return safeDiv(score.mul(w).sum(), w.sum());
 }
 
+const STAT_OPTIONS = ['task', 'numClasses', 'numLabels', 'threshold', 'average'] as const;
+
 abstract class StatScoresMetric extends Metric {
   protected readonly stateReductions: Record<string, Reduction> = { tp: 'sum', fp: 'sum', fn: 'sum', tn: 'sum' };
   protected readonly r: Resolved;
-  constructor(options: AccuracyOptions, allowed: readonly (keyof typeof SPEC)[] = ['task', 'numClasses', 'numLabels', 'threshold', 'average']) {
+  protected constructor(options: AccuracyOptions, allowed: readonly (keyof typeof SPEC)[]) {
     super(options);
     this.r = resolve(new.target.name, options, allowed);
   }
@@ -197,7 +199,7 @@ abstract class StatScoresMetric extends Metric {
  */
 export class Accuracy extends StatScoresMetric {
   constructor(options: AccuracyOptions) {
-    super(options, ['task', 'numClasses', 'numLabels', 'threshold', 'average', 'topK']);
+    super(options, [...STAT_OPTIONS, 'topK']);
   }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
     // Binary and multilabel count both kinds of correct decision; multiclass accuracy per class is
@@ -209,6 +211,9 @@ export class Accuracy extends StatScoresMetric {
 
 /** tp / (tp + fp): how many predicted positives are right (0 when nothing is predicted). */
 export class Precision extends StatScoresMetric {
+  constructor(options: ClassificationOptions) {
+    super(options, STAT_OPTIONS);
+  }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
     return averaged(this.r, s, (x) => x.tp, (x) => x.tp.add(x.fp));
   }
@@ -216,6 +221,9 @@ export class Precision extends StatScoresMetric {
 
 /** tp / (tp + fn): how many actual positives are found (0 when there are none). */
 export class Recall extends StatScoresMetric {
+  constructor(options: ClassificationOptions) {
+    super(options, STAT_OPTIONS);
+  }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
     return averaged(this.r, s, (x) => x.tp, (x) => x.tp.add(x.fn));
   }
@@ -223,6 +231,9 @@ export class Recall extends StatScoresMetric {
 
 /** The harmonic mean of precision and recall: 2 tp / (2 tp + fp + fn). */
 export class F1Score extends StatScoresMetric {
+  constructor(options: ClassificationOptions) {
+    super(options, STAT_OPTIONS);
+  }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
     return averaged(this.r, s, (x) => x.tp.mul(2), (x) => x.tp.mul(2).add(x.fp).add(x.fn));
   }
@@ -294,6 +305,11 @@ export interface AurocOptions {
 // (B) the negatives tied with it, and the mean of the two counts is the tie-corrected one.
 // No positives or no negatives gives 0 (torchmetrics' convention).
 export function binaryAuroc(s: Tensor, y: Tensor): Tensor {
+  tensorInput('binaryAuroc', 'scores', s);
+  tensorInput('binaryAuroc', 'labels', y);
+  if (s.ndim !== 1 || y.ndim !== 1 || s.shape[0] !== y.shape[0])
+    fail('SHAPE_MISMATCH', `binaryAuroc: scores and labels must be 1-D of one length, got ${shapeStr(s)} and ${shapeStr(y)}`);
+  if (!isFloat(y)) fail('DTYPE_MISMATCH', `binaryAuroc: labels must be floating 0/1 values, got ${y.dtype}`);
   const P = Number(y.sum().item()), N = y.numel() - P;
   if (P === 0 || N === 0) return zeros([], { dtype: 'float64' });
   const below = (descendingLabels: boolean) => {

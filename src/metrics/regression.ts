@@ -3,7 +3,7 @@
 import { fail } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
-import { checkOptions, describe } from '../options.js';
+import { checkOptions, oneOf } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Metric, tensorInput, type Reduction } from './metric.js';
 
@@ -24,8 +24,8 @@ export class MeanSquaredError extends Metric {
   protected readonly stateReductions: Record<string, Reduction> = { sum: 'sum', n: 'sum' };
   private readonly squared: boolean;
   constructor(options: { squared?: boolean } = {}) {
-    super(options);
-    this.squared = checkOptions('MeanSquaredError', options, { squared: 'boolean' }).squared ?? true;
+    super(checkOptions('MeanSquaredError', options, { squared: 'boolean' }));
+    this.squared = options?.squared ?? true;
   }
   protected batchStats(preds: Tensor, target: Tensor): Record<string, Tensor> {
     const { p, t } = pair('MeanSquaredError', preds, target);
@@ -64,10 +64,8 @@ export class R2Score extends Metric {
   protected readonly stateReductions: Record<string, Reduction> = { sumY: 'sum', sumY2: 'sum', sumErr2: 'sum', n: 'sum' };
   private readonly multioutput: string;
   constructor(options: { multioutput?: 'uniformAverage' | 'varianceWeighted' | 'rawValues' } = {}) {
-    super(options);
-    this.multioutput = checkOptions('R2Score', options, { multioutput: 'string' }).multioutput ?? 'uniformAverage';
-    if (!['uniformAverage', 'varianceWeighted', 'rawValues'].includes(this.multioutput))
-      fail('INVALID_ARGUMENT', `R2Score: multioutput must be 'uniformAverage', 'varianceWeighted' or 'rawValues', got ${describe(options.multioutput)}`);
+    super(checkOptions('R2Score', options, { multioutput: 'string' }));
+    this.multioutput = oneOf('R2Score', 'multioutput', options?.multioutput ?? 'uniformAverage', ['uniformAverage', 'varianceWeighted', 'rawValues']);
   }
   protected batchStats(preds: Tensor, target: Tensor): Record<string, Tensor> {
     const { p, t } = pair('R2Score', preds, target);

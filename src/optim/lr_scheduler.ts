@@ -1,8 +1,8 @@
 // Learning-rate schedulers (torch.optim.lr_scheduler): each sets every group's lr from the epoch
 // count (closed forms) on step(); ReduceLROnPlateau reacts to a metric instead.
 import { fail } from '../errors.js';
-import { describe } from '../options.js';
-import type { Optimizer } from './optimizer.js';
+import { checkOptions, describe, isOptionsObject, oneOf } from '../options.js';
+import { Optimizer } from './optimizer.js';
 
 type AnyOptimizer = Optimizer<{ lr: number }>;
 
@@ -13,8 +13,8 @@ export abstract class LRScheduler {
   protected lastLr: number[] = [];
 
   protected constructor(readonly optimizer: AnyOptimizer, lastEpoch = -1) {
-    if (!optimizer || !Array.isArray((optimizer as { paramGroups?: unknown }).paramGroups))
-      fail('INVALID_ARGUMENT', `${this.constructor.name}: expected an optimizer, got ${describe(optimizer)}`);
+    checkOptimizer(this.constructor.name, optimizer);
+    if (!Number.isSafeInteger(lastEpoch) || lastEpoch < -1) fail('INVALID_ARGUMENT', `${this.constructor.name}: lastEpoch must be an integer >= -1, got ${describe(lastEpoch)}`);
     for (const g of optimizer.paramGroups) (g as { initialLr?: number }).initialLr ??= g.lr;
     this.baseLrs = optimizer.paramGroups.map((g) => (g as { initialLr?: number }).initialLr!);
     this.lastEpoch = lastEpoch;
@@ -45,10 +45,22 @@ export abstract class LRScheduler {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr] };
   }
   loadStateDict(sd: Record<string, unknown>): void {
-    if (!sd || typeof sd.lastEpoch !== 'number') fail('INVALID_ARGUMENT', `${this.constructor.name}.loadStateDict: expected { lastEpoch, ... }, got ${describe(sd)}`);
+    const op = `${this.constructor.name}.loadStateDict`;
+    if (!isOptionsObject(sd) || !Number.isSafeInteger(sd.lastEpoch)) fail('INVALID_ARGUMENT', `${op}: expected { lastEpoch, ... }, got ${describe(sd)}`);
+    if (sd.lastLr !== undefined && !(Array.isArray(sd.lastLr) && sd.lastLr.every((x) => typeof x === 'number')))
+      fail('INVALID_ARGUMENT', `${op}: lastLr must be a list of numbers, got ${describe(sd.lastLr)}`);
     this.lastEpoch = sd.lastEpoch as number;
     if (Array.isArray(sd.lastLr)) this.lastLr = [...(sd.lastLr as number[])];
   }
+}
+
+function checkOptimizer(op: string, optimizer: unknown): void {
+  if (!(optimizer instanceof Optimizer)) fail('INVALID_ARGUMENT', `${op}: expected an optimizer, got ${describe(optimizer)}`);
+}
+
+// A scheduler's options, checked by name and kind before the base constructor reads lastEpoch.
+function schedOptions<T extends object>(op: string, options: T | undefined, spec: Parameters<typeof checkOptions>[2]): T {
+  return checkOptions(op, options, { ...spec, lastEpoch: 'integer' });
 }
 
 function positive(op: string, name: string, v: unknown, integer = false): void {
@@ -58,8 +70,9 @@ function positive(op: string, name: string, v: unknown, integer = false): void {
 /** lr = base * gamma^floor(epoch / stepSize). @example new lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 }) */
 export class StepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly options: { stepSize: number; gamma?: number; lastEpoch?: number }) {
-    super(optimizer, options.lastEpoch);
-    positive('StepLR', 'stepSize', options.stepSize, true);
+    super(optimizer, schedOptions('StepLR', options, { stepSize: 'integer', gamma: 'number' }).lastEpoch);
+    this.options = options ?? {};
+    positive('StepLR', 'stepSize', this.options.stepSize, true);
     this.init();
   }
   protected lrAt(e: number): number[] {
@@ -70,7 +83,8 @@ export class StepLR extends LRScheduler {
 /** lr = base * gamma^(milestones passed). @example new lrScheduler.MultiStepLR(opt, { milestones: [30, 80] }) */
 export class MultiStepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly options: { milestones: number[]; gamma?: number; lastEpoch?: number }) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, schedOptions('MultiStepLR', options, { milestones: 'any', gamma: 'number' }).lastEpoch);
+    this.options = options = options ?? {};
     if (!Array.isArray(options.milestones) || options.milestones.some((m) => !Number.isInteger(m)))
       fail('INVALID_ARGUMENT', `MultiStepLR: 'milestones' must be a list of integers, got ${describe(options.milestones)}`);
     this.init();
@@ -84,8 +98,9 @@ export class MultiStepLR extends LRScheduler {
 /** lr = base * gamma^epoch. @example new lrScheduler.ExponentialLR(opt, { gamma: 0.95 }) */
 export class ExponentialLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly options: { gamma: number; lastEpoch?: number }) {
-    super(optimizer, options.lastEpoch);
-    positive('ExponentialLR', 'gamma', options.gamma);
+    super(optimizer, schedOptions('ExponentialLR', options, { gamma: 'number' }).lastEpoch);
+    this.options = options ?? {};
+    positive('ExponentialLR', 'gamma', this.options.gamma);
     this.init();
   }
   protected lrAt(e: number): number[] {
@@ -96,8 +111,9 @@ export class ExponentialLR extends LRScheduler {
 /** lr = etaMin + (base - etaMin)(1 + cos(pi epoch / TMax)) / 2. @example new lrScheduler.CosineAnnealingLR(opt, { TMax: 100 }) */
 export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly options: { TMax: number; etaMin?: number; lastEpoch?: number }) {
-    super(optimizer, options.lastEpoch);
-    positive('CosineAnnealingLR', 'TMax', options.TMax);
+    super(optimizer, schedOptions('CosineAnnealingLR', options, { TMax: 'number', etaMin: 'number' }).lastEpoch);
+    this.options = options ?? {};
+    positive('CosineAnnealingLR', 'TMax', this.options.TMax);
     this.init();
   }
   protected lrAt(e: number): number[] {
@@ -112,7 +128,8 @@ export class CosineAnnealingLR extends LRScheduler {
  */
 export class LinearLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly options: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, schedOptions('LinearLR', options, { startFactor: 'number', endFactor: 'number', totalIters: 'integer' }).lastEpoch);
+    this.options = options = options ?? {};
     const s = options.startFactor ?? 1 / 3, e = options.endFactor ?? 1;
     if (!(s > 0 && s <= 1)) fail('INVALID_ARGUMENT', `LinearLR: startFactor must be in (0, 1], got ${describe(s)}`);
     if (!(e >= 0 && e <= 1)) fail('INVALID_ARGUMENT', `LinearLR: endFactor must be in [0, 1], got ${describe(e)}`);
@@ -153,6 +170,7 @@ export class OneCycleLR extends LRScheduler {
   private readonly phases: { end: number; lr: [string, string]; mom: [string, string] }[];
   constructor(optimizer: AnyOptimizer, readonly options: OneCycleOptions) {
     super(OneCycleLR.prepare(optimizer, options), options.lastEpoch);
+    oneOf('OneCycleLR', 'annealStrategy', this.options.annealStrategy ?? 'cos', ['cos', 'linear']);
     const total = options.totalSteps ?? (options.epochs ?? 0) * (options.stepsPerEpoch ?? 0);
     positive('OneCycleLR', 'totalSteps (or epochs * stepsPerEpoch)', total, true);
     this.total = total;
@@ -173,8 +191,14 @@ export class OneCycleLR extends LRScheduler {
   // Each group starts at maxLr / divFactor (PyTorch sets initial_lr so), peaks at maxLr and ends
   // at minLr.
   private static prepare(optimizer: AnyOptimizer, options: OneCycleOptions): AnyOptimizer {
-    if (!options || typeof options !== 'object') fail('INVALID_ARGUMENT', `OneCycleLR: expected options with maxLr, got ${describe(options)}`);
-    const groups = optimizer?.paramGroups ?? [];
+    if (!isOptionsObject(options)) fail('INVALID_ARGUMENT', `OneCycleLR: expected options with maxLr, got ${describe(options)}`);
+    checkOptions('OneCycleLR', options, {
+      maxLr: 'any', totalSteps: 'integer', epochs: 'integer', stepsPerEpoch: 'integer', pctStart: 'number', annealStrategy: 'string',
+      divFactor: 'number', finalDivFactor: 'number', threePhase: 'boolean', cycleMomentum: 'boolean', baseMomentum: 'number', maxMomentum: 'number', lastEpoch: 'integer',
+    });
+    checkOptimizer('OneCycleLR', optimizer);
+    for (const k of ['divFactor', 'finalDivFactor'] as const) if (options[k] !== undefined) positive('OneCycleLR', k, options[k]);
+    const groups = optimizer.paramGroups;
     const max = Array.isArray(options.maxLr) ? options.maxLr : groups.map(() => options.maxLr as number);
     if (max.length !== groups.length || max.some((m) => typeof m !== 'number' || !(m > 0)))
       fail('INVALID_ARGUMENT', `OneCycleLR: maxLr must be a positive number (or one per group), got ${describe(options.maxLr)}`);
@@ -239,6 +263,13 @@ export class ReduceLROnPlateau {
   cooldownCounter = 0;
   lastEpoch = 0;
   constructor(readonly optimizer: AnyOptimizer, readonly options: PlateauOptions = {}) {
+    const op = 'ReduceLROnPlateau';
+    checkOptimizer(op, optimizer);
+    this.options = options = checkOptions(op, options, { mode: 'string', factor: 'number', patience: 'integer', threshold: 'number', thresholdMode: 'string', cooldown: 'integer', minLr: 'any', eps: 'number' });
+    oneOf(op, 'thresholdMode', options.thresholdMode ?? 'rel', ['rel', 'abs']);
+    const mins = options.minLr ?? 0;
+    if (!(typeof mins === 'number' || (Array.isArray(mins) && mins.length === optimizer.paramGroups.length && mins.every((m) => typeof m === 'number'))))
+      fail('INVALID_ARGUMENT', `${op}: minLr must be a number or one per parameter group, got ${describe(mins)}`);
     const f = options.factor ?? 0.1;
     if (!(f < 1)) fail('INVALID_ARGUMENT', `ReduceLROnPlateau: factor should be < 1.0, got ${describe(f)}`);
     if (options.mode !== undefined && options.mode !== 'min' && options.mode !== 'max') fail('INVALID_ARGUMENT', `ReduceLROnPlateau: mode must be 'min' or 'max', got ${describe(options.mode)}`);
@@ -279,7 +310,9 @@ export class ReduceLROnPlateau {
     return { best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
   }
   loadStateDict(sd: Record<string, unknown>): void {
-    if (!sd || typeof sd.best !== 'number') fail('INVALID_ARGUMENT', `ReduceLROnPlateau.loadStateDict: expected { best, ... }, got ${describe(sd)}`);
+    const ints = ['numBadEpochs', 'cooldownCounter', 'lastEpoch'];
+    if (!isOptionsObject(sd) || typeof sd.best !== 'number' || ints.some((k) => sd[k] !== undefined && !Number.isSafeInteger(sd[k])))
+      fail('INVALID_ARGUMENT', `ReduceLROnPlateau.loadStateDict: expected { best, numBadEpochs, cooldownCounter, lastEpoch }, got ${describe(sd)}`);
     Object.assign(this, { best: sd.best, numBadEpochs: sd.numBadEpochs ?? 0, cooldownCounter: sd.cooldownCounter ?? 0, lastEpoch: sd.lastEpoch ?? 0 });
   }
 }

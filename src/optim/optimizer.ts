@@ -5,7 +5,7 @@ import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { keep } from '../memory.js';
 import { zerosLike } from '../ops/creation.js';
-import { describe } from '../options.js';
+import { checkOptions, describe, fn, isOptionsObject } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 /** Per-parameter optimizer state: tensors (moment buffers) and numbers (the step count). */
@@ -31,20 +31,31 @@ export abstract class Optimizer<O extends object> {
   /** Per-parameter state (created on first step). */
   readonly state = new Map<Tensor, ParamState>();
 
+  readonly defaults: O;
+
+  /**
+   * `defaults` are the optimizer's own; `options` (the user's) override them and are checked by
+   * name and kind against them, so a misspelled option is an error naming the nearest one.
+   */
   protected constructor(
     params: readonly Tensor[] | readonly ParamGroupInput<O>[],
-    readonly defaults: O,
+    defaults: O,
+    options: Partial<O> | undefined,
     protected readonly name: string,
   ) {
-    if (!Array.isArray(params) || params.length === 0) fail('INVALID_ARGUMENT', `${name}: optimizer got an empty parameter list`);
+    this.defaults = { ...defaults, ...checkOptions(name, options, optionKinds(defaults)) };
+    if (!Array.isArray(params)) fail('INVALID_ARGUMENT', `${name}: params must be an array of tensors or of parameter groups, got ${describe(params)}`);
+    if (params.length === 0) fail('INVALID_ARGUMENT', `${name}: optimizer got an empty parameter list`);
     const groups = params[0] instanceof Tensor ? [{ params: params as readonly Tensor[] }] : (params as readonly ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g as ParamGroupInput<O>);
   }
 
   /** Adds a group of parameters with its own options. @example opt.addParamGroup({ params: head.parameters(), lr: 1e-3 }) */
   addParamGroup(group: ParamGroupInput<O>): void {
-    if (group === null || typeof group !== 'object' || !Array.isArray(group.params))
+    if (!isOptionsObject(group) || !Array.isArray(group.params))
       fail('INVALID_ARGUMENT', `${this.name}: a parameter group needs a 'params' array, got ${describe(group)}`);
+    // A group holds its params, any of the optimizer's options, and optionally a name.
+    checkOptions(`${this.name} parameter group`, group, { ...optionKinds(this.defaults), params: 'any', name: 'string' });
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     for (const [i, p] of group.params.entries()) {
       if (!(p instanceof Tensor)) fail('INVALID_ARGUMENT', `${this.name}: params[${i}] is not a Tensor, got ${describe(p)}`);
@@ -72,6 +83,7 @@ export abstract class Optimizer<O extends object> {
 
   /** Updates every parameter that has a gradient. `closure` (re-evaluating the loss) runs first if given. */
   step(closure?: () => unknown): unknown {
+    if (closure !== undefined) fn(`${this.name}.step`, 'closure', closure);
     const loss = closure?.();
     noGrad(() => {
       for (const group of this.paramGroups)
@@ -118,12 +130,15 @@ export abstract class Optimizer<O extends object> {
 
   /** Restores options and state saved by stateDict() (tensors are copied). */
   loadStateDict(sd: OptimizerStateDict): void {
-    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object')
+    if (!isOptionsObject(sd) || !Array.isArray(sd.paramGroups) || !isOptionsObject(sd.state))
       fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: expected { state, paramGroups }, got ${describe(sd)}`);
     if (sd.paramGroups.length !== this.paramGroups.length)
       fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
     const params: Tensor[] = [];
     sd.paramGroups.forEach((g, i) => {
+      // Saved groups may hold keys schedulers attached (initialLr, ...); validate() checks the
+      // optimizer's own options once merged.
+      if (!isOptionsObject(g)) fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: parameter group ${i} is not an object, got ${describe(g)}`);
       const mine = this.paramGroups[i];
       const ids = g.params as number[];
       if (!Array.isArray(ids) || ids.length !== mine.params.length)
@@ -132,23 +147,28 @@ export abstract class Optimizer<O extends object> {
     });
     const loaded = new Map<Tensor, ParamState>();
     for (const [k, st] of Object.entries(sd.state)) {
-      const p = params[Number(k)];
-      if (!p) fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: state for parameter ${k}, which does not exist`);
+      const p = /^\d+$/.test(k) ? params[Number(k)] : undefined;
+      if (!p) fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: state for parameter ${describe(k)}, which does not exist`);
+      if (!isOptionsObject(st)) fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: the state of parameter ${k} is not an object, got ${describe(st)}`);
       const copy: ParamState = {};
       for (const [name, v] of Object.entries(st)) {
         if (v instanceof Tensor) {
           if (v.shape.join() !== p.shape.join()) fail('SHAPE_MISMATCH', `${this.name}.loadStateDict: state '${name}' of parameter ${k} has shape [${v.shape}], the parameter [${p.shape}]`);
           copy[name] = keep(v.to({ dtype: p.dtype, device: p.device as never }).clone());
-        } else copy[name] = v;
+        } else if (typeof v === 'number') copy[name] = v;
+        else fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: state '${name}' of parameter ${k} must be a Tensor or a number, got ${describe(v)}`);
       }
       loaded.set(p, copy);
     }
     this.disposeState();
     for (const [p, st] of loaded) this.state.set(p, st);
-    sd.paramGroups.forEach((g, i) => {
+    const restored = sd.paramGroups.map((g, i) => {
       const { params: _ids, ...opts } = g;
-      Object.assign(this.paramGroups[i], opts);
+      const merged = { ...this.paramGroups[i], ...opts } as ParamGroup<O>;
+      this.validate(merged);
+      return merged;
     });
+    restored.forEach((g, i) => Object.assign(this.paramGroups[i], g));
   }
 
   /** Frees the state tensors (the optimizer starts afresh on the next step). */
@@ -156,6 +176,11 @@ export abstract class Optimizer<O extends object> {
     for (const st of this.state.values()) for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
     this.state.clear();
   }
+}
+
+// The kind of each option, from its default value (ranges are checked by validate()).
+function optionKinds(defaults: object): Record<string, 'number' | 'boolean' | 'any'> {
+  return Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'any']));
 }
 
 // State follows its parameter: after model.to() changed a parameter's dtype or device, its state

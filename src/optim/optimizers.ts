@@ -21,7 +21,7 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
-    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options }, 'SGD');
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false }, options, 'SGD');
   }
   protected validate(g: ParamGroup<SGDOptions>): void {
     checkRange('SGD', 'lr', g.lr, 0);
@@ -87,7 +87,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, ...options }, 'Adam');
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false }, options, 'Adam');
   }
 }
 
@@ -98,7 +98,7 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, ...options }, 'AdamW');
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false }, options, 'AdamW');
   }
 }
 
@@ -117,7 +117,7 @@ export interface RMSpropOptions {
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...options }, 'RMSprop');
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, options, 'RMSprop');
   }
   protected validate(g: ParamGroup<RMSpropOptions>): void {
     for (const k of ['lr', 'alpha', 'eps', 'weightDecay', 'momentum'] as const) checkRange('RMSprop', k, g[k], 0);
@@ -150,7 +150,7 @@ export interface AdagradOptions {
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, ...options }, 'Adagrad');
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10 }, options, 'Adagrad');
   }
   protected validate(g: ParamGroup<AdagradOptions>): void {
     for (const k of ['lr', 'lrDecay', 'weightDecay', 'eps'] as const) checkRange('Adagrad', k, g[k], 0);

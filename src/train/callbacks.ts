@@ -5,9 +5,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { fail } from '../errors.js';
-import { checkOptions, describe } from '../options.js';
+import { checkOptions, describe, isOptionsObject } from '../options.js';
 import type { LightningModule, StepOutput } from './module.js';
-import type { Trainer } from './trainer.js';
+import { Trainer } from './trainer.js';
+
+// The Trainer a built-in hook was called with (hooks are public, so they check it too).
+function trainerArg(op: string, t: unknown): Trainer {
+  if (!(t instanceof Trainer)) fail('INVALID_ARGUMENT', `${op}: expected the Trainer, got ${describe(t)}`);
+  return t;
+}
+// A callback's saved state, as loadStateDict receives it.
+function stateArg(op: string, s: unknown): Record<string, unknown> {
+  if (!isOptionsObject(s)) fail('INVALID_ARGUMENT', `${op}: expected a state object, got ${describe(s)}`);
+  return s as Record<string, unknown>;
+}
 
 /**
  * Base class: override the hooks you need. `stateDict()`/`loadStateDict()` carry state across
@@ -106,18 +117,18 @@ export class ModelCheckpoint extends Callback {
   }
 
   override onFitStart(trainer: Trainer): void {
-    this.dirpath ??= path.join(trainer.logDir, 'checkpoints');
+    this.dirpath ??= path.join(trainerArg('ModelCheckpoint.onFitStart', trainer).logDir, 'checkpoints');
   }
   override onValidationEnd(trainer: Trainer, module: LightningModule): void {
-    if (trainer.sanityChecking || !trainer.midEpoch) return;
+    if (trainerArg('ModelCheckpoint.onValidationEnd', trainer).sanityChecking || !trainer.midEpoch) return;
     this.save(trainer, module);
   }
   override onTrainEpochEnd(trainer: Trainer, module: LightningModule): void {
-    if ((trainer.currentEpoch + 1) % this.everyNEpochs === 0) this.save(trainer, module);
+    if ((trainerArg('ModelCheckpoint.onTrainEpochEnd', trainer).currentEpoch + 1) % this.everyNEpochs === 0) this.save(trainer, module);
   }
 
-  /** The file name for the current state: the template with its fields filled in. */
-  formatName(trainer: Trainer): string {
+  // The file name for the current state: the template with its fields filled in.
+  private formatName(trainer: Trainer): string {
     const values: Record<string, number> = { ...trainer.callbackMetrics, epoch: trainer.currentEpoch, step: trainer.globalStep };
     return this.filename.replace(/\{([^}:]+)(?::([^}]*))?\}/g, (_m, key: string, fmt: string | undefined) => {
       const v = values[key];
@@ -134,7 +145,7 @@ export class ModelCheckpoint extends Callback {
   }
 
   private save(trainer: Trainer, module: LightningModule): void {
-    const dir = this.dirpath!;
+    const dir = this.dirpath ?? path.join(trainer.logDir, 'checkpoints');
     if (this.saveTopK !== 0) {
       let score: number | undefined;
       if (this.monitor) score = trainer.monitored(this.monitor, 'ModelCheckpoint');
@@ -175,8 +186,12 @@ export class ModelCheckpoint extends Callback {
   override stateDict(): Record<string, unknown> {
     return { bestKModels: { ...this.bestKModels }, bestModelPath: this.bestModelPath, bestModelScore: this.bestModelScore ?? null, lastModelPath: this.lastModelPath, dirpath: this.dirpath ?? null };
   }
-  override loadStateDict(s: Record<string, unknown>): void {
-    this.bestKModels = { ...(s.bestKModels as Record<string, number>) };
+  override loadStateDict(state: Record<string, unknown>): void {
+    const s = stateArg('ModelCheckpoint.loadStateDict', state);
+    const best = s.bestKModels ?? {};
+    if (!isOptionsObject(best) || Object.values(best).some((v) => typeof v !== 'number'))
+      fail('INVALID_ARGUMENT', `ModelCheckpoint.loadStateDict: bestKModels must map paths to scores, got ${describe(best)}`);
+    this.bestKModels = { ...(best as Record<string, number>) };
     this.bestModelPath = String(s.bestModelPath ?? '');
     this.bestModelScore = typeof s.bestModelScore === 'number' ? s.bestModelScore : undefined;
     this.lastModelPath = String(s.lastModelPath ?? '');
@@ -233,10 +248,10 @@ export class EarlyStopping extends Callback {
   }
 
   override onValidationEnd(trainer: Trainer): void {
-    if (!trainer.sanityChecking) this.check(trainer);
+    if (!trainerArg('EarlyStopping.onValidationEnd', trainer).sanityChecking) this.check(trainer);
   }
   override onTrainEpochEnd(trainer: Trainer): void {
-    if (!trainer.hasValidation) this.check(trainer);
+    if (!trainerArg('EarlyStopping.onTrainEpochEnd', trainer).hasValidation) this.check(trainer);
   }
 
   private check(trainer: Trainer): void {
@@ -271,7 +286,10 @@ export class EarlyStopping extends Callback {
   override stateDict(): Record<string, unknown> {
     return { wait: this.wait, best: this.best, stoppedEpoch: this.stoppedEpoch };
   }
-  override loadStateDict(s: Record<string, unknown>): void {
+  override loadStateDict(state: Record<string, unknown>): void {
+    const s = stateArg('EarlyStopping.loadStateDict', state);
+    if (typeof s.best !== 'number' || (s.wait !== undefined && !Number.isSafeInteger(s.wait)))
+      fail('INVALID_ARGUMENT', `EarlyStopping.loadStateDict: expected { wait, best, stoppedEpoch }, got ${describe(s)}`);
     this.wait = Number(s.wait ?? 0);
     this.best = Number(s.best);
     this.stoppedEpoch = Number(s.stoppedEpoch ?? 0);
@@ -292,8 +310,8 @@ export class LearningRateMonitor extends Callback {
       fail('INVALID_ARGUMENT', `LearningRateMonitor: loggingInterval must be 'epoch' or 'step', got ${describe(o.loggingInterval)}`);
     this.loggingInterval = o.loggingInterval ?? 'epoch';
   }
-  /** The current learning rates by log name. */
-  rates(trainer: Trainer): Record<string, number> {
+  // The current learning rates by log name.
+  private rates(trainer: Trainer): Record<string, number> {
     const out: Record<string, number> = {};
     const seen = new Map<string, number>();
     for (const opt of trainer.optimizers) {
@@ -307,9 +325,12 @@ export class LearningRateMonitor extends Callback {
     return out;
   }
   override onTrainEpochStart(trainer: Trainer): void {
+    trainerArg('LearningRateMonitor.onTrainEpochStart', trainer);
     if (this.loggingInterval === 'epoch') trainer._logExternal(this.rates(trainer));
   }
   override onTrainBatchStart(trainer: Trainer, _m: LightningModule, _b: unknown, batchIdx: number): void {
+    trainerArg('LearningRateMonitor.onTrainBatchStart', trainer);
+    if (!Number.isSafeInteger(batchIdx)) fail('INVALID_ARGUMENT', `LearningRateMonitor.onTrainBatchStart: batchIdx must be an integer, got ${describe(batchIdx)}`);
     if (this.loggingInterval === 'step' && batchIdx % trainer.accumulateGradBatches === 0) trainer._logExternal(this.rates(trainer));
   }
 }
@@ -337,6 +358,8 @@ export class ProgressBar extends Callback {
   constructor(options: ProgressBarOptions = {}) {
     super();
     const o = checkOptions('ProgressBar', options, { stream: 'any', printIntervalS: 'number' });
+    if (o.stream !== undefined && typeof (o.stream as { write?: unknown })?.write !== 'function')
+      fail('INVALID_ARGUMENT', `ProgressBar: stream must be a writable stream, got ${describe(o.stream)}`);
     this.stream = o.stream ?? process.stderr;
     this.interval = (o.printIntervalS ?? 10) * 1000;
     this.tty = Boolean(this.stream.isTTY);
@@ -346,8 +369,8 @@ export class ProgressBar extends Callback {
     return Object.entries(trainer.progressBarMetrics).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
   }
 
-  /** The status line for the current batch. */
-  line(trainer: Trainer, batchIdx: number): string {
+  // The status line for the current batch.
+  private line(trainer: Trainer, batchIdx: number): string {
     const done = batchIdx + 1;
     const elapsed = (Date.now() - this.start) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
@@ -359,11 +382,14 @@ export class ProgressBar extends Callback {
   }
 
   override onTrainEpochStart(trainer: Trainer): void {
+    trainerArg('ProgressBar.onTrainEpochStart', trainer);
     this.start = Date.now();
     this.lastPrint = this.start;
     this.total = trainer.numTrainingBatches;
   }
   override onTrainBatchEnd(trainer: Trainer, _m: LightningModule, _o: StepOutput, _b: unknown, batchIdx: number): void {
+    trainerArg('ProgressBar.onTrainBatchEnd', trainer);
+    if (!Number.isSafeInteger(batchIdx)) fail('INVALID_ARGUMENT', `ProgressBar.onTrainBatchEnd: batchIdx must be an integer, got ${describe(batchIdx)}`);
     const now = Date.now();
     if (this.tty) {
       if (now - this.lastPrint < 100 && batchIdx + 1 !== this.total) return;  // at most 10 redraws a second
@@ -375,10 +401,12 @@ export class ProgressBar extends Callback {
     this.lastPrint = now;
   }
   override onTrainEpochEnd(trainer: Trainer): void {
+    trainerArg('ProgressBar.onTrainEpochEnd', trainer);
     const n = (this.total ?? trainer.batchesThisEpoch) - 1;
     this.stream.write(`${this.tty ? '\r\x1b[2K' : ''}${this.line(trainer, Math.max(n, trainer.batchesThisEpoch - 1))}\n`);
   }
   override onTestEnd(trainer: Trainer): void {
+    trainerArg('ProgressBar.onTestEnd', trainer);
     const m = Object.entries(trainer.callbackMetrics).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
     this.stream.write(`Test: ${m}\n`);
   }

@@ -3,6 +3,8 @@
 // written: Event { wall_time = 1 (double), step = 2 (int64), file_version = 3 (string),
 // summary = 5 } and Summary { value = 1 { tag = 1 (string), simple_value = 2 (float) } }.
 // TensorBoard reads these as ordinary scalar summaries.
+import { fail } from '../errors.js';
+import { describe } from '../options.js';
 import { encodeMessage, type ProtoField } from '../io/protobuf.js';
 
 // CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), table-driven.
@@ -62,6 +64,7 @@ export interface ScalarEvent {
 
 /** The scalar summaries in an event file; stops at the first damaged record (a crash's tail). */
 export function readScalarEvents(bytes: Uint8Array): ScalarEvent[] {
+  if (!(bytes instanceof Uint8Array)) fail('INVALID_ARGUMENT', `readScalarEvents: expected the bytes of an event file (a Uint8Array), got ${describe(bytes)}`);
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: ScalarEvent[] = [];
   let pos = 0;
@@ -76,12 +79,14 @@ export function readScalarEvents(bytes: Uint8Array): ScalarEvent[] {
   return out;
 }
 
-// A minimal protobuf reader: fields as (number, wire type, value).
+// A minimal protobuf reader: fields as (number, wire type, value). It stops at the first field
+// that runs past the end (a damaged message), so every value it yields is whole.
 function* fields(b: Buffer): Generator<[number, number, bigint | Buffer]> {
   let p = 0;
-  const readVarint = () => {
+  const readVarint = (): bigint | undefined => {
     let x = 0n, shift = 0n;
     for (;;) {
+      if (p >= b.length || shift > 63n) return undefined;
       const byte = b[p++];
       x |= BigInt(byte & 0x7f) << shift;
       if (!(byte & 0x80)) return x;
@@ -89,29 +94,36 @@ function* fields(b: Buffer): Generator<[number, number, bigint | Buffer]> {
     }
   };
   while (p < b.length) {
-    const k = Number(readVarint());
-    const f = k >> 3, w = k & 7;
-    if (w === 0) yield [f, w, readVarint()];
-    else if (w === 1) { yield [f, w, b.subarray(p, p + 8)]; p += 8; }
-    else if (w === 5) { yield [f, w, b.subarray(p, p + 4)]; p += 4; }
-    else if (w === 2) { const n = Number(readVarint()); yield [f, w, b.subarray(p, p + n)]; p += n; }
-    else return;
+    const key = readVarint();
+    if (key === undefined) return;
+    const f = Number(key >> 3n), w = Number(key & 7n);
+    if (w === 0) {
+      const v = readVarint();
+      if (v === undefined) return;
+      yield [f, w, v];
+      continue;
+    }
+    const n = w === 1 ? 8 : w === 5 ? 4 : w === 2 ? Number(readVarint() ?? -1) : -1;
+    if (n < 0 || p + n > b.length) return;
+    yield [f, w, b.subarray(p, p + n)];
+    p += n;
   }
 }
 
+// Reads only fields of the wire type the Event schema gives them; others are skipped.
 function decodeEvent(data: Buffer): ScalarEvent[] {
   let step = 0, wallTime = 0;
   const values: [string, number][] = [];
-  for (const [f, , v] of fields(data)) {
-    if (f === 1) wallTime = (v as Buffer).readDoubleLE(0);
-    else if (f === 2) step = Number(BigInt.asIntN(64, v as bigint));
-    else if (f === 5)
-      for (const [vf, , value] of fields(v as Buffer)) {
-        if (vf !== 1) continue;
+  for (const [f, w, v] of fields(data)) {
+    if (f === 1 && w === 1) wallTime = (v as Buffer).readDoubleLE(0);
+    else if (f === 2 && w === 0) step = Number(BigInt.asIntN(64, v as bigint));
+    else if (f === 5 && w === 2)
+      for (const [vf, vw, value] of fields(v as Buffer)) {
+        if (vf !== 1 || vw !== 2) continue;
         let tag = '', val = NaN;
-        for (const [ff, , x] of fields(value as Buffer)) {
-          if (ff === 1) tag = (x as Buffer).toString('utf8');
-          else if (ff === 2) val = (x as Buffer).readFloatLE(0);
+        for (const [ff, fw, x] of fields(value as Buffer)) {
+          if (ff === 1 && fw === 2) tag = (x as Buffer).toString('utf8');
+          else if (ff === 2 && fw === 5) val = (x as Buffer).readFloatLE(0);
         }
         values.push([tag, val]);
       }

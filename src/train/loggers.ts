@@ -6,8 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { fail } from '../errors.js';
-import { writeFileAtomic } from '../io/files.js';
-import { checkOptions, describe } from '../options.js';
+import { ioError, writeFileAtomic } from '../io/files.js';
+import { checkOptions, describe, isOptionsObject, oneOf } from '../options.js';
 import { encodeEvent, frameRecord } from './events.js';
 
 export interface LoggerOptions {
@@ -19,7 +19,15 @@ export interface LoggerOptions {
 
 /** Hyperparameters as YAML (each value as a JSON flow scalar, which YAML reads as-is). */
 export function toYaml(params: Record<string, unknown>): string {
-  return Object.entries(params).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v ?? null)}\n`).join('');
+  return Object.entries(params).map(([k, v]) => {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(v ?? null);
+    } catch (e) {
+      fail('INVALID_ARGUMENT', `hyperparameter ${describe(k)} cannot be written as JSON: ${(e as Error).message}`);
+    }
+    return `${JSON.stringify(k)}: ${json ?? 'null'}\n`;
+  }).join('');
 }
 
 /**
@@ -61,9 +69,10 @@ export abstract class Logger {
 
   /** Records hyperparameters (merged with earlier ones) to hparams.yaml. */
   logHyperparams(params: Record<string, unknown>): void {
-    if (params === null || typeof params !== 'object') fail('INVALID_ARGUMENT', `${this.constructor.name}.logHyperparams: expected an object, got ${describe(params)}`);
-    this.hparams = { ...this.hparams, ...params };
-    writeFileAtomic(path.join(this.logDir, 'hparams.yaml'), [toYaml(this.hparams)], `${this.constructor.name}.logHyperparams`);
+    if (!isOptionsObject(params)) fail('INVALID_ARGUMENT', `${this.constructor.name}.logHyperparams: expected an object, got ${describe(params)}`);
+    const merged = { ...this.hparams, ...params };
+    writeFileAtomic(path.join(this.logDir, 'hparams.yaml'), [toYaml(merged)], `${this.constructor.name}.logHyperparams`);
+    this.hparams = merged;
   }
 
   /** Records metric values at a step. */
@@ -71,15 +80,29 @@ export abstract class Logger {
   /** Flushes buffered metrics to disk. */
   save(): void {}
   /** Flushes and closes at the end of a run. */
-  finalize(_status: 'success' | 'failed' | 'interrupted'): void {
+  finalize(status: 'success' | 'failed' | 'interrupted'): void {
+    oneOf(`${this.constructor.name}.finalize`, 'status', status, ['success', 'failed', 'interrupted']);
     this.save();
   }
 }
 
 function checkMetrics(op: string, metrics: Record<string, number>, step: number): void {
-  if (!Number.isInteger(step) || step < 0) fail('INVALID_ARGUMENT', `${op}: step must be a non-negative integer, got ${describe(step)}`);
+  if (!isOptionsObject(metrics)) fail('INVALID_ARGUMENT', `${op}: metrics must be an object of numbers, got ${describe(metrics)}`);
+  if (!Number.isSafeInteger(step) || step < 0) fail('INVALID_ARGUMENT', `${op}: step must be a non-negative integer, got ${describe(step)}`);
   for (const [k, v] of Object.entries(metrics))
     if (typeof v !== 'number') fail('INVALID_ARGUMENT', `${op}: metric '${k}' must be a number, got ${describe(v)}`);
+}
+
+// Appends to a log file (creating its directory); a failure is IO_ERROR naming the file. Logs
+// grow by appending (a crash can at worst cut the last record short); rewrites of a whole file
+// go through writeFileAtomic.
+function append(file: string, data: string | Uint8Array, op: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, data);
+  } catch (e) {
+    ioError(op, file, e);
+  }
 }
 
 const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -112,7 +135,7 @@ export class CSVLogger extends Logger {
     if (this.writtenColumns !== this.columns.length || !fs.existsSync(file)) {
       writeFileAtomic(file, [this.columns.map(csvField).join(',') + '\n', ...this.rows.map((r) => this.line(r))], 'CSVLogger.save');
     } else {
-      fs.appendFileSync(file, this.rows.slice(this.written).map((r) => this.line(r)).join(''));
+      append(file, this.rows.slice(this.written).map((r) => this.line(r)).join(''), 'CSVLogger.save');
     }
     this.written = this.rows.length;
     this.writtenColumns = this.columns.length;
@@ -134,8 +157,7 @@ export class JSONLLogger extends Logger {
   }
   override save(): void {
     if (!this.pending.length) return;
-    fs.mkdirSync(this.logDir, { recursive: true });
-    fs.appendFileSync(path.join(this.logDir, 'metrics.jsonl'), this.pending.join(''));
+    append(path.join(this.logDir, 'metrics.jsonl'), this.pending.join(''), 'JSONLLogger.save');
     this.pending = [];
   }
 }
@@ -163,8 +185,7 @@ export class TensorBoardLogger extends Logger {
   }
   override save(): void {
     if (!this.file || !this.pending.length) return;
-    fs.mkdirSync(this.logDir, { recursive: true });
-    fs.appendFileSync(this.file, Buffer.concat(this.pending));
+    append(this.file, Buffer.concat(this.pending), 'TensorBoardLogger.save');
     this.pending = [];
   }
 }

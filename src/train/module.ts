@@ -1,6 +1,7 @@
 // LightningModule: an nn.Module that also says how to train itself — its step functions, its
 // optimizers, and what to log. The Trainer runs the loops around it.
 import { fail } from '../errors.js';
+import { describe, isOptionsObject, str } from '../options.js';
 import type { Metric } from '../metrics/metric.js';
 import { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -83,7 +84,7 @@ export abstract class LightningModule extends Module {
 
   /** Stores hyperparameters for the loggers and checkpoints. @example this.saveHyperparameters({ lr, hidden }) */
   saveHyperparameters(params: Record<string, unknown>): void {
-    if (params === null || typeof params !== 'object') fail('INVALID_ARGUMENT', `saveHyperparameters: expected an object, got ${params}`);
+    if (!isOptionsObject(params)) fail('INVALID_ARGUMENT', `saveHyperparameters: expected an object, got ${describe(params)}`);
     this.hparams = { ...this.hparams, ...params };
   }
 
@@ -92,11 +93,13 @@ export abstract class LightningModule extends Module {
    * epoch's end) under `name`. @example this.log('val_acc', acc, { progBar: true })
    */
   log(name: string, value: number | Tensor | Metric<never>, options: LogOptions = {}): void {
+    str(`${this.constructor.name}.log`, 'name', name);
     if (!this._trainer) fail('INVALID_ARGUMENT', `${this.constructor.name}.log: '${name}' was logged outside a Trainer loop`);
     this._trainer._log(name, value, options);
   }
   /** log() for each entry. */
   logDict(values: Record<string, number | Tensor | Metric<never>>, options: LogOptions = {}): void {
+    if (!isOptionsObject(values)) fail('INVALID_ARGUMENT', `${this.constructor.name}.logDict: expected an object of values, got ${describe(values)}`);
     for (const [k, v] of Object.entries(values)) this.log(k, v, options);
   }
 

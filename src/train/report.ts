@@ -6,7 +6,7 @@ import * as path from 'node:path';
 
 import { fail } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
-import { checkOptions, describe } from '../options.js';
+import { checkOptions, describe, list, str } from '../options.js';
 import { readScalarEvents } from './events.js';
 
 export interface ReportOptions {
@@ -80,7 +80,7 @@ export function readRun(logDir: string): Series {
 }
 
 /** Text made safe for HTML content and attribute values. */
-export const escapeHtml = (x: string) => x.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (x: string) => str('escapeHtml', 'text', x).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
 // Round tick values: 1, 2 or 5 times a power of ten.
@@ -99,6 +99,14 @@ const label = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !==
  * (Also used by bench/report.ts.)
  */
 export function svgLineChart(title: string, series: [string, [number, number][]][], options: { xLabel?: string; logX?: boolean } = {}): string {
+  const op = 'svgLineChart';
+  str(op, 'title', title);
+  options = checkOptions(op, options, { xLabel: 'string', logX: 'boolean' });
+  list(op, 'series', series).forEach((s, i) => {
+    const ok = Array.isArray(s) && s.length === 2 && typeof s[0] === 'string' && Array.isArray(s[1]) &&
+      s[1].every((p: unknown) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number');
+    if (!ok) fail('INVALID_ARGUMENT', `${op}: series[${i}] must be [name, [[x, y], ...]], got ${describe(s)}`);
+  });
   const fx = options.logX ? Math.log2 : (v: number) => v;
   return chart(title, series.map(([n, p]) => [n, p.map(([x, y]) => [fx(x), y] as [number, number])]), options.xLabel ?? 'step', options.logX);
 }

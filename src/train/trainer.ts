@@ -221,7 +221,7 @@ export class Trainer {
 
   /** @internal LightningModule.log. */
   _log(name: string, value: number | Tensor | Metric<never>, options: LogOptions): void {
-    if (typeof name !== 'string' || name === '') fail('INVALID_ARGUMENT', `log: the name must be a non-empty string, got ${describe(name)}`);
+    if (typeof name !== 'string' || name === '' || name === '__proto__') fail('INVALID_ARGUMENT', `log: the name must be a non-empty string (and not '__proto__'), got ${describe(name)}`);
     if (this.stage === 'predict') fail('INVALID_ARGUMENT', `log: '${name}' was logged in predictStep, which logs nothing`);
     const o = checkOptions('log', options, { onStep: 'boolean', onEpoch: 'boolean', progBar: 'boolean', logger: 'boolean', reduceFx: 'string', batchSize: 'integer' });
     const training = this.stage === 'train';
@@ -298,7 +298,7 @@ export class Trainer {
     if (!this.sanityChecking) this.sendToLoggers(out);
   }
 
-  /** A monitored metric's value; INVALID_ARGUMENT listing what was logged when it is missing. */
+  /** @internal A monitored metric's value (callbacks, schedulers); INVALID_ARGUMENT listing what was logged when it is missing. */
   monitored(name: string, who: string): number {
     const v = this.callbackMetrics[name];
     if (v === undefined) {
