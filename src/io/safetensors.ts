@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tensor } from '../ops/creation.js';
-import { describe } from '../options.js';
+import { binding } from '../binding.js';
+import { checkOptions, describe, isOptionsObject } from '../options.js';
 import { fromHalfBits, storedBytes, Tensor } from '../tensor.js';
 import { ioError, writeFileAtomic } from './files.js';
 
@@ -44,7 +45,7 @@ function checkLittleEndian(op: string): void {
 }
 
 function checkTensors(op: string, tensors: unknown): [string, Tensor][] {
-  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors) || tensors instanceof Tensor)
+  if (!isOptionsObject(tensors) || tensors instanceof Tensor)
     fail('INVALID_ARGUMENT', `${op}: expected an object of named tensors, got ${describe(tensors)}`);
   const entries = Object.entries(tensors as Record<string, unknown>);
   for (const [k, v] of entries) {
@@ -56,8 +57,7 @@ function checkTensors(op: string, tensors: unknown): [string, Tensor][] {
 
 function checkMetadata(op: string, metadata: unknown): Record<string, string> | undefined {
   if (metadata === undefined) return undefined;
-  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
-    fail('INVALID_ARGUMENT', `${op}: metadata must be an object of strings, got ${describe(metadata)}`);
+  if (!isOptionsObject(metadata)) fail('INVALID_ARGUMENT', `${op}: metadata must be an object of strings, got ${describe(metadata)}`);
   for (const [k, v] of Object.entries(metadata))
     if (typeof v !== 'string') fail('INVALID_ARGUMENT', `${op}: metadata values must be strings, got ${k}: ${describe(v)}`);
   return metadata as Record<string, string>;
@@ -70,8 +70,9 @@ function prepare(op: string, tensors: unknown, metadata: unknown): { header: Buf
   const meta = checkMetadata(op, metadata);
   const rank = (t: Tensor) => ST_DTYPES[TO_ST[t.dtype]][1];
   order.sort(([a, ta], [b, tb]) => rank(tb) - rank(ta) || (a < b ? -1 : a > b ? 1 : 0));
-  const head: Record<string, unknown> = {};
-  if (meta) head.__metadata__ = meta;
+  // Null-prototype objects: any name, '__proto__' included, is an own key and is written.
+  const head: Record<string, unknown> = Object.create(null);
+  if (meta) head.__metadata__ = Object.assign(Object.create(null), meta);
   let offset = 0;
   for (const [name, t] of order) {
     const n = t.numel() * ST_DTYPES[TO_ST[t.dtype]][0];
@@ -95,7 +96,7 @@ function prepare(op: string, tensors: unknown, metadata: unknown): { header: Buf
  */
 export function save(tensors: Record<string, Tensor>, path: string, options: { metadata?: Record<string, string> } = {}): void {
   if (typeof path !== 'string' || path === '') fail('INVALID_ARGUMENT', `io.save: expected a file path, got ${describe(path)}`);
-  const { header, order } = prepare('io.save', tensors, options?.metadata);
+  const { header, order } = prepare('io.save', tensors, checkOptions('io.save', options, { metadata: 'any' }).metadata);
   // One tensor's bytes at a time would need a streaming writer; collecting the copies keeps the
   // atomic-write helper simple, and the copies are what data() makes anyway.
   writeFileAtomic(path, [header, ...order.map(([, t]) => storedBytes(t))], 'io.save');
@@ -103,7 +104,7 @@ export function save(tensors: Record<string, Tensor>, path: string, options: { m
 
 /** The safetensors bytes of named tensors (what save() writes), for sending or embedding. */
 export function serialize(tensors: Record<string, Tensor>, options: { metadata?: Record<string, string> } = {}): Uint8Array {
-  const { header, order } = prepare('io.serialize', tensors, options?.metadata);
+  const { header, order } = prepare('io.serialize', tensors, checkOptions('io.serialize', options, { metadata: 'any' }).metadata);
   return Buffer.concat([header, ...order.map(([, t]) => storedBytes(t))]);
 }
 
@@ -122,7 +123,9 @@ export function parseHeader(op: string, src: string, head8: Uint8Array, readHead
   if (Number(n) + 8 > total) bad(op, src, `the header length ${n} runs past the end of the ${total}-byte file (truncated?)`);
   let parsed: unknown;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(readHeader(Number(n)));
+    // ignoreBOM keeps a byte-order mark, so a header starting with one is refused as not JSON,
+    // as the Python library refuses it.
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readHeader(Number(n)));
     if (!text.startsWith('{')) bad(op, src, 'the header is not a JSON object');
     parsed = JSON.parse(text);
   } catch (e) {
@@ -131,8 +134,10 @@ export function parseHeader(op: string, src: string, head8: Uint8Array, readHead
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) bad(op, src, 'the header is not a JSON object');
   const dataStart = 8 + Number(n), dataBytes = total - dataStart;
-  const metadata: Record<string, string> = {};
-  const tensors: Record<string, TensorInfo> = {};
+  // Null-prototype records: names come from the file, and 'constructor' or '__proto__' must be
+  // plain keys, never inherited values or a replaced prototype.
+  const metadata: Record<string, string> = Object.create(null);
+  const tensors: Record<string, TensorInfo> = Object.create(null);
   for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) bad(op, src, '__metadata__ is not an object');
@@ -147,6 +152,7 @@ export function parseHeader(op: string, src: string, head8: Uint8Array, readHead
     if (typeof e.dtype !== 'string' || !(e.dtype in ST_DTYPES)) bad(op, src, `tensor '${name}' has an unknown dtype ${describe(e.dtype)}`);
     const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
     if (!Array.isArray(e.shape) || !e.shape.every(isCount)) bad(op, src, `tensor '${name}' has an invalid shape ${describe(e.shape)}`);
+    if ((e.shape as number[]).length > binding.maxDims) bad(op, src, `tensor '${name}' has ${(e.shape as number[]).length} dimensions; tensorkit holds at most ${binding.maxDims}`);
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !isCount(off[0]) || !isCount(off[1]) || off[1] < off[0])
       bad(op, src, `tensor '${name}' has invalid data_offsets ${describe(off)}`);
@@ -203,8 +209,12 @@ export interface LoadOptions {
   device?: string;
 }
 
+function loadDevice(op: string, options: LoadOptions | undefined): string | undefined {
+  return checkOptions(op, options, { device: 'string' }).device;
+}
+
 function build(op: string, h: SafetensorsHeader, read: (start: number, length: number) => Uint8Array, device: string | undefined): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
+  const out: Record<string, Tensor> = Object.create(null);
   try {
     for (const [name, info] of Object.entries(h.tensors)) {
       const t = decode(op, name, info, read(h.dataStart + info.dataOffsets[0], info.dataOffsets[1] - info.dataOffsets[0]));
@@ -229,7 +239,14 @@ function withFile<T>(op: string, path: string, fn: (fd: number, size: number) =>
     return ioError(op, path, e);
   }
   try {
-    return fn(fd, fs.fstatSync(fd).size);
+    let st: fs.Stats;
+    try {
+      st = fs.fstatSync(fd);
+    } catch (e) {
+      return ioError(op, path, e);
+    }
+    if (!st.isFile()) fail('IO_ERROR', `${op}: '${path}' is not a regular file`);
+    return fn(fd, st.size);
   } finally {
     fs.closeSync(fd);
   }
@@ -239,7 +256,12 @@ function readAt(op: string, path: string, fd: number, start: number, length: num
   const b = new Uint8Array(length);
   let got = 0;
   while (got < length) {
-    const r = fs.readSync(fd, b, got, length - got, start + got);
+    let r: number;
+    try {
+      r = fs.readSync(fd, b, got, length - got, start + got);
+    } catch (e) {
+      return ioError(op, path, e);
+    }
     if (r === 0) fail('IO_ERROR', `${op}: '${path}' ended early (it changed while being read?)`);
     got += r;
   }
@@ -269,7 +291,7 @@ export function loadWithMetadata(path: string, options: LoadOptions = {}): { ten
   return withFile(op, path, (fd, size) => {
     const head8 = size >= 8 ? readAt(op, path, fd, 0, 8) : new Uint8Array(8);
     const h = parseHeader(op, path, head8, (n) => readAt(op, path, fd, 8, n), size);
-    return { tensors: build(op, h, (s, l) => readAt(op, path, fd, s, l), options?.device), metadata: h.metadata };
+    return { tensors: build(op, h, (s, l) => readAt(op, path, fd, s, l), loadDevice(op, options)), metadata: h.metadata };
   });
 }
 
@@ -280,5 +302,5 @@ export function deserialize(bytes: Uint8Array, options: LoadOptions = {}): { ten
   if (!(bytes instanceof Uint8Array)) fail('INVALID_ARGUMENT', `${op}: expected a Uint8Array, got ${describe(bytes)}`);
   const head8 = bytes.length >= 8 ? bytes.subarray(0, 8) : new Uint8Array(8);
   const h = parseHeader(op, '<bytes>', head8, (n) => bytes.subarray(8, 8 + n), bytes.length);
-  return { tensors: build(op, h, (s, l) => bytes.subarray(s, s + l), options?.device), metadata: h.metadata };
+  return { tensors: build(op, h, (s, l) => bytes.subarray(s, s + l), loadDevice(op, options)), metadata: h.metadata };
 }
