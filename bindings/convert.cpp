@@ -83,8 +83,8 @@ const tk::Tensor& live(EnvState& st, double id, const char* op) {
 
 // An element of an integer list option.
 int64_t list_int(double d, const char* op, int64_t pos) {
-  TK_CHECK(tk::is_safe_integer(d), INVALID_ARGUMENT, op,
-           ": expected a list of integers, got a non-integer at position ", pos);
+  TK_CHECK(tk::is_safe_integer(d), INVALID_ARGUMENT, op, ": expected a list of integers, got ",
+           tk::fmt_number(d), " at position ", pos, " (each must be ", tk::integer_requirement(d), ")");
   return int64_t(d);
 }
 }  // namespace

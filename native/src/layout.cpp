@@ -1,5 +1,8 @@
 #include "tk/layout.h"
 
+#include <cmath>
+#include <cstdio>
+
 #include <sstream>
 
 #include "tk/error.h"
@@ -55,6 +58,13 @@ std::string fmt_shape(const DimVec& s) {
   for (int i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
   os << ']';
   return os.str();
+}
+
+std::string fmt_number(double v) {
+  char buf[64];
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e21) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
 }
 
 int64_t checked_numel(const DimVec& shape, const char* op) {

@@ -53,6 +53,11 @@ inline size_t itemsize(DType d) {
 inline bool is_safe_integer(double v) {
   return std::isfinite(v) && v == std::floor(v) && std::fabs(v) <= 9007199254740992.0;
 }
+// What an integer option must be, for an error about v: integral values too large to be exact
+// in a double are not "non-integers".
+inline const char* integer_requirement(double v) {
+  return std::isfinite(v) && v == std::floor(v) ? "an integer of magnitude at most 2^53" : "an integer";
+}
 
 inline bool is_half(DType d) { return d == DType::Float16 || d == DType::BFloat16; }
 inline bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64 || is_half(d); }

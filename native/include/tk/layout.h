@@ -48,6 +48,9 @@ class DimVec {
 
 // "[2, 3]" as used in every error message.
 std::string fmt_shape(const DimVec& s);
+// A number for a message: integral values in full (9007199254740993, not 9.0072e+15), others
+// with up to 17 significant digits.
+std::string fmt_number(double v);
 
 // Product of sizes; throws OUT_OF_MEMORY naming `op` if it overflows int64.
 int64_t checked_numel(const DimVec& shape, const char* op);

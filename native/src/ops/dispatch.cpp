@@ -45,8 +45,8 @@ std::optional<double> Attrs::number_opt(size_t i, const char* name) const {
 }
 int64_t Attrs::integer(size_t i, const char* name) const {
   double v = number(i, name);
-  TK_CHECK(is_safe_integer(v),
-           INVALID_ARGUMENT, op_, ": option '", name, "' must be an integer, got ", v);
+  TK_CHECK(is_safe_integer(v), INVALID_ARGUMENT, op_, ": option '", name, "' must be ",
+           integer_requirement(v), ", got ", fmt_number(v));
   return int64_t(v);
 }
 int64_t Attrs::integer_or(size_t i, const char* name, int64_t def) const {
