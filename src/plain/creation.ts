@@ -1,18 +1,24 @@
 // Creation as plain loops, including a TypeScript Philox4x32-10 that reproduces the core's random
 // streams bit for bit (same seed, same counters, same conversions).
-import type { DType } from '../dtype.js';
-import { alloc, castValue, numel, PlainTensor } from './tensor.js';
+import { checkDType, type DType } from '../dtype.js';
+import { fail } from '../errors.js';
+import { describe, int, intAtLeast, num } from '../options.js';
+import { alloc, castValue, numel, plainShape, PlainTensor } from './tensor.js';
 
-export const zeros = (shape: readonly number[], dtype: DType = 'float32') => new PlainTensor(alloc(dtype, numel(shape)), shape, dtype);
+export const zeros = (shape: readonly number[], dtype: DType = 'float32') => new PlainTensor(alloc(checkDType('zeros', dtype), numel(plainShape('zeros', shape))), shape, dtype);
 export const ones = (shape: readonly number[], dtype: DType = 'float32') => full(shape, 1, dtype);
 
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): PlainTensor {
+  if (typeof value !== 'number') fail('INVALID_ARGUMENT', `full: value must be a number, got ${describe(value)}`);
   const t = zeros(shape, dtype);
   t.data.fill(castValue(value, dtype));
   return t;
 }
 
 export function arange(start: number, end: number, step = 1, dtype?: DType): PlainTensor {
+  for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) num('arange', k, v);
+  if (step === 0) fail('INVALID_ARGUMENT', 'arange: step must be nonzero');
+  if (dtype !== undefined) checkDType('arange', dtype);
   const dt = dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
   const n = Math.max(0, Math.ceil((end - start) / step));
   const out = alloc(dt, n);
@@ -21,6 +27,10 @@ export function arange(start: number, end: number, step = 1, dtype?: DType): Pla
 }
 
 export function linspace(start: number, end: number, steps: number, dtype: DType = 'float32'): PlainTensor {
+  num('linspace', 'start', start);
+  num('linspace', 'end', end);
+  intAtLeast('linspace', 'steps', steps, 0);
+  checkDType('linspace', dtype);
   const out = alloc(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
@@ -29,6 +39,8 @@ export function linspace(start: number, end: number, steps: number, dtype: DType
 }
 
 export function eye(n: number, m = n, dtype: DType = 'float32'): PlainTensor {
+  intAtLeast('eye', 'n', n, 0);
+  intAtLeast('eye', 'm', m, 0);
   const t = zeros([n, m], dtype);
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
   return t;
@@ -47,6 +59,7 @@ function mulhilo(a: number, b: number): [number, number] {
 
 /** The four 32-bit outputs of Philox4x32-10 for a 64-bit counter and key. */
 export function philox(counter: bigint, key: bigint): [number, number, number, number] {
+  if (typeof counter !== 'bigint' || typeof key !== 'bigint') fail('INVALID_ARGUMENT', `philox: counter and key must be bigints, got ${describe(counter)} and ${describe(key)}`);
   let c0 = Number(counter & 0xffffffffn), c1 = Number((counter >> 32n) & 0xffffffffn), c2 = 0, c3 = 0;
   let k0 = Number(key & 0xffffffffn), k1 = Number((key >> 32n) & 0xffffffffn);
   for (let r = 0; r < 10; r++) {
@@ -69,6 +82,8 @@ let offset = 0n;
 
 /** Seeds plain's stream; after the same seed, plain and native random ops agree. */
 export function manualSeed(s: number | bigint): void {
+  const ok = typeof s === 'bigint' ? s >= 0n && s < 1n << 64n : Number.isSafeInteger(s) && s >= 0;
+  if (!ok) fail('INVALID_ARGUMENT', `manualSeed: expected a non-negative integer or bigint below 2^64, got ${describe(s)}`);
   seed = BigInt(s);
   offset = 0n;
 }
@@ -77,7 +92,13 @@ const u01f = (x: number) => (x >>> 8) * 2 ** -24;
 const u01d = (hi: number, lo: number) => (hi * 2 ** 21 + Math.floor(lo / 2 ** 11)) * 2 ** -53;
 
 function random(shape: readonly number[], dtype: DType, kind: 'uniform' | 'normal' | 'integer', a: number, b: number): PlainTensor {
-  const n = numel(shape);
+  const op = kind === 'uniform' ? 'rand' : kind === 'normal' ? 'randn' : 'randint';
+  const n = numel(plainShape(op, shape));
+  checkDType(op, dtype);
+  if (kind === 'integer') {
+    int(op, 'low', a);
+    if (int(op, 'high', b) <= a) fail('INVALID_ARGUMENT', `${op}: high must be greater than low, got [${a}, ${b})`);
+  }
   const per = dtype === 'float32' || dtype === 'int32' ? 4 : 2;
   const groups = Math.ceil(n / per);
   const out = alloc(dtype, n);

@@ -1,10 +1,18 @@
 // Element-wise ops as plain loops, with the core's promotion and broadcasting rules.
 import type { DType } from '../dtype.js';
+import { fail } from '../errors.js';
+import { describe, num } from '../options.js';
 import { erf as erfScalar } from './math.js';
 import {
-  alloc, asPlain, broadcastIndex, broadcastShapes, castValue, isFloat, numel, PlainTensor, resultType,
+  alloc, asPlain, broadcastIndex, broadcastShapes, castValue, isFloat, numel, plainArg, plainOperand, PlainTensor, resultType,
   type PlainOperand,
 } from './tensor.js';
+
+// The table entry of an op name (own keys only), or INVALID_ARGUMENT listing the names.
+function entry<T>(op: string, table: Record<string, T>, name: unknown): T {
+  if (typeof name !== 'string' || !Object.hasOwn(table, name)) fail('INVALID_ARGUMENT', `plain.${op}: unknown op ${describe(name)} (one of ${Object.keys(table).join(', ')})`);
+  return table[name];
+}
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -60,9 +68,10 @@ const toCompute = (v: number, dt: DType) => (dt === 'float32' ? Math.fround(v) :
 /** Applies a unary op. @example plain.unary('exp', x) */
 export function unary(name: string, x: PlainTensor, p0?: number | null, p1?: number | null): PlainTensor {
   if (name === 'clamp') return clamp(x, p0, p1);
-  const [rule, make] = UNARY[name];
+  const [rule, make] = entry('unary', UNARY, name);
+  plainArg(name, 'x', x);
   const dt: DType = rule === 'FLOAT' ? (isFloat(x.dtype) ? x.dtype : 'float32') : x.dtype;
-  if (dt === 'bool') throw new TypeError(`${name}: not supported for bool tensors`);
+  if (dt === 'bool') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
   const f = make(dt);
   const out = alloc(dt, x.numel());
   for (let i = 0; i < out.length; i++) out[i] = f(toCompute(x.data[i], dt));
@@ -71,6 +80,9 @@ export function unary(name: string, x: PlainTensor, p0?: number | null, p1?: num
 
 /** clamp(x, min, max); integers with a fractional bound compute in float32. */
 export function clamp(x: PlainTensor, min?: number | null, max?: number | null): PlainTensor {
+  plainArg('clamp', 'x', x);
+  if (min != null) num('clamp', 'min', min);
+  if (max != null) num('clamp', 'max', max);
   const lo = min ?? -Infinity, hi = max ?? Infinity;
   const frac = (v: number) => Number.isFinite(v) && !Number.isInteger(v);
   const dt: DType = !isFloat(x.dtype) && (frac(lo) || frac(hi)) ? 'float32' : x.dtype;
@@ -85,12 +97,14 @@ export function clamp(x: PlainTensor, min?: number | null, max?: number | null):
 
 /** Applies a binary op with broadcasting and type promotion. @example plain.binary('add', a, 2) */
 export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTensor {
-  const [rule, make] = BINARY[name];
+  const [rule, make] = entry('binary', BINARY, name);
+  plainOperand(name, a);
+  plainOperand(name, b);
   const promoted = resultType([a, b]);
   let compute = promoted, result = promoted;
   if (rule === 'TRUEDIV') compute = result = isFloat(promoted) ? promoted : 'float32';
   else if (rule === 'COMPARE') result = 'bool';
-  else if (rule === 'ARITH_NOBOOL' && promoted === 'bool') throw new TypeError(`${name}: not supported for bool tensors`);
+  else if (rule === 'ARITH_NOBOOL' && promoted === 'bool') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
   const A = asPlain(a), B = asPlain(b);
   const shape = broadcastShapes(A.shape, B.shape);
   const ia = broadcastIndex(A.shape, shape), ib = broadcastIndex(B.shape, shape);
@@ -102,6 +116,9 @@ export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTen
 
 /** where(cond, a, b) with broadcasting. */
 export function where(cond: PlainTensor, a: PlainOperand, b: PlainOperand): PlainTensor {
+  plainArg('where', 'cond', cond);
+  plainOperand('where', a);
+  plainOperand('where', b);
   const dt = resultType([a, b]);
   const A = asPlain(a), B = asPlain(b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, A.shape), B.shape);

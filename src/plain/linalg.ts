@@ -1,9 +1,14 @@
 // Matrix products as the naive triple loop: the reference and the Lesson 1.3 baseline.
+import { fail } from '../errors.js';
+import { num } from '../options.js';
 import { expand } from './shape.js';
-import { alloc, broadcastShapes, numel, PlainTensor, stridesOf } from './tensor.js';
+import { alloc, broadcastShapes, numel, plainArg, PlainTensor, stridesOf } from './tensor.js';
 
 /** Inner product of two 1-D tensors. */
 export function dot(a: PlainTensor, b: PlainTensor): PlainTensor {
+  plainArg('dot', 'a', a);
+  plainArg('dot', 'b', b);
+  if (a.ndim !== 1 || b.ndim !== 1 || a.numel() !== b.numel()) fail('SHAPE_MISMATCH', `dot: expected two 1-D tensors of one length, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   let s = 0;
   for (let i = 0; i < a.numel(); i++) s += a.data[i] * b.data[i];
   const out = alloc(a.dtype, 1);
@@ -13,10 +18,13 @@ export function dot(a: PlainTensor, b: PlainTensor): PlainTensor {
 
 /** matmul with PyTorch's 1-D promotion and batch broadcasting. @example plain.matmul(a, b) */
 export function matmul(a: PlainTensor, b: PlainTensor): PlainTensor {
+  plainArg('matmul', 'a', a);
+  plainArg('matmul', 'b', b);
+  if (a.ndim === 0 || b.ndim === 0) fail('SHAPE_MISMATCH', `matmul: both arguments need at least 1 dim, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   const as = a.ndim === 1 ? [1, a.shape[0]] : [...a.shape];
   const bs = b.ndim === 1 ? [b.shape[0], 1] : [...b.shape];
   const M = as[as.length - 2], K = as[as.length - 1], N = bs[bs.length - 1];
-  if (bs[bs.length - 2] !== K) throw new RangeError(`matmul: inner dimensions must match, got [${a.shape}] @ [${b.shape}]`);
+  if (bs[bs.length - 2] !== K) fail('SHAPE_MISMATCH', `matmul: inner dimensions must match, got [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`);
   const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
   const B = numel(batch);
   const out = alloc(a.dtype, B * M * N);
@@ -47,22 +55,25 @@ export function matmul(a: PlainTensor, b: PlainTensor): PlainTensor {
 
 /** Matrix-vector product [n, m] @ [m] -> [n]. @example plain.mv(m, v) */
 export function mv(m: PlainTensor, v: PlainTensor): PlainTensor {
-  if (m.ndim !== 2 || v.ndim !== 1) throw new RangeError(`mv: expected a 2-D matrix and a 1-D vector, got [${m.shape}] and [${v.shape}]`);
+  if (plainArg('mv', 'm', m).ndim !== 2 || plainArg('mv', 'v', v).ndim !== 1) fail('SHAPE_MISMATCH', `mv: expected a 2-D matrix and a 1-D vector, got [${m.shape.join(', ')}] and [${v.shape.join(', ')}]`);
   return matmul(m, v);
 }
 
 /** Batched matrix product [B, n, m] @ [B, m, p] -> [B, n, p], no broadcasting. @example plain.bmm(a, b) */
 export function bmm(a: PlainTensor, b: PlainTensor): PlainTensor {
-  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0])
-    throw new RangeError(`bmm: expected [B, n, m] @ [B, m, p], got [${a.shape}] @ [${b.shape}]`);
+  if (plainArg('bmm', 'a', a).ndim !== 3 || plainArg('bmm', 'b', b).ndim !== 3 || a.shape[0] !== b.shape[0])
+    fail('SHAPE_MISMATCH', `bmm: expected [B, n, m] @ [B, m, p], got [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`);
   return matmul(a, b);
 }
 
 /** beta * input + alpha * (m1 @ m2), input broadcast to [n, p]; beta 0 ignores input. @example plain.addmm(bias, x, w) */
 export function addmm(input: PlainTensor, m1: PlainTensor, m2: PlainTensor, beta = 1, alpha = 1): PlainTensor {
+  plainArg('addmm', 'input', input);
+  num('addmm', 'beta', beta);
+  num('addmm', 'alpha', alpha);
   const p = matmul(m1, m2);
   if (input.ndim > 2 || broadcastShapes(input.shape, p.shape).join() !== p.shape.join())
-    throw new RangeError(`addmm: input must broadcast to [${p.shape}], got [${input.shape}]`);
+    fail('SHAPE_MISMATCH', `addmm: input must broadcast to [${p.shape.join(', ')}], got [${input.shape.join(', ')}]`);
   const inp = expand(input, p.shape);
   const out = alloc(p.dtype, p.numel());
   for (let i = 0; i < out.length; i++) {

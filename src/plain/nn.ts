@@ -1,6 +1,47 @@
 // Convolution, pooling and normalization as naive nested loops over NCHW: the reference for the
 // native kernels and the "without a framework" baseline.
-import { alloc, PlainTensor, type PlainArray } from './tensor.js';
+import { fail } from '../errors.js';
+import { bool, checkOptions, describe, intAtLeast, num } from '../options.js';
+import { alloc, plainArg, PlainTensor, type PlainArray } from './tensor.js';
+
+// A list of `n` integers >= min (stride, padding, kernel sizes), or INVALID_ARGUMENT.
+function ints(op: string, name: string, v: unknown, n: number, min: number): number[] {
+  if (!Array.isArray(v) || v.length !== n || !v.every((x) => Number.isSafeInteger(x) && x >= min))
+    fail('INVALID_ARGUMENT', `${op}: '${name}' must be ${n} integers >= ${min}, got ${describe(v)}`);
+  return v;
+}
+// A tensor argument with exactly `nd` dims (or at least `nd` when atLeast).
+function dims(op: string, name: string, x: unknown, nd: number, atLeast = false): PlainTensor {
+  const t = plainArg(op, name, x);
+  if (atLeast ? t.ndim < nd : t.ndim !== nd) fail('SHAPE_MISMATCH', `${op}: '${name}' must have ${atLeast ? 'at least ' : ''}${nd} dims, got [${t.shape.join(', ')}]`);
+  return t;
+}
+// An optional per-channel tensor: null, or `n` elements.
+function perChannel(op: string, name: string, t: unknown, n: number): PlainTensor | null {
+  if (t === null || t === undefined) return null;
+  if (plainArg(op, name, t).numel() !== n) fail('SHAPE_MISMATCH', `${op}: '${name}' must have ${n} elements, got [${(t as PlainTensor).shape.join(', ')}]`);
+  return t as PlainTensor;
+}
+
+function convParams(op: string, p: unknown): Required<PlainConvParams> {
+  const o = checkOptions(op, p as PlainConvParams, { stride: 'any', padding: 'any', dilation: 'any', groups: 'integer' });
+  return {
+    stride: ints(op, 'stride', o.stride ?? [1, 1], 2, 1) as [number, number],
+    padding: ints(op, 'padding', o.padding ?? [0, 0, 0, 0], 4, 0) as [number, number, number, number],
+    dilation: ints(op, 'dilation', o.dilation ?? [1, 1], 2, 1) as [number, number],
+    groups: intAtLeast(op, 'groups', o.groups ?? 1, 1),
+  };
+}
+
+// Checks a convolution's operand shapes against each other: x [N, C, H, W], w [O, C/g, kh, kw],
+// y [N, O, OH, OW] with OH, OW what the geometry gives. Returns [OH, OW].
+function convGeometry(op: string, xs: readonly number[], ws: readonly number[], p: Required<PlainConvParams>): [number, number] {
+  const [, C, H, W] = xs, [O, Cg, kh, kw] = ws;
+  if (C !== Cg * p.groups || O % p.groups !== 0) fail('SHAPE_MISMATCH', `${op}: input [${xs.join(', ')}] and weight [${ws.join(', ')}] do not match for groups ${p.groups}`);
+  const OH = outSize(H, kh, p.stride[0], p.padding[0], p.padding[2], p.dilation[0]), OW = outSize(W, kw, p.stride[1], p.padding[1], p.padding[3], p.dilation[1]);
+  if (!(OH > 0 && OW > 0)) fail('SHAPE_MISMATCH', `${op}: the kernel does not fit the padded input [${xs.join(', ')}]`);
+  return [OH, OW];
+}
 
 /** Convolution geometry: padding is [top, left, bottom, right]. */
 export interface PlainConvParams {
@@ -57,6 +98,12 @@ function outSize(inp: number, k: number, s: number, p0: number, p1: number, d: n
 
 /** conv2d: x [N, C, H, W], w [O, C/g, kh, kw], bias [O] or null. @example plain.conv2d(x, w, null, { padding: [1, 1, 1, 1] }) */
 export function conv2d(x: PlainTensor, w: PlainTensor, bias: PlainTensor | null, params: PlainConvParams = {}): PlainTensor {
+  const op = 'conv2d';
+  dims(op, 'x', x, 4);
+  dims(op, 'w', w, 4);
+  params = convParams(op, params);
+  convGeometry(op, x.shape, w.shape, params as Required<PlainConvParams>);
+  perChannel(op, 'bias', bias, w.shape[0]);
   const { s, pad, d } = conv(params);
   const [N, , H, W] = x.shape, [O, , kh, kw] = w.shape;
   const OH = outSize(H, kh, s[0], pad[0], pad[2], d[0]), OW = outSize(W, kw, s[1], pad[1], pad[3], d[1]);
@@ -68,6 +115,14 @@ export function conv2d(x: PlainTensor, w: PlainTensor, bias: PlainTensor | null,
 
 /** The gradient of conv2d with respect to its input ([N, C, H, W]); also the transposed convolution. */
 export function conv2dInputGrad(gy: PlainTensor, w: PlainTensor, inputHW: [number, number], params: PlainConvParams = {}): PlainTensor {
+  const op = 'conv2dInputGrad';
+  dims(op, 'gy', gy, 4);
+  dims(op, 'w', w, 4);
+  const p = convParams(op, params);
+  params = p;
+  const hw = ints(op, 'inputHW', inputHW, 2, 1);
+  const [OH, OW] = convGeometry(op, [gy.shape[0], w.shape[1] * p.groups, hw[0], hw[1]], w.shape, p);
+  if (gy.shape[1] !== w.shape[0] || gy.shape[2] !== OH || gy.shape[3] !== OW) fail('SHAPE_MISMATCH', `${op}: gy [${gy.shape.join(', ')}] does not match the output [${gy.shape[0]}, ${w.shape[0]}, ${OH}, ${OW}] of that convolution`);
   const [N] = gy.shape, C = w.shape[1] * (params.groups ?? 1);
   const out = alloc(gy.dtype, N * C * inputHW[0] * inputHW[1]);
   convLoop('input', out, w.data, gy.data, [N, C, ...inputHW], [...w.shape], [...gy.shape], params);
@@ -76,6 +131,15 @@ export function conv2dInputGrad(gy: PlainTensor, w: PlainTensor, inputHW: [numbe
 
 /** The gradient of conv2d with respect to a weight of kernel [kh, kw]. */
 export function conv2dWeightGrad(gy: PlainTensor, x: PlainTensor, kernel: [number, number], params: PlainConvParams = {}): PlainTensor {
+  const op = 'conv2dWeightGrad';
+  dims(op, 'gy', gy, 4);
+  dims(op, 'x', x, 4);
+  const p = convParams(op, params);
+  params = p;
+  const k = ints(op, 'kernel', kernel, 2, 1);
+  if (x.shape[1] % p.groups !== 0) fail('SHAPE_MISMATCH', `${op}: groups ${p.groups} must divide the input's ${x.shape[1]} channels`);
+  const [OH, OW] = convGeometry(op, x.shape, [gy.shape[1], x.shape[1] / p.groups, k[0], k[1]], p);
+  if (gy.shape[0] !== x.shape[0] || gy.shape[2] !== OH || gy.shape[3] !== OW) fail('SHAPE_MISMATCH', `${op}: gy [${gy.shape.join(', ')}] does not match the convolution of x [${x.shape.join(', ')}]`);
   const O = gy.shape[1], Cg = x.shape[1] / (params.groups ?? 1);
   const out = alloc(gy.dtype, O * Cg * kernel[0] * kernel[1]);
   convLoop('weight', x.data, out, gy.data, [...x.shape], [O, Cg, ...kernel], [...gy.shape], params);
@@ -98,6 +162,25 @@ function pooled(inp: number, k: number, s: number, p: number, d: number, ceil: b
   return out;
 }
 
+// The checked pooling parameters; defaults filled in.
+function poolParams(op: string, p: unknown, dilation = true): PlainPoolParams {
+  const o = checkOptions(op, p as PlainPoolParams, { kernel: 'any', stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'boolean', countIncludePad: 'boolean' });
+  const kernel = ints(op, 'kernel', o.kernel, 2, 1) as [number, number];
+  const out: PlainPoolParams = {
+    kernel, stride: ints(op, 'stride', o.stride ?? kernel, 2, 1) as [number, number], padding: ints(op, 'padding', o.padding ?? [0, 0], 2, 0) as [number, number],
+    dilation: ints(op, 'dilation', o.dilation ?? [1, 1], 2, 1) as [number, number], ceilMode: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true,
+  };
+  if (!dilation && (out.dilation![0] !== 1 || out.dilation![1] !== 1)) fail('INVALID_ARGUMENT', `${op}: dilation is not supported`);
+  if (out.padding!.some((v, i) => 2 * v > kernel[i])) fail('INVALID_ARGUMENT', `${op}: padding should be at most half of the kernel size`);
+  return out;
+}
+// Pooled output sizes, each at least 1.
+function pooledSizes(op: string, H: number, W: number, p: PlainPoolParams): [number, number] {
+  const OH = pooled(H, p.kernel[0], p.stride![0], p.padding![0], p.dilation![0], !!p.ceilMode), OW = pooled(W, p.kernel[1], p.stride![1], p.padding![1], p.dilation![1], !!p.ceilMode);
+  if (!(OH > 0 && OW > 0)) fail('SHAPE_MISMATCH', `${op}: the kernel does not fit the padded input [${H}, ${W}]`);
+  return [OH, OW];
+}
+
 function planes(x: PlainTensor): [number, number, number, number[]] {
   const nd = x.ndim;
   const H = x.shape[nd - 2], W = x.shape[nd - 1];
@@ -106,7 +189,10 @@ function planes(x: PlainTensor): [number, number, number, number[]] {
 
 /** max pooling: values and flat (h * W + w) indices per plane. */
 export function maxPool2d(x: PlainTensor, p: PlainPoolParams): { values: PlainTensor; indices: PlainTensor } {
+  dims('maxPool2d', 'x', x, 2, true);
+  p = poolParams('maxPool2d', p);
   const [P, H, W, lead] = planes(x);
+  pooledSizes('maxPool2d', H, W, p);
   const [kh, kw] = p.kernel, s = p.stride ?? p.kernel, pad = p.padding ?? [0, 0], d = p.dilation ?? [1, 1];
   const OH = pooled(H, kh, s[0], pad[0], d[0], !!p.ceilMode), OW = pooled(W, kw, s[1], pad[1], d[1], !!p.ceilMode);
   const vals = alloc(x.dtype, P * OH * OW), idx = new Float64Array(P * OH * OW);
@@ -136,8 +222,12 @@ export function maxPool2d(x: PlainTensor, p: PlainPoolParams): { values: PlainTe
 
 /** Scatters gy back to the positions max pooling picked. */
 export function maxPool2dBackward(gy: PlainTensor, indices: PlainTensor, inputHW: [number, number]): PlainTensor {
+  const op = 'maxPool2dBackward';
+  dims(op, 'gy', gy, 2, true);
+  if (plainArg(op, 'indices', indices).shape.join() !== gy.shape.join()) fail('SHAPE_MISMATCH', `${op}: indices [${indices.shape.join(', ')}] must have gy's shape [${gy.shape.join(', ')}]`);
   const [P, OH, OW, lead] = planes(gy);
-  const [H, W] = inputHW;
+  const [H, W] = ints(op, 'inputHW', inputHW, 2, 1);
+  for (const v of indices.data) if (!(v >= 0 && v < H * W)) fail('INDEX_OUT_OF_RANGE', `${op}: index ${v} is out of range for an input plane of size ${H * W}`);
   const out = alloc(gy.dtype, P * H * W);
   for (let q = 0; q < P; q++)
     for (let o = 0; o < OH * OW; o++) out[q * H * W + indices.data[q * OH * OW + o]] += gy.data[q * OH * OW + o];
@@ -154,17 +244,19 @@ function avgBox(p: PlainPoolParams, H: number, W: number, oh: number, ow: number
   return { ...b, n };
 }
 
-function avgSizes(x: PlainTensor, p: PlainPoolParams, inputHW?: [number, number]) {
+function avgSizes(op: string, x: PlainTensor, p: PlainPoolParams, inputHW?: [number, number]) {
+  dims(op, 'x', x, 2, true);
   const [P, h, w, lead] = planes(x);
-  const [H, W] = inputHW ?? [h, w];
-  const s = p.stride ?? p.kernel, pad = p.padding ?? [0, 0];
-  const OH = pooled(H, p.kernel[0], s[0], pad[0], 1, !!p.ceilMode), OW = pooled(W, p.kernel[1], s[1], pad[1], 1, !!p.ceilMode);
+  const [H, W] = inputHW === undefined ? [h, w] : ints(op, 'inputHW', inputHW, 2, 1);
+  const [OH, OW] = pooledSizes(op, H, W, p);
+  if (inputHW !== undefined && (OH !== h || OW !== w)) fail('SHAPE_MISMATCH', `${op}: gy [${x.shape.join(', ')}] does not match the pooled size [${OH}, ${OW}] of [${H}, ${W}]`);
   return { P, H, W, OH, OW, lead };
 }
 
 /** Average pooling (countIncludePad: divide by the padded window, PyTorch's default). */
 export function avgPool2d(x: PlainTensor, p: PlainPoolParams): PlainTensor {
-  const { P, H, W, OH, OW, lead } = avgSizes(x, p);
+  p = poolParams('avgPool2d', p, false);
+  const { P, H, W, OH, OW, lead } = avgSizes('avgPool2d', x, p);
   const out = alloc(x.dtype, P * OH * OW);
   for (let q = 0; q < P; q++)
     for (let oh = 0; oh < OH; oh++)
@@ -179,7 +271,8 @@ export function avgPool2d(x: PlainTensor, p: PlainPoolParams): PlainTensor {
 
 /** The gradient of avgPool2d for an input of size inputHW. */
 export function avgPool2dBackward(gy: PlainTensor, inputHW: [number, number], p: PlainPoolParams): PlainTensor {
-  const { P, H, W, OH, OW } = avgSizes(gy, p, inputHW);
+  p = poolParams('avgPool2dBackward', p, false);
+  const { P, H, W, OH, OW } = avgSizes('avgPool2dBackward', gy, p, inputHW);
   const out = alloc(gy.dtype, P * H * W);
   for (let q = 0; q < P; q++)
     for (let oh = 0; oh < OH; oh++)
@@ -197,8 +290,10 @@ const end = (i: number, inp: number, out: number) => Math.ceil(((i + 1) * inp) /
 
 /** Adaptive average pooling to [OH, OW]. */
 export function adaptiveAvgPool2d(x: PlainTensor, size: [number, number]): PlainTensor {
+  dims('adaptiveAvgPool2d', 'x', x, 2, true);
   const [P, H, W, lead] = planes(x);
-  const [OH, OW] = size;
+  const [OH, OW] = ints('adaptiveAvgPool2d', 'size', size, 2, 1);
+  if (H === 0 || W === 0) fail('SHAPE_MISMATCH', `adaptiveAvgPool2d: input [${x.shape.join(', ')}] has an empty spatial dimension`);
   const out = alloc(x.dtype, P * OH * OW);
   for (let q = 0; q < P; q++)
     for (let oh = 0; oh < OH; oh++)
@@ -213,8 +308,9 @@ export function adaptiveAvgPool2d(x: PlainTensor, size: [number, number]): Plain
 
 /** The gradient of adaptiveAvgPool2d for an input of size inputHW. */
 export function adaptiveAvgPool2dBackward(gy: PlainTensor, inputHW: [number, number]): PlainTensor {
+  dims('adaptiveAvgPool2dBackward', 'gy', gy, 2, true);
   const [P, OH, OW, lead] = planes(gy);
-  const [H, W] = inputHW;
+  const [H, W] = ints('adaptiveAvgPool2dBackward', 'inputHW', inputHW, 2, 1);
   const out = alloc(gy.dtype, P * H * W);
   for (let q = 0; q < P; q++)
     for (let oh = 0; oh < OH; oh++)
@@ -252,6 +348,10 @@ function normalize(x: PlainTensor, groups: number, groupOf: (i: number) => numbe
 
 /** Batch normalization with batch statistics (training mode) over [N, C, ...]. */
 export function batchNorm(x: PlainTensor, weight: PlainTensor | null, bias: PlainTensor | null, eps = 1e-5): PlainTensor {
+  dims('batchNorm', 'x', x, 2, true);
+  perChannel('batchNorm', 'weight', weight, x.shape[1]);
+  perChannel('batchNorm', 'bias', bias, x.shape[1]);
+  num('batchNorm', 'eps', eps);
   const C = x.shape[1], inner = x.numel() / (x.shape[0] * C);
   const ch = (i: number) => Math.floor(i / inner) % C;
   return normalize(x, C, ch, eps, (i, v) => v * (weight ? weight.data[ch(i)] : 1) + (bias ? bias.data[ch(i)] : 0));
@@ -259,12 +359,22 @@ export function batchNorm(x: PlainTensor, weight: PlainTensor | null, bias: Plai
 
 /** Layer normalization over the trailing `normalized` elements. */
 export function layerNorm(x: PlainTensor, normalized: number, weight: PlainTensor | null, bias: PlainTensor | null, eps = 1e-5): PlainTensor {
+  plainArg('layerNorm', 'x', x);
+  if (intAtLeast('layerNorm', 'normalized', normalized, 1) && x.numel() % normalized !== 0) fail('SHAPE_MISMATCH', `layerNorm: ${normalized} does not divide the ${x.numel()} elements`);
+  perChannel('layerNorm', 'weight', weight, normalized);
+  perChannel('layerNorm', 'bias', bias, normalized);
+  num('layerNorm', 'eps', eps);
   return normalize(x, x.numel() / normalized, (i) => Math.floor(i / normalized), eps,
     (i, v) => v * (weight ? weight.data[i % normalized] : 1) + (bias ? bias.data[i % normalized] : 0));
 }
 
 /** Group normalization of [N, C, ...] in `numGroups` channel groups. */
 export function groupNorm(x: PlainTensor, numGroups: number, weight: PlainTensor | null, bias: PlainTensor | null, eps = 1e-5): PlainTensor {
+  dims('groupNorm', 'x', x, 2, true);
+  if (x.shape[1] % intAtLeast('groupNorm', 'numGroups', numGroups, 1) !== 0) fail('INVALID_ARGUMENT', `groupNorm: ${numGroups} groups do not divide ${x.shape[1]} channels`);
+  perChannel('groupNorm', 'weight', weight, x.shape[1]);
+  perChannel('groupNorm', 'bias', bias, x.shape[1]);
+  num('groupNorm', 'eps', eps);
   const C = x.shape[1], inner = x.numel() / (x.shape[0] * C), per = (C / numGroups) * inner;
   const ch = (i: number) => Math.floor(i / inner) % C;
   return normalize(x, x.numel() / per, (i) => Math.floor(i / per), eps,

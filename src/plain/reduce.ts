@@ -1,11 +1,16 @@
 // Reductions and scans as plain loops.
 import type { DType } from '../dtype.js';
-import { alloc, isFloat, normDim, numel, PlainTensor, stridesOf } from './tensor.js';
+import { fail } from '../errors.js';
+import { bool, describe, intAtLeast, list as listArg, num } from '../options.js';
+import { alloc, isFloat, MAX_PLAIN_ELEMENTS, normDim, numel, plainArg, PlainTensor, stridesOf } from './tensor.js';
 
 type DimArg = number | readonly number[] | null | undefined;
 
 /** Output shape and, per input element, its output index for a reduction over `dims`. */
-function plan(x: PlainTensor, dims: DimArg, keepdim: boolean) {
+function plan(x: PlainTensor, dims: DimArg, keepdim: boolean, op = 'reduce') {
+  plainArg(op, 'x', x);
+  bool(op, 'keepdim', keepdim);
+  if (dims !== null && dims !== undefined && typeof dims !== 'number') listArg(op, 'dims', dims, 64);
   const nd = x.ndim;
   const red = new Array(Math.max(nd, 1)).fill(false);
   const list = dims === null || dims === undefined || (Array.isArray(dims) && dims.length === 0) ? null : typeof dims === 'number' ? [dims] : dims;
@@ -35,7 +40,7 @@ function plan(x: PlainTensor, dims: DimArg, keepdim: boolean) {
 
 /** Sum (integers and bool sum as int64). @example plain.sum(x, 1) */
 export function sum(x: PlainTensor, dims?: DimArg, keepdim = false): PlainTensor {
-  const p = plan(x, dims, keepdim);
+  const p = plan(x, dims, keepdim, 'sum');
   const dt: DType = isFloat(x.dtype) ? x.dtype : 'int64';
   const acc = new Float64Array(p.outN);
   for (let i = 0; i < x.numel(); i++) acc[p.outIndex[i]] += x.data[i];
@@ -45,7 +50,7 @@ export function sum(x: PlainTensor, dims?: DimArg, keepdim = false): PlainTensor
 }
 
 export function mean(x: PlainTensor, dims?: DimArg, keepdim = false): PlainTensor {
-  if (!isFloat(x.dtype)) throw new TypeError('mean: expected a floating point tensor');
+  if (!isFloat(plainArg('mean', 'x', x).dtype)) fail('DTYPE_MISMATCH', 'mean: expected a floating point tensor');
   const s = sum(x, dims, keepdim);
   const n = plan(x, dims, keepdim).count;
   for (let i = 0; i < s.data.length; i++) s.data[i] = s.data[i] / n;
@@ -53,8 +58,8 @@ export function mean(x: PlainTensor, dims?: DimArg, keepdim = false): PlainTenso
 }
 
 function extreme(x: PlainTensor, dims: DimArg, keepdim: boolean, isMax: boolean): PlainTensor {
-  const p = plan(x, dims, keepdim);
-  if (p.count === 0 && p.outN > 0) throw new RangeError('cannot reduce over an empty dimension');
+  const p = plan(x, dims, keepdim, isMax ? 'max' : 'min');
+  if (p.count === 0 && p.outN > 0) fail('INVALID_ARGUMENT', 'cannot reduce over an empty dimension');
   const out = alloc(x.dtype, p.outN);
   const seen = new Uint8Array(p.outN);
   for (let i = 0; i < x.numel(); i++) {
@@ -72,7 +77,8 @@ export const max = (x: PlainTensor, dims?: DimArg, keepdim = false) => extreme(x
 export const min = (x: PlainTensor, dims?: DimArg, keepdim = false) => extreme(x, dims, keepdim, false);
 
 function argExtreme(x: PlainTensor, dim: number | null | undefined, keepdim: boolean, isMax: boolean) {
-  const p = plan(x, dim, keepdim);
+  if (dim !== null && dim !== undefined && typeof dim !== 'number') fail('INVALID_ARGUMENT', `${isMax ? 'argmax' : 'argmin'}: dim must be an integer, got ${describe(dim)}`);
+  const p = plan(x, dim, keepdim, isMax ? 'argmax' : 'argmin');
   if (dim === null || dim === undefined) {
     // Over the flattened tensor: indices count in row-major order.
     if (keepdim) p.outShape.splice(0, p.outShape.length, ...x.shape.map(() => 1));
@@ -102,8 +108,10 @@ export const minWithIndices = (x: PlainTensor, dim: number, keepdim = false) => 
 
 /** Variance with `correction` (1 = unbiased). */
 export function variance(x: PlainTensor, dims?: DimArg, correction = 1, keepdim = false, sqrt = false): PlainTensor {
-  if (!isFloat(x.dtype)) throw new TypeError('var: expected a floating point tensor');
-  const p = plan(x, dims, keepdim);
+  if (!isFloat(plainArg('var', 'x', x).dtype)) fail('DTYPE_MISMATCH', 'var: expected a floating point tensor');
+  num('var', 'correction', correction);
+  bool('var', 'sqrt', sqrt);
+  const p = plan(x, dims, keepdim, 'var');
   const m = new Float64Array(p.outN), ss = new Float64Array(p.outN);
   for (let i = 0; i < x.numel(); i++) m[p.outIndex[i]] += x.data[i];
   for (let o = 0; o < p.outN; o++) m[o] /= p.count;
@@ -120,6 +128,7 @@ export const std = (x: PlainTensor, dims?: DimArg, correction = 1, keepdim = fal
 
 /** Walks x as [outer, dim, inner] and calls fn with the element offsets of each line along dim. */
 function lines(x: PlainTensor, dim: number, fn: (offsets: number[]) => void): void {
+  plainArg('scan', 'x', x);
   const d = normDim(dim, x.ndim);
   const R = x.ndim ? x.shape[d] : 1;
   const I = numel(x.shape.slice(d + 1));
@@ -130,7 +139,8 @@ function lines(x: PlainTensor, dim: number, fn: (offsets: number[]) => void): vo
 
 /** Softmax along dim (max-subtracted). */
 export function softmax(x: PlainTensor, dim: number, log = false): PlainTensor {
-  if (!isFloat(x.dtype)) throw new TypeError('softmax: expected a floating point tensor');
+  if (!isFloat(plainArg('softmax', 'x', x).dtype)) fail('DTYPE_MISMATCH', 'softmax: expected a floating point tensor');
+  bool('softmax', 'log', log);
   const out = alloc(x.dtype, x.numel());
   lines(x, dim, (offs) => {
     let m = -Infinity;
@@ -145,6 +155,7 @@ export const logSoftmax = (x: PlainTensor, dim: number) => softmax(x, dim, true)
 
 /** Running sum along dim (integers as int64). */
 export function cumsum(x: PlainTensor, dim: number): PlainTensor {
+  plainArg('cumsum', 'x', x);
   const dt: DType = isFloat(x.dtype) ? x.dtype : 'int64';
   const out = alloc(dt, x.numel());
   lines(x, dim, (offs) => {
@@ -156,6 +167,8 @@ export function cumsum(x: PlainTensor, dim: number): PlainTensor {
 
 /** Stable sorting positions along dim (NaN largest). */
 export function argsort(x: PlainTensor, dim = -1, descending = false): PlainTensor {
+  plainArg('argsort', 'x', x);
+  bool('argsort', 'descending', descending);
   const out = alloc('int64', x.numel());
   const key = (v: number) => (Number.isNaN(v) ? Infinity : v);
   const rank = (v: number) => (Number.isNaN(v) ? 1 : 0);  // NaN after +Infinity
@@ -173,8 +186,17 @@ export function argsort(x: PlainTensor, dim = -1, descending = false): PlainTens
 
 /** Occurrences of each value (or summed weights), length max(max + 1, minlength). */
 export function bincount(x: PlainTensor, weights?: PlainTensor, minlength = 0): PlainTensor {
-  let n = minlength;
-  for (const v of x.data) n = Math.max(n, v + 1);
+  const op = 'bincount';
+  plainArg(op, 'x', x);
+  if (x.ndim !== 1 || (x.dtype !== 'int32' && x.dtype !== 'int64')) fail('INVALID_ARGUMENT', `${op}: expected 1-D integer values, got ${x.dtype} [${x.shape.join(', ')}]`);
+  if (weights !== undefined && (plainArg(op, 'weights', weights).ndim !== 1 || weights.numel() !== x.numel()))
+    fail('SHAPE_MISMATCH', `${op}: weights must have the values' shape [${x.numel()}], got [${weights.shape.join(', ')}]`);
+  let n = intAtLeast(op, 'minlength', minlength, 0);
+  for (const v of x.data) {
+    if (v < 0) fail('INVALID_ARGUMENT', `${op}: values must be non-negative, got ${v}`);
+    n = Math.max(n, v + 1);
+  }
+  if (n > MAX_PLAIN_ELEMENTS) fail('INVALID_ARGUMENT', `${op}: ${n} bins are more than the plain kernels hold`);
   const dt: DType = weights ? (weights.dtype === 'float32' ? 'float32' : 'float64') : 'int64';
   const out = alloc(dt, n);
   x.data.forEach((v, i) => { out[v] += weights ? weights.data[i] : 1; });
