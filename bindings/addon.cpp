@@ -10,6 +10,7 @@
 #include "call.h"
 #include "convert.h"
 #include "errors.h"
+#include "gc.h"
 #include "tk/cpu_info.h"
 #include "tk/ops.h"
 #include "tk/parallel.h"
@@ -79,6 +80,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
         InstanceValue("metaSlot", Napi::Number::New(env, kMetaSlot)),
     });
     register_autograd(env, exports, st_);
+    register_gc(env, exports, st_);
   }
   // Runs when the environment is torn down (a worker exits or is terminated, or the main thread
   // ends normally): the tensors its JS objects still held are released here, since no

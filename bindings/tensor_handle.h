@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "gc.h"
 #include "tk/tensor.h"
 
 namespace tkjs {
@@ -53,6 +54,7 @@ struct EnvState {
   HandleTable handles;
   int64_t pending_external = 0;   // bytes not yet reported with AdjustExternalMemory
   int64_t reported_external = 0;  // bytes this environment has reported to V8 so far
+  WeakWatch watched;              // tensors left to the GC safety net (gc.h)
 };
 
 }  // namespace tkjs

@@ -38,6 +38,10 @@ export interface Binding {
   item(h: Handle): number | boolean;
   /** Releases the tensor behind a handle; later uses of the id report DISPOSED. Idempotent. */
   free(h: Handle): void;
+  /** Weakly watches tensors that outlived their tick (objects, their ids, count); may sweep (bindings/gc.cpp). */
+  watch(objects: readonly object[], ids: Float64Array, n: number): void;
+  /** Frees the handles of watched tensors the GC collected; returns how many are still watched. */
+  sweep(): number;
   strides(h: Handle): number[];
   storageOffset(h: Handle): number;
   isContiguous(h: Handle): boolean;

@@ -1,29 +1,52 @@
 // Deterministic freeing: tidy() scopes, keep(), memory().
 import { binding, type Handle, type MemoryInfo } from './binding.js';
 import { fail } from './errors.js';
+import { describe, fn as fnArg, isClass } from './options.js';
 import type { Tensor } from './tensor.js';
 
 // Each open tidy() scope is the list of tensors made inside it (arrays: a Set per scope cost
 // more than the small op it wraps).
 const scopes: Tensor[][] = [];
 
-// The GC safety net. A FinalizationRegistry entry costs ~300 ns, more than a whole small op, and
-// most tensors are disposed (by dispose() or tidy()) within the tick that made them. So a new
-// tensor first goes on a pending list; a microtask (or a full list) registers the ones still
-// alive, and only those. The registry's callback frees the native handle of a collected tensor
-// (a no-op for one already disposed: the binding ignores stale ids).
-const registry = new FinalizationRegistry<Handle>((h) => binding.free(h));
+// The GC safety net. Most tensors are disposed (by dispose() or tidy()) within the tick that
+// made them, so a new tensor first goes on a pending list; a microtask (or a full list) hands the
+// ones still alive to the binding, which keeps a weak reference to each (bindings/gc.cpp) and
+// frees the native handle of any whose object the GC collected. It sweeps inside that call when
+// its list or its native bytes have doubled since the last sweep, so a loop that never yields to
+// the event loop still gets its forgotten tensors back (a FinalizationRegistry callback would
+// wait for the event loop). Between ops, a sentinel object registered with a
+// FinalizationRegistry says when a GC ran: its callback sweeps, and arms a new sentinel while
+// anything is still watched, so an idle program's garbage goes at its next GC.
+const sentinels = new FinalizationRegistry<number>(() => {
+  sentinelQueued = false;
+  if (binding.sweep() > 0) armSentinel();
+});
+let sentinelQueued = false;
+function armSentinel(): void {
+  if (sentinelQueued) return;
+  sentinelQueued = true;
+  sentinels.register({}, 0);
+}
 let pending: Tensor[] = [];
 let flushQueued = false;
 const PENDING_LIMIT = 256;
+
+let survivorIds = new Float64Array(PENDING_LIMIT);
 
 function registerSurvivors(): void {
   flushQueued = false;
   const list = pending;
   pending = [];
+  const alive: Tensor[] = [];
+  if (list.length > survivorIds.length) survivorIds = new Float64Array(list.length);
   for (const t of list) {
-    if (!t._disposed) registry.register(t, t._h);
+    if (t._disposed) continue;
+    survivorIds[alive.length] = t._h;
+    alive.push(t);
   }
+  if (alive.length === 0) return;
+  binding.watch(alive, survivorIds, alive.length);
+  armSentinel();
 }
 
 /** @internal Takes charge of a new tensor: the tidy() scope, if any, and the GC safety net. */
@@ -62,7 +85,7 @@ function isTensor(v: unknown): v is Tensor {
  * const y = tidy(() => x.mul(2).add(1).relu());   // the two intermediates are freed now
  */
 export function tidy<T>(fn: () => T): T {
-  if (typeof fn !== 'function') fail('INVALID_ARGUMENT', 'tidy: expected a function');
+  if (typeof fn !== 'function') fail('INVALID_ARGUMENT', `tidy: expected a function, got ${describe(fn)}`);
   const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T;
@@ -71,6 +94,8 @@ export function tidy<T>(fn: () => T): T {
   } catch (e) {
     scopes.pop();
     for (const t of scope) if (!t._kept) t.dispose();
+    // A class is typeof 'function' but cannot be called; checked only here, off the hot path.
+    if (isClass(fn)) fnArg('tidy', 'fn', fn);
     throw e;
   }
   scopes.pop();
@@ -96,6 +121,7 @@ export function tidy<T>(fn: () => T): T {
 
 /** Exempts `t` from disposal by any tidy() scope. @example tidy(() => { keep(w.add(1)); }) */
 export function keep<T extends Tensor>(t: T): T {
+  if (!isTensor(t)) fail('INVALID_ARGUMENT', `keep: expected a Tensor, got ${describe(t)}`);
   t._kept = true;
   return t;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
 import { autograd, enableGrad, isGradEnabled, memory, noGrad, setGradEnabled, tensor, tidy, type Tensor } from '../src/index.js';
-import { expectTensorError } from './helpers/harness.js';
+import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64', requiresGrad: true });
 const arr = (t: Tensor | null) => t!.toArray();
@@ -324,7 +324,11 @@ describe('deep graphs', () => {
     const root = new URL('..', import.meta.url).pathname;
     const r = await new Promise((resolve, reject) => {
       const w = new Worker(code, { eval: true, workerData: { root }, resourceLimits: { stackSizeMb: 1 } });
-      w.once('message', resolve);
+      // Resolve once the worker has exited: its teardown frees its tensors, which would move the
+      // process-wide byte counts under a later test.
+      let msg: unknown;
+      w.once('message', (m) => (msg = m));
+      w.once('exit', () => resolve(msg as never));
       w.once('error', reject);
     });
     expect(r).toEqual({ g: 1, live: 3 });  // x, w and x's .grad handle
@@ -348,6 +352,7 @@ describe('memory', () => {
         b.grad = null;
       });
     step();
+    settleGarbage();
     const base = memory();
     for (let i = 0; i < 10000; i++) step();
     const after = memory();

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
 import { memory, TensorError, tidy, keep } from '../src/index.js';
+import { settleGarbage } from './helpers/harness.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -116,6 +117,7 @@ describe('no leaks', () => {
   it('10,000 create/op/dispose cycles return tensors and bytes to baseline', () => {
     const x = tk.randn([64]);
     for (let i = 0; i < 100; i++) tidy(() => x.add(1).mul(x).sum());  // warm the caches
+    settleGarbage();
     const base = memory();
     for (let i = 0; i < 10_000; i++) {
       const a = tk.randn([64]);
@@ -209,7 +211,11 @@ describe('threads', () => {
     const runOne = () =>
       new Promise<{ s: number; code: string; live: number }>((resolve, reject) => {
         const w = new Worker(code, { eval: true, workerData: { root } });
-        w.once('message', resolve);
+        // Resolve once the worker has exited: its teardown frees its tensors, which would move the
+        // process-wide byte counts under a later test.
+        let msg: unknown;
+        w.once('message', (m) => (msg = m));
+        w.once('exit', () => resolve(msg as never));
         w.once('error', reject);
       });
     const results = await Promise.all([runOne(), runOne(), runOne()]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
 import { data, tensor, tidy, type Tensor } from '../src/index.js';
-import { expectTensorError } from './helpers/harness.js';
+import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const range = (n: number) => tensor(Array.from({ length: n }, (_, i) => i), { dtype: 'int64' });
 
@@ -123,6 +123,7 @@ describe('DataLoader', () => {
   it('epochs over a TensorDataset leave no tensors behind', () => {
     const x = tk.randn([50, 3]), y = range(50);
     const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 8, shuffle: true, seed: 0 });
+    settleGarbage();
     const base = tk.memory();
     for (let epoch = 0; epoch < 5; epoch++) for (const batch of loader) tidy(() => (batch as Tensor[]).forEach((t) => t.dispose()));
     expect(tk.memory().tensors).toBe(base.tensors);

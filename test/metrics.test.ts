@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
 import { metrics, tensor, type Tensor } from '../src/index.js';
-import { expectTensorError } from './helpers/harness.js';
+import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const F = metrics.functional;
 const i64 = (v: number[]) => tensor(v, { dtype: 'int64' });
@@ -196,6 +196,7 @@ describe('stateful use', () => {
   it('keeps its state inside tidy() and frees it on reset: no leak over many updates', () => {
     const m = new metrics.F1Score({ ...mc, average: 'macro' });
     const auc = new metrics.AUROC({ task: 'binary' });
+    settleGarbage();
     const base = tk.memory().tensors;
     for (let i = 0; i < 300; i++) tk.tidy(() => {
       m.update(logits(), y());

@@ -65,7 +65,11 @@ describe('worker threads', () => {
         const read = (h) => { const buf = new ArrayBuffer(12); b.readInto(h, buf); return Array.from(new Float32Array(buf)); };  // 3 float32
         ${code}
       `, { eval: true, workerData: { root, ...workerData } });
-      w.once('message', resolve);
+      // Resolve once the worker has exited: its teardown frees its tensors, which would move the
+      // process-wide byte counts under a later test.
+      let msg: unknown;
+      w.once('message', (m) => (msg = m));
+      w.once('exit', () => resolve(msg as never));
       w.once('error', reject);
     });
 
@@ -98,13 +102,11 @@ describe('worker threads', () => {
   it("an exiting worker's live tensors are freed", async () => {
     const base = memory().bytes;
     for (let i = 0; i < 10; i++) {
-      // Each worker leaves 4 MB in live tensors it never disposes.
-      await inWorker(`globalThis.keep = b.fromData(new Float32Array(1 << 20), [[1 << 20]]); parentPort.postMessage(b.memory().bytes);`);
-      await new Promise((r) => setTimeout(r, 20));
+      // Each worker leaves 4 MB in live tensors it never disposes; inWorker returns once it exited.
+      const inside = await inWorker<number>(`globalThis.keep = b.fromData(new Float32Array(1 << 20), [[1 << 20]]); parentPort.postMessage(b.memory().bytes);`);
+      expect(inside).toBeGreaterThanOrEqual(base + 4 * 2 ** 20);
+      expect(memory().bytes).toBe(base);
     }
-    // Exit runs the environment's teardown asynchronously to the message; give it a moment.
-    for (let i = 0; i < 50 && memory().bytes > base; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(memory().bytes).toBe(base);
   });
 });
 

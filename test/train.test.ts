@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tk from '../src/index.js';
 import { data, metrics, nn, optim, train, type Tensor } from '../src/index.js';
 import { main as irisLightning } from '../examples/iris-lightning.js';
-import { expectTensorError } from './helpers/harness.js';
+import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-train-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -341,6 +341,7 @@ describe('the training loop', () => {
       for (const p of m.parameters()) p.dispose();
     };
     await run();
+    settleGarbage();
     const base = tk.memory();
     for (let i = 0; i < 5; i++) await run();
     const after = tk.memory();

@@ -7,6 +7,7 @@ import { tensor, TensorError, type DType, type Tensor } from '../../src/index.js
 import * as plain from '../../src/plain/index.js';
 import { PlainTensor } from '../../src/plain/index.js';
 import { seededRandom } from '../../src/data/dataset.js';
+import { binding } from '../../src/binding.js';
 
 /** Deterministic values, so a failure reproduces (the library's seeded generator, mulberry32). */
 export const prng = seededRandom;
@@ -148,4 +149,14 @@ export function expectTensorError(fn: () => unknown, code: string, msg: RegExp):
     return;
   }
   expect.fail('expected a TensorError');
+}
+
+/**
+ * Frees every tensor the GC can collect now (a full GC, then the safety net's sweep), so a test
+ * that counts live tensors before and after a loop is not disturbed by earlier tests' garbage
+ * being swept in the middle of it (sweeps run inside ops, bindings/gc.cpp).
+ */
+export function settleGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+  binding.sweep();
 }
