@@ -1,7 +1,7 @@
 // LightningModule: an nn.Module that also says how to train itself — its step functions, its
 // optimizers, and what to log. The Trainer runs the loops around it.
 import { fail } from '../errors.js';
-import { describe, isOptionsObject, str } from '../options.js';
+import { checkOptions, describe, isOptionsObject, str } from '../options.js';
 import type { Metric } from '../metrics/metric.js';
 import { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -23,6 +23,9 @@ export interface LogOptions {
   /** The batch size for the weighted mean (default: the first dimension of the batch). */
   batchSize?: number;
 }
+
+/** The kinds of LogOptions, checked by log() and by the Trainer. */
+export const LOG_OPTIONS = { onStep: 'boolean', onEpoch: 'boolean', progBar: 'boolean', logger: 'boolean', reduceFx: 'string', batchSize: 'integer' } as const;
 
 /** Anything with the schedulers' step() (ReduceLROnPlateau's takes the monitored value). */
 export interface SchedulerLike {
@@ -94,11 +97,13 @@ export abstract class LightningModule extends Module {
    */
   log(name: string, value: number | Tensor | Metric<never>, options: LogOptions = {}): void {
     str(`${this.constructor.name}.log`, 'name', name);
+    checkOptions(`${this.constructor.name}.log`, options, LOG_OPTIONS);
     if (!this._trainer) fail('INVALID_ARGUMENT', `${this.constructor.name}.log: '${name}' was logged outside a Trainer loop`);
     this._trainer._log(name, value, options);
   }
   /** log() for each entry. */
   logDict(values: Record<string, number | Tensor | Metric<never>>, options: LogOptions = {}): void {
+    checkOptions(`${this.constructor.name}.logDict`, options, LOG_OPTIONS);
     if (!isOptionsObject(values)) fail('INVALID_ARGUMENT', `${this.constructor.name}.logDict: expected an object of values, got ${describe(values)}`);
     for (const [k, v] of Object.entries(values)) this.log(k, v, options);
   }

@@ -14,7 +14,7 @@ import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint, ProgressBar } from './callbacks.js';
 import { CSVLogger, Logger } from './loggers.js';
-import { LightningModule, type AnyOptimizer, type LogOptions, type SchedulerConfig, type SchedulerLike, type StepOutput } from './module.js';
+import { LightningModule, LOG_OPTIONS, type AnyOptimizer, type LogOptions, type SchedulerConfig, type SchedulerLike, type StepOutput } from './module.js';
 
 /** Batches: anything iterable, sync or async (a DataLoader, an array of batches, a generator). */
 export type Batches = Iterable<unknown> | AsyncIterable<unknown>;
@@ -223,7 +223,7 @@ export class Trainer {
   _log(name: string, value: number | Tensor | Metric<never>, options: LogOptions): void {
     if (typeof name !== 'string' || name === '' || name === '__proto__') fail('INVALID_ARGUMENT', `log: the name must be a non-empty string (and not '__proto__'), got ${describe(name)}`);
     if (this.stage === 'predict') fail('INVALID_ARGUMENT', `log: '${name}' was logged in predictStep, which logs nothing`);
-    const o = checkOptions('log', options, { onStep: 'boolean', onEpoch: 'boolean', progBar: 'boolean', logger: 'boolean', reduceFx: 'string', batchSize: 'integer' });
+    const o = checkOptions('log', options, LOG_OPTIONS);
     const training = this.stage === 'train';
     const onStep = o.onStep ?? training, onEpoch = o.onEpoch ?? !training;
     const reduce = o.reduceFx ?? 'mean';

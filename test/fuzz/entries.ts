@@ -1,0 +1,279 @@
+// The public entry points of the package, found by walking what `tensorkit` exports: every
+// function, every class constructor, and every public method, getter and setter of every class
+// (TS-private, protected and @internal members are left out: they are not API). Instances to call
+// methods on come from the factories below; a class with neither a factory nor an abstract
+// marker fails the walk, so a new public class cannot silently escape the fuzzer.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import ts from 'typescript';
+
+import * as tk from '../../src/index.js';
+import { data, metrics, nn, optim, train, type Tensor } from '../../src/index.js';
+
+export interface Entry {
+  /** 'tk.nn.functional.conv2d', 'new tk.optim.SGD', 'tk.Tensor#matmul', 'tk.Tensor#set requiresGrad'. */
+  name: string;
+  /** Arguments usually given (the function's length, at least 1 for setters). */
+  arity: number;
+  /** Calls the entry point with these arguments (the receiver is made inside, fresh each time). */
+  invoke(args: unknown[]): unknown;
+}
+
+interface ClassFacts {
+  abstract: boolean;
+  /** A protected or private constructor: not callable by users. */
+  hiddenCtor: boolean;
+  /** Members users cannot reach from TypeScript: private, protected, @internal, or _-prefixed. */
+  hidden: Set<string>;
+}
+
+// Syntactic facts about every class under src/, from the TypeScript parser (no type checking).
+function classFacts(): Map<string, ClassFacts> {
+  const root = fileURLToPath(new URL('../../src/', import.meta.url));
+  const out = new Map<string, ClassFacts>();
+  const files: string[] = [];
+  const walkDir = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walkDir(join(d, e.name));
+      else if (e.name.endsWith('.ts')) files.push(join(d, e.name));
+    }
+  };
+  walkDir(root);
+  const hasMod = (n: ts.Node, k: ts.SyntaxKind) => (ts.canHaveModifiers(n) ? ts.getModifiers(n) ?? [] : []).some((m) => m.kind === k);
+  const internal = (n: ts.Node) => ts.getJSDocTags(n).some((t) => t.tagName.text === 'internal');
+  for (const f of files) {
+    const sf = ts.createSourceFile(f, readFileSync(f, 'utf8'), ts.ScriptTarget.ES2022, true);
+    sf.forEachChild(function visit(node) {
+      if (ts.isClassDeclaration(node) && node.name) {
+        const facts: ClassFacts = { abstract: hasMod(node, ts.SyntaxKind.AbstractKeyword), hiddenCtor: false, hidden: new Set() };
+        for (const m of node.members) {
+          if (ts.isConstructorDeclaration(m)) {
+            facts.hiddenCtor = hasMod(m, ts.SyntaxKind.PrivateKeyword) || hasMod(m, ts.SyntaxKind.ProtectedKeyword);
+            continue;
+          }
+          const name = m.name && (ts.isIdentifier(m.name) || ts.isPrivateIdentifier(m.name)) ? m.name.text : undefined;
+          if (!name) continue;
+          if (hasMod(m, ts.SyntaxKind.PrivateKeyword) || hasMod(m, ts.SyntaxKind.ProtectedKeyword) || internal(m) || name.startsWith('_') || name.startsWith('#'))
+            facts.hidden.add(name);
+        }
+        out.set(node.name.text, facts);
+      }
+      node.forEachChild(visit);
+    });
+  }
+  return out;
+}
+
+// ---- instances to call methods on ----------------------------------------------------------------
+
+const param = () => {
+  const p = nn.Parameter(tk.randn([3]));
+  p.grad = tk.randn([3]);
+  return p;
+};
+const sgd = () => new optim.SGD([param()], { lr: 0.1 });
+const dataset = () => new data.TensorDataset(tk.randn([6, 4]), tk.randint(0, 3, [6]));
+
+/** A LightningModule as a user writes one: the Iris-sized classifier. */
+export class TinyModule extends train.LightningModule {
+  net = new nn.Linear(4, 3);
+  override forward(x: Tensor): Tensor {
+    return this.net.forward(x);
+  }
+  override trainingStep(batch: unknown): Tensor {
+    const [x, y] = batch as Tensor[];
+    const loss = nn.functional.crossEntropy(this.forward(x), y);
+    this.log('train_loss', loss);
+    return loss;
+  }
+  validationStep(batch: unknown): void {
+    const [x, y] = batch as Tensor[];
+    this.log('val_loss', nn.functional.crossEntropy(this.forward(x), y));
+  }
+  override configureOptimizers() {
+    return new optim.SGD(this.parameters(), { lr: 0.1 });
+  }
+}
+class TinyIterable extends data.IterableDataset<Tensor> {
+  *[Symbol.iterator]() {
+    yield tk.ones([2]);
+  }
+}
+class TinyDataset extends data.Dataset<number> {
+  get length() {
+    return 3;
+  }
+  get(i: number) {
+    return i;
+  }
+}
+class TinyCallback extends train.Callback {}
+class TinyLogger extends train.Logger {
+  logMetrics(): void {}
+}
+
+const quietTrainer = () => new train.Trainer({ maxEpochs: 1, enableProgressBar: false, enableCheckpointing: false, logger: false });
+
+/** Class name -> a fresh, valid instance. Abstract classes get a small concrete subclass. */
+export const FACTORIES: Record<string, () => object> = {
+  Tensor: () => tk.randn([2, 3]),
+  TensorError: () => new tk.TensorError('m', 'INVALID_ARGUMENT'),
+  GradcheckError: () => new tk.GradcheckError('m'),
+  // nn
+  Module: () => new nn.Linear(3, 2),
+  Linear: () => new nn.Linear(3, 2),
+  Conv2d: () => new nn.Conv2d(1, 2, 3),
+  Conv1d: () => new nn.Conv1d(2, 2, 3),
+  ConvTranspose2d: () => new nn.ConvTranspose2d(2, 1, 2),
+  MaxPool2d: () => new nn.MaxPool2d(2),
+  AvgPool2d: () => new nn.AvgPool2d(2),
+  AdaptiveAvgPool2d: () => new nn.AdaptiveAvgPool2d(2),
+  BatchNorm1d: () => new nn.BatchNorm1d(3),
+  BatchNorm2d: () => new nn.BatchNorm2d(3),
+  LayerNorm: () => new nn.LayerNorm(3),
+  GroupNorm: () => new nn.GroupNorm(1, 3),
+  Dropout: () => new nn.Dropout(),
+  Flatten: () => new nn.Flatten(),
+  Embedding: () => new nn.Embedding(5, 3),
+  Bilinear: () => new nn.Bilinear(2, 3, 4),
+  Identity: () => new nn.Identity(),
+  ReLU: () => new nn.ReLU(),
+  LeakyReLU: () => new nn.LeakyReLU(),
+  GELU: () => new nn.GELU(),
+  SiLU: () => new nn.SiLU(),
+  Sigmoid: () => new nn.Sigmoid(),
+  Tanh: () => new nn.Tanh(),
+  Softmax: () => new nn.Softmax(1),
+  LogSoftmax: () => new nn.LogSoftmax(1),
+  Sequential: () => new nn.Sequential(new nn.Linear(3, 2), new nn.ReLU()),
+  ModuleList: () => new nn.ModuleList([new nn.Linear(3, 2)]),
+  ModuleDict: () => new nn.ModuleDict({ fc: new nn.Linear(3, 2) }),
+  RNN: () => new nn.RNN(3, 4),
+  LSTM: () => new nn.LSTM(3, 4),
+  GRU: () => new nn.GRU(3, 4),
+  CrossEntropyLoss: () => new nn.CrossEntropyLoss(),
+  NLLLoss: () => new nn.NLLLoss(),
+  MSELoss: () => new nn.MSELoss(),
+  L1Loss: () => new nn.L1Loss(),
+  SmoothL1Loss: () => new nn.SmoothL1Loss(),
+  BCELoss: () => new nn.BCELoss(),
+  BCEWithLogitsLoss: () => new nn.BCEWithLogitsLoss(),
+  // optim
+  Optimizer: sgd,
+  SGD: sgd,
+  Adam: () => new optim.Adam([param()]),
+  AdamW: () => new optim.AdamW([param()]),
+  RMSprop: () => new optim.RMSprop([param()]),
+  Adagrad: () => new optim.Adagrad([param()]),
+  LRScheduler: () => new optim.lrScheduler.StepLR(sgd(), { stepSize: 2 }),
+  StepLR: () => new optim.lrScheduler.StepLR(sgd(), { stepSize: 2 }),
+  MultiStepLR: () => new optim.lrScheduler.MultiStepLR(sgd(), { milestones: [1, 2] }),
+  ExponentialLR: () => new optim.lrScheduler.ExponentialLR(sgd(), { gamma: 0.9 }),
+  CosineAnnealingLR: () => new optim.lrScheduler.CosineAnnealingLR(sgd(), { TMax: 10 }),
+  LinearLR: () => new optim.lrScheduler.LinearLR(sgd()),
+  OneCycleLR: () => new optim.lrScheduler.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 10 }),
+  ReduceLROnPlateau: () => new optim.lrScheduler.ReduceLROnPlateau(sgd()),
+  // metrics
+  Metric: () => new metrics.MeanMetric(),
+  Accuracy: () => new metrics.Accuracy({ task: 'multiclass', numClasses: 3 }),
+  Precision: () => new metrics.Precision({ task: 'multiclass', numClasses: 3 }),
+  Recall: () => new metrics.Recall({ task: 'binary' }),
+  F1Score: () => new metrics.F1Score({ task: 'multiclass', numClasses: 3 }),
+  ConfusionMatrix: () => new metrics.ConfusionMatrix({ task: 'multiclass', numClasses: 3 }),
+  AUROC: () => new metrics.AUROC({ task: 'binary' }),
+  MeanSquaredError: () => new metrics.MeanSquaredError(),
+  MeanAbsoluteError: () => new metrics.MeanAbsoluteError(),
+  R2Score: () => new metrics.R2Score(),
+  MeanMetric: () => new metrics.MeanMetric(),
+  MetricCollection: () => new metrics.MetricCollection([new metrics.MeanSquaredError(), new metrics.MeanAbsoluteError()]),
+  // data
+  Dataset: () => new TinyDataset(),
+  IterableDataset: () => new TinyIterable(),
+  TensorDataset: dataset,
+  Subset: () => new data.Subset(dataset(), [0, 2]),
+  ConcatDataset: () => new data.ConcatDataset([dataset(), dataset()]),
+  DataLoader: () => new data.DataLoader(dataset(), { batchSize: 2 }),
+  Transformed: () => new data.Transformed(new data.TensorDataset(tk.randn([2, 3, 8, 8]), tk.zeros([2])), (x: Tensor) => x),
+  // train
+  LightningModule: () => new TinyModule(),
+  Trainer: quietTrainer,
+  Callback: () => new TinyCallback(),
+  ModelCheckpoint: () => new train.ModelCheckpoint({ dirpath: 'ckpt' }),
+  EarlyStopping: () => new train.EarlyStopping({ monitor: 'val_loss' }),
+  LearningRateMonitor: () => new train.LearningRateMonitor(),
+  ProgressBar: () => new train.ProgressBar({ stream: { write: () => true } as never }),
+  Logger: () => new TinyLogger('logs'),
+  CSVLogger: () => new train.CSVLogger('logs'),
+  JSONLLogger: () => new train.JSONLLogger('logs'),
+  TensorBoardLogger: () => new train.TensorBoardLogger('logs'),
+  // plain
+  PlainTensor: () => tk.plain.plainTensor([[1, 2], [3, 4]]),
+};
+/** Classes whose only instances need outside data (a CIFAR-10 folder): constructors only. */
+const NO_INSTANCE = new Set(['Cifar10']);
+
+function isClass(f: unknown): f is new (...a: unknown[]) => object {
+  return typeof f === 'function' && /^class\b/.test(Function.prototype.toString.call(f));
+}
+
+/** Every public entry point, in a fixed order (the same in every process). */
+export function entries(): Entry[] {
+  const facts = classFacts();
+  const out: Entry[] = [];
+  const seenNs = new Set<unknown>();
+  const seenClass = new Set<unknown>();
+  const seenFn = new Set<unknown>();
+  const addClass = (path: string, C: new (...a: unknown[]) => object) => {
+    if (seenClass.has(C)) return;
+    seenClass.add(C);
+    const f = facts.get(C.name);
+    if (!f) throw new Error(`fuzz: no source facts for class ${C.name} (${path})`);
+    if (!f.abstract && !f.hiddenCtor) out.push({ name: `new ${path}`, arity: C.length, invoke: (args) => new C(...args) });
+    if (NO_INSTANCE.has(C.name)) return;
+    const make = FACTORIES[C.name];
+    if (!make) throw new Error(`fuzz: class ${path} needs an instance factory in test/fuzz/entries.ts`);
+    // Public members along the prototype chain, up to (not including) Object/Error.
+    const names = new Map<string, PropertyDescriptor>();
+    let hidden = new Set<string>(f.hidden);
+    for (let p = C.prototype, K: unknown = C; p && p !== Object.prototype && p !== Error.prototype; p = Object.getPrototypeOf(p), K = Object.getPrototypeOf(K)) {
+      const kf = facts.get((K as { name: string }).name);
+      if (kf) hidden = new Set([...hidden, ...kf.hidden]);
+      for (const n of Object.getOwnPropertyNames(p)) {
+        if (n === 'constructor' || names.has(n)) continue;
+        names.set(n, Object.getOwnPropertyDescriptor(p, n)!);
+      }
+    }
+    for (const [n, d] of [...names].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (hidden.has(n) || n.startsWith('_')) continue;
+      // An inherited method is the same code on every subclass: it is fuzzed once, on the first
+      // class that has it (forward() and any override are their own functions).
+      const fn = d.value ?? d.get ?? d.set;
+      if (seenFn.has(fn)) continue;
+      seenFn.add(fn);
+      // The function found here is called (not the instance's member of that name, which a
+      // factory's subclass may override with test code).
+      if (typeof d.value === 'function') out.push({ name: `${path}#${n}`, arity: d.value.length, invoke: (args) => (d.value as (...a: unknown[]) => unknown).apply(make(), args) });
+      if (d.get) out.push({ name: `${path}#get ${n}`, arity: 0, invoke: () => d.get!.call(make()) });
+      if (d.set) out.push({ name: `${path}#set ${n}`, arity: 1, invoke: (args) => d.set!.call(make(), args[0]) });
+    }
+  };
+  const walk = (ns: Record<string, unknown>, path: string) => {
+    for (const k of Object.keys(ns).sort()) {
+      const v = ns[k];
+      const p = `${path}.${k}`;
+      if (isClass(v)) addClass(p, v);
+      else if (typeof v === 'function') {
+        if (seenFn.has(v)) continue;  // re-exported under another name (tk.noGrad, tk.autograd.noGrad)
+        seenFn.add(v);
+        out.push({ name: p, arity: v.length, invoke: (args) => (v as (...a: unknown[]) => unknown)(...args) });
+      } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && !seenNs.has(v)) {
+        seenNs.add(v);
+        walk(v as Record<string, unknown>, p);
+      }
+    }
+  };
+  walk(tk as unknown as Record<string, unknown>, 'tk');
+  return out;
+}

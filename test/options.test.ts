@@ -1,0 +1,241 @@
+// Every options object in the package goes through the one checker: a misspelled or unknown name
+// is an INVALID_ARGUMENT error naming it (and the nearest valid name when there is one), never
+// silently ignored. The table has one row per public function, constructor and method that
+// takes options; a test fails when the source gains one that the table lacks.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import * as tk from '../src/index.js';
+import { data, io, metrics, nn, optim, train, TensorError, type Tensor } from '../src/index.js';
+import { publicOptionParams } from './helpers/option-params.js';
+
+const O = { zzzUnknown: 1 } as never;
+const dir = mkdtempSync(join(tmpdir(), 'tk-options-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const x = () => tk.randn([2, 3]);
+const img = () => tk.randn([1, 2, 6, 6]);
+const labels = () => tk.tensor([0, 2], { dtype: 'int64' });
+const p = () => nn.Parameter(tk.randn([3]));
+const sgd = () => new optim.SGD([p()], { lr: 0.1 });
+const ds = () => new data.TensorDataset(tk.randn([4, 3]), tk.tensor([0, 1, 0, 1], { dtype: 'int64' }));
+const mc = { task: 'multiclass', numClasses: 3 } as const;
+const file = (name: string) => join(dir, name);
+const saved = (() => {
+  let path: string | undefined;
+  return () => (path ??= (io.save({ w: tk.ones([2]) }, file('w.safetensors')), file('w.safetensors')));
+})();
+const ckpt = (() => {
+  let path: string | undefined;
+  return () => (path ??= (io.saveCheckpoint({ a: 1 }, file('c.ckpt')), file('c.ckpt')));
+})();
+class Tiny extends train.LightningModule {
+  net = new nn.Linear(3, 2);
+  override forward(t: Tensor) {
+    return this.net.forward(t);
+  }
+  override trainingStep(b: unknown) {
+    const [xb, yb] = b as Tensor[];
+    return nn.functional.crossEntropy(this.forward(xb), yb);
+  }
+  override configureOptimizers() {
+    return new optim.SGD(this.parameters(), { lr: 0.1 });
+  }
+}
+const quiet = () => new train.Trainer({ maxEpochs: 1, enableProgressBar: false, enableCheckpointing: false, logger: false });
+const loader = () => new data.DataLoader(ds(), { batchSize: 2 });
+
+/** Each row calls the entry point with O (an unknown option) where its options go. */
+const ROWS: Record<string, () => unknown> = {
+  'autograd.ts:backward': () => tk.autograd.backward(x().requiresGrad_().sum(), null, O),
+  'autograd.ts:grad': () => { const t = x().requiresGrad_(); return tk.autograd.grad(t.sum(), [t], O); },
+  'autograd.ts:gradcheck': () => tk.gradcheck((t) => t.sum(), [tk.randn([2], { dtype: 'float64' }).requiresGrad_()], O),
+  'autograd.ts:gradgradcheck': () => tk.gradgradcheck((t) => t.sum(), [tk.randn([2], { dtype: 'float64' }).requiresGrad_()], O),
+  'data/dataset.ts:randomSplit': () => data.randomSplit(ds(), [2, 2], O),
+  'data/datasets.ts:readCsv': () => data.readCsv({ text: 'a,b\n1,2' }, O),
+  'data/images.ts:Cifar10.constructor': () => new data.Cifar10(dir, O),
+  'data/images.ts:cifar10': () => data.cifar10(dir, O),
+  'data/images.ts:randomCrop': () => data.transforms.randomCrop(4, O),
+  'data/images.ts:randomHorizontalFlip': () => data.transforms.randomHorizontalFlip(0.5, O),
+  'data/images.ts:shapes': () => data.synthetic.shapes(O),
+  'data/datasets.ts:blobs': () => data.synthetic.blobs(O),
+  'data/datasets.ts:spirals': () => data.synthetic.spirals(O),
+  'data/loader.ts:DataLoader.constructor': () => new data.DataLoader(ds(), O),
+  'io/checkpoint.ts:loadCheckpoint': () => io.loadCheckpoint(ckpt(), O),
+  'io/safetensors.ts:deserialize': () => io.deserialize(io.serialize({ w: tk.ones([1]) }), O),
+  'io/safetensors.ts:load': () => io.load(saved(), O),
+  'io/safetensors.ts:loadWithMetadata': () => io.loadWithMetadata(saved(), O),
+  'io/safetensors.ts:save': () => io.save({ w: tk.ones([1]) }, file('o.safetensors'), O),
+  'io/safetensors.ts:serialize': () => io.serialize({ w: tk.ones([1]) }, O),
+  'metrics/classification.ts:AUROC.constructor': () => new metrics.AUROC({ task: 'binary', ...(O as object) } as never),
+  'metrics/classification.ts:Accuracy.constructor': () => new metrics.Accuracy({ ...mc, ...(O as object) }),
+  'metrics/classification.ts:ConfusionMatrix.constructor': () => new metrics.ConfusionMatrix({ ...mc, ...(O as object) }),
+  'metrics/classification.ts:F1Score.constructor': () => new metrics.F1Score({ ...mc, ...(O as object) }),
+  'metrics/classification.ts:Precision.constructor': () => new metrics.Precision({ ...mc, ...(O as object) }),
+  'metrics/classification.ts:Recall.constructor': () => new metrics.Recall({ ...mc, ...(O as object) }),
+  'metrics/collection.ts:MetricCollection.clone': () => new metrics.MetricCollection([new metrics.MeanMetric()]).clone(O),
+  'metrics/collection.ts:MetricCollection.constructor': () => new metrics.MetricCollection([new metrics.MeanMetric()], O),
+  'metrics/functional.ts:accuracy': () => metrics.functional.accuracy(x(), labels(), { ...mc, ...(O as object) }),
+  'metrics/functional.ts:auroc': () => metrics.functional.auroc(tk.rand([2]), tk.tensor([0, 1]), { task: 'binary', ...(O as object) } as never),
+  'metrics/functional.ts:confusionMatrix': () => metrics.functional.confusionMatrix(x(), labels(), { ...mc, ...(O as object) }),
+  'metrics/functional.ts:f1Score': () => metrics.functional.f1Score(x(), labels(), { ...mc, ...(O as object) }),
+  'metrics/functional.ts:meanSquaredError': () => metrics.functional.meanSquaredError(x(), x(), O),
+  'metrics/functional.ts:precision': () => metrics.functional.precision(x(), labels(), { ...mc, ...(O as object) }),
+  'metrics/functional.ts:r2Score': () => metrics.functional.r2Score(x(), x(), O),
+  'metrics/functional.ts:recall': () => metrics.functional.recall(x(), labels(), { ...mc, ...(O as object) }),
+  // The abstract base stores its subclass's options; each subclass checks them.
+  'metrics/metric.ts:Metric.constructor': () => new metrics.MeanMetric(O),
+  'metrics/regression.ts:MeanAbsoluteError.constructor': () => new metrics.MeanAbsoluteError(O),
+  'metrics/regression.ts:MeanMetric.constructor': () => new metrics.MeanMetric(O),
+  'metrics/regression.ts:MeanSquaredError.constructor': () => new metrics.MeanSquaredError(O),
+  'metrics/regression.ts:R2Score.constructor': () => new metrics.R2Score(O),
+  'nn/functional.ts:avgPool2d': () => nn.functional.avgPool2d(img(), 2, O),
+  'nn/functional.ts:batchNorm': () => nn.functional.batchNorm(img(), null, null, null, null, O),
+  'nn/functional.ts:conv1d': () => nn.functional.conv1d(tk.randn([1, 2, 5]), tk.randn([1, 2, 3]), null, O),
+  'nn/functional.ts:conv2d': () => nn.functional.conv2d(img(), tk.randn([1, 2, 3, 3]), null, O),
+  'nn/functional.ts:convTranspose2d': () => nn.functional.convTranspose2d(img(), tk.randn([2, 1, 2, 2]), null, O),
+  'nn/functional.ts:embedding': () => nn.functional.embedding(labels(), tk.randn([3, 2]), O),
+  'nn/functional.ts:maxPool2d': () => nn.functional.maxPool2d(img(), 2, O),
+  'nn/grad.ts:avgPool2d': () => nn.grad.avgPool2d(tk.ones([1, 2, 3, 3]), [1, 2, 6, 6], 2, O),
+  'nn/grad.ts:conv2dInput': () => nn.grad.conv2dInput([1, 2, 6, 6], tk.randn([1, 2, 3, 3]), tk.ones([1, 1, 4, 4]), O),
+  'nn/grad.ts:conv2dWeight': () => nn.grad.conv2dWeight(img(), [1, 2, 3, 3], tk.ones([1, 1, 4, 4]), O),
+  'nn/init.ts:kaimingNormal_': () => nn.init.kaimingNormal_(tk.zeros([2, 3]), O),
+  'nn/init.ts:kaimingUniform_': () => nn.init.kaimingUniform_(tk.zeros([2, 3]), O),
+  'nn/layers.ts:AvgPool2d.constructor': () => new nn.AvgPool2d(2, O),
+  'nn/layers.ts:BatchNorm1d.constructor': () => new nn.BatchNorm1d(3, O),
+  'nn/layers.ts:BatchNorm2d.constructor': () => new nn.BatchNorm2d(3, O),
+  'nn/layers.ts:Bilinear.constructor': () => new nn.Bilinear(2, 3, 4, O),
+  'nn/layers.ts:Conv1d.constructor': () => new nn.Conv1d(2, 2, 3, O),
+  'nn/layers.ts:Conv2d.constructor': () => new nn.Conv2d(2, 4, 3, O),
+  'nn/layers.ts:ConvTranspose2d.constructor': () => new nn.ConvTranspose2d(2, 1, 2, O),
+  'nn/layers.ts:Embedding.constructor': () => new nn.Embedding(5, 3, O),
+  'nn/layers.ts:GroupNorm.constructor': () => new nn.GroupNorm(1, 3, O),
+  'nn/layers.ts:LayerNorm.constructor': () => new nn.LayerNorm(3, O),
+  'nn/layers.ts:Linear.constructor': () => new nn.Linear(3, 2, O),
+  'nn/layers.ts:MaxPool2d.constructor': () => new nn.MaxPool2d(2, O),
+  'nn/losses.ts:BCELoss.constructor': () => new nn.BCELoss(O),
+  'nn/losses.ts:BCEWithLogitsLoss.constructor': () => new nn.BCEWithLogitsLoss(O),
+  'nn/losses.ts:CrossEntropyLoss.constructor': () => new nn.CrossEntropyLoss(O),
+  'nn/losses.ts:L1Loss.constructor': () => new nn.L1Loss(O),
+  'nn/losses.ts:MSELoss.constructor': () => new nn.MSELoss(O),
+  'nn/losses.ts:NLLLoss.constructor': () => new nn.NLLLoss(O),
+  'nn/losses.ts:SmoothL1Loss.constructor': () => new nn.SmoothL1Loss(O),
+  'nn/losses.ts:binaryCrossEntropy': () => nn.functional.binaryCrossEntropy(tk.rand([2]), tk.rand([2]), O),
+  'nn/losses.ts:binaryCrossEntropyWithLogits': () => nn.functional.binaryCrossEntropyWithLogits(tk.rand([2]), tk.rand([2]), O),
+  'nn/losses.ts:crossEntropy': () => nn.functional.crossEntropy(x(), labels(), O),
+  'nn/losses.ts:l1Loss': () => nn.functional.l1Loss(x(), x(), O),
+  'nn/losses.ts:mseLoss': () => nn.functional.mseLoss(x(), x(), O),
+  'nn/losses.ts:nllLoss': () => nn.functional.nllLoss(x(), labels(), O),
+  'nn/losses.ts:smoothL1Loss': () => nn.functional.smoothL1Loss(x(), x(), O),
+  'nn/module.ts:Module.loadStateDict': () => { const m = new nn.Linear(3, 2); return m.loadStateDict(m.stateDict(), O); },
+  'nn/rnn.ts:GRU.constructor': () => new nn.GRU(3, 4, O),
+  'nn/rnn.ts:LSTM.constructor': () => new nn.LSTM(3, 4, O),
+  'nn/rnn.ts:RNN.constructor': () => new nn.RNN(3, 4, O),
+  'ops/creation.ts:arange': () => tk.arange(3, O),
+  'ops/creation.ts:eye': () => tk.eye(2, O),
+  'ops/creation.ts:full': () => tk.full([2], 1, O),
+  'ops/creation.ts:fullLike': () => tk.fullLike(x(), 1, O),
+  'ops/creation.ts:linspace': () => tk.linspace(0, 1, 3, O),
+  'ops/creation.ts:onesLike': () => tk.onesLike(x(), O),
+  'ops/creation.ts:randLike': () => tk.randLike(x(), O),
+  'ops/creation.ts:randint': () => tk.randint(0, 3, [2], O),
+  'ops/creation.ts:randintLike': () => tk.randintLike(x(), 0, 3, O),
+  'ops/creation.ts:randnLike': () => tk.randnLike(x(), O),
+  'ops/creation.ts:tensor': () => tk.tensor([1], O),
+  'ops/creation.ts:zerosLike': () => tk.zerosLike(x(), O),
+  'ops/creation.ts:zeros': () => tk.zeros([2], O),
+  'ops/creation.ts:ones': () => tk.ones([2], O),
+  'ops/creation.ts:rand': () => tk.rand([2], O),
+  'ops/creation.ts:randn': () => tk.randn([2], O),
+  'ops/functional.ts:addmm': () => tk.addmm(x(), x(), tk.randn([3, 3]), O),
+  'ops/functional.ts:bincount': () => tk.bincount(labels(), O),
+  'optim/lr_scheduler.ts:CosineAnnealingLR.constructor': () => new optim.lrScheduler.CosineAnnealingLR(sgd(), { TMax: 5, ...(O as object) }),
+  'optim/lr_scheduler.ts:ExponentialLR.constructor': () => new optim.lrScheduler.ExponentialLR(sgd(), { gamma: 0.9, ...(O as object) }),
+  'optim/lr_scheduler.ts:LinearLR.constructor': () => new optim.lrScheduler.LinearLR(sgd(), O),
+  'optim/lr_scheduler.ts:MultiStepLR.constructor': () => new optim.lrScheduler.MultiStepLR(sgd(), { milestones: [1], ...(O as object) }),
+  'optim/lr_scheduler.ts:OneCycleLR.constructor': () => new optim.lrScheduler.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 5, ...(O as object) }),
+  'optim/lr_scheduler.ts:ReduceLROnPlateau.constructor': () => new optim.lrScheduler.ReduceLROnPlateau(sgd(), O),
+  'optim/lr_scheduler.ts:StepLR.constructor': () => new optim.lrScheduler.StepLR(sgd(), { stepSize: 2, ...(O as object) }),
+  'optim/optimizers.ts:Adagrad.constructor': () => new optim.Adagrad([p()], O),
+  'optim/optimizers.ts:Adam.constructor': () => new optim.Adam([p()], O),
+  'optim/optimizers.ts:AdamW.constructor': () => new optim.AdamW([p()], O),
+  'optim/optimizers.ts:RMSprop.constructor': () => new optim.RMSprop([p()], O),
+  'optim/optimizers.ts:SGD.constructor': () => new optim.SGD([p()], O),
+  'optim/optimizer.ts:Optimizer.addParamGroup': () => sgd().addParamGroup({ params: [p()], ...(O as object) }),
+  'tensor.ts:Tensor.addmm': () => x().addmm(x(), tk.randn([3, 3]), O),
+  'tensor.ts:Tensor.argmax': () => x().argmax(0, O),
+  'tensor.ts:Tensor.argmin': () => x().argmin(0, O),
+  'tensor.ts:Tensor.argsort': () => x().argsort(0, O),
+  'tensor.ts:Tensor.backward': () => x().requiresGrad_().sum().backward(null, O),
+  'tensor.ts:Tensor.bincount': () => labels().bincount(O),
+  'tensor.ts:Tensor.max': () => x().max(0, O),
+  'tensor.ts:Tensor.maxWithIndices': () => x().maxWithIndices(0, O),
+  'tensor.ts:Tensor.mean': () => x().mean(0, O),
+  'tensor.ts:Tensor.min': () => x().min(0, O),
+  'tensor.ts:Tensor.minWithIndices': () => x().minWithIndices(0, O),
+  'tensor.ts:Tensor.std': () => x().std(0, O),
+  'tensor.ts:Tensor.sum': () => x().sum(0, O),
+  'tensor.ts:Tensor.to': () => x().to(O),
+  'tensor.ts:Tensor.var': () => x().var(0, O),
+  'train/callbacks.ts:EarlyStopping.constructor': () => new train.EarlyStopping({ monitor: 'loss', ...(O as object) }),
+  'train/callbacks.ts:LearningRateMonitor.constructor': () => new train.LearningRateMonitor(O),
+  'train/callbacks.ts:ModelCheckpoint.constructor': () => new train.ModelCheckpoint(O),
+  'train/callbacks.ts:ProgressBar.constructor': () => new train.ProgressBar(O),
+  'train/loggers.ts:Logger.constructor': () => new train.CSVLogger(dir, O),
+  'train/module.ts:LightningModule.log': () => new Tiny().log('x', 1, O),
+  'train/module.ts:LightningModule.logDict': () => new Tiny().logDict({ x: 1 }, O),
+  'train/report.ts:report': () => train.report(dir, O),
+  'train/report.ts:svgLineChart': () => train.svgLineChart('t', [], O),
+  'train/trainer.ts:Trainer.constructor': () => new train.Trainer(O),
+  'train/trainer.ts:Trainer.fit': () => quiet().fit(new Tiny(), loader(), O),
+  'train/trainer.ts:Trainer.predict': () => quiet().predict(new Tiny(), loader(), O),
+  'train/trainer.ts:Trainer.test': () => quiet().test(new Tiny(), loader(), O),
+  'train/trainer.ts:Trainer.validate': () => quiet().validate(new Tiny(), loader(), O),
+};
+
+async function unknownOptionError(fn: () => unknown): Promise<TensorError> {
+  try {
+    await fn();
+  } catch (e) {
+    return e as TensorError;
+  }
+  throw new Error('no error');
+}
+
+describe('every options object refuses unknown names', () => {
+  it('the table covers every public entry point that takes options', () => {
+    const missing = publicOptionParams().filter((k) => !(k in ROWS));
+    expect(missing).toEqual([]);
+  });
+  for (const [name, fn] of Object.entries(ROWS)) {
+    it(name, async () => {
+      const e = await unknownOptionError(fn);
+      expect(e).toBeInstanceOf(TensorError);
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.message).toMatch(/unknown option 'zzzUnknown'/);
+    });
+  }
+});
+
+describe('misspellings name the option meant', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ['SGD momentun', () => new optim.SGD([p()], { lr: 0.1, momentun: 0.9 } as never), /SGD: unknown option 'momentun' \(did you mean 'momentum'\?\)/],
+    ['Adam weight_decay', () => new optim.Adam([p()], { weight_decay: 0.1 } as never), /Adam: unknown option 'weight_decay' \(did you mean 'weightDecay'\?\)/],
+    ['Conv2d paddng', () => new nn.Conv2d(2, 4, 3, { paddng: 1 } as never), /Conv2d: unknown option 'paddng' \(did you mean 'padding'\?\)/],
+    ['DataLoader batchsize', () => new data.DataLoader(ds(), { batchsize: 2 } as never), /DataLoader: unknown option 'batchsize' \(did you mean 'batchSize'\?\)/],
+    ['io.save metadat', () => io.save({ w: tk.ones([1]) }, file('m.safetensors'), { metadat: {} } as never), /io.save: unknown option 'metadat' \(did you mean 'metadata'\?\)/],
+  ];
+  for (const [name, fn, re] of cases)
+    it(name, () => {
+      expect(fn).toThrow(TensorError);
+      expect(fn).toThrow(re);
+    });
+  it('a string where options go is refused (SGD([p], "abc"))', () => {
+    expect(() => new optim.SGD([p()], 'abc' as never)).toThrow(/SGD: options must be an object, got "abc"/);
+  });
+  it('a typed array where options go is refused without walking its elements', () => {
+    expect(() => tk.zeros([2], new Float32Array(4e6) as never)).toThrow(/zeros: options must be an object, got Float32Array\(4000000\)/);
+  });
+});
