@@ -1,5 +1,5 @@
 // Deterministic freeing: tidy() scopes, keep(), memory().
-import { binding, type Handle, type MemoryInfo } from './binding.js';
+import { binding, type MemoryInfo } from './binding.js';
 import { fail } from './errors.js';
 import { describe, fn as fnArg, isClass } from './options.js';
 import type { Tensor } from './tensor.js';

@@ -40,8 +40,16 @@ function wrapMeta(slot = 0): { shape: number[]; dtype: DType; device: string } {
 /** @internal Wraps the handle returned by the binding, reading its metadata from the meta slot. */
 export function wrap(h: Handle, slot = 0): Tensor {
   const m = wrapMeta(slot);
-  return new Tensor(h, m.shape, m.dtype, m.device);
+  wrapping = true;
+  try {
+    return new Tensor(h, m.shape, m.dtype, m.device);
+  } finally {
+    wrapping = false;
+  }
 }
+// Set while wrap() constructs: `new Tensor(...)` from anywhere else is refused, since a forged
+// handle number would alias another tensor's memory.
+let wrapping = false;
 
 /**
  * A contiguous CPU copy of t's elements as stored (16-bit floats as their bits). The buffer is
@@ -124,6 +132,7 @@ export class Tensor {
 
   /** @internal Tensors are made by ops and creation functions, not by `new`. */
   constructor(h: Handle, shape: readonly number[], dtype: DType, device: string) {
+    if (!wrapping) fail('INVALID_ARGUMENT', 'Tensor: tensors are made by ops and creation functions (tensor(), zeros(), randn(), ...), not by new Tensor()');
     this._h = h;
     this._shape = shape;
     this.dtype = dtype;

@@ -24,8 +24,11 @@ export class MetricCollection {
     const o = checkOptions('MetricCollection', options, { prefix: 'string', postfix: 'string' });
     this.prefix = o.prefix ?? '';
     this.postfix = o.postfix ?? '';
-    const entries = Array.isArray(metrics) ? metrics.map((m) => [m?.constructor?.name, m] as const) : Object.entries(metrics ?? {});
-    if (metrics === null || typeof metrics !== 'object' || entries.length === 0)
+    if (metrics === null || typeof metrics !== 'object')
+      fail('INVALID_ARGUMENT', `MetricCollection: expected a non-empty object or array of metrics, got ${describe(metrics)}`);
+    // Array.from reads holes of a sparse array as undefined (map would skip them).
+    const entries = Array.isArray(metrics) ? Array.from(metrics, (m, i) => [m instanceof Metric ? m.constructor.name : String(i), m] as const) : Object.entries(metrics);
+    if (entries.length === 0)
       fail('INVALID_ARGUMENT', `MetricCollection: expected a non-empty object or array of metrics, got ${describe(metrics)}`);
     this.metrics = {};
     for (const [k, m] of entries) {

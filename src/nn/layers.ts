@@ -5,7 +5,7 @@ import { checkDType, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { ones, rand, randn, zeros } from '../ops/creation.js';
-import { checkOptions, describe, int, intAtLeast, num, shapeArgs } from '../options.js';
+import { checkOptions, describe, int, intAtLeast, shapeArgs } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { pair, tensorArg, type Pair } from './args.js';
 import * as F from './functional.js';

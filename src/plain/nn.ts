@@ -1,7 +1,7 @@
 // Convolution, pooling and normalization as naive nested loops over NCHW: the reference for the
 // native kernels and the "without a framework" baseline.
 import { fail } from '../errors.js';
-import { bool, checkOptions, describe, intAtLeast, num } from '../options.js';
+import { checkOptions, describe, intAtLeast, num } from '../options.js';
 import { alloc, plainArg, PlainTensor, type PlainArray } from './tensor.js';
 
 // A list of `n` integers >= min (stride, padding, kernel sizes), or INVALID_ARGUMENT.

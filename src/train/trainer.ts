@@ -12,7 +12,7 @@ import { clipGradNorm_, clipGradValue_ } from '../nn/utils.js';
 import { getRngState, manualSeed, setRngState, type RngState } from '../ops/creation.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint, ProgressBar } from './callbacks.js';
+import { Callback, EarlyStopping, ModelCheckpoint, ProgressBar } from './callbacks.js';
 import { CSVLogger, Logger } from './loggers.js';
 import { LightningModule, LOG_OPTIONS, type AnyOptimizer, type LogOptions, type SchedulerConfig, type SchedulerLike, type StepOutput } from './module.js';
 

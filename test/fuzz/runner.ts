@@ -18,7 +18,10 @@ export interface RunOptions {
   jobs?: number;
   /** Only entry points whose name contains this (calls). */
   filter?: string;
-  /** Address-space limit per child, MB (huge allocations then fail quickly). Default 6144. */
+  /**
+   * Writable-memory limit per child, MB (huge allocations then fail quickly); 0 for none (an
+   * ASan build needs none: its shadow memory would count). Default 6144, or TK_FUZZ_MEMORY_MB.
+   */
   memoryMb?: number;
   /** A child with no progress for this long is killed and charged with a hang. Default 60 s. */
   stallMs?: number;
@@ -60,7 +63,8 @@ async function runChild(o: Required<Omit<RunOptions, 'filter'>> & { filter?: str
   if (o.filter) args.push(o.filter);
   // ulimit -d (private writable memory; -v would also count the address space wasm reserves): an allocation past the limit fails in the process (the library's OUT_OF_MEMORY
   // path) instead of swapping the machine.
-  const child = spawn('/bin/sh', ['-c', `ulimit -d ${o.memoryMb * 1024} && exec "$0" "$@"`, process.execPath, ...args], {
+  const limit = o.memoryMb > 0 ? `ulimit -d ${o.memoryMb * 1024} && ` : '';
+  const child = spawn('/bin/sh', ['-c', `${limit}exec "$0" "$@"`, process.execPath, ...args], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, TENSORKIT_FUZZ: '1' },
@@ -119,7 +123,7 @@ async function runChild(o: Required<Omit<RunOptions, 'filter'>> & { filter?: str
 
 /** Runs the fuzzer and returns its report. */
 export async function runFuzz(options: RunOptions): Promise<Report> {
-  const o = { jobs: 2, memoryMb: 6144, stallMs: 60_000, ...options };
+  const o = { jobs: 2, memoryMb: Number(process.env.TK_FUZZ_MEMORY_MB ?? 6144), stallMs: 60_000, ...options };
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), `tk-fuzz-${o.kind}-`));
   const report: Report = {
