@@ -2,7 +2,7 @@
 // The engine itself is native (native/src/autograd/); this file only marshals and validates.
 import { tensorList } from './args.js';
 import { binding, type Handle } from './binding.js';
-import { fail } from './errors.js';
+import { fail, messageOf } from './errors.js';
 import { tidy } from './memory.js';
 import { checkOptions, describe, fn as fnArg, isClass } from './options.js';
 import { tensor } from './ops/creation.js';
@@ -124,7 +124,7 @@ export interface GradcheckOptions {
 export class GradcheckError extends Error {
   override name = 'GradcheckError';
   constructor(message?: string) {
-    super(typeof message === 'symbol' ? String((message as symbol).toString()) : message);
+    super(messageOf(message));
   }
 }
 

@@ -29,9 +29,23 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export class TensorError extends Error {
   readonly code: ErrorCode;
   constructor(message: string, code: ErrorCode | string) {
-    super(typeof message === 'symbol' ? (message as symbol).toString() : message);
+    super(messageOf(message));
     this.name = 'TensorError';
     this.code = typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INTERNAL';
+  }
+}
+
+/**
+ * Any value as an error message: String(v), or its type tag when String() throws (a symbol, an
+ * object without a prototype), so constructing an error never throws a second error.
+ */
+export function messageOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined) return '';
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
   }
 }
 
