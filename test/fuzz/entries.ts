@@ -3,14 +3,11 @@
 // (TS-private, protected and @internal members are left out: they are not API). Instances to call
 // methods on come from the factories below; a class with neither a factory nor an abstract
 // marker fails the walk, so a new public class cannot silently escape the fuzzer.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
 import ts from 'typescript';
 
 import * as tk from '../../src/index.js';
 import { data, metrics, nn, optim, train, type Tensor } from '../../src/index.js';
+import { isInternal, modifiers, parsedSources } from '../helpers/sources.js';
 
 export interface Entry {
   /** 'tk.nn.functional.conv2d', 'new tk.optim.SGD', 'tk.Tensor#matmul', 'tk.Tensor#set requiresGrad'. */
@@ -31,20 +28,9 @@ interface ClassFacts {
 
 // Syntactic facts about every class under src/, from the TypeScript parser (no type checking).
 function classFacts(): Map<string, ClassFacts> {
-  const root = fileURLToPath(new URL('../../src/', import.meta.url));
   const out = new Map<string, ClassFacts>();
-  const files: string[] = [];
-  const walkDir = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walkDir(join(d, e.name));
-      else if (e.name.endsWith('.ts')) files.push(join(d, e.name));
-    }
-  };
-  walkDir(root);
-  const hasMod = (n: ts.Node, k: ts.SyntaxKind) => (ts.canHaveModifiers(n) ? ts.getModifiers(n) ?? [] : []).some((m) => m.kind === k);
-  const internal = (n: ts.Node) => ts.getJSDocTags(n).some((t) => t.tagName.text === 'internal');
-  for (const f of files) {
-    const sf = ts.createSourceFile(f, readFileSync(f, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const hasMod = (n: ts.Node, k: ts.SyntaxKind) => modifiers(n).includes(k);
+  for (const { sf } of parsedSources()) {
     sf.forEachChild(function visit(node) {
       if (ts.isClassDeclaration(node) && node.name) {
         const facts: ClassFacts = { abstract: hasMod(node, ts.SyntaxKind.AbstractKeyword), hiddenCtor: false, hidden: new Set() };
@@ -55,7 +41,7 @@ function classFacts(): Map<string, ClassFacts> {
           }
           const name = m.name && (ts.isIdentifier(m.name) || ts.isPrivateIdentifier(m.name)) ? m.name.text : undefined;
           if (!name) continue;
-          if (hasMod(m, ts.SyntaxKind.PrivateKeyword) || hasMod(m, ts.SyntaxKind.ProtectedKeyword) || internal(m) || name.startsWith('_') || name.startsWith('#'))
+          if (hasMod(m, ts.SyntaxKind.PrivateKeyword) || hasMod(m, ts.SyntaxKind.ProtectedKeyword) || isInternal(m) || name.startsWith('_') || name.startsWith('#'))
             facts.hidden.add(name);
         }
         out.set(node.name.text, facts);
