@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "convert.h"
-#include "errors.h"
 #include "tensor_handle.h"
 
 namespace tkjs {
@@ -11,7 +10,8 @@ namespace {
 
 // Sweeps start once this many objects are watched (smaller lists cost nothing to keep).
 constexpr size_t kMinSweepSize = 1024;
-// ... or once this environment holds this many more bytes than after the last sweep.
+// ... or once this environment's tensors hold twice the bytes they held after the last sweep,
+// and at least this many more.
 constexpr int64_t kMinSweepBytes = int64_t(64) << 20;
 
 int64_t env_bytes(const EnvState& st) { return st.reported_external + st.pending_external; }
