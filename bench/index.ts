@@ -12,6 +12,7 @@ import { elementwise } from './suites/elementwise.js';
 import { gpu } from './suites/gpu.js';
 import { half } from './suites/half.js';
 import { matmul } from './suites/matmul.js';
+import { memory } from './suites/memory.js';
 import { reduce } from './suites/reduce.js';
 import { trainSuite } from './suites/train.js';
 import { views } from './suites/views.js';
@@ -31,7 +32,7 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-const SUITES = { elementwise, reduce, matmul, views, autograd, conv, half, gpu, train: trainSuite, compare };
+const SUITES = { elementwise, reduce, matmul, views, autograd, conv, half, gpu, train: trainSuite, memory, compare };
 
 async function main() {
   const opts = parse(process.argv.slice(2));
