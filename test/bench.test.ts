@@ -19,7 +19,7 @@ describe('npm run bench --smoke', () => {
     const res = JSON.parse(fs.readFileSync(out, 'utf8')) as { rows: Row[]; cores: number };
     const rows = res.rows;
     // 'compare' appears only where an optional peer (onnxruntime-node, tfjs) is installed.
-    expect([...new Set(rows.map((x) => x.suite))].filter((s) => s !== 'compare')).toEqual(['elementwise', 'reduce', 'matmul', 'views', 'autograd', 'conv', 'half', 'train', 'metrics']);
+    expect([...new Set(rows.map((x) => x.suite))].filter((s) => s !== 'compare')).toEqual(['elementwise', 'reduce', 'matmul', 'views', 'autograd', 'conv', 'half', 'train', 'metrics', 'memory']);
     for (const x of rows) {
       expect(Number.isFinite(x.nativeUs) && x.nativeUs > 0, `${x.suite} ${x.name}`).toBe(true);
       for (const v of Object.values(x)) if (typeof v === 'number') expect(Number.isNaN(v), `${x.suite} ${x.name}`).toBe(false);
