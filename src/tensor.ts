@@ -1,5 +1,6 @@
 // The Tensor class: metadata on the JS object, one native reference, op methods in torch names.
-import { binding, encodeAttrs, OP_IDS, type Attr, type Handle, type Operand } from './binding.js';
+import { binding, type Attr, type Handle, type Operand } from './binding.js';
+import { op, opInPlace, opMulti } from './ops/dispatch.js';
 import { checkDType, DTYPES, isDType, isHalf, ITEMSIZE, typedArrayOf, type AnyTypedArray, type DType, type DeviceName } from './dtype.js';
 import { fail } from './errors.js';
 import { formatTensor } from './format.js';
@@ -8,7 +9,6 @@ import { checkOptions, describe, int, shapeArgs } from './options.js';
 
 const meta = binding.meta;
 const SLOT = binding.metaSlot;
-const ID = OP_IDS;
 
 /** A number or boolean used where a tensor operand is expected (it broadcasts like a 0-dim tensor). */
 export type Scalar = number | boolean;
@@ -83,13 +83,6 @@ export function operand(v: Tensor | Scalar, op: string): Operand {
   if (v instanceof Tensor) return v._h;
   if (typeof v === 'number' || typeof v === 'boolean') return [v];
   fail('INVALID_ARGUMENT', `${op}: expected a Tensor, number or boolean operand, got ${describe(v)}`);
-}
-
-/** @internal Runs a native op with one result. */
-export function run(id: number, attrs: readonly Attr[] | undefined, a: Operand, b?: Operand): Tensor {
-  const enc = encodeAttrs(attrs);
-  const h = b === undefined ? binding.call(id, enc, a) : binding.call(id, enc, a, b);
-  return wrap(h as Handle);
 }
 
 function dimsOpt(op: string, dim: Dims | null | undefined): readonly number[] | number | null {
@@ -341,144 +334,144 @@ export class Tensor {
   // ---- element-wise binary ---------------------------------------------------------------------
 
   /** Element-wise sum with broadcasting. @example tensor([1, 2]).add(10) // [11, 12] */
-  add(other: Tensor | Scalar): Tensor { return run(ID.add, undefined, this._h, operand(other, 'add')); }
+  add(other: Tensor | Scalar): Tensor { return op('add', undefined, this._h, operand(other, 'add')); }
   /** Element-wise difference. @example tensor([3, 4]).sub(1) // [2, 3] */
-  sub(other: Tensor | Scalar): Tensor { return run(ID.sub, undefined, this._h, operand(other, 'sub')); }
+  sub(other: Tensor | Scalar): Tensor { return op('sub', undefined, this._h, operand(other, 'sub')); }
   /** Element-wise product. @example tensor([1, 2]).mul(tensor([3, 4])) // [3, 8] */
-  mul(other: Tensor | Scalar): Tensor { return run(ID.mul, undefined, this._h, operand(other, 'mul')); }
+  mul(other: Tensor | Scalar): Tensor { return op('mul', undefined, this._h, operand(other, 'mul')); }
   /** True division (integers divide as float32). @example tensor([1, 2]).div(2) // [0.5, 1] */
-  div(other: Tensor | Scalar): Tensor { return run(ID.div, undefined, this._h, operand(other, 'div')); }
+  div(other: Tensor | Scalar): Tensor { return op('div', undefined, this._h, operand(other, 'div')); }
   /** Element-wise power. @example tensor([2, 3]).pow(2) // [4, 9] */
-  pow(exponent: Tensor | Scalar): Tensor { return run(ID.pow, undefined, this._h, operand(exponent, 'pow')); }
+  pow(exponent: Tensor | Scalar): Tensor { return op('pow', undefined, this._h, operand(exponent, 'pow')); }
   /** Element-wise maximum (NaN propagates). @example tensor([1, 5]).maximum(3) // [3, 5] */
-  maximum(other: Tensor | Scalar): Tensor { return run(ID.maximum, undefined, this._h, operand(other, 'maximum')); }
+  maximum(other: Tensor | Scalar): Tensor { return op('maximum', undefined, this._h, operand(other, 'maximum')); }
   /** Element-wise minimum (NaN propagates). @example tensor([1, 5]).minimum(3) // [1, 3] */
-  minimum(other: Tensor | Scalar): Tensor { return run(ID.minimum, undefined, this._h, operand(other, 'minimum')); }
+  minimum(other: Tensor | Scalar): Tensor { return op('minimum', undefined, this._h, operand(other, 'minimum')); }
   /** `==` as a bool tensor. @example tensor([1, 2]).eq(2) // [false, true] */
-  eq(other: Tensor | Scalar): Tensor { return run(ID.eq, undefined, this._h, operand(other, 'eq')); }
+  eq(other: Tensor | Scalar): Tensor { return op('eq', undefined, this._h, operand(other, 'eq')); }
   /** `!=` as a bool tensor. */
-  ne(other: Tensor | Scalar): Tensor { return run(ID.ne, undefined, this._h, operand(other, 'ne')); }
+  ne(other: Tensor | Scalar): Tensor { return op('ne', undefined, this._h, operand(other, 'ne')); }
   /** `<` as a bool tensor. */
-  lt(other: Tensor | Scalar): Tensor { return run(ID.lt, undefined, this._h, operand(other, 'lt')); }
+  lt(other: Tensor | Scalar): Tensor { return op('lt', undefined, this._h, operand(other, 'lt')); }
   /** `<=` as a bool tensor. */
-  le(other: Tensor | Scalar): Tensor { return run(ID.le, undefined, this._h, operand(other, 'le')); }
+  le(other: Tensor | Scalar): Tensor { return op('le', undefined, this._h, operand(other, 'le')); }
   /** `>` as a bool tensor. */
-  gt(other: Tensor | Scalar): Tensor { return run(ID.gt, undefined, this._h, operand(other, 'gt')); }
+  gt(other: Tensor | Scalar): Tensor { return op('gt', undefined, this._h, operand(other, 'gt')); }
   /** `>=` as a bool tensor. */
-  ge(other: Tensor | Scalar): Tensor { return run(ID.ge, undefined, this._h, operand(other, 'ge')); }
+  ge(other: Tensor | Scalar): Tensor { return op('ge', undefined, this._h, operand(other, 'ge')); }
 
   /** In-place add; returns this. @example w.add_(g.mul(-0.1)) */
-  add_(other: Tensor | Scalar): this { binding.call(ID.add_, undefined, this._h, operand(other, 'add_')); return this; }
+  add_(other: Tensor | Scalar): this { opInPlace('add_', undefined, this._h, operand(other, 'add_')); return this; }
   /** In-place subtract; returns this. */
-  sub_(other: Tensor | Scalar): this { binding.call(ID.sub_, undefined, this._h, operand(other, 'sub_')); return this; }
+  sub_(other: Tensor | Scalar): this { opInPlace('sub_', undefined, this._h, operand(other, 'sub_')); return this; }
   /** In-place multiply; returns this. */
-  mul_(other: Tensor | Scalar): this { binding.call(ID.mul_, undefined, this._h, operand(other, 'mul_')); return this; }
+  mul_(other: Tensor | Scalar): this { opInPlace('mul_', undefined, this._h, operand(other, 'mul_')); return this; }
   /** In-place divide; returns this (float tensors only). */
-  div_(other: Tensor | Scalar): this { binding.call(ID.div_, undefined, this._h, operand(other, 'div_')); return this; }
+  div_(other: Tensor | Scalar): this { opInPlace('div_', undefined, this._h, operand(other, 'div_')); return this; }
   /** In-place power; returns this. */
-  pow_(exponent: Tensor | Scalar): this { binding.call(ID.pow_, undefined, this._h, operand(exponent, 'pow_')); return this; }
+  pow_(exponent: Tensor | Scalar): this { opInPlace('pow_', undefined, this._h, operand(exponent, 'pow_')); return this; }
 
   // ---- element-wise unary ----------------------------------------------------------------------
 
-  /** -x. */ neg(): Tensor { return run(ID.neg, undefined, this._h); }
-  /** |x|. */ abs(): Tensor { return run(ID.abs, undefined, this._h); }
-  /** e^x (integers compute in float32). */ exp(): Tensor { return run(ID.exp, undefined, this._h); }
-  /** Natural logarithm. */ log(): Tensor { return run(ID.log, undefined, this._h); }
-  /** Square root. */ sqrt(): Tensor { return run(ID.sqrt, undefined, this._h); }
-  /** 1 / sqrt(x). */ rsqrt(): Tensor { return run(ID.rsqrt, undefined, this._h); }
-  /** Sine. */ sin(): Tensor { return run(ID.sin, undefined, this._h); }
-  /** Cosine. */ cos(): Tensor { return run(ID.cos, undefined, this._h); }
-  /** max(x, 0). @example tensor([-1, 2]).relu() // [0, 2] */ relu(): Tensor { return run(ID.relu, undefined, this._h); }
-  /** 1 / (1 + e^-x). */ sigmoid(): Tensor { return run(ID.sigmoid, undefined, this._h); }
-  /** Hyperbolic tangent. */ tanh(): Tensor { return run(ID.tanh, undefined, this._h); }
-  /** GELU, exact erf form. */ gelu(): Tensor { return run(ID.gelu, undefined, this._h); }
-  /** The error function. @example tensor([0, 1]).erf() // [0, 0.8427] */ erf(): Tensor { return run(ID.erf, undefined, this._h); }
+  /** -x. */ neg(): Tensor { return op('neg', undefined, this._h); }
+  /** |x|. */ abs(): Tensor { return op('abs', undefined, this._h); }
+  /** e^x (integers compute in float32). */ exp(): Tensor { return op('exp', undefined, this._h); }
+  /** Natural logarithm. */ log(): Tensor { return op('log', undefined, this._h); }
+  /** Square root. */ sqrt(): Tensor { return op('sqrt', undefined, this._h); }
+  /** 1 / sqrt(x). */ rsqrt(): Tensor { return op('rsqrt', undefined, this._h); }
+  /** Sine. */ sin(): Tensor { return op('sin', undefined, this._h); }
+  /** Cosine. */ cos(): Tensor { return op('cos', undefined, this._h); }
+  /** max(x, 0). @example tensor([-1, 2]).relu() // [0, 2] */ relu(): Tensor { return op('relu', undefined, this._h); }
+  /** 1 / (1 + e^-x). */ sigmoid(): Tensor { return op('sigmoid', undefined, this._h); }
+  /** Hyperbolic tangent. */ tanh(): Tensor { return op('tanh', undefined, this._h); }
+  /** GELU, exact erf form. */ gelu(): Tensor { return op('gelu', undefined, this._h); }
+  /** The error function. @example tensor([0, 1]).erf() // [0, 0.8427] */ erf(): Tensor { return op('erf', undefined, this._h); }
   /**
    * Clamps into [min, max]; either bound may be null.
    * @example tensor([-2, 0, 2]).clamp(-1, 1) // [-1, 0, 1]
    */
   clamp(min?: number | null, max?: number | null): Tensor {
-    return run(ID.clamp, clampAttrs('clamp', min, max), this._h);
+    return op('clamp', clampAttrs('clamp', min, max), this._h);
   }
 
-  /** In-place -x. */ neg_(): this { binding.call(ID.neg_, undefined, this._h); return this; }
-  /** In-place |x|. */ abs_(): this { binding.call(ID.abs_, undefined, this._h); return this; }
-  /** In-place e^x. */ exp_(): this { binding.call(ID.exp_, undefined, this._h); return this; }
-  /** In-place log. */ log_(): this { binding.call(ID.log_, undefined, this._h); return this; }
-  /** In-place sqrt. */ sqrt_(): this { binding.call(ID.sqrt_, undefined, this._h); return this; }
-  /** In-place rsqrt. */ rsqrt_(): this { binding.call(ID.rsqrt_, undefined, this._h); return this; }
-  /** In-place sine. */ sin_(): this { binding.call(ID.sin_, undefined, this._h); return this; }
-  /** In-place cosine. */ cos_(): this { binding.call(ID.cos_, undefined, this._h); return this; }
-  /** In-place relu. */ relu_(): this { binding.call(ID.relu_, undefined, this._h); return this; }
-  /** In-place sigmoid. */ sigmoid_(): this { binding.call(ID.sigmoid_, undefined, this._h); return this; }
-  /** In-place tanh. */ tanh_(): this { binding.call(ID.tanh_, undefined, this._h); return this; }
-  /** In-place erf. */ erf_(): this { binding.call(ID.erf_, undefined, this._h); return this; }
+  /** In-place -x. */ neg_(): this { opInPlace('neg_', undefined, this._h); return this; }
+  /** In-place |x|. */ abs_(): this { opInPlace('abs_', undefined, this._h); return this; }
+  /** In-place e^x. */ exp_(): this { opInPlace('exp_', undefined, this._h); return this; }
+  /** In-place log. */ log_(): this { opInPlace('log_', undefined, this._h); return this; }
+  /** In-place sqrt. */ sqrt_(): this { opInPlace('sqrt_', undefined, this._h); return this; }
+  /** In-place rsqrt. */ rsqrt_(): this { opInPlace('rsqrt_', undefined, this._h); return this; }
+  /** In-place sine. */ sin_(): this { opInPlace('sin_', undefined, this._h); return this; }
+  /** In-place cosine. */ cos_(): this { opInPlace('cos_', undefined, this._h); return this; }
+  /** In-place relu. */ relu_(): this { opInPlace('relu_', undefined, this._h); return this; }
+  /** In-place sigmoid. */ sigmoid_(): this { opInPlace('sigmoid_', undefined, this._h); return this; }
+  /** In-place tanh. */ tanh_(): this { opInPlace('tanh_', undefined, this._h); return this; }
+  /** In-place erf. */ erf_(): this { opInPlace('erf_', undefined, this._h); return this; }
   /** In-place clamp. */
   clamp_(min?: number | null, max?: number | null): this {
-    binding.call(ID.clamp_, encodeAttrs(clampAttrs('clamp_', min, max)), this._h);
+    opInPlace('clamp_', clampAttrs('clamp_', min, max), this._h);
     return this;
   }
   /** Fills with `value` in place. @example zeros([3]).fill_(7) */
   fill_(value: number | boolean): this {
     if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `fill_: expected a number, got ${describe(value)}`);
-    binding.call(ID.fill_, encodeAttrs([Number(value)]), this._h);
+    opInPlace('fill_', [Number(value)], this._h);
     return this;
   }
   /** Fills with zeros in place. */
-  zero_(): this { binding.call(ID.zero_, undefined, this._h); return this; }
+  zero_(): this { opInPlace('zero_', undefined, this._h); return this; }
   /** Copies `src` (broadcast, converted) into this tensor. @example a.copy_(b) */
-  copy_(src: Tensor | Scalar): this { binding.call(ID.copy_, undefined, this._h, operand(src, 'copy_')); return this; }
+  copy_(src: Tensor | Scalar): this { opInPlace('copy_', undefined, this._h, operand(src, 'copy_')); return this; }
 
   // ---- reductions --------------------------------------------------------------------------------
 
   /** Sum over all or the given dims (integers sum as int64). @example x.sum(1, { keepdim: true }) */
   sum(dim?: Dims | null, options?: KeepDim): Tensor {
-    return run(ID.sum, [dimsOpt('sum', dim), checkOptions('sum', options, REDUCE_OPTS).keepdim], this._h);
+    return op('sum', [dimsOpt('sum', dim), checkOptions('sum', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Mean over all or the given dims (floating tensors). @example x.mean(0) */
   mean(dim?: Dims | null, options?: KeepDim): Tensor {
-    return run(ID.mean, [dimsOpt('mean', dim), checkOptions('mean', options, REDUCE_OPTS).keepdim], this._h);
+    return op('mean', [dimsOpt('mean', dim), checkOptions('mean', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Largest value over all or the given dims (values only; see maxWithIndices). @example x.max(1) */
   max(dim?: Dims | null, options?: KeepDim): Tensor {
-    return run(ID.max, [dimsOpt('max', dim), checkOptions('max', options, REDUCE_OPTS).keepdim], this._h);
+    return op('max', [dimsOpt('max', dim), checkOptions('max', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Smallest value over all or the given dims. @example x.min() */
   min(dim?: Dims | null, options?: KeepDim): Tensor {
-    return run(ID.min, [dimsOpt('min', dim), checkOptions('min', options, REDUCE_OPTS).keepdim], this._h);
+    return op('min', [dimsOpt('min', dim), checkOptions('min', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** PyTorch's `max(dim)` pair. @example const { values, indices } = x.maxWithIndices(1) */
   maxWithIndices(dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
-    return withIndices(ID.max_with_indices, 'maxWithIndices', this, dim, options);
+    return withIndices('max_with_indices', 'maxWithIndices', this, dim, options);
   }
   /** PyTorch's `min(dim)` pair. */
   minWithIndices(dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
-    return withIndices(ID.min_with_indices, 'minWithIndices', this, dim, options);
+    return withIndices('min_with_indices', 'minWithIndices', this, dim, options);
   }
   /** Index of the largest value (first on ties) over a dim or the flattened tensor. @example x.argmax(1) */
   argmax(dim?: number | null, options?: KeepDim): Tensor {
-    return run(ID.argmax, [dim == null ? null : int('argmax', 'dim', dim), checkOptions('argmax', options, REDUCE_OPTS).keepdim], this._h);
+    return op('argmax', [dim == null ? null : int('argmax', 'dim', dim), checkOptions('argmax', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Index of the smallest value. */
   argmin(dim?: number | null, options?: KeepDim): Tensor {
-    return run(ID.argmin, [dim == null ? null : int('argmin', 'dim', dim), checkOptions('argmin', options, REDUCE_OPTS).keepdim], this._h);
+    return op('argmin', [dim == null ? null : int('argmin', 'dim', dim), checkOptions('argmin', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Variance (correction 1 by default). @example x.var(0, { correction: 0 }) */
   var(dim?: Dims | null, options?: VarOptions): Tensor {
     const o = checkOptions('var', options, { keepdim: 'boolean', correction: 'number' });
-    return run(ID.var, [dimsOpt('var', dim), o.correction, o.keepdim], this._h);
+    return op('var', [dimsOpt('var', dim), o.correction, o.keepdim], this._h);
   }
   /** Standard deviation (correction 1 by default). */
   std(dim?: Dims | null, options?: VarOptions): Tensor {
     const o = checkOptions('std', options, { keepdim: 'boolean', correction: 'number' });
-    return run(ID.std, [dimsOpt('std', dim), o.correction, o.keepdim], this._h);
+    return op('std', [dimsOpt('std', dim), o.correction, o.keepdim], this._h);
   }
   /** Softmax along `dim`, computed stably. @example logits.softmax(-1) */
-  softmax(dim: number): Tensor { return run(ID.softmax, [int('softmax', 'dim', dim)], this._h); }
+  softmax(dim: number): Tensor { return op('softmax', [int('softmax', 'dim', dim)], this._h); }
   /** log(softmax(x)) along `dim`, computed stably. */
-  logSoftmax(dim: number): Tensor { return run(ID.log_softmax, [int('logSoftmax', 'dim', dim)], this._h); }
+  logSoftmax(dim: number): Tensor { return op('log_softmax', [int('logSoftmax', 'dim', dim)], this._h); }
   /** Running sum along `dim` (integers as int64). @example tensor([1, 2, 3]).cumsum(0) // [1, 3, 6] */
-  cumsum(dim: number): Tensor { return run(ID.cumsum, [int('cumsum', 'dim', dim)], this._h); }
+  cumsum(dim: number): Tensor { return op('cumsum', [int('cumsum', 'dim', dim)], this._h); }
   /**
    * Positions that sort the elements along `dim` (default last), ascending unless `descending`.
    * Stable: equal values keep their order; NaN sorts as the largest value.
@@ -486,7 +479,7 @@ export class Tensor {
    */
   argsort(dim = -1, options?: { descending?: boolean }): Tensor {
     const o = checkOptions('argsort', options, { descending: 'boolean' });
-    return run(ID.argsort, [int('argsort', 'dim', dim), o.descending ?? false], this._h);
+    return op('argsort', [int('argsort', 'dim', dim), o.descending ?? false], this._h);
   }
   /**
    * The slices at `index` (a 0-D or 1-D integer tensor) along `dim`; differentiable in `this`.
@@ -494,7 +487,7 @@ export class Tensor {
    */
   indexSelect(dim: number, index: Tensor): Tensor {
     if (!(index instanceof Tensor)) fail('INVALID_ARGUMENT', `indexSelect: the index must be a Tensor, got ${describe(index)}`);
-    return run(ID.index_select, [int('indexSelect', 'dim', dim)], this._h, index._h);
+    return op('index_select', [int('indexSelect', 'dim', dim)], this._h, index._h);
   }
   /**
    * Occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` at
@@ -504,20 +497,20 @@ export class Tensor {
   bincount(options?: { weights?: Tensor; minlength?: number }): Tensor {
     const o = checkOptions('bincount', options, { weights: 'any', minlength: 'integer' });
     const attrs = [int('bincount', 'minlength', o.minlength ?? 0)];
-    if (o.weights === undefined) return run(ID.bincount, attrs, this._h);
+    if (o.weights === undefined) return op('bincount', attrs, this._h);
     if (!(o.weights instanceof Tensor)) fail('INVALID_ARGUMENT', `bincount: weights must be a Tensor, got ${describe(o.weights)}`);
-    return run(ID.bincount, attrs, this._h, o.weights._h);
+    return op('bincount', attrs, this._h, o.weights._h);
   }
 
   // ---- views and movement ------------------------------------------------------------------------
 
   /** Same elements, new shape (a view when possible, else a copy); one size may be -1. @example x.reshape(2, -1) */
-  reshape(...shape: (number | readonly number[])[]): Tensor { return run(ID.reshape, [shapeArgs('reshape', shape)], this._h); }
+  reshape(...shape: (number | readonly number[])[]): Tensor { return op('reshape', [shapeArgs('reshape', shape)], this._h); }
   /** Like reshape, but always a view (errors when the strides do not allow one). */
-  view(...shape: (number | readonly number[])[]): Tensor { return run(ID.view, [shapeArgs('view', shape)], this._h); }
+  view(...shape: (number | readonly number[])[]): Tensor { return op('view', [shapeArgs('view', shape)], this._h); }
   /** Swaps two dims (a view). @example x.transpose(0, 1) */
   transpose(dim0: number, dim1: number): Tensor {
-    return run(ID.transpose, [int('transpose', 'dim0', dim0), int('transpose', 'dim1', dim1)], this._h);
+    return op('transpose', [int('transpose', 'dim0', dim0), int('transpose', 'dim1', dim1)], this._h);
   }
   /** Transpose of a tensor with at most 2 dims. @example m.t() */
   t(): Tensor {
@@ -529,34 +522,34 @@ export class Tensor {
     return this.permute([...this.shape.keys()].reverse());
   }
   /** Reorders dims (a view). @example x.permute(2, 0, 1) */
-  permute(...dims: (number | readonly number[])[]): Tensor { return run(ID.permute, [shapeArgs('permute', dims)], this._h); }
+  permute(...dims: (number | readonly number[])[]): Tensor { return op('permute', [shapeArgs('permute', dims)], this._h); }
   /** Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size). @example x.expand(4, -1) */
-  expand(...shape: (number | readonly number[])[]): Tensor { return run(ID.expand, [shapeArgs('expand', shape)], this._h); }
+  expand(...shape: (number | readonly number[])[]): Tensor { return op('expand', [shapeArgs('expand', shape)], this._h); }
   /** expand to another tensor's shape. */
   expandAs(other: Tensor): Tensor {
     if (!(other instanceof Tensor)) fail('INVALID_ARGUMENT', `expandAs: 'other' must be a Tensor, got ${describe(other)}`);
     return this.expand(other.shape);
   }
   /** Removes size-1 dims (all, or the given ones). @example zeros([1, 3, 1]).squeeze() // [3] */
-  squeeze(dim?: Dims | null): Tensor { return run(ID.squeeze, [dimsOpt('squeeze', dim)], this._h); }
+  squeeze(dim?: Dims | null): Tensor { return op('squeeze', [dimsOpt('squeeze', dim)], this._h); }
   /** Inserts a size-1 dim. @example zeros([3]).unsqueeze(0) // [1, 3] */
-  unsqueeze(dim: number): Tensor { return run(ID.unsqueeze, [int('unsqueeze', 'dim', dim)], this._h); }
+  unsqueeze(dim: number): Tensor { return op('unsqueeze', [int('unsqueeze', 'dim', dim)], this._h); }
   /** Merges dims startDim..endDim into one. @example zeros([2, 3, 4]).flatten(1) // [2, 12] */
   flatten(startDim = 0, endDim = -1): Tensor {
-    return run(ID.flatten, [int('flatten', 'startDim', startDim), int('flatten', 'endDim', endDim)], this._h);
+    return op('flatten', [int('flatten', 'startDim', startDim), int('flatten', 'endDim', endDim)], this._h);
   }
   /** Elements start..start+length along dim (a view). @example x.narrow(0, 1, 2) */
   narrow(dim: number, start: number, length: number): Tensor {
-    return run(ID.narrow, [int('narrow', 'dim', dim), int('narrow', 'start', start), int('narrow', 'length', length)], this._h);
+    return op('narrow', [int('narrow', 'dim', dim), int('narrow', 'start', start), int('narrow', 'length', length)], this._h);
   }
   /** The slice at `index` along dim, which is removed (a view). @example x.select(0, -1) */
   select(dim: number, index: number): Tensor {
-    return run(ID.select, [int('select', 'dim', dim), int('select', 'index', index)], this._h);
+    return op('select', [int('select', 'dim', dim), int('select', 'index', index)], this._h);
   }
   /** A row-major copy, or this tensor's data when already contiguous. */
-  contiguous(): Tensor { return run(ID.contiguous, undefined, this._h); }
+  contiguous(): Tensor { return op('contiguous', undefined, this._h); }
   /** A copy with its own storage. */
-  clone(): Tensor { return run(ID.clone, undefined, this._h); }
+  clone(): Tensor { return op('clone', undefined, this._h); }
   /**
    * Converts dtype and/or moves to a device (no copy when nothing changes).
    * @example x.to('float64'); x.to('cuda'); x.to({ dtype: 'int32', device: 'cpu' })
@@ -574,9 +567,9 @@ export class Tensor {
     }
     // Each step returns a new handle (an alias when nothing changes), never `this` itself, so
     // disposing the result never disposes the source.
-    let out = device !== undefined ? run(ID.to_device, [device], this._h) : undefined;
+    let out = device !== undefined ? op('to_device', [device], this._h) : undefined;
     if (dtype !== undefined || out === undefined) {
-      const next = run(ID.to_dtype, [dtype ?? this.dtype], (out ?? this)._h);
+      const next = op('to_dtype', [dtype ?? this.dtype], (out ?? this)._h);
       out?.dispose();
       out = next;
     }
@@ -590,13 +583,13 @@ export class Tensor {
   // ---- linear algebra ------------------------------------------------------------------------------
 
   /** Inner product of two 1-D tensors. @example tensor([1, 2]).dot(tensor([3, 4])) // 11 */
-  dot(other: Tensor): Tensor { return run(ID.dot, undefined, this._h, operand(other, 'dot')); }
+  dot(other: Tensor): Tensor { return op('dot', undefined, this._h, operand(other, 'dot')); }
   /** Matrix product with PyTorch's 1-D and batch-broadcasting rules. @example a.matmul(b) */
-  matmul(other: Tensor): Tensor { return run(ID.matmul, undefined, this._h, operand(other, 'matmul')); }
+  matmul(other: Tensor): Tensor { return op('matmul', undefined, this._h, operand(other, 'matmul')); }
   /** Matrix-vector product: this [n, m] @ vec [m] -> [n]. @example eye(2).mv(tensor([3, 4])) */
-  mv(vec: Tensor): Tensor { return run(ID.mv, undefined, this._h, operand(vec, 'mv')); }
+  mv(vec: Tensor): Tensor { return op('mv', undefined, this._h, operand(vec, 'mv')); }
   /** Batched matrix product without broadcasting: [B, n, m] @ [B, m, p] -> [B, n, p]. @example a.bmm(b) */
-  bmm(other: Tensor): Tensor { return run(ID.bmm, undefined, this._h, operand(other, 'bmm')); }
+  bmm(other: Tensor): Tensor { return op('bmm', undefined, this._h, operand(other, 'bmm')); }
   /**
    * `beta * this + alpha * (mat1 @ mat2)`, this broadcast to [n, p] (torch.addmm). With beta 0,
    * this is ignored (NaN in it does not propagate).
@@ -604,8 +597,7 @@ export class Tensor {
    */
   addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor {
     const o = checkOptions('addmm', options, ADDMM_OPTS);
-    const enc = encodeAttrs([o.beta ?? 1, o.alpha ?? 1]);
-    return wrap(binding.call(ID.addmm, enc, this._h, operand(mat1, 'addmm'), operand(mat2, 'addmm')) as Handle);
+    return op('addmm', [o.beta ?? 1, o.alpha ?? 1], this._h, operand(mat1, 'addmm'), operand(mat2, 'addmm'));
   }
 }
 
@@ -625,7 +617,7 @@ function clampAttrs(op: string, min: number | null | undefined, max: number | nu
   return [min ?? null, max ?? null];
 }
 
-function withIndices(id: number, op: string, x: Tensor, dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
-  const hs = binding.call(id, encodeAttrs([int(op, 'dim', dim), checkOptions(op, options, REDUCE_OPTS).keepdim]), x._h) as Handle[];
-  return { values: wrap(hs[0], 0), indices: wrap(hs[1], 1) };
+function withIndices(name: 'max_with_indices' | 'min_with_indices', opName: string, x: Tensor, dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
+  const [values, indices] = opMulti(name, [int(opName, 'dim', dim), checkOptions(opName, options, REDUCE_OPTS).keepdim], x._h);
+  return { values, indices };
 }

@@ -2,10 +2,16 @@
 // transposed, narrowed, expanded), from the shared tables in helpers/cases.ts.
 import { describe, expect, it } from 'vitest';
 
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { binding } from '../src/binding.js';
+import { OP_NAMES } from '../src/ops/ops.generated.js';
+import { DEF_PATH, generate, OUT_PATH } from '../scripts/gen-ops.js';
 import * as tk from '../src/index.js';
 import { memory } from '../src/index.js';
-import { OP_TABLE } from '../src/ops/table.js';
+import { OP_EXPOSURE } from '../src/ops/table.js';
 import { ALL_CASES, type OpCase } from './helpers/cases.js';
 import { disposeAll, expectMatch, input, LAYOUTS, prng, type Layout } from './helpers/harness.js';
 
@@ -60,12 +66,16 @@ for (const [op, cases] of groups) {
 }
 
 describe('op tables', () => {
-  it('the native op list equals the TS op table', () => {
-    expect([...binding.opNames].sort()).toEqual(Object.keys(OP_TABLE).sort());
+  it('the native op list equals the generated TS list, in OpId order', () => {
+    expect([...binding.opNames]).toEqual(OP_NAMES);
+  });
+
+  it('the generated op list is current with native/include/tk/ops.def (npm run gen:ops)', () => {
+    expect(readFileSync(OUT_PATH, 'utf8')).toBe(generate(readFileSync(DEF_PATH, 'utf8')));
   });
 
   it('every op in the TS table is exposed under its public name', () => {
-    for (const [op, pub] of Object.entries(OP_TABLE)) {
+    for (const [op, pub] of Object.entries(OP_EXPOSURE)) {
       const [ns, name] = pub.startsWith('nn:') ? pub.slice(3).split('.') : [undefined, pub];
       const ok = pub.startsWith('fn:') ? typeof (tk as Record<string, unknown>)[pub.slice(3)] === 'function'
         : pub.startsWith('optim:') ? typeof (tk.optim as unknown as Record<string, unknown>)[pub.slice(6)] === 'function'
@@ -73,6 +83,21 @@ describe('op tables', () => {
         : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
       expect(ok, `${op} -> ${pub}`).toBe(true);
     }
+  });
+
+  it("the addon's call is used only by the op-call path (src/ops/dispatch.ts)", () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+        const rel = join(dir, e.name);
+        if (e.isDirectory()) walk(rel);
+        else if (/\.(ts|mts|js|mjs)$/.test(e.name) && rel !== join('src', 'ops', 'dispatch.ts') && /\bbinding\s*\.\s*call\b/.test(readFileSync(join(root, rel), 'utf8')))
+          offenders.push(rel);
+      }
+    };
+    for (const d of ['src', 'test', 'bench', 'examples', 'scripts']) walk(d);
+    expect(offenders).toEqual([]);
   });
 
   it('every native op has at least one test row', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
 import { nn, noGrad, optim, tensor, tidy, type Tensor } from '../src/index.js';
-import { binding, OP_IDS } from '../src/binding.js';
+import { opInPlaceN } from '../src/ops/dispatch.js';
 import { expectTensorError, prng } from './helpers/harness.js';
 
 const { lrScheduler } = optim;
@@ -305,8 +305,8 @@ describe('bad input', () => {
     ['a parameter in two groups', () => { const p = w(); return new optim.SGD([{ params: [p] }, { params: [p] }]); }, 'INVALID_ARGUMENT', /some parameters appear in more than one parameter group/],
     ['non-contiguous parameter', () => { const p = tk.zeros([2, 3]).t().requiresGrad_(); const o = new optim.SGD([p], { lr: 1 }); p.grad = tk.ones([3, 2]); o.step(); }, 'INVALID_ARGUMENT', /sgd_step_: the parameter must be contiguous/],
     ['state dict with other groups', () => new optim.SGD([w()]).loadStateDict({ state: {}, paramGroups: [] }), 'INVALID_ARGUMENT', /loadStateDict: the state dict has 0 parameter groups, the optimizer 1/],
-    ['a fused update outside noGrad', () => binding.call(OP_IDS.sgd_step_, [0.1], w()._h, tk.ones([2])._h), 'INVALID_ARGUMENT', /sgd_step_: a leaf tensor that requires grad is used in an in-place operation/],
-    ['a fused update with mismatched state', () => noGrad(() => binding.call(OP_IDS.sgd_step_, [0.1, 0.9], tk.zeros([2])._h, tk.ones([2])._h, tk.zeros([3])._h)), 'SHAPE_MISMATCH', /sgd_step_: optimizer state of shape \[3\] does not match the parameter's \[2\]/],
+    ['a fused update outside noGrad', () => opInPlaceN('sgd_step_', [0.1], [w()._h, tk.ones([2])._h]), 'INVALID_ARGUMENT', /sgd_step_: a leaf tensor that requires grad is used in an in-place operation/],
+    ['a fused update with mismatched state', () => noGrad(() => opInPlaceN('sgd_step_', [0.1, 0.9], [tk.zeros([2])._h, tk.ones([2])._h, tk.zeros([3])._h])), 'SHAPE_MISMATCH', /sgd_step_: optimizer state of shape \[3\] does not match the parameter's \[2\]/],
     ['clip with a negative norm', () => nn.utils.clipGradNorm_([w()], -1), 'INVALID_ARGUMENT', /clipGradNorm_: maxNorm must be a non-negative number, got -1/],
     ['StepLR without a step size', () => new lrScheduler.StepLR(new optim.SGD([w()]), {} as never), 'INVALID_ARGUMENT', /StepLR: 'stepSize' must be a positive integer/],
     ['plateau with a NaN metric', () => new lrScheduler.ReduceLROnPlateau(new optim.SGD([w()])).step(NaN), 'INVALID_ARGUMENT', /ReduceLROnPlateau.step: expected a number metric/],

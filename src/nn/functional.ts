@@ -1,19 +1,18 @@
 // nn.functional: convolution, pooling, normalization, dropout and linear, in PyTorch's names.
 // Convolution and pooling run as native ops; the normalizations are compositions of core ops, so
 // autograd differentiates them with no formula of their own.
-import { binding, encodeAttrs, OP_IDS, type Attr, type Handle } from '../binding.js';
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { rand } from '../ops/creation.js';
 import { bool, checkOptions, describe, list, num, shapeArgs } from '../options.js';
 import { optionsOf, pair, tensorArg, type Pair } from './args.js';
-import { Tensor, wrap } from '../tensor.js';
+import { op as runOp, opMulti, type Attr, type OpName } from '../ops/dispatch.js';
+import { Tensor } from '../tensor.js';
 
-const ID = OP_IDS;
 
-function call(id: number, attrs: Attr[], ...inputs: Tensor[]): Tensor {
-  return wrap(binding.call(id, encodeAttrs(attrs), ...inputs.map((t) => t._h)) as Handle);
+function call(name: OpName, attrs: Attr[], a: Tensor, b?: Tensor, c?: Tensor): Tensor {
+  return runOp(name, attrs, a._h, b?._h, c?._h);
 }
 
 export interface ConvOptions {
@@ -61,13 +60,13 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   const attrs: Attr[] = [stride, padding, dilation, groupsOf(op, o.groups)];
   if (input instanceof Tensor && input.ndim === 3) {
     const x4 = input.unsqueeze(0);
-    const y = b ? call(ID.conv2d, attrs, x4, weight, b) : call(ID.conv2d, attrs, x4, weight);
+    const y = b ? call('conv2d', attrs, x4, weight, b) : call('conv2d', attrs, x4, weight);
     const out = y.squeeze(0);
     x4.dispose();
     y.dispose();
     return out;
   }
-  return b ? call(ID.conv2d, attrs, input, weight, b) : call(ID.conv2d, attrs, input, weight);
+  return b ? call('conv2d', attrs, input, weight, b) : call('conv2d', attrs, input, weight);
 }
 
 /**
@@ -129,7 +128,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
       fail('INVALID_ARGUMENT', `${op}: outputPadding must be smaller than either stride or dilation, got outputPadding ${outPad[i]}, stride ${stride[i]}, dilation ${dilation[i]}`);
   const size = [0, 1].map((i) => (input.shape[2 + i] - 1) * stride[i] - 2 * [ph, pw][i] + dilation[i] * (weight.shape[2 + i] - 1) + outPad[i] + 1);
   if (size.some((s) => s <= 0)) fail('SHAPE_MISMATCH', `${op}: the output size [${size}] would not be positive`);
-  const y = call(ID.conv2d_input_grad, [size, stride, [ph, pw, ph, pw], dilation, groupsOf(op, o.groups)], input, weight);
+  const y = call('conv2d_input_grad', [size, stride, [ph, pw, ph, pw], dilation, groupsOf(op, o.groups)], input, weight);
   if (!b) return y;
   const b4 = b.reshape(1, -1, 1, 1);
   const out = y.add(b4);
@@ -163,8 +162,7 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & 
   const op = 'maxPool2d';
   tensorArg(op, 'input', input);
   const o = optionsOf(op, opts, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
-  const hs = binding.call(ID.max_pool2d, encodeAttrs([...poolAttrs(op, kernelSize, o), o.returnIndices ?? false]), input._h) as Handle[];
-  const values = wrap(hs[0], 0), indices = wrap(hs[1], 1);
+  const [values, indices] = opMulti('max_pool2d', [...poolAttrs(op, kernelSize, o), o.returnIndices ?? false], input._h);
   if (o.returnIndices) return [values, indices];
   indices.dispose();
   return values;
@@ -178,7 +176,7 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: Omit<PoolOptio
   const op = 'avgPool2d';
   tensorArg(op, 'input', input);
   const o = optionsOf(op, opts, ['stride', 'padding', 'ceilMode', 'countIncludePad']);
-  return call(ID.avg_pool2d, poolAttrs(op, kernelSize, o), input);
+  return call('avg_pool2d', poolAttrs(op, kernelSize, o), input);
 }
 
 /**
@@ -188,7 +186,7 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: Omit<PoolOptio
 export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
   const op = 'adaptiveAvgPool2d';
   tensorArg(op, 'input', input);
-  return call(ID.adaptive_avg_pool2d, [pair(op, 'outputSize', outputSize, 1)], input);
+  return call('adaptive_avg_pool2d', [pair(op, 'outputSize', outputSize, 1)], input);
 }
 
 /** y = x @ weight.T + bias, weight [out, in] (PyTorch's layout). @example linear(x, w, b) */
@@ -377,5 +375,5 @@ export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?:
   let pad = checkOptions('embedding', options, { paddingIdx: 'any' }).paddingIdx ?? -1;
   if (!Number.isInteger(pad)) fail('INVALID_ARGUMENT', `embedding: paddingIdx must be an integer, got ${describe(pad)}`);
   if (pad < -1 && weight.ndim === 2) pad += weight.shape[0];
-  return call(ID.embedding, [pad], weight, input);
+  return call('embedding', [pad], weight, input);
 }

@@ -1,13 +1,12 @@
 // nn.grad: the backward kernels of convolution and pooling as functions (torch.nn.grad), for
 // custom gradients. Autograd calls the same native ops.
-import { binding, encodeAttrs, OP_IDS, type Attr, type Handle } from '../binding.js';
 import { fail } from '../errors.js';
 import { checkOptions, describe, int, intAtLeast, list } from '../options.js';
-import { Tensor, wrap } from '../tensor.js';
+import { op, type Attr, type OpName } from '../ops/dispatch.js';
+import { Tensor } from '../tensor.js';
 import { pair, tensorArg, type Pair } from './args.js';
 import type { ConvOptions, PoolOptions } from './functional.js';
 
-const ID = OP_IDS;
 
 // The [H, W] of a size argument, checked against the tensor it describes: the same number of
 // dims, every size positive, and the leading sizes (N, C, ...) equal to `lead`.
@@ -25,9 +24,9 @@ function convAttrs(op: string, opts: Omit<ConvOptions, 'padding'> & { padding?: 
   const [ph, pw] = pair(op, 'padding', o.padding, 0);
   return [pair(op, 'stride', o.stride, 1), [ph, pw, ph, pw], pair(op, 'dilation', o.dilation, 1), intAtLeast(op, 'groups', o.groups ?? 1)];
 }
-function run(id: number, attrs: Attr[], ...xs: Tensor[]): Tensor {
-  for (const x of xs) if (!(x instanceof Tensor)) fail('INVALID_ARGUMENT', `nn.grad: expected tensors, got ${describe(x)}`);
-  return wrap(binding.call(id, encodeAttrs(attrs), ...xs.map((x) => x._h)) as Handle);
+function run(name: OpName, attrs: Attr[], a: Tensor, b?: Tensor): Tensor {
+  for (const x of b === undefined ? [a] : [a, b]) if (!(x instanceof Tensor)) fail('INVALID_ARGUMENT', `nn.grad: expected tensors, got ${describe(x)}`);
+  return op(name, attrs, a._h, b?._h);
 }
 
 /** d conv2d / d input, for an input of size inputSize ([..., H, W]). @example nn.grad.conv2dInput(x.shape, w, gy, { padding: 1 }) */
@@ -38,7 +37,7 @@ export function conv2dInput(inputSize: readonly number[], weight: Tensor, gradOu
   const attrs = convAttrs(op, opts);
   // inputSize is [N, C, H, W]: N from the gradient, C = the weight's input channels x groups.
   const size = hw(op, 'inputSize', inputSize, [gradOutput.shape[0], (weight.shape[1] ?? 0) * (attrs[3] as number)], 4);
-  return run(ID.conv2d_input_grad, [size, ...attrs], gradOutput, weight);
+  return run('conv2d_input_grad', [size, ...attrs], gradOutput, weight);
 }
 /** d conv2d / d weight, for a weight of size weightSize ([..., kh, kw]). */
 export function conv2dWeight(input: Tensor, weightSize: readonly number[], gradOutput: Tensor, opts?: Omit<ConvOptions, 'padding'> & { padding?: Pair }): Tensor {
@@ -48,30 +47,30 @@ export function conv2dWeight(input: Tensor, weightSize: readonly number[], gradO
   const attrs = convAttrs(op, opts);
   // weightSize is [O, C / groups, kh, kw]: O from the gradient's channels, C from the input's.
   const size = hw(op, 'weightSize', weightSize, [gradOutput.shape[1], (input.shape[1] ?? 0) / (attrs[3] as number)], 4);
-  return run(ID.conv2d_weight_grad, [size, ...attrs], gradOutput, input);
+  return run('conv2d_weight_grad', [size, ...attrs], gradOutput, input);
 }
 /** Scatters gradOutput back to the positions maxPool2d picked (indices from returnIndices). */
 export function maxPool2d(gradOutput: Tensor, indices: Tensor, inputSize: readonly number[]): Tensor {
   const g = tensorArg('maxPool2d', 'gradOutput', gradOutput);
-  return run(ID.max_pool2d_backward, [hw('maxPool2d', 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim)], gradOutput, indices);
+  return run('max_pool2d_backward', [hw('maxPool2d', 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim)], gradOutput, indices);
 }
 /** d avgPool2d / d input. */
 export function avgPool2d(gradOutput: Tensor, inputSize: readonly number[], kernelSize: Pair, opts: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean } = {}): Tensor {
   const op = 'avgPool2d';
   const g = tensorArg(op, 'gradOutput', gradOutput);
   const o = checkOptions(op, opts, { stride: 'any', padding: 'any', ceilMode: 'boolean', countIncludePad: 'boolean' });
-  return run(ID.avg_pool2d_backward, [hw(op, 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim), pair(op, 'kernelSize', kernelSize, 1), o.stride === undefined ? null : pair(op, 'stride', o.stride, 1), pair(op, 'padding', o.padding, 0), [1, 1], o.ceilMode ?? false, o.countIncludePad ?? true], gradOutput);
+  return run('avg_pool2d_backward', [hw(op, 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim), pair(op, 'kernelSize', kernelSize, 1), o.stride === undefined ? null : pair(op, 'stride', o.stride, 1), pair(op, 'padding', o.padding, 0), [1, 1], o.ceilMode ?? false, o.countIncludePad ?? true], gradOutput);
 }
 /** d adaptiveAvgPool2d / d input. */
 export function adaptiveAvgPool2d(gradOutput: Tensor, inputSize: readonly number[]): Tensor {
   const g = tensorArg('adaptiveAvgPool2d', 'gradOutput', gradOutput);
-  return run(ID.adaptive_avg_pool2d_backward, [hw('adaptiveAvgPool2d', 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim)], gradOutput);
+  return run('adaptive_avg_pool2d_backward', [hw('adaptiveAvgPool2d', 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim)], gradOutput);
 }
 /** d embedding / d weight: gradOutput rows summed into [numWeights, dim] (paddingIdx skipped). */
 export function embedding(gradOutput: Tensor, indices: Tensor, numWeights: number, paddingIdx = -1): Tensor {
-  return run(ID.embedding_backward, [intAtLeast('embedding', 'numWeights', numWeights, 0), int('embedding', 'paddingIdx', paddingIdx)], gradOutput, indices);
+  return run('embedding_backward', [intAtLeast('embedding', 'numWeights', numWeights, 0), int('embedding', 'paddingIdx', paddingIdx)], gradOutput, indices);
 }
 /** d indexSelect / d input: gradOutput's slices along dim summed back into an input of `size` there. */
 export function indexSelect(gradOutput: Tensor, dim: number, index: Tensor, size: number): Tensor {
-  return run(ID.index_select_backward, [int('indexSelect', 'dim', dim), intAtLeast('indexSelect', 'size', size, 0)], gradOutput, index);
+  return run('index_select_backward', [int('indexSelect', 'dim', dim), intAtLeast('indexSelect', 'size', size, 0)], gradOutput, index);
 }

@@ -1,13 +1,13 @@
 // Creation functions: tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
 // their *Like variants, and manualSeed.
-import { binding, encodeAttrs, OP_IDS, type Attr, type Handle } from '../binding.js';
+import { binding } from '../binding.js';
 import { checkDType, type AnyTypedArray, type DType, type DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tensorArg } from '../args.js';
 import { checkOptions, describe, int, list, num, shapeArgs } from '../options.js';
 import { Tensor, wrap } from '../tensor.js';
+import { op, type Attr, type OpName } from './dispatch.js';
 
-const ID = OP_IDS;
 
 export interface CreateOptions {
   dtype?: DType;
@@ -28,8 +28,8 @@ function createOpts(op: string, o: CreateOptions | undefined): CreateOptions {
   return r;
 }
 
-function make(id: number, attrs: Attr[], o: CreateOptions): Tensor {
-  const t = wrap(binding.call(id, encodeAttrs(attrs)) as Handle);
+function make(name: OpName, attrs: Attr[], o: CreateOptions): Tensor {
+  const t = op(name, attrs);
   return o.requiresGrad ? withGrad(t) : t;
 }
 
@@ -63,19 +63,19 @@ function sizeAndOpts(op: string, args: SizeArgs): [number[], CreateOptions] {
 /** A tensor of zeros. @example zeros([2, 3]); zeros(2, 3, { dtype: 'int32' }) */
 export function zeros(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('zeros', args);
-  return make(ID.zeros, [s, o.dtype, o.device], o);
+  return make('zeros', [s, o.dtype, o.device], o);
 }
 /** A tensor of ones. @example ones([4]) */
 export function ones(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('ones', args);
-  return make(ID.ones, [s, o.dtype, o.device], o);
+  return make('ones', [s, o.dtype, o.device], o);
 }
 /** A tensor filled with `value` (float32 unless `dtype`; bool for a boolean value). @example full([2], 7) */
 export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor {
   const o = createOpts('full', options);
   if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `full: value must be a number or boolean, got ${describe(value)}`);
   const s = shapeArgs('full', [list('full', 'shape', shape)]);
-  return make(ID.full, [s, Number(value), o.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined), o.device], o);
+  return make('full', [s, Number(value), o.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined), o.device], o);
 }
 
 /**
@@ -95,36 +95,36 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
   if (nums.length < 1 || nums.length > 3) fail('INVALID_ARGUMENT', `arange: expected 1 to 3 numbers, got ${nums.length}`);
   const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
   const o = createOpts('arange', opts);
-  return make(ID.arange, [start, end, step, o.dtype, o.device], o);
+  return make('arange', [start, end, step, o.dtype, o.device], o);
 }
 
 /** `steps` evenly spaced values from start to end inclusive. @example linspace(0, 1, 5) */
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
   const o = createOpts('linspace', options);
-  return make(ID.linspace, [num('linspace', 'start', start), num('linspace', 'end', end), int('linspace', 'steps', steps), o.dtype, o.device], o);
+  return make('linspace', [num('linspace', 'start', start), num('linspace', 'end', end), int('linspace', 'steps', steps), o.dtype, o.device], o);
 }
 
 /** The n x m identity (m defaults to n). @example eye(3) */
 export function eye(n: number, m?: number | CreateOptions, options?: CreateOptions): Tensor {
   if (m !== null && typeof m === 'object') [m, options] = [undefined, m];
   const o = createOpts('eye', options);
-  return make(ID.eye, [int('eye', 'n', n), m === undefined ? null : int('eye', 'm', m), o.dtype, o.device], o);
+  return make('eye', [int('eye', 'n', n), m === undefined ? null : int('eye', 'm', m), o.dtype, o.device], o);
 }
 
 /** Uniform samples in [0, 1), reproducible after manualSeed(). @example rand([2, 2]) */
 export function rand(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('rand', args);
-  return make(ID.rand, [s, o.dtype, o.device], o);
+  return make('rand', [s, o.dtype, o.device], o);
 }
 /** Standard normal samples. @example randn(3, 4) */
 export function randn(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('randn', args);
-  return make(ID.randn, [s, o.dtype, o.device], o);
+  return make('randn', [s, o.dtype, o.device], o);
 }
 /** Integers uniform in [low, high) (int64 by default). @example randint(0, 10, [5]) */
 export function randint(low: number, high: number, shape: readonly number[], options?: CreateOptions): Tensor {
   const s = shapeArgs('randint', [list('randint', 'shape', shape)]), o = createOpts('randint', options);
-  return make(ID.randint, [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device], o);
+  return make('randint', [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device], o);
 }
 
 /** Seeds the random stream: the same seed gives the same rand/randn/randint results. @example manualSeed(42) */

@@ -1,28 +1,27 @@
 // Free-function forms of the ops (torch.add, torch.cat, torch.where, ...).
-import { binding, encodeAttrs, OP_IDS, type Handle } from '../binding.js';
-import { fail } from '../errors.js';
 import { tensorList } from '../args.js';
+import type { Handle } from '../binding.js';
+import { fail } from '../errors.js';
 import { describe, int } from '../options.js';
-import { operand, Tensor, wrap, type Scalar } from '../tensor.js';
+import { operand, Tensor, type Scalar } from '../tensor.js';
+import { op, opN } from './dispatch.js';
 
-const ID = OP_IDS;
-
-function tensors(op: string, xs: readonly Tensor[]): Handle[] {
-  return tensorList(op, 'tensors', xs).map((x) => x._h);
+function tensors(name: string, xs: readonly Tensor[]): Handle[] {
+  return tensorList(name, 'tensors', xs).map((x) => x._h);
 }
 
 /** Concatenates along an existing dim. @example cat([a, b], 0) */
 export function cat(xs: readonly Tensor[], dim = 0): Tensor {
-  return wrap(binding.call(ID.cat, encodeAttrs([int('cat', 'dim', dim)]), ...tensors('cat', xs)) as Handle);
+  return opN('cat', [int('cat', 'dim', dim)], tensors('cat', xs));
 }
 /** Stacks along a new dim. @example stack([a, b], 1) */
 export function stack(xs: readonly Tensor[], dim = 0): Tensor {
-  return wrap(binding.call(ID.stack, encodeAttrs([int('stack', 'dim', dim)]), ...tensors('stack', xs)) as Handle);
+  return opN('stack', [int('stack', 'dim', dim)], tensors('stack', xs));
 }
 /** Elements of `a` where `cond` is true, else of `b` (broadcasting). @example where(x.gt(0), x, 0) */
 export function where(cond: Tensor, a: Tensor | Scalar, b: Tensor | Scalar): Tensor {
   if (!(cond instanceof Tensor)) fail('INVALID_ARGUMENT', `where: condition must be a Tensor, got ${describe(cond)}`);
-  return wrap(binding.call(ID.where, undefined, cond._h, operand(a, 'where'), operand(b, 'where')) as Handle);
+  return op('where', undefined, cond._h, operand(a, 'where'), operand(b, 'where'));
 }
 
 function asTensor(op: string, a: Tensor | Scalar): Tensor {

@@ -1,6 +1,6 @@
 // The optimizer base: parameter groups with per-group options, per-parameter state, zeroGrad,
 // and state dicts in PyTorch's shape. Subclasses supply one fused native update per parameter.
-import { binding, encodeAttrs, OP_IDS, type Attr } from '../binding.js';
+import { opInPlaceN, type Attr, type OpName } from '../ops/dispatch.js';
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { keep } from '../memory.js';
@@ -114,8 +114,8 @@ export abstract class Optimizer<O extends object> {
   }
 
   /** Runs a fused native update op on p, grad and the state tensors. */
-  protected run(op: string, tensors: Tensor[], attrs: Attr[]): void {
-    binding.call(OP_IDS[op], encodeAttrs(attrs), ...tensors.map((t) => t._h));
+  protected run(op: OpName, tensors: Tensor[], attrs: Attr[]): void {
+    opInPlaceN(op, attrs, tensors.map((t) => t._h));
   }
 
   /** The state in PyTorch's layout: parameters by index, tensors shared (clone to snapshot). */

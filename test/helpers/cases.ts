@@ -1,9 +1,9 @@
 // The op tables: every native op has at least one row here (a test checks it). Each row runs
 // the native op and its plain reference on the same logical inputs in every layout.
 import * as tk from '../../src/index.js';
-import { binding, OP_IDS } from '../../src/binding.js';
+import { opInPlaceN } from '../../src/ops/dispatch.js';
 import type { DType, Tensor } from '../../src/index.js';
-import type { NativeOpName } from '../../src/ops/table.js';
+import type { OpName } from '../../src/ops/ops.generated.js';
 import * as plain from '../../src/plain/index.js';
 import type { PlainTensor } from '../../src/plain/index.js';
 import type { InputSpec, Layout, Tol } from './harness.js';
@@ -11,7 +11,7 @@ import { CONV_CONFIGS, convNative, convOut, convPlain, plainConv, plainPool, POO
 
 export interface OpCase {
   /** Native ops this row exercises. */
-  ops: NativeOpName[];
+  ops: OpName[];
   name: string;
   inputs: InputSpec[];
   native: (...xs: Tensor[]) => Tensor;
@@ -42,7 +42,7 @@ export const unaryCases: OpCase[] = UNARY.flatMap(([name, , inplace]) =>
     if (inplaceOk) {
       const op = `${name}_` as const;
       rows.push({
-        ops: [op as NativeOpName], name: `${op} ${dtype}`, inputs: [spec], layouts: WRITABLE,
+        ops: [op as OpName], name: `${op} ${dtype}`, inputs: [spec], layouts: WRITABLE,
         native: (x) => (x[op as keyof Tensor] as () => Tensor).call(x), plain: (x) => plain.unary(name, x),
       });
     }
@@ -157,8 +157,8 @@ export const reduceCases: OpCase[] = [
     ),
   ),
   ...(['maxWithIndices', 'minWithIndices'] as const).flatMap((op) => [
-    { ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as NativeOpName[], name: `${op} values`, inputs: [{ shape: [3, 4, 5] }], native: (x: Tensor) => pick(x[op](1), 'values'), plain: (x: PlainTensor) => plain[op](x, 1).values },
-    { ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as NativeOpName[], name: `${op} indices keepdim`, inputs: [{ shape: [3, 4, 5], dtype: 'int32' as DType }], native: (x: Tensor) => pick(x[op](-1, { keepdim: true }), 'indices'), plain: (x: PlainTensor) => plain[op](x, -1, true).indices },
+    { ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as OpName[], name: `${op} values`, inputs: [{ shape: [3, 4, 5] }], native: (x: Tensor) => pick(x[op](1), 'values'), plain: (x: PlainTensor) => plain[op](x, 1).values },
+    { ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as OpName[], name: `${op} indices keepdim`, inputs: [{ shape: [3, 4, 5], dtype: 'int32' as DType }], native: (x: Tensor) => pick(x[op](-1, { keepdim: true }), 'indices'), plain: (x: PlainTensor) => plain[op](x, -1, true).indices },
   ]),
   ...(['var', 'std'] as const).flatMap((op) =>
     [undefined, 1, [0, 2]].flatMap((dim) =>
@@ -326,12 +326,12 @@ export const nnCases: OpCase[] = [
 // The fused optimizer ops, called directly: one update of the parameter (returned) against the
 // element-wise formula. State tensors start nonzero, as in a later step. Contiguous only: the
 // parameter must be (the op refuses a view).
-function fused(op: NativeOpName, attrs: (number | boolean)[], n: number, ref: (v: number[][]) => number[]): OpCase {
+function fused(op: OpName, attrs: (number | boolean)[], n: number, ref: (v: number[][]) => number[]): OpCase {
   return {
     ops: [op], name: `${op} ${attrs.join(' ')}`, layouts: ['contiguous'],
     inputs: Array.from({ length: n }, (_, i) => ({ shape: [3, 4], dtype: 'float64' as DType, range: (i >= 2 ? [0.1, 1] : [-1, 1]) as [number, number] })),
     native: (...xs) => {
-      tk.noGrad(() => binding.call(OP_IDS[op], attrs, ...xs.map((x) => x._h)));
+      tk.noGrad(() => opInPlaceN(op, attrs, xs.map((x) => x._h)));
       return xs[0].clone();
     },
     plain: (...xs) => plain.plainTensor(ref(xs.map((x) => Array.from(x.data))), 'float64', [3, 4]),

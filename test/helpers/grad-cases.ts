@@ -4,7 +4,7 @@
 // a test checks both lists against the native derivative table.
 import * as tk from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import type { NativeOpName } from '../../src/ops/table.js';
+import type { OpName } from '../../src/ops/ops.generated.js';
 import type { InputSpec, Layout } from './harness.js';
 import * as plain from '../../src/plain/index.js';
 import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-cases.js';
@@ -15,7 +15,7 @@ export interface GradSpec extends InputSpec {
 }
 
 export interface GradCase {
-  ops: NativeOpName[];
+  ops: OpName[];
   name: string;
   inputs: GradSpec[];
   fn: (...xs: Tensor[]) => Tensor;
@@ -25,7 +25,7 @@ export interface GradCase {
 }
 
 /** Ops the derivative table lists as not differentiable. */
-export const NON_DIFFERENTIABLE: NativeOpName[] = [
+export const NON_DIFFERENTIABLE: OpName[] = [
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'argsort', 'bincount',
   'zeros', 'ones', 'full', 'arange', 'linspace', 'eye', 'rand', 'randn', 'randint',
   // scatters by index; double backward through max pooling is refused (NOT_IMPLEMENTED)
@@ -57,7 +57,7 @@ function inplaceUnary(op: Un): (x: Tensor) => Tensor {
 
 const unaryRows: GradCase[] = UNARY.flatMap(([op, range, inplace]): GradCase[] => [
   { ops: [op], name: op, inputs: [f64([3, 4], range)], fn: (x) => x[op]() },
-  ...(inplace ? [{ ops: [`${op}_` as NativeOpName], name: `${op}_ on a non-leaf`, inputs: [f64([3, 4], range)], fn: inplaceUnary(op) }] : []),
+  ...(inplace ? [{ ops: [`${op}_` as OpName], name: `${op}_ on a non-leaf`, inputs: [f64([3, 4], range)], fn: inplaceUnary(op) }] : []),
 ]);
 
 type Bin = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
@@ -76,7 +76,7 @@ const binaryRows: GradCase[] = (Object.keys(BIN_RANGES) as Bin[]).flatMap((op): 
   if (op !== 'maximum' && op !== 'minimum') {
     const ip = `${op}_` as 'add_';
     rows.push({
-      ops: [ip as NativeOpName], name: `${ip} on a non-leaf, broadcast operand`, inputs: [f64([3, 4], ra), f64([4], rb)],
+      ops: [ip as OpName], name: `${ip} on a non-leaf, broadcast operand`, inputs: [f64([3, 4], ra), f64([4], rb)],
       fn: (a, b) => a.mul(1)[ip](b),
     });
   }

@@ -482,8 +482,8 @@ Formula formula(OpId id) {
     case OpId::adagrad_step_: return nondiff();
 
     // In-place rows differentiate like their out-of-place op (the engine rebases the history).
-#define TK_UNARY(n, F, rule, inplace) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)
-#define TK_BINARY(n, F, rule, inplace) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)
+#define TK_UNARY(n, F, rule, inplace, cost) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)
+#define TK_BINARY(n, F, rule, inplace, cost) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)
 #include "tk/ops.def"
 
     case OpId::kCount: break;

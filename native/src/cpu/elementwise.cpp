@@ -10,12 +10,10 @@ namespace tk::cpu {
 namespace {
 using kernels::UnaryParams;
 
+// The cost column of the functor's ops.def row.
 template <class F>
 constexpr bool is_costly() {
-  using namespace kernels;
-  return std::is_same_v<F, Exp> || std::is_same_v<F, Log> || std::is_same_v<F, Sin> ||
-         std::is_same_v<F, Cos> || std::is_same_v<F, Sigmoid> || std::is_same_v<F, Tanh> ||
-         std::is_same_v<F, Gelu> || std::is_same_v<F, Pow>;
+  return kernels::OpFacts<F>::costly;
 }
 
 // All operands contiguous and of one shape (no broadcast): one flat loop, no stride setup.
@@ -61,7 +59,7 @@ void unary_dispatch(const Tensor& out, const Tensor& in, const UnaryParams& p) {
 void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p) {
   using Fn = void (*)(const Tensor&, const Tensor&, const UnaryParams&);
   static constexpr Fn table[] = {
-#define TK_UNARY(name, F, rule, inplace) &unary_dispatch<kernels::F>,
+#define TK_UNARY(name, F, rule, inplace, cost) &unary_dispatch<kernels::F>,
 #include "tk/ops.def"
   };
   table[int(op)](out, in, p);
@@ -121,7 +119,7 @@ void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   using Fn = void (*)(const Tensor&, const Tensor&, const Tensor&);
   static constexpr Fn table[] = {
-#define TK_BINARY(name, F, rule, inplace) &binary_dispatch<kernels::F>,
+#define TK_BINARY(name, F, rule, inplace, cost) &binary_dispatch<kernels::F>,
 #include "tk/ops.def"
   };
   table[int(op)](out, a, b);

@@ -59,7 +59,7 @@ void unary_dispatch(const Tensor& out, const Tensor& in, const UnaryParams& p) {
 void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p) {
   using Fn = void (*)(const Tensor&, const Tensor&, const UnaryParams&);
   static constexpr Fn table[] = {
-#define TK_UNARY(name, F, rule, inplace) &unary_dispatch<kernels::F>,
+#define TK_UNARY(name, F, rule, inplace, cost) &unary_dispatch<kernels::F>,
 #include "tk/ops.def"
   };
   table[int(op)](out, in, p);
@@ -81,7 +81,7 @@ void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   using Fn = void (*)(const Tensor&, const Tensor&, const Tensor&);
   static constexpr Fn table[] = {
-#define TK_BINARY(name, F, rule, inplace) &binary_dispatch<kernels::F>,
+#define TK_BINARY(name, F, rule, inplace, cost) &binary_dispatch<kernels::F>,
 #include "tk/ops.def"
   };
   table[int(op)](out, a, b);

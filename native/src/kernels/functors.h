@@ -242,23 +242,31 @@ TK_HD inline bool nan_last_less(T a, T b) {
 template <class T>
 using sum_acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 
-// Which compute dtypes an element-wise functor is instantiated for (the op layer never sends
-// others): float-only math, and no bool arithmetic that PyTorch refuses.
+// Each element-wise functor's row of ops.def: its dtype rule and its cost.
+enum class Rule { FLOAT, NUMERIC, ARITH, ARITH_NOBOOL, TRUEDIV, COMPARE };
+enum class Cost { CHEAP, COSTLY };
+template <class F>
+struct OpFacts;
+#define TK_OP_FACTS(F, r, c)                       \
+  template <>                                      \
+  struct OpFacts<F> {                              \
+    static constexpr Rule rule = Rule::r;          \
+    static constexpr bool costly = Cost::c == Cost::COSTLY; \
+  };
+#define TK_UNARY(name, F, rule, inplace, cost) TK_OP_FACTS(F, rule, cost)
+#define TK_BINARY(name, F, rule, inplace, cost) TK_OP_FACTS(F, rule, cost)
+#include "tk/ops.def"
+#undef TK_OP_FACTS
+
+// Which compute dtypes an element-wise functor is instantiated for, from its rule (the op layer
+// never sends others): float-only math (FLOAT; TRUEDIV, whose integers divide as float), no bool
+// where PyTorch refuses it (NUMERIC, ARITH_NOBOOL), every dtype otherwise.
 template <class F, class T>
 constexpr bool supports() {
-  constexpr bool is_bool = std::is_same_v<T, bool>;
-  constexpr bool fl = std::is_floating_point_v<T>;
-  if constexpr (std::is_same_v<F, Exp> || std::is_same_v<F, Log> || std::is_same_v<F, Sqrt> ||
-                std::is_same_v<F, Rsqrt> || std::is_same_v<F, Sin> || std::is_same_v<F, Cos> ||
-                std::is_same_v<F, Sigmoid> || std::is_same_v<F, Tanh> ||
-                std::is_same_v<F, Gelu> || std::is_same_v<F, Erf> || std::is_same_v<F, Div>)
-    return fl;
-  else if constexpr (std::is_same_v<F, Neg> || std::is_same_v<F, Abs> ||
-                     std::is_same_v<F, Relu> || std::is_same_v<F, Clamp> ||
-                     std::is_same_v<F, Sub>)
-    return !is_bool;
-  else
-    return true;
+  constexpr Rule r = OpFacts<F>::rule;
+  if constexpr (r == Rule::FLOAT || r == Rule::TRUEDIV) return std::is_floating_point_v<T>;
+  else if constexpr (r == Rule::NUMERIC || r == Rule::ARITH_NOBOOL) return !std::is_same_v<T, bool>;
+  else return true;
 }
 
 // The 16-bit floats convert through float32 both ways (double -> float16 rounds twice, as c10's

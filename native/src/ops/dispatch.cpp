@@ -11,8 +11,8 @@ namespace tk {
 
 namespace {
 constexpr std::array<std::string_view, kNumOps> kOpNames = {
-#define TK_UNARY(name, F, rule, inplace) #name, TK_IF_##inplace(#name "_", )
-#define TK_BINARY(name, F, rule, inplace) #name, TK_IF_##inplace(#name "_", )
+#define TK_UNARY(name, F, rule, inplace, cost) #name, TK_IF_##inplace(#name "_", )
+#define TK_BINARY(name, F, rule, inplace, cost) #name, TK_IF_##inplace(#name "_", )
 #define TK_OP(name) #name,
 #include "tk/ops.def"
 };
@@ -120,10 +120,10 @@ Outputs run_op(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
   const char* name = kOpNames[size_t(id)].data();  // names are literals: NUL-terminated
   Args a{inputs, attrs, name};
   switch (id) {
-#define TK_UNARY(n, F, rule, inplace)                      \
+#define TK_UNARY(n, F, rule, inplace, cost)                      \
   case OpId::n: return run_unary(UnaryOp::n, a, false); \
     TK_IF_##inplace(case OpId::n##_ : return run_unary(UnaryOp::n, a, true);)
-#define TK_BINARY(n, F, rule, inplace)                               \
+#define TK_BINARY(n, F, rule, inplace, cost)                               \
   case OpId::n: expect_inputs(a, 2); return {binary(BinaryOp::n, inputs[0], inputs[1])}; \
     TK_IF_##inplace(case OpId::n##_ : expect_inputs(a, 2); binary_(BinaryOp::n, inputs[0], inputs[1]); return {};)
 #define TK_OP(n) \

@@ -1,28 +1,29 @@
 // Element-wise ops: type promotion, broadcasting and in-place rules, then the device kernel.
 #include <array>
 
+#include "kernels/functors.h"
 #include "ops/internal.h"
 
 namespace tk {
 namespace {
 using namespace ops;
 
-enum class Rule { FLOAT, NUMERIC, ARITH, ARITH_NOBOOL, TRUEDIV, COMPARE };
+using kernels::Rule;
 
 constexpr std::array kUnaryRules = {
-#define TK_UNARY(name, F, rule, inplace) Rule::rule,
+#define TK_UNARY(name, F, rule, inplace, cost) Rule::rule,
 #include "tk/ops.def"
 };
 constexpr std::array kUnaryNames = {
-#define TK_UNARY(name, F, rule, inplace) #name,
+#define TK_UNARY(name, F, rule, inplace, cost) #name,
 #include "tk/ops.def"
 };
 constexpr std::array kBinaryRules = {
-#define TK_BINARY(name, F, rule, inplace) Rule::rule,
+#define TK_BINARY(name, F, rule, inplace, cost) Rule::rule,
 #include "tk/ops.def"
 };
 constexpr std::array kBinaryNames = {
-#define TK_BINARY(name, F, rule, inplace) #name,
+#define TK_BINARY(name, F, rule, inplace, cost) #name,
 #include "tk/ops.def"
 };
 static_assert(kUnaryRules.size() == size_t(UnaryOp::kCount));

@@ -1,0 +1,82 @@
+// The op-call path: the one module that calls the addon's `call`. Tensor methods, nn.functional,
+// nn.grad, the optimizers and the creation functions all run native ops through these functions,
+// with op names from the generated list (a misspelled name is a compile error). A test fails if
+// the addon's `call` is used anywhere else.
+import { binding, type Attr, type Handle, type Operand } from '../binding.js';
+import { fail } from '../errors.js';
+import { wrap, type Tensor } from '../tensor.js';
+import { OP_ID, OP_NAMES, type OpName } from './ops.generated.js';
+
+export type { Attr, Operand, OpName };
+
+// The generated ids are the C++ enum's order; an addon built from another ops.def must not load.
+if (binding.opNames.length !== OP_NAMES.length || binding.opNames.some((n, i) => n !== OP_NAMES[i]))
+  fail('INTERNAL', 'tensorkit: the native addon was built from a different op table than this package (rebuild it: npm rebuild tensorkit)');
+
+const attrBuf = binding.attrBuf;
+
+/**
+ * Encodes positional attributes into the shared buffer and returns their count, or returns them
+ * unchanged (strings, or too many to fit) to be marshalled as a JS array. Per item: kind 0 none,
+ * 1 number, 2 boolean, 3 integer list (length, then values); layout in bindings/convert.h.
+ */
+function encodeAttrs(attrs: readonly Attr[] | undefined): readonly Attr[] | number | undefined {
+  if (attrs === undefined) return undefined;
+  let p = 0;
+  const cap = attrBuf.length;
+  for (const a of attrs) {
+    if (p + 2 > cap) return attrs;
+    if (a === null || a === undefined) attrBuf[p++] = 0;
+    else if (typeof a === 'number') {
+      attrBuf[p++] = 1;
+      attrBuf[p++] = a;
+    } else if (typeof a === 'boolean') {
+      attrBuf[p++] = 2;
+      attrBuf[p++] = a ? 1 : 0;
+    } else if (Array.isArray(a)) {
+      if (p + 2 + a.length > cap) return attrs;
+      attrBuf[p++] = 3;
+      attrBuf[p++] = a.length;
+      for (const v of a) {
+        if (typeof v !== 'number') return attrs;  // the array path reports the bad element
+        attrBuf[p++] = v;
+      }
+    } else return attrs;
+  }
+  return attrs.length;
+}
+
+// Calls with exactly the operands given (napi_get_cb_info fills every slot a call leaves out, so
+// the common arities are passed explicitly rather than spread).
+function raw(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: Operand, c?: Operand): ReturnType<typeof binding.call> {
+  const id = OP_ID[name], enc = encodeAttrs(attrs);
+  if (a === undefined) return binding.call(id, enc);
+  if (b === undefined) return binding.call(id, enc, a);
+  if (c === undefined) return binding.call(id, enc, a, b);
+  return binding.call(id, enc, a, b, c);
+}
+
+/** Runs a native op of up to three operands with one result. */
+export function op(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: Operand, c?: Operand): Tensor {
+  return wrap(raw(name, attrs, a, b, c) as Handle);
+}
+
+/** Runs a native op of any number of operands (cat, stack) with one result. */
+export function opN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]): Tensor {
+  return wrap(binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs) as Handle);
+}
+
+/** Runs a native op with several results (values and indices). */
+export function opMulti(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: Operand, c?: Operand): Tensor[] {
+  return (raw(name, attrs, a, b, c) as Handle[]).map((h, i) => wrap(h, i));
+}
+
+/** Runs an in-place native op of up to three operands (the first is written). */
+export function opInPlace(name: OpName, attrs: readonly Attr[] | undefined, a: Operand, b?: Operand, c?: Operand): void {
+  raw(name, attrs, a, b, c);
+}
+
+/** Runs an in-place native op of any number of operands (the fused optimizer updates). */
+export function opInPlaceN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]): void {
+  binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs);
+}
