@@ -17,8 +17,8 @@ namespace tk {
 #define TK_IF_Y(...) __VA_ARGS__
 #define TK_IF_N(...)
 enum class OpId : int {
-#define TK_UNARY(name, F, rule, inplace) name, TK_IF_##inplace(name##_, )
-#define TK_BINARY(name, F, rule, inplace) name, TK_IF_##inplace(name##_, )
+#define TK_UNARY(name, F, rule, inplace, cost) name, TK_IF_##inplace(name##_, )
+#define TK_BINARY(name, F, rule, inplace, cost) name, TK_IF_##inplace(name##_, )
 #define TK_OP(name) name,
 #include "tk/ops.def"
   kCount
@@ -29,12 +29,12 @@ std::string_view op_name(OpId id);
 bool find_op(std::string_view name, OpId& out);
 
 enum class UnaryOp : int {
-#define TK_UNARY(name, F, rule, inplace) name,
+#define TK_UNARY(name, F, rule, inplace, cost) name,
 #include "tk/ops.def"
   kCount
 };
 enum class BinaryOp : int {
-#define TK_BINARY(name, F, rule, inplace) name,
+#define TK_BINARY(name, F, rule, inplace, cost) name,
 #include "tk/ops.def"
   kCount
 };
