@@ -2,11 +2,15 @@
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { describe, num } from '../options.js';
+import { NATIVE_OPS, type OpName } from '../ops/ops.generated.js';
 import { erf as erfScalar } from './math.js';
 import {
   alloc, asPlain, broadcastIndex, broadcastShapes, castValue, isFloat, numel, plainArg, plainOperand, PlainTensor, resultType,
   type PlainOperand,
 } from './tensor.js';
+
+// An element-wise op's dtype rule: its row of ops.def.
+const ruleOf = (name: string): string => (NATIVE_OPS[name as OpName] as { rule: string }).rule;
 
 // The table entry of an op name (own keys only), or INVALID_ARGUMENT listing the names.
 function entry<T>(op: string, table: Record<string, T>, name: unknown): T {
@@ -29,38 +33,41 @@ const intPow = (a: number, b: number, int32: boolean): number => {
 const nanMax = (a: number, b: number) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a > b ? a : b);
 const nanMin = (a: number, b: number) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a < b ? a : b);
 
-/** Unary ops: [rule, kernel for the compute dtype]. FLOAT computes integers as float32. */
-export const UNARY: Record<string, ['FLOAT' | 'NUMERIC', (dt: DType) => Fn1]> = {
-  neg: ['NUMERIC', (dt) => (dt === 'int32' ? (x) => -x | 0 : (x) => -x)],
-  abs: ['NUMERIC', (dt) => (dt === 'int32' ? (x) => Math.abs(x) | 0 : Math.abs)],
-  exp: ['FLOAT', () => Math.exp],
-  log: ['FLOAT', () => Math.log],
-  sqrt: ['FLOAT', () => Math.sqrt],
-  rsqrt: ['FLOAT', () => (x) => 1 / Math.sqrt(x)],
-  sin: ['FLOAT', () => Math.sin],
-  cos: ['FLOAT', () => Math.cos],
-  relu: ['NUMERIC', () => (x) => (x < 0 ? 0 : x)],
-  sigmoid: ['FLOAT', () => (x) => 1 / (1 + Math.exp(-x))],
-  tanh: ['FLOAT', () => Math.tanh],
-  gelu: ['FLOAT', () => (x) => 0.5 * x * (1 + erfScalar(x * Math.SQRT1_2))],
-  erf: ['FLOAT', () => erfScalar],
+/**
+ * Unary ops: the kernel for the compute dtype. The dtype rule (FLOAT computes integers as
+ * float32) is the op's row of ops.def, read from the generated list.
+ */
+export const UNARY: Record<string, (dt: DType) => Fn1> = {
+  neg: (dt) => (dt === 'int32' ? (x) => -x | 0 : (x) => -x),
+  abs: (dt) => (dt === 'int32' ? (x) => Math.abs(x) | 0 : Math.abs),
+  exp: () => Math.exp,
+  log: () => Math.log,
+  sqrt: () => Math.sqrt,
+  rsqrt: () => (x) => 1 / Math.sqrt(x),
+  sin: () => Math.sin,
+  cos: () => Math.cos,
+  relu: () => (x) => (x < 0 ? 0 : x),
+  sigmoid: () => (x) => 1 / (1 + Math.exp(-x)),
+  tanh: () => Math.tanh,
+  gelu: () => (x) => 0.5 * x * (1 + erfScalar(x * Math.SQRT1_2)),
+  erf: () => erfScalar,
 };
 
-/** Binary ops: [rule, kernel for the compute dtype]. */
-export const BINARY: Record<string, ['ARITH' | 'ARITH_NOBOOL' | 'TRUEDIV' | 'COMPARE', (dt: DType) => Fn2]> = {
-  add: ['ARITH', (dt) => (dt === 'bool' ? (a, b) => (a || b ? 1 : 0) : dt === 'int32' ? (a, b) => (a + b) | 0 : (a, b) => a + b)],
-  sub: ['ARITH_NOBOOL', (dt) => (dt === 'int32' ? (a, b) => (a - b) | 0 : (a, b) => a - b)],
-  mul: ['ARITH', (dt) => (dt === 'bool' ? (a, b) => (a && b ? 1 : 0) : dt === 'int32' ? Math.imul : (a, b) => a * b)],
-  div: ['TRUEDIV', () => (a, b) => a / b],
-  pow: ['ARITH_NOBOOL', (dt) => (isFloat(dt) ? Math.pow : (a, b) => intPow(a, b, dt === 'int32'))],
-  maximum: ['ARITH', () => nanMax],
-  minimum: ['ARITH', () => nanMin],
-  eq: ['COMPARE', () => (a, b) => (a === b ? 1 : 0)],
-  ne: ['COMPARE', () => (a, b) => (a !== b ? 1 : 0)],
-  lt: ['COMPARE', () => (a, b) => (a < b ? 1 : 0)],
-  le: ['COMPARE', () => (a, b) => (a <= b ? 1 : 0)],
-  gt: ['COMPARE', () => (a, b) => (a > b ? 1 : 0)],
-  ge: ['COMPARE', () => (a, b) => (a >= b ? 1 : 0)],
+/** Binary ops: the kernel for the compute dtype (the rule, as for UNARY, comes from ops.def). */
+export const BINARY: Record<string, (dt: DType) => Fn2> = {
+  add: (dt) => (dt === 'bool' ? (a, b) => (a || b ? 1 : 0) : dt === 'int32' ? (a, b) => (a + b) | 0 : (a, b) => a + b),
+  sub: (dt) => (dt === 'int32' ? (a, b) => (a - b) | 0 : (a, b) => a - b),
+  mul: (dt) => (dt === 'bool' ? (a, b) => (a && b ? 1 : 0) : dt === 'int32' ? Math.imul : (a, b) => a * b),
+  div: () => (a, b) => a / b,
+  pow: (dt) => (isFloat(dt) ? Math.pow : (a, b) => intPow(a, b, dt === 'int32')),
+  maximum: () => nanMax,
+  minimum: () => nanMin,
+  eq: () => (a, b) => (a === b ? 1 : 0),
+  ne: () => (a, b) => (a !== b ? 1 : 0),
+  lt: () => (a, b) => (a < b ? 1 : 0),
+  le: () => (a, b) => (a <= b ? 1 : 0),
+  gt: () => (a, b) => (a > b ? 1 : 0),
+  ge: () => (a, b) => (a >= b ? 1 : 0),
 };
 
 const toCompute = (v: number, dt: DType) => (dt === 'float32' ? Math.fround(v) : castValue(v, dt));
@@ -68,7 +75,7 @@ const toCompute = (v: number, dt: DType) => (dt === 'float32' ? Math.fround(v) :
 /** Applies a unary op. @example plain.unary('exp', x) */
 export function unary(name: string, x: PlainTensor, p0?: number | null, p1?: number | null): PlainTensor {
   if (name === 'clamp') return clamp(x, p0, p1);
-  const [rule, make] = entry('unary', UNARY, name);
+  const make = entry('unary', UNARY, name), rule = ruleOf(name);
   plainArg(name, 'x', x);
   const dt: DType = rule === 'FLOAT' ? (isFloat(x.dtype) ? x.dtype : 'float32') : x.dtype;
   if (dt === 'bool') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
@@ -97,7 +104,7 @@ export function clamp(x: PlainTensor, min?: number | null, max?: number | null):
 
 /** Applies a binary op with broadcasting and type promotion. @example plain.binary('add', a, 2) */
 export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTensor {
-  const [rule, make] = entry('binary', BINARY, name);
+  const make = entry('binary', BINARY, name), rule = ruleOf(name);
   plainOperand(name, a);
   plainOperand(name, b);
   const promoted = resultType([a, b]);

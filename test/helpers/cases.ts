@@ -4,6 +4,7 @@ import * as tk from '../../src/index.js';
 import { opInPlaceN } from '../../src/ops/dispatch.js';
 import type { DType, Tensor } from '../../src/index.js';
 import type { OpName } from '../../src/ops/ops.generated.js';
+import { BINARY_OPS, ruleOf, UNARY_DOMAIN, UNARY_OPS, type BinaryName } from './elementwise.js';
 import * as plain from '../../src/plain/index.js';
 import type { PlainTensor } from '../../src/plain/index.js';
 import type { InputSpec, Layout, Tol } from './harness.js';
@@ -22,27 +23,23 @@ export interface OpCase {
 }
 
 const WRITABLE: Layout[] = ['contiguous', 'transposed', 'narrowed'];
-type Un = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'relu' | 'sigmoid' | 'tanh' | 'gelu' | 'erf';
-const UNARY: [Un, 'FLOAT' | 'NUMERIC', boolean][] = [
-  ['neg', 'NUMERIC', true], ['abs', 'NUMERIC', true], ['exp', 'FLOAT', true], ['log', 'FLOAT', true],
-  ['sqrt', 'FLOAT', true], ['rsqrt', 'FLOAT', true], ['sin', 'FLOAT', true], ['cos', 'FLOAT', true],
-  ['relu', 'NUMERIC', true], ['sigmoid', 'FLOAT', true], ['tanh', 'FLOAT', true], ['gelu', 'FLOAT', false], ['erf', 'FLOAT', true],
-];
-const POSITIVE = new Set(['log', 'sqrt', 'rsqrt']);
-
-export const unaryCases: OpCase[] = UNARY.flatMap(([name, , inplace]) =>
+const POSITIVE_INT: [number, number] = [1, 9];
+export const unaryCases: OpCase[] = UNARY_OPS.flatMap((name) =>
   (['float32', 'float64', 'int32'] as DType[]).flatMap((dtype) => {
-    const range: [number, number] = POSITIVE.has(name) ? (dtype === 'int32' ? [1, 9] : [0.1, 5]) : [-3, 3];
+    const { rule, inplace } = ruleOf(name);
+    const domain = UNARY_DOMAIN[name];
+    const range: [number, number] = domain ? (dtype === 'int32' ? POSITIVE_INT : domain) : [-3, 3];
     const spec = { shape: [3, 4], dtype, range };
+    const call = (x: Tensor) => (x[name] as () => Tensor).call(x);
     const rows: OpCase[] = [
-      { ops: [name], name: `${name} ${dtype}`, inputs: [spec], native: (x) => x[name](), plain: (x) => plain.unary(name, x) },
-      { ops: [name], name: `${name} ${dtype} 3-d`, inputs: [{ ...spec, shape: [2, 3, 5] }], native: (x) => x[name](), plain: (x) => plain.unary(name, x) },
+      { ops: [name], name: `${name} ${dtype}`, inputs: [spec], native: call, plain: (x) => plain.unary(name, x) },
+      { ops: [name], name: `${name} ${dtype} 3-d`, inputs: [{ ...spec, shape: [2, 3, 5] }], native: call, plain: (x) => plain.unary(name, x) },
     ];
-    const inplaceOk = inplace && (dtype !== 'int32' || UNARY.find((u) => u[0] === name)![1] === 'NUMERIC');
-    if (inplaceOk) {
-      const op = `${name}_` as const;
+    // An integer tensor cannot hold a FLOAT op's result in place.
+    if (inplace && (dtype !== 'int32' || rule === 'NUMERIC')) {
+      const op = `${name}_` as OpName;
       rows.push({
-        ops: [op as OpName], name: `${op} ${dtype}`, inputs: [spec], layouts: WRITABLE,
+        ops: [op], name: `${op} ${dtype}`, inputs: [spec], layouts: WRITABLE,
         native: (x) => (x[op as keyof Tensor] as () => Tensor).call(x), plain: (x) => plain.unary(name, x),
       });
     }
@@ -72,9 +69,10 @@ export const clampCases: OpCase[] = [
   { ops: ['clamp_'], name: 'clamp_', inputs: [{ shape: [4, 5] }], layouts: WRITABLE, native: (x) => x.clamp_(-1, 1), plain: (x) => plain.clamp(x, -1, 1) },
 ];
 
-type Bin = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-const BINARY: Bin[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
-const BOOL_OK = new Set<Bin>(['add', 'mul', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+type Bin = BinaryName;
+const BINARY: Bin[] = BINARY_OPS;
+// Rules that accept bool operands (ARITH_NOBOOL and TRUEDIV do not: PyTorch refuses bool - bool).
+const boolOk = (op: Bin) => ruleOf(op).rule === 'ARITH' || ruleOf(op).rule === 'COMPARE';
 const SHAPES: [number[], number[]][] = [[[3, 4], [3, 4]], [[3, 1], [1, 4]], [[2, 3, 4], [4]], [[4], [2, 3, 4]], [[3, 4], []]];
 const DTYPE_PAIRS: [DType, DType][] = [['float32', 'float32'], ['float64', 'float64'], ['int32', 'int32'], ['int32', 'float32'], ['int64', 'float64'], ['float32', 'int64'], ['bool', 'bool']];
 
@@ -85,7 +83,7 @@ function binRange(op: Bin, dtype: DType, second: boolean): [number, number] {
 }
 
 export const binaryCases: OpCase[] = BINARY.flatMap((op) =>
-  DTYPE_PAIRS.filter(([a]) => a !== 'bool' || BOOL_OK.has(op)).flatMap(([da, db]) =>
+  DTYPE_PAIRS.filter(([a]) => a !== 'bool' || boolOk(op)).flatMap(([da, db]) =>
     SHAPES.map(([sa, sb]): OpCase => ({
       ops: [op], name: `${op} ${da}[${sa}] ${db}[${sb}]`,
       inputs: [{ shape: sa, dtype: da, range: binRange(op, da, false) }, { shape: sb, dtype: db, range: binRange(op, db, true) }],

@@ -8,6 +8,7 @@ import type { OpName } from '../../src/ops/ops.generated.js';
 import type { InputSpec, Layout } from './harness.js';
 import * as plain from '../../src/plain/index.js';
 import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-cases.js';
+import { ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
 
 export interface GradSpec extends InputSpec {
   /** false: the input does not require grad (a condition, a constant). */
@@ -38,16 +39,8 @@ const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec =
 const POS: [number, number] = [0.5, 3];
 const NO_TIES: Layout[] = ['contiguous', 'transposed', 'narrowed'];
 
-type Un = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'relu' | 'sigmoid' | 'tanh' | 'gelu' | 'erf';
-const UNARY: [Un, [number, number] | undefined, boolean][] = [
-  ['neg', undefined, true], ['abs', undefined, true], ['exp', undefined, true], ['log', POS, true],
-  ['sqrt', POS, true], ['rsqrt', POS, true], ['sin', undefined, true], ['cos', undefined, true],
-  ['relu', undefined, true], ['sigmoid', undefined, true], ['tanh', undefined, true], ['gelu', undefined, false],
-  ['erf', undefined, true],
-];
-
 // In-place rows run on y = x * 1: a non-leaf, non-view result, on which in-place ops are recorded.
-function inplaceUnary(op: Un): (x: Tensor) => Tensor {
+function inplaceUnary(op: UnaryName): (x: Tensor) => Tensor {
   return (x) => {
     const y = x.mul(1);
     (y[`${op}_` as keyof Tensor] as () => Tensor).call(y);
@@ -55,10 +48,13 @@ function inplaceUnary(op: Un): (x: Tensor) => Tensor {
   };
 }
 
-const unaryRows: GradCase[] = UNARY.flatMap(([op, range, inplace]): GradCase[] => [
-  { ops: [op], name: op, inputs: [f64([3, 4], range)], fn: (x) => x[op]() },
-  ...(inplace ? [{ ops: [`${op}_` as OpName], name: `${op}_ on a non-leaf`, inputs: [f64([3, 4], range)], fn: inplaceUnary(op) }] : []),
-]);
+const unaryRows: GradCase[] = UNARY_OPS.flatMap((op): GradCase[] => {
+  const range = UNARY_DOMAIN[op];
+  return [
+    { ops: [op], name: op, inputs: [f64([3, 4], range)], fn: (x) => (x[op] as () => Tensor).call(x) },
+    ...(ruleOf(op).inplace ? [{ ops: [`${op}_` as OpName], name: `${op}_ on a non-leaf`, inputs: [f64([3, 4], range)], fn: inplaceUnary(op) }] : []),
+  ];
+});
 
 type Bin = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 const BIN_RANGES: Record<Bin, [[number, number] | undefined, [number, number] | undefined]> = {
