@@ -6,6 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { EXPOSED_ELSEWHERE } from '../src/ops/table.js';
+
 export interface OpRow {
   name: string;
   kind: 'unary' | 'binary' | 'op';
@@ -66,10 +68,43 @@ export function generate(def: string): string {
   ].join('\n');
 }
 
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+// Method names that are not valid binding names in an export declaration.
+const RESERVED = new Set(['var', 'delete', 'new', 'in', 'default', 'function', 'class', 'return']);
+
+/**
+ * The free functions' module: one per op exposed as a Tensor method of its own name and not in
+ * place (exposed elsewhere: the table in src/ops/table.ts), as torch.sum beside Tensor.sum.
+ */
+export function generateFree(def: string): string {
+  const names = opRows(def)
+    .filter((r) => !r.inplaceOf && !r.name.endsWith('_') && !(r.name in EXPOSED_ELSEWHERE))
+    .map((r) => camel(r.name));
+  const lines: string[] = [];
+  for (const n of names) {
+    const local = RESERVED.has(n) ? `${n}_` : n;
+    lines.push(`/** torch.${n === 'maxWithIndices' || n === 'minWithIndices' ? n.slice(0, 3) : n}: {@link Tensor.${n} | input.${n}(...)} as a free function. */`);
+    lines.push(`${local === n ? 'export ' : ''}const ${local} = freeFunction('${n}');`);
+    if (local !== n) lines.push(`export { ${local} as ${n} };`);
+  }
+  return [
+    '// Generated from native/include/tk/ops.def by scripts/gen-ops.ts (npm run gen:ops); do not edit.',
+    '// The free form of every op that is a Tensor method: sum(x, 1, { keepdim: true }) is x.sum(1, { keepdim: true }).',
+    "import type { Tensor } from '../tensor.js';",
+    "import { freeFunction } from './free.js';",
+    '',
+    ...lines,
+    '',
+  ].join('\n');
+}
+
 export const DEF_PATH = fileURLToPath(new URL('../native/include/tk/ops.def', import.meta.url));
 export const OUT_PATH = fileURLToPath(new URL('../src/ops/ops.generated.ts', import.meta.url));
+export const FREE_PATH = fileURLToPath(new URL('../src/ops/functional.generated.ts', import.meta.url));
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  writeFileSync(OUT_PATH, generate(readFileSync(DEF_PATH, 'utf8')));
-  console.log(`wrote ${OUT_PATH}`);
+  const def = readFileSync(DEF_PATH, 'utf8');
+  writeFileSync(OUT_PATH, generate(def));
+  writeFileSync(FREE_PATH, generateFree(def));
+  console.log(`wrote ${OUT_PATH} and ${FREE_PATH}`);
 }

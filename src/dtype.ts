@@ -9,9 +9,26 @@ import { describe } from './options.js';
 export const DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool', 'float16', 'bfloat16'] as const;
 export type DType = (typeof DTYPES)[number];
 
-/** 'cpu', 'cuda' or 'cuda:N'. */
-export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}`;
+/** Where a tensor lives: 'cpu' or 'cuda:N' (what `Tensor.device` reads). */
+export type Device = 'cpu' | `cuda:${number}`;
+/** A device as an argument: a Device, or 'cuda' for the current CUDA device (cuda:0). */
+export type DeviceName = Device | 'cuda';
 
+/** The floating dtypes. */
+export type FloatDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
+/** What an op that computes in floating point returns for an input of dtype D (integers and bool give float32). */
+export type FloatResult<D extends DType> = D extends FloatDType ? D : 'float32';
+/** What sum and cumsum return for D: integers and bool accumulate as int64. */
+export type SumResult<D extends DType> = D extends FloatDType ? D : 'int64';
+/** What item() returns for D. */
+export type ItemFor<D extends DType> = D extends 'bool' ? boolean : number;
+/** toArray()'s nesting of item values. */
+export type NestedArray<T> = T | NestedArray<T>[];
+
+/**
+ * What data() returns for dtype D: Float32Array for float32 and the 16-bit floats, Float64Array,
+ * Int32Array, BigInt64Array (int64) or Uint8Array (bool). For a dtype not known statically, the union.
+ */
 export type TypedArrayFor<D extends DType> = D extends 'float32' | 'float16' | 'bfloat16'
   ? Float32Array
   : D extends 'float64'
@@ -23,6 +40,11 @@ export type TypedArrayFor<D extends DType> = D extends 'float32' | 'float16' | '
         : Uint8Array;
 
 export type AnyTypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+
+/** Whether s names a device: 'cpu', 'cuda' or 'cuda:N'. */
+export function isDeviceName(s: unknown): s is DeviceName {
+  return typeof s === 'string' && /^(cpu|cuda(:\d{1,4})?)$/.test(s);
+}
 
 export function isDType(s: unknown): s is DType {
   return typeof s === 'string' && (DTYPES as readonly string[]).includes(s);

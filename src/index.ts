@@ -20,10 +20,7 @@ export {
   zerosLike, onesLike, fullLike, randLike, randnLike, randintLike,
   type CreateOptions, type TensorOptions,
 } from './ops/creation.js';
-export {
-  cat, stack, where, add, sub, mul, div, pow, maximum, minimum, matmul, dot, mv, bmm, addmm, exp, log, sqrt, relu, sigmoid, tanh,
-  softmax, sum, mean, clamp, bincount,
-} from './ops/functional.js';
+export * from './ops/functional.js';
 export * as cuda from './cuda.js';
 export * as autograd from './autograd.js';
 export * as nn from './nn/index.js';

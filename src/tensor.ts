@@ -1,7 +1,10 @@
 // The Tensor class: metadata on the JS object, one native reference, op methods in torch names.
 import { binding, type Attr, type Handle, type Operand } from './binding.js';
 import { op, opInPlace, opMulti } from './ops/dispatch.js';
-import { checkDType, DTYPES, isDType, isHalf, ITEMSIZE, typedArrayOf, type AnyTypedArray, type DType, type DeviceName } from './dtype.js';
+import {
+  checkDType, DTYPES, isDType, isHalf, ITEMSIZE, typedArrayOf,
+  type Device, type DeviceName, type DType, type FloatDType, type FloatResult, type ItemFor, type NestedArray, type SumResult, type TypedArrayFor,
+} from './dtype.js';
 import { fail } from './errors.js';
 import { formatTensor } from './format.js';
 import { track } from './memory.js';
@@ -23,13 +26,13 @@ export interface VarOptions extends KeepDim {
   /** Subtracted from the element count in the denominator (1: Bessel's correction, the default). */
   correction?: number;
 }
-export interface ToOptions {
-  dtype?: DType;
+export interface ToOptions<D extends DType = DType> {
+  dtype?: D;
   device?: DeviceName;
 }
 
 // The shape, dtype and device the binding wrote to a meta slot.
-function wrapMeta(slot = 0): { shape: number[]; dtype: DType; device: string } {
+function wrapMeta(slot = 0): { shape: number[]; dtype: DType; device: Device } {
   const o = slot * SLOT;
   const nd = meta[o + 3];
   const shape: number[] = new Array(nd);
@@ -106,8 +109,11 @@ const REDUCE_OPTS = { keepdim: 'boolean' } as const;
  * const y = x.matmul(x.T).add(1).relu();
  * console.log(y.toString(), y.shape);   // [2, 2]
  * y.dispose();
+ *
+ * `D` is the dtype when it is known statically (`tensor([1, 2])` is a `Tensor<'float32'>`, so its
+ * `data()` is a `Float32Array`); a plain `Tensor` may hold any dtype.
  */
-export class Tensor {
+export class Tensor<D extends DType = DType> {
   /** @internal The native handle id (stale, reporting DISPOSED, after dispose()). */
   readonly _h: Handle;
   /** @internal The shape array; frozen on the first read of `shape`. */
@@ -115,16 +121,16 @@ export class Tensor {
   /** @internal Whether _shape has been frozen. */
   private _shapeFrozen = false;
   /** Element type. */
-  readonly dtype: DType;
+  readonly dtype: D;
   /** 'cpu' or 'cuda:N'. */
-  readonly device: string;
+  readonly device: Device;
   /** @internal */
   _disposed = false;
   /** @internal Set by keep(): no tidy() scope disposes it. */
   _kept = false;
 
   /** @internal Tensors are made by ops and creation functions, not by `new`. */
-  constructor(h: Handle, shape: readonly number[], dtype: DType, device: string) {
+  constructor(h: Handle, shape: readonly number[], dtype: D, device: Device) {
     if (!wrapping) fail('INVALID_ARGUMENT', 'Tensor: tensors are made by ops and creation functions (tensor(), zeros(), randn(), ...), not by new Tensor()');
     this._h = h;
     this._shape = shape;
@@ -166,7 +172,10 @@ export class Tensor {
     for (const d of this.shape) n *= d;
     return n;
   }
-  /** Size of one dimension, or the whole shape. @example zeros([2, 3]).size(-1) // 3 */
+  /** The whole shape (torch's `size()`). @example zeros([2, 3]).size() // [2, 3] */
+  size(): readonly number[];
+  /** Size of one dimension; negative counts from the end. @example zeros([2, 3]).size(-1) // 3 */
+  size(dim: number): number;
   size(dim?: number): number | readonly number[] {
     if (dim === undefined) return this.shape;
     const n = this.ndim;
@@ -195,7 +204,7 @@ export class Tensor {
   _setData(src: Tensor): void {
     binding.setData(this._h, src._h);
     const fresh = wrapMeta();
-    const self = this as { dtype: DType; device: string };
+    const self = this as { dtype: DType; device: Device };
     this._shape = fresh.shape;
     this._shapeFrozen = false;
     self.dtype = fresh.dtype;
@@ -245,9 +254,9 @@ export class Tensor {
    * Assign null to clear it, or a tensor of the same shape, dtype and device.
    * @example loss.backward(); const g = w.grad!;
    */
-  get grad(): Tensor | null {
+  get grad(): Tensor<D> | null {
     const h = binding.grad(this._h);
-    return h === null ? null : wrap(h);
+    return h === null ? null : (wrap(h) as Tensor<D>);
   }
   set grad(g: Tensor | null) {
     if (g !== null && !(g instanceof Tensor)) fail('INVALID_ARGUMENT', `grad: expected a Tensor or null, got ${describe(g)}`);
@@ -278,8 +287,8 @@ export class Tensor {
    * are seen by saved tensors, and make backward throw).
    * @example const target = y.detach();
    */
-  detach(): Tensor {
-    return wrap(binding.detach(this._h));
+  detach(): Tensor<D> {
+    return wrap(binding.detach(this._h)) as Tensor<D>;
   }
 
   // ---- data out ------------------------------------------------------------------------------
@@ -288,21 +297,22 @@ export class Tensor {
    * A flat copy of the elements in row-major order: Float32Array, Float64Array, Int32Array,
    * BigInt64Array (int64) or Uint8Array (bool). float16 and bfloat16 read out as Float32Array
    * (exact: every 16-bit float is a float32).
-   * @example tensor([[1, 2], [3, 4]]).data() // Float32Array [1, 2, 3, 4]
+   * The array type follows the dtype when it is known statically (`TypedArrayFor<D>`).
+   * @example const v: Float32Array = tensor([[1, 2], [3, 4]]).data() // [1, 2, 3, 4]
    */
-  data(): AnyTypedArray {
+  data(): TypedArrayFor<D> {
     if (isHalf(this.dtype)) {
       const f = this.to('float32');
-      try { return f.data(); } finally { f.dispose(); }
+      try { return f.data() as TypedArrayFor<D>; } finally { f.dispose(); }
     }
-    return typedArrayOf(this.dtype, readOut(this, 'data')) as AnyTypedArray;
+    return typedArrayOf(this.dtype, readOut(this, 'data')) as TypedArrayFor<D>;
   }
   /** Nested arrays of numbers (booleans for bool). @example tensor([[1, 2]]).toArray() // [[1, 2]] */
-  toArray(): unknown {
+  toArray(): NestedArray<ItemFor<D>> {
     const flat = this.data();
-    const conv = this.dtype === 'bool' ? (i: number) => flat[i] !== 0 : (i: number) => Number(flat[i]);
+    const conv = (this.dtype === 'bool' ? (i: number) => flat[i] !== 0 : (i: number) => Number(flat[i])) as (i: number) => ItemFor<D>;
     if (this.ndim === 0) return conv(0);
-    const build = (dim: number, off: number): unknown[] => {
+    const build = (dim: number, off: number): NestedArray<ItemFor<D>>[] => {
       const n = this.shape[dim];
       const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
       const out = new Array(n);
@@ -312,14 +322,14 @@ export class Tensor {
     return build(0, 0);
   }
   /** The value of a one-element tensor. @example tensor([3]).item() // 3 */
-  item(): number | boolean {
-    return binding.item(this._h);
+  item(): ItemFor<D> {
+    return binding.item(this._h) as ItemFor<D>;
   }
   /** torch-like printing. @example console.log(String(tensor([1.5, 2]))) // tensor([1.5000, 2.0000]) */
   toString(): string {
     if (this._disposed) return 'tensor(<disposed>)';
     const flat = this.data();
-    const values = this.dtype === 'int64' ? Array.from(flat as BigInt64Array, Number) : (flat as ArrayLike<number>);
+    const values: ArrayLike<number> = flat instanceof BigInt64Array ? Array.from(flat, Number) : (flat as Exclude<typeof flat, BigInt64Array>);
     let suffix = '';
     if (this.device !== 'cpu') suffix += `, device='${this.device}'`;
     if (this.dtype !== 'float32' && this.dtype !== 'int64' && this.dtype !== 'bool') suffix += `, dtype=${this.dtype}`;
@@ -334,31 +344,45 @@ export class Tensor {
   // ---- element-wise binary ---------------------------------------------------------------------
 
   /** Element-wise sum with broadcasting. @example tensor([1, 2]).add(10) // [11, 12] */
+  add<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  add(other: Tensor | Scalar): Tensor;
   add(other: Tensor | Scalar): Tensor { return op('add', undefined, this._h, operand(other, 'add')); }
   /** Element-wise difference. @example tensor([3, 4]).sub(1) // [2, 3] */
+  sub<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  sub(other: Tensor | Scalar): Tensor;
   sub(other: Tensor | Scalar): Tensor { return op('sub', undefined, this._h, operand(other, 'sub')); }
   /** Element-wise product. @example tensor([1, 2]).mul(tensor([3, 4])) // [3, 8] */
+  mul<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  mul(other: Tensor | Scalar): Tensor;
   mul(other: Tensor | Scalar): Tensor { return op('mul', undefined, this._h, operand(other, 'mul')); }
   /** True division (integers divide as float32). @example tensor([1, 2]).div(2) // [0.5, 1] */
+  div<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  div(other: Tensor | Scalar): Tensor;
   div(other: Tensor | Scalar): Tensor { return op('div', undefined, this._h, operand(other, 'div')); }
   /** Element-wise power. @example tensor([2, 3]).pow(2) // [4, 9] */
+  pow<F extends FloatDType>(this: Tensor<F>, exponent: Tensor<F> | Scalar): Tensor<F>;
+  pow(exponent: Tensor | Scalar): Tensor;
   pow(exponent: Tensor | Scalar): Tensor { return op('pow', undefined, this._h, operand(exponent, 'pow')); }
   /** Element-wise maximum (NaN propagates). @example tensor([1, 5]).maximum(3) // [3, 5] */
+  maximum<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  maximum(other: Tensor | Scalar): Tensor;
   maximum(other: Tensor | Scalar): Tensor { return op('maximum', undefined, this._h, operand(other, 'maximum')); }
   /** Element-wise minimum (NaN propagates). @example tensor([1, 5]).minimum(3) // [1, 3] */
+  minimum<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  minimum(other: Tensor | Scalar): Tensor;
   minimum(other: Tensor | Scalar): Tensor { return op('minimum', undefined, this._h, operand(other, 'minimum')); }
   /** `==` as a bool tensor. @example tensor([1, 2]).eq(2) // [false, true] */
-  eq(other: Tensor | Scalar): Tensor { return op('eq', undefined, this._h, operand(other, 'eq')); }
+  eq(other: Tensor | Scalar): Tensor<'bool'> { return op('eq', undefined, this._h, operand(other, 'eq')); }
   /** `!=` as a bool tensor. */
-  ne(other: Tensor | Scalar): Tensor { return op('ne', undefined, this._h, operand(other, 'ne')); }
+  ne(other: Tensor | Scalar): Tensor<'bool'> { return op('ne', undefined, this._h, operand(other, 'ne')); }
   /** `<` as a bool tensor. */
-  lt(other: Tensor | Scalar): Tensor { return op('lt', undefined, this._h, operand(other, 'lt')); }
+  lt(other: Tensor | Scalar): Tensor<'bool'> { return op('lt', undefined, this._h, operand(other, 'lt')); }
   /** `<=` as a bool tensor. */
-  le(other: Tensor | Scalar): Tensor { return op('le', undefined, this._h, operand(other, 'le')); }
+  le(other: Tensor | Scalar): Tensor<'bool'> { return op('le', undefined, this._h, operand(other, 'le')); }
   /** `>` as a bool tensor. */
-  gt(other: Tensor | Scalar): Tensor { return op('gt', undefined, this._h, operand(other, 'gt')); }
+  gt(other: Tensor | Scalar): Tensor<'bool'> { return op('gt', undefined, this._h, operand(other, 'gt')); }
   /** `>=` as a bool tensor. */
-  ge(other: Tensor | Scalar): Tensor { return op('ge', undefined, this._h, operand(other, 'ge')); }
+  ge(other: Tensor | Scalar): Tensor<'bool'> { return op('ge', undefined, this._h, operand(other, 'ge')); }
 
   /** In-place add; returns this. @example w.add_(g.mul(-0.1)) */
   add_(other: Tensor | Scalar): this { opInPlace('add_', undefined, this._h, operand(other, 'add_')); return this; }
@@ -373,24 +397,25 @@ export class Tensor {
 
   // ---- element-wise unary ----------------------------------------------------------------------
 
-  /** -x. */ neg(): Tensor { return op('neg', undefined, this._h); }
-  /** |x|. */ abs(): Tensor { return op('abs', undefined, this._h); }
-  /** e^x (integers compute in float32). */ exp(): Tensor { return op('exp', undefined, this._h); }
-  /** Natural logarithm. */ log(): Tensor { return op('log', undefined, this._h); }
-  /** Square root. */ sqrt(): Tensor { return op('sqrt', undefined, this._h); }
-  /** 1 / sqrt(x). */ rsqrt(): Tensor { return op('rsqrt', undefined, this._h); }
-  /** Sine. */ sin(): Tensor { return op('sin', undefined, this._h); }
-  /** Cosine. */ cos(): Tensor { return op('cos', undefined, this._h); }
-  /** max(x, 0). @example tensor([-1, 2]).relu() // [0, 2] */ relu(): Tensor { return op('relu', undefined, this._h); }
-  /** 1 / (1 + e^-x). */ sigmoid(): Tensor { return op('sigmoid', undefined, this._h); }
-  /** Hyperbolic tangent. */ tanh(): Tensor { return op('tanh', undefined, this._h); }
-  /** GELU, exact erf form. */ gelu(): Tensor { return op('gelu', undefined, this._h); }
-  /** The error function. @example tensor([0, 1]).erf() // [0, 0.8427] */ erf(): Tensor { return op('erf', undefined, this._h); }
+  /** -x. */ neg(): Tensor<D> { return op('neg', undefined, this._h); }
+  /** |x|. */ abs(): Tensor<D> { return op('abs', undefined, this._h); }
+  /** e^x (integers compute in float32). */ exp(): Tensor<FloatResult<D>> { return op('exp', undefined, this._h); }
+  /** Natural logarithm. */ log(): Tensor<FloatResult<D>> { return op('log', undefined, this._h); }
+  /** log(1 + x), accurate for small x. @example tensor([1e-10]).log1p() // [1e-10] */ log1p(): Tensor<FloatResult<D>> { return op('log1p', undefined, this._h); }
+  /** Square root. */ sqrt(): Tensor<FloatResult<D>> { return op('sqrt', undefined, this._h); }
+  /** 1 / sqrt(x). */ rsqrt(): Tensor<FloatResult<D>> { return op('rsqrt', undefined, this._h); }
+  /** Sine. */ sin(): Tensor<FloatResult<D>> { return op('sin', undefined, this._h); }
+  /** Cosine. */ cos(): Tensor<FloatResult<D>> { return op('cos', undefined, this._h); }
+  /** max(x, 0). @example tensor([-1, 2]).relu() // [0, 2] */ relu(): Tensor<D> { return op('relu', undefined, this._h); }
+  /** 1 / (1 + e^-x). */ sigmoid(): Tensor<FloatResult<D>> { return op('sigmoid', undefined, this._h); }
+  /** Hyperbolic tangent. */ tanh(): Tensor<FloatResult<D>> { return op('tanh', undefined, this._h); }
+  /** GELU, exact erf form. */ gelu(): Tensor<FloatResult<D>> { return op('gelu', undefined, this._h); }
+  /** The error function. @example tensor([0, 1]).erf() // [0, 0.8427] */ erf(): Tensor<FloatResult<D>> { return op('erf', undefined, this._h); }
   /**
    * Clamps into [min, max]; either bound may be null.
    * @example tensor([-2, 0, 2]).clamp(-1, 1) // [-1, 0, 1]
    */
-  clamp(min?: number | null, max?: number | null): Tensor {
+  clamp(min?: number | null, max?: number | null): Tensor<D> {
     return op('clamp', clampAttrs('clamp', min, max), this._h);
   }
 
@@ -398,6 +423,7 @@ export class Tensor {
   /** In-place |x|. */ abs_(): this { opInPlace('abs_', undefined, this._h); return this; }
   /** In-place e^x. */ exp_(): this { opInPlace('exp_', undefined, this._h); return this; }
   /** In-place log. */ log_(): this { opInPlace('log_', undefined, this._h); return this; }
+  /** In-place log1p. */ log1p_(): this { opInPlace('log1p_', undefined, this._h); return this; }
   /** In-place sqrt. */ sqrt_(): this { opInPlace('sqrt_', undefined, this._h); return this; }
   /** In-place rsqrt. */ rsqrt_(): this { opInPlace('rsqrt_', undefined, this._h); return this; }
   /** In-place sine. */ sin_(): this { opInPlace('sin_', undefined, this._h); return this; }
@@ -425,59 +451,59 @@ export class Tensor {
   // ---- reductions --------------------------------------------------------------------------------
 
   /** Sum over all or the given dims (integers sum as int64). @example x.sum(1, { keepdim: true }) */
-  sum(dim?: Dims | null, options?: KeepDim): Tensor {
+  sum(dim?: Dims | null, options?: KeepDim): Tensor<SumResult<D>> {
     return op('sum', [dimsOpt('sum', dim), checkOptions('sum', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Mean over all or the given dims (floating tensors). @example x.mean(0) */
-  mean(dim?: Dims | null, options?: KeepDim): Tensor {
+  mean(dim?: Dims | null, options?: KeepDim): Tensor<D> {
     return op('mean', [dimsOpt('mean', dim), checkOptions('mean', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Largest value over all or the given dims (values only; see maxWithIndices). @example x.max(1) */
-  max(dim?: Dims | null, options?: KeepDim): Tensor {
+  max(dim?: Dims | null, options?: KeepDim): Tensor<D> {
     return op('max', [dimsOpt('max', dim), checkOptions('max', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Smallest value over all or the given dims. @example x.min() */
-  min(dim?: Dims | null, options?: KeepDim): Tensor {
+  min(dim?: Dims | null, options?: KeepDim): Tensor<D> {
     return op('min', [dimsOpt('min', dim), checkOptions('min', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** PyTorch's `max(dim)` pair. @example const { values, indices } = x.maxWithIndices(1) */
-  maxWithIndices(dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
+  maxWithIndices(dim: number, options?: KeepDim): { values: Tensor<D>; indices: Tensor<'int64'> } {
     return withIndices('max_with_indices', 'maxWithIndices', this, dim, options);
   }
   /** PyTorch's `min(dim)` pair. */
-  minWithIndices(dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
+  minWithIndices(dim: number, options?: KeepDim): { values: Tensor<D>; indices: Tensor<'int64'> } {
     return withIndices('min_with_indices', 'minWithIndices', this, dim, options);
   }
   /** Index of the largest value (first on ties) over a dim or the flattened tensor. @example x.argmax(1) */
-  argmax(dim?: number | null, options?: KeepDim): Tensor {
+  argmax(dim?: number | null, options?: KeepDim): Tensor<'int64'> {
     return op('argmax', [dim == null ? null : int('argmax', 'dim', dim), checkOptions('argmax', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Index of the smallest value. */
-  argmin(dim?: number | null, options?: KeepDim): Tensor {
+  argmin(dim?: number | null, options?: KeepDim): Tensor<'int64'> {
     return op('argmin', [dim == null ? null : int('argmin', 'dim', dim), checkOptions('argmin', options, REDUCE_OPTS).keepdim], this._h);
   }
   /** Variance (correction 1 by default). @example x.var(0, { correction: 0 }) */
-  var(dim?: Dims | null, options?: VarOptions): Tensor {
+  var(dim?: Dims | null, options?: VarOptions): Tensor<D> {
     const o = checkOptions('var', options, { keepdim: 'boolean', correction: 'number' });
     return op('var', [dimsOpt('var', dim), o.correction, o.keepdim], this._h);
   }
   /** Standard deviation (correction 1 by default). */
-  std(dim?: Dims | null, options?: VarOptions): Tensor {
+  std(dim?: Dims | null, options?: VarOptions): Tensor<D> {
     const o = checkOptions('std', options, { keepdim: 'boolean', correction: 'number' });
     return op('std', [dimsOpt('std', dim), o.correction, o.keepdim], this._h);
   }
   /** Softmax along `dim`, computed stably. @example logits.softmax(-1) */
-  softmax(dim: number): Tensor { return op('softmax', [int('softmax', 'dim', dim)], this._h); }
+  softmax(dim: number): Tensor<FloatResult<D>> { return op('softmax', [int('softmax', 'dim', dim)], this._h); }
   /** log(softmax(x)) along `dim`, computed stably. */
-  logSoftmax(dim: number): Tensor { return op('log_softmax', [int('logSoftmax', 'dim', dim)], this._h); }
+  logSoftmax(dim: number): Tensor<FloatResult<D>> { return op('log_softmax', [int('logSoftmax', 'dim', dim)], this._h); }
   /** Running sum along `dim` (integers as int64). @example tensor([1, 2, 3]).cumsum(0) // [1, 3, 6] */
-  cumsum(dim: number): Tensor { return op('cumsum', [int('cumsum', 'dim', dim)], this._h); }
+  cumsum(dim: number): Tensor<SumResult<D>> { return op('cumsum', [int('cumsum', 'dim', dim)], this._h); }
   /**
    * Positions that sort the elements along `dim` (default last), ascending unless `descending`.
    * Stable: equal values keep their order; NaN sorts as the largest value.
    * @example tensor([3, 1, 2]).argsort() // [1, 2, 0]
    */
-  argsort(dim = -1, options?: { descending?: boolean }): Tensor {
+  argsort(dim = -1, options?: { descending?: boolean }): Tensor<'int64'> {
     const o = checkOptions('argsort', options, { descending: 'boolean' });
     return op('argsort', [int('argsort', 'dim', dim), o.descending ?? false], this._h);
   }
@@ -485,7 +511,7 @@ export class Tensor {
    * The slices at `index` (a 0-D or 1-D integer tensor) along `dim`; differentiable in `this`.
    * @example x.indexSelect(0, tensor([2, 0], { dtype: 'int64' }))
    */
-  indexSelect(dim: number, index: Tensor): Tensor {
+  indexSelect(dim: number, index: Tensor): Tensor<D> {
     if (!(index instanceof Tensor)) fail('INVALID_ARGUMENT', `indexSelect: the index must be a Tensor, got ${describe(index)}`);
     return op('index_select', [int('indexSelect', 'dim', dim)], this._h, index._h);
   }
@@ -505,55 +531,59 @@ export class Tensor {
   // ---- views and movement ------------------------------------------------------------------------
 
   /** Same elements, new shape (a view when possible, else a copy); one size may be -1. @example x.reshape(2, -1) */
-  reshape(...shape: (number | readonly number[])[]): Tensor { return op('reshape', [shapeArgs('reshape', shape)], this._h); }
+  reshape(...shape: (number | readonly number[])[]): Tensor<D> { return op('reshape', [shapeArgs('reshape', shape)], this._h); }
   /** Like reshape, but always a view (errors when the strides do not allow one). */
-  view(...shape: (number | readonly number[])[]): Tensor { return op('view', [shapeArgs('view', shape)], this._h); }
+  view(...shape: (number | readonly number[])[]): Tensor<D> { return op('view', [shapeArgs('view', shape)], this._h); }
   /** Swaps two dims (a view). @example x.transpose(0, 1) */
-  transpose(dim0: number, dim1: number): Tensor {
+  transpose(dim0: number, dim1: number): Tensor<D> {
     return op('transpose', [int('transpose', 'dim0', dim0), int('transpose', 'dim1', dim1)], this._h);
   }
   /** Transpose of a tensor with at most 2 dims. @example m.t() */
-  t(): Tensor {
+  t(): Tensor<D> {
     if (this.ndim > 2) fail('INVALID_ARGUMENT', `t: expects a tensor with <= 2 dimensions, got ${this.ndim}`);
     return this.ndim < 2 ? this.view(this.shape) : this.transpose(0, 1);
   }
   /** Transpose with reversed dims (PyTorch's `.T`). */
-  get T(): Tensor {
+  get T(): Tensor<D> {
     return this.permute([...this.shape.keys()].reverse());
   }
   /** Reorders dims (a view). @example x.permute(2, 0, 1) */
-  permute(...dims: (number | readonly number[])[]): Tensor { return op('permute', [shapeArgs('permute', dims)], this._h); }
+  permute(...dims: (number | readonly number[])[]): Tensor<D> { return op('permute', [shapeArgs('permute', dims)], this._h); }
   /** Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size). @example x.expand(4, -1) */
-  expand(...shape: (number | readonly number[])[]): Tensor { return op('expand', [shapeArgs('expand', shape)], this._h); }
+  expand(...shape: (number | readonly number[])[]): Tensor<D> { return op('expand', [shapeArgs('expand', shape)], this._h); }
   /** expand to another tensor's shape. */
-  expandAs(other: Tensor): Tensor {
+  expandAs(other: Tensor): Tensor<D> {
     if (!(other instanceof Tensor)) fail('INVALID_ARGUMENT', `expandAs: 'other' must be a Tensor, got ${describe(other)}`);
     return this.expand(other.shape);
   }
   /** Removes size-1 dims (all, or the given ones). @example zeros([1, 3, 1]).squeeze() // [3] */
-  squeeze(dim?: Dims | null): Tensor { return op('squeeze', [dimsOpt('squeeze', dim)], this._h); }
+  squeeze(dim?: Dims | null): Tensor<D> { return op('squeeze', [dimsOpt('squeeze', dim)], this._h); }
   /** Inserts a size-1 dim. @example zeros([3]).unsqueeze(0) // [1, 3] */
-  unsqueeze(dim: number): Tensor { return op('unsqueeze', [int('unsqueeze', 'dim', dim)], this._h); }
+  unsqueeze(dim: number): Tensor<D> { return op('unsqueeze', [int('unsqueeze', 'dim', dim)], this._h); }
   /** Merges dims startDim..endDim into one. @example zeros([2, 3, 4]).flatten(1) // [2, 12] */
-  flatten(startDim = 0, endDim = -1): Tensor {
+  flatten(startDim = 0, endDim = -1): Tensor<D> {
     return op('flatten', [int('flatten', 'startDim', startDim), int('flatten', 'endDim', endDim)], this._h);
   }
   /** Elements start..start+length along dim (a view). @example x.narrow(0, 1, 2) */
-  narrow(dim: number, start: number, length: number): Tensor {
+  narrow(dim: number, start: number, length: number): Tensor<D> {
     return op('narrow', [int('narrow', 'dim', dim), int('narrow', 'start', start), int('narrow', 'length', length)], this._h);
   }
   /** The slice at `index` along dim, which is removed (a view). @example x.select(0, -1) */
-  select(dim: number, index: number): Tensor {
+  select(dim: number, index: number): Tensor<D> {
     return op('select', [int('select', 'dim', dim), int('select', 'index', index)], this._h);
   }
   /** A row-major copy, or this tensor's data when already contiguous. */
-  contiguous(): Tensor { return op('contiguous', undefined, this._h); }
+  contiguous(): Tensor<D> { return op('contiguous', undefined, this._h); }
   /** A copy with its own storage. */
-  clone(): Tensor { return op('clone', undefined, this._h); }
+  clone(): Tensor<D> { return op('clone', undefined, this._h); }
   /**
    * Converts dtype and/or moves to a device (no copy when nothing changes).
    * @example x.to('float64'); x.to('cuda'); x.to({ dtype: 'int32', device: 'cpu' })
    */
+  to<T extends DType>(dtype: T): Tensor<T>;
+  to(device: DeviceName): Tensor<D>;
+  to<T extends DType = D>(options: ToOptions<T>): Tensor<T>;
+  to(target: DType | DeviceName | ToOptions): Tensor;
   to(target: DType | DeviceName | ToOptions): Tensor {
     let dtype: DType | undefined;
     let device: string | undefined;
@@ -576,25 +606,35 @@ export class Tensor {
     return out;
   }
   /** Same as `to('cpu')`. */
-  cpu(): Tensor { return this.to('cpu'); }
+  cpu(): Tensor<D> { return this.to('cpu'); }
   /** Same as `to('cuda')` (or `cuda:N`). */
-  cuda(index = 0): Tensor { return this.to(`cuda:${int('cuda', 'index', index)}`); }
+  cuda(index = 0): Tensor<D> { return this.to(`cuda:${int('cuda', 'index', index)}`); }
 
   // ---- linear algebra ------------------------------------------------------------------------------
 
   /** Inner product of two 1-D tensors. @example tensor([1, 2]).dot(tensor([3, 4])) // 11 */
+  dot<F extends FloatDType>(this: Tensor<F>, other: Tensor<F>): Tensor<F>;
+  dot(other: Tensor): Tensor;
   dot(other: Tensor): Tensor { return op('dot', undefined, this._h, operand(other, 'dot')); }
   /** Matrix product with PyTorch's 1-D and batch-broadcasting rules. @example a.matmul(b) */
+  matmul<F extends FloatDType>(this: Tensor<F>, other: Tensor<F>): Tensor<F>;
+  matmul(other: Tensor): Tensor;
   matmul(other: Tensor): Tensor { return op('matmul', undefined, this._h, operand(other, 'matmul')); }
   /** Matrix-vector product: this [n, m] @ vec [m] -> [n]. @example eye(2).mv(tensor([3, 4])) */
+  mv<F extends FloatDType>(this: Tensor<F>, vec: Tensor<F>): Tensor<F>;
+  mv(vec: Tensor): Tensor;
   mv(vec: Tensor): Tensor { return op('mv', undefined, this._h, operand(vec, 'mv')); }
   /** Batched matrix product without broadcasting: [B, n, m] @ [B, m, p] -> [B, n, p]. @example a.bmm(b) */
+  bmm<F extends FloatDType>(this: Tensor<F>, other: Tensor<F>): Tensor<F>;
+  bmm(other: Tensor): Tensor;
   bmm(other: Tensor): Tensor { return op('bmm', undefined, this._h, operand(other, 'bmm')); }
   /**
    * `beta * this + alpha * (mat1 @ mat2)`, this broadcast to [n, p] (torch.addmm). With beta 0,
    * this is ignored (NaN in it does not propagate).
    * @example bias.addmm(x, w) // x @ w + bias
    */
+  addmm<F extends FloatDType>(this: Tensor<F>, mat1: Tensor<F>, mat2: Tensor<F>, options?: { beta?: number; alpha?: number }): Tensor<F>;
+  addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
   addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor {
     const o = checkOptions('addmm', options, ADDMM_OPTS);
     return op('addmm', [o.beta ?? 1, o.alpha ?? 1], this._h, operand(mat1, 'addmm'), operand(mat2, 'addmm'));
@@ -617,7 +657,7 @@ function clampAttrs(op: string, min: number | null | undefined, max: number | nu
   return [min ?? null, max ?? null];
 }
 
-function withIndices(name: 'max_with_indices' | 'min_with_indices', opName: string, x: Tensor, dim: number, options?: KeepDim): { values: Tensor; indices: Tensor } {
+function withIndices<D extends DType>(name: 'max_with_indices' | 'min_with_indices', opName: string, x: Tensor<D>, dim: number, options?: KeepDim): { values: Tensor<D>; indices: Tensor<'int64'> } {
   const [values, indices] = opMulti(name, [int(opName, 'dim', dim), checkOptions(opName, options, REDUCE_OPTS).keepdim], x._h);
-  return { values, indices };
+  return { values: values as Tensor<D>, indices: indices as Tensor<'int64'> };
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { binding } from '../src/binding.js';
 import { OP_NAMES } from '../src/ops/ops.generated.js';
-import { DEF_PATH, generate, OUT_PATH } from '../scripts/gen-ops.js';
+import { DEF_PATH, FREE_PATH, generate, generateFree, OUT_PATH } from '../scripts/gen-ops.js';
 import * as tk from '../src/index.js';
 import { memory } from '../src/index.js';
 import { OP_EXPOSURE } from '../src/ops/table.js';
@@ -70,8 +70,33 @@ describe('op tables', () => {
     expect([...binding.opNames]).toEqual(OP_NAMES);
   });
 
-  it('the generated op list is current with native/include/tk/ops.def (npm run gen:ops)', () => {
-    expect(readFileSync(OUT_PATH, 'utf8')).toBe(generate(readFileSync(DEF_PATH, 'utf8')));
+  it('the generated op list and free functions are current with native/include/tk/ops.def (npm run gen:ops)', () => {
+    const def = readFileSync(DEF_PATH, 'utf8');
+    expect(readFileSync(OUT_PATH, 'utf8')).toBe(generate(def));
+    expect(readFileSync(FREE_PATH, 'utf8')).toBe(generateFree(def));
+  });
+
+  it('every op method has a free function of its name that gives what the method gives', () => {
+    const methods = Object.entries(OP_EXPOSURE).filter(([op, pub]) => !op.endsWith('_') && !pub.includes(':') && pub !== 'to').map(([, pub]) => pub);
+    expect(methods.length).toBeGreaterThan(50);
+    const fns = tk as unknown as Record<string, (...a: unknown[]) => unknown>;
+    tk.tidy(() => {
+    const x = tk.tensor([[0.5, -1.5, 2], [3, 0.25, -4]]);
+    for (const m of methods) expect(typeof fns[m], m).toBe('function');
+    // Same arguments, same result: a sample across kinds (unary, binary, reduction with options, view).
+    const same = (name: string, ...args: unknown[]) => {
+      const viaFn = fns[name](x, ...args) as tk.Tensor;
+      const viaMethod = (x as unknown as Record<string, (...a: unknown[]) => tk.Tensor>)[name](...args);
+      expect(viaFn.shape, name).toEqual(viaMethod.shape);
+      expect(Array.from(viaFn.data(), Number), name).toEqual(Array.from(viaMethod.data(), Number));
+    };
+    same('neg'); same('exp'); same('add', 2); same('sum', 1, { keepdim: true }); same('argmax', 0); same('var', 1, { correction: 0 });
+    same('transpose', 0, 1); same('clamp', -1, 1); same('logSoftmax', -1); same('reshape', 3, 2);
+    expect(fns.maxWithIndices(x, 1)).toHaveProperty('indices');
+    // A wrong first argument is a TensorError naming the function.
+    expect(() => fns.sum([1, 2])).toThrow(/sum: 'input' must be a Tensor/);
+    expect(fns.var.name).toBe('var');
+    });
   });
 
   it('every op in the TS table is exposed under its public name', () => {

@@ -130,6 +130,7 @@ const ROWS: Record<string, () => unknown> = {
   'nn/losses.ts:nllLoss': () => nn.functional.nllLoss(x(), labels(), O),
   'nn/losses.ts:smoothL1Loss': () => nn.functional.smoothL1Loss(x(), x(), O),
   'nn/module.ts:Module.loadStateDict': () => { const m = new nn.Linear(3, 2); return m.loadStateDict(m.stateDict(), O); },
+  'nn/module.ts:Module.to': () => new nn.Linear(3, 2).to(O),
   'nn/rnn.ts:GRU.constructor': () => new nn.GRU(3, 4, O),
   'nn/rnn.ts:LSTM.constructor': () => new nn.LSTM(3, 4, O),
   'nn/rnn.ts:RNN.constructor': () => new nn.RNN(3, 4, O),

@@ -109,7 +109,7 @@ export function saveCheckpoint(state: Record<string, CheckpointValue>, path: str
  * Loads a checkpoint written by saveCheckpoint: the same tree, with new tensors (dispose them, or
  * load them into a model, which copies). Objects in the tree have no prototype (keys come from
  * the file; none can shadow or replace an inherited member).
- * @example const ckpt = io.loadCheckpoint('run.ckpt'); model.loadStateDict(ckpt.model as never);
+ * @example const ckpt = io.loadCheckpoint('run.ckpt'); model.loadStateDict(ckpt.model as Record<string, Tensor>);
  */
 export function loadCheckpoint(path: string, options: LoadOptions = {}): Record<string, CheckpointValue> {
   const { tensors, metadata } = loadWithMetadata(path, options);

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import type { DType } from '../dtype.js';
+import { isDeviceName, type DeviceName, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { binding } from '../binding.js';
@@ -206,20 +206,22 @@ function decode(op: string, name: string, info: TensorInfo, bytes: Uint8Array): 
 
 export interface LoadOptions {
   /** Device for the loaded tensors (default 'cpu'). */
-  device?: string;
+  device?: DeviceName;
 }
 
-function loadDevice(op: string, options: LoadOptions | undefined): string | undefined {
-  return checkOptions(op, options, { device: 'string' }).device;
+function loadDevice(op: string, options: LoadOptions | undefined): DeviceName | undefined {
+  const { device } = checkOptions(op, options, { device: 'string' });
+  if (device !== undefined && !isDeviceName(device)) fail('INVALID_ARGUMENT', `${op}: device must be 'cpu', 'cuda' or 'cuda:N', got ${describe(device)}`);
+  return device;
 }
 
-function build(op: string, h: SafetensorsHeader, read: (start: number, length: number) => Uint8Array, device: string | undefined): Record<string, Tensor> {
+function build(op: string, h: SafetensorsHeader, read: (start: number, length: number) => Uint8Array, device: DeviceName | undefined): Record<string, Tensor> {
   const out: Record<string, Tensor> = Object.create(null);
   try {
     for (const [name, info] of Object.entries(h.tensors)) {
       const t = decode(op, name, info, read(h.dataStart + info.dataOffsets[0], info.dataOffsets[1] - info.dataOffsets[0]));
       if (device && device !== 'cpu') {
-        out[name] = t.to(device as never);
+        out[name] = t.to(device);
         t.dispose();
       } else out[name] = t;
     }

@@ -133,7 +133,7 @@ function statScores(op: string, r: Resolved, preds: Tensor, target: Tensor): Rec
       // indices (the order a stable top-k keeps ties in). Correct when the rank is below k.
       const cls = arange(C, { dtype: 'int64' }).unsqueeze(0);
       const ts = preds.reshape(-1).indexSelect(0, arange(N, { dtype: 'int64' }).mul(C).add(t)).unsqueeze(1);
-      let rank = preds.gt(ts).sum(1);
+      let rank: Tensor = preds.gt(ts).sum(1);
       // Ties with the target's score (besides itself) are rare with float scores: the tie term
       // costs three more [N, C] passes, so it runs only when some row has one.
       const ties = preds.eq(ts);

@@ -331,7 +331,7 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   if (!training || p === 0) return input.view(input.shape);
   return tidy(() => {
     if (p === 1) return input.mul(0);
-    const keep = rand(input.shape, { device: input.device as never }).ge(p).to(input.dtype);
+    const keep = rand(input.shape, { device: input.device }).ge(p).to(input.dtype);
     return input.mul(keep.mul(1 / (1 - p)));
   });
 }

@@ -4,7 +4,8 @@
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { bool, checkOptions, describe, fn as fnArg, isOptionsObject, str } from '../options.js';
-import { Tensor } from '../tensor.js';
+import type { DeviceName, DType } from '../dtype.js';
+import { Tensor, type ToOptions } from '../tensor.js';
 
 const PARAM = Symbol('tensorkit.parameter');
 
@@ -170,18 +171,18 @@ export abstract class Module {
    * working, and its state follows the parameters on the next step. Returns this.
    * @example model.to('cuda'); model.to({ dtype: 'float64' }); model.to('bfloat16')
    */
-  to(target: string | { dtype?: string; device?: string }): this {
+  to(target: DType | DeviceName | ToOptions): this {
     if (typeof target !== 'string') checkOptions('Module.to', target ?? {}, { dtype: 'string', device: 'string' });
     for (const m of this.modules())
       for (const [k, v] of Object.entries(m)) {
         if (!(v instanceof Tensor) || (!isParameter(v) && !m._buffers.has(k))) continue;
-        const moved = noGrad(() => v.to(target as never));
+        const moved = noGrad(() => v.to(target));
         if (moved.device === v.device && moved.dtype === v.dtype) {
           moved.dispose();  // nothing changed: keep the original tensor
           continue;
         }
         const grad = v.grad;
-        const movedGrad = grad?.to(target as never);
+        const movedGrad = grad?.to(target);
         v._setData(moved);
         moved.dispose();
         if (movedGrad) v.grad = movedGrad;

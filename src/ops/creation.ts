@@ -8,14 +8,14 @@ import { checkOptions, describe, int, list, num, shapeArgs } from '../options.js
 import { Tensor, wrap } from '../tensor.js';
 import { op, type Attr, type OpName } from './dispatch.js';
 
-
-export interface CreateOptions {
-  dtype?: DType;
+/** Options of the creation functions; `D` is the dtype asked for (the result is a `Tensor<D>`). */
+export interface CreateOptions<D extends DType = DType> {
+  dtype?: D;
   device?: DeviceName;
   /** Make the result a leaf that records gradients (floating dtypes only). Default false. */
   requiresGrad?: boolean;
 }
-export interface TensorOptions extends CreateOptions {
+export interface TensorOptions<D extends DType = DType> extends CreateOptions<D> {
   /** Shape for flat data (a typed array or flat list); the default is the data's own nesting. */
   shape?: readonly number[];
 }
@@ -61,16 +61,26 @@ function sizeAndOpts(op: string, args: SizeArgs): [number[], CreateOptions] {
 }
 
 /** A tensor of zeros. @example zeros([2, 3]); zeros(2, 3, { dtype: 'int32' }) */
+export function zeros<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
+export function zeros<D extends DType = 'float32'>(...sizeAndOptions: [...size: number[], options: CreateOptions<D>]): Tensor<D>;
+export function zeros(...size: number[]): Tensor<'float32'>;
 export function zeros(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('zeros', args);
   return make('zeros', [s, o.dtype, o.device], o);
 }
 /** A tensor of ones. @example ones([4]) */
+export function ones<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
+export function ones<D extends DType = 'float32'>(...sizeAndOptions: [...size: number[], options: CreateOptions<D>]): Tensor<D>;
+export function ones(...size: number[]): Tensor<'float32'>;
 export function ones(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('ones', args);
   return make('ones', [s, o.dtype, o.device], o);
 }
 /** A tensor filled with `value` (float32 unless `dtype`; bool for a boolean value). @example full([2], 7) */
+export function full<D extends DType>(shape: readonly number[], value: number | boolean, options: CreateOptions<D> & { dtype: D }): Tensor<D>;
+export function full(shape: readonly number[], value: boolean, options?: CreateOptions): Tensor<'bool'>;
+export function full(shape: readonly number[], value: number, options?: CreateOptions): Tensor<'float32'>;
+export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor;
 export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor {
   const o = createOpts('full', options);
   if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `full: value must be a number or boolean, got ${describe(value)}`);
@@ -83,9 +93,12 @@ export function full(shape: readonly number[], value: number | boolean, options?
  * integers (as in PyTorch), float32 otherwise.
  * @example arange(5) // [0, 1, 2, 3, 4];  arange(0, 1, 0.25) // [0, 0.25, 0.5, 0.75]
  */
-export function arange(end: number, options?: CreateOptions): Tensor;
-export function arange(start: number, end: number, options?: CreateOptions): Tensor;
-export function arange(start: number, end: number, step: number, options?: CreateOptions): Tensor;
+export function arange<D extends DType>(end: number, options: CreateOptions<D> & { dtype: D }): Tensor<D>;
+export function arange<D extends DType>(start: number, end: number, options: CreateOptions<D> & { dtype: D }): Tensor<D>;
+export function arange<D extends DType>(start: number, end: number, step: number, options: CreateOptions<D> & { dtype: D }): Tensor<D>;
+export function arange(end: number, options?: CreateOptions): Tensor<'int64' | 'float32'>;
+export function arange(start: number, end: number, options?: CreateOptions): Tensor<'int64' | 'float32'>;
+export function arange(start: number, end: number, step: number, options?: CreateOptions): Tensor<'int64' | 'float32'>;
 export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
   const last = args[args.length - 1];
   const opts = last !== null && typeof last === 'object' ? (args.pop() as CreateOptions) : undefined;
@@ -99,12 +112,15 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
 }
 
 /** `steps` evenly spaced values from start to end inclusive. @example linspace(0, 1, 5) */
+export function linspace<D extends DType = 'float32'>(start: number, end: number, steps: number, options?: CreateOptions<D>): Tensor<D>;
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
   const o = createOpts('linspace', options);
   return make('linspace', [num('linspace', 'start', start), num('linspace', 'end', end), int('linspace', 'steps', steps), o.dtype, o.device], o);
 }
 
 /** The n x m identity (m defaults to n). @example eye(3) */
+export function eye<D extends DType = 'float32'>(n: number, options?: CreateOptions<D>): Tensor<D>;
+export function eye<D extends DType = 'float32'>(n: number, m?: number, options?: CreateOptions<D>): Tensor<D>;
 export function eye(n: number, m?: number | CreateOptions, options?: CreateOptions): Tensor {
   if (m !== null && typeof m === 'object') [m, options] = [undefined, m];
   const o = createOpts('eye', options);
@@ -112,16 +128,23 @@ export function eye(n: number, m?: number | CreateOptions, options?: CreateOptio
 }
 
 /** Uniform samples in [0, 1), reproducible after manualSeed(). @example rand([2, 2]) */
+export function rand<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
+export function rand<D extends DType = 'float32'>(...sizeAndOptions: [...size: number[], options: CreateOptions<D>]): Tensor<D>;
+export function rand(...size: number[]): Tensor<'float32'>;
 export function rand(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('rand', args);
   return make('rand', [s, o.dtype, o.device], o);
 }
 /** Standard normal samples. @example randn(3, 4) */
+export function randn<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
+export function randn<D extends DType = 'float32'>(...sizeAndOptions: [...size: number[], options: CreateOptions<D>]): Tensor<D>;
+export function randn(...size: number[]): Tensor<'float32'>;
 export function randn(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('randn', args);
   return make('randn', [s, o.dtype, o.device], o);
 }
 /** Integers uniform in [low, high) (int64 by default). @example randint(0, 10, [5]) */
+export function randint<D extends DType = 'int64'>(low: number, high: number, shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
 export function randint(low: number, high: number, shape: readonly number[], options?: CreateOptions): Tensor {
   const s = shapeArgs('randint', [list('randint', 'shape', shape)]), o = createOpts('randint', options);
   return make('randint', [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device], o);
@@ -161,34 +184,40 @@ export function setRngState(state: RngState): void {
 function likeOpts(op: string, t: Tensor, o: CreateOptions | undefined): CreateOptions {
   tensorArg(op, 'input', t);
   const r = createOpts(op, o);
-  return { dtype: r.dtype ?? t.dtype, device: r.device ?? (t.device as DeviceName), requiresGrad: r.requiresGrad };
+  return { dtype: r.dtype ?? t.dtype, device: r.device ?? t.device, requiresGrad: r.requiresGrad };
 }
 /** zeros with t's shape, dtype and device. @example zerosLike(x) */
+export function zerosLike<D extends DType, R extends DType = D>(t: Tensor<D>, options?: CreateOptions<R>): Tensor<R>;
 export function zerosLike(t: Tensor, options?: CreateOptions): Tensor {
   const o = likeOpts('zerosLike', t, options);
   return zeros(t.shape, o);
 }
 /** ones with t's shape, dtype and device. */
+export function onesLike<D extends DType, R extends DType = D>(t: Tensor<D>, options?: CreateOptions<R>): Tensor<R>;
 export function onesLike(t: Tensor, options?: CreateOptions): Tensor {
   const o = likeOpts('onesLike', t, options);
   return ones(t.shape, o);
 }
 /** full with t's shape, dtype and device. */
+export function fullLike<D extends DType, R extends DType = D>(t: Tensor<D>, value: number | boolean, options?: CreateOptions<R>): Tensor<R>;
 export function fullLike(t: Tensor, value: number | boolean, options?: CreateOptions): Tensor {
   const o = likeOpts('fullLike', t, options);
   return full(t.shape, value, o);
 }
 /** rand with t's shape, dtype and device. */
+export function randLike<D extends DType, R extends DType = D>(t: Tensor<D>, options?: CreateOptions<R>): Tensor<R>;
 export function randLike(t: Tensor, options?: CreateOptions): Tensor {
   const o = likeOpts('randLike', t, options);
   return rand(t.shape, o);
 }
 /** randn with t's shape, dtype and device. */
+export function randnLike<D extends DType, R extends DType = D>(t: Tensor<D>, options?: CreateOptions<R>): Tensor<R>;
 export function randnLike(t: Tensor, options?: CreateOptions): Tensor {
   const o = likeOpts('randnLike', t, options);
   return randn(t.shape, o);
 }
 /** randint with t's shape and device (int64 unless dtype). */
+export function randintLike<R extends DType = 'int64'>(t: Tensor, low: number, high: number, options?: CreateOptions<R>): Tensor<R>;
 export function randintLike(t: Tensor, low: number, high: number, options?: CreateOptions): Tensor {
   const o = likeOpts('randintLike', t, options);
   return randint(low, high, t.shape, { dtype: options?.dtype ?? 'int64', device: o.device, requiresGrad: o.requiresGrad });
@@ -197,6 +226,10 @@ export function randintLike(t: Tensor, low: number, high: number, options?: Crea
 // ---- tensor(data) ---------------------------------------------------------------------------------
 
 type Nested = number | boolean | bigint | readonly Nested[];
+/** A value or nested arrays of values of one kind. */
+export type NestedOf<T> = T | readonly NestedOf<T>[];
+/** What tensor() accepts: a number, boolean or bigint, nested arrays of them, a typed array or a Tensor. */
+export type TensorData = Nested | AnyTypedArray | ArrayLike<number> | Tensor;
 
 /** Shape of a nested array (along its first elements); deeper than a tensor can be is an error. */
 function inferShape(data: Nested): number[] {
@@ -266,7 +299,15 @@ function fromTyped(arr: AnyTypedArray | Int8Array | Int16Array | Uint16Array | U
  * tensor([1, 2, 3], { dtype: 'int64' });
  * tensor(new Float32Array(6), { shape: [2, 3] });
  */
-export function tensor(data: Nested | AnyTypedArray | ArrayLike<number> | Tensor, options?: TensorOptions): Tensor {
+export function tensor<D extends DType>(data: TensorData, options: TensorOptions<D> & { dtype: D }): Tensor<D>;
+export function tensor<D extends DType>(data: Tensor<D>, options?: TensorOptions<D>): Tensor<D>;
+export function tensor(data: NestedOf<number> | Float32Array, options?: TensorOptions): Tensor<'float32'>;
+export function tensor(data: NestedOf<boolean>, options?: TensorOptions): Tensor<'bool'>;
+export function tensor(data: NestedOf<bigint> | BigInt64Array, options?: TensorOptions): Tensor<'int64'>;
+export function tensor(data: Float64Array | Uint32Array, options?: TensorOptions): Tensor<'float64'>;
+export function tensor(data: Int32Array | Int16Array | Int8Array | Uint16Array | Uint8Array | Uint8ClampedArray, options?: TensorOptions): Tensor<'int32'>;
+export function tensor(data: TensorData, options?: TensorOptions): Tensor;
+export function tensor(data: TensorData, options?: TensorOptions): Tensor {
   const o = checkOptions('tensor', options, { dtype: 'string', device: 'string', shape: 'dims', requiresGrad: 'boolean' });
   if (o.dtype !== undefined) checkDType('tensor', o.dtype);
   let t: Tensor;

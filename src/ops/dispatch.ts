@@ -4,6 +4,7 @@
 // the addon's `call` is used anywhere else.
 import { binding, type Attr, type Handle, type Operand } from '../binding.js';
 import { fail } from '../errors.js';
+import type { DType } from '../dtype.js';
 import { wrap, type Tensor } from '../tensor.js';
 import { OP_ID, OP_NAMES, type OpName } from './ops.generated.js';
 
@@ -56,14 +57,18 @@ function raw(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: 
   return binding.call(id, enc, a, b, c);
 }
 
-/** Runs a native op of up to three operands with one result. */
-export function op(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: Operand, c?: Operand): Tensor {
-  return wrap(raw(name, attrs, a, b, c) as Handle);
+/**
+ * Runs a native op of up to three operands with one result. `R` is the result's dtype as the op's
+ * type rule gives it, which the caller states (usually through its own declared return type); it
+ * is not checked here.
+ */
+export function op<R extends DType = DType>(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: Operand, c?: Operand): Tensor<R> {
+  return wrap(raw(name, attrs, a, b, c) as Handle) as Tensor<R>;
 }
 
 /** Runs a native op of any number of operands (cat, stack) with one result. */
-export function opN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]): Tensor {
-  return wrap(binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs) as Handle);
+export function opN<R extends DType = DType>(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]): Tensor<R> {
+  return wrap(binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs) as Handle) as Tensor<R>;
 }
 
 /** Runs a native op with several results (values and indices). */

@@ -1,12 +1,13 @@
 // Where each native op is exposed. By default an op is the Tensor method of its camelCase name
-// (add -> Tensor#add, log_softmax -> Tensor#logSoftmax); this table lists only the others: a
-// free function ('fn:'), an nn path ('nn:'), an optimizer ('optim:') or another method name. A test
-// checks every native op is exposed where this says, so an op cannot be added on one side only.
+// (add -> Tensor#add, log_softmax -> Tensor#logSoftmax), and, unless it is in place, also a free
+// function of that name (scripts/gen-ops.ts writes those); this table lists only the others: a
+// free function alone ('fn:'), an nn path ('nn:'), an optimizer ('optim:') or another method name.
+// A test checks every native op is exposed where this says, so an op cannot be added on one side only.
 import { OP_NAMES, type OpName } from './ops.generated.js';
 
-const EXPOSED_ELSEWHERE = {
+export const EXPOSED_ELSEWHERE = {
   zeros: 'fn:zeros', ones: 'fn:ones', full: 'fn:full', arange: 'fn:arange', linspace: 'fn:linspace', eye: 'fn:eye',
-  rand: 'fn:rand', randn: 'fn:randn', randint: 'fn:randint', where: 'fn:where', cat: 'fn:cat', stack: 'fn:stack', bincount: 'fn:bincount',
+  rand: 'fn:rand', randn: 'fn:randn', randint: 'fn:randint', where: 'fn:where', cat: 'fn:cat', stack: 'fn:stack',
   to_dtype: 'to', to_device: 'to',
   conv2d: 'nn:functional.conv2d', conv2d_input_grad: 'nn:grad.conv2dInput', conv2d_weight_grad: 'nn:grad.conv2dWeight',
   max_pool2d: 'nn:functional.maxPool2d', max_pool2d_backward: 'nn:grad.maxPool2d',

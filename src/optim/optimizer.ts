@@ -154,7 +154,7 @@ export abstract class Optimizer<O extends object> {
       for (const [name, v] of Object.entries(st)) {
         if (v instanceof Tensor) {
           if (v.shape.join() !== p.shape.join()) fail('SHAPE_MISMATCH', `${this.name}.loadStateDict: state '${name}' of parameter ${k} has shape [${v.shape}], the parameter [${p.shape}]`);
-          copy[name] = keep(v.to({ dtype: p.dtype, device: p.device as never }).clone());
+          copy[name] = keep(v.to({ dtype: p.dtype, device: p.device }).clone());
         } else if (typeof v === 'number') copy[name] = v;
         else fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: state '${name}' of parameter ${k} must be a Tensor or a number, got ${describe(v)}`);
       }
@@ -188,7 +188,7 @@ function optionKinds(defaults: object): Record<string, 'number' | 'boolean' | 'a
 function follow(p: Tensor, st: ParamState): void {
   for (const [name, v] of Object.entries(st))
     if (v instanceof Tensor && (v.dtype !== p.dtype || v.device !== p.device)) {
-      st[name] = keep(v.to({ dtype: p.dtype, device: p.device as never }));
+      st[name] = keep(v.to({ dtype: p.dtype, device: p.device }));
       v.dispose();
     }
 }

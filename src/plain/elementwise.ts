@@ -42,6 +42,7 @@ export const UNARY: Record<string, (dt: DType) => Fn1> = {
   abs: (dt) => (dt === 'int32' ? (x) => Math.abs(x) | 0 : Math.abs),
   exp: () => Math.exp,
   log: () => Math.log,
+  log1p: () => Math.log1p,
   sqrt: () => Math.sqrt,
   rsqrt: () => (x) => 1 / Math.sqrt(x),
   sin: () => Math.sin,
@@ -153,6 +154,7 @@ export const neg = (x: PlainTensor) => unary('neg', x);
 export const abs = (x: PlainTensor) => unary('abs', x);
 export const exp = (x: PlainTensor) => unary('exp', x);
 export const log = (x: PlainTensor) => unary('log', x);
+export const log1p = (x: PlainTensor) => unary('log1p', x);
 export const sqrt = (x: PlainTensor) => unary('sqrt', x);
 export const rsqrt = (x: PlainTensor) => unary('rsqrt', x);
 export const sin = (x: PlainTensor) => unary('sin', x);

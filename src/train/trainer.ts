@@ -4,11 +4,13 @@
 
 import { noGrad } from '../autograd.js';
 import { DataLoader } from '../data/loader.js';
+import { isDeviceName, type DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointValue } from '../io/checkpoint.js';
 import { tidy } from '../memory.js';
 import { Metric } from '../metrics/metric.js';
 import { clipGradNorm_, clipGradValue_ } from '../nn/utils.js';
+import type { OptimizerStateDict } from '../optim/optimizer.js';
 import { getRngState, manualSeed, setRngState, type RngState } from '../ops/creation.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
@@ -56,7 +58,7 @@ export interface TrainerOptions {
   /** Where logs and checkpoints go by default. Default process.cwd(). */
   defaultRootDir?: string;
   /** Device for the module and batches: 'cpu' (default), 'cuda', 'cuda:N'. */
-  device?: string;
+  device?: DeviceName;
   /** Send step-level metrics to the loggers every n optimizer steps. Default 50. */
   logEveryNSteps?: number;
 }
@@ -127,7 +129,7 @@ export class Trainer {
   readonly callbacks: Callback[];
   readonly loggers: Logger[];
   readonly defaultRootDir: string;
-  readonly device: string;
+  readonly device: DeviceName;
   /** Latest value of everything logged (epoch values once an epoch ends). */
   callbackMetrics: Record<string, number> = {};
   /** What was last sent to the loggers. */
@@ -183,8 +185,9 @@ export class Trainer {
     this.maxEpochs = o.maxEpochs ?? (this.maxSteps === -1 ? 1000 : -1);
     this.accumulateGradBatches = o.accumulateGradBatches ?? 1;
     this.defaultRootDir = o.defaultRootDir ?? process.cwd();
-    this.device = o.device ?? 'cpu';
-    if (!/^(cpu|cuda(:\d+)?)$/.test(this.device)) fail('INVALID_ARGUMENT', `Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got ${describe(o.device)}`);
+    const device = o.device ?? 'cpu';
+    if (!isDeviceName(device)) fail('INVALID_ARGUMENT', `Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got ${describe(o.device)}`);
+    this.device = device;
     const cbs = o.callbacks ?? [];
     if (!Array.isArray(cbs) || cbs.some((c) => !(c instanceof Callback))) fail('INVALID_ARGUMENT', `Trainer: callbacks must be an array of Callback, got ${describe(cbs)}`);
     this.callbacks = [...cbs];
@@ -336,7 +339,7 @@ export class Trainer {
   }
 
   private toDevice(batch: unknown): unknown {
-    return this.device === 'cpu' ? batch : mapTensors(batch, (t) => t.to(this.device as never));
+    return this.device === 'cpu' ? batch : mapTensors(batch, (t) => t.to(this.device));
   }
 
   // After a step: device copies are ours; the batch itself only when a DataLoader made it (its
@@ -386,7 +389,7 @@ export class Trainer {
     if (!(module instanceof LightningModule)) fail('INVALID_ARGUMENT', `Trainer.${op}: expected a LightningModule, got ${describe(module)}`);
     module._trainer = this;
     this.module = module;
-    if (this.device !== 'cpu') module.to(this.device as never);
+    if (this.device !== 'cpu') module.to(this.device);
     return module;
   }
 
@@ -463,7 +466,7 @@ export class Trainer {
       if (!full) return ckpt;
       const opts = (ckpt.optimizerStates ?? []) as unknown[];
       if (opts.length !== this.optimizers.length) fail('IO_ERROR', `Trainer: '${ckptPath}' holds ${opts.length} optimizer states, the module configures ${this.optimizers.length}`);
-      this.optimizers.forEach((o, i) => o.loadStateDict(opts[i] as never));
+      this.optimizers.forEach((o, i) => o.loadStateDict(opts[i] as OptimizerStateDict));
       const scheds = (ckpt.lrSchedulers ?? []) as Record<string, unknown>[];
       this.lrSchedulers.forEach((s, i) => { if (scheds[i]) s.scheduler.loadStateDict(scheds[i]); });
       const cbs = (ckpt.callbacks ?? {}) as Record<string, Record<string, unknown>>;

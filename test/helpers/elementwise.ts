@@ -24,5 +24,5 @@ export function ruleOf(n: UnaryName | BinaryName): { rule: string; inplace: bool
 
 /** Where a unary op is defined (real, finite, away from poles), for float inputs. Default [-3, 3]. */
 export const UNARY_DOMAIN: Partial<Record<UnaryName, [number, number]>> = {
-  log: [0.5, 3], sqrt: [0.5, 3], rsqrt: [0.5, 3],
+  log: [0.5, 3], log1p: [-0.5, 3], sqrt: [0.5, 3], rsqrt: [0.5, 3],
 };

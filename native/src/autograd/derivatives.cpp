@@ -215,6 +215,7 @@ Formula formula(OpId id) {
               }, IN0};
     case OpId::exp: return {[](Ctx& c) { c.set(0, mul(c.g(), c.out(0))); }, 0, OUT0};
     case OpId::log: return {[](Ctx& c) { c.set(0, div(c.g(), c.in(0))); }, IN0};
+    case OpId::log1p: return {[](Ctx& c) { c.set(0, div(c.g(), add(c.in(0), scalar(1)))); }, IN0};
     case OpId::sqrt: return {[](Ctx& c) { c.set(0, div(c.g(), mul(c.out(0), 2.0))); }, 0, OUT0};
     case OpId::rsqrt:  // d x^-1/2 = -1/2 x^-3/2 = -1/2 y^3
       return {[](Ctx& c) { c.set(0, mul(c.g(), mul(pow(c.out(0), 3.0), -0.5))); }, 0, OUT0};

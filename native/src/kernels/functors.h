@@ -132,6 +132,9 @@ struct Gelu {  // the exact (erf) form, PyTorch's default
     return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440)));
   }
 };
+struct Log1p {  // log(1 + x), exact for small x where log(1 + x) rounds 1 + x first
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::log1p(x); }
+};
 struct Erf {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::erf(x); }
 };

@@ -1,0 +1,128 @@
+// Generated from native/include/tk/ops.def by scripts/gen-ops.ts (npm run gen:ops); do not edit.
+// The free form of every op that is a Tensor method: sum(x, 1, { keepdim: true }) is x.sum(1, { keepdim: true }).
+import type { Tensor } from '../tensor.js';
+import { freeFunction } from './free.js';
+
+/** torch.neg: {@link Tensor.neg | input.neg(...)} as a free function. */
+export const neg = freeFunction('neg');
+/** torch.abs: {@link Tensor.abs | input.abs(...)} as a free function. */
+export const abs = freeFunction('abs');
+/** torch.exp: {@link Tensor.exp | input.exp(...)} as a free function. */
+export const exp = freeFunction('exp');
+/** torch.log: {@link Tensor.log | input.log(...)} as a free function. */
+export const log = freeFunction('log');
+/** torch.log1p: {@link Tensor.log1p | input.log1p(...)} as a free function. */
+export const log1p = freeFunction('log1p');
+/** torch.sqrt: {@link Tensor.sqrt | input.sqrt(...)} as a free function. */
+export const sqrt = freeFunction('sqrt');
+/** torch.rsqrt: {@link Tensor.rsqrt | input.rsqrt(...)} as a free function. */
+export const rsqrt = freeFunction('rsqrt');
+/** torch.sin: {@link Tensor.sin | input.sin(...)} as a free function. */
+export const sin = freeFunction('sin');
+/** torch.cos: {@link Tensor.cos | input.cos(...)} as a free function. */
+export const cos = freeFunction('cos');
+/** torch.relu: {@link Tensor.relu | input.relu(...)} as a free function. */
+export const relu = freeFunction('relu');
+/** torch.sigmoid: {@link Tensor.sigmoid | input.sigmoid(...)} as a free function. */
+export const sigmoid = freeFunction('sigmoid');
+/** torch.tanh: {@link Tensor.tanh | input.tanh(...)} as a free function. */
+export const tanh = freeFunction('tanh');
+/** torch.gelu: {@link Tensor.gelu | input.gelu(...)} as a free function. */
+export const gelu = freeFunction('gelu');
+/** torch.erf: {@link Tensor.erf | input.erf(...)} as a free function. */
+export const erf = freeFunction('erf');
+/** torch.clamp: {@link Tensor.clamp | input.clamp(...)} as a free function. */
+export const clamp = freeFunction('clamp');
+/** torch.add: {@link Tensor.add | input.add(...)} as a free function. */
+export const add = freeFunction('add');
+/** torch.sub: {@link Tensor.sub | input.sub(...)} as a free function. */
+export const sub = freeFunction('sub');
+/** torch.mul: {@link Tensor.mul | input.mul(...)} as a free function. */
+export const mul = freeFunction('mul');
+/** torch.div: {@link Tensor.div | input.div(...)} as a free function. */
+export const div = freeFunction('div');
+/** torch.pow: {@link Tensor.pow | input.pow(...)} as a free function. */
+export const pow = freeFunction('pow');
+/** torch.maximum: {@link Tensor.maximum | input.maximum(...)} as a free function. */
+export const maximum = freeFunction('maximum');
+/** torch.minimum: {@link Tensor.minimum | input.minimum(...)} as a free function. */
+export const minimum = freeFunction('minimum');
+/** torch.eq: {@link Tensor.eq | input.eq(...)} as a free function. */
+export const eq = freeFunction('eq');
+/** torch.ne: {@link Tensor.ne | input.ne(...)} as a free function. */
+export const ne = freeFunction('ne');
+/** torch.lt: {@link Tensor.lt | input.lt(...)} as a free function. */
+export const lt = freeFunction('lt');
+/** torch.le: {@link Tensor.le | input.le(...)} as a free function. */
+export const le = freeFunction('le');
+/** torch.gt: {@link Tensor.gt | input.gt(...)} as a free function. */
+export const gt = freeFunction('gt');
+/** torch.ge: {@link Tensor.ge | input.ge(...)} as a free function. */
+export const ge = freeFunction('ge');
+/** torch.sum: {@link Tensor.sum | input.sum(...)} as a free function. */
+export const sum = freeFunction('sum');
+/** torch.mean: {@link Tensor.mean | input.mean(...)} as a free function. */
+export const mean = freeFunction('mean');
+/** torch.max: {@link Tensor.max | input.max(...)} as a free function. */
+export const max = freeFunction('max');
+/** torch.min: {@link Tensor.min | input.min(...)} as a free function. */
+export const min = freeFunction('min');
+/** torch.max: {@link Tensor.maxWithIndices | input.maxWithIndices(...)} as a free function. */
+export const maxWithIndices = freeFunction('maxWithIndices');
+/** torch.min: {@link Tensor.minWithIndices | input.minWithIndices(...)} as a free function. */
+export const minWithIndices = freeFunction('minWithIndices');
+/** torch.argmax: {@link Tensor.argmax | input.argmax(...)} as a free function. */
+export const argmax = freeFunction('argmax');
+/** torch.argmin: {@link Tensor.argmin | input.argmin(...)} as a free function. */
+export const argmin = freeFunction('argmin');
+/** torch.var: {@link Tensor.var | input.var(...)} as a free function. */
+const var_ = freeFunction('var');
+export { var_ as var };
+/** torch.std: {@link Tensor.std | input.std(...)} as a free function. */
+export const std = freeFunction('std');
+/** torch.softmax: {@link Tensor.softmax | input.softmax(...)} as a free function. */
+export const softmax = freeFunction('softmax');
+/** torch.logSoftmax: {@link Tensor.logSoftmax | input.logSoftmax(...)} as a free function. */
+export const logSoftmax = freeFunction('logSoftmax');
+/** torch.cumsum: {@link Tensor.cumsum | input.cumsum(...)} as a free function. */
+export const cumsum = freeFunction('cumsum');
+/** torch.reshape: {@link Tensor.reshape | input.reshape(...)} as a free function. */
+export const reshape = freeFunction('reshape');
+/** torch.view: {@link Tensor.view | input.view(...)} as a free function. */
+export const view = freeFunction('view');
+/** torch.transpose: {@link Tensor.transpose | input.transpose(...)} as a free function. */
+export const transpose = freeFunction('transpose');
+/** torch.permute: {@link Tensor.permute | input.permute(...)} as a free function. */
+export const permute = freeFunction('permute');
+/** torch.expand: {@link Tensor.expand | input.expand(...)} as a free function. */
+export const expand = freeFunction('expand');
+/** torch.squeeze: {@link Tensor.squeeze | input.squeeze(...)} as a free function. */
+export const squeeze = freeFunction('squeeze');
+/** torch.unsqueeze: {@link Tensor.unsqueeze | input.unsqueeze(...)} as a free function. */
+export const unsqueeze = freeFunction('unsqueeze');
+/** torch.flatten: {@link Tensor.flatten | input.flatten(...)} as a free function. */
+export const flatten = freeFunction('flatten');
+/** torch.narrow: {@link Tensor.narrow | input.narrow(...)} as a free function. */
+export const narrow = freeFunction('narrow');
+/** torch.select: {@link Tensor.select | input.select(...)} as a free function. */
+export const select = freeFunction('select');
+/** torch.contiguous: {@link Tensor.contiguous | input.contiguous(...)} as a free function. */
+export const contiguous = freeFunction('contiguous');
+/** torch.clone: {@link Tensor.clone | input.clone(...)} as a free function. */
+export const clone = freeFunction('clone');
+/** torch.dot: {@link Tensor.dot | input.dot(...)} as a free function. */
+export const dot = freeFunction('dot');
+/** torch.matmul: {@link Tensor.matmul | input.matmul(...)} as a free function. */
+export const matmul = freeFunction('matmul');
+/** torch.mv: {@link Tensor.mv | input.mv(...)} as a free function. */
+export const mv = freeFunction('mv');
+/** torch.bmm: {@link Tensor.bmm | input.bmm(...)} as a free function. */
+export const bmm = freeFunction('bmm');
+/** torch.addmm: {@link Tensor.addmm | input.addmm(...)} as a free function. */
+export const addmm = freeFunction('addmm');
+/** torch.indexSelect: {@link Tensor.indexSelect | input.indexSelect(...)} as a free function. */
+export const indexSelect = freeFunction('indexSelect');
+/** torch.argsort: {@link Tensor.argsort | input.argsort(...)} as a free function. */
+export const argsort = freeFunction('argsort');
+/** torch.bincount: {@link Tensor.bincount | input.bincount(...)} as a free function. */
+export const bincount = freeFunction('bincount');
