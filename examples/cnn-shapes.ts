@@ -3,7 +3,7 @@
 // images per second. Run: npx tsx examples/cnn-shapes.ts [--device cuda]
 import { performance } from 'node:perf_hooks';
 
-import { data, manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../src/index.js';
+import { data, manualSeed, nn, noGrad, optim, tidy, type DeviceName, type Tensor } from '../src/index.js';
 
 class ShapesNet extends nn.Module {
   conv1 = new nn.Conv2d(1, 8, 3, { padding: 1 });
@@ -16,7 +16,7 @@ class ShapesNet extends nn.Module {
   }
 }
 
-export function main(options: { n?: number; epochs?: number; seed?: number; device?: string; log?: (s: string) => void } = {}) {
+export function main(options: { n?: number; epochs?: number; seed?: number; device?: DeviceName; log?: (s: string) => void } = {}) {
   const { n = 2000, epochs = 6, seed = 0, device = 'cpu', log = console.log } = options;
   manualSeed(seed);
   const { features, labels, classNames } = data.synthetic.shapes({ n, size: 16, seed });
@@ -57,5 +57,5 @@ export function main(options: { n?: number; epochs?: number; seed?: number; devi
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--device');
-  main({ device: i > 0 ? process.argv[i + 1] : 'cpu' });
+  main({ device: i > 0 ? (process.argv[i + 1] as DeviceName) : 'cpu' });  // Module.to checks it
 }

@@ -12,13 +12,13 @@ import { describe } from './options.js';
 
 export { Tensor, type BackwardOptions, type Scalar, type Dims, type KeepDim, type VarOptions, type ToOptions } from './tensor.js';
 export { TensorError, ERROR_CODES, type ErrorCode } from './errors.js';
-export { DTYPES, type DType, type DeviceName } from './dtype.js';
+export { DTYPES, type DType, type Device, type DeviceName, type FloatDType, type TypedArrayFor, type FloatResult, type SumResult, type ItemFor, type NestedArray } from './dtype.js';
 export { tidy, keep, memory, emptyCache } from './memory.js';
 export type { MemoryInfo } from './binding.js';
 export {
   tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint, manualSeed, initialSeed, getRngState, setRngState, type RngState,
   zerosLike, onesLike, fullLike, randLike, randnLike, randintLike,
-  type CreateOptions, type TensorOptions,
+  type CreateOptions, type TensorOptions, type TensorData, type NestedOf,
 } from './ops/creation.js';
 export * from './ops/functional.js';
 export * as cuda from './cuda.js';

@@ -156,7 +156,7 @@ describe('datasets that ship or are generated', () => {
   it('synthetic blobs and spirals are seeded', () =>
     tidy(() => {
       const a = data.synthetic.blobs({ n: 30, centers: 3, seed: 5 }), b = data.synthetic.blobs({ n: 30, centers: 3, seed: 5 });
-      expect(Array.from(a.features.data())).toEqual(Array.from(b.features.data()));
+      expect(Array.from(a.features.data(), Number)).toEqual(Array.from(b.features.data(), Number));
       expect([a.features.shape, a.labels.eq(1).sum().item()]).toEqual([[30, 2], 10]);
       const s = data.synthetic.spirals({ n: 40, classes: 4 });
       expect([s.features.shape, s.classNames.length]).toEqual([[40, 2], 4]);

@@ -8,6 +8,12 @@ import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const F = metrics.functional;
 const i64 = (v: number[]) => tensor(v, { dtype: 'int64' });
+/** A metric's scalar result as a number (disposing the tensor). */
+const num = (t: Tensor): number => {
+  const v = Number(t.item());
+  t.dispose();
+  return v;
+};
 const val = (t: Tensor) => {
   const v = t.ndim === 0 ? (t.item() as number) : (t.toArray() as unknown);
   t.dispose();
@@ -166,15 +172,15 @@ describe('stateful use', () => {
       for (const average of ['micro', 'macro', 'weighted'] as const) {
         const m = new M({ task: 'multiclass', numClasses: 5, average });
         for (let i = 0; i < 200; i += 64) m.update(scores.narrow(0, i, Math.min(64, 200 - i)), labels.narrow(0, i, Math.min(64, 200 - i)));
-        expect(val(m.compute()), `${M.name} ${average}`).toBeCloseTo(val(new M({ task: 'multiclass', numClasses: 5, average }).forward(scores, labels)), 12);
+        expect(num(m.compute()), `${M.name} ${average}`).toBeCloseTo(num(new M({ task: 'multiclass', numClasses: 5, average }).forward(scores, labels)), 12);
         m.dispose();
       }
     }
     const auc = new metrics.AUROC({ task: 'multiclass', numClasses: 5 });
     const b1 = auc.forward(scores.narrow(0, 0, 100), labels.narrow(0, 0, 100));
-    expect(val(b1)).toBeCloseTo(val(F.auroc(scores.narrow(0, 0, 100), labels.narrow(0, 0, 100), { task: 'multiclass', numClasses: 5 })), 12);
+    expect(num(b1)).toBeCloseTo(num(F.auroc(scores.narrow(0, 0, 100), labels.narrow(0, 0, 100), { task: 'multiclass', numClasses: 5 })), 12);
     auc.update(scores.narrow(0, 100, 100), labels.narrow(0, 100, 100));
-    expect(val(auc.compute())).toBeCloseTo(val(F.auroc(scores, labels, { task: 'multiclass', numClasses: 5 })), 12);
+    expect(num(auc.compute())).toBeCloseTo(num(F.auroc(scores, labels, { task: 'multiclass', numClasses: 5 })), 12);
     expect(auc.updateCount).toBe(2);
   });
 

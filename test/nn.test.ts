@@ -60,7 +60,7 @@ describe('convolution compositions', () => {
         tk.setNumThreads(th);
         const y = F.conv2d(x, w, null, { padding: 1 });
         const [gx, gw] = tk.autograd.grad(y.sum(), [x, w]);
-        return [y, gx!, gw!].map((t) => Array.from(t.data()));
+        return [y, gx!, gw!].map((t) => Array.from(t.data(), Number));
       };
       const one = run(1);
       const two = run(2);
@@ -133,11 +133,11 @@ describe('normalization and dropout', () => {
       const y = F.batchNorm(x.t, rm, rv, w.t, b.t, { training: true, momentum: 0.1 });
       expectMatch(y, plain.batchNorm(x.p, w.p, b.p), 'batchNorm', { rtol: 1e-9, atol: 1e-9 });
       const mean = x.t.mean([0, 2, 3]), uvar = x.t.var([0, 2, 3]);  // unbiased for the running stat
-      expectMatch(rm, plain.plainTensor(Array.from(mean.mul(0.1).data()), 'float64', [3]), 'runningMean');
-      expectMatch(rv, plain.plainTensor(Array.from(uvar.mul(0.1).add(0.9).data()), 'float64', [3]), 'runningVar');
+      expectMatch(rm, plain.plainTensor(Array.from(mean.mul(0.1).data(), Number), 'float64', [3]), 'runningMean');
+      expectMatch(rv, plain.plainTensor(Array.from(uvar.mul(0.1).add(0.9).data(), Number), 'float64', [3]), 'runningVar');
       const e = F.batchNorm(x.t, rm, rv, null, null, { training: false });
       const ref = x.t.sub(rm.reshape(1, 3, 1, 1)).div(rv.reshape(1, 3, 1, 1).add(1e-5).sqrt());
-      expectMatch(e, plain.plainTensor(Array.from(ref.data()), 'float64', [4, 3, 2, 2]), 'batchNorm eval', { rtol: 1e-12, atol: 1e-12 });
+      expectMatch(e, plain.plainTensor(Array.from(ref.data(), Number), 'float64', [4, 3, 2, 2]), 'batchNorm eval', { rtol: 1e-12, atol: 1e-12 });
       expect(gradcheck((a, c, d) => F.batchNorm(a, null, null, c, d, { training: true }), [leaf([4, 3, 2, 2]), leaf([3], 2), leaf([3], 3)])).toBe(true);
       expect(gradcheck((a) => F.batchNorm(a, null, null, null, null, { training: true }), [leaf([5, 2])])).toBe(true);  // BatchNorm1d shape
     }));
@@ -148,6 +148,10 @@ describe('normalization and dropout', () => {
       const x = pairOf([2, 4, 3], rnd), lw = pairOf([4, 3], rnd), lb = pairOf([4, 3], rnd), gw = pairOf([4], rnd), gb = pairOf([4], rnd);
       expectMatch(F.layerNorm(x.t, [4, 3], lw.t, lb.t), plain.layerNorm(x.p, 12, lw.p, lb.p), 'layerNorm', { rtol: 1e-9, atol: 1e-9 });
       expectMatch(F.groupNorm(x.t, 2, gw.t, gb.t), plain.groupNorm(x.p, 2, gw.p, gb.p), 'groupNorm', { rtol: 1e-9, atol: 1e-9 });
+      // eps in options, as batchNorm's (a large one, so that it shows in the result).
+      expectMatch(F.layerNorm(x.t, [4, 3], lw.t, lb.t, { eps: 0.5 }), plain.layerNorm(x.p, 12, lw.p, lb.p, 0.5), 'layerNorm eps', { rtol: 1e-9, atol: 1e-9 });
+      expectMatch(F.groupNorm(x.t, 2, gw.t, gb.t, { eps: 0.5 }), plain.groupNorm(x.p, 2, gw.p, gb.p, 0.5), 'groupNorm eps', { rtol: 1e-9, atol: 1e-9 });
+      expectMatch(new nn.LayerNorm([4, 3], { eps: 0.5, dtype: 'float64' }).call(x.t), plain.layerNorm(x.p, 12, null, null, 0.5), 'LayerNorm eps', { rtol: 1e-9, atol: 1e-9 });
       expect(gradcheck((a, c, d) => F.layerNorm(a, 3, c, d), [leaf([2, 4, 3]), leaf([3], 2), leaf([3], 3)])).toBe(true);
       expect(gradcheck((a, c, d) => F.groupNorm(a, 2, c, d), [leaf([2, 4, 3]), leaf([4], 2), leaf([4], 3)])).toBe(true);
     }));
@@ -204,7 +208,7 @@ describe('modules', () => {
       expect(net.eval().training).toBe(false);
       expect(net.drop.training).toBe(false);
       const e1 = net.call(tk.ones([1, 3, 32, 32])), e2 = net.call(tk.ones([1, 3, 32, 32]));
-      expect(Array.from(e1.data())).toEqual(Array.from(e2.data()));  // eval: no dropout, running stats
+      expect(Array.from(e1.data(), Number)).toEqual(Array.from(e2.data(), Number));  // eval: no dropout, running stats
       net.zeroGrad();
       expect(net.parameters().every((p) => p.grad === null)).toBe(true);
       new nn.ConvTranspose2d(4, 2, 2, { stride: 2 });
@@ -244,12 +248,12 @@ describe('module state dicts and traversal', () => {
         'block.bn.runningMean', 'block.bn.runningVar',
       ]);
       expect(b.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
-      for (const [k, t] of Object.entries(b.stateDict())) expect(Array.from(t.data()), k).toEqual(Array.from(sd[k].data()));
+      for (const [k, t] of Object.entries(b.stateDict())) expect(Array.from(t.data(), Number), k).toEqual(Array.from(sd[k].data(), Number));
       expect(b.fc.weight.isLeaf && b.fc.weight.requiresGrad).toBe(true);
       const x = tk.randn([2, 2, 5, 5]);
       a.eval();
       b.eval();
-      expect(Array.from(b.call(x).data())).toEqual(Array.from(a.call(x).data()));
+      expect(Array.from(b.call(x).data(), Number)).toEqual(Array.from(a.call(x).data(), Number));
       free(a);
       free(b);
     }));
@@ -305,7 +309,7 @@ describe('containers, activations and init', () => {
       const x = tk.randn([5, 4]);
       seq.eval();
       const l0 = seq.children()[0] as nn.Linear, l3 = seq.children()[3] as nn.Linear;
-      expect(Array.from(seq.call(x).data())).toEqual(Array.from(l3.forward(l0.forward(x).relu()).data()));
+      expect(Array.from(seq.call(x).data(), Number)).toEqual(Array.from(l3.forward(l0.forward(x).relu()).data(), Number));
       const named = new nn.Sequential({ enc: new nn.Linear(2, 2), act: new nn.Tanh() });
       expect(named.namedModules().map(([n]) => n)).toEqual(['', 'enc', 'act']);
       const list = new nn.ModuleList([new nn.Linear(2, 2)]).append(new nn.Linear(2, 3));
@@ -323,11 +327,11 @@ describe('containers, activations and init', () => {
     tidy(() => {
       const x = tensor([-2, -0.5, 0.5, 2]);
       expect(new nn.LeakyReLU(0.1).call(x).toArray()).toEqual([-0.2, -0.05, 0.5, 2].map(Math.fround));
-      expect(Array.from(new nn.SiLU().call(x).data())).toEqual(Array.from(x.mul(x.sigmoid()).data()));
+      expect(Array.from(new nn.SiLU().call(x).data(), Number)).toEqual(Array.from(x.mul(x.sigmoid()).data(), Number));
       for (const [m, f] of [[new nn.ReLU(), F.relu], [new nn.GELU(), F.gelu], [new nn.Sigmoid(), F.sigmoid], [new nn.Tanh(), F.tanh]] as const)
-        expect(Array.from(m.call(x).data())).toEqual(Array.from(f(x).data()));
-      expect(Array.from(new nn.Softmax(0).call(x).data())).toEqual(Array.from(F.softmax(x, 0).data()));
-      expect(Array.from(new nn.LogSoftmax(0).call(x).data())).toEqual(Array.from(F.logSoftmax(x, 0).data()));
+        expect(Array.from(m.call(x).data(), Number)).toEqual(Array.from(f(x).data(), Number));
+      expect(Array.from(new nn.Softmax(0).call(x).data(), Number)).toEqual(Array.from(F.softmax(x, 0).data(), Number));
+      expect(Array.from(new nn.LogSoftmax(0).call(x).data(), Number)).toEqual(Array.from(F.logSoftmax(x, 0).data(), Number));
       expect(gradcheck((a) => F.leakyRelu(a, 0.2), [leaf([3, 4])])).toBe(true);
       expect(gradcheck((a) => F.silu(a), [leaf([3, 4])])).toBe(true);
     }));
@@ -371,7 +375,7 @@ describe('Embedding and Bilinear', () => {
       const idx = tensor([[0, 4], [4, 2]], { dtype: 'int64' });
       const y = emb.call(idx);
       expect(y.shape).toEqual([2, 2, 3]);
-      expect(Array.from(y.select(0, 0).select(0, 0).data())).toEqual(Array.from(emb.weight.select(0, 0).data()));
+      expect(Array.from(y.select(0, 0).select(0, 0).data(), Number)).toEqual(Array.from(emb.weight.select(0, 0).data(), Number));
       y.sum().backward();
       expect(emb.weight.grad!.sum(1).toArray()).toEqual([3, 0, 3, 0, 0]);
       expectTensorError(() => emb.call(tensor([5], { dtype: 'int64' })), 'INDEX_OUT_OF_RANGE', /embedding: index 5 is out of range for the embeddings of size 5/);

@@ -93,6 +93,8 @@ const ROWS: Record<string, () => unknown> = {
   'metrics/regression.ts:R2Score.constructor': () => new metrics.R2Score(O),
   'nn/functional.ts:avgPool2d': () => nn.functional.avgPool2d(img(), 2, O),
   'nn/functional.ts:batchNorm': () => nn.functional.batchNorm(img(), null, null, null, null, O),
+  'nn/functional.ts:groupNorm': () => nn.functional.groupNorm(img(), 1, null, null, O),
+  'nn/functional.ts:layerNorm': () => nn.functional.layerNorm(img(), [2, 2], null, null, O),
   'nn/functional.ts:conv1d': () => nn.functional.conv1d(tk.randn([1, 2, 5]), tk.randn([1, 2, 3]), null, O),
   'nn/functional.ts:conv2d': () => nn.functional.conv2d(img(), tk.randn([1, 2, 3, 3]), null, O),
   'nn/functional.ts:convTranspose2d': () => nn.functional.convTranspose2d(img(), tk.randn([2, 1, 2, 2]), null, O),

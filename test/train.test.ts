@@ -311,7 +311,7 @@ describe('the training loop', () => {
     expectTensorError(() => new train.Trainer({ maxEpoch: 3 } as never), 'INVALID_ARGUMENT', /Trainer: unknown option 'maxEpoch' \(did you mean 'maxEpochs'\?\)/);
     expectTensorError(() => new train.Trainer({ valCheckInterval: 1.5 }), 'INVALID_ARGUMENT', /valCheckInterval must be a fraction in \(0, 1\] or a positive integer, got 1.5/);
     expectTensorError(() => new train.Trainer({ callbacks: [{}] as never }), 'INVALID_ARGUMENT', /callbacks must be an array of Callback/);
-    expectTensorError(() => new train.Trainer({ device: 'tpu' }), 'INVALID_ARGUMENT', /Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got "tpu"/);
+    expectTensorError(() => new train.Trainer({ device: 'tpu' as never }), 'INVALID_ARGUMENT', /Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got "tpu"/);
     if (!tk.cuda.isAvailable())
       await expectRejects(new train.Trainer({ ...quiet, device: 'cuda', logger: false, enableCheckpointing: false }).fit(new Scripted([1]), ones()), 'CUDA_ERROR', /cuda device 0 is not available/);
     const t = new train.Trainer({ ...quiet, maxEpochs: 1, logger: false, enableCheckpointing: false });
@@ -324,7 +324,7 @@ describe('the training loop', () => {
       override configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 1 }); }
     }
     await expectRejects(t.fit(new BadOut(), ones()), 'INVALID_ARGUMENT', /trainingStep: expected a loss Tensor, \{ loss \}, or null, got 3/);
-    class BadLog extends BadOut { override trainingStep([x]: Tensor[]) { this.log('v', x); return null; } }
+    class BadLog extends BadOut { override trainingStep(batch?: unknown) { this.log('v', (batch as Tensor[])[0]); return null as never; } }
     await expectRejects(t.fit(new BadLog(), ones()), 'INVALID_ARGUMENT', /log: 'v' must be a scalar, got a tensor of shape \[2, 1\]/);
     await expectRejects(t.fit(new BadOut(), 42 as never), 'INVALID_ARGUMENT', /Trainer.fit: the training batches must be an iterable of batches/);
     expectTensorError(() => new BadOut().log('x', 1), 'INVALID_ARGUMENT', /BadOut.log: 'x' was logged outside a Trainer loop/);

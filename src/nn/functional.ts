@@ -2,6 +2,7 @@
 // Convolution and pooling run as native ops; the normalizations are compositions of core ops, so
 // autograd differentiates them with no formula of their own.
 import { noGrad } from '../autograd.js';
+import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { rand } from '../ops/creation.js';
@@ -48,6 +49,7 @@ function groupsOf(op: string, g: number | undefined): number {
  * 2-D convolution over NCHW input (unbatched [C, H, W] too) with weight [O, C / groups, kh, kw].
  * @example conv2d(x, w, b, { stride: 2, padding: 1 }); conv2d(x, w, null, { padding: 'same', groups: 32 })
  */
+export function conv2d<F extends DType>(input: Tensor<F>, weight: Tensor<F>, bias?: Tensor<F> | null, opts?: ConvOptions): Tensor<F>;
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
   const op = 'conv2d';
   tensorArg(op, 'input', input);
@@ -74,6 +76,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
  * height-1 image).
  * @example conv1d(x, w, b, { padding: 'same' })
  */
+export function conv1d<F extends DType>(input: Tensor<F>, weight: Tensor<F>, bias?: Tensor<F> | null, opts?: Omit<ConvOptions, 'stride' | 'dilation' | 'padding'> & { stride?: number; dilation?: number; padding?: number | 'same' | 'valid' }): Tensor<F>;
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Omit<ConvOptions, 'stride' | 'dilation' | 'padding'> & { stride?: number; dilation?: number; padding?: number | 'same' | 'valid' }): Tensor {
   const op = 'conv1d';
   tensorArg(op, 'input', input);
@@ -113,6 +116,7 @@ export interface ConvTransposeOptions {
  * + outputPadding + 1.
  * @example convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 })
  */
+export function convTranspose2d<F extends DType>(input: Tensor<F>, weight: Tensor<F>, bias?: Tensor<F> | null, opts?: ConvTransposeOptions): Tensor<F>;
 export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
   const op = 'convTranspose2d';
   tensorArg(op, 'input', input);
@@ -156,8 +160,8 @@ function poolAttrs(op: string, kernelSize: Pair, o: PoolOptions & { countInclude
  * `returnIndices`, also the flat h * W + w position of each maximum.
  * @example maxPool2d(x, 2); const [y, idx] = maxPool2d(x, 3, { stride: 2, padding: 1, returnIndices: true })
  */
-export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & { returnIndices?: false }): Tensor;
-export function maxPool2d(input: Tensor, kernelSize: Pair, opts: PoolOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d<F extends DType>(input: Tensor<F>, kernelSize: Pair, opts?: PoolOptions & { returnIndices?: false }): Tensor<F>;
+export function maxPool2d<F extends DType>(input: Tensor<F>, kernelSize: Pair, opts: PoolOptions & { returnIndices: true }): [Tensor<F>, Tensor<'int64'>];
 export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & { returnIndices?: boolean }): Tensor | [Tensor, Tensor] {
   const op = 'maxPool2d';
   tensorArg(op, 'input', input);
@@ -172,6 +176,7 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & 
  * 2-D average pooling; `countIncludePad` (default true) divides by the padded window size.
  * @example avgPool2d(x, 2); avgPool2d(x, 3, { stride: 1, padding: 1, countIncludePad: false })
  */
+export function avgPool2d<F extends DType>(input: Tensor<F>, kernelSize: Pair, opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean }): Tensor<F>;
 export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean }): Tensor {
   const op = 'avgPool2d';
   tensorArg(op, 'input', input);
@@ -183,6 +188,7 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: Omit<PoolOptio
  * Average pooling to a fixed output size (each cell averages its share of the input).
  * @example adaptiveAvgPool2d(features, 1) // global average pooling
  */
+export function adaptiveAvgPool2d<F extends DType>(input: Tensor<F>, outputSize: Pair): Tensor<F>;
 export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
   const op = 'adaptiveAvgPool2d';
   tensorArg(op, 'input', input);
@@ -190,6 +196,7 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
 }
 
 /** y = x @ weight.T + bias, weight [out, in] (PyTorch's layout). @example linear(x, w, b) */
+export function linear<F extends DType>(input: Tensor<F>, weight: Tensor<F>, bias?: Tensor<F> | null): Tensor<F>;
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const op = 'linear';
   tensorArg(op, 'input', input);
@@ -225,6 +232,7 @@ function channelShape(x: Tensor): number[] {
  * running statistics.
  * @example batchNorm(x, rm, rv, gamma, beta, { training: true })
  */
+export function batchNorm<F extends DType>(input: Tensor<F>, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor<F>;
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor {
   const op = 'batchNorm';
   tensorArg(op, 'input', input);
@@ -262,15 +270,23 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   });
 }
 
+/** Options of layerNorm and groupNorm. */
+export interface NormOptions {
+  /** Added to the variance before its square root. Default 1e-5. */
+  eps?: number;
+}
+const NORM_OPTS = { eps: 'number' } as const;
+
 /**
  * Layer normalization over the trailing dims given by `normalizedShape` (biased variance).
- * @example layerNorm(x, [512], gamma, beta)
+ * @example layerNorm(x, [512], gamma, beta, { eps: 1e-6 })
  */
-export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+export function layerNorm<F extends DType>(input: Tensor<F>, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, options?: NormOptions): Tensor<F>;
+export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, options?: NormOptions): Tensor {
   const op = 'layerNorm';
   tensorArg(op, 'input', input);
   const ns = shapeArgs(op, [typeof normalizedShape === 'number' ? [normalizedShape] : list(op, 'normalizedShape', normalizedShape)]);
-  num(op, 'eps', eps);
+  const eps = checkOptions(op, options, NORM_OPTS).eps ?? 1e-5;
   const tail = input.shape.slice(input.ndim - ns.length);
   if (ns.length === 0 || ns.length > input.ndim || ns.some((s, i) => s !== tail[i]))
     fail('SHAPE_MISMATCH', `${op}: normalizedShape [${ns.join(', ')}] does not match the trailing dims of input [${input.shape.join(', ')}]`);
@@ -292,14 +308,15 @@ export function layerNorm(input: Tensor, normalizedShape: number | readonly numb
 /**
  * Group normalization of [N, C, ...]: statistics per sample over `numGroups` groups of channels,
  * then a per-channel affine.
- * @example groupNorm(x, 8, gamma, beta)
+ * @example groupNorm(x, 8, gamma, beta, { eps: 1e-6 })
  */
-export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+export function groupNorm<F extends DType>(input: Tensor<F>, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, options?: NormOptions): Tensor<F>;
+export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, options?: NormOptions): Tensor {
   const op = 'groupNorm';
   tensorArg(op, 'input', input);
   if (input.ndim < 2) fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
   const [N, C] = input.shape;
-  num(op, 'eps', eps);
+  const eps = checkOptions(op, options, NORM_OPTS).eps ?? 1e-5;
   if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0)
     fail('INVALID_ARGUMENT', `${op}: numGroups must be a positive divisor of the ${C} channels, got ${describe(numGroups)}`);
   for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
@@ -323,6 +340,7 @@ export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | nu
  * passes x through (not training). Draws from the global generator: seed with manualSeed().
  * @example dropout(h, 0.5, true)
  */
+export function dropout<F extends DType>(input: Tensor<F>, p?: number, training?: boolean): Tensor<F>;
 export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   const op = 'dropout';
   tensorArg(op, 'input', input);
@@ -339,6 +357,7 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
 export { mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy, type Reduction, type NllOptions, type CrossEntropyOptions } from './losses.js';
 
 /** x for x > 0, negativeSlope * x otherwise. @example leakyRelu(x, 0.2) */
+export function leakyRelu<F extends DType>(input: Tensor<F>, negativeSlope?: number): Tensor<F>;
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   tensorArg('leakyRelu', 'input', input);
   num('leakyRelu', 'negativeSlope', negativeSlope);
@@ -346,29 +365,21 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
 }
 
 /** x * sigmoid(x) (swish). @example silu(x) */
+export function silu<F extends DType>(input: Tensor<F>): Tensor<F>;
 export function silu(input: Tensor): Tensor {
   tensorArg('silu', 'input', input);
   return tidy(() => input.mul(input.sigmoid()));
 }
 
-/** Functional forms of the Tensor methods, as torch.nn.functional has them. @example F.relu(x) */
-export const relu = (x: Tensor): Tensor => tensorArg('relu', 'input', x).relu();
-/** @example F.gelu(x) */
-export const gelu = (x: Tensor): Tensor => tensorArg('gelu', 'input', x).gelu();
-/** @example F.sigmoid(x) */
-export const sigmoid = (x: Tensor): Tensor => tensorArg('sigmoid', 'input', x).sigmoid();
-/** @example F.tanh(x) */
-export const tanh = (x: Tensor): Tensor => tensorArg('tanh', 'input', x).tanh();
-/** @example F.softmax(x, -1) */
-export const softmax = (x: Tensor, dim: number): Tensor => tensorArg('softmax', 'input', x).softmax(dim);
-/** @example F.logSoftmax(x, -1) */
-export const logSoftmax = (x: Tensor, dim: number): Tensor => tensorArg('logSoftmax', 'input', x).logSoftmax(dim);
+/** The Tensor methods torch.nn.functional also has, as free functions. @example F.relu(x); F.softmax(x, -1) */
+export { relu, gelu, sigmoid, tanh, softmax, logSoftmax } from '../ops/functional.generated.js';
 
 /**
  * Rows of `weight` [num, dim] at integer `input` indices: [..., dim]. The paddingIdx row gets no
  * gradient.
  * @example embedding(tokens, table)
  */
+export function embedding<W extends DType>(input: Tensor, weight: Tensor<W>, options?: { paddingIdx?: number | null }): Tensor<W>;
 export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?: number | null } = {}): Tensor {
   tensorArg('embedding', 'input', input);
   tensorArg('embedding', 'weight', weight);

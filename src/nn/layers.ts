@@ -212,7 +212,7 @@ export class LayerNorm extends Module {
     this.bias = affine ? Parameter(zeros(this.normalizedShape, { dtype })) : null;
   }
   forward(x: Tensor): Tensor {
-    return F.layerNorm(x, this.normalizedShape, this.weight, this.bias, this.options.eps ?? 1e-5);
+    return F.layerNorm(x, this.normalizedShape, this.weight, this.bias, { eps: this.options.eps });
   }
 }
 
@@ -232,7 +232,7 @@ export class GroupNorm extends Module {
     this.bias = affine ? Parameter(zeros([numChannels], { dtype })) : null;
   }
   forward(x: Tensor): Tensor {
-    return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.options.eps ?? 1e-5);
+    return F.groupNorm(x, this.numGroups, this.weight, this.bias, { eps: this.options.eps });
   }
 }
 

@@ -1,6 +1,6 @@
 // Loss functions (torch.nn.functional names), compositions of core ops so autograd
 // differentiates them. Class-index targets select through a one-hot mask (eq against arange).
-import { isFloating } from '../dtype.js';
+import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange } from '../ops/creation.js';
@@ -44,6 +44,7 @@ function sameShape(op: string, input: Tensor, target: Tensor): void {
 }
 
 /** Mean (or sum) squared error. @example mseLoss(pred, y) */
+export function mseLoss<F extends DType>(input: Tensor<F>, target: Tensor, options?: { reduction?: Reduction }): Tensor<F>;
 export function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
   const op = 'mseLoss';
   tensorArg(op, 'input', input);
@@ -54,6 +55,7 @@ export function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: R
 }
 
 /** Mean (or sum) absolute error. @example l1Loss(pred, y) */
+export function l1Loss<F extends DType>(input: Tensor<F>, target: Tensor, options?: { reduction?: Reduction }): Tensor<F>;
 export function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
   const op = 'l1Loss';
   tensorArg(op, 'input', input);
@@ -64,6 +66,7 @@ export function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: Re
 }
 
 /** Huber-style loss: 0.5 d^2 / beta below beta, |d| - beta / 2 above. @example smoothL1Loss(pred, y, { beta: 1 }) */
+export function smoothL1Loss<F extends DType>(input: Tensor<F>, target: Tensor, options?: { reduction?: Reduction; beta?: number }): Tensor<F>;
 export function smoothL1Loss(input: Tensor, target: Tensor, options?: { reduction?: Reduction; beta?: number }): Tensor {
   const op = 'smoothL1Loss';
   tensorArg(op, 'input', input);
@@ -83,6 +86,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options?: { reductio
  * Binary cross-entropy of probabilities (logs clamped at -100, as PyTorch does).
  * @example binaryCrossEntropy(probs, labels)
  */
+export function binaryCrossEntropy<F extends DType>(input: Tensor<F>, target: Tensor, options?: { weight?: Tensor | null; reduction?: Reduction }): Tensor<F>;
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {
   const op = 'binaryCrossEntropy';
   tensorArg(op, 'input', input);
@@ -103,6 +107,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { we
  * positive term per class.
  * @example binaryCrossEntropyWithLogits(logits, labels, { posWeight: tensor([3]) })
  */
+export function binaryCrossEntropyWithLogits<F extends DType>(input: Tensor<F>, target: Tensor, options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor<F>;
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
   tensorArg(op, 'input', input);
@@ -161,6 +166,7 @@ function classTargets(op: string, input: Tensor, target: Tensor, weight: Tensor 
  * Negative log-likelihood of log-probabilities [N, C, ...] (or [C]) at class-index targets.
  * @example nllLoss(logits.logSoftmax(1), labels)
  */
+export function nllLoss<F extends DType>(input: Tensor<F>, target: Tensor, options?: NllOptions): Tensor<F>;
 export function nllLoss(input: Tensor, target: Tensor, options?: NllOptions): Tensor {
   const op = 'nllLoss';
   tensorArg(op, 'input', input);
@@ -195,6 +201,7 @@ export interface CrossEntropyOptions extends NllOptions {
  * float tensor of the input's shape); log-softmax over the class dim is included.
  * @example crossEntropy(logits, labels, { labelSmoothing: 0.1 })
  */
+export function crossEntropy<F extends DType>(input: Tensor<F>, target: Tensor, options?: CrossEntropyOptions): Tensor<F>;
 export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
   const op = 'crossEntropy';
   tensorArg(op, 'input', input);

@@ -34,6 +34,13 @@ function rnnOptions<T extends RNNOptions>(op: string, options: T | undefined, ex
 const GATES: Record<Cell, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 
 abstract class RNNBase extends Module {
+  /** Layer 0's input-hidden weights [gates * hiddenSize, inputSize] (always present). */
+  declare readonly weight_ih_l0: Tensor;
+  /** Layer 0's hidden-hidden weights [gates * hiddenSize, hiddenSize] (always present). */
+  declare readonly weight_hh_l0: Tensor;
+  // The other parameters exist as numLayers, bias and bidirectional say (PyTorch's names).
+  readonly [weight: `weight_${'ih' | 'hh'}_l${number}` | `weight_${'ih' | 'hh'}_l${number}_reverse`]: Tensor | undefined;
+  readonly [bias: `bias_${'ih' | 'hh'}_l${number}` | `bias_${'ih' | 'hh'}_l${number}_reverse`]: Tensor | undefined;
   readonly numLayers: number;
   readonly bidirectional: boolean;
   readonly batchFirst: boolean;

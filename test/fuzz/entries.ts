@@ -74,7 +74,7 @@ export class TinyModule extends train.LightningModule {
     this.log('train_loss', loss);
     return loss;
   }
-  validationStep(batch: unknown): void {
+  override validationStep(batch: unknown): void {
     const [x, y] = batch as Tensor[];
     this.log('val_loss', nn.functional.crossEntropy(this.forward(x), y));
   }

@@ -279,7 +279,7 @@ export const nnCases: OpCase[] = [
     const [OH, OW] = convOut(c);
     const gy = [c.x[0], c.w[0], OH, OW];
     const p = plainConv(c);
-    return [
+    const rows: OpCase[] = [
       { ops: ['conv2d'], name: `conv2d ${c.name}`, inputs: [{ shape: c.x }, { shape: c.w }, ...(c.bias ? [{ shape: [c.w[0]] }] : [])], native: convNative(c), plain: convPlain(c), tol: { rtol: 1e-4, atol: 1e-5 } },
       { ops: ['conv2d'], name: `conv2d float64 ${c.name}`, inputs: [f64(c.x), f64(c.w)], native: convNative(c), plain: convPlain(c) },
       {
@@ -292,7 +292,8 @@ export const nnCases: OpCase[] = [
         native: (g, x) => tk.nn.grad.conv2dWeight(x, c.w, g, { stride: p.stride, padding: [p.padding![0], p.padding![1]], dilation: p.dilation, groups: p.groups }),
         plain: (g, x) => plain.conv2dWeightGrad(g, x, [c.w[2], c.w[3]], p),
       },
-    ].filter((r) => !(r.ops[0] !== 'conv2d' && c.opts.padding === 'same' && (c.w[2] % 2 === 0 || c.w[3] % 2 === 0)));  // asymmetric padding: forward only (nn.grad takes symmetric)
+    ];
+    return rows.filter((r) => !(r.ops[0] !== 'conv2d' && c.opts.padding === 'same' && (c.w[2] % 2 === 0 || c.w[3] % 2 === 0)));  // asymmetric padding: forward only (nn.grad takes symmetric)
   }),
   ...POOL_CONFIGS.flatMap((c): OpCase[] => {
     const pp = plainPool(c);
