@@ -27,7 +27,8 @@ function parse(argv: string[]): Options {
     else if (a === '--threads') o.threads = Number(argv[++i]);
     else if (a === '--json') o.json = argv[++i];
     else if (a === '--markdown') o.markdown = argv[++i];
-    else throw new Error(`bench: unknown argument ${a} (use --filter, --threads, --quick, --smoke, --json, --markdown)`);
+    else
+      throw new Error(`bench: unknown argument ${a} (use --filter, --threads, --quick, --smoke, --json, --markdown)`);
   }
   return o;
 }
@@ -38,7 +39,9 @@ async function main() {
   const opts = parse(process.argv.slice(2));
   const all = tk.getNumThreads();
   const threads = opts.threads ? [opts.threads] : [...new Set([1, all])];
-  console.log(`tensorkit bench — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, threads ${threads.join('/')}${opts.quick ? ', quick' : ''}\n`);
+  console.log(
+    `tensorkit bench — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, threads ${threads.join('/')}${opts.quick ? ', quick' : ''}\n`,
+  );
   const rows: Row[] = [];
   for (const [name, suite] of Object.entries(SUITES)) {
     if (opts.filter && !opts.filter.test(name)) continue;
@@ -50,7 +53,11 @@ async function main() {
     tk.setNumThreads(all);
   }
   console.log('\nSummary (medians)\n' + table(rows));
-  if (opts.json) writeFileSync(opts.json, resultsJson({ machine: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, rows }));
+  if (opts.json)
+    writeFileSync(
+      opts.json,
+      resultsJson({ machine: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, rows }),
+    );
   if (opts.markdown) writeFileSync(opts.markdown, markdown(rows) + '\n');
 }
 

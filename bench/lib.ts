@@ -42,8 +42,13 @@ export function spreadOf(us: number): number | undefined {
  * so that timer resolution and per-sample overhead do not dominate.
  */
 export async function measure(fn: () => void, opts: Options, inner = 1, budgetMs?: number): Promise<number> {
-  const time = opts.smoke ? 1 : budgetMs ?? (opts.quick ? 150 : 600);
-  const bench = new Bench({ time, warmup: !opts.smoke, warmupTime: Math.min(100, time / 3), iterations: opts.smoke ? 1 : 5 });
+  const time = opts.smoke ? 1 : (budgetMs ?? (opts.quick ? 150 : 600));
+  const bench = new Bench({
+    time,
+    warmup: !opts.smoke,
+    warmupTime: Math.min(100, time / 3),
+    iterations: opts.smoke ? 1 : 5,
+  });
   bench.add('x', () => {
     for (let i = 0; i < inner; i++) fn();
   });
@@ -57,8 +62,13 @@ export async function measure(fn: () => void, opts: Options, inner = 1, budgetMs
 
 /** measure() for an asynchronous call (one awaited call per iteration). */
 export async function measureAsync(fn: () => Promise<void>, opts: Options, budgetMs?: number): Promise<number> {
-  const time = opts.smoke ? 1 : budgetMs ?? (opts.quick ? 150 : 600);
-  const bench = new Bench({ time, warmup: !opts.smoke, warmupTime: Math.min(100, time / 3), iterations: opts.smoke ? 1 : 5 });
+  const time = opts.smoke ? 1 : (budgetMs ?? (opts.quick ? 150 : 600));
+  const bench = new Bench({
+    time,
+    warmup: !opts.smoke,
+    warmupTime: Math.min(100, time / 3),
+    iterations: opts.smoke ? 1 : 5,
+  });
   bench.add('x', fn);
   await bench.run();
   const r = bench.tasks[0].result as { state: string; latency?: { p50: number }; error?: unknown };
@@ -98,9 +108,21 @@ export function peer(r: Row): string {
 
 export function table(rows: Row[]): string {
   const head = ['suite', 'op', 'threads', 'plain', 'native', '±', 'speed-up', 'rate', 'vs peer', 'note'];
-  const body = rows.map((r) => [r.suite, r.name, String(r.threads), fmtTime(r.plainUs), fmtTime(r.nativeUs), fmtSpread(r.spread), speedup(r), rate(r), peer(r), r.note ?? '']);
+  const body = rows.map((r) => [
+    r.suite,
+    r.name,
+    String(r.threads),
+    fmtTime(r.plainUs),
+    fmtTime(r.nativeUs),
+    fmtSpread(r.spread),
+    speedup(r),
+    rate(r),
+    peer(r),
+    r.note ?? '',
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i <= 8 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i >= 3 && i <= 8 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -109,8 +131,14 @@ function fmtSpread(s: number | undefined): string {
 }
 
 export function markdown(rows: Row[]): string {
-  const out = ['| suite | op | threads | plain | native | ± | speed-up | rate | vs peer | note |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---|'];
-  for (const r of rows) out.push(`| ${r.suite} | ${r.name} | ${r.threads} | ${fmtTime(r.plainUs)} | ${fmtTime(r.nativeUs)} | ${fmtSpread(r.spread)} | ${speedup(r)} | ${rate(r)} | ${peer(r)} | ${r.note ?? ''} |`);
+  const out = [
+    '| suite | op | threads | plain | native | ± | speed-up | rate | vs peer | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows)
+    out.push(
+      `| ${r.suite} | ${r.name} | ${r.threads} | ${fmtTime(r.plainUs)} | ${fmtTime(r.nativeUs)} | ${fmtSpread(r.spread)} | ${speedup(r)} | ${rate(r)} | ${peer(r)} | ${r.note ?? ''} |`,
+    );
   return out.join('\n');
 }
 

@@ -48,37 +48,37 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     st_.attr_buf = Napi::Persistent(attr_buf);
     st_.attr_data = attr_buf.Data();
     DefineAddon(exports, {
-        InstanceMethod("init", &TensorkitAddon::SetErrorClass),
-        InstanceMethod("fromData", &TensorkitAddon::FromData),
-        InstanceMethod("readInto", &TensorkitAddon::ReadInto),
-        InstanceMethod("item", &TensorkitAddon::Item),
-        InstanceMethod("free", &TensorkitAddon::Free),
-        InstanceMethod("strides", &TensorkitAddon::Strides),
-        InstanceMethod("storageOffset", &TensorkitAddon::StorageOffset),
-        InstanceMethod("isContiguous", &TensorkitAddon::IsContiguous),
-        InstanceMethod("memory", &TensorkitAddon::Memory),
-        InstanceMethod("emptyCache", &TensorkitAddon::EmptyCache),
-        InstanceMethod("setNumThreads", &TensorkitAddon::SetNumThreads),
-        InstanceMethod("getNumThreads", &TensorkitAddon::GetNumThreads),
-        InstanceMethod("manualSeed", &TensorkitAddon::ManualSeed),
-        InstanceMethod("initialSeed", &TensorkitAddon::InitialSeed),
-        InstanceMethod("getRngState", &TensorkitAddon::GetRngState),
-        InstanceMethod("setRngState", &TensorkitAddon::SetRngState),
-        InstanceMethod("cudaInfo", &TensorkitAddon::CudaInfo),
-        InstanceMethod("cpuInfo", &TensorkitAddon::CpuInfo),
-        InstanceMethod("cudaMemory", &TensorkitAddon::CudaMemory),
-        InstanceMethod("cudaResetPeak", &TensorkitAddon::CudaResetPeak),
-        InstanceMethod("cudaSynchronize", &TensorkitAddon::CudaSynchronize),
-        InstanceMethod("cudaEmptyCache", &TensorkitAddon::CudaEmptyCache),
-        InstanceValue("call", make_call_function(env, st_)),
-        InstanceValue("meta", meta),
-        InstanceValue("attrBuf", attr_buf),
-        InstanceValue("opNames", OpNames(env)),
-        InstanceValue("errorCodes", ErrorCodes(env)),
-        InstanceValue("dtypes", DTypes(env)),
-        InstanceValue("maxDims", Napi::Number::New(env, tk::kMaxDims)),
-        InstanceValue("metaSlot", Napi::Number::New(env, kMetaSlot)),
-    });
+                             InstanceMethod("init", &TensorkitAddon::SetErrorClass),
+                             InstanceMethod("fromData", &TensorkitAddon::FromData),
+                             InstanceMethod("readInto", &TensorkitAddon::ReadInto),
+                             InstanceMethod("item", &TensorkitAddon::Item),
+                             InstanceMethod("free", &TensorkitAddon::Free),
+                             InstanceMethod("strides", &TensorkitAddon::Strides),
+                             InstanceMethod("storageOffset", &TensorkitAddon::StorageOffset),
+                             InstanceMethod("isContiguous", &TensorkitAddon::IsContiguous),
+                             InstanceMethod("memory", &TensorkitAddon::Memory),
+                             InstanceMethod("emptyCache", &TensorkitAddon::EmptyCache),
+                             InstanceMethod("setNumThreads", &TensorkitAddon::SetNumThreads),
+                             InstanceMethod("getNumThreads", &TensorkitAddon::GetNumThreads),
+                             InstanceMethod("manualSeed", &TensorkitAddon::ManualSeed),
+                             InstanceMethod("initialSeed", &TensorkitAddon::InitialSeed),
+                             InstanceMethod("getRngState", &TensorkitAddon::GetRngState),
+                             InstanceMethod("setRngState", &TensorkitAddon::SetRngState),
+                             InstanceMethod("cudaInfo", &TensorkitAddon::CudaInfo),
+                             InstanceMethod("cpuInfo", &TensorkitAddon::CpuInfo),
+                             InstanceMethod("cudaMemory", &TensorkitAddon::CudaMemory),
+                             InstanceMethod("cudaResetPeak", &TensorkitAddon::CudaResetPeak),
+                             InstanceMethod("cudaSynchronize", &TensorkitAddon::CudaSynchronize),
+                             InstanceMethod("cudaEmptyCache", &TensorkitAddon::CudaEmptyCache),
+                             InstanceValue("call", make_call_function(env, st_)),
+                             InstanceValue("meta", meta),
+                             InstanceValue("attrBuf", attr_buf),
+                             InstanceValue("opNames", OpNames(env)),
+                             InstanceValue("errorCodes", ErrorCodes(env)),
+                             InstanceValue("dtypes", DTypes(env)),
+                             InstanceValue("maxDims", Napi::Number::New(env, tk::kMaxDims)),
+                             InstanceValue("metaSlot", Napi::Number::New(env, kMetaSlot)),
+                         });
     register_autograd(env, exports, st_);
     register_gc(env, exports, st_);
   }
@@ -98,8 +98,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
  private:
   static Napi::Array OpNames(Napi::Env env) {
     auto a = Napi::Array::New(env, tk::kNumOps);
-    for (int i = 0; i < tk::kNumOps; ++i)
-      a.Set(uint32_t(i), std::string(tk::op_name(tk::OpId(i))));
+    for (int i = 0; i < tk::kNumOps; ++i) a.Set(uint32_t(i), std::string(tk::op_name(tk::OpId(i))));
     return a;
   }
   static Napi::Array ErrorCodes(Napi::Env env) {
@@ -179,14 +178,16 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
       const tk::Tensor& t0 = tensor_of(st_, info[0], "item");
-      TK_CHECK(t0.numel() == 1, INVALID_ARGUMENT,
-               "item: a Tensor with ", t0.numel(), " elements cannot be converted to a scalar");
+      TK_CHECK(t0.numel() == 1, INVALID_ARGUMENT, "item: a Tensor with ", t0.numel(),
+               " elements cannot be converted to a scalar");
       tk::Tensor t = tk::to_device(t0, tk::Device{});
       if (tk::is_half(t.dtype())) t = tk::to_dtype(t, tk::DType::Float32);  // exact
       return tk::dispatch_dtype(t.dtype(), [&]<class T>() -> Napi::Value {
         T v = *t.data<T>();
-        if constexpr (std::is_same_v<T, bool>) return Napi::Boolean::New(env, v);
-        else return Napi::Number::New(env, double(v));
+        if constexpr (std::is_same_v<T, bool>)
+          return Napi::Boolean::New(env, v);
+        else
+          return Napi::Number::New(env, double(v));
       });
     });
   }
@@ -257,8 +258,8 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
       } else {
         TK_CHECK(info[0].IsNumber(), INVALID_ARGUMENT, "manualSeed: expected an integer seed");
         double d = info[0].As<Napi::Number>().DoubleValue();
-        TK_CHECK(tk::is_safe_integer(d) && d >= 0,
-                 INVALID_ARGUMENT, "manualSeed: expected a non-negative safe integer, got ", d);
+        TK_CHECK(tk::is_safe_integer(d) && d >= 0, INVALID_ARGUMENT,
+                 "manualSeed: expected a non-negative safe integer, got ", d);
         seed = uint64_t(d);
       }
       tk::manual_seed(seed);

@@ -109,8 +109,8 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
   });
   define(env, exports, st, "differentiable", [](const Napi::CallbackInfo& info, EnvState&) -> Napi::Value {
     tk::OpId id;
-    TK_CHECK(info[0].IsString() && tk::find_op(info[0].As<Napi::String>().Utf8Value(), id),
-             INVALID_ARGUMENT, "differentiable: unknown op");
+    TK_CHECK(info[0].IsString() && tk::find_op(info[0].As<Napi::String>().Utf8Value(), id), INVALID_ARGUMENT,
+             "differentiable: unknown op");
     return Napi::Boolean::New(info.Env(), ag::differentiable(id));
   });
   // backward(roots, grads (entries may be null), retainGraph, createGraph)

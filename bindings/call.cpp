@@ -18,8 +18,8 @@ Napi::Value run_call(Napi::Env env, EnvState& st, size_t argc, const napi_value*
   return guard(env, st, [&]() -> Napi::Value {
     TK_CHECK(argc >= 2, INVALID_ARGUMENT, "call: expected (opId, attrs, ...inputs)");
     int32_t id;
-    TK_CHECK(napi_get_value_int32(env, argv[0], &id) == napi_ok && id >= 0 && id < tk::kNumOps,
-             INVALID_ARGUMENT, "call: unknown op id");
+    TK_CHECK(napi_get_value_int32(env, argv[0], &id) == napi_ok && id >= 0 && id < tk::kNumOps, INVALID_ARGUMENT,
+             "call: unknown op id");
     const char* name = tk::op_name(tk::OpId(id)).data();
     tk::Attrs attrs = attrs_of(Napi::Value(env, argv[1]), name, &st);
     size_t n = argc - 2;

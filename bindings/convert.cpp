@@ -22,8 +22,8 @@ double HandleTable::add(tk::Tensor t, int64_t& reported_bytes) {
     slot = free_.back();
     free_.pop_back();
   } else {
-    TK_CHECK(slots_.size() < (size_t(1) << kSlotBits), OUT_OF_MEMORY,
-             "tensor: too many live tensors in one thread (", slots_.size(), ")");
+    TK_CHECK(slots_.size() < (size_t(1) << kSlotBits), OUT_OF_MEMORY, "tensor: too many live tensors in one thread (",
+             slots_.size(), ")");
     slot = uint32_t(slots_.size());
     slots_.emplace_back();
   }
@@ -83,16 +83,15 @@ const tk::Tensor& live(EnvState& st, double id, const char* op) {
 
 // An element of an integer list option.
 int64_t list_int(double d, const char* op, int64_t pos) {
-  TK_CHECK(tk::is_safe_integer(d), INVALID_ARGUMENT, op, ": expected a list of integers, got ",
-           tk::fmt_number(d), " at position ", pos, " (each must be ", tk::integer_requirement(d), ")");
+  TK_CHECK(tk::is_safe_integer(d), INVALID_ARGUMENT, op, ": expected a list of integers, got ", tk::fmt_number(d),
+           " at position ", pos, " (each must be ", tk::integer_requirement(d), ")");
   return int64_t(d);
 }
 }  // namespace
 
 const tk::Tensor& tensor_of(EnvState& st, const Napi::Value& v, const char* op) {
   double id;
-  TK_CHECK(napi_get_value_double(v.Env(), v, &id) == napi_ok, INVALID_ARGUMENT, op,
-           ": expected a Tensor");
+  TK_CHECK(napi_get_value_double(v.Env(), v, &id) == napi_ok, INVALID_ARGUMENT, op, ": expected a Tensor");
   return live(st, id, op);
 }
 
@@ -108,8 +107,7 @@ tk::Tensor operand_of(EnvState& st, const Napi::Value& v, const char* op) {
       // JS numbers with an integral value act as Python ints (int32 tensor + 2 stays int32).
       return tk::Tensor::wrapped_scalar(d, tk::is_safe_integer(d) ? tk::DType::Int64 : tk::DType::Float64);
     }
-    case napi_boolean:
-      return tk::Tensor::wrapped_scalar(x.As<Napi::Boolean>().Value() ? 1 : 0, tk::DType::Bool);
+    case napi_boolean: return tk::Tensor::wrapped_scalar(x.As<Napi::Boolean>().Value() ? 1 : 0, tk::DType::Bool);
     case napi_bigint: {
       bool lossless;
       int64_t i = x.As<Napi::BigInt>().Int64Value(&lossless);

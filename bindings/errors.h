@@ -7,13 +7,11 @@
 
 namespace tkjs {
 
-[[noreturn]] void throw_tensor_error(Napi::Env env, EnvState& st, std::string_view code,
-                                     const std::string& message);
+[[noreturn]] void throw_tensor_error(Napi::Env env, EnvState& st, std::string_view code, const std::string& message);
 
 // Runs fn(); tk::Error -> TensorError(code), std::bad_alloc -> OUT_OF_MEMORY, anything else ->
 // INTERNAL. JS exceptions already pending (Napi::Error) pass through unchanged.
-template <class Fn>
-auto guard(Napi::Env env, EnvState& st, Fn&& fn) -> decltype(fn()) {
+template <class Fn> auto guard(Napi::Env env, EnvState& st, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
   } catch (const Napi::Error&) {

@@ -61,23 +61,30 @@ size_t WeakWatch::sweep(napi_env env, EnvState& st) {
 void register_gc(Napi::Env env, Napi::Object exports, EnvState& st) {
   // watch(objects, ids, n): weak references to the first n tensors of `objects`, whose handle ids
   // are ids[0..n) (a Float64Array, read without a call per element).
-  exports.Set("watch", Napi::Function::New(env, [&st](const Napi::CallbackInfo& info) -> Napi::Value {
-    Napi::Env e = info.Env();
-    if (info[0].IsArray() && info[1].IsTypedArray() && info[2].IsNumber()) {
-      auto ids = info[1].As<Napi::Float64Array>();
-      const uint32_t n = std::min<uint32_t>(info[2].As<Napi::Number>().Uint32Value(), uint32_t(ids.ElementLength()));
-      st.watched.watch(e, st, info[0].As<Napi::Array>(), ids.Data(), n);
-    }
-    flush_external(e, st);
-    return e.Undefined();
-  }, "watch"));
+  exports.Set("watch", Napi::Function::New(
+                           env,
+                           [&st](const Napi::CallbackInfo& info) -> Napi::Value {
+                             Napi::Env e = info.Env();
+                             if (info[0].IsArray() && info[1].IsTypedArray() && info[2].IsNumber()) {
+                               auto ids = info[1].As<Napi::Float64Array>();
+                               const uint32_t n = std::min<uint32_t>(info[2].As<Napi::Number>().Uint32Value(),
+                                                                     uint32_t(ids.ElementLength()));
+                               st.watched.watch(e, st, info[0].As<Napi::Array>(), ids.Data(), n);
+                             }
+                             flush_external(e, st);
+                             return e.Undefined();
+                           },
+                           "watch"));
   // sweep(): frees the handles of collected tensors now; returns how many are still watched.
-  exports.Set("sweep", Napi::Function::New(env, [&st](const Napi::CallbackInfo& info) -> Napi::Value {
-    Napi::Env e = info.Env();
-    st.watched.sweep(e, st);
-    flush_external(e, st, true);
-    return Napi::Number::New(e, double(st.watched.size()));
-  }, "sweep"));
+  exports.Set("sweep", Napi::Function::New(
+                           env,
+                           [&st](const Napi::CallbackInfo& info) -> Napi::Value {
+                             Napi::Env e = info.Env();
+                             st.watched.sweep(e, st);
+                             flush_external(e, st, true);
+                             return Napi::Number::New(e, double(st.watched.size()));
+                           },
+                           "sweep"));
 }
 
 }  // namespace tkjs

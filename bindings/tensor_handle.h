@@ -46,15 +46,15 @@ class HandleTable {
 
 // Per-environment (main thread or worker) state: the addon is context-aware.
 struct EnvState {
-  Napi::FunctionReference tensor_error;      // the TS TensorError class
+  Napi::FunctionReference tensor_error;  // the TS TensorError class
   Napi::Reference<Napi::Float64Array> meta;  // shape/dtype of the last results, read by TS
   double* meta_data = nullptr;
   Napi::Reference<Napi::Float64Array> attr_buf;  // encoded numeric attributes, written by TS
   double* attr_data = nullptr;
   HandleTable handles;
-  int64_t pending_external = 0;   // bytes not yet reported with AdjustExternalMemory
+  int64_t pending_external = 0;  // bytes not yet reported with AdjustExternalMemory
   int64_t reported_external = 0;  // bytes this environment has reported to V8 so far
-  WeakWatch watched;              // tensors left to the GC safety net (gc.h)
+  WeakWatch watched;  // tensors left to the GC safety net (gc.h)
 };
 
 }  // namespace tkjs

@@ -7,9 +7,18 @@ import { data, manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../src/i
 
 class Net extends nn.Module {
   features = new nn.Sequential(
-    new nn.Conv2d(3, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.BatchNorm2d(64), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(64, 128, 3, { padding: 1 }), new nn.BatchNorm2d(128), new nn.ReLU(), new nn.AdaptiveAvgPool2d(1),
+    new nn.Conv2d(3, 32, 3, { padding: 1 }),
+    new nn.BatchNorm2d(32),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 3, { padding: 1 }),
+    new nn.BatchNorm2d(64),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(64, 128, 3, { padding: 1 }),
+    new nn.BatchNorm2d(128),
+    new nn.ReLU(),
+    new nn.AdaptiveAvgPool2d(1),
   );
   head = new nn.Linear(128, 10);
   forward(x: Tensor): Tensor {
@@ -17,15 +26,27 @@ class Net extends nn.Module {
   }
 }
 
-const MEAN = [0.4914, 0.4822, 0.4465], STD = [0.247, 0.2435, 0.2616];
+const MEAN = [0.4914, 0.4822, 0.4465],
+  STD = [0.247, 0.2435, 0.2616];
 
-export function main(options: { dir: string; epochs?: number; limit?: number; seed?: number; log?: (s: string) => void }) {
+export function main(options: {
+  dir: string;
+  epochs?: number;
+  limit?: number;
+  seed?: number;
+  log?: (s: string) => void;
+}) {
   const { dir, epochs = 10, limit, seed = 0, log = console.log } = options;
   manualSeed(seed);
   const t = data.transforms;
-  const trainFull = data.cifar10(dir, { train: true }), testFull = data.cifar10(dir, { train: false });
-  const cap = <T>(ds: data.Dataset<T>) => (limit && limit < ds.length ? new data.Subset(ds, [...Array(limit).keys()]) : ds);
-  const train = new data.Transformed(cap(trainFull), t.compose([t.randomCrop(32, { padding: 4, seed }), t.randomHorizontalFlip(0.5, { seed }), t.normalize(MEAN, STD)]));
+  const trainFull = data.cifar10(dir, { train: true }),
+    testFull = data.cifar10(dir, { train: false });
+  const cap = <T>(ds: data.Dataset<T>) =>
+    limit && limit < ds.length ? new data.Subset(ds, [...Array(limit).keys()]) : ds;
+  const train = new data.Transformed(
+    cap(trainFull),
+    t.compose([t.randomCrop(32, { padding: 4, seed }), t.randomHorizontalFlip(0.5, { seed }), t.normalize(MEAN, STD)]),
+  );
   const test = new data.Transformed(cap(testFull), t.normalize(MEAN, STD));
   const model = new Net();
   const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
@@ -48,7 +69,9 @@ export function main(options: { dir: string; epochs?: number; limit?: number; se
       sched.step();
     }
     const sec = (performance.now() - t0) / 1000;
-    log(`epoch ${epoch}: loss ${(total / loader.length).toFixed(3)}, ${sec.toFixed(1)} s (${(train.length / sec).toFixed(0)} images/s)`);
+    log(
+      `epoch ${epoch}: loss ${(total / loader.length).toFixed(3)}, ${sec.toFixed(1)} s (${(train.length / sec).toFixed(0)} images/s)`,
+    );
   }
   model.eval();
   let correct = 0;

@@ -16,7 +16,9 @@ class ShapesNet extends nn.Module {
   }
 }
 
-export function main(options: { n?: number; epochs?: number; seed?: number; device?: DeviceName; log?: (s: string) => void } = {}) {
+export function main(
+  options: { n?: number; epochs?: number; seed?: number; device?: DeviceName; log?: (s: string) => void } = {},
+) {
   const { n = 2000, epochs = 6, seed = 0, device = 'cpu', log = console.log } = options;
   manualSeed(seed);
   const { features, labels, classNames } = data.synthetic.shapes({ n, size: 16, seed });
@@ -24,7 +26,8 @@ export function main(options: { n?: number; epochs?: number; seed?: number; devi
   const model = new ShapesNet().to(device);
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   const loader = new data.DataLoader(train, { batchSize: 32, shuffle: true, seed });
-  let imagesPerSecond = 0, epochMs = 0;
+  let imagesPerSecond = 0,
+    epochMs = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
     let total = 0;
@@ -39,13 +42,21 @@ export function main(options: { n?: number; epochs?: number; seed?: number; devi
       });
     epochMs = performance.now() - t0;
     imagesPerSecond = (train.length / epochMs) * 1000;
-    log(`epoch ${epoch}: loss ${(total / loader.length).toFixed(4)}, ${epochMs.toFixed(0)} ms (${imagesPerSecond.toFixed(0)} images/s)`);
+    log(
+      `epoch ${epoch}: loss ${(total / loader.length).toFixed(4)}, ${epochMs.toFixed(0)} ms (${imagesPerSecond.toFixed(0)} images/s)`,
+    );
   }
   model.eval();
   const acc = tidy(() =>
     noGrad(() => {
       let correct = 0;
-      for (const [x, y] of new data.DataLoader(test, { batchSize: 256 }) as Iterable<Tensor[]>) correct += model.call(x.to(device as never)).argmax(1).eq(y.to(device as never)).sum().item() as number;
+      for (const [x, y] of new data.DataLoader(test, { batchSize: 256 }) as Iterable<Tensor[]>)
+        correct += model
+          .call(x.to(device as never))
+          .argmax(1)
+          .eq(y.to(device as never))
+          .sum()
+          .item() as number;
       return correct / test.length;
     }),
   );
@@ -57,5 +68,5 @@ export function main(options: { n?: number; epochs?: number; seed?: number; devi
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--device');
-  main({ device: i > 0 ? (process.argv[i + 1] as DeviceName) : 'cpu' });  // Module.to checks it
+  main({ device: i > 0 ? (process.argv[i + 1] as DeviceName) : 'cpu' }); // Module.to checks it
 }

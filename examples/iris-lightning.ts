@@ -11,12 +11,18 @@ export class IrisClassifier extends train.LightningModule {
   fc1: nn.Linear;
   fc2: nn.Linear;
   valAcc = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });
-  testMetrics = new metrics.MetricCollection({
-    acc: new metrics.Accuracy({ task: 'multiclass', numClasses: 3 }),
-    f1: new metrics.F1Score({ task: 'multiclass', numClasses: 3, average: 'macro' }),
-  }, { prefix: 'test_' });
+  testMetrics = new metrics.MetricCollection(
+    {
+      acc: new metrics.Accuracy({ task: 'multiclass', numClasses: 3 }),
+      f1: new metrics.F1Score({ task: 'multiclass', numClasses: 3, average: 'macro' }),
+    },
+    { prefix: 'test_' },
+  );
 
-  constructor(readonly lr = 0.01, hidden = 16) {
+  constructor(
+    readonly lr = 0.01,
+    hidden = 16,
+  ) {
     super();
     this.fc1 = new nn.Linear(4, hidden);
     this.fc2 = new nn.Linear(hidden, 3);
@@ -42,7 +48,13 @@ export class IrisClassifier extends train.LightningModule {
   }
   override configureOptimizers() {
     const optimizer = new optim.Adam(this.parameters(), { lr: this.lr });
-    return { optimizer, lrScheduler: { scheduler: new optim.lrScheduler.ReduceLROnPlateau(optimizer, { patience: 10 }), monitor: 'val_loss' } };
+    return {
+      optimizer,
+      lrScheduler: {
+        scheduler: new optim.lrScheduler.ReduceLROnPlateau(optimizer, { patience: 10 }),
+        monitor: 'val_loss',
+      },
+    };
   }
 }
 
@@ -55,7 +67,9 @@ export interface IrisRun {
   inferenceAccuracy: number;
 }
 
-export async function main(options: { runDir?: string; maxEpochs?: number; seed?: number; progressBar?: boolean } = {}): Promise<IrisRun> {
+export async function main(
+  options: { runDir?: string; maxEpochs?: number; seed?: number; progressBar?: boolean } = {},
+): Promise<IrisRun> {
   const { runDir = path.join(os.tmpdir(), 'tensorkit-iris'), maxEpochs = 100, seed = 0, progressBar = true } = options;
   manualSeed(seed);
   const { features, labels } = data.iris();
@@ -66,14 +80,30 @@ export async function main(options: { runDir?: string; maxEpochs?: number; seed?
     val: new data.DataLoader(valSet, { batchSize: 64 }),
   };
   const model = new IrisClassifier();
-  const checkpoint = new train.ModelCheckpoint({ monitor: 'val_loss', mode: 'min', saveTopK: 2, saveLast: true, filename: '{epoch}-{val_loss:.3f}' });
+  const checkpoint = new train.ModelCheckpoint({
+    monitor: 'val_loss',
+    mode: 'min',
+    saveTopK: 2,
+    saveLast: true,
+    filename: '{epoch}-{val_loss:.3f}',
+  });
   const trainer = new train.Trainer({
-    maxEpochs, seed, defaultRootDir: runDir, enableProgressBar: progressBar, logEveryNSteps: 5,
+    maxEpochs,
+    seed,
+    defaultRootDir: runDir,
+    enableProgressBar: progressBar,
+    logEveryNSteps: 5,
     logger: [new train.CSVLogger(runDir, { name: 'iris' }), new train.TensorBoardLogger(runDir, { name: 'iris-tb' })],
-    callbacks: [checkpoint, new train.EarlyStopping({ monitor: 'val_loss', patience: 15 }), new train.LearningRateMonitor()],
+    callbacks: [
+      checkpoint,
+      new train.EarlyStopping({ monitor: 'val_loss', patience: 15 }),
+      new train.LearningRateMonitor(),
+    ],
   });
   const fit = await trainer.fit(model, loaders);
-  const test = await trainer.test(model, new data.DataLoader(testSet, { batchSize: 64 }), { ckptPath: checkpoint.bestModelPath });
+  const test = await trainer.test(model, new data.DataLoader(testSet, { batchSize: 64 }), {
+    ckptPath: checkpoint.bestModelPath,
+  });
   const report = train.report(trainer.logDir);
 
   // Lesson 3.2: save the weights, load them into a fresh model, eval() mode, predict.
@@ -93,5 +123,7 @@ export async function main(options: { runDir?: string; maxEpochs?: number; seed?
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await main({ runDir: process.argv[2] });
-  console.log(`test: ${JSON.stringify(r.test)}\nbest checkpoint: ${r.bestCheckpoint}\nreport: ${r.report}\naccuracy of the reloaded model on all of Iris: ${(r.inferenceAccuracy * 100).toFixed(1)}%`);
+  console.log(
+    `test: ${JSON.stringify(r.test)}\nbest checkpoint: ${r.bestCheckpoint}\nreport: ${r.report}\naccuracy of the reloaded model on all of Iris: ${(r.inferenceAccuracy * 100).toFixed(1)}%`,
+  );
 }

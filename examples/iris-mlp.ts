@@ -15,13 +15,18 @@ function accuracy(model: nn.Module, ds: data.Dataset<Tensor[]>): number {
   return tidy(() =>
     noGrad(() => {
       let correct = 0;
-      for (const [x, y] of new data.DataLoader(ds, { batchSize: 64 }) as Iterable<Tensor[]>) correct += model.call(x).argmax(1).eq(y).sum().item() as number;
+      for (const [x, y] of new data.DataLoader(ds, { batchSize: 64 }) as Iterable<Tensor[]>)
+        correct += model.call(x).argmax(1).eq(y).sum().item() as number;
       return correct / ds.length;
     }),
   );
 }
 
-export function main(options: { epochs?: number; seed?: number; log?: (s: string) => void } = {}): { train: number; val: number; test: number } {
+export function main(options: { epochs?: number; seed?: number; log?: (s: string) => void } = {}): {
+  train: number;
+  val: number;
+  test: number;
+} {
   const { epochs = 150, seed = 0, log = console.log } = options;
   manualSeed(seed);
   const { features, labels } = data.iris();
@@ -42,10 +47,15 @@ export function main(options: { epochs?: number; seed?: number; log?: (s: string
         opt.step();
         return loss.item() as number;
       });
-    if (epoch % 50 === 0 || epoch === epochs) log(`epoch ${epoch}: loss ${(total / loader.length).toFixed(4)}, val accuracy ${(accuracy(model, val) * 100).toFixed(1)}%`);
+    if (epoch % 50 === 0 || epoch === epochs)
+      log(
+        `epoch ${epoch}: loss ${(total / loader.length).toFixed(4)}, val accuracy ${(accuracy(model, val) * 100).toFixed(1)}%`,
+      );
   }
   const result = { train: accuracy(model, train), val: accuracy(model, val), test: accuracy(model, test) };
-  log(`accuracy: train ${(result.train * 100).toFixed(1)}%, validation ${(result.val * 100).toFixed(1)}%, test ${(result.test * 100).toFixed(1)}%`);
+  log(
+    `accuracy: train ${(result.train * 100).toFixed(1)}%, validation ${(result.val * 100).toFixed(1)}%, test ${(result.test * 100).toFixed(1)}%`,
+  );
   for (const t of [features, labels, x, ...model.parameters()]) t.dispose();
   opt.disposeState();
   return result;

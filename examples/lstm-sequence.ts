@@ -7,22 +7,24 @@ class Forecaster extends nn.Module {
   head = new nn.Linear(24, 1);
   forward(x: Tensor): Tensor {
     const [out] = this.lstm.call(x);
-    return this.head.forward(out.select(1, -1));  // the last step's hidden state
+    return this.head.forward(out.select(1, -1)); // the last step's hidden state
   }
 }
 
 // [n, steps, 1] windows of sin(f t + phase) and the value that follows each.
 function batch(n: number, steps: number): [Tensor, Tensor] {
   return tidy(() => {
-    const phase = rand([n, 1]).mul(2 * Math.PI), freq = rand([n, 1]).mul(0.3).add(0.2);
+    const phase = rand([n, 1]).mul(2 * Math.PI),
+      freq = rand([n, 1]).mul(0.3).add(0.2);
     const t = tk_arange(steps + 1);
-    const wave = t.mul(freq).add(phase).sin();  // [n, steps + 1]
+    const wave = t.mul(freq).add(phase).sin(); // [n, steps + 1]
     return [wave.narrow(1, 0, steps).unsqueeze(2).contiguous(), wave.narrow(1, steps, 1).contiguous()];
   });
 }
 
-
-export function main(options: { steps?: number; iterations?: number; seed?: number; log?: (s: string) => void } = {}): { mse: number } {
+export function main(options: { steps?: number; iterations?: number; seed?: number; log?: (s: string) => void } = {}): {
+  mse: number;
+} {
   const { steps = 20, iterations = 300, seed = 0, log = console.log } = options;
   manualSeed(seed);
   const model = new Forecaster();

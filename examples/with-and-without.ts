@@ -32,8 +32,13 @@ export function plainMatmul(a: Float32Array, b: Float32Array, n: number, k: numb
 
 /** A two-layer network's parameters as plain arrays: w1 [inF, hidden], w2 [hidden, classes]. */
 export interface PlainMlp {
-  w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array;
-  inF: number; hidden: number; classes: number;
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  inF: number;
+  hidden: number;
+  classes: number;
 }
 
 /**
@@ -41,7 +46,8 @@ export interface PlainMlp {
  * hand: forward, the gradient of every parameter, the update. Returns the loss.
  */
 export function plainMlpStep(net: PlainMlp, x: Float32Array, y: Int32Array, lr: number): number {
-  const { inF, hidden: H, classes: C } = net, B = y.length;
+  const { inF, hidden: H, classes: C } = net,
+    B = y.length;
   const h = plainMatmul(x, net.w1, B, inF, H);
   for (let i = 0; i < B; i++) for (let j = 0; j < H; j++) h[i * H + j] = Math.max(0, h[i * H + j] + net.b1[j]);
   const logits = plainMatmul(h, net.w2, B, H, C);
@@ -57,7 +63,9 @@ export function plainMlpStep(net: PlainMlp, x: Float32Array, y: Int32Array, lr: 
     for (let c = 0; c < C; c++) dl[i * C + c] = (Math.exp(logits[i * C + c] - mx) / s - (c === y[i] ? 1 : 0)) / B;
   }
   // Backward: dw2 = h^T dl, db2 = sum dl, dh = dl w2^T (0 where relu was off), dw1 = x^T dh.
-  const dw2 = new Float32Array(H * C), db2 = new Float32Array(C), dh = new Float32Array(B * H);
+  const dw2 = new Float32Array(H * C),
+    db2 = new Float32Array(C),
+    dh = new Float32Array(B * H);
   for (let i = 0; i < B; i++)
     for (let c = 0; c < C; c++) {
       const g = dl[i * C + c];
@@ -67,7 +75,8 @@ export function plainMlpStep(net: PlainMlp, x: Float32Array, y: Int32Array, lr: 
         dh[i * H + j] += g * net.w2[j * C + c];
       }
     }
-  const dw1 = new Float32Array(inF * H), db1 = new Float32Array(H);
+  const dw1 = new Float32Array(inF * H),
+    db1 = new Float32Array(H);
   for (let i = 0; i < B; i++)
     for (let j = 0; j < H; j++) {
       const g = h[i * H + j] > 0 ? dh[i * H + j] : 0;
@@ -75,8 +84,13 @@ export function plainMlpStep(net: PlainMlp, x: Float32Array, y: Int32Array, lr: 
       db1[j] += g;
       for (let p = 0; p < inF; p++) dw1[p * H + j] += x[i * inF + p] * g;
     }
-  const sgd = (w: Float32Array, d: Float32Array) => { for (let i = 0; i < w.length; i++) w[i] -= lr * d[i]; };
-  sgd(net.w1, dw1); sgd(net.b1, db1); sgd(net.w2, dw2); sgd(net.b2, db2);
+  const sgd = (w: Float32Array, d: Float32Array) => {
+    for (let i = 0; i < w.length; i++) w[i] -= lr * d[i];
+  };
+  sgd(net.w1, dw1);
+  sgd(net.b1, db1);
+  sgd(net.w2, dw2);
+  sgd(net.b2, db2);
   return loss / B;
 }
 
@@ -103,7 +117,7 @@ class Mlp extends tk.nn.Module {
 }
 
 function time<T>(fn: () => T, reps: number): { ms: number; result: T } {
-  let result = fn();  // warm-up (and the value to compare)
+  let result = fn(); // warm-up (and the value to compare)
   const ms: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
@@ -132,39 +146,70 @@ export function main(options: { small?: boolean; log?: (s: string) => void } = {
   const out: Comparison[] = [];
   const report = (name: string, p: number, t: number, maxDiff: number) => {
     out.push({ name, plainMs: p, tensorkitMs: t, speedup: p / t, maxDiff });
-    log(`${name.padEnd(44)} plain ${p.toFixed(2).padStart(8)} ms   tensorkit ${t.toFixed(3).padStart(8)} ms   ${(p / t).toFixed(1).padStart(6)}x   max diff ${maxDiff.toExponential(1)}`);
+    log(
+      `${name.padEnd(44)} plain ${p.toFixed(2).padStart(8)} ms   tensorkit ${t.toFixed(3).padStart(8)} ms   ${(p / t).toFixed(1).padStart(6)}x   max diff ${maxDiff.toExponential(1)}`,
+    );
   };
-  const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => { let d = 0; for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i])); return d; };
+  const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+    return d;
+  };
 
   // 1. Element-wise.
   const N = small ? 1 << 14 : 1 << 20;
-  const xa = randArray(N), ya = randArray(N);
-  const x = tk.tensor(xa), y = tk.tensor(ya);
+  const xa = randArray(N),
+    ya = randArray(N);
+  const x = tk.tensor(xa),
+    y = tk.tensor(ya);
   const pe = time(() => plainElementwise(xa, ya), reps);
   const te = time(() => tk.tidy(() => x.mul(y).add(1).relu()), reps);
-  report(`relu(x * y + 1), ${N.toLocaleString('en')} values`, pe.ms, te.ms, diff(pe.result, te.result.data() as Float32Array));
+  report(
+    `relu(x * y + 1), ${N.toLocaleString('en')} values`,
+    pe.ms,
+    te.ms,
+    diff(pe.result, te.result.data() as Float32Array),
+  );
 
   // 2. Matrix product.
   const n = small ? 64 : 256;
-  const aa = randArray(n * n), ba = randArray(n * n);
-  const a = tk.tensor(aa, { shape: [n, n] }), b = tk.tensor(ba, { shape: [n, n] });
+  const aa = randArray(n * n),
+    ba = randArray(n * n);
+  const a = tk.tensor(aa, { shape: [n, n] }),
+    b = tk.tensor(ba, { shape: [n, n] });
   const pm = time(() => plainMatmul(aa, ba, n, n, n), reps);
   const tm = time(() => a.matmul(b), reps);
   report(`matmul ${n} x ${n}`, pm.ms, tm.ms, diff(pm.result, tm.result.data() as Float32Array));
 
   // 3. One epoch of a two-layer network on synthetic blobs, batch 64, SGD.
-  const inF = 32, hidden = 64, classes = 4, samples = small ? 256 : 4096, B = 64, lr = 0.1;
+  const inF = 32,
+    hidden = 64,
+    classes = 4,
+    samples = small ? 256 : 4096,
+    B = 64,
+    lr = 0.1;
   const { features, labels } = tk.data.synthetic.blobs({ n: samples, centers: classes, features: inF, seed: 2 });
-  const xs = features.data() as Float32Array, ys = Int32Array.from(labels.data() as BigInt64Array, Number);
+  const xs = features.data() as Float32Array,
+    ys = Int32Array.from(labels.data() as BigInt64Array, Number);
   const init = (): PlainMlp => {
     const r = tk.data.seededRandom(3);
-    const u = (len: number, fanIn: number) => Float32Array.from({ length: len }, () => (r() * 2 - 1) / Math.sqrt(fanIn));
-    return { w1: u(inF * hidden, inF), b1: u(hidden, inF), w2: u(hidden * classes, hidden), b2: u(classes, hidden), inF, hidden, classes };
+    const u = (len: number, fanIn: number) =>
+      Float32Array.from({ length: len }, () => (r() * 2 - 1) / Math.sqrt(fanIn));
+    return {
+      w1: u(inF * hidden, inF),
+      b1: u(hidden, inF),
+      w2: u(hidden * classes, hidden),
+      b2: u(classes, hidden),
+      inF,
+      hidden,
+      classes,
+    };
   };
   const plainEpoch = () => {
     const net = init();
     let loss = 0;
-    for (let s = 0; s < samples; s += B) loss = plainMlpStep(net, xs.subarray(s * inF, (s + B) * inF), ys.subarray(s, s + B), lr);
+    for (let s = 0; s < samples; s += B)
+      loss = plainMlpStep(net, xs.subarray(s * inF, (s + B) * inF), ys.subarray(s, s + B), lr);
     return { loss, w: net.w2 };
   };
   const model = new Mlp(init());
@@ -185,8 +230,14 @@ export function main(options: { small?: boolean; log?: (s: string) => void } = {
     for (const p of m.parameters()) p.dispose();
     return { loss, w };
   };
-  const pt = time(plainEpoch, reps), tt = time(tkEpoch, reps);
-  report(`training epoch, MLP ${inF}-${hidden}-${classes}, ${samples / B} steps`, pt.ms, tt.ms, Math.max(Math.abs(pt.result.loss - tt.result.loss), diff(pt.result.w, tt.result.w)));
+  const pt = time(plainEpoch, reps),
+    tt = time(tkEpoch, reps);
+  report(
+    `training epoch, MLP ${inF}-${hidden}-${classes}, ${samples / B} steps`,
+    pt.ms,
+    tt.ms,
+    Math.max(Math.abs(pt.result.loss - tt.result.loss), diff(pt.result.w, tt.result.w)),
+  );
   for (const t of [x, y, a, b, te.result, tm.result, features, labels, ...model.parameters()]) t.dispose();
   return out;
 }

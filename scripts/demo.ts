@@ -41,7 +41,9 @@ export interface DemoResult {
   seconds: number;
 }
 
-export async function main(options: { quick?: boolean; log?: (s: string) => void; progressBar?: boolean } = {}): Promise<DemoResult> {
+export async function main(
+  options: { quick?: boolean; log?: (s: string) => void; progressBar?: boolean } = {},
+): Promise<DemoResult> {
   const { quick = false, log = console.log, progressBar = true } = options;
   const t0 = performance.now();
   const runDir = path.join(os.tmpdir(), `tensorkit-demo-${process.pid}`);
@@ -49,12 +51,20 @@ export async function main(options: { quick?: boolean; log?: (s: string) => void
 
   log('1. Iris (150 flowers, 4 measurements, 3 species): an MLP as a LightningModule, trained by the Trainer');
   const iris = await irisLightning({ runDir, maxEpochs: quick ? 15 : 60, progressBar });
-  log(`   test accuracy ${(iris.test.test_acc * 100).toFixed(1)}%, best checkpoint ${path.basename(iris.bestCheckpoint)}, curves in ${iris.report}\n`);
+  log(
+    `   test accuracy ${(iris.test.test_acc * 100).toFixed(1)}%, best checkpoint ${path.basename(iris.bestCheckpoint)}, curves in ${iris.report}\n`,
+  );
 
   log('2. Shapes (16x16 images of circles, squares, triangles, crosses): a CNN');
   const { features, labels } = data.synthetic.shapes({ n: quick ? 800 : 3000, size: 16, seed: 0 });
   const [tr, va] = data.randomSplit(new data.TensorDataset(features, labels), [0.8, 0.2], { seed: 0 });
-  const trainer = new train.Trainer({ maxEpochs: quick ? 3 : 5, seed: 0, defaultRootDir: runDir, enableProgressBar: progressBar, logger: new train.CSVLogger(runDir, { name: 'shapes' }) });
+  const trainer = new train.Trainer({
+    maxEpochs: quick ? 3 : 5,
+    seed: 0,
+    defaultRootDir: runDir,
+    enableProgressBar: progressBar,
+    logger: new train.CSVLogger(runDir, { name: 'shapes' }),
+  });
   const fit = await trainer.fit(new ShapesClassifier(), {
     train: new data.DataLoader(tr, { batchSize: 32, shuffle: true, seed: 0 }),
     val: new data.DataLoader(va, { batchSize: 100 }),

@@ -12,7 +12,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
 const require = createRequire(import.meta.url);
 
-const tracked = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+const tracked = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+  cwd: root,
+  encoding: 'utf8',
+});
 if (tracked.status !== 0) {
   console.error('format: git ls-files failed (run it in a git checkout)');
   process.exit(2);
@@ -26,7 +29,13 @@ const run = (cmd, args) => {
   if (r.status !== 0) failed = true;
 };
 
-run(process.execPath, [require.resolve('prettier/bin/prettier.cjs'), check ? '--check' : '--write', '--log-level', 'warn', '.']);
+run(process.execPath, [
+  require.resolve('prettier/bin/prettier.cjs'),
+  check ? '--check' : '--write',
+  '--log-level',
+  'warn',
+  '.',
+]);
 const clangFormat = require.resolve('clang-format/index.js');
 // In batches, to stay under the argument-length limit.
 for (let i = 0; i < cxx.length; i += 50) {

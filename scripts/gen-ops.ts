@@ -23,7 +23,8 @@ export interface OpRow {
 export function opRows(def: string): OpRow[] {
   const body = def.replace(/\/\/.*$/gm, '');
   const rows: OpRow[] = [];
-  const element: OpRow[] = [], structured: OpRow[] = [];
+  const element: OpRow[] = [],
+    structured: OpRow[] = [];
   for (const m of body.matchAll(/^TK_(UNARY|BINARY|OP)\(([^)]*)\)/gm)) {
     const args = m[2].split(',').map((a) => a.trim());
     if (m[1] === 'OP') {
@@ -53,7 +54,7 @@ export function generate(def: string): string {
   });
   return [
     '// Generated from native/include/tk/ops.def by scripts/gen-ops.ts (npm run gen:ops); do not edit.',
-    '// Every native op, in the order of the C++ OpId enum, with its row\'s facts.',
+    "// Every native op, in the order of the C++ OpId enum, with its row's facts.",
     'export const NATIVE_OPS = {',
     ...lines,
     '} as const;',
@@ -62,7 +63,7 @@ export function generate(def: string): string {
     'export type OpName = keyof typeof NATIVE_OPS;',
     '/** The names in OpId order. */',
     'export const OP_NAMES = Object.keys(NATIVE_OPS) as OpName[];',
-    '/** Each name\'s OpId (the binding checks at load that the addon has the same order). */',
+    "/** Each name's OpId (the binding checks at load that the addon has the same order). */",
     `export const OP_ID = { ${rows.map((r, i) => `${r.name}: ${i}`).join(', ')} } as const satisfies Record<OpName, number>;`,
     '',
   ].join('\n');
@@ -83,7 +84,9 @@ export function generateFree(def: string): string {
   const lines: string[] = [];
   for (const n of names) {
     const local = RESERVED.has(n) ? `${n}_` : n;
-    lines.push(`/** torch.${n === 'maxWithIndices' || n === 'minWithIndices' ? n.slice(0, 3) : n}: {@link Tensor.${n} | input.${n}(...)} as a free function. */`);
+    lines.push(
+      `/** torch.${n === 'maxWithIndices' || n === 'minWithIndices' ? n.slice(0, 3) : n}: {@link Tensor.${n} | input.${n}(...)} as a free function. */`,
+    );
     lines.push(`${local === n ? 'export ' : ''}const ${local} = freeFunction('${n}');`);
     if (local !== n) lines.push(`export { ${local} as ${n} };`);
   }

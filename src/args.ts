@@ -17,6 +17,7 @@ export function tensorArg(op: string, name: string, t: unknown, optional = false
 export function tensorList(op: string, name: string, v: unknown): Tensor[] {
   const xs = list(op, name, v);
   for (let i = 0; i < xs.length; i++)
-    if (!(xs[i] instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: ${name}[${i}] must be a Tensor, got ${describe(xs[i])}`);
+    if (!(xs[i] instanceof Tensor))
+      fail('INVALID_ARGUMENT', `${op}: ${name}[${i}] must be a Tensor, got ${describe(xs[i])}`);
   return xs as Tensor[];
 }

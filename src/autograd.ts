@@ -65,9 +65,15 @@ export interface GradOptions {
 
 function handles(op: string, what: string, xs: Tensor | readonly (Tensor | null)[], nullable: true): (Handle | null)[];
 function handles(op: string, what: string, xs: Tensor | readonly Tensor[], nullable?: false): Handle[];
-function handles(op: string, what: string, xs: Tensor | readonly (Tensor | null)[], nullable = false): (Handle | null)[] {
+function handles(
+  op: string,
+  what: string,
+  xs: Tensor | readonly (Tensor | null)[],
+  nullable = false,
+): (Handle | null)[] {
   const list = xs instanceof Tensor ? [xs] : xs;
-  if (!Array.isArray(list)) fail('INVALID_ARGUMENT', `${op}: '${what}' must be a Tensor or an array of tensors, got ${describe(xs)}`);
+  if (!Array.isArray(list))
+    fail('INVALID_ARGUMENT', `${op}: '${what}' must be a Tensor or an array of tensors, got ${describe(xs)}`);
   return list.map((x, i) => {
     if (x === null && nullable) return null;
     if (!(x instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: ${what}[${i}] is not a Tensor, got ${describe(x)}`);
@@ -75,14 +81,23 @@ function handles(op: string, what: string, xs: Tensor | readonly (Tensor | null)
   });
 }
 
-const GRAD_OPTS = { gradOutputs: 'any', retainGraph: 'boolean', createGraph: 'boolean', allowUnused: 'boolean' } as const;
+const GRAD_OPTS = {
+  gradOutputs: 'any',
+  retainGraph: 'boolean',
+  createGraph: 'boolean',
+  allowUnused: 'boolean',
+} as const;
 
 /**
  * The gradients of `outputs` with respect to `inputs` (torch.autograd.grad), without touching
  * any `.grad`. With `createGraph` the results are themselves differentiable.
  * @example const [dx] = grad(x.pow(3).sum(), [x], { createGraph: true }); // 3x^2
  */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options?: GradOptions): (Tensor | null)[] {
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options?: GradOptions,
+): (Tensor | null)[] {
   const o = checkOptions('grad', options, GRAD_OPTS);
   const outs = handles('grad', 'outputs', outputs);
   const ins = handles('grad', 'inputs', inputs);
@@ -100,7 +115,11 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
  * Backward from several tensors at once (torch.autograd.backward): sums into the leaves' `.grad`.
  * @example backward([loss1, loss2]);
  */
-export function backward(tensors: Tensor | readonly Tensor[], gradTensors?: readonly (Tensor | null)[] | null, options?: { retainGraph?: boolean; createGraph?: boolean }): void {
+export function backward(
+  tensors: Tensor | readonly Tensor[],
+  gradTensors?: readonly (Tensor | null)[] | null,
+  options?: { retainGraph?: boolean; createGraph?: boolean },
+): void {
   const o = checkOptions('backward', options, { retainGraph: 'boolean', createGraph: 'boolean' });
   const roots = handles('backward', 'tensors', tensors);
   const gs = gradTensors == null ? [] : handles('backward', 'gradTensors', gradTensors, true);
@@ -132,7 +151,8 @@ type Fn = (...xs: Tensor[]) => Tensor | readonly Tensor[];
 
 function outputsOf(r: Tensor | readonly Tensor[], op: string): Tensor[] {
   const list = r instanceof Tensor ? [r] : r;
-  if (!Array.isArray(list) || list.some((t) => !(t instanceof Tensor))) fail('INVALID_ARGUMENT', `${op}: fn must return a Tensor or an array of tensors, got ${describe(r)}`);
+  if (!Array.isArray(list) || list.some((t) => !(t instanceof Tensor)))
+    fail('INVALID_ARGUMENT', `${op}: fn must return a Tensor or an array of tensors, got ${describe(r)}`);
   return list as Tensor[];
 }
 
@@ -148,20 +168,28 @@ function values(t: Tensor): number[] {
  * @example gradcheck((x) => x.pow(3).sum(), [randn([3], { dtype: 'float64' }).requiresGrad_()]);
  */
 export function gradcheck(fn: Fn, inputs: readonly Tensor[], options?: GradcheckOptions): boolean {
-  const o = checkOptions('gradcheck', options, { eps: 'number', atol: 'number', rtol: 'number', raiseException: 'boolean' });
-  const eps = o.eps ?? 1e-6, atol = o.atol ?? 1e-5, rtol = o.rtol ?? 1e-3;
+  const o = checkOptions('gradcheck', options, {
+    eps: 'number',
+    atol: 'number',
+    rtol: 'number',
+    raiseException: 'boolean',
+  });
+  const eps = o.eps ?? 1e-6,
+    atol = o.atol ?? 1e-5,
+    rtol = o.rtol ?? 1e-3;
   fnArg('gradcheck', 'fn', fn);
   tensorList('gradcheck', 'inputs', inputs);
   const wrt = inputs.map((x, i) => [x, i] as const).filter(([x]) => x.requiresGrad);
   if (wrt.length === 0) fail('INVALID_ARGUMENT', 'gradcheck: no input requires grad');
   for (const [x, i] of wrt)
-    if (x.dtype !== 'float64') fail('DTYPE_MISMATCH', `gradcheck: input ${i} is ${x.dtype}; finite differences need float64 inputs`);
+    if (x.dtype !== 'float64')
+      fail('DTYPE_MISMATCH', `gradcheck: input ${i} is ${x.dtype}; finite differences need float64 inputs`);
 
   const mismatch = tidy(() => {
     // Analytic Jacobian: one backward per output element, through the inputs as given (strided
     // and broadcast layouts included).
     const outs = outputsOf(fn(...inputs), 'gradcheck');
-    const analytic: number[][][] = wrt.map(() => []);  // [input][output element][input element]
+    const analytic: number[][][] = wrt.map(() => []); // [input][output element][input element]
     for (const out of outs) {
       if (out.dtype !== 'float64') fail('DTYPE_MISMATCH', `gradcheck: outputs must be float64, got ${out.dtype}`);
       const n = out.numel();
@@ -169,7 +197,13 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options?: Gradcheck
         const onehot = new Float64Array(n);
         onehot[j] = 1;
         const g = tensor(onehot, { dtype: 'float64', shape: out.shape });
-        const gs = out.requiresGrad ? grad([out], wrt.map(([x]) => x), { gradOutputs: [g], retainGraph: true, allowUnused: true }) : wrt.map(() => null);
+        const gs = out.requiresGrad
+          ? grad(
+              [out],
+              wrt.map(([x]) => x),
+              { gradOutputs: [g], retainGraph: true, allowUnused: true },
+            )
+          : wrt.map(() => null);
         wrt.forEach(([x], k) => analytic[k].push(gs[k] ? values(gs[k]) : new Array(x.numel()).fill(0)));
       }
     }
@@ -186,7 +220,8 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options?: Gradcheck
     for (let k = 0; k < wrt.length; k++) {
       const [x, i] = wrt[k];
       for (let e = 0; e < x.numel(); e++) {
-        const plus = evalAt(i, e, eps), minus = evalAt(i, e, -eps);
+        const plus = evalAt(i, e, eps),
+          minus = evalAt(i, e, -eps);
         for (let j = 0; j < plus.length; j++) {
           const num = (plus[j] - minus[j]) / (2 * eps);
           const ana = analytic[k][j][e];
@@ -214,13 +249,19 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options?: Gradc
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
   let gradOutputs: Tensor[] | undefined;
   try {
-    return gradcheck((...xs) => {
-      const outs = outputsOf(fn(...xs), 'gradgradcheck');
-      gradOutputs ??= outs.map((t) => tensor(Float64Array.from({ length: t.numel() }, rnd), { dtype: 'float64', shape: t.shape }));
-      const wrt = xs.filter((x) => x.requiresGrad);
-      const gs = grad(outs, wrt, { gradOutputs, createGraph: true, allowUnused: true });
-      return gs.map((g, i) => g ?? wrt[i].mul(0));
-    }, inputs, options);
+    return gradcheck(
+      (...xs) => {
+        const outs = outputsOf(fn(...xs), 'gradgradcheck');
+        gradOutputs ??= outs.map((t) =>
+          tensor(Float64Array.from({ length: t.numel() }, rnd), { dtype: 'float64', shape: t.shape }),
+        );
+        const wrt = xs.filter((x) => x.requiresGrad);
+        const gs = grad(outs, wrt, { gradOutputs, createGraph: true, allowUnused: true });
+        return gs.map((g, i) => g ?? wrt[i].mul(0));
+      },
+      inputs,
+      options,
+    );
   } finally {
     gradOutputs?.forEach((t) => t.dispose());
   }

@@ -32,7 +32,11 @@ export interface Binding {
   /** attrs: undefined, a JS array, or the item count of attributes encoded into attrBuf. */
   call(op: number, attrs: readonly Attr[] | number | undefined, ...inputs: Operand[]): Handle | Handle[] | undefined;
   /** A Uint16Array holds the bits of `dtype` (float16 or bfloat16). */
-  fromData(data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array, shape: [readonly number[]], dtype?: string): Handle;
+  fromData(
+    data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array,
+    shape: [readonly number[]],
+    dtype?: string,
+  ): Handle;
   /** Copies the elements (row-major, as stored) into `buf`, which must have exactly their size. */
   readInto(h: Handle, buf: ArrayBuffer): void;
   item(h: Handle): number | boolean;
@@ -78,7 +82,14 @@ export interface Binding {
   isGradEnabled(): boolean;
   differentiable(op: string): boolean;
   backward(roots: Handle[], grads: (Handle | null)[], retainGraph: boolean, createGraph: boolean): void;
-  autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: (Handle | null)[], retainGraph: boolean, createGraph: boolean, allowUnused: boolean): (Handle | null)[];
+  autogradGrad(
+    outputs: Handle[],
+    inputs: Handle[],
+    gradOutputs: (Handle | null)[],
+    retainGraph: boolean,
+    createGraph: boolean,
+    allowUnused: boolean,
+  ): (Handle | null)[];
   /** Result metadata of the last call: per output slot, [dtype, deviceType, deviceIndex, ndim, ...shape]. */
   readonly meta: Float64Array;
   /** Shared buffer for numeric attributes (see encodeAttrs). */

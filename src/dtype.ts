@@ -51,13 +51,20 @@ export function isDType(s: unknown): s is DType {
 }
 
 export function checkDType(op: string, s: unknown): DType {
-  if (!isDType(s))
-    fail('INVALID_ARGUMENT', `${op}: unknown dtype, got ${describe(s)} (expected ${DTYPES.join(', ')})`);
+  if (!isDType(s)) fail('INVALID_ARGUMENT', `${op}: unknown dtype, got ${describe(s)} (expected ${DTYPES.join(', ')})`);
   return s;
 }
 
 /** Bytes per element as stored. */
-export const ITEMSIZE = { float32: 4, float64: 8, int32: 4, int64: 8, bool: 1, float16: 2, bfloat16: 2 } as const satisfies Record<DType, number>;
+export const ITEMSIZE = {
+  float32: 4,
+  float64: 8,
+  int32: 4,
+  int64: 8,
+  bool: 1,
+  float16: 2,
+  bfloat16: 2,
+} as const satisfies Record<DType, number>;
 
 /** float32, float64, float16 or bfloat16. */
 export function isFloating(d: DType): boolean {
@@ -75,11 +82,18 @@ export function isHalf(d: DType): d is 'float16' | 'bfloat16' {
  */
 export function typedArrayOf(dtype: DType, buf: ArrayBuffer): AnyTypedArray | Uint16Array {
   switch (dtype) {
-    case 'float32': return new Float32Array(buf);
-    case 'float64': return new Float64Array(buf);
-    case 'int32': return new Int32Array(buf);
-    case 'int64': return new BigInt64Array(buf);
-    case 'bool': return new Uint8Array(buf);
-    case 'float16': case 'bfloat16': return new Uint16Array(buf);
+    case 'float32':
+      return new Float32Array(buf);
+    case 'float64':
+      return new Float64Array(buf);
+    case 'int32':
+      return new Int32Array(buf);
+    case 'int64':
+      return new BigInt64Array(buf);
+    case 'bool':
+      return new Uint8Array(buf);
+    case 'float16':
+    case 'bfloat16':
+      return new Uint16Array(buf);
   }
 }

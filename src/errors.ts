@@ -31,7 +31,8 @@ export class TensorError extends Error {
   constructor(message: string, code: ErrorCode | string) {
     super(messageOf(message));
     this.name = 'TensorError';
-    this.code = typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INTERNAL';
+    this.code =
+      typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INTERNAL';
   }
 }
 

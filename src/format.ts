@@ -14,8 +14,7 @@ function formatter(values: number[], dtype: DType): (v: number) => string {
   const nz = abs.filter((v) => v > 0);
   const max = Math.max(...abs);
   const min = nz.length ? Math.min(...nz) : 0;
-  if (finite.every((v) => Number.isInteger(v)) && max < 1e8)
-    return (v) => (Number.isFinite(v) ? `${v}.` : special(v));
+  if (finite.every((v) => Number.isInteger(v)) && max < 1e8) return (v) => (Number.isFinite(v) ? `${v}.` : special(v));
   if (max >= 1e8 || (min > 0 && (min < 1e-4 || max / min > 1000)))
     // PyTorch writes two-digit exponents: 1.0000e-05.
     return (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : special(v));

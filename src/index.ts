@@ -10,15 +10,56 @@ import { binding } from './binding.js';
 import { fail } from './errors.js';
 import { describe } from './options.js';
 
-export { Tensor, type BackwardOptions, type Scalar, type Dims, type KeepDim, type VarOptions, type ToOptions } from './tensor.js';
+export {
+  Tensor,
+  type BackwardOptions,
+  type Scalar,
+  type Dims,
+  type KeepDim,
+  type VarOptions,
+  type ToOptions,
+} from './tensor.js';
 export { TensorError, ERROR_CODES, type ErrorCode } from './errors.js';
-export { DTYPES, type DType, type Device, type DeviceName, type FloatDType, type TypedArrayFor, type FloatResult, type SumResult, type ItemFor, type NestedArray } from './dtype.js';
+export {
+  DTYPES,
+  type DType,
+  type Device,
+  type DeviceName,
+  type FloatDType,
+  type TypedArrayFor,
+  type FloatResult,
+  type SumResult,
+  type ItemFor,
+  type NestedArray,
+} from './dtype.js';
 export { tidy, keep, memory, emptyCache } from './memory.js';
 export type { MemoryInfo } from './binding.js';
 export {
-  tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint, manualSeed, initialSeed, getRngState, setRngState, type RngState,
-  zerosLike, onesLike, fullLike, randLike, randnLike, randintLike,
-  type CreateOptions, type TensorOptions, type TensorData, type NestedOf,
+  tensor,
+  zeros,
+  ones,
+  full,
+  arange,
+  linspace,
+  eye,
+  rand,
+  randn,
+  randint,
+  manualSeed,
+  initialSeed,
+  getRngState,
+  setRngState,
+  type RngState,
+  zerosLike,
+  onesLike,
+  fullLike,
+  randLike,
+  randnLike,
+  randintLike,
+  type CreateOptions,
+  type TensorOptions,
+  type TensorData,
+  type NestedOf,
 } from './ops/creation.js';
 export * from './ops/functional.js';
 export * as cuda from './cuda.js';
@@ -29,7 +70,17 @@ export * as data from './data/index.js';
 export * as io from './io/index.js';
 export * as metrics from './metrics/index.js';
 export * as train from './train/index.js';
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, gradgradcheck, GradcheckError, type GradOptions, type GradcheckOptions } from './autograd.js';
+export {
+  noGrad,
+  enableGrad,
+  isGradEnabled,
+  setGradEnabled,
+  gradcheck,
+  gradgradcheck,
+  GradcheckError,
+  type GradOptions,
+  type GradcheckOptions,
+} from './autograd.js';
 export * as plain from './plain/index.js';
 
 /**
@@ -39,7 +90,8 @@ export * as plain from './plain/index.js';
  * @example setNumThreads(1)
  */
 export function setNumThreads(n: number): void {
-  if (!Number.isSafeInteger(n) || n < 1 || n > 1024) fail('INVALID_ARGUMENT', `setNumThreads: expected an integer in 1..1024, got ${describe(n)}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1024)
+    fail('INVALID_ARGUMENT', `setNumThreads: expected an integer in 1..1024, got ${describe(n)}`);
   binding.setNumThreads(n);
 }
 /** Threads used by CPU kernels. */

@@ -37,18 +37,30 @@ export function nearest(name: string, allowed: readonly string[]): string | unde
 
 function matches(kind: Kind, v: unknown): boolean {
   switch (kind) {
-    case 'boolean': return typeof v === 'boolean';
-    case 'number': return typeof v === 'number';
-    case 'integer': return Number.isSafeInteger(v);
-    case 'string': return typeof v === 'string';
-    case 'dims': return Number.isSafeInteger(v) || (Array.isArray(v) && v.length <= 64 && v.every((x) => Number.isSafeInteger(x)));
-    case 'function': return typeof v === 'function' && !isClass(v);
-    case 'any': return true;
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'number':
+      return typeof v === 'number';
+    case 'integer':
+      return Number.isSafeInteger(v);
+    case 'string':
+      return typeof v === 'string';
+    case 'dims':
+      return Number.isSafeInteger(v) || (Array.isArray(v) && v.length <= 64 && v.every((x) => Number.isSafeInteger(x)));
+    case 'function':
+      return typeof v === 'function' && !isClass(v);
+    case 'any':
+      return true;
   }
 }
 const KIND_NAMES: Record<Kind, string> = {
-  boolean: 'a boolean', number: 'a number', integer: 'an integer', string: 'a string',
-  dims: 'an integer or a list of integers', function: 'a function', any: 'any value',
+  boolean: 'a boolean',
+  number: 'a number',
+  integer: 'an integer',
+  string: 'a string',
+  dims: 'an integer or a list of integers',
+  function: 'a function',
+  any: 'any value',
 };
 
 /** Options objects hold a handful of names; anything with more is not one (a typed array, say). */
@@ -64,25 +76,44 @@ export function checkOptions<T extends object>(op: string, opts: T | undefined, 
   if (opts === undefined || opts === null) return {} as T;
   if (!isOptionsObject(opts)) fail('INVALID_ARGUMENT', `${op}: options must be an object, got ${describe(opts)}`);
   const keys = Object.keys(opts);
-  if (keys.length > MAX_OPTION_KEYS) fail('INVALID_ARGUMENT', `${op}: options must be an object of named settings, got one with ${keys.length} keys`);
+  if (keys.length > MAX_OPTION_KEYS)
+    fail('INVALID_ARGUMENT', `${op}: options must be an object of named settings, got one with ${keys.length} keys`);
   const allowed = Object.keys(spec);
   for (const k of keys) {
     const v = (opts as Record<string, unknown>)[k];
     const kind = Object.hasOwn(spec, k) ? spec[k] : undefined;
-    if (kind === undefined && v === undefined) continue;  // undefined means "default", for any name
+    if (kind === undefined && v === undefined) continue; // undefined means "default", for any name
     if (kind === undefined) {
       const hint = nearest(k, allowed);
-      fail('INVALID_ARGUMENT', `${op}: unknown option '${k.length > 60 ? `${k.slice(0, 60)}…` : k}'` + (hint ? ` (did you mean '${hint}'?)` : allowed.length ? ` (valid options: ${allowed.join(', ')})` : ' (it takes no options)'));
+      fail(
+        'INVALID_ARGUMENT',
+        `${op}: unknown option '${k.length > 60 ? `${k.slice(0, 60)}…` : k}'` +
+          (hint
+            ? ` (did you mean '${hint}'?)`
+            : allowed.length
+              ? ` (valid options: ${allowed.join(', ')})`
+              : ' (it takes no options)'),
+      );
     }
-    if (v !== undefined && !matches(kind, v)) fail('INVALID_ARGUMENT', `${op}: option '${k}' must be ${KIND_NAMES[kind]}, got ${describe(v)}`);
+    if (v !== undefined && !matches(kind, v))
+      fail('INVALID_ARGUMENT', `${op}: option '${k}' must be ${KIND_NAMES[kind]}, got ${describe(v)}`);
   }
   return opts;
 }
 
 /** A plain object or a class instance of fields; not an array, view, collection, tensor or function. */
 export function isOptionsObject(v: unknown): v is object {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return false;
-  if (v instanceof Map || v instanceof Set || v instanceof Date || v instanceof RegExp || v instanceof Promise || v instanceof Error) return false;
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer)
+    return false;
+  if (
+    v instanceof Map ||
+    v instanceof Set ||
+    v instanceof Date ||
+    v instanceof RegExp ||
+    v instanceof Promise ||
+    v instanceof Error
+  )
+    return false;
   return (v as { __isTensor?: unknown }).__isTensor !== true;
 }
 
@@ -95,13 +126,20 @@ const DESCRIBE_ITEMS = 6;
  */
 export function describe(v: unknown, depth = 0): string {
   switch (typeof v) {
-    case 'undefined': return 'undefined';
-    case 'string': return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
-    case 'number': return Object.is(v, -0) ? '-0' : String(v);
-    case 'bigint': return `${v}n`;
-    case 'boolean': return String(v);
-    case 'symbol': return v.toString();
-    case 'function': return v.name ? `function ${v.name}` : 'a function';
+    case 'undefined':
+      return 'undefined';
+    case 'string':
+      return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+    case 'number':
+      return Object.is(v, -0) ? '-0' : String(v);
+    case 'bigint':
+      return `${v}n`;
+    case 'boolean':
+      return String(v);
+    case 'symbol':
+      return v.toString();
+    case 'function':
+      return v.name ? `function ${v.name}` : 'a function';
   }
   if (v === null) return 'null';
   const o = v as object;
@@ -122,7 +160,12 @@ export function describe(v: unknown, depth = 0): string {
   if (proto !== null && proto !== Object.prototype) return typeof name === 'string' && name ? name : 'an object';
   if (depth >= 1) return '{…}';
   const keys = Object.keys(o);
-  const shown = keys.slice(0, 4).map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${describe((o as Record<string, unknown>)[k], depth + 1)}`);
+  const shown = keys
+    .slice(0, 4)
+    .map(
+      (k) =>
+        `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${describe((o as Record<string, unknown>)[k], depth + 1)}`,
+    );
   if (keys.length > 4) shown.push(`… ${keys.length} keys`);
   return keys.length ? `{ ${shown.join(', ')} }` : '{}';
 }
@@ -130,7 +173,8 @@ export function describe(v: unknown, depth = 0): string {
 /** An integer argument (a safe integer: above 2^53 a double is not an exact integer), or INVALID_ARGUMENT. */
 export function int(op: string, name: string, v: unknown): number {
   if (!Number.isSafeInteger(v)) {
-    const why = typeof v === 'number' && Number.isInteger(v) ? 'an integer of magnitude at most 2^53 - 1' : 'an integer';
+    const why =
+      typeof v === 'number' && Number.isInteger(v) ? 'an integer of magnitude at most 2^53 - 1' : 'an integer';
     fail('INVALID_ARGUMENT', `${op}: '${name}' must be ${why}, got ${describe(v)}`);
   }
   return v as number;
@@ -138,13 +182,15 @@ export function int(op: string, name: string, v: unknown): number {
 
 /** A finite number argument, or INVALID_ARGUMENT. */
 export function num(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a finite number, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail('INVALID_ARGUMENT', `${op}: '${name}' must be a finite number, got ${describe(v)}`);
   return v;
 }
 
 /** An integer argument >= min (1 by default), or INVALID_ARGUMENT. */
 export function intAtLeast(op: string, name: string, v: unknown, min = 1): number {
-  if (!Number.isSafeInteger(v) || (v as number) < min) fail('INVALID_ARGUMENT', `${op}: '${name}' must be an integer >= ${min}, got ${describe(v)}`);
+  if (!Number.isSafeInteger(v) || (v as number) < min)
+    fail('INVALID_ARGUMENT', `${op}: '${name}' must be an integer >= ${min}, got ${describe(v)}`);
   return v as number;
 }
 
@@ -162,7 +208,11 @@ export function str(op: string, name: string, v: unknown): string {
 
 /** One of the listed strings, or INVALID_ARGUMENT listing them. */
 export function oneOf<T extends string>(op: string, name: string, v: unknown, allowed: readonly T[]): T {
-  if (!(allowed as readonly unknown[]).includes(v)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);
+  if (!(allowed as readonly unknown[]).includes(v))
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: '${name}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`,
+    );
   return v as T;
 }
 
@@ -174,7 +224,11 @@ export function isClass(v: unknown): boolean {
 
 /** A callable function argument (not a class), or INVALID_ARGUMENT. */
 export function fn<F extends (...a: never[]) => unknown>(op: string, name: string, v: unknown): F {
-  if (typeof v !== 'function' || isClass(v)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a function, got ${isClass(v) ? `the class ${(v as { name: string }).name || '(anonymous)'}` : describe(v)}`);
+  if (typeof v !== 'function' || isClass(v))
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: '${name}' must be a function, got ${isClass(v) ? `the class ${(v as { name: string }).name || '(anonymous)'}` : describe(v)}`,
+    );
   return v as F;
 }
 
@@ -191,8 +245,10 @@ const MAX_SHAPE_DIMS = 64;
 /** A shape given as numbers or one array (`reshape(2, 3)` or `reshape([2, 3])`). */
 export function shapeArgs(op: string, args: readonly unknown[]): number[] {
   const s = args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly unknown[]) : args;
-  if (s.length > MAX_SHAPE_DIMS) fail('INVALID_ARGUMENT', `${op}: shape may have at most ${MAX_SHAPE_DIMS} dimensions, got ${s.length}`);
+  if (s.length > MAX_SHAPE_DIMS)
+    fail('INVALID_ARGUMENT', `${op}: shape may have at most ${MAX_SHAPE_DIMS} dimensions, got ${s.length}`);
   for (const d of s)
-    if (!Number.isSafeInteger(d)) fail('INVALID_ARGUMENT', `${op}: shape must be a list of integers, got ${describe(s)}`);
+    if (!Number.isSafeInteger(d))
+      fail('INVALID_ARGUMENT', `${op}: shape must be a list of integers, got ${describe(s)}`);
   return [...s] as number[];
 }

@@ -2,8 +2,21 @@
 import { binding, type Attr, type Handle, type Operand } from './binding.js';
 import { op, opInPlace, opMulti } from './ops/dispatch.js';
 import {
-  checkDType, DTYPES, isDType, isHalf, ITEMSIZE, typedArrayOf,
-  type Device, type DeviceName, type DType, type FloatDType, type FloatResult, type ItemFor, type NestedArray, type SumResult, type TypedArrayFor,
+  checkDType,
+  DTYPES,
+  isDType,
+  isHalf,
+  ITEMSIZE,
+  typedArrayOf,
+  type Device,
+  type DeviceName,
+  type DType,
+  type FloatDType,
+  type FloatResult,
+  type ItemFor,
+  type NestedArray,
+  type SumResult,
+  type TypedArrayFor,
 } from './dtype.js';
 import { fail } from './errors.js';
 import { formatTensor } from './format.js';
@@ -65,7 +78,10 @@ function readOut(t: Tensor, op: string): ArrayBuffer {
   try {
     buf = new ArrayBuffer(bytes);
   } catch {
-    fail('OUT_OF_MEMORY', `${op}: cannot allocate ${bytes} bytes to copy out a ${t.dtype} tensor of shape [${t.shape.join(', ')}]`);
+    fail(
+      'OUT_OF_MEMORY',
+      `${op}: cannot allocate ${bytes} bytes to copy out a ${t.dtype} tensor of shape [${t.shape.join(', ')}]`,
+    );
   }
   binding.readInto(t._h, buf);
   return buf;
@@ -91,7 +107,8 @@ export function operand(v: Tensor | Scalar, op: string): Operand {
 function dimsOpt(op: string, dim: Dims | null | undefined): readonly number[] | number | null {
   if (dim === undefined || dim === null) return null;
   if (typeof dim === 'number') return int(op, 'dim', dim);
-  if (!Array.isArray(dim)) fail('INVALID_ARGUMENT', `${op}: 'dim' must be an integer or a list of integers, got ${describe(dim)}`);
+  if (!Array.isArray(dim))
+    fail('INVALID_ARGUMENT', `${op}: 'dim' must be an integer or a list of integers, got ${describe(dim)}`);
   for (const d of dim) int(op, 'dim', d);
   return dim;
 }
@@ -131,7 +148,11 @@ export class Tensor<D extends DType = DType> {
 
   /** @internal Tensors are made by ops and creation functions, not by `new`. */
   constructor(h: Handle, shape: readonly number[], dtype: D, device: Device) {
-    if (!wrapping) fail('INVALID_ARGUMENT', 'Tensor: tensors are made by ops and creation functions (tensor(), zeros(), randn(), ...), not by new Tensor()');
+    if (!wrapping)
+      fail(
+        'INVALID_ARGUMENT',
+        'Tensor: tensors are made by ops and creation functions (tensor(), zeros(), randn(), ...), not by new Tensor()',
+      );
     this._h = h;
     this._shape = shape;
     this.dtype = dtype;
@@ -180,7 +201,8 @@ export class Tensor<D extends DType = DType> {
     if (dim === undefined) return this.shape;
     const n = this.ndim;
     int('size', 'dim', dim);
-    if (dim < -n || dim >= n) fail('INDEX_OUT_OF_RANGE', `size: dim out of range (expected in [${-n}, ${n - 1}]), got ${dim}`);
+    if (dim < -n || dim >= n)
+      fail('INDEX_OUT_OF_RANGE', `size: dim out of range (expected in [${-n}, ${n - 1}]), got ${dim}`);
     return this.shape[dim < 0 ? dim + n : dim];
   }
   /** Strides in elements. @example zeros([2, 3]).stride() // [3, 1] */
@@ -259,7 +281,8 @@ export class Tensor<D extends DType = DType> {
     return h === null ? null : (wrap(h) as Tensor<D>);
   }
   set grad(g: Tensor | null) {
-    if (g !== null && !(g instanceof Tensor)) fail('INVALID_ARGUMENT', `grad: expected a Tensor or null, got ${describe(g)}`);
+    if (g !== null && !(g instanceof Tensor))
+      fail('INVALID_ARGUMENT', `grad: expected a Tensor or null, got ${describe(g)}`);
     binding.setGrad(this._h, g === null ? null : g._h);
   }
   /** Makes `backward()` fill `.grad` of this non-leaf too. @example h.retainGrad() */
@@ -279,8 +302,14 @@ export class Tensor<D extends DType = DType> {
    */
   backward(gradient?: Tensor | null, options?: BackwardOptions): void {
     const o = checkOptions('backward', options, BACKWARD_OPTS);
-    if (gradient != null && !(gradient instanceof Tensor)) fail('INVALID_ARGUMENT', `backward: gradient must be a Tensor, got ${describe(gradient)}`);
-    binding.backward([this._h], [gradient == null ? null : gradient._h], o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false);
+    if (gradient != null && !(gradient instanceof Tensor))
+      fail('INVALID_ARGUMENT', `backward: gradient must be a Tensor, got ${describe(gradient)}`);
+    binding.backward(
+      [this._h],
+      [gradient == null ? null : gradient._h],
+      o.retainGraph ?? o.createGraph ?? false,
+      o.createGraph ?? false,
+    );
   }
   /**
    * The same data outside the graph: never requires grad, shares storage (in-place writes to it
@@ -303,14 +332,20 @@ export class Tensor<D extends DType = DType> {
   data(): TypedArrayFor<D> {
     if (isHalf(this.dtype)) {
       const f = this.to('float32');
-      try { return f.data() as TypedArrayFor<D>; } finally { f.dispose(); }
+      try {
+        return f.data() as TypedArrayFor<D>;
+      } finally {
+        f.dispose();
+      }
     }
     return typedArrayOf(this.dtype, readOut(this, 'data')) as TypedArrayFor<D>;
   }
   /** Nested arrays of numbers (booleans for bool). @example tensor([[1, 2]]).toArray() // [[1, 2]] */
   toArray(): NestedArray<ItemFor<D>> {
     const flat = this.data();
-    const conv = (this.dtype === 'bool' ? (i: number) => flat[i] !== 0 : (i: number) => Number(flat[i])) as (i: number) => ItemFor<D>;
+    const conv = (this.dtype === 'bool' ? (i: number) => flat[i] !== 0 : (i: number) => Number(flat[i])) as (
+      i: number,
+    ) => ItemFor<D>;
     if (this.ndim === 0) return conv(0);
     const build = (dim: number, off: number): NestedArray<ItemFor<D>>[] => {
       const n = this.shape[dim];
@@ -329,7 +364,8 @@ export class Tensor<D extends DType = DType> {
   toString(): string {
     if (this._disposed) return 'tensor(<disposed>)';
     const flat = this.data();
-    const values: ArrayLike<number> = flat instanceof BigInt64Array ? Array.from(flat, Number) : (flat as Exclude<typeof flat, BigInt64Array>);
+    const values: ArrayLike<number> =
+      flat instanceof BigInt64Array ? Array.from(flat, Number) : (flat as Exclude<typeof flat, BigInt64Array>);
     let suffix = '';
     if (this.device !== 'cpu') suffix += `, device='${this.device}'`;
     if (this.dtype !== 'float32' && this.dtype !== 'int64' && this.dtype !== 'bool') suffix += `, dtype=${this.dtype}`;
@@ -346,71 +382,140 @@ export class Tensor<D extends DType = DType> {
   /** Element-wise sum with broadcasting. @example tensor([1, 2]).add(10) // [11, 12] */
   add<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
   add(other: Tensor | Scalar): Tensor;
-  add(other: Tensor | Scalar): Tensor { return op('add', undefined, this._h, operand(other, 'add')); }
+  add(other: Tensor | Scalar): Tensor {
+    return op('add', undefined, this._h, operand(other, 'add'));
+  }
   /** Element-wise difference. @example tensor([3, 4]).sub(1) // [2, 3] */
   sub<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
   sub(other: Tensor | Scalar): Tensor;
-  sub(other: Tensor | Scalar): Tensor { return op('sub', undefined, this._h, operand(other, 'sub')); }
+  sub(other: Tensor | Scalar): Tensor {
+    return op('sub', undefined, this._h, operand(other, 'sub'));
+  }
   /** Element-wise product. @example tensor([1, 2]).mul(tensor([3, 4])) // [3, 8] */
   mul<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
   mul(other: Tensor | Scalar): Tensor;
-  mul(other: Tensor | Scalar): Tensor { return op('mul', undefined, this._h, operand(other, 'mul')); }
+  mul(other: Tensor | Scalar): Tensor {
+    return op('mul', undefined, this._h, operand(other, 'mul'));
+  }
   /** True division (integers divide as float32). @example tensor([1, 2]).div(2) // [0.5, 1] */
   div<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
   div(other: Tensor | Scalar): Tensor;
-  div(other: Tensor | Scalar): Tensor { return op('div', undefined, this._h, operand(other, 'div')); }
+  div(other: Tensor | Scalar): Tensor {
+    return op('div', undefined, this._h, operand(other, 'div'));
+  }
   /** Element-wise power. @example tensor([2, 3]).pow(2) // [4, 9] */
   pow<F extends FloatDType>(this: Tensor<F>, exponent: Tensor<F> | Scalar): Tensor<F>;
   pow(exponent: Tensor | Scalar): Tensor;
-  pow(exponent: Tensor | Scalar): Tensor { return op('pow', undefined, this._h, operand(exponent, 'pow')); }
+  pow(exponent: Tensor | Scalar): Tensor {
+    return op('pow', undefined, this._h, operand(exponent, 'pow'));
+  }
   /** Element-wise maximum (NaN propagates). @example tensor([1, 5]).maximum(3) // [3, 5] */
   maximum<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
   maximum(other: Tensor | Scalar): Tensor;
-  maximum(other: Tensor | Scalar): Tensor { return op('maximum', undefined, this._h, operand(other, 'maximum')); }
+  maximum(other: Tensor | Scalar): Tensor {
+    return op('maximum', undefined, this._h, operand(other, 'maximum'));
+  }
   /** Element-wise minimum (NaN propagates). @example tensor([1, 5]).minimum(3) // [1, 3] */
   minimum<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
   minimum(other: Tensor | Scalar): Tensor;
-  minimum(other: Tensor | Scalar): Tensor { return op('minimum', undefined, this._h, operand(other, 'minimum')); }
+  minimum(other: Tensor | Scalar): Tensor {
+    return op('minimum', undefined, this._h, operand(other, 'minimum'));
+  }
   /** `==` as a bool tensor. @example tensor([1, 2]).eq(2) // [false, true] */
-  eq(other: Tensor | Scalar): Tensor<'bool'> { return op('eq', undefined, this._h, operand(other, 'eq')); }
+  eq(other: Tensor | Scalar): Tensor<'bool'> {
+    return op('eq', undefined, this._h, operand(other, 'eq'));
+  }
   /** `!=` as a bool tensor. */
-  ne(other: Tensor | Scalar): Tensor<'bool'> { return op('ne', undefined, this._h, operand(other, 'ne')); }
+  ne(other: Tensor | Scalar): Tensor<'bool'> {
+    return op('ne', undefined, this._h, operand(other, 'ne'));
+  }
   /** `<` as a bool tensor. */
-  lt(other: Tensor | Scalar): Tensor<'bool'> { return op('lt', undefined, this._h, operand(other, 'lt')); }
+  lt(other: Tensor | Scalar): Tensor<'bool'> {
+    return op('lt', undefined, this._h, operand(other, 'lt'));
+  }
   /** `<=` as a bool tensor. */
-  le(other: Tensor | Scalar): Tensor<'bool'> { return op('le', undefined, this._h, operand(other, 'le')); }
+  le(other: Tensor | Scalar): Tensor<'bool'> {
+    return op('le', undefined, this._h, operand(other, 'le'));
+  }
   /** `>` as a bool tensor. */
-  gt(other: Tensor | Scalar): Tensor<'bool'> { return op('gt', undefined, this._h, operand(other, 'gt')); }
+  gt(other: Tensor | Scalar): Tensor<'bool'> {
+    return op('gt', undefined, this._h, operand(other, 'gt'));
+  }
   /** `>=` as a bool tensor. */
-  ge(other: Tensor | Scalar): Tensor<'bool'> { return op('ge', undefined, this._h, operand(other, 'ge')); }
+  ge(other: Tensor | Scalar): Tensor<'bool'> {
+    return op('ge', undefined, this._h, operand(other, 'ge'));
+  }
 
   /** In-place add; returns this. @example w.add_(g.mul(-0.1)) */
-  add_(other: Tensor | Scalar): this { opInPlace('add_', undefined, this._h, operand(other, 'add_')); return this; }
+  add_(other: Tensor | Scalar): this {
+    opInPlace('add_', undefined, this._h, operand(other, 'add_'));
+    return this;
+  }
   /** In-place subtract; returns this. */
-  sub_(other: Tensor | Scalar): this { opInPlace('sub_', undefined, this._h, operand(other, 'sub_')); return this; }
+  sub_(other: Tensor | Scalar): this {
+    opInPlace('sub_', undefined, this._h, operand(other, 'sub_'));
+    return this;
+  }
   /** In-place multiply; returns this. */
-  mul_(other: Tensor | Scalar): this { opInPlace('mul_', undefined, this._h, operand(other, 'mul_')); return this; }
+  mul_(other: Tensor | Scalar): this {
+    opInPlace('mul_', undefined, this._h, operand(other, 'mul_'));
+    return this;
+  }
   /** In-place divide; returns this (float tensors only). */
-  div_(other: Tensor | Scalar): this { opInPlace('div_', undefined, this._h, operand(other, 'div_')); return this; }
+  div_(other: Tensor | Scalar): this {
+    opInPlace('div_', undefined, this._h, operand(other, 'div_'));
+    return this;
+  }
   /** In-place power; returns this. */
-  pow_(exponent: Tensor | Scalar): this { opInPlace('pow_', undefined, this._h, operand(exponent, 'pow_')); return this; }
+  pow_(exponent: Tensor | Scalar): this {
+    opInPlace('pow_', undefined, this._h, operand(exponent, 'pow_'));
+    return this;
+  }
 
   // ---- element-wise unary ----------------------------------------------------------------------
 
-  /** -x. */ neg(): Tensor<D> { return op('neg', undefined, this._h); }
-  /** |x|. */ abs(): Tensor<D> { return op('abs', undefined, this._h); }
-  /** e^x (integers compute in float32). */ exp(): Tensor<FloatResult<D>> { return op('exp', undefined, this._h); }
-  /** Natural logarithm. */ log(): Tensor<FloatResult<D>> { return op('log', undefined, this._h); }
-  /** log(1 + x), accurate for small x. @example tensor([1e-10]).log1p() // [1e-10] */ log1p(): Tensor<FloatResult<D>> { return op('log1p', undefined, this._h); }
-  /** Square root. */ sqrt(): Tensor<FloatResult<D>> { return op('sqrt', undefined, this._h); }
-  /** 1 / sqrt(x). */ rsqrt(): Tensor<FloatResult<D>> { return op('rsqrt', undefined, this._h); }
-  /** Sine. */ sin(): Tensor<FloatResult<D>> { return op('sin', undefined, this._h); }
-  /** Cosine. */ cos(): Tensor<FloatResult<D>> { return op('cos', undefined, this._h); }
-  /** max(x, 0). @example tensor([-1, 2]).relu() // [0, 2] */ relu(): Tensor<D> { return op('relu', undefined, this._h); }
-  /** 1 / (1 + e^-x). */ sigmoid(): Tensor<FloatResult<D>> { return op('sigmoid', undefined, this._h); }
-  /** Hyperbolic tangent. */ tanh(): Tensor<FloatResult<D>> { return op('tanh', undefined, this._h); }
-  /** GELU, exact erf form. */ gelu(): Tensor<FloatResult<D>> { return op('gelu', undefined, this._h); }
-  /** The error function. @example tensor([0, 1]).erf() // [0, 0.8427] */ erf(): Tensor<FloatResult<D>> { return op('erf', undefined, this._h); }
+  /** -x. */ neg(): Tensor<D> {
+    return op('neg', undefined, this._h);
+  }
+  /** |x|. */ abs(): Tensor<D> {
+    return op('abs', undefined, this._h);
+  }
+  /** e^x (integers compute in float32). */ exp(): Tensor<FloatResult<D>> {
+    return op('exp', undefined, this._h);
+  }
+  /** Natural logarithm. */ log(): Tensor<FloatResult<D>> {
+    return op('log', undefined, this._h);
+  }
+  /** log(1 + x), accurate for small x. @example tensor([1e-10]).log1p() // [1e-10] */ log1p(): Tensor<FloatResult<D>> {
+    return op('log1p', undefined, this._h);
+  }
+  /** Square root. */ sqrt(): Tensor<FloatResult<D>> {
+    return op('sqrt', undefined, this._h);
+  }
+  /** 1 / sqrt(x). */ rsqrt(): Tensor<FloatResult<D>> {
+    return op('rsqrt', undefined, this._h);
+  }
+  /** Sine. */ sin(): Tensor<FloatResult<D>> {
+    return op('sin', undefined, this._h);
+  }
+  /** Cosine. */ cos(): Tensor<FloatResult<D>> {
+    return op('cos', undefined, this._h);
+  }
+  /** max(x, 0). @example tensor([-1, 2]).relu() // [0, 2] */ relu(): Tensor<D> {
+    return op('relu', undefined, this._h);
+  }
+  /** 1 / (1 + e^-x). */ sigmoid(): Tensor<FloatResult<D>> {
+    return op('sigmoid', undefined, this._h);
+  }
+  /** Hyperbolic tangent. */ tanh(): Tensor<FloatResult<D>> {
+    return op('tanh', undefined, this._h);
+  }
+  /** GELU, exact erf form. */ gelu(): Tensor<FloatResult<D>> {
+    return op('gelu', undefined, this._h);
+  }
+  /** The error function. @example tensor([0, 1]).erf() // [0, 0.8427] */ erf(): Tensor<FloatResult<D>> {
+    return op('erf', undefined, this._h);
+  }
   /**
    * Clamps into [min, max]; either bound may be null.
    * @example tensor([-2, 0, 2]).clamp(-1, 1) // [-1, 0, 1]
@@ -419,19 +524,58 @@ export class Tensor<D extends DType = DType> {
     return op('clamp', clampAttrs('clamp', min, max), this._h);
   }
 
-  /** In-place -x. */ neg_(): this { opInPlace('neg_', undefined, this._h); return this; }
-  /** In-place |x|. */ abs_(): this { opInPlace('abs_', undefined, this._h); return this; }
-  /** In-place e^x. */ exp_(): this { opInPlace('exp_', undefined, this._h); return this; }
-  /** In-place log. */ log_(): this { opInPlace('log_', undefined, this._h); return this; }
-  /** In-place log1p. */ log1p_(): this { opInPlace('log1p_', undefined, this._h); return this; }
-  /** In-place sqrt. */ sqrt_(): this { opInPlace('sqrt_', undefined, this._h); return this; }
-  /** In-place rsqrt. */ rsqrt_(): this { opInPlace('rsqrt_', undefined, this._h); return this; }
-  /** In-place sine. */ sin_(): this { opInPlace('sin_', undefined, this._h); return this; }
-  /** In-place cosine. */ cos_(): this { opInPlace('cos_', undefined, this._h); return this; }
-  /** In-place relu. */ relu_(): this { opInPlace('relu_', undefined, this._h); return this; }
-  /** In-place sigmoid. */ sigmoid_(): this { opInPlace('sigmoid_', undefined, this._h); return this; }
-  /** In-place tanh. */ tanh_(): this { opInPlace('tanh_', undefined, this._h); return this; }
-  /** In-place erf. */ erf_(): this { opInPlace('erf_', undefined, this._h); return this; }
+  /** In-place -x. */ neg_(): this {
+    opInPlace('neg_', undefined, this._h);
+    return this;
+  }
+  /** In-place |x|. */ abs_(): this {
+    opInPlace('abs_', undefined, this._h);
+    return this;
+  }
+  /** In-place e^x. */ exp_(): this {
+    opInPlace('exp_', undefined, this._h);
+    return this;
+  }
+  /** In-place log. */ log_(): this {
+    opInPlace('log_', undefined, this._h);
+    return this;
+  }
+  /** In-place log1p. */ log1p_(): this {
+    opInPlace('log1p_', undefined, this._h);
+    return this;
+  }
+  /** In-place sqrt. */ sqrt_(): this {
+    opInPlace('sqrt_', undefined, this._h);
+    return this;
+  }
+  /** In-place rsqrt. */ rsqrt_(): this {
+    opInPlace('rsqrt_', undefined, this._h);
+    return this;
+  }
+  /** In-place sine. */ sin_(): this {
+    opInPlace('sin_', undefined, this._h);
+    return this;
+  }
+  /** In-place cosine. */ cos_(): this {
+    opInPlace('cos_', undefined, this._h);
+    return this;
+  }
+  /** In-place relu. */ relu_(): this {
+    opInPlace('relu_', undefined, this._h);
+    return this;
+  }
+  /** In-place sigmoid. */ sigmoid_(): this {
+    opInPlace('sigmoid_', undefined, this._h);
+    return this;
+  }
+  /** In-place tanh. */ tanh_(): this {
+    opInPlace('tanh_', undefined, this._h);
+    return this;
+  }
+  /** In-place erf. */ erf_(): this {
+    opInPlace('erf_', undefined, this._h);
+    return this;
+  }
   /** In-place clamp. */
   clamp_(min?: number | null, max?: number | null): this {
     opInPlace('clamp_', clampAttrs('clamp_', min, max), this._h);
@@ -439,14 +583,21 @@ export class Tensor<D extends DType = DType> {
   }
   /** Fills with `value` in place. @example zeros([3]).fill_(7) */
   fill_(value: number | boolean): this {
-    if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `fill_: expected a number, got ${describe(value)}`);
+    if (typeof value !== 'number' && typeof value !== 'boolean')
+      fail('INVALID_ARGUMENT', `fill_: expected a number, got ${describe(value)}`);
     opInPlace('fill_', [Number(value)], this._h);
     return this;
   }
   /** Fills with zeros in place. */
-  zero_(): this { opInPlace('zero_', undefined, this._h); return this; }
+  zero_(): this {
+    opInPlace('zero_', undefined, this._h);
+    return this;
+  }
   /** Copies `src` (broadcast, converted) into this tensor. @example a.copy_(b) */
-  copy_(src: Tensor | Scalar): this { opInPlace('copy_', undefined, this._h, operand(src, 'copy_')); return this; }
+  copy_(src: Tensor | Scalar): this {
+    opInPlace('copy_', undefined, this._h, operand(src, 'copy_'));
+    return this;
+  }
 
   // ---- reductions --------------------------------------------------------------------------------
 
@@ -476,11 +627,19 @@ export class Tensor<D extends DType = DType> {
   }
   /** Index of the largest value (first on ties) over a dim or the flattened tensor. @example x.argmax(1) */
   argmax(dim?: number | null, options?: KeepDim): Tensor<'int64'> {
-    return op('argmax', [dim == null ? null : int('argmax', 'dim', dim), checkOptions('argmax', options, REDUCE_OPTS).keepdim], this._h);
+    return op(
+      'argmax',
+      [dim == null ? null : int('argmax', 'dim', dim), checkOptions('argmax', options, REDUCE_OPTS).keepdim],
+      this._h,
+    );
   }
   /** Index of the smallest value. */
   argmin(dim?: number | null, options?: KeepDim): Tensor<'int64'> {
-    return op('argmin', [dim == null ? null : int('argmin', 'dim', dim), checkOptions('argmin', options, REDUCE_OPTS).keepdim], this._h);
+    return op(
+      'argmin',
+      [dim == null ? null : int('argmin', 'dim', dim), checkOptions('argmin', options, REDUCE_OPTS).keepdim],
+      this._h,
+    );
   }
   /** Variance (correction 1 by default). @example x.var(0, { correction: 0 }) */
   var(dim?: Dims | null, options?: VarOptions): Tensor<D> {
@@ -493,11 +652,17 @@ export class Tensor<D extends DType = DType> {
     return op('std', [dimsOpt('std', dim), o.correction, o.keepdim], this._h);
   }
   /** Softmax along `dim`, computed stably. @example logits.softmax(-1) */
-  softmax(dim: number): Tensor<FloatResult<D>> { return op('softmax', [int('softmax', 'dim', dim)], this._h); }
+  softmax(dim: number): Tensor<FloatResult<D>> {
+    return op('softmax', [int('softmax', 'dim', dim)], this._h);
+  }
   /** log(softmax(x)) along `dim`, computed stably. */
-  logSoftmax(dim: number): Tensor<FloatResult<D>> { return op('log_softmax', [int('logSoftmax', 'dim', dim)], this._h); }
+  logSoftmax(dim: number): Tensor<FloatResult<D>> {
+    return op('log_softmax', [int('logSoftmax', 'dim', dim)], this._h);
+  }
   /** Running sum along `dim` (integers as int64). @example tensor([1, 2, 3]).cumsum(0) // [1, 3, 6] */
-  cumsum(dim: number): Tensor<SumResult<D>> { return op('cumsum', [int('cumsum', 'dim', dim)], this._h); }
+  cumsum(dim: number): Tensor<SumResult<D>> {
+    return op('cumsum', [int('cumsum', 'dim', dim)], this._h);
+  }
   /**
    * Positions that sort the elements along `dim` (default last), ascending unless `descending`.
    * Stable: equal values keep their order; NaN sorts as the largest value.
@@ -512,7 +677,8 @@ export class Tensor<D extends DType = DType> {
    * @example x.indexSelect(0, tensor([2, 0], { dtype: 'int64' }))
    */
   indexSelect(dim: number, index: Tensor): Tensor<D> {
-    if (!(index instanceof Tensor)) fail('INVALID_ARGUMENT', `indexSelect: the index must be a Tensor, got ${describe(index)}`);
+    if (!(index instanceof Tensor))
+      fail('INVALID_ARGUMENT', `indexSelect: the index must be a Tensor, got ${describe(index)}`);
     return op('index_select', [int('indexSelect', 'dim', dim)], this._h, index._h);
   }
   /**
@@ -524,16 +690,21 @@ export class Tensor<D extends DType = DType> {
     const o = checkOptions('bincount', options, { weights: 'any', minlength: 'integer' });
     const attrs = [int('bincount', 'minlength', o.minlength ?? 0)];
     if (o.weights === undefined) return op('bincount', attrs, this._h);
-    if (!(o.weights instanceof Tensor)) fail('INVALID_ARGUMENT', `bincount: weights must be a Tensor, got ${describe(o.weights)}`);
+    if (!(o.weights instanceof Tensor))
+      fail('INVALID_ARGUMENT', `bincount: weights must be a Tensor, got ${describe(o.weights)}`);
     return op('bincount', attrs, this._h, o.weights._h);
   }
 
   // ---- views and movement ------------------------------------------------------------------------
 
   /** Same elements, new shape (a view when possible, else a copy); one size may be -1. @example x.reshape(2, -1) */
-  reshape(...shape: (number | readonly number[])[]): Tensor<D> { return op('reshape', [shapeArgs('reshape', shape)], this._h); }
+  reshape(...shape: (number | readonly number[])[]): Tensor<D> {
+    return op('reshape', [shapeArgs('reshape', shape)], this._h);
+  }
   /** Like reshape, but always a view (errors when the strides do not allow one). */
-  view(...shape: (number | readonly number[])[]): Tensor<D> { return op('view', [shapeArgs('view', shape)], this._h); }
+  view(...shape: (number | readonly number[])[]): Tensor<D> {
+    return op('view', [shapeArgs('view', shape)], this._h);
+  }
   /** Swaps two dims (a view). @example x.transpose(0, 1) */
   transpose(dim0: number, dim1: number): Tensor<D> {
     return op('transpose', [int('transpose', 'dim0', dim0), int('transpose', 'dim1', dim1)], this._h);
@@ -548,34 +719,51 @@ export class Tensor<D extends DType = DType> {
     return this.permute([...this.shape.keys()].reverse());
   }
   /** Reorders dims (a view). @example x.permute(2, 0, 1) */
-  permute(...dims: (number | readonly number[])[]): Tensor<D> { return op('permute', [shapeArgs('permute', dims)], this._h); }
+  permute(...dims: (number | readonly number[])[]): Tensor<D> {
+    return op('permute', [shapeArgs('permute', dims)], this._h);
+  }
   /** Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size). @example x.expand(4, -1) */
-  expand(...shape: (number | readonly number[])[]): Tensor<D> { return op('expand', [shapeArgs('expand', shape)], this._h); }
+  expand(...shape: (number | readonly number[])[]): Tensor<D> {
+    return op('expand', [shapeArgs('expand', shape)], this._h);
+  }
   /** expand to another tensor's shape. */
   expandAs(other: Tensor): Tensor<D> {
-    if (!(other instanceof Tensor)) fail('INVALID_ARGUMENT', `expandAs: 'other' must be a Tensor, got ${describe(other)}`);
+    if (!(other instanceof Tensor))
+      fail('INVALID_ARGUMENT', `expandAs: 'other' must be a Tensor, got ${describe(other)}`);
     return this.expand(other.shape);
   }
   /** Removes size-1 dims (all, or the given ones). @example zeros([1, 3, 1]).squeeze() // [3] */
-  squeeze(dim?: Dims | null): Tensor<D> { return op('squeeze', [dimsOpt('squeeze', dim)], this._h); }
+  squeeze(dim?: Dims | null): Tensor<D> {
+    return op('squeeze', [dimsOpt('squeeze', dim)], this._h);
+  }
   /** Inserts a size-1 dim. @example zeros([3]).unsqueeze(0) // [1, 3] */
-  unsqueeze(dim: number): Tensor<D> { return op('unsqueeze', [int('unsqueeze', 'dim', dim)], this._h); }
+  unsqueeze(dim: number): Tensor<D> {
+    return op('unsqueeze', [int('unsqueeze', 'dim', dim)], this._h);
+  }
   /** Merges dims startDim..endDim into one. @example zeros([2, 3, 4]).flatten(1) // [2, 12] */
   flatten(startDim = 0, endDim = -1): Tensor<D> {
     return op('flatten', [int('flatten', 'startDim', startDim), int('flatten', 'endDim', endDim)], this._h);
   }
   /** Elements start..start+length along dim (a view). @example x.narrow(0, 1, 2) */
   narrow(dim: number, start: number, length: number): Tensor<D> {
-    return op('narrow', [int('narrow', 'dim', dim), int('narrow', 'start', start), int('narrow', 'length', length)], this._h);
+    return op(
+      'narrow',
+      [int('narrow', 'dim', dim), int('narrow', 'start', start), int('narrow', 'length', length)],
+      this._h,
+    );
   }
   /** The slice at `index` along dim, which is removed (a view). @example x.select(0, -1) */
   select(dim: number, index: number): Tensor<D> {
     return op('select', [int('select', 'dim', dim), int('select', 'index', index)], this._h);
   }
   /** A row-major copy, or this tensor's data when already contiguous. */
-  contiguous(): Tensor<D> { return op('contiguous', undefined, this._h); }
+  contiguous(): Tensor<D> {
+    return op('contiguous', undefined, this._h);
+  }
   /** A copy with its own storage. */
-  clone(): Tensor<D> { return op('clone', undefined, this._h); }
+  clone(): Tensor<D> {
+    return op('clone', undefined, this._h);
+  }
   /**
    * Converts dtype and/or moves to a device (no copy when nothing changes).
    * @example x.to('float64'); x.to('cuda'); x.to({ dtype: 'int32', device: 'cpu' })
@@ -606,34 +794,51 @@ export class Tensor<D extends DType = DType> {
     return out;
   }
   /** Same as `to('cpu')`. */
-  cpu(): Tensor<D> { return this.to('cpu'); }
+  cpu(): Tensor<D> {
+    return this.to('cpu');
+  }
   /** Same as `to('cuda')` (or `cuda:N`). */
-  cuda(index = 0): Tensor<D> { return this.to(`cuda:${int('cuda', 'index', index)}`); }
+  cuda(index = 0): Tensor<D> {
+    return this.to(`cuda:${int('cuda', 'index', index)}`);
+  }
 
   // ---- linear algebra ------------------------------------------------------------------------------
 
   /** Inner product of two 1-D tensors. @example tensor([1, 2]).dot(tensor([3, 4])) // 11 */
   dot<F extends FloatDType>(this: Tensor<F>, other: Tensor<F>): Tensor<F>;
   dot(other: Tensor): Tensor;
-  dot(other: Tensor): Tensor { return op('dot', undefined, this._h, operand(other, 'dot')); }
+  dot(other: Tensor): Tensor {
+    return op('dot', undefined, this._h, operand(other, 'dot'));
+  }
   /** Matrix product with PyTorch's 1-D and batch-broadcasting rules. @example a.matmul(b) */
   matmul<F extends FloatDType>(this: Tensor<F>, other: Tensor<F>): Tensor<F>;
   matmul(other: Tensor): Tensor;
-  matmul(other: Tensor): Tensor { return op('matmul', undefined, this._h, operand(other, 'matmul')); }
+  matmul(other: Tensor): Tensor {
+    return op('matmul', undefined, this._h, operand(other, 'matmul'));
+  }
   /** Matrix-vector product: this [n, m] @ vec [m] -> [n]. @example eye(2).mv(tensor([3, 4])) */
   mv<F extends FloatDType>(this: Tensor<F>, vec: Tensor<F>): Tensor<F>;
   mv(vec: Tensor): Tensor;
-  mv(vec: Tensor): Tensor { return op('mv', undefined, this._h, operand(vec, 'mv')); }
+  mv(vec: Tensor): Tensor {
+    return op('mv', undefined, this._h, operand(vec, 'mv'));
+  }
   /** Batched matrix product without broadcasting: [B, n, m] @ [B, m, p] -> [B, n, p]. @example a.bmm(b) */
   bmm<F extends FloatDType>(this: Tensor<F>, other: Tensor<F>): Tensor<F>;
   bmm(other: Tensor): Tensor;
-  bmm(other: Tensor): Tensor { return op('bmm', undefined, this._h, operand(other, 'bmm')); }
+  bmm(other: Tensor): Tensor {
+    return op('bmm', undefined, this._h, operand(other, 'bmm'));
+  }
   /**
    * `beta * this + alpha * (mat1 @ mat2)`, this broadcast to [n, p] (torch.addmm). With beta 0,
    * this is ignored (NaN in it does not propagate).
    * @example bias.addmm(x, w) // x @ w + bias
    */
-  addmm<F extends FloatDType>(this: Tensor<F>, mat1: Tensor<F>, mat2: Tensor<F>, options?: { beta?: number; alpha?: number }): Tensor<F>;
+  addmm<F extends FloatDType>(
+    this: Tensor<F>,
+    mat1: Tensor<F>,
+    mat2: Tensor<F>,
+    options?: { beta?: number; alpha?: number },
+  ): Tensor<F>;
   addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
   addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor {
     const o = checkOptions('addmm', options, ADDMM_OPTS);
@@ -652,12 +857,26 @@ export interface BackwardOptions {
 }
 
 function clampAttrs(op: string, min: number | null | undefined, max: number | null | undefined): Attr[] {
-  for (const [n, v] of [['min', min], ['max', max]] as const)
-    if (v !== undefined && v !== null && typeof v !== 'number') fail('INVALID_ARGUMENT', `${op}: '${n}' must be a number, got ${describe(v)}`);
+  for (const [n, v] of [
+    ['min', min],
+    ['max', max],
+  ] as const)
+    if (v !== undefined && v !== null && typeof v !== 'number')
+      fail('INVALID_ARGUMENT', `${op}: '${n}' must be a number, got ${describe(v)}`);
   return [min ?? null, max ?? null];
 }
 
-function withIndices<D extends DType>(name: 'max_with_indices' | 'min_with_indices', opName: string, x: Tensor<D>, dim: number, options?: KeepDim): { values: Tensor<D>; indices: Tensor<'int64'> } {
-  const [values, indices] = opMulti(name, [int(opName, 'dim', dim), checkOptions(opName, options, REDUCE_OPTS).keepdim], x._h);
+function withIndices<D extends DType>(
+  name: 'max_with_indices' | 'min_with_indices',
+  opName: string,
+  x: Tensor<D>,
+  dim: number,
+  options?: KeepDim,
+): { values: Tensor<D>; indices: Tensor<'int64'> } {
+  const [values, indices] = opMulti(
+    name,
+    [int(opName, 'dim', dim), checkOptions(opName, options, REDUCE_OPTS).keepdim],
+    x._h,
+  );
   return { values: values as Tensor<D>, indices: indices as Tensor<'int64'> };
 }

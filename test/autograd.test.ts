@@ -5,12 +5,21 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
-import { autograd, enableGrad, isGradEnabled, memory, noGrad, setGradEnabled, tensor, tidy, type Tensor } from '../src/index.js';
+import {
+  autograd,
+  enableGrad,
+  isGradEnabled,
+  memory,
+  noGrad,
+  setGradEnabled,
+  tensor,
+  tidy,
+  type Tensor,
+} from '../src/index.js';
 import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64', requiresGrad: true });
 const arr = (t: Tensor | null) => t!.toArray();
-
 
 describe('recording', () => {
   it('marks leaves and results', () =>
@@ -36,13 +45,17 @@ describe('recording', () => {
       expect(x.requiresGrad).toBe(true);
       expect(x.requiresGrad_(false)).toBe(x);
       expect(x.requiresGrad).toBe(false);
-      expectTensorError(() => tk.zeros([2], { dtype: 'int32' }).requiresGrad_(), 'DTYPE_MISMATCH', /only tensors of a floating dtype can require gradients, got int32/);
+      expectTensorError(
+        () => tk.zeros([2], { dtype: 'int32' }).requiresGrad_(),
+        'DTYPE_MISMATCH',
+        /only tensors of a floating dtype can require gradients, got int32/,
+      );
       expectTensorError(() => tk.zeros([2], { dtype: 'int64', requiresGrad: true }), 'DTYPE_MISMATCH', /got int64/);
       const y = f64([1]).mul(2);
       expectTensorError(() => (y.requiresGrad = false), 'INVALID_ARGUMENT', /only change requiresGrad of leaf tensors/);
-      y.requiresGrad = true;  // already true: allowed
+      y.requiresGrad = true; // already true: allowed
       expect(tk.randn([2], { requiresGrad: true }).requiresGrad).toBe(true);
-      expect(tensor(f64([1, 2])).requiresGrad).toBe(false);  // tensor(t) copies outside the graph
+      expect(tensor(f64([1, 2])).requiresGrad).toBe(false); // tensor(t) copies outside the graph
     }));
 });
 
@@ -50,7 +63,7 @@ describe('backward', () => {
   it('sums the gradients of a tensor used twice', () =>
     tidy(() => {
       const x = f64([1, 2, 3]);
-      x.mul(x).add(x).sum().backward();  // d/dx (x^2 + x) = 2x + 1
+      x.mul(x).add(x).sum().backward(); // d/dx (x^2 + x) = 2x + 1
       expect(arr(x.grad)).toEqual([3, 5, 7]);
     }));
 
@@ -97,8 +110,16 @@ describe('backward', () => {
     tidy(() => {
       const x = f64([1, 2]);
       const y = x.mul(2);
-      expectTensorError(() => y.backward(), 'INVALID_ARGUMENT', /grad can be implicitly created only for one-element outputs, got shape \[2\]/);
-      expectTensorError(() => y.backward(tensor([1, 2, 3], { dtype: 'float64' })), 'SHAPE_MISMATCH', /gradient 0 has shape \[3\] but the output has shape \[2\]/);
+      expectTensorError(
+        () => y.backward(),
+        'INVALID_ARGUMENT',
+        /grad can be implicitly created only for one-element outputs, got shape \[2\]/,
+      );
+      expectTensorError(
+        () => y.backward(tensor([1, 2, 3], { dtype: 'float64' })),
+        'SHAPE_MISMATCH',
+        /gradient 0 has shape \[3\] but the output has shape \[2\]/,
+      );
       y.backward(tensor([1, 10], { dtype: 'float64' }));
       expect(arr(x.grad)).toEqual([2, 20]);
     }));
@@ -115,7 +136,11 @@ describe('backward', () => {
       y.backward(null, { retainGraph: true });
       y.backward();
       expect(arr(x.grad)).toEqual([2 * Math.exp(1), 2 * Math.exp(2)]);
-      expectTensorError(() => y.backward(), 'INVALID_ARGUMENT', /ExpBackward: trying to backward through the graph a second time.*retainGraph: true/);
+      expectTensorError(
+        () => y.backward(),
+        'INVALID_ARGUMENT',
+        /ExpBackward: trying to backward through the graph a second time.*retainGraph: true/,
+      );
     }));
 
   it('retainGrad fills .grad of a non-leaf', () =>
@@ -129,7 +154,7 @@ describe('backward', () => {
       expect(arr(x.grad)).toEqual([18, 36]);
       const k = x.mul(1);
       k.sum().backward();
-      expect(k.grad).toBeNull();  // not retained
+      expect(k.grad).toBeNull(); // not retained
     }));
 
   it('backward from a leaf itself', () =>
@@ -162,7 +187,7 @@ describe('createGraph', () => {
     tidy(() => {
       const x = f64([1, 2]);
       x.pow(3).sum().backward(null, { createGraph: true });
-      const penalty = x.grad!.pow(2).sum();  // sum (3x^2)^2 -> d/dx = 36 x^3
+      const penalty = x.grad!.pow(2).sum(); // sum (3x^2)^2 -> d/dx = 36 x^3
       x.grad = null;
       penalty.backward();
       expect(arr(x.grad)).toEqual([36, 288]);
@@ -176,7 +201,11 @@ describe('grad mode', () => {
       const y = noGrad(() => x.mul(2));
       expect(y.requiresGrad).toBe(false);
       expect(isGradEnabled()).toBe(true);
-      expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+      expect(() =>
+        noGrad(() => {
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
       expect(isGradEnabled()).toBe(true);
       const z = noGrad(() => enableGrad(() => x.mul(2)));
       expect(z.requiresGrad).toBe(true);
@@ -209,7 +238,11 @@ describe('grad mode', () => {
 describe('in-place rules', () => {
   it('refuses in-place ops on a leaf that requires grad', () =>
     tidy(() => {
-      expectTensorError(() => f64([1]).add_(1), 'INVALID_ARGUMENT', /add_: a leaf tensor that requires grad is used in an in-place operation/);
+      expectTensorError(
+        () => f64([1]).add_(1),
+        'INVALID_ARGUMENT',
+        /add_: a leaf tensor that requires grad is used in an in-place operation/,
+      );
       expectTensorError(() => f64([1]).zero_(), 'INVALID_ARGUMENT', /zero_: a leaf tensor/);
     }));
 
@@ -217,10 +250,14 @@ describe('in-place rules', () => {
     tidy(() => {
       const x = f64([1, 2]);
       const e = x.exp();
-      const y = e.mul(e);  // saves e
+      const y = e.mul(e); // saves e
       e.add_(1);
-      expectTensorError(() => y.sum().backward(), 'INVALID_ARGUMENT', /MulBackward: one of the tensors needed for gradient computation has been modified by an in-place operation: an input of shape \[2\] is at version 1; expected version 0/);
-      const s = x.sigmoid();  // saves its output
+      expectTensorError(
+        () => y.sum().backward(),
+        'INVALID_ARGUMENT',
+        /MulBackward: one of the tensors needed for gradient computation has been modified by an in-place operation: an input of shape \[2\] is at version 1; expected version 0/,
+      );
+      const s = x.sigmoid(); // saves its output
       s.mul_(2);
       expectTensorError(() => s.sum().backward(), 'INVALID_ARGUMENT', /SigmoidBackward.*an output of shape \[2\]/);
     }));
@@ -230,25 +267,41 @@ describe('in-place rules', () => {
       const x = f64([-1, 2]);
       const w = f64([3, 4]);
       const h = x.mul(1);
-      h.mul_(w);  // needs h's old value for w's gradient: kept as a copy
+      h.mul_(w); // needs h's old value for w's gradient: kept as a copy
       h.relu_();
       expect(h.gradFn).toBe('ReluBackward');
       h.sum().backward();
       expect(arr(x.grad)).toEqual([0, 4]);
-      expect((arr(w.grad) as number[]).map((v) => v + 0)).toEqual([0, 2]);  // -1 * 0 is -0
+      expect((arr(w.grad) as number[]).map((v) => v + 0)).toEqual([0, 2]); // -1 * 0 is -0
       // The other order overwrites relu's saved output: PyTorch's rule says no.
       const k = x.mul(1);
       k.relu_();
       k.mul_(w);
-      expectTensorError(() => k.sum().backward(), 'INVALID_ARGUMENT', /ReluBackward: .* an output of shape \[2\] is at version 2; expected version 1/);
+      expectTensorError(
+        () => k.sum().backward(),
+        'INVALID_ARGUMENT',
+        /ReluBackward: .* an output of shape \[2\] is at version 2; expected version 1/,
+      );
     }));
 
   it('refuses in-place ops on views when gradients are involved', () =>
     tidy(() => {
       const x = f64([1, 2, 3]);
-      expectTensorError(() => x.mul(1).narrow(0, 0, 2).mul_(2), 'NOT_IMPLEMENTED', /mul_: in-place operation on a view while gradients are recorded/);
-      expectTensorError(() => tk.zeros([3]).narrow(0, 0, 2).copy_(x.narrow(0, 0, 2)), 'NOT_IMPLEMENTED', /copy_: in-place operation on a view/);
-      tk.zeros([3]).narrow(0, 0, 2).add_(1);  // no gradients involved: fine
+      expectTensorError(
+        () => x.mul(1).narrow(0, 0, 2).mul_(2),
+        'NOT_IMPLEMENTED',
+        /mul_: in-place operation on a view while gradients are recorded/,
+      );
+      expectTensorError(
+        () =>
+          tk
+            .zeros([3])
+            .narrow(0, 0, 2)
+            .copy_(x.narrow(0, 0, 2)),
+        'NOT_IMPLEMENTED',
+        /copy_: in-place operation on a view/,
+      );
+      tk.zeros([3]).narrow(0, 0, 2).add_(1); // no gradients involved: fine
     }));
 
   it('a plain tensor written from one that requires grad joins the graph', () =>
@@ -288,11 +341,19 @@ describe('autograd.grad', () => {
     tidy(() => {
       const x = f64([1]);
       const u = f64([2]);
-      expectTensorError(() => autograd.grad(x.mul(2).sum(), [x, u]), 'INVALID_ARGUMENT', /grad: input 1 was not used to compute the outputs/);
+      expectTensorError(
+        () => autograd.grad(x.mul(2).sum(), [x, u]),
+        'INVALID_ARGUMENT',
+        /grad: input 1 was not used to compute the outputs/,
+      );
       const [gx, gu] = autograd.grad(x.mul(2).sum(), [x, u], { allowUnused: true });
       expect(arr(gx)).toEqual([2]);
       expect(gu).toBeNull();
-      expectTensorError(() => autograd.grad(x.mul(2).sum(), [tensor([1])]), 'INVALID_ARGUMENT', /grad: input 0 does not require grad/);
+      expectTensorError(
+        () => autograd.grad(x.mul(2).sum(), [tensor([1])]),
+        'INVALID_ARGUMENT',
+        /grad: input 0 does not require grad/,
+      );
     }));
 });
 
@@ -331,7 +392,7 @@ describe('deep graphs', () => {
       w.once('exit', () => resolve(msg as never));
       w.once('error', reject);
     });
-    expect(r).toEqual({ g: 1, live: 3 });  // x, w and x's .grad handle
+    expect(r).toEqual({ g: 1, live: 3 }); // x, w and x's .grad handle
   }, 30000);
 });
 

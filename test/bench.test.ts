@@ -14,22 +14,47 @@ describe('npm run bench --smoke', () => {
   it('runs every suite and writes every row, with no NaN, to the JSON', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-bench-'));
     const out = path.join(dir, 'out.json');
-    const r = spawnSync(path.join('node_modules', '.bin', 'tsx'), ['bench/index.ts', '--smoke', '--threads', '1', '--json', out, '--markdown', path.join(dir, 'out.md')], { encoding: 'utf8', timeout: 180_000 });
+    const r = spawnSync(
+      path.join('node_modules', '.bin', 'tsx'),
+      ['bench/index.ts', '--smoke', '--threads', '1', '--json', out, '--markdown', path.join(dir, 'out.md')],
+      { encoding: 'utf8', timeout: 180_000 },
+    );
     expect(r.status, r.stderr).toBe(0);
     const res = JSON.parse(fs.readFileSync(out, 'utf8')) as { rows: Row[]; cores: number };
     const rows = res.rows;
     // 'compare' appears only where an optional peer (onnxruntime-node, tfjs) is installed.
-    expect([...new Set(rows.map((x) => x.suite))].filter((s) => s !== 'compare')).toEqual(['elementwise', 'reduce', 'matmul', 'views', 'autograd', 'conv', 'half', 'train', 'metrics', 'memory']);
+    expect([...new Set(rows.map((x) => x.suite))].filter((s) => s !== 'compare')).toEqual([
+      'elementwise',
+      'reduce',
+      'matmul',
+      'views',
+      'autograd',
+      'conv',
+      'half',
+      'train',
+      'metrics',
+      'memory',
+    ]);
     for (const x of rows) {
       expect(Number.isFinite(x.nativeUs) && x.nativeUs > 0, `${x.suite} ${x.name}`).toBe(true);
-      for (const v of Object.values(x)) if (typeof v === 'number') expect(Number.isNaN(v), `${x.suite} ${x.name}`).toBe(false);
+      for (const v of Object.values(x))
+        if (typeof v === 'number') expect(Number.isNaN(v), `${x.suite} ${x.name}`).toBe(false);
     }
     const find = (re: RegExp) => rows.find((x) => re.test(x.name));
     // The Lesson 1.3 rows carry the plain TypeScript time next to the native one.
-    for (const re of [/^add 1M f32$/, /^sgemm 256x256$/, /^conv2d case A:.*pad 1\)$/, /training step/, /^maxPool2d/, /^Accuracy multiclass update/])
+    for (const re of [
+      /^add 1M f32$/,
+      /^sgemm 256x256$/,
+      /^conv2d case A:.*pad 1\)$/,
+      /training step/,
+      /^maxPool2d/,
+      /^Accuracy multiclass update/,
+    ])
       expect(find(re)?.plainUs, String(re)).toBeGreaterThan(0);
     expect(find(/^sgemm 256x256$/)!.flops).toBe(2 * 256 ** 3);
-    expect(fs.readFileSync(path.join(dir, 'out.md'), 'utf8')).toMatch(/^\| suite \| op \| threads \| plain \| native \| ± \|/);
+    expect(fs.readFileSync(path.join(dir, 'out.md'), 'utf8')).toMatch(
+      /^\| suite \| op \| threads \| plain \| native \| ± \|/,
+    );
     // The printed summary has the same rows.
     expect(r.stdout).toContain('Summary (medians)');
     const html = renderReport(res);
@@ -46,7 +71,11 @@ describe('npm run demo --quick', () => {
     const r = await demo({ quick: true, progressBar: false, log: (s) => lines.push(s) });
     expect(r.irisTestAccuracy).toBeGreaterThan(0.7);
     expect(r.shapesValAccuracy).toBeGreaterThan(0.5);
-    expect(r.comparisons.map((c) => c.name)).toEqual([expect.stringMatching(/^relu\(x \* y \+ 1\)/), 'matmul 64 x 64', expect.stringMatching(/^training epoch/)]);
+    expect(r.comparisons.map((c) => c.name)).toEqual([
+      expect.stringMatching(/^relu\(x \* y \+ 1\)/),
+      'matmul 64 x 64',
+      expect.stringMatching(/^training epoch/),
+    ]);
     for (const c of r.comparisons) {
       expect(c.maxDiff, c.name).toBeLessThan(1e-4);
       expect(c.plainMs > 0 && c.tensorkitMs > 0).toBe(true);

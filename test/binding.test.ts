@@ -44,14 +44,18 @@ describe('dispose', () => {
     expect(() => x.sum()).toThrow(/sum: tensor was disposed/);
     expect(() => x.data()).toThrow(/data: tensor was disposed/);
     expect(codeOf(() => tk.ones([4]).add(x))).toBe('DISPOSED');
-    expect(x.shape).toEqual([4]);  // metadata stays readable
+    expect(x.shape).toEqual([4]); // metadata stays readable
   });
 
   it('a view keeps its storage alive after the base is disposed', () => {
     const base = tk.arange(6, { dtype: 'float32' }).reshape(2, 3);
     const v = base.t();
     base.dispose();
-    expect(v.toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(v.toArray()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
     v.dispose();
   });
 
@@ -105,10 +109,12 @@ describe('tidy', () => {
 
   it('disposes everything when the function throws', () => {
     const before = memory().tensors;
-    expect(() => tidy(() => {
-      tk.ones([2]);
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      tidy(() => {
+        tk.ones([2]);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(memory().tensors).toBe(before);
   });
 });
@@ -116,7 +122,7 @@ describe('tidy', () => {
 describe('no leaks', () => {
   it('10,000 create/op/dispose cycles return tensors and bytes to baseline', () => {
     const x = tk.randn([64]);
-    for (let i = 0; i < 100; i++) tidy(() => x.add(1).mul(x).sum());  // warm the caches
+    for (let i = 0; i < 100; i++) tidy(() => x.add(1).mul(x).sum()); // warm the caches
     settleGarbage();
     const base = memory();
     for (let i = 0; i < 10_000; i++) {
@@ -137,7 +143,7 @@ describe('no leaks', () => {
 
   it('reports native bytes to V8 as external memory', () => {
     const before = memory().reportedBytes;
-    const big = tk.zeros([16, 1024, 1024]);  // 64 MiB
+    const big = tk.zeros([16, 1024, 1024]); // 64 MiB
     const during = memory().reportedBytes;
     big.dispose();
     const after = memory().reportedBytes;
@@ -181,7 +187,8 @@ describe('threads', () => {
     tk.setNumThreads(Math.max(2, n));
     const many = run();
     tk.setNumThreads(n);
-    for (let i = 0; i < one.length; i++) expect(Array.from(many[i].data() as Float32Array)).toEqual(Array.from(one[i].data() as Float32Array));
+    for (let i = 0; i < one.length; i++)
+      expect(Array.from(many[i].data() as Float32Array)).toEqual(Array.from(one[i].data() as Float32Array));
     tk.manualSeed(3);
     const again = tk.randn([512, 700]);
     expect(again.eq(x).sum().item()).toBe(512 * 700);

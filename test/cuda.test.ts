@@ -24,12 +24,23 @@ const onGpu = available ? describe : (_name: string, _fn: () => void) => undefin
 function expectClose(gpu: Tensor, cpu: Tensor, label: string): void {
   expect(gpu.device, label).toMatch(/^cuda/);
   expect([gpu.shape, gpu.dtype], label).toEqual([cpu.shape, cpu.dtype]);
-  const g = gpu.cpu(), a = g.data(), b = cpu.data();
-  const [rtol, atol] = cpu.dtype === 'float64' ? [1e-9, 1e-12] : cpu.dtype === 'float32' ? [1e-4, 1e-5] : cpu.dtype === 'float16' || cpu.dtype === 'bfloat16' ? [1e-2, 1e-3] : [0, 0];
+  const g = gpu.cpu(),
+    a = g.data(),
+    b = cpu.data();
+  const [rtol, atol] =
+    cpu.dtype === 'float64'
+      ? [1e-9, 1e-12]
+      : cpu.dtype === 'float32'
+        ? [1e-4, 1e-5]
+        : cpu.dtype === 'float16' || cpu.dtype === 'bfloat16'
+          ? [1e-2, 1e-3]
+          : [0, 0];
   for (let i = 0; i < b.length; i++) {
-    const x = Number(a[i]), y = Number(b[i]);
+    const x = Number(a[i]),
+      y = Number(b[i]);
     if (Number.isNaN(y)) expect(Number.isNaN(x), `${label}: element ${i}`).toBe(true);
-    else if (x !== y && !(Math.abs(x - y) <= atol + rtol * Math.abs(y))) expect.fail(`${label}: element ${i} is ${x} on the GPU, ${y} on the CPU`);
+    else if (x !== y && !(Math.abs(x - y) <= atol + rtol * Math.abs(y)))
+      expect.fail(`${label}: element ${i} is ${x} on the GPU, ${y} on the CPU`);
   }
   g.dispose();
 }
@@ -43,12 +54,14 @@ onGpu('every op on cuda matches the CPU', () => {
         const seed = rnd() * 2 ** 32;
         const cpuPairs = c.inputs.map((s) => input(s, layout, prng(seed)));
         const gpuPairs = c.inputs.map((s) => input(s, layout, prng(seed), { device: dev }));
-        const cpuIn = cpuPairs.map((p) => p?.native), gpuIn = gpuPairs.map((p) => p?.native);
+        const cpuIn = cpuPairs.map((p) => p?.native),
+          gpuIn = gpuPairs.map((p) => p?.native);
         if (cpuIn.some((t) => !t)) {
           disposeAll(cpuIn, gpuIn);
           continue;
         }
-        const cpuOut = c.native(...(cpuIn as Tensor[])), gpuOut = c.native(...(gpuIn as Tensor[]));
+        const cpuOut = c.native(...(cpuIn as Tensor[])),
+          gpuOut = c.native(...(gpuIn as Tensor[]));
         try {
           expectClose(gpuOut, cpuOut, `${c.name} [${layout}]`);
         } finally {
@@ -73,23 +86,33 @@ onGpu('every gradient on cuda matches the CPU', () => {
         out.sum().backward();
         return { xs, out: [out], grads: xs.map((x) => x.grad) };
       };
-      const cpu = run('cpu'), gpu = run(dev);
+      const cpu = run('cpu'),
+        gpu = run(dev);
       try {
         cpu.out.forEach((o, i) => expectClose(gpu.out[i], o, `${c.name} output ${i}`));
         cpu.grads.forEach((g, i) => {
           if (g) expectClose(gpu.grads[i]!, g, `${c.name} gradient ${i}`);
         });
       } finally {
-        disposeAll(pairs.map((p) => p.native), cpu, gpu);
+        disposeAll(
+          pairs.map((p) => p.native),
+          cpu,
+          gpu,
+        );
       }
     });
 });
 
 onGpu('cuda devices and training', () => {
-  it('creation and random ops run on the device and give the CPU\'s values for a seed', () => {
-    for (const make of [(d: string) => tk.randn([1001], { device: d as never }), (d: string) => tk.rand([7, 9], { device: d as never, dtype: 'float64' }),
-      (d: string) => tk.randint(0, 10, [333], { device: d as never }), (d: string) => tk.arange(0, 50, 0.5, { device: d as never }),
-      (d: string) => tk.eye(4, 6, { device: d as never }), (d: string) => tk.full([3], 2.5, { device: d as never })]) {
+  it("creation and random ops run on the device and give the CPU's values for a seed", () => {
+    for (const make of [
+      (d: string) => tk.randn([1001], { device: d as never }),
+      (d: string) => tk.rand([7, 9], { device: d as never, dtype: 'float64' }),
+      (d: string) => tk.randint(0, 10, [333], { device: d as never }),
+      (d: string) => tk.arange(0, 50, 0.5, { device: d as never }),
+      (d: string) => tk.eye(4, 6, { device: d as never }),
+      (d: string) => tk.full([3], 2.5, { device: d as never }),
+    ]) {
       tk.manualSeed(5);
       const cpu = make('cpu');
       tk.manualSeed(5);
@@ -100,25 +123,38 @@ onGpu('cuda devices and training', () => {
   });
 
   it('mixing devices is DEVICE_MISMATCH', () => {
-    const a = tk.zeros([2]), b = tk.zeros([2], { device: dev });
-    expectTensorError(() => a.add(b), 'DEVICE_MISMATCH', /add: expected all tensors on the same device, got cpu and cuda:0/);
-    expectTensorError(() => tk.matmul(tk.zeros([2, 2]), tk.zeros([2, 2], { device: dev })), 'DEVICE_MISMATCH', /matmul/);
+    const a = tk.zeros([2]),
+      b = tk.zeros([2], { device: dev });
+    expectTensorError(
+      () => a.add(b),
+      'DEVICE_MISMATCH',
+      /add: expected all tensors on the same device, got cpu and cuda:0/,
+    );
+    expectTensorError(
+      () => tk.matmul(tk.zeros([2, 2]), tk.zeros([2, 2], { device: dev })),
+      'DEVICE_MISMATCH',
+      /matmul/,
+    );
     disposeAll(a, b);
   });
 
   it('module.to moves parameters; the optimizer made before keeps them and its state follows', () => {
     const m = new tk.nn.Linear(3, 2);
     const opt = new tk.optim.Adam(m.parameters(), { lr: 0.1 });
-    const step = (d: string) => tk.tidy(() => {
-      opt.zeroGrad();
-      m.call(tk.ones([4, 3], { device: d as never })).sum().backward();
-      opt.step();
-    });
+    const step = (d: string) =>
+      tk.tidy(() => {
+        opt.zeroGrad();
+        m.call(tk.ones([4, 3], { device: d as never }))
+          .sum()
+          .backward();
+        opt.step();
+      });
     step('cpu');
     m.to(dev);
     step(dev);
     for (const p of m.parameters()) expect(p.device).toBe('cuda:0');
-    for (const st of opt.state.values()) for (const v of Object.values(st)) if (v instanceof tk.Tensor) expect(v.device).toBe('cuda:0');
+    for (const st of opt.state.values())
+      for (const v of Object.values(st)) if (v instanceof tk.Tensor) expect(v.device).toBe('cuda:0');
     opt.disposeState();
     disposeAll(m.parameters());
   });

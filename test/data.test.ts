@@ -5,11 +5,18 @@ import * as tk from '../src/index.js';
 import { data, tensor, tidy, type Tensor } from '../src/index.js';
 import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
-const range = (n: number) => tensor(Array.from({ length: n }, (_, i) => i), { dtype: 'int64' });
+const range = (n: number) =>
+  tensor(
+    Array.from({ length: n }, (_, i) => i),
+    { dtype: 'int64' },
+  );
 
 class Squares extends data.Dataset<number> {
   gets: number[] = [];
-  constructor(readonly n: number, readonly async = false) {
+  constructor(
+    readonly n: number,
+    readonly async = false,
+  ) {
     super();
   }
   get length() {
@@ -28,8 +35,16 @@ describe('datasets', () => {
       expect(ds.length).toBe(5);
       const [x, y] = ds.get(-1);
       expect([x.item(), y.shape]).toEqual([4, [2]]);
-      expectTensorError(() => new data.TensorDataset(range(5), tk.ones([4])), 'SHAPE_MISMATCH', /TensorDataset: size mismatch between tensors: 5 and 4 \(tensor 1\)/);
-      expectTensorError(() => ds.get(5), 'INDEX_OUT_OF_RANGE', /TensorDataset: index 5 out of range for a dataset of 5 samples/);
+      expectTensorError(
+        () => new data.TensorDataset(range(5), tk.ones([4])),
+        'SHAPE_MISMATCH',
+        /TensorDataset: size mismatch between tensors: 5 and 4 \(tensor 1\)/,
+      );
+      expectTensorError(
+        () => ds.get(5),
+        'INDEX_OUT_OF_RANGE',
+        /TensorDataset: index 5 out of range for a dataset of 5 samples/,
+      );
     }));
 
   it('Subset, ConcatDataset and randomSplit (counts or fractions, seeded)', () => {
@@ -43,7 +58,11 @@ describe('datasets', () => {
     const [a2] = data.randomSplit(sq, [7, 3], { seed: 1 });
     expect(a2.indices).toEqual(a.indices);
     expect(data.randomSplit(sq, [0.34, 0.33, 0.33], { seed: 2 }).map((s) => s.length)).toEqual([4, 3, 3]);
-    expectTensorError(() => data.randomSplit(sq, [5, 6]), 'INVALID_ARGUMENT', /randomSplit: sum of input lengths \(11\) does not equal the length of the dataset \(10\)/);
+    expectTensorError(
+      () => data.randomSplit(sq, [5, 6]),
+      'INVALID_ARGUMENT',
+      /randomSplit: sum of input lengths \(11\) does not equal the length of the dataset \(10\)/,
+    );
   });
 });
 
@@ -52,17 +71,24 @@ describe('DataLoader', () => {
     tidy(() => {
       const ds = new data.TensorDataset(range(10), range(10).mul(10));
       const batches = [...new data.DataLoader(ds, { batchSize: 4 })] as Tensor[][];
-      expect(batches.map(([x]) => x.toArray())).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+      expect(batches.map(([x]) => x.toArray())).toEqual([
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9],
+      ]);
       expect(batches[2][1].toArray()).toEqual([80, 90]);
       const dropped = new data.DataLoader(ds, { batchSize: 4, dropLast: true });
-      expect([dropped.length, [...dropped].length, new data.DataLoader(ds, { batchSize: 4 }).length]).toEqual([2, 2, 3]);
+      expect([dropped.length, [...dropped].length, new data.DataLoader(ds, { batchSize: 4 }).length]).toEqual([
+        2, 2, 3,
+      ]);
     }));
 
   it('shuffles with a seed: reproducible, a new order each epoch, every sample once', () => {
     const order = (l: data.DataLoader<number, unknown>) => ([...l] as Tensor[]).flatMap((b) => b.toArray() as number[]);
     const a = new data.DataLoader(new Squares(20), { batchSize: 6, shuffle: true, seed: 7 });
     const b = new data.DataLoader(new Squares(20), { batchSize: 6, shuffle: true, seed: 7 });
-    const e1 = order(a), e2 = order(a);
+    const e1 = order(a),
+      e2 = order(a);
     expect(order(b)).toEqual(e1);
     expect(e2).not.toEqual(e1);
     expect([...e1].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i * i).sort((x, y) => x - y));
@@ -83,13 +109,24 @@ describe('DataLoader', () => {
     b.setEpoch(1);
     expect(order(b)).toEqual(epochs[1]);
     expect(b.stateDict()).toEqual({ seed: 11, epoch: 2 });
-    expectTensorError(() => b.setEpoch(-1), 'INVALID_ARGUMENT', /DataLoader.setEpoch: expected a non-negative integer, got -1/);
+    expectTensorError(
+      () => b.setEpoch(-1),
+      'INVALID_ARGUMENT',
+      /DataLoader.setEpoch: expected a non-negative integer, got -1/,
+    );
   });
 
   it('custom collate, samplers, and iterable datasets', () => {
-    const sum = new data.DataLoader(new Squares(5), { batchSize: 2, collate: (s: number[]) => s.reduce((p, q) => p + q, 0) });
+    const sum = new data.DataLoader(new Squares(5), {
+      batchSize: 2,
+      collate: (s: number[]) => s.reduce((p, q) => p + q, 0),
+    });
     expect([...sum]).toEqual([1, 13, 16]);
-    const sampled = new data.DataLoader(new Squares(5), { batchSize: 2, sampler: (epoch) => (epoch === 0 ? [4, 0] : [1]), collate: (s: number[]) => s });
+    const sampled = new data.DataLoader(new Squares(5), {
+      batchSize: 2,
+      sampler: (epoch) => (epoch === 0 ? [4, 0] : [1]),
+      collate: (s: number[]) => s,
+    });
     expect([...sampled]).toEqual([[16, 0]]);
     expect([...sampled]).toEqual([[1]]);
     class Count extends data.IterableDataset<{ x: number; tag: string }> {
@@ -98,7 +135,17 @@ describe('DataLoader', () => {
       }
     }
     const batches = [...new data.DataLoader(new Count(), { batchSize: 2 })] as { x: Tensor; tag: string[] }[];
-    expect(batches.map((b) => [b.x.toArray(), b.tag])).toEqual([[[0, 1], ['s0', 's1']], [[2, 3], ['s2', 's3']], [[4], ['s4']]]);
+    expect(batches.map((b) => [b.x.toArray(), b.tag])).toEqual([
+      [
+        [0, 1],
+        ['s0', 's1'],
+      ],
+      [
+        [2, 3],
+        ['s2', 's3'],
+      ],
+      [[4], ['s4']],
+    ]);
     batches.forEach((b) => b.x.dispose());
   });
 
@@ -110,22 +157,40 @@ describe('DataLoader', () => {
       // while batch k is in use, the samples of batch k + 1 have already been requested
       if (seen.length < 3) expect(ds.gets.length).toBe(2 * (seen.length + 1));
     }
-    expect(seen).toEqual([[0, 1], [4, 9], [16, 25]]);
+    expect(seen).toEqual([
+      [0, 1],
+      [4, 9],
+      [16, 25],
+    ]);
     expect(() => [...new data.DataLoader(new Squares(2, true))]).toThrow(/iterate with for await/);
   });
 
   it('bad input', () => {
-    expectTensorError(() => new data.DataLoader(new Squares(0)), 'INVALID_ARGUMENT', /DataLoader: the dataset is empty/);
-    expectTensorError(() => new data.DataLoader(new Squares(3), { batchSize: 0 }), 'INVALID_ARGUMENT', /DataLoader: batchSize must be a positive integer, got 0/);
-    expectTensorError(() => new data.DataLoader([1, 2] as never), 'INVALID_ARGUMENT', /DataLoader: expected a Dataset or IterableDataset/);
+    expectTensorError(
+      () => new data.DataLoader(new Squares(0)),
+      'INVALID_ARGUMENT',
+      /DataLoader: the dataset is empty/,
+    );
+    expectTensorError(
+      () => new data.DataLoader(new Squares(3), { batchSize: 0 }),
+      'INVALID_ARGUMENT',
+      /DataLoader: batchSize must be a positive integer, got 0/,
+    );
+    expectTensorError(
+      () => new data.DataLoader([1, 2] as never),
+      'INVALID_ARGUMENT',
+      /DataLoader: expected a Dataset or IterableDataset/,
+    );
   });
 
   it('epochs over a TensorDataset leave no tensors behind', () => {
-    const x = tk.randn([50, 3]), y = range(50);
+    const x = tk.randn([50, 3]),
+      y = range(50);
     const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 8, shuffle: true, seed: 0 });
     settleGarbage();
     const base = tk.memory();
-    for (let epoch = 0; epoch < 5; epoch++) for (const batch of loader) tidy(() => (batch as Tensor[]).forEach((t) => t.dispose()));
+    for (let epoch = 0; epoch < 5; epoch++)
+      for (const batch of loader) tidy(() => (batch as Tensor[]).forEach((t) => t.dispose()));
     expect(tk.memory().tensors).toBe(base.tensors);
     x.dispose();
     y.dispose();
@@ -139,7 +204,9 @@ describe('datasets that ship or are generated', () => {
       expect([features.shape, labels.shape, labels.dtype]).toEqual([[150, 4], [150], 'int64']);
       expect(classNames).toEqual(['setosa', 'versicolor', 'virginica']);
       expect(featureNames[2]).toBe('petal_length');
-      expect((features.mean(0).toArray() as number[]).map((v) => +v.toFixed(4))).toEqual([5.8433, 3.0573, 3.758, 1.1993]);
+      expect((features.mean(0).toArray() as number[]).map((v) => +v.toFixed(4))).toEqual([
+        5.8433, 3.0573, 3.758, 1.1993,
+      ]);
       expect(labels.eq(2).sum().item()).toBe(50);
     }));
 
@@ -147,15 +214,35 @@ describe('datasets that ship or are generated', () => {
     tidy(() => {
       const csv = 'a,b,kind\n1,2,cat\n3,4.5,dog\n5,6,cat\n';
       const r = data.readCsv({ text: csv }, { labelColumn: 'kind' });
-      expect([r.features.toArray(), r.labels.toArray(), r.classNames, r.featureNames]).toEqual([[[1, 2], [3, 4.5], [5, 6]], [0, 1, 0], ['cat', 'dog'], ['a', 'b']]);
-      expect(data.readCsv({ text: '1;2\n3;4' }, { header: false, delimiter: ';', labelColumn: 1 }).labels.toArray()).toEqual([2, 4]);
-      expectTensorError(() => data.readCsv({ text: 'a,b\n1,x\n' }), 'INVALID_ARGUMENT', /readCsv: row 1, column 'b' is not a number: "x"/);
-      expectTensorError(() => data.readCsv('/nonexistent/file.csv'), 'IO_ERROR', /readCsv: cannot read \/nonexistent\/file.csv/);
+      expect([r.features.toArray(), r.labels.toArray(), r.classNames, r.featureNames]).toEqual([
+        [
+          [1, 2],
+          [3, 4.5],
+          [5, 6],
+        ],
+        [0, 1, 0],
+        ['cat', 'dog'],
+        ['a', 'b'],
+      ]);
+      expect(
+        data.readCsv({ text: '1;2\n3;4' }, { header: false, delimiter: ';', labelColumn: 1 }).labels.toArray(),
+      ).toEqual([2, 4]);
+      expectTensorError(
+        () => data.readCsv({ text: 'a,b\n1,x\n' }),
+        'INVALID_ARGUMENT',
+        /readCsv: row 1, column 'b' is not a number: "x"/,
+      );
+      expectTensorError(
+        () => data.readCsv('/nonexistent/file.csv'),
+        'IO_ERROR',
+        /readCsv: cannot read \/nonexistent\/file.csv/,
+      );
     }));
 
   it('synthetic blobs and spirals are seeded', () =>
     tidy(() => {
-      const a = data.synthetic.blobs({ n: 30, centers: 3, seed: 5 }), b = data.synthetic.blobs({ n: 30, centers: 3, seed: 5 });
+      const a = data.synthetic.blobs({ n: 30, centers: 3, seed: 5 }),
+        b = data.synthetic.blobs({ n: 30, centers: 3, seed: 5 });
       expect(Array.from(a.features.data(), Number)).toEqual(Array.from(b.features.data(), Number));
       expect([a.features.shape, a.labels.eq(1).sum().item()]).toEqual([[30, 2], 10]);
       const s = data.synthetic.spirals({ n: 40, classes: 4 });
@@ -182,8 +269,12 @@ describe('images', () => {
       for (let i = 0; i < 3072; i++) b[1 + i] = fill(i);
       return b;
     };
-    for (let f = 1; f <= 5; f++) writeFileSync(join(dir, `data_batch_${f}.bin`), Buffer.concat([record(f, (i) => i % 256), record(9, () => 255)]));
-    writeFileSync(join(dir, 'test_batch.bin'), record(3, (i) => (i < 1024 ? 255 : 0)));
+    for (let f = 1; f <= 5; f++)
+      writeFileSync(join(dir, `data_batch_${f}.bin`), Buffer.concat([record(f, (i) => i % 256), record(9, () => 255)]));
+    writeFileSync(
+      join(dir, 'test_batch.bin'),
+      record(3, (i) => (i < 1024 ? 255 : 0)),
+    );
     tidy(() => {
       const train = data.cifar10(dir, { train: true });
       expect(train.length).toBe(10);
@@ -191,41 +282,79 @@ describe('images', () => {
       expect([img.shape, label.item()]).toEqual([[3, 32, 32], 2]);
       expect(img.select(0, 0).select(0, 0).narrow(0, 0, 3).toArray()).toEqual([0, 1 / 255, 2 / 255].map(Math.fround));
       const [timg, tl] = data.cifar10(dir, { train: false }).get(0);
-      expect([tl.item(), timg.select(0, 0).mean().item(), timg.select(0, 1).mean().item()]).toEqual([3, 1, 0]);  // red plane first
+      expect([tl.item(), timg.select(0, 0).mean().item(), timg.select(0, 1).mean().item()]).toEqual([3, 1, 0]); // red plane first
       const loader = new data.DataLoader(train, { batchSize: 4 });
       const [xb, yb] = [...loader][0] as Tensor[];
-      expect([xb.shape, yb.toArray()]).toEqual([[4, 3, 32, 32], [1, 9, 2, 9]]);
+      expect([xb.shape, yb.toArray()]).toEqual([
+        [4, 3, 32, 32],
+        [1, 9, 2, 9],
+      ]);
     });
     // the CIFAR example runs end to end on these files (an epoch of 10 images)
     const { main } = await import('../examples/cifar10-cnn.js');
     const r = main({ dir, epochs: 1, log: () => undefined });
-    expect([0, 1]).toContain(r.accuracy);  // the generated test set holds one image
+    expect([0, 1]).toContain(r.accuracy); // the generated test set holds one image
     writeFileSync(join(dir, 'test_batch.bin'), Buffer.alloc(3000));
-    expectTensorError(() => data.cifar10(dir, { train: false }), 'IO_ERROR', /test_batch.bin has 3000 bytes, not a whole number of 3073-byte records/);
-    writeFileSync(join(dir, 'test_batch.bin'), record(12, () => 0));
+    expectTensorError(
+      () => data.cifar10(dir, { train: false }),
+      'IO_ERROR',
+      /test_batch.bin has 3000 bytes, not a whole number of 3073-byte records/,
+    );
+    writeFileSync(
+      join(dir, 'test_batch.bin'),
+      record(12, () => 0),
+    );
     expectTensorError(() => data.cifar10(dir, { train: false }), 'IO_ERROR', /record 0 has label 12, expected 0-9/);
     expectTensorError(() => data.cifar10(join(dir, 'missing')), 'IO_ERROR', /cifar10: cannot read/);
   });
 
   it('seeded transforms: flip, crop with padding, normalize, compose', () =>
     tidy(() => {
-      const img = tensor([[[1, 2, 3], [4, 5, 6]]]);  // [1, 2, 3]
-      expect(data.transforms.randomHorizontalFlip(1)(img).toArray()).toEqual([[[3, 2, 1], [6, 5, 4]]]);
+      const img = tensor([
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      ]); // [1, 2, 3]
+      expect(data.transforms.randomHorizontalFlip(1)(img).toArray()).toEqual([
+        [
+          [3, 2, 1],
+          [6, 5, 4],
+        ],
+      ]);
       expect(data.transforms.randomHorizontalFlip(0)(img).toArray()).toEqual(img.toArray());
       const crop = data.transforms.randomCrop(3, { padding: 1, seed: 4 });
-      const a = crop(img).toArray(), b = data.transforms.randomCrop(3, { padding: 1, seed: 4 })(img).toArray();
+      const a = crop(img).toArray(),
+        b = data.transforms.randomCrop(3, { padding: 1, seed: 4 })(img).toArray();
       expect(a).toEqual(b);
       expect((a as number[][][])[0].length).toBe(3);
-      expect(data.transforms.normalize([2], [0.5])(img).toArray()).toEqual([[[-2, 0, 2], [4, 6, 8]]]);
+      expect(data.transforms.normalize([2], [0.5])(img).toArray()).toEqual([
+        [
+          [-2, 0, 2],
+          [4, 6, 8],
+        ],
+      ]);
       const t = data.transforms.compose([data.transforms.randomHorizontalFlip(1), data.transforms.normalize([0], [2])]);
-      expect(t(img).toArray()).toEqual([[[1.5, 1, 0.5], [3, 2.5, 2]]]);
-      expectTensorError(() => data.transforms.randomCrop(9)(img), 'INVALID_ARGUMENT', /randomCrop: crop size 9 is larger than the padded image \[2, 3\]/);
+      expect(t(img).toArray()).toEqual([
+        [
+          [1.5, 1, 0.5],
+          [3, 2.5, 2],
+        ],
+      ]);
+      expectTensorError(
+        () => data.transforms.randomCrop(9)(img),
+        'INVALID_ARGUMENT',
+        /randomCrop: crop size 9 is larger than the padded image \[2, 3\]/,
+      );
     }));
 
   it('synthetic shapes, and the CNN example learns them (reduced run)', async () => {
     tidy(() => {
       const s = data.synthetic.shapes({ n: 8, size: 12 });
-      expect([s.features.shape, s.labels.toArray()]).toEqual([[8, 1, 12, 12], [0, 1, 2, 3, 0, 1, 2, 3]]);
+      expect([s.features.shape, s.labels.toArray()]).toEqual([
+        [8, 1, 12, 12],
+        [0, 1, 2, 3, 0, 1, 2, 3],
+      ]);
     });
     const { main } = await import('../examples/cnn-shapes.js');
     const r = main({ n: 800, epochs: 4, log: () => undefined });

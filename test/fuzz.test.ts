@@ -10,7 +10,7 @@ import { formatReport, runFuzz } from './fuzz/runner.js';
 describe('fuzzing (short run; npm run fuzz for the long one)', () => {
   it('4,000 hostile calls over every public entry point: no crash, hang or plain error', async () => {
     const r = await runFuzz({ kind: 'calls', seed: 7, count: 4000 });
-    expect(r.targets).toBeGreaterThan(500);  // every entry point was reached
+    expect(r.targets).toBeGreaterThan(500); // every entry point was reached
     expect(r.tally.crash + r.tally.hang, formatReport(r)).toBe(0);
     expect(r.defects, formatReport(r)).toEqual([]);
   }, 180_000);
@@ -18,6 +18,6 @@ describe('fuzzing (short run; npm run fuzz for the long one)', () => {
   it('2,000 mutated files: every load is a TensorError or the exact data', async () => {
     const r = await runFuzz({ kind: 'files', seed: 7, count: 2000 });
     expect(r.defects, formatReport(r)).toEqual([]);
-    expect(r.tally.error).toBeGreaterThan(r.count / 2);  // the mutations do break files
+    expect(r.tally.error).toBeGreaterThan(r.count / 2); // the mutations do break files
   }, 180_000);
 });

@@ -16,13 +16,17 @@ const f32 = (t: Tensor) => t.data() as Float32Array;
 
 // The value of 16-bit patterns by the formats' definitions (sign, biased exponent, mantissa).
 function f16Value(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 0x1f,
+    m = h & 0x3ff;
   if (e === 0) return s * m * 2 ** -24;
   if (e === 31) return m ? NaN : s * Infinity;
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 function bf16Value(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 7) & 0xff, m = h & 0x7f;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 7) & 0xff,
+    m = h & 0x7f;
   if (e === 0) return s * m * 2 ** -133;
   if (e === 255) return m ? NaN : s * Infinity;
   return s * (1 + m / 128) * 2 ** (e - 127);
@@ -39,12 +43,14 @@ describe('16-bit conversions', () => {
       const vals = t.data();
       let bad = 0;
       for (let i = 0; i < 65536; i++) {
-        const want = VALUE[dt](i), got = vals[i];
+        const want = VALUE[dt](i),
+          got = vals[i];
         if (!(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)))) bad++;
       }
       expect(bad).toBe(0);
       // float32 -> 16 bits is exact on 16-bit values; NaN stays a NaN of the same sign.
-      const f = t.to('float32'), back = f.to(dt);
+      const f = t.to('float32'),
+        back = f.to(dt);
       const again = new Uint16Array(storedBytes(back).buffer);
       for (let i = 0; i < 65536; i++) {
         if (Number.isNaN(vals[i])) {
@@ -57,9 +63,37 @@ describe('16-bit conversions', () => {
     it(`${dt}: float32 values round to nearest, ties to even, as the reference`, () => {
       const round = dt === 'float16' ? plain.roundToFloat16 : plain.roundToBfloat16;
       const rnd = prng(7);
-      const xs: number[] = [0, -0, Infinity, -Infinity, NaN, 1, -1, 65504, 65519.99, 65520, 65536, 1e5,
-        2 ** -14, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 2 ** -25 * 1.0001, 1e-8, -1e-8, 3.4e38, -3.4e38, 1e-40,
-        1 + 2 ** -11, 1 + 3 * 2 ** -11, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -8 + 2 ** -20, 2047.5, 2048.5];
+      const xs: number[] = [
+        0,
+        -0,
+        Infinity,
+        -Infinity,
+        NaN,
+        1,
+        -1,
+        65504,
+        65519.99,
+        65520,
+        65536,
+        1e5,
+        2 ** -14,
+        2 ** -24,
+        2 ** -25,
+        3 * 2 ** -26,
+        2 ** -25 * 1.0001,
+        1e-8,
+        -1e-8,
+        3.4e38,
+        -3.4e38,
+        1e-40,
+        1 + 2 ** -11,
+        1 + 3 * 2 ** -11,
+        1 + 2 ** -8,
+        1 + 3 * 2 ** -8,
+        1 + 2 ** -8 + 2 ** -20,
+        2047.5,
+        2048.5,
+      ];
       // Halfway points and their neighbours across the exponent range, and random magnitudes.
       for (let e = -30; e <= 20; e++)
         for (const m of [0.5, 1.5, 2.5]) {
@@ -68,7 +102,9 @@ describe('16-bit conversions', () => {
         }
       for (let i = 0; i < 20000; i++) xs.push((rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 60 - 40) * (1 + rnd()));
       const src = Float32Array.from(xs);
-      const t = tensor(src), h = t.to(dt), got = h.data();
+      const t = tensor(src),
+        h = t.to(dt),
+        got = h.data();
       for (let i = 0; i < src.length; i++) {
         const want = round(src[i]);
         if (!(Object.is(got[i], want) || (Number.isNaN(got[i]) && Number.isNaN(want))))
@@ -77,16 +113,21 @@ describe('16-bit conversions', () => {
       disposeAll(t, h);
     });
 
-    it(`${dt}: converts to and from the other dtypes`, () => tk.tidy(() => {
-      const h = tensor([0.1, -2.5, 300.7, 1e6, -1e-30], { dtype: 'float64' }).to(dt);
-      expect(Array.from(f32(h))).toEqual([0.1, -2.5, 300.7, 1e6, -1e-30].map((v) => plain.castValue(v, dt)));
-      expect(Array.from(h.to('int32').data() as Int32Array)).toEqual(Array.from(f32(h), (v) => (Number.isFinite(v) ? Math.trunc(v) + 0 : -2147483648)));
-      expect(Array.from(f32(tensor([3, -7, 4097], { dtype: 'int64' }).to(dt)))).toEqual([3, -7, 4097].map((v) => plain.castValue(v, dt)));
-      expect(tensor([0, 0.5, -0], { dtype: dt }).to('bool').toArray()).toEqual([false, true, false]);
-      expect(tensor([true, false]).to(dt).toArray()).toEqual([1, 0]);
-      expect(tensor([2.75], { dtype: dt }).item()).toBe(2.75);
-      expect(tensor([NaN], { dtype: dt }).to('int64').toArray()).toEqual([-9223372036854775808]);
-    }));
+    it(`${dt}: converts to and from the other dtypes`, () =>
+      tk.tidy(() => {
+        const h = tensor([0.1, -2.5, 300.7, 1e6, -1e-30], { dtype: 'float64' }).to(dt);
+        expect(Array.from(f32(h))).toEqual([0.1, -2.5, 300.7, 1e6, -1e-30].map((v) => plain.castValue(v, dt)));
+        expect(Array.from(h.to('int32').data() as Int32Array)).toEqual(
+          Array.from(f32(h), (v) => (Number.isFinite(v) ? Math.trunc(v) + 0 : -2147483648)),
+        );
+        expect(Array.from(f32(tensor([3, -7, 4097], { dtype: 'int64' }).to(dt)))).toEqual(
+          [3, -7, 4097].map((v) => plain.castValue(v, dt)),
+        );
+        expect(tensor([0, 0.5, -0], { dtype: dt }).to('bool').toArray()).toEqual([false, true, false]);
+        expect(tensor([true, false]).to(dt).toArray()).toEqual([1, 0]);
+        expect(tensor([2.75], { dtype: dt }).item()).toBe(2.75);
+        expect(tensor([NaN], { dtype: dt }).to('int64').toArray()).toEqual([-9223372036854775808]);
+      }));
   }
 
   it('a 16-bit tensor takes 2 bytes per element', () => {
@@ -100,10 +141,17 @@ describe('16-bit conversions', () => {
 
 describe('16-bit type promotion (torch.result_type)', () => {
   const cases: [DType | number, DType | number, DType, string?][] = [
-    ['float16', 'float16', 'float16'], ['bfloat16', 'bfloat16', 'bfloat16'], ['float16', 'bfloat16', 'float32'],
-    ['float16', 'float32', 'float32'], ['bfloat16', 'float64', 'float64'], ['float16', 'int64', 'float16'],
-    ['bool', 'bfloat16', 'bfloat16'], ['float16', 2.5, 'float16'], ['bfloat16', 3, 'bfloat16'],
-    ['float16', 'float32', 'float16', '0-dim float32'], ['int32', 'float16', 'float16', '0-dim float16'],
+    ['float16', 'float16', 'float16'],
+    ['bfloat16', 'bfloat16', 'bfloat16'],
+    ['float16', 'bfloat16', 'float32'],
+    ['float16', 'float32', 'float32'],
+    ['bfloat16', 'float64', 'float64'],
+    ['float16', 'int64', 'float16'],
+    ['bool', 'bfloat16', 'bfloat16'],
+    ['float16', 2.5, 'float16'],
+    ['bfloat16', 3, 'bfloat16'],
+    ['float16', 'float32', 'float16', '0-dim float32'],
+    ['int32', 'float16', 'float16', '0-dim float16'],
   ];
   for (const [a, b, want, note] of cases)
     it(`${a} + ${b}${note ? ` (${note})` : ''} -> ${want}`, () => {
@@ -120,7 +168,8 @@ describe('16-bit type promotion (torch.result_type)', () => {
 // A row runs in 16 bits when it has float32 inputs and none in float64 (that row tests float64),
 // except conversions, which the tests above cover.
 const halfable = (c: OpCase) =>
-  c.inputs.some((s) => (s.dtype ?? 'float32') === 'float32') && !c.inputs.some((s) => s.dtype === 'float64') &&
+  c.inputs.some((s) => (s.dtype ?? 'float32') === 'float32') &&
+  !c.inputs.some((s) => s.dtype === 'float64') &&
   !c.ops.includes('to_dtype');
 // Where a float32 row's result is not float32 in 16 bits: bincount's weights other than float32
 // give float64 (PyTorch's rule).
@@ -150,7 +199,10 @@ function runHalf(c: OpCase, dt: HalfDType): number {
       expect(out.dtype, `${label}: dtype`).toBe(wantDtype);
       const got = out.data();
       const { rtol, atol } = wantDtype === dt ? HALF_TOL[dt] : { rtol: 1e-6, atol: 0 };
-      const scale = (ref.data as Float32Array).reduce((m: number, v: number) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+      const scale = (ref.data as Float32Array).reduce(
+        (m: number, v: number) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m),
+        0,
+      );
       for (let i = 0; i < ref.data.length; i++) {
         const want = wantDtype === dt ? plain.castValue(ref.data[i], dt) : ref.data[i];
         const x = Number(got[i]);
@@ -163,7 +215,10 @@ function runHalf(c: OpCase, dt: HalfDType): number {
           expect.fail(`${label}: element ${i} is ${x}, expected ${want} (rtol ${rtol}, atol ${atol} x ${scale})`);
       }
     } finally {
-      disposeAll(out, pairs.map((p) => p!.native));
+      disposeAll(
+        out,
+        pairs.map((p) => p!.native),
+      );
     }
     ran++;
   }
@@ -180,31 +235,33 @@ for (const dt of HALVES)
 
 describe('16-bit autograd and training', () => {
   for (const dt of HALVES)
-    it(`${dt}: gradients through conv, pooling, matmul and losses are close to float32's`, () => tk.tidy(() => {
-      const rnd = prng(3);
-      const vals = (n: number) => Array.from({ length: n }, () => plain.castValue(rnd() * 2 - 1, dt));
-      const [xv, wv, fv] = [vals(2 * 3 * 6 * 6), vals(4 * 3 * 3 * 3), vals(16 * 5)];
-      const grads = (d: DType) => {
-        const x = tensor(xv, { shape: [2, 3, 6, 6], dtype: d, requiresGrad: true });
-        const w = tensor(wv, { shape: [4, 3, 3, 3], dtype: d, requiresGrad: true });
-        const fc = tensor(fv, { shape: [16, 5], dtype: d, requiresGrad: true });
-        // avgPool: max pooling may pick another of two values that round to a tie.
-        const h = tk.nn.functional.avgPool2d(tk.nn.functional.conv2d(x, w, undefined, { padding: 1 }).tanh(), 3);
-        const logits = h.reshape([2, 16]).matmul(fc);
-        const loss = tk.nn.functional.crossEntropy(logits, tensor([1, 4], { dtype: 'int64' }));
-        loss.backward();
-        return [loss, x.grad!, w.grad!, fc.grad!];
-      };
-      // The same values rounded once more: the reference runs in float32 on 16-bit inputs.
-      const [refs, halves] = [grads('float32'), grads(dt)];
-      const ulp = dt === 'float16' ? 2 ** -10 : 2 ** -7;
-      halves.forEach((h, i) => {
-        expect(h.dtype).toBe(dt);
-        const a = f32(h), b = f32(refs[i]);
-        const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        for (let j = 0; j < b.length; j++) expect(Math.abs(a[j] - b[j])).toBeLessThanOrEqual(16 * ulp * scale);
-      });
-    }));
+    it(`${dt}: gradients through conv, pooling, matmul and losses are close to float32's`, () =>
+      tk.tidy(() => {
+        const rnd = prng(3);
+        const vals = (n: number) => Array.from({ length: n }, () => plain.castValue(rnd() * 2 - 1, dt));
+        const [xv, wv, fv] = [vals(2 * 3 * 6 * 6), vals(4 * 3 * 3 * 3), vals(16 * 5)];
+        const grads = (d: DType) => {
+          const x = tensor(xv, { shape: [2, 3, 6, 6], dtype: d, requiresGrad: true });
+          const w = tensor(wv, { shape: [4, 3, 3, 3], dtype: d, requiresGrad: true });
+          const fc = tensor(fv, { shape: [16, 5], dtype: d, requiresGrad: true });
+          // avgPool: max pooling may pick another of two values that round to a tie.
+          const h = tk.nn.functional.avgPool2d(tk.nn.functional.conv2d(x, w, undefined, { padding: 1 }).tanh(), 3);
+          const logits = h.reshape([2, 16]).matmul(fc);
+          const loss = tk.nn.functional.crossEntropy(logits, tensor([1, 4], { dtype: 'int64' }));
+          loss.backward();
+          return [loss, x.grad!, w.grad!, fc.grad!];
+        };
+        // The same values rounded once more: the reference runs in float32 on 16-bit inputs.
+        const [refs, halves] = [grads('float32'), grads(dt)];
+        const ulp = dt === 'float16' ? 2 ** -10 : 2 ** -7;
+        halves.forEach((h, i) => {
+          expect(h.dtype).toBe(dt);
+          const a = f32(h),
+            b = f32(refs[i]);
+          const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+          for (let j = 0; j < b.length; j++) expect(Math.abs(a[j] - b[j])).toBeLessThanOrEqual(16 * ulp * scale);
+        });
+      }));
 
   it('a model converted to bfloat16 trains; an optimizer made before the move keeps its parameters and its state follows', () => {
     const model = new tk.nn.Sequential(new tk.nn.Linear(4, 16), new tk.nn.ReLU(), new tk.nn.Linear(16, 3));
@@ -212,14 +269,15 @@ describe('16-bit autograd and training', () => {
     const rnd = prng(11);
     const X = Array.from({ length: 64 }, () => Array.from({ length: 4 }, () => rnd() * 2 - 1));
     const y = X.map((r) => (r[0] + r[1] > 0.3 ? 0 : r[2] > 0 ? 1 : 2));
-    const step = (dtype: DType) => tk.tidy(() => {
-      opt.zeroGrad();
-      const loss = tk.nn.functional.crossEntropy(model.call(tensor(X, { dtype })), tensor(y, { dtype: 'int64' }));
-      loss.backward();
-      opt.step();
-      return loss.item() as number;
-    });
-    const first = step('float32');  // state is created in float32
+    const step = (dtype: DType) =>
+      tk.tidy(() => {
+        opt.zeroGrad();
+        const loss = tk.nn.functional.crossEntropy(model.call(tensor(X, { dtype })), tensor(y, { dtype: 'int64' }));
+        loss.backward();
+        opt.step();
+        return loss.item() as number;
+      });
+    const first = step('float32'); // state is created in float32
     const params = model.parameters();
     model.to('bfloat16');
     expect(model.parameters().every((p, i) => p === params[i] && p.dtype === 'bfloat16')).toBe(true);
@@ -235,19 +293,30 @@ describe('16-bit autograd and training', () => {
 });
 
 describe('16-bit safetensors', () => {
-  it('F16 and BF16 are written as stored and load back with their dtype and bits', () => tk.tidy(() => {
-    const h = tensor([[1, -2.5], [65504, 1e-7]], { dtype: 'float16' });
-    const b = tensor([3.14159, -1e30, 0], { dtype: 'bfloat16' });
-    const bytes = tk.io.serialize({ h, b });
-    const n = Number(Buffer.from(bytes).readBigUInt64LE(0));
-    const header = JSON.parse(Buffer.from(bytes).subarray(8, 8 + n).toString());
-    expect([header.h.dtype, header.b.dtype]).toEqual(['F16', 'BF16']);
-    expect(header.h.data_offsets[1] - header.h.data_offsets[0]).toBe(8);
-    const back = tk.io.deserialize(bytes).tensors;
-    expect([back.h.dtype, back.b.dtype]).toEqual(['float16', 'bfloat16']);
-    expect(Array.from(storedBytes(back.h))).toEqual(Array.from(storedBytes(h)));
-    expect(Array.from(f32(back.b))).toEqual(Array.from(f32(b)));
-    // The exact F16 bits of 1, -2.5, 65504 and 1e-7 (subnormal 2 x 2^-24 after rounding).
-    expect(Array.from(new Uint16Array(storedBytes(h).buffer))).toEqual([0x3c00, 0xc100, 0x7bff, 0x0002]);
-  }));
+  it('F16 and BF16 are written as stored and load back with their dtype and bits', () =>
+    tk.tidy(() => {
+      const h = tensor(
+        [
+          [1, -2.5],
+          [65504, 1e-7],
+        ],
+        { dtype: 'float16' },
+      );
+      const b = tensor([3.14159, -1e30, 0], { dtype: 'bfloat16' });
+      const bytes = tk.io.serialize({ h, b });
+      const n = Number(Buffer.from(bytes).readBigUInt64LE(0));
+      const header = JSON.parse(
+        Buffer.from(bytes)
+          .subarray(8, 8 + n)
+          .toString(),
+      );
+      expect([header.h.dtype, header.b.dtype]).toEqual(['F16', 'BF16']);
+      expect(header.h.data_offsets[1] - header.h.data_offsets[0]).toBe(8);
+      const back = tk.io.deserialize(bytes).tensors;
+      expect([back.h.dtype, back.b.dtype]).toEqual(['float16', 'bfloat16']);
+      expect(Array.from(storedBytes(back.h))).toEqual(Array.from(storedBytes(h)));
+      expect(Array.from(f32(back.b))).toEqual(Array.from(f32(b)));
+      // The exact F16 bits of 1, -2.5, 65504 and 1e-7 (subnormal 2 x 2^-24 after rounding).
+      expect(Array.from(new Uint16Array(storedBytes(h).buffer))).toEqual([0x3c00, 0xc100, 0x7bff, 0x0002]);
+    }));
 });

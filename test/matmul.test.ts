@@ -23,11 +23,25 @@ describe('matmul threads', () => {
   for (const threads of [1, 2, 3]) {
     it(`gives the reference result on ${threads} thread(s)`, () => {
       tk.setNumThreads(threads);
-      for (const [M, K, N] of [[200, 300, 150], [1, 500, 300], [300, 400, 1], [5, 1000, 7]]) {
-        const a = pair([M, K], M), b = pair([K, N], N);
-        expectMatch(a.native.matmul(b.native), plain.matmul(a.plain, b.plain), `${M}x${K}x${N}`, productTol(K, 'float32'));
+      for (const [M, K, N] of [
+        [200, 300, 150],
+        [1, 500, 300],
+        [300, 400, 1],
+        [5, 1000, 7],
+      ]) {
+        const a = pair([M, K], M),
+          b = pair([K, N], N);
+        expectMatch(
+          a.native.matmul(b.native),
+          plain.matmul(a.plain, b.plain),
+          `${M}x${K}x${N}`,
+          productTol(K, 'float32'),
+        );
         tk.tidy(() => {
-          const batched = a.native.reshape(1, M, K).expand(3, M, K).bmm(b.native.reshape(1, K, N).expand(3, K, N));
+          const batched = a.native
+            .reshape(1, M, K)
+            .expand(3, M, K)
+            .bmm(b.native.reshape(1, K, N).expand(3, K, N));
           expect(batched.sub(a.native.matmul(b.native)).abs().max().item()).toBe(0);
         });
       }
@@ -35,7 +49,8 @@ describe('matmul threads', () => {
   }
 
   it('gives bit-identical results for any thread count', () => {
-    const a = pair([333, 517], 1).native, b = pair([517, 211], 2).native;
+    const a = pair([333, 517], 1).native,
+      b = pair([517, 211], 2).native;
     tk.setNumThreads(1);
     const one = a.matmul(b).data();
     tk.setNumThreads(4);
@@ -45,10 +60,11 @@ describe('matmul threads', () => {
 
 describe('matmul operands', () => {
   it('reads transposed operands in place (no copy)', () => {
-    const n = 768;  // 2.25 MiB per operand: a new peak in this process
-    const a = tk.randn([n, n]), b = tk.randn([n, n]);
+    const n = 768; // 2.25 MiB per operand: a new peak in this process
+    const a = tk.randn([n, n]),
+      b = tk.randn([n, n]);
     const before = tk.memory();
-    expect(before.peakBytes).toBe(before.bytes);  // so any extra allocation would show in the peak
+    expect(before.peakBytes).toBe(before.bytes); // so any extra allocation would show in the peak
     const out = a.transpose(0, 1).matmul(b.transpose(0, 1));
     const after = tk.memory();
     // Only the output was allocated; a contiguous copy of either operand would raise the peak.
@@ -60,23 +76,47 @@ describe('matmul operands', () => {
   });
 
   it('addmm with beta 0 ignores NaN in the input, as PyTorch does', () => {
-    const x = tk.ones(2, 3), w = tk.ones(3, 4);
+    const x = tk.ones(2, 3),
+      w = tk.ones(3, 4);
     const y = tk.full([2, 4], NaN).addmm(x, w, { beta: 0, alpha: 2 });
-    expect(y.toArray()).toEqual([[6, 6, 6, 6], [6, 6, 6, 6]]);
+    expect(y.toArray()).toEqual([
+      [6, 6, 6, 6],
+      [6, 6, 6, 6],
+    ]);
     // With the default beta = 1 the NaN does propagate.
     expect(Array.from(tk.full([4], NaN).addmm(x, w).data()).every(Number.isNaN)).toBe(true);
   });
 
   it('matmul with an empty inner dimension gives zeros', () => {
-    expect(tk.zeros([2, 0]).matmul(tk.zeros([0, 3])).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
-    expect(tk.ones(2).addmm(tk.zeros([2, 0]), tk.zeros([0, 2]), { beta: 3 }).toArray()).toEqual([[3, 3], [3, 3]]);
+    expect(
+      tk
+        .zeros([2, 0])
+        .matmul(tk.zeros([0, 3]))
+        .toArray(),
+    ).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    expect(
+      tk
+        .ones(2)
+        .addmm(tk.zeros([2, 0]), tk.zeros([0, 2]), { beta: 3 })
+        .toArray(),
+    ).toEqual([
+      [3, 3],
+      [3, 3],
+    ]);
   });
 });
 
 describe('matmul memory', () => {
   it('frees everything after thousands of products (tidy and dispose)', () => {
-    const a = tk.randn([33, 40]), b = tk.randn([40, 17]), v = tk.randn([40]), bias = tk.randn([17]);
-    const a3 = tk.randn([2, 33, 40]), b3 = tk.randn([2, 40, 17]);
+    const a = tk.randn([33, 40]),
+      b = tk.randn([40, 17]),
+      v = tk.randn([40]),
+      bias = tk.randn([17]);
+    const a3 = tk.randn([2, 33, 40]),
+      b3 = tk.randn([2, 40, 17]);
     const base = tk.memory();
     for (let i = 0; i < 2000; i++) {
       tk.tidy(() => {

@@ -15,47 +15,69 @@ function pairOf(shape: number[], rnd: () => number, dtype: tk.DType = 'float64')
   return { t: tensor(vals, { dtype, shape }), p: plain.plainTensor(vals, dtype, shape) };
 }
 
-
-const leaf = (shape: number[], seed = 1) => tidy(() => {
-  const r = prng(seed);
-  return tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), { dtype: 'float64', shape }).requiresGrad_();
-});
+const leaf = (shape: number[], seed = 1) =>
+  tidy(() => {
+    const r = prng(seed);
+    return tensor(
+      Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1),
+      { dtype: 'float64', shape },
+    ).requiresGrad_();
+  });
 
 describe('convolution compositions', () => {
   it('convTranspose2d is the adjoint of conv2d, plus bias', () =>
     tidy(() => {
       const rnd = prng(3);
-      const x = pairOf([2, 4, 3, 4], rnd), w = pairOf([4, 3, 3, 3], rnd), b = pairOf([3], rnd);
+      const x = pairOf([2, 4, 3, 4], rnd),
+        w = pairOf([4, 3, 3, 3], rnd),
+        b = pairOf([3], rnd);
       const y = F.convTranspose2d(x.t, w.t, b.t, { stride: 2, padding: 1, outputPadding: 1 });
       expect(y.shape).toEqual([2, 3, 6, 8]);
       const ref = plain.conv2dInputGrad(x.p, w.p, [6, 8], { stride: [2, 2], padding: [1, 1, 1, 1] });
       const withBias = plain.add(ref, plain.reshape(b.p, [1, 3, 1, 1]));
       expectMatch(y, withBias, 'convTranspose2d');
-      expect(gradcheck((a, c, d) => F.convTranspose2d(a, c, d, { stride: 2, padding: 1, groups: 2 }), [leaf([1, 4, 3, 3]), leaf([4, 2, 3, 3], 2), leaf([4], 3)])).toBe(true);
+      expect(
+        gradcheck(
+          (a, c, d) => F.convTranspose2d(a, c, d, { stride: 2, padding: 1, groups: 2 }),
+          [leaf([1, 4, 3, 3]), leaf([4, 2, 3, 3], 2), leaf([4], 3)],
+        ),
+      ).toBe(true);
     }));
 
   it('conv1d runs as a height-1 conv2d', () =>
     tidy(() => {
       const rnd = prng(4);
-      const x = pairOf([2, 3, 9], rnd), w = pairOf([4, 3, 3], rnd);
+      const x = pairOf([2, 3, 9], rnd),
+        w = pairOf([4, 3, 3], rnd);
       const y = F.conv1d(x.t, w.t, null, { stride: 2, padding: 1 });
-      const ref = plain.conv2d(plain.reshape(x.p, [2, 3, 1, 9]), plain.reshape(w.p, [4, 3, 1, 3]), null, { stride: [1, 2], padding: [0, 1, 0, 1] });
+      const ref = plain.conv2d(plain.reshape(x.p, [2, 3, 1, 9]), plain.reshape(w.p, [4, 3, 1, 3]), null, {
+        stride: [1, 2],
+        padding: [0, 1, 0, 1],
+      });
       expectMatch(y, plain.reshape(ref, [2, 4, 5]), 'conv1d');
       expect(F.conv1d(x.t, w.t, null, { padding: 'same', dilation: 2 }).shape).toEqual([2, 4, 9]);
-      expect(gradcheck((a, c) => F.conv1d(a, c, null, { padding: 'same' }), [leaf([2, 3, 6]), leaf([4, 3, 4], 2)])).toBe(true);
+      expect(
+        gradcheck((a, c) => F.conv1d(a, c, null, { padding: 'same' }), [leaf([2, 3, 6]), leaf([4, 3, 4], 2)]),
+      ).toBe(true);
     }));
 
   it('accepts unbatched [C, H, W] input', () =>
     tidy(() => {
-      const x = tk.randn([3, 5, 5]), w = tk.randn([2, 3, 3, 3]);
+      const x = tk.randn([3, 5, 5]),
+        w = tk.randn([2, 3, 3, 3]);
       const y = F.conv2d(x, w, null, { padding: 1 });
       expect(y.shape).toEqual([2, 5, 5]);
-      expectMatch(y, plain.plainTensor(Array.from(F.conv2d(x.unsqueeze(0), w, null, { padding: 1 }).data()), 'float32', [2, 5, 5]), 'unbatched');
+      expectMatch(
+        y,
+        plain.plainTensor(Array.from(F.conv2d(x.unsqueeze(0), w, null, { padding: 1 }).data()), 'float32', [2, 5, 5]),
+        'unbatched',
+      );
     }));
 
   it('a 2-thread and a 1-thread conv2d agree bit for bit, forward and backward', () =>
     tidy(() => {
-      const x = tk.randn([6, 8, 9, 9], { requiresGrad: true }), w = tk.randn([16, 8, 3, 3], { requiresGrad: true });
+      const x = tk.randn([6, 8, 9, 9], { requiresGrad: true }),
+        w = tk.randn([16, 8, 3, 3], { requiresGrad: true });
       const run = (th: number) => {
         tk.setNumThreads(th);
         const y = F.conv2d(x, w, null, { padding: 1 });
@@ -73,19 +95,60 @@ describe('convolution compositions', () => {
 
   it('max pooling propagates NaN, with and without indices', () =>
     tidy(() => {
-      const x = tensor([[[[1, NaN, 5, 2], [3, 4, 6, 7], [1, 1, 1, 1], [1, 1, 1, 9]]]]);
-      expect(F.maxPool2d(x, 2).toArray()).toEqual([[[[NaN, 7], [1, 9]]]]);
+      const x = tensor([
+        [
+          [
+            [1, NaN, 5, 2],
+            [3, 4, 6, 7],
+            [1, 1, 1, 1],
+            [1, 1, 1, 9],
+          ],
+        ],
+      ]);
+      expect(F.maxPool2d(x, 2).toArray()).toEqual([
+        [
+          [
+            [NaN, 7],
+            [1, 9],
+          ],
+        ],
+      ]);
       const [v, i] = F.maxPool2d(x, 2, { returnIndices: true });
-      expect(v.toArray()).toEqual([[[[NaN, 7], [1, 9]]]]);
-      expect(i.toArray()).toEqual([[[[1, 7], [8, 15]]]]);
-      expect(F.maxPool2d(x, 3, { stride: 1 }).toArray()).toEqual([[[[NaN, NaN], [6, 9]]]]);
+      expect(v.toArray()).toEqual([
+        [
+          [
+            [NaN, 7],
+            [1, 9],
+          ],
+        ],
+      ]);
+      expect(i.toArray()).toEqual([
+        [
+          [
+            [1, 7],
+            [8, 15],
+          ],
+        ],
+      ]);
+      expect(F.maxPool2d(x, 3, { stride: 1 }).toArray()).toEqual([
+        [
+          [
+            [NaN, NaN],
+            [6, 9],
+          ],
+        ],
+      ]);
     }));
 
   it('refuses double backward through max pooling', () =>
     tidy(() => {
       const x = leaf([1, 1, 4, 4]);
       const y = F.maxPool2d(x, 2).sum();
-      expectTensorError(() => tk.autograd.grad(y, [x], { createGraph: true }), 'NOT_IMPLEMENTED', /max_pool2d: double backward/);
+      expectTensorError(
+        () => tk.autograd.grad(y, [x], { createGraph: true }),
+        'NOT_IMPLEMENTED',
+        /max_pool2d: double backward/,
+      );
     }));
 });
 
@@ -104,54 +167,104 @@ describe('conv2d fast paths (float32) agree with the float64 im2col path', () =>
   for (const [name, xs, ws, opts, withBias] of CASES)
     it(name, () =>
       tidy(() => {
-        const x = tk.randn(xs), w = tk.randn(ws).mul(0.2), b = withBias ? tk.randn([ws[0]]) : null;
+        const x = tk.randn(xs),
+          w = tk.randn(ws).mul(0.2),
+          b = withBias ? tk.randn([ws[0]]) : null;
         const y = F.conv2d(x, w, b, opts);
         const ref = F.conv2d(x.to('float64'), w.to('float64'), b?.to('float64'), opts);
         const scale = ref.abs().max().item() as number;
         expect(y.shape).toEqual(ref.shape);
         expect(y.to('float64').sub(ref).abs().max().item() as number).toBeLessThan(2e-5 * scale + 1e-6);
-        if (opts.padding !== 'same') {  // the input and weight gradients (Winograd too)
+        if (opts.padding !== 'same') {
+          // the input and weight gradients (Winograd too)
           const gy = tk.randn(y.shape);
-          const [gx, gw] = tk.autograd.grad(F.conv2d(x.requiresGrad_(), w.requiresGrad_(), b, opts), [x, w], { gradOutputs: [gy] });
+          const [gx, gw] = tk.autograd.grad(F.conv2d(x.requiresGrad_(), w.requiresGrad_(), b, opts), [x, w], {
+            gradOutputs: [gy],
+          });
           const p = { padding: opts.padding as number | undefined };
           const gx64 = tk.nn.grad.conv2dInput(xs, w.to('float64'), gy.to('float64'), p);
           const gw64 = tk.nn.grad.conv2dWeight(x.to('float64'), ws, gy.to('float64'), p);
-          for (const [got, want] of [[gx!, gx64], [gw!, gw64]]) {
+          for (const [got, want] of [
+            [gx!, gx64],
+            [gw!, gw64],
+          ]) {
             const sc = want.abs().max().item() as number;
             expect(got.to('float64').sub(want).abs().max().item() as number).toBeLessThan(2e-5 * sc + 1e-6);
           }
         }
-      }));
+      }),
+    );
 });
 
 describe('normalization and dropout', () => {
   it('batchNorm in training matches plain, moves running stats, and eval uses them', () =>
     tidy(() => {
       const rnd = prng(5);
-      const x = pairOf([4, 3, 2, 2], rnd), w = pairOf([3], rnd), b = pairOf([3], rnd);
-      const rm = tk.zeros([3], { dtype: 'float64' }), rv = tk.ones([3], { dtype: 'float64' });
+      const x = pairOf([4, 3, 2, 2], rnd),
+        w = pairOf([3], rnd),
+        b = pairOf([3], rnd);
+      const rm = tk.zeros([3], { dtype: 'float64' }),
+        rv = tk.ones([3], { dtype: 'float64' });
       const y = F.batchNorm(x.t, rm, rv, w.t, b.t, { training: true, momentum: 0.1 });
       expectMatch(y, plain.batchNorm(x.p, w.p, b.p), 'batchNorm', { rtol: 1e-9, atol: 1e-9 });
-      const mean = x.t.mean([0, 2, 3]), uvar = x.t.var([0, 2, 3]);  // unbiased for the running stat
+      const mean = x.t.mean([0, 2, 3]),
+        uvar = x.t.var([0, 2, 3]); // unbiased for the running stat
       expectMatch(rm, plain.plainTensor(Array.from(mean.mul(0.1).data(), Number), 'float64', [3]), 'runningMean');
-      expectMatch(rv, plain.plainTensor(Array.from(uvar.mul(0.1).add(0.9).data(), Number), 'float64', [3]), 'runningVar');
+      expectMatch(
+        rv,
+        plain.plainTensor(Array.from(uvar.mul(0.1).add(0.9).data(), Number), 'float64', [3]),
+        'runningVar',
+      );
       const e = F.batchNorm(x.t, rm, rv, null, null, { training: false });
       const ref = x.t.sub(rm.reshape(1, 3, 1, 1)).div(rv.reshape(1, 3, 1, 1).add(1e-5).sqrt());
-      expectMatch(e, plain.plainTensor(Array.from(ref.data(), Number), 'float64', [4, 3, 2, 2]), 'batchNorm eval', { rtol: 1e-12, atol: 1e-12 });
-      expect(gradcheck((a, c, d) => F.batchNorm(a, null, null, c, d, { training: true }), [leaf([4, 3, 2, 2]), leaf([3], 2), leaf([3], 3)])).toBe(true);
-      expect(gradcheck((a) => F.batchNorm(a, null, null, null, null, { training: true }), [leaf([5, 2])])).toBe(true);  // BatchNorm1d shape
+      expectMatch(e, plain.plainTensor(Array.from(ref.data(), Number), 'float64', [4, 3, 2, 2]), 'batchNorm eval', {
+        rtol: 1e-12,
+        atol: 1e-12,
+      });
+      expect(
+        gradcheck(
+          (a, c, d) => F.batchNorm(a, null, null, c, d, { training: true }),
+          [leaf([4, 3, 2, 2]), leaf([3], 2), leaf([3], 3)],
+        ),
+      ).toBe(true);
+      expect(gradcheck((a) => F.batchNorm(a, null, null, null, null, { training: true }), [leaf([5, 2])])).toBe(true); // BatchNorm1d shape
     }));
 
   it('layerNorm and groupNorm match plain and pass gradcheck', () =>
     tidy(() => {
       const rnd = prng(6);
-      const x = pairOf([2, 4, 3], rnd), lw = pairOf([4, 3], rnd), lb = pairOf([4, 3], rnd), gw = pairOf([4], rnd), gb = pairOf([4], rnd);
-      expectMatch(F.layerNorm(x.t, [4, 3], lw.t, lb.t), plain.layerNorm(x.p, 12, lw.p, lb.p), 'layerNorm', { rtol: 1e-9, atol: 1e-9 });
-      expectMatch(F.groupNorm(x.t, 2, gw.t, gb.t), plain.groupNorm(x.p, 2, gw.p, gb.p), 'groupNorm', { rtol: 1e-9, atol: 1e-9 });
+      const x = pairOf([2, 4, 3], rnd),
+        lw = pairOf([4, 3], rnd),
+        lb = pairOf([4, 3], rnd),
+        gw = pairOf([4], rnd),
+        gb = pairOf([4], rnd);
+      expectMatch(F.layerNorm(x.t, [4, 3], lw.t, lb.t), plain.layerNorm(x.p, 12, lw.p, lb.p), 'layerNorm', {
+        rtol: 1e-9,
+        atol: 1e-9,
+      });
+      expectMatch(F.groupNorm(x.t, 2, gw.t, gb.t), plain.groupNorm(x.p, 2, gw.p, gb.p), 'groupNorm', {
+        rtol: 1e-9,
+        atol: 1e-9,
+      });
       // eps in options, as batchNorm's (a large one, so that it shows in the result).
-      expectMatch(F.layerNorm(x.t, [4, 3], lw.t, lb.t, { eps: 0.5 }), plain.layerNorm(x.p, 12, lw.p, lb.p, 0.5), 'layerNorm eps', { rtol: 1e-9, atol: 1e-9 });
-      expectMatch(F.groupNorm(x.t, 2, gw.t, gb.t, { eps: 0.5 }), plain.groupNorm(x.p, 2, gw.p, gb.p, 0.5), 'groupNorm eps', { rtol: 1e-9, atol: 1e-9 });
-      expectMatch(new nn.LayerNorm([4, 3], { eps: 0.5, dtype: 'float64' }).call(x.t), plain.layerNorm(x.p, 12, null, null, 0.5), 'LayerNorm eps', { rtol: 1e-9, atol: 1e-9 });
+      expectMatch(
+        F.layerNorm(x.t, [4, 3], lw.t, lb.t, { eps: 0.5 }),
+        plain.layerNorm(x.p, 12, lw.p, lb.p, 0.5),
+        'layerNorm eps',
+        { rtol: 1e-9, atol: 1e-9 },
+      );
+      expectMatch(
+        F.groupNorm(x.t, 2, gw.t, gb.t, { eps: 0.5 }),
+        plain.groupNorm(x.p, 2, gw.p, gb.p, 0.5),
+        'groupNorm eps',
+        { rtol: 1e-9, atol: 1e-9 },
+      );
+      expectMatch(
+        new nn.LayerNorm([4, 3], { eps: 0.5, dtype: 'float64' }).call(x.t),
+        plain.layerNorm(x.p, 12, null, null, 0.5),
+        'LayerNorm eps',
+        { rtol: 1e-9, atol: 1e-9 },
+      );
       expect(gradcheck((a, c, d) => F.layerNorm(a, 3, c, d), [leaf([2, 4, 3]), leaf([3], 2), leaf([3], 3)])).toBe(true);
       expect(gradcheck((a, c, d) => F.groupNorm(a, 2, c, d), [leaf([2, 4, 3]), leaf([4], 2), leaf([4], 3)])).toBe(true);
     }));
@@ -196,7 +309,13 @@ describe('modules', () => {
       }
       const net = new Net();
       expect(net.namedParameters().map(([n, p]) => `${n} ${p.shape.join('x')}`)).toEqual([
-        'conv1.weight 6x3x5x5', 'conv1.bias 6', 'bn.weight 6', 'bn.bias 6', 'conv2.weight 16x6x5x5', 'fc.weight 10x16', 'fc.bias 10',
+        'conv1.weight 6x3x5x5',
+        'conv1.bias 6',
+        'bn.weight 6',
+        'bn.bias 6',
+        'conv2.weight 16x6x5x5',
+        'fc.weight 10x16',
+        'fc.bias 10',
       ]);
       expect(net.namedBuffers().map(([n]) => n)).toEqual(['bn.runningMean', 'bn.runningVar']);
       const bound = 1 / Math.sqrt(3 * 25);
@@ -207,8 +326,9 @@ describe('modules', () => {
       expect(net.parameters().every((p) => p.grad !== null)).toBe(true);
       expect(net.eval().training).toBe(false);
       expect(net.drop.training).toBe(false);
-      const e1 = net.call(tk.ones([1, 3, 32, 32])), e2 = net.call(tk.ones([1, 3, 32, 32]));
-      expect(Array.from(e1.data(), Number)).toEqual(Array.from(e2.data(), Number));  // eval: no dropout, running stats
+      const e1 = net.call(tk.ones([1, 3, 32, 32])),
+        e2 = net.call(tk.ones([1, 3, 32, 32]));
+      expect(Array.from(e1.data(), Number)).toEqual(Array.from(e2.data(), Number)); // eval: no dropout, running stats
       net.zeroGrad();
       expect(net.parameters().every((p) => p.grad === null)).toBe(true);
       new nn.ConvTranspose2d(4, 2, 2, { stride: 2 });
@@ -240,15 +360,23 @@ describe('module state dicts and traversal', () => {
 
   it('round-trips through stateDict / loadStateDict, including buffers', () =>
     tidy(() => {
-      const a = new Net(), b = new Net();
-      a.call(tk.randn([4, 2, 5, 5]));  // moves a's running stats
+      const a = new Net(),
+        b = new Net();
+      a.call(tk.randn([4, 2, 5, 5])); // moves a's running stats
       const sd = a.stateDict();
       expect(Object.keys(sd)).toEqual([
-        'block.conv.weight', 'block.conv.bias', 'block.bn.weight', 'block.bn.bias', 'fc.weight', 'fc.bias',
-        'block.bn.runningMean', 'block.bn.runningVar',
+        'block.conv.weight',
+        'block.conv.bias',
+        'block.bn.weight',
+        'block.bn.bias',
+        'fc.weight',
+        'fc.bias',
+        'block.bn.runningMean',
+        'block.bn.runningVar',
       ]);
       expect(b.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
-      for (const [k, t] of Object.entries(b.stateDict())) expect(Array.from(t.data(), Number), k).toEqual(Array.from(sd[k].data(), Number));
+      for (const [k, t] of Object.entries(b.stateDict()))
+        expect(Array.from(t.data(), Number), k).toEqual(Array.from(sd[k].data(), Number));
       expect(b.fc.weight.isLeaf && b.fc.weight.requiresGrad).toBe(true);
       const x = tk.randn([2, 2, 5, 5]);
       a.eval();
@@ -263,9 +391,20 @@ describe('module state dicts and traversal', () => {
       const net = new Net();
       const sd = net.stateDict();
       const { 'fc.bias': _dropped, ...partial } = sd;
-      expectTensorError(() => net.loadStateDict({ ...partial, extra: tk.zeros([1]) }), 'INVALID_ARGUMENT', /loadStateDict: missing keys \["fc.bias"\]; unexpected keys \["extra"\]/);
-      expect(net.loadStateDict({ ...partial, extra: tk.zeros([1]) }, { strict: false })).toEqual({ missingKeys: ['fc.bias'], unexpectedKeys: ['extra'] });
-      expectTensorError(() => net.loadStateDict({ ...sd, 'fc.weight': tk.zeros([3, 2]) }), 'SHAPE_MISMATCH', /size mismatch for fc.weight: the checkpoint has \[3, 2\], the module \[2, 3\]/);
+      expectTensorError(
+        () => net.loadStateDict({ ...partial, extra: tk.zeros([1]) }),
+        'INVALID_ARGUMENT',
+        /loadStateDict: missing keys \["fc.bias"\]; unexpected keys \["extra"\]/,
+      );
+      expect(net.loadStateDict({ ...partial, extra: tk.zeros([1]) }, { strict: false })).toEqual({
+        missingKeys: ['fc.bias'],
+        unexpectedKeys: ['extra'],
+      });
+      expectTensorError(
+        () => net.loadStateDict({ ...sd, 'fc.weight': tk.zeros([3, 2]) }),
+        'SHAPE_MISMATCH',
+        /size mismatch for fc.weight: the checkpoint has \[3, 2\], the module \[2, 3\]/,
+      );
       free(net);
     }));
 
@@ -273,17 +412,28 @@ describe('module state dicts and traversal', () => {
     tidy(() => {
       const net = new Net();
       const w = net.fc.weight;
-      expect(net.to('cpu').fc.weight).toBe(w);  // nothing to do
-      net.call(tk.randn([1, 2, 4, 4])).sum().backward();
+      expect(net.to('cpu').fc.weight).toBe(w); // nothing to do
+      net
+        .call(tk.randn([1, 2, 4, 4]))
+        .sum()
+        .backward();
       net.to({ dtype: 'float64' });
-      expect([net.fc.weight.dtype, net.block.bn.runningMean!.dtype, net.fc.weight.requiresGrad, net.fc.weight.isLeaf]).toEqual(['float64', 'float64', true, true]);
+      expect([
+        net.fc.weight.dtype,
+        net.block.bn.runningMean!.dtype,
+        net.fc.weight.requiresGrad,
+        net.fc.weight.isLeaf,
+      ]).toEqual(['float64', 'float64', true, true]);
       expect(net.parameters().length).toBe(6);
       // The same tensor objects hold the converted data (PyTorch's in-place module.to), and the
       // gradients were converted with them.
       expect(net.fc.weight).toBe(w);
       expect([w.dtype, w.isDisposed, w.grad!.dtype]).toEqual(['float64', false, 'float64']);
       net.zeroGrad();
-      net.call(tk.randn([1, 2, 4, 4], { dtype: 'float64' })).sum().backward();
+      net
+        .call(tk.randn([1, 2, 4, 4], { dtype: 'float64' }))
+        .sum()
+        .backward();
       expect(net.fc.weight.grad!.dtype).toBe('float64');
       free(net);
     }));
@@ -295,7 +445,15 @@ describe('module state dicts and traversal', () => {
       const seen: string[] = [];
       net.apply((m) => seen.push(m.constructor.name));
       expect(seen).toEqual(['Conv2d', 'BatchNorm2d', 'Block', 'Linear', 'Net']);
-      expect(String(net)).toBe(['Net(71 parameters)', '  (block): Block(63 parameters)', '    (conv): Conv2d(57 parameters)', '    (bn): BatchNorm2d(6 parameters)', '  (fc): Linear(8 parameters)'].join('\n'));
+      expect(String(net)).toBe(
+        [
+          'Net(71 parameters)',
+          '  (block): Block(63 parameters)',
+          '    (conv): Conv2d(57 parameters)',
+          '    (bn): BatchNorm2d(6 parameters)',
+          '  (fc): Linear(8 parameters)',
+        ].join('\n'),
+      );
       free(net);
     }));
 });
@@ -308,8 +466,11 @@ describe('containers, activations and init', () => {
       expect(seq.length).toBe(4);
       const x = tk.randn([5, 4]);
       seq.eval();
-      const l0 = seq.children()[0] as nn.Linear, l3 = seq.children()[3] as nn.Linear;
-      expect(Array.from(seq.call(x).data(), Number)).toEqual(Array.from(l3.forward(l0.forward(x).relu()).data(), Number));
+      const l0 = seq.children()[0] as nn.Linear,
+        l3 = seq.children()[3] as nn.Linear;
+      expect(Array.from(seq.call(x).data(), Number)).toEqual(
+        Array.from(l3.forward(l0.forward(x).relu()).data(), Number),
+      );
       const named = new nn.Sequential({ enc: new nn.Linear(2, 2), act: new nn.Tanh() });
       expect(named.namedModules().map(([n]) => n)).toEqual(['', 'enc', 'act']);
       const list = new nn.ModuleList([new nn.Linear(2, 2)]).append(new nn.Linear(2, 3));
@@ -319,7 +480,11 @@ describe('containers, activations and init', () => {
       const dict = new nn.ModuleDict({ a: new nn.Linear(1, 1), b: new nn.Identity() });
       expect(dict.keys()).toEqual(['a', 'b']);
       expect(dict.namedParameters().map(([n]) => n)).toEqual(['a.weight', 'a.bias']);
-      expectTensorError(() => new nn.Sequential(42 as never), 'INVALID_ARGUMENT', /Sequential: module '0' is not a Module, got 42/);
+      expectTensorError(
+        () => new nn.Sequential(42 as never),
+        'INVALID_ARGUMENT',
+        /Sequential: module '0' is not a Module, got 42/,
+      );
       disposeAll(seq.parameters(), named.parameters(), list.parameters(), dict.parameters());
     }));
 
@@ -328,10 +493,17 @@ describe('containers, activations and init', () => {
       const x = tensor([-2, -0.5, 0.5, 2]);
       expect(new nn.LeakyReLU(0.1).call(x).toArray()).toEqual([-0.2, -0.05, 0.5, 2].map(Math.fround));
       expect(Array.from(new nn.SiLU().call(x).data(), Number)).toEqual(Array.from(x.mul(x.sigmoid()).data(), Number));
-      for (const [m, f] of [[new nn.ReLU(), F.relu], [new nn.GELU(), F.gelu], [new nn.Sigmoid(), F.sigmoid], [new nn.Tanh(), F.tanh]] as const)
+      for (const [m, f] of [
+        [new nn.ReLU(), F.relu],
+        [new nn.GELU(), F.gelu],
+        [new nn.Sigmoid(), F.sigmoid],
+        [new nn.Tanh(), F.tanh],
+      ] as const)
         expect(Array.from(m.call(x).data(), Number)).toEqual(Array.from(f(x).data(), Number));
       expect(Array.from(new nn.Softmax(0).call(x).data(), Number)).toEqual(Array.from(F.softmax(x, 0).data(), Number));
-      expect(Array.from(new nn.LogSoftmax(0).call(x).data(), Number)).toEqual(Array.from(F.logSoftmax(x, 0).data(), Number));
+      expect(Array.from(new nn.LogSoftmax(0).call(x).data(), Number)).toEqual(
+        Array.from(F.logSoftmax(x, 0).data(), Number),
+      );
       expect(gradcheck((a) => F.leakyRelu(a, 0.2), [leaf([3, 4])])).toBe(true);
       expect(gradcheck((a) => F.silu(a), [leaf([3, 4])])).toBe(true);
     }));
@@ -354,15 +526,23 @@ describe('containers, activations and init', () => {
       nn.init.normal_(w, 3, 0.5);
       expect(w.mean().item() as number).toBeCloseTo(3, 1);
       nn.init.uniform_(w, -1, -0.5);
-      expect([w.min().item() as number >= -1, w.max().item() as number <= -0.5]).toEqual([true, true]);
+      expect([(w.min().item() as number) >= -1, (w.max().item() as number) <= -0.5]).toEqual([true, true]);
       nn.init.ones_(w);
       expect(w.sum().item()).toBe(256 * 128);
       const p = tk.zeros([4, 3], { requiresGrad: true });
-      nn.init.constant_(p, 2);  // a parameter (leaf requiring grad): runs outside the graph
+      nn.init.constant_(p, 2); // a parameter (leaf requiring grad): runs outside the graph
       expect(p.isLeaf && p.requiresGrad && p.sum().item() === 24).toBe(true);
       expect(nn.init.calculateGain('leaky_relu', 0.2)).toBeCloseTo(Math.sqrt(2 / 1.04), 12);
-      expectTensorError(() => nn.init.xavierUniform_(tk.zeros([5])), 'INVALID_ARGUMENT', /xavierUniform_: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions/);
-      expectTensorError(() => nn.init.zeros_(tk.zeros([2], { dtype: 'int32' })), 'DTYPE_MISMATCH', /constant_: expected a floating tensor, got int32/);
+      expectTensorError(
+        () => nn.init.xavierUniform_(tk.zeros([5])),
+        'INVALID_ARGUMENT',
+        /xavierUniform_: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions/,
+      );
+      expectTensorError(
+        () => nn.init.zeros_(tk.zeros([2], { dtype: 'int32' })),
+        'DTYPE_MISMATCH',
+        /constant_: expected a floating tensor, got int32/,
+      );
     }));
 });
 
@@ -372,25 +552,44 @@ describe('Embedding and Bilinear', () => {
       const emb = new nn.Embedding(5, 3, { paddingIdx: -1 });
       expect(emb.paddingIdx).toBe(4);
       expect(emb.weight.select(0, 4).toArray()).toEqual([0, 0, 0]);
-      const idx = tensor([[0, 4], [4, 2]], { dtype: 'int64' });
+      const idx = tensor(
+        [
+          [0, 4],
+          [4, 2],
+        ],
+        { dtype: 'int64' },
+      );
       const y = emb.call(idx);
       expect(y.shape).toEqual([2, 2, 3]);
-      expect(Array.from(y.select(0, 0).select(0, 0).data(), Number)).toEqual(Array.from(emb.weight.select(0, 0).data(), Number));
+      expect(Array.from(y.select(0, 0).select(0, 0).data(), Number)).toEqual(
+        Array.from(emb.weight.select(0, 0).data(), Number),
+      );
       y.sum().backward();
       expect(emb.weight.grad!.sum(1).toArray()).toEqual([3, 0, 3, 0, 0]);
-      expectTensorError(() => emb.call(tensor([5], { dtype: 'int64' })), 'INDEX_OUT_OF_RANGE', /embedding: index 5 is out of range for the embeddings of size 5/);
-      expectTensorError(() => emb.call(tensor([1.5])), 'DTYPE_MISMATCH', /embedding: indices must be int64 or int32, got float32/);
+      expectTensorError(
+        () => emb.call(tensor([5], { dtype: 'int64' })),
+        'INDEX_OUT_OF_RANGE',
+        /embedding: index 5 is out of range for the embeddings of size 5/,
+      );
+      expectTensorError(
+        () => emb.call(tensor([1.5])),
+        'DTYPE_MISMATCH',
+        /embedding: indices must be int64 or int32, got float32/,
+      );
       disposeAll(emb.parameters());
     }));
 
   it('Bilinear computes x1^T A x2 + b and passes gradcheck', () =>
     tidy(() => {
       const bl = new nn.Bilinear(3, 2, 4, { dtype: 'float64' });
-      const a = leaf([5, 3]), b = leaf([5, 2], 2);
+      const a = leaf([5, 3]),
+        b = leaf([5, 2], 2);
       const y = bl.call(a, b);
       // element (0, 1) by hand
       let v = (bl.bias!.toArray() as number[])[1];
-      const A = bl.weight.toArray() as number[][][], x1 = a.toArray() as number[][], x2 = b.toArray() as number[][];
+      const A = bl.weight.toArray() as number[][][],
+        x1 = a.toArray() as number[][],
+        x2 = b.toArray() as number[][];
       for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) v += x1[0][i] * A[1][i][j] * x2[0][j];
       expect((y.toArray() as number[][])[0][1]).toBeCloseTo(v, 12);
       expect(gradcheck((p, q) => bl.call(p, q), [a, b])).toBe(true);
@@ -400,7 +599,9 @@ describe('Embedding and Bilinear', () => {
 
 describe('memory', () => {
   it('conv/pool/norm training steps return live tensors and bytes to baseline', () => {
-    const conv = new nn.Conv2d(3, 16, 3, { padding: 1 }), bn = new nn.BatchNorm2d(16), fc = new nn.Linear(16 * 4 * 4, 5);
+    const conv = new nn.Conv2d(3, 16, 3, { padding: 1 }),
+      bn = new nn.BatchNorm2d(16),
+      fc = new nn.Linear(16 * 4 * 4, 5);
     const x = tk.randn([4, 3, 8, 8]);
     const step = () =>
       tidy(() => {
@@ -414,37 +615,155 @@ describe('memory', () => {
     for (let i = 0; i < 300; i++) step();
     const after = tk.memory();
     expect([after.tensors, after.storages, after.bytes]).toEqual([base.tensors, base.storages, base.bytes]);
-    disposeAll([conv, bn, fc].flatMap((m) => [...m.parameters(), ...m.buffers()]), x);
+    disposeAll(
+      [conv, bn, fc].flatMap((m) => [...m.parameters(), ...m.buffers()]),
+      x,
+    );
   });
 });
 
 describe('bad input', () => {
   const x = () => tk.zeros([1, 4, 5, 5]);
   const CASES: [string, () => unknown, string, RegExp][] = [
-    ['channel mismatch', () => F.conv2d(x(), tk.zeros([2, 3, 3, 3])), 'SHAPE_MISMATCH', /conv2d: weight \[2, 3, 3, 3\] with groups=1 expects 3 input channels, got input \[1, 4, 5, 5\]/],
-    ['groups not dividing channels', () => F.conv2d(x(), tk.zeros([3, 2, 3, 3]), null, { groups: 2 }), 'INVALID_ARGUMENT', /conv2d: groups \(2\) must divide the output channels \(3\)/],
-    ['kernel larger than the padded input', () => F.conv2d(x(), tk.zeros([2, 4, 7, 7])), 'SHAPE_MISMATCH', /conv2d: kernel size \[7, 7\] \(dilated\) is larger than the padded input \[5, 5\]/],
-    ['negative padding', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { padding: -1 }), 'INVALID_ARGUMENT', /conv2d: 'padding' must be non-negative, got -1/],
-    ['zero stride', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { stride: 0 }), 'INVALID_ARGUMENT', /conv2d: 'stride' must be positive, got 0/],
-    ["'same' with stride", () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { padding: 'same', stride: 2 }), 'INVALID_ARGUMENT', /padding='same' is not supported for strided convolutions/],
-    ['bias of the wrong size', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), tk.zeros([3])), 'SHAPE_MISMATCH', /conv2d: bias must be \[2\], got \[3\]/],
-    ['integer input', () => F.conv2d(tk.zeros([1, 4, 5, 5], { dtype: 'int32' }), tk.zeros([2, 4, 3, 3], { dtype: 'int32' })), 'DTYPE_MISMATCH', /conv2d: expected floating tensors .*, got int32/],
-    ['mixed dtypes', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3], { dtype: 'float64' })), 'DTYPE_MISMATCH', /conv2d: expected all tensors to have the same dtype/],
+    [
+      'channel mismatch',
+      () => F.conv2d(x(), tk.zeros([2, 3, 3, 3])),
+      'SHAPE_MISMATCH',
+      /conv2d: weight \[2, 3, 3, 3\] with groups=1 expects 3 input channels, got input \[1, 4, 5, 5\]/,
+    ],
+    [
+      'groups not dividing channels',
+      () => F.conv2d(x(), tk.zeros([3, 2, 3, 3]), null, { groups: 2 }),
+      'INVALID_ARGUMENT',
+      /conv2d: groups \(2\) must divide the output channels \(3\)/,
+    ],
+    [
+      'kernel larger than the padded input',
+      () => F.conv2d(x(), tk.zeros([2, 4, 7, 7])),
+      'SHAPE_MISMATCH',
+      /conv2d: kernel size \[7, 7\] \(dilated\) is larger than the padded input \[5, 5\]/,
+    ],
+    [
+      'negative padding',
+      () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { padding: -1 }),
+      'INVALID_ARGUMENT',
+      /conv2d: 'padding' must be non-negative, got -1/,
+    ],
+    [
+      'zero stride',
+      () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { stride: 0 }),
+      'INVALID_ARGUMENT',
+      /conv2d: 'stride' must be positive, got 0/,
+    ],
+    [
+      "'same' with stride",
+      () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { padding: 'same', stride: 2 }),
+      'INVALID_ARGUMENT',
+      /padding='same' is not supported for strided convolutions/,
+    ],
+    [
+      'bias of the wrong size',
+      () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), tk.zeros([3])),
+      'SHAPE_MISMATCH',
+      /conv2d: bias must be \[2\], got \[3\]/,
+    ],
+    [
+      'integer input',
+      () => F.conv2d(tk.zeros([1, 4, 5, 5], { dtype: 'int32' }), tk.zeros([2, 4, 3, 3], { dtype: 'int32' })),
+      'DTYPE_MISMATCH',
+      /conv2d: expected floating tensors .*, got int32/,
+    ],
+    [
+      'mixed dtypes',
+      () => F.conv2d(x(), tk.zeros([2, 4, 3, 3], { dtype: 'float64' })),
+      'DTYPE_MISMATCH',
+      /conv2d: expected all tensors to have the same dtype/,
+    ],
     ['3-D weight', () => F.conv2d(x(), tk.zeros([2, 4, 3])), 'SHAPE_MISMATCH', /conv2d: expected a 4-D weight/],
-    ['unknown option', () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { strides: 2 } as never), 'INVALID_ARGUMENT', /conv2d: unknown option 'strides'/],
-    ['pool padding over half the kernel', () => F.maxPool2d(x(), 2, { padding: 2 }), 'INVALID_ARGUMENT', /max_pool2d: padding should be at most half of the kernel size/],
-    ['pool kernel too large', () => F.maxPool2d(x(), 7), 'SHAPE_MISMATCH', /max_pool2d: the kernel \[7, 7\].*does not fit/],
-    ['pool of a 2-D tensor', () => F.avgPool2d(tk.zeros([5, 5]), 2), 'SHAPE_MISMATCH', /avg_pool2d: expected a 3-D \[C, H, W\] or 4-D/],
-    ['adaptive pool to zero', () => F.adaptiveAvgPool2d(x(), 0), 'INVALID_ARGUMENT', /adaptive_avg_pool2d: output size must be positive/],
-    ['convTranspose2d output padding', () => F.convTranspose2d(x(), tk.zeros([4, 2, 3, 3]), null, { outputPadding: 1 }), 'INVALID_ARGUMENT', /convTranspose2d: outputPadding must be smaller than either stride or dilation/],
-    ['batchNorm running stat shape', () => F.batchNorm(x(), tk.zeros([3]), tk.ones([4])), 'SHAPE_MISMATCH', /batchNorm: 'runningMean' must be \[4\], got \[3\]/],
-    ['batchNorm eval without stats', () => F.batchNorm(x(), null, null), 'INVALID_ARGUMENT', /batchNorm: running statistics are required when not training/],
-    ['batchNorm of one value per channel', () => F.batchNorm(tk.zeros([1, 4]), null, null, null, null, { training: true }), 'INVALID_ARGUMENT', /expected more than 1 value per channel/],
-    ['layerNorm shape', () => F.layerNorm(x(), [4]), 'SHAPE_MISMATCH', /layerNorm: normalizedShape \[4\] does not match the trailing dims of input \[1, 4, 5, 5\]/],
-    ['groupNorm groups', () => F.groupNorm(x(), 3), 'INVALID_ARGUMENT', /groupNorm: numGroups must be a positive divisor of the 4 channels, got 3/],
-    ['dropout probability', () => F.dropout(x(), 1.5), 'INVALID_ARGUMENT', /dropout: probability has to be between 0 and 1, got 1.5/],
-    ['Conv2d groups', () => new nn.Conv2d(4, 6, 3, { groups: 4 }), 'INVALID_ARGUMENT', /Conv2d: groups \(4\) must divide inChannels \(4\) and outChannels \(6\)/],
-    ['BatchNorm2d on 2-D input', () => new nn.BatchNorm2d(4).forward(tk.zeros([2, 4])), 'SHAPE_MISMATCH', /BatchNorm2d: expected a 4-D input, got \[2, 4\]/],
+    [
+      'unknown option',
+      () => F.conv2d(x(), tk.zeros([2, 4, 3, 3]), null, { strides: 2 } as never),
+      'INVALID_ARGUMENT',
+      /conv2d: unknown option 'strides'/,
+    ],
+    [
+      'pool padding over half the kernel',
+      () => F.maxPool2d(x(), 2, { padding: 2 }),
+      'INVALID_ARGUMENT',
+      /max_pool2d: padding should be at most half of the kernel size/,
+    ],
+    [
+      'pool kernel too large',
+      () => F.maxPool2d(x(), 7),
+      'SHAPE_MISMATCH',
+      /max_pool2d: the kernel \[7, 7\].*does not fit/,
+    ],
+    [
+      'pool of a 2-D tensor',
+      () => F.avgPool2d(tk.zeros([5, 5]), 2),
+      'SHAPE_MISMATCH',
+      /avg_pool2d: expected a 3-D \[C, H, W\] or 4-D/,
+    ],
+    [
+      'adaptive pool to zero',
+      () => F.adaptiveAvgPool2d(x(), 0),
+      'INVALID_ARGUMENT',
+      /adaptive_avg_pool2d: output size must be positive/,
+    ],
+    [
+      'convTranspose2d output padding',
+      () => F.convTranspose2d(x(), tk.zeros([4, 2, 3, 3]), null, { outputPadding: 1 }),
+      'INVALID_ARGUMENT',
+      /convTranspose2d: outputPadding must be smaller than either stride or dilation/,
+    ],
+    [
+      'batchNorm running stat shape',
+      () => F.batchNorm(x(), tk.zeros([3]), tk.ones([4])),
+      'SHAPE_MISMATCH',
+      /batchNorm: 'runningMean' must be \[4\], got \[3\]/,
+    ],
+    [
+      'batchNorm eval without stats',
+      () => F.batchNorm(x(), null, null),
+      'INVALID_ARGUMENT',
+      /batchNorm: running statistics are required when not training/,
+    ],
+    [
+      'batchNorm of one value per channel',
+      () => F.batchNorm(tk.zeros([1, 4]), null, null, null, null, { training: true }),
+      'INVALID_ARGUMENT',
+      /expected more than 1 value per channel/,
+    ],
+    [
+      'layerNorm shape',
+      () => F.layerNorm(x(), [4]),
+      'SHAPE_MISMATCH',
+      /layerNorm: normalizedShape \[4\] does not match the trailing dims of input \[1, 4, 5, 5\]/,
+    ],
+    [
+      'groupNorm groups',
+      () => F.groupNorm(x(), 3),
+      'INVALID_ARGUMENT',
+      /groupNorm: numGroups must be a positive divisor of the 4 channels, got 3/,
+    ],
+    [
+      'dropout probability',
+      () => F.dropout(x(), 1.5),
+      'INVALID_ARGUMENT',
+      /dropout: probability has to be between 0 and 1, got 1.5/,
+    ],
+    [
+      'Conv2d groups',
+      () => new nn.Conv2d(4, 6, 3, { groups: 4 }),
+      'INVALID_ARGUMENT',
+      /Conv2d: groups \(4\) must divide inChannels \(4\) and outChannels \(6\)/,
+    ],
+    [
+      'BatchNorm2d on 2-D input',
+      () => new nn.BatchNorm2d(4).forward(tk.zeros([2, 4])),
+      'SHAPE_MISMATCH',
+      /BatchNorm2d: expected a 4-D input, got \[2, 4\]/,
+    ],
   ];
   for (const [name, fn, code, msg] of CASES) it(name, () => tidy(() => expectTensorError(fn, code, msg)));
 });

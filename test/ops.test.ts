@@ -46,7 +46,10 @@ function runCase(c: OpCase): number {
     try {
       expectMatch(out, ref, label, c.tol);
     } finally {
-      disposeAll(out, pairs.map((p) => p!.native));
+      disposeAll(
+        out,
+        pairs.map((p) => p!.native),
+      );
     }
     ran++;
   }
@@ -77,35 +80,51 @@ describe('op tables', () => {
   });
 
   it('every op method has a free function of its name that gives what the method gives', () => {
-    const methods = Object.entries(OP_EXPOSURE).filter(([op, pub]) => !op.endsWith('_') && !pub.includes(':') && pub !== 'to').map(([, pub]) => pub);
+    const methods = Object.entries(OP_EXPOSURE)
+      .filter(([op, pub]) => !op.endsWith('_') && !pub.includes(':') && pub !== 'to')
+      .map(([, pub]) => pub);
     expect(methods.length).toBeGreaterThan(50);
     const fns = tk as unknown as Record<string, (...a: unknown[]) => unknown>;
     tk.tidy(() => {
-    const x = tk.tensor([[0.5, -1.5, 2], [3, 0.25, -4]]);
-    for (const m of methods) expect(typeof fns[m], m).toBe('function');
-    // Same arguments, same result: a sample across kinds (unary, binary, reduction with options, view).
-    const same = (name: string, ...args: unknown[]) => {
-      const viaFn = fns[name](x, ...args) as tk.Tensor;
-      const viaMethod = (x as unknown as Record<string, (...a: unknown[]) => tk.Tensor>)[name](...args);
-      expect(viaFn.shape, name).toEqual(viaMethod.shape);
-      expect(Array.from(viaFn.data(), Number), name).toEqual(Array.from(viaMethod.data(), Number));
-    };
-    same('neg'); same('exp'); same('add', 2); same('sum', 1, { keepdim: true }); same('argmax', 0); same('var', 1, { correction: 0 });
-    same('transpose', 0, 1); same('clamp', -1, 1); same('logSoftmax', -1); same('reshape', 3, 2);
-    expect(fns.maxWithIndices(x, 1)).toHaveProperty('indices');
-    // A wrong first argument is a TensorError naming the function.
-    expect(() => fns.sum([1, 2])).toThrow(/sum: 'input' must be a Tensor/);
-    expect(fns.var.name).toBe('var');
+      const x = tk.tensor([
+        [0.5, -1.5, 2],
+        [3, 0.25, -4],
+      ]);
+      for (const m of methods) expect(typeof fns[m], m).toBe('function');
+      // Same arguments, same result: a sample across kinds (unary, binary, reduction with options, view).
+      const same = (name: string, ...args: unknown[]) => {
+        const viaFn = fns[name](x, ...args) as tk.Tensor;
+        const viaMethod = (x as unknown as Record<string, (...a: unknown[]) => tk.Tensor>)[name](...args);
+        expect(viaFn.shape, name).toEqual(viaMethod.shape);
+        expect(Array.from(viaFn.data(), Number), name).toEqual(Array.from(viaMethod.data(), Number));
+      };
+      same('neg');
+      same('exp');
+      same('add', 2);
+      same('sum', 1, { keepdim: true });
+      same('argmax', 0);
+      same('var', 1, { correction: 0 });
+      same('transpose', 0, 1);
+      same('clamp', -1, 1);
+      same('logSoftmax', -1);
+      same('reshape', 3, 2);
+      expect(fns.maxWithIndices(x, 1)).toHaveProperty('indices');
+      // A wrong first argument is a TensorError naming the function.
+      expect(() => fns.sum([1, 2])).toThrow(/sum: 'input' must be a Tensor/);
+      expect(fns.var.name).toBe('var');
     });
   });
 
   it('every op in the TS table is exposed under its public name', () => {
     for (const [op, pub] of Object.entries(OP_EXPOSURE)) {
       const [ns, name] = pub.startsWith('nn:') ? pub.slice(3).split('.') : [undefined, pub];
-      const ok = pub.startsWith('fn:') ? typeof (tk as Record<string, unknown>)[pub.slice(3)] === 'function'
-        : pub.startsWith('optim:') ? typeof (tk.optim as unknown as Record<string, unknown>)[pub.slice(6)] === 'function'
-        : ns ? typeof (tk.nn as unknown as Record<string, Record<string, unknown>>)[ns][name] === 'function'
-        : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
+      const ok = pub.startsWith('fn:')
+        ? typeof (tk as Record<string, unknown>)[pub.slice(3)] === 'function'
+        : pub.startsWith('optim:')
+          ? typeof (tk.optim as unknown as Record<string, unknown>)[pub.slice(6)] === 'function'
+          : ns
+            ? typeof (tk.nn as unknown as Record<string, Record<string, unknown>>)[ns][name] === 'function'
+            : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
       expect(ok, `${op} -> ${pub}`).toBe(true);
     }
   });
@@ -117,7 +136,11 @@ describe('op tables', () => {
       for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
         const rel = join(dir, e.name);
         if (e.isDirectory()) walk(rel);
-        else if (/\.(ts|mts|js|mjs)$/.test(e.name) && rel !== join('src', 'ops', 'dispatch.ts') && /\bbinding\s*\.\s*call\b/.test(readFileSync(join(root, rel), 'utf8')))
+        else if (
+          /\.(ts|mts|js|mjs)$/.test(e.name) &&
+          rel !== join('src', 'ops', 'dispatch.ts') &&
+          /\bbinding\s*\.\s*call\b/.test(readFileSync(join(root, rel), 'utf8'))
+        )
           offenders.push(rel);
       }
     };

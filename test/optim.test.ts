@@ -13,7 +13,13 @@ const { lrScheduler } = optim;
 type Ref = (p: number[], g: number[], s: Record<string, number[] | number>) => void;
 const zeros = (n: number) => new Array(n).fill(0);
 
-function sgdRef(o: { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }): Ref {
+function sgdRef(o: {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}): Ref {
   return (p, g, s) => {
     p.forEach((_, i) => {
       let d = g[i] + (o.weightDecay ?? 0) * p[i];
@@ -28,12 +34,23 @@ function sgdRef(o: { lr: number; momentum?: number; dampening?: number; weightDe
   };
 }
 
-function adamRef(o: { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; decoupled?: boolean }): Ref {
-  const [b1, b2] = o.betas ?? [0.9, 0.999], eps = o.eps ?? 1e-8, wd = o.weightDecay ?? 0;
+function adamRef(o: {
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  decoupled?: boolean;
+}): Ref {
+  const [b1, b2] = o.betas ?? [0.9, 0.999],
+    eps = o.eps ?? 1e-8,
+    wd = o.weightDecay ?? 0;
   return (p, g, s) => {
     const t = ((s.t as number) ?? 0) + 1;
     s.t = t;
-    const m = (s.m ??= zeros(p.length)) as number[], v = (s.v ??= zeros(p.length)) as number[], vm = (s.vm ??= zeros(p.length)) as number[];
+    const m = (s.m ??= zeros(p.length)) as number[],
+      v = (s.v ??= zeros(p.length)) as number[],
+      vm = (s.vm ??= zeros(p.length)) as number[];
     p.forEach((_, i) => {
       if (o.decoupled) p[i] *= 1 - o.lr * wd;
       const gi = g[i] + (o.decoupled ? 0 : wd * p[i]);
@@ -41,15 +58,25 @@ function adamRef(o: { lr: number; betas?: [number, number]; eps?: number; weight
       v[i] = b2 * v[i] + (1 - b2) * gi * gi;
       vm[i] = Math.max(vm[i], v[i]);
       const second = o.amsgrad ? vm[i] : v[i];
-      p[i] -= (o.lr / (1 - b1 ** t)) * m[i] / (Math.sqrt(second) / Math.sqrt(1 - b2 ** t) + eps);
+      p[i] -= ((o.lr / (1 - b1 ** t)) * m[i]) / (Math.sqrt(second) / Math.sqrt(1 - b2 ** t) + eps);
     });
   };
 }
 
-function rmspropRef(o: { lr: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean }): Ref {
-  const a = o.alpha ?? 0.99, eps = o.eps ?? 1e-8;
+function rmspropRef(o: {
+  lr: number;
+  alpha?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+  centered?: boolean;
+}): Ref {
+  const a = o.alpha ?? 0.99,
+    eps = o.eps ?? 1e-8;
   return (p, g, s) => {
-    const sq = (s.sq ??= zeros(p.length)) as number[], ga = (s.ga ??= zeros(p.length)) as number[], buf = (s.buf ??= zeros(p.length)) as number[];
+    const sq = (s.sq ??= zeros(p.length)) as number[],
+      ga = (s.ga ??= zeros(p.length)) as number[],
+      buf = (s.buf ??= zeros(p.length)) as number[];
     p.forEach((_, i) => {
       const gi = g[i] + (o.weightDecay ?? 0) * p[i];
       sq[i] = a * sq[i] + (1 - a) * gi * gi;
@@ -83,15 +110,39 @@ function adagradRef(o: { lr: number; lrDecay?: number; weightDecay?: number; eps
 type Make = (params: Tensor[]) => optim.Optimizer<{ lr: number }>;
 const CASES: [string, Make, Ref][] = [
   ['SGD', (ps) => new optim.SGD(ps, { lr: 0.1 }), sgdRef({ lr: 0.1 })],
-  ['SGD momentum + dampening + weight decay', (ps) => new optim.SGD(ps, { lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01 }), sgdRef({ lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01 })],
-  ['SGD Nesterov', (ps) => new optim.SGD(ps, { lr: 0.05, momentum: 0.9, nesterov: true }), sgdRef({ lr: 0.05, momentum: 0.9, nesterov: true })],
+  [
+    'SGD momentum + dampening + weight decay',
+    (ps) => new optim.SGD(ps, { lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01 }),
+    sgdRef({ lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01 }),
+  ],
+  [
+    'SGD Nesterov',
+    (ps) => new optim.SGD(ps, { lr: 0.05, momentum: 0.9, nesterov: true }),
+    sgdRef({ lr: 0.05, momentum: 0.9, nesterov: true }),
+  ],
   ['Adam', (ps) => new optim.Adam(ps, { lr: 0.01 }), adamRef({ lr: 0.01 })],
-  ['Adam weight decay + AMSGrad', (ps) => new optim.Adam(ps, { lr: 0.01, weightDecay: 0.1, amsgrad: true, betas: [0.8, 0.9] }), adamRef({ lr: 0.01, weightDecay: 0.1, amsgrad: true, betas: [0.8, 0.9] })],
-  ['AdamW', (ps) => new optim.AdamW(ps, { lr: 0.01, weightDecay: 0.1 }), adamRef({ lr: 0.01, weightDecay: 0.1, decoupled: true })],
+  [
+    'Adam weight decay + AMSGrad',
+    (ps) => new optim.Adam(ps, { lr: 0.01, weightDecay: 0.1, amsgrad: true, betas: [0.8, 0.9] }),
+    adamRef({ lr: 0.01, weightDecay: 0.1, amsgrad: true, betas: [0.8, 0.9] }),
+  ],
+  [
+    'AdamW',
+    (ps) => new optim.AdamW(ps, { lr: 0.01, weightDecay: 0.1 }),
+    adamRef({ lr: 0.01, weightDecay: 0.1, decoupled: true }),
+  ],
   ['RMSprop', (ps) => new optim.RMSprop(ps, { lr: 0.01 }), rmspropRef({ lr: 0.01 })],
-  ['RMSprop centered + momentum + weight decay', (ps) => new optim.RMSprop(ps, { lr: 0.01, centered: true, momentum: 0.5, weightDecay: 0.1 }), rmspropRef({ lr: 0.01, centered: true, momentum: 0.5, weightDecay: 0.1 })],
+  [
+    'RMSprop centered + momentum + weight decay',
+    (ps) => new optim.RMSprop(ps, { lr: 0.01, centered: true, momentum: 0.5, weightDecay: 0.1 }),
+    rmspropRef({ lr: 0.01, centered: true, momentum: 0.5, weightDecay: 0.1 }),
+  ],
   ['Adagrad', (ps) => new optim.Adagrad(ps, { lr: 0.1 }), adagradRef({ lr: 0.1 })],
-  ['Adagrad lr decay + weight decay', (ps) => new optim.Adagrad(ps, { lr: 0.1, lrDecay: 0.1, weightDecay: 0.05 }), adagradRef({ lr: 0.1, lrDecay: 0.1, weightDecay: 0.05 })],
+  [
+    'Adagrad lr decay + weight decay',
+    (ps) => new optim.Adagrad(ps, { lr: 0.1, lrDecay: 0.1, weightDecay: 0.05 }),
+    adagradRef({ lr: 0.1, lrDecay: 0.1, weightDecay: 0.05 }),
+  ],
 ];
 
 describe('optimizer updates match the reference over 5 steps', () => {
@@ -102,7 +153,8 @@ describe('optimizer updates match the reference over 5 steps', () => {
         const init = Array.from({ length: 12 }, () => rnd() * 2 - 1);
         const w = tensor(init, { dtype: 'float64', shape: [3, 4], requiresGrad: true });
         const opt = make([w]);
-        const p = [...init], state = {};
+        const p = [...init],
+          state = {};
         for (let step = 0; step < 5; step++) {
           const g = Array.from({ length: 12 }, () => rnd() * 2 - 1);
           w.grad = tensor(g, { dtype: 'float64', shape: [3, 4] });
@@ -112,7 +164,8 @@ describe('optimizer updates match the reference over 5 steps', () => {
           got.forEach((v, i) => expect(Math.abs(v - p[i])).toBeLessThan(1e-12 * (1 + Math.abs(p[i]))));
         }
         opt.disposeState();
-      }));
+      }),
+    );
 
   it('float32 parameters update in float32', () =>
     tidy(() => {
@@ -131,7 +184,8 @@ describe('optimizer behaviour', () => {
     tidy(() => {
       tk.manualSeed(1);
       const model = new nn.Linear(4, 1);
-      const x = tk.randn([32, 4]), y = x.matmul(tensor([[1], [-2], [3], [0.5]])).add(0.3);
+      const x = tk.randn([32, 4]),
+        y = x.matmul(tensor([[1], [-2], [3], [0.5]])).add(0.3);
       const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
       const lossAt = () => tidy(() => model.forward(x).sub(y).pow(2).mean().item() as number);
       const before = lossAt();
@@ -148,7 +202,9 @@ describe('optimizer behaviour', () => {
 
   it('parameter groups take their own options; parameters without a gradient are skipped', () =>
     tidy(() => {
-      const a = tk.ones([2], { requiresGrad: true }), b = tk.ones([2], { requiresGrad: true }), c = tk.ones([2], { requiresGrad: true });
+      const a = tk.ones([2], { requiresGrad: true }),
+        b = tk.ones([2], { requiresGrad: true }),
+        c = tk.ones([2], { requiresGrad: true });
       const opt = new optim.SGD([{ params: [a] }, { params: [b, c], lr: 0.5 }], { lr: 0.1 });
       a.grad = tk.ones([2]);
       b.grad = tk.ones([2]);
@@ -192,7 +248,8 @@ describe('optimizer behaviour', () => {
 
   it('clips gradients by global norm and by value', () =>
     tidy(() => {
-      const a = tk.zeros([2], { requiresGrad: true }), b = tk.zeros([1], { requiresGrad: true });
+      const a = tk.zeros([2], { requiresGrad: true }),
+        b = tk.zeros([1], { requiresGrad: true });
       a.grad = tensor([3, 0]);
       b.grad = tensor([4]);
       expect(nn.utils.clipGradNorm_([a, b], 1)).toBeCloseTo(5, 5);
@@ -250,10 +307,16 @@ describe('learning-rate schedulers', () => {
 
   it('StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR', () => {
     expect(run(new lrScheduler.StepLR(sgd(), { stepSize: 2, gamma: 0.1 }), 6)).toEqual([1, 1, 0.1, 0.1, 0.01, 0.01]);
-    expect(run(new lrScheduler.MultiStepLR(sgd(), { milestones: [2, 5], gamma: 0.5 }), 6)).toEqual([1, 1, 0.5, 0.5, 0.5, 0.25]);
+    expect(run(new lrScheduler.MultiStepLR(sgd(), { milestones: [2, 5], gamma: 0.5 }), 6)).toEqual([
+      1, 1, 0.5, 0.5, 0.5, 0.25,
+    ]);
     expect(run(new lrScheduler.ExponentialLR(sgd(), { gamma: 0.5 }), 4)).toEqual([1, 0.5, 0.25, 0.125]);
-    expect(run(new lrScheduler.CosineAnnealingLR(sgd(), { TMax: 4, etaMin: 0 }), 5)).toEqual([1, 0.853553, 0.5, 0.146447, 0]);
-    expect(run(new lrScheduler.LinearLR(sgd(), { startFactor: 0.5, totalIters: 4 }), 6)).toEqual([0.5, 0.625, 0.75, 0.875, 1, 1]);
+    expect(run(new lrScheduler.CosineAnnealingLR(sgd(), { TMax: 4, etaMin: 0 }), 5)).toEqual([
+      1, 0.853553, 0.5, 0.146447, 0,
+    ]);
+    expect(run(new lrScheduler.LinearLR(sgd(), { startFactor: 0.5, totalIters: 4 }), 6)).toEqual([
+      0.5, 0.625, 0.75, 0.875, 1, 1,
+    ]);
   });
 
   it('OneCycleLR warms up, anneals and cycles momentum the other way', () => {
@@ -261,11 +324,11 @@ describe('learning-rate schedulers', () => {
     const s = new lrScheduler.OneCycleLR(opt, { maxLr: 1, totalSteps: 10 });
     const lrs = run(s, 10);
     expect(lrs[0]).toBe(0.04);
-    expect(lrs[2]).toBe(1);  // end of warm-up: 0.3 * 10 - 1
+    expect(lrs[2]).toBe(1); // end of warm-up: 0.3 * 10 - 1
     expect(lrs[9]).toBe(0.000004);
     expect(lrs.slice(2).every((v, i, a) => i === 0 || v <= a[i - 1])).toBe(true);
     expect(opt.paramGroups[0].momentum).toBeCloseTo(0.95, 6);
-    s.step();  // step 10 == totalSteps is still allowed (as in PyTorch)
+    s.step(); // step 10 == totalSteps is still allowed (as in PyTorch)
     expectTensorError(() => s.step(), 'INVALID_ARGUMENT', /OneCycleLR: stepped 11 times, more than totalSteps \(10\)/);
   });
 
@@ -298,18 +361,86 @@ describe('bad input', () => {
   const w = () => tk.zeros([2], { requiresGrad: true });
   const CASES: [string, () => unknown, string, RegExp][] = [
     ['negative lr', () => new optim.SGD([w()], { lr: -1 }), 'INVALID_ARGUMENT', /SGD: invalid lr value: -1/],
-    ['beta out of range', () => new optim.Adam([w()], { betas: [1, 0.999] }), 'INVALID_ARGUMENT', /Adam: invalid beta1 value: 1/],
-    ['nesterov without momentum', () => new optim.SGD([w()], { lr: 0.1, nesterov: true }), 'INVALID_ARGUMENT', /SGD: Nesterov momentum requires a momentum and zero dampening/],
-    ['empty parameter list', () => new optim.Adam([]), 'INVALID_ARGUMENT', /Adam: optimizer got an empty parameter list/],
-    ['non-leaf parameter', () => new optim.SGD([w().mul(2)]), 'INVALID_ARGUMENT', /SGD: can't optimize a non-leaf tensor/],
-    ['a parameter in two groups', () => { const p = w(); return new optim.SGD([{ params: [p] }, { params: [p] }]); }, 'INVALID_ARGUMENT', /some parameters appear in more than one parameter group/],
-    ['non-contiguous parameter', () => { const p = tk.zeros([2, 3]).t().requiresGrad_(); const o = new optim.SGD([p], { lr: 1 }); p.grad = tk.ones([3, 2]); o.step(); }, 'INVALID_ARGUMENT', /sgd_step_: the parameter must be contiguous/],
-    ['state dict with other groups', () => new optim.SGD([w()]).loadStateDict({ state: {}, paramGroups: [] }), 'INVALID_ARGUMENT', /loadStateDict: the state dict has 0 parameter groups, the optimizer 1/],
-    ['a fused update outside noGrad', () => opInPlaceN('sgd_step_', [0.1], [w()._h, tk.ones([2])._h]), 'INVALID_ARGUMENT', /sgd_step_: a leaf tensor that requires grad is used in an in-place operation/],
-    ['a fused update with mismatched state', () => noGrad(() => opInPlaceN('sgd_step_', [0.1, 0.9], [tk.zeros([2])._h, tk.ones([2])._h, tk.zeros([3])._h])), 'SHAPE_MISMATCH', /sgd_step_: optimizer state of shape \[3\] does not match the parameter's \[2\]/],
-    ['clip with a negative norm', () => nn.utils.clipGradNorm_([w()], -1), 'INVALID_ARGUMENT', /clipGradNorm_: maxNorm must be a non-negative number, got -1/],
-    ['StepLR without a step size', () => new lrScheduler.StepLR(new optim.SGD([w()]), {} as never), 'INVALID_ARGUMENT', /StepLR: 'stepSize' must be a positive integer/],
-    ['plateau with a NaN metric', () => new lrScheduler.ReduceLROnPlateau(new optim.SGD([w()])).step(NaN), 'INVALID_ARGUMENT', /ReduceLROnPlateau.step: expected a number metric/],
+    [
+      'beta out of range',
+      () => new optim.Adam([w()], { betas: [1, 0.999] }),
+      'INVALID_ARGUMENT',
+      /Adam: invalid beta1 value: 1/,
+    ],
+    [
+      'nesterov without momentum',
+      () => new optim.SGD([w()], { lr: 0.1, nesterov: true }),
+      'INVALID_ARGUMENT',
+      /SGD: Nesterov momentum requires a momentum and zero dampening/,
+    ],
+    [
+      'empty parameter list',
+      () => new optim.Adam([]),
+      'INVALID_ARGUMENT',
+      /Adam: optimizer got an empty parameter list/,
+    ],
+    [
+      'non-leaf parameter',
+      () => new optim.SGD([w().mul(2)]),
+      'INVALID_ARGUMENT',
+      /SGD: can't optimize a non-leaf tensor/,
+    ],
+    [
+      'a parameter in two groups',
+      () => {
+        const p = w();
+        return new optim.SGD([{ params: [p] }, { params: [p] }]);
+      },
+      'INVALID_ARGUMENT',
+      /some parameters appear in more than one parameter group/,
+    ],
+    [
+      'non-contiguous parameter',
+      () => {
+        const p = tk.zeros([2, 3]).t().requiresGrad_();
+        const o = new optim.SGD([p], { lr: 1 });
+        p.grad = tk.ones([3, 2]);
+        o.step();
+      },
+      'INVALID_ARGUMENT',
+      /sgd_step_: the parameter must be contiguous/,
+    ],
+    [
+      'state dict with other groups',
+      () => new optim.SGD([w()]).loadStateDict({ state: {}, paramGroups: [] }),
+      'INVALID_ARGUMENT',
+      /loadStateDict: the state dict has 0 parameter groups, the optimizer 1/,
+    ],
+    [
+      'a fused update outside noGrad',
+      () => opInPlaceN('sgd_step_', [0.1], [w()._h, tk.ones([2])._h]),
+      'INVALID_ARGUMENT',
+      /sgd_step_: a leaf tensor that requires grad is used in an in-place operation/,
+    ],
+    [
+      'a fused update with mismatched state',
+      () => noGrad(() => opInPlaceN('sgd_step_', [0.1, 0.9], [tk.zeros([2])._h, tk.ones([2])._h, tk.zeros([3])._h])),
+      'SHAPE_MISMATCH',
+      /sgd_step_: optimizer state of shape \[3\] does not match the parameter's \[2\]/,
+    ],
+    [
+      'clip with a negative norm',
+      () => nn.utils.clipGradNorm_([w()], -1),
+      'INVALID_ARGUMENT',
+      /clipGradNorm_: maxNorm must be a non-negative number, got -1/,
+    ],
+    [
+      'StepLR without a step size',
+      () => new lrScheduler.StepLR(new optim.SGD([w()]), {} as never),
+      'INVALID_ARGUMENT',
+      /StepLR: 'stepSize' must be a positive integer/,
+    ],
+    [
+      'plateau with a NaN metric',
+      () => new lrScheduler.ReduceLROnPlateau(new optim.SGD([w()])).step(NaN),
+      'INVALID_ARGUMENT',
+      /ReduceLROnPlateau.step: expected a number metric/,
+    ],
   ];
   for (const [name, fn, code, msg] of CASES) it(name, () => tidy(() => expectTensorError(fn, code, msg)));
 });

@@ -44,15 +44,20 @@ class Tiny extends train.LightningModule {
     return new optim.SGD(this.parameters(), { lr: 0.1 });
   }
 }
-const quiet = () => new train.Trainer({ maxEpochs: 1, enableProgressBar: false, enableCheckpointing: false, logger: false });
+const quiet = () =>
+  new train.Trainer({ maxEpochs: 1, enableProgressBar: false, enableCheckpointing: false, logger: false });
 const loader = () => new data.DataLoader(ds(), { batchSize: 2 });
 
 /** Each row calls the entry point with O (an unknown option) where its options go. */
 const ROWS: Record<string, () => unknown> = {
   'autograd.ts:backward': () => tk.autograd.backward(x().requiresGrad_().sum(), null, O),
-  'autograd.ts:grad': () => { const t = x().requiresGrad_(); return tk.autograd.grad(t.sum(), [t], O); },
+  'autograd.ts:grad': () => {
+    const t = x().requiresGrad_();
+    return tk.autograd.grad(t.sum(), [t], O);
+  },
   'autograd.ts:gradcheck': () => tk.gradcheck((t) => t.sum(), [tk.randn([2], { dtype: 'float64' }).requiresGrad_()], O),
-  'autograd.ts:gradgradcheck': () => tk.gradgradcheck((t) => t.sum(), [tk.randn([2], { dtype: 'float64' }).requiresGrad_()], O),
+  'autograd.ts:gradgradcheck': () =>
+    tk.gradgradcheck((t) => t.sum(), [tk.randn([2], { dtype: 'float64' }).requiresGrad_()], O),
   'data/dataset.ts:randomSplit': () => data.randomSplit(ds(), [2, 2], O),
   'data/datasets.ts:readCsv': () => data.readCsv({ text: 'a,b\n1,2' }, O),
   'data/images.ts:Cifar10.constructor': () => new data.Cifar10(dir, O),
@@ -71,15 +76,20 @@ const ROWS: Record<string, () => unknown> = {
   'io/safetensors.ts:serialize': () => io.serialize({ w: tk.ones([1]) }, O),
   'metrics/classification.ts:AUROC.constructor': () => new metrics.AUROC({ task: 'binary', ...(O as object) } as never),
   'metrics/classification.ts:Accuracy.constructor': () => new metrics.Accuracy({ ...mc, ...(O as object) }),
-  'metrics/classification.ts:ConfusionMatrix.constructor': () => new metrics.ConfusionMatrix({ ...mc, ...(O as object) }),
+  'metrics/classification.ts:ConfusionMatrix.constructor': () =>
+    new metrics.ConfusionMatrix({ ...mc, ...(O as object) }),
   'metrics/classification.ts:F1Score.constructor': () => new metrics.F1Score({ ...mc, ...(O as object) }),
   'metrics/classification.ts:Precision.constructor': () => new metrics.Precision({ ...mc, ...(O as object) }),
   'metrics/classification.ts:Recall.constructor': () => new metrics.Recall({ ...mc, ...(O as object) }),
-  'metrics/collection.ts:MetricCollection.clone': () => new metrics.MetricCollection([new metrics.MeanMetric()]).clone(O),
-  'metrics/collection.ts:MetricCollection.constructor': () => new metrics.MetricCollection([new metrics.MeanMetric()], O),
+  'metrics/collection.ts:MetricCollection.clone': () =>
+    new metrics.MetricCollection([new metrics.MeanMetric()]).clone(O),
+  'metrics/collection.ts:MetricCollection.constructor': () =>
+    new metrics.MetricCollection([new metrics.MeanMetric()], O),
   'metrics/functional.ts:accuracy': () => metrics.functional.accuracy(x(), labels(), { ...mc, ...(O as object) }),
-  'metrics/functional.ts:auroc': () => metrics.functional.auroc(tk.rand([2]), tk.tensor([0, 1]), { task: 'binary', ...(O as object) } as never),
-  'metrics/functional.ts:confusionMatrix': () => metrics.functional.confusionMatrix(x(), labels(), { ...mc, ...(O as object) }),
+  'metrics/functional.ts:auroc': () =>
+    metrics.functional.auroc(tk.rand([2]), tk.tensor([0, 1]), { task: 'binary', ...(O as object) } as never),
+  'metrics/functional.ts:confusionMatrix': () =>
+    metrics.functional.confusionMatrix(x(), labels(), { ...mc, ...(O as object) }),
   'metrics/functional.ts:f1Score': () => metrics.functional.f1Score(x(), labels(), { ...mc, ...(O as object) }),
   'metrics/functional.ts:meanSquaredError': () => metrics.functional.meanSquaredError(x(), x(), O),
   'metrics/functional.ts:precision': () => metrics.functional.precision(x(), labels(), { ...mc, ...(O as object) }),
@@ -125,13 +135,17 @@ const ROWS: Record<string, () => unknown> = {
   'nn/losses.ts:NLLLoss.constructor': () => new nn.NLLLoss(O),
   'nn/losses.ts:SmoothL1Loss.constructor': () => new nn.SmoothL1Loss(O),
   'nn/losses.ts:binaryCrossEntropy': () => nn.functional.binaryCrossEntropy(tk.rand([2]), tk.rand([2]), O),
-  'nn/losses.ts:binaryCrossEntropyWithLogits': () => nn.functional.binaryCrossEntropyWithLogits(tk.rand([2]), tk.rand([2]), O),
+  'nn/losses.ts:binaryCrossEntropyWithLogits': () =>
+    nn.functional.binaryCrossEntropyWithLogits(tk.rand([2]), tk.rand([2]), O),
   'nn/losses.ts:crossEntropy': () => nn.functional.crossEntropy(x(), labels(), O),
   'nn/losses.ts:l1Loss': () => nn.functional.l1Loss(x(), x(), O),
   'nn/losses.ts:mseLoss': () => nn.functional.mseLoss(x(), x(), O),
   'nn/losses.ts:nllLoss': () => nn.functional.nllLoss(x(), labels(), O),
   'nn/losses.ts:smoothL1Loss': () => nn.functional.smoothL1Loss(x(), x(), O),
-  'nn/module.ts:Module.loadStateDict': () => { const m = new nn.Linear(3, 2); return m.loadStateDict(m.stateDict(), O); },
+  'nn/module.ts:Module.loadStateDict': () => {
+    const m = new nn.Linear(3, 2);
+    return m.loadStateDict(m.stateDict(), O);
+  },
   'nn/module.ts:Module.to': () => new nn.Linear(3, 2).to(O),
   'nn/rnn.ts:GRU.constructor': () => new nn.GRU(3, 4, O),
   'nn/rnn.ts:LSTM.constructor': () => new nn.LSTM(3, 4, O),
@@ -154,13 +168,18 @@ const ROWS: Record<string, () => unknown> = {
   'ops/creation.ts:randn': () => tk.randn([2], O),
   'ops/functional.ts:addmm': () => tk.addmm(x(), x(), tk.randn([3, 3]), O),
   'ops/functional.ts:bincount': () => tk.bincount(labels(), O),
-  'optim/lr_scheduler.ts:CosineAnnealingLR.constructor': () => new optim.lrScheduler.CosineAnnealingLR(sgd(), { TMax: 5, ...(O as object) }),
-  'optim/lr_scheduler.ts:ExponentialLR.constructor': () => new optim.lrScheduler.ExponentialLR(sgd(), { gamma: 0.9, ...(O as object) }),
+  'optim/lr_scheduler.ts:CosineAnnealingLR.constructor': () =>
+    new optim.lrScheduler.CosineAnnealingLR(sgd(), { TMax: 5, ...(O as object) }),
+  'optim/lr_scheduler.ts:ExponentialLR.constructor': () =>
+    new optim.lrScheduler.ExponentialLR(sgd(), { gamma: 0.9, ...(O as object) }),
   'optim/lr_scheduler.ts:LinearLR.constructor': () => new optim.lrScheduler.LinearLR(sgd(), O),
-  'optim/lr_scheduler.ts:MultiStepLR.constructor': () => new optim.lrScheduler.MultiStepLR(sgd(), { milestones: [1], ...(O as object) }),
-  'optim/lr_scheduler.ts:OneCycleLR.constructor': () => new optim.lrScheduler.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 5, ...(O as object) }),
+  'optim/lr_scheduler.ts:MultiStepLR.constructor': () =>
+    new optim.lrScheduler.MultiStepLR(sgd(), { milestones: [1], ...(O as object) }),
+  'optim/lr_scheduler.ts:OneCycleLR.constructor': () =>
+    new optim.lrScheduler.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 5, ...(O as object) }),
   'optim/lr_scheduler.ts:ReduceLROnPlateau.constructor': () => new optim.lrScheduler.ReduceLROnPlateau(sgd(), O),
-  'optim/lr_scheduler.ts:StepLR.constructor': () => new optim.lrScheduler.StepLR(sgd(), { stepSize: 2, ...(O as object) }),
+  'optim/lr_scheduler.ts:StepLR.constructor': () =>
+    new optim.lrScheduler.StepLR(sgd(), { stepSize: 2, ...(O as object) }),
   'optim/optimizers.ts:Adagrad.constructor': () => new optim.Adagrad([p()], O),
   'optim/optimizers.ts:Adam.constructor': () => new optim.Adam([p()], O),
   'optim/optimizers.ts:AdamW.constructor': () => new optim.AdamW([p()], O),
@@ -224,11 +243,31 @@ describe('every options object refuses unknown names', () => {
 
 describe('misspellings name the option meant', () => {
   const cases: [string, () => unknown, RegExp][] = [
-    ['SGD momentun', () => new optim.SGD([p()], { lr: 0.1, momentun: 0.9 } as never), /SGD: unknown option 'momentun' \(did you mean 'momentum'\?\)/],
-    ['Adam weight_decay', () => new optim.Adam([p()], { weight_decay: 0.1 } as never), /Adam: unknown option 'weight_decay' \(did you mean 'weightDecay'\?\)/],
-    ['Conv2d paddng', () => new nn.Conv2d(2, 4, 3, { paddng: 1 } as never), /Conv2d: unknown option 'paddng' \(did you mean 'padding'\?\)/],
-    ['DataLoader batchsize', () => new data.DataLoader(ds(), { batchsize: 2 } as never), /DataLoader: unknown option 'batchsize' \(did you mean 'batchSize'\?\)/],
-    ['io.save metadat', () => io.save({ w: tk.ones([1]) }, file('m.safetensors'), { metadat: {} } as never), /io.save: unknown option 'metadat' \(did you mean 'metadata'\?\)/],
+    [
+      'SGD momentun',
+      () => new optim.SGD([p()], { lr: 0.1, momentun: 0.9 } as never),
+      /SGD: unknown option 'momentun' \(did you mean 'momentum'\?\)/,
+    ],
+    [
+      'Adam weight_decay',
+      () => new optim.Adam([p()], { weight_decay: 0.1 } as never),
+      /Adam: unknown option 'weight_decay' \(did you mean 'weightDecay'\?\)/,
+    ],
+    [
+      'Conv2d paddng',
+      () => new nn.Conv2d(2, 4, 3, { paddng: 1 } as never),
+      /Conv2d: unknown option 'paddng' \(did you mean 'padding'\?\)/,
+    ],
+    [
+      'DataLoader batchsize',
+      () => new data.DataLoader(ds(), { batchsize: 2 } as never),
+      /DataLoader: unknown option 'batchsize' \(did you mean 'batchSize'\?\)/,
+    ],
+    [
+      'io.save metadat',
+      () => io.save({ w: tk.ones([1]) }, file('m.safetensors'), { metadat: {} } as never),
+      /io.save: unknown option 'metadat' \(did you mean 'metadata'\?\)/,
+    ],
   ];
   for (const [name, fn, re] of cases)
     it(name, () => {
@@ -239,6 +278,8 @@ describe('misspellings name the option meant', () => {
     expect(() => new optim.SGD([p()], 'abc' as never)).toThrow(/SGD: options must be an object, got "abc"/);
   });
   it('a typed array where options go is refused without walking its elements', () => {
-    expect(() => tk.zeros([2], new Float32Array(4e6) as never)).toThrow(/zeros: options must be an object, got Float32Array\(4000000\)/);
+    expect(() => tk.zeros([2], new Float32Array(4e6) as never)).toThrow(
+      /zeros: options must be an object, got Float32Array\(4000000\)/,
+    );
   });
 });

@@ -9,9 +9,15 @@ describe('tensor()', () => {
   it('reads numbers, nested arrays, booleans and bigints', () => {
     expect(tensor(3).shape).toEqual([]);
     expect(tensor(3).item()).toBe(3);
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect([x.shape, x.dtype, x.device, x.ndim, x.numel()]).toEqual([[2, 3], 'float32', 'cpu', 2, 6]);
-    expect(x.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(x.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tensor([true, false]).dtype).toBe('bool');
     expect(tensor([true, false]).toArray()).toEqual([true, false]);
     expect(tensor([1n, 2n]).dtype).toBe('int64');
@@ -77,7 +83,12 @@ describe('views and metadata', () => {
     const n = x.narrow(1, 1, 2);
     expect(n.storageOffset()).toBe(1);
     x.add_(1);
-    expect(t.toArray()).toEqual([[1, 5, 9], [2, 6, 10], [3, 7, 11], [4, 8, 12]]);
+    expect(t.toArray()).toEqual([
+      [1, 5, 9],
+      [2, 6, 10],
+      [3, 7, 11],
+      [4, 8, 12],
+    ]);
     expect(x.T.shape).toEqual([4, 3]);
     expect(x.size(-1)).toBe(4);
   });
@@ -95,7 +106,14 @@ describe('views and metadata', () => {
 
 describe('printing', () => {
   it('looks like PyTorch', () => {
-    expect(String(tensor([[1, 2], [3, 4]]))).toBe('tensor([[1., 2.],\n        [3., 4.]])');
+    expect(
+      String(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe('tensor([[1., 2.],\n        [3., 4.]])');
     expect(String(tensor([1.5, -2.25]))).toBe('tensor([ 1.5000, -2.2500])');
     expect(String(tensor(3.5))).toBe('tensor(3.5000)');
     expect(String(tensor([1, 2], { dtype: 'int32' }))).toBe('tensor([1, 2], dtype=int32)');
@@ -119,10 +137,12 @@ describe('float32 exp (the vectorised polynomial)', () => {
     const got = tensor(xs).exp().data() as Float32Array;
     const want = Float32Array.from(xs.map((x) => Math.exp(Math.fround(x))));
     for (let i = 0; i < xs.length; i++) {
-      const g = got[i], w = want[i];
+      const g = got[i],
+        w = want[i];
       if (Number.isNaN(w)) expect(g).toBeNaN();
       else if (!Number.isFinite(w) || w === 0) expect(g).toBe(w);
-      else if (w < 1.2e-38) expect(Math.abs(g - w)).toBeLessThanOrEqual(3e-45);  // subnormals: absolute
+      else if (w < 1.2e-38)
+        expect(Math.abs(g - w)).toBeLessThanOrEqual(3e-45); // subnormals: absolute
       else expect(Math.abs(g - w) / w, `exp(${xs[i]})`).toBeLessThan(2.5e-7);
     }
   });
@@ -147,7 +167,11 @@ describe('random streams', () => {
     tk.rand([100]).dispose();
     tk.setRngState(s);
     expect(tk.randn([6]).toArray()).toEqual(a);
-    expectTensorError(() => tk.setRngState({ seed: -1n, offset: 0n }), 'INVALID_ARGUMENT', /setRngState: expected \{ seed: bigint, offset: bigint \}/);
+    expectTensorError(
+      () => tk.setRngState({ seed: -1n, offset: 0n }),
+      'INVALID_ARGUMENT',
+      /setRngState: expected \{ seed: bigint, offset: bigint \}/,
+    );
     expectTensorError(() => tk.setRngState({ seed: 1, offset: 0n } as never), 'INVALID_ARGUMENT', /setRngState/);
   });
 
@@ -189,7 +213,11 @@ describe('cuda', () => {
   });
 
   it('device arguments are checked', () => {
-    expectTensorError(() => tk.cuda.memory('gpu'), 'INVALID_ARGUMENT', /cuda.memory: expected a device index or 'cuda\[:N\]', got "gpu"/);
+    expectTensorError(
+      () => tk.cuda.memory('gpu'),
+      'INVALID_ARGUMENT',
+      /cuda.memory: expected a device index or 'cuda\[:N\]', got "gpu"/,
+    );
     expectTensorError(() => tk.cuda.synchronize(-1), 'INVALID_ARGUMENT', /cuda.synchronize: expected a device index/);
   });
 
@@ -210,7 +238,7 @@ describe('cuda', () => {
     tk.cuda.emptyCache();
     tk.cuda.resetPeakMemoryStats();
     const m0 = tk.cuda.memory();
-    const a = tk.zeros([1 << 20], { device: 'cuda' });  // 4 MiB
+    const a = tk.zeros([1 << 20], { device: 'cuda' }); // 4 MiB
     const m1 = tk.cuda.memory();
     expect(m1.allocatedBytes - m0.allocatedBytes).toBe(4 << 20);
     a.dispose();

@@ -1,10 +1,24 @@
 // Compile-time checks of the public types: `npm run typecheck` fails when one of these lines stops
 // compiling, or when a line marked @ts-expect-error starts to. Nothing here runs.
 import * as tk from '../src/index.js';
-import { argmax, maxWithIndices, neg, nn, randint, sum, tensor, zeros, type Device, type Tensor } from '../src/index.js';
+import {
+  argmax,
+  maxWithIndices,
+  neg,
+  nn,
+  randint,
+  sum,
+  tensor,
+  zeros,
+  type Device,
+  type Tensor,
+} from '../src/index.js';
 
 export function dtypes(): void {
-  const x = tensor([[1, 2], [3, 4]]);
+  const x = tensor([
+    [1, 2],
+    [3, 4],
+  ]);
   const f32: Float32Array = x.data();
   const sums: Float32Array = sum(x, 1, { keepdim: true }).data();
   const negs: Float32Array = neg(x).data();
@@ -21,7 +35,7 @@ export function dtypes(): void {
   const bools: Uint8Array = tensor([true, false]).data();
   const big: BigInt64Array = tensor([1n, 2n]).data();
   const fromF64: Float64Array = tensor(new Float64Array(2)).data();
-  const half: Float32Array = x.to('float16').data();  // 16-bit floats read out as float32
+  const half: Float32Array = x.to('float16').data(); // 16-bit floats read out as float32
   const logits: Float32Array = nn.functional.linear(x, tensor([[1, 0]])).data();
   const v: number = x.sum().item();
   const b: boolean = x.gt(0).max().item();
@@ -33,7 +47,31 @@ export function dtypes(): void {
   // @ts-expect-error the union includes BigInt64Array
   const notNarrowed: Float32Array = u;
   const narrowed: number[] = u instanceof BigInt64Array ? Array.from(u, Number) : Array.from(u);
-  void [f32, sums, negs, idx, maxIdx, f64, i32, sized, ints, chain, mask, moved, cast, bools, big, fromF64, half, logits, v, b, wrong, notNarrowed, narrowed];
+  void [
+    f32,
+    sums,
+    negs,
+    idx,
+    maxIdx,
+    f64,
+    i32,
+    sized,
+    ints,
+    chain,
+    mask,
+    moved,
+    cast,
+    bools,
+    big,
+    fromF64,
+    half,
+    logits,
+    v,
+    b,
+    wrong,
+    notNarrowed,
+    narrowed,
+  ];
 }
 
 export function devicesAndShapes(t: Tensor): void {

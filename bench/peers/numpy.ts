@@ -26,7 +26,13 @@ export async function startNumpy(threads: number): Promise<NumpyPeer | undefined
   if (!numpyAvailable()) return undefined;
   // A short thread timeout: OpenBLAS workers otherwise spin after each call and steal the cores
   // from the tensorkit measurement that follows.
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OPENBLAS_THREAD_TIMEOUT: '4' };
+  const env = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: String(threads),
+    OMP_NUM_THREADS: String(threads),
+    MKL_NUM_THREADS: String(threads),
+    OPENBLAS_THREAD_TIMEOUT: '4',
+  };
   const child: ChildProcessWithoutNullStreams = spawn('python3', [SCRIPT], { env });
   const lines: Interface = createInterface({ input: child.stdout });
   const it = lines[Symbol.asyncIterator]();

@@ -8,38 +8,77 @@ import { encodeMessage as msg, type ProtoField as Field } from '../../src/io/pro
 // shape = 2: { dim = 1: { dim_value = 1 } } } } }
 function valueInfo(name: string, shape: number[]): Uint8Array {
   const dims = shape.map((d): Field => [1, 'bytes', msg([[1, 'varint', d]])]);
-  const tensorType = msg([[1, 'varint', 1], [2, 'bytes', msg(dims)]]);
-  return msg([[1, 'bytes', name], [2, 'bytes', msg([[1, 'bytes', tensorType]])]]);
+  const tensorType = msg([
+    [1, 'varint', 1],
+    [2, 'bytes', msg(dims)],
+  ]);
+  return msg([
+    [1, 'bytes', name],
+    [2, 'bytes', msg([[1, 'bytes', tensorType]])],
+  ]);
 }
 // NodeProto { input = 1, output = 2, op_type = 4, attribute = 5: AttributeProto { name = 1,
 // ints = 8 (repeated), type = 20 (INTS = 7) } }
 function node(op: string, inputs: string[], outputs: string[], ints: Record<string, number[]> = {}): Uint8Array {
-  const attrs = Object.entries(ints).map(([k, vs]): Field => [5, 'bytes', msg([[1, 'bytes', k], ...vs.map((v): Field => [8, 'varint', v]), [20, 'varint', 7]])]);
-  return msg([...inputs.map((i): Field => [1, 'bytes', i]), ...outputs.map((o): Field => [2, 'bytes', o]), [4, 'bytes', op], ...attrs]);
+  const attrs = Object.entries(ints).map(([k, vs]): Field => [
+    5,
+    'bytes',
+    msg([[1, 'bytes', k], ...vs.map((v): Field => [8, 'varint', v]), [20, 'varint', 7]]),
+  ]);
+  return msg([
+    ...inputs.map((i): Field => [1, 'bytes', i]),
+    ...outputs.map((o): Field => [2, 'bytes', o]),
+    [4, 'bytes', op],
+    ...attrs,
+  ]);
 }
 /** A ModelProto (IR 8, opset 17) of `nodes`, float32 inputs and outputs of the given shapes. */
-export function onnxModel(nodes: Uint8Array[], inputs: Record<string, number[]>, outputs: Record<string, number[]>): Uint8Array {
+export function onnxModel(
+  nodes: Uint8Array[],
+  inputs: Record<string, number[]>,
+  outputs: Record<string, number[]>,
+): Uint8Array {
   const graph = msg([
     ...nodes.map((n): Field => [1, 'bytes', n]),
     [2, 'bytes', 'g'],
     ...Object.entries(inputs).map(([k, s]): Field => [11, 'bytes', valueInfo(k, s)]),
     ...Object.entries(outputs).map(([k, s]): Field => [12, 'bytes', valueInfo(k, s)]),
   ]);
-  return msg([[1, 'varint', 8], [8, 'bytes', msg([[1, 'bytes', ''], [2, 'varint', 17]])], [7, 'bytes', graph]]);
+  return msg([
+    [1, 'varint', 8],
+    [
+      8,
+      'bytes',
+      msg([
+        [1, 'bytes', ''],
+        [2, 'varint', 17],
+      ]),
+    ],
+    [7, 'bytes', graph],
+  ]);
 }
 export const onnxNode = node;
 
 // ---- the peer ---------------------------------------------------------------------------------
 
 interface Ort {
-  InferenceSession: { create(model: Uint8Array, opts: object): Promise<{ run(feeds: object): Promise<Record<string, { dispose?(): void }>>; release(): Promise<void> }> };
+  InferenceSession: {
+    create(
+      model: Uint8Array,
+      opts: object,
+    ): Promise<{ run(feeds: object): Promise<Record<string, { dispose?(): void }>>; release(): Promise<void> }>;
+  };
   Tensor: new (type: string, data: Float32Array, dims: number[]) => object;
 }
 
 export interface OnnxPeer {
   label: string;
   /** A runner for a model: feeds are float32 arrays with shapes; returns one inference's promise. */
-  session(model: Uint8Array, feeds: Record<string, [Float32Array, number[]]>, threads: number): Promise<{ run(): Promise<void>; close(): Promise<void> }>;
+  session(
+    model: Uint8Array,
+    feeds: Record<string, [Float32Array, number[]]>,
+    threads: number,
+  ): Promise<{ run(): Promise<void>; close(): Promise<void> }>;
 }
 
 export async function loadOnnx(): Promise<OnnxPeer | string> {
@@ -55,9 +94,21 @@ export async function loadOnnx(): Promise<OnnxPeer | string> {
   return {
     label: `onnxruntime-node ${version}`,
     async session(model, feeds, threads) {
-      const s = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-      const f = Object.fromEntries(Object.entries(feeds).map(([k, [d, shape]]) => [k, new ort.Tensor('float32', d, shape)]));
-      return { run: async () => { await s.run(f); }, close: () => s.release() };
+      const s = await ort.InferenceSession.create(model, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      const f = Object.fromEntries(
+        Object.entries(feeds).map(([k, [d, shape]]) => [k, new ort.Tensor('float32', d, shape)]),
+      );
+      return {
+        run: async () => {
+          await s.run(f);
+        },
+        close: () => s.release(),
+      };
     },
   };
 }

@@ -23,7 +23,7 @@ function sample<T>(reps: number, setup: () => T, timed: (s: T) => void): number 
       const t0 = performance.now();
       timed(s);
       const t1 = performance.now();
-      if (i >= 3) us.push((t1 - t0) * 1000);  // the first samples warm up
+      if (i >= 3) us.push((t1 - t0) * 1000); // the first samples warm up
     });
   }
   return median(us);
@@ -42,12 +42,27 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
   tk.setNumThreads(1);
   const x = tk.ones([4], { requiresGrad: true });
   // Backward per node: one native call walks the whole chain.
-  const backUs = sample(reps, () => chain(x, N), (y) => y.backward());
+  const backUs = sample(
+    reps,
+    () => chain(x, N),
+    (y) => y.backward(),
+  );
   x.grad = null;
-  const fwdGradUs = sample(reps, () => null, () => chain(x, N));
-  const fwdPlainUs = sample(reps, () => null, () => tk.noGrad(() => chain(x, N)));
+  const fwdGradUs = sample(
+    reps,
+    () => null,
+    () => chain(x, N),
+  );
+  const fwdPlainUs = sample(
+    reps,
+    () => null,
+    () => tk.noGrad(() => chain(x, N)),
+  );
   yield {
-    suite, name: `backward of a chain of ${N} adds [4]`, threads: 1, nativeUs: backUs,
+    suite,
+    name: `backward of a chain of ${N} adds [4]`,
+    threads: 1,
+    nativeUs: backUs,
     note: `${((backUs / N) * 1000).toFixed(0)} ns/node backward; forward ${((fwdGradUs / N) * 1000).toFixed(0)} ns/op recorded vs ${((fwdPlainUs / N) * 1000).toFixed(0)} ns/op under noGrad`,
   };
   x.dispose();
@@ -56,7 +71,10 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
   const B = 64;
   const input = tk.randn([B, 784]);
   const labels = tk.randint(0, 10, [B]);
-  const onehot = labels.unsqueeze(1).eq(tk.arange(10, { dtype: 'int64' })).to('float32');
+  const onehot = labels
+    .unsqueeze(1)
+    .eq(tk.arange(10, { dtype: 'int64' }))
+    .to('float32');
   const w1 = tk.randn([784, 256]).mul(0.05).requiresGrad_();
   const b1 = tk.zeros([256], { requiresGrad: true });
   const w2 = tk.randn([256, 10]).mul(0.05).requiresGrad_();
@@ -64,17 +82,33 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
   const forward = () => {
     const h = b1.addmm(input, w1).relu();
     const logits = b2.addmm(h, w2);
-    return logits.logSoftmax(1).mul(onehot).sum().mul(-1 / B);
+    return logits
+      .logSoftmax(1)
+      .mul(onehot)
+      .sum()
+      .mul(-1 / B);
   };
   const flops = 2 * B * (784 * 256 + 256 * 10);
   for (const th of threads) {
     tk.setNumThreads(th);
-    const fwdUs = sample(reps, () => null, () => forward());
-    const bwdUs = sample(reps, () => forward(), (loss) => loss.backward());
+    const fwdUs = sample(
+      reps,
+      () => null,
+      () => forward(),
+    );
+    const bwdUs = sample(
+      reps,
+      () => forward(),
+      (loss) => loss.backward(),
+    );
     for (const p of [w1, b1, w2, b2]) p.grad = null;
     yield { suite, name: 'MLP 784-256-10 b64 forward (recorded)', threads: th, nativeUs: fwdUs, flops };
     yield {
-      suite, name: 'MLP 784-256-10 b64 loss.backward()', threads: th, nativeUs: bwdUs, flops,
+      suite,
+      name: 'MLP 784-256-10 b64 loss.backward()',
+      threads: th,
+      nativeUs: bwdUs,
+      flops,
       note: `${(bwdUs / fwdUs).toFixed(2)}× the forward`,
     };
   }
@@ -84,14 +118,29 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
   // and backward on [64, 10] logits.
   tk.setNumThreads(1);
   const logits = tk.randn([B, 10], { requiresGrad: true });
-  const ceUs = sample(reps, () => null, () => tk.nn.functional.crossEntropy(logits, labels).backward());
-  const lsmUs = sample(reps, () => null, () => logits.logSoftmax(1).mean().backward());
+  const ceUs = sample(
+    reps,
+    () => null,
+    () => tk.nn.functional.crossEntropy(logits, labels).backward(),
+  );
+  const lsmUs = sample(
+    reps,
+    () => null,
+    () => logits.logSoftmax(1).mean().backward(),
+  );
   logits.grad = null;
-  yield { suite, name: 'crossEntropy [64, 10] forward + backward', threads: 1, nativeUs: ceUs, note: `logSoftmax().mean() alone: ${lsmUs.toFixed(1)} µs` };
+  yield {
+    suite,
+    name: 'crossEntropy [64, 10] forward + backward',
+    threads: 1,
+    nativeUs: ceUs,
+    note: `logSoftmax().mean() alone: ${lsmUs.toFixed(1)} µs`,
+  };
   logits.dispose();
 
   // One full training step with the library's own pieces: nn.Linear, crossEntropy, optim.SGD.
-  const fc1 = new tk.nn.Linear(784, 256), fc2 = new tk.nn.Linear(256, 10);
+  const fc1 = new tk.nn.Linear(784, 256),
+    fc2 = new tk.nn.Linear(256, 10);
   const params = [...fc1.parameters(), ...fc2.parameters()];
   const opt = new tk.optim.SGD(params, { lr: 0.01 });
   const trainStep = () =>
@@ -105,13 +154,29 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
   // The same step as plain loops (examples/with-and-without.ts: forward, backward, SGD by hand).
   const rnd = tk.data.seededRandom(0);
   const arr = (n: number) => Float32Array.from({ length: n }, () => rnd() * 0.1 - 0.05);
-  const net: PlainMlp = { w1: arr(784 * 256), b1: arr(256), w2: arr(256 * 10), b2: arr(10), inF: 784, hidden: 256, classes: 10 };
-  const px = input2.data() as Float32Array, py = Int32Array.from(labels.data() as BigInt64Array, Number);
+  const net: PlainMlp = {
+    w1: arr(784 * 256),
+    b1: arr(256),
+    w2: arr(256 * 10),
+    b2: arr(10),
+    inF: 784,
+    hidden: 256,
+    classes: 10,
+  };
+  const px = input2.data() as Float32Array,
+    py = Int32Array.from(labels.data() as BigInt64Array, Number);
   const plainStepUs = await measure(() => plainMlpStep(net, px, py, 0.01), opts, 1, opts.quick ? 1 : 1500);
   for (const th of threads) {
     tk.setNumThreads(th);
     const us = sample(reps, () => null, trainStep);
-    yield { suite, name: 'MLP 784-256-10 b64 training step (Linear, crossEntropy, backward, SGD)', threads: th, nativeUs: us, flops: 3 * flops, plainUs: plainStepUs };
+    yield {
+      suite,
+      name: 'MLP 784-256-10 b64 training step (Linear, crossEntropy, backward, SGD)',
+      threads: th,
+      nativeUs: us,
+      flops: 3 * flops,
+      plainUs: plainStepUs,
+    };
   }
   for (const t of [input2, labels, ...params]) t.dispose();
   opt.disposeState();

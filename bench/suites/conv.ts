@@ -61,27 +61,75 @@ export async function* conv(opts: Options, threads: number[]): AsyncGenerator<Ro
   for (const th of threads) {
     tk.setNumThreads(th);
     for (const c of [CASE_A, CASE_B]) {
-      const x = tk.randn(c.x), w = tk.randn(c.w), b = tk.randn([c.w[0]]);
-      const us = sample(reps, () => null, () => F.conv2d(x, w, b, { padding: 1 }));
+      const x = tk.randn(c.x),
+        w = tk.randn(c.w),
+        b = tk.randn([c.w[0]]);
+      const us = sample(
+        reps,
+        () => null,
+        () => F.conv2d(x, w, b, { padding: 1 }),
+      );
       rows.push({ suite, name: `conv2d ${c.name} (b32, 3x3, pad 1)`, threads: th, nativeUs: us, flops: flopsOf(c) });
       if (c === CASE_B) {
         x.requiresGrad = true;
         w.requiresGrad = true;
         const gy = tk.randn([32, 64, 16, 16]);
-        const back = sample(reps, () => F.conv2d(x, w, b, { padding: 1 }), (y) => tk.autograd.grad(y, [x, w], { gradOutputs: [gy] }));
-        rows.push({ suite, name: `conv2d ${c.name} backward (input + weight grads)`, threads: th, nativeUs: back, flops: 2 * flopsOf(c), note: `${(back / us).toFixed(2)}× the forward` });
+        const back = sample(
+          reps,
+          () => F.conv2d(x, w, b, { padding: 1 }),
+          (y) => tk.autograd.grad(y, [x, w], { gradOutputs: [gy] }),
+        );
+        rows.push({
+          suite,
+          name: `conv2d ${c.name} backward (input + weight grads)`,
+          threads: th,
+          nativeUs: back,
+          flops: 2 * flopsOf(c),
+          note: `${(back / us).toFixed(2)}× the forward`,
+        });
         gy.dispose();
       }
       for (const t of [x, w, b]) t.dispose();
     }
-    const lenetUs = sample(reps * 2, () => null, () => tk.noGrad(() => lenet.forward(lx)));
-    rows.push({ suite, name: 'LeNet-like inference, batch 64, 32x32x3', threads: th, nativeUs: lenetUs, flops: LENET_FLOPS });
-    const x1 = tk.randn([64, 3, 32, 32]), w1 = tk.randn([6, 3, 5, 5]);
-    const c1 = sample(reps, () => null, () => F.conv2d(x1, w1));
-    rows.push({ suite, name: 'LeNet conv1 3->6 5x5, batch 64', threads: th, nativeUs: c1, flops: 2 * 64 * 6 * 75 * 28 * 28 });
+    const lenetUs = sample(
+      reps * 2,
+      () => null,
+      () => tk.noGrad(() => lenet.forward(lx)),
+    );
+    rows.push({
+      suite,
+      name: 'LeNet-like inference, batch 64, 32x32x3',
+      threads: th,
+      nativeUs: lenetUs,
+      flops: LENET_FLOPS,
+    });
+    const x1 = tk.randn([64, 3, 32, 32]),
+      w1 = tk.randn([6, 3, 5, 5]);
+    const c1 = sample(
+      reps,
+      () => null,
+      () => F.conv2d(x1, w1),
+    );
+    rows.push({
+      suite,
+      name: 'LeNet conv1 3->6 5x5, batch 64',
+      threads: th,
+      nativeUs: c1,
+      flops: 2 * 64 * 6 * 75 * 28 * 28,
+    });
     const xp = tk.randn([32, 64, 32, 32]);
-    const poolUs = sample(reps, () => null, () => F.maxPool2d(xp, 2));
-    rows.push({ suite, name: 'maxPool2d 2x2 of [32, 64, 32, 32]', threads: th, nativeUs: poolUs, bytes: 7 * 32 * 64 * 32 * 32 /* 4-byte reads; values and int64 indices for a quarter */ });
+    const poolUs = sample(
+      reps,
+      () => null,
+      () => F.maxPool2d(xp, 2),
+    );
+    rows.push({
+      suite,
+      name: 'maxPool2d 2x2 of [32, 64, 32, 32]',
+      threads: th,
+      nativeUs: poolUs,
+      bytes: 7 * 32 * 64 * 32 * 32 /* 4-byte reads; values and int64 indices for a quarter */,
+    });
     for (const t of [x1, w1, xp]) t.dispose();
   }
   lx.dispose();
@@ -89,20 +137,41 @@ export async function* conv(opts: Options, threads: number[]): AsyncGenerator<Ro
   // The plain baselines run last: they allocate hundreds of MB of JS arrays, and V8's collector
   // then keeps a core busy for a while, which skewed native rows measured right after them.
   const pa = { x: plain.randn(CASE_A.x), w: plain.randn(CASE_A.w) };
-  const plainA = await measure(() => plain.conv2d(pa.x, pa.w, null, { padding: [1, 1, 1, 1] }), opts, 1, opts.quick ? 1 : 400);
-  const px = plain.randn([64, 3, 32, 32]), pw = plain.randn([6, 3, 5, 5]);
+  const plainA = await measure(
+    () => plain.conv2d(pa.x, pa.w, null, { padding: [1, 1, 1, 1] }),
+    opts,
+    1,
+    opts.quick ? 1 : 400,
+  );
+  const px = plain.randn([64, 3, 32, 32]),
+    pw = plain.randn([6, 3, 5, 5]);
   const plainLenetConv1 = await measure(() => plain.conv2d(px, pw, null), opts, 1, opts.quick ? 1 : 400);
   // Case B in plain loops is ~0.6 GFLOP a call: timed once or twice, outside --quick.
   const pb = opts.quick ? undefined : { x: plain.randn(CASE_B.x), w: plain.randn(CASE_B.w) };
-  const plainB = pb ? await measure(() => plain.conv2d(pb.x, pb.w, null, { padding: [1, 1, 1, 1] }), opts, 1, 1) : undefined;
+  const plainB = pb
+    ? await measure(() => plain.conv2d(pb.x, pb.w, null, { padding: [1, 1, 1, 1] }), opts, 1, 1)
+    : undefined;
   // LeNet in plain loops: the same layers, weights as [out, in] like nn.Linear.
   const lenetPlain = () => {
-    const P = { c1: plain.randn([6, 3, 5, 5]), b1: plain.randn([6]), c2: plain.randn([16, 6, 5, 5]), b2: plain.randn([16]),
-      f1: plain.randn([400, 120]), f2: plain.randn([120, 84]), f3: plain.randn([84, 10]), g1: plain.randn([120]), g2: plain.randn([84]), g3: plain.randn([10]) };
+    const P = {
+      c1: plain.randn([6, 3, 5, 5]),
+      b1: plain.randn([6]),
+      c2: plain.randn([16, 6, 5, 5]),
+      b2: plain.randn([16]),
+      f1: plain.randn([400, 120]),
+      f2: plain.randn([120, 84]),
+      f3: plain.randn([84, 10]),
+      g1: plain.randn([120]),
+      g2: plain.randn([84]),
+      g3: plain.randn([10]),
+    };
     const x = plain.randn([64, 3, 32, 32]);
     return () => {
       const h1 = plain.maxPool2d(plain.relu(plain.conv2d(x, P.c1, P.b1)), { kernel: [2, 2] }).values;
-      const h2 = plain.reshape(plain.maxPool2d(plain.relu(plain.conv2d(h1, P.c2, P.b2)), { kernel: [2, 2] }).values, [64, 400]);
+      const h2 = plain.reshape(
+        plain.maxPool2d(plain.relu(plain.conv2d(h1, P.c2, P.b2)), { kernel: [2, 2] }).values,
+        [64, 400],
+      );
       return plain.addmm(P.g3, plain.relu(plain.addmm(P.g2, plain.relu(plain.addmm(P.g1, h2, P.f1)), P.f2)), P.f3);
     };
   };

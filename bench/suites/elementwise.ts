@@ -9,8 +9,10 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
 
   // Per-call overhead: add of two 16-element tensors, result created and disposed.
   {
-    const a = tk.randn([16]), b = tk.randn([16]);
-    const pa = plain.rand([16]), pb = plain.rand([16]);
+    const a = tk.randn([16]),
+      b = tk.randn([16]);
+    const pa = plain.rand([16]),
+      pb = plain.rand([16]);
     // Three interleaved rounds, median of the medians: single sub-microsecond figures swing
     // with the shared machine's load more than anything else here.
     const rounds = { native: [] as number[], plain: [] as number[], tidy: [] as number[] };
@@ -20,7 +22,9 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       rounds.tidy.push(await measure(() => tk.tidy(() => a.add(b)).dispose(), opts, 1000));
     }
     const mid = (xs: number[]) => [...xs].sort((x, y) => x - y)[1];
-    const nativeUs = mid(rounds.native), plainUs = mid(rounds.plain), tidyUs = mid(rounds.tidy);
+    const nativeUs = mid(rounds.native),
+      plainUs = mid(rounds.plain),
+      tidyUs = mid(rounds.tidy);
     yield { suite, name: 'add 16 (per-call overhead)', threads: tk.getNumThreads(), nativeUs, plainUs };
     yield { suite, name: 'add 16 inside tidy()', threads: tk.getNumThreads(), nativeUs: tidyUs, plainUs };
     a.dispose();
@@ -28,8 +32,10 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
   }
 
   const N = 1 << 20;
-  const x = tk.randn([N]), y = tk.randn([N]);
-  const px = plain.randn([N]), py = plain.randn([N]);
+  const x = tk.randn([N]),
+    y = tk.randn([N]);
+  const px = plain.randn([N]),
+    py = plain.randn([N]);
   const big = tk.randn([1024, 1024]);
   const bigT = big.t();
   const pbig = plain.randn([1024, 1024]);

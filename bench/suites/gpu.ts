@@ -26,17 +26,30 @@ export async function* gpu(opts: Options): AsyncGenerator<Row> {
   const peer = opts.smoke ? {} : torchTimes();
   const dev = 'cuda';
   tk.manualSeed(0);
-  const a = tk.randn([4096, 4096], { device: dev }), b = tk.randn([4096, 4096], { device: dev });
-  const x = tk.randn([1 << 26], { device: dev }), y = tk.randn([1 << 26], { device: dev });
-  const xc = tk.randn([256, 64, 16, 16], { device: dev }), wc = tk.randn([64, 64, 3, 3], { device: dev });
+  const a = tk.randn([4096, 4096], { device: dev }),
+    b = tk.randn([4096, 4096], { device: dev });
+  const x = tk.randn([1 << 26], { device: dev }),
+    y = tk.randn([1 << 26], { device: dev });
+  const xc = tk.randn([256, 64, 16, 16], { device: dev }),
+    wc = tk.randn([64, 64, 3, 3], { device: dev });
   const mlp = new tk.nn.Sequential(new tk.nn.Linear(784, 256), new tk.nn.ReLU(), new tk.nn.Linear(256, 10)).to(dev);
   const mlpOpt = new tk.optim.Adam(mlp.parameters(), { lr: 1e-3 });
-  const xm = tk.randn([128, 784], { device: dev }), ym = tk.randint(0, 10, [128], { device: dev });
+  const xm = tk.randn([128, 784], { device: dev }),
+    ym = tk.randint(0, 10, [128], { device: dev });
   const nn = tk.nn;
-  const cnn = new nn.Sequential(new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(8, 16, 3, { padding: 1 }),
-    new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(16 * 4 * 4, 4)).to(dev);
+  const cnn = new nn.Sequential(
+    new nn.Conv2d(1, 8, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 16, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(16 * 4 * 4, 4),
+  ).to(dev);
   const cnnOpt = new tk.optim.Adam(cnn.parameters(), { lr: 1e-3 });
-  const xs = tk.randn([32, 1, 16, 16], { device: dev }), ys = tk.randint(0, 4, [32], { device: dev });
+  const xs = tk.randn([32, 1, 16, 16], { device: dev }),
+    ys = tk.randint(0, 4, [32], { device: dev });
   const step = (m: tk.nn.Module, opt: tk.optim.Adam, xb: tk.Tensor, yb: tk.Tensor) => () =>
     tk.tidy(() => {
       opt.zeroGrad();
@@ -46,7 +59,11 @@ export async function* gpu(opts: Options): AsyncGenerator<Row> {
   const rows: [string, () => void, { flops?: number; bytes?: number }][] = [
     ['matmul 4096 f32', () => a.matmul(b).dispose(), { flops: 2 * 4096 ** 3 }],
     ['add 2^26 f32', () => x.add(y).dispose(), { bytes: 12 * 2 ** 26 }],
-    ['conv2d case B batch 256', () => tk.nn.functional.conv2d(xc, wc, undefined, { padding: 1 }).dispose(), { flops: 2 * 256 * 64 * 64 * 9 * 256 }],
+    [
+      'conv2d case B batch 256',
+      () => tk.nn.functional.conv2d(xc, wc, undefined, { padding: 1 }).dispose(),
+      { flops: 2 * 256 * 64 * 64 * 9 * 256 },
+    ],
     ['MLP step (784-256-10, batch 128)', step(mlp, mlpOpt, xm, ym), {}],
     ['shapes CNN step (batch 32)', step(cnn, cnnOpt, xs, ys), {}],
   ];
@@ -57,7 +74,15 @@ export async function* gpu(opts: Options): AsyncGenerator<Row> {
         fn();
         tk.cuda.synchronize();
       }, opts);
-      yield { suite, name, threads: 1, nativeUs, ...work, peerUs: typeof p === 'number' ? p : undefined, note: peer._label as string | undefined };
+      yield {
+        suite,
+        name,
+        threads: 1,
+        nativeUs,
+        ...work,
+        peerUs: typeof p === 'number' ? p : undefined,
+        note: peer._label as string | undefined,
+      };
     } catch (e) {
       console.log(`gpu: ${name} not run: ${(e as Error).message}`);
     }

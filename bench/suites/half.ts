@@ -8,19 +8,48 @@ export async function* half(opts: Options, threads: number[]): AsyncGenerator<Ro
   const suite = 'half';
   tk.manualSeed(0);
   const N = 1 << 20;
-  const x32 = tk.randn([N]), y32 = tk.randn([N]);
+  const x32 = tk.randn([N]),
+    y32 = tk.randn([N]);
   const m32 = tk.randn([256, 256]);
   for (const th of threads) {
     tk.setNumThreads(th);
     for (const dt of ['float16', 'bfloat16'] as const) {
-      const x = x32.to(dt), y = y32.to(dt), m = m32.to(dt);
+      const x = x32.to(dt),
+        y = y32.to(dt),
+        m = m32.to(dt);
       const short = dt === 'float16' ? 'f16' : 'bf16';
-      yield { suite, name: `to ${short} 1M (from f32)`, threads: th, nativeUs: await measure(() => x32.to(dt).dispose(), opts), bytes: 6 * N };
-      yield { suite, name: `to f32 1M (from ${short})`, threads: th, nativeUs: await measure(() => x.to('float32').dispose(), opts), bytes: 6 * N };
+      yield {
+        suite,
+        name: `to ${short} 1M (from f32)`,
+        threads: th,
+        nativeUs: await measure(() => x32.to(dt).dispose(), opts),
+        bytes: 6 * N,
+      };
+      yield {
+        suite,
+        name: `to f32 1M (from ${short})`,
+        threads: th,
+        nativeUs: await measure(() => x.to('float32').dispose(), opts),
+        bytes: 6 * N,
+      };
       const f32Add = await measure(() => x32.add(y32).dispose(), opts);
-      yield { suite, name: `add 1M ${short}`, threads: th, nativeUs: await measure(() => x.add(y).dispose(), opts), bytes: 6 * N, note: `f32 ${f32Add.toFixed(0)} µs` };
+      yield {
+        suite,
+        name: `add 1M ${short}`,
+        threads: th,
+        nativeUs: await measure(() => x.add(y).dispose(), opts),
+        bytes: 6 * N,
+        note: `f32 ${f32Add.toFixed(0)} µs`,
+      };
       const f32Mm = await measure(() => m32.matmul(m32).dispose(), opts);
-      yield { suite, name: `matmul 256 ${short}`, threads: th, nativeUs: await measure(() => m.matmul(m).dispose(), opts), flops: 2 * 256 ** 3, note: `f32 ${f32Mm.toFixed(0)} µs` };
+      yield {
+        suite,
+        name: `matmul 256 ${short}`,
+        threads: th,
+        nativeUs: await measure(() => m.matmul(m).dispose(), opts),
+        flops: 2 * 256 ** 3,
+        note: `f32 ${f32Mm.toFixed(0)} µs`,
+      };
       for (const t of [x, y, m]) t.dispose();
     }
   }

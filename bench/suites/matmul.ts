@@ -17,14 +17,24 @@ interface Shape {
 }
 
 function shapes(quick: boolean): Shape[] {
-  const square = (quick ? [64, 256, 512] : [64, 128, 256, 512, 1024, 2048]).map(
-    (n): Shape => ({ name: `sgemm ${n}x${n}`, M: n, K: n, N: n, dtype: 'float32' }),
-  );
+  const square = (quick ? [64, 256, 512] : [64, 128, 256, 512, 1024, 2048]).map((n): Shape => ({
+    name: `sgemm ${n}x${n}`,
+    M: n,
+    K: n,
+    N: n,
+    dtype: 'float32',
+  }));
   return [
     ...square,
     { name: 'MLP layer [64,784]@[784,256]', M: 64, K: 784, N: 256, dtype: 'float32' },
     { name: 'sgemm a.T@b 1024 (a transposed view)', M: 1024, K: 1024, N: 1024, dtype: 'float32', transposeA: true },
-    ...(quick ? [256] : [256, 1024]).map((n): Shape => ({ name: `dgemm ${n}x${n}`, M: n, K: n, N: n, dtype: 'float64' })),
+    ...(quick ? [256] : [256, 1024]).map((n): Shape => ({
+      name: `dgemm ${n}x${n}`,
+      M: n,
+      K: n,
+      N: n,
+      dtype: 'float64',
+    })),
   ];
 }
 
@@ -35,7 +45,8 @@ export async function* matmul(opts: Options, threads: number[]): AsyncGenerator<
   // The Lesson 1.3 baseline: the naive triple loop in plain TypeScript.
   const plainUs = new Map<number, number>();
   for (const n of opts.smoke ? [64, 256] : opts.quick ? [64, 256, 512] : [64, 128, 256, 512]) {
-    const a = plain.randn([n, n]), b = plain.randn([n, n]);
+    const a = plain.randn([n, n]),
+      b = plain.randn([n, n]);
     plainUs.set(n, await measure(() => plain.matmul(a, b), opts, 1, n >= 512 ? 1 : 300));
   }
   if (!numpyAvailable()) console.log('  (python3 with numpy not found: no peer comparison)');
@@ -48,15 +59,21 @@ export async function* matmul(opts: Options, threads: number[]): AsyncGenerator<
         const a0 = tk.randn(s.transposeA ? [s.K, s.M] : [s.M, s.K], { dtype: s.dtype });
         const a = s.transposeA ? a0.transpose(0, 1) : a0;
         const b = tk.randn([s.K, s.N], { dtype: s.dtype });
-        let nativeUs = Infinity, peerUs = Infinity;
+        let nativeUs = Infinity,
+          peerUs = Infinity;
         for (let r = 0; r < rounds; r++) {
           nativeUs = Math.min(nativeUs, await measure(() => a.matmul(b).dispose(), opts, 1, budget));
           if (np) peerUs = Math.min(peerUs, await np.matmul(s.M, s.K, s.N, s.dtype, !!s.transposeA, budget));
         }
         const square = s.M === s.K && s.K === s.N && s.dtype === 'float32' && !s.transposeA;
         yield {
-          suite, name: s.name, threads: th, nativeUs, flops: 2 * s.M * s.K * s.N,
-          plainUs: square ? plainUs.get(s.M) : undefined, peerUs: np ? peerUs : undefined,
+          suite,
+          name: s.name,
+          threads: th,
+          nativeUs,
+          flops: 2 * s.M * s.K * s.N,
+          plainUs: square ? plainUs.get(s.M) : undefined,
+          peerUs: np ? peerUs : undefined,
         };
         a0.dispose();
         b.dispose();

@@ -9,7 +9,8 @@ export async function* reduce(opts: Options, threads: number[]): AsyncGenerator<
   const px = plain.randn([1024, 1024]);
   const bytes = 4 * 1024 * 1024;
   // Class scores: many short rows (what metrics and predictions take the argmax of).
-  const scores = tk.randn([10000, 10]), pscores = plain.randn([10000, 10]);
+  const scores = tk.randn([10000, 10]),
+    pscores = plain.randn([10000, 10]);
   const cases: [string, () => void, () => void][] = [
     ['sum all 1M', () => x.sum().dispose(), () => plain.sum(px)],
     ['sum dim=1 [1024,1024]', () => x.sum(1).dispose(), () => plain.sum(px, 1)],
@@ -26,7 +27,8 @@ export async function* reduce(opts: Options, threads: number[]): AsyncGenerator<
   for (const [name, , p] of cases) plainUs.set(name, await measure(p, opts, 1, opts.quick ? 300 : 800));
   for (const th of threads) {
     tk.setNumThreads(th);
-    for (const [name, n] of cases) yield { suite, name, threads: th, nativeUs: await measure(n, opts), plainUs: plainUs.get(name), bytes };
+    for (const [name, n] of cases)
+      yield { suite, name, threads: th, nativeUs: await measure(n, opts), plainUs: plainUs.get(name), bytes };
   }
   x.dispose();
   scores.dispose();

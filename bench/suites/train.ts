@@ -20,19 +20,24 @@ function median(xs: number[]): number {
 class Mlp extends train.LightningModule {
   fc1 = new nn.Linear(784, 256);
   fc2 = new nn.Linear(256, 10);
-  override forward(x: tk.Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
+  override forward(x: tk.Tensor) {
+    return this.fc2.forward(this.fc1.forward(x).relu());
+  }
   override trainingStep([x, y]: tk.Tensor[]) {
     const loss = nn.functional.crossEntropy(this.forward(x), y);
     this.log('train_loss', loss, { progBar: true });
     return loss;
   }
-  override configureOptimizers() { return new optim.SGD(this.parameters(), { lr: 0.01 }); }
+  override configureOptimizers() {
+    return new optim.SGD(this.parameters(), { lr: 0.01 });
+  }
 }
 
 async function trainerOverhead(opts: Options, th: number): Promise<Row[]> {
   tk.setNumThreads(th);
   tk.manualSeed(0);
-  const steps = opts.smoke ? 4 : opts.quick ? 32 : 64, rounds = opts.smoke ? 1 : opts.quick ? 5 : 11;
+  const steps = opts.smoke ? 4 : opts.quick ? 32 : 64,
+    rounds = opts.smoke ? 1 : opts.quick ? 5 : 11;
   const batches = Array.from({ length: steps }, () => [tk.randn([64, 784]), tk.randint(0, 10, [64])]);
   const model = new Mlp();
   const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
@@ -52,25 +57,41 @@ async function trainerOverhead(opts: Options, th: number): Promise<Row[]> {
   };
   // A terminal that discards: the bar redraws at most 10 times a second, as on a real one.
   const sink = Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { isTTY: true });
-  const bare = new train.Trainer({ maxEpochs: 1, logger: false, enableCheckpointing: false, enableProgressBar: false, numSanityValSteps: 0 });
+  const bare = new train.Trainer({
+    maxEpochs: 1,
+    logger: false,
+    enableCheckpointing: false,
+    enableProgressBar: false,
+    numSanityValSteps: 0,
+  });
   const dir = `${process.env.TMPDIR ?? '/tmp'}/tk-bench-train-${process.pid}`;
   // The usual setup minus checkpoints (their cost is per epoch, timed separately below).
-  const logged = () => new train.Trainer({ maxEpochs: 1, defaultRootDir: dir, logEveryNSteps: 16, numSanityValSteps: 0, enableCheckpointing: false,
-    callbacks: [new train.ProgressBar({ stream: sink as never })] });
+  const logged = () =>
+    new train.Trainer({
+      maxEpochs: 1,
+      defaultRootDir: dir,
+      logEveryNSteps: 16,
+      numSanityValSteps: 0,
+      enableCheckpointing: false,
+      callbacks: [new train.ProgressBar({ stream: sink as never })],
+    });
   const perStep = async (f: () => unknown) => {
     const t0 = performance.now();
     await f();
     return ((performance.now() - t0) * 1000) / steps;
   };
-  const h: number[] = [], b: number[] = [], f: number[] = [], ratio: number[] = [];
+  const h: number[] = [],
+    b: number[] = [],
+    f: number[] = [],
+    ratio: number[] = [];
   hand();
-  await bare.fit(model, batches);  // warm-up
+  await bare.fit(model, batches); // warm-up
   for (let r = 0; r < rounds; r++) {
     const hu = await perStep(hand);
     const bu = await perStep(() => bare.fit(model, batches));
     h.push(hu, await perStep(hand));
     b.push(bu);
-    ratio.push(bu / ((hu + h[h.length - 1]) / 2));  // the Trainer against the hand loops around it
+    ratio.push(bu / ((hu + h[h.length - 1]) / 2)); // the Trainer against the hand loops around it
     f.push(await perStep(() => logged().fit(model, batches)));
   }
   const ckptMs: number[] = [];
@@ -80,7 +101,10 @@ async function trainerOverhead(opts: Options, th: number): Promise<Row[]> {
     ckptMs.push(performance.now() - t0);
   }
   const [hu, bu, fu] = [median(h), median(b), median(f)];
-  for (const [x, y] of batches) { x.dispose(); y.dispose(); }
+  for (const [x, y] of batches) {
+    x.dispose();
+    y.dispose();
+  }
   opt.disposeState();
   for (const o of bare.optimizers) o.disposeState();
   (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
@@ -88,9 +112,26 @@ async function trainerOverhead(opts: Options, th: number): Promise<Row[]> {
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
   return [
     { suite, name: 'MLP 784-256-10 b64 step: hand-written loop', threads: th, nativeUs: hu },
-    { suite, name: 'MLP 784-256-10 b64 step: Trainer.fit (bare)', threads: th, nativeUs: bu, note: `${pct(median(ratio) - 1)} over the hand loop (median of ${rounds} paired ratios)` },
-    { suite, name: 'MLP 784-256-10 b64 step: Trainer.fit (CSV logger, progress bar)', threads: th, nativeUs: fu, note: `${pct(fu / hu - 1)} over the hand loop (incl. one fsync'd metrics.csv write per ${steps}-step fit)` },
-    { suite, name: 'Trainer.saveCheckpoint (MLP 784-256-10 + SGD state, 0.8 MB, fsync)', threads: th, nativeUs: median(ckptMs) * 1000 },
+    {
+      suite,
+      name: 'MLP 784-256-10 b64 step: Trainer.fit (bare)',
+      threads: th,
+      nativeUs: bu,
+      note: `${pct(median(ratio) - 1)} over the hand loop (median of ${rounds} paired ratios)`,
+    },
+    {
+      suite,
+      name: 'MLP 784-256-10 b64 step: Trainer.fit (CSV logger, progress bar)',
+      threads: th,
+      nativeUs: fu,
+      note: `${pct(fu / hu - 1)} over the hand loop (incl. one fsync'd metrics.csv write per ${steps}-step fit)`,
+    },
+    {
+      suite,
+      name: 'Trainer.saveCheckpoint (MLP 784-256-10 + SGD state, 0.8 MB, fsync)',
+      threads: th,
+      nativeUs: median(ckptMs) * 1000,
+    },
   ];
 }
 
@@ -101,11 +142,14 @@ export async function* trainSuite(opts: Options, threads: number[]): AsyncGenera
   tk.setNumThreads(1);
   tk.manualSeed(1);
   const N = 10_000;
-  const logits = tk.randn([N, 10]), labels = tk.randint(0, 10, [N]);
-  const probs = tk.rand([N]), binary = tk.randint(0, 2, [N]);
+  const logits = tk.randn([N, 10]),
+    labels = tk.randint(0, 10, [N]);
+  const probs = tk.rand([N]),
+    binary = tk.randint(0, 2, [N]);
   const mc = { task: 'multiclass', numClasses: 10 } as const;
   // The plain-TypeScript accuracy: argmax per row in a JS loop.
-  const ld = logits.data() as Float32Array, yd = labels.data() as BigInt64Array;
+  const ld = logits.data() as Float32Array,
+    yd = labels.data() as BigInt64Array;
   const plainAcc = () => {
     let correct = 0;
     for (let i = 0; i < N; i++) {
@@ -116,17 +160,40 @@ export async function* trainSuite(opts: Options, threads: number[]): AsyncGenera
     return correct / N;
   };
   const cases: [string, tk.metrics.Metric<never>, () => void, (() => void)?][] = [];
-  const add = (name: string, m: tk.metrics.Metric<never>, fn: (m: tk.metrics.Metric<never>) => void, plain?: () => void) => cases.push([name, m, () => fn(m), plain]);
-  add('Accuracy multiclass update [10000, 10] logits', new metrics.Accuracy(mc) as never, (m) => (m as tk.metrics.Accuracy).update(logits, labels), plainAcc);
-  add('Accuracy multiclass top-5 update', new metrics.Accuracy({ ...mc, topK: 5 }) as never, (m) => (m as tk.metrics.Accuracy).update(logits, labels));
-  add('F1Score macro update', new metrics.F1Score({ ...mc, average: 'macro' }) as never, (m) => (m as tk.metrics.F1Score).update(logits, labels));
-  add('ConfusionMatrix update', new metrics.ConfusionMatrix(mc) as never, (m) => (m as tk.metrics.ConfusionMatrix).update(logits, labels));
-  add('Accuracy binary update [10000] probabilities', new metrics.Accuracy({ task: 'binary' }) as never, (m) => (m as tk.metrics.Accuracy).update(probs, binary));
-  add('AUROC binary update', new metrics.AUROC({ task: 'binary' }) as never, (m) => { (m as tk.metrics.AUROC).update(probs, binary); m.reset(); });
+  const add = (
+    name: string,
+    m: tk.metrics.Metric<never>,
+    fn: (m: tk.metrics.Metric<never>) => void,
+    plain?: () => void,
+  ) => cases.push([name, m, () => fn(m), plain]);
+  add(
+    'Accuracy multiclass update [10000, 10] logits',
+    new metrics.Accuracy(mc) as never,
+    (m) => (m as tk.metrics.Accuracy).update(logits, labels),
+    plainAcc,
+  );
+  add('Accuracy multiclass top-5 update', new metrics.Accuracy({ ...mc, topK: 5 }) as never, (m) =>
+    (m as tk.metrics.Accuracy).update(logits, labels),
+  );
+  add('F1Score macro update', new metrics.F1Score({ ...mc, average: 'macro' }) as never, (m) =>
+    (m as tk.metrics.F1Score).update(logits, labels),
+  );
+  add('ConfusionMatrix update', new metrics.ConfusionMatrix(mc) as never, (m) =>
+    (m as tk.metrics.ConfusionMatrix).update(logits, labels),
+  );
+  add('Accuracy binary update [10000] probabilities', new metrics.Accuracy({ task: 'binary' }) as never, (m) =>
+    (m as tk.metrics.Accuracy).update(probs, binary),
+  );
+  add('AUROC binary update', new metrics.AUROC({ task: 'binary' }) as never, (m) => {
+    (m as tk.metrics.AUROC).update(probs, binary);
+    m.reset();
+  });
   const auc = new metrics.AUROC({ task: 'binary' });
   auc.update(probs, binary);
   add('AUROC binary compute (10,000 scores)', auc as never, (m) => m.compute().dispose());
-  add('MeanSquaredError update', new metrics.MeanSquaredError() as never, (m) => (m as tk.metrics.MeanSquaredError).update(probs, probs));
+  add('MeanSquaredError update', new metrics.MeanSquaredError() as never, (m) =>
+    (m as tk.metrics.MeanSquaredError).update(probs, probs),
+  );
   for (const [name, m, fn, plain] of cases) {
     const nativeUs = await measure(fn, opts);
     const plainUs = plain ? await measure(plain, opts) : undefined;

@@ -10,7 +10,12 @@ export async function* views(opts: Options): AsyncGenerator<Row> {
   const rows: [string, () => void, (() => void) | undefined, number?][] = [
     ['transpose (view)', () => x.t().dispose(), undefined],
     ['reshape (view)', () => x.reshape(1024, 256).dispose(), () => plain.reshape(px, [1024, 256])],
-    ['transpose + contiguous (copy)', () => x.t().contiguous().dispose(), () => plain.transpose(px, 0, 1), 8 * 256 * 1024],
+    [
+      'transpose + contiguous (copy)',
+      () => x.t().contiguous().dispose(),
+      () => plain.transpose(px, 0, 1),
+      8 * 256 * 1024,
+    ],
     ['cat 2x [256,1024] dim=1', () => tk.cat([x, x], 1).dispose(), () => plain.cat([px, px], 1), 16 * 256 * 1024],
     ['to float64', () => x.to('float64').dispose(), () => plain.to(px, 'float64'), 12 * 256 * 1024],
   ];

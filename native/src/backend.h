@@ -62,12 +62,10 @@ struct Backend {
   // from `end` backwards (end - (n - 1 - i) * step), as linspace does so both ends are exact.
   void (*arange)(const Tensor& out, double start, double step, double end, bool symmetric);
   void (*eye)(const Tensor& out);
-  void (*random)(const Tensor& out, RandomKind kind, double a, double b, uint64_t key,
-                 uint64_t offset);
+  void (*random)(const Tensor& out, RandomKind kind, double a, double b, uint64_t key, uint64_t offset);
   // Contiguous in, contiguous out of out.dtype(); Sum accumulates in double/int64.
   void (*reduce)(ReduceKernel k, const Tensor& out, const Tensor& in, ORI g);
-  void (*arg_reduce)(const Tensor& values, const Tensor& indices, const Tensor& in, ORI g,
-                     bool is_max);
+  void (*arg_reduce)(const Tensor& values, const Tensor& indices, const Tensor& in, ORI g, bool is_max);
   void (*var)(const Tensor& out, const Tensor& in, ORI g, double correction, bool take_sqrt);
   void (*softmax)(const Tensor& out, const Tensor& in, ORI g, bool log);
   void (*cumsum)(const Tensor& out, const Tensor& in, ORI g);
@@ -85,16 +83,15 @@ struct Backend {
   // contiguous; output (i, j) reads input rows i - ph .. i - ph + 2 (zeros outside). Returns
   // false (doing nothing) where it cannot run, e.g. a CPU without AVX2; null where a device has
   // none. conv2d then uses im2col.
-  bool (*conv3x3_winograd)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
-                           int64_t ph, int64_t pw);
+  bool (*conv3x3_winograd)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias, int64_t ph,
+                           int64_t pw);
   // The weight gradient of that convolution: gw [O, C, 3, 3] (overwritten) from x [N, C, H, W]
   // and grad_out [N, O, OH, OW], contiguous float32.
-  bool (*conv3x3_winograd_weight_grad)(const Tensor& gw, const Tensor& x, const Tensor& grad_out,
-                                       int64_t ph, int64_t pw);
+  bool (*conv3x3_winograd_weight_grad)(const Tensor& gw, const Tensor& x, const Tensor& grad_out, int64_t ph,
+                                       int64_t pw);
   // Direct convolution, same contract as conv3x3_winograd but any kernel size: for few input
   // channels, where im2col's GEMM has too short a reduction.
-  bool (*conv_direct)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
-                      int64_t ph, int64_t pw);
+  bool (*conv_direct)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias, int64_t ph, int64_t pw);
   // Pooling over planes: in [P, H, W] contiguous, out [P, OH, OW] (w.C is unused). max_pool2d's
   // indices (int64) are flat positions h * W + w in the plane; padding never wins. Undefined
   // indices: values only (inference).
@@ -103,8 +100,7 @@ struct Backend {
   // count_include_pad: divide by the full window (clipped to the padded input) instead of the
   // number of real elements.
   void (*avg_pool2d)(const Tensor& out, const Tensor& in, const Window2d& w, bool count_include_pad);
-  void (*avg_pool2d_backward)(const Tensor& grad_in, const Tensor& grad_out, const Window2d& w,
-                              bool count_include_pad);
+  void (*avg_pool2d_backward)(const Tensor& grad_in, const Tensor& grad_out, const Window2d& w, bool count_include_pad);
   // Adaptive: output cell (i, j) averages rows [floor(i H / OH), ceil((i+1) H / OH)) and the same
   // for columns.
   void (*adaptive_avg_pool2d)(const Tensor& out, const Tensor& in);
@@ -127,19 +123,21 @@ struct Backend {
   // Fused optimizer steps over contiguous float tensors of one shape and dtype (PyTorch's update
   // rules; see native/src/ops/optim.cpp). Absent state tensors are undefined.
   void (*sgd_step)(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdParams& o);
-  void (*adam_step)(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v,
-                    const Tensor& vmax, const AdamParams& o);
-  void (*rmsprop_step)(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& buf,
-                       const Tensor& gavg, const RmspropParams& o);
+  void (*adam_step)(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, const Tensor& vmax,
+                    const AdamParams& o);
+  void (*rmsprop_step)(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& buf, const Tensor& gavg,
+                       const RmspropParams& o);
   void (*adagrad_step)(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradParams& o);
 };
 
 // Runs f.operator()<T>() for a float32 or float64 dtype (the kernels that only take floats).
-template <class F>
-void floating(DType d, F&& f) {
-  if (d == DType::Float32) f.template operator()<float>();
-  else if (d == DType::Float64) f.template operator()<double>();
-  else TK_ASSERT(!"this kernel takes float32 or float64");
+template <class F> void floating(DType d, F&& f) {
+  if (d == DType::Float32)
+    f.template operator()<float>();
+  else if (d == DType::Float64)
+    f.template operator()<double>();
+  else
+    TK_ASSERT(!"this kernel takes float32 or float64");
 }
 
 // `raw` with every kernel but copy and fill wrapped to run float16/bfloat16 tensors in float32
@@ -151,18 +149,15 @@ extern const Backend cpu_backend;
 extern const Backend cuda_backend;
 
 // Whether the device's backend has the kernel `member` (unlike kernel_for, no error).
-template <class F>
-bool has_kernel(F Backend::*member, Device device) {
+template <class F> bool has_kernel(F Backend::*member, Device device) {
   return (device.is_cpu() ? cpu_backend : cuda_backend).*member != nullptr;
 }
 
 // The kernel `member` for `device`, or NOT_IMPLEMENTED naming `op` and the device.
-template <class F>
-F kernel_for(F Backend::*member, Device device, const char* op) {
+template <class F> F kernel_for(F Backend::*member, Device device, const char* op) {
   const Backend& b = device.is_cpu() ? cpu_backend : cuda_backend;
   F f = b.*member;
-  TK_CHECK(f != nullptr, NOT_IMPLEMENTED, op, ": not implemented on ", device_name(device),
-           " yet");
+  TK_CHECK(f != nullptr, NOT_IMPLEMENTED, op, ": not implemented on ", device_name(device), " yet");
   return f;
 }
 

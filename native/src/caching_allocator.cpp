@@ -28,7 +28,7 @@ size_t class_bytes(size_t i) {
 
 size_t size_class(size_t n) {
   if (n <= 256) return n <= kAlign ? kAlign : (n + kAlign - 1) / kAlign * kAlign;
-  int k = std::bit_width(n - 1);       // 2^(k-1) < n <= 2^k
+  int k = std::bit_width(n - 1);  // 2^(k-1) < n <= 2^k
   size_t step = size_t(1) << (k - 3);  // classes 5/8, 6/8, 7/8 and 8/8 of 2^k
   return (n + step - 1) / step * step;
 }
@@ -37,8 +37,7 @@ CachingAllocator::CachingAllocator(Raw raw, const char* name, int64_t cache_limi
     : raw_(raw), name_(name), cache_limit_(cache_limit) {}
 
 const CachingAllocator::Device& CachingAllocator::dev(int device) const {
-  TK_CHECK(device >= 0 && device < kMaxDevices, INVALID_ARGUMENT, name_, ": device index ", device,
-           " out of range");
+  TK_CHECK(device >= 0 && device < kMaxDevices, INVALID_ARGUMENT, name_, ": device index ", device, " out of range");
   return devs_[size_t(device)];
 }
 CachingAllocator::Device& CachingAllocator::dev(int device) {
@@ -79,8 +78,8 @@ void* CachingAllocator::alloc(size_t nbytes, int device, const char* op) {
   if (retried) d.s.oom_retries++;
   if (!p) {
     d.s.ooms++;
-    raise(ErrorCode::OUT_OF_MEMORY, op, ": out of memory allocating ", nbytes, " bytes on ", name_,
-          device ? ":" : "", device ? std::to_string(device) : "", " (", d.s.allocated_bytes,
+    raise(ErrorCode::OUT_OF_MEMORY, op, ": out of memory allocating ", nbytes, " bytes on ", name_, device ? ":" : "",
+          device ? std::to_string(device) : "", " (", d.s.allocated_bytes,
           " bytes already allocated by tensorkit; the cache was emptied and the request retried)");
   }
   d.s.raw_allocs++;
@@ -121,7 +120,8 @@ void CachingAllocator::release_locked(Device& d, int device) {
 
 void CachingAllocator::empty_cache(int device) {
   std::lock_guard<std::mutex> g(mu_);
-  if (device >= 0) release_locked(dev(device), device);
+  if (device >= 0)
+    release_locked(dev(device), device);
   else
     for (int i = 0; i < kMaxDevices; ++i) release_locked(devs_[size_t(i)], i);
 }

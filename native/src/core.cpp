@@ -35,7 +35,7 @@ void raise_not_compute_dtype(DType d) {
 // float32 < float64, where any float beats any integer (int64 + float16 -> float16, as in
 // PyTorch), and float16 with bfloat16 meet at float32 (neither holds the other).
 DType promote_types(DType a, DType b) {
-  static constexpr std::array<int, kNumDTypes> rank = {/*f32*/ 4, /*f64*/ 5, /*i32*/ 1, /*i64*/ 2,
+  static constexpr std::array<int, kNumDTypes> rank = {/*f32*/ 4,  /*f64*/ 5, /*i32*/ 1, /*i64*/ 2,
                                                        /*bool*/ 0, /*f16*/ 3, /*bf16*/ 3};
   if (a != b && is_half(a) && is_half(b)) return DType::Float32;
   return rank[int(a)] >= rank[int(b)] ? a : b;
@@ -65,12 +65,9 @@ Device parse_device(std::string_view s, std::string_view op) {
     }
   }
 bad:
-  raise(ErrorCode::INVALID_ARGUMENT, op, ": unknown device, got '", s,
-        "' (expected 'cpu', 'cuda' or 'cuda:N')");
+  raise(ErrorCode::INVALID_ARGUMENT, op, ": unknown device, got '", s, "' (expected 'cpu', 'cuda' or 'cuda:N')");
 }
 
-std::string device_name(Device d) {
-  return d.is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(d.index);
-}
+std::string device_name(Device d) { return d.is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(d.index); }
 
 }  // namespace tk

@@ -19,38 +19,35 @@ const Backend* g_raw_tables[2] = {nullptr, nullptr};
 
 // The Tensor arguments a kernel writes, as a bit mask over its Tensor arguments in order (the
 // contracts in backend.h). Most kernels write their first; the rest are listed.
-template <auto M>
-inline constexpr unsigned kWrites = 0b1;
-template <> inline constexpr unsigned kWrites<&Backend::arg_reduce> = 0b11;
-template <> inline constexpr unsigned kWrites<&Backend::max_pool2d> = 0b11;
+template <auto M> inline constexpr unsigned kWrites = 0b1;
+template <> inline constexpr unsigned kWrites<& Backend::arg_reduce> = 0b11;
+template <> inline constexpr unsigned kWrites<& Backend::max_pool2d> = 0b11;
 // The optimizer steps write the parameter and its state, everything but the gradient (second).
-template <> inline constexpr unsigned kWrites<&Backend::sgd_step> = ~0b10u;
-template <> inline constexpr unsigned kWrites<&Backend::adam_step> = ~0b10u;
-template <> inline constexpr unsigned kWrites<&Backend::rmsprop_step> = ~0b10u;
-template <> inline constexpr unsigned kWrites<&Backend::adagrad_step> = ~0b10u;
+template <> inline constexpr unsigned kWrites<& Backend::sgd_step> = ~0b10u;
+template <> inline constexpr unsigned kWrites<& Backend::adam_step> = ~0b10u;
+template <> inline constexpr unsigned kWrites<& Backend::rmsprop_step> = ~0b10u;
+template <> inline constexpr unsigned kWrites<& Backend::adagrad_step> = ~0b10u;
 
 // Kernels that also read what they write (the rest overwrite their outputs entirely, so those
 // start as uninitialised float32 tensors instead of conversions).
-template <auto M>
-inline constexpr bool kReadsWritten = false;
-template <> inline constexpr bool kReadsWritten<&Backend::gemm> = true;    // beta * out
-template <> inline constexpr bool kReadsWritten<&Backend::col2im> = true;  // adds into the image
-template <> inline constexpr bool kReadsWritten<&Backend::sgd_step> = true;
-template <> inline constexpr bool kReadsWritten<&Backend::adam_step> = true;
-template <> inline constexpr bool kReadsWritten<&Backend::rmsprop_step> = true;
-template <> inline constexpr bool kReadsWritten<&Backend::adagrad_step> = true;
+template <auto M> inline constexpr bool kReadsWritten = false;
+template <> inline constexpr bool kReadsWritten<& Backend::gemm> = true;  // beta * out
+template <> inline constexpr bool kReadsWritten<& Backend::col2im> = true;  // adds into the image
+template <> inline constexpr bool kReadsWritten<& Backend::sgd_step> = true;
+template <> inline constexpr bool kReadsWritten<& Backend::adam_step> = true;
+template <> inline constexpr bool kReadsWritten<& Backend::rmsprop_step> = true;
+template <> inline constexpr bool kReadsWritten<& Backend::adagrad_step> = true;
 
 bool is_half_tensor(const Tensor& t) { return t.defined() && is_half(t.dtype()); }
-template <class T>
-bool any_half(const T& a) {
-  if constexpr (std::is_same_v<T, Tensor>) return is_half_tensor(a);
-  else return false;
+template <class T> bool any_half(const T& a) {
+  if constexpr (std::is_same_v<T, Tensor>)
+    return is_half_tensor(a);
+  else
+    return false;
 }
 
-template <int Tag, auto M>
-struct Adapt;
-template <int Tag, class R, class... A, R (*Backend::*M)(A...)>
-struct Adapt<Tag, M> {
+template <int Tag, auto M> struct Adapt;
+template <int Tag, class R, class... A, R (*Backend::*M)(A...)> struct Adapt<Tag, M> {
   static R run(A... args) {
     const Backend* table = g_raw_tables[Tag];
     auto raw = table->*M;
@@ -91,13 +88,14 @@ struct Adapt<Tag, M> {
 
 }  // namespace
 
-template <int Tag>
-Backend adapt(const Backend& raw) {
+template <int Tag> Backend adapt(const Backend& raw) {
   // Listing every member: adding one to Backend without listing it here fails this check.
   static_assert(sizeof(Backend) == 35 * sizeof(void*),
                 "a Backend member was added or removed: update the list in with_half_adapter");
   g_raw_tables[Tag] = &raw;
   Backend b = raw;
+  // A list of macro calls, kept as written.
+  // clang-format off
 #define TK_ADAPT(m) \
   if (raw.m) b.m = Adapt<Tag, &Backend::m>::run;
   TK_ADAPT(unary) TK_ADAPT(binary) TK_ADAPT(where) TK_ADAPT(arange) TK_ADAPT(eye) TK_ADAPT(random)
@@ -110,7 +108,8 @@ Backend adapt(const Backend& raw) {
   TK_ADAPT(bincount) TK_ADAPT(sgd_step) TK_ADAPT(adam_step) TK_ADAPT(rmsprop_step)
   TK_ADAPT(adagrad_step)
 #undef TK_ADAPT
-  return b;  // copy and fill stay raw: they convert 16-bit storage themselves
+      // clang-format on
+      return b;  // copy and fill stay raw: they convert 16-bit storage themselves
 }
 
 Backend with_half_adapter(const Backend& raw, int tag) {

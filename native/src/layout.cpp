@@ -22,8 +22,7 @@ DimVec DimVec::from(const std::vector<int64_t>& v, const char* op) {
 }
 
 void DimVec::push_back(int64_t v) {
-  TK_CHECK(n_ < kMaxDims, INVALID_ARGUMENT, "tensor: at most ", kMaxDims,
-           " dimensions are supported, got ", n_ + 1);
+  TK_CHECK(n_ < kMaxDims, INVALID_ARGUMENT, "tensor: at most ", kMaxDims, " dimensions are supported, got ", n_ + 1);
   d_[n_++] = v;
 }
 
@@ -39,8 +38,8 @@ void DimVec::erase(int pos) {
 }
 
 void DimVec::resize(int n, int64_t fill) {
-  TK_CHECK(n >= 0 && n <= kMaxDims, INVALID_ARGUMENT, "tensor: at most ", kMaxDims,
-           " dimensions are supported, got ", n);
+  TK_CHECK(n >= 0 && n <= kMaxDims, INVALID_ARGUMENT, "tensor: at most ", kMaxDims, " dimensions are supported, got ",
+           n);
   for (int i = n_; i < n; ++i) d_[i] = fill;
   n_ = n;
 }
@@ -62,8 +61,10 @@ std::string fmt_shape(const DimVec& s) {
 
 std::string fmt_number(double v) {
   char buf[64];
-  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e21) std::snprintf(buf, sizeof buf, "%.0f", v);
-  else std::snprintf(buf, sizeof buf, "%.17g", v);
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e21)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
 
@@ -71,8 +72,8 @@ int64_t checked_numel(const DimVec& shape, const char* op) {
   int64_t n = 1;
   for (int64_t d : shape) {
     TK_CHECK(d >= 0, INVALID_ARGUMENT, op, ": sizes must be non-negative, got ", fmt_shape(shape));
-    TK_CHECK(!__builtin_mul_overflow(n, d, &n), OUT_OF_MEMORY, op,
-             ": the number of elements overflows, got ", fmt_shape(shape));
+    TK_CHECK(!__builtin_mul_overflow(n, d, &n), OUT_OF_MEMORY, op, ": the number of elements overflows, got ",
+             fmt_shape(shape));
   }
   return n;
 }
@@ -90,8 +91,8 @@ DimVec contiguous_strides(const DimVec& shape) {
 
 int wrap_dim(int64_t dim, int ndim, const char* op) {
   int64_t n = ndim > 0 ? ndim : 1;  // a 0-dim tensor accepts dim 0 and -1, as in PyTorch
-  TK_CHECK(dim >= -n && dim < n, INDEX_OUT_OF_RANGE, op, ": dim out of range (expected in [",
-           -n, ", ", n - 1, "]), got ", dim);
+  TK_CHECK(dim >= -n && dim < n, INDEX_OUT_OF_RANGE, op, ": dim out of range (expected in [", -n, ", ", n - 1,
+           "]), got ", dim);
   return int(dim < 0 ? dim + n : dim);
 }
 
@@ -102,8 +103,8 @@ DimVec broadcast_shapes(const DimVec& a, const DimVec& b, const char* op) {
   for (int i = 0; i < n; ++i) {
     int ia = i - (n - a.size()), ib = i - (n - b.size());
     int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
-    TK_CHECK(da == db || da == 1 || db == 1, SHAPE_MISMATCH, op, ": shapes ", fmt_shape(a), " and ",
-             fmt_shape(b), " cannot be broadcast");
+    TK_CHECK(da == db || da == 1 || db == 1, SHAPE_MISMATCH, op, ": shapes ", fmt_shape(a), " and ", fmt_shape(b),
+             " cannot be broadcast");
     out[i] = da == 1 ? db : da;
   }
   return out;
@@ -152,8 +153,7 @@ bool Layout::view_strides(const DimVec& newshape, DimVec& out) const {
   int64_t tensor_numel = 1, view_numel = 1;
   for (int tensor_d = ndim() - 1; tensor_d >= 0; --tensor_d) {
     tensor_numel *= shape[tensor_d];
-    if (tensor_d == 0 ||
-        (shape[tensor_d - 1] != 1 && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+    if (tensor_d == 0 || (shape[tensor_d - 1] != 1 && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
       while (view_d >= 0 && (view_numel < tensor_numel || newshape[view_d] == 1)) {
         out[view_d] = view_numel * chunk_base_stride;
         view_numel *= newshape[view_d];

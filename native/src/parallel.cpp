@@ -35,8 +35,7 @@ inline void cpu_relax() {
 }
 
 // Spins until pred() holds (true) or `us` microseconds have passed (false).
-template <class P>
-bool spin_for(P&& pred, int us) {
+template <class P> bool spin_for(P&& pred, int us) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
   for (int i = 1;; ++i) {
     if (pred()) return true;
@@ -62,8 +61,7 @@ class Pool {
  public:
   int num_threads() const { return t_num_threads > 0 ? t_num_threads : default_num_threads(); }
 
-  void run(int64_t begin, int64_t end, int64_t grain,
-           const std::function<void(int64_t, int64_t)>& fn) {
+  void run(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
     int64_t n = end - begin;
     int want = int(std::min<int64_t>(num_threads(), grain > 0 ? n / grain : n));
     if (want <= 1 || t_in_parallel) return fn(begin, end);
@@ -169,13 +167,11 @@ Pool& pool() {
 int get_num_threads() { return pool().num_threads(); }
 
 void set_num_threads(int n) {
-  TK_CHECK(n >= 1 && n <= 1024, INVALID_ARGUMENT, "setNumThreads: expected 1..1024 threads, got ",
-           n);
+  TK_CHECK(n >= 1 && n <= 1024, INVALID_ARGUMENT, "setNumThreads: expected 1..1024 threads, got ", n);
   t_num_threads = n;
 }
 
-void parallel_for(int64_t begin, int64_t end, int64_t grain,
-                  const std::function<void(int64_t, int64_t)>& fn) {
+void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   if (end <= begin) return;
   pool().run(begin, end, grain, fn);
 }

@@ -32,8 +32,7 @@ CachingAllocator& cpu_allocator() {
 }  // namespace
 
 Storage::Storage(size_t nbytes, Device device, const char* op) : nbytes_(nbytes), device_(device) {
-  TK_CHECK(nbytes <= kMaxRequest, OUT_OF_MEMORY, op, ": cannot allocate ", nbytes, " bytes on ",
-           device_name(device));
+  TK_CHECK(nbytes <= kMaxRequest, OUT_OF_MEMORY, op, ": cannot allocate ", nbytes, " bytes on ", device_name(device));
   data_ = device.is_cpu() ? cpu_allocator().alloc(nbytes, 0, op) : cuda::alloc(nbytes, device.index, op);
   int64_t live = g_live_bytes.fetch_add(int64_t(nbytes)) + int64_t(nbytes);
   g_live_storages.fetch_add(1);

@@ -5,8 +5,8 @@ namespace tk {
 Tensor Tensor::empty(const DimVec& shape, DType dtype, Device device, const char* op) {
   int64_t n = checked_numel(shape, op);
   size_t bytes;
-  TK_CHECK(!__builtin_mul_overflow(size_t(n), itemsize(dtype), &bytes), OUT_OF_MEMORY, op,
-           ": tensor of shape ", fmt_shape(shape), " is too large");
+  TK_CHECK(!__builtin_mul_overflow(size_t(n), itemsize(dtype), &bytes), OUT_OF_MEMORY, op, ": tensor of shape ",
+           fmt_shape(shape), " is too large");
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>(bytes, device, op);
   impl->layout = Layout::contiguous(shape);

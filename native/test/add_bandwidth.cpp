@@ -22,6 +22,7 @@ int main() {
       mt = std::min(mt, std::chrono::duration<double, std::micro>(t1 - t0).count());
       mb = std::min(mb, std::chrono::duration<double, std::micro>(t2 - t1).count());
     }
-    printf("%d threads: tk add min %.1f us (%.1f GB/s), bare loop 1 thread min %.1f us (%.1f GB/s)\n", th, mt, 12.0 * (1 << 20) / mt / 1e3, mb, 12.0 * (1 << 20) / mb / 1e3);
+    printf("%d threads: tk add min %.1f us (%.1f GB/s), bare loop 1 thread min %.1f us (%.1f GB/s)\n", th, mt,
+           12.0 * (1 << 20) / mt / 1e3, mb, 12.0 * (1 << 20) / mb / 1e3);
   }
 }

@@ -19,23 +19,23 @@
 namespace {
 int failures = 0;
 
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
       std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                     \
-    }                                                                 \
+      ++failures;                                                          \
+    }                                                                      \
   } while (0)
 
-template <class F>
-void expect_error(tk::ErrorCode code, F&& f, const char* what) {
+template <class F> void expect_error(tk::ErrorCode code, F&& f, const char* what) {
   try {
     f();
     std::fprintf(stderr, "FAIL: %s did not throw\n", what);
     ++failures;
   } catch (const tk::Error& e) {
     if (e.code() != code) {
-      std::fprintf(stderr, "FAIL: %s threw %s (%s)\n", what, std::string(tk::error_code_name(e.code())).c_str(), e.what());
+      std::fprintf(stderr, "FAIL: %s threw %s (%s)\n", what, std::string(tk::error_code_name(e.code())).c_str(),
+                   e.what());
       ++failures;
     }
   }
@@ -46,10 +46,21 @@ void layout_math() {
   CHECK(tk::contiguous_strides({2, 3, 4}) == DimVec({12, 4, 1}));
   CHECK(tk::broadcast_shapes({3, 1}, {1, 4}, "t") == DimVec({3, 4}));
   CHECK(tk::broadcast_shapes({}, {2, 2}, "t") == DimVec({2, 2}));
-  expect_error(tk::ErrorCode::SHAPE_MISMATCH, [] { tk::broadcast_shapes({2, 3}, {4}, "t"); }, "bad broadcast");
+  expect_error(
+      tk::ErrorCode::SHAPE_MISMATCH,
+      [] {
+        tk::broadcast_shapes({2, 3}, {4}, "t");
+      },
+      "bad broadcast");
   CHECK(tk::wrap_dim(-1, 3, "t") == 2);
-  expect_error(tk::ErrorCode::INDEX_OUT_OF_RANGE, [] { tk::wrap_dim(3, 3, "t"); }, "dim 3 of 3");
-  expect_error(tk::ErrorCode::OUT_OF_MEMORY, [] { tk::checked_numel({int64_t(1) << 40, int64_t(1) << 40}, "t"); }, "overflow");
+  expect_error(
+      tk::ErrorCode::INDEX_OUT_OF_RANGE, [] { tk::wrap_dim(3, 3, "t"); }, "dim 3 of 3");
+  expect_error(
+      tk::ErrorCode::OUT_OF_MEMORY,
+      [] {
+        tk::checked_numel({int64_t(1) << 40, int64_t(1) << 40}, "t");
+      },
+      "overflow");
 
   // A transposed [3, 4] can be viewed as [4, 3] but not flattened without a copy.
   tk::Layout t{{4, 3}, {1, 4}, 0};
@@ -137,7 +148,8 @@ void caching_allocator() {
   CHECK(s.allocated_bytes == int64_t(2 * k256 + k512) && s.reserved_bytes == s.allocated_bytes);
   CHECK(s.peak_allocated_bytes == int64_t(2 * k256 + k512));
   // Nothing left to free: OUT_OF_MEMORY after the retry, and the figures say so.
-  expect_error(tk::ErrorCode::OUT_OF_MEMORY, [&] { a.alloc(k512, 1, "grow"); }, "alloc past the device");
+  expect_error(
+      tk::ErrorCode::OUT_OF_MEMORY, [&] { a.alloc(k512, 1, "grow"); }, "alloc past the device");
   s = a.stats(1);
   CHECK(s.oom_retries == 2 && s.ooms == 1 && s.allocated_bytes == int64_t(2 * k256 + k512));
   a.free(big, k512, 1);
@@ -154,7 +166,8 @@ void caching_allocator() {
   void* x = small.alloc(4096, 0, "t");
   small.free(x, 4096, 0);
   CHECK(small.stats(0).cached_bytes == 0 && small.stats(0).raw_frees == 1 && g_fake_used == 0);
-  expect_error(tk::ErrorCode::INVALID_ARGUMENT, [&] { a.alloc(8, 99, "t"); }, "device out of range");
+  expect_error(
+      tk::ErrorCode::INVALID_ARGUMENT, [&] { a.alloc(8, 99, "t"); }, "device out of range");
 }
 
 // The CUDA kernels' per-thread bodies (cuda/bodies.h), run here in serial loops on the CPU and
@@ -166,8 +179,10 @@ tk::Tensor random_tensor(const tk::DimVec& shape, tk::DType dt = tk::DType::Floa
   for (int64_t i = 0; i < t.numel(); ++i) {
     g_lcg = g_lcg * 1664525u + 1013904223u;
     const double v = double(g_lcg >> 8) / double(1 << 24) * 4 - 2;
-    if (dt == tk::DType::Float64) t.data<double>()[i] = v;
-    else t.data<float>()[i] = float(v);
+    if (dt == tk::DType::Float64)
+      t.data<double>()[i] = v;
+    else
+      t.data<float>()[i] = float(v);
   }
   return t;
 }
@@ -180,8 +195,7 @@ double max_diff(const tk::Tensor& a, const tk::Tensor& b) {
   }
   return m;
 }
-template <class F>
-void serial(int64_t n, F&& f) {
+template <class F> void serial(int64_t n, F&& f) {
   for (int64_t k = 0; k < n; ++k) f(k);
 }
 
@@ -200,7 +214,9 @@ void cuda_bodies() {
       int bad = 0;
       serial(v.numel(), [&](int64_t i) {
         const char* base = static_cast<const char*>(v.data_ptr());
-        if (*reinterpret_cast<const double*>(base + body::strided_offset(i, v.ndim(), sizes, strides)) != ref.data<double>()[i]) ++bad;
+        if (*reinterpret_cast<const double*>(base + body::strided_offset(i, v.ndim(), sizes, strides)) !=
+            ref.data<double>()[i])
+          ++bad;
       });
       CHECK(bad == 0);
     }
@@ -223,7 +239,8 @@ void cuda_bodies() {
     }
   }
   // Convolution lowering over windows with stride, padding and dilation.
-  const tk::Window2d windows[] = {{3, 7, 6, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1}, {2, 9, 8, 4, 3, 3, 2, 2, 3, 1, 1, 2, 1},
+  const tk::Window2d windows[] = {{3, 7, 6, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1},
+                                  {2, 9, 8, 4, 3, 3, 2, 2, 3, 1, 1, 2, 1},
                                   {2, 5, 5, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1}};
   for (const tk::Window2d& w : windows) {
     tk::Tensor img = random_tensor({w.C, w.H, w.W});
@@ -241,16 +258,22 @@ void cuda_bodies() {
     // a NaN in the first plane.
     img.data<double>()[0] = img.data<double>()[1] = 5.0;
     img.data<double>()[4] = NAN;
-    tk::Tensor y_ref = tk::Tensor::empty({w.C, w.OH, w.OW}, DType::Float64, {}), y = tk::Tensor::empty(y_ref.shape(), DType::Float64, {});
-    tk::Tensor i_ref = tk::Tensor::empty(y_ref.shape(), DType::Int64, {}), ix = tk::Tensor::empty(y_ref.shape(), DType::Int64, {});
+    tk::Tensor y_ref = tk::Tensor::empty({w.C, w.OH, w.OW}, DType::Float64, {}),
+               y = tk::Tensor::empty(y_ref.shape(), DType::Float64, {});
+    tk::Tensor i_ref = tk::Tensor::empty(y_ref.shape(), DType::Int64, {}),
+               ix = tk::Tensor::empty(y_ref.shape(), DType::Int64, {});
     cpu.max_pool2d(y_ref, i_ref, img, w);
-    serial(y.numel(), [&](int64_t k) { body::max_pool(k, y.data<double>(), ix.data<int64_t>(), img.data<double>(), w); });
+    serial(y.numel(),
+           [&](int64_t k) { body::max_pool(k, y.data<double>(), ix.data<int64_t>(), img.data<double>(), w); });
     CHECK(max_diff(y, y_ref) == 0);
     CHECK(std::equal(ix.data<int64_t>(), ix.data<int64_t>() + ix.numel(), i_ref.data<int64_t>()));
-    tk::Tensor gi_ref = tk::Tensor::empty(img.shape(), DType::Float64, {}), gi = tk::Tensor::empty(img.shape(), DType::Float64, {});
+    tk::Tensor gi_ref = tk::Tensor::empty(img.shape(), DType::Float64, {}),
+               gi = tk::Tensor::empty(img.shape(), DType::Float64, {});
     tk::Tensor go = random_tensor(y.shape());
     cpu.max_pool2d_backward(gi_ref, go, i_ref);
-    serial(w.C, [&](int64_t p) { body::max_pool_backward(p, gi.data<double>(), go.data<double>(), i_ref.data<int64_t>(), w.H * w.W, w.OH * w.OW); });
+    serial(w.C, [&](int64_t p) {
+      body::max_pool_backward(p, gi.data<double>(), go.data<double>(), i_ref.data<int64_t>(), w.H * w.W, w.OH * w.OW);
+    });
     CHECK(max_diff(gi, gi_ref) == 0);
     img.data<double>()[4] = 0.5;
     for (bool pad : {true, false}) {
@@ -261,12 +284,14 @@ void cuda_bodies() {
       serial(w.C, [&](int64_t p) { body::avg_pool_backward(p, gi.data<double>(), go.data<double>(), w, pad); });
       CHECK(max_diff(gi, gi_ref) == 0);
     }
-    tk::Tensor a_ref = tk::Tensor::empty({w.C, 2, 3}, DType::Float64, {}), a = tk::Tensor::empty({w.C, 2, 3}, DType::Float64, {});
+    tk::Tensor a_ref = tk::Tensor::empty({w.C, 2, 3}, DType::Float64, {}),
+               a = tk::Tensor::empty({w.C, 2, 3}, DType::Float64, {});
     cpu.adaptive_avg_pool2d(a_ref, img);
     serial(a.numel(), [&](int64_t k) { body::adaptive(k, a.data<double>(), img.data<double>(), w.H, w.W, 2, 3); });
     CHECK(max_diff(a, a_ref) == 0);
     cpu.adaptive_avg_pool2d_backward(gi_ref, a_ref);
-    serial(w.C, [&](int64_t p) { body::adaptive_backward(p, gi.data<double>(), a_ref.data<double>(), w.H, w.W, 2, 3); });
+    serial(w.C,
+           [&](int64_t p) { body::adaptive_backward(p, gi.data<double>(), a_ref.data<double>(), w.H, w.W, 2, 3); });
     CHECK(max_diff(gi, gi_ref) == 0);
   }
   // The tiled gemm, block by block with its two phases per K step as the GPU runs them (every
@@ -294,7 +319,8 @@ void cuda_bodies() {
           }
           for (int ty = 0; ty < T; ++ty)
             for (int tx = 0; tx < T; ++tx)
-              body::gemm_store(out.data<double>(), M * N, N, int64_t(1), bi, row0 + ty, col0 + tx, M, N, acc[ty][tx], 1.5, beta);
+              body::gemm_store(out.data<double>(), M * N, N, int64_t(1), bi, row0 + ty, col0 + tx, M, N, acc[ty][tx],
+                               1.5, beta);
         }
     CHECK(max_diff(out, ref) < 1e-12);
   }
@@ -302,12 +328,17 @@ void cuda_bodies() {
   for (tk::ORI g : {tk::ORI{3, 7, 4}, tk::ORI{5, 9, 1}}) {
     tk::Tensor x = random_tensor({g.O, g.R, g.I});
     x.data<double>()[g.I] = NAN;  // output 0 sees a NaN at r = 1
-    tk::Tensor ref = tk::Tensor::empty({g.O, g.I}, DType::Float64, {}), out = tk::Tensor::empty({g.O, g.I}, DType::Float64, {});
+    tk::Tensor ref = tk::Tensor::empty({g.O, g.I}, DType::Float64, {}),
+               out = tk::Tensor::empty({g.O, g.I}, DType::Float64, {});
     cpu.reduce(tk::ReduceKernel::Max, ref, x, g);
-    serial(out.numel(), [&](int64_t k) { body::column_reduce<body::Kind::Max, double, double>(k, x.data<double>(), out.data<double>(), g); });
+    serial(out.numel(), [&](int64_t k) {
+      body::column_reduce<body::Kind::Max, double, double>(k, x.data<double>(), out.data<double>(), g);
+    });
     CHECK(max_diff(out, ref) == 0);
     cpu.reduce(tk::ReduceKernel::Sum, ref, x, g);
-    serial(out.numel(), [&](int64_t k) { body::column_reduce<body::Kind::Sum, double, double>(k, x.data<double>(), out.data<double>(), g); });
+    serial(out.numel(), [&](int64_t k) {
+      body::column_reduce<body::Kind::Sum, double, double>(k, x.data<double>(), out.data<double>(), g);
+    });
     CHECK(max_diff(out, ref) < 1e-12);
     if (g.I == 1) {  // the block-per-row path: 256 threads' partials, then the tree
       auto by_block = [&](auto kind, tk::ReduceKernel k) {
@@ -315,7 +346,8 @@ void cuda_bodies() {
         cpu.reduce(k, ref, x, g);
         for (int64_t row = 0; row < g.O; ++row) {
           double part[256];
-          for (int t = 0; t < 256; ++t) part[t] = body::row_partial<K, double>(t, 256, x.data<double>() + row * g.R, g.R);
+          for (int t = 0; t < 256; ++t)
+            part[t] = body::row_partial<K, double>(t, 256, x.data<double>() + row * g.R, g.R);
           for (int s = 128; s > 0; s >>= 1)
             for (int t = 0; t < 256; ++t) body::tree_step<K, double>(part, t, s);
           out.data<double>()[row] = part[0];
@@ -326,17 +358,23 @@ void cuda_bodies() {
       CHECK(by_block(std::integral_constant<body::Kind, body::Kind::Max>{}, tk::ReduceKernel::Max) == 0);
       CHECK(by_block(std::integral_constant<body::Kind, body::Kind::Min>{}, tk::ReduceKernel::Min) == 0);
     }
-    tk::Tensor ix_ref = tk::Tensor::empty({g.O, g.I}, DType::Int64, {}), ix = tk::Tensor::empty({g.O, g.I}, DType::Int64, {});
+    tk::Tensor ix_ref = tk::Tensor::empty({g.O, g.I}, DType::Int64, {}),
+               ix = tk::Tensor::empty({g.O, g.I}, DType::Int64, {});
     for (bool is_max : {true, false}) {
       cpu.arg_reduce(ref, ix_ref, x, g, is_max);
-      serial(out.numel(), [&](int64_t k) { body::arg_reduce(k, x.data<double>(), out.data<double>(), ix.data<int64_t>(), g, is_max); });
-      CHECK(max_diff(out, ref) == 0 && std::equal(ix.data<int64_t>(), ix.data<int64_t>() + ix.numel(), ix_ref.data<int64_t>()));
+      serial(out.numel(), [&](int64_t k) {
+        body::arg_reduce(k, x.data<double>(), out.data<double>(), ix.data<int64_t>(), g, is_max);
+      });
+      CHECK(max_diff(out, ref) == 0 &&
+            std::equal(ix.data<int64_t>(), ix.data<int64_t>() + ix.numel(), ix_ref.data<int64_t>()));
     }
     x.data<double>()[g.I] = 0.25;
     cpu.var(ref, x, g, 1, true);
-    serial(out.numel(), [&](int64_t k) { body::var(k, x.data<double>(), out.data<double>(), g, double(g.R - 1), true); });
+    serial(out.numel(),
+           [&](int64_t k) { body::var(k, x.data<double>(), out.data<double>(), g, double(g.R - 1), true); });
     CHECK(max_diff(out, ref) < 1e-12);
-    tk::Tensor s_ref = tk::Tensor::empty(x.shape(), DType::Float64, {}), s = tk::Tensor::empty(x.shape(), DType::Float64, {});
+    tk::Tensor s_ref = tk::Tensor::empty(x.shape(), DType::Float64, {}),
+               s = tk::Tensor::empty(x.shape(), DType::Float64, {});
     for (bool log : {false, true}) {
       cpu.softmax(s_ref, x, g, log);
       serial(g.O * g.I, [&](int64_t k) { body::softmax(k, x.data<double>(), s.data<double>(), g, log); });
@@ -348,11 +386,15 @@ void cuda_bodies() {
     // A stable argsort with ties and a NaN, both directions.
     for (int64_t i = 0; i < x.numel(); i += 3) x.data<double>()[i] = 1.0;
     x.data<double>()[1] = NAN;
-    tk::Tensor so_ref = tk::Tensor::empty(x.shape(), DType::Int64, {}), so = tk::Tensor::empty(x.shape(), DType::Int64, {});
-    tk::Tensor sorted = tk::Tensor::empty({g.O * g.I, g.R}, DType::Int64, {}), scratch = tk::Tensor::empty({g.O * g.I, g.R}, DType::Int64, {});
+    tk::Tensor so_ref = tk::Tensor::empty(x.shape(), DType::Int64, {}),
+               so = tk::Tensor::empty(x.shape(), DType::Int64, {});
+    tk::Tensor sorted = tk::Tensor::empty({g.O * g.I, g.R}, DType::Int64, {}),
+               scratch = tk::Tensor::empty({g.O * g.I, g.R}, DType::Int64, {});
     for (bool desc : {false, true}) {
       cpu.argsort(so_ref, x, g, desc);
-      serial(g.O * g.I, [&](int64_t l) { body::argsort_line(l, sorted.data<int64_t>(), scratch.data<int64_t>(), x.data<double>(), g, desc); });
+      serial(g.O * g.I, [&](int64_t l) {
+        body::argsort_line(l, sorted.data<int64_t>(), scratch.data<int64_t>(), x.data<double>(), g, desc);
+      });
       serial(so.numel(), [&](int64_t k) { body::scatter_sorted(k, so.data<int64_t>(), sorted.data<int64_t>(), g); });
       CHECK(std::equal(so.data<int64_t>(), so.data<int64_t>() + so.numel(), so_ref.data<int64_t>()));
     }
@@ -360,16 +402,21 @@ void cuda_bodies() {
     tk::Tensor idx = tk::Tensor::empty({4}, DType::Int64, {});
     const int64_t picks[4] = {2, 0, g.R - 1, 2};
     std::copy(picks, picks + 4, idx.data<int64_t>());
-    tk::Tensor gs_ref = tk::Tensor::empty({g.O, 4, g.I}, DType::Float64, {}), gs = tk::Tensor::empty({g.O, 4, g.I}, DType::Float64, {});
+    tk::Tensor gs_ref = tk::Tensor::empty({g.O, 4, g.I}, DType::Float64, {}),
+               gs = tk::Tensor::empty({g.O, 4, g.I}, DType::Float64, {});
     cpu.index_select(gs_ref, x, idx, g);
     const int64_t row = g.I * 8;
     serial(g.O * 4 * row, [&](int64_t k) {
-      body::gather_row_byte(k, static_cast<char*>(gs.data_ptr()), static_cast<const char*>(x.data_ptr()), idx.data<int64_t>(), row, 4, g.R);
+      body::gather_row_byte(k, static_cast<char*>(gs.data_ptr()), static_cast<const char*>(x.data_ptr()),
+                            idx.data<int64_t>(), row, 4, g.R);
     });
     CHECK(max_diff(gs, gs_ref) == 0);
-    tk::Tensor add_ref = tk::Tensor::empty(x.shape(), DType::Float64, {}), add = tk::full(x.shape(), 0, DType::Float64, {});
+    tk::Tensor add_ref = tk::Tensor::empty(x.shape(), DType::Float64, {}),
+               add = tk::full(x.shape(), 0, DType::Float64, {});
     cpu.index_add(add_ref, gs, idx, g);
-    serial(gs.numel(), [&](int64_t k) { add.data<double>()[body::index_add_target(k, idx.data<int64_t>(), g, 4)] += gs.data<double>()[k]; });
+    serial(gs.numel(), [&](int64_t k) {
+      add.data<double>()[body::index_add_target(k, idx.data<int64_t>(), g, 4)] += gs.data<double>()[k];
+    });
     CHECK(max_diff(add, add_ref) == 0);
   }
 }
@@ -387,8 +434,21 @@ void half_conversions() {
   }
   CHECK(bad == 0);
   // Rounding: halfway cases, subnormals, overflow, and a spread of values.
-  const float cases[] = {1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f, 0x1p-25f, 3 * 0x1p-26f, 0x1p-26f, 65519.0f,
-                         65520.0f, -65520.0f, 2047.5f, 2048.5f, 1e-8f, -0.0f, 0.1f, 3.14159f, 0x1.ffep-15f};
+  const float cases[] = {1.0f + 0x1p-11f,
+                         1.0f + 3 * 0x1p-11f,
+                         0x1p-25f,
+                         3 * 0x1p-26f,
+                         0x1p-26f,
+                         65519.0f,
+                         65520.0f,
+                         -65520.0f,
+                         2047.5f,
+                         2048.5f,
+                         1e-8f,
+                         -0.0f,
+                         0.1f,
+                         3.14159f,
+                         0x1.ffep-15f};
   for (float f : cases) CHECK(float_to_half(f) == f16_nearest(f));
   uint32_t x = 12345;
   for (int i = 0; i < 300; ++i) {
@@ -399,7 +459,7 @@ void half_conversions() {
   CHECK(bad == 0);
   CHECK(float_to_bf16(1.0f + 0x1p-8f) == 0x3f80);  // tie to even
   CHECK(float_to_bf16(1.0f + 3 * 0x1p-8f) == 0x3f82);
-  CHECK(float_to_bf16(3.4028235e38f) == 0x7f80);   // rounds past the largest bfloat16
+  CHECK(float_to_bf16(3.4028235e38f) == 0x7f80);  // rounds past the largest bfloat16
   CHECK((float_to_bf16(NAN) & 0x7fc0) == 0x7fc0);
   // The copy kernel's F16C path and its scalar path agree on every pattern (NaN payloads aside).
   {
@@ -415,7 +475,9 @@ void half_conversions() {
       std::vector<uint32_t> out(vals.size());
       for (size_t i = 0; i < vals.size(); ++i) {
         uint16_t b = h.data<tk::Half>()[i].bits;
-        out[i] = std::isnan(vals[i]) ? 0x7e00u : b | (uint32_t(f32_bits(back.data<float>()[i]) == f32_bits(half_to_float(b))) << 16);
+        out[i] = std::isnan(vals[i])
+                     ? 0x7e00u
+                     : b | (uint32_t(f32_bits(back.data<float>()[i]) == f32_bits(half_to_float(b))) << 16);
       }
       return out;
     };
@@ -444,8 +506,14 @@ void ops_and_memory() {
     CHECK(s.data<float>()[0] == 3 && s.data<float>()[2] == 7);
     tk::Tensor p = tk::matmul(m, tk::transpose(m, 0, 1));
     CHECK(p.data<float>()[0] == 5 && p.data<float>()[3] == 50);
-    expect_error(tk::ErrorCode::SHAPE_MISMATCH, [&] { tk::matmul(m, m); }, "matmul shapes");
-    expect_error(tk::ErrorCode::OUT_OF_MEMORY, [] { tk::Tensor::empty({int64_t(1) << 45, 4}, tk::DType::Float32, {}); }, "huge alloc");
+    expect_error(
+        tk::ErrorCode::SHAPE_MISMATCH, [&] { tk::matmul(m, m); }, "matmul shapes");
+    expect_error(
+        tk::ErrorCode::OUT_OF_MEMORY,
+        [] {
+          tk::Tensor::empty({int64_t(1) << 45, 4}, tk::DType::Float32, {});
+        },
+        "huge alloc");
   }
   CHECK(tk::memory_stats().live_bytes == before);
 }
@@ -474,7 +542,12 @@ void autograd_engine() {
   tk::Tensor g = ag::grad(x);
   CHECK(g.defined() && g.numel() == 3);
   for (int i = 0; i < 3; ++i) CHECK(g.data<double>()[i] == 2 * (i + 1) + 1);
-  expect_error(tk::ErrorCode::INVALID_ARGUMENT, [&] { ag::backward({&y, 1}, {}, {}); }, "second backward");
+  expect_error(
+      tk::ErrorCode::INVALID_ARGUMENT,
+      [&] {
+        ag::backward({&y, 1}, {}, {});
+      },
+      "second backward");
 
   tk::Tensor e = op(tk::OpId::exp, {x});
   tk::Tensor z = op(tk::OpId::sum, {e});
@@ -482,7 +555,12 @@ void autograd_engine() {
   tk::Tensor one = tk::Tensor::wrapped_scalar(1, tk::DType::Float64);
   tk::Tensor ins[] = {e, one};
   tk::call(tk::OpId::add_, ins, a);  // exp saved its output
-  expect_error(tk::ErrorCode::INVALID_ARGUMENT, [&] { ag::backward({&z, 1}, {}, {}); }, "modified saved tensor");
+  expect_error(
+      tk::ErrorCode::INVALID_ARGUMENT,
+      [&] {
+        ag::backward({&z, 1}, {}, {});
+      },
+      "modified saved tensor");
   {
     ag::GradModeGuard off(false);
     CHECK(!ag::requires_grad(op(tk::OpId::mul, {x, x})));

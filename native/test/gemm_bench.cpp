@@ -18,10 +18,10 @@
 #include "tk/parallel.h"
 
 namespace {
-using SGemm = void (*)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
-                       const float*, int64_t, float, float*, int64_t);
-using DGemm = void (*)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
-                       const double*, int64_t, double, double*, int64_t);
+using SGemm = void (*)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
+                       float, float*, int64_t);
+using DGemm = void (*)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*, int64_t,
+                       double, double*, int64_t);
 SGemm g_sgemm;
 DGemm g_dgemm;
 
@@ -44,8 +44,7 @@ double seconds(auto&& fn, int reps) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
 }
 
-template <class T>
-void run(int64_t M, int64_t N, int64_t K) {
+template <class T> void run(int64_t M, int64_t N, int64_t K) {
   std::vector<T> a(M * K), b(K * N), c(M * N);
   std::mt19937 rng(1);
   std::uniform_real_distribution<double> d(-1, 1);

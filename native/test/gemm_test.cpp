@@ -16,22 +16,25 @@ namespace {
 int failures = 0;
 std::mt19937 rng(7);
 
-template <class T>
-T random_value() {
-  if constexpr (std::is_integral_v<T>) return T(std::uniform_int_distribution<int>(-4, 4)(rng));
-  else return T(std::uniform_real_distribution<double>(-1, 1)(rng));
+template <class T> T random_value() {
+  if constexpr (std::is_integral_v<T>)
+    return T(std::uniform_int_distribution<int>(-4, 4)(rng));
+  else
+    return T(std::uniform_real_distribution<double>(-1, 1)(rng));
 }
 
 // A matrix of r x c stored with a layout: 0 row-major, 1 column-major, 2 row-major with a padded
 // row stride and every other column (strided both ways).
-template <class T>
-struct Mat {
+template <class T> struct Mat {
   std::vector<T> buf;
   int64_t rs, cs;
   Mat(int64_t r, int64_t c, int layout) {
-    if (layout == 0) rs = c, cs = 1;
-    else if (layout == 1) rs = 1, cs = r;
-    else cs = 2, rs = 2 * c + 3;
+    if (layout == 0)
+      rs = c, cs = 1;
+    else if (layout == 1)
+      rs = 1, cs = r;
+    else
+      cs = 2, rs = 2 * c + 3;
     buf.resize(size_t(std::max<int64_t>(1, (r - 1) * rs + (c - 1) * cs + 1)) + 8);
     for (auto& v : buf) v = random_value<T>();
   }
@@ -39,8 +42,7 @@ struct Mat {
 };
 
 template <class T>
-void check(int64_t batch, int64_t M, int64_t N, int64_t K, int la, int lb, int lc, double alpha,
-           double beta) {
+void check(int64_t batch, int64_t M, int64_t N, int64_t K, int la, int lb, int lc, double alpha, double beta) {
   if constexpr (std::is_integral_v<T>) alpha = std::ceil(alpha), beta = std::ceil(beta);
   std::vector<Mat<T>> A, B, C;
   for (int64_t b = 0; b < batch; ++b) {
@@ -82,9 +84,8 @@ void check(int64_t batch, int64_t M, int64_t N, int64_t K, int la, int lb, int l
                          "FAIL %s gemm %s b=%lld M=%lld N=%lld K=%lld layouts=%d%d%d alpha=%g "
                          "beta=%g at [%lld,%lld,%lld]: got %g want %g\n",
                          std::string(tk::cpu::capability_name(tk::cpu::active_capability())).c_str(),
-                         sizeof(T) == 4 ? "32-bit" : "64-bit", (long long)batch, (long long)M,
-                         (long long)N, (long long)K, la, lb, lc, alpha, beta, (long long)bi,
-                         (long long)i, (long long)j, got, ref);
+                         sizeof(T) == 4 ? "32-bit" : "64-bit", (long long)batch, (long long)M, (long long)N,
+                         (long long)K, la, lb, lc, alpha, beta, (long long)bi, (long long)i, (long long)j, got, ref);
           return;
         }
       }
@@ -102,8 +103,7 @@ void check(int64_t batch, int64_t M, int64_t N, int64_t K, int la, int lb, int l
       }
 }
 
-template <class T>
-void sweep() {
+template <class T> void sweep() {
   const int64_t sizes[] = {1, 2, 5, 7, 13, 17, 31, 64, 97};
   for (int64_t M : sizes)
     for (int64_t N : sizes)
@@ -122,8 +122,8 @@ void sweep() {
   check<T>(1, 257, 519, 300, 1, 1, 0, 0.5, 2);
   check<T>(3, 130, 70, 90, 0, 1, 2, 1, 1);
   check<T>(5, 40, 40, 40, 1, 0, 0, 1, 0);
-  check<T>(1, 5, 6, 0, 0, 0, 0, 1, 0);    // K == 0: C = 0 (NaN ignored)
-  check<T>(1, 5, 6, 0, 0, 0, 0, 1, 3);    // K == 0: C = beta * C
+  check<T>(1, 5, 6, 0, 0, 0, 0, 1, 0);  // K == 0: C = 0 (NaN ignored)
+  check<T>(1, 5, 6, 0, 0, 0, 0, 1, 3);  // K == 0: C = beta * C
   check<T>(1, 0, 6, 4, 0, 0, 0, 1, 0);
 }
 

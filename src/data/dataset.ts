@@ -26,7 +26,8 @@ export abstract class IterableDataset<T> {
 
 /** A deterministic generator (mulberry32) for shuffles and splits: same seed, same sequence. */
 export function seededRandom(seed: number): () => number {
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) fail('INVALID_ARGUMENT', `seededRandom: expected a finite number seed, got ${describe(seed)}`);
+  if (typeof seed !== 'number' || !Number.isFinite(seed))
+    fail('INVALID_ARGUMENT', `seededRandom: expected a finite number seed, got ${describe(seed)}`);
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -43,7 +44,11 @@ const MAX_SYNTHETIC_VALUES = 2 ** 28;
 /** Checks a synthetic set's sample count n (>= 1) and that n * perSample values stay reasonable. */
 export function sampleCount(op: string, n: unknown, perSample: number): number {
   intAtLeast(op, 'n', n);
-  if ((n as number) * perSample > MAX_SYNTHETIC_VALUES) fail('INVALID_ARGUMENT', `${op}: n = ${n} samples of ${perSample} values each is more than ${MAX_SYNTHETIC_VALUES} values`);
+  if ((n as number) * perSample > MAX_SYNTHETIC_VALUES)
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: n = ${n} samples of ${perSample} values each is more than ${MAX_SYNTHETIC_VALUES} values`,
+    );
   return int(op, 'n', n);
 }
 
@@ -73,9 +78,14 @@ export class TensorDataset extends Dataset<Tensor[]> {
     super();
     if (tensors.length === 0) fail('INVALID_ARGUMENT', 'TensorDataset: expected at least one tensor');
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `TensorDataset: argument ${i} is not a Tensor, got ${describe(t)}`);
+      if (!(t instanceof Tensor))
+        fail('INVALID_ARGUMENT', `TensorDataset: argument ${i} is not a Tensor, got ${describe(t)}`);
       if (t.ndim === 0) fail('SHAPE_MISMATCH', `TensorDataset: tensor ${i} is 0-dim; samples are taken along dim 0`);
-      if (t.shape[0] !== tensors[0].shape[0]) fail('SHAPE_MISMATCH', `TensorDataset: size mismatch between tensors: ${tensors[0].shape[0]} and ${t.shape[0]} (tensor ${i})`);
+      if (t.shape[0] !== tensors[0].shape[0])
+        fail(
+          'SHAPE_MISMATCH',
+          `TensorDataset: size mismatch between tensors: ${tensors[0].shape[0]} and ${t.shape[0]} (tensor ${i})`,
+        );
     });
     this.tensors = tensors;
   }
@@ -90,7 +100,10 @@ export class TensorDataset extends Dataset<Tensor[]> {
 
 /** The samples of `dataset` at `indices`. @example new data.Subset(ds, [0, 2, 4]) */
 export class Subset<T> extends Dataset<T> {
-  constructor(readonly dataset: Dataset<T>, readonly indices: readonly number[]) {
+  constructor(
+    readonly dataset: Dataset<T>,
+    readonly indices: readonly number[],
+  ) {
     super();
     if (!(dataset instanceof Dataset)) fail('INVALID_ARGUMENT', `Subset: expected a Dataset, got ${describe(dataset)}`);
     for (const i of list('Subset', 'indices', indices)) checkIndex('Subset', i as number, dataset.length);
@@ -108,7 +121,8 @@ export class ConcatDataset<T> extends Dataset<T> {
   private readonly ends: number[] = [];
   constructor(readonly datasets: readonly Dataset<T>[]) {
     super();
-    if (!Array.isArray(datasets) || datasets.length === 0) fail('INVALID_ARGUMENT', 'ConcatDataset: expected a non-empty list of datasets');
+    if (!Array.isArray(datasets) || datasets.length === 0)
+      fail('INVALID_ARGUMENT', 'ConcatDataset: expected a non-empty list of datasets');
     let n = 0;
     for (const d of datasets) {
       if (!(d instanceof Dataset)) fail('INVALID_ARGUMENT', `ConcatDataset: expected Datasets, got ${describe(d)}`);
@@ -130,8 +144,13 @@ export class ConcatDataset<T> extends Dataset<T> {
  * its length, or fractions summing to 1; remainders go round-robin, as in PyTorch).
  * @example const [train, val] = data.randomSplit(ds, [0.8, 0.2], { seed: 42 })
  */
-export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: { seed?: number } = {}): Subset<T>[] {
-  if (!(dataset instanceof Dataset)) fail('INVALID_ARGUMENT', `randomSplit: expected a Dataset, got ${describe(dataset)}`);
+export function randomSplit<T>(
+  dataset: Dataset<T>,
+  lengths: readonly number[],
+  options: { seed?: number } = {},
+): Subset<T>[] {
+  if (!(dataset instanceof Dataset))
+    fail('INVALID_ARGUMENT', `randomSplit: expected a Dataset, got ${describe(dataset)}`);
   options = checkOptions('randomSplit', options, { seed: 'integer' });
   const n = dataset.length;
   if (!Array.isArray(lengths) || lengths.length === 0 || lengths.some((l) => typeof l !== 'number' || !(l >= 0)))
@@ -143,7 +162,10 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
     let rest = n - counts.reduce((a, b) => a + b, 0);
     for (let i = 0; rest > 0; i = (i + 1) % counts.length, rest--) counts[i]++;
   } else if (total !== n || counts.some((c) => !Number.isInteger(c))) {
-    fail('INVALID_ARGUMENT', `randomSplit: sum of input lengths (${total}) does not equal the length of the dataset (${n})`);
+    fail(
+      'INVALID_ARGUMENT',
+      `randomSplit: sum of input lengths (${total}) does not equal the length of the dataset (${n})`,
+    );
   }
   const perm = permutation(n, seededRandom(options.seed ?? drawSeed()));
   const out: Subset<T>[] = [];

@@ -25,7 +25,10 @@ export interface Labeled {
 export function iris(): Labeled {
   return {
     features: tensor(IRIS_ROWS.map((r) => r.slice(0, 4))),
-    labels: tensor(IRIS_ROWS.map((r) => r[4]), { dtype: 'int64' }),
+    labels: tensor(
+      IRIS_ROWS.map((r) => r[4]),
+      { dtype: 'int64' },
+    ),
     featureNames: [...IRIS_FEATURES],
     classNames: [...IRIS_CLASSES],
   };
@@ -49,7 +52,11 @@ export function readCsv(source: string | { text: string }, options: CsvOptions =
   const op = 'readCsv';
   options = checkOptions(op, options, { header: 'boolean', delimiter: 'string', labelColumn: 'any' });
   if (options.delimiter === '') fail('INVALID_ARGUMENT', `${op}: the delimiter must not be empty`);
-  if (options.labelColumn !== undefined && typeof options.labelColumn !== 'string' && !Number.isSafeInteger(options.labelColumn))
+  if (
+    options.labelColumn !== undefined &&
+    typeof options.labelColumn !== 'string' &&
+    !Number.isSafeInteger(options.labelColumn)
+  )
     fail('INVALID_ARGUMENT', `${op}: labelColumn must be a column name or index, got ${describe(options.labelColumn)}`);
   let text: string;
   if (typeof source === 'string') {
@@ -72,12 +79,15 @@ export function readCsv(source: string | { text: string }, options: CsvOptions =
   let li = -1;
   if (options.labelColumn !== undefined) {
     li = typeof options.labelColumn === 'number' ? options.labelColumn : columns.indexOf(options.labelColumn);
-    if (li < 0 || li >= columns.length) fail('INVALID_ARGUMENT', `${op}: no label column ${describe(options.labelColumn)} in [${columns.join(', ')}]`);
+    if (li < 0 || li >= columns.length)
+      fail('INVALID_ARGUMENT', `${op}: no label column ${describe(options.labelColumn)} in [${columns.join(', ')}]`);
   }
   const classNames: string[] = [];
-  const feats: number[][] = [], labels: number[] = [];
+  const feats: number[][] = [],
+    labels: number[] = [];
   rows.forEach((r, ri) => {
-    if (r.length !== columns.length) fail('INVALID_ARGUMENT', `${op}: row ${ri + 1} has ${r.length} fields, expected ${columns.length}`);
+    if (r.length !== columns.length)
+      fail('INVALID_ARGUMENT', `${op}: row ${ri + 1} has ${r.length} fields, expected ${columns.length}`);
     const f: number[] = [];
     r.forEach((cell, ci) => {
       if (ci === li) {
@@ -91,7 +101,8 @@ export function readCsv(source: string | { text: string }, options: CsvOptions =
         return;
       }
       const v = Number(cell);
-      if (cell === '' || Number.isNaN(v)) fail('INVALID_ARGUMENT', `${op}: row ${ri + 1}, column '${columns[ci]}' is not a number: ${describe(cell)}`);
+      if (cell === '' || Number.isNaN(v))
+        fail('INVALID_ARGUMENT', `${op}: row ${ri + 1}, column '${columns[ci]}' is not a number: ${describe(cell)}`);
       f.push(v);
     });
     feats.push(f);
@@ -113,38 +124,68 @@ export const synthetic = {
    * @example data.synthetic.blobs({ n: 300, centers: 3, seed: 0 })
    */
   blobs(options: { n?: number; features?: number; centers?: number; std?: number; seed?: number } = {}): Labeled {
-    const { n = 300, features = 2, centers = 3, std = 1, seed = 0 } = checkOptions('blobs', options, { n: 'integer', features: 'integer', centers: 'integer', std: 'number', seed: 'integer' });
+    const {
+      n = 300,
+      features = 2,
+      centers = 3,
+      std = 1,
+      seed = 0,
+    } = checkOptions('blobs', options, {
+      n: 'integer',
+      features: 'integer',
+      centers: 'integer',
+      std: 'number',
+      seed: 'integer',
+    });
     sampleCount('blobs', n, intAtLeast('blobs', 'features', features));
     intAtLeast('blobs', 'centers', centers);
     if (num('blobs', 'std', std) < 0) fail('INVALID_ARGUMENT', `blobs: std must be >= 0, got ${std}`);
     const rnd = seededRandom(seed);
     const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
     const mu = Array.from({ length: centers }, () => Array.from({ length: features }, () => rnd() * 20 - 10));
-    const x: number[][] = [], y: number[] = [];
+    const x: number[][] = [],
+      y: number[] = [];
     for (let i = 0; i < n; i++) {
       const c = i % centers;
       x.push(mu[c].map((m) => m + std * gauss()));
       y.push(c);
     }
-    return { features: tensor(x), labels: tensor(y, { dtype: 'int64' }), featureNames: mu[0].map((_, i) => `x${i}`), classNames: mu.map((_, i) => `blob${i}`) };
+    return {
+      features: tensor(x),
+      labels: tensor(y, { dtype: 'int64' }),
+      featureNames: mu[0].map((_, i) => `x${i}`),
+      classNames: mu.map((_, i) => `blob${i}`),
+    };
   },
   /**
    * Interleaved 2-D spirals, one per class (not linearly separable).
    * @example data.synthetic.spirals({ n: 400, classes: 2, noise: 0.1 })
    */
   spirals(options: { n?: number; classes?: number; noise?: number; seed?: number } = {}): Labeled {
-    const { n = 400, classes = 2, noise = 0.1, seed = 0 } = checkOptions('spirals', options, { n: 'integer', classes: 'integer', noise: 'number', seed: 'integer' });
+    const {
+      n = 400,
+      classes = 2,
+      noise = 0.1,
+      seed = 0,
+    } = checkOptions('spirals', options, { n: 'integer', classes: 'integer', noise: 'number', seed: 'integer' });
     sampleCount('spirals', n, 2);
     intAtLeast('spirals', 'classes', classes);
     num('spirals', 'noise', noise);
     const rnd = seededRandom(seed);
-    const x: number[][] = [], y: number[] = [];
+    const x: number[][] = [],
+      y: number[] = [];
     for (let i = 0; i < n; i++) {
-      const c = i % classes, t = (Math.floor(i / classes) / Math.ceil(n / classes)) * 4 + 0.2;
+      const c = i % classes,
+        t = (Math.floor(i / classes) / Math.ceil(n / classes)) * 4 + 0.2;
       const a = t * 1.75 + (2 * Math.PI * c) / classes;
       x.push([t * Math.cos(a) + noise * (rnd() * 2 - 1), t * Math.sin(a) + noise * (rnd() * 2 - 1)]);
       y.push(c);
     }
-    return { features: tensor(x), labels: tensor(y, { dtype: 'int64' }), featureNames: ['x', 'y'], classNames: Array.from({ length: classes }, (_, i) => `arm${i}`) };
+    return {
+      features: tensor(x),
+      labels: tensor(y, { dtype: 'int64' }),
+      featureNames: ['x', 'y'],
+      classNames: Array.from({ length: classes }, (_, i) => `arm${i}`),
+    };
   },
 };

@@ -21,11 +21,14 @@ const RECORD = 1 + 3 * 32 * 32;
 export class Cifar10 extends Dataset<[Tensor, Tensor]> {
   static readonly classes = CIFAR_CLASSES;
   private readonly bytes: Buffer;
-  constructor(readonly dir: string, options: { train?: boolean } = {}) {
+  constructor(
+    readonly dir: string,
+    options: { train?: boolean } = {},
+  ) {
     super();
     str('cifar10', 'dir', dir);
     options = checkOptions('cifar10', options, { train: 'boolean' });
-    const files = options.train ?? true ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
+    const files = (options.train ?? true) ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
     const parts = files.map((f) => {
       const path = join(dir, f);
       let b: Buffer;
@@ -34,7 +37,11 @@ export class Cifar10 extends Dataset<[Tensor, Tensor]> {
       } catch (e) {
         fail('IO_ERROR', `cifar10: cannot read ${path}: ${(e as Error).message}`);
       }
-      if (b.length === 0 || b.length % RECORD !== 0) fail('IO_ERROR', `cifar10: ${path} has ${b.length} bytes, not a whole number of ${RECORD}-byte records (truncated or not CIFAR-10 binary)`);
+      if (b.length === 0 || b.length % RECORD !== 0)
+        fail(
+          'IO_ERROR',
+          `cifar10: ${path} has ${b.length} bytes, not a whole number of ${RECORD}-byte records (truncated or not CIFAR-10 binary)`,
+        );
       for (let off = 0; off < b.length; off += RECORD)
         if (b[off] > 9) fail('IO_ERROR', `cifar10: ${path}: record ${off / RECORD} has label ${b[off]}, expected 0-9`);
       return b;
@@ -45,7 +52,8 @@ export class Cifar10 extends Dataset<[Tensor, Tensor]> {
     return this.bytes.length / RECORD;
   }
   get(index: number): [Tensor, Tensor] {
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) fail('INDEX_OUT_OF_RANGE', `cifar10: index ${describe(index)} out of range for ${this.length} images`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.length)
+      fail('INDEX_OUT_OF_RANGE', `cifar10: index ${describe(index)} out of range for ${this.length} images`);
     const off = index * RECORD;
     const px = new Float32Array(3072);
     for (let i = 0; i < 3072; i++) px[i] = this.bytes[off + 1 + i] / 255;
@@ -65,21 +73,33 @@ const SHAPES = ['circle', 'square', 'triangle', 'cross'] as const;
  * triangle or cross at a random position and size, with pixel noise (seeded).
  * @example const { features, labels } = data.synthetic.shapes({ n: 1000, size: 16 })
  */
-export function shapes(options: { n?: number; size?: number; noise?: number; seed?: number } = {}): { features: Tensor; labels: Tensor; classNames: string[] } {
-  const { n = 1000, size = 16, noise = 0.1, seed = 0 } = checkOptions('shapes', options, { n: 'integer', size: 'integer', noise: 'number', seed: 'integer' });
+export function shapes(options: { n?: number; size?: number; noise?: number; seed?: number } = {}): {
+  features: Tensor;
+  labels: Tensor;
+  classNames: string[];
+} {
+  const {
+    n = 1000,
+    size = 16,
+    noise = 0.1,
+    seed = 0,
+  } = checkOptions('shapes', options, { n: 'integer', size: 'integer', noise: 'number', seed: 'integer' });
   intAtLeast('shapes', 'size', size, 8);
   sampleCount('shapes', n, size * size);
   num('shapes', 'noise', noise);
   const rnd = seededRandom(seed);
-  const px = new Float32Array(n * size * size), labels: number[] = [];
+  const px = new Float32Array(n * size * size),
+    labels: number[] = [];
   for (let k = 0; k < n; k++) {
     const cls = k % SHAPES.length;
-    const r = size * (0.2 + 0.15 * rnd());  // half-extent
-    const cx = r + rnd() * (size - 2 * r), cy = r + rnd() * (size - 2 * r);
+    const r = size * (0.2 + 0.15 * rnd()); // half-extent
+    const cx = r + rnd() * (size - 2 * r),
+      cy = r + rnd() * (size - 2 * r);
     const img = px.subarray(k * size * size, (k + 1) * size * size);
     for (let y = 0; y < size; y++)
       for (let x = 0; x < size; x++) {
-        const dx = x + 0.5 - cx, dy = y + 0.5 - cy;
+        const dx = x + 0.5 - cx,
+          dy = y + 0.5 - cy;
         let on = false;
         if (cls === 0) on = dx * dx + dy * dy <= r * r;
         else if (cls === 1) on = Math.abs(dx) <= r * 0.8 && Math.abs(dy) <= r * 0.8;
@@ -89,7 +109,11 @@ export function shapes(options: { n?: number; size?: number; noise?: number; see
       }
     labels.push(cls);
   }
-  return { features: tensor(px, { shape: [n, 1, size, size] }), labels: tensor(labels, { dtype: 'int64' }), classNames: [...SHAPES] };
+  return {
+    features: tensor(px, { shape: [n, 1, size, size] }),
+    labels: tensor(labels, { dtype: 'int64' }),
+    classNames: [...SHAPES],
+  };
 }
 
 // ---- transforms: functions of one [C, H, W] image, seeded ------------------------------------
@@ -97,19 +121,33 @@ export function shapes(options: { n?: number; size?: number; noise?: number; see
 export type Transform = (image: Tensor) => Tensor;
 
 function image(op: string, t: unknown): Tensor {
-  if (!(t instanceof Tensor) || t.ndim !== 3) fail('INVALID_ARGUMENT', `${op}: expected a [C, H, W] image tensor, got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`);
+  if (!(t instanceof Tensor) || t.ndim !== 3)
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: expected a [C, H, W] image tensor, got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`,
+    );
   return t;
 }
 
 /** (x - mean[c]) / std[c] per channel. @example transforms.normalize([0.5], [0.25]) */
 export function normalize(mean: readonly number[], std: readonly number[]): Transform {
-  for (const [name, v] of [['mean', mean], ['std', std]] as const)
-    if (!list('normalize', name, v).every((x) => typeof x === 'number' && Number.isFinite(x))) fail('INVALID_ARGUMENT', `normalize: '${name}' must be a list of finite numbers, got ${describe(v)}`);
-  if (mean.length !== std.length || std.some((s) => !(s > 0))) fail('INVALID_ARGUMENT', `normalize: mean and std need one entry per channel, std > 0; got ${describe(mean)} and ${describe(std)}`);
+  for (const [name, v] of [
+    ['mean', mean],
+    ['std', std],
+  ] as const)
+    if (!list('normalize', name, v).every((x) => typeof x === 'number' && Number.isFinite(x)))
+      fail('INVALID_ARGUMENT', `normalize: '${name}' must be a list of finite numbers, got ${describe(v)}`);
+  if (mean.length !== std.length || std.some((s) => !(s > 0)))
+    fail(
+      'INVALID_ARGUMENT',
+      `normalize: mean and std need one entry per channel, std > 0; got ${describe(mean)} and ${describe(std)}`,
+    );
   return (img) => {
     image('normalize', img);
-    if (img.shape[0] !== mean.length) fail('SHAPE_MISMATCH', `normalize: ${mean.length} channel statistics for an image with ${img.shape[0]} channels`);
-    const m = tensor([...mean], { dtype: img.dtype }).reshape(-1, 1, 1), s = tensor([...std], { dtype: img.dtype }).reshape(-1, 1, 1);
+    if (img.shape[0] !== mean.length)
+      fail('SHAPE_MISMATCH', `normalize: ${mean.length} channel statistics for an image with ${img.shape[0]} channels`);
+    const m = tensor([...mean], { dtype: img.dtype }).reshape(-1, 1, 1),
+      s = tensor([...std], { dtype: img.dtype }).reshape(-1, 1, 1);
     const out = img.sub(m).div(s);
     for (const t of [m, s]) t.dispose();
     return out;
@@ -118,13 +156,15 @@ export function normalize(mean: readonly number[], std: readonly number[]): Tran
 
 /** Flips left-right with probability p. @example transforms.randomHorizontalFlip(0.5, { seed: 0 }) */
 export function randomHorizontalFlip(p = 0.5, options: { seed?: number } = {}): Transform {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail('INVALID_ARGUMENT', `randomHorizontalFlip: p must be in [0, 1], got ${describe(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    fail('INVALID_ARGUMENT', `randomHorizontalFlip: p must be in [0, 1], got ${describe(p)}`);
   const rnd = seededRandom(checkOptions('randomHorizontalFlip', options, { seed: 'integer' }).seed ?? 0);
   return (img) => {
     image('randomHorizontalFlip', img);
     if (rnd() >= p) return img.clone();
     const [C, H, W] = img.shape;
-    const src = Float64Array.from(img.data() as ArrayLike<number>), dst = new Float64Array(src.length);
+    const src = Float64Array.from(img.data() as ArrayLike<number>),
+      dst = new Float64Array(src.length);
     for (let r = 0; r < C * H; r++) for (let x = 0; x < W; x++) dst[r * W + x] = src[r * W + W - 1 - x];
     return tensor(dst, { dtype: img.dtype, shape: [C, H, W] });
   };
@@ -134,17 +174,24 @@ export function randomHorizontalFlip(p = 0.5, options: { seed?: number } = {}): 
 export function randomCrop(size: number, options: { padding?: number; seed?: number } = {}): Transform {
   intAtLeast('randomCrop', 'size', size);
   const o = checkOptions('randomCrop', options, { padding: 'integer', seed: 'integer' });
-  const pad = intAtLeast('randomCrop', 'padding', o.padding ?? 0, 0), rnd = seededRandom(o.seed ?? 0);
+  const pad = intAtLeast('randomCrop', 'padding', o.padding ?? 0, 0),
+    rnd = seededRandom(o.seed ?? 0);
   return (img) => {
     image('randomCrop', img);
-    const [C, H, W] = img.shape, Hp = H + 2 * pad, Wp = W + 2 * pad;
-    if (size > Hp || size > Wp) fail('INVALID_ARGUMENT', `randomCrop: crop size ${size} is larger than the padded image [${Hp}, ${Wp}]`);
-    const top = Math.floor(rnd() * (Hp - size + 1)), left = Math.floor(rnd() * (Wp - size + 1));
-    const src = Float64Array.from(img.data() as ArrayLike<number>), dst = new Float64Array(C * size * size);
+    const [C, H, W] = img.shape,
+      Hp = H + 2 * pad,
+      Wp = W + 2 * pad;
+    if (size > Hp || size > Wp)
+      fail('INVALID_ARGUMENT', `randomCrop: crop size ${size} is larger than the padded image [${Hp}, ${Wp}]`);
+    const top = Math.floor(rnd() * (Hp - size + 1)),
+      left = Math.floor(rnd() * (Wp - size + 1));
+    const src = Float64Array.from(img.data() as ArrayLike<number>),
+      dst = new Float64Array(C * size * size);
     for (let c = 0; c < C; c++)
       for (let y = 0; y < size; y++)
         for (let x = 0; x < size; x++) {
-          const sy = top + y - pad, sx = left + x - pad;
+          const sy = top + y - pad,
+            sx = left + x - pad;
           if (sy >= 0 && sy < H && sx >= 0 && sx < W) dst[(c * size + y) * size + x] = src[(c * H + sy) * W + sx];
         }
     return tensor(dst, { dtype: img.dtype, shape: [C, size, size] });
@@ -167,7 +214,10 @@ export function compose(transforms: readonly Transform[]): Transform {
 
 /** A dataset whose images ([image, label] samples) pass through a transform. */
 export class Transformed<L> extends Dataset<[Tensor, L]> {
-  constructor(readonly dataset: Dataset<[Tensor, L]> | Dataset<Tensor[]>, readonly transform: Transform) {
+  constructor(
+    readonly dataset: Dataset<[Tensor, L]> | Dataset<Tensor[]>,
+    readonly transform: Transform,
+  ) {
     super();
   }
   get length(): number {

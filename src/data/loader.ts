@@ -22,12 +22,21 @@ const MAX_COLLATE_DEPTH = 32;
 
 function collate(samples: unknown[], depth: number): unknown {
   if (samples.length === 0) fail('INVALID_ARGUMENT', 'defaultCollate: no samples');
-  if (depth > MAX_COLLATE_DEPTH) fail('INVALID_ARGUMENT', `defaultCollate: samples nest more than ${MAX_COLLATE_DEPTH} levels deep (or contain themselves)`);
+  if (depth > MAX_COLLATE_DEPTH)
+    fail(
+      'INVALID_ARGUMENT',
+      `defaultCollate: samples nest more than ${MAX_COLLATE_DEPTH} levels deep (or contain themselves)`,
+    );
   const first = samples[0];
   // Every sample must have the first one's structure.
-  const kind = (v: unknown) => (v instanceof Tensor ? 'Tensor' : Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  const kind = (v: unknown) =>
+    v instanceof Tensor ? 'Tensor' : Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
   for (let i = 1; i < samples.length; i++)
-    if (kind(samples[i]) !== kind(first)) fail('INVALID_ARGUMENT', `defaultCollate: sample ${i} is ${describe(samples[i])}, sample 0 is ${describe(first)}`);
+    if (kind(samples[i]) !== kind(first))
+      fail(
+        'INVALID_ARGUMENT',
+        `defaultCollate: sample ${i} is ${describe(samples[i])}, sample 0 is ${describe(first)}`,
+      );
   if (first instanceof Tensor) {
     const out = stack(samples as Tensor[]);
     for (const s of samples as Tensor[]) s.dispose();
@@ -40,16 +49,32 @@ function collate(samples: unknown[], depth: number): unknown {
   if (typeof first === 'boolean') return tensor(samples as boolean[]);
   if (Array.isArray(first)) {
     for (const s of samples as unknown[][])
-      if (s.length !== first.length) fail('INVALID_ARGUMENT', `defaultCollate: samples have different lengths (${first.length} and ${s.length})`);
-    return first.map((_, i) => collate(samples.map((s) => (s as unknown[])[i]), depth + 1));
+      if (s.length !== first.length)
+        fail('INVALID_ARGUMENT', `defaultCollate: samples have different lengths (${first.length} and ${s.length})`);
+    return first.map((_, i) =>
+      collate(
+        samples.map((s) => (s as unknown[])[i]),
+        depth + 1,
+      ),
+    );
   }
   if (first !== null && typeof first === 'object') {
     const keys = Object.keys(first);
     for (const s of samples)
-      for (const k of keys) if (!Object.hasOwn(s as object, k)) fail('INVALID_ARGUMENT', `defaultCollate: a sample lacks the key ${describe(k)} of sample 0`);
-    return Object.fromEntries(keys.map((k) => [k, collate(samples.map((s) => (s as Record<string, unknown>)[k]), depth + 1)]));
+      for (const k of keys)
+        if (!Object.hasOwn(s as object, k))
+          fail('INVALID_ARGUMENT', `defaultCollate: a sample lacks the key ${describe(k)} of sample 0`);
+    return Object.fromEntries(
+      keys.map((k) => [
+        k,
+        collate(
+          samples.map((s) => (s as Record<string, unknown>)[k]),
+          depth + 1,
+        ),
+      ]),
+    );
   }
-  return samples;  // strings and the like stay a list
+  return samples; // strings and the like stay a list
 }
 
 export interface DataLoaderOptions<T, B> {
@@ -72,17 +97,37 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
   readonly batchSize: number;
   private epochIndex = 0;
   private seed: number;
-  constructor(readonly dataset: Dataset<T> | IterableDataset<T>, readonly options: DataLoaderOptions<T, B> = {}) {
-    if (!(dataset instanceof Dataset) && !(dataset instanceof IterableDataset)) fail('INVALID_ARGUMENT', `DataLoader: expected a Dataset or IterableDataset, got ${describe(dataset)}`);
-    this.options = options = checkOptions('DataLoader', options, { batchSize: 'any', shuffle: 'boolean', seed: 'integer', dropLast: 'boolean', collate: 'function', sampler: 'any' });
+  constructor(
+    readonly dataset: Dataset<T> | IterableDataset<T>,
+    readonly options: DataLoaderOptions<T, B> = {},
+  ) {
+    if (!(dataset instanceof Dataset) && !(dataset instanceof IterableDataset))
+      fail('INVALID_ARGUMENT', `DataLoader: expected a Dataset or IterableDataset, got ${describe(dataset)}`);
+    this.options = options = checkOptions('DataLoader', options, {
+      batchSize: 'any',
+      shuffle: 'boolean',
+      seed: 'integer',
+      dropLast: 'boolean',
+      collate: 'function',
+      sampler: 'any',
+    });
     const sampler = options.sampler;
-    if (sampler !== undefined && typeof sampler !== 'function' && typeof (sampler as Iterable<number>)?.[Symbol.iterator] !== 'function')
-      fail('INVALID_ARGUMENT', `DataLoader: sampler must be an iterable of indices or a function of the epoch, got ${describe(sampler)}`);
+    if (
+      sampler !== undefined &&
+      typeof sampler !== 'function' &&
+      typeof (sampler as Iterable<number>)?.[Symbol.iterator] !== 'function'
+    )
+      fail(
+        'INVALID_ARGUMENT',
+        `DataLoader: sampler must be an iterable of indices or a function of the epoch, got ${describe(sampler)}`,
+      );
     this.batchSize = options.batchSize ?? 1;
-    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) fail('INVALID_ARGUMENT', `DataLoader: batchSize must be a positive integer, got ${describe(options.batchSize)}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0)
+      fail('INVALID_ARGUMENT', `DataLoader: batchSize must be a positive integer, got ${describe(options.batchSize)}`);
     if (dataset instanceof IterableDataset && (options.shuffle || options.sampler))
       fail('INVALID_ARGUMENT', 'DataLoader: an IterableDataset cannot be shuffled or sampled');
-    if (dataset instanceof Dataset && dataset.length === 0) fail('INVALID_ARGUMENT', 'DataLoader: the dataset is empty');
+    if (dataset instanceof Dataset && dataset.length === 0)
+      fail('INVALID_ARGUMENT', 'DataLoader: the dataset is empty');
     this.seed = options.seed ?? drawSeed();
   }
 
@@ -92,7 +137,8 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
   }
   /** Makes the next iteration run epoch `e`: its shuffle order depends only on the seed and e. */
   setEpoch(e: number): void {
-    if (!Number.isInteger(e) || e < 0) fail('INVALID_ARGUMENT', `DataLoader.setEpoch: expected a non-negative integer, got ${describe(e)}`);
+    if (!Number.isInteger(e) || e < 0)
+      fail('INVALID_ARGUMENT', `DataLoader.setEpoch: expected a non-negative integer, got ${describe(e)}`);
     this.epochIndex = e;
   }
   /** The loader's position (seed and epoch), so a resumed run sees the same batches. */
@@ -118,14 +164,19 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
     if (s) return typeof s === 'function' ? s(epoch) : s;
     const n = (this.dataset as Dataset<T>).length;
     // Each epoch's order comes from (seed, epoch) alone, so a loader can be put back at any epoch.
-    return this.options.shuffle ? permutation(n, seededRandom((this.seed + Math.imul(epoch + 1, 0x9e3779b9)) >>> 0)) : Array.from({ length: n }, (_, i) => i);
+    return this.options.shuffle
+      ? permutation(n, seededRandom((this.seed + Math.imul(epoch + 1, 0x9e3779b9)) >>> 0))
+      : Array.from({ length: n }, (_, i) => i);
   }
 
   // Groups a stream of samples into lists of batchSize (the last shorter unless dropLast).
   private *groups(): Generator<T[] | (T | Promise<T>)[]> {
-    const source: Iterable<T | Promise<T>> = this.dataset instanceof Dataset
-      ? (function* (ds: Dataset<T>, idx: Iterable<number>) { for (const i of idx) yield ds.get(i); })(this.dataset, this.indices(this.epochIndex++))
-      : this.dataset;
+    const source: Iterable<T | Promise<T>> =
+      this.dataset instanceof Dataset
+        ? (function* (ds: Dataset<T>, idx: Iterable<number>) {
+            for (const i of idx) yield ds.get(i);
+          })(this.dataset, this.indices(this.epochIndex++))
+        : this.dataset;
     let batch: (T | Promise<T>)[] = [];
     for (const s of source) {
       batch.push(s);
@@ -143,7 +194,8 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
 
   *[Symbol.iterator](): Iterator<B> {
     for (const g of this.groups()) {
-      if (g.some((s) => s instanceof Promise)) fail('INVALID_ARGUMENT', 'DataLoader: the dataset returns promises; iterate with for await');
+      if (g.some((s) => s instanceof Promise))
+        fail('INVALID_ARGUMENT', 'DataLoader: the dataset returns promises; iterate with for await');
       yield this.collate(g as T[]);
     }
   }

@@ -16,7 +16,8 @@ export function ioError(op: string, file: string, e: unknown): never {
 
 // Temporary files are named `.<target>.<pid>.<random>.tmp` beside the target, so the next write
 // to the same target can recognise the ones a crashed writer left behind.
-const tmpPattern = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[a-z0-9]+\\.tmp$`);
+const tmpPattern = (base: string) =>
+  new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[a-z0-9]+\\.tmp$`);
 
 // Temporary files this process is writing right now (another call may be mid-write).
 const inFlight = new Set<string>();
@@ -27,7 +28,7 @@ function processAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';  // alive, owned by someone else
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
   }
 }
 
@@ -68,18 +69,21 @@ function removeStaleTemps(dir: string, target: string): void {
  */
 export function writeFileAtomic(file: string, chunks: readonly (Uint8Array | string)[], op = 'write'): void {
   if (typeof op !== 'string') op = 'writeFileAtomic';
-  if (typeof file !== 'string' || file === '' || file.includes('\0')) fail('INVALID_ARGUMENT', `${op}: expected a file path, got ${describe(file)}`);
+  if (typeof file !== 'string' || file === '' || file.includes('\0'))
+    fail('INVALID_ARGUMENT', `${op}: expected a file path, got ${describe(file)}`);
   if (!Array.isArray(chunks) || !chunks.every((c) => typeof c === 'string' || c instanceof Uint8Array))
     fail('INVALID_ARGUMENT', `${op}: expected a list of strings and Uint8Arrays to write, got ${describe(chunks)}`);
   let target = path.resolve(file);
   try {
     const st = fs.lstatSync(target);
     if (st.isSymbolicLink()) target = fs.realpathSync(target);
-    if (!fs.statSync(target).isFile()) fail('IO_ERROR', `${op}: '${file}' exists and is not a regular file; refusing to replace it`);
+    if (!fs.statSync(target).isFile())
+      fail('IO_ERROR', `${op}: '${file}' exists and is not a regular file; refusing to replace it`);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') ioError(op, file, e);
   }
-  const dir = path.dirname(target), base = path.basename(target);
+  const dir = path.dirname(target),
+    base = path.basename(target);
   const tmp = path.join(dir, `.${base}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   let fd: number | undefined;
   inFlight.add(tmp);
@@ -97,8 +101,17 @@ export function writeFileAtomic(file: string, chunks: readonly (Uint8Array | str
     fd = undefined;
     fs.renameSync(tmp, target);
   } catch (e) {
-    if (fd !== undefined) try { fs.closeSync(fd); } catch { /* already failing */ }
-    try { fs.rmSync(tmp, { force: true }); } catch { /* already failing */ }
+    if (fd !== undefined)
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already failing */
+      }
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* already failing */
+    }
     ioError(op, file, e);
   } finally {
     inFlight.delete(tmp);

@@ -10,7 +10,7 @@ export type ProtoField =
   | [number, 'bytes', Uint8Array | string];
 
 export function varint(v: number | bigint): number[] {
-  let x = BigInt.asUintN(64, BigInt(v));  // negative int64 values take ten bytes, as protobuf says
+  let x = BigInt.asUintN(64, BigInt(v)); // negative int64 values take ten bytes, as protobuf says
   const out: number[] = [];
   do {
     let byte = Number(x & 0x7fn);

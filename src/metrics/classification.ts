@@ -31,7 +31,15 @@ export interface AccuracyOptions extends ClassificationOptions {
   topK?: number;
 }
 
-const SPEC = { task: 'string', numClasses: 'integer', numLabels: 'integer', threshold: 'number', average: 'string', topK: 'integer', normalize: 'string' } as const;
+const SPEC = {
+  task: 'string',
+  numClasses: 'integer',
+  numLabels: 'integer',
+  threshold: 'number',
+  average: 'string',
+  topK: 'integer',
+  normalize: 'string',
+} as const;
 
 interface Resolved {
   task: Task;
@@ -42,27 +50,45 @@ interface Resolved {
   topK: number;
 }
 
-function resolve(op: string, o: AccuracyOptions & { normalize?: string }, allowed: readonly (keyof typeof SPEC)[]): Resolved {
-  if (!isOptionsObject(o)) fail('INVALID_ARGUMENT', `${op}: expected options with a task ('binary', 'multiclass' or 'multilabel'), got ${describe(o)}`);
+function resolve(
+  op: string,
+  o: AccuracyOptions & { normalize?: string },
+  allowed: readonly (keyof typeof SPEC)[],
+): Resolved {
+  if (!isOptionsObject(o))
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: expected options with a task ('binary', 'multiclass' or 'multilabel'), got ${describe(o)}`,
+    );
   checkOptions(op, o, Object.fromEntries(allowed.map((k) => [k, SPEC[k]])));
   const task = o.task;
   if (task !== 'binary' && task !== 'multiclass' && task !== 'multilabel')
     fail('INVALID_ARGUMENT', `${op}: task must be 'binary', 'multiclass' or 'multilabel', got ${describe(task)}`);
   let n = 1;
   if (task === 'multiclass') {
-    if (!Number.isInteger(o.numClasses) || (o.numClasses as number) < 2) fail('INVALID_ARGUMENT', `${op}: a multiclass task needs numClasses >= 2, got ${describe(o.numClasses)}`);
+    if (!Number.isInteger(o.numClasses) || (o.numClasses as number) < 2)
+      fail('INVALID_ARGUMENT', `${op}: a multiclass task needs numClasses >= 2, got ${describe(o.numClasses)}`);
     n = o.numClasses as number;
   } else if (task === 'multilabel') {
-    if (!Number.isInteger(o.numLabels) || (o.numLabels as number) < 1) fail('INVALID_ARGUMENT', `${op}: a multilabel task needs numLabels >= 1, got ${describe(o.numLabels)}`);
+    if (!Number.isInteger(o.numLabels) || (o.numLabels as number) < 1)
+      fail('INVALID_ARGUMENT', `${op}: a multilabel task needs numLabels >= 1, got ${describe(o.numLabels)}`);
     n = o.numLabels as number;
   }
   const threshold = o.threshold ?? 0.5;
-  if (!(threshold >= 0 && threshold <= 1)) fail('INVALID_ARGUMENT', `${op}: threshold must be in [0, 1], got ${describe(o.threshold)}`);
+  if (!(threshold >= 0 && threshold <= 1))
+    fail('INVALID_ARGUMENT', `${op}: threshold must be in [0, 1], got ${describe(o.threshold)}`);
   const average = o.average ?? 'micro';
-  if (!['micro', 'macro', 'weighted', 'none'].includes(average)) fail('INVALID_ARGUMENT', `${op}: average must be 'micro', 'macro', 'weighted' or 'none', got ${describe(o.average)}`);
+  if (!['micro', 'macro', 'weighted', 'none'].includes(average))
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: average must be 'micro', 'macro', 'weighted' or 'none', got ${describe(o.average)}`,
+    );
   const topK = o.topK ?? 1;
   if (topK < 1 || (task !== 'multiclass' && topK !== 1) || topK > n)
-    fail('INVALID_ARGUMENT', `${op}: topK must be in [1, numClasses] and needs a multiclass task, got ${describe(o.topK)}`);
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: topK must be in [1, numClasses] and needs a multiclass task, got ${describe(o.topK)}`,
+    );
   return { task, n, threshold, average, topK };
 }
 
@@ -76,8 +102,10 @@ function shapeStr(t: Tensor): string {
 // Range checks read two numbers back (a min and a max): cheap next to the batch itself.
 function checkRange(op: string, what: string, t: Tensor, lo: number, hi: number): void {
   if (t.numel() === 0) return;
-  const mn = Number(t.min().item()), mx = Number(t.max().item());
-  if (mn < lo || mx > hi) fail('INVALID_ARGUMENT', `${op}: ${what} must be in [${lo}, ${hi}], got values in [${mn}, ${mx}]`);
+  const mn = Number(t.min().item()),
+    mx = Number(t.max().item());
+  if (mn < lo || mx > hi)
+    fail('INVALID_ARGUMENT', `${op}: ${what} must be in [${lo}, ${hi}], got values in [${mn}, ${mx}]`);
 }
 
 // Scores as probabilities: values outside [0, 1] are taken as logits and squashed (torchmetrics'
@@ -106,7 +134,10 @@ function binaryInputs(op: string, r: Resolved, preds: Tensor, target: Tensor): {
 /** Multiclass predicted labels (int64 [N]) and target (int64 [N]). */
 function multiclassInputs(op: string, r: Resolved, preds: Tensor, target: Tensor): { p: Tensor; t: Tensor } {
   if (target.ndim !== 1 || !isLabels(target) || target.dtype === 'bool')
-    fail(target.ndim !== 1 ? 'SHAPE_MISMATCH' : 'DTYPE_MISMATCH', `${op}: multiclass target must be 1-D integer labels, got ${target.dtype} ${shapeStr(target)}`);
+    fail(
+      target.ndim !== 1 ? 'SHAPE_MISMATCH' : 'DTYPE_MISMATCH',
+      `${op}: multiclass target must be 1-D integer labels, got ${target.dtype} ${shapeStr(target)}`,
+    );
   checkRange(op, 'target', target, 0, r.n - 1);
   const N = target.shape[0];
   if (isFloat(preds)) {
@@ -115,7 +146,10 @@ function multiclassInputs(op: string, r: Resolved, preds: Tensor, target: Tensor
     return { p: preds.argmax(1), t: target.to('int64') };
   }
   if (preds.ndim !== 1 || preds.shape[0] !== N || preds.dtype === 'bool')
-    fail('SHAPE_MISMATCH', `${op}: multiclass labels must be 1-D like the target [${N}], got ${preds.dtype} ${shapeStr(preds)}`);
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: multiclass labels must be 1-D like the target [${N}], got ${preds.dtype} ${shapeStr(preds)}`,
+    );
   checkRange(op, 'predicted labels', preds, 0, r.n - 1);
   return { p: preds.to('int64'), t: target.to('int64') };
 }
@@ -126,13 +160,17 @@ function statScores(op: string, r: Resolved, preds: Tensor, target: Tensor): Rec
   tensorInput(op, 'target', target);
   if (r.task === 'multiclass') {
     const { p, t } = multiclassInputs(op, r, preds, target);
-    const C = r.n, N = t.shape[0];
+    const C = r.n,
+      N = t.shape[0];
     if (r.topK > 1) {
       if (!isFloat(preds)) fail('INVALID_ARGUMENT', `${op}: topK > 1 needs scores, not labels`);
       // The target's score, then its rank: scores above it, plus equal scores at lower class
       // indices (the order a stable top-k keeps ties in). Correct when the rank is below k.
       const cls = arange(C, { dtype: 'int64' }).unsqueeze(0);
-      const ts = preds.reshape(-1).indexSelect(0, arange(N, { dtype: 'int64' }).mul(C).add(t)).unsqueeze(1);
+      const ts = preds
+        .reshape(-1)
+        .indexSelect(0, arange(N, { dtype: 'int64' }).mul(C).add(t))
+        .unsqueeze(1);
       let rank: Tensor = preds.gt(ts).sum(1);
       // Ties with the target's score (besides itself) are rare with float scores: the tie term
       // costs three more [N, C] passes, so it runs only when some row has one.
@@ -146,17 +184,24 @@ function statScores(op: string, r: Resolved, preds: Tensor, target: Tensor): Rec
     }
     // One pass over the batch: the confusion matrix (target-major), then per-class counts from
     // its diagonal, rows and columns (tiny [C, C] ops).
-    const cm = t.mul(C).add(p).bincount({ minlength: C * C }).to('float64');
+    const cm = t
+      .mul(C)
+      .add(p)
+      .bincount({ minlength: C * C })
+      .to('float64');
     const tp = cm.indexSelect(0, arange(C, { dtype: 'int64' }).mul(C + 1));
     const m = cm.reshape(C, C);
-    const fn = m.sum(1).sub(tp), fp = m.sum(0).sub(tp);
+    const fn = m.sum(1).sub(tp),
+      fp = m.sum(0).sub(tp);
     return { tp, fp, fn, tn: tp.add(fp).add(fn).neg().add(N) };
   }
   const { p, t } = binaryInputs(op, r, preds, target);
   const dims = r.task === 'multilabel' ? 0 : null;
   const sum = (x: Tensor) => (dims === null ? x.sum().reshape(1) : x.sum(dims));
   // tp from one product; the rest from the predicted and actual positive counts.
-  const tp = sum(p.mul(t)), fp = sum(p).sub(tp), fn = sum(t).sub(tp);
+  const tp = sum(p.mul(t)),
+    fp = sum(p).sub(tp),
+    fn = sum(t).sub(tp);
   const n = r.task === 'multilabel' ? p.shape[0] : p.numel();
   return { tp, fp, fn, tn: tp.add(fp).add(fn).neg().add(n) };
 }
@@ -165,7 +210,12 @@ const safeDiv = (a: Tensor, b: Tensor) => where(b.eq(0), 0, a.div(b));
 
 // Reduces per-class (num, den) to the requested average. Macro and weighted skip multiclass
 // classes that never occur in preds or target (torchmetrics' rule).
-function averaged(r: Resolved, s: Record<string, Tensor>, num: (s: Record<string, Tensor>) => Tensor, den: (s: Record<string, Tensor>) => Tensor): Tensor {
+function averaged(
+  r: Resolved,
+  s: Record<string, Tensor>,
+  num: (s: Record<string, Tensor>) => Tensor,
+  den: (s: Record<string, Tensor>) => Tensor,
+): Tensor {
   if (r.task === 'binary') return safeDiv(num(s), den(s)).reshape([]);
   if (r.average === 'micro') {
     const tot = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.sum()]));
@@ -204,8 +254,19 @@ export class Accuracy extends StatScoresMetric {
   protected computeFrom(s: Record<string, Tensor>): Tensor {
     // Binary and multilabel count both kinds of correct decision; multiclass accuracy per class is
     // recall (its true negatives are everyone else's samples).
-    if (this.r.task === 'multiclass') return averaged(this.r, s, (x) => x.tp, (x) => x.tp.add(x.fn));
-    return averaged(this.r, s, (x) => x.tp.add(x.tn), (x) => x.tp.add(x.tn).add(x.fp).add(x.fn));
+    if (this.r.task === 'multiclass')
+      return averaged(
+        this.r,
+        s,
+        (x) => x.tp,
+        (x) => x.tp.add(x.fn),
+      );
+    return averaged(
+      this.r,
+      s,
+      (x) => x.tp.add(x.tn),
+      (x) => x.tp.add(x.tn).add(x.fp).add(x.fn),
+    );
   }
 }
 
@@ -215,7 +276,12 @@ export class Precision extends StatScoresMetric {
     super(options, STAT_OPTIONS);
   }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
-    return averaged(this.r, s, (x) => x.tp, (x) => x.tp.add(x.fp));
+    return averaged(
+      this.r,
+      s,
+      (x) => x.tp,
+      (x) => x.tp.add(x.fp),
+    );
   }
 }
 
@@ -225,7 +291,12 @@ export class Recall extends StatScoresMetric {
     super(options, STAT_OPTIONS);
   }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
-    return averaged(this.r, s, (x) => x.tp, (x) => x.tp.add(x.fn));
+    return averaged(
+      this.r,
+      s,
+      (x) => x.tp,
+      (x) => x.tp.add(x.fn),
+    );
   }
 }
 
@@ -235,7 +306,12 @@ export class F1Score extends StatScoresMetric {
     super(options, STAT_OPTIONS);
   }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
-    return averaged(this.r, s, (x) => x.tp.mul(2), (x) => x.tp.mul(2).add(x.fp).add(x.fn));
+    return averaged(
+      this.r,
+      s,
+      (x) => x.tp.mul(2),
+      (x) => x.tp.mul(2).add(x.fp).add(x.fn),
+    );
   }
 }
 
@@ -260,9 +336,19 @@ export class ConfusionMatrix extends Metric {
   private readonly normalize: string;
   constructor(options: ConfusionMatrixOptions) {
     super(options);
-    this.r = resolve('ConfusionMatrix', options as AccuracyOptions, ['task', 'numClasses', 'numLabels', 'threshold', 'normalize']);
+    this.r = resolve('ConfusionMatrix', options as AccuracyOptions, [
+      'task',
+      'numClasses',
+      'numLabels',
+      'threshold',
+      'normalize',
+    ]);
     this.normalize = options.normalize ?? 'none';
-    if (!['true', 'pred', 'all', 'none'].includes(this.normalize)) fail('INVALID_ARGUMENT', `ConfusionMatrix: normalize must be 'true', 'pred', 'all' or 'none', got ${describe(options.normalize)}`);
+    if (!['true', 'pred', 'all', 'none'].includes(this.normalize))
+      fail(
+        'INVALID_ARGUMENT',
+        `ConfusionMatrix: normalize must be 'true', 'pred', 'all' or 'none', got ${describe(options.normalize)}`,
+      );
   }
   protected batchStats(preds: Tensor, target: Tensor): Record<string, Tensor> {
     const op = 'ConfusionMatrix';
@@ -271,22 +357,38 @@ export class ConfusionMatrix extends Metric {
     if (this.r.task === 'multiclass') {
       const { p, t } = multiclassInputs(op, this.r, preds, target);
       const C = this.r.n;
-      return { counts: t.mul(C).add(p).bincount({ minlength: C * C }).reshape(C, C) };
+      return {
+        counts: t
+          .mul(C)
+          .add(p)
+          .bincount({ minlength: C * C })
+          .reshape(C, C),
+      };
     }
     const { p, t } = binaryInputs(op, this.r, preds, target);
     // Cell index 2 * target + pred, counted per label.
     const cell = t.mul(2).add(p).to('int64');
     if (this.r.task === 'binary') return { counts: cell.flatten().bincount({ minlength: 4 }).reshape(2, 2) };
     const L = this.r.n;
-    const perLabel = cell.add(arange(L, { dtype: 'int64' }).mul(4));  // [N, L]: label l's cells at 4l..4l+3
-    return { counts: perLabel.flatten().bincount({ minlength: 4 * L }).reshape(L, 2, 2) };
+    const perLabel = cell.add(arange(L, { dtype: 'int64' }).mul(4)); // [N, L]: label l's cells at 4l..4l+3
+    return {
+      counts: perLabel
+        .flatten()
+        .bincount({ minlength: 4 * L })
+        .reshape(L, 2, 2),
+    };
   }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
     const c = s.counts;
     if (this.normalize === 'none') return c.clone();
     const f = c.to('float64');
     const last = c.ndim - 1;
-    const den = this.normalize === 'true' ? f.sum(last, { keepdim: true }) : this.normalize === 'pred' ? f.sum(last - 1, { keepdim: true }) : f.sum(last === 1 ? [0, 1] : [1, 2], { keepdim: true });
+    const den =
+      this.normalize === 'true'
+        ? f.sum(last, { keepdim: true })
+        : this.normalize === 'pred'
+          ? f.sum(last - 1, { keepdim: true })
+          : f.sum(last === 1 ? [0, 1] : [1, 2], { keepdim: true });
     return safeDiv(f, den);
   }
 }
@@ -308,18 +410,25 @@ export function binaryAuroc(s: Tensor, y: Tensor): Tensor {
   tensorInput('binaryAuroc', 'scores', s);
   tensorInput('binaryAuroc', 'labels', y);
   if (s.ndim !== 1 || y.ndim !== 1 || s.shape[0] !== y.shape[0])
-    fail('SHAPE_MISMATCH', `binaryAuroc: scores and labels must be 1-D of one length, got ${shapeStr(s)} and ${shapeStr(y)}`);
+    fail(
+      'SHAPE_MISMATCH',
+      `binaryAuroc: scores and labels must be 1-D of one length, got ${shapeStr(s)} and ${shapeStr(y)}`,
+    );
   if (!isFloat(y)) fail('DTYPE_MISMATCH', `binaryAuroc: labels must be floating 0/1 values, got ${y.dtype}`);
-  const P = Number(y.sum().item()), N = y.numel() - P;
+  const P = Number(y.sum().item()),
+    N = y.numel() - P;
   if (P === 0 || N === 0) return zeros([], { dtype: 'float64' });
   const below = (descendingLabels: boolean) => {
     const byLabel = y.argsort(0, { descending: descendingLabels });
-    const s1 = s.indexSelect(0, byLabel), y1 = y.indexSelect(0, byLabel);
+    const s1 = s.indexSelect(0, byLabel),
+      y1 = y.indexSelect(0, byLabel);
     const ys = y1.indexSelect(0, s1.argsort(0));
     const neg = ys.neg().add(1);
     return ys.mul(neg.cumsum(0).sub(neg)).sum();
   };
-  return below(false).add(below(true)).div(2 * P * N);
+  return below(false)
+    .add(below(true))
+    .div(2 * P * N);
 }
 
 /**
@@ -333,9 +442,18 @@ export class AUROC extends Metric {
   private readonly avg: string;
   constructor(options: AurocOptions) {
     super(options);
-    this.r = resolve('AUROC', { ...options, average: undefined } as AccuracyOptions, ['task', 'numClasses', 'numLabels', 'average']);
+    this.r = resolve('AUROC', { ...options, average: undefined } as AccuracyOptions, [
+      'task',
+      'numClasses',
+      'numLabels',
+      'average',
+    ]);
     this.avg = options.average ?? 'macro';
-    if (!['macro', 'weighted', 'none'].includes(this.avg)) fail('INVALID_ARGUMENT', `AUROC: average must be 'macro', 'weighted' or 'none', got ${describe(options.average)}`);
+    if (!['macro', 'weighted', 'none'].includes(this.avg))
+      fail(
+        'INVALID_ARGUMENT',
+        `AUROC: average must be 'macro', 'weighted' or 'none', got ${describe(options.average)}`,
+      );
   }
   protected batchStats(preds: Tensor, target: Tensor): Record<string, Tensor> {
     const op = 'AUROC';
@@ -347,11 +465,15 @@ export class AUROC extends Metric {
       return { preds: probabilities(preds, 'multiclass').to('float64'), target: target.to('int64') };
     }
     binaryInputs(op, this.r, preds, target);
-    return { preds: preds.to('float64').reshape(this.r.task === 'binary' ? [-1] : [-1, this.r.n]), target: target.to('float64').reshape(this.r.task === 'binary' ? [-1] : [-1, this.r.n]) };
+    return {
+      preds: preds.to('float64').reshape(this.r.task === 'binary' ? [-1] : [-1, this.r.n]),
+      target: target.to('float64').reshape(this.r.task === 'binary' ? [-1] : [-1, this.r.n]),
+    };
   }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
     if (this.r.task === 'binary') return binaryAuroc(s.preds, s.target);
-    const per: Tensor[] = [], pos: Tensor[] = [];
+    const per: Tensor[] = [],
+      pos: Tensor[] = [];
     for (let c = 0; c < this.r.n; c++) {
       const y = this.r.task === 'multiclass' ? s.target.eq(c).to('float64') : s.target.select(1, c).contiguous();
       per.push(binaryAuroc(s.preds.select(1, c).contiguous(), y));

@@ -25,15 +25,25 @@ export class MetricCollection {
     this.prefix = o.prefix ?? '';
     this.postfix = o.postfix ?? '';
     if (metrics === null || typeof metrics !== 'object')
-      fail('INVALID_ARGUMENT', `MetricCollection: expected a non-empty object or array of metrics, got ${describe(metrics)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `MetricCollection: expected a non-empty object or array of metrics, got ${describe(metrics)}`,
+      );
     // Array.from reads holes of a sparse array as undefined (map would skip them).
-    const entries = Array.isArray(metrics) ? Array.from(metrics, (m, i) => [m instanceof Metric ? m.constructor.name : String(i), m] as const) : Object.entries(metrics);
+    const entries = Array.isArray(metrics)
+      ? Array.from(metrics, (m, i) => [m instanceof Metric ? m.constructor.name : String(i), m] as const)
+      : Object.entries(metrics);
     if (entries.length === 0)
-      fail('INVALID_ARGUMENT', `MetricCollection: expected a non-empty object or array of metrics, got ${describe(metrics)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `MetricCollection: expected a non-empty object or array of metrics, got ${describe(metrics)}`,
+      );
     this.metrics = {};
     for (const [k, m] of entries) {
-      if (!(m instanceof Metric)) fail('INVALID_ARGUMENT', `MetricCollection: '${k}' is not a Metric, got ${describe(m)}`);
-      if (k in this.metrics) fail('INVALID_ARGUMENT', `MetricCollection: two metrics are named '${k}' (pass an object to name them)`);
+      if (!(m instanceof Metric))
+        fail('INVALID_ARGUMENT', `MetricCollection: '${k}' is not a Metric, got ${describe(m)}`);
+      if (k in this.metrics)
+        fail('INVALID_ARGUMENT', `MetricCollection: two metrics are named '${k}' (pass an object to name them)`);
       this.metrics[k] = m as Metric<unknown[]>;
     }
   }
@@ -68,6 +78,9 @@ export class MetricCollection {
   clone(options: CollectionOptions = {}): MetricCollection {
     const o = checkOptions('MetricCollection.clone', options, { prefix: 'string', postfix: 'string' });
     const copies = Object.fromEntries(Object.entries(this.metrics).map(([k, m]) => [k, m.clone()]));
-    return new MetricCollection(copies as Record<string, Metric<never>>, { prefix: o.prefix ?? this.prefix, postfix: o.postfix ?? this.postfix });
+    return new MetricCollection(copies as Record<string, Metric<never>>, {
+      prefix: o.prefix ?? this.prefix,
+      postfix: o.postfix ?? this.postfix,
+    });
   }
 }

@@ -1,8 +1,19 @@
 // TorchMetrics-style metrics: stateful update/compute/reset, and one-shot functional forms.
 export { Metric, type Reduction } from './metric.js';
 export {
-  Accuracy, Precision, Recall, F1Score, ConfusionMatrix, AUROC, binaryAuroc,
-  type Task, type Average, type ClassificationOptions, type AccuracyOptions, type ConfusionMatrixOptions, type AurocOptions,
+  Accuracy,
+  Precision,
+  Recall,
+  F1Score,
+  ConfusionMatrix,
+  AUROC,
+  binaryAuroc,
+  type Task,
+  type Average,
+  type ClassificationOptions,
+  type AccuracyOptions,
+  type ConfusionMatrixOptions,
+  type AurocOptions,
 } from './classification.js';
 export { MeanSquaredError, MeanAbsoluteError, R2Score, MeanMetric } from './regression.js';
 export { MetricCollection, type CollectionOptions } from './collection.js';

@@ -38,12 +38,15 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
 
   /** The metric over everything seen since the last reset (a new tensor). @example acc.compute().item() */
   compute(): Tensor {
-    if (this.updates === 0) fail('INVALID_ARGUMENT', `${this.constructor.name}.compute: no data yet (call update() first)`);
-    return tidy(() => noGrad(() => {
-      const stats: Record<string, Tensor> = Object.fromEntries(this.sums);
-      for (const [k, l] of this.lists) stats[k] = l.length === 1 ? l[0] : cat(l, 0);
-      return this.computeFrom(stats);
-    }));
+    if (this.updates === 0)
+      fail('INVALID_ARGUMENT', `${this.constructor.name}.compute: no data yet (call update() first)`);
+    return tidy(() =>
+      noGrad(() => {
+        const stats: Record<string, Tensor> = Object.fromEntries(this.sums);
+        for (const [k, l] of this.lists) stats[k] = l.length === 1 ? l[0] : cat(l, 0);
+        return this.computeFrom(stats);
+      }),
+    );
   }
 
   /** The metric on this batch alone, also folded into the state (torchmetrics' forward). */
@@ -111,8 +114,9 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
   private stats(args: Args): Record<string, Tensor> {
     const s = tidy(() => noGrad(() => this.batchStats(...args)));
     for (const [k, t] of Object.entries(s)) {
-      if (!(k in this.stateReductions)) fail('INTERNAL', `${this.constructor.name}: batchStats returned an undeclared state '${k}'`);
-      keep(t);  // until folded in: the caller may be inside its own tidy()
+      if (!(k in this.stateReductions))
+        fail('INTERNAL', `${this.constructor.name}: batchStats returned an undeclared state '${k}'`);
+      keep(t); // until folded in: the caller may be inside its own tidy()
     }
     return s;
   }

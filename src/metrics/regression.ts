@@ -11,7 +11,10 @@ function pair(op: string, preds: Tensor, target: Tensor): { p: Tensor; t: Tensor
   tensorInput(op, 'preds', preds);
   tensorInput(op, 'target', target);
   if (preds.shape.join() !== target.shape.join())
-    fail('SHAPE_MISMATCH', `${op}: preds [${preds.shape.join(', ')}] and target [${target.shape.join(', ')}] must have the same shape`);
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: preds [${preds.shape.join(', ')}] and target [${target.shape.join(', ')}] must have the same shape`,
+    );
   return { p: preds.to('float64'), t: target.to('float64') };
 }
 
@@ -61,17 +64,32 @@ export class MeanAbsoluteError extends Metric {
  * @example const r2 = new metrics.R2Score(); r2.update(pred, y); r2.compute()
  */
 export class R2Score extends Metric {
-  protected readonly stateReductions: Record<string, Reduction> = { sumY: 'sum', sumY2: 'sum', sumErr2: 'sum', n: 'sum' };
+  protected readonly stateReductions: Record<string, Reduction> = {
+    sumY: 'sum',
+    sumY2: 'sum',
+    sumErr2: 'sum',
+    n: 'sum',
+  };
   private readonly multioutput: string;
   constructor(options: { multioutput?: 'uniformAverage' | 'varianceWeighted' | 'rawValues' } = {}) {
     super(checkOptions('R2Score', options, { multioutput: 'string' }));
-    this.multioutput = oneOf('R2Score', 'multioutput', options?.multioutput ?? 'uniformAverage', ['uniformAverage', 'varianceWeighted', 'rawValues']);
+    this.multioutput = oneOf('R2Score', 'multioutput', options?.multioutput ?? 'uniformAverage', [
+      'uniformAverage',
+      'varianceWeighted',
+      'rawValues',
+    ]);
   }
   protected batchStats(preds: Tensor, target: Tensor): Record<string, Tensor> {
     const { p, t } = pair('R2Score', preds, target);
-    if (p.ndim < 1 || p.ndim > 2) fail('SHAPE_MISMATCH', `R2Score: expected [N] or [N, D] inputs, got [${p.shape.join(', ')}]`);
+    if (p.ndim < 1 || p.ndim > 2)
+      fail('SHAPE_MISMATCH', `R2Score: expected [N] or [N, D] inputs, got [${p.shape.join(', ')}]`);
     const d = p.sub(t);
-    return { sumY: t.sum(0), sumY2: t.mul(t).sum(0), sumErr2: d.mul(d).sum(0), n: tensor(p.shape[0], { dtype: 'float64' }) };
+    return {
+      sumY: t.sum(0),
+      sumY2: t.mul(t).sum(0),
+      sumErr2: d.mul(d).sum(0),
+      n: tensor(p.shape[0], { dtype: 'float64' }),
+    };
   }
   protected computeFrom(s: Record<string, Tensor>): Tensor {
     const n = Number(s.n.item());

@@ -15,7 +15,8 @@ function checkModule(op: string, m: unknown, at: string): Module {
 // ('forward', 'training', '__proto__') would break it, so it is refused.
 function setChild(owner: Module, op: string, key: string, m: Module): void {
   const cur = (owner as unknown as Record<string, unknown>)[key];
-  if ((key in owner && !(cur instanceof Module)) || key === '__proto__') fail('INVALID_ARGUMENT', `${op}: the name ${describe(key)} is reserved`);
+  if ((key in owner && !(cur instanceof Module)) || key === '__proto__')
+    fail('INVALID_ARGUMENT', `${op}: the name ${describe(key)} is reserved`);
   Object.defineProperty(owner, key, { value: m, writable: true, enumerable: true, configurable: true });
 }
 
@@ -28,7 +29,9 @@ export class Sequential extends Module {
     super();
     const first = modules[0];
     const isRecord = modules.length === 1 && isOptionsObject(first) && !(first instanceof Module);
-    const named = isRecord ? Object.entries(first as Record<string, Module>) : (modules as Module[]).map((m, i) => [String(i), m] as const);
+    const named = isRecord
+      ? Object.entries(first as Record<string, Module>)
+      : (modules as Module[]).map((m, i) => [String(i), m] as const);
     for (const [k, m] of named) setChild(this, 'Sequential', k, checkModule('Sequential', m, `module '${k}'`));
   }
   forward(x: Tensor): Tensor {
@@ -60,7 +63,8 @@ export class ModuleList extends Module {
   }
   get(i: number): Module {
     int('ModuleList.get', 'index', i);
-    if (i < -this.count || i >= this.count) fail('INDEX_OUT_OF_RANGE', `ModuleList: index ${i} out of range for length ${this.count}`);
+    if (i < -this.count || i >= this.count)
+      fail('INDEX_OUT_OF_RANGE', `ModuleList: index ${i} out of range for length ${this.count}`);
     return (this as unknown as Record<string, Module>)[String(i < 0 ? i + this.count : i)];
   }
   get length(): number {
@@ -78,7 +82,8 @@ export class ModuleList extends Module {
 export class ModuleDict extends Module {
   constructor(modules: Record<string, Module> = {}) {
     super();
-    if (!isOptionsObject(modules)) fail('INVALID_ARGUMENT', `ModuleDict: expected an object of modules, got ${describe(modules)}`);
+    if (!isOptionsObject(modules))
+      fail('INVALID_ARGUMENT', `ModuleDict: expected an object of modules, got ${describe(modules)}`);
     for (const [k, m] of Object.entries(modules)) this.set(k, m);
   }
   set(key: string, m: Module): this {
@@ -93,7 +98,9 @@ export class ModuleDict extends Module {
     return m;
   }
   keys(): string[] {
-    return Object.entries(this).filter(([, v]) => v instanceof Module).map(([k]) => k);
+    return Object.entries(this)
+      .filter(([, v]) => v instanceof Module)
+      .map(([k]) => k);
   }
   forward(): Tensor {
     fail('NOT_IMPLEMENTED', 'ModuleDict has no forward(); call its modules');

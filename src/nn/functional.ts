@@ -11,7 +11,6 @@ import { optionsOf, pair, tensorArg, type Pair } from './args.js';
 import { op as runOp, opMulti, type Attr, type OpName } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
 
-
 function call(name: OpName, attrs: Attr[], a: Tensor, b?: Tensor, c?: Tensor): Tensor {
   return runOp(name, attrs, a._h, b?._h, c?._h);
 }
@@ -30,11 +29,21 @@ function convPadding(op: string, o: ConvOptions, kernel: number[], dilation: num
   const p = o.padding;
   if (p === 'valid') return [0, 0, 0, 0];
   if (p === 'same') {
-    if (stride.some((s) => s !== 1)) fail('INVALID_ARGUMENT', `${op}: padding='same' is not supported for strided convolutions, got stride [${stride}]`);
+    if (stride.some((s) => s !== 1))
+      fail(
+        'INVALID_ARGUMENT',
+        `${op}: padding='same' is not supported for strided convolutions, got stride [${stride}]`,
+      );
     const total = kernel.map((k, i) => dilation[i] * (k - 1));
-    return [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
+    return [
+      Math.floor(total[0] / 2),
+      Math.floor(total[1] / 2),
+      total[0] - Math.floor(total[0] / 2),
+      total[1] - Math.floor(total[1] / 2),
+    ];
   }
-  if (typeof p === 'string') fail('INVALID_ARGUMENT', `${op}: padding must be an integer, a pair, 'same' or 'valid', got "${p}"`);
+  if (typeof p === 'string')
+    fail('INVALID_ARGUMENT', `${op}: padding must be an integer, a pair, 'same' or 'valid', got "${p}"`);
   const [ph, pw] = pair(op, 'padding', p, 0);
   return [ph, pw, ph, pw];
 }
@@ -49,15 +58,22 @@ function groupsOf(op: string, g: number | undefined): number {
  * 2-D convolution over NCHW input (unbatched [C, H, W] too) with weight [O, C / groups, kh, kw].
  * @example conv2d(x, w, b, { stride: 2, padding: 1 }); conv2d(x, w, null, { padding: 'same', groups: 32 })
  */
-export function conv2d<F extends DType>(input: Tensor<F>, weight: Tensor<F>, bias?: Tensor<F> | null, opts?: ConvOptions): Tensor<F>;
+export function conv2d<F extends DType>(
+  input: Tensor<F>,
+  weight: Tensor<F>,
+  bias?: Tensor<F> | null,
+  opts?: ConvOptions,
+): Tensor<F>;
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
   const op = 'conv2d';
   tensorArg(op, 'input', input);
   tensorArg(op, 'weight', weight);
   const b = tensorArg(op, 'bias', bias, true);
   const o = optionsOf(op, opts, CONV_KEYS);
-  if (weight.ndim !== 4) fail('SHAPE_MISMATCH', `${op}: expected a 4-D weight [O, C/groups, kh, kw], got [${weight.shape.join(', ')}]`);
-  const stride = pair(op, 'stride', o.stride, 1), dilation = pair(op, 'dilation', o.dilation, 1);
+  if (weight.ndim !== 4)
+    fail('SHAPE_MISMATCH', `${op}: expected a 4-D weight [O, C/groups, kh, kw], got [${weight.shape.join(', ')}]`);
+  const stride = pair(op, 'stride', o.stride, 1),
+    dilation = pair(op, 'dilation', o.dilation, 1);
   const padding = convPadding(op, o, weight.shape.slice(2), dilation, stride);
   const attrs: Attr[] = [stride, padding, dilation, groupsOf(op, o.groups)];
   if (input instanceof Tensor && input.ndim === 3) {
@@ -76,23 +92,50 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
  * height-1 image).
  * @example conv1d(x, w, b, { padding: 'same' })
  */
-export function conv1d<F extends DType>(input: Tensor<F>, weight: Tensor<F>, bias?: Tensor<F> | null, opts?: Omit<ConvOptions, 'stride' | 'dilation' | 'padding'> & { stride?: number; dilation?: number; padding?: number | 'same' | 'valid' }): Tensor<F>;
-export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Omit<ConvOptions, 'stride' | 'dilation' | 'padding'> & { stride?: number; dilation?: number; padding?: number | 'same' | 'valid' }): Tensor {
+export function conv1d<F extends DType>(
+  input: Tensor<F>,
+  weight: Tensor<F>,
+  bias?: Tensor<F> | null,
+  opts?: Omit<ConvOptions, 'stride' | 'dilation' | 'padding'> & {
+    stride?: number;
+    dilation?: number;
+    padding?: number | 'same' | 'valid';
+  },
+): Tensor<F>;
+export function conv1d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: Omit<ConvOptions, 'stride' | 'dilation' | 'padding'> & {
+    stride?: number;
+    dilation?: number;
+    padding?: number | 'same' | 'valid';
+  },
+): Tensor {
   const op = 'conv1d';
   tensorArg(op, 'input', input);
   tensorArg(op, 'weight', weight);
   const o = optionsOf(op, opts, CONV_KEYS);
-  if (weight.ndim !== 3) fail('SHAPE_MISMATCH', `${op}: expected a 3-D weight [O, C/groups, k], got [${weight.shape.join(', ')}]`);
-  if (input.ndim !== 3 && input.ndim !== 2) fail('SHAPE_MISMATCH', `${op}: expected a 3-D [N, C, L] (or 2-D [C, L]) input, got [${input.shape.join(', ')}]`);
+  if (weight.ndim !== 3)
+    fail('SHAPE_MISMATCH', `${op}: expected a 3-D weight [O, C/groups, k], got [${weight.shape.join(', ')}]`);
+  if (input.ndim !== 3 && input.ndim !== 2)
+    fail('SHAPE_MISMATCH', `${op}: expected a 3-D [N, C, L] (or 2-D [C, L]) input, got [${input.shape.join(', ')}]`);
   const one = (name: 'stride' | 'dilation', v: number | undefined): [number, number] => {
-    if (v !== undefined && !Number.isInteger(v)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be an integer, got ${describe(v)}`);
+    if (v !== undefined && !Number.isInteger(v))
+      fail('INVALID_ARGUMENT', `${op}: '${name}' must be an integer, got ${describe(v)}`);
     return [1, v ?? 1];
   };
   const p = o.padding;
   const padding: Pair | 'same' | 'valid' | undefined = typeof p === 'number' ? [0, p] : p;
-  const x4 = input.unsqueeze(-2), w4 = weight.unsqueeze(-2);
+  const x4 = input.unsqueeze(-2),
+    w4 = weight.unsqueeze(-2);
   try {
-    const y = conv2d(x4, w4, bias, { stride: one('stride', o.stride), dilation: one('dilation', o.dilation), padding, groups: o.groups });
+    const y = conv2d(x4, w4, bias, {
+      stride: one('stride', o.stride),
+      dilation: one('dilation', o.dilation),
+      padding,
+      groups: o.groups,
+    });
     const out = y.squeeze(-2);
     y.dispose();
     return out;
@@ -116,23 +159,51 @@ export interface ConvTransposeOptions {
  * + outputPadding + 1.
  * @example convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 })
  */
-export function convTranspose2d<F extends DType>(input: Tensor<F>, weight: Tensor<F>, bias?: Tensor<F> | null, opts?: ConvTransposeOptions): Tensor<F>;
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
+export function convTranspose2d<F extends DType>(
+  input: Tensor<F>,
+  weight: Tensor<F>,
+  bias?: Tensor<F> | null,
+  opts?: ConvTransposeOptions,
+): Tensor<F>;
+export function convTranspose2d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: ConvTransposeOptions,
+): Tensor {
   const op = 'convTranspose2d';
   tensorArg(op, 'input', input);
   tensorArg(op, 'weight', weight);
   const b = tensorArg(op, 'bias', bias, true);
   const o = optionsOf(op, opts, ['stride', 'padding', 'outputPadding', 'dilation', 'groups']);
-  if (input.ndim !== 4) fail('SHAPE_MISMATCH', `${op}: expected a 4-D input [N, C, H, W], got [${input.shape.join(', ')}]`);
-  if (weight.ndim !== 4) fail('SHAPE_MISMATCH', `${op}: expected a 4-D weight [C_in, C_out/groups, kh, kw], got [${weight.shape.join(', ')}]`);
-  const stride = pair(op, 'stride', o.stride, 1), dilation = pair(op, 'dilation', o.dilation, 1);
-  const [ph, pw] = pair(op, 'padding', o.padding, 0), outPad = pair(op, 'outputPadding', o.outputPadding, 0);
+  if (input.ndim !== 4)
+    fail('SHAPE_MISMATCH', `${op}: expected a 4-D input [N, C, H, W], got [${input.shape.join(', ')}]`);
+  if (weight.ndim !== 4)
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: expected a 4-D weight [C_in, C_out/groups, kh, kw], got [${weight.shape.join(', ')}]`,
+    );
+  const stride = pair(op, 'stride', o.stride, 1),
+    dilation = pair(op, 'dilation', o.dilation, 1);
+  const [ph, pw] = pair(op, 'padding', o.padding, 0),
+    outPad = pair(op, 'outputPadding', o.outputPadding, 0);
   for (let i = 0; i < 2; i++)
     if (outPad[i] < 0 || (outPad[i] >= stride[i] && outPad[i] >= dilation[i]))
-      fail('INVALID_ARGUMENT', `${op}: outputPadding must be smaller than either stride or dilation, got outputPadding ${outPad[i]}, stride ${stride[i]}, dilation ${dilation[i]}`);
-  const size = [0, 1].map((i) => (input.shape[2 + i] - 1) * stride[i] - 2 * [ph, pw][i] + dilation[i] * (weight.shape[2 + i] - 1) + outPad[i] + 1);
+      fail(
+        'INVALID_ARGUMENT',
+        `${op}: outputPadding must be smaller than either stride or dilation, got outputPadding ${outPad[i]}, stride ${stride[i]}, dilation ${dilation[i]}`,
+      );
+  const size = [0, 1].map(
+    (i) =>
+      (input.shape[2 + i] - 1) * stride[i] - 2 * [ph, pw][i] + dilation[i] * (weight.shape[2 + i] - 1) + outPad[i] + 1,
+  );
   if (size.some((s) => s <= 0)) fail('SHAPE_MISMATCH', `${op}: the output size [${size}] would not be positive`);
-  const y = call('conv2d_input_grad', [size, stride, [ph, pw, ph, pw], dilation, groupsOf(op, o.groups)], input, weight);
+  const y = call(
+    'conv2d_input_grad',
+    [size, stride, [ph, pw, ph, pw], dilation, groupsOf(op, o.groups)],
+    input,
+    weight,
+  );
   if (!b) return y;
   const b4 = b.reshape(1, -1, 1, 1);
   const out = y.add(b4);
@@ -151,8 +222,16 @@ export interface PoolOptions {
 function poolAttrs(op: string, kernelSize: Pair, o: PoolOptions & { countIncludePad?: boolean }): Attr[] {
   const k = pair(op, 'kernelSize', kernelSize, 1);
   for (const key of ['ceilMode', 'countIncludePad'] as const)
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') fail('INVALID_ARGUMENT', `${op}: '${key}' must be a boolean, got ${describe(o[key])}`);
-  return [k, o.stride === undefined ? null : pair(op, 'stride', o.stride, 1), pair(op, 'padding', o.padding, 0), pair(op, 'dilation', o.dilation, 1), o.ceilMode ?? false, o.countIncludePad ?? true];
+    if (o[key] !== undefined && typeof o[key] !== 'boolean')
+      fail('INVALID_ARGUMENT', `${op}: '${key}' must be a boolean, got ${describe(o[key])}`);
+  return [
+    k,
+    o.stride === undefined ? null : pair(op, 'stride', o.stride, 1),
+    pair(op, 'padding', o.padding, 0),
+    pair(op, 'dilation', o.dilation, 1),
+    o.ceilMode ?? false,
+    o.countIncludePad ?? true,
+  ];
 }
 
 /**
@@ -160,13 +239,29 @@ function poolAttrs(op: string, kernelSize: Pair, o: PoolOptions & { countInclude
  * `returnIndices`, also the flat h * W + w position of each maximum.
  * @example maxPool2d(x, 2); const [y, idx] = maxPool2d(x, 3, { stride: 2, padding: 1, returnIndices: true })
  */
-export function maxPool2d<F extends DType>(input: Tensor<F>, kernelSize: Pair, opts?: PoolOptions & { returnIndices?: false }): Tensor<F>;
-export function maxPool2d<F extends DType>(input: Tensor<F>, kernelSize: Pair, opts: PoolOptions & { returnIndices: true }): [Tensor<F>, Tensor<'int64'>];
-export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & { returnIndices?: boolean }): Tensor | [Tensor, Tensor] {
+export function maxPool2d<F extends DType>(
+  input: Tensor<F>,
+  kernelSize: Pair,
+  opts?: PoolOptions & { returnIndices?: false },
+): Tensor<F>;
+export function maxPool2d<F extends DType>(
+  input: Tensor<F>,
+  kernelSize: Pair,
+  opts: PoolOptions & { returnIndices: true },
+): [Tensor<F>, Tensor<'int64'>];
+export function maxPool2d(
+  input: Tensor,
+  kernelSize: Pair,
+  opts?: PoolOptions & { returnIndices?: boolean },
+): Tensor | [Tensor, Tensor] {
   const op = 'maxPool2d';
   tensorArg(op, 'input', input);
   const o = optionsOf(op, opts, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
-  const [values, indices] = opMulti('max_pool2d', [...poolAttrs(op, kernelSize, o), o.returnIndices ?? false], input._h);
+  const [values, indices] = opMulti(
+    'max_pool2d',
+    [...poolAttrs(op, kernelSize, o), o.returnIndices ?? false],
+    input._h,
+  );
   if (o.returnIndices) return [values, indices];
   indices.dispose();
   return values;
@@ -176,8 +271,16 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: PoolOptions & 
  * 2-D average pooling; `countIncludePad` (default true) divides by the padded window size.
  * @example avgPool2d(x, 2); avgPool2d(x, 3, { stride: 1, padding: 1, countIncludePad: false })
  */
-export function avgPool2d<F extends DType>(input: Tensor<F>, kernelSize: Pair, opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean }): Tensor<F>;
-export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean }): Tensor {
+export function avgPool2d<F extends DType>(
+  input: Tensor<F>,
+  kernelSize: Pair,
+  opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean },
+): Tensor<F>;
+export function avgPool2d(
+  input: Tensor,
+  kernelSize: Pair,
+  opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean },
+): Tensor {
   const op = 'avgPool2d';
   tensorArg(op, 'input', input);
   const o = optionsOf(op, opts, ['stride', 'padding', 'ceilMode', 'countIncludePad']);
@@ -232,26 +335,54 @@ function channelShape(x: Tensor): number[] {
  * running statistics.
  * @example batchNorm(x, rm, rv, gamma, beta, { training: true })
  */
-export function batchNorm<F extends DType>(input: Tensor<F>, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor<F>;
-export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, opts?: BatchNormOptions): Tensor {
+export function batchNorm<F extends DType>(
+  input: Tensor<F>,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  opts?: BatchNormOptions,
+): Tensor<F>;
+export function batchNorm(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  opts?: BatchNormOptions,
+): Tensor {
   const op = 'batchNorm';
   tensorArg(op, 'input', input);
   const o = checkOptions(op, opts, { training: 'boolean', momentum: 'number', eps: 'number' });
-  const training = o.training ?? false, momentum = o.momentum ?? 0.1, eps = o.eps ?? 1e-5;
-  if (input.ndim < 2) fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
+  const training = o.training ?? false,
+    momentum = o.momentum ?? 0.1,
+    eps = o.eps ?? 1e-5;
+  if (input.ndim < 2)
+    fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
   const C = input.shape[1];
-  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]] as const) {
+  for (const [name, t] of [
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
     const v = tensorArg(op, name, t, true);
-    if (v && (v.ndim !== 1 || v.shape[0] !== C)) fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${C}], got [${v.shape.join(', ')}]`);
+    if (v && (v.ndim !== 1 || v.shape[0] !== C))
+      fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${C}], got [${v.shape.join(', ')}]`);
   }
-  if (!training && (!runningMean || !runningVar)) fail('INVALID_ARGUMENT', `${op}: running statistics are required when not training`);
+  if (!training && (!runningMean || !runningVar))
+    fail('INVALID_ARGUMENT', `${op}: running statistics are required when not training`);
   const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
   const cs = channelShape(input);
   return tidy(() => {
     let mean: Tensor, variance: Tensor;
     if (training) {
       const n = input.numel() / C;
-      if (n <= 1) fail('INVALID_ARGUMENT', `${op}: expected more than 1 value per channel when training, got input [${input.shape.join(', ')}]`);
+      if (n <= 1)
+        fail(
+          'INVALID_ARGUMENT',
+          `${op}: expected more than 1 value per channel when training, got input [${input.shape.join(', ')}]`,
+        );
       mean = input.mean(dims, { keepdim: true });
       variance = input.var(dims, { correction: 0, keepdim: true });
       if (runningMean && runningVar)
@@ -281,18 +412,39 @@ const NORM_OPTS = { eps: 'number' } as const;
  * Layer normalization over the trailing dims given by `normalizedShape` (biased variance).
  * @example layerNorm(x, [512], gamma, beta, { eps: 1e-6 })
  */
-export function layerNorm<F extends DType>(input: Tensor<F>, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, options?: NormOptions): Tensor<F>;
-export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, options?: NormOptions): Tensor {
+export function layerNorm<F extends DType>(
+  input: Tensor<F>,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  options?: NormOptions,
+): Tensor<F>;
+export function layerNorm(
+  input: Tensor,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  options?: NormOptions,
+): Tensor {
   const op = 'layerNorm';
   tensorArg(op, 'input', input);
-  const ns = shapeArgs(op, [typeof normalizedShape === 'number' ? [normalizedShape] : list(op, 'normalizedShape', normalizedShape)]);
+  const ns = shapeArgs(op, [
+    typeof normalizedShape === 'number' ? [normalizedShape] : list(op, 'normalizedShape', normalizedShape),
+  ]);
   const eps = checkOptions(op, options, NORM_OPTS).eps ?? 1e-5;
   const tail = input.shape.slice(input.ndim - ns.length);
   if (ns.length === 0 || ns.length > input.ndim || ns.some((s, i) => s !== tail[i]))
-    fail('SHAPE_MISMATCH', `${op}: normalizedShape [${ns.join(', ')}] does not match the trailing dims of input [${input.shape.join(', ')}]`);
-  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: normalizedShape [${ns.join(', ')}] does not match the trailing dims of input [${input.shape.join(', ')}]`,
+    );
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
     const v = tensorArg(op, name, t, true);
-    if (v && v.shape.join() !== ns.join()) fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${ns.join(', ')}], got [${v.shape.join(', ')}]`);
+    if (v && v.shape.join() !== ns.join())
+      fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${ns.join(', ')}], got [${v.shape.join(', ')}]`);
   }
   const dims = ns.map((_, i) => input.ndim - ns.length + i);
   return tidy(() => {
@@ -310,18 +462,38 @@ export function layerNorm(input: Tensor, normalizedShape: number | readonly numb
  * then a per-channel affine.
  * @example groupNorm(x, 8, gamma, beta, { eps: 1e-6 })
  */
-export function groupNorm<F extends DType>(input: Tensor<F>, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, options?: NormOptions): Tensor<F>;
-export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, options?: NormOptions): Tensor {
+export function groupNorm<F extends DType>(
+  input: Tensor<F>,
+  numGroups: number,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  options?: NormOptions,
+): Tensor<F>;
+export function groupNorm(
+  input: Tensor,
+  numGroups: number,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  options?: NormOptions,
+): Tensor {
   const op = 'groupNorm';
   tensorArg(op, 'input', input);
-  if (input.ndim < 2) fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
+  if (input.ndim < 2)
+    fail('SHAPE_MISMATCH', `${op}: expected an input of at least 2 dims [N, C, ...], got [${input.shape.join(', ')}]`);
   const [N, C] = input.shape;
   const eps = checkOptions(op, options, NORM_OPTS).eps ?? 1e-5;
   if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0)
-    fail('INVALID_ARGUMENT', `${op}: numGroups must be a positive divisor of the ${C} channels, got ${describe(numGroups)}`);
-  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: numGroups must be a positive divisor of the ${C} channels, got ${describe(numGroups)}`,
+    );
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
     const v = tensorArg(op, name, t, true);
-    if (v && (v.ndim !== 1 || v.shape[0] !== C)) fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${C}], got [${v.shape.join(', ')}]`);
+    if (v && (v.ndim !== 1 || v.shape[0] !== C))
+      fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${C}], got [${v.shape.join(', ')}]`);
   }
   const cs = channelShape(input);
   return tidy(() => {
@@ -344,7 +516,8 @@ export function dropout<F extends DType>(input: Tensor<F>, p?: number, training?
 export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   const op = 'dropout';
   tensorArg(op, 'input', input);
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail('INVALID_ARGUMENT', `${op}: probability has to be between 0 and 1, got ${describe(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    fail('INVALID_ARGUMENT', `${op}: probability has to be between 0 and 1, got ${describe(p)}`);
   bool(op, 'training', training);
   if (!training || p === 0) return input.view(input.shape);
   return tidy(() => {
@@ -354,14 +527,33 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   });
 }
 
-export { mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy, type Reduction, type NllOptions, type CrossEntropyOptions } from './losses.js';
+export {
+  mseLoss,
+  l1Loss,
+  smoothL1Loss,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  nllLoss,
+  crossEntropy,
+  type Reduction,
+  type NllOptions,
+  type CrossEntropyOptions,
+} from './losses.js';
 
 /** x for x > 0, negativeSlope * x otherwise. @example leakyRelu(x, 0.2) */
 export function leakyRelu<F extends DType>(input: Tensor<F>, negativeSlope?: number): Tensor<F>;
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   tensorArg('leakyRelu', 'input', input);
   num('leakyRelu', 'negativeSlope', negativeSlope);
-  return tidy(() => input.mul(input.gt(0).to(input.dtype).mul(1 - negativeSlope).add(negativeSlope)));
+  return tidy(() =>
+    input.mul(
+      input
+        .gt(0)
+        .to(input.dtype)
+        .mul(1 - negativeSlope)
+        .add(negativeSlope),
+    ),
+  );
 }
 
 /** x * sigmoid(x) (swish). @example silu(x) */
@@ -379,12 +571,17 @@ export { relu, gelu, sigmoid, tanh, softmax, logSoftmax } from '../ops/functiona
  * gradient.
  * @example embedding(tokens, table)
  */
-export function embedding<W extends DType>(input: Tensor, weight: Tensor<W>, options?: { paddingIdx?: number | null }): Tensor<W>;
+export function embedding<W extends DType>(
+  input: Tensor,
+  weight: Tensor<W>,
+  options?: { paddingIdx?: number | null },
+): Tensor<W>;
 export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?: number | null } = {}): Tensor {
   tensorArg('embedding', 'input', input);
   tensorArg('embedding', 'weight', weight);
   let pad = checkOptions('embedding', options, { paddingIdx: 'any' }).paddingIdx ?? -1;
-  if (!Number.isInteger(pad)) fail('INVALID_ARGUMENT', `embedding: paddingIdx must be an integer, got ${describe(pad)}`);
+  if (!Number.isInteger(pad))
+    fail('INVALID_ARGUMENT', `embedding: paddingIdx must be an integer, got ${describe(pad)}`);
   if (pad < -1 && weight.ndim === 2) pad += weight.shape[0];
   return call('embedding', [pad], weight, input);
 }

@@ -7,7 +7,6 @@ import { Tensor } from '../tensor.js';
 import { pair, tensorArg, type Pair } from './args.js';
 import type { ConvOptions, PoolOptions } from './functional.js';
 
-
 // The [H, W] of a size argument, checked against the tensor it describes: the same number of
 // dims, every size positive, and the leading sizes (N, C, ...) equal to `lead`.
 function hw(op: string, name: string, v: unknown, lead: readonly number[], ndim: number): number[] {
@@ -16,21 +15,35 @@ function hw(op: string, name: string, v: unknown, lead: readonly number[], ndim:
     fail('INVALID_ARGUMENT', `${op}: '${name}' must be ${ndim} positive sizes, got ${describe(v)}`);
   const given = (s as number[]).slice(0, -2);
   if (given.some((x, i) => x !== lead[i]))
-    fail('SHAPE_MISMATCH', `${op}: '${name}' ${describe(v)} does not match the leading sizes [${lead.join(', ')}] of the gradient`);
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: '${name}' ${describe(v)} does not match the leading sizes [${lead.join(', ')}] of the gradient`,
+    );
   return (s as number[]).slice(-2);
 }
-function convAttrs(op: string, opts: Omit<ConvOptions, 'padding'> & { padding?: Pair } | undefined): Attr[] {
+function convAttrs(op: string, opts: (Omit<ConvOptions, 'padding'> & { padding?: Pair }) | undefined): Attr[] {
   const o = checkOptions(op, opts, { stride: 'any', padding: 'any', dilation: 'any', groups: 'integer' });
   const [ph, pw] = pair(op, 'padding', o.padding, 0);
-  return [pair(op, 'stride', o.stride, 1), [ph, pw, ph, pw], pair(op, 'dilation', o.dilation, 1), intAtLeast(op, 'groups', o.groups ?? 1)];
+  return [
+    pair(op, 'stride', o.stride, 1),
+    [ph, pw, ph, pw],
+    pair(op, 'dilation', o.dilation, 1),
+    intAtLeast(op, 'groups', o.groups ?? 1),
+  ];
 }
 function run(name: OpName, attrs: Attr[], a: Tensor, b?: Tensor): Tensor {
-  for (const x of b === undefined ? [a] : [a, b]) if (!(x instanceof Tensor)) fail('INVALID_ARGUMENT', `nn.grad: expected tensors, got ${describe(x)}`);
+  for (const x of b === undefined ? [a] : [a, b])
+    if (!(x instanceof Tensor)) fail('INVALID_ARGUMENT', `nn.grad: expected tensors, got ${describe(x)}`);
   return op(name, attrs, a._h, b?._h);
 }
 
 /** d conv2d / d input, for an input of size inputSize ([..., H, W]). @example nn.grad.conv2dInput(x.shape, w, gy, { padding: 1 }) */
-export function conv2dInput(inputSize: readonly number[], weight: Tensor, gradOutput: Tensor, opts?: Omit<ConvOptions, 'padding'> & { padding?: Pair }): Tensor {
+export function conv2dInput(
+  inputSize: readonly number[],
+  weight: Tensor,
+  gradOutput: Tensor,
+  opts?: Omit<ConvOptions, 'padding'> & { padding?: Pair },
+): Tensor {
   const op = 'conv2dInput';
   tensorArg(op, 'weight', weight);
   tensorArg(op, 'gradOutput', gradOutput);
@@ -40,7 +53,12 @@ export function conv2dInput(inputSize: readonly number[], weight: Tensor, gradOu
   return run('conv2d_input_grad', [size, ...attrs], gradOutput, weight);
 }
 /** d conv2d / d weight, for a weight of size weightSize ([..., kh, kw]). */
-export function conv2dWeight(input: Tensor, weightSize: readonly number[], gradOutput: Tensor, opts?: Omit<ConvOptions, 'padding'> & { padding?: Pair }): Tensor {
+export function conv2dWeight(
+  input: Tensor,
+  weightSize: readonly number[],
+  gradOutput: Tensor,
+  opts?: Omit<ConvOptions, 'padding'> & { padding?: Pair },
+): Tensor {
   const op = 'conv2dWeight';
   tensorArg(op, 'input', input);
   tensorArg(op, 'gradOutput', gradOutput);
@@ -52,25 +70,61 @@ export function conv2dWeight(input: Tensor, weightSize: readonly number[], gradO
 /** Scatters gradOutput back to the positions maxPool2d picked (indices from returnIndices). */
 export function maxPool2d(gradOutput: Tensor, indices: Tensor, inputSize: readonly number[]): Tensor {
   const g = tensorArg('maxPool2d', 'gradOutput', gradOutput);
-  return run('max_pool2d_backward', [hw('maxPool2d', 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim)], gradOutput, indices);
+  return run(
+    'max_pool2d_backward',
+    [hw('maxPool2d', 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim)],
+    gradOutput,
+    indices,
+  );
 }
 /** d avgPool2d / d input. */
-export function avgPool2d(gradOutput: Tensor, inputSize: readonly number[], kernelSize: Pair, opts: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean } = {}): Tensor {
+export function avgPool2d(
+  gradOutput: Tensor,
+  inputSize: readonly number[],
+  kernelSize: Pair,
+  opts: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean } = {},
+): Tensor {
   const op = 'avgPool2d';
   const g = tensorArg(op, 'gradOutput', gradOutput);
   const o = checkOptions(op, opts, { stride: 'any', padding: 'any', ceilMode: 'boolean', countIncludePad: 'boolean' });
-  return run('avg_pool2d_backward', [hw(op, 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim), pair(op, 'kernelSize', kernelSize, 1), o.stride === undefined ? null : pair(op, 'stride', o.stride, 1), pair(op, 'padding', o.padding, 0), [1, 1], o.ceilMode ?? false, o.countIncludePad ?? true], gradOutput);
+  return run(
+    'avg_pool2d_backward',
+    [
+      hw(op, 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim),
+      pair(op, 'kernelSize', kernelSize, 1),
+      o.stride === undefined ? null : pair(op, 'stride', o.stride, 1),
+      pair(op, 'padding', o.padding, 0),
+      [1, 1],
+      o.ceilMode ?? false,
+      o.countIncludePad ?? true,
+    ],
+    gradOutput,
+  );
 }
 /** d adaptiveAvgPool2d / d input. */
 export function adaptiveAvgPool2d(gradOutput: Tensor, inputSize: readonly number[]): Tensor {
   const g = tensorArg('adaptiveAvgPool2d', 'gradOutput', gradOutput);
-  return run('adaptive_avg_pool2d_backward', [hw('adaptiveAvgPool2d', 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim)], gradOutput);
+  return run(
+    'adaptive_avg_pool2d_backward',
+    [hw('adaptiveAvgPool2d', 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim)],
+    gradOutput,
+  );
 }
 /** d embedding / d weight: gradOutput rows summed into [numWeights, dim] (paddingIdx skipped). */
 export function embedding(gradOutput: Tensor, indices: Tensor, numWeights: number, paddingIdx = -1): Tensor {
-  return run('embedding_backward', [intAtLeast('embedding', 'numWeights', numWeights, 0), int('embedding', 'paddingIdx', paddingIdx)], gradOutput, indices);
+  return run(
+    'embedding_backward',
+    [intAtLeast('embedding', 'numWeights', numWeights, 0), int('embedding', 'paddingIdx', paddingIdx)],
+    gradOutput,
+    indices,
+  );
 }
 /** d indexSelect / d input: gradOutput's slices along dim summed back into an input of `size` there. */
 export function indexSelect(gradOutput: Tensor, dim: number, index: Tensor, size: number): Tensor {
-  return run('index_select_backward', [int('indexSelect', 'dim', dim), intAtLeast('indexSelect', 'size', size, 0)], gradOutput, index);
+  return run(
+    'index_select_backward',
+    [int('indexSelect', 'dim', dim), intAtLeast('indexSelect', 'size', size, 0)],
+    gradOutput,
+    index,
+  );
 }

@@ -13,21 +13,29 @@ export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' |
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   if (param !== undefined && param !== null) num('calculateGain', 'param', param);
   switch (nonlinearity) {
-    case 'linear': case 'conv1d': case 'conv2d': case 'sigmoid': return 1;
-    case 'tanh': return 5 / 3;
-    case 'relu': return Math.SQRT2;
+    case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'sigmoid':
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
     case 'leaky_relu': {
       const slope = param ?? 0.01;
       return Math.sqrt(2 / (1 + slope * slope));
     }
-    case 'selu': return 3 / 4;
+    case 'selu':
+      return 3 / 4;
   }
   fail('INVALID_ARGUMENT', `calculateGain: unsupported nonlinearity ${describe(nonlinearity)}`);
 }
 
 function target(op: string, t: unknown): Tensor {
   if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: expected a Tensor, got ${describe(t)}`);
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') fail('DTYPE_MISMATCH', `${op}: expected a floating tensor, got ${t.dtype}`);
+  if (t.dtype !== 'float32' && t.dtype !== 'float64')
+    fail('DTYPE_MISMATCH', `${op}: expected a floating tensor, got ${t.dtype}`);
   return t;
 }
 
@@ -37,9 +45,14 @@ function target(op: string, t: unknown): Tensor {
  * @example nn.init.fans('myInit', w) // [in, out]
  */
 export function fans(op: string, t: Tensor): [number, number] {
-  if (typeof op !== 'string') fail('INVALID_ARGUMENT', `fans: 'op' must be the caller's name (a string), got ${describe(op)}`);
+  if (typeof op !== 'string')
+    fail('INVALID_ARGUMENT', `fans: 'op' must be the caller's name (a string), got ${describe(op)}`);
   target(op, t);
-  if (t.ndim < 2) fail('INVALID_ARGUMENT', `${op}: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got [${t.shape.join(', ')}]`);
+  if (t.ndim < 2)
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got [${t.shape.join(', ')}]`,
+    );
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return [t.shape[1] * receptive, t.shape[0] * receptive];
 }
@@ -55,7 +68,11 @@ export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   num('uniform_', 'a', a);
   num('uniform_', 'b', b);
   if (a > b) fail('INVALID_ARGUMENT', `uniform_: expects a [a, b) range with a <= b, got a ${a} > b ${b}`);
-  return fill(t, () => rand(t.shape, { dtype: t.dtype }).mul(b - a).add(a));
+  return fill(t, () =>
+    rand(t.shape, { dtype: t.dtype })
+      .mul(b - a)
+      .add(a),
+  );
 }
 /** Fills with N(mean, std^2). @example normal_(w, 0, 0.02) */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
@@ -67,7 +84,8 @@ export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
 /** Fills with a value. */
 export function constant_(t: Tensor, value: number): Tensor {
   target('constant_', t);
-  if (typeof value !== 'number') fail('INVALID_ARGUMENT', `constant_: 'value' must be a number, got ${describe(value)}`);
+  if (typeof value !== 'number')
+    fail('INVALID_ARGUMENT', `constant_: 'value' must be a number, got ${describe(value)}`);
   noGrad(() => t.fill_(value));
   return t;
 }
@@ -105,7 +123,8 @@ function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
   const o = checkOptions(op, options, { a: 'number', mode: 'string', nonlinearity: 'string' });
   const [fi, fo] = fans(op, t);
   const mode = o.mode ?? 'fanIn';
-  if (mode !== 'fanIn' && mode !== 'fanOut') fail('INVALID_ARGUMENT', `${op}: mode must be 'fanIn' or 'fanOut', got ${describe(mode)}`);
+  if (mode !== 'fanIn' && mode !== 'fanOut')
+    fail('INVALID_ARGUMENT', `${op}: mode must be 'fanIn' or 'fanOut', got ${describe(mode)}`);
   return calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(mode === 'fanIn' ? fi : fo);
 }
 /** He uniform: U(+-sqrt(3) * gain / sqrt(fan)). @example kaimingUniform_(w, { nonlinearity: 'relu' }) */

@@ -12,7 +12,13 @@ import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
 
 function uniform(shape: number[], bound: number, dtype: DType): Tensor {
-  return Parameter(tidy(() => rand(shape, { dtype }).mul(2 * bound).sub(bound)));
+  return Parameter(
+    tidy(() =>
+      rand(shape, { dtype })
+        .mul(2 * bound)
+        .sub(bound),
+    ),
+  );
 }
 
 const positiveInt = (op: string, name: string, v: unknown): number => intAtLeast(op, name, v, 1);
@@ -29,9 +35,28 @@ function kernelPair(op: string, k: unknown, name = 'kernelSize'): [number, numbe
   if (kh < 1 || kw < 1) fail('INVALID_ARGUMENT', `${op}: '${name}' must be positive, got ${describe(k)}`);
   return [kh, kw];
 }
-const CONV_SPEC = { stride: 'any', padding: 'any', dilation: 'any', groups: 'integer', bias: 'boolean', dtype: 'string' } as const;
-const POOL_SPEC = { stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'boolean', returnIndices: 'boolean' } as const;
-const NORM_SPEC = { eps: 'number', momentum: 'number', affine: 'boolean', trackRunningStats: 'boolean', dtype: 'string' } as const;
+const CONV_SPEC = {
+  stride: 'any',
+  padding: 'any',
+  dilation: 'any',
+  groups: 'integer',
+  bias: 'boolean',
+  dtype: 'string',
+} as const;
+const POOL_SPEC = {
+  stride: 'any',
+  padding: 'any',
+  dilation: 'any',
+  ceilMode: 'boolean',
+  returnIndices: 'boolean',
+} as const;
+const NORM_SPEC = {
+  eps: 'number',
+  momentum: 'number',
+  affine: 'boolean',
+  trackRunningStats: 'boolean',
+  dtype: 'string',
+} as const;
 
 interface ConvModuleOptions {
   stride?: Pair;
@@ -46,7 +71,12 @@ interface ConvModuleOptions {
 export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, readonly options: ConvModuleOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    readonly options: ConvModuleOptions = {},
+  ) {
     super();
     const op = 'Conv2d';
     this.options = options = layerOptions(op, options, CONV_SPEC);
@@ -54,9 +84,15 @@ export class Conv2d extends Module {
     positiveInt(op, 'inChannels', inChannels);
     positiveInt(op, 'outChannels', outChannels);
     positiveInt(op, 'groups', g);
-    if (inChannels % g !== 0 || outChannels % g !== 0) fail('INVALID_ARGUMENT', `${op}: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
+    if (inChannels % g !== 0 || outChannels % g !== 0)
+      fail(
+        'INVALID_ARGUMENT',
+        `${op}: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`,
+      );
     const [kh, kw] = kernelPair(op, kernelSize);
-    const fanIn = (inChannels / g) * kh * kw, bound = 1 / Math.sqrt(fanIn), dtype = options.dtype ?? 'float32';
+    const fanIn = (inChannels / g) * kh * kw,
+      bound = 1 / Math.sqrt(fanIn),
+      dtype = options.dtype ?? 'float32';
     this.weight = uniform([outChannels, inChannels / g, kh, kw], bound, dtype);
     this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
   }
@@ -70,7 +106,19 @@ export class Conv2d extends Module {
 export class Conv1d extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number, readonly options: { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number; bias?: boolean; dtype?: DType } = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: number,
+    readonly options: {
+      stride?: number;
+      padding?: number | 'same' | 'valid';
+      dilation?: number;
+      groups?: number;
+      bias?: boolean;
+      dtype?: DType;
+    } = {},
+  ) {
     super();
     this.options = options = layerOptions('Conv1d', options, CONV_SPEC);
     const g = options.groups ?? 1;
@@ -78,8 +126,13 @@ export class Conv1d extends Module {
     positiveInt('Conv1d', 'outChannels', outChannels);
     positiveInt('Conv1d', 'kernelSize', kernelSize);
     positiveInt('Conv1d', 'groups', g);
-    if (inChannels % g !== 0 || outChannels % g !== 0) fail('INVALID_ARGUMENT', `Conv1d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
-    const bound = 1 / Math.sqrt((inChannels / g) * kernelSize), dtype = options.dtype ?? 'float32';
+    if (inChannels % g !== 0 || outChannels % g !== 0)
+      fail(
+        'INVALID_ARGUMENT',
+        `Conv1d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`,
+      );
+    const bound = 1 / Math.sqrt((inChannels / g) * kernelSize),
+      dtype = options.dtype ?? 'float32';
     this.weight = uniform([outChannels, inChannels / g, kernelSize], bound, dtype);
     this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
   }
@@ -93,17 +146,27 @@ export class Conv1d extends Module {
 export class ConvTranspose2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, readonly options: F.ConvTransposeOptions & { bias?: boolean; dtype?: DType } = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    readonly options: F.ConvTransposeOptions & { bias?: boolean; dtype?: DType } = {},
+  ) {
     super();
     this.options = options = layerOptions('ConvTranspose2d', options, { ...CONV_SPEC, outputPadding: 'any' });
     const g = options.groups ?? 1;
     positiveInt('ConvTranspose2d', 'inChannels', inChannels);
     positiveInt('ConvTranspose2d', 'outChannels', outChannels);
     positiveInt('ConvTranspose2d', 'groups', g);
-    if (inChannels % g !== 0 || outChannels % g !== 0) fail('INVALID_ARGUMENT', `ConvTranspose2d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
+    if (inChannels % g !== 0 || outChannels % g !== 0)
+      fail(
+        'INVALID_ARGUMENT',
+        `ConvTranspose2d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`,
+      );
     const [kh, kw] = kernelPair('ConvTranspose2d', kernelSize);
     // PyTorch computes fan_in from weight dim 1 (out_channels / groups) for transposed convs.
-    const bound = 1 / Math.sqrt((outChannels / g) * kh * kw), dtype = options.dtype ?? 'float32';
+    const bound = 1 / Math.sqrt((outChannels / g) * kh * kw),
+      dtype = options.dtype ?? 'float32';
     this.weight = uniform([inChannels, outChannels / g, kh, kw], bound, dtype);
     this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
   }
@@ -115,7 +178,10 @@ export class ConvTranspose2d extends Module {
 
 /** Max pooling layer. @example new nn.MaxPool2d(2) */
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly options: F.PoolOptions = {}) {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly options: F.PoolOptions = {},
+  ) {
     super();
     kernelPair('MaxPool2d', kernelSize);
     this.options = checkOptions('MaxPool2d', options, POOL_SPEC);
@@ -127,10 +193,18 @@ export class MaxPool2d extends Module {
 
 /** Average pooling layer. @example new nn.AvgPool2d(2) */
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly options: Omit<F.PoolOptions, 'dilation'> & { countIncludePad?: boolean } = {}) {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly options: Omit<F.PoolOptions, 'dilation'> & { countIncludePad?: boolean } = {},
+  ) {
     super();
     kernelPair('AvgPool2d', kernelSize);
-    this.options = checkOptions('AvgPool2d', options, { stride: 'any', padding: 'any', ceilMode: 'boolean', countIncludePad: 'boolean' });
+    this.options = checkOptions('AvgPool2d', options, {
+      stride: 'any',
+      padding: 'any',
+      ceilMode: 'boolean',
+      countIncludePad: 'boolean',
+    });
   }
   forward(x: Tensor): Tensor {
     return F.avgPool2d(x, this.kernelSize, this.options);
@@ -161,7 +235,12 @@ class BatchNormBase extends Module {
   bias: Tensor | null;
   declare runningMean: Tensor | null;
   declare runningVar: Tensor | null;
-  constructor(readonly numFeatures: number, readonly options: NormOptions, private readonly dims: number[], private readonly op: string) {
+  constructor(
+    readonly numFeatures: number,
+    readonly options: NormOptions,
+    private readonly dims: number[],
+    private readonly op: string,
+  ) {
     super();
     positiveInt(op, 'numFeatures', numFeatures);
     this.options = options = layerOptions(op, options, NORM_SPEC);
@@ -175,9 +254,14 @@ class BatchNormBase extends Module {
   }
   forward(x: Tensor): Tensor {
     tensorArg(this.op, 'input', x);
-    if (!this.dims.includes(x.ndim)) fail('SHAPE_MISMATCH', `${this.op}: expected a ${this.dims.join('-D or ')}-D input, got [${x.shape.join(', ')}]`);
+    if (!this.dims.includes(x.ndim))
+      fail('SHAPE_MISMATCH', `${this.op}: expected a ${this.dims.join('-D or ')}-D input, got [${x.shape.join(', ')}]`);
     const useBatch = this.training || !this.runningMean;
-    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { training: useBatch, momentum: this.options.momentum ?? 0.1, eps: this.options.eps ?? 1e-5 });
+    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, {
+      training: useBatch,
+      momentum: this.options.momentum ?? 0.1,
+      eps: this.options.eps ?? 1e-5,
+    });
   }
 }
 
@@ -200,12 +284,24 @@ export class LayerNorm extends Module {
   weight: Tensor | null;
   bias: Tensor | null;
   readonly normalizedShape: number[];
-  constructor(normalizedShape: number | readonly number[], readonly options: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {}) {
+  constructor(
+    normalizedShape: number | readonly number[],
+    readonly options: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {},
+  ) {
     super();
-    this.options = options = layerOptions('LayerNorm', options, { eps: 'number', elementwiseAffine: 'boolean', dtype: 'string' });
-    this.normalizedShape = shapeArgs('LayerNorm', [typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape]);
+    this.options = options = layerOptions('LayerNorm', options, {
+      eps: 'number',
+      elementwiseAffine: 'boolean',
+      dtype: 'string',
+    });
+    this.normalizedShape = shapeArgs('LayerNorm', [
+      typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape,
+    ]);
     if (this.normalizedShape.length === 0 || this.normalizedShape.some((d) => d < 1))
-      fail('INVALID_ARGUMENT', `LayerNorm: normalizedShape must be one or more positive sizes, got ${describe(normalizedShape)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `LayerNorm: normalizedShape must be one or more positive sizes, got ${describe(normalizedShape)}`,
+      );
     const dtype = options.dtype ?? 'float32';
     const affine = options.elementwiseAffine ?? true;
     this.weight = affine ? Parameter(ones(this.normalizedShape, { dtype })) : null;
@@ -220,12 +316,17 @@ export class LayerNorm extends Module {
 export class GroupNorm extends Module {
   weight: Tensor | null;
   bias: Tensor | null;
-  constructor(readonly numGroups: number, readonly numChannels: number, readonly options: { eps?: number; affine?: boolean; dtype?: DType } = {}) {
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    readonly options: { eps?: number; affine?: boolean; dtype?: DType } = {},
+  ) {
     super();
     this.options = options = layerOptions('GroupNorm', options, { eps: 'number', affine: 'boolean', dtype: 'string' });
     positiveInt('GroupNorm', 'numGroups', numGroups);
     positiveInt('GroupNorm', 'numChannels', numChannels);
-    if (numChannels % numGroups !== 0) fail('INVALID_ARGUMENT', `GroupNorm: numGroups (${numGroups}) must divide numChannels (${numChannels})`);
+    if (numChannels % numGroups !== 0)
+      fail('INVALID_ARGUMENT', `GroupNorm: numGroups (${numGroups}) must divide numChannels (${numChannels})`);
     const dtype = options.dtype ?? 'float32';
     const affine = options.affine ?? true;
     this.weight = affine ? Parameter(ones([numChannels], { dtype })) : null;
@@ -240,7 +341,8 @@ export class GroupNorm extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail('INVALID_ARGUMENT', `Dropout: probability has to be between 0 and 1, got ${describe(p)}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      fail('INVALID_ARGUMENT', `Dropout: probability has to be between 0 and 1, got ${describe(p)}`);
   }
   forward(x: Tensor): Tensor {
     return F.dropout(x, this.p, this.training);
@@ -249,7 +351,10 @@ export class Dropout extends Module {
 
 /** Flattens dims startDim..endDim (default: all but the batch dim). @example new nn.Flatten() */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
     int('Flatten', 'startDim', startDim);
     int('Flatten', 'endDim', endDim);
@@ -263,12 +368,17 @@ export class Flatten extends Module {
 export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean; dtype?: DType } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean; dtype?: DType } = {},
+  ) {
     super();
     options = layerOptions('Linear', options, { bias: 'boolean', dtype: 'string' });
     positiveInt('Linear', 'inFeatures', inFeatures);
     positiveInt('Linear', 'outFeatures', outFeatures);
-    const bound = 1 / Math.sqrt(inFeatures), dtype = options.dtype ?? 'float32';
+    const bound = 1 / Math.sqrt(inFeatures),
+      dtype = options.dtype ?? 'float32';
     this.weight = uniform([outFeatures, inFeatures], bound, dtype);
     this.bias = options.bias === false ? null : uniform([outFeatures], bound, dtype);
   }
@@ -285,14 +395,19 @@ export class Linear extends Module {
 export class Embedding extends Module {
   weight: Tensor;
   readonly paddingIdx: number | null;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number; dtype?: DType } = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    options: { paddingIdx?: number; dtype?: DType } = {},
+  ) {
     super();
     options = layerOptions('Embedding', options, { paddingIdx: 'any', dtype: 'string' });
     positiveInt('Embedding', 'numEmbeddings', numEmbeddings);
     positiveInt('Embedding', 'embeddingDim', embeddingDim);
     let pad = options.paddingIdx ?? null;
     if (pad !== null) {
-      if (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings) fail('INVALID_ARGUMENT', `Embedding: paddingIdx must be within numEmbeddings, got ${describe(pad)}`);
+      if (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings)
+        fail('INVALID_ARGUMENT', `Embedding: paddingIdx must be within numEmbeddings, got ${describe(pad)}`);
       if (pad < 0) pad += numEmbeddings;
     }
     this.paddingIdx = pad;
@@ -316,18 +431,33 @@ export class Embedding extends Module {
 export class Bilinear extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly in1Features: number, readonly in2Features: number, readonly outFeatures: number, options: { bias?: boolean; dtype?: DType } = {}) {
+  constructor(
+    readonly in1Features: number,
+    readonly in2Features: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean; dtype?: DType } = {},
+  ) {
     super();
     options = layerOptions('Bilinear', options, { bias: 'boolean', dtype: 'string' });
-    for (const [k, v] of [['in1Features', in1Features], ['in2Features', in2Features], ['outFeatures', outFeatures]] as const) positiveInt('Bilinear', k, v);
-    const bound = 1 / Math.sqrt(in1Features), dtype = options.dtype ?? 'float32';
+    for (const [k, v] of [
+      ['in1Features', in1Features],
+      ['in2Features', in2Features],
+      ['outFeatures', outFeatures],
+    ] as const)
+      positiveInt('Bilinear', k, v);
+    const bound = 1 / Math.sqrt(in1Features),
+      dtype = options.dtype ?? 'float32';
     this.weight = uniform([outFeatures, in1Features, in2Features], bound, dtype);
     this.bias = options.bias === false ? null : uniform([outFeatures], bound, dtype);
   }
   forward(x1: Tensor, x2: Tensor): Tensor {
     tensorArg('Bilinear', 'input1', x1);
     tensorArg('Bilinear', 'input2', x2);
-    if (x1.ndim !== 2 || x2.ndim !== 2 || x1.shape[0] !== x2.shape[0]) fail('SHAPE_MISMATCH', `Bilinear: expected inputs [N, ${this.in1Features}] and [N, ${this.in2Features}], got [${x1.shape.join(', ')}] and [${x2.shape.join(', ')}]`);
+    if (x1.ndim !== 2 || x2.ndim !== 2 || x1.shape[0] !== x2.shape[0])
+      fail(
+        'SHAPE_MISMATCH',
+        `Bilinear: expected inputs [N, ${this.in1Features}] and [N, ${this.in2Features}], got [${x1.shape.join(', ')}] and [${x2.shape.join(', ')}]`,
+      );
     return tidy(() => {
       // [N, in1] @ [in1, out * in2] -> [N, out, in2], times x2, summed over in2
       const A = this.weight.permute(1, 0, 2).reshape(this.in1Features, -1);

@@ -14,18 +14,30 @@ export type Reduction = 'mean' | 'sum' | 'none';
 
 function reductionOf(op: string, r: unknown): Reduction {
   if (r === undefined) return 'mean';
-  if (r !== 'mean' && r !== 'sum' && r !== 'none') fail('INVALID_ARGUMENT', `${op}: reduction must be 'mean', 'sum' or 'none', got ${describe(r)}`);
+  if (r !== 'mean' && r !== 'sum' && r !== 'none')
+    fail('INVALID_ARGUMENT', `${op}: reduction must be 'mean', 'sum' or 'none', got ${describe(r)}`);
   return r;
 }
 
 // Every loss option, by kind; each loss takes some of them.
-const LOSS_OPTIONS = { weight: 'any', posWeight: 'any', ignoreIndex: 'integer', reduction: 'string', labelSmoothing: 'number', beta: 'number' } as const;
+const LOSS_OPTIONS = {
+  weight: 'any',
+  posWeight: 'any',
+  ignoreIndex: 'integer',
+  reduction: 'string',
+  labelSmoothing: 'number',
+  beta: 'number',
+} as const;
 type LossOption = keyof typeof LOSS_OPTIONS;
 
 // Checks a loss's options (names, kinds, the reduction, the weight tensors): at the call, and
 // when a loss module is made, so a misspelled option fails at once.
 function lossOptions<T extends object>(op: string, options: T | undefined, names: readonly LossOption[]): T {
-  const o = checkOptions(op, options, Object.fromEntries(names.map((n) => [n, LOSS_OPTIONS[n]]))) as T & { reduction?: unknown; weight?: unknown; posWeight?: unknown };
+  const o = checkOptions(op, options, Object.fromEntries(names.map((n) => [n, LOSS_OPTIONS[n]]))) as T & {
+    reduction?: unknown;
+    weight?: unknown;
+    posWeight?: unknown;
+  };
   reductionOf(op, o.reduction);
   if (names.includes('weight')) tensorArg(op, 'weight', o.weight, true);
   if (names.includes('posWeight')) tensorArg(op, 'posWeight', o.posWeight, true);
@@ -40,11 +52,18 @@ function reduce(loss: Tensor, r: Reduction): Tensor {
 
 function sameShape(op: string, input: Tensor, target: Tensor): void {
   if (input.shape.join() !== target.shape.join())
-    fail('SHAPE_MISMATCH', `${op}: target shape [${target.shape.join(', ')}] must match input shape [${input.shape.join(', ')}]`);
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: target shape [${target.shape.join(', ')}] must match input shape [${input.shape.join(', ')}]`,
+    );
 }
 
 /** Mean (or sum) squared error. @example mseLoss(pred, y) */
-export function mseLoss<F extends DType>(input: Tensor<F>, target: Tensor, options?: { reduction?: Reduction }): Tensor<F>;
+export function mseLoss<F extends DType>(
+  input: Tensor<F>,
+  target: Tensor,
+  options?: { reduction?: Reduction },
+): Tensor<F>;
 export function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
   const op = 'mseLoss';
   tensorArg(op, 'input', input);
@@ -55,7 +74,11 @@ export function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: R
 }
 
 /** Mean (or sum) absolute error. @example l1Loss(pred, y) */
-export function l1Loss<F extends DType>(input: Tensor<F>, target: Tensor, options?: { reduction?: Reduction }): Tensor<F>;
+export function l1Loss<F extends DType>(
+  input: Tensor<F>,
+  target: Tensor,
+  options?: { reduction?: Reduction },
+): Tensor<F>;
 export function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
   const op = 'l1Loss';
   tensorArg(op, 'input', input);
@@ -66,15 +89,25 @@ export function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: Re
 }
 
 /** Huber-style loss: 0.5 d^2 / beta below beta, |d| - beta / 2 above. @example smoothL1Loss(pred, y, { beta: 1 }) */
-export function smoothL1Loss<F extends DType>(input: Tensor<F>, target: Tensor, options?: { reduction?: Reduction; beta?: number }): Tensor<F>;
-export function smoothL1Loss(input: Tensor, target: Tensor, options?: { reduction?: Reduction; beta?: number }): Tensor {
+export function smoothL1Loss<F extends DType>(
+  input: Tensor<F>,
+  target: Tensor,
+  options?: { reduction?: Reduction; beta?: number },
+): Tensor<F>;
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  options?: { reduction?: Reduction; beta?: number },
+): Tensor {
   const op = 'smoothL1Loss';
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
   sameShape(op, input, target);
   const o = lossOptions(op, options, ['reduction', 'beta']);
-  const r = reductionOf(op, o.reduction), beta = o.beta ?? 1;
-  if (typeof beta !== 'number' || !(beta >= 0)) fail('INVALID_ARGUMENT', `${op}: beta must be non-negative, got ${describe(beta)}`);
+  const r = reductionOf(op, o.reduction),
+    beta = o.beta ?? 1;
+  if (typeof beta !== 'number' || !(beta >= 0))
+    fail('INVALID_ARGUMENT', `${op}: beta must be non-negative, got ${describe(beta)}`);
   return tidy(() => {
     const d = input.sub(target).abs();
     if (beta === 0) return reduce(d, r);
@@ -86,8 +119,16 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options?: { reductio
  * Binary cross-entropy of probabilities (logs clamped at -100, as PyTorch does).
  * @example binaryCrossEntropy(probs, labels)
  */
-export function binaryCrossEntropy<F extends DType>(input: Tensor<F>, target: Tensor, options?: { weight?: Tensor | null; reduction?: Reduction }): Tensor<F>;
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {
+export function binaryCrossEntropy<F extends DType>(
+  input: Tensor<F>,
+  target: Tensor,
+  options?: { weight?: Tensor | null; reduction?: Reduction },
+): Tensor<F>;
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  options?: { weight?: Tensor | null; reduction?: Reduction },
+): Tensor {
   const op = 'binaryCrossEntropy';
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
@@ -95,7 +136,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { we
   const o = lossOptions(op, options, ['weight', 'reduction']);
   const r = reductionOf(op, o.reduction);
   return tidy(() => {
-    const logp = input.log().clamp(-100), log1mp = input.neg().add(1).log().clamp(-100);
+    const logp = input.log().clamp(-100),
+      log1mp = input.neg().add(1).log().clamp(-100);
     let loss = target.mul(logp).add(target.neg().add(1).mul(log1mp)).neg();
     if (o.weight) loss = loss.mul(o.weight);
     return reduce(loss, r);
@@ -107,8 +149,16 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { we
  * positive term per class.
  * @example binaryCrossEntropyWithLogits(logits, labels, { posWeight: tensor([3]) })
  */
-export function binaryCrossEntropyWithLogits<F extends DType>(input: Tensor<F>, target: Tensor, options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor<F>;
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor {
+export function binaryCrossEntropyWithLogits<F extends DType>(
+  input: Tensor<F>,
+  target: Tensor,
+  options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction },
+): Tensor<F>;
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction },
+): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
   tensorArg(op, 'input', input);
   tensorArg(op, 'target', target);
@@ -119,7 +169,11 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     // (1 - t) x + (1 + (pw - 1) t) (log(1 + e^-|x|) + max(-x, 0))
     const softplus = input.abs().neg().exp().add(1).log().add(input.neg().clamp(0));
     const logWeight = o.posWeight ? o.posWeight.sub(1).mul(target).add(1) : null;
-    let loss = target.neg().add(1).mul(input).add(logWeight ? logWeight.mul(softplus) : softplus);
+    let loss = target
+      .neg()
+      .add(1)
+      .mul(input)
+      .add(logWeight ? logWeight.mul(softplus) : softplus);
     if (o.weight) loss = loss.mul(o.weight);
     return reduce(loss, r);
   });
@@ -135,22 +189,37 @@ export interface NllOptions {
 
 // Checks class-index targets against input [N, C, ...] and returns the one-hot mask (input's
 // dtype, input's shape), the per-sample weights and the not-ignored mask (both target-shaped).
-function classTargets(op: string, input: Tensor, target: Tensor, weight: Tensor | null | undefined, ignoreIndex: number): { onehot: Tensor; w: Tensor; keep: Tensor } {
+function classTargets(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null | undefined,
+  ignoreIndex: number,
+): { onehot: Tensor; w: Tensor; keep: Tensor } {
   if (target.dtype !== 'int64' && target.dtype !== 'int32')
-    fail('DTYPE_MISMATCH', `${op}: class-index targets must be int64 (or int32), got ${target.dtype}; pass probabilities as a float tensor of the input's shape`);
+    fail(
+      'DTYPE_MISMATCH',
+      `${op}: class-index targets must be int64 (or int32), got ${target.dtype}; pass probabilities as a float tensor of the input's shape`,
+    );
   if (input.ndim < 1) fail('SHAPE_MISMATCH', `${op}: input must have a class dim, got a 0-dim tensor`);
   const unbatched = input.ndim === 1;
   const C = unbatched ? input.shape[0] : input.shape[1];
   const expected = unbatched ? [] : [input.shape[0], ...input.shape.slice(2)];
   if (target.shape.join() !== expected.join())
-    fail('SHAPE_MISMATCH', `${op}: expected target of shape [${expected.join(', ')}] for input [${input.shape.join(', ')}], got [${target.shape.join(', ')}]`);
-  if (weight && (weight.ndim !== 1 || weight.shape[0] !== C)) fail('SHAPE_MISMATCH', `${op}: weight must be [${C}], got [${weight.shape.join(', ')}]`);
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: expected target of shape [${expected.join(', ')}] for input [${input.shape.join(', ')}], got [${target.shape.join(', ')}]`,
+    );
+  if (weight && (weight.ndim !== 1 || weight.shape[0] !== C))
+    fail('SHAPE_MISMATCH', `${op}: weight must be [${C}], got [${weight.shape.join(', ')}]`);
   return tidy(() => {
     const keep = target.ne(ignoreIndex);
     if (target.numel() > 0) {
       const valid = where(keep, target, 0);
-      const lo = valid.min().item() as number, hi = valid.max().item() as number;
-      if (lo < 0 || hi >= C) fail('INDEX_OUT_OF_RANGE', `${op}: target ${lo < 0 ? lo : hi} is out of bounds for ${C} classes`);
+      const lo = valid.min().item() as number,
+        hi = valid.max().item() as number;
+      if (lo < 0 || hi >= C)
+        fail('INDEX_OUT_OF_RANGE', `${op}: target ${lo < 0 ? lo : hi} is out of bounds for ${C} classes`);
     }
     // Class positions broadcast along the class dim: [C] for unbatched, else [1, C, 1, ...].
     const cls = arange(C, { dtype: 'int64' }).reshape(unbatched ? [C] : [1, C, ...input.shape.slice(2).map(() => 1)]);
@@ -181,7 +250,7 @@ function nll(op: string, input: Tensor, target: Tensor, o: NllOptions, r: Reduct
   const classDim = input.ndim === 1 ? 0 : 1;
   try {
     return tidy(() => {
-      const picked = input.mul(onehot).sum(classDim);  // input[n, t_n]
+      const picked = input.mul(onehot).sum(classDim); // input[n, t_n]
       const loss = picked.mul(w).neg();
       if (r === 'none') return loss;
       return r === 'sum' ? loss.sum() : loss.sum().div(w.sum());
@@ -201,7 +270,11 @@ export interface CrossEntropyOptions extends NllOptions {
  * float tensor of the input's shape); log-softmax over the class dim is included.
  * @example crossEntropy(logits, labels, { labelSmoothing: 0.1 })
  */
-export function crossEntropy<F extends DType>(input: Tensor<F>, target: Tensor, options?: CrossEntropyOptions): Tensor<F>;
+export function crossEntropy<F extends DType>(
+  input: Tensor<F>,
+  target: Tensor,
+  options?: CrossEntropyOptions,
+): Tensor<F>;
 export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
   const op = 'crossEntropy';
   tensorArg(op, 'input', input);
@@ -209,7 +282,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   const o = lossOptions(op, options, CE_OPTIONS);
   const r = reductionOf(op, o.reduction);
   const eps = o.labelSmoothing ?? 0;
-  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) fail('INVALID_ARGUMENT', `${op}: labelSmoothing must be in [0, 1], got ${describe(eps)}`);
+  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1))
+    fail('INVALID_ARGUMENT', `${op}: labelSmoothing must be in [0, 1], got ${describe(eps)}`);
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim];
   if (isFloating(target.dtype)) {
@@ -219,7 +293,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
     return tidy(() => {
       const logp = input.logSoftmax(classDim);
       let t = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
-      if (o.weight) t = t.mul(input.ndim === 1 ? o.weight : o.weight.reshape([1, C, ...input.shape.slice(2).map(() => 1)]));
+      if (o.weight)
+        t = t.mul(input.ndim === 1 ? o.weight : o.weight.reshape([1, C, ...input.shape.slice(2).map(() => 1)]));
       const loss = logp.mul(t).sum(classDim).neg();
       return reduce(loss, r);
     });
@@ -230,7 +305,9 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
     if (eps === 0) return base;
     // The smoothing term: -sum_c w_c log p_c / C per (not ignored) sample, reduced like nll.
     const { w, keep } = classTargets(op, input, target, o.weight, o.ignoreIndex ?? -100);
-    const wc = o.weight ? logp.mul(input.ndim === 1 ? o.weight : o.weight.reshape([1, C, ...input.shape.slice(2).map(() => 1)])) : logp;
+    const wc = o.weight
+      ? logp.mul(input.ndim === 1 ? o.weight : o.weight.reshape([1, C, ...input.shape.slice(2).map(() => 1)]))
+      : logp;
     let smooth = wc.sum(classDim).neg().div(C).mul(keep.to(input.dtype));
     if (r === 'sum') smooth = smooth.sum();
     else if (r === 'mean') smooth = smooth.sum().div(w.sum());

@@ -53,10 +53,19 @@ export abstract class Module {
   /** Registers a non-trainable tensor (running statistics) saved in the state dict. */
   registerBuffer(name: string, t: Tensor | null): void {
     str('registerBuffer', 'name', name);
-    if (t !== null && !(t instanceof Tensor)) fail('INVALID_ARGUMENT', `registerBuffer: the buffer must be a Tensor or null, got ${describe(t)}`);
+    if (t !== null && !(t instanceof Tensor))
+      fail('INVALID_ARGUMENT', `registerBuffer: the buffer must be a Tensor or null, got ${describe(t)}`);
     // Not a method or other inherited member (that would shadow it), not empty, not dotted.
-    if (name === '' || name.includes('.') || name === '__proto__' || (name in this && !Object.hasOwn(this, name) && !this._buffers.has(name)))
-      fail('INVALID_ARGUMENT', `registerBuffer: ${describe(name)} is not a valid buffer name (empty, dotted, or a member of ${this.constructor.name})`);
+    if (
+      name === '' ||
+      name.includes('.') ||
+      name === '__proto__' ||
+      (name in this && !Object.hasOwn(this, name) && !this._buffers.has(name))
+    )
+      fail(
+        'INVALID_ARGUMENT',
+        `registerBuffer: ${describe(name)} is not a valid buffer name (empty, dotted, or a member of ${this.constructor.name})`,
+      );
     this._buffers.add(name);
     (this as unknown as Record<string, Tensor | null>)[name] = t;
   }
@@ -141,22 +150,33 @@ export abstract class Module {
    * must match; dtypes convert). strict (default): every key must match both ways, else
    * INVALID_ARGUMENT listing the differences; otherwise they are returned.
    */
-  loadStateDict(sd: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(
+    sd: Record<string, Tensor>,
+    options: { strict?: boolean } = {},
+  ): { missingKeys: string[]; unexpectedKeys: string[] } {
     const name = this.constructor.name;
-    if (!isOptionsObject(sd)) fail('INVALID_ARGUMENT', `${name}.loadStateDict: expected an object of tensors, got ${describe(sd)}`);
+    if (!isOptionsObject(sd))
+      fail('INVALID_ARGUMENT', `${name}.loadStateDict: expected an object of tensors, got ${describe(sd)}`);
     const strict = checkOptions(`${name}.loadStateDict`, options, { strict: 'boolean' }).strict ?? true;
     const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
     // Own keys only: a key like 'constructor' must not find an inherited value.
     const missingKeys = [...own.keys()].filter((k) => !Object.hasOwn(sd, k));
     const unexpectedKeys = Object.keys(sd).filter((k) => !own.has(k));
     if (strict && (missingKeys.length || unexpectedKeys.length))
-      fail('INVALID_ARGUMENT', `${name}.loadStateDict: ${missingKeys.length ? `missing keys ${JSON.stringify(missingKeys)}` : ''}${missingKeys.length && unexpectedKeys.length ? '; ' : ''}${unexpectedKeys.length ? `unexpected keys ${JSON.stringify(unexpectedKeys)}` : ''}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `${name}.loadStateDict: ${missingKeys.length ? `missing keys ${JSON.stringify(missingKeys)}` : ''}${missingKeys.length && unexpectedKeys.length ? '; ' : ''}${unexpectedKeys.length ? `unexpected keys ${JSON.stringify(unexpectedKeys)}` : ''}`,
+      );
     for (const [k, src] of Object.entries(sd)) {
       const dst = own.get(k);
       if (!dst) continue;
-      if (!(src instanceof Tensor)) fail('INVALID_ARGUMENT', `${name}.loadStateDict: '${k}' is not a Tensor, got ${describe(src)}`);
+      if (!(src instanceof Tensor))
+        fail('INVALID_ARGUMENT', `${name}.loadStateDict: '${k}' is not a Tensor, got ${describe(src)}`);
       if (src.shape.join() !== dst.shape.join())
-        fail('SHAPE_MISMATCH', `${name}.loadStateDict: size mismatch for ${k}: the checkpoint has [${src.shape.join(', ')}], the module [${dst.shape.join(', ')}]`);
+        fail(
+          'SHAPE_MISMATCH',
+          `${name}.loadStateDict: size mismatch for ${k}: the checkpoint has [${src.shape.join(', ')}], the module [${dst.shape.join(', ')}]`,
+        );
     }
     noGrad(() => {
       for (const [k, src] of Object.entries(sd)) own.get(k)?.copy_(src);
@@ -178,7 +198,7 @@ export abstract class Module {
         if (!(v instanceof Tensor) || (!isParameter(v) && !m._buffers.has(k))) continue;
         const moved = noGrad(() => v.to(target));
         if (moved.device === v.device && moved.dtype === v.dtype) {
-          moved.dispose();  // nothing changed: keep the original tensor
+          moved.dispose(); // nothing changed: keep the original tensor
           continue;
         }
         const grad = v.grad;

@@ -24,7 +24,14 @@ export interface RNNOptions {
 }
 
 type Cell = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
-const RNN_SPEC = { numLayers: 'integer', bias: 'boolean', batchFirst: 'boolean', dropout: 'number', bidirectional: 'boolean', dtype: 'string' } as const;
+const RNN_SPEC = {
+  numLayers: 'integer',
+  bias: 'boolean',
+  batchFirst: 'boolean',
+  dropout: 'number',
+  bidirectional: 'boolean',
+  dtype: 'string',
+} as const;
 
 function rnnOptions<T extends RNNOptions>(op: string, options: T | undefined, extra: Record<string, 'string'> = {}): T {
   const o = checkOptions(op, options, { ...RNN_SPEC, ...extra });
@@ -39,7 +46,8 @@ abstract class RNNBase extends Module {
   /** Layer 0's hidden-hidden weights [gates * hiddenSize, hiddenSize] (always present). */
   declare readonly weight_hh_l0: Tensor;
   // The other parameters exist as numLayers, bias and bidirectional say (PyTorch's names).
-  readonly [weight: `weight_${'ih' | 'hh'}_l${number}` | `weight_${'ih' | 'hh'}_l${number}_reverse`]: Tensor | undefined;
+  readonly [weight: `weight_${'ih' | 'hh'}_l${number}` | `weight_${'ih' | 'hh'}_l${number}_reverse`]:
+    Tensor | undefined;
   readonly [bias: `bias_${'ih' | 'hh'}_l${number}` | `bias_${'ih' | 'hh'}_l${number}_reverse`]: Tensor | undefined;
   readonly numLayers: number;
   readonly bidirectional: boolean;
@@ -47,18 +55,32 @@ abstract class RNNBase extends Module {
   readonly dropout: number;
   readonly bias: boolean;
 
-  protected constructor(protected readonly cell: Cell, readonly inputSize: number, readonly hiddenSize: number, options: RNNOptions, protected readonly op: string) {
+  protected constructor(
+    protected readonly cell: Cell,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: RNNOptions,
+    protected readonly op: string,
+  ) {
     super();
     options = rnnOptions(op, options, op === 'RNN' ? { nonlinearity: 'string' } : {});
-    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', options.numLayers ?? 1]] as const)
-      if (!Number.isSafeInteger(v) || v <= 0) fail('INVALID_ARGUMENT', `${op}: '${k}' must be a positive integer, got ${describe(v)}`);
+    for (const [k, v] of [
+      ['inputSize', inputSize],
+      ['hiddenSize', hiddenSize],
+      ['numLayers', options.numLayers ?? 1],
+    ] as const)
+      if (!Number.isSafeInteger(v) || v <= 0)
+        fail('INVALID_ARGUMENT', `${op}: '${k}' must be a positive integer, got ${describe(v)}`);
     this.numLayers = options.numLayers ?? 1;
     this.bidirectional = options.bidirectional ?? false;
     this.batchFirst = options.batchFirst ?? false;
     this.dropout = options.dropout ?? 0;
     this.bias = options.bias ?? true;
-    if (!(this.dropout >= 0 && this.dropout <= 1)) fail('INVALID_ARGUMENT', `${op}: dropout must be in [0, 1], got ${describe(options.dropout)}`);
-    const G = GATES[cell] * hiddenSize, k = 1 / Math.sqrt(hiddenSize), dtype = options.dtype ?? 'float32';
+    if (!(this.dropout >= 0 && this.dropout <= 1))
+      fail('INVALID_ARGUMENT', `${op}: dropout must be in [0, 1], got ${describe(options.dropout)}`);
+    const G = GATES[cell] * hiddenSize,
+      k = 1 / Math.sqrt(hiddenSize),
+      dtype = options.dtype ?? 'float32';
     const uniform = (shape: number[]) => {
       const r = rand(shape, { dtype });
       const t = r.mul(2 * k).sub(k);
@@ -83,17 +105,27 @@ abstract class RNNBase extends Module {
   }
 
   private param(name: string): Tensor | null {
-    return ((this as unknown as Record<string, Tensor | undefined>)[name]) ?? null;
+    return (this as unknown as Record<string, Tensor | undefined>)[name] ?? null;
   }
 
   // One direction of one layer over x [T, N, in]; returns the outputs [T, N, H] and final state.
-  private direction(x: Tensor, layer: number, reverse: boolean, h0: Tensor, c0: Tensor | null): [Tensor, Tensor, Tensor | null] {
+  private direction(
+    x: Tensor,
+    layer: number,
+    reverse: boolean,
+    h0: Tensor,
+    c0: Tensor | null,
+  ): [Tensor, Tensor, Tensor | null] {
     const sfx = `_l${layer}${reverse ? '_reverse' : ''}`;
-    const wih = this.param(`weight_ih${sfx}`)!, whh = this.param(`weight_hh${sfx}`)!;
-    const bih = this.param(`bias_ih${sfx}`), bhh = this.param(`bias_hh${sfx}`);
-    const [T, N] = x.shape, H = this.hiddenSize;
-    const xp = F.linear(x.reshape(T * N, -1), wih, bih).reshape(T, N, -1);  // all steps at once
-    let h = h0, c = c0;
+    const wih = this.param(`weight_ih${sfx}`)!,
+      whh = this.param(`weight_hh${sfx}`)!;
+    const bih = this.param(`bias_ih${sfx}`),
+      bhh = this.param(`bias_hh${sfx}`);
+    const [T, N] = x.shape,
+      H = this.hiddenSize;
+    const xp = F.linear(x.reshape(T * N, -1), wih, bih).reshape(T, N, -1); // all steps at once
+    let h = h0,
+      c = c0;
     const outs: Tensor[] = new Array(T);
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
@@ -102,12 +134,18 @@ abstract class RNNBase extends Module {
       const chunk = (g: Tensor, i: number) => g.narrow(1, i * H, H);
       if (this.cell === 'LSTM') {
         const g = gi.add(gh);
-        const ig = chunk(g, 0).sigmoid(), fg = chunk(g, 1).sigmoid(), gg = chunk(g, 2).tanh(), og = chunk(g, 3).sigmoid();
+        const ig = chunk(g, 0).sigmoid(),
+          fg = chunk(g, 1).sigmoid(),
+          gg = chunk(g, 2).tanh(),
+          og = chunk(g, 3).sigmoid();
         c = fg.mul(c!).add(ig.mul(gg));
         h = og.mul(c.tanh());
       } else if (this.cell === 'GRU') {
-        const r = chunk(gi, 0).add(chunk(gh, 0)).sigmoid(), z = chunk(gi, 1).add(chunk(gh, 1)).sigmoid();
-        const n = chunk(gi, 2).add(r.mul(chunk(gh, 2))).tanh();
+        const r = chunk(gi, 0).add(chunk(gh, 0)).sigmoid(),
+          z = chunk(gi, 1).add(chunk(gh, 1)).sigmoid();
+        const n = chunk(gi, 2)
+          .add(r.mul(chunk(gh, 2)))
+          .tanh();
         h = z.neg().add(1).mul(n).add(z.mul(h));
       } else {
         const pre = gi.add(gh);
@@ -118,33 +156,49 @@ abstract class RNNBase extends Module {
     return [stack(outs, 0), h, c];
   }
 
-  protected run(input: Tensor, state: Tensor | [Tensor, Tensor] | null | undefined): [Tensor, Tensor | [Tensor, Tensor]] {
+  protected run(
+    input: Tensor,
+    state: Tensor | [Tensor, Tensor] | null | undefined,
+  ): [Tensor, Tensor | [Tensor, Tensor]] {
     const op = this.op;
     if (!(input instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: expected an input Tensor, got ${describe(input)}`);
     const unbatched = input.ndim === 2;
-    if (input.ndim !== 2 && input.ndim !== 3) fail('SHAPE_MISMATCH', `${op}: expected input of 2 or 3 dims, got [${input.shape.join(', ')}]`);
-    if (input.shape[input.ndim - 1] !== this.inputSize) fail('SHAPE_MISMATCH', `${op}: input has ${input.shape[input.ndim - 1]} features, expected inputSize ${this.inputSize}`);
+    if (input.ndim !== 2 && input.ndim !== 3)
+      fail('SHAPE_MISMATCH', `${op}: expected input of 2 or 3 dims, got [${input.shape.join(', ')}]`);
+    if (input.shape[input.ndim - 1] !== this.inputSize)
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: input has ${input.shape[input.ndim - 1]} features, expected inputSize ${this.inputSize}`,
+      );
     const lstm = this.cell === 'LSTM';
     return tidy(() => {
-      let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input;  // [T, N, in]
-      const N = x.shape[1], L = this.numLayers * this.dirs;
+      let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input; // [T, N, in]
+      const N = x.shape[1],
+        L = this.numLayers * this.dirs;
       const stateShape = [L, N, this.hiddenSize];
       const check = (t: unknown, name: string): Tensor => {
         if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: ${name} must be a Tensor, got ${describe(t)}`);
         const s = unbatched ? t.unsqueeze(1) : t;
-        if (s.shape.join() !== stateShape.join()) fail('SHAPE_MISMATCH', `${op}: expected ${name} of shape [${(unbatched ? [L, this.hiddenSize] : stateShape).join(', ')}], got [${t.shape.join(', ')}]`);
+        if (s.shape.join() !== stateShape.join())
+          fail(
+            'SHAPE_MISMATCH',
+            `${op}: expected ${name} of shape [${(unbatched ? [L, this.hiddenSize] : stateShape).join(', ')}], got [${t.shape.join(', ')}]`,
+          );
         return s;
       };
-      let h0: Tensor, c0: Tensor | null = null;
+      let h0: Tensor,
+        c0: Tensor | null = null;
       if (state == null) {
         h0 = zeros(stateShape, { dtype: input.dtype });
         if (lstm) c0 = zeros(stateShape, { dtype: input.dtype });
       } else if (lstm) {
-        if (!Array.isArray(state) || state.length !== 2) fail('INVALID_ARGUMENT', `${op}: the initial state must be [h0, c0], got ${describe(state)}`);
+        if (!Array.isArray(state) || state.length !== 2)
+          fail('INVALID_ARGUMENT', `${op}: the initial state must be [h0, c0], got ${describe(state)}`);
         h0 = check(state[0], 'h0');
         c0 = check(state[1], 'c0');
       } else h0 = check(state, 'h0');
-      const hn: Tensor[] = [], cn: Tensor[] = [];
+      const hn: Tensor[] = [],
+        cn: Tensor[] = [];
       for (let l = 0; l < this.numLayers; l++) {
         const outs: Tensor[] = [];
         for (let d = 0; d < this.dirs; d++) {
@@ -175,7 +229,8 @@ abstract class RNNBase extends Module {
 export class RNN extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
     const nl = rnnOptions('RNN', options, { nonlinearity: 'string' }).nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') fail('INVALID_ARGUMENT', `RNN: nonlinearity must be 'tanh' or 'relu', got ${describe(nl)}`);
+    if (nl !== 'tanh' && nl !== 'relu')
+      fail('INVALID_ARGUMENT', `RNN: nonlinearity must be 'tanh' or 'relu', got ${describe(nl)}`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options, 'RNN');
   }
   forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {

@@ -19,14 +19,18 @@ function gradsOf(op: string, params: Tensor | readonly Tensor[]): Tensor[] {
  */
 export function clipGradNorm_(params: Tensor | readonly Tensor[], maxNorm: number, normType = 2): number {
   const op = 'clipGradNorm_';
-  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) fail('INVALID_ARGUMENT', `${op}: maxNorm must be a non-negative number, got ${describe(maxNorm)}`);
-  if (typeof normType !== 'number' || !(normType > 0)) fail('INVALID_ARGUMENT', `${op}: normType must be positive (or Infinity), got ${describe(normType)}`);
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0))
+    fail('INVALID_ARGUMENT', `${op}: maxNorm must be a non-negative number, got ${describe(maxNorm)}`);
+  if (typeof normType !== 'number' || !(normType > 0))
+    fail('INVALID_ARGUMENT', `${op}: normType must be positive (or Infinity), got ${describe(normType)}`);
   const grads = gradsOf(op, params);
   try {
     if (grads.length === 0) return 0;
     const total = tidy(() =>
       noGrad(() => {
-        const norms = grads.map((g) => (normType === Infinity ? g.abs().max().to('float64') : g.abs().pow(normType).sum().to('float64')));
+        const norms = grads.map((g) =>
+          normType === Infinity ? g.abs().max().to('float64') : g.abs().pow(normType).sum().to('float64'),
+        );
         const all = stack(norms);
         return normType === Infinity ? (all.max().item() as number) : (all.sum().item() as number) ** (1 / normType);
       }),
@@ -45,9 +49,9 @@ export function clipGradNorm_(params: Tensor | readonly Tensor[], maxNorm: numbe
  */
 export function clipGradValue_(params: Tensor | readonly Tensor[], clipValue: number): void {
   const op = 'clipGradValue_';
-  if (typeof clipValue !== 'number' || !(clipValue >= 0)) fail('INVALID_ARGUMENT', `${op}: clipValue must be a non-negative number, got ${describe(clipValue)}`);
+  if (typeof clipValue !== 'number' || !(clipValue >= 0))
+    fail('INVALID_ARGUMENT', `${op}: clipValue must be a non-negative number, got ${describe(clipValue)}`);
   const grads = gradsOf(op, params);
   noGrad(() => grads.forEach((g) => g.clamp_(-clipValue, clipValue)));
   grads.forEach((g) => g.dispose());
 }
-

@@ -62,7 +62,9 @@ function sizeAndOpts(op: string, args: SizeArgs): [number[], CreateOptions] {
 
 /** A tensor of zeros. @example zeros([2, 3]); zeros(2, 3, { dtype: 'int32' }) */
 export function zeros<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
-export function zeros<D extends DType = 'float32'>(...sizeAndOptions: [...size: number[], options: CreateOptions<D>]): Tensor<D>;
+export function zeros<D extends DType = 'float32'>(
+  ...sizeAndOptions: [...size: number[], options: CreateOptions<D>]
+): Tensor<D>;
 export function zeros(...size: number[]): Tensor<'float32'>;
 export function zeros(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('zeros', args);
@@ -70,20 +72,27 @@ export function zeros(...args: SizeArgs): Tensor {
 }
 /** A tensor of ones. @example ones([4]) */
 export function ones<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
-export function ones<D extends DType = 'float32'>(...sizeAndOptions: [...size: number[], options: CreateOptions<D>]): Tensor<D>;
+export function ones<D extends DType = 'float32'>(
+  ...sizeAndOptions: [...size: number[], options: CreateOptions<D>]
+): Tensor<D>;
 export function ones(...size: number[]): Tensor<'float32'>;
 export function ones(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('ones', args);
   return make('ones', [s, o.dtype, o.device], o);
 }
 /** A tensor filled with `value` (float32 unless `dtype`; bool for a boolean value). @example full([2], 7) */
-export function full<D extends DType>(shape: readonly number[], value: number | boolean, options: CreateOptions<D> & { dtype: D }): Tensor<D>;
+export function full<D extends DType>(
+  shape: readonly number[],
+  value: number | boolean,
+  options: CreateOptions<D> & { dtype: D },
+): Tensor<D>;
 export function full(shape: readonly number[], value: boolean, options?: CreateOptions): Tensor<'bool'>;
 export function full(shape: readonly number[], value: number, options?: CreateOptions): Tensor<'float32'>;
 export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor;
 export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor {
   const o = createOpts('full', options);
-  if (typeof value !== 'number' && typeof value !== 'boolean') fail('INVALID_ARGUMENT', `full: value must be a number or boolean, got ${describe(value)}`);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    fail('INVALID_ARGUMENT', `full: value must be a number or boolean, got ${describe(value)}`);
   const s = shapeArgs('full', [list('full', 'shape', shape)]);
   return make('full', [s, Number(value), o.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined), o.device], o);
 }
@@ -94,8 +103,17 @@ export function full(shape: readonly number[], value: number | boolean, options?
  * @example arange(5) // [0, 1, 2, 3, 4];  arange(0, 1, 0.25) // [0, 0.25, 0.5, 0.75]
  */
 export function arange<D extends DType>(end: number, options: CreateOptions<D> & { dtype: D }): Tensor<D>;
-export function arange<D extends DType>(start: number, end: number, options: CreateOptions<D> & { dtype: D }): Tensor<D>;
-export function arange<D extends DType>(start: number, end: number, step: number, options: CreateOptions<D> & { dtype: D }): Tensor<D>;
+export function arange<D extends DType>(
+  start: number,
+  end: number,
+  options: CreateOptions<D> & { dtype: D },
+): Tensor<D>;
+export function arange<D extends DType>(
+  start: number,
+  end: number,
+  step: number,
+  options: CreateOptions<D> & { dtype: D },
+): Tensor<D>;
 export function arange(end: number, options?: CreateOptions): Tensor<'int64' | 'float32'>;
 export function arange(start: number, end: number, options?: CreateOptions): Tensor<'int64' | 'float32'>;
 export function arange(start: number, end: number, step: number, options?: CreateOptions): Tensor<'int64' | 'float32'>;
@@ -104,18 +122,29 @@ export function arange(...args: (number | CreateOptions | undefined)[]): Tensor 
   const opts = last !== null && typeof last === 'object' ? (args.pop() as CreateOptions) : undefined;
   while (args.length && args[args.length - 1] === undefined) args.pop();
   const nums = args as number[];
-  for (const n of nums) if (typeof n !== 'number') fail('INVALID_ARGUMENT', `arange: expected numbers, got ${describe(n)}`);
-  if (nums.length < 1 || nums.length > 3) fail('INVALID_ARGUMENT', `arange: expected 1 to 3 numbers, got ${nums.length}`);
+  for (const n of nums)
+    if (typeof n !== 'number') fail('INVALID_ARGUMENT', `arange: expected numbers, got ${describe(n)}`);
+  if (nums.length < 1 || nums.length > 3)
+    fail('INVALID_ARGUMENT', `arange: expected 1 to 3 numbers, got ${nums.length}`);
   const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
   const o = createOpts('arange', opts);
   return make('arange', [start, end, step, o.dtype, o.device], o);
 }
 
 /** `steps` evenly spaced values from start to end inclusive. @example linspace(0, 1, 5) */
-export function linspace<D extends DType = 'float32'>(start: number, end: number, steps: number, options?: CreateOptions<D>): Tensor<D>;
+export function linspace<D extends DType = 'float32'>(
+  start: number,
+  end: number,
+  steps: number,
+  options?: CreateOptions<D>,
+): Tensor<D>;
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
   const o = createOpts('linspace', options);
-  return make('linspace', [num('linspace', 'start', start), num('linspace', 'end', end), int('linspace', 'steps', steps), o.dtype, o.device], o);
+  return make(
+    'linspace',
+    [num('linspace', 'start', start), num('linspace', 'end', end), int('linspace', 'steps', steps), o.dtype, o.device],
+    o,
+  );
 }
 
 /** The n x m identity (m defaults to n). @example eye(3) */
@@ -129,7 +158,9 @@ export function eye(n: number, m?: number | CreateOptions, options?: CreateOptio
 
 /** Uniform samples in [0, 1), reproducible after manualSeed(). @example rand([2, 2]) */
 export function rand<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
-export function rand<D extends DType = 'float32'>(...sizeAndOptions: [...size: number[], options: CreateOptions<D>]): Tensor<D>;
+export function rand<D extends DType = 'float32'>(
+  ...sizeAndOptions: [...size: number[], options: CreateOptions<D>]
+): Tensor<D>;
 export function rand(...size: number[]): Tensor<'float32'>;
 export function rand(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('rand', args);
@@ -137,24 +168,34 @@ export function rand(...args: SizeArgs): Tensor {
 }
 /** Standard normal samples. @example randn(3, 4) */
 export function randn<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
-export function randn<D extends DType = 'float32'>(...sizeAndOptions: [...size: number[], options: CreateOptions<D>]): Tensor<D>;
+export function randn<D extends DType = 'float32'>(
+  ...sizeAndOptions: [...size: number[], options: CreateOptions<D>]
+): Tensor<D>;
 export function randn(...size: number[]): Tensor<'float32'>;
 export function randn(...args: SizeArgs): Tensor {
   const [s, o] = sizeAndOpts('randn', args);
   return make('randn', [s, o.dtype, o.device], o);
 }
 /** Integers uniform in [low, high) (int64 by default). @example randint(0, 10, [5]) */
-export function randint<D extends DType = 'int64'>(low: number, high: number, shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
+export function randint<D extends DType = 'int64'>(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  options?: CreateOptions<D>,
+): Tensor<D>;
 export function randint(low: number, high: number, shape: readonly number[], options?: CreateOptions): Tensor {
-  const s = shapeArgs('randint', [list('randint', 'shape', shape)]), o = createOpts('randint', options);
+  const s = shapeArgs('randint', [list('randint', 'shape', shape)]),
+    o = createOpts('randint', options);
   return make('randint', [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device], o);
 }
 
 /** Seeds the random stream: the same seed gives the same rand/randn/randint results. @example manualSeed(42) */
 export function manualSeed(seed: number | bigint): void {
   if (typeof seed === 'bigint') {
-    if (seed < 0n || seed >= 1n << 64n) fail('INVALID_ARGUMENT', `manualSeed: a bigint seed must be in [0, 2^64), got ${describe(seed)}`);
-  } else if (!Number.isSafeInteger(seed) || seed < 0) fail('INVALID_ARGUMENT', `manualSeed: expected a non-negative integer (or a bigint), got ${describe(seed)}`);
+    if (seed < 0n || seed >= 1n << 64n)
+      fail('INVALID_ARGUMENT', `manualSeed: a bigint seed must be in [0, 2^64), got ${describe(seed)}`);
+  } else if (!Number.isSafeInteger(seed) || seed < 0)
+    fail('INVALID_ARGUMENT', `manualSeed: expected a non-negative integer (or a bigint), got ${describe(seed)}`);
   binding.manualSeed(seed);
 }
 /** The current seed. */
@@ -176,7 +217,10 @@ export function getRngState(): RngState {
 export function setRngState(state: RngState): void {
   const ok = (v: unknown) => typeof v === 'bigint' && v >= 0n && v < 1n << 64n;
   if (state === null || typeof state !== 'object' || !ok(state.seed) || !ok(state.offset))
-    fail('INVALID_ARGUMENT', `setRngState: expected { seed: bigint, offset: bigint } from getRngState(), got ${describe(state)}`);
+    fail(
+      'INVALID_ARGUMENT',
+      `setRngState: expected { seed: bigint, offset: bigint } from getRngState(), got ${describe(state)}`,
+    );
   binding.setRngState(state.seed, state.offset);
 }
 
@@ -199,7 +243,11 @@ export function onesLike(t: Tensor, options?: CreateOptions): Tensor {
   return ones(t.shape, o);
 }
 /** full with t's shape, dtype and device. */
-export function fullLike<D extends DType, R extends DType = D>(t: Tensor<D>, value: number | boolean, options?: CreateOptions<R>): Tensor<R>;
+export function fullLike<D extends DType, R extends DType = D>(
+  t: Tensor<D>,
+  value: number | boolean,
+  options?: CreateOptions<R>,
+): Tensor<R>;
 export function fullLike(t: Tensor, value: number | boolean, options?: CreateOptions): Tensor {
   const o = likeOpts('fullLike', t, options);
   return full(t.shape, value, o);
@@ -217,10 +265,19 @@ export function randnLike(t: Tensor, options?: CreateOptions): Tensor {
   return randn(t.shape, o);
 }
 /** randint with t's shape and device (int64 unless dtype). */
-export function randintLike<R extends DType = 'int64'>(t: Tensor, low: number, high: number, options?: CreateOptions<R>): Tensor<R>;
+export function randintLike<R extends DType = 'int64'>(
+  t: Tensor,
+  low: number,
+  high: number,
+  options?: CreateOptions<R>,
+): Tensor<R>;
 export function randintLike(t: Tensor, low: number, high: number, options?: CreateOptions): Tensor {
   const o = likeOpts('randintLike', t, options);
-  return randint(low, high, t.shape, { dtype: options?.dtype ?? 'int64', device: o.device, requiresGrad: o.requiresGrad });
+  return randint(low, high, t.shape, {
+    dtype: options?.dtype ?? 'int64',
+    device: o.device,
+    requiresGrad: o.requiresGrad,
+  });
 }
 
 // ---- tensor(data) ---------------------------------------------------------------------------------
@@ -238,7 +295,10 @@ function inferShape(data: Nested): number[] {
   while (Array.isArray(cur)) {
     // Also stops an array that contains itself.
     if (shape.length === binding.maxDims)
-      fail('INVALID_ARGUMENT', `tensor: the nested array is more than ${binding.maxDims} levels deep (or contains itself); a tensor has at most ${binding.maxDims} dimensions`);
+      fail(
+        'INVALID_ARGUMENT',
+        `tensor: the nested array is more than ${binding.maxDims} levels deep (or contains itself); a tensor has at most ${binding.maxDims} dimensions`,
+      );
     shape.push(cur.length);
     if (cur.length === 0) break;
     cur = cur[0];
@@ -258,14 +318,20 @@ function checkIntegers(values: readonly (number | boolean | bigint)[], dtype: 'i
   }
 }
 
-function flatten(data: Nested, shape: number[]): { values: (number | boolean | bigint)[]; kind: 'number' | 'boolean' | 'bigint' } {
+function flatten(
+  data: Nested,
+  shape: number[],
+): { values: (number | boolean | bigint)[]; kind: 'number' | 'boolean' | 'bigint' } {
   const values: (number | boolean | bigint)[] = [];
   let kind: 'number' | 'boolean' | 'bigint' | undefined;
   const walk = (v: Nested, dim: number, path: number[]) => {
     if (dim === shape.length) {
       const t = typeof v;
       if (t !== 'number' && t !== 'boolean' && t !== 'bigint')
-        fail('INVALID_ARGUMENT', `tensor: expected numbers, booleans or bigints, got ${describe(v)} at [${path.join(', ')}]`);
+        fail(
+          'INVALID_ARGUMENT',
+          `tensor: expected numbers, booleans or bigints, got ${describe(v)} at [${path.join(', ')}]`,
+        );
       if (Array.isArray(v)) fail('INVALID_ARGUMENT', `tensor: ragged nested array: too deep at [${path.join(', ')}]`);
       if (kind === undefined || kind === 'boolean') kind = t as typeof kind;
       else if (t === 'number' && kind === 'bigint') kind = 'number';
@@ -273,17 +339,29 @@ function flatten(data: Nested, shape: number[]): { values: (number | boolean | b
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[dim])
-      fail('INVALID_ARGUMENT', `tensor: ragged nested array: expected ${shape[dim]} elements at [${path.join(', ')}], got ${Array.isArray(v) ? v.length : describe(v)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `tensor: ragged nested array: expected ${shape[dim]} elements at [${path.join(', ')}], got ${Array.isArray(v) ? v.length : describe(v)}`,
+      );
     for (let i = 0; i < v.length; i++) walk(v[i], dim + 1, [...path, i]);
   };
   walk(data, 0, []);
   return { values, kind: kind ?? 'number' };
 }
 
-function fromTyped(arr: AnyTypedArray | Int8Array | Int16Array | Uint16Array | Uint8ClampedArray | Uint32Array, shape: readonly number[]): Tensor {
+function fromTyped(
+  arr: AnyTypedArray | Int8Array | Int16Array | Uint16Array | Uint8ClampedArray | Uint32Array,
+  shape: readonly number[],
+): Tensor {
   // Types the core has no dtype for are widened to one that holds their values.
   let src: AnyTypedArray;
-  if (arr instanceof Float32Array || arr instanceof Float64Array || arr instanceof Int32Array || arr instanceof BigInt64Array) src = arr;
+  if (
+    arr instanceof Float32Array ||
+    arr instanceof Float64Array ||
+    arr instanceof Int32Array ||
+    arr instanceof BigInt64Array
+  )
+    src = arr;
   else if (arr instanceof Uint32Array) src = Float64Array.from(arr);
   else src = Int32Array.from(arr as ArrayLike<number>);
   return wrap(binding.fromData(src, [shape]));
@@ -305,14 +383,22 @@ export function tensor(data: NestedOf<number> | Float32Array, options?: TensorOp
 export function tensor(data: NestedOf<boolean>, options?: TensorOptions): Tensor<'bool'>;
 export function tensor(data: NestedOf<bigint> | BigInt64Array, options?: TensorOptions): Tensor<'int64'>;
 export function tensor(data: Float64Array | Uint32Array, options?: TensorOptions): Tensor<'float64'>;
-export function tensor(data: Int32Array | Int16Array | Int8Array | Uint16Array | Uint8Array | Uint8ClampedArray, options?: TensorOptions): Tensor<'int32'>;
+export function tensor(
+  data: Int32Array | Int16Array | Int8Array | Uint16Array | Uint8Array | Uint8ClampedArray,
+  options?: TensorOptions,
+): Tensor<'int32'>;
 export function tensor(data: TensorData, options?: TensorOptions): Tensor;
 export function tensor(data: TensorData, options?: TensorOptions): Tensor {
-  const o = checkOptions('tensor', options, { dtype: 'string', device: 'string', shape: 'dims', requiresGrad: 'boolean' });
+  const o = checkOptions('tensor', options, {
+    dtype: 'string',
+    device: 'string',
+    shape: 'dims',
+    requiresGrad: 'boolean',
+  });
   if (o.dtype !== undefined) checkDType('tensor', o.dtype);
   let t: Tensor;
   if (data instanceof Tensor) {
-    const d = data.detach();  // a copy outside the graph, as torch.tensor(t)
+    const d = data.detach(); // a copy outside the graph, as torch.tensor(t)
     t = d.clone();
     d.dispose();
   } else if (ArrayBuffer.isView(data)) {
@@ -323,7 +409,10 @@ export function tensor(data: TensorData, options?: TensorOptions): Tensor {
     else t = fromTyped(arr, shape);
   } else {
     if (data === null || data === undefined || (typeof data === 'object' && !Array.isArray(data)))
-      fail('INVALID_ARGUMENT', `tensor: expected a number, boolean, nested array or typed array, got ${describe(data)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `tensor: expected a number, boolean, nested array or typed array, got ${describe(data)}`,
+      );
     const nested = data as Nested;
     const shape = inferShape(nested);
     const { values, kind } = flatten(nested, shape);
@@ -331,10 +420,11 @@ export function tensor(data: TensorData, options?: TensorOptions): Tensor {
     const target = o.dtype ?? (kind === 'boolean' ? 'bool' : kind === 'bigint' ? 'int64' : 'float32');
     if (target === 'int32' || target === 'int64') checkIntegers(values, target);
     let arr: AnyTypedArray;
-    if (kind === 'bigint' && (target === 'int64' || o.dtype === undefined)) arr = BigInt64Array.from(values as bigint[], (v) => BigInt(v));
+    if (kind === 'bigint' && (target === 'int64' || o.dtype === undefined))
+      arr = BigInt64Array.from(values as bigint[], (v) => BigInt(v));
     else if (target === 'float32') arr = Float32Array.from(values, Number);
     else if (target === 'bool') arr = Uint8Array.from(values, (v) => (Number(v) !== 0 ? 1 : 0));
-    else arr = Float64Array.from(values, Number);  // converted natively (safe casts) below
+    else arr = Float64Array.from(values, Number); // converted natively (safe casts) below
     t = wrap(binding.fromData(arr, [finalShape]));
   }
   if (o.dtype !== undefined && t.dtype !== o.dtype) {

@@ -12,7 +12,10 @@ export type { Attr, Operand, OpName };
 
 // The generated ids are the C++ enum's order; an addon built from another ops.def must not load.
 if (binding.opNames.length !== OP_NAMES.length || binding.opNames.some((n, i) => n !== OP_NAMES[i]))
-  fail('INTERNAL', 'tensorkit: the native addon was built from a different op table than this package (rebuild it: npm rebuild tensorkit)');
+  fail(
+    'INTERNAL',
+    'tensorkit: the native addon was built from a different op table than this package (rebuild it: npm rebuild tensorkit)',
+  );
 
 const attrBuf = binding.attrBuf;
 
@@ -39,7 +42,7 @@ function encodeAttrs(attrs: readonly Attr[] | undefined): readonly Attr[] | numb
       attrBuf[p++] = 3;
       attrBuf[p++] = a.length;
       for (const v of a) {
-        if (typeof v !== 'number') return attrs;  // the array path reports the bad element
+        if (typeof v !== 'number') return attrs; // the array path reports the bad element
         attrBuf[p++] = v;
       }
     } else return attrs;
@@ -49,8 +52,15 @@ function encodeAttrs(attrs: readonly Attr[] | undefined): readonly Attr[] | numb
 
 // Calls with exactly the operands given (napi_get_cb_info fills every slot a call leaves out, so
 // the common arities are passed explicitly rather than spread).
-function raw(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: Operand, c?: Operand): ReturnType<typeof binding.call> {
-  const id = OP_ID[name], enc = encodeAttrs(attrs);
+function raw(
+  name: OpName,
+  attrs: readonly Attr[] | undefined,
+  a?: Operand,
+  b?: Operand,
+  c?: Operand,
+): ReturnType<typeof binding.call> {
+  const id = OP_ID[name],
+    enc = encodeAttrs(attrs);
   if (a === undefined) return binding.call(id, enc);
   if (b === undefined) return binding.call(id, enc, a);
   if (c === undefined) return binding.call(id, enc, a, b);
@@ -62,22 +72,44 @@ function raw(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: 
  * type rule gives it, which the caller states (usually through its own declared return type); it
  * is not checked here.
  */
-export function op<R extends DType = DType>(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: Operand, c?: Operand): Tensor<R> {
+export function op<R extends DType = DType>(
+  name: OpName,
+  attrs: readonly Attr[] | undefined,
+  a?: Operand,
+  b?: Operand,
+  c?: Operand,
+): Tensor<R> {
   return wrap(raw(name, attrs, a, b, c) as Handle) as Tensor<R>;
 }
 
 /** Runs a native op of any number of operands (cat, stack) with one result. */
-export function opN<R extends DType = DType>(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]): Tensor<R> {
+export function opN<R extends DType = DType>(
+  name: OpName,
+  attrs: readonly Attr[] | undefined,
+  inputs: readonly Operand[],
+): Tensor<R> {
   return wrap(binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs) as Handle) as Tensor<R>;
 }
 
 /** Runs a native op with several results (values and indices). */
-export function opMulti(name: OpName, attrs: readonly Attr[] | undefined, a?: Operand, b?: Operand, c?: Operand): Tensor[] {
+export function opMulti(
+  name: OpName,
+  attrs: readonly Attr[] | undefined,
+  a?: Operand,
+  b?: Operand,
+  c?: Operand,
+): Tensor[] {
   return (raw(name, attrs, a, b, c) as Handle[]).map((h, i) => wrap(h, i));
 }
 
 /** Runs an in-place native op of up to three operands (the first is written). */
-export function opInPlace(name: OpName, attrs: readonly Attr[] | undefined, a: Operand, b?: Operand, c?: Operand): void {
+export function opInPlace(
+  name: OpName,
+  attrs: readonly Attr[] | undefined,
+  a: Operand,
+  b?: Operand,
+  c?: Operand,
+): void {
   raw(name, attrs, a, b, c);
 }
 

@@ -12,9 +12,16 @@ export abstract class LRScheduler {
   lastEpoch: number;
   protected lastLr: number[] = [];
 
-  protected constructor(readonly optimizer: AnyOptimizer, lastEpoch = -1) {
+  protected constructor(
+    readonly optimizer: AnyOptimizer,
+    lastEpoch = -1,
+  ) {
     checkOptimizer(this.constructor.name, optimizer);
-    if (!Number.isSafeInteger(lastEpoch) || lastEpoch < -1) fail('INVALID_ARGUMENT', `${this.constructor.name}: lastEpoch must be an integer >= -1, got ${describe(lastEpoch)}`);
+    if (!Number.isSafeInteger(lastEpoch) || lastEpoch < -1)
+      fail(
+        'INVALID_ARGUMENT',
+        `${this.constructor.name}: lastEpoch must be an integer >= -1, got ${describe(lastEpoch)}`,
+      );
     for (const g of optimizer.paramGroups) (g as { initialLr?: number }).initialLr ??= g.lr;
     this.baseLrs = optimizer.paramGroups.map((g) => (g as { initialLr?: number }).initialLr!);
     this.lastEpoch = lastEpoch;
@@ -46,7 +53,8 @@ export abstract class LRScheduler {
   }
   loadStateDict(sd: Record<string, unknown>): void {
     const op = `${this.constructor.name}.loadStateDict`;
-    if (!isOptionsObject(sd) || !Number.isSafeInteger(sd.lastEpoch)) fail('INVALID_ARGUMENT', `${op}: expected { lastEpoch, ... }, got ${describe(sd)}`);
+    if (!isOptionsObject(sd) || !Number.isSafeInteger(sd.lastEpoch))
+      fail('INVALID_ARGUMENT', `${op}: expected { lastEpoch, ... }, got ${describe(sd)}`);
     if (sd.lastLr !== undefined && !(Array.isArray(sd.lastLr) && sd.lastLr.every((x) => typeof x === 'number')))
       fail('INVALID_ARGUMENT', `${op}: lastLr must be a list of numbers, got ${describe(sd.lastLr)}`);
     this.lastEpoch = sd.lastEpoch as number;
@@ -55,21 +63,33 @@ export abstract class LRScheduler {
 }
 
 function checkOptimizer(op: string, optimizer: unknown): void {
-  if (!(optimizer instanceof Optimizer)) fail('INVALID_ARGUMENT', `${op}: expected an optimizer, got ${describe(optimizer)}`);
+  if (!(optimizer instanceof Optimizer))
+    fail('INVALID_ARGUMENT', `${op}: expected an optimizer, got ${describe(optimizer)}`);
 }
 
 // A scheduler's options, checked by name and kind before the base constructor reads lastEpoch.
-function schedOptions<T extends object>(op: string, options: T | undefined, spec: Parameters<typeof checkOptions>[2]): T {
+function schedOptions<T extends object>(
+  op: string,
+  options: T | undefined,
+  spec: Parameters<typeof checkOptions>[2],
+): T {
   return checkOptions(op, options, { ...spec, lastEpoch: 'integer' });
 }
 
 function positive(op: string, name: string, v: unknown, integer = false): void {
-  if (typeof v !== 'number' || !(v > 0) || (integer && !Number.isInteger(v))) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a positive ${integer ? 'integer' : 'number'}, got ${describe(v)}`);
+  if (typeof v !== 'number' || !(v > 0) || (integer && !Number.isInteger(v)))
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: '${name}' must be a positive ${integer ? 'integer' : 'number'}, got ${describe(v)}`,
+    );
 }
 
 /** lr = base * gamma^floor(epoch / stepSize). @example new lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 }) */
 export class StepLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly options: { stepSize: number; gamma?: number; lastEpoch?: number }) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly options: { stepSize: number; gamma?: number; lastEpoch?: number },
+  ) {
     super(optimizer, schedOptions('StepLR', options, { stepSize: 'integer', gamma: 'number' }).lastEpoch);
     this.options = options ?? {};
     positive('StepLR', 'stepSize', this.options.stepSize, true);
@@ -82,11 +102,17 @@ export class StepLR extends LRScheduler {
 
 /** lr = base * gamma^(milestones passed). @example new lrScheduler.MultiStepLR(opt, { milestones: [30, 80] }) */
 export class MultiStepLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly options: { milestones: number[]; gamma?: number; lastEpoch?: number }) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly options: { milestones: number[]; gamma?: number; lastEpoch?: number },
+  ) {
     super(optimizer, schedOptions('MultiStepLR', options, { milestones: 'any', gamma: 'number' }).lastEpoch);
     this.options = options = options ?? {};
     if (!Array.isArray(options.milestones) || options.milestones.some((m) => !Number.isInteger(m)))
-      fail('INVALID_ARGUMENT', `MultiStepLR: 'milestones' must be a list of integers, got ${describe(options.milestones)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `MultiStepLR: 'milestones' must be a list of integers, got ${describe(options.milestones)}`,
+      );
     this.init();
   }
   protected lrAt(e: number): number[] {
@@ -97,7 +123,10 @@ export class MultiStepLR extends LRScheduler {
 
 /** lr = base * gamma^epoch. @example new lrScheduler.ExponentialLR(opt, { gamma: 0.95 }) */
 export class ExponentialLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly options: { gamma: number; lastEpoch?: number }) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly options: { gamma: number; lastEpoch?: number },
+  ) {
     super(optimizer, schedOptions('ExponentialLR', options, { gamma: 'number' }).lastEpoch);
     this.options = options ?? {};
     positive('ExponentialLR', 'gamma', this.options.gamma);
@@ -110,7 +139,10 @@ export class ExponentialLR extends LRScheduler {
 
 /** lr = etaMin + (base - etaMin)(1 + cos(pi epoch / TMax)) / 2. @example new lrScheduler.CosineAnnealingLR(opt, { TMax: 100 }) */
 export class CosineAnnealingLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly options: { TMax: number; etaMin?: number; lastEpoch?: number }) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly options: { TMax: number; etaMin?: number; lastEpoch?: number },
+  ) {
     super(optimizer, schedOptions('CosineAnnealingLR', options, { TMax: 'number', etaMin: 'number' }).lastEpoch);
     this.options = options ?? {};
     positive('CosineAnnealingLR', 'TMax', this.options.TMax);
@@ -127,17 +159,27 @@ export class CosineAnnealingLR extends LRScheduler {
  * @example new lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 })
  */
 export class LinearLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly options: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    super(optimizer, schedOptions('LinearLR', options, { startFactor: 'number', endFactor: 'number', totalIters: 'integer' }).lastEpoch);
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly options: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {},
+  ) {
+    super(
+      optimizer,
+      schedOptions('LinearLR', options, { startFactor: 'number', endFactor: 'number', totalIters: 'integer' })
+        .lastEpoch,
+    );
     this.options = options = options ?? {};
-    const s = options.startFactor ?? 1 / 3, e = options.endFactor ?? 1;
+    const s = options.startFactor ?? 1 / 3,
+      e = options.endFactor ?? 1;
     if (!(s > 0 && s <= 1)) fail('INVALID_ARGUMENT', `LinearLR: startFactor must be in (0, 1], got ${describe(s)}`);
     if (!(e >= 0 && e <= 1)) fail('INVALID_ARGUMENT', `LinearLR: endFactor must be in [0, 1], got ${describe(e)}`);
     positive('LinearLR', 'totalIters', options.totalIters ?? 5, true);
     this.init();
   }
   protected lrAt(epoch: number): number[] {
-    const s = this.options.startFactor ?? 1 / 3, e = this.options.endFactor ?? 1, n = this.options.totalIters ?? 5;
+    const s = this.options.startFactor ?? 1 / 3,
+      e = this.options.endFactor ?? 1,
+      n = this.options.totalIters ?? 5;
     const f = s + ((e - s) * Math.min(epoch, n)) / n;
     return this.baseLrs.map((b) => b * f);
   }
@@ -168,14 +210,18 @@ export interface OneCycleOptions {
 export class OneCycleLR extends LRScheduler {
   private readonly total: number;
   private readonly phases: { end: number; lr: [string, string]; mom: [string, string] }[];
-  constructor(optimizer: AnyOptimizer, readonly options: OneCycleOptions) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly options: OneCycleOptions,
+  ) {
     super(OneCycleLR.prepare(optimizer, options), options.lastEpoch);
     oneOf('OneCycleLR', 'annealStrategy', this.options.annealStrategy ?? 'cos', ['cos', 'linear']);
     const total = options.totalSteps ?? (options.epochs ?? 0) * (options.stepsPerEpoch ?? 0);
     positive('OneCycleLR', 'totalSteps (or epochs * stepsPerEpoch)', total, true);
     this.total = total;
     const pct = options.pctStart ?? 0.3;
-    if (!(pct >= 0 && pct <= 1)) fail('INVALID_ARGUMENT', `OneCycleLR: pctStart must be in [0, 1], got ${describe(pct)}`);
+    if (!(pct >= 0 && pct <= 1))
+      fail('INVALID_ARGUMENT', `OneCycleLR: pctStart must be in [0, 1], got ${describe(pct)}`);
     this.phases = options.threePhase
       ? [
           { end: pct * total - 1, lr: ['initialLr', 'maxLr'], mom: ['maxMomentum', 'baseMomentum'] },
@@ -191,17 +237,33 @@ export class OneCycleLR extends LRScheduler {
   // Each group starts at maxLr / divFactor (PyTorch sets initial_lr so), peaks at maxLr and ends
   // at minLr.
   private static prepare(optimizer: AnyOptimizer, options: OneCycleOptions): AnyOptimizer {
-    if (!isOptionsObject(options)) fail('INVALID_ARGUMENT', `OneCycleLR: expected options with maxLr, got ${describe(options)}`);
+    if (!isOptionsObject(options))
+      fail('INVALID_ARGUMENT', `OneCycleLR: expected options with maxLr, got ${describe(options)}`);
     checkOptions('OneCycleLR', options, {
-      maxLr: 'any', totalSteps: 'integer', epochs: 'integer', stepsPerEpoch: 'integer', pctStart: 'number', annealStrategy: 'string',
-      divFactor: 'number', finalDivFactor: 'number', threePhase: 'boolean', cycleMomentum: 'boolean', baseMomentum: 'number', maxMomentum: 'number', lastEpoch: 'integer',
+      maxLr: 'any',
+      totalSteps: 'integer',
+      epochs: 'integer',
+      stepsPerEpoch: 'integer',
+      pctStart: 'number',
+      annealStrategy: 'string',
+      divFactor: 'number',
+      finalDivFactor: 'number',
+      threePhase: 'boolean',
+      cycleMomentum: 'boolean',
+      baseMomentum: 'number',
+      maxMomentum: 'number',
+      lastEpoch: 'integer',
     });
     checkOptimizer('OneCycleLR', optimizer);
-    for (const k of ['divFactor', 'finalDivFactor'] as const) if (options[k] !== undefined) positive('OneCycleLR', k, options[k]);
+    for (const k of ['divFactor', 'finalDivFactor'] as const)
+      if (options[k] !== undefined) positive('OneCycleLR', k, options[k]);
     const groups = optimizer.paramGroups;
     const max = Array.isArray(options.maxLr) ? options.maxLr : groups.map(() => options.maxLr as number);
     if (max.length !== groups.length || max.some((m) => typeof m !== 'number' || !(m > 0)))
-      fail('INVALID_ARGUMENT', `OneCycleLR: maxLr must be a positive number (or one per group), got ${describe(options.maxLr)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `OneCycleLR: maxLr must be a positive number (or one per group), got ${describe(options.maxLr)}`,
+      );
     const div = options.divFactor ?? 25;
     groups.forEach((g, i) => {
       const gg = g as unknown as Record<string, number>;
@@ -212,18 +274,31 @@ export class OneCycleLR extends LRScheduler {
     return optimizer;
   }
   private anneal(start: number, end: number, pct: number): number {
-    return this.options.annealStrategy === 'linear' ? (end - start) * pct + start : end + ((start - end) / 2) * (1 + Math.cos(Math.PI * pct));
+    return this.options.annealStrategy === 'linear'
+      ? (end - start) * pct + start
+      : end + ((start - end) / 2) * (1 + Math.cos(Math.PI * pct));
   }
   protected lrAt(step: number): number[] {
-    if (step > this.total) fail('INVALID_ARGUMENT', `OneCycleLR: stepped ${step} times, more than totalSteps (${this.total})`);
+    if (step > this.total)
+      fail('INVALID_ARGUMENT', `OneCycleLR: stepped ${step} times, more than totalSteps (${this.total})`);
     const cycle = this.options.cycleMomentum ?? true;
     return this.optimizer.paramGroups.map((g) => {
-      const gg = g as unknown as { initialLr: number; maxLr: number; minLr: number; momentum?: number; betas?: [number, number] };
-      const values: Record<string, number> = {
-        initialLr: gg.initialLr, maxLr: gg.maxLr, minLr: gg.minLr,
-        baseMomentum: this.options.baseMomentum ?? 0.85, maxMomentum: this.options.maxMomentum ?? 0.95,
+      const gg = g as unknown as {
+        initialLr: number;
+        maxLr: number;
+        minLr: number;
+        momentum?: number;
+        betas?: [number, number];
       };
-      let start = 0, lr = gg.initialLr;
+      const values: Record<string, number> = {
+        initialLr: gg.initialLr,
+        maxLr: gg.maxLr,
+        minLr: gg.minLr,
+        baseMomentum: this.options.baseMomentum ?? 0.85,
+        maxMomentum: this.options.maxMomentum ?? 0.95,
+      };
+      let start = 0,
+        lr = gg.initialLr;
       for (const ph of this.phases) {
         if (step <= ph.end || ph === this.phases[this.phases.length - 1]) {
           const pct = (step - start) / (ph.end - start);
@@ -262,17 +337,33 @@ export class ReduceLROnPlateau {
   numBadEpochs = 0;
   cooldownCounter = 0;
   lastEpoch = 0;
-  constructor(readonly optimizer: AnyOptimizer, readonly options: PlateauOptions = {}) {
+  constructor(
+    readonly optimizer: AnyOptimizer,
+    readonly options: PlateauOptions = {},
+  ) {
     const op = 'ReduceLROnPlateau';
     checkOptimizer(op, optimizer);
-    this.options = options = checkOptions(op, options, { mode: 'string', factor: 'number', patience: 'integer', threshold: 'number', thresholdMode: 'string', cooldown: 'integer', minLr: 'any', eps: 'number' });
+    this.options = options = checkOptions(op, options, {
+      mode: 'string',
+      factor: 'number',
+      patience: 'integer',
+      threshold: 'number',
+      thresholdMode: 'string',
+      cooldown: 'integer',
+      minLr: 'any',
+      eps: 'number',
+    });
     oneOf(op, 'thresholdMode', options.thresholdMode ?? 'rel', ['rel', 'abs']);
     const mins = options.minLr ?? 0;
-    if (!(typeof mins === 'number' || (Array.isArray(mins) && mins.length === optimizer.paramGroups.length && mins.every((m) => typeof m === 'number'))))
+    if (!(
+      typeof mins === 'number' ||
+      (Array.isArray(mins) && mins.length === optimizer.paramGroups.length && mins.every((m) => typeof m === 'number'))
+    ))
       fail('INVALID_ARGUMENT', `${op}: minLr must be a number or one per parameter group, got ${describe(mins)}`);
     const f = options.factor ?? 0.1;
     if (!(f < 1)) fail('INVALID_ARGUMENT', `ReduceLROnPlateau: factor should be < 1.0, got ${describe(f)}`);
-    if (options.mode !== undefined && options.mode !== 'min' && options.mode !== 'max') fail('INVALID_ARGUMENT', `ReduceLROnPlateau: mode must be 'min' or 'max', got ${describe(options.mode)}`);
+    if (options.mode !== undefined && options.mode !== 'min' && options.mode !== 'max')
+      fail('INVALID_ARGUMENT', `ReduceLROnPlateau: mode must be 'min' or 'max', got ${describe(options.mode)}`);
     this.best = (options.mode ?? 'min') === 'min' ? Infinity : -Infinity;
   }
   private better(a: number): boolean {
@@ -282,7 +373,8 @@ export class ReduceLROnPlateau {
   }
   /** Records this epoch's metric; reduces the lr after `patience` epochs without improvement. */
   step(metric: number): void {
-    if (typeof metric !== 'number' || Number.isNaN(metric)) fail('INVALID_ARGUMENT', `ReduceLROnPlateau.step: expected a number metric, got ${describe(metric)}`);
+    if (typeof metric !== 'number' || Number.isNaN(metric))
+      fail('INVALID_ARGUMENT', `ReduceLROnPlateau.step: expected a number metric, got ${describe(metric)}`);
     this.lastEpoch += 1;
     if (this.better(metric)) {
       this.best = metric;
@@ -307,12 +399,29 @@ export class ReduceLROnPlateau {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
   stateDict(): Record<string, unknown> {
-    return { best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
+    return {
+      best: this.best,
+      numBadEpochs: this.numBadEpochs,
+      cooldownCounter: this.cooldownCounter,
+      lastEpoch: this.lastEpoch,
+    };
   }
   loadStateDict(sd: Record<string, unknown>): void {
     const ints = ['numBadEpochs', 'cooldownCounter', 'lastEpoch'];
-    if (!isOptionsObject(sd) || typeof sd.best !== 'number' || ints.some((k) => sd[k] !== undefined && !Number.isSafeInteger(sd[k])))
-      fail('INVALID_ARGUMENT', `ReduceLROnPlateau.loadStateDict: expected { best, numBadEpochs, cooldownCounter, lastEpoch }, got ${describe(sd)}`);
-    Object.assign(this, { best: sd.best, numBadEpochs: sd.numBadEpochs ?? 0, cooldownCounter: sd.cooldownCounter ?? 0, lastEpoch: sd.lastEpoch ?? 0 });
+    if (
+      !isOptionsObject(sd) ||
+      typeof sd.best !== 'number' ||
+      ints.some((k) => sd[k] !== undefined && !Number.isSafeInteger(sd[k]))
+    )
+      fail(
+        'INVALID_ARGUMENT',
+        `ReduceLROnPlateau.loadStateDict: expected { best, numBadEpochs, cooldownCounter, lastEpoch }, got ${describe(sd)}`,
+      );
+    Object.assign(this, {
+      best: sd.best,
+      numBadEpochs: sd.numBadEpochs ?? 0,
+      cooldownCounter: sd.cooldownCounter ?? 0,
+      lastEpoch: sd.lastEpoch ?? 0,
+    });
   }
 }

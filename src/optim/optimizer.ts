@@ -44,9 +44,16 @@ export abstract class Optimizer<O extends object> {
     protected readonly name: string,
   ) {
     this.defaults = { ...defaults, ...checkOptions(name, options, optionKinds(defaults)) };
-    if (!Array.isArray(params)) fail('INVALID_ARGUMENT', `${name}: params must be an array of tensors or of parameter groups, got ${describe(params)}`);
+    if (!Array.isArray(params))
+      fail(
+        'INVALID_ARGUMENT',
+        `${name}: params must be an array of tensors or of parameter groups, got ${describe(params)}`,
+      );
     if (params.length === 0) fail('INVALID_ARGUMENT', `${name}: optimizer got an empty parameter list`);
-    const groups = params[0] instanceof Tensor ? [{ params: params as readonly Tensor[] }] : (params as readonly ParamGroupInput<O>[]);
+    const groups =
+      params[0] instanceof Tensor
+        ? [{ params: params as readonly Tensor[] }]
+        : (params as readonly ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g as ParamGroupInput<O>);
   }
 
@@ -55,12 +62,22 @@ export abstract class Optimizer<O extends object> {
     if (!isOptionsObject(group) || !Array.isArray(group.params))
       fail('INVALID_ARGUMENT', `${this.name}: a parameter group needs a 'params' array, got ${describe(group)}`);
     // A group holds its params, any of the optimizer's options, and optionally a name.
-    checkOptions(`${this.name} parameter group`, group, { ...optionKinds(this.defaults), params: 'any', name: 'string' });
+    checkOptions(`${this.name} parameter group`, group, {
+      ...optionKinds(this.defaults),
+      params: 'any',
+      name: 'string',
+    });
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     for (const [i, p] of group.params.entries()) {
-      if (!(p instanceof Tensor)) fail('INVALID_ARGUMENT', `${this.name}: params[${i}] is not a Tensor, got ${describe(p)}`);
-      if (!p.isLeaf) fail('INVALID_ARGUMENT', `${this.name}: can't optimize a non-leaf tensor (params[${i}] has gradFn ${p.gradFn})`);
-      if (seen.has(p)) fail('INVALID_ARGUMENT', `${this.name}: some parameters appear in more than one parameter group`);
+      if (!(p instanceof Tensor))
+        fail('INVALID_ARGUMENT', `${this.name}: params[${i}] is not a Tensor, got ${describe(p)}`);
+      if (!p.isLeaf)
+        fail(
+          'INVALID_ARGUMENT',
+          `${this.name}: can't optimize a non-leaf tensor (params[${i}] has gradFn ${p.gradFn})`,
+        );
+      if (seen.has(p))
+        fail('INVALID_ARGUMENT', `${this.name}: some parameters appear in more than one parameter group`);
       seen.add(p);
     }
     const merged = { ...this.defaults, ...group, params: [...group.params] } as ParamGroup<O>;
@@ -115,7 +132,11 @@ export abstract class Optimizer<O extends object> {
 
   /** Runs a fused native update op on p, grad and the state tensors. */
   protected run(op: OpName, tensors: Tensor[], attrs: Attr[]): void {
-    opInPlaceN(op, attrs, tensors.map((t) => t._h));
+    opInPlaceN(
+      op,
+      attrs,
+      tensors.map((t) => t._h),
+    );
   }
 
   /** The state in PyTorch's layout: parameters by index, tensors shared (clone to snapshot). */
@@ -133,30 +154,56 @@ export abstract class Optimizer<O extends object> {
     if (!isOptionsObject(sd) || !Array.isArray(sd.paramGroups) || !isOptionsObject(sd.state))
       fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: expected { state, paramGroups }, got ${describe(sd)}`);
     if (sd.paramGroups.length !== this.paramGroups.length)
-      fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `${this.name}.loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`,
+      );
     const params: Tensor[] = [];
     sd.paramGroups.forEach((g, i) => {
       // Saved groups may hold keys schedulers attached (initialLr, ...); validate() checks the
       // optimizer's own options once merged.
-      if (!isOptionsObject(g)) fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: parameter group ${i} is not an object, got ${describe(g)}`);
+      if (!isOptionsObject(g))
+        fail(
+          'INVALID_ARGUMENT',
+          `${this.name}.loadStateDict: parameter group ${i} is not an object, got ${describe(g)}`,
+        );
       const mine = this.paramGroups[i];
       const ids = g.params as number[];
       if (!Array.isArray(ids) || ids.length !== mine.params.length)
-        fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: group ${i} has ${Array.isArray(ids) ? ids.length : '?'} parameters, the optimizer's ${mine.params.length}`);
+        fail(
+          'INVALID_ARGUMENT',
+          `${this.name}.loadStateDict: group ${i} has ${Array.isArray(ids) ? ids.length : '?'} parameters, the optimizer's ${mine.params.length}`,
+        );
       params.push(...mine.params);
     });
     const loaded = new Map<Tensor, ParamState>();
     for (const [k, st] of Object.entries(sd.state)) {
       const p = /^\d+$/.test(k) ? params[Number(k)] : undefined;
-      if (!p) fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: state for parameter ${describe(k)}, which does not exist`);
-      if (!isOptionsObject(st)) fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: the state of parameter ${k} is not an object, got ${describe(st)}`);
+      if (!p)
+        fail(
+          'INVALID_ARGUMENT',
+          `${this.name}.loadStateDict: state for parameter ${describe(k)}, which does not exist`,
+        );
+      if (!isOptionsObject(st))
+        fail(
+          'INVALID_ARGUMENT',
+          `${this.name}.loadStateDict: the state of parameter ${k} is not an object, got ${describe(st)}`,
+        );
       const copy: ParamState = {};
       for (const [name, v] of Object.entries(st)) {
         if (v instanceof Tensor) {
-          if (v.shape.join() !== p.shape.join()) fail('SHAPE_MISMATCH', `${this.name}.loadStateDict: state '${name}' of parameter ${k} has shape [${v.shape}], the parameter [${p.shape}]`);
+          if (v.shape.join() !== p.shape.join())
+            fail(
+              'SHAPE_MISMATCH',
+              `${this.name}.loadStateDict: state '${name}' of parameter ${k} has shape [${v.shape}], the parameter [${p.shape}]`,
+            );
           copy[name] = keep(v.to({ dtype: p.dtype, device: p.device }).clone());
         } else if (typeof v === 'number') copy[name] = v;
-        else fail('INVALID_ARGUMENT', `${this.name}.loadStateDict: state '${name}' of parameter ${k} must be a Tensor or a number, got ${describe(v)}`);
+        else
+          fail(
+            'INVALID_ARGUMENT',
+            `${this.name}.loadStateDict: state '${name}' of parameter ${k} must be a Tensor or a number, got ${describe(v)}`,
+          );
       }
       loaded.set(p, copy);
     }
@@ -180,7 +227,12 @@ export abstract class Optimizer<O extends object> {
 
 // The kind of each option, from its default value (ranges are checked by validate()).
 function optionKinds(defaults: object): Record<string, 'number' | 'boolean' | 'any'> {
-  return Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'any']));
+  return Object.fromEntries(
+    Object.entries(defaults).map(([k, v]) => [
+      k,
+      typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'any',
+    ]),
+  );
 }
 
 // State follows its parameter: after model.to() changed a parameter's dtype or device, its state
@@ -196,5 +248,8 @@ function follow(p: Tensor, st: ParamState): void {
 /** INVALID_ARGUMENT unless v is a number in [lo, hi] (hi may be open). */
 export function checkRange(op: string, name: string, v: unknown, lo: number, hi = Infinity, openHi = false): void {
   if (typeof v !== 'number' || !(v >= lo) || (openHi ? !(v < hi) : !(v <= hi)))
-    fail('INVALID_ARGUMENT', `${op}: invalid ${name} value: ${describe(v)} (expected ${lo} <= ${name} ${openHi ? '<' : '<='} ${hi})`);
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: invalid ${name} value: ${describe(v)} (expected ${lo} <= ${name} ${openHi ? '<' : '<='} ${hi})`,
+    );
 }

@@ -28,7 +28,8 @@ export class SGD extends Optimizer<SGDOptions> {
     checkRange('SGD', 'momentum', g.momentum, 0);
     checkRange('SGD', 'weightDecay', g.weightDecay, 0);
     checkRange('SGD', 'dampening', g.dampening, -Infinity);
-    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) fail('INVALID_ARGUMENT', 'SGD: Nesterov momentum requires a momentum and zero dampening');
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0))
+      fail('INVALID_ARGUMENT', 'SGD: Nesterov momentum requires a momentum and zero dampening');
   }
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<SGDOptions>, st: ParamState): void {
     const tensors = [p, grad];
@@ -54,7 +55,8 @@ function checkAdam(name: string, g: ParamGroup<AdamOptions>): void {
   checkRange(name, 'lr', g.lr, 0);
   checkRange(name, 'eps', g.eps, 0);
   checkRange(name, 'weightDecay', g.weightDecay, 0);
-  if (!Array.isArray(g.betas) || g.betas.length !== 2) fail('INVALID_ARGUMENT', `${name}: betas must be a pair of numbers`);
+  if (!Array.isArray(g.betas) || g.betas.length !== 2)
+    fail('INVALID_ARGUMENT', `${name}: betas must be a pair of numbers`);
   checkRange(name, 'beta1', g.betas[0], 0, 1, true);
   checkRange(name, 'beta2', g.betas[1], 0, 1, true);
 }
@@ -75,7 +77,16 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     st.step = (st.step as number) + 1;
     const tensors = [p, grad, st.expAvg as Tensor, st.expAvgSq as Tensor];
     if (g.amsgrad) tensors.push(st.maxExpAvgSq as Tensor);
-    this.run('adam_step_', tensors, [g.lr, g.betas[0], g.betas[1], g.eps, g.weightDecay, st.step, g.amsgrad, this.decoupled]);
+    this.run('adam_step_', tensors, [
+      g.lr,
+      g.betas[0],
+      g.betas[1],
+      g.eps,
+      g.weightDecay,
+      st.step,
+      g.amsgrad,
+      this.decoupled,
+    ]);
   }
 }
 
@@ -117,7 +128,12 @@ export interface RMSpropOptions {
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, options, 'RMSprop');
+    super(
+      params,
+      { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
+      options,
+      'RMSprop',
+    );
   }
   protected validate(g: ParamGroup<RMSpropOptions>): void {
     for (const k of ['lr', 'alpha', 'eps', 'weightDecay', 'momentum'] as const) checkRange('RMSprop', k, g[k], 0);

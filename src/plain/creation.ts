@@ -5,7 +5,8 @@ import { fail } from '../errors.js';
 import { describe, int, intAtLeast, num } from '../options.js';
 import { alloc, castValue, numel, plainShape, PlainTensor } from './tensor.js';
 
-export const zeros = (shape: readonly number[], dtype: DType = 'float32') => new PlainTensor(alloc(checkDType('zeros', dtype), numel(plainShape('zeros', shape))), shape, dtype);
+export const zeros = (shape: readonly number[], dtype: DType = 'float32') =>
+  new PlainTensor(alloc(checkDType('zeros', dtype), numel(plainShape('zeros', shape))), shape, dtype);
 export const ones = (shape: readonly number[], dtype: DType = 'float32') => full(shape, 1, dtype);
 
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): PlainTensor {
@@ -16,7 +17,12 @@ export function full(shape: readonly number[], value: number, dtype: DType = 'fl
 }
 
 export function arange(start: number, end: number, step = 1, dtype?: DType): PlainTensor {
-  for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) num('arange', k, v);
+  for (const [k, v] of [
+    ['start', start],
+    ['end', end],
+    ['step', step],
+  ] as const)
+    num('arange', k, v);
   if (step === 0) fail('INVALID_ARGUMENT', 'arange: step must be nonzero');
   if (dtype !== undefined) checkDType('arange', dtype);
   const dt = dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
@@ -50,8 +56,14 @@ export function eye(n: number, m = n, dtype: DType = 'float32'): PlainTensor {
 
 function mulhilo(a: number, b: number): [number, number] {
   const lo = Math.imul(a, b) >>> 0;
-  const ah = a >>> 16, al = a & 0xffff, bh = b >>> 16, bl = b & 0xffff;
-  const ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+  const ah = a >>> 16,
+    al = a & 0xffff,
+    bh = b >>> 16,
+    bl = b & 0xffff;
+  const ll = al * bl,
+    lh = al * bh,
+    hl = ah * bl,
+    hh = ah * bh;
   const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
   const hi = (hh + Math.floor(lh / 65536) + Math.floor(hl / 65536) + Math.floor(mid / 65536)) >>> 0;
   return [hi, lo];
@@ -59,13 +71,19 @@ function mulhilo(a: number, b: number): [number, number] {
 
 /** The four 32-bit outputs of Philox4x32-10 for a 64-bit counter and key. */
 export function philox(counter: bigint, key: bigint): [number, number, number, number] {
-  if (typeof counter !== 'bigint' || typeof key !== 'bigint') fail('INVALID_ARGUMENT', `philox: counter and key must be bigints, got ${describe(counter)} and ${describe(key)}`);
-  let c0 = Number(counter & 0xffffffffn), c1 = Number((counter >> 32n) & 0xffffffffn), c2 = 0, c3 = 0;
-  let k0 = Number(key & 0xffffffffn), k1 = Number((key >> 32n) & 0xffffffffn);
+  if (typeof counter !== 'bigint' || typeof key !== 'bigint')
+    fail('INVALID_ARGUMENT', `philox: counter and key must be bigints, got ${describe(counter)} and ${describe(key)}`);
+  let c0 = Number(counter & 0xffffffffn),
+    c1 = Number((counter >> 32n) & 0xffffffffn),
+    c2 = 0,
+    c3 = 0;
+  let k0 = Number(key & 0xffffffffn),
+    k1 = Number((key >> 32n) & 0xffffffffn);
   for (let r = 0; r < 10; r++) {
     const [hi0, lo0] = mulhilo(0xd2511f53, c0);
     const [hi1, lo1] = mulhilo(0xcd9e8d57, c2);
-    const n0 = (hi1 ^ c1 ^ k0) >>> 0, n2 = (hi0 ^ c3 ^ k1) >>> 0;
+    const n0 = (hi1 ^ c1 ^ k0) >>> 0,
+      n2 = (hi0 ^ c3 ^ k1) >>> 0;
     c0 = n0;
     c1 = lo1;
     c2 = n2;
@@ -83,7 +101,8 @@ let offset = 0n;
 /** Seeds plain's stream; after the same seed, plain and native random ops agree. */
 export function manualSeed(s: number | bigint): void {
   const ok = typeof s === 'bigint' ? s >= 0n && s < 1n << 64n : Number.isSafeInteger(s) && s >= 0;
-  if (!ok) fail('INVALID_ARGUMENT', `manualSeed: expected a non-negative integer or bigint below 2^64, got ${describe(s)}`);
+  if (!ok)
+    fail('INVALID_ARGUMENT', `manualSeed: expected a non-negative integer or bigint below 2^64, got ${describe(s)}`);
   seed = BigInt(s);
   offset = 0n;
 }
@@ -91,7 +110,13 @@ export function manualSeed(s: number | bigint): void {
 const u01f = (x: number) => (x >>> 8) * 2 ** -24;
 const u01d = (hi: number, lo: number) => (hi * 2 ** 21 + Math.floor(lo / 2 ** 11)) * 2 ** -53;
 
-function random(shape: readonly number[], dtype: DType, kind: 'uniform' | 'normal' | 'integer', a: number, b: number): PlainTensor {
+function random(
+  shape: readonly number[],
+  dtype: DType,
+  kind: 'uniform' | 'normal' | 'integer',
+  a: number,
+  b: number,
+): PlainTensor {
   const op = kind === 'uniform' ? 'rand' : kind === 'normal' ? 'randn' : 'randint';
   const n = numel(plainShape(op, shape));
   checkDType(op, dtype);
@@ -116,7 +141,8 @@ function random(shape: readonly number[], dtype: DType, kind: 'uniform' | 'norma
       if (kind === 'uniform') for (let j = 0; j < per; j++) vals.push(a + (b - a) * u[j]);
       else
         for (let j = 0; j < per; j += 2) {
-          const rad = Math.sqrt(-2 * Math.log(1 - u[j])), th = 6.283185307179586 * u[j + 1];
+          const rad = Math.sqrt(-2 * Math.log(1 - u[j])),
+            th = 6.283185307179586 * u[j + 1];
           vals.push(a + b * rad * Math.cos(th), a + b * rad * Math.sin(th));
         }
     }

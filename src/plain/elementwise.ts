@@ -5,7 +5,17 @@ import { describe, num } from '../options.js';
 import { NATIVE_OPS, type OpName } from '../ops/ops.generated.js';
 import { erf as erfScalar } from './math.js';
 import {
-  alloc, asPlain, broadcastIndex, broadcastShapes, castValue, isFloat, numel, plainArg, plainOperand, PlainTensor, resultType,
+  alloc,
+  asPlain,
+  broadcastIndex,
+  broadcastShapes,
+  castValue,
+  isFloat,
+  numel,
+  plainArg,
+  plainOperand,
+  PlainTensor,
+  resultType,
   type PlainOperand,
 } from './tensor.js';
 
@@ -14,7 +24,8 @@ const ruleOf = (name: string): string => (NATIVE_OPS[name as OpName] as { rule: 
 
 // The table entry of an op name (own keys only), or INVALID_ARGUMENT listing the names.
 function entry<T>(op: string, table: Record<string, T>, name: unknown): T {
-  if (typeof name !== 'string' || !Object.hasOwn(table, name)) fail('INVALID_ARGUMENT', `plain.${op}: unknown op ${describe(name)} (one of ${Object.keys(table).join(', ')})`);
+  if (typeof name !== 'string' || !Object.hasOwn(table, name))
+    fail('INVALID_ARGUMENT', `plain.${op}: unknown op ${describe(name)} (one of ${Object.keys(table).join(', ')})`);
   return table[name];
 }
 
@@ -23,7 +34,8 @@ type Fn2 = (a: number, b: number) => number;
 
 const intPow = (a: number, b: number, int32: boolean): number => {
   if (b < 0) return a === 1 ? 1 : a === -1 ? (b % 2 ? -1 : 1) : 0;
-  let r = 1, base = a;
+  let r = 1,
+    base = a;
   for (let e = b; e > 0; e = Math.floor(e / 2)) {
     if (e % 2) r = int32 ? Math.imul(r, base) : r * base;
     base = int32 ? Math.imul(base, base) : base * base;
@@ -76,7 +88,8 @@ const toCompute = (v: number, dt: DType) => (dt === 'float32' ? Math.fround(v) :
 /** Applies a unary op. @example plain.unary('exp', x) */
 export function unary(name: string, x: PlainTensor, p0?: number | null, p1?: number | null): PlainTensor {
   if (name === 'clamp') return clamp(x, p0, p1);
-  const make = entry('unary', UNARY, name), rule = ruleOf(name);
+  const make = entry('unary', UNARY, name),
+    rule = ruleOf(name);
   plainArg(name, 'x', x);
   const dt: DType = rule === 'FLOAT' ? (isFloat(x.dtype) ? x.dtype : 'float32') : x.dtype;
   if (dt === 'bool') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
@@ -91,11 +104,13 @@ export function clamp(x: PlainTensor, min?: number | null, max?: number | null):
   plainArg('clamp', 'x', x);
   if (min != null) num('clamp', 'min', min);
   if (max != null) num('clamp', 'max', max);
-  const lo = min ?? -Infinity, hi = max ?? Infinity;
+  const lo = min ?? -Infinity,
+    hi = max ?? Infinity;
   const frac = (v: number) => Number.isFinite(v) && !Number.isInteger(v);
   const dt: DType = !isFloat(x.dtype) && (frac(lo) || frac(hi)) ? 'float32' : x.dtype;
   const out = alloc(dt, x.numel());
-  const l = dt === 'float32' ? Math.fround(lo) : lo, h = dt === 'float32' ? Math.fround(hi) : hi;
+  const l = dt === 'float32' ? Math.fround(lo) : lo,
+    h = dt === 'float32' ? Math.fround(hi) : hi;
   for (let i = 0; i < out.length; i++) {
     const v = x.data[i];
     out[i] = Number.isNaN(v) ? v : v < l ? (l > h ? h : l) : v > h ? h : v;
@@ -105,17 +120,22 @@ export function clamp(x: PlainTensor, min?: number | null, max?: number | null):
 
 /** Applies a binary op with broadcasting and type promotion. @example plain.binary('add', a, 2) */
 export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTensor {
-  const make = entry('binary', BINARY, name), rule = ruleOf(name);
+  const make = entry('binary', BINARY, name),
+    rule = ruleOf(name);
   plainOperand(name, a);
   plainOperand(name, b);
   const promoted = resultType([a, b]);
-  let compute = promoted, result = promoted;
+  let compute = promoted,
+    result = promoted;
   if (rule === 'TRUEDIV') compute = result = isFloat(promoted) ? promoted : 'float32';
   else if (rule === 'COMPARE') result = 'bool';
-  else if (rule === 'ARITH_NOBOOL' && promoted === 'bool') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
-  const A = asPlain(a), B = asPlain(b);
+  else if (rule === 'ARITH_NOBOOL' && promoted === 'bool')
+    fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
+  const A = asPlain(a),
+    B = asPlain(b);
   const shape = broadcastShapes(A.shape, B.shape);
-  const ia = broadcastIndex(A.shape, shape), ib = broadcastIndex(B.shape, shape);
+  const ia = broadcastIndex(A.shape, shape),
+    ib = broadcastIndex(B.shape, shape);
   const f = make(compute);
   const out = alloc(result, numel(shape));
   for (let i = 0; i < out.length; i++) out[i] = f(toCompute(A.data[ia[i]], compute), toCompute(B.data[ib[i]], compute));
@@ -128,9 +148,12 @@ export function where(cond: PlainTensor, a: PlainOperand, b: PlainOperand): Plai
   plainOperand('where', a);
   plainOperand('where', b);
   const dt = resultType([a, b]);
-  const A = asPlain(a), B = asPlain(b);
+  const A = asPlain(a),
+    B = asPlain(b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, A.shape), B.shape);
-  const ic = broadcastIndex(cond.shape, shape), ia = broadcastIndex(A.shape, shape), ib = broadcastIndex(B.shape, shape);
+  const ic = broadcastIndex(cond.shape, shape),
+    ia = broadcastIndex(A.shape, shape),
+    ib = broadcastIndex(B.shape, shape);
   const out = alloc(dt, numel(shape));
   for (let i = 0; i < out.length; i++) out[i] = toCompute(cond.data[ic[i]] ? A.data[ia[i]] : B.data[ib[i]], dt);
   return new PlainTensor(out, shape, dt);

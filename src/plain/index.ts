@@ -8,7 +8,17 @@
  * const a = plain.plainTensor([[1, 2], [3, 4]]);
  * const c = plain.matmul(a, a);   // triple loop
  */
-export { PlainTensor, plainTensor, broadcastShapes, resultType, castValue, roundToFloat16, roundToBfloat16, type PlainArray, type PlainOperand } from './tensor.js';
+export {
+  PlainTensor,
+  plainTensor,
+  broadcastShapes,
+  resultType,
+  castValue,
+  roundToFloat16,
+  roundToBfloat16,
+  type PlainArray,
+  type PlainOperand,
+} from './tensor.js';
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';

@@ -8,7 +8,11 @@ import { alloc, broadcastShapes, numel, plainArg, PlainTensor, stridesOf } from 
 export function dot(a: PlainTensor, b: PlainTensor): PlainTensor {
   plainArg('dot', 'a', a);
   plainArg('dot', 'b', b);
-  if (a.ndim !== 1 || b.ndim !== 1 || a.numel() !== b.numel()) fail('SHAPE_MISMATCH', `dot: expected two 1-D tensors of one length, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+  if (a.ndim !== 1 || b.ndim !== 1 || a.numel() !== b.numel())
+    fail(
+      'SHAPE_MISMATCH',
+      `dot: expected two 1-D tensors of one length, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`,
+    );
   let s = 0;
   for (let i = 0; i < a.numel(); i++) s += a.data[i] * b.data[i];
   const out = alloc(a.dtype, 1);
@@ -20,26 +24,43 @@ export function dot(a: PlainTensor, b: PlainTensor): PlainTensor {
 export function matmul(a: PlainTensor, b: PlainTensor): PlainTensor {
   plainArg('matmul', 'a', a);
   plainArg('matmul', 'b', b);
-  if (a.ndim === 0 || b.ndim === 0) fail('SHAPE_MISMATCH', `matmul: both arguments need at least 1 dim, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+  if (a.ndim === 0 || b.ndim === 0)
+    fail(
+      'SHAPE_MISMATCH',
+      `matmul: both arguments need at least 1 dim, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`,
+    );
   const as = a.ndim === 1 ? [1, a.shape[0]] : [...a.shape];
   const bs = b.ndim === 1 ? [b.shape[0], 1] : [...b.shape];
-  const M = as[as.length - 2], K = as[as.length - 1], N = bs[bs.length - 1];
-  if (bs[bs.length - 2] !== K) fail('SHAPE_MISMATCH', `matmul: inner dimensions must match, got [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`);
+  const M = as[as.length - 2],
+    K = as[as.length - 1],
+    N = bs[bs.length - 1];
+  if (bs[bs.length - 2] !== K)
+    fail(
+      'SHAPE_MISMATCH',
+      `matmul: inner dimensions must match, got [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`,
+    );
   const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
   const B = numel(batch);
   const out = alloc(a.dtype, B * M * N);
-  const abatch = as.slice(0, -2), bbatch = bs.slice(0, -2);
-  const ast = stridesOf(abatch), bst = stridesOf(bbatch), ost = stridesOf(batch);
+  const abatch = as.slice(0, -2),
+    bbatch = bs.slice(0, -2);
+  const ast = stridesOf(abatch),
+    bst = stridesOf(bbatch),
+    ost = stridesOf(batch);
   for (let bi = 0; bi < B; bi++) {
     // Map the output batch index to each operand's (broadcast) batch index.
-    let ao = 0, bo = 0;
+    let ao = 0,
+      bo = 0;
     for (let d = 0; d < batch.length; d++) {
       const p = Math.floor(bi / ost[d]) % batch[d];
-      const da = d - (batch.length - abatch.length), db = d - (batch.length - bbatch.length);
+      const da = d - (batch.length - abatch.length),
+        db = d - (batch.length - bbatch.length);
       if (da >= 0 && abatch[da] !== 1) ao += p * ast[da];
       if (db >= 0 && bbatch[db] !== 1) bo += p * bst[db];
     }
-    const A = ao * M * K, Bo = bo * K * N, C = bi * M * N;
+    const A = ao * M * K,
+      Bo = bo * K * N,
+      C = bi * M * N;
     for (let i = 0; i < M; i++)
       for (let j = 0; j < N; j++) {
         let s = 0;
@@ -55,14 +76,21 @@ export function matmul(a: PlainTensor, b: PlainTensor): PlainTensor {
 
 /** Matrix-vector product [n, m] @ [m] -> [n]. @example plain.mv(m, v) */
 export function mv(m: PlainTensor, v: PlainTensor): PlainTensor {
-  if (plainArg('mv', 'm', m).ndim !== 2 || plainArg('mv', 'v', v).ndim !== 1) fail('SHAPE_MISMATCH', `mv: expected a 2-D matrix and a 1-D vector, got [${m.shape.join(', ')}] and [${v.shape.join(', ')}]`);
+  if (plainArg('mv', 'm', m).ndim !== 2 || plainArg('mv', 'v', v).ndim !== 1)
+    fail(
+      'SHAPE_MISMATCH',
+      `mv: expected a 2-D matrix and a 1-D vector, got [${m.shape.join(', ')}] and [${v.shape.join(', ')}]`,
+    );
   return matmul(m, v);
 }
 
 /** Batched matrix product [B, n, m] @ [B, m, p] -> [B, n, p], no broadcasting. @example plain.bmm(a, b) */
 export function bmm(a: PlainTensor, b: PlainTensor): PlainTensor {
   if (plainArg('bmm', 'a', a).ndim !== 3 || plainArg('bmm', 'b', b).ndim !== 3 || a.shape[0] !== b.shape[0])
-    fail('SHAPE_MISMATCH', `bmm: expected [B, n, m] @ [B, m, p], got [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`);
+    fail(
+      'SHAPE_MISMATCH',
+      `bmm: expected [B, n, m] @ [B, m, p], got [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`,
+    );
   return matmul(a, b);
 }
 

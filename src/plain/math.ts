@@ -5,7 +5,8 @@ export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const ax = Math.abs(x);
   if (ax < 2.5) {
-    let term = ax, sum = ax;
+    let term = ax,
+      sum = ax;
     const x2 = ax * ax;
     for (let n = 1; n < 200; n++) {
       term *= -x2 / n;
@@ -18,7 +19,9 @@ export function erf(x: number): number {
   }
   if (ax > 6) return x < 0 ? -1 : 1;
   // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))) (Lentz's method)
-  let f = ax, c = ax, d = 0;
+  let f = ax,
+    c = ax,
+    d = 0;
   for (let n = 1; n < 300; n++) {
     const an = n / 2;
     d = ax + an * d;

@@ -13,18 +13,28 @@ function ints(op: string, name: string, v: unknown, n: number, min: number): num
 // A tensor argument with exactly `nd` dims (or at least `nd` when atLeast).
 function dims(op: string, name: string, x: unknown, nd: number, atLeast = false): PlainTensor {
   const t = plainArg(op, name, x);
-  if (atLeast ? t.ndim < nd : t.ndim !== nd) fail('SHAPE_MISMATCH', `${op}: '${name}' must have ${atLeast ? 'at least ' : ''}${nd} dims, got [${t.shape.join(', ')}]`);
+  if (atLeast ? t.ndim < nd : t.ndim !== nd)
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: '${name}' must have ${atLeast ? 'at least ' : ''}${nd} dims, got [${t.shape.join(', ')}]`,
+    );
   return t;
 }
 // An optional per-channel tensor: null, or `n` elements.
 function perChannel(op: string, name: string, t: unknown, n: number): PlainTensor | null {
   if (t === null || t === undefined) return null;
-  if (plainArg(op, name, t).numel() !== n) fail('SHAPE_MISMATCH', `${op}: '${name}' must have ${n} elements, got [${(t as PlainTensor).shape.join(', ')}]`);
+  if (plainArg(op, name, t).numel() !== n)
+    fail('SHAPE_MISMATCH', `${op}: '${name}' must have ${n} elements, got [${(t as PlainTensor).shape.join(', ')}]`);
   return t as PlainTensor;
 }
 
 function convParams(op: string, p: unknown): Required<PlainConvParams> {
-  const o = checkOptions(op, p as PlainConvParams, { stride: 'any', padding: 'any', dilation: 'any', groups: 'integer' });
+  const o = checkOptions(op, p as PlainConvParams, {
+    stride: 'any',
+    padding: 'any',
+    dilation: 'any',
+    groups: 'integer',
+  });
   return {
     stride: ints(op, 'stride', o.stride ?? [1, 1], 2, 1) as [number, number],
     padding: ints(op, 'padding', o.padding ?? [0, 0, 0, 0], 4, 0) as [number, number, number, number],
@@ -35,10 +45,21 @@ function convParams(op: string, p: unknown): Required<PlainConvParams> {
 
 // Checks a convolution's operand shapes against each other: x [N, C, H, W], w [O, C/g, kh, kw],
 // y [N, O, OH, OW] with OH, OW what the geometry gives. Returns [OH, OW].
-function convGeometry(op: string, xs: readonly number[], ws: readonly number[], p: Required<PlainConvParams>): [number, number] {
-  const [, C, H, W] = xs, [O, Cg, kh, kw] = ws;
-  if (C !== Cg * p.groups || O % p.groups !== 0) fail('SHAPE_MISMATCH', `${op}: input [${xs.join(', ')}] and weight [${ws.join(', ')}] do not match for groups ${p.groups}`);
-  const OH = outSize(H, kh, p.stride[0], p.padding[0], p.padding[2], p.dilation[0]), OW = outSize(W, kw, p.stride[1], p.padding[1], p.padding[3], p.dilation[1]);
+function convGeometry(
+  op: string,
+  xs: readonly number[],
+  ws: readonly number[],
+  p: Required<PlainConvParams>,
+): [number, number] {
+  const [, C, H, W] = xs,
+    [O, Cg, kh, kw] = ws;
+  if (C !== Cg * p.groups || O % p.groups !== 0)
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: input [${xs.join(', ')}] and weight [${ws.join(', ')}] do not match for groups ${p.groups}`,
+    );
+  const OH = outSize(H, kh, p.stride[0], p.padding[0], p.padding[2], p.dilation[0]),
+    OW = outSize(W, kw, p.stride[1], p.padding[1], p.padding[3], p.dilation[1]);
   if (!(OH > 0 && OW > 0)) fail('SHAPE_MISMATCH', `${op}: the kernel does not fit the padded input [${xs.join(', ')}]`);
   return [OH, OW];
 }
@@ -62,10 +83,20 @@ type ConvMode = 'forward' | 'input' | 'weight';
  * tap it pairs input element xi, weight element wi and output element yi, then
  * forward: y[yi] += x[xi] * w[wi]; input: x[xi] += y[yi] * w[wi]; weight: w[wi] += y[yi] * x[xi].
  */
-function convLoop(mode: ConvMode, x: PlainArray, w: PlainArray, y: PlainArray,
-  xs: number[], ws: number[], ys: number[], params: PlainConvParams): void {
+function convLoop(
+  mode: ConvMode,
+  x: PlainArray,
+  w: PlainArray,
+  y: PlainArray,
+  xs: number[],
+  ws: number[],
+  ys: number[],
+  params: PlainConvParams,
+): void {
   const { s, pad, d, g } = conv(params);
-  const [N, C, H, W] = xs, [O, Cg, kh, kw] = ws, [, , OH, OW] = ys;
+  const [N, C, H, W] = xs,
+    [O, Cg, kh, kw] = ws,
+    [, , OH, OW] = ys;
   const Og = O / g;
   for (let n = 0; n < N; n++)
     for (let o = 0; o < O; o++) {
@@ -81,7 +112,8 @@ function convLoop(mode: ConvMode, x: PlainArray, w: PlainArray, y: PlainArray,
               for (let j = 0; j < kw; j++) {
                 const ww = ow * s[1] - pad[1] + j * d[1];
                 if (ww < 0 || ww >= W) continue;
-                const xi = ((n * C + gi * Cg + c) * H + h) * W + ww, wi = ((o * Cg + c) * kh + i) * kw + j;
+                const xi = ((n * C + gi * Cg + c) * H + h) * W + ww,
+                  wi = ((o * Cg + c) * kh + i) * kw + j;
                 if (mode === 'forward') acc += x[xi] * w[wi];
                 else if (mode === 'input') x[xi] += y[yi] * w[wi];
                 else w[wi] += y[yi] * x[xi];
@@ -97,7 +129,12 @@ function outSize(inp: number, k: number, s: number, p0: number, p1: number, d: n
 }
 
 /** conv2d: x [N, C, H, W], w [O, C/g, kh, kw], bias [O] or null. @example plain.conv2d(x, w, null, { padding: [1, 1, 1, 1] }) */
-export function conv2d(x: PlainTensor, w: PlainTensor, bias: PlainTensor | null, params: PlainConvParams = {}): PlainTensor {
+export function conv2d(
+  x: PlainTensor,
+  w: PlainTensor,
+  bias: PlainTensor | null,
+  params: PlainConvParams = {},
+): PlainTensor {
   const op = 'conv2d';
   dims(op, 'x', x, 4);
   dims(op, 'w', w, 4);
@@ -105,8 +142,10 @@ export function conv2d(x: PlainTensor, w: PlainTensor, bias: PlainTensor | null,
   convGeometry(op, x.shape, w.shape, params as Required<PlainConvParams>);
   perChannel(op, 'bias', bias, w.shape[0]);
   const { s, pad, d } = conv(params);
-  const [N, , H, W] = x.shape, [O, , kh, kw] = w.shape;
-  const OH = outSize(H, kh, s[0], pad[0], pad[2], d[0]), OW = outSize(W, kw, s[1], pad[1], pad[3], d[1]);
+  const [N, , H, W] = x.shape,
+    [O, , kh, kw] = w.shape;
+  const OH = outSize(H, kh, s[0], pad[0], pad[2], d[0]),
+    OW = outSize(W, kw, s[1], pad[1], pad[3], d[1]);
   const out = alloc(x.dtype, N * O * OH * OW);
   if (bias) for (let i = 0; i < out.length; i++) out[i] = bias.data[Math.floor(i / (OH * OW)) % O];
   convLoop('forward', x.data, w.data, out, [...x.shape], [...w.shape], [N, O, OH, OW], params);
@@ -114,7 +153,12 @@ export function conv2d(x: PlainTensor, w: PlainTensor, bias: PlainTensor | null,
 }
 
 /** The gradient of conv2d with respect to its input ([N, C, H, W]); also the transposed convolution. */
-export function conv2dInputGrad(gy: PlainTensor, w: PlainTensor, inputHW: [number, number], params: PlainConvParams = {}): PlainTensor {
+export function conv2dInputGrad(
+  gy: PlainTensor,
+  w: PlainTensor,
+  inputHW: [number, number],
+  params: PlainConvParams = {},
+): PlainTensor {
   const op = 'conv2dInputGrad';
   dims(op, 'gy', gy, 4);
   dims(op, 'w', w, 4);
@@ -122,25 +166,41 @@ export function conv2dInputGrad(gy: PlainTensor, w: PlainTensor, inputHW: [numbe
   params = p;
   const hw = ints(op, 'inputHW', inputHW, 2, 1);
   const [OH, OW] = convGeometry(op, [gy.shape[0], w.shape[1] * p.groups, hw[0], hw[1]], w.shape, p);
-  if (gy.shape[1] !== w.shape[0] || gy.shape[2] !== OH || gy.shape[3] !== OW) fail('SHAPE_MISMATCH', `${op}: gy [${gy.shape.join(', ')}] does not match the output [${gy.shape[0]}, ${w.shape[0]}, ${OH}, ${OW}] of that convolution`);
-  const [N] = gy.shape, C = w.shape[1] * (params.groups ?? 1);
+  if (gy.shape[1] !== w.shape[0] || gy.shape[2] !== OH || gy.shape[3] !== OW)
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: gy [${gy.shape.join(', ')}] does not match the output [${gy.shape[0]}, ${w.shape[0]}, ${OH}, ${OW}] of that convolution`,
+    );
+  const [N] = gy.shape,
+    C = w.shape[1] * (params.groups ?? 1);
   const out = alloc(gy.dtype, N * C * inputHW[0] * inputHW[1]);
   convLoop('input', out, w.data, gy.data, [N, C, ...inputHW], [...w.shape], [...gy.shape], params);
   return new PlainTensor(out, [N, C, ...inputHW], gy.dtype);
 }
 
 /** The gradient of conv2d with respect to a weight of kernel [kh, kw]. */
-export function conv2dWeightGrad(gy: PlainTensor, x: PlainTensor, kernel: [number, number], params: PlainConvParams = {}): PlainTensor {
+export function conv2dWeightGrad(
+  gy: PlainTensor,
+  x: PlainTensor,
+  kernel: [number, number],
+  params: PlainConvParams = {},
+): PlainTensor {
   const op = 'conv2dWeightGrad';
   dims(op, 'gy', gy, 4);
   dims(op, 'x', x, 4);
   const p = convParams(op, params);
   params = p;
   const k = ints(op, 'kernel', kernel, 2, 1);
-  if (x.shape[1] % p.groups !== 0) fail('SHAPE_MISMATCH', `${op}: groups ${p.groups} must divide the input's ${x.shape[1]} channels`);
+  if (x.shape[1] % p.groups !== 0)
+    fail('SHAPE_MISMATCH', `${op}: groups ${p.groups} must divide the input's ${x.shape[1]} channels`);
   const [OH, OW] = convGeometry(op, x.shape, [gy.shape[1], x.shape[1] / p.groups, k[0], k[1]], p);
-  if (gy.shape[0] !== x.shape[0] || gy.shape[2] !== OH || gy.shape[3] !== OW) fail('SHAPE_MISMATCH', `${op}: gy [${gy.shape.join(', ')}] does not match the convolution of x [${x.shape.join(', ')}]`);
-  const O = gy.shape[1], Cg = x.shape[1] / (params.groups ?? 1);
+  if (gy.shape[0] !== x.shape[0] || gy.shape[2] !== OH || gy.shape[3] !== OW)
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: gy [${gy.shape.join(', ')}] does not match the convolution of x [${x.shape.join(', ')}]`,
+    );
+  const O = gy.shape[1],
+    Cg = x.shape[1] / (params.groups ?? 1);
   const out = alloc(gy.dtype, O * Cg * kernel[0] * kernel[1]);
   convLoop('weight', x.data, out, gy.data, [...x.shape], [O, Cg, ...kernel], [...gy.shape], params);
   return new PlainTensor(out, [O, Cg, ...kernel], gy.dtype);
@@ -164,26 +224,41 @@ function pooled(inp: number, k: number, s: number, p: number, d: number, ceil: b
 
 // The checked pooling parameters; defaults filled in.
 function poolParams(op: string, p: unknown, dilation = true): PlainPoolParams {
-  const o = checkOptions(op, p as PlainPoolParams, { kernel: 'any', stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'boolean', countIncludePad: 'boolean' });
+  const o = checkOptions(op, p as PlainPoolParams, {
+    kernel: 'any',
+    stride: 'any',
+    padding: 'any',
+    dilation: 'any',
+    ceilMode: 'boolean',
+    countIncludePad: 'boolean',
+  });
   const kernel = ints(op, 'kernel', o.kernel, 2, 1) as [number, number];
   const out: PlainPoolParams = {
-    kernel, stride: ints(op, 'stride', o.stride ?? kernel, 2, 1) as [number, number], padding: ints(op, 'padding', o.padding ?? [0, 0], 2, 0) as [number, number],
-    dilation: ints(op, 'dilation', o.dilation ?? [1, 1], 2, 1) as [number, number], ceilMode: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true,
+    kernel,
+    stride: ints(op, 'stride', o.stride ?? kernel, 2, 1) as [number, number],
+    padding: ints(op, 'padding', o.padding ?? [0, 0], 2, 0) as [number, number],
+    dilation: ints(op, 'dilation', o.dilation ?? [1, 1], 2, 1) as [number, number],
+    ceilMode: o.ceilMode ?? false,
+    countIncludePad: o.countIncludePad ?? true,
   };
-  if (!dilation && (out.dilation![0] !== 1 || out.dilation![1] !== 1)) fail('INVALID_ARGUMENT', `${op}: dilation is not supported`);
-  if (out.padding!.some((v, i) => 2 * v > kernel[i])) fail('INVALID_ARGUMENT', `${op}: padding should be at most half of the kernel size`);
+  if (!dilation && (out.dilation![0] !== 1 || out.dilation![1] !== 1))
+    fail('INVALID_ARGUMENT', `${op}: dilation is not supported`);
+  if (out.padding!.some((v, i) => 2 * v > kernel[i]))
+    fail('INVALID_ARGUMENT', `${op}: padding should be at most half of the kernel size`);
   return out;
 }
 // Pooled output sizes, each at least 1.
 function pooledSizes(op: string, H: number, W: number, p: PlainPoolParams): [number, number] {
-  const OH = pooled(H, p.kernel[0], p.stride![0], p.padding![0], p.dilation![0], !!p.ceilMode), OW = pooled(W, p.kernel[1], p.stride![1], p.padding![1], p.dilation![1], !!p.ceilMode);
+  const OH = pooled(H, p.kernel[0], p.stride![0], p.padding![0], p.dilation![0], !!p.ceilMode),
+    OW = pooled(W, p.kernel[1], p.stride![1], p.padding![1], p.dilation![1], !!p.ceilMode);
   if (!(OH > 0 && OW > 0)) fail('SHAPE_MISMATCH', `${op}: the kernel does not fit the padded input [${H}, ${W}]`);
   return [OH, OW];
 }
 
 function planes(x: PlainTensor): [number, number, number, number[]] {
   const nd = x.ndim;
-  const H = x.shape[nd - 2], W = x.shape[nd - 1];
+  const H = x.shape[nd - 2],
+    W = x.shape[nd - 1];
   return [x.numel() / (H * W), H, W, x.shape.slice(0, nd - 2) as number[]];
 }
 
@@ -193,13 +268,19 @@ export function maxPool2d(x: PlainTensor, p: PlainPoolParams): { values: PlainTe
   p = poolParams('maxPool2d', p);
   const [P, H, W, lead] = planes(x);
   pooledSizes('maxPool2d', H, W, p);
-  const [kh, kw] = p.kernel, s = p.stride ?? p.kernel, pad = p.padding ?? [0, 0], d = p.dilation ?? [1, 1];
-  const OH = pooled(H, kh, s[0], pad[0], d[0], !!p.ceilMode), OW = pooled(W, kw, s[1], pad[1], d[1], !!p.ceilMode);
-  const vals = alloc(x.dtype, P * OH * OW), idx = new Float64Array(P * OH * OW);
+  const [kh, kw] = p.kernel,
+    s = p.stride ?? p.kernel,
+    pad = p.padding ?? [0, 0],
+    d = p.dilation ?? [1, 1];
+  const OH = pooled(H, kh, s[0], pad[0], d[0], !!p.ceilMode),
+    OW = pooled(W, kw, s[1], pad[1], d[1], !!p.ceilMode);
+  const vals = alloc(x.dtype, P * OH * OW),
+    idx = new Float64Array(P * OH * OW);
   for (let q = 0; q < P; q++)
     for (let oh = 0; oh < OH; oh++)
       for (let ow = 0; ow < OW; ow++) {
-        let best = -Infinity, arg = -1;
+        let best = -Infinity,
+          arg = -1;
         for (let i = 0; i < kh; i++) {
           const h = oh * s[0] - pad[0] + i * d[0];
           if (h < 0 || h >= H) continue;
@@ -224,10 +305,16 @@ export function maxPool2d(x: PlainTensor, p: PlainPoolParams): { values: PlainTe
 export function maxPool2dBackward(gy: PlainTensor, indices: PlainTensor, inputHW: [number, number]): PlainTensor {
   const op = 'maxPool2dBackward';
   dims(op, 'gy', gy, 2, true);
-  if (plainArg(op, 'indices', indices).shape.join() !== gy.shape.join()) fail('SHAPE_MISMATCH', `${op}: indices [${indices.shape.join(', ')}] must have gy's shape [${gy.shape.join(', ')}]`);
+  if (plainArg(op, 'indices', indices).shape.join() !== gy.shape.join())
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: indices [${indices.shape.join(', ')}] must have gy's shape [${gy.shape.join(', ')}]`,
+    );
   const [P, OH, OW, lead] = planes(gy);
   const [H, W] = ints(op, 'inputHW', inputHW, 2, 1);
-  for (const v of indices.data) if (!(v >= 0 && v < H * W)) fail('INDEX_OUT_OF_RANGE', `${op}: index ${v} is out of range for an input plane of size ${H * W}`);
+  for (const v of indices.data)
+    if (!(v >= 0 && v < H * W))
+      fail('INDEX_OUT_OF_RANGE', `${op}: index ${v} is out of range for an input plane of size ${H * W}`);
   const out = alloc(gy.dtype, P * H * W);
   for (let q = 0; q < P; q++)
     for (let o = 0; o < OH * OW; o++) out[q * H * W + indices.data[q * OH * OW + o]] += gy.data[q * OH * OW + o];
@@ -235,12 +322,15 @@ export function maxPool2dBackward(gy: PlainTensor, indices: PlainTensor, inputHW
 }
 
 function avgBox(p: PlainPoolParams, H: number, W: number, oh: number, ow: number) {
-  const s = p.stride ?? p.kernel, pad = p.padding ?? [0, 0];
-  const h0 = oh * s[0] - pad[0], w0 = ow * s[1] - pad[1];
-  const h1 = Math.min(h0 + p.kernel[0], H + pad[0]), w1 = Math.min(w0 + p.kernel[1], W + pad[1]);
+  const s = p.stride ?? p.kernel,
+    pad = p.padding ?? [0, 0];
+  const h0 = oh * s[0] - pad[0],
+    w0 = ow * s[1] - pad[1];
+  const h1 = Math.min(h0 + p.kernel[0], H + pad[0]),
+    w1 = Math.min(w0 + p.kernel[1], W + pad[1]);
   const padded = (h1 - h0) * (w1 - w0);
   const b = { h0: Math.max(h0, 0), h1: Math.min(h1, H), w0: Math.max(w0, 0), w1: Math.min(w1, W) };
-  const n = p.countIncludePad ?? true ? padded : (b.h1 - b.h0) * (b.w1 - b.w0);
+  const n = (p.countIncludePad ?? true) ? padded : (b.h1 - b.h0) * (b.w1 - b.w0);
   return { ...b, n };
 }
 
@@ -249,7 +339,11 @@ function avgSizes(op: string, x: PlainTensor, p: PlainPoolParams, inputHW?: [num
   const [P, h, w, lead] = planes(x);
   const [H, W] = inputHW === undefined ? [h, w] : ints(op, 'inputHW', inputHW, 2, 1);
   const [OH, OW] = pooledSizes(op, H, W, p);
-  if (inputHW !== undefined && (OH !== h || OW !== w)) fail('SHAPE_MISMATCH', `${op}: gy [${x.shape.join(', ')}] does not match the pooled size [${OH}, ${OW}] of [${H}, ${W}]`);
+  if (inputHW !== undefined && (OH !== h || OW !== w))
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: gy [${x.shape.join(', ')}] does not match the pooled size [${OH}, ${OW}] of [${H}, ${W}]`,
+    );
   return { P, H, W, OH, OW, lead };
 }
 
@@ -293,12 +387,16 @@ export function adaptiveAvgPool2d(x: PlainTensor, size: [number, number]): Plain
   dims('adaptiveAvgPool2d', 'x', x, 2, true);
   const [P, H, W, lead] = planes(x);
   const [OH, OW] = ints('adaptiveAvgPool2d', 'size', size, 2, 1);
-  if (H === 0 || W === 0) fail('SHAPE_MISMATCH', `adaptiveAvgPool2d: input [${x.shape.join(', ')}] has an empty spatial dimension`);
+  if (H === 0 || W === 0)
+    fail('SHAPE_MISMATCH', `adaptiveAvgPool2d: input [${x.shape.join(', ')}] has an empty spatial dimension`);
   const out = alloc(x.dtype, P * OH * OW);
   for (let q = 0; q < P; q++)
     for (let oh = 0; oh < OH; oh++)
       for (let ow = 0; ow < OW; ow++) {
-        const h0 = start(oh, H, OH), h1 = end(oh, H, OH), w0 = start(ow, W, OW), w1 = end(ow, W, OW);
+        const h0 = start(oh, H, OH),
+          h1 = end(oh, H, OH),
+          w0 = start(ow, W, OW),
+          w1 = end(ow, W, OW);
         let acc = 0;
         for (let h = h0; h < h1; h++) for (let c = w0; c < w1; c++) acc += x.data[q * H * W + h * W + c];
         out[(q * OH + oh) * OW + ow] = acc / ((h1 - h0) * (w1 - w0));
@@ -315,7 +413,10 @@ export function adaptiveAvgPool2dBackward(gy: PlainTensor, inputHW: [number, num
   for (let q = 0; q < P; q++)
     for (let oh = 0; oh < OH; oh++)
       for (let ow = 0; ow < OW; ow++) {
-        const h0 = start(oh, H, OH), h1 = end(oh, H, OH), w0 = start(ow, W, OW), w1 = end(ow, W, OW);
+        const h0 = start(oh, H, OH),
+          h1 = end(oh, H, OH),
+          w0 = start(ow, W, OW),
+          w1 = end(ow, W, OW);
         const v = gy.data[(q * OH + oh) * OW + ow] / ((h1 - h0) * (w1 - w0));
         for (let h = h0; h < h1; h++) for (let c = w0; c < w1; c++) out[q * H * W + h * W + c] += v;
       }
@@ -326,8 +427,16 @@ export function adaptiveAvgPool2dBackward(gy: PlainTensor, inputHW: [number, num
  * Normalizes x over groups of elements: `groupOf(i)` names the statistics group of flat element
  * i; each group is shifted to mean 0 and scaled to variance 1 (biased), then `affine(i, v)`.
  */
-function normalize(x: PlainTensor, groups: number, groupOf: (i: number) => number, eps: number, affine: (i: number, v: number) => number): PlainTensor {
-  const sum = new Float64Array(groups), sq = new Float64Array(groups), cnt = new Float64Array(groups);
+function normalize(
+  x: PlainTensor,
+  groups: number,
+  groupOf: (i: number) => number,
+  eps: number,
+  affine: (i: number, v: number) => number,
+): PlainTensor {
+  const sum = new Float64Array(groups),
+    sq = new Float64Array(groups),
+    cnt = new Float64Array(groups);
   for (let i = 0; i < x.numel(); i++) {
     const g = groupOf(i);
     sum[g] += x.data[i];
@@ -347,36 +456,68 @@ function normalize(x: PlainTensor, groups: number, groupOf: (i: number) => numbe
 }
 
 /** Batch normalization with batch statistics (training mode) over [N, C, ...]. */
-export function batchNorm(x: PlainTensor, weight: PlainTensor | null, bias: PlainTensor | null, eps = 1e-5): PlainTensor {
+export function batchNorm(
+  x: PlainTensor,
+  weight: PlainTensor | null,
+  bias: PlainTensor | null,
+  eps = 1e-5,
+): PlainTensor {
   dims('batchNorm', 'x', x, 2, true);
   perChannel('batchNorm', 'weight', weight, x.shape[1]);
   perChannel('batchNorm', 'bias', bias, x.shape[1]);
   num('batchNorm', 'eps', eps);
-  const C = x.shape[1], inner = x.numel() / (x.shape[0] * C);
+  const C = x.shape[1],
+    inner = x.numel() / (x.shape[0] * C);
   const ch = (i: number) => Math.floor(i / inner) % C;
   return normalize(x, C, ch, eps, (i, v) => v * (weight ? weight.data[ch(i)] : 1) + (bias ? bias.data[ch(i)] : 0));
 }
 
 /** Layer normalization over the trailing `normalized` elements. */
-export function layerNorm(x: PlainTensor, normalized: number, weight: PlainTensor | null, bias: PlainTensor | null, eps = 1e-5): PlainTensor {
+export function layerNorm(
+  x: PlainTensor,
+  normalized: number,
+  weight: PlainTensor | null,
+  bias: PlainTensor | null,
+  eps = 1e-5,
+): PlainTensor {
   plainArg('layerNorm', 'x', x);
-  if (intAtLeast('layerNorm', 'normalized', normalized, 1) && x.numel() % normalized !== 0) fail('SHAPE_MISMATCH', `layerNorm: ${normalized} does not divide the ${x.numel()} elements`);
+  if (intAtLeast('layerNorm', 'normalized', normalized, 1) && x.numel() % normalized !== 0)
+    fail('SHAPE_MISMATCH', `layerNorm: ${normalized} does not divide the ${x.numel()} elements`);
   perChannel('layerNorm', 'weight', weight, normalized);
   perChannel('layerNorm', 'bias', bias, normalized);
   num('layerNorm', 'eps', eps);
-  return normalize(x, x.numel() / normalized, (i) => Math.floor(i / normalized), eps,
-    (i, v) => v * (weight ? weight.data[i % normalized] : 1) + (bias ? bias.data[i % normalized] : 0));
+  return normalize(
+    x,
+    x.numel() / normalized,
+    (i) => Math.floor(i / normalized),
+    eps,
+    (i, v) => v * (weight ? weight.data[i % normalized] : 1) + (bias ? bias.data[i % normalized] : 0),
+  );
 }
 
 /** Group normalization of [N, C, ...] in `numGroups` channel groups. */
-export function groupNorm(x: PlainTensor, numGroups: number, weight: PlainTensor | null, bias: PlainTensor | null, eps = 1e-5): PlainTensor {
+export function groupNorm(
+  x: PlainTensor,
+  numGroups: number,
+  weight: PlainTensor | null,
+  bias: PlainTensor | null,
+  eps = 1e-5,
+): PlainTensor {
   dims('groupNorm', 'x', x, 2, true);
-  if (x.shape[1] % intAtLeast('groupNorm', 'numGroups', numGroups, 1) !== 0) fail('INVALID_ARGUMENT', `groupNorm: ${numGroups} groups do not divide ${x.shape[1]} channels`);
+  if (x.shape[1] % intAtLeast('groupNorm', 'numGroups', numGroups, 1) !== 0)
+    fail('INVALID_ARGUMENT', `groupNorm: ${numGroups} groups do not divide ${x.shape[1]} channels`);
   perChannel('groupNorm', 'weight', weight, x.shape[1]);
   perChannel('groupNorm', 'bias', bias, x.shape[1]);
   num('groupNorm', 'eps', eps);
-  const C = x.shape[1], inner = x.numel() / (x.shape[0] * C), per = (C / numGroups) * inner;
+  const C = x.shape[1],
+    inner = x.numel() / (x.shape[0] * C),
+    per = (C / numGroups) * inner;
   const ch = (i: number) => Math.floor(i / inner) % C;
-  return normalize(x, x.numel() / per, (i) => Math.floor(i / per), eps,
-    (i, v) => v * (weight ? weight.data[ch(i)] : 1) + (bias ? bias.data[ch(i)] : 0));
+  return normalize(
+    x,
+    x.numel() / per,
+    (i) => Math.floor(i / per),
+    eps,
+    (i, v) => v * (weight ? weight.data[ch(i)] : 1) + (bias ? bias.data[ch(i)] : 0),
+  );
 }

@@ -13,7 +13,12 @@ function plan(x: PlainTensor, dims: DimArg, keepdim: boolean, op = 'reduce') {
   if (dims !== null && dims !== undefined && typeof dims !== 'number') listArg(op, 'dims', dims, 64);
   const nd = x.ndim;
   const red = new Array(Math.max(nd, 1)).fill(false);
-  const list = dims === null || dims === undefined || (Array.isArray(dims) && dims.length === 0) ? null : typeof dims === 'number' ? [dims] : dims;
+  const list =
+    dims === null || dims === undefined || (Array.isArray(dims) && dims.length === 0)
+      ? null
+      : typeof dims === 'number'
+        ? [dims]
+        : dims;
   if (list === null) red.fill(true);
   else for (const d of list) red[normDim(d, nd)] = true;
   const outShape: number[] = [];
@@ -26,7 +31,8 @@ function plan(x: PlainTensor, dims: DimArg, keepdim: boolean, op = 'reduce') {
   const outIndex = new Int32Array(x.numel());
   const pos = new Array(nd).fill(0);
   for (let i = 0; i < x.numel(); i++) {
-    let o = 0, k = 0;
+    let o = 0,
+      k = 0;
     for (let d = 0; d < nd; d++) if (!red[d]) o += pos[d] * kst[k++];
     outIndex[i] = o;
     for (let d = nd - 1; d >= 0; d--) {
@@ -63,7 +69,9 @@ function extreme(x: PlainTensor, dims: DimArg, keepdim: boolean, isMax: boolean)
   const out = alloc(x.dtype, p.outN);
   const seen = new Uint8Array(p.outN);
   for (let i = 0; i < x.numel(); i++) {
-    const o = p.outIndex[i], v = x.data[i], cur = out[o];
+    const o = p.outIndex[i],
+      v = x.data[i],
+      cur = out[o];
     if (!seen[o]) {
       out[o] = v;
       seen[o] = 1;
@@ -77,7 +85,8 @@ export const max = (x: PlainTensor, dims?: DimArg, keepdim = false) => extreme(x
 export const min = (x: PlainTensor, dims?: DimArg, keepdim = false) => extreme(x, dims, keepdim, false);
 
 function argExtreme(x: PlainTensor, dim: number | null | undefined, keepdim: boolean, isMax: boolean) {
-  if (dim !== null && dim !== undefined && typeof dim !== 'number') fail('INVALID_ARGUMENT', `${isMax ? 'argmax' : 'argmin'}: dim must be an integer, got ${describe(dim)}`);
+  if (dim !== null && dim !== undefined && typeof dim !== 'number')
+    fail('INVALID_ARGUMENT', `${isMax ? 'argmax' : 'argmin'}: dim must be an integer, got ${describe(dim)}`);
   const p = plan(x, dim, keepdim, isMax ? 'argmax' : 'argmin');
   if (dim === null || dim === undefined) {
     // Over the flattened tensor: indices count in row-major order.
@@ -88,7 +97,9 @@ function argExtreme(x: PlainTensor, dim: number | null | undefined, keepdim: boo
   const seen = new Uint8Array(p.outN);
   const count = new Float64Array(p.outN);
   for (let i = 0; i < x.numel(); i++) {
-    const o = p.outIndex[i], v = x.data[i], cur = values[o];
+    const o = p.outIndex[i],
+      v = x.data[i],
+      cur = values[o];
     const r = count[o]++;
     if (!seen[o]) {
       values[o] = v;
@@ -99,10 +110,15 @@ function argExtreme(x: PlainTensor, dim: number | null | undefined, keepdim: boo
       indices[o] = r;
     }
   }
-  return { values: new PlainTensor(values, p.outShape, x.dtype), indices: new PlainTensor(indices, p.outShape, 'int64') };
+  return {
+    values: new PlainTensor(values, p.outShape, x.dtype),
+    indices: new PlainTensor(indices, p.outShape, 'int64'),
+  };
 }
-export const argmax = (x: PlainTensor, dim?: number | null, keepdim = false) => argExtreme(x, dim, keepdim, true).indices;
-export const argmin = (x: PlainTensor, dim?: number | null, keepdim = false) => argExtreme(x, dim, keepdim, false).indices;
+export const argmax = (x: PlainTensor, dim?: number | null, keepdim = false) =>
+  argExtreme(x, dim, keepdim, true).indices;
+export const argmin = (x: PlainTensor, dim?: number | null, keepdim = false) =>
+  argExtreme(x, dim, keepdim, false).indices;
 export const maxWithIndices = (x: PlainTensor, dim: number, keepdim = false) => argExtreme(x, dim, keepdim, true);
 export const minWithIndices = (x: PlainTensor, dim: number, keepdim = false) => argExtreme(x, dim, keepdim, false);
 
@@ -112,7 +128,8 @@ export function variance(x: PlainTensor, dims?: DimArg, correction = 1, keepdim 
   num('var', 'correction', correction);
   bool('var', 'sqrt', sqrt);
   const p = plan(x, dims, keepdim, 'var');
-  const m = new Float64Array(p.outN), ss = new Float64Array(p.outN);
+  const m = new Float64Array(p.outN),
+    ss = new Float64Array(p.outN);
   for (let i = 0; i < x.numel(); i++) m[p.outIndex[i]] += x.data[i];
   for (let o = 0; o < p.outN; o++) m[o] /= p.count;
   for (let i = 0; i < x.numel(); i++) {
@@ -124,7 +141,8 @@ export function variance(x: PlainTensor, dims?: DimArg, correction = 1, keepdim 
   for (let o = 0; o < p.outN; o++) out[o] = sqrt ? Math.sqrt(ss[o] / denom) : ss[o] / denom;
   return new PlainTensor(out, p.outShape, x.dtype);
 }
-export const std = (x: PlainTensor, dims?: DimArg, correction = 1, keepdim = false) => variance(x, dims, correction, keepdim, true);
+export const std = (x: PlainTensor, dims?: DimArg, correction = 1, keepdim = false) =>
+  variance(x, dims, correction, keepdim, true);
 
 /** Walks x as [outer, dim, inner] and calls fn with the element offsets of each line along dim. */
 function lines(x: PlainTensor, dim: number, fn: (offsets: number[]) => void): void {
@@ -133,8 +151,7 @@ function lines(x: PlainTensor, dim: number, fn: (offsets: number[]) => void): vo
   const R = x.ndim ? x.shape[d] : 1;
   const I = numel(x.shape.slice(d + 1));
   const O = numel(x.shape.slice(0, d));
-  for (let o = 0; o < O; o++)
-    for (let i = 0; i < I; i++) fn(Array.from({ length: R }, (_, r) => (o * R + r) * I + i));
+  for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) fn(Array.from({ length: R }, (_, r) => (o * R + r) * I + i));
 }
 
 /** Softmax along dim (max-subtracted). */
@@ -171,15 +188,18 @@ export function argsort(x: PlainTensor, dim = -1, descending = false): PlainTens
   bool('argsort', 'descending', descending);
   const out = alloc('int64', x.numel());
   const key = (v: number) => (Number.isNaN(v) ? Infinity : v);
-  const rank = (v: number) => (Number.isNaN(v) ? 1 : 0);  // NaN after +Infinity
+  const rank = (v: number) => (Number.isNaN(v) ? 1 : 0); // NaN after +Infinity
   lines(x, dim, (offs) => {
     const pos = offs.map((_, r) => r);
     pos.sort((p, q) => {
-      const a = x.data[offs[p]], b = x.data[offs[q]];
+      const a = x.data[offs[p]],
+        b = x.data[offs[q]];
       const c = key(a) - key(b) || rank(a) - rank(b) || 0;
       return (descending ? -c : c) || p - q;
     });
-    pos.forEach((p, r) => { out[offs[r]] = p; });
+    pos.forEach((p, r) => {
+      out[offs[r]] = p;
+    });
   });
   return new PlainTensor(out, x.shape, 'int64');
 }
@@ -188,9 +208,13 @@ export function argsort(x: PlainTensor, dim = -1, descending = false): PlainTens
 export function bincount(x: PlainTensor, weights?: PlainTensor, minlength = 0): PlainTensor {
   const op = 'bincount';
   plainArg(op, 'x', x);
-  if (x.ndim !== 1 || (x.dtype !== 'int32' && x.dtype !== 'int64')) fail('INVALID_ARGUMENT', `${op}: expected 1-D integer values, got ${x.dtype} [${x.shape.join(', ')}]`);
+  if (x.ndim !== 1 || (x.dtype !== 'int32' && x.dtype !== 'int64'))
+    fail('INVALID_ARGUMENT', `${op}: expected 1-D integer values, got ${x.dtype} [${x.shape.join(', ')}]`);
   if (weights !== undefined && (plainArg(op, 'weights', weights).ndim !== 1 || weights.numel() !== x.numel()))
-    fail('SHAPE_MISMATCH', `${op}: weights must have the values' shape [${x.numel()}], got [${weights.shape.join(', ')}]`);
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: weights must have the values' shape [${x.numel()}], got [${weights.shape.join(', ')}]`,
+    );
   let n = intAtLeast(op, 'minlength', minlength, 0);
   for (const v of x.data) {
     if (v < 0) fail('INVALID_ARGUMENT', `${op}: values must be non-negative, got ${v}`);
@@ -199,7 +223,12 @@ export function bincount(x: PlainTensor, weights?: PlainTensor, minlength = 0): 
   if (n > MAX_PLAIN_ELEMENTS) fail('INVALID_ARGUMENT', `${op}: ${n} bins are more than the plain kernels hold`);
   const dt: DType = weights ? (weights.dtype === 'float32' ? 'float32' : 'float64') : 'int64';
   const out = alloc(dt, n);
-  x.data.forEach((v, i) => { out[v] += weights ? weights.data[i] : 1; });
-  if (dt === 'float32') out.forEach((v, i) => { out[i] = Math.fround(v); });
+  x.data.forEach((v, i) => {
+    out[v] += weights ? weights.data[i] : 1;
+  });
+  if (dt === 'float32')
+    out.forEach((v, i) => {
+      out[i] = Math.fround(v);
+    });
   return new PlainTensor(out, [n], dt);
 }

@@ -2,12 +2,24 @@
 import { checkDType, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { describe, int, intAtLeast, list } from '../options.js';
-import { alloc, broadcastIndex, castValue, normDim, numel, plainArg, plainShape, PlainTensor, promote, stridesOf } from './tensor.js';
+import {
+  alloc,
+  broadcastIndex,
+  castValue,
+  normDim,
+  numel,
+  plainArg,
+  plainShape,
+  PlainTensor,
+  promote,
+  stridesOf,
+} from './tensor.js';
 
 // A target shape that may hold -1 ("infer this size"): integers >= -1.
 function targetShape(op: string, shape: unknown): number[] {
   const s = list(op, 'shape', shape, 64);
-  if (!s.every((d) => Number.isSafeInteger(d) && (d as number) >= -1)) fail('INVALID_ARGUMENT', `${op}: shape must be a list of integers >= -1, got ${describe(shape)}`);
+  if (!s.every((d) => Number.isSafeInteger(d) && (d as number) >= -1))
+    fail('INVALID_ARGUMENT', `${op}: shape must be a list of integers >= -1, got ${describe(shape)}`);
   return [...(s as number[])];
 }
 
@@ -16,14 +28,16 @@ export function reshape(x: PlainTensor, shape: readonly number[]): PlainTensor {
   const s = targetShape('reshape', shape);
   const i = s.indexOf(-1);
   if (i >= 0) s[i] = x.numel() / numel(s.filter((_, j) => j !== i));
-  if (!s.every(Number.isSafeInteger) || numel(s) !== x.numel()) fail('SHAPE_MISMATCH', `shape [${shape.join(', ')}] is invalid for input of size ${x.numel()}`);
+  if (!s.every(Number.isSafeInteger) || numel(s) !== x.numel())
+    fail('SHAPE_MISMATCH', `shape [${shape.join(', ')}] is invalid for input of size ${x.numel()}`);
   return new PlainTensor(x.data.slice(), s, x.dtype);
 }
 
 export function permute(x: PlainTensor, dims: readonly number[]): PlainTensor {
   const nd = plainArg('permute', 'x', x).ndim;
   const p = list('permute', 'dims', dims, 64).map((d) => normDim(d as number, nd));
-  if (p.length !== nd || new Set(p).size !== nd) fail('INVALID_ARGUMENT', `permute: dims ${describe(dims)} must be a permutation of the ${nd} dims`);
+  if (p.length !== nd || new Set(p).size !== nd)
+    fail('INVALID_ARGUMENT', `permute: dims ${describe(dims)} must be a permutation of the ${nd} dims`);
   const shape = p.map((d) => x.shape[d]);
   const ist = stridesOf(x.shape);
   const out = alloc(x.dtype, x.numel());
@@ -43,7 +57,8 @@ export function permute(x: PlainTensor, dims: readonly number[]): PlainTensor {
 export function transpose(x: PlainTensor, d0: number, d1: number): PlainTensor {
   if (plainArg('transpose', 'x', x).ndim === 0) return x;
   const dims = [...x.shape.keys()];
-  const a = normDim(d0, x.ndim), b = normDim(d1, x.ndim);
+  const a = normDim(d0, x.ndim),
+    b = normDim(d1, x.ndim);
   [dims[a], dims[b]] = [dims[b], dims[a]];
   return permute(x, dims);
 }
@@ -52,9 +67,14 @@ export function expand(x: PlainTensor, shape: readonly number[]): PlainTensor {
   plainArg('expand', 'x', x);
   const target = targetShape('expand', shape);
   const off = target.length - x.ndim;
-  if (off < 0) fail('SHAPE_MISMATCH', `expand: [${x.shape.join(', ')}] cannot expand to fewer dims [${target.join(', ')}]`);
-  const s = plainShape('expand', target.map((d, i) => (d === -1 ? x.shape[i - off] ?? -1 : d)));
-  if (x.shape.some((d, i) => d !== 1 && d !== s[i + off])) fail('SHAPE_MISMATCH', `expand: [${x.shape.join(', ')}] cannot expand to [${target.join(', ')}]`);
+  if (off < 0)
+    fail('SHAPE_MISMATCH', `expand: [${x.shape.join(', ')}] cannot expand to fewer dims [${target.join(', ')}]`);
+  const s = plainShape(
+    'expand',
+    target.map((d, i) => (d === -1 ? (x.shape[i - off] ?? -1) : d)),
+  );
+  if (x.shape.some((d, i) => d !== 1 && d !== s[i + off]))
+    fail('SHAPE_MISMATCH', `expand: [${x.shape.join(', ')}] cannot expand to [${target.join(', ')}]`);
   const idx = broadcastIndex(x.shape, s);
   const out = alloc(x.dtype, idx.length);
   for (let i = 0; i < idx.length; i++) out[i] = x.data[idx[i]];
@@ -63,8 +83,16 @@ export function expand(x: PlainTensor, shape: readonly number[]): PlainTensor {
 
 export function squeeze(x: PlainTensor, dims?: number | readonly number[] | null): PlainTensor {
   plainArg('squeeze', 'x', x);
-  const ds = dims === undefined || dims === null ? null : (typeof dims === 'number' ? [dims] : list('squeeze', 'dims', dims, 64)).map((d) => normDim(d as number, x.ndim));
-  return reshape(x, x.shape.filter((s, d) => !(s === 1 && (ds === null || ds.includes(d)))));
+  const ds =
+    dims === undefined || dims === null
+      ? null
+      : (typeof dims === 'number' ? [dims] : list('squeeze', 'dims', dims, 64)).map((d) =>
+          normDim(d as number, x.ndim),
+        );
+  return reshape(
+    x,
+    x.shape.filter((s, d) => !(s === 1 && (ds === null || ds.includes(d)))),
+  );
 }
 
 export function unsqueeze(x: PlainTensor, dim: number): PlainTensor {
@@ -75,7 +103,8 @@ export function unsqueeze(x: PlainTensor, dim: number): PlainTensor {
 
 export function flatten(x: PlainTensor, start = 0, end = -1): PlainTensor {
   if (plainArg('flatten', 'x', x).ndim === 0) return reshape(x, [1]);
-  const a = normDim(start, x.ndim), b = normDim(end, x.ndim);
+  const a = normDim(start, x.ndim),
+    b = normDim(end, x.ndim);
   return reshape(x, [...x.shape.slice(0, a), numel(x.shape.slice(a, b + 1)), ...x.shape.slice(b + 1)]);
 }
 
@@ -85,15 +114,17 @@ export function narrow(x: PlainTensor, dim: number, start: number, length: numbe
   intAtLeast('narrow', 'length', length, 0);
   if (x.ndim === 0) fail('INVALID_ARGUMENT', 'narrow: cannot narrow a 0-dim tensor');
   if (start < 0) start += x.shape[d];
-  if (start < 0 || start + length > x.shape[d]) fail('INDEX_OUT_OF_RANGE', `narrow: [${start}, ${start + length}) is out of range for a dim of size ${x.shape[d]}`);
+  if (start < 0 || start + length > x.shape[d])
+    fail('INDEX_OUT_OF_RANGE', `narrow: [${start}, ${start + length}) is out of range for a dim of size ${x.shape[d]}`);
   const shape = [...x.shape];
   shape[d] = length;
-  const I = numel(x.shape.slice(d + 1)), O = numel(x.shape.slice(0, d)), R = x.shape[d];
+  const I = numel(x.shape.slice(d + 1)),
+    O = numel(x.shape.slice(0, d)),
+    R = x.shape[d];
   const out = alloc(x.dtype, numel(shape));
   let k = 0;
   for (let o = 0; o < O; o++)
-    for (let r = start; r < start + length; r++)
-      for (let i = 0; i < I; i++) out[k++] = x.data[(o * R + r) * I + i];
+    for (let r = start; r < start + length; r++) for (let i = 0; i < I; i++) out[k++] = x.data[(o * R + r) * I + i];
   return new PlainTensor(out, shape, x.dtype);
 }
 
@@ -101,7 +132,10 @@ export function select(x: PlainTensor, dim: number, index: number): PlainTensor 
   const d = normDim(dim, plainArg('select', 'x', x).ndim);
   int('select', 'index', index);
   const n = narrow(x, d, index < 0 ? index + x.shape[d] : index, 1);
-  return reshape(n, x.shape.filter((_, j) => j !== d));
+  return reshape(
+    n,
+    x.shape.filter((_, j) => j !== d),
+  );
 }
 
 /** A copy converted to `dtype`. */
@@ -128,11 +162,15 @@ export function cat(xs: readonly PlainTensor[], dim = 0): PlainTensor {
   const d = normDim(dim, xs[0].ndim);
   for (const x of xs)
     if (x.ndim !== xs[0].ndim || x.shape.some((s, j) => j !== d && s !== xs[0].shape[j]))
-      fail('SHAPE_MISMATCH', `cat: shapes [${xs[0].shape.join(', ')}] and [${x.shape.join(', ')}] differ outside dim ${d}`);
+      fail(
+        'SHAPE_MISMATCH',
+        `cat: shapes [${xs[0].shape.join(', ')}] and [${x.shape.join(', ')}] differ outside dim ${d}`,
+      );
   const dt = xs.map((x) => x.dtype).reduce(promote);
   const shape = [...xs[0].shape];
   shape[d] = xs.reduce((s, x) => s + x.shape[d], 0);
-  const O = numel(shape.slice(0, d)), I = numel(shape.slice(d + 1));
+  const O = numel(shape.slice(0, d)),
+    I = numel(shape.slice(d + 1));
   const out = alloc(dt, numel(shape));
   let k = 0;
   for (let o = 0; o < O; o++)
@@ -145,15 +183,20 @@ export function cat(xs: readonly PlainTensor[], dim = 0): PlainTensor {
 
 export function stack(xs: readonly PlainTensor[], dim = 0): PlainTensor {
   tensorsFor('stack', xs);
-  return cat(xs.map((x) => unsqueeze(x, normDim(dim, x.ndim + 1))), normDim(dim, xs[0].ndim + 1));
+  return cat(
+    xs.map((x) => unsqueeze(x, normDim(dim, x.ndim + 1))),
+    normDim(dim, xs[0].ndim + 1),
+  );
 }
 
 /** Slices of x at `index` along dim. */
 // Indices into a dim of size n: an integer PlainTensor with every value in [0, n).
 function indices(op: string, index: unknown, n: number): PlainTensor {
   const idx = plainArg(op, 'index', index);
-  if (idx.dtype !== 'int32' && idx.dtype !== 'int64') fail('DTYPE_MISMATCH', `${op}: indices must be int64 or int32, got ${idx.dtype}`);
-  for (const v of idx.data) if (!(v >= 0 && v < n)) fail('INDEX_OUT_OF_RANGE', `${op}: index ${v} is out of range for a dim of size ${n}`);
+  if (idx.dtype !== 'int32' && idx.dtype !== 'int64')
+    fail('DTYPE_MISMATCH', `${op}: indices must be int64 or int32, got ${idx.dtype}`);
+  for (const v of idx.data)
+    if (!(v >= 0 && v < n)) fail('INDEX_OUT_OF_RANGE', `${op}: index ${v} is out of range for a dim of size ${n}`);
   return idx;
 }
 
@@ -161,8 +204,12 @@ export function indexSelect(x: PlainTensor, dim: number, index: PlainTensor): Pl
   plainArg('indexSelect', 'x', x);
   const d0 = normDim(dim, x.ndim);
   indices('indexSelect', index, x.ndim ? x.shape[d0] : 1);
-  const d = d0, R = x.shape[d], I = numel(x.shape.slice(d + 1)), O = numel(x.shape.slice(0, d));
-  const K = index.numel(), out = alloc(x.dtype, O * K * I);
+  const d = d0,
+    R = x.shape[d],
+    I = numel(x.shape.slice(d + 1)),
+    O = numel(x.shape.slice(0, d));
+  const K = index.numel(),
+    out = alloc(x.dtype, O * K * I);
   for (let o = 0; o < O; o++)
     for (let j = 0; j < K; j++)
       for (let i = 0; i < I; i++) out[(o * K + j) * I + i] = x.data[(o * R + index.data[j]) * I + i];
@@ -177,13 +224,20 @@ export function indexSelectBackward(g: PlainTensor, dim: number, index: PlainTen
   plainArg(op, 'g', g);
   intAtLeast(op, 'size', size, 0);
   indices(op, index, size);
-  if (g.ndim === 0 || g.shape[normDim(dim, g.ndim)] !== index.numel()) fail('SHAPE_MISMATCH', `${op}: the gradient's dim ${dim} must have one slice per index (${index.numel()})`);
-  const d = normDim(dim, g.ndim), K = g.shape[d], I = numel(g.shape.slice(d + 1)), O = numel(g.shape.slice(0, d));
+  if (g.ndim === 0 || g.shape[normDim(dim, g.ndim)] !== index.numel())
+    fail('SHAPE_MISMATCH', `${op}: the gradient's dim ${dim} must have one slice per index (${index.numel()})`);
+  const d = normDim(dim, g.ndim),
+    K = g.shape[d],
+    I = numel(g.shape.slice(d + 1)),
+    O = numel(g.shape.slice(0, d));
   const out = alloc(g.dtype, O * size * I);
   for (let o = 0; o < O; o++)
     for (let j = 0; j < K; j++)
       for (let i = 0; i < I; i++) out[(o * size + index.data[j]) * I + i] += g.data[(o * K + j) * I + i];
-  if (g.dtype === 'float32') out.forEach((v, i) => { out[i] = Math.fround(v); });
+  if (g.dtype === 'float32')
+    out.forEach((v, i) => {
+      out[i] = Math.fround(v);
+    });
   const shape = [...g.shape];
   shape[d] = size;
   return new PlainTensor(out, shape, g.dtype);

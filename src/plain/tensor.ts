@@ -17,9 +17,14 @@ export class PlainTensor {
     readonly dtype: DType,
   ) {
     checkDType('PlainTensor', dtype);
-    if (!(data instanceof ARRAY_OF[dtype])) fail('INVALID_ARGUMENT', `PlainTensor: ${dtype} values are held in a ${ARRAY_OF[dtype].name}, got ${describe(data)}`);
+    if (!(data instanceof ARRAY_OF[dtype]))
+      fail(
+        'INVALID_ARGUMENT',
+        `PlainTensor: ${dtype} values are held in a ${ARRAY_OF[dtype].name}, got ${describe(data)}`,
+      );
     plainShape('PlainTensor', shape);
-    if (data.length !== numel(shape)) fail('SHAPE_MISMATCH', `PlainTensor: ${data.length} values for shape [${shape.join(', ')}]`);
+    if (data.length !== numel(shape))
+      fail('SHAPE_MISMATCH', `PlainTensor: ${data.length} values for shape [${shape.join(', ')}]`);
   }
   get ndim(): number {
     return this.shape.length;
@@ -33,7 +38,9 @@ export class PlainTensor {
     if (this.ndim === 0) return conv(0);
     const st = stridesOf(this.shape);
     const build = (d: number, off: number): unknown[] =>
-      Array.from({ length: this.shape[d] }, (_, i) => (d === this.ndim - 1 ? conv(off + i) : build(d + 1, off + i * st[d])));
+      Array.from({ length: this.shape[d] }, (_, i) =>
+        d === this.ndim - 1 ? conv(off + i) : build(d + 1, off + i * st[d]),
+      );
     return build(0, 0);
   }
 }
@@ -54,7 +61,15 @@ export function stridesOf(shape: readonly number[]): number[] {
   return st;
 }
 
-const ARRAY_OF = { float32: Float32Array, float16: Float32Array, bfloat16: Float32Array, float64: Float64Array, int64: Float64Array, int32: Int32Array, bool: Uint8Array } as const satisfies Record<DType, new (n: number) => PlainArray>;
+const ARRAY_OF = {
+  float32: Float32Array,
+  float16: Float32Array,
+  bfloat16: Float32Array,
+  float64: Float64Array,
+  int64: Float64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+} as const satisfies Record<DType, new (n: number) => PlainArray>;
 
 /** Elements the plain kernels hold in one tensor (2^28: 1 GiB of float32). */
 export const MAX_PLAIN_ELEMENTS = 2 ** 28;
@@ -65,16 +80,19 @@ export const MAX_PLAIN_ELEMENTS = 2 ** 28;
  */
 export function plainShape(op: string, shape: unknown): number[] {
   const s = list(op, 'shape', shape, 64);
-  if (!s.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) fail('INVALID_ARGUMENT', `${op}: shape must be a list of non-negative integers, got ${describe(shape)}`);
+  if (!s.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+    fail('INVALID_ARGUMENT', `${op}: shape must be a list of non-negative integers, got ${describe(shape)}`);
   let n = 1;
   for (const d of s as number[]) n *= d;
-  if (n > MAX_PLAIN_ELEMENTS) fail('INVALID_ARGUMENT', `${op}: shape ${describe(shape)} has more than ${MAX_PLAIN_ELEMENTS} elements`);
+  if (n > MAX_PLAIN_ELEMENTS)
+    fail('INVALID_ARGUMENT', `${op}: shape ${describe(shape)} has more than ${MAX_PLAIN_ELEMENTS} elements`);
   return s as number[];
 }
 
 /** A PlainTensor argument, or INVALID_ARGUMENT naming the op and the value. */
 export function plainArg(op: string, name: string, x: unknown): PlainTensor {
-  if (!(x instanceof PlainTensor)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a PlainTensor, got ${describe(x)}`);
+  if (!(x instanceof PlainTensor))
+    fail('INVALID_ARGUMENT', `${op}: '${name}' must be a PlainTensor, got ${describe(x)}`);
   return x;
 }
 
@@ -86,13 +104,23 @@ export function plainOperand(op: string, x: unknown): PlainOperand {
 
 export function alloc(dtype: DType, n: number): PlainArray {
   // Every plain kernel allocates its result here: the one place sizes are bounded.
-  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_PLAIN_ELEMENTS) fail('INVALID_ARGUMENT', `plain: a result of ${describe(n)} elements is more than the plain kernels hold (${MAX_PLAIN_ELEMENTS})`);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_PLAIN_ELEMENTS)
+    fail(
+      'INVALID_ARGUMENT',
+      `plain: a result of ${describe(n)} elements is more than the plain kernels hold (${MAX_PLAIN_ELEMENTS})`,
+    );
   switch (dtype) {
-    case 'float32': case 'float16': case 'bfloat16': return new Float32Array(n);
+    case 'float32':
+    case 'float16':
+    case 'bfloat16':
+      return new Float32Array(n);
     case 'float64':
-    case 'int64': return new Float64Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'bool': return new Uint8Array(n);
+    case 'int64':
+      return new Float64Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'bool':
+      return new Uint8Array(n);
   }
 }
 
@@ -100,13 +128,20 @@ export function alloc(dtype: DType, n: number): PlainArray {
 export function castValue(v: number, dtype: DType): number {
   if (typeof v !== 'number') fail('INVALID_ARGUMENT', `castValue: expected a number, got ${describe(v)}`);
   switch (dtype) {
-    case 'bool': return v !== 0 ? 1 : 0;
-    case 'int32': return Number.isFinite(v) && v >= -2147483648 && v < 2147483648 ? Math.trunc(v) : -2147483648;
-    case 'int64': return Number.isFinite(v) ? Math.trunc(v) : -9223372036854775808;
+    case 'bool':
+      return v !== 0 ? 1 : 0;
+    case 'int32':
+      return Number.isFinite(v) && v >= -2147483648 && v < 2147483648 ? Math.trunc(v) : -2147483648;
+    case 'int64':
+      return Number.isFinite(v) ? Math.trunc(v) : -9223372036854775808;
     // Through float32 first, as the core converts (and c10::Half(float(d)) does).
-    case 'float16': return roundToFloat16(Math.fround(v));
-    case 'bfloat16': return roundToBfloat16(Math.fround(v));
-    case 'float32': case 'float64': return v;
+    case 'float16':
+      return roundToFloat16(Math.fround(v));
+    case 'bfloat16':
+      return roundToBfloat16(Math.fround(v));
+    case 'float32':
+    case 'float64':
+      return v;
     default:
       checkDType('castValue', dtype);
       return v;
@@ -135,7 +170,8 @@ function roundBinary(v: number, mant: number, emin: number, max: number): number
 /** The nearest float16 value (ties to even; overflow to infinity; NaN stays NaN). */
 export const roundToFloat16 = (v: number): number => roundBinary(num('roundToFloat16', v), 10, -14, 65504);
 /** The nearest bfloat16 value (ties to even; overflow to infinity; NaN stays NaN). */
-export const roundToBfloat16 = (v: number): number => roundBinary(num('roundToBfloat16', v), 7, -126, (2 - 2 ** -7) * 2 ** 127);
+export const roundToBfloat16 = (v: number): number =>
+  roundBinary(num('roundToBfloat16', v), 7, -126, (2 - 2 ** -7) * 2 ** 127);
 
 function num(op: string, v: unknown): number {
   if (typeof v !== 'number') fail('INVALID_ARGUMENT', `${op}: expected a number, got ${describe(v)}`);
@@ -147,9 +183,11 @@ export function plainTensor(values: unknown, dtype: DType = 'float32', shape?: r
   checkDType('plainTensor', dtype);
   if (shape !== undefined) plainShape('plainTensor', shape);
   if (ArrayBuffer.isView(values)) {
-    if (values instanceof DataView) fail('INVALID_ARGUMENT', 'plainTensor: a DataView is not supported, pass a typed array');
+    if (values instanceof DataView)
+      fail('INVALID_ARGUMENT', 'plainTensor: a DataView is not supported, pass a typed array');
     const arr = values as unknown as ArrayLike<number | bigint>;
-    if (arr.length > MAX_PLAIN_ELEMENTS) fail('INVALID_ARGUMENT', `plainTensor: more than ${MAX_PLAIN_ELEMENTS} values`);
+    if (arr.length > MAX_PLAIN_ELEMENTS)
+      fail('INVALID_ARGUMENT', `plainTensor: more than ${MAX_PLAIN_ELEMENTS} values`);
     const out = alloc(dtype, arr.length);
     for (let i = 0; i < arr.length; i++) out[i] = castValue(Number(arr[i]), dtype);
     return new PlainTensor(out, shape ?? [arr.length], dtype);
@@ -157,14 +195,16 @@ export function plainTensor(values: unknown, dtype: DType = 'float32', shape?: r
   const inferred: number[] = [];
   let cur = values;
   while (Array.isArray(cur)) {
-    if (inferred.length === 64) fail('INVALID_ARGUMENT', 'plainTensor: the nested array is more than 64 levels deep (or contains itself)');
+    if (inferred.length === 64)
+      fail('INVALID_ARGUMENT', 'plainTensor: the nested array is more than 64 levels deep (or contains itself)');
     inferred.push(cur.length);
     cur = cur[0];
   }
   const flat = (Array.isArray(values) ? (values as unknown[]).flat(64) : [values]) as (number | boolean)[];
   if (flat.length > MAX_PLAIN_ELEMENTS) fail('INVALID_ARGUMENT', `plainTensor: more than ${MAX_PLAIN_ELEMENTS} values`);
   for (const v of flat)
-    if (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'bigint') fail('INVALID_ARGUMENT', `plainTensor: expected numbers, booleans or bigints, got ${describe(v)}`);
+    if (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'bigint')
+      fail('INVALID_ARGUMENT', `plainTensor: expected numbers, booleans or bigints, got ${describe(v)}`);
   const out = alloc(dtype, flat.length);
   flat.forEach((v, i) => (out[i] = castValue(Number(v), dtype)));
   return new PlainTensor(out, shape ?? inferred, dtype);
@@ -219,7 +259,8 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
   for (let i = 0; i < n; i++) {
     const da = a[i - (n - a.length)] ?? 1;
     const db = b[i - (n - b.length)] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) fail('SHAPE_MISMATCH', `shapes [${a.join(', ')}] and [${b.join(', ')}] cannot be broadcast`);
+    if (da !== db && da !== 1 && db !== 1)
+      fail('SHAPE_MISMATCH', `shapes [${a.join(', ')}] and [${b.join(', ')}] cannot be broadcast`);
     out.push(da === 1 ? db : da);
   }
   return out;

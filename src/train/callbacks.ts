@@ -36,9 +36,21 @@ export abstract class Callback {
   onTrainStart?(trainer: Trainer, module: LightningModule): void;
   onTrainEpochStart?(trainer: Trainer, module: LightningModule): void;
   onTrainBatchStart?(trainer: Trainer, module: LightningModule, batch: unknown, batchIdx: number): void;
-  onTrainBatchEnd?(trainer: Trainer, module: LightningModule, outputs: StepOutput, batch: unknown, batchIdx: number): void;
+  onTrainBatchEnd?(
+    trainer: Trainer,
+    module: LightningModule,
+    outputs: StepOutput,
+    batch: unknown,
+    batchIdx: number,
+  ): void;
   onValidationStart?(trainer: Trainer, module: LightningModule): void;
-  onValidationBatchEnd?(trainer: Trainer, module: LightningModule, outputs: unknown, batch: unknown, batchIdx: number): void;
+  onValidationBatchEnd?(
+    trainer: Trainer,
+    module: LightningModule,
+    outputs: unknown,
+    batch: unknown,
+    batchIdx: number,
+  ): void;
   onValidationEnd?(trainer: Trainer, module: LightningModule): void;
   onTrainEpochEnd?(trainer: Trainer, module: LightningModule): void;
   onTrainEnd?(trainer: Trainer, module: LightningModule): void;
@@ -57,7 +69,8 @@ export abstract class Callback {
 type Mode = 'min' | 'max';
 
 function checkMode(op: string, mode: unknown): Mode {
-  if (mode !== undefined && mode !== 'min' && mode !== 'max') fail('INVALID_ARGUMENT', `${op}: mode must be 'min' or 'max', got ${describe(mode)}`);
+  if (mode !== undefined && mode !== 'min' && mode !== 'max')
+    fail('INVALID_ARGUMENT', `${op}: mode must be 'min' or 'max', got ${describe(mode)}`);
   return (mode ?? 'min') as Mode;
 }
 
@@ -99,17 +112,28 @@ export class ModelCheckpoint extends Callback {
 
   constructor(options: ModelCheckpointOptions = {}) {
     super();
-    const o = checkOptions('ModelCheckpoint', options, { dirpath: 'string', filename: 'string', monitor: 'string', mode: 'string', saveTopK: 'integer', saveLast: 'boolean', everyNEpochs: 'integer' });
+    const o = checkOptions('ModelCheckpoint', options, {
+      dirpath: 'string',
+      filename: 'string',
+      monitor: 'string',
+      mode: 'string',
+      saveTopK: 'integer',
+      saveLast: 'boolean',
+      everyNEpochs: 'integer',
+    });
     this.dirpath = o.dirpath;
     this.filename = o.filename ?? '{epoch}-{step}';
     this.monitor = o.monitor;
     this.mode = checkMode('ModelCheckpoint', o.mode);
     this.saveTopK = o.saveTopK ?? 1;
-    if (this.saveTopK < -1) fail('INVALID_ARGUMENT', `ModelCheckpoint: saveTopK must be -1, 0 or positive, got ${this.saveTopK}`);
-    if (this.saveTopK > 1 && !this.monitor) fail('INVALID_ARGUMENT', `ModelCheckpoint: saveTopK=${this.saveTopK} needs a monitor to rank checkpoints by`);
+    if (this.saveTopK < -1)
+      fail('INVALID_ARGUMENT', `ModelCheckpoint: saveTopK must be -1, 0 or positive, got ${this.saveTopK}`);
+    if (this.saveTopK > 1 && !this.monitor)
+      fail('INVALID_ARGUMENT', `ModelCheckpoint: saveTopK=${this.saveTopK} needs a monitor to rank checkpoints by`);
     this.saveLast = o.saveLast ?? false;
     this.everyNEpochs = o.everyNEpochs ?? 1;
-    if (this.everyNEpochs < 1) fail('INVALID_ARGUMENT', `ModelCheckpoint: everyNEpochs must be >= 1, got ${this.everyNEpochs}`);
+    if (this.everyNEpochs < 1)
+      fail('INVALID_ARGUMENT', `ModelCheckpoint: everyNEpochs must be >= 1, got ${this.everyNEpochs}`);
   }
 
   override get stateKey(): string {
@@ -124,15 +148,24 @@ export class ModelCheckpoint extends Callback {
     this.save(trainer, module);
   }
   override onTrainEpochEnd(trainer: Trainer, module: LightningModule): void {
-    if ((trainerArg('ModelCheckpoint.onTrainEpochEnd', trainer).currentEpoch + 1) % this.everyNEpochs === 0) this.save(trainer, module);
+    if ((trainerArg('ModelCheckpoint.onTrainEpochEnd', trainer).currentEpoch + 1) % this.everyNEpochs === 0)
+      this.save(trainer, module);
   }
 
   // The file name for the current state: the template with its fields filled in.
   private formatName(trainer: Trainer): string {
-    const values: Record<string, number> = { ...trainer.callbackMetrics, epoch: trainer.currentEpoch, step: trainer.globalStep };
+    const values: Record<string, number> = {
+      ...trainer.callbackMetrics,
+      epoch: trainer.currentEpoch,
+      step: trainer.globalStep,
+    };
     return this.filename.replace(/\{([^}:]+)(?::([^}]*))?\}/g, (_m, key: string, fmt: string | undefined) => {
       const v = values[key];
-      if (v === undefined) fail('INVALID_ARGUMENT', `ModelCheckpoint: the filename uses '${key}', which was not logged (logged: ${Object.keys(trainer.callbackMetrics).join(', ') || 'nothing'})`);
+      if (v === undefined)
+        fail(
+          'INVALID_ARGUMENT',
+          `ModelCheckpoint: the filename uses '${key}', which was not logged (logged: ${Object.keys(trainer.callbackMetrics).join(', ') || 'nothing'})`,
+        );
       const m = fmt && /^\.(\d+)f$/.exec(fmt);
       return `${key}=${m ? v.toFixed(Number(m[1])) : Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)))}`;
     });
@@ -184,13 +217,22 @@ export class ModelCheckpoint extends Callback {
   }
 
   override stateDict(): Record<string, unknown> {
-    return { bestKModels: { ...this.bestKModels }, bestModelPath: this.bestModelPath, bestModelScore: this.bestModelScore ?? null, lastModelPath: this.lastModelPath, dirpath: this.dirpath ?? null };
+    return {
+      bestKModels: { ...this.bestKModels },
+      bestModelPath: this.bestModelPath,
+      bestModelScore: this.bestModelScore ?? null,
+      lastModelPath: this.lastModelPath,
+      dirpath: this.dirpath ?? null,
+    };
   }
   override loadStateDict(state: Record<string, unknown>): void {
     const s = stateArg('ModelCheckpoint.loadStateDict', state);
     const best = s.bestKModels ?? {};
     if (!isOptionsObject(best) || Object.values(best).some((v) => typeof v !== 'number'))
-      fail('INVALID_ARGUMENT', `ModelCheckpoint.loadStateDict: bestKModels must map paths to scores, got ${describe(best)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `ModelCheckpoint.loadStateDict: bestKModels must map paths to scores, got ${describe(best)}`,
+      );
     this.bestKModels = { ...(best as Record<string, number>) };
     this.bestModelPath = String(s.bestModelPath ?? '');
     this.bestModelScore = typeof s.bestModelScore === 'number' ? s.bestModelScore : undefined;
@@ -232,8 +274,17 @@ export class EarlyStopping extends Callback {
 
   constructor(options: EarlyStoppingOptions) {
     super();
-    const o = checkOptions('EarlyStopping', options, { monitor: 'string', mode: 'string', patience: 'integer', minDelta: 'number', stoppingThreshold: 'number', divergenceThreshold: 'number', checkFinite: 'boolean' });
-    if (typeof o.monitor !== 'string') fail('INVALID_ARGUMENT', `EarlyStopping: 'monitor' is required, got ${describe(o.monitor)}`);
+    const o = checkOptions('EarlyStopping', options, {
+      monitor: 'string',
+      mode: 'string',
+      patience: 'integer',
+      minDelta: 'number',
+      stoppingThreshold: 'number',
+      divergenceThreshold: 'number',
+      checkFinite: 'boolean',
+    });
+    if (typeof o.monitor !== 'string')
+      fail('INVALID_ARGUMENT', `EarlyStopping: 'monitor' is required, got ${describe(o.monitor)}`);
     this.o = o;
     this.monitor = o.monitor;
     this.mode = checkMode('EarlyStopping', o.mode);
@@ -289,7 +340,10 @@ export class EarlyStopping extends Callback {
   override loadStateDict(state: Record<string, unknown>): void {
     const s = stateArg('EarlyStopping.loadStateDict', state);
     if (typeof s.best !== 'number' || (s.wait !== undefined && !Number.isSafeInteger(s.wait)))
-      fail('INVALID_ARGUMENT', `EarlyStopping.loadStateDict: expected { wait, best, stoppedEpoch }, got ${describe(s)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `EarlyStopping.loadStateDict: expected { wait, best, stoppedEpoch }, got ${describe(s)}`,
+      );
     this.wait = Number(s.wait ?? 0);
     this.best = Number(s.best);
     this.stoppedEpoch = Number(s.stoppedEpoch ?? 0);
@@ -307,7 +361,10 @@ export class LearningRateMonitor extends Callback {
     super();
     const o = checkOptions('LearningRateMonitor', options, { loggingInterval: 'string' });
     if (o.loggingInterval !== undefined && o.loggingInterval !== 'epoch' && o.loggingInterval !== 'step')
-      fail('INVALID_ARGUMENT', `LearningRateMonitor: loggingInterval must be 'epoch' or 'step', got ${describe(o.loggingInterval)}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `LearningRateMonitor: loggingInterval must be 'epoch' or 'step', got ${describe(o.loggingInterval)}`,
+      );
     this.loggingInterval = o.loggingInterval ?? 'epoch';
   }
   // The current learning rates by log name.
@@ -320,7 +377,9 @@ export class LearningRateMonitor extends Callback {
       seen.set(base, n + 1);
       const name = n ? `${base}-${n}` : base;
       const groups = opt.paramGroups as { lr: number }[];
-      groups.forEach((g, i) => { out[groups.length > 1 ? `${name}/pg${i + 1}` : name] = g.lr; });
+      groups.forEach((g, i) => {
+        out[groups.length > 1 ? `${name}/pg${i + 1}` : name] = g.lr;
+      });
     }
     return out;
   }
@@ -330,8 +389,13 @@ export class LearningRateMonitor extends Callback {
   }
   override onTrainBatchStart(trainer: Trainer, _m: LightningModule, _b: unknown, batchIdx: number): void {
     trainerArg('LearningRateMonitor.onTrainBatchStart', trainer);
-    if (!Number.isSafeInteger(batchIdx)) fail('INVALID_ARGUMENT', `LearningRateMonitor.onTrainBatchStart: batchIdx must be an integer, got ${describe(batchIdx)}`);
-    if (this.loggingInterval === 'step' && batchIdx % trainer.accumulateGradBatches === 0) trainer._logExternal(this.rates(trainer));
+    if (!Number.isSafeInteger(batchIdx))
+      fail(
+        'INVALID_ARGUMENT',
+        `LearningRateMonitor.onTrainBatchStart: batchIdx must be an integer, got ${describe(batchIdx)}`,
+      );
+    if (this.loggingInterval === 'step' && batchIdx % trainer.accumulateGradBatches === 0)
+      trainer._logExternal(this.rates(trainer));
   }
 }
 
@@ -366,7 +430,9 @@ export class ProgressBar extends Callback {
   }
 
   private metrics(trainer: Trainer): string {
-    return Object.entries(trainer.progressBarMetrics).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
+    return Object.entries(trainer.progressBarMetrics)
+      .map(([k, v]) => `${k}=${fmt(v)}`)
+      .join(' ');
   }
 
   // The status line for the current batch.
@@ -389,10 +455,11 @@ export class ProgressBar extends Callback {
   }
   override onTrainBatchEnd(trainer: Trainer, _m: LightningModule, _o: StepOutput, _b: unknown, batchIdx: number): void {
     trainerArg('ProgressBar.onTrainBatchEnd', trainer);
-    if (!Number.isSafeInteger(batchIdx)) fail('INVALID_ARGUMENT', `ProgressBar.onTrainBatchEnd: batchIdx must be an integer, got ${describe(batchIdx)}`);
+    if (!Number.isSafeInteger(batchIdx))
+      fail('INVALID_ARGUMENT', `ProgressBar.onTrainBatchEnd: batchIdx must be an integer, got ${describe(batchIdx)}`);
     const now = Date.now();
     if (this.tty) {
-      if (now - this.lastPrint < 100 && batchIdx + 1 !== this.total) return;  // at most 10 redraws a second
+      if (now - this.lastPrint < 100 && batchIdx + 1 !== this.total) return; // at most 10 redraws a second
       this.stream.write(`\r\x1b[2K${this.line(trainer, batchIdx)}`);
     } else {
       if (now - this.lastPrint < this.interval) return;
@@ -403,11 +470,15 @@ export class ProgressBar extends Callback {
   override onTrainEpochEnd(trainer: Trainer): void {
     trainerArg('ProgressBar.onTrainEpochEnd', trainer);
     const n = (this.total ?? trainer.batchesThisEpoch) - 1;
-    this.stream.write(`${this.tty ? '\r\x1b[2K' : ''}${this.line(trainer, Math.max(n, trainer.batchesThisEpoch - 1))}\n`);
+    this.stream.write(
+      `${this.tty ? '\r\x1b[2K' : ''}${this.line(trainer, Math.max(n, trainer.batchesThisEpoch - 1))}\n`,
+    );
   }
   override onTestEnd(trainer: Trainer): void {
     trainerArg('ProgressBar.onTestEnd', trainer);
-    const m = Object.entries(trainer.callbackMetrics).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
+    const m = Object.entries(trainer.callbackMetrics)
+      .map(([k, v]) => `${k}=${fmt(v)}`)
+      .join(' ');
     this.stream.write(`Test: ${m}\n`);
   }
 }
@@ -417,6 +488,9 @@ function fmt(v: number): string {
 }
 function duration(s: number): string {
   if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60), sec = Math.floor(s % 60);
-  return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+  const m = Math.floor(s / 60),
+    sec = Math.floor(s % 60);
+  return m >= 60
+    ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
+    : `${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
 }

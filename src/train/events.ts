@@ -31,11 +31,25 @@ export function maskedCrc(b: Uint8Array): number {
 }
 
 /** One Event message: wall time, step, and either the file version or scalar summaries. */
-export function encodeEvent(wallTime: number, step: number, content: { fileVersion: string } | { scalars: Record<string, number> }): Uint8Array {
-  const fields: ProtoField[] = [[1, 'double', wallTime], [2, 'varint', step]];
+export function encodeEvent(
+  wallTime: number,
+  step: number,
+  content: { fileVersion: string } | { scalars: Record<string, number> },
+): Uint8Array {
+  const fields: ProtoField[] = [
+    [1, 'double', wallTime],
+    [2, 'varint', step],
+  ];
   if ('fileVersion' in content) fields.push([3, 'bytes', content.fileVersion]);
   else {
-    const values = Object.entries(content.scalars).map(([tag, v]): ProtoField => [1, 'bytes', encodeMessage([[1, 'bytes', tag], [2, 'float', v]])]);
+    const values = Object.entries(content.scalars).map(([tag, v]): ProtoField => [
+      1,
+      'bytes',
+      encodeMessage([
+        [1, 'bytes', tag],
+        [2, 'float', v],
+      ]),
+    ]);
     fields.push([5, 'bytes', encodeMessage(values)]);
   }
   return encodeMessage(fields);
@@ -64,7 +78,11 @@ export interface ScalarEvent {
 
 /** The scalar summaries in an event file; stops at the first damaged record (a crash's tail). */
 export function readScalarEvents(bytes: Uint8Array): ScalarEvent[] {
-  if (!(bytes instanceof Uint8Array)) fail('INVALID_ARGUMENT', `readScalarEvents: expected the bytes of an event file (a Uint8Array), got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array))
+    fail(
+      'INVALID_ARGUMENT',
+      `readScalarEvents: expected the bytes of an event file (a Uint8Array), got ${describe(bytes)}`,
+    );
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: ScalarEvent[] = [];
   let pos = 0;
@@ -84,7 +102,8 @@ export function readScalarEvents(bytes: Uint8Array): ScalarEvent[] {
 function* fields(b: Buffer): Generator<[number, number, bigint | Buffer]> {
   let p = 0;
   const readVarint = (): bigint | undefined => {
-    let x = 0n, shift = 0n;
+    let x = 0n,
+      shift = 0n;
     for (;;) {
       if (p >= b.length || shift > 63n) return undefined;
       const byte = b[p++];
@@ -96,7 +115,8 @@ function* fields(b: Buffer): Generator<[number, number, bigint | Buffer]> {
   while (p < b.length) {
     const key = readVarint();
     if (key === undefined) return;
-    const f = Number(key >> 3n), w = Number(key & 7n);
+    const f = Number(key >> 3n),
+      w = Number(key & 7n);
     if (w === 0) {
       const v = readVarint();
       if (v === undefined) return;
@@ -112,7 +132,8 @@ function* fields(b: Buffer): Generator<[number, number, bigint | Buffer]> {
 
 // Reads only fields of the wire type the Event schema gives them; others are skipped.
 function decodeEvent(data: Buffer): ScalarEvent[] {
-  let step = 0, wallTime = 0;
+  let step = 0,
+    wallTime = 0;
   const values: [string, number][] = [];
   for (const [f, w, v] of fields(data)) {
     if (f === 1 && w === 1) wallTime = (v as Buffer).readDoubleLE(0);
@@ -120,7 +141,8 @@ function decodeEvent(data: Buffer): ScalarEvent[] {
     else if (f === 5 && w === 2)
       for (const [vf, vw, value] of fields(v as Buffer)) {
         if (vf !== 1 || vw !== 2) continue;
-        let tag = '', val = NaN;
+        let tag = '',
+          val = NaN;
         for (const [ff, fw, x] of fields(value as Buffer)) {
           if (ff === 1 && fw === 2) tag = (x as Buffer).toString('utf8');
           else if (ff === 2 && fw === 5) val = (x as Buffer).readFloatLE(0);

@@ -19,15 +19,17 @@ export interface LoggerOptions {
 
 /** Hyperparameters as YAML (each value as a JSON flow scalar, which YAML reads as-is). */
 export function toYaml(params: Record<string, unknown>): string {
-  return Object.entries(params).map(([k, v]) => {
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(v ?? null);
-    } catch (e) {
-      fail('INVALID_ARGUMENT', `hyperparameter ${describe(k)} cannot be written as JSON: ${(e as Error).message}`);
-    }
-    return `${JSON.stringify(k)}: ${json ?? 'null'}\n`;
-  }).join('');
+  return Object.entries(params)
+    .map(([k, v]) => {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(v ?? null);
+      } catch (e) {
+        fail('INVALID_ARGUMENT', `hyperparameter ${describe(k)} cannot be written as JSON: ${(e as Error).message}`);
+      }
+      return `${JSON.stringify(k)}: ${json ?? 'null'}\n`;
+    })
+    .join('');
 }
 
 /**
@@ -42,7 +44,8 @@ export abstract class Logger {
 
   constructor(saveDir: string, options: LoggerOptions = {}) {
     const op = this.constructor.name;
-    if (typeof saveDir !== 'string' || saveDir === '') fail('INVALID_ARGUMENT', `${op}: expected a directory path, got ${describe(saveDir)}`);
+    if (typeof saveDir !== 'string' || saveDir === '')
+      fail('INVALID_ARGUMENT', `${op}: expected a directory path, got ${describe(saveDir)}`);
     const o = checkOptions(op, options, { name: 'string', version: 'any' });
     if (o.version !== undefined && typeof o.version !== 'string' && !(Number.isInteger(o.version) && o.version >= 0))
       fail('INVALID_ARGUMENT', `${op}: version must be a non-negative integer or a string, got ${describe(o.version)}`);
@@ -58,20 +61,32 @@ export abstract class Logger {
     } catch {
       return 0;
     }
-    const used = names.map((n) => /^version_(\d+)$/.exec(n)).filter((m) => m).map((m) => Number(m![1]));
+    const used = names
+      .map((n) => /^version_(\d+)$/.exec(n))
+      .filter((m) => m)
+      .map((m) => Number(m![1]));
     return used.length ? Math.max(...used) + 1 : 0;
   }
 
   /** The run's directory: <saveDir>/<name>/version_<n>. */
   get logDir(): string {
-    return path.join(this.saveDir, this.name, typeof this.version === 'number' ? `version_${this.version}` : this.version);
+    return path.join(
+      this.saveDir,
+      this.name,
+      typeof this.version === 'number' ? `version_${this.version}` : this.version,
+    );
   }
 
   /** Records hyperparameters (merged with earlier ones) to hparams.yaml. */
   logHyperparams(params: Record<string, unknown>): void {
-    if (!isOptionsObject(params)) fail('INVALID_ARGUMENT', `${this.constructor.name}.logHyperparams: expected an object, got ${describe(params)}`);
+    if (!isOptionsObject(params))
+      fail('INVALID_ARGUMENT', `${this.constructor.name}.logHyperparams: expected an object, got ${describe(params)}`);
     const merged = { ...this.hparams, ...params };
-    writeFileAtomic(path.join(this.logDir, 'hparams.yaml'), [toYaml(merged)], `${this.constructor.name}.logHyperparams`);
+    writeFileAtomic(
+      path.join(this.logDir, 'hparams.yaml'),
+      [toYaml(merged)],
+      `${this.constructor.name}.logHyperparams`,
+    );
     this.hparams = merged;
   }
 
@@ -87,8 +102,10 @@ export abstract class Logger {
 }
 
 function checkMetrics(op: string, metrics: Record<string, number>, step: number): void {
-  if (!isOptionsObject(metrics)) fail('INVALID_ARGUMENT', `${op}: metrics must be an object of numbers, got ${describe(metrics)}`);
-  if (!Number.isSafeInteger(step) || step < 0) fail('INVALID_ARGUMENT', `${op}: step must be a non-negative integer, got ${describe(step)}`);
+  if (!isOptionsObject(metrics))
+    fail('INVALID_ARGUMENT', `${op}: metrics must be an object of numbers, got ${describe(metrics)}`);
+  if (!Number.isSafeInteger(step) || step < 0)
+    fail('INVALID_ARGUMENT', `${op}: step must be a non-negative integer, got ${describe(step)}`);
   for (const [k, v] of Object.entries(metrics))
     if (typeof v !== 'number') fail('INVALID_ARGUMENT', `${op}: metric '${k}' must be a number, got ${describe(v)}`);
 }
@@ -133,9 +150,20 @@ export class CSVLogger extends Logger {
     const file = path.join(this.logDir, 'metrics.csv');
     if (this.written === this.rows.length && this.writtenColumns === this.columns.length && fs.existsSync(file)) return;
     if (this.writtenColumns !== this.columns.length || !fs.existsSync(file)) {
-      writeFileAtomic(file, [this.columns.map(csvField).join(',') + '\n', ...this.rows.map((r) => this.line(r))], 'CSVLogger.save');
+      writeFileAtomic(
+        file,
+        [this.columns.map(csvField).join(',') + '\n', ...this.rows.map((r) => this.line(r))],
+        'CSVLogger.save',
+      );
     } else {
-      append(file, this.rows.slice(this.written).map((r) => this.line(r)).join(''), 'CSVLogger.save');
+      append(
+        file,
+        this.rows
+          .slice(this.written)
+          .map((r) => this.line(r))
+          .join(''),
+        'CSVLogger.save',
+      );
     }
     this.written = this.rows.length;
     this.writtenColumns = this.columns.length;
@@ -174,7 +202,10 @@ export class TensorBoardLogger extends Logger {
   logMetrics(metrics: Record<string, number>, step: number): void {
     checkMetrics('TensorBoardLogger.logMetrics', metrics, step);
     if (!this.file) {
-      this.file = path.join(this.logDir, `events.out.tfevents.${Math.floor(Date.now() / 1000)}.${os.hostname()}.${process.pid}.${eventFileCounter++}`);
+      this.file = path.join(
+        this.logDir,
+        `events.out.tfevents.${Math.floor(Date.now() / 1000)}.${os.hostname()}.${process.pid}.${eventFileCounter++}`,
+      );
       this.pending.push(frameRecord(encodeEvent(Date.now() / 1000, 0, { fileVersion: 'brain.Event:2' })));
     }
     this.pending.push(frameRecord(encodeEvent(Date.now() / 1000, step, { scalars: metrics })));

@@ -25,7 +25,14 @@ export interface LogOptions {
 }
 
 /** The kinds of LogOptions, checked by log() and by the Trainer. */
-export const LOG_OPTIONS = { onStep: 'boolean', onEpoch: 'boolean', progBar: 'boolean', logger: 'boolean', reduceFx: 'string', batchSize: 'integer' } as const;
+export const LOG_OPTIONS = {
+  onStep: 'boolean',
+  onEpoch: 'boolean',
+  progBar: 'boolean',
+  logger: 'boolean',
+  reduceFx: 'string',
+  batchSize: 'integer',
+} as const;
 
 /** Anything with the schedulers' step() (ReduceLROnPlateau's takes the monitored value). */
 export interface SchedulerLike {
@@ -73,7 +80,11 @@ export abstract class LightningModule extends Module {
 
   /** The Trainer running this module (INVALID_ARGUMENT outside fit/validate/test/predict). */
   get trainer(): Trainer {
-    if (!this._trainer) fail('INVALID_ARGUMENT', `${this.constructor.name}: not attached to a Trainer (call trainer.fit(module, ...) first)`);
+    if (!this._trainer)
+      fail(
+        'INVALID_ARGUMENT',
+        `${this.constructor.name}: not attached to a Trainer (call trainer.fit(module, ...) first)`,
+      );
     return this._trainer;
   }
   /** The epoch being run (0-based). */
@@ -87,7 +98,8 @@ export abstract class LightningModule extends Module {
 
   /** Stores hyperparameters for the loggers and checkpoints. @example this.saveHyperparameters({ lr, hidden }) */
   saveHyperparameters(params: Record<string, unknown>): void {
-    if (!isOptionsObject(params)) fail('INVALID_ARGUMENT', `saveHyperparameters: expected an object, got ${describe(params)}`);
+    if (!isOptionsObject(params))
+      fail('INVALID_ARGUMENT', `saveHyperparameters: expected an object, got ${describe(params)}`);
     this.hparams = { ...this.hparams, ...params };
   }
 
@@ -98,13 +110,18 @@ export abstract class LightningModule extends Module {
   log(name: string, value: number | Tensor | Metric<never>, options: LogOptions = {}): void {
     str(`${this.constructor.name}.log`, 'name', name);
     checkOptions(`${this.constructor.name}.log`, options, LOG_OPTIONS);
-    if (!this._trainer) fail('INVALID_ARGUMENT', `${this.constructor.name}.log: '${name}' was logged outside a Trainer loop`);
+    if (!this._trainer)
+      fail('INVALID_ARGUMENT', `${this.constructor.name}.log: '${name}' was logged outside a Trainer loop`);
     this._trainer._log(name, value, options);
   }
   /** log() for each entry. */
   logDict(values: Record<string, number | Tensor | Metric<never>>, options: LogOptions = {}): void {
     checkOptions(`${this.constructor.name}.logDict`, options, LOG_OPTIONS);
-    if (!isOptionsObject(values)) fail('INVALID_ARGUMENT', `${this.constructor.name}.logDict: expected an object of values, got ${describe(values)}`);
+    if (!isOptionsObject(values))
+      fail(
+        'INVALID_ARGUMENT',
+        `${this.constructor.name}.logDict: expected an object of values, got ${describe(values)}`,
+      );
     for (const [k, v] of Object.entries(values)) this.log(k, v, options);
   }
 

@@ -16,7 +16,15 @@ import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Callback, EarlyStopping, ModelCheckpoint, ProgressBar } from './callbacks.js';
 import { CSVLogger, Logger } from './loggers.js';
-import { LightningModule, LOG_OPTIONS, type AnyOptimizer, type LogOptions, type SchedulerConfig, type SchedulerLike, type StepOutput } from './module.js';
+import {
+  LightningModule,
+  LOG_OPTIONS,
+  type AnyOptimizer,
+  type LogOptions,
+  type SchedulerConfig,
+  type SchedulerLike,
+  type StepOutput,
+} from './module.js';
 
 /** Batches: anything iterable, sync or async (a DataLoader, an array of batches, a generator). */
 export type Batches = Iterable<unknown> | AsyncIterable<unknown>;
@@ -64,11 +72,27 @@ export interface TrainerOptions {
 }
 
 const OPTION_KINDS = {
-  maxEpochs: 'integer', maxSteps: 'integer', valCheckInterval: 'number', checkValEveryNEpoch: 'integer',
-  limitTrainBatches: 'number', limitValBatches: 'number', limitTestBatches: 'number', limitPredictBatches: 'number',
-  numSanityValSteps: 'integer', accumulateGradBatches: 'integer', gradientClipVal: 'number', gradientClipAlgorithm: 'string',
-  seed: 'integer', deterministic: 'boolean', enableProgressBar: 'boolean', enableCheckpointing: 'boolean', logger: 'any',
-  callbacks: 'any', defaultRootDir: 'string', device: 'string', logEveryNSteps: 'integer',
+  maxEpochs: 'integer',
+  maxSteps: 'integer',
+  valCheckInterval: 'number',
+  checkValEveryNEpoch: 'integer',
+  limitTrainBatches: 'number',
+  limitValBatches: 'number',
+  limitTestBatches: 'number',
+  limitPredictBatches: 'number',
+  numSanityValSteps: 'integer',
+  accumulateGradBatches: 'integer',
+  gradientClipVal: 'number',
+  gradientClipAlgorithm: 'string',
+  seed: 'integer',
+  deterministic: 'boolean',
+  enableProgressBar: 'boolean',
+  enableCheckpointing: 'boolean',
+  logger: 'any',
+  callbacks: 'any',
+  defaultRootDir: 'string',
+  device: 'string',
+  logEveryNSteps: 'integer',
 } as const;
 
 type Stage = 'train' | 'validate' | 'test' | 'predict';
@@ -95,8 +119,16 @@ function isAsync(b: Batches): b is AsyncIterable<unknown> {
   return typeof (b as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 }
 function checkBatches(op: string, name: string, b: unknown): Batches {
-  if (b === null || typeof b !== 'object' || (typeof (b as Iterable<unknown>)[Symbol.iterator] !== 'function' && typeof (b as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function'))
-    fail('INVALID_ARGUMENT', `${op}: ${name} must be an iterable of batches (a DataLoader, an array), got ${describe(b)}`);
+  if (
+    b === null ||
+    typeof b !== 'object' ||
+    (typeof (b as Iterable<unknown>)[Symbol.iterator] !== 'function' &&
+      typeof (b as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function')
+  )
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: ${name} must be an iterable of batches (a DataLoader, an array), got ${describe(b)}`,
+    );
   return b as Batches;
 }
 
@@ -104,7 +136,8 @@ function checkBatches(op: string, name: string, b: unknown): Batches {
 function tensorsIn(x: unknown, out: Tensor[] = []): Tensor[] {
   if (x instanceof Tensor) out.push(x);
   else if (Array.isArray(x)) for (const v of x) tensorsIn(v, out);
-  else if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) tensorsIn(v, out);
+  else if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype)
+    for (const v of Object.values(x)) tensorsIn(v, out);
   return out;
 }
 function mapTensors(x: unknown, f: (t: Tensor) => Tensor): unknown {
@@ -166,7 +199,8 @@ export class Trainer {
     const o = checkOptions('Trainer', options, OPTION_KINDS);
     this.o = o;
     const intAtLeast = (name: keyof TrainerOptions, v: number | undefined, lo: number) => {
-      if (v !== undefined && !(Number.isInteger(v) && v >= lo)) fail('INVALID_ARGUMENT', `Trainer: ${name} must be an integer >= ${lo}, got ${describe(v)}`);
+      if (v !== undefined && !(Number.isInteger(v) && v >= lo))
+        fail('INVALID_ARGUMENT', `Trainer: ${name} must be an integer >= ${lo}, got ${describe(v)}`);
     };
     intAtLeast('maxEpochs', o.maxEpochs, 1);
     intAtLeast('maxSteps', o.maxSteps, -1);
@@ -174,31 +208,57 @@ export class Trainer {
     intAtLeast('accumulateGradBatches', o.accumulateGradBatches, 1);
     intAtLeast('numSanityValSteps', o.numSanityValSteps, 0);
     intAtLeast('logEveryNSteps', o.logEveryNSteps, 1);
-    for (const k of ['limitTrainBatches', 'limitValBatches', 'limitTestBatches', 'limitPredictBatches', 'valCheckInterval'] as const) {
+    for (const k of [
+      'limitTrainBatches',
+      'limitValBatches',
+      'limitTestBatches',
+      'limitPredictBatches',
+      'valCheckInterval',
+    ] as const) {
       const v = o[k];
-      if (v !== undefined && !(v > 0 && (v <= 1 || Number.isInteger(v)))) fail('INVALID_ARGUMENT', `Trainer: ${k} must be a fraction in (0, 1] or a positive integer, got ${describe(v)}`);
+      if (v !== undefined && !(v > 0 && (v <= 1 || Number.isInteger(v))))
+        fail(
+          'INVALID_ARGUMENT',
+          `Trainer: ${k} must be a fraction in (0, 1] or a positive integer, got ${describe(v)}`,
+        );
     }
-    if (o.gradientClipVal !== undefined && !(o.gradientClipVal > 0)) fail('INVALID_ARGUMENT', `Trainer: gradientClipVal must be positive, got ${describe(o.gradientClipVal)}`);
-    if (o.gradientClipAlgorithm !== undefined && o.gradientClipAlgorithm !== 'norm' && o.gradientClipAlgorithm !== 'value')
-      fail('INVALID_ARGUMENT', `Trainer: gradientClipAlgorithm must be 'norm' or 'value', got ${describe(o.gradientClipAlgorithm)}`);
+    if (o.gradientClipVal !== undefined && !(o.gradientClipVal > 0))
+      fail('INVALID_ARGUMENT', `Trainer: gradientClipVal must be positive, got ${describe(o.gradientClipVal)}`);
+    if (
+      o.gradientClipAlgorithm !== undefined &&
+      o.gradientClipAlgorithm !== 'norm' &&
+      o.gradientClipAlgorithm !== 'value'
+    )
+      fail(
+        'INVALID_ARGUMENT',
+        `Trainer: gradientClipAlgorithm must be 'norm' or 'value', got ${describe(o.gradientClipAlgorithm)}`,
+      );
     this.maxSteps = o.maxSteps ?? -1;
     this.maxEpochs = o.maxEpochs ?? (this.maxSteps === -1 ? 1000 : -1);
     this.accumulateGradBatches = o.accumulateGradBatches ?? 1;
     this.defaultRootDir = o.defaultRootDir ?? process.cwd();
     const device = o.device ?? 'cpu';
-    if (!isDeviceName(device)) fail('INVALID_ARGUMENT', `Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got ${describe(o.device)}`);
+    if (!isDeviceName(device))
+      fail('INVALID_ARGUMENT', `Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got ${describe(o.device)}`);
     this.device = device;
     const cbs = o.callbacks ?? [];
-    if (!Array.isArray(cbs) || cbs.some((c) => !(c instanceof Callback))) fail('INVALID_ARGUMENT', `Trainer: callbacks must be an array of Callback, got ${describe(cbs)}`);
+    if (!Array.isArray(cbs) || cbs.some((c) => !(c instanceof Callback)))
+      fail('INVALID_ARGUMENT', `Trainer: callbacks must be an array of Callback, got ${describe(cbs)}`);
     this.callbacks = [...cbs];
-    if ((o.enableCheckpointing ?? true) && !this.callbacks.some((c) => c instanceof ModelCheckpoint)) this.callbacks.push(new ModelCheckpoint());
-    if ((o.enableProgressBar ?? true) && !this.callbacks.some((c) => c instanceof ProgressBar)) this.callbacks.push(new ProgressBar());
+    if ((o.enableCheckpointing ?? true) && !this.callbacks.some((c) => c instanceof ModelCheckpoint))
+      this.callbacks.push(new ModelCheckpoint());
+    if ((o.enableProgressBar ?? true) && !this.callbacks.some((c) => c instanceof ProgressBar))
+      this.callbacks.push(new ProgressBar());
     const lg = o.logger ?? true;
     if (lg === true) this.loggers = [new CSVLogger(this.defaultRootDir)];
     else if (lg === false) this.loggers = [];
     else {
       const list = Array.isArray(lg) ? lg : [lg];
-      if (list.some((l) => !(l instanceof Logger))) fail('INVALID_ARGUMENT', `Trainer: logger must be a Logger, an array of them, or a boolean, got ${describe(lg)}`);
+      if (list.some((l) => !(l instanceof Logger)))
+        fail(
+          'INVALID_ARGUMENT',
+          `Trainer: logger must be a Logger, an array of them, or a boolean, got ${describe(lg)}`,
+        );
       this.loggers = list;
     }
   }
@@ -224,21 +284,30 @@ export class Trainer {
 
   /** @internal LightningModule.log. */
   _log(name: string, value: number | Tensor | Metric<never>, options: LogOptions): void {
-    if (typeof name !== 'string' || name === '' || name === '__proto__') fail('INVALID_ARGUMENT', `log: the name must be a non-empty string (and not '__proto__'), got ${describe(name)}`);
-    if (this.stage === 'predict') fail('INVALID_ARGUMENT', `log: '${name}' was logged in predictStep, which logs nothing`);
+    if (typeof name !== 'string' || name === '' || name === '__proto__')
+      fail('INVALID_ARGUMENT', `log: the name must be a non-empty string (and not '__proto__'), got ${describe(name)}`);
+    if (this.stage === 'predict')
+      fail('INVALID_ARGUMENT', `log: '${name}' was logged in predictStep, which logs nothing`);
     const o = checkOptions('log', options, LOG_OPTIONS);
     const training = this.stage === 'train';
-    const onStep = o.onStep ?? training, onEpoch = o.onEpoch ?? !training;
+    const onStep = o.onStep ?? training,
+      onEpoch = o.onEpoch ?? !training;
     const reduce = o.reduceFx ?? 'mean';
-    if (!['mean', 'sum', 'max', 'min'].includes(reduce)) fail('INVALID_ARGUMENT', `log: reduceFx must be 'mean', 'sum', 'max' or 'min', got ${describe(o.reduceFx)}`);
+    if (!['mean', 'sum', 'max', 'min'].includes(reduce))
+      fail('INVALID_ARGUMENT', `log: reduceFx must be 'mean', 'sum', 'max' or 'min', got ${describe(o.reduceFx)}`);
     let v: number | undefined;
     let metric: Metric<never> | undefined;
     if (value instanceof Metric) metric = value;
     else if (value instanceof Tensor) {
-      if (value.numel() !== 1) fail('INVALID_ARGUMENT', `log: '${name}' must be a scalar, got a tensor of shape [${value.shape.join(', ')}]`);
+      if (value.numel() !== 1)
+        fail('INVALID_ARGUMENT', `log: '${name}' must be a scalar, got a tensor of shape [${value.shape.join(', ')}]`);
       v = Number(value.item());
     } else if (typeof value === 'number') v = value;
-    else fail('INVALID_ARGUMENT', `log: '${name}' must be a number, a one-element Tensor or a Metric, got ${describe(value)}`);
+    else
+      fail(
+        'INVALID_ARGUMENT',
+        `log: '${name}' must be a number, a one-element Tensor or a Metric, got ${describe(value)}`,
+      );
     if (metric && onStep) v = metric.lastForward;
     const bs = o.batchSize ?? this.batchSize;
     if (onStep && v !== undefined) {
@@ -250,7 +319,14 @@ export class Trainer {
     if (onEpoch) {
       let a = this.accums.get(name);
       if (!a) {
-        a = { reduce, total: reduce === 'max' ? -Infinity : reduce === 'min' ? Infinity : 0, weight: 0, progBar: o.progBar ?? false, logger: o.logger ?? true, metric };
+        a = {
+          reduce,
+          total: reduce === 'max' ? -Infinity : reduce === 'min' ? Infinity : 0,
+          weight: 0,
+          progBar: o.progBar ?? false,
+          logger: o.logger ?? true,
+          metric,
+        };
         this.accums.set(name, a);
       }
       if (!metric && v !== undefined) {
@@ -306,7 +382,10 @@ export class Trainer {
     const v = this.callbackMetrics[name];
     if (v === undefined) {
       const keys = Object.keys(this.callbackMetrics);
-      fail('INVALID_ARGUMENT', `${who}: monitored metric '${name}' was never logged; logged metrics: ${keys.length ? keys.join(', ') : 'none'}`);
+      fail(
+        'INVALID_ARGUMENT',
+        `${who}: monitored metric '${name}' was never logged; logged metrics: ${keys.length ? keys.join(', ') : 'none'}`,
+      );
     }
     return v;
   }
@@ -334,7 +413,8 @@ export class Trainer {
     const n = typeof len === 'number' ? len : undefined;
     if (frac === undefined || frac === 1) return n;
     if (Number.isInteger(frac) && frac > 1) return n === undefined ? frac : Math.min(frac, n);
-    if (n === undefined) fail('INVALID_ARGUMENT', `Trainer: a fractional batch limit (${frac}) needs batches with a length`);
+    if (n === undefined)
+      fail('INVALID_ARGUMENT', `Trainer: a fractional batch limit (${frac}) needs batches with a length`);
     return Math.max(1, Math.floor(n * frac));
   }
 
@@ -357,9 +437,16 @@ export class Trainer {
   // Calls fn on each batch (sync or async sources) up to `limit`, skipping the first `skip`
   // (freed unused); fn returns true to stop. Awaits only what is a promise, so a synchronous
   // source costs no microtask hops per batch.
-  private async forEachBatch(b: Batches, limit: number | undefined, skip: number, fn: (batch: unknown, i: number) => boolean | void | Promise<boolean | void>): Promise<void> {
+  private async forEachBatch(
+    b: Batches,
+    limit: number | undefined,
+    skip: number,
+    fn: (batch: unknown, i: number) => boolean | void | Promise<boolean | void>,
+  ): Promise<void> {
     const owned = b instanceof DataLoader;
-    const it: Iterator<unknown> | AsyncIterator<unknown> = isAsync(b) ? b[Symbol.asyncIterator]() : (b as Iterable<unknown>)[Symbol.iterator]();
+    const it: Iterator<unknown> | AsyncIterator<unknown> = isAsync(b)
+      ? b[Symbol.asyncIterator]()
+      : (b as Iterable<unknown>)[Symbol.iterator]();
     let i = 0;
     let done = false;
     try {
@@ -381,12 +468,13 @@ export class Trainer {
         if (stop === true) return;
       }
     } finally {
-      if (!done) await it.return?.();  // close a generator left mid-way
+      if (!done) await it.return?.(); // close a generator left mid-way
     }
   }
 
   private attach(module: unknown, op: string): LightningModule {
-    if (!(module instanceof LightningModule)) fail('INVALID_ARGUMENT', `Trainer.${op}: expected a LightningModule, got ${describe(module)}`);
+    if (!(module instanceof LightningModule))
+      fail('INVALID_ARGUMENT', `Trainer.${op}: expected a LightningModule, got ${describe(module)}`);
     module._trainer = this;
     this.module = module;
     if (this.device !== 'cpu') module.to(this.device);
@@ -395,7 +483,11 @@ export class Trainer {
 
   private setupOptimizers(m: LightningModule): void {
     const cfg = m.configureOptimizers();
-    const isOpt = (o: unknown): o is AnyOptimizer => !!o && typeof o === 'object' && Array.isArray((o as AnyOptimizer).paramGroups) && typeof (o as AnyOptimizer).step === 'function';
+    const isOpt = (o: unknown): o is AnyOptimizer =>
+      !!o &&
+      typeof o === 'object' &&
+      Array.isArray((o as AnyOptimizer).paramGroups) &&
+      typeof (o as AnyOptimizer).step === 'function';
     this.lrSchedulers = [];
     if (isOpt(cfg)) this.optimizers = [cfg];
     else if (cfg && typeof cfg === 'object' && isOpt((cfg as { optimizer?: unknown }).optimizer)) {
@@ -403,12 +495,34 @@ export class Trainer {
       const s = cfg.lrScheduler;
       if (s) {
         const conf: SchedulerConfig = 'scheduler' in s ? s : { scheduler: s as SchedulerLike };
-        const c = checkOptions('configureOptimizers: lrScheduler', conf, { scheduler: 'any', interval: 'string', frequency: 'integer', monitor: 'string' });
-        if (!c.scheduler || typeof c.scheduler.step !== 'function') fail('INVALID_ARGUMENT', `configureOptimizers: lrScheduler.scheduler must be a scheduler, got ${describe(c.scheduler)}`);
-        if (c.interval !== undefined && c.interval !== 'epoch' && c.interval !== 'step') fail('INVALID_ARGUMENT', `configureOptimizers: interval must be 'epoch' or 'step', got ${describe(c.interval)}`);
-        this.lrSchedulers.push({ scheduler: c.scheduler, interval: c.interval ?? 'epoch', frequency: c.frequency ?? 1, monitor: c.monitor ?? '' });
+        const c = checkOptions('configureOptimizers: lrScheduler', conf, {
+          scheduler: 'any',
+          interval: 'string',
+          frequency: 'integer',
+          monitor: 'string',
+        });
+        if (!c.scheduler || typeof c.scheduler.step !== 'function')
+          fail(
+            'INVALID_ARGUMENT',
+            `configureOptimizers: lrScheduler.scheduler must be a scheduler, got ${describe(c.scheduler)}`,
+          );
+        if (c.interval !== undefined && c.interval !== 'epoch' && c.interval !== 'step')
+          fail(
+            'INVALID_ARGUMENT',
+            `configureOptimizers: interval must be 'epoch' or 'step', got ${describe(c.interval)}`,
+          );
+        this.lrSchedulers.push({
+          scheduler: c.scheduler,
+          interval: c.interval ?? 'epoch',
+          frequency: c.frequency ?? 1,
+          monitor: c.monitor ?? '',
+        });
       }
-    } else fail('INVALID_ARGUMENT', `configureOptimizers: expected an optimizer or { optimizer, lrScheduler }, got ${describe(cfg)}`);
+    } else
+      fail(
+        'INVALID_ARGUMENT',
+        `configureOptimizers: expected an optimizer or { optimizer, lrScheduler }, got ${describe(cfg)}`,
+      );
   }
 
   private stepSchedulers(interval: 'epoch' | 'step', count: number): void {
@@ -433,7 +547,11 @@ export class Trainer {
       lrSchedulers: this.lrSchedulers.map((s) => s.scheduler.stateDict()),
       callbacks: Object.fromEntries(this.callbacks.map((c) => [c.stateKey, c.stateDict()])),
       rng: getRngState(),
-      loaders: Object.fromEntries(Object.entries(this.loaders).filter(([, l]) => typeof (l as { stateDict?: unknown })?.stateDict === 'function').map(([k, l]) => [k, (l as unknown as { stateDict(): unknown }).stateDict()])),
+      loaders: Object.fromEntries(
+        Object.entries(this.loaders)
+          .filter(([, l]) => typeof (l as { stateDict?: unknown })?.stateDict === 'function')
+          .map(([k, l]) => [k, (l as unknown as { stateDict(): unknown }).stateDict()]),
+      ),
       hparams: m.hparams,
       callbackMetrics: { ...this.callbackMetrics },
     };
@@ -452,7 +570,7 @@ export class Trainer {
     try {
       saveCheckpoint(state, filePath);
     } finally {
-      for (const t of Object.values(state.stateDict as Record<string, Tensor>)) t.dispose();  // views made for saving
+      for (const t of Object.values(state.stateDict as Record<string, Tensor>)) t.dispose(); // views made for saving
     }
   }
 
@@ -465,10 +583,16 @@ export class Trainer {
       m.loadStateDict(sd);
       if (!full) return ckpt;
       const opts = (ckpt.optimizerStates ?? []) as unknown[];
-      if (opts.length !== this.optimizers.length) fail('IO_ERROR', `Trainer: '${ckptPath}' holds ${opts.length} optimizer states, the module configures ${this.optimizers.length}`);
+      if (opts.length !== this.optimizers.length)
+        fail(
+          'IO_ERROR',
+          `Trainer: '${ckptPath}' holds ${opts.length} optimizer states, the module configures ${this.optimizers.length}`,
+        );
       this.optimizers.forEach((o, i) => o.loadStateDict(opts[i] as OptimizerStateDict));
       const scheds = (ckpt.lrSchedulers ?? []) as Record<string, unknown>[];
-      this.lrSchedulers.forEach((s, i) => { if (scheds[i]) s.scheduler.loadStateDict(scheds[i]); });
+      this.lrSchedulers.forEach((s, i) => {
+        if (scheds[i]) s.scheduler.loadStateDict(scheds[i]);
+      });
       const cbs = (ckpt.callbacks ?? {}) as Record<string, Record<string, unknown>>;
       for (const c of this.callbacks) if (cbs[c.stateKey]) c.loadStateDict(cbs[c.stateKey]);
       this.globalStep = Number(ckpt.globalStep ?? 0);
@@ -480,7 +604,7 @@ export class Trainer {
       this.callbackHook('onLoadCheckpoint', ckpt);
       return ckpt;
     } finally {
-      for (const t of owned) t.dispose();  // loadStateDict calls copy
+      for (const t of owned) t.dispose(); // loadStateDict calls copy
     }
   }
 
@@ -493,12 +617,28 @@ export class Trainer {
    * loaders' shuffle position, so the result equals an uninterrupted run. Returns callbackMetrics.
    * @example await trainer.fit(model, { train: trainLoader, val: valLoader })
    */
-  async fit(module: LightningModule, loaders: FitLoaders, options: { ckptPath?: string } = {}): Promise<Record<string, number>> {
+  async fit(
+    module: LightningModule,
+    loaders: FitLoaders,
+    options: { ckptPath?: string } = {},
+  ): Promise<Record<string, number>> {
     const m = this.attach(module, 'fit');
     const { ckptPath } = checkOptions('Trainer.fit', options, { ckptPath: 'string' });
-    const isPair = loaders !== null && typeof loaders === 'object' && 'train' in (loaders as object) && !(Symbol.iterator in (loaders as object)) && !(Symbol.asyncIterator in (loaders as object));
-    const trainB = checkBatches('Trainer.fit', 'the training batches', isPair ? (loaders as { train: Batches }).train : loaders);
-    const valB = isPair && (loaders as { val?: Batches }).val !== undefined ? checkBatches('Trainer.fit', 'the validation batches', (loaders as { val: Batches }).val) : undefined;
+    const isPair =
+      loaders !== null &&
+      typeof loaders === 'object' &&
+      'train' in (loaders as object) &&
+      !(Symbol.iterator in (loaders as object)) &&
+      !(Symbol.asyncIterator in (loaders as object));
+    const trainB = checkBatches(
+      'Trainer.fit',
+      'the training batches',
+      isPair ? (loaders as { train: Batches }).train : loaders,
+    );
+    const valB =
+      isPair && (loaders as { val?: Batches }).val !== undefined
+        ? checkBatches('Trainer.fit', 'the validation batches', (loaders as { val: Batches }).val)
+        : undefined;
     this.loaders = { train: trainB, val: valB };
     this.hasValidation = valB !== undefined && (this.o.limitValBatches ?? 1) > 0;
     this.shouldStop = false;
@@ -516,7 +656,11 @@ export class Trainer {
       if (valB && (this.o.numSanityValSteps ?? 2) > 0) {
         this.sanityChecking = true;
         try {
-          await this.evaluate('validate', valB, Math.min(this.o.numSanityValSteps ?? 2, this.limit(valB, this.o.limitValBatches) ?? Infinity));
+          await this.evaluate(
+            'validate',
+            valB,
+            Math.min(this.o.numSanityValSteps ?? 2, this.limit(valB, this.o.limitValBatches) ?? Infinity),
+          );
         } finally {
           this.sanityChecking = false;
           this.callbackMetrics = restored ? { ...(restored.callbackMetrics as Record<string, number>) } : {};
@@ -534,7 +678,11 @@ export class Trainer {
         if (restored.rng) setRngState(restored.rng as unknown as RngState);
       }
       this.hook('onTrainStart');
-      while (!this.shouldStop && (this.maxEpochs < 0 || this.currentEpoch < this.maxEpochs) && (this.maxSteps < 0 || this.globalStep < this.maxSteps)) {
+      while (
+        !this.shouldStop &&
+        (this.maxEpochs < 0 || this.currentEpoch < this.maxEpochs) &&
+        (this.maxSteps < 0 || this.globalStep < this.maxSteps)
+      ) {
         await this.trainEpoch(m, trainB, valB);
         this.currentEpoch++;
       }
@@ -563,12 +711,13 @@ export class Trainer {
     const valDue = valB !== undefined && this.hasValidation && (epoch + 1) % (this.o.checkValEveryNEpoch ?? 1) === 0;
     const vci = this.o.valCheckInterval ?? 1;
     const valEvery = vci > 1 ? vci : limit !== undefined ? Math.max(1, Math.floor(limit * vci)) : undefined;
-    if (vci < 1 && limit === undefined) fail('INVALID_ARGUMENT', 'Trainer: a fractional valCheckInterval needs training batches with a length');
+    if (vci < 1 && limit === undefined)
+      fail('INVALID_ARGUMENT', 'Trainer: a fractional valCheckInterval needs training batches with a length');
     const acc = this.accumulateGradBatches;
     const params = this.optimizers.flatMap((o) => o.paramGroups.flatMap((g: { params: Tensor[] }) => g.params));
     this.hook('onTrainEpochStart');
     const owned = trainB instanceof DataLoader;
-    let pending = 0;  // batches whose gradients await an optimizer step
+    let pending = 0; // batches whose gradients await an optimizer step
     const optimizerStep = () => {
       if (this.o.gradientClipVal !== undefined) {
         const withGrad = params.filter((p) => p.grad);
@@ -593,11 +742,13 @@ export class Trainer {
       try {
         out = tidy(() => {
           const o = m.trainingStep(batch, i);
-          const loss = o instanceof Tensor ? o : o && typeof o === 'object' ? (o as { loss?: unknown }).loss : undefined;
+          const loss =
+            o instanceof Tensor ? o : o && typeof o === 'object' ? (o as { loss?: unknown }).loss : undefined;
           if (o !== null && o !== undefined && !(loss instanceof Tensor))
             fail('INVALID_ARGUMENT', `trainingStep: expected a loss Tensor, { loss }, or null, got ${describe(o)}`);
           if (loss instanceof Tensor) {
-            if (loss.numel() !== 1) fail('INVALID_ARGUMENT', `trainingStep: the loss must be a scalar, got shape [${loss.shape.join(', ')}]`);
+            if (loss.numel() !== 1)
+              fail('INVALID_ARGUMENT', `trainingStep: the loss must be a scalar, got shape [${loss.shape.join(', ')}]`);
             (acc > 1 ? loss.div(acc) : loss).backward();
           }
           return undefined;
@@ -653,7 +804,11 @@ export class Trainer {
     this.stage = stage;
     m.eval();
     const step = stage === 'validate' ? m.validationStep : m.testStep;
-    if (typeof step !== 'function') fail('NOT_IMPLEMENTED', `${m.constructor.name}: ${stage === 'validate' ? 'validationStep' : 'testStep'}() is not defined`);
+    if (typeof step !== 'function')
+      fail(
+        'NOT_IMPLEMENTED',
+        `${m.constructor.name}: ${stage === 'validate' ? 'validationStep' : 'testStep'}() is not defined`,
+      );
     this.hook(stage === 'validate' ? 'onValidationEpochStart' : 'onTestEpochStart');
     this.callbackHook(stage === 'validate' ? 'onValidationStart' : 'onTestStart');
     try {
@@ -662,7 +817,11 @@ export class Trainer {
         const batch = this.toDevice(raw);
         this.batchSize = this.inferBatchSize(batch);
         try {
-          tidy(() => noGrad(() => { step.call(m, batch, i); }));
+          tidy(() =>
+            noGrad(() => {
+              step.call(m, batch, i);
+            }),
+          );
         } finally {
           this.release(raw, batch, owned);
         }
@@ -682,23 +841,40 @@ export class Trainer {
    * Runs the validation loop once (optionally on weights from `ckptPath`); returns its metrics.
    * @example const { val_acc } = await trainer.validate(model, valLoader)
    */
-  async validate(module: LightningModule, batches: Batches, options: { ckptPath?: string } = {}): Promise<Record<string, number>> {
+  async validate(
+    module: LightningModule,
+    batches: Batches,
+    options: { ckptPath?: string } = {},
+  ): Promise<Record<string, number>> {
     return this.evalOnly('validate', module, batches, options);
   }
 
   /** Runs the test loop (testStep) once; returns the logged test metrics. @example await trainer.test(model, testLoader) */
-  async test(module: LightningModule, batches: Batches, options: { ckptPath?: string } = {}): Promise<Record<string, number>> {
+  async test(
+    module: LightningModule,
+    batches: Batches,
+    options: { ckptPath?: string } = {},
+  ): Promise<Record<string, number>> {
     return this.evalOnly('test', module, batches, options);
   }
 
-  private async evalOnly(stage: 'validate' | 'test', module: LightningModule, batches: Batches, options: { ckptPath?: string }): Promise<Record<string, number>> {
+  private async evalOnly(
+    stage: 'validate' | 'test',
+    module: LightningModule,
+    batches: Batches,
+    options: { ckptPath?: string },
+  ): Promise<Record<string, number>> {
     const m = this.attach(module, stage);
     const { ckptPath } = checkOptions(`Trainer.${stage}`, options, { ckptPath: 'string' });
     checkBatches(`Trainer.${stage}`, 'the batches', batches);
     if (ckptPath) this.restore(ckptPath, m, false);
     const before = { ...this.callbackMetrics };
     this.callbackMetrics = {};
-    await this.evaluate(stage, batches, this.limit(batches, stage === 'test' ? this.o.limitTestBatches : this.o.limitValBatches));
+    await this.evaluate(
+      stage,
+      batches,
+      this.limit(batches, stage === 'test' ? this.o.limitTestBatches : this.o.limitValBatches),
+    );
     for (const l of this.loggers) l.save();
     const result = { ...this.callbackMetrics };
     this.callbackMetrics = { ...before, ...result };
@@ -740,4 +916,3 @@ export class Trainer {
     return outs;
   }
 }
-

@@ -18,9 +18,22 @@ export function callSeed(seed: number, i: number): number {
 }
 
 // Instances of the package's own classes, as arguments (a module where a tensor goes, ...).
-const EXTRAS: (() => Value)[] = ['Linear', 'Sequential', 'SGD', 'Accuracy', 'TensorDataset', 'DataLoader', 'StepLR', 'TinyModule', 'Trainer', 'CSVLogger', 'PlainTensor'].map(
-  (name) => () => ({ value: (name === 'TinyModule' ? FACTORIES.LightningModule : FACTORIES[name])(), desc: `<${name}>` }),
-);
+const EXTRAS: (() => Value)[] = [
+  'Linear',
+  'Sequential',
+  'SGD',
+  'Accuracy',
+  'TensorDataset',
+  'DataLoader',
+  'StepLR',
+  'TinyModule',
+  'Trainer',
+  'CSVLogger',
+  'PlainTensor',
+].map((name) => () => ({
+  value: (name === 'TinyModule' ? FACTORIES.LightningModule : FACTORIES[name])(),
+  desc: `<${name}>`,
+}));
 
 /**
  * The arguments for call i: a count near the entry's arity; half the calls all hostile values,
@@ -42,9 +55,14 @@ export async function runCall(entry: Entry, args: Value[]): Promise<Outcome> {
     const r = entry.invoke(args.map((a) => a.value));
     if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
       let timer: NodeJS.Timeout | undefined;
-      const limit = new Promise<'timeout'>((res) => { timer = setTimeout(() => res('timeout'), PROMISE_LIMIT_MS); });
-      const settled = await Promise.race([(r as Promise<unknown>).then(() => 'ok' as const), limit]).finally(() => clearTimeout(timer));
-      if (settled === 'timeout') return { kind: 'timeout', detail: `the promise did not settle in ${PROMISE_LIMIT_MS} ms` };
+      const limit = new Promise<'timeout'>((res) => {
+        timer = setTimeout(() => res('timeout'), PROMISE_LIMIT_MS);
+      });
+      const settled = await Promise.race([(r as Promise<unknown>).then(() => 'ok' as const), limit]).finally(() =>
+        clearTimeout(timer),
+      );
+      if (settled === 'timeout')
+        return { kind: 'timeout', detail: `the promise did not settle in ${PROMISE_LIMIT_MS} ms` };
     }
     return { kind: 'ok' };
   } catch (e) {
@@ -62,7 +80,8 @@ async function main(): Promise<void> {
   // Errors that escape every call (a rejected promise nobody awaited, a throwing timer) are
   // defects too; they are charged to the call running when they surface.
   let current = -1;
-  const escaped = (e: unknown) => log(`X ${current} ${JSON.stringify({ ...classifyError(e), kind: 'plain' } satisfies Outcome)}`);
+  const escaped = (e: unknown) =>
+    log(`X ${current} ${JSON.stringify({ ...classifyError(e), kind: 'plain' } satisfies Outcome)}`);
   process.on('uncaughtException', escaped);
   process.on('unhandledRejection', escaped);
   const threads = tk.getNumThreads();
@@ -84,7 +103,7 @@ async function main(): Promise<void> {
     // Undo process-wide settings a call may have changed, so each call starts alike.
     tk.setGradEnabled(true);
     if (tk.getNumThreads() !== threads) tk.setNumThreads(threads);
-    if (i % 32 === 31) await tick();  // timers, finalizers
+    if (i % 32 === 31) await tick(); // timers, finalizers
     if (i % 256 === 255) (globalThis as { gc?: () => void }).gc?.();
   }
   await tick();

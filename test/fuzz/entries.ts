@@ -33,7 +33,11 @@ function classFacts(): Map<string, ClassFacts> {
   for (const { sf } of parsedSources()) {
     sf.forEachChild(function visit(node) {
       if (ts.isClassDeclaration(node) && node.name) {
-        const facts: ClassFacts = { abstract: hasMod(node, ts.SyntaxKind.AbstractKeyword), hiddenCtor: false, hidden: new Set() };
+        const facts: ClassFacts = {
+          abstract: hasMod(node, ts.SyntaxKind.AbstractKeyword),
+          hiddenCtor: false,
+          hidden: new Set(),
+        };
         for (const m of node.members) {
           if (ts.isConstructorDeclaration(m)) {
             facts.hiddenCtor = hasMod(m, ts.SyntaxKind.PrivateKeyword) || hasMod(m, ts.SyntaxKind.ProtectedKeyword);
@@ -41,7 +45,13 @@ function classFacts(): Map<string, ClassFacts> {
           }
           const name = m.name && (ts.isIdentifier(m.name) || ts.isPrivateIdentifier(m.name)) ? m.name.text : undefined;
           if (!name) continue;
-          if (hasMod(m, ts.SyntaxKind.PrivateKeyword) || hasMod(m, ts.SyntaxKind.ProtectedKeyword) || isInternal(m) || name.startsWith('_') || name.startsWith('#'))
+          if (
+            hasMod(m, ts.SyntaxKind.PrivateKeyword) ||
+            hasMod(m, ts.SyntaxKind.ProtectedKeyword) ||
+            isInternal(m) ||
+            name.startsWith('_') ||
+            name.startsWith('#')
+          )
             facts.hidden.add(name);
         }
         out.set(node.name.text, facts);
@@ -100,7 +110,8 @@ class TinyLogger extends train.Logger {
   logMetrics(): void {}
 }
 
-const quietTrainer = () => new train.Trainer({ maxEpochs: 1, enableProgressBar: false, enableCheckpointing: false, logger: false });
+const quietTrainer = () =>
+  new train.Trainer({ maxEpochs: 1, enableProgressBar: false, enableCheckpointing: false, logger: false });
 
 /** Class name -> a fresh, valid instance. Abstract classes get a small concrete subclass. */
 export const FACTORIES: Record<string, () => object> = {
@@ -173,7 +184,8 @@ export const FACTORIES: Record<string, () => object> = {
   MeanAbsoluteError: () => new metrics.MeanAbsoluteError(),
   R2Score: () => new metrics.R2Score(),
   MeanMetric: () => new metrics.MeanMetric(),
-  MetricCollection: () => new metrics.MetricCollection([new metrics.MeanSquaredError(), new metrics.MeanAbsoluteError()]),
+  MetricCollection: () =>
+    new metrics.MetricCollection([new metrics.MeanSquaredError(), new metrics.MeanAbsoluteError()]),
   // data
   Dataset: () => new TinyDataset(),
   IterableDataset: () => new TinyIterable(),
@@ -181,7 +193,8 @@ export const FACTORIES: Record<string, () => object> = {
   Subset: () => new data.Subset(dataset(), [0, 2]),
   ConcatDataset: () => new data.ConcatDataset([dataset(), dataset()]),
   DataLoader: () => new data.DataLoader(dataset(), { batchSize: 2 }),
-  Transformed: () => new data.Transformed(new data.TensorDataset(tk.randn([2, 3, 8, 8]), tk.zeros([2])), (x: Tensor) => x),
+  Transformed: () =>
+    new data.Transformed(new data.TensorDataset(tk.randn([2, 3, 8, 8]), tk.zeros([2])), (x: Tensor) => x),
   // train
   LightningModule: () => new TinyModule(),
   Trainer: quietTrainer,
@@ -195,7 +208,11 @@ export const FACTORIES: Record<string, () => object> = {
   JSONLLogger: () => new train.JSONLLogger('logs'),
   TensorBoardLogger: () => new train.TensorBoardLogger('logs'),
   // plain
-  PlainTensor: () => tk.plain.plainTensor([[1, 2], [3, 4]]),
+  PlainTensor: () =>
+    tk.plain.plainTensor([
+      [1, 2],
+      [3, 4],
+    ]),
 };
 /** Classes whose only instances need outside data (a CIFAR-10 folder): constructors only. */
 const NO_INSTANCE = new Set(['Cifar10']);
@@ -216,14 +233,19 @@ export function entries(): Entry[] {
     seenClass.add(C);
     const f = facts.get(C.name);
     if (!f) throw new Error(`fuzz: no source facts for class ${C.name} (${path})`);
-    if (!f.abstract && !f.hiddenCtor) out.push({ name: `new ${path}`, arity: C.length, invoke: (args) => new C(...args) });
+    if (!f.abstract && !f.hiddenCtor)
+      out.push({ name: `new ${path}`, arity: C.length, invoke: (args) => new C(...args) });
     if (NO_INSTANCE.has(C.name)) return;
     const make = FACTORIES[C.name];
     if (!make) throw new Error(`fuzz: class ${path} needs an instance factory in test/fuzz/entries.ts`);
     // Public members along the prototype chain, up to (not including) Object/Error.
     const names = new Map<string, PropertyDescriptor>();
     let hidden = new Set<string>(f.hidden);
-    for (let p = C.prototype, K: unknown = C; p && p !== Object.prototype && p !== Error.prototype; p = Object.getPrototypeOf(p), K = Object.getPrototypeOf(K)) {
+    for (
+      let p = C.prototype, K: unknown = C;
+      p && p !== Object.prototype && p !== Error.prototype;
+      p = Object.getPrototypeOf(p), K = Object.getPrototypeOf(K)
+    ) {
       const kf = facts.get((K as { name: string }).name);
       if (kf) hidden = new Set([...hidden, ...kf.hidden]);
       for (const n of Object.getOwnPropertyNames(p)) {
@@ -240,7 +262,12 @@ export function entries(): Entry[] {
       seenFn.add(fn);
       // The function found here is called (not the instance's member of that name, which a
       // factory's subclass may override with test code).
-      if (typeof d.value === 'function') out.push({ name: `${path}#${n}`, arity: d.value.length, invoke: (args) => (d.value as (...a: unknown[]) => unknown).apply(make(), args) });
+      if (typeof d.value === 'function')
+        out.push({
+          name: `${path}#${n}`,
+          arity: d.value.length,
+          invoke: (args) => (d.value as (...a: unknown[]) => unknown).apply(make(), args),
+        });
       if (d.get) out.push({ name: `${path}#get ${n}`, arity: 0, invoke: () => d.get!.call(make()) });
       if (d.set) out.push({ name: `${path}#set ${n}`, arity: 1, invoke: (args) => d.set!.call(make(), args[0]) });
     }
@@ -251,7 +278,7 @@ export function entries(): Entry[] {
       const p = `${path}.${k}`;
       if (isClass(v)) addClass(p, v);
       else if (typeof v === 'function') {
-        if (seenFn.has(v)) continue;  // re-exported under another name (tk.noGrad, tk.autograd.noGrad)
+        if (seenFn.has(v)) continue; // re-exported under another name (tk.noGrad, tk.autograd.noGrad)
         seenFn.add(v);
         out.push({ name: p, arity: v.length, invoke: (args) => (v as (...a: unknown[]) => unknown)(...args) });
       } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && !seenNs.has(v)) {

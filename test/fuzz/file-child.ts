@@ -16,10 +16,28 @@ import { pick, type Rnd } from './values.js';
 
 // ---- seed files -------------------------------------------------------------------------------------
 
-const ST_SIZE: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8, F8_E4M3: 1 };
+const ST_SIZE: Record<string, number> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
+  F8_E4M3: 1,
+};
 
 /** A safetensors file written by hand (any dtype, including ones io.save never writes). */
-function rawSafetensors(entries: [string, string, number[], Uint8Array][], metadata?: Record<string, string>): Uint8Array {
+function rawSafetensors(
+  entries: [string, string, number[], Uint8Array][],
+  metadata?: Record<string, string>,
+): Uint8Array {
   const head: Record<string, unknown> = {};
   if (metadata) head.__metadata__ = metadata;
   let off = 0;
@@ -47,27 +65,51 @@ function seedFile(rnd: Rnd): { bytes: Uint8Array; kind: string } {
   const k = Math.floor(rnd() * 6);
   if (k === 5) {
     // A TensorBoard event file, as TensorBoardLogger writes it.
-    const records = [encodeEvent(1, 0, { fileVersion: 'brain.Event:2' }), ...[1, 2, 3].map((step) => encodeEvent(1 + step, step, { scalars: { loss: 1 / step, acc: step / 4 } }))];
+    const records = [
+      encodeEvent(1, 0, { fileVersion: 'brain.Event:2' }),
+      ...[1, 2, 3].map((step) => encodeEvent(1 + step, step, { scalars: { loss: 1 / step, acc: step / 4 } })),
+    ];
     return { bytes: Buffer.concat(records.map((r) => frameRecord(r))), kind: 'tensorboard events' };
   }
   if (k === 0) {
     const sd: Record<string, Tensor> = {
-      'fc.weight': tk.randn([3, 4]), 'fc.bias': tk.randn([3]),
-      counts: tk.tensor([1, 2, 3], { dtype: 'int64' }), mask: tk.tensor([true, false]),
-      half: tk.randn([2, 2]).to('float16'), b16: tk.randn([2]).to('bfloat16'), d: tk.randn([2]).to('float64'), i: tk.tensor([7], { dtype: 'int32' }),
-      empty: tk.zeros([0, 3]), scalar: tk.tensor(5),
+      'fc.weight': tk.randn([3, 4]),
+      'fc.bias': tk.randn([3]),
+      counts: tk.tensor([1, 2, 3], { dtype: 'int64' }),
+      mask: tk.tensor([true, false]),
+      half: tk.randn([2, 2]).to('float16'),
+      b16: tk.randn([2]).to('bfloat16'),
+      d: tk.randn([2]).to('float64'),
+      i: tk.tensor([7], { dtype: 'int32' }),
+      empty: tk.zeros([0, 3]),
+      scalar: tk.tensor(5),
     };
     return { bytes: io.serialize(sd, { metadata: { epoch: '3' } }), kind: 'safetensors(io.serialize)' };
   }
   if (k === 1) {
-    const entries: [string, string, number[], Uint8Array][] = ['U8', 'I8', 'I16', 'U16', 'U32', 'F16', 'BF16', 'U64'].map((dt) => [`t_${dt}`, dt, [2, 2], randomBytes(rnd, 4 * ST_SIZE[dt])]);
+    const entries: [string, string, number[], Uint8Array][] = [
+      'U8',
+      'I8',
+      'I16',
+      'U16',
+      'U32',
+      'F16',
+      'BF16',
+      'U64',
+    ].map((dt) => [`t_${dt}`, dt, [2, 2], randomBytes(rnd, 4 * ST_SIZE[dt])]);
     return { bytes: rawSafetensors(entries, { source: 'hand' }), kind: 'safetensors(hand-written dtypes)' };
   }
   // Checkpoints: a tree of plain values and tensors in the metadata, the tensors as tensors.
   const tree = {
     model: { 'fc.weight': tk.randn([2, 3]), 'fc.bias': tk.zeros([2]) },
     optimizer: { state: [{ step: 3, exp_avg: tk.randn([2, 3]) }], paramGroups: [{ lr: 0.001, betas: [0.9, 0.999] }] },
-    epoch: 4, best: 0.25, tag: 'run-1', big: 2n ** 70n, inf: Infinity, none: null, nested: [[1, [2, { a: [3] }]]],
+    epoch: 4,
+    best: 0.25,
+    tag: 'run-1',
+    big: 2n ** 70n,
+    inf: Infinity,
+    none: null,
+    nested: [[1, [2, { a: [3] }]]],
   };
   const path = `seed-${process.pid}.ckpt`;
   io.saveCheckpoint(tree, path);
@@ -78,8 +120,33 @@ function seedFile(rnd: Rnd): { bytes: Uint8Array; kind: string } {
 
 // ---- mutations --------------------------------------------------------------------------------------
 
-const SHAPES: unknown[] = [[], [0], [2 ** 31, 2 ** 31], [-1], [1.5], ['2'], [null], Array(70).fill(1), [1e308], [2 ** 53 + 2], 5, 'x', [[2]], {}];
-const NAMES = ['constructor', 'toString', '__proto__', 'valueOf', 'hasOwnProperty', '__defineGetter__', '', '$tensor', 'a'.repeat(3000)];
+const SHAPES: unknown[] = [
+  [],
+  [0],
+  [2 ** 31, 2 ** 31],
+  [-1],
+  [1.5],
+  ['2'],
+  [null],
+  Array(70).fill(1),
+  [1e308],
+  [2 ** 53 + 2],
+  5,
+  'x',
+  [[2]],
+  {},
+];
+const NAMES = [
+  'constructor',
+  'toString',
+  '__proto__',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  '',
+  '$tensor',
+  'a'.repeat(3000),
+];
 
 function mutateHeaderJson(rnd: Rnd, head: Record<string, unknown>): string {
   const names = Object.keys(head).filter((n) => n !== '__metadata__');
@@ -87,12 +154,25 @@ function mutateHeaderJson(rnd: Rnd, head: Record<string, unknown>): string {
   const entry = (head[name] ?? {}) as Record<string, unknown>;
   const meta = (head.__metadata__ ?? {}) as Record<string, unknown>;
   switch (Math.floor(rnd() * 14)) {
-    case 0: entry.dtype = pick(rnd, ['F32', 'F64', 'I64', 'BOOL', 'U64', 'F8_E5M2', 'f32', '', 7, null]); break;
-    case 1: entry.shape = pick(rnd, SHAPES); break;
-    case 2: entry.data_offsets = pick(rnd, [[0, 2 ** 53], [-1, 3], [5, 2], [0], 'x', [0.5, 4], [2 ** 62, 2 ** 62 + 4]]); break;
-    case 3: delete entry[pick(rnd, ['dtype', 'shape', 'data_offsets'])]; break;
-    case 4: head[pick(rnd, NAMES)] = { ...entry }; delete head[name]; break;
-    case 5: head.__metadata__ = pick(rnd, [[], 'x', { a: 1 }, { [pick(rnd, NAMES)]: 'v' }, null]); break;
+    case 0:
+      entry.dtype = pick(rnd, ['F32', 'F64', 'I64', 'BOOL', 'U64', 'F8_E5M2', 'f32', '', 7, null]);
+      break;
+    case 1:
+      entry.shape = pick(rnd, SHAPES);
+      break;
+    case 2:
+      entry.data_offsets = pick(rnd, [[0, 2 ** 53], [-1, 3], [5, 2], [0], 'x', [0.5, 4], [2 ** 62, 2 ** 62 + 4]]);
+      break;
+    case 3:
+      delete entry[pick(rnd, ['dtype', 'shape', 'data_offsets'])];
+      break;
+    case 4:
+      head[pick(rnd, NAMES)] = { ...entry };
+      delete head[name];
+      break;
+    case 5:
+      head.__metadata__ = pick(rnd, [[], 'x', { a: 1 }, { [pick(rnd, NAMES)]: 'v' }, null]);
+      break;
     case 6: {
       // A checkpoint's tree: point a tensor reference at an inherited name, or inject a key.
       const t = meta['tensorkit.checkpoint'];
@@ -106,7 +186,10 @@ function mutateHeaderJson(rnd: Rnd, head: Record<string, unknown>): string {
           `{"deep":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
           `{"deep":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`,
           t.replace(/"\$tensor":"([^"]*)"/g, '"$tensor":"$1","extra":1'),
-          '[]', 'null', '{"a":', t + t,
+          '[]',
+          'null',
+          '{"a":',
+          t + t,
         ]);
         meta['tensorkit.checkpoint'] = mutated;
       } else meta['tensorkit.checkpoint'] = '{"a":{"$tensor":"constructor"}}';
@@ -117,14 +200,22 @@ function mutateHeaderJson(rnd: Rnd, head: Record<string, unknown>): string {
     }
     case 7: {
       const text = JSON.stringify(head);
-      return text.replace(/^\{/, `{${JSON.stringify(name)}:{"dtype":"F32","shape":[1],"data_offsets":[0,4]},`);  // a duplicate key
+      return text.replace(/^\{/, `{${JSON.stringify(name)}:{"dtype":"F32","shape":[1],"data_offsets":[0,4]},`); // a duplicate key
     }
-    case 8: return JSON.stringify(head).replace(/^\{/, '{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},');
-    case 9: entry.shape = Array.from({ length: Math.floor(rnd() * 40) }, () => pick(rnd, [0, 1, 2, 3])); break;
-    case 10: return JSON.stringify(pick(rnd, [[], 'x', 1, null, { [name]: 'x' }]));
-    case 11: return `${JSON.stringify(head).slice(0, -1)},"x":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
-    case 12: for (const n of names) (head[n] as Record<string, unknown>).data_offsets = [0, 0]; break;
-    default: return `${'\ufeff'}${JSON.stringify(head)}`;
+    case 8:
+      return JSON.stringify(head).replace(/^\{/, '{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},');
+    case 9:
+      entry.shape = Array.from({ length: Math.floor(rnd() * 40) }, () => pick(rnd, [0, 1, 2, 3]));
+      break;
+    case 10:
+      return JSON.stringify(pick(rnd, [[], 'x', 1, null, { [name]: 'x' }]));
+    case 11:
+      return `${JSON.stringify(head).slice(0, -1)},"x":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+    case 12:
+      for (const n of names) (head[n] as Record<string, unknown>).data_offsets = [0, 0];
+      break;
+    default:
+      return `${'\ufeff'}${JSON.stringify(head)}`;
   }
   return JSON.stringify(head);
 }
@@ -140,7 +231,11 @@ export function mutate(rnd: Rnd, bytes: Uint8Array): { bytes: Uint8Array; desc: 
       // Mutate the header as JSON, then write it back with a consistent length (most of the time).
       const text = Buffer.from(b.subarray(8, 8 + headerLen)).toString('utf8');
       let head: Record<string, unknown>;
-      try { head = JSON.parse(text); } catch { continue; }
+      try {
+        head = JSON.parse(text);
+      } catch {
+        continue;
+      }
       if (head === null || typeof head !== 'object') continue;
       const json = mutateHeaderJson(rnd, head);
       b = withHeader(json, b.subarray(8 + headerLen), rnd() < 0.1 ? BigInt(Math.floor(rnd() * 2 ** 40)) : undefined);
@@ -161,7 +256,16 @@ export function mutate(rnd: Rnd, bytes: Uint8Array): { bytes: Uint8Array; desc: 
       b = Buffer.concat([b, randomBytes(rnd, 1 + Math.floor(rnd() * 64))]);
       descs.push('junk appended');
     } else if (b.length >= 8) {
-      const v = pick(rnd, [0n, 1n, 7n, 2n ** 63n, 2n ** 64n - 1n, 100_000_001n, BigInt(b.length), BigInt(Math.floor(rnd() * b.length))]);
+      const v = pick(rnd, [
+        0n,
+        1n,
+        7n,
+        2n ** 63n,
+        2n ** 64n - 1n,
+        100_000_001n,
+        BigInt(b.length),
+        BigInt(Math.floor(rnd() * b.length)),
+      ]);
       Buffer.from(b.buffer, b.byteOffset, 8).writeBigUInt64LE(v);
       descs.push(`header length ${v}`);
     }
@@ -173,7 +277,9 @@ export function mutate(rnd: Rnd, bytes: Uint8Array): { bytes: Uint8Array; desc: 
 
 function half(bits: number, bf16: boolean): number {
   if (bf16) return new Float32Array(new Uint32Array([bits << 16]).buffer)[0];
-  const s = bits & 0x8000 ? -1 : 1, e = (bits >> 10) & 0x1f, m = bits & 0x3ff;
+  const s = bits & 0x8000 ? -1 : 1,
+    e = (bits >> 10) & 0x1f,
+    m = bits & 0x3ff;
   if (e === 0) return s * m * 2 ** -24;
   if (e === 31) return m ? NaN : s * Infinity;
   return s * (1 + m / 1024) * 2 ** (e - 15);
@@ -185,19 +291,44 @@ function expectedValues(dtype: string, raw: Uint8Array): (number | bigint)[] {
   const out: (number | bigint)[] = [];
   for (let i = 0; i < n; i++) {
     switch (dtype) {
-      case 'F32': out.push(dv.getFloat32(4 * i, true)); break;
-      case 'F64': out.push(dv.getFloat64(8 * i, true)); break;
-      case 'I32': out.push(dv.getInt32(4 * i, true)); break;
-      case 'I64': out.push(dv.getBigInt64(8 * i, true)); break;
-      case 'U32': out.push(BigInt(dv.getUint32(4 * i, true))); break;
-      case 'BOOL': out.push(raw[i] ? 1 : 0); break;
-      case 'U8': out.push(raw[i]); break;
-      case 'I8': out.push(dv.getInt8(i)); break;
-      case 'I16': out.push(dv.getInt16(2 * i, true)); break;
-      case 'U16': out.push(dv.getUint16(2 * i, true)); break;
-      case 'F16': out.push(half(dv.getUint16(2 * i, true), false)); break;
-      case 'BF16': out.push(half(dv.getUint16(2 * i, true), true)); break;
-      default: throw new Error(`no decoder for ${dtype}`);
+      case 'F32':
+        out.push(dv.getFloat32(4 * i, true));
+        break;
+      case 'F64':
+        out.push(dv.getFloat64(8 * i, true));
+        break;
+      case 'I32':
+        out.push(dv.getInt32(4 * i, true));
+        break;
+      case 'I64':
+        out.push(dv.getBigInt64(8 * i, true));
+        break;
+      case 'U32':
+        out.push(BigInt(dv.getUint32(4 * i, true)));
+        break;
+      case 'BOOL':
+        out.push(raw[i] ? 1 : 0);
+        break;
+      case 'U8':
+        out.push(raw[i]);
+        break;
+      case 'I8':
+        out.push(dv.getInt8(i));
+        break;
+      case 'I16':
+        out.push(dv.getInt16(2 * i, true));
+        break;
+      case 'U16':
+        out.push(dv.getUint16(2 * i, true));
+        break;
+      case 'F16':
+        out.push(half(dv.getUint16(2 * i, true), false));
+        break;
+      case 'BF16':
+        out.push(half(dv.getUint16(2 * i, true), true));
+        break;
+      default:
+        throw new Error(`no decoder for ${dtype}`);
     }
   }
   return out;
@@ -206,19 +337,28 @@ function expectedValues(dtype: string, raw: Uint8Array): (number | bigint)[] {
 /** Why `tensors` differs from what the file holds, or undefined when it matches. */
 function checkAgainstFile(bytes: Uint8Array, tensors: Record<string, Tensor>): string | undefined {
   const n = Number(Buffer.from(bytes.buffer, bytes.byteOffset, 8).readBigUInt64LE(0));
-  const head = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const head = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
   const names = Object.keys(head).filter((k) => k !== '__metadata__');
   const got = Object.keys(tensors);
-  if (got.length !== names.length || names.some((k) => !Object.hasOwn(tensors, k))) return `tensor names ${JSON.stringify(got)} differ from the header's ${JSON.stringify(names)}`;
+  if (got.length !== names.length || names.some((k) => !Object.hasOwn(tensors, k)))
+    return `tensor names ${JSON.stringify(got)} differ from the header's ${JSON.stringify(names)}`;
   for (const k of names) {
-    const e = head[k], t = tensors[k];
+    const e = head[k],
+      t = tensors[k];
     if (!(t instanceof Tensor)) return `'${k}' is not a Tensor`;
     if (t.shape.join() !== e.shape.join()) return `'${k}' has shape [${t.shape}], the file [${e.shape}]`;
     const want = expectedValues(e.dtype, bytes.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]));
     const have = Array.from(t.data() as ArrayLike<number | bigint>);
     for (let i = 0; i < want.length; i++) {
-      const a = want[i], b = have[i];
-      const same = typeof a === 'bigint' ? BigInt(b as bigint) === a : Object.is(a, Number(b)) || (Number.isNaN(a) && Number.isNaN(Number(b)));
+      const a = want[i],
+        b = have[i];
+      const same =
+        typeof a === 'bigint'
+          ? BigInt(b as bigint) === a
+          : Object.is(a, Number(b)) || (Number.isNaN(a) && Number.isNaN(Number(b)));
       if (!same) return `'${k}'[${i}] is ${b}, the file holds ${a}`;
     }
   }
@@ -259,7 +399,10 @@ function load(what: string, fn: () => unknown, check: (r: unknown) => string | u
     const r = fn();
     try {
       const why = check(r);
-      if (Object.getOwnPropertyNames(Object.prototype).length !== PROTO_KEYS || ({} as Record<string, unknown>).isAdmin !== undefined)
+      if (
+        Object.getOwnPropertyNames(Object.prototype).length !== PROTO_KEYS ||
+        ({} as Record<string, unknown>).isAdmin !== undefined
+      )
         return { what, kind: 'wrong', detail: 'Object.prototype was polluted' };
       return why ? { what, kind: 'wrong', detail: why } : { what, kind: 'ok' };
     } finally {
@@ -273,17 +416,45 @@ function load(what: string, fn: () => unknown, check: (r: unknown) => string | u
 /** Loads the file every way; the first defect found, or the codes seen. */
 export function loadAll(path: string, bytes: Uint8Array): Outcome {
   const results = [
-    load('train.readScalarEvents', () => train.readScalarEvents(bytes), (r) =>
-      (r as { step: unknown; tag: unknown; value: unknown }[]).every((e) => typeof e.step === 'number' && typeof e.tag === 'string' && typeof e.value === 'number') ? undefined : 'an event that is not { step, tag, value }'),
-    load('io.readHeader', () => io.readHeader(path), () => undefined),
-    load('io.load', () => io.load(path), (r) => checkAgainstFile(bytes, r as Record<string, Tensor>)),
-    load('io.loadWithMetadata', () => io.loadWithMetadata(path), (r) => {
-      const m = (r as { metadata: Record<string, unknown> }).metadata;
-      if (Object.values(m).some((x) => typeof x !== 'string')) return 'a metadata value is not a string';
-      return checkAgainstFile(bytes, (r as { tensors: Record<string, Tensor> }).tensors);
-    }),
-    load('io.deserialize', () => io.deserialize(bytes), (r) => checkAgainstFile(bytes, (r as { tensors: Record<string, Tensor> }).tensors)),
-    load('io.loadCheckpoint', () => io.loadCheckpoint(path), (r) => checkTree(r, '')),
+    load(
+      'train.readScalarEvents',
+      () => train.readScalarEvents(bytes),
+      (r) =>
+        (r as { step: unknown; tag: unknown; value: unknown }[]).every(
+          (e) => typeof e.step === 'number' && typeof e.tag === 'string' && typeof e.value === 'number',
+        )
+          ? undefined
+          : 'an event that is not { step, tag, value }',
+    ),
+    load(
+      'io.readHeader',
+      () => io.readHeader(path),
+      () => undefined,
+    ),
+    load(
+      'io.load',
+      () => io.load(path),
+      (r) => checkAgainstFile(bytes, r as Record<string, Tensor>),
+    ),
+    load(
+      'io.loadWithMetadata',
+      () => io.loadWithMetadata(path),
+      (r) => {
+        const m = (r as { metadata: Record<string, unknown> }).metadata;
+        if (Object.values(m).some((x) => typeof x !== 'string')) return 'a metadata value is not a string';
+        return checkAgainstFile(bytes, (r as { tensors: Record<string, Tensor> }).tensors);
+      },
+    ),
+    load(
+      'io.deserialize',
+      () => io.deserialize(bytes),
+      (r) => checkAgainstFile(bytes, (r as { tensors: Record<string, Tensor> }).tensors),
+    ),
+    load(
+      'io.loadCheckpoint',
+      () => io.loadCheckpoint(path),
+      (r) => checkTree(r, ''),
+    ),
   ];
   const bad = results.find((r) => r.kind !== 'ok' && r.kind !== 'error');
   if (bad) return { kind: bad.kind, code: bad.code, detail: `${bad.what}: ${bad.detail ?? ''}` };

@@ -15,7 +15,8 @@ const { values } = parseArgs({
     replay: { type: 'string' },
   },
 });
-const seed = Number(values.seed), jobs = Number(values.jobs);
+const seed = Number(values.seed),
+  jobs = Number(values.jobs);
 
 if (values.replay !== undefined) {
   const i = Number(values.replay);
@@ -35,7 +36,10 @@ if (values.replay !== undefined) {
   }
 } else {
   let defects = 0;
-  for (const [kind, n] of [['calls', Number(values.calls)], ['files', Number(values.files)]] as const) {
+  for (const [kind, n] of [
+    ['calls', Number(values.calls)],
+    ['files', Number(values.files)],
+  ] as const) {
     if (!n) continue;
     const r = await runFuzz({ kind, seed, count: n, jobs, filter: values.filter });
     console.log(formatReport(r));

@@ -55,7 +55,14 @@ interface ChildResult {
   next: number;
 }
 
-async function runChild(o: Required<Omit<RunOptions, 'filter'>> & { filter?: string }, start: number, end: number, dir: string, report: Report, targets: Set<string>): Promise<ChildResult> {
+async function runChild(
+  o: Required<Omit<RunOptions, 'filter'>> & { filter?: string },
+  start: number,
+  end: number,
+  dir: string,
+  report: Report,
+  targets: Set<string>,
+): Promise<ChildResult> {
   const progress = join(dir, `progress-${start}.txt`);
   writeFileSync(progress, '');
   const script = fileURLToPath(new URL(CHILD[o.kind], import.meta.url));
@@ -70,11 +77,19 @@ async function runChild(o: Required<Omit<RunOptions, 'filter'>> & { filter?: str
     env: { ...process.env, TENSORKIT_FUZZ: '1' },
   });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
-  let lastSize = -1, lastChange = Date.now(), stalled = false;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
+  let lastSize = -1,
+    lastChange = Date.now(),
+    stalled = false;
   const watch = setInterval(() => {
     let size = 0;
-    try { size = statSync(progress).size; } catch { /* not yet */ }
+    try {
+      size = statSync(progress).size;
+    } catch {
+      /* not yet */
+    }
     if (size !== lastSize) {
       lastSize = size;
       lastChange = Date.now();
@@ -83,26 +98,36 @@ async function runChild(o: Required<Omit<RunOptions, 'filter'>> & { filter?: str
       child.kill('SIGKILL');
     }
   }, 500);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.once('exit', (c, s) => res([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) =>
+    child.once('exit', (c, s) => res([c, s])),
+  );
   clearInterval(watch);
 
   let open: { index: number; what: string } | undefined;
   let next = start;
   for (const line of readFileSync(progress, 'utf8').split('\n')) {
     if (!line) continue;
-    const sp1 = line.indexOf(' '), sp2 = line.indexOf(' ', sp1 + 1);
-    const tag = line.slice(0, sp1), index = Number(line.slice(sp1 + 1, sp2 < 0 ? undefined : sp2)), rest = sp2 < 0 ? '' : line.slice(sp2 + 1);
+    const sp1 = line.indexOf(' '),
+      sp2 = line.indexOf(' ', sp1 + 1);
+    const tag = line.slice(0, sp1),
+      index = Number(line.slice(sp1 + 1, sp2 < 0 ? undefined : sp2)),
+      rest = sp2 < 0 ? '' : line.slice(sp2 + 1);
     if (tag === 'S') {
       open = { index, what: rest };
       targets.add(rest.split(' (')[0]);
     } else if (tag === 'R' || tag === 'X') {
       let out: Outcome;
-      try { out = JSON.parse(rest) as Outcome; } catch { continue; }  // a line cut short by a crash
+      try {
+        out = JSON.parse(rest) as Outcome;
+      } catch {
+        continue;
+      } // a line cut short by a crash
       if (tag === 'R') {
         report.tally[out.kind]++;
         if (out.code) report.codes[out.code] = (report.codes[out.code] ?? 0) + 1;
         next = index + 1;
-        if (DEFECTS.includes(out.kind)) report.defects.push({ index, what: open?.index === index ? open.what : '?', outcome: out });
+        if (DEFECTS.includes(out.kind))
+          report.defects.push({ index, what: open?.index === index ? open.what : '?', outcome: out });
         open = undefined;
       } else {
         report.tally.plain++;
@@ -113,7 +138,9 @@ async function runChild(o: Required<Omit<RunOptions, 'filter'>> & { filter?: str
   if (open !== undefined || code !== 0) {
     const kind: Kind = stalled ? 'hang' : 'crash';
     const index = open?.index ?? next;
-    const why = stalled ? `no progress for ${o.stallMs} ms` : `exit code ${code}, signal ${signal}: ${stderr.trim().split('\n').slice(-6).join(' | ')}`;
+    const why = stalled
+      ? `no progress for ${o.stallMs} ms`
+      : `exit code ${code}, signal ${signal}: ${stderr.trim().split('\n').slice(-6).join(' | ')}`;
     report.tally[kind]++;
     report.defects.push({ index, what: open?.what ?? '(between calls)', outcome: { kind, detail: why } });
     next = index + 1;
@@ -127,7 +154,13 @@ export async function runFuzz(options: RunOptions): Promise<Report> {
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), `tk-fuzz-${o.kind}-`));
   const report: Report = {
-    kind: o.kind, seed: o.seed, count: o.count, targets: 0, defects: [], codes: {}, seconds: 0,
+    kind: o.kind,
+    seed: o.seed,
+    count: o.count,
+    targets: 0,
+    defects: [],
+    codes: {},
+    seconds: 0,
     tally: { ok: 0, error: 0, user: 0, plain: 0, internal: 0, message: 0, wrong: 0, timeout: 0, crash: 0, hang: 0 },
   };
   const targets = new Set<string>();
@@ -138,9 +171,10 @@ export async function runFuzz(options: RunOptions): Promise<Report> {
     let cursor = 0;
     const worker = async () => {
       while (cursor < o.count) {
-        const start = cursor, end = Math.min(o.count, start + slice);
+        const start = cursor,
+          end = Math.min(o.count, start + slice);
         cursor = end;
-        for (let at = start; at < end; ) at = (await runChild(o, at, end, dir, report, targets)).next;
+        for (let at = start; at < end;) at = (await runChild(o, at, end, dir, report, targets)).next;
       }
     };
     await Promise.all(Array.from({ length: o.jobs }, worker));
@@ -157,8 +191,14 @@ export async function runFuzz(options: RunOptions): Promise<Report> {
 export function formatReport(r: Report): string {
   const lines = [
     `${r.kind}: ${r.count} (seed ${r.seed}) over ${r.targets} ${r.kind === 'calls' ? 'entry points' : 'mutation kinds'} in ${r.seconds.toFixed(1)} s`,
-    `  ${Object.entries(r.tally).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    `  error codes: ${Object.entries(r.codes).sort(([, a], [, b]) => b - a).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    `  ${Object.entries(r.tally)
+      .filter(([, n]) => n)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+    `  error codes: ${Object.entries(r.codes)
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
     `  defects: ${r.defects.length}`,
   ];
   // One line per entry point (or mutation kind) and defect kind: how often, and the first case.
@@ -167,6 +207,9 @@ export function formatReport(r: Report): string {
     const key = `[${d.outcome.kind}] ${d.what.split(' (')[0]}`;
     groups.set(key, [...(groups.get(key) ?? []), d]);
   }
-  for (const [key, ds] of groups) lines.push(`  ${key} x${ds.length}, e.g. #${ds[0].index} ${ds[0].what.slice(0, 240)}\n      ${(ds[0].outcome.detail ?? '').slice(0, 400)}`);
+  for (const [key, ds] of groups)
+    lines.push(
+      `  ${key} x${ds.length}, e.g. #${ds[0].index} ${ds[0].what.slice(0, 240)}\n      ${(ds[0].outcome.detail ?? '').slice(0, 400)}`,
+    );
   return lines.join('\n');
 }

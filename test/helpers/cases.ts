@@ -33,14 +33,24 @@ export const unaryCases: OpCase[] = UNARY_OPS.flatMap((name) =>
     const call = (x: Tensor) => (x[name] as () => Tensor).call(x);
     const rows: OpCase[] = [
       { ops: [name], name: `${name} ${dtype}`, inputs: [spec], native: call, plain: (x) => plain.unary(name, x) },
-      { ops: [name], name: `${name} ${dtype} 3-d`, inputs: [{ ...spec, shape: [2, 3, 5] }], native: call, plain: (x) => plain.unary(name, x) },
+      {
+        ops: [name],
+        name: `${name} ${dtype} 3-d`,
+        inputs: [{ ...spec, shape: [2, 3, 5] }],
+        native: call,
+        plain: (x) => plain.unary(name, x),
+      },
     ];
     // An integer tensor cannot hold a FLOAT op's result in place.
     if (inplace && (dtype !== 'int32' || rule === 'NUMERIC')) {
       const op = `${name}_` as OpName;
       rows.push({
-        ops: [op], name: `${op} ${dtype}`, inputs: [spec], layouts: WRITABLE,
-        native: (x) => (x[op as keyof Tensor] as () => Tensor).call(x), plain: (x) => plain.unary(name, x),
+        ops: [op],
+        name: `${op} ${dtype}`,
+        inputs: [spec],
+        layouts: WRITABLE,
+        native: (x) => (x[op as keyof Tensor] as () => Tensor).call(x),
+        plain: (x) => plain.unary(name, x),
       });
     }
     return rows;
@@ -50,34 +60,117 @@ export const unaryCases: OpCase[] = UNARY_OPS.flatMap((name) =>
 // Large enough for the tiled path of transposed operands (64 x 64 tiles), with remainders.
 export const tiledCases: OpCase[] = [
   ...(['float32', 'float64', 'int32', 'int64'] as DType[]).flatMap((dtype): OpCase[] => [
-    { ops: ['neg'], name: `neg ${dtype} [133, 70] (tiled)`, inputs: [{ shape: [133, 70], dtype }], native: (x) => x.neg(), plain: (x) => plain.unary('neg', x) },
-    { ops: ['add'], name: `add ${dtype} [2, 67, 130] (tiled)`, inputs: [{ shape: [2, 67, 130], dtype }, { shape: [2, 67, 130], dtype }], native: (a, b) => a.add(b), plain: (a, b) => plain.binary('add', a, b) },
+    {
+      ops: ['neg'],
+      name: `neg ${dtype} [133, 70] (tiled)`,
+      inputs: [{ shape: [133, 70], dtype }],
+      native: (x) => x.neg(),
+      plain: (x) => plain.unary('neg', x),
+    },
+    {
+      ops: ['add'],
+      name: `add ${dtype} [2, 67, 130] (tiled)`,
+      inputs: [
+        { shape: [2, 67, 130], dtype },
+        { shape: [2, 67, 130], dtype },
+      ],
+      native: (a, b) => a.add(b),
+      plain: (a, b) => plain.binary('add', a, b),
+    },
   ]),
-  { ops: ['to_dtype'], name: 'to bool [65, 129] (tiled, 1-byte)', inputs: [{ shape: [65, 129] }], native: (x) => x.to('bool'), plain: (x) => plain.to(x, 'bool') },
-  { ops: ['contiguous'], name: 'contiguous bool [65, 129] (tiled)', inputs: [{ shape: [65, 129], dtype: 'bool' }], native: (x) => x.contiguous(), plain: (x) => plain.clone(x) },
-  { ops: ['exp_'], name: 'exp_ in place on a transposed view (tiled output)', layouts: ['transposed'], inputs: [{ shape: [100, 90] }], native: (x) => x.exp_(), plain: (x) => plain.unary('exp', x) },
+  {
+    ops: ['to_dtype'],
+    name: 'to bool [65, 129] (tiled, 1-byte)',
+    inputs: [{ shape: [65, 129] }],
+    native: (x) => x.to('bool'),
+    plain: (x) => plain.to(x, 'bool'),
+  },
+  {
+    ops: ['contiguous'],
+    name: 'contiguous bool [65, 129] (tiled)',
+    inputs: [{ shape: [65, 129], dtype: 'bool' }],
+    native: (x) => x.contiguous(),
+    plain: (x) => plain.clone(x),
+  },
+  {
+    ops: ['exp_'],
+    name: 'exp_ in place on a transposed view (tiled output)',
+    layouts: ['transposed'],
+    inputs: [{ shape: [100, 90] }],
+    native: (x) => x.exp_(),
+    plain: (x) => plain.unary('exp', x),
+  },
 ];
 
 export const clampCases: OpCase[] = [
   ...(['float32', 'float64', 'int32'] as DType[]).map((dtype): OpCase => ({
-    ops: ['clamp'], name: `clamp ${dtype}`, inputs: [{ shape: [4, 5], dtype }],
-    native: (x) => x.clamp(-1, 2), plain: (x) => plain.clamp(x, -1, 2),
+    ops: ['clamp'],
+    name: `clamp ${dtype}`,
+    inputs: [{ shape: [4, 5], dtype }],
+    native: (x) => x.clamp(-1, 2),
+    plain: (x) => plain.clamp(x, -1, 2),
   })),
-  { ops: ['clamp'], name: 'clamp min only', inputs: [{ shape: [4, 5] }], native: (x) => x.clamp(0), plain: (x) => plain.clamp(x, 0) },
-  { ops: ['clamp'], name: 'clamp max only', inputs: [{ shape: [4, 5] }], native: (x) => x.clamp(null, 0.5), plain: (x) => plain.clamp(x, null, 0.5) },
-  { ops: ['clamp'], name: 'clamp int32 to a fractional bound is float32', inputs: [{ shape: [4, 5], dtype: 'int32' }], native: (x) => x.clamp(-1.5, 1.5), plain: (x) => plain.clamp(x, -1.5, 1.5) },
-  { ops: ['clamp_'], name: 'clamp_', inputs: [{ shape: [4, 5] }], layouts: WRITABLE, native: (x) => x.clamp_(-1, 1), plain: (x) => plain.clamp(x, -1, 1) },
+  {
+    ops: ['clamp'],
+    name: 'clamp min only',
+    inputs: [{ shape: [4, 5] }],
+    native: (x) => x.clamp(0),
+    plain: (x) => plain.clamp(x, 0),
+  },
+  {
+    ops: ['clamp'],
+    name: 'clamp max only',
+    inputs: [{ shape: [4, 5] }],
+    native: (x) => x.clamp(null, 0.5),
+    plain: (x) => plain.clamp(x, null, 0.5),
+  },
+  {
+    ops: ['clamp'],
+    name: 'clamp int32 to a fractional bound is float32',
+    inputs: [{ shape: [4, 5], dtype: 'int32' }],
+    native: (x) => x.clamp(-1.5, 1.5),
+    plain: (x) => plain.clamp(x, -1.5, 1.5),
+  },
+  {
+    ops: ['clamp_'],
+    name: 'clamp_',
+    inputs: [{ shape: [4, 5] }],
+    layouts: WRITABLE,
+    native: (x) => x.clamp_(-1, 1),
+    plain: (x) => plain.clamp(x, -1, 1),
+  },
 ];
 
 type Bin = BinaryName;
 const BINARY: Bin[] = BINARY_OPS;
 // Rules that accept bool operands (ARITH_NOBOOL and TRUEDIV do not: PyTorch refuses bool - bool).
 const boolOk = (op: Bin) => ruleOf(op).rule === 'ARITH' || ruleOf(op).rule === 'COMPARE';
-const SHAPES: [number[], number[]][] = [[[3, 4], [3, 4]], [[3, 1], [1, 4]], [[2, 3, 4], [4]], [[4], [2, 3, 4]], [[3, 4], []]];
-const DTYPE_PAIRS: [DType, DType][] = [['float32', 'float32'], ['float64', 'float64'], ['int32', 'int32'], ['int32', 'float32'], ['int64', 'float64'], ['float32', 'int64'], ['bool', 'bool']];
+const SHAPES: [number[], number[]][] = [
+  [
+    [3, 4],
+    [3, 4],
+  ],
+  [
+    [3, 1],
+    [1, 4],
+  ],
+  [[2, 3, 4], [4]],
+  [[4], [2, 3, 4]],
+  [[3, 4], []],
+];
+const DTYPE_PAIRS: [DType, DType][] = [
+  ['float32', 'float32'],
+  ['float64', 'float64'],
+  ['int32', 'int32'],
+  ['int32', 'float32'],
+  ['int64', 'float64'],
+  ['float32', 'int64'],
+  ['bool', 'bool'],
+];
 
 function binRange(op: Bin, dtype: DType, second: boolean): [number, number] {
-  if (op === 'pow') return second ? (dtype.startsWith('int') ? [0, 4] : [-2, 2]) : dtype.startsWith('int') ? [-3, 3] : [0.5, 2];
+  if (op === 'pow')
+    return second ? (dtype.startsWith('int') ? [0, 4] : [-2, 2]) : dtype.startsWith('int') ? [-3, 3] : [0.5, 2];
   if (op === 'div' && second) return [1, 4];
   return [-4, 4];
 }
@@ -85,47 +178,95 @@ function binRange(op: Bin, dtype: DType, second: boolean): [number, number] {
 export const binaryCases: OpCase[] = BINARY.flatMap((op) =>
   DTYPE_PAIRS.filter(([a]) => a !== 'bool' || boolOk(op)).flatMap(([da, db]) =>
     SHAPES.map(([sa, sb]): OpCase => ({
-      ops: [op], name: `${op} ${da}[${sa}] ${db}[${sb}]`,
-      inputs: [{ shape: sa, dtype: da, range: binRange(op, da, false) }, { shape: sb, dtype: db, range: binRange(op, db, true) }],
-      native: (a, b) => a[op](b), plain: (a, b) => plain.binary(op, a, b),
+      ops: [op],
+      name: `${op} ${da}[${sa}] ${db}[${sb}]`,
+      inputs: [
+        { shape: sa, dtype: da, range: binRange(op, da, false) },
+        { shape: sb, dtype: db, range: binRange(op, db, true) },
+      ],
+      native: (a, b) => a[op](b),
+      plain: (a, b) => plain.binary(op, a, b),
     })),
   ),
 );
 
-export const scalarCases: OpCase[] = (['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'lt', 'eq'] as Bin[]).flatMap((op) =>
-  (['float32', 'int32', 'float64'] as DType[]).flatMap((dtype) =>
-    [2, 0.5, -3].map((s): OpCase => ({
-      ops: [op], name: `${op} ${dtype} scalar ${s}`, inputs: [{ shape: [3, 4], dtype, range: op === 'pow' ? [1, 3] : [-4, 4] }],
-      native: (a) => a[op](s), plain: (a) => plain.binary(op, a, s),
-    })),
-  ),
+export const scalarCases: OpCase[] = (['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'lt', 'eq'] as Bin[]).flatMap(
+  (op) =>
+    (['float32', 'int32', 'float64'] as DType[]).flatMap((dtype) =>
+      [2, 0.5, -3].map((s): OpCase => ({
+        ops: [op],
+        name: `${op} ${dtype} scalar ${s}`,
+        inputs: [{ shape: [3, 4], dtype, range: op === 'pow' ? [1, 3] : [-4, 4] }],
+        native: (a) => a[op](s),
+        plain: (a) => plain.binary(op, a, s),
+      })),
+    ),
 );
 
 export const inplaceBinaryCases: OpCase[] = (['add_', 'sub_', 'mul_', 'div_', 'pow_'] as const).flatMap((op) => {
   const base = op.slice(0, -1) as Bin;
   return (['float32', 'float64'] as DType[]).flatMap((dtype) => [
     {
-      ops: [op], name: `${op} ${dtype} broadcast`, layouts: WRITABLE,
-      inputs: [{ shape: [3, 4], dtype, range: binRange(base, dtype, false) }, { shape: [4], dtype, range: binRange(base, dtype, true) }],
-      native: (a: Tensor, b: Tensor) => a[op](b), plain: (a: PlainTensor, b: PlainTensor) => plain.binary(base, a, b),
+      ops: [op],
+      name: `${op} ${dtype} broadcast`,
+      layouts: WRITABLE,
+      inputs: [
+        { shape: [3, 4], dtype, range: binRange(base, dtype, false) },
+        { shape: [4], dtype, range: binRange(base, dtype, true) },
+      ],
+      native: (a: Tensor, b: Tensor) => a[op](b),
+      plain: (a: PlainTensor, b: PlainTensor) => plain.binary(base, a, b),
     },
     {
-      ops: [op], name: `${op} ${dtype} scalar`, layouts: WRITABLE,
+      ops: [op],
+      name: `${op} ${dtype} scalar`,
+      layouts: WRITABLE,
       inputs: [{ shape: [3, 4], dtype, range: binRange(base, dtype, false) }],
-      native: (a: Tensor) => a[op](2), plain: (a: PlainTensor) => plain.binary(base, a, 2),
+      native: (a: Tensor) => a[op](2),
+      plain: (a: PlainTensor) => plain.binary(base, a, 2),
     },
   ]);
 });
 
 export const writeCases: OpCase[] = [
   {
-    ops: ['where'], name: 'where broadcast', inputs: [{ shape: [3, 4], dtype: 'bool' }, { shape: [3, 4] }, { shape: [4], dtype: 'float64' }],
-    native: (c, a, b) => tk.where(c, a, b), plain: (c, a, b) => plain.where(c, a, b),
+    ops: ['where'],
+    name: 'where broadcast',
+    inputs: [{ shape: [3, 4], dtype: 'bool' }, { shape: [3, 4] }, { shape: [4], dtype: 'float64' }],
+    native: (c, a, b) => tk.where(c, a, b),
+    plain: (c, a, b) => plain.where(c, a, b),
   },
-  { ops: ['where'], name: 'where scalar', inputs: [{ shape: [3, 4], dtype: 'bool' }, { shape: [3, 4] }], native: (c, a) => tk.where(c, a, 0), plain: (c, a) => plain.where(c, a, 0) },
-  { ops: ['copy_'], name: 'copy_ broadcast + cast', layouts: WRITABLE, inputs: [{ shape: [3, 4] }, { shape: [4], dtype: 'int32' }], native: (a, b) => a.copy_(b), plain: (a, b) => plain.to(plain.expand(b, [3, 4]), 'float32') },
-  { ops: ['fill_'], name: 'fill_', layouts: WRITABLE, inputs: [{ shape: [3, 4] }], native: (a) => a.fill_(2.5), plain: () => plain.full([3, 4], 2.5) },
-  { ops: ['zero_'], name: 'zero_', layouts: WRITABLE, inputs: [{ shape: [3, 4], dtype: 'int32' }], native: (a) => a.zero_(), plain: () => plain.zeros([3, 4], 'int32') },
+  {
+    ops: ['where'],
+    name: 'where scalar',
+    inputs: [{ shape: [3, 4], dtype: 'bool' }, { shape: [3, 4] }],
+    native: (c, a) => tk.where(c, a, 0),
+    plain: (c, a) => plain.where(c, a, 0),
+  },
+  {
+    ops: ['copy_'],
+    name: 'copy_ broadcast + cast',
+    layouts: WRITABLE,
+    inputs: [{ shape: [3, 4] }, { shape: [4], dtype: 'int32' }],
+    native: (a, b) => a.copy_(b),
+    plain: (a, b) => plain.to(plain.expand(b, [3, 4]), 'float32'),
+  },
+  {
+    ops: ['fill_'],
+    name: 'fill_',
+    layouts: WRITABLE,
+    inputs: [{ shape: [3, 4] }],
+    native: (a) => a.fill_(2.5),
+    plain: () => plain.full([3, 4], 2.5),
+  },
+  {
+    ops: ['zero_'],
+    name: 'zero_',
+    layouts: WRITABLE,
+    inputs: [{ shape: [3, 4], dtype: 'int32' }],
+    native: (a) => a.zero_(),
+    plain: () => plain.zeros([3, 4], 'int32'),
+  },
 ];
 
 /** One tensor of a { values, indices } pair; the other is disposed. */
@@ -140,8 +281,11 @@ export const reduceCases: OpCase[] = [
     (op === 'mean' ? ['float32', 'float64'] : ['float32', 'float64', 'int32']).flatMap((dtype) =>
       DIMS.flatMap((dim) =>
         [false, true].map((keepdim): OpCase => ({
-          ops: [op], name: `${op} ${dtype} dim=${JSON.stringify(dim)} keepdim=${keepdim}`, inputs: [{ shape: [3, 4, 5], dtype: dtype as DType }],
-          native: (x) => x[op](dim, { keepdim }), plain: (x) => plain[op](x, dim, keepdim),
+          ops: [op],
+          name: `${op} ${dtype} dim=${JSON.stringify(dim)} keepdim=${keepdim}`,
+          inputs: [{ shape: [3, 4, 5], dtype: dtype as DType }],
+          native: (x) => x[op](dim, { keepdim }),
+          plain: (x) => plain[op](x, dim, keepdim),
         })),
       ),
     ),
@@ -149,71 +293,272 @@ export const reduceCases: OpCase[] = [
   ...(['argmax', 'argmin'] as const).flatMap((op) =>
     [undefined, 0, 2, -2].flatMap((dim) =>
       [false, true].map((keepdim): OpCase => ({
-        ops: [op], name: `${op} dim=${dim} keepdim=${keepdim}`, inputs: [{ shape: [3, 4, 5], dtype: 'int32', range: [-3, 3] }],
-        native: (x) => x[op](dim, { keepdim }), plain: (x) => plain[op](x, dim, keepdim),
+        ops: [op],
+        name: `${op} dim=${dim} keepdim=${keepdim}`,
+        inputs: [{ shape: [3, 4, 5], dtype: 'int32', range: [-3, 3] }],
+        native: (x) => x[op](dim, { keepdim }),
+        plain: (x) => plain[op](x, dim, keepdim),
       })),
     ),
   ),
   ...(['maxWithIndices', 'minWithIndices'] as const).flatMap((op) => [
-    { ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as OpName[], name: `${op} values`, inputs: [{ shape: [3, 4, 5] }], native: (x: Tensor) => pick(x[op](1), 'values'), plain: (x: PlainTensor) => plain[op](x, 1).values },
-    { ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as OpName[], name: `${op} indices keepdim`, inputs: [{ shape: [3, 4, 5], dtype: 'int32' as DType }], native: (x: Tensor) => pick(x[op](-1, { keepdim: true }), 'indices'), plain: (x: PlainTensor) => plain[op](x, -1, true).indices },
+    {
+      ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as OpName[],
+      name: `${op} values`,
+      inputs: [{ shape: [3, 4, 5] }],
+      native: (x: Tensor) => pick(x[op](1), 'values'),
+      plain: (x: PlainTensor) => plain[op](x, 1).values,
+    },
+    {
+      ops: [op === 'maxWithIndices' ? 'max_with_indices' : 'min_with_indices'] as OpName[],
+      name: `${op} indices keepdim`,
+      inputs: [{ shape: [3, 4, 5], dtype: 'int32' as DType }],
+      native: (x: Tensor) => pick(x[op](-1, { keepdim: true }), 'indices'),
+      plain: (x: PlainTensor) => plain[op](x, -1, true).indices,
+    },
   ]),
   ...(['var', 'std'] as const).flatMap((op) =>
     [undefined, 1, [0, 2]].flatMap((dim) =>
       [0, 1].map((correction): OpCase => ({
-        ops: [op], name: `${op} dim=${JSON.stringify(dim)} correction=${correction}`, inputs: [{ shape: [3, 4, 5], dtype: 'float64' }],
-        native: (x) => x[op](dim, { correction }), plain: (x) => (op === 'var' ? plain.variance : plain.std)(x, dim, correction, false),
+        ops: [op],
+        name: `${op} dim=${JSON.stringify(dim)} correction=${correction}`,
+        inputs: [{ shape: [3, 4, 5], dtype: 'float64' }],
+        native: (x) => x[op](dim, { correction }),
+        plain: (x) => (op === 'var' ? plain.variance : plain.std)(x, dim, correction, false),
       })),
     ),
   ),
   ...(['softmax', 'logSoftmax', 'cumsum'] as const).flatMap((op) =>
     [0, 1, -1].flatMap((dim) =>
       (op === 'cumsum' ? ['float32', 'int32'] : ['float32', 'float64']).map((dtype): OpCase => ({
-        ops: [op === 'logSoftmax' ? 'log_softmax' : op], name: `${op} ${dtype} dim=${dim}`, inputs: [{ shape: [3, 4, 5], dtype: dtype as DType, range: [-20, 20] }],
-        native: (x) => x[op](dim), plain: (x) => plain[op](x, dim),
+        ops: [op === 'logSoftmax' ? 'log_softmax' : op],
+        name: `${op} ${dtype} dim=${dim}`,
+        inputs: [{ shape: [3, 4, 5], dtype: dtype as DType, range: [-20, 20] }],
+        native: (x) => x[op](dim),
+        plain: (x) => plain[op](x, dim),
       })),
     ),
   ),
-  { ops: ['sum'], name: 'sum of a large vector (parallel path)', inputs: [{ shape: [200_003], range: [0, 1] }], layouts: ['contiguous', 'narrowed'], native: (x) => x.sum(), plain: (x) => plain.sum(x), tol: { rtol: 1e-5 } },
-  { ops: ['sum', 'max'], name: 'sum of bool counts', inputs: [{ shape: [6, 7], dtype: 'bool' }], native: (x) => x.sum(1), plain: (x) => plain.sum(x, 1) },
+  {
+    ops: ['sum'],
+    name: 'sum of a large vector (parallel path)',
+    inputs: [{ shape: [200_003], range: [0, 1] }],
+    layouts: ['contiguous', 'narrowed'],
+    native: (x) => x.sum(),
+    plain: (x) => plain.sum(x),
+    tol: { rtol: 1e-5 },
+  },
+  {
+    ops: ['sum', 'max'],
+    name: 'sum of bool counts',
+    inputs: [{ shape: [6, 7], dtype: 'bool' }],
+    native: (x) => x.sum(1),
+    plain: (x) => plain.sum(x, 1),
+  },
 ];
 
 export const viewCases: OpCase[] = [
-  { ops: ['reshape'], name: 'reshape', inputs: [{ shape: [3, 4, 5] }], native: (x) => x.reshape(5, -1), plain: (x) => plain.reshape(x, [5, -1]) },
-  { ops: ['view'], name: 'view', layouts: ['contiguous', 'narrowed'], inputs: [{ shape: [3, 4, 5] }], native: (x) => x.view([12, 5]), plain: (x) => plain.reshape(x, [12, 5]) },
-  { ops: ['transpose'], name: 'transpose', inputs: [{ shape: [3, 4, 5] }], native: (x) => x.transpose(0, 2), plain: (x) => plain.transpose(x, 0, 2) },
-  { ops: ['permute'], name: 'permute', inputs: [{ shape: [3, 4, 5] }], native: (x) => x.permute(2, 0, 1), plain: (x) => plain.permute(x, [2, 0, 1]) },
-  { ops: ['expand'], name: 'expand', inputs: [{ shape: [3, 1, 5] }], native: (x) => x.expand(2, 3, 4, 5), plain: (x) => plain.expand(x, [2, 3, 4, 5]) },
-  { ops: ['squeeze'], name: 'squeeze all', inputs: [{ shape: [3, 1, 5, 1] }], native: (x) => x.squeeze(), plain: (x) => plain.squeeze(x) },
-  { ops: ['squeeze'], name: 'squeeze dim', inputs: [{ shape: [3, 1, 5, 1] }], native: (x) => x.squeeze(1), plain: (x) => plain.squeeze(x, 1) },
-  { ops: ['unsqueeze'], name: 'unsqueeze', inputs: [{ shape: [3, 5] }], native: (x) => x.unsqueeze(-1), plain: (x) => plain.unsqueeze(x, -1) },
-  { ops: ['flatten'], name: 'flatten', inputs: [{ shape: [2, 3, 4, 5] }], native: (x) => x.flatten(1, 2), plain: (x) => plain.flatten(x, 1, 2) },
-  { ops: ['narrow'], name: 'narrow', inputs: [{ shape: [3, 6, 5] }], native: (x) => x.narrow(1, 2, 3), plain: (x) => plain.narrow(x, 1, 2, 3) },
-  { ops: ['select'], name: 'select', inputs: [{ shape: [3, 6, 5] }], native: (x) => x.select(2, -1), plain: (x) => plain.select(x, 2, -1) },
-  { ops: ['contiguous'], name: 'contiguous', inputs: [{ shape: [3, 6, 5] }], native: (x) => x.contiguous(), plain: (x) => plain.clone(x) },
-  { ops: ['clone'], name: 'clone', inputs: [{ shape: [3, 6], dtype: 'int64' }], native: (x) => x.clone(), plain: (x) => plain.clone(x) },
+  {
+    ops: ['reshape'],
+    name: 'reshape',
+    inputs: [{ shape: [3, 4, 5] }],
+    native: (x) => x.reshape(5, -1),
+    plain: (x) => plain.reshape(x, [5, -1]),
+  },
+  {
+    ops: ['view'],
+    name: 'view',
+    layouts: ['contiguous', 'narrowed'],
+    inputs: [{ shape: [3, 4, 5] }],
+    native: (x) => x.view([12, 5]),
+    plain: (x) => plain.reshape(x, [12, 5]),
+  },
+  {
+    ops: ['transpose'],
+    name: 'transpose',
+    inputs: [{ shape: [3, 4, 5] }],
+    native: (x) => x.transpose(0, 2),
+    plain: (x) => plain.transpose(x, 0, 2),
+  },
+  {
+    ops: ['permute'],
+    name: 'permute',
+    inputs: [{ shape: [3, 4, 5] }],
+    native: (x) => x.permute(2, 0, 1),
+    plain: (x) => plain.permute(x, [2, 0, 1]),
+  },
+  {
+    ops: ['expand'],
+    name: 'expand',
+    inputs: [{ shape: [3, 1, 5] }],
+    native: (x) => x.expand(2, 3, 4, 5),
+    plain: (x) => plain.expand(x, [2, 3, 4, 5]),
+  },
+  {
+    ops: ['squeeze'],
+    name: 'squeeze all',
+    inputs: [{ shape: [3, 1, 5, 1] }],
+    native: (x) => x.squeeze(),
+    plain: (x) => plain.squeeze(x),
+  },
+  {
+    ops: ['squeeze'],
+    name: 'squeeze dim',
+    inputs: [{ shape: [3, 1, 5, 1] }],
+    native: (x) => x.squeeze(1),
+    plain: (x) => plain.squeeze(x, 1),
+  },
+  {
+    ops: ['unsqueeze'],
+    name: 'unsqueeze',
+    inputs: [{ shape: [3, 5] }],
+    native: (x) => x.unsqueeze(-1),
+    plain: (x) => plain.unsqueeze(x, -1),
+  },
+  {
+    ops: ['flatten'],
+    name: 'flatten',
+    inputs: [{ shape: [2, 3, 4, 5] }],
+    native: (x) => x.flatten(1, 2),
+    plain: (x) => plain.flatten(x, 1, 2),
+  },
+  {
+    ops: ['narrow'],
+    name: 'narrow',
+    inputs: [{ shape: [3, 6, 5] }],
+    native: (x) => x.narrow(1, 2, 3),
+    plain: (x) => plain.narrow(x, 1, 2, 3),
+  },
+  {
+    ops: ['select'],
+    name: 'select',
+    inputs: [{ shape: [3, 6, 5] }],
+    native: (x) => x.select(2, -1),
+    plain: (x) => plain.select(x, 2, -1),
+  },
+  {
+    ops: ['contiguous'],
+    name: 'contiguous',
+    inputs: [{ shape: [3, 6, 5] }],
+    native: (x) => x.contiguous(),
+    plain: (x) => plain.clone(x),
+  },
+  {
+    ops: ['clone'],
+    name: 'clone',
+    inputs: [{ shape: [3, 6], dtype: 'int64' }],
+    native: (x) => x.clone(),
+    plain: (x) => plain.clone(x),
+  },
   ...(['float64', 'int32', 'int64', 'bool', 'float32'] as DType[]).map((dt): OpCase => ({
-    ops: ['to_dtype'], name: `to ${dt}`, inputs: [{ shape: [3, 4], range: [-5, 5] }], native: (x) => x.to(dt), plain: (x) => plain.to(x, dt),
+    ops: ['to_dtype'],
+    name: `to ${dt}`,
+    inputs: [{ shape: [3, 4], range: [-5, 5] }],
+    native: (x) => x.to(dt),
+    plain: (x) => plain.to(x, dt),
   })),
-  { ops: ['to_device'], name: "to('cpu')", inputs: [{ shape: [3, 4] }], native: (x) => x.to('cpu'), plain: (x) => plain.clone(x) },
+  {
+    ops: ['to_device'],
+    name: "to('cpu')",
+    inputs: [{ shape: [3, 4] }],
+    native: (x) => x.to('cpu'),
+    plain: (x) => plain.clone(x),
+  },
   ...[0, 1, -1].map((dim): OpCase => ({
-    ops: ['cat'], name: `cat dim=${dim}`, inputs: [{ shape: [3, 4] }, { shape: [3, 4], dtype: 'float64' }], native: (a, b) => tk.cat([a, b, a], dim), plain: (a, b) => plain.cat([a, b, a], dim),
+    ops: ['cat'],
+    name: `cat dim=${dim}`,
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4], dtype: 'float64' }],
+    native: (a, b) => tk.cat([a, b, a], dim),
+    plain: (a, b) => plain.cat([a, b, a], dim),
   })),
   ...[0, 1, 2].map((dim): OpCase => ({
-    ops: ['stack'], name: `stack dim=${dim}`, inputs: [{ shape: [3, 4] }, { shape: [3, 4] }], native: (a, b) => tk.stack([a, b], dim), plain: (a, b) => plain.stack([a, b], dim),
+    ops: ['stack'],
+    name: `stack dim=${dim}`,
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    native: (a, b) => tk.stack([a, b], dim),
+    plain: (a, b) => plain.stack([a, b], dim),
   })),
 ];
 
 // Edge shapes for the GEMM: dims of 1, odd and prime sizes, larger than one cache block (kc is
 // 256 on AVX2), zero-sized, matrix-vector forms, batch broadcasting.
 const MATMUL_SHAPES: [number[], number[]][] = [
-  [[3, 4], [4, 5]], [[1, 1], [1, 1]], [[5], [5, 3]], [[3, 5], [5]], [[5], [5]], [[2, 3, 4], [4, 6]],
-  [[2, 1, 3, 4], [5, 4, 6]], [[3, 4], [2, 4, 5]], [[70, 33], [33, 131]], [[0, 3], [3, 4]], [[2, 0], [0, 3]],
-  [[67, 300], [300, 5]], [[3], [2, 3, 4]], [[13, 1], [1, 17]], [[1, 97], [97, 1]], [[31, 37], [37, 1]],
-  [[1, 41], [41, 43]], [[2, 0, 3], [3, 4]], [[3, 4], [4, 0]],
+  [
+    [3, 4],
+    [4, 5],
+  ],
+  [
+    [1, 1],
+    [1, 1],
+  ],
+  [[5], [5, 3]],
+  [[3, 5], [5]],
+  [[5], [5]],
+  [
+    [2, 3, 4],
+    [4, 6],
+  ],
+  [
+    [2, 1, 3, 4],
+    [5, 4, 6],
+  ],
+  [
+    [3, 4],
+    [2, 4, 5],
+  ],
+  [
+    [70, 33],
+    [33, 131],
+  ],
+  [
+    [0, 3],
+    [3, 4],
+  ],
+  [
+    [2, 0],
+    [0, 3],
+  ],
+  [
+    [67, 300],
+    [300, 5],
+  ],
+  [[3], [2, 3, 4]],
+  [
+    [13, 1],
+    [1, 17],
+  ],
+  [
+    [1, 97],
+    [97, 1],
+  ],
+  [
+    [31, 37],
+    [37, 1],
+  ],
+  [
+    [1, 41],
+    [41, 43],
+  ],
+  [
+    [2, 0, 3],
+    [3, 4],
+  ],
+  [
+    [3, 4],
+    [4, 0],
+  ],
 ];
 // Bigger products: several K slices, M and N past one micro-tile and split over threads.
-const MATMUL_LARGE: [number[], number[]][] = [[[263, 520], [520, 130]], [[3, 2, 97, 61], [2, 61, 89]]];
+const MATMUL_LARGE: [number[], number[]][] = [
+  [
+    [263, 520],
+    [520, 130],
+  ],
+  [
+    [3, 2, 97, 61],
+    [2, 61, 89],
+  ],
+];
 const MATMUL_DTYPES: DType[] = ['float32', 'float64', 'int32', 'int64'];
 
 /** Tolerance for a K-term dot product of values in [-3, 3]: rounding grows with K. */
@@ -223,51 +568,169 @@ export function productTol(K: number, dtype: DType): Tol {
 }
 
 const matmulCase = ([sa, sb]: [number[], number[]], dtype: DType, layouts?: Layout[]): OpCase => ({
-  ops: ['matmul'], name: `matmul ${dtype} [${sa}] @ [${sb}]`, inputs: [{ shape: sa, dtype }, { shape: sb, dtype }],
-  native: (a, b) => a.matmul(b), plain: (a, b) => plain.matmul(a, b), tol: productTol(sa[sa.length - 1], dtype), layouts,
+  ops: ['matmul'],
+  name: `matmul ${dtype} [${sa}] @ [${sb}]`,
+  inputs: [
+    { shape: sa, dtype },
+    { shape: sb, dtype },
+  ],
+  native: (a, b) => a.matmul(b),
+  plain: (a, b) => plain.matmul(a, b),
+  tol: productTol(sa[sa.length - 1], dtype),
+  layouts,
 });
 
 export const linalgCases: OpCase[] = [
   ...MATMUL_DTYPES.map((dtype): OpCase => ({
-    ops: ['dot'], name: `dot ${dtype}`, inputs: [{ shape: [7], dtype }, { shape: [7], dtype }], native: (a, b) => a.dot(b), plain: (a, b) => plain.dot(a, b),
+    ops: ['dot'],
+    name: `dot ${dtype}`,
+    inputs: [
+      { shape: [7], dtype },
+      { shape: [7], dtype },
+    ],
+    native: (a, b) => a.dot(b),
+    plain: (a, b) => plain.dot(a, b),
   })),
-  { ops: ['dot'], name: 'dot float32 long', inputs: [{ shape: [1000] }, { shape: [1000] }], native: (a, b) => a.dot(b), plain: (a, b) => plain.dot(a, b), tol: productTol(1000, 'float32') },
+  {
+    ops: ['dot'],
+    name: 'dot float32 long',
+    inputs: [{ shape: [1000] }, { shape: [1000] }],
+    native: (a, b) => a.dot(b),
+    plain: (a, b) => plain.dot(a, b),
+    tol: productTol(1000, 'float32'),
+  },
   ...MATMUL_SHAPES.flatMap((s) => MATMUL_DTYPES.map((dtype) => matmulCase(s, dtype))),
-  ...MATMUL_LARGE.flatMap((s) => (['float32', 'float64'] as DType[]).map((dtype) => matmulCase(s, dtype, ['contiguous', 'transposed', 'narrowed']))),
-  ...(['float32', 'float64', 'int32'] as DType[]).flatMap((dtype): OpCase[] => [
-    { ops: ['mv'], name: `mv ${dtype}`, inputs: [{ shape: [37, 53], dtype }, { shape: [53], dtype }], native: (m, v) => m.mv(v), plain: (m, v) => plain.mv(m, v), tol: productTol(53, dtype) },
-    { ops: ['bmm'], name: `bmm ${dtype}`, inputs: [{ shape: [3, 19, 23], dtype }, { shape: [3, 23, 29], dtype }], native: (a, b) => a.bmm(b), plain: (a, b) => plain.bmm(a, b), tol: productTol(23, dtype) },
-  ]),
-  ...([[[29], 1, 1], [[1, 29], 0.5, 2], [[17, 1], -1, 1], [[17, 29], 2, -0.5], [[], 1, 3]] as [number[], number, number][]).map(
-    ([ish, beta, alpha]): OpCase => ({
-      ops: ['addmm'], name: `addmm input [${ish}] beta=${beta} alpha=${alpha}`, inputs: [{ shape: ish }, { shape: [17, 41] }, { shape: [41, 29] }],
-      native: (i, a, b) => i.addmm(a, b, { beta, alpha }), plain: (i, a, b) => plain.addmm(i, a, b, beta, alpha), tol: productTol(41, 'float32'),
-    }),
+  ...MATMUL_LARGE.flatMap((s) =>
+    (['float32', 'float64'] as DType[]).map((dtype) => matmulCase(s, dtype, ['contiguous', 'transposed', 'narrowed'])),
   ),
-  { ops: ['addmm'], name: 'addmm int32', inputs: [{ shape: [5], dtype: 'int32' }, { shape: [4, 6], dtype: 'int32' }, { shape: [6, 5], dtype: 'int32' }], native: (i, a, b) => tk.addmm(i, a, b, { beta: 2, alpha: -1 }), plain: (i, a, b) => plain.addmm(i, a, b, 2, -1) },
+  ...(['float32', 'float64', 'int32'] as DType[]).flatMap((dtype): OpCase[] => [
+    {
+      ops: ['mv'],
+      name: `mv ${dtype}`,
+      inputs: [
+        { shape: [37, 53], dtype },
+        { shape: [53], dtype },
+      ],
+      native: (m, v) => m.mv(v),
+      plain: (m, v) => plain.mv(m, v),
+      tol: productTol(53, dtype),
+    },
+    {
+      ops: ['bmm'],
+      name: `bmm ${dtype}`,
+      inputs: [
+        { shape: [3, 19, 23], dtype },
+        { shape: [3, 23, 29], dtype },
+      ],
+      native: (a, b) => a.bmm(b),
+      plain: (a, b) => plain.bmm(a, b),
+      tol: productTol(23, dtype),
+    },
+  ]),
+  ...(
+    [
+      [[29], 1, 1],
+      [[1, 29], 0.5, 2],
+      [[17, 1], -1, 1],
+      [[17, 29], 2, -0.5],
+      [[], 1, 3],
+    ] as [number[], number, number][]
+  ).map(([ish, beta, alpha]): OpCase => ({
+    ops: ['addmm'],
+    name: `addmm input [${ish}] beta=${beta} alpha=${alpha}`,
+    inputs: [{ shape: ish }, { shape: [17, 41] }, { shape: [41, 29] }],
+    native: (i, a, b) => i.addmm(a, b, { beta, alpha }),
+    plain: (i, a, b) => plain.addmm(i, a, b, beta, alpha),
+    tol: productTol(41, 'float32'),
+  })),
+  {
+    ops: ['addmm'],
+    name: 'addmm int32',
+    inputs: [
+      { shape: [5], dtype: 'int32' },
+      { shape: [4, 6], dtype: 'int32' },
+      { shape: [6, 5], dtype: 'int32' },
+    ],
+    native: (i, a, b) => tk.addmm(i, a, b, { beta: 2, alpha: -1 }),
+    plain: (i, a, b) => plain.addmm(i, a, b, 2, -1),
+  },
 ];
 
 export const creationCases: OpCase[] = [
-  { ops: ['zeros'], name: 'zeros', inputs: [], native: () => tk.zeros([2, 3], { dtype: 'int32' }), plain: () => plain.zeros([2, 3], 'int32') },
+  {
+    ops: ['zeros'],
+    name: 'zeros',
+    inputs: [],
+    native: () => tk.zeros([2, 3], { dtype: 'int32' }),
+    plain: () => plain.zeros([2, 3], 'int32'),
+  },
   { ops: ['ones'], name: 'ones', inputs: [], native: () => tk.ones(2, 3), plain: () => plain.ones([2, 3]) },
-  { ops: ['full'], name: 'full', inputs: [], native: () => tk.full([4], 2.5, { dtype: 'float64' }), plain: () => plain.full([4], 2.5, 'float64') },
-  { ops: ['full'], name: 'full bool', inputs: [], native: () => tk.full([2, 2], true), plain: () => plain.full([2, 2], 1, 'bool') },
-  { ops: ['arange'], name: 'arange int', inputs: [], native: () => tk.arange(2, 11, 3), plain: () => plain.arange(2, 11, 3) },
-  { ops: ['arange'], name: 'arange float', inputs: [], native: () => tk.arange(0, 1, 0.1), plain: () => plain.arange(0, 1, 0.1) },
-  { ops: ['arange'], name: 'arange negative step', inputs: [], native: () => tk.arange(5, -5, -1.5, { dtype: 'float64' }), plain: () => plain.arange(5, -5, -1.5, 'float64') },
-  { ops: ['linspace'], name: 'linspace', inputs: [], native: () => tk.linspace(-1, 1, 7), plain: () => plain.linspace(-1, 1, 7) },
-  { ops: ['linspace'], name: 'linspace 1 step', inputs: [], native: () => tk.linspace(3, 9, 1), plain: () => plain.linspace(3, 9, 1) },
+  {
+    ops: ['full'],
+    name: 'full',
+    inputs: [],
+    native: () => tk.full([4], 2.5, { dtype: 'float64' }),
+    plain: () => plain.full([4], 2.5, 'float64'),
+  },
+  {
+    ops: ['full'],
+    name: 'full bool',
+    inputs: [],
+    native: () => tk.full([2, 2], true),
+    plain: () => plain.full([2, 2], 1, 'bool'),
+  },
+  {
+    ops: ['arange'],
+    name: 'arange int',
+    inputs: [],
+    native: () => tk.arange(2, 11, 3),
+    plain: () => plain.arange(2, 11, 3),
+  },
+  {
+    ops: ['arange'],
+    name: 'arange float',
+    inputs: [],
+    native: () => tk.arange(0, 1, 0.1),
+    plain: () => plain.arange(0, 1, 0.1),
+  },
+  {
+    ops: ['arange'],
+    name: 'arange negative step',
+    inputs: [],
+    native: () => tk.arange(5, -5, -1.5, { dtype: 'float64' }),
+    plain: () => plain.arange(5, -5, -1.5, 'float64'),
+  },
+  {
+    ops: ['linspace'],
+    name: 'linspace',
+    inputs: [],
+    native: () => tk.linspace(-1, 1, 7),
+    plain: () => plain.linspace(-1, 1, 7),
+  },
+  {
+    ops: ['linspace'],
+    name: 'linspace 1 step',
+    inputs: [],
+    native: () => tk.linspace(3, 9, 1),
+    plain: () => plain.linspace(3, 9, 1),
+  },
   { ops: ['eye'], name: 'eye', inputs: [], native: () => tk.eye(3, 5), plain: () => plain.eye(3, 5) },
   ...(['rand', 'randn'] as const).flatMap((op) =>
     (['float32', 'float64'] as DType[]).map((dtype): OpCase => ({
-      ops: [op], name: `${op} ${dtype} reproduces plain's Philox stream`, inputs: [],
-      native: () => (tk.manualSeed(11), tk[op]([5, 7], { dtype })), plain: () => (plain.manualSeed(11), plain[op]([5, 7], dtype)),
+      ops: [op],
+      name: `${op} ${dtype} reproduces plain's Philox stream`,
+      inputs: [],
+      native: () => (tk.manualSeed(11), tk[op]([5, 7], { dtype })),
+      plain: () => (plain.manualSeed(11), plain[op]([5, 7], dtype)),
       tol: { rtol: 1e-6, atol: 1e-7 },
     })),
   ),
   ...(['int64', 'int32'] as DType[]).map((dtype): OpCase => ({
-    ops: ['randint'], name: `randint ${dtype}`, inputs: [],
-    native: () => (tk.manualSeed(5), tk.randint(-7, 20, [9, 3], { dtype })), plain: () => (plain.manualSeed(5), plain.randint(-7, 20, [9, 3], dtype)),
+    ops: ['randint'],
+    name: `randint ${dtype}`,
+    inputs: [],
+    native: () => (tk.manualSeed(5), tk.randint(-7, 20, [9, 3], { dtype })),
+    plain: () => (plain.manualSeed(5), plain.randint(-7, 20, [9, 3], dtype)),
   })),
 ];
 
@@ -280,20 +743,51 @@ export const nnCases: OpCase[] = [
     const gy = [c.x[0], c.w[0], OH, OW];
     const p = plainConv(c);
     const rows: OpCase[] = [
-      { ops: ['conv2d'], name: `conv2d ${c.name}`, inputs: [{ shape: c.x }, { shape: c.w }, ...(c.bias ? [{ shape: [c.w[0]] }] : [])], native: convNative(c), plain: convPlain(c), tol: { rtol: 1e-4, atol: 1e-5 } },
-      { ops: ['conv2d'], name: `conv2d float64 ${c.name}`, inputs: [f64(c.x), f64(c.w)], native: convNative(c), plain: convPlain(c) },
       {
-        ops: ['conv2d_input_grad'], name: `conv2d input grad ${c.name}`, inputs: [f64(gy), f64(c.w)],
-        native: (g, w) => tk.nn.grad.conv2dInput(c.x, w, g, { stride: p.stride, padding: [p.padding![0], p.padding![1]], dilation: p.dilation, groups: p.groups }),
+        ops: ['conv2d'],
+        name: `conv2d ${c.name}`,
+        inputs: [{ shape: c.x }, { shape: c.w }, ...(c.bias ? [{ shape: [c.w[0]] }] : [])],
+        native: convNative(c),
+        plain: convPlain(c),
+        tol: { rtol: 1e-4, atol: 1e-5 },
+      },
+      {
+        ops: ['conv2d'],
+        name: `conv2d float64 ${c.name}`,
+        inputs: [f64(c.x), f64(c.w)],
+        native: convNative(c),
+        plain: convPlain(c),
+      },
+      {
+        ops: ['conv2d_input_grad'],
+        name: `conv2d input grad ${c.name}`,
+        inputs: [f64(gy), f64(c.w)],
+        native: (g, w) =>
+          tk.nn.grad.conv2dInput(c.x, w, g, {
+            stride: p.stride,
+            padding: [p.padding![0], p.padding![1]],
+            dilation: p.dilation,
+            groups: p.groups,
+          }),
         plain: (g, w) => plain.conv2dInputGrad(g, w, [c.x[2], c.x[3]], p),
       },
       {
-        ops: ['conv2d_weight_grad'], name: `conv2d weight grad ${c.name}`, inputs: [f64(gy), f64(c.x)],
-        native: (g, x) => tk.nn.grad.conv2dWeight(x, c.w, g, { stride: p.stride, padding: [p.padding![0], p.padding![1]], dilation: p.dilation, groups: p.groups }),
+        ops: ['conv2d_weight_grad'],
+        name: `conv2d weight grad ${c.name}`,
+        inputs: [f64(gy), f64(c.x)],
+        native: (g, x) =>
+          tk.nn.grad.conv2dWeight(x, c.w, g, {
+            stride: p.stride,
+            padding: [p.padding![0], p.padding![1]],
+            dilation: p.dilation,
+            groups: p.groups,
+          }),
         plain: (g, x) => plain.conv2dWeightGrad(g, x, [c.w[2], c.w[3]], p),
       },
     ];
-    return rows.filter((r) => !(r.ops[0] !== 'conv2d' && c.opts.padding === 'same' && (c.w[2] % 2 === 0 || c.w[3] % 2 === 0)));  // asymmetric padding: forward only (nn.grad takes symmetric)
+    return rows.filter(
+      (r) => !(r.ops[0] !== 'conv2d' && c.opts.padding === 'same' && (c.w[2] % 2 === 0 || c.w[3] % 2 === 0)),
+    ); // asymmetric padding: forward only (nn.grad takes symmetric)
   }),
   ...POOL_CONFIGS.flatMap((c): OpCase[] => {
     const pp = plainPool(c);
@@ -301,23 +795,69 @@ export const nnCases: OpCase[] = [
     const avgOut = plain.avgPool2d(plain.zeros(c.x), pp).shape as number[];
     const hw: [number, number] = [c.x[c.x.length - 2], c.x[c.x.length - 1]];
     return [
-      { ops: ['max_pool2d'], name: `maxPool2d ${c.name}`, inputs: [{ shape: c.x }], native: (x) => tk.nn.functional.maxPool2d(x, c.kernel, c.opts), plain: (x) => plain.maxPool2d(x, pp).values },
       {
-        ops: ['max_pool2d'], name: `maxPool2d indices ${c.name}`, inputs: [{ shape: c.x }],
-        native: (x) => { const [v, i] = tk.nn.functional.maxPool2d(x, c.kernel, { ...c.opts, returnIndices: true }); v.dispose(); return i; },
+        ops: ['max_pool2d'],
+        name: `maxPool2d ${c.name}`,
+        inputs: [{ shape: c.x }],
+        native: (x) => tk.nn.functional.maxPool2d(x, c.kernel, c.opts),
+        plain: (x) => plain.maxPool2d(x, pp).values,
+      },
+      {
+        ops: ['max_pool2d'],
+        name: `maxPool2d indices ${c.name}`,
+        inputs: [{ shape: c.x }],
+        native: (x) => {
+          const [v, i] = tk.nn.functional.maxPool2d(x, c.kernel, { ...c.opts, returnIndices: true });
+          v.dispose();
+          return i;
+        },
         plain: (x) => plain.maxPool2d(x, pp).indices,
       },
       {
-        ops: ['max_pool2d_backward'], name: `maxPool2d backward ${c.name}`, inputs: [{ shape: c.x }, { shape: maxOut }], layouts: ['contiguous', 'transposed'],
-        native: (x, g) => { const [v, i] = tk.nn.functional.maxPool2d(x, c.kernel, { ...c.opts, returnIndices: true }); const r = tk.nn.grad.maxPool2d(g, i, c.x); v.dispose(); i.dispose(); return r; },
+        ops: ['max_pool2d_backward'],
+        name: `maxPool2d backward ${c.name}`,
+        inputs: [{ shape: c.x }, { shape: maxOut }],
+        layouts: ['contiguous', 'transposed'],
+        native: (x, g) => {
+          const [v, i] = tk.nn.functional.maxPool2d(x, c.kernel, { ...c.opts, returnIndices: true });
+          const r = tk.nn.grad.maxPool2d(g, i, c.x);
+          v.dispose();
+          i.dispose();
+          return r;
+        },
         plain: (x, g) => plain.maxPool2dBackward(g, plain.maxPool2d(x, pp).indices, hw),
       },
       ...[true, false].flatMap((cip): OpCase[] => [
-        { ops: ['avg_pool2d'], name: `avgPool2d ${c.name} countIncludePad ${cip}`, inputs: [{ shape: c.x }], native: (x) => tk.nn.functional.avgPool2d(x, c.kernel, { ...c.opts, dilation: undefined, countIncludePad: cip } as never), plain: (x) => plain.avgPool2d(x, { ...pp, countIncludePad: cip }) },
-        { ops: ['avg_pool2d_backward'], name: `avgPool2d backward ${c.name} countIncludePad ${cip}`, inputs: [{ shape: avgOut }], native: (g) => tk.nn.grad.avgPool2d(g, c.x, c.kernel, { ...c.opts, countIncludePad: cip }), plain: (g) => plain.avgPool2dBackward(g, hw, { ...pp, countIncludePad: cip }) },
+        {
+          ops: ['avg_pool2d'],
+          name: `avgPool2d ${c.name} countIncludePad ${cip}`,
+          inputs: [{ shape: c.x }],
+          native: (x) =>
+            tk.nn.functional.avgPool2d(x, c.kernel, { ...c.opts, dilation: undefined, countIncludePad: cip } as never),
+          plain: (x) => plain.avgPool2d(x, { ...pp, countIncludePad: cip }),
+        },
+        {
+          ops: ['avg_pool2d_backward'],
+          name: `avgPool2d backward ${c.name} countIncludePad ${cip}`,
+          inputs: [{ shape: avgOut }],
+          native: (g) => tk.nn.grad.avgPool2d(g, c.x, c.kernel, { ...c.opts, countIncludePad: cip }),
+          plain: (g) => plain.avgPool2dBackward(g, hw, { ...pp, countIncludePad: cip }),
+        },
       ]),
-      { ops: ['adaptive_avg_pool2d'], name: `adaptiveAvgPool2d ${c.name} to [2, 3]`, inputs: [{ shape: c.x }], native: (x) => tk.nn.functional.adaptiveAvgPool2d(x, [2, 3]), plain: (x) => plain.adaptiveAvgPool2d(x, [2, 3]) },
-      { ops: ['adaptive_avg_pool2d_backward'], name: `adaptiveAvgPool2d backward ${c.name}`, inputs: [{ shape: [...c.x.slice(0, -2), 2, 3] }], native: (g) => tk.nn.grad.adaptiveAvgPool2d(g, c.x), plain: (g) => plain.adaptiveAvgPool2dBackward(g, hw) },
+      {
+        ops: ['adaptive_avg_pool2d'],
+        name: `adaptiveAvgPool2d ${c.name} to [2, 3]`,
+        inputs: [{ shape: c.x }],
+        native: (x) => tk.nn.functional.adaptiveAvgPool2d(x, [2, 3]),
+        plain: (x) => plain.adaptiveAvgPool2d(x, [2, 3]),
+      },
+      {
+        ops: ['adaptive_avg_pool2d_backward'],
+        name: `adaptiveAvgPool2d backward ${c.name}`,
+        inputs: [{ shape: [...c.x.slice(0, -2), 2, 3] }],
+        native: (g) => tk.nn.grad.adaptiveAvgPool2d(g, c.x),
+        plain: (g) => plain.adaptiveAvgPool2dBackward(g, hw),
+      },
     ];
   }),
 ];
@@ -327,67 +867,211 @@ export const nnCases: OpCase[] = [
 // parameter must be (the op refuses a view).
 function fused(op: OpName, attrs: (number | boolean)[], n: number, ref: (v: number[][]) => number[]): OpCase {
   return {
-    ops: [op], name: `${op} ${attrs.join(' ')}`, layouts: ['contiguous'],
-    inputs: Array.from({ length: n }, (_, i) => ({ shape: [3, 4], dtype: 'float64' as DType, range: (i >= 2 ? [0.1, 1] : [-1, 1]) as [number, number] })),
+    ops: [op],
+    name: `${op} ${attrs.join(' ')}`,
+    layouts: ['contiguous'],
+    inputs: Array.from({ length: n }, (_, i) => ({
+      shape: [3, 4],
+      dtype: 'float64' as DType,
+      range: (i >= 2 ? [0.1, 1] : [-1, 1]) as [number, number],
+    })),
     native: (...xs) => {
-      tk.noGrad(() => opInPlaceN(op, attrs, xs.map((x) => x._h)));
+      tk.noGrad(() =>
+        opInPlaceN(
+          op,
+          attrs,
+          xs.map((x) => x._h),
+        ),
+      );
       return xs[0].clone();
     },
     plain: (...xs) => plain.plainTensor(ref(xs.map((x) => Array.from(x.data))), 'float64', [3, 4]),
   };
 }
 export const optimCases: OpCase[] = [
-  fused('sgd_step_', [0.1, 0.9, 0.2, 0.01, false, false], 3, ([p, g, b]) => p.map((pi, i) => pi - 0.1 * (0.9 * b[i] + 0.8 * (g[i] + 0.01 * pi)))),
-  fused('adam_step_', [0.01, 0.9, 0.99, 1e-8, 0.1, 3, true, true], 5, ([p, g, m, v, vm]) => p.map((p0, i) => {
-    const pi = p0 * (1 - 0.01 * 0.1);
-    const mi = 0.9 * m[i] + 0.1 * g[i], vi = 0.99 * v[i] + 0.01 * g[i] * g[i];
-    return pi - (0.01 / (1 - 0.9 ** 3)) * mi / (Math.sqrt(Math.max(vm[i], vi)) / Math.sqrt(1 - 0.99 ** 3) + 1e-8);
-  })),
-  fused('rmsprop_step_', [0.01, 0.9, 1e-8, 0, 0.5, true], 5, ([p, g, sq, buf, ga]) => p.map((pi, i) => {
-    const s2 = 0.9 * sq[i] + 0.1 * g[i] * g[i], a = 0.9 * ga[i] + 0.1 * g[i];
-    return pi - 0.01 * (0.5 * buf[i] + g[i] / (Math.sqrt(s2 - a * a) + 1e-8));
-  })),
-  fused('adagrad_step_', [0.1, 0.5, 0, 1e-10, 3], 3, ([p, g, sum]) => p.map((pi, i) => pi - (0.1 / (1 + 2 * 0.5)) * g[i] / (Math.sqrt(sum[i] + g[i] * g[i]) + 1e-10))),
+  fused('sgd_step_', [0.1, 0.9, 0.2, 0.01, false, false], 3, ([p, g, b]) =>
+    p.map((pi, i) => pi - 0.1 * (0.9 * b[i] + 0.8 * (g[i] + 0.01 * pi))),
+  ),
+  fused('adam_step_', [0.01, 0.9, 0.99, 1e-8, 0.1, 3, true, true], 5, ([p, g, m, v, vm]) =>
+    p.map((p0, i) => {
+      const pi = p0 * (1 - 0.01 * 0.1);
+      const mi = 0.9 * m[i] + 0.1 * g[i],
+        vi = 0.99 * v[i] + 0.01 * g[i] * g[i];
+      return pi - ((0.01 / (1 - 0.9 ** 3)) * mi) / (Math.sqrt(Math.max(vm[i], vi)) / Math.sqrt(1 - 0.99 ** 3) + 1e-8);
+    }),
+  ),
+  fused('rmsprop_step_', [0.01, 0.9, 1e-8, 0, 0.5, true], 5, ([p, g, sq, buf, ga]) =>
+    p.map((pi, i) => {
+      const s2 = 0.9 * sq[i] + 0.1 * g[i] * g[i],
+        a = 0.9 * ga[i] + 0.1 * g[i];
+      return pi - 0.01 * (0.5 * buf[i] + g[i] / (Math.sqrt(s2 - a * a) + 1e-8));
+    }),
+  ),
+  fused('adagrad_step_', [0.1, 0.5, 0, 1e-10, 3], 3, ([p, g, sum]) =>
+    p.map((pi, i) => pi - ((0.1 / (1 + 2 * 0.5)) * g[i]) / (Math.sqrt(sum[i] + g[i] * g[i]) + 1e-10)),
+  ),
 ];
 
 // embedding: rows of a table by index (any index shape), and the rows summed back.
 const gatherRows = (w: PlainTensor, idx: PlainTensor) => {
-  const D = w.shape[1], out = new Float64Array(idx.data.length * D);
+  const D = w.shape[1],
+    out = new Float64Array(idx.data.length * D);
   idx.data.forEach((r, i) => out.set(Array.from(w.data.subarray(r * D, r * D + D)), i * D));
   return plain.plainTensor(Array.from(out), w.dtype, [...idx.shape, D]);
 };
 const scatterRows = (g: PlainTensor, idx: PlainTensor, V: number, pad = -1) => {
-  const D = g.shape[g.ndim - 1], out = new Float64Array(V * D);
-  idx.data.forEach((r, i) => { if (r !== pad) for (let d = 0; d < D; d++) out[r * D + d] += g.data[i * D + d]; });
+  const D = g.shape[g.ndim - 1],
+    out = new Float64Array(V * D);
+  idx.data.forEach((r, i) => {
+    if (r !== pad) for (let d = 0; d < D; d++) out[r * D + d] += g.data[i * D + d];
+  });
   return plain.plainTensor(Array.from(out), g.dtype, [V, D]);
 };
 export const embeddingCases: OpCase[] = [
-  { ops: ['embedding'], name: 'embedding [2, 3] indices', inputs: [{ shape: [5, 4] }, { shape: [2, 3], dtype: 'int64', range: [0, 4] }], native: (w, i) => tk.nn.functional.embedding(i, w), plain: gatherRows },
-  { ops: ['embedding'], name: 'embedding float64, int32 indices', inputs: [{ shape: [6, 3], dtype: 'float64' }, { shape: [7], dtype: 'int32', range: [0, 5] }], native: (w, i) => tk.nn.functional.embedding(i, w), plain: gatherRows },
-  { ops: ['embedding_backward'], name: 'embedding backward, repeated indices', inputs: [{ shape: [2, 3, 4], dtype: 'float64' }, { shape: [2, 3], dtype: 'int64', range: [0, 2] }], native: (g, i) => tk.nn.grad.embedding(g, i, 4), plain: (g, i) => scatterRows(g, i, 4) },
-  { ops: ['embedding_backward'], name: 'embedding backward with paddingIdx', inputs: [{ shape: [6, 2] }, { shape: [6], dtype: 'int64', range: [0, 3] }], native: (g, i) => tk.nn.grad.embedding(g, i, 4, 1), plain: (g, i) => scatterRows(g, i, 4, 1) },
+  {
+    ops: ['embedding'],
+    name: 'embedding [2, 3] indices',
+    inputs: [{ shape: [5, 4] }, { shape: [2, 3], dtype: 'int64', range: [0, 4] }],
+    native: (w, i) => tk.nn.functional.embedding(i, w),
+    plain: gatherRows,
+  },
+  {
+    ops: ['embedding'],
+    name: 'embedding float64, int32 indices',
+    inputs: [
+      { shape: [6, 3], dtype: 'float64' },
+      { shape: [7], dtype: 'int32', range: [0, 5] },
+    ],
+    native: (w, i) => tk.nn.functional.embedding(i, w),
+    plain: gatherRows,
+  },
+  {
+    ops: ['embedding_backward'],
+    name: 'embedding backward, repeated indices',
+    inputs: [
+      { shape: [2, 3, 4], dtype: 'float64' },
+      { shape: [2, 3], dtype: 'int64', range: [0, 2] },
+    ],
+    native: (g, i) => tk.nn.grad.embedding(g, i, 4),
+    plain: (g, i) => scatterRows(g, i, 4),
+  },
+  {
+    ops: ['embedding_backward'],
+    name: 'embedding backward with paddingIdx',
+    inputs: [{ shape: [6, 2] }, { shape: [6], dtype: 'int64', range: [0, 3] }],
+    native: (g, i) => tk.nn.grad.embedding(g, i, 4, 1),
+    plain: (g, i) => scatterRows(g, i, 4, 1),
+  },
 ];
 
 // indexing and counting: index_select (any dtype; repeated indices), its gradient, a stable
 // argsort (integer inputs have many ties), bincount with and without weights.
-const IDX = (n: number, hi: number, dtype: 'int64' | 'int32' = 'int64') => ({ shape: [n], dtype, range: [0, hi] as [number, number] });
+const IDX = (n: number, hi: number, dtype: 'int64' | 'int32' = 'int64') => ({
+  shape: [n],
+  dtype,
+  range: [0, hi] as [number, number],
+});
 export const indexCases: OpCase[] = [
-  { ops: ['index_select'], name: 'indexSelect dim 0', inputs: [{ shape: [5, 3] }, IDX(7, 4)], native: (x, i) => x.indexSelect(0, i), plain: (x, i) => plain.indexSelect(x, 0, i) },
-  { ops: ['index_select'], name: 'indexSelect dim 1 int32, int32 index', inputs: [{ shape: [2, 4, 3], dtype: 'int32' }, IDX(5, 3, 'int32')], native: (x, i) => x.indexSelect(1, i), plain: (x, i) => plain.indexSelect(x, 1, i) },
-  { ops: ['index_select'], name: 'indexSelect last dim float64', inputs: [{ shape: [3, 6], dtype: 'float64' }, IDX(2, 5)], native: (x, i) => x.indexSelect(-1, i), plain: (x, i) => plain.indexSelect(x, 1, i) },
-  { ops: ['index_select_backward'], name: 'indexSelect backward dim 1', inputs: [{ shape: [2, 6, 3], dtype: 'float64' }, IDX(6, 3)], native: (g, i) => tk.nn.grad.indexSelect(g, 1, i, 4), plain: (g, i) => plain.indexSelectBackward(g, 1, i, 4) },
-  { ops: ['index_select_backward'], name: 'indexSelect backward dim 0 float32', inputs: [{ shape: [5, 2] }, IDX(5, 2)], native: (g, i) => tk.nn.grad.indexSelect(g, 0, i, 3), plain: (g, i) => plain.indexSelectBackward(g, 0, i, 3) },
-  { ops: ['argsort'], name: 'argsort float32 last dim', inputs: [{ shape: [3, 9] }], native: (x) => x.argsort(), plain: (x) => plain.argsort(x, -1) },
-  { ops: ['argsort'], name: 'argsort int32 ties, dim 0, descending', inputs: [{ shape: [12, 3], dtype: 'int32', range: [0, 3] }], native: (x) => x.argsort(0, { descending: true }), plain: (x) => plain.argsort(x, 0, true) },
-  { ops: ['argsort'], name: 'argsort int64 ties ascending', inputs: [{ shape: [20], dtype: 'int64', range: [-2, 2] }], native: (x) => x.argsort(0), plain: (x) => plain.argsort(x, 0) },
-  { ops: ['bincount'], name: 'bincount', inputs: [IDX(30, 6)], native: (x) => x.bincount(), plain: (x) => plain.bincount(x) },
-  { ops: ['bincount'], name: 'bincount minlength, int32', inputs: [IDX(10, 3, 'int32')], native: (x) => tk.bincount(x, { minlength: 9 }), plain: (x) => plain.bincount(x, undefined, 9) },
-  { ops: ['bincount'], name: 'bincount weights float64', inputs: [IDX(10, 4), { shape: [10], dtype: 'float64' }], native: (x, w) => x.bincount({ weights: w }), plain: (x, w) => plain.bincount(x, w) },
-  { ops: ['bincount'], name: 'bincount weights float32', inputs: [IDX(10, 4), { shape: [10] }], native: (x, w) => x.bincount({ weights: w }), plain: (x, w) => plain.bincount(x, w) },
+  {
+    ops: ['index_select'],
+    name: 'indexSelect dim 0',
+    inputs: [{ shape: [5, 3] }, IDX(7, 4)],
+    native: (x, i) => x.indexSelect(0, i),
+    plain: (x, i) => plain.indexSelect(x, 0, i),
+  },
+  {
+    ops: ['index_select'],
+    name: 'indexSelect dim 1 int32, int32 index',
+    inputs: [{ shape: [2, 4, 3], dtype: 'int32' }, IDX(5, 3, 'int32')],
+    native: (x, i) => x.indexSelect(1, i),
+    plain: (x, i) => plain.indexSelect(x, 1, i),
+  },
+  {
+    ops: ['index_select'],
+    name: 'indexSelect last dim float64',
+    inputs: [{ shape: [3, 6], dtype: 'float64' }, IDX(2, 5)],
+    native: (x, i) => x.indexSelect(-1, i),
+    plain: (x, i) => plain.indexSelect(x, 1, i),
+  },
+  {
+    ops: ['index_select_backward'],
+    name: 'indexSelect backward dim 1',
+    inputs: [{ shape: [2, 6, 3], dtype: 'float64' }, IDX(6, 3)],
+    native: (g, i) => tk.nn.grad.indexSelect(g, 1, i, 4),
+    plain: (g, i) => plain.indexSelectBackward(g, 1, i, 4),
+  },
+  {
+    ops: ['index_select_backward'],
+    name: 'indexSelect backward dim 0 float32',
+    inputs: [{ shape: [5, 2] }, IDX(5, 2)],
+    native: (g, i) => tk.nn.grad.indexSelect(g, 0, i, 3),
+    plain: (g, i) => plain.indexSelectBackward(g, 0, i, 3),
+  },
+  {
+    ops: ['argsort'],
+    name: 'argsort float32 last dim',
+    inputs: [{ shape: [3, 9] }],
+    native: (x) => x.argsort(),
+    plain: (x) => plain.argsort(x, -1),
+  },
+  {
+    ops: ['argsort'],
+    name: 'argsort int32 ties, dim 0, descending',
+    inputs: [{ shape: [12, 3], dtype: 'int32', range: [0, 3] }],
+    native: (x) => x.argsort(0, { descending: true }),
+    plain: (x) => plain.argsort(x, 0, true),
+  },
+  {
+    ops: ['argsort'],
+    name: 'argsort int64 ties ascending',
+    inputs: [{ shape: [20], dtype: 'int64', range: [-2, 2] }],
+    native: (x) => x.argsort(0),
+    plain: (x) => plain.argsort(x, 0),
+  },
+  {
+    ops: ['bincount'],
+    name: 'bincount',
+    inputs: [IDX(30, 6)],
+    native: (x) => x.bincount(),
+    plain: (x) => plain.bincount(x),
+  },
+  {
+    ops: ['bincount'],
+    name: 'bincount minlength, int32',
+    inputs: [IDX(10, 3, 'int32')],
+    native: (x) => tk.bincount(x, { minlength: 9 }),
+    plain: (x) => plain.bincount(x, undefined, 9),
+  },
+  {
+    ops: ['bincount'],
+    name: 'bincount weights float64',
+    inputs: [IDX(10, 4), { shape: [10], dtype: 'float64' }],
+    native: (x, w) => x.bincount({ weights: w }),
+    plain: (x, w) => plain.bincount(x, w),
+  },
+  {
+    ops: ['bincount'],
+    name: 'bincount weights float32',
+    inputs: [IDX(10, 4), { shape: [10] }],
+    native: (x, w) => x.bincount({ weights: w }),
+    plain: (x, w) => plain.bincount(x, w),
+  },
 ];
 
 export const ALL_CASES: OpCase[] = [
-  ...unaryCases, ...tiledCases, ...clampCases, ...binaryCases, ...scalarCases, ...inplaceBinaryCases, ...writeCases,
-  ...reduceCases, ...viewCases, ...linalgCases, ...creationCases, ...nnCases, ...optimCases, ...embeddingCases,
+  ...unaryCases,
+  ...tiledCases,
+  ...clampCases,
+  ...binaryCases,
+  ...scalarCases,
+  ...inplaceBinaryCases,
+  ...writeCases,
+  ...reduceCases,
+  ...viewCases,
+  ...linalgCases,
+  ...creationCases,
+  ...nnCases,
+  ...optimCases,
+  ...embeddingCases,
   ...indexCases,
 ];

@@ -4,7 +4,9 @@
 import { NATIVE_OPS, OP_NAMES, type OpName } from '../../src/ops/ops.generated.js';
 
 type Facts = (typeof NATIVE_OPS)[OpName];
-type OutOfPlace<K extends string> = { [N in OpName]: (typeof NATIVE_OPS)[N] extends { kind: K; inplace: boolean } ? N : never }[OpName];
+type OutOfPlace<K extends string> = {
+  [N in OpName]: (typeof NATIVE_OPS)[N] extends { kind: K; inplace: boolean } ? N : never;
+}[OpName];
 
 /** Unary element-wise ops (not the in-place twins; clamp, with its bounds, has its own rows). */
 export type UnaryName = Exclude<OutOfPlace<'unary'>, 'clamp'>;
@@ -13,7 +15,9 @@ export type BinaryName = OutOfPlace<'binary'>;
 
 const facts = (n: OpName): Facts => NATIVE_OPS[n];
 
-export const UNARY_OPS = OP_NAMES.filter((n) => facts(n).kind === 'unary' && 'inplace' in facts(n) && n !== 'clamp') as UnaryName[];
+export const UNARY_OPS = OP_NAMES.filter(
+  (n) => facts(n).kind === 'unary' && 'inplace' in facts(n) && n !== 'clamp',
+) as UnaryName[];
 export const BINARY_OPS = OP_NAMES.filter((n) => facts(n).kind === 'binary' && 'inplace' in facts(n)) as BinaryName[];
 
 /** The dtype rule and in-place flag of an element-wise op, from ops.def. */
@@ -24,5 +28,8 @@ export function ruleOf(n: UnaryName | BinaryName): { rule: string; inplace: bool
 
 /** Where a unary op is defined (real, finite, away from poles), for float inputs. Default [-3, 3]. */
 export const UNARY_DOMAIN: Partial<Record<UnaryName, [number, number]>> = {
-  log: [0.5, 3], log1p: [-0.5, 3], sqrt: [0.5, 3], rsqrt: [0.5, 3],
+  log: [0.5, 3],
+  log1p: [-0.5, 3],
+  sqrt: [0.5, 3],
+  rsqrt: [0.5, 3],
 };

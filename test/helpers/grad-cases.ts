@@ -27,15 +27,40 @@ export interface GradCase {
 
 /** Ops the derivative table lists as not differentiable. */
 export const NON_DIFFERENTIABLE: OpName[] = [
-  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'argsort', 'bincount',
-  'zeros', 'ones', 'full', 'arange', 'linspace', 'eye', 'rand', 'randn', 'randint',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'argmax',
+  'argmin',
+  'argsort',
+  'bincount',
+  'zeros',
+  'ones',
+  'full',
+  'arange',
+  'linspace',
+  'eye',
+  'rand',
+  'randn',
+  'randint',
   // scatters by index; double backward through max pooling is refused (NOT_IMPLEMENTED)
   'max_pool2d_backward',
   // optimizer updates (run under noGrad)
-  'sgd_step_', 'adam_step_', 'rmsprop_step_', 'adagrad_step_',
+  'sgd_step_',
+  'adam_step_',
+  'rmsprop_step_',
+  'adagrad_step_',
 ];
 
-const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec => ({ shape, dtype: 'float64', range, grad });
+const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec => ({
+  shape,
+  dtype: 'float64',
+  range,
+  grad,
+});
 const POS: [number, number] = [0.5, 3];
 const NO_TIES: Layout[] = ['contiguous', 'transposed', 'narrowed'];
 
@@ -52,27 +77,66 @@ const unaryRows: GradCase[] = UNARY_OPS.flatMap((op): GradCase[] => {
   const range = UNARY_DOMAIN[op];
   return [
     { ops: [op], name: op, inputs: [f64([3, 4], range)], fn: (x) => (x[op] as () => Tensor).call(x) },
-    ...(ruleOf(op).inplace ? [{ ops: [`${op}_` as OpName], name: `${op}_ on a non-leaf`, inputs: [f64([3, 4], range)], fn: inplaceUnary(op) }] : []),
+    ...(ruleOf(op).inplace
+      ? [
+          {
+            ops: [`${op}_` as OpName],
+            name: `${op}_ on a non-leaf`,
+            inputs: [f64([3, 4], range)],
+            fn: inplaceUnary(op),
+          },
+        ]
+      : []),
   ];
 });
 
 type Bin = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 const BIN_RANGES: Record<Bin, [[number, number] | undefined, [number, number] | undefined]> = {
-  add: [undefined, undefined], sub: [undefined, undefined], mul: [undefined, undefined],
-  div: [undefined, [0.5, 2]], pow: [[0.5, 2], [-2, 2]], maximum: [undefined, undefined], minimum: [undefined, undefined],
+  add: [undefined, undefined],
+  sub: [undefined, undefined],
+  mul: [undefined, undefined],
+  div: [undefined, [0.5, 2]],
+  pow: [
+    [0.5, 2],
+    [-2, 2],
+  ],
+  maximum: [undefined, undefined],
+  minimum: [undefined, undefined],
 };
-const BROADCAST: [number[], number[]][] = [[[3, 4], [3, 4]], [[3, 1], [1, 4]], [[2, 3, 4], [4]], [[4], [2, 3, 1]], [[3, 4], []]];
+const BROADCAST: [number[], number[]][] = [
+  [
+    [3, 4],
+    [3, 4],
+  ],
+  [
+    [3, 1],
+    [1, 4],
+  ],
+  [[2, 3, 4], [4]],
+  [[4], [2, 3, 1]],
+  [[3, 4], []],
+];
 
 const binaryRows: GradCase[] = (Object.keys(BIN_RANGES) as Bin[]).flatMap((op): GradCase[] => {
   const [ra, rb] = BIN_RANGES[op];
   const rows: GradCase[] = BROADCAST.map(([sa, sb]) => ({
-    ops: [op], name: `${op} [${sa}] [${sb}]`, inputs: [f64(sa, ra), f64(sb, rb)], fn: (a, b) => a[op](b),
+    ops: [op],
+    name: `${op} [${sa}] [${sb}]`,
+    inputs: [f64(sa, ra), f64(sb, rb)],
+    fn: (a, b) => a[op](b),
   }));
-  rows.push({ ops: [op], name: `${op} with a constant operand`, inputs: [f64([3, 4], ra), f64([4], rb, false)], fn: (a, b) => a[op](b) });
+  rows.push({
+    ops: [op],
+    name: `${op} with a constant operand`,
+    inputs: [f64([3, 4], ra), f64([4], rb, false)],
+    fn: (a, b) => a[op](b),
+  });
   if (op !== 'maximum' && op !== 'minimum') {
     const ip = `${op}_` as 'add_';
     rows.push({
-      ops: [ip as OpName], name: `${ip} on a non-leaf, broadcast operand`, inputs: [f64([3, 4], ra), f64([4], rb)],
+      ops: [ip as OpName],
+      name: `${ip} on a non-leaf, broadcast operand`,
+      inputs: [f64([3, 4], ra), f64([4], rb)],
       fn: (a, b) => a.mul(1)[ip](b),
     });
   }
@@ -85,19 +149,40 @@ const STRIDED: Layout[] = ['contiguous', 'transposed'];
 const F = tk.nn.functional;
 const convRows: GradCase[] = CONV_CONFIGS.flatMap((c): GradCase[] => {
   const p = plainConv(c);
-  const sym = { stride: p.stride, padding: [p.padding![0], p.padding![1]] as [number, number], dilation: p.dilation, groups: p.groups };
+  const sym = {
+    stride: p.stride,
+    padding: [p.padding![0], p.padding![1]] as [number, number],
+    dilation: p.dilation,
+    groups: p.groups,
+  };
   const symmetric = p.padding![0] === p.padding![2] && p.padding![1] === p.padding![3];
-  const rows: GradCase[] = [{
-    ops: ['conv2d'], name: `conv2d ${c.name}`, layouts: STRIDED,
-    inputs: [f64(c.x), f64(c.w), ...(c.bias ? [f64([c.w[0]])] : [])],
-    fn: (x, w, b) => F.conv2d(x, w, b ?? null, c.opts),
-  }];
+  const rows: GradCase[] = [
+    {
+      ops: ['conv2d'],
+      name: `conv2d ${c.name}`,
+      layouts: STRIDED,
+      inputs: [f64(c.x), f64(c.w), ...(c.bias ? [f64([c.w[0]])] : [])],
+      fn: (x, w, b) => F.conv2d(x, w, b ?? null, c.opts),
+    },
+  ];
   // The backward kernels are linear in each argument; gradcheck them as functions too.
   if (symmetric) {
     const gy = [c.x[0], c.w[0], ...convOut(c)];
     rows.push(
-      { ops: ['conv2d_input_grad'], name: `conv2d input grad ${c.name}`, layouts: ['contiguous'], inputs: [f64(gy), f64(c.w)], fn: (g, w) => tk.nn.grad.conv2dInput(c.x, w, g, sym) },
-      { ops: ['conv2d_weight_grad'], name: `conv2d weight grad ${c.name}`, layouts: ['contiguous'], inputs: [f64(gy), f64(c.x)], fn: (g, x) => tk.nn.grad.conv2dWeight(x, c.w, g, sym) },
+      {
+        ops: ['conv2d_input_grad'],
+        name: `conv2d input grad ${c.name}`,
+        layouts: ['contiguous'],
+        inputs: [f64(gy), f64(c.w)],
+        fn: (g, w) => tk.nn.grad.conv2dInput(c.x, w, g, sym),
+      },
+      {
+        ops: ['conv2d_weight_grad'],
+        name: `conv2d weight grad ${c.name}`,
+        layouts: ['contiguous'],
+        inputs: [f64(gy), f64(c.x)],
+        fn: (g, x) => tk.nn.grad.conv2dWeight(x, c.w, g, sym),
+      },
     );
   }
   return rows;
@@ -106,44 +191,126 @@ const convRows: GradCase[] = CONV_CONFIGS.flatMap((c): GradCase[] => {
 const poolRows: GradCase[] = POOL_CONFIGS.flatMap((c): GradCase[] => {
   const avgOut = plain.avgPool2d(plain.zeros(c.x), plainPool(c)).shape as number[];
   return [
-    { ops: ['max_pool2d'], name: `maxPool2d ${c.name}`, layouts: NO_TIES, inputs: [f64(c.x)], fn: (x) => F.maxPool2d(x, c.kernel, c.opts) },
-    { ops: ['avg_pool2d'], name: `avgPool2d ${c.name}`, layouts: STRIDED, inputs: [f64(c.x)], fn: (x) => F.avgPool2d(x, c.kernel, { ...c.opts, dilation: undefined, countIncludePad: false } as never) },
-    { ops: ['avg_pool2d_backward'], name: `avgPool2d backward ${c.name}`, layouts: ['contiguous'], inputs: [f64(avgOut)], fn: (g) => tk.nn.grad.avgPool2d(g, c.x, c.kernel, c.opts) },
-    { ops: ['adaptive_avg_pool2d'], name: `adaptiveAvgPool2d ${c.name}`, layouts: STRIDED, inputs: [f64(c.x)], fn: (x) => F.adaptiveAvgPool2d(x, [2, 3]) },
-    { ops: ['adaptive_avg_pool2d_backward'], name: `adaptiveAvgPool2d backward ${c.name}`, layouts: ['contiguous'], inputs: [f64([...c.x.slice(0, -2), 2, 3])], fn: (g) => tk.nn.grad.adaptiveAvgPool2d(g, c.x) },
+    {
+      ops: ['max_pool2d'],
+      name: `maxPool2d ${c.name}`,
+      layouts: NO_TIES,
+      inputs: [f64(c.x)],
+      fn: (x) => F.maxPool2d(x, c.kernel, c.opts),
+    },
+    {
+      ops: ['avg_pool2d'],
+      name: `avgPool2d ${c.name}`,
+      layouts: STRIDED,
+      inputs: [f64(c.x)],
+      fn: (x) => F.avgPool2d(x, c.kernel, { ...c.opts, dilation: undefined, countIncludePad: false } as never),
+    },
+    {
+      ops: ['avg_pool2d_backward'],
+      name: `avgPool2d backward ${c.name}`,
+      layouts: ['contiguous'],
+      inputs: [f64(avgOut)],
+      fn: (g) => tk.nn.grad.avgPool2d(g, c.x, c.kernel, c.opts),
+    },
+    {
+      ops: ['adaptive_avg_pool2d'],
+      name: `adaptiveAvgPool2d ${c.name}`,
+      layouts: STRIDED,
+      inputs: [f64(c.x)],
+      fn: (x) => F.adaptiveAvgPool2d(x, [2, 3]),
+    },
+    {
+      ops: ['adaptive_avg_pool2d_backward'],
+      name: `adaptiveAvgPool2d backward ${c.name}`,
+      layouts: ['contiguous'],
+      inputs: [f64([...c.x.slice(0, -2), 2, 3])],
+      fn: (g) => tk.nn.grad.adaptiveAvgPool2d(g, c.x),
+    },
   ];
 });
 
 const IDX = (shape: number[], hi: number): GradSpec => ({ shape, dtype: 'int64', range: [0, hi], grad: false });
 const embeddingRows: GradCase[] = [
-  { ops: ['embedding'], name: 'embedding (repeated indices)', inputs: [f64([5, 3]), IDX([2, 4], 4)], fn: (w, i) => tk.nn.functional.embedding(i, w) },
-  { ops: ['embedding_backward'], name: 'embedding backward', layouts: ['contiguous'], inputs: [f64([2, 3, 2]), IDX([2, 3], 3)], fn: (g, i) => tk.nn.grad.embedding(g, i, 4, 1) },
+  {
+    ops: ['embedding'],
+    name: 'embedding (repeated indices)',
+    inputs: [f64([5, 3]), IDX([2, 4], 4)],
+    fn: (w, i) => tk.nn.functional.embedding(i, w),
+  },
+  {
+    ops: ['embedding_backward'],
+    name: 'embedding backward',
+    layouts: ['contiguous'],
+    inputs: [f64([2, 3, 2]), IDX([2, 3], 3)],
+    fn: (g, i) => tk.nn.grad.embedding(g, i, 4, 1),
+  },
 ];
 
 export const GRAD_CASES: GradCase[] = [
   ...embeddingRows,
-  { ops: ['index_select'], name: 'indexSelect dim 1 (repeated indices)', inputs: [f64([3, 4]), IDX([5], 3)], fn: (x, i) => x.indexSelect(1, i) },
-  { ops: ['index_select_backward'], name: 'indexSelect backward', layouts: ['contiguous'], inputs: [f64([5, 2]), IDX([5], 2)], fn: (g, i) => tk.nn.grad.indexSelect(g, 0, i, 3) },
+  {
+    ops: ['index_select'],
+    name: 'indexSelect dim 1 (repeated indices)',
+    inputs: [f64([3, 4]), IDX([5], 3)],
+    fn: (x, i) => x.indexSelect(1, i),
+  },
+  {
+    ops: ['index_select_backward'],
+    name: 'indexSelect backward',
+    layouts: ['contiguous'],
+    inputs: [f64([5, 2]), IDX([5], 2)],
+    fn: (g, i) => tk.nn.grad.indexSelect(g, 0, i, 3),
+  },
   ...convRows,
   ...poolRows,
   ...unaryRows,
   ...binaryRows,
   { ops: ['pow'], name: 'pow with a JS number exponent', inputs: [f64([3, 4], POS)], fn: (x) => x.pow(3) },
   { ops: ['pow'], name: 'pow with a fractional exponent', inputs: [f64([3, 4], POS)], fn: (x) => x.pow(-1.5) },
-  { ops: ['pow'], name: 'pow of a constant base', inputs: [f64([3, 4])], fn: (x) => tk.tensor(2, { dtype: 'float64' }).pow(x) },
+  {
+    ops: ['pow'],
+    name: 'pow of a constant base',
+    inputs: [f64([3, 4])],
+    fn: (x) => tk.tensor(2, { dtype: 'float64' }).pow(x),
+  },
   { ops: ['clamp'], name: 'clamp both bounds', inputs: [f64([3, 4])], fn: (x) => x.clamp(-1, 1) },
   { ops: ['clamp'], name: 'clamp min only', inputs: [f64([3, 4])], fn: (x) => x.clamp(0.5) },
   { ops: ['clamp_'], name: 'clamp_ on a non-leaf', inputs: [f64([3, 4])], fn: (x) => x.mul(1).clamp_(null, 0.5) },
-  { ops: ['where'], name: 'where with broadcasting', inputs: [{ shape: [3, 4], dtype: 'bool', grad: false }, f64([3, 1]), f64([4])], fn: (c, a, b) => tk.where(c, a, b) },
-  { ops: ['where'], name: 'where with a scalar branch', inputs: [{ shape: [3, 4], dtype: 'bool', grad: false }, f64([3, 4])], fn: (c, a) => tk.where(c, a, 0) },
-  { ops: ['copy_'], name: 'copy_ broadcasts the source into a non-leaf', inputs: [f64([3, 4]), f64([4])], fn: (a, b) => a.mul(1).copy_(b) },
+  {
+    ops: ['where'],
+    name: 'where with broadcasting',
+    inputs: [{ shape: [3, 4], dtype: 'bool', grad: false }, f64([3, 1]), f64([4])],
+    fn: (c, a, b) => tk.where(c, a, b),
+  },
+  {
+    ops: ['where'],
+    name: 'where with a scalar branch',
+    inputs: [{ shape: [3, 4], dtype: 'bool', grad: false }, f64([3, 4])],
+    fn: (c, a) => tk.where(c, a, 0),
+  },
+  {
+    ops: ['copy_'],
+    name: 'copy_ broadcasts the source into a non-leaf',
+    inputs: [f64([3, 4]), f64([4])],
+    fn: (a, b) => a.mul(1).copy_(b),
+  },
   { ops: ['fill_'], name: 'fill_ cuts the old history', inputs: [f64([3, 4])], fn: (x) => x.mul(2).fill_(3).add(x) },
-  { ops: ['zero_'], name: 'zero_ cuts the old history', inputs: [f64([3, 4])], fn: (x) => x.mul(2).zero_().add(x.mul(3)) },
+  {
+    ops: ['zero_'],
+    name: 'zero_ cuts the old history',
+    inputs: [f64([3, 4])],
+    fn: (x) => x.mul(2).zero_().add(x.mul(3)),
+  },
 
   // reductions and scans
   { ops: ['sum'], name: 'sum all', inputs: [f64([3, 4])], fn: (x) => x.sum() },
   { ops: ['sum'], name: 'sum dim 1', inputs: [f64([3, 4])], fn: (x) => x.sum(1) },
-  { ops: ['sum'], name: 'sum dims [0, 2] keepdim', inputs: [f64([2, 3, 4])], fn: (x) => x.sum([0, 2], { keepdim: true }) },
+  {
+    ops: ['sum'],
+    name: 'sum dims [0, 2] keepdim',
+    inputs: [f64([2, 3, 4])],
+    fn: (x) => x.sum([0, 2], { keepdim: true }),
+  },
   { ops: ['mean'], name: 'mean all', inputs: [f64([3, 4])], fn: (x) => x.mean() },
   { ops: ['mean'], name: 'mean dim -1 keepdim', inputs: [f64([2, 3, 4])], fn: (x) => x.mean(-1, { keepdim: true }) },
   // Ties (as in an expanded input) have no derivative: autograd splits the gradient, finite
@@ -151,12 +318,36 @@ export const GRAD_CASES: GradCase[] = [
   // skip the expanded layout.
   { ops: ['max'], name: 'max all', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.max() },
   { ops: ['max'], name: 'max dim 0', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.max(0) },
-  { ops: ['min'], name: 'min dims [1] keepdim', layouts: NO_TIES, inputs: [f64([2, 3, 4])], fn: (x) => x.min([1], { keepdim: true }) },
-  { ops: ['max_with_indices'], name: 'maxWithIndices dim 1', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.maxWithIndices(1).values },
-  { ops: ['min_with_indices'], name: 'minWithIndices dim 0 keepdim', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.minWithIndices(0, { keepdim: true }).values },
+  {
+    ops: ['min'],
+    name: 'min dims [1] keepdim',
+    layouts: NO_TIES,
+    inputs: [f64([2, 3, 4])],
+    fn: (x) => x.min([1], { keepdim: true }),
+  },
+  {
+    ops: ['max_with_indices'],
+    name: 'maxWithIndices dim 1',
+    layouts: NO_TIES,
+    inputs: [f64([3, 4])],
+    fn: (x) => x.maxWithIndices(1).values,
+  },
+  {
+    ops: ['min_with_indices'],
+    name: 'minWithIndices dim 0 keepdim',
+    layouts: NO_TIES,
+    inputs: [f64([3, 4])],
+    fn: (x) => x.minWithIndices(0, { keepdim: true }).values,
+  },
   { ops: ['var'], name: 'var all', inputs: [f64([3, 4])], fn: (x) => x.var() },
   { ops: ['var'], name: 'var dim 1, correction 0', inputs: [f64([3, 4])], fn: (x) => x.var(1, { correction: 0 }) },
-  { ops: ['std'], name: 'std dim 0 keepdim', layouts: NO_TIES, inputs: [f64([3, 4])], fn: (x) => x.std(0, { keepdim: true }) },
+  {
+    ops: ['std'],
+    name: 'std dim 0 keepdim',
+    layouts: NO_TIES,
+    inputs: [f64([3, 4])],
+    fn: (x) => x.std(0, { keepdim: true }),
+  },
   { ops: ['std'], name: 'std all', inputs: [f64([3, 4])], fn: (x) => x.std() },
   { ops: ['softmax'], name: 'softmax dim -1', inputs: [f64([3, 4])], fn: (x) => x.softmax(-1) },
   { ops: ['softmax'], name: 'softmax dim 0', inputs: [f64([3, 4])], fn: (x) => x.softmax(0) },
@@ -166,10 +357,31 @@ export const GRAD_CASES: GradCase[] = [
 
   // views and movement
   { ops: ['reshape'], name: 'reshape', inputs: [f64([3, 4])], fn: (x) => x.reshape(2, 6) },
-  { ops: ['view'], name: 'view', inputs: [f64([3, 4])], layouts: ['contiguous', 'narrowed', 'expanded'], fn: (x) => x.contiguous().view(4, 3) },
-  { ops: ['transpose'], name: 'transpose', inputs: [f64([2, 3, 4])], fn: (x) => x.transpose(0, 2).mul(tk.arange(2, { dtype: 'float64' })) },
-  { ops: ['permute'], name: 'permute', inputs: [f64([2, 3, 4])], fn: (x) => x.permute(1, 2, 0).mul(tk.arange(2, { dtype: 'float64' })) },
-  { ops: ['expand'], name: 'expand with new leading dims', inputs: [f64([3, 1])], fn: (x) => x.expand(2, 3, 4).mul(tk.arange(4, { dtype: 'float64' })) },
+  {
+    ops: ['view'],
+    name: 'view',
+    inputs: [f64([3, 4])],
+    layouts: ['contiguous', 'narrowed', 'expanded'],
+    fn: (x) => x.contiguous().view(4, 3),
+  },
+  {
+    ops: ['transpose'],
+    name: 'transpose',
+    inputs: [f64([2, 3, 4])],
+    fn: (x) => x.transpose(0, 2).mul(tk.arange(2, { dtype: 'float64' })),
+  },
+  {
+    ops: ['permute'],
+    name: 'permute',
+    inputs: [f64([2, 3, 4])],
+    fn: (x) => x.permute(1, 2, 0).mul(tk.arange(2, { dtype: 'float64' })),
+  },
+  {
+    ops: ['expand'],
+    name: 'expand with new leading dims',
+    inputs: [f64([3, 1])],
+    fn: (x) => x.expand(2, 3, 4).mul(tk.arange(4, { dtype: 'float64' })),
+  },
   { ops: ['squeeze'], name: 'squeeze', inputs: [f64([3, 1, 4])], fn: (x) => x.squeeze(1) },
   { ops: ['unsqueeze'], name: 'unsqueeze', inputs: [f64([3, 4])], fn: (x) => x.unsqueeze(1) },
   { ops: ['flatten'], name: 'flatten', inputs: [f64([2, 3, 4])], fn: (x) => x.flatten(1) },
@@ -179,10 +391,21 @@ export const GRAD_CASES: GradCase[] = [
   { ops: ['select'], name: 'select the first row', inputs: [f64([3, 4])], fn: (x) => x.select(0, 0) },
   { ops: ['contiguous'], name: 'contiguous', inputs: [f64([3, 4])], fn: (x) => x.contiguous() },
   { ops: ['clone'], name: 'clone', inputs: [f64([3, 4])], fn: (x) => x.clone() },
-  { ops: ['to_dtype'], name: 'to float32 and back', inputs: [f64([3, 4])], fn: (x) => x.to('float32').to('float64'), tol: { eps: 1e-3, atol: 1e-4, rtol: 1e-3 } },
+  {
+    ops: ['to_dtype'],
+    name: 'to float32 and back',
+    inputs: [f64([3, 4])],
+    fn: (x) => x.to('float32').to('float64'),
+    tol: { eps: 1e-3, atol: 1e-4, rtol: 1e-3 },
+  },
   { ops: ['to_device'], name: "to('cpu')", inputs: [f64([3, 4])], fn: (x) => x.to('cpu') },
   { ops: ['cat'], name: 'cat dim 0', inputs: [f64([2, 4]), f64([3, 4])], fn: (a, b) => tk.cat([a, b], 0) },
-  { ops: ['cat'], name: 'cat dim -1 of three', inputs: [f64([3, 2]), f64([3, 1]), f64([3, 3])], fn: (a, b, c) => tk.cat([a, b, c], -1) },
+  {
+    ops: ['cat'],
+    name: 'cat dim -1 of three',
+    inputs: [f64([3, 2]), f64([3, 1]), f64([3, 3])],
+    fn: (a, b, c) => tk.cat([a, b, c], -1),
+  },
   { ops: ['stack'], name: 'stack dim 1', inputs: [f64([3, 4]), f64([3, 4])], fn: (a, b) => tk.stack([a, b], 1) },
 
   // linear algebra
@@ -192,10 +415,20 @@ export const GRAD_CASES: GradCase[] = [
   { ops: ['matmul'], name: 'matmul 2-D @ 1-D', inputs: [f64([3, 4]), f64([4])], fn: (a, b) => a.matmul(b) },
   { ops: ['matmul'], name: 'matmul 1-D @ 1-D', inputs: [f64([4]), f64([4])], fn: (a, b) => a.matmul(b) },
   { ops: ['matmul'], name: 'matmul batch broadcast', inputs: [f64([2, 3, 4]), f64([4, 2])], fn: (a, b) => a.matmul(b) },
-  { ops: ['matmul'], name: 'matmul batch broadcast both', inputs: [f64([2, 1, 2, 3]), f64([3, 3, 2])], fn: (a, b) => a.matmul(b) },
+  {
+    ops: ['matmul'],
+    name: 'matmul batch broadcast both',
+    inputs: [f64([2, 1, 2, 3]), f64([3, 3, 2])],
+    fn: (a, b) => a.matmul(b),
+  },
   { ops: ['matmul'], name: 'matmul 1-D @ batched', inputs: [f64([3]), f64([2, 3, 2])], fn: (a, b) => a.matmul(b) },
   { ops: ['mv'], name: 'mv', inputs: [f64([3, 4]), f64([4])], fn: (m, v) => m.mv(v) },
   { ops: ['bmm'], name: 'bmm', inputs: [f64([2, 3, 4]), f64([2, 4, 2])], fn: (a, b) => a.bmm(b) },
-  { ops: ['addmm'], name: 'addmm with a broadcast bias, beta and alpha', inputs: [f64([2]), f64([3, 4]), f64([4, 2])], fn: (c, a, b) => c.addmm(a, b, { beta: 0.5, alpha: 2 }) },
+  {
+    ops: ['addmm'],
+    name: 'addmm with a broadcast bias, beta and alpha',
+    inputs: [f64([2]), f64([3, 4]), f64([4, 2])],
+    fn: (c, a, b) => c.addmm(a, b, { beta: 0.5, alpha: 2 }),
+  },
   { ops: ['addmm'], name: 'addmm', inputs: [f64([3, 2]), f64([3, 4]), f64([4, 2])], fn: (c, a, b) => c.addmm(a, b) },
 ];

@@ -106,7 +106,11 @@ export interface Tol {
 }
 
 export function defaultTol(dtype: DType): Required<Tol> {
-  return dtype === 'float64' ? { rtol: 1e-10, atol: 1e-12 } : dtype === 'float32' ? { rtol: 2e-5, atol: 1e-6 } : { rtol: 0, atol: 0 };
+  return dtype === 'float64'
+    ? { rtol: 1e-10, atol: 1e-12 }
+    : dtype === 'float32'
+      ? { rtol: 2e-5, atol: 1e-6 }
+      : { rtol: 0, atol: 0 };
 }
 
 /** Asserts the native result equals the reference in shape, dtype and values (NaN == NaN). */
@@ -116,7 +120,8 @@ export function expectMatch(actual: Tensor, ref: PlainTensor, label: string, tol
   const { rtol, atol } = { ...defaultTol(actual.dtype), ...tol };
   const a = actual.data();
   for (let i = 0; i < ref.data.length; i++) {
-    const x = Number(a[i]), y = ref.data[i];
+    const x = Number(a[i]),
+      y = ref.data[i];
     if (Number.isNaN(y) || Number.isNaN(x)) {
       expect(Number.isNaN(x) && Number.isNaN(y), `${label}: element ${i} is ${x}, expected ${y}`).toBe(true);
       continue;

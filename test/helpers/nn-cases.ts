@@ -12,8 +12,8 @@ const F = tk.nn.functional;
 
 export interface ConvConfig {
   name: string;
-  x: number[];  // [N, C, H, W]
-  w: number[];  // [O, C / groups, kh, kw]
+  x: number[]; // [N, C, H, W]
+  w: number[]; // [O, C / groups, kh, kw]
   opts: ConvOptions;
   bias?: boolean;
 }
@@ -24,19 +24,32 @@ export const CONV_CONFIGS: ConvConfig[] = [
   { name: '1x1 (pointwise, batch 1)', x: [1, 4, 5, 5], w: [6, 4, 1, 1], opts: {}, bias: true },
   { name: '1x1 stride 2', x: [2, 4, 5, 5], w: [3, 4, 1, 1], opts: { stride: 2 } },
   { name: "5x5 padding 'same'", x: [1, 2, 6, 7], w: [3, 2, 5, 5], opts: { padding: 'same' } },
-  { name: "2x4 (non-square, even) padding 'same'", x: [2, 2, 5, 6], w: [2, 2, 2, 4], opts: { padding: 'same' }, bias: true },
+  {
+    name: "2x4 (non-square, even) padding 'same'",
+    x: [2, 2, 5, 6],
+    w: [2, 2, 2, 4],
+    opts: { padding: 'same' },
+    bias: true,
+  },
   { name: "3x3 padding 'valid'", x: [2, 2, 6, 5], w: [2, 2, 3, 3], opts: { padding: 'valid' } },
   { name: '3x3 dilation 2 pad 2', x: [2, 2, 7, 7], w: [3, 2, 3, 3], opts: { dilation: 2, padding: 2 } },
   { name: 'groups 2', x: [2, 4, 5, 5], w: [6, 2, 3, 3], opts: { groups: 2, padding: 1 }, bias: true },
   { name: 'depthwise (groups = C)', x: [2, 4, 6, 5], w: [4, 1, 3, 3], opts: { groups: 4, padding: 1 } },
   { name: 'depthwise x2 multiplier, stride 2', x: [1, 3, 7, 7], w: [6, 1, 3, 3], opts: { groups: 3, stride: 2 } },
-  { name: 'non-square stride and padding', x: [2, 2, 8, 7], w: [3, 2, 3, 2], opts: { stride: [2, 1], padding: [1, 0], dilation: [1, 2] } },
+  {
+    name: 'non-square stride and padding',
+    x: [2, 2, 8, 7],
+    w: [3, 2, 3, 2],
+    opts: { stride: [2, 1], padding: [1, 0], dilation: [1, 2] },
+  },
 ];
 
 /** The plain-side parameters of a functional config. */
 export function plainConv(c: ConvConfig): PlainConvParams {
-  const pair = (v: number | readonly number[] | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);
-  const stride = pair(c.opts.stride, 1), dilation = pair(c.opts.dilation, 1);
+  const pair = (v: number | readonly number[] | undefined, d: number): [number, number] =>
+    v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  const stride = pair(c.opts.stride, 1),
+    dilation = pair(c.opts.dilation, 1);
   let padding: [number, number, number, number];
   if (c.opts.padding === 'same') {
     const t = [0, 1].map((i) => dilation[i] * (c.w[2 + i] - 1));
@@ -50,19 +63,31 @@ export function plainConv(c: ConvConfig): PlainConvParams {
 }
 
 export const convNative = (c: ConvConfig) => (x: Tensor, w: Tensor, b?: Tensor) => F.conv2d(x, w, b ?? null, c.opts);
-export const convPlain = (c: ConvConfig) => (x: PlainTensor, w: PlainTensor, b?: PlainTensor) => plain.conv2d(x, w, b ?? null, plainConv(c));
+export const convPlain = (c: ConvConfig) => (x: PlainTensor, w: PlainTensor, b?: PlainTensor) =>
+  plain.conv2d(x, w, b ?? null, plainConv(c));
 
 /** Output spatial size of a config. */
 export function convOut(c: ConvConfig): number[] {
   const p = plainConv(c);
-  return [0, 1].map((i) => Math.floor((c.x[2 + i] + p.padding![i] + p.padding![2 + i] - p.dilation![i] * (c.w[2 + i] - 1) - 1) / p.stride![i]) + 1);
+  return [0, 1].map(
+    (i) =>
+      Math.floor(
+        (c.x[2 + i] + p.padding![i] + p.padding![2 + i] - p.dilation![i] * (c.w[2 + i] - 1) - 1) / p.stride![i],
+      ) + 1,
+  );
 }
 
 export interface PoolConfig {
   name: string;
   x: number[];
   kernel: [number, number];
-  opts: { stride?: [number, number]; padding?: [number, number]; dilation?: [number, number]; ceilMode?: boolean; countIncludePad?: boolean };
+  opts: {
+    stride?: [number, number];
+    padding?: [number, number];
+    dilation?: [number, number];
+    ceilMode?: boolean;
+    countIncludePad?: boolean;
+  };
 }
 
 export const POOL_CONFIGS: PoolConfig[] = [
@@ -73,4 +98,8 @@ export const POOL_CONFIGS: PoolConfig[] = [
   { name: 'unbatched [C, H, W]', x: [3, 5, 5], kernel: [2, 2], opts: { stride: [1, 1] } },
 ];
 
-export const plainPool = (c: PoolConfig, extra: Partial<PlainPoolParams> = {}): PlainPoolParams => ({ kernel: c.kernel, ...c.opts, ...extra });
+export const plainPool = (c: PoolConfig, extra: Partial<PlainPoolParams> = {}): PlainPoolParams => ({
+  kernel: c.kernel,
+  ...c.opts,
+  ...extra,
+});

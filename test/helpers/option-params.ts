@@ -10,17 +10,20 @@ export function publicOptionParams(): string[] {
   const takesOptions = (ps: ts.NodeArray<ts.ParameterDeclaration>) =>
     ps.some((p) => /^(options|opts)$/.test(p.name.getText()) || /Options\b/.test(p.type?.getText() ?? ''));
   for (const { rel, sf } of parsedSources()) {
-    if (rel === 'options.ts') continue;  // the checker itself
+    if (rel === 'options.ts') continue; // the checker itself
     sf.forEachChild((n) => {
       if (!modifiers(n).includes(ts.SyntaxKind.ExportKeyword)) return;
       if (ts.isFunctionDeclaration(n) && n.name && takesOptions(n.parameters)) out.add(`${rel}:${n.name.text}`);
       if (ts.isVariableStatement(n))
         for (const d of n.declarationList.declarations)
-          if (d.initializer && ts.isArrowFunction(d.initializer) && takesOptions(d.initializer.parameters)) out.add(`${rel}:${d.name.getText()}`);
+          if (d.initializer && ts.isArrowFunction(d.initializer) && takesOptions(d.initializer.parameters))
+            out.add(`${rel}:${d.name.getText()}`);
       if (ts.isClassDeclaration(n) && n.name)
         for (const m of n.members) {
           if (!(ts.isConstructorDeclaration(m) || ts.isMethodDeclaration(m)) || !takesOptions(m.parameters)) continue;
-          const hidden = modifiers(m).some((k) => k === ts.SyntaxKind.PrivateKeyword || k === ts.SyntaxKind.ProtectedKeyword) || isInternal(m);
+          const hidden =
+            modifiers(m).some((k) => k === ts.SyntaxKind.PrivateKeyword || k === ts.SyntaxKind.ProtectedKeyword) ||
+            isInternal(m);
           const name = ts.isConstructorDeclaration(m) ? 'constructor' : m.name.getText();
           if (!hidden && !name.startsWith('_')) out.add(`${rel}:${n.name.text}.${name}`);
         }

@@ -14,7 +14,11 @@ export function parsedSources(): { rel: string; sf: ts.SourceFile }[] {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const f = join(d, e.name);
       if (e.isDirectory()) walk(f);
-      else if (e.name.endsWith('.ts')) out.push({ rel: relative(root, f), sf: ts.createSourceFile(f, readFileSync(f, 'utf8'), ts.ScriptTarget.ES2022, true) });
+      else if (e.name.endsWith('.ts'))
+        out.push({
+          rel: relative(root, f),
+          sf: ts.createSourceFile(f, readFileSync(f, 'utf8'), ts.ScriptTarget.ES2022, true),
+        });
     }
   };
   walk(root);
@@ -22,6 +26,7 @@ export function parsedSources(): { rel: string; sf: ts.SourceFile }[] {
 }
 
 /** The modifier kinds of a node (export, private, abstract, ...). */
-export const modifiers = (n: ts.Node): ts.SyntaxKind[] => (ts.canHaveModifiers(n) ? ts.getModifiers(n) ?? [] : []).map((m) => m.kind);
+export const modifiers = (n: ts.Node): ts.SyntaxKind[] =>
+  (ts.canHaveModifiers(n) ? (ts.getModifiers(n) ?? []) : []).map((m) => m.kind);
 /** Whether a declaration's TSDoc carries @internal. */
 export const isInternal = (n: ts.Node): boolean => ts.getJSDocTags(n).some((t) => t.tagName.text === 'internal');

@@ -25,7 +25,7 @@ const code = `
 `;
 const count = Number(process.argv[2] ?? 50);
 let seed = 12345;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 for (let i = 0; i < count; i++) {
   const w = new Worker(code, { eval: true, workerData: { root } });
   w.on('error', () => {});

@@ -67,8 +67,7 @@ void backward(std::span<const Tensor> roots, std::span<const Tensor> grads, Back
 // d(outputs)/d(inputs) without touching .grad. An input the outputs do not depend on gives an
 // undefined tensor if allow_unused, else an INVALID_ARGUMENT error.
 std::vector<Tensor> grad(std::span<const Tensor> outputs, std::span<const Tensor> inputs,
-                         std::span<const Tensor> grad_outputs, BackwardOptions opt,
-                         bool allow_unused);
+                         std::span<const Tensor> grad_outputs, BackwardOptions opt, bool allow_unused);
 
 // Whether the derivative table has a formula for op (false for ops listed as not differentiable).
 bool differentiable(OpId op);

@@ -23,17 +23,17 @@ std::string device_name(Device d);
 // One device's caching-allocator figures, in bytes and counts (PyTorch's memory_stats names in
 // comments).
 struct AllocatorStats {
-  int64_t allocated_bytes = 0;       // in live blocks ("allocated_bytes.all.current")
-  int64_t reserved_bytes = 0;        // live blocks plus the cache ("reserved_bytes.all.current")
+  int64_t allocated_bytes = 0;  // in live blocks ("allocated_bytes.all.current")
+  int64_t reserved_bytes = 0;  // live blocks plus the cache ("reserved_bytes.all.current")
   int64_t peak_allocated_bytes = 0;  // high-water mark of allocated_bytes
   int64_t peak_reserved_bytes = 0;
-  int64_t cached_bytes = 0;          // reserved - allocated: free blocks kept for reuse
-  int64_t alloc_calls = 0;           // requests served
-  int64_t cache_hits = 0;            // requests served from the cache
-  int64_t raw_allocs = 0;            // blocks obtained from the system (malloc, cudaMalloc)
-  int64_t raw_frees = 0;             // blocks returned to the system
-  int64_t oom_retries = 0;           // raw failures followed by emptying the cache and retrying
-  int64_t ooms = 0;                  // requests that failed after the retry ("num_ooms")
+  int64_t cached_bytes = 0;  // reserved - allocated: free blocks kept for reuse
+  int64_t alloc_calls = 0;  // requests served
+  int64_t cache_hits = 0;  // requests served from the cache
+  int64_t raw_allocs = 0;  // blocks obtained from the system (malloc, cudaMalloc)
+  int64_t raw_frees = 0;  // blocks returned to the system
+  int64_t oom_retries = 0;  // raw failures followed by emptying the cache and retrying
+  int64_t ooms = 0;  // requests that failed after the retry ("num_ooms")
 };
 
 // CUDA runtime facts. Without a CUDA build or driver, device_count() is 0 and status() says

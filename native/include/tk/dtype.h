@@ -68,8 +68,10 @@ inline bool is_integral(DType d, bool include_bool) {
 DType promote_types(DType a, DType b);
 
 template <class T> struct dtype_of;
-#define TK_X(e, t, n) \
-  template <> struct dtype_of<t> { static constexpr DType value = DType::e; };
+#define TK_X(e, t, n)                        \
+  template <> struct dtype_of<t> {           \
+    static constexpr DType value = DType::e; \
+  };
 TK_FORALL_DTYPES(TK_X)
 #undef TK_X
 
@@ -77,8 +79,7 @@ TK_FORALL_DTYPES(TK_X)
 
 // Calls f.template operator()<T>() with T the C++ type of `d`, a compute dtype (a 16-bit float
 // reaching a kernel is an INTERNAL error: the backend adapter converts those first).
-template <class F>
-decltype(auto) dispatch_dtype(DType d, F&& f) {
+template <class F> decltype(auto) dispatch_dtype(DType d, F&& f) {
   switch (d) {
 #define TK_X(e, t, n) \
   case DType::e: return f.template operator()<t>();
@@ -90,8 +91,7 @@ decltype(auto) dispatch_dtype(DType d, F&& f) {
 }
 
 // Same over every dtype, the 16-bit storage types included (copy and fill).
-template <class F>
-decltype(auto) dispatch_all_dtypes(DType d, F&& f) {
+template <class F> decltype(auto) dispatch_all_dtypes(DType d, F&& f) {
   switch (d) {
 #define TK_X(e, t, n) \
   case DType::e: return f.template operator()<t>();

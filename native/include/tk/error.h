@@ -41,8 +41,7 @@ class Error : public std::exception {
   std::string message_;
 };
 
-template <class... Parts>
-[[noreturn]] void raise(ErrorCode code, const Parts&... parts) {
+template <class... Parts> [[noreturn]] void raise(ErrorCode code, const Parts&... parts) {
   std::ostringstream os;
   (os << ... << parts);
   throw Error(code, os.str());
@@ -51,16 +50,15 @@ template <class... Parts>
 }  // namespace tk
 
 // TK_CHECK(cond, CODE, "op: what is wrong, got ", value): throws tk::Error when cond is false.
-#define TK_CHECK(cond, CODE, ...)                               \
-  do {                                                          \
-    if (!(cond)) [[unlikely]]                                   \
-      ::tk::raise(::tk::ErrorCode::CODE, __VA_ARGS__);          \
+#define TK_CHECK(cond, CODE, ...)                      \
+  do {                                                 \
+    if (!(cond)) [[unlikely]]                          \
+      ::tk::raise(::tk::ErrorCode::CODE, __VA_ARGS__); \
   } while (0)
 
 // Internal invariant: a failure is a bug in tensorkit, reported as INTERNAL (never an abort).
-#define TK_ASSERT(cond)                                                                   \
-  do {                                                                                    \
-    if (!(cond)) [[unlikely]]                                                             \
-      ::tk::raise(::tk::ErrorCode::INTERNAL, "internal invariant failed: " #cond " at ", \
-                  __FILE__, ":", __LINE__);                                               \
+#define TK_ASSERT(cond)                                                                                            \
+  do {                                                                                                             \
+    if (!(cond)) [[unlikely]]                                                                                      \
+      ::tk::raise(::tk::ErrorCode::INTERNAL, "internal invariant failed: " #cond " at ", __FILE__, ":", __LINE__); \
   } while (0)

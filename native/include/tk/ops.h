@@ -133,13 +133,13 @@ Tensor cat(std::span<const Tensor> xs, int64_t dim);
 Tensor stack(std::span<const Tensor> xs, int64_t dim);
 
 enum class ReduceOp { Sum, Mean, Max, Min };
-Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int64_t>>& dims,
-              bool keepdim, const char* name);
-Tensor var(const Tensor& x, const std::optional<std::vector<int64_t>>& dims, double correction,
-           bool keepdim, bool take_sqrt);
+Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int64_t>>& dims, bool keepdim,
+              const char* name);
+Tensor var(const Tensor& x, const std::optional<std::vector<int64_t>>& dims, double correction, bool keepdim,
+           bool take_sqrt);
 // argmax/argmin over `dim` (or the flattened tensor) and the matching values.
-std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim, bool keepdim,
-                                     bool is_max, const char* name);
+std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim, bool keepdim, bool is_max,
+                                     const char* name);
 Tensor softmax(const Tensor& x, int64_t dim, bool log);
 Tensor cumsum(const Tensor& x, int64_t dim);
 
@@ -161,8 +161,7 @@ Tensor mv(const Tensor& m, const Tensor& v);
 Tensor bmm(const Tensor& a, const Tensor& b);
 // beta * input + alpha * (m1 @ m2), input broadcast to the product's shape; beta == 0 ignores
 // input (NaN there does not propagate).
-Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double beta = 1,
-             double alpha = 1);
+Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double beta = 1, double alpha = 1);
 
 // ---- convolution and pooling (NCHW; float32/float64) ----------------------------------------
 struct Conv2dParams {
@@ -174,11 +173,9 @@ struct Conv2dParams {
 // x [N, C, H, W], weight [O, C / groups, kh, kw], bias [O] or undefined -> [N, O, OH, OW].
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p);
 // The gradient of conv2d with respect to x, of spatial size [H, W] (also conv_transpose2d).
-Tensor conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, int64_t H, int64_t W,
-                         const Conv2dParams& p);
+Tensor conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, int64_t H, int64_t W, const Conv2dParams& p);
 // The gradient of conv2d with respect to a weight of kernel [kh, kw].
-Tensor conv2d_weight_grad(const Tensor& grad_out, const Tensor& x, int64_t kh, int64_t kw,
-                          const Conv2dParams& p);
+Tensor conv2d_weight_grad(const Tensor& grad_out, const Tensor& x, int64_t kh, int64_t kw, const Conv2dParams& p);
 
 struct Pool2dParams {
   int64_t kernel[2] = {1, 1};

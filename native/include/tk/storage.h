@@ -11,9 +11,9 @@ namespace tk {
 
 // Byte accounting for memory(): live storage bytes and what the caches hold for reuse.
 struct MemoryStats {
-  int64_t live_bytes = 0;     // bytes of storages alive now (all devices)
+  int64_t live_bytes = 0;  // bytes of storages alive now (all devices)
   int64_t live_storages = 0;  // count of storages alive now
-  int64_t cached_bytes = 0;   // freed blocks kept for reuse
+  int64_t cached_bytes = 0;  // freed blocks kept for reuse
   int64_t peak_bytes = 0;
 };
 MemoryStats memory_stats();

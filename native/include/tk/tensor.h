@@ -28,11 +28,11 @@ struct TensorImpl {
 
   // ---- autograd (tk/autograd.h) ----
   bool requires_grad = false;  // set on leaves by the user; results use grad_fn instead
-  bool retains_grad = false;   // a non-leaf whose .grad backward fills
-  uint32_t output_nr = 0;      // which output of grad_fn this tensor is
-  std::shared_ptr<autograd::Node> grad_fn;           // null for leaves
-  std::shared_ptr<TensorImpl> grad;                  // accumulated gradient
-  std::weak_ptr<autograd::Node> grad_accumulator;    // a leaf's AccumulateGrad node, shared by uses
+  bool retains_grad = false;  // a non-leaf whose .grad backward fills
+  uint32_t output_nr = 0;  // which output of grad_fn this tensor is
+  std::shared_ptr<autograd::Node> grad_fn;  // null for leaves
+  std::shared_ptr<TensorImpl> grad;  // accumulated gradient
+  std::weak_ptr<autograd::Node> grad_accumulator;  // a leaf's AccumulateGrad node, shared by uses
 };
 
 class Tensor {
@@ -65,8 +65,7 @@ class Tensor {
   void* data_ptr() const {
     return static_cast<char*>(impl_->storage->data()) + impl_->layout.offset * int64_t(itemsize(dtype()));
   }
-  template <class T>
-  T* data() const { return static_cast<T*>(data_ptr()); }
+  template <class T> T* data() const { return static_cast<T*>(data_ptr()); }
 
   // A view sharing this tensor's storage with another layout.
   Tensor with_layout(Layout layout) const;

@@ -133,8 +133,8 @@ void matmul_grad(Ctx& c) {
     Tensor a = c.in(0);
     if (a.ndim() == 1) a = fn::unsqueeze(a, 0);
     // In b's own layout when b is a transposed 2-D view (x @ W.t()): (g^T a)^T.
-    Tensor gb = c.in_meta(1).col_major && g.ndim() == 2 && a.ndim() == 2 ? mT(fn::matmul(mT(g), a))
-                                                                        : fn::matmul(mT(a), g);
+    Tensor gb =
+        c.in_meta(1).col_major && g.ndim() == 2 && a.ndim() == 2 ? mT(fn::matmul(mT(g), a)) : fn::matmul(mT(a), g);
     DimVec s1 = sb;
     if (sb.size() == 1) s1.push_back(1);
     c.set(1, fn::reshape(sum_to(gb, s1), sb));
@@ -212,7 +212,8 @@ Formula formula(OpId id) {
                 Tensor sign = binary(BinaryOp::sub, mask(cmp(BinaryOp::gt, x, 0), x.dtype()),
                                      mask(cmp(BinaryOp::lt, x, 0), x.dtype()));
                 c.set(0, mul(c.g(), sign));
-              }, IN0};
+              },
+              IN0};
     case OpId::exp: return {[](Ctx& c) { c.set(0, mul(c.g(), c.out(0))); }, 0, OUT0};
     case OpId::log: return {[](Ctx& c) { c.set(0, div(c.g(), c.in(0))); }, IN0};
     case OpId::log1p: return {[](Ctx& c) { c.set(0, div(c.g(), add(c.in(0), scalar(1)))); }, IN0};
@@ -225,29 +226,34 @@ Formula formula(OpId id) {
       return {[](Ctx& c) {
                 Tensor y = c.out(0);
                 c.set(0, mul(c.g(), mask(cmp(BinaryOp::gt, y, 0), y.dtype())));
-              }, 0, OUT0};
+              },
+              0, OUT0};
     case OpId::sigmoid:
       return {[](Ctx& c) {
                 Tensor y = c.out(0);
                 c.set(0, mul(c.g(), mul(y, sub(scalar(1), y))));
-              }, 0, OUT0};
+              },
+              0, OUT0};
     case OpId::tanh:
       return {[](Ctx& c) {
                 Tensor y = c.out(0);
                 c.set(0, mul(c.g(), sub(scalar(1), mul(y, y))));
-              }, 0, OUT0};
+              },
+              0, OUT0};
     case OpId::gelu:  // Phi(x) + x phi(x)
       return {[](Ctx& c) {
                 Tensor x = c.in(0);
                 Tensor cdf = mul(add(erf(mul(x, std::numbers::sqrt2 / 2)), scalar(1)), 0.5);
                 Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
                 c.set(0, mul(c.g(), add(cdf, mul(x, pdf))));
-              }, IN0};
+              },
+              IN0};
     case OpId::erf:  // 2/sqrt(pi) e^(-x^2)
       return {[](Ctx& c) {
                 Tensor x = c.in(0);
                 c.set(0, mul(c.g(), mul(exp(neg(mul(x, x))), 2 * std::numbers::inv_sqrtpi)));
-              }, IN0};
+              },
+              IN0};
     case OpId::clamp:  // passes where min <= x <= max
       return {[](Ctx& c) {
                 Tensor x = c.in(0);
@@ -259,22 +265,33 @@ Formula formula(OpId id) {
                   m = m.defined() ? binary(BinaryOp::mul, m, h) : h;
                 }
                 c.set(0, mul(c.g(), mask(m, c.g().dtype())));
-              }, IN0};
+              },
+              IN0};
 
     // ---- element-wise binary (broadcast gradients are summed back by the engine) -------------
-    case OpId::add: return {[](Ctx& c) { c.set(0, c.g()); c.set(1, c.g()); }};
-    case OpId::sub: return {[](Ctx& c) { c.set(0, c.g()); if (c.needs(1)) c.set(1, neg(c.g())); }};
+    case OpId::add:
+      return {[](Ctx& c) {
+        c.set(0, c.g());
+        c.set(1, c.g());
+      }};
+    case OpId::sub:
+      return {[](Ctx& c) {
+        c.set(0, c.g());
+        if (c.needs(1)) c.set(1, neg(c.g()));
+      }};
     case OpId::mul:
       return {[](Ctx& c) {
                 if (c.needs(0)) c.set(0, mul(c.g(), c.in(1)));
                 if (c.needs(1)) c.set(1, mul(c.g(), c.in(0)));
-              }, 0, 0, IN0 | IN1};
+              },
+              0, 0, IN0 | IN1};
     case OpId::div:  // a is needed only for b's gradient: -g a / b^2
       return {[](Ctx& c) {
                 Tensor b = c.in(1);
                 if (c.needs(0)) c.set(0, div(c.g(), b));
                 if (c.needs(1)) c.set(1, neg(div(mul(c.g(), c.in(0)), mul(b, b))));
-              }, IN1, 0, IN0};
+              },
+              IN1, 0, IN0};
     case OpId::pow: return {pow_grad, IN0 | IN1};
     case OpId::maximum: return {[](Ctx& c) { extremum2_grad(c, BinaryOp::gt); }, IN0 | IN1};
     case OpId::minimum: return {[](Ctx& c) { extremum2_grad(c, BinaryOp::lt); }, IN0 | IN1};
@@ -289,7 +306,8 @@ Formula formula(OpId id) {
                 Tensor cond = c.in(0);
                 if (c.needs(1)) c.set(1, fn::where(cond, c.g(), scalar(0)));
                 if (c.needs(2)) c.set(2, fn::where(cond, scalar(0), c.g()));
-              }, IN0};
+              },
+              IN0};
 
     // ---- creation (no tensor inputs) and writes ----------------------------------------------
     case OpId::zeros:
@@ -329,12 +347,14 @@ Formula formula(OpId id) {
                 int64_t d = c.attrs().integer(0, "dim");
                 Tensor y = c.out(0);
                 c.set(0, mul(y, sub(c.g(), sum(mul(c.g(), y), {d}, true))));
-              }, 0, OUT0};
+              },
+              0, OUT0};
     case OpId::log_softmax:  // g - softmax * sum(g)
       return {[](Ctx& c) {
                 int64_t d = c.attrs().integer(0, "dim");
                 c.set(0, sub(c.g(), mul(exp(c.out(0)), sum(c.g(), {d}, true))));
-              }, 0, OUT0};
+              },
+              0, OUT0};
     case OpId::cumsum:  // reversed cumsum: total - cumsum + g
       return {[](Ctx& c) {
         int64_t d = c.attrs().integer(0, "dim");
@@ -349,9 +369,8 @@ Formula formula(OpId id) {
     case OpId::unsqueeze:
     case OpId::flatten: return {[](Ctx& c) { c.set(0, fn::reshape(c.g(), c.in_meta(0).shape)); }};
     case OpId::transpose:
-      return {[](Ctx& c) {
-        c.set(0, fn::transpose(c.g(), c.attrs().integer(0, "dim0"), c.attrs().integer(1, "dim1")));
-      }};
+      return {
+          [](Ctx& c) { c.set(0, fn::transpose(c.g(), c.attrs().integer(0, "dim0"), c.attrs().integer(1, "dim1"))); }};
     case OpId::permute:
       return {[](Ctx& c) {
         std::vector<int64_t> dims = c.attrs().ints(0, "dims"), inv(dims.size());
@@ -401,18 +420,21 @@ Formula formula(OpId id) {
       return {[](Ctx& c) {
                 if (c.needs(0)) c.set(0, mul(c.g(), c.in(1)));
                 if (c.needs(1)) c.set(1, mul(c.g(), c.in(0)));
-              }, 0, 0, IN0 | IN1};
+              },
+              0, 0, IN0 | IN1};
     case OpId::matmul: return {matmul_grad, 0, 0, IN0 | IN1};
     case OpId::mv:
       return {[](Ctx& c) {
                 if (c.needs(0)) c.set(0, mul(fn::unsqueeze(c.g(), 1), fn::unsqueeze(c.in(1), 0)));
                 if (c.needs(1)) c.set(1, op(OpId::mv, {fn::transpose(c.in(0), 0, 1), c.g()}));
-              }, 0, 0, IN0 | IN1};
+              },
+              0, 0, IN0 | IN1};
     case OpId::bmm:
       return {[](Ctx& c) {
                 if (c.needs(0)) c.set(0, op(OpId::bmm, {c.g(), mT(c.in(1))}));
                 if (c.needs(1)) c.set(1, op(OpId::bmm, {mT(c.in(0)), c.g()}));
-              }, 0, 0, IN0 | IN1};
+              },
+              0, 0, IN0 | IN1};
     case OpId::addmm:  // beta * input + alpha * m1 @ m2
       return {[](Ctx& c) {
                 double beta = c.attrs().number_or(0, "beta", 1), alpha = c.attrs().number_or(1, "alpha", 1);
@@ -421,8 +443,9 @@ Formula formula(OpId id) {
                 if (c.needs(1)) c.set(1, scaled(fn::matmul(c.g(), mT(c.in(2))), alpha));
                 if (c.needs(2))  // in m2's own layout: (g^T m1)^T when m2 is a transposed view
                   c.set(2, c.in_meta(2).col_major ? mT(scaled(fn::matmul(mT(c.g()), c.in(1)), alpha))
-                                                   : scaled(fn::matmul(mT(c.in(1)), c.g()), alpha));
-              }, 0, 0, IN1 | IN2};
+                                                  : scaled(fn::matmul(mT(c.in(1)), c.g()), alpha));
+              },
+              0, 0, IN1 | IN2};
 
     // ---- convolution and pooling ----------------------------------------------------------------
     case OpId::conv2d: return {conv2d_grad, 0, 0, IN0 | IN1};
@@ -432,14 +455,17 @@ Formula formula(OpId id) {
       return {[](Ctx& c) {
                 // Its backward scatters by index and has no formula of its own: refuse to record
                 // it rather than give a silently wrong second derivative.
-                TK_CHECK(!grad_enabled(), NOT_IMPLEMENTED, "max_pool2d: double backward (createGraph "
+                TK_CHECK(!grad_enabled(), NOT_IMPLEMENTED,
+                         "max_pool2d: double backward (createGraph "
                          "through max pooling) is not implemented");
                 c.set(0, op(OpId::max_pool2d_backward, {c.g(), c.out(1)}, {hw(c.in_meta(0).shape)}));
-              }, 0, OUT1};
+              },
+              0, OUT1};
     case OpId::max_pool2d_backward: return nondiff();
     case OpId::avg_pool2d:
       return {[](Ctx& c) {
-        c.set(0, op(OpId::avg_pool2d_backward, {c.g()}, with(hw(c.in_meta(0).shape), ops::pool2d_attrs(pool_of(c, 0)))));
+        c.set(0,
+              op(OpId::avg_pool2d_backward, {c.g()}, with(hw(c.in_meta(0).shape), ops::pool2d_attrs(pool_of(c, 0)))));
       }};
     case OpId::avg_pool2d_backward:  // linear: its adjoint is the forward
       return {[](Ctx& c) { c.set(0, op(OpId::avg_pool2d, {c.g()}, ops::pool2d_attrs(pool_of(c, 1)))); }};
@@ -450,17 +476,20 @@ Formula formula(OpId id) {
 
     // ---- embedding: the backward sums rows back; its adjoint is the lookup again --------------
     case OpId::embedding:  // attrs: paddingIdx (its row gets no gradient)
-      return {[](Ctx& c) {
-                const double pad = double(c.attrs().integer_or(0, "paddingIdx", -1));
-                c.set(0, op(OpId::embedding_backward, {c.g(), c.in(1)}, {num(double(c.in_meta(0).shape[0])), num(pad)}));
-              }, IN1};
+      return {
+          [](Ctx& c) {
+            const double pad = double(c.attrs().integer_or(0, "paddingIdx", -1));
+            c.set(0, op(OpId::embedding_backward, {c.g(), c.in(1)}, {num(double(c.in_meta(0).shape[0])), num(pad)}));
+          },
+          IN1};
     case OpId::embedding_backward:  // linear: the lookup, with the padding positions zeroed
       return {[](Ctx& c) {
                 const int64_t pad = c.attrs().integer_or(1, "paddingIdx", -1);
                 Tensor r = op(OpId::embedding, {c.g(), c.in(1)}, {num(double(pad))});
                 if (pad >= 0) r = mul(r, fn::unsqueeze(mask(cmp(BinaryOp::ne, c.in(1), double(pad)), r.dtype()), -1));
                 c.set(0, r);
-              }, IN1};
+              },
+              IN1};
 
     // ---- indexing: index_select's gradient adds the slices back; that is linear, and its
     // adjoint is the selection again. argsort and bincount give integers.
@@ -470,9 +499,13 @@ Formula formula(OpId id) {
                 const DimVec& s = c.in_meta(0).shape;
                 const int64_t size = s.empty() ? 1 : s[size_t(wrap_dim(dim, int(s.size()), "backward"))];
                 c.set(0, op(OpId::index_select_backward, {c.g(), c.in(1)}, {num(double(dim)), num(double(size))}));
-              }, IN1};
+              },
+              IN1};
     case OpId::index_select_backward:  // attrs: dim, size
-      return {[](Ctx& c) { c.set(0, op(OpId::index_select, {c.g(), c.in(1)}, {num(double(c.attrs().integer(0, "dim")))})); }, IN1};
+      return {[](Ctx& c) {
+                c.set(0, op(OpId::index_select, {c.g(), c.in(1)}, {num(double(c.attrs().integer(0, "dim")))}));
+              },
+              IN1};
     case OpId::argsort:
     case OpId::bincount: return nondiff();
 
@@ -480,9 +513,10 @@ Formula formula(OpId id) {
     case OpId::sgd_step_:
     case OpId::adam_step_:
     case OpId::rmsprop_step_:
-    case OpId::adagrad_step_: return nondiff();
+    case OpId::adagrad_step_:
+      return nondiff();
 
-    // In-place rows differentiate like their out-of-place op (the engine rebases the history).
+      // In-place rows differentiate like their out-of-place op (the engine rebases the history).
 #define TK_UNARY(n, F, rule, inplace, cost) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)
 #define TK_BINARY(n, F, rule, inplace, cost) TK_IF_##inplace(case OpId::n##_ : return formula(OpId::n);)
 #include "tk/ops.def"

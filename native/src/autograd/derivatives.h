@@ -11,8 +11,7 @@ namespace tk::autograd {
 // A formula's view of the node it differentiates.
 class Ctx {
  public:
-  Ctx(Node& node, std::span<Tensor> grads, std::vector<Tensor>& result)
-      : node_(node), grads_(grads), result_(result) {}
+  Ctx(Node& node, std::span<Tensor> grads, std::vector<Tensor>& result) : node_(node), grads_(grads), result_(result) {}
   // Gradient of output i (zeros stand in for one that never arrived).
   const Tensor& g(int i = 0) const { return grads_[i]; }
   // Saved input / output i (the version check runs here).

@@ -20,8 +20,8 @@ std::atomic<uint64_t> g_sequence{0};
 std::atomic<uint64_t> g_task{0};
 
 TensorMeta meta_of(const Tensor& t) {
-  const bool col_major = t.ndim() == 2 && t.shape()[0] > 1 && t.shape()[1] > 1 &&
-                         t.strides()[0] == 1 && t.strides()[1] == t.shape()[0];
+  const bool col_major =
+      t.ndim() == 2 && t.shape()[0] > 1 && t.shape()[1] > 1 && t.strides()[0] == 1 && t.strides()[1] == t.shape()[0];
   return {t.shape(), t.dtype(), t.device(), col_major};
 }
 
@@ -31,7 +31,10 @@ std::string node_name(const Node& n) {
   std::string out;
   bool up = true;
   for (char ch : op) {
-    if (ch == '_') { up = true; continue; }
+    if (ch == '_') {
+      up = true;
+      continue;
+    }
     out += up ? char(std::toupper(static_cast<unsigned char>(ch))) : ch;
     up = false;
   }
@@ -62,8 +65,7 @@ Edge edge_of(const Tensor& t) {
 SavedTensor save(const Tensor& t) { return {t, t.storage()->version(), false, 0}; }
 
 // A node for op `id` over `inputs` (for an in-place op, inputs[0] is self as it was before).
-std::shared_ptr<Node> make_node(OpId id, const Formula& f, std::span<const Tensor> inputs,
-                                const Attrs& attrs) {
+std::shared_ptr<Node> make_node(OpId id, const Formula& f, std::span<const Tensor> inputs, const Attrs& attrs) {
   auto node = std::make_shared<Node>();
   node->op = int(id);
   node->attrs = attrs;
@@ -126,8 +128,10 @@ Node::~Node() {
     if (s.data.defined()) take(s.data.impl_ptr());
   if (leaf && leaf.use_count() == 1) take(leaf->grad);
   for (std::shared_ptr<Node>& r : refs) {
-    if (r.use_count() == 1) graveyard.push_back(std::move(r));
-    else r.reset();  // another holder remains (or a later entry of refs is the last one)
+    if (r.use_count() == 1)
+      graveyard.push_back(std::move(r));
+    else
+      r.reset();  // another holder remains (or a later entry of refs is the last one)
   }
   if (draining) return;  // an outer ~Node is draining the list
   draining = true;
@@ -175,7 +179,8 @@ std::shared_ptr<Node> begin_inplace(OpId id, std::span<const Tensor> inputs, con
            ": in-place operation on a view while gradients are recorded (autograd cannot route the "
            "gradient back to the viewed tensor); use the out-of-place op, or clone() the view first");
   Formula f = formula(id);
-  TK_CHECK(f.fn, INVALID_ARGUMENT, name, ": not differentiable, and an input requires grad; run it "
+  TK_CHECK(f.fn, INVALID_ARGUMENT, name,
+           ": not differentiable, and an input requires grad; run it "
            "under noGrad()");
   // The node's first input is self as it was before the write: a snapshot impl that keeps the
   // old history, so a saved copy of it never points back at this node.
@@ -208,9 +213,10 @@ Tensor unpack(const SavedTensor& s, Node& node, const char* what) {
   TK_ASSERT(s.defined());
   uint64_t now = s.data.storage()->version();
   if (now != s.version)
-    raise(ErrorCode::INVALID_ARGUMENT, node_name(node), ": one of the tensors needed for gradient "
-          "computation has been modified by an in-place operation: ", what, " of shape ",
-          fmt_shape(s.data.shape()), " is at version ", now, "; expected version ", s.version,
+    raise(ErrorCode::INVALID_ARGUMENT, node_name(node),
+          ": one of the tensors needed for gradient "
+          "computation has been modified by an in-place operation: ",
+          what, " of shape ", fmt_shape(s.data.shape()), " is at version ", now, "; expected version ", s.version,
           ". Use the out-of-place op, or clone() the tensor before modifying it");
   if (!s.is_output || !grad_enabled()) return s.data;
   // Recording the backward: the output must lead back to this node.
@@ -226,20 +232,21 @@ bool requires_grad(const Tensor& t) { return t.impl()->requires_grad || t.impl()
 void set_requires_grad(const Tensor& t, bool on) {
   TensorImpl* impl = t.impl();
   if (impl->grad_fn) {
-    TK_CHECK(on, INVALID_ARGUMENT, "requiresGrad: you can only change requiresGrad of leaf tensors; "
+    TK_CHECK(on, INVALID_ARGUMENT,
+             "requiresGrad: you can only change requiresGrad of leaf tensors; "
              "use detach() to get a tensor outside the graph");
     return;
   }
-  TK_CHECK(!on || is_floating(t.dtype()), DTYPE_MISMATCH, "requiresGrad: only tensors of a floating "
-           "dtype can require gradients, got ", dtype_name(t.dtype()));
+  TK_CHECK(!on || is_floating(t.dtype()), DTYPE_MISMATCH,
+           "requiresGrad: only tensors of a floating "
+           "dtype can require gradients, got ",
+           dtype_name(t.dtype()));
   impl->requires_grad = on;
 }
 
 bool is_leaf(const Tensor& t) { return !t.impl()->grad_fn; }
 
-std::string grad_fn_name(const Tensor& t) {
-  return t.impl()->grad_fn ? node_name(*t.impl()->grad_fn) : std::string();
-}
+std::string grad_fn_name(const Tensor& t) { return t.impl()->grad_fn ? node_name(*t.impl()->grad_fn) : std::string(); }
 
 Tensor grad(const Tensor& t) { return t.impl()->grad ? Tensor(t.impl()->grad) : Tensor(); }
 
@@ -248,12 +255,12 @@ void set_grad(const Tensor& t, const Tensor& g) {
     t.impl()->grad.reset();
     return;
   }
-  TK_CHECK(g.shape() == t.shape(), SHAPE_MISMATCH, "grad: assigned gradient has shape ",
-           fmt_shape(g.shape()), " but the tensor has shape ", fmt_shape(t.shape()));
-  TK_CHECK(g.dtype() == t.dtype(), DTYPE_MISMATCH, "grad: assigned gradient has dtype ",
-           dtype_name(g.dtype()), " but the tensor has dtype ", dtype_name(t.dtype()));
-  TK_CHECK(g.device() == t.device(), DEVICE_MISMATCH, "grad: assigned gradient is on ",
-           device_name(g.device()), " but the tensor is on ", device_name(t.device()));
+  TK_CHECK(g.shape() == t.shape(), SHAPE_MISMATCH, "grad: assigned gradient has shape ", fmt_shape(g.shape()),
+           " but the tensor has shape ", fmt_shape(t.shape()));
+  TK_CHECK(g.dtype() == t.dtype(), DTYPE_MISMATCH, "grad: assigned gradient has dtype ", dtype_name(g.dtype()),
+           " but the tensor has dtype ", dtype_name(t.dtype()));
+  TK_CHECK(g.device() == t.device(), DEVICE_MISMATCH, "grad: assigned gradient is on ", device_name(g.device()),
+           " but the tensor is on ", device_name(t.device()));
   t.impl()->grad = g.impl_ptr();
 }
 
@@ -278,9 +285,7 @@ namespace {
 
 // Sums g into a gradient slot (out of place: the slot's tensor may be shared, e.g. by add's
 // formula handing one gradient to both inputs).
-void add_into(Tensor& slot, Tensor g) {
-  slot = slot.defined() ? fn::add(slot, g) : std::move(g);
-}
+void add_into(Tensor& slot, Tensor g) { slot = slot.defined() ? fn::add(slot, g) : std::move(g); }
 
 // Fits a formula's gradient for input i to the input: sums broadcast dims, casts dtype.
 Tensor conform(Tensor g, const Node& n, size_t i) {
@@ -289,7 +294,11 @@ Tensor conform(Tensor g, const Node& n, size_t i) {
     DimVec b;
     bool ok = g.ndim() >= m.shape.size();
     if (ok) {
-      try { b = broadcast_shapes(g.shape(), m.shape, "backward"); } catch (const Error&) { ok = false; }
+      try {
+        b = broadcast_shapes(g.shape(), m.shape, "backward");
+      } catch (const Error&) {
+        ok = false;
+      }
     }
     TK_CHECK(ok && b == g.shape(), INTERNAL, node_name(n), ": gradient for input ", i, " has shape ",
              fmt_shape(g.shape()), ", which does not reduce to the input's shape ", fmt_shape(m.shape));
@@ -306,8 +315,8 @@ Tensor conform(Tensor g, const Node& n, size_t i) {
 // the sum is a recorded op, so .grad keeps its graph).
 void accumulate(TensorImpl* target, Tensor g, bool create_graph) {
   if (!target->grad) {
-    if (!create_graph && g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 &&
-        g.is_contiguous() && !g.impl()->grad_fn) {
+    if (!create_graph && g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
+        !g.impl()->grad_fn) {
       g.impl()->is_view = false;
       target->grad = g.impl_ptr();
     } else if (create_graph) {
@@ -462,7 +471,8 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
     for (size_t i = 0; i < n->next.size(); ++i) {
       const Edge& e = n->next[i];
       if (!e.node) continue;
-      if (grads_in[i].defined() && e.node->needed) add_into(e.node->buffer[e.slot], conform(std::move(grads_in[i]), *n, i));
+      if (grads_in[i].defined() && e.node->needed)
+        add_into(e.node->buffer[e.slot], conform(std::move(grads_in[i]), *n, i));
       if (--e.node->dependencies == 0) ready.push(e.node.get());
     }
   }
@@ -471,25 +481,26 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
 
 Tensor root_grad(const Tensor& root, const Tensor& g, size_t i, const char* op) {
   if (!g.defined()) {
-    TK_CHECK(root.numel() == 1, INVALID_ARGUMENT, op, ": grad can be implicitly created only for "
-             "one-element outputs, got shape ", fmt_shape(root.shape()), " (output ", i,
-             "); pass a gradient of that shape");
+    TK_CHECK(root.numel() == 1, INVALID_ARGUMENT, op,
+             ": grad can be implicitly created only for "
+             "one-element outputs, got shape ",
+             fmt_shape(root.shape()), " (output ", i, "); pass a gradient of that shape");
     return full(root.shape(), 1, root.dtype(), root.device());
   }
-  TK_CHECK(g.shape() == root.shape(), SHAPE_MISMATCH, op, ": gradient ", i, " has shape ",
-           fmt_shape(g.shape()), " but the output has shape ", fmt_shape(root.shape()));
-  TK_CHECK(is_floating(g.dtype()), DTYPE_MISMATCH, op, ": gradient ", i,
-           " must be a floating tensor, got ", dtype_name(g.dtype()));
-  TK_CHECK(g.device() == root.device(), DEVICE_MISMATCH, op, ": gradient ", i, " is on ",
-           device_name(g.device()), " but the output is on ", device_name(root.device()));
+  TK_CHECK(g.shape() == root.shape(), SHAPE_MISMATCH, op, ": gradient ", i, " has shape ", fmt_shape(g.shape()),
+           " but the output has shape ", fmt_shape(root.shape()));
+  TK_CHECK(is_floating(g.dtype()), DTYPE_MISMATCH, op, ": gradient ", i, " must be a floating tensor, got ",
+           dtype_name(g.dtype()));
+  TK_CHECK(g.device() == root.device(), DEVICE_MISMATCH, op, ": gradient ", i, " is on ", device_name(g.device()),
+           " but the output is on ", device_name(root.device()));
   return g.dtype() == root.dtype() ? g : to_dtype(g, root.dtype());
 }
 
 void collect_roots(std::span<const Tensor> roots, std::span<const Tensor> grads, const char* op,
                    std::vector<Edge>& edges, std::vector<Tensor>& gs) {
   TK_CHECK(!roots.empty(), INVALID_ARGUMENT, op, ": expected at least one output");
-  TK_CHECK(grads.empty() || grads.size() == roots.size(), INVALID_ARGUMENT, op, ": got ",
-           grads.size(), " gradients for ", roots.size(), " outputs");
+  TK_CHECK(grads.empty() || grads.size() == roots.size(), INVALID_ARGUMENT, op, ": got ", grads.size(),
+           " gradients for ", roots.size(), " outputs");
   for (size_t i = 0; i < roots.size(); ++i) {
     TK_CHECK(requires_grad(roots[i]), INVALID_ARGUMENT, op, ": output ", i,
              " does not require grad and has no grad_fn (was it computed from tensors with "

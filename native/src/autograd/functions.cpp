@@ -45,8 +45,7 @@ Tensor sum_to(const Tensor& x, const DimVec& shape) {
   return fn::reshape(r, shape);
 }
 
-Tensor unreduce(const Tensor& g, const DimVec& shape, const std::optional<std::vector<int64_t>>& dims,
-                bool keepdim) {
+Tensor unreduce(const Tensor& g, const DimVec& shape, const std::optional<std::vector<int64_t>>& dims, bool keepdim) {
   Tensor r = g;
   if (!keepdim) {
     DimVec kept = shape;  // the reduced shape with keepdim: reduced dims of size 1

@@ -53,10 +53,10 @@ struct Node : std::enable_shared_from_this<Node> {
   static constexpr int kAccumulate = -1;
   int op = kAccumulate;
   Attrs attrs;
-  std::vector<Edge> next;          // one per op input
+  std::vector<Edge> next;  // one per op input
   std::vector<TensorMeta> inputs;  // one per op input
   std::vector<TensorMeta> outputs;
-  std::vector<SavedTensor> saved_inputs;   // indexed by input; undefined when not needed
+  std::vector<SavedTensor> saved_inputs;  // indexed by input; undefined when not needed
   std::vector<SavedTensor> saved_outputs;  // indexed by output; undefined when not needed
   bool has_saved = false;
   bool released = false;
@@ -71,9 +71,9 @@ struct Node : std::enable_shared_from_this<Node> {
   // from the thread that owns their tensors, and a backward does not nest.
   uint64_t task = 0;
   int dependencies = 0;
-  bool needed = true;             // autograd.grad: some captured input lies at or beyond this node
-  bool visited = false;           // scratch mark for walks within one backward
-  std::vector<Tensor> buffer;     // the gradients summed so far, per output
+  bool needed = true;  // autograd.grad: some captured input lies at or beyond this node
+  bool visited = false;  // scratch mark for walks within one backward
+  std::vector<Tensor> buffer;  // the gradients summed so far, per output
   std::vector<std::pair<uint32_t, int>> captures;  // autograd.grad: (slot, result index) taken here
 };
 
@@ -86,15 +86,13 @@ Tensor unpack(const SavedTensor& s, Node& node, const char* what);
 void record(OpId id, std::span<const Tensor> inputs, const Attrs& attrs, Outputs& outs);
 
 // Runs in-place op `id` through `run`, rebasing inputs[0]'s history on a new node.
-template <class Run>
-void record_inplace(OpId id, std::span<const Tensor> inputs, const Attrs& attrs, Run&& run);
+template <class Run> void record_inplace(OpId id, std::span<const Tensor> inputs, const Attrs& attrs, Run&& run);
 
 // Checks, node creation and history rebase around an in-place op (record_inplace's halves).
 std::shared_ptr<Node> begin_inplace(OpId id, std::span<const Tensor> inputs, const Attrs& attrs);
 void finish_inplace(const std::shared_ptr<Node>& node, const Tensor& self);
 
-template <class Run>
-void record_inplace(OpId id, std::span<const Tensor> inputs, const Attrs& attrs, Run&& run) {
+template <class Run> void record_inplace(OpId id, std::span<const Tensor> inputs, const Attrs& attrs, Run&& run) {
   std::shared_ptr<Node> node = begin_inplace(id, inputs, attrs);
   run();
   if (node) finish_inplace(node, inputs[0]);

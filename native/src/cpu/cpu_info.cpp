@@ -30,9 +30,12 @@ Capability from_env(Capability detected) {
   const char* s = std::getenv("TENSORKIT_CPU_CAPABILITY");
   if (!s) return detected;
   Capability want = detected;
-  if (!std::strcmp(s, "default")) want = Capability::Default;
-  else if (!std::strcmp(s, "avx2")) want = Capability::Avx2;
-  else if (!std::strcmp(s, "avx512")) want = Capability::Avx512;
+  if (!std::strcmp(s, "default"))
+    want = Capability::Default;
+  else if (!std::strcmp(s, "avx2"))
+    want = Capability::Avx2;
+  else if (!std::strcmp(s, "avx512"))
+    want = Capability::Avx512;
   return std::min(want, detected);
 }
 

@@ -73,7 +73,8 @@ void block(float* out, const float* xp, const float* w, const float* bias, const
     }
 }
 
-void channels(float* out, const float* xp, const float* w, const float* bias, const DirectGeo& g, int64_t o0, int64_t ob) {
+void channels(float* out, const float* xp, const float* w, const float* bias, const DirectGeo& g, int64_t o0,
+              int64_t ob) {
   switch (ob) {
     case 1: return block<1>(out, xp, w, bias, g, o0);
     case 2: return block<2>(out, xp, w, bias, g, o0);
@@ -86,8 +87,7 @@ void channels(float* out, const float* xp, const float* w, const float* bias, co
 
 #pragma GCC pop_options
 
-bool conv_direct(const Tensor& out, const Tensor& xt, const Tensor& wt, const Tensor& bias,
-                 int64_t ph, int64_t pw) {
+bool conv_direct(const Tensor& out, const Tensor& xt, const Tensor& wt, const Tensor& bias, int64_t ph, int64_t pw) {
   if (active_capability() < Capability::Avx2) return false;
   const int64_t N = xt.shape()[0], C = xt.shape()[1], H = xt.shape()[2], W = xt.shape()[3];
   DirectGeo g{C, out.shape()[1], out.shape()[2], out.shape()[3], wt.shape()[2], wt.shape()[3], 0, 0};

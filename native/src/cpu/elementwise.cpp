@@ -11,10 +11,7 @@ namespace {
 using kernels::UnaryParams;
 
 // The cost column of the functor's ops.def row.
-template <class F>
-constexpr bool is_costly() {
-  return kernels::OpFacts<F>::costly;
-}
+template <class F> constexpr bool is_costly() { return kernels::OpFacts<F>::costly; }
 
 // All operands contiguous and of one shape (no broadcast): one flat loop, no stride setup.
 inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
@@ -24,8 +21,7 @@ inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
   return true;
 }
 
-template <class T, class F>
-void unary_typed(const Tensor& out, const Tensor& in, const UnaryParams& p) {
+template <class T, class F> void unary_typed(const Tensor& out, const Tensor& in, const UnaryParams& p) {
   F f;
   if (flat(out, {&in}) && out.numel() < 2 * kGrainCheap) {
     T* o = out.data<T>();
@@ -42,17 +38,17 @@ void unary_typed(const Tensor& out, const Tensor& in, const UnaryParams& p) {
       for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
     } else {
       for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<T*>(ptr[0] + i * st[0]) =
-            f(*reinterpret_cast<const T*>(ptr[1] + i * st[1]), p);
+        *reinterpret_cast<T*>(ptr[0] + i * st[0]) = f(*reinterpret_cast<const T*>(ptr[1] + i * st[1]), p);
     }
   });
 }
 
-template <class F>
-void unary_dispatch(const Tensor& out, const Tensor& in, const UnaryParams& p) {
+template <class F> void unary_dispatch(const Tensor& out, const Tensor& in, const UnaryParams& p) {
   dispatch_dtype(in.dtype(), [&]<class T>() {
-    if constexpr (kernels::supports<F, T>()) unary_typed<T, F>(out, in, p);
-    else TK_ASSERT(!"unary dtype reached an unsupported kernel");
+    if constexpr (kernels::supports<F, T>())
+      unary_typed<T, F>(out, in, p);
+    else
+      TK_ASSERT(!"unary dtype reached an unsupported kernel");
   });
 }
 
@@ -65,8 +61,7 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p
   table[int(op)](out, in, p);
 }
 
-template <class T, class R, class F>
-void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b) {
+template <class T, class R, class F> void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b) {
   F f;
   if (flat(out, {&a, &b}) && out.numel() < 2 * kGrainCheap) {
     R* o = out.data<R>();
@@ -99,13 +94,12 @@ void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b) {
       }
     }
     for (int64_t i = 0; i < n; ++i)
-      *reinterpret_cast<R*>(ptr[0] + i * st[0]) = f(*reinterpret_cast<const T*>(ptr[1] + i * st[1]),
-                                                  *reinterpret_cast<const T*>(ptr[2] + i * st[2]));
+      *reinterpret_cast<R*>(ptr[0] + i * st[0]) =
+          f(*reinterpret_cast<const T*>(ptr[1] + i * st[1]), *reinterpret_cast<const T*>(ptr[2] + i * st[2]));
   });
 }
 
-template <class F>
-void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
+template <class F> void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
   dispatch_dtype(a.dtype(), [&]<class T>() {
     if constexpr (!kernels::supports<F, T>()) {
       TK_ASSERT(!"binary dtype reached an unsupported kernel");
@@ -131,10 +125,9 @@ void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor&
   dispatch_dtype(out.dtype(), [&]<class T>() {
     loop.run(kGrainCheap, [&](char** p, const int64_t* st, int64_t n) {
       for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<T*>(p[0] + i * st[0]) =
-            *reinterpret_cast<const bool*>(p[1] + i * st[1])
-                ? *reinterpret_cast<const T*>(p[2] + i * st[2])
-                : *reinterpret_cast<const T*>(p[3] + i * st[3]);
+        *reinterpret_cast<T*>(p[0] + i * st[0]) = *reinterpret_cast<const bool*>(p[1] + i * st[1])
+                                                      ? *reinterpret_cast<const T*>(p[2] + i * st[2])
+                                                      : *reinterpret_cast<const T*>(p[3] + i * st[3]);
     });
   });
 }
@@ -156,8 +149,7 @@ void copy(const Tensor& dst, const Tensor& src) {
           for (int64_t i = 0; i < n; ++i) o[i] = kernels::cast<D>(a[i]);
         } else {
           for (int64_t i = 0; i < n; ++i)
-            *reinterpret_cast<D*>(p[0] + i * st[0]) =
-                kernels::cast<D>(*reinterpret_cast<const S*>(p[1] + i * st[1]));
+            *reinterpret_cast<D*>(p[0] + i * st[0]) = kernels::cast<D>(*reinterpret_cast<const S*>(p[1] + i * st[1]));
         }
       });
     });

@@ -60,9 +60,13 @@ void argsort(const Tensor& out, const Tensor& x, ORI g, bool descending) {
         // Stable in both directions: descending swaps the comparison, not the result, so equal
         // values keep their original order.
         if (descending)
-          std::stable_sort(pos.begin(), pos.end(), [&](int64_t p, int64_t q) { return kernels::nan_last_less(vals[size_t(q)], vals[size_t(p)]); });
+          std::stable_sort(pos.begin(), pos.end(), [&](int64_t p, int64_t q) {
+            return kernels::nan_last_less(vals[size_t(q)], vals[size_t(p)]);
+          });
         else
-          std::stable_sort(pos.begin(), pos.end(), [&](int64_t p, int64_t q) { return kernels::nan_last_less(vals[size_t(p)], vals[size_t(q)]); });
+          std::stable_sort(pos.begin(), pos.end(), [&](int64_t p, int64_t q) {
+            return kernels::nan_last_less(vals[size_t(p)], vals[size_t(q)]);
+          });
         for (int64_t r = 0; r < g.R; ++r) op[base + r * g.I] = pos[size_t(r)];
       }
     });

@@ -16,8 +16,7 @@
 
 namespace tk::cpu {
 
-template <int N>
-struct StridedLoop {
+template <int N> struct StridedLoop {
   int ndim = 0;
   int64_t shape[kMaxDims];
   int64_t stride[N][kMaxDims];  // bytes
@@ -73,8 +72,7 @@ struct StridedLoop {
   }
 
   // Calls run(ptrs, inner_strides, len) for the runs covering linear elements [begin, end).
-  template <class Run>
-  void for_range(int64_t begin, int64_t end, Run&& run) const {
+  template <class Run> void for_range(int64_t begin, int64_t end, Run&& run) const {
     const int last = ndim - 1;
     int64_t idx[kMaxDims];
     int64_t rem = begin;
@@ -112,8 +110,7 @@ struct StridedLoop {
   }
 
   // Runs the loop over all elements, split across the pool when there are at least 2 * grain.
-  template <class Run>
-  void run(int64_t grain, Run&& run) const {
+  template <class Run> void run(int64_t grain, Run&& run) const {
     if (numel == 0) return;  // a zero-size dim: for_range would divide by it
     if (needs_tiling()) return run_tiled(grain, run);
     if (numel < 2 * grain) return for_range(0, numel, run);  // small: no pool, no std::function
@@ -137,8 +134,7 @@ struct StridedLoop {
   // The last two dims in kTile x kTile blocks. Each transposed input is first gathered into a
   // small row-major buffer, reading it along its own contiguous direction; the kernel then runs
   // on unit-stride rows (its vectorised path) as for contiguous inputs.
-  template <class Run>
-  void run_tiled(int64_t grain, Run& run) const {
+  template <class Run> void run_tiled(int64_t grain, Run& run) const {
     const int a = ndim - 2, b = ndim - 1;
     const int64_t SA = shape[a], SB = shape[b];
     const int64_t outer = numel / (SA * SB), strips = (SA + kTile - 1) / kTile;
@@ -146,7 +142,9 @@ struct StridedLoop {
     for (int k = 0; k < N; ++k) gather[k] = k > 0 && transposed(k);
     auto body = [&](int64_t t0, int64_t t1) {
       // Per-thread scratch (N x 32 KiB): too big to put on a worker's stack comfortably.
-      static thread_local struct alignas(64) { char b[N][kTile * kTile * 8]; } scratch;
+      static thread_local struct alignas(64) {
+        char b[N][kTile * kTile * 8];
+      } scratch;
       auto& buf = scratch.b;
       for (int64_t t = t0; t < t1; ++t) {
         int64_t o = t / strips, i0 = (t % strips) * kTile, i1 = std::min(SA, i0 + kTile);
@@ -162,13 +160,13 @@ struct StridedLoop {
         for (int64_t j0 = 0; j0 < SB; j0 += kTile) {
           const int64_t len = std::min(kTile, SB - j0);
           for (int k = 1; k < N; ++k)
-            if (gather[k]) gather_tile(buf[k], p0[k] + i0 * stride[k][a] + j0 * stride[k][b],
-                                       stride[k][a], stride[k][b], i1 - i0, len, unit[k]);
+            if (gather[k])
+              gather_tile(buf[k], p0[k] + i0 * stride[k][a] + j0 * stride[k][b], stride[k][a], stride[k][b], i1 - i0,
+                          len, unit[k]);
           for (int64_t i = i0; i < i1; ++i) {
             char* q[N];
             for (int k = 0; k < N; ++k)
-              q[k] = gather[k] ? buf[k] + (i - i0) * kTile * unit[k]
-                               : p0[k] + i * stride[k][a] + j0 * stride[k][b];
+              q[k] = gather[k] ? buf[k] + (i - i0) * kTile * unit[k] : p0[k] + i * stride[k][a] + j0 * stride[k][b];
             run(q, inner, len);
           }
         }
@@ -184,8 +182,8 @@ struct StridedLoop {
   // read column by column, since the source is contiguous along r. For 4- and 8-byte elements
   // with a unit row stride, 4x4 / 2x2 blocks are transposed in SSE registers (a scalar gather
   // left transposed views of cheap ops 5x slower than contiguous ones; this makes it ~2x).
-  static void gather_tile(char* dst, const char* src, int64_t sr, int64_t sc, int64_t rows,
-                          int64_t cols, int64_t unit) {
+  static void gather_tile(char* dst, const char* src, int64_t sr, int64_t sc, int64_t rows, int64_t cols,
+                          int64_t unit) {
     int64_t done_r = 0, done_c = 0;  // the block [0, done_r) x [0, done_c) filled by SIMD
 #if defined(__SSE2__)
     if (unit == 4 && sr == 4) {

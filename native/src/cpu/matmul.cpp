@@ -17,8 +17,7 @@ void gemm_tensors(const Tensor& out, const Tensor& a, const Tensor& b, double al
       g.alpha = T(alpha), g.beta = T(beta);
       g.a = a.data<T>(), g.a_bs = a.strides()[0], g.a_rs = a.strides()[1], g.a_cs = a.strides()[2];
       g.b = b.data<T>(), g.b_bs = b.strides()[0], g.b_rs = b.strides()[1], g.b_cs = b.strides()[2];
-      g.c = out.data<T>(), g.c_bs = out.strides()[0], g.c_rs = out.strides()[1],
-      g.c_cs = out.strides()[2];
+      g.c = out.data<T>(), g.c_bs = out.strides()[0], g.c_rs = out.strides()[1], g.c_cs = out.strides()[2];
       gemm(g);
     }
   });

@@ -9,8 +9,7 @@ namespace tk::cpu {
 namespace {
 
 struct ParallelLoop {
-  template <class Rule, class... Ptrs>
-  static void run(const Tensor& p, const Rule& rule, Ptrs... ptrs) {
+  template <class Rule, class... Ptrs> static void run(const Tensor& p, const Rule& rule, Ptrs... ptrs) {
     parallel_for(0, p.numel(), 1 << 14, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) rule(i, ptrs...);
     });

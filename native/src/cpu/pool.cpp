@@ -8,7 +8,9 @@
 namespace tk::cpu {
 namespace {
 
-int64_t planes(const Tensor& t) { return t.numel() / std::max<int64_t>(1, t.shape()[t.ndim() - 1] * t.shape()[t.ndim() - 2]); }
+int64_t planes(const Tensor& t) {
+  return t.numel() / std::max<int64_t>(1, t.shape()[t.ndim() - 1] * t.shape()[t.ndim() - 2]);
+}
 
 // The maximum of one window. Random data makes a compare-and-branch mispredict about half the
 // time, so the scan keeps the running index with integer arithmetic on the comparison result;
@@ -54,8 +56,7 @@ inline void window_max(const T* xp, const Window2d& w, int64_t oh, int64_t ow, T
 
 // The common 2x2 / stride 2 / no padding case as a comparison tree (two short chains instead
 // of one long one); windows holding a NaN go to window_max.
-template <class T>
-void max_pool_2x2(const T* xp, T* yp, int64_t* ip, const Window2d& w) {
+template <class T> void max_pool_2x2(const T* xp, T* yp, int64_t* ip, const Window2d& w) {
   const int64_t W = w.W, OW = w.OW;
   for (int64_t oh = 0; oh < w.OH; ++oh) {
     const T* r0 = xp + 2 * oh * W;
@@ -80,8 +81,7 @@ void max_pool_2x2(const T* xp, T* yp, int64_t* ip, const Window2d& w) {
 }
 
 // Values only (inference: nobody needs the indices): the max of four, NaN propagating.
-template <class T>
-void max_pool_2x2_values(const T* xp, T* yp, const Window2d& w) {
+template <class T> void max_pool_2x2_values(const T* xp, T* yp, const Window2d& w) {
   const int64_t W = w.W, OW = w.OW;
   for (int64_t oh = 0; oh < w.OH; ++oh) {
     const T* r0 = xp + 2 * oh * W;
@@ -104,11 +104,13 @@ void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& in, cons
     const int64_t HW = w.H * w.W, OHW = w.OH * w.OW;
     // Output rows/columns whose windows lie inside the input need no bounds checks.
     auto first_inside = [](int64_t s, int64_t p) { return (p + s - 1) / s; };
-    auto last_inside = [](int64_t n, int64_t s, int64_t p, int64_t span) { return n + p - span < 0 ? -1 : (n + p - span) / s; };
+    auto last_inside = [](int64_t n, int64_t s, int64_t p, int64_t span) {
+      return n + p - span < 0 ? -1 : (n + p - span) / s;
+    };
     const int64_t h0 = first_inside(w.sh, w.ph), h1 = last_inside(w.H, w.sh, w.ph, w.dh * (w.kh - 1) + 1);
     const int64_t w0 = first_inside(w.sw, w.pw), w1 = last_inside(w.W, w.sw, w.pw, w.dw * (w.kw - 1) + 1);
-    const bool pair2x2 = w.kh == 2 && w.kw == 2 && w.sh == 2 && w.sw == 2 && w.ph == 0 && w.pw == 0 &&
-                         w.dh == 1 && w.dw == 1 && 2 * w.OH <= w.H && 2 * w.OW <= w.W;
+    const bool pair2x2 = w.kh == 2 && w.kw == 2 && w.sh == 2 && w.sw == 2 && w.ph == 0 && w.pw == 0 && w.dh == 1 &&
+                         w.dw == 1 && 2 * w.OH <= w.H && 2 * w.OW <= w.W;
     parallel_for(0, planes(out), std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)), [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) {
         const T* xp = x + p * HW;
@@ -127,8 +129,10 @@ void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& in, cons
           for (int64_t ow = 0; ow < w.OW; ++ow) {
             const int64_t o = oh * w.OW + ow;
             int64_t& slot = ip ? ip[o] : unused;
-            if (oh >= h0 && oh <= h1 && ow >= w0 && ow <= w1) window_max<T, false>(xp, w, oh, ow, yp[o], slot);
-            else window_max<T, true>(xp, w, oh, ow, yp[o], slot);
+            if (oh >= h0 && oh <= h1 && ow >= w0 && ow <= w1)
+              window_max<T, false>(xp, w, oh, ow, yp[o], slot);
+            else
+              window_max<T, true>(xp, w, oh, ow, yp[o], slot);
           }
       }
     });
@@ -142,15 +146,16 @@ void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Te
     const int64_t* idx = indices.data<int64_t>();
     const int64_t HW = grad_in.shape()[grad_in.ndim() - 1] * grad_in.shape()[grad_in.ndim() - 2];
     const int64_t OHW = grad_out.shape()[grad_out.ndim() - 1] * grad_out.shape()[grad_out.ndim() - 2];
-    parallel_for(0, planes(grad_out), std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)), [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p) {
-        std::fill(gi + p * HW, gi + (p + 1) * HW, T(0));
-        for (int64_t o = 0; o < OHW; ++o) {
-          const int64_t k = idx[p * OHW + o];
-          if (k >= 0) gi[p * HW + k] += go[p * OHW + o];
-        }
-      }
-    });
+    parallel_for(0, planes(grad_out), std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)),
+                 [&](int64_t p0, int64_t p1) {
+                   for (int64_t p = p0; p < p1; ++p) {
+                     std::fill(gi + p * HW, gi + (p + 1) * HW, T(0));
+                     for (int64_t o = 0; o < OHW; ++o) {
+                       const int64_t k = idx[p * OHW + o];
+                       if (k >= 0) gi[p * HW + k] += go[p * OHW + o];
+                     }
+                   }
+                 });
   });
 }
 
@@ -187,69 +192,67 @@ void avg_pool2d(const Tensor& out, const Tensor& in, const Window2d& w, bool cou
   });
 }
 
-void avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Window2d& w,
-                         bool count_include_pad) {
+void avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Window2d& w, bool count_include_pad) {
   floating(grad_in.dtype(), [&]<class T>() {
     T* gi = grad_in.data<T>();
     const T* go = grad_out.data<T>();
     const int64_t HW = w.H * w.W, OHW = w.OH * w.OW;
-    parallel_for(0, planes(grad_out), std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)), [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p) {
-        std::fill(gi + p * HW, gi + (p + 1) * HW, T(0));
-        for (int64_t oh = 0; oh < w.OH; ++oh)
-          for (int64_t ow = 0; ow < w.OW; ++ow) {
-            Box b = box(w, oh, ow);
-            const int64_t n = count_include_pad ? b.padded_count : (b.h1 - b.h0) * (b.w1 - b.w0);
-            if (n == 0) continue;
-            const T g = go[p * OHW + oh * w.OW + ow] / T(n);
-            for (int64_t h = b.h0; h < b.h1; ++h)
-              for (int64_t c = b.w0; c < b.w1; ++c) gi[p * HW + h * w.W + c] += g;
-          }
-      }
-    });
+    parallel_for(0, planes(grad_out), std::max<int64_t>(1, 4096 / std::max<int64_t>(OHW, 1)),
+                 [&](int64_t p0, int64_t p1) {
+                   for (int64_t p = p0; p < p1; ++p) {
+                     std::fill(gi + p * HW, gi + (p + 1) * HW, T(0));
+                     for (int64_t oh = 0; oh < w.OH; ++oh)
+                       for (int64_t ow = 0; ow < w.OW; ++ow) {
+                         Box b = box(w, oh, ow);
+                         const int64_t n = count_include_pad ? b.padded_count : (b.h1 - b.h0) * (b.w1 - b.w0);
+                         if (n == 0) continue;
+                         const T g = go[p * OHW + oh * w.OW + ow] / T(n);
+                         for (int64_t h = b.h0; h < b.h1; ++h)
+                           for (int64_t c = b.w0; c < b.w1; ++c) gi[p * HW + h * w.W + c] += g;
+                       }
+                   }
+                 });
   });
 }
 
 inline int64_t start_of(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
 inline int64_t end_of(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
 
-template <bool Backward>
-void adaptive(const Tensor& big, const Tensor& small) {
+template <bool Backward> void adaptive(const Tensor& big, const Tensor& small) {
   floating(big.dtype(), [&]<class T>() {
     T* bp = big.data<T>();
     T* sp = small.data<T>();
     const int64_t H = big.shape()[big.ndim() - 2], W = big.shape()[big.ndim() - 1];
     const int64_t OH = small.shape()[small.ndim() - 2], OW = small.shape()[small.ndim() - 1];
-    parallel_for(0, planes(small), std::max<int64_t>(1, 4096 / std::max<int64_t>(H * W, 1)), [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p) {
-        T* b = bp + p * H * W;
-        T* s = sp + p * OH * OW;
-        if constexpr (Backward) std::fill(b, b + H * W, T(0));
-        for (int64_t oh = 0; oh < OH; ++oh)
-          for (int64_t ow = 0; ow < OW; ++ow) {
-            const int64_t h0 = start_of(oh, H, OH), h1 = end_of(oh, H, OH);
-            const int64_t w0 = start_of(ow, W, OW), w1 = end_of(ow, W, OW);
-            const T n = T((h1 - h0) * (w1 - w0));
-            if constexpr (Backward) {
-              const T g = s[oh * OW + ow] / n;
-              for (int64_t h = h0; h < h1; ++h)
-                for (int64_t c = w0; c < w1; ++c) b[h * W + c] += g;
-            } else {
-              T acc = 0;
-              for (int64_t h = h0; h < h1; ++h)
-                for (int64_t c = w0; c < w1; ++c) acc += b[h * W + c];
-              s[oh * OW + ow] = acc / n;
-            }
-          }
-      }
-    });
+    parallel_for(0, planes(small), std::max<int64_t>(1, 4096 / std::max<int64_t>(H * W, 1)),
+                 [&](int64_t p0, int64_t p1) {
+                   for (int64_t p = p0; p < p1; ++p) {
+                     T* b = bp + p * H * W;
+                     T* s = sp + p * OH * OW;
+                     if constexpr (Backward) std::fill(b, b + H * W, T(0));
+                     for (int64_t oh = 0; oh < OH; ++oh)
+                       for (int64_t ow = 0; ow < OW; ++ow) {
+                         const int64_t h0 = start_of(oh, H, OH), h1 = end_of(oh, H, OH);
+                         const int64_t w0 = start_of(ow, W, OW), w1 = end_of(ow, W, OW);
+                         const T n = T((h1 - h0) * (w1 - w0));
+                         if constexpr (Backward) {
+                           const T g = s[oh * OW + ow] / n;
+                           for (int64_t h = h0; h < h1; ++h)
+                             for (int64_t c = w0; c < w1; ++c) b[h * W + c] += g;
+                         } else {
+                           T acc = 0;
+                           for (int64_t h = h0; h < h1; ++h)
+                             for (int64_t c = w0; c < w1; ++c) acc += b[h * W + c];
+                           s[oh * OW + ow] = acc / n;
+                         }
+                       }
+                   }
+                 });
   });
 }
 
 void adaptive_avg_pool2d(const Tensor& out, const Tensor& in) { adaptive<false>(in, out); }
-void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) {
-  adaptive<true>(grad_in, grad_out);
-}
+void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) { adaptive<true>(grad_in, grad_out); }
 
 }  // namespace
 

@@ -18,20 +18,15 @@ namespace tk::cpu {
 namespace {
 
 // The element-wise exp functor (vectorisable for float32), shared with the exp op.
-template <class T>
-TK_HD inline T expo(T x) {
-  return kernels::Exp{}(x, {});
-}
+template <class T> TK_HD inline T expo(T x) { return kernels::Exp{}(x, {}); }
 
 using kernels::is_nan;
 using kernels::pick;
-template <class T>
-using acc_t = kernels::sum_acc_t<T>;
+template <class T> using acc_t = kernels::sum_acc_t<T>;
 
 // Sum of a contiguous run in accumulator type A, with four independent chains (latency-bound
 // otherwise) combined pairwise.
-template <class A, class T>
-A sum_run(const T* p, int64_t n) {
+template <class A, class T> A sum_run(const T* p, int64_t n) {
   A s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   int64_t r = 0;
   for (; r + 4 <= n; r += 4) {
@@ -47,8 +42,7 @@ A sum_run(const T* p, int64_t n) {
 // Max (min) of a contiguous run, NaN-propagating, without data-dependent branches: four
 // independent select chains, and NaN tracked on the side (v != v), so random data costs no
 // mispredictions.
-template <bool IsMax, class T>
-T extreme_run(const T* p, int64_t n) {
+template <bool IsMax, class T> T extreme_run(const T* p, int64_t n) {
   T b0 = p[0], b1 = p[0], b2 = p[0], b3 = p[0];
   bool nan = false;
   int64_t r = 0;
@@ -70,8 +64,7 @@ T extreme_run(const T* p, int64_t n) {
 }
 
 // Runs fn(o_begin, o_end, i_begin, i_end) over the [O, I] outputs in parallel chunks.
-template <class Fn>
-void over_outputs(ORI g, int64_t cost_per_output, Fn&& fn) {
+template <class Fn> void over_outputs(ORI g, int64_t cost_per_output, Fn&& fn) {
   int64_t grain = std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(cost_per_output, 1));
   if (g.O >= 2 || g.I == 1) {
     parallel_for(0, g.O, grain, [&](int64_t b, int64_t e) { fn(b, e, 0, g.I); });
@@ -80,8 +73,7 @@ void over_outputs(ORI g, int64_t cost_per_output, Fn&& fn) {
   }
 }
 
-template <class T, class Out>
-void sum_kernel(const Tensor& out, const Tensor& in, ORI g) {
+template <class T, class Out> void sum_kernel(const Tensor& out, const Tensor& in, ORI g) {
   using A = acc_t<T>;
   const T* x = in.data<T>();
   Out* y = out.data<Out>();
@@ -118,8 +110,7 @@ void sum_kernel(const Tensor& out, const Tensor& in, ORI g) {
   });
 }
 
-template <bool IsMax, class T>
-void minmax_kernel(const Tensor& out, const Tensor& in, ORI g) {
+template <bool IsMax, class T> void minmax_kernel(const Tensor& out, const Tensor& in, ORI g) {
   const T* x = in.data<T>();
   T* y = out.data<T>();
   over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
@@ -142,9 +133,7 @@ void minmax_kernel(const Tensor& out, const Tensor& in, ORI g) {
 void reduce(ReduceKernel k, const Tensor& out, const Tensor& in, ORI g) {
   dispatch_dtype(in.dtype(), [&]<class T>() {
     switch (k) {
-      case ReduceKernel::Sum:
-        dispatch_dtype(out.dtype(), [&]<class Out>() { sum_kernel<T, Out>(out, in, g); });
-        break;
+      case ReduceKernel::Sum: dispatch_dtype(out.dtype(), [&]<class Out>() { sum_kernel<T, Out>(out, in, g); }); break;
       case ReduceKernel::Max: minmax_kernel<true, T>(out, in, g); break;
       case ReduceKernel::Min: minmax_kernel<false, T>(out, in, g); break;
     }
@@ -264,8 +253,7 @@ void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
           for (int64_t i = i0; i < i1; ++i) {
             if (log) {
               T lse = T(std::log(sum[i - i0]));
-              for (int64_t r = 0; r < g.R; ++r)
-                dst[r * g.I + i] = base[r * g.I + i] - mx[i - i0] - lse;
+              for (int64_t r = 0; r < g.R; ++r) dst[r * g.I + i] = base[r * g.I + i] - mx[i - i0] - lse;
             } else {
               T inv = T(1.0 / sum[i - i0]);
               for (int64_t r = 0; r < g.R; ++r) dst[r * g.I + i] *= inv;

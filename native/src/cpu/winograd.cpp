@@ -34,8 +34,7 @@ using v8 = float __attribute__((vector_size(32)));
 constexpr int kLanes = 8;
 
 // B^T applied to a column (d0..d5).
-template <class V>
-inline void bt(const V* d, V* r, int s) {
+template <class V> inline void bt(const V* d, V* r, int s) {
   const V d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
   r[0] = 4 * d0 - 5 * d2 + d4;
   r[s] = -4 * d1 - 4 * d2 + d3 + d4;
@@ -46,8 +45,7 @@ inline void bt(const V* d, V* r, int s) {
 }
 
 // A^T applied to a column (m0..m5) -> 4 values.
-template <class V>
-inline void at(const V* m, V* y, int s, int ys) {
+template <class V> inline void at(const V* m, V* y, int s, int ys) {
   const V m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
   const V p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4;
   y[0] = m0 + p12 + p34;
@@ -64,31 +62,31 @@ void transform_kernels(float* U, const float* w, int64_t OC, int64_t oc0, int64_
   constexpr int kChunk = 64;
   float tmp[36][kChunk];
   for (int64_t base = oc0; base < oc1; base += kChunk) {
-  const int64_t cnt = min64(kChunk, oc1 - base);
-  for (int64_t oc = base; oc < base + cnt; ++oc) {
-    const float* g = w + oc * 9;
-    float t[6][3], u[6][6];
-    for (int j = 0; j < 3; ++j) {  // G g: columns of g
-      const float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
-      t[0][j] = g0 * q;
-      t[1][j] = -(g0 + g1 + g2) * s;
-      t[2][j] = -(g0 - g1 + g2) * s;
-      t[3][j] = g0 * t24 + g1 * e + g2 * s;
-      t[4][j] = g0 * t24 - g1 * e + g2 * s;
-      t[5][j] = g2;
+    const int64_t cnt = min64(kChunk, oc1 - base);
+    for (int64_t oc = base; oc < base + cnt; ++oc) {
+      const float* g = w + oc * 9;
+      float t[6][3], u[6][6];
+      for (int j = 0; j < 3; ++j) {  // G g: columns of g
+        const float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+        t[0][j] = g0 * q;
+        t[1][j] = -(g0 + g1 + g2) * s;
+        t[2][j] = -(g0 - g1 + g2) * s;
+        t[3][j] = g0 * t24 + g1 * e + g2 * s;
+        t[4][j] = g0 * t24 - g1 * e + g2 * s;
+        t[5][j] = g2;
+      }
+      for (int i = 0; i < 6; ++i) {  // (G g) G^T: rows
+        const float g0 = t[i][0], g1 = t[i][1], g2 = t[i][2];
+        u[i][0] = g0 * q;
+        u[i][1] = -(g0 + g1 + g2) * s;
+        u[i][2] = -(g0 - g1 + g2) * s;
+        u[i][3] = g0 * t24 + g1 * e + g2 * s;
+        u[i][4] = g0 * t24 - g1 * e + g2 * s;
+        u[i][5] = g2;
+      }
+      for (int xi = 0; xi < 36; ++xi) tmp[xi][oc - base] = u[xi / 6][xi % 6];
     }
-    for (int i = 0; i < 6; ++i) {  // (G g) G^T: rows
-      const float g0 = t[i][0], g1 = t[i][1], g2 = t[i][2];
-      u[i][0] = g0 * q;
-      u[i][1] = -(g0 + g1 + g2) * s;
-      u[i][2] = -(g0 - g1 + g2) * s;
-      u[i][3] = g0 * t24 + g1 * e + g2 * s;
-      u[i][4] = g0 * t24 - g1 * e + g2 * s;
-      u[i][5] = g2;
-    }
-    for (int xi = 0; xi < 36; ++xi) tmp[xi][oc - base] = u[xi / 6][xi % 6];
-  }
-  for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(U + xi * OC + base, tmp[xi], sizeof(float) * cnt);
+    for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(U + xi * OC + base, tmp[xi], sizeof(float) * cnt);
   }
 }
 
@@ -149,7 +147,7 @@ void transform_inputs(float* V, const float* x, const Geo& g, int64_t t0, int64_
       }
       v8* d = reinterpret_cast<v8*>(buf);
       v8 t[36];
-      for (int j = 0; j < 6; ++j) bt(d + j, t + j, 6);      // B^T d: columns
+      for (int j = 0; j < 6; ++j) bt(d + j, t + j, 6);  // B^T d: columns
       for (int i = 0; i < 6; ++i) bt(t + 6 * i, d + 6 * i, 1);  // (B^T d) B: rows
       float* dst = V + c * 36 * nt + k0;
       for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(dst + xi * nt, &d[xi], sizeof(v8));
@@ -166,7 +164,7 @@ void transform_outputs(float* out, const float* M, const float* bias, const Geo&
       v8 m[36], t[24], r[16];
       const float* src = M + o * 36 * nt + k0;
       for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(&m[xi], src + xi * nt, sizeof(v8));
-      for (int j = 0; j < 6; ++j) at(m + j, t + j, 6, 6);    // A^T m: columns -> 4 rows of 6
+      for (int j = 0; j < 6; ++j) at(m + j, t + j, 6, 6);  // A^T m: columns -> 4 rows of 6
       for (int i = 0; i < 4; ++i) at(t + 6 * i, r + 4 * i, 1, 1);  // (A^T m) A: rows -> 4x4
       const float b = bias ? bias[o] : 0.0f;
       for (int l = 0; l < kLanes; ++l) {
@@ -183,8 +181,7 @@ void transform_outputs(float* out, const float* M, const float* bias, const Geo&
 // ---- weight gradient: dL/dg = sum over tiles of G^T [(A dY A^T) (.) (B^T d B)] G ----------------
 
 // A applied to a column (y0..y3) -> 6 values (the transpose of at()).
-template <class V>
-inline void a6(const V* y, V* z, int s, int zs) {
+template <class V> inline void a6(const V* y, V* z, int s, int zs) {
   const V y0 = y[0], y1 = y[s], y2 = y[2 * s], y3 = y[3 * s];
   const V e = y0 + y2, o = y1 + y3, e4 = y0 + 4 * y2, o8 = 2 * y1 + 8 * y3;
   z[0] = y0;
@@ -212,7 +209,7 @@ void transform_grads(float* Z, const float* gy, const Geo& g, int64_t t0, int64_
       }
       const v8* d = reinterpret_cast<const v8*>(buf);
       v8 t[24], z[36];
-      for (int j = 0; j < 4; ++j) a6(d + j, t + j, 4, 4);        // A dY: columns -> 6 rows of 4
+      for (int j = 0; j < 4; ++j) a6(d + j, t + j, 4, 4);  // A dY: columns -> 6 rows of 4
       for (int i = 0; i < 6; ++i) a6(t + 4 * i, z + 6 * i, 1, 1);  // (A dY) A^T: rows -> 6x6
       float* dst = Z + o * 36 * nt + k0;
       for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(dst + xi * nt, &z[xi], sizeof(v8));
@@ -232,34 +229,34 @@ void transform_weight_grads(float* gw, const float* M, int64_t OC, int64_t oc0, 
   for (int64_t oc = oc0; oc < oc1; ++oc) {
     float m[36], t[18];
     for (int xi = 0; xi < 36; ++xi) m[xi] = M[xi * OC + oc];
-    for (int j = 0; j < 6; ++j) gt(m + j, 6, t + j, 6);           // G^T m: columns -> 3 rows of 6
+    for (int j = 0; j < 6; ++j) gt(m + j, 6, t + j, 6);  // G^T m: columns -> 3 rows of 6
     for (int i = 0; i < 3; ++i) gt(t + 6 * i, 1, gw + oc * 9 + 3 * i, 1);  // rows -> 3x3
   }
 }
 
 // One block of the weight gradient: M[xi][o][c] (+)= sum over the block's tiles of Z V^T.
-void weight_grad_block(float* Macc, const float* x, const float* gy, float* V, float* Z, const Geo& g,
-                       int64_t t0, int64_t tb, bool accumulate) {
+void weight_grad_block(float* Macc, const float* x, const float* gy, float* V, float* Z, const Geo& g, int64_t t0,
+                       int64_t tb, bool accumulate) {
   transform_inputs(V, x, g, t0, tb);
   transform_grads(Z, gy, g, t0, tb);
   GemmArgs<float> a;
   a.batch = 36, a.M = g.O, a.N = g.C, a.K = tb;
   a.beta = accumulate ? 1.0f : 0.0f;
-  a.a = Z, a.a_bs = tb, a.a_rs = 36 * tb, a.a_cs = 1;   // Z[o][xi][k]
-  a.b = V, a.b_bs = tb, a.b_rs = 1, a.b_cs = 36 * tb;   // V[c][xi][k] read as [k][c]
+  a.a = Z, a.a_bs = tb, a.a_rs = 36 * tb, a.a_cs = 1;  // Z[o][xi][k]
+  a.b = V, a.b_bs = tb, a.b_rs = 1, a.b_cs = 36 * tb;  // V[c][xi][k] read as [k][c]
   a.c = Macc, a.c_bs = g.O * g.C, a.c_rs = g.C, a.c_cs = 1;
   gemm(a);
 }
 
 // One block of tiles: transform, 36 GEMMs, transform back.
-void run_block(float* y, const float* x, const float* U, const float* bias, float* V, float* M,
-               const Geo& g, int64_t t0, int64_t tb) {
+void run_block(float* y, const float* x, const float* U, const float* bias, float* V, float* M, const Geo& g,
+               int64_t t0, int64_t tb) {
   transform_inputs(V, x, g, t0, tb);
   GemmArgs<float> a;
   a.batch = 36, a.M = g.O, a.N = tb, a.K = g.C;
   a.a = U, a.a_bs = g.O * g.C, a.a_rs = g.C, a.a_cs = 1;  // U[xi][o][c]
-  a.b = V, a.b_bs = tb, a.b_rs = 36 * tb, a.b_cs = 1;   // V[c][xi][k]
-  a.c = M, a.c_bs = tb, a.c_rs = 36 * tb, a.c_cs = 1;   // M[o][xi][k]
+  a.b = V, a.b_bs = tb, a.b_rs = 36 * tb, a.b_cs = 1;  // V[c][xi][k]
+  a.c = M, a.c_bs = tb, a.c_rs = 36 * tb, a.c_cs = 1;  // M[o][xi][k]
   gemm(a);
   transform_outputs(y, M, bias, g, t0, tb);
 }
@@ -283,8 +280,8 @@ int64_t block_tiles(const Geo& g) {
   return std::max<int64_t>(kLanes, tb / kLanes * kLanes);
 }
 
-bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, const Tensor& bias,
-                      int64_t ph, int64_t pw) {
+bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, const Tensor& bias, int64_t ph,
+                      int64_t pw) {
   if (active_capability() < Capability::Avx2) return false;
   TK_ASSERT(out.dtype() == DType::Float32);
   const Geo g = geometry(xt, out, ph, pw);
@@ -308,8 +305,7 @@ bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, con
   return true;
 }
 
-bool conv3x3_winograd_weight_grad(const Tensor& gw, const Tensor& xt, const Tensor& gyt, int64_t ph,
-                                   int64_t pw) {
+bool conv3x3_winograd_weight_grad(const Tensor& gw, const Tensor& xt, const Tensor& gyt, int64_t ph, int64_t pw) {
   if (active_capability() < Capability::Avx2) return false;
   const Geo g = geometry(xt, gyt, ph, pw);
   const int64_t tb = block_tiles(g);

@@ -33,8 +33,7 @@ TK_HD inline int64_t strided_offset(int64_t i, int nd, const int64_t* sizes, con
 
 // N operands viewed over the first one's shape (others broadcast: 0 strides), byte strides.
 // When every operand is contiguous with that shape, offsets are i * itemsize (no division).
-template <int N>
-struct Geometry {
+template <int N> struct Geometry {
   int nd = 0;
   bool flat = true;
   int64_t sizes[kMaxDims] = {};
@@ -71,8 +70,7 @@ struct Geometry {
 // ---- conv lowering -----------------------------------------------------------------------------
 
 // Column element k of [C * kh * kw, OH * OW].
-template <class T>
-TK_HD inline void im2col(int64_t k, T* col, const T* img, const Window2d& w) {
+template <class T> TK_HD inline void im2col(int64_t k, T* col, const T* img, const Window2d& w) {
   const int64_t P = w.OH * w.OW;
   const int64_t r = k / P, pos = k % P;
   const int64_t c = r / (w.kh * w.kw), i = (r / w.kw) % w.kh, j = r % w.kw;
@@ -81,8 +79,7 @@ TK_HD inline void im2col(int64_t k, T* col, const T* img, const Window2d& w) {
 }
 
 // Image element k of [C, H, W]: adds every column entry that im2col would have read from it.
-template <class T>
-TK_HD inline void col2im(int64_t k, T* img, const T* col, const Window2d& w) {
+template <class T> TK_HD inline void col2im(int64_t k, T* img, const T* col, const Window2d& w) {
   const int64_t P = w.OH * w.OW;
   const int64_t c = k / (w.H * w.W), h = (k / w.W) % w.H, x = k % w.W;
   T acc = 0;
@@ -102,8 +99,7 @@ TK_HD inline void col2im(int64_t k, T* img, const T* col, const Window2d& w) {
 
 // Output k of [P, OH, OW]: the first maximum, the first NaN winning, padding never; index -1 for
 // a window entirely in padding.
-template <class T>
-TK_HD inline void max_pool(int64_t k, T* y, int64_t* idx, const T* x, const Window2d& w) {
+template <class T> TK_HD inline void max_pool(int64_t k, T* y, int64_t* idx, const T* x, const Window2d& w) {
   const int64_t OHW = w.OH * w.OW;
   const int64_t p = k / OHW, oh = (k % OHW) / w.OW, ow = k % w.OW;
   const T* xp = x + p * w.H * w.W;
@@ -152,8 +148,7 @@ TK_HD inline int64_t box_count(const Box& b, bool include_pad) {
   return include_pad ? b.padded : (b.h1 - b.h0) * (b.w1 - b.w0);
 }
 
-template <class T>
-TK_HD inline void avg_pool(int64_t k, T* y, const T* x, const Window2d& w, bool include_pad) {
+template <class T> TK_HD inline void avg_pool(int64_t k, T* y, const T* x, const Window2d& w, bool include_pad) {
   const int64_t OHW = w.OH * w.OW;
   const int64_t p = k / OHW, oh = (k % OHW) / w.OW, ow = k % w.OW;
   const Box b = box(w, oh, ow);
@@ -207,34 +202,30 @@ TK_HD inline void adaptive_backward(int64_t p, T* b, const T* s, int64_t H, int6
 
 // ---- reductions over [O, R, I]: one call per (o, i) output k ----------------------------------
 
-
 enum class Kind { Sum, Max, Min };
 
-template <Kind K, class A>
-TK_HD inline A combine(A a, A b) {
-  if constexpr (K == Kind::Sum) return a + b;
-  else return pick<K == Kind::Max>(a, b);
+template <Kind K, class A> TK_HD inline A combine(A a, A b) {
+  if constexpr (K == Kind::Sum)
+    return a + b;
+  else
+    return pick<K == Kind::Max>(a, b);
 }
 
 // Row reductions (I == 1) by a block of `threads`: thread t first combines elements t, t + threads,
 // ... of the row; then a shared-memory tree halves the partials, step s combining part[t] with
 // part[t + s] for t < s (threads is a power of two).
-template <Kind K, class T>
-using part_t = std::conditional_t<K == Kind::Sum, kernels::sum_acc_t<T>, T>;
-template <Kind K, class T>
-TK_HD inline part_t<K, T> row_partial(int t, int threads, const T* row, int64_t R) {
+template <Kind K, class T> using part_t = std::conditional_t<K == Kind::Sum, kernels::sum_acc_t<T>, T>;
+template <Kind K, class T> TK_HD inline part_t<K, T> row_partial(int t, int threads, const T* row, int64_t R) {
   using A = part_t<K, T>;
   A acc = K == Kind::Sum ? A(0) : A(row[0]);
   for (int64_t r = t; r < R; r += threads) acc = combine<K, A>(acc, A(row[r]));
   return acc;
 }
-template <Kind K, class A>
-TK_HD inline void tree_step(A* part, int t, int s) {
+template <Kind K, class A> TK_HD inline void tree_step(A* part, int t, int s) {
   if (t < s) part[t] = combine<K, A>(part[t], part[t + s]);
 }
 
-template <Kind K, class T, class Out>
-TK_HD inline void column_reduce(int64_t k, const T* x, Out* y, const ORI& g) {
+template <Kind K, class T, class Out> TK_HD inline void column_reduce(int64_t k, const T* x, Out* y, const ORI& g) {
   using A = part_t<K, T>;
   const T* p = x + (k / g.I) * g.R * g.I + k % g.I;
   A acc = K == Kind::Sum ? A(0) : A(p[0]);
@@ -243,8 +234,7 @@ TK_HD inline void column_reduce(int64_t k, const T* x, Out* y, const ORI& g) {
 }
 
 // First index of the max (min); NaN counts as the max and the min.
-template <class T>
-TK_HD inline void arg_reduce(int64_t k, const T* x, T* v, int64_t* ix, const ORI& g, bool is_max) {
+template <class T> TK_HD inline void arg_reduce(int64_t k, const T* x, T* v, int64_t* ix, const ORI& g, bool is_max) {
   const T* p = x + (k / g.I) * g.R * g.I + k % g.I;
   T best = p[0];
   int64_t bi = 0;
@@ -257,8 +247,7 @@ TK_HD inline void arg_reduce(int64_t k, const T* x, T* v, int64_t* ix, const ORI
 }
 
 // Two passes in double, as on the CPU.
-template <class T>
-TK_HD inline void var(int64_t k, const T* x, T* y, const ORI& g, double denom, bool take_sqrt) {
+template <class T> TK_HD inline void var(int64_t k, const T* x, T* y, const ORI& g, double denom, bool take_sqrt) {
   const T* p = x + (k / g.I) * g.R * g.I + k % g.I;
   double m = 0, ss = 0;
   for (int64_t r = 0; r < g.R; ++r) m += double(p[r * g.I]);
@@ -272,8 +261,7 @@ TK_HD inline void var(int64_t k, const T* x, T* y, const ORI& g, double denom, b
 }
 
 // Max first, then exponentials summed in double (numerically stable), as on the CPU.
-template <class T>
-TK_HD inline void softmax(int64_t k, const T* x, T* y, const ORI& g, bool log) {
+template <class T> TK_HD inline void softmax(int64_t k, const T* x, T* y, const ORI& g, bool log) {
   const int64_t off = (k / g.I) * g.R * g.I + k % g.I;
   const T* p = x + off;
   T* q = y + off;
@@ -294,8 +282,7 @@ TK_HD inline void softmax(int64_t k, const T* x, T* y, const ORI& g, bool log) {
   }
 }
 
-template <class T, class Out>
-TK_HD inline void cumsum(int64_t k, const T* x, Out* y, const ORI& g) {
+template <class T, class Out> TK_HD inline void cumsum(int64_t k, const T* x, Out* y, const ORI& g) {
   using A = std::conditional_t<std::is_floating_point_v<Out>, Out, int64_t>;
   const int64_t off = (k / g.I) * g.R * g.I + k % g.I;
   A acc = 0;
@@ -309,39 +296,36 @@ TK_HD inline void cumsum(int64_t k, const T* x, Out* y, const ORI& g) {
 
 constexpr int kTile = 16;
 
-template <class T>
-struct View3 {
+template <class T> struct View3 {
   const T* p;
   int64_t bs, rs, cs;  // element strides: batch, row, column
   TK_HD T at(int64_t b, int64_t r, int64_t c) const { return p[b * bs + r * rs + c * cs]; }
 };
 
 // A block's shared tiles; +1 column so threads of a warp reading a column hit distinct banks.
-template <class T>
-struct GemmTiles {
+template <class T> struct GemmTiles {
   T a[kTile][kTile + 1], b[kTile][kTile + 1];
 };
 
 // Phase 1 of a K step, thread (tx, ty) of the block at output tile (row0, col0): stage one
 // element of a and of b (zero outside the matrices).
-template <class T>
-TK_HD inline void gemm_stage(GemmTiles<T>& s, int tx, int ty, int64_t bi, int64_t row0, int64_t col0, int64_t k0,
-                             const View3<T>& a, const View3<T>& b, int64_t M, int64_t N, int64_t K) {
+template <class T> TK_HD inline void gemm_stage(GemmTiles<T>& s, int tx, int ty, int64_t bi, int64_t row0, int64_t col0,
+                                                int64_t k0, const View3<T>& a, const View3<T>& b, int64_t M, int64_t N,
+                                                int64_t K) {
   const int64_t row = row0 + ty, col = col0 + tx;
   s.a[ty][tx] = row < M && k0 + tx < K ? a.at(bi, row, k0 + tx) : T(0);
   s.b[ty][tx] = k0 + ty < K && col < N ? b.at(bi, k0 + ty, col) : T(0);
 }
 
 // Phase 2: the thread's output accumulates the staged step.
-template <class T, class A>
-TK_HD inline void gemm_accumulate(const GemmTiles<T>& s, int tx, int ty, A& acc) {
+template <class T, class A> TK_HD inline void gemm_accumulate(const GemmTiles<T>& s, int tx, int ty, A& acc) {
   for (int kk = 0; kk < kTile; ++kk) acc += A(s.a[ty][kk]) * A(s.b[kk][tx]);
 }
 
 // After the last step: out = alpha * acc + beta * out (beta 0: out is not read, NaN there ignored).
-template <class T, class A>
-TK_HD inline void gemm_store(T* c, int64_t c_bs, int64_t c_rs, int64_t c_cs, int64_t bi, int64_t row, int64_t col,
-                             int64_t M, int64_t N, A acc, A alpha, A beta) {
+template <class T, class A> TK_HD inline void gemm_store(T* c, int64_t c_bs, int64_t c_rs, int64_t c_cs, int64_t bi,
+                                                         int64_t row, int64_t col, int64_t M, int64_t N, A acc, A alpha,
+                                                         A beta) {
   if (row >= M || col >= N) return;
   T* out = c + bi * c_bs + row * c_rs + col * c_cs;
   *out = beta == A(0) ? T(alpha * acc) : T(alpha * acc + beta * A(*out));
@@ -365,8 +349,8 @@ TK_HD inline int64_t index_add_target(int64_t k, const int64_t* ix, const ORI& g
 // Line `line` of [O, I] lines of length R: its sorted positions into sorted[line * R ...], by a
 // bottom-up merge sort between that row and scratch[line * R ...] (stable: on ties the left
 // run's element goes first; descending swaps the comparison, not the result).
-template <class T>
-TK_HD inline void argsort_line(int64_t line, int64_t* sorted, int64_t* scratch, const T* x, const ORI& g, bool descending) {
+template <class T> TK_HD inline void argsort_line(int64_t line, int64_t* sorted, int64_t* scratch, const T* x,
+                                                  const ORI& g, bool descending) {
   const int64_t base = (line / g.I) * g.R * g.I + line % g.I;
   int64_t* a = sorted + line * g.R;
   int64_t* b = scratch + line * g.R;

@@ -9,13 +9,11 @@
 namespace tk::cuda {
 namespace {
 
-template <class T>
-__global__ void im2col_kernel(T* col, const T* img, Window2d w, int64_t n) {
+template <class T> __global__ void im2col_kernel(T* col, const T* img, Window2d w, int64_t n) {
   TK_GRID_STRIDE(k, n) body::im2col(k, col, img, w);
 }
 
-template <class T>
-__global__ void col2im_kernel(T* img, const T* col, Window2d w, int64_t n) {
+template <class T> __global__ void col2im_kernel(T* img, const T* col, Window2d w, int64_t n) {
   TK_GRID_STRIDE(k, n) body::col2im(k, img, col, w);
 }
 

@@ -10,13 +10,11 @@ template <class T>
 __global__ void arange_kernel(T* y, int64_t n, double start, double step, double end, bool symmetric) {
   TK_GRID_STRIDE(i, n) y[i] = kernels::arange_value<T>(i, n, start, step, end, symmetric);
 }
-template <class T>
-__global__ void eye_kernel(T* y, int64_t n, int64_t m) {
+template <class T> __global__ void eye_kernel(T* y, int64_t n, int64_t m) {
   TK_GRID_STRIDE(k, n) y[k] = kernels::eye_value<T>(k, m);
 }
-template <class T>
-__global__ void random_kernel(T* y, int64_t n, int64_t groups, RandomKind kind, double a, double b, uint64_t key,
-                              uint64_t offset) {
+template <class T> __global__ void random_kernel(T* y, int64_t n, int64_t groups, RandomKind kind, double a, double b,
+                                                 uint64_t key, uint64_t offset) {
   TK_GRID_STRIDE(gi, groups) kernels::random_group(gi, y, n, kind, a, b, key, offset);
 }
 

@@ -8,44 +8,39 @@ namespace tk::cuda {
 namespace {
 using kernels::UnaryParams;
 
-template <class T>
-__device__ __forceinline__ T& at(char* const* base, const int64_t* off, int k) {
+template <class T> __device__ __forceinline__ T& at(char* const* base, const int64_t* off, int k) {
   return *reinterpret_cast<T*>(base[k] + off[k]);
 }
 
-template <class T, class F>
-struct UnaryBody {
+template <class T, class F> struct UnaryBody {
   UnaryParams p;
   __device__ void operator()(char* const* b, const int64_t* o) const { at<T>(b, o, 0) = F{}(at<T>(b, o, 1), p); }
 };
 
-template <class T, class R, class F>
-struct BinaryBody {
+template <class T, class R, class F> struct BinaryBody {
   __device__ void operator()(char* const* b, const int64_t* o) const {
     at<R>(b, o, 0) = F{}(at<T>(b, o, 1), at<T>(b, o, 2));
   }
 };
 
-template <class T>
-struct WhereBody {
+template <class T> struct WhereBody {
   __device__ void operator()(char* const* b, const int64_t* o) const {
     at<T>(b, o, 0) = at<bool>(b, o, 1) ? at<T>(b, o, 2) : at<T>(b, o, 3);
   }
 };
 
-template <class D, class S>
-struct CopyBody {
-  __device__ void operator()(char* const* b, const int64_t* o) const { at<D>(b, o, 0) = kernels::cast<D>(at<S>(b, o, 1)); }
+template <class D, class S> struct CopyBody {
+  __device__ void operator()(char* const* b, const int64_t* o) const {
+    at<D>(b, o, 0) = kernels::cast<D>(at<S>(b, o, 1));
+  }
 };
 
-template <class T>
-struct FillBody {
+template <class T> struct FillBody {
   T v;
   __device__ void operator()(char* const* b, const int64_t* o) const { at<T>(b, o, 0) = v; }
 };
 
-template <class F>
-void unary_dispatch(const Tensor& out, const Tensor& in, const UnaryParams& p) {
+template <class F> void unary_dispatch(const Tensor& out, const Tensor& in, const UnaryParams& p) {
   dispatch_dtype(in.dtype(), [&]<class T>() {
     if constexpr (kernels::supports<F, T>()) {
       const Tensor* ops[2] = {&out, &in};
@@ -65,8 +60,7 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p
   table[int(op)](out, in, p);
 }
 
-template <class F>
-void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
+template <class F> void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
   dispatch_dtype(a.dtype(), [&]<class T>() {
     if constexpr (kernels::supports<F, T>()) {
       using R = decltype(F{}(T{}, T{}));

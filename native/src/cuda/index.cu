@@ -9,7 +9,8 @@
 namespace tk::cuda {
 namespace {
 
-__global__ void gather_kernel(char* out, const char* src, const int64_t* ix, int64_t n, int64_t row, int64_t K, int64_t R) {
+__global__ void gather_kernel(char* out, const char* src, const int64_t* ix, int64_t n, int64_t row, int64_t K,
+                              int64_t R) {
   TK_GRID_STRIDE(k, n) body::gather_row_byte(k, out, src, ix, row, K, R);
 }
 
@@ -26,8 +27,7 @@ void embedding(const Tensor& out, const Tensor& weight, const Tensor& idx) {
          static_cast<const char*>(weight.data_ptr()), idx.data<int64_t>(), n, row, K, weight.shape()[0]);
 }
 
-template <class T>
-__global__ void index_add_kernel(T* out, const T* grad, const int64_t* ix, ORI g, int64_t K) {
+template <class T> __global__ void index_add_kernel(T* out, const T* grad, const int64_t* ix, ORI g, int64_t K) {
   TK_GRID_STRIDE(k, g.O * K * g.I) atomicAdd(out + body::index_add_target(k, ix, g, K), grad[k]);
 }
 
@@ -56,16 +56,15 @@ void embedding_backward(const Tensor& gw, const Tensor& g, const Tensor& idx, in
   floating(gw.dtype(), [&]<class T>() {
     zero(gw, "embedding_backward");
     const int64_t n = idx.numel(), D = gw.shape()[1];
-    launch(embedding_backward_kernel<T>, n * D, gw, "embedding_backward", gw.data<T>(), g.data<T>(), idx.data<int64_t>(),
-           n, D, padding);
+    launch(embedding_backward_kernel<T>, n * D, gw, "embedding_backward", gw.data<T>(), g.data<T>(),
+           idx.data<int64_t>(), n, D, padding);
   });
 }
 
 __global__ void count_kernel(unsigned long long* out, const int64_t* x, int64_t n) {
   TK_GRID_STRIDE(i, n) atomicAdd(out + x[i], 1ull);  // int64 counts: two's complement, same bits
 }
-template <class T>
-__global__ void weighted_count_kernel(T* out, const int64_t* x, const T* w, int64_t n) {
+template <class T> __global__ void weighted_count_kernel(T* out, const int64_t* x, const T* w, int64_t n) {
   TK_GRID_STRIDE(i, n) atomicAdd(out + x[i], w[i]);
 }
 
@@ -73,7 +72,8 @@ void bincount(const Tensor& out, const Tensor& x, const Tensor& weights) {
   const int64_t n = x.numel();
   zero(out, "bincount");
   if (!weights.defined()) {
-    launch(count_kernel, n, out, "bincount", reinterpret_cast<unsigned long long*>(out.data<int64_t>()), x.data<int64_t>(), n);
+    launch(count_kernel, n, out, "bincount", reinterpret_cast<unsigned long long*>(out.data<int64_t>()),
+           x.data<int64_t>(), n);
     return;
   }
   floating(out.dtype(), [&]<class T>() {
@@ -97,7 +97,8 @@ void argsort(const Tensor& out, const Tensor& x, ORI g, bool descending) {
     // reuse is ordered on the same stream (caching_allocator.h).
     Tensor sorted = Tensor::empty({lines, g.R}, DType::Int64, out.device(), "argsort");
     Tensor scratch = Tensor::empty({lines, g.R}, DType::Int64, out.device(), "argsort");
-    launch(argsort_kernel<T>, lines, out, "argsort", sorted.data<int64_t>(), scratch.data<int64_t>(), x.data<T>(), g, descending);
+    launch(argsort_kernel<T>, lines, out, "argsort", sorted.data<int64_t>(), scratch.data<int64_t>(), x.data<T>(), g,
+           descending);
     launch(scatter_sorted_kernel, lines * g.R, out, "argsort", out.data<int64_t>(), sorted.data<int64_t>(), g);
   });
 }

@@ -50,8 +50,7 @@ void launch(void (*kernel)(KArgs...), int64_t n, const Tensor& t, const char* op
 }
 
 // fn(base, off) for every element i < n of the geometry.
-template <int N, class Fn>
-__global__ void for_each_kernel(body::Geometry<N> g, Fn fn, int64_t n) {
+template <int N, class Fn> __global__ void for_each_kernel(body::Geometry<N> g, Fn fn, int64_t n) {
   TK_GRID_STRIDE(i, n) {
     int64_t off[N];
     g.offsets(i, off);
@@ -59,8 +58,7 @@ __global__ void for_each_kernel(body::Geometry<N> g, Fn fn, int64_t n) {
   }
 }
 
-template <int N, class Fn>
-void for_each(const Tensor* const (&ops)[N], Fn fn, const char* op) {
+template <int N, class Fn> void for_each(const Tensor* const (&ops)[N], Fn fn, const char* op) {
   const int64_t n = ops[0]->numel();
   launch(for_each_kernel<N, Fn>, n, *ops[0], op, body::Geometry<N>(ops), fn, n);
 }

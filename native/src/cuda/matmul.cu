@@ -11,9 +11,9 @@ namespace tk::cuda {
 namespace {
 using body::kTile;
 
-template <class T, class A>
-__global__ void gemm_kernel(body::View3<T> a, body::View3<T> b, T* c, int64_t c_bs, int64_t c_rs, int64_t c_cs,
-                            int64_t batch, int64_t M, int64_t N, int64_t K, A alpha, A beta) {
+template <class T, class A> __global__ void gemm_kernel(body::View3<T> a, body::View3<T> b, T* c, int64_t c_bs,
+                                                        int64_t c_rs, int64_t c_cs, int64_t batch, int64_t M, int64_t N,
+                                                        int64_t K, A alpha, A beta) {
   __shared__ body::GemmTiles<T> tiles;
   const int tx = threadIdx.x, ty = threadIdx.y;
   const int64_t row0 = int64_t(blockIdx.y) * kTile, col0 = int64_t(blockIdx.x) * kTile;
@@ -45,8 +45,8 @@ void gemm(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, dou
       dim3 grid(unsigned((N + kTile - 1) / kTile), unsigned((M + kTile - 1) / kTile),
                 unsigned(std::min<int64_t>(batch, 65535)));
       gemm_kernel<T, A><<<grid, block, 0, s>>>(body::View3<T>{a.data<T>(), as[0], as[1], as[2]},
-                                               body::View3<T>{b.data<T>(), bs[0], bs[1], bs[2]}, out.data<T>(),
-                                               cs[0], cs[1], cs[2], batch, M, N, K, A(alpha), A(beta));
+                                               body::View3<T>{b.data<T>(), bs[0], bs[1], bs[2]}, out.data<T>(), cs[0],
+                                               cs[1], cs[2], batch, M, N, K, A(alpha), A(beta));
       check_launch("matmul");
     }
   });

@@ -6,14 +6,12 @@
 namespace tk::cuda {
 namespace {
 
-template <class Rule, class... Ptrs>
-__global__ void apply_kernel(Rule rule, int64_t n, Ptrs... ptrs) {
+template <class Rule, class... Ptrs> __global__ void apply_kernel(Rule rule, int64_t n, Ptrs... ptrs) {
   TK_GRID_STRIDE(i, n) rule(i, ptrs...);
 }
 
 struct GridLoop {
-  template <class Rule, class... Ptrs>
-  static void run(const Tensor& p, const Rule& rule, Ptrs... ptrs) {
+  template <class Rule, class... Ptrs> static void run(const Tensor& p, const Rule& rule, Ptrs... ptrs) {
     launch(apply_kernel<Rule, Ptrs...>, p.numel(), p, "optimizer step", rule, p.numel(), ptrs...);
   }
 };

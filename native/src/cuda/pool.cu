@@ -7,16 +7,14 @@
 namespace tk::cuda {
 namespace {
 
-template <class T>
-__global__ void max_pool_kernel(T* y, int64_t* idx, const T* x, Window2d w, int64_t n) {
+template <class T> __global__ void max_pool_kernel(T* y, int64_t* idx, const T* x, Window2d w, int64_t n) {
   TK_GRID_STRIDE(k, n) body::max_pool(k, y, idx, x, w);
 }
-template <class T>
-__global__ void max_pool_backward_kernel(T* gi, const T* go, const int64_t* idx, int64_t planes, int64_t HW, int64_t OHW) {
+template <class T> __global__ void max_pool_backward_kernel(T* gi, const T* go, const int64_t* idx, int64_t planes,
+                                                            int64_t HW, int64_t OHW) {
   TK_GRID_STRIDE(p, planes) body::max_pool_backward(p, gi, go, idx, HW, OHW);
 }
-template <class T>
-__global__ void avg_pool_kernel(T* y, const T* x, Window2d w, bool include_pad, int64_t n) {
+template <class T> __global__ void avg_pool_kernel(T* y, const T* x, Window2d w, bool include_pad, int64_t n) {
   TK_GRID_STRIDE(k, n) body::avg_pool(k, y, x, w, include_pad);
 }
 template <class T>
@@ -27,8 +25,8 @@ template <class T>
 __global__ void adaptive_kernel(T* s, const T* b, int64_t H, int64_t W, int64_t OH, int64_t OW, int64_t n) {
   TK_GRID_STRIDE(k, n) body::adaptive(k, s, b, H, W, OH, OW);
 }
-template <class T>
-__global__ void adaptive_backward_kernel(T* b, const T* s, int64_t H, int64_t W, int64_t OH, int64_t OW, int64_t planes) {
+template <class T> __global__ void adaptive_backward_kernel(T* b, const T* s, int64_t H, int64_t W, int64_t OH,
+                                                            int64_t OW, int64_t planes) {
   TK_GRID_STRIDE(p, planes) body::adaptive_backward(p, b, s, H, W, OH, OW);
 }
 
@@ -66,16 +64,15 @@ void avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Wi
 
 void adaptive_avg_pool2d(const Tensor& out, const Tensor& in) {
   floating(in.dtype(), [&]<class T>() {
-    launch(adaptive_kernel<T>, out.numel(), in, "adaptive_avg_pool2d", out.data<T>(), in.data<T>(), rows(in),
-           cols(in), rows(out), cols(out), out.numel());
+    launch(adaptive_kernel<T>, out.numel(), in, "adaptive_avg_pool2d", out.data<T>(), in.data<T>(), rows(in), cols(in),
+           rows(out), cols(out), out.numel());
   });
 }
 
 void adaptive_avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out) {
   floating(grad_in.dtype(), [&]<class T>() {
-    launch(adaptive_backward_kernel<T>, planes_of(grad_in), grad_in, "adaptive_avg_pool2d_backward",
-           grad_in.data<T>(), grad_out.data<T>(), rows(grad_in), cols(grad_in), rows(grad_out), cols(grad_out),
-           planes_of(grad_in));
+    launch(adaptive_backward_kernel<T>, planes_of(grad_in), grad_in, "adaptive_avg_pool2d_backward", grad_in.data<T>(),
+           grad_out.data<T>(), rows(grad_in), cols(grad_in), rows(grad_out), cols(grad_out), planes_of(grad_in));
   });
 }
 

@@ -49,8 +49,8 @@ const Probe& probe() {
 }
 
 void require(int device, const char* op) {
-  TK_CHECK(device >= 0 && device < probe().count, CUDA_ERROR, op, ": cuda device ", device,
-           " is not available (", probe().status, ")");
+  TK_CHECK(device >= 0 && device < probe().count, CUDA_ERROR, op, ": cuda device ", device, " is not available (",
+           probe().status, ")");
 }
 
 // The raw allocator: nullptr on out-of-memory (the caching allocator then empties its cache and

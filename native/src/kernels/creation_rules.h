@@ -21,22 +21,17 @@ TK_HD inline T arange_value(int64_t i, int64_t n, double start, double step, dou
 }
 
 // Element k of an [n, m] identity.
-template <class T>
-TK_HD inline T eye_value(int64_t k, int64_t m) {
-  return k / m == k % m ? T(1) : T(0);
-}
+template <class T> TK_HD inline T eye_value(int64_t k, int64_t m) { return k / m == k % m ? T(1) : T(0); }
 
 // Elements per Philox counter: 4 for 32-bit values (one word each), 2 for the others. The op
 // layer advances the stream offset by ceil(numel / per).
-template <class T>
-inline constexpr int kPerCounter = sizeof(T) == 4 ? 4 : 2;
+template <class T> inline constexpr int kPerCounter = sizeof(T) == 4 ? 4 : 2;
 
 // Group gi of a random fill: elements gi * per .. of y (n in all) from counter offset + gi.
 // Integer: a + (u mod (b - a)); Uniform: a + (b - a) u; Normal: mean a, std b by Box-Muller on
 // pairs (1 - u keeps the log's argument in (0, 1]).
-template <class T>
-TK_HD inline void random_group(int64_t gi, T* y, int64_t n, RandomKind kind, double a, double b, uint64_t key,
-                               uint64_t offset) {
+template <class T> TK_HD inline void random_group(int64_t gi, T* y, int64_t n, RandomKind kind, double a, double b,
+                                                  uint64_t key, uint64_t offset) {
   constexpr int per = kPerCounter<T>;
   const Philox4 r = philox4x32(offset + uint64_t(gi), key);
   T vals[per] = {};

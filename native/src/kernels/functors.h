@@ -19,12 +19,10 @@
 
 namespace tk::kernels {
 
-template <class T>
-inline constexpr bool is_float_v = std::is_floating_point_v<T>;
+template <class T> inline constexpr bool is_float_v = std::is_floating_point_v<T>;
 
 // Integer arithmetic wraps around (two's complement) like PyTorch's, without signed-overflow UB.
-template <class T, class F>
-TK_HD inline T wrapping(T a, T b, F f) {
+template <class T, class F> TK_HD inline T wrapping(T a, T b, F f) {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     using U = std::make_unsigned_t<T>;
     return T(f(U(a), U(b)));
@@ -40,9 +38,9 @@ TK_HD inline T wrapping(T a, T b, F f) {
 TK_HD inline float exp_f32(float x) {
   const float hi = 88.72283935546875f, lo = -103.972084045410f;
   float xc = x > hi ? hi : (x < lo ? lo : x);
-  xc = x == x ? xc : 0.0f;                      // keep NaN out of the integer conversion
+  xc = x == x ? xc : 0.0f;  // keep NaN out of the integer conversion
   const float kf = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-  float r = xc - kf * 0.693359375f;             // Cody-Waite: ln 2 = C1 + C2
+  float r = xc - kf * 0.693359375f;  // Cody-Waite: ln 2 = C1 + C2
   r = r - kf * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -52,7 +50,7 @@ TK_HD inline float exp_f32(float x) {
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
   const int32_t k = int32_t(kf);
-  const int32_t k1 = k / 2, k2 = k - k1;        // each in [-75, 64]: a normal power of two
+  const int32_t k1 = k / 2, k2 = k - k1;  // each in [-75, 64]: a normal power of two
   uint32_t b1 = uint32_t(k1 + 127) << 23, b2 = uint32_t(k2 + 127) << 23;
   float s1, s2;
   std::memcpy(&s1, &b1, 4);
@@ -74,14 +72,18 @@ struct Neg {
 };
 struct Abs {
   template <class T> TK_HD T operator()(T x, const UnaryParams& p) const {
-    if constexpr (is_float_v<T>) return std::fabs(x);  // branch-free (a sign-bit mask)
-    else return x < T(0) ? Neg{}(x, p) : x;
+    if constexpr (is_float_v<T>)
+      return std::fabs(x);  // branch-free (a sign-bit mask)
+    else
+      return x < T(0) ? Neg{}(x, p) : x;
   }
 };
 struct Exp {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
-    if constexpr (std::is_same_v<T, float>) return exp_f32(x);
-    else return std::exp(x);
+    if constexpr (std::is_same_v<T, float>)
+      return exp_f32(x);
+    else
+      return std::exp(x);
   }
 };
 struct Log {
@@ -120,9 +122,7 @@ struct Relu {
   }
 };
 struct Sigmoid {
-  template <class T> TK_HD T operator()(T x, const UnaryParams& p) const {
-    return T(1) / (T(1) + Exp{}(T(-x), p));
-  }
+  template <class T> TK_HD T operator()(T x, const UnaryParams& p) const { return T(1) / (T(1) + Exp{}(T(-x), p)); }
 };
 struct Tanh {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::tanh(x); }
@@ -156,8 +156,10 @@ struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing b
 
 struct Add {
   template <class T> TK_HD T operator()(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a || b;
-    else return wrapping(a, b, [](auto x, auto y) { return x + y; });
+    if constexpr (std::is_same_v<T, bool>)
+      return a || b;
+    else
+      return wrapping(a, b, [](auto x, auto y) { return x + y; });
   }
 };
 struct Sub {
@@ -167,8 +169,10 @@ struct Sub {
 };
 struct Mul {
   template <class T> TK_HD T operator()(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a && b;
-    else return wrapping(a, b, [](auto x, auto y) { return x * y; });
+    if constexpr (std::is_same_v<T, bool>)
+      return a && b;
+    else
+      return wrapping(a, b, [](auto x, auto y) { return x * y; });
   }
 };
 struct Div {  // only float types reach it (TRUEDIV rule)
@@ -212,48 +216,56 @@ struct Minimum {
     return a < b ? a : b;
   }
 };
-struct Eq { template <class T> TK_HD bool operator()(T a, T b) const { return a == b; } };
-struct Ne { template <class T> TK_HD bool operator()(T a, T b) const { return a != b; } };
-struct Lt { template <class T> TK_HD bool operator()(T a, T b) const { return a < b; } };
-struct Le { template <class T> TK_HD bool operator()(T a, T b) const { return a <= b; } };
-struct Gt { template <class T> TK_HD bool operator()(T a, T b) const { return a > b; } };
-struct Ge { template <class T> TK_HD bool operator()(T a, T b) const { return a >= b; } };
+struct Eq {
+  template <class T> TK_HD bool operator()(T a, T b) const { return a == b; }
+};
+struct Ne {
+  template <class T> TK_HD bool operator()(T a, T b) const { return a != b; }
+};
+struct Lt {
+  template <class T> TK_HD bool operator()(T a, T b) const { return a < b; }
+};
+struct Le {
+  template <class T> TK_HD bool operator()(T a, T b) const { return a <= b; }
+};
+struct Gt {
+  template <class T> TK_HD bool operator()(T a, T b) const { return a > b; }
+};
+struct Ge {
+  template <class T> TK_HD bool operator()(T a, T b) const { return a >= b; }
+};
 
 // Conversion between element types without undefined behaviour: NaN and out-of-range floats
 // become the integer type's lowest value (what x86 conversions produce, and PyTorch shows).
 // NaN-aware helpers of the reductions, sorts and pooling on both devices.
-template <class T>
-TK_HD inline bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return v != v;
-  else return false;
+template <class T> TK_HD inline bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>)
+    return v != v;
+  else
+    return false;
 }
 // Max (min) that propagates NaN, as PyTorch's reductions do.
-template <bool IsMax, class T>
-TK_HD inline T pick(T best, T v) {
+template <bool IsMax, class T> TK_HD inline T pick(T best, T v) {
   if (is_nan(best)) return best;
   if (is_nan(v)) return v;
   return IsMax ? (v > best ? v : best) : (v < best ? v : best);
 }
 // a < b with NaN as the largest value, as in PyTorch's sort.
-template <class T>
-TK_HD inline bool nan_last_less(T a, T b) {
+template <class T> TK_HD inline bool nan_last_less(T a, T b) {
   if (is_nan(a)) return false;
   if (is_nan(b)) return true;
   return a < b;
 }
 // What sums accumulate in: double for floats, int64 for integers and bool.
-template <class T>
-using sum_acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+template <class T> using sum_acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 
 // Each element-wise functor's row of ops.def: its dtype rule and its cost.
 enum class Rule { FLOAT, NUMERIC, ARITH, ARITH_NOBOOL, TRUEDIV, COMPARE };
 enum class Cost { CHEAP, COSTLY };
-template <class F>
-struct OpFacts;
-#define TK_OP_FACTS(F, r, c)                       \
-  template <>                                      \
-  struct OpFacts<F> {                              \
-    static constexpr Rule rule = Rule::r;          \
+template <class F> struct OpFacts;
+#define TK_OP_FACTS(F, r, c)                                \
+  template <> struct OpFacts<F> {                           \
+    static constexpr Rule rule = Rule::r;                   \
     static constexpr bool costly = Cost::c == Cost::COSTLY; \
   };
 #define TK_UNARY(name, F, rule, inplace, cost) TK_OP_FACTS(F, rule, cost)
@@ -264,33 +276,34 @@ struct OpFacts;
 // Which compute dtypes an element-wise functor is instantiated for, from its rule (the op layer
 // never sends others): float-only math (FLOAT; TRUEDIV, whose integers divide as float), no bool
 // where PyTorch refuses it (NUMERIC, ARITH_NOBOOL), every dtype otherwise.
-template <class F, class T>
-constexpr bool supports() {
+template <class F, class T> constexpr bool supports() {
   constexpr Rule r = OpFacts<F>::rule;
-  if constexpr (r == Rule::FLOAT || r == Rule::TRUEDIV) return std::is_floating_point_v<T>;
-  else if constexpr (r == Rule::NUMERIC || r == Rule::ARITH_NOBOOL) return !std::is_same_v<T, bool>;
-  else return true;
+  if constexpr (r == Rule::FLOAT || r == Rule::TRUEDIV)
+    return std::is_floating_point_v<T>;
+  else if constexpr (r == Rule::NUMERIC || r == Rule::ARITH_NOBOOL)
+    return !std::is_same_v<T, bool>;
+  else
+    return true;
 }
 
 // The 16-bit floats convert through float32 both ways (double -> float16 rounds twice, as c10's
 // Half(float(d)) does).
-template <class T>
-inline constexpr bool is_half_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
-template <class T>
-TK_HD inline float half_value(T h) {
-  if constexpr (std::is_same_v<T, Half>) return half_to_float(h.bits);
-  else return bf16_to_float(h.bits);
+template <class T> inline constexpr bool is_half_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+template <class T> TK_HD inline float half_value(T h) {
+  if constexpr (std::is_same_v<T, Half>)
+    return half_to_float(h.bits);
+  else
+    return bf16_to_float(h.bits);
 }
-template <class To, class From>
-TK_HD inline To cast(From v);
-template <class To>
-TK_HD inline To half_from(float f) {
-  if constexpr (std::is_same_v<To, Half>) return Half{float_to_half(f)};
-  else return BFloat16{float_to_bf16(f)};
+template <class To, class From> TK_HD inline To cast(From v);
+template <class To> TK_HD inline To half_from(float f) {
+  if constexpr (std::is_same_v<To, Half>)
+    return Half{float_to_half(f)};
+  else
+    return BFloat16{float_to_bf16(f)};
 }
 
-template <class To, class From>
-TK_HD inline To cast(From v) {
+template <class To, class From> TK_HD inline To cast(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
   } else if constexpr (is_half_v<From>) {

@@ -11,13 +11,16 @@
 
 namespace tk::kernels {
 
-template <class T>
-struct SgdRule {
+template <class T> struct SgdRule {
   T lr, mom, damp, wd;
   bool nesterov, first;
   explicit SgdRule(const SgdParams& o)
-      : lr(T(o.lr)), mom(T(o.momentum)), damp(T(1 - o.dampening)), wd(T(o.weight_decay)),
-        nesterov(o.nesterov), first(o.first) {}
+      : lr(T(o.lr)),
+        mom(T(o.momentum)),
+        damp(T(1 - o.dampening)),
+        wd(T(o.weight_decay)),
+        nesterov(o.nesterov),
+        first(o.first) {}
   TK_HD void operator()(int64_t i, T* p, const T* g, T* buf) const {
     T d = g[i] + wd * p[i];
     if (buf) {
@@ -28,8 +31,7 @@ struct SgdRule {
   }
 };
 
-template <class T>
-struct AdamRule {
+template <class T> struct AdamRule {
   T b1, b2, eps, step_size, rbc2, wd, shrink;
   explicit AdamRule(const AdamParams& o) {
     const double bc1 = 1 - std::pow(o.beta1, double(o.step)), bc2 = 1 - std::pow(o.beta2, double(o.step));
@@ -49,8 +51,7 @@ struct AdamRule {
   }
 };
 
-template <class T>
-struct RmspropRule {
+template <class T> struct RmspropRule {
   T lr, a, eps, wd, mom;
   explicit RmspropRule(const RmspropParams& o)
       : lr(T(o.lr)), a(T(o.alpha)), eps(T(o.eps)), wd(T(o.weight_decay)), mom(T(o.momentum)) {}
@@ -73,8 +74,7 @@ struct RmspropRule {
   }
 };
 
-template <class T>
-struct AdagradRule {
+template <class T> struct AdagradRule {
   T clr, eps, wd;
   explicit AdagradRule(const AdagradParams& o)
       : clr(T(o.lr / (1 + double(o.step - 1) * o.lr_decay))), eps(T(o.eps)), wd(T(o.weight_decay)) {}
@@ -87,10 +87,8 @@ struct AdagradRule {
 
 // The four Backend entries of a device, given its loop: Loop::run(p, rule, ptrs...) applies
 // rule(i, ptrs...) to every element i of the contiguous parameter p (absent state: null).
-template <class Loop>
-struct OptimKernels {
-  template <class T>
-  static T* ptr(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
+template <class Loop> struct OptimKernels {
+  template <class T> static T* ptr(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
 
   static void sgd_step(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdParams& o) {
     floating(p.dtype(), [&]<class T>() { Loop::run(p, SgdRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(buf)); });
@@ -101,8 +99,8 @@ struct OptimKernels {
       Loop::run(p, AdamRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(m), ptr<T>(v), ptr<T>(vmax));
     });
   }
-  static void rmsprop_step(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& buf,
-                           const Tensor& gavg, const RmspropParams& o) {
+  static void rmsprop_step(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& buf, const Tensor& gavg,
+                           const RmspropParams& o) {
     floating(p.dtype(), [&]<class T>() {
       Loop::run(p, RmspropRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(sq), ptr<T>(buf), ptr<T>(gavg));
     });

@@ -12,15 +12,15 @@ namespace ops {
 
 namespace {
 // A list attribute of 1 or n values (one value means all), positive unless allow_zero.
-void pairs(const Attrs& at, size_t i, const char* name, int64_t* out, int n, bool allow_zero,
-           int64_t def, const char* op) {
+void pairs(const Attrs& at, size_t i, const char* name, int64_t* out, int n, bool allow_zero, int64_t def,
+           const char* op) {
   if (!at.has(i)) {
     for (int k = 0; k < n; ++k) out[k] = def;
     return;
   }
   std::vector<int64_t> v = at.ints(i, name);
-  TK_CHECK(v.size() == 1 || int(v.size()) == n || (n == 4 && v.size() == 2), INVALID_ARGUMENT, op,
-           ": '", name, "' must have 1 or ", n == 4 ? "2 or 4" : std::to_string(n), " values, got ", v.size());
+  TK_CHECK(v.size() == 1 || int(v.size()) == n || (n == 4 && v.size() == 2), INVALID_ARGUMENT, op, ": '", name,
+           "' must have 1 or ", n == 4 ? "2 or 4" : std::to_string(n), " values, got ", v.size());
   for (int k = 0; k < n; ++k) {
     int64_t x = v.size() == 1 ? v[0] : (n == 4 && v.size() == 2) ? v[k % 2] : v[k];
     TK_CHECK(allow_zero ? x >= 0 : x > 0, INVALID_ARGUMENT, op, ": '", name, "' must be ",
@@ -50,8 +50,7 @@ std::vector<Attr> conv2d_attrs(const Conv2dParams& p) {
   Attr g;
   g.kind = Attr::Kind::Number;
   g.number = double(p.groups);
-  return {list({p.stride[0], p.stride[1]}),
-          list({p.padding[0], p.padding[1], p.padding[2], p.padding[3]}),
+  return {list({p.stride[0], p.stride[1]}), list({p.padding[0], p.padding[1], p.padding[2], p.padding[3]}),
           list({p.dilation[0], p.dilation[1]}), g};
 }
 
@@ -66,23 +65,23 @@ struct Geometry {
   bool pointwise;  // 1x1, stride 1, no padding: the image is its own column matrix
 };
 
-Geometry geometry(int64_t N, int64_t C, int64_t H, int64_t W, int64_t O, int64_t kh, int64_t kw,
-                  const Conv2dParams& p, const char* op) {
+Geometry geometry(int64_t N, int64_t C, int64_t H, int64_t W, int64_t O, int64_t kh, int64_t kw, const Conv2dParams& p,
+                  const char* op) {
   Geometry g{N, C, H, W, O, kh, kw, p.groups, 0, 0, {}, false};
-  TK_CHECK(C % p.groups == 0, INVALID_ARGUMENT, op, ": groups (", p.groups,
-           ") must divide the input channels (", C, ")");
-  TK_CHECK(O % p.groups == 0, INVALID_ARGUMENT, op, ": groups (", p.groups,
-           ") must divide the output channels (", O, ")");
+  TK_CHECK(C % p.groups == 0, INVALID_ARGUMENT, op, ": groups (", p.groups, ") must divide the input channels (", C,
+           ")");
+  TK_CHECK(O % p.groups == 0, INVALID_ARGUMENT, op, ": groups (", p.groups, ") must divide the output channels (", O,
+           ")");
   const int64_t eh = p.dilation[0] * (kh - 1) + 1, ew = p.dilation[1] * (kw - 1) + 1;
   const int64_t Hp = H + p.padding[0] + p.padding[2], Wp = W + p.padding[1] + p.padding[3];
   TK_CHECK(eh <= Hp && ew <= Wp, SHAPE_MISMATCH, op, ": kernel size [", eh, ", ", ew,
            "] (dilated) is larger than the padded input [", Hp, ", ", Wp, "]");
   g.OH = (Hp - eh) / p.stride[0] + 1;
   g.OW = (Wp - ew) / p.stride[1] + 1;
-  g.win = {C / p.groups, H, W, g.OH, g.OW, kh, kw, p.stride[0], p.stride[1],
-           p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]};
-  g.pointwise = kh == 1 && kw == 1 && p.stride[0] == 1 && p.stride[1] == 1 &&
-                p.padding[0] == 0 && p.padding[1] == 0 && p.padding[2] == 0 && p.padding[3] == 0;
+  g.win = {C / p.groups, H, W, g.OH, g.OW, kh, kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0],
+           p.dilation[1]};
+  g.pointwise = kh == 1 && kw == 1 && p.stride[0] == 1 && p.stride[1] == 1 && p.padding[0] == 0 && p.padding[1] == 0 &&
+                p.padding[2] == 0 && p.padding[3] == 0;
   return g;
 }
 
@@ -91,25 +90,20 @@ void check_tensors(std::initializer_list<const Tensor*> ts, const char* op) {
   for (const Tensor* t : ts) {
     if (!t->defined()) continue;
     TK_CHECK(is_floating(t->dtype()), DTYPE_MISMATCH, op,
-             ": expected floating tensors (float32, float64, float16 or bfloat16), got ",
-             dtype_name(t->dtype()));
-    TK_CHECK(t->dtype() == first->dtype(), DTYPE_MISMATCH, op,
-             ": expected all tensors to have the same dtype, got ", dtype_name(first->dtype()),
-             " and ", dtype_name(t->dtype()));
-    TK_CHECK(t->device() == first->device(), DEVICE_MISMATCH, op,
-             ": expected all tensors on the same device, got ", device_name(first->device()),
-             " and ", device_name(t->device()));
+             ": expected floating tensors (float32, float64, float16 or bfloat16), got ", dtype_name(t->dtype()));
+    TK_CHECK(t->dtype() == first->dtype(), DTYPE_MISMATCH, op, ": expected all tensors to have the same dtype, got ",
+             dtype_name(first->dtype()), " and ", dtype_name(t->dtype()));
+    TK_CHECK(t->device() == first->device(), DEVICE_MISMATCH, op, ": expected all tensors on the same device, got ",
+             device_name(first->device()), " and ", device_name(t->device()));
   }
 }
 
 void check_4d(const Tensor& t, const char* op, const char* what) {
-  TK_CHECK(t.ndim() == 4, SHAPE_MISMATCH, op, ": expected ", what, " to be 4-D, got ",
-           fmt_shape(t.shape()));
+  TK_CHECK(t.ndim() == 4, SHAPE_MISMATCH, op, ": expected ", what, " to be 4-D, got ", fmt_shape(t.shape()));
 }
 
 // Runs fn(n, col) for every image n; col is a per-thread scratch [G, C/G*kh*kw, OH*OW].
-template <class Fn>
-void for_images(const Geometry& g, DType dt, Device dev, const Fn& fn) {
+template <class Fn> void for_images(const Geometry& g, DType dt, Device dev, const Fn& fn) {
   const DimVec col_shape{g.G, g.win.C * g.kh * g.kw, g.OH * g.OW};
   if (g.N < 2 || get_num_threads() == 1) {
     Tensor col = g.pointwise ? Tensor() : Tensor::empty(col_shape, dt, dev, "conv2d");
@@ -141,16 +135,15 @@ Tensor group_image(const Tensor& x, int64_t n, int64_t gi, const Geometry& g) {
 // Winograd pays when both channel counts are large enough for its GEMMs to dominate the
 // transforms (bench/suites/conv.ts: case B gains ~2.5x; case A, 3 input channels, loses).
 bool winograd_eligible(const Tensor& x, const Geometry& g, const Conv2dParams& p) {
-  return x.dtype() == DType::Float32 && g.kh == 3 && g.kw == 3 && g.G == 1 &&
-         p.stride[0] == 1 && p.stride[1] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
-         g.C >= 16 && g.O >= 16 && has_kernel(&Backend::conv3x3_winograd, x.device());
+  return x.dtype() == DType::Float32 && g.kh == 3 && g.kw == 3 && g.G == 1 && p.stride[0] == 1 && p.stride[1] == 1 &&
+         p.dilation[0] == 1 && p.dilation[1] == 1 && g.C >= 16 && g.O >= 16 &&
+         has_kernel(&Backend::conv3x3_winograd, x.device());
 }
 
 // The direct kernel wins while the reduction C * kh * kw is short (bench/suites/conv.ts).
 bool direct_eligible(const Tensor& x, const Geometry& g, const Conv2dParams& p) {
-  return x.dtype() == DType::Float32 && g.G == 1 && g.C <= kDirectMaxChannels &&
-         p.stride[0] == 1 && p.stride[1] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 &&
-         has_kernel(&Backend::conv_direct, x.device());
+  return x.dtype() == DType::Float32 && g.G == 1 && g.C <= kDirectMaxChannels && p.stride[0] == 1 && p.stride[1] == 1 &&
+         p.dilation[0] == 1 && p.dilation[1] == 1 && has_kernel(&Backend::conv_direct, x.device());
 }
 
 Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Conv2dParams& p) {
@@ -159,25 +152,24 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Conv
   check_4d(x0, op, "input");
   check_4d(w0, op, "weight");
   const int64_t O = w0.shape()[0];
-  TK_CHECK(w0.shape()[1] * p.groups == x0.shape()[1], SHAPE_MISMATCH, op, ": weight ",
-           fmt_shape(w0.shape()), " with groups=", p.groups, " expects ", w0.shape()[1] * p.groups,
-           " input channels, got input ", fmt_shape(x0.shape()));
+  TK_CHECK(w0.shape()[1] * p.groups == x0.shape()[1], SHAPE_MISMATCH, op, ": weight ", fmt_shape(w0.shape()),
+           " with groups=", p.groups, " expects ", w0.shape()[1] * p.groups, " input channels, got input ",
+           fmt_shape(x0.shape()));
   if (bias.defined())
-    TK_CHECK(bias.ndim() == 1 && bias.shape()[0] == O, SHAPE_MISMATCH, op, ": bias must be [", O,
-             "], got ", fmt_shape(bias.shape()));
-  Geometry g = geometry(x0.shape()[0], x0.shape()[1], x0.shape()[2], x0.shape()[3], O,
-                        w0.shape()[2], w0.shape()[3], p, op);
+    TK_CHECK(bias.ndim() == 1 && bias.shape()[0] == O, SHAPE_MISMATCH, op, ": bias must be [", O, "], got ",
+             fmt_shape(bias.shape()));
+  Geometry g =
+      geometry(x0.shape()[0], x0.shape()[1], x0.shape()[2], x0.shape()[3], O, w0.shape()[2], w0.shape()[3], p, op);
   // The kernels read rows of the image and of the weight: both contiguous (a copy if not).
   Tensor x = contiguous(x0), w = contiguous(w0);
   Tensor out = Tensor::empty({g.N, O, g.OH, g.OW}, x.dtype(), x.device(), op);
   if (out.numel() == 0) return out;
-  if (direct_eligible(x, g, p) &&
-      kernel_for(&Backend::conv_direct, x.device(), op)(
-          out, x, w, bias.defined() ? contiguous(bias) : bias, p.padding[0], p.padding[1]))
+  if (direct_eligible(x, g, p) && kernel_for(&Backend::conv_direct, x.device(), op)(
+                                      out, x, w, bias.defined() ? contiguous(bias) : bias, p.padding[0], p.padding[1]))
     return out;
   if (winograd_eligible(x, g, p) &&
-      kernel_for(&Backend::conv3x3_winograd, x.device(), op)(
-          out, x, w, bias.defined() ? contiguous(bias) : bias, p.padding[0], p.padding[1]))
+      kernel_for(&Backend::conv3x3_winograd, x.device(), op)(out, x, w, bias.defined() ? contiguous(bias) : bias,
+                                                             p.padding[0], p.padding[1]))
     return out;
   const int64_t K = g.win.C * g.kh * g.kw;
   Tensor wg = reshape(w, {g.G, O / g.G, K});
@@ -200,35 +192,32 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Conv
   return out;
 }
 
-Tensor conv2d_input_grad(const Tensor& go0, const Tensor& w0, int64_t H, int64_t W,
-                         const Conv2dParams& p) {
+Tensor conv2d_input_grad(const Tensor& go0, const Tensor& w0, int64_t H, int64_t W, const Conv2dParams& p) {
   const char* op = "conv2d_input_grad";
   check_tensors({&go0, &w0}, op);
   check_4d(go0, op, "grad_output");
   check_4d(w0, op, "weight");
   const int64_t O = w0.shape()[0], C = w0.shape()[1] * p.groups;
-  TK_CHECK(go0.shape()[1] == O, SHAPE_MISMATCH, op, ": grad_output ", fmt_shape(go0.shape()),
-           " has ", go0.shape()[1], " channels, the weight ", fmt_shape(w0.shape()), " makes ", O);
+  TK_CHECK(go0.shape()[1] == O, SHAPE_MISMATCH, op, ": grad_output ", fmt_shape(go0.shape()), " has ", go0.shape()[1],
+           " channels, the weight ", fmt_shape(w0.shape()), " makes ", O);
   TK_CHECK(H > 0 && W > 0, INVALID_ARGUMENT, op, ": input size must be positive, got [", H, ", ", W, "]");
   Geometry g = geometry(go0.shape()[0], C, H, W, O, w0.shape()[2], w0.shape()[3], p, op);
-  TK_CHECK(g.OH == go0.shape()[2] && g.OW == go0.shape()[3], SHAPE_MISMATCH, op,
-           ": grad_output ", fmt_shape(go0.shape()), " does not match the output size [", g.OH,
-           ", ", g.OW, "] of an input of size [", H, ", ", W, "]");
+  TK_CHECK(g.OH == go0.shape()[2] && g.OW == go0.shape()[3], SHAPE_MISMATCH, op, ": grad_output ",
+           fmt_shape(go0.shape()), " does not match the output size [", g.OH, ", ", g.OW, "] of an input of size [", H,
+           ", ", W, "]");
   Tensor go = contiguous(go0), w = contiguous(w0);
   // A 3x3 stride-1 input gradient is itself a 3x3 convolution: of grad_out with the kernels
   // rotated 180 degrees and in/out channels swapped, padded by 2 - padding.
-  if (winograd_eligible(go, g, p) && p.padding[0] <= 2 && p.padding[1] <= 2 &&
-      p.padding[2] == p.padding[0] && p.padding[3] == p.padding[1]) {
+  if (winograd_eligible(go, g, p) && p.padding[0] <= 2 && p.padding[1] <= 2 && p.padding[2] == p.padding[0] &&
+      p.padding[3] == p.padding[1]) {
     Tensor wr = Tensor::empty({C, O, 3, 3}, w.dtype(), w.device(), op);
     copy_(wr, permute(w, {1, 0, 2, 3}));
     Tensor flipped = Tensor::empty({C, O, 3, 3}, w.dtype(), w.device(), op);
     for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j)
-        copy_(select(select(flipped, 2, i), 2, j), select(select(wr, 2, 2 - i), 2, 2 - j));
+      for (int j = 0; j < 3; ++j) copy_(select(select(flipped, 2, i), 2, j), select(select(wr, 2, 2 - i), 2, 2 - j));
     Tensor gx = Tensor::empty({g.N, C, H, W}, go.dtype(), go.device(), op);
-    if (gx.numel() == 0 ||
-        kernel_for(&Backend::conv3x3_winograd, go.device(), op)(gx, go, flipped, Tensor(),
-                                                               2 - p.padding[0], 2 - p.padding[1]))
+    if (gx.numel() == 0 || kernel_for(&Backend::conv3x3_winograd, go.device(), op)(gx, go, flipped, Tensor(),
+                                                                                   2 - p.padding[0], 2 - p.padding[1]))
       return gx;
   }
   Tensor gx = full({g.N, C, H, W}, 0, go.dtype(), go.device(), op);
@@ -249,24 +238,21 @@ Tensor conv2d_input_grad(const Tensor& go0, const Tensor& w0, int64_t H, int64_t
   return gx;
 }
 
-Tensor conv2d_weight_grad(const Tensor& go0, const Tensor& x0, int64_t kh, int64_t kw,
-                          const Conv2dParams& p) {
+Tensor conv2d_weight_grad(const Tensor& go0, const Tensor& x0, int64_t kh, int64_t kw, const Conv2dParams& p) {
   const char* op = "conv2d_weight_grad";
   check_tensors({&go0, &x0}, op);
   check_4d(go0, op, "grad_output");
   check_4d(x0, op, "input");
-  TK_CHECK(go0.shape()[0] == x0.shape()[0], SHAPE_MISMATCH, op, ": grad_output ",
-           fmt_shape(go0.shape()), " and input ", fmt_shape(x0.shape()), " differ in batch size");
+  TK_CHECK(go0.shape()[0] == x0.shape()[0], SHAPE_MISMATCH, op, ": grad_output ", fmt_shape(go0.shape()), " and input ",
+           fmt_shape(x0.shape()), " differ in batch size");
   TK_CHECK(kh > 0 && kw > 0, INVALID_ARGUMENT, op, ": kernel size must be positive, got [", kh, ", ", kw, "]");
   const int64_t O = go0.shape()[1];
   Geometry g = geometry(x0.shape()[0], x0.shape()[1], x0.shape()[2], x0.shape()[3], O, kh, kw, p, op);
-  TK_CHECK(g.OH == go0.shape()[2] && g.OW == go0.shape()[3], SHAPE_MISMATCH, op,
-           ": grad_output ", fmt_shape(go0.shape()), " does not match the output size [", g.OH,
-           ", ", g.OW, "]");
+  TK_CHECK(g.OH == go0.shape()[2] && g.OW == go0.shape()[3], SHAPE_MISMATCH, op, ": grad_output ",
+           fmt_shape(go0.shape()), " does not match the output size [", g.OH, ", ", g.OW, "]");
   Tensor go = contiguous(go0), x = contiguous(x0);
   const int64_t K = g.win.C * kh * kw;
-  if (winograd_eligible(x, g, p) && has_kernel(&Backend::conv3x3_winograd_weight_grad, x.device()) &&
-      go.numel() > 0) {
+  if (winograd_eligible(x, g, p) && has_kernel(&Backend::conv3x3_winograd_weight_grad, x.device()) && go.numel() > 0) {
     Tensor gw = Tensor::empty({O, g.win.C, kh, kw}, x.dtype(), x.device(), op);
     if (kernel_for(&Backend::conv3x3_winograd_weight_grad, x.device(), op)(gw, x, go, p.padding[0], p.padding[1]))
       return gw;
@@ -297,8 +283,10 @@ Tensor conv2d_weight_grad(const Tensor& go0, const Tensor& x0, int64_t kh, int64
       binary_(BinaryOp::add, gwg, acc);
     }
   };
-  if (threaded) parallel_for(0, g.N, 1, run);
-  else run(0, g.N);
+  if (threaded)
+    parallel_for(0, g.N, 1, run);
+  else
+    run(0, g.N);
   return gw;
 }
 

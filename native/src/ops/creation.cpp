@@ -33,16 +33,13 @@ std::pair<uint64_t, uint64_t> take_counters(uint64_t counters) {
 
 // Where a creation op makes its tensor: on `device` itself when that device's backend has the
 // kernel, else on the CPU, and on_device copies it over.
-template <class F>
-Device made_on(Device device, F Backend::*kernel) {
+template <class F> Device made_on(Device device, F Backend::*kernel) {
   return device.is_cpu() || has_kernel(kernel, device) ? device : Device{};
 }
-Tensor on_device(Tensor t, Device device) {
-  return t.device() == device ? t : to_device(t, device);
-}
+Tensor on_device(Tensor t, Device device) { return t.device() == device ? t : to_device(t, device); }
 
-Tensor random_tensor(const DimVec& shape, DType dtype, Device device, RandomKind kind, double a,
-                     double b, const char* op) {
+Tensor random_tensor(const DimVec& shape, DType dtype, Device device, RandomKind kind, double a, double b,
+                     const char* op) {
   Tensor t = Tensor::empty(shape, dtype, made_on(device, &Backend::random), op);
   // The kernels' elements per counter (16-bit floats run the float32 kernel).
   const uint64_t per = dispatch_dtype(is_half(dtype) ? DType::Float32 : dtype,
@@ -80,12 +77,11 @@ Tensor arange(double start, double end, double step, std::optional<DType> dtype,
   check_finite(step, "arange", "step");
   TK_CHECK(step != 0, INVALID_ARGUMENT, "arange: step must be nonzero, got 0");
   TK_CHECK((end - start) / step >= 0, INVALID_ARGUMENT,
-           "arange: upper bound and lower bound inconsistent with step sign, got start=", start,
-           ", end=", end, ", step=", step);
+           "arange: upper bound and lower bound inconsistent with step sign, got start=", start, ", end=", end,
+           ", step=", step);
   double n = std::ceil((end - start) / step);
   TK_CHECK(n < 9.0e15, OUT_OF_MEMORY, "arange: too many elements, got ", n);
-  DType dt = dtype.value_or(is_int(start) && is_int(end) && is_int(step) ? DType::Int64
-                                                                       : kDefaultFloat);
+  DType dt = dtype.value_or(is_int(start) && is_int(end) && is_int(step) ? DType::Int64 : kDefaultFloat);
   Tensor t = Tensor::empty({int64_t(n)}, dt, made_on(device, &Backend::arange), "arange");
   kernel_for(&Backend::arange, t.device(), "arange")(t, start, step, end, false);
   return on_device(t, device);
@@ -109,16 +105,15 @@ Outputs op_full(const Args& a) {
   expect_inputs(a, 0);
   DType dt = dtype_attr(a.attrs, 2).value_or(kDefaultFloat);
   double v = a.attrs.number(1, "value");
-  if (!is_floating(dt)) TK_CHECK(std::isfinite(v), INVALID_ARGUMENT, a.name, ": cannot fill a ",
-                                 dtype_name(dt), " tensor with ", v);
+  if (!is_floating(dt))
+    TK_CHECK(std::isfinite(v), INVALID_ARGUMENT, a.name, ": cannot fill a ", dtype_name(dt), " tensor with ", v);
   return {full(shape_attr(a.attrs, 0, a.name), v, dt, device_attr(a.attrs, 3, a.name))};
 }
 
 Outputs op_arange(const Args& a) {
   expect_inputs(a, 0);
-  return {arange(a.attrs.number(0, "start"), a.attrs.number(1, "end"),
-                 a.attrs.number_or(2, "step", 1), dtype_attr(a.attrs, 3),
-                 device_attr(a.attrs, 4, a.name))};
+  return {arange(a.attrs.number(0, "start"), a.attrs.number(1, "end"), a.attrs.number_or(2, "step", 1),
+                 dtype_attr(a.attrs, 3), device_attr(a.attrs, 4, a.name))};
 }
 
 Outputs op_linspace(const Args& a) {
@@ -127,8 +122,7 @@ Outputs op_linspace(const Args& a) {
   check_finite(start, a.name, "start");
   check_finite(end, a.name, "end");
   int64_t steps = a.attrs.integer(2, "steps");
-  TK_CHECK(steps >= 0, INVALID_ARGUMENT, a.name, ": number of steps must be non-negative, got ",
-           steps);
+  TK_CHECK(steps >= 0, INVALID_ARGUMENT, a.name, ": number of steps must be non-negative, got ", steps);
   DType dt = dtype_attr(a.attrs, 3).value_or(kDefaultFloat);
   const Device device = device_attr(a.attrs, 4, a.name);
   Tensor t = Tensor::empty({steps}, dt, made_on(device, &Backend::arange), a.name);
@@ -140,11 +134,10 @@ Outputs op_linspace(const Args& a) {
 Outputs op_eye(const Args& a) {
   expect_inputs(a, 0);
   int64_t n = a.attrs.integer(0, "n"), m = a.attrs.integer_or(1, "m", n);
-  TK_CHECK(n >= 0 && m >= 0, INVALID_ARGUMENT, a.name, ": sizes must be non-negative, got n=", n,
-           ", m=", m);
+  TK_CHECK(n >= 0 && m >= 0, INVALID_ARGUMENT, a.name, ": sizes must be non-negative, got n=", n, ", m=", m);
   const Device device = device_attr(a.attrs, 3, a.name);
-  Tensor t = Tensor::empty({n, m}, dtype_attr(a.attrs, 2).value_or(kDefaultFloat),
-                           made_on(device, &Backend::eye), a.name);
+  Tensor t =
+      Tensor::empty({n, m}, dtype_attr(a.attrs, 2).value_or(kDefaultFloat), made_on(device, &Backend::eye), a.name);
   kernel_for(&Backend::eye, t.device(), a.name)(t);
   return {on_device(t, device)};
 }
@@ -152,11 +145,9 @@ Outputs op_eye(const Args& a) {
 Outputs rand_like_op(const Args& a, RandomKind kind) {
   expect_inputs(a, 0);
   DType dt = dtype_attr(a.attrs, 1).value_or(kDefaultFloat);
-  TK_CHECK(is_floating(dt), DTYPE_MISMATCH, a.name, ": expected a floating dtype, got ",
-           dtype_name(dt));
+  TK_CHECK(is_floating(dt), DTYPE_MISMATCH, a.name, ": expected a floating dtype, got ", dtype_name(dt));
   // Uniform on [0, 1) or N(0, 1): (a, b) is (low, high) or (mean, std).
-  return {random_tensor(shape_attr(a.attrs, 0, a.name), dt, device_attr(a.attrs, 2, a.name), kind,
-                        0.0, 1.0, a.name)};
+  return {random_tensor(shape_attr(a.attrs, 0, a.name), dt, device_attr(a.attrs, 2, a.name), kind, 0.0, 1.0, a.name)};
 }
 
 Outputs op_rand(const Args& a) { return rand_like_op(a, RandomKind::Uniform); }
@@ -165,17 +156,16 @@ Outputs op_randn(const Args& a) { return rand_like_op(a, RandomKind::Normal); }
 Outputs op_randint(const Args& a) {
   expect_inputs(a, 0);
   int64_t low = a.attrs.integer(0, "low"), high = a.attrs.integer(1, "high");
-  TK_CHECK(high > low, INVALID_ARGUMENT, a.name, ": expected low < high, got low=", low,
-           ", high=", high);
+  TK_CHECK(high > low, INVALID_ARGUMENT, a.name, ": expected low < high, got low=", low, ", high=", high);
   DType dt = dtype_attr(a.attrs, 3).value_or(DType::Int64);
   if (dt == DType::Int32)
     TK_CHECK(low >= INT32_MIN && high - 1 <= INT32_MAX, INVALID_ARGUMENT, a.name,
              ": bounds out of range for int32, got low=", low, ", high=", high);
   if (dt == DType::Bool)
-    TK_CHECK(low >= 0 && high <= 2, INVALID_ARGUMENT, a.name,
-             ": bounds out of range for bool, got low=", low, ", high=", high);
-  return {random_tensor(shape_attr(a.attrs, 2, a.name), dt, device_attr(a.attrs, 4, a.name),
-                        RandomKind::Integer, double(low), double(high), a.name)};
+    TK_CHECK(low >= 0 && high <= 2, INVALID_ARGUMENT, a.name, ": bounds out of range for bool, got low=", low,
+             ", high=", high);
+  return {random_tensor(shape_attr(a.attrs, 2, a.name), dt, device_attr(a.attrs, 4, a.name), RandomKind::Integer,
+                        double(low), double(high), a.name)};
 }
 
 }  // namespace ops

@@ -32,31 +32,25 @@ bool find_op(std::string_view name, OpId& out) {
 // ---- Attrs --------------------------------------------------------------------------------------
 double Attrs::number(size_t i, const char* name) const {
   const Attr* a = get(i);
-  TK_CHECK(a && a->kind == Attr::Kind::Number, INVALID_ARGUMENT, op_, ": option '", name,
-           "' must be a number");
+  TK_CHECK(a && a->kind == Attr::Kind::Number, INVALID_ARGUMENT, op_, ": option '", name, "' must be a number");
   return a->number;
 }
-double Attrs::number_or(size_t i, const char* name, double def) const {
-  return has(i) ? number(i, name) : def;
-}
+double Attrs::number_or(size_t i, const char* name, double def) const { return has(i) ? number(i, name) : def; }
 std::optional<double> Attrs::number_opt(size_t i, const char* name) const {
   if (!has(i)) return std::nullopt;
   return number(i, name);
 }
 int64_t Attrs::integer(size_t i, const char* name) const {
   double v = number(i, name);
-  TK_CHECK(is_safe_integer(v), INVALID_ARGUMENT, op_, ": option '", name, "' must be ",
-           integer_requirement(v), ", got ", fmt_number(v));
+  TK_CHECK(is_safe_integer(v), INVALID_ARGUMENT, op_, ": option '", name, "' must be ", integer_requirement(v),
+           ", got ", fmt_number(v));
   return int64_t(v);
 }
-int64_t Attrs::integer_or(size_t i, const char* name, int64_t def) const {
-  return has(i) ? integer(i, name) : def;
-}
+int64_t Attrs::integer_or(size_t i, const char* name, int64_t def) const { return has(i) ? integer(i, name) : def; }
 bool Attrs::boolean_or(size_t i, const char* name, bool def) const {
   if (!has(i)) return def;
   const Attr* a = get(i);
-  TK_CHECK(a->kind == Attr::Kind::Bool, INVALID_ARGUMENT, op_, ": option '", name,
-           "' must be a boolean");
+  TK_CHECK(a->kind == Attr::Kind::Bool, INVALID_ARGUMENT, op_, ": option '", name, "' must be a boolean");
   return a->boolean;
 }
 std::vector<int64_t> Attrs::ints(size_t i, const char* name) const {
@@ -73,8 +67,7 @@ std::optional<std::vector<int64_t>> Attrs::ints_opt(size_t i, const char* name) 
 std::optional<std::string> Attrs::string_opt(size_t i, const char* name) const {
   if (!has(i)) return std::nullopt;
   const Attr* a = get(i);
-  TK_CHECK(a->kind == Attr::Kind::String, INVALID_ARGUMENT, op_, ": option '", name,
-           "' must be a string");
+  TK_CHECK(a->kind == Attr::Kind::String, INVALID_ARGUMENT, op_, ": option '", name, "' must be a string");
   return a->str;
 }
 
@@ -85,8 +78,7 @@ using namespace ops;
 kernels::UnaryParams clamp_params(const Args& a) {
   auto lo = a.attrs.number_opt(0, "min"), hi = a.attrs.number_opt(1, "max");
   TK_CHECK(lo || hi, INVALID_ARGUMENT, a.name, ": at least one of 'min' and 'max' must be given");
-  TK_CHECK(!(lo && std::isnan(*lo)) && !(hi && std::isnan(*hi)), INVALID_ARGUMENT, a.name,
-           ": bounds must not be NaN");
+  TK_CHECK(!(lo && std::isnan(*lo)) && !(hi && std::isnan(*hi)), INVALID_ARGUMENT, a.name, ": bounds must not be NaN");
   constexpr double inf = std::numeric_limits<double>::infinity();
   return {lo.value_or(-inf), hi.value_or(inf)};
 }
@@ -104,8 +96,7 @@ Outputs run_unary(UnaryOp op, const Args& a, bool inplace) {
   if (op == UnaryOp::clamp) {
     p = clamp_params(a);
     if (clamp_needs_float(x, p)) {
-      TK_CHECK(!inplace, DTYPE_MISMATCH, a.name, ": result type float32 can't be cast to ",
-               dtype_name(x.dtype()));
+      TK_CHECK(!inplace, DTYPE_MISMATCH, a.name, ": result type float32 can't be cast to ", dtype_name(x.dtype()));
       x = to_dtype(x, kDefaultFloat);
     }
   }
@@ -120,6 +111,8 @@ Outputs run_op(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
   const char* name = kOpNames[size_t(id)].data();  // names are literals: NUL-terminated
   Args a{inputs, attrs, name};
   switch (id) {
+    // Case labels made by macros, kept as written.
+    // clang-format off
 #define TK_UNARY(n, F, rule, inplace, cost)                      \
   case OpId::n: return run_unary(UnaryOp::n, a, false); \
     TK_IF_##inplace(case OpId::n##_ : return run_unary(UnaryOp::n, a, true);)
@@ -129,6 +122,7 @@ Outputs run_op(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
 #define TK_OP(n) \
   case OpId::n: return op_##n(a);
 #include "tk/ops.def"
+    // clang-format on
     case OpId::kCount: break;
   }
   raise(ErrorCode::INVALID_ARGUMENT, "call: unknown op id ", int(id));
@@ -162,8 +156,8 @@ namespace ops {
 void expect_inputs(const Args& a, size_t n, size_t n_max) {
   size_t hi = n_max ? n_max : n;
   TK_CHECK(a.in.size() >= n && a.in.size() <= hi, INVALID_ARGUMENT, a.name, ": expected ",
-           n == hi ? std::to_string(n) : std::to_string(n) + ".." + std::to_string(hi),
-           " tensor input(s), got ", a.in.size());
+           n == hi ? std::to_string(n) : std::to_string(n) + ".." + std::to_string(hi), " tensor input(s), got ",
+           a.in.size());
   for (const Tensor& t : a.in) TK_CHECK(t.defined(), INVALID_ARGUMENT, a.name, ": missing input");
 }
 
@@ -173,8 +167,8 @@ Tensor checked_indices(const Tensor& index, int64_t n, const char* op, const cha
   Tensor idx = contiguous(to_device(to_dtype(index, DType::Int64), Device{}));
   const int64_t* p = idx.data<int64_t>();
   for (int64_t i = 0, count = idx.numel(); i < count; ++i)
-    TK_CHECK(p[i] >= 0 && p[i] < n, INDEX_OUT_OF_RANGE, op, ": index ", p[i], " is out of range for ",
-             what, " of size ", n);
+    TK_CHECK(p[i] >= 0 && p[i] < n, INDEX_OUT_OF_RANGE, op, ": index ", p[i], " is out of range for ", what,
+             " of size ", n);
   return idx;
 }
 
@@ -183,9 +177,8 @@ Device common_device(std::span<const Tensor> ts, const char* op) {
   for (const Tensor& t : ts) {
     if (t.is_wrapped_number()) continue;
     if (!first) first = &t;
-    TK_CHECK(t.device() == first->device(), DEVICE_MISMATCH, op,
-             ": expected all tensors on the same device, got ", device_name(first->device()),
-             " and ", device_name(t.device()));
+    TK_CHECK(t.device() == first->device(), DEVICE_MISMATCH, op, ": expected all tensors on the same device, got ",
+             device_name(first->device()), " and ", device_name(t.device()));
   }
   return first ? first->device() : Device{};
 }
@@ -203,8 +196,8 @@ Tensor broadcast_to(const Tensor& x, const DimVec& shape) {
 
 void check_can_cast(DType result, DType into, const char* op) {
   auto category = [](DType d) { return d == DType::Bool ? 0 : is_floating(d) ? 2 : 1; };
-  TK_CHECK(category(result) <= category(into), DTYPE_MISMATCH, op, ": result type ",
-           dtype_name(result), " can't be cast to the desired output type ", dtype_name(into));
+  TK_CHECK(category(result) <= category(into), DTYPE_MISMATCH, op, ": result type ", dtype_name(result),
+           " can't be cast to the desired output type ", dtype_name(into));
 }
 
 void check_writable(const Tensor& t, const char* op) {

@@ -58,8 +58,7 @@ DType unary_compute(UnaryOp op, DType in, const char* name) {
 // Writing `src` into `dst` element by element is only safe when src reads each location before
 // dst overwrites it: true when they are the same view, or share no storage.
 bool needs_temporary(const Tensor& dst, const Tensor& src) {
-  return dst.same_storage(src) && !(dst.layout().strides == src.layout().strides &&
-                                    dst.offset() == src.offset());
+  return dst.same_storage(src) && !(dst.layout().strides == src.layout().strides && dst.offset() == src.offset());
 }
 
 }  // namespace
@@ -109,8 +108,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = kBinaryNames[size_t(op)];
   // Common case first: two tensors of one dtype, shape and device need no promotion, no
   // broadcast views and no conversions (the general path below gives the same result).
-  if (a.dtype() == b.dtype() && !a.is_wrapped_number() && !b.is_wrapped_number() &&
-      a.shape() == b.shape() && a.device() == b.device()) {
+  if (a.dtype() == b.dtype() && !a.is_wrapped_number() && !b.is_wrapped_number() && a.shape() == b.shape() &&
+      a.device() == b.device()) {
     Types t = binary_types(op, a.dtype(), name);
     if (t.compute == a.dtype()) {
       Tensor out = Tensor::empty(a.shape(), t.result, a.device(), name);
@@ -154,12 +153,11 @@ void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   const Tensor all[3] = {cond, a, b};
   Device dev = common_device(all, "where");
-  TK_CHECK(cond.dtype() == DType::Bool, DTYPE_MISMATCH,
-           "where: condition must be a bool tensor, got ", dtype_name(cond.dtype()));
+  TK_CHECK(cond.dtype() == DType::Bool, DTYPE_MISMATCH, "where: condition must be a bool tensor, got ",
+           dtype_name(cond.dtype()));
   const Tensor ab[2] = {a, b};
   DType t = result_type(ab);
-  DimVec shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(),
-                                  "where");
+  DimVec shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
   Tensor out = Tensor::empty(shape, t, dev, "where");
   kernel_for(&Backend::where, dev, "where")(out, broadcast_to(operand(cond, DType::Bool, dev), shape),
                                             broadcast_to(operand(a, t, dev), shape),

@@ -29,7 +29,8 @@ Outputs op_embedding_backward(const Args& a) {
   expect_inputs(a, 2);
   const int64_t V = a.attrs.integer(0, "numWeights"), padding = a.attrs.integer_or(1, "paddingIdx", -1);
   const Tensor& g0 = a.in[0];
-  TK_CHECK(is_floating(g0.dtype()), DTYPE_MISMATCH, a.name, ": the gradient must be floating, got ", dtype_name(g0.dtype()));
+  TK_CHECK(is_floating(g0.dtype()), DTYPE_MISMATCH, a.name, ": the gradient must be floating, got ",
+           dtype_name(g0.dtype()));
   // The gradient is [...indices' shape, D]: one row per index (the kernel reads row i for index i).
   const DimVec& is = a.in[1].shape();
   bool match = g0.ndim() == a.in[1].ndim() + 1;
@@ -41,7 +42,8 @@ Outputs op_embedding_backward(const Args& a) {
   const int64_t D = g0.shape()[g0.ndim() - 1];
   Tensor g = contiguous(g0);
   Tensor gw = Tensor::empty({V, D}, g.dtype(), g.device(), a.name);
-  if (gw.numel() > 0) kernel_for(&Backend::embedding_backward, g.device(), a.name)(gw, g, to_device(idx, g.device()), padding);
+  if (gw.numel() > 0)
+    kernel_for(&Backend::embedding_backward, g.device(), a.name)(gw, g, to_device(idx, g.device()), padding);
   return {gw};
 }
 

@@ -19,8 +19,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   const char* op = "indexSelect";
   const int d = x.ndim() == 0 ? (wrap_dim(dim, 1, op), 0) : wrap_dim(dim, x.ndim(), op);
   const DimVec s = x.ndim() == 0 ? DimVec{1} : x.shape();
-  TK_CHECK(index.device() == x.device() || index.device().is_cpu(), DEVICE_MISMATCH, op,
-           ": the index is on ", device_name(index.device()), ", the input on ", device_name(x.device()));
+  TK_CHECK(index.device() == x.device() || index.device().is_cpu(), DEVICE_MISMATCH, op, ": the index is on ",
+           device_name(index.device()), ", the input on ", device_name(x.device()));
   TK_CHECK(index.ndim() <= 1, SHAPE_MISMATCH, op, ": the index must be 0-D or 1-D, got ", fmt_shape(index.shape()));
   Tensor idx = ops::checked_indices(index, s[size_t(d)], op, "a dimension");
   DimVec out_shape = s;
@@ -41,15 +41,16 @@ Tensor index_select_backward(const Tensor& grad, int64_t dim, const Tensor& inde
   DimVec gs = grad.ndim() == 0 ? DimVec{1} : grad.shape();
   TK_CHECK(index.ndim() <= 1, SHAPE_MISMATCH, op, ": the index must be 0-D or 1-D, got ", fmt_shape(index.shape()));
   Tensor idx = ops::checked_indices(index, size, op, "a dimension");
-  TK_CHECK(gs[size_t(d)] == idx.numel(), SHAPE_MISMATCH, op, ": the gradient has ", gs[size_t(d)],
-           " slices along dim ", d, ", the index ", idx.numel());
+  TK_CHECK(gs[size_t(d)] == idx.numel(), SHAPE_MISMATCH, op, ": the gradient has ", gs[size_t(d)], " slices along dim ",
+           d, ", the index ", idx.numel());
   DimVec out_shape = gs;
   out_shape[size_t(d)] = size;
   if (grad.ndim() == 0) out_shape = DimVec{};  // a 0-D input selected by a 0-D index
   TK_CHECK(grad.ndim() > 0 || size == 1, SHAPE_MISMATCH, op, ": a 0-D gradient needs size 1, got ", size);
   Tensor out = Tensor::empty(out_shape, grad.dtype(), grad.device(), op);
   if (out.numel() > 0)
-    kernel_for(&Backend::index_add, grad.device(), op)(out, contiguous(grad), to_device(idx, grad.device()), ori(out_shape.empty() ? DimVec{1} : out_shape, d));
+    kernel_for(&Backend::index_add, grad.device(), op)(out, contiguous(grad), to_device(idx, grad.device()),
+                                                       ori(out_shape.empty() ? DimVec{1} : out_shape, d));
   return out;
 }
 
@@ -58,7 +59,8 @@ Tensor argsort(const Tensor& x, int64_t dim, bool descending) {
   const int d = x.ndim() == 0 ? (wrap_dim(dim, 1, op), 0) : wrap_dim(dim, x.ndim(), op);
   Tensor out = Tensor::empty(x.shape(), DType::Int64, x.device(), op);
   if (out.numel() > 0)
-    kernel_for(&Backend::argsort, x.device(), op)(out, contiguous(x), ori(x.ndim() == 0 ? DimVec{1} : x.shape(), d), descending);
+    kernel_for(&Backend::argsort, x.device(), op)(out, contiguous(x), ori(x.ndim() == 0 ? DimVec{1} : x.shape(), d),
+                                                  descending);
   return out;
 }
 
@@ -78,8 +80,8 @@ Tensor bincount(const Tensor& x, const Tensor& weights, int64_t minlength) {
   Tensor w;
   DType dt = DType::Int64;
   if (weights.defined()) {
-    TK_CHECK(weights.device() == x.device(), DEVICE_MISMATCH, op, ": weights on ",
-             device_name(weights.device()), ", values on ", device_name(x.device()));
+    TK_CHECK(weights.device() == x.device(), DEVICE_MISMATCH, op, ": weights on ", device_name(weights.device()),
+             ", values on ", device_name(x.device()));
     TK_CHECK(weights.ndim() == 1 && weights.numel() == x.numel(), SHAPE_MISMATCH, op,
              ": weights must have the values' shape ", fmt_shape(x.shape()), ", got ", fmt_shape(weights.shape()));
     // PyTorch: float32 weights count in float32, any other dtype in float64.

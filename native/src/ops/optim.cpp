@@ -20,8 +20,8 @@ Tensor check_update(const Args& a, size_t n_min, size_t n_max) {
              " does not match the parameter's ", fmt_shape(p.shape()));
     TK_CHECK(t.dtype() == p.dtype(), DTYPE_MISMATCH, a.name, ": ", what, " is ", dtype_name(t.dtype()),
              " but the parameter is ", dtype_name(p.dtype()));
-    TK_CHECK(t.device() == p.device(), DEVICE_MISMATCH, a.name, ": ", what, " is on ",
-             device_name(t.device()), " but the parameter is on ", device_name(p.device()));
+    TK_CHECK(t.device() == p.device(), DEVICE_MISMATCH, a.name, ": ", what, " is on ", device_name(t.device()),
+             " but the parameter is on ", device_name(p.device()));
     TK_CHECK(i == 1 || t.is_contiguous(), INVALID_ARGUMENT, a.name, ": optimizer state must be contiguous");
   }
   TK_CHECK(p.is_contiguous(), INVALID_ARGUMENT, a.name,
@@ -38,8 +38,11 @@ Tensor state(const Args& a, size_t i) { return i < a.in.size() ? a.in[i] : Tenso
 // first (the buffer is initialised from the gradient).
 Outputs op_sgd_step_(const Args& a) {
   Tensor g = check_update(a, 2, 3);
-  SgdParams o{a.attrs.number(0, "lr"), a.attrs.number_or(1, "momentum", 0), a.attrs.number_or(2, "dampening", 0),
-              a.attrs.number_or(3, "weightDecay", 0), a.attrs.boolean_or(4, "nesterov", false),
+  SgdParams o{a.attrs.number(0, "lr"),
+              a.attrs.number_or(1, "momentum", 0),
+              a.attrs.number_or(2, "dampening", 0),
+              a.attrs.number_or(3, "weightDecay", 0),
+              a.attrs.boolean_or(4, "nesterov", false),
               a.attrs.boolean_or(5, "first", false)};
   if (a.in[0].numel() > 0) kernel_for(&Backend::sgd_step, a.in[0].device(), a.name)(a.in[0], g, state(a, 2), o);
   return {};
@@ -49,9 +52,14 @@ Outputs op_sgd_step_(const Args& a) {
 // weightDecay, step, amsgrad, decoupled.
 Outputs op_adam_step_(const Args& a) {
   Tensor g = check_update(a, 4, 5);
-  AdamParams o{a.attrs.number(0, "lr"), a.attrs.number(1, "beta1"), a.attrs.number(2, "beta2"),
-               a.attrs.number(3, "eps"), a.attrs.number_or(4, "weightDecay", 0), a.attrs.integer(5, "step"),
-               a.attrs.boolean_or(6, "amsgrad", false), a.attrs.boolean_or(7, "decoupled", false)};
+  AdamParams o{a.attrs.number(0, "lr"),
+               a.attrs.number(1, "beta1"),
+               a.attrs.number(2, "beta2"),
+               a.attrs.number(3, "eps"),
+               a.attrs.number_or(4, "weightDecay", 0),
+               a.attrs.integer(5, "step"),
+               a.attrs.boolean_or(6, "amsgrad", false),
+               a.attrs.boolean_or(7, "decoupled", false)};
   TK_CHECK(o.step >= 1, INVALID_ARGUMENT, a.name, ": step must be >= 1, got ", o.step);
   TK_CHECK(o.amsgrad == (a.in.size() == 5), INVALID_ARGUMENT, a.name, ": amsgrad needs max_exp_avg_sq, and only then");
   if (a.in[0].numel() > 0)
@@ -63,11 +71,15 @@ Outputs op_adam_step_(const Args& a) {
 // centered; attrs: lr, alpha, eps, weightDecay, momentum, centered.
 Outputs op_rmsprop_step_(const Args& a) {
   Tensor g = check_update(a, 3, 5);
-  RmspropParams o{a.attrs.number(0, "lr"), a.attrs.number(1, "alpha"), a.attrs.number(2, "eps"),
-                  a.attrs.number_or(3, "weightDecay", 0), a.attrs.number_or(4, "momentum", 0),
+  RmspropParams o{a.attrs.number(0, "lr"),
+                  a.attrs.number(1, "alpha"),
+                  a.attrs.number(2, "eps"),
+                  a.attrs.number_or(3, "weightDecay", 0),
+                  a.attrs.number_or(4, "momentum", 0),
                   a.attrs.boolean_or(5, "centered", false)};
   const size_t want = 3 + (o.momentum > 0) + o.centered;
-  TK_CHECK(a.in.size() == want, INVALID_ARGUMENT, a.name, ": expected ", want, " tensors for these options, got ", a.in.size());
+  TK_CHECK(a.in.size() == want, INVALID_ARGUMENT, a.name, ": expected ", want, " tensors for these options, got ",
+           a.in.size());
   Tensor buf = o.momentum > 0 ? a.in[3] : Tensor();
   Tensor gavg = o.centered ? a.in[want - 1] : Tensor();
   if (a.in[0].numel() > 0)

@@ -10,7 +10,7 @@ namespace {
 using namespace ops;
 
 struct Plan {
-  Tensor x;       // contiguous, viewable as [O, R, I]
+  Tensor x;  // contiguous, viewable as [O, R, I]
   ORI g;
   DimVec out_shape;
 };
@@ -37,8 +37,10 @@ Plan plan(const Tensor& input, const std::array<bool, kMaxDims>& red, bool keepd
   Plan p;
   const int nd = input.ndim();
   for (int d = 0; d < nd; ++d) {
-    if (!red[d]) p.out_shape.push_back(input.shape()[d]);
-    else if (keepdim) p.out_shape.push_back(1);
+    if (!red[d])
+      p.out_shape.push_back(input.shape()[d]);
+    else if (keepdim)
+      p.out_shape.push_back(1);
   }
   int first = -1, last = -1;
   for (int d = 0; d < nd; ++d)
@@ -54,9 +56,12 @@ Plan plan(const Tensor& input, const std::array<bool, kMaxDims>& red, bool keepd
     int64_t O = 1, R = 1, I = 1;
     for (int d = 0; d < nd; ++d) {
       int64_t s = input.shape()[d];
-      if (red[d]) R *= s;
-      else if (first < 0 || d < first) O *= s;
-      else I *= s;
+      if (red[d])
+        R *= s;
+      else if (first < 0 || d < first)
+        O *= s;
+      else
+        I *= s;
     }
     p.g = {O, R, I};
   } else {
@@ -82,9 +87,8 @@ Plan plan_dim(const Tensor& x, int64_t dim, const char* op) {
 }
 
 void check_floating(const Tensor& x, const char* op) {
-  TK_CHECK(is_floating(x.dtype()), DTYPE_MISMATCH, op,
-           ": expected a floating point tensor, got ", dtype_name(x.dtype()),
-           " (convert with .to('float32') first)");
+  TK_CHECK(is_floating(x.dtype()), DTYPE_MISMATCH, op, ": expected a floating point tensor, got ",
+           dtype_name(x.dtype()), " (convert with .to('float32') first)");
 }
 
 void check_nonempty(const Plan& p, const char* op) {
@@ -92,9 +96,7 @@ void check_nonempty(const Plan& p, const char* op) {
            ": cannot reduce over a dimension of size 0 (the operation has no identity)");
 }
 
-std::optional<std::vector<int64_t>> dims_attr(const Args& a, size_t i) {
-  return a.attrs.ints_opt(i, "dim");
-}
+std::optional<std::vector<int64_t>> dims_attr(const Args& a, size_t i) { return a.attrs.ints_opt(i, "dim"); }
 
 std::optional<int64_t> single_dim_attr(const Args& a, size_t i) {
   if (!a.attrs.has(i)) return std::nullopt;
@@ -103,8 +105,8 @@ std::optional<int64_t> single_dim_attr(const Args& a, size_t i) {
 
 }  // namespace
 
-Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int64_t>>& dims,
-              bool keepdim, const char* name) {
+Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int64_t>>& dims, bool keepdim,
+              const char* name) {
   Plan p = plan(x, reduced_mask(x, dims, name), keepdim);
   DType out_dt = x.dtype();
   ReduceKernel k = ReduceKernel::Sum;
@@ -113,8 +115,14 @@ Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int6
       if (!is_floating(out_dt)) out_dt = DType::Int64;
       break;
     case ReduceOp::Mean: check_floating(x, name); break;
-    case ReduceOp::Max: k = ReduceKernel::Max; check_nonempty(p, name); break;
-    case ReduceOp::Min: k = ReduceKernel::Min; check_nonempty(p, name); break;
+    case ReduceOp::Max:
+      k = ReduceKernel::Max;
+      check_nonempty(p, name);
+      break;
+    case ReduceOp::Min:
+      k = ReduceKernel::Min;
+      check_nonempty(p, name);
+      break;
   }
   Tensor out = Tensor::empty(p.out_shape, out_dt, x.device(), name);
   if (out.numel() == 0) return out;
@@ -123,8 +131,8 @@ Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int6
   return out;
 }
 
-Tensor var(const Tensor& x, const std::optional<std::vector<int64_t>>& dims, double correction,
-           bool keepdim, bool take_sqrt) {
+Tensor var(const Tensor& x, const std::optional<std::vector<int64_t>>& dims, double correction, bool keepdim,
+           bool take_sqrt) {
   const char* name = take_sqrt ? "std" : "var";
   check_floating(x, name);
   Plan p = plan(x, reduced_mask(x, dims, name), keepdim);
@@ -134,8 +142,8 @@ Tensor var(const Tensor& x, const std::optional<std::vector<int64_t>>& dims, dou
   return out;
 }
 
-std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim, bool keepdim,
-                                     bool is_max, const char* name) {
+std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim, bool keepdim, bool is_max,
+                                     const char* name) {
   Plan p;
   if (dim) {
     std::array<bool, kMaxDims> red{};
@@ -147,8 +155,7 @@ std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim
   check_nonempty(p, name);
   Tensor values = Tensor::empty(p.out_shape, x.dtype(), x.device(), name);
   Tensor indices = Tensor::empty(p.out_shape, DType::Int64, x.device(), name);
-  if (values.numel() > 0)
-    kernel_for(&Backend::arg_reduce, x.device(), name)(values, indices, p.x, p.g, is_max);
+  if (values.numel() > 0) kernel_for(&Backend::arg_reduce, x.device(), name)(values, indices, p.x, p.g, is_max);
   return {values, indices};
 }
 
@@ -209,13 +216,13 @@ Outputs op_argmin(const Args& a) {
 }
 Outputs op_var(const Args& a) {
   expect_inputs(a, 1);
-  return {var(a.in[0], dims_attr(a, 0), a.attrs.number_or(1, "correction", 1),
-              a.attrs.boolean_or(2, "keepdim", false), false)};
+  return {var(a.in[0], dims_attr(a, 0), a.attrs.number_or(1, "correction", 1), a.attrs.boolean_or(2, "keepdim", false),
+              false)};
 }
 Outputs op_std(const Args& a) {
   expect_inputs(a, 1);
-  return {var(a.in[0], dims_attr(a, 0), a.attrs.number_or(1, "correction", 1),
-              a.attrs.boolean_or(2, "keepdim", false), true)};
+  return {var(a.in[0], dims_attr(a, 0), a.attrs.number_or(1, "correction", 1), a.attrs.boolean_or(2, "keepdim", false),
+              true)};
 }
 Outputs op_softmax(const Args& a) {
   expect_inputs(a, 1);

@@ -15,14 +15,12 @@ DimVec infer_shape(const Tensor& x, const std::vector<int64_t>& shape, const cha
   int64_t known = 1;
   for (int i = 0; i < s.size(); ++i) {
     if (s[i] == -1) {
-      TK_CHECK(infer < 0, INVALID_ARGUMENT, op, ": only one dimension can be inferred, got ",
-               fmt_shape(s));
+      TK_CHECK(infer < 0, INVALID_ARGUMENT, op, ": only one dimension can be inferred, got ", fmt_shape(s));
       infer = i;
     } else {
-      TK_CHECK(s[i] >= 0, INVALID_ARGUMENT, op, ": invalid shape dimension ", s[i], " in ",
-               fmt_shape(s));
-      TK_CHECK(!__builtin_mul_overflow(known, s[i], &known), SHAPE_MISMATCH, op, ": shape ",
-               fmt_shape(s), " is invalid for input of size ", x.numel());
+      TK_CHECK(s[i] >= 0, INVALID_ARGUMENT, op, ": invalid shape dimension ", s[i], " in ", fmt_shape(s));
+      TK_CHECK(!__builtin_mul_overflow(known, s[i], &known), SHAPE_MISMATCH, op, ": shape ", fmt_shape(s),
+               " is invalid for input of size ", x.numel());
     }
   }
   if (infer >= 0) {
@@ -30,8 +28,8 @@ DimVec infer_shape(const Tensor& x, const std::vector<int64_t>& shape, const cha
              " is invalid for input of size ", x.numel());
     s[infer] = x.numel() / known;
   } else {
-    TK_CHECK(known == x.numel(), SHAPE_MISMATCH, op, ": shape ", fmt_shape(s),
-             " is invalid for input of size ", x.numel());
+    TK_CHECK(known == x.numel(), SHAPE_MISMATCH, op, ": shape ", fmt_shape(s), " is invalid for input of size ",
+             x.numel());
   }
   return s;
 }
@@ -56,11 +54,11 @@ Tensor to_dtype(const Tensor& x, DType dtype) {
 Tensor to_device(const Tensor& x, Device device) {
   if (x.device() == device) return x;
   TK_CHECK(device.is_cpu() || x.device().is_cpu(), NOT_IMPLEMENTED,
-           "to: copies between two CUDA devices are not supported yet, got ",
-           device_name(x.device()), " to ", device_name(device));
+           "to: copies between two CUDA devices are not supported yet, got ", device_name(x.device()), " to ",
+           device_name(device));
   if (!device.is_cpu())
-    TK_CHECK(device.index < cuda::device_count(), CUDA_ERROR, "to: cuda device ", device.index,
-             " is not available (", cuda::device_count(), " device(s) found: ", cuda::status(), ")");
+    TK_CHECK(device.index < cuda::device_count(), CUDA_ERROR, "to: cuda device ", device.index, " is not available (",
+             cuda::device_count(), " device(s) found: ", cuda::status(), ")");
   Tensor src = contiguous(x);  // on the CPU, or already contiguous on the GPU
   Tensor out = Tensor::empty(x.shape(), x.dtype(), device, "to");
   if (out.nbytes() > 0)
@@ -74,8 +72,8 @@ Tensor view(const Tensor& x, const std::vector<int64_t>& shape) {
   DimVec s = infer_shape(x, shape, "view");
   DimVec st;
   TK_CHECK(x.layout().view_strides(s, st), INVALID_ARGUMENT, "view: size ", fmt_shape(s),
-           " is not compatible with the input's size and stride ", fmt_shape(x.shape()), " / ",
-           fmt_shape(x.strides()), "; use reshape() instead");
+           " is not compatible with the input's size and stride ", fmt_shape(x.shape()), " / ", fmt_shape(x.strides()),
+           "; use reshape() instead");
   return x.with_layout({s, st, x.offset()});
 }
 
@@ -97,8 +95,8 @@ Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
 }
 
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
-  TK_CHECK(int(dims.size()) == x.ndim(), INVALID_ARGUMENT, "permute: number of dims don't match, got ",
-           dims.size(), " dims for a tensor of shape ", fmt_shape(x.shape()));
+  TK_CHECK(int(dims.size()) == x.ndim(), INVALID_ARGUMENT, "permute: number of dims don't match, got ", dims.size(),
+           " dims for a tensor of shape ", fmt_shape(x.shape()));
   Layout l;
   std::array<bool, kMaxDims> seen{};
   for (int64_t d : dims) {
@@ -114,9 +112,9 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
 
 Tensor expand(const Tensor& x, const std::vector<int64_t>& shape) {
   DimVec s = DimVec::from(shape, "expand");
-  TK_CHECK(s.size() >= x.ndim(), SHAPE_MISMATCH, "expand: the number of sizes provided (",
-           s.size(), ") must be greater or equal to the number of dimensions in the tensor (",
-           x.ndim(), "), got ", fmt_shape(s), " for ", fmt_shape(x.shape()));
+  TK_CHECK(s.size() >= x.ndim(), SHAPE_MISMATCH, "expand: the number of sizes provided (", s.size(),
+           ") must be greater or equal to the number of dimensions in the tensor (", x.ndim(), "), got ", fmt_shape(s),
+           " for ", fmt_shape(x.shape()));
   int off = s.size() - x.ndim();
   Layout l;
   l.offset = x.offset();
@@ -124,8 +122,7 @@ Tensor expand(const Tensor& x, const std::vector<int64_t>& shape) {
     int j = i - off;
     int64_t want = s[i];
     if (j < 0) {
-      TK_CHECK(want >= 0, INVALID_ARGUMENT, "expand: -1 is not allowed in a new leading dimension, got ",
-               fmt_shape(s));
+      TK_CHECK(want >= 0, INVALID_ARGUMENT, "expand: -1 is not allowed in a new leading dimension, got ", fmt_shape(s));
       l.shape.push_back(want);
       l.strides.push_back(0);
       continue;
@@ -133,8 +130,8 @@ Tensor expand(const Tensor& x, const std::vector<int64_t>& shape) {
     int64_t have = x.shape()[j];
     if (want == -1) want = have;
     TK_CHECK(want == have || have == 1, SHAPE_MISMATCH, "expand: the expanded size ", want,
-             " must match the existing size ", have, " at dimension ", i, ", got ", fmt_shape(s),
-             " for ", fmt_shape(x.shape()));
+             " must match the existing size ", have, " at dimension ", i, ", got ", fmt_shape(s), " for ",
+             fmt_shape(x.shape()));
     TK_CHECK(want >= 0, INVALID_ARGUMENT, "expand: invalid size ", want);
     l.shape.push_back(want);
     l.strides.push_back(have == want ? x.strides()[j] : 0);
@@ -179,11 +176,11 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   TK_CHECK(x.ndim() > 0, INVALID_ARGUMENT, "narrow: cannot be applied to a 0-dim tensor");
   int d = wrap_dim(dim, x.ndim(), "narrow");
   int64_t size = x.shape()[d];
-  TK_CHECK(start >= -size && start <= size, INDEX_OUT_OF_RANGE, "narrow: start out of range (expected in [",
-           -size, ", ", size, "]), got ", start);
+  TK_CHECK(start >= -size && start <= size, INDEX_OUT_OF_RANGE, "narrow: start out of range (expected in [", -size,
+           ", ", size, "]), got ", start);
   if (start < 0) start += size;
-  TK_CHECK(length >= 0 && start + length <= size, INDEX_OUT_OF_RANGE, "narrow: start (", start,
-           ") + length (", length, ") exceeds dimension size (", size, ")");
+  TK_CHECK(length >= 0 && start + length <= size, INDEX_OUT_OF_RANGE, "narrow: start (", start, ") + length (", length,
+           ") exceeds dimension size (", size, ")");
   Layout l = x.layout();
   l.offset += start * l.strides[d];
   l.shape[d] = length;
@@ -194,8 +191,8 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   TK_CHECK(x.ndim() > 0, INVALID_ARGUMENT, "select: cannot be applied to a 0-dim tensor");
   int d = wrap_dim(dim, x.ndim(), "select");
   int64_t size = x.shape()[d];
-  TK_CHECK(index >= -size && index < size, INDEX_OUT_OF_RANGE, "select: index ", index,
-           " out of range for dimension ", d, " with size ", size);
+  TK_CHECK(index >= -size && index < size, INDEX_OUT_OF_RANGE, "select: index ", index, " out of range for dimension ",
+           d, " with size ", size);
   if (index < 0) index += size;
   Layout l = x.layout();
   l.offset += index * l.strides[d];
@@ -214,12 +211,14 @@ Tensor cat(std::span<const Tensor> xs, int64_t dim) {
   shape[d] = 0;
   for (size_t k = 0; k < xs.size(); ++k) {
     const Tensor& t = xs[k];
-    TK_CHECK(t.ndim() == ref.ndim(), SHAPE_MISMATCH, "cat: tensors must have the same number of "
-             "dimensions, got ", fmt_shape(ref.shape()), " and ", fmt_shape(t.shape()), " (tensor ", k, ")");
+    TK_CHECK(t.ndim() == ref.ndim(), SHAPE_MISMATCH,
+             "cat: tensors must have the same number of "
+             "dimensions, got ",
+             fmt_shape(ref.shape()), " and ", fmt_shape(t.shape()), " (tensor ", k, ")");
     for (int i = 0; i < t.ndim(); ++i)
       TK_CHECK(i == d || t.shape()[i] == ref.shape()[i], SHAPE_MISMATCH,
-               "cat: sizes of tensors must match except in dimension ", d, ", got ",
-               fmt_shape(ref.shape()), " and ", fmt_shape(t.shape()), " (tensor ", k, ")");
+               "cat: sizes of tensors must match except in dimension ", d, ", got ", fmt_shape(ref.shape()), " and ",
+               fmt_shape(t.shape()), " (tensor ", k, ")");
     shape[d] += t.shape()[d];
   }
   Tensor out = Tensor::empty(shape, result_type(xs), dev, "cat");
@@ -236,9 +235,8 @@ Tensor stack(std::span<const Tensor> xs, int64_t dim) {
   int d = wrap_dim(dim, xs[0].ndim() + 1, "stack");
   std::vector<Tensor> parts;
   for (size_t k = 0; k < xs.size(); ++k) {
-    TK_CHECK(xs[k].shape() == xs[0].shape(), SHAPE_MISMATCH,
-             "stack: expects each tensor to be equal size, got ", fmt_shape(xs[0].shape()),
-             " at entry 0 and ", fmt_shape(xs[k].shape()), " at entry ", k);
+    TK_CHECK(xs[k].shape() == xs[0].shape(), SHAPE_MISMATCH, "stack: expects each tensor to be equal size, got ",
+             fmt_shape(xs[0].shape()), " at entry 0 and ", fmt_shape(xs[k].shape()), " at entry ", k);
     parts.push_back(unsqueeze(xs[k], d));
   }
   return cat(parts, d);
@@ -283,12 +281,12 @@ Outputs op_flatten(const Args& a) {
   if (x.ndim() == 0) return {reshape(x, {1}, a.name)};
   int s = wrap_dim(a.attrs.integer_or(0, "startDim", 0), x.ndim(), a.name);
   int e = wrap_dim(a.attrs.integer_or(1, "endDim", -1), x.ndim(), a.name);
-  TK_CHECK(s <= e, INVALID_ARGUMENT, a.name, ": startDim cannot come after endDim, got ", s,
-           " and ", e);
+  TK_CHECK(s <= e, INVALID_ARGUMENT, a.name, ": startDim cannot come after endDim, got ", s, " and ", e);
   std::vector<int64_t> shape;
   int64_t merged = 1;
   for (int d = 0; d < x.ndim(); ++d) {
-    if (d < s || d > e) shape.push_back(x.shape()[d]);
+    if (d < s || d > e)
+      shape.push_back(x.shape()[d]);
     else {
       merged *= x.shape()[d];
       if (d == e) shape.push_back(merged);
@@ -298,8 +296,7 @@ Outputs op_flatten(const Args& a) {
 }
 Outputs op_narrow(const Args& a) {
   expect_inputs(a, 1);
-  return {narrow(a.in[0], a.attrs.integer(0, "dim"), a.attrs.integer(1, "start"),
-                 a.attrs.integer(2, "length"))};
+  return {narrow(a.in[0], a.attrs.integer(0, "dim"), a.attrs.integer(1, "start"), a.attrs.integer(2, "length"))};
 }
 Outputs op_select(const Args& a) {
   expect_inputs(a, 1);
@@ -324,12 +321,8 @@ Outputs op_to_device(const Args& a) {
   TK_CHECK(a.attrs.has(0), INVALID_ARGUMENT, "to: a device is required");
   return {to_device(a.in[0], device_attr(a.attrs, 0, "to"))};
 }
-Outputs op_cat(const Args& a) {
-  return {cat(a.in, a.attrs.integer_or(0, "dim", 0))};
-}
-Outputs op_stack(const Args& a) {
-  return {stack(a.in, a.attrs.integer_or(0, "dim", 0))};
-}
+Outputs op_cat(const Args& a) { return {cat(a.in, a.attrs.integer_or(0, "dim", 0))}; }
+Outputs op_stack(const Args& a) { return {stack(a.in, a.attrs.integer_or(0, "dim", 0))}; }
 
 }  // namespace ops
 }  // namespace tk

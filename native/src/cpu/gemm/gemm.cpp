@@ -19,11 +19,9 @@ namespace {
 // sleeping pool the wake-up (tens of microseconds on a VM) would eat a smaller product's gain.
 constexpr double kMinParallelMacs = 96.0 * 96 * 96;
 
-template <class T>
-const GemmKernels<T>& kernels_for();
+template <class T> const GemmKernels<T>& kernels_for();
 
-template <class T, class Get>
-const GemmKernels<T>& simd_or(Get get, const GemmKernels<T>& fallback) {
+template <class T, class Get> const GemmKernels<T>& simd_or(Get get, const GemmKernels<T>& fallback) {
   switch (active_capability()) {
     case Capability::Avx512:
       if (const SimdGemmKernels* k = gemm_kernels_avx512()) return get(*k);
@@ -31,25 +29,20 @@ const GemmKernels<T>& simd_or(Get get, const GemmKernels<T>& fallback) {
     case Capability::Avx2:
       if (const SimdGemmKernels* k = gemm_kernels_avx2()) return get(*k);
       [[fallthrough]];
-    case Capability::Default:
-      break;
+    case Capability::Default: break;
   }
   return fallback;
 }
-template <>
-const GemmKernels<float>& kernels_for<float>() {
-  return simd_or<float>([](const SimdGemmKernels& k) -> auto& { return k.f32; },
-                        gemm_kernels_generic_f32());
+template <> const GemmKernels<float>& kernels_for<float>() {
+  return simd_or<float>(
+      [](const SimdGemmKernels& k) -> auto& { return k.f32; }, gemm_kernels_generic_f32());
 }
-template <>
-const GemmKernels<double>& kernels_for<double>() {
-  return simd_or<double>([](const SimdGemmKernels& k) -> auto& { return k.f64; },
-                         gemm_kernels_generic_f64());
+template <> const GemmKernels<double>& kernels_for<double>() {
+  return simd_or<double>(
+      [](const SimdGemmKernels& k) -> auto& { return k.f64; }, gemm_kernels_generic_f64());
 }
-template <>
-const GemmKernels<int32_t>& kernels_for<int32_t>() { return gemm_kernels_generic_i32(); }
-template <>
-const GemmKernels<int64_t>& kernels_for<int64_t>() { return gemm_kernels_generic_i64(); }
+template <> const GemmKernels<int32_t>& kernels_for<int32_t>() { return gemm_kernels_generic_i32(); }
+template <> const GemmKernels<int64_t>& kernels_for<int64_t>() { return gemm_kernels_generic_i64(); }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -61,8 +54,7 @@ int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 struct Blocking {
   int64_t kc, mc, nc;
 };
-template <class T>
-Blocking blocking_for(const GemmKernels<T>& k, int64_t M, int64_t N, int64_t K) {
+template <class T> Blocking blocking_for(const GemmKernels<T>& k, int64_t M, int64_t N, int64_t K) {
   const CpuInfo& ci = cpu_info();
   const int64_t sz = sizeof(T);
   int64_t kc = std::clamp<int64_t>(ci.l1d / 2 / (k.nr * sz), 64, 1024) / 8 * 8;
@@ -78,8 +70,7 @@ Blocking blocking_for(const GemmKernels<T>& k, int64_t M, int64_t N, int64_t K) 
 // on demand.
 class PackBuffer {
  public:
-  template <class T>
-  T* get(int64_t elems) {
+  template <class T> T* get(int64_t elems) {
     size_t bytes = size_t(elems) * sizeof(T);
     if (bytes > cap_) {
       release();
@@ -109,8 +100,7 @@ class PackBuffer {
 thread_local PackBuffer t_pack_a, t_pack_b;
 
 // One matrix (or a tile of one): the packed, blocked product on the calling thread.
-template <class T>
-struct Block {
+template <class T> struct Block {
   int64_t M, N, K;
   const T* a;
   int64_t a_rs, a_cs;
@@ -120,8 +110,7 @@ struct Block {
   int64_t c_rs, c_cs;
 };
 
-template <class T>
-void gemm_block(const GemmKernels<T>& kr, const Blocking& bl, const Block<T>& p, T alpha, T beta) {
+template <class T> void gemm_block(const GemmKernels<T>& kr, const Blocking& bl, const Block<T>& p, T alpha, T beta) {
   T* bp = t_pack_b.get<T>(bl.kc * bl.nc);
   T* ap = t_pack_a.get<T>(bl.kc * bl.mc + 16);  // + slack for pack_rows6's overhanging stores
   for (int64_t jc = 0; jc < p.N; jc += bl.nc) {
@@ -137,8 +126,8 @@ void gemm_block(const GemmKernels<T>& kr, const Blocking& bl, const Block<T>& p,
           const int n = int(std::min<int64_t>(kr.nr, nc - jr));
           for (int64_t ir = 0; ir < mc; ir += kr.mr) {
             const int m = int(std::min<int64_t>(kr.mr, mc - ir));
-            kr.micro(kc, ap + ir * kc, bp + jr * kc, p.c + (ic + ir) * p.c_rs + (jc + jr) * p.c_cs,
-                     p.c_rs, p.c_cs, m, n, alpha, beta_k);
+            kr.micro(kc, ap + ir * kc, bp + jr * kc, p.c + (ic + ir) * p.c_rs + (jc + jr) * p.c_cs, p.c_rs, p.c_cs, m,
+                     n, alpha, beta_k);
           }
         }
       }
@@ -147,8 +136,7 @@ void gemm_block(const GemmKernels<T>& kr, const Blocking& bl, const Block<T>& p,
 }
 
 // C = beta * C for an empty inner dimension (beta == 0 writes zeros, ignoring what C held).
-template <class T>
-void scale_c(const GemmArgs<T>& g) {
+template <class T> void scale_c(const GemmArgs<T>& g) {
   for (int64_t bi = 0; bi < g.batch; ++bi)
     for (int64_t i = 0; i < g.M; ++i)
       for (int64_t j = 0; j < g.N; ++j) {
@@ -173,8 +161,7 @@ std::pair<int, int> thread_grid(int nt, int64_t M, int64_t N, int64_t K, int mr,
   return best;
 }
 
-template <class T>
-void gemv_batched(const GemmKernels<T>& kr, const GemmArgs<T>& g) {
+template <class T> void gemv_batched(const GemmKernels<T>& kr, const GemmArgs<T>& g) {
   // N == 1: y = A x with x the column of B. M == 1: y^T = B^T a^T, the same with A := B^T.
   const bool col = g.N == 1;
   const int64_t m = col ? g.M : g.N;
@@ -197,8 +184,7 @@ void gemv_batched(const GemmKernels<T>& kr, const GemmArgs<T>& g) {
 
 }  // namespace
 
-template <class T>
-void gemm(const GemmArgs<T>& g) {
+template <class T> void gemm(const GemmArgs<T>& g) {
   if (g.batch == 0 || g.M == 0 || g.N == 0) return;
   if (g.K == 0) return scale_c(g);
   const GemmKernels<T>& kr = kernels_for<T>();
@@ -209,8 +195,8 @@ void gemm(const GemmArgs<T>& g) {
   const Blocking bl = blocking_for(kr, g.M, g.N, g.K);
   auto whole = [&](int64_t bi) {
     gemm_block(kr, bl,
-               Block<T>{g.M, g.N, g.K, g.a + bi * g.a_bs, g.a_rs, g.a_cs, g.b + bi * g.b_bs, g.b_rs,
-                        g.b_cs, g.c + bi * g.c_bs, g.c_rs, g.c_cs},
+               Block<T>{g.M, g.N, g.K, g.a + bi * g.a_bs, g.a_rs, g.a_cs, g.b + bi * g.b_bs, g.b_rs, g.b_cs,
+                        g.c + bi * g.c_bs, g.c_rs, g.c_cs},
                g.alpha, g.beta);
   };
   if (nt == 1) {
@@ -236,10 +222,18 @@ void gemm(const GemmArgs<T>& g) {
         const int64_t m0 = std::min(g.M, um * ti / tm * kr.mr), m1 = std::min(g.M, um * (ti + 1) / tm * kr.mr);
         const int64_t n0 = std::min(g.N, un * tj / tn * kr.nr), n1 = std::min(g.N, un * (tj + 1) / tn * kr.nr);
         if (m0 >= m1 || n0 >= n1) continue;
-        const Block<T> p{m1 - m0, n1 - n0, g.K,
-                         g.a + bi * g.a_bs + m0 * g.a_rs, g.a_rs, g.a_cs,
-                         g.b + bi * g.b_bs + n0 * g.b_cs, g.b_rs, g.b_cs,
-                         g.c + bi * g.c_bs + m0 * g.c_rs + n0 * g.c_cs, g.c_rs, g.c_cs};
+        const Block<T> p{m1 - m0,
+                         n1 - n0,
+                         g.K,
+                         g.a + bi * g.a_bs + m0 * g.a_rs,
+                         g.a_rs,
+                         g.a_cs,
+                         g.b + bi * g.b_bs + n0 * g.b_cs,
+                         g.b_rs,
+                         g.b_cs,
+                         g.c + bi * g.c_bs + m0 * g.c_rs + n0 * g.c_cs,
+                         g.c_rs,
+                         g.c_cs};
         gemm_block(kr, blocking_for(kr, p.M, p.N, p.K), p, g.alpha, g.beta);
       }
     });

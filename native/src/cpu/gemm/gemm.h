@@ -11,39 +11,35 @@
 
 namespace tk::cpu {
 
-template <class T>
-struct GemmArgs {
+template <class T> struct GemmArgs {
   int64_t batch = 1, M = 0, N = 0, K = 0;
   T alpha = 1, beta = 0;  // beta == 0: C is not read (NaN or garbage there does not propagate)
-  const T* a = nullptr;   // A[b][i][k] = a[b * a_bs + i * a_rs + k * a_cs]
+  const T* a = nullptr;  // A[b][i][k] = a[b * a_bs + i * a_rs + k * a_cs]
   int64_t a_bs = 0, a_rs = 0, a_cs = 0;
-  const T* b = nullptr;   // B[b][k][j] = b[b * b_bs + k * b_rs + j * b_cs]
+  const T* b = nullptr;  // B[b][k][j] = b[b * b_bs + k * b_rs + j * b_cs]
   int64_t b_bs = 0, b_rs = 0, b_cs = 0;
-  T* c = nullptr;         // C[b][i][j] = c[b * c_bs + i * c_rs + j * c_cs]; must not alias A or B
+  T* c = nullptr;  // C[b][i][j] = c[b * c_bs + i * c_rs + j * c_cs]; must not alias A or B
   int64_t c_bs = 0, c_rs = 0, c_cs = 0;
 };
 
 // Runs on the thread pool when the product is big enough. Instantiated for float, double,
 // int32_t and int64_t.
-template <class T>
-void gemm(const GemmArgs<T>& g);
+template <class T> void gemm(const GemmArgs<T>& g);
 
 // ---- what one instruction set provides (gemm_avx2.cpp, gemm_avx512.cpp, gemm_generic.cpp) ----
-template <class T>
-struct GemmKernels {
+template <class T> struct GemmKernels {
   int mr = 0, nr = 0;
   // c[i * rsc + j * csc] = alpha * sum_k ap[k * mr + i] * bp[k * nr + j] + beta * c[...] for
   // i < m <= mr, j < n <= nr; ap/bp are packed panels of depth kc.
-  void (*micro)(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, int64_t csc, int m,
-                int n, T alpha, T beta);
+  void (*micro)(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, int64_t csc, int m, int n, T alpha, T beta);
   // Packs rows [0, mc) x cols [0, kc) of A (strides rs, cs) into ceil(mc / mr) panels of
   // kc * mr elements, zero-padding the last.
   void (*pack_a)(int64_t mc, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst);
   // Packs rows [0, kc) x cols [0, nc) of B into ceil(nc / nr) panels of kc * nr elements.
   void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rs, int64_t cs, T* dst);
   // y[i * incy] = alpha * sum_k a[i * rs + k * cs] * x[k * incx] + beta * y[i * incy], i < m.
-  void (*gemv)(int64_t m, int64_t k, T alpha, const T* a, int64_t rs, int64_t cs, const T* x,
-               int64_t incx, T beta, T* y, int64_t incy);
+  void (*gemv)(int64_t m, int64_t k, T alpha, const T* a, int64_t rs, int64_t cs, const T* x, int64_t incx, T beta,
+               T* y, int64_t incy);
 };
 
 struct SimdGemmKernels {

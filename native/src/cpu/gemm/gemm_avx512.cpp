@@ -49,8 +49,7 @@ struct F64x8 {
 
 namespace tk::cpu {
 const SimdGemmKernels* gemm_kernels_avx512() {
-  static const SimdGemmKernels k{GemmImpl<F32x16, 12, 2>::table(),
-                                 GemmImpl<F64x8, 12, 2>::table()};
+  static const SimdGemmKernels k{GemmImpl<F32x16, 12, 2>::table(), GemmImpl<F64x8, 12, 2>::table()};
   return &k;
 }
 }  // namespace tk::cpu

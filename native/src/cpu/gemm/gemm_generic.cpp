@@ -6,8 +6,7 @@
 #include "cpu/gemm/gemm.h"
 
 namespace {
-template <class T_, int L_>
-struct Vec16 {
+template <class T_, int L_> struct Vec16 {
   using T = T_;
   static constexpr int L = L_;
   typedef T R __attribute__((vector_size(sizeof(T_) * L_)));

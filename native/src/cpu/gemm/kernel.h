@@ -16,8 +16,7 @@ namespace {
 
 // KU: k steps per loop trip. More than one cuts loop overhead, but only where the compiler then
 // still keeps every accumulator in a register (checked in the disassembly per instantiation).
-template <class V, int MR, int NV, int KU = 1>
-struct GemmImpl {
+template <class V, int MR, int NV, int KU = 1> struct GemmImpl {
   using T = typename V::T;
   using R = typename V::R;
   static constexpr int L = V::L;
@@ -25,14 +24,14 @@ struct GemmImpl {
 
   // MR x NR accumulators in registers: MR * NV of them (12 for AVX2's 6 x 16), plus NV for B
   // and one broadcast of A — within the 16 (AVX2) or 32 (AVX-512) vector registers.
-  static void micro(int64_t kc, const T* __restrict ap, const T* __restrict bp, T* c,
-                    int64_t rsc, int64_t csc, int m, int n, T alpha, T beta) {
+  static void micro(int64_t kc, const T* __restrict ap, const T* __restrict bp, T* c, int64_t rsc, int64_t csc, int m,
+                    int n, T alpha, T beta) {
     R acc[MR][NV];
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
       for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
-    // Bring the C tile toward L1 while the loop runs; it is touched only at the end.
+        // Bring the C tile toward L1 while the loop runs; it is touched only at the end.
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) __builtin_prefetch(c + i * rsc, 1, 3);
     auto step = [&](int64_t k) __attribute__((always_inline)) {
@@ -140,8 +139,8 @@ struct GemmImpl {
     }
   }
 
-  static void gemv(int64_t m, int64_t k, T alpha, const T* a, int64_t rs, int64_t cs, const T* x,
-                   int64_t incx, T beta, T* y, int64_t incy) {
+  static void gemv(int64_t m, int64_t k, T alpha, const T* a, int64_t rs, int64_t cs, const T* x, int64_t incx, T beta,
+                   T* y, int64_t incy) {
     auto finish = [&](T& dst, T s) { dst = beta == T(0) ? alpha * s : alpha * s + beta * dst; };
     if (cs == 1 && incx == 1) {  // rows of A are contiguous: one dot product per row
       for (int64_t i = 0; i < m; ++i) {
