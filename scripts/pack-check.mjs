@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// The package as a user gets it: packs the tarball (prepack builds dist/ and the prebuilt addon),
+// installs it into a new project with no compiler on PATH (cmake, g++, cc, nvcc are checked to be
+// absent) and with npm offline (so nothing is downloaded; node-gyp-build comes from npm's cache),
+// then checks that nothing was compiled, that ESM import and CommonJS require both run an op,
+// and that a consumer's TypeScript compiles under --strict without skipLibCheck, including a
+// Float32Array taken from tensor([1, 2]).data() with no cast.
+//   npm run pack:check        (.ci/run runs it)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'tensorkit-pack-'));
+const keep = process.argv.includes('--keep');
+let ok = true;
+const step = (name, pass, detail = '') => {
+  console.log(`${pass ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
+  if (!pass) ok = false;
+};
+const npmCli = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+
+try {
+  // 1. Pack: prepack (build:ts and build:prebuild) first, with its output shown, then the tarball
+  // (--ignore-scripts only keeps the scripts' output out of the JSON report).
+  execFileSync(process.execPath, [npmCli, 'run', 'prepack'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const packed = JSON.parse(
+    execFileSync(process.execPath, [npmCli, 'pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  )[0];
+  const tarball = join(work, packed.filename);
+  const files = packed.files.map((f) => f.path);
+  const prebuild = files.find((f) => /^prebuilds\/linux-x64\/.+\.node$/.test(f));
+  step('the tarball holds a linux-x64 prebuild', Boolean(prebuild), prebuild);
+  step('the tarball holds the type declarations', files.includes('dist/index.d.ts'));
+  step(
+    'no tests, build output or sources of tooling in the tarball',
+    !files.some((f) => /^(test|build|bench|native\/test)\//.test(f)),
+  );
+  console.log(
+    `     tarball ${packed.filename}: ${(statSync(tarball).size / 2 ** 20).toFixed(2)} MiB packed, ${(packed.unpackedSize / 2 ** 20).toFixed(2)} MiB unpacked, ${files.length} files`,
+  );
+
+  // 2. A PATH with node and npm but no compilers.
+  const bin = join(work, 'bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, 'node'));
+  writeFileSync(join(bin, 'npm'), `#!/bin/sh\nexec "${process.execPath}" "${npmCli}" "$@"\n`, { mode: 0o755 });
+  for (const tool of ['sh', 'env'])
+    symlinkSync(execFileSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+  const env = { ...process.env, PATH: bin, npm_config_build_from_source: '', TENSORKIT_BUILD_FROM_SOURCE: '' };
+  delete env.npm_config_build_from_source;
+  delete env.TENSORKIT_BUILD_FROM_SOURCE;
+  const absent = ['cmake', 'g++', 'gcc', 'cc', 'c++', 'nvcc', 'make', 'ninja'].filter(
+    (t) => spawnSync('/bin/sh', ['-c', `command -v ${t}`], { env }).status !== 0,
+  );
+  step(
+    'cmake, g++, gcc, cc, c++, nvcc, make and ninja are not on PATH',
+    absent.length === 8,
+    `absent: ${absent.join(' ')}`,
+  );
+
+  // 3. Install into a new project, offline: the one dependency is put in npm's cache first, so the
+  // install itself can fetch nothing (npm fails rather than go to the network).
+  const dep = JSON.parse(
+    execFileSync(process.execPath, [npmCli, 'pkg', 'get', 'dependencies'], { cwd: root, encoding: 'utf8' }),
+  );
+  for (const [name, range] of Object.entries(dep))
+    execFileSync(process.execPath, [npmCli, 'cache', 'add', `${name}@${range}`], { stdio: 'ignore' });
+  const app = join(work, 'app');
+  mkdirSync(app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }, null, 2),
+  );
+  const t0 = performance.now();
+  const inst = spawnSync(join(bin, 'npm'), ['install', '--offline', '--no-audit', '--no-fund', tarball], {
+    cwd: app,
+    env,
+    encoding: 'utf8',
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  step(
+    'npm install --offline of the tarball succeeds',
+    inst.status === 0,
+    inst.status === 0 ? '' : inst.stderr.slice(-2000),
+  );
+  step('install took under 20 s', seconds < 20, `${seconds.toFixed(1)} s`);
+  const pkg = join(app, 'node_modules', 'tensorkit');
+  step('nothing was compiled (no build/ folder in the installed package)', !existsSync(join(pkg, 'build')));
+  const modules = existsSync(join(app, 'node_modules'))
+    ? readdirSync(join(app, 'node_modules')).filter((n) => !n.startsWith('.'))
+    : [];
+  step(
+    'the installed package brings only node-gyp-build',
+    modules.sort().join() === 'node-gyp-build,tensorkit',
+    modules.join(' '),
+  );
+
+  // 4. ESM and CommonJS consumers run an op, and load the prebuild.
+  writeFileSync(
+    join(app, 'esm.mjs'),
+    `import { tensor } from 'tensorkit';\nimport gyp from 'node-gyp-build';\nconst y = tensor([1, 2]).add(1);\nconsole.log(JSON.stringify({ data: Array.from(y.data()), addon: gyp.resolve(${JSON.stringify(pkg)}) }));\n`,
+  );
+  writeFileSync(
+    join(app, 'cjs.cjs'),
+    `const tk = require('tensorkit');\nconsole.log(JSON.stringify(Array.from(tk.tensor([[1, 2], [3, 4]]).sum(0).data())));\n`,
+  );
+  const esm = spawnSync(join(bin, 'node'), ['esm.mjs'], { cwd: app, env, encoding: 'utf8' });
+  const out = esm.status === 0 ? JSON.parse(esm.stdout) : null;
+  step(
+    'import runs an op',
+    out?.data.join() === '2,3',
+    esm.status === 0 ? JSON.stringify(out.data) : esm.stderr.slice(-1500),
+  );
+  step(
+    'the addon loaded is the prebuild',
+    Boolean(out?.addon.includes(`${'/'}prebuilds${'/'}`)),
+    out?.addon.slice(pkg.length),
+  );
+  const cjs = spawnSync(join(bin, 'node'), ['cjs.cjs'], { cwd: app, env, encoding: 'utf8' });
+  step(
+    'require runs an op',
+    cjs.stdout.trim() === '[4,6]',
+    cjs.status === 0 ? cjs.stdout.trim() : cjs.stderr.slice(-1500),
+  );
+
+  // 5. A consumer's TypeScript, strict, with the package's own .d.ts checked (no skipLibCheck).
+  writeFileSync(
+    join(app, 'main.ts'),
+    [
+      "import { tensor, zeros, nn, type Tensor } from 'tensorkit';",
+      'const v: Float32Array = tensor([1, 2]).data();',
+      "const i: BigInt64Array = tensor([1, 2], { dtype: 'int64' }).data();",
+      'const lin = new nn.Linear(2, 3);',
+      'const y: Tensor = lin.call(zeros([4, 2]));',
+      '// @ts-expect-error an int64 tensor does not give a Float32Array',
+      'const wrong: Float32Array = tensor([1n]).data();',
+      'export { v, i, y, wrong };',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(app, 'require.cts'),
+    "import tk = require('tensorkit');\nexport const f: Float32Array = tk.tensor([1]).data();\n",
+  );
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        lib: ['ES2023', 'ESNext.Disposable'],
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules', '@types')],
+        skipLibCheck: false,
+      },
+      files: ['main.ts', 'require.cts'],
+    }),
+  );
+  const tsc = spawnSync(
+    join(bin, 'node'),
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    { cwd: app, env, encoding: 'utf8' },
+  );
+  step(
+    'consumer TypeScript (import and require) compiles under --strict',
+    tsc.status === 0,
+    tsc.status === 0 ? '' : tsc.stdout.slice(-3000),
+  );
+} finally {
+  // The prebuild is for the tarball only: a checkout builds from source.
+  rmSync(join(root, 'prebuilds'), { recursive: true, force: true });
+  if (keep) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
+console.log(ok ? 'pack:check passed' : 'pack:check FAILED');
+process.exit(ok ? 0 : 1);
