@@ -1,5 +1,14 @@
 // Autograd controls: grad mode, autograd.grad / backward over several tensors, and gradcheck.
 // The engine itself is native (native/src/autograd/); this file only marshals and validates.
+/**
+ * Autograd controls, as torch.autograd: `grad` (gradients of outputs with respect to chosen inputs, optionally
+ * differentiable), `backward` over several tensors, `gradcheck` and `gradgradcheck`, and grad mode (`noGrad`,
+ * `enableGrad`).
+ *
+ * @example
+ * const [g] = autograd.grad(x.pow(3).sum(), [x]);
+ * @module autograd
+ */
 import { tensorList } from './args.js';
 import { binding, type Handle } from './binding.js';
 import { fail, messageOf } from './errors.js';
@@ -52,6 +61,7 @@ export function enableGrad<T>(fn: () => T): T {
   return withMode(true, fn, 'enableGrad');
 }
 
+/** Options of `autograd.grad`. */
 export interface GradOptions {
   /** d(output)/d(...) to start from, one per output (null: 1 for a one-element output). */
   gradOutputs?: readonly (Tensor | null)[] | null;
@@ -128,6 +138,7 @@ export function backward(
 
 // ---- gradcheck ---------------------------------------------------------------------------------
 
+/** Options of `gradcheck` and `gradgradcheck`: tolerances and the finite-difference step. */
 export interface GradcheckOptions {
   /** Finite-difference step. Default 1e-6. */
   eps?: number;
@@ -147,7 +158,8 @@ export class GradcheckError extends Error {
   }
 }
 
-type Fn = (...xs: Tensor[]) => Tensor | readonly Tensor[];
+/** A function of tensors that `gradcheck` differentiates: tensors in, a tensor or tensors out. */
+export type Fn = (...xs: Tensor[]) => Tensor | readonly Tensor[];
 
 function outputsOf(r: Tensor | readonly Tensor[], op: string): Tensor[] {
   const list = r instanceof Tensor ? [r] : r;

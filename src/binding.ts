@@ -12,6 +12,7 @@ export type Operand = Handle | readonly [number | boolean | bigint];
 /** Positional op options: numbers, booleans, strings, integer lists, or null for "default". */
 export type Attr = number | boolean | string | readonly number[] | null | undefined;
 
+/** What `memory()` reports. */
 export interface MemoryInfo {
   /** Tensors alive in this JS environment (not yet disposed or collected). */
   tensors: number;

@@ -1,5 +1,13 @@
 // CUDA device queries. Without a CUDA build or a driver, isAvailable() is false and everything
 // else keeps working on the CPU.
+/**
+ * CUDA device queries and memory statistics, as torch.cuda. Without a CUDA build or a driver, `isAvailable()` is
+ * false and everything else runs on the CPU.
+ *
+ * @example
+ * if (cuda.isAvailable()) model.to('cuda');
+ * @module cuda
+ */
 import { binding } from './binding.js';
 import { fail } from './errors.js';
 import { describe } from './options.js';

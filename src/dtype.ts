@@ -7,6 +7,7 @@ import { describe } from './options.js';
  * CPU does. The order is the native enum's.
  */
 export const DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool', 'float16', 'bfloat16'] as const;
+/** An element type: 'float32', 'float64', 'int32', 'int64', 'bool', 'float16' or 'bfloat16'. */
 export type DType = (typeof DTYPES)[number];
 
 /** Where a tensor lives: 'cpu' or 'cuda:N' (what `Tensor.device` reads). */
@@ -39,6 +40,7 @@ export type TypedArrayFor<D extends DType> = D extends 'float32' | 'float16' | '
         ? BigInt64Array
         : Uint8Array;
 
+/** Any array data() can return: TypedArrayFor<DType>. */
 export type AnyTypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
 /** Whether s names a device: 'cpu', 'cuda' or 'cuda:N'. */

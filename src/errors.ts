@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'INTERNAL',
 ] as const;
 
+/** A `TensorError`'s code, one of `ERROR_CODES`. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**

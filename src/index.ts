@@ -31,6 +31,7 @@ export {
   type SumResult,
   type ItemFor,
   type NestedArray,
+  type AnyTypedArray,
 } from './dtype.js';
 export { tidy, keep, memory, emptyCache } from './memory.js';
 export type { MemoryInfo } from './binding.js';
@@ -80,7 +81,9 @@ export {
   GradcheckError,
   type GradOptions,
   type GradcheckOptions,
+  type Fn as GradcheckFn,
 } from './autograd.js';
+export type { FreeFunction, MethodName } from './ops/free.js';
 export * as plain from './plain/index.js';
 
 /**

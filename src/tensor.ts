@@ -31,14 +31,17 @@ export type Scalar = number | boolean;
 /** A dimension or list of dimensions; negative values count from the end. */
 export type Dims = number | readonly number[];
 
+/** Options of the reductions. */
 export interface KeepDim {
   /** Keep the reduced dimensions with size 1. Default false. */
   keepdim?: boolean;
 }
+/** Options of `var` and `std`. */
 export interface VarOptions extends KeepDim {
   /** Subtracted from the element count in the denominator (1: Bessel's correction, the default). */
   correction?: number;
 }
+/** The target of `to()`: a dtype, a device or both. */
 export interface ToOptions<D extends DType = DType> {
   dtype?: D;
   device?: DeviceName;
@@ -254,6 +257,7 @@ export class Tensor<D extends DType = DType> {
   get requiresGrad(): boolean {
     return binding.requiresGrad(this._h);
   }
+  /** Turns gradient recording on or off for this leaf (floating dtypes only). */
   set requiresGrad(on: boolean) {
     if (typeof on !== 'boolean') fail('INVALID_ARGUMENT', `requiresGrad: expected a boolean, got ${describe(on)}`);
     binding.setRequiresGrad(this._h, on);
@@ -280,6 +284,7 @@ export class Tensor<D extends DType = DType> {
     const h = binding.grad(this._h);
     return h === null ? null : (wrap(h) as Tensor<D>);
   }
+  /** Replaces the gradient (null clears it; a tensor must match shape, dtype and device). */
   set grad(g: Tensor | null) {
     if (g !== null && !(g instanceof Tensor))
       fail('INVALID_ARGUMENT', `grad: expected a Tensor or null, got ${describe(g)}`);
@@ -849,6 +854,7 @@ export class Tensor<D extends DType = DType> {
 const ADDMM_OPTS = { beta: 'number', alpha: 'number' } as const;
 const BACKWARD_OPTS = { retainGraph: 'boolean', createGraph: 'boolean' } as const;
 
+/** Options of `backward()`. */
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so backward can run through it again. Default: createGraph. */
   retainGraph?: boolean;

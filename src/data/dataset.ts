@@ -15,12 +15,15 @@ export function drawSeed(): number {
 
 /** A map-style dataset: `length` samples, sample i from `get(i)` (a value or a promise of one). */
 export abstract class Dataset<T> {
+  /** Number of samples. */
   abstract get length(): number;
+  /** Sample `index` (0 <= index < length), or a promise of it. */
   abstract get(index: number): T | Promise<T>;
 }
 
 /** A stream of samples, for data that cannot be indexed (iterate it with a DataLoader). */
 export abstract class IterableDataset<T> {
+  /** The samples in order. */
   abstract [Symbol.iterator](): Iterator<T>;
 }
 
@@ -89,9 +92,11 @@ export class TensorDataset extends Dataset<Tensor[]> {
     });
     this.tensors = tensors;
   }
+  /** Number of samples. */
   get length(): number {
     return this.tensors[0].shape[0];
   }
+  /** Row `index` of every tensor (views). */
   get(index: number): Tensor[] {
     const i = checkIndex('TensorDataset', index, this.length);
     return this.tensors.map((t) => t.select(0, i));
@@ -108,9 +113,11 @@ export class Subset<T> extends Dataset<T> {
     if (!(dataset instanceof Dataset)) fail('INVALID_ARGUMENT', `Subset: expected a Dataset, got ${describe(dataset)}`);
     for (const i of list('Subset', 'indices', indices)) checkIndex('Subset', i as number, dataset.length);
   }
+  /** Number of samples. */
   get length(): number {
     return this.indices.length;
   }
+  /** Sample `index`. */
   get(index: number): T | Promise<T> {
     return this.dataset.get(this.indices[checkIndex('Subset', index, this.length)]);
   }

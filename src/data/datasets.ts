@@ -9,6 +9,7 @@ import { sampleCount, seededRandom } from './dataset.js';
 import { shapes } from './images.js';
 import { IRIS_CLASSES, IRIS_FEATURES, IRIS_ROWS } from './iris-data.js';
 
+/** A labelled data set: a feature tensor and its labels, row for row. */
 export interface Labeled {
   /** [N, features] float32. */
   features: Tensor;
@@ -34,6 +35,7 @@ export function iris(): Labeled {
   };
 }
 
+/** Options of `readCsv`. */
 export interface CsvOptions {
   /** The first row names the columns. Default true. */
   header?: boolean;
@@ -118,6 +120,7 @@ export function readCsv(source: string | { text: string }, options: CsvOptions =
 
 /** Synthetic data sets for quick experiments (seeded, deterministic). */
 export const synthetic = {
+  /** Images of drawn shapes with their class (see `shapes`). */
   shapes,
   /**
    * Gaussian blobs: `centers` classes around random centres in [-10, 10]^features.

@@ -48,9 +48,11 @@ export class Cifar10 extends Dataset<[Tensor, Tensor]> {
     });
     this.bytes = Buffer.concat(parts);
   }
+  /** Number of images. */
   get length(): number {
     return this.bytes.length / RECORD;
   }
+  /** Image `index` and its label. */
   get(index: number): [Tensor, Tensor] {
     if (!Number.isInteger(index) || index < 0 || index >= this.length)
       fail('INDEX_OUT_OF_RANGE', `cifar10: index ${describe(index)} out of range for ${this.length} images`);
@@ -118,6 +120,7 @@ export function shapes(options: { n?: number; size?: number; noise?: number; see
 
 // ---- transforms: functions of one [C, H, W] image, seeded ------------------------------------
 
+/** An image transform: a [C, H, W] tensor in, a tensor out (see `data.transforms`). */
 export type Transform = (image: Tensor) => Tensor;
 
 function image(op: string, t: unknown): Tensor {
@@ -220,9 +223,11 @@ export class Transformed<L> extends Dataset<[Tensor, L]> {
   ) {
     super();
   }
+  /** Number of images. */
   get length(): number {
     return this.dataset.length;
   }
+  /** Image `i` (transformed) and its label. */
   get(i: number): [Tensor, L] | Promise<[Tensor, L]> {
     const apply = ([x, y]: [Tensor, L]): [Tensor, L] => {
       const out = this.transform(x);

@@ -1,4 +1,11 @@
-// tensorkit.data: datasets and the DataLoader.
+/**
+ * Data loading, as torch.utils.data: datasets (`TensorDataset`, `Subset`, `ConcatDataset`, iterable ones), the
+ * `DataLoader`, readers (Iris, CSV, CIFAR-10), synthetic sets and image transforms.
+ *
+ * @example
+ * const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 32, shuffle: true });
+ * @module data
+ */
 export {
   Dataset,
   IterableDataset,

@@ -77,13 +77,17 @@ function collate(samples: unknown[], depth: number): unknown {
   return samples; // strings and the like stay a list
 }
 
+/** Options of `DataLoader`: batching, shuffling, sampling and collation. */
 export interface DataLoaderOptions<T, B> {
+  /** Samples per batch. Default 1. */
   batchSize?: number;
   /** A new order every epoch, from `seed` (or the global generator). Default false. */
   shuffle?: boolean;
+  /** Seed of the shuffles (default: drawn from the global generator). */
   seed?: number;
   /** Drop the last incomplete batch. Default false. */
   dropLast?: boolean;
+  /** Turns a list of samples into a batch (default: `defaultCollate`, which stacks tensors and numbers). */
   collate?: (samples: T[]) => B;
   /** Indices to visit per epoch (overrides shuffle): an iterable, or a function of the epoch. */
   sampler?: Iterable<number> | ((epoch: number) => Iterable<number>);
@@ -145,6 +149,7 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
   stateDict(): { seed: number; epoch: number } {
     return { seed: this.seed, epoch: this.epochIndex };
   }
+  /** Restores the seed and epoch `stateDict` returned, so the next epoch's order repeats. */
   loadStateDict(sd: { seed: number; epoch: number }): void {
     if (!sd || !Number.isInteger(sd.seed) || !Number.isInteger(sd.epoch) || sd.epoch < 0)
       fail('INVALID_ARGUMENT', `DataLoader.loadStateDict: expected { seed, epoch } integers, got ${describe(sd)}`);
@@ -192,6 +197,7 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
     return (this.options.collate ?? (defaultCollate as (s: T[]) => B))(samples);
   }
 
+  /** The batches of the next epoch, made synchronously. */
   *[Symbol.iterator](): Iterator<B> {
     for (const g of this.groups()) {
       if (g.some((s) => s instanceof Promise))
@@ -200,6 +206,7 @@ export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B>
     }
   }
 
+  /** The batches of the next epoch, prefetching the next batch while this one is used (`for await`). */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     const it = this.groups();
     const fetch = async (): Promise<B | undefined> => {

@@ -1,4 +1,11 @@
-// Weight files and checkpoints: the safetensors format, crash-safe writes.
+/**
+ * Weight files and checkpoints: safetensors read and write (readable by Python's safetensors), checkpoints of any
+ * tree of tensors and values; every write is atomic.
+ *
+ * @example
+ * io.save(model.stateDict(), 'model.safetensors'); model.loadStateDict(io.load('model.safetensors'));
+ * @module io
+ */
 export {
   save,
   load,

@@ -54,6 +54,10 @@ export interface TensorInfo {
   shape: number[];
   dataOffsets: [number, number];
 }
+/**
+ * A safetensors file's header as `io.readHeader` returns it: each tensor's dtype, shape and byte range, and the
+ * metadata.
+ */
 export interface SafetensorsHeader {
   metadata: Record<string, string>;
   tensors: Record<string, TensorInfo>;
@@ -292,6 +296,7 @@ function decode(op: string, name: string, info: TensorInfo, bytes: Uint8Array): 
   }
 }
 
+/** Options of `io.load` and `io.loadCheckpoint`. */
 export interface LoadOptions {
   /** Device for the loaded tensors (default 'cpu'). */
   device?: DeviceName;

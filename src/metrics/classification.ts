@@ -10,11 +10,13 @@ import { checkOptions, describe, isOptionsObject } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Metric, tensorInput, type Reduction } from './metric.js';
 
+/** The classification task: 'binary', 'multiclass' or 'multilabel'. */
 export type Task = 'binary' | 'multiclass' | 'multilabel';
 /** How per-class scores combine: pooled counts (micro), a plain mean over classes (macro), a
  * mean weighted by each class's support (weighted), or the per-class vector (none). */
 export type Average = 'micro' | 'macro' | 'weighted' | 'none';
 
+/** Options shared by the classification metrics. */
 export interface ClassificationOptions {
   task: Task;
   /** Number of classes (multiclass). */
@@ -26,6 +28,7 @@ export interface ClassificationOptions {
   /** Default 'micro' (as torchmetrics' task wrappers). */
   average?: Average;
 }
+/** Options of `Accuracy`. */
 export interface AccuracyOptions extends ClassificationOptions {
   /** Multiclass: a sample is correct when its target is among the k highest scores. Default 1. */
   topK?: number;
@@ -232,6 +235,7 @@ const STAT_OPTIONS = ['task', 'numClasses', 'numLabels', 'threshold', 'average']
 
 abstract class StatScoresMetric extends Metric {
   protected readonly stateReductions: Record<string, Reduction> = { tp: 'sum', fp: 'sum', fn: 'sum', tn: 'sum' };
+  /** @internal The options, resolved and checked. */
   protected readonly r: Resolved;
   protected constructor(options: AccuracyOptions, allowed: readonly (keyof typeof SPEC)[]) {
     super(options);
@@ -315,6 +319,7 @@ export class F1Score extends StatScoresMetric {
   }
 }
 
+/** Options of `ConfusionMatrix`. */
 export interface ConfusionMatrixOptions {
   task: Task;
   numClasses?: number;
@@ -393,6 +398,7 @@ export class ConfusionMatrix extends Metric {
   }
 }
 
+/** Options of `AUROC`. */
 export interface AurocOptions {
   task: Task;
   numClasses?: number;
@@ -406,6 +412,10 @@ export interface AurocOptions {
 // positives-first (B); a positive then has, before it, the negatives below it plus (A) or minus
 // (B) the negatives tied with it, and the mean of the two counts is the tie-corrected one.
 // No positives or no negatives gives 0 (torchmetrics' convention).
+/**
+ * Area under the ROC curve of scores against 0/1 labels, ties counted half (0 without positives or negatives). @example
+ * metrics.binaryAuroc(scores, labels)
+ */
 export function binaryAuroc(s: Tensor, y: Tensor): Tensor {
   tensorInput('binaryAuroc', 'scores', s);
   tensorInput('binaryAuroc', 'labels', y);

@@ -5,6 +5,7 @@ import { checkOptions, describe } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { Metric } from './metric.js';
 
+/** Options of `MetricCollection`: a prefix and postfix for the result names. */
 export interface CollectionOptions {
   prefix?: string;
   postfix?: string;
@@ -68,9 +69,11 @@ export class MetricCollection {
     for (const [k, m] of Object.entries(this.metrics)) out[this.prefix + k + this.postfix] = m.forward(...args);
     return out;
   }
+  /** Resets every metric. */
   reset(): void {
     for (const m of Object.values(this.metrics)) m.reset();
   }
+  /** Frees every metric's state. */
   dispose(): void {
     this.reset();
   }

@@ -1,4 +1,11 @@
-// TorchMetrics-style metrics: stateful update/compute/reset, and one-shot functional forms.
+/**
+ * TorchMetrics-style metrics: stateful `update`/`compute`/`reset` classes, `MetricCollection`, and one-shot
+ * `functional` forms.
+ *
+ * @example
+ * const f1 = new metrics.F1Score({ task: 'multiclass', numClasses: 3, average: 'macro' });
+ * @module metrics
+ */
 export { Metric, type Reduction } from './metric.js';
 export {
   Accuracy,

@@ -12,6 +12,13 @@ import { Tensor } from '../tensor.js';
 /** How a state combines across batches: summed, or concatenated (kept whole, as AUROC needs). */
 export type Reduction = 'sum' | 'cat';
 
+/**
+ * The base of stateful metrics: `update(preds, target)` per batch, `compute()` for the value, `reset()` to start over, `forward()` for one batch's value while accumulating. Subclass it for your own metric.
+ * @example
+ * const acc = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });
+ * for (const [x, y] of loader) acc.update(model.call(x), y);
+ * console.log(acc.compute().item());
+ */
 export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
   /** Whether a higher value is better (torchmetrics' higher_is_better), for callers choosing a mode. */
   readonly higherIsBetter: boolean = true;

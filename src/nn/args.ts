@@ -4,6 +4,7 @@ import { checkOptions, describe } from '../options.js';
 
 export { tensorArg } from '../args.js';
 
+/** A size for both spatial dims, or [height, width]. */
 export type Pair = number | readonly [number, number];
 
 /** An integer or a pair of integers as a pair (`def` twice when undefined). */

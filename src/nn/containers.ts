@@ -1,9 +1,8 @@
-// Containers and activation modules.
+// Container modules: Sequential, ModuleList, ModuleDict.
 import { tensorArg } from '../args.js';
 import { fail } from '../errors.js';
-import { describe, int, isOptionsObject, list, num, str } from '../options.js';
+import { describe, int, isOptionsObject, list, str } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import * as F from './functional.js';
 import { Module } from './module.js';
 
 function checkModule(op: string, m: unknown, at: string): Module {
@@ -25,6 +24,7 @@ function setChild(owner: Module, op: string, key: string, m: Module): void {
  * @example const mlp = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3))
  */
 export class Sequential extends Module {
+  /** Takes the modules in order, or one object of named modules. */
   constructor(...modules: Module[] | [Record<string, Module>]) {
     super();
     const first = modules[0];
@@ -34,6 +34,7 @@ export class Sequential extends Module {
       : (modules as Module[]).map((m, i) => [String(i), m] as const);
     for (const [k, m] of named) setChild(this, 'Sequential', k, checkModule('Sequential', m, `module '${k}'`));
   }
+  /** Runs each module on the previous one's output. */
   forward(x: Tensor): Tensor {
     tensorArg('Sequential', 'input', x);
     let y = x;
@@ -44,6 +45,7 @@ export class Sequential extends Module {
     }
     return y === x ? x.view(x.shape) : y;
   }
+  /** Number of child modules. */
   get length(): number {
     return this.children().length;
   }
@@ -52,27 +54,33 @@ export class Sequential extends Module {
 /** A list of modules registered as children '0', '1', ... @example this.layers = new nn.ModuleList([a, b]) */
 export class ModuleList extends Module {
   private count = 0;
+  /** Takes the initial modules (registered as children "0", "1", ...). */
   constructor(modules: readonly Module[] = []) {
     super();
     list('ModuleList', 'modules', modules).forEach((m) => this.append(m as Module));
   }
+  /** Adds a module at the end; returns this. */
   append(m: Module): this {
     setChild(this, 'ModuleList', String(this.count), checkModule('ModuleList', m, `element ${this.count}`));
     this.count++;
     return this;
   }
+  /** The module at index i (negative counts from the end). */
   get(i: number): Module {
     int('ModuleList.get', 'index', i);
     if (i < -this.count || i >= this.count)
       fail('INDEX_OUT_OF_RANGE', `ModuleList: index ${i} out of range for length ${this.count}`);
     return (this as unknown as Record<string, Module>)[String(i < 0 ? i + this.count : i)];
   }
+  /** Number of modules. */
   get length(): number {
     return this.count;
   }
+  /** The modules in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.children()[Symbol.iterator]();
   }
+  /** A ModuleList has no forward of its own (throws NOT_IMPLEMENTED): call its modules. */
   forward(): Tensor {
     fail('NOT_IMPLEMENTED', 'ModuleList has no forward(); call its modules');
   }
@@ -80,97 +88,34 @@ export class ModuleList extends Module {
 
 /** Modules by name, registered as children. @example this.heads = new nn.ModuleDict({ cls: a, box: b }) */
 export class ModuleDict extends Module {
+  /** Takes the initial modules by name. */
   constructor(modules: Record<string, Module> = {}) {
     super();
     if (!isOptionsObject(modules))
       fail('INVALID_ARGUMENT', `ModuleDict: expected an object of modules, got ${describe(modules)}`);
     for (const [k, m] of Object.entries(modules)) this.set(k, m);
   }
+  /** Adds or replaces the module under key; returns this. */
   set(key: string, m: Module): this {
     str('ModuleDict.set', 'key', key);
     setChild(this, 'ModuleDict', key, checkModule('ModuleDict', m, describe(key)));
     return this;
   }
+  /** The module under key (INDEX_OUT_OF_RANGE when absent). */
   get(key: string): Module {
     str('ModuleDict.get', 'key', key);
     const m = Object.hasOwn(this, key) ? (this as unknown as Record<string, unknown>)[key] : undefined;
     if (!(m instanceof Module)) fail('INVALID_ARGUMENT', `ModuleDict: no module named ${describe(key)}`);
     return m;
   }
+  /** The names, in insertion order. */
   keys(): string[] {
     return Object.entries(this)
       .filter(([, v]) => v instanceof Module)
       .map(([k]) => k);
   }
+  /** A ModuleDict has no forward of its own (throws NOT_IMPLEMENTED): call its modules. */
   forward(): Tensor {
     fail('NOT_IMPLEMENTED', 'ModuleDict has no forward(); call its modules');
-  }
-}
-
-/** Returns its input (a new handle to the same data). */
-export class Identity extends Module {
-  forward(x: Tensor): Tensor {
-    return tensorArg('Identity', 'input', x).view(x.shape);
-  }
-}
-
-/** max(x, 0). */
-export class ReLU extends Module {
-  forward(x: Tensor): Tensor {
-    return tensorArg('ReLU', 'input', x).relu();
-  }
-}
-/** x for x > 0, negativeSlope * x otherwise. */
-export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
-    super();
-    num('LeakyReLU', 'negativeSlope', negativeSlope);
-  }
-  forward(x: Tensor): Tensor {
-    return F.leakyRelu(x, this.negativeSlope);
-  }
-}
-/** GELU (exact erf form). */
-export class GELU extends Module {
-  forward(x: Tensor): Tensor {
-    return tensorArg('GELU', 'input', x).gelu();
-  }
-}
-/** x * sigmoid(x). */
-export class SiLU extends Module {
-  forward(x: Tensor): Tensor {
-    return F.silu(x);
-  }
-}
-/** 1 / (1 + e^-x). */
-export class Sigmoid extends Module {
-  forward(x: Tensor): Tensor {
-    return tensorArg('Sigmoid', 'input', x).sigmoid();
-  }
-}
-/** tanh(x). */
-export class Tanh extends Module {
-  forward(x: Tensor): Tensor {
-    return tensorArg('Tanh', 'input', x).tanh();
-  }
-}
-/** Softmax along dim. @example new nn.Softmax(-1) */
-export class Softmax extends Module {
-  constructor(readonly dim: number) {
-    super();
-    int('Softmax', 'dim', dim);
-  }
-  forward(x: Tensor): Tensor {
-    return tensorArg('Softmax', 'input', x).softmax(this.dim);
-  }
-}
-/** log(softmax(x)) along dim. */
-export class LogSoftmax extends Module {
-  constructor(readonly dim: number) {
-    super();
-    int('LogSoftmax', 'dim', dim);
-  }
-  forward(x: Tensor): Tensor {
-    return tensorArg('LogSoftmax', 'input', x).logSoftmax(this.dim);
   }
 }

@@ -1,6 +1,14 @@
 // nn.functional: convolution, pooling, normalization, dropout and linear, in PyTorch's names.
 // Convolution and pooling run as native ops; the normalizations are compositions of core ops, so
 // autograd differentiates them with no formula of their own.
+/**
+ * Neural-network operations as functions (torch.nn.functional): convolution, pooling, normalization, dropout, linear,
+ * activations and losses.
+ *
+ * @example
+ * const y = nn.functional.conv2d(x, w, b, { padding: 1 }).relu();
+ * @module functional
+ */
 import { noGrad } from '../autograd.js';
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
@@ -15,6 +23,7 @@ function call(name: OpName, attrs: Attr[], a: Tensor, b?: Tensor, c?: Tensor): T
   return runOp(name, attrs, a._h, b?._h, c?._h);
 }
 
+/** Options of `conv2d` (and `nn.Conv2d`): stride, padding, dilation and groups. */
 export interface ConvOptions {
   stride?: Pair;
   /** An integer, a pair, 'valid' (0) or 'same' (output size = input size; stride 1 only). */
@@ -145,6 +154,7 @@ export function conv1d(
   }
 }
 
+/** Options of `convTranspose2d`. */
 export interface ConvTransposeOptions {
   stride?: Pair;
   padding?: Pair;
@@ -212,6 +222,7 @@ export function convTranspose2d(
   return out;
 }
 
+/** Options of the pooling functions. */
 export interface PoolOptions {
   stride?: Pair;
   padding?: Pair;
@@ -318,6 +329,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   }
 }
 
+/** Options of `batchNorm`. */
 export interface BatchNormOptions {
   /** Use batch statistics and update the running ones (default false: use the running ones). */
   training?: boolean;

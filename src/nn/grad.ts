@@ -1,5 +1,12 @@
 // nn.grad: the backward kernels of convolution and pooling as functions (torch.nn.grad), for
 // custom gradients. Autograd calls the same native ops.
+/**
+ * The backward kernels of convolution and pooling as functions (torch.nn.grad), for custom gradients.
+ *
+ * @example
+ * const gx = nn.grad.conv2dInput(x.shape, w, gy, { padding: 1 });
+ * @module grad
+ */
 import { fail } from '../errors.js';
 import { checkOptions, describe, int, intAtLeast, list } from '../options.js';
 import { op, type Attr, type OpName } from '../ops/dispatch.js';

@@ -1,8 +1,18 @@
-// tensorkit.nn: modules and nn.functional.
+/**
+ * Neural-network building blocks, as torch.nn: the `Module` base class, layers, containers,
+ * activations, losses, recurrent layers, `functional` (the same operations as functions), `init`,
+ * `grad` (the backward kernels) and `utils` (gradient clipping).
+ * @example
+ * const net = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3));
+ * const logits = net.call(randn([8, 4]));
+ * @module nn
+ */
 export * as functional from './functional.js';
 export { Module, Parameter, isParameter } from './module.js';
 export * from './layers.js';
+export type { Pair } from './args.js';
 export * from './containers.js';
+export * from './activations.js';
 export * as init from './init.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss } from './losses.js';
 export * as grad from './grad.js';

@@ -1,5 +1,13 @@
 // nn.init: in-place initialisers (torch.nn.init), run outside the graph. Random ones draw from
 // the global generator (manualSeed).
+/**
+ * In-place initialisers (torch.nn.init), run outside the graph; the random ones draw from the global generator
+ * (`manualSeed`).
+ *
+ * @example
+ * nn.init.kaimingUniform_(layer.weight, { nonlinearity: 'relu' });
+ * @module init
+ */
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
@@ -7,6 +15,7 @@ import { rand, randn } from '../ops/creation.js';
 import { checkOptions, describe, num } from '../options.js';
 import { Tensor } from '../tensor.js';
 
+/** A nonlinearity name for `calculateGain`, as torch.nn.init. */
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 
 /** The recommended gain for a nonlinearity (torch.nn.init.calculate_gain). @example calculateGain('relu') // sqrt(2) */
@@ -112,6 +121,7 @@ export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   return normal_(t, 0, gain * Math.sqrt(2 / (fi + fo)));
 }
 
+/** Options of `kaimingUniform_` and `kaimingNormal_`. */
 export interface KaimingOptions {
   /** The negative slope of a following leaky ReLU. Default 0. */
   a?: number;

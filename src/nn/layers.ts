@@ -58,12 +58,19 @@ const NORM_SPEC = {
   dtype: 'string',
 } as const;
 
-interface ConvModuleOptions {
+/** Options of `Conv2d`, `Conv1d` and `ConvTranspose2d`. */
+export interface ConvModuleOptions {
+  /** Step of the window (default 1). */
   stride?: Pair;
+  /** Zeros added on each side, or 'same' / 'valid' (default 0). */
   padding?: Pair | 'same' | 'valid';
+  /** Spacing of the window's taps (default 1). */
   dilation?: Pair;
+  /** Channel groups (default 1; in channels for depthwise). */
   groups?: number;
+  /** Learn an additive bias (default true). */
   bias?: boolean;
+  /** Dtype of the parameters (default float32). */
   dtype?: DType;
 }
 
@@ -222,11 +229,17 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
-interface NormOptions {
+/** Options of `BatchNorm1d` and `BatchNorm2d`. */
+export interface BatchNormModuleOptions {
+  /** Added to the variance (default 1e-5). */
   eps?: number;
+  /** Weight of the newest batch in the running statistics (default 0.1). */
   momentum?: number;
+  /** Learn a per-channel scale and shift (default true). */
   affine?: boolean;
+  /** Keep running statistics for eval mode (default true). */
   trackRunningStats?: boolean;
+  /** Dtype of the parameters and buffers (default float32). */
   dtype?: DType;
 }
 
@@ -237,7 +250,7 @@ class BatchNormBase extends Module {
   declare runningVar: Tensor | null;
   constructor(
     readonly numFeatures: number,
-    readonly options: NormOptions,
+    readonly options: BatchNormModuleOptions,
     private readonly dims: number[],
     private readonly op: string,
   ) {
@@ -267,14 +280,14 @@ class BatchNormBase extends Module {
 
 /** Batch norm over [N, C] or [N, C, L]. @example new nn.BatchNorm1d(64) */
 export class BatchNorm1d extends BatchNormBase {
-  constructor(numFeatures: number, options: NormOptions = {}) {
+  constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
     super(numFeatures, options, [2, 3], 'BatchNorm1d');
   }
 }
 
 /** Batch norm over [N, C, H, W]. @example new nn.BatchNorm2d(32) */
 export class BatchNorm2d extends BatchNormBase {
-  constructor(numFeatures: number, options: NormOptions = {}) {
+  constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
     super(numFeatures, options, [4], 'BatchNorm2d');
   }
 }

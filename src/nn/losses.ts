@@ -10,6 +10,7 @@ import { Tensor } from '../tensor.js';
 import { tensorArg } from './args.js';
 import { Module } from './module.js';
 
+/** How a loss reduces over the batch: 'mean' (default), 'sum' or 'none'. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function reductionOf(op: string, r: unknown): Reduction {
@@ -179,6 +180,7 @@ export function binaryCrossEntropyWithLogits(
   });
 }
 
+/** Options of `nllLoss`. */
 export interface NllOptions {
   /** A weight per class ([C]). */
   weight?: Tensor | null;
@@ -260,6 +262,7 @@ function nll(op: string, input: Tensor, target: Tensor, o: NllOptions, r: Reduct
   }
 }
 
+/** Options of `crossEntropy`. */
 export interface CrossEntropyOptions extends NllOptions {
   /** Mixes the target with the uniform distribution: (1 - e) target + e / C. Default 0. */
   labelSmoothing?: number;

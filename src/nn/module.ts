@@ -43,6 +43,7 @@ export abstract class Module {
   // Modules take and return what they like (an RNN returns [output, state]); call() keeps the
   // subclass's own forward() signature.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  /** The module's computation; `call(...)` runs it. Subclasses declare their own arguments and result. */
   abstract forward(...args: any[]): any;
 
   /** forward(), as calling a PyTorch module. @example const y = model.call(x) */
@@ -80,9 +81,16 @@ export abstract class Module {
     }
     return out;
   }
+  /**
+   * Every parameter of this module and its children, in field order. @example new optim.SGD(model.parameters(), { lr:
+   * 0.1 })
+   */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }
+  /**
+   * [name, buffer] pairs (running statistics and other registered tensors), children's prefixed with their field name.
+   */
   namedBuffers(prefix = ''): [string, Tensor][] {
     str('namedBuffers', 'prefix', prefix);
     const out: [string, Tensor][] = [];
@@ -92,6 +100,7 @@ export abstract class Module {
     }
     return out;
   }
+  /** Every buffer of this module and its children. */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, t]) => t);
   }

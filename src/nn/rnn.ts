@@ -12,6 +12,7 @@ import { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
 
+/** Options of `RNN`, `LSTM` and `GRU`. */
 export interface RNNOptions {
   numLayers?: number;
   bias?: boolean;
@@ -56,11 +57,11 @@ abstract class RNNBase extends Module {
   readonly bias: boolean;
 
   protected constructor(
-    protected readonly cell: Cell,
+    /** @internal */ protected readonly cell: Cell,
     readonly inputSize: number,
     readonly hiddenSize: number,
     options: RNNOptions,
-    protected readonly op: string,
+    /** @internal */ protected readonly op: string,
   ) {
     super();
     options = rnnOptions(op, options, op === 'RNN' ? { nonlinearity: 'string' } : {});
@@ -100,6 +101,7 @@ abstract class RNNBase extends Module {
       }
   }
 
+  /** Directions: 2 when bidirectional, else 1. */
   protected get dirs(): number {
     return this.bidirectional ? 2 : 1;
   }
@@ -156,6 +158,7 @@ abstract class RNNBase extends Module {
     return [stack(outs, 0), h, c];
   }
 
+  /** Runs every layer and direction over the input; returns the output and the final state. */
   protected run(
     input: Tensor,
     state: Tensor | [Tensor, Tensor] | null | undefined,

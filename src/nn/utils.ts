@@ -1,4 +1,11 @@
 // nn.utils: gradient clipping over a model's parameters.
+/**
+ * Gradient clipping over a model's parameters (torch.nn.utils).
+ *
+ * @example
+ * nn.utils.clipGradNorm_(model.parameters(), 1.0);
+ * @module utils
+ */
 import { tensorList } from '../args.js';
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';

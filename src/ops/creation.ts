@@ -282,11 +282,12 @@ export function randintLike(t: Tensor, low: number, high: number, options?: Crea
 
 // ---- tensor(data) ---------------------------------------------------------------------------------
 
-type Nested = number | boolean | bigint | readonly Nested[];
 /** A value or nested arrays of values of one kind. */
 export type NestedOf<T> = T | readonly NestedOf<T>[];
+// Nested arrays of any element kind, as tensor() walks them.
+type Nested = NestedOf<number | boolean | bigint>;
 /** What tensor() accepts: a number, boolean or bigint, nested arrays of them, a typed array or a Tensor. */
-export type TensorData = Nested | AnyTypedArray | ArrayLike<number> | Tensor;
+export type TensorData = NestedOf<number | boolean | bigint> | AnyTypedArray | ArrayLike<number> | Tensor;
 
 /** Shape of a nested array (along its first elements); deeper than a tensor can be is an error. */
 function inferShape(data: Nested): number[] {

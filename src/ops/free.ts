@@ -6,7 +6,8 @@ import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 
 /** Methods whose free form exists: those of Tensor that return something, given by name. */
-type MethodName = {
+/** The names of Tensor's methods (what a free function can be made from). */
+export type MethodName = {
   [K in keyof Tensor & string]: Tensor[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof Tensor & string];
 

@@ -1,10 +1,19 @@
 // Learning-rate schedulers (torch.optim.lr_scheduler): each sets every group's lr from the epoch
 // count (closed forms) on step(); ReduceLROnPlateau reacts to a metric instead.
+/**
+ * Learning-rate schedulers (torch.optim.lr_scheduler): each sets every group's lr on `step()`; `ReduceLROnPlateau`
+ * reacts to a metric.
+ *
+ * @example
+ * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.5 });
+ * @module lrScheduler
+ */
 import { fail } from '../errors.js';
 import { checkOptions, describe, isOptionsObject, oneOf } from '../options.js';
 import { Optimizer } from './optimizer.js';
 
-type AnyOptimizer = Optimizer<{ lr: number }>;
+/** Any optimizer (every one has an lr per group). */
+export type AnyOptimizer = Optimizer<{ lr: number }>;
 
 /** Base of the epoch-driven schedulers. Construction sets the initial lr (epoch 0). */
 export abstract class LRScheduler {
@@ -48,9 +57,11 @@ export abstract class LRScheduler {
     return [...this.lastLr];
   }
 
+  /** The scheduler's state for a checkpoint. */
   stateDict(): Record<string, unknown> {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr] };
   }
+  /** Restores the state `stateDict` returned. */
   loadStateDict(sd: Record<string, unknown>): void {
     const op = `${this.constructor.name}.loadStateDict`;
     if (!isOptionsObject(sd) || !Number.isSafeInteger(sd.lastEpoch))
@@ -185,6 +196,7 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** Options of `OneCycleLR`. */
 export interface OneCycleOptions {
   maxLr: number | number[];
   totalSteps?: number;
@@ -317,6 +329,7 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
+/** Options of `ReduceLROnPlateau`. */
 export interface PlateauOptions {
   mode?: 'min' | 'max';
   factor?: number;
@@ -395,9 +408,11 @@ export class ReduceLROnPlateau {
       this.numBadEpochs = 0;
     }
   }
+  /** The lr of each group now. */
   getLastLr(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
+  /** The scheduler's state for a checkpoint. */
   stateDict(): Record<string, unknown> {
     return {
       best: this.best,
@@ -406,6 +421,7 @@ export class ReduceLROnPlateau {
       lastEpoch: this.lastEpoch,
     };
   }
+  /** Restores the state `stateDict` returned. */
   loadStateDict(sd: Record<string, unknown>): void {
     const ints = ['numBadEpochs', 'cooldownCounter', 'lastEpoch'];
     if (

@@ -13,8 +13,10 @@ export type ParamState = Record<string, Tensor | number>;
 
 /** A parameter group: its tensors and options overriding the optimizer's defaults. */
 export type ParamGroupInput<O> = { params: readonly Tensor[] } & Partial<O>;
+/** A parameter group as the optimizer holds it: its tensors and every option, defaults filled in. */
 export type ParamGroup<O> = { params: Tensor[] } & O;
 
+/** An optimizer's state as `stateDict()` returns it: per-parameter state and the groups' options. */
 export interface OptimizerStateDict {
   /** State per parameter, keyed by its index across all groups in order. */
   state: Record<number, ParamState>;
@@ -130,7 +132,7 @@ export abstract class Optimizer<O extends object> {
     return keep(zerosLike(p));
   }
 
-  /** Runs a fused native update op on p, grad and the state tensors. */
+  /** @internal Runs a fused native update op on p, grad and the state tensors. */
   protected run(op: OpName, tensors: Tensor[], attrs: Attr[]): void {
     opInPlaceN(
       op,

@@ -4,8 +4,10 @@ import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkRange, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 
-type Params<O> = readonly Tensor[] | readonly ParamGroupInput<O>[];
+/** What an optimizer takes: a list of tensors, or parameter groups with their own options. */
+export type Params<O> = readonly Tensor[] | readonly ParamGroupInput<O>[];
 
+/** Options of `SGD`. */
 export interface SGDOptions {
   lr: number;
   momentum: number;
@@ -43,6 +45,7 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 }
 
+/** Options of `Adam` and `AdamW`. */
 export interface AdamOptions {
   lr: number;
   betas: [number, number];
@@ -113,6 +116,7 @@ export class AdamW extends AdamBase {
   }
 }
 
+/** Options of `RMSprop`. */
 export interface RMSpropOptions {
   lr: number;
   alpha: number;
@@ -153,6 +157,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 }
 
+/** Options of `Adagrad`. */
 export interface AdagradOptions {
   lr: number;
   lrDecay: number;

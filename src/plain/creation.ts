@@ -5,10 +5,13 @@ import { fail } from '../errors.js';
 import { describe, int, intAtLeast, num } from '../options.js';
 import { alloc, castValue, numel, plainShape, PlainTensor } from './tensor.js';
 
+/** `zeros` as plain loops (the reference of tensorkit's `zeros`; random ones use the same Philox stream). */
 export const zeros = (shape: readonly number[], dtype: DType = 'float32') =>
   new PlainTensor(alloc(checkDType('zeros', dtype), numel(plainShape('zeros', shape))), shape, dtype);
+/** `ones` as plain loops (the reference of tensorkit's `ones`; random ones use the same Philox stream). */
 export const ones = (shape: readonly number[], dtype: DType = 'float32') => full(shape, 1, dtype);
 
+/** `full` as plain loops (the reference of tensorkit's `full`; random ones use the same Philox stream). */
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): PlainTensor {
   if (typeof value !== 'number') fail('INVALID_ARGUMENT', `full: value must be a number, got ${describe(value)}`);
   const t = zeros(shape, dtype);
@@ -16,6 +19,7 @@ export function full(shape: readonly number[], value: number, dtype: DType = 'fl
   return t;
 }
 
+/** `arange` as plain loops (the reference of tensorkit's `arange`; random ones use the same Philox stream). */
 export function arange(start: number, end: number, step = 1, dtype?: DType): PlainTensor {
   for (const [k, v] of [
     ['start', start],
@@ -32,6 +36,7 @@ export function arange(start: number, end: number, step = 1, dtype?: DType): Pla
   return new PlainTensor(out, [n], dt);
 }
 
+/** `linspace` as plain loops (the reference of tensorkit's `linspace`; random ones use the same Philox stream). */
 export function linspace(start: number, end: number, steps: number, dtype: DType = 'float32'): PlainTensor {
   num('linspace', 'start', start);
   num('linspace', 'end', end);
@@ -44,6 +49,7 @@ export function linspace(start: number, end: number, steps: number, dtype: DType
   return new PlainTensor(out, [steps], dtype);
 }
 
+/** `eye` as plain loops (the reference of tensorkit's `eye`; random ones use the same Philox stream). */
 export function eye(n: number, m = n, dtype: DType = 'float32'): PlainTensor {
   intAtLeast('eye', 'n', n, 0);
   intAtLeast('eye', 'm', m, 0);
@@ -152,7 +158,10 @@ function random(
   return new PlainTensor(out, shape, dtype);
 }
 
+/** `rand` as plain loops (the reference of tensorkit's `rand`; random ones use the same Philox stream). */
 export const rand = (shape: readonly number[], dtype: DType = 'float32') => random(shape, dtype, 'uniform', 0, 1);
+/** `randn` as plain loops (the reference of tensorkit's `randn`; random ones use the same Philox stream). */
 export const randn = (shape: readonly number[], dtype: DType = 'float32') => random(shape, dtype, 'normal', 0, 1);
+/** `randint` as plain loops (the reference of tensorkit's `randint`; random ones use the same Philox stream). */
 export const randint = (low: number, high: number, shape: readonly number[], dtype: DType = 'int64') =>
   random(shape, dtype, 'integer', low, high);

@@ -29,8 +29,10 @@ function entry<T>(op: string, table: Record<string, T>, name: unknown): T {
   return table[name];
 }
 
-type Fn1 = (x: number) => number;
-type Fn2 = (a: number, b: number) => number;
+/** A unary kernel on one element. */
+export type Fn1 = (x: number) => number;
+/** A binary kernel on two elements. */
+export type Fn2 = (a: number, b: number) => number;
 
 const intPow = (a: number, b: number, int32: boolean): number => {
   if (b < 0) return a === 1 ? 1 : a === -1 ? (b % 2 ? -1 : 1) : 0;
@@ -160,30 +162,57 @@ export function where(cond: PlainTensor, a: PlainOperand, b: PlainOperand): Plai
 }
 
 // Named forms, so `plain.add(a, b)` reads like `a.add(b)`.
+/** `add` as plain loops: the reference the native `Tensor.add` is tested against. */
 export const add = (a: PlainOperand, b: PlainOperand) => binary('add', a, b);
+/** `sub` as plain loops: the reference the native `Tensor.sub` is tested against. */
 export const sub = (a: PlainOperand, b: PlainOperand) => binary('sub', a, b);
+/** `mul` as plain loops: the reference the native `Tensor.mul` is tested against. */
 export const mul = (a: PlainOperand, b: PlainOperand) => binary('mul', a, b);
+/** `div` as plain loops: the reference the native `Tensor.div` is tested against. */
 export const div = (a: PlainOperand, b: PlainOperand) => binary('div', a, b);
+/** `pow` as plain loops: the reference the native `Tensor.pow` is tested against. */
 export const pow = (a: PlainOperand, b: PlainOperand) => binary('pow', a, b);
+/** `maximum` as plain loops: the reference the native `Tensor.maximum` is tested against. */
 export const maximum = (a: PlainOperand, b: PlainOperand) => binary('maximum', a, b);
+/** `minimum` as plain loops: the reference the native `Tensor.minimum` is tested against. */
 export const minimum = (a: PlainOperand, b: PlainOperand) => binary('minimum', a, b);
+/** `eq` as plain loops: the reference the native `Tensor.eq` is tested against. */
 export const eq = (a: PlainOperand, b: PlainOperand) => binary('eq', a, b);
+/** `ne` as plain loops: the reference the native `Tensor.ne` is tested against. */
 export const ne = (a: PlainOperand, b: PlainOperand) => binary('ne', a, b);
+/** `lt` as plain loops: the reference the native `Tensor.lt` is tested against. */
 export const lt = (a: PlainOperand, b: PlainOperand) => binary('lt', a, b);
+/** `le` as plain loops: the reference the native `Tensor.le` is tested against. */
 export const le = (a: PlainOperand, b: PlainOperand) => binary('le', a, b);
+/** `gt` as plain loops: the reference the native `Tensor.gt` is tested against. */
 export const gt = (a: PlainOperand, b: PlainOperand) => binary('gt', a, b);
+/** `ge` as plain loops: the reference the native `Tensor.ge` is tested against. */
 export const ge = (a: PlainOperand, b: PlainOperand) => binary('ge', a, b);
+/** `neg` as plain loops: the reference the native `Tensor.neg` is tested against. */
 export const neg = (x: PlainTensor) => unary('neg', x);
+/** `abs` as plain loops: the reference the native `Tensor.abs` is tested against. */
 export const abs = (x: PlainTensor) => unary('abs', x);
+/** `exp` as plain loops: the reference the native `Tensor.exp` is tested against. */
 export const exp = (x: PlainTensor) => unary('exp', x);
+/** `log` as plain loops: the reference the native `Tensor.log` is tested against. */
 export const log = (x: PlainTensor) => unary('log', x);
+/** `log1p` as plain loops: the reference the native `Tensor.log1p` is tested against. */
 export const log1p = (x: PlainTensor) => unary('log1p', x);
+/** `sqrt` as plain loops: the reference the native `Tensor.sqrt` is tested against. */
 export const sqrt = (x: PlainTensor) => unary('sqrt', x);
+/** `rsqrt` as plain loops: the reference the native `Tensor.rsqrt` is tested against. */
 export const rsqrt = (x: PlainTensor) => unary('rsqrt', x);
+/** `sin` as plain loops: the reference the native `Tensor.sin` is tested against. */
 export const sin = (x: PlainTensor) => unary('sin', x);
+/** `cos` as plain loops: the reference the native `Tensor.cos` is tested against. */
 export const cos = (x: PlainTensor) => unary('cos', x);
+/** `relu` as plain loops: the reference the native `Tensor.relu` is tested against. */
 export const relu = (x: PlainTensor) => unary('relu', x);
+/** `sigmoid` as plain loops: the reference the native `Tensor.sigmoid` is tested against. */
 export const sigmoid = (x: PlainTensor) => unary('sigmoid', x);
+/** `tanh` as plain loops: the reference the native `Tensor.tanh` is tested against. */
 export const tanh = (x: PlainTensor) => unary('tanh', x);
+/** `gelu` as plain loops: the reference the native `Tensor.gelu` is tested against. */
 export const gelu = (x: PlainTensor) => unary('gelu', x);
+/** `erf` as plain loops: the reference the native `Tensor.erf` is tested against. */
 export const erf = (x: PlainTensor) => unary('erf', x);

@@ -206,6 +206,7 @@ export function conv2dWeightGrad(
   return new PlainTensor(out, [O, Cg, ...kernel], gy.dtype);
 }
 
+/** Pooling parameters of the plain pooling loops (kernel, stride, padding, dilation, ceil mode). */
 export interface PlainPoolParams {
   kernel: [number, number];
   stride?: [number, number];

@@ -4,7 +4,8 @@ import { fail } from '../errors.js';
 import { bool, describe, intAtLeast, list as listArg, num } from '../options.js';
 import { alloc, isFloat, MAX_PLAIN_ELEMENTS, normDim, numel, plainArg, PlainTensor, stridesOf } from './tensor.js';
 
-type DimArg = number | readonly number[] | null | undefined;
+/** A dim, a list of dims, or all dims (null or undefined). */
+export type DimArg = number | readonly number[] | null | undefined;
 
 /** Output shape and, per input element, its output index for a reduction over `dims`. */
 function plan(x: PlainTensor, dims: DimArg, keepdim: boolean, op = 'reduce') {
@@ -55,6 +56,7 @@ export function sum(x: PlainTensor, dims?: DimArg, keepdim = false): PlainTensor
   return new PlainTensor(out, p.outShape, dt);
 }
 
+/** `mean` as plain loops: the reference the native `Tensor.mean` is tested against. */
 export function mean(x: PlainTensor, dims?: DimArg, keepdim = false): PlainTensor {
   if (!isFloat(plainArg('mean', 'x', x).dtype)) fail('DTYPE_MISMATCH', 'mean: expected a floating point tensor');
   const s = sum(x, dims, keepdim);
@@ -81,7 +83,9 @@ function extreme(x: PlainTensor, dims: DimArg, keepdim: boolean, isMax: boolean)
   }
   return new PlainTensor(out, p.outShape, x.dtype);
 }
+/** `max` as plain loops: the reference the native `Tensor.max` is tested against. */
 export const max = (x: PlainTensor, dims?: DimArg, keepdim = false) => extreme(x, dims, keepdim, true);
+/** `min` as plain loops: the reference the native `Tensor.min` is tested against. */
 export const min = (x: PlainTensor, dims?: DimArg, keepdim = false) => extreme(x, dims, keepdim, false);
 
 function argExtreme(x: PlainTensor, dim: number | null | undefined, keepdim: boolean, isMax: boolean) {
@@ -115,11 +119,15 @@ function argExtreme(x: PlainTensor, dim: number | null | undefined, keepdim: boo
     indices: new PlainTensor(indices, p.outShape, 'int64'),
   };
 }
+/** `argmax` as plain loops: the reference the native `Tensor.argmax` is tested against. */
 export const argmax = (x: PlainTensor, dim?: number | null, keepdim = false) =>
   argExtreme(x, dim, keepdim, true).indices;
+/** `argmin` as plain loops: the reference the native `Tensor.argmin` is tested against. */
 export const argmin = (x: PlainTensor, dim?: number | null, keepdim = false) =>
   argExtreme(x, dim, keepdim, false).indices;
+/** `maxWithIndices` as plain loops: the reference the native `Tensor.maxWithIndices` is tested against. */
 export const maxWithIndices = (x: PlainTensor, dim: number, keepdim = false) => argExtreme(x, dim, keepdim, true);
+/** `minWithIndices` as plain loops: the reference the native `Tensor.minWithIndices` is tested against. */
 export const minWithIndices = (x: PlainTensor, dim: number, keepdim = false) => argExtreme(x, dim, keepdim, false);
 
 /** Variance with `correction` (1 = unbiased). */
@@ -141,6 +149,7 @@ export function variance(x: PlainTensor, dims?: DimArg, correction = 1, keepdim 
   for (let o = 0; o < p.outN; o++) out[o] = sqrt ? Math.sqrt(ss[o] / denom) : ss[o] / denom;
   return new PlainTensor(out, p.outShape, x.dtype);
 }
+/** `std` as plain loops: the reference the native `Tensor.std` is tested against. */
 export const std = (x: PlainTensor, dims?: DimArg, correction = 1, keepdim = false) =>
   variance(x, dims, correction, keepdim, true);
 
@@ -168,6 +177,7 @@ export function softmax(x: PlainTensor, dim: number, log = false): PlainTensor {
   });
   return new PlainTensor(out, x.shape, x.dtype);
 }
+/** `logSoftmax` as plain loops: the reference the native `Tensor.logSoftmax` is tested against. */
 export const logSoftmax = (x: PlainTensor, dim: number) => softmax(x, dim, true);
 
 /** Running sum along dim (integers as int64). */

@@ -23,6 +23,7 @@ function targetShape(op: string, shape: unknown): number[] {
   return [...(s as number[])];
 }
 
+/** `reshape` as plain loops: the reference the native `Tensor.reshape` is tested against. */
 export function reshape(x: PlainTensor, shape: readonly number[]): PlainTensor {
   plainArg('reshape', 'x', x);
   const s = targetShape('reshape', shape);
@@ -33,6 +34,7 @@ export function reshape(x: PlainTensor, shape: readonly number[]): PlainTensor {
   return new PlainTensor(x.data.slice(), s, x.dtype);
 }
 
+/** `permute` as plain loops: the reference the native `Tensor.permute` is tested against. */
 export function permute(x: PlainTensor, dims: readonly number[]): PlainTensor {
   const nd = plainArg('permute', 'x', x).ndim;
   const p = list('permute', 'dims', dims, 64).map((d) => normDim(d as number, nd));
@@ -54,6 +56,7 @@ export function permute(x: PlainTensor, dims: readonly number[]): PlainTensor {
   return new PlainTensor(out, shape, x.dtype);
 }
 
+/** `transpose` as plain loops: the reference the native `Tensor.transpose` is tested against. */
 export function transpose(x: PlainTensor, d0: number, d1: number): PlainTensor {
   if (plainArg('transpose', 'x', x).ndim === 0) return x;
   const dims = [...x.shape.keys()];
@@ -63,6 +66,7 @@ export function transpose(x: PlainTensor, d0: number, d1: number): PlainTensor {
   return permute(x, dims);
 }
 
+/** `expand` as plain loops: the reference the native `Tensor.expand` is tested against. */
 export function expand(x: PlainTensor, shape: readonly number[]): PlainTensor {
   plainArg('expand', 'x', x);
   const target = targetShape('expand', shape);
@@ -81,6 +85,7 @@ export function expand(x: PlainTensor, shape: readonly number[]): PlainTensor {
   return new PlainTensor(out, s, x.dtype);
 }
 
+/** `squeeze` as plain loops: the reference the native `Tensor.squeeze` is tested against. */
 export function squeeze(x: PlainTensor, dims?: number | readonly number[] | null): PlainTensor {
   plainArg('squeeze', 'x', x);
   const ds =
@@ -95,12 +100,14 @@ export function squeeze(x: PlainTensor, dims?: number | readonly number[] | null
   );
 }
 
+/** `unsqueeze` as plain loops: the reference the native `Tensor.unsqueeze` is tested against. */
 export function unsqueeze(x: PlainTensor, dim: number): PlainTensor {
   const s = [...plainArg('unsqueeze', 'x', x).shape];
   s.splice(normDim(dim, x.ndim + 1), 0, 1);
   return reshape(x, s);
 }
 
+/** `flatten` as plain loops: the reference the native `Tensor.flatten` is tested against. */
 export function flatten(x: PlainTensor, start = 0, end = -1): PlainTensor {
   if (plainArg('flatten', 'x', x).ndim === 0) return reshape(x, [1]);
   const a = normDim(start, x.ndim),
@@ -108,6 +115,7 @@ export function flatten(x: PlainTensor, start = 0, end = -1): PlainTensor {
   return reshape(x, [...x.shape.slice(0, a), numel(x.shape.slice(a, b + 1)), ...x.shape.slice(b + 1)]);
 }
 
+/** `narrow` as plain loops: the reference the native `Tensor.narrow` is tested against. */
 export function narrow(x: PlainTensor, dim: number, start: number, length: number): PlainTensor {
   const d = normDim(dim, plainArg('narrow', 'x', x).ndim);
   int('narrow', 'start', start);
@@ -128,6 +136,7 @@ export function narrow(x: PlainTensor, dim: number, start: number, length: numbe
   return new PlainTensor(out, shape, x.dtype);
 }
 
+/** `select` as plain loops: the reference the native `Tensor.select` is tested against. */
 export function select(x: PlainTensor, dim: number, index: number): PlainTensor {
   const d = normDim(dim, plainArg('select', 'x', x).ndim);
   int('select', 'index', index);
@@ -147,7 +156,9 @@ export function to(x: PlainTensor, dtype: DType): PlainTensor {
   return new PlainTensor(out, x.shape, dtype);
 }
 
+/** `clone` as plain loops: the reference the native `Tensor.clone` is tested against. */
 export const clone = (x: PlainTensor) => new PlainTensor(plainArg('clone', 'x', x).data.slice(), x.shape, x.dtype);
+/** `contiguous` as plain loops: the reference the native `Tensor.contiguous` is tested against. */
 export const contiguous = clone;
 
 // A non-empty list of tensors that agree on every dim but `d` (cat) and have the same ndim.
@@ -157,6 +168,7 @@ function tensorsFor(op: string, xs: unknown): PlainTensor[] {
   return l.map((x, i) => plainArg(op, `tensors[${i}]`, x));
 }
 
+/** `cat` as plain loops: the reference the native `Tensor.cat` is tested against. */
 export function cat(xs: readonly PlainTensor[], dim = 0): PlainTensor {
   tensorsFor('cat', xs);
   const d = normDim(dim, xs[0].ndim);
@@ -181,6 +193,7 @@ export function cat(xs: readonly PlainTensor[], dim = 0): PlainTensor {
   return new PlainTensor(out, shape, dt);
 }
 
+/** `stack` as plain loops: the reference the native `Tensor.stack` is tested against. */
 export function stack(xs: readonly PlainTensor[], dim = 0): PlainTensor {
   tensorsFor('stack', xs);
   return cat(
@@ -200,6 +213,7 @@ function indices(op: string, index: unknown, n: number): PlainTensor {
   return idx;
 }
 
+/** `indexSelect` as plain loops: the reference the native `Tensor.indexSelect` is tested against. */
 export function indexSelect(x: PlainTensor, dim: number, index: PlainTensor): PlainTensor {
   plainArg('indexSelect', 'x', x);
   const d0 = normDim(dim, x.ndim);

@@ -26,9 +26,11 @@ export class PlainTensor {
     if (data.length !== numel(shape))
       fail('SHAPE_MISMATCH', `PlainTensor: ${data.length} values for shape [${shape.join(', ')}]`);
   }
+  /** Number of dimensions. */
   get ndim(): number {
     return this.shape.length;
   }
+  /** Number of elements. */
   numel(): number {
     return this.data.length;
   }

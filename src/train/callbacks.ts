@@ -29,13 +29,19 @@ function stateArg(op: string, s: unknown): Record<string, unknown> {
  * }
  */
 export abstract class Callback {
+  /** The key this callback's state is saved under in a checkpoint: the class name by default. */
   get stateKey(): string {
     return this.constructor.name;
   }
+  /** Called when `fit` starts, before the sanity validation. */
   onFitStart?(trainer: Trainer, module: LightningModule): void;
+  /** Called when the training loop starts (after the sanity validation). */
   onTrainStart?(trainer: Trainer, module: LightningModule): void;
+  /** Called at the start of each training epoch. */
   onTrainEpochStart?(trainer: Trainer, module: LightningModule): void;
+  /** Called before each training batch. */
   onTrainBatchStart?(trainer: Trainer, module: LightningModule, batch: unknown, batchIdx: number): void;
+  /** Called after each training batch, with what `trainingStep` returned. */
   onTrainBatchEnd?(
     trainer: Trainer,
     module: LightningModule,
@@ -43,7 +49,9 @@ export abstract class Callback {
     batch: unknown,
     batchIdx: number,
   ): void;
+  /** Called when a validation run starts. */
   onValidationStart?(trainer: Trainer, module: LightningModule): void;
+  /** Called after each validation batch, with what `validationStep` returned. */
   onValidationBatchEnd?(
     trainer: Trainer,
     module: LightningModule,
@@ -51,22 +59,34 @@ export abstract class Callback {
     batch: unknown,
     batchIdx: number,
   ): void;
+  /** Called when a validation run ends (epoch metrics are computed by then). */
   onValidationEnd?(trainer: Trainer, module: LightningModule): void;
+  /** Called at the end of each training epoch, after its validation. */
   onTrainEpochEnd?(trainer: Trainer, module: LightningModule): void;
+  /** Called when the training loop ends. */
   onTrainEnd?(trainer: Trainer, module: LightningModule): void;
+  /** Called when `fit` ends. */
   onFitEnd?(trainer: Trainer, module: LightningModule): void;
+  /** Called when `test` starts. */
   onTestStart?(trainer: Trainer, module: LightningModule): void;
+  /** Called after each test batch, with what `testStep` returned. */
   onTestBatchEnd?(trainer: Trainer, module: LightningModule, outputs: unknown, batch: unknown, batchIdx: number): void;
+  /** Called when `test` ends. */
   onTestEnd?(trainer: Trainer, module: LightningModule): void;
+  /** Called while a checkpoint is assembled; add to or read `checkpoint`. */
   onSaveCheckpoint?(trainer: Trainer, module: LightningModule, checkpoint: Record<string, unknown>): void;
+  /** Called when a checkpoint is restored, with the loaded tree. */
   onLoadCheckpoint?(trainer: Trainer, module: LightningModule, checkpoint: Record<string, unknown>): void;
+  /** This callback's state for a checkpoint (plain values); empty by default. */
   stateDict(): Record<string, unknown> {
     return {};
   }
+  /** Restores the state `stateDict` returned. */
   loadStateDict(_state: Record<string, unknown>): void {}
 }
 
-type Mode = 'min' | 'max';
+/** Whether a monitored metric improves by going down ('min') or up ('max'). */
+export type Mode = 'min' | 'max';
 
 function checkMode(op: string, mode: unknown): Mode {
   if (mode !== undefined && mode !== 'min' && mode !== 'max')
@@ -74,6 +94,7 @@ function checkMode(op: string, mode: unknown): Mode {
   return (mode ?? 'min') as Mode;
 }
 
+/** Options of `ModelCheckpoint`. */
 export interface ModelCheckpointOptions {
   /** Directory (default: <logger logDir>/checkpoints, or <defaultRootDir>/checkpoints). */
   dirpath?: string;
@@ -240,6 +261,7 @@ export class ModelCheckpoint extends Callback {
   }
 }
 
+/** Options of `EarlyStopping`. */
 export interface EarlyStoppingOptions {
   monitor: string;
   mode?: Mode;
@@ -399,6 +421,7 @@ export class LearningRateMonitor extends Callback {
   }
 }
 
+/** Options of `ProgressBar`. */
 export interface ProgressBarOptions {
   /** Where to write (default process.stderr). */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };

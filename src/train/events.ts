@@ -69,6 +69,7 @@ export function frameRecord(data: Uint8Array): Buffer {
 
 // ---- reading (for train.report) ----------------------------------------------------------------
 
+/** One scalar read from a TensorBoard event file. */
 export interface ScalarEvent {
   step: number;
   wallTime: number;

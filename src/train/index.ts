@@ -1,4 +1,11 @@
-// Lightning-style training: LightningModule, Trainer, callbacks, loggers, and an HTML report.
+/**
+ * Lightning-style training: `LightningModule`, `Trainer`, callbacks, loggers (CSV, JSON lines, TensorBoard) and an
+ * HTML report.
+ *
+ * @example
+ * await new train.Trainer({ maxEpochs: 10 }).fit(model, { train: loader });
+ * @module train
+ */
 export {
   LightningModule,
   type LogOptions,
@@ -17,6 +24,7 @@ export {
   type ModelCheckpointOptions,
   type EarlyStoppingOptions,
   type ProgressBarOptions,
+  type Mode,
 } from './callbacks.js';
 export { Logger, CSVLogger, JSONLLogger, TensorBoardLogger, type LoggerOptions } from './loggers.js';
 export { readScalarEvents, type ScalarEvent } from './events.js';

@@ -10,6 +10,7 @@ import { ioError, writeFileAtomic } from '../io/files.js';
 import { checkOptions, describe, isOptionsObject, oneOf } from '../options.js';
 import { encodeEvent, frameRecord } from './events.js';
 
+/** Options of the file loggers: the run name and version under the root folder. */
 export interface LoggerOptions {
   /** Experiment name: the directory under saveDir. Default 'lightning_logs'. */
   name?: string;

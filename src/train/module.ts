@@ -4,7 +4,6 @@ import { fail } from '../errors.js';
 import { checkOptions, describe, isOptionsObject, str } from '../options.js';
 import type { Metric } from '../metrics/metric.js';
 import { Module } from '../nn/module.js';
-import type { Optimizer } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor.js';
 import type { Trainer } from './trainer.js';
 
@@ -36,12 +35,18 @@ export const LOG_OPTIONS = {
 
 /** Anything with the schedulers' step() (ReduceLROnPlateau's takes the monitored value). */
 export interface SchedulerLike {
+  /** Advances the schedule (by an epoch or a step, as the config says). */
   step(metric?: number): void;
+  /** The scheduler's state for a checkpoint. */
   stateDict(): Record<string, unknown>;
+  /** Restores the state `stateDict` returned. */
   loadStateDict(sd: Record<string, unknown>): void;
+  /** The learning rate of each parameter group after the last step. */
   getLastLr?(): number[];
 }
+/** A scheduler as `configureOptimizers` returns it, with when to step it. */
 export interface SchedulerConfig {
+  /** The scheduler to step. */
   scheduler: SchedulerLike;
   /** Step after every epoch (default) or every optimizer step. */
   interval?: 'epoch' | 'step';
@@ -51,7 +56,8 @@ export interface SchedulerConfig {
   monitor?: string;
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyOptimizer = Optimizer<any>;
+export type { AnyOptimizer } from '../optim/lr_scheduler.js';
+import type { AnyOptimizer } from '../optim/lr_scheduler.js';
 /** What configureOptimizers() returns: an optimizer, or an optimizer with a scheduler. */
 export type OptimizerConfig = AnyOptimizer | { optimizer: AnyOptimizer; lrScheduler?: SchedulerLike | SchedulerConfig };
 /** What trainingStep() returns: the loss, an object holding it, or null to skip the batch. */
@@ -148,18 +154,30 @@ export abstract class LightningModule extends Module {
   }
 
   // Hooks, in the order the Trainer calls them; all optional.
+  /** Called when `fit` starts. */
   onFitStart?(): void;
+  /** Called when the training loop starts. */
   onTrainStart?(): void;
+  /** Called at the start of each training epoch. */
   onTrainEpochStart?(): void;
+  /** Called after each training batch, with what `trainingStep` returned. */
   onTrainBatchEnd?(outputs: StepOutput, batch: unknown, batchIdx: number): void;
+  /** Called when a validation run starts. */
   onValidationEpochStart?(): void;
+  /** Called when a validation run ends. */
   onValidationEpochEnd?(): void;
+  /** Called at the end of each training epoch. */
   onTrainEpochEnd?(): void;
+  /** Called when the training loop ends. */
   onTrainEnd?(): void;
+  /** Called when `fit` ends. */
   onFitEnd?(): void;
+  /** Called when `test` starts. */
   onTestEpochStart?(): void;
+  /** Called when `test` ends. */
   onTestEpochEnd?(): void;
   /** Add to (or read from) a checkpoint being saved/loaded. */
   onSaveCheckpoint?(checkpoint: Record<string, unknown>): void;
+  /** Called with a checkpoint being restored, before the Trainer applies it. */
   onLoadCheckpoint?(checkpoint: Record<string, unknown>): void;
 }

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../io/files.js';
 import { checkOptions, describe, list, str } from '../options.js';
 import { readScalarEvents } from './events.js';
 
+/** Options of `train.report`. */
 export interface ReportOptions {
   /** Output file. Default <logDir>/report.html. */
   out?: string;

@@ -31,6 +31,7 @@ export type Batches = Iterable<unknown> | AsyncIterable<unknown>;
 /** Loaders for fit: { train, val }, or just the training batches. */
 export type FitLoaders = { train: Batches; val?: Batches } | Batches;
 
+/** Options of `Trainer`. */
 export interface TrainerOptions {
   /** Stop after this many epochs. Default 1000 (when maxSteps is not set), as Lightning. */
   maxEpochs?: number;
