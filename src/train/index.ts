@@ -14,7 +14,9 @@ export {
   type SchedulerLike,
   type StepOutput,
 } from './module.js';
-export { Trainer, type TrainerOptions, type Batches, type FitLoaders } from './trainer.js';
+export { Trainer } from './trainer.js';
+export type { Batches, FitLoaders } from './batches.js';
+export type { TrainerOptions } from './trainer_options.js';
 export {
   Callback,
   ModelCheckpoint,

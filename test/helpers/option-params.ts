@@ -12,7 +12,8 @@ export function publicOptionParams(): string[] {
   for (const { rel, sf } of parsedSources()) {
     if (rel === 'options.ts') continue; // the checker itself
     sf.forEachChild((n) => {
-      if (!modifiers(n).includes(ts.SyntaxKind.ExportKeyword)) return;
+      // Exported and not marked @internal (internal helpers are not public, though exported).
+      if (!modifiers(n).includes(ts.SyntaxKind.ExportKeyword) || isInternal(n)) return;
       if (ts.isFunctionDeclaration(n) && n.name && takesOptions(n.parameters)) out.add(`${rel}:${n.name.text}`);
       if (ts.isVariableStatement(n))
         for (const d of n.declarationList.declarations)
