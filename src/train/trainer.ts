@@ -95,6 +95,7 @@ export class Trainer {
   get callbackMetrics(): Record<string, number> {
     return this.logs.callbackMetrics;
   }
+  /** Replaces the record (the loops reset it between runs). */
   set callbackMetrics(v: Record<string, number>) {
     this.logs.callbackMetrics = v;
   }
