@@ -1,5 +1,5 @@
-// The CPU thread pool. std::thread rather than OpenMP: OpenMP cannot be linked statically and
-// its busy-waiting made timings on the 2-core machines swing 10x (BUILD-NOTES.md).
+// The CPU thread pool. std::thread rather than OpenMP: libgomp cannot be linked statically (users
+// would need libgomp.so.1), and its default busy-wait made timings on 2-core machines swing 10x.
 #include "tk/parallel.h"
 
 #include <algorithm>
@@ -22,7 +22,7 @@ thread_local bool t_in_parallel = false;
 // must reschedule a halted vCPU) — as long as a 256^3 matmul half takes. So both sides spin
 // briefly before blocking: workers after a region, waiting for the next; the caller waiting for
 // the workers to finish. Short enough that an idle pool costs nothing measurable (OpenMP's 200 ms
-// default spin made 2-core timings swing, BUILD-NOTES.md).
+// default spin made 2-core timings swing 10x).
 constexpr int kWorkerSpinUs = 100;
 constexpr int kCallerSpinUs = 500;
 
