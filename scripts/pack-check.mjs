@@ -7,7 +7,17 @@
 // Float32Array taken from tensor([1, 2]).data() with no cast.
 //   npm run pack:check        (.ci/run runs it)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +110,16 @@ try {
     'the installed package brings only node-gyp-build',
     modules.sort().join() === 'node-gyp-build,tensorkit',
     modules.join(' '),
+  );
+
+  const dts = existsSync(join(pkg, 'dist', 'tensor.d.ts'))
+    ? readFileSync(join(pkg, 'dist', 'tensor.d.ts'), 'utf8')
+    : '';
+  const leaked = ['_h', '_disposed', '_kept', '_setData'].filter((m) => new RegExp(`\\b${m}\\b`).test(dts));
+  step(
+    'internal members are absent from the published tensor.d.ts',
+    dts !== '' && leaked.length === 0,
+    leaked.join(' '),
   );
 
   // 4. ESM and CommonJS consumers run an op, and load the prebuild.
