@@ -2,7 +2,29 @@
 import { fail } from '../errors.js';
 import { checkOptions, describe } from '../options.js';
 
+import type { Attr } from '../ops/dispatch.js';
+
 export { tensorArg } from '../args.js';
+
+// The positional attribute layouts of the conv and pool ops, written once on this side (the native
+// op layer reads them in the same order): callers fill in named values.
+
+/** conv2d's attributes (its gradients take the input size before them). */
+export function convLayout(a: { stride: number[]; padding: number[]; dilation: number[]; groups: number }): Attr[] {
+  return [a.stride, a.padding, a.dilation, a.groups];
+}
+
+/** The pooling ops' attributes (max_pool2d adds returnIndices after them; the backward ops the input size before). */
+export function poolLayout(a: {
+  kernelSize: number[];
+  stride: number[] | null;
+  padding: number[];
+  dilation: number[];
+  ceilMode: boolean;
+  countIncludePad: boolean;
+}): Attr[] {
+  return [a.kernelSize, a.stride, a.padding, a.dilation, a.ceilMode, a.countIncludePad];
+}
 
 /** A size for both spatial dims, or [height, width]. */
 export type Pair = number | readonly [number, number];

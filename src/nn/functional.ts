@@ -15,7 +15,7 @@ import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { rand } from '../ops/creation.js';
 import { bool, checkOptions, describe, list, num, shapeArgs } from '../options.js';
-import { optionsOf, pair, tensorArg, type Pair } from './args.js';
+import { convLayout, optionsOf, pair, poolLayout, tensorArg, type Pair } from './args.js';
 import { op as runOp, opMulti, type Attr, type OpName } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
 
@@ -84,7 +84,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   const stride = pair(op, 'stride', o.stride, 1),
     dilation = pair(op, 'dilation', o.dilation, 1);
   const padding = convPadding(op, o, weight.shape.slice(2), dilation, stride);
-  const attrs: Attr[] = [stride, padding, dilation, groupsOf(op, o.groups)];
+  const attrs = convLayout({ stride, padding, dilation, groups: groupsOf(op, o.groups) });
   if (input instanceof Tensor && input.ndim === 3) {
     const x4 = input.unsqueeze(0);
     const y = b ? call('conv2d', attrs, x4, weight, b) : call('conv2d', attrs, x4, weight);
@@ -210,7 +210,7 @@ export function convTranspose2d(
   if (size.some((s) => s <= 0)) fail('SHAPE_MISMATCH', `${op}: the output size [${size}] would not be positive`);
   const y = call(
     'conv2d_input_grad',
-    [size, stride, [ph, pw, ph, pw], dilation, groupsOf(op, o.groups)],
+    [size, ...convLayout({ stride, padding: [ph, pw, ph, pw], dilation, groups: groupsOf(op, o.groups) })],
     input,
     weight,
   );
@@ -235,14 +235,14 @@ function poolAttrs(op: string, kernelSize: Pair, o: PoolOptions & { countInclude
   for (const key of ['ceilMode', 'countIncludePad'] as const)
     if (o[key] !== undefined && typeof o[key] !== 'boolean')
       fail('INVALID_ARGUMENT', `${op}: '${key}' must be a boolean, got ${describe(o[key])}`);
-  return [
-    k,
-    o.stride === undefined ? null : pair(op, 'stride', o.stride, 1),
-    pair(op, 'padding', o.padding, 0),
-    pair(op, 'dilation', o.dilation, 1),
-    o.ceilMode ?? false,
-    o.countIncludePad ?? true,
-  ];
+  return poolLayout({
+    kernelSize: k,
+    stride: o.stride === undefined ? null : pair(op, 'stride', o.stride, 1),
+    padding: pair(op, 'padding', o.padding, 0),
+    dilation: pair(op, 'dilation', o.dilation, 1),
+    ceilMode: o.ceilMode ?? false,
+    countIncludePad: o.countIncludePad ?? true,
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ import { fail } from '../errors.js';
 import { checkOptions, describe, int, intAtLeast, list } from '../options.js';
 import { op, type Attr, type OpName } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
-import { pair, tensorArg, type Pair } from './args.js';
+import { convLayout, pair, poolLayout, tensorArg, type Pair } from './args.js';
 import type { ConvOptions, PoolOptions } from './functional.js';
 
 // The [H, W] of a size argument, checked against the tensor it describes: the same number of
@@ -31,12 +31,12 @@ function hw(op: string, name: string, v: unknown, lead: readonly number[], ndim:
 function convAttrs(op: string, opts: (Omit<ConvOptions, 'padding'> & { padding?: Pair }) | undefined): Attr[] {
   const o = checkOptions(op, opts, { stride: 'any', padding: 'any', dilation: 'any', groups: 'integer' });
   const [ph, pw] = pair(op, 'padding', o.padding, 0);
-  return [
-    pair(op, 'stride', o.stride, 1),
-    [ph, pw, ph, pw],
-    pair(op, 'dilation', o.dilation, 1),
-    intAtLeast(op, 'groups', o.groups ?? 1),
-  ];
+  return convLayout({
+    stride: pair(op, 'stride', o.stride, 1),
+    padding: [ph, pw, ph, pw],
+    dilation: pair(op, 'dilation', o.dilation, 1),
+    groups: intAtLeast(op, 'groups', o.groups ?? 1),
+  });
 }
 function run(name: OpName, attrs: Attr[], a: Tensor, b?: Tensor): Tensor {
   for (const x of b === undefined ? [a] : [a, b])
@@ -98,12 +98,14 @@ export function avgPool2d(
     'avg_pool2d_backward',
     [
       hw(op, 'inputSize', inputSize, g.shape.slice(0, -2), g.ndim),
-      pair(op, 'kernelSize', kernelSize, 1),
-      o.stride === undefined ? null : pair(op, 'stride', o.stride, 1),
-      pair(op, 'padding', o.padding, 0),
-      [1, 1],
-      o.ceilMode ?? false,
-      o.countIncludePad ?? true,
+      ...poolLayout({
+        kernelSize: pair(op, 'kernelSize', kernelSize, 1),
+        stride: o.stride === undefined ? null : pair(op, 'stride', o.stride, 1),
+        padding: pair(op, 'padding', o.padding, 0),
+        dilation: [1, 1],
+        ceilMode: o.ceilMode ?? false,
+        countIncludePad: o.countIncludePad ?? true,
+      }),
     ],
     gradOutput,
   );
