@@ -533,6 +533,8 @@ describe('containers, activations and init', () => {
       nn.init.constant_(p, 2); // a parameter (leaf requiring grad): runs outside the graph
       expect(p.isLeaf && p.requiresGrad && p.sum().item() === 24).toBe(true);
       expect(nn.init.calculateGain('leaky_relu', 0.2)).toBeCloseTo(Math.sqrt(2 / 1.04), 12);
+      expect(nn.init.calculateFanInAndFanOut(tk.zeros([8, 3, 3, 3]))).toEqual([27, 72]);
+      expect(nn.init.calculateFanInAndFanOut(w)).toEqual([128, 256]);
       expectTensorError(
         () => nn.init.xavierUniform_(tk.zeros([5])),
         'INVALID_ARGUMENT',

@@ -48,14 +48,9 @@ function target(op: string, t: unknown): Tensor {
   return t;
 }
 
-/**
- * [fanIn, fanOut] of a weight: dim 1 and dim 0 times the receptive field (the product of dims
- * 2..), as torch.nn.init._calculate_fan_in_and_fan_out. `op` names the caller in errors.
- * @example nn.init.fans('myInit', w) // [in, out]
- */
-export function fans(op: string, t: Tensor): [number, number] {
-  if (typeof op !== 'string')
-    fail('INVALID_ARGUMENT', `fans: 'op' must be the caller's name (a string), got ${describe(op)}`);
+// [fanIn, fanOut] of a weight: dim 1 and dim 0 times the receptive field (the product of dims
+// 2..). `op` names the caller in errors.
+function fans(op: string, t: Tensor): [number, number] {
   target(op, t);
   if (t.ndim < 2)
     fail(
@@ -64,6 +59,15 @@ export function fans(op: string, t: Tensor): [number, number] {
     );
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return [t.shape[1] * receptive, t.shape[0] * receptive];
+}
+
+/**
+ * [fanIn, fanOut] of a weight of at least 2 dims: dim 1 and dim 0 times the receptive field (the
+ * product of dims 2..), as torch.nn.init._calculate_fan_in_and_fan_out.
+ * @example nn.init.calculateFanInAndFanOut(new nn.Conv2d(3, 8, 3).weight) // [27, 72]
+ */
+export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
+  return fans('calculateFanInAndFanOut', tensor);
 }
 
 function fill(t: Tensor, make: () => Tensor): Tensor {
