@@ -77,18 +77,20 @@ template <class T, class Out> void sum_kernel(const Tensor& out, const Tensor& i
   using A = acc_t<T>;
   const T* x = in.data<T>();
   Out* y = out.data<Out>();
-  if (g.I == 1 && g.O == 1) {  // full reduction: partial sums per chunk, then combined in order
-    int nt = g.R >= (1 << 16) ? get_num_threads() : 1;
-    std::vector<A> part(nt + 1, A(0));
-    int64_t chunk = (g.R + nt - 1) / std::max(nt, 1);
-    parallel_for(0, nt, 1, [&](int64_t b, int64_t e) {
+  if (g.I == 1 && g.O == 1) {
+    // Full reduction: partial sums over fixed 32K-element chunks, combined in chunk order. The
+    // chunking depends on the length only, so the result is bit-identical for any thread count.
+    constexpr int64_t kChunk = int64_t(1) << 15;
+    const int64_t parts = g.R >= 2 * kChunk ? (g.R + kChunk - 1) / kChunk : 1;
+    std::vector<A> part(size_t(parts), A(0));
+    parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; ++c) {
-        int64_t lo = std::min(g.R, c * chunk), hi = std::min(g.R, lo + chunk);
-        part[c] = sum_run<A>(x + lo, hi - lo);
+        const int64_t lo = c * kChunk, hi = parts == 1 ? g.R : std::min(g.R, lo + kChunk);
+        part[size_t(c)] = sum_run<A>(x + lo, hi - lo);
       }
     });
     A s = 0;
-    for (int c = 0; c < nt; ++c) s += part[c];
+    for (const A& v : part) s += v;
     y[0] = Out(s);
     return;
   }

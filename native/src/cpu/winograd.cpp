@@ -10,7 +10,6 @@
 // users would notice; they take the im2col path.
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 #include "backend.h"
@@ -275,6 +274,9 @@ Geo geometry(const Tensor& x, const Tensor& y, int64_t ph, int64_t pw) {
 
 // Tiles per block: a block's V and M (or Z) take about 2 MB together (L3; each block repacks
 // U in the forward, so blocks should not be small), a multiple of the lanes.
+// Partial sums a weight gradient is split into (see conv3x3_winograd_weight_grad).
+constexpr int64_t kWeightGradRuns = 8;
+
 int64_t block_tiles(const Geo& g) {
   const int64_t tb = std::clamp<int64_t>((int64_t(1) << 19) / (36 * (g.C + g.O)), 16, 512);
   return std::max<int64_t>(kLanes, tb / kLanes * kLanes);
@@ -312,22 +314,30 @@ bool conv3x3_winograd_weight_grad(const Tensor& gw, const Tensor& xt, const Tens
   const int64_t blocks = (g.T + tb - 1) / tb, OC = g.O * g.C;
   const float* x = xt.data<float>();
   const float* gy = gyt.data<float>();
-  // Each thread sums its blocks into its own M, added into the total under a lock.
-  std::vector<float> M(size_t(36 * OC), 0.0f);
-  std::mutex mu;
-  parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+  // The blocks are cut into a fixed number of runs (it depends on the geometry only, never on the
+  // thread count); each run sums its blocks into its own M, and the runs' M are added in run order.
+  // So the weight gradient is bit-identical for any thread count.
+  const int64_t runs = std::min<int64_t>(blocks, kWeightGradRuns), msize = 36 * OC;
+  std::vector<float> Ms(size_t(runs * msize));
+  parallel_for(0, runs, 1, [&](int64_t r0, int64_t r1) {
     thread_local std::vector<float> scratch;
-    const size_t need = size_t(36 * (g.C + g.O) * tb + 36 * OC);
+    const size_t need = size_t(36 * (g.C + g.O) * tb);
     if (scratch.size() < need) scratch.resize(need);
     float* V = scratch.data();
     float* Z = V + 36 * g.C * tb;
-    float* Mt = Z + 36 * g.O * tb;
-    for (int64_t blk = b0; blk < b1; ++blk) weight_grad_block(Mt, x, gy, V, Z, g, blk * tb, tb, blk > b0);
-    std::lock_guard<std::mutex> lock(mu);
-    for (size_t i = 0; i < M.size(); ++i) M[i] += Mt[i];
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t k0 = blocks * r / runs, k1 = blocks * (r + 1) / runs;
+      for (int64_t blk = k0; blk < k1; ++blk)
+        weight_grad_block(Ms.data() + r * msize, x, gy, V, Z, g, blk * tb, tb, blk > k0);
+    }
+  });
+  const float* M = Ms.data();
+  parallel_for(0, msize, 4096, [&](int64_t i0, int64_t i1) {
+    for (int64_t r = 1; r < runs; ++r)
+      for (int64_t i = i0; i < i1; ++i) Ms[size_t(i)] += M[r * msize + i];
   });
   float* out = gw.data<float>();
-  parallel_for(0, OC, 256, [&](int64_t a, int64_t b) { transform_weight_grads(out, M.data(), OC, a, b); });
+  parallel_for(0, OC, 256, [&](int64_t a, int64_t b) { transform_weight_grads(out, M, OC, a, b); });
   return true;
 }
 

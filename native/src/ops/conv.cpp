@@ -2,7 +2,6 @@
 // ([G, O/G, C/G*kh*kw] @ [G, C/G*kh*kw, OH*OW]). A 1x1 kernel with stride 1 and no padding reads
 // the image in place. Images are spread over the thread pool, each thread with its own column
 // buffer (the GEMM then runs single-threaded inside); a single image uses the GEMM's threads.
-#include <mutex>
 
 #include "ops/internal.h"
 #include "tk/parallel.h"
@@ -119,6 +118,10 @@ template <class Fn> void for_images(const Geometry& g, DType dt, Device dev, con
 // The direct kernel's limit on input channels (bench/suites/conv.ts: it beats im2col for RGB
 // layers; im2col's GEMM wins once the reduction is long).
 constexpr int64_t kDirectMaxChannels = 8;
+
+// How many partial sums a weight gradient is split into over the batch: enough to keep 8 threads
+// busy, fixed so the summation order never depends on the thread count.
+constexpr int64_t kWeightGradRuns = 8;
 
 // Image n of x [N, C, H, W] (contiguous) as [G, C/G, H*W] (the column matrix of a pointwise conv).
 Tensor image_groups(const Tensor& x, int64_t n, const Geometry& g) {
@@ -261,32 +264,31 @@ Tensor conv2d_weight_grad(const Tensor& go0, const Tensor& x0, int64_t kh, int64
   if (gw.numel() == 0 || go.numel() == 0) return gw;
   auto gemm = kernel_for(&Backend::gemm, x.device(), op);
   auto im2col = kernel_for(&Backend::im2col, x.device(), op);
-  // Each thread sums its images into a private [G, O/G, K] buffer, added to gw under a lock.
-  std::mutex mu;
+  // The images are cut into a fixed number of runs (it depends on N only, never on the thread
+  // count); each run sums its images into its own [G, O/G, K] partial, and the partials are added
+  // in run order. So the weight gradient is bit-identical for any thread count.
+  const int64_t runs = std::min<int64_t>(g.N, kWeightGradRuns);
   Tensor gwg = reshape(gw, {g.G, O / g.G, K});
-  const bool threaded = g.N >= 2 && get_num_threads() > 1;
-  auto run = [&](int64_t n0, int64_t n1) {
-    Tensor acc = threaded ? Tensor::empty({g.G, O / g.G, K}, x.dtype(), x.device(), op) : gwg;
+  std::vector<Tensor> partial(static_cast<size_t>(runs));
+  parallel_for(0, runs, 1, [&](int64_t r0, int64_t r1) {
     Tensor col = g.pointwise ? Tensor() : Tensor::empty({g.G, K, g.OH * g.OW}, x.dtype(), x.device(), op);
-    for (int64_t n = n0; n < n1; ++n) {
-      Tensor cols = col;
-      if (g.pointwise) {
-        cols = image_groups(x, n, g);
-      } else {
-        for (int64_t gi = 0; gi < g.G; ++gi) im2col(select(col, 0, gi), group_image(x, n, gi, g), g.win);
+    for (int64_t r = r0; r < r1; ++r) {
+      Tensor acc = r == 0 ? gwg : Tensor::empty({g.G, O / g.G, K}, x.dtype(), x.device(), op);
+      const int64_t n0 = g.N * r / runs, n1 = g.N * (r + 1) / runs;
+      for (int64_t n = n0; n < n1; ++n) {
+        Tensor cols = col;
+        if (g.pointwise) {
+          cols = image_groups(x, n, g);
+        } else {
+          for (int64_t gi = 0; gi < g.G; ++gi) im2col(select(col, 0, gi), group_image(x, n, gi, g), g.win);
+        }
+        Tensor gon = reshape(select(go, 0, n), {g.G, O / g.G, g.OH * g.OW});
+        gemm(acc, gon, transpose(cols, 1, 2), 1.0, n == n0 ? 0.0 : 1.0);
       }
-      Tensor gon = reshape(select(go, 0, n), {g.G, O / g.G, g.OH * g.OW});
-      gemm(acc, gon, transpose(cols, 1, 2), 1.0, (threaded && n == n0) ? 0.0 : 1.0);
+      partial[size_t(r)] = acc;
     }
-    if (threaded) {
-      std::lock_guard<std::mutex> lock(mu);
-      binary_(BinaryOp::add, gwg, acc);
-    }
-  };
-  if (threaded)
-    parallel_for(0, g.N, 1, run);
-  else
-    run(0, g.N);
+  });
+  for (int64_t r = 1; r < runs; ++r) binary_(BinaryOp::add, gwg, partial[size_t(r)]);
   return gw;
 }
 
