@@ -149,10 +149,16 @@ describe('bad input', () => {
   const X = () => tk.zeros([3, 4]);
   const CASES: [string, () => unknown, string, RegExp][] = [
     [
-      'float labels of the wrong shape',
-      () => F.crossEntropy(X(), tk.zeros([3])),
+      'float class labels (a JS number array) name the int64 fix',
+      () => F.crossEntropy(X(), tensor([0, 1, 2])),
+      'DTYPE_MISMATCH',
+      /crossEntropy: class-index targets must be int64, got a float32 target of shape \[3\]; make them with tensor\(\[\.\.\.\], \{ dtype: 'int64' \}\) or target\.to\('int64'\)/,
+    ],
+    [
+      'float probabilities of the wrong shape',
+      () => F.crossEntropy(X(), tk.zeros([3, 5])),
       'SHAPE_MISMATCH',
-      /crossEntropy: target shape \[3\] must match input shape \[3, 4\]/,
+      /crossEntropy: target shape \[3, 5\] must match input shape \[3, 4\]/,
     ],
     [
       'label out of range',

@@ -389,10 +389,10 @@ describe('bad input', () => {
       'a parameter in two groups',
       () => {
         const p = w();
-        return new optim.SGD([{ params: [p] }, { params: [p] }]);
+        return new optim.SGD([{ params: [w(), p] }, { params: [p] }]);
       },
       'INVALID_ARGUMENT',
-      /some parameters appear in more than one parameter group/,
+      /SGD: params\[0\] of parameter group 1 \(shape \[2\]\) is already params\[1\] of group 0; a tensor may belong to one group only/,
     ],
     [
       'non-contiguous parameter',

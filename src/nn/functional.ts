@@ -316,6 +316,12 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   tensorArg(op, 'input', input);
   tensorArg(op, 'weight', weight);
   const b = tensorArg(op, 'bias', bias, true);
+  const width = input.ndim === 0 ? undefined : input.shape[input.ndim - 1];
+  if (weight.ndim === 2 && width !== weight.shape[1])
+    fail(
+      'SHAPE_MISMATCH',
+      `linear: expected input with last dimension ${weight.shape[1]} (inFeatures of the [${weight.shape.join(', ')}] weight), got input [${input.shape.join(', ')}]`,
+    );
   const wt = weight.t();
   try {
     if (b && input.ndim === 2) return b.addmm(input, wt);

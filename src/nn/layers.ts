@@ -396,6 +396,11 @@ export class Linear extends Module {
     this.bias = options.bias === false ? null : uniform([outFeatures], bound, dtype);
   }
   forward(x: Tensor): Tensor {
+    if (x instanceof Tensor && (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures))
+      fail(
+        'SHAPE_MISMATCH',
+        `Linear(inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}): expected input [..., ${this.inFeatures}], got [${x.shape.join(', ')}]`,
+      );
     return F.linear(x, this.weight, this.bias);
   }
 }

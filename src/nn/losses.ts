@@ -289,6 +289,14 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
     fail('INVALID_ARGUMENT', `${op}: labelSmoothing must be in [0, 1], got ${describe(eps)}`);
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim];
+  if (isFloating(target.dtype) && target.shape.join() !== input.shape.join()) {
+    const indexShape = input.shape.filter((_, i) => i !== classDim);
+    if (target.shape.join() === indexShape.join())
+      fail(
+        'DTYPE_MISMATCH',
+        `${op}: class-index targets must be int64, got a ${target.dtype} target of shape [${target.shape.join(', ')}]; make them with tensor([...], { dtype: 'int64' }) or target.to('int64') (a floating target is read as class probabilities and must have the input's shape [${input.shape.join(', ')}])`,
+      );
+  }
   if (isFloating(target.dtype)) {
     // Probabilities: -sum_c w_c t_c log p_c, mean over the samples.
     sameShape(op, input, target);

@@ -71,38 +71,53 @@ export abstract class Module {
     (this as unknown as Record<string, Tensor | null>)[name] = t;
   }
 
-  /** [name, parameter] pairs, children's prefixed with their field name ("fc1.weight"). */
-  namedParameters(prefix = ''): [string, Tensor][] {
+  /**
+   * [name, parameter] pairs, children's prefixed with their field name ("fc1.weight"). A tensor
+   * reachable under several names (tied weights: `this.lmHead.weight = this.wte.weight`) is
+   * listed once, under the first name met, as PyTorch's `remove_duplicate`; pass false to list
+   * every name.
+   * @example for (const [name, p] of model.namedParameters()) console.log(name, p.shape)
+   */
+  namedParameters(prefix = '', removeDuplicate = true): [string, Tensor][] {
     str('namedParameters', 'prefix', prefix);
-    const out: [string, Tensor][] = [];
-    for (const [k, v] of Object.entries(this)) {
-      if (isParameter(v)) out.push([prefix + k, v]);
-      else if (v instanceof Module) out.push(...v.namedParameters(`${prefix}${k}.`));
-    }
-    return out;
+    bool('namedParameters', 'removeDuplicate', removeDuplicate);
+    return this._walk(prefix, removeDuplicate, (_m, _k, v) => isParameter(v));
   }
   /**
-   * Every parameter of this module and its children, in field order. @example new optim.SGD(model.parameters(), { lr:
-   * 0.1 })
+   * Every parameter of this module and its children, in field order, each tensor once (a shared
+   * weight is not listed twice). @example new optim.SGD(model.parameters(), { lr: 0.1 })
    */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }
   /**
-   * [name, buffer] pairs (running statistics and other registered tensors), children's prefixed with their field name.
+   * [name, buffer] pairs (running statistics and other registered tensors), children's prefixed
+   * with their field name; a shared buffer once unless removeDuplicate is false.
    */
-  namedBuffers(prefix = ''): [string, Tensor][] {
+  namedBuffers(prefix = '', removeDuplicate = true): [string, Tensor][] {
     str('namedBuffers', 'prefix', prefix);
-    const out: [string, Tensor][] = [];
-    for (const [k, v] of Object.entries(this)) {
-      if (this._buffers.has(k) && v instanceof Tensor) out.push([prefix + k, v]);
-      else if (v instanceof Module) out.push(...v.namedBuffers(`${prefix}${k}.`));
-    }
-    return out;
+    bool('namedBuffers', 'removeDuplicate', removeDuplicate);
+    return this._walk(prefix, removeDuplicate, (m, k, v) => m._buffers.has(k) && v instanceof Tensor);
   }
-  /** Every buffer of this module and its children. */
+  /** Every buffer of this module and its children, each tensor once. */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, t]) => t);
+  }
+  /** @internal The tensors `pick` accepts, depth first in field order; a shared module is walked once. */
+  _walk(
+    prefix: string,
+    removeDuplicate: boolean,
+    pick: (m: Module, key: string, value: unknown) => boolean,
+  ): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<unknown>();
+    for (const [path, m] of this.namedModules(prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, removeDuplicate))
+      for (const [k, v] of Object.entries(m)) {
+        if (!pick(m, k, v) || (removeDuplicate && seen.has(v))) continue;
+        seen.add(v);
+        out.push([path ? `${path}.${k}` : k, v as Tensor]);
+      }
+    return out;
   }
   /** Direct child modules. */
   children(): Module[] {
@@ -124,12 +139,22 @@ export abstract class Module {
     for (const p of this.parameters()) p.grad = null;
   }
 
-  /** [name, module] pairs of this module ('') and every descendant, depth first. */
-  namedModules(prefix = ''): [string, Module][] {
+  /**
+   * [name, module] pairs of this module ('') and every descendant, depth first; a module reachable
+   * by several paths is listed once (first path) unless removeDuplicate is false.
+   */
+  namedModules(prefix = '', removeDuplicate = true): [string, Module][] {
     str('namedModules', 'prefix', prefix);
-    const out: [string, Module][] = [[prefix, this]];
-    for (const [k, v] of Object.entries(this))
-      if (v instanceof Module) out.push(...v.namedModules(prefix ? `${prefix}.${k}` : k));
+    bool('namedModules', 'removeDuplicate', removeDuplicate);
+    const out: [string, Module][] = [];
+    const seen = new Set<Module>();
+    const visit = (m: Module, path: string): void => {
+      if (removeDuplicate && seen.has(m)) return;
+      seen.add(m);
+      out.push([path, m]);
+      for (const [k, v] of Object.entries(m)) if (v instanceof Module) visit(v, path ? `${path}.${k}` : k);
+    };
+    visit(this, prefix);
     return out;
   }
   /** This module and every descendant. */
@@ -150,7 +175,8 @@ export abstract class Module {
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [k, t] of [...this.namedParameters(), ...this.namedBuffers()]) out[k] = t.detach();
+    // Every name, as PyTorch: a tied weight is saved under each of its names.
+    for (const [k, t] of [...this.namedParameters('', false), ...this.namedBuffers('', false)]) out[k] = t.detach();
     return out;
   }
 
@@ -167,7 +193,7 @@ export abstract class Module {
     if (!isOptionsObject(sd))
       fail('INVALID_ARGUMENT', `${name}.loadStateDict: expected an object of tensors, got ${describe(sd)}`);
     const strict = checkOptions(`${name}.loadStateDict`, options, { strict: 'boolean' }).strict ?? true;
-    const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
+    const own = new Map([...this.namedParameters('', false), ...this.namedBuffers('', false)]);
     // Own keys only: a key like 'constructor' must not find an inherited value.
     const missingKeys = [...own.keys()].filter((k) => !Object.hasOwn(sd, k));
     const unexpectedKeys = Object.keys(sd).filter((k) => !own.has(k));

@@ -16,7 +16,8 @@ import { Tensor } from '../tensor.js';
 
 function gradsOf(op: string, params: Tensor | readonly Tensor[]): Tensor[] {
   const list = tensorList(op, 'parameters', params instanceof Tensor ? [params] : params);
-  return list.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+  // A tensor listed twice (a tied weight) has one gradient: count and scale it once.
+  return [...new Set(list)].map((p) => p.grad).filter((g): g is Tensor => g !== null);
 }
 
 /**

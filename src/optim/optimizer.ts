@@ -69,7 +69,11 @@ export abstract class Optimizer<O extends object> {
       params: 'any',
       name: 'string',
     });
-    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    // Where each parameter already is, to name a parameter shared between groups.
+    const owner = new Map<Tensor, [number, number]>();
+    this.paramGroups.forEach((g, gi) => g.params.forEach((p, pi) => owner.set(p, [gi, pi])));
+    const params: Tensor[] = [];
+    const inGroup = new Set<Tensor>();
     for (const [i, p] of group.params.entries()) {
       if (!(p instanceof Tensor))
         fail('INVALID_ARGUMENT', `${this.name}: params[${i}] is not a Tensor, got ${describe(p)}`);
@@ -78,11 +82,18 @@ export abstract class Optimizer<O extends object> {
           'INVALID_ARGUMENT',
           `${this.name}: can't optimize a non-leaf tensor (params[${i}] has gradFn ${p.gradFn})`,
         );
-      if (seen.has(p))
-        fail('INVALID_ARGUMENT', `${this.name}: some parameters appear in more than one parameter group`);
-      seen.add(p);
+      const at = owner.get(p);
+      if (at)
+        fail(
+          'INVALID_ARGUMENT',
+          `${this.name}: params[${i}] of parameter group ${this.paramGroups.length} (shape [${p.shape.join(', ')}]) is already params[${at[1]}] of group ${at[0]}; a tensor may belong to one group only (a tied weight is listed once by parameters())`,
+        );
+      // The same tensor twice in one group is one parameter (it would otherwise step twice).
+      if (inGroup.has(p)) continue;
+      inGroup.add(p);
+      params.push(p);
     }
-    const merged = { ...this.defaults, ...group, params: [...group.params] } as ParamGroup<O>;
+    const merged = { ...this.defaults, ...group, params } as ParamGroup<O>;
     this.validate(merged);
     this.paramGroups.push(merged);
   }
