@@ -43,6 +43,55 @@ void define(Napi::Env env, Napi::Object exports, EnvState& st, const char* name,
 
 bool flag(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
 
+std::vector<bool> flags_of(const Napi::Value& v, size_t n, const char* op) {
+  TK_CHECK(v.IsArray() && v.As<Napi::Array>().Length() == n, INVALID_ARGUMENT, op, ": expected ", n, " flags");
+  auto a = v.As<Napi::Array>();
+  std::vector<bool> out(n);
+  for (uint32_t i = 0; i < n; ++i) out[i] = a.Get(i).ToBoolean().Value();
+  return out;
+}
+
+Napi::Array handles_of(Napi::Env env, EnvState& st, std::span<const tk::Tensor> ts) {
+  auto a = Napi::Array::New(env, ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) a.Set(uint32_t(i), handle_or_null(env, st, ts[i]));
+  return a;
+}
+
+// A recorded autograd.Function call: backward calls the TS hook with (id, gradient handles, saved
+// handles); the hook returns one handle (or null) per tensor input, each a new handle this side
+// frees once it holds the tensor. The hook owns (and disposes) the handles it is given.
+class JsBackward final : public ag::CustomBackward {
+ public:
+  JsBackward(Napi::Env env, EnvState& st, double id) : env_(env), st_(&st), id_(id), released_(st.released_functions) {}
+  ~JsBackward() override { released_->push_back(id_); }
+
+  std::vector<tk::Tensor> apply(std::span<const tk::Tensor> grads, std::span<const tk::Tensor> saved) override {
+    Napi::HandleScope scope(env_);
+    TK_CHECK(!st_->function_hook.IsEmpty(), INTERNAL, "autograd.Function: no backward hook is registered");
+    Napi::Array g = handles_of(env_, *st_, grads);
+    Napi::Array s = handles_of(env_, *st_, saved);
+    // A JS exception thrown by the hook comes out as Napi::Error and unwinds the engine to the
+    // backward() call, which rethrows it to JS unchanged.
+    Napi::Value r = st_->function_hook.Call({Napi::Number::New(env_, id_), g, s});
+    TK_CHECK(r.IsArray(), INTERNAL, "autograd.Function: the backward hook returned no array");
+    auto a = r.As<Napi::Array>();
+    std::vector<tk::Tensor> out(a.Length());
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value v = a.Get(i);
+      if (v.IsNull() || v.IsUndefined()) continue;
+      out[i] = tensor_of(*st_, v, "autograd.Function");
+      free_handle(*st_, v.As<Napi::Number>().DoubleValue());
+    }
+    return out;
+  }
+
+ private:
+  Napi::Env env_;
+  EnvState* st_;
+  double id_;
+  std::shared_ptr<std::vector<double>> released_;
+};
+
 }  // namespace
 
 void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
@@ -112,6 +161,48 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
     TK_CHECK(info[0].IsString() && tk::find_op(info[0].As<Napi::String>().Utf8Value(), id), INVALID_ARGUMENT,
              "differentiable: unknown op");
     return Napi::Boolean::New(info.Env(), ag::differentiable(id));
+  });
+  // setFunctionHook(fn): the TS function that runs autograd.Function backwards (see JsBackward).
+  define(env, exports, st, "setFunctionHook", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    TK_CHECK(info[0].IsFunction(), INVALID_ARGUMENT, "setFunctionHook: expected a function");
+    st.function_hook = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  });
+  // recordFunction(id, name, inputs, outputs, saved (entries may be null), nonDifferentiable[],
+  // dirty[]): links the outputs to one node; returns the outputs' handles (a new handle where an
+  // output became an alias, else the one given).
+  define(env, exports, st, "recordFunction", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    const char* op = "autograd.Function";
+    TK_CHECK(info[0].IsNumber() && info[1].IsString(), INVALID_ARGUMENT, op, ": expected an id and a name");
+    ag::CustomCall call;
+    call.name = info[1].As<Napi::String>().Utf8Value();
+    call.inputs = tensors_of(st, info[2], op, false);
+    call.outputs = tensors_of(st, info[3], op, false);
+    call.saved = tensors_of(st, info[4], op, true);
+    call.non_differentiable = flags_of(info[5], call.outputs.size(), op);
+    call.dirty = flags_of(info[6], call.inputs.size(), op);
+    std::vector<const tk::TensorImpl*> given;
+    for (const tk::Tensor& o : call.outputs) given.push_back(o.impl());
+    Napi::Env env = info.Env();
+    auto fn = std::make_shared<JsBackward>(env, st, info[0].As<Napi::Number>().DoubleValue());
+    std::vector<tk::Tensor> outs = ag::record_custom(std::move(call), std::move(fn));
+    auto given_handles = info[3].As<Napi::Array>();
+    auto a = Napi::Array::New(env, outs.size());
+    for (size_t i = 0; i < outs.size(); ++i)
+      a.Set(uint32_t(i), outs[i].impl() == given[i] ? given_handles.Get(uint32_t(i)) : wrap(env, st, outs[i], 0));
+    return a;
+  });
+  // takeReleasedFunctions(): ids of recorded calls whose node was freed since the last call.
+  define(env, exports, st, "takeReleasedFunctions", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    std::vector<double> ids;
+    ids.swap(*st.released_functions);
+    auto a = Napi::Array::New(info.Env(), ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) a.Set(uint32_t(i), Napi::Number::New(info.Env(), ids[i]));
+    return a;
+  });
+  // share(h): a new handle to the same tensor (same autograd identity), for a caller that frees it.
+  define(env, exports, st, "share", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    return wrap(info.Env(), st, tensor_of(st, info[0], "share"), 0);
   });
   // backward(roots, grads (entries may be null), retainGraph, createGraph)
   define(env, exports, st, "backward", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {

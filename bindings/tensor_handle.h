@@ -8,6 +8,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "gc.h"
@@ -55,6 +56,11 @@ struct EnvState {
   int64_t pending_external = 0;  // bytes not yet reported with AdjustExternalMemory
   int64_t reported_external = 0;  // bytes this environment has reported to V8 so far
   WeakWatch watched;  // tensors left to the GC safety net (gc.h)
+  // autograd.Function: the TS function that runs a recorded call's backward, and the ids of
+  // recorded calls whose graph node was freed (TS drops their context). Shared, because a node
+  // freed at environment teardown outlives this struct's other members.
+  Napi::FunctionReference function_hook;
+  std::shared_ptr<std::vector<double>> released_functions = std::make_shared<std::vector<double>>();
 };
 
 }  // namespace tkjs

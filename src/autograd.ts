@@ -278,3 +278,5 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options?: Gradc
     gradOutputs?.forEach((t) => t.dispose());
   }
 }
+
+export { CustomFunction as Function, FunctionCtx } from './autograd_function.js';

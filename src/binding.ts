@@ -83,6 +83,22 @@ export interface Binding {
   isGradEnabled(): boolean;
   differentiable(op: string): boolean;
   backward(roots: Handle[], grads: (Handle | null)[], retainGraph: boolean, createGraph: boolean): void;
+  /** The function that runs autograd.Function backwards: (id, gradient handles, saved handles) => one handle or null per tensor input. */
+  setFunctionHook(fn: (id: number, grads: (Handle | null)[], saved: (Handle | null)[]) => (Handle | null)[]): void;
+  /** Links outputs to one custom node; returns the outputs' handles (a new one where an output became an alias). */
+  recordFunction(
+    id: number,
+    name: string,
+    inputs: Handle[],
+    outputs: Handle[],
+    saved: (Handle | null)[],
+    nonDifferentiable: boolean[],
+    dirty: boolean[],
+  ): Handle[];
+  /** Ids of recorded Function calls whose graph node was freed since the last call. */
+  takeReleasedFunctions(): number[];
+  /** A new handle to the same tensor (same autograd identity). */
+  share(h: Handle): Handle;
   autogradGrad(
     outputs: Handle[],
     inputs: Handle[],

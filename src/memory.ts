@@ -119,6 +119,19 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
+/**
+ * @internal Runs fn with the tensors it makes collected into `made` (nothing is disposed); a tidy()
+ * inside fn passes what it returns up into `made`.
+ */
+export function collectMade<T>(fn: () => T, made: Tensor[]): T {
+  scopes.push(made);
+  try {
+    return fn();
+  } finally {
+    scopes.pop();
+  }
+}
+
 /** Exempts `t` from disposal by any tidy() scope. @example tidy(() => { keep(w.add(1)); }) */
 export function keep<T extends Tensor>(t: T): T {
   if (!isTensor(t)) fail('INVALID_ARGUMENT', `keep: expected a Tensor, got ${describe(t)}`);

@@ -110,6 +110,21 @@ class TinyLogger extends train.Logger {
   logMetrics(): void {}
 }
 
+/** A custom autograd Function as a user writes one; its forward uses free functions, which check their arguments. */
+class FuzzSquare extends tk.autograd.Function {
+  static forward(ctx: tk.autograd.FunctionCtx, x: Tensor): Tensor {
+    ctx.saveForBackward(x);
+    return tk.mul(x, x);
+  }
+  static backward(ctx: tk.autograd.FunctionCtx, g: Tensor): Tensor {
+    const [x] = ctx.savedTensors;
+    return tk.mul(g, tk.mul(x!, 2));
+  }
+}
+
+/** Class name -> the subclass whose static methods are fuzzed (the base class's are called on it). */
+const STATIC_RECEIVERS: Record<string, object> = { CustomFunction: FuzzSquare };
+
 const quietTrainer = () =>
   new train.Trainer({ maxEpochs: 1, enableProgressBar: false, enableCheckpointing: false, logger: false });
 
@@ -207,6 +222,8 @@ export const FACTORIES: Record<string, () => object> = {
   CSVLogger: () => new train.CSVLogger('logs'),
   JSONLLogger: () => new train.JSONLLogger('logs'),
   TensorBoardLogger: () => new train.TensorBoardLogger('logs'),
+  CustomFunction: () => new (FuzzSquare as unknown as new () => object)(),
+  FunctionCtx: () => new tk.autograd.FunctionCtx([true]),
   // plain
   PlainTensor: () =>
     tk.plain.plainTensor([
@@ -235,6 +252,17 @@ export function entries(): Entry[] {
     if (!f) throw new Error(`fuzz: no source facts for class ${C.name} (${path})`);
     if (!f.abstract && !f.hiddenCtor)
       out.push({ name: `new ${path}`, arity: C.length, invoke: (args) => new C(...args) });
+    // Static methods (autograd.Function.apply), called on a concrete subclass where one is given.
+    for (const n of Object.getOwnPropertyNames(C).sort()) {
+      const d = Object.getOwnPropertyDescriptor(C, n)!;
+      if (typeof d.value !== 'function' || f.hidden.has(n) || n.startsWith('_')) continue;
+      const receiver = STATIC_RECEIVERS[C.name] ?? C;
+      out.push({
+        name: `${path}.${n}`,
+        arity: d.value.length,
+        invoke: (args) => (d.value as (...a: unknown[]) => unknown).apply(receiver, args),
+      });
+    }
     if (NO_INSTANCE.has(C.name)) return;
     const make = FACTORIES[C.name];
     if (!make) throw new Error(`fuzz: class ${path} needs an instance factory in test/fuzz/entries.ts`);

@@ -103,9 +103,14 @@ async function runChild(
   );
   clearInterval(watch);
 
+  const lines = readFileSync(progress, 'utf8');
+  // A child that dies before its first call failed to set up (a new public class without a
+  // factory, a syntax error): every further child would too, so stop here with its error.
+  if (lines === '' && code !== 0 && !stalled)
+    throw new Error(`fuzz: the child process failed before its first call: ${stderr.trim().slice(-1500)}`);
   let open: { index: number; what: string } | undefined;
   let next = start;
-  for (const line of readFileSync(progress, 'utf8').split('\n')) {
+  for (const line of lines.split('\n')) {
     if (!line) continue;
     const sp1 = line.indexOf(' '),
       sp2 = line.indexOf(' ', sp1 + 1);

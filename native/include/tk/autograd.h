@@ -69,6 +69,32 @@ void backward(std::span<const Tensor> roots, std::span<const Tensor> grads, Back
 std::vector<Tensor> grad(std::span<const Tensor> outputs, std::span<const Tensor> inputs,
                          std::span<const Tensor> grad_outputs, BackwardOptions opt, bool allow_unused);
 
+// A backward written outside the core (a JS autograd.Function). The engine calls apply() with one
+// gradient per output of the recorded call (zeros where none arrived; undefined for a non-floating
+// output) and the tensors saved at record time, after their version check. It returns one
+// gradient per input (undefined: none); each is checked against its input's shape and device.
+class CustomBackward {
+ public:
+  virtual ~CustomBackward() = default;
+  virtual std::vector<Tensor> apply(std::span<const Tensor> grad_outputs, std::span<const Tensor> saved) = 0;
+};
+
+// What a custom function's forward produced, to record as one node named `name` + "Backward".
+struct CustomCall {
+  std::string name;
+  std::vector<Tensor> inputs;  // the tensor arguments: the node's edges
+  std::vector<Tensor> outputs;
+  std::vector<Tensor> saved;  // ctx.saveForBackward (entries may be undefined)
+  std::vector<bool> non_differentiable;  // per output: left out of the graph
+  std::vector<bool> dirty;  // per input: written in place by forward (its history is rebased)
+};
+
+// Links the outputs to a new node running fn. An output that is an input not marked dirty is
+// returned as a new alias (it needs its own grad_fn); every other output keeps its tensor.
+// Returns the outputs to hand back. INVALID_ARGUMENT for a dirty leaf that requires grad or a
+// dirty input that is not returned; NOT_IMPLEMENTED for a dirty view.
+std::vector<Tensor> record_custom(CustomCall call, std::shared_ptr<CustomBackward> fn);
+
 // Whether the derivative table has a formula for op (false for ops listed as not differentiable).
 bool differentiable(OpId op);
 

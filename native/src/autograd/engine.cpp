@@ -16,6 +16,9 @@ namespace tk::autograd {
 
 namespace {
 thread_local bool t_grad_enabled = true;
+// Set while a custom function's backward runs: a backward started from inside it would reuse the
+// per-task fields of nodes the running backward owns.
+thread_local bool t_in_custom_backward = false;
 std::atomic<uint64_t> g_sequence{0};
 std::atomic<uint64_t> g_task{0};
 
@@ -27,6 +30,7 @@ TensorMeta meta_of(const Tensor& t) {
 
 std::string node_name(const Node& n) {
   if (n.op == Node::kAccumulate) return "AccumulateGrad";
+  if (n.op == Node::kCustom) return n.custom_name + "Backward";
   std::string_view op = op_name(OpId(n.op));
   std::string out;
   bool up = true;
@@ -209,6 +213,72 @@ void finish_inplace(const std::shared_ptr<Node>& node, const Tensor& self) {
   if (self.impl()->retains_grad) node->retained.push_back(self.impl_ptr());
 }
 
+std::vector<Tensor> record_custom(CustomCall call, std::shared_ptr<CustomBackward> fn) {
+  const std::string& name = call.name;
+  std::vector<Tensor>& outs = call.outputs;
+  TK_CHECK(call.dirty.size() == call.inputs.size() && call.non_differentiable.size() == outs.size(), INTERNAL, name,
+           ": record_custom flags do not match the inputs and outputs");
+  auto node = std::make_shared<Node>();
+  node->op = Node::kCustom;
+  node->custom = std::move(fn);
+  node->custom_name = name;
+  node->sequence = g_sequence.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < call.inputs.size(); ++i) {
+    const Tensor& in = call.inputs[i];
+    if (call.dirty[i]) {
+      TensorImpl* impl = in.impl();
+      TK_CHECK(!(impl->requires_grad && !impl->grad_fn), INVALID_ARGUMENT, name,
+               ": a leaf tensor that requires grad was marked dirty (modified in place); clone() it first");
+      TK_CHECK(!impl->is_view, NOT_IMPLEMENTED, name,
+               ": a view was marked dirty (modified in place); autograd cannot route its gradient back to the "
+               "viewed tensor, so clone() it first");
+      bool returned = false;
+      for (const Tensor& o : outs) returned |= o.defined() && o.impl() == impl;
+      TK_CHECK(returned, INVALID_ARGUMENT, name, ": input ", i,
+               " was marked dirty but is not among forward's outputs; return it");
+    }
+    // Edges first: a dirty input's edge is its history before this call.
+    node->next.push_back(edge_of(in));
+    node->inputs.push_back(meta_of(in));
+  }
+  for (size_t i = 0; i < outs.size(); ++i) {
+    Tensor& o = outs[i];
+    node->outputs.push_back(meta_of(o));
+    if (call.non_differentiable[i] || !is_floating(o.dtype())) continue;
+    bool dirty_input = false, other_input = false;
+    for (size_t j = 0; j < call.inputs.size(); ++j)
+      if (call.inputs[j].impl() == o.impl()) (call.dirty[j] ? dirty_input : other_input) = true;
+    if (other_input && !dirty_input) {  // returned an input unchanged: an alias carries the grad_fn
+      o = o.with_layout(o.layout());
+      o.impl()->is_view = false;
+    }
+    if (o.impl()->grad_fn.get() == node.get()) {  // the same tensor returned twice: an alias again
+      o = o.with_layout(o.layout());
+      o.impl()->is_view = false;
+    }
+    link_output(node, o, uint32_t(i));
+    if (o.impl()->retains_grad) node->retained.push_back(o.impl_ptr());
+  }
+  node->saved_inputs.reserve(call.saved.size());
+  for (const Tensor& t : call.saved) {
+    SavedTensor st;
+    if (t.defined()) {
+      st = save(t);
+      for (size_t i = 0; i < outs.size(); ++i)  // an output: saved without its grad_fn (a cycle)
+        if (outs[i].impl() == t.impl() && outs[i].impl()->grad_fn == node) {
+          st = save(t.with_layout(t.layout()));
+          st.data.impl()->grad_fn = nullptr;
+          st.is_output = true;
+          st.output_nr = uint32_t(i);
+          break;
+        }
+      node->has_saved = true;
+    }
+    node->saved_inputs.push_back(std::move(st));
+  }
+  return outs;
+}
+
 Tensor unpack(const SavedTensor& s, Node& node, const char* what) {
   TK_ASSERT(s.defined());
   uint64_t now = s.data.storage()->version();
@@ -331,6 +401,45 @@ void accumulate(TensorImpl* target, Tensor g, bool create_graph) {
     binary_(BinaryOp::add, cur, g);
   } else {
     target->grad = fn::add(cur, g).impl_ptr();
+  }
+}
+
+// Calls a custom function's backward and checks what it returned against the node's inputs.
+void run_custom(Node& n, std::vector<Tensor>& grads_in) {
+  const std::string name = node_name(n);
+  std::vector<Tensor> saved;
+  saved.reserve(n.saved_inputs.size());
+  for (size_t i = 0; i < n.saved_inputs.size(); ++i)
+    saved.push_back(n.saved_inputs[i].defined() ? unpack(n.saved_inputs[i], n, "a saved tensor") : Tensor());
+  std::vector<Tensor> r;
+  {
+    struct Flag {
+      bool prev = t_in_custom_backward;
+      Flag() { t_in_custom_backward = true; }
+      ~Flag() { t_in_custom_backward = prev; }
+    } flag;
+    r = n.custom->apply(n.buffer, saved);
+  }
+  TK_CHECK(r.size() == n.next.size(), INVALID_ARGUMENT, name, ": backward returned ", r.size(), " gradients, expected ",
+           n.next.size(), " (one per tensor input of forward)");
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (!r[i].defined() || !n.next[i].node) continue;
+    const TensorMeta& m = n.inputs[i];
+    bool ok = r[i].ndim() >= m.shape.size();
+    if (ok) {
+      try {
+        ok = broadcast_shapes(r[i].shape(), m.shape, "backward") == r[i].shape();
+      } catch (const Error&) {
+        ok = false;
+      }
+    }
+    TK_CHECK(ok, SHAPE_MISMATCH, name, ": backward returned a gradient of shape ", fmt_shape(r[i].shape()),
+             " for input ", i, " of shape ", fmt_shape(m.shape));
+    TK_CHECK(is_floating(r[i].dtype()), DTYPE_MISMATCH, name, ": backward returned a ", dtype_name(r[i].dtype()),
+             " gradient for input ", i, "; gradients are floating");
+    TK_CHECK(r[i].device() == m.device, DEVICE_MISMATCH, name, ": backward returned a gradient on ",
+             device_name(r[i].device()), " for input ", i, " on ", device_name(m.device));
+    grads_in[i] = std::move(r[i]);
   }
 }
 
@@ -457,9 +566,13 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
                  ": trying to backward through the graph a second time (its saved tensors were "
                  "freed by the first backward); pass { retainGraph: true } to the first backward() "
                  "if you need to backward twice");
-        Formula f = formula(OpId(n->op));
-        Ctx ctx(*n, n->buffer, grads_in);
-        f.fn(ctx);
+        if (n->op == Node::kCustom) {
+          run_custom(*n, grads_in);
+        } else {
+          Formula f = formula(OpId(n->op));
+          Ctx ctx(*n, n->buffer, grads_in);
+          f.fn(ctx);
+        }
       }
     }
     n->buffer.clear();
@@ -498,6 +611,9 @@ Tensor root_grad(const Tensor& root, const Tensor& g, size_t i, const char* op) 
 
 void collect_roots(std::span<const Tensor> roots, std::span<const Tensor> grads, const char* op,
                    std::vector<Edge>& edges, std::vector<Tensor>& gs) {
+  TK_CHECK(!t_in_custom_backward, NOT_IMPLEMENTED, op,
+           ": called inside a custom Function's backward (a reentrant backward is not supported); "
+           "compute the gradient with differentiable ops and createGraph instead");
   TK_CHECK(!roots.empty(), INVALID_ARGUMENT, op, ": expected at least one output");
   TK_CHECK(grads.empty() || grads.size() == roots.size(), INVALID_ARGUMENT, op, ": got ", grads.size(),
            " gradients for ", roots.size(), " outputs");

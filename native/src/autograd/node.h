@@ -49,9 +49,13 @@ struct Node : std::enable_shared_from_this<Node> {
   // would otherwise recurse a million destructor frames and overflow the stack.
   ~Node();
 
-  // The op this node differentiates; kAccumulate marks a leaf's AccumulateGrad node.
+  // The op this node differentiates; kAccumulate marks a leaf's AccumulateGrad node, kCustom a
+  // custom function's node (its backward is `custom`, its saved tensors saved_inputs).
   static constexpr int kAccumulate = -1;
+  static constexpr int kCustom = -2;
   int op = kAccumulate;
+  std::shared_ptr<CustomBackward> custom;
+  std::string custom_name;
   Attrs attrs;
   std::vector<Edge> next;  // one per op input
   std::vector<TensorMeta> inputs;  // one per op input
