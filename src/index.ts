@@ -63,6 +63,15 @@ export {
   type NestedOf,
 } from './ops/creation.js';
 export * from './ops/functional.js';
+// Tensor methods defined outside tensor.ts (declaration merging): loaded here, with the class.
+import './ops/indexing.js';
+import './ops/shaping.js';
+import './ops/sorting.js';
+import './ops/math.js';
+export { slice, type IndexItem, type Slice, type ScatterReduceMode } from './ops/indexing.js';
+export { meshgrid } from './ops/shaping.js';
+export type { ValuesIndices } from './ops/sorting.js';
+export { cdist, einsum, type NormOrdOptions } from './ops/math.js';
 export * as cuda from './cuda.js';
 export * as autograd from './autograd.js';
 export * as nn from './nn/index.js';

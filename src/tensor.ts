@@ -522,10 +522,18 @@ export class Tensor<D extends DType = DType> {
     return op('erf', undefined, this._h);
   }
   /**
-   * Clamps into [min, max]; either bound may be null.
+   * Clamps into [min, max]; either bound may be null, and either may be a tensor (broadcast,
+   * as maximum/minimum).
    * @example tensor([-2, 0, 2]).clamp(-1, 1) // [-1, 0, 1]
    */
-  clamp(min?: number | null, max?: number | null): Tensor<D> {
+  clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor<D> {
+    if (min instanceof Tensor || max instanceof Tensor) {
+      if (min == null && max == null) fail('INVALID_ARGUMENT', 'clamp: give min or max');
+      const lo = min == null ? this : this.maximum(min);
+      const hi = max == null ? lo : lo.minimum(max);
+      if (lo !== this && hi !== lo) lo.dispose();
+      return (hi === this ? this.clone() : hi) as Tensor<D>;
+    }
     return op('clamp', clampAttrs('clamp', min, max), this._h);
   }
 

@@ -215,6 +215,59 @@ const ROWS: Record<string, () => unknown> = {
   'train/trainer.ts:Trainer.predict': () => quiet().predict(new Tiny(), loader(), O),
   'train/trainer.ts:Trainer.test': () => quiet().test(new Tiny(), loader(), O),
   'train/trainer.ts:Trainer.validate': () => quiet().validate(new Tiny(), loader(), O),
+  // issue 18: attention, transformer, shape and optimizer entry points
+  'nn/functional_more.ts:instanceNorm': () => nn.functional.instanceNorm(img(), null, null, O),
+  'nn/functional_more.ts:interpolate': () => nn.functional.interpolate(img(), O),
+  'nn/functional_more.ts:rmsNorm': () => nn.functional.rmsNorm(x(), [3], null, O),
+  'nn/functional_more.ts:scaledDotProductAttention': () => nn.functional.scaledDotProductAttention(x(), x(), x(), O),
+  'nn/layers_more.ts:InstanceNorm2d.constructor': () => new nn.InstanceNorm2d(2, O),
+  'nn/layers_more.ts:RMSNorm.constructor': () => new nn.RMSNorm(3, O),
+  'nn/layers_more.ts:Upsample.constructor': () => new nn.Upsample(O),
+  'nn/transformer.ts:MultiheadAttention.constructor': () => new nn.MultiheadAttention(4, 2, O),
+  'nn/transformer.ts:MultiheadAttention.forward': () => {
+    const t = tk.randn([2, 1, 4]);
+    return new nn.MultiheadAttention(4, 2).forward(t, t, t, O);
+  },
+  'nn/transformer.ts:TransformerDecoder.constructor': () =>
+    new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1, O),
+  'nn/transformer.ts:TransformerDecoder.forward': () =>
+    new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(
+      tk.randn([2, 1, 4]),
+      tk.randn([3, 1, 4]),
+      O,
+    ),
+  'nn/transformer.ts:TransformerDecoderLayer.constructor': () => new nn.TransformerDecoderLayer(4, 2, O),
+  'nn/transformer.ts:TransformerDecoderLayer.forward': () =>
+    new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }).forward(tk.randn([2, 1, 4]), tk.randn([3, 1, 4]), O),
+  'nn/transformer.ts:TransformerEncoder.constructor': () =>
+    new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1, O),
+  'nn/transformer.ts:TransformerEncoder.forward': () =>
+    new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(
+      tk.randn([2, 1, 4]),
+      O,
+    ),
+  'nn/transformer.ts:TransformerEncoderLayer.constructor': () => new nn.TransformerEncoderLayer(4, 2, O),
+  'nn/transformer.ts:TransformerEncoderLayer.forward': () =>
+    new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }).forward(tk.randn([2, 1, 4]), O),
+  'ops/shaping.ts:meshgrid': () => tk.meshgrid([tk.arange(2)], O),
+  'optim/optimizers_more.ts:Adadelta.constructor': () => new optim.Adadelta([p()], O),
+  'optim/optimizers_more.ts:Adamax.constructor': () => new optim.Adamax([p()], O),
+  'optim/optimizers_more.ts:LBFGS.constructor': () => new optim.LBFGS([p()], O),
+  'optim/optimizers_more.ts:NAdam.constructor': () => new optim.NAdam([p()], O),
+  'optim/optimizers_more.ts:RAdam.constructor': () => new optim.RAdam([p()], O),
+  // Tensor methods defined outside tensor.ts (the parser above does not see them)
+  'ops/indexing.ts:Tensor.indexPut_': () => x().indexPut_([0], 1, O),
+  'ops/indexing.ts:Tensor.scatterReduce': () =>
+    x().scatterReduce(0, tk.zeros([1, 3], { dtype: 'int64' }), x(), 'sum', O),
+  'ops/indexing.ts:Tensor.nonzero': () => x().nonzero(O),
+  'ops/sorting.ts:Tensor.sort': () => x().sort(0, O),
+  'ops/sorting.ts:Tensor.topk': () => x().topk(1, 0, O),
+  'ops/sorting.ts:Tensor.multinomial': () => x().abs().multinomial(1, O),
+  'ops/sorting.ts:Tensor.unique': () => x().unique(O),
+  'ops/math.ts:Tensor.logsumexp': () => x().logsumexp(0, O),
+  'ops/math.ts:Tensor.vectorNorm': () => x().vectorNorm(2, O),
+  'ops/math.ts:Tensor.any': () => x().any(0, O),
+  'ops/math.ts:Tensor.all': () => x().all(0, O),
 };
 
 async function unknownOptionError(fn: () => unknown): Promise<TensorError> {

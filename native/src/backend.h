@@ -69,6 +69,10 @@ struct Backend {
   void (*var)(const Tensor& out, const Tensor& in, ORI g, double correction, bool take_sqrt);
   void (*softmax)(const Tensor& out, const Tensor& in, ORI g, bool log);
   void (*cumsum)(const Tensor& out, const Tensor& in, ORI g);
+  // Running product along R (out int64 for integer in); cumprod_backward: gx from g and x, all
+  // three contiguous of one floating dtype.
+  void (*cumprod)(const Tensor& out, const Tensor& in, ORI g);
+  void (*cumprod_backward)(const Tensor& gx, const Tensor& grad, const Tensor& x, ORI g);
   // out = alpha * a @ b + beta * out, batched: a [B, M, K], b [B, K, N], out [B, M, N], views of
   // one numeric dtype with any strides; out does not overlap a or b. beta == 0 ignores out's
   // contents (NaN there does not propagate).
@@ -115,6 +119,14 @@ struct Backend {
   // g[o, j, i] into a zeroed float out [O, R, I].
   void (*index_select)(const Tensor& out, const Tensor& x, const Tensor& idx, ORI g);
   void (*index_add)(const Tensor& out, const Tensor& grad, const Tensor& idx, ORI g);
+  // Over index's positions p (index int64, contiguous, values checked in [0, size of dim)):
+  // gather: out[p] = x[p with p[dim] = index[p]] (out contiguous of index's shape, x contiguous,
+  // any dtype); scatter: out[p with p[dim] = index[p]] (reduce)= src[p] (out contiguous holding
+  // self on entry; src contiguous of index's shape and out's dtype). Serial within each target
+  // slice, so repeated indices combine in index order.
+  void (*gather)(const Tensor& out, const Tensor& x, const Tensor& index, int dim);
+  void (*scatter)(const Tensor& out, const Tensor& index, const Tensor& src, int dim, ScatterReduce reduce,
+                  bool include_self);
   // Stable sort positions along R for each of the O x I lines of x (NaN sorts as largest).
   void (*argsort)(const Tensor& out, const Tensor& x, ORI g, bool descending);
   // out[v] += weights[i] (or 1) for v = x[i]; x int64, contiguous, checked in [0, out.numel());

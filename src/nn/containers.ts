@@ -51,34 +51,37 @@ export class Sequential extends Module {
   }
 }
 
-/** A list of modules registered as children '0', '1', ... @example this.layers = new nn.ModuleList([a, b]) */
-export class ModuleList extends Module {
+/**
+ * A list of modules registered as children '0', '1', ...; typed by its element (a
+ * `ModuleList<Block>` gives Blocks back). @example this.blocks = new nn.ModuleList([new Block(), new Block()])
+ */
+export class ModuleList<T extends Module = Module> extends Module {
   private count = 0;
   /** Takes the initial modules (registered as children "0", "1", ...). */
-  constructor(modules: readonly Module[] = []) {
+  constructor(modules: readonly T[] = []) {
     super();
-    list('ModuleList', 'modules', modules).forEach((m) => this.append(m as Module));
+    list('ModuleList', 'modules', modules).forEach((m) => this.append(m as T));
   }
   /** Adds a module at the end; returns this. */
-  append(m: Module): this {
+  append(m: T): this {
     setChild(this, 'ModuleList', String(this.count), checkModule('ModuleList', m, `element ${this.count}`));
     this.count++;
     return this;
   }
   /** The module at index i (negative counts from the end). */
-  get(i: number): Module {
+  get(i: number): T {
     int('ModuleList.get', 'index', i);
     if (i < -this.count || i >= this.count)
       fail('INDEX_OUT_OF_RANGE', `ModuleList: index ${i} out of range for length ${this.count}`);
-    return (this as unknown as Record<string, Module>)[String(i < 0 ? i + this.count : i)];
+    return (this as unknown as Record<string, T>)[String(i < 0 ? i + this.count : i)];
   }
   /** Number of modules. */
   get length(): number {
     return this.count;
   }
   /** The modules in order. */
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children()[Symbol.iterator]();
+  [Symbol.iterator](): Iterator<T> {
+    return (this.children() as T[])[Symbol.iterator]();
   }
   /** A ModuleList has no forward of its own (throws NOT_IMPLEMENTED): call its modules. */
   forward(): Tensor {
@@ -86,27 +89,27 @@ export class ModuleList extends Module {
   }
 }
 
-/** Modules by name, registered as children. @example this.heads = new nn.ModuleDict({ cls: a, box: b }) */
-export class ModuleDict extends Module {
+/** Modules by name, registered as children; typed by its element. @example this.heads = new nn.ModuleDict({ cls: a, box: b }) */
+export class ModuleDict<T extends Module = Module> extends Module {
   /** Takes the initial modules by name. */
-  constructor(modules: Record<string, Module> = {}) {
+  constructor(modules: Record<string, T> = {}) {
     super();
     if (!isOptionsObject(modules))
       fail('INVALID_ARGUMENT', `ModuleDict: expected an object of modules, got ${describe(modules)}`);
     for (const [k, m] of Object.entries(modules)) this.set(k, m);
   }
   /** Adds or replaces the module under key; returns this. */
-  set(key: string, m: Module): this {
+  set(key: string, m: T): this {
     str('ModuleDict.set', 'key', key);
     setChild(this, 'ModuleDict', key, checkModule('ModuleDict', m, describe(key)));
     return this;
   }
   /** The module under key (INDEX_OUT_OF_RANGE when absent). */
-  get(key: string): Module {
+  get(key: string): T {
     str('ModuleDict.get', 'key', key);
     const m = Object.hasOwn(this, key) ? (this as unknown as Record<string, unknown>)[key] : undefined;
     if (!(m instanceof Module)) fail('INVALID_ARGUMENT', `ModuleDict: no module named ${describe(key)}`);
-    return m;
+    return m as T;
   }
   /** The names, in insertion order. */
   keys(): string[] {

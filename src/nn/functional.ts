@@ -603,3 +603,16 @@ export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?:
   if (pad < -1 && weight.ndim === 2) pad += weight.shape[0];
   return call('embedding', [pad], weight, input);
 }
+
+export {
+  scaledDotProductAttention,
+  pad,
+  interpolate,
+  pixelShuffle,
+  pixelUnshuffle,
+  rmsNorm,
+  instanceNorm,
+  type AttentionOptions,
+  type PadMode,
+  type InterpolateOptions,
+} from './functional_more.js';

@@ -137,3 +137,7 @@ export function indexSelect(gradOutput: Tensor, dim: number, index: Tensor, size
     index,
   );
 }
+/** d cumprod / d input: exact where the input holds zeros. @example nn.grad.cumprod(gy, x, 1) */
+export function cumprod(gradOutput: Tensor, input: Tensor, dim: number): Tensor {
+  return run('cumprod_backward', [int('cumprod', 'dim', dim)], gradOutput, input);
+}

@@ -18,3 +18,15 @@ export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEW
 export * as grad from './grad.js';
 export * as utils from './utils.js';
 export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';
+export { RMSNorm, InstanceNorm2d, Upsample, PixelShuffle, PixelUnshuffle, Unflatten } from './layers_more.js';
+export {
+  MultiheadAttention,
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerDecoder,
+  type MultiheadAttentionOptions,
+  type AttentionForwardOptions,
+  type TransformerLayerOptions,
+  type DecoderForwardOptions,
+} from './transformer.js';

@@ -10,7 +10,7 @@ import { tensorList } from '../args.js';
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { stack } from '../ops/functional.js';
+import { cat, stack } from '../ops/functional.js';
 import { describe } from '../options.js';
 import { Tensor } from '../tensor.js';
 
@@ -62,4 +62,36 @@ export function clipGradValue_(params: Tensor | readonly Tensor[], clipValue: nu
   const grads = gradsOf(op, params);
   noGrad(() => grads.forEach((g) => g.clamp_(-clipValue, clipValue)));
   grads.forEach((g) => g.dispose());
+}
+
+/**
+ * The parameters flattened and concatenated into one 1-D tensor (torch.nn.utils.parameters_to_vector).
+ * @example const v = nn.utils.parametersToVector(model.parameters())
+ */
+export function parametersToVector(parameters: readonly Tensor[]): Tensor {
+  const ps = tensorList('parametersToVector', 'parameters', parameters);
+  if (ps.length === 0) fail('INVALID_ARGUMENT', 'parametersToVector: expected at least one parameter');
+  return tidy(() => cat(ps.map((p) => p.reshape([-1]))));
+}
+
+/**
+ * Copies consecutive slices of a 1-D vector into the parameters, in place (torch.nn.utils.vector_to_parameters).
+ * @example nn.utils.vectorToParameters(v, model.parameters())
+ */
+export function vectorToParameters(vec: Tensor, parameters: readonly Tensor[]): void {
+  const op = 'vectorToParameters';
+  if (!(vec instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: expected a Tensor, got ${describe(vec)}`);
+  const ps = tensorList(op, 'parameters', parameters);
+  const total = ps.reduce((n, p) => n + p.numel(), 0);
+  if (vec.ndim !== 1 || vec.numel() !== total)
+    fail('SHAPE_MISMATCH', `${op}: expected a 1-D vector of ${total} elements, got [${vec.shape.join(', ')}]`);
+  noGrad(() =>
+    tidy(() => {
+      let off = 0;
+      for (const p of ps) {
+        p.copy_(vec.narrow(0, off, p.numel()).reshape(p.shape));
+        off += p.numel();
+      }
+    }),
+  );
 }

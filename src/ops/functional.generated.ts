@@ -86,6 +86,8 @@ export const softmax = freeFunction('softmax');
 export const logSoftmax = freeFunction('logSoftmax');
 /** torch.cumsum: {@link Tensor.cumsum | input.cumsum(...)} as a free function. */
 export const cumsum = freeFunction('cumsum');
+/** torch.cumprod: {@link Tensor.cumprod | input.cumprod(...)} as a free function. */
+export const cumprod = freeFunction('cumprod');
 /** torch.reshape: {@link Tensor.reshape | input.reshape(...)} as a free function. */
 export const reshape = freeFunction('reshape');
 /** torch.view: {@link Tensor.view | input.view(...)} as a free function. */
@@ -122,6 +124,12 @@ export const bmm = freeFunction('bmm');
 export const addmm = freeFunction('addmm');
 /** torch.indexSelect: {@link Tensor.indexSelect | input.indexSelect(...)} as a free function. */
 export const indexSelect = freeFunction('indexSelect');
+/** torch.gather: {@link Tensor.gather | input.gather(...)} as a free function. */
+export const gather = freeFunction('gather');
+/** torch.scatter: {@link Tensor.scatter | input.scatter(...)} as a free function. */
+export const scatter = freeFunction('scatter');
+/** torch.nonzero: {@link Tensor.nonzero | input.nonzero(...)} as a free function. */
+export const nonzero = freeFunction('nonzero');
 /** torch.argsort: {@link Tensor.argsort | input.argsort(...)} as a free function. */
 export const argsort = freeFunction('argsort');
 /** torch.bincount: {@link Tensor.bincount | input.bincount(...)} as a free function. */

@@ -74,6 +74,8 @@ export const NATIVE_OPS = {
   softmax: { kind: 'op' },
   log_softmax: { kind: 'op' },
   cumsum: { kind: 'op' },
+  cumprod: { kind: 'op' },
+  cumprod_backward: { kind: 'op' },
   reshape: { kind: 'op' },
   view: { kind: 'op' },
   transpose: { kind: 'op' },
@@ -108,6 +110,9 @@ export const NATIVE_OPS = {
   embedding_backward: { kind: 'op' },
   index_select: { kind: 'op' },
   index_select_backward: { kind: 'op' },
+  gather: { kind: 'op' },
+  scatter: { kind: 'op' },
+  nonzero: { kind: 'op' },
   argsort: { kind: 'op' },
   bincount: { kind: 'op' },
   sgd_step_: { kind: 'op' },
@@ -121,4 +126,4 @@ export type OpName = keyof typeof NATIVE_OPS;
 /** The names in OpId order. */
 export const OP_NAMES = Object.keys(NATIVE_OPS) as OpName[];
 /** Each name's OpId (the binding checks at load that the addon has the same order). */
-export const OP_ID = { neg: 0, neg_: 1, abs: 2, abs_: 3, exp: 4, exp_: 5, log: 6, log_: 7, log1p: 8, log1p_: 9, sqrt: 10, sqrt_: 11, rsqrt: 12, rsqrt_: 13, sin: 14, sin_: 15, cos: 16, cos_: 17, relu: 18, relu_: 19, sigmoid: 20, sigmoid_: 21, tanh: 22, tanh_: 23, gelu: 24, erf: 25, erf_: 26, clamp: 27, clamp_: 28, add: 29, add_: 30, sub: 31, sub_: 32, mul: 33, mul_: 34, div: 35, div_: 36, pow: 37, pow_: 38, maximum: 39, minimum: 40, eq: 41, ne: 42, lt: 43, le: 44, gt: 45, ge: 46, zeros: 47, ones: 48, full: 49, arange: 50, linspace: 51, eye: 52, rand: 53, randn: 54, randint: 55, fill_: 56, zero_: 57, copy_: 58, where: 59, sum: 60, mean: 61, max: 62, min: 63, max_with_indices: 64, min_with_indices: 65, argmax: 66, argmin: 67, var: 68, std: 69, softmax: 70, log_softmax: 71, cumsum: 72, reshape: 73, view: 74, transpose: 75, permute: 76, expand: 77, squeeze: 78, unsqueeze: 79, flatten: 80, narrow: 81, select: 82, contiguous: 83, clone: 84, to_dtype: 85, to_device: 86, cat: 87, stack: 88, dot: 89, matmul: 90, mv: 91, bmm: 92, addmm: 93, conv2d: 94, conv2d_input_grad: 95, conv2d_weight_grad: 96, max_pool2d: 97, max_pool2d_backward: 98, avg_pool2d: 99, avg_pool2d_backward: 100, adaptive_avg_pool2d: 101, adaptive_avg_pool2d_backward: 102, embedding: 103, embedding_backward: 104, index_select: 105, index_select_backward: 106, argsort: 107, bincount: 108, sgd_step_: 109, adam_step_: 110, rmsprop_step_: 111, adagrad_step_: 112 } as const satisfies Record<OpName, number>;
+export const OP_ID = { neg: 0, neg_: 1, abs: 2, abs_: 3, exp: 4, exp_: 5, log: 6, log_: 7, log1p: 8, log1p_: 9, sqrt: 10, sqrt_: 11, rsqrt: 12, rsqrt_: 13, sin: 14, sin_: 15, cos: 16, cos_: 17, relu: 18, relu_: 19, sigmoid: 20, sigmoid_: 21, tanh: 22, tanh_: 23, gelu: 24, erf: 25, erf_: 26, clamp: 27, clamp_: 28, add: 29, add_: 30, sub: 31, sub_: 32, mul: 33, mul_: 34, div: 35, div_: 36, pow: 37, pow_: 38, maximum: 39, minimum: 40, eq: 41, ne: 42, lt: 43, le: 44, gt: 45, ge: 46, zeros: 47, ones: 48, full: 49, arange: 50, linspace: 51, eye: 52, rand: 53, randn: 54, randint: 55, fill_: 56, zero_: 57, copy_: 58, where: 59, sum: 60, mean: 61, max: 62, min: 63, max_with_indices: 64, min_with_indices: 65, argmax: 66, argmin: 67, var: 68, std: 69, softmax: 70, log_softmax: 71, cumsum: 72, cumprod: 73, cumprod_backward: 74, reshape: 75, view: 76, transpose: 77, permute: 78, expand: 79, squeeze: 80, unsqueeze: 81, flatten: 82, narrow: 83, select: 84, contiguous: 85, clone: 86, to_dtype: 87, to_device: 88, cat: 89, stack: 90, dot: 91, matmul: 92, mv: 93, bmm: 94, addmm: 95, conv2d: 96, conv2d_input_grad: 97, conv2d_weight_grad: 98, max_pool2d: 99, max_pool2d_backward: 100, avg_pool2d: 101, avg_pool2d_backward: 102, adaptive_avg_pool2d: 103, adaptive_avg_pool2d_backward: 104, embedding: 105, embedding_backward: 106, index_select: 107, index_select_backward: 108, gather: 109, scatter: 110, nonzero: 111, argsort: 112, bincount: 113, sgd_step_: 114, adam_step_: 115, rmsprop_step_: 116, adagrad_step_: 117 } as const satisfies Record<OpName, number>;

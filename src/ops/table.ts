@@ -32,6 +32,7 @@ export const EXPOSED_ELSEWHERE = {
   embedding: 'nn:functional.embedding',
   embedding_backward: 'nn:grad.embedding',
   index_select_backward: 'nn:grad.indexSelect',
+  cumprod_backward: 'nn:grad.cumprod',
   sgd_step_: 'optim:SGD',
   adam_step_: 'optim:Adam',
   rmsprop_step_: 'optim:RMSprop',

@@ -1,5 +1,6 @@
 /**
- * Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad) with one fused native update per parameter, and learning-rate
+ * Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad with one fused native update per parameter; Adadelta, Adamax,
+ * NAdam, RAdam and LBFGS from tensor ops), and learning-rate
  * schedulers (`lrScheduler`).
  *
  * @example
@@ -25,5 +26,16 @@ export {
   type AdagradOptions,
   type Params,
 } from './optimizers.js';
+export {
+  Adadelta,
+  Adamax,
+  NAdam,
+  RAdam,
+  LBFGS,
+  type AdadeltaOptions,
+  type AdamaxOptions,
+  type NAdamOptions,
+  type LBFGSOptions,
+} from './optimizers_more.js';
 export * as lrScheduler from './lr_scheduler.js';
 export type { AnyOptimizer } from './lr_scheduler.js';

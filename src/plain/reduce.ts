@@ -192,6 +192,37 @@ export function cumsum(x: PlainTensor, dim: number): PlainTensor {
   return new PlainTensor(out, x.shape, dt);
 }
 
+/** Running product along dim (integers in int64). */
+export function cumprod(x: PlainTensor, dim: number): PlainTensor {
+  plainArg('cumprod', 'x', x);
+  const dt: DType = isFloat(x.dtype) ? x.dtype : 'int64';
+  const out = alloc(dt, x.numel());
+  lines(x, dim, (offs) => {
+    let p = 1;
+    for (const k of offs) out[k] = p = dt === 'float32' ? Math.fround(p * x.data[k]) : p * x.data[k];
+  });
+  return new PlainTensor(out, x.shape, dt);
+}
+
+/** cumprod's gradient, from its definition: dx_i = sum over j >= i of g_j * prod_{k <= j, k != i} x_k. */
+export function cumprodBackward(g: PlainTensor, x: PlainTensor, dim: number): PlainTensor {
+  plainArg('cumprodBackward', 'g', g);
+  plainArg('cumprodBackward', 'x', x);
+  const out = alloc(g.dtype, x.numel());
+  lines(x, dim, (offs) => {
+    for (let i = 0; i < offs.length; i++) {
+      let s = 0;
+      for (let j = i; j < offs.length; j++) {
+        let p = 1;
+        for (let k = 0; k <= j; k++) if (k !== i) p *= x.data[offs[k]];
+        s += g.data[offs[j]] * p;
+      }
+      out[offs[i]] = g.dtype === 'float32' ? Math.fround(s) : s;
+    }
+  });
+  return new PlainTensor(out, x.shape, g.dtype);
+}
+
 /** Stable sorting positions along dim (NaN largest). */
 export function argsort(x: PlainTensor, dim = -1, descending = false): PlainTensor {
   plainArg('argsort', 'x', x);

@@ -6,6 +6,7 @@ import {
   alloc,
   broadcastIndex,
   castValue,
+  isFloat,
   normDim,
   numel,
   plainArg,
@@ -255,4 +256,88 @@ export function indexSelectBackward(g: PlainTensor, dim: number, index: PlainTen
   const shape = [...g.shape];
   shape[d] = size;
   return new PlainTensor(out, shape, g.dtype);
+}
+
+// The offsets of index's positions in a contiguous tensor of `target` shape, with dim replaced by
+// the index value: gather reads there, scatter writes there.
+function targets(op: string, index: PlainTensor, target: readonly number[], dim: number): number[] {
+  const st = stridesOf(target);
+  const ist = stridesOf(index.shape);
+  indices(op, index, target.length ? target[dim] : 1);
+  const out: number[] = [];
+  for (let p = 0; p < index.numel(); p++) {
+    let off = 0;
+    for (let k = 0; k < index.ndim; k++) {
+      const c = Math.floor(p / ist[k]) % index.shape[k];
+      off += (k === dim ? index.data[p] : c) * st[k];
+    }
+    out.push(off);
+  }
+  return out;
+}
+
+/** torch.gather as loops: out[p] = x[p with p[dim] = index[p]]. */
+export function gather(x: PlainTensor, dim: number, index: PlainTensor): PlainTensor {
+  plainArg('gather', 'x', x);
+  const d = normDim(dim, Math.max(x.ndim, 1));
+  const at = targets('gather', index, x.shape, d);
+  const out = alloc(x.dtype, index.numel());
+  at.forEach((off, p) => (out[p] = x.data[off]));
+  return new PlainTensor(out, index.shape, x.dtype);
+}
+
+/** torch.scatter / scatter_reduce as loops (reduce 'none' writes; the others combine in index order). */
+export function scatter(
+  self: PlainTensor,
+  dim: number,
+  index: PlainTensor,
+  src: PlainTensor | number,
+  reduce: 'none' | 'sum' | 'prod' | 'mean' | 'amax' | 'amin' = 'none',
+  includeSelf = true,
+): PlainTensor {
+  plainArg('scatter', 'self', self);
+  const d = normDim(dim, Math.max(self.ndim, 1));
+  const at = targets('scatter', index, self.shape, d);
+  const out = alloc(self.dtype, self.numel());
+  out.set(self.data);
+  const sst = typeof src === 'number' ? [] : stridesOf(src.shape);
+  const ist = stridesOf(index.shape);
+  const srcAt = (p: number) => {
+    if (typeof src === 'number') return src;
+    let off = 0;
+    for (let k = 0; k < index.ndim; k++) off += (Math.floor(p / ist[k]) % index.shape[k]) * sst[k];
+    return src.data[off];
+  };
+  const count = new Map<number, number>();
+  if (reduce !== 'none' && !includeSelf)
+    for (const off of at)
+      out[off] = reduce === 'prod' ? 1 : reduce === 'amax' ? -Infinity : reduce === 'amin' ? Infinity : 0;
+  at.forEach((off, p) => {
+    const v = srcAt(p);
+    const cur = out[off];
+    if (reduce === 'none') out[off] = v;
+    else if (reduce === 'sum' || reduce === 'mean') out[off] = cur + v;
+    else if (reduce === 'prod') out[off] = cur * v;
+    else if (reduce === 'amax') out[off] = Number.isNaN(cur) || Number.isNaN(v) ? NaN : Math.max(cur, v);
+    else out[off] = Number.isNaN(cur) || Number.isNaN(v) ? NaN : Math.min(cur, v);
+    count.set(off, (count.get(off) ?? (includeSelf ? 1 : 0)) + 1);
+  });
+  if (reduce === 'mean')
+    for (const [off, n] of count) out[off] = isFloat(self.dtype) ? out[off] / n : Math.floor(out[off] / n);
+  if (self.dtype === 'float32') out.forEach((v, i) => (out[i] = Math.fround(v)));
+  return new PlainTensor(out, self.shape, self.dtype);
+}
+
+/** The positions of the non-zero elements, row by row: int64 [count, ndim]. */
+export function nonzero(x: PlainTensor): PlainTensor {
+  plainArg('nonzero', 'x', x);
+  const st = stridesOf(x.shape);
+  const rows: number[] = [];
+  for (let p = 0; p < x.numel(); p++)
+    if (x.data[p] !== 0) for (let k = 0; k < x.ndim; k++) rows.push(Math.floor(p / st[k]) % x.shape[k]);
+  return new PlainTensor(
+    alloc('int64', rows.length).map((_, i) => rows[i]) as PlainTensor['data'],
+    [rows.length / Math.max(x.ndim, 1), x.ndim],
+    'int64',
+  );
 }

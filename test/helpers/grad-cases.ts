@@ -9,6 +9,7 @@ import type { InputSpec, Layout } from './harness.js';
 import * as plain from '../../src/plain/index.js';
 import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-cases.js';
 import { ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
+import { scatterGradRows } from './cases-index.js';
 
 export interface GradSpec extends InputSpec {
   /** false: the input does not require grad (a condition, a constant). */
@@ -37,6 +38,9 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'argmin',
   'argsort',
   'bincount',
+  'nonzero',
+  // exact with zeros, written as a kernel; the gradient of a gradient is not needed
+  'cumprod_backward',
   'zeros',
   'ones',
   'full',
@@ -248,6 +252,7 @@ const embeddingRows: GradCase[] = [
 
 export const GRAD_CASES: GradCase[] = [
   ...embeddingRows,
+  ...scatterGradRows,
   {
     ops: ['index_select'],
     name: 'indexSelect dim 1 (repeated indices)',

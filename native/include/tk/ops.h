@@ -142,6 +142,10 @@ std::pair<Tensor, Tensor> arg_reduce(const Tensor& x, std::optional<int64_t> dim
                                      const char* name);
 Tensor softmax(const Tensor& x, int64_t dim, bool log);
 Tensor cumsum(const Tensor& x, int64_t dim);
+// Running product along dim (integers accumulate in int64), and its gradient g -> dx, exact where
+// x holds zeros (no division).
+Tensor cumprod(const Tensor& x, int64_t dim);
+Tensor cumprod_backward(const Tensor& g, const Tensor& x, int64_t dim);
 
 // ---- indexing and counting (native/src/ops/index.cpp) ---------------------------------------
 // x's slices at `index` (0-D or 1-D int32/int64, each in range) along dim.
@@ -151,6 +155,20 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor index_select_backward(const Tensor& grad, int64_t dim, const Tensor& index, int64_t size);
 // Positions that sort x along dim (stable: equal values keep their order; NaN last ascending).
 Tensor argsort(const Tensor& x, int64_t dim, bool descending);
+// gather: out[p] = x[p with p[dim] replaced by index[p]]; out has index's shape (index: int64 or
+// int32 of x's rank, no larger than x outside dim, values in range).
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+// How scatter combines: None replaces (the last write wins); the rest reduce the scattered
+// values together with self's (include_self) or without it.
+enum class ScatterReduce { None, Sum, Prod, Mean, Amax, Amin };
+// A copy of self with src's values (src[p] for each position p of index, src at least index's
+// size) written or reduced into self[p with p[dim] replaced by index[p]].
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce,
+               bool include_self);
+ScatterReduce scatter_reduce_of(std::string_view name, const char* op);
+std::string_view scatter_reduce_name(ScatterReduce r);
+// The positions of x's non-zero elements, row by row: int64 [count, ndim].
+Tensor nonzero(const Tensor& x);
 // Occurrences of each value of a 1-D non-negative integer x (weights summed instead of counted
 // when given): length max(max(x) + 1, minlength); int64, or the weights' floating dtype.
 Tensor bincount(const Tensor& x, const Tensor& weights, int64_t minlength);

@@ -54,6 +54,92 @@ double reduced_count(const Ctx& c) {
   return out == 0 ? 0.0 : double(in) / double(out);
 }
 
+Tensor gather_op(const Tensor& x, int64_t d, const Tensor& idx) { return op(OpId::gather, {x, idx}, {num(double(d))}); }
+Tensor scatter_op(const Tensor& self, int64_t d, const Tensor& idx, const Tensor& src, const char* reduce) {
+  return op(OpId::scatter, {self, idx, src}, {num(double(d)), text(reduce), flag(true)});
+}
+// g (of index's shape) padded with zeros to `shape` (a src larger than the index it scatters by).
+Tensor pad_to(Tensor g, const DimVec& shape) {
+  for (int k = 0; k < g.ndim(); ++k)
+    if (g.shape()[k] < shape[k]) {
+      DimVec zs = g.shape();
+      zs[k] = shape[k] - g.shape()[k];
+      g = fn::cat({g, fn::zeros(zs, g.dtype(), g.device())}, k);
+    }
+  return g;
+}
+
+// y = scatter(self, dim, index, src, reduce, includeSelf). Let T be the targets some index names.
+// none: y = src at T, self elsewhere. sum/mean: y = (self?) + sum of src at T (/ count). amax,
+// amin: the gradient is shared evenly among the values equal to the result. prod: y / x per
+// factor (exact only without zeros, unlike PyTorch's zero-aware formula).
+void scatter_grad(Ctx& c) {
+  const int64_t d = c.attrs().integer(0, "dim");
+  const ScatterReduce r = scatter_reduce_of(c.attrs().string_opt(1, "reduce").value_or("none"), "backward");
+  const bool incl = c.attrs().boolean_or(2, "includeSelf", true);
+  const Tensor& g = c.g();
+  const TensorMeta& ms = c.in_meta(0);
+  const DimVec& ishape = c.in_meta(1).shape;
+  const Tensor idx = c.in(1);
+  const DType dt = g.dtype();
+  auto index_ones = [&] { return full(ishape, 1, dt, ms.device); };
+  // 1 where no index writes, 0 at T (a constant).
+  auto untouched = [&] {
+    return tk::scatter(full(ms.shape, 1, dt, ms.device), d, idx, full(ishape, 0, dt, ms.device), ScatterReduce::None,
+                       true);
+  };
+  // src restricted to the index's shape (a larger src contributes only its leading block).
+  auto src_at = [&] {
+    Tensor s = c.in(2);
+    if (s.ndim() == 0) return fn::expand(s, ishape);
+    for (int k = 0; k < s.ndim(); ++k)
+      if (s.shape()[k] > ishape[k]) s = fn::narrow(s, k, 0, ishape[k]);
+    return s;
+  };
+  Tensor gs, gsrc;  // gradients for self and for src (index-shaped)
+  switch (r) {
+    case ScatterReduce::None:
+      gs = mul(g, untouched());
+      gsrc = gather_op(g, d, idx);
+      break;
+    case ScatterReduce::Sum:
+      gs = incl ? g : mul(g, untouched());
+      gsrc = gather_op(g, d, idx);
+      break;
+    case ScatterReduce::Mean: {
+      Tensor n =
+          tk::scatter(full(ms.shape, incl ? 1 : 0, dt, ms.device), d, idx, index_ones(), ScatterReduce::Sum, true);
+      n = binary(BinaryOp::maximum, n, scalar(1));
+      gs = incl ? div(g, n) : mul(g, untouched());
+      gsrc = gather_op(div(g, n), d, idx);
+      break;
+    }
+    case ScatterReduce::Amax:
+    case ScatterReduce::Amin: {
+      const Tensor y = c.out(0), s = src_at();
+      const Tensor self_hit = incl ? fn::mask(cmp(BinaryOp::eq, c.in(0), y), dt) : untouched();
+      const Tensor src_hit = fn::mask(cmp(BinaryOp::eq, s, gather_op(y, d, idx)), dt);
+      const Tensor count =
+          cadd(self_hit, tk::scatter(full(ms.shape, 0, dt, ms.device), d, idx, src_hit, ScatterReduce::Sum, true));
+      const Tensor share = div(g, count);
+      gs = mul(share, self_hit);
+      gsrc = mul(gather_op(share, d, idx), src_hit);
+      break;
+    }
+    case ScatterReduce::Prod: {
+      const Tensor y = c.out(0);
+      gs = incl ? div(mul(g, y), c.in(0)) : mul(g, untouched());
+      gsrc = div(gather_op(mul(g, y), d, idx), src_at());
+      break;
+    }
+  }
+  if (c.needs(0)) c.set(0, gs);
+  if (c.needs(2)) {
+    const DimVec& sshape = c.in_meta(2).shape;
+    c.set(2, sshape.size() == 0 ? gsrc : pad_to(gsrc, sshape));
+  }
+}
+
 // The gradient of x.narrow(dim, start, len): g padded with zeros back to x's shape.
 Tensor pad_back(const Tensor& g, const TensorMeta& x, int dim, int64_t start) {
   const int64_t len = g.shape()[dim], size = x.shape[dim];
@@ -355,6 +441,13 @@ Formula formula(OpId id) {
                 c.set(0, sub(c.g(), mul(exp(c.out(0)), sum(c.g(), {d}, true))));
               },
               0, OUT0};
+    case OpId::cumprod:  // exact with zeros: see cumprod_backward (not itself differentiable)
+      return {[](Ctx& c) {
+                if (c.in_meta(0).shape.size() == 0) return c.set(0, c.g());
+                c.set(0, op(OpId::cumprod_backward, {c.g(), c.in(0)}, {num(double(c.attrs().integer(0, "dim")))}));
+              },
+              IN0};
+    case OpId::cumprod_backward: return nondiff();
     case OpId::cumsum:  // reversed cumsum: total - cumsum + g
       return {[](Ctx& c) {
         int64_t d = c.attrs().integer(0, "dim");
@@ -506,6 +599,15 @@ Formula formula(OpId id) {
                 c.set(0, op(OpId::index_select, {c.g(), c.in(1)}, {num(double(c.attrs().integer(0, "dim")))}));
               },
               IN1};
+    case OpId::gather:  // attrs: dim. dx = g added back at the gathered positions
+      return {[](Ctx& c) {
+                const TensorMeta& m = c.in_meta(0);
+                c.set(0, scatter_op(fn::zeros(m.shape, c.g().dtype(), m.device), c.attrs().integer(0, "dim"), c.in(1),
+                                    c.g(), "sum"));
+              },
+              IN1};
+    case OpId::scatter: return {scatter_grad, IN0 | IN1 | IN2, OUT0};
+    case OpId::nonzero:
     case OpId::argsort:
     case OpId::bincount: return nondiff();
 

@@ -31,6 +31,13 @@ inline Attr ints(std::vector<int64_t> v) {
   return a;
 }
 
+inline Attr text(std::string v) {
+  Attr a;
+  a.kind = Attr::Kind::String;
+  a.str = std::move(v);
+  return a;
+}
+
 // A wrapped number: promotes like a JS scalar (a float32 tensor times it stays float32).
 inline Tensor scalar(double v) { return Tensor::wrapped_scalar(v, DType::Float64); }
 

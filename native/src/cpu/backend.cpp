@@ -17,6 +17,7 @@ const Backend cpu_backend = [] {
   cpu::register_optim(b);
   cpu::register_embedding(b);
   cpu::register_index(b);
+  cpu::register_scatter(b);
   return with_half_adapter(b, 0);
 }();
 

@@ -292,6 +292,56 @@ void cumsum(const Tensor& out, const Tensor& in, ORI g) {
   });
 }
 
+void cumprod(const Tensor& out, const Tensor& in, ORI g) {
+  dispatch_dtype(in.dtype(), [&]<class T>() {
+    dispatch_dtype(out.dtype(), [&]<class Out>() {
+      const T* x = in.data<T>();
+      Out* y = out.data<Out>();
+      using A = std::conditional_t<std::is_floating_point_v<Out>, Out, int64_t>;
+      over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+        std::vector<A> acc(size_t(i1 - i0));
+        for (int64_t o = o0; o < o1; ++o) {
+          std::fill(acc.begin(), acc.end(), A(1));
+          for (int64_t r = 0; r < g.R; ++r) {
+            int64_t off = (o * g.R + r) * g.I;
+            for (int64_t i = i0; i < i1; ++i) {
+              acc[i - i0] *= A(x[off + i]);
+              y[off + i] = Out(acc[i - i0]);
+            }
+          }
+        }
+      });
+    });
+  });
+}
+
+// y_j = prod_{k<=j} x_k, so dL/dx_i = E_i * S_i with E_i = prod_{k<i} x_k (the exclusive product)
+// and S_i = sum_{j>=i} g_j prod_{i<k<=j} x_k, which runs backwards as S_i = g_i + x_{i+1} S_{i+1}.
+// No division, so zeros in x are exact (x / x would be NaN there).
+void cumprod_backward(const Tensor& gx, const Tensor& grad, const Tensor& xt, ORI g) {
+  floating(gx.dtype(), [&]<class T>() {
+    const T* x = xt.data<T>();
+    const T* gy = grad.data<T>();
+    T* out = gx.data<T>();
+    over_outputs(g, 2 * g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+      for (int64_t o = o0; o < o1; ++o)
+        for (int64_t i = i0; i < i1; ++i) {
+          auto at = [&](int64_t r) { return (o * g.R + r) * g.I + i; };
+          T s = 0;
+          for (int64_t r = g.R - 1; r >= 0; --r) {  // out holds S_r for now
+            s = r == g.R - 1 ? gy[at(r)] : gy[at(r)] + x[at(r + 1)] * s;
+            out[at(r)] = s;
+          }
+          T e = 1;
+          for (int64_t r = 0; r < g.R; ++r) {
+            out[at(r)] *= e;
+            e *= x[at(r)];
+          }
+        }
+    });
+  });
+}
+
 }  // namespace
 
 void register_reduce(Backend& b) {
@@ -300,6 +350,8 @@ void register_reduce(Backend& b) {
   b.var = var;
   b.softmax = softmax;
   b.cumsum = cumsum;
+  b.cumprod = cumprod;
+  b.cumprod_backward = cumprod_backward;
 }
 
 }  // namespace tk::cpu

@@ -176,6 +176,28 @@ Tensor cumsum(const Tensor& x, int64_t dim) {
   return out;
 }
 
+Tensor cumprod(const Tensor& x, int64_t dim) {
+  Plan p = plan_dim(x, dim, "cumprod");
+  DType dt = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
+  Tensor out = Tensor::empty(x.shape(), dt, x.device(), "cumprod");
+  if (out.numel() > 0) kernel_for(&Backend::cumprod, x.device(), "cumprod")(out, p.x, p.g);
+  return out;
+}
+
+Tensor cumprod_backward(const Tensor& g, const Tensor& x, int64_t dim) {
+  const char* op = "cumprodBackward";
+  check_floating(g, op);
+  TK_CHECK(g.shape() == x.shape(), SHAPE_MISMATCH, op, ": the gradient ", fmt_shape(g.shape()), " and the input ",
+           fmt_shape(x.shape()), " differ in shape");
+  TK_CHECK(g.device() == x.device(), DEVICE_MISMATCH, op, ": the gradient is on ", device_name(g.device()),
+           ", the input on ", device_name(x.device()));
+  Plan p = plan_dim(to_dtype(x, g.dtype()), dim, op);
+  Plan pg = plan_dim(g, dim, op);
+  Tensor out = Tensor::empty(x.shape(), g.dtype(), x.device(), op);
+  if (out.numel() > 0) kernel_for(&Backend::cumprod_backward, x.device(), op)(out, pg.x, p.x, p.g);
+  return out;
+}
+
 namespace ops {
 
 // Attribute layout: sum/mean [dim, keepdim]; max/min/argmax/argmin/*_with_indices [dim, keepdim];
@@ -231,6 +253,14 @@ Outputs op_softmax(const Args& a) {
 Outputs op_log_softmax(const Args& a) {
   expect_inputs(a, 1);
   return {softmax(a.in[0], a.attrs.integer(0, "dim"), true)};
+}
+Outputs op_cumprod(const Args& a) {
+  expect_inputs(a, 1);
+  return {cumprod(a.in[0], a.attrs.integer(0, "dim"))};
+}
+Outputs op_cumprod_backward(const Args& a) {
+  expect_inputs(a, 2);
+  return {cumprod_backward(a.in[0], a.in[1], a.attrs.integer(0, "dim"))};
 }
 Outputs op_cumsum(const Args& a) {
   expect_inputs(a, 1);

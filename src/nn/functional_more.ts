@@ -1,0 +1,352 @@
+// More of torch.nn.functional, composed of differentiable tensor ops: scaledDotProductAttention,
+// pad, interpolate, pixelShuffle/pixelUnshuffle, rmsNorm and instanceNorm. Re-exported by
+// functional.ts.
+import { fail } from '../errors.js';
+import type { DType } from '../dtype.js';
+import { tidy } from '../memory.js';
+import { checkOptions, describe, int, intAtLeast, list, num, oneOf } from '../options.js';
+import { full, ones, tensor } from '../ops/creation.js';
+import { cat, where } from '../ops/functional.js';
+import { Tensor } from '../tensor.js';
+import '../ops/indexing.js';
+import '../ops/shaping.js';
+import { dropout } from './functional.js';
+
+function tensorOf(op: string, name: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a Tensor, got ${describe(v)}`);
+  return v;
+}
+
+/** Options of `scaledDotProductAttention`. */
+export interface AttentionOptions {
+  /** Added to the scores (float) or where false masks a score out (bool); broadcast to [..., L, S]. */
+  attnMask?: Tensor | null;
+  /** Dropout on the attention weights (applied only when > 0). Default 0. */
+  dropoutP?: number;
+  /** Each query attends to keys at its position and before (a lower-triangular mask). */
+  isCausal?: boolean;
+  /** Multiplies q k^T; default 1 / sqrt(E). */
+  scale?: number | null;
+}
+
+/**
+ * softmax(q k^T * scale + mask) v over query [..., L, E], key [..., S, E], value [..., S, Ev]
+ * (torch.nn.functional.scaled_dot_product_attention). Differentiable. Masked-out positions get
+ * weight 0; a row with every position masked gives NaN, as PyTorch.
+ * @example const y = F.scaledDotProductAttention(q, k, v, { isCausal: true })
+ */
+export function scaledDotProductAttention<F extends DType>(
+  query: Tensor<F>,
+  key: Tensor,
+  value: Tensor,
+  options?: AttentionOptions,
+): Tensor<F>;
+export function scaledDotProductAttention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  options?: AttentionOptions,
+): Tensor {
+  const op = 'scaledDotProductAttention';
+  tensorOf(op, 'query', query);
+  tensorOf(op, 'key', key);
+  tensorOf(op, 'value', value);
+  const o = checkOptions(op, options, { attnMask: 'any', dropoutP: 'number', isCausal: 'boolean', scale: 'any' });
+  if (query.ndim < 2 || key.ndim < 2 || value.ndim < 2)
+    fail('SHAPE_MISMATCH', `${op}: query, key and value need at least 2 dims [..., L, E]`);
+  const E = query.shape[query.ndim - 1];
+  if (key.shape[key.ndim - 1] !== E)
+    fail('SHAPE_MISMATCH', `${op}: query [..., ${E}] and key [${key.shape.join(', ')}] differ in the embedding size`);
+  if (key.shape[key.ndim - 2] !== value.shape[value.ndim - 2])
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: key [${key.shape.join(', ')}] and value [${value.shape.join(', ')}] differ in length`,
+    );
+  const mask = o.attnMask == null ? null : tensorOf(op, 'attnMask', o.attnMask);
+  if (mask && o.isCausal) fail('INVALID_ARGUMENT', `${op}: give attnMask or isCausal, not both`);
+  const scale = o.scale == null ? 1 / Math.sqrt(E) : num(op, 'scale', o.scale);
+  const p = o.dropoutP ?? 0;
+  if (!(p >= 0 && p < 1)) fail('INVALID_ARGUMENT', `${op}: dropoutP must be in [0, 1), got ${describe(p)}`);
+  return tidy(() => {
+    let scores = query.matmul(key.transpose(-2, -1)).mul(scale);
+    const L = query.shape[query.ndim - 2],
+      S = key.shape[key.ndim - 2];
+    if (o.isCausal) {
+      const keep = ones([L, S], { dtype: 'bool', device: query.device }).tril();
+      scores = scores.maskedFill(keep.logicalNot(), -Infinity);
+    } else if (mask) {
+      scores = mask.dtype === 'bool' ? scores.maskedFill(mask.logicalNot(), -Infinity) : scores.add(mask);
+    }
+    let w = scores.softmax(-1);
+    if (p > 0) w = dropout(w, p, true);
+    return w.matmul(value);
+  });
+}
+
+/** How `pad` fills: a constant, the mirror image without the edge, the edge repeated, or wrapping. */
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
+/**
+ * Pads the last dims: `pad` lists (before, after) pairs from the last dim backwards, as PyTorch
+ * ([left, right, top, bottom] pads W then H). Negative amounts crop. Differentiable.
+ * @example F.pad(x, [1, 1, 2, 2], 'reflect')
+ */
+export function pad<F extends DType>(
+  input: Tensor<F>,
+  pad: readonly number[],
+  mode?: PadMode,
+  value?: number,
+): Tensor<F>;
+export function pad(input: Tensor, padding: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
+  const op = 'pad';
+  tensorOf(op, 'input', input);
+  const amounts = list(op, 'pad', padding, 2 * 16).map((v) => int(op, 'pad', v));
+  if (amounts.length % 2 !== 0 || amounts.length / 2 > input.ndim)
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: pad must hold (before, after) pairs for at most ${input.ndim} dims, got ${describe(padding)}`,
+    );
+  const m = oneOf(op, 'mode', mode, ['constant', 'reflect', 'replicate', 'circular'] as const);
+  num(op, 'value', value);
+  return tidy(() => {
+    let y = input;
+    for (let k = 0; k < amounts.length / 2; k++) {
+      const d = input.ndim - 1 - k;
+      const [before, after] = [amounts[2 * k], amounts[2 * k + 1]];
+      const n = y.shape[d];
+      if (m === 'constant') {
+        if (before < 0) y = y.narrow(d, -before, y.shape[d] + before);
+        if (after < 0) y = y.narrow(d, 0, y.shape[d] + after);
+        const parts: Tensor[] = [];
+        const block = (len: number) => {
+          const s = [...y.shape];
+          s[d] = len;
+          return full(s, value, { dtype: y.dtype, device: y.device });
+        };
+        if (before > 0) parts.push(block(before));
+        parts.push(y);
+        if (after > 0) parts.push(block(after));
+        y = parts.length > 1 ? cat(parts, d) : y;
+        continue;
+      }
+      if (before < 0 || after < 0) fail('INVALID_ARGUMENT', `${op}: negative padding needs mode 'constant'`);
+      if (m === 'reflect' && (before >= n || after >= n))
+        fail(
+          'INVALID_ARGUMENT',
+          `${op}: reflect padding (${before}, ${after}) must be smaller than the dimension size ${n}`,
+        );
+      if (m === 'circular' && (before > n || after > n))
+        fail(
+          'INVALID_ARGUMENT',
+          `${op}: circular padding (${before}, ${after}) must be at most the dimension size ${n}`,
+        );
+      if (n === 0) fail('INVALID_ARGUMENT', `${op}: cannot ${m}-pad an empty dimension`);
+      const src = (i: number): number => {
+        if (i >= 0 && i < n) return i;
+        if (m === 'replicate') return i < 0 ? 0 : n - 1;
+        if (m === 'circular') return ((i % n) + n) % n;
+        return i < 0 ? -i : 2 * (n - 1) - i; // reflect
+      };
+      const at = Array.from({ length: before + n + after }, (_, j) => src(j - before));
+      y = y.indexSelect(d, tensor(at, { dtype: 'int64' }));
+    }
+    return y === input ? input.clone() : y;
+  });
+}
+
+/** Options of `interpolate`. */
+export interface InterpolateOptions {
+  /** The output's spatial size ([H, W] or one number for every spatial dim). */
+  size?: number | readonly number[];
+  /** Multiplies the spatial size (one factor or one per spatial dim). */
+  scaleFactor?: number | readonly number[];
+  /** 'nearest' (default) or 'bilinear' (4-D input). */
+  mode?: 'nearest' | 'bilinear';
+  /** Bilinear: align the corner pixels' centres (PyTorch's align_corners). Default false. */
+  alignCorners?: boolean;
+}
+
+/**
+ * Resizes the spatial dims of [N, C, ...] (torch.nn.functional.interpolate), nearest or
+ * bilinear; separable, so made of index selections and weighted sums (differentiable).
+ * @example F.interpolate(img, { scaleFactor: 2, mode: 'bilinear' })
+ */
+export function interpolate<F extends DType>(input: Tensor<F>, options: InterpolateOptions): Tensor<F>;
+export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
+  const op = 'interpolate';
+  tensorOf(op, 'input', input);
+  const o = checkOptions(op, options, { size: 'any', scaleFactor: 'any', mode: 'string', alignCorners: 'boolean' });
+  const mode = oneOf(op, 'mode', o.mode ?? 'nearest', ['nearest', 'bilinear'] as const);
+  const sp = input.ndim - 2;
+  if (sp < 1) fail('SHAPE_MISMATCH', `${op}: expected [N, C, ...spatial], got [${input.shape.join(', ')}]`);
+  if (mode === 'bilinear' && sp !== 2)
+    fail('SHAPE_MISMATCH', `${op}: bilinear needs a 4-D input, got [${input.shape.join(', ')}]`);
+  if ((o.size == null) === (o.scaleFactor == null))
+    fail('INVALID_ARGUMENT', `${op}: give exactly one of size and scaleFactor`);
+  const each = (v: number | readonly number[], name: string) => {
+    const a = typeof v === 'number' ? Array(sp).fill(v) : list(op, name, v, sp);
+    if (a.length !== sp) fail('INVALID_ARGUMENT', `${op}: '${name}' needs ${sp} values, got ${describe(v)}`);
+    return a.map((x) => num(op, name, x));
+  };
+  const inSize = input.shape.slice(2);
+  const scales = o.scaleFactor != null ? each(o.scaleFactor, 'scaleFactor') : undefined;
+  const outSize =
+    o.size != null
+      ? each(o.size, 'size').map((s) => intAtLeast(op, 'size', s, 1))
+      : inSize.map((s, i) => Math.floor(s * scales![i]));
+  outSize.forEach((s) => {
+    if (!(s >= 1)) fail('INVALID_ARGUMENT', `${op}: the output size must be positive, got [${outSize.join(', ')}]`);
+  });
+  const align = o.alignCorners ?? false;
+  return tidy(() => {
+    let y = input;
+    for (let k = 0; k < sp; k++) {
+      const d = 2 + k,
+        n = inSize[k],
+        m = outSize[k];
+      // PyTorch's source coordinate: the given scale when one was given (not the size ratio).
+      const ratio = scales ? 1 / scales[k] : n / m;
+      if (mode === 'nearest') {
+        const at = Array.from({ length: m }, (_, j) => Math.min(n - 1, Math.floor(j * ratio)));
+        y = y.indexSelect(d, tensor(at, { dtype: 'int64' }));
+        continue;
+      }
+      const srcPos = (j: number) =>
+        align ? (m > 1 ? (j * (n - 1)) / (m - 1) : 0) : Math.max(0, (j + 0.5) * ratio - 0.5);
+      const lo: number[] = [],
+        hi: number[] = [],
+        w: number[] = [];
+      for (let j = 0; j < m; j++) {
+        const s = srcPos(j);
+        const i0 = Math.min(n - 1, Math.floor(s));
+        lo.push(i0);
+        hi.push(Math.min(n - 1, i0 + 1));
+        w.push(s - i0);
+      }
+      const shape = Array(y.ndim).fill(1);
+      shape[d] = m;
+      const wt = tensor(w, { dtype: y.dtype, device: y.device }).reshape(shape);
+      const a = y.indexSelect(d, tensor(lo, { dtype: 'int64' }));
+      const b = y.indexSelect(d, tensor(hi, { dtype: 'int64' }));
+      y = a.add(b.sub(a).mul(wt));
+    }
+    return y === input ? input.clone() : y;
+  });
+}
+
+/** [N, C*r*r, H, W] -> [N, C, H*r, W*r] (torch.nn.functional.pixel_shuffle). @example F.pixelShuffle(x, 2) */
+export function pixelShuffle<F extends DType>(input: Tensor<F>, upscaleFactor: number): Tensor<F>;
+export function pixelShuffle(input: Tensor, upscaleFactor: number): Tensor {
+  const op = 'pixelShuffle';
+  tensorOf(op, 'input', input);
+  const r = intAtLeast(op, 'upscaleFactor', upscaleFactor, 1);
+  if (input.ndim < 3 || input.shape[input.ndim - 3] % (r * r) !== 0)
+    fail('SHAPE_MISMATCH', `${op}: expected [..., C*${r * r}, H, W], got [${input.shape.join(', ')}]`);
+  const lead = input.shape.slice(0, -3);
+  const [C, H, W] = input.shape.slice(-3);
+  const c = C / (r * r);
+  const b = lead.length;
+  return tidy(() =>
+    input
+      .reshape([...lead, c, r, r, H, W])
+      .permute([...lead.map((_, i) => i), b, b + 3, b + 1, b + 4, b + 2])
+      .reshape([...lead, c, H * r, W * r]),
+  );
+}
+
+/** The inverse of pixelShuffle: [N, C, H*r, W*r] -> [N, C*r*r, H, W]. */
+export function pixelUnshuffle<F extends DType>(input: Tensor<F>, downscaleFactor: number): Tensor<F>;
+export function pixelUnshuffle(input: Tensor, downscaleFactor: number): Tensor {
+  const op = 'pixelUnshuffle';
+  tensorOf(op, 'input', input);
+  const r = intAtLeast(op, 'downscaleFactor', downscaleFactor, 1);
+  if (input.ndim < 3 || input.shape[input.ndim - 1] % r !== 0 || input.shape[input.ndim - 2] % r !== 0)
+    fail('SHAPE_MISMATCH', `${op}: expected [..., C, H*${r}, W*${r}], got [${input.shape.join(', ')}]`);
+  const lead = input.shape.slice(0, -3);
+  const [C, H, W] = input.shape.slice(-3);
+  const b = lead.length;
+  return tidy(() =>
+    input
+      .reshape([...lead, C, H / r, r, W / r, r])
+      .permute([...lead.map((_, i) => i), b, b + 2, b + 4, b + 1, b + 3])
+      .reshape([...lead, C * r * r, H / r, W / r]),
+  );
+}
+
+/**
+ * x / sqrt(mean(x^2) + eps) over the last dims of normalizedShape, times weight
+ * (torch.nn.functional.rms_norm; eps defaults to the dtype's machine epsilon).
+ * @example F.rmsNorm(x, [64], w)
+ */
+export function rmsNorm<F extends DType>(
+  input: Tensor<F>,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  options?: { eps?: number | null },
+): Tensor<F>;
+export function rmsNorm(
+  input: Tensor,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  options?: { eps?: number | null },
+): Tensor {
+  const op = 'rmsNorm';
+  tensorOf(op, 'input', input);
+  const shape = (
+    typeof normalizedShape === 'number' ? [normalizedShape] : list(op, 'normalizedShape', normalizedShape, 16)
+  ).map((s) => intAtLeast(op, 'normalizedShape', s, 1));
+  if (input.shape.slice(-shape.length).join() !== shape.join() || shape.length > input.ndim)
+    fail('SHAPE_MISMATCH', `${op}: the input [${input.shape.join(', ')}] does not end in [${shape.join(', ')}]`);
+  const o = checkOptions(op, options, { eps: 'any' });
+  const eps =
+    o.eps == null ? (input.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7) : num(op, 'eps', o.eps);
+  const w = weight == null ? null : tensorOf(op, 'weight', weight);
+  if (w && w.shape.join() !== shape.join())
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: weight [${w.shape.join(', ')}] must have the normalized shape [${shape.join(', ')}]`,
+    );
+  const dims = shape.map((_, i) => input.ndim - shape.length + i);
+  return tidy(() => {
+    const y = input.mul(input.pow(2).mean(dims, { keepdim: true }).add(eps).rsqrt());
+    return w ? y.mul(w) : y;
+  });
+}
+
+/** Instance norm: each (sample, channel) of [N, C, ...] normalized over its spatial positions. */
+export function instanceNorm<F extends DType>(
+  input: Tensor<F>,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  options?: { eps?: number },
+): Tensor<F>;
+export function instanceNorm(
+  input: Tensor,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  options?: { eps?: number },
+): Tensor {
+  const op = 'instanceNorm';
+  tensorOf(op, 'input', input);
+  if (input.ndim < 3) fail('SHAPE_MISMATCH', `${op}: expected [N, C, ...spatial], got [${input.shape.join(', ')}]`);
+  const eps = num(op, 'eps', checkOptions(op, options, { eps: 'number' }).eps ?? 1e-5);
+  const C = input.shape[1];
+  const dims = input.shape.slice(2).map((_, i) => i + 2);
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const)
+    if (t != null && (tensorOf(op, name, t).ndim !== 1 || t.shape[0] !== C))
+      fail('SHAPE_MISMATCH', `${op}: ${name} must be [${C}], got [${t.shape.join(', ')}]`);
+  return tidy(() => {
+    const mean = input.mean(dims, { keepdim: true });
+    const varr = input.var(dims, { keepdim: true, correction: 0 });
+    let y = input.sub(mean).mul(varr.add(eps).rsqrt());
+    const bshape = [1, C, ...dims.map(() => 1)];
+    if (weight != null) y = y.mul(weight.reshape(bshape));
+    if (bias != null) y = y.add(bias.reshape(bshape));
+    return y;
+  });
+}
+
+void where;

@@ -1,0 +1,425 @@
+// Attention and transformer blocks, as torch.nn: MultiheadAttention, TransformerEncoderLayer,
+// TransformerDecoderLayer and their stacks. Parameter names follow PyTorch's (in_proj_weight,
+// self_attn.out_proj.weight, linear1, norm1, ...), so state dicts line up.
+import { fail } from '../errors.js';
+import { noGrad } from '../autograd.js';
+import { tidy } from '../memory.js';
+import { checkOptions, describe, intAtLeast, oneOf } from '../options.js';
+import { zeros } from '../ops/creation.js';
+import { Tensor } from '../tensor.js';
+import { tensorArg } from '../args.js';
+import { Module, Parameter } from './module.js';
+import { Dropout, LayerNorm, Linear } from './layers.js';
+import { ModuleList } from './containers.js';
+import * as F from './functional.js';
+import { xavierUniform_ } from './init.js';
+import '../ops/indexing.js';
+import '../ops/shaping.js';
+import '../ops/math.js';
+
+/** Options of `MultiheadAttention`. */
+export interface MultiheadAttentionOptions {
+  /** Dropout on the attention weights in training. Default 0. */
+  dropout?: number;
+  /** Biases on the input and output projections. Default true. */
+  bias?: boolean;
+  /** Inputs and outputs are [N, L, E] (else [L, N, E], PyTorch's default). */
+  batchFirst?: boolean;
+}
+
+/** Options of `MultiheadAttention.forward`. */
+export interface AttentionForwardOptions {
+  /** [N, S] bool: true marks a key position to ignore (padding). */
+  keyPaddingMask?: Tensor | null;
+  /** Return the attention weights too (averaged over heads unless averageAttnWeights is false). Default true. */
+  needWeights?: boolean;
+  /** [L, S] or [N*numHeads, L, S]: bool (true: may NOT attend, PyTorch's convention here) or float (added). */
+  attnMask?: Tensor | null;
+  averageAttnWeights?: boolean;
+  /** A causal mask (each position attends to itself and earlier ones). */
+  isCausal?: boolean;
+}
+
+/**
+ * Multi-head attention (torch.nn.MultiheadAttention, kdim = vdim = embedDim). forward returns
+ * [output, weights or null].
+ * @example
+ * const mha = new nn.MultiheadAttention(64, 4, { batchFirst: true });
+ * const [y] = mha.call(x, x, x, { isCausal: true, needWeights: false });
+ */
+export class MultiheadAttention extends Module {
+  in_proj_weight: Tensor;
+  in_proj_bias: Tensor | null;
+  out_proj: Linear;
+  readonly headDim: number;
+  readonly dropout: number;
+  readonly batchFirst: boolean;
+
+  constructor(
+    readonly embedDim: number,
+    readonly numHeads: number,
+    options: MultiheadAttentionOptions = {},
+  ) {
+    super();
+    const op = 'MultiheadAttention';
+    intAtLeast(op, 'embedDim', embedDim, 1);
+    intAtLeast(op, 'numHeads', numHeads, 1);
+    const o = checkOptions(op, options, { dropout: 'number', bias: 'boolean', batchFirst: 'boolean' });
+    if (embedDim % numHeads !== 0)
+      fail('INVALID_ARGUMENT', `${op}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
+    this.headDim = embedDim / numHeads;
+    this.dropout = o.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout < 1))
+      fail('INVALID_ARGUMENT', `${op}: dropout must be in [0, 1), got ${describe(o.dropout)}`);
+    this.batchFirst = o.batchFirst ?? false;
+    const bias = o.bias ?? true;
+    this.in_proj_weight = Parameter(xavierUniform_(zeros([3 * embedDim, embedDim])));
+    this.in_proj_bias = bias ? Parameter(zeros([3 * embedDim])) : null;
+    this.out_proj = new Linear(embedDim, embedDim, { bias });
+    // PyTorch starts the output projection's bias at 0.
+    const ob = this.out_proj.bias;
+    if (ob) noGrad(() => ob.zero_());
+  }
+
+  forward(query: Tensor, key: Tensor, value: Tensor, options: AttentionForwardOptions = {}): [Tensor, Tensor | null] {
+    const op = 'MultiheadAttention';
+    const o = checkOptions(op, options, {
+      keyPaddingMask: 'any',
+      needWeights: 'boolean',
+      attnMask: 'any',
+      averageAttnWeights: 'boolean',
+      isCausal: 'boolean',
+    });
+    for (const [n, t] of [
+      ['query', query],
+      ['key', key],
+      ['value', value],
+    ] as const)
+      if (!(t instanceof Tensor) || t.ndim !== 3 || t.shape[2] !== this.embedDim)
+        fail(
+          'SHAPE_MISMATCH',
+          `${op}(embedDim=${this.embedDim}): expected a 3-D ${n} ending in ${this.embedDim}, got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`,
+        );
+    const needWeights = o.needWeights ?? true;
+    return tidy(() => {
+      // To [N, L, E].
+      const [q0, k0, v0] = this.batchFirst ? [query, key, value] : [query, key, value].map((t) => t.transpose(0, 1));
+      const [N, L] = q0.shape;
+      const S = k0.shape[1];
+      const E = this.embedDim,
+        H = this.numHeads,
+        hd = this.headDim;
+      const [wq, wk, wv] = this.in_proj_weight.split(E, 0);
+      const [bq, bk, bv] = this.in_proj_bias ? this.in_proj_bias.split(E, 0) : [null, null, null];
+      const heads = (x: Tensor, w: Tensor, b: Tensor | null, len: number) =>
+        F.linear(x, w, b).reshape([N, len, H, hd]).transpose(1, 2); // [N, H, len, hd]
+      const q = heads(q0, wq, bq, L),
+        k = heads(k0, wk, bk, S),
+        v = heads(v0, wv, bv, S);
+      // One additive float mask [N or 1, H or 1, L, S] from the causal, attention and padding masks.
+      let mask: Tensor | null = null;
+      const addMask = (m: Tensor) => (mask = mask ? mask.add(m) : m);
+      const neg = (bad: Tensor) => zeros(bad.shape, { dtype: q.dtype }).maskedFill(bad, -Infinity);
+      if (o.isCausal) addMask(neg(zeros([L, S], { dtype: 'bool' }).logicalNot().triu(1)));
+      if (o.attnMask != null) {
+        const m = o.attnMask as Tensor;
+        const m4 = m.ndim === 3 ? m.reshape([N, H, L, S]) : m;
+        addMask(m4.dtype === 'bool' ? neg(m4) : m4.to(q.dtype));
+      }
+      if (o.keyPaddingMask != null) {
+        const kp = o.keyPaddingMask as Tensor;
+        if (kp.shape.join() !== [N, S].join())
+          fail('SHAPE_MISMATCH', `${op}: keyPaddingMask must be [${N}, ${S}], got [${kp.shape.join(', ')}]`);
+        addMask(kp.dtype === 'bool' ? neg(kp).reshape([N, 1, 1, S]) : kp.to(q.dtype).reshape([N, 1, 1, S]));
+      }
+      let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(hd));
+      if (mask) scores = scores.add(mask);
+      let w = scores.softmax(-1);
+      if (this.training && this.dropout > 0) w = F.dropout(w, this.dropout, true);
+      const y = w.matmul(v).transpose(1, 2).reshape([N, L, E]);
+      let out = this.out_proj.call(y);
+      if (!this.batchFirst) out = out.transpose(0, 1);
+      const weights = needWeights ? ((o.averageAttnWeights ?? true) ? w.mean(1) : w) : null;
+      return [out, weights] as [Tensor, Tensor | null];
+    });
+  }
+}
+
+/** Options of the transformer layers. */
+export interface TransformerLayerOptions {
+  dimFeedforward?: number;
+  dropout?: number;
+  activation?: 'relu' | 'gelu';
+  layerNormEps?: number;
+  batchFirst?: boolean;
+  /** Pre-norm (LayerNorm before attention and feed-forward), as GPT-2. Default false (post-norm). */
+  normFirst?: boolean;
+  bias?: boolean;
+}
+
+const LAYER_SPEC = {
+  dimFeedforward: 'integer',
+  dropout: 'number',
+  activation: 'string',
+  layerNormEps: 'number',
+  batchFirst: 'boolean',
+  normFirst: 'boolean',
+  bias: 'boolean',
+} as const;
+
+function layerSettings(op: string, o: TransformerLayerOptions) {
+  const c = checkOptions(op, o, LAYER_SPEC);
+  return {
+    ff: intAtLeast(op, 'dimFeedforward', c.dimFeedforward ?? 2048, 1),
+    dropout: c.dropout ?? 0.1,
+    activation: oneOf(op, 'activation', c.activation ?? 'relu', ['relu', 'gelu'] as const),
+    eps: c.layerNormEps ?? 1e-5,
+    batchFirst: c.batchFirst ?? false,
+    normFirst: c.normFirst ?? false,
+    bias: c.bias ?? true,
+  };
+}
+
+/**
+ * One encoder block: self-attention and a feed-forward network, each with dropout, a residual
+ * and LayerNorm (torch.nn.TransformerEncoderLayer).
+ * @example const layer = new nn.TransformerEncoderLayer(64, 4, { batchFirst: true, dimFeedforward: 256 })
+ */
+export class TransformerEncoderLayer extends Module {
+  self_attn: MultiheadAttention;
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  norm1: LayerNorm;
+  norm2: LayerNorm;
+  dropout1: Dropout;
+  dropout2: Dropout;
+  readonly normFirst: boolean;
+  readonly activation: 'relu' | 'gelu';
+
+  constructor(
+    readonly dModel: number,
+    readonly nhead: number,
+    readonly options: TransformerLayerOptions = {},
+  ) {
+    super();
+    const s = layerSettings('TransformerEncoderLayer', options);
+    this.self_attn = new MultiheadAttention(dModel, nhead, {
+      dropout: s.dropout,
+      bias: s.bias,
+      batchFirst: s.batchFirst,
+    });
+    this.linear1 = new Linear(dModel, s.ff, { bias: s.bias });
+    this.dropout = new Dropout(s.dropout);
+    this.linear2 = new Linear(s.ff, dModel, { bias: s.bias });
+    this.norm1 = new LayerNorm(dModel, { eps: s.eps });
+    this.norm2 = new LayerNorm(dModel, { eps: s.eps });
+    this.dropout1 = new Dropout(s.dropout);
+    this.dropout2 = new Dropout(s.dropout);
+    this.normFirst = s.normFirst;
+    this.activation = s.activation;
+  }
+
+  forward(
+    src: Tensor,
+    options: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {},
+  ): Tensor {
+    tensorArg('TransformerEncoderLayer', 'src', src);
+    const o = checkOptions('TransformerEncoderLayer', options, {
+      srcMask: 'any',
+      srcKeyPaddingMask: 'any',
+      isCausal: 'boolean',
+    });
+    return tidy(() => {
+      const sa = (x: Tensor) =>
+        this.dropout1.call(
+          this.self_attn.call(x, x, x, {
+            attnMask: o.srcMask,
+            keyPaddingMask: o.srcKeyPaddingMask,
+            isCausal: o.isCausal,
+            needWeights: false,
+          })[0],
+        );
+      const ff = (x: Tensor) => {
+        const h = this.linear1.call(x);
+        return this.dropout2.call(
+          this.linear2.call(this.dropout.call(this.activation === 'gelu' ? h.gelu() : h.relu())),
+        );
+      };
+      if (this.normFirst) {
+        const x = src.add(sa(this.norm1.call(src)));
+        return x.add(ff(this.norm2.call(x)));
+      }
+      const x = this.norm1.call(src.add(sa(src)));
+      return this.norm2.call(x.add(ff(x)));
+    });
+  }
+}
+
+/**
+ * One decoder block: causal self-attention, attention over the encoder's memory and a
+ * feed-forward network (torch.nn.TransformerDecoderLayer).
+ * @example const layer = new nn.TransformerDecoderLayer(64, 4, { batchFirst: true })
+ */
+export class TransformerDecoderLayer extends Module {
+  self_attn: MultiheadAttention;
+  multihead_attn: MultiheadAttention;
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  norm1: LayerNorm;
+  norm2: LayerNorm;
+  norm3: LayerNorm;
+  dropout1: Dropout;
+  dropout2: Dropout;
+  dropout3: Dropout;
+  readonly normFirst: boolean;
+  readonly activation: 'relu' | 'gelu';
+
+  constructor(
+    readonly dModel: number,
+    readonly nhead: number,
+    readonly options: TransformerLayerOptions = {},
+  ) {
+    super();
+    const s = layerSettings('TransformerDecoderLayer', options);
+    const mha = () =>
+      new MultiheadAttention(dModel, nhead, { dropout: s.dropout, bias: s.bias, batchFirst: s.batchFirst });
+    this.self_attn = mha();
+    this.multihead_attn = mha();
+    this.linear1 = new Linear(dModel, s.ff, { bias: s.bias });
+    this.dropout = new Dropout(s.dropout);
+    this.linear2 = new Linear(s.ff, dModel, { bias: s.bias });
+    this.norm1 = new LayerNorm(dModel, { eps: s.eps });
+    this.norm2 = new LayerNorm(dModel, { eps: s.eps });
+    this.norm3 = new LayerNorm(dModel, { eps: s.eps });
+    this.dropout1 = new Dropout(s.dropout);
+    this.dropout2 = new Dropout(s.dropout);
+    this.dropout3 = new Dropout(s.dropout);
+    this.normFirst = s.normFirst;
+    this.activation = s.activation;
+  }
+
+  forward(tgt: Tensor, memory: Tensor, options: DecoderForwardOptions = {}): Tensor {
+    tensorArg('TransformerDecoderLayer', 'tgt', tgt);
+    tensorArg('TransformerDecoderLayer', 'memory', memory);
+    const o = checkOptions('TransformerDecoderLayer', options, DECODER_SPEC);
+    return tidy(() => {
+      const sa = (x: Tensor) =>
+        this.dropout1.call(
+          this.self_attn.call(x, x, x, {
+            attnMask: o.tgtMask,
+            keyPaddingMask: o.tgtKeyPaddingMask,
+            isCausal: o.tgtIsCausal,
+            needWeights: false,
+          })[0],
+        );
+      const ca = (x: Tensor) =>
+        this.dropout2.call(
+          this.multihead_attn.call(x, memory, memory, {
+            attnMask: o.memoryMask,
+            keyPaddingMask: o.memoryKeyPaddingMask,
+            needWeights: false,
+          })[0],
+        );
+      const ff = (x: Tensor) => {
+        const h = this.linear1.call(x);
+        return this.dropout3.call(
+          this.linear2.call(this.dropout.call(this.activation === 'gelu' ? h.gelu() : h.relu())),
+        );
+      };
+      if (this.normFirst) {
+        let x = tgt.add(sa(this.norm1.call(tgt)));
+        x = x.add(ca(this.norm2.call(x)));
+        return x.add(ff(this.norm3.call(x)));
+      }
+      let x = this.norm1.call(tgt.add(sa(tgt)));
+      x = this.norm2.call(x.add(ca(x)));
+      return this.norm3.call(x.add(ff(x)));
+    });
+  }
+}
+
+/** Masks of `TransformerDecoderLayer.forward` and `TransformerDecoder.forward`. */
+export interface DecoderForwardOptions {
+  tgtMask?: Tensor | null;
+  memoryMask?: Tensor | null;
+  tgtKeyPaddingMask?: Tensor | null;
+  memoryKeyPaddingMask?: Tensor | null;
+  tgtIsCausal?: boolean;
+}
+const DECODER_SPEC = {
+  tgtMask: 'any',
+  memoryMask: 'any',
+  tgtKeyPaddingMask: 'any',
+  memoryKeyPaddingMask: 'any',
+  tgtIsCausal: 'boolean',
+} as const;
+
+// A fresh layer like `layer` (same constructor arguments) holding a copy of its parameters, as
+// PyTorch's stacks deep-copy the layer they are given.
+function copyLayer<L extends TransformerEncoderLayer | TransformerDecoderLayer>(layer: L): L {
+  const C = layer.constructor as new (d: number, h: number, o: TransformerLayerOptions) => L;
+  const copy = new C(layer.dModel, layer.nhead, layer.options);
+  const sd = layer.stateDict();
+  copy.loadStateDict(sd);
+  for (const t of Object.values(sd)) t.dispose();
+  return copy;
+}
+
+/** numLayers copies of an encoder layer, then an optional norm (torch.nn.TransformerEncoder). */
+export class TransformerEncoder extends Module {
+  layers: ModuleList<TransformerEncoderLayer>;
+  norm: Module | null;
+  constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: { norm?: Module | null } = {}) {
+    super();
+    if (!(encoderLayer instanceof TransformerEncoderLayer))
+      fail('INVALID_ARGUMENT', `TransformerEncoder: expected a TransformerEncoderLayer, got ${describe(encoderLayer)}`);
+    const n = intAtLeast('TransformerEncoder', 'numLayers', numLayers, 1);
+    const o = checkOptions('TransformerEncoder', options, { norm: 'any' });
+    this.layers = new ModuleList(Array.from({ length: n }, () => copyLayer(encoderLayer)));
+    this.norm = o.norm ?? null;
+  }
+  forward(
+    src: Tensor,
+    options: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {},
+  ): Tensor {
+    tensorArg('TransformerEncoder', 'src', src);
+    const o = checkOptions('TransformerEncoder', options, {
+      mask: 'any',
+      srcKeyPaddingMask: 'any',
+      isCausal: 'boolean',
+    });
+    return tidy(() => {
+      let x = src;
+      for (const layer of this.layers)
+        x = layer.call(x, { srcMask: o.mask, srcKeyPaddingMask: o.srcKeyPaddingMask, isCausal: o.isCausal });
+      return this.norm ? (this.norm.call(x) as Tensor) : x === src ? src.clone() : x;
+    });
+  }
+}
+
+/** numLayers copies of a decoder layer, then an optional norm (torch.nn.TransformerDecoder). */
+export class TransformerDecoder extends Module {
+  layers: ModuleList<TransformerDecoderLayer>;
+  norm: Module | null;
+  constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: { norm?: Module | null } = {}) {
+    super();
+    if (!(decoderLayer instanceof TransformerDecoderLayer))
+      fail('INVALID_ARGUMENT', `TransformerDecoder: expected a TransformerDecoderLayer, got ${describe(decoderLayer)}`);
+    const n = intAtLeast('TransformerDecoder', 'numLayers', numLayers, 1);
+    const o = checkOptions('TransformerDecoder', options, { norm: 'any' });
+    this.layers = new ModuleList(Array.from({ length: n }, () => copyLayer(decoderLayer)));
+    this.norm = o.norm ?? null;
+  }
+  forward(tgt: Tensor, memory: Tensor, options: DecoderForwardOptions = {}): Tensor {
+    tensorArg('TransformerDecoder', 'tgt', tgt);
+    tensorArg('TransformerDecoder', 'memory', memory);
+    checkOptions('TransformerDecoder', options, DECODER_SPEC);
+    return tidy(() => {
+      let x = tgt;
+      for (const layer of this.layers) x = layer.call(x, memory, options);
+      return this.norm ? (this.norm.call(x) as Tensor) : x === tgt ? tgt.clone() : x;
+    });
+  }
+}

@@ -1,0 +1,351 @@
+// Adadelta, Adamax, NAdam, RAdam and LBFGS: PyTorch's update rules written with in-place tensor
+// ops (several native calls per parameter, where the optimizers.ts ones are one fused call).
+import { fail } from '../errors.js';
+import { keep, tidy } from '../memory.js';
+import { noGrad } from '../autograd.js';
+import { fn as fnArg } from '../options.js';
+import { cat } from '../ops/functional.js';
+import { Tensor } from '../tensor.js';
+import { checkRange, Optimizer, type ParamGroup, type ParamState } from './optimizer.js';
+import type { Params } from './optimizers.js';
+
+function decayed(p: Tensor, grad: Tensor, weightDecay: number): Tensor {
+  return weightDecay !== 0 ? grad.add(p.mul(weightDecay)) : grad;
+}
+function checkBetas(name: string, betas: unknown): void {
+  if (!Array.isArray(betas) || betas.length !== 2) fail('INVALID_ARGUMENT', `${name}: betas must be [beta1, beta2]`);
+  checkRange(name, 'betas[0]', betas[0], 0, 1, true);
+  checkRange(name, 'betas[1]', betas[1], 0, 1, true);
+}
+
+/** Options of `Adadelta`. */
+export interface AdadeltaOptions {
+  lr: number;
+  rho: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/** Adadelta (torch.optim.Adadelta), as the PyTorch MNIST example uses it. @example new optim.Adadelta(model.parameters(), { lr: 1 }) */
+export class Adadelta extends Optimizer<AdadeltaOptions> {
+  constructor(params: Params<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
+    super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 }, options, 'Adadelta');
+  }
+  protected validate(g: ParamGroup<AdadeltaOptions>): void {
+    checkRange('Adadelta', 'lr', g.lr, 0);
+    checkRange('Adadelta', 'rho', g.rho, 0, 1);
+    checkRange('Adadelta', 'eps', g.eps, 0);
+    checkRange('Adadelta', 'weightDecay', g.weightDecay, 0);
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdadeltaOptions>, st: ParamState): void {
+    if (st.step === undefined) {
+      st.step = 0;
+      st.squareAvg = this.buffer(p);
+      st.accDelta = this.buffer(p);
+    }
+    st.step = (st.step as number) + 1;
+    const sq = st.squareAvg as Tensor,
+      acc = st.accDelta as Tensor;
+    tidy(() => {
+      const gr = decayed(p, grad, g.weightDecay);
+      sq.mul_(g.rho).add_(gr.mul(gr).mul(1 - g.rho));
+      const delta = acc.add(g.eps).sqrt().div(sq.add(g.eps).sqrt()).mul(gr);
+      acc.mul_(g.rho).add_(delta.mul(delta).mul(1 - g.rho));
+      p.sub_(delta.mul(g.lr));
+    });
+  }
+}
+
+/** Options of `Adamax`, `NAdam` and `RAdam`. */
+export interface AdamaxOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+/** Adamax (torch.optim.Adamax): Adam with the infinity norm. */
+export class Adamax extends Optimizer<AdamaxOptions> {
+  constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
+    super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options, 'Adamax');
+  }
+  protected validate(g: ParamGroup<AdamaxOptions>): void {
+    checkRange('Adamax', 'lr', g.lr, 0);
+    checkRange('Adamax', 'eps', g.eps, 0);
+    checkRange('Adamax', 'weightDecay', g.weightDecay, 0);
+    checkBetas('Adamax', g.betas);
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamaxOptions>, st: ParamState): void {
+    if (st.step === undefined) {
+      st.step = 0;
+      st.expAvg = this.buffer(p);
+      st.expInf = this.buffer(p);
+    }
+    const step = (st.step = (st.step as number) + 1);
+    const [b1, b2] = g.betas;
+    const m = st.expAvg as Tensor,
+      u = st.expInf as Tensor;
+    tidy(() => {
+      const gr = decayed(p, grad, g.weightDecay);
+      m.mul_(b1).add_(gr.mul(1 - b1));
+      u.copy_(u.mul(b2).maximum(gr.abs().add(g.eps)));
+      p.sub_(m.div(u).mul(g.lr / (1 - b1 ** step)));
+    });
+  }
+}
+
+/** Options of `NAdam`. */
+export interface NAdamOptions extends AdamaxOptions {
+  momentumDecay: number;
+}
+
+/** NAdam (torch.optim.NAdam): Adam with Nesterov momentum. */
+export class NAdam extends Optimizer<NAdamOptions> {
+  constructor(params: Params<NAdamOptions>, options: Partial<NAdamOptions> = {}) {
+    super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 }, options, 'NAdam');
+  }
+  protected validate(g: ParamGroup<NAdamOptions>): void {
+    for (const k of ['lr', 'eps', 'weightDecay', 'momentumDecay'] as const) checkRange('NAdam', k, g[k], 0);
+    checkBetas('NAdam', g.betas);
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<NAdamOptions>, st: ParamState): void {
+    if (st.step === undefined) {
+      st.step = 0;
+      st.muProduct = 1;
+      st.expAvg = this.buffer(p);
+      st.expAvgSq = this.buffer(p);
+    }
+    const step = (st.step = (st.step as number) + 1);
+    const [b1, b2] = g.betas;
+    const mu = b1 * (1 - 0.5 * 0.96 ** (step * g.momentumDecay));
+    const muNext = b1 * (1 - 0.5 * 0.96 ** ((step + 1) * g.momentumDecay));
+    const muProduct = (st.muProduct = (st.muProduct as number) * mu);
+    const m = st.expAvg as Tensor,
+      v = st.expAvgSq as Tensor;
+    tidy(() => {
+      const gr = decayed(p, grad, g.weightDecay);
+      m.mul_(b1).add_(gr.mul(1 - b1));
+      v.mul_(b2).add_(gr.mul(gr).mul(1 - b2));
+      const denom = v
+        .div(1 - b2 ** step)
+        .sqrt()
+        .add(g.eps);
+      p.sub_(gr.div(denom).mul((g.lr * (1 - mu)) / (1 - muProduct)));
+      p.sub_(m.div(denom).mul((g.lr * muNext) / (1 - muProduct * muNext)));
+    });
+  }
+}
+
+/** RAdam (torch.optim.RAdam): Adam with the variance of the adaptive rate rectified. */
+export class RAdam extends Optimizer<AdamaxOptions> {
+  constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options, 'RAdam');
+  }
+  protected validate(g: ParamGroup<AdamaxOptions>): void {
+    for (const k of ['lr', 'eps', 'weightDecay'] as const) checkRange('RAdam', k, g[k], 0);
+    checkBetas('RAdam', g.betas);
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamaxOptions>, st: ParamState): void {
+    if (st.step === undefined) {
+      st.step = 0;
+      st.expAvg = this.buffer(p);
+      st.expAvgSq = this.buffer(p);
+    }
+    const step = (st.step = (st.step as number) + 1);
+    const [b1, b2] = g.betas;
+    const m = st.expAvg as Tensor,
+      v = st.expAvgSq as Tensor;
+    tidy(() => {
+      const gr = decayed(p, grad, g.weightDecay);
+      m.mul_(b1).add_(gr.mul(1 - b1));
+      v.mul_(b2).add_(gr.mul(gr).mul(1 - b2));
+      const bc1 = 1 - b1 ** step,
+        bc2 = 1 - b2 ** step;
+      const mHat = m.div(bc1);
+      const rhoInf = 2 / (1 - b2) - 1;
+      const rho = rhoInf - (2 * step * b2 ** step) / bc2;
+      if (rho > 5) {
+        const rect = Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho));
+        p.sub_(mHat.div(v.sqrt().add(g.eps)).mul(g.lr * rect * Math.sqrt(bc2)));
+      } else p.sub_(mHat.mul(g.lr));
+    });
+  }
+}
+
+/** Options of `LBFGS`. */
+export interface LBFGSOptions {
+  lr: number;
+  maxIter: number;
+  maxEval: number;
+  toleranceGrad: number;
+  toleranceChange: number;
+  historySize: number;
+}
+
+/**
+ * L-BFGS (torch.optim.LBFGS, without line search): one group of parameters; `step(closure)`
+ * re-evaluates the loss (the closure zeroes the gradients, computes the loss, calls backward and
+ * returns it) up to maxIter times.
+ * @example opt.step(() => { opt.zeroGrad(); const l = lossFn(); l.backward(); return l; })
+ */
+export class LBFGS extends Optimizer<LBFGSOptions> {
+  constructor(params: Params<LBFGSOptions>, options: Partial<LBFGSOptions> = {}) {
+    const maxIter = options.maxIter ?? 20;
+    super(
+      params,
+      {
+        lr: 1,
+        maxIter,
+        maxEval: Math.floor(maxIter * 1.25),
+        toleranceGrad: 1e-7,
+        toleranceChange: 1e-9,
+        historySize: 100,
+      },
+      options,
+      'LBFGS',
+    );
+    if (this.paramGroups.length !== 1)
+      fail('INVALID_ARGUMENT', "LBFGS: doesn't support per-parameter options (one group only)");
+  }
+  protected validate(g: ParamGroup<LBFGSOptions>): void {
+    checkRange('LBFGS', 'lr', g.lr, 0);
+    for (const k of ['maxIter', 'maxEval', 'historySize'] as const)
+      if (!Number.isSafeInteger(g[k]) || g[k] < 1)
+        fail('INVALID_ARGUMENT', `LBFGS: ${k} must be a positive integer, got ${g[k]}`);
+    checkRange('LBFGS', 'toleranceGrad', g.toleranceGrad, 0);
+    checkRange('LBFGS', 'toleranceChange', g.toleranceChange, 0);
+  }
+  protected update(): void {
+    fail('INTERNAL', 'LBFGS updates in step()');
+  }
+
+  private flatGrad(): Tensor {
+    const ps = this.paramGroups[0].params;
+    return noGrad(() =>
+      tidy(() => cat(ps.map((p) => (p.grad ? p.grad.reshape([-1]) : p.detach().reshape([-1]).mul(0))))),
+    );
+  }
+
+  private evaluate(closure: () => unknown): number {
+    const r = closure();
+    if (r instanceof Tensor) return r.item() as number;
+    if (typeof r === 'number') return r;
+    return fail('INVALID_ARGUMENT', `LBFGS.step: the closure must return the loss (a Tensor or number)`);
+  }
+
+  /** Runs up to maxIter L-BFGS iterations; `closure` is required. Returns the first loss. */
+  override step(closure?: () => unknown): unknown {
+    if (closure === undefined) fail('INVALID_ARGUMENT', 'LBFGS.step: a closure is required');
+    fnArg('LBFGS.step', 'closure', closure);
+    const g = this.paramGroups[0];
+    const ps = g.params;
+    const st = (this.state.get(ps[0]) ?? {}) as unknown as LbfgsState;
+    this.state.set(ps[0], st as unknown as ParamState);
+    const origLoss = closure();
+    let loss = origLoss instanceof Tensor ? (origLoss.item() as number) : (origLoss as number);
+    let flat = keep(this.flatGrad());
+    const gmax = () => noGrad(() => flat.abs().max().item() as number);
+    if (gmax() <= g.toleranceGrad) {
+      flat.dispose();
+      return origLoss;
+    }
+    st.funcEvals = (st.funcEvals ?? 0) + 1;
+    st.nIter ??= 0;
+    st.oldDirs ??= [];
+    st.oldStps ??= [];
+    st.ro ??= [];
+    st.hDiag ??= 1;
+    let evals = 1;
+    let nIter = 0;
+    const replace = (key: 'd' | 'prevFlatGrad', t: Tensor) => {
+      st[key]?.dispose();
+      st[key] = keep(t);
+    };
+    while (nIter < g.maxIter) {
+      nIter++;
+      st.nIter++;
+      noGrad(() => {
+        if (st.nIter === 1) {
+          replace('d', flat.neg());
+          st.oldDirs!.forEach((t) => t.dispose());
+          st.oldStps!.forEach((t) => t.dispose());
+          st.oldDirs = [];
+          st.oldStps = [];
+          st.ro = [];
+          st.hDiag = 1;
+        } else {
+          tidy(() => {
+            const y = flat.sub(st.prevFlatGrad!);
+            const s = st.d!.mul(st.t!);
+            const ys = y.dot(s).item() as number;
+            if (ys > 1e-10) {
+              if (st.oldDirs!.length === g.historySize) {
+                st.oldDirs!.shift()!.dispose();
+                st.oldStps!.shift()!.dispose();
+                st.ro!.shift();
+              }
+              st.oldDirs!.push(keep(y));
+              st.oldStps!.push(keep(s));
+              st.ro!.push(1 / ys);
+              st.hDiag = ys / (y.dot(y).item() as number);
+            }
+            const al: number[] = [];
+            let q = flat.neg();
+            for (let i = st.oldDirs!.length - 1; i >= 0; i--) {
+              al[i] = (st.oldStps![i].dot(q).item() as number) * st.ro![i];
+              q = q.sub(st.oldDirs![i].mul(al[i]));
+            }
+            let r = q.mul(st.hDiag!);
+            for (let i = 0; i < st.oldDirs!.length; i++) {
+              const be = (st.oldDirs![i].dot(r).item() as number) * st.ro![i];
+              r = r.add(st.oldStps![i].mul(al[i] - be));
+            }
+            replace('d', r);
+          });
+        }
+        replace('prevFlatGrad', flat.clone());
+      });
+      const prevLoss = loss;
+      st.t = st.nIter === 1 ? Math.min(1, 1 / (noGrad(() => flat.abs().sum().item()) as number)) * g.lr : g.lr;
+      const gtd = noGrad(() => flat.dot(st.d!).item()) as number;
+      if (gtd > -g.toleranceChange) break;
+      // Take the step: each parameter moves by t * its slice of d.
+      noGrad(() =>
+        tidy(() => {
+          let off = 0;
+          for (const p of ps) {
+            const n = p.numel();
+            p.add_(st.d!.narrow(0, off, n).reshape(p.shape).mul(st.t!));
+            off += n;
+          }
+        }),
+      );
+      let optCond = false;
+      if (nIter !== g.maxIter) {
+        loss = this.evaluate(closure);
+        flat.dispose();
+        flat = keep(this.flatGrad());
+        optCond = gmax() <= g.toleranceGrad;
+        evals++;
+        st.funcEvals++;
+      }
+      if (nIter === g.maxIter || evals >= g.maxEval || optCond) break;
+      const moved = noGrad(() => st.d!.mul(st.t!).abs().max().item()) as number;
+      if (moved <= g.toleranceChange || Math.abs(loss - prevLoss) < g.toleranceChange) break;
+    }
+    flat.dispose();
+    return origLoss;
+  }
+}
+
+interface LbfgsState {
+  funcEvals: number;
+  nIter: number;
+  d?: Tensor;
+  t?: number;
+  prevFlatGrad?: Tensor;
+  oldDirs?: Tensor[];
+  oldStps?: Tensor[];
+  ro?: number[];
+  hDiag?: number;
+}

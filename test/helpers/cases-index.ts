@@ -1,0 +1,158 @@
+// Op-table and gradient rows for gather, scatter (every reduce), nonzero and cumprod (+ its
+// backward kernel), against the plain loops in src/plain.
+import * as tk from '../../src/index.js';
+import * as plain from '../../src/plain/index.js';
+import type { OpCase } from './cases.js';
+import type { GradCase, GradSpec } from './grad-cases.js';
+
+const I = (shape: number[], hi: number) => ({ shape, dtype: 'int64' as const, range: [0, hi] as [number, number] });
+const REDUCES = ['sum', 'prod', 'mean', 'amax', 'amin'] as const;
+
+export const scatterCases: OpCase[] = [
+  {
+    ops: ['gather'],
+    name: 'gather dim 1 (index smaller than the input)',
+    inputs: [{ shape: [3, 5] }, I([2, 4], 4)],
+    native: (x, i) => x.gather(1, i),
+    plain: (x, i) => plain.gather(x, 1, i),
+  },
+  {
+    ops: ['gather'],
+    name: 'gather dim 0 int32 3-d',
+    inputs: [{ shape: [4, 3, 2], dtype: 'int32' }, I([5, 3, 2], 3)],
+    native: (x, i) => x.gather(0, i),
+    plain: (x, i) => plain.gather(x, 0, i),
+  },
+  {
+    ops: ['scatter'],
+    name: 'scatter dim 1 (repeated indices: the last write wins)',
+    inputs: [{ shape: [3, 5] }, I([3, 4], 4), { shape: [3, 4] }],
+    layouts: ['contiguous', 'transposed', 'narrowed'],
+    native: (x, i, s) => x.scatter(1, i, s),
+    plain: (x, i, s) => plain.scatter(x, 1, i, s),
+  },
+  {
+    ops: ['scatter'],
+    name: 'scatter a number, dim 0',
+    inputs: [{ shape: [4, 3], dtype: 'float64' }, I([2, 3], 3)],
+    native: (x, i) => x.scatter(0, i, 7),
+    plain: (x, i) => plain.scatter(x, 0, i, 7),
+  },
+  {
+    ops: ['scatter'],
+    name: 'scatterAdd with a larger src',
+    inputs: [{ shape: [2, 6] }, I([2, 5], 5), { shape: [3, 7] }],
+    native: (x, i, s) => x.scatterAdd(1, i, s),
+    plain: (x, i, s) => plain.scatter(x, 1, i, plain.narrow(plain.narrow(s, 0, 0, 2), 1, 0, 5), 'sum'),
+  },
+  ...REDUCES.flatMap((r): OpCase[] =>
+    [true, false].map((includeSelf) => ({
+      ops: ['scatter'],
+      name: `scatterReduce ${r}${includeSelf ? '' : ' without self'}`,
+      inputs: [{ shape: [4, 3], dtype: 'float64' }, I([6, 3], 3), { shape: [6, 3], dtype: 'float64' }],
+      native: (x, i, s) => x.scatterReduce(0, i, s, r, { includeSelf }),
+      plain: (x, i, s) => plain.scatter(x, 0, i, s, r, includeSelf),
+    })),
+  ),
+  {
+    ops: ['scatter'],
+    name: 'scatterReduce mean int32 (floor division)',
+    inputs: [{ shape: [4], dtype: 'int32' }, I([6], 3), { shape: [6], dtype: 'int32' }],
+    native: (x, i, s) => x.scatterReduce(0, i, s, 'mean'),
+    plain: (x, i, s) => plain.scatter(x, 0, i, s, 'mean'),
+  },
+  {
+    ops: ['nonzero'],
+    name: 'nonzero of int32 (many zeros)',
+    inputs: [{ shape: [3, 4], dtype: 'int32', range: [-1, 1] }],
+    native: (x) => x.nonzero(),
+    plain: (x) => plain.nonzero(x),
+  },
+  {
+    ops: ['nonzero'],
+    name: 'nonzero of bool 3-d',
+    inputs: [{ shape: [2, 3, 2], dtype: 'bool' }],
+    native: (x) => x.nonzero(),
+    plain: (x) => plain.nonzero(x),
+  },
+  {
+    ops: ['cumprod'],
+    name: 'cumprod float64 dim 1',
+    inputs: [{ shape: [3, 5], dtype: 'float64', range: [-2, 2] }],
+    native: (x) => x.cumprod(1),
+    plain: (x) => plain.cumprod(x, 1),
+  },
+  {
+    ops: ['cumprod'],
+    name: 'cumprod int32 dim 0 (int64 result)',
+    inputs: [{ shape: [4, 3], dtype: 'int32', range: [-3, 3] }],
+    native: (x) => x.cumprod(0),
+    plain: (x) => plain.cumprod(x, 0),
+  },
+  {
+    ops: ['cumprod_backward'],
+    name: 'cumprod backward with zeros in the input',
+    inputs: [
+      { shape: [3, 6], dtype: 'float64' },
+      { shape: [3, 6], dtype: 'float64', range: [-1, 1] },
+    ],
+    native: (g, x) => tk.tidy(() => tk.nn.grad.cumprod(g, x.mul(x.gt(0)), 1)),
+    plain: (g, x) => plain.cumprodBackward(g, plain.mul(x, plain.gt(x, 0)), 1),
+  },
+];
+
+const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec => ({
+  shape,
+  dtype: 'float64',
+  range,
+  grad,
+});
+const idx = (shape: number[], hi: number): GradSpec => ({ ...I(shape, hi), grad: false });
+
+export const scatterGradRows: GradCase[] = [
+  {
+    ops: ['gather'],
+    name: 'gather (repeated positions)',
+    inputs: [f64([3, 5]), idx([3, 4], 4)],
+    fn: (x, i) => x.gather(1, i),
+  },
+  {
+    ops: ['scatter'],
+    name: 'scatter: self where not written, src where written',
+    inputs: [f64([3, 5]), idx([3, 2], 4), f64([3, 2])],
+    layouts: ['contiguous'],
+    // distinct positions per row, so the last-write rule does not make the gradient ambiguous
+    fn: (x, _i, s) =>
+      x.scatter(
+        1,
+        tk.tensor(
+          [
+            [0, 3],
+            [1, 4],
+            [2, 0],
+          ],
+          { dtype: 'int64' },
+        ),
+        s,
+      ),
+  },
+  ...(['sum', 'mean', 'amax', 'amin', 'prod'] as const).flatMap((r): GradCase[] =>
+    [true, false].map((includeSelf) => ({
+      ops: ['scatter'],
+      name: `scatterReduce ${r}${includeSelf ? '' : ' without self'}`,
+      inputs: [
+        f64([4, 3], r === 'prod' ? [0.5, 2] : undefined),
+        idx([5, 3], 3),
+        f64([5, 3], r === 'prod' ? [0.5, 2] : undefined),
+      ],
+      fn: (x, i, s) => x.scatterReduce(0, i, s, r, { includeSelf }),
+    })),
+  ),
+  { ops: ['cumprod'], name: 'cumprod', inputs: [f64([3, 4])], fn: (x) => x.cumprod(1) },
+  {
+    ops: ['cumprod'],
+    name: 'cumprod through a zero',
+    inputs: [f64([5])],
+    fn: (x) => x.mul(tk.tensor([1, 0, 1, 1, 1], { dtype: 'float64' })).cumprod(0),
+  },
+];
