@@ -21,8 +21,12 @@ export type FloatDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
 export type FloatResult<D extends DType> = D extends FloatDType ? D : 'float32';
 /** What sum and cumsum return for D: integers and bool accumulate as int64. */
 export type SumResult<D extends DType> = D extends FloatDType ? D : 'int64';
-/** What item() returns for D. */
-export type ItemFor<D extends DType> = D extends 'bool' ? boolean : number;
+/**
+ * What item() and toArray() give for D: boolean for bool, number otherwise. A tensor whose dtype is
+ * not known statically (`Tensor`) reads as number, as PyTorch's item() is typed Number: a bool
+ * tensor there still gives a boolean at run time, so check `.dtype` when it can be bool.
+ */
+export type ItemFor<D extends DType> = [D] extends ['bool'] ? boolean : number;
 /** toArray()'s nesting of item values. */
 export type NestedArray<T> = T | NestedArray<T>[];
 

@@ -103,3 +103,65 @@ export function modules(): void {
   void lstm.weight_xx_l0;
   void [w, upper, rev];
 }
+
+// Issue 18: what a ported PyTorch program writes compiles without casts.
+class Block extends nn.Module {
+  fc = new nn.Linear(4, 4);
+  forward(x: Tensor): Tensor {
+    return this.fc.call(x);
+  }
+}
+class Pair extends nn.Module {
+  forward(x: Tensor): [Tensor, number] {
+    return [x, 1];
+  }
+}
+export function ports(x: Tensor, y: Tensor): void {
+  // module.call returns what forward returns
+  const out: Tensor = new Block().call(x);
+  const [t, k]: [Tensor, number] = new Pair().call(x);
+  // @ts-expect-error forward takes a Tensor
+  new Block().call(3);
+  // ModuleList / ModuleDict keep their element type
+  const blocks = new nn.ModuleList([new Block(), new Block()]);
+  const first: Block = blocks.get(0);
+  for (const b of blocks) void b.fc;
+  const heads = new nn.ModuleDict({ a: new Block() });
+  const a: Block = heads.get('a');
+  // a loss of a tensor of unknown dtype is a float: item() is a number
+  const loss: number = nn.functional.crossEntropy(out, y).item();
+  const mse: number = nn.functional.mseLoss(out, y).item();
+  // the DataLoader's batches are typed from its dataset
+  const loader = new tk.data.DataLoader(new tk.data.TensorDataset(x, y), { batchSize: 2 });
+  for (const [xb, yb] of loader) {
+    const xs: Tensor = xb;
+    const ys: Tensor = yb;
+    void [xs, ys];
+  }
+  // shapes destructure into numbers
+  const [B, T, C] = x.shape;
+  const n: number = B + T + C;
+  // indexing and sampling
+  const last: Tensor = x.index([':', -1, ':']);
+  const { values, indices } = x.topk(3);
+  const idx: Tensor<'int64'> = indices;
+  const next: Tensor<'int64'> = x.softmax(-1).multinomial(1);
+  const parts: Tensor[] = x.split(2, -1);
+  void [t, k, first, a, loss, mse, n, last, values, idx, next, parts];
+}
+
+class Square extends tk.autograd.Function {
+  static forward(ctx: tk.autograd.FunctionCtx, x: Tensor): Tensor {
+    ctx.saveForBackward(x);
+    return x.mul(x);
+  }
+  static backward(ctx: tk.autograd.FunctionCtx, g: Tensor): Tensor {
+    return g.mul(ctx.savedTensors[0]!).mul(2);
+  }
+}
+export function customFunction(x: Tensor): void {
+  const y: Tensor = Square.apply(x);
+  // @ts-expect-error apply takes forward's arguments
+  Square.apply(x, x);
+  void y;
+}

@@ -17,6 +17,23 @@ export function defaultCollate(samples: unknown[]): unknown {
   return collate(list('defaultCollate', 'samples', samples), 0);
 }
 
+/**
+ * The batch `defaultCollate` makes from samples of type T: tensors and numbers become a Tensor,
+ * arrays and plain objects are collated element by element, anything else is gathered in an array.
+ * A DataLoader without a `collate` option yields this type.
+ */
+export type Collated<T> = T extends Tensor
+  ? Tensor
+  : T extends number | boolean
+    ? Tensor
+    : T extends readonly unknown[]
+      ? { -readonly [K in keyof T]: Collated<T[K]> }
+      : T extends string
+        ? T[]
+        : T extends object
+          ? { [K in keyof T]: Collated<T[K]> }
+          : T[];
+
 // Samples nest at most this deep (a batch of [x, y] pairs is 2); deeper is a malformed sample.
 const MAX_COLLATE_DEPTH = 32;
 
@@ -97,7 +114,7 @@ export interface DataLoaderOptions<T, B> {
  * Batches over a dataset. `for (const [x, y] of loader)` or `for await (...)`.
  * @example const loader = new data.DataLoader(ds, { batchSize: 32, shuffle: true, seed: 0 })
  */
-export class DataLoader<T, B = unknown> implements Iterable<B>, AsyncIterable<B> {
+export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
   private epochIndex = 0;
   private seed: number;

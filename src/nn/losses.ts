@@ -1,6 +1,6 @@
 // Loss functions (torch.nn.functional names), compositions of core ops so autograd
 // differentiates them. Class-index targets select through a one-hot mask (eq against arange).
-import { isFloating, type DType } from '../dtype.js';
+import { isFloating, type DType, type FloatResult } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange } from '../ops/creation.js';
@@ -64,7 +64,7 @@ export function mseLoss<F extends DType>(
   input: Tensor<F>,
   target: Tensor,
   options?: { reduction?: Reduction },
-): Tensor<F>;
+): Tensor<FloatResult<F>>;
 export function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
   const op = 'mseLoss';
   tensorArg(op, 'input', input);
@@ -79,7 +79,7 @@ export function l1Loss<F extends DType>(
   input: Tensor<F>,
   target: Tensor,
   options?: { reduction?: Reduction },
-): Tensor<F>;
+): Tensor<FloatResult<F>>;
 export function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
   const op = 'l1Loss';
   tensorArg(op, 'input', input);
@@ -94,7 +94,7 @@ export function smoothL1Loss<F extends DType>(
   input: Tensor<F>,
   target: Tensor,
   options?: { reduction?: Reduction; beta?: number },
-): Tensor<F>;
+): Tensor<FloatResult<F>>;
 export function smoothL1Loss(
   input: Tensor,
   target: Tensor,
@@ -124,7 +124,7 @@ export function binaryCrossEntropy<F extends DType>(
   input: Tensor<F>,
   target: Tensor,
   options?: { weight?: Tensor | null; reduction?: Reduction },
-): Tensor<F>;
+): Tensor<FloatResult<F>>;
 export function binaryCrossEntropy(
   input: Tensor,
   target: Tensor,
@@ -154,7 +154,7 @@ export function binaryCrossEntropyWithLogits<F extends DType>(
   input: Tensor<F>,
   target: Tensor,
   options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction },
-): Tensor<F>;
+): Tensor<FloatResult<F>>;
 export function binaryCrossEntropyWithLogits(
   input: Tensor,
   target: Tensor,
@@ -237,7 +237,11 @@ function classTargets(
  * Negative log-likelihood of log-probabilities [N, C, ...] (or [C]) at class-index targets.
  * @example nllLoss(logits.logSoftmax(1), labels)
  */
-export function nllLoss<F extends DType>(input: Tensor<F>, target: Tensor, options?: NllOptions): Tensor<F>;
+export function nllLoss<F extends DType>(
+  input: Tensor<F>,
+  target: Tensor,
+  options?: NllOptions,
+): Tensor<FloatResult<F>>;
 export function nllLoss(input: Tensor, target: Tensor, options?: NllOptions): Tensor {
   const op = 'nllLoss';
   tensorArg(op, 'input', input);
@@ -277,7 +281,7 @@ export function crossEntropy<F extends DType>(
   input: Tensor<F>,
   target: Tensor,
   options?: CrossEntropyOptions,
-): Tensor<F>;
+): Tensor<FloatResult<F>>;
 export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
   const op = 'crossEntropy';
   tensorArg(op, 'input', input);

@@ -87,6 +87,7 @@ declare module '../tensor.js' {
     maskedSelect(mask: Tensor): Tensor<D>;
     /** Positions of the non-zero elements: int64 [count, ndim] (or one 1-D tensor per dim with asTuple). */
     nonzero(): Tensor<'int64'>;
+    /** With asTuple: one 1-D int64 tensor of positions per dimension (PyTorch's as_tuple=True). */
     nonzero(options: { asTuple: true }): Tensor<'int64'>[];
     /** Elements at flat positions (negative from the end), in index's shape (torch.take). @example x.take(tensor([0, -1])) */
     take(index: Tensor): Tensor<D>;

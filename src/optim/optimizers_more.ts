@@ -228,7 +228,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
 
   private evaluate(closure: () => unknown): number {
     const r = closure();
-    if (r instanceof Tensor) return r.item() as number;
+    if (r instanceof Tensor) return Number(r.item());
     if (typeof r === 'number') return r;
     return fail('INVALID_ARGUMENT', `LBFGS.step: the closure must return the loss (a Tensor or number)`);
   }
@@ -242,7 +242,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     const st = (this.state.get(ps[0]) ?? {}) as unknown as LbfgsState;
     this.state.set(ps[0], st as unknown as ParamState);
     const origLoss = closure();
-    let loss = origLoss instanceof Tensor ? (origLoss.item() as number) : (origLoss as number);
+    let loss = origLoss instanceof Tensor ? Number(origLoss.item()) : Number(origLoss);
     let flat = keep(this.flatGrad());
     const gmax = () => noGrad(() => flat.abs().max().item() as number);
     if (gmax() <= g.toleranceGrad) {

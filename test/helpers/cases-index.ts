@@ -145,6 +145,9 @@ export const scatterGradRows: GradCase[] = [
         idx([5, 3], 3),
         f64([5, 3], r === 'prod' ? [0.5, 2] : undefined),
       ],
+      // An expanded input repeats values: amax/amin ties split the gradient, which one-sided
+      // finite differences cannot see (PyTorch behaves the same).
+      layouts: r === 'amax' || r === 'amin' ? ['contiguous', 'transposed', 'narrowed'] : undefined,
       fn: (x, i, s) => x.scatterReduce(0, i, s, r, { includeSelf }),
     })),
   ),
@@ -154,5 +157,149 @@ export const scatterGradRows: GradCase[] = [
     name: 'cumprod through a zero',
     inputs: [f64([5])],
     fn: (x) => x.mul(tk.tensor([1, 0, 1, 1, 1], { dtype: 'float64' })).cumprod(0),
+  },
+];
+
+// The composite ops (made of native ones in TS): gradchecked like native rows, on contiguous,
+// transposed, narrowed and expanded inputs. `ops` names the native ops each is built from.
+const F = tk.nn.functional;
+export const compositeGradRows: GradCase[] = [
+  {
+    ops: ['select', 'narrow'],
+    name: 'index: integer and slices',
+    inputs: [f64([4, 5])],
+    fn: (x) => x.index([-1, '1:4']),
+  },
+  { ops: ['index_select'], name: 'index: slice with a step', inputs: [f64([4, 6])], fn: (x) => x.index([':', '::2']) },
+  {
+    ops: ['index_select'],
+    name: 'index: integer arrays (adjacent)',
+    inputs: [f64([3, 4])],
+    fn: (x) =>
+      x.index([
+        [0, 2, 2],
+        [1, 3, 0],
+      ]),
+  },
+  {
+    ops: ['index_select', 'permute'],
+    name: 'index: arrays around a slice (moved first), with null and ellipsis',
+    inputs: [f64([3, 4, 2])],
+    fn: (x) => x.index([[0, 2], null, '...', [1, 0]]),
+  },
+  { ops: ['nonzero', 'index_select'], name: 'index: a bool mask', inputs: [f64([3, 4])], fn: (x) => x.index(x.gt(0)) },
+  {
+    ops: ['scatter', 'copy_'],
+    name: 'indexPut_ on a non-leaf (accumulate)',
+    inputs: [f64([3, 4]), f64([2])],
+    fn: (x, v) =>
+      x.mul(1).indexPut_(
+        [
+          [0, 2],
+          [1, 1],
+        ],
+        v,
+        { accumulate: true },
+      ),
+  },
+  { ops: ['where'], name: 'maskedFill', inputs: [f64([3, 4])], fn: (x) => x.maskedFill(x.lt(0), 2) },
+  { ops: ['index_select'], name: 'maskedSelect', inputs: [f64([3, 4])], fn: (x) => x.maskedSelect(x.gt(0.2)) },
+  {
+    ops: ['index_select'],
+    name: 'take',
+    inputs: [f64([3, 4])],
+    fn: (x) => x.take(tk.tensor([0, -1, 5], { dtype: 'int64' })),
+  },
+  {
+    ops: ['argsort', 'gather'],
+    name: 'sort values',
+    layouts: ['contiguous', 'transposed', 'narrowed'],
+    inputs: [f64([3, 5])],
+    fn: (x) => x.sort(1).values,
+  },
+  {
+    ops: ['argsort', 'gather'],
+    name: 'topk values',
+    layouts: ['contiguous', 'transposed', 'narrowed'],
+    inputs: [f64([4, 5])],
+    fn: (x) => x.topk(2, 0).values,
+  },
+  { ops: ['expand', 'reshape'], name: 'repeat', inputs: [f64([2, 3])], fn: (x) => x.repeat(2, 1, 2) },
+  {
+    ops: ['index_select'],
+    name: 'repeatInterleave along dim 1',
+    inputs: [f64([2, 3])],
+    fn: (x) => x.repeatInterleave(2, 1),
+  },
+  {
+    ops: ['index_select'],
+    name: 'flip and roll',
+    inputs: [f64([3, 4])],
+    fn: (x) => x.flip([0, 1]).roll([1, -1], [0, 1]),
+  },
+  { ops: ['where'], name: 'tril and triu', inputs: [f64([4, 4])], fn: (x) => x.tril(1).add(x.triu(2)) },
+  { ops: ['scatter', 'index_select'], name: 'diag both ways', inputs: [f64([3, 3])], fn: (x) => x.diag().diag(1) },
+  { ops: ['max', 'exp', 'log'], name: 'logsumexp', inputs: [f64([3, 4])], fn: (x) => x.logsumexp(1) },
+  {
+    ops: ['pow', 'sum'],
+    name: 'vectorNorm p=2 and 3',
+    inputs: [f64([3, 4])],
+    fn: (x) => x.vectorNorm(2, { dim: 1 }).add(x.vectorNorm(3, { dim: 1 })),
+  },
+  {
+    ops: ['maximum', 'minimum'],
+    name: 'clamp with tensor bounds',
+    layouts: ['contiguous', 'transposed', 'narrowed'],
+    inputs: [f64([3, 4]), f64([4], [-3, -0.5]), f64([3, 1], [0.5, 3])],
+    fn: (x, lo, hi) => x.clamp(lo, hi),
+  },
+  { ops: ['mul'], name: 'outer', inputs: [f64([3]), f64([4])], fn: (a, b) => a.outer(b) },
+  { ops: ['sub', 'pow'], name: 'cdist', inputs: [f64([3, 2]), f64([4, 2])], fn: (a, b) => tk.cdist(a, b) },
+  {
+    ops: ['bmm', 'permute'],
+    name: 'einsum with a batch, a contraction and a sum',
+    inputs: [f64([2, 3, 4]), f64([2, 4, 5])],
+    fn: (a, b) => tk.einsum('bij,bjk->ik', a, b),
+  },
+  {
+    ops: ['cat'],
+    name: 'pad constant (and a crop)',
+    inputs: [f64([2, 3, 4])],
+    fn: (x) => F.pad(x, [1, -1, 2, 0], 'constant', 0.5),
+  },
+  {
+    ops: ['index_select'],
+    name: 'pad reflect, replicate, circular',
+    inputs: [f64([1, 2, 3, 4])],
+    fn: (x) =>
+      F.pad(x, [2, 1, 1, 1], 'reflect')
+        .add(F.pad(x, [2, 1, 1, 1], 'replicate'))
+        .add(F.pad(x, [2, 1, 1, 1], 'circular')),
+  },
+  {
+    ops: ['index_select', 'mul'],
+    name: 'interpolate bilinear',
+    inputs: [f64([1, 2, 3, 3])],
+    fn: (x) => F.interpolate(x, { size: [4, 5], mode: 'bilinear' }),
+  },
+  { ops: ['permute', 'reshape'], name: 'pixelShuffle', inputs: [f64([1, 4, 2, 3])], fn: (x) => F.pixelShuffle(x, 2) },
+  { ops: ['rsqrt', 'mean'], name: 'rmsNorm', inputs: [f64([3, 4]), f64([4])], fn: (x, w) => F.rmsNorm(x, [4], w) },
+  {
+    ops: ['var', 'mean'],
+    name: 'instanceNorm',
+    inputs: [f64([2, 2, 3, 3]), f64([2]), f64([2])],
+    fn: (x, w, b) => F.instanceNorm(x, w, b),
+  },
+  {
+    ops: ['matmul', 'softmax'],
+    name: 'scaledDotProductAttention, causal',
+    inputs: [f64([2, 3, 4]), f64([2, 3, 4]), f64([2, 3, 2])],
+    fn: (q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }),
+  },
+  {
+    ops: ['matmul', 'softmax'],
+    name: 'scaledDotProductAttention, float mask',
+    inputs: [f64([3, 4]), f64([5, 4]), f64([5, 2]), f64([3, 5], [-1, 0], false)],
+    fn: (q, k, v, m) => F.scaledDotProductAttention(q, k, v, { attnMask: m }),
   },
 ];

@@ -9,7 +9,7 @@ import type { InputSpec, Layout } from './harness.js';
 import * as plain from '../../src/plain/index.js';
 import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-cases.js';
 import { ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
-import { scatterGradRows } from './cases-index.js';
+import { compositeGradRows, scatterGradRows } from './cases-index.js';
 
 export interface GradSpec extends InputSpec {
   /** false: the input does not require grad (a condition, a constant). */
@@ -253,6 +253,7 @@ const embeddingRows: GradCase[] = [
 export const GRAD_CASES: GradCase[] = [
   ...embeddingRows,
   ...scatterGradRows,
+  ...compositeGradRows,
   {
     ops: ['index_select'],
     name: 'indexSelect dim 1 (repeated indices)',
