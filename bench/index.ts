@@ -5,6 +5,7 @@ import os from 'node:os';
 
 import * as tk from '../src/index.js';
 import { markdown, resultsJson, spreadOf, table, type Options, type Row } from './lib.js';
+import { attention } from './suites/attention.js';
 import { autograd } from './suites/autograd.js';
 import { compare } from './suites/compare.js';
 import { conv } from './suites/conv.js';
@@ -33,7 +34,20 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-const SUITES = { elementwise, reduce, matmul, views, autograd, conv, half, gpu, train: trainSuite, memory, compare };
+const SUITES = {
+  elementwise,
+  reduce,
+  matmul,
+  views,
+  autograd,
+  attention,
+  conv,
+  half,
+  gpu,
+  train: trainSuite,
+  memory,
+  compare,
+};
 
 async function main() {
   const opts = parse(process.argv.slice(2));

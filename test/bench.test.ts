@@ -29,6 +29,7 @@ describe('npm run bench --smoke', () => {
       'matmul',
       'views',
       'autograd',
+      'attention',
       'conv',
       'half',
       'train',

@@ -118,6 +118,11 @@ const LARGE: LargeCase[] = [
     fn: (a, b) => a.bmm(b),
   },
   {
+    name: 'fused causal attention [8, 4, 48, 16]',
+    inputs: [{ shape: [8, 4, 48, 16] }, { shape: [8, 4, 48, 16] }, { shape: [8, 4, 48, 16] }],
+    fn: (q, k, v) => nn.functional.scaledDotProductAttention(q, k, v, { isCausal: true }),
+  },
+  {
     name: 'maxPool2d + avgPool2d [32, 16, 24, 24]',
     inputs: [{ shape: [32, 16, 24, 24] }],
     fn: (x) => nn.functional.maxPool2d(x, 2).add(nn.functional.avgPool2d(x, 2)),

@@ -255,6 +255,10 @@ const ROWS: Record<string, () => unknown> = {
   'optim/optimizers_more.ts:LBFGS.constructor': () => new optim.LBFGS([p()], O),
   'optim/optimizers_more.ts:NAdam.constructor': () => new optim.NAdam([p()], O),
   'optim/optimizers_more.ts:RAdam.constructor': () => new optim.RAdam([p()], O),
+  'nn/grad.ts:scaledDotProductAttention': () => {
+    const t = tk.ones([1, 2, 2]);
+    return nn.grad.scaledDotProductAttention(t, t, t, t, t, tk.ones([1, 2]), O);
+  },
   // Tensor methods defined outside tensor.ts (the parser above does not see them)
   'ops/indexing.ts:Tensor.indexPut_': () => x().indexPut_([0], 1, O),
   'ops/indexing.ts:Tensor.scatterReduce': () =>

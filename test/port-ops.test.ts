@@ -213,6 +213,28 @@ describe('attention and transformer modules', () => {
     expect(last).toBeLessThan(first);
   });
 
+  it('the fused attention is twice differentiable (a recorded backward uses differentiable ops)', () => {
+    const f64 = (shape: number[]) => tk.randn(shape, { dtype: 'float64' }).requiresGrad_();
+    const F = nn.functional;
+    expect(
+      tk.gradgradcheck(
+        (q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }),
+        [f64([2, 3, 4]), f64([2, 3, 4]), f64([2, 3, 2])],
+      ),
+    ).toBe(true);
+    const mask = tk.tensor([
+      [true, false, true],
+      [true, true, false],
+      [false, true, true],
+    ]);
+    expect(
+      tk.gradgradcheck(
+        (q, k, v) => F.scaledDotProductAttention(q, k, v, { attnMask: mask }),
+        [f64([3, 4]), f64([3, 4]), f64([3, 2])],
+      ),
+    ).toBe(true);
+  });
+
   it('MultiheadAttention validates its inputs and the head split', () => {
     expectTensorError(
       () => new nn.MultiheadAttention(10, 3),

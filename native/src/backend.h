@@ -127,6 +127,15 @@ struct Backend {
   void (*gather)(const Tensor& out, const Tensor& x, const Tensor& index, int dim);
   void (*scatter)(const Tensor& out, const Tensor& index, const Tensor& src, int dim, ScatterReduce reduce,
                   bool include_self);
+  // Fused attention over N independent heads (backend.h's contract of ops.h's
+  // scaled_dot_product_attention): q [N, L, E], k [N, S, E], v [N, S, Ev], out [N, L, Ev], lse
+  // [N, L], mask undefined or float [N, L, S] (added; -inf masks out), all contiguous, one
+  // floating dtype. The backward writes dq, dk, dv (zeroed here) from g [N, L, Ev].
+  void (*sdpa)(const Tensor& out, const Tensor& lse, const Tensor& q, const Tensor& k, const Tensor& v,
+               const Tensor& mask, double scale, bool causal);
+  void (*sdpa_backward)(const Tensor& dq, const Tensor& dk, const Tensor& dv, const Tensor& g, const Tensor& q,
+                        const Tensor& k, const Tensor& v, const Tensor& out, const Tensor& lse, const Tensor& mask,
+                        double scale, bool causal);
   // Stable sort positions along R for each of the O x I lines of x (NaN sorts as largest).
   void (*argsort)(const Tensor& out, const Tensor& x, ORI g, bool descending);
   // out[v] += weights[i] (or 1) for v = x[i]; x int64, contiguous, checked in [0, out.numel());

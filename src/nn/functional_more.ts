@@ -8,6 +8,7 @@ import { checkOptions, describe, int, intAtLeast, list, num, oneOf } from '../op
 import { full, ones, tensor } from '../ops/creation.js';
 import { cat, where } from '../ops/functional.js';
 import { Tensor } from '../tensor.js';
+import { opMultiN } from '../ops/dispatch.js';
 import '../ops/indexing.js';
 import '../ops/shaping.js';
 import { dropout } from './functional.js';
@@ -67,6 +68,25 @@ export function scaledDotProductAttention(
   const scale = o.scale == null ? 1 / Math.sqrt(E) : num(op, 'scale', o.scale);
   const p = o.dropoutP ?? 0;
   if (!(p >= 0 && p < 1)) fail('INVALID_ARGUMENT', `${op}: dropoutP must be in [0, 1), got ${describe(p)}`);
+  // The fused native kernel (no [L, S] weights stored) when it applies: on the CPU, without
+  // dropout, with q, k and v of one shape prefix and a mask that needs no gradient.
+  const fused =
+    query.device === 'cpu' &&
+    p === 0 &&
+    query.ndim === key.ndim &&
+    query.ndim === value.ndim &&
+    query.shape.slice(0, -2).join() === key.shape.slice(0, -2).join() &&
+    query.shape.slice(0, -2).join() === value.shape.slice(0, -2).join() &&
+    query.dtype === key.dtype &&
+    query.dtype === value.dtype &&
+    !(mask && mask.requiresGrad);
+  if (fused) {
+    const hs = [query._h, key._h, value._h];
+    if (mask) hs.push(mask._h);
+    const [out, lse] = opMultiN('sdpa', [scale, o.isCausal ?? false], hs);
+    lse.dispose();
+    return out;
+  }
   return tidy(() => {
     let scores = query.matmul(key.transpose(-2, -1)).mul(scale);
     const L = query.shape[query.ndim - 2],

@@ -9,7 +9,7 @@
  */
 import { fail } from '../errors.js';
 import { checkOptions, describe, int, intAtLeast, list } from '../options.js';
-import { op, type Attr, type OpName } from '../ops/dispatch.js';
+import { op, opMultiN, type Attr, type OpName } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
 import { convLayout, pair, poolLayout, tensorArg, type Pair } from './args.js';
 import type { ConvOptions, PoolOptions } from './functional.js';
@@ -140,4 +140,33 @@ export function indexSelect(gradOutput: Tensor, dim: number, index: Tensor, size
 /** d cumprod / d input: exact where the input holds zeros. @example nn.grad.cumprod(gy, x, 1) */
 export function cumprod(gradOutput: Tensor, input: Tensor, dim: number): Tensor {
   return run('cumprod_backward', [int('cumprod', 'dim', dim)], gradOutput, input);
+}
+/**
+ * d scaledDotProductAttention / d (query, key, value), from the output, its gradient and each
+ * query row's log-sum-exp (the fused kernel's backward). @example const [dq, dk, dv] = nn.grad.scaledDotProductAttention(g, q, k, v, out, lse, { scale: 0.25 })
+ */
+export function scaledDotProductAttention(
+  gradOutput: Tensor,
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  output: Tensor,
+  lse: Tensor,
+  options: { scale: number; isCausal?: boolean; attnMask?: Tensor | null },
+): [Tensor, Tensor, Tensor] {
+  const op = 'scaledDotProductAttention';
+  const ts = [gradOutput, query, key, value, output, lse];
+  ts.forEach((t, i) => {
+    if (!(t instanceof Tensor))
+      fail('INVALID_ARGUMENT', `nn.grad.${op}: argument ${i} must be a Tensor, got ${describe(t)}`);
+  });
+  const o = checkOptions(`nn.grad.${op}`, options, { scale: 'number', isCausal: 'boolean', attnMask: 'any' });
+  if (typeof o.scale !== 'number') fail('INVALID_ARGUMENT', `nn.grad.${op}: options.scale is required`);
+  const hs = ts.map((t) => t._h);
+  if (o.attnMask != null) {
+    if (!(o.attnMask instanceof Tensor)) fail('INVALID_ARGUMENT', `nn.grad.${op}: attnMask must be a Tensor`);
+    hs.push(o.attnMask._h);
+  }
+  const [dq, dk, dv] = opMultiN('sdpa_backward', [o.scale, o.isCausal ?? false], hs);
+  return [dq, dk, dv];
 }

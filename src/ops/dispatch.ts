@@ -102,6 +102,11 @@ export function opMulti(
   return (raw(name, attrs, a, b, c) as Handle[]).map((h, i) => wrap(h, i));
 }
 
+/** Runs a native op of any number of operands with several results (fused attention). */
+export function opMultiN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]): Tensor[] {
+  return (binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs) as Handle[]).map((h, i) => wrap(h, i));
+}
+
 /** Runs an in-place native op of up to three operands (the first is written). */
 export function opInPlace(
   name: OpName,

@@ -33,6 +33,8 @@ export const EXPOSED_ELSEWHERE = {
   embedding_backward: 'nn:grad.embedding',
   index_select_backward: 'nn:grad.indexSelect',
   cumprod_backward: 'nn:grad.cumprod',
+  sdpa: 'nn:functional.scaledDotProductAttention',
+  sdpa_backward: 'nn:grad.scaledDotProductAttention',
   sgd_step_: 'optim:SGD',
   adam_step_: 'optim:Adam',
   rmsprop_step_: 'optim:RMSprop',

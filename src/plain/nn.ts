@@ -522,3 +522,157 @@ export function groupNorm(
     (i, v) => v * (weight ? weight.data[ch(i)] : 1) + (bias ? bias.data[ch(i)] : 0),
   );
 }
+
+// Checks q, k, v (and g, the mask) for the plain attention: PlainTensors of matching head shapes.
+function checkAttention(
+  op: string,
+  q: unknown,
+  k: unknown,
+  v: unknown,
+  scale: unknown,
+  causal: unknown,
+  mask?: unknown,
+): void {
+  const [pq, pk, pv] = [plainArg(op, 'q', q), plainArg(op, 'k', k), plainArg(op, 'v', v)];
+  num(op, 'scale', scale);
+  if (typeof causal !== 'boolean') fail('INVALID_ARGUMENT', `${op}: causal must be a boolean, got ${describe(causal)}`);
+  const lead = (t: PlainTensor) => t.shape.slice(0, -2).join();
+  if (pq.ndim < 2 || pk.ndim !== pq.ndim || pv.ndim !== pq.ndim || lead(pq) !== lead(pk) || lead(pq) !== lead(pv))
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: q, k and v must be [..., L, E], [..., S, E] and [..., S, Ev] with the same leading dims`,
+    );
+  if (pk.shape[pk.ndim - 1] !== pq.shape[pq.ndim - 1] || pv.shape[pv.ndim - 2] !== pk.shape[pk.ndim - 2])
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: q [${pq.shape.join(', ')}], k [${pk.shape.join(', ')}] and v [${pv.shape.join(', ')}] do not fit`,
+    );
+  if (mask !== undefined) {
+    const m = plainArg(op, 'mask', mask);
+    const want = [...pq.shape.slice(0, -1), pk.shape[pk.ndim - 2]];
+    if (m.shape.join() !== want.join())
+      fail('SHAPE_MISMATCH', `${op}: the mask must be [${want.join(', ')}], got [${m.shape.join(', ')}]`);
+  }
+}
+
+// q [..., L, E] as N = prod(leading) heads of [L, E].
+function heads(x: PlainTensor): { N: number; rows: number; cols: number } {
+  const rows = x.shape[x.ndim - 2],
+    cols = x.shape[x.ndim - 1];
+  return { N: x.numel() / Math.max(rows * cols, 1), rows, cols };
+}
+
+// The full weight matrix of head n: P[i][j] = softmax_j(scale q_i . k_j + mask), causal above the diagonal masked.
+function attentionWeights(
+  q: PlainTensor,
+  k: PlainTensor,
+  n: number,
+  scale: number,
+  causal: boolean,
+  mask?: PlainTensor,
+): { P: number[][]; lse: number[] } {
+  const { rows: L, cols: E } = heads(q);
+  const S = k.shape[k.ndim - 2];
+  const P: number[][] = [],
+    lse: number[] = [];
+  for (let i = 0; i < L; i++) {
+    const s: number[] = [];
+    for (let j = 0; j < S; j++) {
+      let v = 0;
+      for (let e = 0; e < E; e++) v += q.data[(n * L + i) * E + e] * k.data[(n * S + j) * E + e];
+      v *= scale;
+      if (mask) v += mask.data[(n * L + i) * S + j];
+      if (causal && j > i) v = -Infinity;
+      s.push(v);
+    }
+    const m = Math.max(...s);
+    const l = s.reduce((a, v) => a + Math.exp(v - m), 0);
+    P.push(s.map((v) => Math.exp(v - m) / l));
+    lse.push(m + Math.log(l));
+  }
+  return { P, lse };
+}
+
+/**
+ * softmax(q k^T scale + mask) v per head, and each row's log-sum-exp, with the weights stored: the
+ * reference for the fused attention kernel. mask: additive, already [..., L, S].
+ */
+export function scaledDotProductAttention(
+  q: PlainTensor,
+  k: PlainTensor,
+  v: PlainTensor,
+  scale: number,
+  causal = false,
+  mask?: PlainTensor,
+): [PlainTensor, PlainTensor] {
+  checkAttention('scaledDotProductAttention', q, k, v, scale, causal, mask);
+  const { N, rows: L } = heads(q);
+  const S = k.shape[k.ndim - 2],
+    Ev = v.shape[v.ndim - 1];
+  const out = alloc(q.dtype, N * L * Ev),
+    lse = alloc(q.dtype, N * L);
+  for (let n = 0; n < N; n++) {
+    const w = attentionWeights(q, k, n, scale, causal, mask);
+    for (let i = 0; i < L; i++) {
+      lse[n * L + i] = w.lse[i];
+      for (let e = 0; e < Ev; e++) {
+        let a = 0;
+        for (let j = 0; j < S; j++) a += w.P[i][j] * v.data[(n * S + j) * Ev + e];
+        out[(n * L + i) * Ev + e] = a;
+      }
+    }
+  }
+  return [
+    new PlainTensor(out, [...q.shape.slice(0, -1), Ev], q.dtype),
+    new PlainTensor(lse, q.shape.slice(0, -1), q.dtype),
+  ];
+}
+
+/** The gradients of scaledDotProductAttention for q, k and v, from the full weight matrices. */
+export function scaledDotProductAttentionBackward(
+  g: PlainTensor,
+  q: PlainTensor,
+  k: PlainTensor,
+  v: PlainTensor,
+  scale: number,
+  causal = false,
+  mask?: PlainTensor,
+): [PlainTensor, PlainTensor, PlainTensor] {
+  const op = 'scaledDotProductAttentionBackward';
+  checkAttention(op, q, k, v, scale, causal, mask);
+  const gt = plainArg(op, 'g', g);
+  const want = [...q.shape.slice(0, -1), v.shape[v.ndim - 1]];
+  if (gt.shape.join() !== want.join())
+    fail('SHAPE_MISMATCH', `${op}: g must be [${want.join(', ')}], got [${gt.shape.join(', ')}]`);
+  const { N, rows: L, cols: E } = heads(q);
+  const S = k.shape[k.ndim - 2],
+    Ev = v.shape[v.ndim - 1];
+  const dq = alloc(q.dtype, q.numel()),
+    dk = alloc(q.dtype, k.numel()),
+    dv = alloc(q.dtype, v.numel());
+  for (let n = 0; n < N; n++) {
+    const { P } = attentionWeights(q, k, n, scale, causal, mask);
+    for (let i = 0; i < L; i++) {
+      const dP: number[] = [];
+      for (let j = 0; j < S; j++) {
+        let a = 0;
+        for (let e = 0; e < Ev; e++) a += g.data[(n * L + i) * Ev + e] * v.data[(n * S + j) * Ev + e];
+        dP.push(a);
+      }
+      const rowsum = P[i].reduce((a, p, j) => a + p * dP[j], 0);
+      for (let j = 0; j < S; j++) {
+        const ds = P[i][j] * (dP[j] - rowsum) * scale;
+        for (let e = 0; e < E; e++) {
+          dq[(n * L + i) * E + e] += ds * k.data[(n * S + j) * E + e];
+          dk[(n * S + j) * E + e] += ds * q.data[(n * L + i) * E + e];
+        }
+        for (let e = 0; e < Ev; e++) dv[(n * S + j) * Ev + e] += P[i][j] * g.data[(n * L + i) * Ev + e];
+      }
+    }
+  }
+  return [
+    new PlainTensor(dq, q.shape, q.dtype),
+    new PlainTensor(dk, k.shape, q.dtype),
+    new PlainTensor(dv, v.shape, q.dtype),
+  ];
+}

@@ -101,6 +101,47 @@ export const scatterCases: OpCase[] = [
   },
 ];
 
+// The fused attention kernel and its backward, against the plain version that stores the weights.
+const F_ = tk.nn.functional;
+const QKV = [{ shape: [2, 3, 4] }, { shape: [2, 5, 4] }, { shape: [2, 5, 3] }];
+const fwd = (causal: boolean, masked: boolean): OpCase => ({
+  ops: ['sdpa'],
+  name: `scaledDotProductAttention${causal ? ' causal' : ''}${masked ? ' with a float mask' : ''}`,
+  inputs: masked ? [...QKV, { shape: [2, 3, 5], range: [-2, 0] }] : QKV,
+  native: (q, k, v, m) => F_.scaledDotProductAttention(q, k, v, { isCausal: causal, attnMask: m }),
+  plain: (q, k, v, m) => plain.scaledDotProductAttention(q, k, v, 0.5, causal, m)[0],
+  tol: { atol: 1e-5, rtol: 1e-4 },
+});
+const bwd = (which: 0 | 1 | 2, causal: boolean): OpCase => ({
+  ops: ['sdpa_backward'],
+  name: `scaledDotProductAttention backward, d${'qkv'[which]}${causal ? ' causal' : ''}`,
+  // float64: the row computes lse itself, and a 16-bit copy of it would be the error measured
+  inputs: [{ shape: [2, 3, 3], dtype: 'float64' }, ...QKV.map((s) => ({ ...s, dtype: 'float64' as const }))],
+  native: (g, q, k, v) =>
+    tk.tidy(() => {
+      const out = F_.scaledDotProductAttention(q, k, v, { isCausal: causal });
+      const [, lse] = plain.scaledDotProductAttention(
+        plain.plainTensor(q.toArray(), 'float64'),
+        plain.plainTensor(k.toArray(), 'float64'),
+        plain.plainTensor(v.toArray(), 'float64'),
+        0.5,
+        causal,
+      );
+      const l = tk.tensor(Array.from(lse.data), { shape: [...lse.shape], dtype: q.dtype });
+      return tk.nn.grad.scaledDotProductAttention(g, q, k, v, out, l, { scale: 0.5, isCausal: causal })[which];
+    }),
+  plain: (g, q, k, v) => plain.scaledDotProductAttentionBackward(g, q, k, v, 0.5, causal)[which],
+  tol: { atol: 1e-5, rtol: 1e-4 },
+});
+export const attentionCases: OpCase[] = [
+  fwd(false, false),
+  fwd(true, false),
+  fwd(false, true),
+  bwd(0, false),
+  bwd(1, true),
+  bwd(2, false),
+];
+
 const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec => ({
   shape,
   dtype: 'float64',
@@ -291,13 +332,13 @@ export const compositeGradRows: GradCase[] = [
     fn: (x, w, b) => F.instanceNorm(x, w, b),
   },
   {
-    ops: ['matmul', 'softmax'],
+    ops: ['sdpa'],
     name: 'scaledDotProductAttention, causal',
     inputs: [f64([2, 3, 4]), f64([2, 3, 4]), f64([2, 3, 2])],
     fn: (q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }),
   },
   {
-    ops: ['matmul', 'softmax'],
+    ops: ['sdpa'],
     name: 'scaledDotProductAttention, float mask',
     inputs: [f64([3, 4]), f64([5, 4]), f64([5, 2]), f64([3, 5], [-1, 0], false)],
     fn: (q, k, v, m) => F.scaledDotProductAttention(q, k, v, { attnMask: m }),

@@ -8,7 +8,7 @@ import * as plain from '../../src/plain/index.js';
 import type { PlainTensor } from '../../src/plain/index.js';
 import type { InputSpec, Layout, Tol } from './harness.js';
 import { embeddingCases, indexCases, nnCases, optimCases } from './cases-nn.js';
-import { scatterCases } from './cases-index.js';
+import { attentionCases, scatterCases } from './cases-index.js';
 
 export interface OpCase {
   /** Native ops this row exercises. */
@@ -748,6 +748,7 @@ export const ALL_CASES: OpCase[] = [
   ...creationCases,
   ...nnCases,
   ...scatterCases,
+  ...attentionCases,
   ...optimCases,
   ...embeddingCases,
   ...indexCases,

@@ -41,6 +41,8 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'nonzero',
   // exact with zeros, written as a kernel; the gradient of a gradient is not needed
   'cumprod_backward',
+  // the fused kernel; a recorded backward (createGraph) uses differentiable ops instead
+  'sdpa_backward',
   'zeros',
   'ones',
   'full',

@@ -76,9 +76,10 @@ class Attrs {
 // The results of one op: at most kMaxOutputs tensors, held inline (no allocation per call).
 class Outputs {
  public:
-  static constexpr int kMaxOutputs = 2;
+  static constexpr int kMaxOutputs = 3;  // the fused attention backward's dq, dk, dv
   Outputs() = default;
   Outputs(std::initializer_list<Tensor> ts) {
+    TK_ASSERT(ts.size() <= size_t(kMaxOutputs));
     for (const Tensor& t : ts) v_[n_++] = t;
   }
   int size() const { return n_; }
@@ -146,6 +147,19 @@ Tensor cumsum(const Tensor& x, int64_t dim);
 // x holds zeros (no division).
 Tensor cumprod(const Tensor& x, int64_t dim);
 Tensor cumprod_backward(const Tensor& g, const Tensor& x, int64_t dim);
+
+// ---- attention (native/src/ops/attention.cpp) ---------------------------------------------
+// softmax(q k^T * scale + mask) v over q [..., L, E], k [..., S, E], v [..., S, Ev] (equal leading
+// dims), fused: the [L, S] weights are never stored. mask: undefined, or float (added) or bool
+// (false masks out) broadcast to [..., L, S]; causal: key j only for query i >= j. Returns the
+// output [..., L, Ev] and each row's log-sum-exp [..., L] (what the backward needs); a row with
+// every key masked gives NaN, as the unfused formula.
+std::pair<Tensor, Tensor> scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                                       const Tensor& mask, double scale, bool causal);
+// Its gradients for q, k and v from the output's gradient g (the weights recomputed from lse).
+std::vector<Tensor> scaled_dot_product_attention_backward(const Tensor& g, const Tensor& q, const Tensor& k,
+                                                          const Tensor& v, const Tensor& out, const Tensor& lse,
+                                                          const Tensor& mask, double scale, bool causal);
 
 // ---- indexing and counting (native/src/ops/index.cpp) ---------------------------------------
 // x's slices at `index` (0-D or 1-D int32/int64, each in range) along dim.

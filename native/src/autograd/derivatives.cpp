@@ -8,6 +8,7 @@
 #include "autograd/derivatives.h"
 
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "autograd/functions.h"
@@ -138,6 +139,42 @@ void scatter_grad(Ctx& c) {
     const DimVec& sshape = c.in_meta(2).shape;
     c.set(2, sshape.size() == 0 ? gsrc : pad_to(gsrc, sshape));
   }
+}
+
+// Fused attention (inputs q, k, v, optional mask; outputs out, lse). Normally the fused backward
+// kernel; when the backward is itself recorded (createGraph), the same gradient from
+// differentiable ops (P = softmax(scale q k^T + mask): dV = P^T g, dS = P (g V^T - rowsum), dQ =
+// scale dS K, dK = scale dS^T Q), so second derivatives work.
+void sdpa_grad(Ctx& c) {
+  const double scale = c.attrs().number(0, "scale");
+  const bool causal = c.attrs().boolean_or(1, "causal", false);
+  const Tensor q = c.in(0), k = c.in(1), v = c.in(2);
+  const Tensor mask = c.num_inputs() > 3 ? c.in(3) : Tensor();
+  const Tensor& g = c.g(0);
+  if (!grad_enabled()) {
+    std::vector<Tensor> ins{g, q, k, v, c.out(0), c.out(1)};
+    if (mask.defined()) ins.push_back(mask);
+    Attrs at(std::vector<Attr>{num(scale), flag(causal)});
+    Outputs r = call(OpId::sdpa_backward, ins, at);
+    for (int i = 0; i < 3; ++i)
+      if (c.needs(i)) c.set(i, r[i]);
+    return;
+  }
+  const int64_t L = q.shape()[q.ndim() - 2], S = k.shape()[k.ndim() - 2];
+  Tensor sc = mul(fn::matmul(q, fn::mT(k)), scale);
+  const double inf = std::numeric_limits<double>::infinity();
+  if (causal) {  // a constant: -inf above the diagonal
+    Tensor rows = tk::reshape(arange(0, double(L), 1, DType::Int64, q.device()), std::vector<int64_t>{L, 1});
+    Tensor cols = tk::reshape(arange(0, double(S), 1, DType::Int64, q.device()), std::vector<int64_t>{1, S});
+    sc = add(sc, tk::where(binary(BinaryOp::gt, cols, rows), scalar(-inf), scalar(0.0)));
+  }
+  if (mask.defined()) sc = add(sc, mask.dtype() == DType::Bool ? tk::where(mask, scalar(0.0), scalar(-inf)) : mask);
+  const Tensor P = op(OpId::softmax, {sc}, {num(-1)});
+  const Tensor dP = fn::matmul(g, fn::mT(v));
+  const Tensor dS = mul(P, sub(dP, sum(mul(dP, P), {-1}, true)));
+  if (c.needs(0)) c.set(0, mul(fn::matmul(dS, k), scale));
+  if (c.needs(1)) c.set(1, mul(fn::matmul(fn::mT(dS), q), scale));
+  if (c.needs(2)) c.set(2, fn::matmul(fn::mT(P), g));
 }
 
 // The gradient of x.narrow(dim, start, len): g padded with zeros back to x's shape.
@@ -607,6 +644,9 @@ Formula formula(OpId id) {
               },
               IN1};
     case OpId::scatter: return {scatter_grad, IN0 | IN1 | IN2, OUT0};
+    case OpId::sdpa: return {sdpa_grad, IN0 | IN1 | IN2 | 8u, OUT0 | OUT1};
+    // The fused backward kernel; a recorded backward uses differentiable ops instead (sdpa_grad).
+    case OpId::sdpa_backward:
     case OpId::nonzero:
     case OpId::argsort:
     case OpId::bincount: return nondiff();

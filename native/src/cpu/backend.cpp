@@ -18,6 +18,7 @@ const Backend cpu_backend = [] {
   cpu::register_embedding(b);
   cpu::register_index(b);
   cpu::register_scatter(b);
+  cpu::register_attention(b);
   return with_half_adapter(b, 0);
 }();
 
