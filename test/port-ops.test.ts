@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
-import { memory, nn, optim, slice, tensor, type Tensor } from '../src/index.js';
+import { memory, nn, optim, slice, tensor } from '../src/index.js';
 import { compositeGradRows } from './helpers/cases-index.js';
 import { disposeAll, expectTensorError, input, LAYOUTS, prng, settleGarbage } from './helpers/harness.js';
 
@@ -38,7 +38,7 @@ describe('indexing', () => {
     expect(x().index([':', [true, false, true]]).shape).toEqual([2, 2, 4]);
     expect(x().index('1:').shape).toEqual([1, 3, 4]);
     expect(x().index(tensor(1, { dtype: 'int64' })).shape).toEqual([3, 4]);
-    expect(x().index(['-2:', '-3:', '::-0'.slice(0, 2)]).shape).toEqual([2, 3, 4]);
+    expect(x().index(['-2:', '-3:', '::']).shape).toEqual([2, 3, 4]);
     // basic indexing is a view of the same storage
     const t = x().to('float32');
     t.index([0, 0]).fill_(-1);
@@ -275,5 +275,3 @@ describe('memory', () => {
     x.dispose();
   });
 });
-
-void ([] as Tensor[]);

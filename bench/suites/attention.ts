@@ -57,6 +57,5 @@ export async function* attention(opts: Options, threads: number[]): AsyncGenerat
       };
     }
     for (const t of [q, k, v, g, causal]) t.dispose();
-    void H;
   }
 }

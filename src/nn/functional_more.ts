@@ -6,7 +6,7 @@ import type { DType } from '../dtype.js';
 import { tidy } from '../memory.js';
 import { checkOptions, describe, int, intAtLeast, list, num, oneOf } from '../options.js';
 import { full, ones, tensor } from '../ops/creation.js';
-import { cat, where } from '../ops/functional.js';
+import { cat } from '../ops/functional.js';
 import { Tensor } from '../tensor.js';
 import { opMultiN } from '../ops/dispatch.js';
 import '../ops/indexing.js';
@@ -368,5 +368,3 @@ export function instanceNorm(
     return y;
   });
 }
-
-void where;

@@ -157,6 +157,25 @@ export interface TransformerLayerOptions {
   bias?: boolean;
 }
 
+// The parts both layer kinds share: dropout(attention(q, kv, kv)) and the feed-forward network.
+function attend(
+  attn: MultiheadAttention,
+  drop: Dropout,
+  q: Tensor,
+  kv: Tensor,
+  masks: Pick<AttentionForwardOptions, 'attnMask' | 'keyPaddingMask' | 'isCausal'>,
+): Tensor {
+  return drop.call(attn.call(q, kv, kv, { ...masks, needWeights: false })[0]);
+}
+function feedForward(
+  l: { linear1: Linear; linear2: Linear; dropout: Dropout; activation: 'relu' | 'gelu' },
+  drop: Dropout,
+  x: Tensor,
+): Tensor {
+  const h = l.linear1.call(x);
+  return drop.call(l.linear2.call(l.dropout.call(l.activation === 'gelu' ? h.gelu() : h.relu())));
+}
+
 const LAYER_SPEC = {
   dimFeedforward: 'integer',
   dropout: 'number',
@@ -231,21 +250,9 @@ export class TransformerEncoderLayer extends Module {
       isCausal: 'boolean',
     });
     return tidy(() => {
-      const sa = (x: Tensor) =>
-        this.dropout1.call(
-          this.self_attn.call(x, x, x, {
-            attnMask: o.srcMask,
-            keyPaddingMask: o.srcKeyPaddingMask,
-            isCausal: o.isCausal,
-            needWeights: false,
-          })[0],
-        );
-      const ff = (x: Tensor) => {
-        const h = this.linear1.call(x);
-        return this.dropout2.call(
-          this.linear2.call(this.dropout.call(this.activation === 'gelu' ? h.gelu() : h.relu())),
-        );
-      };
+      const masks = { attnMask: o.srcMask, keyPaddingMask: o.srcKeyPaddingMask, isCausal: o.isCausal };
+      const sa = (x: Tensor) => attend(this.self_attn, this.dropout1, x, x, masks);
+      const ff = (x: Tensor) => feedForward(this, this.dropout2, x);
       if (this.normFirst) {
         const x = src.add(sa(this.norm1.call(src)));
         return x.add(ff(this.norm2.call(x)));
@@ -306,28 +313,17 @@ export class TransformerDecoderLayer extends Module {
     const o = checkOptions('TransformerDecoderLayer', options, DECODER_SPEC);
     return tidy(() => {
       const sa = (x: Tensor) =>
-        this.dropout1.call(
-          this.self_attn.call(x, x, x, {
-            attnMask: o.tgtMask,
-            keyPaddingMask: o.tgtKeyPaddingMask,
-            isCausal: o.tgtIsCausal,
-            needWeights: false,
-          })[0],
-        );
+        attend(this.self_attn, this.dropout1, x, x, {
+          attnMask: o.tgtMask,
+          keyPaddingMask: o.tgtKeyPaddingMask,
+          isCausal: o.tgtIsCausal,
+        });
       const ca = (x: Tensor) =>
-        this.dropout2.call(
-          this.multihead_attn.call(x, memory, memory, {
-            attnMask: o.memoryMask,
-            keyPaddingMask: o.memoryKeyPaddingMask,
-            needWeights: false,
-          })[0],
-        );
-      const ff = (x: Tensor) => {
-        const h = this.linear1.call(x);
-        return this.dropout3.call(
-          this.linear2.call(this.dropout.call(this.activation === 'gelu' ? h.gelu() : h.relu())),
-        );
-      };
+        attend(this.multihead_attn, this.dropout2, x, memory, {
+          attnMask: o.memoryMask,
+          keyPaddingMask: o.memoryKeyPaddingMask,
+        });
+      const ff = (x: Tensor) => feedForward(this, this.dropout3, x);
       if (this.normFirst) {
         let x = tgt.add(sa(this.norm1.call(tgt)));
         x = x.add(ca(this.norm2.call(x)));

@@ -241,11 +241,12 @@ function advanced(op: string, y: Tensor, adv: { dim: number; t: Tensor }[]): Ten
     }
     bshape.push(v);
   }
+  checkIndexRanges(op, adv, sizes);
   let linear: Tensor | undefined;
   adv.forEach((a, k) => {
     const size = sizes[k];
     let t: Tensor = a.t.to('int64');
-    // Negative positions count from the end; the range itself is checked by index_select.
+    // Negative positions count from the end (ranges were checked above).
     t = where(t.lt(0), t.add(size), t);
     const below = sizes.slice(k + 1).reduce((p, s) => p * s, 1);
     const part = below === 1 ? t : t.mul(below);
@@ -255,8 +256,7 @@ function advanced(op: string, y: Tensor, adv: { dim: number; t: Tensor }[]): Ten
   const moved = y.permute([...dims, ...others]);
   const flat = moved.reshape([sizes.reduce((p, s) => p * s, 1), ...others.map((i) => y.shape[i])]);
   const lin = linear!.expand(bshape).reshape([-1]);
-  const total = sizes.reduce((p, s) => p * s, 1);
-  const sel = flat.indexSelect(0, checkRange(op, lin, total, adv, sizes));
+  const sel = flat.indexSelect(0, lin);
   const out = sel.reshape([...bshape, ...others.map((i) => y.shape[i])]);
   const adjacent = dims.every((dm, k) => k === 0 || dm === dims[k - 1] + 1);
   if (!adjacent || dims[0] === 0) return out;
@@ -271,27 +271,19 @@ function advanced(op: string, y: Tensor, adv: { dim: number; t: Tensor }[]): Ten
   return out.permute(order);
 }
 
-// The linear index must stay in [0, total): an index out of its own dim's range is reported
-// against that dim, not against the flattened one.
-function checkRange(
-  op: string,
-  lin: Tensor,
-  total: number,
-  adv: { dim: number; t: Tensor }[],
-  sizes: number[],
-): Tensor {
+// Each index must be in [-size, size) of its own dim: checked here so an error names that dim,
+// not the flattened one the combined index selects from.
+function checkIndexRanges(op: string, adv: { dim: number; t: Tensor }[], sizes: number[]): void {
   adv.forEach((a, k) => {
     if (a.t.numel() === 0) return;
-    const lo = a.t.min().item() as number,
-      hi = a.t.max().item() as number;
+    const lo = a.t.min().item(),
+      hi = a.t.max().item();
     if (lo < -sizes[k] || hi >= sizes[k])
       fail(
         'INDEX_OUT_OF_RANGE',
         `${op}: index ${hi >= sizes[k] ? hi : lo} is out of range for dimension ${a.dim} of size ${sizes[k]}`,
       );
   });
-  void total;
-  return lin;
 }
 
 function tensorOf(op: string, name: string, v: unknown): Tensor {

@@ -45,7 +45,8 @@ declare module '../tensor.js' {
   }
 }
 
-function dimOf(op: string, x: Tensor, dim: unknown): number {
+/** @internal dim checked against x (a 0-D tensor has one dim for this purpose) and made non-negative. */
+export function dimOf(op: string, x: Tensor, dim: unknown): number {
   const d = int(op, 'dim', dim);
   const n = Math.max(x.ndim, 1);
   if (d < -n || d >= n)
@@ -147,9 +148,10 @@ proto.flip = function (this: Tensor, dims: number | readonly number[]) {
   const ds = (typeof dims === 'number' ? [dims] : list(op, 'dims', dims, 64)).map((d) => dimOf(op, this, d));
   if (new Set(ds).size !== ds.length) fail('INVALID_ARGUMENT', `${op}: dims ${describe(dims)} repeat a dimension`);
   return tidy(() => {
-    let y: Tensor = this.ndim === 0 ? this.view([]) : this;
-    for (const d of ds)
-      if (this.ndim > 0)
+    // A 0-D tensor has nothing to reverse: a copy, as PyTorch.
+    let y: Tensor = this;
+    if (this.ndim > 0)
+      for (const d of ds)
         y = pick(
           y,
           d,

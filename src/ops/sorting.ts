@@ -3,10 +3,11 @@
 import { fail } from '../errors.js';
 import type { DType } from '../dtype.js';
 import { tidy } from '../memory.js';
-import { checkOptions, describe, int, intAtLeast } from '../options.js';
+import { checkOptions, intAtLeast } from '../options.js';
 import { noGrad } from '../autograd.js';
 import { rand, tensor } from './creation.js';
 import { Tensor } from '../tensor.js';
+import { dimOf } from './shaping.js';
 
 /** Values and their positions, as sort, topk and the like return them. */
 export interface ValuesIndices<D extends DType = DType> {
@@ -41,14 +42,6 @@ declare module '../tensor.js' {
       counts?: Tensor<'int64'>;
     };
   }
-}
-
-function dimOf(op: string, x: Tensor, dim: unknown): number {
-  const d = int(op, 'dim', dim);
-  const n = Math.max(x.ndim, 1);
-  if (d < -n || d >= n)
-    fail('INDEX_OUT_OF_RANGE', `${op}: dim ${d} is out of range for a tensor of dimension ${x.ndim}`);
-  return d < 0 ? d + n : d;
 }
 
 const proto = Tensor.prototype;
@@ -160,5 +153,3 @@ proto.unique = function (
     }),
   );
 } as Tensor['unique'];
-
-void describe;

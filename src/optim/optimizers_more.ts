@@ -12,6 +12,16 @@ import type { Params } from './optimizers.js';
 function decayed(p: Tensor, grad: Tensor, weightDecay: number): Tensor {
   return weightDecay !== 0 ? grad.add(p.mul(weightDecay)) : grad;
 }
+// lr, eps and weightDecay non-negative and betas in [0, 1): the Adam family's options.
+function checkAdamLike(name: string, g: { lr: number; eps: number; weightDecay: number; betas: unknown }): void {
+  for (const k of ['lr', 'eps', 'weightDecay'] as const) checkRange(name, k, g[k], 0);
+  checkBetas(name, g.betas);
+}
+// Adam's moment estimates in place: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2.
+function updateMoments(m: Tensor, v: Tensor, g: Tensor, b1: number, b2: number): void {
+  m.mul_(b1).add_(g.mul(1 - b1));
+  v.mul_(b2).add_(g.mul(g).mul(1 - b2));
+}
 function checkBetas(name: string, betas: unknown): void {
   if (!Array.isArray(betas) || betas.length !== 2) fail('INVALID_ARGUMENT', `${name}: betas must be [beta1, beta2]`);
   checkRange(name, 'betas[0]', betas[0], 0, 1, true);
@@ -70,10 +80,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
     super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options, 'Adamax');
   }
   protected validate(g: ParamGroup<AdamaxOptions>): void {
-    checkRange('Adamax', 'lr', g.lr, 0);
-    checkRange('Adamax', 'eps', g.eps, 0);
-    checkRange('Adamax', 'weightDecay', g.weightDecay, 0);
-    checkBetas('Adamax', g.betas);
+    checkAdamLike('Adamax', g);
   }
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamaxOptions>, st: ParamState): void {
     if (st.step === undefined) {
@@ -105,8 +112,8 @@ export class NAdam extends Optimizer<NAdamOptions> {
     super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 }, options, 'NAdam');
   }
   protected validate(g: ParamGroup<NAdamOptions>): void {
-    for (const k of ['lr', 'eps', 'weightDecay', 'momentumDecay'] as const) checkRange('NAdam', k, g[k], 0);
-    checkBetas('NAdam', g.betas);
+    checkAdamLike('NAdam', g);
+    checkRange('NAdam', 'momentumDecay', g.momentumDecay, 0);
   }
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<NAdamOptions>, st: ParamState): void {
     if (st.step === undefined) {
@@ -124,8 +131,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
       v = st.expAvgSq as Tensor;
     tidy(() => {
       const gr = decayed(p, grad, g.weightDecay);
-      m.mul_(b1).add_(gr.mul(1 - b1));
-      v.mul_(b2).add_(gr.mul(gr).mul(1 - b2));
+      updateMoments(m, v, gr, b1, b2);
       const denom = v
         .div(1 - b2 ** step)
         .sqrt()
@@ -142,8 +148,7 @@ export class RAdam extends Optimizer<AdamaxOptions> {
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options, 'RAdam');
   }
   protected validate(g: ParamGroup<AdamaxOptions>): void {
-    for (const k of ['lr', 'eps', 'weightDecay'] as const) checkRange('RAdam', k, g[k], 0);
-    checkBetas('RAdam', g.betas);
+    checkAdamLike('RAdam', g);
   }
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamaxOptions>, st: ParamState): void {
     if (st.step === undefined) {
@@ -157,8 +162,7 @@ export class RAdam extends Optimizer<AdamaxOptions> {
       v = st.expAvgSq as Tensor;
     tidy(() => {
       const gr = decayed(p, grad, g.weightDecay);
-      m.mul_(b1).add_(gr.mul(1 - b1));
-      v.mul_(b2).add_(gr.mul(gr).mul(1 - b2));
+      updateMoments(m, v, gr, b1, b2);
       const bc1 = 1 - b1 ** step,
         bc2 = 1 - b2 ** step;
       const mHat = m.div(bc1);

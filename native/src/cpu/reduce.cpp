@@ -269,7 +269,8 @@ void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
   });
 }
 
-void cumsum(const Tensor& out, const Tensor& in, ORI g) {
+// A running sum (Prod false) or product along R; integers accumulate in int64.
+template <bool Prod> void scan(const Tensor& out, const Tensor& in, ORI g) {
   dispatch_dtype(in.dtype(), [&]<class T>() {
     dispatch_dtype(out.dtype(), [&]<class Out>() {
       const T* x = in.data<T>();
@@ -278,11 +279,14 @@ void cumsum(const Tensor& out, const Tensor& in, ORI g) {
       over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
         std::vector<A> acc(size_t(i1 - i0));
         for (int64_t o = o0; o < o1; ++o) {
-          std::fill(acc.begin(), acc.end(), A(0));
+          std::fill(acc.begin(), acc.end(), A(Prod ? 1 : 0));
           for (int64_t r = 0; r < g.R; ++r) {
             int64_t off = (o * g.R + r) * g.I;
             for (int64_t i = i0; i < i1; ++i) {
-              acc[i - i0] += A(x[off + i]);
+              if constexpr (Prod)
+                acc[i - i0] *= A(x[off + i]);
+              else
+                acc[i - i0] += A(x[off + i]);
               y[off + i] = Out(acc[i - i0]);
             }
           }
@@ -292,28 +296,8 @@ void cumsum(const Tensor& out, const Tensor& in, ORI g) {
   });
 }
 
-void cumprod(const Tensor& out, const Tensor& in, ORI g) {
-  dispatch_dtype(in.dtype(), [&]<class T>() {
-    dispatch_dtype(out.dtype(), [&]<class Out>() {
-      const T* x = in.data<T>();
-      Out* y = out.data<Out>();
-      using A = std::conditional_t<std::is_floating_point_v<Out>, Out, int64_t>;
-      over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
-        std::vector<A> acc(size_t(i1 - i0));
-        for (int64_t o = o0; o < o1; ++o) {
-          std::fill(acc.begin(), acc.end(), A(1));
-          for (int64_t r = 0; r < g.R; ++r) {
-            int64_t off = (o * g.R + r) * g.I;
-            for (int64_t i = i0; i < i1; ++i) {
-              acc[i - i0] *= A(x[off + i]);
-              y[off + i] = Out(acc[i - i0]);
-            }
-          }
-        }
-      });
-    });
-  });
-}
+void cumsum(const Tensor& out, const Tensor& in, ORI g) { scan<false>(out, in, g); }
+void cumprod(const Tensor& out, const Tensor& in, ORI g) { scan<true>(out, in, g); }
 
 // y_j = prod_{k<=j} x_k, so dL/dx_i = E_i * S_i with E_i = prod_{k<i} x_k (the exclusive product)
 // and S_i = sum_{j>=i} g_j prod_{i<k<=j} x_k, which runs backwards as S_i = g_i + x_{i+1} S_{i+1}.
