@@ -5,7 +5,7 @@ import { fail } from '../errors.js';
 import { noGrad } from '../autograd.js';
 import { tidy } from '../memory.js';
 import { checkOptions, describe, intAtLeast, oneOf } from '../options.js';
-import { zeros } from '../ops/creation.js';
+import { ones, zeros } from '../ops/creation.js';
 import { Tensor } from '../tensor.js';
 import { tensorArg } from '../args.js';
 import { Module, Parameter } from './module.js';
@@ -120,7 +120,8 @@ export class MultiheadAttention extends Module {
       let mask: Tensor | null = null;
       const addMask = (m: Tensor) => (mask = mask ? mask.add(m) : m);
       const neg = (bad: Tensor) => zeros(bad.shape, { dtype: q.dtype }).maskedFill(bad, -Infinity);
-      if (o.isCausal) addMask(neg(zeros([L, S], { dtype: 'bool' }).logicalNot().triu(1)));
+      const onlyCausal = o.isCausal && o.attnMask == null && o.keyPaddingMask == null;
+      if (o.isCausal && !onlyCausal) addMask(neg(ones([L, S], { dtype: 'bool' }).triu(1)));
       if (o.attnMask != null) {
         const m = o.attnMask as Tensor;
         const m4 = m.ndim === 3 ? m.reshape([N, H, L, S]) : m;
@@ -132,14 +133,23 @@ export class MultiheadAttention extends Module {
           fail('SHAPE_MISMATCH', `${op}: keyPaddingMask must be [${N}, ${S}], got [${kp.shape.join(', ')}]`);
         addMask(kp.dtype === 'bool' ? neg(kp).reshape([N, 1, 1, S]) : kp.to(q.dtype).reshape([N, 1, 1, S]));
       }
-      let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(hd));
-      if (mask) scores = scores.add(mask);
-      let w = scores.softmax(-1);
-      if (this.training && this.dropout > 0) w = F.dropout(w, this.dropout, true);
-      const y = w.matmul(v).transpose(1, 2).reshape([N, L, E]);
-      let out = this.out_proj.call(y);
+      const dropoutP = this.training ? this.dropout : 0;
+      let attended: Tensor;
+      let weights: Tensor | null = null;
+      if (!needWeights) {
+        // No weights wanted (the transformer layers): the fused attention, which never stores them.
+        attended = F.scaledDotProductAttention(q, k, v, { isCausal: onlyCausal, attnMask: mask, dropoutP });
+      } else {
+        let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(hd));
+        if (o.isCausal && onlyCausal) mask = neg(ones([L, S], { dtype: 'bool' }).triu(1));
+        if (mask) scores = scores.add(mask);
+        let w = scores.softmax(-1);
+        if (dropoutP > 0) w = F.dropout(w, dropoutP, true);
+        attended = w.matmul(v);
+        weights = (o.averageAttnWeights ?? true) ? w.mean(1) : w;
+      }
+      let out = this.out_proj.call(attended.transpose(1, 2).reshape([N, L, E]));
       if (!this.batchFirst) out = out.transpose(0, 1);
-      const weights = needWeights ? ((o.averageAttnWeights ?? true) ? w.mean(1) : w) : null;
       return [out, weights] as [Tensor, Tensor | null];
     });
   }
