@@ -11,6 +11,7 @@
 #include "convert.h"
 #include "errors.h"
 #include "gc.h"
+#include "graph.h"
 #include "tk/cpu_info.h"
 #include "tk/ops.h"
 #include "tk/parallel.h"
@@ -81,6 +82,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
                          });
     register_autograd(env, exports, st_);
     register_gc(env, exports, st_);
+    register_graph(env, exports, st_);
   }
   // Runs when the environment is torn down (a worker exits or is terminated, or the main thread
   // ends normally): the tensors its JS objects still held are released here, since no

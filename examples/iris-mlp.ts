@@ -3,7 +3,7 @@
 // Run: npx tsx examples/iris-mlp.ts
 import { data, manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../src/index.js';
 
-class IrisNet extends nn.Module {
+export class IrisNet extends nn.Module {
   fc1 = new nn.Linear(4, 16);
   fc2 = new nn.Linear(16, 3);
   forward(x: Tensor): Tensor {

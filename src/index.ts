@@ -80,6 +80,7 @@ export * as data from './data/index.js';
 export * as io from './io/index.js';
 export * as metrics from './metrics/index.js';
 export * as train from './train/index.js';
+export * as jit from './jit/index.js';
 export {
   noGrad,
   enableGrad,

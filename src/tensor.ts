@@ -1,6 +1,6 @@
 // The Tensor class: metadata on the JS object, one native reference, op methods in torch names.
 import { binding, type Attr, type Handle, type Operand } from './binding.js';
-import { op, opInPlace, opMulti } from './ops/dispatch.js';
+import { activeRecorder, op, opInPlace, opMulti } from './ops/dispatch.js';
 import {
   checkDType,
   DTYPES,
@@ -87,6 +87,7 @@ function readOut(t: Tensor, op: string): ArrayBuffer {
     );
   }
   binding.readInto(t._h, buf);
+  activeRecorder()?.read(t._h, op);
   return buf;
 }
 
@@ -322,7 +323,9 @@ export class Tensor<D extends DType = DType> {
    * @example const target = y.detach();
    */
   detach(): Tensor<D> {
-    return wrap(binding.detach(this._h)) as Tensor<D>;
+    const h = binding.detach(this._h);
+    activeRecorder()?.alias(this._h, h);
+    return wrap(h) as Tensor<D>;
   }
 
   // ---- data out ------------------------------------------------------------------------------
@@ -363,7 +366,9 @@ export class Tensor<D extends DType = DType> {
   }
   /** The value of a one-element tensor. @example tensor([3]).item() // 3 */
   item(): ItemFor<D> {
-    return binding.item(this._h) as ItemFor<D>;
+    const v = binding.item(this._h) as ItemFor<D>;
+    activeRecorder()?.read(this._h, 'item');
+    return v;
   }
   /** torch-like printing. @example console.log(String(tensor([1.5, 2]))) // tensor([1.5000, 2.0000]) */
   toString(): string {

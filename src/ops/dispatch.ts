@@ -20,6 +20,34 @@ if (binding.opNames.length !== OP_NAMES.length || binding.opNames.some((n, i) =>
 const attrBuf = binding.attrBuf;
 
 /**
+ * @internal What jit.trace listens with: every native op call, after it ran, with the operands
+ * and result handles as passed (in-place ops have none).
+ */
+export interface OpRecorder {
+  record(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[], outputs: readonly Handle[]): void;
+  /** A tensor's values were read into JS (`how`: item, data, ...). */
+  read(h: Handle, how: string): void;
+  /** `to` is a new handle to the same tensor as `from` (detach). */
+  alias(from: Handle, to: Handle): void;
+}
+let recorder: OpRecorder | null = null;
+/** @internal Sets the recorder (null: none); returns the previous one. */
+export function setRecorder(r: OpRecorder | null): OpRecorder | null {
+  const prev = recorder;
+  recorder = r;
+  return prev;
+}
+/** @internal The active recorder, if a trace is running. */
+export function activeRecorder(): OpRecorder | null {
+  return recorder;
+}
+// The recorded form of a call: results as an array, operands without the trailing undefineds.
+function note(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly (Operand | undefined)[], res: unknown) {
+  const ins = inputs.filter((x): x is Operand => x !== undefined);
+  recorder!.record(name, attrs, ins, res === undefined ? [] : Array.isArray(res) ? (res as Handle[]) : [res as Handle]);
+}
+
+/**
  * Encodes positional attributes into the shared buffer and returns their count, or returns them
  * unchanged (strings, or too many to fit) to be marshalled as a JS array. Per item: kind 0 none,
  * 1 number, 2 boolean, 3 integer list (length, then values); layout in bindings/convert.h.
@@ -61,10 +89,19 @@ function raw(
 ): ReturnType<typeof binding.call> {
   const id = OP_ID[name],
     enc = encodeAttrs(attrs);
-  if (a === undefined) return binding.call(id, enc);
-  if (b === undefined) return binding.call(id, enc, a);
-  if (c === undefined) return binding.call(id, enc, a, b);
-  return binding.call(id, enc, a, b, c);
+  let res;
+  if (a === undefined) res = binding.call(id, enc);
+  else if (b === undefined) res = binding.call(id, enc, a);
+  else if (c === undefined) res = binding.call(id, enc, a, b);
+  else res = binding.call(id, enc, a, b, c);
+  if (recorder) note(name, attrs, [a, b, c], res);
+  return res;
+}
+// Calls with any number of operands.
+function rawN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]) {
+  const res = binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs);
+  if (recorder) note(name, attrs, inputs, res);
+  return res;
 }
 
 /**
@@ -88,7 +125,7 @@ export function opN<R extends DType = DType>(
   attrs: readonly Attr[] | undefined,
   inputs: readonly Operand[],
 ): Tensor<R> {
-  return wrap(binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs) as Handle) as Tensor<R>;
+  return wrap(rawN(name, attrs, inputs) as Handle) as Tensor<R>;
 }
 
 /** Runs a native op with several results (values and indices). */
@@ -104,7 +141,7 @@ export function opMulti(
 
 /** Runs a native op of any number of operands with several results (fused attention). */
 export function opMultiN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]): Tensor[] {
-  return (binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs) as Handle[]).map((h, i) => wrap(h, i));
+  return (rawN(name, attrs, inputs) as Handle[]).map((h, i) => wrap(h, i));
 }
 
 /** Runs an in-place native op of up to three operands (the first is written). */
@@ -120,5 +157,5 @@ export function opInPlace(
 
 /** Runs an in-place native op of any number of operands (the fused optimizer updates). */
 export function opInPlaceN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]): void {
-  binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs);
+  rawN(name, attrs, inputs);
 }

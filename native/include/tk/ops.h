@@ -53,8 +53,13 @@ class Attrs {
  public:
   Attrs() = default;
   explicit Attrs(std::vector<Attr> items) : items_(std::move(items)) {}
-  void set_op(std::string_view op) { op_ = op; }
+  // Writes only when the name changes, so a graph's prepared attributes are never written while
+  // several threads run it.
+  void set_op(std::string_view op) {
+    if (op_.data() != op.data()) op_ = op;
+  }
   size_t size() const { return items_.size(); }
+  const Attr& item(size_t i) const { return items_[i]; }
   bool has(size_t i) const { return i < items_.size() && items_[i].kind != Attr::Kind::None; }
   double number(size_t i, const char* name) const;
   double number_or(size_t i, const char* name, double def) const;

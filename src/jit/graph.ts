@@ -1,0 +1,424 @@
+// jit.Graph: a straight-line program of native op calls (the op table is the IR), made by
+// jit.trace or onnx.load, run by the native executor in one call (native/src/graph/).
+//
+// The IR keeps what was traced: parameters stay named constants, views of them stay nodes. Only
+// the executable built from it folds the nodes that read constants alone (weight.t(), a zeros
+// state) into constants, once, so that the file, the ONNX export and the weights keep their names.
+import { binding, type Attr, type Handle } from '../binding.js';
+import { noGrad } from '../autograd.js';
+import { DTYPES, isDType, type DType } from '../dtype.js';
+import { fail, TensorError } from '../errors.js';
+import { loadWithMetadata, save as saveSafetensors } from '../io/safetensors.js';
+import { keep } from '../memory.js';
+import { opMultiN, opN, setRecorder } from '../ops/dispatch.js';
+import { OP_ID, OP_NAMES, type OpName } from '../ops/ops.generated.js';
+import { describe } from '../options.js';
+import { Tensor, wrap } from '../tensor.js';
+
+/** A dimension: a size, or the name of a dynamic axis. */
+export type SymDim = number | string;
+
+/** A graph input or output: its name, dtype and shape (names where an axis is dynamic). */
+export interface ValueInfo {
+  name: string;
+  dtype: DType;
+  shape: SymDim[];
+}
+
+/** An integer attribute set per run to `a * size(sym) + b` (elem -1: a number attribute). */
+export interface SymPatch {
+  attr: number;
+  elem: number;
+  sym: string;
+  a: number;
+  b: number;
+}
+
+/** One native op call: value slots in and out, positional attributes as the op table takes them. */
+export interface GraphNode {
+  op: OpName;
+  attrs: Attr[];
+  /** Value slots read (-1: an absent optional operand). */
+  inputs: number[];
+  /** Value slots written (none for an in-place op, which writes inputs[0]). */
+  outputs: number[];
+  patches: SymPatch[];
+  /** The module the call was made in, as "path:Class/path:Class" (empty at top level). */
+  scope: string;
+}
+
+/** A constant slot: a named tensor (a parameter, a buffer or a captured tensor), or a scalar operand. */
+export type GraphConstant = { name: string; tensor: Tensor } | { name: string; scalar: number | boolean | bigint };
+
+/** Where each output goes in the structure the traced function returned. */
+export type OutputTemplate = number | OutputTemplate[] | { [key: string]: OutputTemplate };
+
+/** What a graph is made of (jit.trace and onnx.load build it; `new jit.Graph(parts)`). */
+export interface GraphParts {
+  numValues: number;
+  /** The dynamic axes' names. */
+  symbols: string[];
+  inputs: (ValueInfo & { slot: number })[];
+  outputs: (ValueInfo & { slot: number })[];
+  constants: Map<number, GraphConstant>;
+  nodes: GraphNode[];
+  /** dtype and shape of each slot, where known. */
+  values: ({ dtype: DType; shape: SymDim[] } | undefined)[];
+  /** The structure run() returns; default: one tensor when there is one output, else an array. */
+  template?: OutputTemplate;
+}
+
+/** A graph's inputs: positional, one tensor, or by input name. */
+export type GraphInputs = Tensor | readonly Tensor[] | Record<string, Tensor>;
+
+type NativeGraph = object & { readonly __tkGraph: unique symbol };
+interface GraphBinding {
+  graphCreate(spec: object): NativeGraph;
+  graphRun(g: NativeGraph, inputs: Handle[]): Handle[];
+  graphRunAsync(g: NativeGraph, inputs: Handle[]): Promise<Handle[]>;
+  graphDispose(g: NativeGraph): void;
+}
+const gb = binding as unknown as GraphBinding;
+
+// Ops whose result differs per call: never folded.
+const RANDOM = new Set<OpName>(['rand', 'randn', 'randint']);
+const FORMAT = 'tensorkit.jit';
+
+/**
+ * A captured model: run it with `run` (one native call) or `runAsync` (off the event loop), save
+ * it with `save`, load it back with `jit.load` in a process that has no model code.
+ * @example const g = jit.trace(model, [x]); const y = g.run([x]); await g.runAsync([x])
+ */
+export class Graph {
+  readonly numValues: number;
+  readonly symbols: readonly string[];
+  readonly inputs: readonly (ValueInfo & { slot: number })[];
+  readonly outputs: readonly (ValueInfo & { slot: number })[];
+  readonly constants: ReadonlyMap<number, GraphConstant>;
+  readonly nodes: readonly GraphNode[];
+  readonly values: readonly ({ dtype: DType; shape: SymDim[] } | undefined)[];
+  readonly template: OutputTemplate;
+  /** Warnings the trace gave (values read into JS while tracing). */
+  warnings: string[] = [];
+  private native: NativeGraph | null;
+  private folded: Tensor[] = [];
+
+  constructor(parts: GraphParts) {
+    this.numValues = parts.numValues;
+    this.symbols = parts.symbols;
+    this.inputs = parts.inputs;
+    this.outputs = parts.outputs;
+    this.constants = parts.constants;
+    this.nodes = parts.nodes;
+    this.values = parts.values;
+    this.template = parts.template ?? (parts.outputs.length === 1 ? 0 : parts.outputs.map((_, i) => i));
+    this.native = this.build();
+  }
+
+  // The executable: constants, folded subexpressions of constants, input specs, the node list.
+  private build(): NativeGraph {
+    const constOperand = new Map<number, Handle | readonly [number | boolean | bigint]>();
+    for (const [slot, c] of this.constants) constOperand.set(slot, 'tensor' in c ? c.tensor._h : [c.scalar]);
+    const foldable = !this.nodes.some((n) => n.op.endsWith('_'));
+    const nodes: unknown[] = [];
+    noGrad(() => {
+      const prev = setRecorder(null);
+      try {
+        for (const n of this.nodes) {
+          const ins = n.inputs.map((s) => (s < 0 ? undefined : constOperand.get(s)));
+          if (foldable && !RANDOM.has(n.op) && n.patches.length === 0 && ins.every((x) => x !== undefined)) {
+            const res =
+              n.outputs.length === 1
+                ? [opN(n.op, n.attrs, ins as Handle[])]
+                : opMultiN(n.op, n.attrs, ins as Handle[]);
+            res.forEach((t, k) => {
+              keep(t);
+              this.folded.push(t);
+              constOperand.set(n.outputs[k], t._h);
+            });
+            continue;
+          }
+          nodes.push([
+            OP_ID[n.op],
+            n.attrs.map((a) => (a === undefined ? null : a)),
+            n.inputs,
+            n.outputs,
+            n.patches.map((p) => [p.attr, p.elem, this.symIndex(p.sym), p.a, p.b]),
+          ]);
+        }
+      } finally {
+        setRecorder(prev);
+      }
+    });
+    return gb.graphCreate({
+      numValues: this.numValues,
+      numSyms: this.symbols.length,
+      constants: [...constOperand],
+      inputs: this.inputs.map((i) => [
+        i.slot,
+        i.dtype,
+        i.shape.map((d) => (typeof d === 'number' ? d : -1 - this.symIndex(d))),
+      ]),
+      nodes,
+      outputs: this.outputs.map((o) => o.slot),
+    });
+  }
+
+  private symIndex(s: string): number {
+    const i = this.symbols.indexOf(s);
+    if (i < 0) fail('INVALID_ARGUMENT', `jit.Graph: unknown dynamic axis '${s}'`);
+    return i;
+  }
+
+  private handles(inputs: GraphInputs, op: string): Handle[] {
+    if (!this.native) fail('DISPOSED', `${op}: the graph was disposed`);
+    let list: unknown[];
+    if (inputs instanceof Tensor) list = [inputs];
+    else if (Array.isArray(inputs)) list = inputs;
+    else if (inputs && typeof inputs === 'object') {
+      const byName = inputs as Record<string, unknown>;
+      for (const k of Object.keys(byName))
+        if (!this.inputs.some((i) => i.name === k))
+          fail(
+            'INVALID_ARGUMENT',
+            `${op}: unknown input '${k}'; the graph's inputs are ${this.inputs.map((i) => `'${i.name}'`).join(', ')}`,
+          );
+      list = this.inputs.map((i) => byName[i.name]);
+    } else fail('INVALID_ARGUMENT', `${op}: expected a Tensor, an array of tensors or an object by name, got ${describe(inputs)}`);
+    if (list.length !== this.inputs.length)
+      fail('INVALID_ARGUMENT', `${op}: expected ${this.inputs.length} input(s), got ${list.length}`);
+    return list.map((t, i) => {
+      if (!(t instanceof Tensor))
+        fail('INVALID_ARGUMENT', `${op}: input '${this.inputs[i].name}' must be a Tensor, got ${describe(t)}`);
+      return t._h;
+    });
+  }
+
+  private results(hs: Handle[]): unknown {
+    const many = hs.length > binding.meta.length / binding.metaSlot;
+    const ts = hs.map((h, i) => {
+      if (many) binding.describe(h);
+      return wrap(h, many ? 0 : i);
+    });
+    const rebuild = (t: OutputTemplate): unknown =>
+      typeof t === 'number'
+        ? ts[t]
+        : Array.isArray(t)
+          ? t.map(rebuild)
+          : Object.fromEntries(Object.entries(t).map(([k, v]) => [k, rebuild(v)]));
+    return rebuild(this.template);
+  }
+
+  /**
+   * Runs the whole graph in one native call. Inputs by position, or by name; the result has the
+   * structure the traced function returned.
+   * @example const logits = graph.run([x]) as Tensor
+   */
+  run(inputs: GraphInputs): Tensor | unknown {
+    const hs = this.handles(inputs, 'graph.run');
+    return this.results(gb.graphRun(this.native!, hs));
+  }
+
+  /**
+   * Runs the graph as Node-API async work, off the event loop (the core's threads work inside).
+   * Many calls may run one graph at once: weights are shared, activations are per run.
+   * @example const y = (await graph.runAsync([x])) as Tensor
+   */
+  async runAsync(inputs: GraphInputs): Promise<Tensor | unknown> {
+    const hs = this.handles(inputs, 'graph.runAsync');
+    return this.results(await gb.graphRunAsync(this.native!, hs));
+  }
+
+  /** Frees the executable and the folded constants (the named constants stay with their owner). */
+  dispose(): void {
+    if (this.native) gb.graphDispose(this.native);
+    this.native = null;
+    for (const t of this.folded) t.dispose();
+    this.folded = [];
+  }
+
+  /** The graph's weights by name (what `loadStateDict` takes). */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const c of this.constants.values()) if ('tensor' in c) out[c.name] = c.tensor;
+    return out;
+  }
+
+  /**
+   * Writes the graph to one file (safetensors: the constants as tensors, the program in the
+   * header's metadata), atomically. `jit.load` reads it in any process.
+   * @example graph.save('model.tkg'); const g = jit.load('model.tkg')
+   */
+  save(path: string): void {
+    const tensors: Record<string, Tensor> = {};
+    const constants: [number, string | { scalar: string | number | boolean; bigint?: true }][] = [];
+    for (const [slot, c] of this.constants) {
+      if ('tensor' in c) {
+        const prev = tensors[c.name];
+        if (prev && prev !== c.tensor) fail('INVALID_ARGUMENT', `graph.save: two constants are named '${c.name}'`);
+        tensors[c.name] = c.tensor;
+        constants.push([slot, c.name]);
+      } else
+        constants.push([
+          slot,
+          typeof c.scalar === 'bigint' ? { scalar: String(c.scalar), bigint: true } : { scalar: c.scalar },
+        ]);
+    }
+    const program = {
+      version: 1,
+      numValues: this.numValues,
+      symbols: this.symbols,
+      inputs: this.inputs,
+      outputs: this.outputs,
+      constants,
+      nodes: this.nodes.map((n) => [n.op, n.attrs.map((a) => a ?? null), n.inputs, n.outputs, n.patches, n.scope]),
+      values: this.values.map((v) => v ?? null),
+      template: this.template,
+    };
+    saveSafetensors(tensors, path, { metadata: { format: FORMAT, program: JSON.stringify(program) } });
+  }
+}
+
+// ---- loading ------------------------------------------------------------------------------------
+
+const bad = (path: string, what: string): never =>
+  fail('IO_ERROR', `jit.load: '${path}' is not a valid tensorkit graph: ${what}`);
+
+function isInt(v: unknown, lo = -(2 ** 31), hi = 2 ** 31 - 1): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+}
+
+function readDims(path: string, v: unknown, what: string): SymDim[] {
+  if (!Array.isArray(v) || v.length > binding.maxDims) bad(path, `${what}: bad shape`);
+  return (v as unknown[]).map((d) =>
+    isInt(d, 0, Number.MAX_SAFE_INTEGER) || (typeof d === 'string' && d.length > 0 && d.length < 256)
+      ? d
+      : bad(path, `${what}: bad dim ${describe(d)}`),
+  );
+}
+
+function readAttr(path: string, a: unknown): Attr {
+  if (a === null || typeof a === 'number' || typeof a === 'boolean') return a;
+  if (typeof a === 'string' && a.length < 1024) return a;
+  if (Array.isArray(a) && a.length <= 4096 && a.every((x) => typeof x === 'number')) return a as number[];
+  return bad(path, `bad attribute ${describe(a)}`);
+}
+
+function readInfo(path: string, v: unknown, numValues: number, what: string): ValueInfo & { slot: number } {
+  const o = v as Record<string, unknown>;
+  if (!o || typeof o !== 'object') bad(path, `bad ${what}`);
+  if (typeof o.name !== 'string' || !isInt(o.slot, 0, numValues - 1) || !isDType(o.dtype as string))
+    bad(path, `bad ${what} ${describe(o.name)}`);
+  return { name: o.name as string, slot: o.slot as number, dtype: o.dtype as DType, shape: readDims(path, o.shape, what) };
+}
+
+function readTemplate(path: string, t: unknown, n: number, depth = 0): OutputTemplate {
+  if (depth > 32) bad(path, 'output structure nested too deeply');
+  if (isInt(t, 0, n - 1)) return t;
+  if (Array.isArray(t)) return t.map((x) => readTemplate(path, x, n, depth + 1));
+  if (t && typeof t === 'object')
+    return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, readTemplate(path, v, n, depth + 1)]));
+  return bad(path, 'bad output structure');
+}
+
+/** Checks a parsed program and builds the graph's parts; every defect is an IO_ERROR naming it. */
+function readProgram(path: string, p: Record<string, unknown>, tensors: Record<string, Tensor>): GraphParts {
+  if (p.version !== 1) bad(path, `unsupported version ${describe(p.version)}`);
+  const numValues = p.numValues;
+  if (!isInt(numValues, 0, 1 << 24)) bad(path, 'bad value count');
+  const nv = numValues as number;
+  const symbols = p.symbols;
+  if (!Array.isArray(symbols) || !symbols.every((s) => typeof s === 'string')) bad(path, 'bad dynamic axes');
+  const list = (v: unknown, what: string): unknown[] => (Array.isArray(v) ? v : bad(path, `${what} must be a list`));
+  const inputs = list(p.inputs, 'inputs').map((v) => readInfo(path, v, nv, 'input'));
+  const outputs = list(p.outputs, 'outputs').map((v) => readInfo(path, v, nv, 'output'));
+  const constants = new Map<number, GraphConstant>();
+  for (const c of list(p.constants, 'constants')) {
+    if (!Array.isArray(c) || !isInt(c[0], 0, nv - 1)) bad(path, 'bad constant');
+    const [slot, v] = c as [number, unknown];
+    if (typeof v === 'string') {
+      const t = tensors[v];
+      if (!t) bad(path, `constant '${v}' has no tensor`);
+      constants.set(slot, { name: v, tensor: t });
+    } else {
+      const s = (v as { scalar?: unknown; bigint?: unknown } | null)?.scalar;
+      if ((v as { bigint?: unknown }).bigint === true && typeof s === 'string' && /^-?\d{1,19}$/.test(s))
+        constants.set(slot, { name: '', scalar: BigInt(s) });
+      else if (typeof s === 'number' || typeof s === 'boolean') constants.set(slot, { name: '', scalar: s });
+      else bad(path, 'bad scalar constant');
+    }
+  }
+  const nodes = list(p.nodes, 'nodes').map((n): GraphNode => {
+    if (!Array.isArray(n) || n.length !== 6) bad(path, 'bad node');
+    const [op, attrs, ins, outs, patches, scope] = n as unknown[];
+    if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op)) bad(path, `unknown op ${describe(op)}`);
+    const slots = (v: unknown, lo: number) =>
+      Array.isArray(v) && v.length <= 1024 && v.every((s) => isInt(s, lo, nv - 1))
+        ? (v as number[])
+        : bad(path, `node ${op}: bad value slots`);
+    return {
+      op: op as OpName,
+      attrs: list(attrs, 'attributes').map((a) => readAttr(path, a)),
+      inputs: slots(ins, -1),
+      outputs: slots(outs, 0),
+      patches: list(patches, 'patches').map((q) => {
+        const o = q as Record<string, unknown>;
+        if (!o || !isInt(o.attr, 0) || !isInt(o.elem, -1) || typeof o.sym !== 'string' || !isInt(o.a) || !isInt(o.b))
+          bad(path, `node ${op}: bad dynamic attribute`);
+        return { attr: o.attr, elem: o.elem, sym: o.sym, a: o.a, b: o.b } as SymPatch;
+      }),
+      scope: typeof scope === 'string' ? scope : '',
+    };
+  });
+  const values = list(p.values, 'values').map((v, i) => {
+    if (v === null) return undefined;
+    const o = v as { dtype?: unknown; shape?: unknown };
+    if (!isDType(o.dtype as string)) bad(path, `value ${i}: bad dtype`);
+    return { dtype: o.dtype as DType, shape: readDims(path, o.shape, `value ${i}`) };
+  });
+  return {
+    numValues: nv,
+    symbols: symbols as string[],
+    inputs,
+    outputs,
+    constants,
+    nodes,
+    values,
+    template: readTemplate(path, p.template, outputs.length),
+  };
+}
+
+/**
+ * Loads a graph written by `graph.save`: no model code is needed. A damaged or hostile file is an
+ * IO_ERROR.
+ * @example const g = jit.load('model.tkg'); const y = g.run([x])
+ */
+export function load(path: string): Graph {
+  const { tensors, metadata } = loadWithMetadata(path);
+  const free = () => Object.values(tensors).forEach((t) => t.dispose());
+  try {
+    if (metadata.format !== FORMAT || typeof metadata.program !== 'string')
+      bad(path, 'no tensorkit program in the header (is it a plain weights file?)');
+    let program: unknown;
+    try {
+      program = JSON.parse(metadata.program);
+    } catch {
+      bad(path, 'the program is not valid JSON');
+    }
+    if (!program || typeof program !== 'object') bad(path, 'the program is not an object');
+    const parts = readProgram(path, program as Record<string, unknown>, tensors);
+    for (const t of Object.values(tensors)) keep(t);
+    try {
+      return new Graph(parts);
+    } catch (e) {
+      if (e instanceof TensorError && e.code !== 'IO_ERROR') bad(path, e.message);
+      throw e;
+    }
+  } catch (e) {
+    free();
+    throw e;
+  }
+}
+
+/** @internal dtype of a meta slot's code (trace reads result metadata directly). */
+export const dtypeOfCode = (code: number): DType => DTYPES[code];
