@@ -5,7 +5,7 @@
 // TensorBoard reads these as ordinary scalar summaries.
 import { fail } from '../errors.js';
 import { describe } from '../options.js';
-import { encodeMessage, type ProtoField } from '../io/protobuf.js';
+import { encodeMessage, readFields as fields, type ProtoField } from '../io/protobuf.js';
 
 // CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), table-driven.
 const CRC_TABLE = (() => {
@@ -98,55 +98,22 @@ export function readScalarEvents(bytes: Uint8Array): ScalarEvent[] {
   return out;
 }
 
-// A minimal protobuf reader: fields as (number, wire type, value). It stops at the first field
-// that runs past the end (a damaged message), so every value it yields is whole.
-function* fields(b: Buffer): Generator<[number, number, bigint | Buffer]> {
-  let p = 0;
-  const readVarint = (): bigint | undefined => {
-    let x = 0n,
-      shift = 0n;
-    for (;;) {
-      if (p >= b.length || shift > 63n) return undefined;
-      const byte = b[p++];
-      x |= BigInt(byte & 0x7f) << shift;
-      if (!(byte & 0x80)) return x;
-      shift += 7n;
-    }
-  };
-  while (p < b.length) {
-    const key = readVarint();
-    if (key === undefined) return;
-    const f = Number(key >> 3n),
-      w = Number(key & 7n);
-    if (w === 0) {
-      const v = readVarint();
-      if (v === undefined) return;
-      yield [f, w, v];
-      continue;
-    }
-    const n = w === 1 ? 8 : w === 5 ? 4 : w === 2 ? Number(readVarint() ?? -1) : -1;
-    if (n < 0 || p + n > b.length) return;
-    yield [f, w, b.subarray(p, p + n)];
-    p += n;
-  }
-}
-
 // Reads only fields of the wire type the Event schema gives them; others are skipped.
 function decodeEvent(data: Buffer): ScalarEvent[] {
   let step = 0,
     wallTime = 0;
   const values: [string, number][] = [];
   for (const [f, w, v] of fields(data)) {
-    if (f === 1 && w === 1) wallTime = (v as Buffer).readDoubleLE(0);
+    if (f === 1 && w === 1) wallTime = Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, 8).readDoubleLE(0);
     else if (f === 2 && w === 0) step = Number(BigInt.asIntN(64, v as bigint));
     else if (f === 5 && w === 2)
-      for (const [vf, vw, value] of fields(v as Buffer)) {
+      for (const [vf, vw, value] of fields(v as Uint8Array)) {
         if (vf !== 1 || vw !== 2) continue;
         let tag = '',
           val = NaN;
-        for (const [ff, fw, x] of fields(value as Buffer)) {
-          if (ff === 1 && fw === 2) tag = (x as Buffer).toString('utf8');
-          else if (ff === 2 && fw === 5) val = (x as Buffer).readFloatLE(0);
+        for (const [ff, fw, x] of fields(value as Uint8Array)) {
+          if (ff === 1 && fw === 2) tag = Buffer.from(x as Uint8Array).toString('utf8');
+          else if (ff === 2 && fw === 5) val = Buffer.from(x as Uint8Array).readFloatLE(0);
         }
         values.push([tag, val]);
       }
