@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 
 import { data, manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../src/index.js';
 
-class Net extends nn.Module {
+export class Net extends nn.Module {
   features = new nn.Sequential(
     new nn.Conv2d(3, 32, 3, { padding: 1 }),
     new nn.BatchNorm2d(32),

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 
 import { data, manualSeed, nn, noGrad, optim, tidy, type DeviceName, type Tensor } from '../src/index.js';
 
-class ShapesNet extends nn.Module {
+export class ShapesNet extends nn.Module {
   conv1 = new nn.Conv2d(1, 8, 3, { padding: 1 });
   conv2 = new nn.Conv2d(8, 16, 3, { padding: 1 });
   pool = new nn.MaxPool2d(2);

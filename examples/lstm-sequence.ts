@@ -2,7 +2,7 @@
 // frequency, predict the next one. Run: npx tsx examples/lstm-sequence.ts
 import { arange as tk_arange, manualSeed, nn, noGrad, optim, rand, tidy, type Tensor } from '../src/index.js';
 
-class Forecaster extends nn.Module {
+export class Forecaster extends nn.Module {
   lstm = new nn.LSTM(1, 24, { batchFirst: true });
   head = new nn.Linear(24, 1);
   forward(x: Tensor): Tensor {

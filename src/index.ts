@@ -81,6 +81,7 @@ export * as io from './io/index.js';
 export * as metrics from './metrics/index.js';
 export * as train from './train/index.js';
 export * as jit from './jit/index.js';
+export * as onnx from './onnx/index.js';
 export {
   noGrad,
   enableGrad,

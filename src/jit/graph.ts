@@ -50,6 +50,21 @@ export interface GraphNode {
 /** A constant slot: a named tensor (a parameter, a buffer or a captured tensor), or a scalar operand. */
 export type GraphConstant = { name: string; tensor: Tensor } | { name: string; scalar: number | boolean | bigint };
 
+/**
+ * One call of a submodule during the trace: the nodes it made ([first, last)), its tensor
+ * arguments and results as slots (-1: not a tensor), and its settings (the module's own numbers,
+ * booleans, strings and number lists). The ONNX exporter writes some modules as one ONNX op.
+ */
+export interface ModuleCall {
+  path: string;
+  type: string;
+  config: Record<string, number | boolean | string | number[]>;
+  inputs: number[];
+  outputs: number[];
+  first: number;
+  last: number;
+}
+
 /** Where each output goes in the structure the traced function returned. */
 export type OutputTemplate = number | OutputTemplate[] | { [key: string]: OutputTemplate };
 
@@ -66,6 +81,8 @@ export interface GraphParts {
   values: ({ dtype: DType; shape: SymDim[] } | undefined)[];
   /** The structure run() returns; default: one tensor when there is one output, else an array. */
   template?: OutputTemplate;
+  /** Submodule calls seen by the trace (none for a loaded ONNX model). */
+  modules?: ModuleCall[];
 }
 
 /** A graph's inputs: positional, one tensor, or by input name. */
@@ -98,6 +115,7 @@ export class Graph {
   readonly nodes: readonly GraphNode[];
   readonly values: readonly ({ dtype: DType; shape: SymDim[] } | undefined)[];
   readonly template: OutputTemplate;
+  readonly modules: readonly ModuleCall[];
   /** Warnings the trace gave (values read into JS while tracing). */
   warnings: string[] = [];
   private native: NativeGraph | null;
@@ -112,6 +130,7 @@ export class Graph {
     this.nodes = parts.nodes;
     this.values = parts.values;
     this.template = parts.template ?? (parts.outputs.length === 1 ? 0 : parts.outputs.map((_, i) => i));
+    this.modules = parts.modules ?? [];
     this.native = this.build();
   }
 
@@ -229,12 +248,16 @@ export class Graph {
     return this.results(await gb.graphRunAsync(this.native!, hs));
   }
 
-  /** Frees the executable and the folded constants (the named constants stay with their owner). */
+  /**
+   * Frees the executable and the graph's references to its constants (a traced module's
+   * parameters stay alive with the module). Idempotent.
+   */
   dispose(): void {
     if (this.native) gb.graphDispose(this.native);
     this.native = null;
     for (const t of this.folded) t.dispose();
     this.folded = [];
+    for (const c of this.constants.values()) if ('tensor' in c) c.tensor.dispose();
   }
 
   /** The graph's weights by name (what `loadStateDict` takes). */
@@ -274,6 +297,7 @@ export class Graph {
       nodes: this.nodes.map((n) => [n.op, n.attrs.map((a) => a ?? null), n.inputs, n.outputs, n.patches, n.scope]),
       values: this.values.map((v) => v ?? null),
       template: this.template,
+      modules: this.modules,
     };
     saveSafetensors(tensors, path, { metadata: { format: FORMAT, program: JSON.stringify(program) } });
   }
@@ -376,7 +400,28 @@ function readProgram(path: string, p: Record<string, unknown>, tensors: Record<s
     if (!isDType(o.dtype as string)) bad(path, `value ${i}: bad dtype`);
     return { dtype: o.dtype as DType, shape: readDims(path, o.shape, `value ${i}`) };
   });
+  const modules = (p.modules === undefined ? [] : list(p.modules, 'modules')).map((v): ModuleCall => {
+    const o = v as Record<string, unknown>;
+    const slots = (x: unknown) =>
+      Array.isArray(x) && x.every((s) => isInt(s, -1, nv - 1)) ? (x as number[]) : bad(path, 'bad module call');
+    if (!o || typeof o.path !== 'string' || typeof o.type !== 'string' || !o.config || typeof o.config !== 'object')
+      bad(path, 'bad module call');
+    if (!isInt(o.first, 0) || !isInt(o.last, 0) || (o.first as number) > (o.last as number)) bad(path, 'bad module call');
+    for (const c of Object.values(o.config as object))
+      if (!['number', 'boolean', 'string'].includes(typeof c) && !(Array.isArray(c) && c.every((x) => typeof x === 'number')))
+        bad(path, 'bad module setting');
+    return {
+      path: o.path as string,
+      type: o.type as string,
+      config: o.config as ModuleCall['config'],
+      inputs: slots(o.inputs),
+      outputs: slots(o.outputs),
+      first: o.first as number,
+      last: o.last as number,
+    };
+  });
   return {
+    modules,
     numValues: nv,
     symbols: symbols as string[],
     inputs,

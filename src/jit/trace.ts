@@ -16,7 +16,7 @@ import { setRecorder, type OpRecorder } from '../ops/dispatch.js';
 import type { OpName } from '../ops/ops.generated.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor, wrap } from '../tensor.js';
-import { Graph, type GraphConstant, type GraphNode, type OutputTemplate, type SymDim, type SymPatch } from './graph.js';
+import { Graph, type GraphConstant, type ModuleCall, type GraphNode, type OutputTemplate, type SymDim, type SymPatch } from './graph.js';
 
 /** Options of `jit.trace`. */
 export interface TraceOptions {
@@ -42,6 +42,7 @@ class Recorder implements OpRecorder {
   readonly constants = new Map<number, GraphConstant>();
   readonly reads: string[] = [];
   readonly scope: string[] = [];
+  readonly calls: ModuleCall[] = [];
   private readonly constSlot = new Map<Handle, number>();
   private readonly producer = new Map<number, string>();
   private count = 0;
@@ -120,6 +121,11 @@ class Recorder implements OpRecorder {
     if (s !== undefined) this.slots.set(to, s);
   }
 
+  /** The slot of a module's argument or result (-1: not a tensor, or one the trace never saw). */
+  slotOfValue(v: unknown): number {
+    return v instanceof Tensor ? (this.slots.get(v._h) ?? this.constSlot.get(v._h) ?? -1) : -1;
+  }
+
   inputSlot(t: Tensor): number {
     const s = this.newSlot({ dtype: t.dtype, shape: [...t.shape] });
     this.slots.set(t._h, s);
@@ -165,11 +171,24 @@ function withScopes<T>(root: Module | null, rec: Recorder, fn: () => T): T {
       writable: true,
       value: function (this: Module, ...a: unknown[]) {
         rec.scope.push(label);
+        const first = rec.nodes.length;
+        let out: unknown;
         try {
-          return forward.apply(this, a);
+          out = forward.apply(this, a);
         } finally {
           rec.scope.pop();
         }
+        const flat = flatten(out);
+        rec.calls.push({
+          path,
+          type: m.constructor.name,
+          config: settingsOf(m),
+          inputs: flatten(a).map((x) => rec.slotOfValue(x)),
+          outputs: flat.map((x) => rec.slotOfValue(x)),
+          first,
+          last: rec.nodes.length,
+        });
+        return out;
       },
     });
     patched.push(m);
@@ -179,6 +198,26 @@ function withScopes<T>(root: Module | null, rec: Recorder, fn: () => T): T {
   } finally {
     for (const m of patched) delete (m as unknown as { forward?: unknown }).forward;
   }
+}
+
+// Nested arrays as one list (a module's [out, [h, c]]).
+function flatten(v: unknown, out: unknown[] = [], depth = 0): unknown[] {
+  if (Array.isArray(v) && depth < 8) v.forEach((x) => flatten(x, out, depth + 1));
+  else out.push(v);
+  return out;
+}
+
+// A module's own settings: its number, boolean, string and number-list fields.
+function settingsOf(m: Module): ModuleCall['config'] {
+  const out: ModuleCall['config'] = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v) && v.length <= 16 && v.every((x) => typeof x === 'number')) out[k] = [...v];
+    else if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+      for (const [k2, x] of Object.entries(v))
+        if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string') out[`${k}.${k2}`] = x;
+  }
+  return out;
 }
 
 function runOnce(target: Fn, root: Module | null, names: Map<Handle, string>, inputs: Tensor[]): Run {
@@ -338,6 +377,7 @@ export function trace(target: Module | Fn, exampleInputs: Tensor | readonly Tens
       nodes: base.rec.nodes,
       values: base.rec.values.map((v, s) => ({ dtype: v.dtype, shape: shapes[s] })),
       template: base.template,
+      modules: base.rec.calls,
     });
     graph.warnings = [...new Set(base.rec.reads)];
     return graph;
