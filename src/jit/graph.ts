@@ -147,9 +147,7 @@ export class Graph {
           const ins = n.inputs.map((s) => (s < 0 ? undefined : constOperand.get(s)));
           if (foldable && !RANDOM.has(n.op) && n.patches.length === 0 && ins.every((x) => x !== undefined)) {
             const res =
-              n.outputs.length === 1
-                ? [opN(n.op, n.attrs, ins as Handle[])]
-                : opMultiN(n.op, n.attrs, ins as Handle[]);
+              n.outputs.length === 1 ? [opN(n.op, n.attrs, ins as Handle[])] : opMultiN(n.op, n.attrs, ins as Handle[]);
             res.forEach((t, k) => {
               keep(t);
               this.folded.push(t);
@@ -203,7 +201,11 @@ export class Graph {
             `${op}: unknown input '${k}'; the graph's inputs are ${this.inputs.map((i) => `'${i.name}'`).join(', ')}`,
           );
       list = this.inputs.map((i) => byName[i.name]);
-    } else fail('INVALID_ARGUMENT', `${op}: expected a Tensor, an array of tensors or an object by name, got ${describe(inputs)}`);
+    } else
+      fail(
+        'INVALID_ARGUMENT',
+        `${op}: expected a Tensor, an array of tensors or an object by name, got ${describe(inputs)}`,
+      );
     if (list.length !== this.inputs.length)
       fail('INVALID_ARGUMENT', `${op}: expected ${this.inputs.length} input(s), got ${list.length}`);
     return list.map((t, i) => {
@@ -333,7 +335,12 @@ function readInfo(path: string, v: unknown, numValues: number, what: string): Va
   if (!o || typeof o !== 'object') bad(path, `bad ${what}`);
   if (typeof o.name !== 'string' || !isInt(o.slot, 0, numValues - 1) || !isDType(o.dtype as string))
     bad(path, `bad ${what} ${describe(o.name)}`);
-  return { name: o.name as string, slot: o.slot as number, dtype: o.dtype as DType, shape: readDims(path, o.shape, what) };
+  return {
+    name: o.name as string,
+    slot: o.slot as number,
+    dtype: o.dtype as DType,
+    shape: readDims(path, o.shape, what),
+  };
 }
 
 function readTemplate(path: string, t: unknown, n: number, depth = 0): OutputTemplate {
@@ -375,7 +382,8 @@ function readProgram(path: string, p: Record<string, unknown>, tensors: Record<s
   const nodes = list(p.nodes, 'nodes').map((n): GraphNode => {
     if (!Array.isArray(n) || n.length !== 6) bad(path, 'bad node');
     const [op, attrs, ins, outs, patches, scope] = n as unknown[];
-    if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op)) bad(path, `unknown op ${describe(op)}`);
+    if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op))
+      bad(path, `unknown op ${describe(op)}`);
     const slots = (v: unknown, lo: number) =>
       Array.isArray(v) && v.length <= 1024 && v.every((s) => isInt(s, lo, nv - 1))
         ? (v as number[])
@@ -406,9 +414,13 @@ function readProgram(path: string, p: Record<string, unknown>, tensors: Record<s
       Array.isArray(x) && x.every((s) => isInt(s, -1, nv - 1)) ? (x as number[]) : bad(path, 'bad module call');
     if (!o || typeof o.path !== 'string' || typeof o.type !== 'string' || !o.config || typeof o.config !== 'object')
       bad(path, 'bad module call');
-    if (!isInt(o.first, 0) || !isInt(o.last, 0) || (o.first as number) > (o.last as number)) bad(path, 'bad module call');
+    if (!isInt(o.first, 0) || !isInt(o.last, 0) || (o.first as number) > (o.last as number))
+      bad(path, 'bad module call');
     for (const c of Object.values(o.config as object))
-      if (!['number', 'boolean', 'string'].includes(typeof c) && !(Array.isArray(c) && c.every((x) => typeof x === 'number')))
+      if (
+        !['number', 'boolean', 'string'].includes(typeof c) &&
+        !(Array.isArray(c) && c.every((x) => typeof x === 'number'))
+      )
         bad(path, 'bad module setting');
     return {
       path: o.path as string,

@@ -16,7 +16,15 @@ import { setRecorder, type OpRecorder } from '../ops/dispatch.js';
 import type { OpName } from '../ops/ops.generated.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor, wrap } from '../tensor.js';
-import { Graph, type GraphConstant, type ModuleCall, type GraphNode, type OutputTemplate, type SymDim, type SymPatch } from './graph.js';
+import {
+  Graph,
+  type GraphConstant,
+  type ModuleCall,
+  type GraphNode,
+  type OutputTemplate,
+  type SymDim,
+  type SymPatch,
+} from './graph.js';
 
 /** Options of `jit.trace`. */
 export interface TraceOptions {
@@ -240,11 +248,20 @@ function runOnce(target: Fn, root: Module | null, names: Map<Handle, string>, in
 }
 
 const sameAttrShape = (a: Attr, b: Attr) =>
-  Array.isArray(a) ? Array.isArray(b) && a.length === b.length : typeof a === typeof b && (typeof a !== 'string' || a === b);
+  Array.isArray(a)
+    ? Array.isArray(b) && a.length === b.length
+    : typeof a === typeof b && (typeof a !== 'string' || a === b);
 
 // Compares the base run with a run where symbol `sym` (size d0 in the base) was one longer;
 // adds a patch for every integer that moved, and makes the moved dims symbolic.
-function diffRuns(base: Run, grown: Run, sym: string, d0: number, patches: Map<GraphNode, SymPatch[]>, shapes: SymDim[][]) {
+function diffRuns(
+  base: Run,
+  grown: Run,
+  sym: string,
+  d0: number,
+  patches: Map<GraphNode, SymPatch[]>,
+  shapes: SymDim[][],
+) {
   const b = base.rec,
     g = grown.rec;
   const where = (n: GraphNode) => `'${n.op}'${n.scope ? ` in ${n.scope}` : ''}`;
@@ -299,7 +316,25 @@ function diffRuns(base: Run, grown: Run, sym: string, d0: number, patches: Map<G
  * is fixed to what this run took: a read of a tensor's value while tracing gives a warning.
  * @example const graph = jit.trace(model, [x], { dynamicAxes: { input0: { 0: 'batch' } } })
  */
-export function trace(target: Module | Fn, exampleInputs: Tensor | readonly Tensor[], options: TraceOptions = {}): Graph {
+export function trace(
+  target: Module | Fn,
+  exampleInputs: Tensor | readonly Tensor[],
+  options: TraceOptions = {},
+): Graph {
+  return traceWith(target, exampleInputs, options, new Map(), true);
+}
+
+/**
+ * @internal trace() with names for captured constants (besides a module's parameters and
+ * buffers), and with the read warnings optional (onnx.load reads its own constants).
+ */
+export function traceWith(
+  target: Module | Fn,
+  exampleInputs: Tensor | readonly Tensor[],
+  options: TraceOptions,
+  constantNames: Map<Handle, string>,
+  warn: boolean,
+): Graph {
   const op = 'jit.trace';
   const o = checkOptions(op, options, { dynamicAxes: 'any', inputNames: 'any', outputNames: 'any' });
   const root = target instanceof Module ? target : null;
@@ -307,7 +342,8 @@ export function trace(target: Module | Fn, exampleInputs: Tensor | readonly Tens
     fail('INVALID_ARGUMENT', `${op}: expected a Module or a function, got ${describe(target)}`);
   const inputs = exampleInputs instanceof Tensor ? [exampleInputs] : [...(exampleInputs ?? [])];
   inputs.forEach((t, i) => {
-    if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: example input ${i} must be a Tensor, got ${describe(t)}`);
+    if (!(t instanceof Tensor))
+      fail('INVALID_ARGUMENT', `${op}: example input ${i} must be a Tensor, got ${describe(t)}`);
   });
   const inputNames = o.inputNames ? [...o.inputNames] : inputs.map((_, i) => `input${i}`);
   if (inputNames.length !== inputs.length || !inputNames.every((n) => typeof n === 'string'))
@@ -316,19 +352,24 @@ export function trace(target: Module | Fn, exampleInputs: Tensor | readonly Tens
   const axisSym: Map<string, string>[] = inputs.map(() => new Map());
   for (const [name, axes] of Object.entries(o.dynamicAxes ?? {})) {
     const i = inputNames.indexOf(name);
-    if (i < 0) fail('INVALID_ARGUMENT', `${op}: dynamicAxes names unknown input '${name}' (inputs: ${inputNames.join(', ')})`);
+    if (i < 0)
+      fail('INVALID_ARGUMENT', `${op}: dynamicAxes names unknown input '${name}' (inputs: ${inputNames.join(', ')})`);
     const entries: [number, string][] = Array.isArray(axes)
       ? axes.map((a) => [a, `${name}_dim${a}`])
       : Object.entries(axes as Record<string, string>).map(([a, s]) => [Number(a), s]);
     for (const [a, s] of entries) {
       if (!Number.isInteger(a) || a < 0 || a >= inputs[i].ndim)
-        fail('INVALID_ARGUMENT', `${op}: dynamic axis ${a} of input '${name}' is out of range for shape [${inputs[i].shape.join(', ')}]`);
-      if (typeof s !== 'string' || s === '') fail('INVALID_ARGUMENT', `${op}: a dynamic axis needs a name, got ${describe(s)}`);
+        fail(
+          'INVALID_ARGUMENT',
+          `${op}: dynamic axis ${a} of input '${name}' is out of range for shape [${inputs[i].shape.join(', ')}]`,
+        );
+      if (typeof s !== 'string' || s === '')
+        fail('INVALID_ARGUMENT', `${op}: a dynamic axis needs a name, got ${describe(s)}`);
       axisSym[i].set(String(a), s);
     }
   }
   const fn: Fn = root ? (...xs) => (root as unknown as { forward: Fn }).forward(...xs) : (target as Fn);
-  const names = new Map<Handle, string>();
+  const names = new Map<Handle, string>(constantNames);
   const modes: [Module, boolean][] = [];
   if (root) {
     for (const [n, p] of root.namedParameters()) names.set(p._h, n);
@@ -363,11 +404,19 @@ export function trace(target: Module | Fn, exampleInputs: Tensor | readonly Tens
       }
     }
     for (const [n, ps] of patches) n.patches = ps;
-    for (const w of base.rec.reads) process.emitWarning(w, 'TracerWarning');
+    if (warn) for (const w of new Set(base.rec.reads)) process.emitWarning(w, 'TracerWarning');
     const outputNames = o.outputNames ? [...o.outputNames] : base.outputs.map((_, i) => `output${i}`);
     if (outputNames.length !== base.outputs.length)
-      fail('INVALID_ARGUMENT', `${op}: outputNames must be ${base.outputs.length} string(s), got ${describe(o.outputNames)}`);
-    const info = (slot: number, name: string) => ({ name, slot, dtype: base.rec.values[slot].dtype, shape: shapes[slot] });
+      fail(
+        'INVALID_ARGUMENT',
+        `${op}: outputNames must be ${base.outputs.length} string(s), got ${describe(o.outputNames)}`,
+      );
+    const info = (slot: number, name: string) => ({
+      name,
+      slot,
+      dtype: base.rec.values[slot].dtype,
+      shape: shapes[slot],
+    });
     const graph = new Graph({
       numValues: base.rec.values.length,
       symbols,

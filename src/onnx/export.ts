@@ -73,7 +73,12 @@ class Ctx {
   shape(slot: number) {
     return this.g.values[slot]?.shape ?? [];
   }
-  emit(opType: string, inputs: string[], outputs: number | string[] = 1, attrs: Record<string, OnnxAttr> = {}): string[] {
+  emit(
+    opType: string,
+    inputs: string[],
+    outputs: number | string[] = 1,
+    attrs: Record<string, OnnxAttr> = {},
+  ): string[] {
     const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType)) : outputs;
     this.nodes.push({ opType, inputs, outputs: outs, name: this.fresh(`${opType}_node`), attrs });
     return outs;
@@ -111,7 +116,8 @@ class Ctx {
     if (k instanceof Tensor && !this.inits.has(this.names[slot]) && !this.emitted.has(slot))
       this.init(k.dtype, [...k.shape], storedBytes(k), this.names[slot]);
     const name = this.names[slot];
-    if (dtype && this.dtype(slot) !== dtype) return this.emit('Cast', [name], 1, { to: { kind: 'int', v: onnxCode(dtype) } })[0];
+    if (dtype && this.dtype(slot) !== dtype)
+      return this.emit('Cast', [name], 1, { to: { kind: 'int', v: onnxCode(dtype) } })[0];
     return name;
   }
   /** Slots whose value an emitted node produced (not initializers). */
@@ -158,7 +164,15 @@ class Ctx {
 }
 
 function onnxCode(d: DType): number {
-  const codes: Record<string, number> = { float32: 1, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, bfloat16: 16 };
+  const codes: Record<string, number> = {
+    float32: 1,
+    int32: 6,
+    int64: 7,
+    bool: 9,
+    float16: 10,
+    float64: 11,
+    bfloat16: 16,
+  };
   return codes[d];
 }
 
@@ -212,7 +226,8 @@ const binary =
       if (ta && tb && ta !== tb) t = ta.startsWith('float') ? ta : tb.startsWith('float') ? tb : ta;
       const other = ta ? b : a;
       const s = c.known.get(other);
-      if (!(s instanceof Tensor) && typeof s === 'number' && !Number.isInteger(s) && !t.startsWith('float')) t = 'float32';
+      if (!(s instanceof Tensor) && typeof s === 'number' && !Number.isInteger(s) && !t.startsWith('float'))
+        t = 'float32';
     }
     const ins = [c.read(a, t), c.read(b, t)];
     if (negate) {
@@ -221,7 +236,15 @@ const binary =
     } else c.emit(opType, ins, [c.out(n.outputs[0])]);
   };
 
-function reduceAxes(c: Ctx, n: GraphNode, opType: string, x: string, axes: number[] | undefined, keep: boolean, out: string) {
+function reduceAxes(
+  c: Ctx,
+  n: GraphNode,
+  opType: string,
+  x: string,
+  axes: number[] | undefined,
+  keep: boolean,
+  out: string,
+) {
   const attrs: Record<string, OnnxAttr> = { keepdims: int(keep ? 1 : 0) };
   const inputsAxes = opType === 'ReduceSum' || c.opset >= 18;
   if (axes && axes.length) {
@@ -357,7 +380,11 @@ const EXPORTERS: Partial<Record<OpName, Exporter>> = {
     const t = c.dtype(n.outputs[0]);
     const lo = attr(n, 0),
       hi = attr(n, 1);
-    const ins = [c.read(n.inputs[0], t), typeof lo === 'number' ? c.scalarOf(t, lo) : '', typeof hi === 'number' ? c.scalarOf(t, hi) : ''];
+    const ins = [
+      c.read(n.inputs[0], t),
+      typeof lo === 'number' ? c.scalarOf(t, lo) : '',
+      typeof hi === 'number' ? c.scalarOf(t, hi) : '',
+    ];
     while (ins[ins.length - 1] === '') ins.pop();
     c.emit('Clip', ins, [c.out(n.outputs[0])]);
   },
@@ -376,7 +403,11 @@ const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   ge: binary('GreaterOrEqual', true),
   where: (c, n) => {
     const t = c.dtype(n.outputs[0]);
-    c.emit('Where', [c.read(n.inputs[0], 'bool'), c.read(n.inputs[1], t), c.read(n.inputs[2], t)], [c.out(n.outputs[0])]);
+    c.emit(
+      'Where',
+      [c.read(n.inputs[0], 'bool'), c.read(n.inputs[1], t), c.read(n.inputs[2], t)],
+      [c.out(n.outputs[0])],
+    );
   },
   sum: reduce('ReduceSum'),
   mean: reduce('ReduceMean'),
@@ -388,7 +419,8 @@ const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   min_with_indices: argReduce('ArgMin', 'ReduceMin'),
   var: variance(false),
   std: variance(true),
-  softmax: (c, n) => void c.emit('Softmax', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { axis: int(attr(n, 0) as number) }),
+  softmax: (c, n) =>
+    void c.emit('Softmax', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { axis: int(attr(n, 0) as number) }),
   log_softmax: (c, n) =>
     void c.emit('LogSoftmax', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { axis: int(attr(n, 0) as number) }),
   cumsum: (c, n) =>
@@ -440,7 +472,11 @@ const EXPORTERS: Partial<Record<OpName, Exporter>> = {
       len = aff(n, 2, -1, attr(n, 2) as number);
     const end = addAff(start, len);
     if (end === null) return void c.missing.add('narrow (start and length on different dynamic axes)');
-    c.emit('Slice', [c.read(n.inputs[0]), c.affInts([start]), c.affInts([end]), c.int64s([dim])], [c.out(n.outputs[0])]);
+    c.emit(
+      'Slice',
+      [c.read(n.inputs[0]), c.affInts([start]), c.affInts([end]), c.int64s([dim])],
+      [c.out(n.outputs[0])],
+    );
   },
   select: (c, n) => {
     const dim = wrapDim(attr(n, 0) as number, c.shape(n.inputs[0]).length);
@@ -456,9 +492,14 @@ const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   cat: (c, n) => {
     const t = c.dtype(n.outputs[0]);
     const nd = c.shape(n.outputs[0]).length;
-    c.emit('Concat', n.inputs.map((s) => c.read(s, t)), [c.out(n.outputs[0])], {
-      axis: int(wrapDim((attr(n, 0) as number | null) ?? 0, nd)),
-    });
+    c.emit(
+      'Concat',
+      n.inputs.map((s) => c.read(s, t)),
+      [c.out(n.outputs[0])],
+      {
+        axis: int(wrapDim((attr(n, 0) as number | null) ?? 0, nd)),
+      },
+    );
   },
   stack: (c, n) => {
     const t = c.dtype(n.outputs[0]);
@@ -484,7 +525,10 @@ const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   },
   conv2d: (c, n) => {
     const w = c.shape(n.inputs[1]) as number[];
-    const ins = n.inputs.slice(0, 3).filter((s) => s >= 0).map((s) => c.read(s));
+    const ins = n.inputs
+      .slice(0, 3)
+      .filter((s) => s >= 0)
+      .map((s) => c.read(s));
     c.emit('Conv', ins, [c.out(n.outputs[0])], conv2dAttrs(n, 0, [w[2], w[3]]));
   },
   conv2d_input_grad: (c, n) => {
@@ -507,7 +551,10 @@ const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   max_pool2d: (c, n) => {
     if (n.outputs.length > 1 && usedLater(c, n.outputs[1])) return void c.missing.add('max_pool2d indices');
     const { dil, ...a } = poolAttrs(n);
-    c.emit('MaxPool', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { ...(a as Record<string, OnnxAttr>), dilations: ints(dil) });
+    c.emit('MaxPool', [c.read(n.inputs[0])], [c.out(n.outputs[0])], {
+      ...(a as Record<string, OnnxAttr>),
+      dilations: ints(dil),
+    });
   },
   avg_pool2d: (c, n) => {
     const { dil, ...a } = poolAttrs(n);
@@ -521,7 +568,8 @@ const EXPORTERS: Partial<Record<OpName, Exporter>> = {
     const [oh, ow] = attr(n, 0) as number[];
     if (oh === 1 && ow === 1) return void c.emit('GlobalAveragePool', [c.read(n.inputs[0])], [c.out(n.outputs[0])]);
     const s = shapeOf(c, n.inputs[0]);
-    if (!s || s[2] % oh || s[3] % ow) return void c.missing.add('adaptive_avg_pool2d to a size that does not divide the input');
+    if (!s || s[2] % oh || s[3] % ow)
+      return void c.missing.add('adaptive_avg_pool2d to a size that does not divide the input');
     const k = [s[2] / oh, s[3] / ow];
     c.emit('AveragePool', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { kernel_shape: ints(k), strides: ints(k) });
   },
@@ -572,7 +620,13 @@ function usedLater(c: Ctx, slot: number): boolean {
 // initializer keeps the parameter's name and layout.
 function throughTranspose(c: Ctx, slot: number): [string, boolean] {
   const p = producer(c, slot);
-  if (p && p.op === 'transpose' && c.shape(p.inputs[0]).length === 2 && c.known.has(p.inputs[0]) && !c.emitted.has(slot))
+  if (
+    p &&
+    p.op === 'transpose' &&
+    c.shape(p.inputs[0]).length === 2 &&
+    c.known.has(p.inputs[0]) &&
+    !c.emitted.has(slot)
+  )
     return [c.read(p.inputs[0]), true];
   return [c.read(slot), false];
 }
@@ -615,7 +669,13 @@ const batchNorm: ModuleExporter = (c, call) => {
   const eps = (call.config['options.eps'] as number | undefined) ?? 1e-5;
   c.emit(
     'BatchNormalization',
-    [c.read(call.inputs[0]), w !== undefined ? c.read(w) : filled(c, mean, 1), b !== undefined ? c.read(b) : filled(c, mean, 0), c.read(mean), c.read(v)],
+    [
+      c.read(call.inputs[0]),
+      w !== undefined ? c.read(w) : filled(c, mean, 1),
+      b !== undefined ? c.read(b) : filled(c, mean, 0),
+      c.read(mean),
+      c.read(v),
+    ],
     [c.out(call.outputs[0])],
     { epsilon: { kind: 'float', v: eps } },
   );
@@ -656,7 +716,10 @@ const recurrent: ModuleExporter = (c, call) => {
   const gates = order.length;
   const reorder = (t: Tensor) => {
     const chunks = Array.from({ length: gates }, (_, i) => t.narrow(0, i * H, H));
-    return cat(order.map((i) => chunks[i]), 0);
+    return cat(
+      order.map((i) => chunks[i]),
+      0,
+    );
   };
   let X = c.read(x);
   if (nd === 2) X = c.emit('Unsqueeze', [X, c.int64s([1])])[0];
@@ -678,9 +741,17 @@ const recurrent: ModuleExporter = (c, call) => {
           bh = get('bias_hh', s);
         return bi && bh ? cat([reorder(bi), reorder(bh)], 0) : zeros([2 * gates * H], { dtype: ws[0]!.dtype });
       });
-      return [stack(ws.map((w) => reorder(w!)), 0), stack(rs.map((r) => reorder(r!)), 0), stack(bias, 0)].map((t) =>
-        c.keep(t.contiguous()),
-      );
+      return [
+        stack(
+          ws.map((w) => reorder(w!)),
+          0,
+        ),
+        stack(
+          rs.map((r) => reorder(r!)),
+          0,
+        ),
+        stack(bias, 0),
+      ].map((t) => c.keep(t.contiguous()));
     });
     const pre = `${call.path || cell}.onnx_l${l}`;
     const ins = [
@@ -847,7 +918,8 @@ export function exportModel(
     outputNames: 'any',
     doConstantFolding: 'boolean',
   });
-  if (typeof path !== 'string' || path === '') fail('INVALID_ARGUMENT', `${op}: expected a file path, got ${describe(path)}`);
+  if (typeof path !== 'string' || path === '')
+    fail('INVALID_ARGUMENT', `${op}: expected a file path, got ${describe(path)}`);
   let g: Graph;
   let own = false;
   if (target instanceof Graph) g = target;

@@ -79,6 +79,8 @@ export interface OnnxValueInfo {
   name: string;
   dtype: DType;
   shape: (number | string)[];
+  /** Read from a file whose value info had no shape. */
+  unknownShape?: boolean;
 }
 
 export function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
@@ -121,7 +123,9 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
       tt.varint(F.tensorType.elemType, ONNX_DTYPE[v.dtype]);
       tt.message(F.tensorType.shape, (s) => {
         for (const d of v.shape)
-          s.message(F.shape.dim, (dm) => (typeof d === 'number' ? dm.varint(F.dim.value, d) : dm.bytes(F.dim.param, d)));
+          s.message(F.shape.dim, (dm) =>
+            typeof d === 'number' ? dm.varint(F.dim.value, d) : dm.bytes(F.dim.param, d),
+          );
       });
     }),
   );

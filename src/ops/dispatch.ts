@@ -24,7 +24,12 @@ const attrBuf = binding.attrBuf;
  * and result handles as passed (in-place ops have none).
  */
 export interface OpRecorder {
-  record(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[], outputs: readonly Handle[]): void;
+  record(
+    name: OpName,
+    attrs: readonly Attr[] | undefined,
+    inputs: readonly Operand[],
+    outputs: readonly Handle[],
+  ): void;
   /** A tensor's values were read into JS (`how`: item, data, ...). */
   read(h: Handle, how: string): void;
   /** `to` is a new handle to the same tensor as `from` (detach). */
@@ -42,7 +47,12 @@ export function activeRecorder(): OpRecorder | null {
   return recorder;
 }
 // The recorded form of a call: results as an array, operands without the trailing undefineds.
-function note(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly (Operand | undefined)[], res: unknown) {
+function note(
+  name: OpName,
+  attrs: readonly Attr[] | undefined,
+  inputs: readonly (Operand | undefined)[],
+  res: unknown,
+) {
   const ins = inputs.filter((x): x is Operand => x !== undefined);
   recorder!.record(name, attrs, ins, res === undefined ? [] : Array.isArray(res) ? (res as Handle[]) : [res as Handle]);
 }
