@@ -16,6 +16,7 @@ import { op as nativeOp } from '../ops/dispatch.js';
 import { cat, stack, where } from '../ops/functional.js';
 import { describe } from '../options.js';
 import * as F from '../nn/functional.js';
+import { pad as padFn } from '../nn/functional_more.js';
 import { fromStoredBytes, Tensor } from '../tensor.js';
 import { parseModel, type ParsedAttr, type ParsedModel, type ParsedNode } from './parse.js';
 
@@ -703,6 +704,26 @@ const OPS: Record<string, OpImpl> = {
       }
     });
     c.set(n, 0, t);
+  },
+  Pad: (c, n) => {
+    const x = c.t(n, 0);
+    const pads = c.intList(n, 'pads') ?? c.ints(n, 1)!;
+    const nd = x.ndim;
+    const axes = (c.ints(n, 3) ?? x.shape.map((_, i) => i)).map((a) => wrapAxis(a, nd));
+    if (pads.length !== 2 * axes.length) c.bad(n, `pads has ${pads.length} values for ${axes.length} axes`);
+    const mode = c.str(n, 'mode', 'constant');
+    const modes: Record<string, 'constant' | 'reflect' | 'replicate'> = { constant: 'constant', reflect: 'reflect', edge: 'replicate' };
+    if (!modes[mode]) c.bad(n, `mode '${mode}' is not supported`);
+    const value = n.inputs[2] ? Number((c.ints(n, 2) ?? [0])[0]) : c.float(n, 'value', 0);
+    // torch order: the last axis first, (begin, end) each.
+    const per = new Map(axes.map((a, k) => [a, [pads[k], pads[k + axes.length]]] as const));
+    let last = -1;
+    for (const a of axes) if (per.get(a)!.some((v) => v !== 0)) last = Math.max(last, a);
+    if (last < 0) return c.set(n, 0, x);
+    const torchPads: number[] = [];
+    for (let a = nd - 1; a >= Math.min(...axes.filter((q) => per.get(q)!.some((v) => v !== 0))); a--)
+      torchPads.push(...(per.get(a) ?? [0, 0]));
+    c.set(n, 0, padFn(x, torchPads, modes[mode], value));
   },
   Expand: (c, n) => {
     const x = c.t(n, 0);
