@@ -10,20 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IrisNet } from '../examples/iris-mlp.js';
 import { ShapesNet } from '../examples/cnn-shapes.js';
 import { Net as CifarNet } from '../examples/cifar10-cnn.js';
-import { Forecaster } from '../examples/lstm-sequence.js';
-import {
-  getNumThreads,
-  io,
-  jit,
-  manualSeed,
-  memory,
-  nn,
-  randn,
-  setNumThreads,
-  tensor,
-  tidy,
-  type Tensor,
-} from '../src/index.js';
+import { exampleModels } from './helpers/models.js';
+import { getNumThreads, io, jit, memory, nn, randn, setNumThreads, tensor, tidy, type Tensor } from '../src/index.js';
 import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-jit-'));
@@ -31,19 +19,6 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const file = (name: string) => path.join(dir, name);
 
 const bits = (t: Tensor) => Buffer.from((t.contiguous().data() as Float32Array).buffer).toString('hex');
-
-/** The example models, each with an input maker. */
-export function exampleModels(): [string, nn.Module, (batch: number) => Tensor][] {
-  manualSeed(3);
-  const cifar = new CifarNet();
-  for (const [k, b] of cifar.namedBuffers()) if (k.includes('running')) b.copy_(randn(b.shape).abs().add(0.5));
-  return [
-    ['Iris MLP', new IrisNet(), (b) => randn([b, 4])],
-    ['shapes CNN', new ShapesNet(), (b) => randn([b, 1, 16, 16])],
-    ['CIFAR CNN', cifar, (b) => randn([b, 3, 32, 32])],
-    ['LSTM forecaster', new Forecaster(), (b) => randn([b, 20, 1])],
-  ];
-}
 
 const batchAxis = { dynamicAxes: { input0: { 0: 'batch' } } };
 
@@ -78,7 +53,7 @@ describe('jit.trace', () => {
     const f = jit.trace((x: Tensor) => ({ a: x.relu(), b: [x.exp(), x.neg()] }), randn([3]));
     const x = tensor([-1, 0, 2]);
     const r = f.run([x]) as { a: Tensor; b: Tensor[] };
-    expect(Array.from(r.a.data())).toEqual([0, 0, 2]);
+    expect(Array.from(r.a.data() as Float32Array)).toEqual([0, 0, 2]);
     expect(bits(r.b[1])).toBe(bits(x.neg()));
     g.dispose();
     f.dispose();

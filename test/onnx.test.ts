@@ -1,0 +1,360 @@
+// onnx: the example models exported with a dynamic batch axis run in onnxruntime-node at batch 1
+// and 7 (and pass onnx.checker where python3-onnx is installed); PyTorch-exported fixtures import
+// and reproduce PyTorch's outputs; export -> import round-trips weights bit for bit; unmapped ops
+// are listed in one error; a corpus of hostile files gives IO_ERROR each.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { jit, nn, onnx, randn, tensor, type Tensor } from '../src/index.js';
+import { ProtoWriter } from '../src/io/protobuf.js';
+import { writeModel, type OnnxModel, type OnnxTensor } from '../src/onnx/proto.js';
+import { expectTensorError } from './helpers/harness.js';
+import { exampleModels } from './helpers/models.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-onnx-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const file = (name: string) => path.join(dir, name);
+const FIXTURES = path.resolve('test/fixtures/onnx');
+
+interface Ort {
+  InferenceSession: {
+    create(p: string): Promise<{
+      run(feeds: object): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>>;
+      release(): Promise<void>;
+    }>;
+  };
+  Tensor: new (type: string, data: Float32Array, dims: readonly number[]) => object;
+}
+const ort = await import('onnxruntime-node').then(
+  (m) => ((m as { default?: Ort }).default ?? m) as unknown as Ort,
+  () => null,
+);
+const hasOnnxPython = (() => {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const batchAxis = { dynamicAxes: { input0: { 0: 'batch' } } };
+
+describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
+  it.each(exampleModels())(
+    '%s: exported with a dynamic batch, runs in onnxruntime at batch 1 and 7',
+    async (name, model, make) => {
+      model.eval();
+      const p = file(`${name.replace(/\W/g, '_')}.onnx`);
+      onnx.export(model, [make(3)], p, batchAxis);
+      const session = await ort!.InferenceSession.create(p);
+      for (const b of [1, 7]) {
+        const x = make(b);
+        const want = (model.call(x) as Tensor).data() as Float32Array;
+        const out = await session.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) });
+        const got = out.output0;
+        expect([...got.dims]).toEqual((model.call(x) as Tensor).shape);
+        for (let i = 0; i < want.length; i++)
+          expect(Math.abs(got.data[i] - want[i])).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(want[i]));
+      }
+      await session.release();
+      if (hasOnnxPython)
+        execFileSync('/usr/bin/python3', [
+          '-c',
+          'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)',
+          p,
+        ]);
+    },
+  );
+
+  it('writes a 784-256-10 MLP (a 200 KB weight) and matches onnxruntime', async () => {
+    const m = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
+    onnx.export(m, [randn([2, 784])], file('mlp.onnx'), batchAxis);
+    const s = await ort!.InferenceSession.create(file('mlp.onnx'));
+    const x = randn([5, 784]);
+    const got = (await s.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) })).output0;
+    const want = m.call(x).data() as Float32Array;
+    for (let i = 0; i < want.length; i++)
+      expect(Math.abs(got.data[i] - want[i])).toBeLessThan(1e-5 + 1e-4 * Math.abs(want[i]));
+    await s.release();
+  });
+
+  it('exports GELU (erf form), LayerNorm, GRU, softmax, concat and slices at opsets 13 and 18', async () => {
+    class Mix extends nn.Module {
+      ln = new nn.LayerNorm(6);
+      gru = new nn.GRU(6, 5, { batchFirst: true, bidirectional: true });
+      fc = new nn.Linear(10, 4);
+      forward(x: Tensor) {
+        const [o] = this.gru.call(this.ln.call(x).gelu());
+        const last = o.select(1, -1);
+        return nn.functional.logSoftmax(this.fc.call(last), 1).add(o.narrow(1, 0, 2).mean(1).sum(1, { keepdim: true }));
+      }
+    }
+    const m = new Mix().eval();
+    for (const opset of [13, 17, 18]) {
+      const p = file(`mix${opset}.onnx`);
+      onnx.export(m, [randn([3, 4, 6])], p, { ...batchAxis, opset });
+      const s = await ort!.InferenceSession.create(p);
+      const x = randn([2, 4, 6]);
+      const got = (await s.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) })).output0;
+      const want = m.call(x).data() as Float32Array;
+      for (let i = 0; i < want.length; i++)
+        expect(Math.abs(got.data[i] - want[i]), `opset ${opset}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(want[i]));
+      await s.release();
+    }
+  });
+});
+
+describe('onnx.export', () => {
+  it('writes BatchNormalization, LSTM and Gemm nodes with the parameters under their own names', () => {
+    const [, cifar, make] = exampleModels()[2];
+    onnx.export(cifar.eval(), [make(2)], file('cifar.onnx'));
+    const w = onnx.loadWeights(file('cifar.onnx'));
+    const sd = cifar.stateDict();
+    for (const [k, t] of Object.entries(sd))
+      expect(Buffer.from(w[k].data().buffer).equals(Buffer.from(t.data().buffer)), k).toBe(true);
+    const bytes = fs.readFileSync(file('cifar.onnx')).toString('latin1');
+    expect(bytes).toContain('BatchNormalization');
+    expect(bytes).toContain('GlobalAveragePool');
+    expect(bytes).not.toContain('ReduceMean'); // no decomposed batch norm
+  });
+
+  it('lists every op it cannot map in one NOT_IMPLEMENTED error', () => {
+    const f = (x: Tensor) => x.cumprod(0).add(x.sort(0).values).argsort(0);
+    const g = jit.trace(f, randn([4, 3]));
+    expectTensorError(() => onnx.export(g, null, file('no.onnx')), 'NOT_IMPLEMENTED', /'cumprod'.*'argsort'/);
+    expect(fs.existsSync(file('no.onnx'))).toBe(false);
+    expectTensorError(
+      () => onnx.export(g, null, file('x.onnx'), { opset: 12 }),
+      'INVALID_ARGUMENT',
+      /opset must be 13 to 18/,
+    );
+    g.dispose();
+  });
+
+  it('round-trips: export -> import gives the weights bit for bit and the same outputs', () => {
+    for (const [name, model, make] of exampleModels()) {
+      model.eval();
+      const p = file(`rt-${name.replace(/\W/g, '_')}.onnx`);
+      onnx.export(model, [make(2)], p, batchAxis);
+      const w = onnx.loadWeights(p);
+      for (const [k, t] of Object.entries(model.stateDict()))
+        if (w[k])
+          expect(Buffer.from(w[k].data().buffer).equals(Buffer.from(t.data().buffer)), `${name} ${k}`).toBe(true);
+      const g = onnx.load(p);
+      const x = make(5);
+      const want = model.call(x) as Tensor;
+      const got = g.run([x]) as Tensor;
+      expect(got.shape).toEqual(want.shape);
+      expect(got.sub(want).abs().max().item()).toBeLessThan(1e-5);
+      g.dispose();
+    }
+  });
+});
+
+describe('onnx.load', () => {
+  const fx = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'outputs.json'), 'utf8')) as {
+    models: Record<string, { dtype: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
+  };
+  it.each(Object.keys(fx.models))(
+    "PyTorch's export of '%s' reproduces PyTorch's outputs within 1e-5 at batch 1 and 3",
+    (name) => {
+      const c = fx.models[name];
+      const g = onnx.load(path.join(FIXTURES, `${name}.onnx`));
+      for (const b of ['1', '3']) {
+        const x =
+          c.dtype === 'int64' ? tensor(c.inputs[b] as number[], { dtype: 'int64' }) : tensor(c.inputs[b] as number[]);
+        const want = tensor(c.outputs[b] as number[]);
+        const got = g.run({ input: x }) as Tensor;
+        expect(got.shape).toEqual(want.shape);
+        expect(got.sub(want).abs().max().item()).toBeLessThan(1e-5);
+      }
+      g.dispose();
+    },
+  );
+
+  it('runs PyTorch-exported graphs asynchronously as well', async () => {
+    const g = onnx.load(path.join(FIXTURES, 'cnn.onnx'));
+    const x = randn([4, 2, 8, 8]);
+    const a = g.run([x]) as Tensor,
+      b = (await g.runAsync([x])) as Tensor;
+    expect(Buffer.from(a.data().buffer).equals(Buffer.from(b.data().buffer))).toBe(true);
+    g.dispose();
+  });
+
+  it('lists unsupported ops with their node names in one error', () => {
+    writeOnnx('unsupported.onnx', {
+      nodes: [
+        node('Relu', ['x'], ['a'], 'first'),
+        node('Hardmax', ['a'], ['b'], 'hm'),
+        node('NonMaxSuppression', ['b'], ['y'], 'nms'),
+      ],
+    });
+    expectTensorError(
+      () => onnx.load(file('unsupported.onnx')),
+      'NOT_IMPLEMENTED',
+      /Hardmax \(node 'hm'\), NonMaxSuppression \(node 'nms'\)/,
+    );
+  });
+
+  it('a corpus of hostile files: IO_ERROR for each, never a crash or a huge allocation', () => {
+    const good = writeOnnx('good.onnx', {});
+    expect(onnx.load(file('good.onnx')).run([randn([2, 3])])).toBeDefined();
+    const f32 = (name: string, dims: number[], raw: Uint8Array): OnnxTensor => ({ name, dtype: 'float32', dims, raw });
+    const corpus: [string, Uint8Array | Partial<OnnxModel>][] = [
+      ['empty file', new Uint8Array()],
+      ['random bytes', Uint8Array.from({ length: 500 }, (_, i) => (i * 131 + 7) % 256)],
+      ['truncated to half', good.subarray(0, good.length >> 1)],
+      ['truncated to 10 bytes', good.subarray(0, 10)],
+      ['an overlong varint', new Uint8Array(12).fill(0xff)],
+      ['a length past the end', Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 1, 2])],
+      ['a group wire type', Uint8Array.from([0x0b, 0x0c])],
+      ['huge dims with little data', { initializers: [f32('w', [1e6, 1e6], new Uint8Array(16))] }],
+      ['data shorter than the dims', { initializers: [f32('w', [4, 4], new Uint8Array(60))] }],
+      ['a negative dim', { initializers: [f32('w', [-4], new Uint8Array(16))] }],
+      ['too many dims', { initializers: [f32('w', new Array(20).fill(1), new Uint8Array(4))] }],
+      ['an unsupported element type (uint8)', { initializers: [{ ...f32('w', [1], new Uint8Array(4)), dtype: 'uint8' as never }] }],
+      [
+        'two initializers with one name',
+        { initializers: [f32('w', [1], new Uint8Array(4)), f32('w', [1], new Uint8Array(4))] },
+      ],
+      ['a dangling input name', { nodes: [node('Relu', ['nowhere'], ['y'])] }],
+      ['an output never computed', { nodes: [node('Relu', ['x'], ['z'])] }],
+      ['a huge input', { inputs: [{ name: 'x', dtype: 'float32', shape: [1e9, 1e9] }] }],
+      ['an input of an unsupported element type', { inputs: [{ name: 'x', dtype: 'int8' as never, shape: [2] }] }],
+      [
+        'a reshape that does not fit',
+        { nodes: [node('Reshape', ['x', 'shape'], ['y'])], initializers: [i64('shape', [7, 7])] },
+      ],
+      [
+        'a shape index out of range',
+        {
+          nodes: [node('Shape', ['x'], ['s']), node('Gather', ['s', 'k'], ['g']), node('Reshape', ['x', 'g'], ['y'])],
+          initializers: [i64('k', [9])],
+        },
+      ],
+      ['a node without an op type', { nodes: [node('', ['x'], ['y'])] }],
+      ['a 20,000-deep nested message', nested(20000)],
+      [
+        'an attribute of unknown type',
+        { nodes: [{ ...node('Relu', ['x'], ['y']), attrs: { bad: { kind: 'int', v: 1 } } }] },
+      ],
+      [
+        'a ConstantOfShape of 10^18 elements',
+        {
+          nodes: [node('ConstantOfShape', ['s'], ['y'])],
+          initializers: [i64('s', [1e9, 1e9])],
+        },
+      ],
+      ['external data', { initializers: [f32('w', [1], new Uint8Array(4))], externalData: true } as never],
+    ];
+    // Each file is refused for its own defect, not by an earlier check.
+    const WHY: Record<string, RegExp> = {
+      'empty file': /no graph/,
+      'random bytes': /wire type/,
+      'truncated to half': /runs past the end/,
+      'truncated to 10 bytes': /runs past the end/,
+      'an overlong varint': /varint runs past/,
+      'a length past the end': /runs past the end/,
+      'a group wire type': /wire type 3/,
+      'huge dims with little data': /too many elements/,
+      'data shorter than the dims': /60 bytes of data.*need 64/,
+      'a negative dim': /negative dim/,
+      'too many dims': /20 dims/,
+      'an unsupported element type (uint8)': /unsupported element type 2/,
+      'two initializers with one name': /two initializers are named 'w'/,
+      'a dangling input name': /'nowhere' is not defined/,
+      'an output never computed': /output 'y' is never computed/,
+      'a huge input': /too large/,
+      'an input of an unsupported element type': /unsupported element type 3/,
+      'a reshape that does not fit': /Reshape.*invalid for input of size 6/,
+      'a shape index out of range': /Gather.*out of range/,
+      'a node without an op type': /no op type/,
+      'a 20,000-deep nested message': /no op type/,
+      'an attribute of unknown type': /unknown type 99/,
+      'a ConstantOfShape of 10^18 elements': /bad shape/,
+      'external data': /external file/,
+    };
+    expect(corpus.length).toBeGreaterThanOrEqual(20);
+    for (const [what, v] of corpus) {
+      let bytes: Uint8Array;
+      if (v instanceof Uint8Array) bytes = v;
+      else bytes = buildOnnx(v as Partial<OnnxModel> & { externalData?: boolean });
+      if (what === 'an attribute of unknown type') bytes = patchAttrType(bytes);
+      fs.writeFileSync(file('hostile.onnx'), bytes);
+      let code = 'none';
+      try {
+        onnx.load(file('hostile.onnx')).dispose();
+      } catch (e) {
+        code = (e as { code?: string }).code ?? String((e as Error).stack);
+        expect((e as Error).message, what).toMatch(WHY[what]);
+      }
+      expect(code, what).toBe('IO_ERROR');
+    }
+  });
+});
+
+// ---- hand-made models ---------------------------------------------------------------------------
+
+function node(opType: string, inputs: string[], outputs: string[], name = opType) {
+  return { opType, inputs, outputs, name, attrs: {} };
+}
+function i64(name: string, v: number[]): OnnxTensor {
+  return { name, dtype: 'int64', dims: [v.length], raw: new Uint8Array(new BigInt64Array(v.map(BigInt)).buffer) };
+}
+// A Relu model of x [batch, 3] -> y, with parts replaced.
+function buildOnnx(parts: Partial<OnnxModel> & { externalData?: boolean }): Uint8Array {
+  const m: OnnxModel = {
+    irVersion: 8,
+    opset: 17,
+    producer: 'test',
+    graphName: 'g',
+    nodes: [node('Relu', ['x'], ['y'])],
+    initializers: [],
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['batch', 3] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: ['batch', 3] }],
+    ...parts,
+  };
+  let bytes = Buffer.concat(writeModel(m));
+  if (parts.externalData) {
+    // TensorProto.data_location = EXTERNAL (14: 1) appended to the initializer.
+    const w = new ProtoWriter();
+    w.message(7, (g) => {
+      g.message(1, (n) => n.bytes(1, 'x').bytes(2, 'y').bytes(4, 'Relu'));
+      g.message(5, (t) => t.varint(1, 1).varint(2, 1).bytes(8, 'w').varint(14, 1));
+      g.message(12, (o) => o.bytes(1, 'y'));
+    });
+    w.varint(1, 8).message(8, (o) => o.varint(2, 17));
+    bytes = Buffer.from(w.toBytes());
+  }
+  return bytes;
+}
+function writeOnnx(name: string, parts: Partial<OnnxModel>): Uint8Array {
+  const bytes = buildOnnx(parts);
+  fs.writeFileSync(file(name), bytes);
+  return bytes;
+}
+// A graph whose node field holds a message nested `depth` levels deep.
+function nested(depth: number): Uint8Array {
+  let inner: Uint8Array = Uint8Array.from([0x08, 0x01]);
+  for (let i = 0; i < depth; i++) {
+    const w = new ProtoWriter();
+    w.bytes(1, inner);
+    inner = w.toBytes();
+  }
+  const w = new ProtoWriter();
+  w.varint(1, 8)
+    .bytes(7, inner)
+    .message(8, (o) => o.varint(2, 17));
+  return w.toBytes();
+}
+// The attribute's type field (20) set to 99.
+function patchAttrType(bytes: Uint8Array): Uint8Array {
+  const b = Buffer.from(bytes);
+  const i = b.indexOf(Buffer.from([0xa0, 0x01, 0x02])); // field 20, varint, INT
+  if (i >= 0) b[i + 2] = 99;
+  return b;
+}
