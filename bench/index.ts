@@ -12,6 +12,7 @@ import { conv } from './suites/conv.js';
 import { elementwise } from './suites/elementwise.js';
 import { gpu } from './suites/gpu.js';
 import { half } from './suites/half.js';
+import { jit } from './suites/jit.js';
 import { matmul } from './suites/matmul.js';
 import { memory } from './suites/memory.js';
 import { reduce } from './suites/reduce.js';
@@ -41,6 +42,7 @@ const SUITES = {
   views,
   autograd,
   attention,
+  jit,
   conv,
   half,
   gpu,

@@ -30,6 +30,7 @@ describe('npm run bench --smoke', () => {
       'views',
       'autograd',
       'attention',
+      'jit',
       'conv',
       'half',
       'train',

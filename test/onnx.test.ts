@@ -216,7 +216,10 @@ describe('onnx.load', () => {
       ['data shorter than the dims', { initializers: [f32('w', [4, 4], new Uint8Array(60))] }],
       ['a negative dim', { initializers: [f32('w', [-4], new Uint8Array(16))] }],
       ['too many dims', { initializers: [f32('w', new Array(20).fill(1), new Uint8Array(4))] }],
-      ['an unsupported element type (uint8)', { initializers: [{ ...f32('w', [1], new Uint8Array(4)), dtype: 'uint8' as never }] }],
+      [
+        'an unsupported element type (uint8)',
+        { initializers: [{ ...f32('w', [1], new Uint8Array(4)), dtype: 'uint8' as never }] },
+      ],
       [
         'two initializers with one name',
         { initializers: [f32('w', [1], new Uint8Array(4)), f32('w', [1], new Uint8Array(4))] },

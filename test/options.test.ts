@@ -72,6 +72,13 @@ const ROWS: Record<string, () => unknown> = {
   'io/safetensors.ts:deserialize': () => io.deserialize(io.serialize({ w: tk.ones([1]) }), O),
   'io/safetensors.ts:load': () => io.load(saved(), O),
   'io/safetensors.ts:loadWithMetadata': () => io.loadWithMetadata(saved(), O),
+  'jit/trace.ts:trace': () => tk.jit.trace((t: tk.Tensor) => t.relu(), [x()], O),
+  'onnx/export.ts:exportModel': () => tk.onnx.export(new tk.nn.Linear(2, 2), [tk.randn([1, 2])], file('o.onnx'), O),
+  'onnx/export.ts:toOnnx': () =>
+    tk.onnx.toOnnx(
+      tk.jit.trace((t: tk.Tensor) => t.relu(), [x()]),
+      O,
+    ),
   'io/safetensors.ts:save': () => io.save({ w: tk.ones([1]) }, file('o.safetensors'), O),
   'io/safetensors.ts:serialize': () => io.serialize({ w: tk.ones([1]) }, O),
   'metrics/classification.ts:AUROC.constructor': () => new metrics.AUROC({ task: 'binary', ...(O as object) } as never),

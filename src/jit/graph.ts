@@ -122,6 +122,7 @@ export class Graph {
   private folded: Tensor[] = [];
 
   constructor(parts: GraphParts) {
+    parts = checkParts(parts);
     this.numValues = parts.numValues;
     this.symbols = parts.symbols;
     this.inputs = parts.inputs;
@@ -307,96 +308,96 @@ export class Graph {
 
 // ---- loading ------------------------------------------------------------------------------------
 
-const bad = (path: string, what: string): never =>
-  fail('IO_ERROR', `jit.load: '${path}' is not a valid tensorkit graph: ${what}`);
+/** Reports a defect in a graph's description (IO_ERROR from a file, INVALID_ARGUMENT from code). */
+type Bad = (what: string) => never;
 
 function isInt(v: unknown, lo = -(2 ** 31), hi = 2 ** 31 - 1): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 }
 
-function readDims(path: string, v: unknown, what: string): SymDim[] {
-  if (!Array.isArray(v) || v.length > binding.maxDims) bad(path, `${what}: bad shape`);
+function readDims(bad: Bad, v: unknown, what: string): SymDim[] {
+  if (!Array.isArray(v) || v.length > binding.maxDims) bad(`${what}: bad shape`);
   return (v as unknown[]).map((d) =>
     isInt(d, 0, Number.MAX_SAFE_INTEGER) || (typeof d === 'string' && d.length > 0 && d.length < 256)
       ? d
-      : bad(path, `${what}: bad dim ${describe(d)}`),
+      : bad(`${what}: bad dim ${describe(d)}`),
   );
 }
 
-function readAttr(path: string, a: unknown): Attr {
-  if (a === null || typeof a === 'number' || typeof a === 'boolean') return a;
+function readAttr(bad: Bad, a: unknown): Attr {
+  if (a === null || a === undefined) return null;
+  if (typeof a === 'number' || typeof a === 'boolean') return a;
   if (typeof a === 'string' && a.length < 1024) return a;
   if (Array.isArray(a) && a.length <= 4096 && a.every((x) => typeof x === 'number')) return a as number[];
-  return bad(path, `bad attribute ${describe(a)}`);
+  return bad(`bad attribute ${describe(a)}`);
 }
 
-function readInfo(path: string, v: unknown, numValues: number, what: string): ValueInfo & { slot: number } {
+function readInfo(bad: Bad, v: unknown, numValues: number, what: string): ValueInfo & { slot: number } {
   const o = v as Record<string, unknown>;
-  if (!o || typeof o !== 'object') bad(path, `bad ${what}`);
+  if (!o || typeof o !== 'object') bad(`bad ${what}`);
   if (typeof o.name !== 'string' || !isInt(o.slot, 0, numValues - 1) || !isDType(o.dtype as string))
-    bad(path, `bad ${what} ${describe(o.name)}`);
+    bad(`bad ${what} ${describe(o.name)}`);
   return {
     name: o.name as string,
     slot: o.slot as number,
     dtype: o.dtype as DType,
-    shape: readDims(path, o.shape, what),
+    shape: readDims(bad, o.shape, what),
   };
 }
 
-function readTemplate(path: string, t: unknown, n: number, depth = 0): OutputTemplate {
-  if (depth > 32) bad(path, 'output structure nested too deeply');
+function readTemplate(bad: Bad, t: unknown, n: number, depth = 0): OutputTemplate {
+  if (depth > 32) bad('output structure nested too deeply');
   if (isInt(t, 0, n - 1)) return t;
-  if (Array.isArray(t)) return t.map((x) => readTemplate(path, x, n, depth + 1));
+  if (Array.isArray(t)) return t.map((x) => readTemplate(bad, x, n, depth + 1));
   if (t && typeof t === 'object')
-    return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, readTemplate(path, v, n, depth + 1)]));
-  return bad(path, 'bad output structure');
+    return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, readTemplate(bad, v, n, depth + 1)]));
+  return bad('bad output structure');
 }
 
 /** Checks a parsed program and builds the graph's parts; every defect is an IO_ERROR naming it. */
-function readProgram(path: string, p: Record<string, unknown>, tensors: Record<string, Tensor>): GraphParts {
-  if (p.version !== 1) bad(path, `unsupported version ${describe(p.version)}`);
+function readProgram(bad: Bad, p: Record<string, unknown>, tensors: Record<string, Tensor>): GraphParts {
+  if (p.version !== 1) bad(`unsupported version ${describe(p.version)}`);
   const numValues = p.numValues;
-  if (!isInt(numValues, 0, 1 << 24)) bad(path, 'bad value count');
+  if (!isInt(numValues, 0, 1 << 24)) bad('bad value count');
   const nv = numValues as number;
   const symbols = p.symbols;
-  if (!Array.isArray(symbols) || !symbols.every((s) => typeof s === 'string')) bad(path, 'bad dynamic axes');
-  const list = (v: unknown, what: string): unknown[] => (Array.isArray(v) ? v : bad(path, `${what} must be a list`));
-  const inputs = list(p.inputs, 'inputs').map((v) => readInfo(path, v, nv, 'input'));
-  const outputs = list(p.outputs, 'outputs').map((v) => readInfo(path, v, nv, 'output'));
+  if (!Array.isArray(symbols) || !symbols.every((s) => typeof s === 'string')) bad('bad dynamic axes');
+  const list = (v: unknown, what: string): unknown[] => (Array.isArray(v) ? v : bad(`${what} must be a list`));
+  const inputs = list(p.inputs, 'inputs').map((v) => readInfo(bad, v, nv, 'input'));
+  const outputs = list(p.outputs, 'outputs').map((v) => readInfo(bad, v, nv, 'output'));
   const constants = new Map<number, GraphConstant>();
   for (const c of list(p.constants, 'constants')) {
-    if (!Array.isArray(c) || !isInt(c[0], 0, nv - 1)) bad(path, 'bad constant');
+    if (!Array.isArray(c) || !isInt(c[0], 0, nv - 1)) bad('bad constant');
     const [slot, v] = c as [number, unknown];
     if (typeof v === 'string') {
       const t = tensors[v];
-      if (!t) bad(path, `constant '${v}' has no tensor`);
+      if (!t) bad(`constant '${v}' has no tensor`);
       constants.set(slot, { name: v, tensor: t });
     } else {
       const s = (v as { scalar?: unknown; bigint?: unknown } | null)?.scalar;
       if ((v as { bigint?: unknown }).bigint === true && typeof s === 'string' && /^-?\d{1,19}$/.test(s))
         constants.set(slot, { name: '', scalar: BigInt(s) });
       else if (typeof s === 'number' || typeof s === 'boolean') constants.set(slot, { name: '', scalar: s });
-      else bad(path, 'bad scalar constant');
+      else bad('bad scalar constant');
     }
   }
   const nodes = list(p.nodes, 'nodes').map((n): GraphNode => {
-    if (!Array.isArray(n) || n.length !== 6) bad(path, 'bad node');
+    if (!Array.isArray(n) || n.length !== 6) bad('bad node');
     const [op, attrs, ins, outs, patches, scope] = n as unknown[];
-    if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op))
-      bad(path, `unknown op ${describe(op)}`);
+    if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op)) bad(`unknown op ${describe(op)}`);
     const slots = (v: unknown, lo: number) =>
       Array.isArray(v) && v.length <= 1024 && v.every((s) => isInt(s, lo, nv - 1))
         ? (v as number[])
-        : bad(path, `node ${op}: bad value slots`);
+        : bad(`node ${op}: bad value slots`);
     return {
       op: op as OpName,
-      attrs: list(attrs, 'attributes').map((a) => readAttr(path, a)),
+      attrs: list(attrs, 'attributes').map((a) => readAttr(bad, a)),
       inputs: slots(ins, -1),
       outputs: slots(outs, 0),
       patches: list(patches, 'patches').map((q) => {
         const o = q as Record<string, unknown>;
         if (!o || !isInt(o.attr, 0) || !isInt(o.elem, -1) || typeof o.sym !== 'string' || !isInt(o.a) || !isInt(o.b))
-          bad(path, `node ${op}: bad dynamic attribute`);
+          bad(`node ${op}: bad dynamic attribute`);
         return { attr: o.attr, elem: o.elem, sym: o.sym, a: o.a, b: o.b } as SymPatch;
       }),
       scope: typeof scope === 'string' ? scope : '',
@@ -405,23 +406,22 @@ function readProgram(path: string, p: Record<string, unknown>, tensors: Record<s
   const values = list(p.values, 'values').map((v, i) => {
     if (v === null) return undefined;
     const o = v as { dtype?: unknown; shape?: unknown };
-    if (!isDType(o.dtype as string)) bad(path, `value ${i}: bad dtype`);
-    return { dtype: o.dtype as DType, shape: readDims(path, o.shape, `value ${i}`) };
+    if (!isDType(o.dtype as string)) bad(`value ${i}: bad dtype`);
+    return { dtype: o.dtype as DType, shape: readDims(bad, o.shape, `value ${i}`) };
   });
   const modules = (p.modules === undefined ? [] : list(p.modules, 'modules')).map((v): ModuleCall => {
     const o = v as Record<string, unknown>;
     const slots = (x: unknown) =>
-      Array.isArray(x) && x.every((s) => isInt(s, -1, nv - 1)) ? (x as number[]) : bad(path, 'bad module call');
+      Array.isArray(x) && x.every((s) => isInt(s, -1, nv - 1)) ? (x as number[]) : bad('bad module call');
     if (!o || typeof o.path !== 'string' || typeof o.type !== 'string' || !o.config || typeof o.config !== 'object')
-      bad(path, 'bad module call');
-    if (!isInt(o.first, 0) || !isInt(o.last, 0) || (o.first as number) > (o.last as number))
-      bad(path, 'bad module call');
+      bad('bad module call');
+    if (!isInt(o.first, 0) || !isInt(o.last, 0) || (o.first as number) > (o.last as number)) bad('bad module call');
     for (const c of Object.values(o.config as object))
       if (
         !['number', 'boolean', 'string'].includes(typeof c) &&
         !(Array.isArray(c) && c.every((x) => typeof x === 'number'))
       )
-        bad(path, 'bad module setting');
+        bad('bad module setting');
     return {
       path: o.path as string,
       type: o.type as string,
@@ -441,7 +441,7 @@ function readProgram(path: string, p: Record<string, unknown>, tensors: Record<s
     constants,
     nodes,
     values,
-    template: readTemplate(path, p.template, outputs.length),
+    template: readTemplate(bad, p.template, outputs.length),
   };
 }
 
@@ -451,24 +451,25 @@ function readProgram(path: string, p: Record<string, unknown>, tensors: Record<s
  * @example const g = jit.load('model.tkg'); const y = g.run([x])
  */
 export function load(path: string): Graph {
+  const bad: Bad = (what) => fail('IO_ERROR', `jit.load: '${path}' is not a valid tensorkit graph: ${what}`);
   const { tensors, metadata } = loadWithMetadata(path);
   const free = () => Object.values(tensors).forEach((t) => t.dispose());
   try {
     if (metadata.format !== FORMAT || typeof metadata.program !== 'string')
-      bad(path, 'no tensorkit program in the header (is it a plain weights file?)');
+      bad('no tensorkit program in the header (is it a plain weights file?)');
     let program: unknown;
     try {
       program = JSON.parse(metadata.program);
     } catch {
-      bad(path, 'the program is not valid JSON');
+      bad('the program is not valid JSON');
     }
-    if (!program || typeof program !== 'object') bad(path, 'the program is not an object');
-    const parts = readProgram(path, program as Record<string, unknown>, tensors);
+    if (!program || typeof program !== 'object') bad('the program is not an object');
+    const parts = readProgram(bad, program as Record<string, unknown>, tensors);
     for (const t of Object.values(tensors)) keep(t);
     try {
       return new Graph(parts);
     } catch (e) {
-      if (e instanceof TensorError && e.code !== 'IO_ERROR') bad(path, e.message);
+      if (e instanceof TensorError && e.code !== 'IO_ERROR') bad(e.message);
       throw e;
     }
   } catch (e) {
@@ -479,3 +480,50 @@ export function load(path: string): Graph {
 
 /** @internal dtype of a meta slot's code (trace reads result metadata directly). */
 export const dtypeOfCode = (code: number): DType => DTYPES[code];
+
+/** Checks parts given to `new Graph` as jit.load checks a file (INVALID_ARGUMENT for a defect). */
+function checkParts(parts: GraphParts): GraphParts {
+  const bad: Bad = (what) => fail('INVALID_ARGUMENT', `jit.Graph: ${what}`);
+  if (!parts || typeof parts !== 'object') bad(`expected the graph's parts, got ${describe(parts)}`);
+  if (!(parts.constants instanceof Map)) bad('constants must be a Map of slot to constant');
+  const tensors: Record<string, Tensor> = {};
+  const constants: unknown[] = [];
+  for (const [slot, c] of parts.constants) {
+    if (!c || typeof c !== 'object') bad(`constant ${describe(slot)} must be an object`);
+    if ('tensor' in c) {
+      if (!(c.tensor instanceof Tensor)) bad(`constant ${describe(slot)} must hold a Tensor`);
+      tensors[`#${slot}`] = c.tensor;
+      constants.push([slot, `#${slot}`]);
+    } else
+      constants.push([
+        slot,
+        typeof c.scalar === 'bigint' ? { scalar: String(c.scalar), bigint: true } : { scalar: c.scalar },
+      ]);
+  }
+  const nodes = Array.isArray(parts.nodes)
+    ? parts.nodes.map((n) =>
+        n && typeof n === 'object' ? [n.op, n.attrs, n.inputs, n.outputs, n.patches, n.scope] : null,
+      )
+    : parts.nodes;
+  const checked = readProgram(
+    bad,
+    {
+      version: 1,
+      numValues: parts.numValues,
+      symbols: parts.symbols,
+      inputs: parts.inputs,
+      outputs: parts.outputs,
+      constants,
+      nodes,
+      values: Array.isArray(parts.values) ? parts.values.map((v) => v ?? null) : parts.values,
+      template:
+        parts.template ??
+        (Array.isArray(parts.outputs) && parts.outputs.length === 1 ? 0 : parts.outputs?.map((_, i) => i)),
+      modules: parts.modules ?? [],
+    },
+    tensors,
+  );
+  for (const [slot, c] of parts.constants)
+    if ('tensor' in c) checked.constants.set(slot, { name: String(c.name), tensor: c.tensor });
+  return checked;
+}

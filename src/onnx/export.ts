@@ -832,7 +832,9 @@ function fold(c: Ctx, n: GraphNode): boolean {
 }
 
 /** The ONNX model of a graph, as file chunks. */
-export function toOnnx(g: Graph, opts: { opset?: number; doConstantFolding?: boolean } = {}): Uint8Array[] {
+export function toOnnx(g: Graph, options: { opset?: number; doConstantFolding?: boolean } = {}): Uint8Array[] {
+  if (!(g instanceof Graph)) fail('INVALID_ARGUMENT', `onnx.toOnnx: expected a jit.Graph, got ${describe(g)}`);
+  const opts = checkOptions('onnx.toOnnx', options, { opset: 'integer', doConstantFolding: 'boolean' });
   const opset = opts.opset ?? 17;
   if (!Number.isInteger(opset) || opset < 13 || opset > 18)
     fail('INVALID_ARGUMENT', `onnx.export: opset must be 13 to 18, got ${describe(opts.opset)}`);

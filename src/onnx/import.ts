@@ -712,7 +712,11 @@ const OPS: Record<string, OpImpl> = {
     const axes = (c.ints(n, 3) ?? x.shape.map((_, i) => i)).map((a) => wrapAxis(a, nd));
     if (pads.length !== 2 * axes.length) c.bad(n, `pads has ${pads.length} values for ${axes.length} axes`);
     const mode = c.str(n, 'mode', 'constant');
-    const modes: Record<string, 'constant' | 'reflect' | 'replicate'> = { constant: 'constant', reflect: 'reflect', edge: 'replicate' };
+    const modes: Record<string, 'constant' | 'reflect' | 'replicate'> = {
+      constant: 'constant',
+      reflect: 'reflect',
+      edge: 'replicate',
+    };
     if (!modes[mode]) c.bad(n, `mode '${mode}' is not supported`);
     const value = n.inputs[2] ? Number((c.ints(n, 2) ?? [0])[0]) : c.float(n, 'value', 0);
     // torch order: the last axis first, (begin, end) each.

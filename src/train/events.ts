@@ -104,7 +104,8 @@ function decodeEvent(data: Buffer): ScalarEvent[] {
     wallTime = 0;
   const values: [string, number][] = [];
   for (const [f, w, v] of fields(data)) {
-    if (f === 1 && w === 1) wallTime = Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, 8).readDoubleLE(0);
+    if (f === 1 && w === 1)
+      wallTime = Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, 8).readDoubleLE(0);
     else if (f === 2 && w === 0) step = Number(BigInt.asIntN(64, v as bigint));
     else if (f === 5 && w === 2)
       for (const [vf, vw, value] of fields(v as Uint8Array)) {

@@ -133,6 +133,8 @@ export const FACTORIES: Record<string, () => object> = {
   Tensor: () => tk.randn([2, 3]),
   TensorError: () => new tk.TensorError('m', 'INVALID_ARGUMENT'),
   GradcheckError: () => new tk.GradcheckError('m'),
+  // jit
+  Graph: () => tk.jit.trace(new nn.Linear(3, 2), [tk.randn([2, 3])], { dynamicAxes: { input0: [0] } }),
   // nn
   Module: () => new nn.Linear(3, 2),
   Linear: () => new nn.Linear(3, 2),
