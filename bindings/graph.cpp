@@ -78,8 +78,7 @@ Napi::Value create(const Napi::CallbackInfo& info, EnvState& st) {
     TK_CHECK(c.Get(1u).IsString(), INVALID_ARGUMENT, "graph: input dtype must be a string");
     in.dtype = tk::parse_dtype(c.Get(1u).As<Napi::String>().Utf8Value(), "graph");
     Napi::Array dims = array_of(c.Get(2u), "input dims");
-    TK_CHECK(dims.Length() <= uint32_t(tk::kMaxDims), INVALID_ARGUMENT, "graph: an input has ", dims.Length(),
-             " dims");
+    TK_CHECK(dims.Length() <= uint32_t(tk::kMaxDims), INVALID_ARGUMENT, "graph: an input has ", dims.Length(), " dims");
     for (uint32_t d = 0; d < dims.Length(); ++d) in.dims.push_back(int64_of(dims.Get(d), "input dim"));
     inputs.push_back(std::move(in));
   }
@@ -127,11 +126,53 @@ Napi::Array wrap_all(Napi::Env env, EnvState& st, std::vector<tk::Tensor>& ts) {
   return a;
 }
 
-Napi::Value run(const Napi::CallbackInfo& info, EnvState& st) {
-  auto g = graph_of(info[0]);
-  std::vector<tk::Tensor> in = inputs_of(info[1], st);
-  std::vector<tk::Tensor> out = g->run(in);
-  return wrap_all(info.Env(), st, out);
+// graphRun(graph, ...inputHandles): one handle, or an array of handles for several outputs. A
+// plain N-API callback with the handles as arguments (as call() is): for a small graph the
+// wrapper's CallbackInfo and an input array cost more than running the ops.
+constexpr size_t kInlineRunArgs = 4;
+napi_value run_callback(napi_env env, napi_callback_info info) {
+  size_t argc = kInlineRunArgs;
+  napi_value inline_argv[kInlineRunArgs];
+  void* data = nullptr;
+  if (napi_get_cb_info(env, info, &argc, inline_argv, nullptr, &data) != napi_ok) return nullptr;
+  EnvState& st = *static_cast<EnvState*>(data);
+  std::vector<napi_value> heap_argv;
+  napi_value* argv = inline_argv;
+  if (argc > kInlineRunArgs) {
+    heap_argv.resize(argc);
+    napi_get_cb_info(env, info, &argc, heap_argv.data(), nullptr, nullptr);
+    argv = heap_argv.data();
+  }
+  Napi::Env e(env);
+  try {
+    return guard(e, st, [&]() -> napi_value {
+      TK_CHECK(argc >= 1, INVALID_ARGUMENT, "graph.run: expected a graph");
+      void* ext = nullptr;
+      TK_CHECK(napi_get_value_external(env, argv[0], &ext) == napi_ok && ext, INVALID_ARGUMENT,
+               "graph.run: expected a graph");
+      GraphBox& box = *static_cast<GraphBox*>(ext);
+      TK_CHECK(box.graph != nullptr, DISPOSED, "graph.run: the graph was disposed");
+      tk::Tensor inline_in[kInlineRunArgs];
+      std::vector<tk::Tensor> heap_in;
+      tk::Tensor* in = inline_in;
+      const size_t n = argc - 1;
+      if (n > kInlineRunArgs) {
+        heap_in.resize(n);
+        in = heap_in.data();
+      }
+      for (size_t i = 0; i < n; ++i) in[i] = tensor_of(st, Napi::Value(env, argv[i + 1]), "graph.run");
+      std::vector<tk::Tensor> out = box.graph->run({in, n});
+      napi_value r = out.size() == 1 ? napi_value(wrap(e, st, std::move(out[0]), 0)) : napi_value(wrap_all(e, st, out));
+      flush_external(e, st);
+      return r;
+    });
+  } catch (const Napi::Error& err) {
+    err.ThrowAsJavaScriptException();
+    return nullptr;
+  } catch (...) {
+    napi_throw_error(env, "INTERNAL", "graph.run: unexpected native exception");
+    return nullptr;
+  }
 }
 
 class RunWork : public Napi::AsyncWorker {
@@ -226,7 +267,9 @@ void define(Napi::Env env, Napi::Object exports, EnvState& st, const char* name,
 
 void register_graph(Napi::Env env, Napi::Object exports, EnvState& st) {
   define(env, exports, st, "graphCreate", create);
-  define(env, exports, st, "graphRun", run);
+  napi_value run_fn;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_function(env, "graphRun", NAPI_AUTO_LENGTH, run_callback, &st, &run_fn));
+  exports.Set("graphRun", Napi::Value(env, run_fn));
   define(env, exports, st, "graphRunAsync", run_async);
   define(env, exports, st, "graphDispose", dispose);
 }

@@ -91,7 +91,7 @@ export type GraphInputs = Tensor | readonly Tensor[] | Record<string, Tensor>;
 type NativeGraph = object & { readonly __tkGraph: unique symbol };
 interface GraphBinding {
   graphCreate(spec: object): NativeGraph;
-  graphRun(g: NativeGraph, inputs: Handle[]): Handle[];
+  graphRun(g: NativeGraph, ...inputs: Handle[]): Handle | Handle[];
   graphRunAsync(g: NativeGraph, inputs: Handle[]): Promise<Handle[]>;
   graphDispose(g: NativeGraph): void;
 }
@@ -190,6 +190,8 @@ export class Graph {
 
   private handles(inputs: GraphInputs, op: string): Handle[] {
     if (!this.native) fail('DISPOSED', `${op}: the graph was disposed`);
+    if (Array.isArray(inputs) && inputs.length === 1 && this.inputs.length === 1 && inputs[0] instanceof Tensor)
+      return [inputs[0]._h]; // the common case, without the general checks' allocations
     let list: unknown[];
     if (inputs instanceof Tensor) list = [inputs];
     else if (Array.isArray(inputs)) list = inputs;
@@ -216,19 +218,25 @@ export class Graph {
     });
   }
 
-  private results(hs: Handle[]): unknown {
+  private results(r: Handle | Handle[]): unknown {
+    if (!Array.isArray(r)) return this.template === 0 ? wrap(r) : this.rebuild([wrap(r)]);
+    const hs = r;
     const many = hs.length > binding.meta.length / binding.metaSlot;
     const ts = hs.map((h, i) => {
       if (many) binding.describe(h);
       return wrap(h, many ? 0 : i);
     });
-    const rebuild = (t: OutputTemplate): unknown =>
+    return this.rebuild(ts);
+  }
+
+  private rebuild(ts: Tensor[]): unknown {
+    const go = (t: OutputTemplate): unknown =>
       typeof t === 'number'
         ? ts[t]
         : Array.isArray(t)
-          ? t.map(rebuild)
-          : Object.fromEntries(Object.entries(t).map(([k, v]) => [k, rebuild(v)]));
-    return rebuild(this.template);
+          ? t.map(go)
+          : Object.fromEntries(Object.entries(t).map(([k, v]) => [k, go(v)]));
+    return go(this.template);
   }
 
   /**
@@ -238,7 +246,7 @@ export class Graph {
    */
   run(inputs: GraphInputs): Tensor | unknown {
     const hs = this.handles(inputs, 'graph.run');
-    return this.results(gb.graphRun(this.native!, hs));
+    return this.results(hs.length === 1 ? gb.graphRun(this.native!, hs[0]) : gb.graphRun(this.native!, ...hs));
   }
 
   /**

@@ -65,6 +65,7 @@ class Graph {
   std::vector<InputSpec> inputs_;
   std::vector<Node> nodes_;
   std::vector<std::vector<int>> release_;  // per node: slots whose last use it is
+  std::vector<const Tensor*> constant_of_;  // per slot: its constant, read in place (no copy per run)
   std::vector<int> outputs_;
 };
 

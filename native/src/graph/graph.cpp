@@ -37,8 +37,8 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
     write(in.slot, "input");
     TK_CHECK(in.dims.size() <= size_t(kMaxDims), INVALID_ARGUMENT, "graph: input has ", in.dims.size(), " dims");
     for (int64_t d : in.dims)
-      TK_CHECK(d >= 0 || (-1 - d) < num_syms, INVALID_ARGUMENT, "graph: input dim refers to symbol ", -1 - d,
-               " of ", num_syms);
+      TK_CHECK(d >= 0 || (-1 - d) < num_syms, INVALID_ARGUMENT, "graph: input dim refers to symbol ", -1 - d, " of ",
+               num_syms);
   }
   // Last reader of each slot (-1: none), for the release plan.
   std::vector<int> last(size_t(num_values), -1);
@@ -53,8 +53,8 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
              n.outputs.size(), " outputs");
     for (int s : n.inputs) {
       if (s == -1) continue;
-      TK_CHECK(s >= 0 && s < num_values && written[size_t(s)], INVALID_ARGUMENT, "graph: node ", i, " (",
-               op_name(n.op), ") reads slot ", s, " before it is written");
+      TK_CHECK(s >= 0 && s < num_values && written[size_t(s)], INVALID_ARGUMENT, "graph: node ", i, " (", op_name(n.op),
+               ") reads slot ", s, " before it is written");
       last[size_t(s)] = int(i);
     }
     for (const SymPatch& p : n.patches)
@@ -68,6 +68,8 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
   // Constants and outputs are never released; an input is (the caller keeps its own reference).
   for (auto& [s, t] : constants_) last[size_t(s)] = -1;
   for (int s : outputs_) last[size_t(s)] = -1;
+  constant_of_.assign(size_t(num_values), nullptr);
+  for (const auto& [s, t] : constants_) constant_of_[size_t(s)] = &t;
   release_.resize(nodes_.size());
   for (int s = 0; s < num_values; ++s)
     if (last[size_t(s)] >= 0) release_[size_t(last[size_t(s)])].push_back(s);
@@ -79,19 +81,19 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
 }
 
 std::vector<Tensor> Graph::run(std::span<const Tensor> inputs) const {
-  TK_CHECK(inputs.size() == inputs_.size(), INVALID_ARGUMENT, "graph.run: expected ", inputs_.size(),
-           " input(s), got ", inputs.size());
+  TK_CHECK(inputs.size() == inputs_.size(), INVALID_ARGUMENT, "graph.run: expected ", inputs_.size(), " input(s), got ",
+           inputs.size());
   std::vector<int64_t> sym(static_cast<size_t>(num_syms_), -1);
   std::vector<Tensor> v(static_cast<size_t>(num_values_));
-  for (const auto& [s, t] : constants_) v[size_t(s)] = t;
+  auto at = [&](int s) -> const Tensor& { return constant_of_[size_t(s)] ? *constant_of_[size_t(s)] : v[size_t(s)]; };
   for (size_t i = 0; i < inputs.size(); ++i) {
     const InputSpec& spec = inputs_[i];
     const Tensor& t = inputs[i];
     TK_CHECK(t.defined(), INVALID_ARGUMENT, "graph.run: input ", i, " is missing");
     TK_CHECK(t.dtype() == spec.dtype, DTYPE_MISMATCH, "graph.run: input ", i, " must be ", dtype_name(spec.dtype),
              ", got ", dtype_name(t.dtype()));
-    TK_CHECK(t.ndim() == int(spec.dims.size()), SHAPE_MISMATCH, "graph.run: input ", i, " must have ",
-             spec.dims.size(), " dims, got shape ", fmt_shape(t.shape()));
+    TK_CHECK(t.ndim() == int(spec.dims.size()), SHAPE_MISMATCH, "graph.run: input ", i, " must have ", spec.dims.size(),
+             " dims, got shape ", fmt_shape(t.shape()));
     for (int d = 0; d < t.ndim(); ++d) {
       int64_t want = spec.dims[size_t(d)], got = t.shape()[d];
       if (want >= 0) {
@@ -113,7 +115,7 @@ std::vector<Tensor> Graph::run(std::span<const Tensor> inputs) const {
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
     args.clear();
-    for (int s : n.inputs) args.push_back(s >= 0 ? v[size_t(s)] : Tensor());
+    for (int s : n.inputs) args.push_back(s >= 0 ? at(s) : Tensor());
     Outputs outs;
     if (n.patches.empty()) {
       outs = call(n.op, args, const_cast<Attrs&>(n.attrs));  // prepared: set_op never writes (ops.h)
@@ -127,8 +129,8 @@ std::vector<Tensor> Graph::run(std::span<const Tensor> inputs) const {
           a.kind = Attr::Kind::Number;
           a.number = double(val);
         } else {
-          TK_CHECK(a.kind == Attr::Kind::Ints && size_t(p.elem) < a.ints.size(), INVALID_ARGUMENT, "graph: node ",
-                   i, " has a bad symbolic attribute");
+          TK_CHECK(a.kind == Attr::Kind::Ints && size_t(p.elem) < a.ints.size(), INVALID_ARGUMENT, "graph: node ", i,
+                   " has a bad symbolic attribute");
           a.ints[size_t(p.elem)] = val;
         }
       }
@@ -142,7 +144,7 @@ std::vector<Tensor> Graph::run(std::span<const Tensor> inputs) const {
   }
   std::vector<Tensor> out;
   out.reserve(outputs_.size());
-  for (int s : outputs_) out.push_back(v[size_t(s)]);
+  for (int s : outputs_) out.push_back(at(s));
   return out;
 }
 

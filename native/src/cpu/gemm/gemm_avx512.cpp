@@ -29,6 +29,38 @@ struct F32x16 {
   static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
   static T hsum(R r) { return _mm512_reduce_add_ps(r); }
+
+  // Packs 16 columns of a column-major B (column j at src + j * cs, k contiguous) into rows of a
+  // panel (dst[k * nr + j]), 16 k at a time through a 16 x 16 register transpose; returns how
+  // many k it packed (a multiple of 16). The scalar copy it replaces wrote one element per cycle.
+  static int64_t pack_cols16(const T* src, int64_t cs, int64_t kc, T* dst, int64_t nr) {
+    int64_t k = 0;
+    for (; k + 16 <= kc; k += 16) {
+      R r[16], t[16], u[16], v[16];
+      for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(src + j * cs + k);
+      for (int j = 0; j < 16; j += 2) {
+        t[j] = _mm512_unpacklo_ps(r[j], r[j + 1]);
+        t[j + 1] = _mm512_unpackhi_ps(r[j], r[j + 1]);
+      }
+      for (int j = 0; j < 16; j += 4) {
+        u[j] = _mm512_shuffle_ps(t[j], t[j + 2], 0x44);
+        u[j + 1] = _mm512_shuffle_ps(t[j], t[j + 2], 0xEE);
+        u[j + 2] = _mm512_shuffle_ps(t[j + 1], t[j + 3], 0x44);
+        u[j + 3] = _mm512_shuffle_ps(t[j + 1], t[j + 3], 0xEE);
+      }
+      // u[4q + i] holds k = i, 4 + i, 8 + i, 12 + i (one 128-bit lane each) of columns 4q..4q+3.
+      for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; ++i) {
+          v[h + i] = _mm512_shuffle_f32x4(u[h + i], u[h + 4 + i], 0x88);
+          v[h + 4 + i] = _mm512_shuffle_f32x4(u[h + i], u[h + 4 + i], 0xDD);
+        }
+      for (int i = 0; i < 8; ++i) {
+        _mm512_storeu_ps(dst + (k + i) * nr, _mm512_shuffle_f32x4(v[i], v[8 + i], 0x88));
+        _mm512_storeu_ps(dst + (k + 8 + i) * nr, _mm512_shuffle_f32x4(v[i], v[8 + i], 0xDD));
+      }
+    }
+    return k;
+  }
 };
 struct F64x8 {
   using T = double;

@@ -9,7 +9,8 @@
 // V provides: T, R (register type), L (lanes), zero(), set1(T), load(const T*) (unaligned),
 // store(T*, R) (unaligned), fma(a, b, c) = a * b + c, mul(a, b), add(a, b), hsum(R); and
 // optionally pack_rows6(src, rs, kc, dst), a vectorised pack of 6 row-major rows of A that may
-// write up to 2 elements past what it packs (the packing buffer has slack for it).
+// write up to 2 elements past what it packs (the packing buffer has slack for it), and
+// pack_cols16(src, cs, kc, dst, nr), a transposing pack of 16 columns of a column-major B.
 #include "cpu/gemm/gemm.h"
 
 namespace {
@@ -119,13 +120,17 @@ template <class V, int MR, int NV, int KU = 1> struct GemmImpl {
 #pragma GCC unroll 4
           for (int j = 0; j < NV; ++j) V::store(d + j * L, V::load(src + j0 + j * L));
       }
-    } else if (rs == 1) {  // column-major B (a transposed view): read down each column
-      for (int64_t j0 = 0; j0 < full; j0 += NR)
-        for (int j = 0; j < NR; ++j) {
+    } else if (rs == 1) {  // column-major B (a transposed view, Linear's weight.t())
+      for (int64_t j0 = 0; j0 < full; j0 += NR) {
+        int64_t k0 = 0;
+        if constexpr (NR % 16 == 0 && requires { V::pack_cols16(b, cs, kc, dst, int64_t(NR)); })
+          for (int jb = 0; jb < NR; jb += 16) k0 = V::pack_cols16(b + (j0 + jb) * cs, cs, kc, dst + j0 * kc + jb, NR);
+        for (int j = 0; j < NR; ++j) {  // read down each column (what the transpose left)
           const T* src = b + (j0 + j) * cs;
           T* d = dst + j0 * kc + j;
-          for (int64_t k = 0; k < kc; ++k) d[k * NR] = src[k];
+          for (int64_t k = k0; k < kc; ++k) d[k * NR] = src[k];
         }
+      }
     } else {
       for (int64_t j0 = 0; j0 < full; j0 += NR)
         for (int64_t k = 0; k < kc; ++k)
