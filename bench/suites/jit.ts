@@ -4,6 +4,8 @@
 // 10M-parameter model.
 //
 // Rows: `native` is graph.run; `vs peer` is the peer's time over graph.run (>1: graph.run is faster).
+// onnxruntime's run() returns a promise, so it is timed awaited (one call per sample, medians, as
+// the compare suite does); tensorkit's calls are synchronous.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
