@@ -361,3 +361,20 @@ function patchAttrType(bytes: Uint8Array): Uint8Array {
   if (i >= 0) b[i + 2] = 99;
   return b;
 }
+
+describe('ONNX examples', () => {
+  it('examples/export-onnx.ts: trains the shapes CNN, exports it, and onnxruntime agrees', async () => {
+    const { main } = await import('../examples/export-onnx.js');
+    const r = await main({ epochs: 2, out: file('example.onnx'), log: () => undefined });
+    expect(r.accuracy).toBeGreaterThan(0.7);
+    if (ort) expect(r.ortMaxDiff).toBeLessThan(1e-4);
+    expect(fs.existsSync(file('example.onnx'))).toBe(true);
+  }, 60_000);
+
+  it("examples/import-onnx.ts: runs PyTorch's file, takes its weights into a module and fine-tunes them", async () => {
+    const { main } = await import('../examples/import-onnx.js');
+    const r = await main({ steps: 60, log: () => undefined });
+    expect(r.agree).toBeLessThan(1e-6);
+    expect(r.lastLoss).toBeLessThan(r.firstLoss);
+  });
+});
