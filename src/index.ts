@@ -34,7 +34,7 @@ export {
   type AnyTypedArray,
 } from './dtype.js';
 export { tidy, keep, memory, emptyCache } from './memory.js';
-export type { MemoryInfo } from './binding.js';
+export type { Attr, MemoryInfo } from './binding.js';
 export {
   tensor,
   zeros,

@@ -1,5 +1,13 @@
-// jit: graph capture (trace), the native graph executor (Graph.run/runAsync) and graph files.
-export { trace, type TraceOptions } from './trace.js';
+/**
+ * Graph capture, as TorchScript's trace: `trace` records the native ops a module runs into a
+ * `Graph`, which runs in one native call (`run`) or off the event loop (`runAsync`), and saves to
+ * one file that `load` reads with no model code.
+ *
+ * @example
+ * const g = jit.trace(model, [x], { dynamicAxes: { input0: { 0: 'batch' } } }); const y = g.run([x]);
+ * @module jit
+ */
+export { trace, type TraceOptions, type TracedFunction } from './trace.js';
 export {
   Graph,
   load,
@@ -7,6 +15,7 @@ export {
   type GraphInputs,
   type GraphNode,
   type GraphParts,
+  type ModuleCall,
   type OutputTemplate,
   type SymDim,
   type SymPatch,

@@ -157,7 +157,9 @@ class Recorder implements OpRecorder {
   }
 }
 
-type Fn = (...xs: Tensor[]) => unknown;
+/** A function jit.trace can record: tensors in, tensors (or arrays and objects of them) out. */
+export type TracedFunction = (...xs: Tensor[]) => unknown;
+type Fn = TracedFunction;
 
 interface Run {
   rec: Recorder;
