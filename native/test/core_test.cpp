@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <thread>
 #include <vector>
 
 #include "backend.h"
@@ -14,6 +15,7 @@
 #include "kernels/philox.h"
 #include "tk/autograd.h"
 #include "tk/cpu_info.h"
+#include "tk/graph.h"
 #include "tk/ops.h"
 
 namespace {
@@ -568,6 +570,84 @@ void autograd_engine() {
   CHECK(ag::requires_grad(op(tk::OpId::mul, {x, x})));
 }
 
+// The jit executor: runs a graph (y = relu(x * w + 1), w a constant, the batch a symbol), refuses
+// malformed graphs, checks inputs, patches a symbolic reshape, and runs from several threads.
+void graph_executor() {
+  namespace g = tk::graph;
+  using tk::DType;
+  tk::Tensor w = tk::full({3}, 2.0, DType::Float32, tk::Device{});
+  tk::Tensor one = tk::Tensor::wrapped_scalar(1, DType::Int64);
+  auto node = [](tk::OpId op, std::vector<int> in, std::vector<int> out, std::vector<tk::Attr> attrs = {},
+                 std::vector<g::SymPatch> p = {}) {
+    g::Node n;
+    n.op = op;
+    n.inputs = std::move(in);
+    n.outputs = std::move(out);
+    n.attrs = tk::Attrs(std::move(attrs));
+    n.patches = std::move(p);
+    return n;
+  };
+  tk::Attr shape;  // reshape to [batch * 3], the first element patched per run
+  shape.kind = tk::Attr::Kind::Ints;
+  shape.ints = {6};
+  std::vector<g::Node> nodes = {node(tk::OpId::mul, {0, 1}, {3}), node(tk::OpId::add, {3, 2}, {4}),
+                                node(tk::OpId::relu, {4}, {5}),
+                                node(tk::OpId::reshape, {5}, {6}, {shape}, {{0, 0, 0, 3, 0}})};
+  g::Graph graph(7, {{1, w}, {2, one}}, {{0, DType::Float32, {-1, 3}}}, nodes, {6}, 1);
+  tk::Tensor x = tk::full({4, 3}, -0.25, DType::Float32, tk::Device{});
+  tk::Tensor in[] = {x};
+  std::vector<tk::Tensor> out = graph.run(in);
+  CHECK(out.size() == 1 && out[0].shape() == tk::DimVec({12}) && out[0].data<float>()[0] == 0.5f);
+  // Concurrent runs share the constants and keep their own activations.
+  std::vector<std::thread> ts;
+  int bad = 0;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      tk::Tensor xi = tk::full({t + 1, 3}, double(t), DType::Float32, tk::Device{});
+      tk::Tensor a[] = {xi};
+      for (int r = 0; r < 200; ++r) {
+        std::vector<tk::Tensor> o = graph.run(a);
+        if (o[0].numel() != 3 * (t + 1) || o[0].data<float>()[0] != float(2 * t + 1)) ++bad;
+      }
+    });
+  for (auto& th : ts) th.join();
+  CHECK(bad == 0);
+  // Inputs are checked.
+  tk::Tensor wrong = tk::full({4, 2}, 0.0, DType::Float32, tk::Device{});
+  tk::Tensor w_in[] = {wrong};
+  expect_error(
+      tk::ErrorCode::SHAPE_MISMATCH, [&] { graph.run(w_in); }, "graph input shape");
+  tk::Tensor i64 = tk::full({4, 3}, 0.0, DType::Int64, tk::Device{});
+  tk::Tensor d_in[] = {i64};
+  expect_error(
+      tk::ErrorCode::DTYPE_MISMATCH, [&] { graph.run(d_in); }, "graph input dtype");
+  // Malformed graphs are refused at construction.
+  expect_error(
+      tk::ErrorCode::INVALID_ARGUMENT,
+      [&] {
+        g::Graph(3, {}, {{0, DType::Float32, {3}}}, {node(tk::OpId::relu, {1}, {2})}, {2}, 0);
+      },
+      "read before write");
+  expect_error(
+      tk::ErrorCode::INVALID_ARGUMENT,
+      [&] {
+        g::Graph(2, {}, {{0, DType::Float32, {3}}}, {node(tk::OpId::relu, {0}, {0})}, {0}, 0);
+      },
+      "slot written twice");
+  expect_error(
+      tk::ErrorCode::INVALID_ARGUMENT,
+      [&] {
+        g::Graph(2, {}, {{0, DType::Float32, {-2}}}, {node(tk::OpId::relu, {0}, {1})}, {1}, 1);
+      },
+      "unknown symbol");
+  expect_error(
+      tk::ErrorCode::INVALID_ARGUMENT,
+      [&] {
+        g::Graph(2, {}, {{0, DType::Float32, {3}}}, {node(tk::OpId(-3), {0}, {1})}, {1}, 0);
+      },
+      "bad op id");
+}
+
 int main() {
   layout_math();
   autograd_engine();
@@ -577,6 +657,7 @@ int main() {
   cuda_bodies();
   ops_and_memory();
   philox_known_answer();
+  graph_executor();
   std::printf("%s\n", failures ? "core tests FAILED" : "core tests passed");
   return failures ? 1 : 0;
 }
