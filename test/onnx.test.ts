@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import * as tk from '../src/index.js';
 import { jit, nn, onnx, randn, tensor, type Tensor } from '../src/index.js';
 import { ProtoWriter } from '../src/io/protobuf.js';
 import { writeModel, type OnnxModel, type OnnxTensor } from '../src/onnx/proto.js';
@@ -105,6 +106,52 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
         expect(Math.abs(got.data[i] - want[i]), `opset ${opset}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(want[i]));
       await s.release();
     }
+  });
+  it('exports Embedding (Gather), ConvTranspose, AveragePool, BatchNorm1d, Dropout, Sigmoid, Tanh, Transpose and Concat', async () => {
+    class Mix2 extends nn.Module {
+      emb = new nn.Embedding(12, 8);
+      up = new nn.ConvTranspose2d(2, 3, 3, { stride: 2, padding: 1, outputPadding: 1 });
+      pool = new nn.AvgPool2d(2);
+      bn = new nn.BatchNorm1d(4);
+      drop = new nn.Dropout(0.3);
+      fc = new nn.Linear(4 + 48, 3);
+      forward(idx: Tensor, img: Tensor) {
+        const e = this.emb.call(idx).mean(1); // [N, 8]
+        const u = this.pool.call(this.up.call(img)).flatten(1); // [N, 3 * 4 * 4]
+        const b = this.bn.call(e.narrow(1, 0, 4)).sigmoid();
+        const h = this.drop.call(tk.cat([b, u.tanh()], 1));
+        return this.fc.call(h).transpose(0, 1).softmax(0);
+      }
+    }
+    const m = new Mix2().eval();
+    for (const [, b] of m.namedBuffers())
+      b.copy_(
+        randn(b.shape)
+          .abs()
+          .add(0.5)
+          .reshape(b.shape as number[]),
+      );
+    const idx = (n: number) => tk.randint(0, 12, [n, 5]);
+    const img = (n: number) => randn([n, 2, 4, 4]);
+    const p = file('mix2.onnx');
+    onnx.export(m, [idx(3), img(3)], p, { dynamicAxes: { input0: { 0: 'batch' }, input1: { 0: 'batch' } } });
+    const s = await ort!.InferenceSession.create(p);
+    const [a, b] = [idx(6), img(6)];
+    const feeds = {
+      input0: new (
+        ort as unknown as { Tensor: new (t: string, d: BigInt64Array, s: readonly number[]) => object }
+      ).Tensor('int64', a.data() as BigInt64Array, a.shape),
+      input1: new ort!.Tensor('float32', b.data() as Float32Array, b.shape),
+    };
+    const got = (await s.run(feeds)).output0;
+    const want = m.call(a, b);
+    expect([...got.dims]).toEqual(want.shape);
+    const w = want.data() as Float32Array;
+    for (let i = 0; i < w.length; i++) expect(Math.abs(got.data[i] - w[i])).toBeLessThan(1e-5 + 1e-4 * Math.abs(w[i]));
+    await s.release();
+    const back = onnx.load(p); // and back: two inputs, an int64 one
+    expect((back.run([a, b]) as Tensor).sub(want).abs().max().item()).toBeLessThan(1e-6);
+    back.dispose();
   });
 });
 
