@@ -26,21 +26,6 @@ Napi::Value handle_or_null(Napi::Env env, EnvState& st, tk::Tensor t) {
   return t.defined() ? wrap(env, st, std::move(t), 0) : env.Null();
 }
 
-using Method = Napi::Value (*)(const Napi::CallbackInfo&, EnvState&);
-
-void define(Napi::Env env, Napi::Object exports, EnvState& st, const char* name, Method m) {
-  exports.Set(name, Napi::Function::New(
-                        env,
-                        [m, &st](const Napi::CallbackInfo& info) -> Napi::Value {
-                          return guard(info.Env(), st, [&] {
-                            Napi::Value r = m(info, st);
-                            flush_external(info.Env(), st);
-                            return r;
-                          });
-                        },
-                        name));
-}
-
 bool flag(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
 
 std::vector<bool> flags_of(const Napi::Value& v, size_t n, const char* op) {

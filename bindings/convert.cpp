@@ -1,5 +1,7 @@
 #include "convert.h"
 
+#include "errors.h"
+
 #include <cmath>
 
 namespace tkjs {
@@ -227,6 +229,19 @@ void flush_external(Napi::Env env, EnvState& st, bool force) {
     st.reported_external += st.pending_external;
     st.pending_external = 0;
   }
+}
+
+void define(Napi::Env env, Napi::Object exports, EnvState& st, const char* name, Method m) {
+  exports.Set(name, Napi::Function::New(
+                        env,
+                        [m, &st](const Napi::CallbackInfo& info) -> Napi::Value {
+                          return guard(info.Env(), st, [&] {
+                            Napi::Value r = m(info, st);
+                            flush_external(info.Env(), st);
+                            return r;
+                          });
+                        },
+                        name));
 }
 
 }  // namespace tkjs

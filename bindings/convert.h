@@ -23,6 +23,10 @@ void free_handle(EnvState& st, double id);
 // Reports accumulated byte deltas to V8 once they are large enough to matter.
 void flush_external(Napi::Env env, EnvState& st, bool force = false);
 
+// An exported function running m(info, st) under guard(), then reporting memory to V8.
+using Method = Napi::Value (*)(const Napi::CallbackInfo&, EnvState&);
+void define(Napi::Env env, Napi::Object exports, EnvState& st, const char* name, Method m);
+
 // Layout of one metadata slot in the shared Float64Array.
 inline constexpr int kMetaSlot = 4 + tk::kMaxDims;  // dtype, device type, device index, ndim, shape
 inline constexpr int kMetaSlots = 4;

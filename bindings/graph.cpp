@@ -249,20 +249,6 @@ Napi::Value dispose(const Napi::CallbackInfo& info, EnvState& st) {
   return info.Env().Undefined();
 }
 
-using Method = Napi::Value (*)(const Napi::CallbackInfo&, EnvState&);
-void define(Napi::Env env, Napi::Object exports, EnvState& st, const char* name, Method m) {
-  exports.Set(name, Napi::Function::New(
-                        env,
-                        [m, &st](const Napi::CallbackInfo& info) -> Napi::Value {
-                          return guard(info.Env(), st, [&] {
-                            Napi::Value r = m(info, st);
-                            flush_external(info.Env(), st);
-                            return r;
-                          });
-                        },
-                        name));
-}
-
 }  // namespace
 
 void register_graph(Napi::Env env, Napi::Object exports, EnvState& st) {

@@ -1,0 +1,760 @@
+// The ONNX interpreter behind onnx.load: one implementation per ONNX op over tensorkit ops (run
+// under jit.trace, so the native calls become the graph), with shape arithmetic on small integer
+// tensors done in JS (Ints) so that it leaves no ops.
+import type { DType } from '../dtype.js';
+import { fail } from '../errors.js';
+import { full, tensor, zeros } from '../ops/creation.js';
+import { op as nativeOp } from '../ops/dispatch.js';
+import { cat, stack, where } from '../ops/functional.js';
+import * as F from '../nn/functional.js';
+import { pad as padFn } from '../nn/functional_more.js';
+import { fromStoredBytes, Tensor } from '../tensor.js';
+import type { ParsedAttr, ParsedModel, ParsedNode } from './parse.js';
+
+/** A small integer tensor known in JS (shape arithmetic), or a tensor. */
+export interface Ints {
+  ints: number[];
+  dims: number[];
+  dtype: DType;
+}
+type Value = Tensor | Ints;
+
+export const isInts = (v: Value): v is Ints => !(v instanceof Tensor);
+// Integer initializers and constants up to this many elements are also kept as JS numbers.
+export const SMALL = 64;
+
+export class Interp {
+  readonly values = new Map<string, Value>();
+  readonly made: Tensor[] = [];
+
+  constructor(
+    readonly m: ParsedModel,
+    readonly path: string,
+  ) {}
+
+  bad(n: ParsedNode | null, what: string): never {
+    return fail(
+      'IO_ERROR',
+      `onnx.load: '${this.path}'${n ? `, node '${n.name || n.opType}' (${n.opType})` : ''}: ${what}`,
+    );
+  }
+  get(n: ParsedNode, name: string | undefined): Value | undefined {
+    if (name === undefined || name === '') return undefined;
+    const v = this.values.get(name);
+    if (!v) this.bad(n, `input '${name}' is not defined before it is used`);
+    return v;
+  }
+  need(n: ParsedNode, i: number): Value {
+    const v = this.get(n, n.inputs[i]);
+    if (!v) this.bad(n, `input ${i} is missing`);
+    return v!;
+  }
+  t(n: ParsedNode, i: number): Tensor {
+    return this.tensorOf(this.need(n, i));
+  }
+  tensorOf(v: Value): Tensor {
+    if (v instanceof Tensor) return v;
+    const t =
+      v.dtype === 'int64'
+        ? tensor(
+            BigInt64Array.from(v.ints, (x) => BigInt(x)),
+            { shape: v.dims },
+          )
+        : tensor(v.ints, { dtype: v.dtype, shape: v.dims });
+    this.made.push(t);
+    return t;
+  }
+  /** Integer values of an input (shape arithmetic, axes, pads). */
+  ints(n: ParsedNode, i: number): number[] | undefined {
+    const v = this.get(n, n.inputs[i]);
+    if (!v) return undefined;
+    if (isInts(v)) return v.ints;
+    if (v.numel() > 1 << 16) this.bad(n, `input ${i} is too large to be a list of integers`);
+    return Array.from(v.data() as ArrayLike<number | bigint>, Number);
+  }
+  attr(n: ParsedNode, k: string): ParsedAttr | undefined {
+    return n.attrs.get(k);
+  }
+  int(n: ParsedNode, k: string, def: number): number {
+    const a = n.attrs.get(k);
+    if (!a) return def;
+    if (a.kind !== 'int') this.bad(n, `attribute '${k}' must be an int`);
+    return (a as { v: number }).v;
+  }
+  float(n: ParsedNode, k: string, def: number): number {
+    const a = n.attrs.get(k);
+    if (!a) return def;
+    if (a.kind !== 'float') this.bad(n, `attribute '${k}' must be a float`);
+    return (a as { v: number }).v;
+  }
+  intList(n: ParsedNode, k: string): number[] | undefined {
+    const a = n.attrs.get(k);
+    if (!a) return undefined;
+    if (a.kind !== 'ints') this.bad(n, `attribute '${k}' must be a list of ints`);
+    return [...(a as { v: readonly number[] }).v];
+  }
+  str(n: ParsedNode, k: string, def: string): string {
+    const a = n.attrs.get(k);
+    if (!a) return def;
+    if (a.kind !== 'string') this.bad(n, `attribute '${k}' must be a string`);
+    return (a as { v: string }).v;
+  }
+  set(n: ParsedNode, i: number, v: Value) {
+    const name = n.outputs[i];
+    if (name) this.values.set(name, v);
+  }
+  keep<T extends Tensor>(t: T): T {
+    this.made.push(t);
+    return t;
+  }
+}
+
+// ---- shape arithmetic in JS -----------------------------------------------------------------
+
+export const numelOf = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+export function ints(values: number[], dims: number[] = [values.length], dtype: DType = 'int64'): Ints {
+  return { ints: values, dims, dtype };
+}
+// Numpy broadcasting of two shapes.
+function broadcast(a: readonly number[], b: readonly number[], bad: (w: string) => never): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1,
+      y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) bad(`shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`);
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+function jsBinary(
+  a: Ints,
+  b: Ints,
+  f: (x: number, y: number) => number,
+  bad: (w: string) => never,
+  dtype?: DType,
+): Ints {
+  const dims = broadcast(a.dims, b.dims, bad);
+  const total = numelOf(dims);
+  const at = (v: Ints, i: number) => {
+    if (v.ints.length === 1) return v.ints[0];
+    if (v.ints.length === total) return v.ints[i];
+    return bad('integer broadcasting beyond scalars is not supported in shape arithmetic');
+  };
+  return ints(
+    Array.from({ length: total }, (_, i) => f(at(a, i), at(b, i))),
+    dims,
+    dtype ?? a.dtype,
+  );
+}
+
+const wrapAxis = (a: number, nd: number) => (a < 0 ? a + nd : a);
+
+type OpImpl = (c: Interp, n: ParsedNode) => void;
+
+const unary =
+  (f: (x: Tensor) => Tensor): OpImpl =>
+  (c, n) =>
+    c.set(n, 0, f(c.t(n, 0)));
+
+const binary =
+  (f: (a: Tensor, b: Tensor) => Tensor, js?: (x: number, y: number) => number, bool = false): OpImpl =>
+  (c, n) => {
+    const a = c.need(n, 0),
+      b = c.need(n, 1);
+    if (js && isInts(a) && isInts(b))
+      return c.set(
+        n,
+        0,
+        jsBinary(a, b, js, (w) => c.bad(n, w), bool ? 'bool' : undefined),
+      );
+    c.set(n, 0, f(c.tensorOf(a), c.tensorOf(b)));
+  };
+
+function axesOf(c: Interp, n: ParsedNode, inputIndex: number): number[] | undefined {
+  return c.intList(n, 'axes') ?? c.ints(n, inputIndex);
+}
+
+const reduce =
+  (name: 'sum' | 'mean' | 'max' | 'min'): OpImpl =>
+  (c, n) => {
+    const x = c.t(n, 0);
+    const axes = axesOf(c, n, 1);
+    const keep = c.int(n, 'keepdims', 1) === 1;
+    if ((!axes || axes.length === 0) && c.int(n, 'noop_with_empty_axes', 0) === 1) return c.set(n, 0, x);
+    const dims = axes && axes.length ? axes.map((a) => wrapAxis(a, x.ndim)) : undefined;
+    c.set(n, 0, nativeOp(name, [dims ?? null, keep], x._h));
+  };
+
+function pads2d(c: Interp, n: ParsedNode, x: Tensor, kernel: number[], strides: number[], dil: number[]): number[] {
+  const autoPad = c.str(n, 'auto_pad', 'NOTSET');
+  if (autoPad === 'VALID') return [0, 0, 0, 0];
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const p = [0, 0, 0, 0];
+    for (let k = 0; k < 2; k++) {
+      const inSize = x.shape[2 + k];
+      const out = Math.ceil(inSize / strides[k]);
+      const total = Math.max(0, (out - 1) * strides[k] + (kernel[k] - 1) * dil[k] + 1 - inSize);
+      const small = Math.floor(total / 2);
+      p[k] = autoPad === 'SAME_UPPER' ? small : total - small;
+      p[k + 2] = total - p[k];
+    }
+    return p;
+  }
+  return c.intList(n, 'pads') ?? [0, 0, 0, 0];
+}
+
+function spatial(c: Interp, n: ParsedNode, x: Tensor, what: string) {
+  if (x.ndim !== 4) c.bad(n, `only 2-D ${what} is supported (4-D input), got [${x.shape.join(', ')}]`);
+}
+
+const conv: OpImpl = (c, n) => {
+  const x = c.t(n, 0),
+    w = c.t(n, 1);
+  spatial(c, n, x, 'convolution');
+  const kernel = c.intList(n, 'kernel_shape') ?? [w.shape[2], w.shape[3]];
+  const strides = c.intList(n, 'strides') ?? [1, 1];
+  const dil = c.intList(n, 'dilations') ?? [1, 1];
+  const pads = pads2d(c, n, x, kernel, strides, dil);
+  const b = n.inputs[2] ? c.t(n, 2) : undefined;
+  c.set(n, 0, nativeOp('conv2d', [strides, pads, dil, c.int(n, 'group', 1)], x._h, w._h, b?._h));
+};
+
+const convTranspose: OpImpl = (c, n) => {
+  const x = c.t(n, 0),
+    w = c.t(n, 1);
+  spatial(c, n, x, 'transposed convolution');
+  const strides = c.intList(n, 'strides') ?? [1, 1];
+  const dil = c.intList(n, 'dilations') ?? [1, 1];
+  const pads = c.intList(n, 'pads') ?? [0, 0, 0, 0];
+  if (c.str(n, 'auto_pad', 'NOTSET') !== 'NOTSET' || pads[0] !== pads[2] || pads[1] !== pads[3])
+    c.bad(n, 'only symmetric explicit pads are supported');
+  let outPad = c.intList(n, 'output_padding') ?? [0, 0];
+  const outShape = c.intList(n, 'output_shape');
+  const k = [w.shape[2], w.shape[3]];
+  const natural = [0, 1].map((i) => (x.shape[2 + i] - 1) * strides[i] - 2 * pads[i] + dil[i] * (k[i] - 1) + 1);
+  if (outShape) outPad = [0, 1].map((i) => outShape[outShape.length - 2 + i] - natural[i]);
+  const b = n.inputs[2] ? c.t(n, 2) : null;
+  c.set(
+    n,
+    0,
+    F.convTranspose2d(x, w, b, {
+      stride: strides as [number, number],
+      padding: [pads[0], pads[1]],
+      outputPadding: outPad as [number, number],
+      dilation: dil as [number, number],
+      groups: c.int(n, 'group', 1),
+    }),
+  );
+};
+
+const pool =
+  (kind: 'max' | 'avg'): OpImpl =>
+  (c, n) => {
+    const x = c.t(n, 0);
+    spatial(c, n, x, 'pooling');
+    if (n.outputs.length > 1 && n.outputs[1]) c.bad(n, 'the indices output of MaxPool is not supported');
+    const kernel = c.intList(n, 'kernel_shape');
+    if (!kernel || kernel.length !== 2) c.bad(n, 'kernel_shape must have 2 values');
+    const strides = c.intList(n, 'strides') ?? [1, 1];
+    const dil = c.intList(n, 'dilations') ?? [1, 1];
+    const p = pads2d(c, n, x, kernel!, strides, dil);
+    if (p[0] !== p[2] || p[1] !== p[3]) c.bad(n, `asymmetric pads [${p.join(', ')}] are not supported`);
+    const ceil = c.int(n, 'ceil_mode', 0) === 1;
+    const pair = (v: number[]) => [v[0], v[1]] as [number, number];
+    if (kind === 'max')
+      c.set(
+        n,
+        0,
+        F.maxPool2d(x, pair(kernel!), {
+          stride: pair(strides),
+          padding: [p[0], p[1]],
+          dilation: pair(dil),
+          ceilMode: ceil,
+        }),
+      );
+    else {
+      if (dil.some((d) => d !== 1)) c.bad(n, 'AveragePool with dilations is not supported');
+      const countIncludePad = c.int(n, 'count_include_pad', 0) === 1;
+      c.set(
+        n,
+        0,
+        F.avgPool2d(x, pair(kernel!), {
+          stride: pair(strides),
+          padding: [p[0], p[1]],
+          ceilMode: ceil,
+          countIncludePad,
+        }),
+      );
+    }
+  };
+
+function gemm(c: Interp, n: ParsedNode) {
+  let a = c.t(n, 0),
+    b = c.t(n, 1);
+  if (c.int(n, 'transA', 0)) a = c.keep(a.t());
+  if (c.int(n, 'transB', 0)) b = c.keep(b.t());
+  const alpha = c.float(n, 'alpha', 1),
+    beta = c.float(n, 'beta', 1);
+  const bias = n.inputs[2] ? c.t(n, 2) : undefined;
+  if (bias && bias.ndim <= 2) return c.set(n, 0, bias.addmm(a, b, { beta, alpha }));
+  let y = a.matmul(b);
+  if (alpha !== 1) y = y.mul(alpha);
+  if (bias) y = y.add(beta === 1 ? bias : bias.mul(beta));
+  c.set(n, 0, y);
+}
+
+// Recurrent layers, ONNX's equations (gates i, o, f, c for LSTM; z, r, h for GRU).
+function recurrent(cell: 'LSTM' | 'GRU'): OpImpl {
+  return (c, n) => {
+    if (n.inputs[4]) c.bad(n, 'sequence_lens is not supported');
+    if (c.attr(n, 'activations') || c.attr(n, 'clip') || c.int(n, 'input_forget', 0))
+      c.bad(n, 'custom activations, clip and input_forget are not supported');
+    const layout = c.int(n, 'layout', 0);
+    let X = c.t(n, 0);
+    if (layout === 1) X = X.transpose(0, 1);
+    const W = c.t(n, 1),
+      R = c.t(n, 2);
+    const B = n.inputs[3] ? c.t(n, 3) : null;
+    const H = c.int(n, 'hidden_size', R.shape[2]);
+    const dir = c.str(n, 'direction', 'forward');
+    const dirs = dir === 'bidirectional' ? 2 : 1;
+    if (W.shape[0] !== dirs) c.bad(n, `W has ${W.shape[0]} directions, direction is '${dir}'`);
+    const G = cell === 'LSTM' ? 4 : 3;
+    const lbr = c.int(n, 'linear_before_reset', 0) === 1;
+    const [T, N] = X.shape;
+    const h0 = n.inputs[5] ? c.t(n, 5) : null,
+      c0 = n.inputs[6] ? c.t(n, 6) : null;
+    const ys: Tensor[] = [],
+      hs: Tensor[] = [],
+      cs: Tensor[] = [];
+    for (let d = 0; d < dirs; d++) {
+      const reverse = dir === 'reverse' || d === 1;
+      const w = W.select(0, d),
+        r = R.select(0, d);
+      const wb = B ? B.select(0, d).narrow(0, 0, G * H) : null,
+        rb = B ? B.select(0, d).narrow(0, G * H, G * H) : null;
+      const xp = F.linear(X.reshape(T * N, -1), w, wb).reshape(T, N, G * H);
+      let h = h0 ? h0.select(0, d) : zeros([N, H], { dtype: X.dtype });
+      let cc = c0 ? c0.select(0, d) : zeros([N, H], { dtype: X.dtype });
+      const outs: Tensor[] = new Array(T);
+      const g = (t: Tensor, i: number) => t.narrow(1, i * H, H);
+      for (let s = 0; s < T; s++) {
+        const t = reverse ? T - 1 - s : s;
+        const xt = xp.select(0, t);
+        if (cell === 'LSTM') {
+          const z = xt.add(F.linear(h, r, rb));
+          const i = g(z, 0).sigmoid(),
+            o = g(z, 1).sigmoid(),
+            f = g(z, 2).sigmoid(),
+            ct = g(z, 3).tanh();
+          cc = f.mul(cc).add(i.mul(ct));
+          h = o.mul(cc.tanh());
+        } else {
+          const rz = r.narrow(0, 0, 2 * H),
+            rh = r.narrow(0, 2 * H, H);
+          const hr = F.linear(h, rz, rb ? rb.narrow(0, 0, 2 * H) : null);
+          const zt = g(xt, 0).add(g(hr, 0)).sigmoid(),
+            rt = g(xt, 1).add(g(hr, 1)).sigmoid();
+          const rbh = rb ? rb.narrow(0, 2 * H, H) : null;
+          const hh = lbr ? rt.mul(F.linear(h, rh, rbh)) : F.linear(rt.mul(h), rh, rbh);
+          const nt = g(xt, 2).add(hh).tanh();
+          h = zt.neg().add(1).mul(nt).add(zt.mul(h));
+        }
+        outs[t] = h;
+      }
+      ys.push(stack(outs, 0));
+      hs.push(h);
+      cs.push(cc);
+    }
+    let Y = stack(ys, 1); // [T, dirs, N, H]
+    if (layout === 1) Y = Y.permute(2, 0, 1, 3);
+    let Yh = stack(hs, 0),
+      Yc = stack(cs, 0);
+    if (layout === 1) {
+      Yh = Yh.transpose(0, 1);
+      Yc = Yc.transpose(0, 1);
+    }
+    c.set(n, 0, Y);
+    c.set(n, 1, Yh);
+    if (cell === 'LSTM') c.set(n, 2, Yc);
+  };
+}
+
+function tensorAttr(c: Interp, n: ParsedNode, a: ParsedAttr): Value {
+  if (a.kind === 'tensor') {
+    const { dtype, dims, raw } = a.v;
+    if ((dtype === 'int64' || dtype === 'int32') && numelOf(dims) <= SMALL) {
+      const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      const vals = Array.from({ length: numelOf(dims) }, (_, i) =>
+        dtype === 'int64' ? Number(dv.getBigInt64(i * 8, true)) : dv.getInt32(i * 4, true),
+      );
+      return ints(vals, [...dims], dtype);
+    }
+    return c.keep(fromStoredBytes(raw, dtype, dims));
+  }
+  if (a.kind === 'float') return c.keep(tensor([a.v]).reshape([]));
+  if (a.kind === 'floats') return c.keep(tensor([...a.v]));
+  if (a.kind === 'int') return ints([a.v], []);
+  if (a.kind === 'ints') return ints([...a.v]);
+  return c.bad(n, `unsupported Constant value (${a.kind})`);
+}
+
+const DT: Record<number, DType> = {
+  1: 'float32',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  16: 'bfloat16',
+};
+
+export const OPS: Record<string, OpImpl> = {
+  Identity: (c, n) => c.set(n, 0, c.need(n, 0)),
+  Dropout: (c, n) => {
+    if (n.outputs[1]) c.bad(n, 'the mask output of Dropout is not supported');
+    c.set(n, 0, c.need(n, 0));
+  },
+  Relu: unary((x) => x.relu()),
+  Sigmoid: unary((x) => x.sigmoid()),
+  Tanh: unary((x) => x.tanh()),
+  Exp: unary((x) => x.exp()),
+  Log: unary((x) => x.log()),
+  Sqrt: unary((x) => x.sqrt()),
+  Neg: unary((x) => x.neg()),
+  Abs: unary((x) => x.abs()),
+  Erf: unary((x) => x.erf()),
+  Sin: unary((x) => x.sin()),
+  Cos: unary((x) => x.cos()),
+  Reciprocal: unary((x) => x.pow(-1)),
+  Not: unary((x) => x.logicalNot()),
+  Gelu: (c, n) => {
+    if (c.str(n, 'approximate', 'none') !== 'none') c.bad(n, "only approximate='none' is supported");
+    c.set(n, 0, c.t(n, 0).gelu());
+  },
+  Softmax: (c, n) => c.set(n, 0, c.t(n, 0).softmax(c.int(n, 'axis', c.m.opset >= 13 ? -1 : 1))),
+  LogSoftmax: (c, n) => c.set(n, 0, c.t(n, 0).logSoftmax(c.int(n, 'axis', c.m.opset >= 13 ? -1 : 1))),
+  Add: binary(
+    (a, b) => a.add(b),
+    (x, y) => x + y,
+  ),
+  Sub: binary(
+    (a, b) => a.sub(b),
+    (x, y) => x - y,
+  ),
+  Mul: binary(
+    (a, b) => a.mul(b),
+    (x, y) => x * y,
+  ),
+  Div: binary(
+    (a, b) => a.div(b),
+    (x, y) => Math.trunc(x / y),
+  ),
+  Pow: binary((a, b) => a.pow(b)),
+  Max: binary((a, b) => a.maximum(b), Math.max),
+  Min: binary((a, b) => a.minimum(b), Math.min),
+  Equal: binary(
+    (a, b) => a.eq(b),
+    (x, y) => Number(x === y),
+    true,
+  ),
+  Less: binary(
+    (a, b) => a.lt(b),
+    (x, y) => Number(x < y),
+    true,
+  ),
+  LessOrEqual: binary(
+    (a, b) => a.le(b),
+    (x, y) => Number(x <= y),
+    true,
+  ),
+  Greater: binary(
+    (a, b) => a.gt(b),
+    (x, y) => Number(x > y),
+    true,
+  ),
+  GreaterOrEqual: binary(
+    (a, b) => a.ge(b),
+    (x, y) => Number(x >= y),
+    true,
+  ),
+  Where: (c, n) => {
+    const [k, a, b] = [0, 1, 2].map((i) => c.need(n, i));
+    if (isInts(k) && isInts(a) && isInts(b)) {
+      const kb = jsBinary(
+        k,
+        a,
+        (x, y) => (x ? y : NaN),
+        (w) => c.bad(n, w),
+      );
+      return c.set(
+        n,
+        0,
+        jsBinary(
+          kb,
+          b,
+          (x, y) => (Number.isNaN(x) ? y : x),
+          (w) => c.bad(n, w),
+          a.dtype,
+        ),
+      );
+    }
+    c.set(n, 0, where(c.tensorOf(k), c.tensorOf(a), c.tensorOf(b)));
+  },
+  MatMul: (c, n) => c.set(n, 0, c.t(n, 0).matmul(c.t(n, 1))),
+  Gemm: gemm,
+  Conv: conv,
+  ConvTranspose: convTranspose,
+  MaxPool: pool('max'),
+  AveragePool: pool('avg'),
+  GlobalAveragePool: (c, n) => {
+    const x = c.t(n, 0);
+    spatial(c, n, x, 'pooling');
+    c.set(n, 0, F.adaptiveAvgPool2d(x, 1));
+  },
+  BatchNormalization: (c, n) => {
+    if (n.outputs.filter(Boolean).length > 1 || c.int(n, 'training_mode', 0))
+      c.bad(n, 'only inference mode is supported');
+    const [x, s, b, m, v] = [0, 1, 2, 3, 4].map((i) => c.t(n, i));
+    c.set(n, 0, F.batchNorm(x, m, v, s, b, { eps: c.float(n, 'epsilon', 1e-5) }));
+  },
+  LayerNormalization: (c, n) => {
+    if (n.outputs.filter(Boolean).length > 1) c.bad(n, 'the mean and inverse-deviation outputs are not supported');
+    const x = c.t(n, 0);
+    const axis = wrapAxis(c.int(n, 'axis', -1), x.ndim);
+    const s = c.t(n, 1),
+      b = n.inputs[2] ? c.t(n, 2) : null;
+    c.set(n, 0, F.layerNorm(x, x.shape.slice(axis), s, b, { eps: c.float(n, 'epsilon', 1e-5) }));
+  },
+  Reshape: (c, n) => {
+    const x = c.need(n, 0);
+    const shape = c.ints(n, 1)!;
+    const src = isInts(x) ? x.dims : (x as Tensor).shape;
+    const allowZero = c.int(n, 'allowzero', 0) === 1;
+    const target = shape.map((d, i) => (d === 0 && !allowZero ? src[i] : d));
+    if (isInts(x)) {
+      const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+      return c.set(
+        n,
+        0,
+        ints(
+          x.ints,
+          target.map((d) => (d === -1 ? x.ints.length / known : d)),
+          x.dtype,
+        ),
+      );
+    }
+    c.set(n, 0, (x as Tensor).reshape(target));
+  },
+  Flatten: (c, n) => {
+    const x = c.t(n, 0);
+    const axis = wrapAxis(c.int(n, 'axis', 1), x.ndim);
+    if (axis === 1 && x.ndim >= 2) return c.set(n, 0, x.flatten(1));
+    c.set(n, 0, x.reshape([numelOf(x.shape.slice(0, axis)), -1]));
+  },
+  Transpose: (c, n) => {
+    const x = c.t(n, 0);
+    const perm = c.intList(n, 'perm') ?? x.shape.map((_, i) => x.ndim - 1 - i);
+    c.set(n, 0, x.permute(perm));
+  },
+  Concat: (c, n) => {
+    const vs = n.inputs.filter(Boolean).map((_, i) => c.need(n, i));
+    const axis = c.int(n, 'axis', 0);
+    if (vs.every(isInts) && vs.every((v) => (v as Ints).dims.length === 1))
+      return c.set(
+        n,
+        0,
+        ints(
+          vs.flatMap((v) => (v as Ints).ints),
+          undefined,
+          (vs[0] as Ints).dtype,
+        ),
+      );
+    const ts = vs.map((v) => c.tensorOf(v));
+    c.set(n, 0, cat(ts, wrapAxis(axis, ts[0].ndim)));
+  },
+  Shape: (c, n) => {
+    const x = c.need(n, 0);
+    const s = isInts(x) ? x.dims : (x as Tensor).shape;
+    const nd = s.length;
+    const clampAxis = (a: number) => Math.min(Math.max(wrapAxis(a, nd), 0), nd);
+    c.set(n, 0, ints(s.slice(clampAxis(c.int(n, 'start', 0)), clampAxis(c.int(n, 'end', nd)))));
+  },
+  Size: (c, n) => {
+    const x = c.need(n, 0);
+    c.set(n, 0, ints([numelOf(isInts(x) ? x.dims : (x as Tensor).shape)], []));
+  },
+  Constant: (c, n) => {
+    const [a] = [...n.attrs.values()];
+    if (!a || n.attrs.size !== 1) c.bad(n, 'a Constant needs exactly one value attribute');
+    c.set(n, 0, tensorAttr(c, n, a));
+  },
+  ConstantOfShape: (c, n) => {
+    const shape = c.ints(n, 0)!;
+    if (shape.some((d) => d < 0) || numelOf(shape) > 2 ** 31) c.bad(n, `bad shape [${shape.join(', ')}]`);
+    const a = c.attr(n, 'value');
+    const v = a ? tensorAttr(c, n, a) : ints([0], [1], 'float32');
+    if (isInts(v) && numelOf(shape) <= SMALL)
+      return c.set(n, 0, ints(new Array(numelOf(shape)).fill(v.ints[0]), shape, v.dtype));
+    const vt = c.tensorOf(v);
+    c.set(n, 0, full(shape, Number((vt.data() as ArrayLike<number | bigint>)[0]), { dtype: vt.dtype }));
+  },
+  Cast: (c, n) => {
+    const to = DT[c.int(n, 'to', 1)];
+    if (!to) c.bad(n, `unsupported target type ${c.int(n, 'to', 1)}`);
+    const x = c.need(n, 0);
+    if (isInts(x) && (to === 'int64' || to === 'int32')) return c.set(n, 0, ints(x.ints, x.dims, to));
+    c.set(n, 0, c.tensorOf(x).to(to));
+  },
+  Unsqueeze: (c, n) => {
+    const x = c.need(n, 0);
+    const axes = axesOf(c, n, 1) ?? [];
+    const nd = (isInts(x) ? x.dims : (x as Tensor).shape).length + axes.length;
+    const sorted = axes.map((a) => wrapAxis(a, nd)).sort((a, b) => a - b);
+    if (isInts(x)) {
+      const dims = [...x.dims];
+      for (const a of sorted) dims.splice(a, 0, 1);
+      return c.set(n, 0, ints(x.ints, dims, x.dtype));
+    }
+    let t = x as Tensor;
+    for (const a of sorted) t = t.unsqueeze(a);
+    c.set(n, 0, t);
+  },
+  Squeeze: (c, n) => {
+    const x = c.need(n, 0);
+    const shape = isInts(x) ? x.dims : (x as Tensor).shape;
+    const axes = (axesOf(c, n, 1) ?? shape.flatMap((d, i) => (d === 1 ? [i] : []))).map((a) =>
+      wrapAxis(a, shape.length),
+    );
+    if (isInts(x))
+      return c.set(
+        n,
+        0,
+        ints(
+          x.ints,
+          shape.filter((_, i) => !axes.includes(i)),
+          x.dtype,
+        ),
+      );
+    c.set(n, 0, axes.length ? (x as Tensor).squeeze(axes) : x);
+  },
+  Gather: (c, n) => {
+    const x = c.need(n, 0),
+      idx = c.need(n, 1);
+    const shape = isInts(x) ? x.dims : (x as Tensor).shape;
+    const axis = wrapAxis(c.int(n, 'axis', 0), shape.length);
+    if (isInts(x) && isInts(idx) && x.dims.length === 1) {
+      const pick = idx.ints.map((i) => x.ints[i < 0 ? i + x.ints.length : i]);
+      if (pick.some((v) => v === undefined)) c.bad(n, 'index out of range');
+      return c.set(n, 0, ints(pick, idx.dims, x.dtype));
+    }
+    const t = c.tensorOf(x);
+    if (isInts(idx) && idx.dims.length === 0) {
+      const i = idx.ints[0];
+      return c.set(n, 0, t.select(axis, i));
+    }
+    const it = c.tensorOf(idx);
+    if (axis === 0 && t.ndim === 2) return c.set(n, 0, F.embedding(it, t));
+    const flat = it.reshape([-1]);
+    const picked = t.indexSelect(axis, flat);
+    c.set(n, 0, picked.reshape([...shape.slice(0, axis), ...it.shape, ...shape.slice(axis + 1)]));
+  },
+  Slice: (c, n) => {
+    const x = c.need(n, 0);
+    const shape = isInts(x) ? x.dims : (x as Tensor).shape;
+    const starts = c.intList(n, 'starts') ?? c.ints(n, 1)!;
+    const ends = c.intList(n, 'ends') ?? c.ints(n, 2)!;
+    const axes = (c.intList(n, 'axes') ?? c.ints(n, 3) ?? starts.map((_, i) => i)).map((a) =>
+      wrapAxis(a, shape.length),
+    );
+    const steps = c.ints(n, 4) ?? starts.map(() => 1);
+    let t: Value = x;
+    axes.forEach((axis, k) => {
+      const size = shape[axis],
+        step = steps[k];
+      if (step === 0) c.bad(n, 'a step of 0');
+      const clampS = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + size : v, lo), hi);
+      const s = step > 0 ? clampS(starts[k], 0, size) : clampS(starts[k], -1, size - 1);
+      const e = step > 0 ? clampS(ends[k], 0, size) : clampS(ends[k], -1, size - 1);
+      const picks: number[] = [];
+      for (let i = s; step > 0 ? i < e : i > e; i += step) picks.push(i);
+      if (isInts(t) && t.dims.length === 1)
+        t = ints(
+          picks.map((i) => (t as Ints).ints[i]),
+          [picks.length],
+          t.dtype,
+        );
+      else {
+        const tt = c.tensorOf(t);
+        t =
+          step === 1
+            ? tt.narrow(axis, s, Math.max(0, e - s))
+            : tt.indexSelect(axis, c.keep(tensor(BigInt64Array.from(picks, (i) => BigInt(i)))));
+      }
+    });
+    c.set(n, 0, t);
+  },
+  Pad: (c, n) => {
+    const x = c.t(n, 0);
+    const pads = c.intList(n, 'pads') ?? c.ints(n, 1)!;
+    const nd = x.ndim;
+    const axes = (c.ints(n, 3) ?? x.shape.map((_, i) => i)).map((a) => wrapAxis(a, nd));
+    if (pads.length !== 2 * axes.length) c.bad(n, `pads has ${pads.length} values for ${axes.length} axes`);
+    const mode = c.str(n, 'mode', 'constant');
+    const modes: Record<string, 'constant' | 'reflect' | 'replicate'> = {
+      constant: 'constant',
+      reflect: 'reflect',
+      edge: 'replicate',
+    };
+    if (!modes[mode]) c.bad(n, `mode '${mode}' is not supported`);
+    const value = n.inputs[2] ? Number((c.ints(n, 2) ?? [0])[0]) : c.float(n, 'value', 0);
+    // torch order: the last axis first, (begin, end) each.
+    const per = new Map(axes.map((a, k) => [a, [pads[k], pads[k + axes.length]]] as const));
+    let last = -1;
+    for (const a of axes) if (per.get(a)!.some((v) => v !== 0)) last = Math.max(last, a);
+    if (last < 0) return c.set(n, 0, x);
+    const torchPads: number[] = [];
+    for (let a = nd - 1; a >= Math.min(...axes.filter((q) => per.get(q)!.some((v) => v !== 0))); a--)
+      torchPads.push(...(per.get(a) ?? [0, 0]));
+    c.set(n, 0, padFn(x, torchPads, modes[mode], value));
+  },
+  Expand: (c, n) => {
+    const x = c.t(n, 0);
+    const shape = c.ints(n, 1)!;
+    c.set(n, 0, x.expand(broadcast(x.shape, shape, (w) => c.bad(n, w))));
+  },
+  Clip: (c, n) => {
+    const x = c.t(n, 0);
+    const bound = (i: number, k: string) => {
+      const a = c.attr(n, k);
+      if (a) return (a as { v: number }).v;
+      const v = c.get(n, n.inputs[i]);
+      if (!v) return null;
+      return Number((isInts(v) ? v.ints : Array.from(v.data() as ArrayLike<number>))[0]);
+    };
+    const lo = bound(1, 'min'),
+      hi = bound(2, 'max');
+    c.set(n, 0, lo === null && hi === null ? x : x.clamp(lo, hi));
+  },
+  ReduceSum: reduce('sum'),
+  ReduceMean: reduce('mean'),
+  ReduceMax: reduce('max'),
+  ReduceMin: reduce('min'),
+  ReduceProd: (c, n) => {
+    const x = c.need(n, 0);
+    if (!isInts(x) || c.attr(n, 'axes')) c.bad(n, 'ReduceProd is supported on shape values only');
+    c.set(n, 0, ints([(x as Ints).ints.reduce((a, b) => a * b, 1)], c.int(n, 'keepdims', 1) ? [1] : []));
+  },
+  Range: (c, n) => {
+    const [s, e, d] = [0, 1, 2].map((i) => c.ints(n, i)![0]);
+    if (!d) c.bad(n, 'a delta of 0');
+    const count = Math.max(0, Math.ceil((e - s) / d));
+    if (count > 1 << 24) c.bad(n, `a range of ${count} elements`);
+    const vals = Array.from({ length: count }, (_, i) => s + i * d);
+    c.set(n, 0, count <= SMALL ? ints(vals) : c.keep(tensor(BigInt64Array.from(vals, (v) => BigInt(v)))));
+  },
+  ArgMax: (c, n) => c.set(n, 0, c.t(n, 0).argmax(c.int(n, 'axis', 0), { keepdim: c.int(n, 'keepdims', 1) === 1 })),
+  LSTM: recurrent('LSTM'),
+  GRU: recurrent('GRU'),
+};
