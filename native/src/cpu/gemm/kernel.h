@@ -171,7 +171,13 @@ template <class V, int MR, int NV, int KU = 1> struct GemmImpl {
         const R xv = V::set1(xs);
         int64_t i = 0;
         for (; i + L <= m; i += L) V::store(y + i, V::fma(xv, V::load(col + i), V::load(y + i)));
-        for (; i < m; ++i) y[i] += xs * col[i];
+        // The tail goes through V::fma too, so it rounds as the lanes do whatever the compiler
+        // contracts: which elements fall in the tail depends on the thread split.
+        alignas(64) T lane[L];
+        for (; i < m; ++i) {
+          V::store(lane, V::fma(xv, V::set1(col[i]), V::set1(y[i])));
+          y[i] = lane[0];
+        }
       }
     } else {
       for (int64_t i = 0; i < m; ++i) {
