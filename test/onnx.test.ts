@@ -71,6 +71,28 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
     },
   );
 
+  it('the char GPT example (tied weights, fused attention, layer norm, GELU) exports and runs in onnxruntime', async () => {
+    const { GPT } = await import('../examples/gpt-char.js');
+    tk.manualSeed(5);
+    const model = new GPT({ vocabSize: 40, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 32, dropout: 0.1 }).eval();
+    const g = jit.trace(model, [tk.randint(0, 40, [3, 16])], batchAxis);
+    expect(g.warnings).toEqual([]); // the index of [-1] is read, but it depends on no input
+    const idx = tk.randint(0, 40, [5, 16]);
+    const want = model.call(idx).logits;
+    const traced = g.run([idx]) as { logits: Tensor; loss: null };
+    expect(traced.loss).toBeNull();
+    expect(traced.logits.sub(want).abs().max().item()).toBe(0);
+    onnx.export(g, null, file('gpt.onnx'));
+    const s = await ort!.InferenceSession.create(file('gpt.onnx'));
+    const Int64 = (ort as unknown as { Tensor: new (t: string, d: BigInt64Array, s: readonly number[]) => object })
+      .Tensor;
+    const got = (await s.run({ input0: new Int64('int64', idx.data() as BigInt64Array, idx.shape) })).output0;
+    const w = want.data() as Float32Array;
+    for (let i = 0; i < w.length; i++) expect(Math.abs(got.data[i] - w[i])).toBeLessThan(1e-5 + 1e-4 * Math.abs(w[i]));
+    await s.release();
+    g.dispose();
+  });
+
   it('writes a 784-256-10 MLP (a 200 KB weight) and matches onnxruntime', async () => {
     const m = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
     onnx.export(m, [randn([2, 784])], file('mlp.onnx'), batchAxis);

@@ -66,7 +66,7 @@ export interface ModuleCall {
 }
 
 /** Where each output goes in the structure the traced function returned. */
-export type OutputTemplate = number | OutputTemplate[] | { [key: string]: OutputTemplate };
+export type OutputTemplate = number | null | OutputTemplate[] | { [key: string]: OutputTemplate };
 
 /** What a graph is made of (jit.trace and onnx.load build it; `new jit.Graph(parts)`). */
 export interface GraphParts {
@@ -231,11 +231,13 @@ export class Graph {
 
   private rebuild(ts: Tensor[]): unknown {
     const go = (t: OutputTemplate): unknown =>
-      typeof t === 'number'
-        ? ts[t]
-        : Array.isArray(t)
-          ? t.map(go)
-          : Object.fromEntries(Object.entries(t).map(([k, v]) => [k, go(v)]));
+      t === null
+        ? null
+        : typeof t === 'number'
+          ? ts[t]
+          : Array.isArray(t)
+            ? t.map(go)
+            : Object.fromEntries(Object.entries(t).map(([k, v]) => [k, go(v)]));
     return go(this.template);
   }
 
@@ -355,7 +357,7 @@ function readInfo(bad: Bad, v: unknown, numValues: number, what: string): ValueI
 
 function readTemplate(bad: Bad, t: unknown, n: number, depth = 0): OutputTemplate {
   if (depth > 32) bad('output structure nested too deeply');
-  if (isInt(t, 0, n - 1)) return t;
+  if (t === null || isInt(t, 0, n - 1)) return t as OutputTemplate;
   if (Array.isArray(t)) return t.map((x) => readTemplate(bad, x, n, depth + 1));
   if (t && typeof t === 'object')
     return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, readTemplate(bad, v, n, depth + 1)]));

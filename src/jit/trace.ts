@@ -53,6 +53,8 @@ class Recorder implements OpRecorder {
   readonly calls: ModuleCall[] = [];
   private readonly constSlot = new Map<Handle, number>();
   private readonly producer = new Map<number, string>();
+  // Slots whose value depends on an input: reading any other one cannot change with the inputs.
+  private readonly dependent = new Set<number>();
   private count = 0;
 
   constructor(private readonly names: Map<Handle, string>) {}
@@ -99,12 +101,15 @@ class Recorder implements OpRecorder {
   record(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[], outputs: readonly Handle[]) {
     const metas = outputs.map((_, i) => this.metaOf(i));
     const ins = inputs.map((x) => this.slotOf(x));
+    const depends = ins.some((s) => this.dependent.has(s));
     const outs = outputs.map((h, i) => {
       const s = this.newSlot(metas[i]);
       this.slots.set(h, s);
       this.producer.set(s, name);
+      if (depends) this.dependent.add(s);
       return s;
     });
+    if (depends && name.endsWith('_') && ins.length) this.dependent.add(ins[0]); // written in place
     this.nodes.push({
       op: name,
       attrs: (attrs ?? []).map((a) => (Array.isArray(a) ? [...a] : a)) as Attr[],
@@ -117,7 +122,7 @@ class Recorder implements OpRecorder {
 
   read(h: Handle, how: string) {
     const s = this.slots.get(h);
-    if (s === undefined) return; // a constant's value cannot depend on the inputs
+    if (s === undefined || !this.dependent.has(s)) return; // computed from constants alone
     this.reads.push(
       `jit.trace: ${how}() read the value of a tensor made by '${this.producer.get(s)}' while tracing; ` +
         'the graph keeps the control flow of this one run, so results may be wrong for other inputs',
@@ -137,6 +142,7 @@ class Recorder implements OpRecorder {
   inputSlot(t: Tensor): number {
     const s = this.newSlot({ dtype: t.dtype, shape: [...t.shape] });
     this.slots.set(t._h, s);
+    this.dependent.add(s);
     return s;
   }
 
@@ -147,12 +153,13 @@ class Recorder implements OpRecorder {
       outs.push(this.slots.get(v._h) ?? this.slotOf(v._h));
       return outs.length - 1;
     }
+    if (v === null) return null; // an absent result ({ logits, loss: null }) stays absent
     if (Array.isArray(v)) return v.map((x) => this.outputOf(x, outs, depth + 1));
     if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.outputOf(x, outs, depth + 1)]));
     return fail(
       'INVALID_ARGUMENT',
-      `jit.trace: the traced function must return tensors (or arrays and objects of them), got ${describe(v)}`,
+      `jit.trace: the traced function must return tensors (or arrays and objects of them, null where absent), got ${describe(v)}`,
     );
   }
 }

@@ -399,6 +399,31 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
     void c.emit('GatherElements', [c.read(n.inputs[0]), c.read(n.inputs[1])], [c.out(n.outputs[0])], {
       axis: int(wrapDim(attr(n, 0) as number, c.shape(n.inputs[0]).length)),
     }),
+  sdpa: (c, n) => {
+    // softmax(scale * q k^T + mask) v, written out (ONNX 17 has no attention op).
+    if (n.outputs.length > 1 && usedLater(c, n.outputs[1])) return void c.missing.add('sdpa log-sum-exp');
+    const [q, k, v, mask] = n.inputs;
+    const t = c.dtype(n.outputs[0]);
+    const nd = c.shape(k).length;
+    const perm = Array.from({ length: nd }, (_, i) => (i === nd - 2 ? nd - 1 : i === nd - 1 ? nd - 2 : i));
+    const kt = c.emit('Transpose', [c.read(k)], 1, { perm: ints(perm) })[0];
+    let scores = c.emit('Mul', [c.emit('MatMul', [c.read(q), kt])[0], c.scalarOf(t, attr(n, 0) as number)])[0];
+    if (attr(n, 1) === true) {
+      const L = c.shape(q)[c.shape(q).length - 2],
+        S = c.shape(k)[nd - 2];
+      if (typeof L !== 'number' || typeof S !== 'number')
+        return void c.missing.add('causal sdpa over a dynamic sequence length');
+      const m = c.keep(
+        tensor(
+          Array.from({ length: L * S }, (_, i) => (i % S > Math.floor(i / S) ? -Infinity : 0)),
+          { dtype: t },
+        ),
+      );
+      scores = c.emit('Add', [scores, c.init(t, [L, S], storedBytes(m))])[0];
+    } else if (mask !== undefined && mask >= 0) scores = c.emit('Add', [scores, c.read(mask, t)])[0];
+    const w = c.emit('Softmax', [scores], 1, { axis: int(-1) })[0];
+    c.emit('MatMul', [w, c.read(v)], [c.out(n.outputs[0])]);
+  },
   zeros: (c, n) => constantOfShape(c, n, 0, 0),
   ones: (c, n) => constantOfShape(c, n, 0, 1),
   full: (c, n) => constantOfShape(c, n, 0, attr(n, 1) as number),

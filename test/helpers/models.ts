@@ -5,6 +5,7 @@ import { Net as CifarNet } from '../../examples/cifar10-cnn.js';
 import { ShapesNet } from '../../examples/cnn-shapes.js';
 import { IrisNet } from '../../examples/iris-mlp.js';
 import { Forecaster } from '../../examples/lstm-sequence.js';
+import { Net as MnistNet } from '../../examples/mnist-cnn.js';
 import { manualSeed, randn, type nn, type Tensor } from '../../src/index.js';
 
 /** The example models by name, each with an input maker (batch size -> input). */
@@ -17,5 +18,6 @@ export function exampleModels(): [string, nn.Module, (batch: number) => Tensor][
     ['shapes CNN', new ShapesNet(), (b) => randn([b, 1, 16, 16])],
     ['CIFAR CNN', cifar, (b) => randn([b, 3, 32, 32])],
     ['LSTM forecaster', new Forecaster(), (b) => randn([b, 20, 1])],
+    ['MNIST CNN (PyTorch example)', new MnistNet(), (b) => randn([b, 1, 28, 28])],
   ];
 }
