@@ -1,7 +1,8 @@
-// The file fuzzer: valid safetensors files and checkpoints, mutated (bits, bytes, lengths, and
-// the header's JSON itself), then loaded every way the package loads them. A load must either
-// throw a TensorError or return exactly what the file holds (checked against the small
-// independent decoder below); a checkpoint must come back with no inherited or injected values.
+// The file fuzzer: valid safetensors files, checkpoints, event files, ONNX models and jit graph
+// files, mutated (bits, bytes, lengths, and the header's JSON itself), then loaded every way the
+// package loads them. A load must either throw a TensorError or return exactly what the file
+// holds (checked against the small independent decoder below); a checkpoint must come back with
+// no inherited or injected values; a model must come back as a jit.Graph.
 //   node --import tsx test/fuzz/file-child.ts <seed> <start> <count> <progressFile>
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { setImmediate as tick } from 'node:timers/promises';
@@ -61,8 +62,35 @@ function randomBytes(rnd: Rnd, n: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
 }
 
+// Model files, made once per process: an ONNX export (Gemm, Conv, BatchNormalization, MaxPool,
+// Flatten, LSTM, a dynamic batch) and a jit graph file of the same model.
+let models: { onnx: Uint8Array; graph: Uint8Array } | undefined;
+function modelFiles(): { onnx: Uint8Array; graph: Uint8Array } {
+  if (models) return models;
+  class Small extends tk.nn.Module {
+    conv = new tk.nn.Conv2d(1, 2, 3, { padding: 1 });
+    bn = new tk.nn.BatchNorm2d(2);
+    lstm = new tk.nn.LSTM(8, 4, { batchFirst: true });
+    fc = new tk.nn.Linear(4, 3);
+    forward(x: Tensor): Tensor {
+      const h = tk.nn.functional.maxPool2d(this.bn.call(this.conv.call(x)).relu(), 2); // [N, 2, 2, 4]
+      const [o] = this.lstm.call(h.reshape(x.shape[0], 2, 8) as Tensor);
+      return this.fc.call(o.select(1, -1));
+    }
+  }
+  const g = tk.jit.trace(new Small(), [tk.randn([2, 1, 4, 8])], { dynamicAxes: { input0: { 0: 'batch' } } });
+  const path = `seed-${process.pid}.tkg`;
+  g.save(path);
+  models = { onnx: Buffer.concat(tk.onnx.toOnnx(g)), graph: new Uint8Array(readFileSync(path)) };
+  rmSync(path, { force: true });
+  g.dispose();
+  return models;
+}
+
 function seedFile(rnd: Rnd): { bytes: Uint8Array; kind: string } {
-  const k = Math.floor(rnd() * 6);
+  const k = Math.floor(rnd() * 8);
+  if (k === 6) return { bytes: modelFiles().onnx, kind: 'onnx model' };
+  if (k === 7) return { bytes: modelFiles().graph, kind: 'jit graph file' };
   if (k === 5) {
     // A TensorBoard event file, as TensorBoardLogger writes it.
     const records = [
@@ -385,6 +413,7 @@ function checkTree(v: unknown, path: string, depth = 0): string | undefined {
 }
 
 function disposeAll(v: unknown, depth = 0): void {
+  if (v instanceof tk.jit.Graph) return v.dispose();
   if (depth > 10_000) return;
   if (v instanceof Tensor) v.dispose();
   else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) disposeAll(x, depth + 1);
@@ -454,6 +483,22 @@ export function loadAll(path: string, bytes: Uint8Array): Outcome {
       'io.loadCheckpoint',
       () => io.loadCheckpoint(path),
       (r) => checkTree(r, ''),
+    ),
+    load(
+      'onnx.load',
+      () => tk.onnx.load(path),
+      (r) => (r instanceof tk.jit.Graph ? undefined : 'not a jit.Graph'),
+    ),
+    load(
+      'onnx.loadWeights',
+      () => tk.onnx.loadWeights(path),
+      (r) =>
+        Object.values(r as object).every((t) => t instanceof Tensor) ? undefined : 'a weight that is not a Tensor',
+    ),
+    load(
+      'jit.load',
+      () => tk.jit.load(path),
+      (r) => (r instanceof tk.jit.Graph ? undefined : 'not a jit.Graph'),
     ),
   ];
   const bad = results.find((r) => r.kind !== 'ok' && r.kind !== 'error');
