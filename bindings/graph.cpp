@@ -16,9 +16,10 @@
 namespace tkjs {
 namespace {
 
+// The graph's constants are tensors JS also holds (parameters, folded results, loaded weights),
+// so their bytes are already reported to V8 through those handles.
 struct GraphBox {
   std::shared_ptr<const tk::graph::Graph> graph;
-  int64_t reported = 0;  // bytes of constants reported to V8 (released at dispose)
 };
 
 Napi::Array array_of(const Napi::Value& v, const char* what) {
@@ -106,8 +107,7 @@ Napi::Value create(const Napi::CallbackInfo& info, EnvState& st) {
   std::vector<int> outputs = ints_of(spec.Get("outputs"), "outputs");
   auto g = std::make_shared<const tk::graph::Graph>(num_values, std::move(constants), std::move(inputs),
                                                     std::move(nodes), std::move(outputs), num_syms);
-  auto* box = new GraphBox{g, g->constant_bytes()};
-  st.pending_external += box->reported;
+  auto* box = new GraphBox{g};
   return Napi::External<GraphBox>::New(env, box, [](Napi::Env, GraphBox* b) { delete b; });
 }
 
@@ -240,12 +240,7 @@ Napi::Value run_async(const Napi::CallbackInfo& info, EnvState& st) {
 }
 
 Napi::Value dispose(const Napi::CallbackInfo& info, EnvState& st) {
-  GraphBox& b = box_of(info[0]);
-  if (b.graph) {
-    st.pending_external -= b.reported;
-    b.reported = 0;
-    b.graph.reset();
-  }
+  box_of(info[0]).graph.reset();
   return info.Env().Undefined();
 }
 

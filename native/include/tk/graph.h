@@ -55,8 +55,6 @@ class Graph {
   std::vector<Tensor> run(std::span<const Tensor> inputs) const;
   size_t num_inputs() const { return inputs_.size(); }
   size_t num_nodes() const { return nodes_.size(); }
-  // Bytes held by the constants (the weights), counted once per storage.
-  int64_t constant_bytes() const;
 
  private:
   int num_values_;

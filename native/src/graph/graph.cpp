@@ -148,16 +148,4 @@ std::vector<Tensor> Graph::run(std::span<const Tensor> inputs) const {
   return out;
 }
 
-int64_t Graph::constant_bytes() const {
-  std::vector<const Storage*> seen;
-  int64_t total = 0;
-  for (const auto& [s, t] : constants_) {
-    const Storage* st = t.storage().get();
-    if (std::find(seen.begin(), seen.end(), st) != seen.end()) continue;
-    seen.push_back(st);
-    total += int64_t(st->nbytes());
-  }
-  return total;
-}
-
 }  // namespace tk::graph
