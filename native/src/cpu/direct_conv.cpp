@@ -36,12 +36,12 @@ using VEC = float __attribute__((vector_size(64)));
 bool conv_direct(const Tensor& out, const Tensor& xt, const Tensor& wt, const Tensor& bias, int64_t ph, int64_t pw) {
   if (active_capability() < Capability::Avx2) return false;
   const int64_t N = xt.shape()[0], C = xt.shape()[1], H = xt.shape()[2], W = xt.shape()[3];
-  // AVX2: 6 channels x 16 positions (2 ymm each). AVX-512: 12 channels x 16 positions, or, with
-  // at most 6 channels and rows longer than 16, 6 x 32 — 12 zmm accumulators either way, twice the
-  // AVX2 kernel's work per FMA.
+  // AVX2: 6 channels x 16 positions (2 ymm each). AVX-512: 6 channels x 32 positions for rows
+  // longer than 16 (one broadcast per 2 FMAs), else 12 channels x 16 — 12 zmm accumulators either
+  // way, twice the AVX2 kernel's work per FMA.
   const int64_t O = out.shape()[1], OW = out.shape()[3];
   const bool wide = active_capability() >= Capability::Avx512;
-  const bool wide_rows = wide && O <= 6 && OW > 16;
+  const bool wide_rows = wide && OW > 16;
   const int64_t seg = wide_rows ? 32 : 16, ob_max = wide && !wide_rows ? 12 : 6;
   avx2::DirectGeo g{C, O, out.shape()[2], OW, wt.shape()[2], wt.shape()[3], 0, 0};
   g.Hp = g.OH + g.kh - 1;
