@@ -189,6 +189,17 @@ template <class T> void gemm(const GemmArgs<T>& g) {
   if (g.K == 0) return scale_c(g);
   const GemmKernels<T>& kr = kernels_for<T>();
   if (g.M == 1 || g.N == 1) return gemv_batched(kr, g);
+  // A C narrower than half a micro-tile (a classifier's 10 outputs) would leave most of each
+  // NR-wide tile empty: compute C^T = B^T A^T instead, whose narrow side runs down the MR rows. The
+  // same products are summed in the same k order, so the result is the same to the bit.
+  if (g.N * 2 < kr.nr && g.M > g.N) {
+    GemmArgs<T> t = g;
+    t.M = g.N, t.N = g.M;
+    t.a = g.b, t.a_bs = g.b_bs, t.a_rs = g.b_cs, t.a_cs = g.b_rs;
+    t.b = g.a, t.b_bs = g.a_bs, t.b_rs = g.a_cs, t.b_cs = g.a_rs;
+    t.c_rs = g.c_cs, t.c_cs = g.c_rs;
+    return gemm(t);
+  }
 
   const double macs = double(g.batch) * g.M * g.N * g.K;
   const int nt = macs < kMinParallelMacs ? 1 : get_num_threads();
