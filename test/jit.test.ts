@@ -11,7 +11,19 @@ import { IrisNet } from '../examples/iris-mlp.js';
 import { ShapesNet } from '../examples/cnn-shapes.js';
 import { Net as CifarNet } from '../examples/cifar10-cnn.js';
 import { exampleModels } from './helpers/models.js';
-import { getNumThreads, io, jit, memory, nn, randn, setNumThreads, tensor, tidy, type Tensor } from '../src/index.js';
+import {
+  getNumThreads,
+  io,
+  jit,
+  memory,
+  nn,
+  noGrad,
+  randn,
+  setNumThreads,
+  tensor,
+  tidy,
+  type Tensor,
+} from '../src/index.js';
 import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-jit-'));
@@ -114,6 +126,18 @@ describe('jit.trace', () => {
       /unknown input 'x'/,
     );
     flat.dispose();
+  });
+
+  it('shares the weights with the module: a graph sees an in-place update (its packed weight panels are redone)', () => {
+    const model = new nn.Sequential(new nn.Linear(64, 48), new nn.ReLU(), new nn.Linear(48, 40));
+    const g = jit.trace(model, [randn([8, 64])], batchAxis);
+    const x = randn([16, 64]);
+    expect(bits(g.run([x]) as Tensor)).toBe(bits(model.call(x)));
+    expect(bits(g.run([x]) as Tensor)).toBe(bits(model.call(x))); // the second run reads the packed panels
+    const w = model.parameters()[0];
+    noGrad(() => void w.mul_(0.5)); // in place, as an optimizer step writes
+    expect(bits(g.run([x]) as Tensor)).toBe(bits(model.call(x)));
+    g.dispose();
   });
 
   it('checks what run() is given', () => {

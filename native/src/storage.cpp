@@ -41,7 +41,15 @@ Storage::Storage(size_t nbytes, Device device, const char* op) : nbytes_(nbytes)
   }
 }
 
+void Storage::keep_derived() {
+  if (derived()) return;
+  auto* d = new Derived();
+  Derived* expected = nullptr;
+  if (!derived_.compare_exchange_strong(expected, d, std::memory_order_acq_rel)) delete d;  // another thread won
+}
+
 Storage::~Storage() {
+  delete derived_.load(std::memory_order_acquire);
   if (device_.is_cpu()) {
     cpu_allocator().free(data_, nbytes_, 0);
   } else {

@@ -3,6 +3,7 @@
 // (row-major, transposed, strided), alpha/beta (beta == 0 must ignore NaN in C), batches, int
 // dtypes, one thread and several.
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -69,6 +70,18 @@ void check(int64_t batch, int64_t M, int64_t N, int64_t K, int la, int lb, int l
   g.b = b.data(), g.b_rs = B[0].rs, g.b_cs = B[0].cs;
   g.c = c.data(), g.c_rs = C[0].rs, g.c_cs = C[0].cs;
   tk::cpu::gemm(g);
+  if (batch == 1 && tk::cpu::gemm_packs_b(g)) {  // B packed ahead (a graph's weight): the same bits
+    std::vector<Mat<T>> C1 = C0;
+    int64_t bs;
+    std::vector<T> c1 = flatten(C1, bs);
+    const std::vector<T> packed = tk::cpu::pack_b_whole(g);
+    tk::cpu::GemmArgs<T> g1 = g;
+    g1.c = c1.data(), g1.packed_b = packed.data();
+    tk::cpu::gemm(g1);
+    if (std::memcmp(c1.data(), c.data(), c.size() * sizeof(T)) != 0 && failures++ < 10)
+      std::fprintf(stderr, "FAIL prepacked B differs: M=%lld N=%lld K=%lld layouts=%d%d%d\n", (long long)M,
+                   (long long)N, (long long)K, la, lb, lc);
+  }
   const double tol = std::is_same_v<T, float> ? 1e-5 * (K + 4) : 1e-12 * (K + 4);
   for (int64_t bi = 0; bi < batch; ++bi)
     for (int64_t i = 0; i < M; ++i)

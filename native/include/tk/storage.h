@@ -1,9 +1,11 @@
 // Storage: a refcounted block of bytes on one device, from a caching allocator.
 #pragma once
 #include <cstddef>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "tk/device.h"
 
@@ -37,7 +39,20 @@ class Storage {
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
 
+  // Data derived from the contents (a GEMM's packed weight panels), kept while the version it
+  // was made at is current. Only storages marked with keep_derived() have one (a jit graph's
+  // constants), so an eager training step, whose weights change every step, never pays for it.
+  struct Derived {
+    std::mutex mu;
+    uint64_t version = ~uint64_t(0);
+    std::array<int64_t, 8> key{};
+    std::shared_ptr<const void> data;
+  };
+  void keep_derived();
+  Derived* derived() const { return derived_.load(std::memory_order_acquire); }
+
  private:
+  std::atomic<Derived*> derived_{nullptr};
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   Device device_;

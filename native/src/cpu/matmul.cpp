@@ -3,6 +3,12 @@
 #include "backend.h"
 #include "cpu/cpu.h"
 #include "cpu/gemm/gemm.h"
+#include "tk/cpu_info.h"
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 namespace tk::cpu {
 namespace {
@@ -18,6 +24,29 @@ void gemm_tensors(const Tensor& out, const Tensor& a, const Tensor& b, double al
       g.a = a.data<T>(), g.a_bs = a.strides()[0], g.a_rs = a.strides()[1], g.a_cs = a.strides()[2];
       g.b = b.data<T>(), g.b_bs = b.strides()[0], g.b_rs = b.strides()[1], g.b_cs = b.strides()[2];
       g.c = out.data<T>(), g.c_bs = out.strides()[0], g.c_rs = out.strides()[1], g.c_cs = out.strides()[2];
+      std::shared_ptr<const std::vector<T>> packed;
+      if (Storage::Derived* d = b.storage()->derived(); d && (g.batch == 1 || g.b_bs == 0) && gemm_packs_b(g)) {
+        // A graph's weight: its panels are packed once and reused while the weight is unchanged.
+        const std::array<int64_t, 8> key{b.offset(),
+                                         g.b_rs,
+                                         g.b_cs,
+                                         g.K,
+                                         g.N,
+                                         int64_t(sizeof(T)),
+                                         int64_t(out.dtype()),
+                                         int64_t(active_capability())};
+        const uint64_t version = b.storage()->version();
+        {
+          std::lock_guard<std::mutex> lock(d->mu);
+          if (d->version == version && d->key == key) packed = std::static_pointer_cast<const std::vector<T>>(d->data);
+        }
+        if (!packed) {
+          packed = std::make_shared<const std::vector<T>>(pack_b_whole(g));
+          std::lock_guard<std::mutex> lock(d->mu);
+          d->data = packed, d->version = version, d->key = key;
+        }
+        g.packed_b = packed->data();
+      }
       gemm(g);
     }
   });

@@ -32,6 +32,7 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
   for (auto& [s, t] : constants_) {
     write(s, "constant");
     TK_CHECK(t.defined(), INVALID_ARGUMENT, "graph: constant ", s, " is undefined");
+    t.storage()->keep_derived();  // weights: products pack their panels once (cpu/matmul.cpp)
   }
   for (const InputSpec& in : inputs_) {
     write(in.slot, "input");

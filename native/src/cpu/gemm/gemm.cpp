@@ -110,14 +110,20 @@ template <class T> struct Block {
   int64_t c_rs, c_cs;
 };
 
-template <class T> void gemm_block(const GemmKernels<T>& kr, const Blocking& bl, const Block<T>& p, T alpha, T beta) {
-  T* bp = t_pack_b.get<T>(bl.kc * bl.nc);
+// packed: B packed whole (pack_b_whole, npad columns a slice), this block's columns starting at
+// global column n_off; or null, and B is packed here panel by panel.
+template <class T> void gemm_block(const GemmKernels<T>& kr, const Blocking& bl, const Block<T>& p, T alpha, T beta,
+                                   const T* packed = nullptr, int64_t npad = 0, int64_t n_off = 0) {
+  T* bp = packed ? nullptr : t_pack_b.get<T>(bl.kc * bl.nc);
   T* ap = t_pack_a.get<T>(bl.kc * bl.mc + 16);  // + slack for pack_rows6's overhanging stores
   for (int64_t jc = 0; jc < p.N; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, p.N - jc);
     for (int64_t pc = 0; pc < p.K; pc += bl.kc) {
       const int64_t kc = std::min(bl.kc, p.K - pc);
-      kr.pack_b(kc, nc, p.b + pc * p.b_rs + jc * p.b_cs, p.b_rs, p.b_cs, bp);
+      if (packed)
+        bp = const_cast<T*>(packed + pc * npad + (n_off + jc) * kc);  // read only
+      else
+        kr.pack_b(kc, nc, p.b + pc * p.b_rs + jc * p.b_cs, p.b_rs, p.b_cs, bp);
       const T beta_k = pc == 0 ? beta : T(1);  // later K slices accumulate onto the first
       for (int64_t ic = 0; ic < p.M; ic += bl.mc) {
         const int64_t mc = std::min(bl.mc, p.M - ic);
@@ -194,6 +200,7 @@ template <class T> void gemm(const GemmArgs<T>& g) {
   // same products are summed in the same k order, so the result is the same to the bit.
   if (g.N * 2 < kr.nr && g.M > g.N) {
     GemmArgs<T> t = g;
+    t.packed_b = nullptr;
     t.M = g.N, t.N = g.M;
     t.a = g.b, t.a_bs = g.b_bs, t.a_rs = g.b_cs, t.a_cs = g.b_rs;
     t.b = g.a, t.b_bs = g.a_bs, t.b_rs = g.a_cs, t.b_cs = g.a_rs;
@@ -204,11 +211,12 @@ template <class T> void gemm(const GemmArgs<T>& g) {
   const double macs = double(g.batch) * g.M * g.N * g.K;
   const int nt = macs < kMinParallelMacs ? 1 : get_num_threads();
   const Blocking bl = blocking_for(kr, g.M, g.N, g.K);
+  const int64_t npad = round_up(g.N, kr.nr);
   auto whole = [&](int64_t bi) {
     gemm_block(kr, bl,
                Block<T>{g.M, g.N, g.K, g.a + bi * g.a_bs, g.a_rs, g.a_cs, g.b + bi * g.b_bs, g.b_rs, g.b_cs,
                         g.c + bi * g.c_bs, g.c_rs, g.c_cs},
-               g.alpha, g.beta);
+               g.alpha, g.beta, g.packed_b, npad, 0);
   };
   if (nt == 1) {
     for (int64_t bi = 0; bi < g.batch; ++bi) whole(bi);
@@ -245,15 +253,39 @@ template <class T> void gemm(const GemmArgs<T>& g) {
                          g.c + bi * g.c_bs + m0 * g.c_rs + n0 * g.c_cs,
                          g.c_rs,
                          g.c_cs};
-        gemm_block(kr, blocking_for(kr, p.M, p.N, p.K), p, g.alpha, g.beta);
+        gemm_block(kr, blocking_for(kr, p.M, p.N, p.K), p, g.alpha, g.beta, g.packed_b, npad, n0);
       }
     });
   }
+}
+
+template <class T> bool gemm_packs_b(const GemmArgs<T>& g) {
+  const GemmKernels<T>& kr = kernels_for<T>();
+  return g.batch > 0 && g.M > 1 && g.N > 1 && g.K > 0 && !(g.N * 2 < kr.nr && g.M > g.N);
+}
+
+template <class T> std::vector<T> pack_b_whole(const GemmArgs<T>& g) {
+  const GemmKernels<T>& kr = kernels_for<T>();
+  // kc depends on K alone (blocking_for), so every tile and thread of a later product slices K
+  // exactly as this packing does.
+  const int64_t kc = blocking_for(kr, g.M, g.N, g.K).kc, npad = round_up(g.N, kr.nr);
+  std::vector<T> out(size_t(g.K * npad));
+  for (int64_t pc = 0; pc < g.K; pc += kc)
+    kr.pack_b(std::min(kc, g.K - pc), g.N, g.b + pc * g.b_rs, g.b_rs, g.b_cs, out.data() + pc * npad);
+  return out;
 }
 
 template void gemm<float>(const GemmArgs<float>&);
 template void gemm<double>(const GemmArgs<double>&);
 template void gemm<int32_t>(const GemmArgs<int32_t>&);
 template void gemm<int64_t>(const GemmArgs<int64_t>&);
+#define TK_GEMM_PACK(T)                              \
+  template bool gemm_packs_b<T>(const GemmArgs<T>&); \
+  template std::vector<T> pack_b_whole<T>(const GemmArgs<T>&);
+TK_GEMM_PACK(float)
+TK_GEMM_PACK(double)
+TK_GEMM_PACK(int32_t)
+TK_GEMM_PACK(int64_t)
+#undef TK_GEMM_PACK
 
 }  // namespace tk::cpu

@@ -8,6 +8,7 @@
 // are absorbed by the packing, so no operand is ever copied to make it contiguous.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace tk::cpu {
 
@@ -20,11 +21,22 @@ template <class T> struct GemmArgs {
   int64_t b_bs = 0, b_rs = 0, b_cs = 0;
   T* c = nullptr;  // C[b][i][j] = c[b * c_bs + i * c_rs + j * c_cs]; must not alias A or B
   int64_t c_bs = 0, c_rs = 0, c_cs = 0;
+  // B already packed by pack_b_whole() (the same B of every batch entry), or null: then the
+  // product packs no B panel. Used only where gemm_packs_b() is true.
+  const T* packed_b = nullptr;
 };
 
 // Runs on the thread pool when the product is big enough. Instantiated for float, double,
 // int32_t and int64_t.
 template <class T> void gemm(const GemmArgs<T>& g);
+
+// Whether gemm(g) packs B into panels (false for matrix-vector products and for a narrow C,
+// which is computed transposed) — when it does, B can be packed once ahead (a graph's weights).
+template <class T> bool gemm_packs_b(const GemmArgs<T>& g);
+// B of g (one matrix: batch 1, or the same B for every entry) packed whole, in the layout gemm()
+// reads through packed_b: for each K slice of the blocking, every NR-wide panel. The packed
+// panels hold the same numbers in the same order as packing per call, so results are identical.
+template <class T> std::vector<T> pack_b_whole(const GemmArgs<T>& g);
 
 // ---- what one instruction set provides (gemm_avx2.cpp, gemm_avx512.cpp, gemm_generic.cpp) ----
 template <class T> struct GemmKernels {
