@@ -76,7 +76,9 @@ export function matmul(a: PlainTensor, b: PlainTensor): PlainTensor {
 
 /** Matrix-vector product [n, m] @ [m] -> [n]. @example plain.mv(m, v) */
 export function mv(m: PlainTensor, v: PlainTensor): PlainTensor {
-  if (plainArg('mv', 'm', m).ndim !== 2 || plainArg('mv', 'v', v).ndim !== 1)
+  plainArg('mv', 'm', m);
+  plainArg('mv', 'v', v);
+  if (m.ndim !== 2 || v.ndim !== 1)
     fail(
       'SHAPE_MISMATCH',
       `mv: expected a 2-D matrix and a 1-D vector, got [${m.shape.join(', ')}] and [${v.shape.join(', ')}]`,
@@ -86,7 +88,9 @@ export function mv(m: PlainTensor, v: PlainTensor): PlainTensor {
 
 /** Batched matrix product [B, n, m] @ [B, m, p] -> [B, n, p], no broadcasting. @example plain.bmm(a, b) */
 export function bmm(a: PlainTensor, b: PlainTensor): PlainTensor {
-  if (plainArg('bmm', 'a', a).ndim !== 3 || plainArg('bmm', 'b', b).ndim !== 3 || a.shape[0] !== b.shape[0])
+  plainArg('bmm', 'a', a); // both checked before the message below reads their shapes
+  plainArg('bmm', 'b', b);
+  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0])
     fail(
       'SHAPE_MISMATCH',
       `bmm: expected [B, n, m] @ [B, m, p], got [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`,
