@@ -171,19 +171,19 @@ describe('graph.runAsync', () => {
   it('keeps the event loop free: a 1 ms timer is late by at most 5 ms (p99) while a ~100 ms graph runs', async () => {
     const threads = getNumThreads();
     setNumThreads(1); // the graph's work stays on one core; the event loop has the other
+    const w = randn([384, 384]).mul(0.05);
+    const x = randn([384, 384]);
+    const g = jit.trace(
+      (x: Tensor) => {
+        let h = x;
+        for (let i = 0; i < 12; i++) h = h.matmul(w).tanh();
+        return h;
+      },
+      randn([384, 384]),
+    );
     try {
-      const w = randn([384, 384]).mul(0.05);
-      const g = jit.trace(
-        (x: Tensor) => {
-          let h = x;
-          for (let i = 0; i < 12; i++) h = h.matmul(w).tanh();
-          return h;
-        },
-        randn([384, 384]),
-      );
-      const x = randn([384, 384]);
       const t0 = performance.now();
-      g.run([x]);
+      (g.run([x]) as Tensor).dispose();
       const once = performance.now() - t0;
       const runs = Math.max(1, Math.round(100 / Math.max(once, 1)));
       const lags: number[] = [];
@@ -194,7 +194,7 @@ describe('graph.runAsync', () => {
         last = now;
       }, 1);
       const start = performance.now();
-      for (let i = 0; i < runs; i++) await g.runAsync([x]);
+      for (let i = 0; i < runs; i++) ((await g.runAsync([x])) as Tensor).dispose();
       const busy = performance.now() - start;
       clearInterval(timer);
       lags.sort((a, b) => a - b);
@@ -202,8 +202,10 @@ describe('graph.runAsync', () => {
       expect(busy).toBeGreaterThan(50);
       expect(lags.length).toBeGreaterThan(20);
       expect(p99).toBeLessThanOrEqual(5);
-      g.dispose();
     } finally {
+      g.dispose();
+      w.dispose();
+      x.dispose();
       setNumThreads(threads);
     }
   });
@@ -274,6 +276,8 @@ describe('jit memory', () => {
   it('thousands of runs (sync and async) and a disposed graph leave tensors and bytes at baseline', async () => {
     const model = new IrisNet();
     const x = randn([16, 4]);
+    settleGarbage();
+    await new Promise((r) => setTimeout(r, 10)); // finalizers of earlier tests' garbage run now
     settleGarbage();
     const base = memory();
     const g = jit.trace(model, [x], batchAxis);

@@ -97,8 +97,29 @@ interface GraphBinding {
 }
 const gb = binding as unknown as GraphBinding;
 
-// Ops whose result differs per call: never folded.
-const RANDOM = new Set<OpName>(['rand', 'randn', 'randint']);
+// Ops whose result differs per call: never folded into constants.
+const RANDOM_OPS: ReadonlySet<string> = new Set<OpName>(['rand', 'randn', 'randint']);
+
+/**
+ * @internal The results of node n computed now, when it may be folded into constants (not
+ * random, not in place, no dynamic attribute) and `operand` knows every input; else null.
+ */
+export function foldNode(
+  n: GraphNode,
+  operand: (slot: number) => Handle | readonly [number | boolean | bigint] | undefined,
+): Tensor[] | null {
+  if (RANDOM_OPS.has(n.op) || n.op.endsWith('_') || n.patches.length) return null;
+  const ins = n.inputs.map((s) => (s < 0 ? undefined : operand(s)));
+  if (!ins.every((x) => x !== undefined)) return null;
+  return noGrad(() => {
+    const prev = setRecorder(null);
+    try {
+      return n.outputs.length === 1 ? [opN(n.op, n.attrs, ins as Handle[])] : opMultiN(n.op, n.attrs, ins as Handle[]);
+    } finally {
+      setRecorder(prev);
+    }
+  });
+}
 const FORMAT = 'tensorkit.jit';
 
 /**
@@ -139,35 +160,27 @@ export class Graph {
   private build(): NativeGraph {
     const constOperand = new Map<number, Handle | readonly [number | boolean | bigint]>();
     for (const [slot, c] of this.constants) constOperand.set(slot, 'tensor' in c ? c.tensor._h : [c.scalar]);
+    // Folding is off when any node writes in place: a folded value could be one it changes.
     const foldable = !this.nodes.some((n) => n.op.endsWith('_'));
     const nodes: unknown[] = [];
-    noGrad(() => {
-      const prev = setRecorder(null);
-      try {
-        for (const n of this.nodes) {
-          const ins = n.inputs.map((s) => (s < 0 ? undefined : constOperand.get(s)));
-          if (foldable && !RANDOM.has(n.op) && n.patches.length === 0 && ins.every((x) => x !== undefined)) {
-            const res =
-              n.outputs.length === 1 ? [opN(n.op, n.attrs, ins as Handle[])] : opMultiN(n.op, n.attrs, ins as Handle[]);
-            res.forEach((t, k) => {
-              keep(t);
-              this.folded.push(t);
-              constOperand.set(n.outputs[k], t._h);
-            });
-            continue;
-          }
-          nodes.push([
-            OP_ID[n.op],
-            n.attrs.map((a) => (a === undefined ? null : a)),
-            n.inputs,
-            n.outputs,
-            n.patches.map((p) => [p.attr, p.elem, this.symIndex(p.sym), p.a, p.b]),
-          ]);
-        }
-      } finally {
-        setRecorder(prev);
+    for (const n of this.nodes) {
+      const res = foldable ? foldNode(n, (s) => constOperand.get(s)) : null;
+      if (res) {
+        res.forEach((t, k) => {
+          keep(t);
+          this.folded.push(t);
+          constOperand.set(n.outputs[k], t._h);
+        });
+        continue;
       }
-    });
+      nodes.push([
+        OP_ID[n.op],
+        n.attrs.map((a) => (a === undefined ? null : a)),
+        n.inputs,
+        n.outputs,
+        n.patches.map((p) => [p.attr, p.elem, this.symIndex(p.sym), p.a, p.b]),
+      ]);
+    }
     return gb.graphCreate({
       numValues: this.numValues,
       numSyms: this.symbols.length,

@@ -2,14 +2,11 @@
 // Each native op maps to ONNX ops through one table; some module calls (BatchNorm, LayerNorm,
 // LSTM, GRU) map to one ONNX op each; subexpressions of constants are folded. Every op that has
 // no mapping is listed in one NOT_IMPLEMENTED error.
-import { noGrad } from '../autograd.js';
-import type { Handle } from '../binding.js';
 import { fail } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
-import { Graph, type GraphNode } from '../jit/graph.js';
+import { foldNode, Graph, type GraphNode } from '../jit/graph.js';
 import { trace, type TraceOptions } from '../jit/trace.js';
 import { Module } from '../nn/module.js';
-import { opMultiN, opN, setRecorder } from '../ops/dispatch.js';
 import type { OpName } from '../ops/ops.generated.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
@@ -31,25 +28,16 @@ export interface ExportOptions {
 }
 
 const IR_VERSION = 8;
-const RANDOM = new Set<string>(['rand', 'randn', 'randint']);
 
 // ---- the exporter -------------------------------------------------------------------------------
 
 function fold(c: Ctx, n: GraphNode): boolean {
-  if (!c.fold || RANDOM.has(n.op) || n.op.endsWith('_') || n.patches.length) return false;
-  if (!n.inputs.every((s) => s >= 0 && c.known.has(s))) return false;
-  const ins = n.inputs.map((s) => {
-    const k = c.known.get(s)!;
-    return k instanceof Tensor ? k._h : ([k] as const);
+  if (!c.fold) return false;
+  const res = foldNode(n, (s) => {
+    const k = c.known.get(s);
+    return k === undefined ? undefined : k instanceof Tensor ? k._h : ([k] as const);
   });
-  const res = noGrad(() => {
-    const prev = setRecorder(null);
-    try {
-      return n.outputs.length === 1 ? [opN(n.op, n.attrs, ins as Handle[])] : opMultiN(n.op, n.attrs, ins as Handle[]);
-    } finally {
-      setRecorder(prev);
-    }
-  });
+  if (!res) return false;
   res.forEach((t, k) => {
     c.keep(t);
     c.known.set(n.outputs[k], t);
