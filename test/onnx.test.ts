@@ -43,6 +43,7 @@ const hasOnnxPython = (() => {
 })();
 
 const batchAxis = { dynamicAxes: { input0: { 0: 'batch' } } };
+const exported: string[] = []; // the example models' files, checked by onnx.checker below
 
 describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
   it.each(exampleModels())(
@@ -62,7 +63,17 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
           expect(Math.abs(got.data[i] - want[i])).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(want[i]));
       }
       await session.release();
-      if (hasOnnxPython)
+      exported.push(p);
+    },
+  );
+
+  it.skipIf(!hasOnnxPython)(
+    hasOnnxPython
+      ? 'onnx.checker.check_model(full_check=True) passes for each exported example model'
+      : 'onnx.checker (skipped: /usr/bin/python3 has no onnx module; apt-get install python3-onnx)',
+    () => {
+      expect(exported.length).toBe(exampleModels().length);
+      for (const p of exported)
         execFileSync('/usr/bin/python3', [
           '-c',
           'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)',
