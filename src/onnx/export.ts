@@ -46,7 +46,10 @@ function fold(c: Ctx, n: GraphNode): boolean {
   return true;
 }
 
-/** The ONNX model of a graph, as file chunks. */
+/**
+ * The ONNX model of a graph as byte chunks (what `export` writes), to send or embed without a file.
+ * @example const bytes = Buffer.concat(onnx.toOnnx(jit.trace(model, [x])))
+ */
 export function toOnnx(g: Graph, options: { opset?: number; doConstantFolding?: boolean } = {}): Uint8Array[] {
   if (!(g instanceof Graph)) fail('INVALID_ARGUMENT', `onnx.toOnnx: expected a jit.Graph, got ${describe(g)}`);
   const opts = checkOptions('onnx.toOnnx', options, { opset: 'integer', doConstantFolding: 'boolean' });

@@ -18,7 +18,10 @@ import { parseModel, type ParsedModel } from './parse.js';
 
 const MAX_PROBE = 1 << 26; // elements of one probe input
 
-/** ONNX op types onnx.load supports. */
+/**
+ * ONNX op types onnx.load supports.
+ * @example onnx.SUPPORTED_OPS.includes('LSTM') // true
+ */
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS).sort();
 
 function readModel(path: string): ParsedModel {
