@@ -104,6 +104,30 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
     g.dispose();
   });
 
+  it('exports in-place ops (relu_, mul_) as new values, and the file runs in onnxruntime and back', async () => {
+    const lin = new nn.Linear(5, 4);
+    const f = (x: Tensor) => {
+      const h = lin.call(x);
+      h.relu_();
+      h.mul_(2);
+      return h.add(1);
+    };
+    const g = jit.trace(f, [randn([3, 5])], batchAxis);
+    expect(g.nodes.map((n) => n.op)).toContain('relu_');
+    const x = randn([6, 5]);
+    const want = tk.noGrad(() => f(x));
+    onnx.export(g, null, file('inplace.onnx'));
+    const s = await ort!.InferenceSession.create(file('inplace.onnx')); // it was a cycle before
+    const got = (await s.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) })).output0;
+    const w = want.data() as Float32Array;
+    for (let i = 0; i < w.length; i++) expect(Math.abs(got.data[i] - w[i])).toBeLessThan(1e-5 + 1e-4 * Math.abs(w[i]));
+    await s.release();
+    const back = onnx.load(file('inplace.onnx'));
+    expect((back.run([x]) as Tensor).sub(want).abs().max().item()).toBe(0);
+    back.dispose();
+    g.dispose();
+  });
+
   it('writes a 784-256-10 MLP (a 200 KB weight) and matches onnxruntime', async () => {
     const m = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
     onnx.export(m, [randn([2, 784])], file('mlp.onnx'), batchAxis);

@@ -90,9 +90,9 @@ export function toOnnx(g: Graph, options: { opset?: number; doConstantFolding?: 
           c.missing.add(`${n.op} on a constant`);
           continue;
         }
-        const renamed = { ...n, outputs: [slot] };
-        c.names[slot] = c.fresh(base);
-        ex(c, renamed);
+        // The exporter reads the slot under its old name and writes it under the new one.
+        c.renamed.set(slot, c.fresh(base));
+        ex(c, { ...n, outputs: [slot] });
       } else ex(c, n);
     }
     if (c.missing.size)

@@ -100,8 +100,15 @@ export class Ctx {
   out(slot: number): string {
     this.emitted.add(slot);
     this.known.delete(slot);
+    const next = this.renamed.get(slot);
+    if (next !== undefined) {
+      this.names[slot] = next;
+      this.renamed.delete(slot);
+    }
     return this.names[slot];
   }
+  /** Slots an in-place node writes: their new name, taken when the node's result is named. */
+  readonly renamed = new Map<number, string>();
   // One element of a dynamic axis as a 1-D int64 tensor [size].
   private symSize(sym: string): string {
     let name = this.symCache.get(sym);
