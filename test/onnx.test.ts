@@ -128,6 +128,71 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
     g.dispose();
   });
 
+  // The op table's breadth: each function traced with a dynamic batch, exported, run in
+  // onnxruntime at another batch size, and imported back.
+  const BATTERY: [string, (x: Tensor) => Tensor][] = [
+    [
+      'reductions',
+      (x) =>
+        x
+          .sum(1)
+          .add(x.mean(1))
+          .add(x.max(1))
+          .add(x.min(1, { keepdim: true }).squeeze(1))
+          .add(x.argmax(1).to('float32')),
+    ],
+    ['var and std', (x) => x.var(2).add(x.std([1, 2]).unsqueeze(1))],
+    [
+      'cat, stack, expand, narrow',
+      (x) =>
+        tk
+          .cat([x, x.mul(2)], 2)
+          .sum(2)
+          .add(tk.stack([x.sum(2), x.sum(2)], 1).sum(1))
+          .add(x.narrow(2, 0, 1).expand(-1, -1, 4).sum(2)),
+    ],
+    ['unsqueeze, permute, flatten, squeeze', (x) => x.unsqueeze(0).permute(1, 0, 3, 2).flatten(1, 2).squeeze(1).sum(1)],
+    [
+      'unary and binary element-wise',
+      (x) =>
+        x
+          .abs()
+          .log1p()
+          .add(x.abs().add(1).rsqrt())
+          .add(x.clamp(-0.5, 0.5))
+          .add(x.pow(2))
+          .add(x.sigmoid().mul(x.tanh()))
+          .sum(2),
+    ],
+    [
+      'comparisons and where',
+      (x) => tk.where(x.gt(0), x, x.mul(0.1)).add(x.le(0.3).to('float32')).add(x.ne(x.exp()).to('float32')).sum(2),
+    ],
+    ['softmax, logSoftmax, cumsum', (x) => x.softmax(2).add(x.logSoftmax(1)).add(x.cumsum(2)).sum(2)],
+    [
+      'select, maximum, minimum',
+      (x) => x.select(2, -1).add(x.maximum(x.neg()).select(2, 0)).add(x.minimum(0.2).select(2, 1)),
+    ],
+    ['gelu, erf, sin, cos', (x) => x.gelu().add(x.erf()).add(x.sin()).add(x.cos()).sum(2)],
+  ];
+  it.each(BATTERY)('%s: exported, run in onnxruntime at another batch size, and imported back', async (name, f) => {
+    const g = jit.trace(f, [randn([3, 5, 4])], { dynamicAxes: { input0: [0] } });
+    const p = file(`battery-${name.replace(/\W/g, '_')}.onnx`);
+    onnx.export(g, null, p);
+    const x = randn([7, 5, 4]);
+    const want = tk.noGrad(() => f(x));
+    const s = await ort!.InferenceSession.create(p);
+    const got = (await s.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) })).output0;
+    expect([...got.dims]).toEqual(want.shape);
+    const w = want.data() as Float32Array;
+    for (let i = 0; i < w.length; i++) expect(Math.abs(got.data[i] - w[i])).toBeLessThan(1e-5 + 1e-4 * Math.abs(w[i]));
+    await s.release();
+    const back = onnx.load(p);
+    expect((back.run([x]) as Tensor).sub(want).abs().max().item()).toBeLessThan(1e-5);
+    back.dispose();
+    g.dispose();
+  });
+
   it('writes a 784-256-10 MLP (a 200 KB weight) and matches onnxruntime', async () => {
     const m = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
     onnx.export(m, [randn([2, 784])], file('mlp.onnx'), batchAxis);

@@ -678,6 +678,11 @@ export const OPS: Record<string, OpImpl> = {
     const vals = Array.from({ length: count }, (_, i) => s + i * d);
     c.set(n, 0, count <= SMALL ? ints(vals) : c.keep(tensor(BigInt64Array.from(vals, (v) => BigInt(v)))));
   },
+  CumSum: (c, n) => {
+    if (c.int(n, 'exclusive', 0) || c.int(n, 'reverse', 0)) c.bad(n, 'exclusive and reverse sums are not supported');
+    const x = c.t(n, 0);
+    c.set(n, 0, x.cumsum(wrapAxis(c.ints(n, 1)![0], x.ndim)));
+  },
   ArgMax: (c, n) => c.set(n, 0, c.t(n, 0).argmax(c.int(n, 'axis', 0), { keepdim: c.int(n, 'keepdims', 1) === 1 })),
   LSTM: recurrent('LSTM'),
   GRU: recurrent('GRU'),
