@@ -62,7 +62,11 @@ export async function* jit(opts: Options, threads: number[]): AsyncGenerator<Row
       const runUs = await measure(() => (graph.run([x]) as tk.Tensor).dispose(), opts, inner);
       const eagerUs = await measure(() => tk.tidy(() => void tk.noGrad(() => model.call(x))), opts, inner);
       const base = { suite, name, threads: th, nativeUs: runUs, flops };
-      yield { ...base, peerUs: eagerUs, note: 'peer: the same model run eagerly (tidy, noGrad)' };
+      yield {
+        ...base,
+        peerUs: eagerUs,
+        note: "peer: the same model run eagerly (tidy, noGrad; its weights share the graph's packed panels)",
+      };
       if (typeof ort !== 'string') {
         const s = await ort.session(bytes, { input0: [x.data() as Float32Array, shape] }, th);
         // ORT's run() returns a promise: timed awaited, one call per sample.
