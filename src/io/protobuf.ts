@@ -133,13 +133,6 @@ export class ProtoWriter {
   }
 }
 
-/** The wire bytes of a raw varint. */
-export function varint(v: number | bigint): Uint8Array {
-  const w = new ProtoWriter();
-  w.rawVarint(v);
-  return w.toBytes();
-}
-
 /** The wire bytes of a message given as a field list. */
 export function encodeMessage(fields: readonly ProtoField[]): Uint8Array {
   const w = new ProtoWriter();

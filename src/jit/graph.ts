@@ -6,7 +6,7 @@
 // state) into constants, once, so that the file, the ONNX export and the weights keep their names.
 import { binding, type Attr, type Handle } from '../binding.js';
 import { noGrad } from '../autograd.js';
-import { DTYPES, isDType, type DType } from '../dtype.js';
+import { isDType, type DType } from '../dtype.js';
 import { fail, TensorError } from '../errors.js';
 import { loadWithMetadata, save as saveSafetensors } from '../io/safetensors.js';
 import { keep } from '../memory.js';
@@ -500,9 +500,6 @@ export function load(path: string): Graph {
     throw e;
   }
 }
-
-/** @internal dtype of a meta slot's code (trace reads result metadata directly). */
-export const dtypeOfCode = (code: number): DType => DTYPES[code];
 
 /** Checks parts given to `new Graph` as jit.load checks a file (INVALID_ARGUMENT for a defect). */
 function checkParts(parts: GraphParts): GraphParts {

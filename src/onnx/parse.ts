@@ -2,7 +2,7 @@
 // and shape is bounded by the file, so a hostile file is an IO_ERROR and never a huge
 // allocation. Only the fields tensorkit uses are read; the schema has a fixed depth, so nesting
 // cannot recurse (subgraph attributes are kept as opaque bytes and refused by the importer).
-import type { DType } from '../dtype.js';
+import { ITEMSIZE, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { readFields, readPackedVarints, type ReadField } from '../io/protobuf.js';
 import { dtypeOfOnnx, F, ATTR_TYPE, type OnnxAttr, type OnnxValueInfo } from './proto.js';
@@ -38,8 +38,6 @@ export interface ParsedModel {
 
 const MAX_ELEMENTS = 2 ** 31 - 1;
 const MAX_DIMS = 8;
-const ITEM: Record<string, number> = { float32: 4, float64: 8, int32: 4, int64: 8, bool: 1, float16: 2, bfloat16: 2 };
-
 function reader(path: string) {
   const bad = (what: string): never => fail('IO_ERROR', `onnx.load: '${path}' is not a valid ONNX model: ${what}`);
   const fields = (b: Uint8Array): Generator<ReadField> => readFields(b, bad);
@@ -102,7 +100,7 @@ function reader(path: string) {
       numel *= d;
       if (numel > MAX_ELEMENTS) bad(`${what} '${name}' has too many elements (dims [${dims.join(', ')}])`);
     }
-    const item = ITEM[dtype!];
+    const item = ITEMSIZE[dtype!];
     let bytes: Uint8Array;
     if (raw) {
       if (raw.length !== numel * item)
