@@ -83,6 +83,19 @@ export * as train from './train/index.js';
 export * as jit from './jit/index.js';
 export * as onnx from './onnx/index.js';
 export {
+  serve,
+  HttpError,
+  type HandlerContext,
+  type HandlerRequest,
+  type ModelConfig,
+  type ModelServer,
+  type ModelSource,
+  type ModelStatus,
+  type ServeHandler,
+  type ServeOptions,
+  type TensorConfig,
+} from './serve/index.js';
+export {
   noGrad,
   enableGrad,
   isGradEnabled,
