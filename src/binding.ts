@@ -41,6 +41,11 @@ export interface Binding {
   /** Copies the elements (row-major, as stored) into `buf`, which must have exactly their size. */
   readInto(h: Handle, buf: ArrayBuffer): void;
   item(h: Handle): number | boolean;
+  /**
+   * The arrays of numbers that are the values of members named `key` in a JSON text (native/src/io/
+   * number_text.cpp): `spans` holds begin, end and value count per array, `values` their numbers.
+   */
+  scanNumberArrays(bytes: Uint8Array, key: string): { spans: Float64Array; values: Float64Array };
   /** Releases the tensor behind a handle; later uses of the id report DISPOSED. Idempotent. */
   free(h: Handle): void;
   /** Weakly watches tensors that outlived their tick (objects, their ids, count); may sweep (bindings/gc.cpp). */

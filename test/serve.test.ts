@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { serve, tensor, memory, type ModelServer, type Tensor } from '../src/index.js';
 import { Batcher, type BatcherSettings } from '../src/serve/batcher.js';
+import { parseInfer } from '../src/serve/codec.js';
+import { HttpError } from '../src/serve/errors.js';
 import { serveOptions } from '../src/cli.js';
 import { addModel, embeddingGraph, mlpGraph, pairGraph, slowGraph } from './helpers/serve.js';
 
@@ -265,6 +267,105 @@ describe('KServe v2 routes', () => {
     expect([bad.status, (await bad.json()).error]).toEqual([500, expect.stringMatching(/model 'embed' failed: .*12/)]);
     expect([good1.status, good2.status]).toEqual([200, 200]);
     expect((await good2.json()).outputs[0].shape).toEqual([1, 3, 4]);
+  });
+});
+
+describe('the JSON fast path', () => {
+  const flat = (v: unknown): unknown[] =>
+    v instanceof Float64Array ? Array.from(v) : Array.isArray(v) ? v.flat(Infinity) : [v];
+  /** parseInfer's inputs' data, flattened, or the status it refused the body with. */
+  const ours = (body: string) => {
+    try {
+      return parseInfer(Buffer.from(body), {}).inputs.map((i) => flat(i.data));
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      return e.status;
+    }
+  };
+  /** The same from JSON.parse alone. */
+  const reference = (body: string) => {
+    try {
+      const j = JSON.parse(body);
+      return Array.isArray(j?.inputs) ? j.inputs.map((i: { data: unknown }) => flat(i?.data)) : 400;
+    } catch {
+      return 400;
+    }
+  };
+
+  it('reads numbers as JSON.parse does, and leaves strings, booleans and odd numbers to it', () => {
+    const nums = [
+      0,
+      -0,
+      1,
+      -1,
+      0.1,
+      1 / 3,
+      Math.PI * 1e-300,
+      1.7976931348623157e308,
+      5e-324,
+      123456789012345680000,
+      2 ** 53 + 2,
+    ];
+    const texts = ['1e2', '1E-2', '-0.0', '1e+2', '0.30000000000000004', '9007199254740993', '1e400', '-1e-400'];
+    const bodies = [
+      JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP64', shape: [nums.length], data: nums }] }),
+      `{"inputs":[{"name":"x","data":[${texts.join(',')}],"shape":[8],"datatype":"FP64"}]}`,
+      JSON.stringify({ id: '"data":[1,2]', inputs: [{ name: 'x', datatype: 'INT64', shape: [3], data: [1, '2', 3] }] }),
+      JSON.stringify({
+        inputs: [
+          {
+            name: 'a',
+            datatype: 'FP32',
+            shape: [2, 2],
+            data: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+          { name: 'b', datatype: 'BOOL', shape: [2], data: [true, false], parameters: { data: [9] } },
+        ],
+      }),
+      `{ "inputs" : [ { "name" : "x" , "datatype": "FP32", "shape": [3], "data" : [ 1 , [ 2 , 3 ] ] } ] }`,
+    ];
+    for (const b of bodies) expect(ours(b)).toEqual(reference(b));
+    const random = Array.from({ length: 2000 }, (_, i) => (Math.random() - 0.5) * 10 ** ((i % 40) - 20));
+    const big = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP64', shape: [2000], data: random }] });
+    expect(ours(big)).toEqual([random]);
+  });
+
+  it('a mangled body is a 400 or reads as JSON.parse reads it (3,000 mutations)', () => {
+    const body = JSON.stringify({
+      id: 'z',
+      inputs: [
+        {
+          name: 'x',
+          datatype: 'FP32',
+          shape: [2, 3],
+          data: [
+            [1.5, -2, 3e-3],
+            [4, 5, 6],
+          ],
+        },
+      ],
+    });
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const alphabet = '[]{}",:0123456789.eE-+ datn\\';
+    for (let k = 0; k < 3000; k++) {
+      const chars = [...body];
+      for (let m = 0; m < 1 + rnd(3); m++) {
+        const at = rnd(chars.length);
+        const op = rnd(3);
+        if (op === 0) chars.splice(at, 1);
+        else if (op === 1) chars.splice(at, 0, alphabet[rnd(alphabet.length)]);
+        else chars[at] = alphabet[rnd(alphabet.length)];
+      }
+      const text = chars.join('').slice(0, rnd(4) === 0 ? rnd(body.length) : undefined);
+      const got = ours(text);
+      const want = reference(text);
+      if (got === 400) continue; // refused (the checks past JSON.parse refuse more than it does)
+      expect(got).toEqual(want);
+    }
   });
 });
 

@@ -16,6 +16,7 @@
 #include "tk/autograd.h"
 #include "tk/cpu_info.h"
 #include "tk/graph.h"
+#include "tk/number_text.h"
 #include "tk/ops.h"
 
 namespace {
@@ -648,6 +649,50 @@ void graph_executor() {
       "bad op id");
 }
 
+// The JSON number-array scanner (the server's fast path): values as strtod gives them; arrays with
+// anything else, keys inside strings and malformed text left alone; every prefix of a text scanned
+// without reading past it (ASan's build checks that).
+void number_text() {
+  namespace tx = tk::text;
+  auto scan = [](const std::string& s) { return tx::find_number_arrays(s.data(), s.size(), "data"); };
+  {
+    auto r = scan(R"({"inputs":[{"name":"x","data":[1, -2.5e3 ,0.1, [3,4]],"shape":[4]}]})");
+    CHECK(r.arrays.size() == 1 && r.arrays[0].count == 5 && r.values.size() == 5);
+    CHECK(r.values[0] == 1 && r.values[1] == -2500 && r.values[2] == 0.1 && r.values[4] == 4);
+    CHECK(r.arrays[0].begin == std::string(R"({"inputs":[{"name":"x","data":)").size());
+  }
+  const char* left_alone[] = {
+      R"({"data":["1",2]})",        R"({"data":[1,true]})", R"({"data":[1,null]})", R"({"data":[1,]})",
+      R"({"data":[01]})",           R"({"data":[+1]})",     R"({"data":[.5]})",     R"({"data":[1e400]})",
+      R"({"data":[NaN]})",          R"({"data":[1 2]})",    R"({"data":[[1],{}]})", R"({"data":[1)",
+      R"({"id":"\"data\":[1,2]"})", R"({"dat":[1]})",       R"({"data" [1]})",
+  };
+  for (const char* t : left_alone) {
+    auto r = scan(t);
+    if (!r.arrays.empty()) std::fprintf(stderr, "FAIL: number_text took an array from %s\n", t);
+    CHECK(r.arrays.empty());
+  }
+  {
+    auto r = scan(R"({"a":{"data":[]},"b":{"data":[[],[7]]},"c":"data","data":[-0,1E+2]})");
+    CHECK(r.arrays.size() == 3 && r.values.size() == 3 && r.values[0] == 7 && std::signbit(r.values[1]) &&
+          r.values[2] == 100);
+  }
+  // 17-digit values read as correctly rounded doubles
+  {
+    auto r = scan(R"({"data":[0.8414709848078965,-0.7568024953079282,9007199254740993]})");
+    CHECK(r.values.size() == 3 && r.values[0] == 0.8414709848078965 && r.values[1] == -0.7568024953079282 &&
+          r.values[2] == 9007199254740992.0);
+  }
+  const std::string full =
+      R"({"id":"q","inputs":[{"name":"x","datatype":"FP32","shape":[2,2],"data":[[1.5,2],[3,4e-1]]}]})";
+  const size_t closes = full.find("]]}") + 2;  // the array is whole from this prefix length on
+  for (size_t n = 0; n <= full.size(); ++n) {
+    std::vector<char> heap(full.begin(), full.begin() + n);  // exactly n bytes, so ASan sees an overread
+    auto r = tx::find_number_arrays(heap.data(), n, "data");
+    CHECK(r.arrays.size() == (n >= closes ? 1u : 0u));
+  }
+}
+
 int main() {
   layout_math();
   autograd_engine();
@@ -658,6 +703,7 @@ int main() {
   ops_and_memory();
   philox_known_answer();
   graph_executor();
+  number_text();
   std::printf("%s\n", failures ? "core tests FAILED" : "core tests passed");
   return failures ? 1 : 0;
 }

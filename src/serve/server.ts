@@ -239,8 +239,9 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
 
   // While draining, each answer closes its connection: a keep-alive socket that was busy when close()
   // began would otherwise hold the port open until its idle timeout.
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.setErrorHandler((err, _req, reply) => sendError(err, reply));
   app.setNotFoundHandler((req, reply) =>

@@ -156,7 +156,8 @@ export function checkInputs(
         badRequest(
           `input '${s.name}': ${w.bytes.length} bytes of binary data, shape [${w.shape}] of ${s.datatype} needs ${want}`,
         );
-    } else if (!w.tensor && !Array.isArray(w.data)) badRequest(`input '${s.name}': 'data' must be an array`);
+    } else if (!w.tensor && !Array.isArray(w.data) && !(w.data instanceof Float64Array))
+      badRequest(`input '${s.name}': 'data' must be an array`);
     return w;
   });
   const rows = sig.batched ? ordered[0].shape[0] : 1;
