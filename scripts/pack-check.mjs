@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The package as a user gets it: packs the tarball (prepack builds dist/ and the prebuilt addon),
 // installs it into a new project with no compiler on PATH (cmake, g++, cc, nvcc are checked to be
-// absent) and with npm offline (so nothing is downloaded; node-gyp-build comes from npm's cache),
-// then checks that nothing was compiled, that ESM import and CommonJS require both run an op,
-// and that a consumer's TypeScript compiles under --strict without skipLibCheck, including a
-// Float32Array taken from tensor([1, 2]).data() with no cast.
+// absent) and with npm offline (so nothing is downloaded; the runtime dependencies, as the lockfile
+// pins them, come from npm's cache), then checks that nothing was compiled, that ESM import and
+// CommonJS require both run an op, that `tensorkit serve` answers an inference request, and that a
+// consumer's TypeScript compiles under --strict without skipLibCheck, including a Float32Array
+// taken from tensor([1, 2]).data() with no cast.
 //   npm run pack:check        (.ci/run runs it)
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -75,13 +76,17 @@ try {
     `absent: ${absent.join(' ')}`,
   );
 
-  // 3. Install into a new project, offline: the one dependency is put in npm's cache first, so the
-  // install itself can fetch nothing (npm fails rather than go to the network).
-  const dep = JSON.parse(
-    execFileSync(process.execPath, [npmCli, 'pkg', 'get', 'dependencies'], { cwd: root, encoding: 'utf8' }),
-  );
-  for (const [name, range] of Object.entries(dep))
-    execFileSync(process.execPath, [npmCli, 'cache', 'add', `${name}@${range}`], { stdio: 'ignore' });
+  // 3. Install into a new project, offline: the runtime dependencies and theirs (the lockfile's
+  // non-dev packages) are put in npm's cache first, so the install itself can fetch nothing (npm
+  // fails rather than go to the network).
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  const runtime = Object.entries(lock.packages)
+    .filter(([path, p]) => path.startsWith('node_modules/') && !p.dev && !p.devOptional)
+    .map(([path, p]) => [path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length), p.version]);
+  execFileSync(process.execPath, [npmCli, 'cache', 'add', ...runtime.map(([n, v]) => `${n}@${v}`)], {
+    stdio: 'ignore',
+  });
+  const devNames = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies);
   const app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(
@@ -106,10 +111,15 @@ try {
   const modules = existsSync(join(app, 'node_modules'))
     ? readdirSync(join(app, 'node_modules')).filter((n) => !n.startsWith('.'))
     : [];
+  const runtimeNames = new Set(runtime.map(([n]) => n.split('/')[0]));
+  const extra = modules.filter((m) => m !== 'tensorkit' && !runtimeNames.has(m));
+  const dev = modules.filter((m) => devNames.some((d) => d.split('/')[0] === m));
   step(
-    'the installed package brings only node-gyp-build',
-    modules.sort().join() === 'node-gyp-build,tensorkit',
-    modules.join(' '),
+    'the installed package brings only its runtime dependencies (node-gyp-build, fastify, prom-client and theirs)',
+    extra.length === 0 &&
+      dev.length === 0 &&
+      ['node-gyp-build', 'fastify', 'prom-client'].every((m) => modules.includes(m)),
+    `${modules.length} packages${extra.length ? `; not in the lockfile's runtime set: ${extra.join(' ')}` : ''}${dev.length ? `; dev tools: ${dev.join(' ')}` : ''}`,
   );
 
   const dts = existsSync(join(pkg, 'dist', 'tensor.d.ts'))
@@ -148,6 +158,37 @@ try {
     'require runs an op',
     cjs.stdout.trim() === '[4,6]',
     cjs.status === 0 ? cjs.stdout.trim() : cjs.stderr.slice(-1500),
+  );
+
+  // The `tensorkit` command and serve(): a traced Linear served, queried, closed.
+  const help = spawnSync(join(app, 'node_modules', '.bin', 'tensorkit'), ['serve', '--help'], {
+    cwd: app,
+    env,
+    encoding: 'utf8',
+  });
+  step(
+    'node_modules/.bin/tensorkit serve --help',
+    help.status === 0 && help.stdout.startsWith('Usage: tensorkit serve'),
+    help.stderr.slice(-500),
+  );
+  writeFileSync(
+    join(app, 'serve.mjs'),
+    [
+      "import { jit, nn, serve, zeros } from 'tensorkit';",
+      'const g = jit.trace(new nn.Linear(2, 1), [zeros([3, 2])], { dynamicAxes: { input0: { 0: "batch" } } });',
+      'const s = await serve({ models: { lin: g }, port: 0, management: false });',
+      'const r = await fetch(`${s.url}/v2/models/lin/infer`, { method: "POST", body: JSON.stringify({ inputs: [{ name: "input0", datatype: "FP32", shape: [1, 2], data: [1, 2] }] }) });',
+      'const body = await r.json();',
+      'await s.close();',
+      'console.log(JSON.stringify({ status: r.status, shape: body.outputs[0].shape }));',
+      '',
+    ].join('\n'),
+  );
+  const served = spawnSync(join(bin, 'node'), ['serve.mjs'], { cwd: app, env, encoding: 'utf8' });
+  step(
+    'serve() answers an inference request',
+    served.status === 0 && served.stdout.trim() === '{"status":200,"shape":[1,1]}',
+    served.status === 0 ? served.stdout.trim() : served.stderr.slice(-1500),
   );
 
   // 5. A consumer's TypeScript, strict, with the package's own .d.ts checked (no skipLibCheck).

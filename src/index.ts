@@ -93,7 +93,9 @@ export {
   type ModelStatus,
   type ServeHandler,
   type ServeOptions,
+  type Signature,
   type TensorConfig,
+  type TensorSpec,
 } from './serve/index.js';
 export {
   noGrad,

@@ -670,6 +670,17 @@ describe('the CLI', () => {
   }, 60_000);
 });
 
+describe('examples/serve-shapes.ts', () => {
+  it('trains, serves through a repository with a handler, and answers as the model in process', async () => {
+    const { main } = await import('../examples/serve-shapes.js');
+    const r = await main({ epochs: 2, log: () => undefined });
+    expect(r.accuracy).toBe(r.localAccuracy);
+    expect(r.accuracy).toBeGreaterThan(0.6);
+    expect(r.label).toBe(r.rawLabel);
+    expect(r.batches).toBeLessThan(66); // concurrent requests shared runs
+  }, 60_000);
+});
+
 describe('memory', () => {
   it('a server frees what it loaded and what requests made', async () => {
     const before = memory();

@@ -12,3 +12,4 @@ export type { ModelConfig, TensorConfig } from './config.js';
 export type { ModelSource } from './model.js';
 export type { HandlerContext, HandlerRequest, ServeHandler } from './handler.js';
 export { HttpError } from './errors.js';
+export type { Signature, TensorSpec } from './signature.js';
