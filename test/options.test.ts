@@ -73,6 +73,7 @@ const ROWS: Record<string, () => unknown> = {
   'io/safetensors.ts:load': () => io.load(saved(), O),
   'io/safetensors.ts:loadWithMetadata': () => io.loadWithMetadata(saved(), O),
   'jit/trace.ts:trace': () => tk.jit.trace((t: tk.Tensor) => t.relu(), [x()], O),
+  'serve/server.ts:serve': () => tk.serve(O),
   'onnx/export.ts:exportModel': () => tk.onnx.export(new tk.nn.Linear(2, 2), [tk.randn([1, 2])], file('o.onnx'), O),
   'onnx/export.ts:toOnnx': () =>
     tk.onnx.toOnnx(

@@ -55,7 +55,7 @@ beforeAll(async () => {
   addModel(repo, 'mlp', mlp, undefined, 2);
   addModel(repo, 'pair', pairGraph(), { inputs: [{ name: 'a' }, { name: 'b', datatype: 'FP32', shape: [-1, 3] }] });
   addModel(repo, 'embed', embeddingGraph());
-  addModel(repo, 'slow', slowGraph(), { maxBatchSize: 1 });
+  addModel(repo, 'slow', slowGraph(384, 12), { maxBatchSize: 1 });
   // the slow graph behind a handler that first sleeps: requests stay in flight as long as a test needs
   addModel(repo, 'sleepy', slowGraph(), {
     maxBatchSize: 1,
@@ -63,13 +63,22 @@ beforeAll(async () => {
     handler: 'handler.mjs',
     parameters: { sleepMs: 150 },
   });
-  writeFileSync(
-    join(repo, 'sleepy', 'handler.mjs'),
-    `export async function inference(inputs, ctx) {
-       await new Promise((r) => setTimeout(r, ctx.parameters.sleepMs));
+  // ... and behind one that holds requests until `gather` have come, then lets them all go at once
+  addModel(repo, 'gather', slowGraph(), {
+    maxBatchSize: 1,
+    maxQueueSize: 2,
+    handler: 'handler.mjs',
+    parameters: { gather: 8 },
+  });
+  const handler = `const waiting = [];
+     export async function inference(inputs, ctx) {
+       const { sleepMs, gather } = ctx.parameters;
+       if (gather) await new Promise((r) => { waiting.push(r); if (waiting.length >= gather) for (const w of waiting.splice(0)) w(); });
+       else await new Promise((r) => setTimeout(r, sleepMs));
        return ctx.infer(inputs);
-     }`,
-  );
+     }`;
+  writeFileSync(join(repo, 'sleepy', 'handler.mjs'), handler);
+  writeFileSync(join(repo, 'gather', 'handler.mjs'), handler);
   addModel(repo, 'all', mlpGraph([8, 16, 4], 3), { versionPolicy: 'all' });
   addModel(repo, 'all', mlpGraph([8, 16, 4], 4), undefined, 2);
   writeFileSync(
@@ -435,13 +444,13 @@ describe('batching and robustness', () => {
   });
 
   it('a full queue answers 503 with Retry-After; a timeout answers 504', async () => {
-    // the eight leave the handler's sleep together: one runs, two queue (maxQueueSize 2), five get 503
-    const rs = await Promise.all(Array.from({ length: 8 }, () => post('/predictions/sleepy', [1])));
+    // the eight leave the handler together: one runs, two queue (maxQueueSize 2), five get 503
+    const rs = await Promise.all(Array.from({ length: 8 }, () => post('/predictions/gather', [1])));
     expect(rs.map((r) => r.status).sort()).toEqual([200, 200, 200, 503, 503, 503, 503, 503]);
     const busy = rs.find((r) => r.status === 503)!;
     expect(busy.headers.get('retry-after')).toBe('1');
     expect((await busy.json()).error).toMatch(/2 requests queued, its limit/);
-    await server.load('slow', { timeoutMs: 1 });
+    await server.load('slow', { timeoutMs: 1, threads: 1 }); // a run takes several ms on one thread
     const t = await infer('slow', [fp32('input0', [1, 1], [1])]);
     expect([t.status, (await t.json()).error]).toEqual([504, expect.stringMatching(/did not answer within 1 ms/)]);
     await server.load('slow', { timeoutMs: 30_000 });
@@ -516,7 +525,15 @@ describe('TorchServe API and handlers', () => {
 describe('management API and metrics', () => {
   it('lists, describes and updates models; reports unknown ones; checks the token', async () => {
     const list = await (await fetch(`${mg}/models`)).json();
-    expect(list.models.map((m: { name: string }) => m.name)).toEqual(['all', 'embed', 'mlp', 'pair', 'sleepy', 'slow']);
+    expect(list.models.map((m: { name: string }) => m.name)).toEqual([
+      'all',
+      'embed',
+      'gather',
+      'mlp',
+      'pair',
+      'sleepy',
+      'slow',
+    ]);
     const one = await (await fetch(`${mg}/models/mlp`)).json();
     expect(one).toMatchObject({ name: 'mlp', state: 'READY', versions: [{ version: 2, platform: 'tensorkit_graph' }] });
     const put = await fetch(`${mg}/models/mlp`, {

@@ -349,7 +349,12 @@ export function traceWith(
   const root = target instanceof Module ? target : null;
   if (!root && typeof target !== 'function')
     fail('INVALID_ARGUMENT', `${op}: expected a Module or a function, got ${describe(target)}`);
-  const inputs = exampleInputs instanceof Tensor ? [exampleInputs] : [...(exampleInputs ?? [])];
+  if (!(exampleInputs instanceof Tensor) && !Array.isArray(exampleInputs))
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: example inputs must be a Tensor or an array of tensors, got ${describe(exampleInputs)}`,
+    );
+  const inputs = exampleInputs instanceof Tensor ? [exampleInputs] : [...exampleInputs];
   inputs.forEach((t, i) => {
     if (!(t instanceof Tensor))
       fail('INVALID_ARGUMENT', `${op}: example input ${i} must be a Tensor, got ${describe(t)}`);

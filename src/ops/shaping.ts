@@ -138,6 +138,13 @@ proto.repeatInterleave = function (this: Tensor, repeats: number | Tensor, dim?:
       fail('SHAPE_MISMATCH', `${op}: repeats has ${counts.length} entries, dimension ${d} has size ${size}`);
     counts.forEach((c) => intAtLeast(op, 'repeats', c, 0));
   }
+  const total = counts.reduce((a, c) => a + c, 0);
+  // The index list is built in JS: a hostile count must be an error, not an out-of-memory abort.
+  if (total > 2 ** 26)
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: the repeats add up to ${total} positions along dimension ${d}, over the limit of 2^26`,
+    );
   const positions = counts.flatMap((c, i) => Array(c).fill(i) as number[]);
   const out = pick(x, d, positions);
   if (x !== this) x.dispose();

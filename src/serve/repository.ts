@@ -118,9 +118,20 @@ export class ModelRegistry {
     return this.all.every((e) => e.state === 'READY');
   }
 
-  /** Loads every model; a model that fails is UNAVAILABLE with its reason (the others still load). */
+  /**
+   * Loads every model. As Triton's default (exit on error), a model that fails to load fails the
+   * start: the error names it, and what had loaded is freed.
+   */
   async loadAll(): Promise<void> {
-    for (const name of this.index()) await this.load(name).catch(() => undefined);
+    for (const name of this.index()) {
+      try {
+        await this.load(name);
+      } catch (e) {
+        await this.close();
+        const code = e instanceof TensorError ? e.code : 'IO_ERROR';
+        fail(code, `serve: model '${name}' failed to load: ${(e as Error)?.message ?? String(e)}`);
+      }
+    }
   }
 
   private sourcesOf(name: string, overrides: ModelConfig): { sources: ModelSource[]; dir?: string } {

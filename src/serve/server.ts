@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { fail, TensorError } from '../errors.js';
-import type { Graph } from '../jit/graph.js';
+import { Graph } from '../jit/graph.js';
 import { checkOptions, describe } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { encodeOutput, parseInfer, rawInput, toTensor, type InferRequest } from './codec.js';

@@ -133,6 +133,7 @@ export const FACTORIES: Record<string, () => object> = {
   Tensor: () => tk.randn([2, 3]),
   TensorError: () => new tk.TensorError('m', 'INVALID_ARGUMENT'),
   GradcheckError: () => new tk.GradcheckError('m'),
+  HttpError: () => new tk.HttpError(400, 'm'),
   // jit
   Graph: () => tk.jit.trace(new nn.Linear(3, 2), [tk.randn([2, 3])], { dynamicAxes: { input0: [0] } }),
   // nn
