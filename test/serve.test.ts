@@ -416,12 +416,10 @@ describe('batching and robustness', () => {
       },
       settings,
       true,
+      ['float32'],
       'm',
     );
-    const job = (v: number) =>
-      b
-        .submit([tensor([[v]])], 1, 1000)
-        .then((r) => (r.outputs[0].item() as number) + 0 * r.outputs.map((t) => t.dispose()).length);
+    const job = (v: number) => b.submit([Float32Array.of(v)], [[1, 1]], 1, 1000).then((r) => r.outputs[0].values[0]);
     // the first three wait (delay) for a fourth that never comes, then run together
     expect(await Promise.all([job(1), job(2), job(3)])).toEqual([2, 4, 6]);
     expect(runs).toEqual([3]);
@@ -434,7 +432,7 @@ describe('batching and robustness', () => {
     runs.length = 0;
     expect(await Promise.all([1, 2, 3, 4, 5, 6].map(job))).toEqual([2, 4, 6, 8, 10, 12]);
     expect(runs).toEqual([1, 4, 1]); // greedy: one starts alone, the next four fill a batch
-    const slow = await b.submit([tensor([[1]])], 1, 1).then(
+    const slow = await b.submit([Float32Array.of(1)], [[1, 1]], 1, 1).then(
       () => 'answered',
       (e) => e.status,
     );

@@ -1,12 +1,13 @@
 // The dynamic batcher, as Triton's: requests queue per model version; whenever an instance is free
 // it takes the queued requests that fit in maxBatchSize (the same shape past the batch dim, in
-// arrival order), concatenates them along dim 0, runs the graph once off the event loop, and hands
-// each request its rows of every output. maxQueueDelayMs lets the oldest request wait for a fuller
-// batch; preferred sizes end that wait early. Each job is settled exactly once: by its result, its
-// timeout (504) or the model's failure (500).
-import { cat } from '../ops/functional.js';
+// arrival order), copies their rows into one array per input, runs the graph once off the event
+// loop, reads each output once, and hands each request its rows. maxQueueDelayMs lets the oldest
+// request wait for a fuller batch; preferred sizes end that wait early. Each job is settled exactly
+// once: by its result, its timeout (504) or the model's failure (500).
+import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { HttpError } from './errors.js';
+import { readValues, rowsOf, tensorOf, valuesArray, type OutputValues, type Values } from './values.js';
 
 /** The batcher's settings (a live copy: the management API changes them between batches). */
 export interface BatcherSettings {
@@ -20,14 +21,15 @@ export interface BatcherSettings {
 
 /** What a settled job gets: its rows of each output, and where its time went. */
 export interface JobResult {
-  outputs: Tensor[];
+  outputs: OutputValues[];
   queueMs: number;
   inferMs: number;
   batchRows: number;
 }
 
 interface Job {
-  inputs: Tensor[];
+  inputs: Values[];
+  shapes: number[][];
   rows: number;
   key: string;
   enqueued: number;
@@ -41,6 +43,11 @@ function disposeAll(ts: readonly Tensor[]): void {
   for (const t of ts) t.dispose();
 }
 
+/** Frees the tensors of a run, however it ended (a graph may return one tensor twice). */
+function disposeOnce(ts: readonly Tensor[]): void {
+  for (const t of new Set(ts)) t.dispose();
+}
+
 export class Batcher {
   private queue: Job[] = [];
   private busy = 0;
@@ -51,12 +58,14 @@ export class Batcher {
    * @param run runs the model on inputs in signature order; resolves to outputs in signature order
    * @param settings read at every decision, so changes apply to the next batch
    * @param batched whether dim 0 of every input and output is the batch axis
+   * @param dtypes the inputs' dtypes
    * @param onBatch called once per run with its row count and time
    */
   constructor(
     private readonly run: (inputs: Tensor[]) => Promise<Tensor[]>,
     readonly settings: BatcherSettings,
     private readonly batched: boolean,
+    private readonly dtypes: readonly DType[],
     private readonly name: string,
     private readonly onBatch?: (rows: number, inferMs: number) => void,
   ) {}
@@ -71,12 +80,11 @@ export class Batcher {
   }
 
   /**
-   * Queues one request's inputs (the batcher owns and frees them from here on). Rejects with 503
-   * when the queue is full and 504 when `timeoutMs` passes first.
+   * Queues one request's inputs (values and shapes in signature order; `rows` is dim 0 where the
+   * model is batched). Rejects with 503 when the queue is full and 504 when `timeoutMs` passes first.
    */
-  submit(inputs: Tensor[], rows: number, timeoutMs: number): Promise<JobResult> {
+  submit(inputs: Values[], shapes: number[][], rows: number, timeoutMs: number): Promise<JobResult> {
     if (this.queue.length >= this.settings.maxQueueSize) {
-      disposeAll(inputs);
       return Promise.reject(
         new HttpError(503, `model '${this.name}' has ${this.queue.length} requests queued, its limit; retry later`, {
           'Retry-After': '1',
@@ -84,8 +92,8 @@ export class Batcher {
       );
     }
     return new Promise<JobResult>((resolve, reject) => {
-      const key = this.batched ? inputs.map((t) => t.shape.slice(1).join(',')).join(';') : '';
-      const job: Job = { inputs, rows, key, enqueued: performance.now(), state: 'queued', resolve, reject };
+      const key = this.batched ? shapes.map((s) => s.slice(1).join(',')).join(';') : '';
+      const job: Job = { inputs, shapes, rows, key, enqueued: performance.now(), state: 'queued', resolve, reject };
       job.timer = setTimeout(() => this.expire(job, timeoutMs), timeoutMs);
       this.queue.push(job);
       this.kick();
@@ -101,10 +109,7 @@ export class Batcher {
   private expire(job: Job, ms: number): void {
     if (job.state === 'done') return;
     const where = job.state === 'queued' ? 'waiting in the queue' : 'while the model ran';
-    if (job.state === 'queued') {
-      this.queue.splice(this.queue.indexOf(job), 1);
-      disposeAll(job.inputs);
-    }
+    if (job.state === 'queued') this.queue.splice(this.queue.indexOf(job), 1);
     job.state = 'done';
     job.reject(new HttpError(504, `model '${this.name}' did not answer within ${ms} ms (timed out ${where})`));
     this.settle();
@@ -177,19 +182,52 @@ export class Batcher {
     j.reject(new HttpError(500, `model '${this.name}' failed: ${(e as Error)?.message ?? String(e)}`));
   }
 
+  /** Runs `batch` as one: its rows copied into one tensor per input; the outputs read once. */
+  private async runBatch(batch: Job[]): Promise<OutputValues[]> {
+    const rows = batch.reduce((a, j) => a + j.rows, 0);
+    const inputs = this.dtypes.map((dtype, k) => {
+      const first = batch[0];
+      if (batch.length === 1) return tensorOf(first.inputs[k], first.shapes[k], dtype);
+      const all = valuesArray(
+        dtype,
+        batch.reduce((a, j) => a + j.inputs[k].length, 0),
+      );
+      let at = 0;
+      for (const j of batch) {
+        (all as Float32Array).set(j.inputs[k] as Float32Array, at);
+        at += j.inputs[k].length;
+      }
+      return tensorOf(all, [rows, ...first.shapes[k].slice(1)], dtype);
+    });
+    let outputs: Tensor[] = [];
+    try {
+      outputs = await this.run(inputs);
+      if (batch.length > 1)
+        for (const o of outputs)
+          if (o.ndim === 0 || o.shape[0] !== rows)
+            throw new Error(`an output of shape [${o.shape}] for a batch of ${rows} rows: the model is not batch-wise`);
+      return outputs.map(readValues);
+    } finally {
+      disposeAll(inputs);
+      disposeOnce(outputs);
+    }
+  }
+
+  private resolve(j: Job, outputs: OutputValues[], start: number, inferMs: number, rows: number): void {
+    if (j.state !== 'running') return; // timed out while it ran
+    j.state = 'done';
+    clearTimeout(j.timer);
+    j.resolve({ outputs, queueMs: start - j.enqueued, inferMs, batchRows: rows });
+  }
+
   /** After a batch failed: each job runs by itself, so one bad request fails only itself. */
   private async alone(batch: Job[]): Promise<void> {
     for (const j of batch) {
       if (j.state !== 'running') continue;
       const start = performance.now();
       try {
-        const outputs = await this.run(j.inputs);
-        if (j.state !== 'running') disposeAll(outputs);
-        else {
-          j.state = 'done';
-          clearTimeout(j.timer);
-          j.resolve({ outputs, queueMs: start - j.enqueued, inferMs: performance.now() - start, batchRows: j.rows });
-        }
+        const outputs = await this.runBatch([j]);
+        this.resolve(j, outputs, start, performance.now() - start, j.rows);
       } catch (e) {
         this.fail(j, e);
       }
@@ -200,49 +238,26 @@ export class Batcher {
     const start = performance.now();
     for (const j of batch) j.state = 'running';
     const rows = batch.reduce((a, j) => a + j.rows, 0);
-    let inputs: Tensor[] = [];
-    let outputs: Tensor[] = [];
+    let outputs: OutputValues[];
     try {
-      inputs =
-        batch.length === 1
-          ? batch[0].inputs
-          : batch[0].inputs.map((_, k) =>
-              cat(
-                batch.map((j) => j.inputs[k]),
-                0,
-              ),
-            );
-      outputs = await this.run(inputs);
-      const inferMs = performance.now() - start;
-      this.onBatch?.(rows, inferMs);
-      if (batch.length > 1)
-        for (const o of outputs)
-          if (o.ndim === 0 || o.shape[0] !== rows)
-            throw new Error(`an output of shape [${o.shape}] for a batch of ${rows} rows: the model is not batch-wise`);
-      let offset = 0;
-      let handed = false; // a single job's result is the outputs themselves
-      for (const j of batch) {
-        const mine = batch.length === 1 ? outputs : outputs.map((o) => o.narrow(0, offset, j.rows));
-        offset += j.rows;
-        if (j.state !== 'running') {
-          if (batch.length > 1) disposeAll(mine);
-          continue;
-        }
-        j.state = 'done';
-        clearTimeout(j.timer);
-        j.resolve({ outputs: mine, queueMs: start - j.enqueued, inferMs, batchRows: rows });
-        handed = batch.length === 1;
-      }
-      if (!handed) disposeAll(outputs);
-      outputs = [];
+      outputs = await this.runBatch(batch);
     } catch (e) {
-      disposeAll(outputs);
-      outputs = [];
       if (batch.length > 1) await this.alone(batch);
       else this.fail(batch[0], e);
-    } finally {
-      for (const j of batch) disposeAll(j.inputs);
-      if (batch.length > 1) disposeAll(inputs);
+      return;
+    }
+    const inferMs = performance.now() - start;
+    this.onBatch?.(rows, inferMs);
+    let offset = 0;
+    for (const j of batch) {
+      this.resolve(
+        j,
+        batch.length === 1 ? outputs : outputs.map((o) => rowsOf(o, offset, j.rows)),
+        start,
+        inferMs,
+        rows,
+      );
+      offset += j.rows;
     }
   }
 }

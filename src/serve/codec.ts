@@ -2,13 +2,13 @@
 // extension (a JSON header of `Inference-Header-Content-Length` bytes, then each binary input's
 // raw little-endian bytes in order); request tensors to tensorkit tensors; outputs to a JSON body
 // or a binary one. Values are checked element by element: a string where a number belongs is a 400.
-import { ITEMSIZE, type DType } from '../dtype.js';
-import { tensor } from '../ops/creation.js';
+import { isHalf, ITEMSIZE, typedArrayOf, type DType } from '../dtype.js';
 import { binding } from '../binding.js';
 import { describe } from '../options.js';
-import { fromStoredBytes, storedBytes, type Tensor } from '../tensor.js';
+import { fromStoredBytes, type Tensor } from '../tensor.js';
 import { badRequest } from './errors.js';
 import type { TensorSpec, WireTensor } from './signature.js';
+import { tensorOf, type OutputValues, type Values } from './values.js';
 
 /** What an infer request asks for besides its inputs. */
 export interface InferRequest {
@@ -177,19 +177,30 @@ function flatten(v: unknown[], count: number, name: string): unknown[] {
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
-/** A checked request tensor's values as a tensor of the spec's dtype. */
-export function toTensor(w: WireTensor, spec: TensorSpec): Tensor {
+/** A checked request tensor's values, as `data()` holds them for the spec's dtype (a 400 for a bad value). */
+export function toValues(w: WireTensor, spec: TensorSpec): Values {
   const shape = w.shape;
-  if (w.bytes) return fromStoredBytes(w.bytes, spec.dtype, shape);
-  const count = shape.reduce((a, b) => a * b, 1);
   const d: DType = spec.dtype;
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (w.bytes) {
+    if (isHalf(d)) {
+      const t = fromStoredBytes(w.bytes, d, shape);
+      const v = t.data() as Float32Array;
+      t.dispose();
+      return v;
+    }
+    // copied to an aligned buffer (a body's bytes start anywhere); bools become 0/1
+    const copy = new Uint8Array(w.bytes);
+    const v = typedArrayOf(d, copy.buffer) as Values;
+    if (d === 'bool') for (let i = 0; i < copy.length; i++) copy[i] = copy[i] ? 1 : 0;
+    return v;
+  }
   if (w.data instanceof Float64Array) {
     // read natively (parseRequest): already numbers
     if (w.data.length !== count)
       badRequest(`input '${w.name}': ${w.data.length} values given, shape [${shape}] holds ${count}`);
-    if (d === 'float64') return tensor(w.data, { shape });
-    if (d === 'float32' || d === 'float16' || d === 'bfloat16')
-      return tensor(new Float32Array(w.data), d === 'float32' ? { shape } : { shape, dtype: d });
+    if (d === 'float64') return w.data;
+    if (d === 'float32' || isHalf(d)) return new Float32Array(w.data);
   }
   const data =
     w.data instanceof Float64Array ? (w.data as unknown as unknown[]) : flatten(w.data as unknown[], count, w.name);
@@ -207,7 +218,7 @@ export function toTensor(w: WireTensor, spec: TensorSpec): Tensor {
       if (b === undefined || b < INT64_MIN || b > INT64_MAX) bad(i, 'an integer');
       arr[i] = b!;
     }
-    return tensor(arr, { shape });
+    return arr;
   }
   if (d === 'bool') {
     const arr = new Uint8Array(count);
@@ -217,7 +228,7 @@ export function toTensor(w: WireTensor, spec: TensorSpec): Tensor {
       else if (v === 0 || v === 1) arr[i] = v;
       else bad(i, 'a boolean');
     }
-    return tensor(arr, { shape, dtype: 'bool' });
+    return arr;
   }
   if (d === 'int32') {
     const arr = new Int32Array(count);
@@ -227,7 +238,7 @@ export function toTensor(w: WireTensor, spec: TensorSpec): Tensor {
         bad(i, 'a 32-bit integer');
       arr[i] = v as number;
     }
-    return tensor(arr, { shape });
+    return arr;
   }
   const arr = d === 'float64' ? new Float64Array(count) : new Float32Array(count);
   for (let i = 0; i < count; i++) {
@@ -235,7 +246,12 @@ export function toTensor(w: WireTensor, spec: TensorSpec): Tensor {
     if (typeof v !== 'number') bad(i, 'a number');
     arr[i] = v as number;
   }
-  return d === 'float32' || d === 'float64' ? tensor(arr, { shape }) : tensor(arr, { shape, dtype: d });
+  return arr;
+}
+
+/** A checked request tensor as a tensor of the spec's dtype (for handlers). */
+export function toTensor(w: WireTensor, spec: TensorSpec): Tensor {
+  return tensorOf(toValues(w, spec), w.shape, spec.dtype);
 }
 
 /** One output of the response: JSON values, or bytes that follow the JSON header. */
@@ -250,18 +266,19 @@ export interface OutputPart {
   bytes?: Uint8Array;
 }
 
-/** An output tensor as the response carries it. */
-export function encodeOutput(spec: TensorSpec, t: Tensor, binary: boolean): OutputPart {
-  const head = { name: spec.name, datatype: spec.datatype, shape: t.shape.slice() };
+/** An output (a request's rows of it) as the response carries it. */
+export function encodeOutput(spec: TensorSpec, o: OutputValues, binary: boolean): OutputPart {
+  const head = { name: spec.name, datatype: spec.datatype, shape: o.shape };
   if (binary) {
-    const bytes = storedBytes(t);
+    const src = o.bits ?? o.values;
+    const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
     return { json: { ...head, parameters: { binary_data_size: bytes.length } }, bytes };
   }
-  const v = t.data();
+  const v = o.values;
   const data =
     v instanceof BigInt64Array
       ? Array.from(v, Number)
-      : t.dtype === 'bool'
+      : spec.dtype === 'bool'
         ? Array.from(v as Uint8Array, (x) => x !== 0)
         : Array.from(v as Float32Array);
   return { json: { ...head, data } };

@@ -7,7 +7,21 @@ import type * as Prom from 'prom-client';
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
+type Child<M extends { labels: (...a: never[]) => unknown }> = ReturnType<M['labels']>;
+
+/** One model's metrics, with their labels bound once (prom-client hashes labels on every call otherwise). */
+export interface ModelMetrics {
+  requestSeconds: Child<Prom.Histogram<'model'>>;
+  queueSeconds: Child<Prom.Histogram<'model'>>;
+  inferenceSeconds: Child<Prom.Histogram<'model'>>;
+  batchSize: Child<Prom.Histogram<'model'>>;
+  inflight: Child<Prom.Gauge<'model'>>;
+  requests(status: number): Child<Prom.Counter<'model' | 'status'>>;
+}
+
 export class ServerMetrics {
+  private readonly models = new Map<string, ModelMetrics>();
+
   readonly registry: Prom.Registry;
   readonly requests: Prom.Counter<'model' | 'status'>;
   readonly requestSeconds: Prom.Histogram<'model'>;
@@ -54,10 +68,32 @@ export class ServerMetrics {
       labelNames: ['model', 'version'],
       registers,
     });
-    prom.collectDefaultMetrics({ register: this.registry });
+    prom.collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1 });
     // prom-client names these gauges *_total, which promtool rejects (the suffix is for counters);
     // nodejs_active_handles and nodejs_active_requests carry the same numbers by type.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
       this.registry.removeSingleMetric(name);
+  }
+
+  /** The metrics of `model` (bound once, then reused). */
+  of(model: string): ModelMetrics {
+    let m = this.models.get(model);
+    if (!m) {
+      const byStatus = new Map<number, Child<Prom.Counter<'model' | 'status'>>>();
+      m = {
+        requestSeconds: this.requestSeconds.labels(model),
+        queueSeconds: this.queueSeconds.labels(model),
+        inferenceSeconds: this.inferenceSeconds.labels(model),
+        batchSize: this.batchSize.labels(model),
+        inflight: this.inflight.labels(model),
+        requests: (status) => {
+          let c = byStatus.get(status);
+          if (!c) byStatus.set(status, (c = this.requests.labels(model, String(status))));
+          return c;
+        },
+      };
+      this.models.set(model, m);
+    }
+    return m;
   }
 }

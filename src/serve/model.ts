@@ -15,6 +15,7 @@ import type { ModelConfig } from './config.js';
 import { badRequest } from './errors.js';
 import { defaultHandler, loadHandler, type HandlerContext, type ServeHandler } from './handler.js';
 import { checkInputs, signatureOf, V2_DATATYPE, type Signature } from './signature.js';
+import { tensorOf, type Values } from './values.js';
 
 /** Where a model version comes from: a graph (file path or loaded `jit.Graph`) and its settings. */
 export interface ModelSource {
@@ -83,6 +84,7 @@ export class ModelVersion {
       (xs) => this.run(xs),
       this.settings,
       signature.batched,
+      signature.inputs.map((s) => s.dtype),
       name,
       (rows, ms) => onBatch?.(name, rows, ms),
     );
@@ -167,9 +169,9 @@ export class ModelVersion {
     return leaves(this.graph.template, await p);
   }
 
-  /** Queues checked inputs (in signature order; owned from here on) for the batcher. */
-  infer(inputs: Tensor[], rows: number): Promise<JobResult> {
-    return this.batcher.submit(inputs, rows, this.settings.timeoutMs);
+  /** Queues checked inputs (values and shapes in signature order) for the batcher. */
+  infer(inputs: Values[], shapes: number[][], rows: number): Promise<JobResult> {
+    return this.batcher.submit(inputs, shapes, rows, this.settings.timeoutMs);
   }
 
   private async inferTensors(inputs: Tensor | Record<string, Tensor>): Promise<Record<string, Tensor>> {
@@ -182,7 +184,8 @@ export class ModelVersion {
       }
       list = [{ name: sig.inputs[0].name, tensor: inputs }];
     } else list = Object.entries(inputs).map(([name, tensor]) => ({ name, tensor }));
-    let checked;
+    let checked: ReturnType<typeof checkInputs>;
+    let values: Values[];
     try {
       for (const { name, tensor } of list)
         if (!(tensor instanceof Tensor)) badRequest(`input '${name}' must be a Tensor`);
@@ -196,15 +199,18 @@ export class ModelVersion {
           tensor: t,
         })),
       );
-    } catch (e) {
+      values = checked.ordered.map((w) => w.tensor!.data() as Values);
+    } finally {
       for (const { tensor } of list) if (tensor instanceof Tensor) tensor.dispose();
-      throw e;
     }
     const r = await this.infer(
-      checked.ordered.map((w) => w.tensor!),
+      values,
+      checked.ordered.map((w) => w.shape),
       checked.rows,
     );
-    return Object.fromEntries(sig.outputs.map((s, i) => [s.name, r.outputs[i]]));
+    return Object.fromEntries(
+      sig.outputs.map((s, i) => [s.name, tensorOf(r.outputs[i].values, r.outputs[i].shape, s.dtype)]),
+    );
   }
 
   /** Marks a request as holding this version (the graph stays until every holder releases). */

@@ -12,8 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fail, TensorError } from '../errors.js';
 import { Graph } from '../jit/graph.js';
 import { checkOptions, describe } from '../options.js';
-import type { Tensor } from '../tensor.js';
-import { encodeOutput, parseInfer, rawInput, toTensor, type InferRequest } from './codec.js';
+import { encodeOutput, parseInfer, rawInput, toValues, type InferRequest } from './codec.js';
 import { checkConfig, LIVE_KEYS, type ModelConfig } from './config.js';
 import { badRequest, HttpError } from './errors.js';
 import type { HandlerRequest } from './handler.js';
@@ -203,7 +202,7 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
     { timeoutMs },
     {
       onLoad: (v) => metrics.loadSeconds.set({ model: v.name, version: String(v.version) }, v.loadSeconds),
-      onBatch: (model, rows) => metrics.batchSize.observe({ model }, rows),
+      onBatch: (model, rows) => metrics.of(model).batchSize.observe(rows),
     },
   );
   metrics = new ServerMetrics(prom, () =>
@@ -252,8 +251,9 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
     const model = (req.params as Params | undefined)?.m;
     if (cfg?.infer) {
       const label = model !== undefined && registry.entry(model) ? model : '_unknown';
-      metrics.requests.inc({ model: label, status: String(reply.statusCode) });
-      metrics.requestSeconds.observe({ model: label }, reply.elapsedTime / 1000);
+      const m = metrics.of(label);
+      m.requests(reply.statusCode).inc();
+      m.requestSeconds.observe(reply.elapsedTime / 1000);
     }
     if (log)
       log.write(
@@ -273,18 +273,20 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
 
   /** Holds a version for one request: its in-flight count and gauge, released exactly once. */
   const hold = async <T>(v: ModelVersion, fn: () => Promise<T>): Promise<T> => {
+    const gauge = metrics.of(v.name).inflight;
     v.acquire();
-    metrics.inflight.inc({ model: v.name });
+    gauge.inc();
     try {
       return await fn();
     } finally {
-      metrics.inflight.dec({ model: v.name });
+      gauge.dec();
       v.release();
     }
   };
   const observe = (model: string, r: { queueMs: number; inferMs: number }) => {
-    metrics.queueSeconds.observe({ model }, r.queueMs / 1000);
-    metrics.inferenceSeconds.observe({ model }, r.inferMs / 1000);
+    const m = metrics.of(model);
+    m.queueSeconds.observe(r.queueMs / 1000);
+    m.inferenceSeconds.observe(r.inferMs / 1000);
   };
 
   // KServe v2: server and health
@@ -345,21 +347,14 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
           );
         return { idx, binary: w.binary || parsed.binaryOutput };
       });
-      const tensors: Tensor[] = [];
-      try {
-        ordered.forEach((w, i) => tensors.push(toTensor(w, sig.inputs[i])));
-      } catch (e) {
-        disposeAll(tensors);
-        throw e;
-      }
-      const r = await v.infer(tensors, rows);
+      const values = ordered.map((w, i) => toValues(w, sig.inputs[i]));
+      const r = await v.infer(
+        values,
+        ordered.map((w) => w.shape),
+        rows,
+      );
       observe(v.name, r);
-      let parts;
-      try {
-        parts = wanted.map((w) => encodeOutput(sig.outputs[w.idx], r.outputs[w.idx], w.binary));
-      } finally {
-        disposeAll(r.outputs);
-      }
+      const parts = wanted.map((w) => encodeOutput(sig.outputs[w.idx], r.outputs[w.idx], w.binary));
       const json = {
         model_name: v.name,
         model_version: String(v.version),
@@ -421,7 +416,7 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
       const inputs = await stage('preprocess', () => h.preprocess!(hr, ctx));
       const t0 = performance.now();
       const outputs = await stage('inference', () => (h.inference ? h.inference(inputs, ctx) : ctx.infer(inputs)));
-      metrics.inferenceSeconds.observe({ model: v.name }, (performance.now() - t0) / 1000);
+      metrics.of(v.name).inferenceSeconds.observe((performance.now() - t0) / 1000);
       try {
         return await stage('postprocess', () => (h.postprocess ? h.postprocess(outputs, hr, ctx) : outputs));
       } finally {
