@@ -1,8 +1,9 @@
 // npm run bench:serve [-- --quick --json out.json]
 // The model server under load: autocannon (in this process) against a server in another process,
 // on the same machine, so the generator's CPU is included. Scenarios, each on a fresh server:
-//   - MLP 784-128-10, 64 connections: tensorkit's server, then the peer (a minimal fastify route
-//     calling onnxruntime-node per request) on the same ONNX-exported model and the same body;
+//   - MLP 784-128-10, 64 connections: tensorkit's server (JSON, and the binary tensor extension),
+//     then the peer (a minimal fastify route calling onnxruntime-node per request) on the same
+//     ONNX-exported model and the same JSON body;
 //   - the shapes CNN: batching on, batching off, and the onnxruntime peer;
 //   - a model whose forward pass takes ~100 ms, saturated, while /v2/health/live is polled:
 //     health p99 and the server's event-loop delay p99 (prom-client's, read from /metrics).
@@ -60,13 +61,24 @@ async function stop(child: ChildProcess): Promise<void> {
   await done;
 }
 
-function load(url: string, connections: number, body?: string, seconds = duration): Promise<autocannon.Result> {
-  return autocannon({
-    url,
-    connections,
-    duration: seconds,
-    ...(body ? { method: 'POST', body, headers: { 'content-type': 'application/json' } } : {}),
-  });
+/** A request body: JSON text, or the binary tensor extension's bytes with its header length. */
+type Body = string | { bytes: Buffer; headerLength: number };
+
+function load(url: string, connections: number, body?: Body, seconds = duration): Promise<autocannon.Result> {
+  const post =
+    typeof body === 'string'
+      ? { method: 'POST' as const, body, headers: { 'content-type': 'application/json' } }
+      : body
+        ? {
+            method: 'POST' as const,
+            body: body.bytes,
+            headers: {
+              'content-type': 'application/octet-stream',
+              'inference-header-content-length': String(body.headerLength),
+            },
+          }
+        : {};
+  return autocannon({ url, connections, duration: seconds, ...post });
 }
 
 /** CPU seconds (user + system, all threads) the process has used, from /proc. */
@@ -100,7 +112,7 @@ function record(scenario: string, connections: number, r: autocannon.Result, ext
 }
 
 /** Measures one server: a 1 s warm-up, then the run, with the server's CPU time. */
-async function measure(scenario: string, pid: number, url: string, body: string, connections = 64): Promise<Row> {
+async function measure(scenario: string, pid: number, url: string, body: Body, connections = 64): Promise<Row> {
   await load(url, connections, body, 1);
   const c0 = cpuSeconds(pid);
   const r = await load(url, connections, body);
@@ -109,17 +121,17 @@ async function measure(scenario: string, pid: number, url: string, body: string,
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const values = (shape: number[]) => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
 const v2Body = (name: string, shape: number[]) =>
-  JSON.stringify({
-    inputs: [
-      {
-        name,
-        datatype: 'FP32',
-        shape,
-        data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i)),
-      },
-    ],
-  });
+  JSON.stringify({ inputs: [{ name, datatype: 'FP32', shape, data: values(shape) }] });
+/** The same request in the binary tensor extension: a JSON header, then the float32 bytes. */
+function v2Binary(name: string, shape: number[]): Body {
+  const data = Buffer.from(Float32Array.from(values(shape)).buffer);
+  const head = Buffer.from(
+    JSON.stringify({ inputs: [{ name, datatype: 'FP32', shape, parameters: { binary_data_size: data.length } }] }),
+  );
+  return { bytes: Buffer.concat([head, data]), headerLength: head.length };
+}
 
 async function main() {
   const dir = mkdtempSync(join(os.tmpdir(), 'tk-bench-serve-'));
@@ -156,8 +168,14 @@ async function main() {
 
     const mlpBody = v2Body('input0', [1, 784]);
     const shapesBody = v2Body('input0', [1, 1, 16, 16]);
-    const scenarios: [string, string[], string, string][] = [
+    const scenarios: [string, string[], string, Body][] = [
       ['MLP 784-128-10, tensorkit', ['tensorkit', repo('mlp')], '/v2/models/mlp/infer', mlpBody],
+      [
+        'MLP 784-128-10, tensorkit binary',
+        ['tensorkit', repo('mlp')],
+        '/v2/models/mlp/infer',
+        v2Binary('input0', [1, 784]),
+      ],
       ['MLP 784-128-10, fastify+onnxruntime', ['ort', join(dir, 'mlp.onnx')], '/v2/models/mlp/infer', mlpBody],
       ['shapes CNN, tensorkit batching on', ['tensorkit', repo('shapes')], '/v2/models/shapes/infer', shapesBody],
       ['shapes CNN, tensorkit batching off', ['tensorkit', repo('shapes-off')], '/v2/models/shapes/infer', shapesBody],

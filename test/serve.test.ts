@@ -541,6 +541,11 @@ describe('management API and metrics', () => {
     expect((await put.json()).settings).toMatchObject({ maxQueueDelayMs: 1, instanceCount: 2 });
     const bad = await fetch(`${mg}/models/mlp`, { method: 'PUT', body: JSON.stringify({ handler: 'x.js' }) });
     expect([bad.status, (await bad.json()).error]).toEqual([400, expect.stringMatching(/unknown option 'handler'/)]);
+    const code = await fetch(`${mg}/models/mlp/load`, {
+      method: 'POST',
+      body: JSON.stringify({ config: { handler: '/tmp/x.mjs' } }),
+    });
+    expect([code.status, (await code.json()).error]).toEqual([400, expect.stringMatching(/unknown option 'handler'/)]);
     expect((await fetch(`${mg}/models/nope`)).status).toBe(404);
     expect((await fetch(`${mg}/models/nope/load`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${mg}/models/..%2F..%2Fetc/load`, { method: 'POST' })).status).toBe(404);
@@ -696,17 +701,36 @@ describe('examples/serve-shapes.ts', () => {
   }, 60_000);
 });
 
+const infer2 = (url: string, inputs: unknown[]) =>
+  fetch(`${url}/v2/models/mlp/infer`, { method: 'POST', body: JSON.stringify({ inputs }) }).then((r) =>
+    r.arrayBuffer(),
+  );
+
+/** Lets the GC collect what earlier tests dropped (the finalizer sweep frees their tensors). */
+async function settled() {
+  for (let i = 0; i < 3; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return memory();
+}
+
 describe('memory', () => {
   it('a server frees what it loaded and what requests made', async () => {
-    const before = memory();
+    const before = await settled();
     const s = await serve({ modelRepository: repo, port: 0, management: false });
-    for (let i = 0; i < 30; i++)
-      await fetch(`${s.url}/v2/models/mlp/infer`, {
-        method: 'POST',
-        body: JSON.stringify({ inputs: [fp32('input0', [2, 8], rows(2, 8, i))] }),
-      });
+    // 1,000 requests, 50 at a time (so batched), one in ten refused
+    for (let i = 0; i < 20; i++)
+      await Promise.all(
+        Array.from({ length: 50 }, (_, k) =>
+          infer2(
+            s.url,
+            k % 10 === 0 ? [fp32('input0', [2, 7], rows(2, 7))] : [fp32('input0', [2, 8], rows(2, 8, i + k))],
+          ),
+        ),
+      );
     await s.close();
-    const after = memory();
+    const after = await settled();
     expect(after.tensors).toBe(before.tensors);
     expect(after.bytes).toBe(before.bytes);
   });

@@ -67,6 +67,12 @@ export const LIVE_KEYS = [
   'timeoutMs',
 ] as const;
 
+/**
+ * What the management API's load may override: not the handler or graph file (a request must not
+ * choose which code or file the server loads), nor the name.
+ */
+export const LOAD_KEYS = [...LIVE_KEYS, 'versionPolicy', 'warmup', 'inputs', 'outputs', 'parameters'] as const;
+
 const SPEC = {
   name: 'string',
   maxBatchSize: 'integer',

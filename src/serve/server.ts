@@ -13,7 +13,7 @@ import { fail, TensorError } from '../errors.js';
 import { Graph } from '../jit/graph.js';
 import { checkOptions, describe } from '../options.js';
 import { encodeOutput, parseInfer, rawInput, toValues, type InferRequest } from './codec.js';
-import { checkConfig, LIVE_KEYS, type ModelConfig } from './config.js';
+import { checkConfig, LIVE_KEYS, LOAD_KEYS, type ModelConfig } from './config.js';
 import { badRequest, HttpError } from './errors.js';
 import type { HandlerRequest } from './handler.js';
 import { ServerMetrics } from './metrics.js';
@@ -478,7 +478,7 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
       asUserError(async () => {
         const name = (req.params as Params).m;
         const body = req.body as { config?: unknown } | undefined;
-        const cfg = body?.config !== undefined ? checkConfig(`load '${name}'`, body.config) : undefined;
+        const cfg = body?.config !== undefined ? checkConfig(`load '${name}'`, body.config, LOAD_KEYS) : undefined;
         return statusOf(await registry.load(name, cfg));
       });
     const unload = (req: FastifyRequest) =>
