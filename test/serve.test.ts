@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { serve, tensor, memory, type ModelServer, type Tensor } from '../src/index.js';
+import { serve, tensor, memory, TensorError, type ModelServer, type Tensor } from '../src/index.js';
 import { Batcher, type BatcherSettings } from '../src/serve/batcher.js';
 import { parseInfer } from '../src/serve/codec.js';
 import { HttpError } from '../src/serve/errors.js';
@@ -54,7 +54,13 @@ beforeAll(async () => {
   addModel(repo, 'mlp', mlpGraph([8, 16, 4], 7), { maxQueueDelayMs: 2 });
   addModel(repo, 'mlp', mlp, undefined, 2);
   addModel(repo, 'pair', pairGraph(), { inputs: [{ name: 'a' }, { name: 'b', datatype: 'FP32', shape: [-1, 3] }] });
-  addModel(repo, 'embed', embeddingGraph());
+  addModel(repo, 'embed', embeddingGraph(), { handler: 'handler.ts' });
+  writeFileSync(
+    join(repo, 'embed', 'handler.ts'),
+    `export function postprocess(out: Record<string, { shape: number[] }>): { shape: number[] } {
+       return { shape: out.output0.shape };
+     }`,
+  );
   addModel(repo, 'slow', slowGraph(384, 12), { maxBatchSize: 1 });
   // the slow graph behind a handler that first sleeps: requests stay in flight as long as a test needs
   addModel(repo, 'sleepy', slowGraph(), {
@@ -499,6 +505,8 @@ describe('TorchServe API and handlers', () => {
   });
 
   it('a handler module: preprocess, inference, postprocess; a failing handler is a 500 for that request only', async () => {
+    const ts = await post('/predictions/embed', [[1, 2, 3]]); // a TypeScript handler, through tsx
+    expect([ts.status, await ts.json()]).toEqual([200, { shape: [1, 3, 4] }]);
     const r = await post('/predictions/pair', { a: [1, 2, 3], b: [1, 1, 1] });
     expect([r.status, await r.json()]).toEqual([200, { sum: [2, 3, 4], label: 'pairs' }]);
     const pre = await post('/predictions/pair', { a: [1, 2, 3], b: [1, 1, 1], fail: 'pre' });
@@ -688,6 +696,36 @@ describe('the CLI', () => {
     });
     await expect(req()).rejects.toThrow(); // nothing listens any more
   }, 60_000);
+});
+
+describe('serve() arguments and startup', () => {
+  it('refuses bad options and sources as TensorErrors, and a model that fails to load fails the start', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{}, /give a modelRepository folder or models/],
+      [{ models: { a: 5 } }, /models\.a must be a graph file, a jit\.Graph or \{ graph, config \}/],
+      [{ models: { a: { graph: 5 } } }, /models\.a\.graph must be a \.tkg or \.onnx path or a jit\.Graph/],
+      [{ models: { a: { graph: mlp, handler: { preprocess: 1 } } } }, /'preprocess' must be a function, got 1/],
+      [{ models: { a: { graph: mlp, config: { maxBatchSize: -1 } } } }, /maxBatchSize must be in 0\.\.1048576/],
+      [{ models: { a: mlp }, port: 70000 }, /port must be in 0\.\.65535/],
+      [{ modelRepository: join(repo, 'nope') }, /is not a folder/],
+      [{ models: { a: join(repo, 'missing.tkg') } }, /model 'a' failed to load/],
+    ];
+    for (const [opts, msg] of cases) {
+      const e = await serve(opts as never).then(
+        (s) => s.close().then(() => null),
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(TensorError);
+      expect((e as Error).message).toMatch(msg);
+    }
+    const bad = mkdtempSync(join(tmpdir(), 'tk-serve-bad-'));
+    addModel(bad, 'ok', mlp);
+    addModel(bad, 'mismatch', mlp, { inputs: [{ datatype: 'INT64' }] });
+    await expect(serve({ modelRepository: bad, port: 0, management: false })).rejects.toThrow(
+      /model 'mismatch' failed to load: .*the config says INT64, the graph has FP32/,
+    );
+    rmSync(bad, { recursive: true, force: true });
+  });
 });
 
 describe('examples/serve-shapes.ts', () => {

@@ -90,14 +90,22 @@ export async function loadHandler(file: string): Promise<ServeHandler> {
     fail('IO_ERROR', `serve: cannot load handler '${file}': ${(e as Error).message}`);
   }
   const src = (mod.default && typeof mod.default === 'object' ? mod.default : mod) as Record<string, unknown>;
+  return checkHandler(`serve: handler '${file}'`, src, 'IO_ERROR');
+}
+
+/** The hooks of `src` (each a function, at least one), as a handler; `code` for a defect. */
+export function checkHandler(
+  where: string,
+  src: Record<string, unknown>,
+  code: 'IO_ERROR' | 'INVALID_ARGUMENT',
+): ServeHandler {
   const h: ServeHandler = {};
   for (const k of HOOKS) {
     if (src[k] === undefined) continue;
-    if (typeof src[k] !== 'function')
-      fail('IO_ERROR', `serve: handler '${file}': '${k}' must be a function, got ${describe(src[k])}`);
+    if (typeof src[k] !== 'function') fail(code, `${where}: '${k}' must be a function, got ${describe(src[k])}`);
     (h as Record<string, unknown>)[k] = src[k];
   }
-  if (!HOOKS.some((k) => h[k])) fail('IO_ERROR', `serve: handler '${file}' exports none of ${HOOKS.join(', ')}`);
+  if (!HOOKS.some((k) => h[k])) fail(code, `${where} has none of ${HOOKS.join(', ')}`);
   return h;
 }
 

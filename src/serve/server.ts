@@ -15,7 +15,7 @@ import { checkOptions, describe } from '../options.js';
 import { encodeOutput, parseInfer, rawInput, toValues, type InferRequest } from './codec.js';
 import { checkConfig, LIVE_KEYS, LOAD_KEYS, type ModelConfig } from './config.js';
 import { badRequest, HttpError } from './errors.js';
-import type { HandlerRequest } from './handler.js';
+import { checkHandler, type HandlerRequest } from './handler.js';
 import { ServerMetrics } from './metrics.js';
 import { disposeAll, type ModelSource, type ModelVersion } from './model.js';
 import { ModelRegistry, type ModelEntry } from './repository.js';
@@ -183,9 +183,27 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
     fail('INVALID_ARGUMENT', `serve: models must be an object of sources by name, got ${describe(o.models)}`);
   const sources: Record<string, ModelSource> = {};
   for (const [name, s] of Object.entries(o.models ?? {})) {
-    const src: ModelSource =
-      typeof s === 'string' || !(s && typeof s === 'object' && 'graph' in s) ? { graph: s as string | Graph } : s;
-    if (src.config !== undefined) checkConfig(`serve: models.${name}.config`, src.config);
+    const src = (typeof s === 'string' || s instanceof Graph ? { graph: s } : s) as ModelSource;
+    const where = `serve: models.${name.slice(0, 64)}`;
+    if (!src || typeof src !== 'object')
+      fail('INVALID_ARGUMENT', `${where} must be a graph file, a jit.Graph or { graph, config }, got ${describe(s)}`);
+    checkOptions(where, src, { graph: 'any', config: 'any', handler: 'any', version: 'integer' });
+    if (typeof src.graph !== 'string' && !(src.graph instanceof Graph))
+      fail(
+        'INVALID_ARGUMENT',
+        `${where}.graph must be a .tkg or .onnx path or a jit.Graph, got ${describe(src.graph)}`,
+      );
+    if (src.handler !== undefined && typeof src.handler !== 'string')
+      src.handler =
+        src.handler && typeof src.handler === 'object'
+          ? checkHandler(`${where}.handler`, src.handler as Record<string, unknown>, 'INVALID_ARGUMENT')
+          : fail(
+              'INVALID_ARGUMENT',
+              `${where}.handler must be a module path or an object of hooks, got ${describe(src.handler)}`,
+            );
+    if (src.version !== undefined && src.version < 1)
+      fail('INVALID_ARGUMENT', `${where}.version must be at least 1, got ${src.version}`);
+    if (src.config !== undefined) checkConfig(`${where}.config`, src.config);
     sources[name] = src;
   }
   if (o.modelRepository === undefined && Object.keys(sources).length === 0)
@@ -246,7 +264,7 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
   app.setNotFoundHandler((req, reply) =>
     sendError(new HttpError(404, `no route ${req.method} ${req.url.slice(0, 200)}`), reply),
   );
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const cfg = req.routeOptions.config as { infer?: boolean };
     const model = (req.params as Params | undefined)?.m;
     if (cfg?.infer) {
@@ -269,6 +287,7 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
           ...(model !== undefined ? { model: model.slice(0, 128) } : {}),
         })}\n`,
       );
+    done();
   });
 
   /** Holds a version for one request: its in-flight count and gauge, released exactly once. */
