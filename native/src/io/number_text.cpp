@@ -9,29 +9,20 @@ namespace {
 inline bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// The end of a JSON number starting at i (grammar -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?), or npos.
-size_t number_end(const char* s, size_t n, size_t i) {
-  if (i < n && s[i] == '-') ++i;
-  if (i >= n) return std::string_view::npos;
-  if (s[i] == '0') {
-    ++i;
-  } else if (is_digit(s[i])) {
-    while (i < n && is_digit(s[i])) ++i;
-  } else {
-    return std::string_view::npos;
-  }
-  if (i < n && s[i] == '.') {
-    ++i;
-    if (i >= n || !is_digit(s[i])) return std::string_view::npos;
-    while (i < n && is_digit(s[i])) ++i;
-  }
-  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
-    if (i >= n || !is_digit(s[i])) return std::string_view::npos;
-    while (i < n && is_digit(s[i])) ++i;
-  }
-  return i;
+// Reads the JSON number at i (grammar -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?) into v and returns its
+// end, or npos. from_chars parses (correctly rounded); the checks keep what JSON forbids and
+// from_chars accepts (inf, nan, 01, 1.) out.
+size_t read_number(const char* s, size_t n, size_t i, double& v) {
+  size_t j = i;
+  if (j < n && s[j] == '-') ++j;
+  if (j >= n || !is_digit(s[j])) return std::string_view::npos;  // also refuses inf, nan, .5, +1
+  if (s[j] == '0' && j + 1 < n && is_digit(s[j + 1])) return std::string_view::npos;  // 01
+  auto r = std::from_chars(s + i, s + n, v);
+  if (r.ec != std::errc()) return std::string_view::npos;  // out of double range: JSON.parse's judgement
+  const size_t end = size_t(r.ptr - s);
+  while (j < end && is_digit(s[j])) ++j;  // the integer part; then ".d" if a fraction follows
+  if (j < end && s[j] == '.' && (j + 1 >= end || !is_digit(s[j + 1]))) return std::string_view::npos;
+  return end;
 }
 
 // Past the string whose opening quote is at i (escapes skipped), or n if it never closes.
@@ -79,11 +70,9 @@ bool read_array(const char* s, size_t n, size_t i, std::vector<double>& out, siz
       just_opened = false;
     } else {
       if (!want_value) break;
-      const size_t e = number_end(s, n, i);
-      if (e == std::string_view::npos) break;
       double v = 0;
-      auto r = std::from_chars(s + i, s + e, v);
-      if (r.ec != std::errc() || r.ptr != s + e) break;  // out of range: JSON.parse's judgement
+      const size_t e = read_number(s, n, i, v);
+      if (e == std::string_view::npos) break;
       out.push_back(v);
       i = e;
       want_value = false;
@@ -98,6 +87,7 @@ bool read_array(const char* s, size_t n, size_t i, std::vector<double>& out, siz
 
 NumberArrays find_number_arrays(const char* s, size_t n, std::string_view key) {
   NumberArrays r;
+  r.values.reserve(n / 8);  // a number and its comma take at least 2 bytes; most JSON floats take 10-20
   size_t i = 0;
   while (i < n) {
     const char c = s[i];
