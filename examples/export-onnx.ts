@@ -7,11 +7,13 @@ import * as path from 'node:path';
 import { data, jit, manualSeed, nn, noGrad, onnx, optim, tidy, type Tensor } from '../src/index.js';
 import { ShapesNet } from './cnn-shapes.js';
 
-export async function main(options: { epochs?: number; out?: string; log?: (s: string) => void } = {}) {
-  const { epochs = 3, log = console.log } = options;
-  const out = options.out ?? path.join(os.tmpdir(), 'shapes-cnn.onnx');
+/**
+ * Trains the shapes CNN for a few epochs on 1,200 synthetic images (the export and serve examples
+ * start from it); `dispose()` frees the model, the data and the optimizer state.
+ */
+export function trainShapes(epochs: number) {
   manualSeed(0);
-  const { features, labels } = data.synthetic.shapes({ n: 1200, size: 16, seed: 0 });
+  const { features, labels, classNames } = data.synthetic.shapes({ n: 1200, size: 16, seed: 0 });
   const [train, test] = data.randomSplit(new data.TensorDataset(features, labels), [0.8, 0.2], { seed: 0 });
   const model = new ShapesNet();
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
@@ -24,6 +26,18 @@ export async function main(options: { epochs?: number; out?: string; log?: (s: s
       });
   model.eval();
   const [x, y] = [...new data.DataLoader(test, { batchSize: test.length })][0] as Tensor[];
+  const dispose = () => {
+    for (const t of [features, labels, ...model.parameters()]) t.dispose();
+    opt.disposeState();
+  };
+  return { model, x, y, classNames, testSize: test.length, dispose };
+}
+
+export async function main(options: { epochs?: number; out?: string; log?: (s: string) => void } = {}) {
+  const { epochs = 3, log = console.log } = options;
+  const out = options.out ?? path.join(os.tmpdir(), 'shapes-cnn.onnx');
+  const { model, x, y, testSize, dispose } = trainShapes(epochs);
+  const test = { length: testSize };
   const accuracy = noGrad(() => (model.call(x).argmax(1).eq(y).sum().item() as number) / test.length);
   log(`trained: test accuracy ${(accuracy * 100).toFixed(1)}%`);
 
@@ -49,8 +63,7 @@ export async function main(options: { epochs?: number; out?: string; log?: (s: s
     log(`onnxruntime-node not available (${(e as Error).message.split('\n')[0]}); the file is still written`);
   }
   graph.dispose();
-  for (const t of [features, labels, ...model.parameters()]) t.dispose();
-  opt.disposeState();
+  dispose();
   return { accuracy, ortMaxDiff, path: out };
 }
 

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { data, jit, manualSeed, nn, noGrad, optim, serve, tidy, type Tensor } from '../src/index.js';
-import { ShapesNet } from './cnn-shapes.js';
+import { jit, noGrad, serve } from '../src/index.js';
+import { trainShapes } from './export-onnx.js';
 
 /** The handler beside the graph: JSON `{ pixels }` or raw 8-bit grey bytes in, `{ label, probabilities }` out. */
 const HANDLER = `// preprocess -> inference (batched by the server) -> postprocess, as TorchServe's handlers
@@ -32,20 +32,7 @@ export async function main(
   options: { epochs?: number; port?: number; keep?: boolean; log?: (s: string) => void } = {},
 ) {
   const { epochs = 3, port = 0, keep = false, log = console.log } = options;
-  manualSeed(0);
-  const { features, labels, classNames } = data.synthetic.shapes({ n: 1200, size: 16, seed: 0 });
-  const [train, test] = data.randomSplit(new data.TensorDataset(features, labels), [0.8, 0.2], { seed: 0 });
-  const model = new ShapesNet();
-  const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
-  for (let epoch = 1; epoch <= epochs; epoch++)
-    for (const [xb, yb] of new data.DataLoader(train, { batchSize: 32, shuffle: true, seed: epoch }))
-      tidy(() => {
-        opt.zeroGrad();
-        nn.functional.crossEntropy(model.call(xb), yb).backward();
-        opt.step();
-      });
-  model.eval();
-  const [x, y] = [...new data.DataLoader(test, { batchSize: test.length })][0] as Tensor[];
+  const { model, x, y, classNames, dispose } = trainShapes(epochs);
 
   // The model repository: <repo>/<model>/<version>/model.tkg, config.json and handler.mjs beside.
   const repo = mkdtempSync(path.join(os.tmpdir(), 'tk-models-'));
@@ -149,8 +136,7 @@ export async function main(
   } finally {
     await server.close();
     graph.dispose();
-    for (const t of [features, labels, ...model.parameters()]) t.dispose();
-    opt.disposeState();
+    dispose();
     rmSync(repo, { recursive: true, force: true });
   }
 }

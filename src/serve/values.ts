@@ -4,7 +4,7 @@
 // into one array and makes one tensor of it, and reads each output once, so a request costs no
 // native call of its own.
 import type { AnyTypedArray, DType } from '../dtype.js';
-import { isHalf } from '../dtype.js';
+import { isHalf, ITEMSIZE, typedArrayOf } from '../dtype.js';
 import { tensor } from '../ops/creation.js';
 import { storedBytes, type Tensor } from '../tensor.js';
 
@@ -21,18 +21,7 @@ export interface OutputValues {
 
 /** A zeroed values array of `n` elements for `dtype`. */
 export function valuesArray(dtype: DType, n: number): Values {
-  switch (dtype) {
-    case 'float64':
-      return new Float64Array(n);
-    case 'int32':
-      return new Int32Array(n);
-    case 'int64':
-      return new BigInt64Array(n);
-    case 'bool':
-      return new Uint8Array(n);
-    default:
-      return new Float32Array(n);
-  }
+  return isHalf(dtype) ? new Float32Array(n) : (typedArrayOf(dtype, new ArrayBuffer(n * ITEMSIZE[dtype])) as Values);
 }
 
 /** A tensor of `dtype` holding `values` (copied). */
