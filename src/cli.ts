@@ -35,7 +35,7 @@ Options:
   -h, --help                  this text
 
 Endpoints: GET /v2/health/live, /v2/health/ready, /v2/models/{m}[/versions/{v}][/ready],
-POST /v2/models/{m}[/versions/{v}]/infer, GET /ping, POST /predictions/{m}[/{v}], GET /metrics;
+POST /v2/models/{m}[/versions/{v}]/infer, GET /ping, POST|PUT /predictions/{m}[/{v}], GET /metrics;
 management: GET /models, GET /models/{m}, POST /models/{m}/load, POST /models/{m}/unload,
 PUT /models/{m} (live settings). SIGTERM or SIGINT drains in-flight requests, then exits.
 `;

@@ -498,6 +498,13 @@ describe('TorchServe API and handlers', () => {
     expect(two).toHaveLength(2);
     const ragged = await post('/predictions/mlp', [one, one.slice(1)]);
     expect([ragged.status, (await ragged.json()).error]).toEqual([400, expect.stringMatching(/ragged/)]);
+    const put = await fetch(`${base}/predictions/mlp/2`, {
+      method: 'PUT',
+      body: JSON.stringify(one),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([put.status, ((await put.json()) as number[]).length]).toEqual([200, 4]); // curl -T, as TorchServe
+    expect((await post('/explanations/mlp', one)).status).toBe(501);
     const bytes = await post('/predictions/mlp', Buffer.from(Float32Array.from(one).buffer), {
       'content-type': 'application/octet-stream',
     });

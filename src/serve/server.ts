@@ -449,8 +449,12 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
     if (out === undefined) return reply.code(204).send();
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(out));
   };
-  app.post('/predictions/:m', { config: { infer: true } }, predictions);
-  app.post('/predictions/:m/:v', { config: { infer: true } }, predictions);
+  // TorchServe takes PUT too (`curl -T image.jpg .../predictions/m`); its explanations API waits, as ours
+  for (const path of ['/predictions/:m', '/predictions/:m/:v']) {
+    app.post(path, { config: { infer: true } }, predictions);
+    app.put(path, { config: { infer: true } }, predictions);
+    app.post(path.replace('predictions', 'explanations'), explain);
+  }
 
   app.get('/metrics', async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
