@@ -7,7 +7,7 @@
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { HttpError } from './errors.js';
-import { readValues, rowsOf, tensorOf, valuesArray, type OutputValues, type Values } from './values.js';
+import { disposeAll, readValues, rowsOf, tensorOf, valuesArray, type OutputValues, type Values } from './values.js';
 
 /** The batcher's settings (a live copy: the management API changes them between batches). */
 export interface BatcherSettings {
@@ -37,15 +37,6 @@ interface Job {
   timer?: NodeJS.Timeout;
   resolve: (r: JobResult) => void;
   reject: (e: unknown) => void;
-}
-
-function disposeAll(ts: readonly Tensor[]): void {
-  for (const t of ts) t.dispose();
-}
-
-/** Frees the tensors of a run, however it ended (a graph may return one tensor twice). */
-function disposeOnce(ts: readonly Tensor[]): void {
-  for (const t of new Set(ts)) t.dispose();
 }
 
 export class Batcher {
@@ -209,7 +200,7 @@ export class Batcher {
       return outputs.map(readValues);
     } finally {
       disposeAll(inputs);
-      disposeOnce(outputs);
+      disposeAll(new Set(outputs)); // a graph may return one tensor twice
     }
   }
 

@@ -15,7 +15,7 @@ import type { ModelConfig } from './config.js';
 import { badRequest } from './errors.js';
 import { defaultHandler, loadHandler, type HandlerContext, type ServeHandler } from './handler.js';
 import { checkInputs, signatureOf, V2_DATATYPE, type Signature } from './signature.js';
-import { tensorOf, type Values } from './values.js';
+import { disposeAll, tensorOf, type Values } from './values.js';
 
 /** Where a model version comes from: a graph (file path or loaded `jit.Graph`) and its settings. */
 export interface ModelSource {
@@ -35,11 +35,6 @@ export interface ModelDefaults {
 
 /** The settings as resolved for one version. */
 export type ResolvedSettings = BatcherSettings & { timeoutMs: number; threads?: number };
-
-/** Frees every tensor in a record or list. */
-export function disposeAll(ts: Iterable<Tensor> | Record<string, Tensor>): void {
-  for (const t of Symbol.iterator in ts ? (ts as Iterable<Tensor>) : Object.values(ts)) t.dispose();
-}
 
 export class ModelVersion {
   readonly batcher: Batcher;

@@ -54,7 +54,7 @@ function graphIn(dir: string, cfg: ModelConfig): string {
 }
 
 /** The version sources of the model folder `dir`, newest first, under the config's version policy. */
-export function scanModel(dir: string, cfg: ModelConfig): { version: number; graph: string }[] {
+function scanModel(dir: string, cfg: ModelConfig): { version: number; graph: string }[] {
   const numbered = readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && /^[1-9]\d{0,8}$/.test(e.name))
     .map((e) => Number(e.name))
@@ -212,9 +212,4 @@ export class ModelRegistry {
     this.entries.clear();
     await Promise.all(all.flatMap((e) => e.versions.map((v) => v.retire())));
   }
-}
-
-/** Whether `e` is a TensorError saying the client named something wrong (→ 400/404, not 500). */
-export function isUserError(e: unknown): boolean {
-  return e instanceof TensorError && (e.code === 'INVALID_ARGUMENT' || e.code === 'IO_ERROR');
 }

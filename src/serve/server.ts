@@ -17,9 +17,10 @@ import { checkConfig, LIVE_KEYS, LOAD_KEYS, type ModelConfig } from './config.js
 import { badRequest, HttpError } from './errors.js';
 import { checkHandler, type HandlerRequest } from './handler.js';
 import { ServerMetrics } from './metrics.js';
-import { disposeAll, type ModelSource, type ModelVersion } from './model.js';
+import type { ModelSource, ModelVersion } from './model.js';
 import { ModelRegistry, type ModelEntry } from './repository.js';
 import { checkInputs, v2Shape } from './signature.js';
+import { disposeAll } from './values.js';
 
 /** Settings of `serve`. */
 export interface ServeOptions {

@@ -19,6 +19,11 @@ export interface OutputValues {
   bits?: Uint16Array;
 }
 
+/** Frees every tensor in a list, a set or a record. */
+export function disposeAll(ts: Iterable<Tensor> | Record<string, Tensor>): void {
+  for (const t of Symbol.iterator in ts ? (ts as Iterable<Tensor>) : Object.values(ts)) t.dispose();
+}
+
 /** A zeroed values array of `n` elements for `dtype`. */
 export function valuesArray(dtype: DType, n: number): Values {
   return isHalf(dtype) ? new Float32Array(n) : (typedArrayOf(dtype, new ArrayBuffer(n * ITEMSIZE[dtype])) as Values);
