@@ -438,6 +438,13 @@ describe('batching and robustness', () => {
     runs.length = 0;
     expect(await Promise.all([1, 2, 3, 4, 5, 6].map(job))).toEqual([2, 4, 6, 8, 10, 12]);
     expect(runs).toEqual([1, 4, 1]); // greedy: one starts alone, the next four fill a batch
+    // a job over a maxBatchSize lowered after it was queued still runs (alone)
+    const running = b.submit([Float32Array.of(1)], [[1, 1]], 1, 1000); // runs; the next one queues
+    const big = b.submit([new Float32Array(3)], [[3, 1]], 3, 1000);
+    settings.maxBatchSize = 2;
+    expect((await running).outputs[0].shape).toEqual([1, 1]);
+    expect((await big).outputs[0].shape).toEqual([3, 1]);
+    settings.maxBatchSize = 4;
     const slow = await b.submit([Float32Array.of(1)], [[1, 1]], 1, 1).then(
       () => 'answered',
       (e) => e.status,

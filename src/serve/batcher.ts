@@ -116,11 +116,13 @@ export class Batcher {
       const batch = this.take();
       if (!batch) return;
       this.busy++;
-      void this.exec(batch).finally(() => {
-        this.busy--;
-        this.kick();
-        this.settle();
-      });
+      void this.exec(batch)
+        .catch((e: unknown) => batch.forEach((j) => this.fail(j, e))) // never a job left unanswered
+        .finally(() => {
+          this.busy--;
+          this.kick();
+          this.settle();
+        });
     }
   }
 
@@ -132,10 +134,11 @@ export class Batcher {
     const picked: Job[] = [];
     let total = 0;
     for (const j of this.queue) {
-      if (j.key !== first.key || total + j.rows > s.maxBatchSize) continue;
+      // (the first always goes: it may hold more rows than a maxBatchSize lowered after it came)
+      if (j !== first && (j.key !== first.key || total + j.rows > s.maxBatchSize)) continue;
       picked.push(j);
       total += j.rows;
-      if (total === s.maxBatchSize) break;
+      if (total >= s.maxBatchSize) break;
     }
     let n = picked.length;
     if (s.preferredBatchSizes.length > 0 && total < s.maxBatchSize) {
