@@ -1,4 +1,5 @@
-// npm run bench:serve [-- --quick --json out.json]
+// npm run bench:serve [-- --quick --rounds N --json out.json]
+// npm run bench:serve -- --soak 120     (the MLP under load for 120 s: memory every 10 s, nothing else)
 // The model server under load: autocannon (in this process) against a server in another process,
 // on the same machine, so the generator's CPU is included. Scenarios, each on a fresh server:
 //   - MLP 784-128-10, 64 connections: tensorkit's server (JSON, and the binary tensor extension),
@@ -22,6 +23,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const duration = quick ? 3 : 10;
+const soak = args.includes('--soak') ? Number(args[args.indexOf('--soak') + 1]) : 0;
 const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : quick ? 1 : 3;
 const here = new URL('.', import.meta.url).pathname;
 
@@ -167,6 +169,27 @@ async function main() {
     addModel(repo('slow'), 'slow', slowGraph(512, steps), { maxBatchSize: 1 });
 
     const mlpBody = v2Body('input0', [1, 784]);
+    if (soak > 0) {
+      // A soak: live tensors and native bytes must stay flat, RSS must settle
+      const { url, child } = await start('tensorkit', repo('mlp'));
+      const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]);
+      try {
+        console.log('seconds  req/s  p99 ms  live tensors  native MiB  RSS MiB');
+        for (let t = 10; t <= soak; t += 10) {
+          const r = await load(`${url}/v2/models/mlp/infer`, 64, mlpBody, 10);
+          const m = await (await fetch(`${url}/metrics`)).text();
+          console.log(
+            `${String(t).padStart(7)} ${r.requests.average.toFixed(0).padStart(6)} ${String(r.latency.p99).padStart(7)} ` +
+              `${String(gauge(m, 'tk_live_tensors')).padStart(13)} ${(gauge(m, 'tk_native_memory_bytes') / 2 ** 20).toFixed(2).padStart(11)} ` +
+              `${(gauge(m, 'process_resident_memory_bytes') / 2 ** 20).toFixed(1).padStart(8)}` +
+              (r.non2xx + r.errors ? `  non-2xx ${r.non2xx} errors ${r.errors}` : ''),
+          );
+        }
+      } finally {
+        await stop(child);
+      }
+      return;
+    }
     const shapesBody = v2Body('input0', [1, 1, 16, 16]);
     const scenarios: [string, string[], string, Body][] = [
       ['MLP 784-128-10, tensorkit', ['tensorkit', repo('mlp')], '/v2/models/mlp/infer', mlpBody],

@@ -604,6 +604,8 @@ describe('management API and metrics', () => {
       'tk_inflight_requests',
       'tk_model_load_seconds{model="mlp",version="2"}',
       'process_cpu_seconds_total',
+      'tk_live_tensors',
+      'tk_native_memory_bytes',
       'nodejs_eventloop_lag_p99_seconds',
     ])
       expect(text).toContain(name);

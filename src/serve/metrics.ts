@@ -4,6 +4,8 @@
 // prom-client's process and Node metrics (CPU, memory, event-loop delay).
 import type * as Prom from 'prom-client';
 
+import { memory } from '../memory.js';
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -67,6 +69,23 @@ export class ServerMetrics {
       help: 'Time the last load of a model version took (file, warm-up run, handler)',
       labelNames: ['model', 'version'],
       registers,
+    });
+    // the core's own memory (tensors are native memory V8's heap metrics do not show)
+    new prom.Gauge({
+      name: 'tk_live_tensors',
+      help: "Tensors alive in this process (the models' weights among them)",
+      registers,
+      collect() {
+        this.set(memory().tensors);
+      },
+    });
+    new prom.Gauge({
+      name: 'tk_native_memory_bytes',
+      help: 'Bytes held by live tensors (cached allocator blocks not included)',
+      registers,
+      collect() {
+        this.set(memory().bytes);
+      },
     });
     prom.collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1 });
     // prom-client names these gauges *_total, which promtool rejects (the suffix is for counters);
