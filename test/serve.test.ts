@@ -610,6 +610,8 @@ describe('management API and metrics', () => {
     ])
       expect(text).toContain(name);
     expect(text).toContain('tk_requests_total{model="_unknown",status="404"}');
+    // handlers' ctx.infer jobs are timed as v2 requests are ('gather' is only served through /predictions)
+    expect(text).toMatch(/tk_queue_duration_seconds_count\{model="gather"\} [1-9]/);
   });
 
   const promtool = spawnSync('promtool', ['--version']).status === 0;

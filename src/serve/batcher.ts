@@ -24,7 +24,6 @@ export interface JobResult {
   outputs: OutputValues[];
   queueMs: number;
   inferMs: number;
-  batchRows: number;
 }
 
 interface Job {
@@ -50,7 +49,7 @@ export class Batcher {
    * @param settings read at every decision, so changes apply to the next batch
    * @param batched whether dim 0 of every input and output is the batch axis
    * @param dtypes the inputs' dtypes
-   * @param onBatch called once per run with its row count and time
+   * @param onBatch called once per run with its row count
    */
   constructor(
     private readonly run: (inputs: Tensor[]) => Promise<Tensor[]>,
@@ -58,7 +57,7 @@ export class Batcher {
     private readonly batched: boolean,
     private readonly dtypes: readonly DType[],
     private readonly name: string,
-    private readonly onBatch?: (rows: number, inferMs: number) => void,
+    private readonly onBatch?: (rows: number) => void,
   ) {}
 
   /** Requests waiting for an instance. */
@@ -207,11 +206,11 @@ export class Batcher {
     }
   }
 
-  private resolve(j: Job, outputs: OutputValues[], start: number, inferMs: number, rows: number): void {
+  private resolve(j: Job, outputs: OutputValues[], start: number, inferMs: number): void {
     if (j.state !== 'running') return; // timed out while it ran
     j.state = 'done';
     clearTimeout(j.timer);
-    j.resolve({ outputs, queueMs: start - j.enqueued, inferMs, batchRows: rows });
+    j.resolve({ outputs, queueMs: start - j.enqueued, inferMs });
   }
 
   /** After a batch failed: each job runs by itself, so one bad request fails only itself. */
@@ -221,7 +220,7 @@ export class Batcher {
       const start = performance.now();
       try {
         const outputs = await this.runBatch([j]);
-        this.resolve(j, outputs, start, performance.now() - start, j.rows);
+        this.resolve(j, outputs, start, performance.now() - start);
       } catch (e) {
         this.fail(j, e);
       }
@@ -241,16 +240,10 @@ export class Batcher {
       return;
     }
     const inferMs = performance.now() - start;
-    this.onBatch?.(rows, inferMs);
+    this.onBatch?.(rows);
     let offset = 0;
     for (const j of batch) {
-      this.resolve(
-        j,
-        batch.length === 1 ? outputs : outputs.map((o) => rowsOf(o, offset, j.rows)),
-        start,
-        inferMs,
-        rows,
-      );
+      this.resolve(j, batch.length === 1 ? outputs : outputs.map((o) => rowsOf(o, offset, j.rows)), start, inferMs);
       offset += j.rows;
     }
   }

@@ -1,7 +1,8 @@
 // The KServe v2 (Open Inference Protocol) wire format: a JSON request body, or the binary tensor
 // extension (a JSON header of `Inference-Header-Content-Length` bytes, then each binary input's
-// raw little-endian bytes in order); request tensors to tensorkit tensors; outputs to a JSON body
-// or a binary one. Values are checked element by element: a string where a number belongs is a 400.
+// raw little-endian bytes in order); request tensors to checked typed arrays of values; outputs to
+// a JSON body or a binary one. Values are checked element by element: a string where a number
+// belongs is a 400.
 import { isHalf, ITEMSIZE, typedArrayOf, type DType } from '../dtype.js';
 import { binding } from '../binding.js';
 import { describe } from '../options.js';

@@ -28,6 +28,14 @@ export interface ModelSource {
   version?: number;
 }
 
+/** What the server observes of every model (its metrics). */
+export interface ModelHooks {
+  /** Once per run of the batcher, with its rows. */
+  onBatch?(model: string, rows: number): void;
+  /** Once per answered job (a v2 request or a handler's `ctx.infer`), with where its time went. */
+  onJob?(model: string, queueMs: number, inferMs: number): void;
+}
+
 /** Settings every model starts from where its config is silent. */
 export interface ModelDefaults {
   timeoutMs: number;
@@ -56,7 +64,7 @@ export class ModelVersion {
     defaults: ModelDefaults,
     handler: ServeHandler | undefined,
     tk: typeof TK,
-    onBatch?: (model: string, rows: number, inferMs: number) => void,
+    private readonly hooks: ModelHooks,
   ) {
     const c = config;
     const maxBatchSize = c.maxBatchSize ?? (signature.batched ? 64 : 0);
@@ -81,7 +89,7 @@ export class ModelVersion {
       signature.batched,
       signature.inputs.map((s) => s.dtype),
       name,
-      (rows, ms) => onBatch?.(name, rows, ms),
+      (rows) => hooks.onBatch?.(name, rows),
     );
     this.handler = { ...defaultHandler, ...handler }; // a hook the module leaves out is the default one
     this.context = {
@@ -104,7 +112,7 @@ export class ModelVersion {
     source: ModelSource,
     defaults: ModelDefaults,
     dir: string | undefined,
-    onBatch?: (model: string, rows: number, inferMs: number) => void,
+    hooks: ModelHooks = {},
   ): Promise<ModelVersion> {
     const t0 = performance.now();
     const config = source.config ?? {};
@@ -128,7 +136,7 @@ export class ModelVersion {
         defaults,
         handler,
         tk,
-        onBatch,
+        hooks,
       );
       if (config.warmup !== false) await v.warmup();
       await v.handler.initialize?.(v.context);
@@ -165,8 +173,10 @@ export class ModelVersion {
   }
 
   /** Queues checked inputs (values and shapes in signature order) for the batcher. */
-  infer(inputs: Values[], shapes: number[][], rows: number): Promise<JobResult> {
-    return this.batcher.submit(inputs, shapes, rows, this.settings.timeoutMs);
+  async infer(inputs: Values[], shapes: number[][], rows: number): Promise<JobResult> {
+    const r = await this.batcher.submit(inputs, shapes, rows, this.settings.timeoutMs);
+    this.hooks.onJob?.(this.name, r.queueMs, r.inferMs);
+    return r;
   }
 
   private async inferTensors(inputs: Tensor | Record<string, Tensor>): Promise<Record<string, Tensor>> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { fail, TensorError } from '../errors.js';
 import { checkConfig, type ModelConfig } from './config.js';
-import { ModelVersion, type ModelDefaults, type ModelSource } from './model.js';
+import { ModelVersion, type ModelDefaults, type ModelHooks, type ModelSource } from './model.js';
 
 /** A model the server knows: its loaded versions (newest first), or why it failed to load. */
 export interface ModelEntry {
@@ -80,10 +80,7 @@ export class ModelRegistry {
     private readonly repository: string | undefined,
     private readonly sources: Record<string, ModelSource>,
     private readonly defaults: ModelDefaults,
-    private readonly hooks: {
-      onLoad?(v: ModelVersion): void;
-      onBatch?(model: string, rows: number, inferMs: number): void;
-    } = {},
+    private readonly hooks: ModelHooks & { onLoad?(v: ModelVersion): void } = {},
   ) {
     if (repository !== undefined && !(existsSync(repository) && statSync(repository).isDirectory()))
       fail('IO_ERROR', `serve: the model repository '${repository}' is not a folder`);
@@ -165,7 +162,7 @@ export class ModelRegistry {
     try {
       const { sources, dir } = this.sourcesOf(name, entry.overrides);
       for (const s of sources) {
-        const v = await ModelVersion.load(name, s, this.defaults, dir, this.hooks.onBatch);
+        const v = await ModelVersion.load(name, s, this.defaults, dir, this.hooks);
         loaded.push(v);
         this.hooks.onLoad?.(v);
       }

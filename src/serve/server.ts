@@ -222,6 +222,11 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
     {
       onLoad: (v) => metrics.loadSeconds.set({ model: v.name, version: String(v.version) }, v.loadSeconds),
       onBatch: (model, rows) => metrics.of(model).batchSize.observe(rows),
+      onJob: (model, queueMs, inferMs) => {
+        const m = metrics.of(model);
+        m.queueSeconds.observe(queueMs / 1000);
+        m.inferenceSeconds.observe(inferMs / 1000);
+      },
     },
   );
   metrics = new ServerMetrics(prom, () =>
@@ -303,11 +308,6 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
       v.release();
     }
   };
-  const observe = (model: string, r: { queueMs: number; inferMs: number }) => {
-    const m = metrics.of(model);
-    m.queueSeconds.observe(r.queueMs / 1000);
-    m.inferenceSeconds.observe(r.inferMs / 1000);
-  };
 
   // KServe v2: server and health
   app.get('/v2', async () => ({
@@ -373,7 +373,6 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
         ordered.map((w) => w.shape),
         rows,
       );
-      observe(v.name, r);
       const parts = wanted.map((w) => encodeOutput(sig.outputs[w.idx], r.outputs[w.idx], w.binary));
       const json = {
         model_name: v.name,
@@ -434,9 +433,7 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
         }
       };
       const inputs = await stage('preprocess', () => h.preprocess!(hr, ctx));
-      const t0 = performance.now();
       const outputs = await stage('inference', () => (h.inference ? h.inference(inputs, ctx) : ctx.infer(inputs)));
-      metrics.of(v.name).inferenceSeconds.observe((performance.now() - t0) / 1000);
       try {
         return await stage('postprocess', () => (h.postprocess ? h.postprocess(outputs, hr, ctx) : outputs));
       } finally {
