@@ -15,6 +15,7 @@ import { half } from './suites/half.js';
 import { jit } from './suites/jit.js';
 import { matmul } from './suites/matmul.js';
 import { memory } from './suites/memory.js';
+import { programs } from './suites/programs.js';
 import { reduce } from './suites/reduce.js';
 import { trainSuite } from './suites/train.js';
 import { views } from './suites/views.js';
@@ -49,6 +50,7 @@ const SUITES = {
   train: trainSuite,
   memory,
   compare,
+  programs,
 };
 
 async function main() {

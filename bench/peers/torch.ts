@@ -1,0 +1,34 @@
+// The optional PyTorch peer of the programs suite: torch_programs.py in a python3 that has torch
+// (Debian's python3-torch installs into /usr/bin/python3, which may not be the first python3).
+import { fileURLToPath } from 'node:url';
+
+import { pythonWith, startPython } from './python.js';
+
+const SCRIPT = fileURLToPath(new URL('./torch_programs.py', import.meta.url));
+const PYTHONS = ['python3', '/usr/bin/python3'];
+
+export interface TorchPeer {
+  /** e.g. "PyTorch 1.13.1 (2 threads)" */
+  readonly label: string;
+  /** Median milliseconds per call of the named program (bench/programs.ts) over `budgetMs`. */
+  time(program: string, budgetMs: number): Promise<number>;
+  close(): void;
+}
+
+export function torchAvailable(): boolean {
+  return pythonWith('torch', PYTHONS) !== null;
+}
+
+export async function startTorch(threads: number): Promise<TorchPeer | undefined> {
+  const python = pythonWith('torch', PYTHONS);
+  if (!python) return undefined;
+  const n = String(threads);
+  const p = await startPython(python, SCRIPT, [n], { OMP_NUM_THREADS: n, MKL_NUM_THREADS: n });
+  return {
+    label: `PyTorch ${p.hello.torch} (${p.hello.threads} thread${p.hello.threads === 1 ? '' : 's'})`,
+    async time(program, budgetMs) {
+      return (await p.ask(`${program} ${budgetMs}`)).ms as number;
+    },
+    close: () => p.close(),
+  };
+}

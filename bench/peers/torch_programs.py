@@ -1,0 +1,155 @@
+# The PyTorch peer of bench/programs.ts: the same three programs, written as in PyTorch's own
+# examples (minGPT's attention, examples/mnist's Net, the polynomial tutorial's loop). Started once
+# per thread count with torch.set_num_threads; reads "name rounds budget_ms" lines and answers
+# with the median milliseconds per call of each round.
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+V, E, H, L, BLOCK, BATCH = 96, 128, 4, 4, 64, 16
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c_attn = nn.Linear(E, 3 * E)
+        self.c_proj = nn.Linear(E, E)
+        self.register_buffer("mask", torch.tril(torch.ones(BLOCK, BLOCK, dtype=torch.bool)).view(1, 1, BLOCK, BLOCK))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, H, C // H).transpose(1, 2) for t in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(C // H))
+        att = att.masked_fill(~self.mask[:, :, :T, :T], float("-inf")).softmax(dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        return self.c_proj(y)
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln1, self.attn, self.ln2 = nn.LayerNorm(E), CausalSelfAttention(), nn.LayerNorm(E)
+        self.fc, self.proj, self.gelu = nn.Linear(E, 4 * E), nn.Linear(4 * E, E), nn.GELU()
+
+    def forward(self, x):
+        x = x + self.attn(self.ln1(x))
+        return x + self.proj(self.gelu(self.fc(self.ln2(x))))
+
+
+class Gpt(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(V, E), nn.Embedding(BLOCK, E)
+        self.blocks = nn.ModuleList(Block() for _ in range(L))
+        self.ln_f, self.lm_head = nn.LayerNorm(E), nn.Linear(E, V, bias=False)
+
+    def forward(self, idx):
+        T = idx.size(1)
+        x = self.wte(idx) + self.wpe(torch.arange(T))
+        for b in self.blocks:
+            x = b(x)
+        return self.lm_head(self.ln_f(x))
+
+
+def gpt_step():
+    torch.manual_seed(0)
+    model = Gpt()
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.1)
+    data = torch.randint(0, V, (BATCH, BLOCK + 1))
+    x, y = data[:, :BLOCK].contiguous(), data[:, 1:].contiguous()
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x).view(-1, V), y.view(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+class MnistNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(1, 32, 3, 1), nn.Conv2d(32, 64, 3, 1)
+        self.dropout1, self.dropout2 = nn.Dropout(0.25), nn.Dropout(0.5)
+        self.fc1, self.fc2 = nn.Linear(9216, 128), nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv2(F.relu(self.conv1(x))))
+        x = torch.flatten(self.dropout1(F.max_pool2d(x, 2)), 1)
+        x = self.dropout2(F.relu(self.fc1(x)))
+        return F.log_softmax(self.fc2(x), dim=1)
+
+
+def mnist_epoch():
+    torch.manual_seed(0)
+    model = MnistNet()
+    model.train()
+    opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
+    batches = []
+    for i in range(0, 1527, 64):
+        n = min(64, 1527 - i)
+        batches.append((torch.randn(n, 1, 28, 28), torch.randint(0, 10, (n,))))
+
+    def epoch():
+        last = 0.0
+        for x, y in batches:
+            opt.zero_grad()
+            loss = F.nll_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            last = loss.item()
+        return last
+
+    return epoch
+
+
+def poly_step():
+    torch.manual_seed(0)
+    x = torch.linspace(-math.pi, math.pi, 2000)
+    y = torch.sin(x)
+    a, b, c, d = (torch.randn((), requires_grad=True) for _ in range(4))
+    lr = 1e-6
+
+    def step():
+        y_pred = a + b * x + c * x**2 + d * x**3
+        loss = (y_pred - y).pow(2).sum()
+        loss.backward()
+        with torch.no_grad():
+            for p in (a, b, c, d):
+                p -= lr * p.grad
+                p.grad = None
+        return loss.item()
+
+    return step
+
+
+PROGRAMS = {"gpt": gpt_step, "mnist": mnist_epoch, "poly": poly_step}
+
+threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+torch.set_num_threads(threads)
+print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+made = {}
+for line in sys.stdin:
+    name, budget_ms = line.split()
+    if name not in made:
+        made[name] = PROGRAMS[name]()
+        for _ in range(2):
+            made[name]()  # warm-up: allocator, optimizer state
+    fn, budget = made[name], float(budget_ms) / 1000
+    samples = []
+    end = time.perf_counter() + budget
+    while len(samples) < 3 or time.perf_counter() < end:
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    samples.sort()
+    print(json.dumps({"ms": samples[len(samples) // 2] * 1e3, "n": len(samples)}), flush=True)

@@ -1,0 +1,162 @@
+// Three real programs written as a new user would write them from PyTorch's own examples, the
+// same in tensorkit (here) and in PyTorch (bench/peers/torch_programs.py), so the bench can time
+// both in one run:
+//   gpt   one training step of a small character GPT (minGPT's layout: 4 layers, 4 heads, 128-d,
+//         block 64, batch 16, vocabulary 96, AdamW, gradient clipping at 1.0)
+//   mnist one epoch (1,527 images, batch 64) of the CNN of PyTorch's examples/mnist (conv 1->32->64
+//         3x3, max-pool, dropout, two linears, log-softmax, nll, Adadelta)
+//   poly  one step of "Learning PyTorch with Examples": a cubic fitted to sin on 2,000 points with
+//         autograd and a hand-written update
+// Each factory builds the model and data once and returns the step; the data are random (the
+// cost does not depend on them).
+import * as tk from '../src/index.js';
+
+const { nn, optim } = tk;
+const F = nn.functional;
+
+export const GPT = { vocab: 96, embd: 128, heads: 4, layers: 4, block: 64, batch: 16 };
+
+class CausalSelfAttention extends nn.Module {
+  cAttn = new nn.Linear(GPT.embd, 3 * GPT.embd);
+  cProj = new nn.Linear(GPT.embd, GPT.embd);
+  mask: tk.Tensor;
+  constructor() {
+    super();
+    this.mask = tk.ones([GPT.block, GPT.block], { dtype: 'bool' }).tril().view(1, 1, GPT.block, GPT.block);
+    this.registerBuffer('mask', this.mask, false);
+  }
+  forward(x: tk.Tensor): tk.Tensor {
+    const [B, T, C] = x.shape;
+    const hd = C / GPT.heads;
+    const [q, k, v] = this.cAttn
+      .forward(x)
+      .split(C, 2)
+      .map((t) => t.view(B, T, GPT.heads, hd).transpose(1, 2));
+    const att = q
+      .matmul(k.transpose(-2, -1))
+      .mul(1 / Math.sqrt(hd))
+      .maskedFill(this.mask.narrow(2, 0, T).narrow(3, 0, T).logicalNot(), -Infinity)
+      .softmax(-1);
+    const y = att.matmul(v).transpose(1, 2).contiguous().view(B, T, C);
+    return this.cProj.forward(y);
+  }
+}
+
+class Block extends nn.Module {
+  ln1 = new nn.LayerNorm(GPT.embd);
+  attn = new CausalSelfAttention();
+  ln2 = new nn.LayerNorm(GPT.embd);
+  fc = new nn.Linear(GPT.embd, 4 * GPT.embd);
+  proj = new nn.Linear(4 * GPT.embd, GPT.embd);
+  gelu = new nn.GELU();
+  forward(x: tk.Tensor): tk.Tensor {
+    x = x.add(this.attn.forward(this.ln1.forward(x)));
+    return x.add(this.proj.forward(this.gelu.forward(this.fc.forward(this.ln2.forward(x)))));
+  }
+}
+
+export class Gpt extends nn.Module {
+  wte = new nn.Embedding(GPT.vocab, GPT.embd);
+  wpe = new nn.Embedding(GPT.block, GPT.embd);
+  blocks = new nn.ModuleList(Array.from({ length: GPT.layers }, () => new Block()));
+  lnF = new nn.LayerNorm(GPT.embd);
+  lmHead = new nn.Linear(GPT.embd, GPT.vocab, { bias: false });
+  pos = tk.arange(0, GPT.block, 1, { dtype: 'int64' });
+  forward(idx: tk.Tensor): tk.Tensor {
+    const T = idx.shape[1];
+    let x = this.wte.forward(idx).add(this.wpe.forward(this.pos.narrow(0, 0, T)));
+    for (const b of this.blocks) x = b.forward(x);
+    return this.lmHead.forward(this.lnF.forward(x));
+  }
+}
+
+/** One GPT training step per call; returns the loss. */
+export function gptStep(): () => number {
+  tk.manualSeed(0);
+  const model = new Gpt();
+  const opt = new optim.AdamW(model.parameters(), { lr: 3e-4, weightDecay: 0.1 });
+  const data = tk.randint(0, GPT.vocab, [GPT.batch, GPT.block + 1]);
+  const x = data.narrow(1, 0, GPT.block).contiguous(),
+    y = data.narrow(1, 1, GPT.block).contiguous();
+  return () =>
+    tk.tidy(() => {
+      opt.zeroGrad();
+      const logits = model.forward(x);
+      const loss = F.crossEntropy(logits.view(-1, GPT.vocab), y.view(-1));
+      loss.backward();
+      nn.utils.clipGradNorm_(model.parameters(), 1.0);
+      opt.step();
+      return loss.item() as number;
+    });
+}
+
+export class MnistNet extends nn.Module {
+  conv1 = new nn.Conv2d(1, 32, 3, { stride: 1 });
+  conv2 = new nn.Conv2d(32, 64, 3, { stride: 1 });
+  dropout1 = new nn.Dropout(0.25);
+  dropout2 = new nn.Dropout(0.5);
+  fc1 = new nn.Linear(9216, 128);
+  fc2 = new nn.Linear(128, 10);
+  forward(x: tk.Tensor): tk.Tensor {
+    x = this.conv2.forward(this.conv1.forward(x).relu()).relu();
+    x = this.dropout1.forward(F.maxPool2d(x, 2)).flatten(1);
+    x = this.dropout2.forward(this.fc1.forward(x).relu());
+    return this.fc2.forward(x).logSoftmax(1);
+  }
+}
+
+export const MNIST = { images: 1527, batch: 64 };
+
+/** One epoch of the MNIST example's training loop per call; returns the last loss. */
+export function mnistEpoch(): () => number {
+  tk.manualSeed(0);
+  const model = new MnistNet();
+  model.train();
+  const opt = new optim.Adadelta(model.parameters(), { lr: 1.0 });
+  const batches: [tk.Tensor, tk.Tensor][] = [];
+  for (let i = 0; i < MNIST.images; i += MNIST.batch) {
+    const n = Math.min(MNIST.batch, MNIST.images - i);
+    batches.push([tk.randn([n, 1, 28, 28]), tk.randint(0, 10, [n])]);
+  }
+  return () => {
+    let last = 0;
+    for (const [x, y] of batches)
+      last = tk.tidy(() => {
+        opt.zeroGrad();
+        const loss = F.nllLoss(model.forward(x), y);
+        loss.backward();
+        opt.step();
+        return loss.item() as number;
+      });
+    return last;
+  };
+}
+
+/** One step of the polynomial fit per call (the loop body of the tutorial); returns the loss. */
+export function polyStep(): () => number {
+  tk.manualSeed(0);
+  const x = tk.linspace(-Math.PI, Math.PI, 2000);
+  const y = x.sin();
+  const [a, b, c, d] = [0, 1, 2, 3].map(() => tk.randn([]).requiresGrad_());
+  const lr = 1e-6;
+  return () =>
+    tk.tidy(() => {
+      const yPred = a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));
+      const loss = yPred.sub(y).pow(2).sum();
+      loss.backward();
+      tk.noGrad(() => {
+        for (const p of [a, b, c, d]) {
+          p.sub_(p.grad!.mul(lr));
+          p.grad = null;
+        }
+      });
+      return loss.item() as number;
+    });
+}
+
+export const PROGRAMS = {
+  gpt: { make: gptStep, label: 'GPT training step (4 layers, 128-d, block 64, batch 16, AdamW)' },
+  mnist: { make: mnistEpoch, label: 'MNIST-example CNN, one epoch of 1,527 images (batch 64, Adadelta)' },
+  poly: { make: polyStep, label: 'polynomial fit step (2,000 points, ~15 ops, autograd)' },
+} as const;
+export type ProgramName = keyof typeof PROGRAMS;
