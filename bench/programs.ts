@@ -23,7 +23,7 @@ class CausalSelfAttention extends nn.Module {
   constructor() {
     super();
     this.mask = tk.ones([GPT.block, GPT.block], { dtype: 'bool' }).tril().view(1, 1, GPT.block, GPT.block);
-    this.registerBuffer('mask', this.mask, false);
+    this.registerBuffer('mask', this.mask);
   }
   forward(x: tk.Tensor): tk.Tensor {
     const [B, T, C] = x.shape;
