@@ -148,6 +148,19 @@ describe('float32 exp (the vectorised polynomial)', () => {
   });
 });
 
+describe('pow with a scalar exponent of 1, 2, 3 or -1 (the multiply paths)', () => {
+  it('gives what Math.pow gives, signed zeros, infinities and NaN included, in float32 and float64', () => {
+    const xs = [-2, -0, 0, 1.5, -0.75, 3e-20, 1e20, Infinity, -Infinity, NaN];
+    for (const dtype of ['float32', 'float64'] as const)
+      for (const e of [1, 2, 3, -1]) {
+        const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+        const got = Array.from(tensor(xs, { dtype }).pow(e).data() as Float32Array);
+        const want = xs.map((x) => round(round(x) ** e));
+        got.forEach((g, i) => expect(Object.is(g, want[i]), `${dtype} ${xs[i]} ** ${e}: ${g} vs ${want[i]}`).toBe(true));
+      }
+  });
+});
+
 describe('random streams', () => {
   it('manualSeed makes rand/randn/randint reproducible', () => {
     tk.manualSeed(123);

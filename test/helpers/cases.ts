@@ -193,7 +193,8 @@ export const binaryCases: OpCase[] = BINARY.flatMap((op) =>
 export const scalarCases: OpCase[] = (['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'lt', 'eq'] as Bin[]).flatMap(
   (op) =>
     (['float32', 'int32', 'float64'] as DType[]).flatMap((dtype) =>
-      [2, 0.5, -3].map((s): OpCase => ({
+      // pow's 1, 2, 3 and -1 take the kernel's multiply paths (cpu/elementwise.cpp).
+      (op === 'pow' ? [2, 0.5, -3, 1, 3, -1] : [2, 0.5, -3]).map((s): OpCase => ({
         ops: [op],
         name: `${op} ${dtype} scalar ${s}`,
         inputs: [{ shape: [3, 4], dtype, range: op === 'pow' ? [1, 3] : [-4, 4] }],
