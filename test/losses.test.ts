@@ -128,6 +128,20 @@ describe('losses match their definitions', () => {
       expect(gradcheck((a) => F.binaryCrossEntropy(a.sigmoid(), f64(rand([N, C], 9, 0, 1), [N, C])), [X()])).toBe(true);
     }));
 
+  it('second derivatives of the fused crossEntropy and nllLoss (createGraph takes differentiable ops)', () =>
+    tidy(() => {
+      const Y = tensor([0, 2, 1, 3, 2], { dtype: 'int64' });
+      const W = f64([1, 0.5, 2, 1.5], [4]);
+      const X = () => f64(rand([5, 4], 11), [5, 4], true);
+      const fns: ((a: Tensor) => Tensor)[] = [
+        (a) => F.crossEntropy(a, Y),
+        (a) => F.crossEntropy(a, Y, { weight: W, ignoreIndex: 2, labelSmoothing: 0.2 }),
+        (a) => F.crossEntropy(a, Y, { reduction: 'none', labelSmoothing: 0.1 }).mul(a.sum(1)),
+        (a) => F.nllLoss(a.logSoftmax(1), Y, { weight: W, reduction: 'sum' }),
+      ];
+      for (const f of fns) expect(tk.gradgradcheck(f, [X()])).toBe(true);
+    }));
+
   it('loss modules', () =>
     tidy(() => {
       const X = f64(x, [N, C]),

@@ -141,6 +141,14 @@ struct Backend {
   // out[v] += weights[i] (or 1) for v = x[i]; x int64, contiguous, checked in [0, out.numel());
   // out zeroed here. weights undefined or floating, of x's length.
   void (*bincount)(const Tensor& out, const Tensor& x, const Tensor& weights);
+  // Cross-entropy / NLL over x [N, C, S] (contiguous; class stride S), target [N, S] (int64,
+  // contiguous, each in [0, C) or o.ignore_index), weight undefined or [C] contiguous. Forward:
+  // out [N, S] of per-position losses (reduction None) or one element (Mean, Sum). Backward: gx
+  // (x's shape) from g, [N, S] (None) or one element.
+  void (*cross_entropy)(const Tensor& out, const Tensor& x, const Tensor& target, const Tensor& weight,
+                        const CrossEntropyOptions& o);
+  void (*cross_entropy_backward)(const Tensor& gx, const Tensor& g, const Tensor& x, const Tensor& target,
+                                 const Tensor& weight, const CrossEntropyOptions& o);
   // Fused optimizer steps over contiguous float tensors of one shape and dtype (PyTorch's update
   // rules; see native/src/ops/optim.cpp). Absent state tensors are undefined.
   void (*sgd_step)(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdParams& o);

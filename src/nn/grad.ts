@@ -9,7 +9,7 @@
  */
 import { fail } from '../errors.js';
 import { checkOptions, describe, int, intAtLeast, list } from '../options.js';
-import { op, opMultiN, type Attr, type OpName } from '../ops/dispatch.js';
+import { op, opMultiN, opN, type Attr, type OpName } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
 import { convLayout, pair, poolLayout, tensorArg, type Pair } from './args.js';
 import type { ConvOptions, PoolOptions } from './functional.js';
@@ -169,4 +169,42 @@ export function scaledDotProductAttention(
   }
   const [dq, dk, dv] = opMultiN('sdpa_backward', [o.scale, o.isCausal ?? false], hs);
   return [dq, dk, dv];
+}
+/**
+ * d crossEntropy / d input (with `fromLogits: false`, of nllLoss): the fused backward kernel, given
+ * the loss's gradient (the loss's shape). Options as crossEntropy's; reduction 'mean' by default.
+ * @example const gx = nn.grad.crossEntropy(tk.tensor(1), logits, labels)
+ */
+export function crossEntropy(
+  gradOutput: Tensor,
+  input: Tensor,
+  target: Tensor,
+  options: {
+    weight?: Tensor | null;
+    ignoreIndex?: number;
+    labelSmoothing?: number;
+    reduction?: 'none' | 'mean' | 'sum';
+    fromLogits?: boolean;
+  } = {},
+): Tensor {
+  const op = 'nn.grad.crossEntropy';
+  tensorArg(op, 'gradOutput', gradOutput);
+  tensorArg(op, 'input', input);
+  tensorArg(op, 'target', target);
+  const o = checkOptions(op, options, {
+    weight: 'any',
+    ignoreIndex: 'number',
+    labelSmoothing: 'number',
+    reduction: 'string',
+    fromLogits: 'boolean',
+  });
+  const reductions = { none: 0, mean: 1, sum: 2 } as const;
+  const r = reductions[(o.reduction ?? 'mean') as keyof typeof reductions] as number | undefined;
+  if (r === undefined)
+    fail('INVALID_ARGUMENT', `${op}: reduction must be 'none', 'mean' or 'sum', got ${describe(o.reduction)}`);
+  const attrs = [int(op, 'ignoreIndex', o.ignoreIndex ?? -100), o.labelSmoothing ?? 0, r, o.fromLogits ?? true];
+  const w = o.weight == null ? undefined : tensorArg(op, 'weight', o.weight);
+  const ins = [gradOutput._h, input._h, target._h];
+  if (w) ins.push(w._h);
+  return opN('cross_entropy_backward', attrs, ins);
 }

@@ -4,6 +4,7 @@ import { isFloating, type DType, type FloatResult } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange } from '../ops/creation.js';
+import { op as runOp } from '../ops/dispatch.js';
 import { where } from '../ops/functional.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
@@ -250,8 +251,38 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllOptions): Te
   return nll(op, input, target, o, reductionOf(op, o.reduction));
 }
 
+const REDUCTIONS: Record<Reduction, number> = { none: 0, mean: 1, sum: 2 };
+
+// The fused native op (native/src/ops/loss.cpp) for class-index targets on the CPU: one pass per
+// row instead of the ~15 small ops below, and a backward written in one more. Null where it does
+// not apply (probability targets, other devices), and the composite runs.
+function fusedClassLoss(
+  input: Tensor,
+  target: Tensor,
+  o: NllOptions,
+  r: Reduction,
+  labelSmoothing: number,
+  fromLogits: boolean,
+): Tensor | null {
+  if (target.dtype !== 'int64' && target.dtype !== 'int32') return null;
+  if (!isFloating(input.dtype) || input.device !== 'cpu' || target.device !== 'cpu') return null;
+  const w = o.weight ?? null;
+  if (w && (w.device !== 'cpu' || !isFloating(w.dtype))) return null;
+  const ignore = o.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignore))
+    fail('INVALID_ARGUMENT', `${fromLogits ? 'crossEntropy' : 'nllLoss'}: ignoreIndex must be an integer, got ${describe(ignore)}`);
+  const attrs = [ignore, labelSmoothing, REDUCTIONS[r], fromLogits];
+  if (!w) return runOp('cross_entropy', attrs, input._h, target._h);
+  if (w.dtype === input.dtype) return runOp('cross_entropy', attrs, input._h, target._h, w._h);
+  return tidy(() => runOp('cross_entropy', attrs, input._h, target._h, w.to(input.dtype)._h));
+}
+
 // nllLoss's body; errors name `op`, the function the user called.
 function nll(op: string, input: Tensor, target: Tensor, o: NllOptions, r: Reduction): Tensor {
+  if (op === 'nllLoss') {
+    const fused = fusedClassLoss(input, target, o, r, 0, false);
+    if (fused) return fused;
+  }
   const { onehot, w, keep } = classTargets(op, input, target, o.weight, o.ignoreIndex ?? -100);
   const classDim = input.ndim === 1 ? 0 : 1;
   try {
@@ -314,6 +345,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
       return reduce(loss, r);
     });
   }
+  const fused = fusedClassLoss(input, target, o, r, eps, true);
+  if (fused) return fused;
   return tidy(() => {
     const logp = input.logSoftmax(classDim);
     const base = nll(op, logp, target, o, r);

@@ -35,6 +35,8 @@ export const EXPOSED_ELSEWHERE = {
   cumprod_backward: 'nn:grad.cumprod',
   sdpa: 'nn:functional.scaledDotProductAttention',
   sdpa_backward: 'nn:grad.scaledDotProductAttention',
+  cross_entropy: 'nn:functional.crossEntropy',
+  cross_entropy_backward: 'nn:grad.crossEntropy',
   sgd_step_: 'optim:SGD',
   adam_step_: 'optim:Adam',
   rmsprop_step_: 'optim:RMSprop',

@@ -676,3 +676,83 @@ export function scaledDotProductAttentionBackward(
     new PlainTensor(dv, v.shape, q.dtype),
   ];
 }
+
+/** Options of the plain crossEntropy (as the native op's): reduction 'mean' by default. */
+export interface PlainCrossEntropyOptions {
+  weight?: PlainTensor | null;
+  ignoreIndex?: number;
+  labelSmoothing?: number;
+  reduction?: 'none' | 'mean' | 'sum';
+  /** false: x holds log-probabilities (nllLoss). Default true. */
+  fromLogits?: boolean;
+}
+
+// Per position p of x [N, C, ...] (or [C]): the coefficients a_c with loss_p = sum_c a_c logp_c,
+// logp (the log-softmax, or x itself), and the target weight w_t (0 where ignored).
+function crossEntropyTerms(op: string, x: PlainTensor, t: PlainTensor, o: PlainCrossEntropyOptions) {
+  const xt = plainArg(op, 'x', x),
+    tt = plainArg(op, 'target', t);
+  const C = xt.ndim === 1 ? xt.shape[0] : xt.shape[1];
+  const N = xt.ndim === 1 ? 1 : xt.shape[0];
+  const S = xt.ndim <= 2 ? 1 : xt.shape.slice(2).reduce((a, b) => a * b, 1);
+  if (tt.numel() !== N * S) fail('SHAPE_MISMATCH', `${op}: target has ${tt.numel()} positions, x ${N * S}`);
+  const e = o.labelSmoothing ?? 0,
+    ignore = o.ignoreIndex ?? -100;
+  const w = (c: number) => (o.weight ? Number(o.weight.data[c]) : 1);
+  const at = (n: number, c: number, s: number) => (n * C + c) * S + s;
+  const terms: { idx: number[]; logp: number[]; a: number[]; wt: number }[] = [];
+  for (let n = 0; n < N; n++)
+    for (let s = 0; s < S; s++) {
+      const idx = Array.from({ length: C }, (_, c) => at(n, c, s));
+      const xs = idx.map((i) => Number(xt.data[i]));
+      const target = Number(tt.data[n * S + s]);
+      if (target !== ignore && (target < 0 || target >= C))
+        fail('INDEX_OUT_OF_RANGE', `${op}: target ${target} is out of bounds for ${C} classes`);
+      let logp = xs;
+      if (o.fromLogits ?? true) {
+        const m = Math.max(...xs);
+        const lse = m + Math.log(xs.reduce((acc, v) => acc + Math.exp(v - m), 0));
+        logp = xs.map((v) => v - lse);
+      }
+      const ignored = target === ignore;
+      const a = xs.map((_, c) => (ignored ? 0 : -((c === target ? (1 - e) * w(target) : 0) + (e / C) * w(c))));
+      terms.push({ idx, logp, a, wt: ignored ? 0 : w(target) });
+    }
+  return { xt, tt, terms, fromLogits: o.fromLogits ?? true, reduction: o.reduction ?? 'mean' };
+}
+
+/**
+ * Cross-entropy over class indices by its definition (the reference for the fused native op):
+ * loss_p = -(1 - e) w_t logp_t - (e / C) sum_c w_c logp_c; mean divides by sum w_t.
+ */
+export function crossEntropy(x: PlainTensor, target: PlainTensor, o: PlainCrossEntropyOptions = {}): PlainTensor {
+  const { xt, tt, terms, reduction } = crossEntropyTerms('crossEntropy', x, target, o);
+  const losses = terms.map(({ logp, a }) => a.reduce((acc, ac, c) => acc + ac * logp[c], 0));
+  const total = losses.reduce((p, q) => p + q, 0);
+  const wsum = terms.reduce((p, q) => p + q.wt, 0);
+  const vals = reduction === 'none' ? losses : [reduction === 'sum' ? total : total / wsum];
+  const out = alloc(xt.dtype, vals.length);
+  vals.forEach((v, i) => (out[i] = v));
+  return new PlainTensor(out, reduction === 'none' ? tt.shape : [], xt.dtype);
+}
+
+/** d crossEntropy / d x by the chain rule through logp: d logp_c / d x_j = [c == j] - p_j. */
+export function crossEntropyBackward(
+  g: PlainTensor,
+  x: PlainTensor,
+  target: PlainTensor,
+  o: PlainCrossEntropyOptions = {},
+): PlainTensor {
+  const { xt, terms, fromLogits, reduction } = crossEntropyTerms('crossEntropyBackward', x, target, o);
+  const wsum = terms.reduce((p, q) => p + q.wt, 0);
+  const out = alloc(xt.dtype, xt.numel());
+  terms.forEach(({ idx, logp, a }, p) => {
+    const s =
+      reduction === 'none' ? Number(g.data[p]) : reduction === 'sum' ? Number(g.data[0]) : Number(g.data[0]) / wsum;
+    const asum = a.reduce((acc, v) => acc + v, 0);
+    idx.forEach((i, j) => {
+      out[i] = s * (fromLogits ? a[j] - Math.exp(logp[j]) * asum : a[j]);
+    });
+  });
+  return new PlainTensor(out, xt.shape, xt.dtype);
+}

@@ -9,6 +9,7 @@ import type { PlainTensor } from '../../src/plain/index.js';
 import type { InputSpec, Layout, Tol } from './harness.js';
 import { embeddingCases, indexCases, nnCases, optimCases } from './cases-nn.js';
 import { attentionCases, scatterCases } from './cases-index.js';
+import { lossCases } from './cases-loss.js';
 
 export interface OpCase {
   /** Native ops this row exercises. */
@@ -750,6 +751,7 @@ export const ALL_CASES: OpCase[] = [
   ...nnCases,
   ...scatterCases,
   ...attentionCases,
+  ...lossCases,
   ...optimCases,
   ...embeddingCases,
   ...indexCases,

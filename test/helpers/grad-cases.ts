@@ -10,6 +10,7 @@ import * as plain from '../../src/plain/index.js';
 import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-cases.js';
 import { ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
 import { compositeGradRows, scatterGradRows } from './cases-index.js';
+import { lossGradRows } from './cases-loss.js';
 
 export interface GradSpec extends InputSpec {
   /** false: the input does not require grad (a condition, a constant). */
@@ -43,6 +44,7 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'cumprod_backward',
   // the fused kernel; a recorded backward (createGraph) uses differentiable ops instead
   'sdpa_backward',
+  'cross_entropy_backward',
   'zeros',
   'ones',
   'full',
@@ -256,6 +258,7 @@ export const GRAD_CASES: GradCase[] = [
   ...embeddingRows,
   ...scatterGradRows,
   ...compositeGradRows,
+  ...lossGradRows,
   {
     ops: ['index_select'],
     name: 'indexSelect dim 1 (repeated indices)',

@@ -166,6 +166,25 @@ std::vector<Tensor> scaled_dot_product_attention_backward(const Tensor& g, const
                                                           const Tensor& v, const Tensor& out, const Tensor& lse,
                                                           const Tensor& mask, double scale, bool causal);
 
+// ---- losses (native/src/ops/loss.cpp) --------------------------------------------------------
+// Options of cross_entropy. from_logits: x holds logits and a log-softmax over the class dim is
+// applied (crossEntropy); false: x already holds log-probabilities (nllLoss).
+enum class LossReduction { None = 0, Mean = 1, Sum = 2 };
+struct CrossEntropyOptions {
+  int64_t ignore_index = -100;
+  double label_smoothing = 0;  // in [0, 1]
+  LossReduction reduction = LossReduction::Mean;
+  bool from_logits = true;
+};
+// PyTorch's cross_entropy / nll_loss with class-index targets, fused: x [C] or [N, C, d...]
+// (floating), target [] or [N, d...] (int64/int32, each in [0, C) or ignore_index), weight
+// undefined or [C]. Loss per position: -(1 - e) w[t] logp[t] - (e / C) sum_c w[c] logp[c] (0
+// where ignored); mean divides the sum by the sum of w[t] over positions not ignored.
+Tensor cross_entropy(const Tensor& x, const Tensor& target, const Tensor& weight, const CrossEntropyOptions& o);
+// Its gradient for x, given the loss's gradient g (the loss's shape).
+Tensor cross_entropy_backward(const Tensor& g, const Tensor& x, const Tensor& target, const Tensor& weight,
+                              const CrossEntropyOptions& o);
+
 // ---- indexing and counting (native/src/ops/index.cpp) ---------------------------------------
 // x's slices at `index` (0-D or 1-D int32/int64, each in range) along dim.
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);

@@ -284,6 +284,56 @@ void pow_grad(Ctx& c) {
   }
 }
 
+// Fused cross-entropy / NLL (inputs x, target, optional weight). Normally the fused backward
+// kernel; when the backward is itself recorded (createGraph), the same gradient from
+// differentiable ops, so second derivatives work: with P = softmax(x), O the one-hot target,
+// w_t its class weight (0 where ignored), k the not-ignored mask and W the weights' sum,
+//   d/dx = s ((1 - e) w_t (P - O) + e / C k (W P - w))   (nll: s (-(1 - e) w_t O - e / C k w))
+// where s is the loss's gradient (divided by sum w_t for a mean).
+void cross_entropy_grad(Ctx& c) {
+  if (!c.needs(0)) return;
+  const Attrs& at = c.attrs();
+  const int64_t ignore = at.integer_or(0, "ignoreIndex", -100);
+  const double eps = at.number_or(1, "labelSmoothing", 0);
+  const int64_t red = at.integer_or(2, "reduction", 1);
+  const bool logits = at.boolean_or(3, "fromLogits", true);
+  const Tensor x = c.in(0), t = c.in(1);
+  const Tensor w = c.num_inputs() > 2 ? c.in(2) : Tensor();
+  if (!grad_enabled()) {
+    std::vector<Tensor> ins{c.g(), x, t};
+    if (w.defined()) ins.push_back(w);
+    Attrs a(std::vector<Attr>{num(double(ignore)), num(eps), num(double(red)), flag(logits)});
+    return c.set(0, call(OpId::cross_entropy_backward, ins, a)[0]);
+  }
+  const int cd = x.ndim() == 1 ? 0 : 1;
+  const int64_t C = x.shape()[cd];
+  DimVec cls_shape;
+  for (int d = 0; d < x.ndim(); ++d) cls_shape.push_back(d == cd ? C : 1);
+  const DType dt = x.dtype();
+  const Tensor keep = cmp(BinaryOp::ne, t, double(ignore));
+  const Tensor onehot = mask(cmp(BinaryOp::eq, fn::unsqueeze(tk::where(keep, t, scalar(0.0)), cd),
+                                 fn::reshape(arange(0, double(C), 1, DType::Int64, x.device()), cls_shape)),
+                             dt);
+  const Tensor kb = fn::unsqueeze(mask(keep, dt), cd);
+  const Tensor wb = w.defined() ? fn::reshape(w, cls_shape) : Tensor();
+  const Tensor wt = w.defined() ? mul(sum(mul(onehot, wb), {cd}, true), kb) : kb;  // keepdim: x's rank
+  Tensor s = red == 0 ? fn::unsqueeze(c.g(), cd) : c.g();
+  if (red == 1) s = cdiv(s, sum(wt, {}, false));
+  const Tensor wc = w.defined() ? wb : scalar(1.0);
+  const double W = w.defined() ? 0.0 : double(C);
+  Tensor d;
+  if (logits) {
+    const Tensor P = op(OpId::softmax, {x}, {num(double(cd))});
+    const Tensor Wt = w.defined() ? sum(w, {}, false) : scalar(W);
+    d = mul(mul(wt, sub(P, onehot)), 1 - eps);
+    if (eps > 0) d = add(d, mul(mul(kb, sub(mul(P, Wt), wc)), eps / double(C)));
+  } else {
+    d = mul(mul(wt, onehot), -(1 - eps));
+    if (eps > 0) d = sub(d, mul(mul(kb, wc), eps / double(C)));
+  }
+  c.set(0, mul(d, s));
+}
+
 // maximum/minimum: the gradient goes to the winner, split evenly on ties.
 void extremum2_grad(Ctx& c, BinaryOp wins) {
   Tensor a = c.in(0), b = c.in(1);
@@ -646,6 +696,8 @@ Formula formula(OpId id) {
     case OpId::scatter: return {scatter_grad, IN0 | IN1 | IN2, OUT0};
     case OpId::sdpa: return {sdpa_grad, IN0 | IN1 | IN2 | 8u, OUT0 | OUT1};
     // The fused backward kernel; a recorded backward uses differentiable ops instead (sdpa_grad).
+    case OpId::cross_entropy: return {cross_entropy_grad, IN0 | IN1 | IN2};
+    case OpId::cross_entropy_backward: return nondiff();  // recorded backwards use cross_entropy_grad's ops
     case OpId::sdpa_backward:
     case OpId::nonzero:
     case OpId::argsort:

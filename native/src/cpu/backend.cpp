@@ -19,6 +19,7 @@ const Backend cpu_backend = [] {
   cpu::register_index(b);
   cpu::register_scatter(b);
   cpu::register_attention(b);
+  cpu::register_loss(b);
   return with_half_adapter(b, 0);
 }();
 
