@@ -239,6 +239,13 @@ Napi::Value run_async(const Napi::CallbackInfo& info, EnvState& st) {
   return p;
 }
 
+Napi::Value fused_chains(const Napi::CallbackInfo& info, EnvState& st) {
+  const std::vector<int> chains = graph_of(info[0])->fused_chains();
+  Napi::Array out = Napi::Array::New(info.Env(), chains.size());
+  for (size_t i = 0; i < chains.size(); ++i) out.Set(uint32_t(i), Napi::Number::New(info.Env(), chains[i]));
+  return out;
+}
+
 Napi::Value dispose(const Napi::CallbackInfo& info, EnvState& st) {
   box_of(info[0]).graph.reset();
   return info.Env().Undefined();
@@ -253,6 +260,7 @@ void register_graph(Napi::Env env, Napi::Object exports, EnvState& st) {
   exports.Set("graphRun", Napi::Value(env, run_fn));
   define(env, exports, st, "graphRunAsync", run_async);
   define(env, exports, st, "graphDispose", dispose);
+  define(env, exports, st, "graphFusedChains", fused_chains);
 }
 
 }  // namespace tkjs

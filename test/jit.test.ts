@@ -156,6 +156,104 @@ describe('jit.trace', () => {
   });
 });
 
+describe('element-wise fusion in the executor', () => {
+  const same = (a: Tensor, b: Tensor) => {
+    expect(a.shape).toEqual(b.shape);
+    expect(a.dtype).toBe(b.dtype);
+    const x = a.data() as Float32Array,
+      y = b.data() as Float32Array;
+    let bad = 0;
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) bad++;
+    expect(bad).toBe(0);
+  };
+  const CHAINS: [string, (a: Tensor, b: Tensor) => Tensor, number[]][] = [
+    ['relu(x * y + 1)', (a, b) => a.mul(b).add(1).relu(), [3]],
+    ['exp, then scale and shift', (a, b) => a.exp().mul(b).add(0.5), [3]],
+    ['sigmoid + tanh, doubled', (a, b) => a.sigmoid().add(b.tanh()).mul(2), [4]],
+    ['gelu - erf, abs', (a, b) => a.gelu().sub(b.erf()).abs(), [4]],
+    ['two branches merged: log(|a| + 1) + sqrt(|b|)', (a, b) => a.abs().add(1).log().add(b.abs().sqrt()), [6]],
+    ['pow by 2 and 3 (the multiply paths)', (a, b) => a.sin().mul(b.cos()).pow(3).add(a.pow(2)), [6]],
+    ['clamp, div, neg', (a, b) => a.clamp(-1, 2).div(b.add(10)).neg(), [4]],
+  ];
+  for (const dtype of ['float32', 'float64'] as const)
+    for (const [name, f, chains] of CHAINS)
+      it(`${dtype} ${name}: one pass, bit-identical to the eager ops`, () =>
+        tidy(() => {
+          const x = randn([3, 1001], { dtype }).mul(3),
+            y = randn([3, 1001], { dtype });
+          const g = jit.trace(f, [x, y]);
+          try {
+            expect(g.fusedChains()).toEqual(chains);
+            same(g.run([x, y]) as Tensor, f(x, y));
+          } finally {
+            g.dispose();
+          }
+        }));
+
+  it('runs op by op, with the same numbers, where one pass cannot (broadcast, strided, integer, 16-bit inputs)', () =>
+    tidy(() => {
+      const f = (a: Tensor, b: Tensor) => a.mul(b).add(1).relu();
+      const cases: [Tensor, Tensor][] = [
+        [randn([4, 5]), randn([5])],
+        [randn([5, 4]).t(), randn([4, 5])],
+        [tensor([[1, -2], [3, 4]], { dtype: 'int32' }), tensor([[2, 2], [-1, 0]], { dtype: 'int32' })],
+        [randn([4, 5], { dtype: 'float16' }), randn([4, 5], { dtype: 'float16' })],
+      ];
+      for (const [a, b] of cases) {
+        const g = jit.trace(f, [a, b]);
+        try {
+          expect(g.fusedChains()).toEqual([3]);
+          same(g.run([a, b]) as Tensor, f(a, b));
+        } finally {
+          g.dispose();
+        }
+      }
+    }));
+
+  it('does not absorb a value the graph returns or another op reads', () =>
+    tidy(() => {
+      const x = randn([8]),
+        y = randn([8]);
+      const both = jit.trace((a: Tensor, b: Tensor) => {
+        const p = a.mul(b);
+        return [p, p.add(1).relu()];
+      }, [x, y]);
+      const shared = jit.trace((a: Tensor, b: Tensor) => {
+        const p = a.mul(b);
+        return p.add(1).relu().matmul(p.exp());
+      }, [x, y]);
+      try {
+        expect(both.fusedChains()).toEqual([2]); // add, relu: the product is an output
+        expect(shared.fusedChains()).toEqual([2]); // add, relu: the product has two readers
+        const [p, r] = both.run([x, y]) as Tensor[];
+        same(p, x.mul(y));
+        same(r, x.mul(y).add(1).relu());
+        same(shared.run([x, y]) as Tensor, x.mul(y).add(1).relu().matmul(x.mul(y).exp()));
+      } finally {
+        both.dispose();
+        shared.dispose();
+      }
+    }));
+
+  it('leaves no tensors behind over many fused and unfused runs', () => {
+    const x = randn([1000]),
+      y = randn([1000]),
+      z = randn([10, 1000]);
+    const f = (a: Tensor, b: Tensor) => a.mul(b).add(1).relu().exp();
+    const g = jit.trace(f, [x, y]),
+      h = jit.trace(f, [z, y]); // broadcast: op by op
+    const before = memory().tensors;
+    for (let i = 0; i < 500; i++) {
+      (g.run([x, y]) as Tensor).dispose();
+      (h.run([z, y]) as Tensor).dispose();
+    }
+    expect(memory().tensors).toBe(before);
+    g.dispose();
+    h.dispose();
+    for (const t of [x, y, z]) t.dispose();
+  });
+});
+
 describe('graph.runAsync', () => {
   it('from 8 concurrent callers equals run, bit for bit', async () => {
     const model = new ShapesNet().eval();

@@ -4,8 +4,10 @@
 // reported as NOT_IMPLEMENTED by kernel_for().
 #pragma once
 #include <cstdint>
+#include <span>
 
 #include "kernels/functors.h"
+#include "tk/graph.h"
 #include "tk/ops.h"
 
 namespace tk {
@@ -141,6 +143,11 @@ struct Backend {
   // out[v] += weights[i] (or 1) for v = x[i]; x int64, contiguous, checked in [0, out.numel());
   // out zeroed here. weights undefined or floating, of x's length.
   void (*bincount)(const Tensor& out, const Tensor& x, const Tensor& weights);
+  // A chain of element-wise ops in one pass (the jit graph's fusion): registers 0..n-1 are
+  // `inputs` (contiguous, of out's dtype, each of out's element count or a single element that is
+  // broadcast), register n + k is step k's result; the last step's result is written to out.
+  // float32 and float64 only (the graph checks before calling).
+  void (*fused_elementwise)(const Tensor& out, std::span<const Tensor> inputs, std::span<const FusedStep> steps);
   // Cross-entropy / NLL over x [N, C, S] (contiguous; class stride S), target [N, S] (int64,
   // contiguous, each in [0, C) or o.ignore_index), weight undefined or [C] contiguous. Forward:
   // out [N, S] of per-position losses (reduction None) or one element (Mean, Sum). Backward: gx

@@ -94,6 +94,7 @@ interface GraphBinding {
   graphRun(g: NativeGraph, ...inputs: Handle[]): Handle | Handle[];
   graphRunAsync(g: NativeGraph, inputs: Handle[]): Promise<Handle[]>;
   graphDispose(g: NativeGraph): void;
+  graphFusedChains(g: NativeGraph): number[];
 }
 const gb = binding as unknown as GraphBinding;
 
@@ -262,6 +263,17 @@ export class Graph {
   run(inputs: GraphInputs): Tensor | unknown {
     const hs = this.handles(inputs, 'graph.run');
     return this.results(hs.length === 1 ? gb.graphRun(this.native!, hs[0]) : gb.graphRun(this.native!, ...hs));
+  }
+
+  /**
+   * The chains of element-wise ops the executor runs as single passes (no intermediate tensors):
+   * each one's op count. A chain runs fused when its inputs are float32 or float64 on the CPU,
+   * contiguous, and all of one shape or single elements; else op by op, with the same numbers.
+   * @example jit.trace((x, y) => x.mul(y).add(1).relu(), [x, y]).fusedChains() // [3]
+   */
+  fusedChains(): number[] {
+    if (!this.native) fail('DISPOSED', 'jit.Graph.fusedChains: the graph was disposed');
+    return gb.graphFusedChains(this.native);
   }
 
   /**

@@ -11,6 +11,10 @@
 //   activations, so many threads may run one graph at once. Each activation is dropped right after
 //   its last use (the buffer plan), so its memory returns to the allocator's cache for the next op.
 // - Grad mode is off inside run(); results are exactly those of the same calls made eagerly.
+// - Element-wise fusion: a chain of element-wise nodes whose intermediate values have no other
+//   reader (e.g. relu(x * y + 1)) runs as one pass with no intermediate tensors, where its inputs
+//   allow (float32/float64 on the CPU, contiguous, all of one shape or single elements); otherwise
+//   its nodes run one by one. Either way the numbers are those of the eager calls.
 // - Symbolic dims: an input dim may be a symbol (a dynamic axis). Integer attributes that depend on
 //   it are patched per run as a * value + b. A symbol's value must agree across inputs.
 #pragma once
@@ -20,6 +24,17 @@
 #include <vector>
 
 #include "tk/ops.h"
+
+namespace tk {
+// One step of a fused element-wise chain (the backend's fused_elementwise): register n + k =
+// op(register a[, register b]), where registers 0..n-1 are the chain's inputs.
+struct FusedStep {
+  bool binary = false;
+  int op = 0;  // a UnaryOp or BinaryOp
+  int a = 0, b = 0;
+  double p0 = 0, p1 = 0;  // the unary op's parameters
+};
+}  // namespace tk
 
 namespace tk::graph {
 
@@ -55,6 +70,8 @@ class Graph {
   std::vector<Tensor> run(std::span<const Tensor> inputs) const;
   size_t num_inputs() const { return inputs_.size(); }
   size_t num_nodes() const { return nodes_.size(); }
+  // The fused chains: each one's node count (for tests and the bench).
+  std::vector<int> fused_chains() const;
 
  private:
   int num_values_;
@@ -65,6 +82,20 @@ class Graph {
   std::vector<std::vector<int>> release_;  // per node: slots whose last use it is
   std::vector<const Tensor*> constant_of_;  // per slot: its constant, read in place (no copy per run)
   std::vector<int> outputs_;
+  // A chain of element-wise nodes run as one pass at its last node.
+  struct Chain {
+    std::vector<int> members;  // node indices, ascending; the last writes the chain's output
+    std::vector<int> inputs;  // slots read from outside the chain (the kernel's first registers)
+    std::vector<FusedStep> steps;  // one per member
+    std::vector<int> internal;  // slots made and consumed inside the chain
+    int output = 0;
+  };
+  std::vector<Chain> chains_;
+  std::vector<int> chain_at_;  // per node: the chain it ends, kMember (run by its chain), or -1
+  static constexpr int kMember = -2;
+  void run_node(size_t i, std::vector<Tensor>& v, const std::vector<int64_t>& sym) const;
+  void run_chain(const Chain& c, std::vector<Tensor>& v, const std::vector<int64_t>& sym) const;
+  void plan_fusion();
 };
 
 }  // namespace tk::graph

@@ -61,24 +61,6 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p
   table[int(op)](out, in, p);
 }
 
-// x ** e for a scalar exponent PyTorch also special-cases: a multiply is ~20x cheaper than
-// std::pow. Each gives the value pow gives (x * x and 1 / x round once, as pow does; x * x * x
-// may differ from pow in the last place, as PyTorch's cube path does). False: use pow.
-template <class T> bool pow_scalar(T* o, const T* x, int64_t n, T e) {
-  if (e == T(1)) {
-    for (int64_t i = 0; i < n; ++i) o[i] = x[i];
-  } else if (e == T(2)) {
-    for (int64_t i = 0; i < n; ++i) o[i] = x[i] * x[i];
-  } else if (e == T(3)) {
-    for (int64_t i = 0; i < n; ++i) o[i] = x[i] * x[i] * x[i];
-  } else if (e == T(-1)) {
-    for (int64_t i = 0; i < n; ++i) o[i] = T(1) / x[i];
-  } else {
-    return false;
-  }
-  return true;
-}
-
 template <class T, class R, class F> void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b) {
   F f;
   if (flat(out, {&a, &b}) && out.numel() < 2 * kGrainCheap) {

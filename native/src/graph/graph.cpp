@@ -4,6 +4,11 @@
 
 #include <algorithm>
 
+#include <cmath>
+#include <limits>
+
+#include "backend.h"
+#include "kernels/functors.h"
 #include "tk/autograd.h"
 
 namespace tk::graph {
@@ -66,6 +71,15 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
   for (int s : outputs_)
     TK_CHECK(s >= 0 && s < num_values && written[size_t(s)], INVALID_ARGUMENT, "graph: output slot ", s,
              " is never written");
+  plan_fusion();
+  // The release plan, over what actually runs: a chain reads its inputs where it ends.
+  std::fill(last.begin(), last.end(), -1);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (chain_at_[i] == kMember) continue;
+    const std::vector<int>& reads = chain_at_[i] >= 0 ? chains_[size_t(chain_at_[i])].inputs : nodes_[i].inputs;
+    for (int s : reads)
+      if (s >= 0) last[size_t(s)] = int(i);
+  }
   // Constants and outputs are never released; an input is (the caller keeps its own reference).
   for (auto& [s, t] : constants_) last[size_t(s)] = -1;
   for (int s : outputs_) last[size_t(s)] = -1;
@@ -76,9 +90,113 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
     if (last[size_t(s)] >= 0) release_[size_t(last[size_t(s)])].push_back(s);
   // A value written but never read (an unused second output) is dropped where it is made.
   for (size_t i = 0; i < nodes_.size(); ++i)
-    for (int s : nodes_[i].outputs)
-      if (last[size_t(s)] < 0 && std::find(outputs_.begin(), outputs_.end(), s) == outputs_.end())
-        release_[i].push_back(s);
+    if (chain_at_[i] != kMember)
+      for (int s : nodes_[i].outputs)
+        if (last[size_t(s)] < 0 && std::find(outputs_.begin(), outputs_.end(), s) == outputs_.end())
+          release_[i].push_back(s);
+}
+
+namespace {
+// What fusion needs to know of an op: element-wise, unary or binary, its UnaryOp/BinaryOp, and
+// whether its result keeps the operands' dtype (comparisons give bool: never fused).
+struct Elementwise {
+  bool is = false, binary = false;
+  int op = 0;
+};
+Elementwise elementwise_of(OpId id) {
+  switch (id) {
+#define TK_UNARY(name, F, rule, inplace, cost) \
+  case OpId::name: return {true, false, int(UnaryOp::name)};
+#define TK_BINARY(name, F, rule, inplace, cost) \
+  case OpId::name: return {kernels::Rule::rule != kernels::Rule::COMPARE, true, int(BinaryOp::name)};
+#include "tk/ops.def"
+    default: return {};
+  }
+}
+}  // namespace
+
+// Groups element-wise nodes into chains: a node joins the chain of each element-wise producer
+// whose value only it reads (and that is not a graph output), merging them. Every value a chain
+// absorbs has that one reader, so a chain has one output: its last node's.
+void Graph::plan_fusion() {
+  const size_t n = nodes_.size();
+  chain_at_.assign(n, -1);
+  std::vector<int> readers(size_t(num_values_), 0), producer(size_t(num_values_), -1);
+  for (size_t i = 0; i < n; ++i) {
+    for (int s : nodes_[i].inputs)
+      if (s >= 0) readers[size_t(s)]++;
+    for (int s : nodes_[i].outputs) producer[size_t(s)] = int(i);
+  }
+  for (int s : outputs_) readers[size_t(s)] += 2;  // never absorbed
+  std::vector<FusedStep> step(n);
+  std::vector<char> fusible(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const Node& nd = nodes_[i];
+    const Elementwise e = elementwise_of(nd.op);
+    if (!e.is || nd.outputs.size() != 1 || !nd.patches.empty() || nd.inputs.size() != (e.binary ? 2u : 1u)) continue;
+    if (std::find(nd.inputs.begin(), nd.inputs.end(), -1) != nd.inputs.end()) continue;
+    FusedStep st{e.binary, e.op, 0, 0, 0, 0};
+    if (!e.binary && UnaryOp(e.op) == UnaryOp::clamp) {  // bounds from the attrs, as the eager call
+      auto lo = nd.attrs.number_opt(0, "min"), hi = nd.attrs.number_opt(1, "max");
+      if (!(lo || hi) || (lo && std::isnan(*lo)) || (hi && std::isnan(*hi))) continue;  // the eager call errs
+      constexpr double inf = std::numeric_limits<double>::infinity();
+      st.p0 = lo.value_or(-inf), st.p1 = hi.value_or(inf);
+    }
+    step[i] = st;
+    fusible[i] = 1;
+  }
+  // Union of chains, by the index of a chain's representative node.
+  std::vector<int> group(n, -1);
+  std::vector<std::vector<int>> members(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!fusible[i]) continue;
+    int g = int(i);
+    members[i] = {int(i)};
+    group[i] = g;
+    for (int s : nodes_[i].inputs) {
+      const int p = producer[size_t(s)];
+      if (p < 0 || !fusible[size_t(p)] || readers[size_t(s)] != 1) continue;
+      const int h = group[size_t(p)];
+      if (h == g) continue;
+      for (int m : members[size_t(h)]) group[size_t(m)] = g;
+      members[size_t(g)].insert(members[size_t(g)].end(), members[size_t(h)].begin(), members[size_t(h)].end());
+      members[size_t(h)].clear();
+    }
+  }
+  for (size_t r = 0; r < n; ++r) {
+    std::vector<int>& ms = members[r];
+    if (ms.size() < 2) continue;
+    std::sort(ms.begin(), ms.end());
+    Chain c;
+    c.members = ms;
+    c.output = nodes_[size_t(ms.back())].outputs[0];
+    std::vector<int> reg(size_t(num_values_), -1);  // slot -> register
+    for (int m : ms) c.internal.push_back(nodes_[size_t(m)].outputs[0]);
+    c.internal.pop_back();
+    for (int m : ms)
+      for (int s : nodes_[size_t(m)].inputs)
+        if (std::find(c.internal.begin(), c.internal.end(), s) == c.internal.end() && reg[size_t(s)] < 0) {
+          reg[size_t(s)] = int(c.inputs.size());
+          c.inputs.push_back(s);
+        }
+    for (size_t k = 0; k < ms.size(); ++k) {
+      const Node& nd = nodes_[size_t(ms[k])];
+      FusedStep st = step[size_t(ms[k])];
+      st.a = reg[size_t(nd.inputs[0])];
+      if (st.binary) st.b = reg[size_t(nd.inputs[1])];
+      c.steps.push_back(st);
+      reg[size_t(nd.outputs[0])] = int(c.inputs.size() + k);
+    }
+    for (size_t k = 0; k + 1 < ms.size(); ++k) chain_at_[size_t(ms[k])] = kMember;
+    chain_at_[size_t(ms.back())] = int(chains_.size());
+    chains_.push_back(std::move(c));
+  }
+}
+
+std::vector<int> Graph::fused_chains() const {
+  std::vector<int> out;
+  for (const Chain& c : chains_) out.push_back(int(c.members.size()));
+  return out;
 }
 
 std::vector<Tensor> Graph::run(std::span<const Tensor> inputs) const {
@@ -112,41 +230,94 @@ std::vector<Tensor> Graph::run(std::span<const Tensor> inputs) const {
     v[size_t(spec.slot)] = t;
   }
   autograd::GradModeGuard no_grad(false);
-  std::vector<Tensor> args;
   for (size_t i = 0; i < nodes_.size(); ++i) {
-    const Node& n = nodes_[i];
-    args.clear();
-    for (int s : n.inputs) args.push_back(s >= 0 ? at(s) : Tensor());
-    Outputs outs;
-    if (n.patches.empty()) {
-      outs = call(n.op, args, const_cast<Attrs&>(n.attrs));  // prepared: set_op never writes (ops.h)
-    } else {
-      std::vector<Attr> items(n.attrs.size());
-      for (size_t k = 0; k < items.size(); ++k) items[k] = n.attrs.item(k);
-      for (const SymPatch& p : n.patches) {
-        Attr& a = items[size_t(p.attr)];
-        int64_t val = p.a * sym[size_t(p.sym)] + p.b;
-        if (p.elem < 0) {
-          a.kind = Attr::Kind::Number;
-          a.number = double(val);
-        } else {
-          TK_CHECK(a.kind == Attr::Kind::Ints && size_t(p.elem) < a.ints.size(), INVALID_ARGUMENT, "graph: node ", i,
-                   " has a bad symbolic attribute");
-          a.ints[size_t(p.elem)] = val;
-        }
-      }
-      Attrs attrs(std::move(items));
-      outs = call(n.op, args, attrs);
-    }
-    TK_CHECK(outs.size() == int(n.outputs.size()), INTERNAL, "graph: node ", i, " (", op_name(n.op), ") made ",
-             outs.size(), " result(s), the graph expects ", n.outputs.size());
-    for (size_t k = 0; k < n.outputs.size(); ++k) v[size_t(n.outputs[k])] = std::move(outs[int(k)]);
+    if (chain_at_[i] == kMember) continue;  // its chain runs it
+    if (chain_at_[i] >= 0)
+      run_chain(chains_[size_t(chain_at_[i])], v, sym);
+    else
+      run_node(i, v, sym);
     for (int s : release_[i]) v[size_t(s)] = Tensor();
   }
   std::vector<Tensor> out;
   out.reserve(outputs_.size());
   for (int s : outputs_) out.push_back(at(s));
   return out;
+}
+
+void Graph::run_node(size_t i, std::vector<Tensor>& v, const std::vector<int64_t>& sym) const {
+  const Node& n = nodes_[i];
+  std::vector<Tensor> args;
+  args.reserve(n.inputs.size());
+  for (int s : n.inputs) args.push_back(s < 0 ? Tensor() : constant_of_[size_t(s)] ? *constant_of_[size_t(s)] : v[size_t(s)]);
+  Outputs outs;
+  if (n.patches.empty()) {
+    outs = call(n.op, args, const_cast<Attrs&>(n.attrs));  // prepared: set_op never writes (ops.h)
+  } else {
+    std::vector<Attr> items(n.attrs.size());
+    for (size_t k = 0; k < items.size(); ++k) items[k] = n.attrs.item(k);
+    for (const SymPatch& p : n.patches) {
+      Attr& a = items[size_t(p.attr)];
+      int64_t val = p.a * sym[size_t(p.sym)] + p.b;
+      if (p.elem < 0) {
+        a.kind = Attr::Kind::Number;
+        a.number = double(val);
+      } else {
+        TK_CHECK(a.kind == Attr::Kind::Ints && size_t(p.elem) < a.ints.size(), INVALID_ARGUMENT, "graph: node ", i,
+                 " has a bad symbolic attribute");
+        a.ints[size_t(p.elem)] = val;
+      }
+    }
+    Attrs attrs(std::move(items));
+    outs = call(n.op, args, attrs);
+  }
+  TK_CHECK(outs.size() == int(n.outputs.size()), INTERNAL, "graph: node ", i, " (", op_name(n.op), ") made ", outs.size(),
+           " result(s), the graph expects ", n.outputs.size());
+  for (size_t k = 0; k < n.outputs.size(); ++k) v[size_t(n.outputs[k])] = std::move(outs[int(k)]);
+}
+
+// One pass when the inputs allow it: on the CPU, one floating dtype T for every input with more
+// than one element, all of one shape and contiguous, and single elements otherwise (a 0-dim one
+// of any dtype, as a number operand is, since it does not change the result dtype; one with dims
+// only of T, and of no higher rank). Then every step computes in T, as the eager calls do.
+// Otherwise the chain's nodes run one by one.
+void Graph::run_chain(const Chain& c, std::vector<Tensor>& v, const std::vector<int64_t>& sym) const {
+  std::vector<Tensor> ins;
+  ins.reserve(c.inputs.size());
+  for (int s : c.inputs) ins.push_back(constant_of_[size_t(s)] ? *constant_of_[size_t(s)] : v[size_t(s)]);
+  const Tensor* big = nullptr;
+  for (const Tensor& t : ins)
+    if (t.numel() != 1 && (!big || t.ndim() > big->ndim())) big = &t;
+  bool ok = big && big->device().is_cpu() && has_kernel(&Backend::fused_elementwise, big->device()) &&
+            (big->dtype() == DType::Float32 || big->dtype() == DType::Float64) && big->is_contiguous();
+  // Which registers hold whole tensors: every step must read one, so no step combines single
+  // elements alone (the eager call would compute those in their own dtype).
+  std::vector<char> whole(ins.size() + c.steps.size(), 0);
+  for (size_t i = 0; ok && i < ins.size(); ++i) {
+    const Tensor& t = ins[i];
+    ok = t.device().is_cpu();
+    if (!ok) break;
+    if (t.numel() == 1 && &t != big) {
+      ok = t.ndim() == 0 || (t.dtype() == big->dtype() && t.ndim() <= big->ndim());
+    } else {
+      ok = t.dtype() == big->dtype() && t.shape() == big->shape() && t.is_contiguous();
+      whole[i] = 1;
+    }
+  }
+  for (size_t k = 0; ok && k < c.steps.size(); ++k) {
+    const FusedStep& st = c.steps[k];
+    ok = whole[size_t(st.a)] || (st.binary && whole[size_t(st.b)]);
+    whole[ins.size() + k] = ok;
+  }
+  if (!ok) {
+    for (int m : c.members) run_node(size_t(m), v, sym);
+    for (int s : c.internal) v[size_t(s)] = Tensor();
+    return;
+  }
+  for (Tensor& t : ins)
+    if (t.numel() == 1 && t.dtype() != big->dtype()) t = to_dtype(t, big->dtype());
+  Tensor out = Tensor::empty(big->shape(), big->dtype(), big->device(), "graph");
+  if (out.numel() > 0) cpu_backend.fused_elementwise(out, ins, c.steps);
+  v[size_t(c.output)] = std::move(out);
 }
 
 }  // namespace tk::graph

@@ -1,0 +1,12 @@
+import * as tk from './src/index.ts';
+tk.setNumThreads(2);
+const N = 1 << 20;
+const x = tk.randn([N]), y = tk.randn([N]);
+const g = tk.jit.trace((a: tk.Tensor, b: tk.Tensor) => a.mul(b).add(1).relu(), [x, y]);
+console.log('chains', g.fusedChains());
+const r1 = g.run([x, y]) as tk.Tensor, r2 = x.mul(y).add(1).relu();
+console.log('equal', tk.equal ? tk.equal(r1, r2) : r1.sub(r2).abs().max().item());
+const t = (f: () => void) => { for (let i=0;i<20;i++) f(); const t0=performance.now(); for (let i=0;i<200;i++) f(); return (performance.now()-t0)/200*1000; };
+const xa = x.data() as Float32Array, ya = y.data() as Float32Array;
+const plainLoop = () => { const z = new Float32Array(N); for (let i=0;i<N;i++){ const v = xa[i]*ya[i]+1; z[i] = v>0?v:0; } };
+for (let r=0;r<3;r++) console.log('graph', t(() => (g.run([x, y]) as tk.Tensor).dispose()).toFixed(0), 'eager', t(() => tk.tidy(() => { x.mul(y).add(1).relu(); })).toFixed(0), 'plain', t(plainLoop).toFixed(0));
