@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import * as tk from '../../src/index.js';
 import { toOnnx } from '../../src/onnx/export.js';
 import { measure, measureAsync, type Options, type Row } from '../lib.js';
+import { plainElementwise } from '../../examples/with-and-without.js';
 import { loadOnnx } from '../peers/onnx.js';
 
 const { nn } = tk;
@@ -81,6 +82,36 @@ export async function* jit(opts: Options, threads: number[]): AsyncGenerator<Row
     }
     graph.dispose();
     x.dispose();
+  }
+  // Lesson 1.3's element-wise row: relu(x * y + 1) on 1M floats as a traced graph (one fused pass)
+  // against the one fused plain-TypeScript loop, and against the same three ops run eagerly.
+  {
+    const n = opts.smoke ? 1 << 12 : 1 << 20;
+    const x = tk.randn([n]),
+      y = tk.randn([n]);
+    const xa = x.data() as Float32Array,
+      ya = y.data() as Float32Array;
+    const f = (a: tk.Tensor, b: tk.Tensor) => a.mul(b).add(1).relu();
+    const graph = tk.jit.trace(f, [x, y]);
+    const plainUs = await measure(() => plainElementwise(xa, ya), opts);
+    for (const th of threads) {
+      tk.setNumThreads(th);
+      const runUs = await measure(() => (graph.run([x, y]) as tk.Tensor).dispose(), opts);
+      const eagerUs = await measure(() => tk.tidy(() => void f(x, y)), opts);
+      yield {
+        suite,
+        name: `relu(x * y + 1), ${n >> 20 ? `${n >> 20}M` : n} f32: traced graph (fused ${graph.fusedChains().join('+')} ops)`,
+        threads: th,
+        nativeUs: runUs,
+        plainUs,
+        peerUs: eagerUs,
+        bytes: 12 * n,
+        note: 'plain: one fused TypeScript loop (examples/with-and-without.ts); peer: the three ops run eagerly',
+      };
+    }
+    graph.dispose();
+    x.dispose();
+    y.dispose();
   }
   // Export time of a 10M-parameter model (the whole file written, atomically).
   const big = new nn.Sequential(
