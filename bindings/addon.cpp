@@ -359,6 +359,19 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     o.Set("l1d", double(c.l1d));
     o.Set("l2", double(c.l2));
     o.Set("l3", double(c.l3));
+    o.Set("vendor", c.vendor);
+    o.Set("family", double(c.family));
+    o.Set("model", double(c.model));
+    o.Set("microarch", c.microarch);
+    const tk::cpu::GemmChoice g = tk::cpu::gemm_choice();
+    auto gemm = Napi::Object::New(env);
+    gemm.Set("level", std::string(tk::cpu::capability_name(g.level)));
+    gemm.Set("source", std::string(g.source));
+    if (g.source == "calibrated" || g.avx512_gflops > 0) {
+      gemm.Set("avx512Gflops", g.avx512_gflops);
+      gemm.Set("avx2Gflops", g.avx2_gflops);
+    }
+    o.Set("gemm", gemm);
     return o;
   }
 

@@ -28,6 +28,30 @@ export interface MemoryInfo {
   reportedBytes: number;
 }
 
+/** What the CPU is and which kernels run on it (getCpuInfo). */
+export interface CpuInfo {
+  /** The SIMD level kernels run with now (lowered by TENSORKIT_CPU_CAPABILITY or setCpuCapability). */
+  capability: 'avx512' | 'avx2' | 'default';
+  /** What the hardware supports. */
+  detected: 'avx512' | 'avx2' | 'default';
+  /** Data-cache bytes per core (l3: the share one core can count on). */
+  l1d: number;
+  l2: number;
+  l3: number;
+  /** cpuid's vendor string, display family and model ('' and 0 off x86). */
+  vendor: string;
+  family: number;
+  model: number;
+  /** The core's name in the kernel table ('zen5', 'sapphirerapids', ...), or '' when unknown. */
+  microarch: string;
+  /**
+   * The GEMM kernel: its level, and where the choice came from — 'table' (a known core),
+   * 'calibrated' (both kernels timed once at the first product, with their GFLOP/s), 'instruction
+   * set' (one candidate) or 'lowered' (the active capability capped it).
+   */
+  gemm: { level: 'avx512' | 'avx2' | 'default'; source: string; avx512Gflops?: number; avx2Gflops?: number };
+}
+
 export interface Binding {
   init(errorClass: typeof TensorError): void;
   /** attrs: undefined, a JS array, or the item count of attributes encoded into attrBuf. */
@@ -68,7 +92,7 @@ export interface Binding {
   cudaResetPeak(device: number): void;
   cudaSynchronize(device: number): void;
   cudaEmptyCache(): void;
-  cpuInfo(): { capability: string; detected: string; l1d: number; l2: number; l3: number };
+  cpuInfo(): CpuInfo;
   // ---- autograd (bindings/autograd.cpp) ----
   requiresGrad(h: Handle): boolean;
   setRequiresGrad(h: Handle, on: boolean): void;

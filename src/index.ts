@@ -6,7 +6,7 @@
  * const x = randn([64, 4]);
  * const y = tidy(() => x.matmul(randn([4, 3])).relu().sum(1));
  */
-import { binding } from './binding.js';
+import { binding, type CpuInfo } from './binding.js';
 import { fail } from './errors.js';
 import { describe } from './options.js';
 
@@ -34,7 +34,7 @@ export {
   type AnyTypedArray,
 } from './dtype.js';
 export { tidy, keep, memory, emptyCache } from './memory.js';
-export type { Attr, MemoryInfo } from './binding.js';
+export type { Attr, CpuInfo, MemoryInfo } from './binding.js';
 export {
   tensor,
   zeros,
@@ -134,5 +134,14 @@ export function getNumThreads(): number {
  * @example getCpuCapability() // 'avx2'
  */
 export function getCpuCapability(): 'avx512' | 'avx2' | 'default' {
-  return binding.cpuInfo().capability as 'avx512' | 'avx2' | 'default';
+  return binding.cpuInfo().capability;
+}
+/**
+ * The CPU (cpuid vendor, family, model, and its name in the kernel table), its caches, and the
+ * GEMM kernel chosen for it: from the table for known cores, else timed once at the first product
+ * (`TENSORKIT_GEMM_CALIBRATE=1` times it on known cores too).
+ * @example getCpuInfo().gemm // { level: 'avx512', source: 'table' }
+ */
+export function getCpuInfo(): CpuInfo {
+  return binding.cpuInfo();
 }

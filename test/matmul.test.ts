@@ -136,20 +136,57 @@ describe('matmul memory', () => {
 });
 
 describe('CPU kernel selection', () => {
-  it('reports the capability in use', () => {
+  it('reports the capability in use, the core, and the GEMM kernel chosen for it', () => {
     expect(['avx512', 'avx2', 'default']).toContain(tk.getCpuCapability());
+    const ci = tk.getCpuInfo();
+    const rank = { default: 0, avx2: 1, avx512: 2 } as const;
+    expect(rank[ci.gemm.level]).toBeLessThanOrEqual(rank[ci.capability]);
+    expect(['table', 'calibrated', 'instruction set', 'lowered']).toContain(ci.gemm.source);
+    if (process.arch === 'x64') {
+      expect(ci.vendor.length).toBe(12);
+      expect(ci.family).toBeGreaterThan(0);
+    }
+    // A core the table names gets the table's level without timing anything.
+    if (ci.microarch === 'zen5') expect(ci.gemm).toEqual({ level: 'avx512', source: 'table' });
   });
+
+  const runChild = (env: Record<string, string>) => {
+    const child = fileURLToPath(new URL('./helpers/matmul-child.ts', import.meta.url));
+    const out = execFileSync(process.execPath, ['--import', 'tsx', child], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  };
+
+  // The path an unknown core takes: both kernels timed at the first product, the faster kept.
+  it('calibrates where asked (TENSORKIT_GEMM_CALIBRATE=1), and the chosen kernel matches plain', () => {
+    const { gemm, worst } = runChild({ TENSORKIT_GEMM_CALIBRATE: '1' });
+    if (tk.getCpuInfo().detected === 'avx512') {
+      expect(gemm.source).toBe('calibrated');
+      expect(gemm.avx512Gflops).toBeGreaterThan(0);
+      expect(gemm.avx2Gflops).toBeGreaterThan(0);
+      expect(gemm.level).toBe(gemm.avx2Gflops > 1.03 * gemm.avx512Gflops ? 'avx2' : 'avx512');
+    } else {
+      expect(gemm.source).toBe('instruction set');
+    }
+    expect(worst).toBeLessThan(1e-3); // products are exact; the child's convolutions take Winograd here
+  }, 30_000);
+
+  it('the capability still lowers the GEMM kernel (TENSORKIT_CPU_CAPABILITY=avx2)', () => {
+    const { capability, gemm, worst } = runChild({ TENSORKIT_CPU_CAPABILITY: 'avx2' });
+    if (tk.getCpuInfo().detected === 'default') return;
+    expect(capability).toBe('avx2');
+    expect(gemm.level).toBe('avx2');
+    expect(worst).toBeLessThan(1e-3); // products are exact; the child's convolutions take Winograd here
+  }, 30_000);
 
   // The test machine runs its best kernel everywhere else; the portable one (what arm64 and old
   // x86-64 get) is checked here in a process where the environment lowers the level.
   it('the portable kernel matches plain (TENSORKIT_CPU_CAPABILITY=default)', () => {
-    const child = fileURLToPath(new URL('./helpers/matmul-child.ts', import.meta.url));
-    const out = execFileSync(process.execPath, ['--import', 'tsx', child], {
-      env: { ...process.env, TENSORKIT_CPU_CAPABILITY: 'default' },
-      encoding: 'utf8',
-    });
-    const { capability, worst } = JSON.parse(out.trim().split('\n').pop()!);
+    const { capability, gemm, worst } = runChild({ TENSORKIT_CPU_CAPABILITY: 'default' });
     expect(capability).toBe('default');
+    expect(gemm.level).toBe('default');
     expect(worst).toBe(0);
   }, 30_000);
 });

@@ -45,4 +45,4 @@ for (const [xs, ws] of convs) {
   for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(Number(out[i]) - Number(ref.data[i])));
 }
 // Small integers: every product is exact in any summation order.
-console.log(JSON.stringify({ capability: tk.getCpuCapability(), worst }));
+console.log(JSON.stringify({ capability: tk.getCpuCapability(), gemm: tk.getCpuInfo().gemm, worst }));

@@ -34,7 +34,7 @@ void gemm_tensors(const Tensor& out, const Tensor& a, const Tensor& b, double al
                                          g.N,
                                          int64_t(sizeof(T)),
                                          int64_t(out.dtype()),
-                                         int64_t(active_capability())};
+                                         int64_t(gemm_choice().level)};  // the packing is per kernel
         const uint64_t version = b.storage()->version();
         {
           std::lock_guard<std::mutex> lock(d->mu);

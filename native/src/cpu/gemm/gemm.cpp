@@ -3,7 +3,10 @@
 #include "cpu/gemm/gemm.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <new>
 
 #include <sys/mman.h>
@@ -22,7 +25,7 @@ constexpr double kMinParallelMacs = 96.0 * 96 * 96;
 template <class T> const GemmKernels<T>& kernels_for();
 
 template <class T, class Get> const GemmKernels<T>& simd_or(Get get, const GemmKernels<T>& fallback) {
-  switch (active_capability()) {
+  switch (gemm_choice().level) {
     case Capability::Avx512:
       if (const SimdGemmKernels* k = gemm_kernels_avx512()) return get(*k);
       [[fallthrough]];
@@ -188,7 +191,57 @@ template <class T> void gemv_batched(const GemmKernels<T>& kr, const GemmArgs<T>
   });
 }
 
+// GFLOP/s of kernel set k on one thread for a product the size of a small layer (192 x 256 x
+// 256, ~25 MFLOP, a fraction of a millisecond): the best of 5 runs.
+double time_kernels(const GemmKernels<float>& k) {
+  constexpr int64_t M = 192, N = 256, K = 256;
+  static std::vector<float> a(M * K, 0.5f), b(K * N, 0.25f), c(M * N);
+  const Blocking bl = blocking_for(k, M, N, K);
+  const Block<float> p{M, N, K, a.data(), K, 1, b.data(), N, 1, c.data(), N, 1};
+  double best = 1e30;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    gemm_block(k, bl, p, 1.0f, 0.0f);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return 2.0 * M * N * K / best / 1e9;
+}
+
+// The level from the table, or measured: AVX-512 unless AVX2 is more than 3% faster (a tie goes
+// to the wider kernel, which also halves the packing per FLOP).
+GemmChoice choose() {
+  const CpuInfo& ci = cpu_info();
+  GemmChoice c{ci.detected, "table"};
+  const char* env = std::getenv("TENSORKIT_GEMM_CALIBRATE");
+  const bool force = env && *env && std::strcmp(env, "0") != 0;
+  if (!force && gemm_level_from_table(ci, &c.level)) return c;
+  const SimdGemmKernels* wide = ci.detected >= Capability::Avx512 ? gemm_kernels_avx512() : nullptr;
+  const SimdGemmKernels* narrow = ci.detected >= Capability::Avx2 ? gemm_kernels_avx2() : nullptr;
+  if (!wide || !narrow) {  // one candidate: the instruction set decides
+    c.source = "instruction set";
+    c.level = wide ? Capability::Avx512 : narrow ? Capability::Avx2 : Capability::Default;
+    return c;
+  }
+  c.source = "calibrated";
+  for (int r = 0; r < 2; ++r) {  // alternated, so a frequency ramp hits both
+    c.avx512_gflops = std::max(c.avx512_gflops, time_kernels(wide->f32));
+    c.avx2_gflops = std::max(c.avx2_gflops, time_kernels(narrow->f32));
+  }
+  c.level = c.avx2_gflops > 1.03 * c.avx512_gflops ? Capability::Avx2 : Capability::Avx512;
+  return c;
+}
+
 }  // namespace
+
+GemmChoice gemm_choice() {
+  static std::once_flag once;
+  static GemmChoice chosen;
+  std::call_once(once, [] { chosen = choose(); });
+  GemmChoice c = chosen;
+  const Capability act = active_capability();
+  if (act < c.level) c.level = act, c.source = "lowered";
+  return c;
+}
 
 template <class T> void gemm(const GemmArgs<T>& g) {
   if (g.batch == 0 || g.M == 0 || g.N == 0) return;
