@@ -161,6 +161,30 @@ describe('pow with a scalar exponent of 1, 2, 3 or -1 (the multiply paths)', () 
   });
 });
 
+describe('outputs larger than the last-level cache (non-temporal stores)', () => {
+  it('give the same numbers, out of place and in place into an unaligned view', () => {
+    const n = Math.floor(tk.getCpuInfo().l3 / 4) + 1029; // float32: just over the cache
+    const a = tk.arange(0, n + 3, 1, { dtype: 'float32' }),
+      b = tk.full([n + 3], 0.5);
+    const check = (t: tk.Tensor, f: (i: number) => number, offset = 0) => {
+      const d = t.data() as Float32Array;
+      let bad = 0;
+      for (let i = 0; i < d.length; i++) if (d[i] !== Math.fround(f(i + offset))) bad++;
+      expect(bad).toBe(0);
+    };
+    const sum = a.add(b);
+    check(sum, (i) => i + 0.5);
+    const scaled = a.mul(2);
+    check(scaled, (i) => 2 * i);
+    const relu = a.neg().relu();
+    check(relu, () => 0);
+    const view = a.narrow(0, 3, n); // a float32 view 12 bytes past a 16-byte boundary
+    view.add_(b.narrow(0, 0, n));
+    check(view, (i) => i + 0.5, 3);
+    for (const t of [sum, scaled, relu, view, a, b]) t.dispose();
+  });
+});
+
 describe('random streams', () => {
   it('manualSeed makes rand/randn/randint reproducible', () => {
     tk.manualSeed(123);

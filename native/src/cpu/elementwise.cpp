@@ -31,11 +31,14 @@ template <class T, class F> void unary_typed(const Tensor& out, const Tensor& in
   }
   const Tensor* ops[2] = {&out, &in};
   StridedLoop<2> loop(ops);
+  const bool stream = stream_output(out);
   loop.run(is_costly<F>() ? kGrainCostly : kGrainCheap, [&](char** ptr, const int64_t* st, int64_t n) {
     T* o = reinterpret_cast<T*>(ptr[0]);
     const T* a = reinterpret_cast<const T*>(ptr[1]);
     if (st[0] == sizeof(T) && st[1] == sizeof(T)) {
-      for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
+      write_run(o, n, stream, [&](T* d, int64_t i0, int64_t len) {
+        for (int64_t i = 0; i < len; ++i) d[i] = f(a[i0 + i], p);
+      });
     } else {
       for (int64_t i = 0; i < n; ++i)
         *reinterpret_cast<T*>(ptr[0] + i * st[0]) = f(*reinterpret_cast<const T*>(ptr[1] + i * st[1]), p);
@@ -72,6 +75,7 @@ template <class T, class R, class F> void binary_typed(const Tensor& out, const 
   }
   const Tensor* ops[3] = {&out, &a, &b};
   StridedLoop<3> loop(ops);
+  const bool stream = stream_output(out);
   loop.run(is_costly<F>() ? kGrainCostly : kGrainCheap, [&](char** ptr, const int64_t* st, int64_t n) {
     R* o = reinterpret_cast<R*>(ptr[0]);
     const T* x = reinterpret_cast<const T*>(ptr[1]);
@@ -79,14 +83,18 @@ template <class T, class R, class F> void binary_typed(const Tensor& out, const 
     constexpr int64_t t = sizeof(T);
     if (st[0] == sizeof(R)) {
       if (st[1] == t && st[2] == t) {
-        for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+        write_run(o, n, stream, [&](R* d, int64_t i0, int64_t len) {
+          for (int64_t i = 0; i < len; ++i) d[i] = f(x[i0 + i], y[i0 + i]);
+        });
         return;
       }
       if (st[1] == t && st[2] == 0) {
         const T yv = *y;
         if constexpr (std::is_same_v<F, kernels::Pow> && std::is_floating_point_v<T>)
           if (pow_scalar(o, x, n, yv)) return;
-        for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+        write_run(o, n, stream, [&](R* d, int64_t i0, int64_t len) {
+          for (int64_t i = 0; i < len; ++i) d[i] = f(x[i0 + i], yv);
+        });
         return;
       }
       if (st[1] == 0 && st[2] == t) {

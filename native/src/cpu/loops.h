@@ -11,6 +11,7 @@
 #include <immintrin.h>
 #endif
 
+#include "tk/cpu_info.h"
 #include "tk/parallel.h"
 #include "tk/tensor.h"
 
@@ -255,6 +256,42 @@ template <class T> bool pow_scalar(T* o, const T* x, int64_t n, T e) {
     return false;
   }
   return true;
+}
+
+// Outputs larger than the last-level cache are written with non-temporal stores: each line goes
+// to memory without first being read for ownership, and without evicting the inputs still being
+// streamed in (add of 16M floats moves 12 bytes an element instead of 16).
+inline bool stream_output(const Tensor& out) { return int64_t(out.nbytes()) > cpu_info().l3; }
+
+// Writes n results to o: fill(dst, i0, len) computes results i0 .. i0 + len - 1 into dst[0..len).
+// With `stream`, through a 1 KiB buffer in L1 and then 16-byte non-temporal stores (float and
+// double; other types, and targets without SSE2, store normally).
+template <class T, class Fill> void write_run(T* o, int64_t n, bool stream, Fill&& fill) {
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    if (stream && n >= 1024) {
+      constexpr int64_t kBuf = 1024 / sizeof(T), kLane = 16 / sizeof(T);
+      alignas(64) T buf[kBuf];
+      // The elements before o's first 16-byte boundary are stored normally.
+      int64_t i = std::min<int64_t>(n, int64_t((16 - (reinterpret_cast<uintptr_t>(o) & 15)) & 15) / int64_t(sizeof(T)));
+      if (i > 0) fill(o, 0, i);
+      for (; i + kBuf <= n; i += kBuf) {
+        fill(buf, i, kBuf);
+        for (int64_t k = 0; k < kBuf; k += kLane) {
+          if constexpr (std::is_same_v<T, float>)
+            _mm_stream_ps(o + i + k, _mm_load_ps(buf + k));
+          else
+            _mm_stream_pd(o + i + k, _mm_load_pd(buf + k));
+        }
+      }
+      if (i < n) fill(o + i, i, n - i);
+      _mm_sfence();  // the streamed lines are visible before the kernel returns
+      return;
+    }
+  }
+#endif
+  (void)stream;
+  fill(o, 0, n);
 }
 
 }  // namespace tk::cpu
