@@ -141,7 +141,10 @@ export function polyStep(): () => number {
   const lr = 1e-6;
   return () =>
     tk.tidy(() => {
-      const yPred = a.add(b.mul(x)).add(c.mul(x.pow(2))).add(d.mul(x.pow(3)));
+      const yPred = a
+        .add(b.mul(x))
+        .add(c.mul(x.pow(2)))
+        .add(d.mul(x.pow(3)));
       const loss = yPred.sub(y).pow(2).sum();
       loss.backward();
       tk.noGrad(() => {

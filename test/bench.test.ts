@@ -36,6 +36,7 @@ describe('npm run bench --smoke', () => {
       'train',
       'metrics',
       'memory',
+      'programs',
     ]);
     for (const x of rows) {
       expect(Number.isFinite(x.nativeUs) && x.nativeUs > 0, `${x.suite} ${x.name}`).toBe(true);
@@ -51,9 +52,13 @@ describe('npm run bench --smoke', () => {
       /training step/,
       /^maxPool2d/,
       /^Accuracy multiclass update/,
+      /^relu\(x \* y \+ 1\).*traced graph/,
     ])
       expect(find(re)?.plainUs, String(re)).toBeGreaterThan(0);
     expect(find(/^sgemm 256x256$/)!.flops).toBe(2 * 256 ** 3);
+    // The real programs (PyTorch and numpy peers are left out in smoke runs).
+    for (const re of [/^GPT training step/, /^MNIST-example CNN/, /^polynomial fit step/, /^MLP .* numpy step$/])
+      expect(find(re), String(re)).toBeDefined();
     expect(fs.readFileSync(path.join(dir, 'out.md'), 'utf8')).toMatch(
       /^\| suite \| op \| threads \| plain \| native \| ± \|/,
     );

@@ -196,7 +196,22 @@ describe('element-wise fusion in the executor', () => {
       const cases: [Tensor, Tensor][] = [
         [randn([4, 5]), randn([5])],
         [randn([5, 4]).t(), randn([4, 5])],
-        [tensor([[1, -2], [3, 4]], { dtype: 'int32' }), tensor([[2, 2], [-1, 0]], { dtype: 'int32' })],
+        [
+          tensor(
+            [
+              [1, -2],
+              [3, 4],
+            ],
+            { dtype: 'int32' },
+          ),
+          tensor(
+            [
+              [2, 2],
+              [-1, 0],
+            ],
+            { dtype: 'int32' },
+          ),
+        ],
         [randn([4, 5], { dtype: 'float16' }), randn([4, 5], { dtype: 'float16' })],
       ];
       for (const [a, b] of cases) {
@@ -214,14 +229,20 @@ describe('element-wise fusion in the executor', () => {
     tidy(() => {
       const x = randn([8]),
         y = randn([8]);
-      const both = jit.trace((a: Tensor, b: Tensor) => {
-        const p = a.mul(b);
-        return [p, p.add(1).relu()];
-      }, [x, y]);
-      const shared = jit.trace((a: Tensor, b: Tensor) => {
-        const p = a.mul(b);
-        return p.add(1).relu().matmul(p.exp());
-      }, [x, y]);
+      const both = jit.trace(
+        (a: Tensor, b: Tensor) => {
+          const p = a.mul(b);
+          return [p, p.add(1).relu()];
+        },
+        [x, y],
+      );
+      const shared = jit.trace(
+        (a: Tensor, b: Tensor) => {
+          const p = a.mul(b);
+          return p.add(1).relu().matmul(p.exp());
+        },
+        [x, y],
+      );
       try {
         expect(both.fusedChains()).toEqual([2]); // add, relu: the product is an output
         expect(shared.fusedChains()).toEqual([2]); // add, relu: the product has two readers

@@ -156,7 +156,9 @@ describe('pow with a scalar exponent of 1, 2, 3 or -1 (the multiply paths)', () 
         const round = dtype === 'float32' ? Math.fround : (v: number) => v;
         const got = Array.from(tensor(xs, { dtype }).pow(e).data() as Float32Array);
         const want = xs.map((x) => round(round(x) ** e));
-        got.forEach((g, i) => expect(Object.is(g, want[i]), `${dtype} ${xs[i]} ** ${e}: ${g} vs ${want[i]}`).toBe(true));
+        got.forEach((g, i) =>
+          expect(Object.is(g, want[i]), `${dtype} ${xs[i]} ** ${e}: ${g} vs ${want[i]}`).toBe(true),
+        );
       }
   });
 });

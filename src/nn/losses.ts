@@ -270,7 +270,10 @@ function fusedClassLoss(
   if (w && (w.device !== 'cpu' || !isFloating(w.dtype))) return null;
   const ignore = o.ignoreIndex ?? -100;
   if (!Number.isInteger(ignore))
-    fail('INVALID_ARGUMENT', `${fromLogits ? 'crossEntropy' : 'nllLoss'}: ignoreIndex must be an integer, got ${describe(ignore)}`);
+    fail(
+      'INVALID_ARGUMENT',
+      `${fromLogits ? 'crossEntropy' : 'nllLoss'}: ignoreIndex must be an integer, got ${describe(ignore)}`,
+    );
   const attrs = [ignore, labelSmoothing, REDUCTIONS[r], fromLogits];
   if (!w) return runOp('cross_entropy', attrs, input._h, target._h);
   if (w.dtype === input.dtype) return runOp('cross_entropy', attrs, input._h, target._h, w._h);

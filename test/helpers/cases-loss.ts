@@ -18,7 +18,11 @@ interface Variant {
 const VARIANTS: Variant[] = [
   { name: '[6, 5] mean', x: [6, 5], o: {} },
   { name: '[6, 5] class weights, ignoreIndex 2', x: [6, 5], o: { weight: true, ignoreIndex: 2 } },
-  { name: '[6, 5] labelSmoothing 0.2 + weights, sum', x: [6, 5], o: { weight: true, labelSmoothing: 0.2, reduction: 'sum' } },
+  {
+    name: '[6, 5] labelSmoothing 0.2 + weights, sum',
+    x: [6, 5],
+    o: { weight: true, labelSmoothing: 0.2, reduction: 'sum' },
+  },
   { name: '[2, 4, 3, 3] spatial, none', x: [2, 4, 3, 3], o: { reduction: 'none' } },
   { name: '[2, 4, 3] spatial, smoothing, ignoreIndex 0', x: [2, 4, 3], o: { labelSmoothing: 0.1, ignoreIndex: 0 } },
   { name: '[5] unbatched', x: [5], o: {} },
@@ -31,7 +35,13 @@ function tkOpts(o: Opts, w?: tk.Tensor) {
   return { ignoreIndex: o.ignoreIndex, labelSmoothing: o.labelSmoothing, reduction: o.reduction, weight: w };
 }
 function plainOpts(o: Opts, w: plain.PlainTensor | undefined, fromLogits: boolean) {
-  return { ignoreIndex: o.ignoreIndex, labelSmoothing: o.labelSmoothing, reduction: o.reduction, weight: w, fromLogits };
+  return {
+    ignoreIndex: o.ignoreIndex,
+    labelSmoothing: o.labelSmoothing,
+    reduction: o.reduction,
+    weight: w,
+    fromLogits,
+  };
 }
 // Weights are the last input when the variant has them.
 const wSpec = (v: Variant) => (v.o.weight ? [{ shape: [classes(v.x)], range: [0.5, 2] as [number, number] }] : []);
@@ -50,7 +60,8 @@ export const lossCases: OpCase[] = VARIANTS.flatMap((v): OpCase[] => [
     name: `nllLoss ${v.name}`,
     inputs: [{ shape: v.x, range: [-3, 0] }, T(targetShape(v.x), classes(v.x)), ...wSpec(v)],
     // nllLoss has no label smoothing: the kernel's option is crossEntropy's
-    native: (x, t, w) => F.nllLoss(x, t, { ...tkOpts(v.o, w), labelSmoothing: undefined } as tk.nn.functional.NllOptions),
+    native: (x, t, w) =>
+      F.nllLoss(x, t, { ...tkOpts(v.o, w), labelSmoothing: undefined } as tk.nn.functional.NllOptions),
     plain: (x, t, w) => plain.crossEntropy(x, t, { ...plainOpts(v.o, w, false), labelSmoothing: 0 }),
     tol: { atol: 1e-5, rtol: 1e-4 },
   },

@@ -14,8 +14,7 @@
 #include "tk/parallel.h"
 
 namespace tk::cpu {
-template <class T>
-using FusedStepFn = void (*)(T* o, const T* a, const T* b, int64_t n, const kernels::UnaryParams& p);
+template <class T> using FusedStepFn = void (*)(T* o, const T* a, const T* b, int64_t n, const kernels::UnaryParams& p);
 template <class T> struct FusedTables {
   const FusedStepFn<T>* unary;  // by UnaryOp
   const FusedStepFn<T>* binary;  // by BinaryOp

@@ -41,8 +41,8 @@ template <class T> T log_sum_exp(const T* r, int64_t C, T* e) {
   return m + T(std::log(sum));
 }
 
-template <class T> void forward(const Tensor& out, const Tensor& xt, const Tensor& tt, const Tensor& wt_,
-                                const CrossEntropyOptions& o) {
+template <class T>
+void forward(const Tensor& out, const Tensor& xt, const Tensor& tt, const Tensor& wt_, const CrossEntropyOptions& o) {
   const Geo g = geo(xt);
   const T* x = xt.data<T>();
   const int64_t* t = tt.data<int64_t>();

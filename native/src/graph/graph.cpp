@@ -105,10 +105,11 @@ struct Elementwise {
 };
 Elementwise elementwise_of(OpId id) {
   switch (id) {
-#define TK_UNARY(name, F, rule, inplace, cost) \
-  case OpId::name: return {true, false, int(UnaryOp::name)};
-#define TK_BINARY(name, F, rule, inplace, cost) \
-  case OpId::name: return {kernels::Rule::rule != kernels::Rule::COMPARE, true, int(BinaryOp::name)};
+#define TK_UNARY(name, F, rule, inplace, cost)               \
+  case OpId::name: return {true, false, int(UnaryOp::name)}; \
+      #define TK_BINARY(name, F, rule, inplace, cost)        \
+  case OpId::name:                                           \
+    return {kernels::Rule::rule != kernels::Rule::COMPARE, true, int(BinaryOp::name)};
 #include "tk/ops.def"
     default: return {};
   }
@@ -248,7 +249,8 @@ void Graph::run_node(size_t i, std::vector<Tensor>& v, const std::vector<int64_t
   const Node& n = nodes_[i];
   std::vector<Tensor> args;
   args.reserve(n.inputs.size());
-  for (int s : n.inputs) args.push_back(s < 0 ? Tensor() : constant_of_[size_t(s)] ? *constant_of_[size_t(s)] : v[size_t(s)]);
+  for (int s : n.inputs)
+    args.push_back(s < 0 ? Tensor() : constant_of_[size_t(s)] ? *constant_of_[size_t(s)] : v[size_t(s)]);
   Outputs outs;
   if (n.patches.empty()) {
     outs = call(n.op, args, const_cast<Attrs&>(n.attrs));  // prepared: set_op never writes (ops.h)
@@ -270,8 +272,8 @@ void Graph::run_node(size_t i, std::vector<Tensor>& v, const std::vector<int64_t
     Attrs attrs(std::move(items));
     outs = call(n.op, args, attrs);
   }
-  TK_CHECK(outs.size() == int(n.outputs.size()), INTERNAL, "graph: node ", i, " (", op_name(n.op), ") made ", outs.size(),
-           " result(s), the graph expects ", n.outputs.size());
+  TK_CHECK(outs.size() == int(n.outputs.size()), INTERNAL, "graph: node ", i, " (", op_name(n.op), ") made ",
+           outs.size(), " result(s), the graph expects ", n.outputs.size());
   for (size_t k = 0; k < n.outputs.size(); ++k) v[size_t(n.outputs[k])] = std::move(outs[int(k)]);
 }
 

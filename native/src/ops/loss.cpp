@@ -25,16 +25,15 @@ Plan plan(const Tensor& x, const Tensor& target, const Tensor& weight, const Cro
     want.push_back(p.N = x.shape()[0]);
     for (int d = 2; d < x.ndim(); ++d) want.push_back(x.shape()[d]), p.S *= x.shape()[d];
   }
-  TK_CHECK(target.shape() == want, SHAPE_MISMATCH, op, ": expected target of shape ", fmt_shape(want),
-           " for input ", fmt_shape(x.shape()), ", got ", fmt_shape(target.shape()));
+  TK_CHECK(target.shape() == want, SHAPE_MISMATCH, op, ": expected target of shape ", fmt_shape(want), " for input ",
+           fmt_shape(x.shape()), ", got ", fmt_shape(target.shape()));
   TK_CHECK(!weight.defined() || (weight.ndim() == 1 && weight.shape()[0] == p.C), SHAPE_MISMATCH, op,
            ": weight must be [", p.C, "], got ", fmt_shape(weight.shape()));
   TK_CHECK(!weight.defined() || weight.dtype() == x.dtype(), DTYPE_MISMATCH, op, ": weight must be ",
            dtype_name(x.dtype()), " as the input, got ", dtype_name(weight.dtype()));
   TK_CHECK(o.label_smoothing >= 0 && o.label_smoothing <= 1, INVALID_ARGUMENT, op,
            ": labelSmoothing must be in [0, 1], got ", fmt_number(o.label_smoothing));
-  TK_CHECK(int(o.reduction) >= 0 && int(o.reduction) <= 2, INVALID_ARGUMENT, op, ": bad reduction ",
-           int(o.reduction));
+  TK_CHECK(int(o.reduction) >= 0 && int(o.reduction) <= 2, INVALID_ARGUMENT, op, ": bad reduction ", int(o.reduction));
   // The targets are checked on the host below, and only the CPU has the kernel for now.
   TK_CHECK(x.device().is_cpu() && target.device().is_cpu() && (!weight.defined() || weight.device().is_cpu()),
            NOT_IMPLEMENTED, op, ": the fused kernel runs on the CPU, got ", device_name(x.device()));
@@ -47,8 +46,8 @@ Tensor checked_targets(const Tensor& target, const Plan& p, const CrossEntropyOp
   Tensor t = contiguous(to_dtype(target, DType::Int64));
   const int64_t* v = t.data<int64_t>();
   for (int64_t i = 0, n = t.numel(); i < n; ++i)
-    TK_CHECK(v[i] == o.ignore_index || (v[i] >= 0 && v[i] < p.C), INDEX_OUT_OF_RANGE, op_name_of(o), ": target ",
-             v[i], " is out of bounds for ", p.C, " classes");
+    TK_CHECK(v[i] == o.ignore_index || (v[i] >= 0 && v[i] < p.C), INDEX_OUT_OF_RANGE, op_name_of(o), ": target ", v[i],
+             " is out of bounds for ", p.C, " classes");
   return t;
 }
 
@@ -64,7 +63,7 @@ Tensor cross_entropy(const Tensor& x, const Tensor& target, const Tensor& weight
   Tensor t = checked_targets(target, p, o);
   Tensor out = Tensor::empty(loss_shape(target, o), x.dtype(), x.device(), op);
   kernel_for(&Backend::cross_entropy, x.device(), op)(out, contiguous(x), t,
-                                                       weight.defined() ? contiguous(weight) : Tensor(), o);
+                                                      weight.defined() ? contiguous(weight) : Tensor(), o);
   return out;
 }
 
