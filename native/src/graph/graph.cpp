@@ -105,12 +105,14 @@ struct Elementwise {
 };
 Elementwise elementwise_of(OpId id) {
   switch (id) {
-#define TK_UNARY(name, F, rule, inplace, cost)               \
-  case OpId::name: return {true, false, int(UnaryOp::name)}; \
-      #define TK_BINARY(name, F, rule, inplace, cost)        \
-  case OpId::name:                                           \
-    return {kernels::Rule::rule != kernels::Rule::COMPARE, true, int(BinaryOp::name)};
+    // Case labels made by macros, kept as written.
+    // clang-format off
+#define TK_UNARY(name, F, rule, inplace, cost) \
+    case OpId::name: return {true, false, int(UnaryOp::name)};
+#define TK_BINARY(name, F, rule, inplace, cost) \
+    case OpId::name: return {kernels::Rule::rule != kernels::Rule::COMPARE, true, int(BinaryOp::name)};
 #include "tk/ops.def"
+    // clang-format on
     default: return {};
   }
 }
