@@ -80,6 +80,7 @@ describe('npm run demo --quick', () => {
     expect(r.shapesValAccuracy).toBeGreaterThan(0.5);
     expect(r.comparisons.map((c) => c.name)).toEqual([
       expect.stringMatching(/^relu\(x \* y \+ 1\)/),
+      expect.stringMatching(/traced \(jit: one fused pass\)$/),
       'matmul 64 x 64',
       expect.stringMatching(/^training epoch/),
     ]);

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tk from '../src/index.js';
 import { data, io, metrics, nn, optim, train, TensorError, type Tensor } from '../src/index.js';
 import { publicOptionParams } from './helpers/option-params.js';
+import * as plain from '../src/plain/index.js';
 
 const O = { zzzUnknown: 1 } as never;
 const dir = mkdtempSync(join(tmpdir(), 'tk-options-'));
@@ -263,6 +264,11 @@ const ROWS: Record<string, () => unknown> = {
   'optim/optimizers_more.ts:LBFGS.constructor': () => new optim.LBFGS([p()], O),
   'optim/optimizers_more.ts:NAdam.constructor': () => new optim.NAdam([p()], O),
   'optim/optimizers_more.ts:RAdam.constructor': () => new optim.RAdam([p()], O),
+  'nn/grad.ts:crossEntropy': () =>
+    nn.grad.crossEntropy(tk.ones([]), tk.ones([2, 3]), tk.zeros([2], { dtype: 'int64' }), O),
+  'plain/nn.ts:crossEntropy': () => plain.crossEntropy(plain.ones([2, 3]), plain.zeros([2], 'int64'), O),
+  'plain/nn.ts:crossEntropyBackward': () =>
+    plain.crossEntropyBackward(plain.ones([]), plain.ones([2, 3]), plain.zeros([2], 'int64'), O),
   'nn/grad.ts:scaledDotProductAttention': () => {
     const t = tk.ones([1, 2, 2]);
     return nn.grad.scaledDotProductAttention(t, t, t, t, t, tk.ones([1, 2]), O);

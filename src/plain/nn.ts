@@ -689,7 +689,14 @@ export interface PlainCrossEntropyOptions {
 
 // Per position p of x [N, C, ...] (or [C]): the coefficients a_c with loss_p = sum_c a_c logp_c,
 // logp (the log-softmax, or x itself), and the target weight w_t (0 where ignored).
-function crossEntropyTerms(op: string, x: PlainTensor, t: PlainTensor, o: PlainCrossEntropyOptions) {
+function crossEntropyTerms(op: string, x: PlainTensor, t: PlainTensor, opts: PlainCrossEntropyOptions) {
+  const o = checkOptions(op, opts, {
+    weight: 'any',
+    ignoreIndex: 'integer',
+    labelSmoothing: 'number',
+    reduction: 'string',
+    fromLogits: 'boolean',
+  });
   const xt = plainArg(op, 'x', x),
     tt = plainArg(op, 'target', t);
   const C = xt.ndim === 1 ? xt.shape[0] : xt.shape[1];
