@@ -403,7 +403,7 @@ describe('bad input', () => {
         o.step();
       },
       'INVALID_ARGUMENT',
-      /sgd_step_: the parameter must be contiguous/,
+      /sgd_foreach_: the parameter must be contiguous/,
     ],
     [
       'state dict with other groups',

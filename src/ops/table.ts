@@ -41,6 +41,8 @@ export const EXPOSED_ELSEWHERE = {
   adam_step_: 'optim:Adam',
   rmsprop_step_: 'optim:RMSprop',
   adagrad_step_: 'optim:Adagrad',
+  sgd_foreach_: 'optim:SGD',
+  adam_foreach_: 'optim:Adam',
 } as const satisfies Partial<Record<OpName, string>>;
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -116,25 +116,41 @@ export abstract class Optimizer<O extends object> {
     if (closure !== undefined) fn(`${this.name}.step`, 'closure', closure);
     const loss = closure?.();
     noGrad(() => {
-      for (const group of this.paramGroups)
-        for (const p of group.params) {
-          const g = p.grad;
-          if (!g) continue;
-          try {
+      for (const group of this.paramGroups) {
+        const ps: Tensor[] = [],
+          gs: Tensor[] = [],
+          sts: ParamState[] = [];
+        try {
+          for (const p of group.params) {
+            const g = p.grad;
+            if (!g) continue;
+            gs.push(g);
             let st = this.state.get(p);
             if (!st) this.state.set(p, (st = {}));
             else follow(p, st);
-            this.update(p, g, group, st);
-          } finally {
-            g.dispose();
+            ps.push(p);
+            sts.push(st);
           }
+          if (ps.length > 0 && !this.updateAll(ps, gs, group, sts))
+            ps.forEach((p, i) => this.update(p, gs[i], group, sts[i]));
+        } finally {
+          for (const g of gs) g.dispose();
         }
+      }
     });
     return loss;
   }
 
   /** One parameter's update (called under noGrad). */
   protected abstract update(p: Tensor, grad: Tensor, group: ParamGroup<O>, state: ParamState): void;
+  /**
+   * A group's parameters updated in one native call (PyTorch's foreach form), where the optimizer
+   * has one: true when done. The same kernel runs per parameter, so the numbers are the same as
+   * one update() each; only the per-parameter calls from JavaScript go.
+   */
+  protected updateAll(_ps: Tensor[], _gs: Tensor[], _group: ParamGroup<O>, _states: ParamState[]): boolean {
+    return false;
+  }
   /** Checks a group's options (throws INVALID_ARGUMENT). */
   protected abstract validate(group: ParamGroup<O>): void;
 

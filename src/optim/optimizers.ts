@@ -1,5 +1,6 @@
-// The optimizers: PyTorch's update rules, each one fused native call per parameter tensor
-// (native/src/cpu/optim.cpp).
+// The optimizers: PyTorch's update rules, each one fused native kernel per parameter tensor
+// (native/src/cpu/optim.cpp); SGD and Adam(W) run a whole parameter group in one native call
+// (their foreach ops), the rest one call per parameter.
 import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkRange, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
@@ -34,14 +35,20 @@ export class SGD extends Optimizer<SGDOptions> {
       fail('INVALID_ARGUMENT', 'SGD: Nesterov momentum requires a momentum and zero dampening');
   }
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<SGDOptions>, st: ParamState): void {
-    const tensors = [p, grad];
-    let first = false;
-    if (g.momentum !== 0) {
-      first = st.momentumBuffer === undefined;
-      if (first) st.momentumBuffer = this.buffer(p);
-      tensors.push(st.momentumBuffer as Tensor);
-    }
-    this.run('sgd_step_', tensors, [g.lr, g.momentum, g.dampening, g.weightDecay, g.nesterov, first]);
+    this.updateAll([p], [grad], g, [st]);
+  }
+  protected override updateAll(ps: Tensor[], gs: Tensor[], g: ParamGroup<SGDOptions>, sts: ParamState[]): boolean {
+    const tensors: Tensor[] = [],
+      first: number[] = [];
+    ps.forEach((p, i) => {
+      tensors.push(p, gs[i]);
+      const st = sts[i];
+      first.push(g.momentum !== 0 && st.momentumBuffer === undefined ? 1 : 0);
+      if (g.momentum !== 0) tensors.push((st.momentumBuffer ??= this.buffer(p)) as Tensor);
+    });
+    const per = g.momentum !== 0 ? 3 : 2;
+    this.run('sgd_foreach_', tensors, [g.lr, g.momentum, g.dampening, g.weightDecay, g.nesterov, first, per]);
+    return true;
   }
 }
 
@@ -71,25 +78,35 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     checkAdam(this.name, g);
   }
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>, st: ParamState): void {
-    if (st.step === undefined) {
-      st.step = 0;
-      st.expAvg = this.buffer(p);
-      st.expAvgSq = this.buffer(p);
-    }
-    if (g.amsgrad) st.maxExpAvgSq ??= this.buffer(p);
-    st.step = (st.step as number) + 1;
-    const tensors = [p, grad, st.expAvg as Tensor, st.expAvgSq as Tensor];
-    if (g.amsgrad) tensors.push(st.maxExpAvgSq as Tensor);
-    this.run('adam_step_', tensors, [
+    this.updateAll([p], [grad], g, [st]);
+  }
+  protected override updateAll(ps: Tensor[], gs: Tensor[], g: ParamGroup<AdamOptions>, sts: ParamState[]): boolean {
+    const tensors: Tensor[] = [],
+      steps: number[] = [];
+    ps.forEach((p, i) => {
+      const st = sts[i];
+      if (st.step === undefined) {
+        st.step = 0;
+        st.expAvg = this.buffer(p);
+        st.expAvgSq = this.buffer(p);
+      }
+      if (g.amsgrad) st.maxExpAvgSq ??= this.buffer(p);
+      st.step = (st.step as number) + 1;
+      steps.push(st.step);
+      tensors.push(p, gs[i], st.expAvg as Tensor, st.expAvgSq as Tensor);
+      if (g.amsgrad) tensors.push(st.maxExpAvgSq as Tensor);
+    });
+    this.run('adam_foreach_', tensors, [
       g.lr,
       g.betas[0],
       g.betas[1],
       g.eps,
       g.weightDecay,
-      st.step,
+      steps,
       g.amsgrad,
       this.decoupled,
     ]);
+    return true;
   }
 }
 

@@ -164,7 +164,53 @@ function fused(op: OpName, attrs: (number | boolean)[], n: number, ref: (v: numb
     plain: (...xs) => plain.plainTensor(ref(xs.map((x) => Array.from(x.data))), 'float64', [3, 4]),
   };
 }
+// The foreach forms: two parameters' groups in one call, against the single-tensor formulas
+// (per-parameter attributes as lists: SGD's `first`, Adam's `step`). Returns both parameters.
+function foreach(op: OpName, attrs: unknown[], per: number, ref: (v: number[][], k: number) => number[]): OpCase {
+  return {
+    ops: [op],
+    name: `${op} two parameters`,
+    layouts: ['contiguous'],
+    inputs: Array.from({ length: 2 * per }, (_, i) => ({
+      shape: [3, 4],
+      dtype: 'float64' as DType,
+      range: (i % per >= 2 ? [0.1, 1] : [-1, 1]) as [number, number],
+    })),
+    native: (...xs) => {
+      tk.noGrad(() =>
+        opInPlaceN(
+          op,
+          attrs as never,
+          xs.map((x) => x._h),
+        ),
+      );
+      return tk.tidy(() => tk.cat([xs[0].flatten(), xs[per].flatten()]));
+    },
+    plain: (...xs) => {
+      const v = xs.map((x) => Array.from(x.data));
+      return plain.plainTensor([...ref(v.slice(0, per), 0), ...ref(v.slice(per), 1)], 'float64', [24]);
+    },
+  };
+}
+const adamRef =
+  (step: number) =>
+  ([p, g, m, v]: number[][]) =>
+    p.map((p0, i) => {
+      const pi = p0 * (1 - 0.01 * 0.1);
+      const mi = 0.9 * m[i] + 0.1 * g[i],
+        vi = 0.99 * v[i] + 0.01 * g[i] * g[i];
+      return pi - ((0.01 / (1 - 0.9 ** step)) * mi) / (Math.sqrt(vi) / Math.sqrt(1 - 0.99 ** step) + 1e-8);
+    });
+
 export const optimCases: OpCase[] = [
+  // first = [0, 1]: the second parameter's momentum buffer starts as its gradient
+  foreach('sgd_foreach_', [0.1, 0.9, 0.2, 0.01, false, [0, 1], 3], 3, ([p, g, b], k) =>
+    p.map((pi, i) => {
+      const d = g[i] + 0.01 * pi;
+      return pi - 0.1 * (k === 0 ? 0.9 * b[i] + 0.8 * d : d);
+    }),
+  ),
+  foreach('adam_foreach_', [0.01, 0.9, 0.99, 1e-8, 0.1, [3, 1], false, true], 4, (v, k) => adamRef(k === 0 ? 3 : 1)(v)),
   fused('sgd_step_', [0.1, 0.9, 0.2, 0.01, false, false], 3, ([p, g, b]) =>
     p.map((pi, i) => pi - 0.1 * (0.9 * b[i] + 0.8 * (g[i] + 0.01 * pi))),
   ),

@@ -60,6 +60,8 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'sgd_step_',
   'adam_step_',
   'rmsprop_step_',
+  'sgd_foreach_',
+  'adam_foreach_',
   'adagrad_step_',
 ];
 

@@ -708,6 +708,8 @@ Formula formula(OpId id) {
     case OpId::adam_step_:
     case OpId::rmsprop_step_:
     case OpId::adagrad_step_:
+    case OpId::sgd_foreach_:
+    case OpId::adam_foreach_:
       return nondiff();
 
       // In-place rows differentiate like their out-of-place op (the engine rebases the history).
