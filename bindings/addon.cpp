@@ -161,15 +161,25 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     });
   }
 
-  // readInto(handle, arrayBuffer): copies the elements, row-major, into a buffer of exactly their
-  // size. JS allocates the buffer: `new ArrayBuffer` throws a catchable RangeError when memory
-  // runs out, where an ArrayBuffer made here would end the process with a V8 fatal error.
+  // readInto(handle, arrayBuffer[, byteOffset]): copies the elements, row-major, into a buffer of
+  // exactly their size (or at byteOffset into a larger one: a caller's typed array). JS allocates the buffer: `new
+  // ArrayBuffer` throws a catchable RangeError when memory runs out, where an ArrayBuffer made here would end the
+  // process with a V8 fatal error.
   Napi::Value ReadInto(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
       tk::Tensor t = tk::contiguous(tk::to_device(tensor_of(st_, info[0], "data"), tk::Device{}));
       TK_CHECK(info[1].IsArrayBuffer(), INVALID_ARGUMENT, "data: expected an ArrayBuffer to copy into");
       auto buf = info[1].As<Napi::ArrayBuffer>();
+      if (info.Length() > 2 && !info[2].IsUndefined()) {  // into a caller's typed array, at its offset
+        TK_CHECK(info[2].IsNumber(), INVALID_ARGUMENT, "data: expected a byte offset");
+        const double off = info[2].As<Napi::Number>().DoubleValue();
+        TK_CHECK(off >= 0 && off == std::floor(off) && off + double(t.nbytes()) <= double(buf.ByteLength()),
+                 INVALID_ARGUMENT, "data: ", t.nbytes(), " bytes at offset ", off, " do not fit a buffer of ",
+                 buf.ByteLength());
+        if (t.nbytes() > 0) std::memcpy(static_cast<char*>(buf.Data()) + size_t(off), t.data_ptr(), t.nbytes());
+        return env.Undefined();
+      }
       TK_CHECK(buf.ByteLength() == t.nbytes(), INVALID_ARGUMENT, "data: the buffer has ", buf.ByteLength(),
                " bytes, the tensor ", t.nbytes());
       if (t.nbytes() > 0) std::memcpy(buf.Data(), t.data_ptr(), t.nbytes());

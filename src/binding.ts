@@ -63,7 +63,8 @@ export interface Binding {
     dtype?: string,
   ): Handle;
   /** Copies the elements (row-major, as stored) into `buf`, which must have exactly their size. */
-  readInto(h: Handle, buf: ArrayBuffer): void;
+  /** Copies the elements into buf at byteOffset (default 0: then buf must be exactly their size). */
+  readInto(h: Handle, buf: ArrayBuffer, byteOffset?: number): void;
   item(h: Handle): number | boolean;
   /**
    * The arrays of numbers that are the values of members named `key` in a JSON text (native/src/io/

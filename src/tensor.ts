@@ -348,8 +348,14 @@ export class Tensor<D extends DType = DType> {
    * (exact: every 16-bit float is a float32).
    * The array type follows the dtype when it is known statically (`TypedArrayFor<D>`).
    * @example const v: Float32Array = tensor([[1, 2], [3, 4]]).data() // [1, 2, 3, 4]
+   *
+   * With `out` (a typed array of that type and exactly numel() elements, any offset in its
+   * buffer), the elements are copied into it and it is returned: a loop that reads a result every
+   * step reuses one array instead of allocating (and zeroing, and faulting in) a new one.
+   * @example const buf = new Float32Array(y.numel()); y.data(buf)
    */
-  data(): TypedArrayFor<D> {
+  data(out?: TypedArrayFor<D>): TypedArrayFor<D> {
+    if (out !== undefined) return this.dataInto(out);
     if (isHalf(this.dtype)) {
       const f = this.to('float32');
       try {
@@ -359,6 +365,26 @@ export class Tensor<D extends DType = DType> {
       }
     }
     return typedArrayOf(this.dtype, readOut(this, 'data')) as TypedArrayFor<D>;
+  }
+  private dataInto(out: TypedArrayFor<D>): TypedArrayFor<D> {
+    const op = 'data';
+    const want = typedArrayOf(isHalf(this.dtype) ? 'float32' : this.dtype, new ArrayBuffer(0)).constructor;
+    if (!ArrayBuffer.isView(out) || out.constructor !== want)
+      fail('INVALID_ARGUMENT', `${op}: out must be a ${want.name} for a ${this.dtype} tensor, got ${describe(out)}`);
+    const view = out as unknown as { length: number; buffer: ArrayBuffer; byteOffset: number };
+    if (view.length !== this.numel())
+      fail('SHAPE_MISMATCH', `${op}: out has ${view.length} elements, the tensor ${this.numel()}`);
+    if (isHalf(this.dtype)) {
+      const f = this.to('float32');
+      try {
+        return f.dataInto(out as never) as TypedArrayFor<D>;
+      } finally {
+        f.dispose();
+      }
+    }
+    binding.readInto(this._h, view.buffer, view.byteOffset);
+    activeRecorder()?.read(this._h, op);
+    return out;
   }
   /** Nested arrays of numbers (booleans for bool). @example tensor([[1, 2]]).toArray() // [[1, 2]] */
   toArray(): NestedArray<ItemFor<D>> {

@@ -148,6 +148,39 @@ describe('float32 exp (the vectorised polynomial)', () => {
   });
 });
 
+describe("data(out): reading into a caller's typed array", () => {
+  it('copies into the array (at any offset in its buffer) and returns it', () =>
+    tk.tidy(() => {
+      const t = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
+      const out = new Float32Array(6);
+      expect(t.data(out)).toBe(out);
+      expect(Array.from(out)).toEqual([1, 2, 3, 4, 5, 6]);
+      const big = new Float32Array(10).fill(-1);
+      const view = big.subarray(3, 9);
+      t.t().data(view); // a transposed view reads out row-major, as data() does
+      expect(Array.from(big)).toEqual([-1, -1, -1, 1, 4, 2, 5, 3, 6, -1]);
+      expect(Array.from(tensor([1.5, 2], { dtype: 'float16' }).data(new Float32Array(2)))).toEqual([1.5, 2]);
+      expect(Array.from(tensor([true, false]).data(new Uint8Array(2)))).toEqual([1, 0]);
+      const i64 = tensor([7, -8], { dtype: 'int64' }).data(new BigInt64Array(2));
+      expect(Array.from(i64)).toEqual([7n, -8n]);
+    }));
+
+  it('refuses an array of another type or length', () =>
+    tk.tidy(() => {
+      const t = tensor([1, 2, 3]);
+      expectTensorError(
+        () => t.data(new Float64Array(3) as never),
+        'INVALID_ARGUMENT',
+        /data: out must be a Float32Array for a float32 tensor/,
+      );
+      expectTensorError(() => t.data(new Float32Array(4)), 'SHAPE_MISMATCH', /data: out has 4 elements, the tensor 3/);
+      expectTensorError(() => t.data([1, 2, 3] as never), 'INVALID_ARGUMENT', /data: out must be a Float32Array/);
+    }));
+});
+
 describe('pow with a scalar exponent of 1, 2, 3 or -1 (the multiply paths)', () => {
   it('gives what Math.pow gives, signed zeros, infinities and NaN included, in float32 and float64', () => {
     const xs = [-2, -0, 0, 1.5, -0.75, 3e-20, 1e20, Infinity, -Infinity, NaN];
