@@ -256,6 +256,27 @@ describe('element-wise fusion in the executor', () => {
       }
     }));
 
+  it('ends every chain at an in-place node (a chain must read its inputs before the write)', () =>
+    tidy(() => {
+      const f = (a: Tensor, b: Tensor) => {
+        const q = a.mul(b).add(1);
+        b.mul_(2); // b is the first chain's input: fused past this point it would read 2b
+        return q.relu().add(b);
+      };
+      const a = randn([100]),
+        b = randn([100]);
+      const g = jit.trace(f, [a, b.clone()]);
+      try {
+        expect(g.fusedChains()).toEqual([2, 2]);
+        const b1 = b.clone(),
+          b2 = b.clone();
+        same(g.run([a, b1]) as Tensor, f(a, b2));
+        same(b1, b2);
+      } finally {
+        g.dispose();
+      }
+    }));
+
   it('leaves no tensors behind over many fused and unfused runs', () => {
     const x = randn([1000]),
       y = randn([1000]),

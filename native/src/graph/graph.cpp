@@ -148,17 +148,22 @@ void Graph::plan_fusion() {
     step[i] = st;
     fusible[i] = 1;
   }
-  // Union of chains, by the index of a chain's representative node.
-  std::vector<int> group(n, -1);
+  // Union of chains, by the index of a chain's representative node. An in-place node ends every
+  // open chain: a chain runs at its last node, and its inputs must still hold what its first
+  // node would have read (an in-place write, through any view, could change them in between).
+  std::vector<int> group(n, -1), epoch_of(n, 0);
   std::vector<std::vector<int>> members(n);
+  int epoch = 0;
   for (size_t i = 0; i < n; ++i) {
+    if (op_name(nodes_[i].op).back() == '_') ++epoch;
     if (!fusible[i]) continue;
     int g = int(i);
     members[i] = {int(i)};
     group[i] = g;
+    epoch_of[i] = epoch;
     for (int s : nodes_[i].inputs) {
       const int p = producer[size_t(s)];
-      if (p < 0 || !fusible[size_t(p)] || readers[size_t(s)] != 1) continue;
+      if (p < 0 || !fusible[size_t(p)] || readers[size_t(s)] != 1 || epoch_of[size_t(p)] != epoch) continue;
       const int h = group[size_t(p)];
       if (h == g) continue;
       for (int m : members[size_t(h)]) group[size_t(m)] = g;
