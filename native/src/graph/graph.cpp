@@ -46,8 +46,6 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
       TK_CHECK(d >= 0 || (-1 - d) < num_syms, INVALID_ARGUMENT, "graph: input dim refers to symbol ", -1 - d, " of ",
                num_syms);
   }
-  // Last reader of each slot (-1: none), for the release plan.
-  std::vector<int> last(size_t(num_values), -1);
   for (size_t i = 0; i < nodes_.size(); ++i) {
     Node& n = nodes_[i];
     TK_CHECK(int(n.op) >= 0 && int(n.op) < kNumOps, INVALID_ARGUMENT, "graph: node ", i, " has a bad op id");
@@ -61,7 +59,6 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
       if (s == -1) continue;
       TK_CHECK(s >= 0 && s < num_values && written[size_t(s)], INVALID_ARGUMENT, "graph: node ", i, " (", op_name(n.op),
                ") reads slot ", s, " before it is written");
-      last[size_t(s)] = int(i);
     }
     for (const SymPatch& p : n.patches)
       TK_CHECK(p.sym >= 0 && p.sym < num_syms && p.attr >= 0 && size_t(p.attr) < n.attrs.size() && p.elem >= -1,
@@ -72,8 +69,9 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
     TK_CHECK(s >= 0 && s < num_values && written[size_t(s)], INVALID_ARGUMENT, "graph: output slot ", s,
              " is never written");
   plan_fusion();
-  // The release plan, over what actually runs: a chain reads its inputs where it ends.
-  std::fill(last.begin(), last.end(), -1);
+  // The release plan, over what actually runs (a chain reads its inputs where it ends): the last
+  // reader of each slot (-1: none).
+  std::vector<int> last(size_t(num_values), -1);
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (chain_at_[i] == kMember) continue;
     const std::vector<int>& reads = chain_at_[i] >= 0 ? chains_[size_t(chain_at_[i])].inputs : nodes_[i].inputs;
