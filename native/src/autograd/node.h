@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "autograd/small_vec.h"
 #include "tk/autograd.h"
 #include "tk/ops.h"
 
@@ -57,11 +58,13 @@ struct Node : std::enable_shared_from_this<Node> {
   std::shared_ptr<CustomBackward> custom;
   std::string custom_name;
   Attrs attrs;
-  std::vector<Edge> next;  // one per op input
-  std::vector<TensorMeta> inputs;  // one per op input
-  std::vector<TensorMeta> outputs;
-  std::vector<SavedTensor> saved_inputs;  // indexed by input; undefined when not needed
-  std::vector<SavedTensor> saved_outputs;  // indexed by output; undefined when not needed
+  // Inline for the usual 1-3 inputs and 1-2 outputs: a recorded op then costs one allocation
+  // for the node (and one for its attributes, when it has any).
+  SmallVec<Edge, 3> next;  // one per op input
+  SmallVec<TensorMeta, 3> inputs;  // one per op input
+  SmallVec<TensorMeta, 2> outputs;
+  SmallVec<SavedTensor, 3> saved_inputs;  // indexed by input; undefined when not needed
+  SmallVec<SavedTensor, 2> saved_outputs;  // indexed by output; undefined when not needed
   bool has_saved = false;
   bool released = false;
   uint64_t sequence = 0;  // creation order, for ready-queue priority
