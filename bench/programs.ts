@@ -4,11 +4,12 @@
 //   gpt   one training step of a small character GPT (minGPT's layout: 4 layers, 4 heads, 128-d,
 //         block 64, batch 16, vocabulary 96, AdamW, gradient clipping at 1.0)
 //   mnist one epoch (1,527 images, batch 64) of the CNN of PyTorch's examples/mnist (conv 1->32->64
-//         3x3, max-pool, dropout, two linears, log-softmax, nll, Adadelta)
+//         3x3, max-pool, dropout, two linears, log-softmax, nll, Adadelta): examples/mnist-cnn.ts's Net
 //   poly  one step of "Learning PyTorch with Examples": a cubic fitted to sin on 2,000 points with
 //         autograd and a hand-written update
 // Each factory builds the model and data once and returns the step; the data are random (the
 // cost does not depend on them).
+import { Net as MnistNet } from '../examples/mnist-cnn.js';
 import * as tk from '../src/index.js';
 
 const { nn, optim } = tk;
@@ -88,21 +89,6 @@ export function gptStep(): () => number {
       opt.step();
       return loss.item() as number;
     });
-}
-
-export class MnistNet extends nn.Module {
-  conv1 = new nn.Conv2d(1, 32, 3, { stride: 1 });
-  conv2 = new nn.Conv2d(32, 64, 3, { stride: 1 });
-  dropout1 = new nn.Dropout(0.25);
-  dropout2 = new nn.Dropout(0.5);
-  fc1 = new nn.Linear(9216, 128);
-  fc2 = new nn.Linear(128, 10);
-  forward(x: tk.Tensor): tk.Tensor {
-    x = this.conv2.forward(this.conv1.forward(x).relu()).relu();
-    x = this.dropout1.forward(F.maxPool2d(x, 2)).flatten(1);
-    x = this.dropout2.forward(this.fc1.forward(x).relu());
-    return this.fc2.forward(x).logSoftmax(1);
-  }
 }
 
 export const MNIST = { images: 1527, batch: 64 };
