@@ -64,16 +64,23 @@ struct Core {
   const char* name;
   Capability gemm;
 };
-// Full-width 512-bit FMA: Zen 5 and Intel's server cores (two FMA ports). Zen 4 runs AVX-512 on
+// Full-width 512-bit FMA: Zen 5 server and desktop and Intel's server cores (two FMA ports). Zen 4 runs AVX-512 on
 // 256-bit units, and Intel's AVX-512 client cores have one 512-bit FMA port: for those the
 // faster kernel depends on the blocking, so they calibrate. Cores without AVX-512 need no entry
 // (the instruction set decides), but are named for the report.
 constexpr Core kCores[] = {
-    {"AuthenticAMD", 0x1A, 0x00, 0xFF, "zen5", Capability::Avx512},
+    // Zen 5 server (Turin) and desktop (Granite Ridge) cores; the mobile ones run AVX-512 over
+    // 256-bit units, as Zen 4 does, so they calibrate.
+    {"AuthenticAMD", 0x1A, 0x00, 0x1F, "zen5", Capability::Avx512},
+    {"AuthenticAMD", 0x1A, 0x40, 0x4F, "zen5", Capability::Avx512},
+    {"AuthenticAMD", 0x1A, 0x20, 0x2F, "zen5-mobile", Capability::Default},
+    {"AuthenticAMD", 0x1A, 0x60, 0x7F, "zen5-mobile", Capability::Default},
     {"AuthenticAMD", 0x19, 0x10, 0x1F, "zen4", Capability::Default},
     {"AuthenticAMD", 0x19, 0x60, 0x7F, "zen4", Capability::Default},
     {"AuthenticAMD", 0x19, 0xA0, 0xAF, "zen4", Capability::Default},
-    {"AuthenticAMD", 0x19, 0x00, 0xFF, "zen3", Capability::Avx2},
+    {"AuthenticAMD", 0x19, 0x00, 0x0F, "zen3", Capability::Avx2},
+    {"AuthenticAMD", 0x19, 0x20, 0x2F, "zen3", Capability::Avx2},
+    {"AuthenticAMD", 0x19, 0x40, 0x5F, "zen3", Capability::Avx2},
     {"AuthenticAMD", 0x17, 0x00, 0xFF, "zen2", Capability::Avx2},
     {"GenuineIntel", 6, 0x55, 0x55, "skylake-x", Capability::Avx512},
     {"GenuineIntel", 6, 0x6A, 0x6A, "icelake-server", Capability::Avx512},
@@ -84,11 +91,23 @@ constexpr Core kCores[] = {
     {"GenuineIntel", 6, 0x7D, 0x7E, "icelake-client", Capability::Default},
     {"GenuineIntel", 6, 0x8C, 0x8D, "tigerlake", Capability::Default},
     {"GenuineIntel", 6, 0xA7, 0xA7, "rocketlake", Capability::Default},
-    {"GenuineIntel", 6, 0x97, 0x9A, "alderlake", Capability::Avx2},
-    {"GenuineIntel", 6, 0xB7, 0xBF, "raptorlake", Capability::Avx2},
-    {"GenuineIntel", 6, 0x3C, 0x4F, "haswell", Capability::Avx2},
-    {"GenuineIntel", 6, 0x4E, 0x5E, "skylake", Capability::Avx2},
-    {"GenuineIntel", 6, 0x8E, 0x9E, "kabylake", Capability::Avx2},
+    {"GenuineIntel", 6, 0x97, 0x97, "alderlake", Capability::Avx2},
+    {"GenuineIntel", 6, 0x9A, 0x9A, "alderlake", Capability::Avx2},
+    {"GenuineIntel", 6, 0xB7, 0xB7, "raptorlake", Capability::Avx2},
+    {"GenuineIntel", 6, 0xBA, 0xBA, "raptorlake", Capability::Avx2},
+    {"GenuineIntel", 6, 0xBF, 0xBF, "raptorlake", Capability::Avx2},
+    {"GenuineIntel", 6, 0x3C, 0x3C, "haswell", Capability::Avx2},
+    {"GenuineIntel", 6, 0x3F, 0x3F, "haswell", Capability::Avx2},
+    {"GenuineIntel", 6, 0x45, 0x46, "haswell", Capability::Avx2},
+    {"GenuineIntel", 6, 0x3D, 0x3D, "broadwell", Capability::Avx2},
+    {"GenuineIntel", 6, 0x47, 0x47, "broadwell", Capability::Avx2},
+    {"GenuineIntel", 6, 0x4F, 0x4F, "broadwell", Capability::Avx2},
+    {"GenuineIntel", 6, 0x56, 0x56, "broadwell", Capability::Avx2},
+    {"GenuineIntel", 6, 0x4E, 0x4E, "skylake", Capability::Avx2},
+    {"GenuineIntel", 6, 0x5E, 0x5E, "skylake", Capability::Avx2},
+    {"GenuineIntel", 6, 0x8E, 0x8E, "kabylake", Capability::Avx2},
+    {"GenuineIntel", 6, 0x9E, 0x9E, "kabylake", Capability::Avx2},
+    {"GenuineIntel", 6, 0xA5, 0xA6, "cometlake", Capability::Avx2},
 };
 
 const Core* core_of(const CpuInfo& c) {
