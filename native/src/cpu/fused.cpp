@@ -103,12 +103,7 @@ template <class T> void run_chain(const Tensor& out, std::span<const Tensor> inp
 }
 
 void fused_elementwise(const Tensor& out, std::span<const Tensor> inputs, std::span<const FusedStep> steps) {
-  if (out.dtype() == DType::Float32)
-    run_chain<float>(out, inputs, steps);
-  else if (out.dtype() == DType::Float64)
-    run_chain<double>(out, inputs, steps);
-  else
-    TK_ASSERT(!"fused element-wise chains are float32 or float64");
+  floating(out.dtype(), [&]<class T>() { run_chain<T>(out, inputs, steps); });
 }
 
 }  // namespace

@@ -31,14 +31,15 @@ template <class T> const T* row_of(const T* x, const Geo& g, int64_t pos, std::v
   return buf.data();
 }
 
-// Log-sum-exp of a row, and e[c] = exp(x[c] - max) (the backward's softmax numerators).
-template <class T> T log_sum_exp(const T* r, int64_t C, T* e) {
-  T m = r[0];
+// e[c] = exp(x[c] - max) over a row (the backward's softmax numerators), their sum in double,
+// and the max: log-sum-exp is max + log(sum), softmax e / sum.
+template <class T> double exp_sum(const T* r, int64_t C, T* e, T& m) {
+  m = r[0];
   for (int64_t c = 1; c < C; ++c) m = r[c] > m || r[c] != r[c] ? r[c] : m;  // NaN wins, as max does
   double sum = 0;
   for (int64_t c = 0; c < C; ++c) e[c] = kernels::Exp{}(T(r[c] - m), {});
   for (int64_t c = 0; c < C; ++c) sum += double(e[c]);
-  return m + T(std::log(sum));
+  return sum;
 }
 
 template <class T>
@@ -59,7 +60,8 @@ void forward(const Tensor& out, const Tensor& xt, const Tensor& tt, const Tensor
         continue;
       }
       const T* r = row_of(x, g, p, buf);
-      const double lse = o.from_logits ? double(log_sum_exp(r, g.C, e.data())) : 0.0;
+      T m = 0;
+      const double lse = o.from_logits ? double(m + T(std::log(exp_sum(r, g.C, e.data(), m)))) : 0.0;
       const double wt = w ? double(w[t[p]]) : 1.0;
       double l = -wt * (double(r[t[p]]) - lse);
       if (eps > 0) {
@@ -119,10 +121,8 @@ template <class T> void backward(const Tensor& gxt, const Tensor& gt, const Tens
         const T a = T(sc * (1 - eps) * wt), b = T(sc * eps / double(g.C));
         if (o.from_logits) {
           // (1 - eps) wt (p_c - [c == t]) + eps / C (W p_c - w_c), p = softmax(row)
-          log_sum_exp(r, g.C, e.data());
-          double sum = 0;  // p_c = e_c / sum
-          for (int64_t c = 0; c < g.C; ++c) sum += double(e[c]);
-          const T inv = T(1.0 / sum);
+          T m;
+          const T inv = T(1.0 / exp_sum(r, g.C, e.data(), m));  // p_c = e_c * inv
           const T pa = a + b * T(W);
           if (w)
             for (int64_t c = 0; c < g.C; ++c) out[c] = pa * e[c] * inv - b * w[c];

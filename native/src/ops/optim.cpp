@@ -41,18 +41,35 @@ Tensor check_update(const Args& a, size_t n_min, size_t n_max) {
 }
 
 Tensor state(const Args& a, size_t i) { return i < a.in.size() ? a.in[i] : Tensor(); }
+
+// The options the single-tensor op and its foreach form share (attrs 0-4 of both; `first` and
+// `step` are set by the caller, as they are per parameter in the foreach form).
+SgdParams sgd_params(const Args& a) {
+  return {a.attrs.number(0, "lr"),
+          a.attrs.number_or(1, "momentum", 0),
+          a.attrs.number_or(2, "dampening", 0),
+          a.attrs.number_or(3, "weightDecay", 0),
+          a.attrs.boolean_or(4, "nesterov", false),
+          false};
+}
+AdamParams adam_params(const Args& a) {
+  return {a.attrs.number(0, "lr"),
+          a.attrs.number(1, "beta1"),
+          a.attrs.number(2, "beta2"),
+          a.attrs.number(3, "eps"),
+          a.attrs.number_or(4, "weightDecay", 0),
+          1,
+          a.attrs.boolean_or(6, "amsgrad", false),
+          a.attrs.boolean_or(7, "decoupled", false)};
+}
 }  // namespace
 
 // inputs: param, grad, [momentum_buffer]; attrs: lr, momentum, dampening, weightDecay, nesterov,
 // first (the buffer is initialised from the gradient).
 Outputs op_sgd_step_(const Args& a) {
   Tensor g = check_update(a, 2, 3);
-  SgdParams o{a.attrs.number(0, "lr"),
-              a.attrs.number_or(1, "momentum", 0),
-              a.attrs.number_or(2, "dampening", 0),
-              a.attrs.number_or(3, "weightDecay", 0),
-              a.attrs.boolean_or(4, "nesterov", false),
-              a.attrs.boolean_or(5, "first", false)};
+  SgdParams o = sgd_params(a);
+  o.first = a.attrs.boolean_or(5, "first", false);
   if (a.in[0].numel() > 0) kernel_for(&Backend::sgd_step, a.in[0].device(), a.name)(a.in[0], g, state(a, 2), o);
   return {};
 }
@@ -61,14 +78,8 @@ Outputs op_sgd_step_(const Args& a) {
 // weightDecay, step, amsgrad, decoupled.
 Outputs op_adam_step_(const Args& a) {
   Tensor g = check_update(a, 4, 5);
-  AdamParams o{a.attrs.number(0, "lr"),
-               a.attrs.number(1, "beta1"),
-               a.attrs.number(2, "beta2"),
-               a.attrs.number(3, "eps"),
-               a.attrs.number_or(4, "weightDecay", 0),
-               a.attrs.integer(5, "step"),
-               a.attrs.boolean_or(6, "amsgrad", false),
-               a.attrs.boolean_or(7, "decoupled", false)};
+  AdamParams o = adam_params(a);
+  o.step = a.attrs.integer(5, "step");
   TK_CHECK(o.step >= 1, INVALID_ARGUMENT, a.name, ": step must be >= 1, got ", o.step);
   TK_CHECK(o.amsgrad == (a.in.size() == 5), INVALID_ARGUMENT, a.name, ": amsgrad needs max_exp_avg_sq, and only then");
   if (a.in[0].numel() > 0)
@@ -124,12 +135,7 @@ Outputs op_sgd_foreach_(const Args& a) {
   TK_CHECK(per == 2 || per == 3, INVALID_ARGUMENT, a.name, ": perParam must be 2 or 3, got ", per);
   const std::vector<int64_t> first = a.attrs.ints(5, "first");
   const size_t n = foreach_groups(a, per, first.size(), "first");
-  SgdParams o{a.attrs.number(0, "lr"),
-              a.attrs.number_or(1, "momentum", 0),
-              a.attrs.number_or(2, "dampening", 0),
-              a.attrs.number_or(3, "weightDecay", 0),
-              a.attrs.boolean_or(4, "nesterov", false),
-              false};
+  SgdParams o = sgd_params(a);
   TK_CHECK((per == 3) == (o.momentum != 0), INVALID_ARGUMENT, a.name, ": momentum needs a buffer, and only then");
   // Every group is checked before any is written: a bad one leaves all parameters as they were.
   std::vector<Tensor> grads;
@@ -148,18 +154,10 @@ Outputs op_sgd_foreach_(const Args& a) {
 // inputs: (param, grad, exp_avg, exp_avg_sq[, max_exp_avg_sq]) per parameter; attrs: lr, beta1,
 // beta2, eps, weightDecay, step (a list: one per parameter), amsgrad, decoupled.
 Outputs op_adam_foreach_(const Args& a) {
-  const bool amsgrad = a.attrs.boolean_or(6, "amsgrad", false);
-  const int64_t per = amsgrad ? 5 : 4;
+  AdamParams o = adam_params(a);
+  const int64_t per = o.amsgrad ? 5 : 4;
   const std::vector<int64_t> steps = a.attrs.ints(5, "step");
   const size_t n = foreach_groups(a, per, steps.size(), "step");
-  AdamParams o{a.attrs.number(0, "lr"),
-               a.attrs.number(1, "beta1"),
-               a.attrs.number(2, "beta2"),
-               a.attrs.number(3, "eps"),
-               a.attrs.number_or(4, "weightDecay", 0),
-               1,
-               amsgrad,
-               a.attrs.boolean_or(7, "decoupled", false)};
   for (int64_t st : steps) TK_CHECK(st >= 1, INVALID_ARGUMENT, a.name, ": step must be >= 1, got ", st);
   std::vector<Tensor> grads;
   for (size_t i = 0; i < n; ++i) grads.push_back(check_update_of(a.in.subspan(i * size_t(per), size_t(per)), a.name));
@@ -169,7 +167,7 @@ Outputs op_adam_foreach_(const Args& a) {
     o.step = steps[i];
     if (a.in[b].numel() > 0)
       kernel_for(&Backend::adam_step, a.in[b].device(), a.name)(a.in[b], grads[i], a.in[b + 2], a.in[b + 3],
-                                                                amsgrad ? a.in[b + 4] : Tensor(), o);
+                                                                o.amsgrad ? a.in[b + 4] : Tensor(), o);
   }
   return {};
 }
