@@ -192,7 +192,8 @@ template <class T> void gemv_batched(const GemmKernels<T>& kr, const GemmArgs<T>
 }
 
 // GFLOP/s of kernel set k on one thread for a product the size of a small layer (192 x 256 x
-// 256, ~25 MFLOP, a fraction of a millisecond): the best of 5 runs.
+// 256, ~25 MFLOP, a fraction of a millisecond): the best of 5 runs (the first also pays the
+// first touch of the packing buffers).
 double time_kernels(const GemmKernels<float>& k) {
   constexpr int64_t M = 192, N = 256, K = 256;
   static std::vector<float> a(M * K, 0.5f), b(K * N, 0.25f), c(M * N);
