@@ -246,6 +246,14 @@ Napi::Value fused_chains(const Napi::CallbackInfo& info, EnvState& st) {
   return out;
 }
 
+Napi::Value planned_ops(const Napi::CallbackInfo& info, EnvState& st) {
+  const std::vector<std::string_view> ops = graph_of(info[0])->planned_ops();
+  Napi::Array out = Napi::Array::New(info.Env(), ops.size());
+  for (size_t i = 0; i < ops.size(); ++i)
+    out.Set(uint32_t(i), Napi::String::New(info.Env(), ops[i].data(), ops[i].size()));
+  return out;
+}
+
 Napi::Value dispose(const Napi::CallbackInfo& info, EnvState& st) {
   box_of(info[0]).graph.reset();
   return info.Env().Undefined();
@@ -261,6 +269,7 @@ void register_graph(Napi::Env env, Napi::Object exports, EnvState& st) {
   define(env, exports, st, "graphRunAsync", run_async);
   define(env, exports, st, "graphDispose", dispose);
   define(env, exports, st, "graphFusedChains", fused_chains);
+  define(env, exports, st, "graphPlannedOps", planned_ops);
 }
 
 }  // namespace tkjs

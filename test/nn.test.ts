@@ -488,6 +488,32 @@ describe('containers, activations and init', () => {
       disposeAll(seq.parameters(), named.parameters(), list.parameters(), dict.parameters());
     }));
 
+  it('Sequential runs a Linear + ReLU as one fused op: the same output and gradients to the bit, subclasses untouched', () =>
+    tidy(() => {
+      manualSeed(3);
+      const seq = new nn.Sequential(new nn.Linear(20, 32), new nn.ReLU(), new nn.Linear(32, 3));
+      const [l0, , l2] = seq.children() as [nn.Linear, nn.ReLU, nn.Linear];
+      const x = tk.randn([16, 20]);
+      const run = (fused: boolean) => {
+        for (const p of seq.parameters()) p.grad = null;
+        const y = fused ? seq.call(x) : l2.forward(l0.forward(x).relu());
+        y.mul(y).sum().backward();
+        return [y, ...seq.parameters().map((p) => p.grad!)].map((t) => Array.from(t.data(), Number));
+      };
+      expect(run(true)).toEqual(run(false));
+      // Half the pre-activations are negative: the mask really was applied in the backward.
+      expect(l0.forward(x).lt(0).sum().item()).toBeGreaterThan(50);
+      // A subclass of ReLU keeps its own forward.
+      class Shifted extends nn.ReLU {
+        override forward(v: Tensor): Tensor {
+          return super.forward(v).add(1);
+        }
+      }
+      const custom = new nn.Sequential(l0, new Shifted());
+      expect(custom.call(x).min().item()).toBe(1);
+      disposeAll(seq.parameters());
+    }));
+
   it('activation modules match the functional forms; leakyRelu and silu pass gradcheck', () =>
     tidy(() => {
       const x = tensor([-2, -0.5, 0.5, 2]);

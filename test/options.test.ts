@@ -266,6 +266,7 @@ const ROWS: Record<string, () => unknown> = {
   'optim/optimizers_more.ts:RAdam.constructor': () => new optim.RAdam([p()], O),
   'nn/grad.ts:crossEntropy': () =>
     nn.grad.crossEntropy(tk.ones([]), tk.ones([2, 3]), tk.zeros([2], { dtype: 'int64' }), O),
+  'nn/grad.ts:linear': () => nn.grad.linear(tk.ones([2, 3]), tk.ones([2, 4]), tk.ones([3, 4]), O),
   'plain/nn.ts:crossEntropy': () => plain.crossEntropy(plain.ones([2, 3]), plain.zeros([2], 'int64'), O),
   'plain/nn.ts:crossEntropyBackward': () =>
     plain.crossEntropyBackward(plain.ones([]), plain.ones([2, 3]), plain.zeros([2], 'int64'), O),

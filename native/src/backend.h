@@ -79,6 +79,14 @@ struct Backend {
   // one numeric dtype with any strides; out does not overlap a or b. beta == 0 ignores out's
   // contents (NaN there does not propagate).
   void (*gemm)(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta);
+  // The fused linear layer on gemm's contract: out = a @ b + bias, then max(., 0) (NaN kept) where
+  // relu, applied to each tile as it is stored. bias: undefined or 1-D [N], added along every row
+  // (out starts from it, so it rounds as gemm with beta 1 onto a copy of the bias); a_mask:
+  // undefined or a view of a's shape, and a's elements count only where a_mask > 0 (the ReLU mask
+  // of the layer's output, applied inside the backward products). Null where a device has none:
+  // the linear ops compose gemm and element-wise ops there.
+  void (*gemm_fused)(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& a_mask,
+                     bool relu);
 
   // Convolution lowering (float32/float64, contiguous): im2col writes col [C*kh*kw, OH*OW] from
   // one image [C, H, W] (zeros for padding); col2im adds col back into a zeroed image.

@@ -93,7 +93,7 @@ template <int Tag, class R, class... A, R (*Backend::*M)(A...)> struct Adapt<Tag
 
 template <int Tag> Backend adapt(const Backend& raw) {
   // Listing every member: adding one to Backend without listing it here fails this check.
-  static_assert(sizeof(Backend) == 44 * sizeof(void*),
+  static_assert(sizeof(Backend) == 45 * sizeof(void*),
                 "a Backend member was added or removed: update the list in with_half_adapter");
   // Not adapted: fused_elementwise (the graph fuses float32 and float64 chains only).
   g_raw_tables[Tag] = &raw;
@@ -106,7 +106,7 @@ template <int Tag> Backend adapt(const Backend& raw) {
   TK_ADAPT(reduce) TK_ADAPT(arg_reduce) TK_ADAPT(var) TK_ADAPT(softmax) TK_ADAPT(cumsum)
   TK_ADAPT(cumprod) TK_ADAPT(cumprod_backward) TK_ADAPT(gather) TK_ADAPT(scatter)
   TK_ADAPT(sdpa) TK_ADAPT(sdpa_backward) TK_ADAPT(cross_entropy) TK_ADAPT(cross_entropy_backward)
-  TK_ADAPT(gemm) TK_ADAPT(im2col) TK_ADAPT(col2im) TK_ADAPT(conv3x3_winograd)
+  TK_ADAPT(gemm) TK_ADAPT(gemm_fused) TK_ADAPT(im2col) TK_ADAPT(col2im) TK_ADAPT(conv3x3_winograd)
   TK_ADAPT(conv3x3_winograd_weight_grad) TK_ADAPT(conv_direct) TK_ADAPT(max_pool2d)
   TK_ADAPT(max_pool2d_backward) TK_ADAPT(avg_pool2d) TK_ADAPT(avg_pool2d_backward)
   TK_ADAPT(adaptive_avg_pool2d) TK_ADAPT(adaptive_avg_pool2d_backward) TK_ADAPT(embedding)

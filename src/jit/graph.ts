@@ -95,6 +95,7 @@ interface GraphBinding {
   graphRunAsync(g: NativeGraph, inputs: Handle[]): Promise<Handle[]>;
   graphDispose(g: NativeGraph): void;
   graphFusedChains(g: NativeGraph): number[];
+  graphPlannedOps(g: NativeGraph): string[];
 }
 const gb = binding as unknown as GraphBinding;
 
@@ -274,6 +275,17 @@ export class Graph {
   fusedChains(): number[] {
     if (!this.native) fail('DISPOSED', 'jit.Graph.fusedChains: the graph was disposed');
     return gb.graphFusedChains(this.native);
+  }
+
+  /**
+   * The native ops the executor runs, in order: the recorded nodes after folding (a `relu` of a
+   * `linear` becomes one `linear_relu`, the ReLU applied as the product is stored). Members of a
+   * fused chain are still listed one by one (see `fusedChains`).
+   * @example jit.trace(mlp, [x]).plannedOps() // ['linear_relu', 'linear']
+   */
+  plannedOps(): string[] {
+    if (!this.native) fail('DISPOSED', 'jit.Graph.plannedOps: the graph was disposed');
+    return gb.graphPlannedOps(this.native);
   }
 
   /**

@@ -3,6 +3,8 @@ import { tensorArg } from '../args.js';
 import { fail } from '../errors.js';
 import { describe, int, isOptionsObject, list, str } from '../options.js';
 import type { Tensor } from '../tensor.js';
+import { ReLU } from './activations.js';
+import { Linear } from './layers.js';
 import { Module } from './module.js';
 
 function checkModule(op: string, m: unknown, at: string): Module {
@@ -34,12 +36,20 @@ export class Sequential extends Module {
       : (modules as Module[]).map((m, i) => [String(i), m] as const);
     for (const [k, m] of named) setChild(this, 'Sequential', k, checkModule('Sequential', m, `module '${k}'`));
   }
-  /** Runs each module on the previous one's output. */
+  /**
+   * Runs each module on the previous one's output. A Linear followed by a ReLU (both exactly those
+   * classes, so a subclass's own forward is never bypassed) runs as one fused op, whose result is
+   * the same to the bit.
+   */
   forward(x: Tensor): Tensor {
     tensorArg('Sequential', 'input', x);
+    const mods = this.children();
     let y = x;
-    for (const m of this.children()) {
-      const next = m.forward(y);
+    for (let i = 0; i < mods.length; i++) {
+      const m = mods[i] as Module;
+      const fuse = m.constructor === Linear && mods[i + 1]?.constructor === ReLU;
+      const next = fuse ? (m as Linear).forwardRelu(y) : m.forward(y);
+      if (fuse) i++;
       if (y !== x) y.dispose();
       y = next;
     }

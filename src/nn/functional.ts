@@ -309,30 +309,33 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
   return call('adaptive_avg_pool2d', [pair(op, 'outputSize', outputSize, 1)], input);
 }
 
-/** y = x @ weight.T + bias, weight [out, in] (PyTorch's layout). @example linear(x, w, b) */
+/**
+ * y = x @ weight.T + bias, weight [out, in] (PyTorch's layout), x [..., in]. One native op: the
+ * bias is added as the product is stored, and one call computes all three gradients.
+ * @example linear(x, w, b)
+ */
 export function linear<F extends DType>(input: Tensor<F>, weight: Tensor<F>, bias?: Tensor<F> | null): Tensor<F>;
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const op = 'linear';
+  return linearOp('linear', input, weight, bias);
+}
+
+/**
+ * relu(linear(x, weight, bias)) in one native op (torch.ao.nn.intrinsic's LinearReLU): the ReLU
+ * is applied to each tile of the product as it is stored, and in the backward its mask is applied
+ * inside the two products instead of as a pass of its own. `nn.Sequential` uses it for a Linear
+ * followed by a ReLU.
+ * @example linearRelu(x, w, b)
+ */
+export function linearRelu<F extends DType>(input: Tensor<F>, weight: Tensor<F>, bias?: Tensor<F> | null): Tensor<F>;
+export function linearRelu(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return linearOp('linearRelu', input, weight, bias);
+}
+
+function linearOp(op: 'linear' | 'linearRelu', input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   tensorArg(op, 'input', input);
   tensorArg(op, 'weight', weight);
   const b = tensorArg(op, 'bias', bias, true);
-  const width = input.ndim === 0 ? undefined : input.shape[input.ndim - 1];
-  if (weight.ndim === 2 && width !== weight.shape[1])
-    fail(
-      'SHAPE_MISMATCH',
-      `linear: expected input with last dimension ${weight.shape[1]} (inFeatures of the [${weight.shape.join(', ')}] weight), got input [${input.shape.join(', ')}]`,
-    );
-  const wt = weight.t();
-  try {
-    if (b && input.ndim === 2) return b.addmm(input, wt);
-    const y = input.matmul(wt);
-    if (!b) return y;
-    const out = y.add(b);
-    y.dispose();
-    return out;
-  } finally {
-    wt.dispose();
-  }
+  return call(op === 'linear' ? 'linear' : 'linear_relu', [], input, weight, b ?? undefined);
 }
 
 /** Options of `batchNorm`. */

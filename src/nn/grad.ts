@@ -208,3 +208,35 @@ export function crossEntropy(
   if (w) ins.push(w._h);
   return opN('cross_entropy_backward', attrs, ins);
 }
+
+/** The gradients `nn.grad.linear` returns. */
+export interface LinearGrads {
+  input: Tensor;
+  weight: Tensor;
+  bias: Tensor;
+}
+
+/**
+ * The gradients of `linear` (or of `linearRelu`, given its output) for the loss gradient
+ * `gradOutput` ([..., out]), from one native call: d input = g @ W, d weight = g^T @ x, d bias =
+ * the column sums of g. With `output`, g counts only where output > 0 (the ReLU's mask, applied
+ * inside the products).
+ * @example const { input, weight, bias } = nn.grad.linear(gy, x, w, { output: y })
+ */
+export function linear(
+  gradOutput: Tensor,
+  input: Tensor,
+  weight: Tensor,
+  options: { output?: Tensor | null } = {},
+): LinearGrads {
+  const op = 'nn.grad.linear';
+  tensorArg(op, 'gradOutput', gradOutput);
+  tensorArg(op, 'input', input);
+  tensorArg(op, 'weight', weight);
+  const o = checkOptions(op, options, { output: 'any' });
+  const y = o.output == null ? undefined : tensorArg(op, 'output', o.output);
+  const ins = [gradOutput._h, input._h, weight._h];
+  if (y) ins.push(y._h);
+  const [gx, gw, gb] = opMultiN('linear_backward', [true, true, true], ins) as [Tensor, Tensor, Tensor];
+  return { input: gx, weight: gw, bias: gb };
+}

@@ -396,12 +396,22 @@ export class Linear extends Module {
     this.bias = options.bias === false ? null : uniform([outFeatures], bound, dtype);
   }
   forward(x: Tensor): Tensor {
+    return this.run(x, false);
+  }
+  /**
+   * relu(forward(x)) as one fused op (F.linearRelu): what nn.Sequential runs for a Linear followed
+   * by a ReLU. @example layer.forwardRelu(x)
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return this.run(x, true);
+  }
+  private run(x: Tensor, relu: boolean): Tensor {
     if (x instanceof Tensor && (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures))
       fail(
         'SHAPE_MISMATCH',
         `Linear(inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}): expected input [..., ${this.inFeatures}], got [${x.shape.join(', ')}]`,
       );
-    return F.linear(x, this.weight, this.bias);
+    return relu ? F.linearRelu(x, this.weight, this.bias) : F.linear(x, this.weight, this.bias);
   }
 }
 

@@ -328,6 +328,8 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   bmm: (c, n) => void c.emit('MatMul', [c.read(n.inputs[0]), c.read(n.inputs[1])], [c.out(n.outputs[0])]),
   mv: (c, n) => void c.emit('MatMul', [c.read(n.inputs[0]), c.read(n.inputs[1])], [c.out(n.outputs[0])]),
   dot: (c, n) => void c.emit('MatMul', [c.read(n.inputs[0]), c.read(n.inputs[1])], [c.out(n.outputs[0])]),
+  linear: (c, n) => linearNode(c, n, false),
+  linear_relu: (c, n) => linearNode(c, n, true),
   addmm: (c, n) => {
     const beta = (attr(n, 0) as number | null) ?? 1,
       alpha = (attr(n, 1) as number | null) ?? 1;
@@ -458,6 +460,24 @@ function throughTranspose(c: Ctx, slot: number): [string, boolean] {
   )
     return [c.read(p.inputs[0]), true];
   return [c.read(slot), false];
+}
+// linear / linear_relu (x, weight [out, in], optional bias): Gemm with transB for a 2-D x (the
+// weight stays in PyTorch's layout), MatMul by the transposed weight and Add otherwise; then Relu.
+function linearNode(c: Ctx, n: GraphNode, relu: boolean) {
+  const [x, w, b] = n.inputs as [number, number, number | undefined];
+  const out = c.out(n.outputs[0]);
+  let y: string;
+  if (c.shape(x).length === 2) {
+    const ins = [c.read(x), c.read(w)];
+    if (b !== undefined) ins.push(c.read(b));
+    y = c.emit('Gemm', ins, relu ? 1 : [out], { transB: int(1) })[0] as string;
+  } else {
+    const wt = c.emit('Transpose', [c.read(w)], 1, { perm: ints([1, 0]) })[0] as string;
+    const last = b === undefined && !relu;
+    y = c.emit('MatMul', [c.read(x), wt], last ? [out] : 1)[0] as string;
+    if (b !== undefined) y = c.emit('Add', [y, c.read(b)], relu ? 1 : [out])[0] as string;
+  }
+  if (relu) c.emit('Relu', [y], [out]);
 }
 function gemmOrMatMul(c: Ctx, n: GraphNode) {
   const [a, b] = n.inputs;

@@ -114,3 +114,66 @@ export function addmm(input: PlainTensor, m1: PlainTensor, m2: PlainTensor, beta
   }
   return new PlainTensor(out, p.shape, p.dtype);
 }
+
+// x [..., in] and w [out, in] checked as linear's operands: [M, in, out] with M the leading size.
+function linearDims(op: string, x: PlainTensor, w: PlainTensor): [number, number, number] {
+  plainArg(op, 'input', x);
+  plainArg(op, 'weight', w);
+  if (x.ndim < 1 || w.ndim !== 2 || x.shape[x.ndim - 1] !== w.shape[1])
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: expected input [..., in] and weight [out, in], got [${x.shape.join(', ')}] and [${w.shape.join(', ')}]`,
+    );
+  const [out, inF] = w.shape as [number, number];
+  return [x.shape.slice(0, -1).reduce((a, d) => a * d, 1), inF, out];
+}
+
+/**
+ * relu?(x @ w^T + b) by definition: x [..., in], w [out, in], b [out] or null. @example plain.linear(x, w, b, true)
+ */
+export function linear(x: PlainTensor, w: PlainTensor, b: PlainTensor | null = null, relu = false): PlainTensor {
+  const [rows, K, N] = linearDims('linear', x, w);
+  if (b && (plainArg('linear', 'bias', b).ndim !== 1 || b.shape[0] !== N))
+    fail('SHAPE_MISMATCH', `linear: bias must be [${N}], got [${b.shape.join(', ')}]`);
+  const out = alloc(x.dtype, rows * N);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += x.data[i * K + k] * w.data[j * K + k];
+      let v = s + (b ? b.data[j] : 0);
+      if (relu && v < 0) v = 0;
+      out[i * N + j] = x.dtype === 'int32' ? v | 0 : v;
+    }
+  return new PlainTensor(out, [...x.shape.slice(0, -1), N], x.dtype);
+}
+
+/**
+ * linear's gradients for the loss gradient g ([..., out]) by the chain rule: with y (the output
+ * of a linear + ReLU), g counts only where y > 0. @example plain.linearBackward(g, x, w).weight
+ */
+export function linearBackward(
+  g: PlainTensor,
+  x: PlainTensor,
+  w: PlainTensor,
+  y: PlainTensor | null = null,
+): { input: PlainTensor; weight: PlainTensor; bias: PlainTensor } {
+  const [rows, K, N] = linearDims('linearBackward', x, w);
+  const gm = (i: number, j: number) => (y && !(y.data[i * N + j] > 0) ? 0 : g.data[i * N + j]);
+  const gx = alloc(x.dtype, rows * K),
+    gw = alloc(x.dtype, N * K),
+    gb = alloc(x.dtype, N);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < N; j++) {
+      const v = gm(i, j);
+      gb[j] += v;
+      for (let k = 0; k < K; k++) {
+        gx[i * K + k] += v * w.data[j * K + k];
+        gw[j * K + k] += v * x.data[i * K + k];
+      }
+    }
+  return {
+    input: new PlainTensor(gx, x.shape, x.dtype),
+    weight: new PlainTensor(gw, w.shape, x.dtype),
+    bias: new PlainTensor(gb, [N], x.dtype),
+  };
+}

@@ -645,6 +645,71 @@ export const linalgCases: OpCase[] = [
     plain: (i, a, b) => plain.addmm(i, a, b, beta, alpha),
     tol: productTol(41, 'float32'),
   })),
+  // linear / linear_relu: bias or none, a 3-D input, a narrow output (computed transposed), a
+  // single row and a single output (the vector paths); the backward with and without the mask.
+  ...(
+    [
+      [[17, 41], 29, true],
+      [[2, 5, 41], 29, true],
+      [[33, 20], 3, true],
+      [[1, 20], 7, false],
+      [[9, 20], 1, true],
+      [[130, 150], 140, true], // above the threading threshold: tiles per thread
+      [[3, 0], 4, true], // an empty inner dimension: the bias alone
+    ] as [number[], number, boolean][]
+  ).flatMap(([xs, out, bias]): OpCase[] => {
+    const inF = xs[xs.length - 1] as number;
+    const K = Math.max(1, inF); // for the tolerance
+    const ins = [{ shape: xs }, { shape: [out, inF] }, ...(bias ? [{ shape: [out] }] : [])];
+    const gys = [...xs.slice(0, -1), out];
+    const tol = productTol(K, 'float32');
+    return [
+      ...([false, true] as const).map((relu): OpCase => ({
+        ops: [relu ? 'linear_relu' : 'linear'],
+        name: `${relu ? 'linearRelu' : 'linear'} [${xs}] -> ${out}${bias ? ' with bias' : ''}`,
+        inputs: ins,
+        native: (x, w, b) => (relu ? tk.nn.functional.linearRelu : tk.nn.functional.linear)(x, w, b),
+        plain: (x, w, b) => plain.linear(x, w, b ?? null, relu),
+        tol,
+      })),
+      ...(['input', 'weight', 'bias'] as const).map((which): OpCase => ({
+        ops: ['linear_backward'],
+        name: `nn.grad.linear ${which} [${xs}] -> ${out}, ReLU mask`,
+        inputs: [{ shape: gys }, { shape: xs }, { shape: [out, inF] }, { shape: gys }],
+        native: (g, x, w, y) => {
+          const r = tk.nn.grad.linear(g, x, w, { output: y });
+          for (const k of ['input', 'weight', 'bias'] as const) if (k !== which) r[k].dispose();
+          return r[which];
+        },
+        plain: (g, x, w, y) => plain.linearBackward(g, x, w, y)[which],
+        tol: productTol(Math.max(K, xs[0] as number), 'float32'),
+      })),
+      {
+        ops: ['linear_backward'],
+        name: `nn.grad.linear weight [${xs}] -> ${out}, no mask`,
+        inputs: [{ shape: gys }, { shape: xs }, { shape: [out, inF] }],
+        native: (g, x, w) => {
+          const r = tk.nn.grad.linear(g, x, w);
+          r.input.dispose();
+          r.bias.dispose();
+          return r.weight;
+        },
+        plain: (g, x, w) => plain.linearBackward(g, x, w).weight,
+        tol,
+      },
+    ];
+  }),
+  {
+    ops: ['linear', 'linear_relu'],
+    name: 'linear and linearRelu int32',
+    inputs: [
+      { shape: [4, 6], dtype: 'int32' },
+      { shape: [5, 6], dtype: 'int32' },
+      { shape: [5], dtype: 'int32' },
+    ],
+    native: (x, w, b) => tk.tidy(() => tk.nn.functional.linearRelu(x, w, b).add(tk.nn.functional.linear(x, w, b))),
+    plain: (x, w, b) => plain.add(plain.linear(x, w, b, true), plain.linear(x, w, b)),
+  },
   {
     ops: ['addmm'],
     name: 'addmm int32',

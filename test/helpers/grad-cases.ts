@@ -45,6 +45,7 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   // the fused kernel; a recorded backward (createGraph) uses differentiable ops instead
   'sdpa_backward',
   'cross_entropy_backward',
+  'linear_backward',
   'zeros',
   'ones',
   'full',
@@ -444,4 +445,18 @@ export const GRAD_CASES: GradCase[] = [
     fn: (c, a, b) => c.addmm(a, b, { beta: 0.5, alpha: 2 }),
   },
   { ops: ['addmm'], name: 'addmm', inputs: [f64([3, 2]), f64([3, 4]), f64([4, 2])], fn: (c, a, b) => c.addmm(a, b) },
+  ...([false, true] as const).flatMap((relu): GradCase[] => {
+    const f = relu ? tk.nn.functional.linearRelu : tk.nn.functional.linear;
+    const op = relu ? 'linear_relu' : 'linear';
+    return [
+      { ops: [op], name: `${op} with bias`, inputs: [f64([5, 4]), f64([3, 4]), f64([3])], fn: (x, w, b) => f(x, w, b) },
+      { ops: [op], name: `${op} 3-D input, no bias`, inputs: [f64([2, 3, 4]), f64([6, 4])], fn: (x, w) => f(x, w) },
+      {
+        ops: [op],
+        name: `${op} narrow output`,
+        inputs: [f64([9, 4]), f64([1, 4]), f64([1])],
+        fn: (x, w, b) => f(x, w, b),
+      },
+    ];
+  }),
 ];

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tk/ops.h"
@@ -69,9 +70,12 @@ class Graph {
   // Checks inputs against the specs (count, dtype, device, shape), then runs every node.
   std::vector<Tensor> run(std::span<const Tensor> inputs) const;
   size_t num_inputs() const { return inputs_.size(); }
+  // Nodes that run (after folding: a relu of a linear's output joins it as one linear_relu).
   size_t num_nodes() const { return nodes_.size(); }
   // The fused chains: each one's node count (for tests and the bench).
   std::vector<int> fused_chains() const;
+  // The op of each node that runs, in order (after folding).
+  std::vector<std::string_view> planned_ops() const;
 
  private:
   int num_values_;
@@ -96,6 +100,7 @@ class Graph {
   void run_node(size_t i, std::vector<Tensor>& v, const std::vector<int64_t>& sym) const;
   void run_chain(const Chain& c, std::vector<Tensor>& v, const std::vector<int64_t>& sym) const;
   void plan_fusion();
+  void fold_linear_relu();
 };
 
 }  // namespace tk::graph

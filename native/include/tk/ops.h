@@ -87,6 +87,10 @@ class Outputs {
     TK_ASSERT(ts.size() <= size_t(kMaxOutputs));
     for (const Tensor& t : ts) v_[n_++] = t;
   }
+  void push_back(Tensor t) {
+    TK_ASSERT(n_ < kMaxOutputs);
+    v_[n_++] = std::move(t);
+  }
   int size() const { return n_; }
   bool empty() const { return n_ == 0; }
   Tensor& operator[](int i) { return v_[i]; }
@@ -218,6 +222,14 @@ Tensor bmm(const Tensor& a, const Tensor& b);
 // beta * input + alpha * (m1 @ m2), input broadcast to the product's shape; beta == 0 ignores
 // input (NaN there does not propagate).
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double beta = 1, double alpha = 1);
+// torch.nn.functional.linear with an optional ReLU fused into the product: y = x @ weight^T + bias,
+// then max(y, 0) where relu. x [..., in], weight [out, in], bias undefined or [out]; y [..., out].
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, bool relu = false);
+// The gradients of linear for the loss gradient g ([..., out]): those asked for, in the order x,
+// weight, bias. y: the layer's output when it had a ReLU (g counts only where y > 0, applied
+// inside the products rather than as a pass of its own), else undefined.
+std::vector<Tensor> linear_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& y,
+                                    bool need_x, bool need_w, bool need_b);
 
 // ---- convolution and pooling (NCHW; float32/float64) ----------------------------------------
 struct Conv2dParams {

@@ -334,6 +334,34 @@ void cross_entropy_grad(Ctx& c) {
   c.set(0, mul(d, s));
 }
 
+// linear / linear_relu (x, weight, optional bias): one native call for the three gradients, the
+// ReLU mask applied inside its products; recorded (createGraph), the same in differentiable ops.
+void linear_grad(Ctx& c, bool relu) {
+  const bool nx = c.needs(0), nw = c.needs(1), nb = c.num_inputs() > 2 && c.needs(2);
+  if (!nx && !nw && !nb) return;
+  const Tensor x = c.in(0), w = c.in(1);
+  const Tensor y = relu ? c.out(0) : Tensor();
+  if (!grad_enabled()) {
+    std::vector<Tensor> ins{c.g(), x, w};
+    if (relu) ins.push_back(y);
+    Attrs a(std::vector<Attr>{flag(nx), flag(nw), flag(nb)});
+    Outputs r = call(OpId::linear_backward, ins, a);
+    int k = 0;
+    if (nx) c.set(0, r[k++]);
+    if (nw) c.set(1, r[k++]);
+    if (nb) c.set(2, r[k++]);
+    return;
+  }
+  const Tensor g = relu ? mul(c.g(), mask(cmp(BinaryOp::gt, y, 0), y.dtype())) : c.g();
+  const int64_t in = w.shape()[1], out = w.shape()[0];
+  int64_t M = 1;
+  for (int d = 0; d + 1 < x.ndim(); ++d) M *= x.shape()[d];
+  const Tensor g2 = fn::reshape(g, {M, out});
+  if (nx) c.set(0, fn::matmul(g, w));
+  if (nw) c.set(1, fn::matmul(mT(g2), fn::reshape(x, {M, in})));
+  if (nb) c.set(2, sum(g2, {0}, false));
+}
+
 // maximum/minimum: the gradient goes to the winner, split evenly on ties.
 void extremum2_grad(Ctx& c, BinaryOp wins) {
   Tensor a = c.in(0), b = c.in(1);
@@ -615,6 +643,9 @@ Formula formula(OpId id) {
                 if (c.needs(1)) c.set(1, op(OpId::bmm, {mT(c.in(0)), c.g()}));
               },
               0, 0, IN0 | IN1};
+    case OpId::linear: return {[](Ctx& c) { linear_grad(c, false); }, IN0 | IN1};
+    case OpId::linear_relu: return {[](Ctx& c) { linear_grad(c, true); }, IN0 | IN1, OUT0};
+    case OpId::linear_backward: return nondiff();  // recorded backwards use linear_grad's ops
     case OpId::addmm:  // beta * input + alpha * m1 @ m2
       return {[](Ctx& c) {
                 double beta = c.attrs().number_or(0, "beta", 1), alpha = c.attrs().number_or(1, "alpha", 1);

@@ -13,7 +13,9 @@
 namespace tk::cpu {
 namespace {
 
-void gemm_tensors(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
+// The backend's gemm (bias and a_mask undefined, relu false) and gemm_fused (alpha 1, beta 0).
+void gemm_impl(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta, const Tensor& bias,
+               const Tensor& a_mask, bool relu) {
   dispatch_dtype(out.dtype(), [&]<class T>() {
     if constexpr (std::is_same_v<T, bool>) {
       TK_ASSERT(!"gemm on bool");
@@ -24,6 +26,11 @@ void gemm_tensors(const Tensor& out, const Tensor& a, const Tensor& b, double al
       g.a = a.data<T>(), g.a_bs = a.strides()[0], g.a_rs = a.strides()[1], g.a_cs = a.strides()[2];
       g.b = b.data<T>(), g.b_bs = b.strides()[0], g.b_rs = b.strides()[1], g.b_cs = b.strides()[2];
       g.c = out.data<T>(), g.c_bs = out.strides()[0], g.c_rs = out.strides()[1], g.c_cs = out.strides()[2];
+      if (bias.defined()) g.bias = bias.data<T>(), g.bias_rs = 0, g.bias_cs = bias.strides()[0];
+      if (a_mask.defined())
+        g.a_mask = a_mask.data<T>(), g.am_bs = a_mask.strides()[0], g.am_rs = a_mask.strides()[1],
+        g.am_cs = a_mask.strides()[2];
+      g.relu = relu;
       std::shared_ptr<const std::vector<T>> packed;
       if (Storage::Derived* d = b.storage()->derived(); d && (g.batch == 1 || g.b_bs == 0) && gemm_packs_b(g)) {
         // A graph's weight: its panels are packed once and reused while the weight is unchanged.
@@ -52,8 +59,20 @@ void gemm_tensors(const Tensor& out, const Tensor& a, const Tensor& b, double al
   });
 }
 
+void gemm_tensors(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
+  gemm_impl(out, a, b, alpha, beta, Tensor(), Tensor(), false);
+}
+
+void gemm_fused(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& a_mask,
+                bool relu) {
+  gemm_impl(out, a, b, 1, 0, bias, a_mask, relu);
+}
+
 }  // namespace
 
-void register_matmul(Backend& b) { b.gemm = gemm_tensors; }
+void register_matmul(Backend& b) {
+  b.gemm = gemm_tensors;
+  b.gemm_fused = gemm_fused;
+}
 
 }  // namespace tk::cpu

@@ -68,6 +68,7 @@ Graph::Graph(int num_values, std::vector<std::pair<int, Tensor>> constants, std:
   for (int s : outputs_)
     TK_CHECK(s >= 0 && s < num_values && written[size_t(s)], INVALID_ARGUMENT, "graph: output slot ", s,
              " is never written");
+  fold_linear_relu();
   plan_fusion();
   // The release plan, over what actually runs (a chain reads its inputs where it ends): the last
   // reader of each slot (-1: none).
@@ -115,6 +116,40 @@ Elementwise elementwise_of(OpId id) {
   }
 }
 }  // namespace
+
+// A relu whose input is a linear's output read by nothing else (and not a graph output) is folded
+// into it: the node becomes linear_relu, writing the relu's slot, so the ReLU is applied as the
+// product is stored. The result is the same to the bit.
+void Graph::fold_linear_relu() {
+  std::vector<int> readers(size_t(num_values_), 0), producer(size_t(num_values_), -1);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    for (int s : nodes_[i].inputs)
+      if (s >= 0) readers[size_t(s)]++;
+    for (int s : nodes_[i].outputs) producer[size_t(s)] = int(i);
+  }
+  for (int s : outputs_) readers[size_t(s)]++;
+  std::vector<char> drop(nodes_.size(), 0);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    Node& r = nodes_[i];
+    if (r.op != OpId::relu || r.inputs.size() != 1 || r.outputs.size() != 1 || r.inputs[0] < 0) continue;
+    const int s = r.inputs[0], p = producer[size_t(s)];
+    if (p < 0 || readers[size_t(s)] != 1) continue;
+    Node& l = nodes_[size_t(p)];
+    if (l.op != OpId::linear || l.outputs.size() != 1) continue;
+    l.op = OpId::linear_relu;
+    l.attrs.set_op(op_name(l.op));
+    l.outputs[0] = r.outputs[0];
+    producer[size_t(r.outputs[0])] = p;
+    drop[i] = 1;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    if (!drop[i]) {
+      if (k != i) nodes_[k] = std::move(nodes_[i]);
+      ++k;
+    }
+  nodes_.resize(k);
+}
 
 // Groups element-wise nodes into chains: a node joins the chain of each element-wise producer
 // whose value only it reads (and that is not a graph output), merging them. Every value a chain
@@ -202,6 +237,12 @@ void Graph::plan_fusion() {
 std::vector<int> Graph::fused_chains() const {
   std::vector<int> out;
   for (const Chain& c : chains_) out.push_back(int(c.members.size()));
+  return out;
+}
+
+std::vector<std::string_view> Graph::planned_ops() const {
+  std::vector<std::string_view> out;
+  for (const Node& n : nodes_) out.push_back(op_name(n.op));
   return out;
 }
 

@@ -121,6 +121,84 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double bet
   return out;
 }
 
+namespace {
+struct LinearShape {
+  int64_t M, in, out;
+  DimVec y_shape;  // x's leading dims, then out
+};
+
+LinearShape linear_shape(const Tensor& x, const Tensor& w, const Tensor& b, const char* op) {
+  std::vector<Tensor> ts{x, w};
+  if (b.defined()) ts.push_back(b);
+  check_operands(ts, op);
+  TK_CHECK(x.ndim() >= 1, SHAPE_MISMATCH, op, ": expected an input with at least 1 dimension, got a 0-dim tensor");
+  check_ndim(w, 2, op, "weight");
+  LinearShape s{1, w.shape()[1], w.shape()[0], {}};
+  TK_CHECK(x.shape()[x.ndim() - 1] == s.in, SHAPE_MISMATCH, op, ": expected input with last dimension ", s.in,
+           " (inFeatures of the ", fmt_shape(w.shape()), " weight), got input ", fmt_shape(x.shape()));
+  TK_CHECK(!b.defined() || (b.ndim() == 1 && b.shape()[0] == s.out), SHAPE_MISMATCH, op, ": bias must be [", s.out,
+           "], got ", fmt_shape(b.shape()));
+  for (int d = 0; d + 1 < x.ndim(); ++d) s.y_shape.push_back(x.shape()[d]), s.M *= x.shape()[d];
+  s.y_shape.push_back(s.out);
+  return s;
+}
+
+// t [..., n] as [1, M, n] (a view where the leading dims merge).
+Tensor rows3(const Tensor& t, int64_t M, int64_t n) { return reshape(t, {1, M, n}, "linear"); }
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, bool relu) {
+  const LinearShape s = linear_shape(x, w, b, "linear");
+  Tensor y = Tensor::empty(s.y_shape, x.dtype(), x.device(), "linear");
+  if (y.numel() == 0) return y;
+  const Tensor y3 = y.with_layout(Layout::contiguous({1, s.M, s.out})), x3 = rows3(x, s.M, s.in);
+  const Tensor wt3 = unsqueeze(transpose(w, 0, 1), 0);
+  if (has_kernel(&Backend::gemm_fused, x.device())) {
+    kernel_for(&Backend::gemm_fused, x.device(), "linear")(y3, x3, wt3, b, Tensor(), relu);
+    return y;
+  }
+  if (b.defined()) copy_(y, b);  // gemm with beta 1 onto the bias: rounds as the fused kernel
+  gemm3(y3, x3, wt3, 1, b.defined() ? 1 : 0, "linear");
+  return relu ? unary(UnaryOp::relu, y) : y;
+}
+
+std::vector<Tensor> linear_backward(const Tensor& g, const Tensor& x, const Tensor& w, const Tensor& y, bool need_x,
+                                    bool need_w, bool need_b) {
+  const char* op = "linear_backward";
+  const LinearShape s = linear_shape(x, w, Tensor(), op);
+  TK_CHECK(g.shape() == s.y_shape && (!y.defined() || y.shape() == s.y_shape), SHAPE_MISMATCH, op,
+           ": expected the gradient and output of shape ", fmt_shape(s.y_shape), ", got ", fmt_shape(g.shape()),
+           y.defined() ? " and " : "", y.defined() ? fmt_shape(y.shape()) : std::string());
+  const Tensor ops_[2] = {g, x};
+  check_operands(ops_, op);
+  const bool fused = has_kernel(&Backend::gemm_fused, x.device());
+  Tensor g3 = rows3(g, s.M, s.out);
+  Tensor m3 = y.defined() ? rows3(y, s.M, s.out) : Tensor();
+  if (m3.defined() && !fused) {  // threshold backward as a pass of its own: g where y > 0, else 0
+    g3 = where(binary(BinaryOp::gt, m3, full({}, 0, y.dtype(), y.device())), g3, full({}, 0, g.dtype(), g.device()));
+    m3 = Tensor();
+  }
+  auto product = [&](const DimVec& shape, const Tensor& a, const Tensor& am, const Tensor& bm) {
+    Tensor out = Tensor::empty(shape, x.dtype(), x.device(), op);
+    if (out.numel() == 0) return out;
+    const Tensor o3 = out.with_layout(Layout::contiguous({1, a.shape()[1], bm.shape()[2]}));
+    if (fused)
+      kernel_for(&Backend::gemm_fused, x.device(), op)(o3, a, bm, Tensor(), am, false);
+    else
+      gemm3(o3, a, bm, 1, 0, op);
+    return out;
+  };
+  auto t = [](const Tensor& v) { return v.defined() ? transpose(v, 1, 2) : v; };
+  std::vector<Tensor> r;
+  if (need_x) r.push_back(product(x.shape(), g3, m3, unsqueeze(w, 0)));  // g @ W
+  if (need_w) r.push_back(product(w.shape(), t(g3), t(m3), rows3(x, s.M, s.in)));  // g^T @ x
+  if (need_b)  // column sums: g^T @ ones, the mask applied as for the products
+    r.push_back(m3.defined()
+                    ? product({s.out}, t(g3), t(m3), full({1, s.M, 1}, 1, g.dtype(), g.device()))
+                    : reduce(ReduceOp::Sum, reshape(g3, {s.M, s.out}, op), std::vector<int64_t>{0}, false, op));
+  return r;
+}
+
 namespace ops {
 Outputs op_dot(const Args& a) {
   expect_inputs(a, 2);
@@ -141,6 +219,28 @@ Outputs op_bmm(const Args& a) {
 Outputs op_addmm(const Args& a) {
   expect_inputs(a, 3);
   return {addmm(a.in[0], a.in[1], a.in[2], a.attrs.number_or(0, "beta", 1), a.attrs.number_or(1, "alpha", 1))};
+}
+// linear and linear_relu (inputs x, weight, optional bias) -> y. Two rows rather than an option,
+// as only linear_relu saves its output for the backward (its mask): linear's output may then be
+// changed in place, as in PyTorch.
+Outputs op_linear(const Args& a) {
+  expect_inputs(a, 2, 3);
+  return {linear(a.in[0], a.in[1], a.in.size() > 2 ? a.in[2] : Tensor(), false)};
+}
+Outputs op_linear_relu(const Args& a) {
+  expect_inputs(a, 2, 3);
+  return {linear(a.in[0], a.in[1], a.in.size() > 2 ? a.in[2] : Tensor(), true)};
+}
+// linear_backward [needX, needW, needB] (inputs g, x, weight, optional y: its mask when the layer
+// had a relu) -> the needed gradients, in that order.
+Outputs op_linear_backward(const Args& a) {
+  expect_inputs(a, 3, 4);
+  const Tensor y = a.in.size() > 3 ? a.in[3] : Tensor();
+  Outputs o;
+  for (Tensor& t : linear_backward(a.in[0], a.in[1], a.in[2], y, a.attrs.boolean_or(0, "needX", true),
+                                   a.attrs.boolean_or(1, "needW", true), a.attrs.boolean_or(2, "needB", true)))
+    o.push_back(std::move(t));
+  return o;
 }
 }  // namespace ops
 }  // namespace tk

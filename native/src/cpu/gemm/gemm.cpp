@@ -8,6 +8,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <type_traits>
 
 #include <sys/mman.h>
 
@@ -102,7 +103,8 @@ class PackBuffer {
 };
 thread_local PackBuffer t_pack_a, t_pack_b;
 
-// One matrix (or a tile of one): the packed, blocked product on the calling thread.
+// One matrix (or a tile of one): the packed, blocked product on the calling thread. bias, mask
+// and relu as GemmArgs' (pointers at this block's origin).
 template <class T> struct Block {
   int64_t M, N, K;
   const T* a;
@@ -111,7 +113,42 @@ template <class T> struct Block {
   int64_t b_rs, b_cs;
   T* c;
   int64_t c_rs, c_cs;
+  const T* bias = nullptr;
+  int64_t bias_rs = 0, bias_cs = 0;
+  const T* mask = nullptr;
+  int64_t m_rs = 0, m_cs = 0;
+  bool relu = false;
 };
+
+// max(v, 0) with NaN kept, as the relu op (-0 becomes +0).
+template <class T> inline T relu1(T v) { return v > T(0) || v != v ? v : T(0); }
+
+// pack_a of A's elements where mask > 0 (zeros elsewhere). Scalar: the masked backward product
+// packs A once per NC-wide slab, a small share of its arithmetic. The loop order follows A's
+// layout (a transposed gradient, the weight gradient's A, is read along its columns): reading
+// across the other way strides by a row per element and thrashes L1.
+// Branch-free: the mask of a ReLU's output is random, and a branch per element mispredicted half
+// the time (3x the product's own packing). Both values are loaded, so the compiler can select.
+template <class T> inline T masked(T v, T m) { return m > T(0) ? v : T(0); }
+
+template <class T> void pack_a_masked(int mr, int64_t mc, int64_t kc, const T* a, int64_t rs, int64_t cs, const T* mk,
+                                      int64_t mrs, int64_t mcs, T* dst) {
+  for (int64_t i0 = 0; i0 < mc; i0 += mr, dst += mr * kc) {
+    const int m = int(std::min<int64_t>(mr, mc - i0));
+    const T* src = a + i0 * rs;
+    const T* msk = mk + i0 * mrs;
+    if (m < mr)  // the last panel's padding rows
+      for (int64_t k = 0; k < kc; ++k)
+        for (int i = m; i < mr; ++i) dst[k * mr + i] = T(0);
+    if (rs == 1 && mrs == 1) {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int i = 0; i < m; ++i) dst[k * mr + i] = masked(src[k * cs + i], msk[k * mcs + i]);
+    } else {
+      for (int i = 0; i < m; ++i)
+        for (int64_t k = 0; k < kc; ++k) dst[k * mr + i] = masked(src[i * rs + k * cs], msk[i * mrs + k * mcs]);
+    }
+  }
+}
 
 // packed: B packed whole (pack_b_whole, npad columns a slice), this block's columns starting at
 // global column n_off; or null, and B is packed here panel by panel.
@@ -127,16 +164,33 @@ template <class T> void gemm_block(const GemmKernels<T>& kr, const Blocking& bl,
         bp = const_cast<T*>(packed + pc * npad + (n_off + jc) * kc);  // read only
       else
         kr.pack_b(kc, nc, p.b + pc * p.b_rs + jc * p.b_cs, p.b_rs, p.b_cs, bp);
-      const T beta_k = pc == 0 ? beta : T(1);  // later K slices accumulate onto the first
+      // Later K slices accumulate onto the first; with a bias the first accumulates onto it.
+      const bool first = pc == 0, last = pc + kc >= p.K;
+      const T beta_k = first && !p.bias ? beta : T(1);
       for (int64_t ic = 0; ic < p.M; ic += bl.mc) {
         const int64_t mc = std::min(bl.mc, p.M - ic);
-        kr.pack_a(mc, kc, p.a + ic * p.a_rs + pc * p.a_cs, p.a_rs, p.a_cs, ap);
+        if (p.mask)
+          pack_a_masked(kr.mr, mc, kc, p.a + ic * p.a_rs + pc * p.a_cs, p.a_rs, p.a_cs,
+                        p.mask + ic * p.m_rs + pc * p.m_cs, p.m_rs, p.m_cs, ap);
+        else
+          kr.pack_a(mc, kc, p.a + ic * p.a_rs + pc * p.a_cs, p.a_rs, p.a_cs, ap);
         for (int64_t jr = 0; jr < nc; jr += kr.nr) {
           const int n = int(std::min<int64_t>(kr.nr, nc - jr));
           for (int64_t ir = 0; ir < mc; ir += kr.mr) {
             const int m = int(std::min<int64_t>(kr.mr, mc - ir));
-            kr.micro(kc, ap + ir * kc, bp + jr * kc, p.c + (ic + ir) * p.c_rs + (jc + jr) * p.c_cs, p.c_rs, p.c_cs, m,
-                     n, alpha, beta_k);
+            T* ct = p.c + (ic + ir) * p.c_rs + (jc + jr) * p.c_cs;
+            if (first && p.bias) {  // the tile starts as the bias, while it is brought into L1
+              const T* bt = p.bias + (ic + ir) * p.bias_rs + (jc + jr) * p.bias_cs;
+              for (int i = 0; i < m; ++i)
+                for (int j = 0; j < n; ++j) ct[i * p.c_rs + j * p.c_cs] = bt[i * p.bias_rs + j * p.bias_cs];
+            }
+            kr.micro(kc, ap + ir * kc, bp + jr * kc, ct, p.c_rs, p.c_cs, m, n, alpha, beta_k);
+            if (last && p.relu)
+              for (int i = 0; i < m; ++i)
+                for (int j = 0; j < n; ++j) {
+                  T& v = ct[i * p.c_rs + j * p.c_cs];
+                  v = relu1(v);
+                }
           }
         }
       }
@@ -144,14 +198,20 @@ template <class T> void gemm_block(const GemmKernels<T>& kr, const Blocking& bl,
   }
 }
 
-// C = beta * C for an empty inner dimension (beta == 0 writes zeros, ignoring what C held).
-template <class T> void scale_c(const GemmArgs<T>& g) {
+// f(C element, i, j) over every C element of g.
+template <class T, class F> void for_each_c(const GemmArgs<T>& g, F f) {
   for (int64_t bi = 0; bi < g.batch; ++bi)
     for (int64_t i = 0; i < g.M; ++i)
-      for (int64_t j = 0; j < g.N; ++j) {
-        T& v = g.c[bi * g.c_bs + i * g.c_rs + j * g.c_cs];
-        v = g.beta == T(0) ? T(0) : g.beta * v;
-      }
+      for (int64_t j = 0; j < g.N; ++j) f(g.c[bi * g.c_bs + i * g.c_rs + j * g.c_cs], i, j);
+}
+
+// C = beta * C (or the bias) for an empty inner dimension (beta == 0 writes zeros, ignoring what
+// C held).
+template <class T> void scale_c(const GemmArgs<T>& g) {
+  for_each_c(g, [&](T& v, int64_t i, int64_t j) {
+    v = g.bias ? g.bias[i * g.bias_rs + j * g.bias_cs] : g.beta == T(0) ? T(0) : g.beta * v;
+    if (g.relu) v = relu1(v);
+  });
 }
 
 // The thread grid tm x tn (tm * tn == nt) for one matrix that keeps the largest tile smallest,
@@ -244,21 +304,72 @@ GemmChoice gemm_choice() {
   return c;
 }
 
+// C = alpha * (A masked) @ b + (bias or beta * C), relu, for N == 1: a linear layer's bias
+// gradient, the masked gradient's column sums (A = g^T, b = ones). k outer, so a transposed A
+// (rows contiguous along i, the usual case) streams; serial, as its work is a pass over A. Sums
+// in double (int64 for integers) in k order, as the sum op, so the bias gradient is the one the
+// unfused layer gets.
+template <class T> void masked_gemv(const GemmArgs<T>& g) {
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+  std::vector<Acc> acc(size_t(g.M));
+  for (int64_t bi = 0; bi < g.batch; ++bi) {
+    std::fill(acc.begin(), acc.end(), Acc(0));
+    const T* a = g.a + bi * g.a_bs;
+    const T* mk = g.a_mask + bi * g.am_bs;
+    for (int64_t k = 0; k < g.K; ++k) {
+      const T xk = g.b[bi * g.b_bs + k * g.b_rs];
+      for (int64_t i = 0; i < g.M; ++i)
+        acc[i] += Acc(masked(a[i * g.a_rs + k * g.a_cs], mk[i * g.am_rs + k * g.am_cs])) * Acc(xk);
+    }
+    for (int64_t i = 0; i < g.M; ++i) {
+      T& v = g.c[bi * g.c_bs + i * g.c_rs];
+      v = g.alpha * T(acc[i]) + (g.bias ? g.bias[i * g.bias_rs] : g.beta == T(0) ? T(0) : g.beta * v);
+      if (g.relu) v = relu1(v);
+    }
+  }
+}
+
 template <class T> void gemm(const GemmArgs<T>& g) {
   if (g.batch == 0 || g.M == 0 || g.N == 0) return;
   if (g.K == 0) return scale_c(g);
   const GemmKernels<T>& kr = kernels_for<T>();
-  if (g.M == 1 || g.N == 1) return gemv_batched(kr, g);
+  const bool vector = g.M == 1 || g.N == 1;
   // A C narrower than half a micro-tile (a classifier's 10 outputs) would leave most of each
   // NR-wide tile empty: compute C^T = B^T A^T instead, whose narrow side runs down the MR rows. The
   // same products are summed in the same k order, so the result is the same to the bit.
-  if (g.N * 2 < kr.nr && g.M > g.N) {
+  const bool transpose = !vector && g.N * 2 < kr.nr && g.M > g.N;
+  if (g.a_mask && g.N == 1 && g.M > 1) return masked_gemv(g);
+  if (g.a_mask && (vector || transpose)) {
+    // The other paths that do not pack A (a row vector A, a narrow C): mask a copy of A once.
+    std::vector<T> am(size_t(g.batch * g.M * g.K));
+    T* d = am.data();
+    for (int64_t bi = 0; bi < g.batch; ++bi)
+      for (int64_t i = 0; i < g.M; ++i)
+        for (int64_t k = 0; k < g.K; ++k)
+          *d++ = masked(g.a[bi * g.a_bs + i * g.a_rs + k * g.a_cs], g.a_mask[bi * g.am_bs + i * g.am_rs + k * g.am_cs]);
+    GemmArgs<T> u = g;
+    u.a = am.data(), u.a_bs = g.M * g.K, u.a_rs = g.K, u.a_cs = 1;
+    u.a_mask = nullptr;
+    return gemm(u);
+  }
+  if (vector) {
+    GemmArgs<T> u = g;
+    if (g.bias) {  // C starts as the bias, as in the packed product
+      for_each_c(g, [&](T& v, int64_t i, int64_t j) { v = g.bias[i * g.bias_rs + j * g.bias_cs]; });
+      u.beta = T(1);
+    }
+    gemv_batched(kr, u);
+    if (g.relu) for_each_c(g, [](T& v, int64_t, int64_t) { v = relu1(v); });
+    return;
+  }
+  if (transpose) {
     GemmArgs<T> t = g;
     t.packed_b = nullptr;
     t.M = g.N, t.N = g.M;
     t.a = g.b, t.a_bs = g.b_bs, t.a_rs = g.b_cs, t.a_cs = g.b_rs;
     t.b = g.a, t.b_bs = g.a_bs, t.b_rs = g.a_cs, t.b_cs = g.a_rs;
     t.c_rs = g.c_cs, t.c_cs = g.c_rs;
+    t.bias_rs = g.bias_cs, t.bias_cs = g.bias_rs;
     return gemm(t);
   }
 
@@ -266,12 +377,26 @@ template <class T> void gemm(const GemmArgs<T>& g) {
   const int nt = macs < kMinParallelMacs ? 1 : get_num_threads();
   const Blocking bl = blocking_for(kr, g.M, g.N, g.K);
   const int64_t npad = round_up(g.N, kr.nr);
-  auto whole = [&](int64_t bi) {
-    gemm_block(kr, bl,
-               Block<T>{g.M, g.N, g.K, g.a + bi * g.a_bs, g.a_rs, g.a_cs, g.b + bi * g.b_bs, g.b_rs, g.b_cs,
-                        g.c + bi * g.c_bs, g.c_rs, g.c_cs},
-               g.alpha, g.beta, g.packed_b, npad, 0);
+  // The block of batch entry bi at rows m0 and columns n0 (its size set by the caller).
+  auto block_at = [&](int64_t bi, int64_t m0, int64_t n0) {
+    Block<T> p{g.M,
+               g.N,
+               g.K,
+               g.a + bi * g.a_bs + m0 * g.a_rs,
+               g.a_rs,
+               g.a_cs,
+               g.b + bi * g.b_bs + n0 * g.b_cs,
+               g.b_rs,
+               g.b_cs,
+               g.c + bi * g.c_bs + m0 * g.c_rs + n0 * g.c_cs,
+               g.c_rs,
+               g.c_cs};
+    if (g.bias) p.bias = g.bias + m0 * g.bias_rs + n0 * g.bias_cs, p.bias_rs = g.bias_rs, p.bias_cs = g.bias_cs;
+    if (g.a_mask) p.mask = g.a_mask + bi * g.am_bs + m0 * g.am_rs, p.m_rs = g.am_rs, p.m_cs = g.am_cs;
+    p.relu = g.relu;
+    return p;
   };
+  auto whole = [&](int64_t bi) { gemm_block(kr, bl, block_at(bi, 0, 0), g.alpha, g.beta, g.packed_b, npad, 0); };
   if (nt == 1) {
     for (int64_t bi = 0; bi < g.batch; ++bi) whole(bi);
     return;
@@ -295,18 +420,8 @@ template <class T> void gemm(const GemmArgs<T>& g) {
         const int64_t m0 = std::min(g.M, um * ti / tm * kr.mr), m1 = std::min(g.M, um * (ti + 1) / tm * kr.mr);
         const int64_t n0 = std::min(g.N, un * tj / tn * kr.nr), n1 = std::min(g.N, un * (tj + 1) / tn * kr.nr);
         if (m0 >= m1 || n0 >= n1) continue;
-        const Block<T> p{m1 - m0,
-                         n1 - n0,
-                         g.K,
-                         g.a + bi * g.a_bs + m0 * g.a_rs,
-                         g.a_rs,
-                         g.a_cs,
-                         g.b + bi * g.b_bs + n0 * g.b_cs,
-                         g.b_rs,
-                         g.b_cs,
-                         g.c + bi * g.c_bs + m0 * g.c_rs + n0 * g.c_cs,
-                         g.c_rs,
-                         g.c_cs};
+        Block<T> p = block_at(bi, m0, n0);
+        p.M = m1 - m0, p.N = n1 - n0;
         gemm_block(kr, blocking_for(kr, p.M, p.N, p.K), p, g.alpha, g.beta, g.packed_b, npad, n0);
       }
     });

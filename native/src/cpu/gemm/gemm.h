@@ -24,6 +24,18 @@ template <class T> struct GemmArgs {
   // B already packed by pack_b_whole() (the same B of every batch entry), or null: then the
   // product packs no B panel. Used only where gemm_packs_b() is true.
   const T* packed_b = nullptr;
+  // The fused layer's extras (all off by default). bias: added to C before the product is
+  // accumulated onto it, bias(i, j) = bias[i * bias_rs + j * bias_cs] (a row vector: bias_rs 0),
+  // the same for every batch entry; C starts from it instead of beta * C (beta is ignored), so a
+  // product with bias rounds exactly as beta = 1 onto a C holding the bias. relu: max(., 0) (NaN
+  // kept) on each C tile after its last K slice, while the tile is still in L1. a_mask: A's
+  // elements count only where a_mask > 0 (A[b][i][k] := 0 elsewhere; masked pack), the ReLU mask
+  // of a layer's output applied inside the backward product instead of as a pass of its own.
+  const T* bias = nullptr;
+  int64_t bias_rs = 0, bias_cs = 0;
+  bool relu = false;
+  const T* a_mask = nullptr;  // a_mask[b * am_bs + i * am_rs + k * am_cs]
+  int64_t am_bs = 0, am_rs = 0, am_cs = 0;
 };
 
 // Runs on the thread pool when the product is big enough. Instantiated for float, double,
