@@ -18,18 +18,22 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function mlpStep(): () => void {
+// The step as PyTorch's examples write it (relu(fc1(x)): linear ops, the bias added at the store)
+// or as nn.Sequential (Linear + ReLU run as one fused op, the mask inside the backward products).
+function mlpStep(sequential: boolean): () => void {
   tk.manualSeed(0);
   const fc1 = new nn.Linear(784, 256),
     fc2 = new nn.Linear(256, 10);
+  const seq = new nn.Sequential(fc1, new nn.ReLU(), fc2);
   const params = [...fc1.parameters(), ...fc2.parameters()];
   const opt = new optim.SGD(params, { lr: 0.01 });
   const x = tk.randn([64, 784]),
     y = tk.randint(0, 10, [64]);
+  const forward = sequential ? () => seq.call(x) : () => fc2.forward(fc1.forward(x).relu());
   return () =>
     tk.tidy(() => {
       opt.zeroGrad();
-      const loss = nn.functional.crossEntropy(fc2.forward(fc1.forward(x).relu()), y);
+      const loss = nn.functional.crossEntropy(forward(), y);
       loss.backward();
       opt.step();
       return loss.item();
@@ -67,8 +71,8 @@ export async function* programs(opts: Options, threads: number[]): AsyncGenerato
           note: torch ? `${torch.label}; per-round ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}` : undefined,
         };
       }
-      {
-        const step = mlpStep();
+      for (const sequential of [false, true]) {
+        const step = mlpStep(sequential);
         const ours: number[] = [],
           theirs: number[] = [];
         for (let r = 0; r < rounds; r++) {
@@ -77,7 +81,9 @@ export async function* programs(opts: Options, threads: number[]): AsyncGenerato
         }
         yield {
           suite,
-          name: 'MLP 784-256-10 b64 SGD step vs a hand-written numpy step',
+          name: sequential
+            ? 'MLP 784-256-10 b64 SGD step as nn.Sequential (Linear+ReLU fused) vs numpy'
+            : 'MLP 784-256-10 b64 SGD step vs a hand-written numpy step',
           threads: th,
           nativeUs: median(ours),
           flops: 6 * 64 * (784 * 256 + 256 * 10),
