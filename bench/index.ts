@@ -16,6 +16,7 @@ import { jit } from './suites/jit.js';
 import { matmul } from './suites/matmul.js';
 import { memory } from './suites/memory.js';
 import { programs } from './suites/programs.js';
+import { explainSuite } from './suites/explain.js';
 import { reduce } from './suites/reduce.js';
 import { trainSuite } from './suites/train.js';
 import { views } from './suites/views.js';
@@ -51,6 +52,7 @@ const SUITES = {
   memory,
   compare,
   programs,
+  explain: explainSuite,
 };
 
 async function main() {

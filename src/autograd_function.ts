@@ -186,7 +186,8 @@ export abstract class CustomFunction {
 
 // Called by the engine (JsBackward) for a recorded call: wraps the gradients and saved tensors,
 // runs the subclass's backward, checks its result, and hands back one new handle (or null) per
-// tensor input. Every tensor made here is disposed before returning; the engine owns the handles.
+// tensor input. Every tensor made here (but those passed to keep()) is disposed before returning;
+// the engine owns the handles.
 function runBackward(id: number, gradHandles: (Handle | null)[], savedHandles: (Handle | null)[]): (Handle | null)[] {
   const rec = recorded.get(id);
   if (!rec) return fail('INTERNAL', `autograd.Function: no record of call ${id}`);
@@ -220,7 +221,8 @@ function runBackward(id: number, gradHandles: (Handle | null)[], savedHandles: (
     });
   } finally {
     rec.ctx._saved = undefined;
-    for (const t of [...grads, ...saved, ...made]) t?.dispose();
+    // What backward made and kept (keep()) outlives it, as under tidy().
+    for (const t of [...grads, ...saved, ...made]) if (t && !t._kept) t.dispose();
   }
 }
 

@@ -82,6 +82,7 @@ export * as metrics from './metrics/index.js';
 export * as train from './train/index.js';
 export * as jit from './jit/index.js';
 export * as onnx from './onnx/index.js';
+export * as explain from './explain/index.js';
 export {
   serve,
   HttpError,

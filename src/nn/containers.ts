@@ -5,6 +5,7 @@ import { describe, int, isOptionsObject, list, str } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { ReLU } from './activations.js';
 import { Linear } from './layers.js';
+import { hasHooks } from './hooks.js';
 import { Module } from './module.js';
 
 function checkModule(op: string, m: unknown, at: string): Module {
@@ -39,7 +40,7 @@ export class Sequential extends Module {
   /**
    * Runs each module on the previous one's output. A Linear followed by a ReLU (both exactly those
    * classes, so a subclass's own forward is never bypassed) runs as one fused op, whose result is
-   * the same to the bit.
+   * the same to the bit; not when either has hooks, so each hook sees its own module run.
    */
   forward(x: Tensor): Tensor {
     tensorArg('Sequential', 'input', x);
@@ -47,7 +48,8 @@ export class Sequential extends Module {
     let y = x;
     for (let i = 0; i < mods.length; i++) {
       const m = mods[i] as Module;
-      const fuse = m.constructor === Linear && mods[i + 1]?.constructor === ReLU;
+      const next1 = mods[i + 1];
+      const fuse = m.constructor === Linear && next1?.constructor === ReLU && !hasHooks(m) && !hasHooks(next1);
       const next = fuse ? (m as Linear).forwardRelu(y) : m.forward(y);
       if (fuse) i++;
       if (y !== x) y.dispose();

@@ -9,6 +9,7 @@
  */
 export * as functional from './functional.js';
 export { Module, Parameter, isParameter } from './module.js';
+export type { ForwardHook, ForwardPreHook, FullBackwardHook, RemovableHandle } from './hooks.js';
 export * from './layers.js';
 export type { Pair } from './args.js';
 export * from './containers.js';

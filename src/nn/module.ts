@@ -6,6 +6,13 @@ import { fail } from '../errors.js';
 import { bool, checkOptions, describe, fn as fnArg, isOptionsObject, str } from '../options.js';
 import type { DeviceName, DType } from '../dtype.js';
 import { Tensor, type ToOptions } from '../tensor.js';
+import {
+  addHook,
+  type ForwardHook,
+  type ForwardPreHook,
+  type FullBackwardHook,
+  type RemovableHandle,
+} from './hooks.js';
 
 const PARAM = Symbol('tensorkit.parameter');
 
@@ -49,6 +56,33 @@ export abstract class Module {
   /** forward(), as calling a PyTorch module. @example const y = model.call(x) */
   call<A extends unknown[], R>(this: { forward(...args: A): R }, ...args: A): R {
     return this.forward(...args);
+  }
+
+  /**
+   * Runs `hook(module, inputs)` before each forward; a returned value replaces the inputs.
+   * @example const h = layer.registerForwardPreHook((m, [x]) => [x.mul(2)]); h.remove();
+   */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return addHook(this, 'pre', hook, 'registerForwardPreHook');
+  }
+
+  /**
+   * Runs `hook(module, inputs, output)` after each forward (also when a parent calls
+   * `forward` directly); a returned value replaces the output.
+   * @example model.conv2.registerForwardHook((m, inputs, out) => { acts = out; })
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return addHook(this, 'fwd', hook, 'registerForwardHook');
+  }
+
+  /**
+   * Runs `hook(module, gradInput, gradOutput)` in backward once the gradients for the module's
+   * tensor inputs are computed (PyTorch's register_full_backward_hook); a returned array replaces
+   * gradInput. Only the calls made while gradients are recorded are hooked.
+   * @example layer.registerFullBackwardHook((m, gIn, gOut) => { grads = gOut[0]; })
+   */
+  registerFullBackwardHook(hook: FullBackwardHook): RemovableHandle {
+    return addHook(this, 'bwd', hook, 'registerFullBackwardHook');
   }
 
   /** Registers a non-trainable tensor (running statistics) saved in the state dict. */
