@@ -37,6 +37,7 @@ describe('npm run bench --smoke', () => {
       'metrics',
       'memory',
       'programs',
+      'explain',
     ]);
     for (const x of rows) {
       expect(Number.isFinite(x.nativeUs) && x.nativeUs > 0, `${x.suite} ${x.name}`).toBe(true);

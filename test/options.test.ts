@@ -13,6 +13,7 @@ import { publicOptionParams } from './helpers/option-params.js';
 import * as plain from '../src/plain/index.js';
 
 const O = { zzzUnknown: 1 } as never;
+const lin = () => new nn.Linear(3, 2);
 const dir = mkdtempSync(join(tmpdir(), 'tk-options-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -267,6 +268,17 @@ const ROWS: Record<string, () => unknown> = {
   'nn/grad.ts:crossEntropy': () =>
     nn.grad.crossEntropy(tk.ones([]), tk.ones([2, 3]), tk.zeros([2], { dtype: 'int64' }), O),
   'nn/grad.ts:linear': () => nn.grad.linear(tk.ones([2, 3]), tk.ones([2, 4]), tk.ones([3, 4]), O),
+  'explain/attribution.ts:featureAblation': () => tk.explain.featureAblation(lin(), tk.ones([2, 3]), O),
+  'explain/attribution.ts:gradientShap': () => tk.explain.gradientShap(lin(), tk.ones([2, 3]), O as never),
+  'explain/attribution.ts:inputXGradient': () => tk.explain.inputXGradient(lin(), tk.ones([2, 3]), O),
+  'explain/attribution.ts:integratedGradients': () => tk.explain.integratedGradients(lin(), tk.ones([2, 3]), O),
+  'explain/attribution.ts:noiseTunnel': () => tk.explain.noiseTunnel(tk.explain.saliency, lin(), tk.ones([2, 3]), O),
+  'explain/attribution.ts:occlusion': () => tk.explain.occlusion(lin(), tk.ones([2, 3]), O as never),
+  'explain/attribution.ts:saliency': () => tk.explain.saliency(lin(), tk.ones([2, 3]), O),
+  'explain/layer.ts:layerGradCam': () => tk.explain.layerGradCam(lin(), new nn.ReLU(), tk.ones([2, 3]), O),
+  'explain/visualize.ts:heatmap': () => tk.explain.heatmap(tk.ones([3, 3]), O),
+  'explain/visualize.ts:imagePng': () => tk.explain.imagePng(tk.ones([3, 3]), O),
+  'explain/visualize.ts:report': () => tk.explain.report(O as never),
   'plain/nn.ts:crossEntropy': () => plain.crossEntropy(plain.ones([2, 3]), plain.zeros([2], 'int64'), O),
   'plain/nn.ts:crossEntropyBackward': () =>
     plain.crossEntropyBackward(plain.ones([]), plain.ones([2, 3]), plain.zeros([2], 'int64'), O),

@@ -104,6 +104,12 @@ function plane(op: string, t: Tensor, what: string): { v: Float64Array; h: numbe
  * |values| reach (100 - outlierPerc)% of their total, clipped to [-1, 1].
  */
 export function normalizeAttribution(values: Float64Array, sign: AttributionSign, outlierPerc: number): Float64Array {
+  const op = 'explain.normalizeAttribution';
+  if (!(values instanceof Float64Array))
+    fail('INVALID_ARGUMENT', `${op}: values must be a Float64Array, got ${describe(values)}`);
+  oneOf(op, 'sign', sign, ['absolute_value', 'positive', 'negative', 'all'] as const);
+  if (num(op, 'outlierPerc', outlierPerc) < 0 || outlierPerc >= 100)
+    fail('INVALID_ARGUMENT', `${op}: outlierPerc must be in [0, 100), got ${outlierPerc}`);
   const kept = values.map((x) =>
     sign === 'absolute_value'
       ? Math.abs(x)
@@ -213,6 +219,11 @@ const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')
 
 /** A horizontal bar chart of feature attributions as an inline SVG string. @example explain.barChart([0.4, -0.1], ['a', 'b']) */
 export function barChart(values: readonly number[], names?: readonly string[]): string {
+  const op = 'explain.barChart';
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    fail('INVALID_ARGUMENT', `${op}: values must be an array of finite numbers, got ${describe(values)}`);
+  if (names !== undefined && (!Array.isArray(names) || !names.every((n) => typeof n === 'string')))
+    fail('INVALID_ARGUMENT', `${op}: names must be an array of strings, got ${describe(names)}`);
   const n = values.length;
   const max = Math.max(1e-12, ...values.map((v) => Math.abs(v)));
   const rowH = 22,
