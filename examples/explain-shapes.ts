@@ -7,8 +7,11 @@ import path from 'node:path';
 import { data, explain, manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../src/index.js';
 import { ShapesNet } from './cnn-shapes.js';
 
-export function main(options: { outDir?: string; log?: (s: string) => void } = {}): string[] {
-  const { outDir = 'explain-shapes', log = console.log } = options;
+/**
+ * The shapes CNN trained briefly (4 epochs on 1,000 images; about 95% test accuracy), in eval
+ * mode, with the data set: images 1000..1199 were not trained on. The caller disposes them.
+ */
+export function trainShapes(): { model: ShapesNet; features: Tensor; labels: Tensor; classNames: string[] } {
   manualSeed(0);
   const { features, labels, classNames } = data.synthetic.shapes({ n: 1200, size: 16, seed: 0 });
   const model = new ShapesNet();
@@ -23,7 +26,14 @@ export function main(options: { outDir?: string; log?: (s: string) => void } = {
         nn.functional.crossEntropy(model.call(xb), yb).backward();
         opt.step();
       });
+  opt.disposeState();
   model.eval();
+  return { model, features, labels, classNames };
+}
+
+export function main(options: { outDir?: string; log?: (s: string) => void } = {}): string[] {
+  const { outDir = 'explain-shapes', log = console.log } = options;
+  const { model, features, labels, classNames } = trainShapes();
   fs.mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
   const items: explain.ReportItem[] = [];
@@ -71,7 +81,6 @@ export function main(options: { outDir?: string; log?: (s: string) => void } = {
     written.push(html);
   });
   for (const t of [features, labels, ...model.parameters()]) t.dispose();
-  opt.disposeState();
   log(`wrote ${written.join(', ')}`);
   return written;
 }

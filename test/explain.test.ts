@@ -9,8 +9,9 @@ import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { ShapesNet } from '../examples/cnn-shapes.js';
+import { trainShapes } from '../examples/explain-shapes.js';
 import * as tk from '../src/index.js';
-import { data, explain, manualSeed, memory, nn, noGrad, optim, tensor, tidy, type Tensor } from '../src/index.js';
+import { explain, manualSeed, memory, nn, noGrad, tensor, tidy, type Tensor } from '../src/index.js';
 import { expectTensorError } from './helpers/harness.js';
 
 // Captum's tests/helpers/basic_models.py BasicModel_MultiLayer.
@@ -180,21 +181,8 @@ describe('a trained shapes CNN', () => {
   let model: ShapesNet;
   let test: Tensor, labels: Tensor;
   beforeAll(() => {
-    manualSeed(0);
-    const ds = data.synthetic.shapes({ n: 1200, size: 16, seed: 0 });
-    model = new ShapesNet();
-    const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
-    const train = new data.TensorDataset(ds.features.narrow(0, 0, 1000), ds.labels.narrow(0, 0, 1000));
-    for (let e = 0; e < 4; e++)
-      for (const [xb, yb] of new data.DataLoader(train, { batchSize: 32, shuffle: true, seed: e }) as Iterable<
-        Tensor[]
-      >)
-        tidy(() => {
-          opt.zeroGrad();
-          nn.functional.crossEntropy(model.call(xb), yb).backward();
-          opt.step();
-        });
-    model.eval();
+    const ds = trainShapes();
+    model = ds.model;
     test = ds.features.narrow(0, 1000, 100).contiguous();
     labels = ds.labels.narrow(0, 1000, 100).contiguous();
     const acc = noGrad(() => model.call(test).argmax(1).eq(labels).to('float32').mean().item());
