@@ -243,10 +243,11 @@ export function integratedGradients(
     const base = baselineOf(op, x, o.baselines);
     const diff = x.sub(base);
     // Captum's order: all samples at alpha_0, then alpha_1, ...; chunks of whole alphas.
-    let total: Tensor = zeros(x.shape, { dtype: x.dtype as never });
+    // Accumulated in place: one chunk's tensors at a time are alive.
+    const total: Tensor = zeros(x.shape, { dtype: x.dtype as never });
     for (let a0 = 0; a0 < n; a0 += chunk) {
       const a1 = Math.min(n, a0 + chunk);
-      total = tidy(() => {
+      tidy(() => {
         const scaled = noGrad(() =>
           cat(
             alphas.slice(a0, a1).map((a) => base.add(diff.mul(a))),
@@ -259,7 +260,7 @@ export function integratedGradients(
           .reshape([a1 - a0, ...x.shape])
           .mul(w)
           .sum(0);
-        return total.add(sum);
+        total.add_(sum);
       });
     }
     const attributions = total.mul(diff);
@@ -530,11 +531,11 @@ function ablate(
     const sz = dims.reduce((a, b) => a * b, 1);
     const count = sz === 0 ? 0 : masks.length / sz;
     const all = tensor(masks, { dtype: x.dtype as never }).reshape([count, 1, ...dims]);
-    let total: Tensor = zeros(x.shape, { dtype: x.dtype as never });
-    let cover: Tensor = zeros([1, ...dims], { dtype: x.dtype as never });
+    const total: Tensor = zeros(x.shape, { dtype: x.dtype as never });
+    const cover: Tensor = zeros([1, ...dims], { dtype: x.dtype as never });
     for (let m0 = 0; m0 < count; m0 += P) {
       const G = Math.min(P, count - m0);
-      [total, cover] = tidy(() => {
+      tidy(() => {
         const M = all.narrow(0, m0, G);
         const occluded = noGrad(() =>
           x
@@ -545,7 +546,8 @@ function ablate(
         );
         const drop = fx.repeat([G]).sub(evaluate(f, occluded, target, G, op)); // [G * N]
         const contrib = M.mul(drop.reshape([G, N, ...dims.map(() => 1)])).sum(0);
-        return [total.add(contrib), cover.add(M.sum(0))] as [Tensor, Tensor];
+        total.add_(contrib);
+        cover.add_(M.sum(0));
       });
     }
     if (!average) return total;

@@ -37,6 +37,8 @@ interface Hooks {
   pre: Map<number, ForwardPreHook>;
   fwd: Map<number, ForwardHook>;
   bwd: Map<number, FullBackwardHook>;
+  /** The instance's own `forward` before the wrapper (one assigned by the user), if any. */
+  own?: PropertyDescriptor;
 }
 
 const registry = new WeakMap<Module, Hooks>();
@@ -47,14 +49,14 @@ export function hasHooks(m: Module): boolean {
   return registry.has(m);
 }
 
-type Kind = keyof Hooks;
+type Kind = 'pre' | 'fwd' | 'bwd';
 
 /** @internal Registers `hook` of `kind` on m; see Module.registerForwardHook and friends. */
 export function addHook(m: Module, kind: Kind, hook: unknown, op: string): RemovableHandle {
   if (typeof hook !== 'function') fail('INVALID_ARGUMENT', `${op}: the hook must be a function, got ${describe(hook)}`);
   let h = registry.get(m);
   if (!h) {
-    h = { pre: new Map(), fwd: new Map(), bwd: new Map() };
+    h = { pre: new Map(), fwd: new Map(), bwd: new Map(), own: Object.getOwnPropertyDescriptor(m, 'forward') };
     registry.set(m, h);
     install(m);
   }
@@ -66,15 +68,17 @@ export function addHook(m: Module, kind: Kind, hook: unknown, op: string): Remov
       if (!cur || !cur[kind].delete(id)) return;
       if (cur.pre.size + cur.fwd.size + cur.bwd.size === 0) {
         registry.delete(m);
-        delete (m as unknown as Record<string, unknown>).forward;
+        if (cur.own) Object.defineProperty(m, 'forward', cur.own);
+        else delete (m as unknown as Record<string, unknown>).forward;
       }
     },
   };
 }
 
-// The instance's own forward: the class's forward with the hooks around it.
+// The instance's own forward: its forward so far (the class's, or one assigned to the instance)
+// with the hooks around it.
 function install(m: Module): void {
-  const base = Object.getPrototypeOf(m).forward as (...a: unknown[]) => unknown;
+  const base = m.forward as (...a: unknown[]) => unknown;
   Object.defineProperty(m, 'forward', {
     value: function hooked(this: Module, ...args: unknown[]) {
       return runHooked(this, base, args);
