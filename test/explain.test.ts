@@ -190,33 +190,26 @@ describe('a trained shapes CNN', () => {
   });
   const targets = () => Array.from(labels.data() as BigInt64Array, Number);
 
-  it('completeness: |delta| <= 1% of |f(x) - f(baseline)| with 50 Gauss-Legendre steps', () =>
+  // Per image, Gauss-Legendre's error on this piecewise-linear model (ReLU, max-pool switches
+  // between nodes) reaches ~1.1-1.5% on a few images whatever the precision (float64 gives the same
+  // deltas): so at least 95% of the 100 images within 1%, and the summed |delta| within 1% of the
+  // summed |f(x) - f(0)|.
+  it('completeness: |delta| <= 1% of |f(x) - f(baseline)| with 50 Gauss-Legendre steps (95% of 100 images, and in sum)', () =>
     tidy(() => {
-      const x = test.narrow(0, 0, 20);
-      const t = targets().slice(0, 20);
-      const { delta } = explain.integratedGradients(model, x, {
+      const t = targets();
+      const idx = tensor(t, { dtype: 'int64' }).reshape([100, 1]);
+      const { delta } = explain.integratedGradients(model, test, {
         target: t,
         returnConvergenceDelta: true,
-        internalBatchSize: 500,
+        internalBatchSize: 1000,
       });
-      const out = noGrad(() =>
-        model
-          .call(x)
-          .gather(1, tensor(t, { dtype: 'int64' }).reshape([20, 1]))
-          .reshape([20]),
-      );
-      const out0 = noGrad(() =>
-        model
-          .call(tk.zeros(x.shape))
-          .gather(1, tensor(t, { dtype: 'int64' }).reshape([20, 1]))
-          .reshape([20]),
-      );
-      const gap = out.sub(out0).abs();
-      // Over the 20 images: the summed |delta| within 1% of the summed |f(x) - f(0)| (float32; a
-      // single image's ratio reaches about 1.1% where the max-pool's switches fall between nodes).
-      const d = delta.abs().sum().item() as number,
-        g = gap.sum().item() as number;
-      expect(d).toBeLessThanOrEqual(0.01 * g);
+      const f = (x: Tensor) => noGrad(() => model.call(x).gather(1, idx).reshape([100]));
+      const gap = f(test)
+        .sub(f(tk.zeros(test.shape)))
+        .abs();
+      const ratios = Array.from(delta.abs().div(gap).data() as Float32Array);
+      expect(ratios.filter((r) => r <= 0.01).length).toBeGreaterThanOrEqual(95);
+      expect(delta.abs().sum().item() as number).toBeLessThanOrEqual(0.01 * (gap.sum().item() as number));
     }));
 
   it('faithfulness: deleting the top 10% of pixels by |IG| drops the target probability at least twice as much as 10% random pixels (100 images)', () =>
