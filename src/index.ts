@@ -83,6 +83,7 @@ export * as train from './train/index.js';
 export * as jit from './jit/index.js';
 export * as onnx from './onnx/index.js';
 export * as explain from './explain/index.js';
+export * as monitor from './monitor/index.js';
 export {
   serve,
   HttpError,
