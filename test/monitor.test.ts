@@ -144,3 +144,118 @@ describe('detectors', () => {
     expect(withNaN.perFeature[0]!.pValue).toBeGreaterThan(0.5);
   });
 });
+
+describe('DriftMonitor', () => {
+  it('sliding and tumbling windows, data quality, the callback and prediction drift', () => {
+    tk.manualSeed(21);
+    const ref = tk.randn([400, 3]);
+    const seen: monitor.MonitorReport[] = [];
+    const mon = new monitor.DriftMonitor(ref, {
+      window: 100,
+      every: 50,
+      onDrift: (r) => void seen.push(r),
+      predictionReference: tk.zeros([400, 1]),
+    });
+    // In distribution: evaluations every 50 rows, no drift.
+    for (let i = 0; i < 4; i++) mon.observe(tk.randn([25, 3]), tk.zeros([25, 1]));
+    expect(mon.latest()!.windowRows).toBe(100);
+    expect(mon.latest()!.isDrift).toBe(false);
+    expect(seen).toHaveLength(0);
+    // Shifted inputs: drift reported and the callback called.
+    mon.observe(tk.randn([100, 3]).add(2), tk.ones([100, 1]));
+    expect(mon.latest()!.features.isDrift).toBe(true);
+    expect(mon.latest()!.predictions!.isDrift).toBe(true);
+    expect(seen.length).toBeGreaterThan(0);
+    // Data quality: NaN, Inf, out of the reference's range, a row of the wrong width.
+    mon.observe([[NaN, Infinity, 100]]);
+    mon.observe([[1, 2]]);
+    expect(mon.quality).toMatchObject({ nan: 1, inf: 1, badWidth: 1 });
+    expect(mon.quality.outOfRange).toBeGreaterThanOrEqual(1);
+    // A throwing callback is counted, not thrown.
+    const bad = new monitor.DriftMonitor(ref, {
+      window: 20,
+      mode: 'tumbling',
+      onDrift: () => {
+        throw new Error('x');
+      },
+    });
+    for (let i = 0; i < 20; i++) bad.observe([[5, 5, 5]]);
+    expect(bad.callbackErrors).toBe(1);
+    expect(bad.latest()!.windowRows).toBe(20);
+    bad.observe([[5, 5, 5]]);
+    expect(bad.latest()!.rowsSeen).toBe(20); // tumbling: the next window starts empty
+  });
+
+  it('windowed quality from labels with the metrics classes', () => {
+    const mon = new monitor.DriftMonitor([[0], [1], [2], [3]], {
+      window: 4,
+      every: 4,
+      qualityMetric: () => new tk.metrics.Accuracy({ task: 'multiclass', numClasses: 3 }),
+    });
+    mon.observeLabels(tk.tensor([0, 1, 2, 2], { dtype: 'int64' }), tk.tensor([0, 1, 2, 0], { dtype: 'int64' }));
+    const r = mon.observe([[0], [1], [2], [3]])!;
+    expect(r.quality).toBeCloseTo(0.75, 6);
+    expectTensorError(() => new monitor.DriftMonitor([[0], [1]], { window: 1 }), 'INVALID_ARGUMENT', /window/);
+    expectTensorError(
+      () => new monitor.DriftMonitor([[0], [1]], { webhook: 'ftp://x' }),
+      'INVALID_ARGUMENT',
+      /webhook/,
+    );
+  });
+
+  it('report: a self-contained HTML page with the verdict, the tests and a histogram per feature', () => {
+    tk.manualSeed(22);
+    const html = monitor.report(tk.randn([200, 2]), tk.randn([200, 2]).add(tk.tensor([0, 1.5])), {
+      featureNames: ['steady', 'moved<'],
+    });
+    expect(html).toContain('Dataset drift: 1 of 2 features');
+    expect(html).toContain('moved&#60;');
+    expect(html.match(/<svg/g)).toHaveLength(2);
+    expect(html).not.toMatch(/(src|href)=["']|<script|<link|@import|url\(/);
+  });
+});
+
+describe('the server with a monitor', () => {
+  it("feeds every request to the model's monitor: /monitor, gauges and data-quality counters; a failing monitor never fails a request", async () => {
+    tk.manualSeed(23);
+    const lin = new tk.nn.Linear(3, 2);
+    const g = tk.jit.trace(lin, [tk.randn([4, 3])], { dynamicAxes: { input0: { 0: 'batch' } } });
+    const ref = tk.randn([300, 3]);
+    const broken = new monitor.DriftMonitor(ref, { window: 2, every: 1 });
+    broken.evaluate = () => {
+      throw new Error('broken');
+    };
+    const server = await tk.serve({
+      models: { m: g, b: g },
+      port: 0,
+      management: false,
+      monitors: { m: { reference: ref, window: 40, every: 20 }, b: broken },
+    });
+    const send = (model: string, rows: number[][]) =>
+      fetch(`${server.url}/v2/models/${model}/infer`, {
+        method: 'POST',
+        body: JSON.stringify({
+          inputs: [{ name: 'input0', datatype: 'FP32', shape: [rows.length, 3], data: rows.flat() }],
+        }),
+      });
+    try {
+      const shifted = tk.randn([40, 3]).add(3).toArray() as number[][];
+      shifted[0]![1] = 1e6; // JSON carries no NaN: a value far outside the reference's range instead
+      for (let i = 0; i < 4; i++) expect((await send('m', shifted.slice(i * 10, i * 10 + 10))).status).toBe(200);
+      const rep = await (await fetch(`${server.url}/v2/models/m/monitor`)).json();
+      expect(rep.latest.isDrift).toBe(true);
+      expect(rep.dataQuality.outOfRange).toBeGreaterThanOrEqual(1);
+      const metricsText = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metricsText).toContain('tk_drift_detected{model="m"} 1');
+      expect(metricsText).toMatch(/tk_drift_score\{model="m",feature="f0",method="ks"\} 0\.\d+/);
+      expect(metricsText).toMatch(/tk_data_quality_issues_total\{model="m",issue="outOfRange"\} \d+/);
+      // The broken monitor: requests still answered, its errors counted.
+      for (let i = 0; i < 3; i++) expect((await send('b', [[1, 2, 3]])).status).toBe(200);
+      expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/tk_monitor_errors_total\{model="b"\} [12]/);
+      expect((await fetch(`${server.url}/v2/models/nope/monitor`)).status).toBe(404);
+    } finally {
+      await server.close();
+      g.dispose();
+    }
+  });
+});

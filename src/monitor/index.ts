@@ -19,3 +19,5 @@ export {
   type DriftOptions,
   type MmdResult,
 } from './drift.js';
+export { DriftMonitor, type DriftMonitorOptions, type MonitorReport, type QualityCounts } from './online.js';
+export { report } from './report.js';

@@ -33,6 +33,10 @@ export class ServerMetrics {
   readonly inflight: Prom.Gauge<'model'>;
   readonly queued: Prom.Gauge<'model'>;
   readonly loadSeconds: Prom.Gauge<'model' | 'version'>;
+  readonly driftScore: Prom.Gauge<'model' | 'feature' | 'method'>;
+  readonly driftDetected: Prom.Gauge<'model'>;
+  readonly dataQuality: Prom.Counter<'model' | 'issue'>;
+  readonly monitorErrors: Prom.Counter<'model'>;
 
   constructor(prom: typeof Prom, queueDepth: () => Record<string, number>) {
     const registers = [(this.registry = new prom.Registry())];
@@ -68,6 +72,31 @@ export class ServerMetrics {
       name: 'tk_model_load_seconds',
       help: 'Time the last load of a model version took (file, warm-up run, handler)',
       labelNames: ['model', 'version'],
+      registers,
+    });
+    // drift monitoring (models with a monitor): the last window's per-feature scores and verdict
+    this.driftScore = new prom.Gauge({
+      name: 'tk_drift_score',
+      help: "The last window's drift statistic per feature (p-value tests: the statistic; distances: the distance)",
+      labelNames: ['model', 'feature', 'method'],
+      registers,
+    });
+    this.driftDetected = new prom.Gauge({
+      name: 'tk_drift_detected',
+      help: 'Whether the last monitored window drifted (1) or not (0)',
+      labelNames: ['model'],
+      registers,
+    });
+    this.dataQuality = new prom.Counter({
+      name: 'tk_data_quality_issues_total',
+      help: 'Input values that were NaN, infinite or outside the reference range, and rows of the wrong width',
+      labelNames: ['model', 'issue'],
+      registers,
+    });
+    this.monitorErrors = new prom.Counter({
+      name: 'tk_monitor_errors_total',
+      help: 'Monitor evaluations that threw (the request was still answered)',
+      labelNames: ['model'],
       registers,
     });
     // the core's own memory (tensors are native memory V8's heap metrics do not show)

@@ -15,7 +15,7 @@ import type { ModelConfig } from './config.js';
 import { badRequest } from './errors.js';
 import { defaultHandler, loadHandler, type HandlerContext, type ServeHandler } from './handler.js';
 import { checkInputs, signatureOf, V2_DATATYPE, type Signature } from './signature.js';
-import { disposeAll, tensorOf, type Values } from './values.js';
+import { disposeAll, tensorOf, type OutputValues, type Values } from './values.js';
 
 /** Where a model version comes from: a graph (file path or loaded `jit.Graph`) and its settings. */
 export interface ModelSource {
@@ -34,6 +34,8 @@ export interface ModelHooks {
   onBatch?(model: string, rows: number): void;
   /** Once per answered job (a v2 request or a handler's `ctx.infer`), with where its time went. */
   onJob?(model: string, queueMs: number, inferMs: number): void;
+  /** Once per answered job, with its inputs (values and shapes, in signature order) and outputs. */
+  onInfer?(model: string, inputs: Values[], shapes: number[][], outputs: OutputValues[]): void;
 }
 
 /** Settings every model starts from where its config is silent. */
@@ -176,6 +178,7 @@ export class ModelVersion {
   async infer(inputs: Values[], shapes: number[][], rows: number): Promise<JobResult> {
     const r = await this.batcher.submit(inputs, shapes, rows, this.settings.timeoutMs);
     this.hooks.onJob?.(this.name, r.queueMs, r.inferMs);
+    this.hooks.onInfer?.(this.name, inputs, shapes, r.outputs);
     return r;
   }
 

@@ -11,6 +11,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { fail, TensorError } from '../errors.js';
 import { Graph } from '../jit/graph.js';
+import type { Table } from '../monitor/drift.js';
+import { DriftMonitor, type DriftMonitorOptions } from '../monitor/online.js';
 import { checkOptions, describe } from '../options.js';
 import { encodeOutput, parseInfer, rawInput, toValues, type InferRequest } from './codec.js';
 import { checkConfig, LIVE_KEYS, LOAD_KEYS, type ModelConfig } from './config.js';
@@ -20,7 +22,7 @@ import { ServerMetrics } from './metrics.js';
 import type { ModelSource, ModelVersion } from './model.js';
 import { ModelRegistry, type ModelEntry } from './repository.js';
 import { checkInputs, v2Shape } from './signature.js';
-import { disposeAll } from './values.js';
+import { disposeAll, type Values } from './values.js';
 
 /** Settings of `serve`. */
 export interface ServeOptions {
@@ -40,6 +42,12 @@ export interface ServeOptions {
   timeoutMs?: number;
   /** JSON lines, one per request: false (default), 'stdout', 'stderr', a file path, or a writable stream. */
   accessLog?: false | 'stdout' | 'stderr' | string | Writable;
+  /**
+   * Drift monitors by model name: a `monitor.DriftMonitor`, or its options with the `reference`
+   * table. Every answered request's first input (rows flattened to the reference's width) and
+   * first output feed it; `GET /v2/models/{m}/monitor` returns its latest report.
+   */
+  monitors?: Record<string, DriftMonitor | (DriftMonitorOptions & { reference: Table })>;
 }
 
 /** A model's state as the management API reports it. */
@@ -161,7 +169,27 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
     bodyLimit: 'integer',
     timeoutMs: 'number',
     accessLog: 'any',
+    monitors: 'any',
   });
+  const monitors = new Map<string, DriftMonitor>();
+  if (o.monitors !== undefined) {
+    if (o.monitors === null || typeof o.monitors !== 'object')
+      fail(
+        'INVALID_ARGUMENT',
+        `serve: monitors must be an object of monitors by model name, got ${describe(o.monitors)}`,
+      );
+    for (const [name, m] of Object.entries(o.monitors)) {
+      if (m instanceof DriftMonitor) monitors.set(name, m);
+      else if (m && typeof m === 'object' && 'reference' in m) {
+        const { reference, ...rest } = m;
+        monitors.set(name, new DriftMonitor(reference, rest));
+      } else
+        fail(
+          'INVALID_ARGUMENT',
+          `serve: monitors.${name.slice(0, 64)} must be a DriftMonitor or { reference, ...options }, got ${describe(m)}`,
+        );
+    }
+  }
   const mgmt =
     o.management === false
       ? null
@@ -227,8 +255,31 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
         m.queueSeconds.observe(queueMs / 1000);
         m.inferenceSeconds.observe(inferMs / 1000);
       },
+      onInfer: (model, inputs, _shapes, outputs) => {
+        const mon = monitors.get(model);
+        if (mon) observe(model, mon, inputs[0], outputs[0]?.values);
+      },
     },
   );
+  // A monitor never fails a request: what it throws is counted, and serving goes on.
+  const observe = (model: string, mon: DriftMonitor, x: Values | undefined, y: Values | undefined) => {
+    try {
+      const before = { ...mon.quality };
+      const rep = mon.observe((x ?? []) as ArrayLike<number>, y as ArrayLike<number> | undefined);
+      for (const issue of ['nan', 'inf', 'outOfRange', 'badWidth'] as const) {
+        const d = mon.quality[issue] - before[issue];
+        if (d > 0) metrics.dataQuality.inc({ model, issue }, d);
+      }
+      if (rep) {
+        metrics.driftDetected.set({ model }, rep.isDrift ? 1 : 0);
+        for (const f of rep.features.perFeature)
+          metrics.driftScore.set({ model, feature: f.feature, method: f.method }, f.statistic);
+        if (rep.mmd) metrics.driftScore.set({ model, feature: '*', method: 'mmd' }, rep.mmd.statistic);
+      }
+    } catch {
+      metrics.monitorErrors.inc({ model });
+    }
+  };
   metrics = new ServerMetrics(prom, () =>
     Object.fromEntries(registry.all.map((e) => [e.name, e.versions.reduce((a, v) => a + v.batcher.queued, 0)])),
   );
@@ -392,6 +443,13 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
     lookup(req.params as Params);
     throw new HttpError(501, 'explain is not implemented yet: attributions arrive with the explain namespace');
   };
+  app.get('/v2/models/:m/monitor', async (req) => {
+    const { m } = req.params as Params;
+    lookup(req.params as Params);
+    const mon = monitors.get(m);
+    if (!mon) throw new HttpError(404, `model '${m}' has no monitor (serve's monitors option)`);
+    return { model_name: m, dataQuality: mon.quality, latest: mon.latest() };
+  });
   for (const base of ['/v2/models/:m', '/v2/models/:m/versions/:v']) {
     app.get(base, metadata);
     app.get(`${base}/ready`, ready);
