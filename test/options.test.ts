@@ -279,6 +279,10 @@ const ROWS: Record<string, () => unknown> = {
   'explain/visualize.ts:heatmap': () => tk.explain.heatmap(tk.ones([3, 3]), O),
   'explain/visualize.ts:imagePng': () => tk.explain.imagePng(tk.ones([3, 3]), O),
   'explain/visualize.ts:report': () => tk.explain.report(O as never),
+  'monitor/drift.ts:detectDrift': () => tk.monitor.detectDrift([[1], [2]], [[1], [2]], O),
+  'monitor/drift.ts:mmdDrift': () => tk.monitor.mmdDrift([[1], [2]], [[1], [2]], O),
+  'monitor/online.ts:DriftMonitor.constructor': () => new tk.monitor.DriftMonitor([[1], [2]], O),
+  'monitor/report.ts:report': () => tk.monitor.report([[1], [2]], [[1], [2]], O),
   'plain/nn.ts:crossEntropy': () => plain.crossEntropy(plain.ones([2, 3]), plain.zeros([2], 'int64'), O),
   'plain/nn.ts:crossEntropyBackward': () =>
     plain.crossEntropyBackward(plain.ones([]), plain.ones([2, 3]), plain.zeros([2], 'int64'), O),

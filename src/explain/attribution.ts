@@ -138,6 +138,15 @@ export type IntegrationMethod =
  * steps sum to 1 - 1/n: Captum's convention, kept so results match it).
  */
 export function integrationRule(method: IntegrationMethod, n: number): { alphas: number[]; steps: number[] } {
+  oneOf('integrationRule', 'method', method, [
+    'gausslegendre',
+    'riemann_left',
+    'riemann_right',
+    'riemann_middle',
+    'riemann_trapezoid',
+  ] as const);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1e6)
+    fail('INVALID_ARGUMENT', `integrationRule: n must be an integer in [1, 1e6], got ${describe(n)}`);
   if (method === 'gausslegendre') {
     const [x, w] = legendreGauss(n);
     return { alphas: x.map((v) => 0.5 * (1 + v)), steps: w.map((v) => 0.5 * v) };

@@ -19,5 +19,11 @@ export {
   type DriftOptions,
   type MmdResult,
 } from './drift.js';
-export { DriftMonitor, type DriftMonitorOptions, type MonitorReport, type QualityCounts } from './online.js';
+export {
+  DriftMonitor,
+  type DriftMonitorOptions,
+  type MonitorReport,
+  type QualityCounts,
+  type QualityMetric,
+} from './online.js';
 export { report } from './report.js';

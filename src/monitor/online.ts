@@ -63,7 +63,17 @@ export interface DriftMonitorOptions {
   /** POSTed each report that found drift as JSON (fire and forget; failures are counted). */
   webhook?: string;
   /** Builds the quality metric for labelled rows (e.g. () => new metrics.Accuracy({ task: 'multiclass', numClasses: 3 })). */
-  qualityMetric?: () => { update(preds: Tensor, target: Tensor): void; compute(): Tensor; reset(): void };
+  qualityMetric?: () => QualityMetric;
+}
+
+/** What DriftMonitor needs of a metric (the `metrics` classes have it). */
+export interface QualityMetric {
+  /** Adds a batch of predictions and targets. */
+  update(preds: Tensor, target: Tensor): void;
+  /** The value over what was added since the last reset. */
+  compute(): Tensor;
+  /** Forgets what was added. */
+  reset(): void;
 }
 
 // A ring of the last `cap` rows of a fixed width.
@@ -115,7 +125,7 @@ export class DriftMonitor {
   private readonly o: Required<Pick<DriftMonitorOptions, 'window' | 'every' | 'mode'>> & DriftMonitorOptions;
   private sinceCheck = 0;
   private report: MonitorReport | null = null;
-  private metric: ReturnType<NonNullable<DriftMonitorOptions['qualityMetric']>> | null = null;
+  private metric: QualityMetric | null = null;
   private labelled = 0;
   /** Data-quality counts since the start. */
   readonly quality: QualityCounts = { rows: 0, nan: 0, inf: 0, outOfRange: 0, badWidth: 0 };

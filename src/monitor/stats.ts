@@ -1,12 +1,32 @@
+/**
+ * Two-sample statistics for drift, on plain numbers: ks2samp, chi2Contingency, proportionZTest,
+ * wasserstein, jensenShannon, psi and Evidently's binning (binnedShares).
+ * @example monitor.stats.ks2samp([1, 2, 3], [4, 5, 6]).pValue
+ * @module stats
+ */
 // Two-sample statistics for drift: Kolmogorov–Smirnov (exact and asymptotic p-values, as scipy's
 // ks_2samp), chi-squared on a contingency table (scipy's chi2_contingency, Yates' correction at one
 // degree of freedom), a two-proportion z-test, and the binned distances Evidently uses (PSI,
 // Jensen–Shannon) plus the 1-D Wasserstein distance. Plain numbers in, plain numbers out.
 import { fail } from '../errors.js';
+import { describe } from '../options.js';
 import { chi2Sf, lgamma, normalSf } from './special.js';
+
+// A sample argument: an array of numbers or a (non-bigint) typed array.
+function sample(op: string, name: string, v: unknown): ArrayLike<number> {
+  const ok =
+    (Array.isArray(v) && v.every((x) => typeof x === 'number')) ||
+    (ArrayBuffer.isView(v) &&
+      !(v instanceof DataView) &&
+      !(v instanceof BigInt64Array) &&
+      !(v instanceof BigUint64Array));
+  if (!ok) fail('INVALID_ARGUMENT', `${op}: ${name} must be an array of numbers, got ${describe(v)}`);
+  return v as ArrayLike<number>;
+}
 
 /** Sorted copy of finite values (NaN and ±Inf are data-quality issues, counted elsewhere). */
 export function sortedFinite(v: ArrayLike<number>): Float64Array {
+  sample('sortedFinite', 'values', v);
   const out = new Float64Array(v.length);
   let k = 0;
   for (let i = 0; i < v.length; i++) {
@@ -18,6 +38,9 @@ export function sortedFinite(v: ArrayLike<number>): Float64Array {
 
 /** The KS statistic D = sup |F_a - F_b| of two sorted samples. */
 export function ksStatistic(a: Float64Array, b: Float64Array): number {
+  if (!(a instanceof Float64Array) || !(b instanceof Float64Array))
+    fail('INVALID_ARGUMENT', `ksStatistic: expected two sorted Float64Arrays, got ${describe(a)} and ${describe(b)}`);
+  if (a.length === 0 || b.length === 0) fail('INVALID_ARGUMENT', 'ksStatistic: both samples must be non-empty');
   const n = a.length,
     m = b.length;
   let i = 0,
@@ -111,11 +134,16 @@ export interface Chi2Result {
  * @example chi2Contingency([[10, 20], [20, 10]]).pValue
  */
 export function chi2Contingency(table: readonly (readonly number[])[], correction = true): Chi2Result {
+  if (
+    !Array.isArray(table) ||
+    !table.every((row) => Array.isArray(row) && row.every((v) => typeof v === 'number' && v >= 0))
+  )
+    fail('INVALID_ARGUMENT', `chi2Contingency: table must be rows of non-negative counts, got ${describe(table)}`);
   const r = table.length,
     c = table[0]?.length ?? 0;
   if (r < 2 || c < 2 || table.some((row) => row.length !== c))
     fail('INVALID_ARGUMENT', `chi2Contingency: need a rectangular table of at least 2 x 2 counts, got ${r} x ${c}`);
-  const rows = table.map((row) => row.reduce((a, b) => a + b, 0));
+  const rows = table.map((row) => row.reduce((a: number, b: number) => a + b, 0));
   const cols = Array.from({ length: c }, (_, j) => table.reduce((a, row) => a + (row[j] as number), 0));
   const total = rows.reduce((a, b) => a + b, 0);
   if (rows.some((v) => v === 0) || cols.some((v) => v === 0))
@@ -134,6 +162,16 @@ export function chi2Contingency(table: readonly (readonly number[])[], correctio
 
 /** Two-sided two-proportion z-test (Evidently's z-test for binary features). @example proportionZTest(30, 100, 50, 100) */
 export function proportionZTest(k1: number, n1: number, k2: number, n2: number): { statistic: number; pValue: number } {
+  for (const [name, v] of [
+    ['k1', k1],
+    ['n1', n1],
+    ['k2', k2],
+    ['n2', n2],
+  ] as const)
+    if (typeof v !== 'number' || !(v >= 0))
+      fail('INVALID_ARGUMENT', `proportionZTest: ${name} must be a count, got ${describe(v)}`);
+  if (k1 > n1 || k2 > n2)
+    fail('INVALID_ARGUMENT', `proportionZTest: more successes than trials (${k1}/${n1}, ${k2}/${n2})`);
   if (!(n1 > 0 && n2 > 0)) fail('INVALID_ARGUMENT', 'proportionZTest: both samples must be non-empty');
   const p1 = k1 / n1,
     p2 = k2 / n2,
@@ -146,8 +184,8 @@ export function proportionZTest(k1: number, n1: number, k2: number, n2: number):
 
 /** The 1-D Wasserstein-1 distance of two samples (scipy.stats.wasserstein_distance). */
 export function wasserstein(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const a = sortedFinite(x),
-    b = sortedFinite(y);
+  const a = sortedFinite(sample('wasserstein', 'x', x)),
+    b = sortedFinite(sample('wasserstein', 'y', y));
   if (a.length === 0 || b.length === 0) fail('INVALID_ARGUMENT', 'wasserstein: both samples need a finite value');
   // Integral of |F_a - F_b| over the merged breakpoints.
   let i = 0,
@@ -167,6 +205,8 @@ export function wasserstein(x: ArrayLike<number>, y: ArrayLike<number>): number 
 
 /** Jensen–Shannon distance of two distributions (scipy.spatial.distance.jensenshannon, natural log). */
 export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  sample('jensenShannon', 'p', p);
+  sample('jensenShannon', 'q', q);
   if (p.length !== q.length || p.length === 0)
     fail('INVALID_ARGUMENT', 'jensenShannon: need two distributions of one length');
   let sp = 0,
@@ -185,6 +225,10 @@ export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>): numbe
 
 /** Population stability index of two binned distributions: sum (cur - ref) ln(cur / ref). */
 export function psi(ref: ArrayLike<number>, cur: ArrayLike<number>): number {
+  sample('psi', 'ref', ref);
+  sample('psi', 'cur', cur);
+  if (ref.length !== cur.length)
+    fail('INVALID_ARGUMENT', `psi: ${ref.length} reference bins but ${cur.length} current ones`);
   let s = 0;
   for (let i = 0; i < ref.length; i++) {
     const r = ref[i] as number,
@@ -205,8 +249,8 @@ export function binnedShares(
   cur: ArrayLike<number>,
   maxDistinct = 20,
 ): [Float64Array, Float64Array] {
-  const a = sortedFinite(ref),
-    b = sortedFinite(cur);
+  const a = sortedFinite(sample('binnedShares', 'ref', ref)),
+    b = sortedFinite(sample('binnedShares', 'cur', cur));
   if (a.length === 0 || b.length === 0) fail('INVALID_ARGUMENT', 'binnedShares: both samples need a finite value');
   const distinct = new Set(a).size;
   let ra: Float64Array, ca: Float64Array;

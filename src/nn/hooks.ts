@@ -30,6 +30,7 @@ export type FullBackwardHook = (
 
 /** What `register*Hook` returns: `remove()` unregisters the hook. */
 export interface RemovableHandle {
+  /** Unregisters the hook (a second call does nothing). */
   remove(): void;
 }
 

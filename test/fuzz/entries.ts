@@ -134,6 +134,8 @@ export const FACTORIES: Record<string, () => object> = {
   TensorError: () => new tk.TensorError('m', 'INVALID_ARGUMENT'),
   GradcheckError: () => new tk.GradcheckError('m'),
   HttpError: () => new tk.HttpError(400, 'm'),
+  // monitor (no webhook: the fuzzer must not reach the network)
+  DriftMonitor: () => new tk.monitor.DriftMonitor(tk.randn([20, 3]), { window: 8, every: 4 }),
   // jit
   Graph: () => tk.jit.trace(new nn.Linear(3, 2), [tk.randn([2, 3])], { dynamicAxes: { input0: [0] } }),
   // nn
