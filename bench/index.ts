@@ -17,6 +17,7 @@ import { matmul } from './suites/matmul.js';
 import { memory } from './suites/memory.js';
 import { programs } from './suites/programs.js';
 import { explainSuite } from './suites/explain.js';
+import { monitorSuite } from './suites/monitor.js';
 import { reduce } from './suites/reduce.js';
 import { trainSuite } from './suites/train.js';
 import { views } from './suites/views.js';
@@ -53,6 +54,7 @@ const SUITES = {
   compare,
   programs,
   explain: explainSuite,
+  monitor: monitorSuite,
 };
 
 async function main() {

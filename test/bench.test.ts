@@ -38,6 +38,7 @@ describe('npm run bench --smoke', () => {
       'memory',
       'programs',
       'explain',
+      'monitor',
     ]);
     for (const x of rows) {
       expect(Number.isFinite(x.nativeUs) && x.nativeUs > 0, `${x.suite} ${x.name}`).toBe(true);

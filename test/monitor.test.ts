@@ -1,6 +1,8 @@
 // monitor: drift statistics against scipy's own numbers (test/fixtures/drift-scipy.json, written by
 // scripts/fixtures/drift_scipy.py), detector calibration, the online monitor, and bad input.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -256,6 +258,23 @@ describe('the server with a monitor', () => {
     } finally {
       await server.close();
       g.dispose();
+    }
+  });
+});
+
+describe('examples/monitor-drift.ts', () => {
+  it('flags the shifted petals and not the in-distribution traffic, and writes the report', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-drift-'));
+    try {
+      const { main } = await import('../examples/monitor-drift.js');
+      const out = path.join(dir, 'drift.html');
+      const r = await main({ out, log: () => {} });
+      expect(r[0]).toMatchObject({ phase: 'in distribution', isDrift: false });
+      expect(r[1]).toMatchObject({ phase: 'shifted petals', isDrift: true });
+      expect(r[1]!.drifted).toEqual(expect.arrayContaining(['petal length', 'petal width']));
+      expect(fs.readFileSync(out, 'utf8')).toContain('Dataset drift');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -10,7 +10,7 @@ import {
   binnedShares,
   chi2Contingency,
   jensenShannon,
-  ks2samp,
+  ksSorted,
   proportionZTest,
   psi,
   sortedFinite,
@@ -142,7 +142,7 @@ function featureStat(
     fail('INVALID_ARGUMENT', 'detectDrift: a feature has no finite value in a window');
   switch (method) {
     case 'ks': {
-      const r = ks2samp(a, b);
+      const r = ksSorted(a, b);
       return { statistic: r.statistic, pValue: r.pValue };
     }
     case 'chisquare':

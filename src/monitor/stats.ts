@@ -69,8 +69,11 @@ export interface KsResult {
  * @example ks2samp([1, 2, 3], [4, 5, 6]).pValue // 0.1
  */
 export function ks2samp(x: ArrayLike<number>, y: ArrayLike<number>): KsResult {
-  const a = sortedFinite(x),
-    b = sortedFinite(y);
+  return ksSorted(sortedFinite(x), sortedFinite(y));
+}
+
+/** @internal ks2samp of two samples already sorted and finite (detectDrift sorts once). */
+export function ksSorted(a: Float64Array, b: Float64Array): KsResult {
   if (a.length === 0 || b.length === 0)
     fail('INVALID_ARGUMENT', 'ks2samp: both samples need at least one finite value');
   const d = ksStatistic(a, b);
@@ -83,10 +86,22 @@ export function ks2samp(x: ArrayLike<number>, y: ArrayLike<number>): KsResult {
 
 // P(D >= d) for n = m: 2 * sum_j (-1)^(j+1) C(2n, n - j k) / C(2n, n), k = ceil(d n) (d is a
 // multiple of 1/n).
+// log(i!) for i <= 2n, kept for the last n (every feature of a window has the same n).
+let logFact: Float64Array = new Float64Array([0]);
+function logFactorials(upTo: number): Float64Array {
+  if (logFact.length <= upTo) {
+    const t = new Float64Array(upTo + 1);
+    for (let i = 1; i <= upTo; i++) t[i] = lgamma(i + 1);
+    logFact = t;
+  }
+  return logFact;
+}
+
 function ksEqualExact(d: number, n: number): number {
   const k = Math.round(d * n);
   if (k <= 0) return 1;
-  const lc = (r: number) => lgamma(2 * n + 1) - lgamma(r + 1) - lgamma(2 * n - r + 1);
+  const lf = logFactorials(2 * n);
+  const lc = (r: number) => (lf[2 * n] as number) - (lf[r] as number) - (lf[2 * n - r] as number);
   const base = lc(n);
   let s = 0;
   for (let j = 1; n - j * k >= 0; j++) s += (j % 2 ? 1 : -1) * Math.exp(lc(n - j * k) - base);
