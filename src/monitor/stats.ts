@@ -74,6 +74,8 @@ export function ks2samp(x: ArrayLike<number>, y: ArrayLike<number>): KsResult {
 
 /** @internal ks2samp of two samples already sorted and finite (detectDrift sorts once). */
 export function ksSorted(a: Float64Array, b: Float64Array): KsResult {
+  if (!(a instanceof Float64Array) || !(b instanceof Float64Array))
+    fail('INVALID_ARGUMENT', `ks2samp: expected two sorted Float64Arrays, got ${describe(a)} and ${describe(b)}`);
   if (a.length === 0 || b.length === 0)
     fail('INVALID_ARGUMENT', 'ks2samp: both samples need at least one finite value');
   const d = ksStatistic(a, b);
