@@ -26,6 +26,8 @@ export interface TargetOptions {
 }
 
 export function runForward(f: ForwardFn, x: Tensor, op: string): Tensor {
+  if (!(f instanceof Module) && (typeof f !== 'function' || /^class\b/.test(Function.prototype.toString.call(f))))
+    fail('INVALID_ARGUMENT', `${op}: the model must be an nn.Module or a function of the input, got ${describe(f)}`);
   const out = f instanceof Module ? (f.call(x) as unknown) : typeof f === 'function' ? f(x) : undefined;
   if (!(out instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: the model must return a Tensor, got ${describe(out)}`);
   return out;

@@ -87,7 +87,10 @@ export function columns(op: string, t: Table, what: string): Float64Array[] {
     flat = t.contiguous().to('float64').data() as Float64Array;
   } else if (Array.isArray(t)) {
     rows = t.length;
-    cols = rows ? (t[0] as readonly number[]).length : 0;
+    const first: unknown = t[0];
+    if (rows && !Array.isArray(first))
+      fail('INVALID_ARGUMENT', `${op}: ${what} must be rows of numbers, got row 0 = ${describe(first)}`);
+    cols = rows ? (first as readonly number[]).length : 0;
     const f = new Float64Array(rows * cols);
     t.forEach((r, i) => {
       if (!Array.isArray(r) || r.length !== cols)

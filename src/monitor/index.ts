@@ -10,7 +10,6 @@ export * as stats from './stats.js';
 export {
   detectDrift,
   mmdDrift,
-  columns,
   type Table,
   type DriftMethod,
   type FeatureType,

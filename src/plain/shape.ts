@@ -279,6 +279,7 @@ function targets(op: string, index: PlainTensor, target: readonly number[], dim:
 /** torch.gather as loops: out[p] = x[p with p[dim] = index[p]]. */
 export function gather(x: PlainTensor, dim: number, index: PlainTensor): PlainTensor {
   plainArg('gather', 'x', x);
+  plainArg('gather', 'index', index);
   const d = normDim(dim, Math.max(x.ndim, 1));
   const at = targets('gather', index, x.shape, d);
   const out = alloc(x.dtype, index.numel());
