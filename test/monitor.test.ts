@@ -1,5 +1,6 @@
 // monitor: drift statistics against scipy's own numbers (test/fixtures/drift-scipy.json, written by
 // scripts/fixtures/drift_scipy.py), detector calibration, the online monitor, and bad input.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -251,6 +252,11 @@ describe('the server with a monitor', () => {
       expect(metricsText).toContain('tk_drift_detected{model="m"} 1');
       expect(metricsText).toMatch(/tk_drift_score\{model="m",feature="f0",method="ks"\} 0\.\d+/);
       expect(metricsText).toMatch(/tk_data_quality_issues_total\{model="m",issue="outOfRange"\} \d+/);
+      if (spawnSync('promtool', ['--version']).status === 0) {
+        // Debian's prometheus installed: the drift series pass promtool's lint too.
+        const lint = spawnSync('promtool', ['check', 'metrics'], { input: metricsText, encoding: 'utf8' });
+        expect(lint.stdout + lint.stderr).not.toMatch(/tk_(drift|data_quality|monitor)/);
+      }
       // The broken monitor: requests still answered, its errors counted.
       for (let i = 0; i < 3; i++) expect((await send('b', [[1, 2, 3]])).status).toBe(200);
       expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/tk_monitor_errors_total\{model="b"\} [12]/);
