@@ -2,6 +2,7 @@
 // scripts/fixtures/drift_scipy.py), detector calibration, the online monitor, and bad input.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -282,5 +283,63 @@ describe('examples/monitor-drift.ts', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a monitor from a model folder', () => {
+  it("config.json's monitor (a reference file of rows) is loaded, and drift is POSTed to its webhook", async () => {
+    tk.manualSeed(31);
+    const hooks: unknown[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        hooks.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as { port: number }).port;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-monrepo-'));
+    const lin = new tk.nn.Linear(2, 1);
+    const g = tk.jit.trace(lin, [tk.randn([3, 2])], { dynamicAxes: { input0: { 0: 'batch' } } });
+    fs.mkdirSync(path.join(dir, 'lin', '1'), { recursive: true });
+    g.save(path.join(dir, 'lin', '1', 'model.tkg'));
+    fs.writeFileSync(path.join(dir, 'lin', 'ref.json'), JSON.stringify(tk.randn([200, 2]).toArray()));
+    fs.writeFileSync(
+      path.join(dir, 'lin', 'config.json'),
+      JSON.stringify({
+        monitor: { reference: 'ref.json', window: 40, every: 40, webhook: `http://127.0.0.1:${port}/hook` },
+      }),
+    );
+    const server = await tk.serve({ modelRepository: dir, port: 0, management: false });
+    try {
+      const rows = tk.randn([40, 2]).add(3).toArray() as number[][];
+      const r = await fetch(`${server.url}/v2/models/lin/infer`, {
+        method: 'POST',
+        body: JSON.stringify({ inputs: [{ name: 'input0', datatype: 'FP32', shape: [40, 2], data: rows.flat() }] }),
+      });
+      expect(r.status).toBe(200);
+      expect((await (await fetch(`${server.url}/v2/models/lin/monitor`)).json()).latest.isDrift).toBe(true);
+      for (let i = 0; i < 50 && hooks.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
+      expect(hooks).toHaveLength(1);
+      expect(hooks[0]).toMatchObject({ isDrift: true, windowRows: 40 });
+    } finally {
+      await server.close();
+      receiver.close();
+      g.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // A monitor whose reference file is missing fails the start, naming the model.
+    const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-monrepo-'));
+    fs.mkdirSync(path.join(bad, 'lin', '1'), { recursive: true });
+    const g2 = tk.jit.trace(lin, [tk.randn([3, 2])]);
+    g2.save(path.join(bad, 'lin', '1', 'model.tkg'));
+    fs.writeFileSync(path.join(bad, 'lin', 'config.json'), JSON.stringify({ monitor: { reference: 'nope.json' } }));
+    await expect(tk.serve({ modelRepository: bad, port: 0, management: false })).rejects.toThrow(
+      /model 'lin': the monitor's reference/,
+    );
+    g2.dispose();
+    fs.rmSync(bad, { recursive: true, force: true });
   });
 });

@@ -53,6 +53,12 @@ export interface ModelConfig {
   outputs?: TensorConfig[];
   /** Free-form values handed to the handler (e.g. class names). */
   parameters?: Record<string, unknown>;
+  /**
+   * Drift monitoring of the model's first input: `reference` names a JSON file of rows (an array
+   * of arrays of numbers) in the model's folder; the rest are `monitor.DriftMonitor`'s options
+   * (window, every, mode, detectors, mmd, webhook).
+   */
+  monitor?: { reference: string; [option: string]: unknown };
 }
 
 /** The settings the management API may change on a loaded model. */
@@ -90,6 +96,7 @@ const SPEC = {
   inputs: 'any',
   outputs: 'any',
   parameters: 'any',
+  monitor: 'any',
 } as const;
 
 function range(op: string, key: string, v: number | undefined, lo: number, hi: number): void {
@@ -140,6 +147,19 @@ export function checkConfig(op: string, c: unknown, only?: readonly string[]): M
         );
     });
   }
+  const mon = cfg.monitor;
+  if (
+    mon !== undefined &&
+    (mon === null ||
+      typeof mon !== 'object' ||
+      typeof mon.reference !== 'string' ||
+      !/^[A-Za-z0-9_.-]{1,128}$/.test(mon.reference) ||
+      mon.reference.startsWith('.'))
+  )
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: monitor must be { reference: '<file in the model folder>.json', ...options }, got ${describe(mon)}`,
+    );
   const params = cfg.parameters;
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params)))
     fail('INVALID_ARGUMENT', `${op}: parameters must be an object, got ${describe(params)}`);

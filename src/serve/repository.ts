@@ -96,6 +96,14 @@ export class ModelRegistry {
     return [...names].sort();
   }
 
+  /** A repository model's config.json and folder (given sources: their config, no folder). */
+  configOf(name: string): { config: ModelConfig; dir?: string } {
+    const given = this.sources[name];
+    if (given) return { config: given.config ?? {} };
+    const dir = this.repository ? join(this.repository, name) : undefined;
+    return dir && existsSync(dir) ? { config: readConfig(dir), dir } : { config: {} };
+  }
+
   entry(name: string): ModelEntry | undefined {
     return this.entries.get(name);
   }

@@ -3,7 +3,8 @@
 // the event loop: a request is parsed and checked here, then queued for its model's batcher, which
 // runs graphs as Node-API async work. Every accepted request is answered exactly once: routes are
 // async functions whose one result or one error becomes the response.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import type { Writable } from 'node:stream';
 
@@ -284,6 +285,30 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
     Object.fromEntries(registry.all.map((e) => [e.name, e.versions.reduce((a, v) => a + v.batcher.queued, 0)])),
   );
   await registry.loadAll();
+  // Monitors a model's config.json asks for (serve's monitors option wins).
+  for (const name of registry.index()) {
+    if (monitors.has(name)) continue;
+    const { config, dir } = registry.configOf(name);
+    if (!config.monitor || !dir) continue;
+    const { reference, ...rest } = config.monitor;
+    const file = join(dir, reference);
+    let rows: unknown;
+    try {
+      rows = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      await registry.close();
+      fail(
+        'IO_ERROR',
+        `serve: model '${name}': the monitor's reference '${file}' is not a JSON file of rows: ${(e as Error).message}`,
+      );
+    }
+    try {
+      monitors.set(name, new DriftMonitor(rows as Table, rest as DriftMonitorOptions));
+    } catch (e) {
+      await registry.close();
+      fail('INVALID_ARGUMENT', `serve: model '${name}': ${(e as Error).message}`);
+    }
+  }
 
   const app = fastify({ bodyLimit, logger: false, return503OnClosing: true, forceCloseConnections: 'idle' });
   const apps: FastifyInstance[] = [app];
