@@ -302,6 +302,8 @@ export interface NoiseTunnelOptions {
   type?: NoiseTunnelType;
   nSamples?: number;
   stdevs?: number;
+  /** Noisy copies of the batch per call of the method (Captum's nt_samples_batch_size; default all). */
+  ntSamplesBatchSize?: number;
   /** The wrapped method's options (target, abs, baselines, ...). */
   [option: string]: unknown;
 }
@@ -324,7 +326,7 @@ export function noiseTunnel<O extends TargetOptions>(
   if (typeof method !== 'function')
     fail('INVALID_ARGUMENT', `${op}: method must be an attribution function, got ${describe(method)}`);
   const x = checkInput(op, inputs);
-  const { type, nSamples, stdevs, ...rest } = options ?? ({} as never);
+  const { type, nSamples, stdevs, ntSamplesBatchSize, ...rest } = options ?? ({} as never);
   const kind = oneOf(op, 'type', type ?? 'smoothgrad', ['smoothgrad', 'smoothgrad_sq', 'vargrad'] as const);
   const S = int(op, 'nSamples', nSamples ?? 5);
   if (S < 1) fail('INVALID_ARGUMENT', `${op}: nSamples must be >= 1, got ${S}`);
@@ -340,14 +342,33 @@ export function noiseTunnel<O extends TargetOptions>(
       );
       return sd === 0 ? rep : rep.add(randn(rep.shape, { dtype: x.dtype as never }).mul(sd));
     });
-    const opts = { ...rest, target: expandTarget(tgt, S) } as unknown as O;
-    const a = method(f, noisy, opts).reshape([S, N, ...x.shape.slice(1)]);
+    const per = chunkBy(op, ntSamplesBatchSize, S);
+    const a = byCopies(S, per, (s0, s1) => {
+      const opts = { ...rest, target: expandTarget(tgt, s1 - s0) } as unknown as O;
+      return method(f, noisy.narrow(0, s0 * N, (s1 - s0) * N), opts);
+    }).reshape([S, N, ...x.shape.slice(1)]);
     if (kind === 'smoothgrad') return a.mean(0);
     const sq = a.mul(a).mean(0);
     if (kind === 'smoothgrad_sq') return sq;
     const m = a.mean(0);
     return sq.sub(m.mul(m));
   });
+}
+
+// Copies of the batch per pass: `v` (default all S), checked.
+function chunkBy(op: string, v: unknown, S: number): number {
+  if (v === undefined) return S;
+  const k = int(op, 'batch size', v);
+  if (k < 1) fail('INVALID_ARGUMENT', `${op}: the batch size must be >= 1, got ${k}`);
+  return k;
+}
+
+// fn over copies [s0, s1) of the batch, `per` copies at a time, concatenated along the rows.
+function byCopies(S: number, per: number, fn: (s0: number, s1: number) => Tensor): Tensor {
+  if (per >= S) return fn(0, S);
+  const parts: Tensor[] = [];
+  for (let s0 = 0; s0 < S; s0 += per) parts.push(fn(s0, Math.min(S, s0 + per)));
+  return cat(parts, 0);
 }
 
 // A per-sample target repeated for S tiled copies of the batch.
@@ -363,6 +384,8 @@ export interface GradientShapOptions extends TargetOptions {
   baselines: Tensor;
   nSamples?: number;
   stdevs?: number;
+  /** At most this many rows (whole copies of the batch) per forward/backward (default all). */
+  internalBatchSize?: number;
 }
 
 /**
@@ -373,7 +396,13 @@ export interface GradientShapOptions extends TargetOptions {
  */
 export function gradientShap(f: ForwardFn, inputs: Tensor, options: GradientShapOptions): Tensor {
   const op = 'explain.gradientShap';
-  const o = checkOptions(op, options, { target: 'any', baselines: 'any', nSamples: 'integer', stdevs: 'number' });
+  const o = checkOptions(op, options, {
+    target: 'any',
+    baselines: 'any',
+    nSamples: 'integer',
+    stdevs: 'number',
+    internalBatchSize: 'integer',
+  });
   const x = checkInput(op, inputs);
   const dist = o.baselines;
   if (!(dist instanceof Tensor) || dist.ndim !== x.ndim || dist.shape.slice(1).join() !== x.shape.slice(1).join())
@@ -398,7 +427,12 @@ export function gradientShap(f: ForwardFn, inputs: Tensor, options: GradientShap
       const d = noisy.sub(base);
       return [base.add(d.mul(alpha)), d];
     });
-    const [g] = gradients(f, pts, expandTarget(o.target as Target, S), S, op);
+    const N0 = x.shape[0] as number;
+    const g = byCopies(
+      S,
+      internalBatch(op, o.internalBatchSize, N0, S),
+      (s0, s1) => gradients(f, pts.narrow(0, s0 * N0, (s1 - s0) * N0), o.target as Target, s1 - s0, op)[0],
+    );
     return g
       .mul(diff)
       .reshape([S, N, ...x.shape.slice(1)])
