@@ -75,6 +75,18 @@ export interface DriftOptions {
   driftShare?: number;
 }
 
+/** @internal detectDrift's option checks (monitor.report takes the same options). */
+export const DRIFT_SPEC = {
+  featureNames: 'any',
+  featureTypes: 'any',
+  method: 'any',
+  pValue: 'number',
+  correction: 'string',
+  thresholds: 'any',
+  testsUpTo: 'integer',
+  driftShare: 'number',
+} as const;
+
 const METHODS: readonly DriftMethod[] = ['ks', 'chisquare', 'ztest', 'psi', 'wasserstein', 'jensenshannon'];
 const TESTS = new Set<DriftMethod>(['ks', 'chisquare', 'ztest']);
 
@@ -194,16 +206,7 @@ function featureStat(
  */
 export function detectDrift(reference: Table, current: Table, options: DriftOptions = {}): DriftResult {
   const op = 'monitor.detectDrift';
-  const o = checkOptions(op, options, {
-    featureNames: 'any',
-    featureTypes: 'any',
-    method: 'any',
-    pValue: 'number',
-    correction: 'string',
-    thresholds: 'any',
-    testsUpTo: 'integer',
-    driftShare: 'number',
-  });
+  const o = checkOptions(op, options, DRIFT_SPEC);
   const R = columns(op, reference, 'reference'),
     C = columns(op, current, 'current');
   if (R.length !== C.length)

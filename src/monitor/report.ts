@@ -2,7 +2,7 @@
 // dataset verdict, the table of per-feature tests and a histogram of reference against current
 // for every feature.
 import { checkOptions } from '../options.js';
-import { columns, detectDrift, type DriftOptions, type DriftResult, type Table } from './drift.js';
+import { columns, detectDrift, DRIFT_SPEC, type DriftOptions, type DriftResult, type Table } from './drift.js';
 import { sortedFinite } from './stats.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -53,18 +53,7 @@ export function report(
   options: DriftOptions & { title?: string; result?: DriftResult } = {},
 ): string {
   const op = 'monitor.report';
-  const { title, result, ...det } = checkOptions(op, options, {
-    title: 'string',
-    result: 'any',
-    featureNames: 'any',
-    featureTypes: 'any',
-    method: 'any',
-    pValue: 'number',
-    correction: 'string',
-    thresholds: 'any',
-    testsUpTo: 'integer',
-    driftShare: 'number',
-  });
+  const { title, result, ...det } = checkOptions(op, options, { title: 'string', result: 'any', ...DRIFT_SPEC });
   const R = columns(op, reference, 'reference'),
     C = columns(op, current, 'current');
   const r = result ?? detectDrift(reference, current, det);
