@@ -361,3 +361,78 @@ describe('images', () => {
     expect(r.accuracy).toBeGreaterThanOrEqual(0.9);
   }, 60000);
 });
+
+describe('DistributedSampler', () => {
+  const shares = (n: number, size: number, o: data.DistributedSamplerOptions = {}, epoch = 0) =>
+    Array.from({ length: size }, (_, rank) =>
+      new data.DistributedSampler(n, { numReplicas: size, rank, ...o }).indices(epoch),
+    );
+
+  it('partitions the dataset exactly: every index once across ranks when the size divides, padded by repeats otherwise', () => {
+    for (const shuffle of [false, true]) {
+      const s = shares(12, 3, { shuffle, seed: 5 });
+      expect(s.map((x) => x.length)).toEqual([4, 4, 4]);
+      expect(s.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    }
+    // 10 over 3: 4 each, the order's first two repeated.
+    const p = shares(10, 3, { shuffle: false });
+    expect(p).toEqual([
+      [0, 3, 6, 9],
+      [1, 4, 7, 0],
+      [2, 5, 8, 1],
+    ]);
+    // dropLast: 3 each, the tail dropped, no index twice.
+    const d = shares(10, 3, { shuffle: false, dropLast: true });
+    expect(d.map((x) => x.length)).toEqual([3, 3, 3]);
+    expect(new Set(d.flat()).size).toBe(9);
+    // More ranks than samples: padded several times over.
+    expect(shares(2, 5, { shuffle: false }).flat()).toEqual([0, 1, 0, 1, 0]);
+  });
+
+  it('the same seed and epoch give every rank the same order; a new epoch a new one; the DataLoader passes its epoch', () => {
+    const e0 = shares(100, 4, { seed: 1 }, 0),
+      e1 = shares(100, 4, { seed: 1 }, 1);
+    expect(new Set(e0.flat()).size).toBe(100);
+    expect(e1.flat()).not.toEqual(e0.flat());
+    expect(shares(100, 4, { seed: 1 }, 1)).toEqual(e1);
+    tidy(() => {
+      const ds = new data.TensorDataset(tk.arange(0, 20));
+      const sampler = new data.DistributedSampler(ds, { numReplicas: 2, rank: 1, seed: 3 });
+      const loader = new data.DataLoader(ds, { batchSize: 4, sampler });
+      expect(loader.length).toBe(3);
+      const epoch = (l: typeof loader) =>
+        [...l].flatMap((b) => Array.from((b as Tensor[])[0]!.data() as BigInt64Array, Number));
+      expect(epoch(loader)).toEqual(sampler.indices(0));
+      expect(epoch(loader)).toEqual(sampler.indices(1));
+      sampler.setEpoch(1);
+      expect([...sampler]).toEqual(sampler.indices(1));
+    });
+  });
+
+  it('reads the launcher’s rank and size from the environment, and checks its arguments', () => {
+    const saved = { ...process.env };
+    try {
+      process.env.OMPI_COMM_WORLD_SIZE = '4';
+      process.env.OMPI_COMM_WORLD_RANK = '2';
+      const s = new data.DistributedSampler(8);
+      expect([s.numReplicas, s.rank, s.length]).toEqual([4, 2, 2]);
+      delete process.env.OMPI_COMM_WORLD_SIZE;
+      delete process.env.OMPI_COMM_WORLD_RANK;
+      delete process.env.WORLD_SIZE;
+      delete process.env.PMI_SIZE;
+      expectTensorError(() => new data.DistributedSampler(8), 'INVALID_ARGUMENT', /give numReplicas and rank/);
+    } finally {
+      process.env = saved;
+    }
+    expectTensorError(
+      () => new data.DistributedSampler(8, { numReplicas: 2, rank: 2 }),
+      'INVALID_ARGUMENT',
+      /rank must be in \[0, 1\]/,
+    );
+    expectTensorError(
+      () => new data.DistributedSampler(-1, { numReplicas: 1, rank: 0 }),
+      'INVALID_ARGUMENT',
+      /dataset or a length/,
+    );
+  });
+});

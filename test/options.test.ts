@@ -279,6 +279,7 @@ const ROWS: Record<string, () => unknown> = {
   'explain/visualize.ts:heatmap': () => tk.explain.heatmap(tk.ones([3, 3]), O),
   'explain/visualize.ts:imagePng': () => tk.explain.imagePng(tk.ones([3, 3]), O),
   'explain/visualize.ts:report': () => tk.explain.report(O as never),
+  'data/distributed.ts:DistributedSampler.constructor': () => new tk.data.DistributedSampler(4, O),
   'monitor/drift.ts:detectDrift': () => tk.monitor.detectDrift([[1], [2]], [[1], [2]], O),
   'monitor/drift.ts:mmdDrift': () => tk.monitor.mmdDrift([[1], [2]], [[1], [2]], O),
   'monitor/online.ts:DriftMonitor.constructor': () => new tk.monitor.DriftMonitor([[1], [2]], O),

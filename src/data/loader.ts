@@ -106,8 +106,11 @@ export interface DataLoaderOptions<T, B> {
   dropLast?: boolean;
   /** Turns a list of samples into a batch (default: `defaultCollate`, which stacks tensors and numbers). */
   collate?: (samples: T[]) => B;
-  /** Indices to visit per epoch (overrides shuffle): an iterable, or a function of the epoch. */
-  sampler?: Iterable<number> | ((epoch: number) => Iterable<number>);
+  /**
+   * Indices to visit per epoch (overrides shuffle): an iterable, a function of the epoch, or an
+   * object with `indices(epoch)` (a `DistributedSampler`).
+   */
+  sampler?: Iterable<number> | ((epoch: number) => Iterable<number>) | { indices(epoch: number): Iterable<number> };
 }
 
 /**
@@ -136,11 +139,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     if (
       sampler !== undefined &&
       typeof sampler !== 'function' &&
-      typeof (sampler as Iterable<number>)?.[Symbol.iterator] !== 'function'
+      typeof (sampler as Iterable<number>)?.[Symbol.iterator] !== 'function' &&
+      typeof (sampler as { indices?: unknown })?.indices !== 'function'
     )
       fail(
         'INVALID_ARGUMENT',
-        `DataLoader: sampler must be an iterable of indices or a function of the epoch, got ${describe(sampler)}`,
+        `DataLoader: sampler must be an iterable of indices, a function of the epoch or an object with indices(epoch), got ${describe(sampler)}`,
       );
     this.batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0)
@@ -183,7 +187,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
 
   private indices(epoch: number): Iterable<number> {
     const s = this.options.sampler;
-    if (s) return typeof s === 'function' ? s(epoch) : s;
+    if (s) {
+      if (typeof s === 'function') return s(epoch);
+      if (typeof (s as { indices?: unknown }).indices === 'function')
+        return (s as { indices(e: number): Iterable<number> }).indices(epoch);
+      return s as Iterable<number>;
+    }
     const n = (this.dataset as Dataset<T>).length;
     // Each epoch's order comes from (seed, epoch) alone, so a loader can be put back at any epoch.
     return this.options.shuffle

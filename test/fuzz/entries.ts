@@ -134,6 +134,7 @@ export const FACTORIES: Record<string, () => object> = {
   TensorError: () => new tk.TensorError('m', 'INVALID_ARGUMENT'),
   GradcheckError: () => new tk.GradcheckError('m'),
   HttpError: () => new tk.HttpError(400, 'm'),
+  DistributedSampler: () => new tk.data.DistributedSampler(10, { numReplicas: 3, rank: 1 }),
   // monitor (no webhook: the fuzzer must not reach the network)
   DriftMonitor: () => new tk.monitor.DriftMonitor(tk.randn([20, 3]), { window: 8, every: 4 }),
   // jit
