@@ -4,6 +4,12 @@ import { fail } from '../errors.js';
 import { checkOptions, describe } from '../options.js';
 import { Dataset, permutation, seededRandom } from './dataset.js';
 
+/** A sampler whose indices depend on the epoch (DistributedSampler is one). */
+export interface EpochSampler {
+  /** The indices to visit in `epoch`. */
+  indices(epoch: number): Iterable<number>;
+}
+
 /** Options of DistributedSampler. */
 export interface DistributedSamplerOptions {
   /** Processes sharing the dataset (default: the launcher's world size from the environment). */
@@ -36,7 +42,7 @@ function fromEnv(kind: 'size' | 'rank'): number | undefined {
  * the loader's epoch picks the order (or call `setEpoch` when iterating it yourself).
  * @example const loader = new data.DataLoader(ds, { batchSize: 32, sampler: new data.DistributedSampler(ds, { numReplicas: 2, rank }) })
  */
-export class DistributedSampler {
+export class DistributedSampler implements EpochSampler {
   readonly numReplicas: number;
   readonly rank: number;
   /** Indices each rank gets per epoch. */
@@ -109,6 +115,7 @@ export class DistributedSampler {
     return this.numSamples;
   }
 
+  /** This rank's indices for the epoch `setEpoch` set (0 until then). */
   [Symbol.iterator](): Iterator<number> {
     return this.indices(this.epoch)[Symbol.iterator]();
   }

@@ -7,6 +7,7 @@ import { stack } from '../ops/functional.js';
 import { checkOptions, describe, list } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Dataset, drawSeed, IterableDataset, permutation, seededRandom } from './dataset.js';
+import type { EpochSampler } from './distributed.js';
 
 /**
  * Combines samples into a batch: tensors are stacked along a new dim 0, numbers become a tensor
@@ -110,7 +111,7 @@ export interface DataLoaderOptions<T, B> {
    * Indices to visit per epoch (overrides shuffle): an iterable, a function of the epoch, or an
    * object with `indices(epoch)` (a `DistributedSampler`).
    */
-  sampler?: Iterable<number> | ((epoch: number) => Iterable<number>) | { indices(epoch: number): Iterable<number> };
+  sampler?: Iterable<number> | ((epoch: number) => Iterable<number>) | EpochSampler;
 }
 
 /**
@@ -189,8 +190,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     const s = this.options.sampler;
     if (s) {
       if (typeof s === 'function') return s(epoch);
-      if (typeof (s as { indices?: unknown }).indices === 'function')
-        return (s as { indices(e: number): Iterable<number> }).indices(epoch);
+      if (typeof (s as { indices?: unknown }).indices === 'function') return (s as EpochSampler).indices(epoch);
       return s as Iterable<number>;
     }
     const n = (this.dataset as Dataset<T>).length;
