@@ -466,7 +466,10 @@ export async function serve(options: ServeOptions = {}): Promise<ModelServer> {
   };
   const explain = async (req: FastifyRequest) => {
     lookup(req.params as Params);
-    throw new HttpError(501, 'explain is not implemented yet: attributions arrive with the explain namespace');
+    throw new HttpError(
+      501,
+      'explain is not served: a served graph has no gradients; run the explain namespace on the model in code',
+    );
   };
   app.get('/v2/models/:m/monitor', async (req) => {
     const { m } = req.params as Params;
