@@ -162,6 +162,14 @@ describe('module hooks', () => {
       expect(seen).toEqual(['pre', 'fwd 5,4', 'bwd']);
       expect(gin[0]!.sub(x.grad!).abs().max().item()).toBe(0);
       expect(gout[0]!.shape).toEqual([5, 4]);
+      // An input that needs no gradient: the hook runs with gradInput empty, as PyTorch's.
+      seen.length = 0;
+      l0.forward(tk.randn([2, 3]))
+        .sum()
+        .backward();
+      expect(seen).toEqual(['pre', 'fwd 2,4', 'bwd']);
+      expect(gin).toEqual([]);
+      expect(gout[0]!.shape).toEqual([2, 4]);
       // A pre-hook replaces the input, a forward hook the output; a backward hook the gradient.
       const h2 = l0.registerForwardHook((_m, _i, o) => (o as Tensor).mul(0));
       expect(l0.call(x).abs().sum().item()).toBe(0);

@@ -334,14 +334,7 @@ export function noiseTunnel<O extends TargetOptions>(
   const N = x.shape[0] as number;
   const tgt = (rest as TargetOptions).target;
   return tidy(() => {
-    // Sample-major copies: sample s of input i at row s * N + i, so a per-sample target repeats.
-    const noisy = noGrad(() => {
-      const rep = cat(
-        Array.from({ length: S }, () => x),
-        0,
-      );
-      return sd === 0 ? rep : rep.add(randn(rep.shape, { dtype: x.dtype as never }).mul(sd));
-    });
+    const noisy = noisyCopies(x, S, sd);
     const per = chunkBy(op, ntSamplesBatchSize, S);
     const a = byCopies(S, per, (s0, s1) => {
       const opts = { ...rest, target: expandTarget(tgt, s1 - s0) } as unknown as O;
@@ -352,6 +345,18 @@ export function noiseTunnel<O extends TargetOptions>(
     if (kind === 'smoothgrad_sq') return sq;
     const m = a.mean(0);
     return sq.sub(m.mul(m));
+  });
+}
+
+// S copies of the batch stacked sample-major (copy s of input i at row s * N + i, so a per-sample
+// target repeats), each with N(0, sd^2) noise added.
+function noisyCopies(x: Tensor, S: number, sd: number): Tensor {
+  return noGrad(() => {
+    const rep = cat(
+      Array.from({ length: S }, () => x),
+      0,
+    );
+    return sd === 0 ? rep : rep.add(randn(rep.shape, { dtype: x.dtype as never }).mul(sd));
   });
 }
 
@@ -416,22 +421,17 @@ export function gradientShap(f: ForwardFn, inputs: Tensor, options: GradientShap
   const N = x.shape[0] as number;
   return tidy(() => {
     const [pts, diff] = noGrad(() => {
-      const rep = cat(
-        Array.from({ length: S }, () => x),
-        0,
-      );
-      const noisy = sd === 0 ? rep : rep.add(randn(rep.shape, { dtype: x.dtype as never }).mul(sd));
+      const noisy = noisyCopies(x, S, sd);
       const pick = randint(0, dist.shape[0] as number, [S * N]);
       const base = dist.to(x.dtype).indexSelect(0, pick);
       const alpha = rand([S * N], { dtype: x.dtype as never }).reshape([S * N, ...x.shape.slice(1).map(() => 1)]);
       const d = noisy.sub(base);
       return [base.add(d.mul(alpha)), d];
     });
-    const N0 = x.shape[0] as number;
     const g = byCopies(
       S,
-      internalBatch(op, o.internalBatchSize, N0, S),
-      (s0, s1) => gradients(f, pts.narrow(0, s0 * N0, (s1 - s0) * N0), o.target as Target, s1 - s0, op)[0],
+      internalBatch(op, o.internalBatchSize, N, S),
+      (s0, s1) => gradients(f, pts.narrow(0, s0 * N, (s1 - s0) * N), o.target as Target, s1 - s0, op)[0],
     );
     return g
       .mul(diff)

@@ -4,6 +4,7 @@
 import { PNG } from 'pngjs';
 
 import { fail } from '../errors.js';
+import { escapeHtml } from '../html.js';
 import { checkOptions, describe, num, oneOf } from '../options.js';
 import { Tensor } from '../tensor.js';
 
@@ -86,17 +87,41 @@ function colour(map: Colormap, t: number): [number, number, number] {
   ];
 }
 
-// [H, W] values of an attribution summed over channels: accepts [H, W], [C, H, W] or [1, C, H, W].
-function plane(op: string, t: Tensor, what: string): { v: Float64Array; h: number; w: number; c: number } {
+// A picture tensor's values with its channels, height and width: accepts [H, W], [C, H, W] or
+// [1, C, H, W].
+function planes(op: string, t: Tensor, what: string): { d: Float64Array; c: number; h: number; w: number } {
   if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: ${what} must be a Tensor, got ${describe(t)}`);
   const s = t.ndim === 4 && t.shape[0] === 1 ? t.shape.slice(1) : t.shape;
   if (s.length !== 2 && s.length !== 3)
     fail('SHAPE_MISMATCH', `${op}: ${what} must be [H, W], [C, H, W] or [1, C, H, W], got [${t.shape.join(', ')}]`);
   const [c, h, w] = (s.length === 2 ? [1, ...s] : s) as [number, number, number];
-  const d = Float64Array.from(t.contiguous().to('float64').data() as Float64Array);
+  return { d: t.contiguous().to('float64').data() as Float64Array, c, h, w };
+}
+
+// [H, W] values summed over channels.
+function plane(op: string, t: Tensor, what: string): { v: Float64Array; h: number; w: number; c: number } {
+  const { d, c, h, w } = planes(op, t, what);
   const v = new Float64Array(h * w);
   for (let k = 0; k < c; k++) for (let i = 0; i < h * w; i++) v[i] = (v[i] as number) + (d[k * h * w + i] as number);
   return { v, h, w, c };
+}
+
+// PNG bytes of a w x h picture drawn `scale` times larger (nearest), rgb(i) the colour of pixel i.
+function png(w: number, h: number, scale: number, rgb: (i: number) => readonly number[]): Buffer {
+  const W = w * scale;
+  const out = new PNG({ width: W, height: h * scale });
+  for (let i = 0; i < w * h; i++) {
+    const c = rgb(i);
+    const y0 = Math.floor(i / w) * scale,
+      x0 = (i % w) * scale;
+    for (let y = y0; y < y0 + scale; y++)
+      for (let x = x0; x < x0 + scale; x++) {
+        const q = (y * W + x) * 4;
+        for (let k = 0; k < 3; k++) out.data[q + k] = Math.round(c[k] as number);
+        out.data[q + 3] = 255;
+      }
+  }
+  return PNG.sync.write(out);
 }
 
 /**
@@ -175,46 +200,26 @@ export function heatmap(attributions: Tensor, options: HeatmapOptions = {}): Buf
   }
   const alpha = num(op, 'alpha', o.alpha ?? (grey ? 0.5 : 1));
   if (alpha < 0 || alpha > 1) fail('INVALID_ARGUMENT', `${op}: alpha must be in [0, 1], got ${alpha}`);
-  const W = a.w * scale,
-    H = a.h * scale;
-  const png = new PNG({ width: W, height: H });
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const i = Math.floor(y / scale) * a.w + Math.floor(x / scale);
-      const t = sign === 'all' ? ((norm[i] as number) + 1) / 2 : Math.abs(norm[i] as number);
-      const c = colour(map, t);
-      const g = grey ? (grey[i] as number) * 255 : 0;
-      const q = (y * W + x) * 4;
-      for (let k = 0; k < 3; k++)
-        png.data[q + k] = Math.round(grey ? g * (1 - alpha) + (c[k] as number) * alpha : (c[k] as number));
-      png.data[q + 3] = 255;
-    }
-  return PNG.sync.write(png);
+  return png(a.w, a.h, scale, (i) => {
+    const c = colour(map, sign === 'all' ? ((norm[i] as number) + 1) / 2 : Math.abs(norm[i] as number));
+    if (!grey) return c;
+    const g = (grey[i] as number) * 255;
+    return c.map((v) => g * (1 - alpha) + v * alpha);
+  });
 }
 
 /** An image tensor ([C, H, W] or [1, C, H, W], values in [0, 1]; 1 or 3 channels) as PNG bytes. @example explain.imagePng(x[0]) */
 export function imagePng(image: Tensor, options: { scale?: number } = {}): Buffer {
   const op = 'explain.imagePng';
   const scale = checkOptions(op, options, { scale: 'integer' }).scale ?? 1;
-  if (!(image instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: image must be a Tensor, got ${describe(image)}`);
-  const s = image.ndim === 4 && image.shape[0] === 1 ? image.shape.slice(1) : image.shape;
-  const [c, h, w] = (s.length === 2 ? [1, ...s] : s) as [number, number, number];
-  if (s.length < 2 || s.length > 3 || (c !== 1 && c !== 3))
+  const { d, c, h, w } = planes(op, image, 'image');
+  if (c !== 1 && c !== 3)
     fail('SHAPE_MISMATCH', `${op}: image must be [H, W] or [1|3, H, W], got [${image.shape.join(', ')}]`);
-  const d = image.contiguous().to('float64').data() as Float64Array;
-  const png = new PNG({ width: w * scale, height: h * scale });
-  for (let y = 0; y < h * scale; y++)
-    for (let x = 0; x < w * scale; x++) {
-      const i = Math.floor(y / scale) * w + Math.floor(x / scale),
-        q = (y * w * scale + x) * 4;
-      for (let k = 0; k < 3; k++)
-        png.data[q + k] = Math.round(255 * Math.min(1, Math.max(0, d[(c === 3 ? k : 0) * h * w + i] as number)));
-      png.data[q + 3] = 255;
-    }
-  return PNG.sync.write(png);
+  return png(w, h, scale, (i) =>
+    [0, 1, 2].map((k) => 255 * Math.min(1, Math.max(0, d[(c === 3 ? k : 0) * h * w + i] as number))),
+  );
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
 
 /** A horizontal bar chart of feature attributions as an inline SVG string. @example explain.barChart([0.4, -0.1], ['a', 'b']) */
@@ -234,7 +239,7 @@ export function barChart(values: readonly number[], names?: readonly string[]): 
     const len = (Math.abs(v) / max) * half;
     const x = v >= 0 ? labelW + half : labelW + half - len;
     const y = i * rowH + 4;
-    const name = esc(names?.[i] ?? `feature ${i}`);
+    const name = escapeHtml(names?.[i] ?? `feature ${i}`);
     return (
       `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${name}</text>` +
       `<rect x="${x.toFixed(1)}" y="${y}" width="${len.toFixed(1)}" height="${rowH - 8}" fill="${v >= 0 ? '#2a9d4b' : '#d1495b'}"/>` +
@@ -270,12 +275,12 @@ export function report(options: { title?: string; items: readonly ReportItem[] }
   const op = 'explain.report';
   const o = checkOptions(op, options, { title: 'string', items: 'any' });
   if (!Array.isArray(o.items)) fail('INVALID_ARGUMENT', `${op}: items must be an array, got ${describe(o.items)}`);
-  const title = esc(o.title ?? 'Attributions');
+  const title = escapeHtml(o.title ?? 'Attributions');
   const sections = (o.items as ReportItem[]).map((it, k) => {
     const a = it.attributions;
     if (!(a instanceof Tensor))
       fail('INVALID_ARGUMENT', `${op}: items[${k}].attributions must be a Tensor, got ${describe(a)}`);
-    const head = `<h2>${esc(it.title ?? `Item ${k + 1}`)}</h2>${it.caption ? `<p>${esc(it.caption)}</p>` : ''}`;
+    const head = `<h2>${escapeHtml(it.title ?? `Item ${k + 1}`)}</h2>${it.caption ? `<p>${escapeHtml(it.caption)}</p>` : ''}`;
     const flat = a.ndim === 1 || (a.ndim === 2 && a.shape[0] === 1);
     if (flat) {
       const vals = Array.from(a.contiguous().to('float64').data() as Float64Array);

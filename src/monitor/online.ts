@@ -88,7 +88,8 @@ class Ring {
     this.data = new Float64Array(cap * width);
   }
   push(row: ArrayLike<number>, off = 0): void {
-    this.data.set(Array.prototype.slice.call(row, off, off + this.width) as number[], this.head * this.width);
+    const at = this.head * this.width;
+    for (let j = 0; j < this.width; j++) this.data[at + j] = row[off + j] as number;
     this.head = (this.head + 1) % this.cap;
     this.n = Math.min(this.cap, this.n + 1);
   }

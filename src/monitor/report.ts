@@ -1,11 +1,11 @@
 // The drift report: one self-contained HTML page (inline SVG, no external resource) with the
 // dataset verdict, the table of per-feature tests and a histogram of reference against current
 // for every feature.
+import { escapeHtml } from '../html.js';
 import { checkOptions } from '../options.js';
 import { columns, detectDrift, DRIFT_SPEC, type DriftOptions, type DriftResult, type Table } from './drift.js';
 import { sortedFinite } from './stats.js';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 const fmt = (v: number | undefined) =>
   v === undefined ? '' : Math.abs(v) >= 1e-3 || v === 0 ? v.toPrecision(4) : v.toExponential(2);
 
@@ -38,7 +38,7 @@ function histogram(ref: Float64Array, cur: Float64Array, w = 320, h = 120): stri
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="10">` +
     bars(ra, '#4c78a8', 0) +
     bars(ca, '#f58518', bw / 2) +
-    `<text x="0" y="${h - 3}">${esc(fmt(lo))}</text><text x="${w}" y="${h - 3}" text-anchor="end">${esc(fmt(hi))}</text></svg>`
+    `<text x="0" y="${h - 3}">${escapeHtml(fmt(lo))}</text><text x="${w}" y="${h - 3}" text-anchor="end">${escapeHtml(fmt(hi))}</text></svg>`
   );
 }
 
@@ -57,20 +57,20 @@ export function report(
   const R = columns(op, reference, 'reference'),
     C = columns(op, current, 'current');
   const r = result ?? detectDrift(reference, current, det);
-  const head = esc(title ?? 'Data drift report');
+  const head = escapeHtml(title ?? 'Data drift report');
   const verdict = r.isDrift
     ? `<p class="bad">Dataset drift: ${r.nDrifted} of ${r.nFeatures} features drifted (threshold ${r.threshold * 100}% of features).</p>`
     : `<p class="ok">No dataset drift: ${r.nDrifted} of ${r.nFeatures} features drifted (threshold ${r.threshold * 100}% of features).</p>`;
   const rows = r.perFeature
     .map(
       (f) =>
-        `<tr class="${f.isDrift ? 'bad' : ''}"><td>${esc(f.feature)}</td><td>${f.type}</td><td>${f.method}</td><td>${fmt(f.statistic)}</td><td>${fmt(f.pValue)}</td><td>${fmt(f.threshold)}</td><td>${f.isDrift ? 'drift' : 'no drift'}</td></tr>`,
+        `<tr class="${f.isDrift ? 'bad' : ''}"><td>${escapeHtml(f.feature)}</td><td>${f.type}</td><td>${f.method}</td><td>${fmt(f.statistic)}</td><td>${fmt(f.pValue)}</td><td>${fmt(f.threshold)}</td><td>${f.isDrift ? 'drift' : 'no drift'}</td></tr>`,
     )
     .join('\n');
   const plots = r.perFeature
     .map(
       (f, j) =>
-        `<figure><figcaption>${esc(f.feature)}${f.isDrift ? ' (drift)' : ''}</figcaption>${histogram(R[j]!, C[j]!)}</figure>`,
+        `<figure><figcaption>${escapeHtml(f.feature)}${f.isDrift ? ' (drift)' : ''}</figcaption>${histogram(R[j]!, C[j]!)}</figure>`,
     )
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${head}</title><style>
