@@ -58,6 +58,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
                              InstanceMethod("strides", &TensorkitAddon::Strides),
                              InstanceMethod("storageOffset", &TensorkitAddon::StorageOffset),
                              InstanceMethod("isContiguous", &TensorkitAddon::IsContiguous),
+                             InstanceMethod("dataPtr", &TensorkitAddon::DataPtr),
                              InstanceMethod("memory", &TensorkitAddon::Memory),
                              InstanceMethod("emptyCache", &TensorkitAddon::EmptyCache),
                              InstanceMethod("setNumThreads", &TensorkitAddon::SetNumThreads),
@@ -232,6 +233,20 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
       return Napi::Boolean::New(env, tensor_of(st_, info[0], "isContiguous").is_contiguous());
+    });
+  }
+
+  // dataPtr(h): the address of element 0 of a contiguous CPU tensor, for the MPI addon
+  // (bindings/distributed.cpp), which reads and writes the memory while the TS side holds a
+  // reference to the tensor. Nothing else may use it.
+  Napi::Value DataPtr(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      const tk::Tensor& t = tensor_of(st_, info[0], "dataPtr");
+      TK_CHECK(t.device().type == tk::DeviceType::CPU, DEVICE_MISMATCH, "dataPtr: expected a CPU tensor, got ",
+               tk::device_name(t.device()));
+      TK_CHECK(t.is_contiguous(), INVALID_ARGUMENT, "dataPtr: expected a contiguous tensor");
+      return Napi::BigInt::New(env, uint64_t(reinterpret_cast<uintptr_t>(t.data_ptr())));
     });
   }
 

@@ -80,6 +80,11 @@ export interface Binding {
   strides(h: Handle): number[];
   storageOffset(h: Handle): number;
   isContiguous(h: Handle): boolean;
+  /**
+   * The address of element 0 of a contiguous CPU tensor, for the MPI addon only (src/distributed/),
+   * which uses the memory while it holds a `share()` of the tensor.
+   */
+  dataPtr(h: Handle): bigint;
   memory(): MemoryInfo;
   emptyCache(): void;
   setNumThreads(n: number): void;

@@ -7,9 +7,57 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { binding } from './binding.js';
+import { launch, type LaunchOptions } from './distributed/launch.js';
 import { serve, type ModelServer, type ServeOptions } from './serve/index.js';
 
+const RUN_HELP = `Usage: tensorkit run -n N [options] script.ts|script.js [script args]
+
+Starts N ranks of a script under Open MPI's mpirun (oversubscription allowed, no core binding),
+each joining the group with distributed.initProcessGroup(). A watchdog stops every rank and exits
+non-zero, naming the rank, when one dies, exits non-zero or stops responding outside a
+communication.
+
+Options:
+  -n, --nproc N           ranks to start (required)
+      --hostfile FILE     an MPI hostfile ("host slots=N" lines) for several machines
+      --timeout S         stop the job after S seconds
+      --hang-timeout S    seconds without a heartbeat before a rank counts as hung (default 60)
+      --mpirun-arg ARG    pass ARG to mpirun (repeatable)
+  -h, --help              this text
+`;
+
+/** Parses `run`'s arguments (everything after the script belongs to the script). */
+export function runOptions(argv: string[]): LaunchOptions {
+  const i = argv.findIndex(
+    (a, k) =>
+      !a.startsWith('-') && !/^(-n|--nproc|--hostfile|--timeout|--hang-timeout|--mpirun-arg)$/.test(argv[k - 1] ?? ''),
+  );
+  if (i < 0) throw new Error('no script given');
+  const { values: a } = parseArgs({
+    args: argv.slice(0, i),
+    options: {
+      nproc: { type: 'string', short: 'n' },
+      hostfile: { type: 'string' },
+      timeout: { type: 'string' },
+      'hang-timeout': { type: 'string' },
+      'mpirun-arg': { type: 'string', multiple: true },
+    },
+  });
+  const nproc = int('--nproc', a.nproc);
+  if (nproc === undefined || nproc < 1) throw new Error('-n N (the number of ranks, at least 1) is required');
+  return {
+    nproc,
+    script: argv[i],
+    args: argv.slice(i + 1),
+    hostfile: a.hostfile,
+    timeoutS: int('--timeout', a.timeout),
+    hangTimeoutS: int('--hang-timeout', a['hang-timeout']),
+    mpirunArgs: a['mpirun-arg'],
+  };
+}
+
 const HELP = `Usage: tensorkit serve [options]
+       tensorkit run -n N script [args]   (tensorkit run --help)
 
 Serves jit graphs (.tkg) and ONNX files over HTTP: KServe v2 (/v2/models/{m}/infer), TorchServe
 (/ping, /predictions/{m}) and Prometheus (/metrics), with a management API on its own port.
@@ -122,8 +170,20 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return cmd === undefined ? 1 : 0;
   }
+  if (cmd === 'run') {
+    if (rest.length === 0 || rest[0] === '-h' || rest[0] === '--help') {
+      process.stdout.write(RUN_HELP);
+      return rest.length === 0 ? 1 : 0;
+    }
+    try {
+      return await launch(runOptions(rest));
+    } catch (e) {
+      process.stderr.write(`tensorkit run: ${(e as Error).message}\n(try: tensorkit run --help)\n`);
+      return 1;
+    }
+  }
   if (cmd !== 'serve') {
-    process.stderr.write(`tensorkit: unknown command '${cmd}' (try: tensorkit serve --help)\n`);
+    process.stderr.write(`tensorkit: unknown command '${cmd}' (try: tensorkit serve --help, tensorkit run --help)\n`);
     return 1;
   }
   let parsed;

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'OUT_OF_MEMORY',
   'CUDA_ERROR',
   'IO_ERROR',
+  'DISTRIBUTED_ERROR',
   'INTERNAL',
 ] as const;
 

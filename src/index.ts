@@ -84,6 +84,7 @@ export * as jit from './jit/index.js';
 export * as onnx from './onnx/index.js';
 export * as explain from './explain/index.js';
 export * as monitor from './monitor/index.js';
+export * as distributed from './distributed/index.js';
 export {
   serve,
   HttpError,

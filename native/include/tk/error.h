@@ -20,6 +20,7 @@ namespace tk {
   X(OUT_OF_MEMORY)               \
   X(CUDA_ERROR)                  \
   X(IO_ERROR)                    \
+  X(DISTRIBUTED_ERROR)           \
   X(INTERNAL)
 
 enum class ErrorCode {

@@ -1,0 +1,342 @@
+// The MPI process group (process_group.h). Every MPI call below runs on the communication thread.
+#include "process_group.h"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <climits>
+#include <cstring>
+
+#include "tk/half.h"
+
+namespace tk::dist {
+namespace {
+
+// ---- 16-bit floats: MPI has no type for them, so they travel as uint16 and reduce through
+// user-defined ops that widen each pair to float and round the result once (as one add would). --
+using tk::kernels::bf16_to_float;
+using tk::kernels::float_to_bf16;
+using tk::kernels::float_to_half;
+using tk::kernels::half_to_float;
+
+template <float (*Load)(uint16_t), uint16_t (*Store)(float), int R>
+void half_op(void* in, void* inout, int* len, MPI_Datatype*) {
+  const auto* a = static_cast<const uint16_t*>(in);
+  auto* b = static_cast<uint16_t*>(inout);
+  for (int i = 0; i < *len; ++i) {
+    const float x = Load(a[i]), y = Load(b[i]);
+    float r;
+    if constexpr (R == int(Reduce::Sum))
+      r = x + y;
+    else if constexpr (R == int(Reduce::Product))
+      r = x * y;
+    else if constexpr (R == int(Reduce::Max))
+      r = (x != x || y != y) ? x + y : (x > y ? x : y);  // nan wins
+    else
+      r = (x != x || y != y) ? x + y : (x < y ? x : y);
+    b[i] = Store(r);
+  }
+}
+
+MPI_Op g_half_ops[2][4];  // [float16, bfloat16][Reduce]
+
+void create_half_ops() {
+  MPI_Op_create(&half_op<half_to_float, float_to_half, 0>, 1, &g_half_ops[0][0]);
+  MPI_Op_create(&half_op<half_to_float, float_to_half, 1>, 1, &g_half_ops[0][1]);
+  MPI_Op_create(&half_op<half_to_float, float_to_half, 2>, 1, &g_half_ops[0][2]);
+  MPI_Op_create(&half_op<half_to_float, float_to_half, 3>, 1, &g_half_ops[0][3]);
+  MPI_Op_create(&half_op<bf16_to_float, float_to_bf16, 0>, 1, &g_half_ops[1][0]);
+  MPI_Op_create(&half_op<bf16_to_float, float_to_bf16, 1>, 1, &g_half_ops[1][1]);
+  MPI_Op_create(&half_op<bf16_to_float, float_to_bf16, 2>, 1, &g_half_ops[1][2]);
+  MPI_Op_create(&half_op<bf16_to_float, float_to_bf16, 3>, 1, &g_half_ops[1][3]);
+}
+static_assert(int(Reduce::Sum) == 0 && int(Reduce::Max) == 1 && int(Reduce::Min) == 2 && int(Reduce::Product) == 3);
+
+MPI_Datatype mpi_type(DType d) {
+  switch (d) {
+    case DType::Float32: return MPI_FLOAT;
+    case DType::Float64: return MPI_DOUBLE;
+    case DType::Int32: return MPI_INT32_T;
+    case DType::Int64: return MPI_INT64_T;
+    case DType::Bool: return MPI_C_BOOL;
+    case DType::Float16:
+    case DType::BFloat16: return MPI_UINT16_T;
+  }
+  return MPI_BYTE;
+}
+
+MPI_Op mpi_op(DType d, Reduce r) {
+  if (d == DType::Float16 || d == DType::BFloat16) return g_half_ops[d == DType::BFloat16][int(r)];
+  if (d == DType::Bool) return (r == Reduce::Sum || r == Reduce::Max) ? MPI_LOR : MPI_LAND;
+  switch (r) {
+    case Reduce::Sum: return MPI_SUM;
+    case Reduce::Max: return MPI_MAX;
+    case Reduce::Min: return MPI_MIN;
+    case Reduce::Product: return MPI_PROD;
+  }
+  return MPI_SUM;
+}
+
+std::string mpi_error(const char* what, int rc) {
+  char buf[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, buf, &len);
+  return std::string(what) + " failed: " + std::string(buf, size_t(len));
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::AllReduce: return "allReduce";
+    case Kind::Broadcast: return "broadcast";
+    case Kind::AllGather: return "allGather";
+    case Kind::ReduceScatter: return "reduceScatter";
+    case Kind::Gather: return "gather";
+    case Kind::Scatter: return "scatter";
+    case Kind::Send: return "send";
+    case Kind::Recv: return "recv";
+    case Kind::Barrier: return "barrier";
+  }
+  return "?";
+}
+
+}  // namespace
+
+DType parse_dtype(const std::string& n) {
+  if (n == "float32") return DType::Float32;
+  if (n == "float64") return DType::Float64;
+  if (n == "int32") return DType::Int32;
+  if (n == "int64") return DType::Int64;
+  if (n == "bool") return DType::Bool;
+  if (n == "float16") return DType::Float16;
+  if (n == "bfloat16") return DType::BFloat16;
+  throw DistError("DTYPE_MISMATCH", "distributed: unsupported dtype, got '" + n + "'");
+}
+
+Reduce parse_reduce(const std::string& n) {
+  if (n == "sum") return Reduce::Sum;
+  if (n == "max") return Reduce::Max;
+  if (n == "min") return Reduce::Min;
+  if (n == "product") return Reduce::Product;
+  throw DistError("INVALID_ARGUMENT", "distributed: unknown reduce op, got '" + n + "'");
+}
+
+Kind parse_kind(const std::string& n) {
+  for (Kind k : {Kind::AllReduce, Kind::Broadcast, Kind::AllGather, Kind::ReduceScatter, Kind::Gather, Kind::Scatter,
+                 Kind::Send, Kind::Recv, Kind::Barrier})
+    if (n == kind_name(k)) return k;
+  throw DistError("INVALID_ARGUMENT", "distributed: unknown operation, got '" + n + "'");
+}
+
+size_t item_size(DType d) {
+  switch (d) {
+    case DType::Float32:
+    case DType::Int32: return 4;
+    case DType::Float64:
+    case DType::Int64: return 8;
+    case DType::Bool: return 1;
+    case DType::Float16:
+    case DType::BFloat16: return 2;
+  }
+  return 1;
+}
+
+ProcessGroup::ProcessGroup(Notify notify) : notify_(std::move(notify)) {
+  thread_ = std::thread([this] { loop(); });
+  std::unique_lock lock(mu_);
+  started_cv_.wait(lock, [this] { return started_; });
+  if (!init_error_.empty()) {
+    lock.unlock();
+    thread_.join();
+    throw DistError("DISTRIBUTED_ERROR", init_error_);
+  }
+}
+
+ProcessGroup::~ProcessGroup() { finalize(); }
+
+std::shared_ptr<Work> ProcessGroup::submit(const Op& op) {
+  const char* name = kind_name(op.kind);
+  if (op.count < 0 || op.count > INT_MAX)
+    throw DistError("INVALID_ARGUMENT",
+                    std::string(name) + ": at most 2147483647 elements per rank, got " + std::to_string(op.count));
+  if (op.kind == Kind::ReduceScatter || op.kind == Kind::AllGather || op.kind == Kind::Gather ||
+      op.kind == Kind::Scatter) {
+    if (op.count * int64_t(size_) > INT_MAX)
+      throw DistError("INVALID_ARGUMENT", std::string(name) + ": at most 2147483647 elements in all, got " +
+                                              std::to_string(op.count * size_));
+  }
+  const bool rooted = op.kind == Kind::Broadcast || op.kind == Kind::Gather || op.kind == Kind::Scatter ||
+                      op.kind == Kind::Send || op.kind == Kind::Recv;
+  if (rooted && (op.peer < 0 || op.peer >= size_))
+    throw DistError("INVALID_ARGUMENT", std::string(name) + ": rank " + std::to_string(op.peer) +
+                                            " is outside the group of " + std::to_string(size_));
+  if ((op.kind == Kind::Send || op.kind == Kind::Recv) && op.peer == rank_)
+    throw DistError("INVALID_ARGUMENT",
+                    std::string(name) + ": a rank cannot " + name + " to itself (rank " + std::to_string(rank_) + ")");
+  auto w = std::make_shared<Work>();
+  w->op = op;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || finalized_)
+      throw DistError("DISTRIBUTED_ERROR", std::string(name) + ": the process group was destroyed");
+    w->id = next_id_++;
+    queue_.push_back(w);
+  }
+  cv_.notify_one();
+  return w;
+}
+
+std::string ProcessGroup::wait(Work& w) {
+  std::unique_lock lock(w.mu);
+  w.cv.wait(lock, [&] { return w.done; });
+  return w.error;
+}
+
+size_t ProcessGroup::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() + active_.size();
+}
+
+void ProcessGroup::finalize(bool abort, int code) {
+  {
+    std::lock_guard lock(mu_);
+    if (finalized_) return;
+    finalized_ = true;
+    stopping_ = true;
+    abort_ = abort;
+    abort_code_ = code;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ProcessGroup::complete(const std::shared_ptr<Work>& w, std::string error) {
+  {
+    std::lock_guard lock(w->mu);
+    w->done = true;
+    w->error = std::move(error);
+  }
+  w->cv.notify_all();
+  if (notify_) notify_(w->id);
+}
+
+void ProcessGroup::run(Work& w) {
+  const Op& o = w.op;
+  const MPI_Datatype t = mpi_type(o.dtype);
+  const int n = int(o.count);
+  int rc = MPI_SUCCESS;
+  switch (o.kind) {
+    case Kind::AllReduce:
+      rc = MPI_Allreduce(MPI_IN_PLACE, o.recv, n, t, mpi_op(o.dtype, o.reduce), MPI_COMM_WORLD);
+      break;
+    case Kind::Broadcast: rc = MPI_Bcast(o.recv, n, t, o.peer, MPI_COMM_WORLD); break;
+    case Kind::AllGather: rc = MPI_Allgather(o.send, n, t, o.recv, n, t, MPI_COMM_WORLD); break;
+    case Kind::ReduceScatter:
+      rc = MPI_Reduce_scatter_block(o.send, o.recv, n, t, mpi_op(o.dtype, o.reduce), MPI_COMM_WORLD);
+      break;
+    case Kind::Gather: rc = MPI_Gather(o.send, n, t, o.recv, n, t, o.peer, MPI_COMM_WORLD); break;
+    case Kind::Scatter: rc = MPI_Scatter(o.send, n, t, o.recv, n, t, o.peer, MPI_COMM_WORLD); break;
+    case Kind::Barrier: rc = MPI_Barrier(MPI_COMM_WORLD); break;
+    case Kind::Send:
+    case Kind::Recv: {  // started here, completed by loop()'s polling
+      w.request.resize(sizeof(MPI_Request));
+      auto* req = reinterpret_cast<MPI_Request*>(w.request.data());
+      rc = o.kind == Kind::Send ? MPI_Isend(o.send, n, t, o.peer, o.tag, MPI_COMM_WORLD, req)
+                                : MPI_Irecv(o.recv, n, t, o.peer, o.tag, MPI_COMM_WORLD, req);
+      break;
+    }
+  }
+  if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(o.kind), rc));
+}
+
+void ProcessGroup::loop() {
+  {
+    int provided = 0;
+    int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    std::lock_guard lock(mu_);
+    if (rc != MPI_SUCCESS) {
+      init_error_ = "initProcessGroup: MPI_Init_thread failed (code " + std::to_string(rc) + ")";
+    } else {
+      // Errors come back as codes (turned into TensorErrors), never as MPI's default abort.
+      MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+      MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+      MPI_Comm_size(MPI_COMM_WORLD, &size_);
+      char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+      int len = 0;
+      MPI_Get_library_version(lib, &len);
+      library_.assign(lib, size_t(len));
+      while (!library_.empty() && (library_.back() == '\n' || library_.back() == '\0')) library_.pop_back();
+      create_half_ops();
+    }
+    started_ = true;
+  }
+  started_cv_.notify_all();
+  if (!init_error_.empty()) return;
+
+  for (;;) {
+    std::shared_ptr<Work> w;
+    {
+      std::unique_lock lock(mu_);
+      if (active_.empty()) {
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      } else if (queue_.empty()) {
+        // Sends and receives wait for their peers: poll them often, but without spinning a core
+        // that the rank's compute threads need.
+        cv_.wait_for(lock, std::chrono::microseconds(50), [this] { return stopping_ || !queue_.empty(); });
+      }
+      if (!queue_.empty()) {
+        w = std::move(queue_.front());
+        queue_.pop_front();
+      } else if (stopping_ && active_.empty()) {
+        break;
+      } else if (stopping_ && abort_) {
+        break;
+      }
+    }
+    if (w) {
+      try {
+        run(*w);
+        if (w->op.kind == Kind::Send || w->op.kind == Kind::Recv) {
+          std::lock_guard lock(mu_);
+          active_.push_back(w);
+        } else {
+          complete(w, "");
+        }
+      } catch (const DistError& e) {
+        complete(w, e.what());
+      }
+    }
+    std::vector<std::shared_ptr<Work>> finished;
+    {
+      std::lock_guard lock(mu_);
+      for (size_t i = 0; i < active_.size();) {
+        int flag = 0;
+        auto* req = reinterpret_cast<MPI_Request*>(active_[i]->request.data());
+        int rc = MPI_Test(req, &flag, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS || flag) {
+          if (rc != MPI_SUCCESS) active_[i]->error = mpi_error(kind_name(active_[i]->op.kind), rc);
+          finished.push_back(std::move(active_[i]));
+          active_.erase(active_.begin() + long(i));
+        } else {
+          ++i;
+        }
+      }
+    }
+    for (auto& f : finished) complete(f, f->error);
+  }
+  // Whatever is left fails: its peers will never run it.
+  std::deque<std::shared_ptr<Work>> left;
+  {
+    std::lock_guard lock(mu_);
+    left.swap(queue_);
+    for (auto& a : active_) left.push_back(a);
+    active_.clear();
+  }
+  for (auto& l : left) complete(l, std::string(kind_name(l->op.kind)) + ": the process group was destroyed");
+  if (abort_) {
+    MPI_Abort(MPI_COMM_WORLD, abort_code_);
+  } else {
+    MPI_Finalize();
+  }
+}
+
+}  // namespace tk::dist

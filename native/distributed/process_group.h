@@ -1,0 +1,124 @@
+// A process group over MPI: every MPI call runs on one communication thread owned by this class, so
+// the caller's thread (Node's event loop) never blocks in MPI unless it asks to wait.
+//
+// Contracts:
+// - Works run in the order they were submitted (MPI requires every rank to start collectives in
+//   the same order). Collectives run as blocking MPI calls on the communication thread, one after
+//   another; send and recv start as MPI_Isend/MPI_Irecv and complete as their peers arrive, so a
+//   rank may queue a send and then a recv without deadlocking against a peer doing the same.
+// - The buffers of a work must stay valid and untouched until it completes: the caller keeps the
+//   tensors alive (the TS side holds its own reference until completion).
+// - Nothing here throws out of the communication thread: an MPI failure completes the work with
+//   an error message, which the caller raises.
+// - No Node header: bindings/distributed.cpp marshals.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tk::dist {
+
+// Raised by the calling-thread entry points (init, submit); the binding turns it into a
+// TensorError with this code ("INVALID_ARGUMENT", "DISTRIBUTED_ERROR", ...).
+class DistError : public std::runtime_error {
+ public:
+  DistError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+enum class DType { Float32, Float64, Int32, Int64, Bool, Float16, BFloat16 };
+enum class Reduce { Sum, Max, Min, Product };
+enum class Kind { AllReduce, Broadcast, AllGather, ReduceScatter, Gather, Scatter, Send, Recv, Barrier };
+
+DType parse_dtype(const std::string& name);
+Reduce parse_reduce(const std::string& name);
+Kind parse_kind(const std::string& name);
+size_t item_size(DType d);
+
+// One operation. `count` is elements per rank: the size of `send` for all of them (of `recv` for
+// recv and broadcast, which have only one buffer, passed as `recv`); allGather's and gather's `recv`
+// hold count * size elements, reduceScatter's `send` and scatter's `send` hold count * size.
+struct Op {
+  Kind kind = Kind::Barrier;
+  const void* send = nullptr;
+  void* recv = nullptr;
+  int64_t count = 0;
+  DType dtype = DType::Float32;
+  Reduce reduce = Reduce::Sum;
+  int peer = 0;  // root (broadcast, gather, scatter), destination (send) or source (recv)
+  int tag = 0;
+};
+
+struct Work {
+  uint64_t id = 0;
+  Op op;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::string error;  // empty on success
+  // An Isend/Irecv in flight (MPI_Request, stored opaquely so this header needs no mpi.h).
+  std::vector<char> request;
+};
+
+class ProcessGroup {
+ public:
+  // Called on the communication thread after a work completes (success or error).
+  using Notify = std::function<void(uint64_t id)>;
+
+  // Starts the communication thread and MPI (MPI_Init_thread, FUNNELED: only that thread calls
+  // MPI). Throws DistError when MPI fails to start. One group per process.
+  explicit ProcessGroup(Notify notify);
+  ~ProcessGroup();  // finalize()
+  ProcessGroup(const ProcessGroup&) = delete;
+  ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  // The MPI library's version string (MPI_Get_library_version).
+  const std::string& library() const { return library_; }
+
+  // Checks the op's peer and count, then queues it; returns its work.
+  std::shared_ptr<Work> submit(const Op& op);
+  // Blocks the calling thread until the work completes; returns its error ("" on success).
+  static std::string wait(Work& w);
+  // Stops the thread after the queued works and calls MPI_Finalize. Idempotent. With `abort`, it
+  // calls MPI_Abort instead (a rank that failed must not wait in MPI_Finalize for its peers).
+  void finalize(bool abort = false, int code = 1);
+  // Works queued or in flight.
+  size_t pending() const;
+
+ private:
+  void loop();
+  void run(Work& w);  // one work on the communication thread
+  void complete(const std::shared_ptr<Work>& w, std::string error);
+
+  Notify notify_;
+  int rank_ = 0;
+  int size_ = 1;
+  std::string library_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Work>> queue_;
+  std::vector<std::shared_ptr<Work>> active_;  // p2p in flight (communication thread only)
+  uint64_t next_id_ = 1;
+  bool stopping_ = false;
+  bool abort_ = false;
+  int abort_code_ = 1;
+  bool finalized_ = false;
+  std::string init_error_;
+  bool started_ = false;
+  std::condition_variable started_cv_;
+  std::thread thread_;
+};
+
+}  // namespace tk::dist

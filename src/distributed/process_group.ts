@@ -1,0 +1,643 @@
+// The process group and its collectives, as torch.distributed's: initProcessGroup() once per
+// process (the launcher's environment gives rank and world size), then collectives on tensors.
+// Every operation runs on the MPI addon's communication thread; the sync form waits for it, the
+// `{ async: true }` form returns a Work whose wait() is a Promise, so the event loop keeps running.
+import { tensorArg, tensorList } from '../args.js';
+import { noGrad } from '../autograd.js';
+import { binding, type Handle } from '../binding.js';
+import { fail, TensorError } from '../errors.js';
+import { cat } from '../ops/functional.js';
+import { zeros } from '../ops/creation.js';
+import { checkOptions, describe } from '../options.js';
+import { Tensor } from '../tensor.js';
+import { mpiBinding, type MpiBinding } from './binding.js';
+import { startHeartbeat, waiting } from './watchdog.js';
+
+/** The communication library: 'mpi' (Open MPI, CPU tensors) or 'nccl' (GPU tensors). */
+export type Backend = 'mpi' | 'nccl';
+/** How allReduce and reduceScatter combine the ranks' tensors (torch.distributed.ReduceOp). */
+export type ReduceOp = 'sum' | 'avg' | 'max' | 'min' | 'product';
+const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'avg', 'max', 'min', 'product'];
+
+/** Options of initProcessGroup. */
+export interface InitProcessGroupOptions {
+  /** 'mpi' (default). 'nccl' needs a build with CUDA and NCCL. */
+  backend?: Backend;
+}
+
+interface Group {
+  mpi: MpiBinding;
+  rank: number;
+  size: number;
+  backend: Backend;
+  library: string;
+}
+
+let group: Group | undefined;
+let destroyed = false;
+const pending = new Map<number, Work>();
+let asyncPending = 0;
+
+/**
+ * A communication in flight, from a collective called with `{ async: true }` (torch's Work).
+ * `wait()` resolves when it has completed and its results are in the tensors.
+ * @example const w = distributed.allReduce(t, { async: true }); compute(); await w.wait();
+ */
+export class Work {
+  #state: 'pending' | 'done' | 'failed' = 'pending';
+  #error: TensorError | undefined;
+  #settle: Array<[() => void, (e: TensorError) => void]> = [];
+  #async = false;
+
+  /** @internal */
+  constructor(
+    /** @internal */ readonly id: number,
+    private readonly op: string,
+    private readonly finish: (ok: boolean) => void,
+  ) {}
+
+  /** @internal Counts this work as keeping the process alive until it completes. */
+  markAsync(g: Group): void {
+    this.#async = true;
+    if (asyncPending++ === 0) g.mpi.ref(true);
+  }
+
+  /** Whether the work has completed (successfully or not). */
+  isCompleted(): boolean {
+    return this.#state !== 'pending';
+  }
+
+  /** Resolves when the work has completed; rejects with its DISTRIBUTED_ERROR. */
+  wait(): Promise<void> {
+    if (this.#state === 'done') return Promise.resolve();
+    if (this.#state === 'failed') return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => this.#settle.push([resolve, reject]));
+  }
+
+  /** Blocks this thread until the work has completed (the sync form's wait). */
+  waitSync(): void {
+    if (this.#state === 'pending') {
+      pending.delete(this.id);
+      let err: string | null = null;
+      waiting(this.op);
+      try {
+        requireGroup(this.op).mpi.wait(this.id);
+      } catch (e) {
+        err = (e as Error).message;
+      } finally {
+        waiting(null);
+      }
+      this.complete(err);
+    }
+    if (this.#state === 'failed') throw this.#error;
+  }
+
+  /** @internal Runs the work's finishing steps once and settles its waiters. */
+  complete(err: string | null): void {
+    if (this.#state !== 'pending') return;
+    try {
+      this.finish(err === null);
+    } catch (e) {
+      err ??= (e as Error).message;
+    }
+    if (err === null) {
+      this.#state = 'done';
+    } else {
+      this.#state = 'failed';
+      this.#error = new TensorError(err.startsWith(this.op) ? err : `${this.op}: ${err}`, 'DISTRIBUTED_ERROR');
+    }
+    if (this.#async && --asyncPending === 0 && group && !destroyed) group.mpi.ref(false);
+    for (const [res, rej] of this.#settle.splice(0))
+      if (err === null) res();
+      else rej(this.#error!);
+  }
+}
+
+function onComplete(id: number): void {
+  const w = pending.get(id);
+  if (!w) return; // waited for synchronously
+  pending.delete(id);
+  const err = group!.mpi.take(id);
+  w.complete(err ?? null);
+}
+
+function requireGroup(op: string): Group {
+  if (!group) fail('INVALID_ARGUMENT', `${op}: no process group; call distributed.initProcessGroup() first`);
+  if (destroyed) fail('DISTRIBUTED_ERROR', `${op}: the process group was destroyed`);
+  return group;
+}
+
+// Finalises MPI as the process exits normally. A failing process exits without it: MPI_Finalize
+// would wait for peers that wait for it, and MPI_Abort here would kill the process before Node has
+// printed the error. The launcher sees a rank exit non-zero, stops the others and names the rank.
+function onExit(code: number): void {
+  if (!group || destroyed || code !== 0) return;
+  destroyed = true;
+  try {
+    group.mpi.finalize(false);
+  } catch {
+    // exiting anyway
+  }
+}
+
+/**
+ * Joins this process to the group the launcher started (`npx tensorkit run -n N script`, or
+ * mpirun): rank and world size come from MPI. Once per process.
+ * @example distributed.initProcessGroup({ backend: 'mpi' }); console.log(distributed.getRank(), distributed.getWorldSize());
+ */
+export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
+  const op = 'initProcessGroup';
+  const o = checkOptions(op, options, { backend: 'string' });
+  const backend = o.backend ?? 'mpi';
+  if (backend === 'nccl')
+    fail(
+      'NOT_IMPLEMENTED',
+      `${op}: backend 'nccl' needs tensorkit built with CUDA and NCCL, and this build has no NCCL; use 'mpi' with CPU tensors`,
+    );
+  if (backend !== 'mpi') fail('INVALID_ARGUMENT', `${op}: backend must be 'mpi' or 'nccl', got ${describe(backend)}`);
+  if (group && !destroyed) fail('INVALID_ARGUMENT', `${op}: the process group is already initialised`);
+  if (destroyed) fail('DISTRIBUTED_ERROR', `${op}: MPI cannot be initialised twice in one process`);
+  const mpi = mpiBinding();
+  const info = mpi.init(TensorError, onComplete);
+  group = { mpi, rank: info.rank, size: info.size, backend, library: info.library };
+  process.on('exit', onExit);
+  startHeartbeat(info.rank);
+}
+
+/** Whether initProcessGroup() has run (and destroyProcessGroup() has not). */
+export function isInitialized(): boolean {
+  return group !== undefined && !destroyed;
+}
+
+/** Whether the MPI addon and library load on this machine. */
+export function isAvailable(): boolean {
+  try {
+    mpiBinding();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** This process's rank in [0, getWorldSize()). @example if (distributed.getRank() === 0) console.log('leader') */
+export function getRank(): number {
+  return requireGroup('getRank').rank;
+}
+
+/** The number of processes in the group. @example const n = distributed.getWorldSize() */
+export function getWorldSize(): number {
+  return requireGroup('getWorldSize').size;
+}
+
+/** The group's backend and the MPI library's version string. */
+export function getBackend(): { backend: Backend; library: string } {
+  const g = requireGroup('getBackend');
+  return { backend: g.backend, library: g.library };
+}
+
+/**
+ * Finishes the queued works and finalises MPI. Called at exit when not called before; MPI cannot
+ * start again in the same process.
+ * @example distributed.destroyProcessGroup()
+ */
+export function destroyProcessGroup(): void {
+  if (!group || destroyed) return;
+  destroyed = true;
+  group.mpi.finalize(false);
+  for (const w of pending.values()) w.complete('the process group was destroyed');
+  pending.clear();
+}
+
+/** Options every collective takes. */
+export interface CollectiveOptions {
+  /** Return a Work at once instead of waiting (default false). */
+  async?: boolean;
+}
+
+// ---- buffers: the memory of a contiguous CPU tensor, held until the work completes ----------------
+
+interface Buffer {
+  ptr: bigint;
+  /** After success, for written buffers that were copies: write back into the caller's tensor. */
+  back?: () => void;
+  release(): void;
+}
+
+function checkCpu(op: string, t: Tensor): void {
+  if (t.device !== 'cpu')
+    fail('DEVICE_MISMATCH', `${op}: the 'mpi' backend communicates CPU tensors, got a tensor on ${t.device}`);
+}
+
+function bufferOf(op: string, t: Tensor, written: boolean): Buffer {
+  checkCpu(op, t);
+  const src = t.isContiguous() ? t : noGrad(() => t.contiguous());
+  const h: Handle = binding.share(src._h);
+  const ptr = binding.dataPtr(h);
+  return {
+    ptr,
+    back: written && src !== t ? () => noGrad(() => t.copy_(src)) : undefined,
+    release: () => {
+      binding.free(h);
+      if (src !== t) src.dispose();
+    },
+  };
+}
+
+function dtypeFor(op: string, t: Tensor, reduce?: ReduceOp): string {
+  if (reduce === 'avg' && !/^(float|bfloat)/.test(t.dtype))
+    fail('DTYPE_MISMATCH', `${op}: op 'avg' needs a floating dtype, got ${t.dtype}`);
+  return t.dtype;
+}
+
+function reduceOf(op: string, v: unknown): ReduceOp {
+  const r = v ?? 'sum';
+  if (!REDUCE_OPS.includes(r as ReduceOp))
+    fail('INVALID_ARGUMENT', `${op}: op must be one of ${REDUCE_OPS.join(', ')}, got ${describe(r)}`);
+  return r as ReduceOp;
+}
+
+function rankArg(op: string, name: string, v: unknown, g: Group): number {
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= g.size)
+    fail('INVALID_ARGUMENT', `${op}: ${name} must be a rank in [0, ${g.size}), got ${describe(v)}`);
+  return v as number;
+}
+
+// Submits one operation; `finish` runs after it completes (ok: whether it succeeded) and must
+// release every buffer.
+function launch(
+  g: Group,
+  op: string,
+  kind: string,
+  send: Buffer | null,
+  recv: Buffer | null,
+  count: number,
+  dtype: string,
+  reduce: string,
+  peer: number,
+  tag: number,
+  isAsync: boolean,
+  after?: () => void,
+): Work | undefined {
+  const bufs = [send, recv].filter((b): b is Buffer => b !== null);
+  const finish = (ok: boolean): void => {
+    try {
+      if (ok) {
+        for (const b of bufs) b.back?.();
+        after?.();
+      }
+    } finally {
+      for (const b of bufs) b.release();
+    }
+  };
+  let id: number;
+  try {
+    id = g.mpi.submit(kind, send?.ptr ?? null, recv?.ptr ?? null, count, dtype, reduce, peer, tag);
+  } catch (e) {
+    finish(false);
+    throw e;
+  }
+  const w = new Work(id, op, finish);
+  pending.set(id, w);
+  if (isAsync) {
+    w.markAsync(g);
+    return w;
+  }
+  w.waitSync();
+  return undefined;
+}
+
+function sameAs(op: string, what: string, t: Tensor, ref: Tensor): void {
+  if (t.dtype !== ref.dtype) fail('DTYPE_MISMATCH', `${op}: ${what} must be ${ref.dtype}, got ${t.dtype}`);
+  if (t.numel() !== ref.numel())
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: ${what} must have ${ref.numel()} elements, got ${t.numel()} ([${t.shape.join(', ')}])`,
+    );
+}
+
+function collectiveOptions<T extends object>(
+  op: string,
+  options: T | undefined,
+  extra: Record<string, 'string' | 'integer'>,
+) {
+  return checkOptions(op, options ?? ({} as T), { async: 'boolean', ...extra }) as T & CollectiveOptions;
+}
+
+/** Options of allReduce. */
+export interface AllReduceOptions extends CollectiveOptions {
+  /** How values combine (default 'sum'; 'avg' divides the sum by the world size). */
+  op?: ReduceOp;
+}
+
+/**
+ * Combines `tensor` across all ranks, in place: afterwards every rank holds the sum (or the
+ * average, max, min, product) of all ranks' tensors. bool tensors combine with or ('sum', 'max')
+ * or and ('min', 'product').
+ * @example distributed.allReduce(grad, { op: 'avg' });
+ */
+export function allReduce(tensor: Tensor, options: AllReduceOptions & { async: true }): Work;
+export function allReduce(tensor: Tensor, options?: AllReduceOptions): undefined;
+export function allReduce(tensor: Tensor, options?: AllReduceOptions): Work | undefined {
+  const op = 'allReduce';
+  const o = collectiveOptions(op, options, { op: 'string' });
+  const t = tensorArg(op, 'tensor', tensor);
+  const g = requireGroup(op);
+  const reduce = reduceOf(op, o.op);
+  const dtype = dtypeFor(op, t, reduce);
+  const buf = bufferOf(op, t, true);
+  const after = reduce === 'avg' ? () => noGrad(() => t.div_(g.size)) : undefined;
+  return launch(
+    g,
+    op,
+    'allReduce',
+    null,
+    buf,
+    t.numel(),
+    dtype,
+    reduce === 'avg' ? 'sum' : reduce,
+    0,
+    0,
+    !!o.async,
+    after,
+  );
+}
+
+/** Options of broadcast. */
+export interface BroadcastOptions extends CollectiveOptions {
+  /** The rank whose tensor every rank receives (default 0). */
+  src?: number;
+}
+
+/**
+ * Copies rank `src`'s tensor into `tensor` on every other rank.
+ * @example distributed.broadcast(param, { src: 0 });
+ */
+export function broadcast(tensor: Tensor, options: BroadcastOptions & { async: true }): Work;
+export function broadcast(tensor: Tensor, options?: BroadcastOptions): undefined;
+export function broadcast(tensor: Tensor, options?: BroadcastOptions): Work | undefined {
+  const op = 'broadcast';
+  const o = collectiveOptions(op, options, { src: 'integer' });
+  const t = tensorArg(op, 'tensor', tensor);
+  const g = requireGroup(op);
+  const src = rankArg(op, 'src', o.src ?? 0, g);
+  return launch(g, op, 'broadcast', null, bufferOf(op, t, true), t.numel(), dtypeFor(op, t), 'sum', src, 0, !!o.async);
+}
+
+// A contiguous scratch tensor of `n` elements of t's dtype.
+function scratch(t: Tensor, n: number): Tensor {
+  return zeros([n], { dtype: t.dtype });
+}
+
+/**
+ * Gathers every rank's `tensor` into `outputs` (one per rank, in rank order) on every rank.
+ * @example const parts = [zeros([2]), zeros([2])]; distributed.allGather(parts, mine);
+ */
+export function allGather(outputs: Tensor[], tensor: Tensor, options: CollectiveOptions & { async: true }): Work;
+export function allGather(outputs: Tensor[], tensor: Tensor, options?: CollectiveOptions): undefined;
+export function allGather(outputs: Tensor[], tensor: Tensor, options?: CollectiveOptions): Work | undefined {
+  const op = 'allGather';
+  const o = collectiveOptions(op, options, {});
+  const outs = tensorList(op, 'outputs', outputs);
+  const t = tensorArg(op, 'tensor', tensor);
+  const g = requireGroup(op);
+  if (outs.length !== g.size)
+    fail('INVALID_ARGUMENT', `${op}: outputs must hold ${g.size} tensors (one per rank), got ${outs.length}`);
+  outs.forEach((x, i) => (checkCpu(op, x), sameAs(op, `outputs[${i}]`, x, t)));
+  const n = t.numel();
+  const all = scratch(t, n * g.size);
+  const split = () => noGrad(() => outs.forEach((x, i) => x.copy_(all.narrow(0, i * n, n).reshape(x.shape))));
+  return launchOwned(g, op, 'allGather', bufferOf(op, t, false), all, n, t, 'sum', 0, !!o.async, split);
+}
+
+/**
+ * Gathers every rank's `input` into `output` (world size × input's elements, in rank order).
+ * @example const all = zeros([2 * 3]); distributed.allGatherIntoTensor(all, mine);
+ */
+export function allGatherIntoTensor(output: Tensor, input: Tensor, options: CollectiveOptions & { async: true }): Work;
+export function allGatherIntoTensor(output: Tensor, input: Tensor, options?: CollectiveOptions): undefined;
+export function allGatherIntoTensor(output: Tensor, input: Tensor, options?: CollectiveOptions): Work | undefined {
+  const op = 'allGatherIntoTensor';
+  const o = collectiveOptions(op, options, {});
+  const out = tensorArg(op, 'output', output);
+  const t = tensorArg(op, 'input', input);
+  const g = requireGroup(op);
+  checkCpu(op, out);
+  if (out.dtype !== t.dtype) fail('DTYPE_MISMATCH', `${op}: output must be ${t.dtype}, got ${out.dtype}`);
+  if (out.numel() !== t.numel() * g.size)
+    fail('SHAPE_MISMATCH', `${op}: output must have ${g.size} × ${t.numel()} elements, got ${out.numel()}`);
+  return launch(
+    g,
+    op,
+    'allGather',
+    bufferOf(op, t, false),
+    bufferOf(op, out, true),
+    t.numel(),
+    t.dtype,
+    'sum',
+    0,
+    0,
+    !!o.async,
+  );
+}
+
+/** Options of reduceScatter. */
+export interface ReduceScatterOptions extends CollectiveOptions {
+  /** How values combine (default 'sum'). */
+  op?: ReduceOp;
+}
+
+/**
+ * Reduces `inputs[r]` over all ranks into rank r's `output`.
+ * @example distributed.reduceScatter(out, [a, b]); // rank 0 gets a0+a1, rank 1 gets b0+b1
+ */
+export function reduceScatter(output: Tensor, inputs: Tensor[], options: ReduceScatterOptions & { async: true }): Work;
+export function reduceScatter(output: Tensor, inputs: Tensor[], options?: ReduceScatterOptions): undefined;
+export function reduceScatter(output: Tensor, inputs: Tensor[], options?: ReduceScatterOptions): Work | undefined {
+  const op = 'reduceScatter';
+  const o = collectiveOptions(op, options, { op: 'string' });
+  const out = tensorArg(op, 'output', output);
+  const ins = tensorList(op, 'inputs', inputs);
+  const g = requireGroup(op);
+  const reduce = reduceOf(op, o.op);
+  const dtype = dtypeFor(op, out, reduce);
+  if (ins.length !== g.size)
+    fail('INVALID_ARGUMENT', `${op}: inputs must hold ${g.size} tensors (one per rank), got ${ins.length}`);
+  ins.forEach((x, i) => (checkCpu(op, x), sameAs(op, `inputs[${i}]`, x, out)));
+  const packed = noGrad(() => cat(ins.map((x) => x.reshape([-1]))));
+  const after = reduce === 'avg' ? () => noGrad(() => out.div_(g.size)) : undefined;
+  const send = bufferOf(op, packed, false);
+  const release = send.release;
+  send.release = () => (release(), packed.dispose());
+  return launch(
+    g,
+    op,
+    'reduceScatter',
+    send,
+    bufferOf(op, out, true),
+    out.numel(),
+    dtype,
+    reduce === 'avg' ? 'sum' : reduce,
+    0,
+    0,
+    !!o.async,
+    after,
+  );
+}
+
+// launch() with a scratch receive tensor this module owns: `after` reads it, then it is freed.
+function launchOwned(
+  g: Group,
+  op: string,
+  kind: string,
+  send: Buffer | null,
+  recv: Tensor | null,
+  count: number,
+  like: Tensor,
+  reduce: string,
+  peer: number,
+  isAsync: boolean,
+  after: (() => void) | undefined,
+): Work | undefined {
+  const rb = recv ? bufferOf(op, recv, true) : null;
+  if (rb) {
+    const release = rb.release;
+    rb.release = () => (release(), recv!.dispose());
+  }
+  return launch(g, op, kind, send, rb, count, like.dtype, reduce, peer, 0, isAsync, after);
+}
+
+/** Options of gather. */
+export interface GatherOptions extends CollectiveOptions {
+  /** On rank `dst` only: one tensor per rank to receive into. */
+  gatherList?: Tensor[];
+  /** The receiving rank (default 0). */
+  dst?: number;
+}
+
+/**
+ * Sends every rank's `tensor` to rank `dst`, which receives them in `gatherList` (rank order).
+ * @example distributed.gather(mine, rank === 0 ? { gatherList: [zeros([3]), zeros([3])] } : {});
+ */
+export function gather(tensor: Tensor, options: GatherOptions & { async: true }): Work;
+export function gather(tensor: Tensor, options?: GatherOptions): undefined;
+export function gather(tensor: Tensor, options?: GatherOptions): Work | undefined {
+  const op = 'gather';
+  const o = checkOptions(op, options ?? {}, { async: 'boolean', gatherList: 'any', dst: 'integer' });
+  const t = tensorArg(op, 'tensor', tensor);
+  const g = requireGroup(op);
+  const dst = rankArg(op, 'dst', o.dst ?? 0, g);
+  const n = t.numel();
+  let all: Tensor | null = null;
+  let after: (() => void) | undefined;
+  if (g.rank === dst) {
+    const outs = tensorList(op, 'gatherList', o.gatherList);
+    if (outs.length !== g.size)
+      fail('INVALID_ARGUMENT', `${op}: gatherList must hold ${g.size} tensors on rank ${dst}, got ${outs.length}`);
+    outs.forEach((x, i) => (checkCpu(op, x), sameAs(op, `gatherList[${i}]`, x, t)));
+    const a = scratch(t, n * g.size);
+    all = a;
+    after = () => noGrad(() => outs.forEach((x, i) => x.copy_(a.narrow(0, i * n, n).reshape(x.shape))));
+  } else if (o.gatherList !== undefined) {
+    fail('INVALID_ARGUMENT', `${op}: gatherList is given only on rank dst (${dst}); this is rank ${g.rank}`);
+  }
+  return launchOwned(g, op, 'gather', bufferOf(op, t, false), all, n, t, 'sum', dst, !!o.async, after);
+}
+
+/** Options of scatter. */
+export interface ScatterOptions extends CollectiveOptions {
+  /** On rank `src` only: one tensor per rank to send. */
+  scatterList?: Tensor[];
+  /** The sending rank (default 0). */
+  src?: number;
+}
+
+/**
+ * Rank `src` sends `scatterList[r]` to rank r, which receives it in `tensor`.
+ * @example distributed.scatter(mine, rank === 0 ? { scatterList: [a, b] } : {});
+ */
+export function scatter(tensor: Tensor, options: ScatterOptions & { async: true }): Work;
+export function scatter(tensor: Tensor, options?: ScatterOptions): undefined;
+export function scatter(tensor: Tensor, options?: ScatterOptions): Work | undefined {
+  const op = 'scatter';
+  const o = checkOptions(op, options ?? {}, { async: 'boolean', scatterList: 'any', src: 'integer' });
+  const t = tensorArg(op, 'tensor', tensor);
+  const g = requireGroup(op);
+  const src = rankArg(op, 'src', o.src ?? 0, g);
+  let send: Buffer | null = null;
+  if (g.rank === src) {
+    const ins = tensorList(op, 'scatterList', o.scatterList);
+    if (ins.length !== g.size)
+      fail('INVALID_ARGUMENT', `${op}: scatterList must hold ${g.size} tensors on rank ${src}, got ${ins.length}`);
+    ins.forEach((x, i) => (checkCpu(op, x), sameAs(op, `scatterList[${i}]`, x, t)));
+    const packed = noGrad(() => cat(ins.map((x) => x.reshape([-1]))));
+    send = bufferOf(op, packed, false);
+    const release = send.release;
+    send.release = () => (release(), packed.dispose());
+  } else if (o.scatterList !== undefined) {
+    fail('INVALID_ARGUMENT', `${op}: scatterList is given only on rank src (${src}); this is rank ${g.rank}`);
+  }
+  return launch(g, op, 'scatter', send, bufferOf(op, t, true), t.numel(), t.dtype, 'sum', src, 0, !!o.async);
+}
+
+/** Options of send and recv. */
+export interface P2POptions extends CollectiveOptions {
+  /** Matches a send with a recv (default 0). */
+  tag?: number;
+}
+
+/**
+ * Sends `tensor` to rank `dst` (which calls recv). `{ async: true }` is torch's isend.
+ * @example if (rank === 0) distributed.send(t, 1); else distributed.recv(t, 0);
+ */
+export function send(tensor: Tensor, dst: number, options: P2POptions & { async: true }): Work;
+export function send(tensor: Tensor, dst: number, options?: P2POptions): undefined;
+export function send(tensor: Tensor, dst: number, options?: P2POptions): Work | undefined {
+  return p2p('send', tensor, dst, options);
+}
+
+/**
+ * Receives into `tensor` what rank `src` sends. `{ async: true }` is torch's irecv.
+ * @example distributed.recv(t, 0);
+ */
+export function recv(tensor: Tensor, src: number, options: P2POptions & { async: true }): Work;
+export function recv(tensor: Tensor, src: number, options?: P2POptions): undefined;
+export function recv(tensor: Tensor, src: number, options?: P2POptions): Work | undefined {
+  return p2p('recv', tensor, src, options);
+}
+
+function p2p(op: 'send' | 'recv', tensor: Tensor, peer: number, options?: P2POptions): Work | undefined {
+  const o = collectiveOptions(op, options, { tag: 'integer' });
+  const t = tensorArg(op, 'tensor', tensor);
+  const g = requireGroup(op);
+  const p = rankArg(op, op === 'send' ? 'dst' : 'src', peer, g);
+  if (p === g.rank) fail('INVALID_ARGUMENT', `${op}: a rank cannot ${op} to itself (rank ${p})`);
+  const tag = o.tag ?? 0;
+  if (tag < 0 || tag > 32767) fail('INVALID_ARGUMENT', `${op}: tag must be in [0, 32767], got ${tag}`);
+  const b = bufferOf(op, t, op === 'recv');
+  return launch(
+    g,
+    op,
+    op,
+    op === 'send' ? b : null,
+    op === 'recv' ? b : null,
+    t.numel(),
+    t.dtype,
+    'sum',
+    p,
+    tag,
+    !!o.async,
+  );
+}
+
+/**
+ * Waits until every rank has reached the barrier.
+ * @example distributed.barrier();
+ */
+export function barrier(options: CollectiveOptions & { async: true }): Work;
+export function barrier(options?: CollectiveOptions): undefined;
+export function barrier(options?: CollectiveOptions): Work | undefined {
+  const op = 'barrier';
+  const o = collectiveOptions(op, options, {});
+  const g = requireGroup(op);
+  return launch(g, op, 'barrier', null, null, 0, 'float32', 'sum', 0, 0, !!o.async);
+}
