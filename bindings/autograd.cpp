@@ -77,6 +77,22 @@ class JsBackward final : public ag::CustomBackward {
   std::shared_ptr<std::vector<double>> released_;
 };
 
+// A leaf's post-accumulate hook: calls the TS dispatcher with the id TS registered it under.
+class JsPostAccumulate final : public ag::PostAccumulateHook {
+ public:
+  JsPostAccumulate(Napi::Env env, EnvState& st, double id) : env_(env), st_(&st), id_(id) {}
+  void apply(const tk::Tensor&) override {
+    Napi::HandleScope scope(env_);
+    if (st_->post_accumulate_hook.IsEmpty()) return;
+    st_->post_accumulate_hook.Call({Napi::Number::New(env_, id_)});  // a JS exception unwinds backward
+  }
+
+ private:
+  Napi::Env env_;
+  EnvState* st_;
+  double id_;
+};
+
 }  // namespace
 
 void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
@@ -147,6 +163,22 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
              "differentiable: unknown op");
     return Napi::Boolean::New(info.Env(), ag::differentiable(id));
   });
+  // setPostAccumulateHook(h, id | null): hooks (or unhooks) a leaf; the dispatcher gets `id`.
+  define(env, exports, st, "setPostAccumulateHook", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    const tk::Tensor& t = tensor_of(st, info[0], "registerPostAccumulateGradHook");
+    std::shared_ptr<ag::PostAccumulateHook> hook;
+    if (info[1].IsNumber())
+      hook = std::make_shared<JsPostAccumulate>(info.Env(), st, info[1].As<Napi::Number>().DoubleValue());
+    ag::set_post_accumulate_hook(t, std::move(hook));
+    return info.Env().Undefined();
+  });
+  // setPostAccumulateDispatcher(fn): the TS function that runs a hooked leaf's hooks, given its id.
+  define(env, exports, st, "setPostAccumulateDispatcher",
+         [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+           TK_CHECK(info[0].IsFunction(), INVALID_ARGUMENT, "setPostAccumulateDispatcher: expected a function");
+           st.post_accumulate_hook = Napi::Persistent(info[0].As<Napi::Function>());
+           return info.Env().Undefined();
+         });
   // setFunctionHook(fn): the TS function that runs autograd.Function backwards (see JsBackward).
   define(env, exports, st, "setFunctionHook", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     TK_CHECK(info[0].IsFunction(), INVALID_ARGUMENT, "setFunctionHook: expected a function");

@@ -60,6 +60,8 @@ struct EnvState {
   // recorded calls whose graph node was freed (TS drops their context). Shared, because a node
   // freed at environment teardown outlives this struct's other members.
   Napi::FunctionReference function_hook;
+  // Tensor.registerPostAccumulateGradHook: the TS function called with a hooked leaf's id.
+  Napi::FunctionReference post_accumulate_hook;
   std::shared_ptr<std::vector<double>> released_functions = std::make_shared<std::vector<double>>();
 };
 

@@ -113,6 +113,9 @@ export interface Binding {
   describe(h: Handle): void;
   /** `h.data = src` for a leaf (keeps requiresGrad, drops the gradient); writes h's new meta to slot 0. */
   setData(h: Handle, src: Handle): void;
+  /** Hooks a leaf (id) or unhooks it (null): after backward accumulates its .grad, the dispatcher gets id. */
+  setPostAccumulateHook(h: Handle, id: number | null): void;
+  setPostAccumulateDispatcher(fn: (id: number) => void): void;
   /** Returns the previous mode. */
   setGradEnabled(on: boolean): boolean;
   isGradEnabled(): boolean;

@@ -131,6 +131,16 @@ function dimsOpt(op: string, dim: Dims | null | undefined): readonly number[] | 
 
 const REDUCE_OPTS = { keepdim: 'boolean' } as const;
 
+// Post-accumulate gradient hooks: the id each hooked tensor is registered under natively, and per
+// id the tensor (kept alive while hooked) with its hooks in registration order.
+const postAccumulateIds = new WeakMap<Tensor, number>();
+const postAccumulateHooks = new Map<number, { t: Tensor; fns: Array<(t: Tensor) => void> }>();
+let nextPostAccumulateId = 1;
+binding.setPostAccumulateDispatcher((id) => {
+  const e = postAccumulateHooks.get(id);
+  if (e) for (const f of [...e.fns]) f(e.t);
+});
+
 /**
  * An n-dimensional array on a device, with PyTorch's operations in camelCase.
  *
@@ -306,6 +316,37 @@ export class Tensor<D extends DType = DType> {
   /** Makes `backward()` fill `.grad` of this non-leaf too. @example h.retainGrad() */
   retainGrad(): void {
     binding.retainGrad(this._h);
+  }
+  /**
+   * Calls `fn(this)` each time backward has accumulated this leaf's gradient into `.grad` (torch's
+   * `register_post_accumulate_grad_hook`), while the rest of backward is still to run;
+   * DistributedDataParallel launches its all-reduces from here. Only leaves that require grad.
+   * @example const h = w.registerPostAccumulateGradHook((p) => console.log(p.grad)); loss.backward(); h.remove();
+   */
+  registerPostAccumulateGradHook(fn: (tensor: Tensor<D>) => void): { remove(): void } {
+    if (typeof fn !== 'function')
+      fail('INVALID_ARGUMENT', `registerPostAccumulateGradHook: expected a function, got ${describe(fn)}`);
+    let id = postAccumulateIds.get(this);
+    if (id === undefined) {
+      id = nextPostAccumulateId++;
+      binding.setPostAccumulateHook(this._h, id);
+      postAccumulateIds.set(this, id);
+      postAccumulateHooks.set(id, { t: this, fns: [] });
+    }
+    const entry = postAccumulateHooks.get(id)!;
+    const f = fn as (t: Tensor) => void;
+    entry.fns.push(f);
+    return {
+      remove: () => {
+        const i = entry.fns.indexOf(f);
+        if (i < 0) return;
+        entry.fns.splice(i, 1);
+        if (entry.fns.length) return;
+        postAccumulateHooks.delete(id);
+        postAccumulateIds.delete(this);
+        if (!this.isDisposed) binding.setPostAccumulateHook(this._h, null);
+      },
+    };
   }
   /** Whether `retainGrad()` was called on this non-leaf. */
   get retainsGrad(): boolean {

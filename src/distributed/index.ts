@@ -30,4 +30,5 @@ export {
   type ReduceScatterOptions,
   type ScatterOptions,
 } from './process_group.js';
+export { DistributedDataParallel, type DDPOptions } from './ddp.js';
 export { DistributedSampler, type DistributedSamplerOptions } from '../data/distributed.js';

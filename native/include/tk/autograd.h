@@ -95,6 +95,19 @@ struct CustomCall {
 // dirty input that is not returned; NOT_IMPLEMENTED for a dirty view.
 std::vector<Tensor> record_custom(CustomCall call, std::shared_ptr<CustomBackward> fn);
 
+// Runs after backward has accumulated a leaf's gradient into its .grad (torch's
+// register_post_accumulate_grad_hook): the gradient-ready signal DistributedDataParallel launches
+// its all-reduces on while the rest of backward runs. apply() runs on the backward's thread, in
+// the engine's order; an exception from it ends the backward.
+class PostAccumulateHook {
+ public:
+  virtual ~PostAccumulateHook() = default;
+  virtual void apply(const Tensor& leaf) = 0;
+};
+// Sets (or, with null, removes) a leaf's hook. INVALID_ARGUMENT for a non-leaf or a leaf that does
+// not require grad.
+void set_post_accumulate_hook(const Tensor& t, std::shared_ptr<PostAccumulateHook> hook);
+
 // Whether the derivative table has a formula for op (false for ops listed as not differentiable).
 bool differentiable(OpId op);
 

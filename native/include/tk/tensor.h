@@ -13,7 +13,8 @@ namespace tk {
 
 namespace autograd {
 struct Node;
-}
+class PostAccumulateHook;
+}  // namespace autograd
 
 struct TensorImpl {
   StoragePtr storage;
@@ -33,6 +34,7 @@ struct TensorImpl {
   std::shared_ptr<autograd::Node> grad_fn;  // null for leaves
   std::shared_ptr<TensorImpl> grad;  // accumulated gradient
   std::weak_ptr<autograd::Node> grad_accumulator;  // a leaf's AccumulateGrad node, shared by uses
+  std::shared_ptr<autograd::PostAccumulateHook> post_accumulate;  // runs after .grad is accumulated
 };
 
 class Tensor {

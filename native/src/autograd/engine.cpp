@@ -320,6 +320,12 @@ std::string grad_fn_name(const Tensor& t) { return t.impl()->grad_fn ? node_name
 
 Tensor grad(const Tensor& t) { return t.impl()->grad ? Tensor(t.impl()->grad) : Tensor(); }
 
+void set_post_accumulate_hook(const Tensor& t, std::shared_ptr<PostAccumulateHook> hook) {
+  TK_CHECK(is_leaf(t) && t.impl()->requires_grad, INVALID_ARGUMENT,
+           "registerPostAccumulateGradHook: only a leaf tensor that requires grad has an accumulated gradient");
+  t.impl()->post_accumulate = std::move(hook);
+}
+
 void set_grad(const Tensor& t, const Tensor& g) {
   if (!g.defined()) {
     t.impl()->grad.reset();
@@ -546,7 +552,10 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
         for (const Edge& e : n->next) run |= e.node && e.node->needed;
     }
     if (n->op == Node::kAccumulate) {
-      if (!capturing && n->buffer[0].defined()) accumulate(n->leaf.get(), std::move(n->buffer[0]), opt.create_graph);
+      if (!capturing && n->buffer[0].defined()) {
+        accumulate(n->leaf.get(), std::move(n->buffer[0]), opt.create_graph);
+        if (auto hook = n->leaf->post_accumulate) hook->apply(Tensor(n->leaf));  // a copy: apply may remove it
+      }
       n->buffer.clear();
       continue;
     }

@@ -1,0 +1,241 @@
+// DistributedDataParallel, as torch.nn.parallel's: every rank holds a replica of the model, computes
+// gradients on its own share of the batch, and averages them with the other ranks during backward.
+//
+// How: parameters are grouped into buckets (reverse registration order, which is about the order
+// backward produces them; the first bucket small so communication starts early). A hook on each
+// parameter fires when backward has accumulated its gradient; when the last gradient of a bucket
+// is in, the bucket is packed into one flat tensor and its all-reduce starts on the communication
+// thread while backward goes on. When every bucket has been launched (all gradients are in), the
+// last hook waits for them and writes the averaged gradients back into each parameter's .grad.
+import { noGrad } from '../autograd.js';
+import { fail } from '../errors.js';
+import { tensor, zeros } from '../ops/creation.js';
+import { checkOptions } from '../options.js';
+import { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor.js';
+import { allGatherIntoTensor, allReduce, broadcast, getWorldSize, isInitialized, type Work } from './process_group.js';
+
+/** Options of DistributedDataParallel. */
+export interface DDPOptions {
+  /** Bucket size in MiB (default 25, as PyTorch); the first bucket holds at most 1 MiB. */
+  bucketCapMb?: number;
+  /** Copy rank 0's buffers (batch-norm statistics) to every rank at each forward (default true). */
+  broadcastBuffers?: boolean;
+}
+
+interface Slot {
+  param: Tensor;
+  offset: number;
+  numel: number;
+}
+
+interface Bucket {
+  slots: Slot[];
+  flat: Tensor;
+  ready: number;
+  work: Work | undefined;
+}
+
+/** PyTorch's first bucket: small, so the first all-reduce starts after the last layers' gradients. */
+const FIRST_BUCKET_BYTES = 1024 * 1024;
+
+/**
+ * Wraps a module for data-parallel training across the ranks of the process group: rank 0's
+ * parameters and buffers are copied to every rank at construction, and backward leaves the
+ * gradients averaged over all ranks, so every replica takes the same optimizer step.
+ * @example
+ * distributed.initProcessGroup();
+ * const model = new distributed.DistributedDataParallel(net);
+ * const loss = nn.functional.crossEntropy(model.forward(x), y);
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export class DistributedDataParallel<M extends Module = Module> extends Module {
+  /** The wrapped module (save `ddp.module.stateDict()` to load it without DDP). */
+  readonly module: M;
+  readonly #buckets: Bucket[] = [];
+  readonly #bucketOf = new Map<Tensor, Bucket>();
+  readonly #hooks: { remove(): void }[] = [];
+  readonly #broadcastBuffers: boolean;
+  readonly #size: number;
+  #sync = true;
+  #launched = 0;
+
+  constructor(module: M, options: DDPOptions = {}) {
+    super();
+    const op = 'DistributedDataParallel';
+    if (!(module instanceof Module)) fail('INVALID_ARGUMENT', `${op}: expected an nn.Module`);
+    const o = checkOptions(op, options, { bucketCapMb: 'number', broadcastBuffers: 'boolean' });
+    const capMb = o.bucketCapMb ?? 25;
+    if (!(capMb > 0)) fail('INVALID_ARGUMENT', `${op}: bucketCapMb must be > 0, got ${capMb}`);
+    if (!isInitialized())
+      fail('INVALID_ARGUMENT', `${op}: no process group; call distributed.initProcessGroup() first`);
+    this.module = module;
+    this.#broadcastBuffers = o.broadcastBuffers ?? true;
+    this.#size = getWorldSize();
+    const params = module.parameters().filter((p) => p.requiresGrad);
+    for (const p of params)
+      if (p.device !== 'cpu')
+        fail('DEVICE_MISMATCH', `${op}: the 'mpi' backend averages CPU gradients, got a parameter on ${p.device}`);
+    this.#checkReplicas(op, params);
+    // Every replica starts from rank 0's state.
+    noGrad(() => {
+      for (const t of [...module.parameters(), ...module.buffers()]) broadcast(t, { src: 0 });
+    });
+    this.#makeBuckets(params, capMb * 1024 * 1024);
+    for (const p of params) this.#hooks.push(p.registerPostAccumulateGradHook((t) => this.#ready(t)));
+  }
+
+  // The same parameter shapes on every rank, or an error naming the first rank that differs.
+  #checkReplicas(op: string, params: Tensor[]): void {
+    const n = this.#size;
+    let sig = 0;
+    for (const p of params) sig = (sig * 31 + p.shape.reduce((a, b) => a * 7 + b, p.ndim)) % 1_000_000_007;
+    const mine = tensor([params.length, sig], { dtype: 'int64' });
+    const all = zeros([2 * n], { dtype: 'int64' });
+    allGatherIntoTensor(all, mine);
+    const v = all.data() as BigInt64Array;
+    for (let r = 1; r < n; r++)
+      if (v[2 * r] !== v[0] || v[2 * r + 1] !== v[1])
+        fail(
+          'SHAPE_MISMATCH',
+          `${op}: rank ${r} has a different model (${v[2 * r]} parameters) than rank 0 (${v[0]} parameters), or shapes that differ`,
+        );
+    mine.dispose();
+    all.dispose();
+  }
+
+  #makeBuckets(params: Tensor[], capBytes: number): void {
+    let slots: Slot[] = [];
+    let bytes = 0;
+    let dtype: string | undefined;
+    const close = () => {
+      if (!slots.length) return;
+      const total = slots.reduce((a, s) => a + s.numel, 0);
+      const b: Bucket = { slots, flat: zeros([total], { dtype: slots[0].param.dtype }), ready: 0, work: undefined };
+      this.#buckets.push(b);
+      for (const s of slots) this.#bucketOf.set(s.param, b);
+      slots = [];
+      bytes = 0;
+    };
+    for (const p of [...params].reverse()) {
+      const size = p.numel() * (p.dtype === 'float64' || p.dtype === 'int64' ? 8 : p.dtype === 'float32' ? 4 : 2);
+      const cap = this.#buckets.length === 0 ? Math.min(capBytes, FIRST_BUCKET_BYTES) : capBytes;
+      if (slots.length && (p.dtype !== dtype || bytes + size > cap)) close();
+      dtype = p.dtype;
+      slots.push({ param: p, offset: slots.reduce((a, s) => a + s.numel, 0), numel: p.numel() });
+      bytes += size;
+    }
+    close();
+  }
+
+  /** Bucket sizes in elements, in launch order (for inspection and tests). */
+  bucketSizes(): number[] {
+    return this.#buckets.map((b) => b.flat.numel());
+  }
+
+  // A parameter's gradient is in: when its bucket is complete, pack it and start the all-reduce;
+  // when every bucket has started, wait for all and write the averages back.
+  #ready(p: Tensor): void {
+    if (!this.#sync) return;
+    const b = this.#bucketOf.get(p)!;
+    if (++b.ready < b.slots.length) return;
+    noGrad(() => {
+      for (const s of b.slots) {
+        const g = s.param.grad;
+        const dst = b.flat.narrow(0, s.offset, s.numel);
+        if (g) dst.copy_(g.reshape([-1]));
+        else dst.zero_();
+        dst.dispose();
+        g?.dispose();
+      }
+    });
+    b.work = allReduce(b.flat, { async: true });
+    if (++this.#launched < this.#buckets.length) return;
+    this.#finish();
+  }
+
+  #finish(): void {
+    this.#launched = 0;
+    noGrad(() => {
+      for (const b of this.#buckets) {
+        const w = b.work!;
+        b.work = undefined;
+        b.ready = 0;
+        w.waitSync();
+        b.flat.div_(this.#size);
+        for (const s of b.slots) {
+          const g = s.param.grad!;
+          const src = b.flat.narrow(0, s.offset, s.numel);
+          g.copy_(src.reshape(g.shape));
+          src.dispose();
+          g.dispose();
+        }
+      }
+    });
+  }
+
+  /**
+   * Runs the wrapped module's forward. First it checks that the last backward averaged every
+   * gradient, and copies rank 0's buffers to every rank (broadcastBuffers).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(...args: any[]): any {
+    this.#checkPrevious();
+    if (this.#broadcastBuffers && this.#size > 1)
+      noGrad(() => {
+        for (const t of this.module.buffers()) broadcast(t, { src: 0 });
+      });
+    return this.module.forward(...args);
+  }
+
+  #checkPrevious(): void {
+    const partial = this.#buckets.filter((b) => b.ready > 0);
+    if (this.#launched === 0 && partial.length === 0) return;
+    const missing = this.#buckets.flatMap((b) => (b.ready > 0 || b.work ? [] : b.slots.map((s) => s.param.shape)));
+    // Drain what was launched, so the ranks stay in step, then reset.
+    for (const b of this.#buckets) {
+      b.work?.waitSync();
+      b.work = undefined;
+      b.ready = 0;
+    }
+    this.#launched = 0;
+    fail(
+      'INVALID_ARGUMENT',
+      `DistributedDataParallel: the last backward produced no gradient for some parameters ` +
+        `(${missing.length ? `shapes ${missing.map((s) => `[${s.join(', ')}]`).join(', ')}` : 'part of a bucket'}), ` +
+        `so their all-reduce never ran; every parameter that requires grad must take part in the loss ` +
+        `(or set requiresGrad = false on the ones that do not)`,
+    );
+  }
+
+  /**
+   * Skips the gradient all-reduce for the backward passes run inside (gradient accumulation): the
+   * gradients add up locally, and the first backward after it averages the sum. With a function,
+   * runs it and returns its result; without, returns a handle to dispose (`using`).
+   * @example for (const mb of micro.slice(0, -1)) model.noSync(() => loss(mb).backward()); loss(last).backward();
+   */
+  noSync<T>(fn: () => T): T;
+  noSync(): { [Symbol.dispose](): void };
+  noSync<T>(fn?: () => T): T | { [Symbol.dispose](): void } {
+    const prev = this.#sync;
+    this.#sync = false;
+    if (fn === undefined) return { [Symbol.dispose]: () => void (this.#sync = prev) };
+    if (typeof fn !== 'function') fail('INVALID_ARGUMENT', 'noSync: expected a function or nothing');
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.#sync = prev;
+    }
+    if (result instanceof Promise)
+      fail('INVALID_ARGUMENT', 'noSync: the function returned a Promise; run backward synchronously inside noSync');
+    return result;
+  }
+
+  /** Removes the gradient hooks and frees the buckets; the wrapped module is untouched. */
+  dispose(): void {
+    for (const h of this.#hooks.splice(0)) h.remove();
+    for (const b of this.#buckets.splice(0)) b.flat.dispose();
+    this.#bucketOf.clear();
+  }
+}
