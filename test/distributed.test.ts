@@ -1,0 +1,266 @@
+// distributed: the process group, collectives, DistributedDataParallel and the launcher. The
+// multi-process tests run real 2-rank jobs through `tensorkit run` (Open MPI's mpirun) and compare
+// with one process; they skip, saying why, where Open MPI or the MPI addon is missing.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { runOptions } from '../src/cli.js';
+import { distributed as dist, nn, tensor } from '../src/index.js';
+import { mpirunCommand } from '../src/distributed/launch.js';
+import { DTYPES, N, values } from './distributed/collectives.js';
+import { expectTensorError } from './helpers/harness.js';
+
+const root = path.join(import.meta.dirname, '..');
+const cli = path.join(root, 'src', 'cli.ts');
+const mpirun = spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status === 0;
+const ready = mpirun && dist.isAvailable();
+const why = mpirun
+  ? 'the MPI addon was not built (rebuild with Open MPI installed)'
+  : 'needs Open MPI: apt-get install openmpi-bin libopenmpi-dev';
+
+/** Runs `tensorkit run -n 2 script args`; resolves with its exit code and output. */
+function run(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const p = spawn(process.execPath, ['--import', 'tsx', cli, 'run', ...args], { cwd: root });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, ms: Date.now() - t0 });
+    });
+  });
+}
+
+function tsx(args: string[]): void {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+
+describe('distributed without a process group', () => {
+  it('reports a missing group, the nccl backend and bad options as TensorErrors', () => {
+    expectTensorError(() => dist.getRank(), 'INVALID_ARGUMENT', /initProcessGroup/);
+    expectTensorError(() => dist.getWorldSize(), 'INVALID_ARGUMENT', /initProcessGroup/);
+    expectTensorError(() => dist.allReduce(tensor([1])), 'INVALID_ARGUMENT', /no process group/);
+    expectTensorError(() => dist.barrier(), 'INVALID_ARGUMENT', /no process group/);
+    expectTensorError(() => dist.initProcessGroup({ backend: 'nccl' }), 'NOT_IMPLEMENTED', /NCCL/);
+    expectTensorError(() => dist.initProcessGroup({ backend: 'gloo' as never }), 'INVALID_ARGUMENT', /'mpi' or 'nccl'/);
+    expectTensorError(() => dist.initProcessGroup({ backnd: 'mpi' } as never), 'INVALID_ARGUMENT', /backend/);
+    expectTensorError(
+      () => new dist.DistributedDataParallel(new nn.Linear(2, 2)),
+      'INVALID_ARGUMENT',
+      /initProcessGroup/,
+    );
+    expect(dist.isInitialized()).toBe(false);
+  });
+
+  it('parses tensorkit run and builds the mpirun command', () => {
+    const o = runOptions(['-n', '2', '--hang-timeout', '5', 'train.ts', '--lr', '0.1']);
+    expect(o).toMatchObject({ nproc: 2, script: 'train.ts', args: ['--lr', '0.1'], hangTimeoutS: 5 });
+    expect(() => runOptions(['train.ts'])).toThrow(/-n N/);
+    expect(() => runOptions(['-n', 'x', 'a.ts'])).toThrow(/whole number/);
+    const cmd = mpirunCommand({ nproc: 2, script: 'a.ts', hostfile: 'hosts' }, '/tmp/x');
+    expect(cmd.slice(0, 6)).toEqual(['mpirun', '-n', '2', '--oversubscribe', '--bind-to', 'none']);
+    expect(cmd).toContain('--hostfile');
+    expect(cmd.slice(-3)).toEqual(['--import', 'tsx', 'a.ts']);
+  });
+});
+
+describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: ${why})`}`, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-dist-'));
+  let r0: Record<string, number[] | string>;
+  let r1: Record<string, number[] | string>;
+  beforeAll(async () => {
+    const r = await run(['-n', '2', 'test/distributed/collectives.ts', path.join(dir, 'out')]);
+    expect(r.code, r.out).toBe(0);
+    r0 = JSON.parse(fs.readFileSync(path.join(dir, 'out.rank0.json'), 'utf8'));
+    r1 = JSON.parse(fs.readFileSync(path.join(dir, 'out.rank1.json'), 'utf8'));
+  }, 120_000);
+
+  // The single-process reference: the inputs are small halves and integers that every dtype holds
+  // exactly, so sums, products and averages are exact in each dtype too.
+  const combine = (d: string, op: string, a: number[], b: number[]) =>
+    a.map((x, i) => {
+      const y = b[i];
+      if (d === 'bool') return op === 'sum' || op === 'max' ? Number(x || y) : Number(x && y);
+      if (op === 'sum') return x + y;
+      if (op === 'avg') return (x + y) / 2;
+      if (op === 'max') return Math.max(x, y);
+      if (op === 'min') return Math.min(x, y);
+      return x * y + 0; // -0 is 0 once it has been through JSON
+    });
+
+  it.each(DTYPES)('every collective on %s equals the single-process result on both ranks', (d) => {
+    const ops =
+      d === 'bool' || d.startsWith('int') ? ['sum', 'max', 'min', 'product'] : ['sum', 'avg', 'max', 'min', 'product'];
+    const a = (r: number, salt = 0) => values(d, r, salt);
+    for (const op of ops) {
+      const want = combine(d, op, a(0), a(1));
+      expect(r0[`allReduce.${op}.${d}`], `allReduce ${op}`).toEqual(want);
+      expect(r1[`allReduce.${op}.${d}`], `allReduce ${op}`).toEqual(want);
+    }
+    // a transposed [3, 2] view of [2, 3], summed in place
+    const sum = combine(d, 'sum', a(0), a(1));
+    const transposed = [0, 3, 1, 4, 2, 5].map((i) => sum[i]);
+    expect(r0[`allReduce.async.strided.${d}`]).toEqual(transposed);
+    expect(r1[`allReduce.async.strided.${d}`]).toEqual(transposed);
+    for (const res of [r0, r1]) {
+      expect(res[`broadcast.${d}`]).toEqual(a(1));
+      expect(res[`allGather.${d}`]).toEqual([...a(0), ...a(1)]);
+      expect(res[`allGatherIntoTensor.${d}`]).toEqual([...a(0), ...a(1)]);
+    }
+    // reduceScatter: rank r gets the reduction of every rank's inputs[r] (salt r)
+    for (const op of ['sum', 'max']) {
+      expect(r0[`reduceScatter.${op}.${d}`]).toEqual(combine(d, op, a(0, 0), a(1, 0)));
+      expect(r1[`reduceScatter.${op}.${d}`]).toEqual(combine(d, op, a(0, 1), a(1, 1)));
+    }
+    expect(r1[`gather.${d}`]).toEqual([...a(0), ...a(1)]);
+    expect(r0[`gather.${d}`]).toBeUndefined();
+    expect(r0[`scatter.${d}`]).toEqual(a(0, 0));
+    expect(r1[`scatter.${d}`]).toEqual(a(0, 1));
+    expect(r0[`sendrecv.${d}`]).toEqual(a(1));
+    expect(r1[`sendrecv.${d}`]).toEqual(a(0));
+    expect((r0[`allGather.${d}`] as number[]).length).toBe(2 * N);
+  });
+
+  it('bad calls inside the job throw TensorErrors with codes, and the job goes on', () => {
+    for (const res of [r0, r1]) {
+      expect(res['error.avgInt']).toBe('DTYPE_MISMATCH');
+      expect(res['error.badRank']).toBe('INVALID_ARGUMENT');
+      expect(res['error.badOp']).toBe('INVALID_ARGUMENT');
+      expect(res['error.selfSend']).toBe('INVALID_ARGUMENT');
+      expect(res['error.disposed']).toBe('DISPOSED');
+      expect(res['error.shape']).toBe('SHAPE_MISMATCH');
+    }
+  });
+});
+
+describe.skipIf(!ready)(`DistributedDataParallel${ready ? '' : ` (skipped: ${why})`}`, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-ddp-'));
+  const f = (n: string) => path.join(dir, n);
+  let single: Record<string, number[]>;
+  beforeAll(() => {
+    tsx(['test/distributed/ddp-train.ts', 'single', f('single.json')]);
+    single = JSON.parse(fs.readFileSync(f('single.json'), 'utf8'));
+  }, 120_000);
+
+  // Every tensor within 1e-5 of the single-process weights, relative to the tensor's norm.
+  const expectClose = (file: string) => {
+    const got = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number[]>;
+    expect(Object.keys(got)).toEqual(Object.keys(single));
+    for (const [k, want] of Object.entries(single)) {
+      let d = 0;
+      let n = 0;
+      want.forEach((w, i) => ((d += (w - got[k][i]) ** 2), (n += w * w)));
+      expect(Math.sqrt(d / n), k).toBeLessThan(1e-5);
+    }
+    return got;
+  };
+
+  it('2 ranks × 16 images train the shapes CNN to the weights of 1 process × 32 over 50 steps', async () => {
+    const r = await run(['-n', '2', 'test/distributed/ddp-train.ts', 'ddp', f('ddp.json')]);
+    expect(r.code, r.out).toBe(0);
+    expectClose(f('ddp.json'));
+    // the replicas are identical, though rank 1 started from other weights
+    expect(fs.readFileSync(f('ddp.json.rank1'), 'utf8')).toBe(fs.readFileSync(f('ddp.json'), 'utf8'));
+  }, 120_000);
+
+  it('noSync accumulates two micro-batches per rank to the same weights', async () => {
+    const r = await run(['-n', '2', 'test/distributed/ddp-train.ts', 'ddp-accum', f('accum.json')]);
+    expect(r.code, r.out).toBe(0);
+    expectClose(f('accum.json'));
+  }, 120_000);
+
+  it('a checkpoint written under DDP resumes in one process, and the reverse', async () => {
+    let r = await run([
+      '-n',
+      '2',
+      'test/distributed/ddp-train.ts',
+      'ddp',
+      f('a.json'),
+      '--steps',
+      '25',
+      '--save-at',
+      '25',
+      '--save',
+      f('ddp.ckpt'),
+    ]);
+    expect(r.code, r.out).toBe(0);
+    tsx([
+      'test/distributed/ddp-train.ts',
+      'single',
+      f('a2.json'),
+      '--from',
+      '25',
+      '--steps',
+      '25',
+      '--load',
+      f('ddp.ckpt'),
+    ]);
+    expectClose(f('a2.json'));
+    tsx([
+      'test/distributed/ddp-train.ts',
+      'single',
+      f('b.json'),
+      '--steps',
+      '25',
+      '--save-at',
+      '25',
+      '--save',
+      f('single.ckpt'),
+    ]);
+    r = await run([
+      '-n',
+      '2',
+      'test/distributed/ddp-train.ts',
+      'ddp',
+      f('b2.json'),
+      '--from',
+      '25',
+      '--steps',
+      '25',
+      '--load',
+      f('single.ckpt'),
+    ]);
+    expect(r.code, r.out).toBe(0);
+    expectClose(f('b2.json'));
+  }, 180_000);
+});
+
+describe.skipIf(!ready)(`tensorkit run's watchdog${ready ? '' : ` (skipped: ${why})`}`, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-watch-'));
+
+  it('killing one rank makes the job exit non-zero within 30 s, naming the rank', async () => {
+    const pidFile = path.join(dir, 'pid1');
+    const job = run(['-n', '2', 'test/distributed/fail.ts', 'loop', pidFile]);
+    const t0 = Date.now();
+    while (!fs.existsSync(pidFile) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    const r = await job;
+    expect(r.code).not.toBe(0);
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    expect(r.out).toMatch(new RegExp(`rank 1 \\(pid ${pid}\\) died`));
+  }, 120_000);
+
+  it('a rank that hangs outside a collective is named and the job stopped', async () => {
+    const r = await run(['-n', '2', '--hang-timeout', '3', 'test/distributed/fail.ts', 'hang']);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/rank 1 \(pid \d+\) stopped responding: no heartbeat for \d+ s/);
+    expect(r.ms).toBeLessThan(30_000);
+  }, 60_000);
+
+  it('a rank that throws fails the job with its exit code, and its error is printed', async () => {
+    const r = await run(['-n', '2', 'test/distributed/fail.ts', 'throw']);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('planned failure on rank 1');
+    expect(r.out).toMatch(/rank 1 \(pid \d+\) exited with code 1/);
+  }, 60_000);
+});
