@@ -92,7 +92,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   });
 }
 
-// submit(kind, send, recv, count, dtype, reduce, peer, tag): queues one operation; returns its id.
+// submit(kind, send, recv, count, dtype, reduce, peer, tag, blocking): queues one operation; returns its id.
 Napi::Value Submit(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     const std::string kind = info[0].As<Napi::String>().Utf8Value();
@@ -106,6 +106,7 @@ Napi::Value Submit(const Napi::CallbackInfo& info) {
     op.reduce = tk::dist::parse_reduce(info[5].As<Napi::String>().Utf8Value());
     op.peer = info[6].As<Napi::Number>().Int32Value();
     op.tag = info[7].As<Napi::Number>().Int32Value();
+    op.blocking = info[8].ToBoolean().Value();
     std::shared_ptr<Work> w = pg.submit(op);
     g_works[w->id] = w;
     return Napi::Number::New(info.Env(), double(w->id));

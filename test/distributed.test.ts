@@ -9,9 +9,10 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { runOptions } from '../src/cli.js';
-import { distributed as dist, nn, tensor } from '../src/index.js';
+import { distributed as dist, io, metrics, nn, tensor, type Tensor } from '../src/index.js';
 import { mpirunCommand } from '../src/distributed/launch.js';
 import { DTYPES, N, values } from './distributed/collectives.js';
+import { bnInput, metricInput } from './distributed/parts-data.js';
 import { expectTensorError } from './helpers/harness.js';
 
 const root = path.join(import.meta.dirname, '..');
@@ -232,6 +233,84 @@ describe.skipIf(!ready)(`DistributedDataParallel${ready ? '' : ` (skipped: ${why
     expectClose(f('b2.json'));
   }, 180_000);
 });
+
+describe.skipIf(!ready)(
+  `SyncBatchNorm, metrics and the Trainer in a 2-rank job${ready ? '' : ` (skipped: ${why})`}`,
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-parts-'));
+    const logs = path.join(dir, 'logs');
+    let r: Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    beforeAll(async () => {
+      fs.mkdirSync(logs);
+      const job = await run(['-n', '2', 'test/distributed/parts.ts', path.join(dir, 'out'), logs]);
+      expect(job.code, job.out).toBe(0);
+      r = [0, 1].map((k) => JSON.parse(fs.readFileSync(path.join(dir, `out.rank${k}.json`), 'utf8')));
+    }, 120_000);
+    const close = (got: number[], want: number[], tol = 1e-5) => {
+      expect(got.length).toBe(want.length);
+      got.forEach((g, i) =>
+        expect(Math.abs(g - want[i]), `[${i}] ${g} vs ${want[i]}`).toBeLessThan(tol * (1 + Math.abs(want[i]))),
+      );
+    };
+
+    it('SyncBatchNorm over 2 ranks × 4 rows equals BatchNorm2d over the 8 rows: output, gradients, statistics', () => {
+      const { x, coef } = bnInput();
+      const xs = x.detach();
+      xs.requiresGrad = true;
+      const bn = new nn.BatchNorm2d(3);
+      const y = bn.forward(xs);
+      y.mul(coef).sum().backward();
+      const rows = (t: Tensor, k: number) =>
+        Array.from(
+          t
+            .narrow(0, k * 4, 4)
+            .contiguous()
+            .data() as Float32Array,
+        );
+      for (const k of [0, 1]) {
+        close(r[k].bn.y, rows(y, k));
+        close(r[k].bn.xGrad, rows(xs.grad!, k), 1e-4);
+        close(r[k].bn.weightGrad, Array.from(bn.weight!.grad!.data() as Float32Array), 1e-4);
+        close(r[k].bn.runningMean, Array.from(bn.runningMean!.data() as Float32Array));
+        close(r[k].bn.runningVar, Array.from(bn.runningVar!.data() as Float32Array));
+        expect(r[k].converted).toEqual(['Sequential', 'Conv2d', 'SyncBatchNorm']);
+      }
+    });
+
+    it("metrics combine every rank's state on compute(): sums summed, cat states gathered (5 rows + 3 rows)", () => {
+      const { preds, target, scores } = metricInput();
+      const acc = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });
+      acc.update(preds, target);
+      const auroc = new metrics.AUROC({ task: 'binary' });
+      auroc.update(scores, target.gt(0).to('int64'));
+      for (const k of [0, 1]) {
+        expect(r[k].accuracy).toBeCloseTo(Number(acc.compute().item()), 6);
+        expect(r[k].auroc).toBeCloseTo(Number(auroc.compute().item()), 6);
+      }
+      const local = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });
+      local.update(preds.narrow(0, 5, 3), target.narrow(0, 5, 3));
+      expect(r[1].localAccuracy).toBeCloseTo(Number(local.compute().item()), 6);
+    });
+
+    it("Trainer({ strategy: 'ddp' }): half the batches per rank, equal replicas, metrics averaged, rank 0 alone logs and saves", () => {
+      const [t0, t1] = [r[0].trainer, r[1].trainer];
+      expect(t0.batches).toBe(8); // 128 images, batches of 16, 2 ranks, 2 epochs
+      expect(t1.batches).toBe(8);
+      expect(t0.weights).toEqual(t1.weights);
+      expect(t0.metrics.rank).toBe(0.5); // each rank logged its rank: the mean over ranks
+      expect(t0.metrics.train_loss).toBe(t1.metrics.train_loss);
+      expect([t0.loggers, t1.loggers]).toEqual([1, 0]);
+      expect([t0.progressBar, t1.progressBar]).toEqual([true, false]);
+      expect([t0.isGlobalZero, t1.isGlobalZero]).toEqual([true, false]);
+      const ckpts = r[0].files.filter((f: string) => f.endsWith('.ckpt'));
+      expect(ckpts).toEqual(['lightning_logs/version_0/checkpoints/epoch=1-step=8.ckpt']);
+      // the checkpoint loads in one process and holds the replicas' weights
+      const ck = io.loadCheckpoint(path.join(logs, ckpts[0])) as Record<string, unknown>;
+      const sd = ck.stateDict as Record<string, Tensor>;
+      expect(Array.from(sd['net.fc.bias'].data() as Float32Array)).toEqual(t0.weights[t0.weights.length - 1]);
+    });
+  },
+);
 
 describe.skipIf(!ready)(`tensorkit run's watchdog${ready ? '' : ` (skipped: ${why})`}`, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-watch-'));

@@ -2,10 +2,10 @@
 // the caller's thread (Node's event loop) never blocks in MPI unless it asks to wait.
 //
 // Contracts:
-// - Works run in the order they were submitted (MPI requires every rank to start collectives in
-//   the same order). Collectives run as blocking MPI calls on the communication thread, one after
-//   another; send and recv start as MPI_Isend/MPI_Irecv and complete as their peers arrive, so a
-//   rank may queue a send and then a recv without deadlocking against a peer doing the same.
+// - Collectives run one after another in the order they were submitted (MPI requires every rank to
+//   call them in the same order), as blocking MPI calls (Op::blocking says when). Sends and
+//   receives start as MPI_Isend/MPI_Irecv and complete as their peers arrive, so a rank may queue a
+//   send and then a recv without deadlocking against a peer doing the same.
 // - The buffers of a work must stay valid and untouched until it completes: the caller keeps the
 //   tensors alive (the TS side holds its own reference until completion).
 // - Nothing here throws out of the communication thread: an MPI failure completes the work with
@@ -57,6 +57,11 @@ struct Op {
   Reduce reduce = Reduce::Sum;
   int peer = 0;  // root (broadcast, gather, scatter), destination (send) or source (recv)
   int tag = 0;
+  // The caller waits for it at once: run it as a blocking MPI call straight away. Otherwise the
+  // thread first waits for the peers at a nonblocking barrier, polled with sleeps in between (MPI's
+  // blocking calls busy-poll, and a rank waiting for a late peer would spin a core its compute
+  // threads need), then runs the blocking call with every rank present.
+  bool blocking = false;
 };
 
 struct Work {
@@ -99,7 +104,7 @@ class ProcessGroup {
 
  private:
   void loop();
-  void run(Work& w);  // one work on the communication thread
+  void run(Work& w);  // a blocking collective, or starts a send or recv (communication thread)
   void complete(const std::shared_ptr<Work>& w, std::string error);
 
   Notify notify_;
@@ -109,7 +114,7 @@ class ProcessGroup {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Work>> queue_;
-  std::vector<std::shared_ptr<Work>> active_;  // p2p in flight (communication thread only)
+  std::vector<std::shared_ptr<Work>> active_;  // sends and receives in flight
   uint64_t next_id_ = 1;
   bool stopping_ = false;
   bool abort_ = false;

@@ -25,6 +25,8 @@ export interface MpiBinding {
     reduce: string,
     peer: number,
     tag: number,
+    /** The caller waits at once: a blocking MPI call (else nonblocking, polled). */
+    blocking: boolean,
   ): number;
   /** Blocks until the work completes; throws its error. Forgets it. */
   wait(id: number): void;

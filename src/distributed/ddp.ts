@@ -8,6 +8,7 @@
 // thread while backward goes on. When every bucket has been launched (all gradients are in), the
 // last hook waits for them and writes the averaged gradients back into each parameter's .grad.
 import { noGrad } from '../autograd.js';
+import { binding } from '../binding.js';
 import { fail } from '../errors.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { checkOptions } from '../options.js';
@@ -21,12 +22,22 @@ export interface DDPOptions {
   bucketCapMb?: number;
   /** Copy rank 0's buffers (batch-norm statistics) to every rank at each forward (default true). */
   broadcastBuffers?: boolean;
+  /**
+   * Make each parameter's `.grad` a view into its bucket (default false, as PyTorch): the averaged
+   * gradients are then written in place, with no copy back, and gradients that accumulate into an
+   * existing `.grad` (no zeroGrad, or noSync) need no copy in either. A `.grad` kept from an
+   * earlier step then changes with the bucket.
+   */
+  gradientAsBucketView?: boolean;
 }
 
 interface Slot {
   param: Tensor;
   offset: number;
   numel: number;
+  /** gradientAsBucketView: the slot's view of the bucket, in the parameter's shape, and its address. */
+  view?: Tensor;
+  ptr?: bigint;
 }
 
 interface Bucket {
@@ -56,6 +67,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   readonly #bucketOf = new Map<Tensor, Bucket>();
   readonly #hooks: { remove(): void }[] = [];
   readonly #broadcastBuffers: boolean;
+  readonly #asView: boolean;
   readonly #size: number;
   #sync = true;
   #launched = 0;
@@ -64,13 +76,18 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     super();
     const op = 'DistributedDataParallel';
     if (!(module instanceof Module)) fail('INVALID_ARGUMENT', `${op}: expected an nn.Module`);
-    const o = checkOptions(op, options, { bucketCapMb: 'number', broadcastBuffers: 'boolean' });
+    const o = checkOptions(op, options, {
+      bucketCapMb: 'number',
+      broadcastBuffers: 'boolean',
+      gradientAsBucketView: 'boolean',
+    });
     const capMb = o.bucketCapMb ?? 25;
     if (!(capMb > 0)) fail('INVALID_ARGUMENT', `${op}: bucketCapMb must be > 0, got ${capMb}`);
     if (!isInitialized())
       fail('INVALID_ARGUMENT', `${op}: no process group; call distributed.initProcessGroup() first`);
     this.module = module;
     this.#broadcastBuffers = o.broadcastBuffers ?? true;
+    this.#asView = o.gradientAsBucketView ?? false;
     this.#size = getWorldSize();
     const params = module.parameters().filter((p) => p.requiresGrad);
     for (const p of params)
@@ -113,7 +130,13 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       const total = slots.reduce((a, s) => a + s.numel, 0);
       const b: Bucket = { slots, flat: zeros([total], { dtype: slots[0].param.dtype }), ready: 0, work: undefined };
       this.#buckets.push(b);
-      for (const s of slots) this.#bucketOf.set(s.param, b);
+      for (const s of slots) {
+        this.#bucketOf.set(s.param, b);
+        if (this.#asView) {
+          s.view = b.flat.narrow(0, s.offset, s.numel).view(s.param.shape);
+          s.ptr = binding.dataPtr(s.view._h);
+        }
+      }
       slots = [];
       bytes = 0;
     };
@@ -142,10 +165,15 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     noGrad(() => {
       for (const s of b.slots) {
         const g = s.param.grad;
-        const dst = b.flat.narrow(0, s.offset, s.numel);
-        if (g) dst.copy_(g.reshape([-1]));
+        if (s.view && g && binding.dataPtr(g._h) === s.ptr) {
+          g.dispose(); // already the bucket's memory
+          continue;
+        }
+        const dst = s.view ?? b.flat.narrow(0, s.offset, s.numel);
+        if (g) dst.copy_(g.reshape(dst.shape));
         else dst.zero_();
-        dst.dispose();
+        if (s.view) s.param.grad = s.view;
+        else dst.dispose();
         g?.dispose();
       }
     });
@@ -163,6 +191,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         b.ready = 0;
         w.waitSync();
         b.flat.div_(this.#size);
+        if (this.#asView) continue; // the gradients are views of flat
         for (const s of b.slots) {
           const g = s.param.grad!;
           const src = b.flat.narrow(0, s.offset, s.numel);
@@ -235,7 +264,10 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   /** Removes the gradient hooks and frees the buckets; the wrapped module is untouched. */
   dispose(): void {
     for (const h of this.#hooks.splice(0)) h.remove();
-    for (const b of this.#buckets.splice(0)) b.flat.dispose();
+    for (const b of this.#buckets.splice(0)) {
+      for (const s of b.slots) s.view?.dispose();
+      b.flat.dispose();
+    }
     this.#bucketOf.clear();
   }
 }

@@ -32,3 +32,4 @@ export {
 } from './process_group.js';
 export { DistributedDataParallel, type DDPOptions } from './ddp.js';
 export { DistributedSampler, type DistributedSamplerOptions } from '../data/distributed.js';
+import './strategy.js'; // registers the Trainer's 'ddp' strategy

@@ -11,6 +11,7 @@ import { zeros } from '../ops/creation.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { mpiBinding, type MpiBinding } from './binding.js';
+import { installGroupHelpers } from './installs.js';
 import { startHeartbeat, waiting } from './watchdog.js';
 
 /** The communication library: 'mpi' (Open MPI, CPU tensors) or 'nccl' (GPU tensors). */
@@ -162,6 +163,7 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   group = { mpi, rank: info.rank, size: info.size, backend, library: info.library };
   process.on('exit', onExit);
   startHeartbeat(info.rank);
+  installGroupHelpers(info.size);
 }
 
 /** Whether initProcessGroup() has run (and destroyProcessGroup() has not). */
@@ -203,6 +205,7 @@ export function getBackend(): { backend: Backend; library: string } {
 export function destroyProcessGroup(): void {
   if (!group || destroyed) return;
   destroyed = true;
+  installGroupHelpers(undefined);
   group.mpi.finalize(false);
   for (const w of pending.values()) w.complete('the process group was destroyed');
   pending.clear();
@@ -291,7 +294,7 @@ function launch(
   };
   let id: number;
   try {
-    id = g.mpi.submit(kind, send?.ptr ?? null, recv?.ptr ?? null, count, dtype, reduce, peer, tag);
+    id = g.mpi.submit(kind, send?.ptr ?? null, recv?.ptr ?? null, count, dtype, reduce, peer, tag, !isAsync);
   } catch (e) {
     finish(false);
     throw e;

@@ -13,6 +13,25 @@ import { Tensor } from '../tensor.js';
 export type Reduction = 'sum' | 'cat';
 
 /**
+ * @internal Combines metric states across the processes of a distributed job; installed by
+ * distributed.initProcessGroup() (metrics sit below the distributed namespace and cannot import it).
+ */
+export interface StateSync {
+  worldSize: number;
+  /** A new tensor: t summed over every process. */
+  sum(t: Tensor): Tensor;
+  /** A new tensor: every process's t concatenated along dim 0, in rank order (sizes may differ). */
+  cat(t: Tensor): Tensor;
+}
+
+let stateSync: StateSync | undefined;
+
+/** @internal Installs (or, with undefined, removes) the cross-process state combiner. */
+export function setStateSync(s: StateSync | undefined): void {
+  stateSync = s;
+}
+
+/**
  * The base of stateful metrics: `update(preds, target)` per batch, `compute()` for the value, `reset()` to start over, `forward()` for one batch's value while accumulating. Subclass it for your own metric.
  * @example
  * const acc = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });
@@ -27,6 +46,12 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
   private updates = 0;
   /** The value forward() last returned, as a number (what a step-level log of this metric shows). */
   lastForward: number | undefined;
+  /**
+   * In a distributed job, compute() first combines every rank's state (summed states are summed,
+   * concatenated ones gathered), as torchmetrics' sync_on_compute: every rank must then call
+   * compute() at the same point, and all get the metric over all ranks' data. Default true.
+   */
+  syncOnCompute = true;
 
   /** The options this metric was built with (clone() builds a twin from them). */
   constructor(readonly options: object = {}) {}
@@ -51,6 +76,9 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
       noGrad(() => {
         const stats: Record<string, Tensor> = Object.fromEntries(this.sums);
         for (const [k, l] of this.lists) stats[k] = l.length === 1 ? l[0] : cat(l, 0);
+        if (this.syncOnCompute && stateSync && stateSync.worldSize > 1)
+          for (const k of Object.keys(stats).sort())
+            stats[k] = this.stateReductions[k] === 'cat' ? stateSync.cat(stats[k]) : stateSync.sum(stats[k]);
         return this.computeFrom(stats);
       }),
     );

@@ -4,12 +4,15 @@
 import { checkDType, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { ones, rand, randn, zeros } from '../ops/creation.js';
+import { full, ones, rand, randn, zeros } from '../ops/creation.js';
+import { cat as catTensors } from '../ops/functional.js';
+import { noGrad } from '../autograd.js';
 import { checkOptions, describe, int, intAtLeast, shapeArgs } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { pair, tensorArg, type Pair } from './args.js';
 import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
+import { crossProcessSum, sumAcrossProcesses } from './sync.js';
 
 function uniform(shape: number[], bound: number, dtype: DType): Tensor {
   return Parameter(
@@ -251,8 +254,8 @@ class BatchNormBase extends Module {
   constructor(
     readonly numFeatures: number,
     readonly options: BatchNormModuleOptions,
-    private readonly dims: number[],
-    private readonly op: string,
+    protected readonly dims: number[],
+    protected readonly op: string,
   ) {
     super();
     positiveInt(op, 'numFeatures', numFeatures);
@@ -289,6 +292,78 @@ export class BatchNorm1d extends BatchNormBase {
 export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
     super(numFeatures, options, [4], 'BatchNorm2d');
+  }
+}
+
+/**
+ * Batch norm whose statistics cover the whole batch across the processes of a distributed job
+ * (torch.nn.SyncBatchNorm): in training, every rank normalises with the mean and variance of all
+ * ranks' batches, and gradients flow back through them. Outside a process group of more than one
+ * rank, or in eval mode, it is BatchNorm. Inputs [N, C], [N, C, L] or [N, C, H, W].
+ * @example const model = nn.SyncBatchNorm.convertSyncBatchnorm(net); // BatchNorm layers become SyncBatchNorm
+ */
+export class SyncBatchNorm extends BatchNormBase {
+  constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
+    super(numFeatures, options, [2, 3, 4], 'SyncBatchNorm');
+  }
+  override forward(x: Tensor): Tensor {
+    const group = crossProcessSum();
+    if (!this.training || !group || group.worldSize === 1) return super.forward(x);
+    tensorArg(this.op, 'input', x);
+    if (!this.dims.includes(x.ndim))
+      fail('SHAPE_MISMATCH', `${this.op}: expected a ${this.dims.join('-D or ')}-D input, got [${x.shape.join(', ')}]`);
+    const c = this.numFeatures;
+    if (x.shape[1] !== c) fail('SHAPE_MISMATCH', `${this.op}: expected ${c} channels, got [${x.shape.join(', ')}]`);
+    const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
+    const shape = x.shape.map((d, i) => (i === 1 ? c : 1));
+    const eps = this.options.eps ?? 1e-5;
+    const momentum = this.options.momentum ?? 0.1;
+    return tidy(() => {
+      // One all-reduce of [sum, sum of squares, count] (differentiable: its backward all-reduces
+      // the gradient), then the batch norm formula on the global statistics.
+      const local = x.numel() / c;
+      const stats = sumAcrossProcesses(
+        catTensors([x.sum(dims), x.mul(x).sum(dims), full([1], local, { dtype: x.dtype })]),
+      );
+      const n = stats.narrow(0, 2 * c, 1);
+      const mean = stats.narrow(0, 0, c).div(n);
+      const variance = stats.narrow(0, c, c).div(n).sub(mean.mul(mean));
+      let y = x.sub(mean.reshape(shape)).div(variance.add(eps).sqrt().reshape(shape));
+      if (this.weight && this.bias) y = y.mul(this.weight.reshape(shape)).add(this.bias.reshape(shape));
+      if (this.runningMean && this.runningVar) {
+        const total = Number(n.item());
+        noGrad(() => {
+          this.runningMean!.mul_(1 - momentum).add_(mean.detach().mul(momentum));
+          this.runningVar!.mul_(1 - momentum).add_(variance.detach().mul((momentum * total) / Math.max(total - 1, 1)));
+        });
+      }
+      return y;
+    });
+  }
+
+  /**
+   * Replaces every BatchNorm1d and BatchNorm2d inside `module` with a SyncBatchNorm holding the same
+   * parameters and statistics (torch's convert_sync_batchnorm); returns the module (or the new
+   * layer, when `module` itself is a batch norm).
+   * @example const net = nn.SyncBatchNorm.convertSyncBatchnorm(new Net());
+   */
+  static convertSyncBatchnorm<M extends Module>(module: M): M | SyncBatchNorm {
+    if (!(module instanceof Module)) fail('INVALID_ARGUMENT', 'convertSyncBatchnorm: expected an nn.Module');
+    const convert = (m: BatchNormBase): SyncBatchNorm => {
+      const s = new SyncBatchNorm(m.numFeatures, m.options);
+      for (const k of ['weight', 'bias', 'runningMean', 'runningVar'] as const) {
+        s[k]?.dispose();
+        (s as unknown as Record<string, Tensor | null>)[k] = m[k];
+      }
+      s.training = m.training;
+      return s;
+    };
+    if (module instanceof BatchNormBase && !(module instanceof SyncBatchNorm)) return convert(module);
+    for (const m of module.modules())
+      for (const [k, v] of Object.entries(m))
+        if (v instanceof BatchNormBase && !(v instanceof SyncBatchNorm))
+          (m as unknown as Record<string, Module>)[k] = convert(v);
+    return module;
   }
 }
 

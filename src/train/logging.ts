@@ -34,7 +34,17 @@ export class MetricLog {
   /** Step values logged in the current batch, for the loggers. */
   stepLogged: Record<string, number> = {};
 
-  constructor(private readonly loggers: readonly Logger[]) {}
+  /**
+   * `reduce` (a distributed run's) combines epoch values over the processes; every process reaches
+   * endEpoch at the same points, logging the same names.
+   */
+  constructor(
+    private readonly loggers: readonly Logger[],
+    private readonly reduce?: (
+      values: Record<string, number>,
+      op: 'mean' | 'sum' | 'max' | 'min',
+    ) => Record<string, number>,
+  ) {}
 
   /** LightningModule.log, during `stage`, for a batch of `batchSize` samples. */
   log(
@@ -109,17 +119,23 @@ export class MetricLog {
 
   /** Epoch values of everything logged with onEpoch: into callbackMetrics, and the loggers unless `quiet`. */
   endEpoch(quiet: boolean, epoch: number, step: number): void {
-    const out: Record<string, number> = {};
+    const values = new Map<string, number>();
     for (const [name, a] of this.accums) {
-      let v: number;
       if (a.metric) {
+        // A Metric combines its own state over the processes in compute().
         if (a.metric.updateCount === 0) continue;
         const t = a.metric.compute();
-        v = t.numel() === 1 ? Number(t.item()) : NaN;
+        values.set(name, t.numel() === 1 ? Number(t.item()) : NaN);
         t.dispose();
         a.metric.reset();
-      } else if (a.reduce === 'mean') v = a.weight ? a.total / a.weight : NaN;
-      else v = a.total;
+      } else if (a.reduce === 'mean') values.set(name, a.weight ? a.total / a.weight : NaN);
+      else values.set(name, a.total);
+    }
+    if (this.reduce) this.reduceAcrossProcesses(values);
+    const out: Record<string, number> = {};
+    for (const [name, a] of this.accums) {
+      const v = values.get(name);
+      if (v === undefined) continue;
       const stepKey = `${name}_step`;
       const key = stepKey in this.callbackMetrics ? `${name}_epoch` : name;
       this.callbackMetrics[name] = v;
@@ -129,6 +145,29 @@ export class MetricLog {
     }
     this.accums.clear();
     if (!quiet) this.send(out, epoch, step);
+  }
+
+  // Means are combined exactly, as sums of totals and of weights; sums, maxima and minima by their
+  // own op. Metrics were combined already.
+  private reduceAcrossProcesses(values: Map<string, number>): void {
+    const groups: Record<'sum' | 'max' | 'min', Record<string, number>> = { sum: {}, max: {}, min: {} };
+    for (const [name, a] of this.accums) {
+      if (a.metric) continue;
+      if (a.reduce === 'mean') {
+        groups.sum[`${name}\u0000total`] = a.total;
+        groups.sum[`${name}\u0000weight`] = a.weight;
+      } else groups[a.reduce][name] = a.total;
+    }
+    const sum = this.reduce!(groups.sum, 'sum');
+    const max = this.reduce!(groups.max, 'max');
+    const min = this.reduce!(groups.min, 'min');
+    for (const [name, a] of this.accums) {
+      if (a.metric) continue;
+      if (a.reduce === 'mean') {
+        const w = sum[`${name}\u0000weight`];
+        values.set(name, w ? sum[`${name}\u0000total`] / w : NaN);
+      } else values.set(name, (a.reduce === 'sum' ? sum : a.reduce === 'max' ? max : min)[name]);
+    }
   }
 
   /** A monitored metric's value (callbacks, schedulers); INVALID_ARGUMENT listing what was logged when it is missing. */

@@ -36,6 +36,7 @@ import {
 } from './batches.js';
 import { checkpointState, restoreCheckpoint, type LoopState, type RunParts } from './checkpoint_state.js';
 import { MetricLog, type Stage } from './logging.js';
+import type { Strategy } from './strategy.js';
 import { trainerSettings, type TrainerOptions } from './trainer_options.js';
 
 /**
@@ -69,6 +70,8 @@ export class Trainer {
   lrSchedulers: Required<SchedulerConfig>[] = [];
   /** True when fit has validation batches. */
   hasValidation = false;
+  /** The 'ddp' strategy's process group view, or undefined for one process. */
+  readonly strategy: Strategy | undefined;
 
   private readonly o: TrainerOptions;
   private module: LightningModule | null = null;
@@ -88,7 +91,8 @@ export class Trainer {
     this.device = s.device;
     this.callbacks = s.callbacks;
     this.loggers = s.loggers;
-    this.logs = new MetricLog(this.loggers);
+    this.strategy = s.strategy;
+    this.logs = new MetricLog(this.loggers, this.strategy && ((v, op) => this.strategy!.reduce(v, op)));
   }
 
   /** Latest value of everything logged (epoch values once an epoch ends). */
@@ -123,6 +127,11 @@ export class Trainer {
   }
   private endEpochLogging(): void {
     this.logs.endEpoch(this.sanityChecking, this.currentEpoch, this.globalStep);
+  }
+
+  /** Whether this process is rank 0 (always, without a distributed strategy): it logs and saves. */
+  get isGlobalZero(): boolean {
+    return !this.strategy || this.strategy.rank === 0;
   }
 
   /** The first logger's run directory (or defaultRootDir): where checkpoints go by default. */
@@ -239,6 +248,7 @@ export class Trainer {
    */
   saveCheckpoint(filePath: string): void {
     if (!this.module) fail('INVALID_ARGUMENT', 'Trainer.saveCheckpoint: no module (call fit first)');
+    if (!this.isGlobalZero) return; // the replicas are equal: rank 0 writes for the job
     const m = this.module;
     const pos = {
       currentEpoch: this.currentEpoch,
@@ -300,7 +310,10 @@ export class Trainer {
       isPair && (loaders as { val?: Batches }).val !== undefined
         ? checkBatches('Trainer.fit', 'the validation batches', (loaders as { val: Batches }).val)
         : undefined;
-    this.loaders = { train: trainB, val: valB };
+    this.loaders = {
+      train: this.strategy ? this.strategy.distribute(trainB) : trainB,
+      val: valB && this.strategy ? this.strategy.distribute(valB) : valB,
+    };
     this.hasValidation = valB !== undefined && (this.o.limitValBatches ?? 1) > 0;
     this.shouldStop = false;
     this.loop = { epoch: 0, batchesDone: 0, epochDone: false };
@@ -310,6 +323,7 @@ export class Trainer {
     let status: 'success' | 'failed' = 'failed';
     try {
       this.setupOptimizers(m);
+      this.strategy?.setup(m);
       let restored: Record<string, CheckpointValue> | undefined;
       if (ckptPath) restored = this.restore(ckptPath, m, true);
       if (Object.keys(m.hparams).length) for (const l of this.loggers) l.logHyperparams(m.hparams);
@@ -319,8 +333,8 @@ export class Trainer {
         try {
           await this.evaluate(
             'validate',
-            valB,
-            Math.min(this.o.numSanityValSteps ?? 2, batchLimit(valB, this.o.limitValBatches) ?? Infinity),
+            this.loaders.val!,
+            Math.min(this.o.numSanityValSteps ?? 2, batchLimit(this.loaders.val!, this.o.limitValBatches) ?? Infinity),
           );
         } finally {
           this.sanityChecking = false;
@@ -344,7 +358,7 @@ export class Trainer {
         (this.maxEpochs < 0 || this.currentEpoch < this.maxEpochs) &&
         (this.maxSteps < 0 || this.globalStep < this.maxSteps)
       ) {
-        await this.trainEpoch(m, trainB, valB);
+        await this.trainEpoch(m, this.loaders.train!, this.loaders.val);
         this.currentEpoch++;
       }
       this.hook('onTrainEnd');
@@ -352,6 +366,7 @@ export class Trainer {
       status = 'success';
       return { ...this.callbackMetrics };
     } finally {
+      this.strategy?.teardown();
       for (const l of this.loggers) l.finalize(status);
       m.train();
     }
@@ -411,7 +426,11 @@ export class Trainer {
           if (loss instanceof Tensor) {
             if (loss.numel() !== 1)
               fail('INVALID_ARGUMENT', `trainingStep: the loss must be a scalar, got shape [${loss.shape.join(', ')}]`);
-            (acc > 1 ? loss.div(acc) : loss).backward();
+            const scaled = acc > 1 ? loss.div(acc) : loss;
+            // Accumulating batches keep their gradients local; the step's last one averages them.
+            const last = (i + 1) % acc === 0 || (limit !== undefined && i + 1 === limit);
+            if (this.strategy && !last) this.strategy.noSync(() => scaled.backward());
+            else scaled.backward();
           }
           return undefined;
         });

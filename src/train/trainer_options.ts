@@ -5,6 +5,7 @@ import { fail } from '../errors.js';
 import { checkOptions, describe } from '../options.js';
 import { Callback, ModelCheckpoint, ProgressBar } from './callbacks.js';
 import { CSVLogger, Logger } from './loggers.js';
+import { makeStrategy, type Strategy } from './strategy.js';
 
 /** Options of `Trainer`. */
 export interface TrainerOptions {
@@ -45,6 +46,15 @@ export interface TrainerOptions {
   device?: DeviceName;
   /** Send step-level metrics to the loggers every n optimizer steps. Default 50. */
   logEveryNSteps?: number;
+  /**
+   * 'auto' (default): one process. 'ddp': data-parallel over the ranks of a `tensorkit run -n N`
+   * job (the distributed namespace's DistributedDataParallel): each rank trains on its share of
+   * every loader (a DistributedSampler is put in), gradients and logged metrics are averaged over
+   * the ranks, and only rank 0 logs, shows progress and writes checkpoints.
+   */
+  strategy?: 'auto' | 'ddp';
+  /** The number of processes a 'ddp' run expects; an error when the job has another number. */
+  devices?: number;
 }
 
 const OPTION_KINDS = {
@@ -69,6 +79,8 @@ const OPTION_KINDS = {
   defaultRootDir: 'string',
   device: 'string',
   logEveryNSteps: 'integer',
+  strategy: 'string',
+  devices: 'integer',
 } as const;
 
 /** @internal What the loops run with: the checked options, and the values derived from them. */
@@ -81,6 +93,7 @@ export interface TrainerSettings {
   device: DeviceName;
   callbacks: Callback[];
   loggers: Logger[];
+  strategy: Strategy | undefined;
 }
 
 /** @internal Checks `options` (INVALID_ARGUMENT naming the option) and fills in the defaults. */
@@ -123,14 +136,19 @@ export function trainerSettings(options: TrainerOptions): TrainerSettings {
   const device = o.device ?? 'cpu';
   if (!isDeviceName(device))
     fail('INVALID_ARGUMENT', `Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got ${describe(o.device)}`);
+  intAtLeast('devices', o.devices, 1);
+  const strategy = o.strategy === undefined || o.strategy === 'auto' ? undefined : makeStrategy(o.strategy, o.devices);
+  const leader = !strategy || strategy.rank === 0;
   const cbs = o.callbacks ?? [];
   if (!Array.isArray(cbs) || cbs.some((c) => !(c instanceof Callback)))
     fail('INVALID_ARGUMENT', `Trainer: callbacks must be an array of Callback, got ${describe(cbs)}`);
   const callbacks = [...cbs];
   if ((o.enableCheckpointing ?? true) && !callbacks.some((c) => c instanceof ModelCheckpoint))
     callbacks.push(new ModelCheckpoint());
-  if ((o.enableProgressBar ?? true) && !callbacks.some((c) => c instanceof ProgressBar))
+  if ((o.enableProgressBar ?? true) && leader && !callbacks.some((c) => c instanceof ProgressBar))
     callbacks.push(new ProgressBar());
+  if (!leader)
+    for (let i = callbacks.length - 1; i >= 0; i--) if (callbacks[i] instanceof ProgressBar) callbacks.splice(i, 1);
   const lg = o.logger ?? true;
   let loggers: Logger[];
   if (lg === true) loggers = [new CSVLogger(defaultRootDir)];
@@ -141,6 +159,7 @@ export function trainerSettings(options: TrainerOptions): TrainerSettings {
       fail('INVALID_ARGUMENT', `Trainer: logger must be a Logger, an array of them, or a boolean, got ${describe(lg)}`);
     loggers = list;
   }
+  if (!leader) loggers = []; // rank 0 logs for the job
 
   return {
     o,
@@ -151,5 +170,6 @@ export function trainerSettings(options: TrainerOptions): TrainerSettings {
     device,
     callbacks,
     loggers,
+    strategy,
   };
 }

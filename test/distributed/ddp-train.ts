@@ -1,7 +1,7 @@
 // Trains the shapes CNN with SGD on a fixed global batch of 32 images per step, either in one
 // process or data-parallel across the ranks of `tensorkit run` (each rank its contiguous share of
 // every global batch), and writes the final weights as JSON. test/distributed.test.ts compares them.
-//   tsx test/distributed/ddp-train.ts <single|ddp|ddp-accum> <out.json> [--steps N] [--from STEP --load ckpt] [--save-at STEP --save ckpt]
+//   tsx test/distributed/ddp-train.ts <single|ddp|ddp-view|ddp-accum> <out.json> [--steps N] [--from STEP --load ckpt] [--save-at STEP --save ckpt]
 import { writeFileSync } from 'node:fs';
 
 import { ShapesNet } from '../../examples/cnn-shapes.js';
@@ -28,7 +28,7 @@ if (rank !== 0) for (const p of net.parameters()) p.detach().add_(1); // differe
 manualSeed(1);
 const reference = new ShapesNet(); // what rank 0 (and the single process) starts from
 if (rank === 0) net.loadStateDict(reference.stateDict());
-const model = parallel ? new dist.DistributedDataParallel(net) : net;
+const model = parallel ? new dist.DistributedDataParallel(net, { gradientAsBucketView: mode === 'ddp-view' }) : net;
 const opt = new optim.SGD(net.parameters(), { lr: 0.05, momentum: 0.9 });
 if (flag('--load')) {
   const ck = io.loadCheckpoint(flag('--load')!);

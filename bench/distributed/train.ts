@@ -1,0 +1,101 @@
+// The training side of `npm run bench:distributed`, run by the launcher (or alone for 1 process):
+//   cnn <globalBatch> <steps> [single]: shapes CNN SGD steps, each rank its share of the global
+//     batch, 1 core thread per rank; rank 0 prints images per second (median step).
+//   mlp <batch> <steps> <hidden> [view|copy] [bucketCapMb]: per step, in rotation, a backward with
+//     noSync (no communication), one with DDP's bucketed all-reduce, and one followed by a single
+//     all-reduce of the whole gradient (no overlap); rank 0 prints the three medians in ms.
+import { performance } from 'node:perf_hooks';
+
+import { ShapesNet } from '../../examples/cnn-shapes.js';
+import {
+  data,
+  distributed as dist,
+  manualSeed,
+  nn,
+  optim,
+  randint,
+  randn,
+  setNumThreads,
+  tidy,
+  zeros,
+} from '../../src/index.js';
+
+const [what, a1, a2, a3, a4, a5] = process.argv.slice(2);
+setNumThreads(1);
+const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1];
+
+if (what === 'cnn') {
+  const global = Number(a1);
+  const steps = Number(a2);
+  const single = a3 === 'single';
+  if (!single) dist.initProcessGroup();
+  const size = single ? 1 : dist.getWorldSize();
+  const rank = single ? 0 : dist.getRank();
+  manualSeed(0);
+  const net = new ShapesNet();
+  const model = single ? net : new dist.DistributedDataParallel(net);
+  const opt = new optim.SGD(net.parameters(), { lr: 0.01 });
+  const local = global / size;
+  const { features, labels } = data.synthetic.shapes({ n: global * 4, size: 16, seed: 1 });
+  const times: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const t0 = performance.now();
+    tidy(() => {
+      const start = (s % 4) * global + rank * local;
+      opt.zeroGrad();
+      nn.functional
+        .crossEntropy(model.forward(features.narrow(0, start, local)), labels.narrow(0, start, local))
+        .backward();
+      opt.step();
+    });
+    if (s >= 3) times.push(performance.now() - t0);
+  }
+  if (rank === 0) console.log((global / median(times)) * 1000);
+} else if (what === 'mlp') {
+  const batch = Number(a1);
+  const steps = Number(a2);
+  const hidden = Number(a3);
+  dist.initProcessGroup();
+  manualSeed(0);
+  const net = new nn.Sequential(
+    new nn.Linear(784, hidden),
+    new nn.ReLU(),
+    new nn.Linear(hidden, hidden),
+    new nn.ReLU(),
+    new nn.Linear(hidden, 10),
+  );
+  const model = new dist.DistributedDataParallel(net, {
+    gradientAsBucketView: a4 === 'view',
+    bucketCapMb: a5 === undefined ? 25 : Number(a5),
+  });
+  const x = randn([batch, 784]);
+  const y = randint(0, 10, [batch]);
+  const params = net.parameters();
+  const flat = zeros([params.reduce((n, p) => n + p.numel(), 0)]);
+  const times: Record<'alone' | 'ddp' | 'naive', number[]> = { alone: [], ddp: [], naive: [] };
+  const order = ['alone', 'ddp', 'naive'] as const;
+  for (let s = 0; s < steps; s++) {
+    for (let k = 0; k < 3; k++) {
+      const v = order[(s + k) % 3];
+      tidy(() => {
+        net.zeroGrad();
+        const loss = nn.functional.crossEntropy(model.forward(x), y);
+        dist.barrier();
+        const t0 = performance.now();
+        if (v === 'ddp') loss.backward();
+        else model.noSync(() => loss.backward());
+        if (v === 'naive') {
+          // no overlap: the whole gradient packed, all-reduced and unpacked after backward
+          let off = 0;
+          for (const p of params) (flat.narrow(0, off, p.numel()).copy_(p.grad!.reshape([-1])), (off += p.numel()));
+          dist.allReduce(flat, { op: 'avg' });
+          off = 0;
+          for (const p of params) (p.grad!.copy_(flat.narrow(0, off, p.numel()).reshape(p.shape)), (off += p.numel()));
+        }
+        if (s >= 2) times[v].push(performance.now() - t0);
+      });
+    }
+  }
+  if (dist.getRank() === 0)
+    console.log(`${median(times.alone).toFixed(3)} ${median(times.ddp).toFixed(3)} ${median(times.naive).toFixed(3)}`);
+}

@@ -1,0 +1,94 @@
+// The Trainer's 'ddp' strategy: DistributedDataParallel's gradient averaging on the module's
+// parameters, a DistributedSampler for each loader, logged metrics averaged across ranks.
+import { noGrad } from '../autograd.js';
+import { DistributedSampler } from '../data/distributed.js';
+import { DataLoader } from '../data/loader.js';
+import { Dataset } from '../data/dataset.js';
+import { fail } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import { tensor } from '../ops/creation.js';
+import type { Batches } from '../train/batches.js';
+import { registerStrategy, type Strategy } from '../train/strategy.js';
+import { DistributedDataParallel } from './ddp.js';
+import {
+  allReduce,
+  barrier,
+  broadcast,
+  getRank,
+  getWorldSize,
+  initProcessGroup,
+  isInitialized,
+} from './process_group.js';
+
+class DDPStrategy implements Strategy {
+  readonly name = 'ddp';
+  readonly rank: number;
+  readonly worldSize: number;
+  #ddp: DistributedDataParallel | undefined;
+  #module: Module | undefined;
+
+  constructor(devices: number | undefined) {
+    if (!isInitialized()) initProcessGroup();
+    this.rank = getRank();
+    this.worldSize = getWorldSize();
+    if (devices !== undefined && devices !== this.worldSize)
+      fail(
+        'INVALID_ARGUMENT',
+        `Trainer: devices is ${devices} but this job has ${this.worldSize} rank(s); start it with 'npx tensorkit run -n ${devices} <script>'`,
+      );
+  }
+
+  setup(module: Module): void {
+    this.#ddp?.dispose();
+    this.#module = module;
+    this.#ddp = new DistributedDataParallel(module);
+  }
+
+  noSync<T>(fn: () => T): T {
+    return this.#ddp ? this.#ddp.noSync(fn) : fn();
+  }
+
+  distribute(batches: Batches): Batches {
+    if (!(batches instanceof DataLoader) || !(batches.dataset instanceof Dataset) || batches.options.sampler)
+      return batches; // iterables, iterable datasets and custom samplers are the user's to shard
+    const o = batches.options;
+    const sampler = new DistributedSampler(batches.dataset, {
+      numReplicas: this.worldSize,
+      rank: this.rank,
+      shuffle: o.shuffle ?? false,
+      seed: o.seed ?? 0, // one order for all ranks, even where the loader would draw its own seed
+    });
+    return new DataLoader(batches.dataset, { ...o, shuffle: undefined, sampler }) as Batches;
+  }
+
+  reduce(values: Record<string, number>, op: 'mean' | 'sum' | 'max' | 'min'): Record<string, number> {
+    const keys = Object.keys(values).sort();
+    if (this.worldSize === 1 || keys.length === 0) return values;
+    const t = tensor(
+      keys.map((k) => values[k]),
+      { dtype: 'float64' },
+    );
+    allReduce(t, { op: op === 'mean' ? 'avg' : op });
+    const v = t.data() as Float64Array;
+    t.dispose();
+    const out: Record<string, number> = {};
+    keys.forEach((k, i) => (out[k] = v[i]));
+    return out;
+  }
+
+  barrier(): void {
+    barrier();
+  }
+
+  /** Copies rank 0's buffers (batch-norm statistics) to every rank. */
+  syncBuffers(): void {
+    if (this.#module) noGrad(() => this.#module!.buffers().forEach((b) => broadcast(b, { src: 0 })));
+  }
+
+  teardown(): void {
+    this.#ddp?.dispose();
+    this.#ddp = undefined;
+  }
+}
+
+registerStrategy('ddp', ({ devices }) => new DDPStrategy(devices));

@@ -1,0 +1,48 @@
+// Training strategies: how the Trainer spreads a run over processes. `train` knows only this
+// interface and a registry; the `distributed` namespace registers 'ddp' (a higher namespace may
+// use a lower one, never the reverse), so `new Trainer({ strategy: 'ddp' })` works wherever
+// tensorkit's index has been imported.
+import { fail } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import type { Batches } from './batches.js';
+
+/** What the Trainer asks of a strategy. */
+export interface Strategy {
+  readonly name: string;
+  /** This process's rank and the number of processes. */
+  readonly rank: number;
+  readonly worldSize: number;
+  /** Sets the module up for the run (DDP: broadcast rank 0's state, hook its gradients). */
+  setup(module: Module): void;
+  /** Runs a backward whose gradients must not be synchronised yet (gradient accumulation). */
+  noSync<T>(fn: () => T): T;
+  /** Gives each process its share of a loader's batches (DDP: a DistributedSampler). */
+  distribute(batches: Batches): Batches;
+  /** Combines logged values across processes (every process calls it at the same points). */
+  reduce(values: Record<string, number>, op: 'mean' | 'sum' | 'max' | 'min'): Record<string, number>;
+  /** Waits for every process. */
+  barrier(): void;
+  /** Undoes setup (removes hooks). */
+  teardown(): void;
+}
+
+/** Makes a strategy; `devices` is the Trainer's option (the processes the user expects). */
+export type StrategyFactory = (options: { devices?: number }) => Strategy;
+
+const factories = new Map<string, StrategyFactory>();
+
+/** @internal Registers a strategy by name (the distributed namespace registers 'ddp'). */
+export function registerStrategy(name: string, factory: StrategyFactory): void {
+  factories.set(name, factory);
+}
+
+/** @internal The named strategy, or INVALID_ARGUMENT listing the known ones. */
+export function makeStrategy(name: string, devices: number | undefined): Strategy {
+  const f = factories.get(name);
+  if (!f)
+    fail(
+      'INVALID_ARGUMENT',
+      `Trainer: unknown strategy '${name}' (known: 'auto'${[...factories.keys()].map((k) => `, '${k}'`).join('')})`,
+    );
+  return f({ devices });
+}

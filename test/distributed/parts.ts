@@ -1,0 +1,103 @@
+// The rest of the distributed namespace in a `tensorkit run -n 2` job: SyncBatchNorm, metrics that
+// synchronise on compute(), and the Trainer's 'ddp' strategy. Each rank writes what it got to
+// <out>.rank<r>.json; test/distributed.test.ts recomputes the single-process results.
+//   tsx src/cli.ts run -n 2 test/distributed/parts.ts <out> <dir>
+import { readdirSync, writeFileSync } from 'node:fs';
+
+import { ShapesNet } from '../../examples/cnn-shapes.js';
+import { data, distributed as dist, metrics, nn, optim, train, type Tensor } from '../../src/index.js';
+import { bnInput, metricInput } from './parts-data.js';
+
+const [out, dir] = process.argv.slice(2);
+dist.initProcessGroup();
+const rank = dist.getRank();
+const res: Record<string, unknown> = {};
+const arr = (t: Tensor) => Array.from(t.data() as Float32Array);
+
+// SyncBatchNorm on this rank's half of the batch (rows rank*4 .. rank*4+4 of 8)
+{
+  const { x, coef } = bnInput();
+  const xr = x.narrow(0, rank * 4, 4).detach();
+  xr.requiresGrad = true;
+  const bn = new nn.SyncBatchNorm(3);
+  const y = bn.forward(xr);
+  y.mul(coef.narrow(0, rank * 4, 4))
+    .sum()
+    .backward();
+  const wg = bn.weight!.grad!;
+  dist.allReduce(wg); // the full batch's weight gradient is the sum of the ranks' parts
+  res.bn = {
+    y: arr(y),
+    xGrad: arr(xr.grad!),
+    weightGrad: arr(wg),
+    runningMean: arr(bn.runningMean!),
+    runningVar: arr(bn.runningVar!),
+  };
+  const conv = nn.SyncBatchNorm.convertSyncBatchnorm(new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2)));
+  res.converted = conv.modules().map((m) => m.constructor.name);
+}
+
+// Metrics: each rank updates with its own rows (rank 0: 5 rows, rank 1: 3); compute() gives the
+// metric over all 8 rows on both ranks.
+{
+  const { preds, target, scores } = metricInput();
+  const [start, n] = rank === 0 ? [0, 5] : [5, 3];
+  const acc = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });
+  acc.update(preds.narrow(0, start, n), target.narrow(0, start, n));
+  const auroc = new metrics.AUROC({ task: 'binary' });
+  auroc.update(scores.narrow(0, start, n), target.narrow(0, start, n).gt(0).to('int64'));
+  res.accuracy = Number(acc.compute().item());
+  res.auroc = Number(auroc.compute().item());
+  acc.syncOnCompute = false;
+  res.localAccuracy = Number(acc.compute().item());
+}
+
+// Trainer({ strategy: 'ddp' }): the same LightningModule code as one process.
+class Shapes extends train.LightningModule {
+  net = new ShapesNet();
+  batches = 0;
+  override forward(x: Tensor): Tensor {
+    return this.net.forward(x);
+  }
+  override trainingStep([x, y]: Tensor[]): Tensor {
+    this.batches++;
+    const loss = nn.functional.crossEntropy(this.forward(x), y);
+    this.log('train_loss', loss, { onEpoch: true });
+    this.log('rank', rank, { onEpoch: true, onStep: false });
+    return loss;
+  }
+  override configureOptimizers() {
+    return new optim.SGD(this.parameters(), { lr: 0.05 });
+  }
+}
+
+{
+  const { features, labels } = data.synthetic.shapes({ n: 128, size: 16, seed: 5 });
+  const loader = new data.DataLoader(new data.TensorDataset(features, labels), {
+    batchSize: 16,
+    shuffle: true,
+    seed: 3,
+  });
+  const m = new Shapes();
+  const trainer = new train.Trainer({
+    strategy: 'ddp',
+    devices: 2,
+    maxEpochs: 2,
+    defaultRootDir: dir,
+    enableProgressBar: true,
+    logger: new train.CSVLogger(dir),
+  });
+  await trainer.fit(m, loader);
+  res.trainer = {
+    batches: m.batches,
+    loggers: trainer.loggers.length,
+    progressBar: trainer.callbacks.some((c) => c instanceof train.ProgressBar),
+    metrics: trainer.callbackMetrics,
+    weights: m.net.parameters().map(arr),
+    isGlobalZero: trainer.isGlobalZero,
+  };
+  dist.barrier();
+  res.files = readdirSync(dir, { recursive: true }).map(String).sort();
+}
+
+writeFileSync(`${out}.rank${rank}.json`, JSON.stringify(res));
