@@ -323,7 +323,10 @@ export class Tensor<D extends DType = DType> {
    * DistributedDataParallel launches its all-reduces from here. Only leaves that require grad.
    * @example const h = w.registerPostAccumulateGradHook((p) => console.log(p.grad)); loss.backward(); h.remove();
    */
-  registerPostAccumulateGradHook(fn: (tensor: Tensor<D>) => void): { remove(): void } {
+  registerPostAccumulateGradHook(fn: (tensor: Tensor<D>) => void): {
+    /** Unhooks `fn` (idempotent). */
+    remove(): void;
+  } {
     if (typeof fn !== 'function')
       fail('INVALID_ARGUMENT', `registerPostAccumulateGradHook: expected a function, got ${describe(fn)}`);
     let id = postAccumulateIds.get(this);

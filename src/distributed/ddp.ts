@@ -244,7 +244,10 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
    * @example for (const mb of micro.slice(0, -1)) model.noSync(() => loss(mb).backward()); loss(last).backward();
    */
   noSync<T>(fn: () => T): T;
-  noSync(): { [Symbol.dispose](): void };
+  noSync(): {
+    /** Turns synchronisation back on. */
+    [Symbol.dispose](): void;
+  };
   noSync<T>(fn?: () => T): T | { [Symbol.dispose](): void } {
     const prev = this.#sync;
     this.#sync = false;

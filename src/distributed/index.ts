@@ -1,5 +1,13 @@
-// torch.distributed for tensorkit: a process group over Open MPI (a separately loaded addon),
-// collectives on tensors, and DistributedDataParallel.
+/**
+ * torch.distributed for tensorkit: a process group over Open MPI (a second addon, loaded on first
+ * use, so the package loads where MPI is absent), collectives on tensors with sync and async forms,
+ * DistributedDataParallel and DistributedSampler. Start a job with `npx tensorkit run -n N script`.
+ * @example
+ * distributed.initProcessGroup();
+ * const t = tensor([distributed.getRank()]);
+ * distributed.allReduce(t); // every rank now holds 0 + 1 + ... + (N - 1)
+ * @module
+ */
 export {
   allGather,
   allGatherIntoTensor,

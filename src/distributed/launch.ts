@@ -30,7 +30,7 @@ export interface LaunchOptions {
   log?: (line: string) => void;
 }
 
-/** The mpirun command line launch() runs (exported for tests and for printing). */
+/** @internal The mpirun command line launch() runs (exported for tests and for printing). */
 export function mpirunCommand(o: LaunchOptions, runDir: string): string[] {
   const cmd = ['mpirun', '-n', String(o.nproc), '--oversubscribe', '--bind-to', 'none'];
   if (process.getuid?.() === 0) cmd.push('--allow-run-as-root');
@@ -66,6 +66,7 @@ function readBeats(dir: string, n: number): (Heartbeat | undefined)[] {
 }
 
 /**
+ * @internal `tensorkit run`'s body (src/cli.ts checks its arguments).
  * Runs the job; resolves to its exit code (0 when every rank exited 0). A rank that dies or hangs
  * makes it stop every rank and resolve non-zero, after logging which rank and why.
  * @example process.exitCode = await launch({ nproc: 2, script: 'train.ts' });

@@ -306,6 +306,7 @@ export class SyncBatchNorm extends BatchNormBase {
   constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
     super(numFeatures, options, [2, 3, 4], 'SyncBatchNorm');
   }
+  /** Normalises x with the statistics of every rank's batch (training), or as BatchNorm. */
   override forward(x: Tensor): Tensor {
     const group = crossProcessSum();
     if (!this.training || !group || group.worldSize === 1) return super.forward(x);

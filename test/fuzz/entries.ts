@@ -135,6 +135,16 @@ export const FACTORIES: Record<string, () => object> = {
   GradcheckError: () => new tk.GradcheckError('m'),
   HttpError: () => new tk.HttpError(400, 'm'),
   DistributedSampler: () => new tk.data.DistributedSampler(10, { numReplicas: 3, rank: 1 }),
+  // The process group is MPI's singleton (world size 1) in the fuzz child, started on first use.
+  DistributedDataParallel: () => {
+    if (!tk.distributed.isInitialized()) tk.distributed.initProcessGroup();
+    return new tk.distributed.DistributedDataParallel(new nn.Linear(2, 2));
+  },
+  Work: () => {
+    if (!tk.distributed.isInitialized()) tk.distributed.initProcessGroup();
+    return tk.distributed.barrier({ async: true });
+  },
+  SyncBatchNorm: () => new nn.SyncBatchNorm(3),
   // monitor (no webhook: the fuzzer must not reach the network)
   DriftMonitor: () => new tk.monitor.DriftMonitor(tk.randn([20, 3]), { window: 8, every: 4 }),
   // jit
