@@ -46,7 +46,7 @@ try {
   )[0];
   const tarball = join(work, packed.filename);
   const files = packed.files.map((f) => f.path);
-  const prebuild = files.find((f) => /^prebuilds\/linux-x64\/.+\.node$/.test(f));
+  const prebuild = files.find((f) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(f));
   step('the tarball holds a linux-x64 prebuild', Boolean(prebuild), prebuild);
   step('the tarball holds the type declarations', files.includes('dist/index.d.ts'));
   step(
@@ -159,6 +159,32 @@ try {
     cjs.stdout.trim() === '[4,6]',
     cjs.status === 0 ? cjs.stdout.trim() : cjs.stderr.slice(-1500),
   );
+
+  // The distributed namespace loads its own addon from the prebuild where Open MPI is installed,
+  // and where it is not, says what to install (the package itself loads either way).
+  const mpiInTarball = files.includes('prebuilds/linux-x64/distributed/tensorkit_mpi.node');
+  const orted = spawnSync('/bin/sh', ['-c', 'command -v orted'], { encoding: 'utf8' });
+  const hasMpi = orted.status === 0;
+  // A 1-rank group starts Open MPI's daemon, which needs Open MPI's own folder on PATH.
+  const mpiEnv = hasMpi ? { ...env, PATH: `${bin}:${dirname(orted.stdout.trim())}` } : env;
+  writeFileSync(
+    join(app, 'dist.mjs'),
+    "import { distributed } from 'tensorkit';\ntry { distributed.initProcessGroup(); distributed.barrier(); console.log(JSON.stringify({ ok: true, size: distributed.getWorldSize() })); } catch (e) { console.log(JSON.stringify({ ok: false, code: e.code, message: e.message })); }\n",
+  );
+  const dist = spawnSync(join(bin, 'node'), ['dist.mjs'], { cwd: app, env: mpiEnv, encoding: 'utf8' });
+  const d = dist.status === 0 ? JSON.parse(dist.stdout.trim().split('\n').pop()) : null;
+  if (mpiInTarball && hasMpi)
+    step(
+      'distributed runs a 1-rank group from the prebuilt MPI addon',
+      d?.ok === true && d.size === 1,
+      dist.stdout + dist.stderr.slice(-800),
+    );
+  else
+    step(
+      'without the MPI addon or Open MPI, distributed names what to install',
+      d?.ok === false && d.code === 'DISTRIBUTED_ERROR' && /apt-get install openmpi-bin libopenmpi-dev/.test(d.message),
+      dist.stdout + dist.stderr.slice(-800),
+    );
 
   // The `tensorkit` command and serve(): a traced Linear served, queried, closed.
   const help = spawnSync(join(app, 'node_modules', '.bin', 'tensorkit'), ['serve', '--help'], {

@@ -58,6 +58,25 @@ const [limMaj, limMin] = MAX_GLIBC.split('.').map(Number);
 if (maj > limMaj || (maj === limMaj && min > limMin))
   fail(`the addon needs glibc ${maj}.${min}, newer than ${MAX_GLIBC}`);
 
+// 4b. The MPI addon of the distributed namespace, when this build has one (Open MPI's headers were
+// found): prebuilds/<platform>-<arch>/distributed/tensorkit_mpi.node. It needs the system's
+// libmpi.so.40 (Open MPI 4) at run time, and is loaded only by `distributed`; where libmpi is
+// missing, that namespace says so and names the package that installs it.
+const mpiBuilt = join(root, 'build', 'Release', 'distributed', 'tensorkit_mpi.node');
+let mpiNote = 'no MPI addon (Open MPI was not found at build time)';
+if (existsSync(mpiBuilt)) {
+  const mpiOut = join(dir, 'distributed', 'tensorkit_mpi.node');
+  mkdirSync(join(dir, 'distributed'), { recursive: true });
+  copyFileSync(mpiBuilt, mpiOut);
+  run('strip', ['--strip-unneeded', mpiOut]);
+  const mpiNeeded = [...run('readelf', ['-d', mpiOut]).stdout.matchAll(/\(NEEDED\).*\[(.+)\]/g)].map((m) => m[1]);
+  const odd = mpiNeeded.filter(
+    (l) => !/^(libmpi\.so\.40|libc\.so\.6|libgcc_s\.so\.1|libm\.so\.6|ld-linux-x86-64\.so\.2)$/.test(l),
+  );
+  if (odd.length) fail(`the MPI addon needs ${odd.join(', ')} beyond libmpi and libc`);
+  mpiNote = `MPI addon ${mpiOut.slice(root.length)} (needs ${mpiNeeded.join(' ')})`;
+}
+
 // 5. It loads (in a child: a broken binary must not take this script down) and says what it has.
 const probe = run(process.execPath, [
   '-e',
@@ -66,5 +85,5 @@ const probe = run(process.execPath, [
 if (probe.status !== 0) fail(`the prebuilt addon does not load:\n${probe.stderr}`);
 const info = JSON.parse(probe.stdout.trim().split('\n').pop());
 console.log(
-  `build:prebuild: ${out.slice(root.length)} (${(statSync(out).size / 2 ** 20).toFixed(1)} MiB, needs ${needed.join(' ')}, glibc >= ${maj}.${min}, CUDA backend ${info.cuda ? 'included' : 'not built'})`,
+  `build:prebuild: ${out.slice(root.length)} (${(statSync(out).size / 2 ** 20).toFixed(1)} MiB, needs ${needed.join(' ')}, glibc >= ${maj}.${min}, CUDA backend ${info.cuda ? 'included' : 'not built'}); ${mpiNote}`,
 );

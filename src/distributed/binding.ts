@@ -55,6 +55,12 @@ export function mpiAddonPaths(): string[] {
 }
 
 let cached: MpiBinding | undefined;
+let cachedPath = '';
+
+/** The file mpiBinding() loaded (after a successful load). */
+export function mpiAddonPath(): string {
+  return cachedPath;
+}
 
 /**
  * The MPI addon, loaded on first call. Throws a DISTRIBUTED_ERROR naming the library and the command
@@ -83,5 +89,6 @@ export function mpiBinding(): MpiBinding {
     );
   }
   cached = mod.exports;
+  cachedPath = found;
   return cached;
 }

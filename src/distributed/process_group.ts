@@ -2,6 +2,9 @@
 // process (the launcher's environment gives rank and world size), then collectives on tensors.
 // Every operation runs on the MPI addon's communication thread; the sync form waits for it, the
 // `{ async: true }` form returns a Work whose wait() is a Promise, so the event loop keeps running.
+import { spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
+
 import { tensorArg, tensorList } from '../args.js';
 import { noGrad } from '../autograd.js';
 import { binding, type Handle } from '../binding.js';
@@ -10,7 +13,7 @@ import { cat } from '../ops/functional.js';
 import { zeros } from '../ops/creation.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { mpiBinding, type MpiBinding } from './binding.js';
+import { INSTALL_MPI, mpiAddonPath, mpiBinding, type MpiBinding } from './binding.js';
 import { installGroupHelpers } from './installs.js';
 import { startHeartbeat, waiting } from './watchdog.js';
 
@@ -159,11 +162,35 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   if (group && !destroyed) fail('INVALID_ARGUMENT', `${op}: the process group is already initialised`);
   if (destroyed) fail('DISTRIBUTED_ERROR', `${op}: MPI cannot be initialised twice in one process`);
   const mpi = mpiBinding();
+  checkCanStart(op, mpiAddonPath());
   const info = mpi.init(TensorError, onComplete);
   group = { mpi, rank: info.rank, size: info.size, backend, library: info.library };
   process.on('exit', onExit);
   startHeartbeat(info.rank);
   installGroupHelpers(info.size);
+}
+
+// Open MPI aborts the process when MPI_Init fails, whatever the error handler. Under mpirun (its
+// OMPI_ variables set) it starts reliably; outside, MPI starts a one-rank "singleton" by launching
+// its daemon, which fails in environments Open MPI does not like: that start is tried first in a
+// child process, so a failure is an error here rather than an abort.
+function checkCanStart(op: string, addon: string): void {
+  if (process.env.OMPI_COMM_WORLD_SIZE !== undefined) return;
+  const probe = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(addon)}, ${constants.dlopen.RTLD_NOW | constants.dlopen.RTLD_GLOBAL}); m.exports.init(Error, () => {}); m.exports.finalize(false);`,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  if (probe.status !== 0)
+    fail(
+      'DISTRIBUTED_ERROR',
+      `${op}: this process was not started by mpirun, and MPI could not start a one-process group here ` +
+        `(${(probe.stderr.match(/Returned[^\n]*|orte_init failed|not found/)?.[0] ?? `exit ${probe.status ?? probe.signal}`).trim()}); ` +
+        `start the script with 'npx tensorkit run -n N <script>', or check the Open MPI installation (${INSTALL_MPI}) and that its bin folder is on PATH`,
+    );
 }
 
 /** Whether initProcessGroup() has run (and destroyProcessGroup() has not). */
