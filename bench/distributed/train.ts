@@ -50,7 +50,7 @@ if (what === 'cnn') {
     });
     if (s >= 3) times.push(performance.now() - t0);
   }
-  if (rank === 0) console.log((global / median(times)) * 1000);
+  if (rank === 0) console.log(((global / median(times)) * 1000).toFixed(1));
 } else if (what === 'mlp') {
   const batch = Number(a1);
   const steps = Number(a2);

@@ -1,0 +1,79 @@
+// npm run bench:distributed [-- --rounds N]
+// The distributed namespace's figures, each measured side by side with its peer in the same run,
+// in interleaved rounds (medians), 2 local ranks under `tensorkit run`:
+//   1. all-reduce of 25 MB float32: tensorkit's distributed.allReduce against a plain C loop of
+//      MPI_Allreduce (bench/peers/mpi_allreduce.c, compiled here with mpicc), as bandwidth;
+//   2. the shapes CNN, 1 core thread per process: 2 ranks against 1 process at the same global
+//      batch (64), as images per second;
+//   3. backward of an MLP (784-h-h-10, batch 64 per rank): alone (noSync), with DDP's bucketed
+//      all-reduce, and with one all-reduce of the whole gradient after backward (no overlap).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 3;
+const root = new URL('..', import.meta.url).pathname;
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+
+function sh(cmd: string, a: string[]): string {
+  const r = spawnSync(cmd, a, { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${a.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout.trim().split('\n').pop()!.trim();
+}
+const tk = (n: number, script: string, ...a: string[]) =>
+  sh(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', '-n', String(n), script, ...a]);
+const mpirunArgs = [
+  '-n',
+  '2',
+  '--oversubscribe',
+  '--bind-to',
+  'none',
+  ...(process.getuid?.() === 0 ? ['--allow-run-as-root'] : []),
+];
+
+const bin = join(mkdtempSync(join(tmpdir(), 'tk-bench-mpi-')), 'mpi_allreduce');
+sh('mpicc', ['-O2', 'bench/peers/mpi_allreduce.c', '-o', bin]);
+const COUNT = 6_553_600; // 25 MiB of float32
+const ar = { c: [] as number[], tk: [] as number[] };
+const cnn = { one: [] as number[], two: [] as number[] };
+const mlp: Record<string, { alone: number[]; ddp: number[]; naive: number[] }> = {};
+for (let r = 0; r < rounds; r++) {
+  ar.c.push(Number(sh('mpirun', [...mpirunArgs, bin, String(COUNT), '20'])));
+  ar.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(COUNT), '20')));
+  cnn.one.push(
+    Number(sh(process.execPath, ['--import', 'tsx', 'bench/distributed/train.ts', 'cnn', '64', '40', 'single'])),
+  );
+  cnn.two.push(Number(tk(2, 'bench/distributed/train.ts', 'cnn', '64', '40')));
+  for (const h of ['256', '1024'])
+    for (const mode of ['copy', 'view']) {
+      const [alone, ddp, naive] = tk(2, 'bench/distributed/train.ts', 'mlp', '64', '30', h, mode)
+        .split(' ')
+        .map(Number);
+      const m = (mlp[`${h} ${mode}`] ??= { alone: [], ddp: [], naive: [] });
+      m.alone.push(alone);
+      m.ddp.push(ddp);
+      m.naive.push(naive);
+    }
+  process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+}
+const gbs = (s: number) => ((COUNT * 4) / s / 1e9).toFixed(2);
+console.log(`all-reduce 25 MiB float32, 2 ranks (median of ${rounds} runs of 20 calls each):`);
+console.log(`  plain C MPI_Allreduce  ${(median(ar.c) * 1e3).toFixed(2)} ms  ${gbs(median(ar.c))} GB/s`);
+console.log(
+  `  distributed.allReduce  ${(median(ar.tk) * 1e3).toFixed(2)} ms  ${gbs(median(ar.tk))} GB/s  (${(median(ar.c) / median(ar.tk)).toFixed(2)}x the C loop's bandwidth)`,
+);
+console.log('shapes CNN, global batch 64, 1 core thread per process:');
+console.log(`  1 process   ${median(cnn.one).toFixed(0)} images/s`);
+console.log(
+  `  2 ranks     ${median(cnn.two).toFixed(0)} images/s  (${(median(cnn.two) / median(cnn.one)).toFixed(2)}x)`,
+);
+console.log('MLP backward, batch 64 per rank, 2 ranks (ms, median step):');
+for (const [k, m] of Object.entries(mlp)) {
+  const [h, mode] = k.split(' ');
+  const a = median(m.alone);
+  console.log(
+    `  784-${h}-${h}-10 ${mode === 'view' ? 'gradientAsBucketView' : 'copies       '}  backward ${a.toFixed(3)}  + DDP ${median(m.ddp).toFixed(3)} (${(median(m.ddp) / a).toFixed(2)}x)  + one all-reduce after ${median(m.naive).toFixed(3)} (${(median(m.naive) / a).toFixed(2)}x)`,
+  );
+}
