@@ -312,6 +312,22 @@ describe.skipIf(!ready)(
   },
 );
 
+describe.skipIf(!ready)(`examples/ddp-shapes.ts${ready ? '' : ` (skipped: ${why})`}`, () => {
+  it('trains on 2 ranks to the losses of 1 process and a test accuracy over 90%', async () => {
+    const two = await run(['-n', '2', 'examples/ddp-shapes.ts']);
+    expect(two.code, two.out).toBe(0);
+    const losses = (out: string) => [...out.matchAll(/loss (\d+\.\d+)/g)].map((m) => Number(m[1]));
+    const one = spawnSync(process.execPath, ['--import', 'tsx', 'examples/ddp-shapes.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(one.status, one.stderr).toBe(0);
+    expect(losses(two.out)).toHaveLength(5);
+    losses(two.out).forEach((l, i) => expect(l).toBeCloseTo(losses(one.stdout)[i], 3));
+    expect(Number(/test accuracy (\d+\.\d)%/.exec(two.out)?.[1])).toBeGreaterThan(90);
+  }, 120_000);
+});
+
 describe.skipIf(!ready)(`tensorkit run's watchdog${ready ? '' : ` (skipped: ${why})`}`, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-watch-'));
 
