@@ -60,7 +60,8 @@ const ROWS: Record<string, () => unknown> = {
   'autograd.ts:gradcheck': () => tk.gradcheck((t) => t.sum(), [tk.randn([2], { dtype: 'float64' }).requiresGrad_()], O),
   'autograd.ts:gradgradcheck': () =>
     tk.gradgradcheck((t) => t.sum(), [tk.randn([2], { dtype: 'float64' }).requiresGrad_()], O),
-  'distributed/ddp.ts:DistributedDataParallel.constructor': () => new tk.distributed.DistributedDataParallel(new nn.Linear(2, 2), O),
+  'distributed/ddp.ts:DistributedDataParallel.constructor': () =>
+    new tk.distributed.DistributedDataParallel(new nn.Linear(2, 2), O),
   'distributed/process_group.ts:allGather': () => tk.distributed.allGather([x()], x(), O),
   'distributed/process_group.ts:allGatherIntoTensor': () => tk.distributed.allGatherIntoTensor(x(), x(), O),
   'distributed/process_group.ts:allReduce': () => tk.distributed.allReduce(x(), O),
