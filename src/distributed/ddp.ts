@@ -177,8 +177,13 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         g?.dispose();
       }
     });
-    b.work = allReduce(b.flat, { async: true });
-    if (++this.#launched < this.#buckets.length) return;
+    if (++this.#launched < this.#buckets.length) {
+      b.work = allReduce(b.flat, { async: true });
+      return;
+    }
+    // The last bucket: backward has nothing left to overlap, so it runs as a blocking call (MPI
+    // meets the peers at once, where the async form polls for them).
+    allReduce(b.flat);
     this.#finish();
   }
 
@@ -186,10 +191,10 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     this.#launched = 0;
     noGrad(() => {
       for (const b of this.#buckets) {
-        const w = b.work!;
+        const w = b.work;
         b.work = undefined;
         b.ready = 0;
-        w.waitSync();
+        w?.waitSync();
         b.flat.div_(this.#size);
         if (this.#asView) continue; // the gradients are views of flat
         for (const s of b.slots) {
