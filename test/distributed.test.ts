@@ -130,6 +130,13 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
     expect((r0[`allGather.${d}`] as number[]).length).toBe(2 * N);
   });
 
+  it('an async collective leaves the event loop running while it waits for a late rank', () => {
+    expect(r0['eventLoop.sum']).toEqual([3]);
+    expect(r1['eventLoop.sum']).toEqual([3]);
+    expect((r0['eventLoop.waitedMs'] as number[])[0]).toBeGreaterThan(200); // rank 0 waited for rank 1
+    expect((r0['eventLoop.ticks'] as number[])[0]).toBeGreaterThan(10); // and its 10 ms timer ran
+  });
+
   it('bad calls inside the job throw TensorErrors with codes, and the job goes on', () => {
     for (const res of [r0, r1]) {
       expect(res['error.avgInt']).toBe('DTYPE_MISMATCH');

@@ -75,6 +75,20 @@ async function main(out: string): Promise<void> {
     await Promise.all(ws.map((x) => x.wait()));
     res[`sendrecv.${d}`] = nums(got);
   }
+  // The event loop runs while an async collective waits: rank 1 joins 300 ms late, and rank 0's
+  // timers keep firing meanwhile.
+  {
+    const t = tensor([rank + 1]);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    if (rank === 1) await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    await dist.allReduce(t, { async: true }).wait();
+    clearInterval(timer);
+    res['eventLoop.ticks'] = [ticks];
+    res['eventLoop.waitedMs'] = [Date.now() - t0];
+    res['eventLoop.sum'] = [Number(t.item())];
+  }
   // errors: a TensorError with a code, the process goes on
   const code = (f: () => unknown) => {
     try {
