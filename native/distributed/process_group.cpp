@@ -42,14 +42,15 @@ void half_op(void* in, void* inout, int* len, MPI_Datatype*) {
 MPI_Op g_half_ops[2][4];  // [float16, bfloat16][Reduce]
 
 void create_half_ops() {
-  MPI_Op_create(&half_op<half_to_float, float_to_half, 0>, 1, &g_half_ops[0][0]);
-  MPI_Op_create(&half_op<half_to_float, float_to_half, 1>, 1, &g_half_ops[0][1]);
-  MPI_Op_create(&half_op<half_to_float, float_to_half, 2>, 1, &g_half_ops[0][2]);
-  MPI_Op_create(&half_op<half_to_float, float_to_half, 3>, 1, &g_half_ops[0][3]);
-  MPI_Op_create(&half_op<bf16_to_float, float_to_bf16, 0>, 1, &g_half_ops[1][0]);
-  MPI_Op_create(&half_op<bf16_to_float, float_to_bf16, 1>, 1, &g_half_ops[1][1]);
-  MPI_Op_create(&half_op<bf16_to_float, float_to_bf16, 2>, 1, &g_half_ops[1][2]);
-  MPI_Op_create(&half_op<bf16_to_float, float_to_bf16, 3>, 1, &g_half_ops[1][3]);
+  using Fn = void (*)(void*, void*, int*, MPI_Datatype*);
+  static constexpr Fn kFns[2][4] = {
+      {&half_op<half_to_float, float_to_half, 0>, &half_op<half_to_float, float_to_half, 1>,
+       &half_op<half_to_float, float_to_half, 2>, &half_op<half_to_float, float_to_half, 3>},
+      {&half_op<bf16_to_float, float_to_bf16, 0>, &half_op<bf16_to_float, float_to_bf16, 1>,
+       &half_op<bf16_to_float, float_to_bf16, 2>, &half_op<bf16_to_float, float_to_bf16, 3>},
+  };
+  for (int d = 0; d < 2; ++d)
+    for (int r = 0; r < 4; ++r) MPI_Op_create(kFns[d][r], 1, &g_half_ops[d][r]);
 }
 static_assert(int(Reduce::Sum) == 0 && int(Reduce::Max) == 1 && int(Reduce::Min) == 2 && int(Reduce::Product) == 3);
 

@@ -292,6 +292,51 @@ function rankArg(op: string, name: string, v: unknown, g: Group): number {
   return v as number;
 }
 
+// One tensor per rank, each on the CPU with `like`'s dtype and element count (a list argument of
+// allGather, reduceScatter, gather and scatter).
+function perRank(op: string, name: string, v: unknown, like: Tensor, g: Group): Tensor[] {
+  const xs = tensorList(op, name, v);
+  if (xs.length !== g.size)
+    fail('INVALID_ARGUMENT', `${op}: ${name} must hold ${g.size} tensors (one per rank), got ${xs.length}`);
+  xs.forEach((x, i) => (checkCpu(op, x), sameAs(op, `${name}[${i}]`, x, like)));
+  return xs;
+}
+
+// Makes a work's buffers in order; when one cannot be made (a disposed tensor), releases the
+// ones made before it, so nothing is left held.
+function buffers(...make: (() => Buffer | null)[]): (Buffer | null)[] {
+  const out: (Buffer | null)[] = [];
+  try {
+    for (const m of make) out.push(m());
+  } catch (e) {
+    for (const b of out) b?.release();
+    throw e;
+  }
+  return out;
+}
+
+// The memory of a tensor this module made for one work: released with the work, then freed.
+function owned(op: string, t: Tensor, written: boolean): Buffer {
+  const b = bufferOf(op, t, written);
+  const release = b.release;
+  b.release = () => (release(), t.dispose());
+  return b;
+}
+
+// The per-rank tensors packed into one buffer, in rank order.
+function packed(op: string, xs: Tensor[]): Buffer {
+  return owned(
+    op,
+    noGrad(() => cat(xs.map((x) => x.reshape([-1])))),
+    false,
+  );
+}
+
+// After a gather into `all` (n elements per rank): each rank's part copied into its tensor.
+function unpack(all: Tensor, n: number, outs: Tensor[]): () => void {
+  return () => noGrad(() => outs.forEach((x, i) => x.copy_(all.narrow(0, i * n, n).reshape(x.shape))));
+}
+
 // Submits one operation; `finish` runs after it completes (ok: whether it succeeded) and must
 // release every buffer.
 function launch(
@@ -427,16 +472,16 @@ export function allGather(outputs: Tensor[], tensor: Tensor, options?: Collectiv
 export function allGather(outputs: Tensor[], tensor: Tensor, options?: CollectiveOptions): Work | undefined {
   const op = 'allGather';
   const o = collectiveOptions(op, options, {});
-  const outs = tensorList(op, 'outputs', outputs);
   const t = tensorArg(op, 'tensor', tensor);
   const g = requireGroup(op);
-  if (outs.length !== g.size)
-    fail('INVALID_ARGUMENT', `${op}: outputs must hold ${g.size} tensors (one per rank), got ${outs.length}`);
-  outs.forEach((x, i) => (checkCpu(op, x), sameAs(op, `outputs[${i}]`, x, t)));
+  const outs = perRank(op, 'outputs', outputs, t, g);
   const n = t.numel();
-  const all = scratch(t, n * g.size);
-  const split = () => noGrad(() => outs.forEach((x, i) => x.copy_(all.narrow(0, i * n, n).reshape(x.shape))));
-  return launchOwned(g, op, 'allGather', bufferOf(op, t, false), all, n, t, 'sum', 0, !!o.async, split);
+  let all!: Tensor;
+  const [send, recv] = buffers(
+    () => bufferOf(op, t, false),
+    () => owned(op, (all = scratch(t, n * g.size)), true),
+  );
+  return launch(g, op, 'allGather', send, recv, n, t.dtype, 'sum', 0, 0, !!o.async, unpack(all, n, outs));
 }
 
 /**
@@ -455,19 +500,11 @@ export function allGatherIntoTensor(output: Tensor, input: Tensor, options?: Col
   if (out.dtype !== t.dtype) fail('DTYPE_MISMATCH', `${op}: output must be ${t.dtype}, got ${out.dtype}`);
   if (out.numel() !== t.numel() * g.size)
     fail('SHAPE_MISMATCH', `${op}: output must have ${g.size} × ${t.numel()} elements, got ${out.numel()}`);
-  return launch(
-    g,
-    op,
-    'allGather',
-    bufferOf(op, t, false),
-    bufferOf(op, out, true),
-    t.numel(),
-    t.dtype,
-    'sum',
-    0,
-    0,
-    !!o.async,
+  const [send, recv] = buffers(
+    () => bufferOf(op, t, false),
+    () => bufferOf(op, out, true),
   );
+  return launch(g, op, 'allGather', send, recv, t.numel(), t.dtype, 'sum', 0, 0, !!o.async);
 }
 
 /** Options of reduceScatter. */
@@ -486,54 +523,17 @@ export function reduceScatter(output: Tensor, inputs: Tensor[], options?: Reduce
   const op = 'reduceScatter';
   const o = collectiveOptions(op, options, { op: 'string' });
   const out = tensorArg(op, 'output', output);
-  const ins = tensorList(op, 'inputs', inputs);
   const g = requireGroup(op);
   const reduce = reduceOf(op, o.op);
   const dtype = dtypeFor(op, out, reduce);
-  if (ins.length !== g.size)
-    fail('INVALID_ARGUMENT', `${op}: inputs must hold ${g.size} tensors (one per rank), got ${ins.length}`);
-  ins.forEach((x, i) => (checkCpu(op, x), sameAs(op, `inputs[${i}]`, x, out)));
-  const packed = noGrad(() => cat(ins.map((x) => x.reshape([-1]))));
+  const ins = perRank(op, 'inputs', inputs, out, g);
   const after = reduce === 'avg' ? () => noGrad(() => out.div_(g.size)) : undefined;
-  const send = bufferOf(op, packed, false);
-  const release = send.release;
-  send.release = () => (release(), packed.dispose());
-  return launch(
-    g,
-    op,
-    'reduceScatter',
-    send,
-    bufferOf(op, out, true),
-    out.numel(),
-    dtype,
-    reduce === 'avg' ? 'sum' : reduce,
-    0,
-    0,
-    !!o.async,
-    after,
+  const [send, recv] = buffers(
+    () => packed(op, ins),
+    () => bufferOf(op, out, true),
   );
-}
-
-// launch() with a scratch receive tensor this module owns: `after` reads it, then it is freed.
-function launchOwned(
-  g: Group,
-  op: string,
-  kind: string,
-  send: Buffer | null,
-  recv: Tensor | null,
-  count: number,
-  like: Tensor,
-  reduce: string,
-  peer: number,
-  isAsync: boolean,
-  after: (() => void) | undefined,
-): Work | undefined {
-  const rb = recv ? bufferOf(op, recv, true) : null;
-  if (rb) {
-    const release = rb.release;
-    rb.release = () => (release(), recv!.dispose());
-  }
-  return launch(g, op, kind, send, rb, count, like.dtype, reduce, peer, 0, isAsync, after);
+  const r = reduce === 'avg' ? 'sum' : reduce;
+  return launch(g, op, 'reduceScatter', send, recv, out.numel(), dtype, r, 0, 0, !!o.async, after);
 }
 
 /** Options of gather. */
@@ -557,20 +557,17 @@ export function gather(tensor: Tensor, options?: GatherOptions): Work | undefine
   const g = requireGroup(op);
   const dst = rankArg(op, 'dst', o.dst ?? 0, g);
   const n = t.numel();
-  let all: Tensor | null = null;
-  let after: (() => void) | undefined;
-  if (g.rank === dst) {
-    const outs = tensorList(op, 'gatherList', o.gatherList);
-    if (outs.length !== g.size)
-      fail('INVALID_ARGUMENT', `${op}: gatherList must hold ${g.size} tensors on rank ${dst}, got ${outs.length}`);
-    outs.forEach((x, i) => (checkCpu(op, x), sameAs(op, `gatherList[${i}]`, x, t)));
-    const a = scratch(t, n * g.size);
-    all = a;
-    after = () => noGrad(() => outs.forEach((x, i) => x.copy_(a.narrow(0, i * n, n).reshape(x.shape))));
-  } else if (o.gatherList !== undefined) {
+  let outs: Tensor[] | undefined;
+  if (g.rank === dst) outs = perRank(op, 'gatherList', o.gatherList, t, g);
+  else if (o.gatherList !== undefined)
     fail('INVALID_ARGUMENT', `${op}: gatherList is given only on rank dst (${dst}); this is rank ${g.rank}`);
-  }
-  return launchOwned(g, op, 'gather', bufferOf(op, t, false), all, n, t, 'sum', dst, !!o.async, after);
+  let all!: Tensor;
+  const [send, recv] = buffers(
+    () => bufferOf(op, t, false),
+    () => (outs ? owned(op, (all = scratch(t, n * g.size)), true) : null),
+  );
+  const after = outs ? unpack(all, n, outs) : undefined;
+  return launch(g, op, 'gather', send, recv, n, t.dtype, 'sum', dst, 0, !!o.async, after);
 }
 
 /** Options of scatter. */
@@ -593,20 +590,15 @@ export function scatter(tensor: Tensor, options?: ScatterOptions): Work | undefi
   const t = tensorArg(op, 'tensor', tensor);
   const g = requireGroup(op);
   const src = rankArg(op, 'src', o.src ?? 0, g);
-  let send: Buffer | null = null;
-  if (g.rank === src) {
-    const ins = tensorList(op, 'scatterList', o.scatterList);
-    if (ins.length !== g.size)
-      fail('INVALID_ARGUMENT', `${op}: scatterList must hold ${g.size} tensors on rank ${src}, got ${ins.length}`);
-    ins.forEach((x, i) => (checkCpu(op, x), sameAs(op, `scatterList[${i}]`, x, t)));
-    const packed = noGrad(() => cat(ins.map((x) => x.reshape([-1]))));
-    send = bufferOf(op, packed, false);
-    const release = send.release;
-    send.release = () => (release(), packed.dispose());
-  } else if (o.scatterList !== undefined) {
+  let ins: Tensor[] | undefined;
+  if (g.rank === src) ins = perRank(op, 'scatterList', o.scatterList, t, g);
+  else if (o.scatterList !== undefined)
     fail('INVALID_ARGUMENT', `${op}: scatterList is given only on rank src (${src}); this is rank ${g.rank}`);
-  }
-  return launch(g, op, 'scatter', send, bufferOf(op, t, true), t.numel(), t.dtype, 'sum', src, 0, !!o.async);
+  const [send, recv] = buffers(
+    () => (ins ? packed(op, ins) : null),
+    () => bufferOf(op, t, true),
+  );
+  return launch(g, op, 'scatter', send, recv, t.numel(), t.dtype, 'sum', src, 0, !!o.async);
 }
 
 /** Options of send and recv. */
