@@ -8,6 +8,7 @@ import { checkOptions, describe, list } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Dataset, drawSeed, IterableDataset, permutation, seededRandom } from './dataset.js';
 import type { EpochSampler } from './distributed.js';
+import { ModuleDataset, WorkerPool } from './workers.js';
 
 /**
  * Combines samples into a batch: tensors are stacked along a new dim 0, numbers become a tensor
@@ -112,6 +113,20 @@ export interface DataLoaderOptions<T, B> {
    * object with `indices(epoch)` (a `DistributedSampler`).
    */
   sampler?: Iterable<number> | ((epoch: number) => Iterable<number>) | EpochSampler;
+  /**
+   * Worker threads that build and collate batches (PyTorch's num_workers; default 0: this thread).
+   * The dataset must be one workers can build: `await data.fromModule(url, ...args)`. Batches
+   * come in order; iterate with `for await`. Each worker seeds its random stream with seed + id.
+   */
+  numWorkers?: number;
+  /** Batches requested ahead per worker (default 2). */
+  prefetchFactor?: number;
+  /** Keep the workers between epochs (default false: they stop at each epoch's end). */
+  persistentWorkers?: boolean;
+  /** Milliseconds a worker may take for one batch before the loader fails (default 0: no limit). */
+  timeout?: number;
+  /** A module URL whose default export each worker calls with `{ id, numWorkers, seed }` at start. */
+  workerInit?: string;
 }
 
 /**
@@ -135,7 +150,28 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       dropLast: 'boolean',
       collate: 'function',
       sampler: 'any',
+      numWorkers: 'integer',
+      prefetchFactor: 'integer',
+      persistentWorkers: 'boolean',
+      timeout: 'number',
+      workerInit: 'string',
     });
+    const nw = options.numWorkers ?? 0;
+    if (nw < 0 || nw > 256) fail('INVALID_ARGUMENT', `DataLoader: numWorkers must be in [0, 256], got ${nw}`);
+    if ((options.prefetchFactor ?? 2) < 1)
+      fail('INVALID_ARGUMENT', `DataLoader: prefetchFactor must be >= 1, got ${options.prefetchFactor}`);
+    if (!((options.timeout ?? 0) >= 0))
+      fail('INVALID_ARGUMENT', `DataLoader: timeout must be >= 0, got ${options.timeout}`);
+    if (nw > 0 && !(dataset instanceof ModuleDataset))
+      fail(
+        'INVALID_ARGUMENT',
+        'DataLoader: numWorkers needs a dataset the workers can build; make it with await data.fromModule(url, ...args)',
+      );
+    if (nw > 0 && options.collate)
+      fail(
+        'INVALID_ARGUMENT',
+        'DataLoader: with numWorkers the workers collate with defaultCollate; drop the collate option',
+      );
     const sampler = options.sampler;
     if (
       sampler !== undefined &&
@@ -225,6 +261,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
 
   /** The batches of the next epoch, made synchronously. */
   *[Symbol.iterator](): Iterator<B> {
+    if ((this.options.numWorkers ?? 0) > 0)
+      fail('INVALID_ARGUMENT', 'DataLoader: a loader with numWorkers is iterated with for await');
     for (const g of this.groups()) {
       if (g.some((s) => s instanceof Promise))
         fail('INVALID_ARGUMENT', 'DataLoader: the dataset returns promises; iterate with for await');
@@ -234,6 +272,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
 
   /** The batches of the next epoch, prefetching the next batch while this one is used (`for await`). */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    if ((this.options.numWorkers ?? 0) > 0) {
+      yield* this.fromWorkers();
+      return;
+    }
     const it = this.groups();
     const fetch = async (): Promise<B | undefined> => {
       const r = it.next();
@@ -250,5 +292,63 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       next = fetch();
       yield batch;
     }
+  }
+
+  private pool: WorkerPool | undefined;
+
+  // The epoch's batches from the workers: up to prefetchFactor per worker requested ahead, handed
+  // out in order. Without persistentWorkers the workers stop when the epoch ends (or fails).
+  private async *fromWorkers(): AsyncGenerator<B> {
+    const o = this.options;
+    const ds = this.dataset as ModuleDataset<T>;
+    const nw = o.numWorkers!;
+    this.pool ??= new WorkerPool({ url: ds.url, args: ds.args }, nw, this.seed, o.timeout ?? 0, o.workerInit);
+    const pool = this.pool;
+    const groups = this.indexGroups();
+    const ahead: Promise<unknown>[] = [];
+    const fill = () => {
+      while (ahead.length < nw * (o.prefetchFactor ?? 2)) {
+        const r = groups.next();
+        if (r.done) return;
+        const p = pool.request(r.value);
+        p.catch(() => {}); // awaited in order below; a failure is rethrown there
+        ahead.push(p);
+      }
+    };
+    let ok = false;
+    try {
+      fill();
+      while (ahead.length) {
+        const batch = (await ahead.shift()!) as B;
+        fill();
+        yield batch;
+      }
+      ok = true;
+    } finally {
+      if (!ok || !o.persistentWorkers) await this.shutdown();
+    }
+  }
+
+  // The epoch's dataset indices in batches (the last shorter unless dropLast).
+  private *indexGroups(): Generator<number[]> {
+    let g: number[] = [];
+    for (const i of this.indices(this.epochIndex++)) {
+      g.push(i);
+      if (g.length === this.batchSize) {
+        yield g;
+        g = [];
+      }
+    }
+    if (g.length && !this.options.dropLast) yield g;
+  }
+
+  /**
+   * Stops the loader's worker threads (persistentWorkers keeps them between epochs until this).
+   * @example await loader.shutdown()
+   */
+  async shutdown(): Promise<void> {
+    const p = this.pool;
+    this.pool = undefined;
+    await p?.close();
   }
 }

@@ -1,0 +1,263 @@
+// DataLoader workers (PyTorch's num_workers) on worker_threads: each worker builds the dataset
+// once, then turns lists of indices into collated batches; the main thread hands out batch
+// indices and yields the results in order. A batch's tensors cross as JS ArrayBuffers moved (not
+// copied) by postMessage, and the main thread copies each into a tensor once: buffers made by the
+// addon cannot move between threads, and N-API cannot read a SharedArrayBuffer.
+import { isMainThread, Worker, workerData } from 'node:worker_threads';
+
+import { fail, TensorError } from '../errors.js';
+import { describe } from '../options.js';
+import { tensor } from '../ops/creation.js';
+import { Tensor } from '../tensor.js';
+import { Dataset } from './dataset.js';
+import type { DType } from '../dtype.js';
+
+/** What `getWorkerInfo()` returns inside a DataLoader worker (null in the main thread). */
+export interface WorkerInfo {
+  /** This worker's number in [0, numWorkers). */
+  id: number;
+  numWorkers: number;
+  /** The seed of this worker's random stream: the loader's seed + id (manualSeed'd at start). */
+  seed: number;
+  /** The dataset as this worker built it. */
+  dataset: Dataset<unknown>;
+}
+
+let info: WorkerInfo | null = null;
+
+/** @internal Set by the worker entry (worker_main.ts). */
+export function setWorkerInfo(i: WorkerInfo): void {
+  info = i;
+}
+
+/**
+ * Inside a DataLoader worker, which worker this is (so an IterableDataset can shard itself, or a
+ * transform seed itself); null in the main thread.
+ * @example const w = data.getWorkerInfo(); const mine = w ? rows.filter((_, i) => i % w.numWorkers === w.id) : rows;
+ */
+export function getWorkerInfo(): WorkerInfo | null {
+  return info;
+}
+
+/**
+ * A dataset that workers can build themselves: the default export (or `exportName`) of the module
+ * at `url`, a Dataset class constructed with `args` or a function returning a dataset. Made with
+ * `data.fromModule`; the main thread builds one too (for its length, and numWorkers: 0).
+ */
+export class ModuleDataset<T = unknown> extends Dataset<T> {
+  /** @internal */
+  constructor(
+    /** The module's URL (a file: URL string). */
+    readonly url: string,
+    /** The arguments its constructor or factory gets (structured-clonable). */
+    readonly args: readonly unknown[],
+    /** The dataset built in this thread. */
+    readonly inner: Dataset<T>,
+  ) {
+    super();
+  }
+  get length(): number {
+    return this.inner.length;
+  }
+  get(i: number): T | Promise<T> {
+    return this.inner.get(i);
+  }
+}
+
+/** @internal Builds the dataset a module exports (in the main thread and in each worker). */
+export async function buildFromModule(url: string, args: readonly unknown[]): Promise<Dataset<unknown>> {
+  const mod = (await import(url)) as Record<string, unknown>;
+  const make = mod.default;
+  if (typeof make !== 'function')
+    fail(
+      'INVALID_ARGUMENT',
+      `fromModule: ${url} has no default export that makes a dataset (a Dataset class or a function)`,
+    );
+  const isClass = /^class\b/.test(Function.prototype.toString.call(make));
+  const ds = isClass
+    ? new (make as new (...a: unknown[]) => unknown)(...args)
+    : await (make as (...a: unknown[]) => unknown)(...args);
+  if (!(ds instanceof Dataset))
+    fail(
+      'INVALID_ARGUMENT',
+      `fromModule: the default export of ${url} made ${describe(ds)}, not a map-style data.Dataset`,
+    );
+  return ds;
+}
+
+/**
+ * A dataset DataLoader workers can build: the default export of the module at `url` (a Dataset
+ * subclass, constructed with `args`, or a function of `args` returning a Dataset).
+ * @example const ds = await data.fromModule(new URL('./my-dataset.js', import.meta.url), 'train'); new data.DataLoader(ds, { numWorkers: 2 })
+ */
+export async function fromModule<T = unknown>(url: string | URL, ...args: unknown[]): Promise<ModuleDataset<T>> {
+  const href = url instanceof URL ? url.href : /^[a-z]+:/i.test(String(url)) ? String(url) : undefined;
+  if (href === undefined)
+    fail('INVALID_ARGUMENT', `fromModule: expected a URL (file:... or a URL object), got ${describe(url)}`);
+  return new ModuleDataset<T>(href, args, (await buildFromModule(href, args)) as Dataset<T>);
+}
+
+// ---- batches across threads ---------------------------------------------------------------------
+
+type Wire = { t: 1; dtype: DType; shape: number[]; data: ArrayBufferView } | Wire[] | { [k: string]: Wire } | unknown;
+
+/**
+ * @internal A collated batch as plain data: each tensor's elements copied out of the native store
+ * into a JS ArrayBuffer, listed in `transfer` so that postMessage moves it rather than copying.
+ */
+export function toWire(b: unknown, transfer: ArrayBuffer[]): Wire {
+  if (b instanceof Tensor) {
+    const data = b.data() as ArrayBufferView;
+    transfer.push(data.buffer as ArrayBuffer);
+    const w = { t: 1 as const, dtype: b.dtype, shape: [...b.shape], data };
+    b.dispose();
+    return w;
+  }
+  if (Array.isArray(b)) return b.map((x) => toWire(x, transfer));
+  if (b !== null && typeof b === 'object')
+    return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, toWire(v, transfer)]));
+  return b;
+}
+
+/** @internal The batch back in this thread (one copy per tensor). */
+export function fromWire(w: Wire): unknown {
+  if (Array.isArray(w)) return w.map(fromWire);
+  if (w !== null && typeof w === 'object') {
+    const o = w as Record<string, unknown>;
+    if (o.t === 1 && ArrayBuffer.isView(o.data))
+      return tensor(o.data as Float32Array, { shape: o.shape as number[], dtype: o.dtype as DType } as never);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, fromWire(v)]));
+  }
+  return w;
+}
+
+// ---- the main thread's pool -----------------------------------------------------------------------
+
+interface Pending {
+  resolve: (b: unknown) => void;
+  reject: (e: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+let live = 0;
+/** @internal Worker threads alive in this process (tests check that none are left). */
+export function liveWorkers(): number {
+  return live;
+}
+
+const workerEntry = (): URL => {
+  const ts = import.meta.url.endsWith('.ts');
+  return new URL(ts ? './worker_main.ts' : './worker_main.js', import.meta.url);
+};
+
+/** @internal The workers of one DataLoader. */
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly owner = new Map<number, number>();
+  private failure: Error | undefined;
+  private next = 0;
+  private closed = false;
+
+  constructor(
+    source: { url: string; args: readonly unknown[] },
+    readonly numWorkers: number,
+    seed: number,
+    private readonly timeoutMs: number,
+    workerInit: string | undefined,
+  ) {
+    const entry = workerEntry();
+    for (let id = 0; id < numWorkers; id++) {
+      const data = { ...source, id, numWorkers, seed: seed + id, workerInit };
+      // From the TypeScript sources (tests, tsx), the worker registers tsx's loader before its
+      // entry: a Worker does not inherit the main thread's --import hooks on Node 20.
+      const w = entry.pathname.endsWith('.ts')
+        ? new Worker(
+            `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`,
+            { eval: true, workerData: data },
+          )
+        : new Worker(entry, { workerData: data });
+      live++;
+      w.on('message', (m: { id: number; batch?: Wire; error?: { message: string; stack?: string; code?: string } }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.settle(m.id);
+        if (m.error) {
+          const e = new TensorError(
+            `DataLoader worker ${id}: ${m.error.message}\n(in the worker) ${m.error.stack ?? ''}`,
+            m.error.code ?? 'INVALID_ARGUMENT',
+          );
+          p.reject(e);
+        } else p.resolve(fromWire(m.batch));
+      });
+      w.on('error', (e) =>
+        this.fail(new TensorError(`DataLoader worker ${id} failed: ${e.message}\n${e.stack ?? ''}`, 'INTERNAL')),
+      );
+      w.on('exit', (code) => {
+        live--;
+        if (!this.closed)
+          this.fail(new TensorError(`DataLoader worker ${id} exited unexpectedly (exit code ${code})`, 'INTERNAL'));
+      });
+      this.workers.push(w);
+    }
+  }
+
+  private settle(id: number): void {
+    const p = this.pending.get(id);
+    if (p?.timer) clearTimeout(p.timer);
+    this.pending.delete(id);
+    this.owner.delete(id);
+  }
+
+  // Fails every batch in flight and every later request; the loader then closes the pool.
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    for (const [id, p] of [...this.pending]) {
+      this.settle(id);
+      p.reject(e);
+    }
+  }
+
+  /** The batch of these dataset indices, from the next worker in turn. */
+  request(indices: number[]): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed)
+      return Promise.reject(new TensorError('DataLoader: its workers were shut down', 'INVALID_ARGUMENT'));
+    const id = this.next++;
+    const worker = id % this.numWorkers;
+    return new Promise((resolve, reject) => {
+      const p: Pending = { resolve, reject };
+      if (this.timeoutMs > 0)
+        p.timer = setTimeout(
+          () =>
+            this.fail(
+              new TensorError(
+                `DataLoader: worker ${worker} took more than ${this.timeoutMs} ms for a batch (timeout)`,
+                'INTERNAL',
+              ),
+            ),
+          this.timeoutMs,
+        );
+      this.pending.set(id, p);
+      this.owner.set(id, worker);
+      this.workers[worker].postMessage({ id, indices });
+    });
+  }
+
+  /** Stops the workers (idempotent); resolves once they have exited. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [id, p] of [...this.pending]) {
+      this.settle(id);
+      p.reject(new TensorError('DataLoader: its workers were shut down', 'INVALID_ARGUMENT'));
+    }
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** @internal In a worker thread started by a WorkerPool. */
+export function inPoolWorker(): boolean {
+  return !isMainThread && (workerData as { numWorkers?: unknown } | null)?.numWorkers !== undefined;
+}

@@ -1,0 +1,120 @@
+// DataLoader workers: batches equal to numWorkers: 0, worker ids and seeds, errors and crashes
+// surfacing in the main thread, timeouts, persistent workers, and nothing left behind.
+import { describe, expect, it } from 'vitest';
+
+import { liveWorkers } from '../src/data/workers.js';
+import { data, memory, TensorError, type Tensor } from '../src/index.js';
+import type { WorkerDatasetOptions } from './fixtures/worker-dataset.js';
+
+const url = new URL('./fixtures/worker-dataset.ts', import.meta.url);
+const make = (o: WorkerDatasetOptions = {}) => data.fromModule<[Tensor, number]>(url, o);
+
+async function epoch(loader: data.DataLoader<[Tensor, number]>): Promise<{ x: number[][]; y: number[][] }> {
+  const x: number[][] = [];
+  const y: number[][] = [];
+  for await (const [xb, yb] of loader as AsyncIterable<Tensor[]>) {
+    x.push(Array.from(xb.data() as Float32Array));
+    y.push(Array.from(yb.data() as BigInt64Array, Number));
+    xb.dispose();
+    yb.dispose();
+  }
+  return { x, y };
+}
+
+async function rejection(p: Promise<unknown>): Promise<TensorError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as TensorError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('DataLoader numWorkers', () => {
+  it('gives the batches of numWorkers: 0, shuffled, epoch after epoch', async () => {
+    const ds = await make({ n: 70 });
+    const opts = { batchSize: 8, shuffle: true, seed: 11 };
+    const inline = new data.DataLoader(ds, opts);
+    const workers = new data.DataLoader(ds, { ...opts, numWorkers: 2, persistentWorkers: true });
+    for (let e = 0; e < 2; e++) {
+      const a = await epoch(inline);
+      const b = await epoch(workers);
+      expect(b.x.length).toBe(9); // 70 samples: 8 full batches and 6 left
+      expect(b).toEqual(a);
+    }
+    await workers.shutdown();
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('each worker knows its id and seed (the loader seed + id); the main thread has no worker info', async () => {
+    expect(data.getWorkerInfo()).toBeNull();
+    const loader = new data.DataLoader(await make({ n: 16, reportWorker: true }), {
+      batchSize: 4,
+      seed: 100,
+      numWorkers: 2,
+    });
+    const { y } = await epoch(loader);
+    // batches go to the workers in turn: 0, 1, 0, 1
+    expect(y.map((b) => b[0])).toEqual([100, 1101, 100, 1101]);
+  });
+
+  it("a worker's error surfaces with the worker id and the original stack, and the loader stops", async () => {
+    const loader = new data.DataLoader(await make({ n: 32, throwAt: 13 }), { batchSize: 4, numWorkers: 2 });
+    const e = await rejection(epoch(loader));
+    expect(e).toBeInstanceOf(TensorError);
+    expect(e.message).toMatch(/DataLoader worker 1: planted failure at sample 13/); // batch 3 went to worker 1
+    expect(e.message).toMatch(/worker-dataset\.ts/);
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('a worker that dies fails the loader instead of hanging', async () => {
+    const loader = new data.DataLoader(await make({ n: 32, exitAt: 5 }), { batchSize: 4, numWorkers: 2 });
+    const e = await rejection(epoch(loader));
+    expect(e.message).toMatch(/DataLoader worker 1 exited unexpectedly \(exit code 7\)/);
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('timeout fails a batch that takes too long', async () => {
+    const loader = new data.DataLoader(await make({ n: 8, sleepMs: 2000 }), {
+      batchSize: 4,
+      numWorkers: 1,
+      timeout: 200,
+    });
+    const t0 = Date.now();
+    const e = await rejection(epoch(loader));
+    expect(e.message).toMatch(/worker 0 took more than 200 ms/);
+    expect(Date.now() - t0).toBeLessThan(1900);
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('persistent workers stay between epochs; without, none is left after 10 epochs, nor any tensor', async () => {
+    const ds = await make({ n: 24 });
+    const persistent = new data.DataLoader(ds, { batchSize: 8, numWorkers: 2, persistentWorkers: true });
+    await epoch(persistent);
+    expect(liveWorkers()).toBe(2);
+    const t0 = performance.now();
+    const it = persistent[Symbol.asyncIterator]();
+    const first = await it.next();
+    const firstMs = performance.now() - t0;
+    (first.value as Tensor[]).forEach((t) => t.dispose());
+    await it.return?.(undefined);
+    expect(firstMs).toBeLessThan(2000); // no worker start (the bench measures it)
+    await persistent.shutdown();
+    expect(liveWorkers()).toBe(0);
+    const before = memory();
+    const loader = new data.DataLoader(ds, { batchSize: 8, numWorkers: 2 });
+    for (let e = 0; e < 10; e++) await epoch(loader);
+    expect(liveWorkers()).toBe(0);
+    expect(memory().tensors).toBe(before.tensors);
+  });
+
+  it('refuses what workers cannot do, naming the fix', async () => {
+    const plain = new data.TensorDataset(data.synthetic.blobs({ n: 8 }).features);
+    expect(() => new data.DataLoader(plain, { numWorkers: 2 })).toThrow(/data\.fromModule/);
+    const ds = await make();
+    expect(() => new data.DataLoader(ds, { numWorkers: 2, collate: (s) => s })).toThrow(/collate/);
+    expect(() => new data.DataLoader(ds, { numWorkers: -1 })).toThrow(/numWorkers/);
+    expect(() => [...new data.DataLoader(ds, { numWorkers: 1 })]).toThrow(/for await/);
+    await expect(data.fromModule('not a url')).rejects.toThrow(/expected a URL/);
+  });
+});
