@@ -46,6 +46,22 @@ describe('DataLoader numWorkers', () => {
     expect(liveWorkers()).toBe(0);
   });
 
+  it('random transforms: a batch is the same whichever worker builds it, new each epoch, repeated after a restart', async () => {
+    const ds = await make({ n: 32, noise: true });
+    const opts = { batchSize: 4, shuffle: true, seed: 5 };
+    const one = new data.DataLoader(ds, { ...opts, numWorkers: 1, persistentWorkers: true });
+    const three = new data.DataLoader(ds, { ...opts, numWorkers: 3 });
+    const a1 = await epoch(one);
+    const a2 = await epoch(one);
+    await one.shutdown();
+    expect((await epoch(three)).x).toEqual(a1.x);
+    expect(a2.x).not.toEqual(a1.x); // new noise in epoch 2
+    // a loader put back at epoch 1 (a resumed run) builds epoch 1's batches again
+    const resumed = new data.DataLoader(ds, { ...opts, numWorkers: 2 });
+    resumed.setEpoch(1);
+    expect((await epoch(resumed)).x).toEqual(a2.x);
+  });
+
   it('each worker knows its id and seed (the loader seed + id); the main thread has no worker info', async () => {
     expect(data.getWorkerInfo()).toBeNull();
     const loader = new data.DataLoader(await make({ n: 16, reportWorker: true }), {

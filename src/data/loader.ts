@@ -304,13 +304,17 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     const nw = o.numWorkers!;
     this.pool ??= new WorkerPool({ url: ds.url, args: ds.args }, nw, this.seed, o.timeout ?? 0, o.workerInit);
     const pool = this.pool;
+    const epoch = this.epochIndex;
     const groups = this.indexGroups();
     const ahead: Promise<unknown>[] = [];
+    let b = 0;
     const fill = () => {
       while (ahead.length < nw * (o.prefetchFactor ?? 2)) {
         const r = groups.next();
         if (r.done) return;
-        const p = pool.request(r.value);
+        // Batch b of this epoch is built on its own seeded stream (see WorkerInfo.seed).
+        const batchSeed = (this.seed ^ Math.imul(epoch + 1, 0x9e3779b9) ^ Math.imul(++b, 0x85ebca6b)) >>> 0;
+        const p = pool.request(r.value, batchSeed);
         p.catch(() => {}); // awaited in order below; a failure is rethrown there
         ahead.push(p);
       }

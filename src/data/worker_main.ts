@@ -29,9 +29,10 @@ const ready = (async () => {
   return dataset;
 })();
 
-parentPort!.on('message', async (m: { id: number; indices: number[] }) => {
+parentPort!.on('message', async (m: { id: number; indices: number[]; seed: number }) => {
   try {
     const ds = await ready;
+    manualSeed(m.seed);
     const samples = await Promise.all(m.indices.map((i) => ds.get(i)));
     const transfer: ArrayBuffer[] = [];
     const batch = toWire(defaultCollate(samples), transfer);

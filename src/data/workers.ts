@@ -17,7 +17,12 @@ export interface WorkerInfo {
   /** This worker's number in [0, numWorkers). */
   id: number;
   numWorkers: number;
-  /** The seed of this worker's random stream: the loader's seed + id (manualSeed'd at start). */
+  /**
+   * The loader's seed + id, manualSeed'd when the worker starts (workerInit sees that stream).
+   * Each batch is then built on a stream seeded from the loader's seed, the epoch and the batch's
+   * number, so random transforms differ from batch to batch and epoch to epoch, and a batch is the
+   * same whichever worker builds it, and after a resume.
+   */
   seed: number;
   /** The dataset as this worker built it. */
   dataset: Dataset<unknown>;
@@ -219,8 +224,11 @@ export class WorkerPool {
     }
   }
 
-  /** The batch of these dataset indices, from the next worker in turn. */
-  request(indices: number[]): Promise<unknown> {
+  /**
+   * The batch of these dataset indices, from the next worker in turn, which seeds its random
+   * stream with `seed` first (so the batch does not depend on which worker built it).
+   */
+  request(indices: number[], seed: number): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed)
       return Promise.reject(new TensorError('DataLoader: its workers were shut down', 'INVALID_ARGUMENT'));
@@ -241,7 +249,7 @@ export class WorkerPool {
         );
       this.pending.set(id, p);
       this.owner.set(id, worker);
-      this.workers[worker].postMessage({ id, indices });
+      this.workers[worker].postMessage({ id, indices, seed });
     });
   }
 
