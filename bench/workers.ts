@@ -1,10 +1,11 @@
 // npm run bench:workers [-- --rounds N]
 // DataLoader workers against numWorkers: 0, in interleaved rounds (medians): samples per second
 // over an epoch of 256 samples whose transform costs about 1 ms of CPU each (batches of 16), and
-// with persistent workers, how long the first batch of the second epoch takes to arrive.
+// with persistent workers, how long the first batch of the second epoch takes to arrive; and the
+// peak RSS growth while 2 workers read a 200 MB SharedTensorDataset.
 import { performance } from 'node:perf_hooks';
 
-import { data, type Tensor } from '../src/index.js';
+import { data, rand, randint, type Tensor } from '../src/index.js';
 
 const args = process.argv.slice(2);
 const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 3;
@@ -34,6 +35,24 @@ async function firstBatchOfEpoch2(): Promise<number> {
   return ms;
 }
 
+// Peak RSS growth over an epoch of a 200 MB SharedTensorDataset read by 2 workers.
+async function rssGrowth(): Promise<{ baseMb: number; growthMb: number; mb: number }> {
+  const images = rand([16384, 3, 32, 32]); // 201 MB of float32, CIFAR-sized
+  const labels = randint(0, 10, [16384]);
+  const shared = new data.SharedTensorDataset(images, labels);
+  images.dispose();
+  labels.dispose();
+  const mb = (16384 * 3 * 32 * 32 * 4) / 2 ** 20;
+  const loader = new data.DataLoader(shared, { batchSize: 256, numWorkers: 2 });
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  for await (const b of loader as AsyncIterable<Tensor[]>) b.forEach((t) => t.dispose());
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { baseMb: base / 2 ** 20, growthMb: (peak - base) / 2 ** 20, mb };
+}
+
 const res: Record<string, number[]> = { w0: [], w2: [], first: [] };
 for (let r = 0; r < rounds; r++) {
   res.w0.push(await rate(0));
@@ -44,3 +63,7 @@ console.log(`samples/s with a ~1 ms transform (batches of 16, median of ${rounds
 console.log(`  numWorkers 0  ${median(res.w0).toFixed(0)}`);
 console.log(`  numWorkers 2  ${median(res.w2).toFixed(0)}  (${(median(res.w2) / median(res.w0)).toFixed(2)}x)`);
 console.log(`first batch of epoch 2, persistent workers: ${median(res.first).toFixed(1)} ms`);
+const m = await rssGrowth();
+console.log(
+  `an epoch over a ${m.mb.toFixed(0)} MB SharedTensorDataset with 2 workers: peak RSS +${m.growthMb.toFixed(1)} MB over ${m.baseMb.toFixed(0)} MB`,
+);

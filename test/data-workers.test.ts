@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { liveWorkers } from '../src/data/workers.js';
-import { data, memory, TensorError, type Tensor } from '../src/index.js';
+import { data, manualSeed, memory, nn, optim, TensorError, train, type Tensor } from '../src/index.js';
 import type { WorkerDatasetOptions } from './fixtures/worker-dataset.js';
 
 const url = new URL('./fixtures/worker-dataset.ts', import.meta.url);
@@ -122,6 +122,57 @@ describe('DataLoader numWorkers', () => {
     for (let e = 0; e < 10; e++) await epoch(loader);
     expect(liveWorkers()).toBe(0);
     expect(memory().tensors).toBe(before.tensors);
+  });
+
+  it('a SharedTensorDataset: workers read one shared copy, and give the batches of numWorkers: 0', async () => {
+    const { features, labels } = data.synthetic.shapes({ n: 40, size: 8, seed: 2 });
+    const ds = new data.SharedTensorDataset(features, labels);
+    expect(ds.length).toBe(40);
+    const opts = { batchSize: 6, shuffle: true, seed: 9 };
+    const a = await epoch(new data.DataLoader(ds, opts) as never);
+    const b = await epoch(new data.DataLoader(ds, { ...opts, numWorkers: 2 }) as never);
+    expect(b).toEqual(a);
+    expect(a.x.flat().length).toBe(40 * 64);
+    expect(() => ds.get(40)).toThrow(/outside \[0, 40\)/);
+    expect(() => new data.SharedTensorDataset(features, labels.narrow(0, 0, 3))).toThrow(/same first dimension/);
+    features.dispose();
+    labels.dispose();
+  });
+
+  it('works under the Trainer: the weights of numWorkers: 0', async () => {
+    const ds = await make({ n: 48 });
+    class M extends train.LightningModule {
+      fc = new nn.Linear(192, 10);
+      override trainingStep([x, y]: Tensor[]): Tensor {
+        return nn.functional.crossEntropy(this.fc.forward(x.flatten(1)), y);
+      }
+      override configureOptimizers() {
+        return new optim.SGD(this.parameters(), { lr: 0.1 });
+      }
+    }
+    const fit = async (numWorkers: number) => {
+      manualSeed(0);
+      const m = new M();
+      const trainer = new train.Trainer({
+        maxEpochs: 2,
+        logger: false,
+        enableProgressBar: false,
+        enableCheckpointing: false,
+      });
+      const loader = new data.DataLoader(ds, {
+        batchSize: 8,
+        shuffle: true,
+        seed: 4,
+        numWorkers,
+        persistentWorkers: numWorkers > 0,
+      });
+      await trainer.fit(m, loader);
+      await loader.shutdown();
+      expect(trainer.globalStep).toBe(12);
+      return Array.from(m.fc.weight.data() as Float32Array);
+    };
+    expect(await fit(2)).toEqual(await fit(0));
+    expect(liveWorkers()).toBe(0);
   });
 
   it('refuses what workers cannot do, naming the fix', async () => {

@@ -8,7 +8,7 @@ import { checkOptions, describe, list } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Dataset, drawSeed, IterableDataset, permutation, seededRandom } from './dataset.js';
 import type { EpochSampler } from './distributed.js';
-import { ModuleDataset, WorkerPool } from './workers.js';
+import { ModuleDataset, SharedTensorDataset, WorkerPool } from './workers.js';
 
 /**
  * Combines samples into a batch: tensors are stacked along a new dim 0, numbers become a tensor
@@ -162,10 +162,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       fail('INVALID_ARGUMENT', `DataLoader: prefetchFactor must be >= 1, got ${options.prefetchFactor}`);
     if (!((options.timeout ?? 0) >= 0))
       fail('INVALID_ARGUMENT', `DataLoader: timeout must be >= 0, got ${options.timeout}`);
-    if (nw > 0 && !(dataset instanceof ModuleDataset))
+    if (nw > 0 && !(dataset instanceof ModuleDataset) && !(dataset instanceof SharedTensorDataset))
       fail(
         'INVALID_ARGUMENT',
-        'DataLoader: numWorkers needs a dataset the workers can build; make it with await data.fromModule(url, ...args)',
+        'DataLoader: numWorkers needs a dataset the workers can build: await data.fromModule(url, ...args), or a data.SharedTensorDataset',
       );
     if (nw > 0 && options.collate)
       fail(
@@ -300,9 +300,13 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   // out in order. Without persistentWorkers the workers stop when the epoch ends (or fails).
   private async *fromWorkers(): AsyncGenerator<B> {
     const o = this.options;
-    const ds = this.dataset as ModuleDataset<T>;
+    const ds = this.dataset;
     const nw = o.numWorkers!;
-    this.pool ??= new WorkerPool({ url: ds.url, args: ds.args }, nw, this.seed, o.timeout ?? 0, o.workerInit);
+    const source =
+      ds instanceof SharedTensorDataset
+        ? { shared: ds.specs }
+        : { url: (ds as ModuleDataset).url, args: (ds as ModuleDataset).args };
+    this.pool ??= new WorkerPool(source, nw, this.seed, o.timeout ?? 0, o.workerInit);
     const pool = this.pool;
     const epoch = this.epochIndex;
     const groups = this.indexGroups();

@@ -6,11 +6,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { TensorError } from '../errors.js';
 import { manualSeed } from '../ops/creation.js';
 import { defaultCollate } from './loader.js';
-import { buildFromModule, setWorkerInfo, toWire } from './workers.js';
+import { buildFromModule, setWorkerInfo, SharedTensorDataset, toWire, type SharedSpec } from './workers.js';
 
 interface Start {
-  url: string;
-  args: unknown[];
+  url?: string;
+  args?: unknown[];
+  shared?: SharedSpec[];
   id: number;
   numWorkers: number;
   seed: number;
@@ -19,7 +20,9 @@ interface Start {
 
 const start = workerData as Start;
 const ready = (async () => {
-  const dataset = await buildFromModule(start.url, start.args);
+  const dataset = start.shared
+    ? SharedTensorDataset.fromSpecs(start.shared)
+    : await buildFromModule(start.url!, start.args ?? []);
   manualSeed(start.seed);
   setWorkerInfo({ id: start.id, numWorkers: start.numWorkers, seed: start.seed, dataset });
   if (start.workerInit) {

@@ -102,6 +102,86 @@ export async function fromModule<T = unknown>(url: string | URL, ...args: unknow
   return new ModuleDataset<T>(href, args, (await buildFromModule(href, args)) as Dataset<T>);
 }
 
+// ---- a read-only dataset every worker reads from one SharedArrayBuffer ---------------------------
+
+const ARRAYS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+} as const satisfies Record<DType, unknown>;
+
+/** @internal One tensor of a SharedTensorDataset as it travels to workers (the buffer is shared). */
+export interface SharedSpec {
+  buffer: SharedArrayBuffer;
+  dtype: DType;
+  shape: number[];
+}
+
+/**
+ * A TensorDataset whose tensors live in SharedArrayBuffers: DataLoader workers read the one copy
+ * (a 200 MB CIFAR array is not copied per worker). Sample i is the tensors' rows i (copied out).
+ * @example const ds = new data.SharedTensorDataset(images, labels); new data.DataLoader(ds, { batchSize: 64, numWorkers: 2 })
+ */
+export class SharedTensorDataset extends Dataset<Tensor[]> {
+  /** @internal The shared buffers, dtypes and shapes. */
+  readonly specs: SharedSpec[];
+
+  constructor(...tensors: Tensor[]) {
+    super();
+    if (tensors.length === 0 || tensors.some((t) => !(t instanceof Tensor)))
+      fail('INVALID_ARGUMENT', 'SharedTensorDataset: expected one or more tensors');
+    const n = tensors[0].shape[0];
+    if (tensors.some((t) => t.ndim === 0 || t.shape[0] !== n))
+      fail(
+        'SHAPE_MISMATCH',
+        `SharedTensorDataset: every tensor needs the same first dimension, got ${tensors.map((t) => `[${t.shape.join(', ')}]`).join(', ')}`,
+      );
+    this.specs = tensors.map((t) => {
+      const Ctor = ARRAYS[t.dtype as DType];
+      const buffer = new SharedArrayBuffer(Math.max(t.numel() * Ctor.BYTES_PER_ELEMENT, 1));
+      // N-API cannot read into a SharedArrayBuffer: the elements come through one JS copy.
+      new (Ctor as unknown as new (b: SharedArrayBuffer) => { set(a: ArrayLike<unknown>): void })(buffer).set(
+        t.data() as ArrayLike<unknown>,
+      );
+      return { buffer, dtype: t.dtype as DType, shape: [...t.shape] };
+    });
+  }
+
+  /** @internal A worker's view of the same buffers. */
+  static fromSpecs(specs: SharedSpec[]): SharedTensorDataset {
+    const ds = Object.create(SharedTensorDataset.prototype) as SharedTensorDataset;
+    (ds as { specs: SharedSpec[] }).specs = specs;
+    return ds;
+  }
+
+  get length(): number {
+    return this.specs[0].shape[0];
+  }
+
+  get(i: number): Tensor[] {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length)
+      fail('INDEX_OUT_OF_RANGE', `SharedTensorDataset: index ${describe(i)} is outside [0, ${this.length})`);
+    return this.specs.map(({ buffer, dtype, shape }) => {
+      const Ctor = ARRAYS[dtype] as unknown as new (
+        b: SharedArrayBuffer,
+        o: number,
+        n: number,
+      ) => ArrayLike<unknown> & {
+        slice(): ArrayBufferView;
+      };
+      const row = shape.slice(1).reduce((a, b) => a * b, 1);
+      const per = ARRAYS[dtype].BYTES_PER_ELEMENT;
+      // A private copy of the row (tensor() cannot read shared memory).
+      const data = new Ctor(buffer, i * row * per, row).slice();
+      return tensor(data as Float32Array, { shape: shape.slice(1), dtype } as never);
+    });
+  }
+}
+
 // ---- batches across threads ---------------------------------------------------------------------
 
 type Wire = { t: 1; dtype: DType; shape: number[]; data: ArrayBufferView } | Wire[] | { [k: string]: Wire } | unknown;
@@ -165,7 +245,7 @@ export class WorkerPool {
   private closed = false;
 
   constructor(
-    source: { url: string; args: readonly unknown[] },
+    source: { url: string; args: readonly unknown[] } | { shared: SharedSpec[] },
     readonly numWorkers: number,
     seed: number,
     private readonly timeoutMs: number,

@@ -3,7 +3,7 @@
 import { fail } from '../errors.js';
 import { keep, tidy } from '../memory.js';
 import { noGrad } from '../autograd.js';
-import { fn as fnArg } from '../options.js';
+import { fn as fnArg, isOptionsObject } from '../options.js';
 import { cat } from '../ops/functional.js';
 import { Tensor } from '../tensor.js';
 import { checkRange, Optimizer, type ParamGroup, type ParamState } from './optimizer.js';
@@ -194,7 +194,8 @@ export interface LBFGSOptions {
  */
 export class LBFGS extends Optimizer<LBFGSOptions> {
   constructor(params: Params<LBFGSOptions>, options: Partial<LBFGSOptions> = {}) {
-    const maxIter = options.maxIter ?? 20;
+    // Read before the base class checks the options: a non-object is reported by that check.
+    const maxIter = (isOptionsObject(options) ? options.maxIter : undefined) ?? 20;
     super(
       params,
       {
