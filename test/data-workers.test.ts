@@ -62,6 +62,16 @@ describe('DataLoader numWorkers', () => {
     expect((await epoch(resumed)).x).toEqual(a2.x);
   });
 
+  it('inOrder: false hands out batches as they arrive: a slow first batch comes last', async () => {
+    const ds = await make({ n: 16, slowFirstMs: 400 });
+    const labels = async (inOrder: boolean) =>
+      (await epoch(new data.DataLoader(ds, { batchSize: 4, numWorkers: 2, inOrder }))).y.map((b) => b[0]);
+    expect(await labels(true)).toEqual([0, 4, 8, 2]); // labels are i % 10 of each batch's first index
+    const any = await labels(false);
+    expect(any[any.length - 1]).toBe(0);
+    expect([...any].sort()).toEqual([0, 2, 4, 8]);
+  });
+
   it('each worker knows its id and seed (the loader seed + id); the main thread has no worker info', async () => {
     expect(data.getWorkerInfo()).toBeNull();
     const loader = new data.DataLoader(await make({ n: 16, reportWorker: true }), {

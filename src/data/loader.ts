@@ -127,6 +127,11 @@ export interface DataLoaderOptions<T, B> {
   timeout?: number;
   /** A module URL whose default export each worker calls with `{ id, numWorkers, seed }` at start. */
   workerInit?: string;
+  /**
+   * With workers, hand out batches in order (default true); false yields each batch as it arrives,
+   * so one slow batch does not hold up the others (every batch still comes once per epoch).
+   */
+  inOrder?: boolean;
 }
 
 /**
@@ -155,6 +160,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       persistentWorkers: 'boolean',
       timeout: 'number',
       workerInit: 'string',
+      inOrder: 'boolean',
     });
     const nw = options.numWorkers ?? 0;
     if (nw < 0 || nw > 256) fail('INVALID_ARGUMENT', `DataLoader: numWorkers must be in [0, 256], got ${nw}`);
@@ -327,7 +333,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     try {
       fill();
       while (ahead.length) {
-        const batch = (await ahead.shift()!) as B;
+        let batch: B;
+        if (o.inOrder ?? true) batch = (await ahead.shift()!) as B;
+        else {
+          // The first batch to arrive, whichever it is (PyTorch's in_order=False).
+          const [k, b] = await Promise.race(ahead.map((p, k) => p.then((v) => [k, v] as const)));
+          ahead.splice(k, 1);
+          batch = b as B;
+        }
         fill();
         yield batch;
       }
