@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { liveWorkers } from '../src/data/workers.js';
-import { data, manualSeed, memory, nn, optim, TensorError, train, type Tensor } from '../src/index.js';
+import { data, manualSeed, memory, nn, optim, tensor, TensorError, train, type Tensor } from '../src/index.js';
 import type { WorkerDatasetOptions } from './fixtures/worker-dataset.js';
 
 const url = new URL('./fixtures/worker-dataset.ts', import.meta.url);
@@ -144,6 +144,23 @@ describe('DataLoader numWorkers', () => {
     expect(b).toEqual(a);
     expect(a.x.flat().length).toBe(40 * 64);
     expect(() => ds.get(40)).toThrow(/outside \[0, 40\)/);
+    // every dtype's rows come back as stored (16-bit floats by their bits, bools as 0/1)
+    const half = tensor(
+      [
+        [0.5, -1.25],
+        [3, 65504],
+      ],
+      { dtype: 'float16' },
+    );
+    const flags = tensor([
+      [true, false],
+      [false, true],
+    ]);
+    const mixed = new data.SharedTensorDataset(half, flags);
+    const [h1, f1] = mixed.get(1);
+    expect([h1.dtype, f1.dtype]).toEqual(['float16', 'bool']);
+    expect(h1.toArray()).toEqual([3, 65504]);
+    expect(f1.toArray()).toEqual([false, true]);
     expect(() => new data.SharedTensorDataset(features, labels.narrow(0, 0, 3))).toThrow(/same first dimension/);
     features.dispose();
     labels.dispose();

@@ -8,9 +8,9 @@ import { isMainThread, Worker, workerData } from 'node:worker_threads';
 import { fail, TensorError } from '../errors.js';
 import { describe } from '../options.js';
 import { tensor } from '../ops/creation.js';
-import { Tensor } from '../tensor.js';
+import { fromStoredBytes, storedBytes, Tensor } from '../tensor.js';
 import { Dataset } from './dataset.js';
-import type { DType } from '../dtype.js';
+import { ITEMSIZE, type DType } from '../dtype.js';
 
 /** What `getWorkerInfo()` returns inside a DataLoader worker (null in the main thread). */
 export interface WorkerInfo {
@@ -104,16 +104,6 @@ export async function fromModule<T = unknown>(url: string | URL, ...args: unknow
 
 // ---- a read-only dataset every worker reads from one SharedArrayBuffer ---------------------------
 
-const ARRAYS = {
-  float32: Float32Array,
-  float64: Float64Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  bool: Uint8Array,
-  float16: Uint16Array,
-  bfloat16: Uint16Array,
-} as const satisfies Record<DType, unknown>;
-
 /** @internal One tensor of a SharedTensorDataset as it travels to workers (the buffer is shared). */
 export interface SharedSpec {
   buffer: SharedArrayBuffer;
@@ -141,12 +131,11 @@ export class SharedTensorDataset extends Dataset<Tensor[]> {
         `SharedTensorDataset: every tensor needs the same first dimension, got ${tensors.map((t) => `[${t.shape.join(', ')}]`).join(', ')}`,
       );
     this.specs = tensors.map((t) => {
-      const Ctor = ARRAYS[t.dtype as DType];
-      const buffer = new SharedArrayBuffer(Math.max(t.numel() * Ctor.BYTES_PER_ELEMENT, 1));
-      // N-API cannot read into a SharedArrayBuffer: the elements come through one JS copy.
-      new (Ctor as unknown as new (b: SharedArrayBuffer) => { set(a: ArrayLike<unknown>): void })(buffer).set(
-        t.data() as ArrayLike<unknown>,
-      );
+      // The elements as stored (16-bit floats as their bits), through one JS copy: N-API cannot
+      // read into a SharedArrayBuffer.
+      const bytes = storedBytes(t);
+      const buffer = new SharedArrayBuffer(Math.max(bytes.byteLength, 1));
+      new Uint8Array(buffer).set(bytes);
       return { buffer, dtype: t.dtype as DType, shape: [...t.shape] };
     });
   }
@@ -166,18 +155,10 @@ export class SharedTensorDataset extends Dataset<Tensor[]> {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       fail('INDEX_OUT_OF_RANGE', `SharedTensorDataset: index ${describe(i)} is outside [0, ${this.length})`);
     return this.specs.map(({ buffer, dtype, shape }) => {
-      const Ctor = ARRAYS[dtype] as unknown as new (
-        b: SharedArrayBuffer,
-        o: number,
-        n: number,
-      ) => ArrayLike<unknown> & {
-        slice(): ArrayBufferView;
-      };
-      const row = shape.slice(1).reduce((a, b) => a * b, 1);
-      const per = ARRAYS[dtype].BYTES_PER_ELEMENT;
-      // A private copy of the row (tensor() cannot read shared memory).
-      const data = new Ctor(buffer, i * row * per, row).slice();
-      return tensor(data as Float32Array, { shape: shape.slice(1), dtype } as never);
+      const rowBytes = shape.slice(1).reduce((a, b) => a * b, ITEMSIZE[dtype]);
+      // A private copy of the row's bytes (tensors cannot be made from shared memory).
+      const row = new Uint8Array(new Uint8Array(buffer, i * rowBytes, rowBytes));
+      return fromStoredBytes(row, dtype, shape.slice(1));
     });
   }
 }

@@ -9,6 +9,7 @@
 // last hook waits for them and writes the averaged gradients back into each parameter's .grad.
 import { noGrad } from '../autograd.js';
 import { binding } from '../binding.js';
+import { ITEMSIZE, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { checkOptions } from '../options.js';
@@ -123,12 +124,11 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
 
   #makeBuckets(params: Tensor[], capBytes: number): void {
     let slots: Slot[] = [];
-    let bytes = 0;
-    let dtype: string | undefined;
+    let numel = 0; // of the open bucket
+    let dtype: DType | undefined;
     const close = () => {
       if (!slots.length) return;
-      const total = slots.reduce((a, s) => a + s.numel, 0);
-      const b: Bucket = { slots, flat: zeros([total], { dtype: slots[0].param.dtype }), ready: 0, work: undefined };
+      const b: Bucket = { slots, flat: zeros([numel], { dtype: slots[0].param.dtype }), ready: 0, work: undefined };
       this.#buckets.push(b);
       for (const s of slots) {
         this.#bucketOf.set(s.param, b);
@@ -138,15 +138,15 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         }
       }
       slots = [];
-      bytes = 0;
+      numel = 0;
     };
     for (const p of [...params].reverse()) {
-      const size = p.numel() * (p.dtype === 'float64' || p.dtype === 'int64' ? 8 : p.dtype === 'float32' ? 4 : 2);
+      const item = ITEMSIZE[p.dtype as DType];
       const cap = this.#buckets.length === 0 ? Math.min(capBytes, FIRST_BUCKET_BYTES) : capBytes;
-      if (slots.length && (p.dtype !== dtype || bytes + size > cap)) close();
-      dtype = p.dtype;
-      slots.push({ param: p, offset: slots.reduce((a, s) => a + s.numel, 0), numel: p.numel() });
-      bytes += size;
+      if (slots.length && (p.dtype !== dtype || (numel + p.numel()) * item > cap)) close();
+      dtype = p.dtype as DType;
+      slots.push({ param: p, offset: numel, numel: p.numel() });
+      numel += p.numel();
     }
     close();
   }
