@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "gc.h"
 #include "graph.h"
+#include "handoff.h"
 #include "text.h"
 #include "tk/cpu_info.h"
 #include "tk/ops.h"
@@ -86,6 +87,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     register_gc(env, exports, st_);
     register_graph(env, exports, st_);
     register_text(env, exports, st_);
+    register_handoff(env, exports, st_);
   }
   // Runs when the environment is torn down (a worker exits or is terminated, or the main thread
   // ends normally): the tensors its JS objects still held are released here, since no

@@ -137,6 +137,14 @@ export interface Binding {
   takeReleasedFunctions(): number[];
   /** A new handle to the same tensor (same autograd identity). */
   share(h: Handle): Handle;
+  /** Parks a CPU tensor without autograd history for another thread of this process; returns its token. */
+  handoffPut(h: Handle): number;
+  /** Takes the tensor parked under `token` (a handle in this thread); the token is spent. */
+  handoffTake(token: number): Handle;
+  /** Frees the tensor parked under `token`, if any (a batch nobody will take). */
+  handoffDrop(token: number): boolean;
+  /** Tensors parked now. */
+  handoffCount(): number;
   autogradGrad(
     outputs: Handle[],
     inputs: Handle[],

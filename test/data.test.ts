@@ -344,7 +344,7 @@ describe('images', () => {
       expectTensorError(
         () => data.transforms.randomCrop(9)(img),
         'INVALID_ARGUMENT',
-        /randomCrop: crop size 9 is larger than the padded image \[2, 3\]/,
+        /randomCrop: crop size \[9, 9\] is larger than the padded image \[2, 3\]/,
       );
     }));
 

@@ -118,13 +118,18 @@ describe('op tables', () => {
   it('every op in the TS table is exposed under its public name', () => {
     for (const [op, pub] of Object.entries(OP_EXPOSURE)) {
       const [ns, name] = pub.startsWith('nn:') ? pub.slice(3).split('.') : [undefined, pub];
-      const ok = pub.startsWith('fn:')
-        ? typeof (tk as Record<string, unknown>)[pub.slice(3)] === 'function'
-        : pub.startsWith('optim:')
-          ? typeof (tk.optim as unknown as Record<string, unknown>)[pub.slice(6)] === 'function'
-          : ns
-            ? typeof (tk.nn as unknown as Record<string, Record<string, unknown>>)[ns][name] === 'function'
-            : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
+      const ok = pub.startsWith('data:')
+        ? typeof pub
+            .slice(5)
+            .split('.')
+            .reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], tk.data) === 'function'
+        : pub.startsWith('fn:')
+          ? typeof (tk as Record<string, unknown>)[pub.slice(3)] === 'function'
+          : pub.startsWith('optim:')
+            ? typeof (tk.optim as unknown as Record<string, unknown>)[pub.slice(6)] === 'function'
+            : ns
+              ? typeof (tk.nn as unknown as Record<string, Record<string, unknown>>)[ns][name] === 'function'
+              : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
       expect(ok, `${op} -> ${pub}`).toBe(true);
     }
   });

@@ -33,6 +33,17 @@ struct Window2d {
   int64_t dh, dw;
 };
 
+// The steps of a colour jitter (torchvision.transforms.ColorJitter), applied in `order[0..n)`:
+// 0 brightness (x * f), 1 contrast (blend with the mean of the grayscale image), 2 saturation
+// (blend with the grayscale image; none for one channel), 3 hue (shift in HSV; none for one
+// channel). Each step's result is stored in the image's dtype before the next; brightness, contrast
+// and saturation clamp to [0, 1], hue clamps as torchvision's _hsv2rgb does (all but the value).
+struct ImageAdjust {
+  double factor[4];  // brightness, contrast, saturation factors (>= 0); hue shift in [-0.5, 0.5]
+  int order[4];
+  int n;
+};
+
 struct SgdParams {
   double lr, momentum, dampening, weight_decay;
   bool nesterov, first;  // first: the momentum buffer starts as the gradient
@@ -164,6 +175,21 @@ struct Backend {
                         const CrossEntropyOptions& o);
   void (*cross_entropy_backward)(const Tensor& gx, const Tensor& g, const Tensor& x, const Tensor& target,
                                  const Tensor& weight, const CrossEntropyOptions& o);
+  // Image transforms over contiguous images, each viewed as P planes [H, W] (P = all leading dims)
+  // or N images [C, H, W]. image_crop: out [P, oh, ow], out[p, y, x] = in[p, top + y, left + x]
+  // where that lies inside [H, W], else fill (a one-element tensor of in's dtype); any dtype (it
+  // moves bytes). image_hflip: each row of width W reversed; any dtype.
+  void (*image_crop)(const Tensor& out, const Tensor& in, const Tensor& fill, int64_t top, int64_t left);
+  void (*image_hflip)(const Tensor& out, const Tensor& in);
+  // image_normalize: in [N, C, H*W] floating; out = (in - mean[c]) / std[c] with mean and std
+  // float64 [C] contiguous on the CPU (the arithmetic in in's dtype, as torchvision's sub_/div_).
+  void (*image_normalize)(const Tensor& out, const Tensor& in, const Tensor& mean, const Tensor& std);
+  // image_resize: bilinear over planes, out [P, oh, ow] from in [P, H, W], floating, with
+  // align_corners false (F.interpolate's source index: (dst + 0.5) * in / out - 0.5, clamped at 0).
+  void (*image_resize)(const Tensor& out, const Tensor& in);
+  // image_adjust: torchvision's colour jitter on in [N, C, H, W] (C 1 or 3, floating, values in
+  // [0, 1]): the steps of `a` in order, each on the previous step's result; see ImageAdjust.
+  void (*image_adjust)(const Tensor& out, const Tensor& in, const ImageAdjust& a);
   // Fused optimizer steps over contiguous float tensors of one shape and dtype (PyTorch's update
   // rules; see native/src/ops/optim.cpp). Absent state tensors are undefined.
   void (*sgd_step)(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdParams& o);

@@ -93,9 +93,10 @@ template <int Tag, class R, class... A, R (*Backend::*M)(A...)> struct Adapt<Tag
 
 template <int Tag> Backend adapt(const Backend& raw) {
   // Listing every member: adding one to Backend without listing it here fails this check.
-  static_assert(sizeof(Backend) == 45 * sizeof(void*),
+  static_assert(sizeof(Backend) == 50 * sizeof(void*),
                 "a Backend member was added or removed: update the list in with_half_adapter");
-  // Not adapted: fused_elementwise (the graph fuses float32 and float64 chains only).
+  // Not adapted: fused_elementwise (the graph fuses float32 and float64 chains only), image_crop
+  // and image_hflip (they move elements of any dtype as bytes).
   g_raw_tables[Tag] = &raw;
   Backend b = raw;
   // A list of macro calls, kept as written.
@@ -112,7 +113,7 @@ template <int Tag> Backend adapt(const Backend& raw) {
   TK_ADAPT(adaptive_avg_pool2d) TK_ADAPT(adaptive_avg_pool2d_backward) TK_ADAPT(embedding)
   TK_ADAPT(embedding_backward) TK_ADAPT(index_select) TK_ADAPT(index_add) TK_ADAPT(argsort)
   TK_ADAPT(bincount) TK_ADAPT(sgd_step) TK_ADAPT(adam_step) TK_ADAPT(rmsprop_step)
-  TK_ADAPT(adagrad_step)
+  TK_ADAPT(adagrad_step) TK_ADAPT(image_normalize) TK_ADAPT(image_resize) TK_ADAPT(image_adjust)
 #undef TK_ADAPT
       // clang-format on
       return b;  // copy and fill stay raw: they convert 16-bit storage themselves

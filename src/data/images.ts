@@ -1,13 +1,14 @@
-// Image data: the CIFAR-10 binary-format reader, a synthetic set of drawn shapes, and seeded
-// transforms for [C, H, W] tensors.
+// Image data: the CIFAR-10 binary-format reader, a synthetic set of drawn shapes, and a dataset
+// whose images pass through a transform (image_transforms.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { fail } from '../errors.js';
 import { tensor } from '../ops/creation.js';
-import { checkOptions, describe, fn, intAtLeast, list, num, str } from '../options.js';
+import { checkOptions, describe, intAtLeast, num, str } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Dataset, sampleCount, seededRandom } from './dataset.js';
+import type { Transform } from './image_transforms.js';
 
 const CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const RECORD = 1 + 3 * 32 * 32;
@@ -115,103 +116,6 @@ export function shapes(options: { n?: number; size?: number; noise?: number; see
     features: tensor(px, { shape: [n, 1, size, size] }),
     labels: tensor(labels, { dtype: 'int64' }),
     classNames: [...SHAPES],
-  };
-}
-
-// ---- transforms: functions of one [C, H, W] image, seeded ------------------------------------
-
-/** An image transform: a [C, H, W] tensor in, a tensor out (see `data.transforms`). */
-export type Transform = (image: Tensor) => Tensor;
-
-function image(op: string, t: unknown): Tensor {
-  if (!(t instanceof Tensor) || t.ndim !== 3)
-    fail(
-      'INVALID_ARGUMENT',
-      `${op}: expected a [C, H, W] image tensor, got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`,
-    );
-  return t;
-}
-
-/** (x - mean[c]) / std[c] per channel. @example transforms.normalize([0.5], [0.25]) */
-export function normalize(mean: readonly number[], std: readonly number[]): Transform {
-  for (const [name, v] of [
-    ['mean', mean],
-    ['std', std],
-  ] as const)
-    if (!list('normalize', name, v).every((x) => typeof x === 'number' && Number.isFinite(x)))
-      fail('INVALID_ARGUMENT', `normalize: '${name}' must be a list of finite numbers, got ${describe(v)}`);
-  if (mean.length !== std.length || std.some((s) => !(s > 0)))
-    fail(
-      'INVALID_ARGUMENT',
-      `normalize: mean and std need one entry per channel, std > 0; got ${describe(mean)} and ${describe(std)}`,
-    );
-  return (img) => {
-    image('normalize', img);
-    if (img.shape[0] !== mean.length)
-      fail('SHAPE_MISMATCH', `normalize: ${mean.length} channel statistics for an image with ${img.shape[0]} channels`);
-    const m = tensor([...mean], { dtype: img.dtype }).reshape(-1, 1, 1),
-      s = tensor([...std], { dtype: img.dtype }).reshape(-1, 1, 1);
-    const out = img.sub(m).div(s);
-    for (const t of [m, s]) t.dispose();
-    return out;
-  };
-}
-
-/** Flips left-right with probability p. @example transforms.randomHorizontalFlip(0.5, { seed: 0 }) */
-export function randomHorizontalFlip(p = 0.5, options: { seed?: number } = {}): Transform {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
-    fail('INVALID_ARGUMENT', `randomHorizontalFlip: p must be in [0, 1], got ${describe(p)}`);
-  const rnd = seededRandom(checkOptions('randomHorizontalFlip', options, { seed: 'integer' }).seed ?? 0);
-  return (img) => {
-    image('randomHorizontalFlip', img);
-    if (rnd() >= p) return img.clone();
-    const [C, H, W] = img.shape;
-    const src = Float64Array.from(img.data() as ArrayLike<number>),
-      dst = new Float64Array(src.length);
-    for (let r = 0; r < C * H; r++) for (let x = 0; x < W; x++) dst[r * W + x] = src[r * W + W - 1 - x];
-    return tensor(dst, { dtype: img.dtype, shape: [C, H, W] });
-  };
-}
-
-/** A random size x size crop after zero-padding each side by `padding`. @example transforms.randomCrop(32, { padding: 4 }) */
-export function randomCrop(size: number, options: { padding?: number; seed?: number } = {}): Transform {
-  intAtLeast('randomCrop', 'size', size);
-  const o = checkOptions('randomCrop', options, { padding: 'integer', seed: 'integer' });
-  const pad = intAtLeast('randomCrop', 'padding', o.padding ?? 0, 0),
-    rnd = seededRandom(o.seed ?? 0);
-  return (img) => {
-    image('randomCrop', img);
-    const [C, H, W] = img.shape,
-      Hp = H + 2 * pad,
-      Wp = W + 2 * pad;
-    if (size > Hp || size > Wp)
-      fail('INVALID_ARGUMENT', `randomCrop: crop size ${size} is larger than the padded image [${Hp}, ${Wp}]`);
-    const top = Math.floor(rnd() * (Hp - size + 1)),
-      left = Math.floor(rnd() * (Wp - size + 1));
-    const src = Float64Array.from(img.data() as ArrayLike<number>),
-      dst = new Float64Array(C * size * size);
-    for (let c = 0; c < C; c++)
-      for (let y = 0; y < size; y++)
-        for (let x = 0; x < size; x++) {
-          const sy = top + y - pad,
-            sx = left + x - pad;
-          if (sy >= 0 && sy < H && sx >= 0 && sx < W) dst[(c * size + y) * size + x] = src[(c * H + sy) * W + sx];
-        }
-    return tensor(dst, { dtype: img.dtype, shape: [C, size, size] });
-  };
-}
-
-/** Applies transforms in order, disposing the intermediates. @example transforms.compose([randomCrop(32, { padding: 4 }), normalize(m, s)]) */
-export function compose(transforms: readonly Transform[]): Transform {
-  list('compose', 'transforms', transforms).forEach((t, i) => fn('compose', `transforms[${i}]`, t));
-  return (img) => {
-    let cur = img;
-    for (const t of transforms) {
-      const next = t(cur);
-      if (cur !== img) cur.dispose();
-      cur = next;
-    }
-    return cur === img ? img.clone() : cur;
   };
 }
 

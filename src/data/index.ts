@@ -19,5 +19,6 @@ export { DataLoader, defaultCollate, type DataLoaderOptions, type Collated } fro
 export { fromModule, getWorkerInfo, ModuleDataset, SharedTensorDataset, type WorkerInfo } from './workers.js';
 export { DistributedSampler, type DistributedSamplerOptions, type EpochSampler } from './distributed.js';
 export { iris, readCsv, synthetic, type Labeled, type CsvOptions } from './datasets.js';
-export { Cifar10, cifar10, Transformed, type Transform } from './images.js';
+export { Cifar10, cifar10, Transformed } from './images.js';
+export type { Transform } from './image_transforms.js';
 export * as transforms from './transforms.js';

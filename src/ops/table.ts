@@ -1,7 +1,8 @@
 // Where each native op is exposed. By default an op is the Tensor method of its camelCase name
 // (add -> Tensor#add, log_softmax -> Tensor#logSoftmax), and, unless it is in place, also a free
 // function of that name (scripts/gen-ops.ts writes those); this table lists only the others: a
-// free function alone ('fn:'), an nn path ('nn:'), an optimizer ('optim:') or another method name.
+// free function alone ('fn:'), an nn path ('nn:'), an optimizer ('optim:'), a data path ('data:') or
+// another method name.
 // A test checks every native op is exposed where this says, so an op cannot be added on one side only.
 import { OP_NAMES, type OpName } from './ops.generated.js';
 
@@ -46,6 +47,11 @@ export const EXPOSED_ELSEWHERE = {
   adagrad_step_: 'optim:Adagrad',
   sgd_foreach_: 'optim:SGD',
   adam_foreach_: 'optim:Adam',
+  image_crop: 'data:transforms.functional.crop',
+  image_hflip: 'data:transforms.functional.hflip',
+  image_normalize: 'data:transforms.functional.normalize',
+  image_resize: 'data:transforms.functional.resize',
+  image_adjust: 'data:transforms.functional.adjustColor',
 } as const satisfies Partial<Record<OpName, string>>;
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -25,3 +25,4 @@ export * from './shape.js';
 export * from './linalg.js';
 export * from './creation.js';
 export * from './nn.js';
+export * from './image.js';

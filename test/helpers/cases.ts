@@ -10,6 +10,7 @@ import type { InputSpec, Layout, Tol } from './harness.js';
 import { embeddingCases, indexCases, nnCases, optimCases } from './cases-nn.js';
 import { attentionCases, scatterCases } from './cases-index.js';
 import { lossCases } from './cases-loss.js';
+import { imageCases } from './cases-image.js';
 
 export interface OpCase {
   /** Native ops this row exercises. */
@@ -820,4 +821,5 @@ export const ALL_CASES: OpCase[] = [
   ...optimCases,
   ...embeddingCases,
   ...indexCases,
+  ...imageCases,
 ];

@@ -11,6 +11,7 @@ import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-
 import { ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
 import { compositeGradRows, scatterGradRows } from './cases-index.js';
 import { lossGradRows } from './cases-loss.js';
+import { imageGradRows } from './cases-image.js';
 
 export interface GradSpec extends InputSpec {
   /** false: the input does not require grad (a condition, a constant). */
@@ -64,6 +65,9 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'sgd_foreach_',
   'adam_foreach_',
   'adagrad_step_',
+  // data-loading steps: F.interpolate is the differentiable resize
+  'image_resize',
+  'image_adjust',
 ];
 
 const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec => ({
@@ -262,6 +266,7 @@ export const GRAD_CASES: GradCase[] = [
   ...scatterGradRows,
   ...compositeGradRows,
   ...lossGradRows,
+  ...imageGradRows,
   {
     ops: ['index_select'],
     name: 'indexSelect dim 1 (repeated indices)',

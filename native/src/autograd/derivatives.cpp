@@ -734,6 +734,26 @@ Formula formula(OpId id) {
     case OpId::argsort:
     case OpId::bincount: return nondiff();
 
+    // ---- image transforms: a crop's adjoint is the crop back into the input's frame (zeros
+    // where the crop padded); a flip is its own adjoint; normalize divides the gradient by std.
+    // Resize and colour jitter are data-loading steps without a derivative (F.interpolate has one).
+    case OpId::image_crop:  // attrs: top, left, height, width, fill
+      return {[](Ctx& c) {
+        const DimVec& s = c.in_meta(0).shape;
+        c.set(0, op(OpId::image_crop, {c.g()},
+                    {num(double(-c.attrs().integer(0, "top"))), num(double(-c.attrs().integer(1, "left"))),
+                     num(double(s[s.size() - 2])), num(double(s[s.size() - 1])), num(0)}));
+      }};
+    case OpId::image_hflip: return {[](Ctx& c) { c.set(0, op(OpId::image_hflip, {c.g()}, {})); }};
+    case OpId::image_normalize:  // inputs: x, mean, std (constants: no gradient)
+      return {[](Ctx& c) {
+                const TensorMeta& m = c.in_meta(1);
+                c.set(0, op(OpId::image_normalize, {c.g(), fn::zeros(m.shape, DType::Float64, Device{}), c.in(2)}, {}));
+              },
+              IN2};
+    case OpId::image_resize:
+    case OpId::image_adjust: return nondiff();
+
     // ---- optimizer updates (run under noGrad; on leaves that require grad they are refused) ---
     case OpId::sgd_step_:
     case OpId::adam_step_:
