@@ -7,6 +7,7 @@
 // are not shared between threads.
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "convert.h"
 #include "handoff.h"
@@ -15,9 +16,13 @@
 namespace tkjs {
 namespace {
 
+struct Parked {
+  tk::Tensor tensor;
+  double group;  // the sender's pool: its leftovers are dropped together when it closes
+};
 struct Table {
   std::mutex mu;
-  std::unordered_map<double, tk::Tensor> parked;
+  std::unordered_map<double, Parked> parked;
   double next = 1;
 };
 // Leaked on purpose: a worker may hand off during process teardown.
@@ -34,17 +39,19 @@ double token_of(const Napi::Value& v, const char* op) {
 }  // namespace
 
 void register_handoff(Napi::Env env, Napi::Object exports, EnvState& st) {
-  // handoffPut(h) -> token: parks the tensor (a CPU tensor without autograd history).
+  // handoffPut(h, group) -> token: parks the tensor (a CPU tensor without autograd history).
   define(env, exports, st, "handoffPut", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     const tk::Tensor& t = tensor_of(st, info[0], "handoffPut");
     TK_CHECK(t.device().is_cpu(), DEVICE_MISMATCH, "handoffPut: expected a CPU tensor, got ",
              tk::device_name(t.device()));
     TK_CHECK(!tk::autograd::requires_grad(t), INVALID_ARGUMENT,
              "handoffPut: a tensor that requires grad cannot change threads (detach it first)");
+    TK_CHECK(info[1].IsNumber(), INVALID_ARGUMENT, "handoffPut: expected a group number");
+    const double group = info[1].As<Napi::Number>().DoubleValue();
     Table& tb = table();
     std::lock_guard<std::mutex> lock(tb.mu);
     const double token = tb.next++;
-    tb.parked.emplace(token, t);
+    tb.parked.emplace(token, Parked{t, group});
     return Napi::Number::New(info.Env(), token);
   });
   // handoffTake(token) -> handle in this environment; the token is spent.
@@ -56,7 +63,7 @@ void register_handoff(Napi::Env env, Napi::Object exports, EnvState& st) {
       std::lock_guard<std::mutex> lock(tb.mu);
       auto it = tb.parked.find(token);
       TK_CHECK(it != tb.parked.end(), INVALID_ARGUMENT, "handoffTake: no tensor is parked under token ", token);
-      t = std::move(it->second);
+      t = std::move(it->second.tensor);
       tb.parked.erase(it);
     }
     return wrap(info.Env(), st, std::move(t), 0);
@@ -64,14 +71,28 @@ void register_handoff(Napi::Env env, Napi::Object exports, EnvState& st) {
   // handoffDrop(token) -> whether a tensor was parked there (a batch nobody will take).
   define(env, exports, st, "handoffDrop", [](const Napi::CallbackInfo& info, EnvState&) -> Napi::Value {
     const double token = token_of(info[0], "handoffDrop");
-    tk::Tensor t;  // released after the lock
+    Parked p;  // released after the lock
     Table& tb = table();
     std::lock_guard<std::mutex> lock(tb.mu);
     auto it = tb.parked.find(token);
     if (it == tb.parked.end()) return Napi::Boolean::New(info.Env(), false);
-    t = std::move(it->second);
+    p = std::move(it->second);
     tb.parked.erase(it);
     return Napi::Boolean::New(info.Env(), true);
+  });
+  // handoffDropGroup(group) -> how many tensors of that group were still parked (now freed).
+  define(env, exports, st, "handoffDropGroup", [](const Napi::CallbackInfo& info, EnvState&) -> Napi::Value {
+    const double group = token_of(info[0], "handoffDropGroup");
+    std::vector<Parked> freed;  // released after the lock
+    Table& tb = table();
+    std::lock_guard<std::mutex> lock(tb.mu);
+    for (auto it = tb.parked.begin(); it != tb.parked.end();)
+      if (it->second.group == group) {
+        freed.push_back(std::move(it->second));
+        it = tb.parked.erase(it);
+      } else
+        ++it;
+    return Napi::Number::New(info.Env(), double(freed.size()));
   });
   // handoffCount() -> tensors parked now (tests check none are left behind).
   define(env, exports, st, "handoffCount", [](const Napi::CallbackInfo& info, EnvState&) -> Napi::Value {

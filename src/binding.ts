@@ -137,12 +137,14 @@ export interface Binding {
   takeReleasedFunctions(): number[];
   /** A new handle to the same tensor (same autograd identity). */
   share(h: Handle): Handle;
-  /** Parks a CPU tensor without autograd history for another thread of this process; returns its token. */
-  handoffPut(h: Handle): number;
+  /** Parks a CPU tensor without autograd history for another thread of this process, under a group; returns its token. */
+  handoffPut(h: Handle, group: number): number;
   /** Takes the tensor parked under `token` (a handle in this thread); the token is spent. */
   handoffTake(token: number): Handle;
   /** Frees the tensor parked under `token`, if any (a batch nobody will take). */
   handoffDrop(token: number): boolean;
+  /** Frees every tensor still parked under `group`; returns how many there were. */
+  handoffDropGroup(group: number): number;
   /** Tensors parked now. */
   handoffCount(): number;
   autogradGrad(

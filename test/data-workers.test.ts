@@ -2,7 +2,10 @@
 // surfacing in the main thread, timeouts, persistent workers, and nothing left behind.
 import { describe, expect, it } from 'vitest';
 
+import { binding } from '../src/binding.js';
+import { setWorkerTransport } from '../src/data/loader.js';
 import { liveWorkers } from '../src/data/workers.js';
+import * as tk from '../src/index.js';
 import { data, manualSeed, memory, nn, optim, tensor, TensorError, train, type Tensor } from '../src/index.js';
 import type { WorkerDatasetOptions } from './fixtures/worker-dataset.js';
 
@@ -203,12 +206,161 @@ describe('DataLoader numWorkers', () => {
   });
 
   it('refuses what workers cannot do, naming the fix', async () => {
-    const plain = new data.TensorDataset(data.synthetic.blobs({ n: 8 }).features);
-    expect(() => new data.DataLoader(plain, { numWorkers: 2 })).toThrow(/data\.fromModule/);
+    class Local extends data.Dataset<number> {
+      get length() {
+        return 4;
+      }
+      get(i: number) {
+        return i;
+      }
+    }
+    expect(() => new data.DataLoader(new Local(), { numWorkers: 2 })).toThrow(/data\.fromModule/);
+    const own = data.transforms.randomHorizontalFlip(0.5, { seed: 1 });
+    const images = new data.TensorDataset(tk.rand([4, 1, 2, 2]), tk.zeros([4]));
+    expect(() => new data.DataLoader(new data.Transformed(images, own), { numWorkers: 2 })).toThrow(/own seed/);
+    expect(() => new data.DataLoader(new data.Transformed(images, (x) => x.clone()), { numWorkers: 2 })).toThrow(
+      /not a plain function/,
+    );
+    images.tensors.forEach((t) => t.dispose());
     const ds = await make();
     expect(() => new data.DataLoader(ds, { numWorkers: 2, collate: (s) => s })).toThrow(/collate/);
     expect(() => new data.DataLoader(ds, { numWorkers: -1 })).toThrow(/numWorkers/);
     expect(() => [...new data.DataLoader(ds, { numWorkers: 1 })]).toThrow(/for await/);
     await expect(data.fromModule('not a url')).rejects.toThrow(/expected a URL/);
+  });
+
+  it('native transforms over shared tensors, Subset and ConcatDataset: batches byte-identical to numWorkers: 0', async () => {
+    const T = data.transforms;
+    const base = new data.TensorDataset(tk.rand([30, 3, 8, 8]), tk.randint(0, 10, [30]));
+    const mixed = new data.ConcatDataset([new data.Subset(base, [29, 3, 17, 8, 0, 11, 5, 22]), base]);
+    const augment = T.compose([
+      T.randomCrop(8, { padding: 2 }),
+      T.randomHorizontalFlip(),
+      T.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 }),
+      T.normalize([0.5, 0.5, 0.5], [0.2, 0.2, 0.2]),
+    ]);
+    const ds = new data.Transformed(mixed, augment);
+    const opts = { batchSize: 7, shuffle: true, seed: 3 };
+    const inline = new data.DataLoader(ds, opts);
+    const workers = new data.DataLoader(ds, { ...opts, numWorkers: 2, persistentWorkers: true });
+    const raw = await epoch(new data.DataLoader(mixed, opts) as never);
+    const seen: number[][][] = [];
+    for (let e = 0; e < 2; e++) {
+      const a = await epoch(inline as never);
+      const b = await epoch(workers as never);
+      expect(b).toEqual(a); // bit for bit: same kernels on the same per-batch streams
+      expect(a.x.length).toBe(6); // 38 samples in batches of 7
+      seen.push(a.x);
+    }
+    expect(seen[1]).not.toEqual(seen[0]); // new augmentations each epoch
+    expect(seen[0][0]).not.toEqual(raw.x[0]); // the transforms did change the images
+    await workers.shutdown();
+    base.tensors.forEach((t) => t.dispose());
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('batches are handed over, not copied; the copy transport gives the same bytes; nothing stays parked', async () => {
+    const ds = await make({ n: 40, noise: true });
+    const opts = { batchSize: 4, shuffle: true, seed: 2, numWorkers: 2 };
+    const before = memory().tensors;
+    const handed = await epoch(new data.DataLoader(ds, opts));
+    setWorkerTransport('copy');
+    try {
+      expect(await epoch(new data.DataLoader(ds, opts))).toEqual(handed);
+    } finally {
+      setWorkerTransport('handoff');
+    }
+    // A loop left early: the batches fetched ahead are freed, and so are those still parked.
+    const loader = new data.DataLoader(ds, { ...opts, prefetchFactor: 4 });
+    for await (const b of loader as AsyncIterable<Tensor[]>) {
+      b.forEach((t) => t.dispose());
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(binding.handoffCount()).toBe(0);
+    expect(memory().tensors).toBe(before);
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('an IterableDataset from a module: each worker iterates its share (getWorkerInfo), batches come in turn', async () => {
+    const ds = await data.fromModule<[Tensor, number]>(new URL('./fixtures/worker-iterable.ts', import.meta.url), 21);
+    const labels = async (numWorkers: number) =>
+      (await epoch(new data.DataLoader(ds, { batchSize: 4, numWorkers }) as never)).y;
+    expect(await labels(2)).toEqual([
+      [0, 2, 4, 6],
+      [1, 3, 5, 7],
+      [8, 10, 12, 14],
+      [9, 11, 13, 15],
+      [16, 18, 20],
+      [17, 19],
+    ]);
+    expect((await labels(0)).flat()).toEqual(Array.from({ length: 21 }, (_, i) => i));
+    const dropped = await epoch(new data.DataLoader(ds, { batchSize: 4, numWorkers: 3, dropLast: true }) as never);
+    expect(dropped.y.every((b) => b.length === 4)).toBe(true); // 7 samples per worker: one full batch each
+    expect(dropped.y.length).toBe(3);
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('resumes mid-epoch: stateDict holds the batch position, and the rest of the epoch repeats exactly', async () => {
+    const ds = await make({ n: 40, noise: true });
+    const opts = { batchSize: 4, shuffle: true, seed: 8 };
+    const full = await epoch(new data.DataLoader(ds, { ...opts, numWorkers: 2 }));
+    for (const numWorkers of [2, 0]) {
+      const first = new data.DataLoader(ds, { ...opts, numWorkers });
+      const it = first[Symbol.asyncIterator]();
+      for (let k = 0; k < 3; k++) ((await it.next()).value as Tensor[]).forEach((t) => t.dispose());
+      const sd = first.stateDict();
+      expect(sd).toEqual({ seed: 8, epoch: 0, batch: 3 });
+      await it.return?.(undefined);
+      const resumed = new data.DataLoader(ds, { ...opts, seed: 1, numWorkers });
+      resumed.loadStateDict(JSON.parse(JSON.stringify(sd)));
+      expect((await epoch(resumed)).x).toEqual(full.x.slice(3));
+      expect(resumed.stateDict()).toEqual({ seed: 8, epoch: 1, batch: 0 });
+    }
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('resumes mid-epoch under the Trainer with workers and random data: the weights of an uninterrupted run', async () => {
+    const ds = await make({ n: 40, noise: true });
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const ck = join(mkdtempSync(join(tmpdir(), 'tk-workers-')), 'mid.ckpt');
+    class M extends train.LightningModule {
+      fc = new nn.Linear(192, 10);
+      override trainingStep([x, y]: Tensor[]): Tensor {
+        return nn.functional.crossEntropy(this.fc.forward(x.flatten(1)), y);
+      }
+      override configureOptimizers() {
+        return new optim.SGD(this.parameters(), { lr: 0.1 });
+      }
+    }
+    class SaveAt extends train.Callback {
+      override onTrainBatchEnd(trainer: train.Trainer) {
+        if (trainer.globalStep === 13) {
+          trainer.saveCheckpoint(ck);
+          trainer.shouldStop = true;
+        }
+      }
+    }
+    const run = async (o: { callbacks?: train.Callback[]; ckptPath?: string } = {}) => {
+      manualSeed(0);
+      const m = new M();
+      const trainer = new train.Trainer({
+        maxEpochs: 2,
+        logger: false,
+        enableProgressBar: false,
+        enableCheckpointing: false,
+        callbacks: o.callbacks,
+      });
+      const loader = new data.DataLoader(ds, { batchSize: 4, shuffle: true, seed: 4, numWorkers: 2 });
+      await trainer.fit(m, loader, { ckptPath: o.ckptPath });
+      return Array.from(m.fc.weight.data() as Float32Array);
+    };
+    const full = await run();
+    await run({ callbacks: [new SaveAt()] });
+    expect(tk.io.loadCheckpoint(ck).loop).toEqual({ epoch: 1, batchesDone: 3, epochDone: false });
+    expect(await run({ ckptPath: ck })).toEqual(full);
+    expect(liveWorkers()).toBe(0);
   });
 });

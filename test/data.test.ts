@@ -108,7 +108,7 @@ describe('DataLoader', () => {
     expect(order(b)).toEqual(epochs[2]);
     b.setEpoch(1);
     expect(order(b)).toEqual(epochs[1]);
-    expect(b.stateDict()).toEqual({ seed: 11, epoch: 2 });
+    expect(b.stateDict()).toEqual({ seed: 11, epoch: 2, batch: 0 });
     expectTensorError(
       () => b.setEpoch(-1),
       'INVALID_ARGUMENT',

@@ -21,7 +21,8 @@ const RECORD = 1 + 3 * 32 * 32;
  */
 export class Cifar10 extends Dataset<[Tensor, Tensor]> {
   static readonly classes = CIFAR_CLASSES;
-  private readonly bytes: Buffer;
+  // The records, in shared memory so DataLoader workers read this one copy.
+  private readonly bytes: Uint8Array;
   constructor(
     readonly dir: string,
     options: { train?: boolean } = {},
@@ -47,7 +48,20 @@ export class Cifar10 extends Dataset<[Tensor, Tensor]> {
         if (b[off] > 9) fail('IO_ERROR', `cifar10: ${path}: record ${off / RECORD} has label ${b[off]}, expected 0-9`);
       return b;
     });
-    this.bytes = Buffer.concat(parts);
+    this.bytes = new Uint8Array(new SharedArrayBuffer(parts.reduce((n, b) => n + b.length, 0)));
+    let at = 0;
+    for (const b of parts) this.bytes.set(b, (at += b.length) - b.length);
+  }
+  /** @internal The records' shared memory (what DataLoader workers receive). */
+  get sharedBytes(): SharedArrayBuffer {
+    return this.bytes.buffer as SharedArrayBuffer;
+  }
+  /** @internal A view of records another thread read (a DataLoader worker's copy of the dataset). */
+  static fromShared(bytes: SharedArrayBuffer): Cifar10 {
+    const ds = Object.create(Cifar10.prototype) as Cifar10;
+    (ds as unknown as { bytes: Uint8Array; dir: string }).bytes = new Uint8Array(bytes);
+    (ds as unknown as { dir: string }).dir = '(shared)';
+    return ds;
   }
   /** Number of images. */
   get length(): number {

@@ -2,13 +2,13 @@
 // that stacks tensors; iterable synchronously or asynchronously (then the next batch is fetched
 // while the current one is used).
 import { fail } from '../errors.js';
-import { tensor } from '../ops/creation.js';
+import { getRngState, manualSeed, setRngState, tensor } from '../ops/creation.js';
 import { stack } from '../ops/functional.js';
 import { checkOptions, describe, list } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Dataset, drawSeed, IterableDataset, permutation, seededRandom } from './dataset.js';
 import type { EpochSampler } from './distributed.js';
-import { ModuleDataset, SharedTensorDataset, WorkerPool } from './workers.js';
+import { STREAM_DONE, WorkerPool, workerSource, type Transport, type WorkerSource } from './workers.js';
 
 /**
  * Combines samples into a batch: tensors are stacked along a new dim 0, numbers become a tensor
@@ -96,6 +96,34 @@ function collate(samples: unknown[], depth: number): unknown {
   return samples; // strings and the like stay a list
 }
 
+/** @internal The seed of batch b (from 1) of an epoch: the random stream the batch is built on. */
+export function batchSeed(seed: number, epoch: number, b: number): number {
+  return (seed ^ Math.imul(epoch + 1, 0x9e3779b9) ^ Math.imul(b, 0x85ebca6b)) >>> 0;
+}
+
+// Runs fn on the random stream of `seed`, then puts this thread's stream back.
+function onStream<R>(seed: number, fn: () => R): R {
+  const saved = getRngState();
+  manualSeed(seed);
+  try {
+    return fn();
+  } finally {
+    setRngState(saved);
+  }
+}
+
+function disposeBatch(b: unknown): void {
+  if (b instanceof Tensor) b.dispose();
+  else if (Array.isArray(b)) b.forEach(disposeBatch);
+  else if (b !== null && typeof b === 'object') Object.values(b).forEach(disposeBatch);
+}
+
+let transportInUse: Transport = 'handoff';
+/** @internal How workers' batches reach this thread (the benchmark compares both). */
+export function setWorkerTransport(t: Transport): void {
+  transportInUse = t;
+}
+
 /** Options of `DataLoader`: batching, shuffling, sampling and collation. */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch. Default 1. */
@@ -115,8 +143,11 @@ export interface DataLoaderOptions<T, B> {
   sampler?: Iterable<number> | ((epoch: number) => Iterable<number>) | EpochSampler;
   /**
    * Worker threads that build and collate batches (PyTorch's num_workers; default 0: this thread).
-   * The dataset must be one workers can build: `await data.fromModule(url, ...args)`. Batches
-   * come in order; iterate with `for await`. Each worker seeds its random stream with seed + id.
+   * The dataset must be one workers can build: `await data.fromModule(url, ...args)`, a
+   * TensorDataset or SharedTensorDataset (shared, not copied per worker), `data.cifar10`, or
+   * `Transformed` (with data.transforms), `Subset` and `ConcatDataset` of those. Batches come in
+   * order; iterate with `for await`. Every batch is built on a random stream seeded from (seed,
+   * epoch, batch number), in a worker or not, so batches are byte-identical for any numWorkers.
    */
   numWorkers?: number;
   /** Batches requested ahead per worker (default 2). */
@@ -142,6 +173,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   readonly batchSize: number;
   private epochIndex = 0;
   private seed: number;
+  // Batches of epochIndex the next iteration skips (a mid-epoch resume).
+  private startBatch = 0;
+  // The epoch being iterated and the batches handed out of it (until the next iteration starts).
+  private cursor: { epoch: number; batch: number } | undefined;
+  private source: WorkerSource | undefined;
   constructor(
     readonly dataset: Dataset<T> | IterableDataset<T>,
     readonly options: DataLoaderOptions<T, B> = {},
@@ -168,11 +204,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       fail('INVALID_ARGUMENT', `DataLoader: prefetchFactor must be >= 1, got ${options.prefetchFactor}`);
     if (!((options.timeout ?? 0) >= 0))
       fail('INVALID_ARGUMENT', `DataLoader: timeout must be >= 0, got ${options.timeout}`);
-    if (nw > 0 && !(dataset instanceof ModuleDataset) && !(dataset instanceof SharedTensorDataset))
-      fail(
-        'INVALID_ARGUMENT',
-        'DataLoader: numWorkers needs a dataset the workers can build: await data.fromModule(url, ...args), or a data.SharedTensorDataset',
-      );
+    // Checked (and a TensorDataset shared) now, so a dataset workers cannot build fails here.
+    if (nw > 0) this.source = workerSource(dataset);
     if (nw > 0 && options.collate)
       fail(
         'INVALID_ARGUMENT',
@@ -203,22 +236,48 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   get epoch(): number {
     return this.epochIndex;
   }
-  /** Makes the next iteration run epoch `e`: its shuffle order depends only on the seed and e. */
-  setEpoch(e: number): void {
+  /**
+   * Makes the next iteration run epoch `e` (its shuffle order and random streams depend only on
+   * the seed and e), from batch `batch` on: the batches before it are not loaded.
+   * @example loader.setEpoch(3)
+   */
+  setEpoch(e: number, batch = 0): void {
     if (!Number.isInteger(e) || e < 0)
       fail('INVALID_ARGUMENT', `DataLoader.setEpoch: expected a non-negative integer, got ${describe(e)}`);
+    if (!Number.isInteger(batch) || batch < 0)
+      fail('INVALID_ARGUMENT', `DataLoader.setEpoch: batch must be a non-negative integer, got ${describe(batch)}`);
     this.epochIndex = e;
+    this.startBatch = batch;
   }
-  /** The loader's position (seed and epoch), so a resumed run sees the same batches. */
-  stateDict(): { seed: number; epoch: number } {
-    return { seed: this.seed, epoch: this.epochIndex };
+  /**
+   * The loader's position: seed, epoch and the batches of it already handed out (mid-epoch while
+   * an iteration is under way or was left), so a resumed run sees the same remaining batches, with
+   * the same random transforms (every batch's stream comes from seed, epoch and batch number).
+   * Exact for map-style datasets with inOrder (the default); an IterableDataset resumes at its epoch.
+   */
+  stateDict(): { seed: number; epoch: number; batch: number } {
+    const c = this.cursor;
+    return c ? { seed: this.seed, ...c } : { seed: this.seed, epoch: this.epochIndex, batch: this.startBatch };
   }
-  /** Restores the seed and epoch `stateDict` returned, so the next epoch's order repeats. */
-  loadStateDict(sd: { seed: number; epoch: number }): void {
-    if (!sd || !Number.isInteger(sd.seed) || !Number.isInteger(sd.epoch) || sd.epoch < 0)
-      fail('INVALID_ARGUMENT', `DataLoader.loadStateDict: expected { seed, epoch } integers, got ${describe(sd)}`);
+  /** Restores what `stateDict` returned: the next iteration continues that epoch at that batch. */
+  loadStateDict(sd: { seed: number; epoch: number; batch?: number }): void {
+    const batch = sd?.batch ?? 0;
+    if (
+      !sd ||
+      !Number.isInteger(sd.seed) ||
+      !Number.isInteger(sd.epoch) ||
+      sd.epoch < 0 ||
+      !Number.isInteger(batch) ||
+      batch < 0
+    )
+      fail(
+        'INVALID_ARGUMENT',
+        `DataLoader.loadStateDict: expected { seed, epoch, batch } non-negative integers, got ${describe(sd)}`,
+      );
     this.seed = sd.seed;
     this.epochIndex = sd.epoch;
+    this.startBatch = batch;
+    this.cursor = undefined;
   }
 
   /** Number of batches per epoch (map-style datasets). */
@@ -242,16 +301,20 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       : Array.from({ length: n }, (_, i) => i);
   }
 
-  // Groups a stream of samples into lists of batchSize (the last shorter unless dropLast).
-  private *groups(): Generator<T[] | (T | Promise<T>)[]> {
-    const source: Iterable<T | Promise<T>> =
-      this.dataset instanceof Dataset
-        ? (function* (ds: Dataset<T>, idx: Iterable<number>) {
-            for (const i of idx) yield ds.get(i);
-          })(this.dataset, this.indices(this.epochIndex++))
-        : this.dataset;
+  // The next iteration's batches of samples: for a map-style dataset, each batch's samples are
+  // read on that batch's random stream (this thread's stream is put back after); an iterable
+  // dataset's stream is cut into lists of batchSize.
+  private *groups(): Generator<(T | Promise<T>)[]> {
+    const ds = this.dataset;
+    if (ds instanceof Dataset) {
+      for (const [b, idx] of this.indexGroups())
+        yield onStream(batchSeed(this.seed, this.cursor!.epoch, b), () => idx.map((i) => ds.get(i)));
+      return;
+    }
+    this.cursor = { epoch: this.epochIndex++, batch: 0 };
+    this.startBatch = 0;
     let batch: (T | Promise<T>)[] = [];
-    for (const s of source) {
+    for (const s of ds) {
       batch.push(s);
       if (batch.length === this.batchSize) {
         yield batch;
@@ -259,6 +322,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       }
     }
     if (batch.length > 0 && !this.options.dropLast) yield batch;
+  }
+
+  // A batch was handed out.
+  private handed(): void {
+    if (this.cursor) this.cursor.batch++;
   }
 
   private collate(samples: T[]): B {
@@ -272,8 +340,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     for (const g of this.groups()) {
       if (g.some((s) => s instanceof Promise))
         fail('INVALID_ARGUMENT', 'DataLoader: the dataset returns promises; iterate with for await');
-      yield this.collate(g as T[]);
+      const batch = this.collate(g as T[]);
+      this.handed();
+      yield batch;
     }
+    this.cursor = undefined; // the epoch is complete
   }
 
   /** The batches of the next epoch, prefetching the next batch while this one is used (`for await`). */
@@ -290,12 +361,17 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       return this.collate(r.value.some((v) => v instanceof Promise) ? await Promise.all(r.value) : (r.value as T[]));
     };
     // The next batch is requested before the current one is handed out, so an async dataset's
-    // reads overlap the training step.
+    // reads overlap the training step. (Samples a dataset resolves later, after an await, are
+    // not made on their batch's stream: only the synchronous part of get() is.)
     let next = fetch();
     for (;;) {
       const batch = await next;
-      if (batch === undefined) return;
+      if (batch === undefined) {
+        this.cursor = undefined; // the epoch is complete
+        return;
+      }
       next = fetch();
+      this.handed();
       yield batch;
     }
   }
@@ -306,61 +382,86 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   // out in order. Without persistentWorkers the workers stop when the epoch ends (or fails).
   private async *fromWorkers(): AsyncGenerator<B> {
     const o = this.options;
-    const ds = this.dataset;
     const nw = o.numWorkers!;
-    const source =
-      ds instanceof SharedTensorDataset
-        ? { shared: ds.specs }
-        : { url: (ds as ModuleDataset).url, args: (ds as ModuleDataset).args };
-    this.pool ??= new WorkerPool(source, nw, this.seed, o.timeout ?? 0, o.workerInit);
+    this.pool ??= new WorkerPool(this.source!, nw, this.seed, o.timeout ?? 0, o.workerInit, transportInUse);
     const pool = this.pool;
-    const epoch = this.epochIndex;
-    const groups = this.indexGroups();
+    const depth = nw * (o.prefetchFactor ?? 2);
     const ahead: Promise<unknown>[] = [];
-    let b = 0;
-    const fill = () => {
-      while (ahead.length < nw * (o.prefetchFactor ?? 2)) {
+    let next: () => boolean; // requests one more batch; false when there is none
+    if (this.dataset instanceof Dataset) {
+      const groups = this.indexGroups();
+      next = () => {
         const r = groups.next();
-        if (r.done) return;
-        // Batch b of this epoch is built on its own seeded stream (see WorkerInfo.seed).
-        const batchSeed = (this.seed ^ Math.imul(epoch + 1, 0x9e3779b9) ^ Math.imul(++b, 0x85ebca6b)) >>> 0;
-        const p = pool.request(r.value, batchSeed);
-        p.catch(() => {}); // awaited in order below; a failure is rethrown there
-        ahead.push(p);
-      }
+        if (r.done) return false;
+        const [b, idx] = r.value;
+        ahead.push(pool.request(idx, batchSeed(this.seed, this.cursor!.epoch, b)));
+        return true;
+      };
+    } else {
+      // An iterable dataset: each worker iterates its own copy (getWorkerInfo shards it) and
+      // batches come from the workers in turn, skipping those that ran out, as PyTorch's.
+      const epoch = this.epochIndex++;
+      this.cursor = { epoch, batch: 0 };
+      this.startBatch = 0;
+      const live = Array.from({ length: nw }, (_, w) => w);
+      const sent = new Array<number>(nw).fill(0);
+      let turn = 0;
+      next = () => {
+        if (live.length === 0) return false;
+        const w = live[turn++ % live.length];
+        const k = ++sent[w];
+        const p = pool.requestStream(w, epoch, batchSeed(this.seed, epoch, k * nw + w), this.batchSize, !!o.dropLast);
+        // A worker that ran out leaves the turn; requests already sent to it answer "done" too.
+        ahead.push(p.then((v) => (v === STREAM_DONE && live.includes(w) && live.splice(live.indexOf(w), 1), v)));
+        return true;
+      };
+    }
+    const fill = () => {
+      while (ahead.length < depth && next()) ahead[ahead.length - 1].catch(() => {}); // rethrown when awaited
     };
     let ok = false;
     try {
       fill();
       while (ahead.length) {
-        let batch: B;
-        if (o.inOrder ?? true) batch = (await ahead.shift()!) as B;
+        let batch: unknown;
+        if (o.inOrder ?? true) batch = await ahead.shift()!;
         else {
           // The first batch to arrive, whichever it is (PyTorch's in_order=False).
-          const [k, b] = await Promise.race(ahead.map((p, k) => p.then((v) => [k, v] as const)));
+          const [k, v] = await Promise.race(ahead.map((p, k) => p.then((v) => [k, v] as const)));
           ahead.splice(k, 1);
-          batch = b as B;
+          batch = v;
         }
         fill();
-        yield batch;
+        if (batch === STREAM_DONE) continue;
+        this.handed();
+        yield batch as B;
       }
       ok = true;
+      this.cursor = undefined; // the epoch is complete
     } finally {
+      // Batches fetched ahead that nobody will use (the loop stopped early) are freed.
+      for (const p of ahead) p.then(disposeBatch, () => {});
       if (!ok || !o.persistentWorkers) await this.shutdown();
     }
   }
 
-  // The epoch's dataset indices in batches (the last shorter unless dropLast).
-  private *indexGroups(): Generator<number[]> {
+  // The next iteration's dataset indices in batches (the last shorter unless dropLast), with their
+  // batch numbers from 1; the first startBatch batches are skipped unread.
+  private *indexGroups(): Generator<[number, number[]]> {
+    const epoch = this.epochIndex++;
+    const skip = this.startBatch;
+    this.startBatch = 0;
+    this.cursor = { epoch, batch: skip };
     let g: number[] = [];
-    for (const i of this.indices(this.epochIndex++)) {
+    let b = 0;
+    for (const i of this.indices(epoch)) {
       g.push(i);
       if (g.length === this.batchSize) {
-        yield g;
+        if (++b > skip) yield [b, g];
         g = [];
       }
     }
-    if (g.length && !this.options.dropLast) yield g;
+    if (g.length && !this.options.dropLast && ++b > skip) yield [b, g];
   }
 
   /**

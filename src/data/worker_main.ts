@@ -1,28 +1,27 @@
 // The entry of a DataLoader worker thread (started by WorkerPool in workers.ts): builds the
-// dataset from its module, seeds this worker's random stream (the loader's seed + worker id), runs
+// dataset from its source, seeds this worker's random stream (the loader's seed + worker id), runs
 // the optional init module, then answers each { id, indices } with the collated batch or the error.
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { TensorError } from '../errors.js';
 import { manualSeed } from '../ops/creation.js';
+import type { Dataset, IterableDataset } from './dataset.js';
 import { defaultCollate } from './loader.js';
-import { buildFromModule, setWorkerInfo, SharedTensorDataset, toWire, type SharedSpec } from './workers.js';
+import { buildSource, setWorkerInfo, toWire, type Transport, type WorkerSource } from './workers.js';
 
 interface Start {
-  url?: string;
-  args?: unknown[];
-  shared?: SharedSpec[];
+  source: WorkerSource;
   id: number;
   numWorkers: number;
   seed: number;
   workerInit?: string;
+  transport: Transport;
+  group: number;
 }
 
 const start = workerData as Start;
 const ready = (async () => {
-  const dataset = start.shared
-    ? SharedTensorDataset.fromSpecs(start.shared)
-    : await buildFromModule(start.url!, start.args ?? []);
+  const dataset = await buildSource(start.source);
   manualSeed(start.seed);
   setWorkerInfo({ id: start.id, numWorkers: start.numWorkers, seed: start.seed, dataset });
   if (start.workerInit) {
@@ -32,13 +31,39 @@ const ready = (async () => {
   return dataset;
 })();
 
-parentPort!.on('message', async (m: { id: number; indices: number[]; seed: number }) => {
+// Each epoch of an iterable dataset is one pass of this worker's iterator (a new epoch starts a
+// new pass).
+let pass: { epoch: number; it: Iterator<unknown> } | undefined;
+
+interface Request {
+  id: number;
+  seed: number;
+  indices?: number[];
+  epoch?: number;
+  batchSize?: number;
+  dropLast?: boolean;
+}
+
+parentPort!.on('message', async (m: Request) => {
   try {
     const ds = await ready;
     manualSeed(m.seed);
-    const samples = await Promise.all(m.indices.map((i) => ds.get(i)));
+    let samples: unknown[];
+    if (m.indices) samples = await Promise.all(m.indices.map((i) => (ds as Dataset<unknown>).get(i)));
+    else {
+      if (pass?.epoch !== m.epoch) pass = { epoch: m.epoch!, it: (ds as IterableDataset<unknown>)[Symbol.iterator]() };
+      const it = pass!.it;
+      samples = [];
+      while (samples.length < m.batchSize!) {
+        const r = it.next();
+        if (r.done) break;
+        samples.push(r.value);
+      }
+      if (samples.length === 0 || (m.dropLast && samples.length < m.batchSize!))
+        return parentPort!.postMessage({ id: m.id, done: true });
+    }
     const transfer: ArrayBuffer[] = [];
-    const batch = toWire(defaultCollate(samples), transfer);
+    const batch = toWire(defaultCollate(samples), transfer, start.transport, start.group);
     parentPort!.postMessage({ id: m.id, batch }, transfer);
   } catch (e) {
     const err = e as Error;

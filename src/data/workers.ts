@@ -1,16 +1,21 @@
 // DataLoader workers (PyTorch's num_workers) on worker_threads: each worker builds the dataset
 // once, then turns lists of indices into collated batches; the main thread hands out batch
-// indices and yields the results in order. A batch's tensors cross as JS ArrayBuffers moved (not
-// copied) by postMessage, and the main thread copies each into a tensor once: buffers made by the
-// addon cannot move between threads, and N-API cannot read a SharedArrayBuffer.
+// indices and yields the results in order. A batch's tensors cross without a copy: the worker
+// parks each one's native storage in the addon's handoff table and posts the token, and the main
+// thread takes the storage over (bindings/handoff.cpp). Buffers made by the addon cannot move
+// between threads as JS ArrayBuffers, and N-API cannot read a SharedArrayBuffer, so the other
+// way ('copy', kept for comparison) copies the elements out into a moved ArrayBuffer and back in.
 import { isMainThread, Worker, workerData } from 'node:worker_threads';
 
 import { fail, TensorError } from '../errors.js';
 import { describe } from '../options.js';
+import { binding } from '../binding.js';
 import { tensor } from '../ops/creation.js';
-import { fromStoredBytes, storedBytes, Tensor } from '../tensor.js';
-import { Dataset } from './dataset.js';
+import { fromStoredBytes, storedBytes, Tensor, wrap } from '../tensor.js';
+import { ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset } from './dataset.js';
 import { ITEMSIZE, type DType } from '../dtype.js';
+import { Cifar10, Transformed } from './images.js';
+import { transformFromSpec, type TransformSpec } from './image_transforms.js';
 
 /** What `getWorkerInfo()` returns inside a DataLoader worker (null in the main thread). */
 export interface WorkerInfo {
@@ -25,7 +30,7 @@ export interface WorkerInfo {
    */
   seed: number;
   /** The dataset as this worker built it. */
-  dataset: Dataset<unknown>;
+  dataset: Dataset<unknown> | IterableDataset<unknown>;
 }
 
 let info: WorkerInfo | null = null;
@@ -69,8 +74,33 @@ export class ModuleDataset<T = unknown> extends Dataset<T> {
   }
 }
 
+/**
+ * An iterable dataset that workers can build themselves (see ModuleDataset): each worker iterates
+ * its own copy, and can take its share with `data.getWorkerInfo()`. Made by `data.fromModule`
+ * when the module makes an IterableDataset.
+ */
+export class ModuleIterableDataset<T = unknown> extends IterableDataset<T> {
+  /** @internal */
+  constructor(
+    /** The module's URL (a file: URL string). */
+    readonly url: string,
+    /** The arguments its constructor or factory gets (structured-clonable). */
+    readonly args: readonly unknown[],
+    /** The dataset built in this thread. */
+    readonly inner: IterableDataset<T>,
+  ) {
+    super();
+  }
+  [Symbol.iterator](): Iterator<T> {
+    return this.inner[Symbol.iterator]();
+  }
+}
+
 /** @internal Builds the dataset a module exports (in the main thread and in each worker). */
-export async function buildFromModule(url: string, args: readonly unknown[]): Promise<Dataset<unknown>> {
+export async function buildFromModule(
+  url: string,
+  args: readonly unknown[],
+): Promise<Dataset<unknown> | IterableDataset<unknown>> {
   const mod = (await import(url)) as Record<string, unknown>;
   const make = mod.default;
   if (typeof make !== 'function')
@@ -82,24 +112,36 @@ export async function buildFromModule(url: string, args: readonly unknown[]): Pr
   const ds = isClass
     ? new (make as new (...a: unknown[]) => unknown)(...args)
     : await (make as (...a: unknown[]) => unknown)(...args);
-  if (!(ds instanceof Dataset))
+  if (!(ds instanceof Dataset) && !(ds instanceof IterableDataset))
     fail(
       'INVALID_ARGUMENT',
-      `fromModule: the default export of ${url} made ${describe(ds)}, not a map-style data.Dataset`,
+      `fromModule: the default export of ${url} made ${describe(ds)}, not a data.Dataset or data.IterableDataset`,
     );
   return ds;
 }
 
 /**
- * A dataset DataLoader workers can build: the default export of the module at `url` (a Dataset
- * subclass, constructed with `args`, or a function of `args` returning a Dataset).
+ * A dataset DataLoader workers can build: the default export of the module at `url` (a Dataset or
+ * IterableDataset subclass, constructed with `args`, or a function of `args` returning one). A
+ * map-style dataset gives a ModuleDataset; an iterable one a ModuleIterableDataset.
  * @example const ds = await data.fromModule(new URL('./my-dataset.js', import.meta.url), 'train'); new data.DataLoader(ds, { numWorkers: 2 })
  */
-export async function fromModule<T = unknown>(url: string | URL, ...args: unknown[]): Promise<ModuleDataset<T>> {
+export async function fromModule<T = unknown>(url: string | URL, ...args: unknown[]): Promise<ModuleDataset<T>>;
+export async function fromModule<T = unknown>(
+  url: string | URL,
+  ...args: unknown[]
+): Promise<ModuleDataset<T> | ModuleIterableDataset<T>>;
+export async function fromModule<T = unknown>(
+  url: string | URL,
+  ...args: unknown[]
+): Promise<ModuleDataset<T> | ModuleIterableDataset<T>> {
   const href = url instanceof URL ? url.href : /^[a-z]+:/i.test(String(url)) ? String(url) : undefined;
   if (href === undefined)
     fail('INVALID_ARGUMENT', `fromModule: expected a URL (file:... or a URL object), got ${describe(url)}`);
-  return new ModuleDataset<T>(href, args, (await buildFromModule(href, args)) as Dataset<T>);
+  const inner = await buildFromModule(href, args);
+  return inner instanceof Dataset
+    ? new ModuleDataset<T>(href, args, inner as Dataset<T>)
+    : new ModuleIterableDataset<T>(href, args, inner as IterableDataset<T>);
 }
 
 // ---- a read-only dataset every worker reads from one SharedArrayBuffer ---------------------------
@@ -163,38 +205,142 @@ export class SharedTensorDataset extends Dataset<Tensor[]> {
   }
 }
 
-// ---- batches across threads ---------------------------------------------------------------------
-
-type Wire = { t: 1; dtype: DType; shape: number[]; data: ArrayBufferView } | Wire[] | { [k: string]: Wire } | unknown;
+// ---- datasets across threads ---------------------------------------------------------------------
 
 /**
- * @internal A collated batch as plain data: each tensor's elements copied out of the native store
- * into a JS ArrayBuffer, listed in `transfer` so that postMessage moves it rather than copying.
+ * @internal A dataset as plain data a worker can build again: a module and its arguments, shared
+ * buffers, or one of the built-in wrappers (transformed, subset, concatenation) around those.
  */
-export function toWire(b: unknown, transfer: ArrayBuffer[]): Wire {
+export type WorkerSource =
+  | { kind: 'module'; url: string; args: readonly unknown[] }
+  | { kind: 'shared'; specs: SharedSpec[] }
+  | { kind: 'cifar10'; bytes: SharedArrayBuffer }
+  | { kind: 'transformed'; of: WorkerSource; transform: TransformSpec }
+  | { kind: 'subset'; of: WorkerSource; indices: readonly number[] }
+  | { kind: 'concat'; of: WorkerSource[] };
+
+// A TensorDataset's tensors are copied into shared memory once per dataset, not once per loader.
+const sharedCopies = new WeakMap<TensorDataset, SharedTensorDataset>();
+
+/**
+ * @internal What a worker needs to build `ds` again, or INVALID_ARGUMENT naming the part that
+ * cannot cross (a dataset class the workers cannot import, a transform that is a plain function).
+ */
+export function workerSource(ds: unknown): WorkerSource {
+  if (ds instanceof ModuleDataset || ds instanceof ModuleIterableDataset)
+    return { kind: 'module', url: ds.url, args: ds.args };
+  if (ds instanceof SharedTensorDataset) return { kind: 'shared', specs: ds.specs };
+  if (ds instanceof TensorDataset) {
+    let shared = sharedCopies.get(ds);
+    if (!shared) sharedCopies.set(ds, (shared = new SharedTensorDataset(...ds.tensors)));
+    return { kind: 'shared', specs: shared.specs };
+  }
+  if (ds instanceof Cifar10) return { kind: 'cifar10', bytes: ds.sharedBytes };
+  if (ds instanceof Transformed) {
+    const spec = ds.transform.spec;
+    if (!spec)
+      fail(
+        'INVALID_ARGUMENT',
+        'DataLoader: workers can run the data.transforms transforms (and compose of them), not a plain function; build the dataset in a module and use data.fromModule',
+      );
+    if (spec.seeded)
+      fail(
+        'INVALID_ARGUMENT',
+        'DataLoader: a transform made with its own seed cannot run in workers (each would repeat its stream); leave seed out: the loader seeds every batch',
+      );
+    return { kind: 'transformed', of: workerSource(ds.dataset), transform: spec };
+  }
+  if (ds instanceof Subset) return { kind: 'subset', of: workerSource(ds.dataset), indices: [...ds.indices] };
+  if (ds instanceof ConcatDataset) return { kind: 'concat', of: ds.datasets.map(workerSource) };
+  fail(
+    'INVALID_ARGUMENT',
+    `DataLoader: numWorkers needs a dataset the workers can build: await data.fromModule(url, ...args), a TensorDataset or SharedTensorDataset, data.cifar10, or Transformed, Subset and ConcatDataset of those; got ${describe(ds)}`,
+  );
+}
+
+/** @internal Builds a WorkerSource's dataset (in a worker). */
+export async function buildSource(src: WorkerSource): Promise<Dataset<unknown> | IterableDataset<unknown>> {
+  switch (src.kind) {
+    case 'module':
+      return buildFromModule(src.url, src.args);
+    case 'shared':
+      return SharedTensorDataset.fromSpecs(src.specs);
+    case 'cifar10':
+      return Cifar10.fromShared(src.bytes);
+    case 'transformed':
+      return new Transformed(
+        (await buildSource(src.of)) as Dataset<[Tensor, unknown]>,
+        transformFromSpec(src.transform),
+      ) as Dataset<unknown>;
+    case 'subset':
+      return new Subset((await buildSource(src.of)) as Dataset<unknown>, src.indices);
+    case 'concat':
+      return new ConcatDataset((await Promise.all(src.of.map(buildSource))) as Dataset<unknown>[]);
+  }
+}
+
+// ---- batches across threads ---------------------------------------------------------------------
+
+/** @internal How a batch's tensors reach the main thread: handed over (no copy) or copied. */
+export type Transport = 'handoff' | 'copy';
+
+type Wire =
+  | { t: 1; dtype: DType; shape: number[]; data: ArrayBufferView }
+  | { t: 2; token: number }
+  | Wire[]
+  | { [k: string]: Wire }
+  | unknown;
+
+/**
+ * @internal A collated batch as plain data. 'handoff': each tensor parked in the addon's table
+ * under `group` (the main thread takes its storage over); 'copy': its elements copied into a JS
+ * ArrayBuffer listed in `transfer`, which postMessage moves.
+ */
+export function toWire(b: unknown, transfer: ArrayBuffer[], transport: Transport = 'copy', group = 0): Wire {
   if (b instanceof Tensor) {
-    const data = b.data() as ArrayBufferView;
-    transfer.push(data.buffer as ArrayBuffer);
-    const w = { t: 1 as const, dtype: b.dtype, shape: [...b.shape], data };
+    let w: Wire;
+    if (transport === 'handoff') {
+      // Without autograd history (a graph's nodes stay in their thread), contiguous.
+      const d = b.detach(),
+        c = d.contiguous();
+      w = { t: 2 as const, token: binding.handoffPut(c._h, group) };
+      c.dispose();
+      d.dispose();
+    } else {
+      const data = b.data() as ArrayBufferView;
+      transfer.push(data.buffer as ArrayBuffer);
+      w = { t: 1 as const, dtype: b.dtype, shape: [...b.shape], data };
+    }
     b.dispose();
     return w;
   }
-  if (Array.isArray(b)) return b.map((x) => toWire(x, transfer));
+  if (Array.isArray(b)) return b.map((x) => toWire(x, transfer, transport, group));
   if (b !== null && typeof b === 'object')
-    return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, toWire(v, transfer)]));
+    return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, toWire(v, transfer, transport, group)]));
   return b;
 }
 
-/** @internal The batch back in this thread (one copy per tensor). */
+/** @internal The batch back in this thread: handed-over tensors taken, copied ones copied in once. */
 export function fromWire(w: Wire): unknown {
   if (Array.isArray(w)) return w.map(fromWire);
   if (w !== null && typeof w === 'object') {
     const o = w as Record<string, unknown>;
+    if (o.t === 2 && typeof o.token === 'number') return wrap(binding.handoffTake(o.token));
     if (o.t === 1 && ArrayBuffer.isView(o.data))
       return tensor(o.data as Float32Array, { shape: o.shape as number[], dtype: o.dtype as DType } as never);
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, fromWire(v)]));
   }
   return w;
+}
+
+/** @internal Frees the handed-over tensors of a batch nobody will take. */
+export function dropWire(w: Wire): void {
+  if (Array.isArray(w)) w.forEach(dropWire);
+  else if (w !== null && typeof w === 'object') {
+    const o = w as Record<string, unknown>;
+    if (o.t === 2 && typeof o.token === 'number') binding.handoffDrop(o.token);
+    else if (o.t !== 1) Object.values(o).forEach(dropWire);
+  }
 }
 
 // ---- the main thread's pool -----------------------------------------------------------------------
@@ -204,6 +350,9 @@ interface Pending {
   reject: (e: Error) => void;
   timer?: NodeJS.Timeout;
 }
+
+/** @internal What requestStream gives once a worker's pass over an iterable dataset has ended. */
+export const STREAM_DONE: unique symbol = Symbol('end of a worker stream');
 
 let live = 0;
 /** @internal Worker threads alive in this process (tests check that none are left). */
@@ -224,17 +373,20 @@ export class WorkerPool {
   private failure: Error | undefined;
   private next = 0;
   private closed = false;
+  // This pool's tag on the tensors its workers park (process-wide unique in practice).
+  private readonly group = Math.floor(Math.random() * 2 ** 52);
 
   constructor(
-    source: { url: string; args: readonly unknown[] } | { shared: SharedSpec[] },
+    source: WorkerSource,
     readonly numWorkers: number,
     seed: number,
     private readonly timeoutMs: number,
     workerInit: string | undefined,
+    transport: Transport = 'handoff',
   ) {
     const entry = workerEntry();
     for (let id = 0; id < numWorkers; id++) {
-      const data = { ...source, id, numWorkers, seed: seed + id, workerInit };
+      const data = { source, id, numWorkers, seed: seed + id, workerInit, transport, group: this.group };
       // From the TypeScript sources (tests, tsx), the worker registers tsx's loader before its
       // entry: a Worker does not inherit the main thread's --import hooks on Node 20.
       const w = entry.pathname.endsWith('.ts')
@@ -244,18 +396,26 @@ export class WorkerPool {
           )
         : new Worker(entry, { workerData: data });
       live++;
-      w.on('message', (m: { id: number; batch?: Wire; error?: { message: string; stack?: string; code?: string } }) => {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.settle(m.id);
-        if (m.error) {
-          const e = new TensorError(
-            `DataLoader worker ${id}: ${m.error.message}\n(in the worker) ${m.error.stack ?? ''}`,
-            m.error.code ?? 'INVALID_ARGUMENT',
-          );
-          p.reject(e);
-        } else p.resolve(fromWire(m.batch));
-      });
+      w.on(
+        'message',
+        (m: {
+          id: number;
+          batch?: Wire;
+          done?: boolean;
+          error?: { message: string; stack?: string; code?: string };
+        }) => {
+          const p = this.pending.get(m.id);
+          if (!p) return dropWire(m.batch); // failed or shut down meanwhile
+          this.settle(m.id);
+          if (m.error) {
+            const e = new TensorError(
+              `DataLoader worker ${id}: ${m.error.message}\n(in the worker) ${m.error.stack ?? ''}`,
+              m.error.code ?? 'INVALID_ARGUMENT',
+            );
+            p.reject(e);
+          } else p.resolve(m.done ? STREAM_DONE : fromWire(m.batch));
+        },
+      );
       w.on('error', (e) =>
         this.fail(new TensorError(`DataLoader worker ${id} failed: ${e.message}\n${e.stack ?? ''}`, 'INTERNAL')),
       );
@@ -286,15 +446,26 @@ export class WorkerPool {
   }
 
   /**
+   * The next batch of worker `w`'s own pass over an iterable dataset in `epoch` (a new epoch
+   * starts a new pass), built on the stream of `seed`; STREAM_DONE once its pass has ended.
+   */
+  requestStream(w: number, epoch: number, seed: number, batchSize: number, dropLast: boolean): Promise<unknown> {
+    return this.send(w, { epoch, seed, batchSize, dropLast });
+  }
+
+  /**
    * The batch of these dataset indices, from the next worker in turn, which seeds its random
    * stream with `seed` first (so the batch does not depend on which worker built it).
    */
   request(indices: number[], seed: number): Promise<unknown> {
+    return this.send(this.next % this.numWorkers, { indices, seed });
+  }
+
+  private send(worker: number, msg: object): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed)
       return Promise.reject(new TensorError('DataLoader: its workers were shut down', 'INVALID_ARGUMENT'));
     const id = this.next++;
-    const worker = id % this.numWorkers;
     return new Promise((resolve, reject) => {
       const p: Pending = { resolve, reject };
       if (this.timeoutMs > 0)
@@ -310,7 +481,7 @@ export class WorkerPool {
         );
       this.pending.set(id, p);
       this.owner.set(id, worker);
-      this.workers[worker].postMessage({ id, indices, seed });
+      this.workers[worker].postMessage({ id, ...msg });
     });
   }
 
@@ -323,6 +494,7 @@ export class WorkerPool {
       p.reject(new TensorError('DataLoader: its workers were shut down', 'INVALID_ARGUMENT'));
     }
     await Promise.all(this.workers.map((w) => w.terminate()));
+    binding.handoffDropGroup(this.group); // batches parked but never delivered
   }
 }
 

@@ -75,19 +75,20 @@ export function inferBatchSize(batch: unknown): number {
 }
 
 // Calls fn on each batch (sync or async sources) up to `limit`, skipping the first `skip`
-// (freed unused); fn returns true to stop. Awaits only what is a promise, so a synchronous
+// (freed unused; or, preSkipped, already left out by the source); fn returns true to stop. Awaits only what is a promise, so a synchronous
 // source costs no microtask hops per batch.
 export async function forEachBatch(
   b: Batches,
   limit: number | undefined,
   skip: number,
+  preSkipped: boolean,
   fn: (batch: unknown, i: number) => boolean | void | Promise<boolean | void>,
 ): Promise<void> {
   const owned = b instanceof DataLoader;
   const it: Iterator<unknown> | AsyncIterator<unknown> = isAsync(b)
     ? b[Symbol.asyncIterator]()
     : (b as Iterable<unknown>)[Symbol.iterator]();
-  let i = 0;
+  let i = preSkipped ? skip : 0; // the source already left out the first `skip` batches
   let done = false;
   try {
     for (;;) {

@@ -376,8 +376,11 @@ export class Trainer {
     const epoch = this.currentEpoch;
     const resumeSkip = this.loop.epoch === epoch && !this.loop.epochDone ? this.loop.batchesDone : 0;
     this.loop = { epoch, batchesDone: resumeSkip, epochDone: false };
-    const loader = trainB as { setEpoch?(e: number): void };
-    if (typeof loader.setEpoch === 'function') loader.setEpoch(epoch);
+    const loader = trainB as { setEpoch?(e: number, batch?: number): void };
+    // A DataLoader skips the batches a resumed epoch already did without loading them; other
+    // batch sources are read and the done ones dropped.
+    const skipsItself = trainB instanceof DataLoader && resumeSkip > 0;
+    if (typeof loader.setEpoch === 'function') loader.setEpoch(epoch, ...(skipsItself ? [resumeSkip] : []));
     m.train();
     this.stage = 'train';
     this.logs.accums.clear();
@@ -410,7 +413,7 @@ export class Trainer {
       if (this.globalStep % (this.o.logEveryNSteps ?? 50) === 0)
         this.logs.send(this.logs.stepLogged, this.currentEpoch, this.globalStep);
     };
-    await forEachBatch(trainB, limit, resumeSkip, (raw, i) => {
+    await forEachBatch(trainB, limit, resumeSkip, skipsItself, (raw, i) => {
       const batch = toDevice(raw, this.device);
       this.batchSize = inferBatchSize(batch);
       this.callbackHook('onTrainBatchStart', batch, i);
@@ -494,7 +497,7 @@ export class Trainer {
     this.callbackHook(stage === 'validate' ? 'onValidationStart' : 'onTestStart');
     try {
       const owned = batches instanceof DataLoader;
-      await forEachBatch(batches, limit, 0, (raw, i) => {
+      await forEachBatch(batches, limit, 0, false, (raw, i) => {
         const batch = toDevice(raw, this.device);
         this.batchSize = inferBatchSize(batch);
         try {
@@ -579,7 +582,7 @@ export class Trainer {
     const outs: unknown[] = [];
     try {
       const owned = batches instanceof DataLoader;
-      await forEachBatch(batches, batchLimit(batches, this.o.limitPredictBatches), 0, (raw, i) => {
+      await forEachBatch(batches, batchLimit(batches, this.o.limitPredictBatches), 0, false, (raw, i) => {
         const batch = toDevice(raw, this.device);
         try {
           outs.push(tidy(() => noGrad(() => m.predictStep(batch, i))));
