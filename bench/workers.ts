@@ -1,22 +1,36 @@
 // npm run bench:workers [-- --rounds N]
-// DataLoader workers against numWorkers: 0, in interleaved rounds (medians): samples per second
-// over an epoch of 256 samples whose transform costs about 1 ms of CPU each (batches of 16), and
-// with persistent workers, how long the first batch of the second epoch takes to arrive; and the
-// peak RSS growth while 2 workers read a 200 MB SharedTensorDataset.
+// DataLoader workers, in interleaved rounds (medians):
+// - samples per second over an epoch of 256 samples whose transform costs about 1 ms of CPU
+//   each (batches of 16), 2 workers against numWorkers: 0;
+// - with persistent workers, how long the first batch of the second epoch takes to arrive;
+// - how a worker's batch reaches the main thread: handed over (the storage changes owner) or
+//   copied (out into a moved ArrayBuffer and back in), per 3 MB CIFAR-sized batch and per epoch;
+// - the native image transforms (random crop with padding, flip, colour jitter, normalize) per
+//   32x32 image against the same steps as plain TypeScript loops (src/plain/image.ts);
+// - peak RSS growth while 2 workers read a 200 MB SharedTensorDataset, on the built package
+//   (bench/workers/rss.mjs runs on dist/, which this builds first).
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 
-import { data, rand, randint, type Tensor } from '../src/index.js';
+import { binding } from '../src/binding.js';
+import { setWorkerTransport } from '../src/data/loader.js';
+import { fromWire, toWire } from '../src/data/workers.js';
+import { data, manualSeed, plain, rand, randint, type Tensor } from '../src/index.js';
 
 const args = process.argv.slice(2);
 const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 3;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const ds = await data.fromModule(new URL('../test/fixtures/worker-dataset.ts', import.meta.url), { n: 256, costMs: 1 });
+const drain = async (loader: AsyncIterable<unknown>) => {
+  for await (const b of loader as AsyncIterable<Tensor[]>) b.forEach((t) => t.dispose());
+};
 
 async function rate(numWorkers: number): Promise<number> {
   const loader = new data.DataLoader(ds, { batchSize: 16, numWorkers, persistentWorkers: numWorkers > 0 });
-  for await (const b of loader as AsyncIterable<Tensor[]>) b.forEach((t) => t.dispose()); // warm-up: workers start
+  await drain(loader); // warm-up: workers start
   const t0 = performance.now();
-  for await (const b of loader as AsyncIterable<Tensor[]>) b.forEach((t) => t.dispose());
+  await drain(loader);
   const r = (256 / (performance.now() - t0)) * 1000;
   await loader.shutdown();
   return r;
@@ -24,7 +38,7 @@ async function rate(numWorkers: number): Promise<number> {
 
 async function firstBatchOfEpoch2(): Promise<number> {
   const loader = new data.DataLoader(ds, { batchSize: 16, numWorkers: 2, persistentWorkers: true });
-  for await (const b of loader as AsyncIterable<Tensor[]>) b.forEach((t) => t.dispose());
+  await drain(loader);
   const t0 = performance.now();
   const it = loader[Symbol.asyncIterator]();
   const r = await it.next();
@@ -35,35 +49,115 @@ async function firstBatchOfEpoch2(): Promise<number> {
   return ms;
 }
 
-// Peak RSS growth over an epoch of a 200 MB SharedTensorDataset read by 2 workers.
-async function rssGrowth(): Promise<{ baseMb: number; growthMb: number; mb: number }> {
-  const images = rand([16384, 3, 32, 32]); // 201 MB of float32, CIFAR-sized
-  const labels = randint(0, 10, [16384]);
-  const shared = new data.SharedTensorDataset(images, labels);
-  images.dispose();
-  labels.dispose();
-  const mb = (16384 * 3 * 32 * 32 * 4) / 2 ** 20;
-  const loader = new data.DataLoader(shared, { batchSize: 256, numWorkers: 2 });
-  const base = process.memoryUsage().rss;
-  let peak = base;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-  for await (const b of loader as AsyncIterable<Tensor[]>) b.forEach((t) => t.dispose());
-  clearInterval(timer);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  return { baseMb: base / 2 ** 20, growthMb: (peak - base) / 2 ** 20, mb };
+// The receiving side alone: a 256-image batch made into a main-thread tensor, per transport.
+function receiveUs(transport: 'handoff' | 'copy'): number {
+  const n = 50;
+  let total = 0;
+  for (let k = 0; k < n; k++) {
+    const t = rand([256, 3, 32, 32]);
+    const wire = toWire(t, [], transport, 1);
+    const t0 = performance.now();
+    (fromWire(wire) as Tensor).dispose();
+    total += performance.now() - t0;
+  }
+  return (total / n) * 1000;
 }
 
-const res: Record<string, number[]> = { w0: [], w2: [], first: [] };
+// An epoch of 4096 CIFAR-sized images from shared memory, 2 workers, batches of 256.
+const images = rand([4096, 3, 32, 32]);
+const labels = randint(0, 10, [4096]);
+const cifarLike = new data.SharedTensorDataset(images, labels);
+async function epochMs(transport: 'handoff' | 'copy'): Promise<number> {
+  setWorkerTransport(transport);
+  const loader = new data.DataLoader(cifarLike, { batchSize: 256, numWorkers: 2, persistentWorkers: true });
+  await drain(loader);
+  const t0 = performance.now();
+  await drain(loader);
+  const ms = performance.now() - t0;
+  await loader.shutdown();
+  setWorkerTransport('handoff');
+  return ms;
+}
+
+// The CIFAR augmentation per image: native transforms against the plain loops.
+const T = data.transforms;
+const augment = T.compose([
+  T.randomCrop(32, { padding: 4 }),
+  T.randomHorizontalFlip(),
+  T.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 }),
+  T.normalize([0.49, 0.48, 0.45], [0.25, 0.24, 0.26]),
+]);
+const one = images.select(0, 0).contiguous();
+function nativeUs(): number {
+  manualSeed(1);
+  const n = 2000;
+  const t0 = performance.now();
+  for (let k = 0; k < n; k++) augment(one).dispose();
+  return ((performance.now() - t0) / n) * 1000;
+}
+const onePlain = new plain.PlainTensor(one.data() as Float32Array, one.shape, 'float32');
+function plainUs(): number {
+  const rnd = data.seededRandom(1);
+  const n = 200;
+  const t0 = performance.now();
+  for (let k = 0; k < n; k++) {
+    let x = plain.imageCrop(onePlain, Math.floor(rnd() * 9) - 4, Math.floor(rnd() * 9) - 4, 32, 32);
+    if (rnd() < 0.5) x = plain.imageHflip(x);
+    const order = [0, 1, 2, 3].sort(() => rnd() - 0.5);
+    x = plain.imageAdjust(x, order, [0.6 + rnd() * 0.8, 0.6 + rnd() * 0.8, 0.6 + rnd() * 0.8, rnd() * 0.2 - 0.1]);
+    plain.imageNormalize(x, [0.49, 0.48, 0.45], [0.25, 0.24, 0.26]);
+  }
+  return ((performance.now() - t0) / n) * 1000;
+}
+
+const res: Record<string, number[]> = {
+  w0: [],
+  w2: [],
+  first: [],
+  recvHandoff: [],
+  recvCopy: [],
+  epochHandoff: [],
+  epochCopy: [],
+  native: [],
+  plain: [],
+};
 for (let r = 0; r < rounds; r++) {
   res.w0.push(await rate(0));
   res.w2.push(await rate(2));
   res.first.push(await firstBatchOfEpoch2());
+  res.recvHandoff.push(receiveUs('handoff'));
+  res.recvCopy.push(receiveUs('copy'));
+  res.epochHandoff.push(await epochMs('handoff'));
+  res.epochCopy.push(await epochMs('copy'));
+  res.native.push(nativeUs());
+  res.plain.push(plainUs());
 }
+const m = (k: string) => median(res[k]);
 console.log(`samples/s with a ~1 ms transform (batches of 16, median of ${rounds}):`);
-console.log(`  numWorkers 0  ${median(res.w0).toFixed(0)}`);
-console.log(`  numWorkers 2  ${median(res.w2).toFixed(0)}  (${(median(res.w2) / median(res.w0)).toFixed(2)}x)`);
-console.log(`first batch of epoch 2, persistent workers: ${median(res.first).toFixed(1)} ms`);
-const m = await rssGrowth();
+console.log(`  numWorkers 0  ${m('w0').toFixed(0)}`);
+console.log(`  numWorkers 2  ${m('w2').toFixed(0)}  (${(m('w2') / m('w0')).toFixed(2)}x)`);
+console.log(`first batch of epoch 2, persistent workers: ${m('first').toFixed(1)} ms`);
+console.log(`a worker's 3 MB batch [256, 3, 32, 32] made a main-thread tensor:`);
 console.log(
-  `an epoch over a ${m.mb.toFixed(0)} MB SharedTensorDataset with 2 workers: peak RSS +${m.growthMb.toFixed(1)} MB over ${m.baseMb.toFixed(0)} MB`,
+  `  handed over ${m('recvHandoff').toFixed(1)} us, copied ${m('recvCopy').toFixed(1)} us (${(m('recvCopy') / m('recvHandoff')).toFixed(1)}x)`,
 );
+console.log(
+  `  an epoch of 4096 shared images, 2 workers, batches of 256: handed over ${m('epochHandoff').toFixed(1)} ms, copied ${m('epochCopy').toFixed(1)} ms`,
+);
+console.log(`CIFAR augmentation (crop+pad 4, flip, colour jitter, normalize) per 3x32x32 image:`);
+console.log(
+  `  native ${m('native').toFixed(1)} us, plain TypeScript loops ${m('plain').toFixed(1)} us (${(m('plain') / m('native')).toFixed(1)}x)`,
+);
+images.dispose();
+labels.dispose();
+one.dispose();
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+const rss = JSON.parse(
+  execFileSync(process.execPath, ['--expose-gc', 'bench/workers/rss.mjs'], { cwd: root, encoding: 'utf8' }),
+) as { mb: number; baseMb: number; growthMb: number };
+console.log(
+  `an epoch over a ${rss.mb.toFixed(0)} MB SharedTensorDataset with 2 workers (built package): peak RSS +${rss.growthMb.toFixed(1)} MB over ${rss.baseMb.toFixed(0)} MB`,
+);
+console.log(`(tensors parked and never taken: ${binding.handoffCount()})`);

@@ -54,6 +54,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
                              InstanceMethod("init", &TensorkitAddon::SetErrorClass),
                              InstanceMethod("fromData", &TensorkitAddon::FromData),
                              InstanceMethod("readInto", &TensorkitAddon::ReadInto),
+                             InstanceMethod("fromRows", &TensorkitAddon::FromRows),
                              InstanceMethod("item", &TensorkitAddon::Item),
                              InstanceMethod("free", &TensorkitAddon::Free),
                              InstanceMethod("strides", &TensorkitAddon::Strides),
@@ -132,7 +133,8 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     return info.Env().Undefined();
   }
 
-  // fromData(typedArray, shape): a new tensor holding a copy of the array's elements.
+  // fromData(typedArray, shape): a new tensor holding a copy of the array's elements (the array may
+  // be backed by an ArrayBuffer or a SharedArrayBuffer).
   Napi::Value FromData(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
@@ -151,13 +153,63 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
       TK_CHECK(size_t(n) == ta.ElementLength(), SHAPE_MISMATCH, "tensor: shape ", tk::fmt_shape(s),
                " does not match the ", ta.ElementLength(), " elements given");
       tk::Tensor t = tk::Tensor::empty(s, dt, tk::Device{}, "tensor");
-      const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+      // The element pointer straight from the view: this also reads a SharedArrayBuffer-backed
+      // array (a DataLoader worker's shared dataset), whose buffer napi_get_arraybuffer_info refuses.
+      void* data = nullptr;
+      TK_CHECK(napi_get_typedarray_info(env, ta, nullptr, nullptr, &data, nullptr, nullptr) == napi_ok,
+               INVALID_ARGUMENT, "tensor: cannot read the typed array");
+      const uint8_t* src = static_cast<const uint8_t*>(data);
       if (dt == tk::DType::Bool) {  // normalise any nonzero byte to true
         bool* dst = t.data<bool>();
         for (int64_t i = 0; i < n; ++i) dst[i] = src[i] != 0;
       } else if (n > 0) {
         std::memcpy(t.data_ptr(), src, t.nbytes());
       }
+      Napi::Value h = wrap(env, st_, std::move(t), 0);
+      flush_external(env, st_);
+      return h;
+    });
+  }
+
+  // fromRows(typedArray, rowShape, indices, dtype?): the rows `indices` (each in [0, rows)) of an
+  // array viewed as [rows, ...rowShape], stacked into a new tensor [indices.length, ...rowShape]:
+  // a DataLoader worker's batch gathered straight out of a shared dataset, one copy, no JS garbage.
+  Napi::Value FromRows(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      TK_CHECK(info[0].IsTypedArray(), INVALID_ARGUMENT, "fromRows: expected a typed array");
+      auto ta = info[0].As<Napi::TypedArray>();
+      tk::DType dt = dtype_of_typed_array(ta.TypedArrayType());
+      if (dt == tk::DType::Float16 && info[3].IsString())
+        dt = tk::parse_dtype(info[3].As<Napi::String>().Utf8Value(), "fromRows");
+      tk::Attrs shape_attr = attrs_of(info[1], "fromRows");
+      tk::DimVec row = tk::DimVec::from(shape_attr.ints(0, "rowShape"), "fromRows");
+      const int64_t per = tk::checked_numel(row, "fromRows");
+      TK_CHECK(per > 0 && ta.ElementLength() % size_t(per) == 0, SHAPE_MISMATCH, "fromRows: ", ta.ElementLength(),
+               " elements are not whole rows of ", tk::fmt_shape(row));
+      const int64_t rows = int64_t(ta.ElementLength()) / per;
+      TK_CHECK(info[2].IsArray(), INVALID_ARGUMENT, "fromRows: expected an array of row indices");
+      auto idx = info[2].As<Napi::Array>();
+      const int64_t n = int64_t(idx.Length());
+      tk::DimVec shape;
+      shape.push_back(n);
+      for (int64_t d : row) shape.push_back(d);
+      tk::Tensor t = tk::Tensor::empty(shape, dt, tk::Device{}, "fromRows");
+      void* data = nullptr;
+      TK_CHECK(napi_get_typedarray_info(env, ta, nullptr, nullptr, &data, nullptr, nullptr) == napi_ok,
+               INVALID_ARGUMENT, "fromRows: cannot read the typed array");
+      const size_t row_bytes = size_t(per) * tk::itemsize(dt);
+      const uint8_t* src = static_cast<const uint8_t*>(data);
+      uint8_t* dst = static_cast<uint8_t*>(t.data_ptr());
+      for (int64_t k = 0; k < n; ++k) {
+        Napi::Value v = idx.Get(uint32_t(k));
+        const double i = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+        TK_CHECK(i >= 0 && i < double(rows) && i == std::floor(i), INDEX_OUT_OF_RANGE, "fromRows: row index ", i,
+                 " is outside [0, ", rows, ")");
+        std::memcpy(dst + size_t(k) * row_bytes, src + size_t(i) * row_bytes, row_bytes);
+      }
+      if (dt == tk::DType::Bool)  // normalise any nonzero byte to true
+        for (size_t b = 0; b < size_t(n) * row_bytes; ++b) dst[b] = dst[b] != 0;
       Napi::Value h = wrap(env, st_, std::move(t), 0);
       flush_external(env, st_);
       return h;

@@ -137,6 +137,11 @@ export interface Binding {
   takeReleasedFunctions(): number[];
   /** A new handle to the same tensor (same autograd identity). */
   share(h: Handle): Handle;
+  /**
+   * The rows `indices` of an array viewed as [rows, ...rowShape] (it may live in a
+   * SharedArrayBuffer), stacked into a new tensor; a Uint16Array holds float16 bits unless `dtype`.
+   */
+  fromRows(data: ArrayBufferView, rowShape: readonly number[][], indices: readonly number[], dtype?: string): Handle;
   /** Parks a CPU tensor without autograd history for another thread of this process, under a group; returns its token. */
   handoffPut(h: Handle, group: number): number;
   /** Takes the tensor parked under `token` (a handle in this thread); the token is spent. */

@@ -7,7 +7,14 @@ import { TensorError } from '../errors.js';
 import { manualSeed } from '../ops/creation.js';
 import type { Dataset, IterableDataset } from './dataset.js';
 import { defaultCollate } from './loader.js';
-import { buildSource, setWorkerInfo, toWire, type Transport, type WorkerSource } from './workers.js';
+import {
+  buildSource,
+  setWorkerInfo,
+  SharedTensorDataset,
+  toWire,
+  type Transport,
+  type WorkerSource,
+} from './workers.js';
 
 interface Start {
   source: WorkerSource;
@@ -49,6 +56,12 @@ parentPort!.on('message', async (m: Request) => {
     const ds = await ready;
     manualSeed(m.seed);
     let samples: unknown[];
+    if (m.indices && ds instanceof SharedTensorDataset) {
+      // Rows of shared tensors: gathered in one copy each, as defaultCollate would stack them.
+      const transfer: ArrayBuffer[] = [];
+      const batch = toWire(ds.rows(m.indices), transfer, start.transport, start.group);
+      return parentPort!.postMessage({ id: m.id, batch }, transfer);
+    }
     if (m.indices) samples = await Promise.all(m.indices.map((i) => (ds as Dataset<unknown>).get(i)));
     else {
       if (pass?.epoch !== m.epoch) pass = { epoch: m.epoch!, it: (ds as IterableDataset<unknown>)[Symbol.iterator]() };

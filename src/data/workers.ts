@@ -11,7 +11,7 @@ import { fail, TensorError } from '../errors.js';
 import { describe } from '../options.js';
 import { binding } from '../binding.js';
 import { tensor } from '../ops/creation.js';
-import { fromStoredBytes, storedBytes, Tensor, wrap } from '../tensor.js';
+import { fromHalfBits, storedBytes, Tensor, wrap } from '../tensor.js';
 import { ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset } from './dataset.js';
 import { ITEMSIZE, type DType } from '../dtype.js';
 import { Cifar10, Transformed } from './images.js';
@@ -146,6 +146,17 @@ export async function fromModule<T = unknown>(
 
 // ---- a read-only dataset every worker reads from one SharedArrayBuffer ---------------------------
 
+// The typed array that views a dtype's stored elements (16-bit floats as their bits).
+const SHARED_VIEW = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+} as const satisfies Record<DType, unknown>;
+
 /** @internal One tensor of a SharedTensorDataset as it travels to workers (the buffer is shared). */
 export interface SharedSpec {
   buffer: SharedArrayBuffer;
@@ -197,10 +208,28 @@ export class SharedTensorDataset extends Dataset<Tensor[]> {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       fail('INDEX_OUT_OF_RANGE', `SharedTensorDataset: index ${describe(i)} is outside [0, ${this.length})`);
     return this.specs.map(({ buffer, dtype, shape }) => {
-      const rowBytes = shape.slice(1).reduce((a, b) => a * b, ITEMSIZE[dtype]);
-      // A private copy of the row's bytes (tensors cannot be made from shared memory).
-      const row = new Uint8Array(new Uint8Array(buffer, i * rowBytes, rowBytes));
-      return fromStoredBytes(row, dtype, shape.slice(1));
+      const rowShape = shape.slice(1);
+      const count = rowShape.reduce((a, b) => a * b, 1);
+      // The core copies the row straight out of the shared memory: no JS copy, no garbage.
+      const view = new SHARED_VIEW[dtype](buffer as unknown as ArrayBuffer, i * count * ITEMSIZE[dtype], count);
+      return view instanceof Uint16Array
+        ? fromHalfBits(view, rowShape, dtype as 'float16' | 'bfloat16')
+        : wrap(binding.fromData(view as Float32Array, [rowShape]));
+    });
+  }
+
+  /**
+   * @internal The collated batch of these rows (what defaultCollate makes of their samples),
+   * gathered by the core straight from the shared memory: one copy per tensor.
+   */
+  rows(indices: readonly number[]): Tensor[] {
+    return this.specs.map(({ buffer, dtype, shape }) => {
+      const view = new SHARED_VIEW[dtype](
+        buffer as unknown as ArrayBuffer,
+        0,
+        shape.reduce((a, b) => a * b, 1),
+      );
+      return wrap(binding.fromRows(view, [shape.slice(1)], indices, dtype));
     });
   }
 }

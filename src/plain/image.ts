@@ -119,7 +119,8 @@ function shiftHue(r: number, g: number, b: number, hue: number): [number, number
     (maxc === r ? bc - gc : 0) +
     (maxc === g && maxc !== r ? 2 + rc - bc : 0) +
     (maxc !== g && maxc !== r ? 4 + gc - rc : 0);
-  h = (h / 6 + 1) % 1;
+  h = h / 6 + 1; // in [5/6, 2): % 1 is h - 1 from 1 on, exactly
+  if (h >= 1) h -= 1;
   h = h + hue;
   h = h - Math.floor(h);
   const v = maxc;

@@ -146,11 +146,15 @@ void shift_hue(double& r, double& g, double& b, double hue) {
   const double rc = (maxc - r) / d, gc = (maxc - g) / d, bc = (maxc - b) / d;
   double h = (maxc == r ? bc - gc : 0.0) + (maxc == g && maxc != r ? 2.0 + rc - bc : 0.0) +
              (maxc != g && maxc != r ? 4.0 + gc - rc : 0.0);
-  h = std::fmod(h / 6.0 + 1.0, 1.0);
-  h = h + hue;
-  h = h - std::floor(h);  // Python's % 1.0
+  h = h / 6.0 + 1.0;  // in [5/6, 2): fmod(h, 1) is h - 1 from 1 on, exactly (and much cheaper)
+  if (h >= 1.0) h -= 1.0;
+  h = h + hue;  // in [-0.5, 1.5); Python's % 1.0 by comparisons (floor is a libm call here)
+  if (h < 0.0)
+    h += 1.0;
+  else if (h >= 1.0)
+    h -= 1.0;
   const double v = maxc;
-  const double i = std::floor(h * 6.0), f = h * 6.0 - i;
+  const double i = double(int64_t(h * 6.0)), f = h * 6.0 - i;  // h * 6 >= 0: truncation is floor
   const double p = clamp01(v * (1.0 - s)), q = clamp01(v * (1.0 - s * f)), t = clamp01(v * (1.0 - s * (1.0 - f)));
   switch (((int64_t(i) % 6) + 6) % 6) {
     case 0: r = v, g = t, b = p; break;
