@@ -165,6 +165,25 @@ describe('DataLoader numWorkers', () => {
     expect(h1.toArray()).toEqual([3, 65504]);
     expect(f1.toArray()).toEqual([false, true]);
     expect(() => new data.SharedTensorDataset(features, labels.narrow(0, 0, 3))).toThrow(/same first dimension/);
+    // a batch gathered in one copy from the shared rows equals the stacked samples, every dtype
+    const [hb, fb] = mixed.rows([1, 0, 1]);
+    expect(hb.toArray()).toEqual([
+      [3, 65504],
+      [0.5, -1.25],
+      [3, 65504],
+    ]);
+    expect(fb.toArray()).toEqual([
+      [false, true],
+      [true, false],
+      [false, true],
+    ]);
+    [hb, fb, h1, f1].forEach((t) => t.dispose());
+    expect(() => mixed.rows([2])).toThrow(/row index 2 is outside \[0, 2\)/);
+    expect(() => mixed.rows([0.5])).toThrow(/row index 0.5/);
+    // the core reads typed arrays over shared memory (what get(i) does, with no JS copy)
+    const shared = new Float32Array(new SharedArrayBuffer(12));
+    shared.set([1, 2, 3]);
+    expect(tensor(shared).toArray()).toEqual([1, 2, 3]);
     features.dispose();
     labels.dispose();
   });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
-import { data, tensor, tidy, type Tensor } from '../src/index.js';
+import { data, manualSeed, tensor, tidy, type Tensor } from '../src/index.js';
 import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const range = (n: number) =>
@@ -346,6 +346,55 @@ describe('images', () => {
         'INVALID_ARGUMENT',
         /randomCrop: crop size \[9, 9\] is larger than the padded image \[2, 3\]/,
       );
+    }));
+
+  it("native transforms: random parameters from this thread's stream (or a private seed), torchvision semantics", () =>
+    tidy(() => {
+      const T = data.transforms,
+        TF = T.functional;
+      const img = tk.rand([3, 6, 8]);
+      const aug = T.compose([
+        T.randomCrop([5, 7], { padding: [1, 2] }),
+        T.randomHorizontalFlip(),
+        T.colorJitter({ hue: 0.2 }),
+      ]);
+      manualSeed(4);
+      const a = aug(img).toArray();
+      manualSeed(4);
+      expect(aug(img).toArray()).toEqual(a); // the thread's stream decides
+      expect(aug(img).toArray()).not.toEqual(a);
+      const own = T.randomCrop(4, { padding: 2, seed: 9 });
+      const first = own(img).toArray();
+      manualSeed(4);
+      expect(T.randomCrop(4, { padding: 2, seed: 9 })(img).toArray()).toEqual(first); // private stream
+      // centerCrop rounds halves to even, as Python's round(): (6 - 3) / 2 = 1.5 -> 2, (8 - 3) / 2 = 2.5 -> 2
+      expect(T.centerCrop(3)(img).toArray()).toEqual(TF.crop(img, 2, 2, 3, 3).toArray());
+      expect(T.resize(3)(img).shape).toEqual([3, 3, 4]); // the smaller edge to 3, the other truncated
+      expect(T.resize([2, 5])(img).shape).toEqual([3, 2, 5]);
+      expect(T.colorJitter({ brightness: 0 })(img).toArray()).toEqual(img.toArray()); // a zero range: no step
+      // brightness 0 is black; contrast 0 is the mean gray; saturation 0 is the grayscale image
+      expect(TF.adjustBrightness(img, 0).sum().item()).toBe(0);
+      const flat = TF.adjustContrast(img, 0);
+      expect(flat.max().item() - (flat.min().item() as number)).toBeLessThan(1e-6);
+      const gray = TF.adjustSaturation(img, 0);
+      expect(gray.select(0, 0).toArray()).toEqual(gray.select(0, 2).toArray());
+      expect(TF.adjustHue(img, 0).sub(img).abs().max().item()).toBeLessThan(1e-6);
+      // a crop far outside is all fill; hflip twice is the identity
+      expect(TF.crop(img, 100, 100, 2, 2, { fill: 7 }).toArray()).toEqual(tk.full([3, 2, 2], 7).toArray());
+      expect(TF.hflip(TF.hflip(img)).toArray()).toEqual(img.toArray());
+      expectTensorError(() => TF.normalize(img, [0.5, 0.5], [1, 1]), 'SHAPE_MISMATCH', /one value per channel \(3\)/);
+      expectTensorError(() => TF.normalize(img, [0], [0]), 'INVALID_ARGUMENT', /std nonzero/);
+      expectTensorError(() => TF.resize(tk.ones([2, 2], { dtype: 'int32' }), 3), 'DTYPE_MISMATCH', /floating image/);
+      expectTensorError(() => TF.adjustHue(img, 0.7), 'INVALID_ARGUMENT', /hue must be in \[-0.5, 0.5\]/);
+      expectTensorError(() => TF.adjustColor(tk.rand([2, 4, 4]), { contrast: 2 }), 'SHAPE_MISMATCH', /1 or 3 channels/);
+      expectTensorError(
+        () => TF.adjustColor(img, { brightness: 2, order: ['hue'] }),
+        'INVALID_ARGUMENT',
+        /order lists steps that have a factor \(brightness\), got "hue"/,
+      );
+      expectTensorError(() => TF.crop(img, 0, 0, 0, 2), 'INVALID_ARGUMENT', /height must be in \[1, 2\^31\]/);
+      expectTensorError(() => T.colorJitter({ hue: 0.6 }), 'INVALID_ARGUMENT', /hue must be in \[0, 0.5\)/);
+      expectTensorError(() => T.randomCrop(4, { padding: [1, 2, 3] }), 'INVALID_ARGUMENT', /padding must be 1, 2 or 4/);
     }));
 
   it('synthetic shapes, and the CNN example learns them (reduced run)', async () => {
