@@ -135,7 +135,7 @@ export async function fromModule<T = unknown>(
   url: string | URL,
   ...args: unknown[]
 ): Promise<ModuleDataset<T> | ModuleIterableDataset<T>> {
-  const href = url instanceof URL ? url.href : /^[a-z]+:/i.test(String(url)) ? String(url) : undefined;
+  const href = url instanceof URL ? url.href : typeof url === 'string' && /^[a-z]+:/i.test(url) ? url : undefined;
   if (href === undefined)
     fail('INVALID_ARGUMENT', `fromModule: expected a URL (file:... or a URL object), got ${describe(url)}`);
   const inner = await buildFromModule(href, args);

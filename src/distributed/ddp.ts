@@ -12,7 +12,7 @@ import { binding } from '../binding.js';
 import { ITEMSIZE, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tensor, zeros } from '../ops/creation.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, fn as functionArg } from '../options.js';
 import { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { allGatherIntoTensor, allReduce, broadcast, getWorldSize, isInitialized, type Work } from './process_group.js';
@@ -254,10 +254,11 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     [Symbol.dispose](): void;
   };
   noSync<T>(fn?: () => T): T | { [Symbol.dispose](): void } {
+    // Checked before turning synchronisation off, so a bad argument leaves it on.
+    if (fn !== undefined) functionArg('DistributedDataParallel.noSync', 'fn', fn);
     const prev = this.#sync;
     this.#sync = false;
     if (fn === undefined) return { [Symbol.dispose]: () => void (this.#sync = prev) };
-    if (typeof fn !== 'function') fail('INVALID_ARGUMENT', 'noSync: expected a function or nothing');
     let result: T;
     try {
       result = fn();

@@ -149,7 +149,7 @@ function bounds(op: string, s: Slice, size: number): { start: number; len: numbe
 function asItems(op: string, items: unknown): unknown[] {
   if (Array.isArray(items)) {
     if (items.length > 64) fail('INVALID_ARGUMENT', `${op}: at most 64 index items, got ${items.length}`);
-    return items;
+    return Array.from(items); // a sparse list's holes become undefined (refused by name), not skipped
   }
   return [items];
 }
