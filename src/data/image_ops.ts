@@ -1,6 +1,13 @@
-// The image transforms as functions of an image (torchvision.transforms.functional), each one
-// native kernel (native/src/cpu/image.cpp). Images are [..., C, H, W] float tensors with values in
-// [0, 1] (crop and flip take any dtype); every leading dim is a batch that gets the same change.
+/**
+ * The image transforms as functions of an image (torchvision.transforms.functional), each one
+ * native kernel. Images are [..., C, H, W] float tensors with values in [0, 1] (crop and flip take
+ * any dtype); every leading dim is a batch that gets the same change.
+ *
+ * @example
+ * const TF = data.transforms.functional;
+ * const out = TF.normalize(TF.hflip(TF.crop(img, -4, -4, 40, 40)), [0.5, 0.5, 0.5], [0.25, 0.25, 0.25]);
+ * @module functional
+ */
 import { tensorArg } from '../args.js';
 import { fail } from '../errors.js';
 import { op } from '../ops/dispatch.js';

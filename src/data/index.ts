@@ -16,7 +16,14 @@ export {
   seededRandom,
 } from './dataset.js';
 export { DataLoader, defaultCollate, type DataLoaderOptions, type Collated } from './loader.js';
-export { fromModule, getWorkerInfo, ModuleDataset, SharedTensorDataset, type WorkerInfo } from './workers.js';
+export {
+  fromModule,
+  getWorkerInfo,
+  ModuleDataset,
+  ModuleIterableDataset,
+  SharedTensorDataset,
+  type WorkerInfo,
+} from './workers.js';
 export { DistributedSampler, type DistributedSamplerOptions, type EpochSampler } from './distributed.js';
 export { iris, readCsv, synthetic, type Labeled, type CsvOptions } from './datasets.js';
 export { Cifar10, cifar10, Transformed } from './images.js';

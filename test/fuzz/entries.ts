@@ -147,6 +147,12 @@ export const FACTORIES: Record<string, () => object> = {
   SyncBatchNorm: () => new nn.SyncBatchNorm(3),
   SharedTensorDataset: () => new tk.data.SharedTensorDataset(tk.randn([4, 2]), tk.tensor([0, 1, 2, 3])),
   ModuleDataset: () => new tk.data.ModuleDataset('file:///nowhere.js', [], new TinyDataset()),
+  ModuleIterableDataset: () =>
+    new tk.data.ModuleIterableDataset('file:///nowhere.js', [], {
+      *[Symbol.iterator]() {
+        yield 1;
+      },
+    }),
   // monitor (no webhook: the fuzzer must not reach the network)
   DriftMonitor: () => new tk.monitor.DriftMonitor(tk.randn([20, 3]), { window: 8, every: 4 }),
   // jit
