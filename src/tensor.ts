@@ -21,7 +21,7 @@ import {
 import { fail } from './errors.js';
 import { formatTensor } from './format.js';
 import { track } from './memory.js';
-import { checkOptions, describe, int, shapeArgs } from './options.js';
+import { checkOptions, describe, int, isClass, shapeArgs } from './options.js';
 
 const meta = binding.meta;
 const SLOT = binding.metaSlot;
@@ -327,7 +327,7 @@ export class Tensor<D extends DType = DType> {
     /** Unhooks `fn` (idempotent). */
     remove(): void;
   } {
-    if (typeof fn !== 'function')
+    if (typeof fn !== 'function' || isClass(fn))
       fail('INVALID_ARGUMENT', `registerPostAccumulateGradHook: expected a function, got ${describe(fn)}`);
     let id = postAccumulateIds.get(this);
     if (id === undefined) {

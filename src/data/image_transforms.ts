@@ -10,6 +10,7 @@ import { checkOptions, describe, fn, intAtLeast, list, num } from '../options.js
 import { Tensor } from '../tensor.js';
 import { seededRandom } from './dataset.js';
 import * as TF from './image_ops.js';
+import { resizeTarget } from './image_size.js';
 
 /** A transform's name and arguments: enough to build it again in another thread. */
 export interface TransformSpec {
@@ -196,7 +197,7 @@ export function centerCrop(size: number | readonly [number, number]): Transform 
  * @example transforms.resize([64, 64])
  */
 export function resize(size: number | readonly [number, number]): Transform {
-  TF.resizeTarget([1, 1], size); // checks size now
+  resizeTarget([1, 1], size); // checks size now
   const s = Array.isArray(size) ? [...size] : size;
   return described((img) => TF.resize(image('resize', img), s as number), 'resize', [s]);
 }

@@ -8,7 +8,7 @@ import { tidy } from '../memory.js';
 import { Module } from '../nn/module.js';
 import { full, rand, randint, randn, tensor, zeros } from '../ops/creation.js';
 import { cat } from '../ops/functional.js';
-import { checkOptions, describe, int, num, oneOf } from '../options.js';
+import { checkOptions, describe, int, isClass, num, oneOf } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 /** A model or a function of the input batch to outputs [N] or [N, C, ...]. */
@@ -323,7 +323,7 @@ export function noiseTunnel<O extends TargetOptions>(
   options: O & NoiseTunnelOptions,
 ): Tensor {
   const op = 'explain.noiseTunnel';
-  if (typeof method !== 'function')
+  if (typeof method !== 'function' || isClass(method))
     fail('INVALID_ARGUMENT', `${op}: method must be an attribution function, got ${describe(method)}`);
   const x = checkInput(op, inputs);
   const { type, nSamples, stdevs, ntSamplesBatchSize, ...rest } = options ?? ({} as never);

@@ -14,7 +14,7 @@ import { Module } from '../nn/module.js';
 import { cat } from '../ops/functional.js';
 import { setRecorder, type OpRecorder } from '../ops/dispatch.js';
 import type { OpName } from '../ops/ops.generated.js';
-import { checkOptions, describe } from '../options.js';
+import { checkOptions, describe, isClass } from '../options.js';
 import { Tensor, wrap } from '../tensor.js';
 import {
   Graph,
@@ -347,7 +347,7 @@ export function traceWith(
   const op = 'jit.trace';
   const o = checkOptions(op, options, { dynamicAxes: 'any', inputNames: 'any', outputNames: 'any' });
   const root = target instanceof Module ? target : null;
-  if (!root && typeof target !== 'function')
+  if (!root && (typeof target !== 'function' || isClass(target)))
     fail('INVALID_ARGUMENT', `${op}: expected a Module or a function, got ${describe(target)}`);
   if (!(exampleInputs instanceof Tensor) && !Array.isArray(exampleInputs))
     fail(

@@ -7,7 +7,7 @@ import { isGradEnabled } from '../autograd.js';
 import { CustomFunction, type FunctionCtx } from '../autograd_function.js';
 import { fail } from '../errors.js';
 import { keep } from '../memory.js';
-import { describe } from '../options.js';
+import { describe, isClass } from '../options.js';
 import { Tensor } from '../tensor.js';
 import type { Module } from './module.js';
 
@@ -54,7 +54,8 @@ type Kind = 'pre' | 'fwd' | 'bwd';
 
 /** @internal Registers `hook` of `kind` on m; see Module.registerForwardHook and friends. */
 export function addHook(m: Module, kind: Kind, hook: unknown, op: string): RemovableHandle {
-  if (typeof hook !== 'function') fail('INVALID_ARGUMENT', `${op}: the hook must be a function, got ${describe(hook)}`);
+  if (typeof hook !== 'function' || isClass(hook))
+    fail('INVALID_ARGUMENT', `${op}: the hook must be a function, got ${describe(hook)}`);
   let h = registry.get(m);
   if (!h) {
     h = { pre: new Map(), fwd: new Map(), bwd: new Map(), own: Object.getOwnPropertyDescriptor(m, 'forward') };
