@@ -382,4 +382,18 @@ describe('DataLoader numWorkers', () => {
     expect(await run({ ckptPath: ck })).toEqual(full);
     expect(liveWorkers()).toBe(0);
   });
+
+  it('a Dataset class that names its module crosses as an instance: fields cloned (tensors too), same batches', async () => {
+    const { Jittered } = await import('./fixtures/worker-instance.js');
+    const ds = new Jittered(tk.rand([10, 3]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 0.5);
+    const opts = { batchSize: 3, shuffle: true, seed: 6 };
+    const a = await epoch(new data.DataLoader(ds, opts));
+    expect(await epoch(new data.DataLoader(ds, { ...opts, numWorkers: 2 }))).toEqual(a);
+    (ds as unknown as { fn: unknown }).fn = () => 1;
+    expect(() => new data.DataLoader(ds, { numWorkers: 2 })).toThrow(
+      /the field "fn" of Jittered cannot be sent to workers/,
+    );
+    ds.table.dispose();
+    expect(liveWorkers()).toBe(0);
+  });
 });

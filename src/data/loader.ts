@@ -145,7 +145,9 @@ export interface DataLoaderOptions<T, B> {
    * Worker threads that build and collate batches (PyTorch's num_workers; default 0: this thread).
    * The dataset must be one workers can build: `await data.fromModule(url, ...args)`, a
    * TensorDataset or SharedTensorDataset (shared, not copied per worker), `data.cifar10`, or
-   * `Transformed` (with data.transforms), `Subset` and `ConcatDataset` of those. Batches come in
+   * `Transformed` (with data.transforms), `Subset` and `ConcatDataset` of those, or an instance of
+   * a Dataset class that names the module exporting it (`static moduleUrl = import.meta.url`),
+   * whose own fields are structured-cloned into each worker (tensors as copies). Batches come in
    * order; iterate with `for await`. Every batch is built on a random stream seeded from (seed,
    * epoch, batch number), in a worker or not, so batches are byte-identical for any numWorkers.
    */

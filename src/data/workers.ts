@@ -11,7 +11,7 @@ import { fail, TensorError } from '../errors.js';
 import { describe } from '../options.js';
 import { binding } from '../binding.js';
 import { tensor } from '../ops/creation.js';
-import { fromHalfBits, storedBytes, Tensor, wrap } from '../tensor.js';
+import { fromHalfBits, fromStoredBytes, storedBytes, Tensor, wrap } from '../tensor.js';
 import { ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset } from './dataset.js';
 import { ITEMSIZE, type DType } from '../dtype.js';
 import { Cifar10, Transformed } from './images.js';
@@ -246,7 +246,8 @@ export type WorkerSource =
   | { kind: 'cifar10'; bytes: SharedArrayBuffer }
   | { kind: 'transformed'; of: WorkerSource; transform: TransformSpec }
   | { kind: 'subset'; of: WorkerSource; indices: readonly number[] }
-  | { kind: 'concat'; of: WorkerSource[] };
+  | { kind: 'concat'; of: WorkerSource[] }
+  | { kind: 'instance'; url: string; name: string; state: Record<string, unknown> };
 
 // A TensorDataset's tensors are copied into shared memory once per dataset, not once per loader.
 const sharedCopies = new WeakMap<TensorDataset, SharedTensorDataset>();
@@ -281,10 +282,50 @@ export function workerSource(ds: unknown): WorkerSource {
   }
   if (ds instanceof Subset) return { kind: 'subset', of: workerSource(ds.dataset), indices: [...ds.indices] };
   if (ds instanceof ConcatDataset) return { kind: 'concat', of: ds.datasets.map(workerSource) };
+  const url = (ds as { constructor?: { moduleUrl?: unknown } })?.constructor?.moduleUrl;
+  if ((ds instanceof Dataset || ds instanceof IterableDataset) && typeof url === 'string')
+    return instanceSource(ds, url);
   fail(
     'INVALID_ARGUMENT',
-    `DataLoader: numWorkers needs a dataset the workers can build: await data.fromModule(url, ...args), a TensorDataset or SharedTensorDataset, data.cifar10, or Transformed, Subset and ConcatDataset of those; got ${describe(ds)}`,
+    `DataLoader: numWorkers needs a dataset the workers can build: await data.fromModule(url, ...args), a TensorDataset or SharedTensorDataset, data.cifar10, Transformed, Subset and ConcatDataset of those, or a Dataset class that exports itself from its module and says where (static moduleUrl = import.meta.url); got ${describe(ds)}`,
   );
+}
+
+// A Dataset whose class names its module (static moduleUrl): its own fields, structured-cloned
+// into each worker (tensors as their elements), and its class imported there by name.
+function instanceSource(ds: object, url: string): WorkerSource {
+  const name = ds.constructor.name;
+  const state: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ds)) {
+    const value =
+      v instanceof Tensor ? { [TENSOR_FIELD]: { bytes: storedBytes(v), dtype: v.dtype, shape: [...v.shape] } } : v;
+    try {
+      structuredClone(value);
+    } catch (e) {
+      fail(
+        'INVALID_ARGUMENT',
+        `DataLoader: the field ${describe(k)} of ${name} cannot be sent to workers (${(e as Error).message}); build it in the constructor from clonable arguments, or use data.fromModule`,
+      );
+    }
+    state[k] = value;
+  }
+  return { kind: 'instance', url, name, state };
+}
+
+const TENSOR_FIELD = '__tensorkitTensor';
+
+async function buildInstance(src: { url: string; name: string; state: Record<string, unknown> }) {
+  const mod = (await import(src.url)) as Record<string, unknown>;
+  const C = [mod[src.name], mod.default].find(
+    (c) => typeof c === 'function' && (c as { name: string }).name === src.name,
+  );
+  if (!C) fail('INVALID_ARGUMENT', `DataLoader worker: ${src.url} exports no class named ${describe(src.name)}`);
+  const ds = Object.create((C as { prototype: object }).prototype) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(src.state)) {
+    const t = (v as Record<string, { bytes: Uint8Array; dtype: DType; shape: number[] }> | null)?.[TENSOR_FIELD];
+    ds[k] = t ? fromStoredBytes(t.bytes, t.dtype, t.shape) : v;
+  }
+  return ds as unknown as Dataset<unknown>;
 }
 
 /** @internal Builds a WorkerSource's dataset (in a worker). */
@@ -305,6 +346,8 @@ export async function buildSource(src: WorkerSource): Promise<Dataset<unknown> |
       return new Subset((await buildSource(src.of)) as Dataset<unknown>, src.indices);
     case 'concat':
       return new ConcatDataset((await Promise.all(src.of.map(buildSource))) as Dataset<unknown>[]);
+    case 'instance':
+      return buildInstance(src);
   }
 }
 
