@@ -33,8 +33,7 @@ export function setGradEnabled(on: boolean): boolean {
 }
 
 function withMode<T>(on: boolean, fn: () => T, op: string): T {
-  if (typeof fn !== 'function' || isClass(fn))
-    fail('INVALID_ARGUMENT', `${op}: expected a function, got ${describe(fn)}`);
+  if (typeof fn !== 'function') fail('INVALID_ARGUMENT', `${op}: expected a function, got ${describe(fn)}`);
   const prev = binding.setGradEnabled(on);
   try {
     return fn();

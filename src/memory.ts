@@ -85,8 +85,7 @@ function isTensor(v: unknown): v is Tensor {
  * const y = tidy(() => x.mul(2).add(1).relu());   // the two intermediates are freed now
  */
 export function tidy<T>(fn: () => T): T {
-  if (typeof fn !== 'function' || isClass(fn))
-    fail('INVALID_ARGUMENT', `tidy: expected a function, got ${describe(fn)}`);
+  if (typeof fn !== 'function') fail('INVALID_ARGUMENT', `tidy: expected a function, got ${describe(fn)}`);
   const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T;
