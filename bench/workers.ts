@@ -2,7 +2,9 @@
 // DataLoader workers, in interleaved rounds (medians):
 // - samples per second over an epoch of 256 samples whose transform costs about 1 ms of CPU
 //   each (batches of 16), 2 workers against numWorkers: 0;
-// - with persistent workers, how long the first batch of the second epoch takes to arrive;
+// - with persistent workers, how long the first batch of the second epoch takes to arrive, right
+//   after the first epoch, and when each batch is used for 10 ms (the workers then build the
+//   next epoch's first batches while the last ones are used);
 // - how a worker's batch reaches the main thread: handed over (the storage changes owner) or
 //   copied (out into a moved ArrayBuffer and back in), per 3 MB CIFAR-sized batch and per epoch;
 // - the native image transforms (random crop with padding, flip, colour jitter, normalize) per
@@ -36,9 +38,15 @@ async function rate(numWorkers: number): Promise<number> {
   return r;
 }
 
-async function firstBatchOfEpoch2(): Promise<number> {
+// With `stepMs` of training work per batch (a busy wait), the workers build the next epoch's
+// first batches while the last ones of this epoch are used.
+async function firstBatchOfEpoch2(stepMs = 0): Promise<number> {
   const loader = new data.DataLoader(ds, { batchSize: 16, numWorkers: 2, persistentWorkers: true });
-  await drain(loader);
+  for await (const b of loader as AsyncIterable<Tensor[]>) {
+    const end = performance.now() + stepMs;
+    while (performance.now() < end);
+    b.forEach((t) => t.dispose());
+  }
   const t0 = performance.now();
   const it = loader[Symbol.asyncIterator]();
   const r = await it.next();
@@ -114,6 +122,7 @@ const res: Record<string, number[]> = {
   w0: [],
   w2: [],
   first: [],
+  firstStep: [],
   recvHandoff: [],
   recvCopy: [],
   epochHandoff: [],
@@ -125,6 +134,7 @@ for (let r = 0; r < rounds; r++) {
   res.w0.push(await rate(0));
   res.w2.push(await rate(2));
   res.first.push(await firstBatchOfEpoch2());
+  res.firstStep.push(await firstBatchOfEpoch2(10));
   res.recvHandoff.push(receiveUs('handoff'));
   res.recvCopy.push(receiveUs('copy'));
   res.epochHandoff.push(await epochMs('handoff'));
@@ -136,7 +146,9 @@ const m = (k: string) => median(res[k]);
 console.log(`samples/s with a ~1 ms transform (batches of 16, median of ${rounds}):`);
 console.log(`  numWorkers 0  ${m('w0').toFixed(0)}`);
 console.log(`  numWorkers 2  ${m('w2').toFixed(0)}  (${(m('w2') / m('w0')).toFixed(2)}x)`);
-console.log(`first batch of epoch 2, persistent workers: ${m('first').toFixed(1)} ms`);
+console.log(
+  `first batch of epoch 2, persistent workers: ${m('first').toFixed(1)} ms; with a 10 ms training step per batch: ${m('firstStep').toFixed(2)} ms`,
+);
 console.log(`a worker's 3 MB batch [256, 3, 32, 32] made a main-thread tensor:`);
 console.log(
   `  handed over ${m('recvHandoff').toFixed(1)} us, copied ${m('recvCopy').toFixed(1)} us (${(m('recvCopy') / m('recvHandoff')).toFixed(1)}x)`,

@@ -45,6 +45,11 @@ describe('DataLoader numWorkers', () => {
       expect(b.x.length).toBe(9); // 70 samples: 8 full batches and 6 left
       expect(b).toEqual(a);
     }
+    // Epoch 2's first batches were requested when epoch 1 ended; moved back to epoch 0, the loader
+    // drops them and gives epoch 0 again.
+    workers.setEpoch(0);
+    inline.setEpoch(0);
+    expect(await epoch(workers)).toEqual(await epoch(inline));
     await workers.shutdown();
     expect(liveWorkers()).toBe(0);
   });

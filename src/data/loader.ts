@@ -112,6 +112,20 @@ function onStream<R>(seed: number, fn: () => R): R {
   }
 }
 
+// A map-style epoch's batch requests: those sent (in order) and a way to send the next.
+interface EpochRequests {
+  epoch: number;
+  batch: number;
+  seed: number;
+  ahead: Promise<unknown>[];
+  next: () => boolean;
+}
+
+// Frees the batches of requests nobody will take, as they arrive.
+function discard(ahead: Promise<unknown>[]): void {
+  for (const p of ahead.splice(0)) p.then(disposeBatch, () => {});
+}
+
 function disposeBatch(b: unknown): void {
   if (b instanceof Tensor) b.dispose();
   else if (Array.isArray(b)) b.forEach(disposeBatch);
@@ -388,17 +402,28 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     this.pool ??= new WorkerPool(this.source!, nw, this.seed, o.timeout ?? 0, o.workerInit, transportInUse);
     const pool = this.pool;
     const depth = nw * (o.prefetchFactor ?? 2);
-    const ahead: Promise<unknown>[] = [];
+    let ahead: Promise<unknown>[] = [];
     let next: () => boolean; // requests one more batch; false when there is none
     if (this.dataset instanceof Dataset) {
-      const groups = this.indexGroups();
-      next = () => {
-        const r = groups.next();
-        if (r.done) return false;
-        const [b, idx] = r.value;
-        ahead.push(pool.request(idx, batchSeed(this.seed, this.cursor!.epoch, b)));
-        return true;
-      };
+      // With persistent workers, the previous epoch's end already requested this epoch's first
+      // batches (its order is known from seed and epoch): used if the loader was not moved since.
+      const early = this.early;
+      this.early = undefined;
+      let stream: EpochRequests;
+      if (early && early.epoch === this.epochIndex && early.batch === this.startBatch && early.seed === this.seed) {
+        this.epochIndex++;
+        this.startBatch = 0;
+        this.cursor = { epoch: early.epoch, batch: early.batch };
+        stream = early;
+      } else {
+        if (early) discard(early.ahead);
+        const epoch = this.epochIndex++;
+        stream = this.requests(pool, epoch, this.startBatch);
+        this.cursor = { epoch, batch: this.startBatch };
+        this.startBatch = 0;
+      }
+      ahead = stream.ahead;
+      next = stream.next;
     } else {
       // An iterable dataset: each worker iterates its own copy (getWorkerInfo shards it) and
       // batches come from the workers in turn, skipping those that ran out, as PyTorch's.
@@ -418,8 +443,20 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
         return true;
       };
     }
+    // With persistent workers the next epoch's first batches are requested as soon as this
+    // epoch's last are (its order is known from seed and epoch), keeping the workers busy across
+    // the epoch boundary; the next iteration takes them if the loader was not moved meanwhile.
+    const across = !!o.persistentWorkers && this.dataset instanceof Dataset;
+    let exhausted = false;
     const fill = () => {
-      while (ahead.length < depth && next()) ahead[ahead.length - 1].catch(() => {}); // rethrown when awaited
+      while (!exhausted && ahead.length < depth)
+        if (next())
+          ahead[ahead.length - 1].catch(() => {}); // rethrown when awaited
+        else exhausted = true;
+      if (!exhausted || !across || this.pool !== pool) return;
+      const early = (this.early ??= this.requests(pool, this.epochIndex, this.startBatch));
+      while (ahead.length + early.ahead.length < depth && early.next())
+        early.ahead[early.ahead.length - 1].catch(() => {});
     };
     let ok = false;
     try {
@@ -441,10 +478,26 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       ok = true;
       this.cursor = undefined; // the epoch is complete
     } finally {
-      // Batches fetched ahead that nobody will use (the loop stopped early) are freed.
-      for (const p of ahead) p.then(disposeBatch, () => {});
+      discard(ahead); // batches fetched ahead that nobody will use (the loop stopped early)
       if (!ok || !o.persistentWorkers) await this.shutdown();
     }
+  }
+
+  // Batches requested ahead for the next epoch (persistent workers only).
+  private early: EpochRequests | undefined;
+
+  // The requests of a map-style epoch from batch `skip` on, made by next() one batch at a time.
+  private requests(pool: WorkerPool, epoch: number, skip: number): EpochRequests {
+    const groups = this.groupsOf(epoch, skip);
+    const ahead: Promise<unknown>[] = [];
+    const next = () => {
+      const r = groups.next();
+      if (r.done) return false;
+      const [b, idx] = r.value;
+      ahead.push(pool.request(idx, batchSeed(this.seed, epoch, b)));
+      return true;
+    };
+    return { epoch, batch: skip, seed: this.seed, ahead, next };
   }
 
   // The next iteration's dataset indices in batches (the last shorter unless dropLast), with their
@@ -454,6 +507,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     const skip = this.startBatch;
     this.startBatch = 0;
     this.cursor = { epoch, batch: skip };
+    yield* this.groupsOf(epoch, skip);
+  }
+
+  // Epoch `epoch`'s batches of indices from batch `skip` on, numbered from 1 (no loader state changes).
+  private *groupsOf(epoch: number, skip: number): Generator<[number, number[]]> {
     let g: number[] = [];
     let b = 0;
     for (const i of this.indices(epoch)) {
@@ -471,6 +529,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
    * @example await loader.shutdown()
    */
   async shutdown(): Promise<void> {
+    if (this.early) discard(this.early.ahead);
+    this.early = undefined;
     const p = this.pool;
     this.pool = undefined;
     await p?.close();
