@@ -1,5 +1,8 @@
 // The binding's promises: errors as TensorError, dispose/tidy/using, no leaks, memory reported
 // to V8, loading in worker threads.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 
@@ -193,6 +196,23 @@ describe('threads', () => {
     const again = tk.randn([512, 700]);
     expect(again.eq(x).sum().item()).toBe(512 * 700);
     for (const t of [x, again, ...one, ...many]) t.dispose();
+  });
+
+  it("costs each thread little memory: the addon's thread-local block is small", () => {
+    // glibc allocates and zeroes a shared library's whole TLS block for every thread that touches
+    // one of its thread_locals (each JS worker, each pool thread): big per-thread scratch belongs
+    // on the heap (a 12 MB block once made every DataLoader worker cost 12 MB more).
+    const gyp = createRequire(import.meta.url)('node-gyp-build') as { path(dir: string): string };
+    const file = readFileSync(gyp.path(fileURLToPath(new URL('..', import.meta.url))));
+    const phoff = Number(file.readBigUInt64LE(0x20)),
+      size = file.readUInt16LE(0x36),
+      count = file.readUInt16LE(0x38);
+    let tls = 0;
+    for (let i = 0; i < count; i++) {
+      const at = phoff + i * size;
+      if (file.readUInt32LE(at) === 7) tls = Number(file.readBigUInt64LE(at + 0x28)); // PT_TLS, p_memsz
+    }
+    expect(tls).toBeLessThan(256 * 1024);
   });
 
   it('loads and runs in several worker threads at once', async () => {

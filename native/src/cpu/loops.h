@@ -6,6 +6,7 @@
 // vectorisable fast path when the strides allow.
 #pragma once
 #include <algorithm>
+#include <memory>
 #include <cstdint>
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -142,11 +143,17 @@ template <int N> struct StridedLoop {
     bool gather[N];
     for (int k = 0; k < N; ++k) gather[k] = k > 0 && transposed(k);
     auto body = [&](int64_t t0, int64_t t1) {
-      // Per-thread scratch (N x 32 KiB): too big to put on a worker's stack comfortably.
-      static thread_local struct alignas(64) {
+      // Per-thread scratch (N x 32 KiB): too big to put on a worker's stack comfortably, and
+      // on the heap, made on a thread's first use: as a thread_local array it would sit in the
+      // library's TLS block, which glibc allocates and zeroes in full for every thread that
+      // touches any thread_local here (12 MB of RSS per JS worker and pool thread, summed over
+      // all the instantiations of this template).
+      struct alignas(64) Scratch {
         char b[N][kTile * kTile * 8];
-      } scratch;
-      auto& buf = scratch.b;
+      };
+      static thread_local std::unique_ptr<Scratch> scratch;
+      if (!scratch) scratch = std::make_unique<Scratch>();
+      auto& buf = scratch->b;
       for (int64_t t = t0; t < t1; ++t) {
         int64_t o = t / strips, i0 = (t % strips) * kTile, i1 = std::min(SA, i0 + kTile);
         char* p0[N];
