@@ -1,5 +1,9 @@
 // DataLoader workers: batches equal to numWorkers: 0, worker ids and seeds, errors and crashes
 // surfacing in the main thread, timeouts, persistent workers, and nothing left behind.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { binding } from '../src/binding.js';
@@ -22,6 +26,17 @@ async function epoch(loader: data.DataLoader<[Tensor, number]>): Promise<{ x: nu
     yb.dispose();
   }
   return { x, y };
+}
+
+// A linear classifier of the fixture's 3x8x8 images, for the Trainer tests.
+class M extends train.LightningModule {
+  fc = new nn.Linear(192, 10);
+  override trainingStep([x, y]: Tensor[]): Tensor {
+    return nn.functional.crossEntropy(this.fc.forward(x.flatten(1)), y);
+  }
+  override configureOptimizers() {
+    return new optim.SGD(this.parameters(), { lr: 0.1 });
+  }
 }
 
 async function rejection(p: Promise<unknown>): Promise<TensorError> {
@@ -195,15 +210,6 @@ describe('DataLoader numWorkers', () => {
 
   it('works under the Trainer: the weights of numWorkers: 0', async () => {
     const ds = await make({ n: 48 });
-    class M extends train.LightningModule {
-      fc = new nn.Linear(192, 10);
-      override trainingStep([x, y]: Tensor[]): Tensor {
-        return nn.functional.crossEntropy(this.fc.forward(x.flatten(1)), y);
-      }
-      override configureOptimizers() {
-        return new optim.SGD(this.parameters(), { lr: 0.1 });
-      }
-    }
     const fit = async (numWorkers: number) => {
       manualSeed(0);
       const m = new M();
@@ -346,19 +352,7 @@ describe('DataLoader numWorkers', () => {
 
   it('resumes mid-epoch under the Trainer with workers and random data: the weights of an uninterrupted run', async () => {
     const ds = await make({ n: 40, noise: true });
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const ck = join(mkdtempSync(join(tmpdir(), 'tk-workers-')), 'mid.ckpt');
-    class M extends train.LightningModule {
-      fc = new nn.Linear(192, 10);
-      override trainingStep([x, y]: Tensor[]): Tensor {
-        return nn.functional.crossEntropy(this.fc.forward(x.flatten(1)), y);
-      }
-      override configureOptimizers() {
-        return new optim.SGD(this.parameters(), { lr: 0.1 });
-      }
-    }
     class SaveAt extends train.Callback {
       override onTrainBatchEnd(trainer: train.Trainer) {
         if (trainer.globalStep === 13) {
