@@ -1,8 +1,10 @@
 // DataLoader workers: batches equal to numWorkers: 0, worker ids and seeds, errors and crashes
 // surfacing in the main thread, timeouts, persistent workers, and nothing left behind.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
@@ -394,5 +396,13 @@ describe('DataLoader numWorkers', () => {
     );
     ds.table.dispose();
     expect(liveWorkers()).toBe(0);
+  });
+
+  it('a script that never shuts down its persistent workers still exits', () => {
+    const script = fileURLToPath(new URL('./fixtures/persistent-exit.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('done 4');
+    expect(r.status).toBe(0);
   });
 });

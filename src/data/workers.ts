@@ -498,6 +498,7 @@ export class WorkerPool {
       });
       this.workers.push(w);
     }
+    this.keepAlive(); // nothing requested yet
   }
 
   private settle(id: number): void {
@@ -505,7 +506,20 @@ export class WorkerPool {
     if (p?.timer) clearTimeout(p.timer);
     this.pending.delete(id);
     this.owner.delete(id);
+    this.keepAlive();
   }
+
+  // Idle workers do not keep the process alive (a script that never calls shutdown() on a loader
+  // with persistentWorkers still exits); workers with batches in flight do.
+  private keepAlive(): void {
+    const busy = this.pending.size > 0;
+    if (busy === this.refd) return;
+    this.refd = busy;
+    for (const w of this.workers)
+      if (busy) w.ref();
+      else w.unref();
+  }
+  private refd = true;
 
   // Fails every batch in flight and every later request; the loader then closes the pool.
   private fail(e: Error): void {
@@ -553,6 +567,7 @@ export class WorkerPool {
         );
       this.pending.set(id, p);
       this.owner.set(id, worker);
+      this.keepAlive();
       this.workers[worker].postMessage({ id, ...msg });
     });
   }
