@@ -41,6 +41,10 @@ class M extends train.LightningModule {
   }
 }
 
+// A quiet Trainer for two epochs.
+const twoEpochs = (callbacks?: train.Callback[]) =>
+  new train.Trainer({ maxEpochs: 2, logger: false, enableProgressBar: false, enableCheckpointing: false, callbacks });
+
 async function rejection(p: Promise<unknown>): Promise<TensorError> {
   try {
     await p;
@@ -215,12 +219,7 @@ describe('DataLoader numWorkers', () => {
     const fit = async (numWorkers: number) => {
       manualSeed(0);
       const m = new M();
-      const trainer = new train.Trainer({
-        maxEpochs: 2,
-        logger: false,
-        enableProgressBar: false,
-        enableCheckpointing: false,
-      });
+      const trainer = twoEpochs();
       const loader = new data.DataLoader(ds, {
         batchSize: 8,
         shuffle: true,
@@ -366,13 +365,7 @@ describe('DataLoader numWorkers', () => {
     const run = async (o: { callbacks?: train.Callback[]; ckptPath?: string } = {}) => {
       manualSeed(0);
       const m = new M();
-      const trainer = new train.Trainer({
-        maxEpochs: 2,
-        logger: false,
-        enableProgressBar: false,
-        enableCheckpointing: false,
-        callbacks: o.callbacks,
-      });
+      const trainer = twoEpochs(o.callbacks);
       const loader = new data.DataLoader(ds, { batchSize: 4, shuffle: true, seed: 4, numWorkers: 2 });
       await trainer.fit(m, loader, { ckptPath: o.ckptPath });
       return Array.from(m.fc.weight.data() as Float32Array);

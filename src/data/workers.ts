@@ -441,7 +441,6 @@ const workerEntry = (): URL => {
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
-  private readonly owner = new Map<number, number>();
   private failure: Error | undefined;
   private next = 0;
   private closed = false;
@@ -505,7 +504,6 @@ export class WorkerPool {
     const p = this.pending.get(id);
     if (p?.timer) clearTimeout(p.timer);
     this.pending.delete(id);
-    this.owner.delete(id);
     this.keepAlive();
   }
 
@@ -566,7 +564,6 @@ export class WorkerPool {
           this.timeoutMs,
         );
       this.pending.set(id, p);
-      this.owner.set(id, worker);
       this.keepAlive();
       this.workers[worker].postMessage({ id, ...msg });
     });
