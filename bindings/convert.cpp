@@ -30,7 +30,7 @@ double HandleTable::add(tk::Tensor t, int64_t& reported_bytes) {
     slots_.emplace_back();
   }
   Slot& s = slots_[slot];
-  s.reported = reported_bytes = int64_t(t.storage()->nbytes());
+  reported_bytes = hold(t);
   s.tensor = std::move(t);
   live_++;
   return double(slot) + double(s.gen) * kSlotSpan;
@@ -48,17 +48,33 @@ int64_t HandleTable::remove(double id) {
   if (!decode(id, slot, gen)) return 0;
   Slot& s = slots_[slot];
   if (s.gen != gen || !s.tensor.defined()) return 0;
+  const int64_t r = release(s.tensor);
   s.tensor = tk::Tensor();
   s.gen = (s.gen + 1) & ((1u << 26) - 1);  // ids stay below 2^52, exact in a double
   free_.push_back(slot);
   live_--;
-  int64_t r = s.reported;
-  s.reported = 0;
+  return r;
+}
+
+int64_t HandleTable::hold(const tk::Tensor& t) {
+  const tk::Storage* key = t.storage().get();
+  StorageRef& r = storages_[key];
+  if (r.ids++ == 0) r.reported = key ? int64_t(key->nbytes()) : 0;
+  return r.ids == 1 ? r.reported : 0;
+}
+
+int64_t HandleTable::release(const tk::Tensor& t) {
+  auto it = storages_.find(t.storage().get());
+  if (it == storages_.end()) return 0;
+  if (--it->second.ids > 0) return 0;
+  const int64_t r = it->second.reported;
+  storages_.erase(it);
   return r;
 }
 
 void HandleTable::clear() {
   std::vector<Slot>().swap(slots_);
+  storages_.clear();
   free_.clear();
   live_ = 0;
 }
@@ -68,10 +84,10 @@ int64_t HandleTable::replace(double id, tk::Tensor t) {
   TK_CHECK(decode(id, slot, gen) && slots_[slot].gen == gen && slots_[slot].tensor.defined(), DISPOSED,
            "setData: tensor was disposed");
   Slot& s = slots_[slot];
-  const int64_t before = s.reported;
-  s.reported = int64_t(t.storage()->nbytes());
+  const int64_t added = hold(t);  // first, so a tensor replaced by a view of itself stays counted
+  const int64_t dropped = release(s.tensor);
   s.tensor = std::move(t);
-  return s.reported - before;
+  return added - dropped;
 }
 
 // ---- marshalling ----------------------------------------------------------------------------------

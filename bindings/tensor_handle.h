@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "gc.h"
@@ -21,11 +22,15 @@ class HandleTable {
   static constexpr int kSlotBits = 26;
   static constexpr double kSlotSpan = double(int64_t(1) << kSlotBits);
 
-  // A new id owning `t`, and the bytes to report to V8 for it.
+  // A new id owning `t`, and the bytes to report to V8 for it: its storage's size when no other
+  // id of this table holds that storage, else 0. Memory is reported per storage, not per id,
+  // because views share it: counting each view made V8 see hundreds of megabytes that did not
+  // exist (a loop of narrow() over one 8 MB buffer) and run a major GC every few milliseconds.
   double add(tk::Tensor t, int64_t& reported_bytes);
   // The tensor of a live id, or nullptr for a stale or malformed one.
   const tk::Tensor* get(double id) const;
-  // Drops the id's reference; returns the bytes reported for it (0 if stale). Idempotent.
+  // Drops the id's reference; returns the bytes to unreport (its storage's, when this was the
+  // last id holding it; 0 if stale). Idempotent.
   int64_t remove(double id);
   // Points a live id at another tensor (`param.data = t`); returns the change in reported bytes.
   int64_t replace(double id, tk::Tensor t);
@@ -37,10 +42,17 @@ class HandleTable {
   struct Slot {
     tk::Tensor tensor;
     uint32_t gen = 0;
+  };
+  // The ids holding one storage, and the bytes reported for it when the first came.
+  struct StorageRef {
+    int64_t ids = 0;
     int64_t reported = 0;
   };
   bool decode(double id, uint32_t& slot, uint32_t& gen) const;
+  int64_t hold(const tk::Tensor& t);     // counts t's storage; bytes newly reported
+  int64_t release(const tk::Tensor& t);  // uncounts it; bytes no longer reported
   std::vector<Slot> slots_;
+  std::unordered_map<const tk::Storage*, StorageRef> storages_;
   std::vector<uint32_t> free_;
   int64_t live_ = 0;
 };
