@@ -49,7 +49,7 @@ class HandleTable {
     int64_t reported = 0;
   };
   bool decode(double id, uint32_t& slot, uint32_t& gen) const;
-  int64_t hold(const tk::Tensor& t);     // counts t's storage; bytes newly reported
+  int64_t hold(const tk::Tensor& t);  // counts t's storage; bytes newly reported
   int64_t release(const tk::Tensor& t);  // uncounts it; bytes no longer reported
   std::vector<Slot> slots_;
   std::unordered_map<const tk::Storage*, StorageRef> storages_;
