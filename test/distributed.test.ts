@@ -284,6 +284,21 @@ describe.skipIf(!ready)(
       }
     });
 
+    it("DDP's broadcastBuffers starts each forward from rank 0's buffers, float and integer (coalesced per dtype)", () => {
+      const [own0, own1] = [r[0].buffers.true.own, r[1].buffers.true.own];
+      expect(own0.mean).not.toEqual(own1.mean); // each rank's rows moved its own statistics
+      expect([own0.seen, own1.seen]).toEqual([20, 21]);
+      for (const k of [0, 1]) expect(r[k].buffers.true.synced).toEqual(own0);
+      // broadcastBuffers: false leaves each rank its own
+      for (const k of [0, 1]) expect(r[k].buffers.false.synced).toEqual(r[k].buffers.false.own);
+      expect(r[1].buffers.false.synced.seen).toBe(21);
+    });
+
+    it('a DDP made inside tidy() keeps its buckets across later scopes (copies and bucket views)', () => {
+      for (const k of [0, 1])
+        for (const view of ['false', 'true']) expect(r[k].tidyDdp[view]).toEqual([Array(8).fill(9), Array(2).fill(6)]);
+    });
+
     it("metrics combine every rank's state on compute(): sums summed, cat states gathered (5 rows + 3 rows)", () => {
       const { preds, target, scores } = metricInput();
       const acc = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });

@@ -7,15 +7,26 @@
 // is in, the bucket is packed into one flat tensor and its all-reduce starts on the communication
 // thread while backward goes on. When every bucket has been launched (all gradients are in), the
 // last hook waits for them and writes the averaged gradients back into each parameter's .grad.
+// Buffers (batch-norm statistics) travel from rank 0 at each forward coalesced, one broadcast
+// per dtype, as PyTorch's _sync_buffers: one per buffer cost a collective's latency each.
 import { noGrad } from '../autograd.js';
 import { binding } from '../binding.js';
 import { ITEMSIZE, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
+import { keep } from '../memory.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { checkOptions, fn as functionArg } from '../options.js';
 import { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
-import { allGatherIntoTensor, allReduce, broadcast, getWorldSize, isInitialized, type Work } from './process_group.js';
+import {
+  allGatherIntoTensor,
+  allReduce,
+  broadcast,
+  getRank,
+  getWorldSize,
+  isInitialized,
+  type Work,
+} from './process_group.js';
 
 /** Options of DistributedDataParallel. */
 export interface DDPOptions {
@@ -70,6 +81,9 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   readonly #broadcastBuffers: boolean;
   readonly #asView: boolean;
   readonly #size: number;
+  readonly #rank: number;
+  /** broadcastBuffers: one flat tensor per buffer dtype, kept while the buffers' sizes hold. */
+  readonly #bufferFlats = new Map<DType, Tensor>();
   #sync = true;
   #launched = 0;
 
@@ -90,6 +104,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     this.#broadcastBuffers = o.broadcastBuffers ?? true;
     this.#asView = o.gradientAsBucketView ?? false;
     this.#size = getWorldSize();
+    this.#rank = getRank();
     const params = module.parameters().filter((p) => p.requiresGrad);
     for (const p of params)
       if (p.device !== 'cpu')
@@ -128,12 +143,18 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     let dtype: DType | undefined;
     const close = () => {
       if (!slots.length) return;
-      const b: Bucket = { slots, flat: zeros([numel], { dtype: slots[0].param.dtype }), ready: 0, work: undefined };
+      // kept: they live as long as the wrapper, whatever tidy() scope constructs it
+      const b: Bucket = {
+        slots,
+        flat: keep(zeros([numel], { dtype: slots[0].param.dtype })),
+        ready: 0,
+        work: undefined,
+      };
       this.#buckets.push(b);
       for (const s of slots) {
         this.#bucketOf.set(s.param, b);
         if (this.#asView) {
-          s.view = b.flat.narrow(0, s.offset, s.numel).view(s.param.shape);
+          s.view = keep(b.flat.narrow(0, s.offset, s.numel).view(s.param.shape));
           s.ptr = binding.dataPtr(s.view._h);
         }
       }
@@ -215,11 +236,41 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   forward(...args: any[]): any {
     this.#checkPrevious();
-    if (this.#broadcastBuffers && this.#size > 1)
-      noGrad(() => {
-        for (const t of this.module.buffers()) broadcast(t, { src: 0 });
-      });
+    if (this.#broadcastBuffers && this.#size > 1) this.#syncBuffers();
     return this.module.forward(...args);
+  }
+
+  // Rank 0's buffers to every rank: packed per dtype into one flat tensor, one broadcast each.
+  #syncBuffers(): void {
+    const groups = new Map<DType, Tensor[]>();
+    for (const b of this.module.buffers()) {
+      const list = groups.get(b.dtype as DType);
+      if (list) list.push(b);
+      else groups.set(b.dtype as DType, [b]);
+    }
+    noGrad(() => {
+      for (const [dtype, bufs] of groups) {
+        const n = bufs.reduce((k, b) => k + b.numel(), 0);
+        let flat = this.#bufferFlats.get(dtype);
+        if (flat?.numel() !== n) {
+          flat?.dispose();
+          flat = keep(zeros([n], { dtype })); // lives across the caller's tidy() scopes
+          this.#bufferFlats.set(dtype, flat);
+        }
+        const parts = (fn: (part: Tensor, b: Tensor) => void) => {
+          let off = 0;
+          for (const b of bufs) {
+            const part = flat!.narrow(0, off, b.numel()).view(b.shape);
+            fn(part, b);
+            part.dispose();
+            off += b.numel();
+          }
+        };
+        if (this.#rank === 0) parts((part, b) => part.copy_(b));
+        broadcast(flat, { src: 0 });
+        if (this.#rank !== 0) parts((part, b) => b.copy_(part));
+      }
+    });
   }
 
   #checkPrevious(): void {
@@ -278,5 +329,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       b.flat.dispose();
     }
     this.#bucketOf.clear();
+    for (const f of this.#bufferFlats.values()) f.dispose();
+    this.#bufferFlats.clear();
   }
 }

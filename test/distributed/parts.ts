@@ -5,7 +5,18 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 
 import { ShapesNet } from '../../examples/cnn-shapes.js';
-import { data, distributed as dist, metrics, nn, optim, train, type Tensor } from '../../src/index.js';
+import {
+  data,
+  distributed as dist,
+  full,
+  metrics,
+  nn,
+  optim,
+  tensor,
+  tidy,
+  train,
+  type Tensor,
+} from '../../src/index.js';
 import { bnInput, metricInput } from './parts-data.js';
 
 const [out, dir] = process.argv.slice(2);
@@ -35,6 +46,45 @@ const arr = (t: Tensor) => Array.from(t.data() as Float32Array);
   };
   const conv = nn.SyncBatchNorm.convertSyncBatchnorm(new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2)));
   res.converted = conv.modules().map((m) => m.constructor.name);
+}
+
+// DDP's broadcastBuffers: each rank's train-mode forward moves its BatchNorm statistics with its
+// own rows; the next forward starts from rank 0's, in both dtypes (float32 statistics, and an
+// int64 buffer set per rank).
+for (const broadcastBuffers of [true, false]) {
+  const { x } = bnInput();
+  const bn = new nn.BatchNorm2d(3);
+  const seen = tensor([10 + rank], { dtype: 'int64' });
+  bn.registerBuffer('seen', seen);
+  // rank 0's at the start; made and run in tidy() scopes, which must not free its own tensors
+  const ddp = tidy(() => new dist.DistributedDataParallel(bn, { broadcastBuffers }));
+  tidy(() => ddp.forward(x.narrow(0, rank * 4, 4))); // moves this rank's statistics with its own rows
+  seen.fill_(20 + rank);
+  const state = () => ({ mean: arr(bn.runningMean!), seen: Number(seen.item()) });
+  const own = state();
+  ddp.eval();
+  tidy(() => ddp.forward(x.narrow(0, rank * 4, 4))); // eval: syncs the buffers, then changes none
+  ((res.buffers ??= {}) as Record<string, unknown>)[String(broadcastBuffers)] = { own, synced: state() };
+  ddp.dispose();
+}
+
+// A DDP made inside tidy() keeps its buckets: two backward passes of sum(Linear(x)) with x all
+// rank+1 (3 rows) average to 4.5 per weight entry and 3 per bias entry each, accumulated.
+for (const gradientAsBucketView of [false, true]) {
+  const lin = new nn.Linear(4, 2);
+  const ddp = tidy(() => new dist.DistributedDataParallel(lin, { gradientAsBucketView }));
+  for (let i = 0; i < 2; i++)
+    tidy(() =>
+      ddp
+        .forward(full([3, 4], rank + 1))
+        .sum()
+        .backward(),
+    );
+  ((res.tidyDdp ??= {}) as Record<string, unknown>)[String(gradientAsBucketView)] = [
+    arr(lin.weight.grad!),
+    arr(lin.bias!.grad!),
+  ];
+  ddp.dispose();
 }
 
 // Metrics: each rank updates with its own rows (rank 0: 5 rows, rank 1: 3); compute() gives the
