@@ -111,13 +111,19 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
     const transposed = [0, 3, 1, 4, 2, 5].map((i) => sum[i]);
     expect(r0[`allReduce.async.strided.${d}`]).toEqual(transposed);
     expect(r1[`allReduce.async.strided.${d}`]).toEqual(transposed);
+    const floating = !(d === 'bool' || d.startsWith('int'));
+    if (floating) {
+      const avg = combine(d, 'avg', a(0), a(1));
+      for (const res of [r0, r1])
+        expect(res[`allReduce.async.strided.avg.${d}`]).toEqual([0, 3, 1, 4, 2, 5].map((i) => avg[i]));
+    }
     for (const res of [r0, r1]) {
       expect(res[`broadcast.${d}`]).toEqual(a(1));
       expect(res[`allGather.${d}`]).toEqual([...a(0), ...a(1)]);
       expect(res[`allGatherIntoTensor.${d}`]).toEqual([...a(0), ...a(1)]);
     }
     // reduceScatter: rank r gets the reduction of every rank's inputs[r] (salt r)
-    for (const op of ['sum', 'max']) {
+    for (const op of floating ? ['sum', 'max', 'avg'] : ['sum', 'max']) {
       expect(r0[`reduceScatter.${op}.${d}`]).toEqual(combine(d, op, a(0, 0), a(1, 0)));
       expect(r1[`reduceScatter.${op}.${d}`]).toEqual(combine(d, op, a(0, 1), a(1, 1)));
     }

@@ -68,15 +68,40 @@ MPI_Datatype mpi_type(DType d) {
 }
 
 MPI_Op mpi_op(DType d, Reduce r) {
+  if (r == Reduce::Avg) r = Reduce::Sum;  // divided afterwards (divide_by)
   if (d == DType::Float16 || d == DType::BFloat16) return g_half_ops[d == DType::BFloat16][int(r)];
   if (d == DType::Bool) return (r == Reduce::Sum || r == Reduce::Max) ? MPI_LOR : MPI_LAND;
   switch (r) {
-    case Reduce::Sum: return MPI_SUM;
+    case Reduce::Sum:
+    case Reduce::Avg: return MPI_SUM;
     case Reduce::Max: return MPI_MAX;
     case Reduce::Min: return MPI_MIN;
     case Reduce::Product: return MPI_PROD;
   }
   return MPI_SUM;
+}
+
+// Reduce::Avg's second half: every element of a reduced buffer divided by the world size (a
+// division, as div_ would, not a multiplication by the reciprocal: the same rounding).
+template <class T> void divide(void* p, int n, int size) {
+  auto* x = static_cast<T*>(p);
+  const T d = T(size);
+  for (int i = 0; i < n; ++i) x[i] /= d;
+}
+template <float (*Load)(uint16_t), uint16_t (*Store)(float)> void divide_half(void* p, int n, int size) {
+  auto* x = static_cast<uint16_t*>(p);
+  const float d = float(size);
+  for (int i = 0; i < n; ++i) x[i] = Store(Load(x[i]) / d);
+}
+
+void divide_by(void* p, int n, DType d, int size) {
+  switch (d) {
+    case DType::Float32: divide<float>(p, n, size); break;
+    case DType::Float64: divide<double>(p, n, size); break;
+    case DType::Float16: divide_half<half_to_float, float_to_half>(p, n, size); break;
+    case DType::BFloat16: divide_half<bf16_to_float, float_to_bf16>(p, n, size); break;
+    default: break;  // submit() refuses Avg on the others
+  }
 }
 
 std::string mpi_error(const char* what, int rc) {
@@ -124,6 +149,7 @@ Reduce parse_reduce(const std::string& n) {
   if (n == "max") return Reduce::Max;
   if (n == "min") return Reduce::Min;
   if (n == "product") return Reduce::Product;
+  if (n == "avg") return Reduce::Avg;
   throw DistError("INVALID_ARGUMENT", "distributed: unknown reduce op, got '" + n + "'");
 }
 
@@ -179,6 +205,9 @@ std::shared_ptr<Work> ProcessGroup::submit(const Op& op) {
   if ((op.kind == Kind::Send || op.kind == Kind::Recv) && op.peer == rank_)
     throw DistError("INVALID_ARGUMENT",
                     std::string(name) + ": a rank cannot " + name + " to itself (rank " + std::to_string(rank_) + ")");
+  if (op.reduce == Reduce::Avg && op.dtype != DType::Float32 && op.dtype != DType::Float64 &&
+      op.dtype != DType::Float16 && op.dtype != DType::BFloat16)
+    throw DistError("DTYPE_MISMATCH", std::string(name) + ": op 'avg' needs a floating dtype");
   auto w = std::make_shared<Work>();
   w->op = op;
   {
@@ -246,6 +275,8 @@ void ProcessGroup::run(Work& w) {
     case Kind::Recv: rc = MPI_Irecv(o.recv, n, t, o.peer, o.tag, c, req); break;
   }
   if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(o.kind), rc));
+  if (o.reduce == Reduce::Avg && (o.kind == Kind::AllReduce || o.kind == Kind::ReduceScatter))
+    divide_by(o.recv, n, o.dtype, size_);
 }
 
 void ProcessGroup::loop() {

@@ -37,7 +37,9 @@ class DistError : public std::runtime_error {
 };
 
 enum class DType { Float32, Float64, Int32, Int64, Bool, Float16, BFloat16 };
-enum class Reduce { Sum, Max, Min, Product };
+// Avg: MPI's sum, then each element divided by the world size on the communication thread (floating
+// dtypes only), so the caller needs no pass of its own over the result.
+enum class Reduce { Sum, Max, Min, Product, Avg };
 enum class Kind { AllReduce, Broadcast, AllGather, ReduceScatter, Gather, Scatter, Send, Recv, Barrier };
 
 DType parse_dtype(const std::string& name);

@@ -199,12 +199,12 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       }
     });
     if (++this.#launched < this.#buckets.length) {
-      b.work = allReduce(b.flat, { async: true });
+      b.work = allReduce(b.flat, { op: 'avg', async: true });
       return;
     }
     // The last bucket: backward has nothing left to overlap, so it runs as a blocking call (MPI
     // meets the peers at once, where the async form polls for them).
-    allReduce(b.flat);
+    allReduce(b.flat, { op: 'avg' });
     this.#finish();
   }
 
@@ -215,8 +215,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         const w = b.work;
         b.work = undefined;
         b.ready = 0;
-        w?.waitSync();
-        b.flat.div_(this.#size);
+        w?.waitSync(); // averaged on the communication thread
         if (this.#asView) continue; // the gradients are views of flat
         for (const s of b.slots) {
           const g = s.param.grad!;

@@ -420,21 +420,8 @@ export function allReduce(tensor: Tensor, options?: AllReduceOptions): Work | un
   const reduce = reduceOf(op, o.op);
   const dtype = dtypeFor(op, t, reduce);
   const buf = bufferOf(op, t, true);
-  const after = reduce === 'avg' ? () => noGrad(() => t.div_(g.size)) : undefined;
-  return launch(
-    g,
-    op,
-    'allReduce',
-    null,
-    buf,
-    t.numel(),
-    dtype,
-    reduce === 'avg' ? 'sum' : reduce,
-    0,
-    0,
-    !!o.async,
-    after,
-  );
+  // 'avg' divides natively, on the communication thread, as the sum comes in
+  return launch(g, op, 'allReduce', null, buf, t.numel(), dtype, reduce, 0, 0, !!o.async);
 }
 
 /** Options of broadcast. */
@@ -527,13 +514,12 @@ export function reduceScatter(output: Tensor, inputs: Tensor[], options?: Reduce
   const reduce = reduceOf(op, o.op);
   const dtype = dtypeFor(op, out, reduce);
   const ins = perRank(op, 'inputs', inputs, out, g);
-  const after = reduce === 'avg' ? () => noGrad(() => out.div_(g.size)) : undefined;
   const [send, recv] = buffers(
     () => packed(op, ins),
     () => bufferOf(op, out, true),
   );
-  const r = reduce === 'avg' ? 'sum' : reduce;
-  return launch(g, op, 'reduceScatter', send, recv, out.numel(), dtype, r, 0, 0, !!o.async, after);
+  // 'avg' divides natively, on the communication thread, as the sum comes in
+  return launch(g, op, 'reduceScatter', send, recv, out.numel(), dtype, reduce, 0, 0, !!o.async);
 }
 
 /** Options of gather. */

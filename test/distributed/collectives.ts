@@ -45,6 +45,12 @@ async function main(out: string): Promise<void> {
     const w = dist.allReduce(m, { async: true });
     await w.wait();
     res[`allReduce.async.strided.${d}`] = nums(m.contiguous());
+    if (!(d === 'bool' || d.startsWith('int'))) {
+      // 'avg' divides on the communication thread, before the strided view gets its copy back
+      const v = inputs(d, rank).reshape([2, 3]).t();
+      await dist.allReduce(v, { op: 'avg', async: true }).wait();
+      res[`allReduce.async.strided.avg.${d}`] = nums(v.contiguous());
+    }
     const b = inputs(d, rank);
     dist.broadcast(b, { src: 1 });
     res[`broadcast.${d}`] = nums(b);
@@ -54,7 +60,9 @@ async function main(out: string): Promise<void> {
     const flat = zeros([N * size], { dtype: d });
     dist.allGatherIntoTensor(flat, inputs(d, rank));
     res[`allGatherIntoTensor.${d}`] = nums(flat);
-    for (const op of ['sum', 'max'] as const) {
+    for (const op of d === 'bool' || d.startsWith('int')
+      ? (['sum', 'max'] as const)
+      : (['sum', 'max', 'avg'] as const)) {
       const o = zeros([N], { dtype: d });
       dist.reduceScatter(o, [inputs(d, rank, 0), inputs(d, rank, 1)], { op });
       res[`reduceScatter.${op}.${d}`] = nums(o);
