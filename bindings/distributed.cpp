@@ -113,16 +113,20 @@ Napi::Value Submit(const Napi::CallbackInfo& info) {
   });
 }
 
-// wait(id): blocks until the work completes; throws its error. The work is forgotten.
+// wait(id, ms?): blocks until the work completes, or at most ms milliseconds; throws its error.
+// Returns whether it completed; a completed work is forgotten.
 Napi::Value Wait(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
     auto it = g_works.find(uint64_t(info[0].As<Napi::Number>().DoubleValue()));
-    if (it == g_works.end()) return info.Env().Undefined();  // already taken
+    if (it == g_works.end()) return Napi::Boolean::New(env, true);  // already taken
     std::shared_ptr<Work> w = it->second;
+    if (info[1].IsNumber() && !ProcessGroup::wait_for(*w, info[1].As<Napi::Number>().Int32Value()))
+      return Napi::Boolean::New(env, false);
     g_works.erase(it);
     std::string err = ProcessGroup::wait(*w);
     if (!err.empty()) throw DistError("DISTRIBUTED_ERROR", err);
-    return info.Env().Undefined();
+    return Napi::Boolean::New(env, true);
   });
 }
 

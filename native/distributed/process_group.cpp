@@ -227,6 +227,11 @@ std::string ProcessGroup::wait(Work& w) {
   return w.error;
 }
 
+bool ProcessGroup::wait_for(Work& w, int ms) {
+  std::unique_lock lock(w.mu);
+  return w.cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return w.done; });
+}
+
 size_t ProcessGroup::pending() const {
   std::lock_guard lock(mu_);
   return queue_.size() + active_.size();

@@ -98,6 +98,8 @@ class ProcessGroup {
   std::shared_ptr<Work> submit(const Op& op);
   // Blocks the calling thread until the work completes; returns its error ("" on success).
   static std::string wait(Work& w);
+  // Waits at most `ms` milliseconds; whether the work has completed.
+  static bool wait_for(Work& w, int ms);
   // Stops the thread after the queued works and calls MPI_Finalize. Idempotent. With `abort`, it
   // calls MPI_Abort instead (a rank that failed must not wait in MPI_Finalize for its peers).
   void finalize(bool abort = false, int code = 1);

@@ -28,8 +28,11 @@ export interface MpiBinding {
     /** The caller waits at once: a blocking MPI call (else nonblocking, polled). */
     blocking: boolean,
   ): number;
-  /** Blocks until the work completes; throws its error. Forgets it. */
-  wait(id: number): void;
+  /**
+   * Blocks until the work completes, or at most `ms` milliseconds; throws its error. Returns
+   * whether it completed (then it is forgotten).
+   */
+  wait(id: number, ms?: number): boolean;
   /** A completed work's error (null: none), forgetting it; undefined when already forgotten. */
   take(id: number): string | null | undefined;
   /** Keeps the process alive while async works are pending (true), or not. */
