@@ -259,9 +259,11 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         const parts = (fn: (part: Tensor, b: Tensor) => void) => {
           let off = 0;
           for (const b of bufs) {
-            const part = flat!.narrow(0, off, b.numel()).view(b.shape);
+            const slice = flat!.narrow(0, off, b.numel());
+            const part = slice.view(b.shape);
             fn(part, b);
             part.dispose();
+            slice.dispose();
             off += b.numel();
           }
         };
