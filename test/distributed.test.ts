@@ -305,6 +305,10 @@ describe.skipIf(!ready)(
         for (const view of ['false', 'true']) expect(r[k].tidyDdp[view]).toEqual([Array(8).fill(9), Array(2).fill(6)]);
     });
 
+    it('DDP steps outside tidy() leave no tensors behind (copies and bucket views)', () => {
+      for (const k of [0, 1]) expect(r[k].ddpLive).toEqual({ false: 0, true: 0 });
+    });
+
     it("metrics combine every rank's state on compute(): sums summed, cat states gathered (5 rows + 3 rows)", () => {
       const { preds, target, scores } = metricInput();
       const acc = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });

@@ -13,7 +13,7 @@ import { noGrad } from '../autograd.js';
 import { binding } from '../binding.js';
 import { ITEMSIZE, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
-import { keep } from '../memory.js';
+import { keep, tidy } from '../memory.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { checkOptions, fn as functionArg } from '../options.js';
 import { Module } from '../nn/module.js';
@@ -58,6 +58,8 @@ interface Bucket {
   ready: number;
   work: Work | undefined;
 }
+
+const tidyNoGrad = (fn: () => void) => noGrad(() => tidy(fn));
 
 /** PyTorch's first bucket: small, so the first all-reduce starts after the last layers' gradients. */
 const FIRST_BUCKET_BYTES = 1024 * 1024;
@@ -183,7 +185,8 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     if (!this.#sync) return;
     const b = this.#bucketOf.get(p)!;
     if (++b.ready < b.slots.length) return;
-    noGrad(() => {
+    // tidy: the reshapes and slices made here are this step's only (a caller need not tidy)
+    tidyNoGrad(() => {
       for (const s of b.slots) {
         const g = s.param.grad;
         if (s.view && g && binding.dataPtr(g._h) === s.ptr) {
@@ -210,7 +213,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
 
   #finish(): void {
     this.#launched = 0;
-    noGrad(() => {
+    tidyNoGrad(() => {
       for (const b of this.#buckets) {
         const w = b.work;
         b.work = undefined;
