@@ -292,6 +292,27 @@ describe('optimizer behaviour', () => {
     opt.disposeState();
     w.dispose();
   });
+
+  it("LBFGS frees its scalars and the losses of the closure's re-evaluations (steps outside tidy)", () => {
+    const w = tk.randn([8], { requiresGrad: true });
+    const target = tk.randn([8]);
+    const opt = new optim.LBFGS([w], { lr: 0.1, maxIter: 5, historySize: 2 });
+    const closure = () => {
+      opt.zeroGrad();
+      const loss = tidy(() => w.sub(target).pow(2).sum());
+      loss.backward();
+      return loss;
+    };
+    const step = () => (opt.step(closure) as Tensor).dispose(); // the first loss is the caller's
+    for (let i = 0; i < 5; i++) step(); // the history is full (historySize 2)
+    const base = tk.memory();
+    for (let i = 0; i < 50; i++) step();
+    const after = tk.memory();
+    expect([after.tensors, after.storages]).toEqual([base.tensors, base.storages]);
+    opt.disposeState();
+    w.dispose();
+    target.dispose();
+  });
 });
 
 describe('learning-rate schedulers', () => {

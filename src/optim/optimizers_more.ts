@@ -186,6 +186,9 @@ export interface LBFGSOptions {
   historySize: number;
 }
 
+// The value of a scalar tensor expression, its tensors freed.
+const scalar = (fn: () => Tensor): number => noGrad(() => tidy(() => Number(fn().item())));
+
 /**
  * L-BFGS (torch.optim.LBFGS, without line search): one group of parameters; `step(closure)`
  * re-evaluates the loss (the closure zeroes the gradients, computes the loss, calls backward and
@@ -231,14 +234,21 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     );
   }
 
+  // A re-evaluation inside step(): only its value is used, so what the closure made (the loss and
+  // its graph's tensors) is freed with it; the gradients it leaves on the parameters stay.
   private evaluate(closure: () => unknown): number {
-    const r = closure();
-    if (r instanceof Tensor) return Number(r.item());
-    if (typeof r === 'number') return r;
-    return fail('INVALID_ARGUMENT', `LBFGS.step: the closure must return the loss (a Tensor or number)`);
+    return tidy(() => {
+      const r = closure();
+      if (r instanceof Tensor) return Number(r.item());
+      if (typeof r === 'number') return r;
+      return fail('INVALID_ARGUMENT', `LBFGS.step: the closure must return the loss (a Tensor or number)`);
+    });
   }
 
-  /** Runs up to maxIter L-BFGS iterations; `closure` is required. Returns the first loss. */
+  /**
+   * Runs up to maxIter L-BFGS iterations; `closure` is required. Returns the first loss (the
+   * caller's to dispose); what later calls of the closure make, their losses included, is freed.
+   */
   override step(closure?: () => unknown): unknown {
     if (closure === undefined) fail('INVALID_ARGUMENT', 'LBFGS.step: a closure is required');
     fnArg('LBFGS.step', 'closure', closure);
@@ -249,7 +259,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     const origLoss = closure();
     let loss = origLoss instanceof Tensor ? Number(origLoss.item()) : Number(origLoss);
     let flat = keep(this.flatGrad());
-    const gmax = () => noGrad(() => flat.abs().max().item() as number);
+    const gmax = () => scalar(() => flat.abs().max());
     if (gmax() <= g.toleranceGrad) {
       flat.dispose();
       return origLoss;
@@ -311,8 +321,8 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
         replace('prevFlatGrad', flat.clone());
       });
       const prevLoss = loss;
-      st.t = st.nIter === 1 ? Math.min(1, 1 / (noGrad(() => flat.abs().sum().item()) as number)) * g.lr : g.lr;
-      const gtd = noGrad(() => flat.dot(st.d!).item()) as number;
+      st.t = st.nIter === 1 ? Math.min(1, 1 / scalar(() => flat.abs().sum())) * g.lr : g.lr;
+      const gtd = scalar(() => flat.dot(st.d!));
       if (gtd > -g.toleranceChange) break;
       // Take the step: each parameter moves by t * its slice of d.
       noGrad(() =>
@@ -335,7 +345,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
         st.funcEvals++;
       }
       if (nIter === g.maxIter || evals >= g.maxEval || optCond) break;
-      const moved = noGrad(() => st.d!.mul(st.t!).abs().max().item()) as number;
+      const moved = scalar(() => st.d!.mul(st.t!).abs().max());
       if (moved <= g.toleranceChange || Math.abs(loss - prevLoss) < g.toleranceChange) break;
     }
     flat.dispose();
