@@ -44,7 +44,7 @@ using namespace tkjs;
 class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
  public:
   TensorkitAddon(Napi::Env env, Napi::Object exports) : owned_(new EnvState()), st_(*owned_) {
-    auto meta = Napi::Float64Array::New(env, size_t(kMetaSlot * kMetaSlots));
+    auto meta = Napi::Float64Array::New(env, size_t(kUnwatchedFlag + 1));
     st_.meta = Napi::Persistent(meta);
     st_.meta_data = meta.Data();
     auto attr_buf = Napi::Float64Array::New(env, size_t(kAttrBufSize));
@@ -83,6 +83,7 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
                              InstanceValue("dtypes", DTypes(env)),
                              InstanceValue("maxDims", Napi::Number::New(env, tk::kMaxDims)),
                              InstanceValue("metaSlot", Napi::Number::New(env, kMetaSlot)),
+                             InstanceValue("unwatchedFlag", Napi::Number::New(env, kUnwatchedFlag)),
                          });
     register_autograd(env, exports, st_);
     register_gc(env, exports, st_);

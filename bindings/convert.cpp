@@ -18,7 +18,7 @@ bool HandleTable::decode(double id, uint32_t& slot, uint32_t& gen) const {
   return slot < slots_.size();
 }
 
-double HandleTable::add(tk::Tensor t, int64_t& reported_bytes) {
+double HandleTable::add(tk::Tensor t) {
   uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -30,8 +30,10 @@ double HandleTable::add(tk::Tensor t, int64_t& reported_bytes) {
     slots_.emplace_back();
   }
   Slot& s = slots_[slot];
-  reported_bytes = hold(t);
+  s.unwatched = t.storage() ? int64_t(t.storage()->nbytes()) : 0;
+  unwatched_ += s.unwatched;
   s.tensor = std::move(t);
+  s.reported = false;
   live_++;
   return double(slot) + double(s.gen) * kSlotSpan;
 }
@@ -48,12 +50,30 @@ int64_t HandleTable::remove(double id) {
   if (!decode(id, slot, gen)) return 0;
   Slot& s = slots_[slot];
   if (s.gen != gen || !s.tensor.defined()) return 0;
-  const int64_t r = release(s.tensor);
+  const int64_t r = s.reported ? release(s.tensor) : 0;
+  unwatch(s);
+  s.reported = false;
   s.tensor = tk::Tensor();
   s.gen = (s.gen + 1) & ((1u << 26) - 1);  // ids stay below 2^52, exact in a double
   free_.push_back(slot);
   live_--;
   return r;
+}
+
+int64_t HandleTable::report(double id) {
+  uint32_t slot, gen;
+  if (!decode(id, slot, gen)) return 0;
+  Slot& s = slots_[slot];
+  if (s.gen != gen || !s.tensor.defined() || s.reported) return 0;
+  s.reported = true;
+  unwatch(s);
+  return hold(s.tensor);
+}
+
+void HandleTable::unwatch(Slot& s) {
+  unwatched_ -= s.unwatched;
+  s.unwatched = 0;
+  unwatched_base_ = std::min(unwatched_base_, unwatched_);  // growth counts from the low point
 }
 
 int64_t HandleTable::hold(const tk::Tensor& t) {
@@ -75,6 +95,7 @@ int64_t HandleTable::release(const tk::Tensor& t) {
 void HandleTable::clear() {
   std::vector<Slot>().swap(slots_);
   storages_.clear();
+  unwatched_ = unwatched_base_ = 0;
   free_.clear();
   live_ = 0;
 }
@@ -84,6 +105,10 @@ int64_t HandleTable::replace(double id, tk::Tensor t) {
   TK_CHECK(decode(id, slot, gen) && slots_[slot].gen == gen && slots_[slot].tensor.defined(), DISPOSED,
            "setData: tensor was disposed");
   Slot& s = slots_[slot];
+  if (!s.reported) {
+    s.tensor = std::move(t);
+    return 0;
+  }
   const int64_t added = hold(t);  // first, so a tensor replaced by a view of itself stays counted
   const int64_t dropped = release(s.tensor);
   s.tensor = std::move(t);
@@ -229,9 +254,10 @@ void write_meta(EnvState& st, const tk::Tensor& t, int slot) {
 
 Napi::Value wrap(Napi::Env env, EnvState& st, tk::Tensor t, int slot) {
   write_meta(st, t, slot);
-  int64_t bytes;
-  double id = st.handles.add(std::move(t), bytes);
-  st.pending_external += bytes;
+  const double id = st.handles.add(std::move(t));
+  // Tensors left unfreed pile up in a loop that never yields: past this many bytes, ask TS to hand
+  // its pending tensors to the GC now (memory.ts reads the flag), not after 256 of them.
+  if (st.handles.unwatched_growth() >= kUnwatchedFlushBytes) st.meta_data[kUnwatchedFlag] = 1;
   return Napi::Number::New(env, id);
 }
 

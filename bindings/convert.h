@@ -30,6 +30,10 @@ void define(Napi::Env env, Napi::Object exports, EnvState& st, const char* name,
 // Layout of one metadata slot in the shared Float64Array.
 inline constexpr int kMetaSlot = 4 + tk::kMaxDims;  // dtype, device type, device index, ndim, shape
 inline constexpr int kMetaSlots = 4;
+// After the slots, one flag: 1 when live tensors not yet handed to the GC safety net hold this many
+// more bytes than at the last hand-over (cleared by watch()).
+inline constexpr int kUnwatchedFlag = kMetaSlot * kMetaSlots;
+inline constexpr int64_t kUnwatchedFlushBytes = int64_t(256) << 20;
 // The shared attribute buffer: per item a kind (0 none, 1 number, 2 boolean, 3 integer list),
 // then the value (a list: its length, then the values). Attributes that do not fit, or hold
 // strings, come as a JS array instead. Reading numbers from a typed array skips one N-API call

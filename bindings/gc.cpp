@@ -26,7 +26,10 @@ void WeakWatch::watch(napi_env env, EnvState& st, const Napi::Array& objs, const
     // Refcount 0: a weak reference, cleared by the GC when the object dies (no callback, so
     // nothing waits for the event loop).
     if (napi_create_reference(env, obj, 0, &ref) == napi_ok) list_.push_back({ref, ids[i]});
+    st.pending_external += st.handles.report(ids[i]);  // now the GC's to free: V8 must know
   }
+  st.handles.mark_watched();
+  st.meta_data[kUnwatchedFlag] = 0;
   const bool grew = list_.size() >= kMinSweepSize && list_.size() >= 2 * size_after_sweep_;
   const int64_t bytes = env_bytes(st);
   const bool pressure = bytes >= bytes_after_sweep_ + std::max(kMinSweepBytes, bytes_after_sweep_);

@@ -22,19 +22,28 @@ class HandleTable {
   static constexpr int kSlotBits = 26;
   static constexpr double kSlotSpan = double(int64_t(1) << kSlotBits);
 
-  // A new id owning `t`, and the bytes to report to V8 for it: its storage's size when no other
-  // id of this table holds that storage, else 0. Memory is reported per storage, not per id,
-  // because views share it: counting each view made V8 see hundreds of megabytes that did not
-  // exist (a loop of narrow() over one 8 MB buffer) and run a major GC every few milliseconds.
-  double add(tk::Tensor t, int64_t& reported_bytes);
+  // A new id owning `t`. Nothing is reported to V8 yet: most tensors are freed (dispose, tidy)
+  // within the tick that made them, and reporting those made V8 start a major GC whenever a
+  // training step's temporaries passed 64 MB (a fifth of a conv net's epoch).
+  double add(tk::Tensor t);
+  // Reports a live id's memory to V8, once it is left to the GC (WeakWatch::watch); returns the
+  // bytes newly reported: its storage's size when no other reported id holds that storage, else
+  // 0. Per storage, not per id, because views share it: counting each view made V8 see hundreds
+  // of megabytes that did not exist and run a major GC every few milliseconds. Idempotent.
+  int64_t report(double id);
   // The tensor of a live id, or nullptr for a stale or malformed one.
   const tk::Tensor* get(double id) const;
   // Drops the id's reference; returns the bytes to unreport (its storage's, when this was the
-  // last id holding it; 0 if stale). Idempotent.
+  // last reported id holding it; 0 if stale or never reported). Idempotent.
   int64_t remove(double id);
   // Points a live id at another tensor (`param.data = t`); returns the change in reported bytes.
   int64_t replace(double id, tk::Tensor t);
   int64_t live() const { return live_; }
+  // Bytes the live ids not yet reported have come to hold since the last mark_watched() (their
+  // storages', views counted again): how much a loop has made and not freed since the GC last
+  // heard of it.
+  int64_t unwatched_growth() const { return unwatched_ - unwatched_base_; }
+  void mark_watched() { unwatched_base_ = unwatched_; }
   // Releases every tensor (environment teardown). Ids handed out before stay stale.
   void clear();
 
@@ -42,8 +51,10 @@ class HandleTable {
   struct Slot {
     tk::Tensor tensor;
     uint32_t gen = 0;
+    bool reported = false;
+    int64_t unwatched = 0;  // bytes counted in unwatched_ while not reported
   };
-  // The ids holding one storage, and the bytes reported for it when the first came.
+  // The reported ids holding one storage, and the bytes reported for it when the first came.
   struct StorageRef {
     int64_t ids = 0;
     int64_t reported = 0;
@@ -55,6 +66,9 @@ class HandleTable {
   std::unordered_map<const tk::Storage*, StorageRef> storages_;
   std::vector<uint32_t> free_;
   int64_t live_ = 0;
+  int64_t unwatched_ = 0;
+  int64_t unwatched_base_ = 0;
+  void unwatch(Slot& s);
 };
 
 // Per-environment (main thread or worker) state: the addon is context-aware.

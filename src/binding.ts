@@ -165,6 +165,8 @@ export interface Binding {
   /** Shared buffer for numeric attributes (see encodeAttrs). */
   readonly attrBuf: Float64Array;
   readonly metaSlot: number;
+  /** Index in `meta` of the flag asking memory.ts to hand its pending tensors to the GC now. */
+  readonly unwatchedFlag: number;
   readonly opNames: readonly string[];
   readonly errorCodes: readonly string[];
   readonly dtypes: readonly string[];

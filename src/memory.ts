@@ -9,9 +9,11 @@ import type { Tensor } from './tensor.js';
 const scopes: Tensor[][] = [];
 
 // The GC safety net. Most tensors are disposed (by dispose() or tidy()) within the tick that
-// made them, so a new tensor first goes on a pending list; a microtask (or a full list) hands the
-// ones still alive to the binding, which keeps a weak reference to each (bindings/gc.cpp) and
-// frees the native handle of any whose object the GC collected. It sweeps inside that call when
+// made them, so a new tensor first goes on a pending list; a microtask (or a full list, or the
+// native side's flag once the pending tensors hold 256 MB more) hands the ones still alive to the
+// binding, which keeps a weak reference to each (bindings/gc.cpp), reports their memory to V8
+// (only then: memory freed within its tick never makes V8 collect) and frees the native handle of
+// any whose object the GC collected. It sweeps inside that call when
 // its list or its native bytes have doubled since the last sweep, so a loop that never yields to
 // the event loop still gets its forgotten tensors back (a FinalizationRegistry callback would
 // wait for the event loop). Between ops, a sentinel object registered with a
@@ -31,6 +33,8 @@ let pending: Tensor[] = [];
 let flushQueued = false;
 const PENDING_LIMIT = 256;
 
+const UNWATCHED_FLAG = binding.unwatchedFlag;
+
 let survivorIds = new Float64Array(PENDING_LIMIT);
 
 function registerSurvivors(): void {
@@ -44,8 +48,8 @@ function registerSurvivors(): void {
     survivorIds[alive.length] = t._h;
     alive.push(t);
   }
-  if (alive.length === 0) return;
-  binding.watch(alive, survivorIds, alive.length);
+  if (alive.length === 0 && binding.meta[UNWATCHED_FLAG] === 0) return;
+  binding.watch(alive, survivorIds, alive.length); // also clears the flag
   armSentinel();
 }
 
@@ -53,7 +57,9 @@ function registerSurvivors(): void {
 export function track(t: Tensor): void {
   if (scopes.length) scopes[scopes.length - 1].push(t);
   pending.push(t);
-  if (pending.length >= PENDING_LIMIT) registerSurvivors();
+  // Also when the native side says the pending tensors hold 256 MB more than at the last hand-over
+  // (a few big tensors forgotten in a loop that never yields).
+  if (pending.length >= PENDING_LIMIT || binding.meta[UNWATCHED_FLAG] !== 0) registerSurvivors();
   else if (!flushQueued) {
     flushQueued = true;
     queueMicrotask(registerSurvivors);
