@@ -85,7 +85,8 @@ function isTensor(v: unknown): v is Tensor {
 
 /**
  * Runs `fn` and disposes every tensor created inside it, except those it returns (a tensor, or
- * tensors inside a returned array or plain object) and those passed to `keep()`.
+ * tensors inside a returned array or plain object) and those passed to `keep()` (module
+ * parameters and buffers are kept: they live with their module).
  *
  * @example
  * const y = tidy(() => x.mul(2).add(1).relu());   // the two intermediates are freed now

@@ -291,6 +291,22 @@ describe('normalization and dropout', () => {
 });
 
 describe('modules', () => {
+  it('a model built inside tidy() keeps its parameters and buffers (they live with the module)', () => {
+    const base = tk.memory().tensors;
+    const net = tidy(() => new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2), new nn.Flatten()));
+    expect(tk.memory().tensors - base).toBe(net.parameters().length + net.buffers().length); // 4 + 2
+    const y = tidy(() => net.forward(tk.randn([2, 1, 5, 5])));
+    expect(y.shape).toEqual([2, 18]);
+    // other tensors made in the scope are still freed
+    tidy(() => {
+      const m = new nn.Linear(2, 2);
+      tk.randn([3, 2]).add(1);
+      return m;
+    });
+    expect(tk.memory().tensors - base).toBe(6 + 1 + 2); // net, y, the Linear's two parameters
+    y.dispose();
+  });
+
   it('build CNN layers with PyTorch shapes and initialisation bounds, and switch train/eval', () =>
     tidy(() => {
       class Net extends nn.Module {

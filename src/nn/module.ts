@@ -3,6 +3,7 @@
 // parameters marked by nn.Parameter() and buffers by registerBuffer().
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
+import { keep } from '../memory.js';
 import { bool, checkOptions, describe, fn as fnArg, isOptionsObject, str } from '../options.js';
 import type { DeviceName, DType } from '../dtype.js';
 import { Tensor, type ToOptions } from '../tensor.js';
@@ -17,14 +18,15 @@ import {
 const PARAM = Symbol('tensorkit.parameter');
 
 /**
- * Marks a tensor as a module parameter: a leaf that requires grad, found by parameters().
+ * Marks a tensor as a module parameter: a leaf that requires grad, found by parameters(). It lives
+ * as long as its module: no tidy() scope disposes it (keep()), so a model built inside one survives.
  * @example this.weight = nn.Parameter(randn([4, 3]))
  */
 export function Parameter(t: Tensor, requiresGrad = true): Tensor {
   if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', 'Parameter: expected a Tensor');
   t.requiresGrad = requiresGrad;
   (t as unknown as Record<symbol, boolean>)[PARAM] = true;
-  return t;
+  return keep(t);
 }
 
 /** Whether t was made by nn.Parameter(). */
@@ -85,7 +87,10 @@ export abstract class Module {
     return addHook(this, 'bwd', hook, 'registerFullBackwardHook');
   }
 
-  /** Registers a non-trainable tensor (running statistics) saved in the state dict. */
+  /**
+   * Registers a non-trainable tensor (running statistics) saved in the state dict. Like a
+   * parameter, it lives as long as the module (no tidy() scope disposes it).
+   */
   registerBuffer(name: string, t: Tensor | null): void {
     str('registerBuffer', 'name', name);
     if (t !== null && !(t instanceof Tensor))
@@ -102,7 +107,7 @@ export abstract class Module {
         `registerBuffer: ${describe(name)} is not a valid buffer name (empty, dotted, or a member of ${this.constructor.name})`,
       );
     this._buffers.add(name);
-    (this as unknown as Record<string, Tensor | null>)[name] = t;
+    (this as unknown as Record<string, Tensor | null>)[name] = t === null ? null : keep(t);
   }
 
   /**
