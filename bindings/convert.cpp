@@ -30,7 +30,9 @@ double HandleTable::add(tk::Tensor t) {
     slots_.emplace_back();
   }
   Slot& s = slots_[slot];
-  s.unwatched = t.storage() ? int64_t(t.storage()->nbytes()) : 0;
+  // A view of memory the GC already knows of (a batch narrowed out of a dataset) is nothing new.
+  const tk::Storage* key = t.storage().get();
+  s.unwatched = key && !storages_.count(key) ? int64_t(key->nbytes()) : 0;
   unwatched_ += s.unwatched;
   s.tensor = std::move(t);
   s.reported = false;
