@@ -40,8 +40,8 @@ class HandleTable {
   int64_t replace(double id, tk::Tensor t);
   int64_t live() const { return live_; }
   // Bytes the live ids not yet reported have come to hold since the last mark_watched() (their
-  // storages', views counted again): how much a loop has made and not freed since the GC last
-  // heard of it.
+  // storages'; a view of memory already reported counts nothing): how much a loop has made and not
+  // freed since the GC last heard of it.
   int64_t unwatched_growth() const { return unwatched_ - unwatched_base_; }
   void mark_watched() { unwatched_base_ = unwatched_; }
   // Releases every tensor (environment teardown). Ids handed out before stay stale.
@@ -62,13 +62,13 @@ class HandleTable {
   bool decode(double id, uint32_t& slot, uint32_t& gen) const;
   int64_t hold(const tk::Tensor& t);  // counts t's storage; bytes newly reported
   int64_t release(const tk::Tensor& t);  // uncounts it; bytes no longer reported
+  void unwatch(Slot& s);  // takes the slot's bytes out of unwatched_
   std::vector<Slot> slots_;
   std::unordered_map<const tk::Storage*, StorageRef> storages_;
   std::vector<uint32_t> free_;
   int64_t live_ = 0;
   int64_t unwatched_ = 0;
   int64_t unwatched_base_ = 0;
-  void unwatch(Slot& s);
 };
 
 // Per-environment (main thread or worker) state: the addon is context-aware.

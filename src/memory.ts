@@ -12,13 +12,13 @@ const scopes: Tensor[][] = [];
 // made them, so a new tensor first goes on a pending list; a microtask (or a full list, or the
 // native side's flag once the pending tensors hold 256 MB more) hands the ones still alive to the
 // binding, which keeps a weak reference to each (bindings/gc.cpp), reports their memory to V8
-// (only then: memory freed within its tick never makes V8 collect) and frees the native handle of
-// any whose object the GC collected. It sweeps inside that call when
-// its list or its native bytes have doubled since the last sweep, so a loop that never yields to
-// the event loop still gets its forgotten tensors back (a FinalizationRegistry callback would
-// wait for the event loop). Between ops, a sentinel object registered with a
-// FinalizationRegistry says when a GC ran: its callback sweeps, and arms a new sentinel while
-// anything is still watched, so an idle program's garbage goes at its next GC.
+// (only then: memory freed within its tick never makes V8 collect) and frees the native handle
+// of any whose object the GC collected. It sweeps inside that call when its list or its native
+// bytes have doubled since the last sweep, so a loop that never yields to the event loop still
+// gets its forgotten tensors back (a FinalizationRegistry callback would wait for the event
+// loop). Between ops, a sentinel object registered with a FinalizationRegistry says when a GC
+// ran: its callback sweeps, and arms a new sentinel while anything is still watched, so an idle
+// program's garbage goes at its next GC.
 const sentinels = new FinalizationRegistry<number>(() => {
   sentinelQueued = false;
   if (binding.sweep() > 0) armSentinel();
