@@ -322,6 +322,26 @@ describe.skipIf(!ready)(
       const local = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });
       local.update(preds.narrow(0, 5, 3), target.narrow(0, 5, 3));
       expect(r[1].localAccuracy).toBeCloseTo(Number(local.compute().item()), 6);
+      // sync()/unsync(), as torchmetrics'
+      for (const k of [0, 1]) {
+        expect(r[k].synced).toEqual([true, true]);
+        expect(r[k].syncedAccuracy).toBeCloseTo(Number(acc.compute().item()), 6);
+        expect(r[k].syncedAuroc).toBeCloseTo(Number(auroc.compute().item()), 6);
+        expect([r[k].unsyncFirst, r[k].syncTwice, r[k].updateSynced]).toEqual([
+          'INVALID_ARGUMENT',
+          'INVALID_ARGUMENT',
+          'INVALID_ARGUMENT',
+        ]);
+        expect(r[k].afterUnsync[0]).toBe(false);
+      }
+      expect(r[1].afterUnsync[1]).toBeCloseTo(Number(local.compute().item()), 6);
+      const cm = new metrics.ConfusionMatrix({ task: 'multiclass', numClasses: 3 });
+      cm.update(preds, target);
+      const counts = Array.from(cm.compute().to('float64').data() as Float64Array);
+      for (const k of [0, 1]) {
+        expect(r[k].syncedCounts).toEqual(counts); // all 8 rows, once
+        expect(r[k].localCounts).toEqual(counts); // unsync, then compute() syncs on its own
+      }
     });
 
     it("Trainer({ strategy: 'ddp' }): half the batches per rank, equal replicas, metrics averaged, rank 0 alone logs and saves", () => {

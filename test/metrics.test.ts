@@ -240,6 +240,18 @@ describe('regression and means', () => {
 });
 
 describe('stateful use', () => {
+  it('sync() outside a distributed job leaves the state as it is; unsync() then has nothing to undo', () => {
+    const acc = new metrics.Accuracy({ task: 'multiclass', numClasses: 3 });
+    const labels = (v: number[]) => tensor(v, { dtype: 'int64' });
+    acc.update(tk.eye(3).narrow(0, 0, 2), labels([0, 2]));
+    acc.sync();
+    expect(acc.isSynced).toBe(false);
+    expect(Number(acc.compute().item())).toBeCloseTo(0.5, 6);
+    expectTensorError(() => acc.unsync(), 'INVALID_ARGUMENT', /Accuracy\.unsync: not synced/);
+    acc.update(tk.eye(3).narrow(0, 2, 1), labels([2])); // update is still allowed
+    expect(Number(acc.compute().item())).toBeCloseTo(2 / 3, 6);
+  });
+
   it('accumulates across batches exactly as one batch; forward gives the batch value', () => {
     tk.manualSeed(3);
     const scores = tk.randn([200, 5]);

@@ -44,6 +44,8 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
   private sums = new Map<string, Tensor>();
   private lists = new Map<string, Tensor[]>();
   private updates = 0;
+  /** While synced: this rank's own state, put back by unsync(). */
+  private local: { sums: Map<string, Tensor>; lists: Map<string, Tensor[]> } | undefined;
   /** The value forward() last returned, as a number (what a step-level log of this metric shows). */
   lastForward: number | undefined;
   /**
@@ -65,7 +67,60 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
 
   /** Folds a batch into the state. @example acc.update(logits, labels) */
   update(...args: Args): void {
+    this.checkUnsynced('update');
     this.fold(this.stats(args));
+  }
+
+  /**
+   * In a distributed job, replaces this rank's state with every rank's combined (summed states
+   * summed, concatenated ones gathered), as torchmetrics' sync(): every rank must call it at the
+   * same point. compute() then gives the metric over all ranks without syncing again; unsync()
+   * puts this rank's own state back (update() is refused until then). Outside a distributed job,
+   * or with one rank, nothing happens.
+   * @example acc.sync(); const global = acc.compute(); acc.unsync();
+   */
+  sync(): void {
+    if (this.local) fail('INVALID_ARGUMENT', `${this.constructor.name}.sync: already synced (call unsync() first)`);
+    if (!stateSync || stateSync.worldSize <= 1) return;
+    const sync = stateSync;
+    const sums = new Map<string, Tensor>();
+    const lists = new Map<string, Tensor[]>();
+    noGrad(() => {
+      // Every rank walks the states in the same (sorted) order: the collectives must match.
+      for (const k of Object.keys(this.stateReductions).sort()) {
+        const sum = this.sums.get(k);
+        const list = this.lists.get(k);
+        if (this.stateReductions[k] === 'cat') {
+          if (!list) fail('INVALID_ARGUMENT', `${this.constructor.name}.sync: no data yet (call update() first)`);
+          lists.set(k, [keep(tidy(() => sync.cat(list.length === 1 ? list[0] : cat(list, 0))))]);
+        } else {
+          if (!sum) fail('INVALID_ARGUMENT', `${this.constructor.name}.sync: no data yet (call update() first)`);
+          sums.set(k, keep(sync.sum(sum)));
+        }
+      }
+    });
+    this.local = { sums: this.sums, lists: this.lists };
+    this.sums = sums;
+    this.lists = lists;
+  }
+
+  /** Puts back this rank's own state after sync() (torchmetrics' unsync()). */
+  unsync(): void {
+    if (!this.local) fail('INVALID_ARGUMENT', `${this.constructor.name}.unsync: not synced (call sync() first)`);
+    this.disposeState();
+    this.sums = this.local.sums;
+    this.lists = this.local.lists;
+    this.local = undefined;
+  }
+
+  /** Whether sync() has replaced the state with every rank's (until unsync()). */
+  get isSynced(): boolean {
+    return this.local !== undefined;
+  }
+
+  private checkUnsynced(op: string): void {
+    if (this.local)
+      fail('INVALID_ARGUMENT', `${this.constructor.name}.${op}: the metric is synced; call unsync() first`);
   }
 
   /** The metric over everything seen since the last reset (a new tensor). @example acc.compute().item() */
@@ -76,7 +131,7 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
       noGrad(() => {
         const stats: Record<string, Tensor> = Object.fromEntries(this.sums);
         for (const [k, l] of this.lists) stats[k] = l.length === 1 ? l[0] : cat(l, 0);
-        if (this.syncOnCompute && stateSync && stateSync.worldSize > 1)
+        if (this.syncOnCompute && !this.local && stateSync && stateSync.worldSize > 1)
           for (const k of Object.keys(stats).sort())
             stats[k] = this.stateReductions[k] === 'cat' ? stateSync.cat(stats[k]) : stateSync.sum(stats[k]);
         return this.computeFrom(stats);
@@ -86,6 +141,7 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
 
   /** The metric on this batch alone, also folded into the state (torchmetrics' forward). */
   forward(...args: Args): Tensor {
+    this.checkUnsynced('forward');
     const stats = this.stats(args);
     let value: Tensor;
     try {
@@ -99,13 +155,18 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
     return value;
   }
 
-  /** Forgets everything seen (frees the state). */
+  /** Forgets everything seen (frees the state; a synced metric is unsynced first). */
   reset(): void {
+    if (this.local) this.unsync();
+    this.disposeState();
+    this.updates = 0;
+  }
+
+  private disposeState(): void {
     for (const t of this.sums.values()) t.dispose();
     for (const l of this.lists.values()) for (const t of l) t.dispose();
-    this.sums.clear();
-    this.lists.clear();
-    this.updates = 0;
+    this.sums = new Map();
+    this.lists = new Map();
   }
 
   /** Frees the state; the metric can still be used (it starts empty). */

@@ -120,6 +120,34 @@ for (const gradientAsBucketView of [false, true]) {
   res.auroc = Number(auroc.compute().item());
   acc.syncOnCompute = false;
   res.localAccuracy = Number(acc.compute().item());
+  // sync(): the combined state stays until unsync(); compute() does not sync it again
+  const code = (f: () => void) => {
+    try {
+      f();
+      return 'none';
+    } catch (e) {
+      return (e as { code?: string }).code ?? String(e);
+    }
+  };
+  res.unsyncFirst = code(() => acc.unsync());
+  acc.sync();
+  auroc.sync();
+  res.synced = [acc.isSynced, auroc.isSynced];
+  auroc.syncOnCompute = false;
+  res.syncedAccuracy = Number(acc.compute().item());
+  res.syncedAuroc = Number(auroc.compute().item());
+  res.syncTwice = code(() => acc.sync());
+  res.updateSynced = code(() => acc.update(preds.narrow(0, start, n), target.narrow(0, start, n)));
+  // counts: a compute() that synced the synced state again would double them
+  const cm = new metrics.ConfusionMatrix({ task: 'multiclass', numClasses: 3 });
+  cm.update(preds.narrow(0, start, n), target.narrow(0, start, n));
+  cm.sync();
+  res.syncedCounts = Array.from(cm.compute().to('float64').data() as Float64Array);
+  cm.unsync();
+  res.localCounts = Array.from(cm.compute().to('float64').data() as Float64Array); // syncs on compute
+  acc.unsync();
+  auroc.unsync();
+  res.afterUnsync = [acc.isSynced, Number(acc.compute().item())];
 }
 
 // Trainer({ strategy: 'ddp' }): the same LightningModule code as one process.
