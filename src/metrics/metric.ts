@@ -82,26 +82,14 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
   sync(): void {
     if (this.local) fail('INVALID_ARGUMENT', `${this.constructor.name}.sync: already synced (call unsync() first)`);
     if (!stateSync || stateSync.worldSize <= 1) return;
-    const sync = stateSync;
-    const sums = new Map<string, Tensor>();
-    const lists = new Map<string, Tensor[]>();
-    noGrad(() => {
-      // Every rank walks the states in the same (sorted) order: the collectives must match.
-      for (const k of Object.keys(this.stateReductions).sort()) {
-        const sum = this.sums.get(k);
-        const list = this.lists.get(k);
-        if (this.stateReductions[k] === 'cat') {
-          if (!list) fail('INVALID_ARGUMENT', `${this.constructor.name}.sync: no data yet (call update() first)`);
-          lists.set(k, [keep(tidy(() => sync.cat(list.length === 1 ? list[0] : cat(list, 0))))]);
-        } else {
-          if (!sum) fail('INVALID_ARGUMENT', `${this.constructor.name}.sync: no data yet (call update() first)`);
-          sums.set(k, keep(sync.sum(sum)));
-        }
-      }
-    });
+    this.checkData('sync');
+    const stats = tidy(() => noGrad(() => this.statistics(true)));
     this.local = { sums: this.sums, lists: this.lists };
-    this.sums = sums;
-    this.lists = lists;
+    this.sums = new Map();
+    this.lists = new Map();
+    for (const [k, t] of Object.entries(stats))
+      if (this.stateReductions[k] === 'cat') this.lists.set(k, [keep(t)]);
+      else this.sums.set(k, keep(t));
   }
 
   /** Puts back this rank's own state after sync() (torchmetrics' unsync()). */
@@ -118,6 +106,22 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
     return this.local !== undefined;
   }
 
+  // The state as statistics (cat states concatenated along dim 0), combined over every rank when
+  // `all` (each rank walks the states in the same sorted order: the collectives must match).
+  private statistics(all: boolean): Record<string, Tensor> {
+    const stats: Record<string, Tensor> = Object.fromEntries(this.sums);
+    for (const [k, l] of this.lists) stats[k] = l.length === 1 ? l[0] : cat(l, 0);
+    if (all && stateSync)
+      for (const k of Object.keys(stats).sort())
+        stats[k] = this.stateReductions[k] === 'cat' ? stateSync.cat(stats[k]) : stateSync.sum(stats[k]);
+    return stats;
+  }
+
+  private checkData(op: string): void {
+    if (this.updates === 0)
+      fail('INVALID_ARGUMENT', `${this.constructor.name}.${op}: no data yet (call update() first)`);
+  }
+
   private checkUnsynced(op: string): void {
     if (this.local)
       fail('INVALID_ARGUMENT', `${this.constructor.name}.${op}: the metric is synced; call unsync() first`);
@@ -125,18 +129,9 @@ export abstract class Metric<Args extends unknown[] = [Tensor, Tensor]> {
 
   /** The metric over everything seen since the last reset (a new tensor). @example acc.compute().item() */
   compute(): Tensor {
-    if (this.updates === 0)
-      fail('INVALID_ARGUMENT', `${this.constructor.name}.compute: no data yet (call update() first)`);
-    return tidy(() =>
-      noGrad(() => {
-        const stats: Record<string, Tensor> = Object.fromEntries(this.sums);
-        for (const [k, l] of this.lists) stats[k] = l.length === 1 ? l[0] : cat(l, 0);
-        if (this.syncOnCompute && !this.local && stateSync && stateSync.worldSize > 1)
-          for (const k of Object.keys(stats).sort())
-            stats[k] = this.stateReductions[k] === 'cat' ? stateSync.cat(stats[k]) : stateSync.sum(stats[k]);
-        return this.computeFrom(stats);
-      }),
-    );
+    this.checkData('compute');
+    const all = this.syncOnCompute && !this.local && stateSync !== undefined && stateSync.worldSize > 1;
+    return tidy(() => noGrad(() => this.computeFrom(this.statistics(all))));
   }
 
   /** The metric on this batch alone, also folded into the state (torchmetrics' forward). */
