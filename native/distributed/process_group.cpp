@@ -81,12 +81,19 @@ MPI_Op mpi_op(DType d, Reduce r) {
   return MPI_SUM;
 }
 
-// Reduce::Avg's second half: every element of a reduced buffer divided by the world size (a
-// division, as div_ would, not a multiplication by the reciprocal: the same rounding).
+// Reduce::Avg's second half: every element of a reduced buffer divided by the world size, with
+// div_'s rounding. A power-of-two size multiplies by its reciprocal instead: 1/size is exact then,
+// so x * (1/size) is the same correctly rounded value as x / size, and a multiplication costs a
+// fraction of a division (a third of a DDP step's all-reduce time on 2 ranks went to dividing).
 template <class T> void divide(void* p, int n, int size) {
   auto* x = static_cast<T*>(p);
-  const T d = T(size);
-  for (int i = 0; i < n; ++i) x[i] /= d;
+  if ((size & (size - 1)) == 0) {
+    const T r = T(1) / T(size);
+    for (int i = 0; i < n; ++i) x[i] *= r;
+  } else {
+    const T d = T(size);
+    for (int i = 0; i < n; ++i) x[i] /= d;
+  }
 }
 template <float (*Load)(uint16_t), uint16_t (*Store)(float)> void divide_half(void* p, int n, int size) {
   auto* x = static_cast<uint16_t*>(p);
