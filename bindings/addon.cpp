@@ -291,15 +291,14 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
     });
   }
 
-  // dataPtr(h): the address of element 0 of a contiguous CPU tensor, for the MPI addon
-  // (bindings/distributed.cpp), which reads and writes the memory while the TS side holds a
-  // reference to the tensor. Nothing else may use it.
+  // dataPtr(h): the address of element 0 of a contiguous tensor (a device address for a CUDA
+  // tensor), for the MPI addon (bindings/distributed.cpp), which reads and writes the memory (NCCL
+  // does, for a device address) while the TS side holds a reference to the tensor. Nothing else
+  // may use it.
   Napi::Value DataPtr(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guard(env, st_, [&]() -> Napi::Value {
       const tk::Tensor& t = tensor_of(st_, info[0], "dataPtr");
-      TK_CHECK(t.device().type == tk::DeviceType::CPU, DEVICE_MISMATCH, "dataPtr: expected a CPU tensor, got ",
-               tk::device_name(t.device()));
       TK_CHECK(t.is_contiguous(), INVALID_ARGUMENT, "dataPtr: expected a contiguous tensor");
       return Napi::BigInt::New(env, uint64_t(reinterpret_cast<uintptr_t>(t.data_ptr())));
     });

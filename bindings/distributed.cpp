@@ -1,15 +1,17 @@
 // The second addon, tensorkit_mpi.node: marshals the MPI process group (native/distributed/) to JS.
 // Only src/distributed/binding.ts loads it, so the main package loads where MPI is absent.
 //
-// Tensors cross as addresses: the main addon's dataPtr() gives the address of a contiguous CPU
-// tensor, and the TS side holds a reference to that tensor until the work completes, so the
-// memory outlives the communication. Completions reach JS through one thread-safe function.
+// Tensors cross as addresses: the main addon's dataPtr() gives the address of a contiguous tensor
+// (a device address for a CUDA tensor, with its device index passed alongside), and the TS side
+// holds a reference to that tensor until the work completes, so the memory outlives the
+// communication. Completions reach JS through one thread-safe function.
 #include <napi.h>
 
 #include <map>
 #include <memory>
 #include <string>
 
+#include "nccl.h"
 #include "process_group.h"
 
 namespace {
@@ -92,7 +94,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   });
 }
 
-// submit(kind, send, recv, count, dtype, reduce, peer, tag, blocking): queues one operation; returns its id.
+// submit(kind, send, recv, count, dtype, reduce, peer, tag, blocking, device): queues one operation;
+// returns its id. device -1: host memory (MPI); N: memory on cuda:N (NCCL).
 Napi::Value Submit(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     const std::string kind = info[0].As<Napi::String>().Utf8Value();
@@ -107,6 +110,7 @@ Napi::Value Submit(const Napi::CallbackInfo& info) {
     op.peer = info[6].As<Napi::Number>().Int32Value();
     op.tag = info[7].As<Napi::Number>().Int32Value();
     op.blocking = info[8].ToBoolean().Value();
+    op.device = info[9].IsNumber() ? info[9].As<Napi::Number>().Int32Value() : -1;
     std::shared_ptr<Work> w = pg.submit(op);
     g_works[w->id] = w;
     return Napi::Number::New(info.Env(), double(w->id));
@@ -128,6 +132,13 @@ Napi::Value Wait(const Napi::CallbackInfo& info) {
     if (!err.empty()) throw DistError("DISTRIBUTED_ERROR", err);
     return Napi::Boolean::New(env, true);
   });
+}
+
+// ncclVersion(TensorError): loads libnccl and returns its version code; throws why it cannot be
+// used. Called before init(), so it takes the error class too.
+Napi::Value NcclVersion(const Napi::CallbackInfo& info) {
+  if (info[0].IsFunction() && g_error_class.IsEmpty()) g_error_class = Napi::Persistent(info[0].As<Napi::Function>());
+  return guarded(info, [&]() -> Napi::Value { return Napi::Number::New(info.Env(), tk::dist::nccl_version()); });
 }
 
 // take(id): a completed work's error message, or null; forgets it. undefined when unknown.
@@ -170,6 +181,8 @@ Napi::Object Init_(Napi::Env env, Napi::Object exports) {
   exports.Set("take", Napi::Function::New(env, Take, "take"));
   exports.Set("ref", Napi::Function::New(env, Ref, "ref"));
   exports.Set("finalize", Napi::Function::New(env, Finalize, "finalize"));
+  exports.Set("ncclCompiled", Napi::Boolean::New(env, tk::dist::nccl_compiled()));
+  exports.Set("ncclVersion", Napi::Function::New(env, NcclVersion, "ncclVersion"));
   return exports;
 }
 

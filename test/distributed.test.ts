@@ -9,7 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { runOptions } from '../src/cli.js';
-import { distributed as dist, io, metrics, nn, tensor, type Tensor } from '../src/index.js';
+import { cuda, distributed as dist, io, metrics, nn, tensor, type DType, type Tensor } from '../src/index.js';
 import { mpirunCommand } from '../src/distributed/launch.js';
 import { DTYPES, N, values } from './distributed/collectives.js';
 import { bnInput, metricInput } from './distributed/parts-data.js';
@@ -22,6 +22,9 @@ const ready = mpirun && dist.isAvailable();
 const why = mpirun
   ? 'the MPI addon was not built (rebuild with Open MPI installed)'
   : 'needs Open MPI: apt-get install openmpi-bin libopenmpi-dev';
+
+const nccl = ncclStatus();
+const ncclJob = nccl.usable && cuda.deviceCount() >= 2; // one GPU per rank, as NCCL requires
 
 /** Runs `tensorkit run -n 2 script args`; resolves with its exit code and output. */
 function run(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string; ms: number }> {
@@ -39,6 +42,24 @@ function run(args: string[], timeoutMs = 120_000): Promise<{ code: number | null
   });
 }
 
+function isCudaBuild(): boolean {
+  return cuda.isCompiled();
+}
+
+// Whether backend 'nccl' can start here, or the error initProcessGroup gives for what is missing.
+function ncclStatus(): { usable: boolean; lacks: string; expect?: [string, RegExp] } {
+  if (!dist.isAvailable())
+    return { usable: false, lacks: 'the MPI addon', expect: ['DISTRIBUTED_ERROR', /MPI addon|MPI library/] };
+  if (!cuda.isCompiled())
+    return { usable: false, lacks: 'a CUDA build', expect: ['NOT_IMPLEMENTED', /built with CUDA/] };
+  if (cuda.deviceCount() === 0)
+    return { usable: false, lacks: 'a CUDA device', expect: ['CUDA_ERROR', /needs a CUDA device, and there is none/] };
+  const probe = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  if (!/libnccl\.so\.2/.test(probe.stdout ?? '') && !process.env.TENSORKIT_NCCL_LIBRARY)
+    return { usable: false, lacks: 'NCCL', expect: ['DISTRIBUTED_ERROR', /could not load NCCL/] };
+  return { usable: true, lacks: 'nothing' };
+}
+
 function tsx(args: string[]): void {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
@@ -50,7 +71,6 @@ describe('distributed without a process group', () => {
     expectTensorError(() => dist.getWorldSize(), 'INVALID_ARGUMENT', /initProcessGroup/);
     expectTensorError(() => dist.allReduce(tensor([1])), 'INVALID_ARGUMENT', /no process group/);
     expectTensorError(() => dist.barrier(), 'INVALID_ARGUMENT', /no process group/);
-    expectTensorError(() => dist.initProcessGroup({ backend: 'nccl' }), 'NOT_IMPLEMENTED', /NCCL/);
     expectTensorError(() => dist.initProcessGroup({ backend: 'gloo' as never }), 'INVALID_ARGUMENT', /'mpi' or 'nccl'/);
     expectTensorError(() => dist.initProcessGroup({ backnd: 'mpi' } as never), 'INVALID_ARGUMENT', /backend/);
     expectTensorError(
@@ -60,6 +80,53 @@ describe('distributed without a process group', () => {
     );
     expect(dist.isInitialized()).toBe(false);
   });
+
+  // What backend 'nccl' lacks here, the most basic thing first: the MPI addon (NCCL's id travels
+  // over MPI), a CUDA build, a GPU, then NCCL itself. Where all are present it would start a group,
+  // which the 2-GPU job below does instead.
+  it.skipIf(nccl.usable)(`backend 'nccl' says what it lacks (here: ${nccl.lacks})`, () => {
+    const [code, message] = nccl.expect!;
+    expectTensorError(() => dist.initProcessGroup({ backend: 'nccl' }), code, message);
+    expect(dist.isInitialized()).toBe(false);
+  });
+
+  it.skipIf(!dist.isAvailable())(
+    `libnccl is opened on first use; a library that is not NCCL is refused, naming what it lacks${dist.isAvailable() ? '' : ` (skipped: ${why})`}`,
+    () => {
+      // A fresh process each: the library is loaded once per process.
+      const probe = (env: Record<string, string>) =>
+        spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '-e',
+            `import { mpiBinding } from './src/distributed/binding.ts'; import { TensorError } from './src/errors.ts';
+             const m = mpiBinding();
+             try { console.log(JSON.stringify({ compiled: m.ncclCompiled, version: m.ncclVersion(TensorError) })); }
+             catch (e) { console.log(JSON.stringify({ compiled: m.ncclCompiled, tensorError: e instanceof TensorError, code: e.code, message: e.message })); }`,
+          ],
+          { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } },
+        );
+      const parse = (r: ReturnType<typeof probe>) => JSON.parse(r.stdout.trim().split('\n').pop()!);
+      const plain = parse(probe({}));
+      expect(plain.compiled).toBe(isCudaBuild());
+      if (!plain.compiled) {
+        expect(plain).toMatchObject({ tensorError: true, code: 'NOT_IMPLEMENTED' });
+        expect(plain.message).toMatch(/built with CUDA/);
+        return;
+      }
+      if (plain.version !== undefined) expect(plain.version).toBeGreaterThanOrEqual(21000);
+      else {
+        expect(plain).toMatchObject({ tensorError: true, code: 'DISTRIBUTED_ERROR' });
+        expect(plain.message).toMatch(/libnccl\.so\.2.*apt-get install libnccl2.*TENSORKIT_NCCL_LIBRARY/);
+      }
+      // zlib loads, and has none of NCCL's entry points
+      const wrong = parse(probe({ TENSORKIT_NCCL_LIBRARY: 'libz.so.1' }));
+      expect(wrong).toMatchObject({ tensorError: true, code: 'DISTRIBUTED_ERROR' });
+      expect(wrong.message).toMatch(/has no ncclGetVersion; NCCL 2\.10 or newer is needed/);
+    },
+  );
 
   it('parses tensorkit run and builds the mpirun command', () => {
     const o = runOptions(['-n', '2', '--hang-timeout', '5', 'train.ts', '--lr', '0.1']);
@@ -73,10 +140,65 @@ describe('distributed without a process group', () => {
   });
 });
 
+// The single-process reference: the inputs are small halves and integers that every dtype holds
+// exactly, so sums, products and averages are exact in each dtype too.
+const combine = (d: string, op: string, a: number[], b: number[]) =>
+  a.map((x, i) => {
+    const y = b[i];
+    if (d === 'bool') return op === 'sum' || op === 'max' ? Number(x || y) : Number(x && y);
+    if (op === 'sum') return x + y;
+    if (op === 'avg') return (x + y) / 2;
+    if (op === 'max') return Math.max(x, y);
+    if (op === 'min') return Math.min(x, y);
+    return x * y + 0; // -0 is 0 once it has been through JSON
+  });
+
+// Every collective's result on both ranks (collectives.ts's output) against the single-process one.
+function expectCollectives(r0: Results, r1: Results, d: DType): void {
+  const ops =
+    d === 'bool' || d.startsWith('int') ? ['sum', 'max', 'min', 'product'] : ['sum', 'avg', 'max', 'min', 'product'];
+  const a = (r: number, salt = 0) => values(d, r, salt);
+  for (const op of ops) {
+    const want = combine(d, op, a(0), a(1));
+    expect(r0[`allReduce.${op}.${d}`], `allReduce ${op}`).toEqual(want);
+    expect(r1[`allReduce.${op}.${d}`], `allReduce ${op}`).toEqual(want);
+  }
+  // a transposed [3, 2] view of [2, 3], summed in place
+  const sum = combine(d, 'sum', a(0), a(1));
+  const transposed = [0, 3, 1, 4, 2, 5].map((i) => sum[i]);
+  expect(r0[`allReduce.async.strided.${d}`]).toEqual(transposed);
+  expect(r1[`allReduce.async.strided.${d}`]).toEqual(transposed);
+  const floating = !(d === 'bool' || d.startsWith('int'));
+  if (floating) {
+    const avg = combine(d, 'avg', a(0), a(1));
+    for (const res of [r0, r1])
+      expect(res[`allReduce.async.strided.avg.${d}`]).toEqual([0, 3, 1, 4, 2, 5].map((i) => avg[i]));
+  }
+  for (const res of [r0, r1]) {
+    expect(res[`broadcast.${d}`]).toEqual(a(1));
+    expect(res[`allGather.${d}`]).toEqual([...a(0), ...a(1)]);
+    expect(res[`allGatherIntoTensor.${d}`]).toEqual([...a(0), ...a(1)]);
+  }
+  // reduceScatter: rank r gets the reduction of every rank's inputs[r] (salt r)
+  for (const op of floating ? ['sum', 'max', 'avg'] : ['sum', 'max']) {
+    expect(r0[`reduceScatter.${op}.${d}`]).toEqual(combine(d, op, a(0, 0), a(1, 0)));
+    expect(r1[`reduceScatter.${op}.${d}`]).toEqual(combine(d, op, a(0, 1), a(1, 1)));
+  }
+  expect(r1[`gather.${d}`]).toEqual([...a(0), ...a(1)]);
+  expect(r0[`gather.${d}`]).toBeUndefined();
+  expect(r0[`scatter.${d}`]).toEqual(a(0, 0));
+  expect(r1[`scatter.${d}`]).toEqual(a(0, 1));
+  expect(r0[`sendrecv.${d}`]).toEqual(a(1));
+  expect(r1[`sendrecv.${d}`]).toEqual(a(0));
+  expect((r0[`allGather.${d}`] as number[]).length).toBe(2 * N);
+}
+
+type Results = Record<string, number[] | string>;
+
 describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: ${why})`}`, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-dist-'));
-  let r0: Record<string, number[] | string>;
-  let r1: Record<string, number[] | string>;
+  let r0: Results;
+  let r1: Results;
   beforeAll(async () => {
     const r = await run(['-n', '2', 'test/distributed/collectives.ts', path.join(dir, 'out')]);
     expect(r.code, r.out).toBe(0);
@@ -84,57 +206,9 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
     r1 = JSON.parse(fs.readFileSync(path.join(dir, 'out.rank1.json'), 'utf8'));
   }, 120_000);
 
-  // The single-process reference: the inputs are small halves and integers that every dtype holds
-  // exactly, so sums, products and averages are exact in each dtype too.
-  const combine = (d: string, op: string, a: number[], b: number[]) =>
-    a.map((x, i) => {
-      const y = b[i];
-      if (d === 'bool') return op === 'sum' || op === 'max' ? Number(x || y) : Number(x && y);
-      if (op === 'sum') return x + y;
-      if (op === 'avg') return (x + y) / 2;
-      if (op === 'max') return Math.max(x, y);
-      if (op === 'min') return Math.min(x, y);
-      return x * y + 0; // -0 is 0 once it has been through JSON
-    });
-
-  it.each(DTYPES)('every collective on %s equals the single-process result on both ranks', (d) => {
-    const ops =
-      d === 'bool' || d.startsWith('int') ? ['sum', 'max', 'min', 'product'] : ['sum', 'avg', 'max', 'min', 'product'];
-    const a = (r: number, salt = 0) => values(d, r, salt);
-    for (const op of ops) {
-      const want = combine(d, op, a(0), a(1));
-      expect(r0[`allReduce.${op}.${d}`], `allReduce ${op}`).toEqual(want);
-      expect(r1[`allReduce.${op}.${d}`], `allReduce ${op}`).toEqual(want);
-    }
-    // a transposed [3, 2] view of [2, 3], summed in place
-    const sum = combine(d, 'sum', a(0), a(1));
-    const transposed = [0, 3, 1, 4, 2, 5].map((i) => sum[i]);
-    expect(r0[`allReduce.async.strided.${d}`]).toEqual(transposed);
-    expect(r1[`allReduce.async.strided.${d}`]).toEqual(transposed);
-    const floating = !(d === 'bool' || d.startsWith('int'));
-    if (floating) {
-      const avg = combine(d, 'avg', a(0), a(1));
-      for (const res of [r0, r1])
-        expect(res[`allReduce.async.strided.avg.${d}`]).toEqual([0, 3, 1, 4, 2, 5].map((i) => avg[i]));
-    }
-    for (const res of [r0, r1]) {
-      expect(res[`broadcast.${d}`]).toEqual(a(1));
-      expect(res[`allGather.${d}`]).toEqual([...a(0), ...a(1)]);
-      expect(res[`allGatherIntoTensor.${d}`]).toEqual([...a(0), ...a(1)]);
-    }
-    // reduceScatter: rank r gets the reduction of every rank's inputs[r] (salt r)
-    for (const op of floating ? ['sum', 'max', 'avg'] : ['sum', 'max']) {
-      expect(r0[`reduceScatter.${op}.${d}`]).toEqual(combine(d, op, a(0, 0), a(1, 0)));
-      expect(r1[`reduceScatter.${op}.${d}`]).toEqual(combine(d, op, a(0, 1), a(1, 1)));
-    }
-    expect(r1[`gather.${d}`]).toEqual([...a(0), ...a(1)]);
-    expect(r0[`gather.${d}`]).toBeUndefined();
-    expect(r0[`scatter.${d}`]).toEqual(a(0, 0));
-    expect(r1[`scatter.${d}`]).toEqual(a(0, 1));
-    expect(r0[`sendrecv.${d}`]).toEqual(a(1));
-    expect(r1[`sendrecv.${d}`]).toEqual(a(0));
-    expect((r0[`allGather.${d}`] as number[]).length).toBe(2 * N);
-  });
+  it.each(DTYPES)('every collective on %s equals the single-process result on both ranks', (d) =>
+    expectCollectives(r0, r1, d),
+  );
 
   it('an async collective leaves the event loop running while it waits for a late rank', () => {
     expect(r0['eventLoop.sum']).toEqual([3]);
@@ -155,6 +229,30 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
   });
 });
 
+describe.skipIf(!ncclJob)(
+  `collectives on CUDA tensors through NCCL in a 2-rank job${ncclJob ? '' : ` (skipped: needs 2 CUDA devices and NCCL; this machine has ${nccl.usable ? `${cuda.deviceCount()} device` : `no ${nccl.lacks.replace(/^(a|the) /, '')}`})`}`,
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-nccl-'));
+    let r0: Results;
+    let r1: Results;
+    beforeAll(async () => {
+      const r = await run(['-n', '2', 'test/distributed/collectives.ts', path.join(dir, 'out'), 'nccl']);
+      expect(r.code, r.out).toBe(0);
+      r0 = JSON.parse(fs.readFileSync(path.join(dir, 'out.rank0.json'), 'utf8'));
+      r1 = JSON.parse(fs.readFileSync(path.join(dir, 'out.rank1.json'), 'utf8'));
+    }, 120_000);
+
+    it.each(DTYPES)('every collective on %s (on cuda:<rank>) equals the single-process result', (d) =>
+      expectCollectives(r0, r1, d),
+    );
+
+    it('one call with tensors on two devices is a DEVICE_MISMATCH', () => {
+      expect(r0['error.mixedDevices']).toBe('DEVICE_MISMATCH');
+      expect(r1['error.mixedDevices']).toBe('DEVICE_MISMATCH');
+    });
+  },
+);
+
 describe.skipIf(!ready)(`DistributedDataParallel${ready ? '' : ` (skipped: ${why})`}`, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-ddp-'));
   const f = (n: string) => path.join(dir, n);
@@ -164,15 +262,15 @@ describe.skipIf(!ready)(`DistributedDataParallel${ready ? '' : ` (skipped: ${why
     single = JSON.parse(fs.readFileSync(f('single.json'), 'utf8'));
   }, 120_000);
 
-  // Every tensor within 1e-5 of the single-process weights, relative to the tensor's norm.
-  const expectClose = (file: string) => {
+  // Every tensor within `tol` (1e-5) of the single-process weights, relative to the tensor's norm.
+  const expectClose = (file: string, tol = 1e-5) => {
     const got = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number[]>;
     expect(Object.keys(got)).toEqual(Object.keys(single));
     for (const [k, want] of Object.entries(single)) {
       let d = 0;
       let n = 0;
       want.forEach((w, i) => ((d += (w - got[k][i]) ** 2), (n += w * w)));
-      expect(Math.sqrt(d / n), k).toBeLessThan(1e-5);
+      expect(Math.sqrt(d / n), k).toBeLessThan(tol);
     }
     return got;
   };
@@ -184,6 +282,18 @@ describe.skipIf(!ready)(`DistributedDataParallel${ready ? '' : ` (skipped: ${why
     // the replicas are identical, though rank 1 started from other weights
     expect(fs.readFileSync(f('ddp.json.rank1'), 'utf8')).toBe(fs.readFileSync(f('ddp.json'), 'utf8'));
   }, 120_000);
+
+  // CUDA's kernels sum in another order than the CPU's: 1e-4 against the CPU reference.
+  it.skipIf(!ncclJob)(
+    `on cuda:<rank> through NCCL, 2 ranks train to the weights of 1 process${ncclJob ? '' : ' (skipped: needs 2 CUDA devices and NCCL)'}`,
+    async () => {
+      const r = await run(['-n', '2', 'test/distributed/ddp-train.ts', 'ddp-nccl', f('nccl.json')]);
+      expect(r.code, r.out).toBe(0);
+      expectClose(f('nccl.json'), 1e-4);
+      expect(fs.readFileSync(f('nccl.json.rank1'), 'utf8')).toBe(fs.readFileSync(f('nccl.json'), 'utf8'));
+    },
+    120_000,
+  );
 
   it('noSync accumulates two micro-batches per rank to the same weights', async () => {
     const r = await run(['-n', '2', 'test/distributed/ddp-train.ts', 'ddp-accum', f('accum.json')]);

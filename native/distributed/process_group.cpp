@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstring>
 
+#include "nccl.h"
 #include "tk/half.h"
 
 namespace tk::dist {
@@ -137,6 +138,8 @@ const char* kind_name(Kind k) {
 constexpr int kPollMicros = 20;
 
 bool is_p2p(Kind k) { return k == Kind::Send || k == Kind::Recv; }
+// A send or receive of host memory: MPI_Isend/Irecv, started out of turn (see the loop).
+bool host_p2p(const Work& w) { return w.op.device < 0 && is_p2p(w.op.kind); }
 
 }  // namespace
 
@@ -215,12 +218,24 @@ std::shared_ptr<Work> ProcessGroup::submit(const Op& op) {
   if (op.reduce == Reduce::Avg && op.dtype != DType::Float32 && op.dtype != DType::Float64 &&
       op.dtype != DType::Float16 && op.dtype != DType::BFloat16)
     throw DistError("DTYPE_MISMATCH", std::string(name) + ": op 'avg' needs a floating dtype");
+  if (op.device >= 0 && !nccl_compiled()) nccl_version();  // throws: no NCCL in this build
+  if (op.device >= 0 && op.kind == Kind::Barrier)
+    throw DistError("INTERNAL", "barrier: runs on MPI, never on a device");
   auto w = std::make_shared<Work>();
   w->op = op;
   {
     std::lock_guard lock(mu_);
     if (stopping_ || finalized_)
       throw DistError("DISTRIBUTED_ERROR", std::string(name) + ": the process group was destroyed");
+    if (op.device >= 0) {
+      // One NCCL communicator per process, on the device of its first op (as torch's one device
+      // per rank); an op on another device would need another communicator on every rank.
+      if (nccl_device_ < 0) nccl_device_ = op.device;
+      if (op.device != nccl_device_)
+        throw DistError("DEVICE_MISMATCH",
+                        std::string(name) + ": this rank communicates on cuda:" + std::to_string(nccl_device_) +
+                            " (its first NCCL operation), got a tensor on cuda:" + std::to_string(op.device));
+    }
     w->id = next_id_++;
     queue_.push_back(w);
   }
@@ -241,7 +256,7 @@ bool ProcessGroup::wait_for(Work& w, int ms) {
 
 size_t ProcessGroup::pending() const {
   std::lock_guard lock(mu_);
-  return queue_.size() + active_.size();
+  return queue_.size() + active_.size() + device_active_.size();
 }
 
 void ProcessGroup::finalize(bool abort, int code) {
@@ -265,6 +280,18 @@ void ProcessGroup::complete(const std::shared_ptr<Work>& w, std::string error) {
   }
   w->cv.notify_all();
   if (notify_) notify_(w->id);
+}
+
+void ProcessGroup::start_on_device(const std::shared_ptr<Work>& w) {
+  if (!nccl_)
+    nccl_ = std::make_unique<NcclComm>(w->op.device, rank_, size_, [](void* bytes, int n) {
+      const int rc = MPI_Bcast(bytes, n, MPI_BYTE, 0, MPI_COMM_WORLD);
+      if (rc != MPI_SUCCESS)
+        throw DistError("DISTRIBUTED_ERROR", mpi_error("ncclCommInitRank (the id's broadcast)", rc));
+    });
+  w->event = nccl_->enqueue(w->op);
+  std::lock_guard lock(mu_);
+  device_active_.push_back(w);
 }
 
 // Runs a collective as a blocking MPI call, or starts a send or receive.
@@ -331,8 +358,8 @@ void ProcessGroup::loop() {
     std::shared_ptr<Work> w;
     {
       std::unique_lock lock(mu_);
-      const bool busy = head || !active_.empty();
-      const auto can_take = [&] { return !queue_.empty() && (!head || is_p2p(queue_.front()->op.kind)); };
+      const bool busy = head || !active_.empty() || !device_active_.empty();
+      const auto can_take = [&] { return !queue_.empty() && (!head || host_p2p(*queue_.front())); };
       if (!busy) {
         cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       } else if (!can_take()) {
@@ -351,7 +378,9 @@ void ProcessGroup::loop() {
       try {
         const Kind k = w->op.kind;
         w->request.resize(sizeof(MPI_Request));
-        if (is_p2p(k)) {
+        if (w->op.device >= 0) {
+          start_on_device(w);  // NCCL orders its ops on the stream: no rendezvous needed
+        } else if (is_p2p(k)) {
           run(*w);
           std::lock_guard lock(mu_);
           active_.push_back(w);
@@ -405,6 +434,28 @@ void ProcessGroup::loop() {
         }
       }
     }
+    // Device ops complete in queue order (one stream): poll from the front.
+    while (true) {
+      std::shared_ptr<Work> d;
+      {
+        std::lock_guard lock(mu_);
+        if (device_active_.empty()) break;
+        d = device_active_.front();
+      }
+      std::string error;
+      try {
+        if (!nccl_->finished(d->event)) break;
+      } catch (const DistError& e) {
+        error = e.what();
+      }
+      d->event = nullptr;
+      {
+        std::lock_guard lock(mu_);
+        device_active_.erase(device_active_.begin());
+      }
+      finished.push_back(d);
+      d->error = std::move(error);
+    }
     for (auto& f : finished) complete(f, f->error);
   }
   if (head) {
@@ -419,6 +470,16 @@ void ProcessGroup::loop() {
     left.swap(queue_);
     for (auto& a : active_) left.push_back(a);
     active_.clear();
+    for (auto& d : device_active_) {
+      NcclComm::release(d->event);
+      d->event = nullptr;
+      left.push_back(d);
+    }
+    device_active_.clear();
+  }
+  if (nccl_) {
+    if (abort_) nccl_->abort_on_destroy();
+    nccl_.reset();  // before MPI goes: NCCL may still talk to its peers while it is destroyed
   }
   for (auto& l : left) complete(l, std::string(kind_name(l->op.kind)) + ": the process group was destroyed");
   if (abort_) {

@@ -10,6 +10,9 @@
 //   tensors alive (the TS side holds its own reference until completion).
 // - Nothing here throws out of the communication thread: an MPI failure completes the work with
 //   an error message, which the caller raises.
+// - An op on CUDA memory (Op::device >= 0, backend 'nccl') goes to NCCL (nccl.h): queued on the
+//   communicator's stream in submission order, completed when its event fires. The communicator is
+//   made on the first such op (its unique id travels by MPI broadcast); one device per process.
 // - No Node header: bindings/distributed.cpp marshals.
 #pragma once
 #include <condition_variable>
@@ -24,6 +27,8 @@
 #include <vector>
 
 namespace tk::dist {
+
+class NcclComm;
 
 // Raised by the calling-thread entry points (init, submit); the binding turns it into a
 // TensorError with this code ("INVALID_ARGUMENT", "DISTRIBUTED_ERROR", ...).
@@ -64,6 +69,8 @@ struct Op {
   // blocking calls busy-poll, and a rank waiting for a late peer would spin a core its compute
   // threads need), then runs the blocking call with every rank present.
   bool blocking = false;
+  // -1: host memory, through MPI. Otherwise the CUDA device the buffers are on, through NCCL.
+  int device = -1;
 };
 
 struct Work {
@@ -75,6 +82,8 @@ struct Work {
   std::string error;  // empty on success
   // An Isend/Irecv in flight (MPI_Request, stored opaquely so this header needs no mpi.h).
   std::vector<char> request;
+  // A device op's CUDA event (NcclComm::enqueue), polled until it fires.
+  void* event = nullptr;
 };
 
 class ProcessGroup {
@@ -110,6 +119,8 @@ class ProcessGroup {
   void loop();
   void run(Work& w);  // a blocking collective, or starts a send or recv (communication thread)
   void complete(const std::shared_ptr<Work>& w, std::string error);
+  // Queues a device op on NCCL, making the communicator first (communication thread).
+  void start_on_device(const std::shared_ptr<Work>& w);
 
   Notify notify_;
   int rank_ = 0;
@@ -119,6 +130,9 @@ class ProcessGroup {
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Work>> queue_;
   std::vector<std::shared_ptr<Work>> active_;  // sends and receives in flight
+  std::vector<std::shared_ptr<Work>> device_active_;  // device ops queued on NCCL, in order
+  std::unique_ptr<NcclComm> nccl_;  // communication thread only
+  int nccl_device_ = -1;  // the device of the first device op (mu_)
   uint64_t next_id_ = 1;
   bool stopping_ = false;
   bool abort_ = false;

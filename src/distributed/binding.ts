@@ -27,6 +27,8 @@ export interface MpiBinding {
     tag: number,
     /** The caller waits at once: a blocking MPI call (else nonblocking, polled). */
     blocking: boolean,
+    /** -1: host memory, through MPI; N: memory on cuda:N, through NCCL. */
+    device: number,
   ): number;
   /**
    * Blocks until the work completes, or at most `ms` milliseconds; throws its error. Returns
@@ -39,6 +41,10 @@ export interface MpiBinding {
   ref(on: boolean): void;
   /** MPI_Finalize, or MPI_Abort(code) when abort. */
   finalize(abort: boolean, code?: number): void;
+  /** Whether this addon has the NCCL backend (tensorkit built with CUDA). */
+  readonly ncclCompiled: boolean;
+  /** Loads libnccl; its version code (2.18.3: 21803). Throws why NCCL cannot be used. */
+  ncclVersion(errorClass: typeof TensorError): number;
 }
 
 /** What installs Open MPI on Debian and Ubuntu. */

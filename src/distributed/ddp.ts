@@ -22,6 +22,7 @@ import {
   allGatherIntoTensor,
   allReduce,
   broadcast,
+  getBackend,
   getRank,
   getWorldSize,
   isInitialized,
@@ -84,8 +85,8 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   readonly #asView: boolean;
   readonly #size: number;
   readonly #rank: number;
-  /** broadcastBuffers: one flat tensor per buffer dtype, kept while the buffers' sizes hold. */
-  readonly #bufferFlats = new Map<DType, Tensor>();
+  /** broadcastBuffers: one flat tensor per buffer dtype and device ("float32 cpu"), kept while the sizes hold. */
+  readonly #bufferFlats = new Map<string, Tensor>();
   #sync = true;
   #launched = 0;
 
@@ -108,9 +109,16 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     this.#size = getWorldSize();
     this.#rank = getRank();
     const params = module.parameters().filter((p) => p.requiresGrad);
-    for (const p of params)
-      if (p.device !== 'cpu')
+    const nccl = getBackend().backend === 'nccl';
+    for (const p of params) {
+      if (p.device !== 'cpu' && !nccl)
         fail('DEVICE_MISMATCH', `${op}: the 'mpi' backend averages CPU gradients, got a parameter on ${p.device}`);
+      if (p.device !== params[0].device)
+        fail(
+          'DEVICE_MISMATCH',
+          `${op}: every parameter must be on one device, got ${params[0].device} and ${p.device}`,
+        );
+    }
     this.#checkReplicas(op, params);
     // Every replica starts from rank 0's state.
     noGrad(() => {
@@ -148,7 +156,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       // kept: they live as long as the wrapper, whatever tidy() scope constructs it
       const b: Bucket = {
         slots,
-        flat: keep(zeros([numel], { dtype: slots[0].param.dtype })),
+        flat: keep(zeros([numel], { dtype: slots[0].param.dtype, device: slots[0].param.device })),
         ready: 0,
         work: undefined,
       };
@@ -242,22 +250,25 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     return this.module.forward(...args);
   }
 
-  // Rank 0's buffers to every rank: packed per dtype into one flat tensor, one broadcast each.
+  // Rank 0's buffers to every rank: packed per dtype (and device) into one flat tensor, one
+  // broadcast each.
   #syncBuffers(): void {
-    const groups = new Map<DType, Tensor[]>();
+    const groups = new Map<string, Tensor[]>();
     for (const b of this.module.buffers()) {
-      const list = groups.get(b.dtype as DType);
+      const key = `${b.dtype} ${b.device}`;
+      const list = groups.get(key);
       if (list) list.push(b);
-      else groups.set(b.dtype as DType, [b]);
+      else groups.set(key, [b]);
     }
     noGrad(() => {
-      for (const [dtype, bufs] of groups) {
+      for (const [key, bufs] of groups) {
         const n = bufs.reduce((k, b) => k + b.numel(), 0);
-        let flat = this.#bufferFlats.get(dtype);
+        let flat = this.#bufferFlats.get(key);
         if (flat?.numel() !== n) {
           flat?.dispose();
-          flat = keep(zeros([n], { dtype })); // lives across the caller's tidy() scopes
-          this.#bufferFlats.set(dtype, flat);
+          // lives across the caller's tidy() scopes
+          flat = keep(zeros([n], { dtype: bufs[0].dtype, device: bufs[0].device }));
+          this.#bufferFlats.set(key, flat);
         }
         const parts = (fn: (part: Tensor, b: Tensor) => void) => {
           let off = 0;

@@ -2,6 +2,8 @@
 // process (the launcher's environment gives rank and world size), then collectives on tensors.
 // Every operation runs on the MPI addon's communication thread; the sync form waits for it, the
 // `{ async: true }` form returns a Work whose wait() is a Promise, so the event loop keeps running.
+// Under backend 'nccl', an operation on CUDA tensors goes to NCCL (queued on its own stream after
+// tensorkit's stream for the device has been synchronised); CPU tensors still go through MPI.
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 
@@ -25,7 +27,10 @@ const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'avg', 'max', 'min', 'product'];
 
 /** Options of initProcessGroup. */
 export interface InitProcessGroupOptions {
-  /** 'mpi' (default). 'nccl' needs a build with CUDA and NCCL. */
+  /**
+   * 'mpi' (default): CPU tensors. 'nccl': CUDA tensors through NCCL (and CPU tensors still through
+   * MPI); needs a CUDA build, a GPU and NCCL 2.10 or newer (libnccl.so.2).
+   */
   backend?: Backend;
 }
 
@@ -163,21 +168,33 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   const op = 'initProcessGroup';
   const o = checkOptions(op, options, { backend: 'string' });
   const backend = o.backend ?? 'mpi';
-  if (backend === 'nccl')
-    fail(
-      'NOT_IMPLEMENTED',
-      `${op}: backend 'nccl' needs tensorkit built with CUDA and NCCL, and this build has no NCCL; use 'mpi' with CPU tensors`,
-    );
-  if (backend !== 'mpi') fail('INVALID_ARGUMENT', `${op}: backend must be 'mpi' or 'nccl', got ${describe(backend)}`);
+  if (backend !== 'mpi' && backend !== 'nccl')
+    fail('INVALID_ARGUMENT', `${op}: backend must be 'mpi' or 'nccl', got ${describe(backend)}`);
   if (group && !destroyed) fail('INVALID_ARGUMENT', `${op}: the process group is already initialised`);
   if (destroyed) fail('DISTRIBUTED_ERROR', `${op}: MPI cannot be initialised twice in one process`);
   const mpi = mpiBinding();
+  let library = '';
+  if (backend === 'nccl') library = `, ${ncclLibrary(op, mpi)}`;
   checkCanStart(op, mpiAddonPath());
   const info = mpi.init(TensorError, onComplete);
-  group = { mpi, rank: info.rank, size: info.size, backend, library: info.library };
+  group = { mpi, rank: info.rank, size: info.size, backend, library: info.library + library };
   process.on('exit', onExit);
   startHeartbeat(info.rank);
   installGroupHelpers(info.size);
+}
+
+// Why backend 'nccl' cannot run here, most basic reason first, or NCCL's version as text.
+function ncclLibrary(op: string, mpi: MpiBinding): string {
+  const cuda = binding.cudaInfo();
+  if (!cuda.compiled || !mpi.ncclCompiled)
+    fail(
+      'NOT_IMPLEMENTED',
+      `${op}: backend 'nccl' needs tensorkit built with CUDA (nvcc found at build time), and this build has none; use 'mpi' with CPU tensors`,
+    );
+  if (cuda.deviceCount === 0)
+    fail('CUDA_ERROR', `${op}: backend 'nccl' needs a CUDA device, and there is none (${cuda.status})`);
+  const v = mpi.ncclVersion(TensorError); // throws why NCCL cannot be loaded
+  return `NCCL ${Math.floor(v / 10000)}.${Math.floor(v / 100) % 100}.${v % 100}`;
 }
 
 // Open MPI aborts the process when MPI_Init fails, whatever the error handler. Under mpirun (its
@@ -254,27 +271,36 @@ export interface CollectiveOptions {
   async?: boolean;
 }
 
-// ---- buffers: the memory of a contiguous CPU tensor, held until the work completes ----------------
+// ---- buffers: the memory of a contiguous tensor, held until the work completes -------------------
 
 interface Buffer {
   ptr: bigint;
+  /** -1: host memory (MPI); N: on cuda:N (NCCL). */
+  device: number;
   /** After success, for written buffers that were copies: write back into the caller's tensor. */
   back?: () => void;
   release(): void;
 }
 
-function checkCpu(op: string, t: Tensor): void {
-  if (t.device !== 'cpu')
-    fail('DEVICE_MISMATCH', `${op}: the 'mpi' backend communicates CPU tensors, got a tensor on ${t.device}`);
+// -1 for a CPU tensor; N for a tensor on cuda:N, which only backend 'nccl' communicates.
+function deviceOf(op: string, t: Tensor): number {
+  if (t.device === 'cpu') return -1;
+  if (group?.backend !== 'nccl')
+    fail(
+      'DEVICE_MISMATCH',
+      `${op}: the 'mpi' backend communicates CPU tensors, got a tensor on ${t.device} (backend 'nccl' communicates CUDA tensors)`,
+    );
+  return Number(t.device.slice('cuda:'.length));
 }
 
 function bufferOf(op: string, t: Tensor, written: boolean): Buffer {
-  checkCpu(op, t);
+  const device = deviceOf(op, t);
   const src = t.isContiguous() ? t : noGrad(() => t.contiguous());
   const h: Handle = binding.share(src._h);
   const ptr = binding.dataPtr(h);
   return {
     ptr,
+    device,
     back: written && src !== t ? () => noGrad(() => t.copy_(src)) : undefined,
     release: () => {
       binding.free(h);
@@ -308,7 +334,7 @@ function perRank(op: string, name: string, v: unknown, like: Tensor, g: Group): 
   const xs = tensorList(op, name, v);
   if (xs.length !== g.size)
     fail('INVALID_ARGUMENT', `${op}: ${name} must hold ${g.size} tensors (one per rank), got ${xs.length}`);
-  xs.forEach((x, i) => (checkCpu(op, x), sameAs(op, `${name}[${i}]`, x, like)));
+  xs.forEach((x, i) => sameAs(op, `${name}[${i}]`, x, like));
   return xs;
 }
 
@@ -364,6 +390,7 @@ function launch(
   after?: () => void,
 ): Work | undefined {
   const bufs = [send, recv].filter((b): b is Buffer => b !== null);
+  const device = bufs[0]?.device ?? -1;
   const finish = (ok: boolean): void => {
     try {
       if (ok) {
@@ -376,7 +403,15 @@ function launch(
   };
   let id: number;
   try {
-    id = g.mpi.submit(kind, send?.ptr ?? null, recv?.ptr ?? null, count, dtype, reduce, peer, tag, !isAsync);
+    if (bufs.some((b) => b.device !== device))
+      fail(
+        'DEVICE_MISMATCH',
+        `${op}: every tensor of one call must be on one device, got ${bufs.map((b) => (b.device < 0 ? 'cpu' : `cuda:${b.device}`)).join(' and ')}`,
+      );
+    // NCCL works on its own stream: what tensorkit queued on the device's stream (the kernels that
+    // wrote the inputs) must finish first.
+    if (device >= 0) binding.cudaSynchronize(device);
+    id = g.mpi.submit(kind, send?.ptr ?? null, recv?.ptr ?? null, count, dtype, reduce, peer, tag, !isAsync, device);
   } catch (e) {
     finish(false);
     throw e;
@@ -392,6 +427,7 @@ function launch(
 }
 
 function sameAs(op: string, what: string, t: Tensor, ref: Tensor): void {
+  if (t.device !== ref.device) fail('DEVICE_MISMATCH', `${op}: ${what} must be on ${ref.device}, got ${t.device}`);
   if (t.dtype !== ref.dtype) fail('DTYPE_MISMATCH', `${op}: ${what} must be ${ref.dtype}, got ${t.dtype}`);
   if (t.numel() !== ref.numel())
     fail(
@@ -455,9 +491,9 @@ export function broadcast(tensor: Tensor, options?: BroadcastOptions): Work | un
   return launch(g, op, 'broadcast', null, bufferOf(op, t, true), t.numel(), dtypeFor(op, t), 'sum', src, 0, !!o.async);
 }
 
-// A contiguous scratch tensor of `n` elements of t's dtype.
+// A contiguous scratch tensor of `n` elements of t's dtype, on t's device.
 function scratch(t: Tensor, n: number): Tensor {
-  return zeros([n], { dtype: t.dtype });
+  return zeros([n], { dtype: t.dtype, device: t.device });
 }
 
 /**
@@ -493,7 +529,7 @@ export function allGatherIntoTensor(output: Tensor, input: Tensor, options?: Col
   const out = tensorArg(op, 'output', output);
   const t = tensorArg(op, 'input', input);
   const g = requireGroup(op);
-  checkCpu(op, out);
+  if (out.device !== t.device) fail('DEVICE_MISMATCH', `${op}: output must be on ${t.device}, got ${out.device}`);
   if (out.dtype !== t.dtype) fail('DTYPE_MISMATCH', `${op}: output must be ${t.dtype}, got ${out.dtype}`);
   if (out.numel() !== t.numel() * g.size)
     fail('SHAPE_MISMATCH', `${op}: output must have ${g.size} × ${t.numel()} elements, got ${out.numel()}`);

@@ -1,10 +1,18 @@
 // Runs every collective on every dtype in a `tensorkit run -n 2` job and writes what rank 0 and
 // rank 1 ended up with (out.rank0.json, out.rank1.json). test/distributed.test.ts recomputes each
-// result in one process from the same inputs (inputs(), below) and compares.
-//   tsx src/cli.ts run -n 2 test/distributed/collectives.ts <out>
+// result in one process from the same inputs (inputs(), below) and compares. With `nccl`, the
+// tensors live on cuda:<rank> and travel through backend 'nccl' (two GPUs).
+//   tsx src/cli.ts run -n 2 test/distributed/collectives.ts <out> [nccl]
 import { writeFileSync } from 'node:fs';
 
-import { distributed as dist, TensorError, tensor, zeros, type DType, type Tensor } from '../../src/index.js';
+import {
+  distributed as dist,
+  TensorError,
+  tensor,
+  zeros as zerosOn,
+  type DType,
+  type Tensor,
+} from '../../src/index.js';
 
 export const DTYPES: DType[] = ['float32', 'float64', 'int32', 'int64', 'bool', 'float16', 'bfloat16'];
 export const N = 6;
@@ -18,16 +26,22 @@ export function values(d: DType, r: number, salt = 0): number[] {
   });
 }
 
+// Where main() puts its tensors: 'cpu', or 'cuda:<rank>' under backend 'nccl'.
+let device = 'cpu';
+
 export function inputs(d: DType, r: number, salt = 0): Tensor {
   const v = values(d, r, salt);
-  return tensor(d === 'bool' ? v.map(Boolean) : v, { dtype: d as never }) as Tensor;
+  return tensor(d === 'bool' ? v.map(Boolean) : v, { dtype: d as never, device: device as never }) as Tensor;
 }
+
+const zeros = (shape: number[], o: { dtype?: DType } = {}) => zerosOn(shape, { ...o, device: device as never });
 
 const nums = (t: Tensor): number[] => Array.from(t.data() as ArrayLike<number | bigint | boolean>, Number);
 
-async function main(out: string): Promise<void> {
-  dist.initProcessGroup();
+async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
+  dist.initProcessGroup({ backend });
   const rank = dist.getRank();
+  if (backend === 'nccl') device = `cuda:${rank}`;
   const size = dist.getWorldSize();
   const res: Record<string, number[] | string> = {};
   for (const d of DTYPES) {
@@ -74,11 +88,14 @@ async function main(out: string): Promise<void> {
     dist.scatter(s, { src: 0, scatterList: rank === 0 ? [inputs(d, 0, 0), inputs(d, 0, 1)] : undefined });
     res[`scatter.${d}`] = nums(s);
     // send and recv both ways at once, asynchronously: a rank may queue a send before its recv
+    // (on MPI; NCCL runs a rank's operations in order on one stream, so there rank 1 receives first)
     const got = zeros([N], { dtype: d });
     const peer = 1 - rank;
+    const sendFirst = backend === 'mpi' || rank === 0;
     const ws = [
-      dist.send(inputs(d, rank), peer, { async: true, tag: 7 }),
+      ...(sendFirst ? [dist.send(inputs(d, rank), peer, { async: true, tag: 7 })] : []),
       dist.recv(got, peer, { async: true, tag: 7 }),
+      ...(sendFirst ? [] : [dist.send(inputs(d, rank), peer, { async: true, tag: 7 })]),
     ];
     await Promise.all(ws.map((x) => x.wait()));
     res[`sendrecv.${d}`] = nums(got);
@@ -116,8 +133,11 @@ async function main(out: string): Promise<void> {
     dist.allReduce(t);
   });
   res['error.shape'] = code(() => dist.allGather([zeros([2]), zeros([3])], zeros([2])));
+  // one call's tensors on two devices
+  if (backend === 'nccl')
+    res['error.mixedDevices'] = code(() => dist.allGatherIntoTensor(zerosOn([N * size]), inputs('float32', rank)));
   dist.barrier();
   writeFileSync(`${out}.rank${rank}.json`, JSON.stringify(res));
 }
 
-if (process.argv[2]) await main(process.argv[2]);
+if (process.argv[2]) await main(process.argv[2], process.argv[3] === 'nccl' ? 'nccl' : 'mpi');

@@ -1,7 +1,8 @@
 // Trains the shapes CNN with SGD on a fixed global batch of 32 images per step, either in one
 // process or data-parallel across the ranks of `tensorkit run` (each rank its contiguous share of
 // every global batch), and writes the final weights as JSON. test/distributed.test.ts compares them.
-//   tsx test/distributed/ddp-train.ts <single|ddp|ddp-view|ddp-accum> <out.json> [--steps N] [--from STEP --load ckpt] [--save-at STEP --save ckpt]
+// ddp-nccl trains on cuda:<rank> through backend 'nccl' (two GPUs).
+//   tsx test/distributed/ddp-train.ts <single|ddp|ddp-view|ddp-accum|ddp-nccl> <out.json> [--steps N] [--from STEP --load ckpt] [--save-at STEP --save ckpt]
 import { writeFileSync } from 'node:fs';
 
 import { ShapesNet } from '../../examples/cnn-shapes.js';
@@ -18,8 +19,9 @@ const saveAt = flag('--save-at') === undefined ? -1 : Number(flag('--save-at'));
 const GLOBAL = 32;
 
 const parallel = mode !== 'single';
-if (parallel) dist.initProcessGroup();
+if (parallel) dist.initProcessGroup({ backend: mode === 'ddp-nccl' ? 'nccl' : 'mpi' });
 const rank = parallel ? dist.getRank() : 0;
+const device = mode === 'ddp-nccl' ? `cuda:${rank}` : 'cpu';
 const size = parallel ? dist.getWorldSize() : 1;
 
 manualSeed(1 + rank * 1000); // replicas start different: DDP must broadcast rank 0's weights
@@ -28,6 +30,7 @@ if (rank !== 0) for (const p of net.parameters()) p.detach().add_(1); // differe
 manualSeed(1);
 const reference = new ShapesNet(); // what rank 0 (and the single process) starts from
 if (rank === 0) net.loadStateDict(reference.stateDict());
+net.to(device as never);
 const model = parallel ? new dist.DistributedDataParallel(net, { gradientAsBucketView: mode === 'ddp-view' }) : net;
 const opt = new optim.SGD(net.parameters(), { lr: 0.05, momentum: 0.9 });
 if (flag('--load')) {
@@ -61,8 +64,8 @@ for (let step = from; step < from + steps; step++) {
   save(step);
   tidy(() => {
     const start = step * GLOBAL + rank * local;
-    const x = features.narrow(0, start, local);
-    const y = labels.narrow(0, start, local);
+    const x = features.narrow(0, start, local).to(device as never);
+    const y = labels.narrow(0, start, local).to(device as never);
     opt.zeroGrad();
     if (mode === 'ddp-accum') {
       // Two micro-batches per rank: the first without the all-reduce.
