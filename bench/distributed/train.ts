@@ -4,7 +4,8 @@
 //     the first two fifths (warm-up). `nosync` skips the gradient all-reduce: the ceiling of the split.
 //   mlp <batch> <steps> <hidden> [view|copy] [bucketCapMb]: per step, in rotation, a backward with
 //     noSync (no communication), one with DDP's bucketed all-reduce, and one followed by a single
-//     all-reduce of the whole gradient (no overlap); rank 0 prints the three medians in ms.
+//     all-reduce of the whole gradient (no overlap); rank 0 prints the three medians in ms, and a
+//     fourth: the CPU time (both threads) that one all-reduce of the whole gradient costs this rank.
 import { performance } from 'node:perf_hooks';
 
 import { ShapesNet } from '../../examples/cnn-shapes.js';
@@ -80,7 +81,7 @@ if (what === 'cnn') {
   const y = randint(0, 10, [batch]);
   const params = net.parameters();
   const flat = zeros([params.reduce((n, p) => n + p.numel(), 0)]);
-  const times: Record<'alone' | 'ddp' | 'naive', number[]> = { alone: [], ddp: [], naive: [] };
+  const times: Record<'alone' | 'ddp' | 'naive' | 'arCpu', number[]> = { alone: [], ddp: [], naive: [], arCpu: [] };
   const order = ['alone', 'ddp', 'naive'] as const;
   for (let s = 0; s < steps; s++) {
     for (let k = 0; k < 3; k++) {
@@ -96,7 +97,10 @@ if (what === 'cnn') {
           // no overlap: the whole gradient packed, all-reduced and unpacked after backward
           let off = 0;
           for (const p of params) (flat.narrow(0, off, p.numel()).copy_(p.grad!.reshape([-1])), (off += p.numel()));
+          const c0 = process.cpuUsage();
           dist.allReduce(flat, { op: 'avg' });
+          const c = process.cpuUsage(c0);
+          if (s >= 2) times.arCpu.push((c.user + c.system) / 1000);
           off = 0;
           for (const p of params) (p.grad!.copy_(flat.narrow(0, off, p.numel()).reshape(p.shape)), (off += p.numel()));
         }
@@ -105,5 +109,5 @@ if (what === 'cnn') {
     }
   }
   if (dist.getRank() === 0)
-    console.log(`${median(times.alone).toFixed(3)} ${median(times.ddp).toFixed(3)} ${median(times.naive).toFixed(3)}`);
+    console.log([times.alone, times.ddp, times.naive, times.arCpu].map((t) => median(t).toFixed(3)).join(' '));
 }
