@@ -9,7 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { runOptions } from '../src/cli.js';
-import { cuda, distributed as dist, io, metrics, nn, tensor, type DType, type Tensor } from '../src/index.js';
+import { cuda, distributed as dist, io, metrics, nn, tensor, train, type DType, type Tensor } from '../src/index.js';
 import { mpirunCommand } from '../src/distributed/launch.js';
 import { DTYPES, N, values } from './distributed/collectives.js';
 import { bnInput, metricInput } from './distributed/parts-data.js';
@@ -87,6 +87,8 @@ describe('distributed without a process group', () => {
   it.skipIf(nccl.usable)(`backend 'nccl' says what it lacks (here: ${nccl.lacks})`, () => {
     const [code, message] = nccl.expect!;
     expectTensorError(() => dist.initProcessGroup({ backend: 'nccl' }), code, message);
+    // the Trainer's ddp strategy on CUDA asks for the same backend
+    expectTensorError(() => new train.Trainer({ strategy: 'ddp', device: 'cuda', logger: false }), code, message);
     expect(dist.isInitialized()).toBe(false);
   });
 

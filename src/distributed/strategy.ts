@@ -4,6 +4,7 @@ import { noGrad } from '../autograd.js';
 import { DistributedSampler } from '../data/distributed.js';
 import { DataLoader } from '../data/loader.js';
 import { Dataset } from '../data/dataset.js';
+import type { DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { tensor } from '../ops/creation.js';
@@ -24,13 +25,18 @@ class DDPStrategy implements Strategy {
   readonly name = 'ddp';
   readonly rank: number;
   readonly worldSize: number;
+  readonly device: DeviceName;
   #ddp: DistributedDataParallel | undefined;
   #module: Module | undefined;
 
-  constructor(devices: number | undefined) {
-    if (!isInitialized()) initProcessGroup();
+  constructor(devices: number | undefined, device: DeviceName) {
+    // On CUDA, gradients average through NCCL, and each rank of a machine takes its own GPU
+    // ('cuda' means cuda:<local rank>, as Lightning's ddp; 'cuda:N' is taken as given).
+    const gpu = device !== 'cpu';
+    if (!isInitialized()) initProcessGroup({ backend: gpu ? 'nccl' : 'mpi' });
     this.rank = getRank();
     this.worldSize = getWorldSize();
+    this.device = device === 'cuda' ? `cuda:${localRank(this.rank)}` : device;
     if (devices !== undefined && devices !== this.worldSize)
       fail(
         'INVALID_ARGUMENT',
@@ -91,4 +97,10 @@ class DDPStrategy implements Strategy {
   }
 }
 
-registerStrategy('ddp', ({ devices }) => new DDPStrategy(devices));
+// This process's index among the ranks on its machine (Open MPI's launcher says), else its rank.
+function localRank(rank: number): number {
+  const v = Number(process.env.OMPI_COMM_WORLD_LOCAL_RANK);
+  return Number.isInteger(v) && v >= 0 ? v : rank;
+}
+
+registerStrategy('ddp', ({ devices, device }) => new DDPStrategy(devices, device));

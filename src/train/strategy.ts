@@ -2,6 +2,7 @@
 // interface and a registry; the `distributed` namespace registers 'ddp' (a higher namespace may
 // use a lower one, never the reverse), so `new Trainer({ strategy: 'ddp' })` works wherever
 // tensorkit's index has been imported.
+import type { DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Batches } from './batches.js';
@@ -12,6 +13,8 @@ export interface Strategy {
   /** This process's rank and the number of processes. */
   readonly rank: number;
   readonly worldSize: number;
+  /** The device this process trains on, where the strategy places each rank (DDP on 'cuda': cuda:<local rank>). */
+  readonly device?: DeviceName;
   /** Sets the module up for the run (DDP: broadcast rank 0's state, hook its gradients). */
   setup(module: Module): void;
   /** Runs a backward whose gradients must not be synchronised yet (gradient accumulation). */
@@ -26,8 +29,11 @@ export interface Strategy {
   teardown(): void;
 }
 
-/** Makes a strategy; `devices` is the Trainer's option (the processes the user expects). */
-export type StrategyFactory = (options: { devices?: number }) => Strategy;
+/**
+ * Makes a strategy; `devices` is the Trainer's option (the processes the user expects), `device`
+ * the Trainer's device option.
+ */
+export type StrategyFactory = (options: { devices?: number; device: DeviceName }) => Strategy;
 
 const factories = new Map<string, StrategyFactory>();
 
@@ -37,12 +43,12 @@ export function registerStrategy(name: string, factory: StrategyFactory): void {
 }
 
 /** @internal The named strategy, or INVALID_ARGUMENT listing the known ones. */
-export function makeStrategy(name: string, devices: number | undefined): Strategy {
+export function makeStrategy(name: string, devices: number | undefined, device: DeviceName): Strategy {
   const f = factories.get(name);
   if (!f)
     fail(
       'INVALID_ARGUMENT',
       `Trainer: unknown strategy '${name}' (known: 'auto'${[...factories.keys()].map((k) => `, '${k}'`).join('')})`,
     );
-  return f({ devices });
+  return f({ devices, device });
 }

@@ -42,7 +42,10 @@ export interface TrainerOptions {
   callbacks?: Callback[];
   /** Where logs and checkpoints go by default. Default process.cwd(). */
   defaultRootDir?: string;
-  /** Device for the module and batches: 'cpu' (default), 'cuda', 'cuda:N'. */
+  /**
+   * Device for the module and batches: 'cpu' (default), 'cuda', 'cuda:N'. With strategy 'ddp',
+   * 'cuda' puts each rank on cuda:<its local rank> and averages through backend 'nccl'.
+   */
   device?: DeviceName;
   /** Send step-level metrics to the loggers every n optimizer steps. Default 50. */
   logEveryNSteps?: number;
@@ -137,7 +140,8 @@ export function trainerSettings(options: TrainerOptions): TrainerSettings {
   if (!isDeviceName(device))
     fail('INVALID_ARGUMENT', `Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got ${describe(o.device)}`);
   intAtLeast('devices', o.devices, 1);
-  const strategy = o.strategy === undefined || o.strategy === 'auto' ? undefined : makeStrategy(o.strategy, o.devices);
+  const strategy =
+    o.strategy === undefined || o.strategy === 'auto' ? undefined : makeStrategy(o.strategy, o.devices, device);
   const leader = !strategy || strategy.rank === 0;
   const cbs = o.callbacks ?? [];
   if (!Array.isArray(cbs) || cbs.some((c) => !(c instanceof Callback)))
@@ -167,7 +171,7 @@ export function trainerSettings(options: TrainerOptions): TrainerSettings {
     maxSteps,
     accumulateGradBatches: o.accumulateGradBatches ?? 1,
     defaultRootDir,
-    device,
+    device: strategy?.device ?? device,
     callbacks,
     loggers,
     strategy,
