@@ -417,6 +417,19 @@ describe.skipIf(!ready)(
         for (const view of ['false', 'true']) expect(r[k].tidyDdp[view]).toEqual([Array(8).fill(9), Array(2).fill(6)]);
     });
 
+    it('a large CPU gradient is averaged in place, accumulating across noSync as a bucket does', () => {
+      // pass 1 averages to 4.5 (weight) and 3 (bias); pass 2 adds this rank's own 3 (rank+1) and 3
+      // unsynced; pass 3 adds 3 (rank+1) and 3 again and averages: 4.5 × 3 = 13.5 and 3 × 3 = 9
+      for (const k of [0, 1])
+        for (const view of ['false', 'true'])
+          expect(r[k].inPlaceDdp[view]).toEqual({
+            buckets: [512, 512 * 256],
+            weight: [13.5, 13.5],
+            bias: [9, 9],
+            live: 0,
+          });
+    });
+
     it('DDP steps outside tidy() leave no tensors behind (copies and bucket views)', () => {
       for (const k of [0, 1]) expect(r[k].ddpLive).toEqual({ false: 0, true: 0 });
     });
