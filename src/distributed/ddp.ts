@@ -33,7 +33,10 @@ import {
 
 /** Options of DistributedDataParallel. */
 export interface DDPOptions {
-  /** Bucket size in MiB (default 25, as PyTorch); the first bucket holds at most 1 MiB. */
+  /**
+   * Bucket size in MiB (default 25, as PyTorch); the first bucket holds at most 1 MiB. A CPU
+   * gradient of 512 KiB or more skips the buckets: it is averaged in place, on its own.
+   */
   bucketCapMb?: number;
   /** Copy rank 0's buffers (batch-norm statistics) to every rank at each forward (default true). */
   broadcastBuffers?: boolean;
@@ -41,7 +44,8 @@ export interface DDPOptions {
    * Make each parameter's `.grad` a view into its bucket (default false, as PyTorch): the averaged
    * gradients are then written in place, with no copy back, and gradients that accumulate into an
    * existing `.grad` (no zeroGrad, or noSync) need no copy in either. A `.grad` kept from an
-   * earlier step then changes with the bucket.
+   * earlier step then changes with the bucket. (A CPU gradient averaged in place has no bucket:
+   * its `.grad` stays the tensor backward made.)
    */
   gradientAsBucketView?: boolean;
 }
