@@ -310,47 +310,54 @@ describe('graph.runAsync', () => {
     g.dispose();
   });
 
-  it('keeps the event loop free: a 1 ms timer is late by at most 5 ms (p99) while a ~100 ms graph runs', async () => {
-    const threads = getNumThreads();
-    setNumThreads(1); // the graph's work stays on one core; the event loop has the other
-    const w = randn([384, 384]).mul(0.05);
-    const x = randn([384, 384]);
-    const g = jit.trace(
-      (x: Tensor) => {
-        let h = x;
-        for (let i = 0; i < 12; i++) h = h.matmul(w).tanh();
-        return h;
-      },
-      randn([384, 384]),
-    );
-    try {
-      const t0 = performance.now();
-      (g.run([x]) as Tensor).dispose();
-      const once = performance.now() - t0;
-      const runs = Math.max(1, Math.round(100 / Math.max(once, 1)));
-      const lags: number[] = [];
-      let last = performance.now();
-      const timer = setInterval(() => {
-        const now = performance.now();
-        lags.push(now - last - 1);
-        last = now;
-      }, 1);
-      const start = performance.now();
-      for (let i = 0; i < runs; i++) ((await g.runAsync([x])) as Tensor).dispose();
-      const busy = performance.now() - start;
-      clearInterval(timer);
-      lags.sort((a, b) => a - b);
-      const p99 = lags[Math.floor(lags.length * 0.99)];
-      expect(busy).toBeGreaterThan(50);
-      expect(lags.length).toBeGreaterThan(20);
-      expect(p99).toBeLessThanOrEqual(5);
-    } finally {
-      g.dispose();
-      w.dispose();
-      x.dispose();
-      setNumThreads(threads);
-    }
-  });
+  // Timed on a shared 2-core machine while other test files run: a scheduler hiccup can make one
+  // measurement miss (6 ms once in a full run), so it gets two more tries. A blocking runAsync
+  // would miss every time, by the whole graph's run time.
+  it(
+    'keeps the event loop free: a 1 ms timer is late by at most 5 ms (p99) while a ~100 ms graph runs',
+    { retry: 2 },
+    async () => {
+      const threads = getNumThreads();
+      setNumThreads(1); // the graph's work stays on one core; the event loop has the other
+      const w = randn([384, 384]).mul(0.05);
+      const x = randn([384, 384]);
+      const g = jit.trace(
+        (x: Tensor) => {
+          let h = x;
+          for (let i = 0; i < 12; i++) h = h.matmul(w).tanh();
+          return h;
+        },
+        randn([384, 384]),
+      );
+      try {
+        const t0 = performance.now();
+        (g.run([x]) as Tensor).dispose();
+        const once = performance.now() - t0;
+        const runs = Math.max(1, Math.round(100 / Math.max(once, 1)));
+        const lags: number[] = [];
+        let last = performance.now();
+        const timer = setInterval(() => {
+          const now = performance.now();
+          lags.push(now - last - 1);
+          last = now;
+        }, 1);
+        const start = performance.now();
+        for (let i = 0; i < runs; i++) ((await g.runAsync([x])) as Tensor).dispose();
+        const busy = performance.now() - start;
+        clearInterval(timer);
+        lags.sort((a, b) => a - b);
+        const p99 = lags[Math.floor(lags.length * 0.99)];
+        expect(busy).toBeGreaterThan(50);
+        expect(lags.length).toBeGreaterThan(20);
+        expect(p99).toBeLessThanOrEqual(5);
+      } finally {
+        g.dispose();
+        w.dispose();
+        x.dispose();
+        setNumThreads(threads);
+      }
+    },
+  );
 });
 
 describe('graph files', () => {
