@@ -370,7 +370,7 @@ void ProcessGroup::loop() {
       if (can_take()) {
         w = std::move(queue_.front());
         queue_.pop_front();
-      } else if (stopping_ && (abort_ || (!head && active_.empty()))) {
+      } else if (stopping_ && (abort_ || (!head && active_.empty() && device_active_.empty()))) {
         break;
       }
     }
