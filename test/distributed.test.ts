@@ -197,16 +197,19 @@ function expectCollectives(r0: Results, r1: Results, d: DType): void {
 
 type Results = Record<string, number[] | string>;
 
-describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: ${why})`}`, () => {
+// Runs collectives.ts in a 2-rank job (with `extra` arguments); what rank 0 and rank 1 wrote.
+async function collectivesJob(...extra: string[]): Promise<[Results, Results]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-dist-'));
+  const r = await run(['-n', '2', 'test/distributed/collectives.ts', path.join(dir, 'out'), ...extra]);
+  expect(r.code, r.out).toBe(0);
+  const read = (k: number): Results => JSON.parse(fs.readFileSync(path.join(dir, `out.rank${k}.json`), 'utf8'));
+  return [read(0), read(1)];
+}
+
+describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: ${why})`}`, () => {
   let r0: Results;
   let r1: Results;
-  beforeAll(async () => {
-    const r = await run(['-n', '2', 'test/distributed/collectives.ts', path.join(dir, 'out')]);
-    expect(r.code, r.out).toBe(0);
-    r0 = JSON.parse(fs.readFileSync(path.join(dir, 'out.rank0.json'), 'utf8'));
-    r1 = JSON.parse(fs.readFileSync(path.join(dir, 'out.rank1.json'), 'utf8'));
-  }, 120_000);
+  beforeAll(async () => void ([r0, r1] = await collectivesJob()), 120_000);
 
   it.each(DTYPES)('every collective on %s equals the single-process result on both ranks', (d) =>
     expectCollectives(r0, r1, d),
@@ -234,15 +237,9 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
 describe.skipIf(!ncclJob)(
   `collectives on CUDA tensors through NCCL in a 2-rank job${ncclJob ? '' : ` (skipped: needs 2 CUDA devices and NCCL; this machine has ${nccl.usable ? `${cuda.deviceCount()} device` : `no ${nccl.lacks.replace(/^(a|the) /, '')}`})`}`,
   () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-nccl-'));
     let r0: Results;
     let r1: Results;
-    beforeAll(async () => {
-      const r = await run(['-n', '2', 'test/distributed/collectives.ts', path.join(dir, 'out'), 'nccl']);
-      expect(r.code, r.out).toBe(0);
-      r0 = JSON.parse(fs.readFileSync(path.join(dir, 'out.rank0.json'), 'utf8'));
-      r1 = JSON.parse(fs.readFileSync(path.join(dir, 'out.rank1.json'), 'utf8'));
-    }, 120_000);
+    beforeAll(async () => void ([r0, r1] = await collectivesJob('nccl')), 120_000);
 
     it.each(DTYPES)('every collective on %s (on cuda:<rank>) equals the single-process result', (d) =>
       expectCollectives(r0, r1, d),
