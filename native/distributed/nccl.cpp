@@ -138,12 +138,15 @@ Lib& lib() {
   return l;
 }
 
+[[noreturn]] void fail_nccl(Result r, const char* what) {
+  const char* why = lib().GetErrorString(r);
+  throw DistError("DISTRIBUTED_ERROR",
+                  std::string(what) + " failed: " + (why ? std::string(why) : "NCCL error " + std::to_string(r)));
+}
+
+// ncclInProgress is success for the calls made here (blocking communicators: enqueued).
 void check(Result r, const char* what) {
-  if (r != kSuccess && r != kInProgress) {
-    const char* why = lib().GetErrorString(r);
-    throw DistError("DISTRIBUTED_ERROR",
-                    std::string(what) + " failed: " + (why ? why : "NCCL error " + std::to_string(r)));
-  }
+  if (r != kSuccess && r != kInProgress) fail_nccl(r, what);
 }
 
 void check_cuda(cudaError_t e, const char* what) {
@@ -209,7 +212,7 @@ NcclComm::NcclComm(int device, int rank, int size, const std::function<void(void
   const Result r = l.CommInitRank(&c, size, id, rank);
   if (r != kSuccess) {
     cudaStreamDestroy(s);
-    check(r, "ncclCommInitRank");
+    fail_nccl(r, "ncclCommInitRank");
   }
   comm_ = c;
   stream_ = s;
