@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
 import { memory, TensorError, tidy, keep, type Tensor } from '../src/index.js';
+import { countMajorGcs } from './helpers/gc.js';
 import { settleGarbage } from './helpers/harness.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -202,22 +203,15 @@ describe('no leaks', () => {
   it('a loop of views over a large buffer triggers no major garbage collections', async () => {
     // Counting every view's storage made V8 see gigabytes of external memory here and run a
     // mark-compact every few milliseconds (it slowed DDP's bucket copies 5x).
-    const { PerformanceObserver, constants } = await import('node:perf_hooks');
     const big = tk.zeros([2, 1024, 1024]); // 8 MiB
     await nextTick(); // watched and reported, as a long-lived buffer is
     settleGarbage(); // what earlier tests left is collected before counting
-    let major = 0;
-    const obs = new PerformanceObserver((list) => {
-      for (const e of list.getEntries())
-        if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
-          major++;
-    });
-    obs.observe({ entryTypes: ['gc'] });
+    const gcs = countMajorGcs();
     // 20 views held at once look like 160 MiB more to V8 if each counts the storage: past the
     // 64 MiB of growth at which V8 starts a major GC.
     for (let i = 0; i < 300; i++) tk.tidy(() => Array.from({ length: 20 }, (_, j) => big.narrow(0, j % 2, 1)));
     await new Promise((r) => setTimeout(r, 50));
-    obs.disconnect();
+    const major = gcs.stop();
     big.dispose();
     expect(major).toBeLessThanOrEqual(3); // 44-59 when each view counted
   });

@@ -4,9 +4,8 @@
 // And an epoch of a DataLoader over an MNIST-sized TensorDataset, with the major GCs it caused:
 // each sample is a view of the 188 MB dataset, which V8 must not count as 188 MB more (it did:
 // 6,472 mark-compacts and 31 s an epoch, against 0.17 s).
-import { constants, PerformanceObserver } from 'node:perf_hooks';
-
 import * as tk from '../../src/index.js';
+import { countMajorGcs } from '../../test/helpers/gc.js';
 import type { Options, Row } from '../lib.js';
 
 export async function* memory(opts: Options): AsyncGenerator<Row> {
@@ -38,13 +37,7 @@ export async function* memory(opts: Options): AsyncGenerator<Row> {
   const x = tk.randn([rows, 784]);
   const y = tk.randint(0, 10, [rows]);
   const loader = new tk.data.DataLoader(new tk.data.TensorDataset(x, y), { batchSize: 64, shuffle: true, seed: 0 });
-  let major = 0;
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries())
-      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
-        major++;
-  });
-  obs.observe({ entryTypes: ['gc'] });
+  const gcs = countMajorGcs();
   const t1 = performance.now();
   let batches = 0;
   for (const [a, b] of loader) {
@@ -54,7 +47,7 @@ export async function* memory(opts: Options): AsyncGenerator<Row> {
   }
   const epochUs = (performance.now() - t1) * 1000;
   await new Promise((r) => setTimeout(r, 20)); // the observer's last entries
-  obs.disconnect();
+  const major = gcs.stop();
   yield {
     suite,
     name: `DataLoader epoch, TensorDataset ${rows} x 784 float32, batch 64, shuffled`,
