@@ -2,7 +2,9 @@
 // The distributed namespace's figures, each measured side by side with its peer in the same run,
 // in interleaved rounds (medians), 2 local ranks under `tensorkit run`:
 //   1. all-reduce of 25 MB float32: tensorkit's distributed.allReduce against a plain C loop of
-//      MPI_Allreduce (bench/peers/mpi_allreduce.c, compiled here with mpicc), as bandwidth;
+//      MPI_Allreduce (bench/peers/mpi_allreduce.c, compiled here with mpicc), as bandwidth, the
+//      loop under the same Open MPI parameters as `tensorkit run` sets (MCA_DEFAULTS), and, for
+//      reference, under Open MPI's own defaults;
 //   2. the shapes CNN, 1 core thread per process: 2 ranks against 1 process at the same global
 //      batch (64), as images per second over the last 1800 of 3000 steps; and 2 ranks that skip the
 //      all-reduce (noSync), the most this machine gives the split (two processes on two cores);
@@ -14,6 +16,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { mcaDefaultArgs } from '../src/distributed/launch.js';
 
 const args = process.argv.slice(2);
 const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 3;
@@ -39,11 +43,12 @@ const mpirunArgs = [
 const bin = join(mkdtempSync(join(tmpdir(), 'tk-bench-mpi-')), 'mpi_allreduce');
 sh('mpicc', ['-O2', 'bench/peers/mpi_allreduce.c', '-o', bin]);
 const COUNT = 6_553_600; // 25 MiB of float32
-const ar = { c: [] as number[], tk: [] as number[] };
+const ar = { c: [] as number[], cOmpi: [] as number[], tk: [] as number[] };
 const cnn = { one: [] as number[], two: [] as number[], ceiling: [] as number[] };
 const mlp: Record<string, { alone: number[]; ddp: number[]; naive: number[]; arCpu: number[] }> = {};
 for (let r = 0; r < rounds; r++) {
-  ar.c.push(Number(sh('mpirun', [...mpirunArgs, bin, String(COUNT), '20'])));
+  ar.c.push(Number(sh('mpirun', [...mpirunArgs, ...mcaDefaultArgs(), bin, String(COUNT), '20'])));
+  ar.cOmpi.push(Number(sh('mpirun', [...mpirunArgs, bin, String(COUNT), '20'])));
   ar.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(COUNT), '20')));
   cnn.one.push(
     Number(sh(process.execPath, ['--import', 'tsx', 'bench/distributed/train.ts', 'cnn', '64', '3000', 'single'])),
@@ -65,6 +70,9 @@ for (let r = 0; r < rounds; r++) {
 }
 const gbs = (s: number) => ((COUNT * 4) / s / 1e9).toFixed(2);
 console.log(`all-reduce 25 MiB float32, 2 ranks (median of ${rounds} runs of 20 calls each):`);
+console.log(
+  `  plain C MPI_Allreduce, Open MPI's defaults  ${(median(ar.cOmpi) * 1e3).toFixed(2)} ms  ${gbs(median(ar.cOmpi))} GB/s`,
+);
 console.log(`  plain C MPI_Allreduce  ${(median(ar.c) * 1e3).toFixed(2)} ms  ${gbs(median(ar.c))} GB/s`);
 console.log(
   `  distributed.allReduce  ${(median(ar.tk) * 1e3).toFixed(2)} ms  ${gbs(median(ar.tk))} GB/s  (${(median(ar.c) / median(ar.tk)).toFixed(2)}x the C loop's bandwidth)`,

@@ -12,8 +12,9 @@ import { serve, type ModelServer, type ServeOptions } from './serve/index.js';
 
 const RUN_HELP = `Usage: tensorkit run -n N [options] script.ts|script.js [script args]
 
-Starts N ranks of a script under Open MPI's mpirun (oversubscription allowed, no core binding),
-each joining the group with distributed.initProcessGroup(). A watchdog stops every rank and exits
+Starts N ranks of a script under Open MPI's mpirun (oversubscription allowed, no core binding,
+messages within a host copied through shared memory: --mca btl_vader_single_copy_mechanism none
+unless you set it), each joining the group with distributed.initProcessGroup(). A watchdog stops every rank and exits
 non-zero, naming the rank, when one dies, exits non-zero or stops responding outside a
 communication.
 

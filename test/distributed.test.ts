@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { runOptions } from '../src/cli.js';
 import { cuda, distributed as dist, io, metrics, nn, tensor, train, type DType, type Tensor } from '../src/index.js';
-import { mpirunCommand } from '../src/distributed/launch.js';
+import { mcaDefaultArgs, mpirunCommand } from '../src/distributed/launch.js';
 import { DTYPES, N, values } from './distributed/collectives.js';
 import { bnInput, metricInput } from './distributed/parts-data.js';
 import { expectTensorError } from './helpers/harness.js';
@@ -139,6 +139,15 @@ describe('distributed without a process group', () => {
     expect(cmd.slice(0, 6)).toEqual(['mpirun', '-n', '2', '--oversubscribe', '--bind-to', 'none']);
     expect(cmd).toContain('--hostfile');
     expect(cmd.slice(-3)).toEqual(['--import', 'tsx', 'a.ts']);
+    // Open MPI's shared-memory copies by default, unless the user chose (an argument or OMPI_MCA_)
+    const mca = ['--mca', 'btl_vader_single_copy_mechanism', 'none'];
+    const has = (c: string[]) => c.some((_, k) => mca.every((m, j) => c[k + j] === m));
+    expect(has(cmd)).toBe(process.env.OMPI_MCA_btl_vader_single_copy_mechanism === undefined);
+    const own = ['--mca', 'btl_vader_single_copy_mechanism', 'cma'];
+    expect(has(mpirunCommand({ nproc: 2, script: 'a.js', mpirunArgs: own }, '/tmp/x'))).toBe(false);
+    expect(mcaDefaultArgs([], {})).toEqual(mca);
+    expect(mcaDefaultArgs(own, {})).toEqual([]);
+    expect(mcaDefaultArgs([], { OMPI_MCA_btl_vader_single_copy_mechanism: 'cma' })).toEqual([]);
   });
 });
 

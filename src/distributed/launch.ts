@@ -1,6 +1,6 @@
 // `tensorkit run -n N script`: starts N ranks of a script under Open MPI's mpirun, with defaults
 // that suit one machine (oversubscription allowed, no core binding, so each rank may use several
-// threads) and a watchdog: a rank that dies, or stops responding outside a communication, stops the
+// threads; shared-memory messages copied through Open MPI's queues, see MCA_DEFAULTS) and a watchdog: a rank that dies, or stops responding outside a communication, stops the
 // whole job with a message naming it, instead of leaving the other ranks waiting forever.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,10 +30,33 @@ export interface LaunchOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * @internal Open MPI parameters the launcher sets unless the user sets them (with `--mpirun-arg
+ * --mca ...` or an OMPI_MCA_ variable): what suits ranks that share a machine's memory.
+ *
+ * btl_vader_single_copy_mechanism none: ranks on one host pass messages through Open MPI's
+ * shared-memory queues (32 KiB fragments, one copy in and one out) instead of its default single
+ * copy with process_vm_readv (CMA), which pins the peer's pages call by call. Measured with the
+ * plain C MPI_Allreduce loop on 2 local ranks (AMD EPYC Zen 5, Open MPI 4.1.4): 25 MiB 4.8-5.0 →
+ * 3.1-3.4 ms, 7.4 MB 0.75-1.2 → 0.46-0.65 ms, 1 MB 118-188 → 61-98 µs, 80 KB 11-12 → 4-5 µs: the
+ * pipelined copies stay in cache, and cost less than pinning. (Only messages within a host go this
+ * way; across hosts nothing changes.)
+ */
+export const MCA_DEFAULTS: Readonly<Record<string, string>> = { btl_vader_single_copy_mechanism: 'none' };
+
+/** @internal The `--mca` pairs for MCA_DEFAULTS that neither `args` nor `env` already set. */
+export function mcaDefaultArgs(args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(MCA_DEFAULTS))
+    if (!args.includes(k) && env[`OMPI_MCA_${k}`] === undefined) out.push('--mca', k, v);
+  return out;
+}
+
 /** @internal The mpirun command line launch() runs (exported for tests and for printing). */
 export function mpirunCommand(o: LaunchOptions, runDir: string): string[] {
   const cmd = ['mpirun', '-n', String(o.nproc), '--oversubscribe', '--bind-to', 'none'];
   if (process.getuid?.() === 0) cmd.push('--allow-run-as-root');
+  cmd.push(...mcaDefaultArgs(o.mpirunArgs));
   if (o.hostfile) cmd.push('--hostfile', o.hostfile);
   // Ranks on other hosts get these from mpirun; local ones inherit the environment anyway.
   cmd.push('-x', `TENSORKIT_RUN_DIR=${runDir}`, '-x', 'PATH');
