@@ -15,7 +15,7 @@ import { noGrad } from '../autograd.js';
 import { binding } from '../binding.js';
 import { ITEMSIZE, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
-import { keep, tidy } from '../memory.js';
+import { keep } from '../memory.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { checkOptions, fn as functionArg } from '../options.js';
 import { Module } from '../nn/module.js';
@@ -54,7 +54,10 @@ interface Slot {
   param: Tensor;
   offset: number;
   numel: number;
-  /** gradientAsBucketView: the slot's view of the bucket, in the parameter's shape, and its address. */
+  /**
+   * The slot's view of its bucket, in the parameter's shape (made once: a step copies through it
+   * without making slices); under gradientAsBucketView its address, to tell a `.grad` that is it.
+   */
   view?: Tensor;
   ptr?: bigint;
 }
@@ -68,8 +71,6 @@ interface Bucket {
   ready: number;
   work: Work | undefined;
 }
-
-const tidyNoGrad = (fn: () => void) => noGrad(() => tidy(fn));
 
 /** PyTorch's first bucket: small, so the first all-reduce starts after the last layers' gradients. */
 const FIRST_BUCKET_BYTES = 1024 * 1024;
@@ -176,10 +177,10 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       this.#buckets.push(b);
       for (const s of slots) {
         this.#bucketOf.set(s.param, b);
-        if (this.#asView) {
-          s.view = keep(flat.narrow(0, s.offset, s.numel).view(s.param.shape));
-          s.ptr = binding.dataPtr(s.view._h);
-        }
+        const slice = flat.narrow(0, s.offset, s.numel);
+        s.view = keep(slice.view(s.param.shape));
+        slice.dispose();
+        if (this.#asView) s.ptr = binding.dataPtr(s.view._h);
       }
       slots = [];
       numel = 0;
@@ -241,19 +242,16 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
 
   // The bucket's gradients copied into its flat buffer (unless they are views of it already).
   #pack(b: Bucket, flat: Tensor): Tensor {
-    // tidy: the reshapes and slices made here are this step's only (a caller need not tidy)
-    tidyNoGrad(() => {
+    noGrad(() => {
       for (const s of b.slots) {
         const g = s.param.grad;
-        if (s.view && g && binding.dataPtr(g._h) === s.ptr) {
+        if (this.#asView && g && binding.dataPtr(g._h) === s.ptr) {
           g.dispose(); // already the bucket's memory
           continue;
         }
-        const dst = s.view ?? flat.narrow(0, s.offset, s.numel);
-        if (g) dst.copy_(g.reshape(dst.shape));
-        else dst.zero_();
-        if (s.view) s.param.grad = s.view;
-        else dst.dispose();
+        if (g) s.view!.copy_(g);
+        else s.view!.zero_();
+        if (this.#asView) s.param.grad = s.view!;
         g?.dispose();
       }
     });
@@ -262,14 +260,13 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
 
   #finish(): void {
     this.#launched = 0;
-    tidyNoGrad(() => {
+    noGrad(() => {
       for (const b of this.#buckets) {
         const w = b.work;
         b.work = undefined;
         b.ready = 0;
         w?.waitSync(); // averaged on the communication thread
-        const flat = b.flat;
-        if (!flat) {
+        if (!b.flat) {
           b.grad?.dispose(); // averaged where it is
           b.grad = undefined;
           continue;
@@ -277,9 +274,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         if (this.#asView) continue; // the gradients are views of flat
         for (const s of b.slots) {
           const g = s.param.grad!;
-          const src = flat.narrow(0, s.offset, s.numel);
-          g.copy_(src.reshape(g.shape));
-          src.dispose();
+          g.copy_(s.view!);
           g.dispose();
         }
       }
