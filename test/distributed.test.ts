@@ -231,6 +231,10 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
     expect((r0['eventLoop.ticks'] as number[])[0]).toBeGreaterThan(10); // and its 10 ms timer ran
   });
 
+  it('a collective called with async on one rank and without on the other meets', () => {
+    for (const res of [r0, r1]) expect(res['mixedAsync']).toEqual([3, 5, 10, 20]);
+  });
+
   it('bad calls inside the job throw TensorErrors with codes, and the job goes on', () => {
     for (const res of [r0, r1]) {
       expect(res['error.avgInt']).toBe('DTYPE_MISMATCH');

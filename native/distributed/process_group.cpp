@@ -345,14 +345,28 @@ void ProcessGroup::loop() {
   started_cv_.notify_all();
   if (!init_error_.empty()) return;
 
-  // `head` is a collective waiting for its peers: its rendezvous is an empty message to and from
-  // every other rank on a communicator of its own (far cheaper than MPI_Ibarrier's schedule; the
-  // order of messages between two ranks is MPI's, so one tag serves every rendezvous), polled.
-  // Collectives start strictly one after another, so every rank calls them in the same order.
+  // Every host collective starts with a rendezvous: an empty message to and from every other rank
+  // on a communicator of its own (far cheaper than MPI_Ibarrier's schedule; the order of messages
+  // between two ranks is MPI's, so one tag serves every rendezvous). `head`, an async collective,
+  // polls its rendezvous, so that a late peer never blocks this thread; a blocking one waits for
+  // it. Both forms exchange the same messages, so a rank may call a collective with `async` while
+  // its peers call it without. Collectives start strictly one after another, so every rank calls
+  // them in the same order.
   MPI_Comm rendezvous;
   MPI_Comm_dup(MPI_COMM_WORLD, &rendezvous);
   const int peers = size_ - 1;
   char token = 0;
+  const auto post_rendezvous = [&](Work& w) {
+    w.request.resize(sizeof(MPI_Request) * size_t(2 * peers));
+    auto* reqs = reinterpret_cast<MPI_Request*>(w.request.data());
+    int rc = MPI_SUCCESS;
+    for (int p = 0, i = 0; p < size_ && rc == MPI_SUCCESS; ++p) {
+      if (p == rank_) continue;
+      rc = MPI_Isend(&token, 0, MPI_BYTE, p, 0, rendezvous, &reqs[i++]);
+      if (rc == MPI_SUCCESS) rc = MPI_Irecv(nullptr, 0, MPI_BYTE, p, 0, rendezvous, &reqs[i++]);
+    }
+    if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(w.op.kind), rc));
+  };
   std::shared_ptr<Work> head;
   for (;;) {
     std::shared_ptr<Work> w;
@@ -385,18 +399,14 @@ void ProcessGroup::loop() {
           std::lock_guard lock(mu_);
           active_.push_back(w);
         } else if (w->op.blocking) {
-          run(*w);  // the caller is waiting: MPI's blocking call is the fastest
+          // the caller is waiting: wait for the peers here, then MPI's blocking call is the fastest
+          post_rendezvous(*w);
+          const int rc = MPI_Waitall(2 * peers, reinterpret_cast<MPI_Request*>(w->request.data()), MPI_STATUSES_IGNORE);
+          if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(k), rc));
+          run(*w);
           complete(w, "");
         } else {
-          w->request.resize(sizeof(MPI_Request) * size_t(2 * peers));
-          auto* reqs = reinterpret_cast<MPI_Request*>(w->request.data());
-          int rc = MPI_SUCCESS;
-          for (int p = 0, i = 0; p < size_ && rc == MPI_SUCCESS; ++p) {
-            if (p == rank_) continue;
-            rc = MPI_Isend(&token, 0, MPI_BYTE, p, 0, rendezvous, &reqs[i++]);
-            if (rc == MPI_SUCCESS) rc = MPI_Irecv(nullptr, 0, MPI_BYTE, p, 0, rendezvous, &reqs[i++]);
-          }
-          if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(k), rc));
+          post_rendezvous(*w);
           head = w;
         }
       } catch (const DistError& e) {

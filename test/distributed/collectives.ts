@@ -114,6 +114,23 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
     res['eventLoop.waitedMs'] = [Date.now() - t0];
     res['eventLoop.sum'] = [Number(t.item())];
   }
+  // Async is each rank's own choice (as torch's async_op): rank 0 calls every collective here with
+  // { async: true }, rank 1 without, one after another, and they meet.
+  {
+    const mixed = rank === 0;
+    const a = tensor([rank + 1]);
+    const b = tensor([rank === 0 ? 5 : 0]);
+    const gathered = tensor([0, 0]);
+    // (typed as the sync form: `async` is not a literal here)
+    const works: (dist.Work | undefined)[] = [
+      dist.allReduce(a, { async: mixed }),
+      dist.broadcast(b, { src: 0, async: mixed }),
+      dist.allGatherIntoTensor(gathered, tensor([10 * (rank + 1)]), { async: mixed }),
+      dist.barrier({ async: mixed }),
+    ];
+    await Promise.all(works.map((w) => w?.wait()));
+    res['mixedAsync'] = [Number(a.item()), Number(b.item()), ...nums(gathered)];
+  }
   // errors: a TensorError with a code, the process goes on
   const code = (f: () => unknown) => {
     try {
