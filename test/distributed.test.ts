@@ -440,6 +440,31 @@ describe.skipIf(!ready)(
           });
     });
 
+    it("DDP's all-reduces overlapped with backward, run after it, this host's default or mixed, average alike", () => {
+      // 2 ranks on this host: overlap by default only with a core per rank beyond their threads
+      for (const k of [0, 1])
+        for (const overlap of ['true', 'false', 'undefined', 'mixed']) {
+          const o = r[k].overlap[overlap];
+          expect(o.buckets).toEqual([35, 4096, 512, 256 * 512]);
+          expect(o.scale).toBeGreaterThan(1);
+          // the same sum times 1/2 either way: equal to the last bit
+          expect(o.diffs).toEqual([0, 0]);
+          const byDefault = os.availableParallelism() >= 2 * (o.threads + 1);
+          const expected = { true: true, false: false, undefined: byDefault, mixed: k === 0 }[overlap];
+          expect(o.overlapped).toBe(expected);
+        }
+    });
+
+    it('a parameter outside the loss is named at the next forward, and the ranks stay in step', () => {
+      for (const k of [0, 1])
+        for (const overlap of ['true', 'false', 'mixed']) {
+          const u = r[k].unusedParam[overlap];
+          expect(u.code).toBe('INVALID_ARGUMENT');
+          expect(u.message).toMatch(/produced no gradient for some parameters \(shapes \[5\], \[5, 3\]\)/);
+          expect(u.after).toBe(3);
+        }
+    });
+
     it('DDP steps outside tidy() leave no tensors behind (copies and bucket views)', () => {
       for (const k of [0, 1]) expect(r[k].ddpLive).toEqual({ false: 0, true: 0 });
     });

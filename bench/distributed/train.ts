@@ -2,10 +2,12 @@
 //   cnn <globalBatch> <steps> [single|nosync]: shapes CNN SGD steps, each rank its share of the
 //     global batch, 1 core thread per rank; rank 0 prints images per second over the steps after
 //     the first two fifths (warm-up). `nosync` skips the gradient all-reduce: the ceiling of the split.
-//   mlp <batch> <steps> <hidden> [view|copy] [bucketCapMb]: per step, in rotation, a backward with
+//   mlp <batch> <steps> <hidden> [copy|view|overlap] [bucketCapMb]: per step, in rotation, a backward with
 //     noSync (no communication), one with DDP's bucketed all-reduce, and one followed by a single
 //     all-reduce of the whole gradient (no overlap); rank 0 prints the three medians in ms, and a
 //     fourth: the CPU time (both threads) that one all-reduce of the whole gradient costs this rank.
+//     copy and view: DDP's default overlap for this host, with gradients copied into the buckets
+//     or as views of them (gradientAsBucketView); overlap: copies, the overlap forced on.
 import { performance } from 'node:perf_hooks';
 
 import { ShapesNet } from '../../examples/cnn-shapes.js';
@@ -75,6 +77,7 @@ if (what === 'cnn') {
   );
   const model = new dist.DistributedDataParallel(net, {
     gradientAsBucketView: a4 === 'view',
+    ...(a4 === 'overlap' ? { overlap: true } : {}),
     bucketCapMb: a5 === undefined ? 25 : Number(a5),
   });
   const x = randn([batch, 784]);

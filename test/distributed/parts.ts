@@ -9,10 +9,13 @@ import {
   data,
   distributed as dist,
   full,
+  getNumThreads,
+  manualSeed,
   memory,
   metrics,
   nn,
   optim,
+  randn,
   tensor,
   tidy,
   train,
@@ -132,6 +135,78 @@ for (const gradientAsBucketView of [false, true]) {
   const base = memory().tensors;
   for (let i = 0; i < 100; i++) step();
   ((res.ddpLive ??= {}) as Record<string, unknown>)[String(gradientAsBucketView)] = memory().tensors - base;
+  ddp.dispose();
+}
+
+// DDPOptions.overlap: the buckets' all-reduces started during backward (true), all run after it
+// (false), this host's default, or 'mixed' (rank 0 overlapping, rank 1 not, as on two unlike
+// hosts), average alike: the reference is each rank's own gradient (noSync) averaged with
+// distributed.allReduce. Small buckets make four: three bucketed and
+// Linear(256, 512)'s 512 KiB weight in place. Two steps: the second starts from reset buckets.
+for (const overlap of [true, false, undefined, 'mixed'] as const) {
+  manualSeed(7);
+  const net = new nn.Sequential(new nn.Linear(256, 512), new nn.ReLU(), new nn.Linear(512, 8), new nn.Linear(8, 3));
+  const ddp = new dist.DistributedDataParallel(net, {
+    overlap: overlap === 'mixed' ? rank === 0 : overlap,
+    bucketCapMb: 0.004,
+  });
+  manualSeed(100 + rank);
+  const x = randn([3, 256]);
+  const pass = () => tidy(() => ddp.forward(x).pow(2).sum().backward());
+  net.zeroGrad();
+  ddp.noSync(pass);
+  const reference = net.parameters().map((p) => {
+    const g = p.grad!.clone();
+    dist.allReduce(g, { op: 'avg' });
+    return g;
+  });
+  const diffs: number[] = [];
+  for (let step = 0; step < 2; step++) {
+    net.zeroGrad();
+    pass();
+    diffs.push(Math.max(...net.parameters().map((p, i) => Number(p.grad!.sub(reference[i]).abs().max().item()))));
+  }
+  ((res.overlap ??= {}) as Record<string, unknown>)[String(overlap)] = {
+    diffs,
+    overlapped: ddp.overlapped,
+    buckets: ddp.bucketSizes(),
+    threads: getNumThreads(),
+    scale: Math.max(...reference.map((g) => Number(g.abs().max().item()))),
+  };
+  ddp.dispose();
+}
+
+// A parameter that takes no part in the loss: its bucket never fills, so the last backward never
+// finished; the next forward runs what that backward launched or deferred (keeping the ranks in
+// step, 'mixed' too: the collective after it still meets) and names the parameter's shapes.
+class Partly extends nn.Module {
+  a = new nn.Linear(4, 8);
+  b = new nn.Linear(8, 2);
+  unused = new nn.Linear(3, 5);
+  forward(x: Tensor): Tensor {
+    return this.b.forward(this.a.forward(x));
+  }
+}
+for (const overlap of [true, false, 'mixed'] as const) {
+  const ddp = new dist.DistributedDataParallel(new Partly(), {
+    overlap: overlap === 'mixed' ? rank === 0 : overlap,
+    bucketCapMb: 1e-6,
+  });
+  const x = full([2, 4], rank + 1);
+  tidy(() => ddp.forward(x).sum().backward());
+  let error: { code?: string; message: string } = { message: 'no error' };
+  try {
+    ddp.forward(x);
+  } catch (e) {
+    error = e as typeof error;
+  }
+  const after = tensor([rank + 1]);
+  dist.allReduce(after);
+  ((res.unusedParam ??= {}) as Record<string, unknown>)[String(overlap)] = {
+    code: error.code,
+    message: error.message,
+    after: Number(after.item()),
+  };
   ddp.dispose();
 }
 
