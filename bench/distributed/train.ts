@@ -5,7 +5,8 @@
 //   mlp <batch> <steps> <hidden> [copy|view|overlap] [bucketCapMb]: per step, in rotation, a backward with
 //     noSync (no communication), one with DDP's bucketed all-reduce, and one followed by a single
 //     all-reduce of the whole gradient (no overlap); rank 0 prints the three medians in ms, and a
-//     fourth: the CPU time (both threads) that one all-reduce of the whole gradient costs this rank.
+//     fourth: the CPU time (both threads) that one all-reduce of the whole gradient costs this rank,
+//     measured after the steps with the ranks meeting first (a barrier), so that no wait counts.
 //     copy and view: DDP's default overlap for this host, with gradients copied into the buckets
 //     or as views of them (gradientAsBucketView); overlap: copies, the overlap forced on.
 import { performance } from 'node:perf_hooks';
@@ -100,16 +101,21 @@ if (what === 'cnn') {
           // no overlap: the whole gradient packed, all-reduced and unpacked after backward
           let off = 0;
           for (const p of params) (flat.narrow(0, off, p.numel()).copy_(p.grad!.reshape([-1])), (off += p.numel()));
-          const c0 = process.cpuUsage();
           dist.allReduce(flat, { op: 'avg' });
-          const c = process.cpuUsage(c0);
-          if (s >= 2) times.arCpu.push((c.user + c.system) / 1000);
           off = 0;
           for (const p of params) (p.grad!.copy_(flat.narrow(0, off, p.numel()).reshape(p.shape)), (off += p.numel()));
         }
         if (s >= 2) times[v].push(performance.now() - t0);
       });
     }
+  }
+  // The all-reduce's own CPU time: the ranks meet first, so no spinning for a late peer counts.
+  for (let i = 0; i < 20; i++) {
+    dist.barrier();
+    const c0 = process.cpuUsage();
+    dist.allReduce(flat, { op: 'avg' });
+    const c = process.cpuUsage(c0);
+    times.arCpu.push((c.user + c.system) / 1000);
   }
   if (dist.getRank() === 0)
     console.log([times.alone, times.ddp, times.naive, times.arCpu].map((t) => median(t).toFixed(3)).join(' '));
