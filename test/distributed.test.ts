@@ -78,6 +78,22 @@ describe('distributed without a process group', () => {
       'INVALID_ARGUMENT',
       /initProcessGroup/,
     );
+    // The Trainer's strategy option: a name, or { name, ...DDP options }, checked before a group starts
+    const trainer = (strategy: unknown) => () => new train.Trainer({ strategy: strategy as never, logger: false });
+    expectTensorError(
+      trainer({ name: 'ddp', bucketCap: 1 }),
+      'INVALID_ARGUMENT',
+      /Trainer: strategy 'ddp': unknown option 'bucketCap' \(did you mean 'bucketCapMb'\?\)/,
+    );
+    expectTensorError(trainer({ name: 'ddp', overlap: 'yes' }), 'INVALID_ARGUMENT', /option 'overlap' must be/);
+    expectTensorError(
+      trainer({ name: 'fsdp' }),
+      'INVALID_ARGUMENT',
+      /unknown strategy "fsdp" \(known: 'auto', 'ddp'\)/,
+    );
+    expectTensorError(trainer('ddq'), 'INVALID_ARGUMENT', /unknown strategy "ddq"/);
+    expectTensorError(trainer(5), 'INVALID_ARGUMENT', /strategy must be 'auto', 'ddp' or \{ name: 'ddp'/);
+    expectTensorError(trainer({ bucketCapMb: 1 }), 'INVALID_ARGUMENT', /strategy must be/);
     expect(dist.isInitialized()).toBe(false);
   });
 
@@ -520,6 +536,10 @@ describe.skipIf(!ready)(
       const ck = io.loadCheckpoint(path.join(logs, ckpts[0])) as Record<string, unknown>;
       const sd = ck.stateDict as Record<string, Tensor>;
       expect(Array.from(sd['net.fc.bias'].data() as Float32Array)).toEqual(t0.weights[t0.weights.length - 1]);
+    });
+
+    it("Trainer({ strategy: { name: 'ddp', ...options } }) keeps DistributedDataParallel's options", () => {
+      for (const k of [0, 1]) expect(r[k].strategyOptions).toEqual({ bucketCapMb: 10, overlap: false });
     });
   },
 );

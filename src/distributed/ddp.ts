@@ -66,6 +66,14 @@ export interface DDPOptions {
   overlap?: boolean;
 }
 
+/** @internal DDPOptions' names and kinds (the Trainer's 'ddp' strategy checks them too). */
+export const DDP_OPTION_KINDS = {
+  bucketCapMb: 'number',
+  broadcastBuffers: 'boolean',
+  gradientAsBucketView: 'boolean',
+  overlap: 'boolean',
+} as const;
+
 interface Slot {
   param: Tensor;
   offset: number;
@@ -134,12 +142,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     super();
     const op = 'DistributedDataParallel';
     if (!(module instanceof Module)) fail('INVALID_ARGUMENT', `${op}: expected an nn.Module`);
-    const o = checkOptions(op, options, {
-      bucketCapMb: 'number',
-      broadcastBuffers: 'boolean',
-      gradientAsBucketView: 'boolean',
-      overlap: 'boolean',
-    });
+    const o = checkOptions(op, options, DDP_OPTION_KINDS);
     const capMb = o.bucketCapMb ?? 25;
     if (!(capMb > 0)) fail('INVALID_ARGUMENT', `${op}: bucketCapMb must be > 0, got ${capMb}`);
     if (!isInitialized())

@@ -10,7 +10,8 @@ import type { Module } from '../nn/module.js';
 import { tensor } from '../ops/creation.js';
 import type { Batches } from '../train/batches.js';
 import { registerStrategy, type Strategy } from '../train/strategy.js';
-import { DistributedDataParallel } from './ddp.js';
+import { checkOptions } from '../options.js';
+import { DDP_OPTION_KINDS, DistributedDataParallel, type DDPOptions } from './ddp.js';
 import {
   allReduce,
   barrier,
@@ -26,10 +27,14 @@ class DDPStrategy implements Strategy {
   readonly rank: number;
   readonly worldSize: number;
   readonly device: DeviceName;
+  /** DistributedDataParallel's options, from `strategy: { name: 'ddp', ...options }`. */
+  readonly options: DDPOptions;
   #ddp: DistributedDataParallel | undefined;
   #module: Module | undefined;
 
-  constructor(devices: number | undefined, device: DeviceName) {
+  constructor(devices: number | undefined, device: DeviceName, options: Record<string, unknown>) {
+    // The names first, before a process group starts; DistributedDataParallel checks the values.
+    this.options = checkOptions("Trainer: strategy 'ddp'", options as DDPOptions, DDP_OPTION_KINDS);
     // On CUDA, gradients average through NCCL, and each rank of a machine takes its own GPU
     // ('cuda' means cuda:<local rank>, as Lightning's ddp; 'cuda:N' is taken as given).
     const gpu = device !== 'cpu';
@@ -47,7 +52,7 @@ class DDPStrategy implements Strategy {
   setup(module: Module): void {
     this.#ddp?.dispose();
     this.#module = module;
-    this.#ddp = new DistributedDataParallel(module);
+    this.#ddp = new DistributedDataParallel(module, this.options);
   }
 
   noSync<T>(fn: () => T): T {
@@ -103,4 +108,4 @@ function localRank(rank: number): number {
   return Number.isInteger(v) && v >= 0 ? v : rank;
 }
 
-registerStrategy('ddp', ({ devices, device }) => new DDPStrategy(devices, device));
+registerStrategy('ddp', ({ devices, device, options }) => new DDPStrategy(devices, device, options));

@@ -15,7 +15,7 @@ export {
   type StepOutput,
 } from './module.js';
 export { Trainer } from './trainer.js';
-export type { Strategy } from './strategy.js';
+export type { Strategy, StrategyConfig } from './strategy.js';
 export type { Batches, FitLoaders } from './batches.js';
 export type { TrainerOptions } from './trainer_options.js';
 export {

@@ -4,6 +4,7 @@
 // tensorkit's index has been imported.
 import type { DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
+import { describe } from '../options.js';
 import type { Module } from '../nn/module.js';
 import type { Batches } from './batches.js';
 
@@ -31,9 +32,25 @@ export interface Strategy {
 
 /**
  * Makes a strategy; `devices` is the Trainer's option (the processes the user expects), `device`
- * the Trainer's device option.
+ * the Trainer's device option, `options` the rest of a `{ name, ...options }` strategy option
+ * (the factory checks them).
  */
-export type StrategyFactory = (options: { devices?: number; device: DeviceName }) => Strategy;
+export type StrategyFactory = (options: {
+  devices?: number;
+  device: DeviceName;
+  options: Record<string, unknown>;
+}) => Strategy;
+
+/**
+ * A strategy with options, as Lightning's `DDPStrategy(...)`: its registered name and the options
+ * it takes. `{ name: 'ddp', gradientAsBucketView: true }` passes DistributedDataParallel's options
+ * (bucketCapMb, broadcastBuffers, gradientAsBucketView, overlap).
+ * @example new Trainer({ strategy: { name: 'ddp', bucketCapMb: 50 } })
+ */
+export interface StrategyConfig {
+  name: 'ddp';
+  [option: string]: unknown;
+}
 
 const factories = new Map<string, StrategyFactory>();
 
@@ -42,13 +59,17 @@ export function registerStrategy(name: string, factory: StrategyFactory): void {
   factories.set(name, factory);
 }
 
-/** @internal The named strategy, or INVALID_ARGUMENT listing the known ones. */
-export function makeStrategy(name: string, devices: number | undefined, device: DeviceName): Strategy {
-  const f = factories.get(name);
+/**
+ * @internal The strategy a Trainer's `strategy` option names (a name, or a StrategyConfig), or
+ * INVALID_ARGUMENT listing the known ones.
+ */
+export function makeStrategy(spec: string | StrategyConfig, devices: number | undefined, device: DeviceName): Strategy {
+  const { name, ...options } = typeof spec === 'string' ? { name: spec } : spec;
+  const f = typeof name === 'string' ? factories.get(name) : undefined;
   if (!f)
     fail(
       'INVALID_ARGUMENT',
-      `Trainer: unknown strategy '${name}' (known: 'auto'${[...factories.keys()].map((k) => `, '${k}'`).join('')})`,
+      `Trainer: unknown strategy ${describe(name)} (known: 'auto'${[...factories.keys()].map((k) => `, '${k}'`).join('')})`,
     );
-  return f({ devices, device });
+  return f({ devices, device, options });
 }

@@ -2,10 +2,10 @@
 // the settings the loops run with (callbacks and loggers made, defaults filled in).
 import { isDeviceName, type DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
-import { checkOptions, describe } from '../options.js';
+import { checkOptions, describe, isOptionsObject } from '../options.js';
 import { Callback, ModelCheckpoint, ProgressBar } from './callbacks.js';
 import { CSVLogger, Logger } from './loggers.js';
-import { makeStrategy, type Strategy } from './strategy.js';
+import { makeStrategy, type Strategy, type StrategyConfig } from './strategy.js';
 
 /** Options of `Trainer`. */
 export interface TrainerOptions {
@@ -53,9 +53,10 @@ export interface TrainerOptions {
    * 'auto' (default): one process. 'ddp': data-parallel over the ranks of a `tensorkit run -n N`
    * job (the distributed namespace's DistributedDataParallel): each rank trains on its share of
    * every loader (a DistributedSampler is put in), gradients and logged metrics are averaged over
-   * the ranks, and only rank 0 logs, shows progress and writes checkpoints.
+   * the ranks, and only rank 0 logs, shows progress and writes checkpoints. `{ name: 'ddp',
+   * ...options }` passes DistributedDataParallel's options (Lightning's `DDPStrategy(...)`).
    */
-  strategy?: 'auto' | 'ddp';
+  strategy?: 'auto' | 'ddp' | StrategyConfig;
   /** The number of processes a 'ddp' run expects; an error when the job has another number. */
   devices?: number;
 }
@@ -82,7 +83,7 @@ const OPTION_KINDS = {
   defaultRootDir: 'string',
   device: 'string',
   logEveryNSteps: 'integer',
-  strategy: 'string',
+  strategy: 'any',
   devices: 'integer',
 } as const;
 
@@ -140,8 +141,13 @@ export function trainerSettings(options: TrainerOptions): TrainerSettings {
   if (!isDeviceName(device))
     fail('INVALID_ARGUMENT', `Trainer: device must be 'cpu', 'cuda' or 'cuda:N', got ${describe(o.device)}`);
   intAtLeast('devices', o.devices, 1);
-  const strategy =
-    o.strategy === undefined || o.strategy === 'auto' ? undefined : makeStrategy(o.strategy, o.devices, device);
+  const spec = o.strategy;
+  if (spec !== undefined && typeof spec !== 'string' && !(isOptionsObject(spec) && 'name' in spec))
+    fail(
+      'INVALID_ARGUMENT',
+      `Trainer: strategy must be 'auto', 'ddp' or { name: 'ddp', ...options }, got ${describe(spec)}`,
+    );
+  const strategy = spec === undefined || spec === 'auto' ? undefined : makeStrategy(spec, o.devices, device);
   const leader = !strategy || strategy.rank === 0;
   const cbs = o.callbacks ?? [];
   if (!Array.isArray(cbs) || cbs.some((c) => !(c instanceof Callback)))

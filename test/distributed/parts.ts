@@ -299,6 +299,13 @@ class Shapes extends train.LightningModule {
   };
   dist.barrier();
   res.files = readdirSync(dir, { recursive: true }).map(String).sort();
+  // { name: 'ddp', ...options }: DistributedDataParallel's options, which setup() passes on
+  const configured = new train.Trainer({
+    strategy: { name: 'ddp', bucketCapMb: 10, overlap: false },
+    logger: false,
+    enableCheckpointing: false,
+  });
+  res.strategyOptions = (configured.strategy as unknown as { options: unknown }).options;
 }
 
 writeFileSync(`${out}.rank${rank}.json`, JSON.stringify(res));
