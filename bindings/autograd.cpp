@@ -110,6 +110,13 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
     std::string n = ag::grad_fn_name(tensor_of(st, info[0], "gradFn"));
     return n.empty() ? info.Env().Null() : Napi::String::New(info.Env(), n);
   });
+  define(env, exports, st, "reaches", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    std::vector<bool> r =
+        ag::reaches(tensors_of(st, info[0], "reaches", false), tensors_of(st, info[1], "reaches", false));
+    auto a = Napi::Array::New(info.Env(), r.size());
+    for (size_t i = 0; i < r.size(); ++i) a.Set(uint32_t(i), Napi::Boolean::New(info.Env(), r[i]));
+    return a;
+  });
   define(env, exports, st, "grad", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     return handle_or_null(info.Env(), st, ag::grad(tensor_of(st, info[0], "grad")));
   });

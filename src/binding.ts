@@ -104,6 +104,8 @@ export interface Binding {
   setRequiresGrad(h: Handle, on: boolean): void;
   isLeaf(h: Handle): boolean;
   gradFn(h: Handle): string | null;
+  /** For each leaf, whether a backward from the roots reaches it (accumulates into its .grad). */
+  reaches(roots: Handle[], leaves: Handle[]): boolean[];
   grad(h: Handle): Handle | null;
   setGrad(h: Handle, g: Handle | null): void;
   retainGrad(h: Handle): void;

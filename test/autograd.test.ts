@@ -16,6 +16,7 @@ import {
   tidy,
   type Tensor,
 } from '../src/index.js';
+import { binding } from '../src/binding.js';
 import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64', requiresGrad: true });
@@ -428,5 +429,58 @@ describe('memory', () => {
     y.dispose();
     expect(memory().storages).toBe(keptBase.storages);
     for (const t of [w, b, x]) t.dispose();
+  });
+});
+
+describe('post-accumulate gradient hooks and the graph walk DDP uses', () => {
+  it('a hook runs once per backward, after the gradient is in .grad, while backward goes on', () => {
+    const w1 = tensor([1, 2], { requiresGrad: true });
+    const w2 = tensor([3, 4], { requiresGrad: true });
+    const seen: string[] = [];
+    const h1 = w1.registerPostAccumulateGradHook((p) => seen.push(`w1 ${Array.from(p.grad!.data())} w2 ${w2.grad}`));
+    const h2 = w2.registerPostAccumulateGradHook((p) => seen.push(`w2 ${Array.from(p.grad!.data())}`));
+    // w2 is used twice: its hook runs once, with both contributions summed
+    const loss = w1.mul(w2).sum().add(w2.mul(2).sum());
+    loss.backward(null, { retainGraph: true });
+    // each hook saw its own gradient in .grad (w1's: w2's values; w2's: w1 + 2); the order of the
+    // two leaves is the engine's
+    expect(seen.length).toBe(2);
+    expect(seen.find((s) => s.startsWith('w1'))).toMatch(/^w1 3,4 w2 /);
+    expect(seen.find((s) => s.startsWith('w2'))).toBe('w2 3,4');
+    h1.remove();
+    h1.remove(); // idempotent
+    seen.length = 0;
+    loss.backward();
+    expect(seen).toEqual(['w2 6,8']); // accumulated: 3,4 + 3,4
+    h2.remove();
+    expectTensorError(
+      () => w1.mul(2).registerPostAccumulateGradHook(() => {}),
+      'INVALID_ARGUMENT',
+      /only a leaf tensor that requires grad/,
+    );
+  });
+
+  it('reaches: the leaves a backward from the roots would accumulate into, walking the graph only', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    const c = tensor([5, 6], { requiresGrad: true });
+    const x = tensor([7, 8]); // needs no gradient
+    const y = a.mul(x).add(b.detach()).sum();
+    const z = c.mul(2);
+    const r = (roots: Tensor[]) =>
+      binding.reaches(
+        roots.map((t) => t._h),
+        [a, b, c, x].map((t) => t._h),
+      );
+    expect(r([y])).toEqual([true, false, false, false]); // b only through detach()
+    expect(r([y, z])).toEqual([true, false, true, false]);
+    expect(r([c])).toEqual([false, false, true, false]); // a leaf root reaches itself
+    expect(r([x])).toEqual([false, false, false, false]);
+    expect(r([])).toEqual([false, false, false, false]);
+    // a graph 100,000 ops deep: an iterative walk, no stack overflow
+    let deep = a;
+    for (let i = 0; i < 100_000; i++) deep = deep.mul(1);
+    expect(r([deep])).toEqual([true, false, false, false]);
+    expect(a.grad).toBeNull(); // nothing ran
   });
 });

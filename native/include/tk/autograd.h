@@ -56,6 +56,10 @@ void retain_grad(const Tensor& t);
 bool retains_grad(const Tensor& t);
 // A view of the same storage outside the graph (shares the version counter, like PyTorch).
 Tensor detach(const Tensor& t);
+// For each of `leaves`, whether a backward from `roots` reaches it, i.e. would accumulate into its
+// .grad: a walk of the recorded graph that runs nothing (DistributedDataParallel's
+// findUnusedParameters, as torch's reducer searches the graph after forward).
+std::vector<bool> reaches(std::span<const Tensor> roots, std::span<const Tensor> leaves);
 
 struct BackwardOptions {
   bool retain_graph = false;

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <atomic>
 #include <queue>
+#include <unordered_set>
 
 #include "autograd/derivatives.h"
 #include "autograd/functions.h"
@@ -319,6 +320,30 @@ bool is_leaf(const Tensor& t) { return !t.impl()->grad_fn; }
 std::string grad_fn_name(const Tensor& t) { return t.impl()->grad_fn ? node_name(*t.impl()->grad_fn) : std::string(); }
 
 Tensor grad(const Tensor& t) { return t.impl()->grad ? Tensor(t.impl()->grad) : Tensor(); }
+
+std::vector<bool> reaches(std::span<const Tensor> roots, std::span<const Tensor> leaves) {
+  std::unordered_set<const TensorImpl*> reached;
+  std::unordered_set<const Node*> seen;
+  std::vector<const Node*> stack;  // iterative: a graph may be a million ops deep
+  for (const Tensor& r : roots) {
+    if (!r.defined()) continue;
+    if (const Node* n = r.impl()->grad_fn.get()) {
+      if (seen.insert(n).second) stack.push_back(n);
+    } else if (r.impl()->requires_grad) {
+      reached.insert(r.impl());
+    }
+  }
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (n->op == Node::kAccumulate && n->leaf) reached.insert(n->leaf.get());
+    for (const Edge& e : n->next)
+      if (e.node && seen.insert(e.node.get()).second) stack.push_back(e.node.get());
+  }
+  std::vector<bool> out(leaves.size());
+  for (size_t i = 0; i < leaves.size(); ++i) out[i] = leaves[i].defined() && reached.count(leaves[i].impl()) > 0;
+  return out;
+}
 
 void set_post_accumulate_hook(const Tensor& t, std::shared_ptr<PostAccumulateHook> hook) {
   TK_CHECK(is_leaf(t) && t.impl()->requires_grad, INVALID_ARGUMENT,
