@@ -481,6 +481,17 @@ describe.skipIf(!ready)(
         }
     });
 
+    it('findUnusedParameters: a parameter used on one rank averages with zeros, one used on none keeps no gradient', () => {
+      for (const k of [0, 1])
+        for (const overlap of ['true', 'false']) {
+          const f = r[k].findUnused[overlap];
+          expect(f.bScale).toBeGreaterThan(0.1); // rank 0's gradient of b, halved: not all zeros
+          expect(f.diffs).toEqual([0, 0]);
+          expect(f.cGrad).toEqual([false, false]);
+          expect(f.live).toBe(0);
+        }
+    });
+
     it('DDP steps outside tidy() leave no tensors behind (copies and bucket views)', () => {
       for (const k of [0, 1]) expect(r[k].ddpLive).toEqual({ false: 0, true: 0 });
     });

@@ -5,8 +5,10 @@
 // backward produces them; the first bucket small so communication starts early). A hook on each
 // parameter fires when backward has accumulated its gradient; when the last gradient of a bucket
 // is in, the bucket is packed into one flat tensor and its all-reduce starts on the communication
-// thread while backward goes on. When every bucket has been launched (all gradients are in), the
-// last hook waits for them and writes the averaged gradients back into each parameter's .grad.
+// thread while backward goes on (buckets start in index order, the same on every rank). When
+// every bucket has been launched (all gradients are in), the last hook waits for them and writes
+// the averaged gradients back into each parameter's .grad. With findUnusedParameters, the graph
+// walked after forward says which parameters backward will not reach; they count as ready.
 // A large gradient on the CPU is all-reduced in place, on its own: copying it into a bucket and
 // back would cost more memory traffic than the extra collective's latency. Where the ranks' compute
 // threads fill every core of the host, the buckets' all-reduces all run once the last gradient is
@@ -23,7 +25,7 @@ import { keep } from '../memory.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { checkOptions, fn as functionArg } from '../options.js';
 import { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import {
   allGatherIntoTensor,
   allReduce,
@@ -64,6 +66,17 @@ export interface DDPOptions {
    * the all-reduces after it (backward alone 1.9 ms).
    */
   overlap?: boolean;
+  /**
+   * Allow parameters that a forward's outputs do not depend on (torch's find_unused_parameters;
+   * default false). After each forward the recorded graph is walked from the outputs; at the
+   * first gradient of the backward, the parameters it cannot reach count as ready, with zeros
+   * where they have no gradient, so their buckets still all-reduce and a parameter used on some
+   * ranks only averages with zeros from the others. A parameter no rank used keeps the `.grad` it
+   * had (null stays null): one more small all-reduce per step tells which. Without it, an unused
+   * parameter makes the next forward throw, naming it. Like torch, the walk starts from what
+   * forward returned: a loss must use every output the graph walk finds parameters through.
+   */
+  findUnusedParameters?: boolean;
 }
 
 /** @internal DDPOptions' names and kinds (the Trainer's 'ddp' strategy checks them too). */
@@ -72,6 +85,7 @@ export const DDP_OPTION_KINDS = {
   broadcastBuffers: 'boolean',
   gradientAsBucketView: 'boolean',
   overlap: 'boolean',
+  findUnusedParameters: 'boolean',
 } as const;
 
 interface Slot {
@@ -93,6 +107,8 @@ interface Bucket {
   /** In place: the gradient being all-reduced, held until #finish (a non-contiguous one gets its average copied back then). */
   grad?: Tensor;
   ready: number;
+  /** Full this backward: what its all-reduce averages (flat, or the gradient in place). */
+  data?: Tensor;
   work: Work | undefined;
 }
 
@@ -107,6 +123,14 @@ const FIRST_BUCKET_BYTES = 1024 * 1024;
  * in buckets (backward alone 2.0 ms).
  */
 const DIRECT_BYTES = 512 * 1024;
+
+// The tensors in a forward's result: a tensor, or arrays and plain objects of them (nested).
+function tensorsIn(v: unknown, out: Tensor[], depth: number): void {
+  if (v instanceof Tensor) out.push(v);
+  else if (depth < 8 && Array.isArray(v)) for (const x of v) tensorsIn(x, out, depth + 1);
+  else if (depth < 8 && v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    for (const x of Object.values(v)) tensorsIn(x, out, depth + 1);
+}
 
 /**
  * Wraps a module for data-parallel training across the ranks of the process group: rank 0's
@@ -127,12 +151,19 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   readonly #broadcastBuffers: boolean;
   readonly #asView: boolean;
   readonly #overlap: boolean | undefined;
+  /** findUnusedParameters: the parameters that require grad, in registration order. */
+  readonly #params: Tensor[] | undefined;
+  /** The last forward's parameters its outputs cannot reach, until backward marks them ready. */
+  #unused: Tensor[] = [];
+  /** This backward's unused parameters that had no .grad: a parameter no rank used gets none back. */
+  readonly #hadNoGrad = new Set<Tensor>();
   readonly #size: number;
   readonly #rank: number;
   /** broadcastBuffers: one flat tensor per buffer dtype and device ("float32 cpu"), kept while the sizes hold. */
   readonly #bufferFlats = new Map<string, Tensor>();
   #sync = true;
-  #launched = 0;
+  /** The next bucket to launch: buckets launch in index order, whatever order they fill in. */
+  #next = 0;
   /** This backward's full buckets whose all-reduce waits for the last one, in the order they filled. */
   readonly #deferred: Bucket[] = [];
   /** Whether this backward overlaps (decided when its first bucket fills; undefined before one has). */
@@ -154,6 +185,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     this.#size = getWorldSize();
     this.#rank = getRank();
     const params = module.parameters().filter((p) => p.requiresGrad);
+    this.#params = o.findUnusedParameters ? params : undefined;
     const nccl = getBackend().backend === 'nccl';
     for (const p of params) {
       if (p.device !== 'cpu' && !nccl)
@@ -247,26 +279,42 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   // when every bucket has started, wait for all and write the averages back.
   #ready(p: Tensor): void {
     if (!this.#sync) return;
-    const b = this.#bucketOf.get(p)!;
-    if (++b.ready < b.slots.length) return;
-    if (this.#launched === 0) this.#overlapping = this.#overlap ?? this.#coresToSpare(p);
-    const data = b.flat ? this.#pack(b, b.flat) : this.#inPlace(b);
-    if (++this.#launched < this.#buckets.length) {
-      if (this.#overlapping) b.work = allReduce(data, { op: 'avg', async: true });
-      else this.#deferred.push(b);
-      return;
+    // findUnusedParameters: the first gradient of a backward marks what it will never reach. (It
+    // cannot complete every bucket: p's own still waits for p.)
+    for (const q of this.#unused.splice(0)) {
+      if (!q.grad) this.#hadNoGrad.add(q);
+      this.#bucketReady(q);
     }
-    // The last bucket: backward has nothing left to overlap, so it runs as a blocking call (MPI
-    // meets the peers at once, where the async form polls for them), after the deferred ones.
-    this.#runDeferred();
-    allReduce(data, { op: 'avg' });
-    this.#finish();
+    this.#bucketReady(p);
   }
 
-  // The deferred buckets' all-reduces, in the order the buckets filled: the order every rank
-  // launches in, overlapping or not, so ranks that decided differently still meet.
+  // Buckets launch in index order, as torch's reducer does: a bucket that fills early waits for
+  // the ones before it. Every rank then issues the same collectives in the same order even where
+  // their backward passes fill buckets in different orders (parameters used on some ranks only,
+  // with findUnusedParameters), and whether they overlap or not.
+  #bucketReady(p: Tensor): void {
+    const b = this.#bucketOf.get(p)!;
+    if (++b.ready < b.slots.length) return;
+    b.data = b.flat ? this.#pack(b, b.flat) : this.#inPlace(b);
+    for (let n = this.#buckets[this.#next]; n?.data; n = this.#buckets[this.#next]) {
+      if (this.#next === 0) this.#overlapping = this.#overlap ?? this.#coresToSpare(p);
+      if (++this.#next < this.#buckets.length) {
+        if (this.#overlapping) n.work = allReduce(n.data, { op: 'avg', async: true });
+        else this.#deferred.push(n);
+        continue;
+      }
+      // The last bucket: backward has nothing left to overlap, so it runs as a blocking call (MPI
+      // meets the peers at once, where the async form polls for them), after the deferred ones.
+      this.#runDeferred();
+      allReduce(n.data, { op: 'avg' });
+      this.#finish();
+      return;
+    }
+  }
+
+  // The deferred buckets' all-reduces, in bucket order.
   #runDeferred(): void {
-    for (const b of this.#deferred.splice(0)) allReduce(b.flat ?? b.grad!, { op: 'avg' });
+    for (const b of this.#deferred.splice(0)) allReduce(b.data!, { op: 'avg' });
   }
 
   // DDPOptions.overlap's default: a GPU gradient always (NCCL works on the device); a CPU one
@@ -311,13 +359,28 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   }
 
   #finish(): void {
-    this.#launched = 0;
+    this.#next = 0;
+    // findUnusedParameters: which parameters no rank's backward reached (nor had a .grad for)
+    let nowhere: Set<Tensor> | undefined;
+    if (this.#params) {
+      const params = this.#params;
+      const used = tensor(
+        params.map((q) => (this.#hadNoGrad.has(q) ? 0 : 1)),
+        { dtype: 'int32' },
+      );
+      allReduce(used, { op: 'max' });
+      const u = used.data() as Int32Array;
+      used.dispose();
+      nowhere = new Set(params.filter((_, i) => u[i] === 0));
+      this.#hadNoGrad.clear();
+    }
     noGrad(() => {
       for (const b of this.#buckets) {
         const w = b.work;
         b.work = undefined;
         b.ready = 0;
         w?.waitSync(); // averaged on the communication thread
+        b.data = undefined;
         if (!b.flat) {
           b.grad?.dispose(); // averaged where it is
           b.grad = undefined;
@@ -325,12 +388,21 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         }
         if (this.#asView) continue; // the gradients are views of flat
         for (const s of b.slots) {
-          const g = s.param.grad!;
-          g.copy_(s.view!);
-          g.dispose();
+          const g = s.param.grad;
+          if (g) {
+            g.copy_(s.view!);
+            g.dispose();
+          } else if (!nowhere?.has(s.param)) {
+            // unused here, used on another rank (findUnusedParameters): the average is its gradient
+            const c = s.view!.clone();
+            s.param.grad = c;
+            c.dispose();
+          }
         }
       }
     });
+    // a parameter no rank used keeps no gradient (bucket views and in-place zeros go)
+    for (const q of nowhere ?? []) q.grad = null;
   }
 
   /**
@@ -341,7 +413,17 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   forward(...args: any[]): any {
     this.#checkPrevious();
     if (this.#broadcastBuffers && this.#size > 1) this.#syncBuffers();
-    return this.module.forward(...args);
+    const out = this.module.forward(...args);
+    if (this.#params) {
+      const roots: Tensor[] = [];
+      tensorsIn(out, roots, 0);
+      const reached = binding.reaches(
+        roots.map((t) => t._h),
+        this.#params.map((p) => p._h),
+      );
+      this.#unused = this.#params.filter((_, i) => !reached[i]);
+    }
+    return out;
   }
 
   // Rank 0's buffers to every rank: packed per dtype (and device) into one flat tensor, one
@@ -383,19 +465,20 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   }
 
   #checkPrevious(): void {
-    const partial = this.#buckets.filter((b) => b.ready > 0);
-    if (this.#launched === 0 && partial.length === 0) return;
-    const missing = this.#buckets.flatMap((b) => (b.ready > 0 || b.work ? [] : b.slots.map((s) => s.param.shape)));
+    if (!this.#buckets.some((b) => b.ready > 0)) return;
+    const missing = this.#buckets.flatMap((b) => (b.ready > 0 ? [] : b.slots.map((s) => s.param.shape)));
     // Run what was deferred and drain what was launched, so the ranks stay in step, then reset.
     this.#runDeferred();
+    this.#hadNoGrad.clear();
     for (const b of this.#buckets) {
       b.work?.waitSync();
       b.work = undefined;
       b.grad?.dispose();
       b.grad = undefined;
+      b.data = undefined;
       b.ready = 0;
     }
-    this.#launched = 0;
+    this.#next = 0;
     fail(
       'INVALID_ARGUMENT',
       `DistributedDataParallel: the last backward produced no gradient for some parameters ` +

@@ -44,7 +44,7 @@ export type StrategyFactory = (options: {
 /**
  * A strategy with options, as Lightning's `DDPStrategy(...)`: its registered name and the options
  * it takes. `{ name: 'ddp', gradientAsBucketView: true }` passes DistributedDataParallel's options
- * (bucketCapMb, broadcastBuffers, gradientAsBucketView, overlap).
+ * (bucketCapMb, broadcastBuffers, gradientAsBucketView, overlap, findUnusedParameters).
  * @example new Trainer({ strategy: { name: 'ddp', bucketCapMb: 50 } })
  */
 export interface StrategyConfig {

@@ -19,6 +19,7 @@ import {
   tensor,
   tidy,
   train,
+  zeros,
   type Tensor,
 } from '../../src/index.js';
 import { bnInput, metricInput } from './parts-data.js';
@@ -206,6 +207,52 @@ for (const overlap of [true, false, 'mixed'] as const) {
     code: error.code,
     message: error.message,
     after: Number(after.item()),
+  };
+  ddp.dispose();
+}
+
+// findUnusedParameters: `b` takes part on rank 0 only, `c` on no rank. Each parameter its own
+// bucket; overlapping and not. a's gradient is the average, b's is rank 0's halved (rank 1 adds
+// zeros), c keeps no gradient; two steps, and 20 more leave no tensor behind.
+class Branchy extends nn.Module {
+  a = new nn.Linear(4, 3);
+  b = new nn.Linear(4, 3);
+  c = new nn.Linear(4, 3);
+  forward(x: Tensor): Tensor {
+    const y = this.a.forward(x);
+    return rank === 0 ? y.add(this.b.forward(x).mul(2)) : y;
+  }
+}
+for (const overlap of [true, false]) {
+  manualSeed(11);
+  const net = new Branchy();
+  const ddp = new dist.DistributedDataParallel(net, { findUnusedParameters: true, overlap, bucketCapMb: 1e-6 });
+  manualSeed(200 + rank);
+  const x = randn([5, 4]);
+  const pass = () => tidy(() => ddp.forward(x).pow(2).sum().backward());
+  net.zeroGrad();
+  ddp.noSync(pass);
+  const local = [net.a.weight, net.a.bias!, net.b.weight, net.b.bias!].map((p) => p.grad?.clone() ?? zeros(p.shape));
+  for (const g of local) dist.allReduce(g, { op: 'avg' });
+  const diffs: number[] = [];
+  const cGrad: boolean[] = [];
+  for (let step = 0; step < 2; step++) {
+    net.zeroGrad();
+    pass();
+    tidy(() => {
+      const got = [net.a.weight, net.a.bias!, net.b.weight, net.b.bias!].map((p) => p.grad!);
+      diffs.push(Math.max(...got.map((g, i) => Number(g.sub(local[i]).abs().max().item()))));
+      cGrad.push(net.c.weight.grad !== null || net.c.bias!.grad !== null);
+    });
+  }
+  const base = memory().tensors;
+  for (let i = 0; i < 20; i++) (net.zeroGrad(), pass());
+  const live = memory().tensors - base;
+  ((res.findUnused ??= {}) as Record<string, unknown>)[String(overlap)] = {
+    diffs,
+    cGrad,
+    bScale: Number(local[2].abs().max().item()),
+    live,
   };
   ddp.dispose();
 }
