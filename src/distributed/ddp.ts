@@ -71,10 +71,14 @@ export interface DDPOptions {
    * default false). After each forward the recorded graph is walked from the outputs; at the
    * first gradient of the backward, the parameters it cannot reach count as ready, with zeros
    * where they have no gradient, so their buckets still all-reduce and a parameter used on some
-   * ranks only averages with zeros from the others. A parameter no rank used keeps the `.grad` it
-   * had (null stays null): one more small all-reduce per step tells which. Without it, an unused
+   * ranks only averages with zeros from the others. A parameter no rank used and none had a
+   * gradient for keeps none (one more small all-reduce per step tells which); one holding a
+   * gradient from earlier passes (noSync) is averaged like the rest. Without this option, an unused
    * parameter makes the next forward throw, naming it. Like torch, the walk starts from what
-   * forward returned: a loss must use every output the graph walk finds parameters through.
+   * forward returned (tensors, and arrays and plain objects of them): a loss that leaves out an
+   * output some parameter is reached through leaves that parameter waiting, and the next forward
+   * throws.
+   * @example new distributed.DistributedDataParallel(multiTaskNet, { findUnusedParameters: true })
    */
   findUnusedParameters?: boolean;
 }
