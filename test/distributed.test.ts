@@ -486,9 +486,13 @@ describe.skipIf(!ready)(
         for (const overlap of ['true', 'false']) {
           const f = r[k].findUnused[overlap];
           expect(f.bScale).toBeGreaterThan(0.1); // rank 0's gradient of b, halved: not all zeros
-          expect(f.diffs).toEqual([0, 0]);
+          expect(f.diffs).toEqual([0, 0, 0]); // the third after the error below
           expect(f.cGrad).toEqual([false, false]);
           expect(f.live).toBe(0);
+          expect(f.twice[0]).toBe('INVALID_ARGUMENT');
+          expect(f.twice[1]).toMatch(
+            /shape \[3(, 4)?\] got a gradient after findUnusedParameters had marked it unused/,
+          );
         }
     });
 

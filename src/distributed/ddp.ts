@@ -161,6 +161,8 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   #unused: Tensor[] = [];
   /** This backward's unused parameters that had no .grad: a parameter no rank used gets none back. */
   readonly #hadNoGrad = new Set<Tensor>();
+  /** This backward's parameters marked ready as unused (a gradient for one after is an error). */
+  readonly #markedUnused = new Set<Tensor>();
   readonly #size: number;
   readonly #rank: number;
   /** broadcastBuffers: one flat tensor per buffer dtype and device ("float32 cpu"), kept while the sizes hold. */
@@ -286,8 +288,20 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     // findUnusedParameters: the first gradient of a backward marks what it will never reach. (It
     // cannot complete every bucket: p's own still waits for p.)
     for (const q of this.#unused.splice(0)) {
-      if (!q.grad) this.#hadNoGrad.add(q);
+      const g = q.grad;
+      if (g) g.dispose();
+      else this.#hadNoGrad.add(q);
+      this.#markedUnused.add(q);
       this.#bucketReady(q);
+    }
+    if (this.#markedUnused.has(p)) {
+      this.#abandon();
+      fail(
+        'INVALID_ARGUMENT',
+        `DistributedDataParallel: a parameter of shape [${p.shape.join(', ')}] got a gradient after ` +
+          `findUnusedParameters had marked it unused: the loss used outputs of an earlier forward; ` +
+          `run one forward per backward`,
+      );
     }
     this.#bucketReady(p);
   }
@@ -377,6 +391,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       used.dispose();
       nowhere = new Set(params.filter((_, i) => u[i] === 0));
       this.#hadNoGrad.clear();
+      this.#markedUnused.clear();
     }
     noGrad(() => {
       for (const b of this.#buckets) {
@@ -468,12 +483,12 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     });
   }
 
-  #checkPrevious(): void {
-    if (!this.#buckets.some((b) => b.ready > 0)) return;
-    const missing = this.#buckets.flatMap((b) => (b.ready > 0 ? [] : b.slots.map((s) => s.param.shape)));
-    // Run what was deferred and drain what was launched, so the ranks stay in step, then reset.
+  // Ends a backward that cannot finish: runs what was deferred and drains what was launched, so
+  // the ranks stay in step, then resets for the next one.
+  #abandon(): void {
     this.#runDeferred();
     this.#hadNoGrad.clear();
+    this.#markedUnused.clear();
     for (const b of this.#buckets) {
       b.work?.waitSync();
       b.work = undefined;
@@ -483,6 +498,12 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       b.ready = 0;
     }
     this.#next = 0;
+  }
+
+  #checkPrevious(): void {
+    if (!this.#buckets.some((b) => b.ready > 0)) return;
+    const missing = this.#buckets.flatMap((b) => (b.ready > 0 ? [] : b.slots.map((s) => s.param.shape)));
+    this.#abandon();
     fail(
       'INVALID_ARGUMENT',
       `DistributedDataParallel: the last backward produced no gradient for some parameters ` +

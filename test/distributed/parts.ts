@@ -218,9 +218,10 @@ class Branchy extends nn.Module {
   a = new nn.Linear(4, 3);
   b = new nn.Linear(4, 3);
   c = new nn.Linear(4, 3);
+  useB: boolean | undefined; // default: on rank 0 only
   forward(x: Tensor): Tensor {
     const y = this.a.forward(x);
-    return rank === 0 ? y.add(this.b.forward(x).mul(2)) : y;
+    return (this.useB ?? rank === 0) ? y.add(this.b.forward(x).mul(2)) : y;
   }
 }
 for (const overlap of [true, false]) {
@@ -248,7 +249,30 @@ for (const overlap of [true, false]) {
   const base = memory().tensors;
   for (let i = 0; i < 20; i++) (net.zeroGrad(), pass());
   const live = memory().tensors - base;
+  // Two forwards, one backward: the second forward left b out, the first used it, so b's gradient
+  // comes after b was marked unused: an error, and the next step is right again.
+  let twice: { code?: string; message: string } = { message: 'no error' };
+  net.zeroGrad();
+  try {
+    tidy(() => {
+      net.useB = true;
+      const first = ddp.forward(x);
+      net.useB = false;
+      const second = ddp.forward(x);
+      first.add(second).sum().backward();
+    });
+  } catch (e) {
+    twice = e as typeof twice;
+  }
+  net.useB = undefined;
+  net.zeroGrad();
+  pass();
+  tidy(() => {
+    const got = [net.a.weight, net.a.bias!, net.b.weight, net.b.bias!].map((p) => p.grad!);
+    diffs.push(Math.max(...got.map((g, i) => Number(g.sub(local[i]).abs().max().item()))));
+  });
   ((res.findUnused ??= {}) as Record<string, unknown>)[String(overlap)] = {
+    twice: [twice.code, twice.message],
     diffs,
     cGrad,
     bScale: Number(local[2].abs().max().item()),
