@@ -354,8 +354,12 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   // A large CPU gradient, all-reduced where it is.
   #inPlace(b: Bucket): Tensor {
     const p = b.slots[0].param;
-    if (!p.grad) noGrad(() => (p.grad = zeros(p.shape, { dtype: p.dtype as DType })));
-    return (b.grad = p.grad!);
+    let g = p.grad; // one handle, held (and disposed) by the bucket until #finish
+    if (!g) {
+      g = zeros(p.shape, { dtype: p.dtype as DType });
+      p.grad = g;
+    }
+    return (b.grad = g);
   }
 
   // The bucket's gradients copied into its flat buffer (unless they are views of it already).
