@@ -287,13 +287,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     if (!this.#sync) return;
     // findUnusedParameters: the first gradient of a backward marks what it will never reach. (It
     // cannot complete every bucket: p's own still waits for p.)
-    for (const q of this.#unused.splice(0)) {
-      const g = q.grad;
-      if (g) g.dispose();
-      else this.#hadNoGrad.add(q);
-      this.#markedUnused.add(q);
-      this.#bucketReady(q);
-    }
+    if (this.#unused.length) this.#markUnused();
     if (this.#markedUnused.has(p)) {
       this.#abandon();
       fail(
@@ -304,6 +298,17 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       );
     }
     this.#bucketReady(p);
+  }
+
+  // findUnusedParameters: the parameters the last forward's outputs cannot reach count as ready.
+  #markUnused(): void {
+    for (const q of this.#unused.splice(0)) {
+      const g = q.grad;
+      if (g) g.dispose();
+      else this.#hadNoGrad.add(q);
+      this.#markedUnused.add(q);
+      this.#bucketReady(q);
+    }
   }
 
   // Buckets launch in index order, as torch's reducer does: a bucket that fills early waits for
