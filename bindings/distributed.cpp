@@ -61,7 +61,7 @@ void* address(const Napi::Value& v, const char* op) {
   return reinterpret_cast<void*>(uintptr_t(a));
 }
 
-// init(TensorError, onComplete(id)): starts MPI; returns { rank, size, library }.
+// init(TensorError, onComplete(id)): starts MPI; returns { rank, size, library, sharedMemory }.
 Napi::Value Init(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -90,6 +90,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     r.Set("rank", g_pg->rank());
     r.Set("size", g_pg->size());
     r.Set("library", g_pg->library());
+    r.Set("sharedMemory", g_pg->shared_memory());
     return r;
   });
 }

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runOptions } from '../src/cli.js';
 import { cuda, distributed as dist, io, metrics, nn, tensor, train, type DType, type Tensor } from '../src/index.js';
 import { mcaDefaultArgs, mpirunCommand } from '../src/distributed/launch.js';
-import { DTYPES, N, values } from './distributed/collectives.js';
+import { BIG, DTYPES, N, opsOf, reduceExact, values } from './distributed/collectives.js';
 import { bnInput, metricInput } from './distributed/parts-data.js';
 import { expectTensorError } from './helpers/harness.js';
 
@@ -27,10 +27,14 @@ const nccl = ncclStatus();
 const ncclJob = nccl.usable && cuda.deviceCount() >= 2; // one GPU per rank, as NCCL requires
 
 /** Runs `tensorkit run -n 2 script args`; resolves with its exit code and output. */
-function run(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string; ms: number }> {
+function run(
+  args: string[],
+  timeoutMs = 120_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; out: string; ms: number }> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const p = spawn(process.execPath, ['--import', 'tsx', cli, 'run', ...args], { cwd: root });
+    const p = spawn(process.execPath, ['--import', 'tsx', cli, 'run', ...args], { cwd: root, env });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -167,25 +171,13 @@ describe('distributed without a process group', () => {
   });
 });
 
-// The single-process reference: the inputs are small halves and integers that every dtype holds
-// exactly, so sums, products and averages are exact in each dtype too.
-const combine = (d: string, op: string, a: number[], b: number[]) =>
-  a.map((x, i) => {
-    const y = b[i];
-    if (d === 'bool') return op === 'sum' || op === 'max' ? Number(x || y) : Number(x && y);
-    if (op === 'sum') return x + y;
-    if (op === 'avg') return (x + y) / 2;
-    if (op === 'max') return Math.max(x, y);
-    if (op === 'min') return Math.min(x, y);
-    return x * y + 0; // -0 is 0 once it has been through JSON
-  });
+// The single-process reference, element by element (exact in every dtype for these inputs).
+const combine = (d: DType, op: string, a: number[], b: number[]) => a.map((x, i) => reduceExact(d, op, x, b[i]));
 
 // Every collective's result on both ranks (collectives.ts's output) against the single-process one.
 function expectCollectives(r0: Results, r1: Results, d: DType): void {
-  const ops =
-    d === 'bool' || d.startsWith('int') ? ['sum', 'max', 'min', 'product'] : ['sum', 'avg', 'max', 'min', 'product'];
   const a = (r: number, salt = 0) => values(d, r, salt);
-  for (const op of ops) {
+  for (const op of opsOf(d)) {
     const want = combine(d, op, a(0), a(1));
     expect(r0[`allReduce.${op}.${d}`], `allReduce ${op}`).toEqual(want);
     expect(r1[`allReduce.${op}.${d}`], `allReduce ${op}`).toEqual(want);
@@ -223,9 +215,9 @@ function expectCollectives(r0: Results, r1: Results, d: DType): void {
 type Results = Record<string, number[] | string>;
 
 // Runs collectives.ts in a 2-rank job (with `extra` arguments); what rank 0 and rank 1 wrote.
-async function collectivesJob(...extra: string[]): Promise<[Results, Results]> {
+async function collectivesJob(extra: string[] = [], env?: NodeJS.ProcessEnv): Promise<[Results, Results]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-dist-'));
-  const r = await run(['-n', '2', 'test/distributed/collectives.ts', path.join(dir, 'out'), ...extra]);
+  const r = await run(['-n', '2', 'test/distributed/collectives.ts', path.join(dir, 'out'), ...extra], 120_000, env);
   expect(r.code, r.out).toBe(0);
   const read = (k: number): Results => JSON.parse(fs.readFileSync(path.join(dir, `out.rank${k}.json`), 'utf8'));
   return [read(0), read(1)];
@@ -247,6 +239,17 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
     expect((r0['eventLoop.ticks'] as number[])[0]).toBeGreaterThan(10); // and its 10 ms timer ran
   });
 
+  it('large all-reduces go through shared memory, exact on every element, every dtype and op', () => {
+    for (const res of [r0, r1]) {
+      expect(res['sharedMemory']).toEqual([1]); // both ranks on this host
+      expectBig(res);
+    }
+  });
+
+  it('ranks that call different collectives, sizes or dtypes all fail naming the difference, and go on', () => {
+    expectMismatches(r0, r1);
+  });
+
   it('a collective called with async on one rank and without on the other meets', () => {
     for (const res of [r0, r1]) expect(res['mixedAsync']).toEqual([3, 5, 10, 20]);
   });
@@ -263,12 +266,59 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
   });
 });
 
+// collectives.ts's large all-reduces: every element right ([mismatches, first index]).
+function expectBig(res: Results): void {
+  for (const d of DTYPES)
+    for (const op of opsOf(d))
+      for (const n of BIG) expect(res[`big.${op}.${d}.${n}`], `${op} ${d} ${n}`).toEqual([0, -1]);
+}
+
+function expectMismatches(r0: Results, r1: Results): void {
+  const head = 'DISTRIBUTED_ERROR: allReduce: ';
+  expect(r0['mismatch.count']).toBe(
+    `${head}rank 1 called allReduce (sum) of 7 float32 elements per rank where rank 0 called allReduce (sum) of 6 float32 elements per rank; every rank must call the same collectives in the same order, with the same sizes`,
+  );
+  expect(r1['mismatch.count']).toMatch(/^DISTRIBUTED_ERROR: allReduce: rank 0 called allReduce \(sum\) of 6 float32/);
+  expect(r0['mismatch.kind']).toMatch(/^DISTRIBUTED_ERROR: broadcast: rank 1 called allReduce \(max\) of 1 float32/);
+  expect(r1['mismatch.kind']).toMatch(/^DISTRIBUTED_ERROR: allReduce: rank 0 called broadcast \(root 0\) of 1 float32/);
+  expect(r0['mismatch.big']).toMatch(new RegExp(`rank 1 called allReduce \\(sum\\) of ${BIG[0] - 1000} float32`));
+  expect(r1['mismatch.async']).toMatch(
+    /rank 0 called allReduce \(sum\) of 2 float32 elements per rank where rank 1 called allReduce \(sum\) of 2 float64/,
+  );
+  expect(r0['mismatch.async']).toMatch(/^DISTRIBUTED_ERROR: /);
+  for (const res of [r0, r1]) expect(res['mismatch.after']).toEqual([3]);
+}
+
+describe.skipIf(!ready)(
+  `collectives in a 2-rank job through MPI's messages only (TENSORKIT_SHARED_MEMORY=0)${ready ? '' : ` (skipped: ${why})`}`,
+  () => {
+    let r0: Results;
+    let r1: Results;
+    beforeAll(
+      async () => void ([r0, r1] = await collectivesJob([], { ...process.env, TENSORKIT_SHARED_MEMORY: '0' })),
+      120_000,
+    );
+
+    it.each(DTYPES)('every collective on %s equals the single-process result on both ranks', (d) =>
+      expectCollectives(r0, r1, d),
+    );
+
+    it('large all-reduces through MPI_Allreduce are exact too', () => {
+      for (const res of [r0, r1]) {
+        expect(res['sharedMemory']).toEqual([0]);
+        expectBig(res);
+      }
+      expectMismatches(r0, r1);
+    });
+  },
+);
+
 describe.skipIf(!ncclJob)(
   `collectives on CUDA tensors through NCCL in a 2-rank job${ncclJob ? '' : ` (skipped: needs 2 CUDA devices and NCCL; this machine has ${nccl.usable ? `${cuda.deviceCount()} device` : `no ${nccl.lacks.replace(/^(a|the) /, '')}`})`}`,
   () => {
     let r0: Results;
     let r1: Results;
-    beforeAll(async () => void ([r0, r1] = await collectivesJob('nccl')), 120_000);
+    beforeAll(async () => void ([r0, r1] = await collectivesJob(['nccl'])), 120_000);
 
     it.each(DTYPES)('every collective on %s (on cuda:<rank>) equals the single-process result', (d) =>
       expectCollectives(r0, r1, d),

@@ -4,11 +4,14 @@
 #include <mpi.h>
 #include <sys/prctl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 
 #include "nccl.h"
+#include "shared_reduce.h"
 #include "tk/half.h"
 
 namespace tk::dist {
@@ -132,6 +135,56 @@ const char* kind_name(Kind k) {
     case Kind::Barrier: return "barrier";
   }
   return "?";
+}
+
+const char* dtype_name(DType d) {
+  switch (d) {
+    case DType::Float32: return "float32";
+    case DType::Float64: return "float64";
+    case DType::Int32: return "int32";
+    case DType::Int64: return "int64";
+    case DType::Bool: return "bool";
+    case DType::Float16: return "float16";
+    case DType::BFloat16: return "bfloat16";
+  }
+  return "?";
+}
+
+const char* reduce_name(Reduce r) {
+  switch (r) {
+    case Reduce::Sum: return "sum";
+    case Reduce::Max: return "max";
+    case Reduce::Min: return "min";
+    case Reduce::Product: return "product";
+    case Reduce::Avg: return "avg";
+  }
+  return "?";
+}
+
+// What a rank called, as its rendezvous message carries it: kind, dtype, reduce op, root and
+// elements per rank, each 0 where the kind has none. Every rank compares every peer's with its own,
+// so a rank that called another collective, or one on another size or dtype, fails the collective
+// on every rank (each sees a difference) instead of leaving MPI to hang or to mix the buffers.
+constexpr int kSignature = 5;
+
+void signature(const Op& o, int64_t* s) {
+  const bool reduces = o.kind == Kind::AllReduce || o.kind == Kind::ReduceScatter;
+  const bool rooted = o.kind == Kind::Broadcast || o.kind == Kind::Gather || o.kind == Kind::Scatter;
+  const bool data = o.kind != Kind::Barrier;
+  s[0] = int64_t(o.kind);
+  s[1] = data ? int64_t(o.dtype) : 0;
+  s[2] = reduces ? int64_t(o.reduce) : 0;
+  s[3] = rooted ? o.peer : 0;
+  s[4] = data ? o.count : 0;
+}
+
+std::string describe(const int64_t* s) {
+  const Kind k = Kind(s[0]);
+  std::string d = kind_name(k);
+  if (k == Kind::AllReduce || k == Kind::ReduceScatter) d += std::string(" (") + reduce_name(Reduce(s[2])) + ")";
+  if (k == Kind::Broadcast || k == Kind::Gather || k == Kind::Scatter) d += " (root " + std::to_string(s[3]) + ")";
+  if (k != Kind::Barrier) d += " of " + std::to_string(s[4]) + " " + dtype_name(DType(s[1])) + " elements per rank";
+  return d;
 }
 
 // How long the thread sleeps between polls of the works in flight.
@@ -303,7 +356,14 @@ void ProcessGroup::run(Work& w) {
   auto* req = reinterpret_cast<MPI_Request*>(w.request.data());
   int rc = MPI_SUCCESS;
   switch (o.kind) {
-    case Kind::AllReduce: rc = MPI_Allreduce(MPI_IN_PLACE, o.recv, n, t, mpi_op(o.dtype, o.reduce), c); break;
+    case Kind::AllReduce:
+      if (shared_->worth(o.count * int64_t(item_size(o.dtype)))) {
+        const std::string error = shared_->all_reduce(o.recv, o.count, o.dtype, o.reduce);  // Avg divided
+        if (!error.empty()) throw DistError("DISTRIBUTED_ERROR", error);
+        return;
+      }
+      rc = MPI_Allreduce(MPI_IN_PLACE, o.recv, n, t, mpi_op(o.dtype, o.reduce), c);
+      break;
     case Kind::Broadcast: rc = MPI_Bcast(o.recv, n, t, o.peer, c); break;
     case Kind::AllGather: rc = MPI_Allgather(o.send, n, t, o.recv, n, t, c); break;
     case Kind::ReduceScatter: rc = MPI_Reduce_scatter_block(o.send, o.recv, n, t, mpi_op(o.dtype, o.reduce), c); break;
@@ -339,15 +399,20 @@ void ProcessGroup::loop() {
       library_.assign(lib, size_t(len));
       while (!library_.empty() && (library_.back() == '\n' || library_.back() == '\0')) library_.pop_back();
       create_half_ops();
+      shared_ = std::make_unique<SharedReducer>();
+      const char* env = std::getenv("TENSORKIT_SHARED_MEMORY");
+      shared_->init(!(env && std::strcmp(env, "0") == 0));
+      shared_usable_ = shared_->usable();
     }
     started_ = true;
   }
   started_cv_.notify_all();
   if (!init_error_.empty()) return;
 
-  // Every host collective starts with a rendezvous: an empty message to and from every other rank
-  // on a communicator of its own (far cheaper than MPI_Ibarrier's schedule; the order of messages
-  // between two ranks is MPI's, so one tag serves every rendezvous). `head`, an async collective,
+  // Every host collective starts with a rendezvous: a message to and from every other rank on a
+  // communicator of its own, carrying what the rank called (signature(); far cheaper than
+  // MPI_Ibarrier's schedule; the order of messages between two ranks is MPI's, so one tag serves
+  // every rendezvous). `head`, an async collective,
   // polls its rendezvous, so that a late peer never blocks this thread; a blocking one waits for
   // it. Both forms exchange the same messages, so a rank may call a collective with `async` while
   // its peers call it without. Collectives start strictly one after another, so every rank calls
@@ -355,17 +420,32 @@ void ProcessGroup::loop() {
   MPI_Comm rendezvous;
   MPI_Comm_dup(MPI_COMM_WORLD, &rendezvous);
   const int peers = size_ - 1;
-  char token = 0;
   const auto post_rendezvous = [&](Work& w) {
     w.request.resize(sizeof(MPI_Request) * size_t(2 * peers));
+    w.signatures.assign(size_t(kSignature * size_), 0);
+    int64_t* mine = &w.signatures[size_t(kSignature * rank_)];
+    signature(w.op, mine);
     auto* reqs = reinterpret_cast<MPI_Request*>(w.request.data());
     int rc = MPI_SUCCESS;
     for (int p = 0, i = 0; p < size_ && rc == MPI_SUCCESS; ++p) {
       if (p == rank_) continue;
-      rc = MPI_Isend(&token, 0, MPI_BYTE, p, 0, rendezvous, &reqs[i++]);
-      if (rc == MPI_SUCCESS) rc = MPI_Irecv(nullptr, 0, MPI_BYTE, p, 0, rendezvous, &reqs[i++]);
+      rc = MPI_Isend(mine, kSignature, MPI_INT64_T, p, 0, rendezvous, &reqs[i++]);
+      if (rc == MPI_SUCCESS)
+        rc = MPI_Irecv(&w.signatures[size_t(kSignature * p)], kSignature, MPI_INT64_T, p, 0, rendezvous, &reqs[i++]);
     }
     if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(w.op.kind), rc));
+  };
+  // After the rendezvous: every peer called what this rank did, or an error naming the first that did not.
+  const auto check_rendezvous = [&](const Work& w) {
+    const int64_t* mine = &w.signatures[size_t(kSignature * rank_)];
+    for (int p = 0; p < size_; ++p) {
+      const int64_t* theirs = &w.signatures[size_t(kSignature * p)];
+      if (std::equal(mine, mine + kSignature, theirs)) continue;
+      throw DistError("DISTRIBUTED_ERROR",
+                      std::string(kind_name(w.op.kind)) + ": rank " + std::to_string(p) + " called " +
+                          describe(theirs) + " where rank " + std::to_string(rank_) + " called " + describe(mine) +
+                          "; every rank must call the same collectives in the same order, with the same sizes");
+    }
   };
   std::shared_ptr<Work> head;
   for (;;) {
@@ -403,6 +483,7 @@ void ProcessGroup::loop() {
           post_rendezvous(*w);
           const int rc = MPI_Waitall(2 * peers, reinterpret_cast<MPI_Request*>(w->request.data()), MPI_STATUSES_IGNORE);
           if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(k), rc));
+          check_rendezvous(*w);
           run(*w);
           complete(w, "");
         } else {
@@ -421,6 +502,7 @@ void ProcessGroup::loop() {
         head.reset();
         try {
           if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(h->op.kind), rc));
+          check_rendezvous(*h);
           run(*h);
           complete(h, "");
         } catch (const DistError& e) {
@@ -472,7 +554,10 @@ void ProcessGroup::loop() {
     std::lock_guard lock(mu_);
     queue_.push_front(head);
   }
-  if (!abort_) MPI_Comm_free(&rendezvous);
+  if (!abort_) {
+    MPI_Comm_free(&rendezvous);
+    shared_->free();
+  }
   // Whatever is left fails: its peers will never run it.
   std::deque<std::shared_ptr<Work>> left;
   {

@@ -29,6 +29,7 @@
 namespace tk::dist {
 
 class NcclComm;
+class SharedReducer;
 
 // Raised by the calling-thread entry points (init, submit); the binding turns it into a
 // TensorError with this code ("INVALID_ARGUMENT", "DISTRIBUTED_ERROR", ...).
@@ -82,6 +83,8 @@ struct Work {
   std::string error;  // empty on success
   // An Isend/Irecv in flight (MPI_Request, stored opaquely so this header needs no mpi.h).
   std::vector<char> request;
+  // A collective's rendezvous: what each rank called (kSignature values per rank, in rank order).
+  std::vector<int64_t> signatures;
   // A device op's CUDA event (NcclComm::enqueue), polled until it fires.
   void* event = nullptr;
 };
@@ -102,6 +105,9 @@ class ProcessGroup {
   int size() const { return size_; }
   // The MPI library's version string (MPI_Get_library_version).
   const std::string& library() const { return library_; }
+  // Whether host all-reduces go through memory the ranks share (every rank on one host, and
+  // TENSORKIT_SHARED_MEMORY is not 0), rather than MPI_Allreduce.
+  bool shared_memory() const { return shared_usable_; }
 
   // Checks the op's peer and count, then queues it; returns its work.
   std::shared_ptr<Work> submit(const Op& op);
@@ -132,6 +138,9 @@ class ProcessGroup {
   std::vector<std::shared_ptr<Work>> active_;  // sends and receives in flight
   std::vector<std::shared_ptr<Work>> device_active_;  // device ops queued on NCCL, in order
   std::unique_ptr<NcclComm> nccl_;  // communication thread only
+  // Host all-reduces when every rank is on this host (shared_reduce.h); communication thread only.
+  std::unique_ptr<SharedReducer> shared_;
+  bool shared_usable_ = false;  // shared_->usable(), set before the constructor returns
   int nccl_device_ = -1;  // the device of the first device op (mu_)
   uint64_t next_id_ = 1;
   bool stopping_ = false;

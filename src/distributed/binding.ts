@@ -14,7 +14,7 @@ export interface MpiBinding {
   init(
     errorClass: typeof TensorError,
     onComplete: (id: number) => void,
-  ): { rank: number; size: number; library: string };
+  ): { rank: number; size: number; library: string; sharedMemory: boolean };
   /** Queues one operation (addresses from the main addon's dataPtr); returns its id. */
   submit(
     kind: string,

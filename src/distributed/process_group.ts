@@ -40,6 +40,7 @@ interface Group {
   size: number;
   backend: Backend;
   library: string;
+  sharedMemory: boolean;
 }
 
 /** How long a blocking wait lasts before the watchdog is told this rank waits (far below its beat). */
@@ -177,7 +178,14 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   if (backend === 'nccl') library = `, ${ncclLibrary(op, mpi)}`;
   checkCanStart(op, mpiAddonPath());
   const info = mpi.init(TensorError, onComplete);
-  group = { mpi, rank: info.rank, size: info.size, backend, library: info.library + library };
+  group = {
+    mpi,
+    rank: info.rank,
+    size: info.size,
+    backend,
+    library: info.library + library,
+    sharedMemory: info.sharedMemory,
+  };
   process.on('exit', onExit);
   startHeartbeat(info.rank);
   installGroupHelpers(info.size);
@@ -245,10 +253,15 @@ export function getWorldSize(): number {
   return requireGroup('getWorldSize').size;
 }
 
-/** The group's backend and the MPI library's version string. */
-export function getBackend(): { backend: Backend; library: string } {
+/**
+ * The group's backend, the MPI library's version string, and whether all-reduces of CPU tensors
+ * go through memory the ranks share (`sharedMemory`: every rank on one host, and the environment
+ * variable TENSORKIT_SHARED_MEMORY is not `0`) rather than through MPI's messages.
+ * @example console.log(distributed.getBackend().library)
+ */
+export function getBackend(): { backend: Backend; library: string; sharedMemory: boolean } {
   const g = requireGroup('getBackend');
-  return { backend: g.backend, library: g.library };
+  return { backend: g.backend, library: g.library, sharedMemory: g.sharedMemory };
 }
 
 /**

@@ -17,14 +17,42 @@ import {
 export const DTYPES: DType[] = ['float32', 'float64', 'int32', 'int64', 'bool', 'float16', 'bfloat16'];
 export const N = 6;
 
-/** Rank r's input for dtype d: small values every dtype holds exactly (products included). */
-export function values(d: DType, r: number, salt = 0): number[] {
-  return Array.from({ length: N }, (_, i) => {
-    if (d === 'bool') return (i + r + salt) % 3 === 0 ? 1 : 0;
-    const v = ((i * 3 + r * 5 + salt) % 7) - 3;
-    return d.includes('float') ? v / 2 : v;
-  });
+/** Element i of rank r's input for dtype d: small values every dtype holds exactly (products included). */
+export function value(d: DType, r: number, i: number, salt = 0): number {
+  if (d === 'bool') return (i + r + salt) % 3 === 0 ? 1 : 0;
+  const v = ((i * 3 + r * 5 + salt) % 7) - 3;
+  return d.includes('float') ? v / 2 : v;
 }
+
+/** Rank r's input for dtype d (N elements). */
+export function values(d: DType, r: number, salt = 0): number[] {
+  return Array.from({ length: N }, (_, i) => value(d, r, i, salt));
+}
+
+/**
+ * The reduction of two ranks' elements, computed exactly: the inputs are small halves and integers
+ * that every dtype holds exactly, so sums, products and averages are exact in each dtype too.
+ */
+export function reduceExact(d: DType, op: string, x: number, y: number): number {
+  if (d === 'bool') return op === 'sum' || op === 'max' ? Number(x || y) : Number(x && y);
+  if (op === 'sum') return x + y;
+  if (op === 'avg') return (x + y) / 2;
+  if (op === 'max') return Math.max(x, y);
+  if (op === 'min') return Math.min(x, y);
+  return x * y + 0; // -0 is 0 once it has been through JSON
+}
+
+/** The reduce ops a dtype has. */
+export const opsOf = (d: DType) =>
+  d === 'bool' || d.startsWith('int')
+    ? (['sum', 'max', 'min', 'product'] as const)
+    : (['sum', 'avg', 'max', 'min', 'product'] as const);
+
+/**
+ * Sizes of the large all-reduces: several chunks of the shared-memory path (shared_reduce.h) for
+ * every dtype, an odd count, and one just over the size it starts at.
+ */
+export const BIG = [300_007, 1031];
 
 // Where main() puts its tensors: 'cpu', or 'cuda:<rank>' under backend 'nccl'.
 let device = 'cpu';
@@ -45,11 +73,7 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
   const size = dist.getWorldSize();
   const res: Record<string, number[] | string> = {};
   for (const d of DTYPES) {
-    const ops =
-      d === 'bool' || d.startsWith('int')
-        ? (['sum', 'max', 'min', 'product'] as const)
-        : (['sum', 'avg', 'max', 'min', 'product'] as const);
-    for (const op of ops) {
+    for (const op of opsOf(d)) {
       const t = inputs(d, rank);
       dist.allReduce(t, { op });
       res[`allReduce.${op}.${d}`] = nums(t);
@@ -131,6 +155,51 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
     await Promise.all(works.map((w) => w?.wait()));
     res['mixedAsync'] = [Number(a.item()), Number(b.item()), ...nums(gathered)];
   }
+  // Large all-reduces of CPU tensors (through shared memory when the group has it, sharedMemory):
+  // each rank checks every element against the exact reduction; [mismatches, first index].
+  res['sharedMemory'] = [dist.getBackend().sharedMemory ? 1 : 0];
+  for (const d of DTYPES)
+    for (const op of opsOf(d))
+      for (const n of BIG) {
+        const mine = Array.from({ length: n }, (_, i) => value(d, rank, i));
+        const t = tensor(d === 'bool' ? mine.map(Boolean) : mine, { dtype: d as never }) as Tensor;
+        dist.allReduce(t, { op });
+        const got = t.data() as ArrayLike<number | bigint | boolean>;
+        let bad = 0;
+        let first = -1;
+        for (let i = 0; i < n; i++)
+          if (Number(got[i]) !== reduceExact(d, op, value(d, 0, i), value(d, 1, i))) {
+            bad++;
+            if (first < 0) first = i;
+          }
+        res[`big.${op}.${d}.${n}`] = [bad, first];
+        t.dispose();
+      }
+  // Ranks that call different collectives, or one on different sizes or dtypes, all get an error
+  // naming the difference (none runs it), and the group goes on.
+  const failure = (e: unknown) => (e instanceof TensorError ? `${e.code}: ${e.message}` : String(e));
+  const message = (f: () => unknown) => {
+    try {
+      f();
+      return 'none';
+    } catch (e) {
+      return failure(e);
+    }
+  };
+  res['mismatch.count'] = message(() => dist.allReduce(zerosOn([rank === 0 ? 6 : 7])));
+  res['mismatch.kind'] = message(() =>
+    rank === 0 ? dist.broadcast(tensor([1]), { src: 0 }) : dist.allReduce(tensor([1]), { op: 'max' }),
+  );
+  res['mismatch.big'] = message(() => dist.allReduce(zerosOn([rank === 0 ? BIG[0] : BIG[0] - 1000])));
+  try {
+    await dist.allReduce(zerosOn([2], { dtype: rank === 0 ? 'float32' : 'float64' }), { async: true }).wait();
+    res['mismatch.async'] = 'none';
+  } catch (e) {
+    res['mismatch.async'] = failure(e);
+  }
+  const after = tensor([rank + 1]);
+  dist.allReduce(after);
+  res['mismatch.after'] = nums(after);
   // errors: a TensorError with a code, the process goes on
   const code = (f: () => unknown) => {
     try {

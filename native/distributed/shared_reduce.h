@@ -1,0 +1,70 @@
+// All-reduce through memory the ranks share, for a group whose ranks all run on one host.
+//
+// Open MPI's all-reduce between processes on one host moves every byte through its shared-memory
+// message queues: the sender copies into a queue, the receiver copies out and then reduces, so
+// an all-reduce of n bytes costs each rank several passes over n. Here MPI allocates a window of
+// memory every rank maps (MPI_Win_allocate_shared; Open MPI's osc/sm) and synchronises it
+// (MPI_Barrier on the host's communicator, with MPI_Win_sync fences); the ranks then reduce
+// straight out of each other's slots:
+//   per chunk: each rank copies its chunk into its own slot; barrier; rank r reduces the r-th
+//   segment of the chunk across every slot (ranks in order 0, 1, ..., so every rank's result is
+//   bitwise the same) and writes it into its own slot; barrier; each rank copies every segment
+//   out of its reducer's slot.
+// Two sets of slots alternate between chunks (and across calls), so a rank's copy into the next
+// chunk's slot never overwrites a segment a slower peer is still copying out of the last one: that
+// peer reaches the next chunk's first barrier only after its copies. Two barriers per chunk.
+//
+// Contracts:
+// - Every call is collective over the group and runs on the communication thread, with every rank
+//   present (after the process group's rendezvous); the buffer is contiguous host memory.
+// - Avg's division is part of the reduction (no second pass): by multiplying with 1/size when the
+//   size is a power of two (then exact, as a division), by dividing otherwise. 16-bit floats reduce
+//   in float32 and round once. Max and min let NaN win, as torch's.
+// - usable() is the same on every rank: the ranks agree on it when the window is made.
+// - No Node header.
+#pragma once
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "process_group.h"
+
+namespace tk::dist {
+
+class SharedReducer {
+ public:
+  // Collective over MPI_COMM_WORLD (after MPI_Init): makes the window when every rank runs on one
+  // host and the group has more than one rank, unless `enabled` is false. Never throws: where the
+  // window cannot be made, usable() is false and all-reduces go through MPI_Allreduce.
+  void init(bool enabled);
+  // Collective: frees the window (before MPI_Finalize).
+  void free();
+  bool usable() const { return usable_; }
+  // Whether an all-reduce of this many bytes goes through the window (tiny ones: MPI's own, which
+  // needs one exchange where this needs two barriers and the copies).
+  bool worth(int64_t bytes) const { return usable_ && bytes >= kMinBytes; }
+  // The all-reduce of `count` elements at `buf`, in place, on every rank. Returns an error message
+  // ("" on success).
+  std::string all_reduce(void* buf, int64_t count, DType dtype, Reduce op);
+
+  static constexpr int64_t kMinBytes = 4096;
+  // One slot's bytes: a chunk of the reduction. Small enough that a rank's slot, its peers' and
+  // its own buffer's chunk stay in the core's cache between the copy in and the reduction.
+  static constexpr int64_t kSlotBytes = 256 * 1024;
+
+ private:
+  bool sync();  // fence, barrier, fence: every rank's writes before it are visible after it
+
+  bool usable_ = false;
+  int rank_ = 0;
+  int size_ = 1;
+  MPI_Comm comm_ = MPI_COMM_NULL;  // the host's ranks (all of them, when usable)
+  MPI_Win win_ = MPI_WIN_NULL;
+  // slots_[set * size_ + r]: rank r's slot of set `set` (two sets), each kSlotBytes
+  std::vector<char*> slots_;
+  int set_ = 0;  // the set the next chunk uses
+};
+
+}  // namespace tk::dist
