@@ -1,19 +1,21 @@
 // npm run bench:distributed [-- --rounds N]
 // The distributed namespace's figures, each measured side by side with its peer in the same run,
 // in interleaved rounds (medians), 2 local ranks under `tensorkit run`:
-//   1. all-reduce of 25 MB float32: tensorkit's distributed.allReduce against a plain C loop of
+//   1. all-reduce of 25 MB float32: tensorkit's distributed.allReduce (through the shared window,
+//      and through MPI_Allreduce with TENSORKIT_SHARED_MEMORY=0) against a plain C loop of
 //      MPI_Allreduce (bench/peers/mpi_allreduce.c, compiled here with mpicc), as bandwidth, the
 //      loop under the same Open MPI parameters as `tensorkit run` sets (MCA_DEFAULTS), and, for
 //      reference, under Open MPI's own defaults;
 //   2. the shapes CNN, 1 core thread per process: 2 ranks against 1 process at the same global
-//      batch (64), as images per second over the last 1800 of 3000 steps; and 2 ranks that skip the
-//      all-reduce (noSync), the most this machine gives the split (two processes on two cores);
+//      batch (64), as images per second over the last 1800 of 3000 steps (2 ranks also with
+//      TENSORKIT_SHARED_MEMORY=0); and 2 ranks that skip the all-reduce (noSync), the most this
+//      machine gives the split (two processes on two cores);
 //   3. backward of an MLP (784-h-h-10, batch 64 per rank): alone (noSync), with DDP's bucketed
 //      all-reduce (its default overlap for this host, with copies and with bucket views, and with
 //      the overlap forced on), and with one all-reduce of the whole gradient after backward (no
 //      overlap); and the floor on a machine whose cores the ranks' compute already fills: backward
 //      alone plus the CPU time one all-reduce of the gradient costs (overlap hides waiting, not
-//      work).
+//      work); the 1024 MLP with copies once more through MPI_Allreduce (TENSORKIT_SHARED_MEMORY=0).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,13 +28,19 @@ const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') 
 const root = new URL('..', import.meta.url).pathname;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
-function sh(cmd: string, a: string[]): string {
-  const r = spawnSync(cmd, a, { cwd: root, encoding: 'utf8' });
+function sh(cmd: string, a: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(cmd, a, { cwd: root, encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`${cmd} ${a.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout.trim().split('\n').pop()!.trim();
 }
 const tk = (n: number, script: string, ...a: string[]) =>
   sh(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', '-n', String(n), script, ...a]);
+// the same, with CPU all-reduces through MPI_Allreduce rather than the shared window
+const tkMpi = (n: number, script: string, ...a: string[]) =>
+  sh(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', '-n', String(n), script, ...a], {
+    ...process.env,
+    TENSORKIT_SHARED_MEMORY: '0',
+  });
 const mpirunArgs = [
   '-n',
   '2',
@@ -45,29 +53,34 @@ const mpirunArgs = [
 const bin = join(mkdtempSync(join(tmpdir(), 'tk-bench-mpi-')), 'mpi_allreduce');
 sh('mpicc', ['-O2', 'bench/peers/mpi_allreduce.c', '-o', bin]);
 const COUNT = 6_553_600; // 25 MiB of float32
-const ar = { c: [] as number[], cOmpi: [] as number[], tk: [] as number[] };
-const cnn = { one: [] as number[], two: [] as number[], ceiling: [] as number[] };
+const ar = { c: [] as number[], cOmpi: [] as number[], tk: [] as number[], tkMpi: [] as number[] };
+const cnn = { one: [] as number[], two: [] as number[], twoMpi: [] as number[], ceiling: [] as number[] };
 const mlp: Record<string, { alone: number[]; ddp: number[]; naive: number[]; arCpu: number[] }> = {};
 for (let r = 0; r < rounds; r++) {
   ar.c.push(Number(sh('mpirun', [...mpirunArgs, ...mcaDefaultArgs(), bin, String(COUNT), '20'])));
   ar.cOmpi.push(Number(sh('mpirun', [...mpirunArgs, bin, String(COUNT), '20'])));
   ar.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(COUNT), '20')));
+  ar.tkMpi.push(Number(tkMpi(2, 'bench/distributed/allreduce.ts', String(COUNT), '20')));
   cnn.one.push(
     Number(sh(process.execPath, ['--import', 'tsx', 'bench/distributed/train.ts', 'cnn', '64', '3000', 'single'])),
   );
   cnn.two.push(Number(tk(2, 'bench/distributed/train.ts', 'cnn', '64', '3000')));
+  cnn.twoMpi.push(Number(tkMpi(2, 'bench/distributed/train.ts', 'cnn', '64', '3000')));
   cnn.ceiling.push(Number(tk(2, 'bench/distributed/train.ts', 'cnn', '64', '3000', 'nosync')));
-  for (const h of ['256', '1024'])
-    for (const mode of ['copy', 'view', 'overlap']) {
-      const [alone, ddp, naive, arCpu] = tk(2, 'bench/distributed/train.ts', 'mlp', '64', '30', h, mode)
-        .split(' ')
-        .map(Number);
-      const m = (mlp[`${h} ${mode}`] ??= { alone: [], ddp: [], naive: [], arCpu: [] });
-      m.alone.push(alone);
-      m.ddp.push(ddp);
-      m.naive.push(naive);
-      m.arCpu.push(arCpu);
-    }
+  for (const [h, mode] of [
+    ...['256', '1024'].flatMap((h) => ['copy', 'view', 'overlap'].map((mode) => [h, mode])),
+    ['1024', 'copy mpi'],
+  ]) {
+    const job = mode.endsWith(' mpi') ? tkMpi : tk;
+    const [alone, ddp, naive, arCpu] = job(2, 'bench/distributed/train.ts', 'mlp', '64', '30', h, mode.split(' ')[0])
+      .split(' ')
+      .map(Number);
+    const m = (mlp[`${h} ${mode}`] ??= { alone: [], ddp: [], naive: [], arCpu: [] });
+    m.alone.push(alone);
+    m.ddp.push(ddp);
+    m.naive.push(naive);
+    m.arCpu.push(arCpu);
+  }
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
 const gbs = (s: number) => ((COUNT * 4) / s / 1e9).toFixed(2);
@@ -78,22 +91,29 @@ console.log(
 console.log(
   `  plain C MPI_Allreduce, tensorkit run's parameters  ${(median(ar.c) * 1e3).toFixed(2)} ms  ${gbs(median(ar.c))} GB/s`,
 );
-console.log(
-  `  distributed.allReduce  ${(median(ar.tk) * 1e3).toFixed(2)} ms  ${gbs(median(ar.tk))} GB/s  (${(median(ar.c) / median(ar.tk)).toFixed(2)}x the C loop's bandwidth)`,
-);
+for (const [name, v] of [
+  ['distributed.allReduce (shared window)', ar.tk],
+  ['distributed.allReduce (MPI_Allreduce)', ar.tkMpi],
+] as const)
+  console.log(
+    `  ${name}  ${(median(v) * 1e3).toFixed(2)} ms  ${gbs(median(v))} GB/s  (${(median(ar.c) / median(v)).toFixed(2)}x the C loop's bandwidth)`,
+  );
 console.log('shapes CNN, global batch 64, 1 core thread per process:');
 console.log(`  1 process   ${median(cnn.one).toFixed(0)} images/s`);
 for (const [name, v] of [
   ['2 ranks (DDP)', cnn.two],
+  ['2 ranks (DDP), MPI_Allreduce', cnn.twoMpi],
   ['2 ranks, no all-reduce (ceiling)', cnn.ceiling],
 ] as const)
   console.log(`  ${name}  ${median(v).toFixed(0)} images/s  (${(median(v) / median(cnn.one)).toFixed(2)}x)`);
 console.log('MLP backward, batch 64 per rank, 2 ranks (ms, median step):');
 for (const [k, m] of Object.entries(mlp)) {
-  const [h, mode] = k.split(' ');
+  const [h, mode, via] = k.split(' ');
   const a = median(m.alone);
   const floor = a + median(m.arCpu);
-  const label = { copy: 'copies', view: 'gradientAsBucketView', overlap: 'copies, overlap: true' }[mode]!;
+  const label =
+    { copy: 'copies', view: 'gradientAsBucketView', overlap: 'copies, overlap: true' }[mode]! +
+    (via ? ', MPI_Allreduce' : '');
   console.log(
     `  784-${h}-${h}-10 ${label.padEnd(21)}  backward ${a.toFixed(3)}  + DDP ${median(m.ddp).toFixed(3)} (${(median(m.ddp) / a).toFixed(2)}x)  + one all-reduce after ${median(m.naive).toFixed(3)} (${(median(m.naive) / a).toFixed(2)}x)  floor on busy cores ${floor.toFixed(3)} (${(floor / a).toFixed(2)}x)`,
   );
