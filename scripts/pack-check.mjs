@@ -53,6 +53,20 @@ try {
     'no tests, build output or sources of tooling in the tarball',
     !files.some((f) => /^(test|build|bench|native\/test)\//.test(f)),
   );
+  // A build from the tarball's sources (TENSORKIT_BUILD_FROM_SOURCE, or where the prebuild does not
+  // load) compiles what CMakeLists.txt names: every source it names by path must be packed (but
+  // native/test/, whose targets only a TK_TESTS build makes).
+  const named = [
+    ...readFileSync(join(root, 'CMakeLists.txt'), 'utf8').matchAll(/(?:native|bindings)\/[\w/.-]+\.(?:cpp|cu|c)\b/g),
+  ]
+    .map((m) => m[0])
+    .filter((f) => !f.startsWith('native/test/'));
+  const unpacked = named.filter((f) => !files.includes(f));
+  step(
+    'every source CMakeLists.txt names is in the tarball',
+    unpacked.length === 0,
+    unpacked.join(', ') || `${named.length} named`,
+  );
   console.log(
     `     tarball ${packed.filename}: ${(statSync(tarball).size / 2 ** 20).toFixed(2)} MiB packed, ${(packed.unpackedSize / 2 ** 20).toFixed(2)} MiB unpacked, ${files.length} files`,
   );
