@@ -197,22 +197,15 @@ bool host_p2p(const Work& w) { return w.op.device < 0 && is_p2p(w.op.kind); }
 }  // namespace
 
 DType parse_dtype(const std::string& n) {
-  if (n == "float32") return DType::Float32;
-  if (n == "float64") return DType::Float64;
-  if (n == "int32") return DType::Int32;
-  if (n == "int64") return DType::Int64;
-  if (n == "bool") return DType::Bool;
-  if (n == "float16") return DType::Float16;
-  if (n == "bfloat16") return DType::BFloat16;
+  for (DType d :
+       {DType::Float32, DType::Float64, DType::Int32, DType::Int64, DType::Bool, DType::Float16, DType::BFloat16})
+    if (n == dtype_name(d)) return d;
   throw DistError("DTYPE_MISMATCH", "distributed: unsupported dtype, got '" + n + "'");
 }
 
 Reduce parse_reduce(const std::string& n) {
-  if (n == "sum") return Reduce::Sum;
-  if (n == "max") return Reduce::Max;
-  if (n == "min") return Reduce::Min;
-  if (n == "product") return Reduce::Product;
-  if (n == "avg") return Reduce::Avg;
+  for (Reduce r : {Reduce::Sum, Reduce::Max, Reduce::Min, Reduce::Product, Reduce::Avg})
+    if (n == reduce_name(r)) return r;
   throw DistError("INVALID_ARGUMENT", "distributed: unknown reduce op, got '" + n + "'");
 }
 
