@@ -405,11 +405,10 @@ void ProcessGroup::loop() {
   // Every host collective starts with a rendezvous: a message to and from every other rank on a
   // communicator of its own, carrying what the rank called (signature(); far cheaper than
   // MPI_Ibarrier's schedule; the order of messages between two ranks is MPI's, so one tag serves
-  // every rendezvous). `head`, an async collective,
-  // polls its rendezvous, so that a late peer never blocks this thread; a blocking one waits for
-  // it. Both forms exchange the same messages, so a rank may call a collective with `async` while
-  // its peers call it without. Collectives start strictly one after another, so every rank calls
-  // them in the same order.
+  // every rendezvous). `head`, an async collective, polls its rendezvous, so that a late peer
+  // never blocks this thread; a blocking one waits for it. Both forms exchange the same messages, so a rank may call a
+  // collective with `async` while its peers call it without. Collectives start strictly one after another, so every
+  // rank calls them in the same order.
   MPI_Comm rendezvous;
   MPI_Comm_dup(MPI_COMM_WORLD, &rendezvous);
   const int peers = size_ - 1;

@@ -9,7 +9,10 @@
 // - The buffers of a work must stay valid and untouched until it completes: the caller keeps the
 //   tensors alive (the TS side holds its own reference until completion).
 // - Nothing here throws out of the communication thread: an MPI failure completes the work with
-//   an error message, which the caller raises.
+//   an error message, which the caller raises. So does a collective whose ranks disagree on what
+//   they called (kind, dtype, op, root, size): every rank learns it at the rendezvous, none runs it.
+// - When every rank runs on one host, all-reduces of host memory go through a shared window
+//   (shared_reduce.h) rather than MPI_Allreduce.
 // - An op on CUDA memory (Op::device >= 0, backend 'nccl') goes to NCCL (nccl.h): queued on the
 //   communicator's stream in submission order, completed when its event fires. The communicator is
 //   made on the first such op (its unique id travels by MPI broadcast); one device per process.
