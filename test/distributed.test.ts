@@ -254,6 +254,10 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
     for (const res of [r0, r1]) expect(res['mixedAsync']).toEqual([3, 5, 10, 20]);
   });
 
+  it('blocking collectives meet a peer 30 ms late, and a mismatch found that late fails both ranks', () => {
+    expectLate(r0, r1);
+  });
+
   it('bad calls inside the job throw TensorErrors with codes, and the job goes on', () => {
     for (const res of [r0, r1]) {
       expect(res['error.avgInt']).toBe('DTYPE_MISMATCH');
@@ -271,6 +275,12 @@ function expectBig(res: Results): void {
   for (const d of DTYPES)
     for (const op of opsOf(d))
       for (const n of BIG) expect(res[`big.${op}.${d}.${n}`], `${op} ${d} ${n}`).toEqual([0, -1]);
+}
+
+function expectLate(r0: Results, r1: Results): void {
+  for (const res of [r0, r1]) expect(res['late']).toEqual([2, 10, 7, 3]);
+  expect(r0['late.mismatch']).toMatch(/^DISTRIBUTED_ERROR: allReduce: rank 1 called allReduce \(sum\) of 4 float32/);
+  expect(r1['late.mismatch']).toMatch(/^DISTRIBUTED_ERROR: allReduce: rank 0 called allReduce \(sum\) of 3 float32/);
 }
 
 function expectMismatches(r0: Results, r1: Results): void {
@@ -309,6 +319,7 @@ describe.skipIf(!ready)(
         expectBig(res);
       }
       expectMismatches(r0, r1);
+      expectLate(r0, r1);
     });
   },
 );

@@ -1,4 +1,5 @@
-// The MPI process group (process_group.h). Every MPI call below runs on the communication thread.
+// The MPI process group (process_group.h). Every MPI call below runs on the communication thread,
+// except a blocking collective's that submit() hands to run_inline() while that thread is parked.
 #include "process_group.h"
 
 #include <mpi.h>
@@ -189,12 +190,20 @@ std::string describe(const int64_t* s) {
 
 // How long the thread sleeps between polls of the works in flight.
 constexpr int kPollMicros = 20;
+// How long the caller's thread polls an inline collective's rendezvous before it hands the work to
+// the communication thread (which sleeps between polls): a peer a millisecond late is ordinary
+// (ranks' steps differ by noise), one later is waited for without spinning a core.
+constexpr int kInlineMicros = 1000;
 
 bool is_p2p(Kind k) { return k == Kind::Send || k == Kind::Recv; }
 // A send or receive of host memory: MPI_Isend/Irecv, started out of turn (see the loop).
 bool host_p2p(const Work& w) { return w.op.device < 0 && is_p2p(w.op.kind); }
 
 }  // namespace
+
+struct Rendezvous {
+  MPI_Comm comm = MPI_COMM_NULL;
+};
 
 DType parse_dtype(const std::string& n) {
   for (DType d :
@@ -269,6 +278,7 @@ std::shared_ptr<Work> ProcessGroup::submit(const Op& op) {
     throw DistError("INTERNAL", "barrier: runs on MPI, never on a device");
   auto w = std::make_shared<Work>();
   w->op = op;
+  bool run_here = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_ || finalized_)
@@ -283,10 +293,86 @@ std::shared_ptr<Work> ProcessGroup::submit(const Op& op) {
                             " (its first NCCL operation), got a tensor on cuda:" + std::to_string(op.device));
     }
     w->id = next_id_++;
-    queue_.push_back(w);
+    run_here = op.blocking && op.device < 0 && !is_p2p(op.kind) && serialized_ && idle_ && !inline_ && queue_.empty();
+    if (run_here)
+      inline_ = true;
+    else
+      queue_.push_back(w);
   }
-  cv_.notify_one();
+  if (run_here)
+    run_inline(w);
+  else
+    cv_.notify_one();
   return w;
+}
+
+void ProcessGroup::run_inline(const std::shared_ptr<Work>& w) {
+  bool handed_on = false;
+  try {
+    post_rendezvous(*w);
+    auto* reqs = reinterpret_cast<MPI_Request*>(w->request.data());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kInlineMicros);
+    for (;;) {
+      int flag = 0;
+      const int rc = MPI_Testall(2 * (size_ - 1), reqs, &flag, MPI_STATUSES_IGNORE);
+      if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(w->op.kind), rc));
+      if (flag) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        handed_on = true;
+        break;
+      }
+    }
+    if (!handed_on) {
+      check_rendezvous(*w);
+      run(*w);
+      complete(w, "");
+    }
+  } catch (const DistError& e) {
+    complete(w, e.what());
+  }
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    inline_ = false;
+    if (handed_on) {
+      w->posted = true;
+      queue_.push_front(w);  // before anything queued meanwhile: collectives keep their order
+    }
+    // Only for work: a spurious wake-up of the parked thread costs a context switch.
+    wake = !queue_.empty() || stopping_;
+  }
+  if (wake) cv_.notify_one();
+}
+
+void ProcessGroup::post_rendezvous(Work& w) {
+  const int peers = size_ - 1;
+  w.request.resize(sizeof(MPI_Request) * size_t(std::max(1, 2 * peers)));
+  w.signatures.assign(size_t(kSignature * size_), 0);
+  int64_t* mine = &w.signatures[size_t(kSignature * rank_)];
+  signature(w.op, mine);
+  auto* reqs = reinterpret_cast<MPI_Request*>(w.request.data());
+  int rc = MPI_SUCCESS;
+  for (int p = 0, i = 0; p < size_ && rc == MPI_SUCCESS; ++p) {
+    if (p == rank_) continue;
+    rc = MPI_Isend(mine, kSignature, MPI_INT64_T, p, 0, rendezvous_->comm, &reqs[i++]);
+    if (rc == MPI_SUCCESS)
+      rc = MPI_Irecv(&w.signatures[size_t(kSignature * p)], kSignature, MPI_INT64_T, p, 0, rendezvous_->comm,
+                     &reqs[i++]);
+  }
+  if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(w.op.kind), rc));
+}
+
+// After the rendezvous: every peer called what this rank did, or an error naming the first that did not.
+void ProcessGroup::check_rendezvous(const Work& w) const {
+  const int64_t* mine = &w.signatures[size_t(kSignature * rank_)];
+  for (int p = 0; p < size_; ++p) {
+    const int64_t* theirs = &w.signatures[size_t(kSignature * p)];
+    if (std::equal(mine, mine + kSignature, theirs)) continue;
+    throw DistError("DISTRIBUTED_ERROR",
+                    std::string(kind_name(w.op.kind)) + ": rank " + std::to_string(p) + " called " + describe(theirs) +
+                        " where rank " + std::to_string(rank_) + " called " + describe(mine) +
+                        "; every rank must call the same collectives in the same order, with the same sizes");
+  }
 }
 
 std::string ProcessGroup::wait(Work& w) {
@@ -325,7 +411,8 @@ void ProcessGroup::complete(const std::shared_ptr<Work>& w, std::string error) {
     w->error = std::move(error);
   }
   w->cv.notify_all();
-  if (notify_) notify_(w->id);
+  // A blocking work's caller waits for it there; only the others are reported to the event loop.
+  if (notify_ && !w->op.blocking) notify_(w->id);
 }
 
 void ProcessGroup::start_on_device(const std::shared_ptr<Work>& w) {
@@ -377,7 +464,8 @@ void ProcessGroup::loop() {
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   {
     int provided = 0;
-    int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+    serialized_ = provided >= MPI_THREAD_SERIALIZED;
     std::lock_guard lock(mu_);
     if (rc != MPI_SUCCESS) {
       init_error_ = "initProcessGroup: MPI_Init_thread failed (code " + std::to_string(rc) + ")";
@@ -409,36 +497,9 @@ void ProcessGroup::loop() {
   // never blocks this thread; a blocking one waits for it. Both forms exchange the same messages, so a rank may call a
   // collective with `async` while its peers call it without. Collectives start strictly one after another, so every
   // rank calls them in the same order.
-  MPI_Comm rendezvous;
-  MPI_Comm_dup(MPI_COMM_WORLD, &rendezvous);
+  rendezvous_ = std::make_unique<Rendezvous>();
+  MPI_Comm_dup(MPI_COMM_WORLD, &rendezvous_->comm);
   const int peers = size_ - 1;
-  const auto post_rendezvous = [&](Work& w) {
-    w.request.resize(sizeof(MPI_Request) * size_t(2 * peers));
-    w.signatures.assign(size_t(kSignature * size_), 0);
-    int64_t* mine = &w.signatures[size_t(kSignature * rank_)];
-    signature(w.op, mine);
-    auto* reqs = reinterpret_cast<MPI_Request*>(w.request.data());
-    int rc = MPI_SUCCESS;
-    for (int p = 0, i = 0; p < size_ && rc == MPI_SUCCESS; ++p) {
-      if (p == rank_) continue;
-      rc = MPI_Isend(mine, kSignature, MPI_INT64_T, p, 0, rendezvous, &reqs[i++]);
-      if (rc == MPI_SUCCESS)
-        rc = MPI_Irecv(&w.signatures[size_t(kSignature * p)], kSignature, MPI_INT64_T, p, 0, rendezvous, &reqs[i++]);
-    }
-    if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(w.op.kind), rc));
-  };
-  // After the rendezvous: every peer called what this rank did, or an error naming the first that did not.
-  const auto check_rendezvous = [&](const Work& w) {
-    const int64_t* mine = &w.signatures[size_t(kSignature * rank_)];
-    for (int p = 0; p < size_; ++p) {
-      const int64_t* theirs = &w.signatures[size_t(kSignature * p)];
-      if (std::equal(mine, mine + kSignature, theirs)) continue;
-      throw DistError("DISTRIBUTED_ERROR",
-                      std::string(kind_name(w.op.kind)) + ": rank " + std::to_string(p) + " called " +
-                          describe(theirs) + " where rank " + std::to_string(rank_) + " called " + describe(mine) +
-                          "; every rank must call the same collectives in the same order, with the same sizes");
-    }
-  };
   std::shared_ptr<Work> head;
   for (;;) {
     std::shared_ptr<Work> w;
@@ -447,7 +508,10 @@ void ProcessGroup::loop() {
       const bool busy = head || !active_.empty() || !device_active_.empty();
       const auto can_take = [&] { return !queue_.empty() && (!head || host_p2p(*queue_.front())); };
       if (!busy) {
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        // parked: a blocking collective may run on the caller's thread meanwhile (run_inline)
+        idle_ = true;
+        cv_.wait(lock, [&] { return !inline_ && (stopping_ || !queue_.empty()); });
+        idle_ = false;
       } else if (!can_take()) {
         // Works in flight wait for their peers: poll them often, but sleep in between, so that a
         // rank waiting for its peers does not spin a core its compute threads need.
@@ -463,10 +527,12 @@ void ProcessGroup::loop() {
     if (w) {
       try {
         const Kind k = w->op.kind;
-        w->request.resize(sizeof(MPI_Request));
-        if (w->op.device >= 0) {
+        if (w->posted) {
+          head = w;  // handed on by run_inline: its rendezvous is in flight
+        } else if (w->op.device >= 0) {
           start_on_device(w);  // NCCL orders its ops on the stream: no rendezvous needed
         } else if (is_p2p(k)) {
+          w->request.resize(sizeof(MPI_Request));
           run(*w);
           std::lock_guard lock(mu_);
           active_.push_back(w);
@@ -547,7 +613,7 @@ void ProcessGroup::loop() {
     queue_.push_front(head);
   }
   if (!abort_) {
-    MPI_Comm_free(&rendezvous);
+    MPI_Comm_free(&rendezvous_->comm);
     shared_->free();
   }
   // Whatever is left fails: its peers will never run it.

@@ -1,5 +1,5 @@
-// A process group over MPI: every MPI call runs on one communication thread owned by this class, so
-// the caller's thread (Node's event loop) never blocks in MPI unless it asks to wait.
+// A process group over MPI: MPI calls run on one communication thread owned by this class, so the
+// caller's thread (Node's event loop) never blocks in MPI unless it asks to wait.
 //
 // Contracts:
 // - Collectives run one after another in the order they were submitted (MPI requires every rank to
@@ -11,6 +11,13 @@
 // - Nothing here throws out of the communication thread: an MPI failure completes the work with
 //   an error message, which the caller raises. So does a collective whose ranks disagree on what
 //   they called (kind, dtype, op, root, size): every rank learns it at the rendezvous, none runs it.
+// - A blocking collective of host memory submitted while the communication thread is idle (nothing
+//   queued or in flight) runs on the caller's thread instead, which would only wait for it: handing
+//   it over costs two thread wake-ups, 40-90 us on a VM after a millisecond of compute, several
+//   times a small all-reduce. The caller polls the rendezvous for at most kInlineMicros; a peer
+//   later than that, and the work goes to the communication thread after all (the caller then
+//   waits as for any other work). MPI runs MPI_THREAD_SERIALIZED: the two threads never call it at
+//   once (the communication thread stays parked while the caller's runs).
 // - When every rank runs on one host, all-reduces of host memory go through a shared window
 //   (shared_reduce.h) rather than MPI_Allreduce.
 // - An op on CUDA memory (Op::device >= 0, backend 'nccl') goes to NCCL (nccl.h): queued on the
@@ -90,15 +97,20 @@ struct Work {
   std::vector<int64_t> signatures;
   // A device op's CUDA event (NcclComm::enqueue), polled until it fires.
   void* event = nullptr;
+  // The caller's thread posted its rendezvous and handed it on (a late peer): the communication
+  // thread polls that rendezvous rather than posting another.
+  bool posted = false;
 };
+
+struct Rendezvous;  // the rendezvous communicator (process_group.cpp)
 
 class ProcessGroup {
  public:
   // Called on the communication thread after a work completes (success or error).
   using Notify = std::function<void(uint64_t id)>;
 
-  // Starts the communication thread and MPI (MPI_Init_thread, FUNNELED: only that thread calls
-  // MPI). Throws DistError when MPI fails to start. One group per process.
+  // Starts the communication thread and MPI (MPI_Init_thread, SERIALIZED: that thread, or the
+  // caller's while that one is parked). Throws DistError when MPI fails to start. One group per process.
   explicit ProcessGroup(Notify notify);
   ~ProcessGroup();  // finalize()
   ProcessGroup(const ProcessGroup&) = delete;
@@ -128,6 +140,12 @@ class ProcessGroup {
   void loop();
   void run(Work& w);  // a blocking collective, or starts a send or recv (communication thread)
   void complete(const std::shared_ptr<Work>& w, std::string error);
+  // A blocking host collective on the caller's thread (submit() set inline_): completes it, or,
+  // when a peer is late, hands it to the communication thread with its rendezvous posted.
+  void run_inline(const std::shared_ptr<Work>& w);
+  // Posts a collective's rendezvous; checks it once every peer's message is in (throws DistError).
+  void post_rendezvous(Work& w);
+  void check_rendezvous(const Work& w) const;
   // Queues a device op on NCCL, making the communicator first (communication thread).
   void start_on_device(const std::shared_ptr<Work>& w);
 
@@ -145,6 +163,10 @@ class ProcessGroup {
   std::unique_ptr<SharedReducer> shared_;
   bool shared_usable_ = false;  // shared_->usable(), set before the constructor returns
   int nccl_device_ = -1;  // the device of the first device op (mu_)
+  std::unique_ptr<Rendezvous> rendezvous_;  // made on the communication thread at start
+  bool serialized_ = false;  // MPI provides MPI_THREAD_SERIALIZED: collectives may run inline
+  bool idle_ = false;  // (mu_) the communication thread waits for work, with nothing in flight
+  bool inline_ = false;  // (mu_) the caller's thread is in MPI (run_inline); the other one waits
   uint64_t next_id_ = 1;
   bool stopping_ = false;
   bool abort_ = false;

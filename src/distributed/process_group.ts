@@ -1,7 +1,8 @@
 // The process group and its collectives, as torch.distributed's: initProcessGroup() once per
 // process (the launcher's environment gives rank and world size), then collectives on tensors.
-// Every operation runs on the MPI addon's communication thread; the sync form waits for it, the
-// `{ async: true }` form returns a Work whose wait() is a Promise, so the event loop keeps running.
+// Operations run on the MPI addon's communication thread (a blocking collective, on the caller's
+// thread while that one is idle); the sync form waits for it, the `{ async: true }` form returns a
+// Work whose wait() is a Promise, so the event loop keeps running.
 // Under backend 'nccl', an operation on CUDA tensors goes to NCCL (queued on its own stream after
 // tensorkit's stream for the device has been synchronised); CPU tensors still go through MPI.
 import { spawnSync } from 'node:child_process';

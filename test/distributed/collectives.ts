@@ -155,6 +155,38 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
     await Promise.all(works.map((w) => w?.wait()));
     res['mixedAsync'] = [Number(a.item()), Number(b.item()), ...nums(gathered)];
   }
+  // A collective's error as "CODE: message" ('none' when it ran).
+  const failure = (e: unknown) => (e instanceof TensorError ? `${e.code}: ${e.message}` : String(e));
+  const message = (f: () => unknown) => {
+    try {
+      f();
+      return 'none';
+    } catch (e) {
+      return failure(e);
+    }
+  };
+  // Blocking collectives whose peer is late: the early rank's calls run on its own thread and wait
+  // for the peer there a while, then go to the communication thread (process_group.h); either
+  // way they meet, and a mismatch found that late fails both ranks alike. Rank 1 arrives 30 ms
+  // after rank 0 at the first three, rank 0 after rank 1 at the fourth.
+  {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const late = (r: number) => void (rank === r && Atomics.wait(pause, 0, 0, 30));
+    const a = tensor([rank + 1, 10 * rank]);
+    late(1);
+    dist.allReduce(a, { op: 'max' });
+    const b = tensor([rank === 0 ? 7 : 0]);
+    late(1);
+    dist.broadcast(b, { src: 0 });
+    late(1);
+    dist.barrier();
+    const c = tensor([rank + 1]);
+    late(0);
+    dist.allReduce(c);
+    res['late'] = [...nums(a), ...nums(b), ...nums(c)];
+    late(1);
+    res['late.mismatch'] = message(() => dist.allReduce(zerosOn([rank === 0 ? 3 : 4])));
+  }
   // Large all-reduces of CPU tensors (through shared memory when the group has it, sharedMemory):
   // each rank checks every element against the exact reduction; [mismatches, first index].
   res['sharedMemory'] = [dist.getBackend().sharedMemory ? 1 : 0];
@@ -177,15 +209,6 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
       }
   // Ranks that call different collectives, or one on different sizes or dtypes, all get an error
   // naming the difference (none runs it), and the group goes on.
-  const failure = (e: unknown) => (e instanceof TensorError ? `${e.code}: ${e.message}` : String(e));
-  const message = (f: () => unknown) => {
-    try {
-      f();
-      return 'none';
-    } catch (e) {
-      return failure(e);
-    }
-  };
   res['mismatch.count'] = message(() => dist.allReduce(zerosOn([rank === 0 ? 6 : 7])));
   res['mismatch.kind'] = message(() =>
     rank === 0 ? dist.broadcast(tensor([1]), { src: 0 }) : dist.allReduce(tensor([1]), { op: 'max' }),
