@@ -116,7 +116,8 @@ export type { FreeFunction, MethodName } from './ops/free.js';
 export * as plain from './plain/index.js';
 
 /**
- * Threads CPU kernels started from this thread may use (defaults to the number of cores). The
+ * Threads CPU kernels started from this thread may use (defaults to the number of cores this process
+ * may run on: all of them, or its share where it is bound, as `tensorkit run` binds each rank). The
  * setting belongs to the calling JS environment: a worker thread's setNumThreads leaves the main
  * thread's alone (the threads themselves are one pool shared by all).
  * @example setNumThreads(1)

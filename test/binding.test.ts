@@ -1,6 +1,8 @@
 // The binding's promises: errors as TensorError, dispose/tidy/using, no leaks, memory reported
 // to V8, loading in worker threads.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -242,6 +244,26 @@ describe('no leaks', () => {
 });
 
 describe('threads', () => {
+  const taskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  it.skipIf(!taskset)(
+    `defaults to the CPUs the process may run on, not every core${taskset ? '' : ' (skipped: no taskset here)'}`,
+    () => {
+      // a process bound to one CPU (as tensorkit run binds ranks) gets one thread by default
+      const probe = `import { getNumThreads } from './src/index.ts'; console.log(getNumThreads());`;
+      const run = (pre: string[]) => {
+        const cmd = [...pre, process.execPath, '--import', 'tsx', '--input-type=module', '-e', probe];
+        const r = spawnSync(cmd[0], cmd.slice(1), {
+          cwd: fileURLToPath(new URL('..', import.meta.url)),
+          encoding: 'utf8',
+        });
+        expect(r.status, r.stderr).toBe(0);
+        return Number(r.stdout.trim());
+      };
+      expect(run(['taskset', '-c', '0'])).toBe(1);
+      expect(run([])).toBe(availableParallelism());
+    },
+  );
+
   it('gives the same results on 1 thread and on all threads', () => {
     const n = tk.getNumThreads();
     tk.manualSeed(3);

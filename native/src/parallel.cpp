@@ -2,6 +2,10 @@
 // would need libgomp.so.1), and its default busy-wait made timings on 2-core machines swing 10x.
 #include "tk/parallel.h"
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -49,8 +53,15 @@ template <class P> bool spin_for(P&& pred, int us) {
 // PyTorch process does; the workers themselves are shared.
 thread_local int t_num_threads = 0;
 
+// The CPUs this process may run on: its affinity mask where the OS has one (a rank that a launcher
+// bound to its share of the cores, taskset, a container's cpuset), else every core. Threads beyond
+// the mask would take turns on its cores, and the pool's workers spin while they wait.
 int default_num_threads() {
   static const int n = [] {
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
     unsigned hc = std::thread::hardware_concurrency();
     return hc ? int(hc) : 1;
   }();

@@ -5,7 +5,8 @@
 
 namespace tk {
 
-// Threads parallel regions started on the calling thread may use (default: one per core). The
+// Threads parallel regions started on the calling thread may use (default: one per CPU the process
+// may run on, its affinity mask: a rank `tensorkit run` bound to one core gets one). The
 // setting is per thread, hence per JS environment; the pool's workers are shared by all.
 int get_num_threads();
 // n in 1..1024; INVALID_ARGUMENT otherwise. Takes effect for the calling thread's next region.
