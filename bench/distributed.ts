@@ -4,8 +4,8 @@
 //   1. all-reduce of 25 MB float32: tensorkit's distributed.allReduce (through the shared window,
 //      and through MPI_Allreduce with TENSORKIT_SHARED_MEMORY=0) against a plain C loop of
 //      MPI_Allreduce (bench/peers/mpi_allreduce.c, compiled here with mpicc), as bandwidth, the
-//      loop under the same Open MPI parameters as `tensorkit run` sets (MCA_DEFAULTS), and, for
-//      reference, under Open MPI's own defaults;
+//      loop placed and parameterised as `tensorkit run` does (placementArgs, MCA_DEFAULTS), and,
+//      for reference, under Open MPI's own defaults;
 //   2. the shapes CNN, 1 core thread per process: 2 ranks against 1 process at the same global
 //      batch (64), as images per second over the last 1800 of 3000 steps (2 ranks also with
 //      TENSORKIT_SHARED_MEMORY=0); and 2 ranks that skip the all-reduce (noSync), the most this
@@ -21,7 +21,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { mcaDefaultArgs } from '../src/distributed/launch.js';
+import { mcaDefaultArgs, placementArgs } from '../src/distributed/launch.js';
 
 const args = process.argv.slice(2);
 const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 3;
@@ -41,14 +41,8 @@ const tkMpi = (n: number, script: string, ...a: string[]) =>
     ...process.env,
     TENSORKIT_SHARED_MEMORY: '0',
   });
-const mpirunArgs = [
-  '-n',
-  '2',
-  '--oversubscribe',
-  '--bind-to',
-  'none',
-  ...(process.getuid?.() === 0 ? ['--allow-run-as-root'] : []),
-];
+const asRoot = process.getuid?.() === 0 ? ['--allow-run-as-root'] : [];
+const mpirunArgs = ['-n', '2', ...asRoot];
 
 const bin = join(mkdtempSync(join(tmpdir(), 'tk-bench-mpi-')), 'mpi_allreduce');
 sh('mpicc', ['-O2', 'bench/peers/mpi_allreduce.c', '-o', bin]);
@@ -57,7 +51,7 @@ const ar = { c: [] as number[], cOmpi: [] as number[], tk: [] as number[], tkMpi
 const cnn = { one: [] as number[], two: [] as number[], twoMpi: [] as number[], ceiling: [] as number[] };
 const mlp: Record<string, { alone: number[]; ddp: number[]; naive: number[]; arCpu: number[] }> = {};
 for (let r = 0; r < rounds; r++) {
-  ar.c.push(Number(sh('mpirun', [...mpirunArgs, ...mcaDefaultArgs(), bin, String(COUNT), '20'])));
+  ar.c.push(Number(sh('mpirun', [...mpirunArgs, ...placementArgs(2), ...mcaDefaultArgs(), bin, String(COUNT), '20'])));
   ar.cOmpi.push(Number(sh('mpirun', [...mpirunArgs, bin, String(COUNT), '20'])));
   ar.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(COUNT), '20')));
   ar.tkMpi.push(Number(tkMpi(2, 'bench/distributed/allreduce.ts', String(COUNT), '20')));

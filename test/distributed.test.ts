@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { runOptions } from '../src/cli.js';
 import { cuda, distributed as dist, io, metrics, nn, tensor, train, type DType, type Tensor } from '../src/index.js';
-import { mcaDefaultArgs, mpirunCommand } from '../src/distributed/launch.js';
+import { mcaDefaultArgs, mpirunCommand, placementArgs } from '../src/distributed/launch.js';
 import { BIG, DTYPES, N, opsOf, reduceExact, values } from './distributed/collectives.js';
 import { bnInput, metricInput } from './distributed/parts-data.js';
 import { expectTensorError } from './helpers/harness.js';
@@ -158,6 +158,16 @@ describe('distributed without a process group', () => {
     const cmd = mpirunCommand({ nproc: 2, script: 'a.ts', hostfile: 'hosts' }, '/tmp/x');
     expect(cmd.slice(0, 6)).toEqual(['mpirun', '-n', '2', '--oversubscribe', '--bind-to', 'none']);
     expect(cmd).toContain('--hostfile');
+    // on this machine: each rank bound to its share of the CPUs, when they fit
+    const bound = (k: number) => ['--use-hwthread-cpus', '--map-by', `slot:PE=${k}`, '--bind-to', 'hwthread'];
+    expect(mpirunCommand({ nproc: 2, script: 'a.ts' }, '/tmp/x', 8).slice(3, 8)).toEqual(bound(4));
+    expect(placementArgs(3, { cpus: 8 })).toEqual(bound(2));
+    expect(placementArgs(2, { cpus: 2 })).toEqual(bound(1));
+    expect(placementArgs(3, { cpus: 2 })).toEqual(['--oversubscribe', '--bind-to', 'none']);
+    expect(placementArgs(2, { cpus: 8, hostfile: 'hosts' })).toEqual(['--oversubscribe', '--bind-to', 'none']);
+    // the user's own placement stands alone
+    expect(placementArgs(2, { cpus: 8, mpirunArgs: ['--bind-to', 'socket'] })).toEqual([]);
+    expect(placementArgs(2, { cpus: 8, mpirunArgs: ['--map-by', 'ppr:1:socket'] })).toEqual([]);
     expect(cmd.slice(-3)).toEqual(['--import', 'tsx', 'a.ts']);
     // Open MPI's shared-memory copies by default, unless the user chose (an argument or OMPI_MCA_)
     const mca = ['--mca', 'btl_vader_single_copy_mechanism', 'none'];
@@ -518,7 +528,9 @@ describe.skipIf(!ready)(
     });
 
     it("DDP's all-reduces overlapped with backward, run after it, this host's default or mixed, average alike", () => {
-      // 2 ranks on this host: overlap by default only with a core per rank beyond their threads
+      // 2 ranks on this host, each bound to half its CPUs (tensorkit run), with as many core threads
+      // by default; overlap by default only with a core beyond them
+      const share = Math.floor(os.availableParallelism() / 2);
       for (const k of [0, 1])
         for (const overlap of ['true', 'false', 'undefined', 'mixed']) {
           const o = r[k].overlap[overlap];
@@ -526,7 +538,9 @@ describe.skipIf(!ready)(
           expect(o.scale).toBeGreaterThan(1);
           // the same sum times 1/2 either way: equal to the last bit
           expect(o.diffs).toEqual([0, 0]);
-          const byDefault = os.availableParallelism() >= 2 * (o.threads + 1);
+          expect(o.cpus).toBe(share);
+          expect(o.threads).toBe(share);
+          const byDefault = o.cpus >= o.threads + 1;
           const expected = { true: true, false: false, undefined: byDefault, mixed: k === 0 }[overlap];
           expect(o.overlapped).toBe(expected);
         }

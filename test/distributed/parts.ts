@@ -3,6 +3,7 @@
 // <out>.rank<r>.json; test/distributed.test.ts recomputes the single-process results.
 //   tsx src/cli.ts run -n 2 test/distributed/parts.ts <out> <dir>
 import { readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 import { ShapesNet } from '../../examples/cnn-shapes.js';
 import {
@@ -172,6 +173,7 @@ for (const overlap of [true, false, undefined, 'mixed'] as const) {
     overlapped: ddp.overlapped,
     buckets: ddp.bucketSizes(),
     threads: getNumThreads(),
+    cpus: availableParallelism(), // this rank's share when tensorkit run bound it
     scale: Math.max(...reference.map((g) => Number(g.abs().max().item()))),
   };
   ddp.dispose();
