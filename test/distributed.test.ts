@@ -309,6 +309,28 @@ function expectMismatches(r0: Results, r1: Results): void {
   for (const res of [r0, r1]) expect(res['mismatch.after']).toEqual([3]);
 }
 
+describe.skipIf(!ready)(`collectives in a 3-rank job${ready ? '' : ` (skipped: ${why})`}`, () => {
+  it('every collective is exact on every element for an odd world size, placed as the launcher places it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-dist3-'));
+    const r = await run(['-n', '3', 'test/distributed/three.ts', path.join(dir, 'out')]);
+    expect(r.code, r.out).toBe(0);
+    const cpus = os.availableParallelism();
+    for (let k = 0; k < 3; k++) {
+      const res = JSON.parse(fs.readFileSync(path.join(dir, `out.rank${k}.json`), 'utf8')) as Record<string, unknown>;
+      expect(res.size).toBe(3);
+      expect(res.sharedMemory).toBe(true);
+      // bound to a third of the CPUs where 3 fit, else free to use them all (oversubscribed)
+      const share = cpus >= 3 ? Math.floor(cpus / 3) : cpus;
+      expect(res.cpus).toBe(share);
+      expect(res.threads).toBe(share);
+      const cases = Object.keys(res).filter((key) => /^(allReduce|broadcast|allGather|reduceScatter)/.test(key));
+      // all-reduces: 5 ops on float32 and float64, 4 on int32, 3 sizes each; then 3 more per dtype
+      expect(cases.length).toBe(3 * (5 + 5 + 4) + 3 * 3);
+      for (const key of cases) expect(res[key], key).toEqual([0, -1]);
+    }
+  }, 120_000);
+});
+
 describe.skipIf(!ready)(
   `collectives in a 2-rank job through MPI's messages only (TENSORKIT_SHARED_MEMORY=0)${ready ? '' : ` (skipped: ${why})`}`,
   () => {

@@ -4,6 +4,8 @@
 // tensors live on cuda:<rank> and travel through backend 'nccl' (two GPUs).
 //   tsx src/cli.ts run -n 2 test/distributed/collectives.ts <out> [nccl]
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import {
   distributed as dist,
@@ -249,4 +251,6 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
   writeFileSync(`${out}.rank${rank}.json`, JSON.stringify(res));
 }
 
-if (process.argv[2]) await main(process.argv[2], process.argv[3] === 'nccl' ? 'nccl' : 'mpi');
+// The job runs when this file is the script (three.ts imports its inputs without running it).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  await main(process.argv[2], process.argv[3] === 'nccl' ? 'nccl' : 'mpi');
