@@ -384,10 +384,11 @@ describe.skipIf(!ready)(`DistributedDataParallel${ready ? '' : ` (skipped: ${why
   }, 120_000);
 
   // Every tensor within `tol` (1e-5) of the single-process weights, relative to the tensor's norm.
-  const expectClose = (file: string, tol = 1e-5) => {
+  const expectClose = (file: string, tol = 1e-5, reference?: string) => {
     const got = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number[]>;
-    expect(Object.keys(got)).toEqual(Object.keys(single));
-    for (const [k, want] of Object.entries(single)) {
+    const ref = reference ? (JSON.parse(fs.readFileSync(reference, 'utf8')) as Record<string, number[]>) : single;
+    expect(Object.keys(got)).toEqual(Object.keys(ref));
+    for (const [k, want] of Object.entries(ref)) {
       let d = 0;
       let n = 0;
       want.forEach((w, i) => ((d += (w - got[k][i]) ** 2), (n += w * w)));
@@ -402,6 +403,25 @@ describe.skipIf(!ready)(`DistributedDataParallel${ready ? '' : ` (skipped: ${why
     expectClose(f('ddp.json'));
     // the replicas are identical, though rank 1 started from other weights
     expect(fs.readFileSync(f('ddp.json.rank1'), 'utf8')).toBe(fs.readFileSync(f('ddp.json'), 'utf8'));
+  }, 120_000);
+
+  it('3 ranks × 16 images train to the weights of 1 process × 48 (an average that divides by 3)', async () => {
+    tsx(['test/distributed/ddp-train.ts', 'single', f('single48.json'), '--global', '48', '--steps', '20']);
+    const r = await run([
+      '-n',
+      '3',
+      'test/distributed/ddp-train.ts',
+      'ddp',
+      f('ddp48.json'),
+      '--global',
+      '48',
+      '--steps',
+      '20',
+    ]);
+    expect(r.code, r.out).toBe(0);
+    expectClose(f('ddp48.json'), 1e-5, f('single48.json'));
+    for (const k of [1, 2])
+      expect(fs.readFileSync(f(`ddp48.json.rank${k}`), 'utf8')).toBe(fs.readFileSync(f('ddp48.json'), 'utf8'));
   }, 120_000);
 
   // CUDA's kernels sum in another order than the CPU's: 1e-4 against the CPU reference.

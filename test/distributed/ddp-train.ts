@@ -1,8 +1,8 @@
-// Trains the shapes CNN with SGD on a fixed global batch of 32 images per step, either in one
+// Trains the shapes CNN with SGD on a fixed global batch (32 images per step, or --global N), either in one
 // process or data-parallel across the ranks of `tensorkit run` (each rank its contiguous share of
 // every global batch), and writes the final weights as JSON. test/distributed.test.ts compares them.
 // ddp-nccl trains on cuda:<rank> through backend 'nccl' (two GPUs).
-//   tsx test/distributed/ddp-train.ts <single|ddp|ddp-view|ddp-accum|ddp-nccl> <out.json> [--steps N] [--from STEP --load ckpt] [--save-at STEP --save ckpt]
+//   tsx test/distributed/ddp-train.ts <single|ddp|ddp-view|ddp-accum|ddp-nccl> <out.json> [--steps N] [--global N] [--from STEP --load ckpt] [--save-at STEP --save ckpt]
 import { writeFileSync } from 'node:fs';
 
 import { ShapesNet } from '../../examples/cnn-shapes.js';
@@ -16,7 +16,7 @@ const flag = (name: string) => {
 const steps = Number(flag('--steps') ?? 50);
 const from = Number(flag('--from') ?? 0);
 const saveAt = flag('--save-at') === undefined ? -1 : Number(flag('--save-at'));
-const GLOBAL = 32;
+const GLOBAL = Number(flag('--global') ?? 32);
 
 const parallel = mode !== 'single';
 if (parallel) dist.initProcessGroup({ backend: mode === 'ddp-nccl' ? 'nccl' : 'mpi' });
@@ -86,4 +86,4 @@ save(from + steps);
 const weights: Record<string, number[]> = {};
 for (const [k, v] of Object.entries(net.stateDict())) weights[k] = Array.from(v.data() as Float32Array);
 if (rank === 0 || !parallel) writeFileSync(out, JSON.stringify(weights));
-if (parallel && rank === 1) writeFileSync(`${out}.rank1`, JSON.stringify(weights));
+if (parallel && rank > 0) writeFileSync(`${out}.rank${rank}`, JSON.stringify(weights));
