@@ -63,8 +63,8 @@ const PLACEMENT =
  * this process's share of them) binds each rank to floor(cpus / nproc) of them, as torchrun's
  * ranks get their share of threads: a rank's default core threads then follow its share
  * (getNumThreads() reads the affinity mask), and the scheduler no longer moves ranks between cores,
- * which cost 2 ranks × 1 thread 3-10% of the shapes CNN's throughput on 2 vCPUs (66.9-72.0k
- * images/s unbound, 73.6-75.1k bound, same run; one process gained nothing from binding). More
+ * which cost 2 ranks × 1 thread 2-12% of the shapes CNN's throughput on 2 vCPUs (paired runs:
+ * 60.0-72.0k images/s unbound, 63.7-75.1k bound; one process gained nothing from binding). More
  * ranks than CPUs, or a hostfile (other machines, other cores): unbound, oversubscription allowed.
  * Placement options among the user's mpirun arguments replace all of this.
  */
