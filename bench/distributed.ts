@@ -1,6 +1,9 @@
 // npm run bench:distributed [-- --rounds N]
 // The distributed namespace's figures, each measured side by side with its peer in the same run,
 // in interleaved rounds (medians), 2 local ranks under `tensorkit run`:
+//   0. all-reduce of 9 KB (the shapes CNN's gradient): tensorkit's right after the ranks meet,
+//      and after a millisecond of compute (the communication thread idle meanwhile), against the
+//      plain C loop, as latency;
 //   1. all-reduce of 25 MB float32: tensorkit's distributed.allReduce (through the shared window,
 //      and through MPI_Allreduce with TENSORKIT_SHARED_MEMORY=0) against a plain C loop of
 //      MPI_Allreduce (bench/peers/mpi_allreduce.c, compiled here with mpicc), as bandwidth, the
@@ -57,10 +60,17 @@ const MLP_GRAD = 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 10 + 10;
 const floorMs: number[] = [];
 const COUNT = 6_553_600; // 25 MiB of float32
 const ar = { c: [] as number[], cOmpi: [] as number[], tk: [] as number[], tkMpi: [] as number[] };
+const SMALL = 2276; // the shapes CNN's gradient, 9 KB
+const small = { c: [] as number[], tk: [] as number[], tkAfter: [] as number[] };
 const cnn = { one: [] as number[], two: [] as number[], twoMpi: [] as number[], ceiling: [] as number[] };
 const mlp: Record<string, { alone: number[]; ddp: number[]; naive: number[]; arCpu: number[] }> = {};
 for (let r = 0; r < rounds; r++) {
   ar.c.push(Number(sh('mpirun', [...mpirunArgs, ...placementArgs(2), ...mcaDefaultArgs(), bin, String(COUNT), '20'])));
+  small.c.push(
+    Number(sh('mpirun', [...mpirunArgs, ...placementArgs(2), ...mcaDefaultArgs(), bin, String(SMALL), '400'])),
+  );
+  small.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(SMALL), '400')));
+  small.tkAfter.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(SMALL), '400', '1')));
   ar.cOmpi.push(Number(sh('mpirun', [...mpirunArgs, bin, String(COUNT), '20'])));
   floorMs.push(
     Number(sh('mpirun', [...mpirunArgs, ...placementArgs(2), ...mcaDefaultArgs(), floorBin, String(MLP_GRAD), '50'])) *
@@ -91,6 +101,15 @@ for (let r = 0; r < rounds; r++) {
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
 const gbs = (s: number) => ((COUNT * 4) / s / 1e9).toFixed(2);
+const us = (v: number[]) => (median(v) * 1e6).toFixed(1);
+console.log(`all-reduce 9 KB float32, 2 ranks (median of ${rounds} runs of 400 calls each):`);
+console.log(`  plain C MPI_Allreduce, placed and parameterised as tensorkit run  ${us(small.c)} us`);
+console.log(
+  `  distributed.allReduce, as the ranks meet  ${us(small.tk)} us (${(median(small.tk) / median(small.c)).toFixed(2)}x the C loop's time)`,
+);
+console.log(
+  `  distributed.allReduce, after 1 ms of compute  ${us(small.tkAfter)} us (${(median(small.tkAfter) / median(small.c)).toFixed(2)}x)`,
+);
 console.log(`all-reduce 25 MiB float32, 2 ranks (median of ${rounds} runs of 20 calls each):`);
 console.log(
   `  plain C MPI_Allreduce, Open MPI's defaults  ${(median(ar.cOmpi) * 1e3).toFixed(2)} ms  ${gbs(median(ar.cOmpi))} GB/s`,
