@@ -12,10 +12,13 @@ import { serve, type ModelServer, type ServeOptions } from './serve/index.js';
 
 const RUN_HELP = `Usage: tensorkit run -n N [options] script.ts|script.js [script args]
 
-Starts N ranks of a script under Open MPI's mpirun (oversubscription allowed, no core binding,
-messages within a host copied through shared memory: --mca btl_vader_single_copy_mechanism none
-unless you set it), each joining the group with distributed.initProcessGroup(). A watchdog stops every rank and exits
-non-zero, naming the rank, when one dies, exits non-zero or stops responding outside a
+Starts N ranks of a script under Open MPI's mpirun, each joining the group with
+distributed.initProcessGroup(). Ranks that fit this machine's CPUs are each bound to their share
+of them (and default to that many core threads); more ranks than CPUs, or a hostfile: unbound,
+oversubscription allowed; placement options of your own (--mpirun-arg=--bind-to
+--mpirun-arg=none) replace these. Messages within a host are copied through shared memory
+(--mca btl_vader_single_copy_mechanism none unless you set it). A watchdog stops every rank and
+exits non-zero, naming the rank, when one dies, exits non-zero or stops responding outside a
 communication.
 
 Options:
@@ -23,7 +26,7 @@ Options:
       --hostfile FILE     an MPI hostfile ("host slots=N" lines) for several machines
       --timeout S         stop the job after S seconds
       --hang-timeout S    seconds without a heartbeat before a rank counts as hung (default 60)
-      --mpirun-arg ARG    pass ARG to mpirun (repeatable)
+      --mpirun-arg ARG    pass ARG to mpirun (repeatable; --mpirun-arg=-x for one starting with -)
   -h, --help              this text
 `;
 
