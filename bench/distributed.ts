@@ -47,8 +47,10 @@ const tkMpi = (n: number, script: string, ...a: string[]) =>
     ...process.env,
     TENSORKIT_SHARED_MEMORY: '0',
   });
-const asRoot = process.getuid?.() === 0 ? ['--allow-run-as-root'] : [];
-const mpirunArgs = ['-n', '2', ...asRoot];
+const mpirunArgs = ['-n', '2', ...(process.getuid?.() === 0 ? ['--allow-run-as-root'] : [])];
+// a C peer on 2 ranks, placed and parameterised as `tensorkit run` places its ranks; its output as a number
+const cPeer = (program: string, ...a: string[]) =>
+  Number(sh('mpirun', [...mpirunArgs, ...placementArgs(2), ...mcaDefaultArgs(), program, ...a]));
 
 const binDir = mkdtempSync(join(tmpdir(), 'tk-bench-mpi-'));
 const bin = join(binDir, 'mpi_allreduce');
@@ -65,17 +67,12 @@ const small = { c: [] as number[], tk: [] as number[], tkAfter: [] as number[] }
 const cnn = { one: [] as number[], two: [] as number[], twoMpi: [] as number[], ceiling: [] as number[] };
 const mlp: Record<string, { alone: number[]; ddp: number[]; naive: number[]; arCpu: number[] }> = {};
 for (let r = 0; r < rounds; r++) {
-  ar.c.push(Number(sh('mpirun', [...mpirunArgs, ...placementArgs(2), ...mcaDefaultArgs(), bin, String(COUNT), '20'])));
-  small.c.push(
-    Number(sh('mpirun', [...mpirunArgs, ...placementArgs(2), ...mcaDefaultArgs(), bin, String(SMALL), '400'])),
-  );
+  ar.c.push(cPeer(bin, String(COUNT), '20'));
+  small.c.push(cPeer(bin, String(SMALL), '400'));
   small.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(SMALL), '400')));
   small.tkAfter.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(SMALL), '400', '1')));
   ar.cOmpi.push(Number(sh('mpirun', [...mpirunArgs, bin, String(COUNT), '20'])));
-  floorMs.push(
-    Number(sh('mpirun', [...mpirunArgs, ...placementArgs(2), ...mcaDefaultArgs(), floorBin, String(MLP_GRAD), '50'])) *
-      1e3,
-  );
+  floorMs.push(cPeer(floorBin, String(MLP_GRAD), '50') * 1e3);
   ar.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(COUNT), '20')));
   ar.tkMpi.push(Number(tkMpi(2, 'bench/distributed/allreduce.ts', String(COUNT), '20')));
   cnn.one.push(
