@@ -61,6 +61,8 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
                              InstanceMethod("storageOffset", &TensorkitAddon::StorageOffset),
                              InstanceMethod("isContiguous", &TensorkitAddon::IsContiguous),
                              InstanceMethod("dataPtr", &TensorkitAddon::DataPtr),
+                             InstanceMethod("shareableZeros", &TensorkitAddon::ShareableZeros),
+                             InstanceMethod("sharedMemoryOf", &TensorkitAddon::SharedMemoryOf),
                              InstanceMethod("memory", &TensorkitAddon::Memory),
                              InstanceMethod("emptyCache", &TensorkitAddon::EmptyCache),
                              InstanceMethod("setNumThreads", &TensorkitAddon::SetNumThreads),
@@ -301,6 +303,32 @@ class TensorkitAddon : public Napi::Addon<TensorkitAddon> {
       const tk::Tensor& t = tensor_of(st_, info[0], "dataPtr");
       TK_CHECK(t.is_contiguous(), INVALID_ARGUMENT, "dataPtr: expected a contiguous tensor");
       return Napi::BigInt::New(env, uint64_t(reinterpret_cast<uintptr_t>(t.data_ptr())));
+    });
+  }
+
+  // shareableZeros(h): a new contiguous CPU tensor of zeros of h's shape and dtype, in memory
+  // other processes can map (tk::Storage::shareable), for the distributed package's buckets.
+  Napi::Value ShareableZeros(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      const tk::Tensor& t = tensor_of(st_, info[0], "shareableZeros");
+      return wrap(env, st_, tk::Tensor::zeros_shareable(t.shape(), t.dtype(), "shareableZeros"), 0);
+    });
+  }
+
+  // sharedMemoryOf(h): [fd, inode, byteOffset] of a contiguous tensor in shareable memory (the
+  // memfd a peer process maps, and where element 0 lies in it), or null for any other tensor.
+  Napi::Value SharedMemoryOf(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guard(env, st_, [&]() -> Napi::Value {
+      const tk::Tensor& t = tensor_of(st_, info[0], "sharedMemoryOf");
+      const tk::Storage& s = *t.storage();
+      if (s.shm_fd() < 0 || !t.is_contiguous()) return env.Null();
+      auto a = Napi::Array::New(env, 3);
+      a.Set(0u, double(s.shm_fd()));
+      a.Set(1u, Napi::BigInt::New(env, s.shm_inode()));
+      a.Set(2u, double(t.offset() * int64_t(tk::itemsize(t.dtype()))));
+      return a;
     });
   }
 

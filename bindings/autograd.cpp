@@ -125,6 +125,12 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
     ag::set_grad(t, info[1].IsNull() ? tk::Tensor() : tensor_of(st, info[1], "grad"));
     return info.Env().Undefined();
   });
+  // setGradDestination(leaf, dest | null): tk::autograd::set_grad_destination
+  define(env, exports, st, "setGradDestination", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    const tk::Tensor& t = tensor_of(st, info[0], "setGradDestination");
+    ag::set_grad_destination(t, info[1].IsNull() ? tk::Tensor() : tensor_of(st, info[1], "setGradDestination"));
+    return info.Env().Undefined();
+  });
   define(env, exports, st, "retainGrad", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     ag::retain_grad(tensor_of(st, info[0], "retainGrad"));
     return info.Env().Undefined();

@@ -85,6 +85,10 @@ export interface Binding {
    * which uses the memory while it holds a `share()` of the tensor.
    */
   dataPtr(h: Handle): bigint;
+  /** A new CPU tensor of zeros of h's shape and dtype in memory other processes can map. */
+  shareableZeros(h: Handle): Handle;
+  /** [memfd, its inode, byte offset of element 0] of a contiguous tensor in shareable memory, else null. */
+  sharedMemoryOf(h: Handle): [number, bigint, number] | null;
   memory(): MemoryInfo;
   emptyCache(): void;
   setNumThreads(n: number): void;
@@ -108,6 +112,8 @@ export interface Binding {
   reaches(roots: Handle[], leaves: Handle[]): boolean[];
   grad(h: Handle): Handle | null;
   setGrad(h: Handle, g: Handle | null): void;
+  /** Where backward writes a leaf's gradient while its .grad is unset (null: nowhere special). */
+  setGradDestination(h: Handle, dest: Handle | null): void;
   retainGrad(h: Handle): void;
   retainsGrad(h: Handle): boolean;
   detach(h: Handle): Handle;

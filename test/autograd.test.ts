@@ -1,5 +1,6 @@
 // The autograd engine: accumulation, graph lifetime, grad mode, detach, higher order, in-place
 // rules, autograd.grad, and a leak loop.
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import {
   type Tensor,
 } from '../src/index.js';
 import { binding } from '../src/binding.js';
+import { wrap } from '../src/tensor.js';
 import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64', requiresGrad: true });
@@ -482,5 +484,116 @@ describe('post-accumulate gradient hooks and the graph walk DDP uses', () => {
     for (let i = 0; i < 100_000; i++) deep = deep.mul(1);
     expect(r([deep])).toEqual([true, false, false, false]);
     expect(a.grad).toBeNull(); // nothing ran
+  });
+});
+
+// Gradient destinations (binding.setGradDestination, what DistributedDataParallel points each
+// parameter's gradient into): backward writes a leaf's gradient there while its .grad is unset.
+describe('gradient destinations', () => {
+  const ptr = (t: Tensor) => binding.dataPtr(t._h);
+  const vals = (t: Tensor) => Array.from(t.data() as Float32Array);
+  // A bucket of `n` elements of NaN, with the leaf's destination a view at `offset`: whatever the
+  // gradient does not cover must stay NaN.
+  function bucket(leaf: Tensor, n: number, offset: number): { flat: Tensor; view: Tensor } {
+    const flat = tk.full([n], NaN, { dtype: leaf.dtype as never });
+    const view = flat.narrow(0, offset, leaf.numel()).view(leaf.shape);
+    binding.setGradDestination(leaf._h, view._h);
+    return { flat, view };
+  }
+  const untouched = (flat: Tensor, from: number, to: number) =>
+    Array.from(flat.data() as Float32Array).filter((v, i) => (i < from || i >= to) && !Number.isNaN(v)).length;
+
+  for (const relu of [false, true])
+    it(`a linear layer${relu ? ' with a fused ReLU' : ''} computes its weight and bias gradients straight into their destinations, at offsets in a larger buffer`, () => {
+      tk.manualSeed(3);
+      const x = tk.randn([5, 4], { requiresGrad: true });
+      const w = tk.randn([3, 4], { requiresGrad: true });
+      const b = tk.randn([3], { requiresGrad: true });
+      const f = () => (relu ? tk.nn.functional.linearRelu(x, w, b) : tk.nn.functional.linear(x, w, b)).pow(2).sum();
+      f().backward();
+      const ref = [w.grad!.clone(), b.grad!.clone(), x.grad!.clone()];
+      for (const t of [x, w, b]) t.grad = null;
+      const bw = bucket(w, 20, 5);
+      const bb = bucket(b, 7, 3);
+      f().backward();
+      expect(ptr(w.grad!)).toBe(ptr(bw.view)); // .grad is the destination itself
+      expect(ptr(b.grad!)).toBe(ptr(bb.view));
+      expect(vals(w.grad!)).toEqual(vals(ref[0]));
+      expect(vals(b.grad!)).toEqual(vals(ref[1]));
+      expect(vals(x.grad!)).toEqual(vals(ref[2])); // no destination: as before
+      expect(untouched(bw.flat, 5, 17)).toBe(0);
+      expect(untouched(bb.flat, 3, 6)).toBe(0);
+      // a second backward adds into .grad (the destination) as usual
+      f().backward();
+      expect(vals(bw.flat.narrow(0, 5, 12))).toEqual(vals(ref[0].mul(2).reshape([-1])));
+      binding.setGradDestination(w._h, null);
+      binding.setGradDestination(b._h, null);
+    });
+
+  it('any other gradient is copied in; two uses sum first; a set .grad, createGraph and autograd.grad leave it alone', () => {
+    const w = tensor([1, 2, 3], { requiresGrad: true });
+    const { flat, view } = bucket(w, 5, 1);
+    w.mul(w).sum().backward(); // two uses of w: 2w
+    expect(ptr(w.grad!)).toBe(ptr(view));
+    expect(vals(flat)).toEqual([NaN, 2, 4, 6, NaN]);
+    // .grad set: accumulates there, the destination keeps what it has
+    w.grad = tensor([10, 10, 10]);
+    w.sum().backward();
+    expect(vals(w.grad!)).toEqual([11, 11, 11]);
+    expect(vals(flat)).toEqual([NaN, 2, 4, 6, NaN]);
+    w.grad = null;
+    // a recorded backward makes .grad as ever (it carries a graph)
+    w.pow(3).sum().backward(null, { createGraph: true });
+    expect(ptr(w.grad!)).not.toBe(ptr(view));
+    expect(vals(w.grad!)).toEqual([3, 12, 27]);
+    expect(vals(flat)).toEqual([NaN, 2, 4, 6, NaN]);
+    w.grad = null;
+    const [g] = autograd.grad([w.mul(5).sum()], [w]);
+    expect(vals(g!)).toEqual([5, 5, 5]);
+    expect(w.grad).toBeNull();
+    expect(vals(flat)).toEqual([NaN, 2, 4, 6, NaN]);
+    binding.setGradDestination(w._h, null);
+    w.mul(2).sum().backward();
+    expect(ptr(w.grad!)).not.toBe(ptr(view));
+  });
+
+  it('a destination that does not fit the leaf, or a tensor that has no gradient of its own, is a TensorError', () => {
+    const w = tk.zeros([2, 3], { requiresGrad: true });
+    const set = (d: Tensor) => () => binding.setGradDestination(w._h, d._h);
+    expectTensorError(set(tk.zeros([3, 2])), 'SHAPE_MISMATCH', /setGradDestination: destination has shape \[3, 2\]/);
+    expectTensorError(set(tk.zeros([2, 3], { dtype: 'float64' })), 'DTYPE_MISMATCH', /dtype float64/);
+    expectTensorError(set(tk.zeros([3, 2]).t()), 'INVALID_ARGUMENT', /must be contiguous/);
+    expectTensorError(set(tk.zeros([2, 3], { requiresGrad: true })), 'INVALID_ARGUMENT', /must not require grad/);
+    const y = w.mul(2);
+    expectTensorError(() => binding.setGradDestination(y._h, tk.zeros([2, 3])._h), 'INVALID_ARGUMENT', /only a leaf/);
+    expectTensorError(
+      () => binding.setGradDestination(tk.zeros([2, 3])._h, tk.zeros([2, 3])._h),
+      'INVALID_ARGUMENT',
+      /only a leaf tensor that requires grad/,
+    );
+  });
+});
+
+describe('shareable memory', () => {
+  it('is zeros another process can map (a memfd), freed with the tensor: no fd or byte left behind', () => {
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const template = tk.zeros([4, 5]);
+    const before = { fds: fds(), bytes: memory().bytes };
+    for (let i = 0; i < 200; i++) {
+      const s = wrap(binding.shareableZeros(template._h));
+      const info = binding.sharedMemoryOf(s._h)!;
+      expect(info[0]).toBeGreaterThan(2);
+      expect(fs.readlinkSync(`/proc/self/fd/${info[0]}`)).toMatch(/memfd:tensorkit-shared/);
+      expect(info[2]).toBe(0);
+      expect(s.shape).toEqual([4, 5]);
+      expect(Array.from(s.data() as Float32Array)).toEqual(Array(20).fill(0));
+      const part = s.narrow(0, 2, 2);
+      expect(binding.sharedMemoryOf(part._h)).toEqual([info[0], info[1], 2 * 5 * 4]);
+      part.dispose();
+      s.dispose();
+    }
+    expect(binding.sharedMemoryOf(template._h)).toBeNull();
+    expect(fds()).toBe(before.fds);
+    expect(memory().bytes).toBe(before.bytes);
   });
 });

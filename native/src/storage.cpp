@@ -4,6 +4,13 @@
 // (measured by the core issue: ~24 GB/s with fresh outputs vs ~105 GB/s into a reused buffer).
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 #include "caching_allocator.h"
 #include "cuda/cuda_api.h"
@@ -34,11 +41,41 @@ CachingAllocator& cpu_allocator() {
 Storage::Storage(size_t nbytes, Device device, const char* op) : nbytes_(nbytes), device_(device) {
   TK_CHECK(nbytes <= kMaxRequest, OUT_OF_MEMORY, op, ": cannot allocate ", nbytes, " bytes on ", device_name(device));
   data_ = device.is_cpu() ? cpu_allocator().alloc(nbytes, 0, op) : cuda::alloc(nbytes, device.index, op);
-  int64_t live = g_live_bytes.fetch_add(int64_t(nbytes)) + int64_t(nbytes);
+  count_live();
+}
+
+void Storage::count_live() {
+  int64_t live = g_live_bytes.fetch_add(int64_t(nbytes_)) + int64_t(nbytes_);
   g_live_storages.fetch_add(1);
   int64_t peak = g_peak_bytes.load();
   while (live > peak && !g_peak_bytes.compare_exchange_weak(peak, live)) {
   }
+}
+
+StoragePtr Storage::shareable(size_t nbytes, const char* op) {
+  StoragePtr s(new Storage(nbytes, SharedTag{}, op));
+  if (s->shm_fd_ < 0) std::memset(s->data(), 0, nbytes);  // the fallback: zero-filled as a memfd is
+  return s;
+}
+
+Storage::Storage(size_t nbytes, SharedTag, const char* op) : nbytes_(nbytes), device_(Device{}) {
+  TK_CHECK(nbytes <= kMaxRequest, OUT_OF_MEMORY, op, ": cannot allocate ", nbytes, " bytes on cpu");
+#if defined(__linux__) && defined(MFD_CLOEXEC)
+  // (mmap of 0 bytes fails: an empty storage stays ordinary)
+  const int fd = nbytes ? memfd_create("tensorkit-shared", MFD_CLOEXEC) : -1;
+  struct stat st {};
+  if (fd >= 0 && ftruncate(fd, off_t(nbytes)) == 0 && fstat(fd, &st) == 0) {
+    void* p = mmap(nullptr, nbytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p != MAP_FAILED) {
+      data_ = p;
+      shm_fd_ = fd;
+      shm_inode_ = uint64_t(st.st_ino);
+    }
+  }
+  if (fd >= 0 && shm_fd_ < 0) close(fd);
+#endif
+  if (shm_fd_ < 0) data_ = cpu_allocator().alloc(nbytes, 0, op);
+  count_live();
 }
 
 void Storage::keep_derived() {
@@ -50,7 +87,12 @@ void Storage::keep_derived() {
 
 Storage::~Storage() {
   delete derived_.load(std::memory_order_acquire);
-  if (device_.is_cpu()) {
+  if (shm_fd_ >= 0) {
+#if defined(__linux__)
+    munmap(data_, nbytes_);
+    close(shm_fd_);
+#endif
+  } else if (device_.is_cpu()) {
     cpu_allocator().free(data_, nbytes_, 0);
   } else {
     try {

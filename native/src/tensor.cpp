@@ -2,13 +2,29 @@
 
 namespace tk {
 
-Tensor Tensor::empty(const DimVec& shape, DType dtype, Device device, const char* op) {
+namespace {
+size_t checked_bytes(const DimVec& shape, DType dtype, const char* op) {
   int64_t n = checked_numel(shape, op);
   size_t bytes;
   TK_CHECK(!__builtin_mul_overflow(size_t(n), itemsize(dtype), &bytes), OUT_OF_MEMORY, op, ": tensor of shape ",
            fmt_shape(shape), " is too large");
+  return bytes;
+}
+}  // namespace
+
+Tensor Tensor::empty(const DimVec& shape, DType dtype, Device device, const char* op) {
+  const size_t bytes = checked_bytes(shape, dtype, op);
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>(bytes, device, op);
+  impl->layout = Layout::contiguous(shape);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::zeros_shareable(const DimVec& shape, DType dtype, const char* op) {
+  const size_t bytes = checked_bytes(shape, dtype, op);
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = Storage::shareable(bytes, op);
   impl->layout = Layout::contiguous(shape);
   impl->dtype = dtype;
   return Tensor(std::move(impl));

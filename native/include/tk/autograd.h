@@ -112,6 +112,17 @@ class PostAccumulateHook {
 // not require grad.
 void set_post_accumulate_hook(const Tensor& t, std::shared_ptr<PostAccumulateHook> hook);
 
+// Where backward puts a leaf's gradient while its .grad is unset: written into `dest` (a
+// contiguous tensor of the leaf's shape, dtype and device that does not require grad), which then
+// becomes .grad. Ops whose backward can compute straight into it do (a linear layer's weight and
+// bias); for others the gradient is copied in. A recorded backward (create_graph), a .grad that is
+// already set, and autograd.grad ignore it. DistributedDataParallel points each parameter's
+// gradient into its bucket this way, in memory its peers read. An undefined dest removes it.
+// INVALID_ARGUMENT for a non-leaf, a leaf that does not require grad, or a dest that does;
+// SHAPE_MISMATCH / DTYPE_MISMATCH / DEVICE_MISMATCH for a dest that does not match the leaf, and
+// INVALID_ARGUMENT for one that is not contiguous.
+void set_grad_destination(const Tensor& leaf, const Tensor& dest);
+
 // Whether the derivative table has a formula for op (false for ops listed as not differentiable).
 bool differentiable(OpId op);
 

@@ -227,9 +227,12 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double bet
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, bool relu = false);
 // The gradients of linear for the loss gradient g ([..., out]): those asked for, in the order x,
 // weight, bias. y: the layer's output when it had a ReLU (g counts only where y > 0, applied
-// inside the products rather than as a pass of its own), else undefined.
+// inside the products rather than as a pass of its own), else undefined. into_w / into_b, when
+// defined, receive the weight's / bias's gradient (contiguous, of its shape and dtype), which is
+// then returned in place of a new tensor: the autograd engine's gradient destinations.
 std::vector<Tensor> linear_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& y,
-                                    bool need_x, bool need_w, bool need_b);
+                                    bool need_x, bool need_w, bool need_b, const Tensor& into_w = Tensor(),
+                                    const Tensor& into_b = Tensor());
 
 // ---- convolution and pooling (NCHW; float32/float64) ----------------------------------------
 struct Conv2dParams {

@@ -28,6 +28,12 @@ class Storage {
   // once) on failure, never a crash.
   Storage(size_t nbytes, Device device, const char* op = "alloc");
   ~Storage();
+  // A CPU storage in memory another process on this host can map (an anonymous memfd, mapped
+  // MAP_SHARED, zero-filled), so that a collective can read and write it in place from a peer
+  // process (the distributed addon does: /proc/<pid>/fd/<shm_fd()>). Where the system cannot make
+  // one, ordinary memory (shm_fd() is then -1). Outside the caching allocator: made and freed
+  // whole, for long-lived buffers (DDP's gradient buckets).
+  static std::shared_ptr<Storage> shareable(size_t nbytes, const char* op = "alloc");
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
@@ -38,6 +44,10 @@ class Storage {
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
+  // shareable(): the memfd backing the bytes and its inode (which tells a reused fd number from
+  // the file it named before); -1 and 0 for any other storage.
+  int shm_fd() const { return shm_fd_; }
+  uint64_t shm_inode() const { return shm_inode_; }
 
   // Data derived from the contents (a GEMM's packed weight panels), kept while the version it
   // was made at is current. Only storages marked with keep_derived() have one (a jit graph's
@@ -53,8 +63,14 @@ class Storage {
 
  private:
   std::atomic<Derived*> derived_{nullptr};
+  struct SharedTag {};
+  Storage(size_t nbytes, SharedTag, const char* op);
+  void count_live();
+
   void* data_ = nullptr;
   size_t nbytes_ = 0;
+  int shm_fd_ = -1;
+  uint64_t shm_inode_ = 0;
   Device device_;
   std::atomic<uint64_t> version_{0};
 };

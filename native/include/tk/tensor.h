@@ -35,6 +35,8 @@ struct TensorImpl {
   std::shared_ptr<TensorImpl> grad;  // accumulated gradient
   std::weak_ptr<autograd::Node> grad_accumulator;  // a leaf's AccumulateGrad node, shared by uses
   std::shared_ptr<autograd::PostAccumulateHook> post_accumulate;  // runs after .grad is accumulated
+  // Where backward writes this leaf's gradient while .grad is unset (autograd::set_grad_destination).
+  std::shared_ptr<TensorImpl> grad_destination;
 };
 
 class Tensor {
@@ -44,6 +46,8 @@ class Tensor {
 
   // A new, uninitialised, contiguous tensor.
   static Tensor empty(const DimVec& shape, DType dtype, Device device, const char* op = "empty");
+  // A new contiguous CPU tensor of zeros in memory other processes can map (Storage::shareable).
+  static Tensor zeros_shareable(const DimVec& shape, DType dtype, const char* op = "zeros");
   // A 0-dim tensor holding a JS number (wrapped: see TensorImpl::wrapped_number).
   static Tensor wrapped_scalar(double v, DType dtype);
 

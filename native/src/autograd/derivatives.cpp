@@ -28,6 +28,18 @@ bool Ctx::needs(int i) const {
   const Edge& e = node_.next[i];
   return e.node && e.node->needed;
 }
+Tensor Ctx::dest(int i) const {
+  const Edge& e = node_.next[i];
+  if (!destinations_ || !e.node || e.node->op != Node::kAccumulate || !e.node->needed) return Tensor();
+  // dependencies: the edges into the leaf's node that have not delivered yet, this one included
+  const TensorImpl* leaf = e.node->leaf.get();
+  if (e.node->dependencies != 1 || e.node->buffer.empty() || e.node->buffer[0].defined() || leaf->grad ||
+      !leaf->grad_destination)
+    return Tensor();
+  Tensor d(leaf->grad_destination);
+  const TensorMeta& m = node_.inputs[i];
+  return d.shape() == m.shape && d.dtype() == m.dtype && d.device() == m.device ? d : Tensor();
+}
 
 namespace {
 using namespace fn;
@@ -342,10 +354,9 @@ void linear_grad(Ctx& c, bool relu) {
   const Tensor x = c.in(0), w = c.in(1);
   const Tensor y = relu ? c.out(0) : Tensor();
   if (!grad_enabled()) {
-    std::vector<Tensor> ins{c.g(), x, w};
-    if (relu) ins.push_back(y);
-    Attrs a(std::vector<Attr>{flag(nx), flag(nw), flag(nb)});
-    Outputs r = call(OpId::linear_backward, ins, a);
+    // (the op itself, not through call(): grad mode is off, and it takes the destinations)
+    std::vector<Tensor> r =
+        linear_backward(c.g(), x, w, y, nx, nw, nb, nw ? c.dest(1) : Tensor(), nb ? c.dest(2) : Tensor());
     int k = 0;
     if (nx) c.set(0, r[k++]);
     if (nw) c.set(1, r[k++]);

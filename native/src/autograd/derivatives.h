@@ -11,7 +11,10 @@ namespace tk::autograd {
 // A formula's view of the node it differentiates.
 class Ctx {
  public:
-  Ctx(Node& node, std::span<Tensor> grads, std::vector<Tensor>& result) : node_(node), grads_(grads), result_(result) {}
+  // destinations: whether dest() may offer a leaf's gradient destination (not when the backward
+  // is recorded or captures its results: autograd.grad).
+  Ctx(Node& node, std::span<Tensor> grads, std::vector<Tensor>& result, bool destinations = false)
+      : node_(node), grads_(grads), result_(result), destinations_(destinations) {}
   // Gradient of output i (zeros stand in for one that never arrived).
   const Tensor& g(int i = 0) const { return grads_[i]; }
   // Saved input / output i (the version check runs here).
@@ -26,11 +29,18 @@ class Ctx {
   // Gradient for input i; its shape may be a broadcast of the input's (the engine sums it back)
   // and its dtype may differ (the engine casts).
   void set(int i, Tensor grad) { result_[i] = std::move(grad); }
+  // Where input i's gradient may be computed in place of a new tensor (undefined when nowhere):
+  // the destination of the leaf it goes straight to (set_grad_destination), when that leaf has no
+  // .grad yet and this is the only gradient it gets in this backward. A formula that writes the
+  // whole gradient there passes the destination itself to set(); shape, dtype and device are the
+  // input's.
+  Tensor dest(int i) const;
 
  private:
   Node& node_;
   std::span<Tensor> grads_;
   std::vector<Tensor>& result_;
+  bool destinations_;
 };
 
 using GradFn = void (*)(Ctx&);

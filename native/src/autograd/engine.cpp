@@ -351,6 +351,25 @@ void set_post_accumulate_hook(const Tensor& t, std::shared_ptr<PostAccumulateHoo
   t.impl()->post_accumulate = std::move(hook);
 }
 
+void set_grad_destination(const Tensor& t, const Tensor& dest) {
+  const char* op = "setGradDestination";
+  TK_CHECK(is_leaf(t) && t.impl()->requires_grad, INVALID_ARGUMENT, op,
+           ": only a leaf tensor that requires grad has an accumulated gradient");
+  if (!dest.defined()) {
+    t.impl()->grad_destination.reset();
+    return;
+  }
+  TK_CHECK(!requires_grad(dest), INVALID_ARGUMENT, op, ": the destination must not require grad");
+  TK_CHECK(dest.shape() == t.shape(), SHAPE_MISMATCH, op, ": destination has shape ", fmt_shape(dest.shape()),
+           " but the tensor has shape ", fmt_shape(t.shape()));
+  TK_CHECK(dest.dtype() == t.dtype(), DTYPE_MISMATCH, op, ": destination has dtype ", dtype_name(dest.dtype()),
+           " but the tensor has dtype ", dtype_name(t.dtype()));
+  TK_CHECK(dest.device() == t.device(), DEVICE_MISMATCH, op, ": destination is on ", device_name(dest.device()),
+           " but the tensor is on ", device_name(t.device()));
+  TK_CHECK(dest.is_contiguous(), INVALID_ARGUMENT, op, ": the destination must be contiguous");
+  t.impl()->grad_destination = dest.impl_ptr();
+}
+
 void set_grad(const Tensor& t, const Tensor& g) {
   if (!g.defined()) {
     t.impl()->grad.reset();
@@ -415,6 +434,13 @@ Tensor conform(Tensor g, const Node& n, size_t i) {
 // references it, else copied; later ones add in place, unless the backward is recorded (then
 // the sum is a recorded op, so .grad keeps its graph).
 void accumulate(TensorImpl* target, Tensor g, bool create_graph) {
+  if (!target->grad && target->grad_destination && !create_graph) {
+    Tensor dest(target->grad_destination);
+    // (a formula that wrote into the destination, Ctx::dest, hands back the destination itself)
+    if (g.impl() != dest.impl()) copy_(dest, g);
+    target->grad = dest.impl_ptr();
+    return;
+  }
   if (!target->grad) {
     if (!create_graph && g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
         !g.impl()->grad_fn) {
@@ -604,7 +630,7 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
           run_custom(*n, grads_in);
         } else {
           Formula f = formula(OpId(n->op));
-          Ctx ctx(*n, n->buffer, grads_in);
+          Ctx ctx(*n, n->buffer, grads_in, !capturing && !opt.create_graph);
           f.fn(ctx);
         }
       }

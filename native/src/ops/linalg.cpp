@@ -163,7 +163,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, bool relu) {
 }
 
 std::vector<Tensor> linear_backward(const Tensor& g, const Tensor& x, const Tensor& w, const Tensor& y, bool need_x,
-                                    bool need_w, bool need_b) {
+                                    bool need_w, bool need_b, const Tensor& into_w, const Tensor& into_b) {
   const char* op = "linear_backward";
   const LinearShape s = linear_shape(x, w, Tensor(), op);
   TK_CHECK(g.shape() == s.y_shape && (!y.defined() || y.shape() == s.y_shape), SHAPE_MISMATCH, op,
@@ -178,10 +178,17 @@ std::vector<Tensor> linear_backward(const Tensor& g, const Tensor& x, const Tens
     g3 = where(binary(BinaryOp::gt, m3, full({}, 0, y.dtype(), y.device())), g3, full({}, 0, g.dtype(), g.device()));
     m3 = Tensor();
   }
-  auto product = [&](const DimVec& shape, const Tensor& a, const Tensor& am, const Tensor& bm) {
-    Tensor out = Tensor::empty(shape, x.dtype(), x.device(), op);
+  auto fits = [&](const DimVec& shape, const Tensor& into) {
+    return into.defined() && into.shape() == shape && into.dtype() == x.dtype() && into.device() == x.device() &&
+           into.is_contiguous();
+  };
+  auto product = [&](const DimVec& shape, const Tensor& a, const Tensor& am, const Tensor& bm,
+                     const Tensor& into = Tensor()) {
+    Tensor out = fits(shape, into) ? into : Tensor::empty(shape, x.dtype(), x.device(), op);
     if (out.numel() == 0) return out;
-    const Tensor o3 = out.with_layout(Layout::contiguous({1, a.shape()[1], bm.shape()[2]}));
+    Layout l = Layout::contiguous({1, a.shape()[1], bm.shape()[2]});
+    l.offset = out.offset();  // `into` may be a slice of a larger buffer (a DDP bucket)
+    const Tensor o3 = out.with_layout(l);
     if (fused)
       kernel_for(&Backend::gemm_fused, x.device(), op)(o3, a, bm, Tensor(), am, false);
     else
@@ -191,11 +198,17 @@ std::vector<Tensor> linear_backward(const Tensor& g, const Tensor& x, const Tens
   auto t = [](const Tensor& v) { return v.defined() ? transpose(v, 1, 2) : v; };
   std::vector<Tensor> r;
   if (need_x) r.push_back(product(x.shape(), g3, m3, unsqueeze(w, 0)));  // g @ W
-  if (need_w) r.push_back(product(w.shape(), t(g3), t(m3), rows3(x, s.M, s.in)));  // g^T @ x
-  if (need_b)  // column sums: g^T @ ones, the mask applied as for the products
-    r.push_back(m3.defined()
-                    ? product({s.out}, t(g3), t(m3), full({1, s.M, 1}, 1, g.dtype(), g.device()))
-                    : reduce(ReduceOp::Sum, reshape(g3, {s.M, s.out}, op), std::vector<int64_t>{0}, false, op));
+  if (need_w) r.push_back(product(w.shape(), t(g3), t(m3), rows3(x, s.M, s.in), into_w));  // g^T @ x
+  if (need_b && m3.defined()) {  // column sums: g^T @ ones, the mask applied as for the products
+    r.push_back(product({s.out}, t(g3), t(m3), full({1, s.M, 1}, 1, g.dtype(), g.device()), into_b));
+  } else if (need_b) {
+    Tensor sum = reduce(ReduceOp::Sum, reshape(g3, {s.M, s.out}, op), std::vector<int64_t>{0}, false, op);
+    if (fits({s.out}, into_b)) {
+      copy_(into_b, sum);
+      sum = into_b;
+    }
+    r.push_back(sum);
+  }
   return r;
 }
 
