@@ -95,8 +95,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   });
 }
 
-// submit(kind, send, recv, count, dtype, reduce, peer, tag, blocking, device): queues one operation;
-// returns its id. device -1: host memory (MPI); N: memory on cuda:N (NCCL).
+// submit(kind, send, recv, count, dtype, reduce, peer, tag, blocking, device, shared): queues one
+// operation; returns its id. device -1: host memory (MPI); N: memory on cuda:N (NCCL). shared: the
+// main addon's sharedMemoryOf() for recv ([fd, inode, byteOffset]), or null.
 Napi::Value Submit(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     const std::string kind = info[0].As<Napi::String>().Utf8Value();
@@ -112,6 +113,13 @@ Napi::Value Submit(const Napi::CallbackInfo& info) {
     op.tag = info[7].As<Napi::Number>().Int32Value();
     op.blocking = info[8].ToBoolean().Value();
     op.device = info[9].IsNumber() ? info[9].As<Napi::Number>().Int32Value() : -1;
+    if (info[10].IsArray()) {
+      Napi::Array a = info[10].As<Napi::Array>();
+      bool lossless = false;
+      op.shm_fd = a.Get(0u).As<Napi::Number>().Int32Value();
+      op.shm_inode = a.Get(1u).As<Napi::BigInt>().Uint64Value(&lossless);
+      op.shm_offset = a.Get(2u).As<Napi::Number>().Int64Value();
+    }
     std::shared_ptr<Work> w = pg.submit(op);
     g_works[w->id] = w;
     return Napi::Number::New(info.Env(), double(w->id));
@@ -132,6 +140,17 @@ Napi::Value Wait(const Napi::CallbackInfo& info) {
     std::string err = ProcessGroup::wait(*w);
     if (!err.empty()) throw DistError("DISTRIBUTED_ERROR", err);
     return Napi::Boolean::New(env, true);
+  });
+}
+
+// sharedCalls(): [in place, through the slots]: the host all-reduces through shared memory so far.
+Napi::Value SharedCalls(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    ProcessGroup& pg = group("sharedCalls");
+    Napi::Array a = Napi::Array::New(info.Env(), 2);
+    a.Set(0u, double(pg.shared_in_place_calls()));
+    a.Set(1u, double(pg.shared_slot_calls()));
+    return a;
   });
 }
 
@@ -182,6 +201,7 @@ Napi::Object Init_(Napi::Env env, Napi::Object exports) {
   exports.Set("take", Napi::Function::New(env, Take, "take"));
   exports.Set("ref", Napi::Function::New(env, Ref, "ref"));
   exports.Set("finalize", Napi::Function::New(env, Finalize, "finalize"));
+  exports.Set("sharedCalls", Napi::Function::New(env, SharedCalls, "sharedCalls"));
   exports.Set("ncclCompiled", Napi::Boolean::New(env, tk::dist::nccl_compiled()));
   exports.Set("ncclVersion", Napi::Function::New(env, NcclVersion, "ncclVersion"));
   return exports;

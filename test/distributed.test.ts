@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runOptions } from '../src/cli.js';
 import { cuda, distributed as dist, io, metrics, nn, tensor, train, type DType, type Tensor } from '../src/index.js';
 import { mcaDefaultArgs, mpirunCommand, placementArgs } from '../src/distributed/launch.js';
+import { ITEMSIZE } from '../src/dtype.js';
 import { BIG, DTYPES, N, opsOf, reduceExact, values } from './distributed/collectives.js';
 import { bnInput, metricInput } from './distributed/parts-data.js';
 import { expectTensorError } from './helpers/harness.js';
@@ -256,6 +257,10 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
     }
   });
 
+  it('DDP writes gradients into buckets in memory the ranks map and all-reduces them in place', () => {
+    for (const res of [r0, r1]) expectDdp(res);
+  });
+
   it('ranks that call different collectives, sizes or dtypes all fail naming the difference, and go on', () => {
     expectMismatches(r0, r1);
   });
@@ -282,9 +287,30 @@ describe.skipIf(!ready)(`collectives in a 2-rank job${ready ? '' : ` (skipped: $
 
 // collectives.ts's large all-reduces: every element right ([mismatches, first index]).
 function expectBig(res: Results): void {
-  for (const d of DTYPES)
-    for (const op of opsOf(d))
-      for (const n of BIG) expect(res[`big.${op}.${d}.${n}`], `${op} ${d} ${n}`).toEqual([0, -1]);
+  for (const where of ['', 'shared.', 'mixed.'])
+    for (const d of DTYPES)
+      for (const op of opsOf(d))
+        for (const n of BIG) expect(res[`big.${where}${op}.${d}.${n}`], `${where}${op} ${d} ${n}`).toEqual([0, -1]);
+  // Which path each all-reduce took: [in place, through the slots]. Shared memory takes 4 KiB and
+  // up; in place only where both ranks' tensors are in memory they map.
+  let k = 0;
+  for (const d of DTYPES) for (const n of BIG) if (n * ITEMSIZE[d] >= 4096) k += opsOf(d).length;
+  const shared = res['sharedMemory'][0] === 1;
+  expect(k).toBeGreaterThan(20);
+  expect(res['calls.']).toEqual(shared ? [0, k] : [0, 0]);
+  expect(res['calls.shared.']).toEqual(shared ? [k, 0] : [0, 0]);
+  expect(res['calls.mixed.']).toEqual(shared ? [0, k] : [0, 0]);
+}
+
+// DDP on Linear(256, 512), x all rank+1 in 3 rows (collectives.ts): with shared memory, one bucket
+// in memory the ranks map, all-reduced in place at each of the 23 synced passes; without, the
+// 512 KiB weight all-reduced in place on its own (through MPI). The same averages either way.
+function expectDdp(res: Results): void {
+  const shared = res['sharedMemory'][0] === 1;
+  for (const view of ['false', 'true']) {
+    expect(res[`ddp.${view}.buckets`]).toEqual(shared ? [512 + 512 * 256] : [512, 512 * 256]);
+    expect(res[`ddp.${view}`]).toEqual([13.5, 13.5, 9, 9, 0, shared ? 23 : 0, 0]);
+  }
 }
 
 function expectLate(r0: Results, r1: Results): void {
@@ -349,6 +375,7 @@ describe.skipIf(!ready)(
       for (const res of [r0, r1]) {
         expect(res['sharedMemory']).toEqual([0]);
         expectBig(res);
+        expectDdp(res); // a large gradient all-reduced where backward put it
       }
       expectMismatches(r0, r1);
       expectLate(r0, r1);
@@ -554,19 +581,6 @@ describe.skipIf(!ready)(
     it('a DDP made inside tidy() keeps its buckets across later scopes (copies and bucket views)', () => {
       for (const k of [0, 1])
         for (const view of ['false', 'true']) expect(r[k].tidyDdp[view]).toEqual([Array(8).fill(9), Array(2).fill(6)]);
-    });
-
-    it('a large CPU gradient is averaged in place, accumulating across noSync as a bucket does', () => {
-      // pass 1 averages to 4.5 (weight) and 3 (bias); pass 2 adds this rank's own 3 (rank+1) and 3
-      // unsynced; pass 3 adds 3 (rank+1) and 3 again and averages: 4.5 × 3 = 13.5 and 3 × 3 = 9
-      for (const k of [0, 1])
-        for (const view of ['false', 'true'])
-          expect(r[k].inPlaceDdp[view]).toEqual({
-            buckets: [512, 512 * 256],
-            weight: [13.5, 13.5],
-            bias: [9, 9],
-            live: 0,
-          });
     });
 
     it("DDP's all-reduces overlapped with backward, run after it, this host's default or mixed, average alike", () => {

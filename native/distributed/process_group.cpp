@@ -167,8 +167,14 @@ const char* reduce_name(Reduce r) {
 // so a rank that called another collective, or one on another size or dtype, fails the collective
 // on every rank (each sees a difference) instead of leaving MPI to hang or to mix the buffers.
 constexpr int kSignature = 5;
+// The message also carries the all-reduce's shared buffer (Op::shm_*), which may differ by rank:
+// kSignature values compared, then fd, inode and offset.
+constexpr int kMessage = kSignature + 3;
 
 void signature(const Op& o, int64_t* s) {
+  s[kSignature] = o.kind == Kind::AllReduce && o.device < 0 ? o.shm_fd : -1;
+  s[kSignature + 1] = int64_t(o.shm_inode);
+  s[kSignature + 2] = o.shm_offset;
   const bool reduces = o.kind == Kind::AllReduce || o.kind == Kind::ReduceScatter;
   const bool rooted = o.kind == Kind::Broadcast || o.kind == Kind::Gather || o.kind == Kind::Scatter;
   const bool data = o.kind != Kind::Barrier;
@@ -344,29 +350,31 @@ void ProcessGroup::run_inline(const std::shared_ptr<Work>& w) {
   if (wake) cv_.notify_one();
 }
 
+int64_t ProcessGroup::shared_in_place_calls() const { return shared_ ? shared_->in_place_calls() : 0; }
+int64_t ProcessGroup::shared_slot_calls() const { return shared_ ? shared_->slot_calls() : 0; }
+
 void ProcessGroup::post_rendezvous(Work& w) {
   const int peers = size_ - 1;
   w.request.resize(sizeof(MPI_Request) * size_t(std::max(1, 2 * peers)));
-  w.signatures.assign(size_t(kSignature * size_), 0);
-  int64_t* mine = &w.signatures[size_t(kSignature * rank_)];
+  w.signatures.assign(size_t(kMessage * size_), 0);
+  int64_t* mine = &w.signatures[size_t(kMessage * rank_)];
   signature(w.op, mine);
   auto* reqs = reinterpret_cast<MPI_Request*>(w.request.data());
   int rc = MPI_SUCCESS;
   for (int p = 0, i = 0; p < size_ && rc == MPI_SUCCESS; ++p) {
     if (p == rank_) continue;
-    rc = MPI_Isend(mine, kSignature, MPI_INT64_T, p, 0, rendezvous_->comm, &reqs[i++]);
+    rc = MPI_Isend(mine, kMessage, MPI_INT64_T, p, 0, rendezvous_->comm, &reqs[i++]);
     if (rc == MPI_SUCCESS)
-      rc = MPI_Irecv(&w.signatures[size_t(kSignature * p)], kSignature, MPI_INT64_T, p, 0, rendezvous_->comm,
-                     &reqs[i++]);
+      rc = MPI_Irecv(&w.signatures[size_t(kMessage * p)], kMessage, MPI_INT64_T, p, 0, rendezvous_->comm, &reqs[i++]);
   }
   if (rc != MPI_SUCCESS) throw DistError("DISTRIBUTED_ERROR", mpi_error(kind_name(w.op.kind), rc));
 }
 
 // After the rendezvous: every peer called what this rank did, or an error naming the first that did not.
 void ProcessGroup::check_rendezvous(const Work& w) const {
-  const int64_t* mine = &w.signatures[size_t(kSignature * rank_)];
+  const int64_t* mine = &w.signatures[size_t(kMessage * rank_)];
   for (int p = 0; p < size_; ++p) {
-    const int64_t* theirs = &w.signatures[size_t(kSignature * p)];
+    const int64_t* theirs = &w.signatures[size_t(kMessage * p)];
     if (std::equal(mine, mine + kSignature, theirs)) continue;
     throw DistError("DISTRIBUTED_ERROR",
                     std::string(kind_name(w.op.kind)) + ": rank " + std::to_string(p) + " called " + describe(theirs) +
@@ -438,7 +446,15 @@ void ProcessGroup::run(Work& w) {
   switch (o.kind) {
     case Kind::AllReduce:
       if (shared_->worth(o.count * int64_t(item_size(o.dtype)))) {
-        const std::string error = shared_->all_reduce(o.recv, o.count, o.dtype, o.reduce);  // Avg divided
+        std::vector<SharedReducer::Place> places;  // every rank's buffer, when all are shareable
+        for (int p = 0; p < size_ && !w.signatures.empty(); ++p) {
+          const int64_t* m = &w.signatures[size_t(kMessage * p + kSignature)];
+          if (m[0] < 0) break;
+          places.push_back({int(m[0]), uint64_t(m[1]), m[2]});
+        }
+        const std::string error = int(places.size()) == size_
+                                      ? shared_->all_reduce_in_place(o.recv, places, o.count, o.dtype, o.reduce)
+                                      : shared_->all_reduce(o.recv, o.count, o.dtype, o.reduce);  // Avg divided
         if (!error.empty()) throw DistError("DISTRIBUTED_ERROR", error);
         return;
       }

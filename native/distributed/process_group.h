@@ -20,7 +20,8 @@
 //   waits as for any other work). MPI runs MPI_THREAD_SERIALIZED: the two threads never call it at
 //   once (the communication thread stays parked while the caller's runs).
 // - When every rank runs on one host, all-reduces of host memory go through a shared window
-//   (shared_reduce.h) rather than MPI_Allreduce.
+//   (shared_reduce.h) rather than MPI_Allreduce; when every rank's buffer is itself in memory the
+//   ranks can map (Op::shm_fd, told to the peers in the rendezvous), in place in those buffers.
 // - An op on CUDA memory (Op::device >= 0, backend 'nccl') goes to NCCL (nccl.h): queued on the
 //   communicator's stream in submission order, completed when its event fires. The communicator is
 //   made on the first such op (its unique id travels by MPI broadcast); one device per process.
@@ -83,6 +84,12 @@ struct Op {
   bool blocking = false;
   // -1: host memory, through MPI. Otherwise the CUDA device the buffers are on, through NCCL.
   int device = -1;
+  // An all-reduce's buffer in memory other processes can map (tk::Storage::shareable): the memfd,
+  // its inode and the buffer's byte offset in it; shm_fd -1 for other memory. When every rank's
+  // buffer is such memory on one host, the ranks reduce straight in each other's buffers.
+  int shm_fd = -1;
+  uint64_t shm_inode = 0;
+  int64_t shm_offset = 0;
 };
 
 struct Work {
@@ -94,7 +101,8 @@ struct Work {
   std::string error;  // empty on success
   // An Isend/Irecv in flight (MPI_Request, stored opaquely so this header needs no mpi.h).
   std::vector<char> request;
-  // A collective's rendezvous: what each rank called (kSignature values per rank, in rank order).
+  // A collective's rendezvous: what each rank called, and where its buffer is shared (kMessage
+  // values per rank, in rank order).
   std::vector<int64_t> signatures;
   // A device op's CUDA event (NcclComm::enqueue), polled until it fires.
   void* event = nullptr;
@@ -124,6 +132,10 @@ class ProcessGroup {
   // Whether host all-reduces go through memory the ranks share (every rank on one host, and
   // TENSORKIT_SHARED_MEMORY is not 0), rather than MPI_Allreduce.
   bool shared_memory() const { return shared_usable_; }
+  // All-reduces through the shared memory so far: in place in the ranks' buffers, and through the
+  // slots (SharedReducer's counters).
+  int64_t shared_in_place_calls() const;
+  int64_t shared_slot_calls() const;
 
   // Checks the op's peer and count, then queues it; returns its work.
   std::shared_ptr<Work> submit(const Op& op);

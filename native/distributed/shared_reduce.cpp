@@ -2,6 +2,11 @@
 // communication thread.
 #include "shared_reduce.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
@@ -53,13 +58,14 @@ template <int C, class A> A combine(A x, A y) {
 
 constexpr size_t kBlock = 256;
 
-// out[i] = in[0][i] (+) in[1][i] (+) ... (+) in[p-1][i], ranks in order; Avg divides by `size`.
-// Blockwise, so that each pass over a block is a simple loop the compiler vectorises.
-template <class E, int C> void reduce(const char* const* in, int p, char* out_bytes, size_t n, int size, bool avg) {
+// out[k][i] = in[0][i] (+) in[1][i] (+) ... (+) in[p-1][i] for every output k, ranks in order;
+// Avg divides by `size`. Blockwise, so that each pass over a block is a simple loop the compiler
+// vectorises.
+template <class E, int C>
+void reduce(const char* const* in, int p, char* const* outs, int nout, size_t n, int size, bool avg) {
   using T = typename E::Stored;
   using A = typename E::A;
   A acc[kBlock];
-  auto* out = reinterpret_cast<T*>(out_bytes);
   for (size_t b = 0; b < n; b += kBlock) {
     const size_t m = std::min(kBlock, n - b);
     const T* x0 = reinterpret_cast<const T*>(in[0]) + b;
@@ -77,16 +83,45 @@ template <class E, int C> void reduce(const char* const* in, int p, char* out_by
         for (size_t i = 0; i < m; ++i) acc[i] /= d;
       }
     }
-    for (size_t i = 0; i < m; ++i) out[b + i] = E::store(acc[i]);
+    for (int k = 0; k < nout; ++k) {
+      T* out = reinterpret_cast<T*>(outs[k]) + b;
+      for (size_t i = 0; i < m; ++i) out[i] = E::store(acc[i]);
+    }
   }
 }
 
-using Kernel = void (*)(const char* const*, int, char*, size_t, int, bool);
+using Kernel = void (*)(const char* const*, int, char* const*, int, size_t, int, bool);
+
+// The all-reduce DDP runs: two ranks' floating sums (or averages), written to one buffer (the
+// slots) or to both ranks' (in place), as one fused loop. The blockwise kernel's passes over each
+// block took 450-580 us in place for the 784-1024-1024-10 MLP's 7.4 MB gradient, this 150-160 us
+// (AMD EPYC Zen 5, 2 ranks; through the slots, the same 7.4 MB took 1.3 ms and now 0.87 ms).
+template <class E, int C>
+void reduce_pair(const char* const* in, int p, char* const* outs, int nout, size_t n, int size, bool avg) {
+  using T = typename E::Stored;
+  if (p != 2 || nout > 2 || (nout == 2 && (outs[0] != in[0] || outs[1] != in[1]))) {
+    reduce<E, C>(in, p, outs, nout, n, size, avg);
+    return;
+  }
+  const T* a = reinterpret_cast<const T*>(in[0]);
+  const T* b = reinterpret_cast<const T*>(in[1]);
+  T* x = reinterpret_cast<T*>(outs[0]);
+  T* y = reinterpret_cast<T*>(nout == 2 ? outs[1] : outs[0]);
+  // size 2: 1/2 is exact, the same rounding as a division
+  const T s = avg ? T(0.5) : T(1);
+  for (size_t i = 0; i < n; ++i) {
+    const T v = (a[i] + b[i]) * s;
+    x[i] = v;
+    y[i] = v;
+  }
+}
 
 template <class E> Kernel by_op(Reduce r) {
   switch (r) {
     case Reduce::Sum:
-    case Reduce::Avg: return &reduce<E, kSum>;
+    case Reduce::Avg:
+      if constexpr (std::is_floating_point_v<typename E::Stored>) return &reduce_pair<E, kSum>;
+      return &reduce<E, kSum>;
     case Reduce::Product: return &reduce<E, kProduct>;
     case Reduce::Max: return &reduce<E, kMax>;
     case Reduce::Min: return &reduce<E, kMin>;
@@ -144,6 +179,9 @@ void SharedReducer::init(bool enabled) {
       }
       // A passive epoch for the window's life: MPI_Win_sync then orders this rank's accesses.
       if (ok) ok = MPI_Win_lock_all(MPI_MODE_NOCHECK, win_) == MPI_SUCCESS;
+      const int pid = int(getpid());
+      pids_.assign(size_t(size_), 0);
+      if (ok) ok = MPI_Allgather(&pid, 1, MPI_INT, pids_.data(), 1, MPI_INT, comm_) == MPI_SUCCESS;
     } else {
       win_ = MPI_WIN_NULL;
     }
@@ -154,6 +192,8 @@ void SharedReducer::init(bool enabled) {
 
 void SharedReducer::free() {
   usable_ = false;
+  for (const Mapping& m : maps_) munmap(m.base, m.bytes);
+  maps_.clear();
   if (win_ != MPI_WIN_NULL) {
     MPI_Win_unlock_all(win_);
     MPI_Win_free(&win_);
@@ -169,6 +209,7 @@ bool SharedReducer::sync() {
 }
 
 std::string SharedReducer::all_reduce(void* buf, int64_t count, DType dtype, Reduce op) {
+  slot_calls_.fetch_add(1, std::memory_order_relaxed);
   const Kernel k = kernel(dtype, op);
   const size_t item = item_size(dtype);
   const size_t n = size_t(count), chunk = size_t(kSlotBytes) / item;
@@ -185,13 +226,75 @@ std::string SharedReducer::all_reduce(void* buf, int64_t count, DType dtype, Red
     const auto last = [&](int r) { return std::min(m, size_t(r) * seg + seg); };
     if (last(rank_) > first(rank_)) {
       for (int r = 0; r < size_; ++r) in[size_t(r)] = slot[r] + first(rank_) * item;
-      k(in.data(), size_, slot[rank_] + first(rank_) * item, last(rank_) - first(rank_), size_, op == Reduce::Avg);
+      char* out = slot[rank_] + first(rank_) * item;
+      k(in.data(), size_, &out, 1, last(rank_) - first(rank_), size_, op == Reduce::Avg);
     }
     if (!sync()) return "allReduce: MPI_Barrier failed (shared memory)";
     for (int r = 0; r < size_; ++r)
       if (last(r) > first(r))
         std::memcpy(data + (off + first(r)) * item, slot[r] + first(r) * item, (last(r) - first(r)) * item);
   }
+  return "";
+}
+
+char* SharedReducer::peer_base(int r, const Place& p, int64_t bytes) {
+  for (size_t i = 0; i < maps_.size(); ++i) {
+    Mapping& m = maps_[i];
+    if (m.rank != r || m.fd != p.fd) continue;
+    if (m.inode == p.inode && int64_t(m.bytes) >= bytes) return m.base;
+    munmap(m.base, m.bytes);  // the peer closed that memfd: its number now names another
+    maps_.erase(maps_.begin() + std::ptrdiff_t(i));
+    break;
+  }
+  const std::string path = "/proc/" + std::to_string(pids_[size_t(r)]) + "/fd/" + std::to_string(p.fd);
+  const int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  char* base = nullptr;
+  if (fstat(fd, &st) == 0 && uint64_t(st.st_ino) == p.inode && st.st_size >= bytes && st.st_size > 0) {
+    void* q = mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (q != MAP_FAILED) {
+      base = static_cast<char*>(q);
+      maps_.push_back({r, p.fd, p.inode, base, size_t(st.st_size)});
+    }
+  }
+  close(fd);
+  return base;
+}
+
+std::string SharedReducer::all_reduce_in_place(void* buf, const std::vector<Place>& places, int64_t count, DType dtype,
+                                               Reduce op) {
+  const size_t item = item_size(dtype), n = size_t(count);
+  std::vector<char*> at(static_cast<size_t>(size_));
+  int ok = 1;
+  for (int r = 0; r < size_ && ok; ++r) {
+    if (r == rank_) {
+      at[size_t(r)] = static_cast<char*>(buf);
+      continue;
+    }
+    const Place& p = places[size_t(r)];
+    char* base = p.offset >= 0 ? peer_base(r, p, p.offset + count * int64_t(item)) : nullptr;
+    at[size_t(r)] = base ? base + p.offset : nullptr;
+    ok = base != nullptr;
+  }
+  // Every rank takes the same path: one that could not map a peer's buffer makes all copy instead.
+  if (MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm_) != MPI_SUCCESS)
+    return "allReduce: MPI_Allreduce failed (shared memory)";
+  if (!ok) return all_reduce(buf, count, dtype, op);
+  in_place_calls_.fetch_add(1, std::memory_order_relaxed);
+  // (the peers' writes to their buffers, before their rendezvous, are visible to this rank's reads)
+  MPI_Win_sync(win_);
+  const size_t align = 64 / item;  // segments start on cache lines: no line has two writers
+  const size_t seg = ((n + size_t(size_) - 1) / size_t(size_) + align - 1) / align * align;
+  const size_t first = std::min(n, size_t(rank_) * seg), last = std::min(n, first + seg);
+  if (last > first) {
+    std::vector<const char*> in(static_cast<size_t>(size_));
+    std::vector<char*> out(static_cast<size_t>(size_));
+    for (int r = 0; r < size_; ++r) in[size_t(r)] = out[size_t(r)] = at[size_t(r)] + first * item;
+    kernel(dtype, op)(in.data(), size_, out.data(), size_, last - first, size_, op == Reduce::Avg);
+  }
+  // No rank returns (and changes its buffer) before every rank has written its segment everywhere.
+  if (!sync()) return "allReduce: MPI_Barrier failed (shared memory)";
   return "";
 }
 

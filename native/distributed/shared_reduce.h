@@ -18,6 +18,12 @@
 // chunk's slot never overwrites a segment a slower peer is still copying out of the last one: that
 // peer reaches the next chunk's first barrier only after its copies. Two barriers per chunk.
 //
+// A buffer in memory every rank can map (an all-reduce of a tensor made by tk::Storage::shareable,
+// as DistributedDataParallel's buckets are, on every rank) needs no slots: each rank maps its peers'
+// memfds (/proc/<pid>/fd/<fd>, once, then cached), reduces its segment straight out of every rank's
+// buffer and writes the result into every rank's buffer; one barrier ends the call (the rendezvous
+// before it is the start). Nothing is copied: the least an all-reduce on one host can do.
+//
 // Contracts:
 // - Every call is collective over the group and runs on the communication thread, with every rank
 //   present (after the process group's rendezvous); the buffer is contiguous host memory.
@@ -29,6 +35,7 @@
 #pragma once
 #include <mpi.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -53,6 +60,24 @@ class SharedReducer {
   // ("" on success).
   std::string all_reduce(void* buf, int64_t count, DType dtype, Reduce op);
 
+  // Where a rank's buffer lies in shareable memory: its memfd (a number in that rank's process),
+  // the memfd's inode, and the buffer's byte offset in it.
+  struct Place {
+    int fd = -1;
+    uint64_t inode = 0;
+    int64_t offset = 0;
+  };
+  // The all-reduce of `count` elements at `buf` (this rank's), every rank's buffer at places[r]:
+  // in place, through the ranks' mappings of each other's memory. The ranks agree (one small
+  // MPI_Allreduce) that each could map every peer's buffer; where one could not, the call falls
+  // back to all_reduce(). Returns an error message ("" on success).
+  std::string all_reduce_in_place(void* buf, const std::vector<Place>& places, int64_t count, DType dtype, Reduce op);
+
+  // How many all-reduces went in place (all_reduce_in_place, every rank's buffer mapped) and how
+  // many through the slots (all_reduce), for tests; read from any thread.
+  int64_t in_place_calls() const { return in_place_calls_.load(std::memory_order_relaxed); }
+  int64_t slot_calls() const { return slot_calls_.load(std::memory_order_relaxed); }
+
   static constexpr int64_t kMinBytes = 4096;
   // One slot's bytes: a chunk of the reduction. Small enough that a rank's slot, its peers' and
   // its own buffer's chunk stay in the core's cache between the copy in and the reduction.
@@ -69,6 +94,21 @@ class SharedReducer {
   // slots_[set * size_ + r]: rank r's slot of set `set` (two sets), each kSlotBytes
   std::vector<char*> slots_;
   int set_ = 0;  // the set the next chunk uses
+
+  // The base of rank r's memfd `fd` (inode `inode`) mapped here, at least `bytes` long; nullptr
+  // where it cannot be mapped. Mappings are kept (the peer's buckets live as long as its model);
+  // one of a memfd the peer has since closed goes when its fd number comes back with another inode.
+  char* peer_base(int r, const Place& p, int64_t bytes);
+  struct Mapping {
+    int rank = 0;
+    int fd = -1;
+    uint64_t inode = 0;
+    char* base = nullptr;
+    size_t bytes = 0;
+  };
+  std::vector<Mapping> maps_;
+  std::atomic<int64_t> in_place_calls_{0}, slot_calls_{0};
+  std::vector<int> pids_;  // every rank's process id
 };
 
 }  // namespace tk::dist

@@ -29,6 +29,8 @@ export interface MpiBinding {
     blocking: boolean,
     /** -1: host memory, through MPI; N: memory on cuda:N, through NCCL. */
     device: number,
+    /** recv in memory other processes can map: the main addon's sharedMemoryOf(), else null. */
+    shared: [number, bigint, number] | null,
   ): number;
   /**
    * Blocks until the work completes, or at most `ms` milliseconds; throws its error. Returns
@@ -37,6 +39,8 @@ export interface MpiBinding {
   wait(id: number, ms?: number): boolean;
   /** A completed work's error (null: none), forgetting it; undefined when already forgotten. */
   take(id: number): string | null | undefined;
+  /** The host all-reduces through shared memory so far: [in place in the ranks' buffers, through the slots]. */
+  sharedCalls(): [number, number];
   /** Keeps the process alive while async works are pending (true), or not. */
   ref(on: boolean): void;
   /** MPI_Finalize, or MPI_Abort(code) when abort. */

@@ -9,10 +9,17 @@
 // every bucket has been launched (all gradients are in), the last hook waits for them and writes
 // the averaged gradients back into each parameter's .grad. With findUnusedParameters, the graph
 // walked after forward says which parameters backward will not reach; they count as ready.
-// A large gradient on the CPU is all-reduced in place, on its own: copying it into a bucket and
-// back would cost more memory traffic than the extra collective's latency. Where the ranks' compute
+// Where the ranks do not share memory, a large gradient on the CPU is all-reduced in place, on its
+// own: copying it into a bucket and back would cost more memory traffic than the extra
+// collective's latency. Where the ranks' compute
 // threads fill every core of the host, the buckets' all-reduces all run once the last gradient is
 // in instead (DDPOptions.overlap): overlap needs a core to run on.
+// Where every rank runs on one host (CPU gradients, the 'mpi' backend, the group's shared memory
+// on), the buckets live in memory the ranks map (binding.shareableZeros) and each parameter's
+// gradient destination is its slot in the bucket: backward writes the gradients there (a linear
+// layer's straight out of its GEMM), and the all-reduce reduces the buckets where they lie, in
+// every rank's memory at once, copying nothing. `.grad` is then the bucket's view, as with
+// gradientAsBucketView.
 // Buffers (batch-norm statistics) travel from rank 0 at each forward coalesced, one broadcast
 // per dtype, as PyTorch's _sync_buffers: one per buffer cost a collective's latency each.
 import { availableParallelism, cpus } from 'node:os';
@@ -25,7 +32,7 @@ import { keep } from '../memory.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { checkOptions, fn as functionArg } from '../options.js';
 import { Module } from '../nn/module.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, wrap } from '../tensor.js';
 import {
   allGatherIntoTensor,
   allReduce,
@@ -40,8 +47,9 @@ import {
 /** Options of DistributedDataParallel. */
 export interface DDPOptions {
   /**
-   * Bucket size in MiB (default 25, as PyTorch); the first bucket holds at most 1 MiB. A CPU
-   * gradient of 512 KiB or more skips the buckets: it is averaged in place, on its own.
+   * Bucket size in MiB (default 25, as PyTorch); the first bucket holds at most 1 MiB. Where the
+   * ranks do not share a host's memory, a CPU gradient of 512 KiB or more skips the buckets: it is
+   * averaged in place, on its own.
    */
   bucketCapMb?: number;
   /** Copy rank 0's buffers (batch-norm statistics) to every rank at each forward (default true). */
@@ -51,7 +59,9 @@ export interface DDPOptions {
    * gradients are then written in place, with no copy back, and gradients that accumulate into an
    * existing `.grad` (no zeroGrad, or noSync) need no copy in either. A `.grad` kept from an
    * earlier step then changes with the bucket. (A CPU gradient averaged in place has no bucket:
-   * its `.grad` stays the tensor backward made.)
+   * its `.grad` stays the tensor backward made.) Where every rank runs on one host, backward
+   * writes the gradients straight into the buckets, in memory the ranks share, and `.grad` is the
+   * bucket's view whatever this option says.
    */
   gradientAsBucketView?: boolean;
   /**
@@ -129,6 +139,13 @@ const FIRST_BUCKET_BYTES = 1024 * 1024;
  */
 const DIRECT_BYTES = 512 * 1024;
 
+// A tensor of t's shape and dtype in memory the ranks can map (zeros); t is disposed.
+function shareable(t: Tensor): Tensor {
+  const s = wrap(binding.shareableZeros(t._h));
+  t.dispose();
+  return s;
+}
+
 // The tensors in a forward's result: a tensor, or arrays and plain objects of them (nested).
 function tensorsIn(v: unknown, out: Tensor[], depth: number): void {
   if (v instanceof Tensor) out.push(v);
@@ -154,7 +171,10 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   readonly #bucketOf = new Map<Tensor, Bucket>();
   readonly #hooks: { remove(): void }[] = [];
   readonly #broadcastBuffers: boolean;
+  /** Gradients are views of their buckets (gradientAsBucketView, or #shared). */
   readonly #asView: boolean;
+  /** The buckets are in memory the ranks share, and backward writes the gradients into them. */
+  readonly #shared: boolean;
   readonly #overlap: boolean | undefined;
   /** findUnusedParameters: the parameters that require grad, in registration order. */
   readonly #params: Tensor[] | undefined;
@@ -189,13 +209,15 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       fail('INVALID_ARGUMENT', `${op}: no process group; call distributed.initProcessGroup() first`);
     this.module = module;
     this.#broadcastBuffers = o.broadcastBuffers ?? true;
-    this.#asView = o.gradientAsBucketView ?? false;
     this.#overlap = o.overlap;
     this.#size = getWorldSize();
     this.#rank = getRank();
     const params = module.parameters().filter((p) => p.requiresGrad);
     this.#params = o.findUnusedParameters ? params : undefined;
-    const nccl = getBackend().backend === 'nccl';
+    const backend = getBackend();
+    const nccl = backend.backend === 'nccl';
+    this.#shared = backend.sharedMemory && this.#size > 1 && params.every((p) => p.device === 'cpu');
+    this.#asView = (o.gradientAsBucketView ?? false) || this.#shared;
     for (const p of params) {
       if (p.device !== 'cpu' && !nccl)
         fail('DEVICE_MISMATCH', `${op}: the 'mpi' backend averages CPU gradients, got a parameter on ${p.device}`);
@@ -239,8 +261,9 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     let dtype: DType | undefined;
     const close = () => {
       if (!slots.length) return;
+      const plain = zeros([numel], { dtype: slots[0].param.dtype, device: slots[0].param.device });
       // kept: they live as long as the wrapper, whatever tidy() scope constructs it
-      const flat = keep(zeros([numel], { dtype: slots[0].param.dtype, device: slots[0].param.device }));
+      const flat = keep(this.#shared ? shareable(plain) : plain);
       const b: Bucket = { slots, flat, ready: 0, work: undefined };
       this.#buckets.push(b);
       for (const s of slots) {
@@ -249,13 +272,14 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         s.view = keep(slice.view(s.param.shape));
         slice.dispose();
         if (this.#asView) s.ptr = binding.dataPtr(s.view._h);
+        if (this.#shared) binding.setGradDestination(s.param._h, s.view._h);
       }
       slots = [];
       numel = 0;
     };
     for (const p of [...params].reverse()) {
       const item = ITEMSIZE[p.dtype as DType];
-      if (p.device === 'cpu' && p.numel() * item >= DIRECT_BYTES) {
+      if (p.device === 'cpu' && !this.#shared && p.numel() * item >= DIRECT_BYTES) {
         close(); // the buckets stay in the order backward fills them
         const b: Bucket = {
           slots: [{ param: p, offset: 0, numel: p.numel() }],
@@ -563,7 +587,10 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   dispose(): void {
     for (const h of this.#hooks.splice(0)) h.remove();
     for (const b of this.#buckets.splice(0)) {
-      for (const s of b.slots) s.view?.dispose();
+      for (const s of b.slots) {
+        if (this.#shared && !s.param.isDisposed) binding.setGradDestination(s.param._h, null);
+        s.view?.dispose();
+      }
       b.flat?.dispose();
       b.grad?.dispose();
     }

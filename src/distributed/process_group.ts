@@ -255,6 +255,16 @@ export function getWorldSize(): number {
 }
 
 /**
+ * @internal How many host all-reduces went through shared memory so far: in place in the ranks'
+ * buffers (every rank's tensor in memory the ranks map, as DDP's buckets are) and through the
+ * slots (the rest). For tests and benchmarks.
+ */
+export function sharedMemoryCalls(): { inPlace: number; throughSlots: number } {
+  const [inPlace, throughSlots] = requireGroup('sharedMemoryCalls').mpi.sharedCalls();
+  return { inPlace, throughSlots };
+}
+
+/**
  * The group's backend, the MPI library's version string, and whether all-reduces of CPU tensors
  * go through memory the ranks share (`sharedMemory`: every rank on one host, and the environment
  * variable TENSORKIT_SHARED_MEMORY is not `0`) rather than through MPI's messages.
@@ -293,6 +303,8 @@ interface Buffer {
   device: number;
   /** After success, for written buffers that were copies: write back into the caller's tensor. */
   back?: () => void;
+  /** Host memory peer processes can map (binding.sharedMemoryOf), where the group can use it. */
+  shared: [number, bigint, number] | null;
   release(): void;
 }
 
@@ -315,6 +327,7 @@ function bufferOf(op: string, t: Tensor, written: boolean): Buffer {
   return {
     ptr,
     device,
+    shared: device < 0 && group?.sharedMemory ? binding.sharedMemoryOf(h) : null,
     back: written && src !== t ? () => noGrad(() => t.copy_(src)) : undefined,
     release: () => {
       binding.free(h);
@@ -425,7 +438,19 @@ function launch(
     // NCCL works on its own stream: what tensorkit queued on the device's stream (the kernels that
     // wrote the inputs) must finish first.
     if (device >= 0) binding.cudaSynchronize(device);
-    id = g.mpi.submit(kind, send?.ptr ?? null, recv?.ptr ?? null, count, dtype, reduce, peer, tag, !isAsync, device);
+    id = g.mpi.submit(
+      kind,
+      send?.ptr ?? null,
+      recv?.ptr ?? null,
+      count,
+      dtype,
+      reduce,
+      peer,
+      tag,
+      !isAsync,
+      device,
+      recv?.shared ?? null,
+    );
   } catch (e) {
     finish(false);
     throw e;

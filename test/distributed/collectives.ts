@@ -7,10 +7,17 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { binding } from '../../src/binding.js';
+import { wrap } from '../../src/tensor.js';
+import { sharedMemoryCalls } from '../../src/distributed/process_group.js';
 import {
   distributed as dist,
+  full,
+  memory,
+  nn,
   TensorError,
   tensor,
+  tidy,
   zeros as zerosOn,
   type DType,
   type Tensor,
@@ -192,23 +199,79 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
   // Large all-reduces of CPU tensors (through shared memory when the group has it, sharedMemory):
   // each rank checks every element against the exact reduction; [mismatches, first index].
   res['sharedMemory'] = [dist.getBackend().sharedMemory ? 1 : 0];
-  for (const d of DTYPES)
-    for (const op of opsOf(d))
-      for (const n of BIG) {
-        const mine = Array.from({ length: n }, (_, i) => value(d, rank, i));
-        const t = tensor(d === 'bool' ? mine.map(Boolean) : mine, { dtype: d as never }) as Tensor;
-        dist.allReduce(t, { op });
-        const got = t.data() as ArrayLike<number | bigint | boolean>;
-        let bad = 0;
-        let first = -1;
-        for (let i = 0; i < n; i++)
-          if (Number(got[i]) !== reduceExact(d, op, value(d, 0, i), value(d, 1, i))) {
-            bad++;
-            if (first < 0) first = i;
+  // The same in memory the ranks can map (as DDP's buckets are): 'shared', both ranks' tensors
+  // shareable, at offsets that differ by rank (so the ranks reduce in place in each other's
+  // memory); 'mixed', rank 0's only (the ranks agree to go through the slots instead).
+  for (const where of ['', 'shared.', 'mixed.']) {
+    const calls = sharedMemoryCalls();
+    for (const d of DTYPES)
+      for (const op of opsOf(d))
+        for (const n of BIG) {
+          const mine = Array.from({ length: n }, (_, i) => value(d, rank, i));
+          let t = tensor(d === 'bool' ? mine.map(Boolean) : mine, { dtype: d as never }) as Tensor;
+          let flat: Tensor | undefined;
+          if (where === 'shared.' || (where === 'mixed.' && rank === 0)) {
+            const offset = 5 + 11 * rank;
+            const plain = zerosOn([n + offset], { dtype: d as never });
+            flat = wrap(binding.shareableZeros(plain._h));
+            plain.dispose();
+            const part = flat.narrow(0, offset, n);
+            part.copy_(t);
+            t.dispose();
+            t = part;
           }
-        res[`big.${op}.${d}.${n}`] = [bad, first];
-        t.dispose();
-      }
+          dist.allReduce(t, { op });
+          const got = t.data() as ArrayLike<number | bigint | boolean>;
+          let bad = 0;
+          let first = -1;
+          for (let i = 0; i < n; i++)
+            if (Number(got[i]) !== reduceExact(d, op, value(d, 0, i), value(d, 1, i))) {
+              bad++;
+              if (first < 0) first = i;
+            }
+          res[`big.${where}${op}.${d}.${n}`] = [bad, first];
+          t.dispose();
+          flat?.dispose();
+        }
+    const now = sharedMemoryCalls();
+    res[`calls.${where}`] = [now.inPlace - calls.inPlace, now.throughSlots - calls.throughSlots];
+  }
+  // DDP where the group shares memory: backward writes the gradients into buckets in memory the
+  // ranks map, and every bucket all-reduces in place; without it, a large CPU gradient
+  // (Linear(256, 512)'s 512 KiB weight) is all-reduced in place on its own, not through a bucket.
+  // Either way the same averages (4.5 per weight entry, 3 per bias entry, for x all rank+1 in 3
+  // rows), accumulated over a synced pass and a noSync pass before a synced one, with and without
+  // bucket views; steps leave no tensor behind.
+  if (backend === 'mpi')
+    for (const gradientAsBucketView of [false, true]) {
+      const lin = new nn.Linear(256, 512);
+      const ddp = new dist.DistributedDataParallel(lin, { gradientAsBucketView });
+      const x = full([3, 256], rank + 1);
+      const pass = () => tidy(() => ddp.forward(x).sum().backward());
+      const calls = sharedMemoryCalls();
+      pass();
+      ddp.noSync(pass);
+      pass();
+      const range = (t: Tensor) => [t.min().item(), t.max().item()];
+      const w = range(lin.weight.grad!);
+      const b = range(lin.bias!.grad!);
+      lin.zeroGrad();
+      pass();
+      const base = memory().tensors;
+      for (let i = 0; i < 20; i++) (lin.zeroGrad(), pass());
+      const now = sharedMemoryCalls();
+      res[`ddp.${gradientAsBucketView}.buckets`] = ddp.bucketSizes();
+      // weight's min and max, bias's, live tensors, all-reduces in place, through the slots
+      res[`ddp.${gradientAsBucketView}`] = [
+        ...w,
+        ...b,
+        memory().tensors - base,
+        now.inPlace - calls.inPlace,
+        now.throughSlots - calls.throughSlots,
+      ];
+      ddp.dispose();
+      x.dispose();
+    }
   // Ranks that call different collectives, or one on different sizes or dtypes, all get an error
   // naming the difference (none runs it), and the group goes on.
   res['mismatch.count'] = message(() => dist.allReduce(zerosOn([rank === 0 ? 6 : 7])));

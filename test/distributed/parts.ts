@@ -93,34 +93,6 @@ for (const gradientAsBucketView of [false, true]) {
   ddp.dispose();
 }
 
-// A large CPU gradient (Linear(256, 512)'s 512 KiB weight) is all-reduced in place, not through a
-// bucket: the same averages as above (4.5 per weight entry, 3 per bias entry), accumulated over a
-// synced pass and a noSync pass before a synced one, with and without bucket views; steps leave no
-// tensor behind.
-for (const gradientAsBucketView of [false, true]) {
-  const lin = new nn.Linear(256, 512);
-  const ddp = new dist.DistributedDataParallel(lin, { gradientAsBucketView });
-  const x = full([3, 256], rank + 1);
-  const pass = () => tidy(() => ddp.forward(x).sum().backward());
-  pass();
-  ddp.noSync(pass);
-  pass();
-  const range = (t: Tensor) => [t.min().item(), t.max().item()];
-  const w = range(lin.weight.grad!);
-  const b = range(lin.bias!.grad!);
-  lin.zeroGrad();
-  pass();
-  const base = memory().tensors;
-  for (let i = 0; i < 20; i++) (lin.zeroGrad(), pass());
-  ((res.inPlaceDdp ??= {}) as Record<string, unknown>)[String(gradientAsBucketView)] = {
-    buckets: ddp.bucketSizes(),
-    weight: w,
-    bias: b,
-    live: memory().tensors - base,
-  };
-  ddp.dispose();
-}
-
 // DDP makes no tensor it does not free: 100 steps outside any tidy() (the loss made in one) leave
 // the live tensor count where it was, with copies and with bucket views, and a buffer to sync.
 for (const gradientAsBucketView of [false, true]) {
