@@ -14,14 +14,16 @@
 //      TENSORKIT_SHARED_MEMORY=0); and 2 ranks that skip the all-reduce (noSync), the most this
 //      machine gives the split (two processes on two cores);
 //   3. backward of an MLP (784-h-h-10, batch 64 per rank): alone (noSync), with DDP's bucketed
-//      all-reduce (its default overlap for this host, with copies and with bucket views, and with
-//      the overlap forced on), and with one all-reduce of the whole gradient after backward (no
-//      overlap); and the floor on a machine whose cores the ranks' compute already fills: backward
-//      alone plus the CPU time one all-reduce of the gradient costs (overlap hides waiting, not
-//      work); the 1024 MLP with copies once more through MPI_Allreduce (TENSORKIT_SHARED_MEMORY=0);
+//      all-reduce (its default overlap for this host, with default options and with bucket views,
+//      and with the overlap forced on; where the ranks share memory, backward writes the gradients
+//      into the buckets either way), and with one all-reduce of the whole gradient after backward
+//      (no overlap); and the floor on a machine whose cores the ranks' compute already fills:
+//      backward alone plus the CPU time one all-reduce of the gradient costs (in place, as DDP's
+//      buckets are; overlap hides waiting, not work); the 1024 MLP once more through MPI_Allreduce
+//      (TENSORKIT_SHARED_MEMORY=0: copies into buckets, the large gradients in place);
 //      and the least any all-reduce of its gradient can cost here: a C loop whose ranks keep their
-//      gradients in one shared window and reduce them where they lie, copying nothing
-//      (bench/peers/shared_floor.c).
+//      gradients in one shared window, rewrite them before each call (as backward does), and
+//      reduce them where they lie, copying nothing (bench/peers/shared_floor.c).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +67,8 @@ const ar = { c: [] as number[], cOmpi: [] as number[], tk: [] as number[], tkMpi
 const SMALL = 2276; // the shapes CNN's gradient, 9 KB
 const small = { c: [] as number[], tk: [] as number[], tkAfter: [] as number[] };
 const cnn = { one: [] as number[], two: [] as number[], twoMpi: [] as number[], ceiling: [] as number[] };
-const mlp: Record<string, { alone: number[]; ddp: number[]; naive: number[]; arCpu: number[] }> = {};
+const mlp: Record<string, { alone: number[]; ddp: number[]; naive: number[]; arCpu: number[]; arInPlace: number[] }> =
+  {};
 for (let r = 0; r < rounds; r++) {
   ar.c.push(cPeer(bin, String(COUNT), '20'));
   small.c.push(cPeer(bin, String(SMALL), '400'));
@@ -86,14 +89,23 @@ for (let r = 0; r < rounds; r++) {
     ['1024', 'copy mpi'],
   ]) {
     const job = mode.endsWith(' mpi') ? tkMpi : tk;
-    const [alone, ddp, naive, arCpu] = job(2, 'bench/distributed/train.ts', 'mlp', '64', '30', h, mode.split(' ')[0])
+    const [alone, ddp, naive, arCpu, arInPlace] = job(
+      2,
+      'bench/distributed/train.ts',
+      'mlp',
+      '64',
+      '30',
+      h,
+      mode.split(' ')[0],
+    )
       .split(' ')
       .map(Number);
-    const m = (mlp[`${h} ${mode}`] ??= { alone: [], ddp: [], naive: [], arCpu: [] });
+    const m = (mlp[`${h} ${mode}`] ??= { alone: [], ddp: [], naive: [], arCpu: [], arInPlace: [] });
     m.alone.push(alone);
     m.ddp.push(ddp);
     m.naive.push(naive);
     m.arCpu.push(arCpu);
+    m.arInPlace.push(arInPlace);
   }
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
@@ -133,9 +145,11 @@ console.log('MLP backward, batch 64 per rank, 2 ranks (ms, median step):');
 for (const [k, m] of Object.entries(mlp)) {
   const [h, mode, via] = k.split(' ');
   const a = median(m.alone);
-  const floor = a + median(m.arCpu);
+  // what DDP's all-reduces cost at the least on cores the compute fills: in place where the ranks
+  // share memory (DDP's buckets then are), else through copies
+  const floor = a + median(via ? m.arCpu : m.arInPlace);
   const label =
-    { copy: 'copies', view: 'gradientAsBucketView', overlap: 'copies, overlap: true' }[mode]! +
+    { copy: 'default options', view: 'gradientAsBucketView', overlap: 'overlap: true' }[mode]! +
     (via ? ', MPI_Allreduce' : '');
   console.log(
     `  784-${h}-${h}-10 ${label.padEnd(21)}  backward ${a.toFixed(3)}  + DDP ${median(m.ddp).toFixed(3)} (${(median(m.ddp) / a).toFixed(2)}x)  + one all-reduce after ${median(m.naive).toFixed(3)} (${(median(m.naive) / a).toFixed(2)}x)  floor on busy cores ${floor.toFixed(3)} (${(floor / a).toFixed(2)}x)`,
@@ -143,5 +157,5 @@ for (const [k, m] of Object.entries(mlp)) {
 }
 const backward1024 = median(mlp['1024 copy'].alone);
 console.log(
-  `  784-1024-1024-10, an all-reduce that copies nothing (C, gradients in a shared window)  ${median(floorMs).toFixed(3)} ms, ${((median(floorMs) / backward1024) * 100).toFixed(0)}% of backward alone (tensorkit's all-reduce of it: ${median(mlp['1024 copy'].arCpu).toFixed(3)} ms of CPU)`,
+  `  784-1024-1024-10's gradient, all-reduced where it lies (C, buffers in a shared window, rewritten before each call)  ${median(floorMs).toFixed(3)} ms, ${((median(floorMs) / backward1024) * 100).toFixed(0)}% of backward alone; tensorkit's all-reduce of it: in place ${median(mlp['1024 copy'].arInPlace).toFixed(3)} ms of CPU, through copies ${median(mlp['1024 copy'].arCpu).toFixed(3)} ms`,
 );

@@ -6,12 +6,16 @@
 //     noSync (no communication), one with DDP's bucketed all-reduce, and one followed by a single
 //     all-reduce of the whole gradient (no overlap); rank 0 prints the three medians in ms, and a
 //     fourth: the CPU time (both threads) that one all-reduce of the whole gradient costs this rank,
-//     measured after the steps with the ranks meeting first (a barrier), so that no wait counts.
+//     measured after the steps with the ranks meeting first (a barrier), so that no wait counts;
+//     a fifth: the same for the gradient in memory the ranks map (all-reduced in place, as DDP's
+//     buckets are where the ranks share a host).
 //     copy and view: DDP's default overlap for this host, with gradients copied into the buckets
 //     or as views of them (gradientAsBucketView); overlap: copies, the overlap forced on.
 import { performance } from 'node:perf_hooks';
 
 import { ShapesNet } from '../../examples/cnn-shapes.js';
+import { binding } from '../../src/binding.js';
+import { wrap } from '../../src/tensor.js';
 import {
   data,
   distributed as dist,
@@ -85,7 +89,13 @@ if (what === 'cnn') {
   const y = randint(0, 10, [batch]);
   const params = net.parameters();
   const flat = zeros([params.reduce((n, p) => n + p.numel(), 0)]);
-  const times: Record<'alone' | 'ddp' | 'naive' | 'arCpu', number[]> = { alone: [], ddp: [], naive: [], arCpu: [] };
+  const times: Record<'alone' | 'ddp' | 'naive' | 'arCpu' | 'arInPlace', number[]> = {
+    alone: [],
+    ddp: [],
+    naive: [],
+    arCpu: [],
+    arInPlace: [],
+  };
   const order = ['alone', 'ddp', 'naive'] as const;
   for (let s = 0; s < steps; s++) {
     for (let k = 0; k < 3; k++) {
@@ -109,14 +119,24 @@ if (what === 'cnn') {
       });
     }
   }
-  // The all-reduce's own CPU time: the ranks meet first, so no spinning for a late peer counts.
-  for (let i = 0; i < 20; i++) {
-    dist.barrier();
-    const c0 = process.cpuUsage();
-    dist.allReduce(flat, { op: 'avg' });
-    const c = process.cpuUsage(c0);
-    times.arCpu.push((c.user + c.system) / 1000);
-  }
+  // The all-reduce's own CPU time: the ranks meet first, so no spinning for a late peer counts. Of
+  // the flat gradient (copied through the slots), and of the same in memory the ranks map (in place,
+  // as DDP's buckets are), rewritten before each call as backward rewrites the buckets.
+  const shared = wrap(binding.shareableZeros(flat._h));
+  for (const [t, into] of [
+    [flat, times.arCpu],
+    [shared, times.arInPlace],
+  ] as const)
+    for (let i = 0; i < 20; i++) {
+      t.fill_(i % 7);
+      dist.barrier();
+      const c0 = process.cpuUsage();
+      dist.allReduce(t, { op: 'avg' });
+      const c = process.cpuUsage(c0);
+      into.push((c.user + c.system) / 1000);
+    }
   if (dist.getRank() === 0)
-    console.log([times.alone, times.ddp, times.naive, times.arCpu].map((t) => median(t).toFixed(3)).join(' '));
+    console.log(
+      [times.alone, times.ddp, times.naive, times.arCpu, times.arInPlace].map((t) => median(t).toFixed(3)).join(' '),
+    );
 }

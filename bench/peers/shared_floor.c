@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
   const float scale = 1.0f / (float)size;
   double* t = malloc(sizeof(double) * (size_t)iters);
   for (int it = -1; it < iters; ++it) {  // -1: warm-up
+    // (untimed) each rank writes its whole buffer, as backward writes its gradients: the lines of
+    // the peers' segments then sit in their writers' caches, as they do in a training step
+    for (long i = 0; i < count; ++i) mine[i] = (float)((i + rank + it) % 7);
     MPI_Win_sync(win);
     MPI_Barrier(host);
     MPI_Win_sync(win);
