@@ -311,6 +311,14 @@ function expectDdp(res: Results): void {
     expect(res[`ddp.${view}.buckets`]).toEqual(shared ? [512 + 512 * 256] : [512, 512 * 256]);
     expect(res[`ddp.${view}`]).toEqual([13.5, 13.5, 9, 9, 0, shared ? 23 : 0, 0]);
   }
+  // Linear(640, 512) then Linear(512, 4): biases and the small weight (2564 elements) in a first
+  // bucket of their own only where some rank overlaps, or where the big weight skips the buckets
+  const all = 4 + 512 * 4 + 512 + 640 * 512;
+  for (const overlap of ['false', 'mixed']) {
+    expect(res[`ddpFirstBucket.${overlap}.buckets`]).toEqual(shared && overlap === 'false' ? [all] : [2564, 640 * 512]);
+    expect(res[`ddpFirstBucket.${overlap}.diffs`]).toEqual([0, 0, 0, 0]);
+    for (const s of res[`ddpFirstBucket.${overlap}.scales`]) expect(s).toBeGreaterThan(0.01);
+  }
 }
 
 function expectLate(r0: Results, r1: Results): void {

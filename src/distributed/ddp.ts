@@ -2,13 +2,14 @@
 // gradients on its own share of the batch, and averages them with the other ranks during backward.
 //
 // How: parameters are grouped into buckets (reverse registration order, which is about the order
-// backward produces them; the first bucket small so communication starts early). A hook on each
-// parameter fires when backward has accumulated its gradient; when the last gradient of a bucket
-// is in, the bucket is packed into one flat tensor and its all-reduce starts on the communication
-// thread while backward goes on (buckets start in index order, the same on every rank). When
-// every bucket has been launched (all gradients are in), the last hook waits for them and writes
-// the averaged gradients back into each parameter's .grad. With findUnusedParameters, the graph
-// walked after forward says which parameters backward will not reach; they count as ready.
+// backward produces them; where a rank overlaps, the first bucket small so communication starts
+// early). A hook on each parameter fires when backward has accumulated its gradient; when the last
+// gradient of a bucket is in, the bucket is packed into one flat tensor and its all-reduce starts
+// on the communication thread while backward goes on (buckets start in index order, the same on
+// every rank). When every bucket has been launched (all gradients are in), the last hook waits for
+// them and writes the averaged gradients back into each parameter's .grad. With
+// findUnusedParameters, the graph walked after forward says which parameters backward will not
+// reach; they count as ready.
 // Where the ranks do not share memory, a large gradient on the CPU is all-reduced in place, on its
 // own: copying it into a bucket and back would cost more memory traffic than the extra
 // collective's latency. Where the ranks' compute
@@ -47,9 +48,12 @@ import {
 /** Options of DistributedDataParallel. */
 export interface DDPOptions {
   /**
-   * Bucket size in MiB (default 25, as PyTorch); the first bucket holds at most 1 MiB. Where the
-   * ranks do not share a host's memory, a CPU gradient of 512 KiB or more skips the buckets: it is
-   * averaged in place, on its own.
+   * Bucket size in MiB (default 25, as PyTorch). Where some rank overlaps (`overlap`, as decided
+   * when the wrapper is made), the first bucket holds at most 1 MiB, so that the first all-reduce
+   * starts early in backward; where none does, every bucket fills to the cap: the all-reduces all
+   * run after backward, and fewer of them wait less for the peers. Where the ranks do not share a
+   * host's memory, a CPU gradient of 512 KiB or more skips the buckets: it is averaged in place,
+   * on its own.
    */
   bucketCapMb?: number;
   /** Copy rank 0's buffers (batch-norm statistics) to every rank at each forward (default true). */
@@ -74,7 +78,9 @@ export interface DDPOptions {
    * copies and additions can only take turns with backward, and MPI's wait for a peer whose
    * thread the scheduler has paused spins away compute time: on 2 ranks × 1 thread on 2 cores,
    * backward with DDP on the 784-1024-1024-10 MLP took 3.1-3.3 ms overlapped and 2.7-2.9 ms with
-   * the all-reduces after it (backward alone 1.9 ms).
+   * the all-reduces after it (backward alone 1.9 ms). Each backward decides for itself (the
+   * default reads `getNumThreads()` then); the buckets are made once, from the ranks' choices (or
+   * defaults) when the wrapper is made: a small first bucket wherever one of them overlaps.
    */
   overlap?: boolean;
   /**
@@ -127,7 +133,13 @@ interface Bucket {
   work: Work | undefined;
 }
 
-/** PyTorch's first bucket: small, so the first all-reduce starts after the last layers' gradients. */
+/**
+ * PyTorch's first bucket: small, so the first all-reduce starts after the last layers' gradients.
+ * Only where a rank overlaps: where none does, a small first bucket is one more collective after
+ * backward, a rendezvous where the ranks wait for the slower one and a call's fixed costs, a few
+ * tens of µs. (The 784-1024-1024-10 MLP's job, 2 ranks on 2 cores, nine runs side by side: backward
+ * with DDP over backward alone 1-3% lower without it in seven, as 1.19-1.20x against 1.21-1.24x.)
+ */
 const FIRST_BUCKET_BYTES = 1024 * 1024;
 /**
  * A CPU gradient this large is all-reduced in place instead of through a bucket. A collective
@@ -227,35 +239,43 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
           `${op}: every parameter must be on one device, got ${params[0].device} and ${p.device}`,
         );
     }
-    this.#checkReplicas(op, params);
+    // (every rank makes the same buckets: a small first one wherever some rank may overlap)
+    const smallFirst = this.#checkReplicas(
+      op,
+      params,
+      o.overlap ?? (params.length > 0 && this.#coresToSpare(params[0])),
+    );
     // Every replica starts from rank 0's state.
     noGrad(() => {
       for (const t of [...module.parameters(), ...module.buffers()]) broadcast(t, { src: 0 });
     });
-    this.#makeBuckets(params, capMb * 1024 * 1024);
+    this.#makeBuckets(params, capMb * 1024 * 1024, smallFirst);
     for (const p of params) this.#hooks.push(p.registerPostAccumulateGradHook((t) => this.#ready(t)));
   }
 
-  // The same parameter shapes on every rank, or an error naming the first rank that differs.
-  #checkReplicas(op: string, params: Tensor[]): void {
+  // The same parameter shapes on every rank, or an error naming the first rank that differs; and
+  // whether any rank means to overlap (`overlap`: this rank's guess, made now).
+  #checkReplicas(op: string, params: Tensor[], overlap: boolean): boolean {
     const n = this.#size;
     let sig = 0;
     for (const p of params) sig = (sig * 31 + p.shape.reduce((a, b) => a * 7 + b, p.ndim)) % 1_000_000_007;
-    const mine = tensor([params.length, sig], { dtype: 'int64' });
-    const all = zeros([2 * n], { dtype: 'int64' });
+    const mine = tensor([params.length, sig, overlap ? 1 : 0], { dtype: 'int64' });
+    const all = zeros([3 * n], { dtype: 'int64' });
     allGatherIntoTensor(all, mine);
     const v = all.data() as BigInt64Array;
-    for (let r = 1; r < n; r++)
-      if (v[2 * r] !== v[0] || v[2 * r + 1] !== v[1])
-        fail(
-          'SHAPE_MISMATCH',
-          `${op}: rank ${r} has a different model (${v[2 * r]} parameters) than rank 0 (${v[0]} parameters), or shapes that differ`,
-        );
     mine.dispose();
     all.dispose();
+    for (let r = 1; r < n; r++)
+      if (v[3 * r] !== v[0] || v[3 * r + 1] !== v[1])
+        fail(
+          'SHAPE_MISMATCH',
+          `${op}: rank ${r} has a different model (${v[3 * r]} parameters) than rank 0 (${v[0]} parameters), or shapes that differ`,
+        );
+    for (let r = 0; r < n; r++) if (v[3 * r + 2] !== 0n) return true;
+    return false;
   }
 
-  #makeBuckets(params: Tensor[], capBytes: number): void {
+  #makeBuckets(params: Tensor[], capBytes: number, smallFirst: boolean): void {
     let slots: Slot[] = [];
     let numel = 0; // of the open bucket
     let dtype: DType | undefined;
@@ -291,7 +311,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
         this.#bucketOf.set(p, b);
         continue;
       }
-      const cap = this.#buckets.length === 0 ? Math.min(capBytes, FIRST_BUCKET_BYTES) : capBytes;
+      const cap = smallFirst && this.#buckets.length === 0 ? Math.min(capBytes, FIRST_BUCKET_BYTES) : capBytes;
       if (slots.length && (p.dtype !== dtype || (numel + p.numel()) * item > cap)) close();
       dtype = p.dtype as DType;
       slots.push({ param: p, offset: numel, numel: p.numel() });

@@ -272,6 +272,35 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
       ddp.dispose();
       x.dispose();
     }
+  // The first bucket is small (1 MiB) only where some rank overlaps: the ranks agree on it when
+  // the wrapper is made, so that their buckets, and the collectives they call, are alike; where
+  // none overlaps, the gradients share one bucket (where the ranks share memory; elsewhere the
+  // 1.25 MiB weight is all-reduced in place on its own). Either way the average of every rank's
+  // gradient, to the last bit.
+  if (backend === 'mpi')
+    for (const overlap of [false, 'mixed'] as const) {
+      const net = new nn.Sequential(new nn.Linear(640, 512), new nn.ReLU(), new nn.Linear(512, 4));
+      const ddp = new dist.DistributedDataParallel(net, { overlap: overlap === 'mixed' ? rank === 0 : false });
+      const x = tidy(() => full([2, 640], 1).mul(tensor([[rank + 1], [0.5 - rank]])));
+      const pass = () => tidy(() => ddp.forward(x).pow(2).sum().backward());
+      net.zeroGrad();
+      ddp.noSync(pass);
+      const reference = net.parameters().map((p) => {
+        const g = p.grad!.clone();
+        dist.allReduce(g, { op: 'avg' });
+        return g;
+      });
+      net.zeroGrad();
+      pass();
+      res[`ddpFirstBucket.${overlap}.buckets`] = ddp.bucketSizes();
+      // per parameter: how far from the reference, and the reference's largest magnitude
+      res[`ddpFirstBucket.${overlap}.diffs`] = net
+        .parameters()
+        .map((p, i) => tidy(() => p.grad!.sub(reference[i]).abs().max().item()));
+      res[`ddpFirstBucket.${overlap}.scales`] = reference.map((g) => tidy(() => g.abs().max().item()));
+      for (const t of [x, ...reference]) t.dispose();
+      ddp.dispose();
+    }
   // Ranks that call different collectives, or one on different sizes or dtypes, all get an error
   // naming the difference (none runs it), and the group goes on.
   res['mismatch.count'] = message(() => dist.allReduce(zerosOn([rank === 0 ? 6 : 7])));
