@@ -23,7 +23,9 @@
 //      (TENSORKIT_SHARED_MEMORY=0: copies into buckets, the large gradients in place);
 //      and the least any all-reduce of its gradient can cost here: a C loop whose ranks keep their
 //      gradients in one shared window, rewrite them before each call (as backward does), and
-//      reduce them where they lie, copying nothing (bench/peers/shared_floor.c).
+//      reduce them where they lie, copying nothing (bench/peers/shared_floor.c); and tensorkit's
+//      in-place all-reduce's wall time on buffers just rewritten and on a gradient backward has
+//      just written (out of the caches by then).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,8 +69,16 @@ const ar = { c: [] as number[], cOmpi: [] as number[], tk: [] as number[], tkMpi
 const SMALL = 2276; // the shapes CNN's gradient, 9 KB
 const small = { c: [] as number[], tk: [] as number[], tkAfter: [] as number[] };
 const cnn = { one: [] as number[], two: [] as number[], twoMpi: [] as number[], ceiling: [] as number[] };
-const mlp: Record<string, { alone: number[]; ddp: number[]; naive: number[]; arCpu: number[]; arInPlace: number[] }> =
-  {};
+interface MlpFigures {
+  alone: number[];
+  ddp: number[];
+  naive: number[];
+  arCpu: number[];
+  arInPlace: number[];
+  wallRewritten: number[];
+  wallAfterBackward: number[];
+}
+const mlp: Record<string, MlpFigures> = {};
 for (let r = 0; r < rounds; r++) {
   ar.c.push(cPeer(bin, String(COUNT), '20'));
   small.c.push(cPeer(bin, String(SMALL), '400'));
@@ -89,7 +99,7 @@ for (let r = 0; r < rounds; r++) {
     ['1024', 'copy mpi'],
   ]) {
     const job = mode.endsWith(' mpi') ? tkMpi : tk;
-    const [alone, ddp, naive, arCpu, arInPlace] = job(
+    const [alone, ddp, naive, arCpu, arInPlace, wallRewritten, wallAfterBackward] = job(
       2,
       'bench/distributed/train.ts',
       'mlp',
@@ -100,12 +110,22 @@ for (let r = 0; r < rounds; r++) {
     )
       .split(' ')
       .map(Number);
-    const m = (mlp[`${h} ${mode}`] ??= { alone: [], ddp: [], naive: [], arCpu: [], arInPlace: [] });
+    const m = (mlp[`${h} ${mode}`] ??= {
+      alone: [],
+      ddp: [],
+      naive: [],
+      arCpu: [],
+      arInPlace: [],
+      wallRewritten: [],
+      wallAfterBackward: [],
+    });
     m.alone.push(alone);
     m.ddp.push(ddp);
     m.naive.push(naive);
     m.arCpu.push(arCpu);
     m.arInPlace.push(arInPlace);
+    m.wallRewritten.push(wallRewritten);
+    m.wallAfterBackward.push(wallAfterBackward);
   }
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
@@ -155,7 +175,12 @@ for (const [k, m] of Object.entries(mlp)) {
     `  784-${h}-${h}-10 ${label.padEnd(21)}  backward ${a.toFixed(3)}  + DDP ${median(m.ddp).toFixed(3)} (${(median(m.ddp) / a).toFixed(2)}x)  + one all-reduce after ${median(m.naive).toFixed(3)} (${(median(m.naive) / a).toFixed(2)}x)  floor on busy cores ${floor.toFixed(3)} (${(floor / a).toFixed(2)}x)`,
   );
 }
-const backward1024 = median(mlp['1024 copy'].alone);
+const m1024 = mlp['1024 copy'];
+const backward1024 = median(m1024.alone);
 console.log(
-  `  784-1024-1024-10's gradient, all-reduced where it lies (C, buffers in a shared window, rewritten before each call)  ${median(floorMs).toFixed(3)} ms, ${((median(floorMs) / backward1024) * 100).toFixed(0)}% of backward alone; tensorkit's all-reduce of it: in place ${median(mlp['1024 copy'].arInPlace).toFixed(3)} ms of CPU, through copies ${median(mlp['1024 copy'].arCpu).toFixed(3)} ms`,
+  `  784-1024-1024-10's gradient, all-reduced where it lies (C, buffers in a shared window, rewritten before each call)  ${median(floorMs).toFixed(3)} ms, ${((median(floorMs) / backward1024) * 100).toFixed(0)}% of backward alone; tensorkit's all-reduce of it: in place ${median(m1024.arInPlace).toFixed(3)} ms of CPU, through copies ${median(m1024.arCpu).toFixed(3)} ms`,
+);
+const afterBackward = median(m1024.wallAfterBackward);
+console.log(
+  `  the same in-place all-reduce, wall time as the ranks meet: on buffers just rewritten ${median(m1024.wallRewritten).toFixed(3)} ms; on the gradient a backward has just written ${afterBackward.toFixed(3)} ms (backward alone plus that: ${((backward1024 + afterBackward) / backward1024).toFixed(2)}x)`,
 );

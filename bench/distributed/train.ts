@@ -8,14 +8,17 @@
 //     fourth: the CPU time (both threads) that one all-reduce of the whole gradient costs this rank,
 //     measured after the steps with the ranks meeting first (a barrier), so that no wait counts;
 //     a fifth: the same for the gradient in memory the ranks map (all-reduced in place, as DDP's
-//     buckets are where the ranks share a host).
+//     buckets are where the ranks share a host); a sixth and a seventh: that in-place all-reduce's
+//     wall time after the ranks meet, on buffers each rank has just rewritten (as the fifth), and
+//     on the gradient a backward has just written there (a twin of the MLP whose gradient
+//     destinations are that memory, as DDP's are its buckets).
 //     copy and view: DDP's default overlap for this host, with gradients copied into the buckets
 //     or as views of them (gradientAsBucketView); overlap: copies, the overlap forced on.
 import { performance } from 'node:perf_hooks';
 
 import { ShapesNet } from '../../examples/cnn-shapes.js';
 import { binding } from '../../src/binding.js';
-import { wrap } from '../../src/tensor.js';
+import { wrap, type Tensor } from '../../src/tensor.js';
 import {
   data,
   distributed as dist,
@@ -135,8 +138,43 @@ if (what === 'cnn') {
       const c = process.cpuUsage(c0);
       into.push((c.user + c.system) / 1000);
     }
+  // The same in-place all-reduce's wall time, on buffers just rewritten and on the gradient a
+  // backward has just written: by then backward's weights, activations and packed panels have
+  // pushed much of the gradient out of the caches, and the all-reduce reads it from memory.
+  const twin = new nn.Sequential(
+    new nn.Linear(784, hidden),
+    new nn.ReLU(),
+    new nn.Linear(hidden, hidden),
+    new nn.ReLU(),
+    new nn.Linear(hidden, 10),
+  );
+  const slots: Tensor[] = [];
+  let at = 0;
+  for (const p of twin.parameters().reverse()) {
+    const slot = shared.narrow(0, at, p.numel()).view(p.shape);
+    binding.setGradDestination(p._h, slot._h);
+    slots.push(slot);
+    at += p.numel();
+  }
+  const wall = { rewritten: [] as number[], afterBackward: [] as number[] };
+  for (let i = 0; i < 20; i++)
+    for (const k of ['rewritten', 'afterBackward'] as const)
+      tidy(() => {
+        if (k === 'rewritten') shared.fill_(i % 7);
+        else {
+          for (const p of twin.parameters()) p.grad = null; // backward writes into the slots afresh
+          nn.functional.crossEntropy(twin.forward(x), y).backward();
+        }
+        dist.barrier();
+        const t0 = performance.now();
+        dist.allReduce(shared, { op: 'avg' });
+        wall[k].push(performance.now() - t0);
+      });
+  for (const p of twin.parameters()) binding.setGradDestination(p._h, null);
   if (dist.getRank() === 0)
     console.log(
-      [times.alone, times.ddp, times.naive, times.arCpu, times.arInPlace].map((t) => median(t).toFixed(3)).join(' '),
+      [times.alone, times.ddp, times.naive, times.arCpu, times.arInPlace, wall.rewritten, wall.afterBackward]
+        .map((t) => median(t).toFixed(3))
+        .join(' '),
     );
 }
