@@ -35,6 +35,14 @@ import {
 const [what, a1, a2, a3, a4, a5] = process.argv.slice(2);
 setNumThreads(1);
 const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1];
+const mlp = (hidden: number) =>
+  new nn.Sequential(
+    new nn.Linear(784, hidden),
+    new nn.ReLU(),
+    new nn.Linear(hidden, hidden),
+    new nn.ReLU(),
+    new nn.Linear(hidden, 10),
+  );
 
 if (what === 'cnn') {
   const global = Number(a1);
@@ -76,13 +84,7 @@ if (what === 'cnn') {
   const hidden = Number(a3);
   dist.initProcessGroup();
   manualSeed(0);
-  const net = new nn.Sequential(
-    new nn.Linear(784, hidden),
-    new nn.ReLU(),
-    new nn.Linear(hidden, hidden),
-    new nn.ReLU(),
-    new nn.Linear(hidden, 10),
-  );
+  const net = mlp(hidden);
   const model = new dist.DistributedDataParallel(net, {
     gradientAsBucketView: a4 === 'view',
     ...(a4 === 'overlap' ? { overlap: true } : {}),
@@ -141,13 +143,7 @@ if (what === 'cnn') {
   // The same in-place all-reduce's wall time, on buffers just rewritten and on the gradient a
   // backward has just written: by then backward's weights, activations and packed panels have
   // pushed much of the gradient out of the caches, and the all-reduce reads it from memory.
-  const twin = new nn.Sequential(
-    new nn.Linear(784, hidden),
-    new nn.ReLU(),
-    new nn.Linear(hidden, hidden),
-    new nn.ReLU(),
-    new nn.Linear(hidden, 10),
-  );
+  const twin = mlp(hidden);
   const slots: Tensor[] = [];
   let at = 0;
   for (const p of twin.parameters().reverse()) {

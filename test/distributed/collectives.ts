@@ -23,6 +23,8 @@ import {
   type Tensor,
 } from '../../src/index.js';
 
+import { averagedGradients } from './ddp-reference.js';
+
 export const DTYPES: DType[] = ['float32', 'float64', 'int32', 'int64', 'bool', 'float16', 'bfloat16'];
 export const N = 6;
 
@@ -283,13 +285,7 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
       const ddp = new dist.DistributedDataParallel(net, { overlap: overlap === 'mixed' ? rank === 0 : false });
       const x = tidy(() => full([2, 640], 1).mul(tensor([[rank + 1], [0.5 - rank]])));
       const pass = () => tidy(() => ddp.forward(x).pow(2).sum().backward());
-      net.zeroGrad();
-      ddp.noSync(pass);
-      const reference = net.parameters().map((p) => {
-        const g = p.grad!.clone();
-        dist.allReduce(g, { op: 'avg' });
-        return g;
-      });
+      const reference = averagedGradients(ddp, net, pass);
       net.zeroGrad();
       pass();
       res[`ddpFirstBucket.${overlap}.buckets`] = ddp.bucketSizes();

@@ -23,6 +23,7 @@ import {
   zeros,
   type Tensor,
 } from '../../src/index.js';
+import { averagedGradients } from './ddp-reference.js';
 import { bnInput, metricInput } from './parts-data.js';
 
 const [out, dir] = process.argv.slice(2);
@@ -127,13 +128,7 @@ for (const overlap of [true, false, undefined, 'mixed'] as const) {
   manualSeed(100 + rank);
   const x = randn([3, 256]);
   const pass = () => tidy(() => ddp.forward(x).pow(2).sum().backward());
-  net.zeroGrad();
-  ddp.noSync(pass);
-  const reference = net.parameters().map((p) => {
-    const g = p.grad!.clone();
-    dist.allReduce(g, { op: 'avg' });
-    return g;
-  });
+  const reference = averagedGradients(ddp, net, pass);
   const diffs: number[] = [];
   for (let step = 0; step < 2; step++) {
     net.zeroGrad();
