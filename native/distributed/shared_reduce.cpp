@@ -242,16 +242,36 @@ std::string SharedReducer::all_reduce(void* buf, int64_t count, DType dtype, Red
   return "";
 }
 
-char* SharedReducer::peer_base(int r, const Place& p, int64_t bytes) {
-  for (size_t i = 0; i < maps_.size(); ++i) {
-    Mapping& m = maps_[i];
-    if (m.rank != r || m.fd != p.fd) continue;
-    if (m.inode == p.inode && int64_t(m.bytes) >= bytes) return m.base;
-    munmap(m.base, m.bytes);  // the peer closed that memfd: its number now names another
-    maps_.erase(maps_.begin() + std::ptrdiff_t(i));
-    break;
+std::string SharedReducer::fd_path(int r, int fd) const {
+  return "/proc/" + std::to_string(pids_[size_t(r)]) + "/fd/" + std::to_string(fd);
+}
+
+void SharedReducer::drop_closed(int r) {
+  for (size_t i = 0; i < maps_.size();) {
+    const Mapping& m = maps_[i];
+    struct stat st {};
+    if (m.rank == r && (stat(fd_path(r, m.fd).c_str(), &st) != 0 || uint64_t(st.st_ino) != m.inode)) {
+      munmap(m.base, m.bytes);
+      maps_.erase(maps_.begin() + std::ptrdiff_t(i));
+    } else {
+      ++i;
+    }
   }
-  const std::string path = "/proc/" + std::to_string(pids_[size_t(r)]) + "/fd/" + std::to_string(p.fd);
+}
+
+char* SharedReducer::peer_base(int r, const Place& p, int64_t bytes) {
+  for (const Mapping& m : maps_)
+    if (m.rank == r && m.fd == p.fd && m.inode == p.inode && int64_t(m.bytes) >= bytes) return m.base;
+  // A buffer not mapped yet: first let go of the memfds r has closed since (a replaced fd number
+  // among them), whose pages this rank's mappings would otherwise keep alive for the group's life.
+  drop_closed(r);
+  for (size_t i = 0; i < maps_.size(); ++i)
+    if (maps_[i].rank == r && maps_[i].fd == p.fd) {  // open still, and too short: mapped again below
+      munmap(maps_[i].base, maps_[i].bytes);
+      maps_.erase(maps_.begin() + std::ptrdiff_t(i));
+      break;
+    }
+  const std::string path = fd_path(r, p.fd);
   const int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return nullptr;
   struct stat st {};

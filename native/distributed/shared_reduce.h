@@ -97,8 +97,13 @@ class SharedReducer {
 
   // The base of rank r's memfd `fd` (inode `inode`) mapped here, at least `bytes` long; nullptr
   // where it cannot be mapped. Mappings are kept (the peer's buckets live as long as its model);
-  // one of a memfd the peer has since closed goes when its fd number comes back with another inode.
+  // whenever r shows a buffer not mapped yet (a new model's buckets), the mappings of memfds r has
+  // closed since go (drop_closed), so that at most those r freed after its last new buffer stay.
   char* peer_base(int r, const Place& p, int64_t bytes);
+  // Unmaps this rank's mappings of rank r's memfds that r no longer holds open under the same
+  // number (/proc/<pid>/fd/<fd> gone, or another file's).
+  void drop_closed(int r);
+  std::string fd_path(int r, int fd) const;  // /proc/<pid of r>/fd/<fd>
   struct Mapping {
     int rank = 0;
     int fd = -1;

@@ -3,7 +3,7 @@
 // result in one process from the same inputs (inputs(), below) and compares. With `nccl`, the
 // tensors live on cuda:<rank> and travel through backend 'nccl' (two GPUs).
 //   tsx src/cli.ts run -n 2 test/distributed/collectives.ts <out> [nccl]
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -237,6 +237,33 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
         }
     const now = sharedMemoryCalls();
     res[`calls.${where}`] = [now.inPlace - calls.inPlace, now.throughSlots - calls.throughSlots];
+  }
+  // A peer's buffer stays mapped here only while the peer holds it: once a rank has freed
+  // shareable memory and shows a new buffer, its peers unmap the old one (else every new model's
+  // buckets would keep the last model's pages alive in every peer). Counted in /proc/self/maps,
+  // where this process's own memfds and its mappings of the peer's show: 12 make, all-reduce and
+  // free cycles leave as many as one did. Each cycle then opens a file and keeps it open, so the
+  // next memfd gets a new number (a freed number that comes back names the new memfd, and was
+  // remapped before; one that does not, as here, left the old mapping behind).
+  if (dist.getBackend().sharedMemory) {
+    const held: number[] = [];
+    const maps = () =>
+      readFileSync('/proc/self/maps', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('tensorkit-shared')).length;
+    const cycle = () => {
+      const t = tidy(() => wrap(binding.shareableZeros(zerosOn([1 << 16])._h)));
+      dist.allReduce(t.fill_(rank + 1));
+      const sum = t.max().item();
+      t.dispose();
+      held.push(openSync('/dev/null', 'r'));
+      return sum;
+    };
+    const sums = [cycle()];
+    const before = maps();
+    for (let i = 0; i < 12; i++) sums.push(cycle());
+    res['sharedMaps'] = [before, maps(), Math.min(...sums), Math.max(...sums)];
+    for (const fd of held) closeSync(fd);
   }
   // DDP where the group shares memory: backward writes the gradients into buckets in memory the
   // ranks map, and every bucket all-reduces in place; without it, a large CPU gradient
