@@ -167,6 +167,7 @@ if (what === 'cnn') {
         wall[k].push(performance.now() - t0);
       });
   for (const p of twin.parameters()) binding.setGradDestination(p._h, null);
+  for (const slot of slots) slot.dispose();
   if (dist.getRank() === 0)
     console.log(
       [times.alone, times.ddp, times.naive, times.arCpu, times.arInPlace, wall.rewritten, wall.afterBackward]

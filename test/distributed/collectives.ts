@@ -254,15 +254,15 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
     const cycle = () => {
       const t = tidy(() => wrap(binding.shareableZeros(zerosOn([1 << 16])._h)));
       dist.allReduce(t.fill_(rank + 1));
-      const sum = t.max().item();
+      const got = t.max().item();
       t.dispose();
       held.push(openSync('/dev/null', 'r'));
-      return sum;
+      return got;
     };
-    const sums = [cycle()];
+    const results = [cycle()];
     const before = maps();
-    for (let i = 0; i < 12; i++) sums.push(cycle());
-    res['sharedMaps'] = [before, maps(), Math.min(...sums), Math.max(...sums)];
+    for (let i = 0; i < 12; i++) results.push(cycle());
+    res['sharedMaps'] = [before, maps(), Math.min(...results), Math.max(...results)];
     for (const fd of held) closeSync(fd);
   }
   // DDP where the group shares memory: backward writes the gradients into buckets in memory the
