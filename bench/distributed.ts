@@ -3,7 +3,8 @@
 // in interleaved rounds (medians), 2 local ranks under `tensorkit run`:
 //   0. all-reduce of 9 KB (the shapes CNN's gradient): tensorkit's right after the ranks meet,
 //      and after a millisecond of compute (the communication thread idle meanwhile), against the
-//      plain C loop, as latency;
+//      plain C loop, as latency; and right after the ranks meet once 5000 calls have run (V8 has
+//      compiled the collective's JavaScript by then; the first 400 run it cold);
 //   1. all-reduce of 25 MB float32: tensorkit's distributed.allReduce (through the shared window,
 //      and through MPI_Allreduce with TENSORKIT_SHARED_MEMORY=0) against a plain C loop of
 //      MPI_Allreduce (bench/peers/mpi_allreduce.c, compiled here with mpicc), as bandwidth, the
@@ -24,8 +25,9 @@
 //      and the least any all-reduce of its gradient can cost here: a C loop whose ranks keep their
 //      gradients in one shared window, rewrite them before each call (as backward does), and
 //      reduce them where they lie, copying nothing (bench/peers/shared_floor.c); and tensorkit's
-//      in-place all-reduce's wall time on buffers just rewritten and on a gradient backward has
-//      just written (out of the caches by then).
+//      in-place all-reduce's wall time on buffers just rewritten, on a gradient backward has
+//      just written, and on buffers rewritten and then swept out of the caches (64 MB of other
+//      memory written), which tells how much of the gradient backward leaves in cache.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +69,7 @@ const floorMs: number[] = [];
 const COUNT = 6_553_600; // 25 MiB of float32
 const ar = { c: [] as number[], cOmpi: [] as number[], tk: [] as number[], tkMpi: [] as number[] };
 const SMALL = 2276; // the shapes CNN's gradient, 9 KB
-const small = { c: [] as number[], tk: [] as number[], tkAfter: [] as number[] };
+const small = { c: [] as number[], tk: [] as number[], tkAfter: [] as number[], tkWarm: [] as number[] };
 const cnn = { one: [] as number[], two: [] as number[], twoMpi: [] as number[], ceiling: [] as number[] };
 interface MlpFigures {
   alone: number[];
@@ -77,6 +79,7 @@ interface MlpFigures {
   arInPlace: number[];
   wallRewritten: number[];
   wallAfterBackward: number[];
+  wallSwept: number[];
 }
 const mlp: Record<string, MlpFigures> = {};
 for (let r = 0; r < rounds; r++) {
@@ -84,6 +87,7 @@ for (let r = 0; r < rounds; r++) {
   small.c.push(cPeer(bin, String(SMALL), '400'));
   small.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(SMALL), '400')));
   small.tkAfter.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(SMALL), '400', '1')));
+  small.tkWarm.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(SMALL), '400', '0', '5000')));
   ar.cOmpi.push(Number(sh('mpirun', [...mpirunArgs, bin, String(COUNT), '20'])));
   floorMs.push(cPeer(floorBin, String(MLP_GRAD), '50') * 1e3);
   ar.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(COUNT), '20')));
@@ -99,7 +103,7 @@ for (let r = 0; r < rounds; r++) {
     ['1024', 'copy mpi'],
   ]) {
     const job = mode.endsWith(' mpi') ? tkMpi : tk;
-    const [alone, ddp, naive, arCpu, arInPlace, wallRewritten, wallAfterBackward] = job(
+    const [alone, ddp, naive, arCpu, arInPlace, wallRewritten, wallAfterBackward, wallSwept] = job(
       2,
       'bench/distributed/train.ts',
       'mlp',
@@ -118,6 +122,7 @@ for (let r = 0; r < rounds; r++) {
       arInPlace: [],
       wallRewritten: [],
       wallAfterBackward: [],
+      wallSwept: [],
     });
     m.alone.push(alone);
     m.ddp.push(ddp);
@@ -126,6 +131,7 @@ for (let r = 0; r < rounds; r++) {
     m.arInPlace.push(arInPlace);
     m.wallRewritten.push(wallRewritten);
     m.wallAfterBackward.push(wallAfterBackward);
+    m.wallSwept.push(wallSwept);
   }
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
@@ -138,6 +144,9 @@ console.log(
 );
 console.log(
   `  distributed.allReduce, after 1 ms of compute  ${us(small.tkAfter)} us (${(median(small.tkAfter) / median(small.c)).toFixed(2)}x)`,
+);
+console.log(
+  `  distributed.allReduce, as the ranks meet, after 5000 calls  ${us(small.tkWarm)} us (${(median(small.tkWarm) / median(small.c)).toFixed(2)}x)`,
 );
 console.log(`all-reduce 25 MiB float32, 2 ranks (median of ${rounds} runs of 20 calls each):`);
 console.log(
@@ -182,5 +191,5 @@ console.log(
 );
 const afterBackward = median(m1024.wallAfterBackward);
 console.log(
-  `  the same in-place all-reduce, wall time as the ranks meet: on buffers just rewritten ${median(m1024.wallRewritten).toFixed(3)} ms; on the gradient a backward has just written ${afterBackward.toFixed(3)} ms (backward alone plus that: ${((backward1024 + afterBackward) / backward1024).toFixed(2)}x)`,
+  `  the same in-place all-reduce, wall time as the ranks meet: on buffers just rewritten ${median(m1024.wallRewritten).toFixed(3)} ms; on the gradient a backward has just written ${afterBackward.toFixed(3)} ms (backward alone plus that: ${((backward1024 + afterBackward) / backward1024).toFixed(2)}x); on buffers rewritten, then 64 MB swept through the caches ${median(m1024.wallSwept).toFixed(3)} ms`,
 );

@@ -8,10 +8,11 @@
 //     fourth: the CPU time (both threads) that one all-reduce of the whole gradient costs this rank,
 //     measured after the steps with the ranks meeting first (a barrier), so that no wait counts;
 //     a fifth: the same for the gradient in memory the ranks map (all-reduced in place, as DDP's
-//     buckets are where the ranks share a host); a sixth and a seventh: that in-place all-reduce's
-//     wall time after the ranks meet, on buffers each rank has just rewritten (as the fifth), and
-//     on the gradient a backward has just written there (a twin of the MLP whose gradient
-//     destinations are that memory, as DDP's are its buckets).
+//     buckets are where the ranks share a host); a sixth, seventh and eighth: that in-place
+//     all-reduce's wall time after the ranks meet, on buffers each rank has just rewritten (as the
+//     fifth), on the gradient a backward has just written there (a twin of the MLP whose gradient
+//     destinations are that memory, as DDP's are its buckets), and on buffers rewritten and then
+//     swept out of the caches (64 MB of other memory written).
 //     copy and view: DDP's default overlap for this host, with gradients copied into the buckets
 //     or as views of them (gradientAsBucketView); overlap: copies, the overlap forced on.
 import { performance } from 'node:perf_hooks';
@@ -152,12 +153,15 @@ if (what === 'cnn') {
     slots.push(slot);
     at += p.numel();
   }
-  const wall = { rewritten: [] as number[], afterBackward: [] as number[] };
+  const wall = { rewritten: [] as number[], afterBackward: [] as number[], swept: [] as number[] };
+  const sweep = zeros([16 << 20]);
   for (let i = 0; i < 20; i++)
-    for (const k of ['rewritten', 'afterBackward'] as const)
+    for (const k of ['rewritten', 'afterBackward', 'swept'] as const)
       tidy(() => {
-        if (k === 'rewritten') shared.fill_(i % 7);
-        else {
+        if (k !== 'afterBackward') {
+          shared.fill_(i % 7);
+          if (k === 'swept') sweep.add_(1); // read and written: through the caches
+        } else {
           for (const p of twin.parameters()) p.grad = null; // backward writes into the slots afresh
           nn.functional.crossEntropy(twin.forward(x), y).backward();
         }
@@ -168,9 +172,19 @@ if (what === 'cnn') {
       });
   for (const p of twin.parameters()) binding.setGradDestination(p._h, null);
   for (const slot of slots) slot.dispose();
+  sweep.dispose();
   if (dist.getRank() === 0)
     console.log(
-      [times.alone, times.ddp, times.naive, times.arCpu, times.arInPlace, wall.rewritten, wall.afterBackward]
+      [
+        times.alone,
+        times.ddp,
+        times.naive,
+        times.arCpu,
+        times.arInPlace,
+        wall.rewritten,
+        wall.afterBackward,
+        wall.swept,
+      ]
         .map((t) => median(t).toFixed(3))
         .join(' '),
     );
