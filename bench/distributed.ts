@@ -27,7 +27,8 @@
 //      reduce them where they lie, copying nothing (bench/peers/shared_floor.c); and tensorkit's
 //      in-place all-reduce's wall time on buffers just rewritten, on a gradient backward has
 //      just written, and on buffers rewritten and then swept out of the caches (64 MB of other
-//      memory written), which tells how much of the gradient backward leaves in cache.
+//      memory read and written), which tells whether the caches' capacity alone accounts for
+//      the cost after backward.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

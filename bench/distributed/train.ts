@@ -141,9 +141,10 @@ if (what === 'cnn') {
       const c = process.cpuUsage(c0);
       into.push((c.user + c.system) / 1000);
     }
-  // The same in-place all-reduce's wall time, on buffers just rewritten and on the gradient a
-  // backward has just written: by then backward's weights, activations and packed panels have
-  // pushed much of the gradient out of the caches, and the all-reduce reads it from memory.
+  // The same in-place all-reduce's wall time, side by side: on buffers just rewritten, on the
+  // gradient a backward has just written (slower: 0.28-0.39 against 0.19-0.25 ms for the
+  // 784-1024-1024-10 MLP on a Zen 5 VM), and on buffers rewritten and then swept out of the caches
+  // (which tells whether the caches' capacity alone accounts for that; in calm spells it did not).
   const twin = mlp(hidden);
   const slots: Tensor[] = [];
   let at = 0;
