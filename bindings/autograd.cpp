@@ -120,6 +120,14 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
   define(env, exports, st, "grad", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     return handle_or_null(info.Env(), st, ag::grad(tensor_of(st, info[0], "grad")));
   });
+  // gradDataPtr(h): the address of element 0 of h's .grad where that is a contiguous tensor (a
+  // device address on a GPU), else null. DistributedDataParallel tells with it, at the end of
+  // backward, whether a gradient is its bucket's view, without making a handle per parameter.
+  define(env, exports, st, "gradDataPtr", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    const tk::Tensor g = ag::grad(tensor_of(st, info[0], "gradDataPtr"));
+    if (!g.defined() || !g.is_contiguous()) return info.Env().Null();
+    return Napi::BigInt::New(info.Env(), uint64_t(reinterpret_cast<uintptr_t>(g.data_ptr())));
+  });
   define(env, exports, st, "setGrad", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     const tk::Tensor& t = tensor_of(st, info[0], "grad");
     ag::set_grad(t, info[1].IsNull() ? tk::Tensor() : tensor_of(st, info[1], "grad"));

@@ -111,6 +111,8 @@ export interface Binding {
   /** For each leaf, whether a backward from the roots reaches it (accumulates into its .grad). */
   reaches(roots: Handle[], leaves: Handle[]): boolean[];
   grad(h: Handle): Handle | null;
+  /** The address of element 0 of h's .grad where it is contiguous (as dataPtr), else null (src/distributed/). */
+  gradDataPtr(h: Handle): bigint | null;
   setGrad(h: Handle, g: Handle | null): void;
   /** Where backward writes a leaf's gradient while its .grad is unset (null: nowhere special). */
   setGradDestination(h: Handle, dest: Handle | null): void;

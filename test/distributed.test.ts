@@ -319,6 +319,8 @@ function expectDdp(res: Results): void {
   for (const view of ['false', 'true']) {
     expect(res[`ddp.${view}.buckets`]).toEqual(shared ? [512 + 512 * 256] : [512, 512 * 256]);
     expect(res[`ddp.${view}`]).toEqual([13.5, 13.5, 9, 9, 0, shared ? 23 : 0, 0]);
+    // a non-contiguous .grad the user set: accumulated into, then averaged like the rest
+    expect(res[`ddpUserGrad.${view}`]).toEqual([3.5, 3.5, 2, 2, shared || view === 'true' ? 1 : 0]);
   }
   // Linear(640, 512) then Linear(512, 4): biases and the small weight (2564 elements) in a first
   // bucket of their own only where some rank overlaps, or where the big weight skips the buckets

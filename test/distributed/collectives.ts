@@ -301,6 +301,29 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
       ddp.dispose();
       x.dispose();
     }
+  // A .grad the user set, not contiguous (a transpose), is accumulated into by backward and then
+  // copied into its bucket like any gradient that is not the bucket's view: rank r's r + 2(r+1)
+  // per entry (x all r+1, 2 rows), averaged to 3.5; the bias's 2 (rows) on each. Under bucket views
+  // (and wherever the ranks share memory) .grad is the bucket's view after.
+  if (backend === 'mpi')
+    for (const gradientAsBucketView of [false, true]) {
+      const lin = new nn.Linear(3, 4);
+      const ddp = new dist.DistributedDataParallel(lin, { gradientAsBucketView });
+      const mine = full([3, 4], rank);
+      lin.weight.grad = mine.t();
+      const x = full([2, 3], rank + 1);
+      tidy(() => ddp.forward(x).sum().backward());
+      const w = lin.weight.grad!;
+      res[`ddpUserGrad.${gradientAsBucketView}`] = [
+        w.min().item(),
+        w.max().item(),
+        lin.bias!.grad!.min().item(),
+        lin.bias!.grad!.max().item(),
+        w.isContiguous() ? 1 : 0,
+      ];
+      for (const t of [w, mine, x]) t.dispose();
+      ddp.dispose();
+    }
   // The first bucket is small (1 MiB) only where some rank overlaps: the ranks agree on it when
   // the wrapper is made, so that their buckets, and the collectives they call, are alike; where
   // none overlaps, the gradients share one bucket (where the ranks share memory; elsewhere the
