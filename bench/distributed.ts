@@ -14,7 +14,8 @@
 //      batch (64), as images per second over the last 1800 of 3000 steps (2 ranks also with
 //      TENSORKIT_SHARED_MEMORY=0); and 2 ranks that skip the all-reduce (noSync), the most this
 //      machine gives the split (two processes on two cores);
-//   3. backward of an MLP (784-h-h-10, batch 64 per rank): alone (noSync), with DDP's bucketed
+//   3. backward of an MLP (784-h-h-10, batch 64 per rank; each kind in blocks of steps, timed in
+//      its steady state): alone (noSync; also on the slower rank, step by step), with DDP's bucketed
 //      all-reduce (its default overlap for this host, with default options and with bucket views,
 //      and with the overlap forced on; where the ranks share memory, backward writes the gradients
 //      into the buckets either way), and with one all-reduce of the whole gradient after backward
@@ -81,6 +82,7 @@ interface MlpFigures {
   wallRewritten: number[];
   wallAfterBackward: number[];
   wallSwept: number[];
+  aloneSlower: number[];
 }
 const mlp: Record<string, MlpFigures> = {};
 for (let r = 0; r < rounds; r++) {
@@ -104,7 +106,7 @@ for (let r = 0; r < rounds; r++) {
     ['1024', 'copy mpi'],
   ]) {
     const job = mode.endsWith(' mpi') ? tkMpi : tk;
-    const [alone, ddp, naive, arCpu, arInPlace, wallRewritten, wallAfterBackward, wallSwept] = job(
+    const [alone, ddp, naive, arCpu, arInPlace, wallRewritten, wallAfterBackward, wallSwept, aloneSlower] = job(
       2,
       'bench/distributed/train.ts',
       'mlp',
@@ -124,6 +126,7 @@ for (let r = 0; r < rounds; r++) {
       wallRewritten: [],
       wallAfterBackward: [],
       wallSwept: [],
+      aloneSlower: [],
     });
     m.alone.push(alone);
     m.ddp.push(ddp);
@@ -133,6 +136,7 @@ for (let r = 0; r < rounds; r++) {
     m.wallRewritten.push(wallRewritten);
     m.wallAfterBackward.push(wallAfterBackward);
     m.wallSwept.push(wallSwept);
+    m.aloneSlower.push(aloneSlower);
   }
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
@@ -182,7 +186,7 @@ for (const [k, m] of Object.entries(mlp)) {
     { copy: 'default options', view: 'gradientAsBucketView', overlap: 'overlap: true' }[mode]! +
     (via ? ', MPI_Allreduce' : '');
   console.log(
-    `  784-${h}-${h}-10 ${label.padEnd(21)}  backward ${a.toFixed(3)}  + DDP ${median(m.ddp).toFixed(3)} (${(median(m.ddp) / a).toFixed(2)}x)  + one all-reduce after ${median(m.naive).toFixed(3)} (${(median(m.naive) / a).toFixed(2)}x)  floor on busy cores ${floor.toFixed(3)} (${(floor / a).toFixed(2)}x)`,
+    `  784-${h}-${h}-10 ${label.padEnd(21)}  backward ${a.toFixed(3)}  + DDP ${median(m.ddp).toFixed(3)} (${(median(m.ddp) / a).toFixed(2)}x)  + one all-reduce after ${median(m.naive).toFixed(3)} (${(median(m.naive) / a).toFixed(2)}x)  floor on busy cores ${floor.toFixed(3)} (${(floor / a).toFixed(2)}x)  backward on the slower rank ${median(m.aloneSlower).toFixed(3)} (DDP ${(median(m.ddp) / median(m.aloneSlower)).toFixed(2)}x that)`,
   );
 }
 const m1024 = mlp['1024 copy'];

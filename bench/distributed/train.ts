@@ -2,9 +2,10 @@
 //   cnn <globalBatch> <steps> [single|nosync]: shapes CNN SGD steps, each rank its share of the
 //     global batch, 1 core thread per rank; rank 0 prints images per second over the steps after
 //     the first two fifths (warm-up). `nosync` skips the gradient all-reduce: the ceiling of the split.
-//   mlp <batch> <steps> <hidden> [copy|view|overlap] [bucketCapMb]: per step, in rotation, a backward with
-//     noSync (no communication), one with DDP's bucketed all-reduce, and one followed by a single
-//     all-reduce of the whole gradient (no overlap); rank 0 prints the three medians in ms, and a
+//   mlp <batch> <steps> <hidden> [copy|view|overlap] [bucketCapMb]: per step, in rotation, blocks
+//     of backward with noSync (no communication), of backward with DDP's bucketed all-reduce, and
+//     of backward followed by a single all-reduce of the whole gradient (no overlap); rank 0 prints
+//     the three medians in ms (of the steps in a block after its first two), and a
 //     fourth: the CPU time (both threads) that one all-reduce of the whole gradient costs this rank,
 //     measured after the steps with the ranks meeting first (a barrier), so that no wait counts;
 //     a fifth: the same for the gradient in memory the ranks map (all-reduced in place, as DDP's
@@ -12,7 +13,8 @@
 //     all-reduce's wall time after the ranks meet, on buffers each rank has just rewritten (as the
 //     fifth), on the gradient a backward has just written there (a twin of the MLP whose gradient
 //     destinations are that memory, as DDP's are its buckets), and on buffers rewritten and then
-//     swept out of the caches (64 MB of other memory written).
+//     swept out of the caches (64 MB of other memory written); a ninth: backward alone's median
+//     on the slower of the two ranks, step by step (the first figure is rank 0's).
 //     copy and view: DDP's default overlap for this host, with gradients copied into the buckets
 //     or as views of them (gradientAsBucketView); overlap: copies, the overlap forced on.
 import { performance } from 'node:perf_hooks';
@@ -29,6 +31,7 @@ import {
   randint,
   randn,
   setNumThreads,
+  tensor,
   tidy,
   zeros,
 } from '../../src/index.js';
@@ -103,9 +106,15 @@ if (what === 'cnn') {
     arInPlace: [],
   };
   const order = ['alone', 'ddp', 'naive'] as const;
+  // Each variant in blocks of BLOCK steps, the first two of a block not counted: each is then
+  // timed in its own steady state, as in training, where every step is alike. (Right after a DDP
+  // step, half of each gradient's cache lines are in the peer's cache, where that step's
+  // all-reduce wrote them: backward alone read 2.28-2.29 ms there against 2.24 two steps later.)
+  const BLOCK = 5;
   for (let s = 0; s < steps; s++) {
-    for (let k = 0; k < 3; k++) {
-      const v = order[(s + k) % 3];
+    for (let k = 0; k < 3 * BLOCK; k++) {
+      const v = order[(s + Math.floor(k / BLOCK)) % 3];
+      const counted = s >= 1 && k % BLOCK >= 2;
       tidy(() => {
         net.zeroGrad();
         const loss = nn.functional.crossEntropy(model.forward(x), y);
@@ -121,10 +130,19 @@ if (what === 'cnn') {
           off = 0;
           for (const p of params) (p.grad!.copy_(flat.narrow(0, off, p.numel()).reshape(p.shape)), (off += p.numel()));
         }
-        if (s >= 2) times[v].push(performance.now() - t0);
+        if (counted) times[v].push(performance.now() - t0);
       });
     }
   }
+  // Backward alone on both ranks, step by step: without communication the ranks are not coupled,
+  // and the slower one sets the pace; with DDP every step waits for the slower rank's backward.
+  const aloneBoth = zeros([2 * times.alone.length], { dtype: 'float64' });
+  const aloneMine = tensor(times.alone, { dtype: 'float64' });
+  dist.allGatherIntoTensor(aloneBoth, aloneMine);
+  const a = aloneBoth.data() as Float64Array;
+  const aloneSlower = times.alone.map((_, i) => Math.max(a[i], a[i + times.alone.length]));
+  aloneBoth.dispose();
+  aloneMine.dispose();
   // The all-reduce's own CPU time: the ranks meet first, so no spinning for a late peer counts. Of
   // the flat gradient (copied through the slots), and of the same in memory the ranks map (in place,
   // as DDP's buckets are), rewritten before each call as backward rewrites the buckets.
@@ -185,6 +203,7 @@ if (what === 'cnn') {
         wall.rewritten,
         wall.afterBackward,
         wall.swept,
+        aloneSlower,
       ]
         .map((t) => median(t).toFixed(3))
         .join(' '),
