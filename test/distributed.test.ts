@@ -706,6 +706,11 @@ describe.skipIf(!ready)(
     it("Trainer({ strategy: { name: 'ddp', ...options } }) keeps DistributedDataParallel's options", () => {
       for (const k of [0, 1]) expect(r[k].strategyOptions).toEqual({ bucketCapMb: 10, overlap: false });
     });
+
+    it('DDP after destroyProcessGroup(): each backward throws the all-reduce error, none blames the gradients', () => {
+      const e = 'DISTRIBUTED_ERROR allReduce: the process group was destroyed';
+      for (const k of [0, 1]) expect(r[k].afterDestroy).toEqual([e, e]);
+    });
   },
 );
 

@@ -37,11 +37,14 @@ import { Tensor, wrap } from '../tensor.js';
 import {
   allGatherIntoTensor,
   allReduce,
+  allReduceHeld,
   broadcast,
   getBackend,
   getRank,
   getWorldSize,
+  holdBuffer,
   isInitialized,
+  type HeldBuffer,
   type Work,
 } from './process_group.js';
 
@@ -130,6 +133,8 @@ interface Bucket {
   ready: number;
   /** Full this backward: what its all-reduce averages (flat, or the gradient in place). */
   data?: Tensor;
+  /** A CPU bucket's flat buffer, held for its blocking all-reduce (allReduceHeld). */
+  held?: HeldBuffer;
   work: Work | undefined;
 }
 
@@ -285,6 +290,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       // kept: they live as long as the wrapper, whatever tidy() scope constructs it
       const flat = keep(this.#shared ? shareable(plain) : plain);
       const b: Bucket = { slots, flat, ready: 0, work: undefined };
+      if (flat.device === 'cpu') b.held = holdBuffer(flat);
       this.#buckets.push(b);
       for (const s of slots) {
         this.#bucketOf.set(s.param, b);
@@ -344,7 +350,30 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
           `run one forward per backward`,
       );
     }
-    this.#bucketReady(p);
+    try {
+      this.#bucketReady(p);
+    } catch (e) {
+      // A collective failed (the group destroyed, a peer gone, ranks that disagree): this
+      // backward's averages are lost, and the next forward must not blame its gradients.
+      this.#forget();
+      throw e;
+    }
+  }
+
+  // Drops this backward's progress without communicating (works already launched finish or fail
+  // on their own).
+  #forget(): void {
+    this.#deferred.length = 0;
+    this.#hadNoGrad.clear();
+    this.#markedUnused.clear();
+    for (const b of this.#buckets) {
+      b.work = undefined;
+      b.grad?.dispose();
+      b.grad = undefined;
+      b.data = undefined;
+      b.ready = 0;
+    }
+    this.#next = 0;
   }
 
   // findUnusedParameters: the parameters the last forward's outputs cannot reach count as ready.
@@ -376,7 +405,7 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       // The last bucket: backward has nothing left to overlap, so it runs as a blocking call (MPI
       // meets the peers at once, where the async form polls for them), after the deferred ones.
       this.#runDeferred();
-      allReduce(n.data, { op: 'avg' });
+      this.#allReduceNow(n);
       this.#finish();
       return;
     }
@@ -384,7 +413,13 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
 
   // The deferred buckets' all-reduces, in bucket order.
   #runDeferred(): void {
-    for (const b of this.#deferred.splice(0)) allReduce(b.data!, { op: 'avg' });
+    for (const b of this.#deferred.splice(0)) this.#allReduceNow(b);
+  }
+
+  // A full bucket's all-reduce, blocking (a CPU bucket's through the buffer held for it).
+  #allReduceNow(b: Bucket): void {
+    if (b.held) allReduceHeld(b.held, 'avg');
+    else allReduce(b.data!, { op: 'avg' });
   }
 
   // DDPOptions.overlap's default: a GPU gradient always (NCCL works on the device); a CPU one

@@ -11,6 +11,7 @@ import { constants } from 'node:os';
 import { tensorArg, tensorList } from '../args.js';
 import { noGrad } from '../autograd.js';
 import { binding, type Handle } from '../binding.js';
+import type { DType } from '../dtype.js';
 import { fail, TensorError } from '../errors.js';
 import { cat } from '../ops/functional.js';
 import { zeros } from '../ops/creation.js';
@@ -52,6 +53,25 @@ let destroyed = false;
 const pending = new Map<number, Work>();
 let asyncPending = 0;
 
+// Blocks until work `id` has completed; its error message, or null. Most waits end within
+// microseconds: the watchdog hears of one (a file write each way, a third of a small collective's
+// cost) only once it has lasted QUIET_WAIT_MS.
+function waitFor(mpi: MpiBinding, id: number, op: string): string | null {
+  try {
+    if (!mpi.wait(id, QUIET_WAIT_MS)) {
+      waiting(op);
+      try {
+        mpi.wait(id);
+      } finally {
+        waiting(null);
+      }
+    }
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /**
  * A communication in flight, from a collective called with `{ async: true }` (torch's Work).
  * `wait()` resolves when it has completed and its results are in the tensors.
@@ -92,23 +112,7 @@ export class Work {
   waitSync(): void {
     if (this.#state === 'pending') {
       pending.delete(this.id);
-      let err: string | null = null;
-      const mpi = requireGroup(this.op).mpi;
-      try {
-        // Most waits end within microseconds: the watchdog hears of one (a file write each way,
-        // a third of a small collective's cost) only once it has lasted QUIET_WAIT_MS.
-        if (!mpi.wait(this.id, QUIET_WAIT_MS)) {
-          waiting(this.op);
-          try {
-            mpi.wait(this.id);
-          } finally {
-            waiting(null);
-          }
-        }
-      } catch (e) {
-        err = (e as Error).message;
-      }
-      this.complete(err);
+      this.complete(waitFor(requireGroup(this.op).mpi, this.id, this.op));
     }
     if (this.#state === 'failed') throw this.#error;
   }
@@ -507,6 +511,46 @@ export function allReduce(tensor: Tensor, options?: AllReduceOptions): Work | un
   const buf = bufferOf(op, t, true);
   // 'avg' divides natively, on the communication thread, as the sum comes in
   return launch(g, op, 'allReduce', null, buf, t.numel(), dtype, reduce, 0, 0, !!o.async);
+}
+
+/**
+ * @internal A contiguous CPU tensor's memory as a blocking all-reduce needs it (its address, and
+ * where the group shares memory, its place in a memfd the peers map), found once, for memory
+ * whose holder keeps it alive and in place across calls: DistributedDataParallel's buckets.
+ */
+export interface HeldBuffer {
+  readonly ptr: bigint;
+  readonly count: number;
+  readonly dtype: DType;
+  readonly shared: [number, bigint, number] | null;
+}
+
+/** @internal The HeldBuffer of `t` (contiguous, on the CPU). */
+export function holdBuffer(t: Tensor): HeldBuffer {
+  const g = requireGroup('allReduce');
+  if (t.device !== 'cpu' || !t.isContiguous())
+    fail('INTERNAL', 'allReduce: a held buffer must be a contiguous CPU tensor');
+  return {
+    ptr: binding.dataPtr(t._h),
+    count: t.numel(),
+    dtype: t.dtype,
+    shared: g.sharedMemory ? binding.sharedMemoryOf(t._h) : null,
+  };
+}
+
+/**
+ * @internal allReduce(t, { op }), blocking, of memory its caller holds (holdBuffer(t)): what DDP
+ * runs once backward has produced the last gradient. It skips the public call's checks and its
+ * per-call work (a handle shared and freed, the address and shared-memory place asked again, a
+ * Work). Right after backward all of that runs cold: in the shapes CNN's DDP step the public call
+ * took 25-64 µs, of which the native call 8-11 (timestamps around each); with this path the step
+ * was 0.6-1.4% shorter in four side-by-side runs. The collective itself is the same.
+ */
+export function allReduceHeld(b: HeldBuffer, op: ReduceOp): void {
+  const g = requireGroup('allReduce');
+  const id = g.mpi.submit('allReduce', null, b.ptr, b.count, b.dtype, op, 0, 0, true, -1, b.shared);
+  const err = waitFor(g.mpi, id, 'allReduce');
+  if (err !== null) fail('DISTRIBUTED_ERROR', err.startsWith('allReduce') ? err : `allReduce: ${err}`);
 }
 
 /** Options of broadcast. */

@@ -22,6 +22,7 @@ import {
   train,
   zeros,
   type Tensor,
+  type TensorError,
 } from '../../src/index.js';
 import { averagedGradients } from './ddp-reference.js';
 import { bnInput, metricInput } from './parts-data.js';
@@ -346,6 +347,23 @@ class Shapes extends train.LightningModule {
     enableCheckpointing: false,
   });
   res.strategyOptions = (configured.strategy as unknown as { options: unknown }).options;
+}
+
+// Last: DDP once the group is destroyed. Each backward throws the all-reduce's error (the second
+// too: the failed one is forgotten, not blamed on the gradients); nothing crashes.
+{
+  const lin = new nn.Linear(4, 2);
+  const ddp = new dist.DistributedDataParallel(lin);
+  const x = full([3, 4], 1);
+  dist.destroyProcessGroup();
+  res.afterDestroy = [0, 1].map(() => {
+    try {
+      tidy(() => ddp.forward(x).sum().backward());
+      return 'no error';
+    } catch (e) {
+      return `${(e as TensorError).code} ${(e as Error).message}`;
+    }
+  });
 }
 
 writeFileSync(`${out}.rank${rank}.json`, JSON.stringify(res));
