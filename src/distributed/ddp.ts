@@ -360,13 +360,19 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     }
   }
 
-  // Drops this backward's progress without communicating (works already launched finish or fail
-  // on their own).
+  // Drops this backward's progress without starting anything; the all-reduces already launched
+  // are waited for (their errors dropped), so none is still writing a bucket when the next
+  // backward does.
   #forget(): void {
     this.#deferred.length = 0;
     this.#hadNoGrad.clear();
     this.#markedUnused.clear();
     for (const b of this.#buckets) {
+      try {
+        b.work?.waitSync();
+      } catch {
+        // the error that matters is the one being thrown
+      }
       b.work = undefined;
       b.grad?.dispose();
       b.grad = undefined;
