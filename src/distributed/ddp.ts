@@ -585,21 +585,14 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     });
   }
 
-  // Ends a backward that cannot finish: runs what was deferred and drains what was launched, so
-  // the ranks stay in step, then resets for the next one.
+  // Ends a backward that cannot finish, before its error is thrown: runs what was deferred, so
+  // the ranks stay in step, then drains what was launched and resets for the next one.
   #abandon(): void {
-    this.#runDeferred();
-    this.#hadNoGrad.clear();
-    this.#markedUnused.clear();
-    for (const b of this.#buckets) {
-      b.work?.waitSync();
-      b.work = undefined;
-      b.grad?.dispose();
-      b.grad = undefined;
-      b.data = undefined;
-      b.ready = 0;
+    try {
+      this.#runDeferred();
+    } finally {
+      this.#forget();
     }
-    this.#next = 0;
   }
 
   #checkPrevious(): void {
