@@ -313,15 +313,11 @@ async function main(out: string, backend: 'mpi' | 'nccl'): Promise<void> {
       lin.weight.grad = mine.t();
       const x = full([2, 3], rank + 1);
       tidy(() => ddp.forward(x).sum().backward());
-      const w = lin.weight.grad!;
-      res[`ddpUserGrad.${gradientAsBucketView}`] = [
-        w.min().item(),
-        w.max().item(),
-        lin.bias!.grad!.min().item(),
-        lin.bias!.grad!.max().item(),
-        w.isContiguous() ? 1 : 0,
-      ];
-      for (const t of [w, mine, x]) t.dispose();
+      res[`ddpUserGrad.${gradientAsBucketView}`] = tidy(() => {
+        const [w, b] = [lin.weight.grad!, lin.bias!.grad!];
+        return [w.min().item(), w.max().item(), b.min().item(), b.max().item(), w.isContiguous() ? 1 : 0];
+      });
+      for (const t of [mine, x]) t.dispose();
       ddp.dispose();
     }
   // The first bucket is small (1 MiB) only where some rank overlaps: the ranks agree on it when
