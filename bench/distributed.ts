@@ -30,6 +30,10 @@
 //      just written, and on buffers rewritten and then swept out of the caches (64 MB of other
 //      memory read and written), which tells whether the caches' capacity alone accounts for
 //      the cost after backward.
+//   4. the round trip of a cache line between CPUs 0 and 1, where `tensorkit run` binds the 2
+//      ranks here (bench/peers/peer_cache.c), at the start of each round and just before its CNN
+//      and MLP jobs: this VM's vCPUs sometimes share a cache and sometimes not, which moves the
+//      all-reduce's cost (and backward's), so each round's ratios are printed with it.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,6 +69,17 @@ const bin = join(binDir, 'mpi_allreduce');
 sh('mpicc', ['-O2', 'bench/peers/mpi_allreduce.c', '-o', bin]);
 const floorBin = join(binDir, 'shared_floor');
 sh('mpicc', ['-O3', '-march=native', 'bench/peers/shared_floor.c', '-o', floorBin]);
+const cacheBin = join(binDir, 'peer_cache');
+sh('cc', ['-O2', '-pthread', 'bench/peers/peer_cache.c', '-o', cacheBin]);
+// ns; each round's [at its start, before the CNN's 2-rank job, before the 1024 MLP's DDP job]
+const roundTrip: number[][] = [];
+const probe = () => {
+  try {
+    return Number(sh(cacheBin, ['0', '1']));
+  } catch {
+    return NaN; // a machine with one CPU
+  }
+};
 // the 784-1024-1024-10 MLP's gradient, in elements
 const MLP_GRAD = 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 10 + 10;
 const floorMs: number[] = [];
@@ -86,6 +101,7 @@ interface MlpFigures {
 }
 const mlp: Record<string, MlpFigures> = {};
 for (let r = 0; r < rounds; r++) {
+  roundTrip.push([probe()]);
   ar.c.push(cPeer(bin, String(COUNT), '20'));
   small.c.push(cPeer(bin, String(SMALL), '400'));
   small.tk.push(Number(tk(2, 'bench/distributed/allreduce.ts', String(SMALL), '400')));
@@ -98,6 +114,7 @@ for (let r = 0; r < rounds; r++) {
   cnn.one.push(
     Number(sh(process.execPath, ['--import', 'tsx', 'bench/distributed/train.ts', 'cnn', '64', '3000', 'single'])),
   );
+  roundTrip[r].push(probe());
   cnn.two.push(Number(tk(2, 'bench/distributed/train.ts', 'cnn', '64', '3000')));
   cnn.twoMpi.push(Number(tkMpi(2, 'bench/distributed/train.ts', 'cnn', '64', '3000')));
   cnn.ceiling.push(Number(tk(2, 'bench/distributed/train.ts', 'cnn', '64', '3000', 'nosync')));
@@ -106,6 +123,7 @@ for (let r = 0; r < rounds; r++) {
     ['1024', 'copy mpi'],
   ]) {
     const job = mode.endsWith(' mpi') ? tkMpi : tk;
+    if (h === '1024' && mode === 'copy') roundTrip[r].push(probe());
     const [alone, ddp, naive, arCpu, arInPlace, wallRewritten, wallAfterBackward, wallSwept, aloneSlower] = job(
       2,
       'bench/distributed/train.ts',
@@ -198,3 +216,12 @@ const afterBackward = median(m1024.wallAfterBackward);
 console.log(
   `  the same in-place all-reduce, wall time as the ranks meet: on buffers just rewritten ${median(m1024.wallRewritten).toFixed(3)} ms; on the gradient a backward has just written ${afterBackward.toFixed(3)} ms (backward alone plus that: ${((backward1024 + afterBackward) / backward1024).toFixed(2)}x); on buffers rewritten, then 64 MB swept through the caches ${median(m1024.wallSwept).toFixed(3)} ms`,
 );
+console.log(
+  'each round (cache-line round trip between CPUs 0 and 1 at its start, before the CNN, before the MLP; then its ratios):',
+);
+for (let r = 0; r < rounds; r++) {
+  const m = mlp['1024 copy'];
+  console.log(
+    `  round ${r + 1}: ${roundTrip[r].join(' / ')} ns;  CNN 2 ranks ${(cnn.two[r] / cnn.one[r]).toFixed(2)}x (ceiling ${(cnn.ceiling[r] / cnn.one[r]).toFixed(2)}x);  MLP DDP ${(m.ddp[r] / m.alone[r]).toFixed(2)}x, the all-reduce after backward ${m.wallAfterBackward[r].toFixed(3)} ms, backward alone ${m.alone[r].toFixed(3)} ms;  25 MiB ${(ar.c[r] / ar.tk[r]).toFixed(2)}x the C loop's bandwidth`,
+  );
+}
