@@ -220,8 +220,7 @@ console.log(
   'each round (cache-line round trip between CPUs 0 and 1 at its start, before the CNN, before the MLP; then its ratios):',
 );
 for (let r = 0; r < rounds; r++) {
-  const m = mlp['1024 copy'];
   console.log(
-    `  round ${r + 1}: ${roundTrip[r].join(' / ')} ns;  CNN 2 ranks ${(cnn.two[r] / cnn.one[r]).toFixed(2)}x (ceiling ${(cnn.ceiling[r] / cnn.one[r]).toFixed(2)}x);  MLP DDP ${(m.ddp[r] / m.alone[r]).toFixed(2)}x, the all-reduce after backward ${m.wallAfterBackward[r].toFixed(3)} ms, backward alone ${m.alone[r].toFixed(3)} ms;  25 MiB ${(ar.c[r] / ar.tk[r]).toFixed(2)}x the C loop's bandwidth`,
+    `  round ${r + 1}: ${roundTrip[r].join(' / ')} ns;  CNN 2 ranks ${(cnn.two[r] / cnn.one[r]).toFixed(2)}x (ceiling ${(cnn.ceiling[r] / cnn.one[r]).toFixed(2)}x);  MLP DDP ${(m1024.ddp[r] / m1024.alone[r]).toFixed(2)}x, the all-reduce after backward ${m1024.wallAfterBackward[r].toFixed(3)} ms, backward alone ${m1024.alone[r].toFixed(3)} ms;  25 MiB ${(ar.c[r] / ar.tk[r]).toFixed(2)}x the C loop's bandwidth`,
   );
 }

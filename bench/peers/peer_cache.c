@@ -1,9 +1,9 @@
 // The round trip of one cache line between CPU A and CPU B (two threads pinned there, a counter
 // bounced 100,000 times; median of 15), in nanoseconds. DDP's shared-memory all-reduce reads what
-// the peer rank's backward has just written, so this is the latency under it. This VM's two vCPUs
-// sometimes share a cache (about 100 ns here) and sometimes not (about 450 ns): the host moves
-// them. `npm run bench:distributed` prints it with each round's figures, so that its ratios can be
-// read against that state.
+// the peer rank's backward has just written, so this is the latency under it. On this VM it reads
+// about 110 ns (as between cores that share a cache) or about 450 ns (as between cores that do
+// not), switching within minutes: the host moves the vCPUs. `npm run bench:distributed` prints it
+// with each round's figures, so that its ratios can be read against that state.
 //   cc -O2 -pthread peer_cache.c -o peer_cache && ./peer_cache [A B]
 #define _GNU_SOURCE
 #include <pthread.h>
