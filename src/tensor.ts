@@ -5,6 +5,7 @@ import {
   checkDType,
   DTYPES,
   isDType,
+  isFloating,
   isHalf,
   ITEMSIZE,
   typedArrayOf,
@@ -40,6 +41,13 @@ export interface KeepDim {
 export interface VarOptions extends KeepDim {
   /** Subtracted from the element count in the denominator (1: Bessel's correction, the default). */
   correction?: number;
+  /** torch's older spelling: true is correction 1, false is 0 (not together with `correction`). */
+  unbiased?: boolean;
+}
+/** Options of `add` and `sub` (and their in-place forms). */
+export interface AlphaOptions {
+  /** The multiplier of `other` (torch's alpha): x + alpha * other. Default 1. */
+  alpha?: number;
 }
 /** The target of `to()`: a dtype, a device or both. */
 export interface ToOptions<D extends DType = DType> {
@@ -130,6 +138,38 @@ function dimsOpt(op: string, dim: Dims | null | undefined): readonly number[] | 
 }
 
 const REDUCE_OPTS = { keepdim: 'boolean' } as const;
+
+// var/std's correction from `correction` or torch's older `unbiased`.
+function correctionOf(op: string, o: { correction?: number; unbiased?: boolean }): number | undefined {
+  if (o.unbiased === undefined) return o.correction;
+  if (o.correction !== undefined) fail('INVALID_ARGUMENT', `${op}: give either 'correction' or 'unbiased', not both`);
+  return o.unbiased ? 1 : 0;
+}
+
+// add/sub with torch's alpha: `other` scaled, then `run` with it. As torch, an integral result
+// takes only an integral alpha.
+function withAlpha<R>(
+  op: string,
+  self: Tensor,
+  other: Tensor | Scalar,
+  options: AlphaOptions,
+  run: (scaled: Tensor | Scalar) => R,
+): R {
+  const alpha = checkOptions(op, options, { alpha: 'number' }).alpha ?? 1;
+  if (!Number.isFinite(alpha)) fail('INVALID_ARGUMENT', `${op}: 'alpha' must be a finite number, got ${alpha}`);
+  if (alpha === 1) return run(other);
+  const integral = (d: DType) => !isFloating(d);
+  const otherIntegral = other instanceof Tensor ? integral(other.dtype) : Number.isInteger(Number(other));
+  if (!Number.isInteger(alpha) && integral(self.dtype) && otherIntegral)
+    fail('INVALID_ARGUMENT', `${op}: for integral tensors alpha must be an integer, got ${alpha}`);
+  if (!(other instanceof Tensor)) return run(Number(other) * alpha);
+  const scaled = other.mul(alpha);
+  try {
+    return run(scaled);
+  } finally {
+    scaled.dispose();
+  }
+}
 
 // Post-accumulate gradient hooks: the id each hooked tensor is registered under natively, and per
 // id the tensor (kept alive while hooked) with its hooks in registration order.
@@ -471,16 +511,21 @@ export class Tensor<D extends DType = DType> {
 
   // ---- element-wise binary ---------------------------------------------------------------------
 
-  /** Element-wise sum with broadcasting. @example tensor([1, 2]).add(10) // [11, 12] */
-  add<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
-  add(other: Tensor | Scalar): Tensor;
-  add(other: Tensor | Scalar): Tensor {
+  /**
+   * Element-wise sum with broadcasting; `alpha` scales `other` first (torch's add).
+   * @example tensor([1, 2]).add(10) // [11, 12]; w.add(g, { alpha: -0.1 }) is w - 0.1 g
+   */
+  add<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar, options?: AlphaOptions): Tensor<F>;
+  add(other: Tensor | Scalar, options?: AlphaOptions): Tensor;
+  add(other: Tensor | Scalar, options?: AlphaOptions): Tensor {
+    if (options !== undefined) return withAlpha('add', this, other, options, (o) => this.add(o));
     return op('add', undefined, this._h, operand(other, 'add'));
   }
-  /** Element-wise difference. @example tensor([3, 4]).sub(1) // [2, 3] */
-  sub<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
-  sub(other: Tensor | Scalar): Tensor;
-  sub(other: Tensor | Scalar): Tensor {
+  /** Element-wise difference; `alpha` scales `other` first. @example tensor([3, 4]).sub(1) // [2, 3] */
+  sub<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar, options?: AlphaOptions): Tensor<F>;
+  sub(other: Tensor | Scalar, options?: AlphaOptions): Tensor;
+  sub(other: Tensor | Scalar, options?: AlphaOptions): Tensor {
+    if (options !== undefined) return withAlpha('sub', this, other, options, (o) => this.sub(o));
     return op('sub', undefined, this._h, operand(other, 'sub'));
   }
   /** Element-wise product. @example tensor([1, 2]).mul(tensor([3, 4])) // [3, 8] */
@@ -538,13 +583,15 @@ export class Tensor<D extends DType = DType> {
     return op('ge', undefined, this._h, operand(other, 'ge'));
   }
 
-  /** In-place add; returns this. @example w.add_(g.mul(-0.1)) */
-  add_(other: Tensor | Scalar): this {
+  /** In-place add (`alpha` as add's); returns this. @example w.add_(g, { alpha: -0.1 }) */
+  add_(other: Tensor | Scalar, options?: AlphaOptions): this {
+    if (options !== undefined) return withAlpha('add_', this, other, options, (o) => this.add_(o));
     opInPlace('add_', undefined, this._h, operand(other, 'add_'));
     return this;
   }
-  /** In-place subtract; returns this. */
-  sub_(other: Tensor | Scalar): this {
+  /** In-place subtract (`alpha` as sub's); returns this. */
+  sub_(other: Tensor | Scalar, options?: AlphaOptions): this {
+    if (options !== undefined) return withAlpha('sub_', this, other, options, (o) => this.sub_(o));
     opInPlace('sub_', undefined, this._h, operand(other, 'sub_'));
     return this;
   }
@@ -743,13 +790,13 @@ export class Tensor<D extends DType = DType> {
   }
   /** Variance (correction 1 by default). @example x.var(0, { correction: 0 }) */
   var(dim?: Dims | null, options?: VarOptions): Tensor<D> {
-    const o = checkOptions('var', options, { keepdim: 'boolean', correction: 'number' });
-    return op('var', [dimsOpt('var', dim), o.correction, o.keepdim], this._h);
+    const o = checkOptions('var', options, { keepdim: 'boolean', correction: 'number', unbiased: 'boolean' });
+    return op('var', [dimsOpt('var', dim), correctionOf('var', o), o.keepdim], this._h);
   }
   /** Standard deviation (correction 1 by default). */
   std(dim?: Dims | null, options?: VarOptions): Tensor<D> {
-    const o = checkOptions('std', options, { keepdim: 'boolean', correction: 'number' });
-    return op('std', [dimsOpt('std', dim), o.correction, o.keepdim], this._h);
+    const o = checkOptions('std', options, { keepdim: 'boolean', correction: 'number', unbiased: 'boolean' });
+    return op('std', [dimsOpt('std', dim), correctionOf('std', o), o.keepdim], this._h);
   }
   /** Softmax along `dim`, computed stably. @example logits.softmax(-1) */
   softmax(dim: number): Tensor<FloatResult<D>> {

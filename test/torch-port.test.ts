@@ -138,6 +138,35 @@ describe('against PyTorch 1.13 (test/fixtures/torch-port.json)', () => {
     close(tk.cdist(x0.index(0), x0.index(1)), c.cdist, 'cdist', 1e-7);
   });
 
+  it('vectorNorm of orders +-Infinity, -1.5 and 0.5 (and -1 through a zero) with gradients; linspace of one step; alpha; unbiased', () => {
+    const c = C.ordNorms as Record<string, unknown[]>;
+    const x = T(C.index.x).requiresGrad_();
+    const ords = c.ords.map((o) => (o === 'inf' ? Infinity : o === '-inf' ? -Infinity : (o as number)));
+    const norms = ords.map((o) => x.vectorNorm(o, { dim: 1 }));
+    norms.forEach((n, i) => close(n, c.values[i], `vectorNorm(${ords[i]})`));
+    norms.reduce((s: Tensor, n) => s.add(n.sum()), tensor(0, { dtype: 'float64' })).backward();
+    close(x.grad, c.grad, 'their gradient');
+    const z = tensor(
+      [
+        [0, -2, 3],
+        [1, 0.5, -4],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
+    const zn = z.vectorNorm(-1, { dim: 1 });
+    close(zn, c.zeroNeg, 'vectorNorm(-1) of a row holding a zero');
+    zn.sum().backward();
+    close(z.grad, c.zeroNegGrad, 'its gradient (0, not NaN, on that row)');
+    close(tk.linspace(3, 9, 1, { dtype: 'float64' }), c.linspace1, 'linspace(3, 9, 1)');
+    const ab = T([1, 2])
+      .add(T([3, 4]), { alpha: -2.5 })
+      .sub(T([1, 1]), { alpha: 3 });
+    close(ab, c.alpha, 'add and sub with alpha');
+    const x0 = T(C.index.x);
+    close(x0.std(2, { unbiased: false }), c.stdBiased, 'std unbiased: false');
+    close(x0.var(0, { unbiased: true }), c.varUnbiased, 'var unbiased: true');
+  });
+
   it('einsum', () => {
     const c = C.einsum;
     const a = T(c.a),

@@ -3,7 +3,7 @@
 import { fail } from '../errors.js';
 import type { DType } from '../dtype.js';
 import { tidy } from '../memory.js';
-import { checkOptions, describe, int, list, num, str } from '../options.js';
+import { checkOptions, describe, int, list, str } from '../options.js';
 import { op } from './dispatch.js';
 import { full, zeros } from './creation.js';
 import { where } from './functional.js';
@@ -20,8 +20,9 @@ declare module '../tensor.js' {
     /** log(sum(exp(x))) over dim, computed stably. @example logits.logsumexp(-1) */
     logsumexp(dim: Dims, options?: KeepDim): Tensor<D>;
     /**
-     * The ord-norm over dims (all by default): 2 (default), any p > 0, Infinity (max |x|),
-     * -Infinity (min |x|) or 0 (count of non-zeros). Its gradient at 0 is 0 (PyTorch's
+     * The ord-norm over dims (all by default): 2 (default), any p > 0 or p < 0 ((sum |x|^p)^(1/p),
+     * 0 where a slice holds a zero), Infinity (max |x|), -Infinity (min |x|) or 0 (count of
+     * non-zeros). Its gradient at 0 is 0 (PyTorch's
      * subgradient). @example x.vectorNorm(2, { dim: -1 })
      */
     vectorNorm(ord?: number, options?: NormOrdOptions): Tensor<D>;
@@ -94,28 +95,43 @@ proto.logsumexp = function (this: Tensor, dim: Dims, options?: KeepDim) {
 proto.vectorNorm = function (this: Tensor, ord = 2, options?: NormOrdOptions) {
   const name = 'vectorNorm';
   const o = checkOptions(name, options, { dim: 'any', keepdim: 'boolean' });
-  const p = num(name, 'ord', ord);
+  // (not num(): +-Infinity are orders here)
+  if (typeof ord !== 'number' || Number.isNaN(ord))
+    fail('INVALID_ARGUMENT', `${name}: 'ord' must be a number (+-Infinity included), got ${describe(ord)}`);
+  const p = ord;
   const ds = dimList(name, this, o.dim);
   const keepdim = o.keepdim ?? false;
   if (this.dtype !== 'float32' && this.dtype !== 'float64' && this.dtype !== 'float16' && this.dtype !== 'bfloat16')
     fail('DTYPE_MISMATCH', `${name}: expected a floating tensor, got ${this.dtype}`);
+  // max, min and negative orders have no identity: an empty slice has no norm (as torch)
+  if (p < 0 || p === Infinity)
+    for (const d of ds)
+      if ((this.shape[d] ?? 1) === 0)
+        fail('INVALID_ARGUMENT', `${name}: cannot compute the ${p} norm over dim ${d} of size 0 (no identity)`);
   return tidy(() => {
     const red = (t: Tensor, how: 'max' | 'min' | 'sum') => {
       const r = how === 'sum' ? t.sum(ds, { keepdim: true }) : extreme(t, ds, how === 'min');
       return keepdim ? r : r.squeeze(ds);
     };
     const a = this.abs();
+    const scalar = (v: number) => full([], v, { dtype: this.dtype, device: this.device });
     if (p === Infinity) return red(a, 'max');
     if (p === -Infinity) return red(a, 'min');
     if (p === 0) return red(a.ne(0).to(this.dtype), 'sum');
-    if (p < 0) fail('INVALID_ARGUMENT', `${name}: ord must be positive, 0 or +-Infinity, got ${p}`);
     if (p === 1) return red(a, 'sum');
+    if (p < 0) {
+      // (sum |x|^p)^(1/p) is 0 where a slice holds a zero; computed from a stand-in of ones there,
+      // then masked, so that its gradient is 0 rather than NaN (as torch's).
+      const zeroed = red(a.eq(0).to(this.dtype), 'max').gt(0);
+      const safe = where(a.eq(0), scalar(1), a);
+      return where(zeroed, scalar(0), red(safe.pow(p), 'sum').pow(1 / p));
+    }
     // (sum |x|^p)^(1/p), written so its gradient at a zero norm is 0, not NaN: the norm of a
     // zero slice is computed from a safe stand-in and masked back to 0.
     const total = red(a.pow(p), 'sum');
     const zero = total.eq(0);
-    const safe = where(zero, full([], 1, { dtype: this.dtype, device: this.device }), total);
-    return where(zero, zeros([], { dtype: this.dtype, device: this.device }), safe.pow(1 / p));
+    const safe = where(zero, scalar(1), total);
+    return where(zero, scalar(0), safe.pow(1 / p));
   });
 };
 

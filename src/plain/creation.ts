@@ -44,7 +44,7 @@ export function linspace(start: number, end: number, steps: number, dtype: DType
   checkDType('linspace', dtype);
   const out = alloc(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  const half = Math.floor(steps / 2);
+  const half = steps > 1 ? Math.floor(steps / 2) : steps; // one step is start, as torch
   for (let i = 0; i < steps; i++) out[i] = castValue(i < half ? start + i * step : end - (steps - 1 - i) * step, dtype);
   return new PlainTensor(out, [steps], dtype);
 }

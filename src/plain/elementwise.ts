@@ -133,6 +133,8 @@ export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTen
   else if (rule === 'COMPARE') result = 'bool';
   else if (rule === 'ARITH_NOBOOL' && promoted === 'bool')
     fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
+  if (name === 'pow' && !isFloat(compute) && typeof b === 'number' && b < 0)
+    fail('INVALID_ARGUMENT', `pow: integers to negative integer powers are not allowed, got exponent ${b}`);
   const A = asPlain(a),
     B = asPlain(b);
   const shape = broadcastShapes(A.shape, B.shape);

@@ -288,6 +288,20 @@ export const compositeGradRows: GradCase[] = [
     fn: (x) => x.vectorNorm(2, { dim: 1 }).add(x.vectorNorm(3, { dim: 1 })),
   },
   {
+    ops: ['max', 'min'],
+    name: 'vectorNorm p=Infinity and -Infinity',
+    layouts: ['contiguous', 'transposed', 'narrowed'],
+    inputs: [f64([3, 4])],
+    fn: (x) => x.vectorNorm(Infinity, { dim: 1 }).add(x.vectorNorm(-Infinity, { dim: 1 })),
+  },
+  { ops: ['pow', 'sum'], name: 'vectorNorm p=-1.5', inputs: [f64([3, 4])], fn: (x) => x.vectorNorm(-1.5, { dim: 0 }) },
+  {
+    ops: ['add', 'sub', 'mul'],
+    name: 'add and sub with alpha',
+    inputs: [f64([3, 4]), f64([4])],
+    fn: (x, y) => x.add(y, { alpha: -2.5 }).sub(y, { alpha: 3 }),
+  },
+  {
     ops: ['maximum', 'minimum'],
     name: 'clamp with tensor bounds',
     layouts: ['contiguous', 'transposed', 'narrowed'],

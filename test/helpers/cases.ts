@@ -195,14 +195,18 @@ export const binaryCases: OpCase[] = BINARY.flatMap((op) =>
 export const scalarCases: OpCase[] = (['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'lt', 'eq'] as Bin[]).flatMap(
   (op) =>
     (['float32', 'int32', 'float64'] as DType[]).flatMap((dtype) =>
-      // pow's 1, 2, 3 and -1 take the kernel's multiply paths (cpu/elementwise.cpp).
-      (op === 'pow' ? [2, 0.5, -3, 1, 3, -1] : [2, 0.5, -3]).map((s): OpCase => ({
-        ops: [op],
-        name: `${op} ${dtype} scalar ${s}`,
-        inputs: [{ shape: [3, 4], dtype, range: op === 'pow' ? [1, 3] : [-4, 4] }],
-        native: (a) => a[op](s),
-        plain: (a) => plain.binary(op, a, s),
-      })),
+      // pow's 1, 2, 3 and -1 take the kernel's multiply paths (cpu/elementwise.cpp). Integers to a
+      // negative number throw (as torch; errors.test.ts): a 0-dim tensor exponent computes them.
+      (op === 'pow' ? [2, 0.5, -3, 1, 3, -1] : [2, 0.5, -3]).map((s): OpCase => {
+        const exponent = op === 'pow' && dtype === 'int32' && s < 0;
+        return {
+          ops: [op],
+          name: `${op} ${dtype} ${exponent ? '0-dim tensor' : 'scalar'} ${s}`,
+          inputs: [{ shape: [3, 4], dtype, range: op === 'pow' ? [1, 3] : [-4, 4] }],
+          native: (a) => (exponent ? tk.tidy(() => a[op](tk.tensor(s, { dtype }))) : a[op](s)),
+          plain: (a) => plain.binary(op, a, exponent ? plain.plainTensor(s, dtype, []) : s),
+        };
+      }),
     ),
 );
 

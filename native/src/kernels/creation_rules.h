@@ -13,10 +13,10 @@
 namespace tk::kernels {
 
 // Element i of arange (start + i * step) or, `symmetric`, of linspace: the second half counted
-// back from `end`, so both ends are exact.
+// back from `end`, so both ends are exact; one step is `start` (as torch.linspace).
 template <class T>
 TK_HD inline T arange_value(int64_t i, int64_t n, double start, double step, double end, bool symmetric) {
-  const int64_t half = symmetric ? n / 2 : n;
+  const int64_t half = symmetric && n > 1 ? n / 2 : n;
   return cast<T>(i < half ? start + double(i) * step : end - double(n - 1 - i) * step);
 }
 

@@ -55,6 +55,15 @@ DType unary_compute(UnaryOp op, DType in, const char* name) {
   return in;
 }
 
+// As torch: an integer tensor to a negative integer number is an error, not the zeros that
+// truncating 1 / x^n gives. (A tensor exponent computes elementwise, as torch's does.)
+void check_pow_exponent(BinaryOp op, DType compute, const Tensor& b, const char* name) {
+  if (op != BinaryOp::pow || is_floating(compute) || !b.is_wrapped_number()) return;
+  const double e = dispatch_dtype(b.dtype(), [&]<class T>() { return double(*b.data<T>()); });
+  TK_CHECK(!(e < 0), INVALID_ARGUMENT, name, ": integers to negative integer powers are not allowed, got exponent ", e,
+           " for a ", dtype_name(compute), " tensor (convert it to a float dtype first)");
+}
+
 // Writing `src` into `dst` element by element is only safe when src reads each location before
 // dst overwrites it: true when they are the same view, or share no storage.
 bool needs_temporary(const Tensor& dst, const Tensor& src) {
@@ -120,6 +129,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const Tensor both[2] = {a, b};
   Device dev = common_device(both, name);
   Types t = binary_types(op, result_type(both), name);
+  check_pow_exponent(op, t.compute, b, name);
   DimVec shape = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = Tensor::empty(shape, t.result, dev, name);
   kernel_for(&Backend::binary, dev, name)(op, out, broadcast_to(operand(a, t.compute, dev), shape),
@@ -133,6 +143,7 @@ void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
   Device dev = common_device(both, name);
   TK_CHECK(!a.is_wrapped_number(), INVALID_ARGUMENT, name, "_: cannot write into a number");
   Types t = binary_types(op, result_type(both), name);
+  check_pow_exponent(op, t.compute, b, name);
   check_can_cast(t.result, a.dtype(), name);
   DimVec shape = broadcast_shapes(a.shape(), b.shape(), name);
   TK_CHECK(shape == a.shape(), SHAPE_MISMATCH, name, "_: output with shape ", fmt_shape(a.shape()),
