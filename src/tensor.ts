@@ -21,7 +21,7 @@ import {
 } from './dtype.js';
 import { fail } from './errors.js';
 import { formatTensor } from './format.js';
-import { track } from './memory.js';
+import { tidy, track } from './memory.js';
 import { checkOptions, describe, int, isClass, shapeArgs } from './options.js';
 
 const meta = binding.meta;
@@ -43,6 +43,11 @@ export interface VarOptions extends KeepDim {
   correction?: number;
   /** torch's older spelling: true is correction 1, false is 0 (not together with `correction`). */
   unbiased?: boolean;
+}
+/** Options of `div` and `div_`. */
+export interface DivOptions {
+  /** Round the quotient: 'floor' (floorDivide) or 'trunc' (toward zero); null or absent: true division. */
+  roundingMode?: 'floor' | 'trunc' | null;
 }
 /** Options of `add` and `sub` (and their in-place forms). */
 export interface AlphaOptions {
@@ -144,6 +149,20 @@ function correctionOf(op: string, o: { correction?: number; unbiased?: boolean }
   if (o.unbiased === undefined) return o.correction;
   if (o.correction !== undefined) fail('INVALID_ARGUMENT', `${op}: give either 'correction' or 'unbiased', not both`);
   return o.unbiased ? 1 : 0;
+}
+
+function roundingModeOf(op: string, options: DivOptions): 'floor' | 'trunc' | null {
+  const mode = checkOptions(op, options, { roundingMode: 'any' }).roundingMode ?? null;
+  if (mode !== null && mode !== 'floor' && mode !== 'trunc')
+    fail('INVALID_ARGUMENT', `${op}: roundingMode must be 'floor', 'trunc' or null, got ${describe(mode)}`);
+  return mode;
+}
+
+// a / b rounded toward zero (div's 'trunc'): trunc(a / b) for floats, as torch's; for integers
+// the exact quotient of a - fmod(a, b), which b divides (true division would go through float32).
+function truncDivide(a: Tensor, b: Tensor | Scalar): Tensor {
+  const floating = isFloating(a.dtype) || (b instanceof Tensor ? isFloating(b.dtype) : !Number.isInteger(Number(b)));
+  return tidy(() => (floating ? a.div(b).trunc_() : a.sub(a.fmod(b)).floorDivide(b)));
 }
 
 // add/sub with torch's alpha: `other` scaled, then `run` with it. As torch, an integral result
@@ -534,11 +553,47 @@ export class Tensor<D extends DType = DType> {
   mul(other: Tensor | Scalar): Tensor {
     return op('mul', undefined, this._h, operand(other, 'mul'));
   }
-  /** True division (integers divide as float32). @example tensor([1, 2]).div(2) // [0.5, 1] */
-  div<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
-  div(other: Tensor | Scalar): Tensor;
-  div(other: Tensor | Scalar): Tensor {
+  /**
+   * True division (integers divide as float32); with `roundingMode` 'floor' (floorDivide) or
+   * 'trunc' the quotient is rounded and integers stay integers, as torch's div.
+   * @example tensor([1, 2]).div(2) // [0.5, 1]; tensor([-7]).div(2, { roundingMode: 'floor' }) // [-4]
+   */
+  div<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar, options?: DivOptions): Tensor<F>;
+  div(other: Tensor | Scalar, options?: DivOptions): Tensor;
+  div(other: Tensor | Scalar, options?: DivOptions): Tensor {
+    if (options !== undefined) {
+      const mode = roundingModeOf('div', options);
+      if (mode === 'floor') return this.floorDivide(other);
+      if (mode === 'trunc') return truncDivide(this, other);
+    }
     return op('div', undefined, this._h, operand(other, 'div'));
+  }
+  /**
+   * The remainder of floor division, with the divisor's sign (Python's %, torch.remainder).
+   * Integer division by zero throws. @example tensor([-3, 3]).remainder(2) // [1, 1]
+   */
+  remainder<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  remainder(other: Tensor | Scalar): Tensor;
+  remainder(other: Tensor | Scalar): Tensor {
+    return op('remainder', undefined, this._h, operand(other, 'remainder'));
+  }
+  /**
+   * The remainder of division toward zero, with the dividend's sign (C's fmod, torch.fmod).
+   * @example tensor([-3, 3]).fmod(2) // [-1, 1]
+   */
+  fmod<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  fmod(other: Tensor | Scalar): Tensor;
+  fmod(other: Tensor | Scalar): Tensor {
+    return op('fmod', undefined, this._h, operand(other, 'fmod'));
+  }
+  /**
+   * a / b rounded down, integers staying integers (Python's //, torch.floor_divide). Its
+   * gradient is 0. @example tensor([-7, 7]).floorDivide(2) // [-4, 3]
+   */
+  floorDivide<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  floorDivide(other: Tensor | Scalar): Tensor;
+  floorDivide(other: Tensor | Scalar): Tensor {
+    return op('floor_divide', undefined, this._h, operand(other, 'floorDivide'));
   }
   /** Element-wise power. @example tensor([2, 3]).pow(2) // [4, 9] */
   pow<F extends FloatDType>(this: Tensor<F>, exponent: Tensor<F> | Scalar): Tensor<F>;
@@ -600,9 +655,36 @@ export class Tensor<D extends DType = DType> {
     opInPlace('mul_', undefined, this._h, operand(other, 'mul_'));
     return this;
   }
-  /** In-place divide; returns this (float tensors only). */
-  div_(other: Tensor | Scalar): this {
+  /** In-place divide; returns this (float tensors only, unless rounded as div's `roundingMode`). */
+  div_(other: Tensor | Scalar, options?: DivOptions): this {
+    if (options !== undefined) {
+      const mode = roundingModeOf('div_', options);
+      if (mode === 'floor') return this.floorDivide_(other);
+      if (mode === 'trunc') {
+        const q = truncDivide(this, other);
+        try {
+          return this.copy_(q);
+        } finally {
+          q.dispose();
+        }
+      }
+    }
     opInPlace('div_', undefined, this._h, operand(other, 'div_'));
+    return this;
+  }
+  /** In-place remainder; returns this. */
+  remainder_(other: Tensor | Scalar): this {
+    opInPlace('remainder_', undefined, this._h, operand(other, 'remainder_'));
+    return this;
+  }
+  /** In-place fmod; returns this. */
+  fmod_(other: Tensor | Scalar): this {
+    opInPlace('fmod_', undefined, this._h, operand(other, 'fmod_'));
+    return this;
+  }
+  /** In-place floor division; returns this. */
+  floorDivide_(other: Tensor | Scalar): this {
+    opInPlace('floor_divide_', undefined, this._h, operand(other, 'floorDivide_'));
     return this;
   }
   /** In-place power; returns this. */
@@ -670,6 +752,32 @@ export class Tensor<D extends DType = DType> {
     }
     return op('clamp', clampAttrs('clamp', min, max), this._h);
   }
+  /** Rounds down (integers unchanged). @example tensor([-1.5, 1.5]).floor() // [-2, 1] */ floor(): Tensor<D> {
+    return op('floor', undefined, this._h);
+  }
+  /** Rounds up (integers unchanged). @example tensor([-1.5, 1.5]).ceil() // [-1, 2] */ ceil(): Tensor<D> {
+    return op('ceil', undefined, this._h);
+  }
+  /**
+   * Rounds to the nearest integer, halves to even (torch.round); `decimals` rounds to that many
+   * digits after the point (negative: before it), as torch's.
+   * @example tensor([0.5, 1.5, 2.5]).round() // [0, 2, 2]
+   */
+  round(options?: { decimals?: number }): Tensor<D> {
+    const decimals = int('round', 'decimals', checkOptions('round', options, { decimals: 'number' }).decimals ?? 0);
+    if (decimals === 0) return op('round', undefined, this._h);
+    if (!isFloating(this.dtype))
+      fail('DTYPE_MISMATCH', `round: decimals needs a floating tensor, got ${this.dtype} (integers are whole already)`);
+    // as torch's: scaled by 10^decimals (divided by 10^-decimals when negative), rounded, back
+    const k = 10 ** Math.abs(decimals);
+    return tidy(() => (decimals > 0 ? this.mul(k).round_().div_(k) : this.div(k).round_().mul_(k))) as Tensor<D>;
+  }
+  /** Rounds toward zero (integers unchanged). @example tensor([-1.5, 1.5]).trunc() // [-1, 1] */ trunc(): Tensor<D> {
+    return op('trunc', undefined, this._h);
+  }
+  /** -1, 0 or 1 by the sign of each element (0 for NaN, as torch). */ sign(): Tensor<D> {
+    return op('sign', undefined, this._h);
+  }
 
   /** In-place -x. */ neg_(): this {
     opInPlace('neg_', undefined, this._h);
@@ -721,6 +829,26 @@ export class Tensor<D extends DType = DType> {
   }
   /** In-place erf. */ erf_(): this {
     opInPlace('erf_', undefined, this._h);
+    return this;
+  }
+  /** In-place floor. */ floor_(): this {
+    opInPlace('floor_', undefined, this._h);
+    return this;
+  }
+  /** In-place ceil. */ ceil_(): this {
+    opInPlace('ceil_', undefined, this._h);
+    return this;
+  }
+  /** In-place round (halves to even). */ round_(): this {
+    opInPlace('round_', undefined, this._h);
+    return this;
+  }
+  /** In-place trunc. */ trunc_(): this {
+    opInPlace('trunc_', undefined, this._h);
+    return this;
+  }
+  /** In-place sign. */ sign_(): this {
+    opInPlace('sign_', undefined, this._h);
     return this;
   }
   /** In-place clamp. */

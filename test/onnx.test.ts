@@ -174,6 +174,38 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       (x) => x.select(2, -1).add(x.maximum(x.neg()).select(2, 0)).add(x.minimum(0.2).select(2, 1)),
     ],
     ['gelu, erf, sin, cos', (x) => x.gelu().add(x.erf()).add(x.sin()).add(x.cos()).sum(2)],
+    [
+      'floor, ceil, round, trunc, sign, remainder, fmod, floorDivide',
+      (x) => {
+        const y = x.mul(3);
+        return y
+          .floor()
+          .add(y.ceil())
+          .add(y.round())
+          .add(y.trunc())
+          .add(x.sign())
+          .add(x.remainder(0.7))
+          .add(x.fmod(-0.7))
+          .add(x.floorDivide(0.3))
+          .add(x.remainder(x.exp().neg()))
+          .sum(2);
+      },
+    ],
+    [
+      'the same on integers',
+      (x) => {
+        const i = x.mul(10).to('int64');
+        return i
+          .remainder(3)
+          .add(i.remainder(-4))
+          .add(i.floorDivide(-4))
+          .add(i.floorDivide(3))
+          .add(i.fmod(3))
+          .add(i.sign())
+          .to('float32')
+          .sum(2);
+      },
+    ],
   ];
   it.each(BATTERY)('%s: exported, run in onnxruntime at another batch size, and imported back', async (name, f) => {
     const g = jit.trace(f, [randn([3, 5, 4])], { dynamicAxes: { input0: [0] } });

@@ -167,6 +167,52 @@ describe('against PyTorch 1.13 (test/fixtures/torch-port.json)', () => {
     close(x0.var(0, { unbiased: true }), c.varUnbiased, 'var unbiased: true');
   });
 
+  it('floor, ceil, round (halves to even, decimals), trunc, sign; remainder, fmod, floorDivide, div rounding; gradients', () => {
+    const c = C.rounding;
+    // non-finite values travel as strings; compared exactly (NaN with NaN), finite ones to 1e-12
+    const v = (x: unknown): number[] =>
+      (Array.isArray(x) ? x : [x]).flatMap((e) =>
+        Array.isArray(e)
+          ? v(e)
+          : [e === 'nan' ? NaN : e === 'inf' ? Infinity : e === '-inf' ? -Infinity : (e as number)],
+      );
+    const same = (got: Tensor, want: unknown, label: string) => {
+      const g = Array.from((got.dtype === 'int64' ? got.to('float64') : got).data() as Float64Array);
+      const w = v(want);
+      expect(g.length, label).toBe(w.length);
+      g.forEach((x, i) => {
+        const ok = Number.isFinite(w[i]) ? Math.abs(x - w[i]) <= 1e-12 * (1 + Math.abs(w[i])) : Object.is(x, w[i]);
+        expect(ok, `${label}[${i}]: ${x} vs PyTorch ${w[i]}`).toBe(true);
+      });
+    };
+    const r = tensor(v(c.r), { dtype: 'float64' });
+    for (const k of ['floor', 'ceil', 'round', 'trunc', 'sign'] as const) same(r[k](), c[k], k);
+    const q = T([1.25, 2.5, -13.5, 1234.5678]);
+    same(q.round({ decimals: 2 }), c.round2, 'round(decimals 2)');
+    same(q.round({ decimals: -1 }), c.roundm1, 'round(decimals -1)');
+    const fa = tensor(v(c.fa), { dtype: 'float64' }),
+      fb = tensor(v(c.fb), { dtype: 'float64' });
+    same(fa.remainder(fb), c.remF, 'remainder');
+    same(fa.fmod(fb), c.fmodF, 'fmod');
+    same(fa.floorDivide(fb), c.fdF, 'floorDivide');
+    same(fa.div(fb, { roundingMode: 'trunc' }), c.truncF, "div 'trunc'");
+    const ia = T(c.ia, 'int64'),
+      ib = T(c.ib, 'int64');
+    same(ia.remainder(ib), c.remI, 'integer remainder');
+    same(ia.fmod(ib), c.fmodI, 'integer fmod');
+    same(ia.floorDivide(ib), c.fdI, 'integer floorDivide');
+    same(ia.div(ib, { roundingMode: 'floor' }), c.fdI, "integer div 'floor'");
+    same(ia.div(ib, { roundingMode: 'trunc' }), c.truncI, "integer div 'trunc'");
+    const ga = T([
+        [1.3, -2.6, 3.1],
+        [-0.4, 5.2, -7.9],
+      ]).requiresGrad_(),
+      gb = T([0.7, -1.1, 1.9]).requiresGrad_();
+    ga.remainder(gb).sum().add(ga.fmod(gb).sum().mul(2)).backward();
+    close(ga.grad, c.gradA, 'gradient of a');
+    close(gb.grad, c.gradB, 'gradient of b');
+  });
+
   it('einsum', () => {
     const c = C.einsum;
     const a = T(c.a),

@@ -165,6 +165,47 @@ function poolAttrs(n: GraphNode): { dil: number[]; [k: string]: OnnxAttr | numbe
   };
 }
 
+// Floor, Ceil and Round are float-only in ONNX: integers pass through, as tensorkit's do.
+const rounding =
+  (opType: string): Exporter =>
+  (c, n) => {
+    const floating = c.dtype(n.outputs[0]).startsWith('float');
+    c.emit(floating ? opType : 'Identity', [c.read(n.inputs[0])], [c.out(n.outputs[0])]);
+  };
+
+// The two operands in the result's dtype, the sign tests and a scalar of it.
+function operands(c: Ctx, n: GraphNode) {
+  const t = c.dtype(n.outputs[0]);
+  const a = c.read(n.inputs[0], t),
+    b = c.read(n.inputs[1], t);
+  const negative = (x: string) => c.emit('Less', [x, c.scalarOf(t, 0)])[0];
+  const isZero = (x: string) => c.emit('Equal', [x, c.scalarOf(t, 0)])[0];
+  const sameSign = (x: string, y: string) => c.emit('Equal', [negative(x), negative(y)])[0];
+  return { t, a, b, isZero, sameSign };
+}
+
+// remainder (the divisor's sign): Mod with fmod 0 for integers; floats (which ONNX's Mod takes
+// only with fmod 1) as fmod, plus b where the signs of the rest and b differ.
+const remainder: Exporter = (c, n) => {
+  const { t, a, b, isZero, sameSign } = operands(c, n);
+  if (!t.startsWith('float')) return void c.emit('Mod', [a, b], [c.out(n.outputs[0])], { fmod: int(0) });
+  const m = c.emit('Mod', [a, b], 1, { fmod: int(1) })[0];
+  const shifted = c.emit('Where', [sameSign(m, b), m, c.emit('Add', [m, b])[0]])[0];
+  c.emit('Where', [isZero(m), m, shifted], [c.out(n.outputs[0])]);
+};
+
+// floor_divide: Floor(a / b) for floats (as torch's exporter); integers divide toward zero in
+// ONNX, so 1 comes off where the rest is not 0 and the signs differ.
+const floorDivide: Exporter = (c, n) => {
+  const { t, a, b, isZero, sameSign } = operands(c, n);
+  if (t.startsWith('float')) return void c.emit('Floor', [c.emit('Div', [a, b])[0]], [c.out(n.outputs[0])]);
+  const q = c.emit('Div', [a, b])[0];
+  const r = c.emit('Mod', [a, b], 1, { fmod: int(1) })[0];
+  const zero = c.scalarOf(t, 0);
+  const down = c.emit('Where', [isZero(r), zero, c.emit('Where', [sameSign(a, b), zero, c.scalarOf(t, 1)])[0]])[0];
+  c.emit('Sub', [q, down], [c.out(n.outputs[0])]);
+};
+
 // GELU at opsets without Gelu: 0.5 x (1 + erf(x / sqrt 2)).
 const gelu: Exporter = (c, n) => {
   const t = c.dtype(n.outputs[0]);
@@ -186,6 +227,16 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   sigmoid: simple('Sigmoid'),
   tanh: simple('Tanh'),
   erf: simple('Erf'),
+  floor: rounding('Floor'),
+  ceil: rounding('Ceil'),
+  round: rounding('Round'),
+  trunc: (c, n) => {
+    const x = c.read(n.inputs[0]);
+    if (!c.dtype(n.outputs[0]).startsWith('float')) return void c.emit('Identity', [x], [c.out(n.outputs[0])]);
+    const neg = c.emit('Less', [x, c.scalarOf(c.dtype(n.outputs[0]), 0)])[0];
+    c.emit('Where', [neg, c.emit('Ceil', [x])[0], c.emit('Floor', [x])[0]], [c.out(n.outputs[0])]);
+  },
+  sign: simple('Sign'),
   gelu,
   log1p: (c, n) => {
     const x = c.read(n.inputs[0]);
@@ -211,6 +262,12 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   pow: binary('Pow'),
   maximum: binary('Max'),
   minimum: binary('Min'),
+  remainder,
+  fmod: (c, n) => {
+    const { a, b } = operands(c, n);
+    c.emit('Mod', [a, b], [c.out(n.outputs[0])], { fmod: int(1) });
+  },
+  floor_divide: floorDivide,
   eq: binary('Equal', true),
   ne: binary('Equal', true, true),
   lt: binary('Less', true),

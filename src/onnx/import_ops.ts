@@ -352,6 +352,12 @@ export const OPS: Record<string, OpImpl> = {
   Sin: unary((x) => x.sin()),
   Cos: unary((x) => x.cos()),
   Reciprocal: unary((x) => x.pow(-1)),
+  Floor: unary((x) => x.floor()),
+  Ceil: unary((x) => x.ceil()),
+  Round: unary((x) => x.round()),
+  Sign: unary((x) => x.sign()),
+  // fmod 1: C's fmod; 0 (integers only in the spec): the divisor's sign, Python's %
+  Mod: (c, n) => c.set(n, 0, c.int(n, 'fmod', 0) === 1 ? c.t(n, 0).fmod(c.t(n, 1)) : c.t(n, 0).remainder(c.t(n, 1))),
   Not: unary((x) => x.logicalNot()),
   Gelu: (c, n) => {
     if (c.str(n, 'approximate', 'none') !== 'none') c.bad(n, "only approximate='none' is supported");
@@ -371,8 +377,9 @@ export const OPS: Record<string, OpImpl> = {
     (a, b) => a.mul(b),
     (x, y) => x * y,
   ),
+  // integers divide toward zero in ONNX (tensorkit's div alone is true division)
   Div: binary(
-    (a, b) => a.div(b),
+    (a, b) => (a.dtype.startsWith('float') ? a.div(b) : a.div(b, { roundingMode: 'trunc' })),
     (x, y) => Math.trunc(x / y),
   ),
   Pow: binary((a, b) => a.pow(b)),

@@ -33,6 +33,16 @@ export const gelu = freeFunction('gelu');
 export const erf = freeFunction('erf');
 /** torch.clamp: {@link Tensor.clamp | input.clamp(...)} as a free function. */
 export const clamp = freeFunction('clamp');
+/** torch.floor: {@link Tensor.floor | input.floor(...)} as a free function. */
+export const floor = freeFunction('floor');
+/** torch.ceil: {@link Tensor.ceil | input.ceil(...)} as a free function. */
+export const ceil = freeFunction('ceil');
+/** torch.round: {@link Tensor.round | input.round(...)} as a free function. */
+export const round = freeFunction('round');
+/** torch.trunc: {@link Tensor.trunc | input.trunc(...)} as a free function. */
+export const trunc = freeFunction('trunc');
+/** torch.sign: {@link Tensor.sign | input.sign(...)} as a free function. */
+export const sign = freeFunction('sign');
 /** torch.add: {@link Tensor.add | input.add(...)} as a free function. */
 export const add = freeFunction('add');
 /** torch.sub: {@link Tensor.sub | input.sub(...)} as a free function. */
@@ -47,6 +57,12 @@ export const pow = freeFunction('pow');
 export const maximum = freeFunction('maximum');
 /** torch.minimum: {@link Tensor.minimum | input.minimum(...)} as a free function. */
 export const minimum = freeFunction('minimum');
+/** torch.remainder: {@link Tensor.remainder | input.remainder(...)} as a free function. */
+export const remainder = freeFunction('remainder');
+/** torch.fmod: {@link Tensor.fmod | input.fmod(...)} as a free function. */
+export const fmod = freeFunction('fmod');
+/** torch.floorDivide: {@link Tensor.floorDivide | input.floorDivide(...)} as a free function. */
+export const floorDivide = freeFunction('floorDivide');
 /** torch.eq: {@link Tensor.eq | input.eq(...)} as a free function. */
 export const eq = freeFunction('eq');
 /** torch.ne: {@link Tensor.ne | input.ne(...)} as a free function. */

@@ -30,6 +30,16 @@ export const NATIVE_OPS = {
   erf_: { kind: 'unary', rule: 'FLOAT', inplaceOf: 'erf', costly: false },
   clamp: { kind: 'unary', rule: 'NUMERIC', inplace: true, costly: false },
   clamp_: { kind: 'unary', rule: 'NUMERIC', inplaceOf: 'clamp', costly: false },
+  floor: { kind: 'unary', rule: 'NUMERIC', inplace: true, costly: false },
+  floor_: { kind: 'unary', rule: 'NUMERIC', inplaceOf: 'floor', costly: false },
+  ceil: { kind: 'unary', rule: 'NUMERIC', inplace: true, costly: false },
+  ceil_: { kind: 'unary', rule: 'NUMERIC', inplaceOf: 'ceil', costly: false },
+  round: { kind: 'unary', rule: 'NUMERIC', inplace: true, costly: false },
+  round_: { kind: 'unary', rule: 'NUMERIC', inplaceOf: 'round', costly: false },
+  trunc: { kind: 'unary', rule: 'NUMERIC', inplace: true, costly: false },
+  trunc_: { kind: 'unary', rule: 'NUMERIC', inplaceOf: 'trunc', costly: false },
+  sign: { kind: 'unary', rule: 'NUMERIC', inplace: true, costly: false },
+  sign_: { kind: 'unary', rule: 'NUMERIC', inplaceOf: 'sign', costly: false },
   add: { kind: 'binary', rule: 'ARITH', inplace: true, costly: false },
   add_: { kind: 'binary', rule: 'ARITH', inplaceOf: 'add', costly: false },
   sub: { kind: 'binary', rule: 'ARITH_NOBOOL', inplace: true, costly: false },
@@ -42,6 +52,12 @@ export const NATIVE_OPS = {
   pow_: { kind: 'binary', rule: 'ARITH_NOBOOL', inplaceOf: 'pow', costly: true },
   maximum: { kind: 'binary', rule: 'ARITH', inplace: false, costly: false },
   minimum: { kind: 'binary', rule: 'ARITH', inplace: false, costly: false },
+  remainder: { kind: 'binary', rule: 'ARITH_NOBOOL', inplace: true, costly: false },
+  remainder_: { kind: 'binary', rule: 'ARITH_NOBOOL', inplaceOf: 'remainder', costly: false },
+  fmod: { kind: 'binary', rule: 'ARITH_NOBOOL', inplace: true, costly: false },
+  fmod_: { kind: 'binary', rule: 'ARITH_NOBOOL', inplaceOf: 'fmod', costly: false },
+  floor_divide: { kind: 'binary', rule: 'ARITH_NOBOOL', inplace: true, costly: false },
+  floor_divide_: { kind: 'binary', rule: 'ARITH_NOBOOL', inplaceOf: 'floor_divide', costly: false },
   eq: { kind: 'binary', rule: 'COMPARE', inplace: false, costly: false },
   ne: { kind: 'binary', rule: 'COMPARE', inplace: false, costly: false },
   lt: { kind: 'binary', rule: 'COMPARE', inplace: false, costly: false },
@@ -140,4 +156,4 @@ export type OpName = keyof typeof NATIVE_OPS;
 /** The names in OpId order. */
 export const OP_NAMES = Object.keys(NATIVE_OPS) as OpName[];
 /** Each name's OpId (the binding checks at load that the addon has the same order). */
-export const OP_ID = { neg: 0, neg_: 1, abs: 2, abs_: 3, exp: 4, exp_: 5, log: 6, log_: 7, log1p: 8, log1p_: 9, sqrt: 10, sqrt_: 11, rsqrt: 12, rsqrt_: 13, sin: 14, sin_: 15, cos: 16, cos_: 17, relu: 18, relu_: 19, sigmoid: 20, sigmoid_: 21, tanh: 22, tanh_: 23, gelu: 24, erf: 25, erf_: 26, clamp: 27, clamp_: 28, add: 29, add_: 30, sub: 31, sub_: 32, mul: 33, mul_: 34, div: 35, div_: 36, pow: 37, pow_: 38, maximum: 39, minimum: 40, eq: 41, ne: 42, lt: 43, le: 44, gt: 45, ge: 46, zeros: 47, ones: 48, full: 49, arange: 50, linspace: 51, eye: 52, rand: 53, randn: 54, randint: 55, fill_: 56, zero_: 57, copy_: 58, where: 59, sum: 60, mean: 61, max: 62, min: 63, max_with_indices: 64, min_with_indices: 65, argmax: 66, argmin: 67, var: 68, std: 69, softmax: 70, log_softmax: 71, cumsum: 72, cumprod: 73, cumprod_backward: 74, reshape: 75, view: 76, transpose: 77, permute: 78, expand: 79, squeeze: 80, unsqueeze: 81, flatten: 82, narrow: 83, select: 84, contiguous: 85, clone: 86, to_dtype: 87, to_device: 88, cat: 89, stack: 90, dot: 91, matmul: 92, mv: 93, bmm: 94, addmm: 95, linear: 96, linear_relu: 97, linear_backward: 98, conv2d: 99, conv2d_input_grad: 100, conv2d_weight_grad: 101, max_pool2d: 102, max_pool2d_backward: 103, avg_pool2d: 104, avg_pool2d_backward: 105, adaptive_avg_pool2d: 106, adaptive_avg_pool2d_backward: 107, embedding: 108, embedding_backward: 109, index_select: 110, index_select_backward: 111, gather: 112, scatter: 113, nonzero: 114, argsort: 115, sdpa: 116, sdpa_backward: 117, bincount: 118, cross_entropy: 119, cross_entropy_backward: 120, sgd_step_: 121, adam_step_: 122, rmsprop_step_: 123, adagrad_step_: 124, sgd_foreach_: 125, adam_foreach_: 126, image_crop: 127, image_hflip: 128, image_normalize: 129, image_resize: 130, image_adjust: 131 } as const satisfies Record<OpName, number>;
+export const OP_ID = { neg: 0, neg_: 1, abs: 2, abs_: 3, exp: 4, exp_: 5, log: 6, log_: 7, log1p: 8, log1p_: 9, sqrt: 10, sqrt_: 11, rsqrt: 12, rsqrt_: 13, sin: 14, sin_: 15, cos: 16, cos_: 17, relu: 18, relu_: 19, sigmoid: 20, sigmoid_: 21, tanh: 22, tanh_: 23, gelu: 24, erf: 25, erf_: 26, clamp: 27, clamp_: 28, floor: 29, floor_: 30, ceil: 31, ceil_: 32, round: 33, round_: 34, trunc: 35, trunc_: 36, sign: 37, sign_: 38, add: 39, add_: 40, sub: 41, sub_: 42, mul: 43, mul_: 44, div: 45, div_: 46, pow: 47, pow_: 48, maximum: 49, minimum: 50, remainder: 51, remainder_: 52, fmod: 53, fmod_: 54, floor_divide: 55, floor_divide_: 56, eq: 57, ne: 58, lt: 59, le: 60, gt: 61, ge: 62, zeros: 63, ones: 64, full: 65, arange: 66, linspace: 67, eye: 68, rand: 69, randn: 70, randint: 71, fill_: 72, zero_: 73, copy_: 74, where: 75, sum: 76, mean: 77, max: 78, min: 79, max_with_indices: 80, min_with_indices: 81, argmax: 82, argmin: 83, var: 84, std: 85, softmax: 86, log_softmax: 87, cumsum: 88, cumprod: 89, cumprod_backward: 90, reshape: 91, view: 92, transpose: 93, permute: 94, expand: 95, squeeze: 96, unsqueeze: 97, flatten: 98, narrow: 99, select: 100, contiguous: 101, clone: 102, to_dtype: 103, to_device: 104, cat: 105, stack: 106, dot: 107, matmul: 108, mv: 109, bmm: 110, addmm: 111, linear: 112, linear_relu: 113, linear_backward: 114, conv2d: 115, conv2d_input_grad: 116, conv2d_weight_grad: 117, max_pool2d: 118, max_pool2d_backward: 119, avg_pool2d: 120, avg_pool2d_backward: 121, adaptive_avg_pool2d: 122, adaptive_avg_pool2d_backward: 123, embedding: 124, embedding_backward: 125, index_select: 126, index_select_backward: 127, gather: 128, scatter: 129, nonzero: 130, argsort: 131, sdpa: 132, sdpa_backward: 133, bincount: 134, cross_entropy: 135, cross_entropy_backward: 136, sgd_step_: 137, adam_step_: 138, rmsprop_step_: 139, adagrad_step_: 140, sgd_foreach_: 141, adam_foreach_: 142, image_crop: 143, image_hflip: 144, image_normalize: 145, image_resize: 146, image_adjust: 147 } as const satisfies Record<OpName, number>;

@@ -44,6 +44,40 @@ const intPow = (a: number, b: number, int32: boolean): number => {
   }
   return r;
 };
+// Half to even, as nearbyint: Math.round rounds halves up.
+const roundHalfEven = (x: number): number => (Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x));
+// The divisions' integer kernels: a 0 or -1 divisor as the native functors take them apart (the op
+// refuses 0 before). int32 results wrap.
+const intRest = (sign: 'divisor' | 'dividend') => (a: number, b: number) => {
+  if (b === 0 || b === -1) return 0;
+  const m = a % b;
+  return sign === 'divisor' && m !== 0 && b < 0 !== m < 0 ? m + b : m;
+};
+const floatRemainder = (a: number, b: number) => {
+  const m = a % b;
+  return m !== 0 && b < 0 !== m < 0 ? m + b : m;
+};
+const intFloorDivide =
+  (int32: boolean) =>
+  (a: number, b: number): number => {
+    if (b === 0) return 0;
+    if (b === -1) return int32 ? -a | 0 : -a;
+    const q = Math.trunc(a / b);
+    return a % b !== 0 && a < 0 !== b < 0 ? q - 1 : q;
+  };
+// torch's (numpy's) floor division of floats, each step rounded to the compute dtype (r).
+const floatFloorDivide =
+  (r: (v: number) => number) =>
+  (a: number, b: number): number => {
+    if (b === 0) return r(a / b);
+    const mod = a % b;
+    let div = r(r(a - mod) / b);
+    if (mod !== 0 && b < 0 !== mod < 0) div = r(div - 1);
+    if (div === 0) return a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+    let fd = Math.floor(div);
+    if (r(div - fd) > 0.5) fd = r(fd + 1);
+    return fd;
+  };
 const nanMax = (a: number, b: number) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a > b ? a : b);
 const nanMin = (a: number, b: number) => (Number.isNaN(a) ? a : Number.isNaN(b) ? b : a < b ? a : b);
 
@@ -66,6 +100,11 @@ export const UNARY: Record<string, (dt: DType) => Fn1> = {
   tanh: () => Math.tanh,
   gelu: () => (x) => 0.5 * x * (1 + erfScalar(x * Math.SQRT1_2)),
   erf: () => erfScalar,
+  floor: (dt) => (isFloat(dt) ? Math.floor : (x) => x),
+  ceil: (dt) => (isFloat(dt) ? Math.ceil : (x) => x),
+  round: (dt) => (isFloat(dt) ? roundHalfEven : (x) => x),
+  trunc: (dt) => (isFloat(dt) ? Math.trunc : (x) => x),
+  sign: () => (x) => (0 < x ? 1 : 0) - (x < 0 ? 1 : 0),
 };
 
 /** Binary ops: the kernel for the compute dtype (the rule, as for UNARY, comes from ops.def). */
@@ -77,6 +116,10 @@ export const BINARY: Record<string, (dt: DType) => Fn2> = {
   pow: (dt) => (isFloat(dt) ? Math.pow : (a, b) => intPow(a, b, dt === 'int32')),
   maximum: () => nanMax,
   minimum: () => nanMin,
+  remainder: (dt) => (isFloat(dt) ? floatRemainder : intRest('divisor')),
+  fmod: (dt) => (isFloat(dt) ? (a, b) => a % b : intRest('dividend')),
+  floor_divide: (dt) =>
+    isFloat(dt) ? floatFloorDivide(dt === 'float32' ? Math.fround : (v) => v) : intFloorDivide(dt === 'int32'),
   eq: () => (a, b) => (a === b ? 1 : 0),
   ne: () => (a, b) => (a !== b ? 1 : 0),
   lt: () => (a, b) => (a < b ? 1 : 0),
@@ -137,6 +180,9 @@ export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTen
     fail('INVALID_ARGUMENT', `pow: integers to negative integer powers are not allowed, got exponent ${b}`);
   const A = asPlain(a),
     B = asPlain(b);
+  if ((name === 'remainder' || name === 'fmod' || name === 'floor_divide') && !isFloat(compute))
+    for (let i = 0; i < B.data.length; i++)
+      if (Number(B.data[i]) === 0) fail('INVALID_ARGUMENT', `${name}: integer division by zero`);
   const shape = broadcastShapes(A.shape, B.shape);
   const ia = broadcastIndex(A.shape, shape),
     ib = broadcastIndex(B.shape, shape);
@@ -172,6 +218,12 @@ export const sub = (a: PlainOperand, b: PlainOperand) => binary('sub', a, b);
 export const mul = (a: PlainOperand, b: PlainOperand) => binary('mul', a, b);
 /** `div` as plain loops: the reference the native `Tensor.div` is tested against. */
 export const div = (a: PlainOperand, b: PlainOperand) => binary('div', a, b);
+/** `remainder` as plain loops (the divisor's sign). */
+export const remainder = (a: PlainOperand, b: PlainOperand) => binary('remainder', a, b);
+/** `fmod` as plain loops (the dividend's sign). */
+export const fmod = (a: PlainOperand, b: PlainOperand) => binary('fmod', a, b);
+/** `floorDivide` as plain loops. */
+export const floorDivide = (a: PlainOperand, b: PlainOperand) => binary('floor_divide', a, b);
 /** `pow` as plain loops: the reference the native `Tensor.pow` is tested against. */
 export const pow = (a: PlainOperand, b: PlainOperand) => binary('pow', a, b);
 /** `maximum` as plain loops: the reference the native `Tensor.maximum` is tested against. */
@@ -216,5 +268,15 @@ export const sigmoid = (x: PlainTensor) => unary('sigmoid', x);
 export const tanh = (x: PlainTensor) => unary('tanh', x);
 /** `gelu` as plain loops: the reference the native `Tensor.gelu` is tested against. */
 export const gelu = (x: PlainTensor) => unary('gelu', x);
+/** `floor` as plain loops. */
+export const floor = (x: PlainTensor) => unary('floor', x);
+/** `ceil` as plain loops. */
+export const ceil = (x: PlainTensor) => unary('ceil', x);
+/** `round` (halves to even) as plain loops. */
+export const round = (x: PlainTensor) => unary('round', x);
+/** `trunc` as plain loops. */
+export const trunc = (x: PlainTensor) => unary('trunc', x);
+/** `sign` as plain loops. */
+export const sign = (x: PlainTensor) => unary('sign', x);
 /** `erf` as plain loops: the reference the native `Tensor.erf` is tested against. */
 export const erf = (x: PlainTensor) => unary('erf', x);

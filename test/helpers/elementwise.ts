@@ -20,6 +20,11 @@ export const UNARY_OPS = OP_NAMES.filter(
 ) as UnaryName[];
 export const BINARY_OPS = OP_NAMES.filter((n) => facts(n).kind === 'binary' && 'inplace' in facts(n)) as BinaryName[];
 
+/** The Tensor method of an op name (snake_case in ops.def, camelCase in TS: floor_divide is floorDivide). */
+export function methodOf<N extends string>(op: N): string {
+  return op.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 /** The dtype rule and in-place flag of an element-wise op, from ops.def. */
 export function ruleOf(n: UnaryName | BinaryName): { rule: string; inplace: boolean } {
   const f = facts(n) as { rule: string; inplace: boolean };

@@ -384,6 +384,27 @@ void extremum2_grad(Ctx& c, BinaryOp wins) {
 
 Formula nondiff() { return {}; }
 
+// Steps (floor, ceil, round, trunc, sign; the rounded divisions): gradient 0 almost everywhere,
+// as torch's.
+Tensor zeros_like_g(Ctx& c) {
+  Tensor g = c.g();
+  return zeros(g.shape(), g.dtype(), g.device());
+}
+Formula step() {
+  return {[](Ctx& c) {
+    for (int i = 0; i < c.num_inputs(); ++i)
+      if (c.needs(i)) c.set(i, zeros_like_g(c));
+  }};
+}
+// a - q b, q = a / b rounded down (remainder) or toward zero (fmod): d/da = 1, d/db = -q (torch's).
+void rest_grad(Ctx& c, bool floor) {
+  if (c.needs(0)) c.set(0, c.g());
+  if (c.needs(1)) {
+    Tensor q = floor ? op(OpId::floor_divide, {c.in(0), c.in(1)}) : op(OpId::trunc, {div(c.in(0), c.in(1))});
+    c.set(1, neg(mul(c.g(), q)));
+  }
+}
+
 // ---- convolution and pooling: each backward kernel is the adjoint of a forward op ------------
 std::vector<Attr> with(Attr first, std::vector<Attr> rest) {
   rest.insert(rest.begin(), std::move(first));
@@ -466,6 +487,11 @@ Formula formula(OpId id) {
                 c.set(0, mul(c.g(), mul(exp(neg(mul(x, x))), 2 * std::numbers::inv_sqrtpi)));
               },
               IN0};
+    case OpId::floor:
+    case OpId::ceil:
+    case OpId::round:
+    case OpId::trunc:
+    case OpId::sign: return step();
     case OpId::clamp:  // passes where min <= x <= max
       return {[](Ctx& c) {
                 Tensor x = c.in(0);
@@ -507,6 +533,9 @@ Formula formula(OpId id) {
     case OpId::pow: return {pow_grad, IN0 | IN1};
     case OpId::maximum: return {[](Ctx& c) { extremum2_grad(c, BinaryOp::gt); }, IN0 | IN1};
     case OpId::minimum: return {[](Ctx& c) { extremum2_grad(c, BinaryOp::lt); }, IN0 | IN1};
+    case OpId::remainder: return {[](Ctx& c) { rest_grad(c, true); }, IN0 | IN1};
+    case OpId::fmod: return {[](Ctx& c) { rest_grad(c, false); }, IN0 | IN1};
+    case OpId::floor_divide: return step();
     case OpId::eq:
     case OpId::ne:
     case OpId::lt:

@@ -154,6 +154,44 @@ struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing b
   }
 };
 
+// Rounding keeps integers as they are. round is half to even (nearbyint in the default rounding
+// mode), as torch.round.
+struct Floor {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+    if constexpr (is_float_v<T>)
+      return std::floor(x);
+    else
+      return x;
+  }
+};
+struct Ceil {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+    if constexpr (is_float_v<T>)
+      return std::ceil(x);
+    else
+      return x;
+  }
+};
+struct Round {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+    if constexpr (is_float_v<T>)
+      return std::nearbyint(x);
+    else
+      return x;
+  }
+};
+struct Trunc {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+    if constexpr (is_float_v<T>)
+      return std::trunc(x);
+    else
+      return x;
+  }
+};
+struct Sign {  // (0 < x) - (x < 0), as torch's: 0 for NaN and both zeros
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return T(int(T(0) < x) - int(x < T(0))); }
+};
+
 struct Add {
   template <class T> TK_HD T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>)
@@ -214,6 +252,50 @@ struct Minimum {
       if (b != b) return b;
     }
     return a < b ? a : b;
+  }
+};
+// Integer division by zero is refused by the op layer before a kernel runs; here it gives 0, and
+// a divisor of -1 is taken apart, so that no kernel traps (x86 faults on INT_MIN / -1 too).
+struct Remainder {  // Python's %: the sign of the divisor (torch.remainder)
+  template <class T> TK_HD T operator()(T a, T b) const {
+    T m;
+    if constexpr (is_float_v<T>) {
+      m = std::fmod(a, b);
+    } else {
+      if (b == T(0) || b == T(-1)) return T(0);
+      m = a % b;
+    }
+    return m != T(0) && ((b < T(0)) != (m < T(0))) ? T(m + b) : m;
+  }
+};
+struct Fmod {  // C's fmod: the sign of the dividend (torch.fmod)
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if constexpr (is_float_v<T>) {
+      return std::fmod(a, b);
+    } else {
+      if (b == T(0) || b == T(-1)) return T(0);
+      return a % b;
+    }
+  }
+};
+struct FloorDivide {  // a / b rounded down (torch.floor_divide, div(rounding_mode='floor'))
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if constexpr (is_float_v<T>) {
+      // numpy's and torch's formula: exact where floor(a / b) would round a / b first
+      if (b == T(0)) return a / b;
+      const T mod = std::fmod(a, b);
+      T div = (a - mod) / b;
+      if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) div -= T(1);
+      if (div == T(0)) return std::copysign(T(0), a / b);
+      T floordiv = std::floor(div);
+      if (div - floordiv > T(0.5)) floordiv += T(1);
+      return floordiv;
+    } else {
+      if (b == T(0)) return T(0);
+      if (b == T(-1)) return wrapping(T(0), a, [](auto x, auto y) { return x - y; });
+      const T q = a / b;
+      return (a % b != T(0) && ((a < T(0)) != (b < T(0)))) ? T(q - 1) : q;
+    }
   }
 };
 struct Eq {

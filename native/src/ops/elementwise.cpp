@@ -55,13 +55,25 @@ DType unary_compute(UnaryOp op, DType in, const char* name) {
   return in;
 }
 
-// As torch: an integer tensor to a negative integer number is an error, not the zeros that
-// truncating 1 / x^n gives. (A tensor exponent computes elementwise, as torch's does.)
-void check_pow_exponent(BinaryOp op, DType compute, const Tensor& b, const char* name) {
-  if (op != BinaryOp::pow || is_floating(compute) || !b.is_wrapped_number()) return;
-  const double e = dispatch_dtype(b.dtype(), [&]<class T>() { return double(*b.data<T>()); });
-  TK_CHECK(!(e < 0), INVALID_ARGUMENT, name, ": integers to negative integer powers are not allowed, got exponent ", e,
-           " for a ", dtype_name(compute), " tensor (convert it to a float dtype first)");
+// Checks only values can fail, before a kernel runs:
+// - As torch, an integer tensor to a negative integer number is an error, not the zeros that
+//   truncating 1 / x^n gives. (A tensor exponent computes elementwise, as torch's does.)
+// - Integer division by zero (remainder, fmod, floor_divide) is an error, as torch's
+//   ZeroDivisionError; the kernels would otherwise trap.
+void check_values(BinaryOp op, DType compute, const Tensor& b, const char* name) {
+  if (is_floating(compute)) return;
+  if (op == BinaryOp::pow && b.is_wrapped_number()) {
+    const double e = dispatch_dtype(b.dtype(), [&]<class T>() { return double(*b.data<T>()); });
+    TK_CHECK(!(e < 0), INVALID_ARGUMENT, name, ": integers to negative integer powers are not allowed, got exponent ",
+             e, " for a ", dtype_name(compute), " tensor (convert it to a float dtype first)");
+  }
+  if (op == BinaryOp::remainder || op == BinaryOp::fmod || op == BinaryOp::floor_divide) {
+    Tensor d = contiguous(to_device(to_dtype(b, DType::Int64), Device{}));
+    const int64_t* p = d.data<int64_t>();
+    for (int64_t i = 0, n = d.numel(); i < n; ++i)
+      TK_CHECK(p[i] != 0, INVALID_ARGUMENT, name, ": integer division by zero (the divisor holds a 0 at element ", i,
+               "); divide float tensors for inf and NaN");
+  }
 }
 
 // Writing `src` into `dst` element by element is only safe when src reads each location before
@@ -120,6 +132,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   if (a.dtype() == b.dtype() && !a.is_wrapped_number() && !b.is_wrapped_number() && a.shape() == b.shape() &&
       a.device() == b.device()) {
     Types t = binary_types(op, a.dtype(), name);
+    check_values(op, t.compute, b, name);
     if (t.compute == a.dtype()) {
       Tensor out = Tensor::empty(a.shape(), t.result, a.device(), name);
       kernel_for(&Backend::binary, a.device(), name)(op, out, a, b);
@@ -129,7 +142,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const Tensor both[2] = {a, b};
   Device dev = common_device(both, name);
   Types t = binary_types(op, result_type(both), name);
-  check_pow_exponent(op, t.compute, b, name);
+  check_values(op, t.compute, b, name);
   DimVec shape = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = Tensor::empty(shape, t.result, dev, name);
   kernel_for(&Backend::binary, dev, name)(op, out, broadcast_to(operand(a, t.compute, dev), shape),
@@ -143,7 +156,7 @@ void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
   Device dev = common_device(both, name);
   TK_CHECK(!a.is_wrapped_number(), INVALID_ARGUMENT, name, "_: cannot write into a number");
   Types t = binary_types(op, result_type(both), name);
-  check_pow_exponent(op, t.compute, b, name);
+  check_values(op, t.compute, b, name);
   check_can_cast(t.result, a.dtype(), name);
   DimVec shape = broadcast_shapes(a.shape(), b.shape(), name);
   TK_CHECK(shape == a.shape(), SHAPE_MISMATCH, name, "_: output with shape ", fmt_shape(a.shape()),
