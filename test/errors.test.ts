@@ -292,6 +292,31 @@ const CASES: [string, () => unknown, string, RegExp][] = [
     /round: decimals needs a floating tensor, got int64/,
   ],
   ['floor of bool', () => tk.tensor([true]).floor(), 'DTYPE_MISMATCH', /floor: not supported for bool tensors/],
+  [
+    'hardtanh with its bounds reversed',
+    () => tk.nn.functional.hardtanh(t23(), 1, -1),
+    'INVALID_ARGUMENT',
+    /hardtanh: minVal 1 is above maxVal -1/,
+  ],
+  [
+    'prelu with a weight that fits no channel count',
+    () => tk.nn.functional.prelu(tk.zeros([2, 3, 4]), tk.ones([4])),
+    'SHAPE_MISMATCH',
+    /prelu: weight has 4 values; expected 1 or the 3 channels of input \[2, 3, 4\]/,
+  ],
+  [
+    'glu over an odd dim',
+    () => tk.nn.functional.glu(t23(), 1),
+    'SHAPE_MISMATCH',
+    /glu: dim 1 must have an even size, got 3/,
+  ],
+  ['celu with alpha 0', () => tk.nn.functional.celu(t23(), 0), 'INVALID_ARGUMENT', /celu: alpha must not be 0/],
+  [
+    'PReLU with no parameters',
+    () => new tk.nn.PReLU({ numParameters: 0 }),
+    'INVALID_ARGUMENT',
+    /PReLU: 'numParameters' must be an integer >= 1/,
+  ],
   ['vectorNorm of order NaN', () => t23().vectorNorm(NaN), 'INVALID_ARGUMENT', /vectorNorm: 'ord' must be a number/],
   [
     'vectorNorm of order Infinity over an empty dim',

@@ -307,6 +307,38 @@ describe('modules', () => {
     y.dispose();
   });
 
+  it('activation modules: each its functional form; PReLU learns a weight per channel', () =>
+    tidy(() => {
+      const x = tk.randn([2, 4, 3]).mul(4);
+      const pairs: [nn.Module, (t: Tensor) => Tensor][] = [
+        [new nn.ELU(0.5), (t) => F.elu(t, 0.5)],
+        [new nn.CELU(2), (t) => F.celu(t, 2)],
+        [new nn.SELU(), F.selu],
+        [new nn.Softplus({ beta: 3, threshold: 5 }), (t) => F.softplus(t, { beta: 3, threshold: 5 })],
+        [new nn.LogSigmoid(), F.logsigmoid],
+        [new nn.Hardtanh(-2, 3), (t) => F.hardtanh(t, -2, 3)],
+        [new nn.ReLU6(), F.relu6],
+        [new nn.Hardsigmoid(), F.hardsigmoid],
+        [new nn.Hardswish(), F.hardswish],
+        [new nn.Mish(), F.mish],
+        [new nn.Softsign(), F.softsign],
+        [new nn.GLU(1), (t) => F.glu(t, 1)],
+      ];
+      for (const [m, f] of pairs) {
+        expect(m.parameters()).toHaveLength(0);
+        expect(m.call(x).toArray(), m.constructor.name).toEqual(f(x).toArray());
+      }
+      expect(new nn.ReLU6().call(tensor([-1, 3, 7])).toArray()).toEqual([0, 3, 6]);
+      const p = new nn.PReLU({ numParameters: 4, init: 0.1 });
+      expect(p.parameters().map((w) => w.shape)).toEqual([[4]]);
+      expect(p.weight.toArray()).toEqual([0.1, 0.1, 0.1, 0.1].map(Math.fround));
+      p.call(x).sum().backward();
+      // d/dw_c = the sum of the channel's negative inputs
+      const negatives = tk.where(x.lt(0), x, 0).sum([0, 2]).toArray() as number[];
+      (p.weight.grad!.toArray() as number[]).forEach((g, c) => expect(g).toBeCloseTo(negatives[c], 4));
+      expect(new nn.PReLU().parameters()[0].shape).toEqual([1]);
+    }));
+
   it('build CNN layers with PyTorch shapes and initialisation bounds, and switch train/eval', () =>
     tidy(() => {
       class Net extends nn.Module {

@@ -192,6 +192,24 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       },
     ],
     [
+      'the composed activations',
+      (x) => {
+        const F = nn.functional;
+        return F.elu(x)
+          .add(F.selu(x))
+          .add(F.softplus(x, { beta: 2 }))
+          .add(F.logsigmoid(x))
+          .add(F.hardtanh(x, -0.5, 0.5))
+          .add(F.relu6(x.mul(4)))
+          .add(F.hardswish(x.mul(4)))
+          .add(F.mish(x))
+          .add(F.softsign(x))
+          .add(F.prelu(x, tk.tensor([0.1, 0.2, 0.3, 0.4, 0.5])))
+          .add(F.glu(x, 2).repeat(1, 1, 2))
+          .sum(2);
+      },
+    ],
+    [
       'the same on integers',
       (x) => {
         const i = x.mul(10).to('int64');

@@ -213,6 +213,59 @@ describe('against PyTorch 1.13 (test/fixtures/torch-port.json)', () => {
     close(gb.grad, c.gradB, 'gradient of b');
   });
 
+  it('the composed activations: values and gradients, at their kinks too; prelu per channel; glu', () => {
+    const c = C.activations as {
+      x: number[];
+      values: Record<string, number[]>;
+      grads: Record<string, number[]>;
+      preluX: Nested[];
+      preluW: number[];
+      glu: Nested[];
+      glu0: Nested[];
+    };
+    const F = nn.functional;
+    const acts: Record<string, (x: Tensor) => Tensor> = {
+      elu: (x) => F.elu(x, 0.7),
+      celu: (x) => F.celu(x, 1.5),
+      selu: F.selu,
+      softplus: (x) => F.softplus(x, { beta: 2, threshold: 3 }),
+      logsigmoid: F.logsigmoid,
+      hardtanh: (x) => F.hardtanh(x, -2, 2),
+      relu6: F.relu6,
+      hardsigmoid: F.hardsigmoid,
+      hardswish: F.hardswish,
+      mish: F.mish,
+      softsign: F.softsign,
+      prelu: (x) => F.prelu(x, T([0.3])),
+    };
+    expect(Object.keys(acts).sort()).toEqual(Object.keys(c.values).sort());
+    for (const [k, f] of Object.entries(acts)) {
+      const x = T(c.x).requiresGrad_();
+      const y = f(x);
+      close(y, c.values[k], k);
+      y.backward(tk.linspace(0.5, 1.7, 13, { dtype: 'float64' }));
+      // torch's hardsigmoid backward multiplies by a float32 1/6, even in float64
+      close(x.grad, c.grads[k], `${k} gradient`, k === 'hardsigmoid' ? 1e-7 : 1e-9);
+    }
+    const px = T([
+        [
+          [-1, 2],
+          [0.5, -3],
+          [0, 4],
+        ],
+      ]).requiresGrad_(),
+      pw = T([0.1, 0.2, 0.3]).requiresGrad_();
+    F.prelu(px, pw).sum().backward();
+    close(px.grad, c.preluX, 'prelu gradient of x');
+    close(pw.grad, c.preluW, 'prelu gradient of the weight');
+    const gx = T([
+      [1, -2, 0.5, 3],
+      [-1, 0, 2, -0.5],
+    ]);
+    close(F.glu(gx, 1), c.glu, 'glu dim 1');
+    close(F.glu(gx, 0), c.glu0, 'glu dim 0');
+  });
+
   it('einsum', () => {
     const c = C.einsum;
     const a = T(c.a),

@@ -1,9 +1,11 @@
 // Activation modules (and Identity): each the module form of a Tensor method or an nn.functional op.
 import { tensorArg } from '../args.js';
-import { int, num } from '../options.js';
+import type { DType } from '../dtype.js';
+import { full } from '../ops/creation.js';
+import { checkOptions, int, intAtLeast, num } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
-import { Module } from './module.js';
+import { Module, Parameter } from './module.js';
 
 /** Returns its input (a new handle to the same data). */
 export class Identity extends Module {
@@ -70,5 +72,118 @@ export class LogSoftmax extends Module {
   }
   forward(x: Tensor): Tensor {
     return tensorArg('LogSoftmax', 'input', x).logSoftmax(this.dim);
+  }
+}
+
+/** elu: x where x > 0, else alpha (e^x - 1). */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    num('ELU', 'alpha', alpha);
+  }
+  forward(x: Tensor): Tensor {
+    return F.elu(x, this.alpha);
+  }
+}
+/** celu: x where x > 0, else alpha (e^(x / alpha) - 1). */
+export class CELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    num('CELU', 'alpha', alpha);
+  }
+  forward(x: Tensor): Tensor {
+    return F.celu(x, this.alpha);
+  }
+}
+/** selu: the self-normalising scaled ELU. */
+export class SELU extends Module {
+  forward(x: Tensor): Tensor {
+    return F.selu(x);
+  }
+}
+/** softplus: log(1 + e^(beta x)) / beta (x above the threshold). @example new nn.Softplus({ beta: 2 }) */
+export class Softplus extends Module {
+  constructor(readonly options: { beta?: number; threshold?: number } = {}) {
+    super();
+    checkOptions('Softplus', options, { beta: 'number', threshold: 'number' });
+  }
+  forward(x: Tensor): Tensor {
+    return F.softplus(x, this.options);
+  }
+}
+/** log(sigmoid(x)), computed stably. */
+export class LogSigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return F.logsigmoid(x);
+  }
+}
+/** x clipped to [minVal, maxVal] (default [-1, 1]). */
+export class Hardtanh extends Module {
+  constructor(
+    readonly minVal = -1,
+    readonly maxVal = 1,
+  ) {
+    super();
+    num('Hardtanh', 'minVal', minVal);
+    num('Hardtanh', 'maxVal', maxVal);
+  }
+  forward(x: Tensor): Tensor {
+    return F.hardtanh(x, this.minVal, this.maxVal);
+  }
+}
+/** min(max(x, 0), 6) (MobileNet). */
+export class ReLU6 extends Module {
+  forward(x: Tensor): Tensor {
+    return F.relu6(x);
+  }
+}
+/** relu6(x + 3) / 6. */
+export class Hardsigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return F.hardsigmoid(x);
+  }
+}
+/** x relu6(x + 3) / 6 (MobileNetV3). */
+export class Hardswish extends Module {
+  forward(x: Tensor): Tensor {
+    return F.hardswish(x);
+  }
+}
+/** x tanh(softplus(x)). */
+export class Mish extends Module {
+  forward(x: Tensor): Tensor {
+    return F.mish(x);
+  }
+}
+/** x / (1 + |x|). */
+export class Softsign extends Module {
+  forward(x: Tensor): Tensor {
+    return F.softsign(x);
+  }
+}
+/**
+ * x where x > 0, else a x with a learnt: one value (numParameters 1, the default) or one per
+ * channel (dim 1), starting at `init` (0.25). @example new nn.PReLU({ numParameters: 16 })
+ */
+export class PReLU extends Module {
+  weight: Tensor;
+  constructor(options: { numParameters?: number; init?: number; dtype?: DType } = {}) {
+    super();
+    const o = checkOptions('PReLU', options, { numParameters: 'number', init: 'number', dtype: 'string' });
+    const n = intAtLeast('PReLU', 'numParameters', o.numParameters ?? 1);
+    this.weight = Parameter(full([n], num('PReLU', 'init', o.init ?? 0.25), { dtype: o.dtype ?? 'float32' }));
+  }
+  forward(x: Tensor): Tensor {
+    return F.prelu(x, this.weight);
+  }
+}
+/** a sigmoid(b), a and b the halves of `dim` (default -1). */
+export class GLU extends Module {
+  constructor(readonly dim = -1) {
+    super();
+    int('GLU', 'dim', dim);
+  }
+  forward(x: Tensor): Tensor {
+    return F.glu(x, this.dim);
   }
 }

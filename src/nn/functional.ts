@@ -608,6 +608,21 @@ export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?:
 }
 
 export {
+  elu,
+  celu,
+  selu,
+  softplus,
+  logsigmoid,
+  hardtanh,
+  relu6,
+  hardsigmoid,
+  hardswish,
+  mish,
+  softsign,
+  prelu,
+  glu,
+} from './functional_activations.js';
+export {
   scaledDotProductAttention,
   pad,
   interpolate,

@@ -309,6 +309,35 @@ export const compositeGradRows: GradCase[] = [
     fn: (x, lo, hi) => x.clamp(lo, hi),
   },
   { ops: ['mul'], name: 'outer', inputs: [f64([3]), f64([4])], fn: (a, b) => a.outer(b) },
+  {
+    ops: ['where', 'exp'],
+    name: 'elu, celu, selu, softplus (beta 2, threshold 3), logsigmoid',
+    inputs: [f64([3, 4])],
+    fn: (x) =>
+      F.elu(x, 0.7)
+        .add(F.celu(x, 1.5))
+        .add(F.selu(x))
+        .add(F.softplus(x, { beta: 2, threshold: 3 }))
+        .add(F.logsigmoid(x)),
+  },
+  {
+    ops: ['where'],
+    name: 'hardtanh, relu6, hardsigmoid, hardswish (inputs in [-5, 7])',
+    inputs: [f64([3, 4], [-5, 7])],
+    fn: (x) => F.hardtanh(x, -2, 2).add(F.relu6(x)).add(F.hardsigmoid(x)).add(F.hardswish(x)),
+  },
+  {
+    ops: ['tanh', 'where'],
+    name: 'mish, softsign, glu',
+    inputs: [f64([3, 4])],
+    fn: (x) => F.mish(x).add(F.softsign(x)).add(F.glu(x, 1).repeat(1, 2)),
+  },
+  {
+    ops: ['where', 'mul'],
+    name: 'prelu with a weight per channel (both gradients)',
+    inputs: [f64([2, 3, 4]), f64([3])],
+    fn: (x, w) => F.prelu(x, w),
+  },
   { ops: ['sub', 'pow'], name: 'cdist', inputs: [f64([3, 2]), f64([4, 2])], fn: (a, b) => tk.cdist(a, b) },
   {
     ops: ['bmm', 'permute'],
