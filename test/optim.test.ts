@@ -93,11 +93,17 @@ function rmspropRef(o: {
   };
 }
 
-function adagradRef(o: { lr: number; lrDecay?: number; weightDecay?: number; eps?: number }): Ref {
+function adagradRef(o: {
+  lr: number;
+  lrDecay?: number;
+  weightDecay?: number;
+  eps?: number;
+  initialAccumulatorValue?: number;
+}): Ref {
   return (p, g, s) => {
     const t = ((s.t as number) ?? 0) + 1;
     s.t = t;
-    const sum = (s.sum ??= zeros(p.length)) as number[];
+    const sum = (s.sum ??= zeros(p.length).map(() => o.initialAccumulatorValue ?? 0)) as number[];
     const clr = o.lr / (1 + (t - 1) * (o.lrDecay ?? 0));
     p.forEach((_, i) => {
       const gi = g[i] + (o.weightDecay ?? 0) * p[i];
@@ -142,6 +148,11 @@ const CASES: [string, Make, Ref][] = [
     'Adagrad lr decay + weight decay',
     (ps) => new optim.Adagrad(ps, { lr: 0.1, lrDecay: 0.1, weightDecay: 0.05 }),
     adagradRef({ lr: 0.1, lrDecay: 0.1, weightDecay: 0.05 }),
+  ],
+  [
+    'Adagrad initialAccumulatorValue',
+    (ps) => new optim.Adagrad(ps, { lr: 0.1, initialAccumulatorValue: 0.5 }),
+    adagradRef({ lr: 0.1, initialAccumulatorValue: 0.5 }),
   ],
 ];
 

@@ -180,6 +180,8 @@ export interface AdagradOptions {
   lrDecay: number;
   weightDecay: number;
   eps: number;
+  /** Where the sum of squared gradients starts (torch's initial_accumulator_value). Default 0. */
+  initialAccumulatorValue: number;
 }
 
 /**
@@ -188,15 +190,17 @@ export interface AdagradOptions {
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10 }, options, 'Adagrad');
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0 }, options, 'Adagrad');
   }
   protected validate(g: ParamGroup<AdagradOptions>): void {
-    for (const k of ['lr', 'lrDecay', 'weightDecay', 'eps'] as const) checkRange('Adagrad', k, g[k], 0);
+    for (const k of ['lr', 'lrDecay', 'weightDecay', 'eps', 'initialAccumulatorValue'] as const)
+      checkRange('Adagrad', k, g[k], 0);
   }
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdagradOptions>, st: ParamState): void {
     if (st.step === undefined) {
       st.step = 0;
       st.sum = this.buffer(p);
+      if (g.initialAccumulatorValue !== 0) (st.sum as Tensor).fill_(g.initialAccumulatorValue);
     }
     st.step = (st.step as number) + 1;
     this.run('adagrad_step_', [p, grad, st.sum as Tensor], [g.lr, g.lrDecay, g.weightDecay, g.eps, st.step]);
