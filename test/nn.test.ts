@@ -307,6 +307,18 @@ describe('modules', () => {
     y.dispose();
   });
 
+  it('adaptiveAvgPool2d: null in the output size keeps the input size there (torch None)', () =>
+    tidy(() => {
+      const x = tk.randn([2, 3, 5, 7]);
+      expect(F.adaptiveAvgPool2d(x, [null, 2]).toArray()).toEqual(F.adaptiveAvgPool2d(x, [5, 2]).toArray());
+      expect(new nn.AdaptiveAvgPool2d([3, null]).call(x).toArray()).toEqual(F.adaptiveAvgPool2d(x, [3, 7]).toArray());
+      expectTensorError(
+        () => new nn.AdaptiveAvgPool2d([0, null]),
+        'INVALID_ARGUMENT',
+        /'outputSize' must be a positive/,
+      );
+    }));
+
   it('activation modules: each its functional form; PReLU learns a weight per channel', () =>
     tidy(() => {
       const x = tk.randn([2, 4, 3]).mul(4);

@@ -302,11 +302,17 @@ export function avgPool2d(
  * Average pooling to a fixed output size (each cell averages its share of the input).
  * @example adaptiveAvgPool2d(features, 1) // global average pooling
  */
-export function adaptiveAvgPool2d<F extends DType>(input: Tensor<F>, outputSize: Pair): Tensor<F>;
-export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
+/** An output size of adaptive pooling: one size, or [h, w] where null keeps the input's size. */
+export type AdaptiveSize = number | readonly [number | null, number | null];
+
+export function adaptiveAvgPool2d<F extends DType>(input: Tensor<F>, outputSize: AdaptiveSize): Tensor<F>;
+export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
   const op = 'adaptiveAvgPool2d';
   tensorArg(op, 'input', input);
-  return call('adaptive_avg_pool2d', [pair(op, 'outputSize', outputSize, 1)], input);
+  // null: the input's size there, as torch's None (an input without two spatial dims fails natively)
+  const kept = (v: number | null, fromEnd: number) => (v === null ? (input.shape[input.ndim - fromEnd] ?? 1) : v);
+  const size = Array.isArray(outputSize) ? [kept(outputSize[0], 2), kept(outputSize[1], 1)] : outputSize;
+  return call('adaptive_avg_pool2d', [pair(op, 'outputSize', size as Pair, 1)], input);
 }
 
 /**

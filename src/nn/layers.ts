@@ -223,9 +223,15 @@ export class AvgPool2d extends Module {
 
 /** Adaptive average pooling layer. @example new nn.AdaptiveAvgPool2d(1) */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: Pair) {
+  /** `outputSize`: one size, or [h, w] where null keeps the input's size (torch's None). */
+  constructor(readonly outputSize: F.AdaptiveSize) {
     super();
-    kernelPair('AdaptiveAvgPool2d', outputSize, 'outputSize');
+    const sizes = Array.isArray(outputSize) ? outputSize : [outputSize, outputSize];
+    if (sizes.length !== 2 || !sizes.every((v) => v === null || (Number.isSafeInteger(v) && (v as number) >= 1)))
+      fail(
+        'INVALID_ARGUMENT',
+        `AdaptiveAvgPool2d: 'outputSize' must be a positive integer or a pair of them (or null), got ${describe(outputSize)}`,
+      );
   }
   forward(x: Tensor): Tensor {
     return F.adaptiveAvgPool2d(x, this.outputSize);
