@@ -595,6 +595,15 @@ export class Tensor<D extends DType = DType> {
   floorDivide(other: Tensor | Scalar): Tensor {
     return op('floor_divide', undefined, this._h, operand(other, 'floorDivide'));
   }
+  /**
+   * atan(this / other) in the right quadrant (torch.atan2), in radians; integers compute in
+   * float32. @example tensor([1, -1]).atan2(tensor([-1, -1])) // [2.3562, -2.3562]
+   */
+  atan2<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
+  atan2(other: Tensor | Scalar): Tensor;
+  atan2(other: Tensor | Scalar): Tensor {
+    return op('atan2', undefined, this._h, operand(other, 'atan2'));
+  }
   /** Element-wise power. @example tensor([2, 3]).pow(2) // [4, 9] */
   pow<F extends FloatDType>(this: Tensor<F>, exponent: Tensor<F> | Scalar): Tensor<F>;
   pow(exponent: Tensor | Scalar): Tensor;
@@ -777,6 +786,48 @@ export class Tensor<D extends DType = DType> {
   }
   /** -1, 0 or 1 by the sign of each element (0 for NaN, as torch). */ sign(): Tensor<D> {
     return op('sign', undefined, this._h);
+  }
+  /** Tangent. */ tan(): Tensor<FloatResult<D>> {
+    return op('tan', undefined, this._h);
+  }
+  /** Arcsine (NaN outside [-1, 1]). */ asin(): Tensor<FloatResult<D>> {
+    return op('asin', undefined, this._h);
+  }
+  /** Arccosine (NaN outside [-1, 1]). */ acos(): Tensor<FloatResult<D>> {
+    return op('acos', undefined, this._h);
+  }
+  /** Arctangent. */ atan(): Tensor<FloatResult<D>> {
+    return op('atan', undefined, this._h);
+  }
+  /** Hyperbolic sine. */ sinh(): Tensor<FloatResult<D>> {
+    return op('sinh', undefined, this._h);
+  }
+  /** Hyperbolic cosine. */ cosh(): Tensor<FloatResult<D>> {
+    return op('cosh', undefined, this._h);
+  }
+  /** Inverse hyperbolic sine. */ asinh(): Tensor<FloatResult<D>> {
+    return op('asinh', undefined, this._h);
+  }
+  /** Inverse hyperbolic cosine (NaN below 1). */ acosh(): Tensor<FloatResult<D>> {
+    return op('acosh', undefined, this._h);
+  }
+  /** Inverse hyperbolic tangent (NaN outside [-1, 1]). */ atanh(): Tensor<FloatResult<D>> {
+    return op('atanh', undefined, this._h);
+  }
+  /** e^x - 1, exact for small x. */ expm1(): Tensor<FloatResult<D>> {
+    return op('expm1', undefined, this._h);
+  }
+  /** 2^x. */ exp2(): Tensor<FloatResult<D>> {
+    return op('exp2', undefined, this._h);
+  }
+  /** Base-2 logarithm. */ log2(): Tensor<FloatResult<D>> {
+    return op('log2', undefined, this._h);
+  }
+  /** Base-10 logarithm. */ log10(): Tensor<FloatResult<D>> {
+    return op('log10', undefined, this._h);
+  }
+  /** 1 / x (integers compute in float32). */ reciprocal(): Tensor<FloatResult<D>> {
+    return op('reciprocal', undefined, this._h);
   }
 
   /** In-place -x. */ neg_(): this {

@@ -192,6 +192,28 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       },
     ],
     [
+      'trigonometric, hyperbolic, expm1, exp2, log2, log10, reciprocal',
+      (x) => {
+        const u = x.tanh().mul(0.9); // inside (-1, 1)
+        return u
+          .tan()
+          .add(u.asin())
+          .add(u.acos())
+          .add(x.atan())
+          .add(x.sinh())
+          .add(x.cosh())
+          .add(x.asinh())
+          .add(x.abs().add(1.5).acosh())
+          .add(u.atanh())
+          .add(x.expm1())
+          .add(x.exp2())
+          .add(x.abs().add(0.5).log2())
+          .add(x.abs().add(0.5).log10())
+          .add(x.abs().add(0.5).reciprocal())
+          .sum(2);
+      },
+    ],
+    [
       'the composed activations',
       (x) => {
         const F = nn.functional;

@@ -266,6 +266,48 @@ describe('against PyTorch 1.13 (test/fixtures/torch-port.json)', () => {
     close(F.glu(gx, 0), c.glu0, 'glu dim 0');
   });
 
+  it('trigonometric, hyperbolic and logarithmic functions, expm1, exp2, reciprocal, atan2: values and gradients', () => {
+    const c = C.maths as {
+      x: number[];
+      values: Record<string, number[]>;
+      grads: Record<string, number[]>;
+      atan2: number[];
+      atan2A: number[];
+      atan2B: number[];
+    };
+    const maths: Record<string, (x: Tensor) => Tensor> = {
+      tan: (x) => x.tan(),
+      asin: (x) => x.asin(),
+      acos: (x) => x.acos(),
+      atan: (x) => x.mul(3).atan(),
+      sinh: (x) => x.mul(3).sinh(),
+      cosh: (x) => x.mul(3).cosh(),
+      asinh: (x) => x.mul(3).asinh(),
+      acosh: (x) => x.add(2).acosh(),
+      atanh: (x) => x.atanh(),
+      expm1: (x) => x.mul(1e-3).expm1(),
+      exp2: (x) => x.mul(5).exp2(),
+      log2: (x) => x.add(1).log2(),
+      log10: (x) => x.add(1).log10(),
+      reciprocal: (x) => x.add(1).reciprocal(),
+    };
+    expect(Object.keys(maths).sort()).toEqual(Object.keys(c.values).sort());
+    for (const [k, f] of Object.entries(maths)) {
+      const x = T(c.x).requiresGrad_();
+      const y = f(x);
+      close(y, c.values[k], k);
+      y.backward(tk.linspace(0.5, 1.5, 5, { dtype: 'float64' }));
+      close(x.grad, c.grads[k], `${k} gradient`);
+    }
+    const a = T([1, 1, -1, -1, 0.5]).requiresGrad_(),
+      b = T([2, -2, 2, -2, 0]).requiresGrad_();
+    const at = a.atan2(b);
+    close(at, c.atan2, 'atan2');
+    at.sum().backward();
+    close(a.grad, c.atan2A, 'atan2 gradient of y');
+    close(b.grad, c.atan2B, 'atan2 gradient of x');
+  });
+
   it('einsum', () => {
     const c = C.einsum;
     const a = T(c.a),

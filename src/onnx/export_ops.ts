@@ -237,6 +237,30 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
     c.emit('Where', [neg, c.emit('Ceil', [x])[0], c.emit('Floor', [x])[0]], [c.out(n.outputs[0])]);
   },
   sign: simple('Sign'),
+  tan: simple('Tan'),
+  asin: simple('Asin'),
+  acos: simple('Acos'),
+  atan: simple('Atan'),
+  sinh: simple('Sinh'),
+  cosh: simple('Cosh'),
+  asinh: simple('Asinh'),
+  acosh: simple('Acosh'),
+  atanh: simple('Atanh'),
+  reciprocal: simple('Reciprocal'),
+  expm1: (c, n) => {
+    const x = c.read(n.inputs[0]);
+    c.emit('Sub', [c.emit('Exp', [x])[0], c.scalarOf(c.dtype(n.outputs[0]), 1)], [c.out(n.outputs[0])]);
+  },
+  exp2: (c, n) =>
+    void c.emit('Pow', [c.scalarOf(c.dtype(n.outputs[0]), 2), c.read(n.inputs[0])], [c.out(n.outputs[0])]),
+  log2: (c, n) => {
+    const x = c.read(n.inputs[0]);
+    c.emit('Div', [c.emit('Log', [x])[0], c.scalarOf(c.dtype(n.outputs[0]), Math.LN2)], [c.out(n.outputs[0])]);
+  },
+  log10: (c, n) => {
+    const x = c.read(n.inputs[0]);
+    c.emit('Div', [c.emit('Log', [x])[0], c.scalarOf(c.dtype(n.outputs[0]), Math.LN10)], [c.out(n.outputs[0])]);
+  },
   gelu,
   log1p: (c, n) => {
     const x = c.read(n.inputs[0]);

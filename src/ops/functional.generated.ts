@@ -43,6 +43,34 @@ export const round = freeFunction('round');
 export const trunc = freeFunction('trunc');
 /** torch.sign: {@link Tensor.sign | input.sign(...)} as a free function. */
 export const sign = freeFunction('sign');
+/** torch.tan: {@link Tensor.tan | input.tan(...)} as a free function. */
+export const tan = freeFunction('tan');
+/** torch.asin: {@link Tensor.asin | input.asin(...)} as a free function. */
+export const asin = freeFunction('asin');
+/** torch.acos: {@link Tensor.acos | input.acos(...)} as a free function. */
+export const acos = freeFunction('acos');
+/** torch.atan: {@link Tensor.atan | input.atan(...)} as a free function. */
+export const atan = freeFunction('atan');
+/** torch.sinh: {@link Tensor.sinh | input.sinh(...)} as a free function. */
+export const sinh = freeFunction('sinh');
+/** torch.cosh: {@link Tensor.cosh | input.cosh(...)} as a free function. */
+export const cosh = freeFunction('cosh');
+/** torch.asinh: {@link Tensor.asinh | input.asinh(...)} as a free function. */
+export const asinh = freeFunction('asinh');
+/** torch.acosh: {@link Tensor.acosh | input.acosh(...)} as a free function. */
+export const acosh = freeFunction('acosh');
+/** torch.atanh: {@link Tensor.atanh | input.atanh(...)} as a free function. */
+export const atanh = freeFunction('atanh');
+/** torch.expm1: {@link Tensor.expm1 | input.expm1(...)} as a free function. */
+export const expm1 = freeFunction('expm1');
+/** torch.exp2: {@link Tensor.exp2 | input.exp2(...)} as a free function. */
+export const exp2 = freeFunction('exp2');
+/** torch.log2: {@link Tensor.log2 | input.log2(...)} as a free function. */
+export const log2 = freeFunction('log2');
+/** torch.log10: {@link Tensor.log10 | input.log10(...)} as a free function. */
+export const log10 = freeFunction('log10');
+/** torch.reciprocal: {@link Tensor.reciprocal | input.reciprocal(...)} as a free function. */
+export const reciprocal = freeFunction('reciprocal');
 /** torch.add: {@link Tensor.add | input.add(...)} as a free function. */
 export const add = freeFunction('add');
 /** torch.sub: {@link Tensor.sub | input.sub(...)} as a free function. */
@@ -63,6 +91,8 @@ export const remainder = freeFunction('remainder');
 export const fmod = freeFunction('fmod');
 /** torch.floorDivide: {@link Tensor.floorDivide | input.floorDivide(...)} as a free function. */
 export const floorDivide = freeFunction('floorDivide');
+/** torch.atan2: {@link Tensor.atan2 | input.atan2(...)} as a free function. */
+export const atan2 = freeFunction('atan2');
 /** torch.eq: {@link Tensor.eq | input.eq(...)} as a free function. */
 export const eq = freeFunction('eq');
 /** torch.ne: {@link Tensor.ne | input.ne(...)} as a free function. */

@@ -40,6 +40,20 @@ export const NATIVE_OPS = {
   trunc_: { kind: 'unary', rule: 'NUMERIC', inplaceOf: 'trunc', costly: false },
   sign: { kind: 'unary', rule: 'NUMERIC', inplace: true, costly: false },
   sign_: { kind: 'unary', rule: 'NUMERIC', inplaceOf: 'sign', costly: false },
+  tan: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  asin: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  acos: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  atan: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  sinh: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  cosh: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  asinh: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  acosh: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  atanh: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  expm1: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  exp2: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  log2: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  log10: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: true },
+  reciprocal: { kind: 'unary', rule: 'FLOAT', inplace: false, costly: false },
   add: { kind: 'binary', rule: 'ARITH', inplace: true, costly: false },
   add_: { kind: 'binary', rule: 'ARITH', inplaceOf: 'add', costly: false },
   sub: { kind: 'binary', rule: 'ARITH_NOBOOL', inplace: true, costly: false },
@@ -58,6 +72,7 @@ export const NATIVE_OPS = {
   fmod_: { kind: 'binary', rule: 'ARITH_NOBOOL', inplaceOf: 'fmod', costly: false },
   floor_divide: { kind: 'binary', rule: 'ARITH_NOBOOL', inplace: true, costly: false },
   floor_divide_: { kind: 'binary', rule: 'ARITH_NOBOOL', inplaceOf: 'floor_divide', costly: false },
+  atan2: { kind: 'binary', rule: 'TRUEDIV', inplace: false, costly: true },
   eq: { kind: 'binary', rule: 'COMPARE', inplace: false, costly: false },
   ne: { kind: 'binary', rule: 'COMPARE', inplace: false, costly: false },
   lt: { kind: 'binary', rule: 'COMPARE', inplace: false, costly: false },
@@ -156,4 +171,4 @@ export type OpName = keyof typeof NATIVE_OPS;
 /** The names in OpId order. */
 export const OP_NAMES = Object.keys(NATIVE_OPS) as OpName[];
 /** Each name's OpId (the binding checks at load that the addon has the same order). */
-export const OP_ID = { neg: 0, neg_: 1, abs: 2, abs_: 3, exp: 4, exp_: 5, log: 6, log_: 7, log1p: 8, log1p_: 9, sqrt: 10, sqrt_: 11, rsqrt: 12, rsqrt_: 13, sin: 14, sin_: 15, cos: 16, cos_: 17, relu: 18, relu_: 19, sigmoid: 20, sigmoid_: 21, tanh: 22, tanh_: 23, gelu: 24, erf: 25, erf_: 26, clamp: 27, clamp_: 28, floor: 29, floor_: 30, ceil: 31, ceil_: 32, round: 33, round_: 34, trunc: 35, trunc_: 36, sign: 37, sign_: 38, add: 39, add_: 40, sub: 41, sub_: 42, mul: 43, mul_: 44, div: 45, div_: 46, pow: 47, pow_: 48, maximum: 49, minimum: 50, remainder: 51, remainder_: 52, fmod: 53, fmod_: 54, floor_divide: 55, floor_divide_: 56, eq: 57, ne: 58, lt: 59, le: 60, gt: 61, ge: 62, zeros: 63, ones: 64, full: 65, arange: 66, linspace: 67, eye: 68, rand: 69, randn: 70, randint: 71, fill_: 72, zero_: 73, copy_: 74, where: 75, sum: 76, mean: 77, max: 78, min: 79, max_with_indices: 80, min_with_indices: 81, argmax: 82, argmin: 83, var: 84, std: 85, softmax: 86, log_softmax: 87, cumsum: 88, cumprod: 89, cumprod_backward: 90, reshape: 91, view: 92, transpose: 93, permute: 94, expand: 95, squeeze: 96, unsqueeze: 97, flatten: 98, narrow: 99, select: 100, contiguous: 101, clone: 102, to_dtype: 103, to_device: 104, cat: 105, stack: 106, dot: 107, matmul: 108, mv: 109, bmm: 110, addmm: 111, linear: 112, linear_relu: 113, linear_backward: 114, conv2d: 115, conv2d_input_grad: 116, conv2d_weight_grad: 117, max_pool2d: 118, max_pool2d_backward: 119, avg_pool2d: 120, avg_pool2d_backward: 121, adaptive_avg_pool2d: 122, adaptive_avg_pool2d_backward: 123, embedding: 124, embedding_backward: 125, index_select: 126, index_select_backward: 127, gather: 128, scatter: 129, nonzero: 130, argsort: 131, sdpa: 132, sdpa_backward: 133, bincount: 134, cross_entropy: 135, cross_entropy_backward: 136, sgd_step_: 137, adam_step_: 138, rmsprop_step_: 139, adagrad_step_: 140, sgd_foreach_: 141, adam_foreach_: 142, image_crop: 143, image_hflip: 144, image_normalize: 145, image_resize: 146, image_adjust: 147 } as const satisfies Record<OpName, number>;
+export const OP_ID = { neg: 0, neg_: 1, abs: 2, abs_: 3, exp: 4, exp_: 5, log: 6, log_: 7, log1p: 8, log1p_: 9, sqrt: 10, sqrt_: 11, rsqrt: 12, rsqrt_: 13, sin: 14, sin_: 15, cos: 16, cos_: 17, relu: 18, relu_: 19, sigmoid: 20, sigmoid_: 21, tanh: 22, tanh_: 23, gelu: 24, erf: 25, erf_: 26, clamp: 27, clamp_: 28, floor: 29, floor_: 30, ceil: 31, ceil_: 32, round: 33, round_: 34, trunc: 35, trunc_: 36, sign: 37, sign_: 38, tan: 39, asin: 40, acos: 41, atan: 42, sinh: 43, cosh: 44, asinh: 45, acosh: 46, atanh: 47, expm1: 48, exp2: 49, log2: 50, log10: 51, reciprocal: 52, add: 53, add_: 54, sub: 55, sub_: 56, mul: 57, mul_: 58, div: 59, div_: 60, pow: 61, pow_: 62, maximum: 63, minimum: 64, remainder: 65, remainder_: 66, fmod: 67, fmod_: 68, floor_divide: 69, floor_divide_: 70, atan2: 71, eq: 72, ne: 73, lt: 74, le: 75, gt: 76, ge: 77, zeros: 78, ones: 79, full: 80, arange: 81, linspace: 82, eye: 83, rand: 84, randn: 85, randint: 86, fill_: 87, zero_: 88, copy_: 89, where: 90, sum: 91, mean: 92, max: 93, min: 94, max_with_indices: 95, min_with_indices: 96, argmax: 97, argmin: 98, var: 99, std: 100, softmax: 101, log_softmax: 102, cumsum: 103, cumprod: 104, cumprod_backward: 105, reshape: 106, view: 107, transpose: 108, permute: 109, expand: 110, squeeze: 111, unsqueeze: 112, flatten: 113, narrow: 114, select: 115, contiguous: 116, clone: 117, to_dtype: 118, to_device: 119, cat: 120, stack: 121, dot: 122, matmul: 123, mv: 124, bmm: 125, addmm: 126, linear: 127, linear_relu: 128, linear_backward: 129, conv2d: 130, conv2d_input_grad: 131, conv2d_weight_grad: 132, max_pool2d: 133, max_pool2d_backward: 134, avg_pool2d: 135, avg_pool2d_backward: 136, adaptive_avg_pool2d: 137, adaptive_avg_pool2d_backward: 138, embedding: 139, embedding_backward: 140, index_select: 141, index_select_backward: 142, gather: 143, scatter: 144, nonzero: 145, argsort: 146, sdpa: 147, sdpa_backward: 148, bincount: 149, cross_entropy: 150, cross_entropy_backward: 151, sgd_step_: 152, adam_step_: 153, rmsprop_step_: 154, adagrad_step_: 155, sgd_foreach_: 156, adam_foreach_: 157, image_crop: 158, image_hflip: 159, image_normalize: 160, image_resize: 161, image_adjust: 162 } as const satisfies Record<OpName, number>;

@@ -105,6 +105,20 @@ export const UNARY: Record<string, (dt: DType) => Fn1> = {
   round: (dt) => (isFloat(dt) ? roundHalfEven : (x) => x),
   trunc: (dt) => (isFloat(dt) ? Math.trunc : (x) => x),
   sign: () => (x) => (0 < x ? 1 : 0) - (x < 0 ? 1 : 0),
+  tan: () => Math.tan,
+  asin: () => Math.asin,
+  acos: () => Math.acos,
+  atan: () => Math.atan,
+  sinh: () => Math.sinh,
+  cosh: () => Math.cosh,
+  asinh: () => Math.asinh,
+  acosh: () => Math.acosh,
+  atanh: () => Math.atanh,
+  expm1: () => Math.expm1,
+  exp2: () => (x) => 2 ** x,
+  log2: () => Math.log2,
+  log10: () => Math.log10,
+  reciprocal: () => (x) => 1 / x,
 };
 
 /** Binary ops: the kernel for the compute dtype (the rule, as for UNARY, comes from ops.def). */
@@ -118,6 +132,7 @@ export const BINARY: Record<string, (dt: DType) => Fn2> = {
   minimum: () => nanMin,
   remainder: (dt) => (isFloat(dt) ? floatRemainder : intRest('divisor')),
   fmod: (dt) => (isFloat(dt) ? (a, b) => a % b : intRest('dividend')),
+  atan2: () => Math.atan2,
   floor_divide: (dt) =>
     isFloat(dt) ? floatFloorDivide(dt === 'float32' ? Math.fround : (v) => v) : intFloorDivide(dt === 'int32'),
   eq: () => (a, b) => (a === b ? 1 : 0),

@@ -37,4 +37,12 @@ export const UNARY_DOMAIN: Partial<Record<UnaryName, [number, number]>> = {
   log1p: [-0.5, 3],
   sqrt: [0.5, 3],
   rsqrt: [0.5, 3],
+  tan: [-1.2, 1.2],
+  asin: [-0.9, 0.9],
+  acos: [-0.9, 0.9],
+  atanh: [-0.9, 0.9],
+  acosh: [1.1, 3],
+  log2: [0.5, 3],
+  log10: [0.5, 3],
+  reciprocal: [0.5, 3],
 };

@@ -105,7 +105,8 @@ const unaryRows: GradCase[] = UNARY_OPS.flatMap((op): GradCase[] => {
   ];
 });
 
-type Bin = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder' | 'fmod' | 'floor_divide';
+type Bin =
+  'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder' | 'fmod' | 'floor_divide' | 'atan2';
 const BIN_RANGES: Record<Bin, [[number, number] | undefined, [number, number] | undefined]> = {
   add: [undefined, undefined],
   sub: [undefined, undefined],
@@ -121,6 +122,7 @@ const BIN_RANGES: Record<Bin, [[number, number] | undefined, [number, number] | 
   remainder: [undefined, [0.5, 2]],
   fmod: [undefined, [0.5, 2]],
   floor_divide: [undefined, [0.5, 2]],
+  atan2: [undefined, undefined],
 };
 const apply = (a: Tensor, op: string, b: Tensor): Tensor =>
   (a[methodOf(op) as 'add'] as (o: Tensor) => Tensor).call(a, b);
@@ -152,7 +154,7 @@ const binaryRows: GradCase[] = (Object.keys(BIN_RANGES) as Bin[]).flatMap((op): 
     inputs: [f64([3, 4], ra), f64([4], rb, false)],
     fn: (a, b) => apply(a, op, b),
   });
-  if (op !== 'maximum' && op !== 'minimum') {
+  if (ruleOf(op).inplace) {
     const ip = `${op}_` as 'add_';
     rows.push({
       ops: [ip as OpName],

@@ -487,6 +487,32 @@ Formula formula(OpId id) {
                 c.set(0, mul(c.g(), mul(exp(neg(mul(x, x))), 2 * std::numbers::inv_sqrtpi)));
               },
               IN0};
+    case OpId::tan:  // 1 + tan^2
+      return {[](Ctx& c) { c.set(0, mul(c.g(), add(mul(c.out(0), c.out(0)), scalar(1)))); }, 0, OUT0};
+    case OpId::asin:  // 1 / sqrt(1 - x^2)
+      return {[](Ctx& c) { c.set(0, div(c.g(), sqrt(sub(scalar(1), mul(c.in(0), c.in(0)))))); }, IN0};
+    case OpId::acos:  // -1 / sqrt(1 - x^2)
+      return {[](Ctx& c) { c.set(0, neg(div(c.g(), sqrt(sub(scalar(1), mul(c.in(0), c.in(0))))))); }, IN0};
+    case OpId::atan:  // 1 / (1 + x^2)
+      return {[](Ctx& c) { c.set(0, div(c.g(), add(mul(c.in(0), c.in(0)), scalar(1)))); }, IN0};
+    case OpId::sinh: return {[](Ctx& c) { c.set(0, mul(c.g(), cosh(c.in(0)))); }, IN0};
+    case OpId::cosh: return {[](Ctx& c) { c.set(0, mul(c.g(), sinh(c.in(0)))); }, IN0};
+    case OpId::asinh:  // 1 / sqrt(x^2 + 1)
+      return {[](Ctx& c) { c.set(0, div(c.g(), sqrt(add(mul(c.in(0), c.in(0)), scalar(1))))); }, IN0};
+    case OpId::acosh:  // 1 / sqrt((x - 1)(x + 1))
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                c.set(0, div(c.g(), sqrt(mul(sub(x, scalar(1)), add(x, scalar(1))))));
+              },
+              IN0};
+    case OpId::atanh:  // 1 / (1 - x^2)
+      return {[](Ctx& c) { c.set(0, div(c.g(), sub(scalar(1), mul(c.in(0), c.in(0))))); }, IN0};
+    case OpId::expm1: return {[](Ctx& c) { c.set(0, mul(c.g(), add(c.out(0), scalar(1)))); }, 0, OUT0};
+    case OpId::exp2: return {[](Ctx& c) { c.set(0, mul(c.g(), mul(c.out(0), std::numbers::ln2))); }, 0, OUT0};
+    case OpId::log2: return {[](Ctx& c) { c.set(0, div(c.g(), mul(c.in(0), std::numbers::ln2))); }, IN0};
+    case OpId::log10: return {[](Ctx& c) { c.set(0, div(c.g(), mul(c.in(0), std::numbers::ln10))); }, IN0};
+    case OpId::reciprocal:  // -1 / x^2 = -y^2
+      return {[](Ctx& c) { c.set(0, neg(mul(c.g(), mul(c.out(0), c.out(0))))); }, 0, OUT0};
     case OpId::floor:
     case OpId::ceil:
     case OpId::round:
@@ -536,6 +562,14 @@ Formula formula(OpId id) {
     case OpId::remainder: return {[](Ctx& c) { rest_grad(c, true); }, IN0 | IN1};
     case OpId::fmod: return {[](Ctx& c) { rest_grad(c, false); }, IN0 | IN1};
     case OpId::floor_divide: return step();
+    case OpId::atan2:  // d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
+      return {[](Ctx& c) {
+                Tensor a = c.in(0), b = c.in(1);
+                Tensor r = add(mul(a, a), mul(b, b));
+                if (c.needs(0)) c.set(0, div(mul(c.g(), b), r));
+                if (c.needs(1)) c.set(1, neg(div(mul(c.g(), a), r)));
+              },
+              IN0 | IN1};
     case OpId::eq:
     case OpId::ne:
     case OpId::lt:

@@ -54,6 +54,9 @@ inline Tensor log(const Tensor& a) { return op(OpId::log, {a}); }
 inline Tensor sin(const Tensor& a) { return op(OpId::sin, {a}); }
 inline Tensor cos(const Tensor& a) { return op(OpId::cos, {a}); }
 inline Tensor erf(const Tensor& a) { return op(OpId::erf, {a}); }
+inline Tensor sqrt(const Tensor& a) { return op(OpId::sqrt, {a}); }
+inline Tensor sinh(const Tensor& a) { return op(OpId::sinh, {a}); }
+inline Tensor cosh(const Tensor& a) { return op(OpId::cosh, {a}); }
 inline Tensor where(const Tensor& c, const Tensor& a, const Tensor& b) { return op(OpId::where, {c, a, b}); }
 inline Tensor matmul(const Tensor& a, const Tensor& b) { return op(OpId::matmul, {a, b}); }
 inline Tensor transpose(const Tensor& x, int64_t a, int64_t b) {

@@ -154,6 +154,27 @@ struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing b
   }
 };
 
+// Libm's functions, one functor each (float and double; integers compute in float32).
+#define TK_LIBM_FUNCTOR(Name, expr)                                                    \
+  struct Name {                                                                        \
+    template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return expr; } \
+  };
+TK_LIBM_FUNCTOR(Tan, std::tan(x))
+TK_LIBM_FUNCTOR(Asin, std::asin(x))
+TK_LIBM_FUNCTOR(Acos, std::acos(x))
+TK_LIBM_FUNCTOR(Atan, std::atan(x))
+TK_LIBM_FUNCTOR(Sinh, std::sinh(x))
+TK_LIBM_FUNCTOR(Cosh, std::cosh(x))
+TK_LIBM_FUNCTOR(Asinh, std::asinh(x))
+TK_LIBM_FUNCTOR(Acosh, std::acosh(x))
+TK_LIBM_FUNCTOR(Atanh, std::atanh(x))
+TK_LIBM_FUNCTOR(Expm1, std::expm1(x))
+TK_LIBM_FUNCTOR(Exp2, std::exp2(x))
+TK_LIBM_FUNCTOR(Log2, std::log2(x))
+TK_LIBM_FUNCTOR(Log10, std::log10(x))
+TK_LIBM_FUNCTOR(Reciprocal, T(1) / x)
+#undef TK_LIBM_FUNCTOR
+
 // Rounding keeps integers as they are. round is half to even (nearbyint in the default rounding
 // mode), as torch.round.
 struct Floor {
@@ -297,6 +318,9 @@ struct FloorDivide {  // a / b rounded down (torch.floor_divide, div(rounding_mo
       return (a % b != T(0) && ((a < T(0)) != (b < T(0)))) ? T(q - 1) : q;
     }
   }
+};
+struct Atan2 {  // only float types reach it (TRUEDIV rule: integers compute in float32)
+  template <class T> TK_HD T operator()(T a, T b) const { return std::atan2(a, b); }
 };
 struct Eq {
   template <class T> TK_HD bool operator()(T a, T b) const { return a == b; }
