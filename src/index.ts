@@ -17,6 +17,8 @@ export {
   type Dims,
   type KeepDim,
   type VarOptions,
+  type AlphaOptions,
+  type DivOptions,
   type ToOptions,
 } from './tensor.js';
 export { TensorError, ERROR_CODES, type ErrorCode } from './errors.js';

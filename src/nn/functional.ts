@@ -298,13 +298,14 @@ export function avgPool2d(
   return call('avg_pool2d', poolAttrs(op, kernelSize, o), input);
 }
 
-/**
- * Average pooling to a fixed output size (each cell averages its share of the input).
- * @example adaptiveAvgPool2d(features, 1) // global average pooling
- */
 /** An output size of adaptive pooling: one size, or [h, w] where null keeps the input's size. */
 export type AdaptiveSize = number | readonly [number | null, number | null];
 
+/**
+ * Average pooling to a fixed output size (each cell averages its share of the input); null in
+ * [h, w] keeps the input's size there (torch's None).
+ * @example adaptiveAvgPool2d(features, 1) // global average pooling
+ */
 export function adaptiveAvgPool2d<F extends DType>(input: Tensor<F>, outputSize: AdaptiveSize): Tensor<F>;
 export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
   const op = 'adaptiveAvgPool2d';

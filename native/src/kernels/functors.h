@@ -155,8 +155,8 @@ struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing b
 };
 
 // Libm's functions, one functor each (float and double; integers compute in float32).
-#define TK_LIBM_FUNCTOR(Name, expr)                                                    \
-  struct Name {                                                                        \
+#define TK_LIBM_FUNCTOR(Name, expr)                                                       \
+  struct Name {                                                                           \
     template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return expr; } \
   };
 TK_LIBM_FUNCTOR(Tan, std::tan(x))
