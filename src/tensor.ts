@@ -672,6 +672,12 @@ export class Tensor<D extends DType = DType> {
       if (mode === 'trunc') {
         const q = truncDivide(this, other);
         try {
+          // as the native in-place ops: a float quotient is not written into an integer tensor
+          if (isFloating(q.dtype) && !isFloating(this.dtype))
+            fail(
+              'DTYPE_MISMATCH',
+              `div_: result type ${q.dtype} can't be cast to the desired output type ${this.dtype}`,
+            );
           return this.copy_(q);
         } finally {
           q.dispose();

@@ -286,6 +286,12 @@ const CASES: [string, () => unknown, string, RegExp][] = [
     /div: roundingMode must be 'floor', 'trunc' or null, got "ceil"/,
   ],
   [
+    "div_ 'trunc' of an integer tensor by a float one",
+    () => tk.tensor([7], { dtype: 'int64' }).div_(tk.tensor([2.5]), { roundingMode: 'trunc' }),
+    'DTYPE_MISMATCH',
+    /div_: result type float32 can't be cast to the desired output type int64/,
+  ],
+  [
     'round with decimals on integers',
     () => tk.tensor([15], { dtype: 'int64' }).round({ decimals: -1 }),
     'DTYPE_MISMATCH',
