@@ -70,6 +70,7 @@ import './ops/indexing.js';
 import './ops/shaping.js';
 import './ops/sorting.js';
 import './ops/math.js';
+import './ops/elementwise_more.js';
 export { slice, type IndexItem, type Slice, type ScatterReduceMode } from './ops/indexing.js';
 export { meshgrid } from './ops/shaping.js';
 export type { ValuesIndices } from './ops/sorting.js';

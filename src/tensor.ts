@@ -568,42 +568,6 @@ export class Tensor<D extends DType = DType> {
     }
     return op('div', undefined, this._h, operand(other, 'div'));
   }
-  /**
-   * The remainder of floor division, with the divisor's sign (Python's %, torch.remainder).
-   * Integer division by zero throws. @example tensor([-3, 3]).remainder(2) // [1, 1]
-   */
-  remainder<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
-  remainder(other: Tensor | Scalar): Tensor;
-  remainder(other: Tensor | Scalar): Tensor {
-    return op('remainder', undefined, this._h, operand(other, 'remainder'));
-  }
-  /**
-   * The remainder of division toward zero, with the dividend's sign (C's fmod, torch.fmod).
-   * @example tensor([-3, 3]).fmod(2) // [-1, 1]
-   */
-  fmod<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
-  fmod(other: Tensor | Scalar): Tensor;
-  fmod(other: Tensor | Scalar): Tensor {
-    return op('fmod', undefined, this._h, operand(other, 'fmod'));
-  }
-  /**
-   * a / b rounded down, integers staying integers (Python's //, torch.floor_divide). Its
-   * gradient is 0. @example tensor([-7, 7]).floorDivide(2) // [-4, 3]
-   */
-  floorDivide<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
-  floorDivide(other: Tensor | Scalar): Tensor;
-  floorDivide(other: Tensor | Scalar): Tensor {
-    return op('floor_divide', undefined, this._h, operand(other, 'floorDivide'));
-  }
-  /**
-   * atan(this / other) in the right quadrant (torch.atan2), in radians; integers compute in
-   * float32. @example tensor([1, -1]).atan2(tensor([-1, -1])) // [2.3562, -2.3562]
-   */
-  atan2<F extends FloatDType>(this: Tensor<F>, other: Tensor<F> | Scalar): Tensor<F>;
-  atan2(other: Tensor | Scalar): Tensor;
-  atan2(other: Tensor | Scalar): Tensor {
-    return op('atan2', undefined, this._h, operand(other, 'atan2'));
-  }
   /** Element-wise power. @example tensor([2, 3]).pow(2) // [4, 9] */
   pow<F extends FloatDType>(this: Tensor<F>, exponent: Tensor<F> | Scalar): Tensor<F>;
   pow(exponent: Tensor | Scalar): Tensor;
@@ -687,21 +651,6 @@ export class Tensor<D extends DType = DType> {
     opInPlace('div_', undefined, this._h, operand(other, 'div_'));
     return this;
   }
-  /** In-place remainder; returns this. */
-  remainder_(other: Tensor | Scalar): this {
-    opInPlace('remainder_', undefined, this._h, operand(other, 'remainder_'));
-    return this;
-  }
-  /** In-place fmod; returns this. */
-  fmod_(other: Tensor | Scalar): this {
-    opInPlace('fmod_', undefined, this._h, operand(other, 'fmod_'));
-    return this;
-  }
-  /** In-place floor division; returns this. */
-  floorDivide_(other: Tensor | Scalar): this {
-    opInPlace('floor_divide_', undefined, this._h, operand(other, 'floorDivide_'));
-    return this;
-  }
   /** In-place power; returns this. */
   pow_(exponent: Tensor | Scalar): this {
     opInPlace('pow_', undefined, this._h, operand(exponent, 'pow_'));
@@ -767,74 +716,6 @@ export class Tensor<D extends DType = DType> {
     }
     return op('clamp', clampAttrs('clamp', min, max), this._h);
   }
-  /** Rounds down (integers unchanged). @example tensor([-1.5, 1.5]).floor() // [-2, 1] */ floor(): Tensor<D> {
-    return op('floor', undefined, this._h);
-  }
-  /** Rounds up (integers unchanged). @example tensor([-1.5, 1.5]).ceil() // [-1, 2] */ ceil(): Tensor<D> {
-    return op('ceil', undefined, this._h);
-  }
-  /**
-   * Rounds to the nearest integer, halves to even (torch.round); `decimals` rounds to that many
-   * digits after the point (negative: before it), as torch's.
-   * @example tensor([0.5, 1.5, 2.5]).round() // [0, 2, 2]
-   */
-  round(options?: { decimals?: number }): Tensor<D> {
-    const decimals = int('round', 'decimals', checkOptions('round', options, { decimals: 'number' }).decimals ?? 0);
-    if (decimals === 0) return op('round', undefined, this._h);
-    if (!isFloating(this.dtype))
-      fail('DTYPE_MISMATCH', `round: decimals needs a floating tensor, got ${this.dtype} (integers are whole already)`);
-    // as torch's: scaled by 10^decimals (divided by 10^-decimals when negative), rounded, back
-    const k = 10 ** Math.abs(decimals);
-    return tidy(() => (decimals > 0 ? this.mul(k).round_().div_(k) : this.div(k).round_().mul_(k))) as Tensor<D>;
-  }
-  /** Rounds toward zero (integers unchanged). @example tensor([-1.5, 1.5]).trunc() // [-1, 1] */ trunc(): Tensor<D> {
-    return op('trunc', undefined, this._h);
-  }
-  /** -1, 0 or 1 by the sign of each element (0 for NaN, as torch). */ sign(): Tensor<D> {
-    return op('sign', undefined, this._h);
-  }
-  /** Tangent. */ tan(): Tensor<FloatResult<D>> {
-    return op('tan', undefined, this._h);
-  }
-  /** Arcsine (NaN outside [-1, 1]). */ asin(): Tensor<FloatResult<D>> {
-    return op('asin', undefined, this._h);
-  }
-  /** Arccosine (NaN outside [-1, 1]). */ acos(): Tensor<FloatResult<D>> {
-    return op('acos', undefined, this._h);
-  }
-  /** Arctangent. */ atan(): Tensor<FloatResult<D>> {
-    return op('atan', undefined, this._h);
-  }
-  /** Hyperbolic sine. */ sinh(): Tensor<FloatResult<D>> {
-    return op('sinh', undefined, this._h);
-  }
-  /** Hyperbolic cosine. */ cosh(): Tensor<FloatResult<D>> {
-    return op('cosh', undefined, this._h);
-  }
-  /** Inverse hyperbolic sine. */ asinh(): Tensor<FloatResult<D>> {
-    return op('asinh', undefined, this._h);
-  }
-  /** Inverse hyperbolic cosine (NaN below 1). */ acosh(): Tensor<FloatResult<D>> {
-    return op('acosh', undefined, this._h);
-  }
-  /** Inverse hyperbolic tangent (NaN outside [-1, 1]). */ atanh(): Tensor<FloatResult<D>> {
-    return op('atanh', undefined, this._h);
-  }
-  /** e^x - 1, exact for small x. */ expm1(): Tensor<FloatResult<D>> {
-    return op('expm1', undefined, this._h);
-  }
-  /** 2^x. */ exp2(): Tensor<FloatResult<D>> {
-    return op('exp2', undefined, this._h);
-  }
-  /** Base-2 logarithm. */ log2(): Tensor<FloatResult<D>> {
-    return op('log2', undefined, this._h);
-  }
-  /** Base-10 logarithm. */ log10(): Tensor<FloatResult<D>> {
-    return op('log10', undefined, this._h);
-  }
-  /** 1 / x (integers compute in float32). */ reciprocal(): Tensor<FloatResult<D>> {
-    return op('reciprocal', undefined, this._h);
-  }
 
   /** In-place -x. */ neg_(): this {
     opInPlace('neg_', undefined, this._h);
@@ -886,26 +767,6 @@ export class Tensor<D extends DType = DType> {
   }
   /** In-place erf. */ erf_(): this {
     opInPlace('erf_', undefined, this._h);
-    return this;
-  }
-  /** In-place floor. */ floor_(): this {
-    opInPlace('floor_', undefined, this._h);
-    return this;
-  }
-  /** In-place ceil. */ ceil_(): this {
-    opInPlace('ceil_', undefined, this._h);
-    return this;
-  }
-  /** In-place round (halves to even). */ round_(): this {
-    opInPlace('round_', undefined, this._h);
-    return this;
-  }
-  /** In-place trunc. */ trunc_(): this {
-    opInPlace('trunc_', undefined, this._h);
-    return this;
-  }
-  /** In-place sign. */ sign_(): this {
-    opInPlace('sign_', undefined, this._h);
     return this;
   }
   /** In-place clamp. */
