@@ -5,7 +5,6 @@ import {
   checkDType,
   DTYPES,
   isDType,
-  isFloating,
   isHalf,
   ITEMSIZE,
   typedArrayOf,
@@ -21,8 +20,19 @@ import {
 } from './dtype.js';
 import { fail } from './errors.js';
 import { formatTensor } from './format.js';
-import { tidy, track } from './memory.js';
+import { track } from './memory.js';
 import { checkOptions, describe, int, isClass, shapeArgs } from './options.js';
+import {
+  correctionOf,
+  roundingModeOf,
+  truncDivide,
+  truncDivideInto,
+  withAlpha,
+  type AlphaOptions,
+  type DivOptions,
+} from './ops/arith_options.js';
+
+export type { AlphaOptions, DivOptions };
 
 const meta = binding.meta;
 const SLOT = binding.metaSlot;
@@ -43,16 +53,6 @@ export interface VarOptions extends KeepDim {
   correction?: number;
   /** torch's older spelling: true is correction 1, false is 0 (not together with `correction`). */
   unbiased?: boolean;
-}
-/** Options of `div` and `div_`. */
-export interface DivOptions {
-  /** Round the quotient: 'floor' (floorDivide) or 'trunc' (toward zero); null or absent: true division. */
-  roundingMode?: 'floor' | 'trunc' | null;
-}
-/** Options of `add` and `sub` (and their in-place forms). */
-export interface AlphaOptions {
-  /** The multiplier of `other` (torch's alpha): x + alpha * other. Default 1. */
-  alpha?: number;
 }
 /** The target of `to()`: a dtype, a device or both. */
 export interface ToOptions<D extends DType = DType> {
@@ -143,52 +143,6 @@ function dimsOpt(op: string, dim: Dims | null | undefined): readonly number[] | 
 }
 
 const REDUCE_OPTS = { keepdim: 'boolean' } as const;
-
-// var/std's correction from `correction` or torch's older `unbiased`.
-function correctionOf(op: string, o: { correction?: number; unbiased?: boolean }): number | undefined {
-  if (o.unbiased === undefined) return o.correction;
-  if (o.correction !== undefined) fail('INVALID_ARGUMENT', `${op}: give either 'correction' or 'unbiased', not both`);
-  return o.unbiased ? 1 : 0;
-}
-
-function roundingModeOf(op: string, options: DivOptions): 'floor' | 'trunc' | null {
-  const mode = checkOptions(op, options, { roundingMode: 'any' }).roundingMode ?? null;
-  if (mode !== null && mode !== 'floor' && mode !== 'trunc')
-    fail('INVALID_ARGUMENT', `${op}: roundingMode must be 'floor', 'trunc' or null, got ${describe(mode)}`);
-  return mode;
-}
-
-// a / b rounded toward zero (div's 'trunc'): trunc(a / b) for floats, as torch's; for integers
-// the exact quotient of a - fmod(a, b), which b divides (true division would go through float32).
-function truncDivide(a: Tensor, b: Tensor | Scalar): Tensor {
-  const floating = isFloating(a.dtype) || (b instanceof Tensor ? isFloating(b.dtype) : !Number.isInteger(Number(b)));
-  return tidy(() => (floating ? a.div(b).trunc_() : a.sub(a.fmod(b)).floorDivide(b)));
-}
-
-// add/sub with torch's alpha: `other` scaled, then `run` with it. As torch, an integral result
-// takes only an integral alpha.
-function withAlpha<R>(
-  op: string,
-  self: Tensor,
-  other: Tensor | Scalar,
-  options: AlphaOptions,
-  run: (scaled: Tensor | Scalar) => R,
-): R {
-  const alpha = checkOptions(op, options, { alpha: 'number' }).alpha ?? 1;
-  if (!Number.isFinite(alpha)) fail('INVALID_ARGUMENT', `${op}: 'alpha' must be a finite number, got ${alpha}`);
-  if (alpha === 1) return run(other);
-  const integral = (d: DType) => !isFloating(d);
-  const otherIntegral = other instanceof Tensor ? integral(other.dtype) : Number.isInteger(Number(other));
-  if (!Number.isInteger(alpha) && integral(self.dtype) && otherIntegral)
-    fail('INVALID_ARGUMENT', `${op}: for integral tensors alpha must be an integer, got ${alpha}`);
-  if (!(other instanceof Tensor)) return run(Number(other) * alpha);
-  const scaled = other.mul(alpha);
-  try {
-    return run(scaled);
-  } finally {
-    scaled.dispose();
-  }
-}
 
 // Post-accumulate gradient hooks: the id each hooked tensor is registered under natively, and per
 // id the tensor (kept alive while hooked) with its hooks in registration order.
@@ -633,20 +587,7 @@ export class Tensor<D extends DType = DType> {
     if (options !== undefined) {
       const mode = roundingModeOf('div_', options);
       if (mode === 'floor') return this.floorDivide_(other);
-      if (mode === 'trunc') {
-        const q = truncDivide(this, other);
-        try {
-          // as the native in-place ops: a float quotient is not written into an integer tensor
-          if (isFloating(q.dtype) && !isFloating(this.dtype))
-            fail(
-              'DTYPE_MISMATCH',
-              `div_: result type ${q.dtype} can't be cast to the desired output type ${this.dtype}`,
-            );
-          return this.copy_(q);
-        } finally {
-          q.dispose();
-        }
-      }
+      if (mode === 'trunc') return truncDivideInto(this, other);
     }
     opInPlace('div_', undefined, this._h, operand(other, 'div_'));
     return this;
