@@ -79,7 +79,8 @@ function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
   }
 }
 
-function isTensor(v: unknown): v is Tensor {
+/** @internal Whether `v` is a Tensor, told without importing tensor.ts (which imports this module). */
+export function isTensor(v: unknown): v is Tensor {
   return v !== null && typeof v === 'object' && (v as { __isTensor?: boolean }).__isTensor === true;
 }
 

@@ -331,6 +331,18 @@ const CASES: [string, () => unknown, string, RegExp][] = [
     /vectorNorm: cannot compute the Infinity norm over dim 0 of size 0/,
   ],
   [
+    'add with alpha and a null operand',
+    () => t23().add(null as never, { alpha: 2 }),
+    'INVALID_ARGUMENT',
+    /add: expected a Tensor, number or boolean operand, got null/,
+  ],
+  [
+    "div 'trunc' with a null operand",
+    () => t23().div(null as never, { roundingMode: 'trunc' }),
+    'INVALID_ARGUMENT',
+    /expected a Tensor, number or boolean operand, got null/,
+  ],
+  [
     'add with a fractional alpha on integers',
     () => tk.tensor([1], { dtype: 'int64' }).add(2, { alpha: 0.5 }),
     'INVALID_ARGUMENT',

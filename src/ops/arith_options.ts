@@ -1,9 +1,9 @@
 // torch's options of the arithmetic methods: add/sub's alpha, div's roundingMode, var/std's
-// unbiased. Tensor is only a type here (operands are told apart with typeof), so tensor.ts imports
-// this module without a cycle.
+// unbiased. Tensor is only a type here (operands are told apart with memory.ts's isTensor), so
+// tensor.ts imports this module without a cycle.
 import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
-import { tidy } from '../memory.js';
+import { isTensor, tidy } from '../memory.js';
 import { checkOptions, describe } from '../options.js';
 import type { Scalar, Tensor } from '../tensor.js';
 
@@ -39,7 +39,7 @@ export function roundingModeOf(op: string, options: DivOptions): 'floor' | 'trun
  * float32).
  */
 export function truncDivide(a: Tensor, b: Tensor | Scalar): Tensor {
-  const floating = isFloating(a.dtype) || (typeof b === 'object' ? isFloating(b.dtype) : !Number.isInteger(Number(b)));
+  const floating = isFloating(a.dtype) || (isTensor(b) ? isFloating(b.dtype) : !Number.isInteger(Number(b)));
   return tidy(() => (floating ? a.div(b).trunc_() : a.sub(a.fmod(b)).floorDivide(b)));
 }
 
@@ -56,12 +56,13 @@ export function withAlpha<R>(
 ): R {
   const alpha = checkOptions(op, options, { alpha: 'number' }).alpha ?? 1;
   if (!Number.isFinite(alpha)) fail('INVALID_ARGUMENT', `${op}: 'alpha' must be a finite number, got ${alpha}`);
-  if (alpha === 1) return run(other);
+  // anything but a tensor or a scalar: the plain call refuses it, naming the op
+  if (alpha === 1 || (!isTensor(other) && typeof other !== 'number' && typeof other !== 'boolean')) return run(other);
   const integral = (d: DType) => !isFloating(d);
-  const otherIntegral = typeof other === 'object' ? integral(other.dtype) : Number.isInteger(Number(other));
+  const otherIntegral = isTensor(other) ? integral(other.dtype) : Number.isInteger(Number(other));
   if (!Number.isInteger(alpha) && integral(self.dtype) && otherIntegral)
     fail('INVALID_ARGUMENT', `${op}: for integral tensors alpha must be an integer, got ${alpha}`);
-  if (typeof other !== 'object') return run(Number(other) * alpha);
+  if (!isTensor(other)) return run(Number(other) * alpha);
   const scaled = other.mul(alpha);
   try {
     return run(scaled);
