@@ -206,6 +206,16 @@ const floorDivide: Exporter = (c, n) => {
   c.emit('Sub', [q, down], [c.out(n.outputs[0])]);
 };
 
+// log2 and log10: Log(x) / ln(base).
+const logBase =
+  (lnBase: number): Exporter =>
+  (c, n) =>
+    void c.emit(
+      'Div',
+      [c.emit('Log', [c.read(n.inputs[0])])[0], c.scalarOf(c.dtype(n.outputs[0]), lnBase)],
+      [c.out(n.outputs[0])],
+    );
+
 // GELU at opsets without Gelu: 0.5 x (1 + erf(x / sqrt 2)).
 const gelu: Exporter = (c, n) => {
   const t = c.dtype(n.outputs[0]);
@@ -253,14 +263,8 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   },
   exp2: (c, n) =>
     void c.emit('Pow', [c.scalarOf(c.dtype(n.outputs[0]), 2), c.read(n.inputs[0])], [c.out(n.outputs[0])]),
-  log2: (c, n) => {
-    const x = c.read(n.inputs[0]);
-    c.emit('Div', [c.emit('Log', [x])[0], c.scalarOf(c.dtype(n.outputs[0]), Math.LN2)], [c.out(n.outputs[0])]);
-  },
-  log10: (c, n) => {
-    const x = c.read(n.inputs[0]);
-    c.emit('Div', [c.emit('Log', [x])[0], c.scalarOf(c.dtype(n.outputs[0]), Math.LN10)], [c.out(n.outputs[0])]);
-  },
+  log2: logBase(Math.LN2),
+  log10: logBase(Math.LN10),
   gelu,
   log1p: (c, n) => {
     const x = c.read(n.inputs[0]);

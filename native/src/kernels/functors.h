@@ -177,38 +177,20 @@ TK_LIBM_FUNCTOR(Reciprocal, T(1) / x)
 
 // Rounding keeps integers as they are. round is half to even (nearbyint in the default rounding
 // mode), as torch.round.
-struct Floor {
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
-    if constexpr (is_float_v<T>)
-      return std::floor(x);
-    else
-      return x;
-  }
-};
-struct Ceil {
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
-    if constexpr (is_float_v<T>)
-      return std::ceil(x);
-    else
-      return x;
-  }
-};
-struct Round {
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
-    if constexpr (is_float_v<T>)
-      return std::nearbyint(x);
-    else
-      return x;
-  }
-};
-struct Trunc {
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
-    if constexpr (is_float_v<T>)
-      return std::trunc(x);
-    else
-      return x;
-  }
-};
+#define TK_ROUNDING_FUNCTOR(Name, fn)                                      \
+  struct Name {                                                            \
+    template <class T> TK_HD T operator()(T x, const UnaryParams&) const { \
+      if constexpr (is_float_v<T>)                                         \
+        return fn(x);                                                      \
+      else                                                                 \
+        return x;                                                          \
+    }                                                                      \
+  };
+TK_ROUNDING_FUNCTOR(Floor, std::floor)
+TK_ROUNDING_FUNCTOR(Ceil, std::ceil)
+TK_ROUNDING_FUNCTOR(Round, std::nearbyint)
+TK_ROUNDING_FUNCTOR(Trunc, std::trunc)
+#undef TK_ROUNDING_FUNCTOR
 struct Sign {  // (0 < x) - (x < 0), as torch's: 0 for NaN and both zeros
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return T(int(T(0) < x) - int(x < T(0))); }
 };
