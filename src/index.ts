@@ -71,10 +71,45 @@ import './ops/shaping.js';
 import './ops/sorting.js';
 import './ops/math.js';
 import './ops/elementwise_more.js';
+import './ops/pointwise_more.js';
+import './ops/reductions_more.js';
+import './ops/shaping_more.js';
+import './ops/linalg_more.js';
 export { slice, type IndexItem, type Slice, type ScatterReduceMode } from './ops/indexing.js';
 export { meshgrid } from './ops/shaping.js';
 export type { ValuesIndices } from './ops/sorting.js';
 export { cdist, einsum, type NormOrdOptions } from './ops/math.js';
+export type { CloseOptions } from './ops/pointwise_more.js';
+export type { AddProductOptions } from './ops/linalg_more.js';
+export {
+  bucketize,
+  empty,
+  emptyLike,
+  histc,
+  logspace,
+  randperm,
+  searchsorted,
+  type SearchsortedOptions,
+} from './ops/creation_more.js';
+export { stdMean, varMean, type QuantileInterpolation, type QuantileOptions } from './ops/reductions_more.js';
+export {
+  atleast1d,
+  atleast2d,
+  atleast3d,
+  blockDiag,
+  broadcastShapes,
+  broadcastTensors,
+  cartesianProd,
+  columnStack,
+  concat,
+  dstack,
+  hstack,
+  kron,
+  tensordot,
+  trilIndices,
+  triuIndices,
+  vstack,
+} from './ops/shaping_more.js';
 export * as cuda from './cuda.js';
 export * as autograd from './autograd.js';
 export * as nn from './nn/index.js';

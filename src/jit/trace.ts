@@ -288,7 +288,7 @@ function diffRuns(
       const c = m.attrs[k];
       if (!sameAttrShape(a, c)) differs(`option ${k} of ${where(n)} changes`);
       const moved = (x: number, y: number, elem: number) => {
-        if (x === y) return;
+        if (x === y || Object.is(x, y)) return;
         if (!Number.isInteger(x) || !Number.isInteger(y)) differs(`option ${k} of ${where(n)} changes`);
         const list = patches.get(n) ?? [];
         if (list.some((p) => p.attr === k && p.elem === elem))
@@ -302,7 +302,8 @@ function diffRuns(
   });
   for (const [slot, c] of b.constants) {
     const d = g.constants.get(slot);
-    if ('scalar' in c && (!d || !('scalar' in d) || d.scalar !== c.scalar)) {
+    // Object.is: a NaN operand (where(m, NaN, x)) equals itself in both runs.
+    if ('scalar' in c && (!d || !('scalar' in d) || !Object.is(d.scalar, c.scalar))) {
       const user = b.nodes.find((n) => n.inputs.includes(slot));
       differs(`the number operand ${String(c.scalar)} of ${user ? where(user) : 'an op'}`);
     }

@@ -46,6 +46,9 @@ const binary =
         t = 'float32';
     }
     const ins = [c.read(a, t), c.read(b, t)];
+    // ONNX's arithmetic has no bool kernels; on bool, add and max are OR, mul and min are AND.
+    const onBool: Record<string, string> = { Add: 'Or', Max: 'Or', Mul: 'And', Min: 'And' };
+    if (!compare && t === 'bool' && onBool[opType]) return void c.emit(onBool[opType], ins, [c.out(n.outputs[0])]);
     if (negate) {
       const eq = c.emit(opType, ins)[0];
       c.emit('Not', [eq], [c.out(n.outputs[0])]);
@@ -324,6 +327,18 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
     void c.emit('Softmax', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { axis: int(attr(n, 0) as number) }),
   log_softmax: (c, n) =>
     void c.emit('LogSoftmax', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { axis: int(attr(n, 0) as number) }),
+  argsort: (c, n) => {
+    // TopK over the whole dim, sorted; its ties keep the lower index first, as the stable argsort.
+    const s = c.shape(n.inputs[0]);
+    const d = wrapDim(attr(n, 0) as number, Math.max(1, s.length));
+    const size = s.length === 0 ? 1 : s[d];
+    if (typeof size !== 'number') return void c.missing.add('argsort along a dynamic dim');
+    c.emit('TopK', [c.read(n.inputs[0]), c.int64s([size])], [c.fresh('TopK_values'), c.out(n.outputs[0])], {
+      axis: int(d),
+      largest: int(attr(n, 1) === true ? 1 : 0),
+      sorted: int(1),
+    });
+  },
   cumsum: (c, n) =>
     void c.emit('CumSum', [c.read(n.inputs[0]), c.int64s([attr(n, 0) as number], true)], [c.out(n.outputs[0])]),
   reshape: (c, n) => void c.emit('Reshape', [c.read(n.inputs[0]), c.affInts(affList(n, 0))], [c.out(n.outputs[0])]),
@@ -384,6 +399,23 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
     const idx = aff(n, 1, -1, attr(n, 1) as number);
     const i = typeof idx === 'number' ? c.int64s([idx], true) : c.emit('Squeeze', [c.affInts([idx]), c.int64s([0])])[0];
     c.emit('Gather', [c.read(n.inputs[0]), i], [c.out(n.outputs[0])], { axis: int(dim) });
+  },
+  diagonal: (c, n) => {
+    // The two dims moved last and merged (Reshape's 0 keeps the others, dynamic or not), then
+    // the diagonal's flat positions gathered: n and m must be static.
+    const s = c.shape(n.inputs[0]);
+    const nd = s.length;
+    const off = attr(n, 0) as number,
+      d1 = wrapDim(attr(n, 1) as number, nd),
+      d2 = wrapDim(attr(n, 2) as number, nd);
+    const [rows, cols] = [s[d1], s[d2]];
+    if (typeof rows !== 'number' || typeof cols !== 'number') return void c.missing.add('diagonal of a dynamic dim');
+    const len = Math.max(0, off >= 0 ? Math.min(rows, cols - off) : Math.min(rows + off, cols));
+    const at = Array.from({ length: len }, (_, i) => (off >= 0 ? i * cols + i + off : (i - off) * cols + i));
+    const rest = s.map((_, d) => d).filter((d) => d !== d1 && d !== d2);
+    const moved = c.emit('Transpose', [c.read(n.inputs[0])], 1, { perm: ints([...rest, d1, d2]) })[0];
+    const flat = c.emit('Reshape', [moved, c.int64s([...rest.map(() => 0), rows * cols])])[0];
+    c.emit('Gather', [flat, c.int64s(at)], [c.out(n.outputs[0])], { axis: int(rest.length) });
   },
   contiguous: simple('Identity'),
   clone: simple('Identity'),

@@ -392,6 +392,21 @@ export const OPS: Record<string, OpImpl> = {
     (x, y) => Math.trunc(x / y),
   ),
   Pow: binary((a, b) => a.pow(b)),
+  And: binary(
+    (a, b) => a.logicalAnd(b),
+    (x, y) => Number(Boolean(x) && Boolean(y)),
+    true,
+  ),
+  Or: binary(
+    (a, b) => a.logicalOr(b),
+    (x, y) => Number(Boolean(x) || Boolean(y)),
+    true,
+  ),
+  Xor: binary(
+    (a, b) => a.ne(0).ne(b.ne(0)),
+    (x, y) => Number(Boolean(x) !== Boolean(y)),
+    true,
+  ),
   Max: binary((a, b) => a.maximum(b), Math.max),
   Min: binary((a, b) => a.minimum(b), Math.min),
   Equal: binary(
@@ -600,6 +615,10 @@ export const OPS: Record<string, OpImpl> = {
     const picked = t.indexSelect(axis, flat);
     c.set(n, 0, picked.reshape([...shape.slice(0, axis), ...it.shape, ...shape.slice(axis + 1)]));
   },
+  GatherElements: (c, n) => {
+    const x = c.t(n, 0);
+    c.set(n, 0, x.gather(wrapAxis(c.int(n, 'axis', 0), x.ndim), c.t(n, 1)));
+  },
   Slice: (c, n) => {
     const x = c.need(n, 0);
     const shape = isInts(x) ? x.dims : (x as Tensor).shape;
@@ -698,6 +717,16 @@ export const OPS: Record<string, OpImpl> = {
     if (c.int(n, 'exclusive', 0) || c.int(n, 'reverse', 0)) c.bad(n, 'exclusive and reverse sums are not supported');
     const x = c.t(n, 0);
     c.set(n, 0, x.cumsum(wrapAxis(c.ints(n, 1)![0], x.ndim)));
+  },
+  TopK: (c, n) => {
+    const x = c.t(n, 0);
+    const k = c.ints(n, 1)?.[0];
+    const axis = wrapAxis(c.int(n, 'axis', -1), x.ndim);
+    if (k === undefined || k < 0 || k > x.shape[axis]) c.bad(n, `k must be a constant in [0, ${x.shape[axis]}]`);
+    // The stable argsort keeps the lower index first among equal values, as TopK's spec asks.
+    const idx = x.argsort(axis, { descending: c.int(n, 'largest', 1) === 1 }).narrow(axis, 0, k!);
+    c.set(n, 0, x.gather(axis, idx));
+    c.set(n, 1, idx);
   },
   ArgMax: (c, n) => c.set(n, 0, c.t(n, 0).argmax(c.int(n, 'axis', 0), { keepdim: c.int(n, 'keepdims', 1) === 1 })),
   LSTM: recurrent('LSTM'),

@@ -154,6 +154,8 @@ export const flatten = freeFunction('flatten');
 export const narrow = freeFunction('narrow');
 /** torch.select: {@link Tensor.select | input.select(...)} as a free function. */
 export const select = freeFunction('select');
+/** torch.diagonal: {@link Tensor.diagonal | input.diagonal(...)} as a free function. */
+export const diagonal = freeFunction('diagonal');
 /** torch.contiguous: {@link Tensor.contiguous | input.contiguous(...)} as a free function. */
 export const contiguous = freeFunction('contiguous');
 /** torch.clone: {@link Tensor.clone | input.clone(...)} as a free function. */

@@ -212,9 +212,10 @@ export function cdist(x1: Tensor, x2: Tensor, p = 2): Tensor {
 }
 
 /**
- * Einstein summation (torch.einsum): 'ij,jk->ik', 'bhqd,bhkd->bhqk', '...ij->...ji', 'ii->i'
- * is not supported (a label twice in one operand). Without '->' the output is the labels seen
- * once, sorted. Contracted pairwise with batched matmuls, so differentiable.
+ * Einstein summation (torch.einsum): 'ij,jk->ik', 'bhqd,bhkd->bhqk', '...ij->...ji'; a label
+ * twice in one operand takes the diagonal ('ii->i', and 'ii' is the trace). Without '->' the
+ * output is the labels seen once, sorted. Contracted pairwise with batched matmuls, so
+ * differentiable.
  * @example einsum('bij,bjk->bik', a, b)
  */
 export function einsum(equation: string, ...operands: Tensor[]): Tensor {
@@ -242,8 +243,6 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
       .replace('...', '\u0000')
       .split('')
       .flatMap((c) => (c === '\u0000' ? e : [c]));
-    if (new Set(ls).size !== ls.length)
-      fail('NOT_IMPLEMENTED', `${name}: a label repeated within one operand ('${t}') is not supported`);
     return ls;
   });
   const ellAll = ell.slice(ell.length - maxEll);
@@ -271,7 +270,21 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   }
   return tidy(() => {
     const sizes = new Map<string, number>();
-    const ts = operands.map((t, i) => {
+    const ts = operands.map((t0, i) => {
+      // A label repeated within one operand takes the diagonal of those dims ('ii->i', 'ii->').
+      let t = t0;
+      for (let k = labels[i].findIndex((l, j) => labels[i].indexOf(l) !== j); k >= 0;) {
+        const l = labels[i][k],
+          first = labels[i].indexOf(l);
+        if (t.shape[first] !== t.shape[k])
+          fail(
+            'SHAPE_MISMATCH',
+            `${name}: label '${l}' is repeated in operand ${i} over dims of sizes ${t.shape[first]} and ${t.shape[k]}`,
+          );
+        t = t.diagonal(0, first, k);
+        labels[i] = [...labels[i].filter((_, j) => j !== first && j !== k), l];
+        k = labels[i].findIndex((m, j) => labels[i].indexOf(m) !== j);
+      }
       labels[i].forEach((l, k) => {
         const s = t.shape[k];
         const prev = sizes.get(l);

@@ -148,6 +148,37 @@ export function select(x: PlainTensor, dim: number, index: number): PlainTensor 
   );
 }
 
+/** `diagonal` as plain loops: the reference the native `Tensor.diagonal` view is tested against. */
+export function diagonal(x: PlainTensor, offset = 0, dim1 = 0, dim2 = 1): PlainTensor {
+  if (plainArg('diagonal', 'x', x).ndim < 2) fail('SHAPE_MISMATCH', 'diagonal: expected at least 2 dims');
+  const k = int('diagonal', 'offset', offset);
+  const d1 = normDim(dim1, x.ndim),
+    d2 = normDim(dim2, x.ndim);
+  if (d1 === d2) fail('INVALID_ARGUMENT', 'diagonal: dim1 and dim2 cannot be the same dim');
+  const n = x.shape[d1],
+    m = x.shape[d2];
+  const len = Math.max(0, k >= 0 ? Math.min(n, m - k) : Math.min(n + k, m));
+  const rest = x.shape.map((_, d) => d).filter((d) => d !== d1 && d !== d2);
+  const shape = [...rest.map((d) => x.shape[d]), len];
+  const strides = x.shape.map((_, d) => numel(x.shape.slice(d + 1)));
+  const out = alloc(x.dtype, numel(shape));
+  const outer = numel(rest.map((d) => x.shape[d]));
+  for (let o = 0, w = 0; o < outer; o++) {
+    // o's digits over the remaining dims, in order, give the base position in x.
+    let base = 0;
+    for (let j = rest.length - 1, r = o; j >= 0; j--) {
+      base += (r % x.shape[rest[j]]) * strides[rest[j]];
+      r = Math.floor(r / x.shape[rest[j]]);
+    }
+    for (let i = 0; i < len; i++) {
+      const row = k >= 0 ? i : i - k,
+        col = k >= 0 ? i + k : i;
+      out[w++] = x.data[base + row * strides[d1] + col * strides[d2]];
+    }
+  }
+  return new PlainTensor(out, shape, x.dtype);
+}
+
 /** A copy converted to `dtype`. */
 export function to(x: PlainTensor, dtype: DType): PlainTensor {
   plainArg('to', 'x', x);

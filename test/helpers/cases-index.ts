@@ -386,4 +386,149 @@ export const compositeGradRows: GradCase[] = [
     inputs: [f64([3, 4]), f64([5, 4]), f64([5, 2]), f64([3, 5], [-1, 0], false)],
     fn: (q, k, v, m) => F.scaledDotProductAttention(q, k, v, { attnMask: m }),
   },
+  // ---- the ops beyond the core (their values against PyTorch in port-more.test.ts) ----------------
+  { ops: ['where', 'cat'], name: 'diagEmbed', inputs: [f64([3, 4])], fn: (x) => x.diagEmbed(-1, 0, 2) },
+  { ops: ['diagonal', 'sum'], name: 'trace', inputs: [f64([4, 4])], fn: (x) => x.trace() },
+  {
+    ops: ['index_select', 'permute', 'narrow'],
+    name: 'rot90, fliplr, movedim, unflatten, tensorSplit',
+    inputs: [f64([3, 4])],
+    fn: (x) => tk.cat(x.tensorSplit(3, 1).reverse(), 1).rot90(1).fliplr().movedim(0, 1).unflatten(1, [2, 2]),
+  },
+  {
+    ops: ['cat', 'reshape'],
+    name: 'hstack, vstack, dstack, columnStack',
+    inputs: [f64([3, 2]), f64([3, 2])],
+    fn: (a, b) =>
+      tk
+        .hstack([a, b])
+        .add(tk.vstack([a.t(), b.t()]).t())
+        .add(tk.dstack([a, b]).reshape([3, 4]))
+        .add(tk.columnStack([a.select(1, 0), b, a.select(1, 1)])),
+  },
+  {
+    ops: ['matmul', 'mul'],
+    name: 'kron, tensordot, cartesianProd, blockDiag',
+    inputs: [f64([2, 3]), f64([3, 2])],
+    fn: (a, b) =>
+      tk
+        .kron(a, b)
+        .sum()
+        .add(tk.tensordot(a, b, 1).sum())
+        .add(
+          tk.tensordot(a, b, [
+            [0, 1],
+            [1, 0],
+          ]),
+        )
+        .add(tk.cartesianProd(a.select(0, 0), b.select(1, 1)).sum())
+        .add(tk.blockDiag(a, b).pow(2).sum()),
+  },
+  {
+    ops: ['cumprod'],
+    name: 'prod, over a dim holding a zero and over all',
+    inputs: [f64([3, 4])],
+    fn: (x) =>
+      x
+        .mul(tk.tensor([1, 0, 1, 1], { dtype: 'float64' }))
+        .prod(1)
+        .add(x.prod()),
+  },
+  {
+    ops: ['argsort', 'gather'],
+    name: 'median, kthvalue, quantile (linear and midpoint), nanquantile',
+    layouts: ['contiguous', 'transposed', 'narrowed'],
+    inputs: [f64([3, 5])],
+    fn: (x) =>
+      x
+        .median(1)
+        .add(x.kthvalue(2, 1).values)
+        .add(x.quantile(0.3, 1))
+        .add(x.quantile(0.6, 1, { interpolation: 'midpoint' }))
+        .add(x.nanquantile(0.8, 1)),
+  },
+  {
+    ops: ['gather', 'exp', 'log1p'],
+    name: 'cummax, cummin, logcumsumexp',
+    layouts: ['contiguous', 'transposed', 'narrowed'],
+    inputs: [f64([3, 5])],
+    fn: (x) => x.cummax(1).values.add(x.cummin(1).values).add(x.logcumsumexp(1)),
+  },
+  {
+    ops: ['sub', 'cat'],
+    name: 'diff twice, with prepend',
+    inputs: [f64([3, 4]), f64([3, 1])],
+    fn: (x, p) => x.diff(2, 1, { prepend: p }),
+  },
+  {
+    ops: ['mul', 'div', 'where'],
+    name: 'lerp (a tensor weight), addcmul, addcdiv',
+    inputs: [f64([3, 4]), f64([3, 4]), f64([4], [0.1, 0.9])],
+    fn: (a, b, w) =>
+      a
+        .lerp(b, w)
+        .add(a.addcmul(b, w, { value: 0.5 }))
+        .add(a.addcdiv(b, w, { value: -2 })),
+  },
+  {
+    ops: ['exp', 'log1p', 'maximum'],
+    name: 'logaddexp, logaddexp2, xlogy, hypot',
+    inputs: [f64([3, 4]), f64([3, 4], [0.5, 3])],
+    fn: (a, b) => a.logaddexp(b).add(a.logaddexp2(b)).add(a.xlogy(b)).add(a.hypot(b)),
+  },
+  {
+    ops: ['log', 'clamp'],
+    name: 'logit with and without eps, square, frac, deg2rad, nanToNum',
+    inputs: [f64([3, 4], [0.05, 0.95])],
+    fn: (x) => x.logit().add(x.logit(0.2)).add(x.square()).add(x.mul(3).frac()).add(x.deg2rad()).add(x.nanToNum()),
+  },
+  {
+    ops: ['diagonal', 'bmm'],
+    name: "einsum with a repeated label ('bii->bi', 'ij,jj->i')",
+    inputs: [f64([2, 3, 3]), f64([3, 3])],
+    fn: (a, b) =>
+      tk
+        .einsum('bii->bi', a)
+        .sum(0)
+        .add(tk.einsum('ij,jj->i', b, b)),
+  },
+  // ---- products, covariance and index writes (values against PyTorch in port-more.test.ts) --------
+  {
+    ops: ['matmul', 'bmm', 'mv', 'mul'],
+    name: 'mm, inner, cross, baddbmm, addbmm, addmv, addr',
+    inputs: [f64([3, 3]), f64([3, 3]), f64([2, 3, 3])],
+    fn: (a, b, c) =>
+      a
+        .mm(b)
+        .add(a.inner(b))
+        .add(a.cross(b, 1))
+        .add(a.baddbmm(c, c.flip(0), { beta: 0.5, alpha: 2 }).sum(0))
+        .add(a.addbmm(c, c, { beta: 0.3 }))
+        .add(a.select(0, 0).addmv(b, a.select(1, 1), { alpha: -1 }))
+        .add(a.addr(b.select(0, 0), b.select(1, 2), { beta: 2 })),
+  },
+  {
+    ops: ['matmul', 'sqrt'],
+    name: 'cov (plain, weighted), corrcoef',
+    layouts: ['contiguous', 'transposed', 'narrowed'],
+    inputs: [f64([3, 5]), f64([5], [0.2, 2])],
+    fn: (x, aw) =>
+      x
+        .cov()
+        .add(x.cov({ correction: 0, fweights: tk.tensor([1, 2, 1, 3, 1], { dtype: 'int64' }), aweights: aw }))
+        .add(x.corrcoef()),
+  },
+  {
+    ops: ['scatter', 'gather', 'where'],
+    name: 'indexAdd, indexCopy, indexFill, takeAlongDim',
+    inputs: [f64([3, 4]), f64([3, 2])],
+    fn: (x, s) => {
+      const idx = tk.tensor([3, 0], { dtype: 'int64' });
+      return x
+        .indexAdd(1, idx, s, { alpha: 2 })
+        .add(x.indexCopy(1, idx, s))
+        .add(x.indexFill(0, tk.tensor([1], { dtype: 'int64' }), 5))
+        .add(x.takeAlongDim(tk.tensor([[0, 3, 1, 2]], { dtype: 'int64' }), 1));
+    },
+  },
 ];

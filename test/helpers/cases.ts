@@ -453,6 +453,20 @@ export const viewCases: OpCase[] = [
     plain: (x) => plain.select(x, 2, -1),
   },
   {
+    ops: ['diagonal'],
+    name: 'diagonal above the main one, of dims 2 and 0',
+    inputs: [{ shape: [3, 6, 5] }],
+    native: (x) => x.diagonal(1, 2, 0),
+    plain: (x) => plain.diagonal(x, 1, 2, 0),
+  },
+  {
+    ops: ['diagonal'],
+    name: 'diagonal below the main one',
+    inputs: [{ shape: [4, 3] }],
+    native: (x) => x.diagonal(-1),
+    plain: (x) => plain.diagonal(x, -1),
+  },
+  {
     ops: ['contiguous'],
     name: 'contiguous',
     inputs: [{ shape: [3, 6, 5] }],

@@ -414,6 +414,13 @@ export const GRAD_CASES: GradCase[] = [
   { ops: ['flatten'], name: 'flatten', inputs: [f64([2, 3, 4])], fn: (x) => x.flatten(1) },
   { ops: ['narrow'], name: 'narrow', inputs: [f64([3, 5])], fn: (x) => x.narrow(1, 1, 3) },
   { ops: ['narrow'], name: 'narrow from a negative start', inputs: [f64([4, 3])], fn: (x) => x.narrow(0, -2, 2) },
+  { ops: ['diagonal'], name: 'diagonal', inputs: [f64([3, 4])], fn: (x) => x.diagonal(1) },
+  {
+    ops: ['diagonal'],
+    name: 'diagonal of dims 2 and 0, below the main one',
+    inputs: [f64([3, 2, 4])],
+    fn: (x) => x.diagonal(-1, 2, 0),
+  },
   { ops: ['select'], name: 'select', inputs: [f64([3, 4])], fn: (x) => x.select(1, -1) },
   { ops: ['select'], name: 'select the first row', inputs: [f64([3, 4])], fn: (x) => x.select(0, 0) },
   { ops: ['contiguous'], name: 'contiguous', inputs: [f64([3, 4])], fn: (x) => x.contiguous() },

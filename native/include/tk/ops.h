@@ -139,6 +139,9 @@ Tensor squeeze(const Tensor& x, const std::optional<std::vector<int64_t>>& dims)
 Tensor unsqueeze(const Tensor& x, int64_t dim);
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
+// The view of diagonal `offset` of dims d1 and d2 (torch.diagonal): both dims dropped, the diagonal
+// appended last; offset > 0 is above the main diagonal.
+Tensor diagonal(const Tensor& x, int64_t offset, int64_t d1, int64_t d2);
 Tensor cat(std::span<const Tensor> xs, int64_t dim);
 Tensor stack(std::span<const Tensor> xs, int64_t dim);
 

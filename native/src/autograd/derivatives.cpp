@@ -204,6 +204,29 @@ Tensor pad_back(const Tensor& g, const TensorMeta& x, int dim, int64_t start) {
   return parts.size() == 1 ? g : cat(parts, dim);
 }
 
+// The gradient of x.diagonal(offset, d1, d2): g ([..., k]) written back on that diagonal of a zero
+// tensor of x's shape. Built from recorded ops (cat, where, permute), so it is differentiable too.
+Tensor diagonal_back(const Tensor& g, const TensorMeta& x, int64_t offset, int d1, int d2) {
+  const int nd = int(x.shape.size());
+  const int64_t n = x.shape[d1], m = x.shape[d2], k = g.shape()[g.ndim() - 1];
+  // g indexed by the row (offset >= 0) or the column (offset < 0), padded with zeros to its length.
+  const int64_t along = offset >= 0 ? n : m;
+  Tensor gp = g;
+  if (k < along) {
+    DimVec s = g.shape();
+    s[s.size() - 1] = along - k;
+    gp = fn::cat({g, zeros(s, g.dtype(), g.device())}, -1);
+  }
+  gp = fn::unsqueeze(gp, offset >= 0 ? -1 : -2);  // [..., n, 1] or [..., 1, m]
+  Tensor rows = tk::reshape(arange(0, double(n), 1, DType::Int64, g.device()), std::vector<int64_t>{n, 1});
+  Tensor cols = tk::reshape(arange(0, double(m), 1, DType::Int64, g.device()), std::vector<int64_t>{1, m});
+  Tensor on = cmp(BinaryOp::eq, binary(BinaryOp::sub, cols, rows), double(offset));
+  Tensor full = fn::where(on, gp, scalar(0));  // [rest..., n, m]
+  std::vector<int64_t> perm(nd);
+  for (int d = 0, r = 0; d < nd; ++d) perm[d] = d == d1 ? nd - 2 : d == d2 ? nd - 1 : r++;
+  return fn::permute(full, perm);
+}
+
 // max/min over dims (values only): the gradient goes to the extremal elements, split evenly
 // between ties (PyTorch's amax/amin rule).
 void extremum_grad(Ctx& c) {
@@ -675,6 +698,14 @@ Formula formula(OpId id) {
         int64_t index = c.attrs().integer(1, "index");
         if (index < 0) index += x.shape[dim];
         c.set(0, pad_back(fn::unsqueeze(c.g(), dim), x, dim, index));
+      }};
+    case OpId::diagonal:
+      return {[](Ctx& c) {
+        const TensorMeta& x = c.in_meta(0);
+        const int nd = int(x.shape.size());
+        int d1 = wrap_dim(c.attrs().integer_or(1, "dim1", 0), nd, "backward");
+        int d2 = wrap_dim(c.attrs().integer_or(2, "dim2", 1), nd, "backward");
+        c.set(0, diagonal_back(c.g(), x, c.attrs().integer_or(0, "offset", 0), d1, d2));
       }};
     case OpId::contiguous:
     case OpId::clone:

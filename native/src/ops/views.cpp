@@ -187,6 +187,26 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   return x.with_layout(l);
 }
 
+Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
+  TK_CHECK(x.ndim() >= 2, SHAPE_MISMATCH, "diagonal: expected at least 2 dims, got ", fmt_shape(x.shape()));
+  int d1 = wrap_dim(dim1, x.ndim(), "diagonal"), d2 = wrap_dim(dim2, x.ndim(), "diagonal");
+  TK_CHECK(d1 != d2, INVALID_ARGUMENT, "diagonal: dim1 and dim2 cannot be the same dim, got ", dim1, " and ", dim2);
+  const int64_t n = x.shape()[d1], m = x.shape()[d2];
+  const int64_t len = std::max<int64_t>(0, offset >= 0 ? std::min(n, m - offset) : std::min(n + offset, m));
+  Layout l;
+  l.offset = x.offset();
+  // An empty diagonal keeps the offset, so a far `offset` cannot point the view past its storage.
+  if (len > 0) l.offset += offset >= 0 ? offset * x.strides()[d2] : -offset * x.strides()[d1];
+  for (int d = 0; d < x.ndim(); ++d)
+    if (d != d1 && d != d2) {
+      l.shape.push_back(x.shape()[d]);
+      l.strides.push_back(x.strides()[d]);
+    }
+  l.shape.push_back(len);
+  l.strides.push_back(x.strides()[d1] + x.strides()[d2]);
+  return x.with_layout(l);
+}
+
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   TK_CHECK(x.ndim() > 0, INVALID_ARGUMENT, "select: cannot be applied to a 0-dim tensor");
   int d = wrap_dim(dim, x.ndim(), "select");
@@ -246,7 +266,7 @@ namespace ops {
 
 // Attribute layouts: reshape/view/expand [shape]; transpose [dim0, dim1]; permute [dims];
 // squeeze [dim?]; unsqueeze [dim]; flatten [startDim, endDim]; narrow [dim, start, length];
-// select [dim, index]; to_dtype [dtype]; to_device [device]; cat/stack [dim].
+// select [dim, index]; diagonal [offset, dim1, dim2]; to_dtype [dtype]; to_device [device]; cat/stack [dim].
 Outputs op_reshape(const Args& a) {
   expect_inputs(a, 1);
   return {reshape(a.in[0], a.attrs.ints(0, "shape"))};
@@ -297,6 +317,11 @@ Outputs op_flatten(const Args& a) {
 Outputs op_narrow(const Args& a) {
   expect_inputs(a, 1);
   return {narrow(a.in[0], a.attrs.integer(0, "dim"), a.attrs.integer(1, "start"), a.attrs.integer(2, "length"))};
+}
+Outputs op_diagonal(const Args& a) {
+  expect_inputs(a, 1);
+  return {diagonal(a.in[0], a.attrs.integer_or(0, "offset", 0), a.attrs.integer_or(1, "dim1", 0),
+                   a.attrs.integer_or(2, "dim2", 1))};
 }
 Outputs op_select(const Args& a) {
   expect_inputs(a, 1);
