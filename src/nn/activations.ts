@@ -187,3 +187,53 @@ export class GLU extends Module {
     return F.glu(x, this.dim);
   }
 }
+/** softmax of -x along `dim`. */
+export class Softmin extends Module {
+  constructor(readonly dim: number) {
+    super();
+    int('Softmin', 'dim', dim);
+  }
+  forward(x: Tensor): Tensor {
+    return F.softmin(x, this.dim);
+  }
+}
+/** x where x > threshold, else value. @example new nn.Threshold(0.1, 20) */
+export class Threshold extends Module {
+  constructor(
+    readonly threshold: number,
+    readonly value: number,
+  ) {
+    super();
+    num('Threshold', 'threshold', threshold);
+    num('Threshold', 'value', value);
+  }
+  forward(x: Tensor): Tensor {
+    return F.threshold(x, this.threshold, this.value);
+  }
+}
+/** x where |x| > lambd (0.5), else 0. */
+export class Hardshrink extends Module {
+  constructor(readonly lambd = 0.5) {
+    super();
+    num('Hardshrink', 'lambd', lambd);
+  }
+  forward(x: Tensor): Tensor {
+    return F.hardshrink(x, this.lambd);
+  }
+}
+/** x shrunk toward 0 by lambd (0.5), 0 inside [-lambd, lambd]. */
+export class Softshrink extends Module {
+  constructor(readonly lambd = 0.5) {
+    super();
+    num('Softshrink', 'lambd', lambd);
+  }
+  forward(x: Tensor): Tensor {
+    return F.softshrink(x, this.lambd);
+  }
+}
+/** x - tanh(x). */
+export class Tanhshrink extends Module {
+  forward(x: Tensor): Tensor {
+    return F.tanhshrink(x);
+  }
+}

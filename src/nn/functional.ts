@@ -628,7 +628,37 @@ export {
   softsign,
   prelu,
   glu,
+  softmin,
+  threshold,
+  hardshrink,
+  softshrink,
+  tanhshrink,
 } from './functional_activations.js';
+export {
+  cosineSimilarity,
+  pairwiseDistance,
+  normalize,
+  klDiv,
+  huberLoss,
+  softMarginLoss,
+  marginRankingLoss,
+  hingeEmbeddingLoss,
+  cosineEmbeddingLoss,
+  tripletMarginLoss,
+  multiMarginLoss,
+  multilabelSoftMarginLoss,
+  poissonNllLoss,
+  gaussianNllLoss,
+} from './losses_more.js';
+export {
+  oneHot,
+  maxPool1d,
+  avgPool1d,
+  adaptiveAvgPool1d,
+  dropout1d,
+  dropout2d,
+  type Pool1dOptions,
+} from './functional_misc.js';
 export {
   scaledDotProductAttention,
   pad,

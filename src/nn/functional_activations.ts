@@ -155,3 +155,46 @@ export function glu(input: Tensor, dim = -1): Tensor {
   if (size % 2 !== 0) fail('SHAPE_MISMATCH', `glu: dim ${d} must have an even size, got ${size}`);
   return tidy(() => input.narrow(k, 0, size / 2).mul(input.narrow(k, size / 2, size / 2).sigmoid()));
 }
+
+/** torch.nn.functional.softmin: softmax of -x along dim. @example F.softmin(costs, -1) */
+export function softmin<F extends DType>(input: Tensor<F>, dim: number): Tensor<F>;
+export function softmin(input: Tensor, dim: number): Tensor {
+  tensorArg('softmin', 'input', input);
+  const d = int('softmin', 'dim', dim);
+  return tidy(() => input.neg().softmax(d));
+}
+
+/** torch.nn.functional.threshold: x where x > threshold, else value. @example F.threshold(x, 0.1, 0) */
+export function threshold<F extends DType>(input: Tensor<F>, threshold: number, value: number): Tensor<F>;
+export function threshold(input: Tensor, threshold: number, value: number): Tensor {
+  tensorArg('threshold', 'input', input);
+  const t = num('threshold', 'threshold', threshold),
+    v = num('threshold', 'value', value);
+  return tidy(() => where(input.gt(t), input, v));
+}
+
+function lambdOf(op: string, lambd: number): number {
+  const l = num(op, 'lambd', lambd);
+  if (!(l >= 0)) fail('INVALID_ARGUMENT', `${op}: lambd must be non-negative, got ${l}`);
+  return l;
+}
+/** torch.nn.functional.hardshrink: x where |x| > lambd, else 0. @example F.hardshrink(x, 0.5) */
+export function hardshrink<F extends DType>(input: Tensor<F>, lambd?: number): Tensor<F>;
+export function hardshrink(input: Tensor, lambd = 0.5): Tensor {
+  tensorArg('hardshrink', 'input', input);
+  const l = lambdOf('hardshrink', lambd);
+  return tidy(() => where(input.abs().gt(l), input, 0));
+}
+/** torch.nn.functional.softshrink: x - lambd above lambd, x + lambd below -lambd, else 0. */
+export function softshrink<F extends DType>(input: Tensor<F>, lambd?: number): Tensor<F>;
+export function softshrink(input: Tensor, lambd = 0.5): Tensor {
+  tensorArg('softshrink', 'input', input);
+  const l = lambdOf('softshrink', lambd);
+  return tidy(() => where(input.gt(l), input.sub(l), where(input.lt(-l), input.add(l), 0)));
+}
+/** torch.nn.functional.tanhshrink: x - tanh(x). */
+export function tanhshrink<F extends DType>(input: Tensor<F>): Tensor<F>;
+export function tanhshrink(input: Tensor): Tensor {
+  tensorArg('tanhshrink', 'input', input);
+  return tidy(() => input.sub(input.tanh()));
+}

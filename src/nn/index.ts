@@ -16,6 +16,22 @@ export * from './containers.js';
 export * from './activations.js';
 export * as init from './init.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss } from './losses.js';
+export {
+  KLDivLoss,
+  HuberLoss,
+  SoftMarginLoss,
+  MarginRankingLoss,
+  HingeEmbeddingLoss,
+  CosineEmbeddingLoss,
+  TripletMarginLoss,
+  MultiMarginLoss,
+  MultiLabelSoftMarginLoss,
+  PoissonNLLLoss,
+  GaussianNLLLoss,
+  CosineSimilarity,
+  PairwiseDistance,
+} from './losses_more.js';
+export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, Dropout1d, Dropout2d } from './functional_misc.js';
 export * as grad from './grad.js';
 export * as utils from './utils.js';
 export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';

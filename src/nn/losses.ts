@@ -14,11 +14,15 @@ import { Module } from './module.js';
 /** How a loss reduces over the batch: 'mean' (default), 'sum' or 'none'. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
-function reductionOf(op: string, r: unknown): Reduction {
+/** @internal The reduction option, checked ('mean' when absent); klDiv adds 'batchmean'. */
+export function reductionOf(op: string, r: unknown, batchmean = false): Reduction {
   if (r === undefined) return 'mean';
-  if (r !== 'mean' && r !== 'sum' && r !== 'none')
-    fail('INVALID_ARGUMENT', `${op}: reduction must be 'mean', 'sum' or 'none', got ${describe(r)}`);
-  return r;
+  if (r !== 'mean' && r !== 'sum' && r !== 'none' && !(batchmean && r === 'batchmean'))
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: reduction must be 'mean', 'sum'${batchmean ? ", 'batchmean'" : ''} or 'none', got ${describe(r)}`,
+    );
+  return r as Reduction;
 }
 
 // Every loss option, by kind; each loss takes some of them.
@@ -29,18 +33,34 @@ const LOSS_OPTIONS = {
   reduction: 'string',
   labelSmoothing: 'number',
   beta: 'number',
+  delta: 'number',
+  margin: 'number',
+  p: 'number',
+  eps: 'number',
+  swap: 'boolean',
+  logInput: 'boolean',
+  full: 'boolean',
+  logTarget: 'boolean',
 } as const;
-type LossOption = keyof typeof LOSS_OPTIONS;
+/** @internal */
+export type LossOption = keyof typeof LOSS_OPTIONS;
 
-// Checks a loss's options (names, kinds, the reduction, the weight tensors): at the call, and
-// when a loss module is made, so a misspelled option fails at once.
-function lossOptions<T extends object>(op: string, options: T | undefined, names: readonly LossOption[]): T {
+/**
+ * @internal Checks a loss's options (names, kinds, the reduction, the weight tensors): at the
+ * call, and when a loss module is made, so a misspelled option fails at once.
+ */
+export function lossOptions<T extends object>(
+  op: string,
+  options: T | undefined,
+  names: readonly LossOption[],
+  batchmean = false,
+): T {
   const o = checkOptions(op, options, Object.fromEntries(names.map((n) => [n, LOSS_OPTIONS[n]]))) as T & {
     reduction?: unknown;
     weight?: unknown;
     posWeight?: unknown;
   };
-  reductionOf(op, o.reduction);
+  reductionOf(op, o.reduction, batchmean);
   if (names.includes('weight')) tensorArg(op, 'weight', o.weight, true);
   if (names.includes('posWeight')) tensorArg(op, 'posWeight', o.posWeight, true);
   return o;
@@ -48,11 +68,13 @@ function lossOptions<T extends object>(op: string, options: T | undefined, names
 const NLL_OPTIONS = ['weight', 'ignoreIndex', 'reduction'] as const;
 const CE_OPTIONS = [...NLL_OPTIONS, 'labelSmoothing'] as const;
 
-function reduce(loss: Tensor, r: Reduction): Tensor {
+/** @internal The per-element loss reduced as asked. */
+export function reduce(loss: Tensor, r: Reduction): Tensor {
   return r === 'none' ? loss : r === 'sum' ? loss.sum() : loss.mean();
 }
 
-function sameShape(op: string, input: Tensor, target: Tensor): void {
+/** @internal Refuses a target whose shape is not the input's. */
+export function sameShape(op: string, input: Tensor, target: Tensor): void {
   if (input.shape.join() !== target.shape.join())
     fail(
       'SHAPE_MISMATCH',

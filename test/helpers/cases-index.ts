@@ -492,6 +492,72 @@ export const compositeGradRows: GradCase[] = [
         .sum(0)
         .add(tk.einsum('ij,jj->i', b, b)),
   },
+  // ---- torch.nn's remaining losses, distances and activations (values in nn-more.test.ts) -----------
+  {
+    ops: ['sum', 'sqrt', 'pow'],
+    name: 'cosineSimilarity, pairwiseDistance, normalize',
+    inputs: [f64([3, 4]), f64([3, 4])],
+    fn: (a, b) =>
+      F.cosineSimilarity(a, b)
+        .add(F.pairwiseDistance(a, b, { p: 3 }))
+        .unsqueeze(1)
+        .add(F.normalize(a, { dim: 1 })),
+  },
+  {
+    ops: ['exp', 'log', 'where'],
+    name: 'klDiv (batchmean; logTarget), huberLoss, softMarginLoss',
+    inputs: [f64([3, 4]), f64([3, 4])],
+    fn: (a, b) =>
+      F.klDiv(a.logSoftmax(1), b.softmax(1), { reduction: 'batchmean' })
+        .add(F.klDiv(a.logSoftmax(1), b.logSoftmax(1), { logTarget: true }))
+        .add(F.huberLoss(a, b, { delta: 0.7 }))
+        .add(F.softMarginLoss(a, b.sign())),
+  },
+  {
+    ops: ['clamp', 'where'],
+    name: 'marginRanking, hingeEmbedding, cosineEmbedding, tripletMargin (swap) losses',
+    inputs: [f64([3, 4]), f64([3, 4]), f64([3, 4])],
+    fn: (a, b, c) => {
+      const y = tk.tensor([1, -1, 1], { dtype: 'float64' });
+      return F.marginRankingLoss(a.select(1, 0), b.select(1, 0), y, { margin: 0.2 })
+        .add(F.hingeEmbeddingLoss(a, y.unsqueeze(1).expand([3, 4]), { margin: 2 }))
+        .add(F.cosineEmbeddingLoss(a, b, y, { margin: 0.1 }))
+        .add(F.tripletMarginLoss(a, b, c, { swap: true, margin: 3 }));
+    },
+  },
+  {
+    ops: ['gather', 'exp', 'log'],
+    name: 'multiMargin (p 2, weights), multilabelSoftMargin, poissonNll (full), gaussianNll',
+    inputs: [f64([3, 4]), f64([3, 4], [0.5, 2])],
+    fn: (a, v) => {
+      const y = tk.tensor([2, 0, 3], { dtype: 'int64' });
+      const w = tk.tensor([0.5, 1, 2, 1.5], { dtype: 'float64' });
+      return F.multiMarginLoss(a, y, { p: 2, margin: 2, weight: w })
+        .add(F.multilabelSoftMarginLoss(a, v.gt(1).to('float64')))
+        .add(F.poissonNllLoss(a, v.mul(3).round(), { full: true }))
+        .add(F.gaussianNllLoss(a, a.flip(0), v));
+    },
+  },
+  {
+    ops: ['softmax', 'where', 'tanh'],
+    name: 'softmin, threshold, hardshrink, softshrink, tanhshrink',
+    inputs: [f64([3, 4])],
+    fn: (x) =>
+      F.softmin(x, 1)
+        .add(F.threshold(x, 0.2, -1))
+        .add(F.hardshrink(x, 0.6))
+        .add(F.softshrink(x, 0.6))
+        .add(F.tanhshrink(x)),
+  },
+  {
+    ops: ['max_pool2d', 'avg_pool2d', 'adaptive_avg_pool2d'],
+    name: 'maxPool1d, avgPool1d, adaptiveAvgPool1d',
+    inputs: [f64([2, 3, 6])],
+    fn: (x) =>
+      F.maxPool1d(x, 2)
+        .add(F.avgPool1d(x, 3, { stride: 2, padding: 1, countIncludePad: false }))
+        .add(F.adaptiveAvgPool1d(x, 3)),
+  },
   // ---- products, covariance and index writes (values against PyTorch in port-more.test.ts) --------
   {
     ops: ['matmul', 'bmm', 'mv', 'mul'],
