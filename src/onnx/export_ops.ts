@@ -240,6 +240,11 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   sigmoid: simple('Sigmoid'),
   tanh: simple('Tanh'),
   erf: simple('Erf'),
+  // 1 - Erf: ONNX has no erfc (the far tail loses digits to the subtraction).
+  erfc: (c, n) => {
+    const t = c.dtype(n.outputs[0]);
+    c.emit('Sub', [c.scalarOf(t, 1), c.emit('Erf', [c.read(n.inputs[0], t)])[0]], [c.out(n.outputs[0])]);
+  },
   floor: rounding('Floor'),
   ceil: rounding('Ceil'),
   round: rounding('Round'),

@@ -1,6 +1,7 @@
 // Element-wise Tensor methods beyond the core arithmetic, each one native op (ops.def): rounding
 // (floor, ceil, round, trunc, sign), the remainders of division (remainder, fmod, floorDivide),
-// libm's functions (tan ... reciprocal, atan2), and the in-place forms ops.def gives them.
+// libm's functions (tan ... reciprocal, atan2), the special functions (erfc, erfinv, lgamma,
+// digamma, polygamma), and the in-place forms ops.def gives them.
 // Installed on Tensor.prototype when this module loads (src/index.ts imports it).
 import { isFloating, type DType, type FloatDType, type FloatResult } from '../dtype.js';
 import { fail } from '../errors.js';
@@ -64,6 +65,19 @@ declare module '../tensor.js' {
     log10(): Tensor<FloatResult<D>>;
     /** 1 / x (integers compute in float32). */
     reciprocal(): Tensor<FloatResult<D>>;
+    /** 1 - erf(x), accurate in the upper tail where 1 - erf(x) is lost to rounding. */
+    erfc(): Tensor<FloatResult<D>>;
+    /** The inverse of erf on (-1, 1) (+-Infinity at +-1, NaN outside). @example tensor([0.5]).erfinv() */
+    erfinv(): Tensor<FloatResult<D>>;
+    /** log|Gamma(x)| (+Infinity at 0 and the negative integers). @example tensor([5]).lgamma() // log(24) */
+    lgamma(): Tensor<FloatResult<D>>;
+    /** d/dx log Gamma(x) (torch.digamma: -Infinity at 0, NaN at the negative integers). */
+    digamma(): Tensor<FloatResult<D>>;
+    /**
+     * The n-th derivative of digamma (n >= 0; torch.polygamma(n, x) is x.polygamma(n) here, or the
+     * free polygamma(x, n)). @example x.polygamma(1) // trigamma
+     */
+    polygamma(n: number): Tensor<FloatResult<D>>;
     /**
      * The remainder of floor division, with the divisor's sign (Python's %, torch.remainder).
      * Integer division by zero throws. @example tensor([-3, 3]).remainder(2) // [1, 1]
@@ -123,6 +137,10 @@ const UNARY: [string, OpName][] = [
   ['log2', 'log2'],
   ['log10', 'log10'],
   ['reciprocal', 'reciprocal'],
+  ['erfc', 'erfc'],
+  ['erfinv', 'erfinv'],
+  ['lgamma', 'lgamma'],
+  ['digamma', 'digamma'],
 ];
 const UNARY_IN_PLACE: [string, OpName][] = [
   ['floor_', 'floor_'],
@@ -170,4 +188,10 @@ proto.round = function (this: Tensor, options?: { decimals?: number }) {
   // as torch's: scaled by 10^decimals (divided by 10^-decimals when negative), rounded, back
   const k = 10 ** Math.abs(decimals);
   return tidy(() => (decimals > 0 ? this.mul(k).round_().div_(k) : this.div(k).round_().mul_(k)));
+};
+
+proto.polygamma = function (this: Tensor, n: number) {
+  const order = int('polygamma', 'n', n);
+  if (order < 0) fail('INVALID_ARGUMENT', `polygamma: n must be a non-negative integer, got ${order}`);
+  return op('polygamma', [order], this._h);
 };

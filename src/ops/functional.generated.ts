@@ -71,6 +71,16 @@ export const log2 = freeFunction('log2');
 export const log10 = freeFunction('log10');
 /** torch.reciprocal: {@link Tensor.reciprocal | input.reciprocal(...)} as a free function. */
 export const reciprocal = freeFunction('reciprocal');
+/** torch.erfc: {@link Tensor.erfc | input.erfc(...)} as a free function. */
+export const erfc = freeFunction('erfc');
+/** torch.erfinv: {@link Tensor.erfinv | input.erfinv(...)} as a free function. */
+export const erfinv = freeFunction('erfinv');
+/** torch.lgamma: {@link Tensor.lgamma | input.lgamma(...)} as a free function. */
+export const lgamma = freeFunction('lgamma');
+/** torch.digamma: {@link Tensor.digamma | input.digamma(...)} as a free function. */
+export const digamma = freeFunction('digamma');
+/** torch.polygamma: {@link Tensor.polygamma | input.polygamma(...)} as a free function. */
+export const polygamma = freeFunction('polygamma');
 /** torch.add: {@link Tensor.add | input.add(...)} as a free function. */
 export const add = freeFunction('add');
 /** torch.sub: {@link Tensor.sub | input.sub(...)} as a free function. */

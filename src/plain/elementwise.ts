@@ -3,7 +3,7 @@ import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { describe, num } from '../options.js';
 import { NATIVE_OPS, type OpName } from '../ops/ops.generated.js';
-import { erf as erfScalar } from './math.js';
+import { digamma, erf as erfScalar, erfc, erfinv, lgamma, polygamma as polygammaScalar } from './math.js';
 import {
   alloc,
   asPlain,
@@ -85,7 +85,7 @@ const nanMin = (a: number, b: number) => (Number.isNaN(a) ? a : Number.isNaN(b) 
  * Unary ops: the kernel for the compute dtype. The dtype rule (FLOAT computes integers as
  * float32) is the op's row of ops.def, read from the generated list.
  */
-export const UNARY: Record<string, (dt: DType) => Fn1> = {
+export const UNARY: Record<string, (dt: DType, p0?: number) => Fn1> = {
   neg: (dt) => (dt === 'int32' ? (x) => -x | 0 : (x) => -x),
   abs: (dt) => (dt === 'int32' ? (x) => Math.abs(x) | 0 : Math.abs),
   exp: () => Math.exp,
@@ -119,6 +119,11 @@ export const UNARY: Record<string, (dt: DType) => Fn1> = {
   log2: () => Math.log2,
   log10: () => Math.log10,
   reciprocal: () => (x) => 1 / x,
+  erfc: () => erfc,
+  erfinv: () => erfinv,
+  lgamma: () => lgamma,
+  digamma: () => digamma,
+  polygamma: (_dt, n) => (x) => polygammaScalar(n ?? 0, x),
 };
 
 /** Binary ops: the kernel for the compute dtype (the rule, as for UNARY, comes from ops.def). */
@@ -153,7 +158,7 @@ export function unary(name: string, x: PlainTensor, p0?: number | null, p1?: num
   plainArg(name, 'x', x);
   const dt: DType = rule === 'FLOAT' ? (isFloat(x.dtype) ? x.dtype : 'float32') : x.dtype;
   if (dt === 'bool') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
-  const f = make(dt);
+  const f = make(dt, p0 ?? undefined);
   const out = alloc(dt, x.numel());
   for (let i = 0; i < out.length; i++) out[i] = f(toCompute(x.data[i], dt));
   return new PlainTensor(out, x.shape, dt);
@@ -295,3 +300,5 @@ export const trunc = (x: PlainTensor) => unary('trunc', x);
 export const sign = (x: PlainTensor) => unary('sign', x);
 /** `erf` as plain loops: the reference the native `Tensor.erf` is tested against. */
 export const erf = (x: PlainTensor) => unary('erf', x);
+/** `polygamma(n)` as plain loops (digamma for n = 0). */
+export const polygamma = (n: number, x: PlainTensor) => unary('polygamma', x, n);

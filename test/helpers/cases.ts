@@ -104,6 +104,19 @@ export const tiledCases: OpCase[] = [
   },
 ];
 
+// polygamma carries its order n: digamma (0), trigamma (1, its own series) and the zeta form (2, 3).
+export const polygammaCases: OpCase[] = [0, 1, 2, 3].flatMap((n) =>
+  (['float32', 'float64', 'int32'] as DType[]).map((dtype): OpCase => ({
+    ops: ['polygamma'],
+    name: `polygamma(${n}) ${dtype}`,
+    inputs: [{ shape: [3, 4], dtype, range: dtype === 'int32' ? [1, 9] : [0.2, 6] }],
+    native: (x) => x.polygamma(n),
+    plain: (x) => plain.polygamma(n, x),
+    // trigamma is torch's algorithm, ~5e-10 from the exact value the reference sums to
+    ...(n === 1 && dtype !== 'float32' ? { tol: { rtol: 1e-9 } } : {}),
+  })),
+);
+
 export const clampCases: OpCase[] = [
   ...(['float32', 'float64', 'int32'] as DType[]).map((dtype): OpCase => ({
     ops: ['clamp'],
@@ -833,6 +846,7 @@ export const ALL_CASES: OpCase[] = [
   ...unaryCases,
   ...tiledCases,
   ...clampCases,
+  ...polygammaCases,
   ...binaryCases,
   ...scalarCases,
   ...inplaceBinaryCases,

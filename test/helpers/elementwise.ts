@@ -8,15 +8,15 @@ type OutOfPlace<K extends string> = {
   [N in OpName]: (typeof NATIVE_OPS)[N] extends { kind: K; inplace: boolean } ? N : never;
 }[OpName];
 
-/** Unary element-wise ops (not the in-place twins; clamp, with its bounds, has its own rows). */
-export type UnaryName = Exclude<OutOfPlace<'unary'>, 'clamp'>;
+/** Unary element-wise ops (not the in-place twins; clamp and polygamma, with their parameters, have their own rows). */
+export type UnaryName = Exclude<OutOfPlace<'unary'>, 'clamp' | 'polygamma'>;
 /** Binary element-wise ops (not the in-place twins). */
 export type BinaryName = OutOfPlace<'binary'>;
 
 const facts = (n: OpName): Facts => NATIVE_OPS[n];
 
 export const UNARY_OPS = OP_NAMES.filter(
-  (n) => facts(n).kind === 'unary' && 'inplace' in facts(n) && n !== 'clamp',
+  (n) => facts(n).kind === 'unary' && 'inplace' in facts(n) && n !== 'clamp' && n !== 'polygamma',
 ) as UnaryName[];
 export const BINARY_OPS = OP_NAMES.filter((n) => facts(n).kind === 'binary' && 'inplace' in facts(n)) as BinaryName[];
 
@@ -45,4 +45,8 @@ export const UNARY_DOMAIN: Partial<Record<UnaryName, [number, number]>> = {
   log2: [0.5, 3],
   log10: [0.5, 3],
   reciprocal: [0.5, 3],
+  erfinv: [-0.9, 0.9],
+  // away from the poles at 0, -1, -2, ...
+  lgamma: [0.2, 6],
+  digamma: [0.2, 6],
 };

@@ -300,6 +300,8 @@ export const GRAD_CASES: GradCase[] = [
     inputs: [f64([3, 4])],
     fn: (x) => tk.tensor(2, { dtype: 'float64' }).pow(x),
   },
+  { ops: ['polygamma'], name: 'polygamma(1)', inputs: [f64([3, 4], [0.2, 6])], fn: (x) => x.polygamma(1) },
+  { ops: ['polygamma'], name: 'polygamma(3)', inputs: [f64([3, 4], [0.5, 6])], fn: (x) => x.polygamma(3) },
   { ops: ['clamp'], name: 'clamp both bounds', inputs: [f64([3, 4])], fn: (x) => x.clamp(-1, 1) },
   { ops: ['clamp'], name: 'clamp min only', inputs: [f64([3, 4])], fn: (x) => x.clamp(0.5) },
   { ops: ['clamp_'], name: 'clamp_ on a non-leaf', inputs: [f64([3, 4])], fn: (x) => x.mul(1).clamp_(null, 0.5) },

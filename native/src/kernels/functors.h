@@ -175,6 +175,191 @@ TK_LIBM_FUNCTOR(Log10, std::log10(x))
 TK_LIBM_FUNCTOR(Reciprocal, T(1) / x)
 #undef TK_LIBM_FUNCTOR
 
+// ---- special functions: erfc, erfinv, lgamma, digamma, polygamma -----------------------------
+// Computed in double whatever T is (float32 gains the accuracy; these are COSTLY ops anyway), by
+// the algorithms torch uses (Cephes' digamma, trigamma and Hurwitz zeta), so values agree with
+// PyTorch's to the last bits.
+// Real functions, called (not forced inline: they are large, and loops over them do not vectorise).
+#if defined(__CUDACC__)
+#define TK_HD_CALL __host__ __device__
+#else
+#define TK_HD_CALL
+#endif
+namespace special {
+constexpr double kPi = 3.14159265358979323846;
+TK_HD_CALL inline double nan_value() { return std::numeric_limits<double>::quiet_NaN(); }
+TK_HD_CALL inline double inf_value() { return std::numeric_limits<double>::infinity(); }
+
+// erf^-1: Giles' single-precision approximation, then two Newton steps (quadratic: ~1e-7 ->
+// ~1e-14 -> double precision; within 1e-15 of scipy's where torch's is off by up to 2e-11).
+TK_HD_CALL inline double erfinv(double y) {
+  if (!(y >= -1 && y <= 1)) return nan_value();
+  if (y == 1) return inf_value();
+  if (y == -1) return -inf_value();
+  double w = -std::log((1 - y) * (1 + y)), p;
+  if (w < 5) {
+    w -= 2.5;
+    p = 2.81022636e-08;
+    p = 3.43273939e-07 + p * w;
+    p = -3.5233877e-06 + p * w;
+    p = -4.39150654e-06 + p * w;
+    p = 0.00021858087 + p * w;
+    p = -0.00125372503 + p * w;
+    p = -0.00417768164 + p * w;
+    p = 0.246640727 + p * w;
+    p = 1.50140941 + p * w;
+  } else {
+    w = std::sqrt(w) - 3;
+    p = -0.000200214257;
+    p = 0.000100950558 + p * w;
+    p = 0.00134934322 + p * w;
+    p = -0.00367342844 + p * w;
+    p = 0.00573950773 + p * w;
+    p = -0.0076224613 + p * w;
+    p = 0.00943887047 + p * w;
+    p = 1.00167406 + p * w;
+    p = 2.83297682 + p * w;
+  }
+  double x = p * y;
+  // Newton on erf near 0; past |y| = 0.5 on erfc(|x|) = 1 - |y| (exact there), which keeps the
+  // tail's digits that erf(x) - y would cancel away.
+  const double a = std::fabs(y), sign = y < 0 ? -1.0 : 1.0;
+  x = std::fabs(x);
+  for (int i = 0; i < 2; ++i) {
+    const double slope = 2 / std::sqrt(kPi) * std::exp(-x * x);
+    x -= a > 0.5 ? ((1 - a) - std::erfc(x)) / slope : (std::erf(x) - a) / slope;
+  }
+  return sign * x;
+}
+
+TK_HD_CALL inline double lgamma(double x) {
+#if defined(__CUDA_ARCH__)
+  return ::lgamma(x);
+#else
+  int sign;  // lgamma_r: std::lgamma writes the global signgam, a race across threads
+  return ::lgamma_r(x, &sign);
+#endif
+}
+
+TK_HD_CALL inline double digamma(double x) {
+  if (x == 0) return std::copysign(inf_value(), -x);  // torch: -inf at +0
+  double result = 0;
+  if (x < 0) {
+    if (x == std::trunc(x)) return nan_value();
+    // digamma(x) = digamma(1 - x) - pi / tan(pi x); tan of the fractional part is more accurate
+    // than tan(pi x) for large |x|.
+    double q;
+    const double r = std::modf(x, &q);
+    result = -kPi / std::tan(kPi * r);
+    x = 1 - x;
+  }
+  while (x < 10) {
+    result -= 1 / x;
+    x += 1;
+  }
+  if (x == 10) return result + 2.25175258906672110764;
+  double y = 0;
+  if (x < 1.0e17) {
+    const double z = 1 / (x * x);
+    const double A[] = {8.33333333333333333333E-2,  -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+                        -4.16666666666666666667E-3, 3.96825396825396825397E-3,  -8.33333333333333333333E-3,
+                        8.33333333333333333333E-2};
+    double p = A[0];
+    for (int i = 1; i < 7; ++i) p = p * z + A[i];
+    y = z * p;
+  }
+  return result + std::log(x) - 0.5 / x - y;
+}
+
+TK_HD_CALL inline double trigamma(double x) {
+  double sign = 1, result = 0;
+  if (x < 0.5) {
+    sign = -1;
+    const double s = std::sin(kPi * x);
+    result -= kPi * kPi / (s * s);
+    x = 1 - x;
+  }
+  for (int i = 0; i < 6; ++i) {
+    result += 1 / (x * x);
+    x += 1;
+  }
+  const double ixx = 1 / (x * x);
+  result += (1 + 1 / (2 * x) + ixx * (1. / 6 - ixx * (1. / 30 - ixx * (1. / 42)))) / x;
+  return sign * result;
+}
+
+// The Hurwitz zeta function sum_k (k + q)^-s (Cephes, Euler-Maclaurin).
+TK_HD_CALL inline double zeta(double s, double q) {
+  const double machep = 1.11022302462515654042E-16;
+  const double A[] = {12.0,
+                      -720.0,
+                      30240.0,
+                      -1209600.0,
+                      47900160.0,
+                      -1.8924375803183791606e9,
+                      7.47242496e10,
+                      -2.950130727918164224e12,
+                      1.1646782814350067249e14,
+                      -4.5979787224074726105e15,
+                      1.8152105401943546773e17,
+                      -7.1661652561756670113e18};
+  if (s == 1) return inf_value();
+  if (s < 1) return nan_value();
+  if (q <= 0) {
+    if (q == std::floor(q)) return inf_value();
+    if (s != std::floor(s)) return nan_value();
+  }
+  double sum = std::pow(q, -s), a = q, b = 0;
+  int i = 0;
+  while (i < 9 || a <= 9) {
+    i += 1;
+    a += 1;
+    b = std::pow(a, -s);
+    sum += b;
+    if (-machep * sum < b && b < machep * sum) return sum;
+  }
+  const double w = a;
+  sum += b * w / (s - 1);
+  sum -= 0.5 * b;
+  double fac = 1, k = 0;
+  for (int j = 0; j < 12; ++j) {
+    fac *= s + k;
+    b /= w;
+    const double t = fac * b / A[j];
+    sum += t;
+    if (std::fabs(t / sum) < machep) return sum;
+    k += 1;
+    fac *= s + k;
+    b /= w;
+    k += 1;
+  }
+  return sum;
+}
+
+// polygamma(n, x): digamma for n = 0, trigamma for 1, else (-1)^(n+1) n! zeta(n + 1, x).
+TK_HD_CALL inline double polygamma(int64_t n, double x) {
+  if (n == 0) return digamma(x);
+  if (n == 1) return trigamma(x);
+  const double sign = n % 2 ? 1.0 : -1.0;
+  return sign * std::exp(lgamma(double(n) + 1)) * zeta(double(n + 1), x);
+}
+}  // namespace special
+
+#define TK_SPECIAL_FUNCTOR(Name, expr)                                       \
+  struct Name {                                                              \
+    template <class T> TK_HD T operator()(T x, const UnaryParams& p) const { \
+      (void)p;                                                               \
+      const double v = double(x);                                            \
+      return T(expr);                                                        \
+    }                                                                        \
+  };
+TK_SPECIAL_FUNCTOR(Erfc, std::erfc(v))
+TK_SPECIAL_FUNCTOR(Erfinv, special::erfinv(v))
+TK_SPECIAL_FUNCTOR(Lgamma, special::lgamma(v))
+TK_SPECIAL_FUNCTOR(Digamma, special::digamma(v))
+TK_SPECIAL_FUNCTOR(Polygamma, special::polygamma(int64_t(p.p0), v))  // p0: the order n >= 0
+#undef TK_SPECIAL_FUNCTOR
+
 // Rounding keeps integers as they are. round is half to even (nearbyint in the default rounding
 // mode), as torch.round.
 #define TK_ROUNDING_FUNCTOR(Name, fn)                                      \

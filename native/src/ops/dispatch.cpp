@@ -100,6 +100,11 @@ Outputs run_unary(UnaryOp op, const Args& a, bool inplace) {
       x = to_dtype(x, kDefaultFloat);
     }
   }
+  if (op == UnaryOp::polygamma) {
+    const int64_t n = a.attrs.integer(0, "n");
+    TK_CHECK(n >= 0, INVALID_ARGUMENT, a.name, ": n must be a non-negative integer, got ", n);
+    p.p0 = double(n);
+  }
   if (inplace) {
     unary_(op, x, p.p0, p.p1);
     return {};
