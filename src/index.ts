@@ -112,6 +112,7 @@ export {
 } from './ops/shaping_more.js';
 export * as cuda from './cuda.js';
 export * as autograd from './autograd.js';
+export * as distributions from './distributions/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';

@@ -1,0 +1,704 @@
+/**
+ * Probability distributions, as torch.distributions: parameters as tensors (broadcast together),
+ * `sample`/`rsample` (reparameterised, so gradients flow to the parameters), `logProb`,
+ * `entropy`, `mean`/`variance`/`stddev`, `cdf`/`icdf` where closed forms exist, `Independent`
+ * to treat batch dims as event dims, and `klDivergence` for the pairs with a closed form. Each
+ * formula is torch's; values are checked against PyTorch's in test/distributions.test.ts.
+ * @example
+ * const pi = new distributions.Categorical({ logits: policy.call(obs) });
+ * const a = pi.sample();
+ * const loss = pi.logProb(a).mul(advantage).mean().neg();
+ * @module distributions
+ */
+import { noGrad } from '../autograd.js';
+import { tensorArg } from '../args.js';
+import { isFloating } from '../dtype.js';
+import { fail } from '../errors.js';
+import { tidy } from '../memory.js';
+import { full, rand, randn, tensor } from '../ops/creation.js';
+import { where } from '../ops/functional.js';
+import { broadcastShapes } from '../ops/shaping_more.js';
+import { checkOptions, describe, intAtLeast, list } from '../options.js';
+import { Tensor } from '../tensor.js';
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** A parameter: a tensor (floating), or a number made a float32 tensor. */
+function param(name: string, label: string, v: unknown): Tensor {
+  if (typeof v === 'number') return tensor(v);
+  const t = tensorArg(name, label, v);
+  if (!isFloating(t.dtype)) fail('DTYPE_MISMATCH', `${name}: ${label} must be a floating tensor, got ${t.dtype}`);
+  return t;
+}
+function shapeArg(name: string, v: unknown): number[] {
+  return (list(name, 'sampleShape', v ?? [], 64) as number[]).map((s) => intAtLeast(name, 'sampleShape', s, 0));
+}
+// Where a check over a tensor fails, the error names the distribution and the argument.
+function check(name: string, ok: Tensor, what: string): void {
+  const pass = tidy(() => ok.all().item() as boolean);
+  if (!pass) fail('INVALID_ARGUMENT', `${name}: ${what}`);
+}
+
+/** The base class: shapes, sampling without gradient, and the moments derived from others. */
+export abstract class Distribution {
+  /** The shape of a batch of independent distributions. */
+  readonly batchShape: number[];
+  /** The shape of one draw. */
+  readonly eventShape: number[];
+  constructor(batchShape: readonly number[], eventShape: readonly number[] = []) {
+    this.batchShape = [...batchShape];
+    this.eventShape = [...eventShape];
+  }
+  /** Whether rsample gives reparameterised (differentiable) draws. */
+  get hasRsample(): boolean {
+    return false;
+  }
+  /** Draws of shape [...sampleShape, ...batchShape, ...eventShape], without gradient. */
+  sample(sampleShape: readonly number[] = []): Tensor {
+    return noGrad(() => this.rsampleImpl(shapeArg(this.constructor.name, sampleShape)));
+  }
+  /** Reparameterised draws: differentiable in the parameters. @example normal.rsample([16]) */
+  rsample(sampleShape: readonly number[] = []): Tensor {
+    if (!this.hasRsample) fail('NOT_IMPLEMENTED', `${this.constructor.name}: rsample is not defined (use sample)`);
+    return this.rsampleImpl(shapeArg(this.constructor.name, sampleShape));
+  }
+  /** The log density (or mass) of value, broadcast against the batch. */
+  abstract logProb(value: Tensor | number): Tensor;
+  /** The entropy of each distribution in the batch. */
+  entropy(): Tensor {
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: entropy is not defined`);
+  }
+  /** The mean of each distribution in the batch. */
+  get mean(): Tensor {
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: mean is not defined`);
+  }
+  /** The variance of each distribution in the batch. */
+  get variance(): Tensor {
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: variance is not defined`);
+  }
+  /** The standard deviation: sqrt(variance). */
+  get stddev(): Tensor {
+    return tidy(() => this.variance.sqrt());
+  }
+  /** The cumulative distribution function at value. */
+  cdf(value: Tensor | number): Tensor {
+    void value;
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: cdf is not defined`);
+  }
+  /** The inverse of cdf at probability p. */
+  icdf(p: Tensor | number): Tensor {
+    void p;
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: icdf is not defined`);
+  }
+  /** @internal Draws (with gradient where the distribution supports it). */
+  protected rsampleImpl(sampleShape: number[]): Tensor {
+    void sampleShape;
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: sampling is not defined`);
+  }
+  /** @internal The value as a tensor of the parameters' dtype. */
+  protected valueOf(v: Tensor | number, like: Tensor): Tensor {
+    if (typeof v === 'number') return full([], v, { dtype: like.dtype, device: like.device });
+    return tensorArg(`${this.constructor.name}.logProb`, 'value', v);
+  }
+}
+
+// The parameters broadcast to one batch shape (views).
+function broadcastParams(name: string, ...ps: Tensor[]): { shape: number[]; ps: Tensor[] } {
+  let shape: number[];
+  try {
+    shape = broadcastShapes(...ps.map((p) => p.shape));
+  } catch {
+    return fail(
+      'SHAPE_MISMATCH',
+      `${name}: parameter shapes ${ps.map((p) => `[${p.shape.join(', ')}]`).join(' and ')} do not broadcast`,
+    );
+  }
+  return { shape, ps: ps.map((p) => p.expand(shape)) };
+}
+
+/** The normal distribution N(loc, scale^2). @example new distributions.Normal(0, 1).logProb(x) */
+export class Normal extends Distribution {
+  readonly loc: Tensor;
+  readonly scale: Tensor;
+  constructor(loc: Tensor | number, scale: Tensor | number) {
+    const l = param('Normal', 'loc', loc),
+      s = param('Normal', 'scale', scale);
+    const b = broadcastParams('Normal', l, s);
+    super(b.shape);
+    [this.loc, this.scale] = b.ps;
+    check('Normal', this.scale.gt(0), 'scale must be positive');
+  }
+  override get hasRsample() {
+    return true;
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const eps = randn([...sampleShape, ...this.batchShape], { dtype: this.loc.dtype, device: this.loc.device });
+      return this.loc.add(eps.mul(this.scale));
+    });
+  }
+  logProb(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.loc);
+    return tidy(() =>
+      x.sub(this.loc).square().div(this.scale.square().mul(2)).neg().sub(this.scale.log()).sub(LOG_SQRT_2PI),
+    );
+  }
+  override entropy(): Tensor {
+    return tidy(() => this.scale.log().add(0.5 + LOG_SQRT_2PI));
+  }
+  override get mean(): Tensor {
+    return this.loc.clone();
+  }
+  override get variance(): Tensor {
+    return this.scale.square();
+  }
+  override cdf(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.loc);
+    return tidy(() => x.sub(this.loc).div(this.scale.mul(Math.SQRT2)).erf().add(1).mul(0.5));
+  }
+  override icdf(p: Tensor | number): Tensor {
+    const q = this.valueOf(p, this.loc);
+    return tidy(() => this.loc.add(this.scale.mul(q.mul(2).sub(1).erfinv()).mul(Math.SQRT2)));
+  }
+}
+
+/** The uniform distribution on [low, high). */
+export class Uniform extends Distribution {
+  readonly low: Tensor;
+  readonly high: Tensor;
+  constructor(low: Tensor | number, high: Tensor | number) {
+    const b = broadcastParams('Uniform', param('Uniform', 'low', low), param('Uniform', 'high', high));
+    super(b.shape);
+    [this.low, this.high] = b.ps;
+    check('Uniform', this.low.lt(this.high), 'low must be below high');
+  }
+  override get hasRsample() {
+    return true;
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const u = rand([...sampleShape, ...this.batchShape], { dtype: this.low.dtype, device: this.low.device });
+      return this.low.add(u.mul(this.high.sub(this.low)));
+    });
+  }
+  logProb(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.low);
+    return tidy(() => {
+      const inside = x.ge(this.low).logicalAnd(x.lt(this.high));
+      return where(inside, this.high.sub(this.low).log().neg(), -Infinity);
+    });
+  }
+  override entropy(): Tensor {
+    return tidy(() => this.high.sub(this.low).log());
+  }
+  override get mean(): Tensor {
+    return tidy(() => this.low.add(this.high).div(2));
+  }
+  override get variance(): Tensor {
+    return tidy(() => this.high.sub(this.low).square().div(12));
+  }
+  override cdf(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.low);
+    return tidy(() => x.sub(this.low).div(this.high.sub(this.low)).clamp(0, 1));
+  }
+  override icdf(p: Tensor | number): Tensor {
+    const q = this.valueOf(p, this.low);
+    return tidy(() => this.low.add(q.mul(this.high.sub(this.low))));
+  }
+}
+
+/** The exponential distribution with rate lambda. */
+export class Exponential extends Distribution {
+  readonly rate: Tensor;
+  constructor(rate: Tensor | number) {
+    const r = param('Exponential', 'rate', rate);
+    super(r.shape);
+    this.rate = r;
+    check('Exponential', r.gt(0), 'rate must be positive');
+  }
+  override get hasRsample() {
+    return true;
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      // -log(1 - u) with u in [0, 1): finite, and exact for small u.
+      const u = rand([...sampleShape, ...this.batchShape], { dtype: this.rate.dtype, device: this.rate.device });
+      return u.neg().log1p().neg().div(this.rate);
+    });
+  }
+  logProb(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.rate);
+    return tidy(() => where(x.ge(0), this.rate.log().sub(this.rate.mul(x)), -Infinity));
+  }
+  override entropy(): Tensor {
+    return tidy(() => this.rate.log().neg().add(1));
+  }
+  override get mean(): Tensor {
+    return this.rate.reciprocal();
+  }
+  override get variance(): Tensor {
+    return tidy(() => this.rate.square().reciprocal());
+  }
+  override cdf(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.rate);
+    return tidy(() => this.rate.mul(x.clamp(0, null)).neg().exp().neg().add(1));
+  }
+  override icdf(p: Tensor | number): Tensor {
+    const q = this.valueOf(p, this.rate);
+    return tidy(() => q.neg().log1p().neg().div(this.rate));
+  }
+}
+
+/** The Laplace distribution with location loc and scale b. */
+export class Laplace extends Distribution {
+  readonly loc: Tensor;
+  readonly scale: Tensor;
+  constructor(loc: Tensor | number, scale: Tensor | number) {
+    const b = broadcastParams('Laplace', param('Laplace', 'loc', loc), param('Laplace', 'scale', scale));
+    super(b.shape);
+    [this.loc, this.scale] = b.ps;
+    check('Laplace', this.scale.gt(0), 'scale must be positive');
+  }
+  override get hasRsample() {
+    return true;
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      // torch: u in (-1, 1), loc - scale sign(u) log1p(-|u|)
+      const u = rand([...sampleShape, ...this.batchShape], { dtype: this.loc.dtype, device: this.loc.device })
+        .mul(2)
+        .sub(1)
+        .clamp(-1 + 1e-7, 1 - 1e-7);
+      return this.loc.sub(this.scale.mul(u.sign()).mul(u.abs().neg().log1p()));
+    });
+  }
+  logProb(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.loc);
+    return tidy(() => x.sub(this.loc).abs().div(this.scale).neg().sub(this.scale.mul(2).log()));
+  }
+  override entropy(): Tensor {
+    return tidy(() => this.scale.mul(2).log().add(1));
+  }
+  override get mean(): Tensor {
+    return this.loc.clone();
+  }
+  override get variance(): Tensor {
+    return tidy(() => this.scale.square().mul(2));
+  }
+  override cdf(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.loc);
+    return tidy(() => {
+      const d = x.sub(this.loc);
+      return d.sign().mul(d.abs().div(this.scale).neg().expm1()).mul(0.5).neg().add(0.5);
+    });
+  }
+  override icdf(p: Tensor | number): Tensor {
+    const q = this.valueOf(p, this.loc);
+    return tidy(() => {
+      const t = q.sub(0.5);
+      return this.loc.sub(this.scale.mul(t.sign()).mul(t.abs().mul(2).neg().log1p()));
+    });
+  }
+}
+
+/** probs or logits, exactly one of them. */
+export interface ProbsOrLogits {
+  probs?: Tensor;
+  logits?: Tensor;
+}
+function probsOrLogits(name: string, o: ProbsOrLogits | undefined): ProbsOrLogits {
+  const opts = checkOptions(name, o, { probs: 'any', logits: 'any' });
+  if ((opts.probs === undefined) === (opts.logits === undefined))
+    fail('INVALID_ARGUMENT', `${name}: give exactly one of probs and logits, got ${describe(o)}`);
+  return {
+    probs: opts.probs === undefined ? undefined : param(name, 'probs', opts.probs),
+    logits: opts.logits === undefined ? undefined : param(name, 'logits', opts.logits),
+  };
+}
+
+/** Bernoulli trials: 1 with probability probs (or sigmoid(logits)). @example new distributions.Bernoulli({ logits }) */
+export class Bernoulli extends Distribution {
+  /** log(p / (1 - p)) of each trial. */
+  readonly logits: Tensor;
+  constructor(options: ProbsOrLogits) {
+    const o = probsOrLogits('Bernoulli', options);
+    const t = (o.probs ?? o.logits)!;
+    super(t.shape);
+    if (o.probs) check('Bernoulli', o.probs.ge(0).logicalAnd(o.probs.le(1)), 'probs must be in [0, 1]');
+    // torch clamps probabilities away from 0 and 1 before taking logits (eps of the dtype).
+    this.logits = o.logits ?? tidy(() => probsToLogits(o.probs!, true));
+  }
+  /** The probability of 1. */
+  get probs(): Tensor {
+    return this.logits.sigmoid();
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const u = rand([...sampleShape, ...this.batchShape], { dtype: this.logits.dtype, device: this.logits.device });
+      return u.lt(this.probs).to(this.logits.dtype);
+    });
+  }
+  logProb(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.logits);
+    // -BCEWithLogits(logits, x), the stable form
+    return tidy(() => {
+      const l = this.logits;
+      return l.mul(x).sub(l.clamp(0, null)).sub(l.abs().neg().exp().log1p());
+    });
+  }
+  override entropy(): Tensor {
+    return tidy(() => {
+      const p = this.probs;
+      return this.logProb(p).neg();
+    });
+  }
+  override get mean(): Tensor {
+    return this.probs;
+  }
+  override get variance(): Tensor {
+    return tidy(() => {
+      const p = this.probs;
+      return p.mul(p.neg().add(1));
+    });
+  }
+}
+
+// torch's probs_to_logits: probabilities clamped to [eps, 1 - eps], then log (or log-odds).
+function probsToLogits(p: Tensor, binary: boolean): Tensor {
+  const eps = p.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7;
+  const c = p.clamp(eps, 1 - eps);
+  return binary ? c.log().sub(c.neg().log1p()) : c.log();
+}
+
+/**
+ * One of K categories per distribution, with probabilities probs (normalised) or softmax(logits),
+ * both over the last dim. @example const a = new distributions.Categorical({ logits }).sample()
+ */
+export class Categorical extends Distribution {
+  /** Normalised log-probabilities (from logits: minus their logsumexp; from probs: their log). */
+  readonly logits: Tensor;
+  /** The normalised probabilities. */
+  readonly probs: Tensor;
+  constructor(options: ProbsOrLogits) {
+    const o = probsOrLogits('Categorical', options);
+    const t = (o.probs ?? o.logits)!;
+    if (t.ndim < 1) fail('SHAPE_MISMATCH', `Categorical: probs or logits need a last dim of categories, got []`);
+    super(t.shape.slice(0, -1));
+    if (o.probs) {
+      check('Categorical', o.probs.ge(0), 'probs must be non-negative');
+      check('Categorical', o.probs.sum(-1).gt(0), 'each row of probs needs a positive sum');
+      // torch: probs normalised; logits their log, clamped away from 0
+      this.probs = tidy(() => o.probs!.div(o.probs!.sum(-1, { keepdim: true })));
+      this.logits = tidy(() => probsToLogits(this.probs, false));
+    } else {
+      this.logits = tidy(() => o.logits!.sub(o.logits!.logsumexp(-1, { keepdim: true })));
+      this.probs = this.logits.softmax(-1);
+    }
+  }
+  /** The number of categories. */
+  get numCategories(): number {
+    return this.logits.shape[this.logits.ndim - 1];
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const k = this.numCategories;
+      const n = sampleShape.reduce((a, b) => a * b, 1);
+      const rows = this.probs.reshape([-1, k]);
+      const draws = rows.multinomial(Math.max(n, 1), { replacement: true }).narrow(1, 0, n); // [B, n]
+      return draws.t().reshape([...sampleShape, ...this.batchShape]);
+    });
+  }
+  logProb(value: Tensor | number): Tensor {
+    const v =
+      typeof value === 'number' ? tensor(value, { dtype: 'int64' }) : tensorArg('Categorical.logProb', 'value', value);
+    return tidy(() => {
+      const idx = v.to('int64');
+      const shape = broadcastShapes(idx.shape, this.batchShape);
+      const l = this.logits.expand([...shape, this.numCategories]);
+      return l.gather(-1, idx.expand(shape).unsqueeze(-1)).squeeze(-1);
+    });
+  }
+  override entropy(): Tensor {
+    return tidy(() => {
+      // -sum p log p, with log p clamped at the dtype's lowest so 0 * -inf counts as 0
+      const min = this.logits.dtype === 'float64' ? -1.7976931348623157e308 : -3.4028234663852886e38;
+      return this.probs.mul(this.logits.clamp(min, null)).sum(-1).neg();
+    });
+  }
+  override get mean(): Tensor {
+    return full(this.batchShape, NaN, { dtype: this.logits.dtype });
+  }
+  override get variance(): Tensor {
+    return full(this.batchShape, NaN, { dtype: this.logits.dtype });
+  }
+}
+
+/**
+ * The gamma distribution with shape concentration and rate (torch's parameters). Sampled by
+ * Marsaglia and Tsang's method (vectorised rejection; concentration < 1 boosted by U^(1/a)).
+ */
+export class Gamma extends Distribution {
+  readonly concentration: Tensor;
+  readonly rate: Tensor;
+  constructor(concentration: Tensor | number, rate: Tensor | number) {
+    const b = broadcastParams('Gamma', param('Gamma', 'concentration', concentration), param('Gamma', 'rate', rate));
+    super(b.shape);
+    [this.concentration, this.rate] = b.ps;
+    check('Gamma', this.concentration.gt(0).logicalAnd(this.rate.gt(0)), 'concentration and rate must be positive');
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const shape = [...sampleShape, ...this.batchShape];
+      const opts = { dtype: this.rate.dtype, device: this.rate.device };
+      const a = this.concentration.expand(shape);
+      const boosted = a.lt(1);
+      const alpha = where(boosted, a.add(1), a);
+      const d = alpha.sub(1 / 3);
+      const c = d.mul(9).rsqrt();
+      let out = full(shape, NaN, opts);
+      let todo = full(shape, true, { device: this.rate.device });
+      // Each round accepts a candidate with probability >= 0.95; 64 rounds leave none in practice.
+      for (let round = 0; round < 64 && (todo.any().item() as boolean); round++) {
+        const x = randn(shape, opts);
+        const v = x.mul(c).add(1).pow(3);
+        const u = rand(shape, opts);
+        const ok = v.gt(0).logicalAnd(
+          u.log().lt(
+            x
+              .square()
+              .mul(0.5)
+              .add(d)
+              .sub(d.mul(v))
+              .add(d.mul(v.clamp(1e-30, null).log())),
+          ),
+        );
+        const take = ok.logicalAnd(todo);
+        out = where(take, d.mul(v), out);
+        todo = todo.logicalAnd(ok.logicalNot());
+      }
+      const u = rand(shape, opts);
+      const g = where(boosted, out.mul(u.pow(a.reciprocal())), out);
+      return g.div(this.rate);
+    });
+  }
+  logProb(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.rate);
+    return tidy(() => {
+      const a = this.concentration,
+        r = this.rate;
+      return a.xlogy(r).add(a.sub(1).xlogy(x)).sub(r.mul(x)).sub(a.lgamma());
+    });
+  }
+  override entropy(): Tensor {
+    return tidy(() => {
+      const a = this.concentration;
+      return a.sub(this.rate.log()).add(a.lgamma()).add(a.neg().add(1).mul(a.digamma()));
+    });
+  }
+  override get mean(): Tensor {
+    return tidy(() => this.concentration.div(this.rate));
+  }
+  override get variance(): Tensor {
+    return tidy(() => this.concentration.div(this.rate.square()));
+  }
+}
+
+/** The beta distribution on (0, 1) with concentrations alpha and beta (sampled through two gammas). */
+export class Beta extends Distribution {
+  readonly concentration1: Tensor;
+  readonly concentration0: Tensor;
+  constructor(concentration1: Tensor | number, concentration0: Tensor | number) {
+    const b = broadcastParams(
+      'Beta',
+      param('Beta', 'concentration1', concentration1),
+      param('Beta', 'concentration0', concentration0),
+    );
+    super(b.shape);
+    [this.concentration1, this.concentration0] = b.ps;
+    check('Beta', this.concentration1.gt(0).logicalAnd(this.concentration0.gt(0)), 'concentrations must be positive');
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const x = new Gamma(this.concentration1, 1).sample(sampleShape);
+      const y = new Gamma(this.concentration0, 1).sample(sampleShape);
+      return x.div(x.add(y));
+    });
+  }
+  logProb(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.concentration1);
+    return tidy(() => {
+      const a = this.concentration1,
+        b = this.concentration0;
+      const lbeta = a.lgamma().add(b.lgamma()).sub(a.add(b).lgamma());
+      return a
+        .sub(1)
+        .xlogy(x)
+        .add(b.sub(1).xlogy(x.neg().add(1)))
+        .sub(lbeta);
+    });
+  }
+  override entropy(): Tensor {
+    return tidy(() => {
+      const a = this.concentration1,
+        b = this.concentration0,
+        t = a.add(b);
+      const lbeta = a.lgamma().add(b.lgamma()).sub(t.lgamma());
+      return lbeta.sub(a.sub(1).mul(a.digamma())).sub(b.sub(1).mul(b.digamma())).add(t.sub(2).mul(t.digamma()));
+    });
+  }
+  override get mean(): Tensor {
+    return tidy(() => this.concentration1.div(this.concentration1.add(this.concentration0)));
+  }
+  override get variance(): Tensor {
+    return tidy(() => {
+      const a = this.concentration1,
+        b = this.concentration0,
+        t = a.add(b);
+      return a.mul(b).div(t.square().mul(t.add(1)));
+    });
+  }
+}
+
+/** Poisson counts with the given rate (logProb and moments; sampling is not implemented). */
+export class Poisson extends Distribution {
+  readonly rate: Tensor;
+  constructor(rate: Tensor | number) {
+    const r = param('Poisson', 'rate', rate);
+    super(r.shape);
+    this.rate = r;
+    check('Poisson', r.ge(0), 'rate must be non-negative');
+  }
+  logProb(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.rate);
+    return tidy(() => x.xlogy(this.rate).sub(this.rate).sub(x.add(1).lgamma()));
+  }
+  override get mean(): Tensor {
+    return this.rate.clone();
+  }
+  override get variance(): Tensor {
+    return this.rate.clone();
+  }
+}
+
+/**
+ * Treats the last `reinterpretedBatchNdims` batch dims of `base` as event dims: logProb and
+ * entropy sum over them (a diagonal Gaussian from a batch of Normals).
+ * @example new distributions.Independent(new distributions.Normal(mu, sigma), 1)
+ */
+export class Independent extends Distribution {
+  constructor(
+    readonly base: Distribution,
+    readonly reinterpretedBatchNdims: number,
+  ) {
+    if (!(base instanceof Distribution))
+      fail('INVALID_ARGUMENT', `Independent: base must be a Distribution, got ${describe(base)}`);
+    const k = intAtLeast('Independent', 'reinterpretedBatchNdims', reinterpretedBatchNdims, 0);
+    if (k > base.batchShape.length)
+      fail('INVALID_ARGUMENT', `Independent: cannot move ${k} dims of a batch of [${base.batchShape.join(', ')}]`);
+    const cut = base.batchShape.length - k;
+    super(base.batchShape.slice(0, cut), [...base.batchShape.slice(cut), ...base.eventShape]);
+  }
+  override get hasRsample() {
+    return this.base.hasRsample;
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return this.hasRsample ? this.base.rsample(sampleShape) : this.base.sample(sampleShape);
+  }
+  private sumEvent(t: Tensor): Tensor {
+    const k = this.reinterpretedBatchNdims;
+    if (k === 0) return t;
+    return t.sum(Array.from({ length: k }, (_, i) => -1 - i));
+  }
+  logProb(value: Tensor | number): Tensor {
+    return tidy(() => this.sumEvent(this.base.logProb(value)));
+  }
+  override entropy(): Tensor {
+    return tidy(() => this.sumEvent(this.base.entropy()));
+  }
+  override get mean(): Tensor {
+    return this.base.mean;
+  }
+  override get variance(): Tensor {
+    return this.base.variance;
+  }
+}
+
+/**
+ * KL(p || q) for the pairs with a closed form: Normal, Uniform, Exponential, Laplace, Bernoulli,
+ * Categorical, Gamma and Beta with their own kind, and Independent pairs over those.
+ * @example klDivergence(new Normal(mu, sigma), new Normal(0, 1)).sum()
+ */
+export function klDivergence(p: Distribution, q: Distribution): Tensor {
+  const name = 'klDivergence';
+  if (!(p instanceof Distribution) || !(q instanceof Distribution))
+    fail('INVALID_ARGUMENT', `${name}: expected two Distributions, got ${describe(p)} and ${describe(q)}`);
+  return tidy(() => {
+    if (p instanceof Independent && q instanceof Independent) {
+      if (p.reinterpretedBatchNdims !== q.reinterpretedBatchNdims)
+        fail('SHAPE_MISMATCH', `${name}: Independent pairs must reinterpret as many dims`);
+      const k = klDivergence(p.base, q.base);
+      const n = p.reinterpretedBatchNdims;
+      return n === 0 ? k : k.sum(Array.from({ length: n }, (_, i) => -1 - i));
+    }
+    if (p instanceof Normal && q instanceof Normal) {
+      const vr = p.scale.div(q.scale).square();
+      const t1 = p.loc.sub(q.loc).div(q.scale).square();
+      return vr.add(t1).sub(1).sub(vr.log()).mul(0.5);
+    }
+    if (p instanceof Uniform && q instanceof Uniform) {
+      const inside = q.low.le(p.low).logicalAnd(q.high.ge(p.high));
+      return where(inside, q.high.sub(q.low).div(p.high.sub(p.low)).log(), Infinity);
+    }
+    if (p instanceof Exponential && q instanceof Exponential) {
+      const r = q.rate.div(p.rate);
+      return r.sub(r.log()).sub(1);
+    }
+    if (p instanceof Laplace && q instanceof Laplace) {
+      const sr = p.scale.div(q.scale);
+      const d = p.loc.sub(q.loc).abs().div(q.scale);
+      return sr
+        .log()
+        .neg()
+        .add(sr.mul(d.div(sr).neg().exp()))
+        .add(d)
+        .sub(1);
+    }
+    if (p instanceof Bernoulli && q instanceof Bernoulli) {
+      const pp = p.probs;
+      const t1 = pp.mul(softplus(q.logits.neg()).sub(softplus(p.logits.neg())));
+      const t2 = pp
+        .neg()
+        .add(1)
+        .mul(softplus(q.logits).sub(softplus(p.logits)));
+      return t1.add(t2);
+    }
+    if (p instanceof Categorical && q instanceof Categorical) {
+      const t = p.probs.mul(p.logits.sub(q.logits));
+      // 0 log 0 terms (probability 0 in p) count as 0, as torch's
+      return where(p.probs.eq(0), 0, t).sum(-1);
+    }
+    if (p instanceof Gamma && q instanceof Gamma) {
+      const [a1, b1, a2, b2] = [p.concentration, p.rate, q.concentration, q.rate];
+      return a2
+        .mul(b1.div(b2).log())
+        .add(a2.lgamma())
+        .sub(a1.lgamma())
+        .add(a1.sub(a2).mul(a1.digamma()))
+        .add(b2.sub(b1).mul(a1.div(b1)));
+    }
+    if (p instanceof Beta && q instanceof Beta) {
+      const [a1, b1, a2, b2] = [p.concentration1, p.concentration0, q.concentration1, q.concentration0];
+      const lbeta = (a: Tensor, b: Tensor) => a.lgamma().add(b.lgamma()).sub(a.add(b).lgamma());
+      const t1 = a1.add(b1);
+      return lbeta(a2, b2)
+        .sub(lbeta(a1, b1))
+        .add(a1.sub(a2).mul(a1.digamma()))
+        .add(b1.sub(b2).mul(b1.digamma()))
+        .add(a2.sub(a1).add(b2).sub(b1).mul(t1.digamma()));
+    }
+    return fail('NOT_IMPLEMENTED', `${name}: no closed form for ${p.constructor.name} and ${q.constructor.name}`);
+  });
+}
+function softplus(x: Tensor): Tensor {
+  return x.clamp(0, null).add(x.abs().neg().exp().log1p());
+}
