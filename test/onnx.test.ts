@@ -175,7 +175,7 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
     ],
     ['gelu, erf, erfc, sin, cos', (x) => x.gelu().add(x.erf()).add(x.erfc()).add(x.sin()).add(x.cos()).sum(2)],
     [
-      'diagonal, diagEmbed, cummax, logcumsumexp, quantile, median, lerp, hypot (argsort as TopK)',
+      'diagonal, unfold, diagEmbed, cummax, logcumsumexp, quantile, median, lerp, hypot (argsort as TopK)',
       (x) =>
         x
           .diagonal(0, 1, 2)
@@ -185,7 +185,8 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
           .add(x.cummax(1).values.sum(1))
           .add(x.logcumsumexp(2).sum(1))
           .add(x.quantile(0.3, 1))
-          .add(x.lerp(x.flip(2), 0.7).hypot(x).sum(1)),
+          .add(x.lerp(x.flip(2), 0.7).hypot(x).sum(1))
+          .add(x.unfold(1, 2, 2).sum([1, 3])),
     ],
     [
       'floor, ceil, round, trunc, sign, remainder, fmod, floorDivide',

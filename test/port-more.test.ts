@@ -126,6 +126,13 @@ const GRAD_ROWS_2: Record<string, (x: Tensor, y: Tensor, z: Tensor) => Tensor[]>
     x.corrcoef(),
     x.select(0, 0).cov(),
   ],
+  windows: (x) => [
+    x.unfold(1, 2, 1),
+    x.unfold(0, 2, 1),
+    x.unfold(1, 3, 2),
+    x.reshape([2, 3, 2]).unfold(1, 2, 1).unfold(2, 1, 1),
+    x.unfold(1, 0, 2),
+  ],
   indexWrites: (x, y) => [
     x.indexAdd(0, i64([0, 2, 0]), y, { alpha: 2 }),
     x.indexCopy(1, i64([3, 0]), y.narrow(1, 0, 2)),
@@ -278,6 +285,23 @@ describe('the special functions against PyTorch 1.13 (values and float64 gradien
 });
 
 describe('views, aliases and free forms', () => {
+  it('unfold is a view (writes reach the base) and refuses bad windows', () => {
+    const x = tk.zeros([2, 6]);
+    x.unfold(1, 2, 3).select(2, 0).fill_(1);
+    expect(x.toArray()).toEqual([
+      [1, 0, 0, 1, 0, 0],
+      [1, 0, 0, 1, 0, 0],
+    ]);
+    expectTensorError(() => x.unfold(1, 7, 1), 'INVALID_ARGUMENT', /unfold: size must be in \[0, 6\]/);
+    expectTensorError(() => x.unfold(1, 2, 0), 'INVALID_ARGUMENT', /unfold: step must be positive, got 0/);
+    expectTensorError(
+      () => tk.tensor(1).unfold(0, 1, 1),
+      'SHAPE_MISMATCH',
+      /unfold: cannot be applied to a 0-dim tensor/,
+    );
+    expectTensorError(() => x.unfold(2, 1, 1), 'INDEX_OUT_OF_RANGE', /unfold/);
+  });
+
   it('diagonal is a view: writes reach the base, and fillDiagonal_ uses it', () => {
     const m = tk.zeros([3, 4]);
     m.diagonal(1).fill_(5);

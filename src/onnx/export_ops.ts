@@ -405,6 +405,29 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
     const i = typeof idx === 'number' ? c.int64s([idx], true) : c.emit('Squeeze', [c.affInts([idx]), c.int64s([0])])[0];
     c.emit('Gather', [c.read(n.inputs[0]), i], [c.out(n.outputs[0])], { axis: int(dim) });
   },
+  unfold: (c, n) => {
+    // The windows' elements gathered along dim, reshaped to [.., n, size, ..] (Reshape's 0 keeps
+    // the leading dims; the trailing ones must be static), then size moved last.
+    const s = c.shape(n.inputs[0]);
+    const nd = s.length;
+    const d = wrapDim(attr(n, 0) as number, nd),
+      size = attr(n, 1) as number,
+      step = attr(n, 2) as number;
+    const len = s[d],
+      after = s.slice(d + 1);
+    if (typeof len !== 'number' || after.some((v) => typeof v !== 'number'))
+      return void c.missing.add('unfold of or before a dynamic dim');
+    const count = Math.floor((len - size) / step) + 1;
+    const at: number[] = [];
+    for (let w = 0; w < count; w++) for (let k = 0; k < size; k++) at.push(w * step + k);
+    const picked = c.emit('Gather', [c.read(n.inputs[0]), c.int64s(at)], 1, { axis: int(d) })[0];
+    const shaped = c.emit('Reshape', [
+      picked,
+      c.int64s([...new Array<number>(d).fill(0), count, size, ...(after as number[])]),
+    ])[0];
+    const perm = Array.from({ length: nd + 1 }, (_, i) => i).filter((i) => i !== d + 1);
+    c.emit('Transpose', [shaped], [c.out(n.outputs[0])], { perm: ints([...perm, d + 1]) });
+  },
   diagonal: (c, n) => {
     // The two dims moved last and merged (Reshape's 0 keeps the others, dynamic or not), then
     // the diagonal's flat positions gathered: n and m must be static.

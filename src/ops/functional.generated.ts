@@ -166,6 +166,8 @@ export const narrow = freeFunction('narrow');
 export const select = freeFunction('select');
 /** torch.diagonal: {@link Tensor.diagonal | input.diagonal(...)} as a free function. */
 export const diagonal = freeFunction('diagonal');
+/** torch.unfold: {@link Tensor.unfold | input.unfold(...)} as a free function. */
+export const unfold = freeFunction('unfold');
 /** torch.contiguous: {@link Tensor.contiguous | input.contiguous(...)} as a free function. */
 export const contiguous = freeFunction('contiguous');
 /** torch.clone: {@link Tensor.clone | input.clone(...)} as a free function. */

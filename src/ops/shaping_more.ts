@@ -1,5 +1,6 @@
-// More of torch's shape ops, built on the native views: the diagonal family (diagonal is a native
-// view; trace, diagEmbed and fillDiagonal_ are made from it), dim moves (movedim, swapaxes,
+// More of torch's shape ops, built on the native views: unfold (sliding windows, a native view),
+// the diagonal family (diagonal is a native view; trace, diagEmbed and fillDiagonal_ are made
+// from it), dim moves (movedim, swapaxes,
 // unflatten, broadcastTo, ravel), rotations and flips (rot90, fliplr, flipud), tensorSplit and
 // its h/v/d forms, and the free stacking, broadcasting and product functions (hstack, vstack,
 // dstack, columnStack, atleast1d/2d/3d, broadcastTensors, broadcastShapes, tensordot, kron,
@@ -39,6 +40,12 @@ declare module '../tensor.js' {
     fillDiagonal_(value: number | boolean, wrap?: boolean): this;
     /** Dims moved from `source` to `destination`, the others keeping their order (a view). @example x.movedim(1, -1) */
     movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor<D>;
+    /**
+     * Every window of `size` elements along dim, `step` apart, as a view (Tensor.unfold): dim
+     * becomes the window count and a last dim of `size` is added; writes reach this tensor.
+     * @example img.unfold(2, 4, 4).unfold(3, 4, 4) // [N, C, H/4, W/4, 4, 4] patches
+     */
+    unfold(dimension: number, size: number, step: number): Tensor<D>;
     /** Alias of movedim (numpy's name). */
     moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor<D>;
     /** Alias of transpose (numpy's name). */
@@ -80,6 +87,11 @@ proto.diagonal = function (this: Tensor, offset = 0, dim1 = 0, dim2 = 1) {
     [int('diagonal', 'offset', offset), int('diagonal', 'dim1', dim1), int('diagonal', 'dim2', dim2)],
     this._h,
   );
+};
+
+proto.unfold = function (this: Tensor, dimension: number, size: number, step: number) {
+  const name = 'unfold';
+  return op('unfold', [int(name, 'dimension', dimension), int(name, 'size', size), int(name, 'step', step)], this._h);
 };
 
 proto.trace = function (this: Tensor) {

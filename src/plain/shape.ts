@@ -179,6 +179,23 @@ export function diagonal(x: PlainTensor, offset = 0, dim1 = 0, dim2 = 1): PlainT
   return new PlainTensor(out, shape, x.dtype);
 }
 
+/** `unfold` as plain loops: the reference the native `Tensor.unfold` view is tested against. */
+export function unfold(x: PlainTensor, dim: number, size: number, step: number): PlainTensor {
+  const d = normDim(dim, plainArg('unfold', 'x', x).ndim);
+  const len = x.shape[d];
+  if (!(size >= 0 && size <= len) || !(step > 0)) fail('INVALID_ARGUMENT', 'unfold: bad size or step');
+  const n = Math.floor((len - size) / step) + 1;
+  const O = numel(x.shape.slice(0, d)),
+    I = numel(x.shape.slice(d + 1));
+  const shape = [...x.shape.slice(0, d), n, ...x.shape.slice(d + 1), size];
+  const out = alloc(x.dtype, numel(shape));
+  let w = 0;
+  for (let o = 0; o < O; o++)
+    for (let win = 0; win < n; win++)
+      for (let i = 0; i < I; i++) for (let k = 0; k < size; k++) out[w++] = x.data[(o * len + win * step + k) * I + i];
+  return new PlainTensor(out, shape, x.dtype);
+}
+
 /** A copy converted to `dtype`. */
 export function to(x: PlainTensor, dtype: DType): PlainTensor {
   plainArg('to', 'x', x);

@@ -473,6 +473,20 @@ export const viewCases: OpCase[] = [
     plain: (x) => plain.diagonal(x, 1, 2, 0),
   },
   {
+    ops: ['unfold'],
+    name: 'unfold overlapping windows of a middle dim',
+    inputs: [{ shape: [3, 7, 2] }],
+    native: (x) => x.unfold(1, 3, 2),
+    plain: (x) => plain.unfold(x, 1, 3, 2),
+  },
+  {
+    ops: ['unfold'],
+    name: 'unfold non-overlapping windows of the last dim',
+    inputs: [{ shape: [2, 8] }],
+    native: (x) => x.unfold(-1, 2, 3),
+    plain: (x) => plain.unfold(x, -1, 2, 3),
+  },
+  {
     ops: ['diagonal'],
     name: 'diagonal below the main one',
     inputs: [{ shape: [4, 3] }],

@@ -417,6 +417,13 @@ export const GRAD_CASES: GradCase[] = [
   { ops: ['narrow'], name: 'narrow', inputs: [f64([3, 5])], fn: (x) => x.narrow(1, 1, 3) },
   { ops: ['narrow'], name: 'narrow from a negative start', inputs: [f64([4, 3])], fn: (x) => x.narrow(0, -2, 2) },
   { ops: ['diagonal'], name: 'diagonal', inputs: [f64([3, 4])], fn: (x) => x.diagonal(1) },
+  { ops: ['unfold'], name: 'unfold overlapping windows', inputs: [f64([3, 7])], fn: (x) => x.unfold(1, 3, 2) },
+  {
+    ops: ['unfold'],
+    name: 'unfold twice (2-D patches), with a gap',
+    inputs: [f64([2, 5, 6])],
+    fn: (x) => x.unfold(1, 2, 2).unfold(2, 2, 3),
+  },
   {
     ops: ['diagonal'],
     name: 'diagonal of dims 2 and 0, below the main one',

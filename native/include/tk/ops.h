@@ -142,6 +142,9 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index);
 // The view of diagonal `offset` of dims d1 and d2 (torch.diagonal): both dims dropped, the diagonal
 // appended last; offset > 0 is above the main diagonal.
 Tensor diagonal(const Tensor& x, int64_t offset, int64_t d1, int64_t d2);
+// The view of every window of `size` elements along dim, `step` apart (Tensor.unfold): dim
+// becomes the window count (len - size) / step + 1, and a last dim of `size` is appended.
+Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step);
 Tensor cat(std::span<const Tensor> xs, int64_t dim);
 Tensor stack(std::span<const Tensor> xs, int64_t dim);
 

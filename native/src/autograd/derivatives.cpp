@@ -727,6 +727,29 @@ Formula formula(OpId id) {
         int d2 = wrap_dim(c.attrs().integer_or(2, "dim2", 1), nd, "backward");
         c.set(0, diagonal_back(c.g(), x, c.attrs().integer_or(0, "offset", 0), d1, d2));
       }};
+    case OpId::unfold:  // windows summed back: element w * step + k of dim gets g[.., w, .., k]
+      return {[](Ctx& c) {
+        const TensorMeta& x = c.in_meta(0);
+        const int d = wrap_dim(c.attrs().integer(0, "dim"), int(x.shape.size()), "backward");
+        const int64_t size = c.attrs().integer(1, "size"), step = c.attrs().integer(2, "step");
+        const Tensor& g = c.g();  // [.., n, .., size]
+        const int64_t n = g.shape()[d];
+        Tensor starts = tk::reshape(arange(0, double(n * step), double(step), DType::Int64, g.device()),
+                                    std::vector<int64_t>{n, 1});
+        Tensor offs = tk::reshape(arange(0, double(size), 1, DType::Int64, g.device()), std::vector<int64_t>{1, size});
+        Tensor index = tk::reshape(cadd(starts, offs), std::vector<int64_t>{n * size});
+        // [.., n, .., size] -> [.., n, size, ..] -> [.., n * size, ..], then index_add'ed into dim d.
+        std::vector<int64_t> perm;
+        const int nd = g.ndim();
+        for (int i = 0; i < nd - 1; ++i) {
+          perm.push_back(i);
+          if (i == d) perm.push_back(nd - 1);
+        }
+        DimVec flat = x.shape;
+        flat[d] = n * size;
+        Tensor gf = fn::reshape(fn::permute(g, perm), flat);
+        c.set(0, op(OpId::index_select_backward, {gf, index}, {num(double(d)), num(double(x.shape[d]))}));
+      }};
     case OpId::contiguous:
     case OpId::clone:
     case OpId::to_dtype: return {[](Ctx& c) { c.set(0, c.g()); }};

@@ -207,6 +207,21 @@ Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
   return x.with_layout(l);
 }
 
+Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
+  TK_CHECK(x.ndim() > 0, SHAPE_MISMATCH, "unfold: cannot be applied to a 0-dim tensor");
+  const int d = wrap_dim(dim, x.ndim(), "unfold");
+  const int64_t len = x.shape()[d];
+  TK_CHECK(size >= 0 && size <= len, INVALID_ARGUMENT, "unfold: size must be in [0, ", len, "] (dim ", d,
+           "'s size), got ", size);
+  TK_CHECK(step > 0, INVALID_ARGUMENT, "unfold: step must be positive, got ", step);
+  Layout l = x.layout();
+  l.shape[d] = (len - size) / step + 1;
+  l.strides[d] = x.strides()[d] * step;
+  l.shape.push_back(size);
+  l.strides.push_back(x.strides()[d]);
+  return x.with_layout(l);
+}
+
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   TK_CHECK(x.ndim() > 0, INVALID_ARGUMENT, "select: cannot be applied to a 0-dim tensor");
   int d = wrap_dim(dim, x.ndim(), "select");
@@ -266,7 +281,8 @@ namespace ops {
 
 // Attribute layouts: reshape/view/expand [shape]; transpose [dim0, dim1]; permute [dims];
 // squeeze [dim?]; unsqueeze [dim]; flatten [startDim, endDim]; narrow [dim, start, length];
-// select [dim, index]; diagonal [offset, dim1, dim2]; to_dtype [dtype]; to_device [device]; cat/stack [dim].
+// select [dim, index]; diagonal [offset, dim1, dim2]; unfold [dim, size, step]; to_dtype [dtype]; to_device [device];
+// cat/stack [dim].
 Outputs op_reshape(const Args& a) {
   expect_inputs(a, 1);
   return {reshape(a.in[0], a.attrs.ints(0, "shape"))};
@@ -322,6 +338,10 @@ Outputs op_diagonal(const Args& a) {
   expect_inputs(a, 1);
   return {diagonal(a.in[0], a.attrs.integer_or(0, "offset", 0), a.attrs.integer_or(1, "dim1", 0),
                    a.attrs.integer_or(2, "dim2", 1))};
+}
+Outputs op_unfold(const Args& a) {
+  expect_inputs(a, 1);
+  return {unfold(a.in[0], a.attrs.integer(0, "dim"), a.attrs.integer(1, "size"), a.attrs.integer(2, "step"))};
 }
 Outputs op_select(const Args& a) {
   expect_inputs(a, 1);
