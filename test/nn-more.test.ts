@@ -95,6 +95,153 @@ describe('the rest of torch.nn against PyTorch 1.13 (values and gradients)', () 
   });
 });
 
+interface CellRow {
+  state: Record<string, Nested>;
+  outs: Nested[];
+  grads: Nested[];
+  gradW: Nested;
+  unbatched: Nested;
+}
+const C2 = (
+  JSON.parse(readFileSync(new URL('./fixtures/torch-port.json', import.meta.url), 'utf8')) as {
+    cases: {
+      nnMore2: {
+        x: Nested;
+        h: Nested;
+        c: Nested;
+        cells: Record<string, CellRow>;
+        img: Nested;
+        adaptiveMax: Nested;
+        adaptiveMaxGrad: Nested;
+        adaptiveMaxEven: Nested;
+        adaptiveMax1d: Nested;
+        sig: Nested;
+        pads: Record<string, Nested>;
+      };
+    };
+  }
+).cases.nnMore2;
+
+describe('RNN cells, adaptive max pooling and padding layers against PyTorch 1.13', () => {
+  const makeCell: Record<string, () => nn.Module> = {
+    RNNCell: () => new nn.RNNCell(3, 4, { dtype: 'float64' }),
+    RNNCellRelu: () => new nn.RNNCell(3, 4, { nonlinearity: 'relu', dtype: 'float64' }),
+    LSTMCell: () => new nn.LSTMCell(3, 4, { dtype: 'float64' }),
+    GRUCell: () => new nn.GRUCell(3, 4, { dtype: 'float64' }),
+  };
+  for (const [name, make] of Object.entries(makeCell))
+    it(`${name}: PyTorch's weights give its outputs and gradients (batched and not)`, () => {
+      const row = C2.cells[name];
+      const cell = make();
+      cell.loadStateDict(Object.fromEntries(Object.entries(row.state).map(([k, v]) => [k, f64(v)])));
+      const x = f64(C2.x).requiresGrad_(),
+        h = f64(C2.h).requiresGrad_(),
+        c = f64(C2.c).requiresGrad_();
+      const w = (t: Tensor) => tk.linspace(0.5, 1.5, t.numel(), { dtype: 'float64' }).reshape(t.shape);
+      if (name === 'LSTMCell') {
+        const [h1, c1] = cell.call(x, [h, c]) as [Tensor, Tensor];
+        close(h1, row.outs[0], `${name} h'`);
+        close(c1, row.outs[1], `${name} c'`);
+        h1.mul(w(h1))
+          .sum()
+          .add(c1.mul(w(c1)).sum().mul(2))
+          .backward();
+        close(c.grad!, row.grads[2], `${name} d/dc`);
+        close((cell.call(f64(C2.x).select(0, 0)) as Tensor[])[0], row.unbatched, `${name} unbatched`);
+      } else {
+        const h1 = cell.call(x, h) as Tensor;
+        close(h1, row.outs[0], `${name} h'`);
+        h1.mul(w(h1)).sum().backward();
+        close(cell.call(f64(C2.x).select(0, 0)) as Tensor, row.unbatched, `${name} unbatched`);
+      }
+      close(x.grad!, row.grads[0], `${name} d/dx`);
+      close(h.grad!, row.grads[1], `${name} d/dh`);
+      close((cell as unknown as { weight_hh: Tensor }).weight_hh.grad!, row.gradW, `${name} d/dweight_hh`);
+    });
+
+  it('adaptiveMaxPool2d (uneven and even windows) and its gradient; adaptiveMaxPool1d', () => {
+    const img = f64(C2.img).requiresGrad_();
+    const y = F.adaptiveMaxPool2d(img, [3, 2]);
+    close(y, C2.adaptiveMax, 'adaptiveMaxPool2d');
+    y.mul(tk.linspace(0.5, 1.5, y.numel(), { dtype: 'float64' }).reshape(y.shape))
+      .sum()
+      .backward();
+    close(img.grad!, C2.adaptiveMaxGrad, 'adaptiveMaxPool2d gradient');
+    close(new nn.AdaptiveMaxPool2d([7, 1]).call(f64(C2.img)) as Tensor, C2.adaptiveMaxEven, 'AdaptiveMaxPool2d');
+    close(new nn.AdaptiveMaxPool1d(4).call(f64(C2.sig)) as Tensor, C2.adaptiveMax1d, 'AdaptiveMaxPool1d');
+    expect(F.adaptiveMaxPool2d(f64(C2.img), [null, 1]).shape).toEqual([2, 3, 7, 1]);
+  });
+
+  it('the padding layers', () => {
+    const img = f64(C2.img),
+      sig = f64(C2.sig);
+    close(new nn.ZeroPad2d([1, 2, 0, 1]).call(img.select(0, 0)) as Tensor, C2.pads.zero2d, 'ZeroPad2d');
+    close(new nn.ConstantPad1d([2, 0], -1.5).call(sig) as Tensor, C2.pads.constant1d, 'ConstantPad1d');
+    close(new nn.ReflectionPad2d(2).call(img) as Tensor, C2.pads.reflection2d, 'ReflectionPad2d');
+    close(new nn.ReflectionPad1d([3, 1]).call(sig) as Tensor, C2.pads.reflection1d, 'ReflectionPad1d');
+    close(new nn.ReplicationPad2d([0, 1, 2, 0]).call(img) as Tensor, C2.pads.replication2d, 'ReplicationPad2d');
+    close(new nn.ReplicationPad1d(2).call(sig) as Tensor, C2.pads.replication1d, 'ReplicationPad1d');
+    expect((new nn.ZeroPad1d(1).call(tk.ones([1, 2])) as Tensor).toArray()).toEqual([[0, 1, 1, 0]]);
+    expect((new nn.ConstantPad2d(1, 7).call(tk.zeros([1, 1])) as Tensor).sum().item()).toBe(56);
+  });
+
+  it('cells and layers refuse bad shapes and options', () => {
+    const cell = new nn.LSTMCell(3, 4);
+    expectTensorError(
+      () => cell.call(tk.ones([2, 5])),
+      'SHAPE_MISMATCH',
+      /LSTMCell: expected input \[N, 3\] or \[3\], got \[2, 5\]/,
+    );
+    expectTensorError(
+      () => cell.call(tk.ones([2, 3]), [tk.ones([2, 3]), tk.ones([2, 4])] as never),
+      'SHAPE_MISMATCH',
+      /LSTMCell: expected hx of shape \[2, 4\]/,
+    );
+    expectTensorError(
+      () => cell.call(tk.ones([2, 3]), tk.ones([2, 4]) as never),
+      'INVALID_ARGUMENT',
+      /LSTMCell: the state must be \[hx, cx\]/,
+    );
+    expectTensorError(
+      () => new nn.GRUCell(0, 4),
+      'INVALID_ARGUMENT',
+      /GRUCell: 'inputSize' must be a positive integer/,
+    );
+    expectTensorError(
+      () => new nn.RNNCell(3, 4, { nonlinearity: 'gelu' as never }),
+      'INVALID_ARGUMENT',
+      /RNNCell: nonlinearity must be 'tanh' or 'relu'/,
+    );
+    expectTensorError(
+      () => new nn.RNNCell(3, 4, { bais: false } as never),
+      'INVALID_ARGUMENT',
+      /RNNCell: unknown option 'bais'/,
+    );
+    expectTensorError(
+      () => F.adaptiveMaxPool2d(tk.ones([4, 4]), 2),
+      'SHAPE_MISMATCH',
+      /adaptiveMaxPool2d: expected \[N, C, H, W\]/,
+    );
+    expectTensorError(
+      () => F.adaptiveMaxPool2d(tk.ones([1, 4, 4]), 0),
+      'INVALID_ARGUMENT',
+      /adaptiveMaxPool2d: 'outputSize'/,
+    );
+    expectTensorError(
+      () => new nn.ReflectionPad2d([1, 2]),
+      'INVALID_ARGUMENT',
+      /ReflectionPad2d: padding must be one size or 4 sizes/,
+    );
+    expect(new nn.GRUCell(3, 4, { bias: false }).parameters().length).toBe(2);
+    expect(Object.keys(new nn.LSTMCell(3, 4).stateDict()).sort()).toEqual([
+      'bias_hh',
+      'bias_ih',
+      'weight_hh',
+      'weight_ih',
+    ]);
+  });
+});
+
 describe('module forms', () => {
   it('each module calls its function with the options it was made with', () => {
     const a = f64(C.a),

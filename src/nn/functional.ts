@@ -655,6 +655,8 @@ export {
   maxPool1d,
   avgPool1d,
   adaptiveAvgPool1d,
+  adaptiveMaxPool1d,
+  adaptiveMaxPool2d,
   dropout1d,
   dropout2d,
   type Pool1dOptions,

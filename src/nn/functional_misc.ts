@@ -1,14 +1,17 @@
 // torch.nn.functional's one-hot encoding, the 1-D pools (the 2-D native pools over a height of 1,
-// so their kernels and gradients are the tested ones), channel dropout (dropout1d, dropout2d),
-// and their modules.
+// so their kernels and gradients are the tested ones), adaptive max pooling (separable maxes over
+// torch's windows), channel dropout (dropout1d, dropout2d), and their modules, with the padding
+// layers (F.pad as modules).
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange, rand } from '../ops/creation.js';
-import { bool, checkOptions, describe, int, intAtLeast } from '../options.js';
+import { cat } from '../ops/functional.js';
+import { bool, checkOptions, describe, int, intAtLeast, list } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tensorArg } from './args.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from './functional.js';
+import { pad } from './functional_more.js';
 import { Module } from './module.js';
 
 /**
@@ -223,3 +226,125 @@ export class Dropout2d extends ChannelDropout {
     super(p, dropout2d, 'Dropout2d');
   }
 }
+
+// The window of output cell i of n over a dim of size len (torch's adaptive pooling bounds).
+const windowOf = (i: number, n: number, len: number): [number, number] => [
+  Math.floor((i * len) / n),
+  Math.ceil(((i + 1) * len) / n),
+];
+// Max over adaptive windows along dim d (separable: a rectangle's max is the max of its rows' maxes).
+function adaptiveMaxAlong(x: Tensor, d: number, n: number): Tensor {
+  const len = x.shape[d];
+  if (n === len) return x;
+  if (len % n === 0) {
+    // equal windows: one reshape and max
+    const shape = [...x.shape.slice(0, d), n, len / n, ...x.shape.slice(d + 1)];
+    return x.reshape(shape).amax(d + 1);
+  }
+  return cat(
+    Array.from({ length: n }, (_, i) => {
+      const [s, e] = windowOf(i, n, len);
+      return x.narrow(d, s, e - s).amax(d, { keepdim: true });
+    }),
+    d,
+  );
+}
+
+/**
+ * Max pooling of [N, C, H, W] (or [C, H, W]) to a fixed output size; null keeps the input's size.
+ * @example F.adaptiveMaxPool2d(features, [7, 7])
+ */
+export function adaptiveMaxPool2d<F extends DType>(
+  input: Tensor<F>,
+  outputSize: number | readonly [number | null, number | null],
+): Tensor<F>;
+export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+  const op = 'adaptiveMaxPool2d';
+  tensorArg(op, 'input', input);
+  if (input.ndim !== 3 && input.ndim !== 4)
+    fail('SHAPE_MISMATCH', `${op}: expected [N, C, H, W] or [C, H, W], got [${input.shape.join(', ')}]`);
+  const [H, W] = input.shape.slice(-2);
+  const sizes =
+    typeof outputSize === 'number'
+      ? [outputSize, outputSize]
+      : (list(op, 'outputSize', outputSize, 2) as (number | null)[]);
+  if (sizes.length !== 2)
+    fail('INVALID_ARGUMENT', `${op}: outputSize must be a size or [h, w], got ${describe(outputSize)}`);
+  const oh = sizes[0] === null ? H : intAtLeast(op, 'outputSize', sizes[0], 1);
+  const ow = sizes[1] === null ? W : intAtLeast(op, 'outputSize', sizes[1], 1);
+  if (H === 0 || W === 0) fail('SHAPE_MISMATCH', `${op}: the input's spatial size must be non-zero, got [${H}, ${W}]`);
+  return tidy(() => {
+    const r = adaptiveMaxAlong(adaptiveMaxAlong(input, input.ndim - 2, oh), input.ndim - 1, ow);
+    return r === input ? input.clone() : r;
+  });
+}
+/** Max pooling of [N, C, L] (or [C, L]) to a fixed length. @example F.adaptiveMaxPool1d(x, 1) */
+export function adaptiveMaxPool1d<F extends DType>(input: Tensor<F>, outputSize: number): Tensor<F>;
+export function adaptiveMaxPool1d(input: Tensor, outputSize: number): Tensor {
+  const op = 'adaptiveMaxPool1d';
+  const n = intAtLeast(op, 'outputSize', outputSize, 1);
+  return tidy(() => adaptiveMaxPool2d(asImage(op, input), [1, n]).squeeze(-2));
+}
+/** nn.AdaptiveMaxPool2d. @example new nn.AdaptiveMaxPool2d(1) */
+export class AdaptiveMaxPool2d extends Module {
+  constructor(readonly outputSize: number | readonly [number | null, number | null]) {
+    super();
+    if (typeof outputSize === 'number') intAtLeast('AdaptiveMaxPool2d', 'outputSize', outputSize, 1);
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveMaxPool2d(x, this.outputSize);
+  }
+}
+/** nn.AdaptiveMaxPool1d. */
+export class AdaptiveMaxPool1d extends Module {
+  constructor(readonly outputSize: number) {
+    super();
+    intAtLeast('AdaptiveMaxPool1d', 'outputSize', outputSize, 1);
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveMaxPool1d(x, this.outputSize);
+  }
+}
+
+// ---- padding layers (torch.nn.ZeroPad2d, ConstantPad1d, ReflectionPad2d, ...): F.pad as a module
+
+// An int pads every side; a list is [left, right] (1-D) or [left, right, top, bottom] (2-D).
+function padding(name: string, p: number | readonly number[], sides: number): number[] {
+  const ps = typeof p === 'number' ? new Array<number>(sides).fill(p) : (list(name, 'padding', p, sides) as number[]);
+  if (ps.length !== sides)
+    fail('INVALID_ARGUMENT', `${name}: padding must be one size or ${sides} sizes, got ${describe(p)}`);
+  return ps.map((v) => int(name, 'padding', v));
+}
+function padModule(name: string, mode: 'constant' | 'reflect' | 'replicate' | 'circular', sides: number) {
+  return class extends Module {
+    readonly padding: number[];
+    constructor(
+      padding_: number | readonly number[],
+      readonly value = 0,
+    ) {
+      super();
+      this.padding = padding(name, padding_, sides);
+      if (typeof value !== 'number')
+        fail('INVALID_ARGUMENT', `${name}: value must be a number, got ${describe(value)}`);
+    }
+    forward(x: Tensor): Tensor {
+      return pad(x, this.padding, mode, this.value);
+    }
+  };
+}
+/** Pads the last dim with zeros: [left, right] or one size. */
+export class ZeroPad1d extends padModule('ZeroPad1d', 'constant', 2) {}
+/** Pads the last two dims with zeros: [left, right, top, bottom] or one size. @example new nn.ZeroPad2d(1) */
+export class ZeroPad2d extends padModule('ZeroPad2d', 'constant', 4) {}
+/** Pads the last dim with `value`. @example new nn.ConstantPad1d([2, 0], -1) */
+export class ConstantPad1d extends padModule('ConstantPad1d', 'constant', 2) {}
+/** Pads the last two dims with `value`. */
+export class ConstantPad2d extends padModule('ConstantPad2d', 'constant', 4) {}
+/** Pads the last dim with its reflection (the edge not repeated). */
+export class ReflectionPad1d extends padModule('ReflectionPad1d', 'reflect', 2) {}
+/** Pads the last two dims with their reflection. @example new nn.ReflectionPad2d(1) */
+export class ReflectionPad2d extends padModule('ReflectionPad2d', 'reflect', 4) {}
+/** Pads the last dim by repeating its edge. */
+export class ReplicationPad1d extends padModule('ReplicationPad1d', 'replicate', 2) {}
+/** Pads the last two dims by repeating their edges. */
+export class ReplicationPad2d extends padModule('ReplicationPad2d', 'replicate', 4) {}

@@ -31,10 +31,26 @@ export {
   CosineSimilarity,
   PairwiseDistance,
 } from './losses_more.js';
-export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, Dropout1d, Dropout2d } from './functional_misc.js';
+export {
+  MaxPool1d,
+  AvgPool1d,
+  AdaptiveAvgPool1d,
+  AdaptiveMaxPool1d,
+  AdaptiveMaxPool2d,
+  Dropout1d,
+  Dropout2d,
+  ZeroPad1d,
+  ZeroPad2d,
+  ConstantPad1d,
+  ConstantPad2d,
+  ReflectionPad1d,
+  ReflectionPad2d,
+  ReplicationPad1d,
+  ReplicationPad2d,
+} from './functional_misc.js';
 export * as grad from './grad.js';
 export * as utils from './utils.js';
-export { RNN, LSTM, GRU, type RNNOptions } from './rnn.js';
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions, type RNNCellOptions } from './rnn.js';
 export { RMSNorm, InstanceNorm2d, Upsample, PixelShuffle, PixelUnshuffle, Unflatten } from './layers_more.js';
 export {
   MultiheadAttention,

@@ -41,6 +41,31 @@ function rnnOptions<T extends RNNOptions>(op: string, options: T | undefined, ex
 }
 const GATES: Record<Cell, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 
+// One time step from the input and hidden projections gi, gh ([N, gates * H]): PyTorch's
+// equations, gates in its order. Returns the new h (and c for LSTM).
+function step(cell: Cell, gi: Tensor, gh: Tensor, h: Tensor, c: Tensor | null, H: number): [Tensor, Tensor | null] {
+  const chunk = (g: Tensor, i: number) => g.narrow(1, i * H, H);
+  if (cell === 'LSTM') {
+    const g = gi.add(gh);
+    const ig = chunk(g, 0).sigmoid(),
+      fg = chunk(g, 1).sigmoid(),
+      gg = chunk(g, 2).tanh(),
+      og = chunk(g, 3).sigmoid();
+    const c2 = fg.mul(c!).add(ig.mul(gg));
+    return [og.mul(c2.tanh()), c2];
+  }
+  if (cell === 'GRU') {
+    const r = chunk(gi, 0).add(chunk(gh, 0)).sigmoid(),
+      z = chunk(gi, 1).add(chunk(gh, 1)).sigmoid();
+    const n = chunk(gi, 2)
+      .add(r.mul(chunk(gh, 2)))
+      .tanh();
+    return [z.neg().add(1).mul(n).add(z.mul(h)), null];
+  }
+  const pre = gi.add(gh);
+  return [cell === 'RNN_TANH' ? pre.tanh() : pre.relu(), null];
+}
+
 abstract class RNNBase extends Module {
   /** Layer 0's input-hidden weights [gates * hiddenSize, inputSize] (always present). */
   declare readonly weight_ih_l0: Tensor;
@@ -131,28 +156,7 @@ abstract class RNNBase extends Module {
     const outs: Tensor[] = new Array(T);
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
-      const gi = xp.select(0, t);
-      const gh = F.linear(h, whh, bhh);
-      const chunk = (g: Tensor, i: number) => g.narrow(1, i * H, H);
-      if (this.cell === 'LSTM') {
-        const g = gi.add(gh);
-        const ig = chunk(g, 0).sigmoid(),
-          fg = chunk(g, 1).sigmoid(),
-          gg = chunk(g, 2).tanh(),
-          og = chunk(g, 3).sigmoid();
-        c = fg.mul(c!).add(ig.mul(gg));
-        h = og.mul(c.tanh());
-      } else if (this.cell === 'GRU') {
-        const r = chunk(gi, 0).add(chunk(gh, 0)).sigmoid(),
-          z = chunk(gi, 1).add(chunk(gh, 1)).sigmoid();
-        const n = chunk(gi, 2)
-          .add(r.mul(chunk(gh, 2)))
-          .tanh();
-        h = z.neg().add(1).mul(n).add(z.mul(h));
-      } else {
-        const pre = gi.add(gh);
-        h = this.cell === 'RNN_TANH' ? pre.tanh() : pre.relu();
-      }
+      [h, c] = step(this.cell, xp.select(0, t), F.linear(h, whh, bhh), h, c, H);
       outs[t] = h;
     }
     return [stack(outs, 0), h, c];
@@ -264,5 +268,140 @@ export class GRU extends RNNBase {
   }
   forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
     return this.run(input, h0) as [Tensor, Tensor];
+  }
+}
+
+/** Options of `RNNCell`, `LSTMCell` and `GRUCell`. */
+export interface RNNCellOptions {
+  bias?: boolean;
+  dtype?: DType;
+}
+
+// One step of a recurrent layer, as its own module (torch.nn.*Cell): weight_ih [gates * H, in],
+// weight_hh [gates * H, H] and the two biases, under PyTorch's names, initialised U(-1/sqrt(H), 1/sqrt(H)).
+abstract class RNNCellBase extends Module {
+  readonly weight_ih: Tensor;
+  readonly weight_hh: Tensor;
+  readonly bias_ih: Tensor | null;
+  readonly bias_hh: Tensor | null;
+  protected constructor(
+    /** @internal */ protected readonly cell: Cell,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: RNNCellOptions & { nonlinearity?: string },
+    /** @internal */ protected readonly op: string,
+  ) {
+    super();
+    const o = checkOptions(op, options, { bias: 'boolean', dtype: 'string', nonlinearity: 'string' });
+    if (o.dtype !== undefined) checkDType(op, o.dtype);
+    for (const [k, v] of [
+      ['inputSize', inputSize],
+      ['hiddenSize', hiddenSize],
+    ] as const)
+      if (!Number.isSafeInteger(v) || v <= 0)
+        fail('INVALID_ARGUMENT', `${op}: '${k}' must be a positive integer, got ${describe(v)}`);
+    const G = GATES[cell] * hiddenSize,
+      k = 1 / Math.sqrt(hiddenSize),
+      dtype = o.dtype ?? 'float32';
+    const uniform = (shape: number[]) =>
+      Parameter(
+        tidy(() =>
+          rand(shape, { dtype })
+            .mul(2 * k)
+            .sub(k),
+        ),
+      );
+    this.weight_ih = uniform([G, inputSize]);
+    this.weight_hh = uniform([G, hiddenSize]);
+    this.bias_ih = (o.bias ?? true) ? uniform([G]) : null;
+    this.bias_hh = (o.bias ?? true) ? uniform([G]) : null;
+  }
+
+  /** @internal input [N, in] or [in]; states [N, H] or [H] (zeros when absent). */
+  protected run(input: Tensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined): [Tensor, Tensor | null] {
+    const op = this.op;
+    if (!(input instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: expected an input Tensor, got ${describe(input)}`);
+    if ((input.ndim !== 1 && input.ndim !== 2) || input.shape[input.ndim - 1] !== this.inputSize)
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: expected input [N, ${this.inputSize}] or [${this.inputSize}], got [${input.shape.join(', ')}]`,
+      );
+    const unbatched = input.ndim === 1;
+    return tidy(() => {
+      const x = unbatched ? input.unsqueeze(0) : input;
+      const N = x.shape[0],
+        H = this.hiddenSize;
+      const state = (t: Tensor | null | undefined, name: string): Tensor => {
+        if (t === undefined || t === null) return zeros([N, H], { dtype: input.dtype, device: input.device });
+        if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: ${name} must be a Tensor, got ${describe(t)}`);
+        const want = unbatched ? [H] : [N, H];
+        if (t.shape.join() !== want.join())
+          fail('SHAPE_MISMATCH', `${op}: expected ${name} of shape [${want.join(', ')}], got [${t.shape.join(', ')}]`);
+        return unbatched ? t.unsqueeze(0) : t;
+      };
+      const h = state(h0, 'hx');
+      const c = this.cell === 'LSTM' ? state(c0, 'cx') : null;
+      const [h1, c1] = step(
+        this.cell,
+        F.linear(x, this.weight_ih, this.bias_ih),
+        F.linear(h, this.weight_hh, this.bias_hh),
+        h,
+        c,
+        H,
+      );
+      const out = (t: Tensor) => (unbatched ? t.squeeze(0) : t);
+      return [out(h1), c1 ? out(c1) : null] as [Tensor, Tensor | null];
+    });
+  }
+}
+
+/**
+ * One Elman RNN step: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu).
+ * @example const cell = new nn.RNNCell(8, 16); h = cell.call(x, h)
+ */
+export class RNNCell extends RNNCellBase {
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    options: RNNCellOptions & { nonlinearity?: 'tanh' | 'relu' } = {},
+  ) {
+    const nl =
+      checkOptions('RNNCell', options, { bias: 'boolean', dtype: 'string', nonlinearity: 'string' }).nonlinearity ??
+      'tanh';
+    if (nl !== 'tanh' && nl !== 'relu')
+      fail('INVALID_ARGUMENT', `RNNCell: nonlinearity must be 'tanh' or 'relu', got ${describe(nl)}`);
+    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options, 'RNNCell');
+  }
+  forward(input: Tensor, hx?: Tensor | null): Tensor {
+    return this.run(input, hx, null)[0];
+  }
+}
+
+/**
+ * One LSTM step (gates i, f, g, o): returns [h', c'].
+ * @example const cell = new nn.LSTMCell(8, 16); [h, c] = cell.call(x, [h, c])
+ */
+export class LSTMCell extends RNNCellBase {
+  constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
+    super('LSTM', inputSize, hiddenSize, options, 'LSTMCell');
+  }
+  forward(input: Tensor, state?: [Tensor, Tensor] | null): [Tensor, Tensor] {
+    if (state != null && (!Array.isArray(state) || state.length !== 2))
+      fail('INVALID_ARGUMENT', `LSTMCell: the state must be [hx, cx], got ${describe(state)}`);
+    const [h, c] = this.run(input, state?.[0], state?.[1]);
+    return [h, c!];
+  }
+}
+
+/**
+ * One GRU step (gates r, z, n): returns h'.
+ * @example const cell = new nn.GRUCell(8, 16); h = cell.call(x, h)
+ */
+export class GRUCell extends RNNCellBase {
+  constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
+    super('GRU', inputSize, hiddenSize, options, 'GRUCell');
+  }
+  forward(input: Tensor, hx?: Tensor | null): Tensor {
+    return this.run(input, hx, null)[0];
   }
 }

@@ -597,4 +597,22 @@ export const compositeGradRows: GradCase[] = [
         .add(x.takeAlongDim(tk.tensor([[0, 3, 1, 2]], { dtype: 'int64' }), 1));
     },
   },
+  {
+    ops: ['linear', 'sigmoid', 'tanh'],
+    name: 'LSTMCell and GRUCell steps (input and state gradients)',
+    inputs: [f64([2, 3]), f64([2, 4]), f64([2, 4])],
+    fn: (x, h, c) => {
+      tk.manualSeed(5);
+      const lstm = new tk.nn.LSTMCell(3, 4, { dtype: 'float64' });
+      const gru = new tk.nn.GRUCell(3, 4, { dtype: 'float64' });
+      const [h1, c1] = lstm.call(x, [h, c]) as [tk.Tensor, tk.Tensor];
+      return h1.add(c1).add(gru.call(x, h) as tk.Tensor);
+    },
+  },
+  {
+    ops: ['max', 'narrow', 'cat'],
+    name: 'adaptiveMaxPool2d over uneven windows',
+    inputs: [f64([1, 2, 5, 7])],
+    fn: (x) => F.adaptiveMaxPool2d(x, [3, 4]),
+  },
 ];
