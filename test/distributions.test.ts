@@ -101,6 +101,8 @@ describe('sampling', () => {
       ['Gamma (a >= 1)', new D.Gamma(3, 2), 1.5, 0.75],
       ['Gamma (a < 1)', new D.Gamma(0.4, 1), 0.4, 0.4],
       ['Beta', new D.Beta(2, 5), 2 / 7, 10 / (49 * 8)],
+      ['Poisson (small rate)', new D.Poisson(3.5), 3.5, 3.5],
+      ['Poisson (large rate)', new D.Poisson(tensor(40, { dtype: 'float64' })), 40, 40],
     ];
     for (const [name, d, mean, variance] of cases) {
       const x = d.sample([n]);
@@ -108,6 +110,49 @@ describe('sampling', () => {
       const [m, v] = stats(x);
       expect(Math.abs(m - mean), `${name} mean ${m}`).toBeLessThan(4 * Math.sqrt(variance / n));
       expect(Math.abs(v - variance) / variance, `${name} variance ${v}`).toBeLessThan(0.06);
+    }
+  });
+
+  it('Poisson draws are integers with the distribution of counts (a chi-square goodness of fit)', () => {
+    tk.manualSeed(10);
+    for (const rate of [0, 2.5, 25]) {
+      const x = new D.Poisson(tensor([rate, rate], { dtype: 'float64' })).sample([4000]);
+      expect(x.shape).toEqual([4000, 2]);
+      expect(x.sub(x.round()).abs().max().item()).toBe(0);
+      if (rate === 0) {
+        expect(x.sum().item()).toBe(0);
+        continue;
+      }
+      // counts in bins with at least 5 expected against the Poisson pmf (exp of logProb)
+      const flat = x.reshape([-1]);
+      const n = flat.numel();
+      const top = Math.ceil(rate + 6 * Math.sqrt(rate));
+      const observed = flat
+        .clamp(0, top)
+        .to('int64')
+        .bincount({ minlength: top + 1 })
+        .toArray() as number[];
+      const pmf = new D.Poisson(rate)
+        .logProb(tk.arange(top + 1, { dtype: 'float64' }))
+        .exp()
+        .toArray() as number[];
+      let chi2 = 0,
+        bins = 0,
+        eAcc = 0,
+        oAcc = 0;
+      for (let k = 0; k <= top; k++) {
+        eAcc += pmf[k] * n;
+        oAcc += observed[k];
+        if (eAcc >= 5 || k === top) {
+          chi2 += (oAcc - eAcc) ** 2 / eAcc;
+          bins++;
+          eAcc = 0;
+          oAcc = 0;
+        }
+      }
+      // 99.9th percentile of chi-square with bins - 1 degrees of freedom, roughly: df + 3.1 sqrt(2 df) + 4
+      const df = bins - 1;
+      expect(chi2, `rate ${rate}: chi2 ${chi2} over ${df} dof`).toBeLessThan(df + 3.1 * Math.sqrt(2 * df) + 4);
     }
   });
 
@@ -204,7 +249,7 @@ describe('shapes, Independent and errors', () => {
       /no closed form for Normal and Laplace/,
     );
     expectTensorError(() => new D.Poisson(1).entropy(), 'NOT_IMPLEMENTED', /Poisson: entropy is not defined/);
-    expectTensorError(() => new D.Poisson(1).sample(), 'NOT_IMPLEMENTED', /Poisson: sampling is not defined/);
+    expectTensorError(() => new D.Poisson(1).rsample(), 'NOT_IMPLEMENTED', /Poisson: rsample is not defined/);
   });
 });
 

@@ -559,7 +559,10 @@ export class Beta extends Distribution {
   }
 }
 
-/** Poisson counts with the given rate (logProb and moments; sampling is not implemented). */
+/**
+ * Poisson counts with the given rate. Sampled exactly, vectorised over the batch: by multiplying
+ * uniforms below rate 10 (Knuth), by Hormann's transformed rejection (PTRS, numpy's method) above.
+ */
 export class Poisson extends Distribution {
   readonly rate: Tensor;
   constructor(rate: Tensor | number) {
@@ -567,6 +570,55 @@ export class Poisson extends Distribution {
     super(r.shape);
     this.rate = r;
     check('Poisson', r.ge(0), 'rate must be non-negative');
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const shape = [...sampleShape, ...this.batchShape];
+      const opts = { dtype: 'float64' as const, device: this.rate.device };
+      const lam = this.rate.to('float64').expand(shape);
+      const small = lam.lt(10);
+      // Knuth: the count of uniforms whose running product stays above e^-lambda.
+      const limit = lam.neg().exp();
+      let prod: Tensor = full(shape, 1, opts);
+      let count: Tensor = full(shape, 0, opts);
+      let live = small.logicalAnd(lam.gt(0));
+      for (let i = 0; live.any().item() as boolean; i++) {
+        if (i > 1000) fail('INTERNAL', 'Poisson: the small-rate sampler did not finish');
+        prod = where(live, prod.mul(rand(shape, opts)), prod);
+        const more = live.logicalAnd(prod.gt(limit));
+        count = where(more, count.add(1), count);
+        live = more;
+      }
+      // PTRS for lambda >= 10 (its constants are the paper's, as numpy's random_poisson_ptrs).
+      const big = small.logicalNot();
+      let out = where(big, NaN, count);
+      if (big.any().item() as boolean) {
+        const L = where(big, lam, 10); // keep the formulas finite off the big entries
+        const slam = L.sqrt(),
+          loglam = L.log();
+        const b = slam.mul(2.53).add(0.931);
+        const a = b.mul(0.02483).add(-0.059);
+        const invalpha = b.sub(3.4).reciprocal().mul(1.1328).add(1.1239);
+        const vr = b.sub(2).reciprocal().mul(-3.6224).add(0.9277);
+        let todo = big;
+        for (let round = 0; todo.any().item() as boolean; round++) {
+          if (round > 200) fail('INTERNAL', 'Poisson: the rejection sampler did not finish');
+          const U = rand(shape, opts).sub(0.5);
+          const V = rand(shape, opts);
+          const us = U.abs().neg().add(0.5);
+          const k = a.mul(2).div(us).add(b).mul(U).add(L).add(0.43).floor();
+          const quick = us.ge(0.07).logicalAnd(V.le(vr));
+          const reject = k.lt(0).logicalOr(us.lt(0.013).logicalAnd(V.gt(us)));
+          const lhs = V.log().add(invalpha.log()).sub(a.div(us.square()).add(b).log());
+          const rhs = L.neg().add(k.mul(loglam)).sub(k.add(1).lgamma());
+          const ok = quick.logicalOr(reject.logicalNot().logicalAnd(lhs.le(rhs)));
+          const take = todo.logicalAnd(ok);
+          out = where(take, k, out);
+          todo = todo.logicalAnd(ok.logicalNot());
+        }
+      }
+      return out.to(this.rate.dtype);
+    });
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.valueOf(value, this.rate);
