@@ -324,6 +324,48 @@ describe('module forms', () => {
   });
 });
 
+describe('nn.utils.padSequence', () => {
+  it('pads to the longest, batch first or not, with the gradient reaching each sequence', () => {
+    const a = tensor(
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        { requiresGrad: true },
+      ),
+      b = tensor([[7, 8]], { requiresGrad: true });
+    const batch = nn.utils.padSequence([a, b], { batchFirst: true, paddingValue: -1 });
+    expect(batch.shape).toEqual([2, 3, 2]);
+    expect(batch.toArray()).toEqual([
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [
+        [7, 8],
+        [-1, -1],
+        [-1, -1],
+      ],
+    ]);
+    expect(nn.utils.padSequence([a, b]).shape).toEqual([3, 2, 2]);
+    batch.sum().backward();
+    expect(a.grad!.sum().item()).toBe(6);
+    expect(b.grad!.toArray()).toEqual([[1, 1]]);
+    expectTensorError(
+      () => nn.utils.padSequence([a, tk.ones([2, 3])]),
+      'SHAPE_MISMATCH',
+      /padSequence: sequences\[1\] is \[2, 3\]/,
+    );
+    expectTensorError(
+      () => nn.utils.padSequence([]),
+      'INVALID_ARGUMENT',
+      /padSequence: expected at least one sequence/,
+    );
+  });
+});
+
 describe('errors', () => {
   it('name the function and the offending value', () => {
     const a = tk.ones([3, 4]);

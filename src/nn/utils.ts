@@ -1,6 +1,7 @@
-// nn.utils: gradient clipping over a model's parameters.
+// nn.utils: gradient clipping over a model's parameters, parameter vectors, padded sequences.
 /**
- * Gradient clipping over a model's parameters (torch.nn.utils).
+ * Gradient clipping over a model's parameters, parameters as one vector, and padSequence
+ * (torch.nn.utils and its rnn.pad_sequence).
  *
  * @example
  * nn.utils.clipGradNorm_(model.parameters(), 1.0);
@@ -11,7 +12,8 @@ import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { cat, stack } from '../ops/functional.js';
-import { describe } from '../options.js';
+import { full } from '../ops/creation.js';
+import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 function gradsOf(op: string, params: Tensor | readonly Tensor[]): Tensor[] {
@@ -94,4 +96,38 @@ export function vectorToParameters(vec: Tensor, parameters: readonly Tensor[]): 
       }
     }),
   );
+}
+
+/**
+ * Stacks sequences of different lengths ([L_i, *] each, same trailing shape and dtype) into one
+ * tensor, padded with paddingValue: [maxL, B, *], or [B, maxL, *] with batchFirst
+ * (torch.nn.utils.rnn.pad_sequence). Differentiable in the sequences.
+ * @example const batch = nn.utils.padSequence(sentences, { batchFirst: true })
+ */
+export function padSequence(
+  sequences: readonly Tensor[],
+  options?: { batchFirst?: boolean; paddingValue?: number },
+): Tensor {
+  const op = 'padSequence';
+  const seqs = tensorList(op, 'sequences', sequences);
+  const o = checkOptions(op, options, { batchFirst: 'boolean', paddingValue: 'number' });
+  if (seqs.length === 0) fail('INVALID_ARGUMENT', `${op}: expected at least one sequence`);
+  const trailing = seqs[0].shape.slice(1);
+  seqs.forEach((s, i) => {
+    if (s.ndim === 0) fail('SHAPE_MISMATCH', `${op}: sequences[${i}] must have a length dim, got []`);
+    if (s.shape.slice(1).join() !== trailing.join())
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: sequences[${i}] is [${s.shape.join(', ')}]; every sequence needs the trailing shape [${trailing.join(', ')}]`,
+      );
+  });
+  const maxLen = Math.max(...seqs.map((s) => s.shape[0]));
+  return tidy(() => {
+    const padded = seqs.map((s) => {
+      const missing = maxLen - s.shape[0];
+      if (missing === 0) return s;
+      return cat([s, full([missing, ...trailing], o.paddingValue ?? 0, { dtype: s.dtype, device: s.device })], 0);
+    });
+    return stack(padded, o.batchFirst ? 0 : 1);
+  });
 }
