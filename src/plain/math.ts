@@ -18,30 +18,12 @@ export function erf(x: number): number {
     return x < 0 ? -r : r;
   }
   if (ax > 6) return x < 0 ? -1 : 1;
-  // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))) (Lentz's method)
-  let f = ax,
-    c = ax,
-    d = 0;
-  for (let n = 1; n < 300; n++) {
-    const an = n / 2;
-    d = ax + an * d;
-    d = d === 0 ? 1e-300 : 1 / d;
-    c = ax + an / c;
-    if (c === 0) c = 1e-300;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-  return x < 0 ? erfc - 1 : 1 - erfc;
+  const tail = erfcTail(ax);
+  return x < 0 ? tail - 1 : 1 - tail;
 }
 
-/** erfc(x) = 1 - erf(x), without the cancellation in the upper tail. */
-export function erfc(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  if (x < 2.5) return 1 - erf(x);
-  if (x > 27) return 0;
-  // The continued fraction of erf's tail branch, kept as the complement.
+// erfc(x) for x >= 2.5: exp(-x^2)/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))) (Lentz's method).
+function erfcTail(x: number): number {
   let f = x,
     c = x,
     d = 0;
@@ -56,6 +38,14 @@ export function erfc(x: number): number {
     if (Math.abs(delta - 1) < 1e-16) break;
   }
   return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
+/** erfc(x) = 1 - erf(x), without the cancellation in the upper tail. */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x < 2.5) return 1 - erf(x);
+  if (x > 27) return 0;
+  return erfcTail(x);
 }
 
 /** erf^-1(y): bisection to a bracket, then Newton on erf (an independent route from the native one). */
