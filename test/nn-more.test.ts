@@ -228,6 +228,11 @@ describe('RNN cells, adaptive max pooling and padding layers against PyTorch 1.1
       /adaptiveMaxPool2d: 'outputSize'/,
     );
     expectTensorError(
+      () => F.adaptiveMaxPool1d(tk.ones([2, 3]), 2 ** 32),
+      'INVALID_ARGUMENT',
+      /adaptiveMaxPool2d: outputSize must be at most 65536/,
+    );
+    expectTensorError(
       () => new nn.ReflectionPad2d([1, 2]),
       'INVALID_ARGUMENT',
       /ReflectionPad2d: padding must be one size or 4 sizes/,

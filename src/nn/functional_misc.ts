@@ -273,6 +273,9 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly [
   const oh = sizes[0] === null ? H : intAtLeast(op, 'outputSize', sizes[0], 1);
   const ow = sizes[1] === null ? W : intAtLeast(op, 'outputSize', sizes[1], 1);
   if (H === 0 || W === 0) fail('SHAPE_MISMATCH', `${op}: the input's spatial size must be non-zero, got [${H}, ${W}]`);
+  // One narrow and max per output cell along a dim when the size does not divide: a size past any
+  // real use is refused before that loop (the fuzzer asked for 2^32).
+  if (oh > 65536 || ow > 65536) fail('INVALID_ARGUMENT', `${op}: outputSize must be at most 65536, got [${oh}, ${ow}]`);
   return tidy(() => {
     const r = adaptiveMaxAlong(adaptiveMaxAlong(input, input.ndim - 2, oh), input.ndim - 1, ow);
     return r === input ? input.clone() : r;
