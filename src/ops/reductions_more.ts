@@ -11,7 +11,7 @@ import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { checkOptions, describe, int, intAtLeast, list, num, oneOf } from '../options.js';
 import { arange, full, ones, tensor } from './creation.js';
-import { cat, stack, where } from './functional.js';
+import { cat, where } from './functional.js';
 import { dimOf } from './shaping.js';
 import type { ValuesIndices } from './sorting.js';
 import { Tensor, type Dims, type KeepDim, type VarOptions } from '../tensor.js';
@@ -253,8 +253,9 @@ function quantileOf(
     qs = [q];
   } else {
     scalarQ = false;
-    qs = list(name, 'q', q, 1 << 20).map((v) => num(name, 'q', v));
+    qs = list(name, 'q', q, 1 << 16).map((v) => num(name, 'q', v));
   }
+  if (qs.length > 1 << 16) fail('INVALID_ARGUMENT', `${name}: at most ${1 << 16} quantiles at once, got ${qs.length}`);
   for (const v of qs)
     if (!(v >= 0 && v <= 1)) fail('INVALID_ARGUMENT', `${name}: q must be in [0, 1], got ${describe(v)}`);
   const { t, d, all } = along(x, dim, name);
@@ -267,25 +268,39 @@ function quantileOf(
     const nans = t.isnan().sum(d, { keepdim: true }).to(t.dtype);
     // The count each slice's positions are taken over: the non-NaN ones, or all of them.
     const m = skipNan ? nans.neg().add(n) : full(nans.shape, n, { dtype: t.dtype, device: t.device });
-    const outs = qs.map((qv) => {
-      const pos = m.sub(1).clamp(0, null).mul(qv);
-      const lo = pos.floor(),
-        hi = pos.ceil();
-      const at = (p: Tensor) => sorted.gather(d, p.to('int64'));
-      let r: Tensor;
-      if (how === 'lower') r = at(lo);
-      else if (how === 'higher') r = at(hi);
-      else if (how === 'nearest') r = at(pos.round());
-      else if (how === 'midpoint') r = at(lo).add(at(hi)).mul(0.5);
-      else {
-        const a = at(lo);
-        r = a.add(at(hi).sub(a).mul(pos.sub(lo)));
-      }
-      // quantile is NaN where the slice holds a NaN; nanquantile where it holds nothing else.
-      r = where(skipNan ? m.eq(0) : nans.gt(0), NaN, r);
-      return finish(x, r, d, all, o.keepdim);
-    });
-    return scalarQ ? outs[0] : stack(outs, 0);
+    // Every q at once: a leading dim of Q over the keepdim shape, gathering from the sorted values
+    // expanded (a view) to Q copies.
+    const Q = qs.length;
+    const lead = (v: Tensor) => v.unsqueeze(0);
+    const qt = tensor(qs, { dtype: t.dtype, device: t.device }).reshape([Q, ...t.shape.map(() => 1)]);
+    const pos = lead(m.sub(1).clamp(0, null)).mul(qt); // [Q, ...keep]
+    const lo = pos.floor(),
+      hi = pos.ceil();
+    const many = lead(sorted).expand([Q, ...sorted.shape]);
+    const at = (p: Tensor) => many.gather(d + 1, p.to('int64'));
+    let r: Tensor;
+    if (how === 'lower') r = at(lo);
+    else if (how === 'higher') r = at(hi);
+    else if (how === 'nearest') r = at(pos.round());
+    else if (how === 'midpoint') r = at(lo).add(at(hi)).mul(0.5);
+    else {
+      const a = at(lo);
+      r = a.add(at(hi).sub(a).mul(pos.sub(lo)));
+    }
+    // quantile is NaN where the slice holds a NaN; nanquantile where it holds nothing else.
+    r = where(lead(skipNan ? m.eq(0) : nans.gt(0)), NaN, r);
+    // [Q, ...keep] shaped as the caller asked, Q leading unless q was a single number.
+    const rest = all
+      ? o.keepdim
+        ? x.shape.map(() => 1)
+        : []
+      : x.ndim === 0
+        ? []
+        : o.keepdim
+          ? r.shape.slice(1)
+          : r.shape.slice(1).filter((_, i) => i !== d);
+    const out = r.reshape([Q, ...rest]);
+    return scalarQ ? out.select(0, 0) : out;
   });
 }
 proto.quantile = function (
