@@ -91,9 +91,14 @@ function along(x: Tensor, dim: number | null | undefined, name: string): { t: Te
 }
 // A keepdim result r of along(): shaped as the caller asked.
 function finish(x: Tensor, r: Tensor, d: number, all: boolean, keepdim: boolean | undefined): Tensor {
-  if (all) return keepdim ? r.reshape(x.shape.map(() => 1)) : r.reshape([]);
-  if (x.ndim === 0) return r.reshape([]);
-  return keepdim ? r : r.squeeze(d);
+  if (!all && x.ndim > 0) return keepdim ? r : r.squeeze(d); // views, no copy
+  return r.reshape(finishedShape(x, r.shape, d, all, keepdim));
+}
+// The shape finish gives a keepdim result of shape `kept`.
+function finishedShape(x: Tensor, kept: readonly number[], d: number, all: boolean, keepdim: boolean | undefined) {
+  if (all) return keepdim ? x.shape.map(() => 1) : [];
+  if (x.ndim === 0) return [];
+  return keepdim ? [...kept] : kept.filter((_, i) => i !== d);
 }
 
 proto.prod = function (this: Tensor, dim?: number | null, options?: KeepDim) {
@@ -290,15 +295,7 @@ function quantileOf(
     // quantile is NaN where the slice holds a NaN; nanquantile where it holds nothing else.
     r = where(lead(skipNan ? m.eq(0) : nans.gt(0)), NaN, r);
     // [Q, ...keep] shaped as the caller asked, Q leading unless q was a single number.
-    const rest = all
-      ? o.keepdim
-        ? x.shape.map(() => 1)
-        : []
-      : x.ndim === 0
-        ? []
-        : o.keepdim
-          ? r.shape.slice(1)
-          : r.shape.slice(1).filter((_, i) => i !== d);
+    const rest = finishedShape(x, r.shape.slice(1), d, all, o.keepdim);
     const out = r.reshape([Q, ...rest]);
     return scalarQ ? out.select(0, 0) : out;
   });
