@@ -75,12 +75,27 @@ import './ops/pointwise_more.js';
 import './ops/reductions_more.js';
 import './ops/shaping_more.js';
 import './ops/linalg_more.js';
+import './linalg/methods.js';
 export { slice, type IndexItem, type Slice, type ScatterReduceMode } from './ops/indexing.js';
 export { meshgrid } from './ops/shaping.js';
 export type { ValuesIndices } from './ops/sorting.js';
 export { cdist, einsum, type NormOrdOptions } from './ops/math.js';
 export type { CloseOptions } from './ops/pointwise_more.js';
 export type { AddProductOptions } from './ops/linalg_more.js';
+export {
+  cholesky,
+  choleskyInverse,
+  choleskySolve,
+  det,
+  inverse,
+  logdet,
+  matrixExp,
+  matrixPower,
+  pinverse,
+  qr,
+  slogdet,
+  svd,
+} from './linalg/methods.js';
 export {
   bucketize,
   empty,
@@ -113,6 +128,7 @@ export {
 export * as cuda from './cuda.js';
 export * as autograd from './autograd.js';
 export * as distributions from './distributions/index.js';
+export * as linalg from './linalg/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';

@@ -125,11 +125,13 @@ describe('op tables', () => {
             .reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], tk.data) === 'function'
         : pub.startsWith('fn:')
           ? typeof (tk as Record<string, unknown>)[pub.slice(3)] === 'function'
-          : pub.startsWith('optim:')
-            ? typeof (tk.optim as unknown as Record<string, unknown>)[pub.slice(6)] === 'function'
-            : ns
-              ? typeof (tk.nn as unknown as Record<string, Record<string, unknown>>)[ns][name] === 'function'
-              : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
+          : pub.startsWith('linalg:')
+            ? typeof (tk.linalg as unknown as Record<string, unknown>)[pub.slice(7)] === 'function'
+            : pub.startsWith('optim:')
+              ? typeof (tk.optim as unknown as Record<string, unknown>)[pub.slice(6)] === 'function'
+              : ns
+                ? typeof (tk.nn as unknown as Record<string, Record<string, unknown>>)[ns][name] === 'function'
+                : typeof (tk.Tensor.prototype as unknown as Record<string, unknown>)[pub] === 'function';
       expect(ok, `${op} -> ${pub}`).toBe(true);
     }
   });

@@ -93,10 +93,11 @@ template <int Tag, class R, class... A, R (*Backend::*M)(A...)> struct Adapt<Tag
 
 template <int Tag> Backend adapt(const Backend& raw) {
   // Listing every member: adding one to Backend without listing it here fails this check.
-  static_assert(sizeof(Backend) == 50 * sizeof(void*),
+  static_assert(sizeof(Backend) == 56 * sizeof(void*),
                 "a Backend member was added or removed: update the list in with_half_adapter");
   // Not adapted: fused_elementwise (the graph fuses float32 and float64 chains only), image_crop
-  // and image_hflip (they move elements of any dtype as bytes).
+  // and image_hflip (they move elements of any dtype as bytes), and the dense factorizations
+  // (cholesky .. qr: the op layer hands them float64 copies only).
   g_raw_tables[Tag] = &raw;
   Backend b = raw;
   // A list of macro calls, kept as written.

@@ -1,7 +1,7 @@
 // Where each native op is exposed. By default an op is the Tensor method of its camelCase name
 // (add -> Tensor#add, log_softmax -> Tensor#logSoftmax), and, unless it is in place, also a free
 // function of that name (scripts/gen-ops.ts writes those); this table lists only the others: a
-// free function alone ('fn:'), an nn path ('nn:'), an optimizer ('optim:'), a data path ('data:') or
+// free function alone ('fn:'), an nn path ('nn:'), a linalg function ('linalg:'), an optimizer ('optim:'), a data path ('data:') or
 // another method name.
 // A test checks every native op is exposed where this says, so an op cannot be added on one side only.
 import { OP_NAMES, type OpName } from './ops.generated.js';
@@ -41,6 +41,12 @@ export const EXPOSED_ELSEWHERE = {
   linear: 'nn:functional.linear',
   linear_relu: 'nn:functional.linearRelu',
   linear_backward: 'nn:grad.linear',
+  linalg_cholesky_ex: 'linalg:choleskyEx',
+  linalg_lu_factor_ex: 'linalg:luFactorEx',
+  linalg_solve_triangular: 'linalg:solveTriangular',
+  linalg_eigh: 'linalg:eigh',
+  linalg_svd: 'linalg:svd',
+  linalg_qr: 'linalg:qr',
   sgd_step_: 'optim:SGD',
   adam_step_: 'optim:Adam',
   rmsprop_step_: 'optim:RMSprop',

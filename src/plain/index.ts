@@ -26,3 +26,4 @@ export * from './linalg.js';
 export * from './creation.js';
 export * from './nn.js';
 export * from './image.js';
+export * from './decomp.js';

@@ -11,6 +11,7 @@ import { embeddingCases, indexCases, nnCases, optimCases } from './cases-nn.js';
 import { attentionCases, scatterCases } from './cases-index.js';
 import { lossCases } from './cases-loss.js';
 import { imageCases } from './cases-image.js';
+import { decompCases } from './cases-decomp.js';
 
 export interface OpCase {
   /** Native ops this row exercises. */
@@ -868,6 +869,7 @@ export const ALL_CASES: OpCase[] = [
   ...reduceCases,
   ...viewCases,
   ...linalgCases,
+  ...decompCases,
   ...creationCases,
   ...nnCases,
   ...scatterCases,

@@ -12,6 +12,7 @@ import { methodOf, ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './ele
 import { compositeGradRows, scatterGradRows } from './cases-index.js';
 import { lossGradRows } from './cases-loss.js';
 import { imageGradRows } from './cases-image.js';
+import { decompGradRows } from './cases-decomp.js';
 
 export interface GradSpec extends InputSpec {
   /** false: the input does not require grad (a condition, a constant). */
@@ -273,6 +274,7 @@ export const GRAD_CASES: GradCase[] = [
   ...embeddingRows,
   ...scatterGradRows,
   ...compositeGradRows,
+  ...decompGradRows,
   ...lossGradRows,
   ...imageGradRows,
   {

@@ -231,6 +231,18 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, double bet
 // torch.nn.functional.linear with an optional ReLU fused into the product: y = x @ weight^T + bias,
 // then max(y, 0) where relu. x [..., in], weight [out, in], bias undefined or [out]; y [..., out].
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, bool relu = false);
+
+// Dense factorizations (torch.linalg), over the batch dims of A; float32 or float64, computed in
+// float64. cholesky_ex -> {L (U when upper), info int32}; lu_factor_ex -> {LU packed, pivots int32
+// (1-based), info int32}; solve_triangular: X of A X = B (XA = B when !left), batch dims
+// broadcast; eigh -> {eigenvalues ascending, eigenvectors as columns}; svd -> {U, S descending,
+// Vh}; qr (mode 'reduced', 'complete' or 'r') -> {Q (empty for 'r'), R}.
+std::vector<Tensor> linalg_cholesky_ex(const Tensor& a, bool upper);
+std::vector<Tensor> linalg_lu_factor_ex(const Tensor& a);
+Tensor linalg_solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left, bool unitriangular);
+std::vector<Tensor> linalg_eigh(const Tensor& a, bool lower);
+std::vector<Tensor> linalg_svd(const Tensor& a, bool full_matrices);
+std::vector<Tensor> linalg_qr(const Tensor& a, const std::string& mode);
 // The gradients of linear for the loss gradient g ([..., out]): those asked for, in the order x,
 // weight, bias. y: the layer's output when it had a ReLU (g counts only where y > 0, applied
 // inside the products rather than as a pass of its own), else undefined. into_w / into_b, when

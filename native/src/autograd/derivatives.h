@@ -17,6 +17,11 @@ class Ctx {
       : node_(node), grads_(grads), result_(result), destinations_(destinations) {}
   // Gradient of output i (zeros stand in for one that never arrived).
   const Tensor& g(int i = 0) const { return grads_[i]; }
+  // Whether output i's gradient arrived (false: g(i) is the zeros standing in). A formula whose
+  // general form divides by something that may vanish (the SVD's singular value gaps) takes the
+  // special form when a gradient is absent, as PyTorch does for an undefined one.
+  bool arrived(int i) const { return i >= 32 || ((arrived_ >> i) & 1u) != 0; }
+  void set_arrived(uint32_t mask) { arrived_ = mask; }
   // Saved input / output i (the version check runs here).
   Tensor in(int i) const;
   Tensor out(int i) const;
@@ -41,6 +46,7 @@ class Ctx {
   std::span<Tensor> grads_;
   std::vector<Tensor>& result_;
   bool destinations_;
+  uint32_t arrived_ = ~0u;
 };
 
 using GradFn = void (*)(Ctx&);

@@ -619,9 +619,12 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
       bool any = false;
       for (const Tensor& b : n->buffer) any |= b.defined();
       if (any) {
+        uint32_t arrived = ~0u;
         for (size_t i = 0; i < n->buffer.size(); ++i)
-          if (!n->buffer[i].defined() && is_floating(n->outputs[i].dtype))
+          if (!n->buffer[i].defined() && is_floating(n->outputs[i].dtype)) {
+            if (i < 32) arrived &= ~(1u << i);
             n->buffer[i] = fn::zeros(n->outputs[i].shape, n->outputs[i].dtype, n->outputs[i].device);
+          }
         TK_CHECK(!(n->released && n->has_saved), INVALID_ARGUMENT, node_name(*n),
                  ": trying to backward through the graph a second time (its saved tensors were "
                  "freed by the first backward); pass { retainGraph: true } to the first backward() "
@@ -631,6 +634,7 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
         } else {
           Formula f = formula(OpId(n->op));
           Ctx ctx(*n, n->buffer, grads_in, !capturing && !opt.create_graph);
+          ctx.set_arrived(arrived);
           f.fn(ctx);
         }
       }

@@ -22,6 +22,7 @@ const Backend cpu_backend = [] {
   cpu::register_loss(b);
   cpu::register_fused(b);
   cpu::register_image(b);
+  cpu::register_linalg(b);
   return with_half_adapter(b, 0);
 }();
 

@@ -20,6 +20,7 @@ void register_attention(Backend& b);
 void register_loss(Backend& b);
 void register_fused(Backend& b);
 void register_image(Backend& b);
+void register_linalg(Backend& b);
 // Contiguous float16 <-> float32 runs by F16C where the CPU has it and the active capability
 // allows (half_convert.cpp); false (nothing done) otherwise.
 bool half_to_float_fast(const Half* in, float* out, int64_t n);

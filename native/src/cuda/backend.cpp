@@ -15,6 +15,7 @@ void register_conv(Backend& b);
 void register_pool(Backend& b);
 void register_index(Backend& b);
 void register_creation(Backend& b);
+void register_linalg(Backend& b);
 }  // namespace cuda
 #endif
 
@@ -29,6 +30,7 @@ const Backend cuda_backend = [] {
   cuda::register_pool(b);
   cuda::register_index(b);
   cuda::register_creation(b);
+  cuda::register_linalg(b);
 #endif
   return with_half_adapter(b, 1);
 }();
