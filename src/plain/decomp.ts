@@ -290,8 +290,13 @@ export function svd(a: PlainTensor, fullMatrices = true): { U: PlainTensor; S: P
       have++;
     }
     complete(U, M, uc, have);
+    // The caller's U (U here for a tall A, V for a wide one) gets the positive largest entries.
     for (let j = 0; j < N; j++)
-      if (signColumn(U, M, uc, j) < 0) for (let i = 0; i < N; i++) V[i * N + j] = -V[i * N + j];
+      if (tall ? signColumn(U, M, uc, j) < 0 : signColumn(V, N, N, j) < 0)
+        for (let i = 0; i < (tall ? N : M); i++) {
+          if (tall) V[i * N + j] = -V[i * N + j];
+          else U[i * uc + j] = -U[i * uc + j];
+        }
     Ss.push(S);
     if (tall) {
       Us.push(U);

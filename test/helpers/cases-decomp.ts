@@ -235,6 +235,17 @@ export const decompGradRows: GradCase[] = [
     inputs: [f64([2, 4, 4])],
     fn: (a) => linalg.luFactorEx(wellPosed(a)).LU,
   },
+  ...(
+    [
+      [3, 5],
+      [5, 3],
+    ] as const
+  ).map(([m, n]): GradCase => ({
+    ops: ['linalg_lu_factor_ex'],
+    name: `luFactor ${m} x ${n} (packed LU)`,
+    inputs: [f64([2, m, n])],
+    fn: (a) => linalg.luFactorEx(a).LU,
+  })),
   {
     ops: ['linalg_lu_factor_ex', 'linalg_solve_triangular'],
     name: 'solve, batch broadcast',

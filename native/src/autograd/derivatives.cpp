@@ -214,9 +214,11 @@ Tensor tril(const Tensor& x, int64_t k = 0) {
 Tensor triu(const Tensor& x, int64_t k = 0) {
   return mul(x, tri_mask(rows_of(x), cols_of(x), k, false, x.dtype(), x.device()));
 }
-Tensor identity(int64_t n, const Tensor& x) {
-  return mul(tri_mask(n, n, 0, true, x.dtype(), x.device()), tri_mask(n, n, 0, false, x.dtype(), x.device()));
+// The [r, c] identity (ones where row == col) in x's dtype and device.
+Tensor identity(int64_t r, int64_t c, const Tensor& x) {
+  return mul(tri_mask(r, c, 0, true, x.dtype(), x.device()), tri_mask(r, c, 0, false, x.dtype(), x.device()));
 }
+Tensor identity(int64_t n, const Tensor& x) { return identity(n, n, x); }
 // v [..., n] -> [..., n, n] with v on the diagonal.
 Tensor diag_embed(const Tensor& v) {
   const int64_t n = v.shape()[v.ndim() - 1];
@@ -240,32 +242,46 @@ void cholesky_grad(Ctx& c) {
   c.set(0, solve_tri(L, p, false, false));
 }
 
-// A = P L U (square): gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T.
+// A = P L U with L [m, k] unit lower and U [k, n] upper (k = min(m, n); packed in LU), PyTorch's
+// linalg_lu_backward. Wide (m <= n, U = [U1 U2]): gA = P L^-T [tril(L^T gL - gU U^T, -1) U1^-T
+// + gU1 | gU2]. Tall (L = [L1; L2]): gA = P [L1^-T triu(gU U^T - L^T gL) + gL1 ; gL2] U^-T.
+// (gL strictly lower, gU upper: the parts of the packed gradient.)
 void lu_factor_grad(Ctx& c) {
   const Tensor lu = c.out(0), g = c.g(0);
-  const int64_t m = rows_of(lu), n = cols_of(lu);
-  TK_CHECK(m == n, NOT_IMPLEMENTED, "linalg.lu_factor: the gradient of the factorization of a non-square matrix is ",
-           "not implemented, got ", m, " by ", n);
-  const Tensor L = add(tril(lu, -1), identity(n, lu)), U = triu(lu);
-  Tensor phi = add(tril(fn::matmul(mT(L), tril(g, -1)), -1), triu(fn::matmul(triu(g), mT(U))));
-  Tensor x = solve_tri(mT(L), phi, true, true, true);
-  x = solve_tri(mT(U), x, false, false);
+  const int64_t m = rows_of(lu), n = cols_of(lu), k = std::min(m, n);
+  const Tensor L = add(tril(fn::narrow(lu, -1, 0, k), -1), identity(m, k, lu));  // [m, k]
+  const Tensor U = triu(fn::narrow(lu, -2, 0, k));  // [k, n]
+  const Tensor gL = tril(fn::narrow(g, -1, 0, k), -1), gU = triu(fn::narrow(g, -2, 0, k));
+  Tensor x;
+  if (m <= n) {
+    x = sub(fn::matmul(mT(L), gL), fn::matmul(gU, mT(U)));
+    x = add(solve_tri(mT(fn::narrow(U, -1, 0, k)), tril(x, -1), false, false), fn::narrow(gU, -1, 0, k));
+    if (n > k) x = fn::cat({x, fn::narrow(gU, -1, k, n - k)}, -1);
+    x = solve_tri(mT(L), x, true, true, true);
+  } else {
+    x = sub(fn::matmul(gU, mT(U)), fn::matmul(mT(L), gL));
+    x = solve_tri(mT(fn::narrow(L, -2, 0, k)), triu(x), true, true, true);
+    x = fn::cat({add(x, fn::narrow(gL, -2, 0, k)), fn::narrow(gL, -2, k, m - k)}, -2);
+    x = solve_tri(mT(U), x, false, false);
+  }
   // P x: the row swaps of the pivots, undone in reverse order (row i of P x is row perm[i] of x).
   Tensor piv = tk::contiguous(tk::to_device(tk::to_dtype(c.out(1), DType::Int64), Device{}));
-  const int64_t B = n == 0 ? 0 : piv.numel() / n;
-  Tensor perm = Tensor::empty(piv.shape(), DType::Int64, Device{}, "backward");
+  const int64_t B = k == 0 ? 0 : piv.numel() / k;
+  DimVec pshape = piv.shape();
+  pshape[pshape.size() - 1] = m;
+  Tensor perm = Tensor::empty(pshape, DType::Int64, Device{}, "backward");
   const int64_t* pv = piv.data<int64_t>();
   int64_t* pp = perm.data<int64_t>();
   for (int64_t b = 0; b < B; ++b) {
-    int64_t* r = pp + b * n;
-    for (int64_t i = 0; i < n; ++i) r[i] = i;
-    for (int64_t j = n - 1; j >= 0; --j) {
-      const int64_t s = pv[b * n + j] - 1;
-      TK_CHECK(s >= 0 && s < n, INVALID_ARGUMENT, "linalg.lu_factor: backward: pivot ", s + 1, " out of range");
+    int64_t* r = pp + b * m;
+    for (int64_t i = 0; i < m; ++i) r[i] = i;
+    for (int64_t j = k - 1; j >= 0; --j) {
+      const int64_t s = pv[b * k + j] - 1;
+      TK_CHECK(s >= 0 && s < m, INVALID_ARGUMENT, "linalg.lu_factor: backward: pivot ", s + 1, " out of range");
       std::swap(r[j], r[s]);
     }
   }
-  DimVec full = piv.shape();
+  DimVec full = pshape;
   full.push_back(n);
   Tensor index = tk::contiguous(fn::expand(fn::unsqueeze(perm, -1), full));
   c.set(0, gather_op(x, x.ndim() - 2, tk::to_device(index, x.device())));

@@ -56,14 +56,15 @@ void eigh(const Tensor& a, bool lower, const Tensor& w, const Tensor& v) {
   each_matrix(B, 8 * n * n * n, [&](int64_t b) { la::eigh(ap + b * n * n, n, lower, wp + b * n, vp + b * n * n); });
 }
 
-void svd(const Tensor& wt, const Tensor& s, const Tensor& u, const Tensor& vt) {
+void svd(const Tensor& wt, const Tensor& s, const Tensor& u, const Tensor& vt, bool sign_u) {
   const int64_t B = batch_of(wt), n = rows(wt), m = cols(wt), uc = cols(u);
   double* wp = wt.data<double>();
   double* sp = s.data<double>();
   double* up = u.data<double>();
   double* vp = vt.data<double>();
-  each_matrix(B, 8 * m * n * n,
-              [&](int64_t b) { la::svd(wp + b * n * m, m, n, sp + b * n, up + b * m * uc, uc, vp + b * n * n); });
+  each_matrix(B, 8 * m * n * n, [&](int64_t b) {
+    la::svd(wp + b * n * m, m, n, sp + b * n, up + b * m * uc, uc, vp + b * n * n, sign_u);
+  });
 }
 
 void qr(const Tensor& r, const Tensor& q) {

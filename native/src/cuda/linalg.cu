@@ -22,8 +22,9 @@ __global__ void trsm_kernel(const double* a, double* x, int64_t B, int64_t n, in
 __global__ void eigh_kernel(double* a, bool lower, double* w, double* v, int64_t B, int64_t n) {
   TK_GRID_STRIDE(b, B) la::eigh(a + b * n * n, n, lower, w + b * n, v + b * n * n);
 }
-__global__ void svd_kernel(double* wt, double* s, double* u, double* vt, int64_t B, int64_t m, int64_t n, int64_t uc) {
-  TK_GRID_STRIDE(b, B) la::svd(wt + b * n * m, m, n, s + b * n, u + b * m * uc, uc, vt + b * n * n);
+__global__ void svd_kernel(double* wt, double* s, double* u, double* vt, int64_t B, int64_t m, int64_t n, int64_t uc,
+                           bool sign_u) {
+  TK_GRID_STRIDE(b, B) la::svd(wt + b * n * m, m, n, s + b * n, u + b * m * uc, uc, vt + b * n * n, sign_u);
 }
 __global__ void qr_kernel(double* r, double* q, double* work, int64_t B, int64_t m, int64_t n, int64_t qc) {
   const int64_t w = la::qr_work(m, n);
@@ -48,9 +49,9 @@ void eigh(const Tensor& a, bool lower, const Tensor& w, const Tensor& v) {
   launch(eigh_kernel, dim(a, 0), a, "linalg.eigh", a.data<double>(), lower, w.data<double>(), v.data<double>(),
          dim(a, 0), dim(a, 1));
 }
-void svd(const Tensor& wt, const Tensor& s, const Tensor& u, const Tensor& vt) {
+void svd(const Tensor& wt, const Tensor& s, const Tensor& u, const Tensor& vt, bool sign_u) {
   launch(svd_kernel, dim(wt, 0), wt, "linalg.svd", wt.data<double>(), s.data<double>(), u.data<double>(),
-         vt.data<double>(), dim(wt, 0), dim(wt, 2), dim(wt, 1), dim(u, 2));
+         vt.data<double>(), dim(wt, 0), dim(wt, 2), dim(wt, 1), dim(u, 2), sign_u);
 }
 void qr(const Tensor& r, const Tensor& q) {
   const int64_t B = dim(r, 0), m = dim(r, 1), n = dim(r, 2);

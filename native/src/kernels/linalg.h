@@ -224,9 +224,11 @@ TK_HD_CALL inline void complete_basis(double* u, int64_t m, int64_t cols, int64_
 // SVD of A [m, n] with m >= n by one-sided Jacobi: wt [n, m] holds A^T on entry (destroyed),
 // vt [n, n] gets V^T (the right singular vectors as rows), s [n] the singular values descending,
 // u [m, ucols] (ucols n or m) the left singular vectors as columns, completed to an orthonormal
-// set where singular values are zero or ucols > n. Each u_j is signed so its largest entry is
-// positive (v_j follows). NaN anywhere gives NaN singular values.
-TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* u, int64_t ucols, double* vt) {
+// set where singular values are zero or ucols > n. Each u_j (v_j when !sign_u: the caller's U
+// when it passed A rather than A^T) is signed so its largest entry is positive, the other
+// following. NaN anywhere gives NaN singular values.
+TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* u, int64_t ucols, double* vt,
+                           bool sign_u) {
   for (int64_t i = 0; i < n * n; ++i) vt[i] = 0;
   for (int64_t i = 0; i < n; ++i) vt[i * n + i] = 1;
   bool nan = false;
@@ -303,7 +305,7 @@ TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* 
   }
   complete_basis(u, m, ucols, have);
   for (int64_t j = 0; j < n; ++j) {
-    if (sign_of_largest(u + j, m, ucols) > 0) continue;
+    if ((sign_u ? sign_of_largest(u + j, m, ucols) : sign_of_largest(vt + j * n, n, 1)) > 0) continue;
     for (int64_t i = 0; i < m; ++i) u[i * ucols + j] = -u[i * ucols + j];
     for (int64_t i = 0; i < n; ++i) vt[j * n + i] = -vt[j * n + i];
   }

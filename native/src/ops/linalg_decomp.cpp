@@ -136,7 +136,7 @@ std::vector<Tensor> linalg_svd(const Tensor& a, bool full_matrices) {
   Tensor s = Tensor::empty({B, N}, DType::Float64, a.device(), op);
   Tensor u = zeros({B, M, uc}, DType::Float64, a.device());
   Tensor vt = zeros({B, N, N}, DType::Float64, a.device());
-  if (B > 0 && N > 0) kernel(&Backend::svd, a, op)(wt, s, u, vt);
+  if (B > 0 && N > 0) kernel(&Backend::svd, a, op)(wt, s, u, vt, tall);
   if (B > 0 && N == 0 && full_matrices)  // no singular values: U (or V) is the identity
     copy_(u, identity(B, M, M, a.device(), op));
   Tensor S = result(s, with(batch, {k}), a.dtype(), op);
