@@ -34,7 +34,7 @@ const tidied = (c: OpCase): OpCase => ({ ...c, native: (...xs) => tk.tidy(() => 
 
 export const decompCases: OpCase[] = (['float32', 'float64'] as DType[]).flatMap((dtype): OpCase[] => {
   const tol = tolOf(dtype);
-  return [
+  const rows: OpCase[] = [
     {
       ops: ['linalg_cholesky_ex'],
       name: `cholesky ${dtype} batched`,
@@ -198,7 +198,8 @@ export const decompCases: OpCase[] = (['float32', 'float64'] as DType[]).flatMap
       plain: (x) => plain.qr(x).R,
       tol,
     },
-  ].map(tidied);
+  ];
+  return rows.map(tidied);
 });
 
 const f64 = (shape: number[], grad = true): GradSpec => ({ shape, dtype: 'float64', range: [-1, 1], grad });
