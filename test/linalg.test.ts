@@ -39,7 +39,7 @@ function check(name: string, fn: (...xs: Tensor[]) => Tensor[], loss?: (...outs:
     const terms = (loss ? loss(...outs) : outs).filter((o) => o.dtype === 'float64' && o.requiresGrad);
     if (terms.length === 0) return;
     terms
-      .map((o) => o.mul(weights(o)).sum())
+      .map((o): Tensor => o.mul(weights(o)).sum())
       .reduce((a, b) => a.add(b))
       .backward();
     row.grads.forEach((g, i) => {
@@ -286,7 +286,7 @@ describe('linalg beyond the fixture', () => {
       ]);
       expect(Array.from(linalg.luFactorEx(s).info.data())).toEqual([2, 0]);
       expect(Array.from(linalg.invEx(s).info.data())).toEqual([2, 0]);
-      expect(Array.from(linalg.det(s).data(), (v) => v + 0)).toEqual([0, 2]);
+      expect(Array.from(linalg.det(s).data() as Float32Array, (v) => v + 0)).toEqual([0, 2]);
       expect(linalg.slogdet(s).logabsdet.data()[0]).toBe(-Infinity);
       expect(linalg.matrixRank(s).tolist()).toEqual([1, 2]);
       expectTensorError(
