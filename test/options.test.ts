@@ -367,6 +367,8 @@ const ROWS: Record<string, () => unknown> = {
   'ops/math.ts:Tensor.any': () => x().any(0, O),
   'ops/math.ts:Tensor.all': () => x().all(0, O),
   'distributions/index.ts:Bernoulli.constructor': () => new tk.distributions.Bernoulli(O),
+  'distributions/index.ts:MultivariateNormal.constructor': () =>
+    new tk.distributions.MultivariateNormal(tk.zeros([2]), O),
   'distributions/index.ts:Categorical.constructor': () => new tk.distributions.Categorical(O),
   'ops/creation_more.ts:logspace': () => tk.logspace(0, 1, 3, O),
   'ops/creation_more.ts:randperm': () => tk.randperm(3, O),
