@@ -13,6 +13,7 @@ import { elementwise } from './suites/elementwise.js';
 import { gpu } from './suites/gpu.js';
 import { half } from './suites/half.js';
 import { jit } from './suites/jit.js';
+import { linalgSuite } from './suites/linalg.js';
 import { matmul } from './suites/matmul.js';
 import { memory } from './suites/memory.js';
 import { programs } from './suites/programs.js';
@@ -42,6 +43,7 @@ const SUITES = {
   elementwise,
   reduce,
   matmul,
+  linalg: linalgSuite,
   views,
   autograd,
   attention,

@@ -4,6 +4,8 @@
 #   matmul M K N dtype transpose_a budget_ms   a @ b
 #   mlp_step B budget_ms                       a hand-written 784-256-10 MLP SGD step at batch B
 #   add N budget_ms                            np.add of two float32 arrays of N (allocating)
+#   linalg NAME N budget_ms                    np.linalg NAME (cholesky, lu_factor, solve, inv,
+#                                              eigh, svd, qr) of a float64 [N, N] (LAPACK)
 # each answered with the median microseconds per call.
 import json
 import sys
@@ -90,6 +92,20 @@ for line in sys.stdin:
         a = rng.standard_normal(int(rest[0])).astype(np.float32)
         b = rng.standard_normal(int(rest[0])).astype(np.float32)
         us = median_us(lambda: np.add(a, b), budget)
+    elif kind == "linalg":
+        name, n = rest[0], int(rest[1])
+        a = rng.standard_normal((n, n))
+        spd = a @ a.T + n * np.eye(n)
+        b = rng.standard_normal((n, n))
+        fns = {
+            "cholesky": lambda: np.linalg.cholesky(spd),
+            "solve": lambda: np.linalg.solve(a, b),
+            "inv": lambda: np.linalg.inv(a),
+            "eigh": lambda: np.linalg.eigh(spd),
+            "svd": lambda: np.linalg.svd(a, full_matrices=False),
+            "qr": lambda: np.linalg.qr(a),
+        }
+        us = median_us(fns[name], budget)
     else:
         raise SystemExit(f"unknown request {kind}")
     print(json.dumps({"us": us}), flush=True)

@@ -5,10 +5,10 @@
 //
 // The algorithms are the textbook ones that need no blocking to be exact: Cholesky-Crout, LU with
 // partial pivoting (LAPACK getrf's pivot rule), substitution, Householder QR (LAPACK's reflector
-// conventions, so R's signs agree with PyTorch's), cyclic Jacobi for the symmetric eigenproblem
-// and one-sided Jacobi (Hestenes) for the SVD. Both Jacobi methods are accurate to a few ulps of
-// the largest eigen/singular value; they are O(n^3) per sweep with 5 to 10 sweeps, so slower than
-// LAPACK's blocked routines for large matrices (a contract of correctness, not of speed).
+// conventions, so R's signs agree with PyTorch's), Householder tridiagonalization and implicit QL
+// (EISPACK's tred2/tql2) for the symmetric eigenproblem, and
+// Golub-Kahan-Reinsch for the SVD (bidiagonalization, then implicit-shift QR: LINPACK's dsvdc).
+// None is blocked, so large matrices run below LAPACK's speed (the session note has the ratios).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -18,7 +18,6 @@
 namespace tk::kernels::linalg {
 
 constexpr double kEps = 2.220446049250313e-16;
-constexpr int kMaxSweeps = 100;
 
 // Cholesky: a [n, n] -> its lower factor L (zeros above the diagonal). Reads only the lower
 // triangle. Returns 0, or k (1-based) when the leading minor of order k is not positive-definite
@@ -119,82 +118,175 @@ TK_HD_CALL inline double sign_of_largest(const double* x, int64_t n, int64_t ste
   return sign;
 }
 
-// The rotation tangent t that zeroes the pair (Rutishauser's form, no cancellation): the smaller
-// root of t^2 + 2 zeta t - 1 = 0.
-TK_HD_CALL inline double jacobi_tangent(double zeta) {
-  if (fabs(zeta) > 1e150) return 0.5 / zeta;
-  return (zeta >= 0 ? 1.0 : -1.0) / (fabs(zeta) + sqrt(zeta * zeta + 1));
-}
-
-// Symmetric eigendecomposition by cyclic Jacobi: a [n, n] (only its lower or upper triangle
-// read; destroyed) -> w [n] ascending, v [n, n] with the eigenvectors as columns (each signed so
-// its largest entry is positive). NaN in the triangle gives NaN eigenvalues.
+// Symmetric eigendecomposition: Householder reduction to tridiagonal form, then the implicit QL
+// algorithm with Wilkinson-like shifts (EISPACK's tred2 and tql2). a [n, n]: only its lower or
+// upper triangle is read; it is destroyed. w [n] gets the eigenvalues ascending, v [n, n] the
+// eigenvectors as columns, each signed so its largest entry is positive. The work is done on the
+// transposed eigenvector matrix (one eigenvector per row of `a`), so every inner loop runs along
+// a row. A non-finite entry gives NaN eigenvalues and vectors.
 TK_HD_CALL inline void eigh(double* a, int64_t n, bool lower, double* w, double* v) {
+  bool finite = true;
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = i + 1; j < n; ++j) {
-      if (lower)
-        a[i * n + j] = a[j * n + i];
-      else
-        a[j * n + i] = a[i * n + j];
+    for (int64_t j = 0; j <= i; ++j) {
+      const double x = lower ? a[i * n + j] : a[j * n + i];
+      finite = finite && x - x == 0;
+      a[i * n + j] = a[j * n + i] = x;  // symmetric from the chosen triangle
     }
-  for (int64_t i = 0; i < n * n; ++i) v[i] = 0;
-  for (int64_t i = 0; i < n; ++i) v[i * n + i] = 1;
-  for (int sweep = 0; sweep < kMaxSweeps; ++sweep) {
-    double off = 0, all = 0;
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        const double x = a[i * n + j] * a[i * n + j];
-        all += x;
-        if (i != j) off += x;
-      }
-    if (off != off || all != all) {
-      for (int64_t i = 0; i < n; ++i) a[i * n + i] = NAN;
-      for (int64_t i = 0; i < n * n; ++i) v[i] = NAN;
-      break;
-    }
-    if (!(off > kEps * kEps * all)) break;  // converged or zero
-    for (int64_t p = 0; p < n; ++p)
-      for (int64_t q = p + 1; q < n; ++q) {
-        const double apq = a[p * n + q];
-        if (apq == 0) continue;
-        const double t = jacobi_tangent((a[q * n + q] - a[p * n + p]) / (2 * apq));
-        const double c = 1 / sqrt(t * t + 1), s = t * c;
-        for (int64_t k = 0; k < n; ++k) {  // columns p, q
-          const double kp = a[k * n + p], kq = a[k * n + q];
-          a[k * n + p] = c * kp - s * kq;
-          a[k * n + q] = s * kp + c * kq;
-        }
-        for (int64_t k = 0; k < n; ++k) {  // rows p, q
-          const double pk = a[p * n + k], qk = a[q * n + k];
-          a[p * n + k] = c * pk - s * qk;
-          a[q * n + k] = s * pk + c * qk;
-        }
-        a[p * n + q] = a[q * n + p] = 0;
-        for (int64_t k = 0; k < n; ++k) {
-          const double kp = v[k * n + p], kq = v[k * n + q];
-          v[k * n + p] = c * kp - s * kq;
-          v[k * n + q] = s * kp + c * kq;
-        }
-      }
+  if (!finite || n == 0) {
+    for (int64_t i = 0; i < n; ++i) w[i] = NAN;
+    for (int64_t i = 0; i < n * n; ++i) v[i] = NAN;
+    return;
   }
-  for (int64_t i = 0; i < n; ++i) w[i] = a[i * n + i];
-  for (int64_t i = 0; i < n; ++i) {  // selection sort, ascending, moving the columns along
-    int64_t m = i;
-    for (int64_t j = i + 1; j < n; ++j)
-      if (w[j] < w[m]) m = j;
-    if (m != i) {
-      const double t = w[i];
-      w[i] = w[m];
-      w[m] = t;
-      for (int64_t k = 0; k < n; ++k) {
-        const double x = v[k * n + i];
-        v[k * n + i] = v[k * n + m];
-        v[k * n + m] = x;
+  // W = a holds V^T: W[x][y] is V[y][x] of the textbook code, so its column sweeps become rows.
+  double* W = a;
+  double* d = w;
+  double* e = v;  // n values of scratch (v is written only at the end)
+#define TK_V(r, c) W[(c)*n + (r)]
+  for (int64_t j = 0; j < n; ++j) d[j] = TK_V(n - 1, j);
+  for (int64_t i = n - 1; i > 0; --i) {
+    double scale = 0, h = 0;
+    for (int64_t k = 0; k < i; ++k) scale += fabs(d[k]);
+    if (scale == 0) {
+      e[i] = d[i - 1];
+      for (int64_t j = 0; j < i; ++j) {
+        d[j] = TK_V(i - 1, j);
+        TK_V(i, j) = 0;
+        TK_V(j, i) = 0;
+      }
+    } else {
+      for (int64_t k = 0; k < i; ++k) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      double f = d[i - 1];
+      double g = sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (int64_t j = 0; j < i; ++j) e[j] = 0;
+      for (int64_t j = 0; j < i; ++j) {
+        f = d[j];
+        TK_V(j, i) = f;
+        g = e[j] + TK_V(j, j) * f;
+        const double* col = &TK_V(0, j);  // column j of V = row j of W
+        for (int64_t k = j + 1; k <= i - 1; ++k) {
+          g += col[k] * d[k];
+          e[k] += col[k] * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (int64_t j = 0; j < i; ++j) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const double hh = f / (h + h);
+      for (int64_t j = 0; j < i; ++j) e[j] -= hh * d[j];
+      for (int64_t j = 0; j < i; ++j) {
+        f = d[j];
+        g = e[j];
+        double* col = &TK_V(0, j);
+        for (int64_t k = j; k <= i - 1; ++k) col[k] -= f * e[k] + g * d[k];
+        d[j] = TK_V(i - 1, j);
+        TK_V(i, j) = 0;
       }
     }
-    const double sg = sign_of_largest(v + i, n, n);
-    if (sg < 0)
-      for (int64_t k = 0; k < n; ++k) v[k * n + i] = -v[k * n + i];
+    d[i] = h;
+  }
+  // Accumulate the transformations.
+  for (int64_t i = 0; i < n - 1; ++i) {
+    TK_V(n - 1, i) = TK_V(i, i);
+    TK_V(i, i) = 1;
+    const double h = d[i + 1];
+    const double* ci1 = &TK_V(0, i + 1);
+    if (h != 0) {
+      for (int64_t k = 0; k <= i; ++k) d[k] = ci1[k] / h;
+      for (int64_t j = 0; j <= i; ++j) {
+        double* cj = &TK_V(0, j);
+        double g = 0;
+        for (int64_t k = 0; k <= i; ++k) g += ci1[k] * cj[k];
+        for (int64_t k = 0; k <= i; ++k) cj[k] -= g * d[k];
+      }
+    }
+    for (int64_t k = 0; k <= i; ++k) TK_V(k, i + 1) = 0;
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    d[j] = TK_V(n - 1, j);
+    TK_V(n - 1, j) = 0;
+  }
+  TK_V(n - 1, n - 1) = 1;
+  e[0] = 0;
+  // QL on the tridiagonal (d, e), rotating the eigenvector rows of W along.
+  for (int64_t i = 1; i < n; ++i) e[i - 1] = e[i];
+  e[n - 1] = 0;
+  double f = 0, tst1 = 0;
+  for (int64_t l = 0; l < n; ++l) {
+    tst1 = fmax(tst1, fabs(d[l]) + fabs(e[l]));
+    int64_t m = l;
+    while (m < n - 1 && !(fabs(e[m]) <= kEps * tst1)) ++m;
+    if (m > l) {
+      for (int iter = 0; iter < 64; ++iter) {
+        double g = d[l];
+        double p = (d[l + 1] - g) / (2 * e[l]);
+        double r = hypot(p, 1.0);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        const double dl1 = d[l + 1];
+        double h = g - d[l];
+        for (int64_t i = l + 2; i < n; ++i) d[i] -= h;
+        f += h;
+        p = d[m];
+        double c = 1, c2 = 1, c3 = 1, s = 0, s2 = 0;
+        const double el1 = e[l + 1];
+        for (int64_t i = m - 1; i >= l; --i) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i];
+          h = c * p;
+          r = hypot(p, e[i]);
+          e[i + 1] = s * r;
+          s = e[i] / r;
+          c = p / r;
+          p = c * d[i] - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]);
+          double* vi = W + i * n;
+          double* vi1 = W + (i + 1) * n;
+          for (int64_t k = 0; k < n; ++k) {
+            const double t = vi1[k];
+            vi1[k] = s * vi[k] + c * t;
+            vi[k] = c * vi[k] - s * t;
+          }
+        }
+        p = -s * s2 * c3 * el1 * e[l] / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+        if (!(fabs(e[l]) > kEps * tst1)) break;
+      }
+    }
+    d[l] += f;
+    e[l] = 0;
+  }
+#undef TK_V
+  // Ascending order (selection sort), eigenvector rows of W moved along, then written as columns.
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t mn = i;
+    for (int64_t j = i + 1; j < n; ++j)
+      if (d[j] < d[mn]) mn = j;
+    if (mn != i) {
+      const double t = d[i];
+      d[i] = d[mn];
+      d[mn] = t;
+      for (int64_t k = 0; k < n; ++k) {
+        const double x = W[i * n + k];
+        W[i * n + k] = W[mn * n + k];
+        W[mn * n + k] = x;
+      }
+    }
+    const double sg = sign_of_largest(W + i * n, n, 1);
+    for (int64_t k = 0; k < n; ++k) v[k * n + i] = sg * W[i * n + k];
   }
 }
 
@@ -221,89 +313,252 @@ TK_HD_CALL inline void complete_basis(double* u, int64_t m, int64_t cols, int64_
   }
 }
 
-// SVD of A [m, n] with m >= n by one-sided Jacobi: wt [n, m] holds A^T on entry (destroyed),
-// vt [n, n] gets V^T (the right singular vectors as rows), s [n] the singular values descending,
-// u [m, ucols] (ucols n or m) the left singular vectors as columns, completed to an orthonormal
-// set where singular values are zero or ucols > n. Each u_j (v_j when !sign_u: the caller's U
-// when it passed A rather than A^T) is signed so its largest entry is positive, the other
-// following. NaN anywhere gives NaN singular values.
+// SVD of A [m, n] with m >= n by Golub-Kahan-Reinsch: Householder bidiagonalization, then
+// implicit-shift QR sweeps on the bidiagonal (the algorithm of LINPACK's dsvdc, as in JAMA). wt
+// [n, m] holds A^T on entry: column k of A is row k of wt, so every Householder sweep runs along
+// a row; wt is then reused for U^T. vt [n, n] gets V^T (right singular vectors as rows), s [n]
+// the singular values descending, u [m, ucols] (ucols n or m) the left singular vectors as
+// columns, completed to an orthonormal set when ucols > n. Each u_j (v_j when !sign_u: the
+// caller's U when it passed A rather than A^T) is signed so its largest entry is positive, the
+// other following. A non-finite entry gives NaN factors.
 TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* u, int64_t ucols, double* vt,
                            bool sign_u) {
-  for (int64_t i = 0; i < n * n; ++i) vt[i] = 0;
-  for (int64_t i = 0; i < n; ++i) vt[i * n + i] = 1;
-  bool nan = false;
-  for (int sweep = 0; sweep < kMaxSweeps && !nan; ++sweep) {
-    int64_t rotations = 0;
-    for (int64_t p = 0; p < n; ++p)
-      for (int64_t q = p + 1; q < n; ++q) {
-        double* wp = wt + p * m;
-        double* wq = wt + q * m;
-        double al = 0, be = 0, ga = 0;
-        for (int64_t i = 0; i < m; ++i) {
-          al += wp[i] * wp[i];
-          be += wq[i] * wq[i];
-          ga += wp[i] * wq[i];
-        }
-        if (al != al || be != be || ga != ga) {
-          nan = true;
-          break;
-        }
-        if (fabs(ga) <= kEps * sqrt(al * be) || ga == 0) continue;
-        ++rotations;
-        const double t = jacobi_tangent((be - al) / (2 * ga));
-        const double c = 1 / sqrt(t * t + 1), sn = t * c;
-        for (int64_t i = 0; i < m; ++i) {
-          const double x = wp[i], y = wq[i];
-          wp[i] = c * x - sn * y;
-          wq[i] = sn * x + c * y;
-        }
-        double* vp = vt + p * n;
-        double* vq = vt + q * n;
-        for (int64_t i = 0; i < n; ++i) {
-          const double x = vp[i], y = vq[i];
-          vp[i] = c * x - sn * y;
-          vq[i] = sn * x + c * y;
-        }
-      }
-    if (rotations == 0) break;
-  }
-  for (int64_t j = 0; j < n; ++j) {
-    double nn = 0;
-    for (int64_t i = 0; i < m; ++i) nn += wt[j * m + i] * wt[j * m + i];
-    s[j] = nan ? NAN : sqrt(nn);
-  }
-  for (int64_t i = 0; i < n; ++i) {  // selection sort, descending, moving the rows along
-    int64_t mx = i;
-    for (int64_t j = i + 1; j < n; ++j)
-      if (s[j] > s[mx]) mx = j;
-    if (mx == i) continue;
-    const double t = s[i];
-    s[i] = s[mx];
-    s[mx] = t;
-    for (int64_t k = 0; k < m; ++k) {
-      const double x = wt[i * m + k];
-      wt[i * m + k] = wt[mx * m + k];
-      wt[mx * m + k] = x;
-    }
-    for (int64_t k = 0; k < n; ++k) {
-      const double x = vt[i * n + k];
-      vt[i * n + k] = vt[mx * n + k];
-      vt[mx * n + k] = x;
-    }
-  }
-  // u_j = A v_j / s_j where s_j is not negligible; the rest completed to an orthonormal set.
-  const double tiny = (s[0] > 0 ? s[0] : 0) * double(m) * kEps;
-  int64_t have = 0;
-  while (have < n && s[have] > tiny && s[have] > 0) {
-    for (int64_t i = 0; i < m; ++i) u[i * ucols + have] = wt[have * m + i] / s[have];
-    ++have;
-  }
-  if (nan) {
+  if (n == 0) return;
+  bool finite = true;
+  for (int64_t i = 0; i < n * m; ++i) finite = finite && wt[i] - wt[i] == 0;
+  if (!finite) {
+    for (int64_t i = 0; i < n; ++i) s[i] = NAN;
     for (int64_t i = 0; i < m * ucols; ++i) u[i] = NAN;
     for (int64_t i = 0; i < n * n; ++i) vt[i] = NAN;
     return;
   }
-  complete_basis(u, m, ucols, have);
+#define TK_A(r, c) wt[(c)*m + (r)]
+#define TK_U(r, c) wt[(c)*m + (r)]
+#define TK_V(r, c) vt[(c)*n + (r)]
+  double* e = u;  // [n] scratch until U is written
+  double* work = u + n;  // [m] scratch, used only when n >= 3 (then m * ucols >= n + m)
+  const int64_t nct = m - 1 < n ? m - 1 : n;
+  const int64_t nrt = n - 2 < m ? (n - 2 > 0 ? n - 2 : 0) : m;
+  const int64_t kmax = nct > nrt ? nct : nrt;
+  for (int64_t k = 0; k < kmax; ++k) {
+    double* ak = &TK_A(0, k);
+    if (k < nct) {  // the k-th column's reflector; its diagonal into s[k]
+      s[k] = 0;
+      for (int64_t i = k; i < m; ++i) s[k] = hypot(s[k], ak[i]);
+      if (s[k] != 0) {
+        if (ak[k] < 0) s[k] = -s[k];
+        for (int64_t i = k; i < m; ++i) ak[i] /= s[k];
+        ak[k] += 1;
+      }
+      s[k] = -s[k];
+    }
+    for (int64_t j = k + 1; j < n; ++j) {
+      double* aj = &TK_A(0, j);
+      if (k < nct && s[k] != 0) {
+        double t = 0;
+        for (int64_t i = k; i < m; ++i) t += ak[i] * aj[i];
+        t = -t / ak[k];
+        for (int64_t i = k; i < m; ++i) aj[i] += t * ak[i];
+      }
+      e[j] = aj[k];  // row k, for the row reflector
+    }
+    if (k < nrt) {  // the k-th row's reflector; its superdiagonal into e[k]
+      e[k] = 0;
+      for (int64_t i = k + 1; i < n; ++i) e[k] = hypot(e[k], e[i]);
+      if (e[k] != 0) {
+        if (e[k + 1] < 0) e[k] = -e[k];
+        for (int64_t i = k + 1; i < n; ++i) e[i] /= e[k];
+        e[k + 1] += 1;
+      }
+      e[k] = -e[k];
+      if (k + 1 < m && e[k] != 0) {
+        for (int64_t i = k + 1; i < m; ++i) work[i] = 0;
+        for (int64_t j = k + 1; j < n; ++j) {
+          const double* aj = &TK_A(0, j);
+          for (int64_t i = k + 1; i < m; ++i) work[i] += e[j] * aj[i];
+        }
+        for (int64_t j = k + 1; j < n; ++j) {
+          const double t = -e[j] / e[k + 1];
+          double* aj = &TK_A(0, j);
+          for (int64_t i = k + 1; i < m; ++i) aj[i] += t * work[i];
+        }
+      }
+      for (int64_t i = k + 1; i < n; ++i) TK_V(i, k) = e[i];
+    }
+  }
+  // The bidiagonal of order p (p = n as m >= n).
+  int64_t p = n;
+  if (nct < n) s[nct] = TK_A(nct, nct);
+  if (nrt + 1 < p) e[nrt] = TK_A(nrt, p - 1);
+  e[p - 1] = 0;
+  // U from the column reflectors, in place of A (column k of U over column k of A).
+  for (int64_t k = 0; k < nct; ++k)
+    for (int64_t i = 0; i < k; ++i) TK_U(i, k) = 0;
+  for (int64_t j = nct; j < n; ++j) {
+    for (int64_t i = 0; i < m; ++i) TK_U(i, j) = 0;
+    TK_U(j, j) = 1;
+  }
+  for (int64_t k = nct - 1; k >= 0; --k) {
+    double* uk = &TK_U(0, k);
+    if (s[k] != 0) {
+      for (int64_t j = k + 1; j < n; ++j) {
+        double* uj = &TK_U(0, j);
+        double t = 0;
+        for (int64_t i = k; i < m; ++i) t += uk[i] * uj[i];
+        t = -t / uk[k];
+        for (int64_t i = k; i < m; ++i) uj[i] += t * uk[i];
+      }
+      for (int64_t i = k; i < m; ++i) uk[i] = -uk[i];
+      uk[k] += 1;
+      for (int64_t i = 0; i < k; ++i) uk[i] = 0;
+    } else {
+      for (int64_t i = 0; i < m; ++i) uk[i] = 0;
+      uk[k] = 1;
+    }
+  }
+  // V from the row reflectors.
+  for (int64_t k = n - 1; k >= 0; --k) {
+    double* vk = &TK_V(0, k);
+    if (k < nrt && e[k] != 0)
+      for (int64_t j = k + 1; j < n; ++j) {
+        double* vj = &TK_V(0, j);
+        double t = 0;
+        for (int64_t i = k + 1; i < n; ++i) t += vk[i] * vj[i];
+        t = -t / vk[k + 1];
+        for (int64_t i = k + 1; i < n; ++i) vj[i] += t * vk[i];
+      }
+    for (int64_t i = 0; i < n; ++i) vk[i] = 0;
+    vk[k] = 1;
+  }
+  // Rotations of columns j, k of U or V: (x_j, x_k) <- (c x_j + s x_k, -s x_j + c x_k).
+  auto rotate = [](double* xj, double* xk, int64_t len, double cs, double sn) {
+    for (int64_t i = 0; i < len; ++i) {
+      const double t = cs * xj[i] + sn * xk[i];
+      xk[i] = -sn * xj[i] + cs * xk[i];
+      xj[i] = t;
+    }
+  };
+  const double tiny = 1.0020841800044864e-292;  // 2^-966
+  const int64_t pp = p - 1;
+  int iter = 0;
+  while (p > 0) {
+    int64_t k, kase;
+    for (k = p - 2; k >= 0; --k)
+      if (fabs(e[k]) <= tiny + kEps * (fabs(s[k]) + fabs(s[k + 1]))) {
+        e[k] = 0;
+        break;
+      }
+    if (k == p - 2) {
+      kase = 4;
+    } else {
+      int64_t ks;
+      for (ks = p - 1; ks > k; --ks) {
+        const double t = (ks != p ? fabs(e[ks]) : 0.) + (ks != k + 1 ? fabs(e[ks - 1]) : 0.);
+        if (fabs(s[ks]) <= tiny + kEps * t) {
+          s[ks] = 0;
+          break;
+        }
+      }
+      if (ks == k)
+        kase = 3;
+      else if (ks == p - 1)
+        kase = 1;
+      else {
+        kase = 2;
+        k = ks;
+      }
+    }
+    ++k;
+    if (kase == 1) {  // deflate a negligible s[p-1]
+      double f = e[p - 2];
+      e[p - 2] = 0;
+      for (int64_t j = p - 2; j >= k; --j) {
+        const double t = hypot(s[j], f), cs = s[j] / t, sn = f / t;
+        s[j] = t;
+        if (j != k) {
+          f = -sn * e[j - 1];
+          e[j - 1] = cs * e[j - 1];
+        }
+        rotate(&TK_V(0, j), &TK_V(0, p - 1), n, cs, sn);
+      }
+    } else if (kase == 2) {  // split at a negligible s[k-1]
+      double f = e[k - 1];
+      e[k - 1] = 0;
+      for (int64_t j = k; j < p; ++j) {
+        const double t = hypot(s[j], f), cs = s[j] / t, sn = f / t;
+        s[j] = t;
+        f = -sn * e[j];
+        e[j] = cs * e[j];
+        rotate(&TK_U(0, j), &TK_U(0, k - 1), m, cs, sn);
+      }
+    } else if (kase == 3) {  // one QR step with the shift from the trailing 2x2
+      double scale = fmax(fmax(fmax(fmax(fabs(s[p - 1]), fabs(s[p - 2])), fabs(e[p - 2])), fabs(s[k])), fabs(e[k]));
+      const double sp = s[p - 1] / scale, spm1 = s[p - 2] / scale, epm1 = e[p - 2] / scale;
+      const double sk = s[k] / scale, ek = e[k] / scale;
+      const double b = ((spm1 + sp) * (spm1 - sp) + epm1 * epm1) / 2.0;
+      const double c = (sp * epm1) * (sp * epm1);
+      double shift = 0;
+      if (b != 0 || c != 0) {
+        shift = sqrt(b * b + c);
+        if (b < 0) shift = -shift;
+        shift = c / (b + shift);
+      }
+      double f = (sk + sp) * (sk - sp) + shift;
+      double g = sk * ek;
+      for (int64_t j = k; j < p - 1; ++j) {
+        double t = hypot(f, g), cs = f / t, sn = g / t;
+        if (j != k) e[j - 1] = t;
+        f = cs * s[j] + sn * e[j];
+        e[j] = cs * e[j] - sn * s[j];
+        g = sn * s[j + 1];
+        s[j + 1] = cs * s[j + 1];
+        rotate(&TK_V(0, j), &TK_V(0, j + 1), n, cs, sn);
+        t = hypot(f, g);
+        cs = f / t;
+        sn = g / t;
+        s[j] = t;
+        f = cs * e[j] + sn * s[j + 1];
+        s[j + 1] = -sn * e[j] + cs * s[j + 1];
+        g = sn * e[j + 1];
+        e[j + 1] = cs * e[j + 1];
+        if (j < m - 1) rotate(&TK_U(0, j), &TK_U(0, j + 1), m, cs, sn);
+      }
+      e[p - 2] = f;
+      if (++iter > 100) e[p - 2] = 0;  // no convergence: deflate (never seen with finite input)
+    } else {  // convergence of s[k]: make it non-negative, move it into descending order
+      if (s[k] <= 0) {
+        s[k] = s[k] < 0 ? -s[k] : 0;
+        for (int64_t i = 0; i <= pp; ++i) TK_V(i, k) = -TK_V(i, k);
+      }
+      while (k < pp && s[k] < s[k + 1]) {
+        const double t = s[k];
+        s[k] = s[k + 1];
+        s[k + 1] = t;
+        if (k < n - 1)
+          for (int64_t i = 0; i < n; ++i) {
+            const double x = TK_V(i, k + 1);
+            TK_V(i, k + 1) = TK_V(i, k);
+            TK_V(i, k) = x;
+          }
+        if (k < m - 1)
+          for (int64_t i = 0; i < m; ++i) {
+            const double x = TK_U(i, k + 1);
+            TK_U(i, k + 1) = TK_U(i, k);
+            TK_U(i, k) = x;
+          }
+        ++k;
+      }
+      iter = 0;
+      --p;
+    }
+  }
+  // U^T (rows of wt) into u's columns, completed; then the signs.
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) u[i * ucols + j] = TK_U(i, j);
+#undef TK_A
+#undef TK_U
+#undef TK_V
+  complete_basis(u, m, ucols, n);
   for (int64_t j = 0; j < n; ++j) {
     if ((sign_u ? sign_of_largest(u + j, m, ucols) : sign_of_largest(vt + j * n, n, 1)) > 0) continue;
     for (int64_t i = 0; i < m; ++i) u[i * ucols + j] = -u[i * ucols + j];
