@@ -1,11 +1,14 @@
 // Dense factorizations on the CPU: each matrix of the batch is one task of the thread pool, run by
 // the bodies shared with the CUDA kernels (kernels/linalg.h). Inputs are float64 and contiguous
-// (the op layer, ops/linalg_decomp.cpp, makes them so).
+// (the op layer, ops/linalg_decomp.cpp, makes them so). LU and triangular solves of large
+// matrices are blocked here (LAPACK's right-looking getrf and blocked trsm): panels and diagonal
+// blocks by the bodies, the O(n^3) updates by the GEMM (cpu/gemm), which also brings threads.
 #include <algorithm>
 #include <vector>
 
 #include "backend.h"
 #include "cpu/cpu.h"
+#include "cpu/gemm/gemm.h"
 #include "kernels/linalg.h"
 #include "tk/parallel.h"
 
@@ -25,6 +28,71 @@ template <class Fn> void each_matrix(int64_t B, int64_t flops, Fn fn) {
   });
 }
 
+constexpr int64_t kBlock = 64;
+
+// c -= a @ b on row-major blocks with leading dims: a [M, K], b [K, N], c [M, N] (disjoint).
+void sub_product(const double* a, int64_t lda, const double* b, int64_t ldb, double* c, int64_t ldc, int64_t M,
+                 int64_t N, int64_t K) {
+  if (M == 0 || N == 0 || K == 0) return;
+  GemmArgs<double> g;
+  g.M = M;
+  g.N = N;
+  g.K = K;
+  g.alpha = -1;
+  g.beta = 1;
+  g.a = a;
+  g.a_rs = lda;
+  g.a_cs = 1;
+  g.b = b;
+  g.b_rs = ldb;
+  g.b_cs = 1;
+  g.c = c;
+  g.c_rs = ldc;
+  g.c_cs = 1;
+  gemm<double>(g);
+}
+
+// Right-looking blocked LU: factor a kBlock-wide panel (partial pivoting over all rows below),
+// apply its row swaps to the other columns, solve for U's block row, update the trailing matrix
+// by one GEMM. The same pivots and result as the unblocked loop, up to rounding.
+int64_t lu_blocked(double* a, int64_t m, int64_t n, int32_t* piv) {
+  const int64_t k = std::min(m, n);
+  if (k < 2 * kBlock) return la::lu_factor(a, m, n, piv, n);
+  int64_t info = 0;
+  for (int64_t k0 = 0; k0 < k; k0 += kBlock) {
+    const int64_t kb = std::min(kBlock, k - k0), rest = n - k0 - kb;
+    const int64_t pinfo = la::lu_factor(a + k0 * n + k0, m - k0, kb, piv + k0, n);
+    if (info == 0 && pinfo != 0) info = k0 + pinfo;
+    for (int64_t j = k0; j < k0 + kb; ++j) {
+      piv[j] += int32_t(k0);
+      const int64_t p = piv[j] - 1;
+      if (p == j) continue;
+      for (int64_t c = 0; c < n; ++c)
+        if (c < k0 || c >= k0 + kb) std::swap(a[j * n + c], a[p * n + c]);
+    }
+    if (rest == 0) continue;
+    la::solve_triangular(a + k0 * n + k0, a + k0 * n + k0 + kb, kb, rest, false, true, n, n);
+    sub_product(a + (k0 + kb) * n + k0, n, a + k0 * n + k0 + kb, n, a + (k0 + kb) * n + k0 + kb, n, m - k0 - kb, rest,
+                kb);
+  }
+  return info;
+}
+
+// Blocked triangular solve: diagonal blocks by substitution, the rest of B updated by GEMM.
+void trsm_blocked(const double* a, double* b, int64_t n, int64_t r, bool upper, bool unit) {
+  if (n < 2 * kBlock || r < 8) return la::solve_triangular(a, b, n, r, upper, unit, n, r);
+  for (int64_t s = 0; s < n; s += kBlock) {
+    // lower: blocks top to bottom, updating the rows below; upper: bottom to top, the rows above.
+    const int64_t k0 = upper ? std::max<int64_t>(0, n - s - kBlock) : s;
+    const int64_t kb = upper ? n - s - k0 : std::min(kBlock, n - s);
+    la::solve_triangular(a + k0 * n + k0, b + k0 * r, kb, r, upper, unit, n, r);
+    if (upper)
+      sub_product(a + k0, n, b + k0 * r, r, b, r, k0, r, kb);
+    else
+      sub_product(a + (k0 + kb) * n + k0, n, b + k0 * r, r, b + (k0 + kb) * r, r, n - k0 - kb, r, kb);
+  }
+}
+
 void cholesky(const Tensor& a, const Tensor& info) {
   const int64_t B = batch_of(a), n = rows(a);
   double* p = a.data<double>();
@@ -37,15 +105,14 @@ void lu_factor(const Tensor& a, const Tensor& piv, const Tensor& info) {
   double* p = a.data<double>();
   int32_t* pv = piv.data<int32_t>();
   int32_t* inf = info.data<int32_t>();
-  each_matrix(B, m * n * k, [&](int64_t b) { inf[b] = int32_t(la::lu_factor(p + b * m * n, m, n, pv + b * k)); });
+  each_matrix(B, m * n * k, [&](int64_t b) { inf[b] = int32_t(lu_blocked(p + b * m * n, m, n, pv + b * k)); });
 }
 
 void solve_triangular(const Tensor& a, const Tensor& x, bool upper, bool unit) {
   const int64_t B = batch_of(a), n = rows(a), r = cols(x);
   const double* ap = a.data<double>();
   double* xp = x.data<double>();
-  each_matrix(B, n * n * r,
-              [&](int64_t b) { la::solve_triangular(ap + b * n * n, xp + b * n * r, n, r, upper, unit); });
+  each_matrix(B, n * n * r, [&](int64_t b) { trsm_blocked(ap + b * n * n, xp + b * n * r, n, r, upper, unit); });
 }
 
 void eigh(const Tensor& a, bool lower, const Tensor& w, const Tensor& v) {

@@ -14,10 +14,10 @@ __global__ void cholesky_kernel(double* a, int32_t* info, int64_t B, int64_t n) 
 }
 __global__ void lu_kernel(double* a, int32_t* piv, int32_t* info, int64_t B, int64_t m, int64_t n) {
   const int64_t k = m < n ? m : n;
-  TK_GRID_STRIDE(b, B) info[b] = int32_t(la::lu_factor(a + b * m * n, m, n, piv + b * k));
+  TK_GRID_STRIDE(b, B) info[b] = int32_t(la::lu_factor(a + b * m * n, m, n, piv + b * k, n));
 }
 __global__ void trsm_kernel(const double* a, double* x, int64_t B, int64_t n, int64_t r, bool upper, bool unit) {
-  TK_GRID_STRIDE(b, B) la::solve_triangular(a + b * n * n, x + b * n * r, n, r, upper, unit);
+  TK_GRID_STRIDE(b, B) la::solve_triangular(a + b * n * n, x + b * n * r, n, r, upper, unit, n, r);
 }
 __global__ void eigh_kernel(double* a, bool lower, double* w, double* v, int64_t B, int64_t n) {
   TK_GRID_STRIDE(b, B) la::eigh(a + b * n * n, n, lower, w + b * n, v + b * n * n);

@@ -46,35 +46,35 @@ TK_HD_CALL inline int64_t cholesky(double* a, int64_t n) {
   return info;
 }
 
-// LU with partial pivoting: a [m, n] -> L (unit diagonal, below it) and U packed in place;
-// piv[j] (1-based, as LAPACK and PyTorch) is the row swapped with row j at step j < min(m, n).
-// Returns 0, or the 1-based index of the first exactly-zero pivot (U singular; the
-// factorization still completes, as getrf's).
-TK_HD_CALL inline int64_t lu_factor(double* a, int64_t m, int64_t n, int32_t* piv) {
+// LU with partial pivoting: a [m, n] (row stride lda) -> L (unit diagonal, below it) and U
+// packed in place; piv[j] (1-based, as LAPACK and PyTorch) is the row swapped with row j at step
+// j < min(m, n). Returns 0, or the 1-based index of the first exactly-zero pivot (U singular; the
+// factorization still completes, as getrf's). The CPU backend blocks large matrices around this.
+TK_HD_CALL inline int64_t lu_factor(double* a, int64_t m, int64_t n, int32_t* piv, int64_t lda) {
   const int64_t k = m < n ? m : n;
   int64_t info = 0;
   for (int64_t j = 0; j < k; ++j) {
     int64_t p = j;
-    double best = fabs(a[j * n + j]);
+    double best = fabs(a[j * lda + j]);
     for (int64_t i = j + 1; i < m; ++i)
-      if (fabs(a[i * n + j]) > best) {
-        best = fabs(a[i * n + j]);
+      if (fabs(a[i * lda + j]) > best) {
+        best = fabs(a[i * lda + j]);
         p = i;
       }
     piv[j] = int32_t(p + 1);
-    if (a[p * n + j] == 0) {
+    if (a[p * lda + j] == 0) {
       if (info == 0) info = j + 1;
       continue;
     }
-    double* rj = a + j * n;
+    double* rj = a + j * lda;
     if (p != j)
       for (int64_t c = 0; c < n; ++c) {
         const double t = rj[c];
-        rj[c] = a[p * n + c];
-        a[p * n + c] = t;
+        rj[c] = a[p * lda + c];
+        a[p * lda + c] = t;
       }
     for (int64_t i = j + 1; i < m; ++i) {
-      double* ri = a + i * n;
+      double* ri = a + i * lda;
       const double l = ri[j] / rj[j];
       ri[j] = l;
       for (int64_t c = j + 1; c < n; ++c) ri[c] -= l * rj[c];
@@ -83,21 +83,22 @@ TK_HD_CALL inline int64_t lu_factor(double* a, int64_t m, int64_t n, int32_t* pi
   return info;
 }
 
-// Solves A X = B for triangular a [n, n] (only its upper or lower triangle read; a unit diagonal
-// assumed, and not read, when `unit`), X written over b [n, r]. A zero on the diagonal gives
-// infinities, as LAPACK's trsm.
-TK_HD_CALL inline void solve_triangular(const double* a, double* b, int64_t n, int64_t r, bool upper, bool unit) {
+// Solves A X = B for triangular a [n, n] (row stride lda; only its upper or lower triangle read;
+// a unit diagonal assumed, and not read, when `unit`), X written over b [n, r] (row stride ldb).
+// A zero on the diagonal gives infinities, as LAPACK's trsm.
+TK_HD_CALL inline void solve_triangular(const double* a, double* b, int64_t n, int64_t r, bool upper, bool unit,
+                                        int64_t lda, int64_t ldb) {
   for (int64_t t = 0; t < n; ++t) {
     const int64_t i = upper ? n - 1 - t : t;
-    double* bi = b + i * r;
+    double* bi = b + i * ldb;
     const int64_t lo = upper ? i + 1 : 0, hi = upper ? n : i;
     for (int64_t k = lo; k < hi; ++k) {
-      const double f = a[i * n + k];
-      const double* bk = b + k * r;
+      const double f = a[i * lda + k];
+      const double* bk = b + k * ldb;
       for (int64_t c = 0; c < r; ++c) bi[c] -= f * bk[c];
     }
     if (!unit) {
-      const double d = a[i * n + i];
+      const double d = a[i * lda + i];
       for (int64_t c = 0; c < r; ++c) bi[c] /= d;
     }
   }
