@@ -283,6 +283,22 @@ describe('linalg beyond the fixture', () => {
       expect(err).toBeLessThan(1e-9);
     });
   });
+  it('jit.trace records the factorizations and replays them on new inputs', () => {
+    tk.tidy(() => {
+      class M extends tk.nn.Module {
+        forward(x: Tensor) {
+          const { Q, R } = linalg.qr(x);
+          const e = linalg.eigh(x.matmul(x.mT), { UPLO: 'U' });
+          const t = linalg.solveTriangular(x.narrow(0, 0, 3).add(tk.eye(3).mul(3)), x, { upper: true, left: false });
+          return Q.sum().add(R.sum()).add(e.eigenvalues.sum()).add(linalg.svdvals(x).sum()).add(t.sum());
+        }
+      }
+      const m = new M();
+      const g = tk.jit.trace(m, [tk.randn([4, 3])]);
+      const y = tk.randn([4, 3]);
+      expect((g.run([y]) as Tensor).item()).toBeCloseTo(m.call(y).item() as number, 4);
+    });
+  });
   it('empty matrices and batches', () => {
     tk.tidy(() => {
       const z = tk.zeros([0, 0], { dtype: 'float64' });
@@ -326,6 +342,7 @@ describe('linalg beyond the fixture', () => {
       expect(Array.from(linalg.det(s).data() as Float32Array, (v) => v + 0)).toEqual([0, 2]);
       expect(linalg.slogdet(s).logabsdet.data()[0]).toBe(-Infinity);
       expect(linalg.matrixRank(s).tolist()).toEqual([1, 2]);
+      expect(linalg.cond(s, 1).tolist()).toEqual([Infinity, 2]);
       expectTensorError(
         () => linalg.inv(s),
         'INVALID_ARGUMENT',

@@ -560,7 +560,8 @@ export function norm(
 
 /**
  * The condition number (torch.linalg.cond): for p null or 2 the ratio of the largest to the
- * smallest singular value (-2: its inverse); otherwise matrixNorm(A, p) * matrixNorm(inv(A), p).
+ * smallest singular value (-2: its inverse); otherwise matrixNorm(A, p) * matrixNorm(inv(A), p),
+ * Infinity for a singular A.
  * @example linalg.cond(A)
  */
 export function cond(A: Tensor, p: MatrixOrd | null = null): Tensor {
@@ -574,7 +575,10 @@ export function cond(A: Tensor, p: MatrixOrd | null = null): Tensor {
         lo = s.narrow(-1, k - 1, 1).squeeze(-1);
       return p === -2 ? lo.div(hi) : hi.div(lo);
     }
-    return matrixNorm(a, p).mul(matrixNorm(inv(a), p));
+    // A singular matrix has condition number Infinity (PyTorch's), not an error.
+    const { inverse, info } = invEx(a);
+    const c = matrixNorm(a, p).mul(matrixNorm(inverse, p));
+    return where(info.ne(0), Infinity, c);
   });
 }
 
