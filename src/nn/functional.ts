@@ -661,6 +661,7 @@ export {
   dropout2d,
   type Pool1dOptions,
 } from './functional_misc.js';
+export { unfold, fold, type FoldOptions } from './fold.js';
 export {
   scaledDotProductAttention,
   pad,

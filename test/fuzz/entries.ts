@@ -206,6 +206,8 @@ export const FACTORIES: Record<string, () => object> = {
   Gamma: () => new tk.distributions.Gamma(2, 1),
   Beta: () => new tk.distributions.Beta(2, 3),
   Poisson: () => new tk.distributions.Poisson(tk.tensor([1, 4])),
+  Unfold: () => new tk.nn.Unfold(2, { padding: 1 }),
+  Fold: () => new tk.nn.Fold([4, 4], 2, { stride: 2 }),
   MultivariateNormal: () =>
     new tk.distributions.MultivariateNormal(tk.zeros([2, 3]), { covarianceMatrix: tk.eye(3).mul(2) }),
   Independent: () => new tk.distributions.Independent(new tk.distributions.Normal(tk.zeros([2, 3]), 1), 1),
