@@ -39,9 +39,10 @@ DimVec with(DimVec v, std::initializer_list<int64_t> tail) {
 Tensor work_copy(const Tensor& x, const DimVec& batch, const char* op) {
   const int64_t r = x.shape()[x.ndim() - 2], c = x.shape()[x.ndim() - 1];
   const int64_t B = checked_numel(batch, op);
-  Tensor w = Tensor::empty({B, r, c}, DType::Float64, x.device(), op);
-  if (w.numel() > 0) copy_(w, reshape(contiguous(broadcast_to(x, with(batch, {r, c}))), {B, r, c}, op));
-  return w;
+  const DimVec full = with(batch, {r, c});
+  Tensor w = Tensor::empty(full, DType::Float64, x.device(), op);
+  if (w.numel() > 0) copy_(w, broadcast_to(x, full));  // one pass: cast, gather strides, broadcast
+  return reshape(w, {B, r, c}, op);
 }
 
 // A kernel result [B, r, c] (float64) as `shape`, in dtype `dt`.
