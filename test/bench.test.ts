@@ -27,6 +27,7 @@ describe('npm run bench --smoke', () => {
       'elementwise',
       'reduce',
       'matmul',
+      'linalg',
       'views',
       'autograd',
       'attention',

@@ -170,7 +170,17 @@ describe('16-bit type promotion (torch.result_type)', () => {
 const halfable = (c: OpCase) =>
   c.inputs.some((s) => (s.dtype ?? 'float32') === 'float32') &&
   !c.inputs.some((s) => s.dtype === 'float64') &&
-  !c.ops.includes('to_dtype');
+  !c.ops.includes('to_dtype') &&
+  !c.ops.some((o) => NO_HALF.includes(o));
+// The dense factorizations refuse 16-bit inputs, as PyTorch's linalg does (checked below).
+const NO_HALF: OpCase['ops'] = [
+  'linalg_cholesky_ex',
+  'linalg_lu_factor_ex',
+  'linalg_solve_triangular',
+  'linalg_eigh',
+  'linalg_svd',
+  'linalg_qr',
+];
 // Where a float32 row's result is not float32 in 16 bits: bincount's weights other than float32
 // give float64 (PyTorch's rule).
 const resultDtype = (c: OpCase, ref: DType, dt: HalfDType): DType =>
@@ -228,6 +238,19 @@ function runHalf(c: OpCase, dt: HalfDType): number {
 for (const dt of HALVES)
   describe(`every op in ${dt}`, () => {
     for (const c of ALL_CASES.filter(halfable)) it(c.name, () => expect(runHalf(c, dt)).toBeGreaterThan(0));
+    it(`${dt}: the dense factorizations refuse 16-bit input (as PyTorch's linalg)`, () => {
+      const a = tk.eye(3, { dtype: dt });
+      const fns = [
+        () => tk.linalg.choleskyEx(a),
+        () => tk.linalg.luFactorEx(a),
+        () => tk.linalg.solveTriangular(a, a, { upper: true }),
+        () => tk.linalg.eigh(a),
+        () => tk.linalg.svd(a),
+        () => tk.linalg.qr(a),
+      ];
+      for (const f of fns) expect(f).toThrow(new RegExp(`expected A to be float32 or float64, got ${dt}`));
+      a.dispose();
+    });
     it('leaves no tensors alive', () => expect(memory().tensors).toBe(0));
   });
 
