@@ -64,4 +64,12 @@ struct Formula {
 
 Formula formula(OpId op);
 
+// The dense factorizations' formulas (derivatives_linalg.cpp).
+void cholesky_grad(Ctx& c);
+void lu_factor_grad(Ctx& c);
+void solve_triangular_grad(Ctx& c);
+void eigh_grad(Ctx& c);
+void svd_grad(Ctx& c);
+void qr_grad(Ctx& c);
+
 }  // namespace tk::autograd
