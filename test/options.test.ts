@@ -398,6 +398,9 @@ const ROWS: Record<string, () => unknown> = {
   'linalg/index.ts:svd': () => tk.linalg.svd(tk.eye(2), O),
   'linalg/index.ts:vecdot': () => tk.linalg.vecdot(tk.ones([2]), tk.ones([2]), O),
   'linalg/index.ts:vectorNorm': () => tk.linalg.vectorNorm(tk.ones([2]), 2, O),
+  'nn/embedding_bag.ts:embeddingBag': () =>
+    tk.nn.functional.embeddingBag(tk.ones([1, 2], { dtype: 'int64' }), tk.ones([3, 2]), O),
+  'nn/embedding_bag.ts:EmbeddingBag.constructor': () => new tk.nn.EmbeddingBag(3, 2, O),
   'nn/fold.ts:unfold': () => tk.nn.functional.unfold(tk.ones([1, 1, 3, 3]), 2, O),
   'nn/fold.ts:fold': () => tk.nn.functional.fold(tk.ones([1, 4, 4]), [3, 3], 2, O),
   'nn/fold.ts:Unfold.constructor': () => new tk.nn.Unfold(2, O),

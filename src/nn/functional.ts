@@ -662,6 +662,7 @@ export {
   type Pool1dOptions,
 } from './functional_misc.js';
 export { unfold, fold, type FoldOptions } from './fold.js';
+export { embeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
 export {
   scaledDotProductAttention,
   pad,

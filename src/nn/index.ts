@@ -53,6 +53,7 @@ export * as utils from './utils.js';
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions, type RNNCellOptions } from './rnn.js';
 export { RMSNorm, InstanceNorm2d, Upsample, PixelShuffle, PixelUnshuffle, Unflatten } from './layers_more.js';
 export { Unfold, Fold, type FoldOptions } from './fold.js';
+export { EmbeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
 export {
   MultiheadAttention,
   TransformerEncoderLayer,

@@ -207,6 +207,7 @@ export const FACTORIES: Record<string, () => object> = {
   Beta: () => new tk.distributions.Beta(2, 3),
   Poisson: () => new tk.distributions.Poisson(tk.tensor([1, 4])),
   Unfold: () => new tk.nn.Unfold(2, { padding: 1 }),
+  EmbeddingBag: () => new tk.nn.EmbeddingBag(10, 3, { mode: 'max' }),
   Fold: () => new tk.nn.Fold([4, 4], 2, { stride: 2 }),
   MultivariateNormal: () =>
     new tk.distributions.MultivariateNormal(tk.zeros([2, 3]), { covarianceMatrix: tk.eye(3).mul(2) }),
