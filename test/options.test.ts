@@ -423,6 +423,7 @@ const ROWS: Record<string, () => unknown> = {
   'ops/reductions_more.ts:Tensor.nanmedian': () => x().nanmedian(0, O),
   'ops/reductions_more.ts:Tensor.nanmedianWithIndices': () => x().nanmedianWithIndices(0, O),
   'ops/reductions_more.ts:Tensor.kthvalue': () => x().kthvalue(1, 0, O),
+  'ops/reductions_more.ts:Tensor.mode': () => x().mode(0, O),
   'ops/reductions_more.ts:Tensor.quantile': () => x().quantile(0.5, 0, O),
   'ops/reductions_more.ts:Tensor.nanquantile': () => x().nanquantile(0.5, 0, O),
   'ops/reductions_more.ts:Tensor.diff': () => x().diff(1, 0, O),

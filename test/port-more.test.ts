@@ -442,6 +442,7 @@ describe('errors name the op and the offending value', () => {
       /kthvalue: k \(5\) is larger than dimension 1 of size 4/,
     );
     expectTensorError(() => x.quantile(1.5), 'INVALID_ARGUMENT', /quantile: q must be in \[0, 1\], got 1.5/);
+    expectTensorError(() => tk.zeros([2, 0]).mode(1), 'INVALID_ARGUMENT', /mode: dim 1 has size 0/);
     expectTensorError(
       () => x.quantile(0.5, 0, { interpolation: 'cubic' as never }),
       'INVALID_ARGUMENT',

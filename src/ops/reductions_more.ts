@@ -10,7 +10,7 @@ import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { checkOptions, describe, int, intAtLeast, list, num, oneOf } from '../options.js';
-import { arange, full, ones, tensor } from './creation.js';
+import { arange, full, ones, tensor, zeros } from './creation.js';
 import { cat, where } from './functional.js';
 import { dimOf } from './shaping.js';
 import type { ValuesIndices } from './sorting.js';
@@ -58,6 +58,11 @@ declare module '../tensor.js' {
     nanmedianWithIndices(dim: number, options?: KeepDim): ValuesIndices<D>;
     /** The k-th smallest value (1-based) along dim and its position. @example x.kthvalue(2, 1).values */
     kthvalue(k: number, dim?: number, options?: KeepDim): ValuesIndices<D>;
+    /**
+     * The most frequent value along dim (the smallest on ties; NaNs never equal each other) and the
+     * position of its last occurrence (torch.mode). @example tensor([3, 1, 3, 1, 2]).mode().values // 1
+     */
+    mode(dim?: number, options?: KeepDim): ValuesIndices<D>;
     /**
      * Quantiles q in [0, 1] over one dim or all elements (floating tensors). A list or 1-D tensor
      * of q puts the quantiles in a new first dim. NaN where the slice holds a NaN.
@@ -210,6 +215,41 @@ proto.nanmedian = function (this: Tensor, dim?: number | null, options?: KeepDim
 proto.nanmedianWithIndices = function (this: Tensor, dim: number, options?: KeepDim) {
   const k = checkOptions('nanmedianWithIndices', options, { keepdim: 'boolean' }).keepdim;
   return medianOf('nanmedianWithIndices', this, int('nanmedianWithIndices', 'dim', dim), k, true) as ValuesIndices;
+};
+
+proto.mode = function (this: Tensor, dim = -1, options?: KeepDim) {
+  const name = 'mode';
+  const keepdim = checkOptions(name, options, { keepdim: 'boolean' }).keepdim;
+  const { t, d } = along(this, dim, name);
+  const n = t.shape[d];
+  if (n === 0) fail('INVALID_ARGUMENT', `${name}: dim ${d} has size 0; there is no most frequent value`);
+  return tidy(() => {
+    // Sorted (stably), each run of equal values is one candidate; its length is its count.
+    const order = t.argsort(d);
+    const sv = t.gather(d, order);
+    const head = ones(
+      t.shape.map((s_, i) => (i === d ? 1 : s_)),
+      { dtype: 'bool', device: t.device },
+    );
+    // a run starts where a value differs from the one before (NaN differs from everything)
+    const starts = n > 1 ? cat([head, sv.narrow(d, 1, n - 1).ne(sv.narrow(d, 0, n - 1))], d) : head;
+    const run = starts.to('int64').cumsum(d).sub(1);
+    const counts = zeros(t.shape, { dtype: 'int64', device: t.device }).scatterAdd(
+      d,
+      run,
+      ones(t.shape, { dtype: 'int64', device: t.device }),
+    );
+    const len = counts.gather(d, run);
+    const best = len.amax(d, { keepdim: true });
+    // The first (smallest) run of the largest count; its last sorted position is the last
+    // occurrence in the input, as the sort is stable.
+    const p = len.eq(best).to('int64').argmax(d, { keepdim: true });
+    const indices = order.gather(d, p.add(best).sub(1));
+    return {
+      values: finish(this, t.gather(d, indices), d, false, keepdim),
+      indices: finish(this, indices, d, false, keepdim),
+    };
+  }) as ValuesIndices;
 };
 
 proto.kthvalue = function (this: Tensor, k: number, dim = -1, options?: KeepDim) {

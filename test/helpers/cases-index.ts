@@ -448,6 +448,13 @@ export const compositeGradRows: GradCase[] = [
         .add(x.nanquantile(0.8, 1)),
   },
   {
+    ops: ['argsort', 'gather', 'scatter'],
+    name: 'mode (distinct values: the smallest; the gradient reaches the returned position)',
+    layouts: ['contiguous', 'transposed', 'narrowed'],
+    inputs: [f64([3, 5])],
+    fn: (x) => x.mode(1).values,
+  },
+  {
     ops: ['gather', 'exp', 'log1p'],
     name: 'cummax, cummin, logcumsumexp',
     layouts: ['contiguous', 'transposed', 'narrowed'],
