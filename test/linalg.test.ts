@@ -247,7 +247,7 @@ describe('linalg beyond the fixture', () => {
       expect(err(P.matmul(Lu).matmul(Uu), a)).toBeLessThan(1e-4);
     });
   });
-  it('the blocked CPU paths (n >= 128: LU panels, triangular solves by GEMM) agree with the plain references', () => {
+  it('the blocked CPU paths (n >= 128: LU and Cholesky panels, triangular solves by GEMM) agree with the plain references', () => {
     tk.tidy(() => {
       tk.manualSeed(13);
       const n = 150;
@@ -281,6 +281,13 @@ describe('linalg beyond the fixture', () => {
         .max()
         .item();
       expect(err).toBeLessThan(1e-9);
+      // blocked Cholesky: the factor, and the order of a failing minor past the first block
+      const spd = a.matmul(a.mT).add(tk.eye(n, { dtype: 'float64' }));
+      const chol = tk.plain.choleskyEx(tk.plain.plainTensor(spd.toArray() as number[][][], 'float64'));
+      closeToTorch(linalg.cholesky(spd).reshape(-1), Array.from(chol.L.data) as unknown as Nested, 'blocked cholesky');
+      const bad = spd.clone();
+      bad.select(0, 1).select(0, 140).select(0, 140).fill_(-1);
+      expect(Array.from(linalg.choleskyEx(bad).info.data())).toEqual([0, 141]);
     });
   });
   it('jit.trace records the factorizations and replays them on new inputs', () => {

@@ -30,9 +30,10 @@ template <class Fn> void each_matrix(int64_t B, int64_t flops, Fn fn) {
 
 constexpr int64_t kBlock = 64;
 
-// c -= a @ b on row-major blocks with leading dims: a [M, K], b [K, N], c [M, N] (disjoint).
-void sub_product(const double* a, int64_t lda, const double* b, int64_t ldb, double* c, int64_t ldc, int64_t M,
-                 int64_t N, int64_t K) {
+// c -= a @ b on blocks: a [M, K] and c [M, N] row-major with leading dims, b [K, N] with
+// strides (b_rs, b_cs) (1 and a leading dim: a transposed block). c is disjoint from a and b.
+void sub_product(const double* a, int64_t lda, const double* b, int64_t b_rs, int64_t b_cs, double* c, int64_t ldc,
+                 int64_t M, int64_t N, int64_t K) {
   if (M == 0 || N == 0 || K == 0) return;
   GemmArgs<double> g;
   g.M = M;
@@ -44,8 +45,8 @@ void sub_product(const double* a, int64_t lda, const double* b, int64_t ldb, dou
   g.a_rs = lda;
   g.a_cs = 1;
   g.b = b;
-  g.b_rs = ldb;
-  g.b_cs = 1;
+  g.b_rs = b_rs;
+  g.b_cs = b_cs;
   g.c = c;
   g.c_rs = ldc;
   g.c_cs = 1;
@@ -72,8 +73,8 @@ int64_t lu_blocked(double* a, int64_t m, int64_t n, int32_t* piv) {
     }
     if (rest == 0) continue;
     la::solve_triangular(a + k0 * n + k0, a + k0 * n + k0 + kb, kb, rest, false, true, n, n);
-    sub_product(a + (k0 + kb) * n + k0, n, a + k0 * n + k0 + kb, n, a + (k0 + kb) * n + k0 + kb, n, m - k0 - kb, rest,
-                kb);
+    sub_product(a + (k0 + kb) * n + k0, n, a + k0 * n + k0 + kb, n, 1, a + (k0 + kb) * n + k0 + kb, n, m - k0 - kb,
+                rest, kb);
   }
   return info;
 }
@@ -87,17 +88,51 @@ void trsm_blocked(const double* a, double* b, int64_t n, int64_t r, bool upper, 
     const int64_t kb = upper ? n - s - k0 : std::min(kBlock, n - s);
     la::solve_triangular(a + k0 * n + k0, b + k0 * r, kb, r, upper, unit, n, r);
     if (upper)
-      sub_product(a + k0, n, b + k0 * r, r, b, r, k0, r, kb);
+      sub_product(a + k0, n, b + k0 * r, r, 1, b, r, k0, r, kb);
     else
-      sub_product(a + (k0 + kb) * n + k0, n, b + k0 * r, r, b + (k0 + kb) * r, r, n - k0 - kb, r, kb);
+      sub_product(a + (k0 + kb) * n + k0, n, b + k0 * r, r, 1, b + (k0 + kb) * r, r, n - k0 - kb, r, kb);
   }
+}
+
+// Right-looking blocked Cholesky (LAPACK's potrf): factor a diagonal block, solve the block
+// column below it (X L11^T = A21, row by row), update the trailing matrix by one GEMM
+// (A22 -= L21 L21^T; its upper triangle is scratch, zeroed at the end).
+int64_t cholesky_blocked(double* a, int64_t n) {
+  if (n < 2 * kBlock) return la::cholesky(a, n, n);
+  int64_t info = 0;
+  for (int64_t k0 = 0; k0 < n && info == 0; k0 += kBlock) {
+    const int64_t kb = std::min(kBlock, n - k0), below = n - k0 - kb;
+    double* l11 = a + k0 * n + k0;
+    const int64_t dinfo = la::cholesky(l11, kb, n);
+    if (dinfo != 0) {
+      info = k0 + dinfo;
+      break;
+    }
+    double* l21 = a + (k0 + kb) * n + k0;
+    parallel_for(0, below, 64, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        double* x = l21 + r * n;
+        for (int64_t j = 0; j < kb; ++j) {
+          double t = x[j];
+          const double* lj = l11 + j * n;
+          for (int64_t k = 0; k < j; ++k) t -= x[k] * lj[k];
+          x[j] = t / lj[j];
+        }
+      }
+    });
+    // A22 -= L21 L21^T (the second operand is L21 read transposed)
+    sub_product(l21, n, l21, 1, n, a + (k0 + kb) * n + k0 + kb, n, below, below, kb);
+  }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i + 1; j < n; ++j) a[i * n + j] = 0;
+  return info;
 }
 
 void cholesky(const Tensor& a, const Tensor& info) {
   const int64_t B = batch_of(a), n = rows(a);
   double* p = a.data<double>();
   int32_t* inf = info.data<int32_t>();
-  each_matrix(B, n * n * n, [&](int64_t b) { inf[b] = int32_t(la::cholesky(p + b * n * n, n)); });
+  each_matrix(B, n * n * n, [&](int64_t b) { inf[b] = int32_t(cholesky_blocked(p + b * n * n, n)); });
 }
 
 void lu_factor(const Tensor& a, const Tensor& piv, const Tensor& info) {

@@ -10,7 +10,7 @@ namespace {
 namespace la = kernels::linalg;
 
 __global__ void cholesky_kernel(double* a, int32_t* info, int64_t B, int64_t n) {
-  TK_GRID_STRIDE(b, B) info[b] = int32_t(la::cholesky(a + b * n * n, n));
+  TK_GRID_STRIDE(b, B) info[b] = int32_t(la::cholesky(a + b * n * n, n, n));
 }
 __global__ void lu_kernel(double* a, int32_t* piv, int32_t* info, int64_t B, int64_t m, int64_t n) {
   const int64_t k = m < n ? m : n;

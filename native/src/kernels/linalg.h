@@ -19,13 +19,14 @@ namespace tk::kernels::linalg {
 
 constexpr double kEps = 2.220446049250313e-16;
 
-// Cholesky: a [n, n] -> its lower factor L (zeros above the diagonal). Reads only the lower
-// triangle. Returns 0, or k (1-based) when the leading minor of order k is not positive-definite
-// (a pivot <= 0 or NaN); L is then complete only up to row k - 1.
-TK_HD_CALL inline int64_t cholesky(double* a, int64_t n) {
+// Cholesky: a [n, n] (row stride lda) -> its lower factor L (zeros above the diagonal). Reads
+// only the lower triangle. Returns 0, or k (1-based) when the leading minor of order k is not
+// positive-definite (a pivot <= 0 or NaN); L is then complete only up to row k - 1. The CPU
+// backend blocks large matrices around this.
+TK_HD_CALL inline int64_t cholesky(double* a, int64_t n, int64_t lda) {
   int64_t info = 0;
   for (int64_t j = 0; j < n && info == 0; ++j) {
-    double* rj = a + j * n;
+    double* rj = a + j * lda;
     double s = rj[j];
     for (int64_t k = 0; k < j; ++k) s -= rj[k] * rj[k];
     if (!(s > 0)) {
@@ -35,14 +36,14 @@ TK_HD_CALL inline int64_t cholesky(double* a, int64_t n) {
     const double d = sqrt(s);
     rj[j] = d;
     for (int64_t i = j + 1; i < n; ++i) {
-      double* ri = a + i * n;
+      double* ri = a + i * lda;
       double t = ri[j];
       for (int64_t k = 0; k < j; ++k) t -= ri[k] * rj[k];
       ri[j] = t / d;
     }
   }
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = i + 1; j < n; ++j) a[i * n + j] = 0;
+    for (int64_t j = i + 1; j < n; ++j) a[i * lda + j] = 0;
   return info;
 }
 
