@@ -204,7 +204,41 @@ describe('shapes, Independent and errors', () => {
     expect([ind.batchShape, ind.eventShape]).toEqual([[3], [4]]);
     expect(ind.logProb(tk.zeros([3, 4])).shape).toEqual([3]);
     expect(new D.Categorical({ logits: tk.zeros([5, 3]) }).batchShape).toEqual([5]);
-    expect(new D.Uniform(0, 1).logProb(2).item()).toBe(-Infinity);
+    // Outside the support: an error naming the value, as PyTorch's validate_args (on by default);
+    // with validation off, the density's own value there.
+    expectTensorError(
+      () => new D.Uniform(0, 1).logProb(2),
+      'INVALID_ARGUMENT',
+      /Uniform\.logProb: the value must be within the support \(\[low, high\]\), got 2/,
+    );
+    expectTensorError(
+      () => new D.Exponential(1).cdf(tensor([1, -1])),
+      'INVALID_ARGUMENT',
+      /Exponential\.cdf: .*x >= 0\), got -1/,
+    );
+    expectTensorError(() => new D.Poisson(2).logProb(1.5), 'INVALID_ARGUMENT', /integers >= 0\), got 1.5/);
+    expectTensorError(
+      () => new D.Bernoulli({ probs: tensor(0.3) }).logProb(0.5),
+      'INVALID_ARGUMENT',
+      /0 or 1\), got 0.5/,
+    );
+    expectTensorError(() => new D.Beta(2, 2).logProb(1.5), 'INVALID_ARGUMENT', /\[0, 1\]/);
+    expectTensorError(() => new D.Gamma(2, 1).logProb(-1), 'INVALID_ARGUMENT', /x >= 0/);
+    expectTensorError(() => new D.Normal(0, 1).logProb(NaN), 'INVALID_ARGUMENT', /real\), got NaN/);
+    expectTensorError(
+      () => new D.Categorical({ logits: tk.zeros([3]) }).logProb(tensor([0, 3], { dtype: 'int64' })),
+      'INVALID_ARGUMENT',
+      /integers in \[0, 2\]\), got 3/,
+    );
+    expect(new D.Uniform(tk.zeros([2]), 1).logProb(tensor([0.5, 1])).shape).toEqual([2]); // the closed end is in
+    D.Distribution.setDefaultValidateArgs(false);
+    try {
+      expect(new D.Uniform(0, 1).logProb(2).item()).toBe(-Infinity);
+      expect(new D.Exponential(1).logProb(-1).item()).toBe(-Infinity);
+    } finally {
+      D.Distribution.setDefaultValidateArgs(true);
+    }
+    expectTensorError(() => D.Distribution.setDefaultValidateArgs('no' as never), 'INVALID_ARGUMENT', /boolean/);
     expect(new D.Normal(0, 1).stddev.item()).toBe(1);
   });
 

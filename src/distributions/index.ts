@@ -101,7 +101,64 @@ export abstract class Distribution {
     if (typeof v === 'number') return full([], v, { dtype: like.dtype, device: like.device });
     return tensorArg(`${this.constructor.name}.logProb`, 'value', v);
   }
+  /** @internal The support (torch's constraint): its name and a test of each value. */
+  protected get support(): Support {
+    return REAL;
+  }
+  /**
+   * @internal valueOf, then (unless validation is off) INVALID_ARGUMENT naming the first value
+   * outside the support, as PyTorch's validate_args (on by default) raises.
+   */
+  protected sampleOf(v: Tensor | number, like: Tensor, method: string): Tensor {
+    return this.validate(this.valueOf(v, like), method);
+  }
+  /** @internal x, after the support check of sampleOf. */
+  protected validate(x: Tensor, method: string): Tensor {
+    if (!validateArgs) return x;
+    const bad = tidy(() => {
+      const ok = this.support.check(x); // x broadcast against the parameters
+      if (ok.all().item()) return null;
+      const i = (ok.reshape(-1).data() as Uint8Array).findIndex((b) => !b);
+      return Number(x.expand(ok.shape).reshape(-1).data()[i]);
+    });
+    if (bad !== null)
+      fail(
+        'INVALID_ARGUMENT',
+        `${this.constructor.name}.${method}: the value must be within the support (${this.support.name}), got ${bad}`,
+      );
+    return x;
+  }
+  /**
+   * Whether logProb and cdf check their value against the support (default true, as PyTorch's
+   * Distribution.set_default_validate_args); with false, a value outside gives -Infinity (or 0).
+   * @example distributions.Distribution.setDefaultValidateArgs(false)
+   */
+  static setDefaultValidateArgs(value: boolean): void {
+    if (typeof value !== 'boolean')
+      fail('INVALID_ARGUMENT', `Distribution.setDefaultValidateArgs: expected a boolean, got ${describe(value)}`);
+    validateArgs = value;
+  }
 }
+
+/** A distribution's support: a name for messages and a test of each value (bool, its shape). */
+interface Support {
+  name: string;
+  check(x: Tensor): Tensor;
+}
+let validateArgs = true;
+const REAL: Support = { name: 'real', check: (x) => x.eq(x) };
+const NONNEGATIVE: Support = { name: 'x >= 0', check: (x) => x.ge(0) };
+const interval = (lo: Tensor | number, hi: Tensor | number, name: string): Support => ({
+  name,
+  check: (x) => x.ge(lo).logicalAnd(x.le(hi)),
+});
+const integerFrom = (lo: number, hi: Tensor | number | null, name: string): Support => ({
+  name,
+  check: (x) => {
+    const ok = x.ge(lo).logicalAnd(x.eq(x.floor()));
+    return hi === null ? ok : ok.logicalAnd(x.le(hi));
+  },
+});
 
 // The parameters broadcast to one batch shape (views).
 function broadcastParams(name: string, ...ps: Tensor[]): { shape: number[]; ps: Tensor[] } {
@@ -139,7 +196,7 @@ export class Normal extends Distribution {
     });
   }
   logProb(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.loc);
+    const x = this.sampleOf(value, this.loc, 'logProb');
     return tidy(() =>
       x.sub(this.loc).square().div(this.scale.square().mul(2)).neg().sub(this.scale.log()).sub(LOG_SQRT_2PI),
     );
@@ -154,7 +211,7 @@ export class Normal extends Distribution {
     return this.scale.square();
   }
   override cdf(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.loc);
+    const x = this.sampleOf(value, this.loc, 'cdf');
     return tidy(() => x.sub(this.loc).div(this.scale.mul(Math.SQRT2)).erf().add(1).mul(0.5));
   }
   override icdf(p: Tensor | number): Tensor {
@@ -182,8 +239,11 @@ export class Uniform extends Distribution {
       return this.low.add(u.mul(this.high.sub(this.low)));
     });
   }
+  protected override get support() {
+    return interval(this.low, this.high, '[low, high]');
+  }
   logProb(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.low);
+    const x = this.sampleOf(value, this.low, 'logProb');
     return tidy(() => {
       const inside = x.ge(this.low).logicalAnd(x.lt(this.high));
       return where(inside, this.high.sub(this.low).log().neg(), -Infinity);
@@ -199,7 +259,7 @@ export class Uniform extends Distribution {
     return tidy(() => this.high.sub(this.low).square().div(12));
   }
   override cdf(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.low);
+    const x = this.sampleOf(value, this.low, 'cdf');
     return tidy(() => x.sub(this.low).div(this.high.sub(this.low)).clamp(0, 1));
   }
   override icdf(p: Tensor | number): Tensor {
@@ -227,8 +287,11 @@ export class Exponential extends Distribution {
       return u.neg().log1p().neg().div(this.rate);
     });
   }
+  protected override get support() {
+    return NONNEGATIVE;
+  }
   logProb(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.rate);
+    const x = this.sampleOf(value, this.rate, 'logProb');
     return tidy(() => where(x.ge(0), this.rate.log().sub(this.rate.mul(x)), -Infinity));
   }
   override entropy(): Tensor {
@@ -241,7 +304,7 @@ export class Exponential extends Distribution {
     return tidy(() => this.rate.square().reciprocal());
   }
   override cdf(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.rate);
+    const x = this.sampleOf(value, this.rate, 'cdf');
     return tidy(() => this.rate.mul(x.clamp(0, null)).neg().exp().neg().add(1));
   }
   override icdf(p: Tensor | number): Tensor {
@@ -274,7 +337,7 @@ export class Laplace extends Distribution {
     });
   }
   logProb(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.loc);
+    const x = this.sampleOf(value, this.loc, 'logProb');
     return tidy(() => x.sub(this.loc).abs().div(this.scale).neg().sub(this.scale.mul(2).log()));
   }
   override entropy(): Tensor {
@@ -287,7 +350,7 @@ export class Laplace extends Distribution {
     return tidy(() => this.scale.square().mul(2));
   }
   override cdf(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.loc);
+    const x = this.sampleOf(value, this.loc, 'cdf');
     return tidy(() => {
       const d = x.sub(this.loc);
       return d.sign().mul(d.abs().div(this.scale).neg().expm1()).mul(0.5).neg().add(0.5);
@@ -339,19 +402,21 @@ export class Bernoulli extends Distribution {
       return u.lt(this.probs).to(this.logits.dtype);
     });
   }
+  protected override get support(): Support {
+    return { name: '0 or 1', check: (x) => x.eq(0).logicalOr(x.eq(1)) };
+  }
   logProb(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.logits);
-    // -BCEWithLogits(logits, x), the stable form
+    return this.bce(this.sampleOf(value, this.logits, 'logProb'));
+  }
+  // -BCEWithLogits(logits, x), the stable form, for any x in [0, 1] (entropy takes x = probs).
+  private bce(x: Tensor): Tensor {
     return tidy(() => {
       const l = this.logits;
       return l.mul(x).sub(l.clamp(0, null)).sub(l.abs().neg().exp().log1p());
     });
   }
   override entropy(): Tensor {
-    return tidy(() => {
-      const p = this.probs;
-      return this.logProb(p).neg();
-    });
+    return tidy(() => this.bce(this.probs).neg());
   }
   override get mean(): Tensor {
     return this.probs;
@@ -409,9 +474,14 @@ export class Categorical extends Distribution {
       return draws.t().reshape([...sampleShape, ...this.batchShape]);
     });
   }
+  protected override get support() {
+    return integerFrom(0, this.numCategories - 1, `integers in [0, ${this.numCategories - 1}]`);
+  }
   logProb(value: Tensor | number): Tensor {
-    const v =
-      typeof value === 'number' ? tensor(value, { dtype: 'int64' }) : tensorArg('Categorical.logProb', 'value', value);
+    const v = this.validate(
+      typeof value === 'number' ? tensor(value, { dtype: 'int64' }) : tensorArg('Categorical.logProb', 'value', value),
+      'logProb',
+    );
     return tidy(() => {
       const idx = v.to('int64');
       const shape = broadcastShapes(idx.shape, this.batchShape);
@@ -482,8 +552,11 @@ export class Gamma extends Distribution {
       return g.div(this.rate);
     });
   }
+  protected override get support() {
+    return NONNEGATIVE;
+  }
   logProb(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.rate);
+    const x = this.sampleOf(value, this.rate, 'logProb');
     return tidy(() => {
       const a = this.concentration,
         r = this.rate;
@@ -525,8 +598,11 @@ export class Beta extends Distribution {
       return x.div(x.add(y));
     });
   }
+  protected override get support() {
+    return interval(0, 1, '[0, 1]');
+  }
   logProb(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.concentration1);
+    const x = this.sampleOf(value, this.concentration1, 'logProb');
     return tidy(() => {
       const a = this.concentration1,
         b = this.concentration0;
@@ -621,8 +697,11 @@ export class Poisson extends Distribution {
       return out.to(this.rate.dtype);
     });
   }
+  protected override get support() {
+    return integerFrom(0, null, 'integers >= 0');
+  }
   logProb(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.rate);
+    const x = this.sampleOf(value, this.rate, 'logProb');
     return tidy(() => x.xlogy(this.rate).sub(this.rate).sub(x.add(1).lgamma()));
   }
   override get mean(): Tensor {
@@ -773,7 +852,7 @@ export class MultivariateNormal extends Distribution {
     return linalg.solveTriangular(L, d.unsqueeze(-1), { upper: false }).squeeze(-1).square().sum(-1);
   }
   logProb(value: Tensor | number): Tensor {
-    const x = this.valueOf(value, this.loc);
+    const x = this.sampleOf(value, this.loc, 'logProb');
     const k = this.eventShape[0];
     return tidy(() =>
       this.mahalanobis(x.sub(this.loc))
