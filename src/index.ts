@@ -104,9 +104,17 @@ export {
   logspace,
   randperm,
   searchsorted,
+  vander,
   type SearchsortedOptions,
 } from './ops/creation_more.js';
-export { stdMean, varMean, type QuantileInterpolation, type QuantileOptions } from './ops/reductions_more.js';
+export {
+  cumulativeTrapezoid,
+  stdMean,
+  trapezoid,
+  varMean,
+  type QuantileInterpolation,
+  type QuantileOptions,
+} from './ops/reductions_more.js';
 export {
   atleast1d,
   atleast2d,

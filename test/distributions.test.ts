@@ -239,6 +239,15 @@ describe('shapes, Independent and errors', () => {
       D.Distribution.setDefaultValidateArgs(true);
     }
     expectTensorError(() => D.Distribution.setDefaultValidateArgs('no' as never), 'INVALID_ARGUMENT', /boolean/);
+    // Dirichlet: draws on the simplex with the right mean; its support is the simplex
+    tk.manualSeed(9);
+    const dir = new D.Dirichlet(tensor([1, 2, 3], { dtype: 'float64' }));
+    const draws = dir.sample([4000]);
+    expect(draws.sum(-1).sub(1).abs().max().item()).toBeLessThan(1e-12);
+    expect(draws.mean(0).sub(dir.mean).abs().max().item()).toBeLessThan(0.02);
+    expectTensorError(() => dir.logProb(tensor([0.5, 0.6, 0.1], { dtype: 'float64' })), 'INVALID_ARGUMENT', /simplex/);
+    expectTensorError(() => new D.Dirichlet(tensor([1, 0])), 'INVALID_ARGUMENT', /concentration must be positive/);
+    expectTensorError(() => dir.rsample(), 'NOT_IMPLEMENTED', /rsample/);
     expect(new D.Normal(0, 1).stddev.item()).toBe(1);
   });
 

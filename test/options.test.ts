@@ -367,7 +367,7 @@ const ROWS: Record<string, () => unknown> = {
   'ops/math.ts:Tensor.any': () => x().any(0, O),
   'ops/math.ts:Tensor.all': () => x().all(0, O),
   'distributions/index.ts:Bernoulli.constructor': () => new tk.distributions.Bernoulli(O),
-  'distributions/index.ts:MultivariateNormal.constructor': () =>
+  'distributions/multivariate_normal.ts:MultivariateNormal.constructor': () =>
     new tk.distributions.MultivariateNormal(tk.zeros([2]), O),
   'distributions/index.ts:Categorical.constructor': () => new tk.distributions.Categorical(O),
   'ops/creation_more.ts:logspace': () => tk.logspace(0, 1, 3, O),
@@ -424,6 +424,10 @@ const ROWS: Record<string, () => unknown> = {
   'ops/reductions_more.ts:Tensor.nanmedianWithIndices': () => x().nanmedianWithIndices(0, O),
   'ops/reductions_more.ts:Tensor.kthvalue': () => x().kthvalue(1, 0, O),
   'ops/reductions_more.ts:Tensor.mode': () => x().mode(0, O),
+  'ops/creation_more.ts:vander': () => tk.vander(tk.ones([2]), O),
+  'ops/reductions_more.ts:trapezoid': () => tk.trapezoid(tk.ones([2]), O),
+  'ops/reductions_more.ts:cumulativeTrapezoid': () => tk.cumulativeTrapezoid(tk.ones([2]), O),
+  'ops/sorting.ts:Tensor.uniqueConsecutive': () => x().uniqueConsecutive(O),
   'ops/reductions_more.ts:Tensor.quantile': () => x().quantile(0.5, 0, O),
   'ops/reductions_more.ts:Tensor.nanquantile': () => x().nanquantile(0.5, 0, O),
   'ops/reductions_more.ts:Tensor.diff': () => x().diff(1, 0, O),

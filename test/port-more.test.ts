@@ -443,6 +443,11 @@ describe('errors name the op and the offending value', () => {
     );
     expectTensorError(() => x.quantile(1.5), 'INVALID_ARGUMENT', /quantile: q must be in \[0, 1\], got 1.5/);
     expectTensorError(() => tk.zeros([2, 0]).mode(1), 'INVALID_ARGUMENT', /mode: dim 1 has size 0/);
+    expectTensorError(() => tk.trapezoid(tk.ones([3]), { x: tk.ones([3]), dx: 1 }), 'INVALID_ARGUMENT', /give x or dx/);
+    expectTensorError(() => tk.trapezoid(tk.ones([3]), { x: tk.ones([2]) }), 'SHAPE_MISMATCH', /2 points for 3/);
+    expectTensorError(() => tk.vander(tk.ones([2, 2])), 'SHAPE_MISMATCH', /vander: x must be 1-D/);
+    expectTensorError(() => tk.vander(tk.ones([2]), { N: -1 }), 'INVALID_ARGUMENT', /N/);
+    expectTensorError(() => x.uniqueConsecutive({ dim: 5 }), 'INDEX_OUT_OF_RANGE', /uniqueConsecutive/);
     expectTensorError(
       () => x.quantile(0.5, 0, { interpolation: 'cubic' as never }),
       'INVALID_ARGUMENT',

@@ -10,169 +10,29 @@
  * const loss = pi.logProb(a).mul(advantage).mean().neg();
  * @module distributions
  */
-import { noGrad } from '../autograd.js';
 import { tensorArg } from '../args.js';
-import { isFloating } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import * as linalg from '../linalg/index.js';
-import { eye, full, rand, randn, tensor } from '../ops/creation.js';
+import { full, rand, randn, tensor } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
-import { checkOptions, describe, intAtLeast, list } from '../options.js';
+import { checkOptions, describe, intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
+import {
+  broadcastParams,
+  check,
+  Distribution,
+  integerFrom,
+  interval,
+  LOG_SQRT_2PI,
+  NONNEGATIVE,
+  param,
+  type Support,
+} from './base.js';
+import { MultivariateNormal } from './multivariate_normal.js';
 
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** A parameter: a tensor (floating), or a number made a float32 tensor. */
-function param(name: string, label: string, v: unknown): Tensor {
-  if (typeof v === 'number') return tensor(v);
-  const t = tensorArg(name, label, v);
-  if (!isFloating(t.dtype)) fail('DTYPE_MISMATCH', `${name}: ${label} must be a floating tensor, got ${t.dtype}`);
-  return t;
-}
-function shapeArg(name: string, v: unknown): number[] {
-  return (list(name, 'sampleShape', v ?? [], 64) as number[]).map((s) => intAtLeast(name, 'sampleShape', s, 0));
-}
-// Where a check over a tensor fails, the error names the distribution and the argument.
-function check(name: string, ok: Tensor, what: string): void {
-  const pass = tidy(() => ok.all().item() as boolean);
-  if (!pass) fail('INVALID_ARGUMENT', `${name}: ${what}`);
-}
-
-/** The base class: shapes, sampling without gradient, and the moments derived from others. */
-export abstract class Distribution {
-  /** The shape of a batch of independent distributions. */
-  readonly batchShape: number[];
-  /** The shape of one draw. */
-  readonly eventShape: number[];
-  constructor(batchShape: readonly number[], eventShape: readonly number[] = []) {
-    this.batchShape = [...batchShape];
-    this.eventShape = [...eventShape];
-  }
-  /** Whether rsample gives reparameterised (differentiable) draws. */
-  get hasRsample(): boolean {
-    return false;
-  }
-  /** Draws of shape [...sampleShape, ...batchShape, ...eventShape], without gradient. */
-  sample(sampleShape: readonly number[] = []): Tensor {
-    return noGrad(() => this.rsampleImpl(shapeArg(this.constructor.name, sampleShape)));
-  }
-  /** Reparameterised draws: differentiable in the parameters. @example normal.rsample([16]) */
-  rsample(sampleShape: readonly number[] = []): Tensor {
-    if (!this.hasRsample) fail('NOT_IMPLEMENTED', `${this.constructor.name}: rsample is not defined (use sample)`);
-    return this.rsampleImpl(shapeArg(this.constructor.name, sampleShape));
-  }
-  /** The log density (or mass) of value, broadcast against the batch. */
-  abstract logProb(value: Tensor | number): Tensor;
-  /** The entropy of each distribution in the batch. */
-  entropy(): Tensor {
-    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: entropy is not defined`);
-  }
-  /** The mean of each distribution in the batch. */
-  get mean(): Tensor {
-    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: mean is not defined`);
-  }
-  /** The variance of each distribution in the batch. */
-  get variance(): Tensor {
-    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: variance is not defined`);
-  }
-  /** The standard deviation: sqrt(variance). */
-  get stddev(): Tensor {
-    return tidy(() => this.variance.sqrt());
-  }
-  /** The cumulative distribution function at value. */
-  cdf(value: Tensor | number): Tensor {
-    void value;
-    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: cdf is not defined`);
-  }
-  /** The inverse of cdf at probability p. */
-  icdf(p: Tensor | number): Tensor {
-    void p;
-    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: icdf is not defined`);
-  }
-  /** @internal Draws (with gradient where the distribution supports it). */
-  protected rsampleImpl(sampleShape: number[]): Tensor {
-    void sampleShape;
-    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: sampling is not defined`);
-  }
-  /** @internal The value as a tensor of the parameters' dtype. */
-  protected valueOf(v: Tensor | number, like: Tensor): Tensor {
-    if (typeof v === 'number') return full([], v, { dtype: like.dtype, device: like.device });
-    return tensorArg(`${this.constructor.name}.logProb`, 'value', v);
-  }
-  /** @internal The support (torch's constraint): its name and a test of each value. */
-  protected get support(): Support {
-    return REAL;
-  }
-  /**
-   * @internal valueOf, then (unless validation is off) INVALID_ARGUMENT naming the first value
-   * outside the support, as PyTorch's validate_args (on by default) raises.
-   */
-  protected sampleOf(v: Tensor | number, like: Tensor, method: string): Tensor {
-    return this.validate(this.valueOf(v, like), method);
-  }
-  /** @internal x, after the support check of sampleOf. */
-  protected validate(x: Tensor, method: string): Tensor {
-    if (!validateArgs) return x;
-    const bad = tidy(() => {
-      const ok = this.support.check(x); // x broadcast against the parameters
-      if (ok.all().item()) return null;
-      const i = (ok.reshape(-1).data() as Uint8Array).findIndex((b) => !b);
-      return Number(x.expand(ok.shape).reshape(-1).data()[i]);
-    });
-    if (bad !== null)
-      fail(
-        'INVALID_ARGUMENT',
-        `${this.constructor.name}.${method}: the value must be within the support (${this.support.name}), got ${bad}`,
-      );
-    return x;
-  }
-  /**
-   * Whether logProb and cdf check their value against the support (default true, as PyTorch's
-   * Distribution.set_default_validate_args); with false, a value outside gives -Infinity (or 0).
-   * @example distributions.Distribution.setDefaultValidateArgs(false)
-   */
-  static setDefaultValidateArgs(value: boolean): void {
-    if (typeof value !== 'boolean')
-      fail('INVALID_ARGUMENT', `Distribution.setDefaultValidateArgs: expected a boolean, got ${describe(value)}`);
-    validateArgs = value;
-  }
-}
-
-/** A distribution's support: a name for messages and a test of each value (bool, its shape). */
-interface Support {
-  name: string;
-  check(x: Tensor): Tensor;
-}
-let validateArgs = true;
-const REAL: Support = { name: 'real', check: (x) => x.eq(x) };
-const NONNEGATIVE: Support = { name: 'x >= 0', check: (x) => x.ge(0) };
-const interval = (lo: Tensor | number, hi: Tensor | number, name: string): Support => ({
-  name,
-  check: (x) => x.ge(lo).logicalAnd(x.le(hi)),
-});
-const integerFrom = (lo: number, hi: Tensor | number | null, name: string): Support => ({
-  name,
-  check: (x) => {
-    const ok = x.ge(lo).logicalAnd(x.eq(x.floor()));
-    return hi === null ? ok : ok.logicalAnd(x.le(hi));
-  },
-});
-
-// The parameters broadcast to one batch shape (views).
-function broadcastParams(name: string, ...ps: Tensor[]): { shape: number[]; ps: Tensor[] } {
-  let shape: number[];
-  try {
-    shape = broadcastShapes(...ps.map((p) => p.shape));
-  } catch {
-    return fail(
-      'SHAPE_MISMATCH',
-      `${name}: parameter shapes ${ps.map((p) => `[${p.shape.join(', ')}]`).join(' and ')} do not broadcast`,
-    );
-  }
-  return { shape, ps: ps.map((p) => p.expand(shape)) };
-}
+export { Distribution } from './base.js';
+export { MultivariateNormal, type MultivariateNormalOptions } from './multivariate_normal.js';
 
 /** The normal distribution N(loc, scale^2). @example new distributions.Normal(0, 1).logProb(x) */
 export class Normal extends Distribution {
@@ -755,158 +615,68 @@ export class Independent extends Distribution {
   }
 }
 
-/** How a MultivariateNormal's covariance is given: exactly one of the three. */
-export interface MultivariateNormalOptions {
-  covarianceMatrix?: Tensor;
-  precisionMatrix?: Tensor;
-  /** The lower Cholesky factor of the covariance (positive diagonal). */
-  scaleTril?: Tensor;
-}
-
-function mvnBatch(l: Tensor, m: Tensor, which: string): number[] {
-  try {
-    return broadcastShapes(l.shape.slice(0, -1), m.shape.slice(0, -2));
-  } catch {
-    return fail(
-      'SHAPE_MISMATCH',
-      `MultivariateNormal: loc [${l.shape.join(', ')}] and ${which} [${m.shape.join(', ')}] do not broadcast`,
-    );
-  }
-}
-
 /**
- * The multivariate normal N(loc, Sigma) over the last dim (event shape [k]), Sigma given as
- * `covarianceMatrix`, `precisionMatrix` or `scaleTril` (its lower Cholesky factor); the batch
- * dims of loc and the matrix broadcast. Computed through scaleTril, as torch's: rsample is
- * loc + L eps, logProb uses a triangular solve, no inverse.
- * @example new distributions.MultivariateNormal(zeros([2]), { covarianceMatrix: cov }).logProb(x)
+ * The Dirichlet distribution over the probability simplex (event shape [K]): concentration
+ * [..., K] > 0. Sampled as normalised Gamma draws; no rsample (PyTorch's implicit
+ * reparameterisation of Gamma is not implemented here).
+ * @example new distributions.Dirichlet(tensor([1, 2, 3])).sample([5]) // [5, 3], rows sum to 1
  */
-export class MultivariateNormal extends Distribution {
-  readonly loc: Tensor;
-  readonly scaleTril: Tensor;
-  constructor(loc: Tensor, options: MultivariateNormalOptions) {
-    const name = 'MultivariateNormal';
-    const l = param(name, 'loc', loc);
-    if (l.ndim < 1) fail('SHAPE_MISMATCH', `${name}: loc must be at least 1-D, got a 0-D tensor`);
-    const o = checkOptions(name, options, { covarianceMatrix: 'any', precisionMatrix: 'any', scaleTril: 'any' });
-    const given = (['covarianceMatrix', 'precisionMatrix', 'scaleTril'] as const).filter((k) => o[k] != null);
-    if (given.length !== 1)
-      fail(
-        'INVALID_ARGUMENT',
-        `${name}: exactly one of covarianceMatrix, precisionMatrix or scaleTril must be given, got ${given.length === 0 ? 'none' : given.join(' and ')}`,
-      );
-    const which = given[0];
-    const m = param(name, which, o[which]);
-    const k = l.shape[l.ndim - 1];
-    if (m.ndim < 2 || m.shape[m.ndim - 1] !== k || m.shape[m.ndim - 2] !== k)
-      fail(
-        'SHAPE_MISMATCH',
-        `${name}: ${which} must be [..., ${k}, ${k}] for loc [${l.shape.join(', ')}], got [${m.shape.join(', ')}]`,
-      );
-    const batch = mvnBatch(l, m, which);
-    super(batch, [k]);
-    const tril = tidy(() => {
-      if (which === 'scaleTril') {
-        check(name, m.diagonal(0, -2, -1).gt(0), 'scaleTril must have a positive diagonal');
-        check(name, m.triu(1).eq(0), 'scaleTril must be lower triangular');
-        return m.expand([...batch, k, k]);
-      }
-      const pd = (f: () => Tensor) => {
-        try {
-          return f();
-        } catch {
-          return fail('INVALID_ARGUMENT', `${name}: ${which} must be symmetric positive-definite`);
-        }
-      };
-      if (which === 'covarianceMatrix') return pd(() => linalg.cholesky(m)).expand([...batch, k, k]);
-      // torch's _precision_to_scale_tril: L = inv(flip(cholesky(flip(P)))^T), by a triangular solve.
-      const lf = pd(() => linalg.cholesky(m.flip([-2, -1])));
-      const linv = lf.flip([-2, -1]).mT;
-      const id = eye(k, { dtype: m.dtype, device: m.device });
-      return linalg.solveTriangular(linv, id, { upper: false }).expand([...batch, k, k]);
-    });
-    this.scaleTril = tril;
-    this.loc = l.expand([...batch, k]);
-  }
-  override get hasRsample() {
-    return true;
+export class Dirichlet extends Distribution {
+  readonly concentration: Tensor;
+  constructor(concentration: Tensor) {
+    const a = param('Dirichlet', 'concentration', concentration);
+    if (a.ndim < 1) fail('SHAPE_MISMATCH', 'Dirichlet: concentration must be at least 1-D, got a 0-D tensor');
+    super(a.shape.slice(0, -1), a.shape.slice(-1));
+    this.concentration = a;
+    check('Dirichlet', a.gt(0), 'concentration must be positive');
   }
   protected override rsampleImpl(sampleShape: number[]): Tensor {
     return tidy(() => {
-      const eps = randn([...sampleShape, ...this.batchShape, ...this.eventShape], {
-        dtype: this.loc.dtype,
-        device: this.loc.device,
-      });
-      return this.loc.add(this.scaleTril.matmul(eps.unsqueeze(-1)).squeeze(-1));
+      const g = new Gamma(this.concentration, 1).sample(sampleShape);
+      return g.div(g.sum(-1, { keepdim: true }));
     });
   }
-  private halfLogDet(): Tensor {
-    return this.scaleTril.diagonal(0, -2, -1).log().sum(-1);
-  }
-  // ||L^-1 diff||^2 over the event dim, diff [..., k] broadcast against the batch.
-  private mahalanobis(diff: Tensor): Tensor {
-    const shape = broadcastShapes(diff.shape, this.loc.shape);
-    const d = diff.expand(shape);
-    const lead = shape.slice(0, -1);
-    const L = this.scaleTril.expand([...lead, ...this.eventShape, ...this.eventShape]);
-    return linalg.solveTriangular(L, d.unsqueeze(-1), { upper: false }).squeeze(-1).square().sum(-1);
+  protected override get support(): Support {
+    return {
+      name: 'the simplex: x >= 0, summing to 1',
+      check: (x) => x.ge(0).logicalAnd(x.sum(-1, { keepdim: true }).sub(1).abs().lt(1e-6)),
+    };
   }
   logProb(value: Tensor | number): Tensor {
-    const x = this.sampleOf(value, this.loc, 'logProb');
-    const k = this.eventShape[0];
-    return tidy(() =>
-      this.mahalanobis(x.sub(this.loc))
-        .add(k * Math.log(2 * Math.PI))
-        .mul(-0.5)
-        .sub(this.halfLogDet()),
-    );
+    const x = this.sampleOf(value, this.concentration, 'logProb');
+    return tidy(() => {
+      const a = this.concentration;
+      return a.sub(1).xlogy(x).sum(-1).add(a.sum(-1).lgamma()).sub(a.lgamma().sum(-1));
+    });
   }
   override entropy(): Tensor {
-    const k = this.eventShape[0];
-    return tidy(() => this.halfLogDet().add(0.5 * k * (1 + Math.log(2 * Math.PI))));
+    return tidy(() => {
+      const a = this.concentration,
+        k = a.shape[a.ndim - 1];
+      const a0 = a.sum(-1);
+      return a
+        .lgamma()
+        .sum(-1)
+        .sub(a0.lgamma())
+        .add(a0.sub(k).mul(a0.digamma()))
+        .sub(a.sub(1).mul(a.digamma()).sum(-1));
+    });
   }
   override get mean(): Tensor {
-    return this.loc.clone();
+    return tidy(() => this.concentration.div(this.concentration.sum(-1, { keepdim: true })));
   }
   override get variance(): Tensor {
-    return tidy(() => this.scaleTril.square().sum(-1));
-  }
-  /** L L^T. */
-  get covarianceMatrix(): Tensor {
-    return tidy(() => this.scaleTril.matmul(this.scaleTril.mT));
-  }
-  /** The inverse covariance, from L (torch.cholesky_inverse). */
-  get precisionMatrix(): Tensor {
-    return linalg.choleskyInverse(this.scaleTril);
-  }
-  /** @internal For klDivergence: half log det(Sigma) and the Mahalanobis term. */
-  klTo(q: MultivariateNormal): Tensor {
-    if (q.eventShape[0] !== this.eventShape[0])
-      fail('SHAPE_MISMATCH', `klDivergence: MultivariateNormals of ${this.eventShape[0]} and ${q.eventShape[0]} dims`);
-    const k = this.eventShape[0];
     return tidy(() => {
-      const shape = broadcastShapes(this.scaleTril.shape, q.scaleTril.shape);
-      // ||Lq^-1 Lp||_F^2 = tr(Sigma_q^-1 Sigma_p)
-      const tr = linalg
-        .solveTriangular(q.scaleTril.expand(shape), this.scaleTril.expand(shape), { upper: false })
-        .square()
-        .sum([-2, -1]);
-      return q
-        .halfLogDet()
-        .sub(this.halfLogDet())
-        .add(
-          tr
-            .add(q.mahalanobis(q.loc.sub(this.loc)))
-            .sub(k)
-            .mul(0.5),
-        );
+      const a = this.concentration,
+        a0 = a.sum(-1, { keepdim: true });
+      return a.mul(a0.sub(a)).div(a0.square().mul(a0.add(1)));
     });
   }
 }
 
 /**
  * KL(p || q) for the pairs with a closed form: Normal, Uniform, Exponential, Laplace, Bernoulli,
- * Categorical, Gamma, Beta and MultivariateNormal with their own kind, and Independent pairs over those.
+ * Categorical, Gamma, Beta, Dirichlet and MultivariateNormal with their own kind, and Independent pairs over those.
  * @example klDivergence(new Normal(mu, sigma), new Normal(0, 1)).sum()
  */
 export function klDivergence(p: Distribution, q: Distribution): Tensor {
@@ -922,6 +692,20 @@ export function klDivergence(p: Distribution, q: Distribution): Tensor {
       return n === 0 ? k : k.sum(Array.from({ length: n }, (_, i) => -1 - i));
     }
     if (p instanceof MultivariateNormal && q instanceof MultivariateNormal) return p.klTo(q);
+    if (p instanceof Dirichlet && q instanceof Dirichlet) {
+      const [a, b] = [p.concentration, q.concentration];
+      const a0 = a.sum(-1);
+      return a0
+        .lgamma()
+        .sub(b.sum(-1).lgamma())
+        .sub(a.lgamma().sub(b.lgamma()).sum(-1))
+        .add(
+          a
+            .sub(b)
+            .mul(a.digamma().sub(a0.digamma().unsqueeze(-1)))
+            .sum(-1),
+        );
+    }
     if (p instanceof Normal && q instanceof Normal) {
       const vr = p.scale.div(q.scale).square();
       const t1 = p.loc.sub(q.loc).div(q.scale).square();

@@ -8,8 +8,8 @@ import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { checkOptions, intAtLeast, num, oneOf } from '../options.js';
-import { full, linspace, rand, zeros, zerosLike, type CreateOptions } from './creation.js';
-import { where } from './functional.js';
+import { full, linspace, ones, rand, zeros, zerosLike, type CreateOptions } from './creation.js';
+import { cat, where } from './functional.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -189,4 +189,27 @@ export function histc(input: Tensor, options?: { bins?: number; min?: number; ma
       return bin.bincount({ minlength: bins }).to(x.dtype);
     }),
   );
+}
+
+/**
+ * The Vandermonde matrix of a 1-D x (torch.vander): columns x^(N-1), ..., x^0, or x^0, ...,
+ * x^(N-1) with `increasing`; N defaults to x's length. @example vander(tensor([1, 2, 3]), { N: 3 })
+ */
+export function vander(x: Tensor, options?: { N?: number | null; increasing?: boolean }): Tensor {
+  const name = 'vander';
+  const t = tensorArg(name, 'x', x);
+  const o = checkOptions(name, options, { N: 'any', increasing: 'boolean' });
+  if (t.ndim !== 1) fail('SHAPE_MISMATCH', `${name}: x must be 1-D, got [${t.shape.join(', ')}]`);
+  const n = o.N === undefined || o.N === null ? t.shape[0] : intAtLeast(name, 'N', o.N, 0);
+  if (n > 2 ** 20) fail('INVALID_ARGUMENT', `${name}: N must be at most 2^20, got ${n}`);
+  return tidy(() => {
+    const src = t.dtype === 'bool' ? t.to('int64') : t;
+    if (n === 0) return zeros([t.shape[0], 0], { dtype: src.dtype, device: t.device });
+    // cumulative products of [1, x, x, ...] give exact integer powers (as torch's cumprod)
+    const cols = cat(
+      [ones([t.shape[0], 1], { dtype: src.dtype, device: t.device }), src.unsqueeze(1).expand(t.shape[0], n - 1)],
+      1,
+    ).cumprod(1);
+    return o.increasing ? cols : cols.flip(1);
+  });
 }

@@ -449,3 +449,52 @@ export function varMean(input: Tensor, dim?: Dims | null, options?: VarOptions):
   const x = tensorArg('varMean', 'input', input);
   return [x.var(dim, options), x.mean(dim, options?.keepdim === undefined ? undefined : { keepdim: options.keepdim })];
 }
+
+// The trapezoid terms along dim: (y[i+1] + y[i]) / 2 times the spacing (x[i+1] - x[i], or dx);
+// x is 1-D (along dim) or broadcasts against y.
+function trapezoidTerms(name: string, y: Tensor, x: Tensor | null | undefined, dx: number | undefined, dim: number) {
+  const d = dimOf(name, y, dim);
+  const n = y.shape[d];
+  const avg =
+    n > 0
+      ? y
+          .narrow(d, 1, n - 1)
+          .add(y.narrow(d, 0, n - 1))
+          .div(2)
+      : y;
+  if (x === null || x === undefined) return { terms: avg.mul(dx ?? 1), d };
+  const xt = tensorArg(name, 'x', x);
+  if (dx !== undefined) fail('INVALID_ARGUMENT', `${name}: give x or dx, not both`);
+  let spacing: Tensor;
+  if (xt.ndim === 1) {
+    if (xt.shape[0] !== n) fail('SHAPE_MISMATCH', `${name}: x has ${xt.shape[0]} points for ${n} along dim ${d}`);
+    const shape = y.shape.map((_, i) => (i === d ? n - 1 : 1));
+    spacing = n > 0 ? xt.diff().reshape(shape) : xt;
+  } else spacing = n > 0 ? xt.diff(1, d) : xt;
+  return { terms: avg.mul(spacing), d };
+}
+
+/**
+ * The integral of y along dim by the trapezoidal rule (torch.trapezoid), at points x (1-D, or
+ * y's shape) or with spacing dx (default 1). @example trapezoid(tensor([1, 2, 3])) // 4
+ */
+export function trapezoid(y: Tensor, options?: { x?: Tensor | null; dx?: number; dim?: number }): Tensor {
+  const name = 'trapezoid';
+  const yt = tensorArg(name, 'y', y);
+  const o = checkOptions(name, options, { x: 'any', dx: 'number', dim: 'integer' });
+  return tidy(() => {
+    const { terms, d } = trapezoidTerms(name, yt, o.x, o.dx, o.dim ?? -1);
+    return terms.sum(d);
+  });
+}
+
+/** The running trapezoidal integral (torch.cumulative_trapezoid): one fewer point along dim. */
+export function cumulativeTrapezoid(y: Tensor, options?: { x?: Tensor | null; dx?: number; dim?: number }): Tensor {
+  const name = 'cumulativeTrapezoid';
+  const yt = tensorArg(name, 'y', y);
+  const o = checkOptions(name, options, { x: 'any', dx: 'number', dim: 'integer' });
+  return tidy(() => {
+    const { terms, d } = trapezoidTerms(name, yt, o.x, o.dx, o.dim ?? -1);
+    return terms.cumsum(d);
+  });
+}

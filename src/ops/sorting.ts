@@ -1,11 +1,12 @@
 // Sorting and sampling: sort and topk (the stable native argsort, then gather, so the values are
-// differentiable), multinomial and unique.
+// differentiable), multinomial, unique and uniqueConsecutive.
 import { fail } from '../errors.js';
 import type { DType } from '../dtype.js';
 import { tidy } from '../memory.js';
 import { checkOptions, intAtLeast } from '../options.js';
 import { noGrad } from '../autograd.js';
 import { rand, tensor } from './creation.js';
+import { cat } from './functional.js';
 import { Tensor } from '../tensor.js';
 import { dimOf } from './shaping.js';
 
@@ -37,6 +38,16 @@ declare module '../tensor.js' {
      * values) and the counts. @example const { values, counts } = labels.unique({ returnCounts: true })
      */
     unique(options?: { sorted?: boolean; returnInverse?: boolean; returnCounts?: boolean }): {
+      values: Tensor<D>;
+      inverse?: Tensor<'int64'>;
+      counts?: Tensor<'int64'>;
+    };
+    /**
+     * Each run of equal consecutive elements (or slices along `dim`) kept once
+     * (torch.unique_consecutive; NaN never equals NaN); optionally each element's run and the run
+     * lengths. @example tensor([1, 1, 2, 2, 3, 1]).uniqueConsecutive().values // [1, 2, 3, 1]
+     */
+    uniqueConsecutive(options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null }): {
       values: Tensor<D>;
       inverse?: Tensor<'int64'>;
       counts?: Tensor<'int64'>;
@@ -153,3 +164,38 @@ proto.unique = function (
     }),
   );
 } as Tensor['unique'];
+
+proto.uniqueConsecutive = function (
+  this: Tensor,
+  options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
+) {
+  const op = 'uniqueConsecutive';
+  const o = checkOptions(op, options, { returnInverse: 'boolean', returnCounts: 'boolean', dim: 'any' });
+  const byDim = o.dim !== undefined && o.dim !== null;
+  const d = byDim ? dimOf(op, this, o.dim as number) : 0;
+  return noGrad(() =>
+    tidy(() => {
+      // Rows: the elements (flattened), or the slices along dim (moved first, the rest flattened).
+      const x = byDim ? this.movedim(d, 0) : this.reshape([-1]);
+      const n = x.ndim === 0 ? 1 : x.shape[0];
+      const rows = x.reshape([n, x.shape.slice(1).reduce((a, b) => a * b, 1)]);
+      const differs =
+        n > 1
+          ? rows
+              .narrow(0, 1, n - 1)
+              .ne(rows.narrow(0, 0, n - 1))
+              .any(1)
+          : tensor([], { dtype: 'bool', device: this.device });
+      const starts = n > 0 ? cat([tensor([true], { device: this.device }), differs]) : differs;
+      const pos = starts.nonzero().reshape([-1]);
+      const values = byDim ? x.indexSelect(0, pos).movedim(0, d) : x.indexSelect(0, pos);
+      const out: { values: Tensor; inverse?: Tensor; counts?: Tensor } = { values };
+      if (o.returnInverse) {
+        const inv = starts.to('int64').cumsum(0).sub(1);
+        out.inverse = byDim ? inv : inv.reshape(this.shape);
+      }
+      if (o.returnCounts) out.counts = cat([pos, tensor([n], { dtype: 'int64', device: this.device })]).diff();
+      return out;
+    }),
+  );
+} as Tensor['uniqueConsecutive'];

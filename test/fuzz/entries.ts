@@ -209,6 +209,7 @@ export const FACTORIES: Record<string, () => object> = {
   Unfold: () => new tk.nn.Unfold(2, { padding: 1 }),
   EmbeddingBag: () => new tk.nn.EmbeddingBag(10, 3, { mode: 'max' }),
   Fold: () => new tk.nn.Fold([4, 4], 2, { stride: 2 }),
+  Dirichlet: () => new tk.distributions.Dirichlet(tk.ones([2, 3])),
   MultivariateNormal: () =>
     new tk.distributions.MultivariateNormal(tk.zeros([2, 3]), { covarianceMatrix: tk.eye(3).mul(2) }),
   Independent: () => new tk.distributions.Independent(new tk.distributions.Normal(tk.zeros([2, 3]), 1), 1),

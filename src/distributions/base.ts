@@ -1,0 +1,164 @@
+// The distributions' base class and shared checks: parameters, sample shapes, supports (torch's
+// constraints, checked by logProb and cdf while validation is on), and parameter broadcasting.
+// The distributions themselves are in index.ts and multivariate_normal.ts.
+import { noGrad } from '../autograd.js';
+import { tensorArg } from '../args.js';
+import { isFloating } from '../dtype.js';
+import { fail } from '../errors.js';
+import { tidy } from '../memory.js';
+import { full, tensor } from '../ops/creation.js';
+import { broadcastShapes } from '../ops/shaping_more.js';
+import { describe, intAtLeast, list } from '../options.js';
+import { Tensor } from '../tensor.js';
+
+export const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** A parameter: a tensor (floating), or a number made a float32 tensor. */
+export function param(name: string, label: string, v: unknown): Tensor {
+  if (typeof v === 'number') return tensor(v);
+  const t = tensorArg(name, label, v);
+  if (!isFloating(t.dtype)) fail('DTYPE_MISMATCH', `${name}: ${label} must be a floating tensor, got ${t.dtype}`);
+  return t;
+}
+function shapeArg(name: string, v: unknown): number[] {
+  return (list(name, 'sampleShape', v ?? [], 64) as number[]).map((s) => intAtLeast(name, 'sampleShape', s, 0));
+}
+// Where a check over a tensor fails, the error names the distribution and the argument.
+export function check(name: string, ok: Tensor, what: string): void {
+  const pass = tidy(() => ok.all().item() as boolean);
+  if (!pass) fail('INVALID_ARGUMENT', `${name}: ${what}`);
+}
+
+/** The base class: shapes, sampling without gradient, and the moments derived from others. */
+export abstract class Distribution {
+  /** The shape of a batch of independent distributions. */
+  readonly batchShape: number[];
+  /** The shape of one draw. */
+  readonly eventShape: number[];
+  constructor(batchShape: readonly number[], eventShape: readonly number[] = []) {
+    this.batchShape = [...batchShape];
+    this.eventShape = [...eventShape];
+  }
+  /** Whether rsample gives reparameterised (differentiable) draws. */
+  get hasRsample(): boolean {
+    return false;
+  }
+  /** Draws of shape [...sampleShape, ...batchShape, ...eventShape], without gradient. */
+  sample(sampleShape: readonly number[] = []): Tensor {
+    return noGrad(() => this.rsampleImpl(shapeArg(this.constructor.name, sampleShape)));
+  }
+  /** Reparameterised draws: differentiable in the parameters. @example normal.rsample([16]) */
+  rsample(sampleShape: readonly number[] = []): Tensor {
+    if (!this.hasRsample) fail('NOT_IMPLEMENTED', `${this.constructor.name}: rsample is not defined (use sample)`);
+    return this.rsampleImpl(shapeArg(this.constructor.name, sampleShape));
+  }
+  /** The log density (or mass) of value, broadcast against the batch. */
+  abstract logProb(value: Tensor | number): Tensor;
+  /** The entropy of each distribution in the batch. */
+  entropy(): Tensor {
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: entropy is not defined`);
+  }
+  /** The mean of each distribution in the batch. */
+  get mean(): Tensor {
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: mean is not defined`);
+  }
+  /** The variance of each distribution in the batch. */
+  get variance(): Tensor {
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: variance is not defined`);
+  }
+  /** The standard deviation: sqrt(variance). */
+  get stddev(): Tensor {
+    return tidy(() => this.variance.sqrt());
+  }
+  /** The cumulative distribution function at value. */
+  cdf(value: Tensor | number): Tensor {
+    void value;
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: cdf is not defined`);
+  }
+  /** The inverse of cdf at probability p. */
+  icdf(p: Tensor | number): Tensor {
+    void p;
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: icdf is not defined`);
+  }
+  /** @internal Draws (with gradient where the distribution supports it). */
+  protected rsampleImpl(sampleShape: number[]): Tensor {
+    void sampleShape;
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: sampling is not defined`);
+  }
+  /** @internal The value as a tensor of the parameters' dtype. */
+  protected valueOf(v: Tensor | number, like: Tensor): Tensor {
+    if (typeof v === 'number') return full([], v, { dtype: like.dtype, device: like.device });
+    return tensorArg(`${this.constructor.name}.logProb`, 'value', v);
+  }
+  /** @internal The support (torch's constraint): its name and a test of each value. */
+  protected get support(): Support {
+    return REAL;
+  }
+  /**
+   * @internal valueOf, then (unless validation is off) INVALID_ARGUMENT naming the first value
+   * outside the support, as PyTorch's validate_args (on by default) raises.
+   */
+  protected sampleOf(v: Tensor | number, like: Tensor, method: string): Tensor {
+    return this.validate(this.valueOf(v, like), method);
+  }
+  /** @internal x, after the support check of sampleOf. */
+  protected validate(x: Tensor, method: string): Tensor {
+    if (!validateArgs) return x;
+    const bad = tidy(() => {
+      const ok = this.support.check(x); // x broadcast against the parameters
+      if (ok.all().item()) return null;
+      const i = (ok.reshape(-1).data() as Uint8Array).findIndex((b) => !b);
+      return Number(x.expand(ok.shape).reshape(-1).data()[i]);
+    });
+    if (bad !== null)
+      fail(
+        'INVALID_ARGUMENT',
+        `${this.constructor.name}.${method}: the value must be within the support (${this.support.name}), got ${bad}`,
+      );
+    return x;
+  }
+  /**
+   * Whether logProb and cdf check their value against the support (default true, as PyTorch's
+   * Distribution.set_default_validate_args); with false, a value outside gives -Infinity (or 0).
+   * @example distributions.Distribution.setDefaultValidateArgs(false)
+   */
+  static setDefaultValidateArgs(value: boolean): void {
+    if (typeof value !== 'boolean')
+      fail('INVALID_ARGUMENT', `Distribution.setDefaultValidateArgs: expected a boolean, got ${describe(value)}`);
+    validateArgs = value;
+  }
+}
+
+/** A distribution's support: a name for messages and a test of each value (bool, its shape). */
+export interface Support {
+  name: string;
+  check(x: Tensor): Tensor;
+}
+let validateArgs = true;
+export const REAL: Support = { name: 'real', check: (x) => x.eq(x) };
+export const NONNEGATIVE: Support = { name: 'x >= 0', check: (x) => x.ge(0) };
+export const interval = (lo: Tensor | number, hi: Tensor | number, name: string): Support => ({
+  name,
+  check: (x) => x.ge(lo).logicalAnd(x.le(hi)),
+});
+export const integerFrom = (lo: number, hi: Tensor | number | null, name: string): Support => ({
+  name,
+  check: (x) => {
+    const ok = x.ge(lo).logicalAnd(x.eq(x.floor()));
+    return hi === null ? ok : ok.logicalAnd(x.le(hi));
+  },
+});
+
+// The parameters broadcast to one batch shape (views).
+export function broadcastParams(name: string, ...ps: Tensor[]): { shape: number[]; ps: Tensor[] } {
+  let shape: number[];
+  try {
+    shape = broadcastShapes(...ps.map((p) => p.shape));
+  } catch {
+    return fail(
+      'SHAPE_MISMATCH',
+      `${name}: parameter shapes ${ps.map((p) => `[${p.shape.join(', ')}]`).join(' and ')} do not broadcast`,
+    );
+  }
+  return { shape, ps: ps.map((p) => p.expand(shape)) };
+}
