@@ -10,6 +10,7 @@
  * const loss = pi.logProb(a).mul(advantage).mean().neg();
  * @module distributions
  */
+import { noGrad } from '../autograd.js';
 import { tensorArg } from '../args.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
@@ -29,6 +30,7 @@ import {
   param,
   type Support,
 } from './base.js';
+import { StandardGammaDraw } from './gamma_grad.js';
 import { MultivariateNormal } from './multivariate_normal.js';
 
 export { Distribution } from './base.js';
@@ -377,7 +379,21 @@ export class Gamma extends Distribution {
     [this.concentration, this.rate] = b.ps;
     check('Gamma', this.concentration.gt(0).logicalAnd(this.rate.gt(0)), 'concentration and rate must be positive');
   }
+  override get hasRsample() {
+    return true;
+  }
+  // Marsaglia-Tsang draws of Gamma(alpha, 1) (no gradient), made differentiable in alpha by
+  // implicit reparameterisation (gamma_grad.ts), then divided by the rate.
   protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const a = this.concentration.expand([...sampleShape, ...this.batchShape]);
+      return StandardGammaDraw.apply(
+        a,
+        noGrad(() => this.standardDraws(sampleShape)),
+      ).div(this.rate);
+    });
+  }
+  private standardDraws(sampleShape: number[]): Tensor {
     return tidy(() => {
       const shape = [...sampleShape, ...this.batchShape];
       const opts = { dtype: this.rate.dtype, device: this.rate.device };
@@ -408,8 +424,7 @@ export class Gamma extends Distribution {
         todo = todo.logicalAnd(ok.logicalNot());
       }
       const u = rand(shape, opts);
-      const g = where(boosted, out.mul(u.pow(a.reciprocal())), out);
-      return g.div(this.rate);
+      return where(boosted, out.mul(u.pow(a.reciprocal())), out);
     });
   }
   protected override get support() {
@@ -451,10 +466,13 @@ export class Beta extends Distribution {
     [this.concentration1, this.concentration0] = b.ps;
     check('Beta', this.concentration1.gt(0).logicalAnd(this.concentration0.gt(0)), 'concentrations must be positive');
   }
+  override get hasRsample() {
+    return true;
+  }
   protected override rsampleImpl(sampleShape: number[]): Tensor {
     return tidy(() => {
-      const x = new Gamma(this.concentration1, 1).sample(sampleShape);
-      const y = new Gamma(this.concentration0, 1).sample(sampleShape);
+      const x = new Gamma(this.concentration1, 1).rsample(sampleShape);
+      const y = new Gamma(this.concentration0, 1).rsample(sampleShape);
       return x.div(x.add(y));
     });
   }
@@ -617,8 +635,7 @@ export class Independent extends Distribution {
 
 /**
  * The Dirichlet distribution over the probability simplex (event shape [K]): concentration
- * [..., K] > 0. Sampled as normalised Gamma draws; no rsample (PyTorch's implicit
- * reparameterisation of Gamma is not implemented here).
+ * [..., K] > 0. Sampled as normalised Gamma draws, reparameterised (rsample) through them.
  * @example new distributions.Dirichlet(tensor([1, 2, 3])).sample([5]) // [5, 3], rows sum to 1
  */
 export class Dirichlet extends Distribution {
@@ -630,9 +647,12 @@ export class Dirichlet extends Distribution {
     this.concentration = a;
     check('Dirichlet', a.gt(0), 'concentration must be positive');
   }
+  override get hasRsample() {
+    return true;
+  }
   protected override rsampleImpl(sampleShape: number[]): Tensor {
     return tidy(() => {
-      const g = new Gamma(this.concentration, 1).sample(sampleShape);
+      const g = new Gamma(this.concentration, 1).rsample(sampleShape);
       return g.div(g.sum(-1, { keepdim: true }));
     });
   }
