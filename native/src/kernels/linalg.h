@@ -19,6 +19,17 @@ namespace tk::kernels::linalg {
 
 constexpr double kEps = 2.220446049250313e-16;
 
+// sqrt(a^2 + b^2) without overflow or underflow. Not libm's hypot: glibc 2.35 gave it a new
+// symbol version, and the prebuilt addon must load on glibc 2.34 (scripts/prebuild.mjs).
+TK_HD_CALL inline double hypot2(double a, double b) {
+  a = fabs(a);
+  b = fabs(b);
+  const double m = a > b ? a : b, r = a > b ? b : a;
+  if (m == 0 || m - m != 0 || r != r) return m == m && r == r ? m : m + r;  // 0, infinities, NaN
+  const double q = r / m;
+  return m * sqrt(1 + q * q);
+}
+
 // Cholesky: a [n, n] (row stride lda) -> its lower factor L (zeros above the diagonal). Reads
 // only the lower triangle. Returns 0, or k (1-based) when the leading minor of order k is not
 // positive-definite (a pivot <= 0 or NaN); L is then complete only up to row k - 1. The CPU
@@ -231,7 +242,7 @@ TK_HD_CALL inline void eigh(double* a, int64_t n, bool lower, double* w, double*
       for (int iter = 0; iter < 64; ++iter) {
         double g = d[l];
         double p = (d[l + 1] - g) / (2 * e[l]);
-        double r = hypot(p, 1.0);
+        double r = hypot2(p, 1.0);
         if (p < 0) r = -r;
         d[l] = e[l] / (p + r);
         d[l + 1] = e[l] * (p + r);
@@ -248,7 +259,7 @@ TK_HD_CALL inline void eigh(double* a, int64_t n, bool lower, double* w, double*
           s2 = s;
           g = c * e[i];
           h = c * p;
-          r = hypot(p, e[i]);
+          r = hypot2(p, e[i]);
           e[i + 1] = s * r;
           s = e[i] / r;
           c = p / r;
@@ -346,7 +357,7 @@ TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* 
     double* ak = &TK_A(0, k);
     if (k < nct) {  // the k-th column's reflector; its diagonal into s[k]
       s[k] = 0;
-      for (int64_t i = k; i < m; ++i) s[k] = hypot(s[k], ak[i]);
+      for (int64_t i = k; i < m; ++i) s[k] = hypot2(s[k], ak[i]);
       if (s[k] != 0) {
         if (ak[k] < 0) s[k] = -s[k];
         for (int64_t i = k; i < m; ++i) ak[i] /= s[k];
@@ -366,7 +377,7 @@ TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* 
     }
     if (k < nrt) {  // the k-th row's reflector; its superdiagonal into e[k]
       e[k] = 0;
-      for (int64_t i = k + 1; i < n; ++i) e[k] = hypot(e[k], e[i]);
+      for (int64_t i = k + 1; i < n; ++i) e[k] = hypot2(e[k], e[i]);
       if (e[k] != 0) {
         if (e[k + 1] < 0) e[k] = -e[k];
         for (int64_t i = k + 1; i < n; ++i) e[i] /= e[k];
@@ -475,7 +486,7 @@ TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* 
       double f = e[p - 2];
       e[p - 2] = 0;
       for (int64_t j = p - 2; j >= k; --j) {
-        const double t = hypot(s[j], f), cs = s[j] / t, sn = f / t;
+        const double t = hypot2(s[j], f), cs = s[j] / t, sn = f / t;
         s[j] = t;
         if (j != k) {
           f = -sn * e[j - 1];
@@ -487,7 +498,7 @@ TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* 
       double f = e[k - 1];
       e[k - 1] = 0;
       for (int64_t j = k; j < p; ++j) {
-        const double t = hypot(s[j], f), cs = s[j] / t, sn = f / t;
+        const double t = hypot2(s[j], f), cs = s[j] / t, sn = f / t;
         s[j] = t;
         f = -sn * e[j];
         e[j] = cs * e[j];
@@ -508,14 +519,14 @@ TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* 
       double f = (sk + sp) * (sk - sp) + shift;
       double g = sk * ek;
       for (int64_t j = k; j < p - 1; ++j) {
-        double t = hypot(f, g), cs = f / t, sn = g / t;
+        double t = hypot2(f, g), cs = f / t, sn = g / t;
         if (j != k) e[j - 1] = t;
         f = cs * s[j] + sn * e[j];
         e[j] = cs * e[j] - sn * s[j];
         g = sn * s[j + 1];
         s[j + 1] = cs * s[j + 1];
         rotate(&TK_V(0, j), &TK_V(0, j + 1), n, cs, sn);
-        t = hypot(f, g);
+        t = hypot2(f, g);
         cs = f / t;
         sn = g / t;
         s[j] = t;
@@ -587,7 +598,7 @@ TK_HD_CALL inline void qr(double* r, int64_t m, int64_t n, double* q, int64_t qc
       tau[j] = 0;
       continue;
     }
-    const double beta = -(alpha >= 0 ? 1.0 : -1.0) * hypot(alpha, xn);
+    const double beta = -(alpha >= 0 ? 1.0 : -1.0) * hypot2(alpha, xn);
     tau[j] = (beta - alpha) / beta;
     v[j] = 1;
     for (int64_t i = j + 1; i < m; ++i) v[i] = r[i * n + j] / (alpha - beta);
