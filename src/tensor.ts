@@ -84,11 +84,11 @@ export function wrap(h: Handle, slot = 0): Tensor {
 let wrapping = false;
 
 /**
- * A contiguous CPU copy of t's elements as stored (16-bit floats as their bits). The buffer is
+ * @internal A contiguous CPU copy of t's elements as stored (16-bit floats as their bits). The buffer is
  * made here, not natively: `new ArrayBuffer` fails with a catchable RangeError, which becomes
  * OUT_OF_MEMORY, where a failed native allocation would end the process.
  */
-function readOut(t: Tensor, op: string): ArrayBuffer {
+export function readOut(t: Tensor, op: string): ArrayBuffer {
   const bytes = t.numel() * ITEMSIZE[t.dtype];
   let buf: ArrayBuffer;
   try {
@@ -104,27 +104,7 @@ function readOut(t: Tensor, op: string): ArrayBuffer {
   return buf;
 }
 
-/** Internal (io): a contiguous CPU copy of t's elements as stored (16-bit floats as their bits). */
-export function storedBytes(t: Tensor): Uint8Array {
-  return new Uint8Array(readOut(t, 'io.save'));
-}
-
-/**
- * Internal (io): a tensor of `dtype` and `shape` from its elements' little-endian bytes, as
- * storedBytes() gives them (copied, so the source may be any slice of a file).
- */
-export function fromStoredBytes(bytes: Uint8Array, dtype: DType, shape: readonly number[]): Tensor {
-  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  if (isHalf(dtype)) return fromHalfBits(new Uint16Array(buf), shape, dtype);
-  const arr = typedArrayOf(dtype, buf);
-  if (arr instanceof Uint8Array) arr.forEach((v, i) => (arr[i] = v ? 1 : 0)); // bool
-  return wrap(binding.fromData(arr as Exclude<typeof arr, Uint16Array>, [shape]));
-}
-
-/** Internal (io): a float16 or bfloat16 tensor from the elements' bits. */
-export function fromHalfBits(bits: Uint16Array, shape: readonly number[], dtype: 'float16' | 'bfloat16'): Tensor {
-  return wrap(binding.fromData(bits, [shape], dtype));
-}
+export { fromHalfBits, fromStoredBytes, storedBytes } from './tensor_bytes.js';
 
 /** @internal A tensor operand for the binding: a Tensor's handle or a JS scalar. */
 export function operand(v: Tensor | Scalar, op: string): Operand {
