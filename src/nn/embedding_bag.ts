@@ -3,13 +3,13 @@
 // input, or the slices of a 1-D input between `offsets`. Built from the embedding lookup and one
 // indexAdd (sum, mean) or scatterReduce (max) into [bags, dim], so the gradient reaches the weight
 // as PyTorch's does (max: to the rows that gave each maximum).
-import type { DType } from '../dtype.js';
+import { checkDType, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange, randn, zeros } from '../ops/creation.js';
 import { searchsorted } from '../ops/creation_more.js';
 import { where } from '../ops/functional.js';
-import { bool, checkOptions, describe, int, oneOf } from '../options.js';
+import { bool, checkOptions, describe, int, intAtLeast, oneOf } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tensorArg } from './args.js';
 import { embedding } from './functional.js';
@@ -129,6 +129,35 @@ export function embeddingBag(input: Tensor, weight: Tensor, options?: EmbeddingB
   });
 }
 
+/**
+ * @internal The table of nn.Embedding and nn.EmbeddingBag: [numEmbeddings, embeddingDim] drawn
+ * N(0, 1) as a parameter, the paddingIdx row (negative: counted from the end) zeroed.
+ */
+export function embeddingTable(
+  op: string,
+  numEmbeddings: number,
+  embeddingDim: number,
+  paddingIdx: unknown,
+  dtype: unknown,
+): { weight: Tensor; paddingIdx: number | null } {
+  intAtLeast(op, 'numEmbeddings', numEmbeddings, 1);
+  intAtLeast(op, 'embeddingDim', embeddingDim, 1);
+  if (dtype !== undefined) checkDType(op, dtype);
+  let pad = (paddingIdx ?? null) as number | null;
+  if (pad !== null) {
+    if (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings)
+      fail('INVALID_ARGUMENT', `${op}: paddingIdx must be within numEmbeddings, got ${describe(pad)}`);
+    if (pad < 0) pad += numEmbeddings;
+  }
+  const w = randn([numEmbeddings, embeddingDim], { dtype: (dtype as DType | undefined) ?? 'float32' });
+  if (pad !== null) {
+    const row = w.select(0, pad);
+    row.zero_();
+    row.dispose();
+  }
+  return { weight: Parameter(w), paddingIdx: pad };
+}
+
 /** nn.EmbeddingBag: a table [num, dim] reduced per bag. @example new nn.EmbeddingBag(1000, 16, { mode: 'sum' }) */
 export class EmbeddingBag extends Module {
   weight: Tensor;
@@ -148,27 +177,11 @@ export class EmbeddingBag extends Module {
       includeLastOffset: 'boolean',
       dtype: 'string',
     });
-    const n = int(name, 'numEmbeddings', numEmbeddings),
-      d = int(name, 'embeddingDim', embeddingDim);
-    if (n < 1 || d < 1)
-      fail('INVALID_ARGUMENT', `${name}: numEmbeddings and embeddingDim must be positive, got ${n} and ${d}`);
     this.mode = oneOf(name, 'mode', o.mode ?? 'mean', ['sum', 'mean', 'max'] as const);
     this.includeLastOffset = o.includeLastOffset ?? false;
-    let pad = o.paddingIdx ?? null;
-    if (pad !== null) {
-      pad = int(name, 'paddingIdx', pad);
-      if (pad < -n || pad >= n)
-        fail('INVALID_ARGUMENT', `${name}: paddingIdx must be within numEmbeddings, got ${pad}`);
-      if (pad < 0) pad += n;
-    }
-    this.paddingIdx = pad;
-    const w = randn([n, d], { dtype: o.dtype ?? 'float32' });
-    if (pad !== null) {
-      const row = w.select(0, pad);
-      row.zero_();
-      row.dispose();
-    }
-    this.weight = Parameter(w);
+    const table = embeddingTable(name, numEmbeddings, embeddingDim, o.paddingIdx, o.dtype);
+    this.paddingIdx = table.paddingIdx;
+    this.weight = table.weight;
   }
   /** x: [B, N] bags, or 1-D with offsets; perSampleWeights for mode 'sum'. */
   forward(x: Tensor, offsets?: Tensor | null, perSampleWeights?: Tensor | null): Tensor {

@@ -4,12 +4,13 @@
 import { checkDType, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { full, ones, rand, randn, zeros } from '../ops/creation.js';
+import { full, ones, rand, zeros } from '../ops/creation.js';
 import { cat as catTensors } from '../ops/functional.js';
 import { noGrad } from '../autograd.js';
 import { checkOptions, describe, int, intAtLeast, shapeArgs } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { pair, tensorArg, type Pair } from './args.js';
+import { embeddingTable } from './embedding_bag.js';
 import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
 import { crossProcessSum, sumAcrossProcesses } from './sync.js';
@@ -512,22 +513,9 @@ export class Embedding extends Module {
   ) {
     super();
     options = layerOptions('Embedding', options, { paddingIdx: 'any', dtype: 'string' });
-    positiveInt('Embedding', 'numEmbeddings', numEmbeddings);
-    positiveInt('Embedding', 'embeddingDim', embeddingDim);
-    let pad = options.paddingIdx ?? null;
-    if (pad !== null) {
-      if (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings)
-        fail('INVALID_ARGUMENT', `Embedding: paddingIdx must be within numEmbeddings, got ${describe(pad)}`);
-      if (pad < 0) pad += numEmbeddings;
-    }
-    this.paddingIdx = pad;
-    const w = randn([numEmbeddings, embeddingDim], { dtype: options.dtype ?? 'float32' });
-    if (pad !== null) {
-      const row = w.select(0, pad);
-      row.zero_();
-      row.dispose();
-    }
-    this.weight = Parameter(w);
+    const table = embeddingTable('Embedding', numEmbeddings, embeddingDim, options.paddingIdx, options.dtype);
+    this.paddingIdx = table.paddingIdx;
+    this.weight = table.weight;
   }
   forward(x: Tensor): Tensor {
     return F.embedding(x, this.weight, { paddingIdx: this.paddingIdx });

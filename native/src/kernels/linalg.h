@@ -587,7 +587,7 @@ TK_HD_CALL inline void qr(double* r, int64_t m, int64_t n, double* q, int64_t qc
   const int64_t k = m < n ? m : n;
   double* vs = work;  // [k, m]: v_j in vs[j * m + j ..]
   double* tau = work + k * m;  // [k]
-  double* acc = tau + k;  // [n] (or [qcols] <= m... sized n + m by the caller)
+  double* acc = tau + k;  // [max(n, qcols)] (qr_work reserves n + m)
   for (int64_t j = 0; j < k; ++j) {
     double* v = vs + j * m;
     const double alpha = r[j * n + j];
