@@ -42,3 +42,15 @@ export function pair(op: string, name: string, v: Pair | undefined, def: number)
 export function optionsOf<T extends object>(op: string, o: T | undefined, names: readonly string[]): T {
   return checkOptions(op, o, Object.fromEntries(names.map((n) => [n, 'any' as const])));
 }
+
+/** A size for all three spatial dims, or [depth, height, width]. */
+export type Triple = number | readonly [number, number, number];
+
+/** An integer or three integers as a triple (`def` three times when undefined). */
+export function triple(op: string, name: string, v: Triple | undefined, def: number): number[] {
+  if (v === undefined) return [def, def, def];
+  const list = typeof v === 'number' ? [v, v, v] : v;
+  if (!Array.isArray(list) || list.length !== 3 || !list.every((x) => Number.isSafeInteger(x)))
+    fail('INVALID_ARGUMENT', `${op}: '${name}' must be an integer or three integers, got ${describe(v)}`);
+  return [...list];
+}

@@ -18,6 +18,7 @@ import { bool, checkOptions, describe, list, num, shapeArgs } from '../options.j
 import { convLayout, optionsOf, pair, poolLayout, tensorArg, type Pair } from './args.js';
 import { op as runOp, opMulti, type Attr, type OpName } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
+import { divisorOf, overrideDivisor } from './volumetric.js';
 
 function call(name: OpName, attrs: Attr[], a: Tensor, b?: Tensor, c?: Tensor): Tensor {
   return runOp(name, attrs, a._h, b?._h, c?._h);
@@ -164,8 +165,8 @@ export interface ConvTransposeOptions {
 }
 
 /**
- * Transposed 2-D convolution (the gradient of conv2d with respect to its input), weight
- * [C_in, C_out / groups, kh, kw]. Output size (H - 1) * stride - 2 * padding + dilation * (kh - 1)
+ * Transposed 2-D convolution (the gradient of conv2d with respect to its input) of [N, C_in, H, W]
+ * (or [C_in, H, W]), weight [C_in, C_out / groups, kh, kw]. Output size (H - 1) * stride - 2 * padding + dilation * (kh - 1)
  * + outputPadding + 1.
  * @example convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 })
  */
@@ -186,8 +187,8 @@ export function convTranspose2d(
   tensorArg(op, 'weight', weight);
   const b = tensorArg(op, 'bias', bias, true);
   const o = optionsOf(op, opts, ['stride', 'padding', 'outputPadding', 'dilation', 'groups']);
-  if (input.ndim !== 4)
-    fail('SHAPE_MISMATCH', `${op}: expected a 4-D input [N, C, H, W], got [${input.shape.join(', ')}]`);
+  if (input.ndim !== 4 && input.ndim !== 3)
+    fail('SHAPE_MISMATCH', `${op}: expected [N, C, H, W] or [C, H, W], got [${input.shape.join(', ')}]`);
   if (weight.ndim !== 4)
     fail(
       'SHAPE_MISMATCH',
@@ -203,23 +204,23 @@ export function convTranspose2d(
         'INVALID_ARGUMENT',
         `${op}: outputPadding must be smaller than either stride or dilation, got outputPadding ${outPad[i]}, stride ${stride[i]}, dilation ${dilation[i]}`,
       );
+  const lead = input.ndim - 2;
   const size = [0, 1].map(
     (i) =>
-      (input.shape[2 + i] - 1) * stride[i] - 2 * [ph, pw][i] + dilation[i] * (weight.shape[2 + i] - 1) + outPad[i] + 1,
+      (input.shape[lead + i] - 1) * stride[i] -
+      2 * [ph, pw][i] +
+      dilation[i] * (weight.shape[2 + i] - 1) +
+      outPad[i] +
+      1,
   );
   if (size.some((s) => s <= 0)) fail('SHAPE_MISMATCH', `${op}: the output size [${size}] would not be positive`);
-  const y = call(
-    'conv2d_input_grad',
-    [size, ...convLayout({ stride, padding: [ph, pw, ph, pw], dilation, groups: groupsOf(op, o.groups) })],
-    input,
-    weight,
-  );
-  if (!b) return y;
-  const b4 = b.reshape(1, -1, 1, 1);
-  const out = y.add(b4);
-  y.dispose();
-  b4.dispose();
-  return out;
+  const attrs = [size, ...convLayout({ stride, padding: [ph, pw, ph, pw], dilation, groups: groupsOf(op, o.groups) })];
+  if (input.ndim === 4 && !b) return call('conv2d_input_grad', attrs, input, weight);
+  return tidy(() => {
+    const y = call('conv2d_input_grad', attrs, input.ndim === 3 ? input.unsqueeze(0) : input, weight);
+    const out = b ? y.add(b.reshape(1, -1, 1, 1)) : y;
+    return input.ndim === 3 ? out.squeeze(0) : out;
+  });
 }
 
 /** Options of the pooling functions. */
@@ -278,24 +279,31 @@ export function maxPool2d(
   return values;
 }
 
+/** Options of `avgPool2d`. */
+export interface AvgPoolOptions extends Omit<PoolOptions, 'dilation'> {
+  /** Count the zero padding in each window's divisor (default true). */
+  countIncludePad?: boolean;
+  /** Divide every window's sum by this instead of its size. */
+  divisorOverride?: number | null;
+}
+
 /**
  * 2-D average pooling; `countIncludePad` (default true) divides by the padded window size.
  * @example avgPool2d(x, 2); avgPool2d(x, 3, { stride: 1, padding: 1, countIncludePad: false })
  */
-export function avgPool2d<F extends DType>(
-  input: Tensor<F>,
-  kernelSize: Pair,
-  opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean },
-): Tensor<F>;
-export function avgPool2d(
-  input: Tensor,
-  kernelSize: Pair,
-  opts?: Omit<PoolOptions, 'dilation'> & { countIncludePad?: boolean },
-): Tensor {
+export function avgPool2d<F extends DType>(input: Tensor<F>, kernelSize: Pair, opts?: AvgPoolOptions): Tensor<F>;
+export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: AvgPoolOptions): Tensor {
   const op = 'avgPool2d';
   tensorArg(op, 'input', input);
-  const o = optionsOf(op, opts, ['stride', 'padding', 'ceilMode', 'countIncludePad']);
-  return call('avg_pool2d', poolAttrs(op, kernelSize, o), input);
+  const o = optionsOf(op, opts, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']);
+  const divisor = divisorOf(op, o.divisorOverride);
+  const attrs = poolAttrs(op, kernelSize, o);
+  if (divisor === null) return call('avg_pool2d', attrs, input);
+  const a = call('avg_pool2d', attrs, input);
+  const [k, stride, padding] = attrs as [number[], number[] | null, number[]];
+  const out = overrideDivisor(a, input.shape.slice(-2), k, stride ?? k, padding, o.countIncludePad ?? true, divisor);
+  a.dispose();
+  return out;
 }
 
 /** An output size of adaptive pooling: one size, or [h, w] where null keeps the input's size. */
@@ -659,9 +667,29 @@ export {
   adaptiveMaxPool2d,
   dropout1d,
   dropout2d,
+  dropout3d,
   type Pool1dOptions,
 } from './functional_misc.js';
 export { unfold, fold, type FoldOptions } from './fold.js';
+export {
+  conv3d,
+  convTranspose1d,
+  convTranspose3d,
+  maxPool3d,
+  avgPool3d,
+  adaptiveAvgPool3d,
+  adaptiveMaxPool3d,
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
+  type Conv3dOptions,
+  type ConvTranspose1dOptions,
+  type ConvTranspose3dOptions,
+  type Pool3dOptions,
+  type AvgPool3dOptions,
+  type AdaptiveSize3d,
+  type MaxUnpoolOptions,
+} from './volumetric.js';
 export { embeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
 export {
   scaledDotProductAttention,
@@ -674,4 +702,5 @@ export {
   type AttentionOptions,
   type PadMode,
   type InterpolateOptions,
+  type InterpolateMode,
 } from './functional_more.js';

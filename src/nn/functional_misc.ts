@@ -1,6 +1,6 @@
 // torch.nn.functional's one-hot encoding, the 1-D pools (the 2-D native pools over a height of 1,
 // so their kernels and gradients are the tested ones), adaptive max pooling (separable maxes over
-// torch's windows), channel dropout (dropout1d, dropout2d), and their modules, with the padding
+// torch's windows), channel dropout (dropout1d/2d/3d), and their modules, with the padding
 // layers (F.pad as modules).
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
@@ -149,6 +149,12 @@ export function dropout2d(input: Tensor, p = 0.5, training = true): Tensor {
   return channelDropout('dropout2d', input, p, training, 2);
 }
 
+/** Zeroes whole channels of [N, C, D, H, W] with probability p (scaling the rest). @example F.dropout3d(x, 0.2) */
+export function dropout3d<F extends DType>(input: Tensor<F>, p?: number, training?: boolean): Tensor<F>;
+export function dropout3d(input: Tensor, p = 0.5, training = true): Tensor {
+  return channelDropout('dropout3d', input, p, training, 3);
+}
+
 /** nn.MaxPool1d. @example new nn.MaxPool1d(2) */
 export class MaxPool1d extends Module {
   readonly options: Pool1dOptions;
@@ -226,6 +232,12 @@ export class Dropout2d extends ChannelDropout {
     super(p, dropout2d, 'Dropout2d');
   }
 }
+/** nn.Dropout3d: whole channels of [N, C, D, H, W] zeroed while training. */
+export class Dropout3d extends ChannelDropout {
+  constructor(p = 0.5) {
+    super(p, dropout3d, 'Dropout3d');
+  }
+}
 
 // The window of output cell i of n over a dim of size len (torch's adaptive pooling bounds).
 const windowOf = (i: number, n: number, len: number): [number, number] => [
@@ -233,7 +245,7 @@ const windowOf = (i: number, n: number, len: number): [number, number] => [
   Math.ceil(((i + 1) * len) / n),
 ];
 // Max over adaptive windows along dim d (separable: a rectangle's max is the max of its rows' maxes).
-function adaptiveMaxAlong(x: Tensor, d: number, n: number): Tensor {
+export function adaptiveMaxAlong(x: Tensor, d: number, n: number): Tensor {
   const len = x.shape[d];
   if (n === len) return x;
   if (len % n === 0) {
@@ -311,7 +323,8 @@ export class AdaptiveMaxPool1d extends Module {
 
 // ---- padding layers (torch.nn.ZeroPad2d, ConstantPad1d, ReflectionPad2d, ...): F.pad as a module
 
-// An int pads every side; a list is [left, right] (1-D) or [left, right, top, bottom] (2-D).
+// An int pads every side; a list is [left, right] (1-D), [left, right, top, bottom] (2-D), or
+// [left, right, top, bottom, front, back] (3-D).
 function padding(name: string, p: number | readonly number[], sides: number): number[] {
   const ps = typeof p === 'number' ? new Array<number>(sides).fill(p) : (list(name, 'padding', p, sides) as number[]);
   if (ps.length !== sides)
@@ -351,3 +364,11 @@ export class ReflectionPad2d extends padModule('ReflectionPad2d', 'reflect', 4) 
 export class ReplicationPad1d extends padModule('ReplicationPad1d', 'replicate', 2) {}
 /** Pads the last two dims by repeating their edges. */
 export class ReplicationPad2d extends padModule('ReplicationPad2d', 'replicate', 4) {}
+/** Pads the last three dims with zeros: [left, right, top, bottom, front, back] or one size. */
+export class ZeroPad3d extends padModule('ZeroPad3d', 'constant', 6) {}
+/** Pads the last three dims with `value`. @example new nn.ConstantPad3d(1, 0.5) */
+export class ConstantPad3d extends padModule('ConstantPad3d', 'constant', 6) {}
+/** Pads the last three dims with their reflection. */
+export class ReflectionPad3d extends padModule('ReflectionPad3d', 'reflect', 6) {}
+/** Pads the last three dims by repeating their edges. */
+export class ReplicationPad3d extends padModule('ReplicationPad3d', 'replicate', 6) {}

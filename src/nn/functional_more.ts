@@ -11,7 +11,8 @@ import { Tensor } from '../tensor.js';
 import { opMultiN } from '../ops/dispatch.js';
 import '../ops/indexing.js';
 import '../ops/shaping.js';
-import { dropout } from './functional.js';
+import { adaptiveAvgPool2d, dropout } from './functional.js';
+import { adaptiveAvgPool3d } from './volumetric.js';
 
 function tensorOf(op: string, name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: '${name}' must be a Tensor, got ${describe(v)}`);
@@ -127,7 +128,8 @@ export function pad(input: Tensor, padding: readonly number[], mode: PadMode = '
       `${op}: pad must hold (before, after) pairs for at most ${input.ndim} dims, got ${describe(padding)}`,
     );
   const m = oneOf(op, 'mode', mode, ['constant', 'reflect', 'replicate', 'circular'] as const);
-  num(op, 'value', value);
+  // Any number, as torch's: -Infinity pads for a max (F.pad(x, p, value=-inf)).
+  if (typeof value !== 'number') fail('INVALID_ARGUMENT', `${op}: 'value' must be a number, got ${describe(value)}`);
   return tidy(() => {
     let y = input;
     for (let k = 0; k < amounts.length / 2; k++) {
@@ -174,33 +176,64 @@ export function pad(input: Tensor, padding: readonly number[], mode: PadMode = '
   });
 }
 
+/** How `interpolate` resamples (PyTorch's modes). */
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'trilinear' | 'bicubic' | 'area';
+const INTERPOLATE_MODES = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'bicubic', 'area'] as const;
+// The modes tied to one number of spatial dims.
+const MODE_DIMS: Partial<Record<InterpolateMode, number>> = { linear: 1, bilinear: 2, trilinear: 3, bicubic: 2 };
+
 /** Options of `interpolate`. */
 export interface InterpolateOptions {
-  /** The output's spatial size ([H, W] or one number for every spatial dim). */
+  /** The output's spatial size (one number for every spatial dim, or one per dim). */
   size?: number | readonly number[];
   /** Multiplies the spatial size (one factor or one per spatial dim). */
   scaleFactor?: number | readonly number[];
-  /** 'nearest' (default) or 'bilinear' (4-D input). */
-  mode?: 'nearest' | 'bilinear';
-  /** Bilinear: align the corner pixels' centres (PyTorch's align_corners). Default false. */
+  /**
+   * 'nearest' (default, torch's floor rule), 'nearest-exact' (pixel centres), 'linear' (3-D input),
+   * 'bilinear' or 'bicubic' (4-D), 'trilinear' (5-D), or 'area' (adaptive average pooling).
+   */
+  mode?: InterpolateMode;
+  /** The linear modes and bicubic: align the corner pixels' centres (PyTorch's align_corners). Default false. */
   alignCorners?: boolean;
+  /** Derive the source coordinates from the computed size instead of the given scaleFactor. */
+  recomputeScaleFactor?: boolean;
+}
+
+// Cubic convolution weights of the four taps around a fractional offset t (Keys, A = -0.75, as PyTorch).
+function cubicWeights(t: number): number[] {
+  const A = -0.75;
+  const near = (x: number) => ((A + 2) * x - (A + 3)) * x * x + 1;
+  const far = (x: number) => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
+  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
 }
 
 /**
- * Resizes the spatial dims of [N, C, ...] (torch.nn.functional.interpolate), nearest or
- * bilinear; separable, so made of index selections and weighted sums (differentiable).
- * @example F.interpolate(img, { scaleFactor: 2, mode: 'bilinear' })
+ * Resizes the spatial dims of [N, C, ...] (torch.nn.functional.interpolate). Every mode is
+ * separable, so it is made of index selections and weighted sums per dim (differentiable); 'area'
+ * is adaptive average pooling. Source coordinates follow PyTorch's, including its use of a given
+ * scaleFactor instead of the size ratio.
+ * @example F.interpolate(img, { scaleFactor: 2, mode: 'bilinear' }); F.interpolate(vol, { size: [8, 32, 32], mode: 'trilinear' })
  */
 export function interpolate<F extends DType>(input: Tensor<F>, options: InterpolateOptions): Tensor<F>;
 export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
   const op = 'interpolate';
   tensorOf(op, 'input', input);
-  const o = checkOptions(op, options, { size: 'any', scaleFactor: 'any', mode: 'string', alignCorners: 'boolean' });
-  const mode = oneOf(op, 'mode', o.mode ?? 'nearest', ['nearest', 'bilinear'] as const);
+  const o = checkOptions(op, options, {
+    size: 'any',
+    scaleFactor: 'any',
+    mode: 'string',
+    alignCorners: 'boolean',
+    recomputeScaleFactor: 'boolean',
+  });
+  const mode = oneOf(op, 'mode', o.mode ?? 'nearest', INTERPOLATE_MODES);
   const sp = input.ndim - 2;
   if (sp < 1) fail('SHAPE_MISMATCH', `${op}: expected [N, C, ...spatial], got [${input.shape.join(', ')}]`);
-  if (mode === 'bilinear' && sp !== 2)
-    fail('SHAPE_MISMATCH', `${op}: bilinear needs a 4-D input, got [${input.shape.join(', ')}]`);
+  const need = MODE_DIMS[mode];
+  if (need !== undefined && sp !== need)
+    fail('SHAPE_MISMATCH', `${op}: ${mode} needs a ${need + 2}-D input, got [${input.shape.join(', ')}]`);
+  if (sp > 3) fail('SHAPE_MISMATCH', `${op}: expected 1 to 3 spatial dims, got [${input.shape.join(', ')}]`);
+  if (o.alignCorners !== undefined && need === undefined)
+    fail('INVALID_ARGUMENT', `${op}: alignCorners can only be set with the linear modes and bicubic, not ${mode}`);
   if ((o.size == null) === (o.scaleFactor == null))
     fail('INVALID_ARGUMENT', `${op}: give exactly one of size and scaleFactor`);
   const each = (v: number | readonly number[], name: string) => {
@@ -209,46 +242,80 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
     return a.map((x) => num(op, name, x));
   };
   const inSize = input.shape.slice(2);
-  const scales = o.scaleFactor != null ? each(o.scaleFactor, 'scaleFactor') : undefined;
+  let scales = o.scaleFactor != null ? each(o.scaleFactor, 'scaleFactor') : undefined;
   const outSize =
     o.size != null
       ? each(o.size, 'size').map((s) => intAtLeast(op, 'size', s, 1))
       : inSize.map((s, i) => Math.floor(s * scales![i]));
   outSize.forEach((s) => {
-    if (!(s >= 1)) fail('INVALID_ARGUMENT', `${op}: the output size must be positive, got [${outSize.join(', ')}]`);
+    if (!(s >= 1 && s <= 2 ** 24))
+      fail('INVALID_ARGUMENT', `${op}: the output size must be in [1, 2^24], got [${outSize.join(', ')}]`);
   });
+  if (o.recomputeScaleFactor) scales = undefined;
+  if (inSize.some((n) => n === 0))
+    fail('SHAPE_MISMATCH', `${op}: the input's spatial size must be non-zero, got [${inSize.join(', ')}]`);
+  if (mode === 'area') return adaptiveAvg(input, outSize);
   const align = o.alignCorners ?? false;
   return tidy(() => {
     let y = input;
+    const at = (d: number, idx: number[]) => y.indexSelect(d, tensor(idx, { dtype: 'int64', device: y.device }));
+    const weight = (d: number, w: number[]) => {
+      const shape = Array(y.ndim).fill(1);
+      shape[d] = w.length;
+      return tensor(w, { dtype: y.dtype, device: y.device }).reshape(shape);
+    };
     for (let k = 0; k < sp; k++) {
       const d = 2 + k,
         n = inSize[k],
         m = outSize[k];
-      // PyTorch's source coordinate: the given scale when one was given (not the size ratio).
-      const ratio = scales ? 1 / scales[k] : n / m;
-      if (mode === 'nearest') {
-        const at = Array.from({ length: m }, (_, j) => Math.min(n - 1, Math.floor(j * ratio)));
-        y = y.indexSelect(d, tensor(at, { dtype: 'int64' }));
+      // PyTorch's source scale: the given scale when one was given (not the size ratio).
+      const ratio = scales && scales[k] > 0 ? 1 / scales[k] : n / m;
+      const js = Array.from({ length: m }, (_, j) => j);
+      if (mode === 'nearest' || mode === 'nearest-exact') {
+        // PyTorch computes these indices in float32 (floorf of a float scale).
+        const fs = Math.fround(ratio);
+        y = at(
+          d,
+          js.map((j) =>
+            Math.min(n - 1, mode === 'nearest' ? Math.floor(Math.fround(j * fs)) : Math.floor((j + 0.5) * fs)),
+          ),
+        );
         continue;
       }
-      const srcPos = (j: number) =>
-        align ? (m > 1 ? (j * (n - 1)) / (m - 1) : 0) : Math.max(0, (j + 0.5) * ratio - 0.5);
+      const alignScale = m > 1 ? (n - 1) / (m - 1) : 0;
+      if (mode === 'bicubic') {
+        // Four taps around an unclamped source coordinate; taps past an edge read the edge.
+        const src = js.map((j) => (align ? alignScale * j : ratio * (j + 0.5) - 0.5));
+        const base = src.map(Math.floor);
+        const ws = src.map((s, j) => cubicWeights(s - base[j]));
+        let acc: Tensor | null = null;
+        for (let t = 0; t < 4; t++) {
+          const term = at(
+            d,
+            base.map((b) => Math.min(n - 1, Math.max(0, b - 1 + t))),
+          ).mul(
+            weight(
+              d,
+              ws.map((w) => w[t]),
+            ),
+          );
+          acc = acc ? acc.add(term) : term;
+        }
+        y = acc!;
+        continue;
+      }
       const lo: number[] = [],
         hi: number[] = [],
         w: number[] = [];
-      for (let j = 0; j < m; j++) {
-        const s = srcPos(j);
+      for (const j of js) {
+        const s = align ? alignScale * j : Math.max(0, (j + 0.5) * ratio - 0.5);
         const i0 = Math.min(n - 1, Math.floor(s));
         lo.push(i0);
         hi.push(Math.min(n - 1, i0 + 1));
         w.push(s - i0);
       }
-      const shape = Array(y.ndim).fill(1);
-      shape[d] = m;
-      const wt = tensor(w, { dtype: y.dtype, device: y.device }).reshape(shape);
-      const a = y.indexSelect(d, tensor(lo, { dtype: 'int64' }));
-      const b = y.indexSelect(d, tensor(hi, { dtype: 'int64' }));
-      y = a.add(b.sub(a).mul(wt));
+      const a = at(d, lo);
+      y = a.add(at(d, hi).sub(a).mul(weight(d, w)));
     }
     return y === input ? input.clone() : y;
   });
@@ -367,4 +434,11 @@ export function instanceNorm(
     if (bias != null) y = y.add(bias.reshape(bshape));
     return y;
   });
+}
+
+// 'area' interpolation: adaptive average pooling over 1 to 3 spatial dims.
+function adaptiveAvg(input: Tensor, size: number[]): Tensor {
+  if (size.length === 3) return adaptiveAvgPool3d(input, size as [number, number, number]);
+  if (size.length === 2) return adaptiveAvgPool2d(input, size as [number, number]);
+  return tidy(() => adaptiveAvgPool2d(input.unsqueeze(-2), [1, size[0]]).squeeze(-2));
 }

@@ -11,6 +11,8 @@ export * as functional from './functional.js';
 export { Module, Parameter, isParameter } from './module.js';
 export type { ForwardHook, ForwardPreHook, FullBackwardHook, RemovableHandle } from './hooks.js';
 export * from './layers.js';
+export * from './conv_layers.js';
+export * from './pool_layers.js';
 export type { Pair } from './args.js';
 export * from './containers.js';
 export * from './activations.js';
@@ -39,6 +41,7 @@ export {
   AdaptiveMaxPool2d,
   Dropout1d,
   Dropout2d,
+  Dropout3d,
   ZeroPad1d,
   ZeroPad2d,
   ConstantPad1d,
@@ -47,11 +50,25 @@ export {
   ReflectionPad2d,
   ReplicationPad1d,
   ReplicationPad2d,
+  ZeroPad3d,
+  ConstantPad3d,
+  ReflectionPad3d,
+  ReplicationPad3d,
 } from './functional_misc.js';
 export * as grad from './grad.js';
 export * as utils from './utils.js';
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions, type RNNCellOptions } from './rnn.js';
-export { RMSNorm, InstanceNorm2d, Upsample, PixelShuffle, PixelUnshuffle, Unflatten } from './layers_more.js';
+export {
+  RMSNorm,
+  InstanceNorm1d,
+  InstanceNorm2d,
+  InstanceNorm3d,
+  Upsample,
+  PixelShuffle,
+  PixelUnshuffle,
+  Unflatten,
+  type InstanceNormOptions,
+} from './layers_more.js';
 export { Unfold, Fold, type FoldOptions } from './fold.js';
 export { EmbeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
 export {

@@ -1,52 +1,28 @@
-// Layers over nn.functional: convolution, pooling, normalization, dropout, flatten, linear.
+// Layers over nn.functional: pooling, normalization, dropout, flatten, linear (the convolutions are
+// in conv_layers.ts).
 // Parameters start as PyTorch's do (kaiming-uniform weights with a = sqrt(5), i.e. U(+-1/sqrt(fan_in)),
 // and the same bound for biases; norms start at weight 1, bias 0).
-import { checkDType, type DType } from '../dtype.js';
+import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { full, ones, rand, zeros } from '../ops/creation.js';
+import { full, ones, zeros } from '../ops/creation.js';
 import { cat as catTensors } from '../ops/functional.js';
 import { noGrad } from '../autograd.js';
-import { checkOptions, describe, int, intAtLeast, shapeArgs } from '../options.js';
+import { checkOptions, describe, int, shapeArgs } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { pair, tensorArg, type Pair } from './args.js';
 import { embeddingTable } from './embedding_bag.js';
 import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
+import { layerOptions, positiveInt, uniform } from './params.js';
 import { crossProcessSum, sumAcrossProcesses } from './sync.js';
 
-function uniform(shape: number[], bound: number, dtype: DType): Tensor {
-  return Parameter(
-    tidy(() =>
-      rand(shape, { dtype })
-        .mul(2 * bound)
-        .sub(bound),
-    ),
-  );
-}
-
-const positiveInt = (op: string, name: string, v: unknown): number => intAtLeast(op, name, v, 1);
-
-// A layer's options, checked by name and kind; dtype must be one of the dtypes.
-function layerOptions<T extends object>(op: string, o: T | undefined, spec: Parameters<typeof checkOptions>[2]): T {
-  const r = checkOptions(op, o, spec) as T & { dtype?: unknown };
-  if (r.dtype !== undefined) checkDType(op, r.dtype);
-  return r;
-}
 // A kernel size: a positive integer or a pair of them.
 function kernelPair(op: string, k: unknown, name = 'kernelSize'): [number, number] {
   const [kh, kw] = pair(op, name, k as Pair, 1);
   if (kh < 1 || kw < 1) fail('INVALID_ARGUMENT', `${op}: '${name}' must be positive, got ${describe(k)}`);
   return [kh, kw];
 }
-const CONV_SPEC = {
-  stride: 'any',
-  padding: 'any',
-  dilation: 'any',
-  groups: 'integer',
-  bias: 'boolean',
-  dtype: 'string',
-} as const;
 const POOL_SPEC = {
   stride: 'any',
   padding: 'any',
@@ -61,131 +37,6 @@ const NORM_SPEC = {
   trackRunningStats: 'boolean',
   dtype: 'string',
 } as const;
-
-/** Options of `Conv2d`, `Conv1d` and `ConvTranspose2d`. */
-export interface ConvModuleOptions {
-  /** Step of the window (default 1). */
-  stride?: Pair;
-  /** Zeros added on each side, or 'same' / 'valid' (default 0). */
-  padding?: Pair | 'same' | 'valid';
-  /** Spacing of the window's taps (default 1). */
-  dilation?: Pair;
-  /** Channel groups (default 1; in channels for depthwise). */
-  groups?: number;
-  /** Learn an additive bias (default true). */
-  bias?: boolean;
-  /** Dtype of the parameters (default float32). */
-  dtype?: DType;
-}
-
-/** 2-D convolution layer. @example new nn.Conv2d(3, 16, 3, { padding: 1 }) */
-export class Conv2d extends Module {
-  weight: Tensor;
-  bias: Tensor | null;
-  constructor(
-    readonly inChannels: number,
-    readonly outChannels: number,
-    kernelSize: Pair,
-    readonly options: ConvModuleOptions = {},
-  ) {
-    super();
-    const op = 'Conv2d';
-    this.options = options = layerOptions(op, options, CONV_SPEC);
-    const g = options.groups ?? 1;
-    positiveInt(op, 'inChannels', inChannels);
-    positiveInt(op, 'outChannels', outChannels);
-    positiveInt(op, 'groups', g);
-    if (inChannels % g !== 0 || outChannels % g !== 0)
-      fail(
-        'INVALID_ARGUMENT',
-        `${op}: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`,
-      );
-    const [kh, kw] = kernelPair(op, kernelSize);
-    const fanIn = (inChannels / g) * kh * kw,
-      bound = 1 / Math.sqrt(fanIn),
-      dtype = options.dtype ?? 'float32';
-    this.weight = uniform([outChannels, inChannels / g, kh, kw], bound, dtype);
-    this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
-  }
-  forward(x: Tensor): Tensor {
-    const { stride, padding, dilation, groups } = this.options;
-    return F.conv2d(x, this.weight, this.bias, { stride, padding, dilation, groups });
-  }
-}
-
-/** 1-D convolution layer over [N, C, L]. @example new nn.Conv1d(8, 16, 5, { padding: 'same' }) */
-export class Conv1d extends Module {
-  weight: Tensor;
-  bias: Tensor | null;
-  constructor(
-    readonly inChannels: number,
-    readonly outChannels: number,
-    kernelSize: number,
-    readonly options: {
-      stride?: number;
-      padding?: number | 'same' | 'valid';
-      dilation?: number;
-      groups?: number;
-      bias?: boolean;
-      dtype?: DType;
-    } = {},
-  ) {
-    super();
-    this.options = options = layerOptions('Conv1d', options, CONV_SPEC);
-    const g = options.groups ?? 1;
-    positiveInt('Conv1d', 'inChannels', inChannels);
-    positiveInt('Conv1d', 'outChannels', outChannels);
-    positiveInt('Conv1d', 'kernelSize', kernelSize);
-    positiveInt('Conv1d', 'groups', g);
-    if (inChannels % g !== 0 || outChannels % g !== 0)
-      fail(
-        'INVALID_ARGUMENT',
-        `Conv1d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`,
-      );
-    const bound = 1 / Math.sqrt((inChannels / g) * kernelSize),
-      dtype = options.dtype ?? 'float32';
-    this.weight = uniform([outChannels, inChannels / g, kernelSize], bound, dtype);
-    this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
-  }
-  forward(x: Tensor): Tensor {
-    const { stride, padding, dilation, groups } = this.options;
-    return F.conv1d(x, this.weight, this.bias, { stride, padding, dilation, groups });
-  }
-}
-
-/** Transposed 2-D convolution layer. @example new nn.ConvTranspose2d(16, 8, 2, { stride: 2 }) */
-export class ConvTranspose2d extends Module {
-  weight: Tensor;
-  bias: Tensor | null;
-  constructor(
-    readonly inChannels: number,
-    readonly outChannels: number,
-    kernelSize: Pair,
-    readonly options: F.ConvTransposeOptions & { bias?: boolean; dtype?: DType } = {},
-  ) {
-    super();
-    this.options = options = layerOptions('ConvTranspose2d', options, { ...CONV_SPEC, outputPadding: 'any' });
-    const g = options.groups ?? 1;
-    positiveInt('ConvTranspose2d', 'inChannels', inChannels);
-    positiveInt('ConvTranspose2d', 'outChannels', outChannels);
-    positiveInt('ConvTranspose2d', 'groups', g);
-    if (inChannels % g !== 0 || outChannels % g !== 0)
-      fail(
-        'INVALID_ARGUMENT',
-        `ConvTranspose2d: groups (${g}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`,
-      );
-    const [kh, kw] = kernelPair('ConvTranspose2d', kernelSize);
-    // PyTorch computes fan_in from weight dim 1 (out_channels / groups) for transposed convs.
-    const bound = 1 / Math.sqrt((outChannels / g) * kh * kw),
-      dtype = options.dtype ?? 'float32';
-    this.weight = uniform([inChannels, outChannels / g, kh, kw], bound, dtype);
-    this.bias = options.bias === false ? null : uniform([outChannels], bound, dtype);
-  }
-  forward(x: Tensor): Tensor {
-    const { stride, padding, outputPadding, dilation, groups } = this.options;
-    return F.convTranspose2d(x, this.weight, this.bias, { stride, padding, outputPadding, dilation, groups });
-  }
-}
 
 /** Max pooling layer. @example new nn.MaxPool2d(2) */
 export class MaxPool2d extends Module {
@@ -206,7 +57,7 @@ export class MaxPool2d extends Module {
 export class AvgPool2d extends Module {
   constructor(
     readonly kernelSize: Pair,
-    readonly options: Omit<F.PoolOptions, 'dilation'> & { countIncludePad?: boolean } = {},
+    readonly options: F.AvgPoolOptions = {},
   ) {
     super();
     kernelPair('AvgPool2d', kernelSize);
@@ -215,6 +66,7 @@ export class AvgPool2d extends Module {
       padding: 'any',
       ceilMode: 'boolean',
       countIncludePad: 'boolean',
+      divisorOverride: 'any',
     });
   }
   forward(x: Tensor): Tensor {
@@ -239,7 +91,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
-/** Options of `BatchNorm1d` and `BatchNorm2d`. */
+/** Options of the BatchNorm layers. */
 export interface BatchNormModuleOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -302,16 +154,23 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
+/** Batch norm over [N, C, D, H, W]. @example new nn.BatchNorm3d(16) */
+export class BatchNorm3d extends BatchNormBase {
+  constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
+    super(numFeatures, options, [5], 'BatchNorm3d');
+  }
+}
+
 /**
  * Batch norm whose statistics cover the whole batch across the processes of a distributed job
  * (torch.nn.SyncBatchNorm): in training, every rank normalises with the mean and variance of all
  * ranks' batches, and gradients flow back through them. Outside a process group of more than one
- * rank, or in eval mode, it is BatchNorm. Inputs [N, C], [N, C, L] or [N, C, H, W].
+ * rank, or in eval mode, it is BatchNorm. Inputs [N, C], [N, C, L], [N, C, H, W] or [N, C, D, H, W].
  * @example const model = nn.SyncBatchNorm.convertSyncBatchnorm(net); // BatchNorm layers become SyncBatchNorm
  */
 export class SyncBatchNorm extends BatchNormBase {
   constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
-    super(numFeatures, options, [2, 3, 4], 'SyncBatchNorm');
+    super(numFeatures, options, [2, 3, 4, 5], 'SyncBatchNorm');
   }
   /** Normalises x with the statistics of every rank's batch (training), or as BatchNorm. */
   override forward(x: Tensor): Tensor {
