@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
-import { nn, type Tensor } from '../src/index.js';
+import { memory, nn, type Tensor } from '../src/index.js';
+import { expectTensorError, settleGarbage } from './helpers/harness.js';
 import { closeToTorch, f64, type Nested } from './helpers/torch-rows.js';
 
 const F = nn.functional;
@@ -324,5 +325,188 @@ describe('3-D layers and identities', () => {
       expect(i1.runningMean).toBeNull();
       expect(Object.keys(new nn.InstanceNorm2d(2, { affine: true }).stateDict())).toEqual(['weight', 'bias']);
     });
+  });
+});
+
+describe('3-D layers: bad input', () => {
+  const x = () => tk.randn([1, 2, 3, 4, 4]);
+  it('each error names the function and the offending value', () => {
+    expectTensorError(() => F.conv3d(x(), tk.randn([2, 2, 3, 3])), 'SHAPE_MISMATCH', /conv3d: expected a 5-D weight/);
+    expectTensorError(
+      () => F.conv3d(tk.randn([2, 3]), tk.randn([2, 2, 1, 1, 1])),
+      'SHAPE_MISMATCH',
+      /conv3d: expected \[N, C, D, H, W\]/,
+    );
+    expectTensorError(
+      () => F.conv3d(x(), tk.randn([2, 3, 1, 1, 1])),
+      'SHAPE_MISMATCH',
+      /conv3d: weight \[2, 3, 1, 1, 1\] with groups 1 expects 3 input channels/,
+    );
+    expectTensorError(
+      () => F.conv3d(x(), tk.randn([2, 2, 1, 1, 1], { dtype: 'float64' })),
+      'DTYPE_MISMATCH',
+      /conv3d: input is float32 but weight is float64/,
+    );
+    expectTensorError(
+      () => F.conv3d(x(), tk.randn([2, 2, 5, 1, 1])),
+      'SHAPE_MISMATCH',
+      /conv3d: the padded input depth 3 is smaller than the dilated kernel depth 5/,
+    );
+    expectTensorError(
+      () => F.conv3d(x(), tk.randn([2, 2, 1, 1, 1]), null, { stride: 2, padding: 'same' }),
+      'INVALID_ARGUMENT',
+      /padding='same' is not supported for strided/,
+    );
+    expectTensorError(
+      () => F.conv3d(x(), tk.randn([2, 2, 1, 1, 1]), null, { stride: [1, 2] as never }),
+      'INVALID_ARGUMENT',
+      /conv3d: 'stride' must be an integer or three integers/,
+    );
+    expectTensorError(
+      () => F.conv3d(x(), tk.randn([2, 2, 1, 1, 1]), null, { dilation: 2 ** 40 }),
+      'INVALID_ARGUMENT',
+      /conv3d: 'dilation' must be in \[1, 2\^20\]/,
+    );
+    expectTensorError(
+      () => F.convTranspose3d(x(), tk.randn([2, 1, 2, 2, 2]), null, { stride: 2, outputPadding: 2 }),
+      'INVALID_ARGUMENT',
+      /convTranspose3d: outputPadding must be smaller than either stride or dilation/,
+    );
+    expectTensorError(
+      () => F.convTranspose3d(x(), tk.randn([3, 1, 2, 2, 2])),
+      'SHAPE_MISMATCH',
+      /convTranspose3d: weight \[3, 1, 2, 2, 2\] with groups 1 expects 3 input channels/,
+    );
+    expectTensorError(
+      () => F.maxPool3d(x(), 2, { padding: 2 }),
+      'INVALID_ARGUMENT',
+      /maxPool3d: padding should be at most half of the kernel size/,
+    );
+    expectTensorError(
+      () => F.maxPool3d(x(), [4, 1, 1]),
+      'SHAPE_MISMATCH',
+      /maxPool3d: the output size along dim 2 would be 0, input size 3/,
+    );
+    expectTensorError(
+      () => F.avgPool3d(x(), 2, { divisorOverride: 0 }),
+      'INVALID_ARGUMENT',
+      /avgPool3d: divisorOverride must not be zero/,
+    );
+    expectTensorError(
+      () => F.avgPool2d(tk.ones([1, 1, 2, 2]), 2, { divisorOverride: 1.5 }),
+      'INVALID_ARGUMENT',
+      /avgPool2d: 'divisorOverride' must be an integer/,
+    );
+    expectTensorError(
+      () => F.adaptiveAvgPool3d(x(), [1, 2] as never),
+      'INVALID_ARGUMENT',
+      /adaptiveAvgPool3d: outputSize must be a size or \[d, h, w\]/,
+    );
+    expectTensorError(
+      () => F.adaptiveMaxPool3d(x(), 2 ** 32),
+      'INVALID_ARGUMENT',
+      /adaptiveMaxPool3d: outputSize must be in \[1, 65536\]/,
+    );
+    const [y, i] = F.maxPool2d(tk.randn([1, 1, 7, 6]), 3, { stride: 2, padding: 1, returnIndices: true });
+    expectTensorError(
+      () => F.maxUnpool2d(y, i, 3, { stride: 2, padding: 1 }),
+      'INDEX_OUT_OF_RANGE',
+      /maxUnpool2d: found an invalid max index \d+ \(output size 35\)/,
+    );
+    expectTensorError(
+      () => F.maxUnpool2d(y, i.to('int32'), 3),
+      'DTYPE_MISMATCH',
+      /maxUnpool2d: expected int64 indices/,
+    );
+    expectTensorError(
+      () => F.maxUnpool2d(y, i, 3, { stride: 2, padding: 1, outputSize: [9, 9] }),
+      'INVALID_ARGUMENT',
+      /outputSize \[9, 9\] must be within a stride of the default size \[7, 5\]/,
+    );
+    expectTensorError(
+      () => F.interpolate(tk.ones([1, 1, 4]), { size: 3, mode: 'bilinear' }),
+      'SHAPE_MISMATCH',
+      /interpolate: bilinear needs a 4-D input/,
+    );
+    expectTensorError(
+      () => F.interpolate(tk.ones([1, 1, 4]), { size: 3, mode: 'nearest', alignCorners: true }),
+      'INVALID_ARGUMENT',
+      /alignCorners can only be set with the linear modes and bicubic, not nearest/,
+    );
+    expectTensorError(
+      () => F.interpolate(tk.ones([1, 1, 4]), { size: 3, mode: 'cubic' as never }),
+      'INVALID_ARGUMENT',
+      /interpolate: 'mode'/,
+    );
+    expectTensorError(
+      () => new nn.Conv2d(2, 2, 3, { paddingMode: 'mirror' as never }),
+      'INVALID_ARGUMENT',
+      /Conv2d: 'paddingMode'/,
+    );
+    expectTensorError(
+      () => new nn.Conv3d(2, 2, [3, 3] as never),
+      'INVALID_ARGUMENT',
+      /Conv3d: 'kernelSize' must be an integer >= 1 or 3 of them/,
+    );
+    expectTensorError(
+      () => new nn.Conv3d(3, 2, 3, { groups: 2 }),
+      'INVALID_ARGUMENT',
+      /Conv3d: groups \(2\) must divide inChannels \(3\)/,
+    );
+    expectTensorError(
+      () => new nn.ConvTranspose3d(2, 2, 3, { stride: 2 }).call(x(), [9, 9, 9]),
+      'INVALID_ARGUMENT',
+      /ConvTranspose3d: requested an output size of \[9, 9, 9\], but valid sizes range from 7 to 8/,
+    );
+    expectTensorError(
+      () => new nn.InstanceNorm3d(3).call(x()),
+      'SHAPE_MISMATCH',
+      /InstanceNorm3d\(3\): expected \[N, 3, ...3 spatial\]/,
+    );
+    expectTensorError(
+      () => new nn.BatchNorm3d(2).call(tk.randn([2, 2, 3])),
+      'SHAPE_MISMATCH',
+      /BatchNorm3d: expected a 5-D input/,
+    );
+    expectTensorError(
+      () => nn.init.dirac_(tk.empty([3, 2, 3]), 2),
+      'INVALID_ARGUMENT',
+      /dirac_: dim 0 \(3\) must be divisible by groups/,
+    );
+    expectTensorError(
+      () => nn.init.orthogonal_(tk.empty([3])),
+      'SHAPE_MISMATCH',
+      /orthogonal_: only tensors with 2 or more dimensions/,
+    );
+    expectTensorError(
+      () => nn.init.truncNormal_(tk.empty([3]), 0, 1, 2, 1),
+      'INVALID_ARGUMENT',
+      /truncNormal_: expects a < b, got a 2, b 1/,
+    );
+    expectTensorError(
+      () => nn.init.sparse_(tk.empty([3, 2]), 1.5),
+      'INVALID_ARGUMENT',
+      /sparse_: sparsity must be in \[0, 1\]/,
+    );
+  });
+  it('leaves nothing behind', () => {
+    const step = () =>
+      tk.tidy(() => {
+        const v = tk.randn([1, 2, 4, 5, 4]).requiresGrad_();
+        const w = tk.randn([2, 2, 2, 2, 2]).requiresGrad_();
+        const [p, i] = F.maxPool3d(F.conv3d(v, w, null, { padding: 1 }), 2, { returnIndices: true });
+        const u = F.maxUnpool3d(p, i, 2, { outputSize: [5, 6, 5] });
+        F.convTranspose3d(F.avgPool3d(u, 2, { ceilMode: true }), w, null, { stride: 2 })
+          .add(F.interpolate(v, { size: [3, 3, 3], mode: 'trilinear' }).sum())
+          .sum()
+          .backward();
+      });
+    step();
+    settleGarbage();
+    const before = memory();
+    for (let k = 0; k < 100; k++) step();
+    settleGarbage();
+    expect(memory().tensors).toBe(before.tensors);
+    expect(memory().bytes).toBe(before.bytes);
   });
 });

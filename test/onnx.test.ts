@@ -315,6 +315,48 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       await s.release();
     }
   });
+  it('exports a volumetric net (Conv3d, BatchNorm3d, MaxPool3d, AvgPool3d, ConvTranspose3d, trilinear, AdaptiveAvgPool3d) with a dynamic batch', async () => {
+    // The 3-D layers are compositions of 2-D ops, views and pads, so they export without ONNX
+    // mappings of their own.
+    class Net3d extends nn.Module {
+      c1 = new nn.Conv3d(2, 4, 3, { padding: 1 });
+      bn = new nn.BatchNorm3d(4);
+      mp = new nn.MaxPool3d([1, 2, 2]);
+      ap = new nn.AvgPool3d(2, { ceilMode: true, countIncludePad: false });
+      up = new nn.ConvTranspose3d(4, 2, 2, { stride: 2 });
+      gap = new nn.AdaptiveAvgPool3d([1, 2, 2]);
+      forward(x: Tensor) {
+        const h = this.mp.call((this.bn.call(this.c1.call(x)) as Tensor).relu()) as Tensor;
+        const u = this.up.call(this.ap.call(h)) as Tensor;
+        return (this.gap.call(nn.functional.interpolate(u, { size: [4, 4, 4], mode: 'trilinear' })) as Tensor).flatten(
+          1,
+        );
+      }
+    }
+    const m = new Net3d().eval();
+    for (const [, b] of m.namedBuffers())
+      b.copy_(
+        randn(b.shape)
+          .abs()
+          .add(0.5)
+          .reshape(b.shape as number[]),
+      );
+    const make = (n: number) => randn([n, 2, 4, 6, 6]);
+    const p = file('net3d.onnx');
+    onnx.export(m, [make(3)], p, batchAxis);
+    const s = await ort!.InferenceSession.create(p);
+    for (const b of [1, 5]) {
+      const x = make(b);
+      const got = (await s.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) })).output0;
+      const want = m.call(x) as Tensor;
+      expect([...got.dims]).toEqual(want.shape);
+      const w = want.data() as Float32Array;
+      for (let i = 0; i < w.length; i++)
+        expect(Math.abs(got.data[i] - w[i])).toBeLessThan(1e-5 + 1e-4 * Math.abs(w[i]));
+    }
+    await s.release();
+  });
+
   it('exports Embedding (Gather), ConvTranspose, AveragePool, BatchNorm1d, Dropout, Sigmoid, Tanh, Transpose and Concat', async () => {
     class Mix2 extends nn.Module {
       emb = new nn.Embedding(12, 8);

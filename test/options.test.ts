@@ -19,6 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const x = () => tk.randn([2, 3]);
 const img = () => tk.randn([1, 2, 6, 6]);
+const vol = () => tk.randn([1, 2, 3, 3, 3]);
 const labels = () => tk.tensor([0, 2], { dtype: 'int64' });
 const p = () => nn.Parameter(tk.randn([3]));
 const sgd = () => new optim.SGD([p()], { lr: 0.1 });
@@ -148,10 +149,29 @@ const ROWS: Record<string, () => unknown> = {
   'nn/layers.ts:AvgPool2d.constructor': () => new nn.AvgPool2d(2, O),
   'nn/layers.ts:BatchNorm1d.constructor': () => new nn.BatchNorm1d(3, O),
   'nn/layers.ts:BatchNorm2d.constructor': () => new nn.BatchNorm2d(3, O),
+  'nn/layers.ts:BatchNorm3d.constructor': () => new nn.BatchNorm3d(3, O),
+  'nn/conv_layers.ts:Conv1d.constructor': () => new nn.Conv1d(2, 2, 3, O),
+  'nn/conv_layers.ts:Conv2d.constructor': () => new nn.Conv2d(2, 4, 3, O),
+  'nn/conv_layers.ts:Conv3d.constructor': () => new nn.Conv3d(2, 4, 3, O),
+  'nn/conv_layers.ts:ConvTranspose1d.constructor': () => new nn.ConvTranspose1d(2, 1, 2, O),
+  'nn/conv_layers.ts:ConvTranspose2d.constructor': () => new nn.ConvTranspose2d(2, 1, 2, O),
+  'nn/conv_layers.ts:ConvTranspose3d.constructor': () => new nn.ConvTranspose3d(2, 1, 2, O),
+  'nn/pool_layers.ts:AvgPool3d.constructor': () => new nn.AvgPool3d(2, O),
+  'nn/pool_layers.ts:MaxPool3d.constructor': () => new nn.MaxPool3d(2, O),
+  'nn/pool_layers.ts:MaxUnpool2d.constructor': () => new nn.MaxUnpool2d(2, O),
+  'nn/volumetric.ts:conv3d': () => nn.functional.conv3d(vol(), tk.randn([1, 2, 2, 2, 2]), null, O),
+  'nn/volumetric.ts:convTranspose1d': () =>
+    nn.functional.convTranspose1d(tk.randn([1, 2, 5]), tk.randn([2, 1, 2]), null, O),
+  'nn/volumetric.ts:convTranspose3d': () => nn.functional.convTranspose3d(vol(), tk.randn([2, 1, 2, 2, 2]), null, O),
+  'nn/volumetric.ts:maxPool3d': () => nn.functional.maxPool3d(vol(), 2, O),
+  'nn/volumetric.ts:avgPool3d': () => nn.functional.avgPool3d(vol(), 2, O),
+  'nn/volumetric.ts:maxUnpool1d': () =>
+    nn.functional.maxUnpool1d(tk.ones([1, 1, 2]), tk.zeros([1, 1, 2], { dtype: 'int64' }), 2, O),
+  'nn/volumetric.ts:maxUnpool2d': () =>
+    nn.functional.maxUnpool2d(tk.ones([1, 1, 2, 2]), tk.zeros([1, 1, 2, 2], { dtype: 'int64' }), 2, O),
+  'nn/volumetric.ts:maxUnpool3d': () =>
+    nn.functional.maxUnpool3d(vol(), tk.zeros([1, 2, 3, 3, 3], { dtype: 'int64' }), 2, O),
   'nn/layers.ts:Bilinear.constructor': () => new nn.Bilinear(2, 3, 4, O),
-  'nn/layers.ts:Conv1d.constructor': () => new nn.Conv1d(2, 2, 3, O),
-  'nn/layers.ts:Conv2d.constructor': () => new nn.Conv2d(2, 4, 3, O),
-  'nn/layers.ts:ConvTranspose2d.constructor': () => new nn.ConvTranspose2d(2, 1, 2, O),
   'nn/layers.ts:Embedding.constructor': () => new nn.Embedding(5, 3, O),
   'nn/layers.ts:GroupNorm.constructor': () => new nn.GroupNorm(1, 3, O),
   'nn/layers.ts:LayerNorm.constructor': () => new nn.LayerNorm(3, O),
@@ -291,7 +311,9 @@ const ROWS: Record<string, () => unknown> = {
   'nn/functional_more.ts:interpolate': () => nn.functional.interpolate(img(), O),
   'nn/functional_more.ts:rmsNorm': () => nn.functional.rmsNorm(x(), [3], null, O),
   'nn/functional_more.ts:scaledDotProductAttention': () => nn.functional.scaledDotProductAttention(x(), x(), x(), O),
+  'nn/layers_more.ts:InstanceNorm1d.constructor': () => new nn.InstanceNorm1d(2, O),
   'nn/layers_more.ts:InstanceNorm2d.constructor': () => new nn.InstanceNorm2d(2, O),
+  'nn/layers_more.ts:InstanceNorm3d.constructor': () => new nn.InstanceNorm3d(2, O),
   'nn/layers_more.ts:RMSNorm.constructor': () => new nn.RMSNorm(3, O),
   'nn/layers_more.ts:Upsample.constructor': () => new nn.Upsample(O),
   'nn/transformer.ts:MultiheadAttention.constructor': () => new nn.MultiheadAttention(4, 2, O),

@@ -8,7 +8,7 @@ import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { describe, oneOf } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import type { Pair, Triple } from './args.js';
+import { tensorArg, type Pair, type Triple } from './args.js';
 import * as F from './functional.js';
 import { Module } from './module.js';
 import { layerOptions, positiveInt, uniform } from './params.js';
@@ -146,6 +146,7 @@ abstract class ConvLayer<S> extends ConvNd<ConvModuleOptions<S>> {
     this.modePad = this.paddingMode === 'zeros' || sides.every(([a, b]) => a + b === 0) ? null : sides.reverse().flat();
   }
   forward(x: Tensor): Tensor {
+    tensorArg(this.op, 'input', x);
     const { stride, padding, dilation, groups } = this.options;
     if (!this.modePad) return this.conv(x, this.weight, this.bias, { stride, padding, dilation, groups });
     const amounts = this.modePad,
@@ -203,6 +204,7 @@ abstract class ConvTransposeLayer<S> extends ConvNd<ConvTransposeModuleOptions<S
    * output padding among the sizes that the matching strided convolution maps to x's size.
    */
   forward(x: Tensor, outputSize?: readonly number[] | null): Tensor {
+    tensorArg(this.op, 'input', x);
     const { stride, padding, outputPadding, dilation, groups } = this.options;
     if (outputSize == null)
       return this.convT(x, this.weight, this.bias, { stride, padding, outputPadding, dilation, groups });

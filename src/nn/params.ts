@@ -21,7 +21,7 @@ export function uniform(shape: number[], bound: number, dtype: DType): Tensor {
 /** A positive integer argument of a layer, or INVALID_ARGUMENT. */
 export const positiveInt = (op: string, name: string, v: unknown): number => intAtLeast(op, name, v, 1);
 
-/** A layer's options, checked by name and kind; dtype must be one of the dtypes. */
+/** A layer's options, checked by name and kind; dtype must be one of the dtypes. @internal */
 export function layerOptions<T extends object>(
   op: string,
   o: T | undefined,

@@ -4,13 +4,14 @@
 // - conv3d is one conv2d whose input channels are (channel, depth tap) pairs: the depth windows are
 //   a view (Tensor.unfold), copied once into [N * D_out, C * kD, H, W];
 // - convTranspose3d is one convTranspose2d with (channel, depth tap) output channels, whose depth
-//   taps one indexAdd sums into place (col2im along depth);
+//   taps are then summed into place (col2im along depth);
 // - the pools are separable: a box's max (or mean) is the max (or mean) over depth of the 2-D pool
 //   of each depth slice, so the second pass is a max or sum over depth windows (a view).
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange, tensor, zeros } from '../ops/creation.js';
+import { cat } from '../ops/functional.js';
 import { describe, int } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { optionsOf, tensorArg, triple, type Triple } from './args.js';
@@ -215,19 +216,25 @@ export function convTranspose3d(
     });
     const [Ho, Wo] = z.shape.slice(2);
     const O = Og * groups;
-    const taps = z
-      .reshape(N, D, O, kD, Ho, Wo)
-      .permute(0, 2, 1, 3, 4, 5)
-      .reshape(N, O, D * kD, Ho, Wo);
-    const at: number[] = [];
-    for (let d = 0; d < D; d++) for (let k = 0; k < kD; k++) at.push(d * stride[0] + k * dilation[0]);
-    const summed = zeros([N, O, full, Ho, Wo], { dtype: x.dtype, device: x.device }).indexAdd(
-      2,
-      tensor(at, { dtype: 'int64', device: x.device }),
-      taps,
-    );
+    const taps = z.reshape(N, D, O, kD, Ho, Wo);
+    // col2im along depth: tap k of input slice d lands at d * stride + k * dilation. Each tap's
+    // slices are spread `stride` apart (zeros between) and shifted into place, then summed: plain
+    // pads, reshapes and adds, which every backend and ONNX have.
+    const spread = (t: Tensor): Tensor => {
+      if (stride[0] === 1) return t;
+      const gaps = zeros([N, D, stride[0] - 1, O, Ho, Wo], { dtype: t.dtype, device: t.device });
+      return cat([t.unsqueeze(2), gaps], 2)
+        .reshape(N, D * stride[0], O, Ho, Wo)
+        .narrow(1, 0, (D - 1) * stride[0] + 1);
+    };
+    let summed: Tensor | null = null;
+    for (let k = 0; k < kD; k++) {
+      const at = k * dilation[0];
+      const placed = pad(spread(taps.select(3, k)), [0, 0, 0, 0, 0, 0, at, full - at - ((D - 1) * stride[0] + 1)]);
+      summed = summed ? summed.add(placed) : placed;
+    }
     // padding crops the start and end; outputPadding adds back at the end (zeros past `full`)
-    let out = pad(summed, [0, 0, 0, 0, -padding[0], outPad[0] - padding[0]]);
+    let out = pad(summed!.permute(0, 2, 1, 3, 4), [0, 0, 0, 0, -padding[0], outPad[0] - padding[0]]);
     if (b) out = out.add(b.reshape(1, -1, 1, 1, 1));
     return input.ndim === 4 ? out.squeeze(0) : out;
   });

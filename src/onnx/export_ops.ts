@@ -97,11 +97,6 @@ const argReduce =
     axis = 0;
   };
 
-function shapeOf(c: Ctx, slot: number): number[] | undefined {
-  const s = c.shape(slot);
-  return s.every((d) => typeof d === 'number') ? (s as number[]) : undefined;
-}
-
 // var/std: sum((x - mean)^2) / (n - correction) over static sizes.
 const variance =
   (std: boolean): Exporter =>
@@ -530,10 +525,11 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   adaptive_avg_pool2d: (c, n) => {
     const [oh, ow] = attr(n, 0) as number[];
     if (oh === 1 && ow === 1) return void c.emit('GlobalAveragePool', [c.read(n.inputs[0])], [c.out(n.outputs[0])]);
-    const s = shapeOf(c, n.inputs[0]);
-    if (!s || s[2] % oh || s[3] % ow)
+    // Only the spatial sizes need be static (a dynamic batch is fine).
+    const [h, w] = c.shape(n.inputs[0]).slice(-2);
+    if (typeof h !== 'number' || typeof w !== 'number' || h % oh || w % ow)
       return void c.missing.add('adaptive_avg_pool2d to a size that does not divide the input');
-    const k = [s[2] / oh, s[3] / ow];
+    const k = [h / oh, w / ow];
     c.emit('AveragePool', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { kernel_shape: ints(k), strides: ints(k) });
   },
   embedding: (c, n) =>

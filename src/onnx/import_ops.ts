@@ -187,107 +187,105 @@ const reduce =
     c.set(n, 0, nativeOp(name, [dims ?? null, keep], x._h));
   };
 
-function pads2d(c: Interp, n: ParsedNode, x: Tensor, kernel: number[], strides: number[], dil: number[]): number[] {
+// ONNX pads [begin_1..begin_n, end_1..end_n] of an n-D window op (auto_pad resolved).
+function padsNd(c: Interp, n: ParsedNode, x: Tensor, kernel: number[], strides: number[], dil: number[]): number[] {
+  const nd = kernel.length;
   const autoPad = c.str(n, 'auto_pad', 'NOTSET');
-  if (autoPad === 'VALID') return [0, 0, 0, 0];
+  if (autoPad === 'VALID') return new Array<number>(2 * nd).fill(0);
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    const p = [0, 0, 0, 0];
-    for (let k = 0; k < 2; k++) {
+    const p = new Array<number>(2 * nd).fill(0);
+    for (let k = 0; k < nd; k++) {
       const inSize = x.shape[2 + k];
       const out = Math.ceil(inSize / strides[k]);
       const total = Math.max(0, (out - 1) * strides[k] + (kernel[k] - 1) * dil[k] + 1 - inSize);
       const small = Math.floor(total / 2);
       p[k] = autoPad === 'SAME_UPPER' ? small : total - small;
-      p[k + 2] = total - p[k];
+      p[k + nd] = total - p[k];
     }
     return p;
   }
-  return c.intList(n, 'pads') ?? [0, 0, 0, 0];
+  const p = c.intList(n, 'pads') ?? new Array<number>(2 * nd).fill(0);
+  if (p.length !== 2 * nd) c.bad(n, `pads must have ${2 * nd} values, got [${p.join(', ')}]`);
+  return p;
 }
 
-function spatial(c: Interp, n: ParsedNode, x: Tensor, what: string) {
-  if (x.ndim !== 4) c.bad(n, `only 2-D ${what} is supported (4-D input), got [${x.shape.join(', ')}]`);
+// The number of spatial dims (1 to 3) of an [N, C, ...] input, and the attribute lists sized to it.
+function windowOp(c: Interp, n: ParsedNode, x: Tensor, what: string, kernelDefault?: number[]) {
+  const nd = x.ndim - 2;
+  if (nd < 1 || nd > 3) c.bad(n, `only 1-D to 3-D ${what} is supported, got input [${x.shape.join(', ')}]`);
+  const list = (k: string, def: number) => {
+    const v = c.intList(n, k) ?? new Array<number>(nd).fill(def);
+    if (v.length !== nd) c.bad(n, `${k} must have ${nd} values, got [${v.join(', ')}]`);
+    return v;
+  };
+  const kernel = c.intList(n, 'kernel_shape') ?? kernelDefault;
+  if (!kernel || kernel.length !== nd) c.bad(n, `kernel_shape must have ${nd} values`);
+  return { nd, kernel: kernel!, strides: list('strides', 1), dil: list('dilations', 1) };
 }
+const one = <T>(v: number[]) => (v.length === 1 ? v[0] : v) as T;
 
 const conv: OpImpl = (c, n) => {
   const x = c.t(n, 0),
     w = c.t(n, 1);
-  spatial(c, n, x, 'convolution');
-  const kernel = c.intList(n, 'kernel_shape') ?? [w.shape[2], w.shape[3]];
-  const strides = c.intList(n, 'strides') ?? [1, 1];
-  const dil = c.intList(n, 'dilations') ?? [1, 1];
-  const pads = pads2d(c, n, x, kernel, strides, dil);
+  const { nd, kernel, strides, dil } = windowOp(c, n, x, 'convolution', w.shape.slice(2));
+  const pads = padsNd(c, n, x, kernel, strides, dil);
   const b = n.inputs[2] ? c.t(n, 2) : undefined;
-  c.set(n, 0, nativeOp('conv2d', [strides, pads, dil, c.int(n, 'group', 1)], x._h, w._h, b?._h));
+  const groups = c.int(n, 'group', 1);
+  if (nd === 2) return c.set(n, 0, nativeOp('conv2d', [strides, pads, dil, groups], x._h, w._h, b?._h));
+  // 1-D and 3-D take symmetric padding; other pads are applied first.
+  const symmetric = pads.slice(0, nd).every((p, i) => p === pads[nd + i]);
+  const xin = symmetric
+    ? x
+    : c.keep(F.pad(x, Array.from({ length: nd }, (_, i) => [pads[nd - 1 - i], pads[2 * nd - 1 - i]]).flat()));
+  const padding = symmetric ? pads.slice(0, nd) : new Array<number>(nd).fill(0);
+  const o = { stride: one<never>(strides), padding: one<never>(padding), dilation: one<never>(dil), groups };
+  c.set(n, 0, nd === 1 ? F.conv1d(xin, w, b, o) : F.conv3d(xin, w, b, o));
 };
 
 const convTranspose: OpImpl = (c, n) => {
   const x = c.t(n, 0),
     w = c.t(n, 1);
-  spatial(c, n, x, 'transposed convolution');
-  const strides = c.intList(n, 'strides') ?? [1, 1];
-  const dil = c.intList(n, 'dilations') ?? [1, 1];
-  const pads = c.intList(n, 'pads') ?? [0, 0, 0, 0];
-  if (c.str(n, 'auto_pad', 'NOTSET') !== 'NOTSET' || pads[0] !== pads[2] || pads[1] !== pads[3])
+  const { nd, strides, dil } = windowOp(c, n, x, 'transposed convolution', w.shape.slice(2));
+  const pads = c.intList(n, 'pads') ?? new Array<number>(2 * nd).fill(0);
+  if (c.str(n, 'auto_pad', 'NOTSET') !== 'NOTSET' || pads.length !== 2 * nd || pads.some((p, i) => p !== pads[(i + nd) % (2 * nd)]))
     c.bad(n, 'only symmetric explicit pads are supported');
-  let outPad = c.intList(n, 'output_padding') ?? [0, 0];
+  let outPad = c.intList(n, 'output_padding') ?? new Array<number>(nd).fill(0);
   const outShape = c.intList(n, 'output_shape');
-  const k = [w.shape[2], w.shape[3]];
-  const natural = [0, 1].map((i) => (x.shape[2 + i] - 1) * strides[i] - 2 * pads[i] + dil[i] * (k[i] - 1) + 1);
-  if (outShape) outPad = [0, 1].map((i) => outShape[outShape.length - 2 + i] - natural[i]);
+  const k = w.shape.slice(2);
+  const natural = k.map((kk, i) => (x.shape[2 + i] - 1) * strides[i] - 2 * pads[i] + dil[i] * (kk - 1) + 1);
+  if (outShape) outPad = natural.map((m, i) => outShape[outShape.length - nd + i] - m);
   const b = n.inputs[2] ? c.t(n, 2) : null;
-  c.set(
-    n,
-    0,
-    F.convTranspose2d(x, w, b, {
-      stride: strides as [number, number],
-      padding: [pads[0], pads[1]],
-      outputPadding: outPad as [number, number],
-      dilation: dil as [number, number],
-      groups: c.int(n, 'group', 1),
-    }),
-  );
+  const o = {
+    stride: one<never>(strides),
+    padding: one<never>(pads.slice(0, nd)),
+    outputPadding: one<never>(outPad),
+    dilation: one<never>(dil),
+    groups: c.int(n, 'group', 1),
+  };
+  const f = [F.convTranspose1d, F.convTranspose2d, F.convTranspose3d][nd - 1] as typeof F.convTranspose3d;
+  c.set(n, 0, f(x, w, b, o));
 };
 
 const pool =
   (kind: 'max' | 'avg'): OpImpl =>
   (c, n) => {
     const x = c.t(n, 0);
-    spatial(c, n, x, 'pooling');
     if (n.outputs.length > 1 && n.outputs[1]) c.bad(n, 'the indices output of MaxPool is not supported');
-    const kernel = c.intList(n, 'kernel_shape');
-    if (!kernel || kernel.length !== 2) c.bad(n, 'kernel_shape must have 2 values');
-    const strides = c.intList(n, 'strides') ?? [1, 1];
-    const dil = c.intList(n, 'dilations') ?? [1, 1];
-    const p = pads2d(c, n, x, kernel!, strides, dil);
-    if (p[0] !== p[2] || p[1] !== p[3]) c.bad(n, `asymmetric pads [${p.join(', ')}] are not supported`);
-    const ceil = c.int(n, 'ceil_mode', 0) === 1;
-    const pair = (v: number[]) => [v[0], v[1]] as [number, number];
-    if (kind === 'max')
-      c.set(
-        n,
-        0,
-        F.maxPool2d(x, pair(kernel!), {
-          stride: pair(strides),
-          padding: [p[0], p[1]],
-          dilation: pair(dil),
-          ceilMode: ceil,
-        }),
-      );
-    else {
-      if (dil.some((d) => d !== 1)) c.bad(n, 'AveragePool with dilations is not supported');
-      const countIncludePad = c.int(n, 'count_include_pad', 0) === 1;
-      c.set(
-        n,
-        0,
-        F.avgPool2d(x, pair(kernel!), {
-          stride: pair(strides),
-          padding: [p[0], p[1]],
-          ceilMode: ceil,
-          countIncludePad,
-        }),
-      );
+    const { nd, kernel, strides, dil } = windowOp(c, n, x, 'pooling');
+    const p = padsNd(c, n, x, kernel, strides, dil);
+    if (p.some((v, i) => v !== p[(i + nd) % (2 * nd)])) c.bad(n, `asymmetric pads [${p.join(', ')}] are not supported`);
+    const ceilMode = c.int(n, 'ceil_mode', 0) === 1;
+    const k = one<never>(kernel),
+      stride = one<never>(strides),
+      padding = one<never>(p.slice(0, nd));
+    if (kind === 'max') {
+      const f = [F.maxPool1d, F.maxPool2d, F.maxPool3d][nd - 1] as typeof F.maxPool3d;
+      return c.set(n, 0, f(x, k, { stride, padding, dilation: one<never>(dil), ceilMode }));
     }
+    if (dil.some((d) => d !== 1)) c.bad(n, 'AveragePool with dilations is not supported');
+    const countIncludePad = c.int(n, 'count_include_pad', 0) === 1;
+    const f = [F.avgPool1d, F.avgPool2d, F.avgPool3d][nd - 1] as typeof F.avgPool3d;
+    c.set(n, 0, f(x, k, { stride, padding, ceilMode, countIncludePad }));
   };
 
 function gemm(c: Interp, n: ParsedNode) {
@@ -465,8 +463,8 @@ export const OPS: Record<string, OpImpl> = {
   AveragePool: pool('avg'),
   GlobalAveragePool: (c, n) => {
     const x = c.t(n, 0);
-    spatial(c, n, x, 'pooling');
-    c.set(n, 0, F.adaptiveAvgPool2d(x, 1));
+    if (x.ndim < 3) c.bad(n, `expected an [N, C, ...spatial] input, got [${x.shape.join(', ')}]`);
+    c.set(n, 0, x.mean(x.shape.slice(2).map((_, i) => i + 2), { keepdim: true }));
   },
   BatchNormalization: (c, n) => {
     if (n.outputs.filter(Boolean).length > 1 || c.int(n, 'training_mode', 0))
