@@ -7,6 +7,10 @@
 //         3x3, max-pool, dropout, two linears, log-softmax, nll, Adadelta): examples/mnist-cnn.ts's Net
 //   poly  one step of "Learning PyTorch with Examples": a cubic fitted to sin on 2,000 points with
 //         autograd and a hand-written update
+//   c3d   one training step of a small video classifier (two Conv3d 3x3x3 layers with BatchNorm3d,
+//         max-pooling, global average pooling and a linear head; clips 8 x 3 x 8 x 32 x 32; SGD with
+//         momentum): tensorkit's Conv3d is a composition over its native 2-D convolution, PyTorch's
+//         a native 3-D kernel
 // Each factory builds the model and data once and returns the step; the data are random (the
 // cost does not depend on them).
 import { Net as MnistNet } from '../examples/mnist-cnn.js';
@@ -143,9 +147,42 @@ export function polyStep(): () => number {
     });
 }
 
+export const C3D = { batch: 8, frames: 8, size: 32, classes: 10 };
+
+/** The small video classifier of the c3d program. */
+export class Clip3d extends nn.Module {
+  conv1 = new nn.Conv3d(3, 16, 3, { padding: 1 });
+  bn1 = new nn.BatchNorm3d(16);
+  conv2 = new nn.Conv3d(16, 32, 3, { padding: 1 });
+  fc = new nn.Linear(32, C3D.classes);
+  forward(x: tk.Tensor): tk.Tensor {
+    let h = F.maxPool3d(this.bn1.forward(this.conv1.forward(x)).relu(), [1, 2, 2]);
+    h = F.maxPool3d(this.conv2.forward(h).relu(), 2);
+    return this.fc.forward(F.adaptiveAvgPool3d(h, 1).flatten(1));
+  }
+}
+
+/** One training step of the video classifier per call; returns the loss. */
+export function c3dStep(): () => number {
+  tk.manualSeed(0);
+  const model = new Clip3d();
+  const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const x = tk.randn([C3D.batch, 3, C3D.frames, C3D.size, C3D.size]),
+    y = tk.randint(0, C3D.classes, [C3D.batch]);
+  return () =>
+    tk.tidy(() => {
+      opt.zeroGrad();
+      const loss = F.crossEntropy(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      return loss.item() as number;
+    });
+}
+
 export const PROGRAMS = {
   gpt: { make: gptStep, label: 'GPT training step (4 layers, 128-d, block 64, batch 16, AdamW)' },
   mnist: { make: mnistEpoch, label: 'MNIST-example CNN, one epoch of 1,527 images (batch 64, Adadelta)' },
   poly: { make: polyStep, label: 'polynomial fit step (2,000 points, ~15 ops, autograd)' },
+  c3d: { make: c3dStep, label: '3-D CNN training step (clips 8x3x8x32x32; Conv3d, BatchNorm3d, MaxPool3d; SGD)' },
 } as const;
 export type ProgramName = keyof typeof PROGRAMS;

@@ -60,7 +60,13 @@ describe('npm run bench --smoke', () => {
       expect(find(re)?.plainUs, String(re)).toBeGreaterThan(0);
     expect(find(/^sgemm 256x256$/)!.flops).toBe(2 * 256 ** 3);
     // The real programs (PyTorch and numpy peers are left out in smoke runs).
-    for (const re of [/^GPT training step/, /^MNIST-example CNN/, /^polynomial fit step/, /^MLP .* numpy step$/])
+    for (const re of [
+      /^GPT training step/,
+      /^MNIST-example CNN/,
+      /^polynomial fit step/,
+      /^3-D CNN training step/,
+      /^MLP .* numpy step$/,
+    ])
       expect(find(re), String(re)).toBeDefined();
     expect(fs.readFileSync(path.join(dir, 'out.md'), 'utf8')).toMatch(
       /^\| suite \| op \| threads \| plain \| native \| ± \|/,

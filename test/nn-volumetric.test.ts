@@ -328,6 +328,107 @@ describe('3-D layers and identities', () => {
   });
 });
 
+describe('batchNorm: the fused native op', () => {
+  // The composite the fused op replaced, as the reference: (x - mean) / sqrt(var + eps) w + b.
+  const composite = (x: Tensor, w: Tensor, b: Tensor, m?: Tensor, v?: Tensor) => {
+    const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+    const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
+    const mean = m ? m.reshape(cs) : x.mean(dims, { keepdim: true });
+    const variance = v ? v.reshape(cs) : x.var(dims, { correction: 0, keepdim: true });
+    return x.sub(mean).div(variance.add(1e-5).sqrt()).mul(w.reshape(cs)).add(b.reshape(cs));
+  };
+  it('values, gradients and second derivatives match the composite; running statistics move as PyTorch', () => {
+    tk.tidy(() => {
+      const x = tk.randn([3, 4, 5, 2], { dtype: 'float64' }).mul(3).add(100).requiresGrad_();
+      const w = tk.rand([4], { dtype: 'float64' }).add(0.5).requiresGrad_(),
+        b = tk.randn([4], { dtype: 'float64' }).requiresGrad_();
+      const g = tk.randn(x.shape, { dtype: 'float64' });
+      const rm = tk.zeros([4], { dtype: 'float64' }),
+        rv = tk.ones([4], { dtype: 'float64' });
+      const y = F.batchNorm(x, rm, rv, w, b, { training: true, momentum: 0.3 });
+      expect(y.allclose(composite(x, w, b), { rtol: 1e-12, atol: 1e-12 })).toBe(true);
+      const [gx, gw, gb] = tk.autograd.grad(y, [x, w, b], { gradOutputs: [g] });
+      const [cx, cw, cb] = tk.autograd.grad(composite(x, w, b), [x, w, b], { gradOutputs: [g] });
+      for (const [a, c] of [
+        [gx, cx],
+        [gw, cw],
+        [gb, cb],
+      ])
+        expect(a!.allclose(c!, { rtol: 1e-9, atol: 1e-9 })).toBe(true);
+      const n = x.numel() / 4;
+      expect(rm.allclose(x.mean([0, 2, 3]).mul(0.3))).toBe(true);
+      expect(rv.allclose(x.var([0, 2, 3]).mul(0.3).add(0.7))).toBe(true);
+      expect(n).toBe(30);
+      // second derivatives: the recorded backward is made of differentiable ops
+      const small = tk.randn([3, 2, 2], { dtype: 'float64' }).requiresGrad_();
+      const sw = tk.rand([2], { dtype: 'float64' }).add(0.5).requiresGrad_(),
+        sb = tk.randn([2], { dtype: 'float64' }).requiresGrad_();
+      expect(
+        tk.autograd.gradgradcheck(
+          (a, c, d) => F.batchNorm(a, null, null, c, d, { training: true }).square(),
+          [small, sw, sb],
+        ),
+      ).toBe(true);
+      const em = tk.randn([2], { dtype: 'float64' }),
+        ev = tk.rand([2], { dtype: 'float64' }).add(0.5);
+      expect(
+        tk.autograd.gradgradcheck((a, c) => F.batchNorm(a, em, ev, c, sb, { training: false }).square(), [small, sw]),
+      ).toBe(true);
+      const e = F.batchNorm(x, em.repeat(2), ev.repeat(2), w, b, { training: false });
+      expect(e.allclose(composite(x, w, b, em.repeat(2), ev.repeat(2)), { rtol: 1e-12, atol: 1e-12 })).toBe(true);
+    });
+  });
+  it('float16 and bfloat16 compute in float32; strided input; non-CPU-ready cases take the composite', () => {
+    tk.tidy(() => {
+      const x = tk.randn([4, 3, 6]);
+      const w = tk.rand([3]).add(0.5),
+        b = tk.randn([3]);
+      const ref = F.batchNorm(x, null, null, w, b, { training: true });
+      for (const dt of ['float16', 'bfloat16'] as const) {
+        const y = F.batchNorm(x.to(dt), null, null, w.to(dt), b.to(dt), { training: true });
+        expect(y.dtype).toBe(dt);
+        expect(y.to('float32').allclose(ref, { atol: dt === 'float16' ? 1e-2 : 5e-2, rtol: 1e-2 })).toBe(true);
+      }
+      const xt = tk.randn([6, 3, 4]).transpose(0, 2); // [4, 3, 6], strided
+      expect(
+        F.batchNorm(xt, null, null, w, b, { training: true }).allclose(composite(xt.contiguous(), w, b), {
+          atol: 1e-5,
+        }),
+      ).toBe(true);
+      // a float64 weight on a float32 input: the composite (dtype promotion), as before
+      expect(F.batchNorm(x, null, null, w.to('float64'), null, { training: true }).dtype).toBe('float64');
+    });
+  });
+  it('nn.grad.batchNorm and its errors', () => {
+    tk.tidy(() => {
+      const x = tk.randn([4, 2, 3], { dtype: 'float64' });
+      const g = tk.randn([4, 2, 3], { dtype: 'float64' });
+      const w = tk.ones([2], { dtype: 'float64' });
+      const mean = x.mean([0, 2]),
+        variance = x.var([0, 2], { correction: 0 });
+      const r = nn.grad.batchNorm(g, x, w, mean, variance);
+      expect(r.bias.allclose(g.sum([0, 2]))).toBe(true);
+      // statistics of another floating dtype are read in the compute dtype
+      expect(nn.grad.batchNorm(g, x, w, mean.to('float32'), variance).bias.allclose(r.bias)).toBe(true);
+      expectTensorError(
+        () => nn.grad.batchNorm(g, x, w, mean.to('int32'), variance),
+        'DTYPE_MISMATCH',
+        /batchNorm: the statistics must be floating, got int32 and float64/,
+      );
+      expectTensorError(
+        () => nn.grad.batchNorm(g.narrow(0, 0, 2), x, w, mean, variance),
+        'SHAPE_MISMATCH',
+        /batchNorm: the output's gradient must be float64 \[4, 2, 3\]/,
+      );
+      expectTensorError(
+        () => F.batchNorm(tk.randn([1, 3]), null, null, null, null, { training: true }),
+        'INVALID_ARGUMENT',
+        /more than 1 value per channel/,
+      );
+    });
+  });
+});
+
 describe('3-D layers: bad input', () => {
   const x = () => tk.randn([1, 2, 3, 4, 4]);
   it('each error names the function and the offending value', () => {

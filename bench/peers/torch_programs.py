@@ -1,4 +1,4 @@
-# The PyTorch peer of bench/programs.ts: the same three programs, written as in PyTorch's own
+# The PyTorch peer of bench/programs.ts: the same four programs, written as in PyTorch's own
 # examples (minGPT's attention, examples/mnist's Net, the polynomial tutorial's loop). Started once
 # per thread count with torch.set_num_threads; reads "name rounds budget_ms" lines and answers
 # with the median milliseconds per call of each round.
@@ -132,7 +132,35 @@ def poly_step():
     return step
 
 
-PROGRAMS = {"gpt": gpt_step, "mnist": mnist_epoch, "poly": poly_step}
+class Clip3d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv3d(3, 16, 3, padding=1), nn.BatchNorm3d(16)
+        self.conv2, self.fc = nn.Conv3d(16, 32, 3, padding=1), nn.Linear(32, 10)
+
+    def forward(self, x):
+        h = F.max_pool3d(F.relu(self.bn1(self.conv1(x))), [1, 2, 2])
+        h = F.max_pool3d(F.relu(self.conv2(h)), 2)
+        return self.fc(F.adaptive_avg_pool3d(h, 1).flatten(1))
+
+
+def c3d_step():
+    torch.manual_seed(0)
+    model = Clip3d()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = torch.randn(8, 3, 8, 32, 32), torch.randint(0, 10, (8,))
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+PROGRAMS = {"gpt": gpt_step, "mnist": mnist_epoch, "poly": poly_step, "c3d": c3d_step}
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 torch.set_num_threads(threads)

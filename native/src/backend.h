@@ -190,6 +190,16 @@ struct Backend {
                         const CrossEntropyOptions& o);
   void (*cross_entropy_backward)(const Tensor& gx, const Tensor& g, const Tensor& x, const Tensor& target,
                                  const Tensor& weight, const CrossEntropyOptions& o);
+  // Batch normalization over x [N, C, S] (contiguous, floating), weight and bias [C] of x's dtype,
+  // mean and var [C] of the compute dtype (float64 for float64 x, else float32). Training: the
+  // kernel writes each channel's batch mean and biased variance into mean and var; otherwise it
+  // reads them (the running statistics). Then y = (x - mean) invstd w + b, invstd = 1 / sqrt(var +
+  // eps). Backward: from g [N, C, S], gx = w invstd (g - mean(g) - xhat mean(g xhat)) in training
+  // (w invstd g otherwise), gw = sum(g xhat), gb = sum(g), with xhat = (x - mean) invstd.
+  void (*batch_norm)(const Tensor& y, const Tensor& mean, const Tensor& var, const Tensor& x, const Tensor& w,
+                     const Tensor& b, bool training, double eps);
+  void (*batch_norm_backward)(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& g, const Tensor& x,
+                              const Tensor& w, const Tensor& mean, const Tensor& var, bool training, double eps);
   // Image transforms over contiguous images, each viewed as P planes [H, W] (P = all leading dims)
   // or N images [C, H, W]. image_crop: out [P, oh, ow], out[p, y, x] = in[p, top + y, left + x]
   // where that lies inside [H, W], else fill (a one-element tensor of in's dtype); any dtype (it

@@ -10,13 +10,13 @@
  * @module functional
  */
 import { noGrad } from '../autograd.js';
-import type { DType } from '../dtype.js';
+import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { rand } from '../ops/creation.js';
+import { ones, rand, zeros } from '../ops/creation.js';
 import { bool, checkOptions, describe, list, num, shapeArgs } from '../options.js';
 import { convLayout, optionsOf, pair, poolLayout, tensorArg, type Pair } from './args.js';
-import { op as runOp, opMulti, type Attr, type OpName } from '../ops/dispatch.js';
+import { op as runOp, opMulti, opMultiN, type Attr, type OpName } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
 import { divisorOf, overrideDivisor } from './volumetric.js';
 
@@ -408,6 +408,8 @@ export function batchNorm(
   }
   if (!training && (!runningMean || !runningVar))
     fail('INVALID_ARGUMENT', `${op}: running statistics are required when not training`);
+  const fused = fusedBatchNorm(input, runningMean, runningVar, weight ?? null, bias ?? null, training, momentum, eps);
+  if (fused) return fused;
   const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
   const cs = channelShape(input);
   return tidy(() => {
@@ -433,6 +435,42 @@ export function batchNorm(
     let y = input.sub(mean).mul(variance.add(eps).rsqrt());
     if (weight) y = y.mul(weight.reshape(cs));
     if (bias) y = y.add(bias.reshape(cs));
+    return y;
+  });
+}
+
+// The fused native op (native/src/ops/norm.cpp) on the CPU: statistics, normalisation and affine
+// in three passes, and a backward in two, against ~15 full-size passes of the composite below
+// (which runs where this returns null: other devices, a weight or bias of another dtype, running
+// statistics that require gradients). It returns the batch statistics; the running ones are
+// updated here, as the composite does.
+function fusedBatchNorm(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+): Tensor | null {
+  if (input.device !== 'cpu' || !isFloating(input.dtype)) return null;
+  for (const t of [weight, bias]) if (t && (t.dtype !== input.dtype || t.device !== 'cpu')) return null;
+  for (const t of [runningMean, runningVar])
+    if (t && (t.requiresGrad || t.device !== 'cpu' || !isFloating(t.dtype))) return null;
+  const C = input.shape[1];
+  return tidy(() => {
+    const w = weight ?? ones([C], { dtype: input.dtype }),
+      b = bias ?? zeros([C], { dtype: input.dtype });
+    const stats = training ? [] : [runningMean!._h, runningVar!._h];
+    const [y, mean, variance] = opMultiN('batch_norm', [training, eps], [input._h, w._h, b._h, ...stats]);
+    if (training && runningMean && runningVar) {
+      const n = input.numel() / C;
+      noGrad(() => {
+        runningMean.mul_(1 - momentum).add_(mean.mul(momentum).to(runningMean.dtype));
+        runningVar.mul_(1 - momentum).add_(variance.mul((momentum * n) / (n - 1)).to(runningVar.dtype));
+      });
+    }
     return y;
   });
 }

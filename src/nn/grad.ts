@@ -240,3 +240,38 @@ export function linear(
   const [gx, gw, gb] = opMultiN('linear_backward', [true, true, true], ins) as [Tensor, Tensor, Tensor];
   return { input: gx, weight: gw, bias: gb };
 }
+
+/** The gradients `nn.grad.batchNorm` returns. */
+export interface BatchNormGrads {
+  input: Tensor;
+  weight: Tensor;
+  bias: Tensor;
+}
+
+/**
+ * The gradients of batchNorm over [N, C, ...] from one native call (CPU), given the statistics
+ * the forward normalised with: the batch's mean and biased variance when `training` (default
+ * true), else the running ones ([C] each; float64 for float64 input, else float32). With
+ * xhat = (x - mean) / sqrt(var + eps): d bias = sum(g), d weight = sum(g xhat), and d input =
+ * w / sqrt(var + eps) (g - mean(g) - xhat mean(g xhat)) in training (w g / sqrt(var + eps) otherwise).
+ * @example const { input, weight, bias } = nn.grad.batchNorm(gy, x, w, mean, variance)
+ */
+export function batchNorm(
+  gradOutput: Tensor,
+  input: Tensor,
+  weight: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  options: { training?: boolean; eps?: number } = {},
+): BatchNormGrads {
+  const op = 'nn.grad.batchNorm';
+  for (const [k, v] of Object.entries({ gradOutput, input, weight, mean, variance })) tensorArg(op, k, v);
+  const o = checkOptions(op, options, { training: 'boolean', eps: 'number' });
+  const ins = [gradOutput._h, input._h, weight._h, mean._h, variance._h];
+  const [gx, gw, gb] = opMultiN('batch_norm_backward', [o.training ?? true, o.eps ?? 1e-5], ins) as [
+    Tensor,
+    Tensor,
+    Tensor,
+  ];
+  return { input: gx, weight: gw, bias: gb };
+}

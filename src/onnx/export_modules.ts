@@ -1,4 +1,4 @@
-// Module calls onnx.export writes as one ONNX op each: BatchNorm1d/2d (BatchNormalization),
+// Module calls onnx.export writes as one ONNX op each: BatchNorm1d/2d/3d (BatchNormalization),
 // LayerNorm (LayerNormalization, opset 17+), LSTM and GRU (gates reordered to ONNX's order).
 import type { Graph, ModuleCall } from '../jit/graph.js';
 import { zeros } from '../ops/creation.js';
@@ -155,6 +155,7 @@ const recurrent: ModuleExporter = (c, call) => {
 export const MODULES: Record<string, ModuleExporter> = {
   BatchNorm1d: batchNorm,
   BatchNorm2d: batchNorm,
+  BatchNorm3d: batchNorm,
   LayerNorm: layerNorm,
   LSTM: recurrent,
   GRU: recurrent,

@@ -522,6 +522,19 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
       count_include_pad: int(attr(n, 5) === false ? 0 : 1),
     });
   },
+  batch_norm: (c, n) => {
+    // Eval mode (the running statistics as inputs 3 and 4); a traced training-mode call has none.
+    if (attr(n, 0) !== false || n.inputs.length !== 5) return void c.missing.add('batch_norm in training mode');
+    if (n.outputs.slice(1).some((o) => usedLater(c, o))) return void c.missing.add('batch_norm statistics outputs');
+    c.emit(
+      'BatchNormalization',
+      n.inputs.map((i) => c.read(i)),
+      [c.out(n.outputs[0])],
+      {
+        epsilon: { kind: 'float', v: (attr(n, 1) as number | undefined) ?? 1e-5 },
+      },
+    );
+  },
   adaptive_avg_pool2d: (c, n) => {
     const [oh, ow] = attr(n, 0) as number[];
     if (oh === 1 && ow === 1) return void c.emit('GlobalAveragePool', [c.read(n.inputs[0])], [c.out(n.outputs[0])]);

@@ -247,7 +247,11 @@ const convTranspose: OpImpl = (c, n) => {
     w = c.t(n, 1);
   const { nd, strides, dil } = windowOp(c, n, x, 'transposed convolution', w.shape.slice(2));
   const pads = c.intList(n, 'pads') ?? new Array<number>(2 * nd).fill(0);
-  if (c.str(n, 'auto_pad', 'NOTSET') !== 'NOTSET' || pads.length !== 2 * nd || pads.some((p, i) => p !== pads[(i + nd) % (2 * nd)]))
+  if (
+    c.str(n, 'auto_pad', 'NOTSET') !== 'NOTSET' ||
+    pads.length !== 2 * nd ||
+    pads.some((p, i) => p !== pads[(i + nd) % (2 * nd)])
+  )
     c.bad(n, 'only symmetric explicit pads are supported');
   let outPad = c.intList(n, 'output_padding') ?? new Array<number>(nd).fill(0);
   const outShape = c.intList(n, 'output_shape');
@@ -464,7 +468,14 @@ export const OPS: Record<string, OpImpl> = {
   GlobalAveragePool: (c, n) => {
     const x = c.t(n, 0);
     if (x.ndim < 3) c.bad(n, `expected an [N, C, ...spatial] input, got [${x.shape.join(', ')}]`);
-    c.set(n, 0, x.mean(x.shape.slice(2).map((_, i) => i + 2), { keepdim: true }));
+    c.set(
+      n,
+      0,
+      x.mean(
+        x.shape.slice(2).map((_, i) => i + 2),
+        { keepdim: true },
+      ),
+    );
   },
   BatchNormalization: (c, n) => {
     if (n.outputs.filter(Boolean).length > 1 || c.int(n, 'training_mode', 0))

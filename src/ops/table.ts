@@ -38,6 +38,8 @@ export const EXPOSED_ELSEWHERE = {
   sdpa_backward: 'nn:grad.scaledDotProductAttention',
   cross_entropy: 'nn:functional.crossEntropy',
   cross_entropy_backward: 'nn:grad.crossEntropy',
+  batch_norm: 'nn:functional.batchNorm',
+  batch_norm_backward: 'nn:grad.batchNorm',
   linear: 'nn:functional.linear',
   linear_relu: 'nn:functional.linearRelu',
   linear_backward: 'nn:grad.linear',

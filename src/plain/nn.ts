@@ -473,6 +473,69 @@ export function batchNorm(
   return normalize(x, C, ch, eps, (i, v) => v * (weight ? weight.data[ch(i)] : 1) + (bias ? bias.data[ch(i)] : 0));
 }
 
+/** Batch normalization with given statistics (eval mode): (x - mean[c]) / sqrt(var[c] + eps) w + b. */
+export function batchNormInference(
+  x: PlainTensor,
+  weight: PlainTensor | null,
+  bias: PlainTensor | null,
+  mean: PlainTensor,
+  variance: PlainTensor,
+  eps = 1e-5,
+): PlainTensor {
+  dims('batchNormInference', 'x', x, 2, true);
+  const C = x.shape[1],
+    inner = x.numel() / (x.shape[0] * C);
+  for (const [k, t] of Object.entries({ weight, bias, mean, variance })) perChannel('batchNormInference', k, t, C);
+  const out = alloc(x.dtype, x.numel());
+  for (let i = 0; i < x.numel(); i++) {
+    const c = Math.floor(i / inner) % C;
+    const v = (x.data[i] - mean.data[c]) / Math.sqrt(variance.data[c] + eps);
+    out[i] = v * (weight ? weight.data[c] : 1) + (bias ? bias.data[c] : 0);
+  }
+  return new PlainTensor(out, x.shape, x.dtype);
+}
+
+/**
+ * The gradients of batch normalization [dx, dw, db] from g, given the statistics used (the
+ * batch's biased ones in training): db = sum g, dw = sum g xhat, and dx by the chain rule through
+ * the mean and variance in training, w g / sqrt(var + eps) otherwise.
+ */
+export function batchNormBackward(
+  g: PlainTensor,
+  x: PlainTensor,
+  weight: PlainTensor,
+  mean: PlainTensor,
+  variance: PlainTensor,
+  training: boolean,
+  eps = 1e-5,
+): PlainTensor[] {
+  dims('batchNormBackward', 'x', x, 2, true);
+  const C = x.shape[1],
+    inner = x.numel() / (x.shape[0] * C),
+    M = x.numel() / C;
+  const ch = (i: number) => Math.floor(i / inner) % C;
+  const inv = Array.from({ length: C }, (_, c) => 1 / Math.sqrt(variance.data[c] + eps));
+  const xhat = (i: number) => (x.data[i] - mean.data[ch(i)]) * inv[ch(i)];
+  const sg = new Float64Array(C),
+    sgx = new Float64Array(C);
+  for (let i = 0; i < x.numel(); i++) {
+    sg[ch(i)] += g.data[i];
+    sgx[ch(i)] += g.data[i] * xhat(i);
+  }
+  const dx = alloc(x.dtype, x.numel());
+  for (let i = 0; i < x.numel(); i++) {
+    const c = ch(i),
+      k = weight.data[c] * inv[c];
+    dx[i] = training ? k * (g.data[i] - sg[c] / M - (xhat(i) * sgx[c]) / M) : k * g.data[i];
+  }
+  const perC = (v: Float64Array) => {
+    const out = alloc(x.dtype, C);
+    out.set(v);
+    return new PlainTensor(out, [C], x.dtype);
+  };
+  return [new PlainTensor(dx, x.shape, x.dtype), perC(sgx), perC(sg)];
+}
+
 /** Layer normalization over the trailing `normalized` elements. */
 export function layerNorm(
   x: PlainTensor,

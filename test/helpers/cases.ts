@@ -10,6 +10,7 @@ import type { InputSpec, Layout, Tol } from './harness.js';
 import { embeddingCases, indexCases, nnCases, optimCases } from './cases-nn.js';
 import { attentionCases, scatterCases } from './cases-index.js';
 import { lossCases } from './cases-loss.js';
+import { normCases } from './cases-norm.js';
 import { imageCases } from './cases-image.js';
 import { decompCases } from './cases-decomp.js';
 
@@ -875,6 +876,7 @@ export const ALL_CASES: OpCase[] = [
   ...scatterCases,
   ...attentionCases,
   ...lossCases,
+  ...normCases,
   ...optimCases,
   ...embeddingCases,
   ...indexCases,

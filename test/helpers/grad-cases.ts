@@ -11,6 +11,7 @@ import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-
 import { methodOf, ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
 import { compositeGradRows, scatterGradRows } from './cases-index.js';
 import { lossGradRows } from './cases-loss.js';
+import { normGradRows } from './cases-norm.js';
 import { imageGradRows } from './cases-image.js';
 import { decompGradRows } from './cases-decomp.js';
 
@@ -48,6 +49,7 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'sdpa_backward',
   'cross_entropy_backward',
   'linear_backward',
+  'batch_norm_backward',
   'zeros',
   'ones',
   'full',
@@ -276,6 +278,7 @@ export const GRAD_CASES: GradCase[] = [
   ...compositeGradRows,
   ...decompGradRows,
   ...lossGradRows,
+  ...normGradRows,
   ...imageGradRows,
   {
     ops: ['index_select'],

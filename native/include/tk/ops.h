@@ -195,6 +195,17 @@ Tensor cross_entropy(const Tensor& x, const Tensor& target, const Tensor& weight
 Tensor cross_entropy_backward(const Tensor& g, const Tensor& x, const Tensor& target, const Tensor& weight,
                               const CrossEntropyOptions& o);
 
+// ---- batch normalization (native/src/ops/norm.cpp) -------------------------------------------
+// PyTorch's batch_norm over dim 1 of x [N, C, ...] (floating), weight and bias [C] of x's dtype.
+// Training: each channel normalised with its batch mean and biased variance; otherwise with
+// running_mean and running_var [C]. Returns {y, mean, var}: the statistics used, float64 for
+// float64 x and float32 otherwise; the caller updates running statistics from them.
+std::vector<Tensor> batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                               const Tensor& running_var, bool training, double eps);
+// {dx, dweight, dbias} from the output's gradient g and batch_norm's inputs and statistics.
+std::vector<Tensor> batch_norm_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& mean,
+                                        const Tensor& var, bool training, double eps);
+
 // ---- indexing and counting (native/src/ops/index.cpp) ---------------------------------------
 // x's slices at `index` (0-D or 1-D int32/int64, each in range) along dim.
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);

@@ -18,6 +18,7 @@ void register_index(Backend& b);
 void register_scatter(Backend& b);
 void register_attention(Backend& b);
 void register_loss(Backend& b);
+void register_norm(Backend& b);
 void register_fused(Backend& b);
 void register_image(Backend& b);
 void register_linalg(Backend& b);
