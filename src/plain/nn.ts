@@ -1,7 +1,7 @@
 // Convolution, pooling and normalization as naive nested loops over NCHW: the reference for the
 // native kernels and the "without a framework" baseline.
 import { fail } from '../errors.js';
-import { checkOptions, describe, intAtLeast, num } from '../options.js';
+import { bool, checkOptions, describe, intAtLeast, num } from '../options.js';
 import { alloc, plainArg, PlainTensor, type PlainArray } from './tensor.js';
 
 // A list of `n` integers >= min (stride, padding, kernel sizes), or INVALID_ARGUMENT.
@@ -482,10 +482,15 @@ export function batchNormInference(
   variance: PlainTensor,
   eps = 1e-5,
 ): PlainTensor {
-  dims('batchNormInference', 'x', x, 2, true);
+  const op = 'batchNormInference';
+  dims(op, 'x', x, 2, true);
   const C = x.shape[1],
     inner = x.numel() / (x.shape[0] * C);
-  for (const [k, t] of Object.entries({ weight, bias, mean, variance })) perChannel('batchNormInference', k, t, C);
+  perChannel(op, 'weight', weight, C);
+  perChannel(op, 'bias', bias, C);
+  for (const [k, t] of Object.entries({ mean, variance }))
+    if (!perChannel(op, k, t, C)) fail('INVALID_ARGUMENT', `${op}: '${k}' is required`);
+  num(op, 'eps', eps);
   const out = alloc(x.dtype, x.numel());
   for (let i = 0; i < x.numel(); i++) {
     const c = Math.floor(i / inner) % C;
@@ -509,10 +514,18 @@ export function batchNormBackward(
   training: boolean,
   eps = 1e-5,
 ): PlainTensor[] {
-  dims('batchNormBackward', 'x', x, 2, true);
+  const op = 'batchNormBackward';
+  dims(op, 'x', x, 2, true);
+  plainArg(op, 'g', g);
+  if (g.shape.join() !== x.shape.join())
+    fail('SHAPE_MISMATCH', `${op}: g [${g.shape.join(', ')}] must have x's shape [${x.shape.join(', ')}]`);
   const C = x.shape[1],
     inner = x.numel() / (x.shape[0] * C),
     M = x.numel() / C;
+  for (const [k, t] of Object.entries({ weight, mean, variance }))
+    if (!perChannel(op, k, t, C)) fail('INVALID_ARGUMENT', `${op}: '${k}' is required`);
+  bool(op, 'training', training);
+  num(op, 'eps', eps);
   const ch = (i: number) => Math.floor(i / inner) % C;
   const inv = Array.from({ length: C }, (_, c) => 1 / Math.sqrt(variance.data[c] + eps));
   const xhat = (i: number) => (x.data[i] - mean.data[ch(i)]) * inv[ch(i)];
