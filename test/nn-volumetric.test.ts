@@ -213,7 +213,8 @@ describe('3-D layers and identities', () => {
   });
   it('maxUnpool3d inverts maxPool3d on the maxima; the pools agree with 2-D pools on one slice', () => {
     tk.tidy(() => {
-      const x = tk.randn([2, 3, 4, 6, 6], { dtype: 'float64' });
+      // positive: a window of negative values would re-pool to the unpooled zeros around its maximum
+      const x = tk.rand([2, 3, 4, 6, 6], { dtype: 'float64' }).add(0.1);
       const [y, i] = F.maxPool3d(x, 2, { returnIndices: true });
       const u = F.maxUnpool3d(y, i, 2);
       expect(u.shape).toEqual(x.shape);
@@ -609,5 +610,84 @@ describe('3-D layers: bad input', () => {
     settleGarbage();
     expect(memory().tensors).toBe(before.tensors);
     expect(memory().bytes).toBe(before.bytes);
+  });
+});
+
+describe('nn.Transformer', () => {
+  const FT = JSON.parse(readFileSync(new URL('./fixtures/torch-transformer.json', import.meta.url), 'utf8')) as {
+    torch: string;
+    state: Record<string, Nested>;
+    src: Nested;
+    tgt: Nested;
+    tgtMask: Nested;
+    srcKeyPaddingMask: boolean[][];
+    out: Nested;
+    xavierBound: number;
+  };
+  it(`loads PyTorch ${FT.torch}'s state dict under its names and computes its output`, () => {
+    tk.tidy(() => {
+      const model = new nn.Transformer({
+        dModel: 8,
+        nhead: 2,
+        numEncoderLayers: 2,
+        numDecoderLayers: 1,
+        dimFeedforward: 16,
+        dropout: 0,
+        batchFirst: true,
+      });
+      expect(Object.keys(model.stateDict()).sort()).toEqual(Object.keys(FT.state).sort());
+      // PyTorch's initialisation: matrices Xavier-uniform, within sqrt(6 / (fanIn + fanOut))
+      expect(model.encoder.stateDict()['layers.0.linear1.weight'].abs().max().item()).toBeLessThanOrEqual(
+        Math.sqrt(6 / (8 + 16)),
+      );
+      model.to('float64');
+      model.loadStateDict(Object.fromEntries(Object.entries(FT.state).map(([k, v]) => [k, f64(v)])));
+      model.eval();
+      const mask = nn.Transformer.generateSquareSubsequentMask(4).to('float64');
+      closeToTorch(mask, FT.tgtMask, 'generateSquareSubsequentMask');
+      const kpm = tk.tensor(FT.srcKeyPaddingMask, { dtype: 'bool' });
+      const out = model.call(f64(FT.src), f64(FT.tgt), {
+        tgtMask: mask,
+        srcKeyPaddingMask: kpm,
+        memoryKeyPaddingMask: kpm,
+      }) as Tensor;
+      closeToTorch(out, FT.out, 'Transformer output');
+    });
+  });
+  it('checks its inputs; custom stacks', () => {
+    tk.tidy(() => {
+      const m = new nn.Transformer({
+        dModel: 4,
+        nhead: 2,
+        numEncoderLayers: 1,
+        numDecoderLayers: 1,
+        dimFeedforward: 8,
+      });
+      expectTensorError(
+        () => m.call(tk.randn([5, 2, 4]), tk.randn([3, 3, 4])),
+        'SHAPE_MISMATCH',
+        /Transformer: the batch number of src and tgt must be equal/,
+      );
+      expectTensorError(
+        () => m.call(tk.randn([5, 2, 4]), tk.randn([3, 2, 6])),
+        'SHAPE_MISMATCH',
+        /Transformer: the feature number of src and tgt must be dModel \(4\)/,
+      );
+      expectTensorError(
+        () => new nn.Transformer({ customEncoder: 3 as never }),
+        'INVALID_ARGUMENT',
+        /'customEncoder' must be a Module/,
+      );
+      const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1);
+      const custom = new nn.Transformer({
+        dModel: 4,
+        nhead: 2,
+        numDecoderLayers: 1,
+        dimFeedforward: 8,
+        customEncoder: enc,
+      });
+      expect(custom.encoder).toBe(enc);
+      expect((custom.call(tk.randn([5, 2, 4]), tk.randn([3, 2, 4])) as Tensor).shape).toEqual([3, 2, 4]);
+    });
   });
 });

@@ -331,6 +331,13 @@ const ROWS: Record<string, () => unknown> = {
       tk.randn([3, 1, 4]),
       O,
     ),
+  'nn/transformer.ts:Transformer.constructor': () => new nn.Transformer(O),
+  'nn/transformer.ts:Transformer.forward': () =>
+    new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 }).forward(
+      tk.randn([3, 1, 4]),
+      tk.randn([2, 1, 4]),
+      O,
+    ),
   'nn/transformer.ts:TransformerDecoderLayer.constructor': () => new nn.TransformerDecoderLayer(4, 2, O),
   'nn/transformer.ts:TransformerDecoderLayer.forward': () =>
     new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }).forward(tk.randn([2, 1, 4]), tk.randn([3, 1, 4]), O),

@@ -429,3 +429,128 @@ export class TransformerDecoder extends Module {
     });
   }
 }
+
+/** Options of `Transformer`: the layers' options, the stacks' depths and optional custom stacks. */
+export interface TransformerOptions extends TransformerLayerOptions {
+  /** Encoder layers (default 6). */
+  numEncoderLayers?: number;
+  /** Decoder layers (default 6). */
+  numDecoderLayers?: number;
+  /** Used instead of the default encoder stack. */
+  customEncoder?: Module | null;
+  /** Used instead of the default decoder stack. */
+  customDecoder?: Module | null;
+}
+
+/** Masks and flags of `Transformer.forward` (PyTorch's names, camelCase). */
+export interface TransformerForwardOptions extends DecoderForwardOptions {
+  srcMask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+  srcIsCausal?: boolean;
+}
+
+/**
+ * The encoder-decoder model of "Attention Is All You Need" (torch.nn.Transformer): an encoder stack
+ * and a decoder stack, each ending in a LayerNorm, with every matrix parameter re-drawn
+ * Xavier-uniform as PyTorch does. Parameter names match PyTorch's (encoder.layers.0.self_attn...,
+ * decoder.norm.weight), so its state dicts load.
+ * @example
+ * const model = new nn.Transformer({ dModel: 64, nhead: 4, numEncoderLayers: 2, numDecoderLayers: 2, batchFirst: true });
+ * const out = model.call(src, tgt, { tgtMask: nn.Transformer.generateSquareSubsequentMask(tgt.shape[1]) });
+ */
+export class Transformer extends Module {
+  encoder: Module;
+  decoder: Module;
+  readonly dModel: number;
+  readonly nhead: number;
+  readonly batchFirst: boolean;
+  constructor(options: TransformerOptions & { dModel?: number; nhead?: number } = {}) {
+    super();
+    const op = 'Transformer';
+    const o = checkOptions(op, options, {
+      ...LAYER_SPEC,
+      dModel: 'integer',
+      nhead: 'integer',
+      numEncoderLayers: 'integer',
+      numDecoderLayers: 'integer',
+      customEncoder: 'any',
+      customDecoder: 'any',
+    });
+    const {
+      dModel: d = 512,
+      nhead: h = 8,
+      numEncoderLayers,
+      numDecoderLayers,
+      customEncoder,
+      customDecoder,
+      ...layer
+    } = o;
+    this.dModel = intAtLeast(op, 'dModel', d, 1);
+    this.nhead = intAtLeast(op, 'nhead', h, 1);
+    this.batchFirst = layer.batchFirst ?? false;
+    const eps = layerSettings(op, layer).eps;
+    for (const [k, m] of Object.entries({ customEncoder, customDecoder }))
+      if (m != null && !(m instanceof Module))
+        fail('INVALID_ARGUMENT', `${op}: '${k}' must be a Module, got ${describe(m)}`);
+    const norm = () => new LayerNorm(this.dModel, { eps });
+    const stack = <L extends Module>(make: () => L, n: number | undefined, wrap: (l: L, n: number) => Module) => {
+      const l = make();
+      const s = wrap(l, intAtLeast(op, 'numLayers', n ?? 6, 1));
+      for (const p of l.parameters()) p.dispose();
+      return s;
+    };
+    this.encoder =
+      customEncoder ??
+      stack(
+        () => new TransformerEncoderLayer(this.dModel, this.nhead, layer),
+        numEncoderLayers,
+        (l, n) => new TransformerEncoder(l, n, { norm: norm() }),
+      );
+    this.decoder =
+      customDecoder ??
+      stack(
+        () => new TransformerDecoderLayer(this.dModel, this.nhead, layer),
+        numDecoderLayers,
+        (l, n) => new TransformerDecoder(l, n, { norm: norm() }),
+      );
+    // PyTorch's _reset_parameters: every parameter of more than one dim Xavier-uniform
+    for (const p of this.parameters()) if (p.ndim > 1) xavierUniform_(p);
+  }
+  /** The decoder's output for tgt, attending to the encoded src. */
+  forward(src: Tensor, tgt: Tensor, options: TransformerForwardOptions = {}): Tensor {
+    const op = 'Transformer';
+    tensorArg(op, 'src', src);
+    tensorArg(op, 'tgt', tgt);
+    const o = checkOptions(op, options, {
+      ...DECODER_SPEC,
+      srcMask: 'any',
+      srcKeyPaddingMask: 'any',
+      srcIsCausal: 'boolean',
+    });
+    const batched = src.ndim === 3;
+    const bdim = this.batchFirst ? 0 : 1;
+    if (batched && tgt.ndim === 3 && src.shape[bdim] !== tgt.shape[bdim])
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: the batch number of src and tgt must be equal, got [${src.shape.join(', ')}] and [${tgt.shape.join(', ')}]`,
+      );
+    if (src.shape[src.ndim - 1] !== this.dModel || tgt.shape[tgt.ndim - 1] !== this.dModel)
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: the feature number of src and tgt must be dModel (${this.dModel}), got [${src.shape.join(', ')}] and [${tgt.shape.join(', ')}]`,
+      );
+    const { srcMask, srcKeyPaddingMask, srcIsCausal, ...dec } = o;
+    return tidy(() => {
+      const memory = this.encoder.call(src, { mask: srcMask, srcKeyPaddingMask, isCausal: srcIsCausal }) as Tensor;
+      return this.decoder.call(tgt, memory, dec) as Tensor;
+    });
+  }
+  /**
+   * A [sz, sz] float mask for causal attention: -Infinity above the diagonal, 0 elsewhere.
+   * @example nn.Transformer.generateSquareSubsequentMask(4)
+   */
+  static generateSquareSubsequentMask(sz: number): Tensor {
+    const n = intAtLeast('generateSquareSubsequentMask', 'sz', sz, 0);
+    return tidy(() => zeros([n, n]).maskedFill(ones([n, n], { dtype: 'bool' }).triu(1), -Infinity));
+  }
+}

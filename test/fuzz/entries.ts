@@ -181,6 +181,8 @@ export const FACTORIES: Record<string, () => object> = {
   ConstantPad3d: () => new nn.ConstantPad3d(1, 2),
   ReflectionPad3d: () => new nn.ReflectionPad3d(1),
   ReplicationPad3d: () => new nn.ReplicationPad3d([1, 0, 0, 1, 1, 0]),
+  Transformer: () =>
+    new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 }),
   MaxPool2d: () => new nn.MaxPool2d(2),
   AvgPool2d: () => new nn.AvgPool2d(2),
   AdaptiveAvgPool2d: () => new nn.AdaptiveAvgPool2d(2),
