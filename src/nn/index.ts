@@ -13,7 +13,7 @@ export type { ForwardHook, ForwardPreHook, FullBackwardHook, RemovableHandle } f
 export * from './layers.js';
 export * from './conv_layers.js';
 export * from './pool_layers.js';
-export type { Pair } from './args.js';
+export type { Pair, Triple } from './args.js';
 export * from './containers.js';
 export * from './activations.js';
 export * as init from './init.js';
