@@ -72,4 +72,7 @@ void eigh_grad(Ctx& c);
 void svd_grad(Ctx& c);
 void qr_grad(Ctx& c);
 
+// The normalization layers' formulas (derivatives_norm.cpp).
+void batch_norm_grad(Ctx& c);
+
 }  // namespace tk::autograd
