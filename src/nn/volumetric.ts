@@ -43,9 +43,9 @@ function groupsOf(op: string, g: unknown): number {
   return v;
 }
 // [N, C, D, H, W] (or unbatched [C, D, H, W], which gains a batch of 1).
-function batched(op: string, input: Tensor, what = '[N, C, D, H, W] or [C, D, H, W]'): Tensor {
+function batched(op: string, input: Tensor): Tensor {
   if (input.ndim !== 5 && input.ndim !== 4)
-    fail('SHAPE_MISMATCH', `${op}: expected ${what}, got [${input.shape.join(', ')}]`);
+    fail('SHAPE_MISMATCH', `${op}: expected [N, C, D, H, W] or [C, D, H, W], got [${input.shape.join(', ')}]`);
   return input.ndim === 4 ? input.unsqueeze(0) : input;
 }
 function sameKind(op: string, input: Tensor, weight: Tensor, bias: Tensor | null): void {
@@ -416,6 +416,7 @@ function poolCounts(len: number, k: number, s: number, p: number, out: number, i
 /**
  * A 2-D average pool `a` of an input of spatial size [H, W] rescaled to window sums over `divisor`
  * (divisorOverride): times each window's count, over the divisor. k, s, p are [height, width].
+ * @internal avgPool2d's and avgPool3d's
  */
 export function overrideDivisor(
   a: Tensor,
@@ -444,7 +445,7 @@ export interface AvgPool3dOptions {
   divisorOverride?: number | null;
 }
 
-/** A divisorOverride: null when absent, else a non-zero integer. */
+/** A divisorOverride: null when absent, else a non-zero integer. @internal */
 export function divisorOf(op: string, v: unknown): number | null {
   if (v === undefined || v === null) return null;
   const n = int(op, 'divisorOverride', v);
