@@ -80,9 +80,12 @@ abstract class ConvNd<O extends { groups?: number; bias?: boolean; dtype?: DType
     readonly outChannels: number,
     kernelSize: unknown,
     options: O | undefined,
-    spec: Parameters<typeof layerOptions>[2],
   ) {
     super();
+    // the transposed layers add outputPadding; the others paddingMode
+    const spec = transposed
+      ? { ...CONV_SPEC, outputPadding: 'any' as const }
+      : { ...CONV_SPEC, paddingMode: 'string' as const };
     this.options = layerOptions(op, options ?? ({} as O), spec);
     const g = this.options.groups ?? 1;
     positiveInt(op, 'inChannels', inChannels);
@@ -120,7 +123,7 @@ abstract class ConvLayer<S> extends ConvNd<ConvModuleOptions<S>> {
     options: ConvModuleOptions<S> | undefined,
     private readonly conv: ConvFn<S>,
   ) {
-    super(op, dims, false, inChannels, outChannels, kernelSize, options, { ...CONV_SPEC, paddingMode: 'string' });
+    super(op, dims, false, inChannels, outChannels, kernelSize, options);
     const o = this.options;
     this.paddingMode = oneOf(op, 'paddingMode', o.paddingMode ?? 'zeros', [
       'zeros',
@@ -197,7 +200,7 @@ abstract class ConvTransposeLayer<S> extends ConvNd<ConvTransposeModuleOptions<S
     options: ConvTransposeModuleOptions<S> | undefined,
     private readonly convT: ConvTransposeFn<S>,
   ) {
-    super(op, dims, true, inChannels, outChannels, kernelSize, options, { ...CONV_SPEC, outputPadding: 'any' });
+    super(op, dims, true, inChannels, outChannels, kernelSize, options);
   }
   /**
    * The transposed convolution of x. `outputSize` (the spatial size, or the full shape) chooses the
