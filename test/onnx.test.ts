@@ -43,6 +43,16 @@ const hasOnnxPython = (() => {
 })();
 
 const batchAxis = { dynamicAxes: { input0: { 0: 'batch' } } };
+// Positive random running statistics in every buffer, so eval-mode norms are not the identity.
+function randomStatistics(m: nn.Module): void {
+  for (const [, b] of m.namedBuffers())
+    b.copy_(
+      randn(b.shape)
+        .abs()
+        .add(0.5)
+        .reshape(b.shape as number[]),
+    );
+}
 const exported: string[] = []; // the example models' files, checked by onnx.checker below
 
 describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
@@ -334,13 +344,7 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       }
     }
     const m = new Net3d().eval();
-    for (const [, b] of m.namedBuffers())
-      b.copy_(
-        randn(b.shape)
-          .abs()
-          .add(0.5)
-          .reshape(b.shape as number[]),
-      );
+    randomStatistics(m);
     const make = (n: number) => randn([n, 2, 4, 6, 6]);
     const p = file('net3d.onnx');
     onnx.export(m, [make(3)], p, batchAxis);
@@ -374,13 +378,7 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       }
     }
     const m = new Mix2().eval();
-    for (const [, b] of m.namedBuffers())
-      b.copy_(
-        randn(b.shape)
-          .abs()
-          .add(0.5)
-          .reshape(b.shape as number[]),
-      );
+    randomStatistics(m);
     const idx = (n: number) => tk.randint(0, 12, [n, 5]);
     const img = (n: number) => randn([n, 2, 4, 4]);
     const p = file('mix2.onnx');

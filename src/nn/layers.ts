@@ -14,7 +14,7 @@ import { pair, tensorArg, type Pair } from './args.js';
 import { embeddingTable } from './embedding_bag.js';
 import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
-import { layerOptions, positiveInt, uniform } from './params.js';
+import { AVG_POOL_SPEC, layerOptions, MAX_POOL_SPEC, positiveInt, uniform } from './params.js';
 import { crossProcessSum, sumAcrossProcesses } from './sync.js';
 
 // A kernel size: a positive integer or a pair of them.
@@ -23,13 +23,6 @@ function kernelPair(op: string, k: unknown, name = 'kernelSize'): [number, numbe
   if (kh < 1 || kw < 1) fail('INVALID_ARGUMENT', `${op}: '${name}' must be positive, got ${describe(k)}`);
   return [kh, kw];
 }
-const POOL_SPEC = {
-  stride: 'any',
-  padding: 'any',
-  dilation: 'any',
-  ceilMode: 'boolean',
-  returnIndices: 'boolean',
-} as const;
 const NORM_SPEC = {
   eps: 'number',
   momentum: 'number',
@@ -46,7 +39,7 @@ export class MaxPool2d extends Module {
   ) {
     super();
     kernelPair('MaxPool2d', kernelSize);
-    this.options = checkOptions('MaxPool2d', options, POOL_SPEC);
+    this.options = checkOptions('MaxPool2d', options, MAX_POOL_SPEC);
   }
   forward(x: Tensor): Tensor {
     return F.maxPool2d(x, this.kernelSize, this.options);
@@ -61,13 +54,7 @@ export class AvgPool2d extends Module {
   ) {
     super();
     kernelPair('AvgPool2d', kernelSize);
-    this.options = checkOptions('AvgPool2d', options, {
-      stride: 'any',
-      padding: 'any',
-      ceilMode: 'boolean',
-      countIncludePad: 'boolean',
-      divisorOverride: 'any',
-    });
+    this.options = checkOptions('AvgPool2d', options, AVG_POOL_SPEC);
   }
   forward(x: Tensor): Tensor {
     return F.avgPool2d(x, this.kernelSize, this.options);

@@ -31,3 +31,20 @@ export function layerOptions<T extends object>(
   if (r.dtype !== undefined) checkDType(op, r.dtype);
   return r;
 }
+
+/** The options of the max-pooling layers (MaxPool2d, MaxPool3d). @internal */
+export const MAX_POOL_SPEC = {
+  stride: 'any',
+  padding: 'any',
+  dilation: 'any',
+  ceilMode: 'boolean',
+  returnIndices: 'boolean',
+} as const;
+/** The options of the average-pooling layers (AvgPool2d, AvgPool3d). @internal */
+export const AVG_POOL_SPEC = {
+  stride: 'any',
+  padding: 'any',
+  ceilMode: 'boolean',
+  countIncludePad: 'boolean',
+  divisorOverride: 'any',
+} as const;

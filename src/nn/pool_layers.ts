@@ -7,14 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { triple, type Triple } from './args.js';
 import * as F from './functional.js';
 import { Module } from './module.js';
-
-const POOL3D_SPEC = {
-  stride: 'any',
-  padding: 'any',
-  dilation: 'any',
-  ceilMode: 'boolean',
-  returnIndices: 'boolean',
-} as const;
+import { AVG_POOL_SPEC, MAX_POOL_SPEC } from './params.js';
 
 function kernel3(op: string, k: unknown): void {
   if (triple(op, 'kernelSize', k as Triple, 1).some((v) => v < 1))
@@ -30,7 +23,7 @@ export class MaxPool3d extends Module {
   ) {
     super();
     kernel3('MaxPool3d', kernelSize);
-    this.options = checkOptions('MaxPool3d', options, POOL3D_SPEC);
+    this.options = checkOptions('MaxPool3d', options, MAX_POOL_SPEC);
   }
   forward(x: Tensor): Tensor | [Tensor, Tensor] {
     const { returnIndices, ...o } = this.options;
@@ -49,13 +42,7 @@ export class AvgPool3d extends Module {
   ) {
     super();
     kernel3('AvgPool3d', kernelSize);
-    this.options = checkOptions('AvgPool3d', options, {
-      stride: 'any',
-      padding: 'any',
-      ceilMode: 'boolean',
-      countIncludePad: 'boolean',
-      divisorOverride: 'any',
-    });
+    this.options = checkOptions('AvgPool3d', options, AVG_POOL_SPEC);
   }
   forward(x: Tensor): Tensor {
     return F.avgPool3d(x, this.kernelSize, this.options);
