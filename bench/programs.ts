@@ -1,4 +1,4 @@
-// Three real programs written as a new user would write them from PyTorch's own examples, the
+// Real programs written as a new user would write them from PyTorch's own examples, the
 // same in tensorkit (here) and in PyTorch (bench/peers/torch_programs.py), so the bench can time
 // both in one run:
 //   gpt   one training step of a small character GPT (minGPT's layout: 4 layers, 4 heads, 128-d,
@@ -11,6 +11,9 @@
 //         max-pooling, global average pooling and a linear head; clips 8 x 3 x 8 x 32 x 32; SGD with
 //         momentum): tensorkit's Conv3d is a composition over its native 2-D convolution, PyTorch's
 //         a native 3-D kernel
+//   ctc   one training step of a small CTC recogniser (frames of 40 features -> two linears ->
+//         30-class log-softmax per frame; CTCLoss over 200 frames x 16 utterances with targets of
+//         20..50 labels; SGD): the loss's alpha-beta recursion is most of the step
 // Each factory builds the model and data once and returns the step; the data are random (the
 // cost does not depend on them).
 import { Net as MnistNet } from '../examples/mnist-cnn.js';
@@ -179,10 +182,37 @@ export function c3dStep(): () => number {
     });
 }
 
+export const CTC = { frames: 200, batch: 16, features: 40, hidden: 128, classes: 30 };
+
+/** One training step of the CTC recogniser per call; returns the loss. */
+export function ctcStep(): () => number {
+  tk.manualSeed(0);
+  const model = new nn.Sequential(
+    new nn.Linear(CTC.features, CTC.hidden),
+    new nn.ReLU(),
+    new nn.Linear(CTC.hidden, CTC.classes),
+  );
+  const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
+  const ctc = new nn.CTCLoss({ zeroInfinity: true });
+  const x = tk.randn([CTC.frames, CTC.batch, CTC.features]);
+  const targets = tk.randint(1, CTC.classes, [CTC.batch, 50]);
+  const inputLengths = Array.from({ length: CTC.batch }, (_, i) => CTC.frames - 5 * (i % 8));
+  const targetLengths = Array.from({ length: CTC.batch }, (_, i) => 20 + 2 * i);
+  return () =>
+    tk.tidy(() => {
+      opt.zeroGrad();
+      const loss = ctc.call(model.call(x).logSoftmax(2), targets, inputLengths, targetLengths);
+      loss.backward();
+      opt.step();
+      return loss.item() as number;
+    });
+}
+
 export const PROGRAMS = {
   gpt: { make: gptStep, label: 'GPT training step (4 layers, 128-d, block 64, batch 16, AdamW)' },
   mnist: { make: mnistEpoch, label: 'MNIST-example CNN, one epoch of 1,527 images (batch 64, Adadelta)' },
   poly: { make: polyStep, label: 'polynomial fit step (2,000 points, ~15 ops, autograd)' },
   c3d: { make: c3dStep, label: '3-D CNN training step (clips 8x3x8x32x32; Conv3d, BatchNorm3d, MaxPool3d; SGD)' },
+  ctc: { make: ctcStep, label: 'CTC recogniser training step (200 frames x 16, 30 classes, targets 20..50; SGD)' },
 } as const;
 export type ProgramName = keyof typeof PROGRAMS;

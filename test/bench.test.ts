@@ -65,6 +65,7 @@ describe('npm run bench --smoke', () => {
       /^MNIST-example CNN/,
       /^polynomial fit step/,
       /^3-D CNN training step/,
+      /^CTC recogniser training step/,
       /^MLP .* numpy step$/,
     ])
       expect(find(re), String(re)).toBeDefined();

@@ -432,6 +432,14 @@ const ROWS: Record<string, () => unknown> = {
   'nn/embedding_bag.ts:embeddingBag': () =>
     tk.nn.functional.embeddingBag(tk.ones([1, 2], { dtype: 'int64' }), tk.ones([3, 2]), O),
   'nn/embedding_bag.ts:EmbeddingBag.constructor': () => new tk.nn.EmbeddingBag(3, 2, O),
+  'nn/ctc.ts:ctcLoss': () =>
+    tk.nn.functional.ctcLoss(tk.zeros([2, 1, 3]), tk.ones([1, 1], { dtype: 'int64' }), [2], [1], O),
+  'nn/ctc.ts:ctcLossGrad': () =>
+    tk.nn.grad.ctcLoss(tk.ones([1]), tk.zeros([2, 1, 3]), tk.ones([1, 1], { dtype: 'int64' }), [2], [1], O),
+  'nn/ctc.ts:CTCLoss.constructor': () => new tk.nn.CTCLoss(O),
+  'plain/ctc.ts:ctcLoss': () => plain.ctcLoss(plain.zeros([2, 1, 3]), plain.ones([1, 1], 'int64'), [2], [1], O),
+  'plain/ctc.ts:ctcLossBackward': () =>
+    plain.ctcLossBackward(plain.ones([1]), plain.zeros([2, 1, 3]), plain.ones([1, 1], 'int64'), [2], [1], O),
   'nn/fold.ts:unfold': () => tk.nn.functional.unfold(tk.ones([1, 1, 3, 3]), 2, O),
   'nn/fold.ts:fold': () => tk.nn.functional.fold(tk.ones([1, 4, 4]), [3, 3], 2, O),
   'nn/fold.ts:Unfold.constructor': () => new tk.nn.Unfold(2, O),

@@ -1,4 +1,4 @@
-# The PyTorch peer of bench/programs.ts: the same four programs, written as in PyTorch's own
+# The PyTorch peer of bench/programs.ts: the same programs, written as in PyTorch's own
 # examples (minGPT's attention, examples/mnist's Net, the polynomial tutorial's loop). Started once
 # per thread count with torch.set_num_threads; reads "name rounds budget_ms" lines and answers
 # with the median milliseconds per call of each round.
@@ -160,7 +160,26 @@ def c3d_step():
     return step
 
 
-PROGRAMS = {"gpt": gpt_step, "mnist": mnist_epoch, "poly": poly_step, "c3d": c3d_step}
+def ctc_step():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(40, 128), nn.ReLU(), nn.Linear(128, 30))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    ctc = nn.CTCLoss(zero_infinity=True)
+    x, targets = torch.randn(200, 16, 40), torch.randint(1, 30, (16, 50))
+    input_lengths = torch.tensor([200 - 5 * (i % 8) for i in range(16)])
+    target_lengths = torch.tensor([20 + 2 * i for i in range(16)])
+
+    def step():
+        opt.zero_grad()
+        loss = ctc(model(x).log_softmax(2), targets, input_lengths, target_lengths)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+PROGRAMS = {"gpt": gpt_step, "mnist": mnist_epoch, "poly": poly_step, "c3d": c3d_step, "ctc": ctc_step}
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 torch.set_num_threads(threads)

@@ -1,5 +1,6 @@
 // programs: real programs against PyTorch (and the MLP step against numpy) in one run.
-//   - the four programs of bench/programs.ts (GPT step, MNIST-example epoch, polynomial step, 3-D CNN step),
+//   - the programs of bench/programs.ts (GPT step, MNIST-example epoch, polynomial step, 3-D CNN
+//     step, CTC step),
 //     each timed here and in PyTorch (bench/peers/torch_programs.py) in alternating rounds;
 //   - the MLP 784-256-10 batch-64 SGD step against a hand-written numpy step;
 //   - add of 16M float32 (allocating) against np.add.

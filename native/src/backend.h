@@ -200,6 +200,18 @@ struct Backend {
                      const Tensor& b, bool training, double eps);
   void (*batch_norm_backward)(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& g, const Tensor& x,
                               const Tensor& w, const Tensor& mean, const Tensor& var, bool training, double eps);
+  // CTC over lp [T, N, C] (contiguous, floating), targets [N, S] (int64, contiguous, each used one
+  // in [0, C) and not blank), il and tl [N] (int64, il[n] <= T, tl[n] <= S), alpha [N, T, 2S + 1]
+  // of lp's dtype. Forward: alpha[n, t, s] = log of the probability of the first t + 1 frames
+  // emitting the first s + 1 symbols of the blank-interleaved target (-inf where no alignment of
+  // the whole target passes, in rows t >= il[n] and in columns s > 2 tl[n]), nll[n] = -log p(target | lp), 0 where
+  // infinite and zero_infinity. Backward: gx[t, n, c] = g[n] d nll[n] / d lp[t, n, c] = -g[n] exp(lcab + nll - lp) with
+  // lcab the log of sum over s labelled c of alpha beta; 0 for t >= il[n], and for a sample whose nll is infinite when
+  // zero_infinity.
+  void (*ctc_loss)(const Tensor& nll, const Tensor& alpha, const Tensor& lp, const Tensor& targets, const Tensor& il,
+                   const Tensor& tl, int64_t blank, bool zero_infinity);
+  void (*ctc_loss_backward)(const Tensor& gx, const Tensor& g, const Tensor& lp, const Tensor& targets,
+                            const Tensor& il, const Tensor& tl, const Tensor& alpha, int64_t blank, bool zero_infinity);
   // Image transforms over contiguous images, each viewed as P planes [H, W] (P = all leading dims)
   // or N images [C, H, W]. image_crop: out [P, oh, ow], out[p, y, x] = in[p, top + y, left + x]
   // where that lies inside [H, W], else fill (a one-element tensor of in's dtype); any dtype (it

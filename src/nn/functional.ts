@@ -729,6 +729,7 @@ export {
   type MaxUnpoolOptions,
 } from './volumetric.js';
 export { embeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
+export { ctcLoss, type CtcLossOptions, type CtcLengths } from './ctc.js';
 export {
   scaledDotProductAttention,
   pad,

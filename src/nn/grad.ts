@@ -275,3 +275,5 @@ export function batchNorm(
   ];
   return { input: gx, weight: gw, bias: gb };
 }
+
+export { ctcLossGrad as ctcLoss } from './ctc.js';

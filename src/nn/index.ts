@@ -71,6 +71,7 @@ export {
 } from './layers_more.js';
 export { Unfold, Fold, type FoldOptions } from './fold.js';
 export { EmbeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
+export { CTCLoss, type CtcLossOptions, type CtcLengths } from './ctc.js';
 export {
   MultiheadAttention,
   TransformerEncoderLayer,

@@ -40,6 +40,8 @@ export const EXPOSED_ELSEWHERE = {
   cross_entropy_backward: 'nn:grad.crossEntropy',
   batch_norm: 'nn:functional.batchNorm',
   batch_norm_backward: 'nn:grad.batchNorm',
+  ctc_loss: 'nn:functional.ctcLoss',
+  ctc_loss_backward: 'nn:grad.ctcLoss',
   linear: 'nn:functional.linear',
   linear_relu: 'nn:functional.linearRelu',
   linear_backward: 'nn:grad.linear',

@@ -27,3 +27,4 @@ export * from './creation.js';
 export * from './nn.js';
 export * from './image.js';
 export * from './decomp.js';
+export * from './ctc.js';

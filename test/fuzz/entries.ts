@@ -228,6 +228,7 @@ export const FACTORIES: Record<string, () => object> = {
   Poisson: () => new tk.distributions.Poisson(tk.tensor([1, 4])),
   Unfold: () => new tk.nn.Unfold(2, { padding: 1 }),
   EmbeddingBag: () => new tk.nn.EmbeddingBag(10, 3, { mode: 'max' }),
+  CTCLoss: () => new tk.nn.CTCLoss({ blank: 1, zeroInfinity: true }),
   Fold: () => new tk.nn.Fold([4, 4], 2, { stride: 2 }),
   Dirichlet: () => new tk.distributions.Dirichlet(tk.ones([2, 3])),
   MultivariateNormal: () =>

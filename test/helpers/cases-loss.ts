@@ -1,5 +1,6 @@
-// Op-table and gradient rows for the fused cross-entropy / NLL op and its backward kernel, against
-// the plain loops in src/plain (loss by its definition, gradient by the chain rule through logp).
+// Op-table and gradient rows for the fused cross-entropy / NLL op and for CTC, and their backward
+// kernels, against the plain loops in src/plain (cross-entropy by its definition and the chain rule
+// through logp; CTC by a rescaled probability-space recursion).
 import * as tk from '../../src/index.js';
 import * as plain from '../../src/plain/index.js';
 import type { OpCase } from './cases.js';
@@ -98,3 +99,64 @@ export const lossGradRows: GradCase[] = VARIANTS.flatMap((v): GradCase[] => [
     fn: (x, t, w) => F.nllLoss(x, t, { ignoreIndex: v.o.ignoreIndex, reduction: v.o.reduction, weight: w }),
   },
 ]);
+
+// ---- CTC: the native log-space recursion against plain's rescaled probability-space one ------
+const CTC_T = 8,
+  CTC_N = 3,
+  CTC_C = 5;
+const CTC_IL = [8, 6, 5],
+  CTC_TL = [3, 2, 3];
+const lpSpec = (dtype: 'float32' | 'float64' = 'float32') => ({
+  shape: [CTC_T, CTC_N, CTC_C],
+  dtype,
+  range: [-3, 0] as [number, number],
+});
+// Labels avoid the blank: 1..C-1 for blank 0, 0..C-2 for blank C-1.
+const labels = (shape: number[], blank: number) => ({
+  shape,
+  dtype: 'int64' as const,
+  range: (blank === 0 ? [1, CTC_C - 1] : [0, CTC_C - 2]) as [number, number],
+});
+// plain takes padded targets: the concatenated ones laid out as [N, max length].
+function padTargets(t: plain.PlainTensor): plain.PlainTensor {
+  if (t.ndim === 2) return t;
+  const S = Math.max(...CTC_TL);
+  const out = new Float64Array(CTC_N * S);
+  let at = 0;
+  CTC_TL.forEach((L, n) => {
+    for (let k = 0; k < L; k++) out[n * S + k] = t.data[at++];
+  });
+  return new plain.PlainTensor(out, [CTC_N, S], 'int64');
+}
+const CTC_VARIANTS: { name: string; blank: number; targets: number[] }[] = [
+  { name: 'padded, blank 0', blank: 0, targets: [CTC_N, 3] },
+  { name: 'concatenated, blank 4', blank: CTC_C - 1, targets: [CTC_TL.reduce((a, b) => a + b)] },
+];
+
+export const ctcCases: OpCase[] = CTC_VARIANTS.flatMap(({ name, blank, targets }): OpCase[] => [
+  ...(['float32', 'float64'] as const).map((dtype): OpCase => ({
+    ops: ['ctc_loss'],
+    name: `ctcLoss ${name} ${dtype}`,
+    inputs: [lpSpec(dtype), labels(targets, blank)],
+    native: (lp, t) => F.ctcLoss(lp, t, CTC_IL, CTC_TL, { blank, reduction: 'none' }),
+    plain: (lp, t) => plain.ctcLoss(lp, padTargets(t), CTC_IL, CTC_TL, { blank }),
+    tol: dtype === 'float32' ? { atol: 1e-4, rtol: 1e-5 } : undefined,
+  })),
+  {
+    ops: ['ctc_loss_backward'],
+    name: `nn.grad.ctcLoss ${name}`,
+    inputs: [{ shape: [CTC_N], range: [-2, 2] }, lpSpec(), labels(targets, blank)],
+    native: (g, lp, t) => tk.nn.grad.ctcLoss(g, lp, t, CTC_IL, CTC_TL, { blank }),
+    plain: (g, lp, t) => plain.ctcLossBackward(g, lp, padTargets(t), CTC_IL, CTC_TL, { blank }),
+    tol: { atol: 1e-5, rtol: 1e-4 },
+  },
+]);
+
+export const ctcGradRows: GradCase[] = CTC_VARIANTS.flatMap(({ name, blank, targets }): GradCase[] =>
+  (['none', 'mean'] as const).map((reduction) => ({
+    ops: ['ctc_loss'],
+    name: `ctcLoss ${name} ${reduction}`,
+    inputs: [f64([CTC_T, CTC_N, CTC_C], [-3, 0]), { ...labels(targets, blank), grad: false }],
+    fn: (lp, t) => F.ctcLoss(lp, t, CTC_IL, CTC_TL, { blank, reduction }),
+  })),
+);

@@ -9,7 +9,7 @@ import type { PlainTensor } from '../../src/plain/index.js';
 import type { InputSpec, Layout, Tol } from './harness.js';
 import { embeddingCases, indexCases, nnCases, optimCases } from './cases-nn.js';
 import { attentionCases, scatterCases } from './cases-index.js';
-import { lossCases } from './cases-loss.js';
+import { ctcCases, lossCases } from './cases-loss.js';
 import { normCases } from './cases-norm.js';
 import { imageCases } from './cases-image.js';
 import { decompCases } from './cases-decomp.js';
@@ -876,6 +876,7 @@ export const ALL_CASES: OpCase[] = [
   ...scatterCases,
   ...attentionCases,
   ...lossCases,
+  ...ctcCases,
   ...normCases,
   ...optimCases,
   ...embeddingCases,

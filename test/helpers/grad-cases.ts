@@ -10,7 +10,7 @@ import * as plain from '../../src/plain/index.js';
 import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-cases.js';
 import { methodOf, ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
 import { compositeGradRows, scatterGradRows } from './cases-index.js';
-import { lossGradRows } from './cases-loss.js';
+import { ctcGradRows, lossGradRows } from './cases-loss.js';
 import { normGradRows } from './cases-norm.js';
 import { imageGradRows } from './cases-image.js';
 import { decompGradRows } from './cases-decomp.js';
@@ -50,6 +50,7 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'cross_entropy_backward',
   'linear_backward',
   'batch_norm_backward',
+  'ctc_loss_backward',
   'zeros',
   'ones',
   'full',
@@ -278,6 +279,7 @@ export const GRAD_CASES: GradCase[] = [
   ...compositeGradRows,
   ...decompGradRows,
   ...lossGradRows,
+  ...ctcGradRows,
   ...normGradRows,
   ...imageGradRows,
   {

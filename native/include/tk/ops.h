@@ -206,6 +206,19 @@ std::vector<Tensor> batch_norm(const Tensor& x, const Tensor& weight, const Tens
 std::vector<Tensor> batch_norm_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& mean,
                                         const Tensor& var, bool training, double eps);
 
+// ---- connectionist temporal classification (native/src/ops/ctc.cpp) --------------------------
+// PyTorch's ctc_loss before its reduction: log_probs [T, N, C] (floating; log-probabilities over
+// C classes, `blank` among them), targets [N, S] (padded) or 1-D (the N targets concatenated),
+// integer; input_lengths and target_lengths [N], integer, input_lengths[n] <= T, each target a
+// class other than blank. Returns {nll [N] of log_probs' dtype, log_alpha [N, T, 2S' + 1]} where
+// S' is the longest target and log_alpha (float64 for float64 input, else float32) is what the
+// backward reads. zero_infinity: an infinite loss (no alignment fits) is 0, as is its gradient.
+std::vector<Tensor> ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                             const Tensor& target_lengths, int64_t blank, bool zero_infinity);
+// d(g . nll) / d log_probs [T, N, C] from the forward's inputs and log_alpha.
+Tensor ctc_loss_backward(const Tensor& g, const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                         const Tensor& target_lengths, const Tensor& log_alpha, int64_t blank, bool zero_infinity);
+
 // ---- indexing and counting (native/src/ops/index.cpp) ---------------------------------------
 // x's slices at `index` (0-D or 1-D int32/int64, each in range) along dim.
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);

@@ -928,6 +928,17 @@ Formula formula(OpId id) {
     case OpId::cross_entropy_backward: return nondiff();  // recorded backwards use cross_entropy_grad's ops
     case OpId::batch_norm: return {batch_norm_grad, IN0 | IN1 | 8u | 16u, OUT1 | 4u};
     case OpId::batch_norm_backward: return nondiff();  // recorded backwards use batch_norm_grad's ops
+    case OpId::ctc_loss:
+      return {[](Ctx& c) {
+                // As in PyTorch, the gradient is a kernel's, with no formula of its own.
+                TK_CHECK(!grad_enabled(), NOT_IMPLEMENTED, "ctcLoss: double backward (createGraph) is not implemented");
+                if (c.needs(0))
+                  c.set(0, ctc_loss_backward(c.g(), c.in(0), c.in(1), c.in(2), c.in(3), c.out(1),
+                                             c.attrs().integer_or(0, "blank", 0),
+                                             c.attrs().boolean_or(1, "zeroInfinity", false)));
+              },
+              IN0 | IN1 | IN2 | 8u, OUT1};
+    case OpId::ctc_loss_backward: return nondiff();
     case OpId::sdpa_backward:
     case OpId::nonzero:
     case OpId::argsort:

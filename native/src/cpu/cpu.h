@@ -19,6 +19,7 @@ void register_scatter(Backend& b);
 void register_attention(Backend& b);
 void register_loss(Backend& b);
 void register_norm(Backend& b);
+void register_ctc(Backend& b);
 void register_fused(Backend& b);
 void register_image(Backend& b);
 void register_linalg(Backend& b);
