@@ -440,6 +440,12 @@ const ROWS: Record<string, () => unknown> = {
   'plain/ctc.ts:ctcLoss': () => plain.ctcLoss(plain.zeros([2, 1, 3]), plain.ones([1, 1], 'int64'), [2], [1], O),
   'plain/ctc.ts:ctcLossBackward': () =>
     plain.ctcLossBackward(plain.ones([1]), plain.zeros([2, 1, 3]), plain.ones([1, 1], 'int64'), [2], [1], O),
+  'nn/reparam.ts:weightNorm': () => tk.nn.utils.weightNorm(new tk.nn.Linear(2, 2), O),
+  'nn/reparam.ts:removeWeightNorm': () =>
+    tk.nn.utils.removeWeightNorm(tk.nn.utils.weightNorm(new tk.nn.Linear(2, 2)), O),
+  'nn/reparam.ts:spectralNorm': () => tk.nn.utils.spectralNorm(new tk.nn.Linear(2, 2), O),
+  'nn/reparam.ts:removeSpectralNorm': () =>
+    tk.nn.utils.removeSpectralNorm(tk.nn.utils.spectralNorm(new tk.nn.Linear(2, 2)), O),
   'nn/fold.ts:unfold': () => tk.nn.functional.unfold(tk.ones([1, 1, 3, 3]), 2, O),
   'nn/fold.ts:fold': () => tk.nn.functional.fold(tk.ones([1, 4, 4]), [3, 3], 2, O),
   'nn/fold.ts:Unfold.constructor': () => new tk.nn.Unfold(2, O),

@@ -1,7 +1,8 @@
-// nn.utils: gradient clipping over a model's parameters, parameter vectors, padded sequences.
+// nn.utils: gradient clipping over a model's parameters, parameter vectors, padded sequences,
+// and (from reparam.ts) the weight and spectral normalizations.
 /**
- * Gradient clipping over a model's parameters, parameters as one vector, and padSequence
- * (torch.nn.utils and its rnn.pad_sequence).
+ * Gradient clipping over a model's parameters, parameters as one vector, padSequence, and the
+ * weightNorm and spectralNorm reparametrizations (torch.nn.utils and its rnn.pad_sequence).
  *
  * @example
  * nn.utils.clipGradNorm_(model.parameters(), 1.0);
@@ -131,3 +132,5 @@ export function padSequence(
     return stack(padded, o.batchFirst ? 0 : 1);
   });
 }
+
+export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './reparam.js';
