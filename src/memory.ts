@@ -74,7 +74,7 @@ function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
     for (const x of v) collect(x, out, depth + 1);
   } else if (v instanceof Map) {
     for (const x of v.values()) collect(x, out, depth + 1);
-  } else if (Object.getPrototypeOf(v) === Object.prototype) {
+  } else if (Object.getPrototypeOf(v) === Object.prototype || (v as { _holdsTensors?: boolean })._holdsTensors) {
     for (const x of Object.values(v)) collect(x, out, depth + 1);
   }
 }
@@ -86,7 +86,7 @@ export function isTensor(v: unknown): v is Tensor {
 
 /**
  * Runs `fn` and disposes every tensor created inside it, except those it returns (a tensor, or
- * tensors inside a returned array or plain object) and those passed to `keep()` (module
+ * tensors inside a returned array, plain object or `nn.utils.PackedSequence`) and those passed to `keep()` (module
  * parameters and buffers are kept: they live with their module).
  *
  * @example

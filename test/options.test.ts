@@ -446,6 +446,10 @@ const ROWS: Record<string, () => unknown> = {
   'nn/reparam.ts:spectralNorm': () => tk.nn.utils.spectralNorm(new tk.nn.Linear(2, 2), O),
   'nn/reparam.ts:removeSpectralNorm': () =>
     tk.nn.utils.removeSpectralNorm(tk.nn.utils.spectralNorm(new tk.nn.Linear(2, 2)), O),
+  'nn/packed.ts:packPaddedSequence': () => tk.nn.utils.packPaddedSequence(tk.ones([2, 1]), [2], O),
+  'nn/packed.ts:padPackedSequence': () =>
+    tk.nn.utils.padPackedSequence(tk.nn.utils.packPaddedSequence(tk.ones([2, 1]), [2]), O),
+  'nn/packed.ts:packSequence': () => tk.nn.utils.packSequence([tk.ones([2])], O),
   'nn/fold.ts:unfold': () => tk.nn.functional.unfold(tk.ones([1, 1, 3, 3]), 2, O),
   'nn/fold.ts:fold': () => tk.nn.functional.fold(tk.ones([1, 4, 4]), [3, 3], 2, O),
   'nn/fold.ts:Unfold.constructor': () => new tk.nn.Unfold(2, O),

@@ -1,15 +1,17 @@
 // Recurrent layers (RNN, LSTM, GRU) built from core ops, so autograd differentiates them:
 // PyTorch's equations, gate order and parameter names (weight_ih_l0, ..., *_reverse), so state
 // dicts carry over. The input projection of all time steps is one matmul per layer; each step
-// adds the hidden projection and applies the gates.
+// adds the hidden projection and applies the gates. A PackedSequence input runs each step over the
+// sequences still running only (its batch sizes), so padding never enters the recurrence.
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { rand, zeros } from '../ops/creation.js';
+import { rand, tensor, zeros } from '../ops/creation.js';
 import { cat, stack } from '../ops/functional.js';
 import { checkOptions, describe } from '../options.js';
 import { checkDType, type DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import * as F from './functional.js';
+import { PackedSequence } from './packed.js';
 import { Module, Parameter } from './module.js';
 
 /** Options of `RNN`, `LSTM` and `GRU`. */
@@ -64,6 +66,22 @@ function step(cell: Cell, gi: Tensor, gh: Tensor, h: Tensor, c: Tensor | null, H
   }
   const pre = gi.add(gh);
   return [cell === 'RNN_TANH' ? pre.tanh() : pre.relu(), null];
+}
+
+// A packed batch as [T, N, in], longest first, zeros past each sequence's end.
+function unpackSorted(p: PackedSequence): Tensor {
+  const N = p.batchSizes[0] ?? 0;
+  let at = 0;
+  return stack(
+    p.batchSizes.map((b) => {
+      const rows = p.data.narrow(0, at, b);
+      at += b;
+      return b < N
+        ? cat([rows, zeros([N - b, p.data.shape[1]], { dtype: p.data.dtype, device: p.data.device })], 0)
+        : rows;
+    }),
+    0,
+  );
 }
 
 abstract class RNNBase extends Module {
@@ -136,12 +154,16 @@ abstract class RNNBase extends Module {
   }
 
   // One direction of one layer over x [T, N, in]; returns the outputs [T, N, H] and final state.
+  // With batchSizes (a packed batch, longest first), step t runs the first batchSizes[t] rows
+  // only: the others keep their state (each final state is its sequence's last step's, and a
+  // reverse pass starts at each sequence's own end) and output zeros.
   private direction(
     x: Tensor,
     layer: number,
     reverse: boolean,
     h0: Tensor,
     c0: Tensor | null,
+    batchSizes: readonly number[] | null,
   ): [Tensor, Tensor, Tensor | null] {
     const sfx = `_l${layer}${reverse ? '_reverse' : ''}`;
     const wih = this.param(`weight_ih${sfx}`)!,
@@ -156,30 +178,56 @@ abstract class RNNBase extends Module {
     const outs: Tensor[] = new Array(T);
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
-      [h, c] = step(this.cell, xp.select(0, t), F.linear(h, whh, bhh), h, c, H);
-      outs[t] = h;
+      const b = batchSizes ? batchSizes[t] : N;
+      if (b === N) {
+        [h, c] = step(this.cell, xp.select(0, t), F.linear(h, whh, bhh), h, c, H);
+        outs[t] = h;
+        continue;
+      }
+      const ha = h.narrow(0, 0, b),
+        ca = c ? c.narrow(0, 0, b) : null;
+      const [hb, cb] = step(this.cell, xp.select(0, t).narrow(0, 0, b), F.linear(ha, whh, bhh), ha, ca, H);
+      h = cat([hb, h.narrow(0, b, N - b)], 0);
+      if (c) c = cat([cb!, c.narrow(0, b, N - b)], 0);
+      outs[t] = cat([hb, zeros([N - b, H], { dtype: hb.dtype, device: hb.device })], 0);
     }
     return [stack(outs, 0), h, c];
   }
 
   /** Runs every layer and direction over the input; returns the output and the final state. */
   protected run(
-    input: Tensor,
+    given: Tensor | PackedSequence,
     state: Tensor | [Tensor, Tensor] | null | undefined,
-  ): [Tensor, Tensor | [Tensor, Tensor]] {
+  ): [Tensor | PackedSequence, Tensor | [Tensor, Tensor]] {
     const op = this.op;
-    if (!(input instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: expected an input Tensor, got ${describe(input)}`);
-    const unbatched = input.ndim === 2;
-    if (input.ndim !== 2 && input.ndim !== 3)
-      fail('SHAPE_MISMATCH', `${op}: expected input of 2 or 3 dims, got [${input.shape.join(', ')}]`);
+    const packed = given instanceof PackedSequence ? given : null;
+    const input = packed ? packed.data : given;
+    if (!(input instanceof Tensor))
+      fail('INVALID_ARGUMENT', `${op}: expected an input Tensor or PackedSequence, got ${describe(input)}`);
+    const unbatched = !packed && input.ndim === 2;
+    if (packed ? input.ndim !== 2 : input.ndim !== 2 && input.ndim !== 3)
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: expected ${packed ? 'packed data of 2' : 'input of 2 or 3'} dims, got [${input.shape.join(', ')}]`,
+      );
     if (input.shape[input.ndim - 1] !== this.inputSize)
       fail(
         'SHAPE_MISMATCH',
         `${op}: input has ${input.shape[input.ndim - 1]} features, expected inputSize ${this.inputSize}`,
       );
     const lstm = this.cell === 'LSTM';
+    const bs = packed ? packed.batchSizes : null;
+    // Packed: the state's batch in the packed (longest-first) order, and back.
+    const order = (t: Tensor, idx: readonly number[] | null | undefined) =>
+      idx ? t.indexSelect(1, tensor([...idx], { dtype: 'int64', device: t.device })) : t;
     return tidy(() => {
-      let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input; // [T, N, in]
+      let x = packed
+        ? unpackSorted(packed)
+        : unbatched
+          ? input.unsqueeze(1)
+          : this.batchFirst
+            ? input.transpose(0, 1)
+            : input; // [T, N, in]
       const N = x.shape[1],
         L = this.numLayers * this.dirs;
       const stateShape = [L, N, this.hiddenSize];
@@ -201,16 +249,16 @@ abstract class RNNBase extends Module {
       } else if (lstm) {
         if (!Array.isArray(state) || state.length !== 2)
           fail('INVALID_ARGUMENT', `${op}: the initial state must be [h0, c0], got ${describe(state)}`);
-        h0 = check(state[0], 'h0');
-        c0 = check(state[1], 'c0');
-      } else h0 = check(state, 'h0');
+        h0 = order(check(state[0], 'h0'), packed?.sortedIndices);
+        c0 = order(check(state[1], 'c0'), packed?.sortedIndices);
+      } else h0 = order(check(state, 'h0'), packed?.sortedIndices);
       const hn: Tensor[] = [],
         cn: Tensor[] = [];
       for (let l = 0; l < this.numLayers; l++) {
         const outs: Tensor[] = [];
         for (let d = 0; d < this.dirs; d++) {
           const i = l * this.dirs + d;
-          const [y, h, c] = this.direction(x, l, d === 1, h0.select(0, i), c0 ? c0.select(0, i) : null);
+          const [y, h, c] = this.direction(x, l, d === 1, h0.select(0, i), c0 ? c0.select(0, i) : null, bs);
           outs.push(y);
           hn.push(h);
           if (c) cn.push(c);
@@ -218,13 +266,23 @@ abstract class RNNBase extends Module {
         x = outs.length === 1 ? outs[0] : cat(outs, 2);
         if (this.dropout > 0 && this.training && l < this.numLayers - 1) x = F.dropout(x, this.dropout, true);
       }
-      let out = unbatched ? x.squeeze(1) : this.batchFirst ? x.transpose(0, 1) : x;
-      out = out.contiguous();
       const fin = (s: Tensor[]) => {
-        const t = stack(s, 0);
+        const t = order(stack(s, 0), packed?.unsortedIndices);
         return unbatched ? t.squeeze(1) : t;
       };
-      return [out, lstm ? [fin(hn), fin(cn)] : fin(hn)] as [Tensor, Tensor | [Tensor, Tensor]];
+      const finals = lstm ? [fin(hn), fin(cn)] : fin(hn);
+      if (packed) {
+        const data = cat(
+          bs!.map((b, t) => x.select(0, t).narrow(0, 0, b)),
+          0,
+        );
+        return [new PackedSequence(data, bs!, packed.sortedIndices, packed.unsortedIndices), finals] as [
+          PackedSequence,
+          Tensor | [Tensor, Tensor],
+        ];
+      }
+      const out = (unbatched ? x.squeeze(1) : this.batchFirst ? x.transpose(0, 1) : x).contiguous();
+      return [out, finals] as [Tensor, Tensor | [Tensor, Tensor]];
     });
   }
 }
@@ -240,7 +298,12 @@ export class RNN extends RNNBase {
       fail('INVALID_ARGUMENT', `RNN: nonlinearity must be 'tanh' or 'relu', got ${describe(nl)}`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options, 'RNN');
   }
-  forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+  // The Tensor form last: call() types itself from the last overload.
+  /** Over a PackedSequence: returns the packed output and h_n (in the batch's original order). */
+  forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  /** Over [T, N, in] ([N, T, in] with batchFirst, [T, in] unbatched): returns the output and h_n. */
+  forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  forward(input: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
     return this.run(input, h0) as [Tensor, Tensor];
   }
 }
@@ -253,7 +316,15 @@ export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     super('LSTM', inputSize, hiddenSize, options, 'LSTM');
   }
-  forward(input: Tensor, state?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+  // The Tensor form last: call() types itself from the last overload.
+  /** Over a PackedSequence: returns the packed output and [h_n, c_n] (in the batch's original order). */
+  forward(input: PackedSequence, state?: [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  /** Over [T, N, in] ([N, T, in] with batchFirst, [T, in] unbatched): returns the output and [h_n, c_n]. */
+  forward(input: Tensor, state?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
+  forward(
+    input: Tensor | PackedSequence,
+    state?: [Tensor, Tensor] | null,
+  ): [Tensor | PackedSequence, [Tensor, Tensor]] {
     return this.run(input, state) as [Tensor, [Tensor, Tensor]];
   }
 }
@@ -266,7 +337,12 @@ export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     super('GRU', inputSize, hiddenSize, options, 'GRU');
   }
-  forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+  // The Tensor form last: call() types itself from the last overload.
+  /** Over a PackedSequence: returns the packed output and h_n (in the batch's original order). */
+  forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  /** Over [T, N, in] ([N, T, in] with batchFirst, [T, in] unbatched): returns the output and h_n. */
+  forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  forward(input: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
     return this.run(input, h0) as [Tensor, Tensor];
   }
 }

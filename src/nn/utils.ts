@@ -134,3 +134,4 @@ export function padSequence(
 }
 
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './reparam.js';
+export { PackedSequence, packPaddedSequence, padPackedSequence, packSequence } from './packed.js';

@@ -229,6 +229,7 @@ export const FACTORIES: Record<string, () => object> = {
   Unfold: () => new tk.nn.Unfold(2, { padding: 1 }),
   EmbeddingBag: () => new tk.nn.EmbeddingBag(10, 3, { mode: 'max' }),
   CTCLoss: () => new tk.nn.CTCLoss({ blank: 1, zeroInfinity: true }),
+  PackedSequence: () => tk.nn.utils.packSequence([tk.randn([3, 2]), tk.randn([1, 2])]),
   Fold: () => new tk.nn.Fold([4, 4], 2, { stride: 2 }),
   Dirichlet: () => new tk.distributions.Dirichlet(tk.ones([2, 3])),
   MultivariateNormal: () =>

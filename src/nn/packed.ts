@@ -1,0 +1,181 @@
+// Packed sequences (torch.nn.utils.rnn.PackedSequence and its pack/pad functions): a batch of
+// sequences of different lengths laid out time step by time step, each step holding only the
+// sequences still running, longest first. The recurrent layers take and return them (rnn.ts), so
+// padding never enters a recurrence and each sequence's final state is that of its own last step.
+import { tensorList } from '../args.js';
+import { fail } from '../errors.js';
+import { tidy } from '../memory.js';
+import { full, tensor } from '../ops/creation.js';
+import { cat, stack } from '../ops/functional.js';
+import { checkOptions, describe } from '../options.js';
+import { Tensor } from '../tensor.js';
+import { tensorArg } from './args.js';
+
+/**
+ * Sequences packed time step by time step: `data` [sum of lengths, *] holds step 0 of every
+ * sequence, then step 1 of those at least 2 long, and so on, longest first; `batchSizes[t]` is
+ * how many sequences step t holds. `sortedIndices[i]` is the batch position of the i-th longest
+ * sequence and `unsortedIndices` its inverse (null when the batch was given sorted). `data`
+ * belongs to the tidy() scope it was made in, as any tensor; tidy() keeps a returned one.
+ * @example const packed = nn.utils.packPaddedSequence(x, [5, 2, 4], { enforceSorted: false });
+ */
+export class PackedSequence {
+  /** @internal tidy() keeps the data of a PackedSequence it returns. */
+  readonly _holdsTensors = true;
+  /** @internal */
+  constructor(
+    readonly data: Tensor,
+    readonly batchSizes: readonly number[],
+    readonly sortedIndices: readonly number[] | null,
+    readonly unsortedIndices: readonly number[] | null,
+  ) {}
+  /** Each sequence's length, in the batch's original order. */
+  lengths(): number[] {
+    const sorted = Array.from(
+      { length: this.batchSizes[0] ?? 0 },
+      (_, i) => this.batchSizes.filter((b) => b > i).length,
+    );
+    return this.unsortedIndices ? this.unsortedIndices.map((j) => sorted[j]) : sorted;
+  }
+  /** Frees `data`. */
+  dispose(): void {
+    this.data.dispose();
+  }
+  /** Frees `data` at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function lengthsOf(op: string, lengths: unknown, N: number, T: number): number[] {
+  let xs: unknown = lengths;
+  if (lengths instanceof Tensor) {
+    if (lengths.ndim !== 1) fail('SHAPE_MISMATCH', `${op}: lengths must be 1-D, got [${lengths.shape.join(', ')}]`);
+    xs = (lengths.toArray() as unknown[]).map(Number);
+  }
+  if (!Array.isArray(xs) || xs.length !== N || !xs.every((v) => Number.isSafeInteger(v) && v >= 1 && v <= T))
+    fail('INVALID_ARGUMENT', `${op}: lengths must be ${N} integers in [1, ${T}], got ${describe(lengths)}`);
+  return xs as number[];
+}
+
+// The order longest first (stable), checked to be the identity when enforceSorted.
+function order(op: string, lengths: number[], enforceSorted: boolean): number[] | null {
+  const idx = lengths.map((_, i) => i);
+  if (enforceSorted) {
+    for (let i = 1; i < lengths.length; i++)
+      if (lengths[i] > lengths[i - 1])
+        fail(
+          'INVALID_ARGUMENT',
+          `${op}: lengths must be sorted longest first when enforceSorted is true, got [${lengths.join(', ')}]`,
+        );
+    return null;
+  }
+  return idx.sort((a, b) => lengths[b] - lengths[a] || a - b);
+}
+
+const inverse = (p: readonly number[]) => {
+  const inv = new Array<number>(p.length);
+  p.forEach((j, i) => (inv[j] = i));
+  return inv;
+};
+const int64 = (xs: readonly number[], device: Tensor['device']) => tensor([...xs], { dtype: 'int64', device });
+
+/**
+ * Packs a padded batch ([T, N, *], or [N, T, *] with batchFirst) whose sequences have the given
+ * lengths (torch.nn.utils.rnn.pack_padded_sequence). With enforceSorted (default true) the
+ * lengths must be longest first; otherwise the batch is sorted here and the order recorded.
+ * Differentiable in the input.
+ * @example const packed = nn.utils.packPaddedSequence(x, lengths, { batchFirst: true, enforceSorted: false })
+ */
+export function packPaddedSequence(
+  input: Tensor,
+  lengths: Tensor | readonly number[],
+  options?: { batchFirst?: boolean; enforceSorted?: boolean },
+): PackedSequence {
+  const op = 'packPaddedSequence';
+  tensorArg(op, 'input', input);
+  const o = checkOptions(op, options, { batchFirst: 'boolean', enforceSorted: 'boolean' });
+  if (input.ndim < 2) fail('SHAPE_MISMATCH', `${op}: input must be [T, N, *], got [${input.shape.join(', ')}]`);
+  const bf = o.batchFirst ?? false;
+  const [T, N] = bf ? [input.shape[1], input.shape[0]] : [input.shape[0], input.shape[1]];
+  const lens = lengthsOf(op, lengths, N, T);
+  const sorted = order(op, lens, o.enforceSorted ?? true);
+  const sortedLens = sorted ? sorted.map((i) => lens[i]) : lens;
+  const batchSizes = Array.from({ length: sortedLens[0] ?? 0 }, (_, t) => sortedLens.filter((l) => l > t).length);
+  const data = tidy(() => {
+    let x = bf ? input.transpose(0, 1) : input; // [T, N, *]
+    if (sorted) x = x.indexSelect(1, int64(sorted, input.device));
+    return cat(
+      batchSizes.map((b, t) => x.select(0, t).narrow(0, 0, b)),
+      0,
+    );
+  });
+  return new PackedSequence(data, batchSizes, sorted, sorted && inverse(sorted));
+}
+
+/**
+ * Unpacks to a padded batch and the lengths (torch.nn.utils.rnn.pad_packed_sequence): [T, N, *]
+ * (or [N, T, *] with batchFirst) in the original batch order, padded with paddingValue up to
+ * totalLength (default: the longest). Differentiable in `sequence.data`.
+ * @example const [padded, lengths] = nn.utils.padPackedSequence(out, { batchFirst: true })
+ */
+export function padPackedSequence(
+  sequence: PackedSequence,
+  options?: { batchFirst?: boolean; paddingValue?: number; totalLength?: number },
+): [Tensor, number[]] {
+  const op = 'padPackedSequence';
+  if (!(sequence instanceof PackedSequence))
+    fail('INVALID_ARGUMENT', `${op}: expected a PackedSequence, got ${describe(sequence)}`);
+  const o = checkOptions(op, options, { batchFirst: 'boolean', paddingValue: 'number', totalLength: 'integer' });
+  const { data, batchSizes } = sequence;
+  const T = batchSizes.length,
+    N = batchSizes[0] ?? 0;
+  const total = o.totalLength ?? T;
+  if (total < T)
+    fail('INVALID_ARGUMENT', `${op}: totalLength ${total} is less than the longest sequence's length ${T}`);
+  const trailing = data.shape.slice(1);
+  const padded = tidy(() => {
+    const pad = (rows: number) =>
+      full([rows, ...trailing], o.paddingValue ?? 0, { dtype: data.dtype, device: data.device });
+    let at = 0;
+    const steps = batchSizes.map((b) => {
+      const rows = data.narrow(0, at, b);
+      at += b;
+      return b < N ? cat([rows, pad(N - b)], 0) : rows;
+    });
+    for (let t = T; t < total; t++) steps.push(pad(N));
+    let x = stack(steps, 0); // [total, N, *], sorted order
+    if (sequence.unsortedIndices) x = x.indexSelect(1, int64(sequence.unsortedIndices, data.device));
+    return o.batchFirst ? x.transpose(0, 1).contiguous() : x;
+  });
+  return [padded, sequence.lengths()];
+}
+
+/**
+ * Packs a list of sequences ([L_i, *] each) of different lengths
+ * (torch.nn.utils.rnn.pack_sequence). enforceSorted (default true): longest first.
+ * @example const packed = nn.utils.packSequence([a, b, c], { enforceSorted: false })
+ */
+export function packSequence(sequences: readonly Tensor[], options?: { enforceSorted?: boolean }): PackedSequence {
+  const op = 'packSequence';
+  const seqs = tensorList(op, 'sequences', sequences);
+  const o = checkOptions(op, options, { enforceSorted: 'boolean' });
+  if (seqs.length === 0) fail('INVALID_ARGUMENT', `${op}: expected at least one sequence`);
+  if (seqs.some((s) => s.ndim === 0)) fail('SHAPE_MISMATCH', `${op}: every sequence needs a length dim`);
+  return tidy(() => {
+    const lengths = seqs.map((s) => s.shape[0]);
+    const trailing = seqs[0].shape.slice(1);
+    const T = Math.max(...lengths);
+    const padded = stack(
+      seqs.map((s) => {
+        if (s.shape.slice(1).join() !== trailing.join())
+          fail('SHAPE_MISMATCH', `${op}: every sequence needs the trailing shape [${trailing.join(', ')}]`);
+        return s.shape[0] === T
+          ? s
+          : cat([s, full([T - s.shape[0], ...trailing], 0, { dtype: s.dtype, device: s.device })], 0);
+      }),
+      1,
+    );
+    return packPaddedSequence(padded, lengths, { enforceSorted: o.enforceSorted ?? true });
+  });
+}
