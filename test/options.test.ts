@@ -450,6 +450,8 @@ const ROWS: Record<string, () => unknown> = {
   'nn/packed.ts:padPackedSequence': () =>
     tk.nn.utils.padPackedSequence(tk.nn.utils.packPaddedSequence(tk.ones([2, 1]), [2]), O),
   'nn/packed.ts:packSequence': () => tk.nn.utils.packSequence([tk.ones([2])], O),
+  'nn/grid_sample.ts:gridSample': () => tk.nn.functional.gridSample(tk.ones([1, 1, 2, 2]), tk.zeros([1, 1, 1, 2]), O),
+  'nn/grid_sample.ts:affineGrid': () => tk.nn.functional.affineGrid(tk.zeros([1, 2, 3]), [1, 1, 2, 2], O),
   'nn/fold.ts:unfold': () => tk.nn.functional.unfold(tk.ones([1, 1, 3, 3]), 2, O),
   'nn/fold.ts:fold': () => tk.nn.functional.fold(tk.ones([1, 4, 4]), [3, 3], 2, O),
   'nn/fold.ts:Unfold.constructor': () => new tk.nn.Unfold(2, O),

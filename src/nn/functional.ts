@@ -731,6 +731,13 @@ export {
 export { embeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
 export { ctcLoss, type CtcLossOptions, type CtcLengths } from './ctc.js';
 export {
+  gridSample,
+  affineGrid,
+  type GridSampleOptions,
+  type GridSampleMode,
+  type GridPaddingMode,
+} from './grid_sample.js';
+export {
   scaledDotProductAttention,
   pad,
   interpolate,
