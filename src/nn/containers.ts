@@ -1,12 +1,12 @@
-// Container modules: Sequential, ModuleList, ModuleDict.
+// Container modules: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict.
 import { tensorArg } from '../args.js';
 import { fail } from '../errors.js';
 import { describe, int, isOptionsObject, list, str } from '../options.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { ReLU } from './activations.js';
 import { Linear } from './layers.js';
 import { hasHooks } from './hooks.js';
-import { Module } from './module.js';
+import { isParameter, Module, Parameter } from './module.js';
 
 function checkModule(op: string, m: unknown, at: string): Module {
   if (!(m instanceof Module)) fail('INVALID_ARGUMENT', `${op}: ${at} is not a Module, got ${describe(m)}`);
@@ -132,5 +132,89 @@ export class ModuleDict<T extends Module = Module> extends Module {
   /** A ModuleDict has no forward of its own (throws NOT_IMPLEMENTED): call its modules. */
   forward(): Tensor {
     fail('NOT_IMPLEMENTED', 'ModuleDict has no forward(); call its modules');
+  }
+}
+
+// Registers a parameter under `key` as an own field (a tensor not yet one is made one, as PyTorch
+// wraps it in nn.Parameter); reserved names are refused as for modules.
+function setParam(owner: Module, op: string, key: string, t: unknown): void {
+  if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: ${describe(key)} is not a Tensor, got ${describe(t)}`);
+  const cur = (owner as unknown as Record<string, unknown>)[key];
+  if ((key in owner && !isParameter(cur)) || key === '__proto__')
+    fail('INVALID_ARGUMENT', `${op}: the name ${describe(key)} is reserved`);
+  const p = isParameter(t) ? t : Parameter(t);
+  Object.defineProperty(owner, key, { value: p, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * A list of parameters, registered as "0", "1", ... (torch.nn.ParameterList); tensors are made
+ * parameters. @example this.scales = new nn.ParameterList([ones([4]), ones([8])])
+ */
+export class ParameterList extends Module {
+  private count = 0;
+  constructor(parameters: readonly Tensor[] = []) {
+    super();
+    list('ParameterList', 'parameters', parameters).forEach((t) => this.append(t as Tensor));
+  }
+  /** Adds a parameter at the end; returns this. */
+  append(t: Tensor): this {
+    setParam(this, 'ParameterList', String(this.count), t);
+    this.count++;
+    return this;
+  }
+  /** The parameter at index i (negative counts from the end). */
+  get(i: number): Tensor {
+    int('ParameterList.get', 'index', i);
+    if (i < -this.count || i >= this.count)
+      fail('INDEX_OUT_OF_RANGE', `ParameterList: index ${i} out of range for length ${this.count}`);
+    return (this as unknown as Record<string, Tensor>)[String(i < 0 ? i + this.count : i)];
+  }
+  /** Number of parameters. */
+  get length(): number {
+    return this.count;
+  }
+  /** The parameters in order. */
+  [Symbol.iterator](): Iterator<Tensor> {
+    return Array.from({ length: this.count }, (_, i) => this.get(i))[Symbol.iterator]();
+  }
+  /** A ParameterList has no forward of its own (throws NOT_IMPLEMENTED). */
+  forward(): Tensor {
+    fail('NOT_IMPLEMENTED', 'ParameterList has no forward(); use its parameters');
+  }
+}
+
+/**
+ * Parameters by name (torch.nn.ParameterDict); tensors are made parameters.
+ * @example this.gains = new nn.ParameterDict({ low: ones([4]), high: ones([4]) })
+ */
+export class ParameterDict extends Module {
+  constructor(parameters: Record<string, Tensor> = {}) {
+    super();
+    if (!isOptionsObject(parameters))
+      fail('INVALID_ARGUMENT', `ParameterDict: expected an object of tensors, got ${describe(parameters)}`);
+    for (const [k, t] of Object.entries(parameters)) this.set(k, t);
+  }
+  /** Adds or replaces the parameter under key; returns this. */
+  set(key: string, t: Tensor): this {
+    str('ParameterDict.set', 'key', key);
+    setParam(this, 'ParameterDict', key, t);
+    return this;
+  }
+  /** The parameter under key (INVALID_ARGUMENT when absent). */
+  get(key: string): Tensor {
+    str('ParameterDict.get', 'key', key);
+    const t = Object.hasOwn(this, key) ? (this as unknown as Record<string, unknown>)[key] : undefined;
+    if (!isParameter(t)) fail('INVALID_ARGUMENT', `ParameterDict: no parameter named ${describe(key)}`);
+    return t;
+  }
+  /** The names, in insertion order. */
+  keys(): string[] {
+    return Object.entries(this)
+      .filter(([, v]) => isParameter(v))
+      .map(([k]) => k);
+  }
+  /** A ParameterDict has no forward of its own (throws NOT_IMPLEMENTED). */
+  forward(): Tensor {
+    fail('NOT_IMPLEMENTED', 'ParameterDict has no forward(); use its parameters');
   }
 }

@@ -731,6 +731,22 @@ export {
 export { embeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
 export { ctcLoss, type CtcLossOptions, type CtcLengths } from './ctc.js';
 export {
+  localResponseNorm,
+  lpPool1d,
+  lpPool2d,
+  channelShuffle,
+  alphaDropout,
+  featureAlphaDropout,
+  rrelu,
+  gumbelSoftmax,
+} from './layers_extra.js';
+export {
+  multiLabelMarginLoss,
+  tripletMarginWithDistanceLoss,
+  pdist,
+  type TripletDistanceOptions,
+} from './losses_extra.js';
+export {
   gridSample,
   affineGrid,
   type GridSampleOptions,

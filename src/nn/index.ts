@@ -15,6 +15,20 @@ export * from './conv_layers.js';
 export * from './pool_layers.js';
 export type { Pair, Triple } from './args.js';
 export * from './containers.js';
+export {
+  LocalResponseNorm,
+  LPPool1d,
+  LPPool2d,
+  ChannelShuffle,
+  AlphaDropout,
+  FeatureAlphaDropout,
+  RReLU,
+  Softmax2d,
+  UpsamplingNearest2d,
+  UpsamplingBilinear2d,
+  type UpsampleSize,
+} from './layers_extra.js';
+export { MultiLabelMarginLoss, TripletMarginWithDistanceLoss, type TripletDistanceOptions } from './losses_extra.js';
 export * from './activations.js';
 export * as init from './init.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss } from './losses.js';
