@@ -44,17 +44,24 @@ function install(m: Module, name: string, r: Reparam, compute: () => Tensor): vo
   map.set(name, r);
 }
 
-function uninstall(op: string, module: unknown, name: unknown, kind: Reparam['kind']): Module {
+// Makes `module[name]` a parameter again, holding the current computed weight, and drops the
+// reparametrization's fields (parameters and buffers).
+function uninstall(op: string, module: unknown, options: unknown, kind: Reparam['kind'], fields: string[]): Module {
   if (!(module instanceof Module)) fail('INVALID_ARGUMENT', `${op}: expected an nn.Module, got ${describe(module)}`);
-  str(op, 'name', name);
-  const r = registry.get(module)?.get(name as string);
-  if (r?.kind !== kind)
-    fail('INVALID_ARGUMENT', `${op}: ${kind} of '${String(name)}' not found in ${module.constructor.name}`);
-  const weight = noGrad(() => (module as unknown as Fields)[name as string] as Tensor);
+  const name = checkOptions(op, options as { name?: string }, { name: 'string' }).name ?? 'weight';
+  const r = registry.get(module)?.get(name);
+  if (r?.kind !== kind) fail('INVALID_ARGUMENT', `${op}: ${kind} of '${name}' not found in ${module.constructor.name}`);
+  const f = module as unknown as Fields;
+  const weight = noGrad(() => f[name] as Tensor);
   r.hook?.remove();
-  registry.get(module)!.delete(name as string);
-  delete (module as unknown as Fields)[name as string];
-  (module as unknown as Fields)[name as string] = Parameter(weight);
+  registry.get(module)!.delete(name);
+  delete f[name];
+  f[name] = Parameter(weight);
+  for (const k of fields.map((s) => `${name}_${s}`)) {
+    (f[k] as Tensor).dispose();
+    delete f[k];
+    module._buffers.delete(k);
+  }
   return module;
 }
 
@@ -104,15 +111,7 @@ export function weightNorm<M extends Module>(module: M, options: { name?: string
  * @example nn.utils.removeWeightNorm(fc)
  */
 export function removeWeightNorm<M extends Module>(module: M, options: { name?: string } = {}): M {
-  const op = 'removeWeightNorm';
-  const name = checkOptions(op, options, { name: 'string' }).name ?? 'weight';
-  uninstall(op, module, name, 'weightNorm');
-  const f = module as unknown as Fields;
-  for (const k of [`${name}_g`, `${name}_v`]) {
-    (f[k] as Tensor).dispose();
-    delete f[k];
-  }
-  return module;
+  return uninstall('removeWeightNorm', module, options, 'weightNorm', ['g', 'v']) as M;
 }
 
 /** The options of `nn.utils.spectralNorm`. */
@@ -193,14 +192,5 @@ export function spectralNorm<M extends Module>(module: M, options: SpectralNormO
  * @example nn.utils.removeSpectralNorm(layer)
  */
 export function removeSpectralNorm<M extends Module>(module: M, options: { name?: string } = {}): M {
-  const op = 'removeSpectralNorm';
-  const name = checkOptions(op, options, { name: 'string' }).name ?? 'weight';
-  uninstall(op, module, name, 'spectralNorm');
-  const f = module as unknown as Fields;
-  for (const k of [`${name}_orig`, `${name}_u`, `${name}_v`]) {
-    (f[k] as Tensor).dispose();
-    delete f[k];
-    module._buffers.delete(k);
-  }
-  return module;
+  return uninstall('removeSpectralNorm', module, options, 'spectralNorm', ['orig', 'u', 'v']) as M;
 }
