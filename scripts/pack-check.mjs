@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The package as a user gets it: packs the tarball (prepack builds dist/ and the prebuilt addon),
 // installs it into a new project with no compiler on PATH (cmake, g++, cc, nvcc are checked to be
-// absent) and with npm offline (so nothing is downloaded; the runtime dependencies, as the lockfile
-// pins them, come from npm's cache), then checks that nothing was compiled, that ESM import and
+// absent) and with npm offline (so nothing is downloaded; the runtime dependencies, pinned to the
+// lockfile's versions, come from npm's cache), then checks that nothing was compiled, that ESM import and
 // CommonJS require both run an op, that `tensorkit serve` answers an inference request, and that a
 // consumer's TypeScript compiles under --strict without skipLibCheck, including a Float32Array
 // taken from tensor([1, 2]).data() with no cast.
@@ -94,9 +94,32 @@ try {
   // non-dev packages) are put in npm's cache first, so the install itself can fetch nothing (npm
   // fails rather than go to the network).
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
-  const runtime = Object.entries(lock.packages)
-    .filter(([path, p]) => path.startsWith('node_modules/') && !p.dev && !p.devOptional)
-    .map(([path, p]) => [path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length), p.version]);
+  const runtimeEntries = Object.entries(lock.packages).filter(
+    ([path, p]) => path.startsWith('node_modules/') && !p.dev && !p.devOptional,
+  );
+  const runtime = runtimeEntries.map(([path, p]) => [
+    path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length),
+    p.version,
+  ]);
+  // The consumer resolves those packages at the lockfile's versions (npm overrides; a nested
+  // entry, node_modules/a/node_modules/b, as { a: { '.': va, b: vb } }), not at the registry's
+  // newest: `npm cache add` refreshes the cached package documents, and a release newer than the
+  // lockfile's is in them but its tarball is not in the cache.
+  const overrides = {};
+  for (const [path, p] of runtimeEntries) {
+    const chain = path
+      .split('node_modules/')
+      .map((s) => s.replace(/\/$/, ''))
+      .filter(Boolean);
+    let at = overrides;
+    for (const parent of chain.slice(0, -1)) {
+      if (typeof at[parent] !== 'object') at[parent] = { '.': at[parent] };
+      at = at[parent];
+    }
+    const leaf = chain[chain.length - 1];
+    if (typeof at[leaf] === 'object') at[leaf]['.'] = p.version;
+    else at[leaf] = p.version;
+  }
   execFileSync(process.execPath, [npmCli, 'cache', 'add', ...runtime.map(([n, v]) => `${n}@${v}`)], {
     stdio: 'ignore',
   });
@@ -105,7 +128,7 @@ try {
   mkdirSync(app);
   writeFileSync(
     join(app, 'package.json'),
-    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }, null, 2),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', overrides }, null, 2),
   );
   const t0 = performance.now();
   const inst = spawnSync(join(bin, 'npm'), ['install', '--offline', '--no-audit', '--no-fund', tarball], {
@@ -209,7 +232,7 @@ try {
   step(
     'node_modules/.bin/tensorkit serve --help',
     help.status === 0 && help.stdout.startsWith('Usage: tensorkit serve'),
-    help.stderr.slice(-500),
+    (help.stderr ?? String(help.error)).slice(-500), // no stderr when the command is missing
   );
   writeFileSync(
     join(app, 'serve.mjs'),
