@@ -1,9 +1,9 @@
 // The rest of torch.nn (src/nn/layers_extra.ts, losses_extra.ts, containers.ts) against PyTorch
 // 1.13 (test/fixtures/torch-nn-extra.json, written by scripts/fixtures/torch_nn_extra.py):
-// localResponseNorm, lpPool1d/2d, channelShuffle, Softmax2d, the Upsampling layers,
-// multiLabelMarginLoss, tripletMarginWithDistanceLoss, pdist; then the random ones by their
-// statistics (alphaDropout, featureAlphaDropout, rrelu, gumbelSoftmax), ParameterList/Dict,
-// errors and memory.
+// localResponseNorm, lpPool1d/2d, interpolate's antialias, channelShuffle, Softmax2d, the
+// Upsampling layers, multiLabelMarginLoss, tripletMarginWithDistanceLoss, pdist; then the random
+// ones by their statistics (alphaDropout, featureAlphaDropout, rrelu, gumbelSoftmax),
+// ParameterList/Dict, errors and memory.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
@@ -36,6 +36,22 @@ const CALLS: [RegExp, (r: Row, xs: Tensor[]) => Tensor][] = [
   [/^lpPool2d p 2/, (_, [x]) => F.lpPool2d(x, 2, 2)],
   [/^lpPool2d p 1.5/, (_, [x]) => new nn.LPPool2d(1.5, [2, 3], { stride: [1, 2] }).call(x)],
   [/^channelShuffle/, (_, [x]) => new nn.ChannelShuffle(3).call(x)],
+  [
+    /^interpolate antialias bilinear size \[4, 5\]/,
+    (_, [x]) => F.interpolate(x, { size: [4, 5], mode: 'bilinear', antialias: true }),
+  ],
+  [
+    /^interpolate antialias bicubic scale/,
+    (_, [x]) => F.interpolate(x, { scaleFactor: 0.4, mode: 'bicubic', antialias: true }),
+  ],
+  [
+    /^interpolate antialias bilinear alignCorners/,
+    (_, [x]) => F.interpolate(x, { size: [3, 7], mode: 'bilinear', alignCorners: true, antialias: true }),
+  ],
+  [
+    /^interpolate antialias bicubic up and down/,
+    (_, [x]) => F.interpolate(x, { size: [12, 6], mode: 'bicubic', antialias: true }),
+  ],
   [/^Softmax2d/, (_, [x]) => new nn.Softmax2d().call(x)],
   [/^UpsamplingBilinear2d/, (_, [x]) => new nn.UpsamplingBilinear2d({ scaleFactor: 2 }).call(x)],
   [/^UpsamplingNearest2d/, (_, [x]) => new nn.UpsamplingNearest2d({ size: [5, 7] }).call(x)],
@@ -218,6 +234,11 @@ describe('errors and memory', () => {
       );
       expectTensorError(() => F.pdist(tk.ones([3])), 'SHAPE_MISMATCH', /\[N, M\]/);
       expectTensorError(() => F.pdist(s, -1), 'INVALID_ARGUMENT', /p must be >= 0/);
+      expectTensorError(
+        () => F.interpolate(x, { size: [2, 2], antialias: true }),
+        'INVALID_ARGUMENT',
+        /antialias is only supported for the bilinear and bicubic modes, not nearest/,
+      );
     });
   });
 

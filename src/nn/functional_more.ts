@@ -197,6 +197,38 @@ export interface InterpolateOptions {
   alignCorners?: boolean;
   /** Derive the source coordinates from the computed size instead of the given scaleFactor. */
   recomputeScaleFactor?: boolean;
+  /**
+   * 'bilinear' and 'bicubic': when shrinking, widen the filter by the scale so every input pixel
+   * counts (PIL's resize; torchvision's antialiased Resize). Default false.
+   */
+  antialias?: boolean;
+}
+
+// The antialiased resize of one dim as a matrix [m, n] (PyTorch 1.13's _compute_weights_aa): output
+// j takes the input pixels within the filter's support around its centre, the filter (triangle,
+// or Keys cubic with a = -0.5 as PIL) stretched by the scale when shrinking, weights normalised.
+function antialiasMatrix(n: number, m: number, scale: number, cubic: boolean): Float64Array {
+  const filter = cubic
+    ? (x: number) => {
+        const a = -0.5,
+          t = Math.abs(x);
+        if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+        if (t < 2) return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a;
+        return 0;
+      }
+    : (x: number) => Math.max(0, 1 - Math.abs(x));
+  const support = (cubic ? 2 : 1) * (scale >= 1 ? scale : 1);
+  const inv = scale >= 1 ? 1 / scale : 1;
+  const out = new Float64Array(m * n);
+  for (let j = 0; j < m; j++) {
+    const centre = scale * (j + 0.5);
+    const lo = Math.max(Math.trunc(centre - support + 0.5), 0);
+    const hi = Math.min(Math.trunc(centre + support + 0.5), n);
+    let total = 0;
+    for (let i = lo; i < hi; i++) total += out[j * n + i] = filter((i - centre + 0.5) * inv);
+    if (total !== 0) for (let i = lo; i < hi; i++) out[j * n + i] /= total;
+  }
+  return out;
 }
 
 // Cubic convolution weights of the four taps around a fractional offset t (Keys, A = -0.75, as PyTorch).
@@ -224,8 +256,11 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
     mode: 'string',
     alignCorners: 'boolean',
     recomputeScaleFactor: 'boolean',
+    antialias: 'boolean',
   });
   const mode = oneOf(op, 'mode', o.mode ?? 'nearest', INTERPOLATE_MODES);
+  if (o.antialias && mode !== 'bilinear' && mode !== 'bicubic')
+    fail('INVALID_ARGUMENT', `${op}: antialias is only supported for the bilinear and bicubic modes, not ${mode}`);
   const sp = input.ndim - 2;
   if (sp < 1) fail('SHAPE_MISMATCH', `${op}: expected [N, C, ...spatial], got [${input.shape.join(', ')}]`);
   const need = MODE_DIMS[mode];
@@ -283,6 +318,16 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
         continue;
       }
       const alignScale = m > 1 ? (n - 1) / (m - 1) : 0;
+      if (o.antialias) {
+        // y along d times the matrix: the dim moved last, a matmul, moved back
+        const W = tensor(antialiasMatrix(n, m, align ? alignScale : ratio, mode === 'bicubic'), {
+          dtype: y.dtype,
+          device: y.device,
+        }).reshape([m, n]);
+        const last = y.ndim - 1;
+        y = y.transpose(d, last).matmul(W.t()).transpose(d, last);
+        continue;
+      }
       if (mode === 'bicubic') {
         // Four taps around an unclamped source coordinate; taps past an edge read the edge.
         const src = js.map((j) => (align ? alignScale * j : ratio * (j + 0.5) - 0.5));
