@@ -19,6 +19,7 @@ interface Row {
   extra: { target?: number[] | number[][]; reduction?: 'mean' | 'sum' | 'none'; p?: number | 'inf' } | null;
   out: Nested;
   grads: Nested[];
+  indices: Nested | null;
 }
 const FIX = JSON.parse(readFileSync(new URL('./fixtures/torch-nn-extra.json', import.meta.url), 'utf8')) as {
   torch: string;
@@ -26,8 +27,15 @@ const FIX = JSON.parse(readFileSync(new URL('./fixtures/torch-nn-extra.json', im
 };
 const int64 = (v: number[] | number[][]) => tensor(v, { dtype: 'int64' });
 
-// Each fixture row's tensorkit call, by the row's name.
-const CALLS: [RegExp, (r: Row, xs: Tensor[]) => Tensor][] = [
+// Each fixture row's tensorkit call, by the row's name (a pool with indices returns both).
+const CALLS: [RegExp, (r: Row, xs: Tensor[]) => Tensor | [Tensor, Tensor]][] = [
+  [/^adaptiveMaxPool2d indices \[3, 2\]/, (_, [x]) => F.adaptiveMaxPool2d(x, [3, 2], { returnIndices: true })],
+  [
+    /^adaptiveMaxPool2d indices \[4, 5\]/,
+    (_, [x]) => new nn.AdaptiveMaxPool2d([4, 5], { returnIndices: true }).call(x),
+  ],
+  [/^adaptiveMaxPool1d indices/, (_, [x]) => new nn.AdaptiveMaxPool1d(3, { returnIndices: true }).call(x)],
+  [/^adaptiveMaxPool3d indices/, (_, [x]) => new nn.AdaptiveMaxPool3d([2, 3, 2], { returnIndices: true }).call(x)],
   [/^localResponseNorm 4-D/, (_, [x]) => F.localResponseNorm(x, 3)],
   [/^localResponseNorm 3-D/, (_, [x]) => F.localResponseNorm(x, 4, { alpha: 0.01, beta: 0.5, k: 2 })],
   [/^localResponseNorm 5-D/, (_, [x]) => new nn.LocalResponseNorm(2, { alpha: 0.1 }).call(x)],
@@ -80,8 +88,10 @@ describe(`more of torch.nn against PyTorch ${FIX.torch}`, () => {
       expect(call, `a call for ${r.name}`).toBeDefined();
       tk.tidy(() => {
         const xs = r.inputs.map((v) => f64(v).requiresGrad_());
-        const out = call![1](r, xs);
+        const got = call![1](r, xs);
+        const out = Array.isArray(got) ? got[0] : got;
         closeToTorch(out, r.out, 'out');
+        if (r.indices !== null) expect(Array.isArray(got) && got[1].toArray()).toEqual(r.indices);
         out
           .mul(tk.arange(0, out.numel(), 1, { dtype: 'float64' }).mul(0.7).cos().reshape(out.shape))
           .sum()

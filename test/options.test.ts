@@ -468,6 +468,12 @@ const ROWS: Record<string, () => unknown> = {
     tk.nn.functional.multiLabelMarginLoss(tk.ones([1, 2]), tk.zeros([1, 2], { dtype: 'int64' }), O),
   'nn/losses_extra.ts:tripletMarginWithDistanceLoss': () =>
     tk.nn.functional.tripletMarginWithDistanceLoss(tk.ones([1, 2]), tk.ones([1, 2]), tk.ones([1, 2]), O),
+  'nn/functional_misc.ts:AdaptiveMaxPool1d.constructor': () => new tk.nn.AdaptiveMaxPool1d(1, O),
+  'nn/functional_misc.ts:AdaptiveMaxPool2d.constructor': () => new tk.nn.AdaptiveMaxPool2d(1, O),
+  'nn/functional_misc.ts:adaptiveMaxPool1d': () => tk.nn.functional.adaptiveMaxPool1d(tk.ones([1, 1, 4]), 2, O),
+  'nn/functional_misc.ts:adaptiveMaxPool2d': () => tk.nn.functional.adaptiveMaxPool2d(img(), 2, O),
+  'nn/pool_layers.ts:AdaptiveMaxPool3d.constructor': () => new tk.nn.AdaptiveMaxPool3d(1, O),
+  'nn/volumetric.ts:adaptiveMaxPool3d': () => tk.nn.functional.adaptiveMaxPool3d(tk.ones([1, 1, 2, 2, 2]), 1, O),
   'nn/fold.ts:unfold': () => tk.nn.functional.unfold(tk.ones([1, 1, 3, 3]), 2, O),
   'nn/fold.ts:fold': () => tk.nn.functional.fold(tk.ones([1, 4, 4]), [3, 3], 2, O),
   'nn/fold.ts:Unfold.constructor': () => new tk.nn.Unfold(2, O),

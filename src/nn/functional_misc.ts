@@ -244,35 +244,85 @@ const windowOf = (i: number, n: number, len: number): [number, number] => [
   Math.floor((i * len) / n),
   Math.ceil(((i + 1) * len) / n),
 ];
-// Max over adaptive windows along dim d (separable: a rectangle's max is the max of its rows' maxes).
-export function adaptiveMaxAlong(x: Tensor, d: number, n: number): Tensor {
-  const len = x.shape[d];
-  if (n === len) return x;
-  if (len % n === 0) {
-    // equal windows: one reshape and max
-    const shape = [...x.shape.slice(0, d), n, len / n, ...x.shape.slice(d + 1)];
-    return x.reshape(shape).amax(d + 1);
+/**
+ * @internal Adaptive max pooling over the last `sizes.length` dims of x, separable and from the
+ * last dim back: each row's first maximum, then the first row holding the largest, so the first
+ * maximum in row-major order wins and takes the window's whole gradient, as PyTorch's. With
+ * `withIndices`, also each maximum's flat position over the pooled dims (h * W + w, ...).
+ */
+export function adaptiveMaxPoolNd(x: Tensor, sizes: readonly number[], withIndices: boolean): [Tensor, Tensor | null] {
+  const k = sizes.length,
+    first = x.ndim - k;
+  const spatial = x.shape.slice(first);
+  let pos: Tensor | null = withIndices
+    ? arange(
+        spatial.reduce((a, b) => a * b, 1),
+        { dtype: 'int64', device: x.device },
+      )
+        .reshape(spatial)
+        .expand(x.shape)
+    : null;
+  let y = x;
+  // the values and positions of each window's first maximum along dim d (kept)
+  const pick = (v: Tensor, p: Tensor | null, d: number): [Tensor, Tensor | null] => {
+    const { values, indices } = v.maxWithIndices(d, { keepdim: true });
+    return [values, p ? p.gather(d, indices) : null];
+  };
+  for (let i = k - 1; i >= 0; i--) {
+    const d = first + i,
+      n = sizes[i],
+      len = y.shape[d];
+    if (n === len) continue;
+    if (len % n === 0) {
+      // equal windows: one reshape and max
+      const shape = [...y.shape.slice(0, d), n, len / n, ...y.shape.slice(d + 1)];
+      const [v, p] = pick(y.reshape(shape), pos ? pos.reshape(shape) : null, d + 1);
+      y = v.squeeze(d + 1);
+      pos = p ? p.squeeze(d + 1) : null;
+      continue;
+    }
+    const parts = Array.from({ length: n }, (_, w) => {
+      const [s, e] = windowOf(w, n, len);
+      return pick(y.narrow(d, s, e - s), pos ? pos.narrow(d, s, e - s) : null, d);
+    });
+    y = cat(
+      parts.map(([v]) => v),
+      d,
+    );
+    pos = pos
+      ? cat(
+          parts.map(([, p]) => p!),
+          d,
+        )
+      : null;
   }
-  return cat(
-    Array.from({ length: n }, (_, i) => {
-      const [s, e] = windowOf(i, n, len);
-      return x.narrow(d, s, e - s).amax(d, { keepdim: true });
-    }),
-    d,
-  );
+  return [y === x ? x.clone() : y, pos ? pos.contiguous() : null];
 }
 
 /**
  * Max pooling of [N, C, H, W] (or [C, H, W]) to a fixed output size; null keeps the input's size.
- * @example F.adaptiveMaxPool2d(features, [7, 7])
+ * With `returnIndices`, also the flat h * W + w position of each maximum (the first in row-major
+ * order, as PyTorch), for maxUnpool2d.
+ * @example F.adaptiveMaxPool2d(features, [7, 7]); const [y, idx] = F.adaptiveMaxPool2d(x, 3, { returnIndices: true })
  */
 export function adaptiveMaxPool2d<F extends DType>(
   input: Tensor<F>,
   outputSize: number | readonly [number | null, number | null],
+  options?: { returnIndices?: false },
 ): Tensor<F>;
-export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+export function adaptiveMaxPool2d<F extends DType>(
+  input: Tensor<F>,
+  outputSize: number | readonly [number | null, number | null],
+  options: { returnIndices: true },
+): [Tensor<F>, Tensor<'int64'>];
+export function adaptiveMaxPool2d(
+  input: Tensor,
+  outputSize: number | readonly [number | null, number | null],
+  options?: { returnIndices?: boolean },
+): Tensor | [Tensor, Tensor] {
   const op = 'adaptiveMaxPool2d';
   tensorArg(op, 'input', input);
+  const withIndices = checkOptions(op, options, { returnIndices: 'boolean' }).returnIndices ?? false;
   if (input.ndim !== 3 && input.ndim !== 4)
     fail('SHAPE_MISMATCH', `${op}: expected [N, C, H, W] or [C, H, W], got [${input.shape.join(', ')}]`);
   const [H, W] = input.shape.slice(-2);
@@ -289,35 +339,71 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly [
   // real use is refused before that loop (the fuzzer asked for 2^32).
   if (oh > 65536 || ow > 65536) fail('INVALID_ARGUMENT', `${op}: outputSize must be at most 65536, got [${oh}, ${ow}]`);
   return tidy(() => {
-    const r = adaptiveMaxAlong(adaptiveMaxAlong(input, input.ndim - 2, oh), input.ndim - 1, ow);
-    return r === input ? input.clone() : r;
+    const [y, idx] = adaptiveMaxPoolNd(input, [oh, ow], withIndices);
+    return idx ? [y, idx] : y;
   });
 }
-/** Max pooling of [N, C, L] (or [C, L]) to a fixed length. @example F.adaptiveMaxPool1d(x, 1) */
-export function adaptiveMaxPool1d<F extends DType>(input: Tensor<F>, outputSize: number): Tensor<F>;
-export function adaptiveMaxPool1d(input: Tensor, outputSize: number): Tensor {
+/**
+ * Max pooling of [N, C, L] (or [C, L]) to a fixed length; with `returnIndices`, also each
+ * maximum's position. @example F.adaptiveMaxPool1d(x, 1)
+ */
+export function adaptiveMaxPool1d<F extends DType>(
+  input: Tensor<F>,
+  outputSize: number,
+  options?: { returnIndices?: false },
+): Tensor<F>;
+export function adaptiveMaxPool1d<F extends DType>(
+  input: Tensor<F>,
+  outputSize: number,
+  options: { returnIndices: true },
+): [Tensor<F>, Tensor<'int64'>];
+export function adaptiveMaxPool1d(
+  input: Tensor,
+  outputSize: number,
+  options?: { returnIndices?: boolean },
+): Tensor | [Tensor, Tensor] {
   const op = 'adaptiveMaxPool1d';
   const n = intAtLeast(op, 'outputSize', outputSize, 1);
-  return tidy(() => adaptiveMaxPool2d(asImage(op, input), [1, n]).squeeze(-2));
+  const withIndices = checkOptions(op, options, { returnIndices: 'boolean' }).returnIndices ?? false;
+  return tidy(() => {
+    const image = asImage(op, input);
+    const r = withIndices
+      ? adaptiveMaxPool2d(image, [1, n], { returnIndices: true })
+      : [adaptiveMaxPool2d(image, [1, n])];
+    const out = r.map((t) => t.squeeze(-2));
+    return withIndices ? (out as [Tensor, Tensor]) : out[0];
+  });
 }
 /** nn.AdaptiveMaxPool2d. @example new nn.AdaptiveMaxPool2d(1) */
 export class AdaptiveMaxPool2d extends Module {
-  constructor(readonly outputSize: number | readonly [number | null, number | null]) {
+  constructor(
+    readonly outputSize: number | readonly [number | null, number | null],
+    readonly options: { returnIndices?: boolean } = {},
+  ) {
     super();
     if (typeof outputSize === 'number') intAtLeast('AdaptiveMaxPool2d', 'outputSize', outputSize, 1);
+    checkOptions('AdaptiveMaxPool2d', options, { returnIndices: 'boolean' });
   }
-  forward(x: Tensor): Tensor {
-    return adaptiveMaxPool2d(x, this.outputSize);
+  forward(x: Tensor): Tensor | [Tensor, Tensor] {
+    return this.options.returnIndices
+      ? adaptiveMaxPool2d(x, this.outputSize, { returnIndices: true })
+      : adaptiveMaxPool2d(x, this.outputSize);
   }
 }
 /** nn.AdaptiveMaxPool1d. */
 export class AdaptiveMaxPool1d extends Module {
-  constructor(readonly outputSize: number) {
+  constructor(
+    readonly outputSize: number,
+    readonly options: { returnIndices?: boolean } = {},
+  ) {
     super();
     intAtLeast('AdaptiveMaxPool1d', 'outputSize', outputSize, 1);
+    checkOptions('AdaptiveMaxPool1d', options, { returnIndices: 'boolean' });
   }
-  forward(x: Tensor): Tensor {
-    return adaptiveMaxPool1d(x, this.outputSize);
+  forward(x: Tensor): Tensor | [Tensor, Tensor] {
+    return this.options.returnIndices
+      ? adaptiveMaxPool1d(x, this.outputSize, { returnIndices: true })
+      : adaptiveMaxPool1d(x, this.outputSize);
   }
 }
 

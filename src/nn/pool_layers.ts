@@ -76,12 +76,18 @@ export class AdaptiveAvgPool3d extends Module {
 
 /** Adaptive 3-D max pooling layer. @example new nn.AdaptiveMaxPool3d([1, 7, 7]) */
 export class AdaptiveMaxPool3d extends Module {
-  constructor(readonly outputSize: F.AdaptiveSize3d) {
+  constructor(
+    readonly outputSize: F.AdaptiveSize3d,
+    readonly options: { returnIndices?: boolean } = {},
+  ) {
     super();
     adaptiveSize('AdaptiveMaxPool3d', outputSize);
+    checkOptions('AdaptiveMaxPool3d', options, { returnIndices: 'boolean' });
   }
-  forward(x: Tensor): Tensor {
-    return F.adaptiveMaxPool3d(x, this.outputSize);
+  forward(x: Tensor): Tensor | [Tensor, Tensor] {
+    return this.options.returnIndices
+      ? F.adaptiveMaxPool3d(x, this.outputSize, { returnIndices: true })
+      : F.adaptiveMaxPool3d(x, this.outputSize);
   }
 }
 

@@ -12,11 +12,11 @@ import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange, tensor, zeros } from '../ops/creation.js';
 import { cat } from '../ops/functional.js';
-import { describe, int } from '../options.js';
+import { checkOptions, describe, int } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { optionsOf, tensorArg, triple, type Triple } from './args.js';
 import { adaptiveAvgPool2d, avgPool2d, conv2d, convTranspose2d, maxPool2d } from './functional.js';
-import { adaptiveMaxAlong } from './functional_misc.js';
+import { adaptiveMaxPoolNd } from './functional_misc.js';
 import { pad } from './functional_more.js';
 
 /** Options of `conv3d` (and `nn.Conv3d`): each a number or [depth, height, width]. */
@@ -534,19 +534,32 @@ export function adaptiveAvgPool3d(input: Tensor, outputSize: AdaptiveSize3d): Te
  * Max pooling of [N, C, D, H, W] (or [C, D, H, W]) to a fixed output size; null keeps the input's
  * size there. @example F.adaptiveMaxPool3d(features, [1, 7, 7])
  */
-export function adaptiveMaxPool3d<F extends DType>(input: Tensor<F>, outputSize: AdaptiveSize3d): Tensor<F>;
-export function adaptiveMaxPool3d(input: Tensor, outputSize: AdaptiveSize3d): Tensor {
+export function adaptiveMaxPool3d<F extends DType>(
+  input: Tensor<F>,
+  outputSize: AdaptiveSize3d,
+  options?: { returnIndices?: false },
+): Tensor<F>;
+export function adaptiveMaxPool3d<F extends DType>(
+  input: Tensor<F>,
+  outputSize: AdaptiveSize3d,
+  options: { returnIndices: true },
+): [Tensor<F>, Tensor<'int64'>];
+export function adaptiveMaxPool3d(
+  input: Tensor,
+  outputSize: AdaptiveSize3d,
+  options?: { returnIndices?: boolean },
+): Tensor | [Tensor, Tensor] {
   const op = 'adaptiveMaxPool3d';
   tensorArg(op, 'input', input);
+  const withIndices = checkOptions(op, options, { returnIndices: 'boolean' }).returnIndices ?? false;
   const x = batched(op, input);
   const sizes3 = adaptiveSizes(op, x, outputSize);
   if (x.shape.slice(2).some((s) => s === 0))
     fail('SHAPE_MISMATCH', `${op}: the input's spatial size must be non-zero, got [${x.shape.slice(2).join(', ')}]`);
   return tidy(() => {
-    let y = x;
-    sizes3.forEach((n, i) => (y = adaptiveMaxAlong(y, 2 + i, n)));
-    const out = y === x ? x.clone() : y;
-    return input.ndim === 4 ? out.squeeze(0) : out;
+    const r = adaptiveMaxPoolNd(x, sizes3, withIndices).filter((t): t is Tensor => t !== null);
+    const out = input.ndim === 4 ? r.map((t) => t.squeeze(0)) : r;
+    return withIndices ? (out as [Tensor, Tensor]) : out[0];
   });
 }
 
