@@ -3,7 +3,7 @@
 // the grid (through the interpolation weights). The corners of every sample are gathered from the
 // input flattened over its spatial dims; out-of-range corners are clamped for the gather and
 // masked out of the weights. Checked against PyTorch in test/nn-grid.test.ts.
-import type { DType, FloatResult } from '../dtype.js';
+import { isFloating, type DType, type FloatResult } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { arange, tensor } from '../ops/creation.js';
@@ -134,8 +134,7 @@ export function gridSample(input: Tensor, grid: Tensor, options?: GridSampleOpti
   if (mode === 'bicubic' && d !== 2) fail('INVALID_ARGUMENT', `${op}: mode 'bicubic' takes 4-D input only`);
   if (input.dtype !== grid.dtype)
     fail('DTYPE_MISMATCH', `${op}: grid must have the input's dtype ${input.dtype}, got ${grid.dtype}`);
-  if (input.dtype !== 'float32' && input.dtype !== 'float64' && input.dtype !== 'float16' && input.dtype !== 'bfloat16')
-    fail('DTYPE_MISMATCH', `${op}: expected a floating input, got ${input.dtype}`);
+  if (!isFloating(input.dtype)) fail('DTYPE_MISMATCH', `${op}: expected a floating input, got ${input.dtype}`);
   const [N, C] = input.shape;
   const sizes = input.shape.slice(2);
   const outSpatial = grid.shape.slice(1, d + 1);

@@ -142,13 +142,29 @@ export function channelShuffle(input: Tensor, groups: number): Tensor {
   );
 }
 
+function probability(op: string, p: unknown): number {
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    fail('INVALID_ARGUMENT', `${op}: probability has to be between 0 and 1, got ${describe(p)}`);
+  return p;
+}
+
+/** nn.AlphaDropout: alphaDropout in training mode, the identity in eval. @example new nn.AlphaDropout(0.1) */
+export class AlphaDropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    probability('AlphaDropout', p);
+  }
+  forward(input: Tensor): Tensor {
+    return alphaDropout(input, this.p, this.training);
+  }
+}
+
 // SELU's alpha * scale: the value alpha dropout sets a dropped unit to.
 const ALPHA_PRIME = 1.7580993408473766;
 
 function alphaDrop(op: string, input: Tensor, p: number, training: boolean, feature: boolean): Tensor {
   tensorArg(op, 'input', input);
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
-    fail('INVALID_ARGUMENT', `${op}: probability has to be between 0 and 1, got ${describe(p)}`);
+  probability(op, p);
   bool(op, 'training', training);
   if (feature && input.ndim < 2)
     fail('SHAPE_MISMATCH', `${op}: expected input of 2 or more dims [N, C, ...], got ${shapeText(input)}`);
@@ -295,23 +311,6 @@ export class ChannelShuffle extends Module {
   }
   forward(input: Tensor): Tensor {
     return channelShuffle(input, this.groups);
-  }
-}
-
-function probability(op: string, p: unknown): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
-    fail('INVALID_ARGUMENT', `${op}: probability has to be between 0 and 1, got ${describe(p)}`);
-  return p;
-}
-
-/** nn.AlphaDropout: alphaDropout in training mode, the identity in eval. @example new nn.AlphaDropout(0.1) */
-export class AlphaDropout extends Module {
-  constructor(readonly p = 0.5) {
-    super();
-    probability('AlphaDropout', p);
-  }
-  forward(input: Tensor): Tensor {
-    return alphaDropout(input, this.p, this.training);
   }
 }
 

@@ -81,6 +81,34 @@ const inverse = (p: readonly number[]) => {
 const int64 = (xs: readonly number[], device: Tensor['device']) => tensor([...xs], { dtype: 'int64', device });
 
 /**
+ * @internal The packed rows of x [T, N, *] (batch longest first): step t's first batchSizes[t].
+ */
+export function packRows(x: Tensor, batchSizes: readonly number[]): Tensor {
+  return cat(
+    batchSizes.map((b, t) => x.select(0, t).narrow(0, 0, b)),
+    0,
+  );
+}
+
+/**
+ * @internal A packed sequence's data as [total, N, *], batch longest first (the packed order),
+ * `value` past each sequence's end and in the steps after the longest.
+ */
+export function padRows(p: PackedSequence, total = p.batchSizes.length, value = 0): Tensor {
+  const { data, batchSizes } = p;
+  const N = batchSizes[0] ?? 0;
+  const pad = (rows: number) => full([rows, ...data.shape.slice(1)], value, { dtype: data.dtype, device: data.device });
+  let at = 0;
+  const steps = batchSizes.map((b) => {
+    const rows = data.narrow(0, at, b);
+    at += b;
+    return b < N ? cat([rows, pad(N - b)], 0) : rows;
+  });
+  for (let t = batchSizes.length; t < total; t++) steps.push(pad(N));
+  return stack(steps, 0);
+}
+
+/**
  * Packs a padded batch ([T, N, *], or [N, T, *] with batchFirst) whose sequences have the given
  * lengths (torch.nn.utils.rnn.pack_padded_sequence). With enforceSorted (default true) the
  * lengths must be longest first; otherwise the batch is sorted here and the order recorded.
@@ -105,10 +133,7 @@ export function packPaddedSequence(
   const data = tidy(() => {
     let x = bf ? input.transpose(0, 1) : input; // [T, N, *]
     if (sorted) x = x.indexSelect(1, int64(sorted, input.device));
-    return cat(
-      batchSizes.map((b, t) => x.select(0, t).narrow(0, 0, b)),
-      0,
-    );
+    return packRows(x, batchSizes);
   });
   return new PackedSequence(data, batchSizes, sorted, sorted && inverse(sorted));
 }
@@ -127,25 +152,13 @@ export function padPackedSequence(
   if (!(sequence instanceof PackedSequence))
     fail('INVALID_ARGUMENT', `${op}: expected a PackedSequence, got ${describe(sequence)}`);
   const o = checkOptions(op, options, { batchFirst: 'boolean', paddingValue: 'number', totalLength: 'integer' });
-  const { data, batchSizes } = sequence;
-  const T = batchSizes.length,
-    N = batchSizes[0] ?? 0;
+  const T = sequence.batchSizes.length;
   const total = o.totalLength ?? T;
   if (total < T)
     fail('INVALID_ARGUMENT', `${op}: totalLength ${total} is less than the longest sequence's length ${T}`);
-  const trailing = data.shape.slice(1);
   const padded = tidy(() => {
-    const pad = (rows: number) =>
-      full([rows, ...trailing], o.paddingValue ?? 0, { dtype: data.dtype, device: data.device });
-    let at = 0;
-    const steps = batchSizes.map((b) => {
-      const rows = data.narrow(0, at, b);
-      at += b;
-      return b < N ? cat([rows, pad(N - b)], 0) : rows;
-    });
-    for (let t = T; t < total; t++) steps.push(pad(N));
-    let x = stack(steps, 0); // [total, N, *], sorted order
-    if (sequence.unsortedIndices) x = x.indexSelect(1, int64(sequence.unsortedIndices, data.device));
+    let x = padRows(sequence, total, o.paddingValue ?? 0); // [total, N, *], sorted order
+    if (sequence.unsortedIndices) x = x.indexSelect(1, int64(sequence.unsortedIndices, x.device));
     return o.batchFirst ? x.transpose(0, 1).contiguous() : x;
   });
   return [padded, sequence.lengths()];

@@ -11,7 +11,7 @@ import { checkOptions, describe } from '../options.js';
 import { checkDType, type DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import * as F from './functional.js';
-import { PackedSequence } from './packed.js';
+import { PackedSequence, packRows, padRows } from './packed.js';
 import { Module, Parameter } from './module.js';
 
 /** Options of `RNN`, `LSTM` and `GRU`. */
@@ -66,22 +66,6 @@ function step(cell: Cell, gi: Tensor, gh: Tensor, h: Tensor, c: Tensor | null, H
   }
   const pre = gi.add(gh);
   return [cell === 'RNN_TANH' ? pre.tanh() : pre.relu(), null];
-}
-
-// A packed batch as [T, N, in], longest first, zeros past each sequence's end.
-function unpackSorted(p: PackedSequence): Tensor {
-  const N = p.batchSizes[0] ?? 0;
-  let at = 0;
-  return stack(
-    p.batchSizes.map((b) => {
-      const rows = p.data.narrow(0, at, b);
-      at += b;
-      return b < N
-        ? cat([rows, zeros([N - b, p.data.shape[1]], { dtype: p.data.dtype, device: p.data.device })], 0)
-        : rows;
-    }),
-    0,
-  );
 }
 
 abstract class RNNBase extends Module {
@@ -222,7 +206,7 @@ abstract class RNNBase extends Module {
       idx ? t.indexSelect(1, tensor([...idx], { dtype: 'int64', device: t.device })) : t;
     return tidy(() => {
       let x = packed
-        ? unpackSorted(packed)
+        ? padRows(packed) // [T, N, in], longest first, zeros past each sequence's end
         : unbatched
           ? input.unsqueeze(1)
           : this.batchFirst
@@ -272,11 +256,7 @@ abstract class RNNBase extends Module {
       };
       const finals = lstm ? [fin(hn), fin(cn)] : fin(hn);
       if (packed) {
-        const data = cat(
-          bs!.map((b, t) => x.select(0, t).narrow(0, 0, b)),
-          0,
-        );
-        return [new PackedSequence(data, bs!, packed.sortedIndices, packed.unsortedIndices), finals] as [
+        return [new PackedSequence(packRows(x, bs!), bs!, packed.sortedIndices, packed.unsortedIndices), finals] as [
           PackedSequence,
           Tensor | [Tensor, Tensor],
         ];
