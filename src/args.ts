@@ -21,3 +21,19 @@ export function tensorList(op: string, name: string, v: unknown): Tensor[] {
       fail('INVALID_ARGUMENT', `${op}: ${name}[${i}] must be a Tensor, got ${describe(xs[i])}`);
   return xs as Tensor[];
 }
+
+/**
+ * The tensor argument `name` of `op` as a batch of matrices (at least 2 dims; `square`: the last
+ * two equal), or SHAPE_MISMATCH naming its shape.
+ */
+export function matrixArg(op: string, name: string, v: unknown, square = false): Tensor {
+  const a = tensorArg(op, name, v);
+  if (a.ndim < 2)
+    fail('SHAPE_MISMATCH', `${op}: expected ${name} to have at least 2 dimensions, got [${a.shape.join(', ')}]`);
+  if (square && a.shape[a.ndim - 1] !== a.shape[a.ndim - 2])
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: expected ${name} to be a batch of square matrices, but they are ${a.shape[a.ndim - 2]} by ${a.shape[a.ndim - 1]} matrices`,
+    );
+  return a;
+}

@@ -210,6 +210,32 @@ describe(`torch.linalg against PyTorch ${FIX.torch}`, () => {
     ]);
     check('vecdot', (a, x) => [linalg.vecdot(a, x), linalg.vecdot(a, x, { dim: 0 })]);
   });
+  it('solveEx (info codes), tensorinv, tensorsolve (dims)', () => {
+    check('solveEx', (a, b, v) => {
+      const { result, info } = linalg.solveEx(a, b);
+      return [result, info, linalg.solveEx(a, b.mT, { left: false }).result, linalg.solveEx(a, v).result];
+    });
+    check('solveExSingular', (s) => [linalg.solveEx(s.detach(), tk.ones([2], { dtype: 'float64' })).info]);
+    check('tensorinv', (a) => [linalg.tensorinv(a), linalg.tensorinv(a.reshape([6, 2, 3]), { ind: 1 })]);
+    check('tensorsolve', (a, b) => [
+      linalg.tensorsolve(a, b),
+      linalg.tensorsolve(a.permute([2, 0, 1]), b, { dims: [0] }),
+    ]);
+  });
+  it('geqrf, householderProduct (orgqr) and ormqr', () => {
+    check('geqrf', (a, w, bt) => [a, w, bt].flatMap((x) => Object.values(tk.geqrf(x))));
+    check('householderProduct', (a, t, bt, tb) => [
+      linalg.householderProduct(a, t),
+      a.orgqr(t.narrow(0, 0, 2)),
+      tk.orgqr(bt, tb),
+    ]);
+    check('ormqr', (a, t, c) => [
+      tk.ormqr(a, t, c),
+      a.ormqr(t, c, true, true),
+      tk.ormqr(a, t, c.mT, false),
+      tk.ormqr(a, t, c.mT, false, true),
+    ]);
+  });
 });
 
 describe('linalg beyond the fixture', () => {
@@ -373,6 +399,12 @@ describe('linalg beyond the fixture', () => {
         /not positive-definite \(the leading minor of order 2 is not positive-definite\)/,
       );
       expectTensorError(() => linalg.choleskyEx(s, { checkErrors: true }), 'INVALID_ARGUMENT', /Batch element 0/);
+      expect(Array.from(linalg.solveEx(s, tk.ones([2])).info.data())).toEqual([2, 0]);
+      expectTensorError(
+        () => linalg.solveEx(s, tk.ones([2]), { checkErrors: true }),
+        'INVALID_ARGUMENT',
+        /\(Batch element 0\): linalg\.solveEx: The solver failed/,
+      );
     });
   });
   it('bad input is a TensorError naming the op and the value', () => {
@@ -423,6 +455,67 @@ describe('linalg beyond the fixture', () => {
       expectTensorError(() => linalg.lstsq(m, tk.ones([3, 1])), 'SHAPE_MISMATCH', /different numbers of rows/);
       expectTensorError(() => linalg.pinv(m, { atol: -1 }), 'INVALID_ARGUMENT', /non-negative/);
       expectTensorError(() => m.mT.mT.reshape(6).mT, 'SHAPE_MISMATCH', /mT/);
+      expectTensorError(
+        () => linalg.solve(tk.ones([2, 3, 4, 4]), tk.ones([3])),
+        'SHAPE_MISMATCH',
+        /linalg\.solve: Incompatible shapes of A and B for the equation AX = B \(4x4 and 3x1\)/,
+      );
+      expectTensorError(
+        () => linalg.solveEx(tk.eye(3), m.mT, { left: false }),
+        'SHAPE_MISMATCH',
+        /XA = B \(3x3 and 3x2\)/,
+      );
+      const { LU, pivots } = linalg.luFactor(tk.eye(3));
+      expectTensorError(
+        () => linalg.luSolve(LU, pivots, m),
+        'SHAPE_MISMATCH',
+        /linalg\.luSolve: .*AX = B \(3x3 and 2x3\)/,
+      );
+      expectTensorError(() => linalg.tensorinv(m), 'SHAPE_MISMATCH', /prod\(self\.shape\[ind:\]\) == .*\b1 != 6/);
+      expectTensorError(() => linalg.tensorinv(tk.ones([2, 2]), { ind: 0 }), 'INVALID_ARGUMENT', /'ind', but got 0/);
+      expectTensorError(() => linalg.tensorsolve(tk.ones([2, 3, 4]), m), 'SHAPE_MISMATCH', /4 != 6/);
+      expectTensorError(
+        () => linalg.tensorsolve(tk.ones([2, 3, 6]), m, { dims: [5] }),
+        'INVALID_ARGUMENT',
+        /dims \[5\]/,
+      );
+      const tau = tk.ones([2]);
+      expectTensorError(() => tk.geqrf(tk.ones([3])), 'SHAPE_MISMATCH', /geqrf: expected input to have at least 2/);
+      expectTensorError(() => tk.geqrf(tk.ones([2, 2], { dtype: 'int32' })), 'DTYPE_MISMATCH', /geqrf/);
+      expectTensorError(
+        () => linalg.householderProduct(m, tau),
+        'SHAPE_MISMATCH',
+        /shape\[-2\] must be greater .* 2 and 3/,
+      );
+      expectTensorError(
+        () => linalg.householderProduct(m.mT, tk.ones([3])),
+        'SHAPE_MISMATCH',
+        /tau\.shape\[-1\], got 2 and 3/,
+      );
+      expectTensorError(() => linalg.householderProduct(m.mT, tk.ones([1, 2])), 'SHAPE_MISMATCH', /one dimension less/);
+      expectTensorError(
+        () => linalg.householderProduct(tk.ones([2, 3, 2]), tk.ones([3, 2])),
+        'SHAPE_MISMATCH',
+        /batch dimensions of tau .* \[3\] and \[2\]/,
+      );
+      expectTensorError(
+        () => linalg.householderProduct(m.mT, tk.ones([2], { dtype: 'float64' })),
+        'DTYPE_MISMATCH',
+        /tau/,
+      );
+      expectTensorError(
+        () => tk.ormqr(m.mT, tau, tk.ones([2, 3])),
+        'SHAPE_MISMATCH',
+        /other\.shape\[-2\] \(left=true\), got 3 and 2/,
+      );
+      expectTensorError(
+        () => tk.ormqr(m.mT, tau, tk.ones([3, 2]), 'yes' as never),
+        'INVALID_ARGUMENT',
+        /ormqr: 'left' must be a boolean, got "yes"/,
+      );
+      expectTensorError(() => tk.ormqr(m.mT, tau, tk.ones([2, 3, 2])), 'SHAPE_MISMATCH', /batch dimensions of other/);
+      // geqrf has no derivative (as in PyTorch): its outputs do not track the input
+      expect(tk.geqrf(tk.ones([3, 2]).requiresGrad_()).a.requiresGrad).toBe(false);
     });
   });
   it('gradients PyTorch does not define are errors at backward, not wrong numbers', () => {

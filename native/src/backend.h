@@ -165,13 +165,14 @@ struct Backend {
   // lower or upper triangle; destroyed), w [B, n] ascending, v [B, n, n] (columns). svd: wt
   // [B, n, m] = A^T with m >= n (destroyed), s [B, n] descending, u [B, m, ucols], vt [B, n, n];
   // sign_u: u's columns (else vt's rows) get a positive largest entry.
-  // qr: r [B, m, n] (A -> R), q [B, m, qcols] or undefined (R only).
+  // qr: r [B, m, n] (A -> R), q [B, m, qcols] or undefined (R only); tau [B, min(m, n)] or
+  // undefined: when defined, r gets geqrf's packed form (reflectors below the diagonal).
   void (*cholesky)(const Tensor& a, const Tensor& info);
   void (*lu_factor)(const Tensor& a, const Tensor& piv, const Tensor& info);
   void (*solve_triangular)(const Tensor& a, const Tensor& b, bool upper, bool unit);
   void (*eigh)(const Tensor& a, bool lower, const Tensor& w, const Tensor& v);
   void (*svd)(const Tensor& wt, const Tensor& s, const Tensor& u, const Tensor& vt, bool sign_u);
-  void (*qr)(const Tensor& r, const Tensor& q);
+  void (*qr)(const Tensor& r, const Tensor& q, const Tensor& tau);
   // Stable sort positions along R for each of the O x I lines of x (NaN sorts as largest).
   void (*argsort)(const Tensor& out, const Tensor& x, ORI g, bool descending);
   // out[v] += weights[i] (or 1) for v = x[i]; x int64, contiguous, checked in [0, out.numel());

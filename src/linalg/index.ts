@@ -14,7 +14,7 @@
  * const x = linalg.solve(A, b);
  * @module linalg
  */
-import { tensorArg, tensorList } from '../args.js';
+import { matrixArg, tensorArg, tensorList } from '../args.js';
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
@@ -26,18 +26,6 @@ import { broadcastShapes } from '../ops/shaping_more.js';
 import { Tensor } from '../tensor.js';
 
 const EPS: Partial<Record<DType, number>> = { float32: 1.1920928955078125e-7, float64: 2.220446049250313e-16 };
-
-function matrixArg(op: string, name: string, v: unknown, square = false): Tensor {
-  const a = tensorArg(op, name, v);
-  if (a.ndim < 2)
-    fail('SHAPE_MISMATCH', `${op}: expected ${name} to have at least 2 dimensions, got [${a.shape.join(', ')}]`);
-  if (square && a.shape[a.ndim - 1] !== a.shape[a.ndim - 2])
-    fail(
-      'SHAPE_MISMATCH',
-      `${op}: expected ${name} to be a batch of square matrices, but they are ${a.shape[a.ndim - 2]} by ${a.shape[a.ndim - 1]} matrices`,
-    );
-  return a;
-}
 
 /** Throws INVALID_ARGUMENT for the first non-zero info code (PyTorch's _linalg_check_errors). */
 function checkInfo(info: Tensor, message: (code: number) => string): void {
@@ -56,6 +44,8 @@ function orDispose<T>(owned: readonly Tensor[], f: () => T): T {
     throw e;
   }
 }
+
+export { geqrf, householderProduct, ormqr } from './householder.js';
 
 // ---- the native factorizations ------------------------------------------------------------------
 
@@ -270,6 +260,7 @@ export function luSolve(
     );
   const left = o.left ?? true,
     adjoint = o.adjoint ?? false;
+  checkSolveShapes(name, lu, b, left);
   return tidy(() => {
     // X A = B is A^T X^T = B^T; X A^T = B is A X^T = B^T.
     const rhs = left ? b : b.mT;
@@ -311,9 +302,60 @@ export function lu(A: Tensor): { P: Tensor; L: Tensor; U: Tensor } {
   });
 }
 
+// A [.., n, n] against B [.., n, k] (left) or [.., k, n]: PyTorch's message where they disagree.
+// (A vector B counts as a column, or with left: false a row.)
+function checkSolveShapes(name: string, a: Tensor, b: Tensor, left: boolean, vector = false): void {
+  const n = a.shape[a.ndim - 1];
+  const last = b.shape[b.ndim - 1];
+  const [r, c] = vector ? (left ? [last, 1] : [1, last]) : [b.shape[b.ndim - 2], last];
+  if ((left ? r : c) !== n)
+    fail(
+      'SHAPE_MISMATCH',
+      `${name}: Incompatible shapes of A and B for the equation ${left ? 'AX = B' : 'XA = B'} (${n}x${n} and ${r}x${c})`,
+    );
+}
+
 // B is a vector right-hand side (PyTorch's rule): 1-D, or A's shape without its last dim.
 function isVectorRhs(a: Tensor, b: Tensor): boolean {
   return b.ndim === 1 || (b.ndim === a.ndim - 1 && b.shape.every((s, i) => s === a.shape[i]));
+}
+
+/**
+ * Solves A X = B for square A with the LU factorization's info codes (torch.linalg.solve_ex):
+ * info is 0, or the first zero pivot (1-based; the result is then not finite). B a matrix
+ * [..., n, k] or a vector [..., n]; `left: false` solves X A = B; batch dims broadcast;
+ * `checkErrors` throws for a singular A instead. @example const { result, info } = linalg.solveEx(A, b)
+ */
+export function solveEx(
+  A: Tensor,
+  B: Tensor,
+  options?: { left?: boolean; checkErrors?: boolean },
+): { result: Tensor; info: Tensor<'int32'> } {
+  const name = 'linalg.solveEx';
+  const o = checkOptions(name, options, { left: 'boolean', checkErrors: 'boolean' });
+  return solveWithInfo(name, A, B, o.left ?? true, o.checkErrors ?? false);
+}
+
+function solveWithInfo(
+  name: string,
+  A: Tensor,
+  B: Tensor,
+  left: boolean,
+  check: boolean,
+): { result: Tensor; info: Tensor<'int32'> } {
+  const a = matrixArg(name, 'A', A, true);
+  const b = tensorArg(name, 'B', B);
+  const vector = isVectorRhs(a, b);
+  if (!vector && b.ndim < 2)
+    fail('SHAPE_MISMATCH', `${name}: expected B to be a vector or a batch of matrices, got a 0-D tensor`);
+  checkSolveShapes(name, a, b, left, vector);
+  return tidy(() => {
+    const rhs = vector ? (left ? b.unsqueeze(-1) : b.unsqueeze(-2)) : b;
+    const { LU, pivots, info } = luFactorEx(a);
+    if (check) checkInfo(info, () => `${name}: The solver failed because the input matrix is singular.`);
+    const x = luSolve(LU, pivots, rhs, { left });
+    return { result: vector ? x.squeeze(left ? -1 : -2) : x, info };
+  });
 }
 
 /**
@@ -323,20 +365,10 @@ function isVectorRhs(a: Tensor, b: Tensor): boolean {
  */
 export function solve(A: Tensor, B: Tensor, options?: { left?: boolean }): Tensor {
   const name = 'linalg.solve';
-  const a = matrixArg(name, 'A', A, true);
-  const b = tensorArg(name, 'B', B);
   const o = checkOptions(name, options, { left: 'boolean' });
-  const left = o.left ?? true;
-  const vector = isVectorRhs(a, b);
-  if (!vector && b.ndim < 2)
-    fail('SHAPE_MISMATCH', `${name}: expected B to be a vector or a batch of matrices, got a 0-D tensor`);
-  return tidy(() => {
-    const { LU, pivots, info } = luFactorEx(a);
-    checkInfo(info, () => `${name}: The solver failed because the input matrix is singular.`);
-    const rhs = vector ? (left ? b.unsqueeze(-1) : b.unsqueeze(-2)) : b;
-    const x = luSolve(LU, pivots, rhs, { left });
-    return vector ? x.squeeze(left ? -1 : -2) : x;
-  });
+  const { result, info } = solveWithInfo(name, A, B, o.left ?? true, true);
+  info.dispose();
+  return result;
 }
 
 /**
@@ -370,6 +402,59 @@ export function inv(A: Tensor): Tensor {
         `${name}: The diagonal element ${k} is zero, the inversion could not be completed because the input matrix is singular.`,
     );
     return inverse;
+  });
+}
+
+const prod = (xs: readonly number[]) => xs.reduce((p, v) => p * v, 1);
+
+/**
+ * The inverse of A in the tensor sense of tensordot (torch.linalg.tensorinv): A's first `ind`
+ * dims against the rest, whose sizes must have equal products; the result has shape
+ * A.shape[ind:] + A.shape[:ind], and tensordot(tensorinv(A), A, ind) is the identity.
+ * @example linalg.tensorinv(A.reshape([4, 6, 8, 3])) // [8, 3, 4, 6]
+ */
+export function tensorinv(A: Tensor, options?: { ind?: number }): Tensor {
+  const name = 'linalg.tensorinv';
+  const a = tensorArg(name, 'A', A);
+  const o = checkOptions(name, options, { ind: 'integer' });
+  const ind = o.ind ?? 2;
+  if (ind <= 0) fail('INVALID_ARGUMENT', `${name}: Expected a strictly positive integer for 'ind', but got ${ind}`);
+  const rows = a.shape.slice(0, ind),
+    cols = a.shape.slice(ind);
+  if (prod(rows) !== prod(cols) || ind > a.ndim)
+    fail(
+      'SHAPE_MISMATCH',
+      `${name}: Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), but got ${prod(cols)} != ${prod(rows)} (shape [${a.shape.join(', ')}], ind ${ind})`,
+    );
+  return tidy(() => inv(a.reshape([prod(rows), prod(cols)])).reshape([...cols, ...rows]));
+}
+
+/**
+ * Solves tensordot(A, X, X.ndim) = B for X (torch.linalg.tensorsolve): X has shape
+ * A.shape[B.ndim:], whose product must equal B's size; `dims` first moves those dims of A to the
+ * end. @example linalg.tensorsolve(A /* [2, 3, 6] *\/, B /* [2, 3] *\/) // [6]
+ */
+export function tensorsolve(A: Tensor, B: Tensor, options?: { dims?: number[] }): Tensor {
+  const name = 'linalg.tensorsolve';
+  let a = tensorArg(name, 'A', A);
+  const b = tensorArg(name, 'B', B);
+  const o = checkOptions(name, options, { dims: 'dims' });
+  return tidy(() => {
+    if (o.dims !== undefined) {
+      const dims = [o.dims].flat(); // 'dims' also lets one integer through
+      const moved = dims.map((d) => (d < 0 ? d + a.ndim : d));
+      if (moved.some((d) => d < 0 || d >= a.ndim) || new Set(moved).size !== moved.length)
+        fail('INVALID_ARGUMENT', `${name}: dims [${dims.join(', ')}] must be distinct dims of A (${a.ndim} dims)`);
+      const rest = [...a.shape.keys()].filter((d) => !moved.includes(d));
+      a = a.permute([...rest, ...moved]);
+    }
+    const shape = a.shape.slice(b.ndim);
+    if (b.ndim > a.ndim || prod(shape) !== b.numel())
+      fail(
+        'SHAPE_MISMATCH',
+        `${name}: Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but got ${prod(shape)} != ${b.numel()} (A [${a.shape.join(', ')}], B [${b.shape.join(', ')}])`,
+      );
+    return solve(a.reshape([b.numel(), b.numel()]), b.flatten()).reshape(shape);
   });
 }
 

@@ -1,6 +1,6 @@
 // The torch.Tensor methods (and torch.* functions) of linear algebra: the .mT view, inverse, det, logdet,
-// slogdet, pinverse, matrixPower, matrixExp, cholesky, choleskySolve, choleskyInverse, and torch.svd
-// and torch.qr with their older conventions (V rather than Vh; `some`). Each is a call into the
+// slogdet, pinverse, matrixPower, matrixExp, cholesky, choleskySolve, choleskyInverse, geqrf, orgqr,
+// ormqr, and torch.svd and torch.qr with their older conventions (V rather than Vh; `some`). Each is a call into the
 // linalg namespace.
 import { tensorArg } from '../args.js';
 import type { DType } from '../dtype.js';
@@ -10,6 +10,7 @@ import { bool, num } from '../options.js';
 import { freeFunction } from '../ops/free.js';
 import { where } from '../ops/functional.js';
 import { Tensor } from '../tensor.js';
+import { geqrf as geqrfOf, householderProduct, ormqr as ormqrOf } from './householder.js';
 import * as linalg from './index.js';
 
 declare module '../tensor.js' {
@@ -43,6 +44,15 @@ declare module '../tensor.js' {
     svd(some?: boolean): { U: Tensor<D>; S: Tensor<D>; V: Tensor<D> };
     /** torch.qr: { Q, R }, reduced unless `some` is false. @example const { Q, R } = A.qr() */
     qr(some?: boolean): { Q: Tensor<D>; R: Tensor<D> };
+    /** torch.geqrf: the QR factorization as packed reflectors and tau. @example const { a, tau } = A.geqrf() */
+    geqrf(): { a: Tensor<D>; tau: Tensor<D> };
+    /** torch.orgqr: Q from this (geqrf's `a`) and tau (linalg.householderProduct). @example a.orgqr(tau) */
+    orgqr(tau: Tensor): Tensor<D>;
+    /**
+     * torch.ormqr: `other` multiplied by the Q of this (geqrf's `a`) and tau, on the left or the
+     * right, transposed or not. @example a.ormqr(tau, B) // Q B
+     */
+    ormqr(tau: Tensor, other: Tensor, left?: boolean, transpose?: boolean): Tensor<D>;
   }
 }
 
@@ -99,6 +109,16 @@ proto.qr = function (this: Tensor, some = true) {
   return linalg.qr(this, { mode: bool('qr', 'some', some) ? 'reduced' : 'complete' });
 };
 
+proto.geqrf = function (this: Tensor) {
+  return geqrfOf(this);
+};
+proto.orgqr = function (this: Tensor, tau: Tensor) {
+  return householderProduct(this, tau);
+};
+proto.ormqr = function (this: Tensor, tau: Tensor, other: Tensor, left = true, transpose = false) {
+  return ormqrOf(this, tau, other, left, transpose);
+};
+
 /** torch.inverse. @example inverse(A) */
 export const inverse = freeFunction('inverse');
 /** torch.det. @example det(A) */
@@ -123,3 +143,9 @@ export const choleskyInverse = freeFunction('choleskyInverse');
 export const svd = freeFunction('svd');
 /** torch.qr. */
 export const qr = freeFunction('qr');
+/** torch.geqrf: { a, tau }, the QR factorization as LAPACK's packed reflectors. @example geqrf(A) */
+export const geqrf = freeFunction('geqrf');
+/** torch.orgqr(a, tau): Q from geqrf's reflectors (linalg.householderProduct). */
+export const orgqr = freeFunction('orgqr');
+/** torch.ormqr(a, tau, other, left?, transpose?): other multiplied by geqrf's Q. */
+export const ormqr = freeFunction('ormqr');

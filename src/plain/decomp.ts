@@ -313,6 +313,38 @@ export function svd(a: PlainTensor, fullMatrices = true): { U: PlainTensor; S: P
   };
 }
 
+interface Reflector {
+  v: Float64Array;
+  tau: number;
+  j: number;
+}
+
+// Householder QR of R [m, n] in place (R on return, zeros below the diagonal), with LAPACK's
+// reflectors (a column already zero below the diagonal gets none: tau 0).
+function householder(R: Float64Array, m: number, n: number): Reflector[] {
+  const reflectors: Reflector[] = [];
+  for (let j = 0; j < Math.min(m, n); j++) {
+    const alpha = R[j * n + j];
+    let xn = 0;
+    for (let i = j + 1; i < m; i++) xn += R[i * n + j] ** 2;
+    if (xn === 0) continue;
+    const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, Math.sqrt(xn));
+    const v = new Float64Array(m);
+    v[j] = 1;
+    for (let i = j + 1; i < m; i++) v[i] = R[i * n + j] / (alpha - beta);
+    const tau = (beta - alpha) / beta;
+    for (let c = j; c < n; c++) {
+      let d = 0;
+      for (let i = j; i < m; i++) d += v[i] * R[i * n + c];
+      for (let i = j; i < m; i++) R[i * n + c] -= tau * v[i] * d;
+    }
+    for (let i = j + 1; i < m; i++) R[i * n + j] = 0;
+    reflectors.push({ v, tau, j });
+  }
+  for (let i = 1; i < m; i++) for (let j = 0; j < Math.min(i, n); j++) R[i * n + j] = 0;
+  return reflectors;
+}
+
 /** torch.linalg.qr as loops (Householder, LAPACK's signs): Q and R for mode 'reduced' or 'complete'. */
 export function qr(a: PlainTensor, mode: 'reduced' | 'complete' = 'reduced'): { Q: PlainTensor; R: PlainTensor } {
   const [batch, m, n] = checkMatrices('linalg.qr', 'A', a, false);
@@ -324,32 +356,12 @@ export function qr(a: PlainTensor, mode: 'reduced' | 'complete' = 'reduced'): { 
     const R = matrixOf(a, batch, b);
     const Q = new Float64Array(m * qc);
     for (let i = 0; i < Math.min(m, qc); i++) Q[i * qc + i] = 1;
-    const reflectors: { v: Float64Array; tau: number; j: number }[] = [];
-    for (let j = 0; j < k; j++) {
-      const alpha = R[j * n + j];
-      let xn = 0;
-      for (let i = j + 1; i < m; i++) xn += R[i * n + j] ** 2;
-      if (xn === 0) continue;
-      const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, Math.sqrt(xn));
-      const v = new Float64Array(m);
-      v[j] = 1;
-      for (let i = j + 1; i < m; i++) v[i] = R[i * n + j] / (alpha - beta);
-      const tau = (beta - alpha) / beta;
-      for (let c = j; c < n; c++) {
-        let d = 0;
-        for (let i = j; i < m; i++) d += v[i] * R[i * n + c];
-        for (let i = j; i < m; i++) R[i * n + c] -= tau * v[i] * d;
-      }
-      for (let i = j + 1; i < m; i++) R[i * n + j] = 0;
-      reflectors.push({ v, tau, j });
-    }
-    for (const { v, tau, j } of reflectors.reverse())
+    for (const { v, tau, j } of householder(R, m, n).reverse())
       for (let c = 0; c < qc; c++) {
         let d = 0;
         for (let i = j; i < m; i++) d += v[i] * Q[i * qc + c];
         for (let i = j; i < m; i++) Q[i * qc + c] -= tau * v[i] * d;
       }
-    for (let i = 1; i < m; i++) for (let j = 0; j < Math.min(i, n); j++) R[i * n + j] = 0;
     const rr = mode === 'complete' ? m : k;
     Qs.push(Q);
     Rs.push(R.subarray(0, rr * n));
@@ -358,4 +370,23 @@ export function qr(a: PlainTensor, mode: 'reduced' | 'complete' = 'reduced'): { 
     Q: assemble(Qs, [...batch, m, qc], a.dtype),
     R: assemble(Rs, [...batch, mode === 'complete' ? m : k, n], a.dtype),
   };
+}
+
+/** torch.geqrf as loops: R with the Householder vectors below its diagonal, and their tau. */
+export function geqrf(a: PlainTensor): { a: PlainTensor; tau: PlainTensor } {
+  const [batch, m, n] = checkMatrices('geqrf', 'input', a, false);
+  const k = Math.min(m, n);
+  const As: Mat[] = [],
+    taus: Mat[] = [];
+  for (let b = 0; b < numel(batch); b++) {
+    const R = matrixOf(a, batch, b);
+    const tau = new Float64Array(k);
+    for (const { v, tau: t, j } of householder(R, m, n)) {
+      tau[j] = t;
+      for (let i = j + 1; i < m; i++) R[i * n + j] = v[i];
+    }
+    As.push(R);
+    taus.push(tau);
+  }
+  return { a: assemble(As, [...batch, m, n], a.dtype), tau: assemble(taus, [...batch, k], a.dtype) };
 }

@@ -198,6 +198,25 @@ export const decompCases: OpCase[] = (['float32', 'float64'] as DType[]).flatMap
       plain: (x) => plain.qr(x).R,
       tol,
     },
+    ...(
+      [
+        [2, 5, 3],
+        [2, 3, 5],
+      ] as const
+    ).map(([b, m, n]): OpCase => ({
+      ops: ['linalg_qr'],
+      name: `geqrf ${dtype} [${b}, ${m}, ${n}]`,
+      inputs: [{ shape: [b, m, n], dtype }],
+      native: (x) => {
+        const { a, tau } = tk.geqrf(x);
+        return flat(a, tau);
+      },
+      plain: (x) => {
+        const { a, tau } = plain.geqrf(x);
+        return pflat(a, tau);
+      },
+      tol,
+    })),
   ];
   return rows.map(tidied);
 });
@@ -318,6 +337,29 @@ export const decompGradRows: GradCase[] = [
       return tk.cat([Q.reshape(-1), R.reshape(-1)]);
     },
   })),
+  {
+    ops: ['matmul'],
+    name: 'householderProduct and ormqr (left, right, transposed)',
+    inputs: [f64([2, 5, 3]), f64([2, 3]), f64([2, 5, 2]), f64([2, 2, 5])],
+    fn: (a, tau, c, r) =>
+      tk.cat([
+        linalg.householderProduct(a, tau).reshape(-1),
+        tk.ormqr(a, tau, c, true, true).reshape(-1),
+        tk.ormqr(a, tau, r, false).reshape(-1),
+      ]),
+  },
+  {
+    ops: ['linalg_lu_factor_ex', 'linalg_solve_triangular'],
+    name: 'tensorinv, tensorsolve and solveEx',
+    inputs: [f64([2, 3, 3, 2]), f64([2, 3, 6]), f64([2, 3])],
+    layouts: NO_EXPAND,
+    fn: (a, s, b) =>
+      tk.cat([
+        linalg.tensorinv(wellPosed(a.reshape([6, 6])).reshape([2, 3, 3, 2])).reshape(-1),
+        linalg.tensorsolve(wellPosed(s.reshape([6, 6])).reshape([2, 3, 6]), b),
+        linalg.solveEx(wellPosed(s.reshape([6, 6])), b.reshape(-1), { left: false }).result,
+      ]),
+  },
   {
     ops: ['linalg_lu_factor_ex', 'linalg_solve_triangular'],
     name: 'matrixExp and matrixPower(-2)',

@@ -260,7 +260,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, bool re
 // float64. cholesky_ex -> {L (U when upper), info int32}; lu_factor_ex -> {LU packed, pivots int32
 // (1-based), info int32}; solve_triangular: X of A X = B (XA = B when !left), batch dims
 // broadcast; eigh -> {eigenvalues ascending, eigenvectors as columns}; svd -> {U, S descending,
-// Vh}; qr (mode 'reduced', 'complete' or 'r') -> {Q (empty for 'r'), R}.
+// Vh}; qr (mode 'reduced', 'complete' or 'r') -> {Q (empty for 'r'), R}; mode 'geqrf' -> {R with
+// the Householder vectors below its diagonal, tau} (LAPACK's geqrf).
 std::vector<Tensor> linalg_cholesky_ex(const Tensor& a, bool upper);
 std::vector<Tensor> linalg_lu_factor_ex(const Tensor& a);
 Tensor linalg_solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left, bool unitriangular);

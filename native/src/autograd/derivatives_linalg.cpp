@@ -194,6 +194,7 @@ void svd_grad(Ctx& c) {
 // A = Q R (see qr_square_grad); the wide case splits A = [X | Y].
 void qr_grad(Ctx& c) {
   const std::string mode = c.attrs().string_opt(0, "mode").value_or("reduced");
+  TK_CHECK(mode != "geqrf", NOT_IMPLEMENTED, "geqrf: the derivative is not implemented (as in PyTorch); use linalg.qr");
   TK_CHECK(mode != "r", INVALID_ARGUMENT,
            "linalg.qr: the gradient depends on Q, which is not computed when mode='r'; use mode='reduced'");
   const Tensor Q = c.out(0), R = c.out(1);

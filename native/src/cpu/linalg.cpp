@@ -169,13 +169,14 @@ void svd(const Tensor& wt, const Tensor& s, const Tensor& u, const Tensor& vt, b
   });
 }
 
-void qr(const Tensor& r, const Tensor& q) {
-  const int64_t B = batch_of(r), m = rows(r), n = cols(r), qc = q.defined() ? cols(q) : 0;
+void qr(const Tensor& r, const Tensor& q, const Tensor& tau) {
+  const int64_t B = batch_of(r), m = rows(r), n = cols(r), qc = q.defined() ? cols(q) : 0, k = std::min(m, n);
   double* rp = r.data<double>();
   double* qp = q.defined() ? q.data<double>() : nullptr;
-  each_matrix(B, 4 * m * n * std::min(m, n), [&](int64_t b) {
+  double* tp = tau.defined() ? tau.data<double>() : nullptr;
+  each_matrix(B, 4 * m * n * k, [&](int64_t b) {
     std::vector<double> work(size_t(la::qr_work(m, n)));
-    la::qr(rp + b * m * n, m, n, qp ? qp + b * m * qc : nullptr, qc, work.data());
+    la::qr(rp + b * m * n, m, n, qp ? qp + b * m * qc : nullptr, qc, work.data(), tp ? tp + b * k : nullptr);
   });
 }
 

@@ -26,9 +26,11 @@ __global__ void svd_kernel(double* wt, double* s, double* u, double* vt, int64_t
                            bool sign_u) {
   TK_GRID_STRIDE(b, B) la::svd(wt + b * n * m, m, n, s + b * n, u + b * m * uc, uc, vt + b * n * n, sign_u);
 }
-__global__ void qr_kernel(double* r, double* q, double* work, int64_t B, int64_t m, int64_t n, int64_t qc) {
-  const int64_t w = la::qr_work(m, n);
-  TK_GRID_STRIDE(b, B) la::qr(r + b * m * n, m, n, q ? q + b * m * qc : nullptr, qc, work + b * w);
+__global__ void qr_kernel(double* r, double* q, double* tau, double* work, int64_t B, int64_t m, int64_t n,
+                          int64_t qc) {
+  const int64_t w = la::qr_work(m, n), k = m < n ? m : n;
+  TK_GRID_STRIDE(b, B)
+  la::qr(r + b * m * n, m, n, q ? q + b * m * qc : nullptr, qc, work + b * w, tau ? tau + b * k : nullptr);
 }
 
 int64_t dim(const Tensor& t, int k) { return t.shape()[size_t(k)]; }
@@ -53,13 +55,14 @@ void svd(const Tensor& wt, const Tensor& s, const Tensor& u, const Tensor& vt, b
   launch(svd_kernel, dim(wt, 0), wt, "linalg.svd", wt.data<double>(), s.data<double>(), u.data<double>(),
          vt.data<double>(), dim(wt, 0), dim(wt, 2), dim(wt, 1), dim(u, 2), sign_u);
 }
-void qr(const Tensor& r, const Tensor& q) {
+void qr(const Tensor& r, const Tensor& q, const Tensor& tau) {
   const int64_t B = dim(r, 0), m = dim(r, 1), n = dim(r, 2);
   // Freed when this returns, while the kernel may still be queued: safe, the allocator's reuse
   // is ordered on the same stream (caching_allocator.h).
   Tensor work = Tensor::empty({B, la::qr_work(m, n)}, DType::Float64, r.device(), "linalg.qr");
-  launch(qr_kernel, B, r, "linalg.qr", r.data<double>(), q.defined() ? q.data<double>() : nullptr, work.data<double>(),
-         B, m, n, q.defined() ? dim(q, 2) : int64_t(0));
+  launch(qr_kernel, B, r, "linalg.qr", r.data<double>(), q.defined() ? q.data<double>() : nullptr,
+         tau.defined() ? tau.data<double>() : nullptr, work.data<double>(), B, m, n,
+         q.defined() ? dim(q, 2) : int64_t(0));
 }
 
 }  // namespace

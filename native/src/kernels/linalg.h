@@ -582,8 +582,11 @@ TK_HD_CALL inline void svd(double* wt, int64_t m, int64_t n, double* s, double* 
 // Householder QR of r [m, n] (A on entry, R on return: zeros below the diagonal), with LAPACK's
 // reflectors H_j = I - tau_j v_j v_j^T (v_j[j] = 1; tau 0, no reflection, when the column below
 // the diagonal is already zero), so R's diagonal has the signs geqrf gives. When q is non-null it
-// gets Q [m, qcols] (qcols min(m, n) or m) = H_0 ... H_{k-1} I. work holds k * m + k + n doubles.
-TK_HD_CALL inline void qr(double* r, int64_t m, int64_t n, double* q, int64_t qcols, double* work) {
+// gets Q [m, qcols] (qcols min(m, n) or m) = H_0 ... H_{k-1} I. When tau_out [min(m, n)] is
+// non-null, r is left as LAPACK's geqrf leaves it: R on and above the diagonal, v_j below it, and
+// tau_out gets the tau_j. work holds k * m + k + n doubles.
+TK_HD_CALL inline void qr(double* r, int64_t m, int64_t n, double* q, int64_t qcols, double* work,
+                          double* tau_out = nullptr) {
   const int64_t k = m < n ? m : n;
   double* vs = work;  // [k, m]: v_j in vs[j * m + j ..]
   double* tau = work + k * m;  // [k]
@@ -611,10 +614,14 @@ TK_HD_CALL inline void qr(double* r, int64_t m, int64_t n, double* q, int64_t qc
       for (int64_t c = j + 1; c < n; ++c) r[i * n + c] -= f * acc[c];
     }
     r[j * n + j] = beta;
-    for (int64_t i = j + 1; i < m; ++i) r[i * n + j] = 0;
+    for (int64_t i = j + 1; i < m; ++i) r[i * n + j] = tau_out ? v[i] : 0;
   }
-  for (int64_t i = 1; i < m; ++i)
-    for (int64_t j = 0; j < i && j < n; ++j) r[i * n + j] = 0;
+  if (tau_out) {
+    for (int64_t j = 0; j < k; ++j) tau_out[j] = tau[j];
+  } else {
+    for (int64_t i = 1; i < m; ++i)
+      for (int64_t j = 0; j < i && j < n; ++j) r[i * n + j] = 0;
+  }
   if (!q) return;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t c = 0; c < qcols; ++c) q[i * qcols + c] = i == c ? 1 : 0;

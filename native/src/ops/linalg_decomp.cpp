@@ -148,16 +148,20 @@ std::vector<Tensor> linalg_svd(const Tensor& a, bool full_matrices) {
 }
 
 std::vector<Tensor> linalg_qr(const Tensor& a, const std::string& mode) {
-  const char* op = "linalg.qr";
-  TK_CHECK(mode == "reduced" || mode == "complete" || mode == "r", INVALID_ARGUMENT, op,
+  const bool raw = mode == "geqrf";
+  const char* op = raw ? "geqrf" : "linalg.qr";
+  TK_CHECK(mode == "reduced" || mode == "complete" || mode == "r" || raw, INVALID_ARGUMENT, op,
            ": mode must be 'reduced', 'complete' or 'r', got '", mode, "'");
-  check_matrices(a, op, "A", false);
+  check_matrices(a, op, raw ? "input" : "A", false);
   const DimVec batch = batch_of(a);
   const int64_t m = a.shape()[a.ndim() - 2], n = a.shape()[a.ndim() - 1], k = std::min(m, n);
   const int64_t B = checked_numel(batch, op), qc = mode == "complete" ? m : k;
   Tensor r = work_copy(a, batch, op);
-  Tensor q = mode == "r" ? Tensor() : zeros({B, m, qc}, DType::Float64, a.device());
-  if (B > 0 && m > 0 && n > 0) kernel(&Backend::qr, a, op)(r, q);
+  Tensor q = mode == "r" || raw ? Tensor() : zeros({B, m, qc}, DType::Float64, a.device());
+  Tensor tau = raw ? zeros({B, k}, DType::Float64, a.device()) : Tensor();
+  if (B > 0 && m > 0 && n > 0) kernel(&Backend::qr, a, op)(r, q, tau);
+  // geqrf's packed form: R with the reflectors below the diagonal, and their scales.
+  if (raw) return {result(r, with(batch, {m, n}), a.dtype(), op), result(tau, with(batch, {k}), a.dtype(), op)};
   if (q.defined() && B > 0 && (m == 0 || n == 0) && qc > 0)  // nothing to reflect: Q is the identity
     copy_(q, identity(B, m, qc, a.device(), op));
   const int64_t rr = mode == "complete" ? m : k;
@@ -200,7 +204,7 @@ Outputs op_linalg_svd(const Args& a) {
   auto r = linalg_svd(a.in[0], a.attrs.boolean_or(0, "fullMatrices", true));
   return {r[0], r[1], r[2]};
 }
-// linalg_qr [mode] (A) -> Q, R
+// linalg_qr [mode] (A) -> Q, R; mode 'geqrf' -> the packed reflectors and tau (torch.geqrf)
 Outputs op_linalg_qr(const Args& a) {
   expect_inputs(a, 1);
   auto r = linalg_qr(a.in[0], a.attrs.string_opt(0, "mode").value_or("reduced"));
