@@ -440,6 +440,7 @@ const ROWS: Record<string, () => unknown> = {
   'nn/ctc.ts:ctcLossGrad': () =>
     tk.nn.grad.ctcLoss(tk.ones([1]), tk.zeros([2, 1, 3]), tk.ones([1, 1], { dtype: 'int64' }), [2], [1], O),
   'nn/ctc.ts:CTCLoss.constructor': () => new tk.nn.CTCLoss(O),
+  'nn/adaptive.ts:AdaptiveLogSoftmaxWithLoss.constructor': () => new tk.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3], O),
   'plain/ctc.ts:ctcLoss': () => plain.ctcLoss(plain.zeros([2, 1, 3]), plain.ones([1, 1], 'int64'), [2], [1], O),
   'plain/ctc.ts:ctcLossBackward': () =>
     plain.ctcLossBackward(plain.ones([1]), plain.zeros([2, 1, 3]), plain.ones([1, 1], 'int64'), [2], [1], O),

@@ -87,6 +87,11 @@ export { Unfold, Fold, type FoldOptions } from './fold.js';
 export { EmbeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
 export { CTCLoss, type CtcLossOptions, type CtcLengths } from './ctc.js';
 export {
+  AdaptiveLogSoftmaxWithLoss,
+  type AdaptiveLogSoftmaxOptions,
+  type AdaptiveLogSoftmaxOutput,
+} from './adaptive.js';
+export {
   MultiheadAttention,
   TransformerEncoderLayer,
   TransformerDecoderLayer,

@@ -8,7 +8,7 @@ import { tidy } from '../memory.js';
 import { full, ones, zeros } from '../ops/creation.js';
 import { cat as catTensors } from '../ops/functional.js';
 import { noGrad } from '../autograd.js';
-import { checkOptions, describe, int, shapeArgs } from '../options.js';
+import { checkOptions, describe, int, intAtLeast, shapeArgs } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { pair, tensorArg, type Pair } from './args.js';
 import { embeddingTable } from './embedding_bag.js';
@@ -317,9 +317,10 @@ export class Linear extends Module {
   ) {
     super();
     options = layerOptions('Linear', options, { bias: 'boolean', dtype: 'string' });
-    positiveInt('Linear', 'inFeatures', inFeatures);
-    positiveInt('Linear', 'outFeatures', outFeatures);
-    const bound = 1 / Math.sqrt(inFeatures),
+    // Zero features are allowed, as in PyTorch (an adaptive softmax's narrowest tail projection).
+    intAtLeast('Linear', 'inFeatures', inFeatures, 0);
+    intAtLeast('Linear', 'outFeatures', outFeatures, 0);
+    const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0,
       dtype = options.dtype ?? 'float32';
     this.weight = uniform([outFeatures, inFeatures], bound, dtype);
     this.bias = options.bias === false ? null : uniform([outFeatures], bound, dtype);

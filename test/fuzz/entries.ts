@@ -229,6 +229,7 @@ export const FACTORIES: Record<string, () => object> = {
   Unfold: () => new tk.nn.Unfold(2, { padding: 1 }),
   EmbeddingBag: () => new tk.nn.EmbeddingBag(10, 3, { mode: 'max' }),
   CTCLoss: () => new tk.nn.CTCLoss({ blank: 1, zeroInfinity: true }),
+  AdaptiveLogSoftmaxWithLoss: () => new tk.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3, 6], { divValue: 2 }),
   LocalResponseNorm: () => new tk.nn.LocalResponseNorm(3),
   LPPool1d: () => new tk.nn.LPPool1d(2, 2),
   LPPool2d: () => new tk.nn.LPPool2d(2, 2),
