@@ -440,6 +440,10 @@ const ROWS: Record<string, () => unknown> = {
   'nn/ctc.ts:ctcLossGrad': () =>
     tk.nn.grad.ctcLoss(tk.ones([1]), tk.zeros([2, 1, 3]), tk.ones([1, 1], { dtype: 'int64' }), [2], [1], O),
   'nn/ctc.ts:CTCLoss.constructor': () => new tk.nn.CTCLoss(O),
+  'nn/fractional_pool.ts:fractionalMaxPool2d': () => tk.nn.functional.fractionalMaxPool2d(img(), 2, O),
+  'nn/fractional_pool.ts:fractionalMaxPool3d': () => tk.nn.functional.fractionalMaxPool3d(vol(), 2, O),
+  'nn/fractional_pool.ts:FractionalMaxPool2d.constructor': () => new tk.nn.FractionalMaxPool2d(2, O),
+  'nn/fractional_pool.ts:FractionalMaxPool3d.constructor': () => new tk.nn.FractionalMaxPool3d(2, O),
   'nn/adaptive.ts:AdaptiveLogSoftmaxWithLoss.constructor': () => new tk.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3], O),
   'plain/ctc.ts:ctcLoss': () => plain.ctcLoss(plain.zeros([2, 1, 3]), plain.ones([1, 1], 'int64'), [2], [1], O),
   'plain/ctc.ts:ctcLossBackward': () =>

@@ -746,6 +746,7 @@ export {
   pdist,
   type TripletDistanceOptions,
 } from './losses_extra.js';
+export { fractionalMaxPool2d, fractionalMaxPool3d, type FractionalMaxPoolOptions } from './fractional_pool.js';
 export {
   gridSample,
   affineGrid,

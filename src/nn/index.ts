@@ -86,6 +86,7 @@ export {
 export { Unfold, Fold, type FoldOptions } from './fold.js';
 export { EmbeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding_bag.js';
 export { CTCLoss, type CtcLossOptions, type CtcLengths } from './ctc.js';
+export { FractionalMaxPool2d, FractionalMaxPool3d, type FractionalMaxPoolOptions } from './fractional_pool.js';
 export {
   AdaptiveLogSoftmaxWithLoss,
   type AdaptiveLogSoftmaxOptions,

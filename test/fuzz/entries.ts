@@ -229,6 +229,8 @@ export const FACTORIES: Record<string, () => object> = {
   Unfold: () => new tk.nn.Unfold(2, { padding: 1 }),
   EmbeddingBag: () => new tk.nn.EmbeddingBag(10, 3, { mode: 'max' }),
   CTCLoss: () => new tk.nn.CTCLoss({ blank: 1, zeroInfinity: true }),
+  FractionalMaxPool2d: () => new tk.nn.FractionalMaxPool2d(2, { outputRatio: 0.5 }),
+  FractionalMaxPool3d: () => new tk.nn.FractionalMaxPool3d(2, { outputSize: 2, returnIndices: true }),
   AdaptiveLogSoftmaxWithLoss: () => new tk.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3, 6], { divValue: 2 }),
   LocalResponseNorm: () => new tk.nn.LocalResponseNorm(3),
   LPPool1d: () => new tk.nn.LPPool1d(2, 2),
