@@ -59,6 +59,7 @@ describe('npm run bench --smoke', () => {
     ])
       expect(find(re)?.plainUs, String(re)).toBeGreaterThan(0);
     expect(find(/^sgemm 256x256$/)!.flops).toBe(2 * 256 ** 3);
+    expect(find(/^conv2d case A:.* weight grad$/)?.flops).toBe(2 * 32 * 32 * 3 * 9 * 32 * 32);
     // The real programs (PyTorch and numpy peers are left out in smoke runs).
     for (const re of [
       /^GPT training step/,

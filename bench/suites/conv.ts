@@ -70,6 +70,17 @@ export async function* conv(opts: Options, threads: number[]): AsyncGenerator<Ro
         () => F.conv2d(x, w, b, { padding: 1 }),
       );
       rows.push({ suite, name: `conv2d ${c.name} (b32, 3x3, pad 1)`, threads: th, nativeUs: us, flops: flopsOf(c) });
+      if (c === CASE_A) {
+        // few input channels: the direct weight gradient (im2col's GEMM before it)
+        const gy = tk.randn([32, 32, 32, 32]);
+        const wg = sample(
+          reps,
+          () => null,
+          () => tk.nn.grad.conv2dWeight(x, c.w, gy, { padding: 1 }),
+        );
+        rows.push({ suite, name: `conv2d ${c.name} weight grad`, threads: th, nativeUs: wg, flops: flopsOf(c) });
+        gy.dispose();
+      }
       if (c === CASE_B) {
         x.requiresGrad = true;
         w.requiresGrad = true;

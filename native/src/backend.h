@@ -117,6 +117,9 @@ struct Backend {
   // Direct convolution, same contract as conv3x3_winograd but any kernel size: for few input
   // channels, where im2col's GEMM has too short a reduction.
   bool (*conv_direct)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias, int64_t ph, int64_t pw);
+  // Its weight gradient, as conv3x3_winograd_weight_grad's contract but any kernel height and a
+  // width up to 5 (false, doing nothing, beyond).
+  bool (*conv_direct_weight_grad)(const Tensor& gw, const Tensor& x, const Tensor& grad_out, int64_t ph, int64_t pw);
   // Pooling over planes: in [P, H, W] contiguous, out [P, OH, OW] (w.C is unused). max_pool2d's
   // indices (int64) are flat positions h * W + w in the plane; padding never wins. Undefined
   // indices: values only (inference).

@@ -98,7 +98,7 @@ template <int Tag, class R, class... A, R (*Backend::*M)(A...)> struct Adapt<Tag
 
 template <int Tag> Backend adapt(const Backend& raw) {
   // Listing every member: adding one to Backend without listing it here fails this check.
-  static_assert(sizeof(Backend) == 60 * sizeof(void*),
+  static_assert(sizeof(Backend) == 61 * sizeof(void*),
                 "a Backend member was added or removed: update the list in with_half_adapter");
   // Not adapted: fused_elementwise (the graph fuses float32 and float64 chains only), image_crop
   // and image_hflip (they move elements of any dtype as bytes), and the dense factorizations
@@ -115,7 +115,8 @@ template <int Tag> Backend adapt(const Backend& raw) {
   TK_ADAPT(sdpa) TK_ADAPT(sdpa_backward) TK_ADAPT(cross_entropy) TK_ADAPT(cross_entropy_backward)
   TK_ADAPT(batch_norm) TK_ADAPT(batch_norm_backward) TK_ADAPT(ctc_loss) TK_ADAPT(ctc_loss_backward)
   TK_ADAPT(gemm) TK_ADAPT(gemm_fused) TK_ADAPT(im2col) TK_ADAPT(col2im) TK_ADAPT(conv3x3_winograd)
-  TK_ADAPT(conv3x3_winograd_weight_grad) TK_ADAPT(conv_direct) TK_ADAPT(max_pool2d)
+  TK_ADAPT(conv3x3_winograd_weight_grad) TK_ADAPT(conv_direct) TK_ADAPT(conv_direct_weight_grad)
+  TK_ADAPT(max_pool2d)
   TK_ADAPT(max_pool2d_backward) TK_ADAPT(avg_pool2d) TK_ADAPT(avg_pool2d_backward)
   TK_ADAPT(adaptive_avg_pool2d) TK_ADAPT(adaptive_avg_pool2d_backward) TK_ADAPT(embedding)
   TK_ADAPT(embedding_backward) TK_ADAPT(index_select) TK_ADAPT(index_add) TK_ADAPT(argsort)

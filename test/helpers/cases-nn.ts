@@ -60,6 +60,21 @@ export const nnCases: OpCase[] = [
           }),
         plain: (g, x) => plain.conv2dWeightGrad(g, x, [c.w[2], c.w[3]], p),
       },
+      {
+        // float32: the direct, Winograd and im2col weight gradients, by shape
+        ops: ['conv2d_weight_grad'],
+        name: `conv2d weight grad float32 ${c.name}`,
+        inputs: [{ shape: gy }, { shape: c.x }],
+        native: (g, x) =>
+          tk.nn.grad.conv2dWeight(x, c.w, g, {
+            stride: p.stride,
+            padding: [p.padding![0], p.padding![1]],
+            dilation: p.dilation,
+            groups: p.groups,
+          }),
+        plain: (g, x) => plain.conv2dWeightGrad(g, x, [c.w[2], c.w[3]], p),
+        tol: { rtol: 1e-4, atol: 1e-4 },
+      },
     ];
     return rows.filter(
       (r) => !(r.ops[0] !== 'conv2d' && c.opts.padding === 'same' && (c.w[2] % 2 === 0 || c.w[3] % 2 === 0)),

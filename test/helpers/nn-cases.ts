@@ -21,6 +21,8 @@ export interface ConvConfig {
 export const CONV_CONFIGS: ConvConfig[] = [
   { name: '3x3 pad 1', x: [2, 3, 7, 6], w: [4, 3, 3, 3], opts: { padding: 1 }, bias: true },
   { name: '3x3 stride 2 pad 1, odd size', x: [2, 2, 7, 9], w: [3, 2, 3, 3], opts: { stride: 2, padding: 1 } },
+  { name: '3x3 pad 1, rows past one vector, 10 outputs', x: [2, 3, 5, 37], w: [10, 3, 3, 3], opts: { padding: 1 } },
+  { name: '2x4 pad [1, 2]', x: [1, 2, 5, 9], w: [3, 2, 2, 4], opts: { padding: [1, 2] } },
   { name: '1x1 (pointwise, batch 1)', x: [1, 4, 5, 5], w: [6, 4, 1, 1], opts: {}, bias: true },
   { name: '1x1 stride 2', x: [2, 4, 5, 5], w: [3, 4, 1, 1], opts: { stride: 2 } },
   { name: "5x5 padding 'same'", x: [1, 2, 6, 7], w: [3, 2, 5, 5], opts: { padding: 'same' } },

@@ -82,8 +82,76 @@ bool conv_direct(const Tensor& out, const Tensor& xt, const Tensor& wt, const Te
   return true;
 }
 
+// The weight gradient of conv_direct's convolution (kw at most 5): gw [O, C, kh, kw] from x
+// [N, C, H, W] and grad_out [N, O, OH, OW]. A task is one input channel and a run of output
+// channels (so one channel still spreads over threads); each sums its gradients over the images
+// in order, so the result does not depend on the thread count.
+bool conv_direct_weight_grad(const Tensor& gw, const Tensor& xt, const Tensor& got, int64_t ph, int64_t pw) {
+  if (active_capability() < Capability::Avx2 || gw.shape()[3] > 5) return false;
+  const int64_t N = xt.shape()[0], C = xt.shape()[1], H = xt.shape()[2], W = xt.shape()[3];
+  const bool wide = active_capability() >= Capability::Avx512;
+  const int64_t lanes = wide ? 16 : 8;
+  avx2::DirectGeo g{C, got.shape()[1], got.shape()[2], got.shape()[3], gw.shape()[2], gw.shape()[3], 0, 0};
+  g.Hp = g.OH + g.kh - 1;
+  g.Wp = (g.OW + lanes - 1) / lanes * lanes + g.kw - 1;  // room for the last segment's over-read
+  const avx512::DirectGeo g512{g.C, g.O, g.OH, g.OW, g.kh, g.kw, g.Hp, g.Wp};
+  const float* x = xt.data<float>();
+  const float* go = got.data<float>();
+  float* out = gw.data<float>();
+  const int64_t taps = g.kh * g.kw;
+  // Runs of 24 output channels: a whole number of kernel blocks (8, 6 or 4) for every width.
+  const int64_t orun = 24, oruns = (g.O + orun - 1) / orun;
+  // Output rows whose width is not a whole number of vectors are copied, zero-padded, so the kernel
+  // reads whole vectors only (its zero lanes add nothing).
+  const int64_t gow = (g.OW + lanes - 1) / lanes * lanes, plane = g.OH * gow;
+  const bool ragged = gow != g.OW;
+  parallel_for(0, C * oruns, 1, [&](int64_t t0, int64_t t1) {
+    std::vector<float> padded(size_t(g.Hp * g.Wp));
+    std::vector<float> acc(size_t(g.O * taps * lanes));
+    std::vector<float> gpad(ragged ? size_t(orun * plane) : 0);  // columns past OW stay 0
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t c = t / oruns, o0 = t % oruns * orun, o1 = std::min(g.O, o0 + orun);
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (int64_t n = 0; n < N; ++n) {
+        std::fill(padded.begin(), padded.end(), 0.0f);
+        for (int64_t h = 0; h < H; ++h) {
+          const int64_t r = h + ph;
+          if (r < 0 || r >= g.Hp) continue;
+          const int64_t lo = std::max<int64_t>(0, -pw), hi = std::min<int64_t>(W, g.Wp - pw);
+          if (hi > lo)
+            std::copy(x + ((n * C + c) * H + h) * W + lo, x + ((n * C + c) * H + h) * W + hi,
+                      padded.data() + r * g.Wp + lo + pw);
+        }
+        const float* gon = go + (n * g.O + o0) * g.OH * g.OW;
+        if (ragged) {
+          for (int64_t r = 0; r < (o1 - o0) * g.OH; ++r)
+            std::copy(gon + r * g.OW, gon + (r + 1) * g.OW, gpad.data() + r * gow);
+          gon = gpad.data();
+        }
+        for (int64_t i = 0; i < g.kh; ++i) {
+          if (wide)
+            avx512::grad_row(acc.data(), gon, plane, gow, padded.data(), g512, i, o0, o1);
+          else
+            avx2::grad_row(acc.data(), gon, plane, gow, padded.data(), g, i, o0, o1);
+        }
+      }
+      for (int64_t o = o0; o < o1; ++o)
+        for (int64_t k = 0; k < taps; ++k) {
+          const float* v = acc.data() + (o * taps + k) * lanes;
+          float s = 0;
+          for (int64_t l = 0; l < lanes; ++l) s += v[l];
+          out[(o * C + c) * taps + k] = s;
+        }
+    }
+  });
+  return true;
+}
+
 }  // namespace
 
-void register_direct_conv(Backend& b) { b.conv_direct = conv_direct; }
+void register_direct_conv(Backend& b) {
+  b.conv_direct = conv_direct;
+  b.conv_direct_weight_grad = conv_direct_weight_grad;
+}
 
 }  // namespace tk::cpu
