@@ -33,6 +33,17 @@ using VEC = float __attribute__((vector_size(64)));
 }  // namespace avx512
 #pragma GCC pop_options
 
+// Copies a plane [H, W] into a zero-bordered one [Hp, Wp] at row ph, column pw (what falls
+// outside is dropped). Only the interior is written, so a buffer zeroed once keeps its border.
+void pad_plane(float* dst, const float* src, int64_t H, int64_t W, int64_t Hp, int64_t Wp, int64_t ph, int64_t pw) {
+  const int64_t lo = std::max<int64_t>(0, -pw), hi = std::min<int64_t>(W, Wp - pw);
+  if (hi <= lo) return;
+  for (int64_t h = 0; h < H; ++h) {
+    const int64_t r = h + ph;
+    if (r >= 0 && r < Hp) std::copy(src + h * W + lo, src + h * W + hi, dst + r * Wp + lo + pw);
+  }
+}
+
 bool conv_direct(const Tensor& out, const Tensor& xt, const Tensor& wt, const Tensor& bias, int64_t ph, int64_t pw) {
   if (active_capability() < Capability::Avx2) return false;
   const int64_t N = xt.shape()[0], C = xt.shape()[1], H = xt.shape()[2], W = xt.shape()[3];
@@ -57,16 +68,8 @@ bool conv_direct(const Tensor& out, const Tensor& xt, const Tensor& wt, const Te
     thread_local std::vector<float> padded;
     padded.assign(size_t(C * g.Hp * g.Wp), 0.0f);
     for (int64_t n = n0; n < n1; ++n) {
-      // Copy the image into the zero border (rows and columns outside it stay 0).
       for (int64_t c = 0; c < C; ++c)
-        for (int64_t h = 0; h < H; ++h) {
-          const int64_t r = h + ph;
-          if (r < 0 || r >= g.Hp) continue;
-          const int64_t lo = std::max<int64_t>(0, -pw), hi = std::min<int64_t>(W, g.Wp - pw);
-          if (hi > lo)
-            std::copy(x + ((n * C + c) * H + h) * W + lo, x + ((n * C + c) * H + h) * W + hi,
-                      padded.data() + (c * g.Hp + r) * g.Wp + lo + pw);
-        }
+        pad_plane(padded.data() + c * g.Hp * g.Wp, x + (n * C + c) * H * W, H, W, g.Hp, g.Wp, ph, pw);
       for (int64_t ob = 0; ob < oblocks; ++ob) {
         const int64_t o0 = ob * ob_max, count = std::min<int64_t>(ob_max, g.O - o0);
         float* yn = y + n * g.O * g.OH * g.OW;
@@ -106,22 +109,14 @@ bool conv_direct_weight_grad(const Tensor& gw, const Tensor& xt, const Tensor& g
   const int64_t gow = (g.OW + lanes - 1) / lanes * lanes, plane = g.OH * gow;
   const bool ragged = gow != g.OW;
   parallel_for(0, C * oruns, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<float> padded(size_t(g.Hp * g.Wp));
+    std::vector<float> padded(size_t(g.Hp * g.Wp));  // its border stays 0 (pad_plane)
     std::vector<float> acc(size_t(g.O * taps * lanes));
     std::vector<float> gpad(ragged ? size_t(orun * plane) : 0);  // columns past OW stay 0
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t c = t / oruns, o0 = t % oruns * orun, o1 = std::min(g.O, o0 + orun);
       std::fill(acc.begin(), acc.end(), 0.0f);
       for (int64_t n = 0; n < N; ++n) {
-        std::fill(padded.begin(), padded.end(), 0.0f);
-        for (int64_t h = 0; h < H; ++h) {
-          const int64_t r = h + ph;
-          if (r < 0 || r >= g.Hp) continue;
-          const int64_t lo = std::max<int64_t>(0, -pw), hi = std::min<int64_t>(W, g.Wp - pw);
-          if (hi > lo)
-            std::copy(x + ((n * C + c) * H + h) * W + lo, x + ((n * C + c) * H + h) * W + hi,
-                      padded.data() + r * g.Wp + lo + pw);
-        }
+        pad_plane(padded.data(), x + (n * C + c) * H * W, H, W, g.Hp, g.Wp, ph, pw);
         const float* gon = go + (n * g.O + o0) * g.OH * g.OW;
         if (ragged) {
           for (int64_t r = 0; r < (o1 - o0) * g.OH; ++r)
