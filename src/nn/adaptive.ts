@@ -138,7 +138,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
       if (bad >= 0)
         fail(
           'INDEX_OUT_OF_RANGE',
-          `${op}: Target values should be in [0, ${this.nClasses - 1}], but values in range [${Math.min(...labels)}, ${Math.max(...labels)}] were found`,
+          `${op}: Target values should be in [0, ${this.nClasses - 1}], but values in range [${labels.reduce((a, b) => Math.min(a, b))}, ${labels.reduce((a, b) => Math.max(a, b))}] were found`,
         );
       // The head's class for each row (a shortlist class or its cluster's logit), and the rows
       // of each cluster with their targets within it.
@@ -148,7 +148,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
       const shortRows = labels.flatMap((c, r) => (c < this.shortlistSize ? [r] : []));
       if (shortRows.length > 0) {
         parts.push(zeros([shortRows.length], { dtype: x.dtype, device: x.device }));
-        order.push(...shortRows);
+        for (const r of shortRows) order.push(r); // (no spread: a batch can outgrow the call stack)
       }
       for (let i = 0; i < this.nClusters; i++) {
         const lo = this.cutoffs[i],
@@ -163,7 +163,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
         );
         const logits = this.tail.get(i).forward(x.indexSelect(0, idx));
         parts.push(logits.logSoftmax(1).gather(1, rel.unsqueeze(1)).squeeze(1));
-        order.push(...rows);
+        for (const r of rows) order.push(r);
       }
       // back into row order: row r is element inverse[r] of the concatenation
       const inverse = new Array<number>(order.length);
