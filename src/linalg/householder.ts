@@ -10,7 +10,6 @@ import { tidy } from '../memory.js';
 import { bool } from '../options.js';
 import { eye } from '../ops/creation.js';
 import { opMulti } from '../ops/dispatch.js';
-import { cat } from '../ops/functional.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -52,8 +51,8 @@ function reflectors(op: string, input: Tensor, tau: Tensor): number {
 }
 
 // Applies the reflectors i = 0 .. k - 1 of input to c: H_0 .. H_{k-1} c from the left (the
-// reverse order when `transpose`), or c H_0 .. H_{k-1} from the right (reversed when not).
-// Each touches rows (or columns) i.. of c only.
+// reverse order when `transpose`), or c H_0 .. H_{k-1} from the right (reversed when not). Column
+// i of V is v_i, zero above row i, so each step is one rank-1 update of the whole of c.
 function applyReflectors(input: Tensor, tau: Tensor, k: number, c: Tensor, left: boolean, transpose: boolean): Tensor {
   const mn = input.shape[input.ndim - 2];
   const V = input
@@ -63,15 +62,9 @@ function applyReflectors(input: Tensor, tau: Tensor, k: number, c: Tensor, left:
   const forward = left === transpose; // H_0 first
   for (let s = 0; s < k; s++) {
     const i = forward ? s : k - 1 - s;
-    const v = V.narrow(-1, i, 1).narrow(-2, i, mn - i); // [.., mn - i, 1]
+    const v = V.narrow(-1, i, 1); // [.., mn, 1]
     const t = tau.narrow(-1, i, 1).unsqueeze(-1); // [.., 1, 1]
-    if (left) {
-      const rows = c.narrow(-2, i, mn - i);
-      c = cat([c.narrow(-2, 0, i), rows.sub(v.matmul(v.mT.matmul(rows)).mul(t))], -2);
-    } else {
-      const cols = c.narrow(-1, i, mn - i);
-      c = cat([c.narrow(-1, 0, i), cols.sub(cols.matmul(v).matmul(v.mT).mul(t))], -1);
-    }
+    c = c.sub(left ? v.matmul(v.mT.matmul(c)).mul(t) : c.matmul(v).matmul(v.mT).mul(t));
   }
   return c;
 }

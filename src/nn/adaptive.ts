@@ -142,7 +142,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
         );
       // The head's class for each row (a shortlist class or its cluster's logit), and the rows
       // of each cluster with their targets within it.
-      const headClass = labels.map((c) => c);
+      const headClass = labels.slice();
       const parts: Tensor[] = [],
         order: number[] = [];
       const shortRows = labels.flatMap((c, r) => (c < this.shortlistSize ? [r] : []));

@@ -114,7 +114,7 @@ bool conv_direct_weight_grad(const Tensor& gw, const Tensor& xt, const Tensor& g
     std::vector<float> gpad(ragged ? size_t(orun * plane) : 0);  // columns past OW stay 0
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t c = t / oruns, o0 = t % oruns * orun, o1 = std::min(g.O, o0 + orun);
-      std::fill(acc.begin(), acc.end(), 0.0f);
+      std::fill(acc.begin() + o0 * taps * lanes, acc.begin() + o1 * taps * lanes, 0.0f);  // this run's part
       for (int64_t n = 0; n < N; ++n) {
         pad_plane(padded.data(), x + (n * C + c) * H * W, H, W, g.Hp, g.Wp, ph, pw);
         const float* gon = go + (n * g.O + o0) * g.OH * g.OW;
