@@ -76,6 +76,11 @@ import './ops/reductions_more.js';
 import './ops/shaping_more.js';
 import './ops/linalg_more.js';
 import './linalg/methods.js';
+import './ops/special.js';
+import './ops/bitwise.js';
+import './ops/composites.js';
+import './ops/aliases.js';
+export { canCast } from './ops/aliases.js';
 export { slice, type IndexItem, type Slice, type ScatterReduceMode } from './ops/indexing.js';
 export { meshgrid } from './ops/shaping.js';
 export type { ValuesIndices } from './ops/sorting.js';
@@ -100,20 +105,28 @@ export {
   svd,
 } from './linalg/methods.js';
 export {
+  bartlettWindow,
+  blackmanWindow,
   bucketize,
   empty,
   emptyLike,
+  hammingWindow,
+  hannWindow,
   histc,
+  isin,
+  kaiserWindow,
   logspace,
   randperm,
   searchsorted,
   vander,
   type SearchsortedOptions,
+  type WindowOptions,
 } from './ops/creation_more.js';
 export {
   cumulativeTrapezoid,
   stdMean,
   trapezoid,
+  trapz,
   varMean,
   type QuantileInterpolation,
   type QuantileOptions,
@@ -127,19 +140,23 @@ export {
   broadcastTensors,
   cartesianProd,
   columnStack,
+  combinations,
   concat,
+  concatenate,
   dstack,
   hstack,
   kron,
   tensordot,
   trilIndices,
   triuIndices,
+  rowStack,
   vstack,
 } from './ops/shaping_more.js';
 export * as cuda from './cuda.js';
 export * as autograd from './autograd.js';
 export * as distributions from './distributions/index.js';
 export * as linalg from './linalg/index.js';
+export * as special from './special/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';

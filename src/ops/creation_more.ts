@@ -7,10 +7,10 @@ import { tensorArg } from '../args.js';
 import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { checkOptions, intAtLeast, num, oneOf } from '../options.js';
-import { full, linspace, ones, rand, zeros, zerosLike, type CreateOptions } from './creation.js';
+import { checkOptions, describe, intAtLeast, num, oneOf } from '../options.js';
+import { arange, full, linspace, ones, rand, zeros, zerosLike, type CreateOptions } from './creation.js';
 import { cat, where } from './functional.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 
 /**
  * `steps` points from base^start to base^end, evenly spaced in the exponent (torch.logspace).
@@ -211,5 +211,132 @@ export function vander(x: Tensor, options?: { N?: number | null; increasing?: bo
       1,
     ).cumprod(1);
     return o.increasing ? cols : cols.flip(1);
+  });
+}
+
+/**
+ * Whether each element of `elements` occurs in `testElements` (torch.isin; `invert` negates).
+ * Either may be a number. @example isin(tensor([1, 2, 3]), tensor([2, 5])) // [false, true, false]
+ */
+export function isin(
+  elements: Tensor | number,
+  testElements: Tensor | number,
+  options?: { assumeUnique?: boolean; invert?: boolean },
+): Tensor<'bool'> {
+  const name = 'isin';
+  const o = checkOptions(name, options, { assumeUnique: 'boolean', invert: 'boolean' });
+  for (const [arg, v] of [
+    ['elements', elements],
+    ['testElements', testElements],
+  ] as const)
+    if (!(v instanceof Tensor) && typeof v !== 'number')
+      fail('INVALID_ARGUMENT', `${name}: ${arg} must be a Tensor or a number, got ${describe(v)}`);
+  if (typeof elements === 'number' && typeof testElements === 'number')
+    fail('INVALID_ARGUMENT', `${name}: at least one of elements and testElements must be a Tensor`);
+  return noGrad(() =>
+    tidy(() => {
+      const like = (elements instanceof Tensor ? elements : testElements) as Tensor;
+      const asTensor = (v: Tensor | number, arg: string) =>
+        typeof v === 'number' ? full([], v, { dtype: like.dtype, device: like.device }) : tensorArg(name, arg, v);
+      let e = asTensor(elements, 'elements'),
+        t = asTensor(testElements, 'testElements').reshape([-1]);
+      // one dtype for the search: float64 when either is floating, else int64
+      if (e.dtype !== t.dtype) {
+        const common = isFloating(e.dtype) || isFloating(t.dtype) ? 'float64' : 'int64';
+        e = e.to(common);
+        t = t.to(common);
+      }
+      let hit: Tensor;
+      if (t.numel() === 0) hit = zeros(e.shape, { dtype: 'bool', device: e.device });
+      else {
+        const sorted = t.sort(0).values;
+        const at = searchsorted(sorted, e.reshape([-1])).clamp(null, t.numel() - 1);
+        hit = sorted
+          .indexSelect(0, at)
+          .eq(e.reshape([-1]))
+          .reshape(e.shape);
+      }
+      return (o.invert ? hit.logicalNot() : hit) as Tensor<'bool'>;
+    }),
+  );
+}
+
+/** Options of the window functions. */
+export interface WindowOptions extends CreateOptions {
+  /** A window for spectral analysis (length N + 1 with the last value dropped; default true) or a symmetric one (false). */
+  periodic?: boolean;
+}
+// A window of `length` values from f(n, M) over n = 0..M-1, M = length (+1 when periodic), in float64.
+function windowOf(
+  name: string,
+  length: number,
+  options: WindowOptions | undefined,
+  extra: Record<string, 'number'>,
+  f: (n: Tensor, m: number) => Tensor,
+): Tensor {
+  const o = checkOptions(name, options, {
+    periodic: 'boolean',
+    dtype: 'any',
+    device: 'any',
+    requiresGrad: 'boolean',
+    ...extra,
+  });
+  const n = intAtLeast(name, 'windowLength', length, 0);
+  const dtype = o.dtype ?? 'float32';
+  if (!isFloating(dtype)) fail('DTYPE_MISMATCH', `${name}: expected a floating dtype, got ${dtype}`);
+  const r = noGrad(() =>
+    tidy(() => {
+      if (n <= 1) return full([n], 1, { dtype, device: o.device });
+      const m = (o.periodic ?? true) ? n + 1 : n;
+      return f(arange(0, n, 1, { dtype: 'float64', device: o.device }), m).to(dtype);
+    }),
+  );
+  if (o.requiresGrad) r.requiresGrad_();
+  return r;
+}
+const cosTerm = (n: Tensor, m: number, k: number) => n.mul((2 * Math.PI * k) / (m - 1)).cos();
+
+/** The Hann window 0.5 - 0.5 cos(2 pi n / (M - 1)) (torch.hann_window). @example hannWindow(8) */
+export function hannWindow(windowLength: number, options?: WindowOptions): Tensor {
+  return windowOf('hannWindow', windowLength, options, {}, (n, m) => cosTerm(n, m, 1).mul(-0.5).add(0.5));
+}
+/** The Hamming window alpha - beta cos(2 pi n / (M - 1)) (alpha 0.54, beta 0.46 by default). */
+export function hammingWindow(
+  windowLength: number,
+  options?: WindowOptions & { alpha?: number; beta?: number },
+): Tensor {
+  const alpha = options?.alpha ?? 0.54,
+    beta = options?.beta ?? 0.46;
+  return windowOf('hammingWindow', windowLength, options, { alpha: 'number', beta: 'number' }, (n, m) =>
+    cosTerm(n, m, 1).mul(-beta).add(alpha),
+  );
+}
+/** The Blackman window 0.42 - 0.5 cos(2 pi n / (M - 1)) + 0.08 cos(4 pi n / (M - 1)). */
+export function blackmanWindow(windowLength: number, options?: WindowOptions): Tensor {
+  return windowOf('blackmanWindow', windowLength, options, {}, (n, m) =>
+    cosTerm(n, m, 2)
+      .mul(0.08)
+      .sub(cosTerm(n, m, 1).mul(0.5))
+      .add(0.42),
+  );
+}
+/** The triangular Bartlett window 1 - |2n / (M - 1) - 1|. */
+export function bartlettWindow(windowLength: number, options?: WindowOptions): Tensor {
+  return windowOf('bartlettWindow', windowLength, options, {}, (n, m) =>
+    n
+      .mul(2 / (m - 1))
+      .sub(1)
+      .abs()
+      .neg()
+      .add(1),
+  );
+}
+/** The Kaiser window I0(beta sqrt(1 - (2n / (M - 1) - 1)^2)) / I0(beta) (beta 12 by default). */
+export function kaiserWindow(windowLength: number, options?: WindowOptions & { beta?: number }): Tensor {
+  const beta = options?.beta ?? 12;
+  return windowOf('kaiserWindow', windowLength, options, { beta: 'number' }, (n, m) => {
+    const t = n.mul(2 / (m - 1)).sub(1);
+    const arg = t.square().neg().add(1).clamp(0, null).sqrt().mul(beta);
+    return arg.i0().div(full([], beta, { dtype: 'float64', device: n.device }).i0());
   });
 }

@@ -161,24 +161,37 @@ const BINARY_IN_PLACE: [string, OpName][] = [
   ['floorDivide_', 'floor_divide_'],
 ];
 
-for (const [method, name] of UNARY)
-  proto[method] = function (this: Tensor) {
-    return op(name, undefined, this._h);
-  };
-for (const [method, name] of UNARY_IN_PLACE)
-  proto[method] = function (this: Tensor) {
-    opInPlace(name, undefined, this._h);
-    return this;
-  };
-for (const [method, name] of BINARY)
-  proto[method] = function (this: Tensor, other: Tensor | Scalar) {
-    return op(name, undefined, this._h, operand(other, method));
-  };
-for (const [method, name] of BINARY_IN_PLACE)
-  proto[method] = function (this: Tensor, other: Tensor | Scalar) {
-    opInPlace(name, undefined, this._h, operand(other, method));
-    return this;
-  };
+/**
+ * @internal Installs one-op methods on Tensor.prototype: each [method, native op] row of the
+ * four tables (unary, unary in place, binary, binary in place). The other op families' modules
+ * (special.ts, bitwise.ts) install theirs with it too.
+ */
+export function installElementwise(tables: {
+  unary?: [string, OpName][];
+  unaryInPlace?: [string, OpName][];
+  binary?: [string, OpName][];
+  binaryInPlace?: [string, OpName][];
+}): void {
+  for (const [method, name] of tables.unary ?? [])
+    proto[method] = function (this: Tensor) {
+      return op(name, undefined, this._h);
+    };
+  for (const [method, name] of tables.unaryInPlace ?? [])
+    proto[method] = function (this: Tensor) {
+      opInPlace(name, undefined, this._h);
+      return this;
+    };
+  for (const [method, name] of tables.binary ?? [])
+    proto[method] = function (this: Tensor, other: Tensor | Scalar) {
+      return op(name, undefined, this._h, operand(other, method));
+    };
+  for (const [method, name] of tables.binaryInPlace ?? [])
+    proto[method] = function (this: Tensor, other: Tensor | Scalar) {
+      opInPlace(name, undefined, this._h, operand(other, method));
+      return this;
+    };
+}
+installElementwise({ unary: UNARY, unaryInPlace: UNARY_IN_PLACE, binary: BINARY, binaryInPlace: BINARY_IN_PLACE });
 
 proto.round = function (this: Tensor, options?: { decimals?: number }) {
   const decimals = int('round', 'decimals', checkOptions('round', options, { decimals: 'number' }).decimals ?? 0);

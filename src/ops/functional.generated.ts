@@ -81,6 +81,22 @@ export const lgamma = freeFunction('lgamma');
 export const digamma = freeFunction('digamma');
 /** torch.polygamma: {@link Tensor.polygamma | input.polygamma(...)} as a free function. */
 export const polygamma = freeFunction('polygamma');
+/** torch.i0: {@link Tensor.i0 | input.i0(...)} as a free function. */
+export const i0 = freeFunction('i0');
+/** torch.i0e: {@link Tensor.i0e | input.i0e(...)} as a free function. */
+export const i0e = freeFunction('i0e');
+/** torch.i1: {@link Tensor.i1 | input.i1(...)} as a free function. */
+export const i1 = freeFunction('i1');
+/** torch.i1e: {@link Tensor.i1e | input.i1e(...)} as a free function. */
+export const i1e = freeFunction('i1e');
+/** torch.ndtri: {@link Tensor.ndtri | input.ndtri(...)} as a free function. */
+export const ndtri = freeFunction('ndtri');
+/** torch.logNdtr: {@link Tensor.logNdtr | input.logNdtr(...)} as a free function. */
+export const logNdtr = freeFunction('logNdtr');
+/** torch.erfcx: {@link Tensor.erfcx | input.erfcx(...)} as a free function. */
+export const erfcx = freeFunction('erfcx');
+/** torch.bitwiseNot: {@link Tensor.bitwiseNot | input.bitwiseNot(...)} as a free function. */
+export const bitwiseNot = freeFunction('bitwiseNot');
 /** torch.add: {@link Tensor.add | input.add(...)} as a free function. */
 export const add = freeFunction('add');
 /** torch.sub: {@link Tensor.sub | input.sub(...)} as a free function. */
@@ -103,6 +119,28 @@ export const fmod = freeFunction('fmod');
 export const floorDivide = freeFunction('floorDivide');
 /** torch.atan2: {@link Tensor.atan2 | input.atan2(...)} as a free function. */
 export const atan2 = freeFunction('atan2');
+/** torch.zeta: {@link Tensor.zeta | input.zeta(...)} as a free function. */
+export const zeta = freeFunction('zeta');
+/** torch.gammainc: {@link Tensor.gammainc | input.gammainc(...)} as a free function. */
+export const gammainc = freeFunction('gammainc');
+/** torch.gammaincc: {@link Tensor.gammaincc | input.gammaincc(...)} as a free function. */
+export const gammaincc = freeFunction('gammaincc');
+/** torch.nextafter: {@link Tensor.nextafter | input.nextafter(...)} as a free function. */
+export const nextafter = freeFunction('nextafter');
+/** torch.bitwiseAnd: {@link Tensor.bitwiseAnd | input.bitwiseAnd(...)} as a free function. */
+export const bitwiseAnd = freeFunction('bitwiseAnd');
+/** torch.bitwiseOr: {@link Tensor.bitwiseOr | input.bitwiseOr(...)} as a free function. */
+export const bitwiseOr = freeFunction('bitwiseOr');
+/** torch.bitwiseXor: {@link Tensor.bitwiseXor | input.bitwiseXor(...)} as a free function. */
+export const bitwiseXor = freeFunction('bitwiseXor');
+/** torch.bitwiseLeftShift: {@link Tensor.bitwiseLeftShift | input.bitwiseLeftShift(...)} as a free function. */
+export const bitwiseLeftShift = freeFunction('bitwiseLeftShift');
+/** torch.bitwiseRightShift: {@link Tensor.bitwiseRightShift | input.bitwiseRightShift(...)} as a free function. */
+export const bitwiseRightShift = freeFunction('bitwiseRightShift');
+/** torch.gcd: {@link Tensor.gcd | input.gcd(...)} as a free function. */
+export const gcd = freeFunction('gcd');
+/** torch.lcm: {@link Tensor.lcm | input.lcm(...)} as a free function. */
+export const lcm = freeFunction('lcm');
 /** torch.eq: {@link Tensor.eq | input.eq(...)} as a free function. */
 export const eq = freeFunction('eq');
 /** torch.ne: {@link Tensor.ne | input.ne(...)} as a free function. */

@@ -25,4 +25,10 @@ export function where(cond: Tensor, a: Tensor | Scalar, b: Tensor | Scalar): Ten
   return op('where', undefined, cond._h, operand(a, 'where'), operand(b, 'where'));
 }
 
+/** Whether obj is a Tensor (torch.is_tensor). @example isTensor(zeros([1])) // true */
+export function isTensor(obj: unknown): obj is Tensor {
+  return obj instanceof Tensor;
+}
+
 export * from './functional.generated.js';
+export * from './functional_methods.js';

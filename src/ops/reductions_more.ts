@@ -487,6 +487,10 @@ export function trapezoid(y: Tensor, options?: { x?: Tensor | null; dx?: number;
     return terms.sum(d);
   });
 }
+/** Alias of trapezoid (torch.trapz). */
+export function trapz(y: Tensor, options?: { x?: Tensor | null; dx?: number; dim?: number }): Tensor {
+  return trapezoid(y, options);
+}
 
 /** The running trapezoidal integral (torch.cumulative_trapezoid): one fewer point along dim. */
 export function cumulativeTrapezoid(y: Tensor, options?: { x?: Tensor | null; dx?: number; dim?: number }): Tensor {

@@ -10,8 +10,8 @@ import { tensorArg, tensorList } from '../args.js';
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { describe, int, intAtLeast, list } from '../options.js';
-import { arange, zeros } from './creation.js';
+import { checkOptions, describe, int, intAtLeast, list } from '../options.js';
+import { arange, tensor, zeros } from './creation.js';
 import { op } from './dispatch.js';
 import { cat, stack, where } from './functional.js';
 import { dimOf } from './shaping.js';
@@ -359,6 +359,14 @@ export function columnStack(tensors: readonly Tensor[]): Tensor {
 export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   return cat(tensors, dim);
 }
+/** Alias of cat (torch.concatenate, numpy's name). */
+export function concatenate(tensors: readonly Tensor[], dim = 0): Tensor {
+  return cat(tensors, dim);
+}
+/** Alias of vstack (torch.row_stack). */
+export function rowStack(tensors: readonly Tensor[]): Tensor {
+  return vstack(tensors);
+}
 
 /** The shape the given shapes broadcast to (throws SHAPE_MISMATCH when they do not). @example broadcastShapes([3, 1], [4]) // [3, 4] */
 export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
@@ -460,6 +468,41 @@ export function cartesianProd(...tensors: Tensor[]): Tensor {
         .reshape([-1]),
     );
     return stack(cols, 1);
+  });
+}
+
+/**
+ * The r-element combinations of a 1-D tensor's elements, in order, one per row (torch.combinations,
+ * itertools' order); withReplacement lets an element repeat. @example combinations(tensor([1, 2, 3])) // [[1, 2], [1, 3], [2, 3]]
+ */
+export function combinations(input: Tensor, options?: { r?: number; withReplacement?: boolean }): Tensor {
+  const name = 'combinations';
+  const x = tensorArg(name, 'input', input);
+  const o = checkOptions(name, options, { r: 'number', withReplacement: 'boolean' });
+  const r = intAtLeast(name, 'r', o.r ?? 2, 0);
+  if (x.ndim !== 1) fail('SHAPE_MISMATCH', `${name}: expected a 1-D tensor, got ${shapeText(x)}`);
+  const n = x.shape[0];
+  const rows: number[] = [];
+  // index tuples in lexicographic order, each non-decreasing (with replacement) or increasing
+  const idx: number[] = [];
+  const step = o.withReplacement ? 0 : 1;
+  const walk = (start: number) => {
+    if (idx.length === r) {
+      rows.push(...idx);
+      if (rows.length > 2 ** 27) fail('INVALID_ARGUMENT', `${name}: too many combinations of ${n} elements taken ${r}`);
+      return;
+    }
+    for (let i = start; i < n; i++) {
+      idx.push(i);
+      walk(i + step);
+      idx.pop();
+    }
+  };
+  if (r > 0) walk(0);
+  const count = r === 0 ? 0 : rows.length / r;
+  return tidy(() => {
+    const at = tensor(rows, { dtype: 'int64', device: x.device });
+    return x.indexSelect(0, at).reshape(r === 0 ? [0] : [count, r]);
   });
 }
 

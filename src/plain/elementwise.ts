@@ -4,6 +4,7 @@ import { fail } from '../errors.js';
 import { describe, num } from '../options.js';
 import { NATIVE_OPS, type OpName } from '../ops/ops.generated.js';
 import { digamma, erf as erfScalar, erfc, erfinv, lgamma, polygamma as polygammaScalar } from './math.js';
+import { besselI, erfcx, hurwitzZeta, igamma, logNdtr, ndtri } from './special.js';
 import {
   alloc,
   asPlain,
@@ -124,6 +125,37 @@ export const UNARY: Record<string, (dt: DType, p0?: number) => Fn1> = {
   lgamma: () => lgamma,
   digamma: () => digamma,
   polygamma: (_dt, n) => (x) => polygammaScalar(n ?? 0, x),
+  i0: () => (x) => besselI(0, x, false),
+  i0e: () => (x) => besselI(0, x, true),
+  i1: () => (x) => besselI(1, x, false),
+  i1e: () => (x) => besselI(1, x, true),
+  ndtri: () => ndtri,
+  log_ndtr: () => logNdtr,
+  erfcx: () => erfcx,
+  bitwise_not: (dt) => (dt === 'bool' ? (x) => (x ? 0 : 1) : (x) => -x - 1),
+};
+
+// The bitwise kernels: int32 by JS's 32-bit operators, int64 through BigInt (exact to 2^63).
+const int64Op = (f: (a: bigint, b: bigint) => bigint) => (a: number, b: number) =>
+  Number(BigInt.asIntN(64, f(BigInt(a), BigInt(b))));
+const bitwise =
+  (f32: (a: number, b: number) => number, f64: (a: bigint, b: bigint) => bigint) =>
+  (dt: DType): Fn2 =>
+    dt === 'int64' ? int64Op(f64) : dt === 'bool' ? (a, b) => f32(a, b) & 1 : (a, b) => f32(a, b) | 0;
+// Shifts by a negative amount or by the width or more: 0 left, the sign fill right (torch's).
+const shift = (left: boolean) => (dt: DType) => {
+  const width = dt === 'int64' ? 64 : 32;
+  return (a: number, b: number): number => {
+    if (b < 0 || b >= width) return left ? 0 : a < 0 ? -1 : 0;
+    if (dt === 'int32') return left ? a << b : a >> b;
+    return Number(BigInt.asIntN(64, left ? BigInt(a) << BigInt(b) : BigInt(a) >> BigInt(b)));
+  };
+};
+const gcdOf = (a: number, b: number): number => {
+  let x = Math.abs(a),
+    y = Math.abs(b);
+  while (y) [x, y] = [y, x % y];
+  return x;
 };
 
 /** Binary ops: the kernel for the compute dtype (the rule, as for UNARY, comes from ops.def). */
@@ -146,7 +178,48 @@ export const BINARY: Record<string, (dt: DType) => Fn2> = {
   le: () => (a, b) => (a <= b ? 1 : 0),
   gt: () => (a, b) => (a > b ? 1 : 0),
   ge: () => (a, b) => (a >= b ? 1 : 0),
+  zeta: () => hurwitzZeta,
+  gammainc: () => (a, x) => igamma(a, x, false),
+  gammaincc: () => (a, x) => igamma(a, x, true),
+  nextafter: (dt) => (a, b) => nextafter(a, b, dt === 'float32'),
+  bitwise_and: bitwise(
+    (a, b) => a & b,
+    (a, b) => a & b,
+  ),
+  bitwise_or: bitwise(
+    (a, b) => a | b,
+    (a, b) => a | b,
+  ),
+  bitwise_xor: bitwise(
+    (a, b) => a ^ b,
+    (a, b) => a ^ b,
+  ),
+  bitwise_left_shift: shift(true),
+  bitwise_right_shift: shift(false),
+  gcd: (dt) => (a, b) => castValue(gcdOf(a, b), dt),
+  lcm: (dt) => (a, b) => {
+    const g = gcdOf(a, b);
+    return g === 0 ? 0 : castValue(Math.abs((a / g) * b), dt);
+  },
 };
+
+// The neighbouring float (float64, or float32 when `single`) of a toward b, by its bit pattern.
+function nextafter(a: number, b: number, single: boolean): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+  if (a === b) return b;
+  if (a === 0) return (b > 0 ? 1 : -1) * (single ? 1.401298464324817e-45 : Number.MIN_VALUE);
+  const up = b > a === a > 0;
+  if (single) {
+    const v = new Float32Array([a]),
+      u = new Int32Array(v.buffer);
+    u[0] += up ? 1 : -1;
+    return v[0];
+  }
+  const v = new Float64Array([a]),
+    u = new BigInt64Array(v.buffer);
+  u[0] += up ? 1n : -1n;
+  return v[0];
+}
 
 const toCompute = (v: number, dt: DType) => (dt === 'float32' ? Math.fround(v) : castValue(v, dt));
 
@@ -157,7 +230,8 @@ export function unary(name: string, x: PlainTensor, p0?: number | null, p1?: num
     rule = ruleOf(name);
   plainArg(name, 'x', x);
   const dt: DType = rule === 'FLOAT' ? (isFloat(x.dtype) ? x.dtype : 'float32') : x.dtype;
-  if (dt === 'bool') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
+  if (rule === 'BITWISE' && isFloat(dt)) fail('DTYPE_MISMATCH', `${name}: expected an integer or bool tensor`);
+  if (dt === 'bool' && rule !== 'BITWISE') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
   const f = make(dt, p0 ?? undefined);
   const out = alloc(dt, x.numel());
   for (let i = 0; i < out.length; i++) out[i] = f(toCompute(x.data[i], dt));
@@ -194,8 +268,11 @@ export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTen
     result = promoted;
   if (rule === 'TRUEDIV') compute = result = isFloat(promoted) ? promoted : 'float32';
   else if (rule === 'COMPARE') result = 'bool';
-  else if (rule === 'ARITH_NOBOOL' && promoted === 'bool')
+  else if ((rule === 'ARITH_NOBOOL' || rule === 'INTEGER') && promoted === 'bool')
     fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
+  if ((rule === 'BITWISE' || rule === 'INTEGER') && isFloat(promoted))
+    fail('DTYPE_MISMATCH', `${name}: expected integer tensors, got ${promoted}`);
+  if (rule === 'FLOAT_ONLY' && !isFloat(promoted)) fail('DTYPE_MISMATCH', `${name}: expected floating tensors`);
   if (name === 'pow' && !isFloat(compute) && typeof b === 'number' && b < 0)
     fail('INVALID_ARGUMENT', `pow: integers to negative integer powers are not allowed, got exponent ${b}`);
   const A = asPlain(a),

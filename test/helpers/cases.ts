@@ -28,13 +28,16 @@ export interface OpCase {
 
 const WRITABLE: Layout[] = ['contiguous', 'transposed', 'narrowed'];
 const POSITIVE_INT: [number, number] = [1, 9];
+// The bitwise ops take integers and bool (the rest: floats, and integers computed as float32).
+const unaryDtypes = (name: (typeof UNARY_OPS)[number]): DType[] =>
+  ruleOf(name).rule === 'BITWISE' ? ['int32', 'int64', 'bool'] : ['float32', 'float64', 'int32'];
 export const unaryCases: OpCase[] = UNARY_OPS.flatMap((name) =>
-  (['float32', 'float64', 'int32'] as DType[]).flatMap((dtype) => {
+  unaryDtypes(name).flatMap((dtype) => {
     const { rule, inplace } = ruleOf(name);
     const domain = UNARY_DOMAIN[name];
     const range: [number, number] = domain ? (dtype === 'int32' ? POSITIVE_INT : domain) : [-3, 3];
     const spec = { shape: [3, 4], dtype, range };
-    const call = (x: Tensor) => (x[name] as () => Tensor).call(x);
+    const call = (x: Tensor) => (x[methodOf(name) as 'neg'] as () => Tensor).call(x);
     const rows: OpCase[] = [
       { ops: [name], name: `${name} ${dtype}`, inputs: [spec], native: call, plain: (x) => plain.unary(name, x) },
       {
@@ -46,14 +49,14 @@ export const unaryCases: OpCase[] = UNARY_OPS.flatMap((name) =>
       },
     ];
     // An integer tensor cannot hold a FLOAT op's result in place.
-    if (inplace && (dtype !== 'int32' || rule === 'NUMERIC')) {
+    if (inplace && (dtype !== 'int32' || rule === 'NUMERIC' || rule === 'BITWISE')) {
       const op = `${name}_` as OpName;
       rows.push({
         ops: [op],
         name: `${op} ${dtype}`,
         inputs: [spec],
         layouts: WRITABLE,
-        native: (x) => (x[op as keyof Tensor] as () => Tensor).call(x),
+        native: (x) => (x[methodOf(op) as keyof Tensor] as () => Tensor).call(x),
         plain: (x) => plain.unary(name, x),
       });
     }
@@ -185,7 +188,26 @@ const DTYPE_PAIRS: [DType, DType][] = [
   ['bool', 'bool'],
 ];
 
+// The dtype pairs each rule takes: the bitwise ops integers (and bool), nextafter floats.
+const INTEGER_PAIRS: [DType, DType][] = [
+  ['int32', 'int32'],
+  ['int64', 'int64'],
+  ['int32', 'int64'],
+];
+function pairsFor(op: Bin): [DType, DType][] {
+  const { rule } = ruleOf(op);
+  if (rule === 'INTEGER') return INTEGER_PAIRS;
+  if (rule === 'BITWISE') return [...INTEGER_PAIRS, ['bool', 'bool'], ['bool', 'int32']];
+  if (rule === 'FLOAT_ONLY') return DTYPE_PAIRS.filter(([a, b]) => a.startsWith('float') && b.startsWith('float'));
+  return DTYPE_PAIRS.filter(([a]) => a !== 'bool' || boolOk(op));
+}
+
 function binRange(op: Bin, dtype: DType, second: boolean): [number, number] {
+  // zeta(x, q): x > 1, q > 0; the incomplete gamma functions: a > 0, x >= 0
+  if (op === 'zeta') return second ? [0.5, 4] : [1.5, 5];
+  if (op === 'gammainc' || op === 'gammaincc') return second ? [0, 6] : [0.5, 5];
+  // shift amounts within the width and beyond it (torch's 0 / sign fill)
+  if ((op === 'bitwise_left_shift' || op === 'bitwise_right_shift') && second) return [-2, 40];
   if (op === 'pow')
     return second ? (dtype.startsWith('int') ? [0, 4] : [-2, 2]) : dtype.startsWith('int') ? [-3, 3] : [0.5, 2];
   if (op === 'div' && second) return [1, 4];
@@ -196,7 +218,7 @@ function binRange(op: Bin, dtype: DType, second: boolean): [number, number] {
 }
 
 export const binaryCases: OpCase[] = BINARY.flatMap((op) =>
-  DTYPE_PAIRS.filter(([a]) => a !== 'bool' || boolOk(op)).flatMap(([da, db]) =>
+  pairsFor(op).flatMap(([da, db]) =>
     SHAPES.map(([sa, sb]): OpCase => ({
       ops: [op],
       name: `${op} ${da}[${sa}] ${db}[${sb}]`,
@@ -232,28 +254,29 @@ export const scalarCases: OpCase[] = (['add', 'sub', 'mul', 'div', 'pow', 'maxim
     ),
 );
 
-export const inplaceBinaryCases: OpCase[] = (
-  ['add_', 'sub_', 'mul_', 'div_', 'pow_', 'remainder_', 'fmod_', 'floor_divide_'] as const
-).flatMap((op) => {
-  const base = op.slice(0, -1) as Bin;
-  return (['float32', 'float64'] as DType[]).flatMap((dtype) => [
+// Every binary op with an in-place row, in the dtypes its rule takes.
+export const inplaceBinaryCases: OpCase[] = BINARY.filter((b) => ruleOf(b).inplace).flatMap((base) => {
+  const op = `${base}_` as Bin;
+  const { rule } = ruleOf(base);
+  const dtypes: DType[] = rule === 'BITWISE' || rule === 'INTEGER' ? ['int32', 'int64'] : ['float32', 'float64'];
+  return dtypes.flatMap((dtype) => [
     {
-      ops: [op],
+      ops: [op as OpName],
       name: `${op} ${dtype} broadcast`,
       layouts: WRITABLE,
       inputs: [
         { shape: [3, 4], dtype, range: binRange(base, dtype, false) },
         { shape: [4], dtype, range: binRange(base, dtype, true) },
       ],
-      native: (a: Tensor, b: Tensor) => call(a, op as Bin, b),
+      native: (a: Tensor, b: Tensor) => call(a, op, b),
       plain: (a: PlainTensor, b: PlainTensor) => plain.binary(base, a, b),
     },
     {
-      ops: [op],
+      ops: [op as OpName],
       name: `${op} ${dtype} scalar`,
       layouts: WRITABLE,
       inputs: [{ shape: [3, 4], dtype, range: binRange(base, dtype, false) }],
-      native: (a: Tensor) => call(a, op as Bin, 2),
+      native: (a: Tensor) => call(a, op, 2),
       plain: (a: PlainTensor) => plain.binary(base, a, 2),
     },
   ]);

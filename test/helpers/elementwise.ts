@@ -46,6 +46,7 @@ export const UNARY_DOMAIN: Partial<Record<UnaryName, [number, number]>> = {
   log10: [0.5, 3],
   reciprocal: [0.5, 3],
   erfinv: [-0.9, 0.9],
+  ndtri: [0.05, 0.95],
   // away from the poles at 0, -1, -2, ...
   lgamma: [0.2, 6],
   digamma: [0.2, 6],

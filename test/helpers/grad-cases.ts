@@ -38,6 +38,25 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'le',
   'gt',
   'ge',
+  // bit patterns (torch: not differentiable)
+  'nextafter',
+  'bitwise_not',
+  'bitwise_and',
+  'bitwise_or',
+  'bitwise_xor',
+  'bitwise_left_shift',
+  'bitwise_right_shift',
+  'gcd',
+  'lcm',
+  'nextafter_',
+  'bitwise_not_',
+  'bitwise_and_',
+  'bitwise_or_',
+  'bitwise_xor_',
+  'bitwise_left_shift_',
+  'bitwise_right_shift_',
+  'gcd_',
+  'lcm_',
   'argmax',
   'argmin',
   'argsort',
@@ -92,10 +111,15 @@ function inplaceUnary(op: UnaryName): (x: Tensor) => Tensor {
   };
 }
 
-const unaryRows: GradCase[] = UNARY_OPS.flatMap((op): GradCase[] => {
+const unaryRows: GradCase[] = UNARY_OPS.filter((op) => ruleOf(op).rule !== 'BITWISE').flatMap((op): GradCase[] => {
   const range = UNARY_DOMAIN[op];
   return [
-    { ops: [op], name: op, inputs: [f64([3, 4], range)], fn: (x) => (x[op] as () => Tensor).call(x) },
+    {
+      ops: [op],
+      name: op,
+      inputs: [f64([3, 4], range)],
+      fn: (x) => (x[methodOf(op) as 'neg'] as () => Tensor).call(x),
+    },
     ...(ruleOf(op).inplace
       ? [
           {
@@ -169,6 +193,23 @@ const binaryRows: GradCase[] = (Object.keys(BIN_RANGES) as Bin[]).flatMap((op): 
   }
   return rows;
 });
+
+// The special functions of two arguments are differentiable in the second only (as torch's): the
+// first is a constant; broadcast both ways.
+const specialBinaryRows: GradCase[] = (
+  [
+    ['zeta', [1.5, 4], [0.5, 3]],
+    ['gammainc', [0.5, 4], [0.5, 5]],
+    ['gammaincc', [0.5, 4], [0.5, 5]],
+  ] as const
+).flatMap(([op, ra, rb]): GradCase[] =>
+  BROADCAST.map(([sa, sb]) => ({
+    ops: [op],
+    name: `${op} [${sa}] (constant) [${sb}]`,
+    inputs: [f64(sa, [...ra], false), f64(sb, [...rb])],
+    fn: (a, b) => apply(a, op, b),
+  })),
+);
 
 // Convolution: every configuration, on a contiguous and a strided input (the table's other
 // layouts are covered by the forward tests; gradcheck builds a full Jacobian, so each layout costs).
@@ -299,6 +340,7 @@ export const GRAD_CASES: GradCase[] = [
   ...poolRows,
   ...unaryRows,
   ...binaryRows,
+  ...specialBinaryRows,
   { ops: ['pow'], name: 'pow with a JS number exponent', inputs: [f64([3, 4], POS)], fn: (x) => x.pow(3) },
   { ops: ['pow'], name: 'pow with a fractional exponent', inputs: [f64([3, 4], POS)], fn: (x) => x.pow(-1.5) },
   {

@@ -545,32 +545,22 @@ Formula formula(OpId id) {
                 c.set(0, mul(c.g(), add(cdf, mul(x, pdf))));
               },
               IN0};
-    case OpId::erf:  // 2/sqrt(pi) e^(-x^2)
-      return {[](Ctx& c) {
-                Tensor x = c.in(0);
-                c.set(0, mul(c.g(), mul(exp(neg(mul(x, x))), 2 * std::numbers::inv_sqrtpi)));
-              },
-              IN0};
-    case OpId::erfc:  // -2/sqrt(pi) e^(-x^2)
-      return {[](Ctx& c) {
-                Tensor x = c.in(0);
-                c.set(0, mul(c.g(), mul(exp(neg(mul(x, x))), -2 * std::numbers::inv_sqrtpi)));
-              },
-              IN0};
-    case OpId::erfinv:  // sqrt(pi)/2 e^(y^2)
-      return {[](Ctx& c) {
-                Tensor y = c.out(0);
-                c.set(0, mul(c.g(), mul(exp(mul(y, y)), 0.5 / std::numbers::inv_sqrtpi)));
-              },
-              0, OUT0};
-    case OpId::lgamma: return {[](Ctx& c) { c.set(0, mul(c.g(), op(OpId::digamma, {c.in(0)}))); }, IN0};
-    case OpId::digamma: return {[](Ctx& c) { c.set(0, mul(c.g(), op(OpId::polygamma, {c.in(0)}, {num(1)}))); }, IN0};
+    case OpId::erf:
+    case OpId::erfc:
+    case OpId::erfinv:
+    case OpId::erfcx:
+    case OpId::lgamma:
+    case OpId::digamma:
     case OpId::polygamma:
-      return {[](Ctx& c) {
-                const double n = double(c.attrs().integer(0, "n"));
-                c.set(0, mul(c.g(), op(OpId::polygamma, {c.in(0)}, {num(n + 1)})));
-              },
-              IN0};
+    case OpId::i0:
+    case OpId::i0e:
+    case OpId::i1:
+    case OpId::i1e:
+    case OpId::ndtri:
+    case OpId::log_ndtr:
+    case OpId::zeta:
+    case OpId::gammainc:
+    case OpId::gammaincc: return special_formula(id);
     case OpId::tan:  // 1 + tan^2
       return {[](Ctx& c) { c.set(0, mul(c.g(), add(mul(c.out(0), c.out(0)), scalar(1)))); }, 0, OUT0};
     case OpId::asin:  // 1 / sqrt(1 - x^2)
@@ -659,7 +649,16 @@ Formula formula(OpId id) {
     case OpId::lt:
     case OpId::le:
     case OpId::gt:
-    case OpId::ge: return nondiff();
+    case OpId::ge:
+    case OpId::nextafter:
+    case OpId::bitwise_not:
+    case OpId::bitwise_and:
+    case OpId::bitwise_or:
+    case OpId::bitwise_xor:
+    case OpId::bitwise_left_shift:
+    case OpId::bitwise_right_shift:
+    case OpId::gcd:
+    case OpId::lcm: return nondiff();
     case OpId::where:
       return {[](Ctx& c) {
                 Tensor cond = c.in(0);

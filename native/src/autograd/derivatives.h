@@ -72,6 +72,9 @@ void eigh_grad(Ctx& c);
 void svd_grad(Ctx& c);
 void qr_grad(Ctx& c);
 
+// The special functions' rows of the table (derivatives_special.cpp).
+Formula special_formula(OpId op);
+
 // The normalization layers' formulas (derivatives_norm.cpp).
 void batch_norm_grad(Ctx& c);
 

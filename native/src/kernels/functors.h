@@ -344,6 +344,9 @@ TK_HD_CALL inline double polygamma(int64_t n, double x) {
   return sign * std::exp(lgamma(double(n) + 1)) * zeta(double(n + 1), x);
 }
 }  // namespace special
+}  // namespace tk::kernels
+#include "kernels/special_more.h"
+namespace tk::kernels {
 
 #define TK_SPECIAL_FUNCTOR(Name, expr)                                       \
   struct Name {                                                              \
@@ -358,6 +361,13 @@ TK_SPECIAL_FUNCTOR(Erfinv, special::erfinv(v))
 TK_SPECIAL_FUNCTOR(Lgamma, special::lgamma(v))
 TK_SPECIAL_FUNCTOR(Digamma, special::digamma(v))
 TK_SPECIAL_FUNCTOR(Polygamma, special::polygamma(int64_t(p.p0), v))  // p0: the order n >= 0
+TK_SPECIAL_FUNCTOR(I0, special::bessel_i(0, v, false))
+TK_SPECIAL_FUNCTOR(I0e, special::bessel_i(0, v, true))
+TK_SPECIAL_FUNCTOR(I1, special::bessel_i(1, v, false))
+TK_SPECIAL_FUNCTOR(I1e, special::bessel_i(1, v, true))
+TK_SPECIAL_FUNCTOR(Ndtri, special::ndtri(v))
+TK_SPECIAL_FUNCTOR(LogNdtr, special::log_ndtr(v))
+TK_SPECIAL_FUNCTOR(Erfcx, special::erfcx(v))
 #undef TK_SPECIAL_FUNCTOR
 
 // Rounding keeps integers as they are. round is half to even (nearbyint in the default rounding
@@ -489,6 +499,77 @@ struct FloorDivide {  // a / b rounded down (torch.floor_divide, div(rounding_mo
 struct Atan2 {  // only float types reach it (TRUEDIV rule: integers compute in float32)
   template <class T> TK_HD T operator()(T a, T b) const { return std::atan2(a, b); }
 };
+// The special functions of two arguments (TRUEDIV rule: float types only reach them).
+struct Zeta {  // Hurwitz zeta(x, q)
+  template <class T> TK_HD T operator()(T x, T q) const { return T(special::zeta(double(x), double(q))); }
+};
+struct Gammainc {
+  template <class T> TK_HD T operator()(T a, T x) const { return T(special::igamma(double(a), double(x), false)); }
+};
+struct Gammaincc {
+  template <class T> TK_HD T operator()(T a, T x) const { return T(special::igamma(double(a), double(x), true)); }
+};
+struct Nextafter {  // FLOAT_ONLY rule
+  template <class T> TK_HD T operator()(T a, T b) const { return std::nextafter(a, b); }
+};
+
+// Bitwise ops on integers and bool (BITWISE rule; bool's and / or / xor are the logical ones).
+struct BitwiseNot {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+    if constexpr (std::is_same_v<T, bool>)
+      return !x;
+    else
+      return T(~x);
+  }
+};
+struct BitwiseAnd {
+  template <class T> TK_HD T operator()(T a, T b) const { return T(a & b); }
+};
+struct BitwiseOr {
+  template <class T> TK_HD T operator()(T a, T b) const { return T(a | b); }
+};
+struct BitwiseXor {
+  template <class T> TK_HD T operator()(T a, T b) const { return T(a ^ b); }
+};
+// Shifts (INTEGER rule) as torch's: a shift by a negative amount or by the width or more gives 0
+// (left) or the sign fill (right) instead of C's undefined behaviour; left shifts wrap.
+struct BitwiseLeftShift {
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if (b < 0 || b >= T(sizeof(T) * 8)) return T(0);
+    return T(std::make_unsigned_t<T>(a) << b);
+  }
+};
+struct BitwiseRightShift {
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if (b < 0 || b >= T(sizeof(T) * 8)) return a < 0 ? T(-1) : T(0);
+    return T(a >> b);
+  }
+};
+// gcd and lcm (INTEGER rule) of the magnitudes, as torch's: gcd(0, 0) = 0, lcm(0, x) = 0. The
+// magnitudes are taken unsigned, so the most negative value does not overflow before the result
+// wraps as torch's does.
+template <class T> TK_HD inline std::make_unsigned_t<T> magnitude(T v) {
+  using U = std::make_unsigned_t<T>;
+  return v < 0 ? U(0) - U(v) : U(v);
+}
+template <class U> TK_HD inline U gcd_unsigned(U a, U b) {
+  while (b != 0) {
+    const U t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+struct Gcd {
+  template <class T> TK_HD T operator()(T a, T b) const { return T(gcd_unsigned(magnitude(a), magnitude(b))); }
+};
+struct Lcm {
+  template <class T> TK_HD T operator()(T a, T b) const {
+    const auto g = gcd_unsigned(magnitude(a), magnitude(b));
+    return g == 0 ? T(0) : T(magnitude(a) / g * magnitude(b));
+  }
+};
+
 struct Eq {
   template <class T> TK_HD bool operator()(T a, T b) const { return a == b; }
 };
@@ -533,7 +614,7 @@ template <class T> TK_HD inline bool nan_last_less(T a, T b) {
 template <class T> using sum_acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 
 // Each element-wise functor's row of ops.def: its dtype rule and its cost.
-enum class Rule { FLOAT, NUMERIC, ARITH, ARITH_NOBOOL, TRUEDIV, COMPARE };
+enum class Rule { FLOAT, NUMERIC, ARITH, ARITH_NOBOOL, TRUEDIV, COMPARE, FLOAT_ONLY, BITWISE, INTEGER };
 enum class Cost { CHEAP, COSTLY };
 template <class F> struct OpFacts;
 #define TK_OP_FACTS(F, r, c)                                \
@@ -548,11 +629,16 @@ template <class F> struct OpFacts;
 
 // Which compute dtypes an element-wise functor is instantiated for, from its rule (the op layer
 // never sends others): float-only math (FLOAT; TRUEDIV, whose integers divide as float), no bool
-// where PyTorch refuses it (NUMERIC, ARITH_NOBOOL), every dtype otherwise.
+// where PyTorch refuses it (NUMERIC, ARITH_NOBOOL), integers and bool (BITWISE) or integers
+// alone (INTEGER) for the bitwise ops, every dtype otherwise.
 template <class F, class T> constexpr bool supports() {
   constexpr Rule r = OpFacts<F>::rule;
-  if constexpr (r == Rule::FLOAT || r == Rule::TRUEDIV)
+  if constexpr (r == Rule::FLOAT || r == Rule::TRUEDIV || r == Rule::FLOAT_ONLY)
     return std::is_floating_point_v<T>;
+  else if constexpr (r == Rule::BITWISE)
+    return std::is_integral_v<T>;
+  else if constexpr (r == Rule::INTEGER)
+    return std::is_integral_v<T> && !std::is_same_v<T, bool>;
   else if constexpr (r == Rule::NUMERIC || r == Rule::ARITH_NOBOOL)
     return !std::is_same_v<T, bool>;
   else

@@ -40,6 +40,17 @@ Types binary_types(BinaryOp op, DType promoted, const char* name) {
       return {c, c};
     }
     case Rule::COMPARE: return {promoted, DType::Bool};
+    case Rule::FLOAT_ONLY:
+      TK_CHECK(is_floating(promoted), DTYPE_MISMATCH, name, ": expected floating tensors, got ", dtype_name(promoted),
+               " (convert with .to('float32') first)");
+      return {promoted, promoted};
+    case Rule::BITWISE:
+    case Rule::INTEGER:
+      TK_CHECK(!is_floating(promoted), DTYPE_MISMATCH, name, ": expected integer",
+               kBinaryRules[size_t(op)] == Rule::BITWISE ? " or bool" : "", " tensors, got ", dtype_name(promoted));
+      TK_CHECK(kBinaryRules[size_t(op)] == Rule::BITWISE || promoted != DType::Bool, DTYPE_MISMATCH, name,
+               ": not supported for bool tensors, got bool (convert with .to('int32') first)");
+      return {promoted, promoted};
     case Rule::ARITH_NOBOOL:
       TK_CHECK(promoted != DType::Bool, DTYPE_MISMATCH, name,
                ": not supported for bool tensors, got bool (convert with .to('int32') first)");
@@ -50,6 +61,10 @@ Types binary_types(BinaryOp op, DType promoted, const char* name) {
 
 DType unary_compute(UnaryOp op, DType in, const char* name) {
   if (kUnaryRules[size_t(op)] == Rule::FLOAT) return is_floating(in) ? in : kDefaultFloat;
+  if (kUnaryRules[size_t(op)] == Rule::BITWISE) {
+    TK_CHECK(!is_floating(in), DTYPE_MISMATCH, name, ": expected an integer or bool tensor, got ", dtype_name(in));
+    return in;
+  }
   TK_CHECK(in != DType::Bool, DTYPE_MISMATCH, name,
            ": not supported for bool tensors, got bool (convert with .to('int32') first)");
   return in;
