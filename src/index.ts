@@ -80,6 +80,8 @@ import './ops/special.js';
 import './ops/bitwise.js';
 import './ops/composites.js';
 import './ops/aliases.js';
+import './ops/random.js';
+export { bernoulli, normal, poisson } from './ops/random.js';
 export { canCast } from './ops/aliases.js';
 export { slice, type IndexItem, type Slice, type ScatterReduceMode } from './ops/indexing.js';
 export { meshgrid } from './ops/shaping.js';

@@ -409,6 +409,7 @@ const ROWS: Record<string, () => unknown> = {
   'ops/creation_more.ts:bucketize': () => tk.bucketize(x(), tk.tensor([1, 2]), O),
   'ops/creation_more.ts:histc': () => tk.histc(x(), O),
   'ops/creation_more.ts:isin': () => tk.isin(x(), x(), O),
+  'ops/random.ts:normal': () => tk.normal(x(), 1, undefined, O),
   'ops/creation_more.ts:hannWindow': () => tk.hannWindow(4, O),
   'ops/creation_more.ts:hammingWindow': () => tk.hammingWindow(4, O),
   'ops/creation_more.ts:blackmanWindow': () => tk.blackmanWindow(4, O),
