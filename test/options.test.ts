@@ -453,6 +453,16 @@ const ROWS: Record<string, () => unknown> = {
     tk.nn.grad.ctcLoss(tk.ones([1]), tk.zeros([2, 1, 3]), tk.ones([1, 1], { dtype: 'int64' }), [2], [1], O),
   'nn/ctc.ts:CTCLoss.constructor': () => new tk.nn.CTCLoss(O),
   'nn/fractional_pool.ts:fractionalMaxPool2d': () => tk.nn.functional.fractionalMaxPool2d(img(), 2, O),
+  'nn/functional_aliases.ts:maxPool1dWithIndices': () => nn.functional.maxPool1dWithIndices(tk.ones([1, 2, 6]), 2, O),
+  'nn/functional_aliases.ts:maxPool2dWithIndices': () => nn.functional.maxPool2dWithIndices(img(), 2, O),
+  'nn/functional_aliases.ts:maxPool3dWithIndices': () => nn.functional.maxPool3dWithIndices(vol(), 2, O),
+  'nn/functional_aliases.ts:fractionalMaxPool2dWithIndices': () =>
+    nn.functional.fractionalMaxPool2dWithIndices(img(), 2, O),
+  'nn/functional_aliases.ts:fractionalMaxPool3dWithIndices': () =>
+    nn.functional.fractionalMaxPool3dWithIndices(vol(), 2, O),
+  'nn/functional_aliases.ts:upsample': () => nn.functional.upsample(img(), O),
+  'nn/functional_aliases.ts:upsampleNearest': () => nn.functional.upsampleNearest(img(), O),
+  'nn/functional_aliases.ts:upsampleBilinear': () => nn.functional.upsampleBilinear(img(), O),
   'nn/fractional_pool.ts:fractionalMaxPool3d': () => tk.nn.functional.fractionalMaxPool3d(vol(), 2, O),
   'nn/fractional_pool.ts:FractionalMaxPool2d.constructor': () => new tk.nn.FractionalMaxPool2d(2, O),
   'nn/fractional_pool.ts:FractionalMaxPool3d.constructor': () => new tk.nn.FractionalMaxPool3d(2, O),

@@ -316,3 +316,38 @@ describe('in-place forms by composition', () => {
     ).toBe(5);
   });
 });
+
+describe('nn.functional forms against PyTorch', () => {
+  const m = FIX.misc;
+  const F = tk.nn.functional;
+  it('bilinear over leading dims: values and gradients (nn.Bilinear uses it)', () => {
+    const c = m.bilinear as unknown as { x1: Nested; x2: Nested; w: Nested; b: Nested; y: Nested; grads: Nested[] };
+    const xs = [c.x1, c.x2, c.w, c.b].map((v) => f64(v).requiresGrad_());
+    const y = F.bilinear(xs[0], xs[1], xs[2], xs[3]);
+    closeToTorch(y, c.y, 'bilinear', 1e-12);
+    y.mul(weights(y)).sum().backward();
+    xs.forEach((x, i) => closeToTorch(x.grad!, c.grads[i], `bilinear grad ${i}`, 1e-12));
+    expectTensorError(
+      () => F.bilinear(xs[0], xs[0], xs[2]),
+      'SHAPE_MISMATCH',
+      /bilinear: expected inputs \[\.\.\., 4\] and \[\.\.\., 5\]/,
+    );
+  });
+  it('the *WithIndices pools and the upsample family', () => {
+    const [y, idx] = F.maxPool1dWithIndices(f64(m.maxPool1d.x), 3, { stride: 2, padding: 1 });
+    closeToTorch(y, m.maxPool1d.y, 'maxPool1d', 0);
+    expect(idx.tolist()).toEqual(m.maxPool1d.idx);
+    const [y2, i2] = F.maxPool1d(f64(m.maxPool1d.x), 3, { stride: 2, padding: 1, returnIndices: true });
+    expect(y2.tolist()).toEqual(y.tolist());
+    expect(i2.tolist()).toEqual(idx.tolist());
+    expectTensorError(
+      () => F.maxPool2dWithIndices(tk.zeros([1, 1, 4, 4]), 2, { returnIndices: false } as never),
+      'INVALID_ARGUMENT',
+      /maxPool2dWithIndices: returnIndices is implied/,
+    );
+    const x = f64(m.upsample.x);
+    closeToTorch(F.upsampleBilinear(x, { scaleFactor: 2 }), m.upsample.bilinear, 'upsampleBilinear', 1e-14);
+    closeToTorch(F.upsampleNearest(x, { size: [5, 7] }), m.upsample.nearest, 'upsampleNearest', 0);
+    expect(F.multilabelMarginLoss).toBe(F.multiLabelMarginLoss);
+  });
+});

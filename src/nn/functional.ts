@@ -767,3 +767,18 @@ export {
   type InterpolateOptions,
   type InterpolateMode,
 } from './functional_more.js';
+export {
+  maxPool1dWithIndices,
+  maxPool2dWithIndices,
+  maxPool3dWithIndices,
+  adaptiveMaxPool1dWithIndices,
+  adaptiveMaxPool2dWithIndices,
+  adaptiveMaxPool3dWithIndices,
+  fractionalMaxPool2dWithIndices,
+  fractionalMaxPool3dWithIndices,
+  upsample,
+  upsampleNearest,
+  upsampleBilinear,
+  multilabelMarginLoss,
+  bilinear,
+} from './functional_aliases.js';

@@ -59,25 +59,46 @@ function asImage(op: string, input: Tensor): Tensor {
 const wide = (v: number | undefined, height: number): [number, number] | undefined =>
   v === undefined ? undefined : [height, v];
 
-/** 1-D max pooling over [N, C, L]; stride defaults to the kernel size. @example F.maxPool1d(x, 2) */
-export function maxPool1d<F extends DType>(input: Tensor<F>, kernelSize: number, options?: Pool1dOptions): Tensor<F>;
-export function maxPool1d(input: Tensor, kernelSize: number, options?: Pool1dOptions): Tensor {
+/**
+ * 1-D max pooling over [N, C, L]; stride defaults to the kernel size. With `returnIndices`, also
+ * the position along L of each maximum (for maxUnpool1d). @example F.maxPool1d(x, 2)
+ */
+export function maxPool1d<F extends DType>(
+  input: Tensor<F>,
+  kernelSize: number,
+  options?: Pool1dOptions & { returnIndices?: false },
+): Tensor<F>;
+export function maxPool1d<F extends DType>(
+  input: Tensor<F>,
+  kernelSize: number,
+  options: Pool1dOptions & { returnIndices: true },
+): [Tensor<F>, Tensor<'int64'>];
+export function maxPool1d(
+  input: Tensor,
+  kernelSize: number,
+  options?: Pool1dOptions & { returnIndices?: boolean },
+): Tensor | [Tensor, Tensor] {
   const op = 'maxPool1d';
   const o = checkOptions(op, options, {
     stride: 'integer',
     padding: 'integer',
     dilation: 'integer',
     ceilMode: 'boolean',
+    returnIndices: 'boolean',
   });
   const k = intAtLeast(op, 'kernelSize', kernelSize, 1);
-  return tidy(() =>
-    maxPool2d(asImage(op, input), [1, k], {
-      stride: wide(o.stride, 1),
-      padding: wide(o.padding, 0),
-      dilation: wide(o.dilation, 1),
-      ceilMode: o.ceilMode,
-    }).squeeze(-2),
-  );
+  const opts = {
+    stride: wide(o.stride, 1),
+    padding: wide(o.padding, 0),
+    dilation: wide(o.dilation, 1),
+    ceilMode: o.ceilMode,
+  };
+  if (!o.returnIndices) return tidy(() => maxPool2d(asImage(op, input), [1, k], opts).squeeze(-2));
+  // the 2-D pool's flat index h * L + l is l itself (one row)
+  return tidy(() => {
+    const [y, idx] = maxPool2d(asImage(op, input), [1, k], { ...opts, returnIndices: true });
+    return [y.squeeze(-2), idx.squeeze(-2)] as [Tensor, Tensor];
+  });
 }
 
 /** 1-D average pooling over [N, C, L]. @example F.avgPool1d(x, 3, { stride: 1, padding: 1 }) */

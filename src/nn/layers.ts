@@ -2,6 +2,7 @@
 // in conv_layers.ts).
 // Parameters start as PyTorch's do (kaiming-uniform weights with a = sqrt(5), i.e. U(+-1/sqrt(fan_in)),
 // and the same bound for biases; norms start at weight 1, bias 0).
+import { bilinear } from './functional_aliases.js';
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
@@ -396,19 +397,6 @@ export class Bilinear extends Module {
     this.bias = options.bias === false ? null : uniform([outFeatures], bound, dtype);
   }
   forward(x1: Tensor, x2: Tensor): Tensor {
-    tensorArg('Bilinear', 'input1', x1);
-    tensorArg('Bilinear', 'input2', x2);
-    if (x1.ndim !== 2 || x2.ndim !== 2 || x1.shape[0] !== x2.shape[0])
-      fail(
-        'SHAPE_MISMATCH',
-        `Bilinear: expected inputs [N, ${this.in1Features}] and [N, ${this.in2Features}], got [${x1.shape.join(', ')}] and [${x2.shape.join(', ')}]`,
-      );
-    return tidy(() => {
-      // [N, in1] @ [in1, out * in2] -> [N, out, in2], times x2, summed over in2
-      const A = this.weight.permute(1, 0, 2).reshape(this.in1Features, -1);
-      const t = x1.matmul(A).reshape(x1.shape[0], this.outFeatures, this.in2Features);
-      const y = t.mul(x2.unsqueeze(1)).sum(2);
-      return this.bias ? y.add(this.bias) : y;
-    });
+    return bilinear(x1, x2, this.weight, this.bias);
   }
 }
