@@ -220,6 +220,12 @@ export abstract class Module {
   }
 
   /**
+   * @internal Lets a module whose tensor shapes are not known yet (the lazy modules) take them
+   * from a state dict before it is loaded; keys are this module's own under `prefix`.
+   */
+  _materializeFrom(_sd: Record<string, unknown>, _prefix: string): void {}
+
+  /**
    * Copies tensors from a state dict into the parameters and buffers of the same names (shapes
    * must match; dtypes convert). strict (default): every key must match both ways, else
    * INVALID_ARGUMENT listing the differences; otherwise they are returned.
@@ -232,6 +238,8 @@ export abstract class Module {
     if (!isOptionsObject(sd))
       fail('INVALID_ARGUMENT', `${name}.loadStateDict: expected an object of tensors, got ${describe(sd)}`);
     const strict = checkOptions(`${name}.loadStateDict`, options, { strict: 'boolean' }).strict ?? true;
+    // Lazy modules (nn.LazyLinear, ...) first take their shapes from the checkpoint.
+    for (const [prefix, m] of this.namedModules('', false)) m._materializeFrom(sd, prefix === '' ? '' : `${prefix}.`);
     const own = new Map([...this.namedParameters('', false), ...this.namedBuffers('', false)]);
     // Own keys only: a key like 'constructor' must not find an inherited value.
     const missingKeys = [...own.keys()].filter((k) => !Object.hasOwn(sd, k));
