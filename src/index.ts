@@ -81,6 +81,7 @@ import './ops/bitwise.js';
 import './ops/composites.js';
 import './ops/aliases.js';
 import './ops/random.js';
+export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.js';
 export { bernoulli, normal, poisson } from './ops/random.js';
 export { canCast } from './ops/aliases.js';
 export { slice, type IndexItem, type Slice, type ScatterReduceMode } from './ops/indexing.js';

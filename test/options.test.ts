@@ -423,6 +423,8 @@ const ROWS: Record<string, () => unknown> = {
   'ops/creation_more.ts:histc': () => tk.histc(x(), O),
   'ops/creation_more.ts:isin': () => tk.isin(x(), x(), O),
   'ops/random.ts:normal': () => tk.normal(x(), 1, undefined, O),
+  'ops/histogram.ts:histogram': () => tk.histogram(x(), 2, O),
+  'ops/histogram.ts:histogramdd': () => tk.histogramdd(x(), 2, O),
   'ops/creation_more.ts:hannWindow': () => tk.hannWindow(4, O),
   'ops/creation_more.ts:hammingWindow': () => tk.hammingWindow(4, O),
   'ops/creation_more.ts:blackmanWindow': () => tk.blackmanWindow(4, O),
@@ -456,6 +458,11 @@ const ROWS: Record<string, () => unknown> = {
   'linalg/index.ts:tensorsolve': () => tk.linalg.tensorsolve(tk.eye(2), tk.ones([2]), O),
   'linalg/index.ts:svd': () => tk.linalg.svd(tk.eye(2), O),
   'linalg/index.ts:vecdot': () => tk.linalg.vecdot(tk.ones([2]), tk.ones([2]), O),
+  'linalg/index.ts:vander': () => tk.linalg.vander(tk.ones([2]), O),
+  'linalg/ldl.ts:ldlFactor': () => tk.linalg.ldlFactor(tk.eye(2), O),
+  'linalg/ldl.ts:ldlFactorEx': () => tk.linalg.ldlFactorEx(tk.eye(2), O),
+  'linalg/ldl.ts:ldlSolve': () =>
+    tk.linalg.ldlSolve(tk.eye(2), tk.tensor([1, 2], { dtype: 'int32' }), tk.ones([2, 1]), O),
   'linalg/index.ts:vectorNorm': () => tk.linalg.vectorNorm(tk.ones([2]), 2, O),
   'nn/embedding_bag.ts:embeddingBag': () =>
     tk.nn.functional.embeddingBag(tk.ones([1, 2], { dtype: 'int64' }), tk.ones([3, 2]), O),

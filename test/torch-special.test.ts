@@ -351,3 +351,121 @@ describe('nn.functional forms against PyTorch', () => {
     expect(F.multilabelMarginLoss).toBe(F.multiLabelMarginLoss);
   });
 });
+
+describe('histogram and histogramdd against PyTorch', () => {
+  const H = FIX.misc.histogram as unknown as Record<string, { hist: Nested; edges: Nested; x?: Nested; w?: Nested }>;
+  const hx = f64([0, 1, 2, 3, 3, 0.5, 10, -1, 2.5]);
+  const hw = tk.arange(1, 10, 1, { dtype: 'float64' });
+  const check = (r: { hist: Tensor; binEdges: Tensor }, key: string, tol = 1e-14) => {
+    closeToTorch(r.hist, H[key].hist, `${key} hist`, tol);
+    closeToTorch(r.binEdges, H[key].edges, `${key} edges`, tol);
+  };
+  it('counts, a range, weights, densities over given edges, a single value', () => {
+    check(tk.histogram(f64([0.1, 0.2, 0.30000000000000004, 0.7, 1.0]), 10), 'count');
+    check(tk.histogram(hx, 3, { range: [0, 3] }), 'range');
+    check(hx.histogram(4, { range: [-1, 3], weight: hw }), 'weighted');
+    check(tk.histogram(hx, f64([0, 1, 2.5, 3]), { weight: hw, density: true }), 'density');
+    check(tk.histogram(f64([1, 1, 1]), 4), 'single');
+    // NaN is not counted (numpy's rule; torch 1.13 puts it in a middle bin)
+    expect(tk.histogram(f64([0.5, 'nan', 2.5]), 3, { range: [0, 3] }).hist.tolist()).toEqual([1, 0, 1]);
+  });
+  it('histogramdd: counts per dim with weights, and a density over a range', () => {
+    const x = f64(H.dd.x!).float();
+    const r = tk.histogramdd(x, [3, 4, 2], { weight: f64(H.dd.w!).float() });
+    closeToTorch(r.hist, H.dd.hist, 'dd hist', 1e-6);
+    r.binEdges.forEach((e, i) => closeToTorch(e, (H.dd.edges as Nested[])[i], `dd edges ${i}`, 1e-6));
+    const rd = tk.histogramdd(x.narrow(1, 0, 2), 5, { range: [-1, 1, -2, 2], density: true });
+    closeToTorch(rd.hist, H.ddDensity.hist, 'dd density', 1e-6);
+  });
+  it('errors name the op and the value', () => {
+    expectTensorError(
+      () => tk.histogram(tensor([1, 2], { dtype: 'int32' }), 2),
+      'DTYPE_MISMATCH',
+      /histogram: expected a floating/,
+    );
+    expectTensorError(
+      () => tk.histogram(f64([1, 'nan']), 2),
+      'INVALID_ARGUMENT',
+      /histogram: the data's range is not finite/,
+    );
+    expectTensorError(() => tk.histogram(hx, 0, { range: [0, 1] }), 'INVALID_ARGUMENT', /bins must be at least 1/);
+    expectTensorError(() => tk.histogram(hx, f64([1, 0])), 'INVALID_ARGUMENT', /non-decreasing/);
+    expectTensorError(() => tk.histogram(hx, 2, { range: [1] }), 'INVALID_ARGUMENT', /range must be \[min, max\]/);
+    expectTensorError(() => tk.histogramdd(f64([[1, 2]]), [2]), 'INVALID_ARGUMENT', /expected 2 bin specifications/);
+  });
+});
+
+describe('linalg.ldlFactor and ldlSolve against PyTorch (LAPACK sytrf/sytrs)', () => {
+  const L = FIX.misc.ldl as unknown as Record<
+    string,
+    { A: Nested; LD: Nested; pivots: Nested; info?: number; B: Nested; X?: Nested }
+  >;
+  const { linalg } = tk;
+  it('LD and pivots (1x1 and 2x2 blocks), info, and the solves, one matrix and a batch', () => {
+    for (const [key, c] of Object.entries(L)) {
+      const { LD, pivots, info } = linalg.ldlFactorEx(f64(c.A));
+      closeToTorch(LD, c.LD, `ldl ${key} LD`, 1e-12);
+      expect(pivots.dtype).toBe('int32');
+      expect(pivots.tolist(), `ldl ${key} pivots`).toEqual(c.pivots);
+      if (c.info !== undefined) expect(info.item(), `ldl ${key} info`).toBe(c.info);
+      if (c.X) closeToTorch(linalg.ldlSolve(LD, pivots, f64(c.B)), c.X, `ldl ${key} solve`, 1e-10);
+    }
+  });
+  it('float32 factors within float32 rounding; the result needs no grad', () => {
+    const c = L['4'];
+    const A = f64(c.A).float().requiresGrad_();
+    const { LD, pivots } = linalg.ldlFactor(A);
+    expect(LD.dtype).toBe('float32');
+    expect(LD.requiresGrad).toBe(false);
+    expect(pivots.tolist()).toEqual(c.pivots);
+    closeToTorch(LD, c.LD, 'ldl float32', 1e-5);
+  });
+  it('errors: singular (naming the batch element), not square, a pivot ldlFactor cannot make, shapes', () => {
+    expectTensorError(() => linalg.ldlFactor(f64(L['6'].A)), 'INVALID_ARGUMENT', /linalg.ldlFactor: D\[2,2\] is zero/);
+    expectTensorError(
+      () => linalg.ldlFactor(tk.stack([f64(L['2'].A), f64(L['6'].A)])),
+      'INVALID_ARGUMENT',
+      /\(Batch element 1\): linalg.ldlFactor: D\[2,2\] is zero/,
+    );
+    expectTensorError(() => linalg.ldlFactor(tk.zeros([2, 3])), 'SHAPE_MISMATCH', /square matrices/);
+    const { LD } = linalg.ldlFactor(f64(L['2'].A));
+    expectTensorError(
+      () => linalg.ldlSolve(LD, tensor([4, 1, 1], { dtype: 'int32' }), tk.ones([3, 1], { dtype: 'float64' })),
+      'INVALID_ARGUMENT',
+      /ldlSolve: pivots\[0\] = 4 is not a pivot ldlFactor makes/,
+    );
+    expectTensorError(
+      () => linalg.ldlSolve(LD, tensor([1, 2, 3], { dtype: 'int32' }), tk.ones([2, 1], { dtype: 'float64' })),
+      'SHAPE_MISMATCH',
+      /ldlSolve: B must be \[3, k\]/,
+    );
+  });
+});
+
+describe('linalg.vander', () => {
+  it('increasing powers over the last dim, exact for integers, differentiable at 0 (torch.linalg.vander)', () => {
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [0, -1, 2],
+      ],
+      { dtype: 'int64' },
+    );
+    expect(tk.linalg.vander(x, { N: 4 }).tolist()).toEqual([
+      [
+        [1, 1, 1, 1],
+        [1, 2, 4, 8],
+        [1, 3, 9, 27],
+      ],
+      [
+        [1, 0, 0, 0],
+        [1, -1, 1, -1],
+        [1, 2, 4, 8],
+      ],
+    ]);
+    const v = tensor([0, 2], { dtype: 'float64', requiresGrad: true });
+    tk.linalg.vander(v).sum().backward();
+    expect(v.grad!.tolist()).toEqual([1, 1]); // as torch: d/dx (1 + x) at both points
+    expectTensorError(() => tk.linalg.vander(tensor([1, 2]), { N: 1 }), 'INVALID_ARGUMENT', /N must be greater than 1/);
+  });
+});

@@ -21,31 +21,15 @@ import { tidy } from '../memory.js';
 import { checkOptions, describe, int, oneOf } from '../options.js';
 import { eye, tensor } from '../ops/creation.js';
 import { opMulti, op } from '../ops/dispatch.js';
-import { where } from '../ops/functional.js';
+import { cat, where } from '../ops/functional.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { Tensor } from '../tensor.js';
+import { checkInfo, orDispose } from './info.js';
 
 const EPS: Partial<Record<DType, number>> = { float32: 1.1920928955078125e-7, float64: 2.220446049250313e-16 };
 
-/** Throws INVALID_ARGUMENT for the first non-zero info code (PyTorch's _linalg_check_errors). */
-function checkInfo(info: Tensor, message: (code: number) => string): void {
-  const codes = info.data() as Int32Array;
-  const b = codes.findIndex((c) => c !== 0);
-  if (b < 0) return;
-  fail('INVALID_ARGUMENT', (info.ndim > 0 ? `(Batch element ${b}): ` : '') + message(codes[b]));
-}
-
-// Runs f, disposing `owned` if it throws (results handed out only on success).
-function orDispose<T>(owned: readonly Tensor[], f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    for (const t of owned) t.dispose();
-    throw e;
-  }
-}
-
 export { geqrf, householderProduct, ormqr } from './householder.js';
+export { ldlFactor, ldlFactorEx, ldlSolve, type LdlOptions } from './ldl.js';
 
 // ---- the native factorizations ------------------------------------------------------------------
 
@@ -852,4 +836,24 @@ export function choleskyInverse(L: Tensor, options?: { upper?: boolean }): Tenso
   const l = matrixArg('choleskyInverse', 'L', L, true);
   const n = l.shape[l.ndim - 1];
   return tidy(() => choleskySolve(eye(n, { dtype: l.dtype, device: l.device }).expand(l.shape), l, options));
+}
+
+/**
+ * The Vandermonde matrix of the last dim, powers increasing (torch.linalg.vander): x [..., n] gives
+ * [..., n, N] with columns x^0 .. x^(N-1) (N defaults to n), as cumulative products (exact for
+ * integers, and differentiable at 0). @example linalg.vander(tensor([1, 2, 3])) // [[1, 1, 1], [1, 2, 4], [1, 3, 9]]
+ */
+export function vander(x: Tensor, options?: { N?: number | null }): Tensor {
+  const name = 'linalg.vander';
+  const t = tensorArg(name, 'x', x);
+  const o = checkOptions(name, options, { N: 'any' });
+  if (t.ndim < 1) fail('SHAPE_MISMATCH', `${name}: x must have at least 1 dimension, got []`);
+  if (t.dtype === 'bool') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
+  const n = o.N === undefined || o.N === null ? t.shape[t.ndim - 1] : int(name, 'N', o.N);
+  if (n < 2) fail('INVALID_ARGUMENT', `${name}: N must be greater than 1, got ${n}`);
+  if (n > 2 ** 20) fail('INVALID_ARGUMENT', `${name}: N must be at most 2^20, got ${n}`);
+  return tidy(() => {
+    const col = t.unsqueeze(-1);
+    return cat([col.mul(0).add(1), col.expand([...t.shape, n - 1])], -1).cumprod(-1);
+  });
 }
