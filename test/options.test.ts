@@ -424,6 +424,8 @@ const ROWS: Record<string, () => unknown> = {
   'ops/creation_more.ts:isin': () => tk.isin(x(), x(), O),
   'ops/random.ts:normal': () => tk.normal(x(), 1, undefined, O),
   'ops/histogram.ts:histogram': () => tk.histogram(x(), 2, O),
+  'ops/scatter_more.ts:sliceScatter': () => tk.sliceScatter(x(), x(), O),
+  'linalg/index.ts:luUnpack': () => tk.luUnpack(tk.eye(2), tk.tensor([1, 2], { dtype: 'int32' }), O),
   'ops/histogram.ts:histogramdd': () => tk.histogramdd(x(), 2, O),
   'ops/creation_more.ts:hannWindow': () => tk.hannWindow(4, O),
   'ops/creation_more.ts:hammingWindow': () => tk.hammingWindow(4, O),

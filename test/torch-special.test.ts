@@ -469,3 +469,85 @@ describe('linalg.vander', () => {
     expectTensorError(() => tk.linalg.vander(tensor([1, 2]), { N: 1 }), 'INVALID_ARGUMENT', /N must be greater than 1/);
   });
 });
+
+describe('the scatter family against PyTorch: values and gradients', () => {
+  const SC = FIX.misc.scatter as unknown as Record<string, { inputs: Nested[]; y: Nested; grads: Nested[] }>;
+  const ridx = tensor([0, 2, 0], { dtype: 'int64' });
+  const fns: Record<string, (x: Tensor, s: Tensor) => Tensor> = {
+    maskedScatter: (x, s) => x.maskedScatter(tensor([[true, false, true, false]]), s),
+    indexReduce_amax: (x, s) => x.indexReduce(0, ridx, s, 'amax'),
+    indexReduce_mean: (x, s) => x.indexReduce(0, ridx, s, 'mean'),
+    indexReduce_prod: (x, s) => x.indexReduce(0, ridx, s, 'prod'),
+    indexReduce_mean_noself: (x, s) => tk.indexReduce(x, 0, ridx, s, 'mean', { includeSelf: false }),
+    put: (x, s) => x.put(tensor([0, -1, 5, 5], { dtype: 'int64' }), s, true),
+    diagonalScatter: (x, s) => tk.diagonalScatter(x, s, 1),
+    selectScatter: (x, s) => tk.selectScatter(x, s, 1, 2),
+    sliceScatter: (x, s) => tk.sliceScatter(x, s, { dim: 1, start: -3, step: 2 }),
+  };
+  for (const [key, fn] of Object.entries(fns))
+    it(key, () => {
+      const c = SC[key];
+      const xs = c.inputs.map((v) => f64(v).requiresGrad_());
+      const y = fn(xs[0], xs[1]);
+      closeToTorch(y, c.y, `${key} values`, 1e-14);
+      y.mul(weights(y)).sum().backward();
+      xs.forEach((x, i) => closeToTorch(x.grad!, c.grads[i], `${key} grad ${i}`, 1e-13));
+    });
+  it('in-place forms and errors', () => {
+    const x = tk.zeros([2, 2]);
+    x.maskedScatter_(tensor([[true, false]]), tensor([1, 2]));
+    expect(x.tolist()).toEqual([
+      [1, 0],
+      [2, 0],
+    ]);
+    expect(
+      tk
+        .zeros([3])
+        .put_(tensor([1], { dtype: 'int64' }), tensor([7]))
+        .tolist(),
+    ).toEqual([0, 7, 0]);
+    expectTensorError(
+      () => tk.zeros([2, 2]).maskedScatter(tk.ones([2, 2], { dtype: 'bool' }), tk.ones([3])),
+      'INVALID_ARGUMENT',
+      /maskedScatter: the mask selects 4 elements, source has only 3/,
+    );
+    expectTensorError(
+      () => tk.zeros([3]).put(tensor([3], { dtype: 'int64' }), tensor([1])),
+      'INVALID_ARGUMENT',
+      /put: an index is out of range/,
+    );
+    expectTensorError(
+      () => tk.diagonalScatter(tk.zeros([3, 3]), tk.ones([2])),
+      'SHAPE_MISMATCH',
+      /diagonalScatter: src must have the view's shape \[3\]/,
+    );
+    expectTensorError(
+      () => tk.zeros([3, 2]).indexReduce(0, ridx, tk.ones([3, 2]), 'sum' as never),
+      'INVALID_ARGUMENT',
+      /indexReduce: reduce must be/,
+    );
+  });
+});
+
+describe('luUnpack', () => {
+  it('P L U of luFactor give back A; bad pivots are an error naming the op, not a crash', () => {
+    const A = tk.randn([2, 4, 3], { dtype: 'float64' });
+    const { LU, pivots } = tk.linalg.luFactor(A);
+    const { P, L, U } = tk.luUnpack(LU, pivots);
+    expect(P!.matmul(L!).matmul(U!).sub(A).abs().max().item()).toBeLessThan(1e-12);
+    const only = tk.luUnpack(LU, pivots, { unpackData: false });
+    expect(only.L).toBeNull();
+    expect(only.P!.shape).toEqual([2, 4, 4]);
+    const bad = tensor([5, 1, 1], { dtype: 'int32' });
+    expectTensorError(
+      () => tk.luUnpack(LU.select(0, 0), bad),
+      'INVALID_ARGUMENT',
+      /luUnpack: pivots must be between 1 and 4, got 5/,
+    );
+    expectTensorError(
+      () => tk.linalg.luSolve(tk.eye(2), tensor([0, 1], { dtype: 'int32' }), tk.ones([2, 1])),
+      'INVALID_ARGUMENT',
+      /linalg.luSolve: pivots must be between 1 and 2, got 0/,
+    );
+  });
+});

@@ -195,7 +195,7 @@ export function qr(A: Tensor, options?: { mode?: 'reduced' | 'complete' | 'r' })
 // The row order of P X (P the permutation of LU pivots [.., k] for n rows): row i is row
 // order[i] of X; `inverse` gives P^T X's. One list per batch element, as an int64 index
 // [..batch, n, 1]. Reads the pivots (a device sync, as PyTorch's CPU path).
-function pivotOrder(pivots: Tensor, n: number, inverse: boolean): Tensor {
+function pivotOrder(op: string, pivots: Tensor, n: number, inverse: boolean): Tensor {
   const k = pivots.shape[pivots.ndim - 1];
   const p = pivots.data() as Int32Array;
   const batches = k === 0 ? p.length : p.length / k;
@@ -205,6 +205,9 @@ function pivotOrder(pivots: Tensor, n: number, inverse: boolean): Tensor {
     for (let s = 0; s < k; s++) {
       const j = inverse ? s : k - 1 - s;
       const q = p[b * k + j] - 1;
+      // 1-based rows, as luFactor makes them (a row at or below its step)
+      if (!(q >= 0 && q < n))
+        fail('INVALID_ARGUMENT', `${op}: pivots must be between 1 and ${n}, got ${q + 1} at index ${j}`);
       [r[j], r[q]] = [r[q], r[j]];
     }
     for (let i = 0; i < n; i++) out[b * n + i] = BigInt(r[i]);
@@ -213,11 +216,11 @@ function pivotOrder(pivots: Tensor, n: number, inverse: boolean): Tensor {
 }
 
 // Rows of x [.., n, r] permuted by P (or P^T), batch dims of x and pivots broadcast.
-function permuteRows(x: Tensor, pivots: Tensor, inverse: boolean): Tensor {
+function permuteRows(op: string, x: Tensor, pivots: Tensor, inverse: boolean): Tensor {
   const n = x.shape[x.ndim - 2],
     r = x.shape[x.ndim - 1];
   const batch = broadcastShapes(x.shape.slice(0, -2), pivots.shape.slice(0, -1));
-  const order = pivotOrder(pivots, n, inverse);
+  const order = pivotOrder(op, pivots, n, inverse);
   return x.expand([...batch, n, r]).gather(-2, order.expand([...batch, n, r]));
 }
 
@@ -251,11 +254,11 @@ export function luSolve(
     const transposed = left ? adjoint : !adjoint;
     let x: Tensor;
     if (!transposed) {
-      x = solveTriangular(lu, permuteRows(rhs, piv, true), { upper: false, unitriangular: true });
+      x = solveTriangular(lu, permuteRows(name, rhs, piv, true), { upper: false, unitriangular: true });
       x = solveTriangular(lu, x, { upper: true });
     } else {
       x = solveTriangular(lu.mT, rhs, { upper: false });
-      x = permuteRows(solveTriangular(lu.mT, x, { upper: true, unitriangular: true }), piv, false);
+      x = permuteRows(name, solveTriangular(lu.mT, x, { upper: true, unitriangular: true }), piv, false);
     }
     return left ? x : x.mT;
   });
@@ -268,22 +271,65 @@ export function luSolve(
 export function lu(A: Tensor): { P: Tensor; L: Tensor; U: Tensor } {
   const name = 'linalg.lu';
   const a = matrixArg(name, 'A', A);
-  const m = a.shape[a.ndim - 2],
-    n = a.shape[a.ndim - 1],
-    k = Math.min(m, n);
   return tidy(() => {
     const { LU, pivots } = luFactorEx(a);
-    const L = LU.narrow(-1, 0, k)
-      .tril(-1)
-      .add(eye(m, k, { dtype: a.dtype, device: a.device }));
-    const U = LU.narrow(-2, 0, k).triu();
-    const order = pivotOrder(pivots, m, false).squeeze(-1); // row i of P is e_order[i]
-    const P = order
-      .unsqueeze(-1)
-      .eq(tensor([...Array(m).keys()], { dtype: 'int64', device: a.device }))
-      .to(a.dtype);
-    return { P, L, U };
+    return unpackLU(name, LU, pivots, true, true) as { P: Tensor; L: Tensor; U: Tensor };
   });
+}
+
+// P, L and U of a compact factorization LU [.., m, n] with pivots [.., min(m, n)].
+function unpackLU(
+  name: string,
+  LU: Tensor,
+  pivots: Tensor,
+  data: boolean,
+  perm: boolean,
+): { P: Tensor | null; L: Tensor | null; U: Tensor | null } {
+  const m = LU.shape[LU.ndim - 2],
+    n = LU.shape[LU.ndim - 1],
+    k = Math.min(m, n);
+  const L = data
+    ? LU.narrow(-1, 0, k)
+        .tril(-1)
+        .add(eye(m, k, { dtype: LU.dtype, device: LU.device }))
+    : null;
+  const U = data ? LU.narrow(-2, 0, k).triu() : null;
+  let P: Tensor | null = null;
+  if (perm) {
+    const order = pivotOrder(name, pivots, m, false).squeeze(-1); // row i of P is e_order[i]
+    P = order
+      .unsqueeze(-1)
+      .eq(tensor([...Array(m).keys()], { dtype: 'int64', device: LU.device }))
+      .to(LU.dtype);
+  }
+  return { P, L, U };
+}
+
+/**
+ * P, L and U from luFactor's compact LU and pivots (torch.lu_unpack): A = P L U. `unpackData:
+ * false` leaves L and U null, `unpackPivots: false` P. Differentiable in LU.
+ * @example const { LU, pivots } = linalg.luFactor(A); const { P, L, U } = luUnpack(LU, pivots)
+ */
+export function luUnpack(
+  LU: Tensor,
+  pivots: Tensor,
+  options?: { unpackData?: boolean; unpackPivots?: boolean },
+): { P: Tensor | null; L: Tensor | null; U: Tensor | null } {
+  const name = 'luUnpack';
+  const lu = matrixArg(name, 'LU', LU);
+  const piv = tensorArg(name, 'pivots', pivots);
+  const o = checkOptions(name, options, { unpackData: 'boolean', unpackPivots: 'boolean' });
+  const k = Math.min(lu.shape[lu.ndim - 2], lu.shape[lu.ndim - 1]);
+  if (piv.dtype !== 'int32' || piv.shape.join() !== [...lu.shape.slice(0, -2), k].join())
+    fail(
+      'SHAPE_MISMATCH',
+      `${name}: expected int32 pivots of shape [${[...lu.shape.slice(0, -2), k].join(', ')}], got ${piv.dtype} [${piv.shape.join(', ')}]`,
+    );
+  return tidy(() => unpackLU(name, lu, piv, o.unpackData ?? true, o.unpackPivots ?? true)) as {
+    P: Tensor | null;
+    L: Tensor | null;
+    U: Tensor | null;
+  };
 }
 
 // A [.., n, n] against B [.., n, k] (left) or [.., k, n]: PyTorch's message where they disagree.

@@ -247,6 +247,9 @@ export const COMPOSED_IN_PLACE = [
   'copysign',
   'ldexp',
   'renorm',
+  'maskedScatter',
+  'indexReduce',
+  'put',
 ] as const;
 const IN_PLACE_ALIASES: Record<string, string> = {
   greater_: 'gt_',

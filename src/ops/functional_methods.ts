@@ -310,3 +310,9 @@ export const isreal = freeFunction('isreal');
 export const isNonzero = freeFunction('isNonzero');
 /** torch.isSameSize: {@link Tensor.isSameSize | input.isSameSize(...)} as a free function. */
 export const isSameSize = freeFunction('isSameSize');
+/** torch.masked_scatter: {@link Tensor.maskedScatter | input.maskedScatter(...)} as a free function. */
+export const maskedScatter = freeFunction('maskedScatter');
+/** torch.index_reduce: {@link Tensor.indexReduce | input.indexReduce(...)} as a free function. */
+export const indexReduce = freeFunction('indexReduce');
+/** torch.put: {@link Tensor.put | input.put(...)} as a free function. */
+export const put = freeFunction('put');
