@@ -81,6 +81,18 @@ import './ops/bitwise.js';
 import './ops/composites.js';
 import './ops/scatter_more.js';
 export { diagonalScatter, selectScatter, sliceScatter } from './ops/scatter_more.js';
+export { gradient, type GradientOptions } from './ops/gradient.js';
+export {
+  chainMatmul,
+  frobeniusNorm,
+  imag,
+  nuclearNorm,
+  promoteTypes,
+  real,
+  resultType,
+  rsub,
+  scalarTensor,
+} from './ops/torch_misc.js';
 import './ops/aliases.js';
 import './ops/random.js';
 export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.js';

@@ -551,3 +551,90 @@ describe('luUnpack', () => {
     );
   });
 });
+
+describe('gradient, type promotion and the other torch.* names', () => {
+  const G = FIX.misc.gradient as unknown as {
+    x: Nested;
+    coords: Nested;
+    cases: Record<string, { outs: Nested[]; grad: Nested }>;
+  };
+  const coords = f64(G.coords);
+  const opts: Record<string, tk.GradientOptions> = {
+    all: {},
+    h2: { spacing: 2 },
+    perDim: { spacing: [0.5, 3] },
+    edge2: { edgeOrder: 2 },
+    coords: { spacing: [coords], dim: 1 },
+    coords2: { spacing: [coords], dim: -1, edgeOrder: 2 },
+  };
+  for (const [key, o] of Object.entries(opts))
+    it(`gradient ${key}: values and the input's gradient`, () => {
+      const x = f64(G.x).requiresGrad_();
+      const outs = tk.gradient(x, o);
+      const c = G.cases[key];
+      expect(outs.length).toBe(c.outs.length);
+      outs.forEach((y, i) => closeToTorch(y, c.outs[i], `gradient ${key} out ${i}`, 1e-13));
+      outs
+        .map((y, i) =>
+          y
+            .mul(weights(y))
+            .sum()
+            .mul(i + 1),
+        )
+        .reduce((a, b) => a.add(b))
+        .backward();
+      closeToTorch(x.grad!, c.grad, `gradient ${key} grad`, 1e-13);
+    });
+  it('gradient errors', () => {
+    expectTensorError(
+      () => tk.gradient(tk.ones([2]), { edgeOrder: 2 }),
+      'SHAPE_MISMATCH',
+      /at least edgeOrder \+ 1 = 3 samples/,
+    );
+    expectTensorError(
+      () => tk.gradient(tk.ones([3, 3]), { spacing: [1] }),
+      'INVALID_ARGUMENT',
+      /expected 2 spacing values/,
+    );
+    expectTensorError(
+      () => tk.gradient(tk.ones([3]), { spacing: [tk.ones([4])] }),
+      'SHAPE_MISMATCH',
+      /coordinates of dim 0 must be 1-D of size 3/,
+    );
+  });
+  it('promoteTypes over every pair of dtypes, resultType across the operand tiers', () => {
+    const DT = ['float32', 'float64', 'int32', 'int64', 'bool', 'float16', 'bfloat16'] as const;
+    const P = FIX.misc.promote as unknown as string[][];
+    DT.forEach((a, i) => DT.forEach((b, j) => expect(tk.promoteTypes(a, b), `${a} ${b}`).toBe(P[i][j])));
+    const R = FIX.misc.resultType as unknown as string[];
+    expect([
+      tk.resultType(tensor([1], { dtype: 'int32' }), 2.5),
+      tk.resultType(tensor(1.5, { dtype: 'float64' }), tensor([1], { dtype: 'int32' })),
+      tk.resultType(tensor([1], { dtype: 'float16' }), tensor(1, { dtype: 'float64' })),
+      tk.resultType(tensor([true]), 3),
+      tk.resultType(tensor([1], { dtype: 'int32' }), tensor(5, { dtype: 'int64' })),
+      tk.resultType(2, 3.5),
+      tk.resultType(2, 3),
+    ]).toEqual(R);
+  });
+  it('rsub, scalarTensor, chainMatmul, the norms, and the complex no-ops of real tensors', () => {
+    expect(tk.rsub(tensor([1, 2]), 10, { alpha: 2 }).tolist()).toEqual([8, 6]);
+    expect(tk.rsub(tensor([1, 2]), tensor([5, 5])).tolist()).toEqual([4, 3]);
+    const s = tk.scalarTensor(3);
+    expect([s.shape, s.dtype]).toEqual([[], 'float32']);
+    const [a, b, c] = [tk.randn([2, 3]), tk.randn([3, 4]), tk.randn([4, 2])];
+    expect(tk.chainMatmul(a, b, c).sub(a.matmul(b).matmul(c)).abs().max().item()).toBeLessThan(1e-5);
+    expect(tk.frobeniusNorm(tensor([[3, 4]])).item()).toBeCloseTo(5, 6);
+    expect(tk.nuclearNorm(tk.eye(3)).item()).toBeCloseTo(3, 6);
+    const x = tensor([1, -2]);
+    expect(tk.conj(x).tolist()).toEqual([1, -2]);
+    expect(x.isConj() || x.isNeg()).toBe(false);
+    expect(tk.real(x).tolist()).toEqual([1, -2]);
+    expectTensorError(
+      () => tk.imag(x),
+      'DTYPE_MISMATCH',
+      /imag: is not implemented for tensors with non-complex dtypes/,
+    );
+    expect(x.splitWithSizes([1, 1]).length).toBe(2);
+  });
+});

@@ -316,3 +316,21 @@ export const maskedScatter = freeFunction('maskedScatter');
 export const indexReduce = freeFunction('indexReduce');
 /** torch.put: {@link Tensor.put | input.put(...)} as a free function. */
 export const put = freeFunction('put');
+/** torch.conj: {@link Tensor.conj | input.conj(...)} as a free function. */
+export const conj = freeFunction('conj');
+/** torch.resolveConj: {@link Tensor.resolveConj | input.resolveConj(...)} as a free function. */
+export const resolveConj = freeFunction('resolveConj');
+/** torch.resolveNeg: {@link Tensor.resolveNeg | input.resolveNeg(...)} as a free function. */
+export const resolveNeg = freeFunction('resolveNeg');
+/** torch.conjPhysical: {@link Tensor.conjPhysical | input.conjPhysical(...)} as a free function. */
+export const conjPhysical = freeFunction('conjPhysical');
+/** torch.isConj: {@link Tensor.isConj | input.isConj(...)} as a free function. */
+export const isConj = freeFunction('isConj');
+/** torch.isNeg: {@link Tensor.isNeg | input.isNeg(...)} as a free function. */
+export const isNeg = freeFunction('isNeg');
+/** torch.unsafeChunk: {@link Tensor.unsafeChunk | input.unsafeChunk(...)} as a free function. */
+export const unsafeChunk = freeFunction('unsafeChunk');
+/** torch.unsafeSplit: {@link Tensor.unsafeSplit | input.unsafeSplit(...)} as a free function. */
+export const unsafeSplit = freeFunction('unsafeSplit');
+/** torch.splitWithSizes: {@link Tensor.splitWithSizes | input.splitWithSizes(...)} as a free function. */
+export const splitWithSizes = freeFunction('splitWithSizes');
