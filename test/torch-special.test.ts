@@ -638,3 +638,34 @@ describe('gradient, type promotion and the other torch.* names', () => {
     expect(x.splitWithSizes([1, 1]).length).toBe(2);
   });
 });
+
+describe('the orthogonal polynomials against PyTorch', () => {
+  const P = FIX.misc.polynomials as unknown as {
+    x: Nested;
+    n: Nested;
+    fns: Record<string, { byDegree: Nested[]; perElement: Nested }>;
+  };
+  const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  for (const [fname, c] of Object.entries(P.fns))
+    it(`${camel(fname)}: degrees 0 to 12, and a degree per element`, () => {
+      const fn = (tk.special as unknown as Record<string, (x: Tensor, n: Tensor | number) => Tensor>)[camel(fname)];
+      const x = f64(P.x);
+      c.byDegree.forEach((want, k) => closeToTorch(fn(x, k), want, `${fname} n=${k}`, 1e-12));
+      closeToTorch(fn(x, f64(P.n)), c.perElement, `${fname} per element`, 1e-12);
+    });
+  it('no gradient (as torch), float32 for integers, a cap on the degree', () => {
+    const x = tensor([0.5], { requiresGrad: true });
+    expect(tk.special.legendrePolynomialP(x, 3).requiresGrad).toBe(false);
+    expect(tk.special.chebyshevPolynomialT(tensor([1, 2], { dtype: 'int32' }), 3).dtype).toBe('float32');
+    expectTensorError(
+      () => tk.special.hermitePolynomialH(x, 1e9),
+      'INVALID_ARGUMENT',
+      /the degree must be at most 65536/,
+    );
+    expectTensorError(
+      () => tk.special.hermitePolynomialH(x, 'a' as never),
+      'INVALID_ARGUMENT',
+      /n must be a Tensor or a number/,
+    );
+  });
+});

@@ -37,6 +37,21 @@ export {
 } from '../ops/functional.generated.js';
 export { entr, logit, logsumexp, multigammaln, ndtr, sinc, xlog1py, xlogy } from '../ops/functional_methods.js';
 
+export {
+  chebyshevPolynomialT,
+  chebyshevPolynomialU,
+  chebyshevPolynomialV,
+  chebyshevPolynomialW,
+  shiftedChebyshevPolynomialT,
+  shiftedChebyshevPolynomialU,
+  shiftedChebyshevPolynomialV,
+  shiftedChebyshevPolynomialW,
+  hermitePolynomialH,
+  hermitePolynomialHe,
+  laguerrePolynomialL,
+  legendrePolynomialP,
+} from '../ops/polynomials.js';
+
 /** The logistic sigmoid 1 / (1 + exp(-x)) (torch.special.expit). */
 export const expit = freeFunction('sigmoid');
 /** log|Gamma(x)| (torch.special.gammaln). */
