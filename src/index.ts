@@ -97,7 +97,7 @@ import './ops/aliases.js';
 import './ops/random.js';
 export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.js';
 export { luUnpack } from './linalg/index.js';
-export { bernoulli, normal, poisson } from './ops/random.js';
+export { bernoulli, binomial, normal, poisson } from './ops/random.js';
 export { canCast } from './ops/aliases.js';
 export { slice, type IndexItem, type Slice, type ScatterReduceMode } from './ops/indexing.js';
 export { meshgrid } from './ops/shaping.js';

@@ -76,6 +76,41 @@ describe('random fills', () => {
     expectMoments(tk.poisson(tk.full([N], 4.5, { dtype: 'float64' })), 4.5, 4.5, 'poisson(4.5)');
     expectMoments(tk.poisson(tk.full([N], 30, { dtype: 'float64' })), 30, 30, 'poisson(30)');
   });
+  it('binomial: moments in both samplers and the flip, the exact pmf in the rejection sampler', () => {
+    tk.manualSeed(10);
+    const n = 100_000;
+    const draw = (count: number, p: number) =>
+      tk.binomial(tk.full([n], count, { dtype: 'float64' }), tk.full([n], p, { dtype: 'float64' }));
+    const within = (t: Tensor, mean: number, variance: number, label: string) => {
+      expect(Math.abs(t.mean().item() - mean), `${label} mean`).toBeLessThan(0.03 * Math.sqrt(variance) + 1e-12);
+      expect(Math.abs(t.var().item() - variance), `${label} variance`).toBeLessThan(0.04 * variance + 1e-12);
+    };
+    within(draw(20, 0.1), 2, 1.8, 'waiting times');
+    within(draw(50, 0.9), 45, 4.5, 'flipped');
+    const big = draw(1000, 0.3);
+    within(big, 300, 210, 'BTRS');
+    // total variation distance to the exact pmf: sampling noise alone is ~0.01 at this n
+    const counts = big.to('int64').bincount({ minlength: 1001 }).toArray() as BigInt64Array;
+    let tv = 0;
+    const lg = (v: number) => tk.tensor([v], { dtype: 'float64' }).lgamma().item();
+    const logC = lg(1001);
+    for (let k = 200; k <= 400; k++) {
+      const pmf = Math.exp(logC - lg(k + 1) - lg(1001 - k) + k * Math.log(0.3) + (1000 - k) * Math.log(0.7));
+      tv += Math.abs(Number(counts[k]) / n - pmf);
+    }
+    expect(tv / 2).toBeLessThan(0.02);
+    expect(tk.binomial(tk.tensor([0, 5, 5]), tk.tensor([0.3, 0, 1])).tolist()).toEqual([0, 0, 5]);
+    expectTensorError(
+      () => tk.binomial(tk.tensor([1.5]), tk.tensor([0.5])),
+      'INVALID_ARGUMENT',
+      /binomial: count must hold non-negative whole numbers/,
+    );
+    expectTensorError(
+      () => tk.binomial(tk.tensor([2]), tk.tensor([1.5])),
+      'INVALID_ARGUMENT',
+      /binomial: prob must be in \[0, 1\]/,
+    );
+  });
   it('a seed reproduces the draws', () => {
     const draw = () => [tk.zeros([5]).uniform_().tolist(), tk.zeros([5]).exponential_().tolist()];
     tk.manualSeed(3);

@@ -14,6 +14,7 @@ import { tidy } from '../memory.js';
 import { checkOptions, describe, int, num } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { full, rand, randint, randn, type CreateOptions } from './creation.js';
+import { where } from './functional.js';
 import { Poisson } from '../distributions/index.js';
 
 declare module '../tensor.js' {
@@ -241,6 +242,82 @@ export function poisson(input: Tensor): Tensor {
       if (rates.lt(0).logicalOr(rates.isnan()).any().item())
         fail('INVALID_ARGUMENT', `${name}: the rates must be non-negative`);
       return new Poisson(rates).sample();
+    }),
+  );
+}
+
+/**
+ * Binomial draws: successes in `count` trials of probability `prob` (torch.binomial; the two
+ * broadcast, counts whole and non-negative, probabilities in [0, 1]), as prob's dtype. Waiting
+ * times between successes where n min(p, 1 - p) < 10, Hormann's BTRS rejection above (torch's and
+ * numpy's method). @example binomial(full([4], 10), full([4], 0.3))
+ */
+export function binomial(count: Tensor, prob: Tensor): Tensor {
+  const name = 'binomial';
+  const n0 = tensorArg(name, 'count', count),
+    p0 = tensorArg(name, 'prob', prob);
+  floating(name, p0);
+  return noGrad(() =>
+    tidy(() => {
+      const shape = n0.add(p0).shape;
+      const opts = { dtype: 'float64' as const, device: p0.device };
+      const n = n0.to('float64').expand(shape),
+        p = p0.to('float64').expand(shape);
+      if (n.lt(0).logicalOr(n.ne(n.floor())).any().item())
+        fail('INVALID_ARGUMENT', `${name}: count must hold non-negative whole numbers`);
+      if (p.lt(0).logicalOr(p.gt(1)).logicalOr(p.isnan()).any().item())
+        fail('INVALID_ARGUMENT', `${name}: prob must be in [0, 1]`);
+      // draw with q = min(p, 1 - p), then flip back
+      const flip = p.gt(0.5);
+      const q = where(flip, p.neg().add(1), p);
+      const small = n.mul(q).lt(10);
+      let k: Tensor = full(shape, 0, opts);
+      // waiting times: trials to each success are geometric; count the successes within n
+      {
+        const lq = where(q.gt(0), q.neg().log1p(), -1); // q = 0: no success (masked below)
+        let used: Tensor = full(shape, 0, opts);
+        let live = small.logicalAnd(q.gt(0)).logicalAnd(n.gt(0));
+        for (let i = 0; live.any().item(); i++) {
+          if (i > 10000) fail('INTERNAL', `${name}: the waiting-time sampler did not finish`);
+          used = used.add(rand(shape, opts).neg().log1p().div(lq).ceil().clamp(1, null));
+          const hit = live.logicalAnd(used.le(n));
+          k = where(hit, k.add(1), k);
+          live = hit;
+        }
+      }
+      const big = small.logicalNot();
+      if (big.any().item()) {
+        // BTRS (Hormann 1993), with the exact log-factorial acceptance test
+        const N = where(big, n, 100),
+          Q = where(big, q, 0.5);
+        const spq = N.mul(Q).mul(Q.neg().add(1)).sqrt();
+        const b = spq.mul(2.53).add(1.15);
+        const a = b.mul(0.0248).add(Q.mul(0.01)).add(-0.0873);
+        const c = N.mul(Q).add(0.5);
+        const vr = b.reciprocal().mul(-4.2).add(0.92);
+        const alpha = b.reciprocal().mul(5.1).add(2.83).mul(spq);
+        const lpq = Q.div(Q.neg().add(1)).log();
+        const m = N.add(1).mul(Q).floor();
+        const h = m.add(1).lgamma().add(N.sub(m).add(1).lgamma());
+        let todo = big;
+        for (let round = 0; todo.any().item(); round++) {
+          if (round > 1000) fail('INTERNAL', `${name}: the rejection sampler did not finish`);
+          const U = rand(shape, opts).sub(0.5),
+            V = rand(shape, opts);
+          const us = U.abs().neg().add(0.5);
+          const kk = a.mul(2).div(us).add(b).mul(U).add(c).floor();
+          const inRange = kk.ge(0).logicalAnd(kk.le(N));
+          const quick = us.ge(0.07).logicalAnd(V.le(vr));
+          const lhs = V.mul(alpha).div(a.div(us.square()).add(b)).log();
+          const safeK = where(inRange, kk, 0);
+          const rhs = h.sub(safeK.add(1).lgamma()).sub(N.sub(safeK).add(1).lgamma()).add(safeK.sub(m).mul(lpq));
+          const ok = inRange.logicalAnd(quick.logicalOr(lhs.le(rhs)));
+          const take = todo.logicalAnd(ok);
+          k = where(take, kk, k);
+          todo = todo.logicalAnd(ok.logicalNot());
+        }
+      }
+      return where(flip, n.sub(k), k).to(p0.dtype);
     }),
   );
 }
