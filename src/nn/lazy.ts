@@ -145,14 +145,18 @@ export class LazyLinear extends LazyModule<Linear> {
 
 // The convolutions: inChannels is dim 1 of a batched input, dim 0 of an unbatched one.
 abstract class LazyConvNd<M extends Module> extends LazyModule<M> {
+  private readonly groups: number;
   protected constructor(
     op: string,
     private readonly spatial: number,
     private readonly transposed: boolean,
     make: (n: number) => M,
-    groups: unknown,
+    options: { groups?: number } | undefined,
   ) {
-    super(op, make, typeof groups === 'number' && Number.isInteger(groups) && groups > 0 ? groups : 1);
+    const g = options?.groups;
+    const groups = typeof g === 'number' && Number.isInteger(g) && g > 0 ? g : 1;
+    super(op, make, groups);
+    this.groups = groups;
   }
   protected inferSize(x: Tensor): number {
     const n = this.spatial;
@@ -166,106 +170,44 @@ abstract class LazyConvNd<M extends Module> extends LazyModule<M> {
   protected sizeFromState(name: string, shape: readonly number[]): number | null {
     // weight: [out, in / groups, ...k] (convolution), [in, out / groups, ...k] (transposed)
     if (name !== 'weight' || shape.length !== this.spatial + 2) return null;
-    const groups = (this.materializedOptions().groups as number | undefined) ?? 1;
-    return this.transposed ? shape[0] : shape[1] * groups;
+    return this.transposed ? shape[0] : shape[1] * this.groups;
   }
-  protected abstract materializedOptions(): { groups?: number };
 }
 
 /** Conv1d whose inChannels comes from the first input (torch.nn.LazyConv1d). @example new nn.LazyConv1d(16, 3) */
 export class LazyConv1d extends LazyConvNd<Conv1d> {
-  constructor(
-    readonly outChannels: number,
-    readonly kernelSize: number,
-    readonly options: ConvModuleOptions<number> = {},
-  ) {
-    super('LazyConv1d', 1, false, (n) => new Conv1d(n, outChannels, kernelSize, options), options?.groups);
-  }
-  protected materializedOptions() {
-    return this.options ?? {};
+  constructor(outChannels: number, kernelSize: number, options: ConvModuleOptions<number> = {}) {
+    super('LazyConv1d', 1, false, (n) => new Conv1d(n, outChannels, kernelSize, options), options);
   }
 }
 /** Conv2d whose inChannels comes from the first input (torch.nn.LazyConv2d). @example new nn.LazyConv2d(32, 3, { padding: 1 }) */
 export class LazyConv2d extends LazyConvNd<Conv2d> {
-  constructor(
-    readonly outChannels: number,
-    readonly kernelSize: Pair,
-    readonly options: ConvModuleOptions<Pair> = {},
-  ) {
-    super('LazyConv2d', 2, false, (n) => new Conv2d(n, outChannels, kernelSize, options), options?.groups);
-  }
-  protected materializedOptions() {
-    return this.options ?? {};
+  constructor(outChannels: number, kernelSize: Pair, options: ConvModuleOptions<Pair> = {}) {
+    super('LazyConv2d', 2, false, (n) => new Conv2d(n, outChannels, kernelSize, options), options);
   }
 }
 /** Conv3d whose inChannels comes from the first input (torch.nn.LazyConv3d). */
 export class LazyConv3d extends LazyConvNd<Conv3d> {
-  constructor(
-    readonly outChannels: number,
-    readonly kernelSize: Triple,
-    readonly options: ConvModuleOptions<Triple> = {},
-  ) {
-    super('LazyConv3d', 3, false, (n) => new Conv3d(n, outChannels, kernelSize, options), options?.groups);
-  }
-  protected materializedOptions() {
-    return this.options ?? {};
+  constructor(outChannels: number, kernelSize: Triple, options: ConvModuleOptions<Triple> = {}) {
+    super('LazyConv3d', 3, false, (n) => new Conv3d(n, outChannels, kernelSize, options), options);
   }
 }
 /** ConvTranspose1d whose inChannels comes from the first input (torch.nn.LazyConvTranspose1d). */
 export class LazyConvTranspose1d extends LazyConvNd<ConvTranspose1d> {
-  constructor(
-    readonly outChannels: number,
-    readonly kernelSize: number,
-    readonly options: ConvTransposeModuleOptions<number> = {},
-  ) {
-    super(
-      'LazyConvTranspose1d',
-      1,
-      true,
-      (n) => new ConvTranspose1d(n, outChannels, kernelSize, options),
-      options?.groups,
-    );
-  }
-  protected materializedOptions() {
-    return this.options ?? {};
+  constructor(outChannels: number, kernelSize: number, options: ConvTransposeModuleOptions<number> = {}) {
+    super('LazyConvTranspose1d', 1, true, (n) => new ConvTranspose1d(n, outChannels, kernelSize, options), options);
   }
 }
 /** ConvTranspose2d whose inChannels comes from the first input (torch.nn.LazyConvTranspose2d). */
 export class LazyConvTranspose2d extends LazyConvNd<ConvTranspose2d> {
-  constructor(
-    readonly outChannels: number,
-    readonly kernelSize: Pair,
-    readonly options: ConvTransposeModuleOptions<Pair> = {},
-  ) {
-    super(
-      'LazyConvTranspose2d',
-      2,
-      true,
-      (n) => new ConvTranspose2d(n, outChannels, kernelSize, options),
-      options?.groups,
-    );
-  }
-  protected materializedOptions() {
-    return this.options ?? {};
+  constructor(outChannels: number, kernelSize: Pair, options: ConvTransposeModuleOptions<Pair> = {}) {
+    super('LazyConvTranspose2d', 2, true, (n) => new ConvTranspose2d(n, outChannels, kernelSize, options), options);
   }
 }
 /** ConvTranspose3d whose inChannels comes from the first input (torch.nn.LazyConvTranspose3d). */
 export class LazyConvTranspose3d extends LazyConvNd<ConvTranspose3d> {
-  constructor(
-    readonly outChannels: number,
-    readonly kernelSize: Triple,
-    readonly options: ConvTransposeModuleOptions<Triple> = {},
-  ) {
-    super(
-      'LazyConvTranspose3d',
-      3,
-      true,
-      (n) => new ConvTranspose3d(n, outChannels, kernelSize, options),
-      options?.groups,
-    );
-  }
-  protected materializedOptions() {
-    return this.options ?? {};
+  constructor(outChannels: number, kernelSize: Triple, options: ConvTransposeModuleOptions<Triple> = {}) {
+    super('LazyConvTranspose3d', 3, true, (n) => new ConvTranspose3d(n, outChannels, kernelSize, options), options);
   }
 }
 

@@ -8,6 +8,7 @@ import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { describe, int, num } from '../options.js';
+import { dimOf } from './shaping.js';
 import { Tensor, type Scalar } from '../tensor.js';
 import { full, onesLike } from './creation.js';
 import { histc } from './creation_more.js';
@@ -166,10 +167,7 @@ proto.renorm = function <D extends DType>(this: Tensor<D>, p: number, dim: numbe
   if (!(cap >= 0)) fail('INVALID_ARGUMENT', `${name}: maxnorm must be non-negative, got ${cap}`);
   if (!isFloating(this.dtype)) fail('DTYPE_MISMATCH', `${name}: expected a floating tensor, got ${this.dtype}`);
   if (this.ndim < 2) fail('SHAPE_MISMATCH', `${name}: expected at least 2 dimensions, got ${this.ndim}`);
-  let d = int(name, 'dim', dim);
-  if (d < -this.ndim || d >= this.ndim)
-    fail('INVALID_ARGUMENT', `${name}: dim ${d} is out of range for ${this.ndim} dimensions`);
-  if (d < 0) d += this.ndim;
+  const d = dimOf(name, this, dim);
   const others = [...this.shape.keys()].filter((i) => i !== d);
   return tidy(() => {
     // torch: the factor maxnorm / (norm + 1e-7) where the norm exceeds maxnorm, 1 elsewhere

@@ -5,7 +5,8 @@ import { tensorArg } from '../args.js';
 import { isFloating } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { checkOptions, describe, int, num } from '../options.js';
+import { checkOptions, describe, num } from '../options.js';
+import { dimOf } from './shaping.js';
 import { Tensor } from '../tensor.js';
 import { cat } from './functional.js';
 
@@ -105,11 +106,7 @@ export function gradient(input: Tensor, options?: GradientOptions): Tensor[] {
   if (f.ndim === 0) fail('SHAPE_MISMATCH', `${name}: input must have at least 1 dim, got []`);
   const raw = o.dim === undefined ? [...f.shape.keys()] : typeof o.dim === 'number' ? [o.dim] : o.dim;
   if (!Array.isArray(raw)) fail('INVALID_ARGUMENT', `${name}: dim must be a number or a list, got ${describe(o.dim)}`);
-  const dims = raw.map((v: unknown) => {
-    const d = int(name, 'dim', v);
-    if (d < -f.ndim || d >= f.ndim) fail('INVALID_ARGUMENT', `${name}: dim ${d} is out of range for ${f.ndim} dims`);
-    return d < 0 ? d + f.ndim : d;
-  });
+  const dims = raw.map((v: unknown) => dimOf(name, f, v));
   if (new Set(dims).size !== dims.length) fail('INVALID_ARGUMENT', `${name}: dim lists a dim twice`);
   const sp = o.spacing ?? 1;
   const spacing: (number | Tensor)[] =

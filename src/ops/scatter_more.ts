@@ -8,9 +8,13 @@ import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { checkOptions, describe, int } from '../options.js';
+import { dimOf } from './shaping.js';
 import { Tensor } from '../tensor.js';
 import { arange } from './creation.js';
 import type { ScatterReduceMode } from './indexing.js';
+
+/** The reductions of indexReduce. */
+export type IndexReduceMode = 'prod' | 'mean' | 'amax' | 'amin';
 
 declare module '../tensor.js' {
   interface Tensor<D extends DType = DType> {
@@ -30,17 +34,11 @@ declare module '../tensor.js' {
       dim: number,
       index: Tensor,
       source: Tensor,
-      reduce: 'prod' | 'mean' | 'amax' | 'amin',
+      reduce: IndexReduceMode,
       options?: { includeSelf?: boolean },
     ): Tensor<D>;
     /** In-place indexReduce; returns this. */
-    indexReduce_(
-      dim: number,
-      index: Tensor,
-      source: Tensor,
-      reduce: 'prod' | 'mean' | 'amax' | 'amin',
-      options?: { includeSelf?: boolean },
-    ): this;
+    indexReduce_(...args: Parameters<Tensor['indexReduce']>): this;
     /**
      * Writes source's values at the flat (row-major) positions index names, negative counting from
      * the end; with accumulate, repeated positions add up (torch.Tensor.put). @example x.put(idx, vals)
@@ -92,7 +90,7 @@ proto.indexReduce = function <D extends DType>(
   dim: number,
   index: Tensor,
   source: Tensor,
-  reduce: 'prod' | 'mean' | 'amax' | 'amin',
+  reduce: IndexReduceMode,
   options?: { includeSelf?: boolean },
 ) {
   const op = 'indexReduce';
@@ -100,10 +98,7 @@ proto.indexReduce = function <D extends DType>(
     src = tensorArg(op, 'source', source);
   if (!['prod', 'mean', 'amax', 'amin'].includes(reduce as string))
     fail('INVALID_ARGUMENT', `${op}: reduce must be 'prod', 'mean', 'amax' or 'amin', got ${describe(reduce)}`);
-  let d = int(op, 'dim', dim);
-  const nd = Math.max(this.ndim, 1);
-  if (d < -nd || d >= nd) fail('INVALID_ARGUMENT', `${op}: dim ${d} is out of range for ${this.ndim} dims`);
-  if (d < 0) d += nd;
+  const d = dimOf(op, this, dim);
   if (idx.ndim !== 1) fail('SHAPE_MISMATCH', `${op}: index must be 1-D, got [${idx.shape.join(', ')}]`);
   if (src.ndim !== this.ndim || src.shape.some((s, i) => (i === d ? s !== idx.shape[0] : s !== this.shape[i])))
     fail(
@@ -171,9 +166,7 @@ export function sliceScatter(
     s = tensorArg(op, 'src', src);
   const o = checkOptions(op, options, { dim: 'integer', start: 'any', end: 'any', step: 'integer' });
   if (x.ndim === 0) fail('SHAPE_MISMATCH', `${op}: input must have at least 1 dim, got []`);
-  let d = int(op, 'dim', o.dim ?? 0);
-  if (d < -x.ndim || d >= x.ndim) fail('INVALID_ARGUMENT', `${op}: dim ${d} is out of range for ${x.ndim} dims`);
-  if (d < 0) d += x.ndim;
+  const d = dimOf(op, x, o.dim ?? 0);
   const size = x.shape[d];
   const step = int(op, 'step', o.step ?? 1);
   if (step < 1) fail('INVALID_ARGUMENT', `${op}: step must be positive, got ${step}`);

@@ -104,21 +104,19 @@ export function digamma(x: number): number {
 }
 
 /**
- * polygamma(n, x), the n-th derivative of digamma: digamma for n = 0, else (-1)^(n+1) n!
- * sum_k (x + k)^-(n+1), summed to x + k >= 20 and closed by the Euler-Maclaurin tail.
+ * The Hurwitz zeta function sum_k (k + q)^-s: summed to q + k >= 20 and closed by the
+ * Euler-Maclaurin tail (NaN for s < 1 or a non-integer s at negative q, +Infinity at s = 1 and at
+ * the poles q = 0, -1, ...).
  */
-export function polygamma(n: number, x: number): number {
-  if (n === 0) return digamma(x);
-  if (Number.isNaN(x)) return NaN;
-  if (x <= 0 && x === Math.floor(x)) return n % 2 ? Infinity : NaN;
-  const s = n + 1;
-  let sum = 0;
-  if (x < 0) {
-    if (n !== 1) return NaN; // the reflection below covers trigamma only (as the series needs x > 0)
-    const sp = Math.sin(Math.PI * x);
-    return -polygamma(1, 1 - x) + (Math.PI * Math.PI) / (sp * sp);
+export function hurwitzZeta(s: number, q: number): number {
+  if (Number.isNaN(s) || Number.isNaN(q)) return NaN;
+  if (s === 1) return Infinity;
+  if (s < 1) return NaN;
+  if (q <= 0) {
+    if (q === Math.floor(q)) return Infinity;
+    if (s !== Math.floor(s)) return NaN;
   }
-  let q = x;
+  let sum = 0;
   while (q < 20) {
     sum += q ** -s;
     q += 1;
@@ -133,7 +131,20 @@ export function polygamma(n: number, x: number): number {
     rising *= (s + 2 * k - 1) * (s + 2 * k);
     fact *= (2 * k + 1) * (2 * k + 2);
   }
+  return sum;
+}
+
+/** polygamma(n, x), the n-th derivative of digamma: digamma for n = 0, else (-1)^(n+1) n! zeta(n + 1, x). */
+export function polygamma(n: number, x: number): number {
+  if (n === 0) return digamma(x);
+  if (Number.isNaN(x)) return NaN;
+  if (x <= 0 && x === Math.floor(x)) return n % 2 ? Infinity : NaN;
+  if (x < 0) {
+    if (n !== 1) return NaN; // the reflection below covers trigamma only (as the series needs x > 0)
+    const sp = Math.sin(Math.PI * x);
+    return -polygamma(1, 1 - x) + (Math.PI * Math.PI) / (sp * sp);
+  }
   let nf = 1;
   for (let i = 2; i <= n; i++) nf *= i;
-  return (n % 2 ? 1 : -1) * nf * sum;
+  return (n % 2 ? 1 : -1) * nf * hurwitzZeta(n + 1, x);
 }

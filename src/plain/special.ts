@@ -4,6 +4,7 @@
 // geometrically there), the normal quantile by bisection and Newton, the Hurwitz zeta by direct
 // summation closed by Euler-Maclaurin, the incomplete gamma by its series and Lentz's fraction.
 import { erfc, lgamma } from './math.js';
+export { hurwitzZeta } from './math.js';
 
 /**
  * I_nu(x) (nu 0 or 1) as (1/pi) int_0^pi e^(x cos t) cos(nu t) dt; `scaled` multiplies by
@@ -71,32 +72,6 @@ export function ndtri(p: number): number {
     if (pdf > 0) x -= (phi(x) - q) / pdf;
   }
   return upper ? -x : x;
-}
-
-/** The Hurwitz zeta function sum_k (k + q)^-s, summed to q + k >= 20 and closed by Euler-Maclaurin. */
-export function hurwitzZeta(s: number, q: number): number {
-  if (Number.isNaN(s) || Number.isNaN(q)) return NaN;
-  if (s === 1) return Infinity;
-  if (s < 1) return NaN;
-  if (q <= 0) {
-    if (q === Math.floor(q)) return Infinity;
-    if (s !== Math.floor(s)) return NaN;
-  }
-  let sum = 0;
-  while (q < 20) {
-    sum += q ** -s;
-    q += 1;
-  }
-  sum += q ** (1 - s) / (s - 1) + 0.5 * q ** -s;
-  const B = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6];
-  let rising = s,
-    fact = 2;
-  for (let k = 1; k <= B.length; k++) {
-    sum += (B[k - 1] / fact) * rising * q ** (-s - 2 * k + 1);
-    rising *= (s + 2 * k - 1) * (s + 2 * k);
-    fact *= (2 * k + 1) * (2 * k + 2);
-  }
-  return sum;
 }
 
 /** The regularized incomplete gamma function: P(a, x), or Q(a, x) when `upper`. */
