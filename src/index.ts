@@ -80,7 +80,7 @@ import './ops/special.js';
 import './ops/bitwise.js';
 import './ops/composites.js';
 import './ops/scatter_more.js';
-export { diagonalScatter, selectScatter, sliceScatter } from './ops/scatter_more.js';
+export { diagonalScatter, selectScatter, sliceScatter, type IndexReduceMode } from './ops/scatter_more.js';
 export { gradient, type GradientOptions } from './ops/gradient.js';
 export {
   chainMatmul,

@@ -781,4 +781,5 @@ export {
   upsampleBilinear,
   multilabelMarginLoss,
   bilinear,
+  type WithIndices,
 } from './functional_aliases.js';

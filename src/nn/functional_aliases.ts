@@ -14,7 +14,8 @@ import { fractionalMaxPool2d, fractionalMaxPool3d, type FractionalMaxPoolOptions
 import { multiLabelMarginLoss } from './losses_extra.js';
 import { adaptiveMaxPool3d, maxPool3d, type Pool3dOptions } from './volumetric.js';
 
-type WithIndices<F extends DType> = [Tensor<F>, Tensor<'int64'>];
+/** A pool's output and the positions of its maxima. */
+export type WithIndices<F extends DType> = [Tensor<F>, Tensor<'int64'>];
 // The options with returnIndices set (the pool itself checks the others, naming itself).
 function withIndices<O extends object>(op: string, options: O | undefined): O & { returnIndices: true } {
   if (options !== undefined && options !== null && !isOptionsObject(options))
