@@ -81,10 +81,14 @@ declare module '../tensor.js' {
 }
 
 const proto = Tensor.prototype;
+// A number as a 0-dim tensor: of like's dtype (float32 for a fractional number and an integer
+// tensor), so it promotes as torch's number operands do.
 function operandLike(name: string, like: Tensor, v: unknown): Tensor {
   if (v instanceof Tensor) return v;
-  if (typeof v === 'number' || typeof v === 'boolean')
-    return full([], Number(v), { dtype: isFloating(like.dtype) ? like.dtype : 'float32', device: like.device });
+  if (typeof v === 'number' || typeof v === 'boolean') {
+    const keep = isFloating(like.dtype) || (Number.isInteger(Number(v)) && like.dtype !== 'bool');
+    return full([], Number(v), { dtype: keep ? like.dtype : 'float32', device: like.device });
+  }
   return fail('INVALID_ARGUMENT', `${name}: expected a Tensor or a number, got ${describe(v)}`);
 }
 
