@@ -267,6 +267,11 @@ describe('in-place forms by composition', () => {
     const y = x.mul(1).asin_();
     y.sum().backward();
     closeToTorch(x.grad!, [1 / Math.sqrt(1 - 0.04), 1 / Math.sqrt(1 - 0.49)], 'asin_ gradient', 1e-14);
+    expectTensorError(
+      () => tensor([0.5], { requiresGrad: true }).asin_(),
+      'INVALID_ARGUMENT',
+      /asin_: a leaf tensor that requires grad is used in an in-place operation/,
+    );
     const c = tensor([1, 5, 3]);
     expect(c.gt_(2).tolist()).toEqual([0, 1, 1]);
     expect(c.dtype).toBe('float32');

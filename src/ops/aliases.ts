@@ -134,7 +134,13 @@ export function inPlaceOf(name: string): (this: Tensor, ...args: unknown[]) => T
   return function (this: Tensor, ...args: unknown[]) {
     // Recorded, the out-of-place op may save this tensor for its gradient: it then reads a copy,
     // so the write below does not change what it saved (torch saves the original self likewise).
-    const src = this.requiresGrad && isGradEnabled() ? this.clone() : this;
+    const recorded = this.requiresGrad && isGradEnabled();
+    if (recorded && this.isLeaf)
+      fail(
+        'INVALID_ARGUMENT',
+        `${name}_: a leaf tensor that requires grad is used in an in-place operation; run it under noGrad() or use ${name}()`,
+      );
+    const src = recorded ? this.clone() : this;
     let r: Tensor;
     try {
       r = outOfPlace.apply(src, args);
