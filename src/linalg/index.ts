@@ -19,7 +19,7 @@ import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { checkOptions, describe, int, oneOf } from '../options.js';
-import { eye, tensor } from '../ops/creation.js';
+import { eye, onesLike, tensor } from '../ops/creation.js';
 import { opMulti, op } from '../ops/dispatch.js';
 import { cat, where } from '../ops/functional.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
@@ -900,6 +900,6 @@ export function vander(x: Tensor, options?: { N?: number | null }): Tensor {
   if (n > 2 ** 20) fail('INVALID_ARGUMENT', `${name}: N must be at most 2^20, got ${n}`);
   return tidy(() => {
     const col = t.unsqueeze(-1);
-    return cat([col.mul(0).add(1), col.expand([...t.shape, n - 1])], -1).cumprod(-1);
+    return cat([onesLike(col), col.expand([...t.shape, n - 1])], -1).cumprod(-1);
   });
 }

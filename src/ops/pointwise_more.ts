@@ -1,6 +1,6 @@
 // More of torch's element-wise functions, composed of native ops so each is differentiable and
 // exports to ONNX: lerp, addcmul, addcdiv, square, clampMin/clampMax/clip, logaddexp(2), xlogy,
-// logit, hypot, nanToNum, frac, deg2rad/rad2deg, heaviside, the predicates signbit, isposinf,
+// xlog1py, logit, hypot, nanToNum, frac, deg2rad/rad2deg, heaviside, the predicates signbit, isposinf,
 // isneginf and isclose, the whole-tensor tests allclose and equal, and the dtype shortcuts
 // (float, double, half, bfloat16, long, int, bool, typeAs), the new* constructors and tolist.
 import { tensorArg } from '../args.js';
@@ -34,6 +34,11 @@ declare module '../tensor.js' {
     logaddexp2(other: Tensor | number): Tensor;
     /** this * log(other), 0 where this is 0 (unless other is NaN). @example p.xlogy(p) */
     xlogy(other: Tensor | number): Tensor;
+    /**
+     * this * log1p(other), 0 where this is 0 (unless other is NaN), as torch.special.xlog1py.
+     * @example tensor([0, 2]).xlog1py(tensor([-1, 1])) // [0, 1.3863]
+     */
+    xlog1py(other: Tensor | number): Tensor;
     /** log(p / (1 - p)); with eps, p is first clamped to [eps, 1 - eps]. @example probs.logit(1e-6) */
     logit(eps?: number | null): Tensor;
     /** sqrt(this^2 + other^2) without overflow. @example a.hypot(b) */
@@ -199,13 +204,19 @@ proto.logaddexp = function (this: Tensor, o: Tensor | number) {
 proto.logaddexp2 = function (this: Tensor, o: Tensor | number) {
   return logAddExp(this, other('logaddexp2', o), true);
 };
-proto.xlogy = function (this: Tensor, o: Tensor | number) {
-  const y = other('xlogy', o);
+// x * f(y), 0 where x is 0 unless y is NaN: xlogy (f = log) and torch.special's xlog1py (log1p).
+function xlogTerm(name: string, x: Tensor, o: Tensor | number, f: (y: Tensor) => Tensor): Tensor {
+  const y = other(name, o);
   return tidy(() => {
-    const yt = y instanceof Tensor ? y : full([], Number(y), { dtype: 'float64', device: this.device });
-    const r = this.mul(yt.log());
-    return where(this.eq(0).logicalAnd(yt.isnan().logicalNot()), 0, r);
+    const yt = y instanceof Tensor ? y : full([], Number(y), { dtype: 'float64', device: x.device });
+    return where(x.eq(0).logicalAnd(yt.isnan().logicalNot()), 0, x.mul(f(yt)));
   });
+}
+proto.xlogy = function (this: Tensor, o: Tensor | number) {
+  return xlogTerm('xlogy', this, o, (y) => y.log());
+};
+proto.xlog1py = function (this: Tensor, o: Tensor | number) {
+  return xlogTerm('xlog1py', this, o, (y) => y.log1p());
 };
 proto.logit = function (this: Tensor, eps?: number | null) {
   const e = eps === undefined || eps === null ? null : num('logit', 'eps', eps);

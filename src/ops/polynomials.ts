@@ -10,7 +10,7 @@ import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { describe } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { full } from './creation.js';
+import { full, onesLike } from './creation.js';
 import { where } from './functional.js';
 
 /** The largest degree computed (the recurrence runs once per degree). */
@@ -57,7 +57,8 @@ function evaluate(op: string, input: Tensor, n: Tensor | number, r: Recurrence, 
   );
 }
 
-const ones = (x: Tensor) => x.mul(0).add(1);
+// p_0 = 1, also where x is NaN or infinite (as torch's)
+const ones = (x: Tensor) => onesLike(x);
 // 2x p_k - p_{k-1}: the Chebyshev recurrence of all four kinds (they differ in p_1)
 const chebyshev = (p1: (x: Tensor) => Tensor): Recurrence => ({
   p0: ones,

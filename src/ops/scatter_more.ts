@@ -52,8 +52,7 @@ declare module '../tensor.js' {
 const proto = Tensor.prototype;
 
 // Flat positions of every element of x, in x's shape (int64).
-const positions = (x: Tensor) =>
-  arange(0, x.numel(), 1, { dtype: 'int64', device: x.device }).reshape(x.shape.length ? x.shape : []);
+const positions = (x: Tensor) => arange(0, x.numel(), 1, { dtype: 'int64', device: x.device }).reshape(x.shape);
 
 // Writes src (of exactly the view's shape) at the flat positions `at` of x.
 function scatterAt(op: string, x: Tensor, at: Tensor, src: Tensor): Tensor {

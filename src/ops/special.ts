@@ -1,13 +1,13 @@
 // torch.special's functions as Tensor methods: the native ones (ops.def: i0, i0e, i1, i1e, ndtri,
 // logNdtr, erfcx, zeta, gammainc, gammaincc, nextafter) and the ones composed of native ops, so
-// differentiable and exportable (ndtr, sinc, entr, xlog1py, multigammaln). The `special`
-// namespace (src/special/index.ts) gives them torch.special's names as free functions.
+// differentiable and exportable (ndtr, sinc, entr, multigammaln; xlog1py is beside xlogy in
+// pointwise_more.ts). The `special` namespace (src/special/index.ts) gives them torch.special's
+// names as free functions.
 import { isFloating, type DType, type FloatDType, type FloatResult } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { describe, int } from '../options.js';
+import { int } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { full } from './creation.js';
 import { installElementwise } from './elementwise_more.js';
 import { where } from './functional.js';
 
@@ -38,11 +38,6 @@ declare module '../tensor.js' {
     sinc(): Tensor<FloatResult<D>>;
     /** -x log(x): 0 at 0, -inf for x < 0 (torch.special.entr). @example tensor([0.5]).entr() // [0.3466] */
     entr(): Tensor<FloatResult<D>>;
-    /**
-     * this * log1p(other), 0 where this is 0 (unless other is NaN), as torch.special.xlog1py.
-     * @example tensor([0, 2]).xlog1py(tensor([-1, 1])) // [0, 1.3863]
-     */
-    xlog1py(other: Tensor | number): Tensor;
     /**
      * The Hurwitz zeta function sum_k (k + q)^-x of x = this (torch.special.zeta); differentiable
      * in q only. @example tensor([2]).zeta(1) // [1.6449] (pi^2 / 6)
@@ -107,14 +102,6 @@ installElementwise({
 const proto = Tensor.prototype;
 // The floating form of x: integers and bool compute in float32, as the native FLOAT-rule ops.
 const floating = (x: Tensor): Tensor => (isFloating(x.dtype) ? x : x.to('float32'));
-// A Tensor, or a number as a 0-dim tensor of `like`'s floating dtype on its device.
-function operandOf(name: string, like: Tensor, v: unknown): Tensor {
-  if (v instanceof Tensor) return v;
-  if (typeof v === 'number' || typeof v === 'boolean')
-    return full([], Number(v), { dtype: floating(like).dtype, device: like.device });
-  return fail('INVALID_ARGUMENT', `${name}: expected a Tensor or a number, got ${describe(v)}`);
-}
-
 proto.ndtr = function (this: Tensor) {
   return tidy(() => floating(this).mul(-Math.SQRT1_2).erfc().mul(0.5)) as Tensor<never>;
 };
@@ -135,10 +122,6 @@ proto.entr = function (this: Tensor) {
     const r = where(pos, x.mul(where(pos, x, 1).log()).neg(), where(x.eq(0), 0, -Infinity));
     return where(x.isnan(), x, r);
   }) as Tensor<never>;
-};
-proto.xlog1py = function (this: Tensor, o: Tensor | number) {
-  const y = operandOf('xlog1py', this, o);
-  return tidy(() => where(this.eq(0).logicalAnd(y.isnan().logicalNot()), 0, this.mul(y.log1p())));
 };
 // log Gamma_p(x) = p (p - 1) / 4 log(pi) + sum_{i < p} lgamma(x - i / 2).
 proto.multigammaln = function (this: Tensor, p: number) {

@@ -82,18 +82,16 @@ Formula special_formula(OpId id) {
                 c.set(0, mul(c.g(), sub(unary_op(OpId::i1e, x), mul(sign_of(x), c.out(0)))));
               },
               IN0, OUT0};
-    case OpId::i1:  // i0(x) - i1(x) / x, 1/2 at 0
+    case OpId::i1:  // i0(x) - i1(x) / x: 1 - 1/2 at 0
       return {[](Ctx& c) {
                 Tensor x = c.in(0);
-                Tensor d = sub(unary_op(OpId::i0, x), over_x(c.out(0), x, 0.5));
-                c.set(0, mul(c.g(), fn::where(binary(BinaryOp::eq, x, scalar(0)), scalar(0.5), d)));
+                c.set(0, mul(c.g(), sub(unary_op(OpId::i0, x), over_x(c.out(0), x, 0.5))));
               },
               IN0, OUT0};
-    case OpId::i1e:  // i0e(x) - i1e(x) (sign(x) + 1 / x), 1/2 at 0
+    case OpId::i1e:  // i0e(x) - i1e(x) (sign(x) + 1 / x): 1 - 0 - 1/2 at 0
       return {[](Ctx& c) {
                 Tensor x = c.in(0), y = c.out(0);
-                Tensor d = sub(sub(unary_op(OpId::i0e, x), mul(sign_of(x), y)), over_x(y, x, 0.5));
-                c.set(0, mul(c.g(), fn::where(binary(BinaryOp::eq, x, scalar(0)), scalar(0.5), d)));
+                c.set(0, mul(c.g(), sub(sub(unary_op(OpId::i0e, x), mul(sign_of(x), y)), over_x(y, x, 0.5))));
               },
               IN0, OUT0};
     case OpId::ndtri:  // sqrt(2 pi) e^(y^2 / 2)
