@@ -75,7 +75,6 @@ template <class T> void forward(const Tensor& nll_t, const Tensor& alpha_t, cons
   parallel_for(0, g.N, 1, [&](int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; ++n) {
       const Sample<T> x = sample(g, n, lp, tg, il, tl, alpha, blank);
-      const int64_t Sx = 2 * x.L + 1;
       T* a = x.alpha;
       for (int64_t i = 0; i < g.T * g.W; ++i) a[i] = kNegInf<T>;  // unreachable states, unused rows
       if (x.Tn > 0) {
