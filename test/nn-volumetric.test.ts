@@ -211,6 +211,25 @@ describe('3-D layers and identities', () => {
       expect(cx.mul(g).sum().item()).toBeCloseTo(x.mul(back).sum().item() as number, 9);
     });
   });
+  it("nn.MaxPool1d/2d/3d with returnIndices give the functional pools' [values, indices], for MaxUnpool", () => {
+    tk.tidy(() => {
+      const x1 = tk.rand([2, 3, 8], { dtype: 'float64' }).add(0.1);
+      const x2 = x1.reshape([2, 3, 2, 4]),
+        x3 = x1.reshape([2, 1, 3, 2, 4]);
+      const [y1, i1] = new nn.MaxPool1d(2, { returnIndices: true }).call(x1);
+      const [y2, i2] = new nn.MaxPool2d(2, { returnIndices: true }).call(x2);
+      const [y3, i3] = new nn.MaxPool3d([1, 2, 2], { returnIndices: true }).call(x3);
+      const [f2, g2] = F.maxPool2d(x2, 2, { returnIndices: true });
+      expect(y2.equal(f2) && i2.equal(g2)).toBe(true);
+      expect(y1.equal(new nn.MaxPool1d(2).call(x1))).toBe(true);
+      expect(i1.dtype).toBe('int64');
+      expect(y3.equal(new nn.MaxPool3d([1, 2, 2]).call(x3))).toBe(true);
+      expect(new nn.MaxUnpool1d(2).call(y1, i1).ne(0).sum().item()).toBe(y1.numel());
+      expect(new nn.MaxUnpool2d(2).call(y2, i2).shape).toEqual(x2.shape);
+      expect(i3.shape).toEqual(y3.shape);
+    });
+  });
+
   it('maxUnpool3d inverts maxPool3d on the maxima; the pools agree with 2-D pools on one slice', () => {
     tk.tidy(() => {
       // positive: a window of negative values would re-pool to the unpooled zeros around its maximum

@@ -150,6 +150,18 @@ export function ports(x: Tensor, y: Tensor): void {
   void [t, k, first, a, loss, mse, n, last, values, idx, next, parts];
 }
 
+// a max pool's forward gives [values, indices] exactly when constructed with returnIndices: true
+export function poolIndices(x: Tensor): void {
+  const y: Tensor = new nn.MaxPool2d(2).call(x);
+  const [v, i] = new nn.MaxPool2d(2, { returnIndices: true }).call(x);
+  const idx: Tensor<'int64'> = i;
+  const [v1] = new nn.MaxPool1d(2, { returnIndices: true }).call(x);
+  const y3: Tensor = new nn.MaxPool3d(2).call(x).relu();
+  // @ts-expect-error without returnIndices the output is one tensor
+  const [bad] = new nn.MaxPool2d(2).call(x);
+  void [y, v, idx, v1, y3, bad];
+}
+
 class Square extends tk.autograd.Function {
   static forward(ctx: tk.autograd.FunctionCtx, x: Tensor): Tensor {
     ctx.saveForBackward(x);

@@ -176,12 +176,15 @@ export function dropout3d(input: Tensor, p = 0.5, training = true): Tensor {
   return channelDropout('dropout3d', input, p, training, 3);
 }
 
-/** nn.MaxPool1d. @example new nn.MaxPool1d(2) */
-export class MaxPool1d extends Module {
-  readonly options: Pool1dOptions;
+/**
+ * nn.MaxPool1d; with `returnIndices: true`, forward returns [values, indices].
+ * @example new nn.MaxPool1d(2)
+ */
+export class MaxPool1d<R extends boolean = false> extends Module {
+  readonly options: Pool1dOptions & { returnIndices?: R };
   constructor(
     readonly kernelSize: number,
-    options: Pool1dOptions = {},
+    options: Pool1dOptions & { returnIndices?: R } = {},
   ) {
     super();
     intAtLeast('MaxPool1d', 'kernelSize', kernelSize, 1);
@@ -190,10 +193,15 @@ export class MaxPool1d extends Module {
       padding: 'integer',
       dilation: 'integer',
       ceilMode: 'boolean',
+      returnIndices: 'boolean',
     });
   }
-  forward(x: Tensor): Tensor {
-    return maxPool1d(x, this.kernelSize, this.options);
+  forward(x: Tensor): R extends true ? [Tensor, Tensor<'int64'>] : Tensor;
+  forward(x: Tensor): Tensor | [Tensor, Tensor] {
+    const { returnIndices, ...o } = this.options;
+    return returnIndices
+      ? maxPool1d(x, this.kernelSize, { ...o, returnIndices: true })
+      : maxPool1d(x, this.kernelSize, o);
   }
 }
 /** nn.AvgPool1d. */

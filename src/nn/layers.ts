@@ -32,18 +32,27 @@ const NORM_SPEC = {
   dtype: 'string',
 } as const;
 
-/** Max pooling layer. @example new nn.MaxPool2d(2) */
-export class MaxPool2d extends Module {
+/**
+ * Max pooling layer; with `returnIndices: true`, forward returns [values, indices] (the flat
+ * h * W + w position of each maximum, as torch's return_indices), which nn.MaxUnpool2d takes.
+ * @example new nn.MaxPool2d(2); const [y, idx] = new nn.MaxPool2d(2, { returnIndices: true }).call(x)
+ */
+export class MaxPool2d<R extends boolean = false> extends Module {
+  readonly options: F.PoolOptions & { returnIndices?: R };
   constructor(
     readonly kernelSize: Pair,
-    readonly options: F.PoolOptions = {},
+    options: F.PoolOptions & { returnIndices?: R } = {},
   ) {
     super();
     kernelPair('MaxPool2d', kernelSize);
     this.options = checkOptions('MaxPool2d', options, MAX_POOL_SPEC);
   }
-  forward(x: Tensor): Tensor {
-    return F.maxPool2d(x, this.kernelSize, this.options);
+  forward(x: Tensor): R extends true ? [Tensor, Tensor<'int64'>] : Tensor;
+  forward(x: Tensor): Tensor | [Tensor, Tensor] {
+    const { returnIndices, ...o } = this.options;
+    return returnIndices
+      ? F.maxPool2d(x, this.kernelSize, { ...o, returnIndices: true })
+      : F.maxPool2d(x, this.kernelSize, o);
   }
 }
 

@@ -14,17 +14,18 @@ function kernel3(op: string, k: unknown): void {
     fail('INVALID_ARGUMENT', `${op}: 'kernelSize' must be positive, got ${describe(k)}`);
 }
 
-/** 3-D max pooling layer; with `returnIndices`, forward returns [values, indices]. @example new nn.MaxPool3d([1, 2, 2]) */
-export class MaxPool3d extends Module {
-  readonly options: F.Pool3dOptions & { returnIndices?: boolean };
+/** 3-D max pooling layer; with `returnIndices: true`, forward returns [values, indices]. @example new nn.MaxPool3d([1, 2, 2]) */
+export class MaxPool3d<R extends boolean = false> extends Module {
+  readonly options: F.Pool3dOptions & { returnIndices?: R };
   constructor(
     readonly kernelSize: Triple,
-    options: F.Pool3dOptions & { returnIndices?: boolean } = {},
+    options: F.Pool3dOptions & { returnIndices?: R } = {},
   ) {
     super();
     kernel3('MaxPool3d', kernelSize);
     this.options = checkOptions('MaxPool3d', options, MAX_POOL_SPEC);
   }
+  forward(x: Tensor): R extends true ? [Tensor, Tensor<'int64'>] : Tensor;
   forward(x: Tensor): Tensor | [Tensor, Tensor] {
     const { returnIndices, ...o } = this.options;
     return returnIndices
