@@ -12,6 +12,7 @@ tk.setNumThreads(1);
 const n = 1 << 20;
 const x = tk.rand([n], { dtype: 'float64' }).mul(10).add(0.1);
 const p = tk.rand([n], { dtype: 'float64' }).mul(0.98).add(0.01);
+const ai = x.mul(2).sub(10); // Ai on [-9.8, 10.2]: every range of the kernel
 const a = tk.randint(0, 1 << 30, [n], { dtype: 'int64' });
 const cases: [string, () => tk.Tensor][] = [
   ['i0e', () => x.i0e()],
@@ -20,6 +21,12 @@ const cases: [string, () => tk.Tensor][] = [
   ['logNdtr', () => x.neg().logNdtr()],
   ['gammainc', () => x.gammainc(x.mul(0.9))],
   ['zeta', () => x.add(1.5).zeta(x)],
+  ['besselJ0', () => x.besselJ0()],
+  ['besselY1', () => x.besselY1()],
+  ['modifiedBesselK0', () => x.modifiedBesselK0()],
+  ['scaledModifiedBesselK1', () => x.scaledModifiedBesselK1()],
+  ['sphericalBesselJ0', () => x.sphericalBesselJ0()],
+  ['airyAi', () => ai.airyAi()],
   ['bitwiseAnd', () => a.bitwiseAnd(a)],
   ['gcd', () => a.gcd(a.add(7))],
 ];
@@ -48,10 +55,10 @@ try {
 } catch {
   console.log('(PyTorch not found: apt-get install python3-torch)');
 }
-console.log('op           tensorkit ms  PyTorch ms  PyTorch / tensorkit');
+console.log('op                      tensorkit ms  PyTorch ms  PyTorch / tensorkit');
 for (const [name, ms] of ours) {
   const t = theirs.get(name);
   console.log(
-    `${name.padEnd(12)} ${ms.toFixed(2).padStart(12)} ${t === undefined ? '-'.padStart(11) : t.toFixed(2).padStart(11)}  ${t === undefined ? '' : (t / ms).toFixed(2)}`,
+    `${name.padEnd(23)} ${ms.toFixed(2).padStart(12)} ${t === undefined ? '-'.padStart(11) : t.toFixed(2).padStart(11)}  ${t === undefined ? '' : (t / ms).toFixed(2)}`,
   );
 }

@@ -95,6 +95,26 @@ export const ndtri = freeFunction('ndtri');
 export const logNdtr = freeFunction('logNdtr');
 /** torch.erfcx: {@link Tensor.erfcx | input.erfcx(...)} as a free function. */
 export const erfcx = freeFunction('erfcx');
+/** torch.besselJ0: {@link Tensor.besselJ0 | input.besselJ0(...)} as a free function. */
+export const besselJ0 = freeFunction('besselJ0');
+/** torch.besselJ1: {@link Tensor.besselJ1 | input.besselJ1(...)} as a free function. */
+export const besselJ1 = freeFunction('besselJ1');
+/** torch.besselY0: {@link Tensor.besselY0 | input.besselY0(...)} as a free function. */
+export const besselY0 = freeFunction('besselY0');
+/** torch.besselY1: {@link Tensor.besselY1 | input.besselY1(...)} as a free function. */
+export const besselY1 = freeFunction('besselY1');
+/** torch.modifiedBesselK0: {@link Tensor.modifiedBesselK0 | input.modifiedBesselK0(...)} as a free function. */
+export const modifiedBesselK0 = freeFunction('modifiedBesselK0');
+/** torch.modifiedBesselK1: {@link Tensor.modifiedBesselK1 | input.modifiedBesselK1(...)} as a free function. */
+export const modifiedBesselK1 = freeFunction('modifiedBesselK1');
+/** torch.scaledModifiedBesselK0: {@link Tensor.scaledModifiedBesselK0 | input.scaledModifiedBesselK0(...)} as a free function. */
+export const scaledModifiedBesselK0 = freeFunction('scaledModifiedBesselK0');
+/** torch.scaledModifiedBesselK1: {@link Tensor.scaledModifiedBesselK1 | input.scaledModifiedBesselK1(...)} as a free function. */
+export const scaledModifiedBesselK1 = freeFunction('scaledModifiedBesselK1');
+/** torch.sphericalBesselJ0: {@link Tensor.sphericalBesselJ0 | input.sphericalBesselJ0(...)} as a free function. */
+export const sphericalBesselJ0 = freeFunction('sphericalBesselJ0');
+/** torch.airyAi: {@link Tensor.airyAi | input.airyAi(...)} as a free function. */
+export const airyAi = freeFunction('airyAi');
 /** torch.bitwiseNot: {@link Tensor.bitwiseNot | input.bitwiseNot(...)} as a free function. */
 export const bitwiseNot = freeFunction('bitwiseNot');
 /** torch.add: {@link Tensor.add | input.add(...)} as a free function. */

@@ -1,5 +1,6 @@
 // torch.special's functions as Tensor methods: the native ones (ops.def: i0, i0e, i1, i1e, ndtri,
-// logNdtr, erfcx, zeta, gammainc, gammaincc, nextafter) and the ones composed of native ops, so
+// logNdtr, erfcx, the Bessel functions J0 ... K1, sphericalBesselJ0, airyAi, zeta, gammainc,
+// gammaincc, nextafter) and the ones composed of native ops, so
 // differentiable and exportable (ndtr, sinc, entr, multigammaln; xlog1py is beside xlogy in
 // pointwise_more.ts). The `special` namespace (src/special/index.ts) gives them torch.special's
 // names as free functions.
@@ -34,6 +35,41 @@ declare module '../tensor.js' {
     logNdtr(): Tensor<FloatResult<D>>;
     /** exp(x^2) * erfc(x), finite where erfc underflows. @example tensor([30]).erfcx() // [0.018795] */
     erfcx(): Tensor<FloatResult<D>>;
+    /**
+     * The Bessel function of the first kind, order 0 (torch.special.bessel_j0); differentiable
+     * (torch 1.13's is not). @example tensor([2.404825557695773]).besselJ0() // [~0] (its first zero)
+     */
+    besselJ0(): Tensor<FloatResult<D>>;
+    /** The Bessel function of the first kind, order 1 (odd). @example tensor([1]).besselJ1() // [0.4401] */
+    besselJ1(): Tensor<FloatResult<D>>;
+    /**
+     * The Bessel function of the second kind, order 0: -inf at 0, NaN for x < 0.
+     * @example tensor([1]).besselY0() // [0.0883]
+     */
+    besselY0(): Tensor<FloatResult<D>>;
+    /** The Bessel function of the second kind, order 1: -inf at 0, NaN for x < 0. @example tensor([1]).besselY1() // [-0.7812] */
+    besselY1(): Tensor<FloatResult<D>>;
+    /**
+     * The modified Bessel function of the second kind, order 0: +inf at 0, NaN for x < 0.
+     * @example tensor([1]).modifiedBesselK0() // [0.4210]
+     */
+    modifiedBesselK0(): Tensor<FloatResult<D>>;
+    /** The modified Bessel function of the second kind, order 1. @example tensor([1]).modifiedBesselK1() // [0.6019] */
+    modifiedBesselK1(): Tensor<FloatResult<D>>;
+    /**
+     * modifiedBesselK0(x) * exp(x), finite where K0 underflows.
+     * @example tensor([1000]).scaledModifiedBesselK0() // [0.039623]
+     */
+    scaledModifiedBesselK0(): Tensor<FloatResult<D>>;
+    /** modifiedBesselK1(x) * exp(x). @example tensor([1]).scaledModifiedBesselK1() // [1.6362] */
+    scaledModifiedBesselK1(): Tensor<FloatResult<D>>;
+    /** The spherical Bessel function j0 = sin(x) / x, 1 at 0. @example tensor([Math.PI]).sphericalBesselJ0() // [~0] */
+    sphericalBesselJ0(): Tensor<FloatResult<D>>;
+    /**
+     * The Airy function Ai (torch.special.airy_ai); not differentiable, as torch's: the result
+     * records no gradient. @example tensor([0]).airyAi() // [0.3550]
+     */
+    airyAi(): Tensor<FloatResult<D>>;
     /** sin(pi x) / (pi x), 1 at 0 (torch.sinc). @example tensor([0, 0.5]).sinc() // [1, 0.6366] */
     sinc(): Tensor<FloatResult<D>>;
     /** -x log(x): 0 at 0, -inf for x < 0 (torch.special.entr). @example tensor([0.5]).entr() // [0.3466] */
@@ -86,6 +122,16 @@ installElementwise({
     ['ndtri', 'ndtri'],
     ['logNdtr', 'log_ndtr'],
     ['erfcx', 'erfcx'],
+    ['besselJ0', 'bessel_j0'],
+    ['besselJ1', 'bessel_j1'],
+    ['besselY0', 'bessel_y0'],
+    ['besselY1', 'bessel_y1'],
+    ['modifiedBesselK0', 'modified_bessel_k0'],
+    ['modifiedBesselK1', 'modified_bessel_k1'],
+    ['scaledModifiedBesselK0', 'scaled_modified_bessel_k0'],
+    ['scaledModifiedBesselK1', 'scaled_modified_bessel_k1'],
+    ['sphericalBesselJ0', 'spherical_bessel_j0'],
+    ['airyAi', 'airy_ai'],
   ],
   unaryInPlace: [['i0_', 'i0_']],
   binary: [

@@ -5,6 +5,7 @@ import { describe, num } from '../options.js';
 import { NATIVE_OPS, type OpName } from '../ops/ops.generated.js';
 import { digamma, erf as erfScalar, erfc, erfinv, lgamma, polygamma as polygammaScalar } from './math.js';
 import { besselI, erfcx, hurwitzZeta, igamma, logNdtr, ndtri } from './special.js';
+import { airyAi, besselJ, besselK, besselY, sphericalBesselJ0 } from './bessel.js';
 import {
   alloc,
   asPlain,
@@ -132,6 +133,16 @@ export const UNARY: Record<string, (dt: DType, p0?: number) => Fn1> = {
   ndtri: () => ndtri,
   log_ndtr: () => logNdtr,
   erfcx: () => erfcx,
+  bessel_j0: () => (x) => besselJ(0, x),
+  bessel_j1: () => (x) => besselJ(1, x),
+  bessel_y0: () => (x) => besselY(0, x),
+  bessel_y1: () => (x) => besselY(1, x),
+  modified_bessel_k0: () => (x) => besselK(0, x, false),
+  modified_bessel_k1: () => (x) => besselK(1, x, false),
+  scaled_modified_bessel_k0: () => (x) => besselK(0, x, true),
+  scaled_modified_bessel_k1: () => (x) => besselK(1, x, true),
+  spherical_bessel_j0: () => sphericalBesselJ0,
+  airy_ai: () => airyAi,
   bitwise_not: (dt) => (dt === 'bool' ? (x) => (x ? 0 : 1) : (x) => -x - 1),
 };
 

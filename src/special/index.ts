@@ -15,6 +15,11 @@ import { describe } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 export {
+  airyAi,
+  besselJ0,
+  besselJ1,
+  besselY0,
+  besselY1,
   digamma,
   erf,
   erfc,
@@ -31,9 +36,14 @@ export {
   log1p,
   logNdtr,
   logSoftmax,
+  modifiedBesselK0,
+  modifiedBesselK1,
   ndtri,
   round,
+  scaledModifiedBesselK0,
+  scaledModifiedBesselK1,
   softmax,
+  sphericalBesselJ0,
 } from '../ops/functional.generated.js';
 export { entr, logit, logsumexp, multigammaln, ndtr, sinc, xlog1py, xlogy } from '../ops/functional_methods.js';
 
@@ -58,6 +68,10 @@ export const expit = freeFunction('sigmoid');
 export const gammaln = freeFunction('lgamma');
 /** digamma (torch.special.psi). */
 export const psi = freeFunction('digamma');
+/** The modified Bessel function I0 (torch.special.modified_bessel_i0; the same function as i0). */
+export const modifiedBesselI0 = freeFunction('i0');
+/** The modified Bessel function I1 (torch.special.modified_bessel_i1; the same function as i1). */
+export const modifiedBesselI1 = freeFunction('i1');
 
 /**
  * The n-th derivative of digamma, order first as torch.special.polygamma(n, input).

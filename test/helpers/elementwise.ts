@@ -47,6 +47,13 @@ export const UNARY_DOMAIN: Partial<Record<UnaryName, [number, number]>> = {
   reciprocal: [0.5, 3],
   erfinv: [-0.9, 0.9],
   ndtri: [0.05, 0.95],
+  // the second-kind Bessel functions: real for x > 0, poles at 0
+  bessel_y0: [0.2, 6],
+  bessel_y1: [0.2, 6],
+  modified_bessel_k0: [0.2, 6],
+  modified_bessel_k1: [0.2, 6],
+  scaled_modified_bessel_k0: [0.2, 6],
+  scaled_modified_bessel_k1: [0.2, 6],
   // away from the poles at 0, -1, -2, ...
   lgamma: [0.2, 6],
   digamma: [0.2, 6],

@@ -40,6 +40,8 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'ge',
   // bit patterns (torch: not differentiable)
   'nextafter',
+  // torch.special.airy_ai: no derivative (torch's has none either)
+  'airy_ai',
   'bitwise_not',
   'bitwise_and',
   'bitwise_or',
@@ -111,7 +113,9 @@ function inplaceUnary(op: UnaryName): (x: Tensor) => Tensor {
   };
 }
 
-const unaryRows: GradCase[] = UNARY_OPS.filter((op) => ruleOf(op).rule !== 'BITWISE').flatMap((op): GradCase[] => {
+const unaryRows: GradCase[] = UNARY_OPS.filter(
+  (op) => ruleOf(op).rule !== 'BITWISE' && !NON_DIFFERENTIABLE.includes(op),
+).flatMap((op): GradCase[] => {
   const range = UNARY_DOMAIN[op];
   return [
     {

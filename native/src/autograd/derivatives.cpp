@@ -560,6 +560,16 @@ Formula formula(OpId id) {
     case OpId::log_ndtr:
     case OpId::zeta:
     case OpId::gammainc:
+    case OpId::bessel_j0:
+    case OpId::bessel_j1:
+    case OpId::bessel_y0:
+    case OpId::bessel_y1:
+    case OpId::modified_bessel_k0:
+    case OpId::modified_bessel_k1:
+    case OpId::scaled_modified_bessel_k0:
+    case OpId::scaled_modified_bessel_k1:
+    case OpId::spherical_bessel_j0:
+    case OpId::airy_ai:
     case OpId::gammaincc: return special_formula(id);
     case OpId::tan:  // 1 + tan^2
       return {[](Ctx& c) { c.set(0, mul(c.g(), add(mul(c.out(0), c.out(0)), scalar(1)))); }, 0, OUT0};

@@ -1,6 +1,8 @@
 // The special functions' derivatives (erf ... polygamma, torch.special's Bessel, normal and
 // incomplete-gamma functions), split from the derivative table (derivatives.cpp), whose switch
 // names each op and sends it here. Written in differentiable ops, so they give second derivatives.
+// torch 1.13 records no derivative for the Bessel functions J0 ... K1 and the spherical j0; these
+// give them (a PyTorch program sees more, never less); Ai stays non-differentiable, as torch's.
 // As torch, the derivatives by the first argument of zeta, gammainc and gammaincc (the order and
 // the shape parameter) are not implemented: asking for one is NOT_IMPLEMENTED, not a silent zero.
 #include <numbers>
@@ -27,6 +29,18 @@ Tensor over_x(const Tensor& f, const Tensor& x, double at_zero) {
   Tensor zero = binary(BinaryOp::eq, x, scalar(0));
   Tensor safe = fn::where(zero, scalar(1), x);
   return fn::where(zero, scalar(at_zero), div(f, safe));
+}
+// d/dx sin(x)/x = -j1(x) = (cos x - j0(x)) / x; below 1/4 the difference cancels, so there the
+// Taylor series of -j1 (next term x^11 / 5e8, under an ulp), with x swapped for 1 in the branch
+// not taken, as over_x does.
+Tensor spherical_j0_grad(const Tensor& x) {
+  Tensor small = binary(BinaryOp::lt, mul(x, x), scalar(1.0 / 16));
+  Tensor safe = fn::where(small, scalar(1), x);
+  Tensor wide = div(sub(cos(safe), unary_op(OpId::spherical_bessel_j0, safe)), safe);
+  Tensor x2 = mul(x, x);
+  Tensor series = scalar(1.0 / 3991680);  // -j1 = -x (1/3 - x^2/30 + x^4/840 - x^6/45360 + x^8/3991680)
+  for (double d : {-45360.0, 840.0, -30.0, 3.0}) series = add(mul(series, x2), scalar(1 / d));
+  return fn::where(small, neg(mul(x, series)), wide);
 }
 void refuse_first(Ctx& c, const char* name, const char* what) {
   TK_CHECK(!c.needs(0), NOT_IMPLEMENTED, name, ": the derivative with respect to ", what,
@@ -94,6 +108,43 @@ Formula special_formula(OpId id) {
                 c.set(0, mul(c.g(), sub(sub(unary_op(OpId::i0e, x), mul(sign_of(x), y)), over_x(y, x, 0.5))));
               },
               IN0, OUT0};
+    case OpId::bessel_j0: return {[](Ctx& c) { c.set(0, neg(mul(c.g(), unary_op(OpId::bessel_j1, c.in(0))))); }, IN0};
+    case OpId::bessel_j1:  // j0(x) - j1(x) / x: 1 - 1/2 at 0
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                c.set(0, mul(c.g(), sub(unary_op(OpId::bessel_j0, x), over_x(c.out(0), x, 0.5))));
+              },
+              IN0, OUT0};
+    case OpId::bessel_y0: return {[](Ctx& c) { c.set(0, neg(mul(c.g(), unary_op(OpId::bessel_y1, c.in(0))))); }, IN0};
+    case OpId::bessel_y1:  // y0(x) - y1(x) / x
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                c.set(0, mul(c.g(), sub(unary_op(OpId::bessel_y0, x), div(c.out(0), x))));
+              },
+              IN0, OUT0};
+    case OpId::modified_bessel_k0:
+      return {[](Ctx& c) { c.set(0, neg(mul(c.g(), unary_op(OpId::modified_bessel_k1, c.in(0))))); }, IN0};
+    case OpId::modified_bessel_k1:  // -k0(x) - k1(x) / x
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                c.set(0, neg(mul(c.g(), add(unary_op(OpId::modified_bessel_k0, x), div(c.out(0), x)))));
+              },
+              IN0, OUT0};
+    case OpId::scaled_modified_bessel_k0:  // (e^x k0)' = e^x k0 - e^x k1
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                c.set(0, mul(c.g(), sub(c.out(0), unary_op(OpId::scaled_modified_bessel_k1, x))));
+              },
+              IN0, OUT0};
+    case OpId::scaled_modified_bessel_k1:  // (e^x k1)' = e^x k1 - e^x k0 - e^x k1 / x
+      return {[](Ctx& c) {
+                Tensor x = c.in(0), y = c.out(0);
+                Tensor k0e = unary_op(OpId::scaled_modified_bessel_k0, x);
+                c.set(0, mul(c.g(), sub(sub(y, k0e), div(y, x))));
+              },
+              IN0, OUT0};
+    case OpId::spherical_bessel_j0: return {[](Ctx& c) { c.set(0, mul(c.g(), spherical_j0_grad(c.in(0)))); }, IN0};
+    case OpId::airy_ai: return {};  // not differentiable (torch's neither): Ai' is not provided
     case OpId::ndtri:  // sqrt(2 pi) e^(y^2 / 2)
       return {[](Ctx& c) {
                 Tensor y = c.out(0);

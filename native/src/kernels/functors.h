@@ -346,6 +346,7 @@ TK_HD_CALL inline double polygamma(int64_t n, double x) {
 }  // namespace special
 }  // namespace tk::kernels
 #include "kernels/special_more.h"
+#include "kernels/bessel.h"
 namespace tk::kernels {
 
 #define TK_SPECIAL_FUNCTOR(Name, expr)                                       \
@@ -368,6 +369,16 @@ TK_SPECIAL_FUNCTOR(I1e, special::bessel_i(1, v, true))
 TK_SPECIAL_FUNCTOR(Ndtri, special::ndtri(v))
 TK_SPECIAL_FUNCTOR(LogNdtr, special::log_ndtr(v))
 TK_SPECIAL_FUNCTOR(Erfcx, special::erfcx(v))
+TK_SPECIAL_FUNCTOR(BesselJ0, special::bessel_j0(v))
+TK_SPECIAL_FUNCTOR(BesselJ1, special::bessel_j1(v))
+TK_SPECIAL_FUNCTOR(BesselY0, special::bessel_y(0, v))
+TK_SPECIAL_FUNCTOR(BesselY1, special::bessel_y(1, v))
+TK_SPECIAL_FUNCTOR(ModifiedBesselK0, special::bessel_k(0, v, false))
+TK_SPECIAL_FUNCTOR(ModifiedBesselK1, special::bessel_k(1, v, false))
+TK_SPECIAL_FUNCTOR(ScaledModifiedBesselK0, special::bessel_k(0, v, true))
+TK_SPECIAL_FUNCTOR(ScaledModifiedBesselK1, special::bessel_k(1, v, true))
+TK_SPECIAL_FUNCTOR(SphericalBesselJ0, special::spherical_bessel_j0(v))
+TK_SPECIAL_FUNCTOR(AiryAi, special::airy_ai(v))
 #undef TK_SPECIAL_FUNCTOR
 
 // Rounding keeps integers as they are. round is half to even (nearbyint in the default rounding

@@ -10,6 +10,8 @@
 #pragma once
 #include <cmath>
 
+#include "kernels/ndtri_tables.h"
+
 namespace tk::kernels::special {
 
 // I0 and I1 by their power series where it converges quickly in double (every term positive, so
@@ -85,53 +87,25 @@ TK_HD_CALL inline double log_ndtr(double x) {
   return std::log1p(-std::erfc(t) / 2);
 }
 
-// The standard normal quantile: Acklam's rational approximations (relative error < 1.2e-9) as the
-// start, then Halley steps on ndtr(x) = p (cubic convergence: one reaches double precision; a
-// second runs only if the first moved x by more than that). Computed on the lower half, where ndtr
-// keeps its relative precision; p > 1/2 by symmetry on 1 - p (exact there).
+// The standard normal quantile by rational approximations of our own (ndtri_tables.h, fitted with
+// mpmath by scripts/gen-special-tables.py, relative error under 1e-16 before rounding): in the
+// centre x = t P(w) / Q(w) with t = q - 1/2, w = 0.425^2 - t^2, in the tails -P(u) / Q(u) in u = sqrt(-log q) - r.
+// Computed on the lower half, where q keeps its relative precision; p > 1/2 by symmetry on
+// 1 - p (exact there).
 TK_HD_CALL inline double ndtri(double p) {
+  namespace nt = ndtri_tables;
   if (!(p >= 0 && p <= 1)) return nan_value();
   if (p == 0) return -inf_value();
   if (p == 1) return inf_value();
-  if (p == 0.5) return 0.0;
   const bool upper = p > 0.5;
   const double q = upper ? 1 - p : p;
   double x;
-  if (q >= 0.02425) {
-    const double t = q - 0.5, r = t * t;
-    x = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r +
-           1.383577518672690e+02) *
-              r -
-          3.066479806614716e+01) *
-             r +
-         2.506628277459239e+00) *
-        t /
-        (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r +
-           6.680131188771972e+01) *
-              r -
-          1.328068155288572e+01) *
-             r +
-         1);
+  if (q >= 0.5 - nt::kSplit) {
+    const double t = q - 0.5;
+    x = t * nt::ndtri_centre(nt::kSplit * nt::kSplit - t * t);
   } else {
-    const double t = std::sqrt(-2 * std::log(q));
-    x = (((((-7.784894002430293e-03 * t - 3.223964580411365e-01) * t - 2.400758277161838e+00) * t -
-           2.549732539343734e+00) *
-              t +
-          4.374664141464968e+00) *
-             t +
-         2.938163982698783e+00) /
-        ((((7.784695709041462e-03 * t + 3.224671290700398e-01) * t + 2.445134137142996e+00) * t +
-          3.754408661907416e+00) *
-             t +
-         1);
-  }
-  for (int i = 0; i < 3; ++i) {
-    const double pdf = std::exp(-0.5 * x * x) * 0.39894228040143267794;
-    if (pdf == 0) break;
-    const double u = (ndtr(x) - q) / pdf;
-    const double step = u / (1 + 0.5 * x * u);
-    x -= step;
-    if (std::fabs(step) <= 1e-5 * std::fabs(x)) break;  // the error left is ~step^3: below an ulp
+    const double r = std::sqrt(-std::log(q));
+    x = r < nt::kR1 ? -nt::ndtri_tail_near(r - nt::kR0) : -nt::ndtri_tail_far(r - nt::kR1);
   }
   return upper ? -x : x;
 }
