@@ -640,3 +640,53 @@ describe('memory', () => {
     expect(after.bytes).toBe(before.bytes);
   });
 });
+
+describe('asStrided: any strides over the storage (a native view)', () => {
+  it('windows, repeats and offsets as torch.as_strided; writes reach the base', () => {
+    const x = tk.arange(0, 5, 1, { dtype: 'float64' });
+    expect(x.asStrided([3, 3], [1, 1]).toArray()).toEqual([
+      [0, 1, 2],
+      [1, 2, 3],
+      [2, 3, 4],
+    ]);
+    expect(x.asStrided([2, 2], [0, 2], 1).toArray()).toEqual([
+      [1, 3],
+      [1, 3],
+    ]);
+    // a transposed view reads its storage, not its own order; a narrowed one starts at its offset
+    const t = tk.arange(0, 6, 1, { dtype: 'float64' }).reshape([2, 3]).t();
+    expect(t.asStrided([3], [1]).toArray()).toEqual([0, 1, 2]);
+    expect(tk.arange(0, 6, 1, { dtype: 'float64' }).narrow(0, 2, 3).asStrided([2], [2]).toArray()).toEqual([2, 4]);
+    const z = tk.zeros([4]);
+    z.asStrided([2], [2]).fill_(7);
+    expect(z.toArray()).toEqual([7, 0, 7, 0]);
+    expect(x.asStrided([0, 9], [100, 100]).shape).toEqual([0, 9]); // empty: nothing is read
+  });
+
+  it('the gradient of a strided input sums g at every storage element it read, back through the view', () => {
+    const base = tk.arange(0, 12, 1, { dtype: 'float64' }).reshape([4, 3]).requiresGrad_();
+    const w = tk.arange(1, 13, 1, { dtype: 'float64' }).reshape([4, 3]);
+    base.t().asStrided([4, 3], [2, 1], 1).mul(w).sum().backward();
+    // storage element p collects the weights of the output elements at 1 + 2i + j = p
+    const want = new Array<number>(12).fill(0);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) want[1 + 2 * i + j] += w.index([i, j]).item();
+    expect(base.grad!.flatten().toArray()).toEqual(want);
+  });
+
+  it('refuses bad sizes, strides and offsets, and views reaching past the storage', () => {
+    const x = tk.arange(0, 5);
+    expectTensorError(
+      () => x.asStrided([3, 3], [2, 1]),
+      'INDEX_OUT_OF_RANGE',
+      /as_strided: the view reaches element 6 of a storage of 5/,
+    );
+    expectTensorError(() => x.asStrided([1], [1], 5), 'INDEX_OUT_OF_RANGE', /reaches element 5/);
+    expectTensorError(() => x.asStrided([3], [-1]), 'INVALID_ARGUMENT', /strides must be non-negative, got -1/);
+    expectTensorError(() => x.asStrided([-2], [1]), 'INVALID_ARGUMENT', /sizes must be non-negative, got -2/);
+    expectTensorError(() => x.asStrided([3], [1, 1]), 'SHAPE_MISMATCH', /1 sizes and 2 strides/);
+    expectTensorError(() => x.asStrided([1], [1], -1), 'INVALID_ARGUMENT', /storage offset must be non-negative/);
+    expectTensorError(() => x.asStrided([2 ** 40, 2 ** 40], [2 ** 40, 1]), 'INVALID_ARGUMENT', /overflows/);
+    expectTensorError(() => x.asStrided([1.5], [1]), 'INVALID_ARGUMENT', /asStrided/);
+    expectTensorError(() => x.asStrided(3 as never, [1]), 'INVALID_ARGUMENT', /'size' must be an array/);
+  });
+});

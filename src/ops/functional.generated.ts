@@ -226,6 +226,8 @@ export const select = freeFunction('select');
 export const diagonal = freeFunction('diagonal');
 /** torch.unfold: {@link Tensor.unfold | input.unfold(...)} as a free function. */
 export const unfold = freeFunction('unfold');
+/** torch.asStrided: {@link Tensor.asStrided | input.asStrided(...)} as a free function. */
+export const asStrided = freeFunction('asStrided');
 /** torch.contiguous: {@link Tensor.contiguous | input.contiguous(...)} as a free function. */
 export const contiguous = freeFunction('contiguous');
 /** torch.clone: {@link Tensor.clone | input.clone(...)} as a free function. */

@@ -1,4 +1,5 @@
 // More of torch's shape ops, built on the native views: unfold (sliding windows, a native view),
+// asStrided (any strides over the storage, a native view),
 // the diagonal family (diagonal is a native view; trace, diagEmbed and fillDiagonal_ are made
 // from it), dim moves (movedim, swapaxes,
 // unflatten, broadcastTo, ravel), rotations and flips (rot90, fliplr, flipud), tensorSplit and
@@ -46,6 +47,14 @@ declare module '../tensor.js' {
      * @example img.unfold(2, 4, 4).unfold(3, 4, 4) // [N, C, H/4, W/4, 4, 4] patches
      */
     unfold(dimension: number, size: number, step: number): Tensor<D>;
+    /**
+     * The view of this tensor's storage with the given sizes and strides (in elements,
+     * non-negative) from `storageOffset` (this tensor's own by default), as torch.as_strided:
+     * elements may repeat, and every one must lie inside the storage. Writes reach this tensor;
+     * the gradient sums over repeated elements.
+     * @example arange(0, 5).asStrided([3, 3], [1, 1]) // [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
+     */
+    asStrided(size: readonly number[], stride: readonly number[], storageOffset?: number): Tensor<D>;
     /** Alias of movedim (numpy's name). */
     moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor<D>;
     /** Alias of transpose (numpy's name). */
@@ -92,6 +101,13 @@ proto.diagonal = function (this: Tensor, offset = 0, dim1 = 0, dim2 = 1) {
 proto.unfold = function (this: Tensor, dimension: number, size: number, step: number) {
   const name = 'unfold';
   return op('unfold', [int(name, 'dimension', dimension), int(name, 'size', size), int(name, 'step', step)], this._h);
+};
+
+proto.asStrided = function (this: Tensor, size: readonly number[], stride: readonly number[], storageOffset?: number) {
+  const name = 'asStrided';
+  const ints = (label: string, v: unknown) => list(name, label, v, 64).map((d) => int(name, label, d));
+  const offset = storageOffset === undefined ? null : int(name, 'storageOffset', storageOffset);
+  return op('as_strided', [ints('size', size), ints('stride', stride), offset], this._h);
 };
 
 proto.trace = function (this: Tensor) {

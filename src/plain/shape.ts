@@ -196,6 +196,29 @@ export function unfold(x: PlainTensor, dim: number, size: number, step: number):
   return new PlainTensor(out, shape, x.dtype);
 }
 
+/**
+ * `asStrided` as plain loops over x's (contiguous) data taken as the storage: element (i0, i1, ...)
+ * is data[offset + sum_k i_k stride_k]. The reference the native view is tested against.
+ */
+export function asStrided(x: PlainTensor, size: number[], stride: number[], offset = 0): PlainTensor {
+  const name = 'asStrided';
+  plainArg(name, 'x', x);
+  const ints = (label: string, v: unknown) => list(name, label, v, 64).map((d) => intAtLeast(name, label, d, 0));
+  size = ints('size', size);
+  stride = ints('stride', stride);
+  offset = intAtLeast(name, 'offset', offset, 0);
+  if (size.length !== stride.length) fail('SHAPE_MISMATCH', 'asStrided: sizes and strides differ in length');
+  const out = alloc(x.dtype, numel(size));
+  const idx = size.map(() => 0);
+  for (let w = 0; w < out.length; w++) {
+    const at = idx.reduce((acc, v, k) => acc + v * stride[k], offset);
+    if (at >= x.data.length) fail('INDEX_OUT_OF_RANGE', `asStrided: element ${at} is outside the storage`);
+    out[w] = x.data[at];
+    for (let k = size.length - 1; k >= 0 && ++idx[k] === size[k]; k--) idx[k] = 0;
+  }
+  return new PlainTensor(out, size, x.dtype);
+}
+
 /** A copy converted to `dtype`. */
 export function to(x: PlainTensor, dtype: DType): PlainTensor {
   plainArg('to', 'x', x);

@@ -504,6 +504,23 @@ export const viewCases: OpCase[] = [
     native: (x) => x.unfold(1, 3, 2),
     plain: (x) => plain.unfold(x, 1, 3, 2),
   },
+  // asStrided reads the storage, which the plain tensor's data stands for: contiguous inputs only
+  {
+    ops: ['as_strided'],
+    name: 'asStrided overlapping windows of a flat storage',
+    inputs: [{ shape: [12] }],
+    layouts: ['contiguous'],
+    native: (x) => x.asStrided([5, 4], [2, 1]),
+    plain: (x) => plain.asStrided(x, [5, 4], [2, 1]),
+  },
+  {
+    ops: ['as_strided'],
+    name: 'asStrided a transpose of a matrix from an offset, with a repeated (stride 0) dim',
+    inputs: [{ shape: [3, 4] }],
+    layouts: ['contiguous'],
+    native: (x) => x.asStrided([3, 2, 2], [1, 0, 4], 1),
+    plain: (x) => plain.asStrided(x, [3, 2, 2], [1, 0, 4], 1),
+  },
   {
     ops: ['unfold'],
     name: 'unfold non-overlapping windows of the last dim',

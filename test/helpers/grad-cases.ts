@@ -471,6 +471,29 @@ export const GRAD_CASES: GradCase[] = [
   { ops: ['narrow'], name: 'narrow from a negative start', inputs: [f64([4, 3])], fn: (x) => x.narrow(0, -2, 2) },
   { ops: ['diagonal'], name: 'diagonal', inputs: [f64([3, 4])], fn: (x) => x.diagonal(1) },
   { ops: ['unfold'], name: 'unfold overlapping windows', inputs: [f64([3, 7])], fn: (x) => x.unfold(1, 3, 2) },
+  // contiguous only: gradcheck perturbs a contiguous copy, and asStrided reads the storage, so any
+  // other layout would change the function itself (port-more.test.ts checks strided inputs)
+  {
+    ops: ['as_strided'],
+    name: 'asStrided overlapping windows (repeated elements sum their gradients)',
+    inputs: [f64([3, 4])],
+    layouts: ['contiguous'],
+    fn: (x) => x.asStrided([4, 3], [2, 1], 1),
+  },
+  {
+    ops: ['as_strided'],
+    name: 'asStrided with a stride-0 dim',
+    inputs: [f64([2, 3])],
+    layouts: ['contiguous'],
+    fn: (x) => x.asStrided([2, 3], [0, 2]),
+  },
+  {
+    ops: ['as_strided'],
+    name: 'asStrided to 0-dim',
+    inputs: [f64([2, 3])],
+    layouts: ['contiguous'],
+    fn: (x) => x.asStrided([], [], 5),
+  },
   {
     ops: ['unfold'],
     name: 'unfold twice (2-D patches), with a gap',

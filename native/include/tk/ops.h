@@ -145,6 +145,10 @@ Tensor diagonal(const Tensor& x, int64_t offset, int64_t d1, int64_t d2);
 // The view of every window of `size` elements along dim, `step` apart (Tensor.unfold): dim
 // becomes the window count (len - size) / step + 1, and a last dim of `size` is appended.
 Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step);
+// The view of x's storage with the given sizes, strides (non-negative) and storage offset (x's own
+// when absent), as torch.as_strided: every element it reaches must lie inside the storage.
+Tensor as_strided(const Tensor& x, const std::vector<int64_t>& size, const std::vector<int64_t>& stride,
+                  std::optional<int64_t> offset);
 Tensor cat(std::span<const Tensor> xs, int64_t dim);
 Tensor stack(std::span<const Tensor> xs, int64_t dim);
 

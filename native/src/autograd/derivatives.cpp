@@ -779,6 +779,7 @@ Formula formula(OpId id) {
         int d2 = wrap_dim(c.attrs().integer_or(2, "dim2", 1), nd, "backward");
         c.set(0, diagonal_back(c.g(), x, c.attrs().integer_or(0, "offset", 0), d1, d2));
       }};
+    case OpId::as_strided: return {as_strided_grad, IN0};
     case OpId::unfold:  // windows summed back: element w * step + k of dim gets g[.., w, .., k]
       return {[](Ctx& c) {
         const TensorMeta& x = c.in_meta(0);

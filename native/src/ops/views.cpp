@@ -222,6 +222,40 @@ Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
   return x.with_layout(l);
 }
 
+Tensor as_strided(const Tensor& x, const std::vector<int64_t>& size, const std::vector<int64_t>& stride,
+                  std::optional<int64_t> offset) {
+  const char* name = "as_strided";
+  TK_CHECK(size.size() == stride.size(), SHAPE_MISMATCH, name, ": mismatch in length of strides and shape, got ",
+           size.size(), " sizes and ", stride.size(), " strides");
+  TK_CHECK(size.size() <= size_t(kMaxDims), SHAPE_MISMATCH, name, ": at most ", kMaxDims, " dimensions, got ",
+           size.size());
+  const int64_t start = offset.value_or(x.offset());
+  TK_CHECK(start >= 0, INVALID_ARGUMENT, name, ": the storage offset must be non-negative, got ", start);
+  const int64_t capacity = int64_t(x.storage()->nbytes() / itemsize(x.dtype()));
+  Layout l;
+  l.offset = start;
+  // the last element reached, computed with overflow checks: a hostile size or stride must not wrap
+  int64_t last = start;
+  bool empty = false;
+  for (size_t i = 0; i < size.size(); ++i) {
+    TK_CHECK(size[i] >= 0, INVALID_ARGUMENT, name, ": sizes must be non-negative, got ", size[i], " at dimension ", i);
+    TK_CHECK(stride[i] >= 0, INVALID_ARGUMENT, name, ": strides must be non-negative, got ", stride[i],
+             " at dimension ", i);
+    empty = empty || size[i] == 0;
+    int64_t reach = 0;
+    TK_CHECK(size[i] == 0 || (!__builtin_mul_overflow(size[i] - 1, stride[i], &reach) &&
+                              !__builtin_add_overflow(last, reach, &last)),
+             INVALID_ARGUMENT, name, ": size ", size[i], " with stride ", stride[i], " overflows at dimension ", i);
+    l.shape.push_back(size[i]);
+    l.strides.push_back(stride[i]);
+  }
+  TK_CHECK(empty || last < capacity, INDEX_OUT_OF_RANGE, name, ": the view reaches element ", last, " of a storage of ",
+           capacity, " elements");
+  int64_t n = 1;
+  for (int64_t v : size) TK_CHECK(!__builtin_mul_overflow(n, v, &n), INVALID_ARGUMENT, name, ": too many elements");
+  return x.with_layout(l);
+}
+
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   TK_CHECK(x.ndim() > 0, INVALID_ARGUMENT, "select: cannot be applied to a 0-dim tensor");
   int d = wrap_dim(dim, x.ndim(), "select");
@@ -342,6 +376,13 @@ Outputs op_diagonal(const Args& a) {
 Outputs op_unfold(const Args& a) {
   expect_inputs(a, 1);
   return {unfold(a.in[0], a.attrs.integer(0, "dim"), a.attrs.integer(1, "size"), a.attrs.integer(2, "step"))};
+}
+// as_strided [size, stride, offset (none: x's own)]
+Outputs op_as_strided(const Args& a) {
+  expect_inputs(a, 1);
+  std::optional<int64_t> offset;
+  if (a.attrs.has(2)) offset = a.attrs.integer(2, "storageOffset");
+  return {as_strided(a.in[0], a.attrs.ints(0, "size"), a.attrs.ints(1, "stride"), offset)};
 }
 Outputs op_select(const Args& a) {
   expect_inputs(a, 1);

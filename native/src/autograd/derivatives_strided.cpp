@@ -1,0 +1,43 @@
+// as_strided's derivative (its row of the table in derivatives.cpp). The output read storage
+// elements at computed positions, possibly the same element more than once; the gradient sums g
+// into a buffer the size of the storage at those positions (index_select's backward, so the sum is
+// differentiable again) and reads the input's own positions back out of it. This holds for any
+// input layout, strided or offset, as torch's as_strided_backward for non-overlapping inputs.
+#include "autograd/derivatives.h"
+#include "autograd/functions.h"
+#include "ops/internal.h"
+
+namespace tk::autograd {
+namespace {
+
+// The storage position of every element of a (shape, strides, offset) view, as an int64 tensor of
+// that shape: offset + sum_i arange(shape_i) * stride_i, broadcast. A constant, made directly.
+Tensor positions(const DimVec& shape, const DimVec& strides, int64_t offset, Device device) {
+  Tensor p = full(DimVec{}, double(offset), DType::Int64, device);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    std::vector<int64_t> along(shape.size(), 1);
+    along[i] = shape[i];
+    Tensor a = arange(0, double(shape[i]), 1, DType::Int64, device);
+    a = binary(BinaryOp::mul, a, full(DimVec{}, double(strides[i]), DType::Int64, device));
+    p = binary(BinaryOp::add, p, reshape(a, along));
+  }
+  return reshape(p, {p.numel()});
+}
+
+}  // namespace
+
+void as_strided_grad(Ctx& c) {
+  const Tensor& x = c.in(0);
+  const Tensor& g = c.g();
+  const int64_t capacity = int64_t(x.storage()->nbytes() / itemsize(x.dtype()));
+  const std::vector<int64_t> size = c.attrs().ints(0, "size"), stride = c.attrs().ints(1, "stride");
+  const int64_t offset = c.attrs().has(2) ? c.attrs().integer(2, "storageOffset") : x.offset();
+  DimVec out_shape = DimVec::from(size, "as_strided"), out_strides = DimVec::from(stride, "as_strided");
+  Tensor read = positions(out_shape, out_strides, offset, g.device());
+  Tensor buffer = fn::op(OpId::index_select_backward, {fn::reshape(g, DimVec{g.numel()}), read},
+                         {fn::num(0), fn::num(double(capacity))});
+  Tensor mine = positions(x.shape(), x.strides(), x.offset(), g.device());
+  c.set(0, fn::reshape(fn::op(OpId::index_select, {buffer, mine}, {fn::num(0)}), x.shape()));
+}
+
+}  // namespace tk::autograd
