@@ -94,6 +94,26 @@ export {
   scalarTensor,
 } from './ops/torch_misc.js';
 import './ops/aliases.js';
+export {
+  aliasCopy,
+  asStridedCopy,
+  detachCopy,
+  diagonalCopy,
+  expandCopy,
+  narrowCopy,
+  permuteCopy,
+  selectCopy,
+  sliceCopy,
+  splitCopy,
+  splitWithSizesCopy,
+  squeezeCopy,
+  tCopy,
+  transposeCopy,
+  unbindCopy,
+  unfoldCopy,
+  unsqueezeCopy,
+  viewCopy,
+} from './ops/view_copies.js';
 import './ops/random.js';
 export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.js';
 export { luUnpack } from './linalg/index.js';

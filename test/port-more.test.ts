@@ -690,3 +690,70 @@ describe('asStrided: any strides over the storage (a native view)', () => {
     expectTensorError(() => x.asStrided(3 as never, [1]), 'INVALID_ARGUMENT', /'size' must be an array/);
   });
 });
+
+describe("torch's *_copy functions: the view's values in a contiguous tensor of its own", () => {
+  const x = () => tk.arange(0, 24, 1, { dtype: 'float64' }).reshape([2, 3, 4]);
+  const rows: [string, (t: Tensor) => Tensor | Tensor[], (t: Tensor) => Tensor | Tensor[]][] = [
+    ['transposeCopy', (t) => tk.transposeCopy(t, 0, 2), (t) => t.transpose(0, 2)],
+    ['tCopy', (t) => tk.tCopy(t.select(0, 1)), (t) => t.select(0, 1).t()],
+    ['permuteCopy', (t) => tk.permuteCopy(t, [2, 0, 1]), (t) => t.permute([2, 0, 1])],
+    ['viewCopy', (t) => tk.viewCopy(t, [6, -1]), (t) => t.view([6, -1])],
+    ['expandCopy', (t) => tk.expandCopy(t.narrow(0, 0, 1), [3, 3, 4]), (t) => t.narrow(0, 0, 1).expand([3, 3, 4])],
+    ['squeezeCopy', (t) => tk.squeezeCopy(t.narrow(0, 0, 1), 0), (t) => t.narrow(0, 0, 1).squeeze(0)],
+    ['unsqueezeCopy', (t) => tk.unsqueezeCopy(t, 1), (t) => t.unsqueeze(1)],
+    ['selectCopy', (t) => tk.selectCopy(t, 2, 3), (t) => t.select(2, 3)],
+    ['narrowCopy', (t) => tk.narrowCopy(t, 1, 1, 2), (t) => t.narrow(1, 1, 2)],
+    ['Tensor.narrowCopy', (t) => t.narrowCopy(2, 0, 3), (t) => t.narrow(2, 0, 3)],
+    ['diagonalCopy', (t) => tk.diagonalCopy(t, 0, 1, 2), (t) => t.diagonal(0, 1, 2)],
+    ['unfoldCopy', (t) => tk.unfoldCopy(t, 2, 3, 1), (t) => t.unfold(2, 3, 1)],
+    ['asStridedCopy', (t) => tk.asStridedCopy(t, [3, 3], [1, 1], 2), (t) => t.asStrided([3, 3], [1, 1], 2)],
+    ['detachCopy', (t) => tk.detachCopy(t), (t) => t.detach()],
+    ['aliasCopy', (t) => tk.aliasCopy(t), (t) => t],
+    ['sliceCopy', (t) => tk.sliceCopy(t, 2, 1, null, 2), (t) => t.index([':', ':', '1::2'])],
+    ['sliceCopy negative', (t) => tk.sliceCopy(t, -2, -2, 10), (t) => t.narrow(1, 1, 2)],
+    ['splitCopy', (t) => tk.splitCopy(t, 2, 2), (t) => t.split(2, 2)],
+    ['splitWithSizesCopy', (t) => tk.splitWithSizesCopy(t, [1, 3], 2), (t) => t.splitWithSizes([1, 3], 2)],
+    ['unbindCopy', (t) => tk.unbindCopy(t, 1), (t) => t.unbind(1)],
+  ];
+  for (const [name, copy, view] of rows)
+    it(`${name}: equal to the view, contiguous, and not sharing its storage`, () => {
+      tk.tidy(() => {
+        const base = x();
+        const got = [copy(base)].flat(),
+          want = [view(base)].flat();
+        expect(got.length).toBe(want.length);
+        got.forEach((g, i) => {
+          expect(g.shape).toEqual(want[i].shape);
+          expect(g.toArray()).toEqual(want[i].toArray());
+          expect(g.isContiguous()).toBe(true);
+          if (g.numel() > 0) g.fill_(-1);
+        });
+        expect(base.toArray()).toEqual(x().toArray()); // the writes stayed in the copies
+      });
+    });
+
+  it('differentiable through the view (detachCopy is not), and errors name the function', () => {
+    const a = tk.arange(0, 6, 1, { dtype: 'float64' }).reshape([2, 3]).requiresGrad_();
+    tk.transposeCopy(a, 0, 1)
+      .mul(
+        tk.tensor(
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          { dtype: 'float64' },
+        ),
+      )
+      .sum()
+      .backward();
+    expect(a.grad!.toArray()).toEqual([
+      [1, 3, 5],
+      [2, 4, 6],
+    ]);
+    expect(tk.detachCopy(a).requiresGrad).toBe(false);
+    expect(tk.unbindCopy(a, 0)[1].requiresGrad).toBe(true);
+    expectTensorError(() => tk.sliceCopy(a, 2), 'INDEX_OUT_OF_RANGE', /sliceCopy: dim 2 is out of range/);
+    expectTensorError(() => tk.transposeCopy(3 as never, 0, 1), 'INVALID_ARGUMENT', /transposeCopy/);
+  });
+});
