@@ -15,7 +15,9 @@ const p = tk.rand([n], { dtype: 'float64' }).mul(0.98).add(0.01);
 const ai = x.mul(2).sub(10); // Ai on [-9.8, 10.2]: every range of the kernel
 const a = tk.randint(0, 1 << 30, [n], { dtype: 'int64' });
 const cases: [string, () => tk.Tensor][] = [
+  ['i0', () => x.i0()],
   ['i0e', () => x.i0e()],
+  ['i1e', () => x.i1e()],
   ['erfcx', () => x.erfcx()],
   ['ndtri', () => p.ndtri()],
   ['logNdtr', () => x.neg().logNdtr()],
