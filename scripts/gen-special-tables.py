@@ -114,10 +114,10 @@ TABLES = [
     ('ai_negative_b', 'B, of the same', lambda t: ai_negative(t)[1]),
 ]
 
-CONSTANTS = [
+# The zeros as hi + lo pairs (x - hi is exact near a zero); zeta0 needs no low part.
+ZEROS = [
     ('kJ01', split(J0_ZEROS[0])), ('kJ02', split(J0_ZEROS[1])),
     ('kJ11', split(J1_ZEROS[0])), ('kJ12', split(J1_ZEROS[1])),
-    ('kAiryZeta0', (float(ZETA0), 0.0)),
 ]
 
 
@@ -215,9 +215,9 @@ def main():
               '// coefficients c of f(t) = c[0] + sum_k c[k] T_k(t), c[0] already halved; one function per',
               '// table so that device code reads them as constants (a namespace-scope array is host-only).',
               '#pragma once', '#include "kernels/series.h"', '', 'namespace tk::kernels::special::bessel_tables {', '']
-    for name, (hi, lo) in CONSTANTS:
+    for name, (hi, lo) in ZEROS:
         header.append(f'constexpr double {name}Hi = {hi!r}, {name}Lo = {lo!r};')
-    header.append('')
+    header += [f'constexpr double kAiryZeta0 = {float(ZETA0)!r};', '']
     for name, doc, c in tables:
         body = ', '.join(repr(v) for v in c)
         header += [f'// {doc}', f'TK_HD_CALL inline double {name}(double t) {{',

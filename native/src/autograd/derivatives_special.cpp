@@ -34,10 +34,10 @@ Tensor over_x(const Tensor& f, const Tensor& x, double at_zero) {
 // 1/4), so there the Taylor series of -j1 to x^11 (the next term is 2e-18 of it at 1/4), with x
 // swapped for 1 in the branch not taken, as over_x does.
 Tensor spherical_j0_grad(const Tensor& x) {
-  Tensor small = binary(BinaryOp::lt, mul(x, x), scalar(1.0 / 16));
+  Tensor x2 = mul(x, x);
+  Tensor small = binary(BinaryOp::lt, x2, scalar(1.0 / 16));
   Tensor safe = fn::where(small, scalar(1), x);
   Tensor wide = div(sub(cos(safe), unary_op(OpId::spherical_bessel_j0, safe)), safe);
-  Tensor x2 = mul(x, x);
   // j1 = x (1/3 - x^2/30 + x^4/840 - x^6/45360 + x^8/3991680 - x^10/518918400), by Horner
   Tensor series = scalar(-1.0 / 518918400);
   for (double d : {3991680.0, -45360.0, 840.0, -30.0, 3.0}) series = add(mul(series, x2), scalar(1 / d));

@@ -121,7 +121,7 @@ TK_HD_CALL inline double airy_ai(double x) {
   const double r_lo = std::fma(-r, r, y) / (2 * r);  // sqrt(y) = r + r_lo
   const double p = y * r, p_lo = std::fma(y, r, -p) + y * r_lo;
   const double hi = kTwoThirds * p, lo = std::fma(kTwoThirds, p, -hi) + kTwoThirdsLo * p + kTwoThirds * p_lo;
-  const double t = 2 * bt::kAiryZeta0Hi / hi - 1;
+  const double t = 2 * bt::kAiryZeta0 / hi - 1;
   if (x > 0) return bt::ai_positive(t) * (std::exp(-hi) * (1 - lo)) * (0.5 * kInvSqrtPi) / quarter;
   const double sh = std::sin(hi), ch = std::cos(hi);
   const double s = sh + lo * ch, c = ch - lo * sh;  // sqrt 2 sin(zeta + pi/4) = s + c, cos: c - s

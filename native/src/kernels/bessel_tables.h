@@ -10,7 +10,7 @@ constexpr double kJ01Hi = 2.404825557695773, kJ01Lo = -1.176691651530894e-16;
 constexpr double kJ02Hi = 5.520078110286311, kJ02Lo = 8.088597146146722e-17;
 constexpr double kJ11Hi = 3.8317059702075125, kJ11Lo = -1.5269184090088067e-16;
 constexpr double kJ12Hi = 7.015586669815619, kJ12Lo = -9.414165653410389e-17;
-constexpr double kAiryZeta0Hi = 1.8856180831641267, kAiryZeta0Lo = 0.0;
+constexpr double kAiryZeta0 = 1.8856180831641267;
 
 // J0(x) / ((x^2 - j01^2)(x^2 - j02^2)), x <= 8, t = x^2 / 32 - 1
 TK_HD_CALL inline double j0_small(double t) {
