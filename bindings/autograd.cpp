@@ -36,6 +36,12 @@ std::vector<bool> flags_of(const Napi::Value& v, size_t n, const char* op) {
   return out;
 }
 
+Napi::Array numbers(Napi::Env env, const std::vector<double>& v) {
+  auto a = Napi::Array::New(env, v.size());
+  for (size_t i = 0; i < v.size(); ++i) a.Set(uint32_t(i), Napi::Number::New(env, v[i]));
+  return a;
+}
+
 Napi::Array handles_of(Napi::Env env, EnvState& st, std::span<const tk::Tensor> ts) {
   auto a = Napi::Array::New(env, ts.size());
   for (size_t i = 0; i < ts.size(); ++i) a.Set(uint32_t(i), handle_or_null(env, st, ts[i]));
@@ -48,7 +54,7 @@ Napi::Array handles_of(Napi::Env env, EnvState& st, std::span<const tk::Tensor> 
 class JsBackward final : public ag::CustomBackward {
  public:
   JsBackward(Napi::Env env, EnvState& st, double id) : env_(env), st_(&st), id_(id), released_(st.released_functions) {}
-  ~JsBackward() override { released_->push_back(id_); }
+  ~JsBackward() override { released_->push(id_); }
 
   std::vector<tk::Tensor> apply(std::span<const tk::Tensor> grads, std::span<const tk::Tensor> saved) override {
     Napi::HandleScope scope(env_);
@@ -74,7 +80,33 @@ class JsBackward final : public ag::CustomBackward {
   Napi::Env env_;
   EnvState* st_;
   double id_;
-  std::shared_ptr<std::vector<double>> released_;
+  std::shared_ptr<ReleasedIds> released_;
+};
+
+// A tensor's gradient hook: calls the TS dispatcher with (id, a new handle to the gradient), which
+// returns a new handle to the replacement (freed here once held) or null to keep the gradient. The
+// dispatcher owns the handle it is given.
+class JsGradHook final : public ag::GradHook {
+ public:
+  JsGradHook(Napi::Env env, EnvState& st, double id)
+      : ag::GradHook(uint64_t(id)), env_(env), st_(&st), id_(id), released_(st.released_grad_hooks) {}
+  ~JsGradHook() override { released_->push(id_); }
+
+  tk::Tensor apply(const tk::Tensor& grad) override {
+    Napi::HandleScope scope(env_);
+    if (st_->grad_hook.IsEmpty()) return {};
+    Napi::Value r = st_->grad_hook.Call({Napi::Number::New(env_, id_), wrap(env_, *st_, grad, 0)});
+    if (r.IsNull() || r.IsUndefined()) return {};
+    tk::Tensor out = tensor_of(*st_, r, "registerHook");
+    free_handle(*st_, r.As<Napi::Number>().DoubleValue());
+    return out;
+  }
+
+ private:
+  Napi::Env env_;
+  EnvState* st_;
+  double id_;
+  std::shared_ptr<ReleasedIds> released_;
 };
 
 // A leaf's post-accumulate hook: calls the TS dispatcher with the id TS registered it under.
@@ -200,6 +232,30 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
            st.post_accumulate_hook = Napi::Persistent(info[0].As<Napi::Function>());
            return info.Env().Undefined();
          });
+  // addGradHook(h, id): hooks h's gradient (Tensor.registerHook); the dispatcher gets `id`.
+  define(env, exports, st, "addGradHook", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    const tk::Tensor& t = tensor_of(st, info[0], "registerHook");
+    TK_CHECK(info[1].IsNumber(), INVALID_ARGUMENT, "registerHook: expected a hook id");
+    ag::add_grad_hook(t, std::make_shared<JsGradHook>(info.Env(), st, info[1].As<Napi::Number>().DoubleValue()));
+    return info.Env().Undefined();
+  });
+  // removeGradHook(h, id): unhooks the hook registered under `id` from h (if h still holds it).
+  define(env, exports, st, "removeGradHook", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    const tk::Tensor& t = tensor_of(st, info[0], "registerHook");
+    TK_CHECK(info[1].IsNumber(), INVALID_ARGUMENT, "registerHook: expected a hook id");
+    ag::remove_grad_hook(t, uint64_t(info[1].As<Napi::Number>().DoubleValue()));
+    return info.Env().Undefined();
+  });
+  // setGradHookDispatcher(fn): the TS function that runs a gradient hook (see JsGradHook).
+  define(env, exports, st, "setGradHookDispatcher", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    TK_CHECK(info[0].IsFunction(), INVALID_ARGUMENT, "setGradHookDispatcher: expected a function");
+    st.grad_hook = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  });
+  // takeReleasedGradHooks(): ids of gradient hooks freed (with their tensor or node) since the last call.
+  define(env, exports, st, "takeReleasedGradHooks", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    return numbers(info.Env(), st.released_grad_hooks->take());
+  });
   // setFunctionHook(fn): the TS function that runs autograd.Function backwards (see JsBackward).
   define(env, exports, st, "setFunctionHook", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     TK_CHECK(info[0].IsFunction(), INVALID_ARGUMENT, "setFunctionHook: expected a function");
@@ -232,11 +288,7 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
   });
   // takeReleasedFunctions(): ids of recorded calls whose node was freed since the last call.
   define(env, exports, st, "takeReleasedFunctions", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
-    std::vector<double> ids;
-    ids.swap(*st.released_functions);
-    auto a = Napi::Array::New(info.Env(), ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) a.Set(uint32_t(i), Napi::Number::New(info.Env(), ids[i]));
-    return a;
+    return numbers(info.Env(), st.released_functions->take());
   });
   // share(h): a new handle to the same tensor (same autograd identity), for a caller that frees it.
   define(env, exports, st, "share", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {

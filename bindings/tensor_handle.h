@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "gc.h"
@@ -71,6 +73,24 @@ class HandleTable {
   int64_t unwatched_base_ = 0;
 };
 
+// Ids of JS-side records (autograd.Function calls, gradient hooks) whose native owner was freed.
+// Locked: the last reference to a graph node may be dropped on a thread other than the JS one
+// (a tensor an async op still held).
+struct ReleasedIds {
+  void push(double id) {
+    std::lock_guard<std::mutex> lock(m);
+    ids.push_back(id);
+  }
+  std::vector<double> take() {
+    std::lock_guard<std::mutex> lock(m);
+    return std::exchange(ids, {});
+  }
+
+ private:
+  std::mutex m;
+  std::vector<double> ids;
+};
+
 // Per-environment (main thread or worker) state: the addon is context-aware.
 struct EnvState {
   Napi::FunctionReference tensor_error;  // the TS TensorError class
@@ -88,7 +108,11 @@ struct EnvState {
   Napi::FunctionReference function_hook;
   // Tensor.registerPostAccumulateGradHook: the TS function called with a hooked leaf's id.
   Napi::FunctionReference post_accumulate_hook;
-  std::shared_ptr<std::vector<double>> released_functions = std::make_shared<std::vector<double>>();
+  std::shared_ptr<ReleasedIds> released_functions = std::make_shared<ReleasedIds>();
+  // Tensor.registerHook: the TS function called with (hook id, gradient handle), and the ids of
+  // hooks freed with their tensor or node (TS drops their functions).
+  Napi::FunctionReference grad_hook;
+  std::shared_ptr<ReleasedIds> released_grad_hooks = std::make_shared<ReleasedIds>();
 };
 
 }  // namespace tkjs

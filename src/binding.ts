@@ -126,6 +126,14 @@ export interface Binding {
   /** Hooks a leaf (id) or unhooks it (null): after backward accumulates its .grad, the dispatcher gets id. */
   setPostAccumulateHook(h: Handle, id: number | null): void;
   setPostAccumulateDispatcher(fn: (id: number) => void): void;
+  /** Adds a gradient hook to h (Tensor.registerHook); the dispatcher gets (id, a handle to the gradient). */
+  addGradHook(h: Handle, id: number): void;
+  /** Removes h's gradient hook `id` (a no-op where h no longer holds it). */
+  removeGradHook(h: Handle, id: number): void;
+  /** The function that runs gradient hooks: (id, gradient handle it owns) => a new handle to the replacement, or null. */
+  setGradHookDispatcher(fn: (id: number, grad: Handle) => Handle | null): void;
+  /** Ids of gradient hooks freed (with their tensor or graph node) since the last call. */
+  takeReleasedGradHooks(): number[];
   /** Returns the previous mode. */
   setGradEnabled(on: boolean): boolean;
   isGradEnabled(): boolean;

@@ -115,6 +115,8 @@ export {
   viewCopy,
 } from './ops/view_copies.js';
 import './ops/random.js';
+import './tensor_hooks.js';
+export type { GradHookFn } from './tensor_hooks.js';
 export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.js';
 export { luUnpack } from './linalg/index.js';
 export { bernoulli, binomial, normal, poisson } from './ops/random.js';

@@ -112,6 +112,27 @@ class PostAccumulateHook {
 // not require grad.
 void set_post_accumulate_hook(const Tensor& t, std::shared_ptr<PostAccumulateHook> hook);
 
+// A tensor's gradient hook (torch's Tensor.register_hook): called with the gradient computed for
+// the tensor before anything consumes it (accumulation into .grad, retain_grad, autograd.grad's
+// capture, the nodes beyond). It returns a replacement of the same shape, dtype and device, or an
+// undefined tensor to keep the gradient. apply() runs on the backward's thread; an exception from
+// it ends the backward. `key` names the hook to remove_grad_hook.
+class GradHook {
+ public:
+  explicit GradHook(uint64_t key) : key(key) {}
+  virtual ~GradHook() = default;
+  virtual Tensor apply(const Tensor& grad) = 0;
+  const uint64_t key;
+};
+// Adds a hook to t's list (hooks run in the order added). A leaf keeps its hooks; a non-leaf's are
+// kept by the node that made it, so, as in PyTorch, they fire for that result even after t itself
+// is freed, and an in-place op on t afterwards leaves them on the old value. INVALID_ARGUMENT where
+// t does not require grad.
+void add_grad_hook(const Tensor& t, std::shared_ptr<GradHook> hook);
+// Removes t's hook with `key` (a no-op where t holds none, e.g. after an in-place op moved t to a
+// new node: the old node's hook then lives as long as that node).
+void remove_grad_hook(const Tensor& t, uint64_t key);
+
 // Where backward puts a leaf's gradient while its .grad is unset: written into `dest` (a
 // contiguous tensor of the leaf's shape, dtype and device that does not require grad), which then
 // becomes .grad. Ops whose backward can compute straight into it do (a linear layer's weight and

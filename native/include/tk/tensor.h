@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "tk/device.h"
 #include "tk/dtype.h"
@@ -14,6 +15,7 @@ namespace tk {
 namespace autograd {
 struct Node;
 class PostAccumulateHook;
+class GradHook;
 }  // namespace autograd
 
 struct TensorImpl {
@@ -35,6 +37,7 @@ struct TensorImpl {
   std::shared_ptr<TensorImpl> grad;  // accumulated gradient
   std::weak_ptr<autograd::Node> grad_accumulator;  // a leaf's AccumulateGrad node, shared by uses
   std::shared_ptr<autograd::PostAccumulateHook> post_accumulate;  // runs after .grad is accumulated
+  std::vector<std::shared_ptr<autograd::GradHook>> grad_hooks;  // a leaf's (autograd::add_grad_hook)
   // Where backward writes this leaf's gradient while .grad is unset (autograd::set_grad_destination).
   std::shared_ptr<TensorImpl> grad_destination;
 };

@@ -14,7 +14,7 @@ namespace {
 // that shape: offset + sum_i arange(shape_i) * stride_i, broadcast. A constant, made directly.
 Tensor positions(const DimVec& shape, const DimVec& strides, int64_t offset, Device device) {
   Tensor p = full(DimVec{}, double(offset), DType::Int64, device);
-  for (size_t i = 0; i < shape.size(); ++i) {
+  for (int i = 0; i < int(shape.size()); ++i) {
     std::vector<int64_t> along(shape.size(), 1);
     along[i] = shape[i];
     Tensor a = arange(0, double(shape[i]), 1, DType::Int64, device);

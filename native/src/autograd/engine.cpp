@@ -351,6 +351,23 @@ void set_post_accumulate_hook(const Tensor& t, std::shared_ptr<PostAccumulateHoo
   t.impl()->post_accumulate = std::move(hook);
 }
 
+void add_grad_hook(const Tensor& t, std::shared_ptr<GradHook> hook) {
+  TensorImpl* impl = t.impl();
+  TK_CHECK(hook, INTERNAL, "registerHook: no hook");
+  TK_CHECK(requires_grad(t), INVALID_ARGUMENT,
+           "registerHook: cannot register a hook on a tensor that does not require grad");
+  if (impl->grad_fn)
+    impl->grad_fn->hooks.push_back({impl->output_nr, std::move(hook)});
+  else
+    impl->grad_hooks.push_back(std::move(hook));
+}
+
+void remove_grad_hook(const Tensor& t, uint64_t key) {
+  TensorImpl* impl = t.impl();
+  std::erase_if(impl->grad_hooks, [&](const std::shared_ptr<GradHook>& h) { return h->key == key; });
+  if (impl->grad_fn) std::erase_if(impl->grad_fn->hooks, [&](const auto& e) { return e.second->key == key; });
+}
+
 void set_grad_destination(const Tensor& t, const Tensor& dest) {
   const char* op = "setGradDestination";
   TK_CHECK(is_leaf(t) && t.impl()->requires_grad, INVALID_ARGUMENT, op,
@@ -459,6 +476,33 @@ void accumulate(TensorImpl* target, Tensor g, bool create_graph) {
   } else {
     target->grad = fn::add(cur, g).impl_ptr();
   }
+}
+
+// Runs the gradient hooks of n's outputs (a leaf's, for its AccumulateGrad node) on the gradients
+// that arrived, in registration order, each on the previous one's result. The lists are copied
+// first: a hook may remove itself.
+void run_grad_hooks(Node& n) {
+  auto run = [&](GradHook& h, Tensor& g) {
+    Tensor r = h.apply(g);
+    if (!r.defined()) return;
+    TK_CHECK(r.shape() == g.shape(), SHAPE_MISMATCH, "registerHook: the hook returned a gradient of shape ",
+             fmt_shape(r.shape()), " for a gradient of shape ", fmt_shape(g.shape()));
+    TK_CHECK(r.dtype() == g.dtype(), DTYPE_MISMATCH, "registerHook: the hook returned a ", dtype_name(r.dtype()),
+             " gradient for a ", dtype_name(g.dtype()), " one");
+    TK_CHECK(r.device() == g.device(), DEVICE_MISMATCH, "registerHook: the hook returned a gradient on ",
+             device_name(r.device()), " for one on ", device_name(g.device()));
+    g = std::move(r);
+  };
+  if (n.op == Node::kAccumulate) {
+    if (n.leaf->grad_hooks.empty() || !n.buffer[0].defined()) return;
+    const std::vector<std::shared_ptr<GradHook>> hooks = n.leaf->grad_hooks;
+    for (const auto& h : hooks) run(*h, n.buffer[0]);
+    return;
+  }
+  if (n.hooks.empty()) return;
+  const auto hooks = n.hooks;
+  for (const auto& [slot, h] : hooks)
+    if (slot < n.buffer.size() && n.buffer[slot].defined()) run(*h, n.buffer[slot]);
 }
 
 // Calls a custom function's backward and checks what it returned against the node's inputs.
@@ -594,6 +638,7 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
   while (!ready.empty()) {
     Node* n = ready.top();
     ready.pop();
+    if (n->needed) run_grad_hooks(*n);
     for (auto [slot, index] : n->captures)
       if (n->buffer[slot].defined()) add_into(results[index], n->buffer[slot]);
     bool run = n->needed;

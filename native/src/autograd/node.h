@@ -73,6 +73,8 @@ struct Node : std::enable_shared_from_this<Node> {
   std::shared_ptr<TensorImpl> leaf;
   // Non-leaf outputs whose .grad backward fills (retain_grad()).
   std::vector<std::weak_ptr<TensorImpl>> retained;
+  // Gradient hooks on this node's outputs (add_grad_hook on a non-leaf): (output_nr, hook).
+  std::vector<std::pair<uint32_t, std::shared_ptr<GradHook>>> hooks;
 
   // Per-backward bookkeeping, valid while task == the running task's id. Nodes are only touched
   // from the thread that owns their tensors, and a backward does not nest.
