@@ -80,7 +80,58 @@ import './ops/special.js';
 import './ops/bitwise.js';
 import './ops/composites.js';
 import './ops/scatter_more.js';
-export { diagonalScatter, selectScatter, sliceScatter, type IndexReduceMode } from './ops/scatter_more.js';
+export {
+  asStridedScatter,
+  diagonalScatter,
+  selectScatter,
+  sliceScatter,
+  type IndexReduceMode,
+} from './ops/scatter_more.js';
+// torch.* names of nn.functional's operations (torch.conv2d, torch.dropout, torch.layer_norm, ...).
+export {
+  adaptiveAvgPool1d,
+  adaptiveMaxPool1d,
+  alphaDropout,
+  avgPool1d,
+  batchNorm,
+  bilinear,
+  binaryCrossEntropyWithLogits,
+  celu,
+  channelShuffle,
+  conv1d,
+  conv2d,
+  conv3d,
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+  cosineEmbeddingLoss,
+  cosineSimilarity,
+  ctcLoss,
+  dropout,
+  embedding,
+  embeddingBag,
+  featureAlphaDropout,
+  groupNorm,
+  hardshrink,
+  hingeEmbeddingLoss,
+  instanceNorm,
+  klDiv,
+  layerNorm,
+  marginRankingLoss,
+  maxPool1d,
+  maxPool2d,
+  maxPool3d,
+  pairwiseDistance,
+  pdist,
+  pixelShuffle,
+  pixelUnshuffle,
+  poissonNllLoss,
+  prelu,
+  rrelu,
+  selu,
+  threshold,
+  tripletMarginLoss,
+} from './nn/functional.js';
 export { gradient, type GradientOptions } from './ops/gradient.js';
 export {
   chainMatmul,
@@ -116,6 +167,7 @@ export {
 } from './ops/view_copies.js';
 import './ops/random.js';
 import './tensor_hooks.js';
+import './ops/tensor_more.js';
 export type { GradHookFn } from './tensor_hooks.js';
 export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.js';
 export { luUnpack } from './linalg/index.js';
@@ -156,6 +208,7 @@ export {
   isin,
   kaiserWindow,
   logspace,
+  emptyStrided,
   randperm,
   searchsorted,
   vander,

@@ -418,6 +418,11 @@ const ROWS: Record<string, () => unknown> = {
   'ops/creation_more.ts:randperm': () => tk.randperm(3, O),
   'ops/creation_more.ts:empty': () => tk.empty([2], O),
   'ops/creation_more.ts:emptyLike': () => tk.emptyLike(x(), O),
+  'ops/creation_more.ts:emptyStrided': () => tk.emptyStrided([2], [1], O),
+  'ops/tensor_more.ts:Tensor.addmm_': () => tk.zeros([2, 2]).addmm_(tk.eye(2), tk.eye(2), O),
+  'ops/tensor_more.ts:Tensor.sliceScatter': () => x().sliceScatter(x(), O),
+  'ops/tensor_more.ts:Tensor.scatterReduce_': () =>
+    x().scatterReduce_(0, tk.zeros([1, 3], { dtype: 'int64' }), x(), 'sum', O),
   'ops/creation_more.ts:searchsorted': () => tk.searchsorted(tk.tensor([1, 2]), x(), O),
   'ops/creation_more.ts:bucketize': () => tk.bucketize(x(), tk.tensor([1, 2]), O),
   'ops/creation_more.ts:histc': () => tk.histc(x(), O),

@@ -7,7 +7,7 @@ import { tensorArg } from '../args.js';
 import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { checkOptions, describe, intAtLeast, num, oneOf } from '../options.js';
+import { checkOptions, describe, intAtLeast, num, oneOf, shapeArgs } from '../options.js';
 import { arange, full, linspace, ones, rand, zeros, zerosLike, type CreateOptions } from './creation.js';
 import { cat, where } from './functional.js';
 import { Tensor } from '../tensor.js';
@@ -58,6 +58,37 @@ export function randperm(n: number, options?: CreateOptions): Tensor {
 /** A tensor of `shape` (zero-filled: nothing is left uninitialised). @example empty([2, 3]) */
 export function empty<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D> {
   return zeros(shape, options);
+}
+/**
+ * A tensor of `shape` laid out with `stride` over its own zero-filled storage, just large enough
+ * (torch.empty_strided). Strides may overlap (0 repeats an element), as torch's.
+ * @example emptyStrided([2, 3], [1, 2]).stride() // [1, 2]: column-major
+ */
+export function emptyStrided<D extends DType = 'float32'>(
+  shape: readonly number[],
+  stride: readonly number[],
+  options?: CreateOptions<D>,
+): Tensor<D> {
+  const op = 'emptyStrided';
+  const dims = shapeArgs(op, [shape]);
+  if (!Array.isArray(stride) || stride.length !== dims.length)
+    fail('INVALID_ARGUMENT', `${op}: expected ${dims.length} strides (one per dim), got ${describe(stride)}`);
+  dims.forEach((n, i) => intAtLeast(op, `shape[${i}]`, n, 0));
+  stride.forEach((s, i) => intAtLeast(op, `stride[${i}]`, s, 0));
+  const o = checkOptions(op, options, { dtype: 'string', device: 'string', requiresGrad: 'boolean' });
+  const len = dims.some((n) => n === 0) ? 0 : 1 + dims.reduce((a, n, i) => a + (n - 1) * stride[i], 0);
+  const storage = zeros([len], { dtype: o.dtype, device: o.device });
+  let t: Tensor<D> | undefined;
+  try {
+    t = storage.asStrided(dims, stride, 0);
+    if (o.requiresGrad) t.requiresGrad = true;
+    return t;
+  } catch (e) {
+    t?.dispose();
+    throw e;
+  } finally {
+    storage.dispose();
+  }
 }
 /** empty with t's shape (and its dtype and device unless given). */
 export function emptyLike<D extends DType>(t: Tensor<D>, options?: CreateOptions): Tensor<D> {

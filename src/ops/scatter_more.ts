@@ -5,7 +5,7 @@
 // the tensor's elements, then scatter the values there, so no in-place write into a view is needed.
 import { tensorArg } from '../args.js';
 import type { DType } from '../dtype.js';
-import { fail } from '../errors.js';
+import { fail, TensorError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { checkOptions, describe, int } from '../options.js';
 import { dimOf } from './shaping.js';
@@ -180,5 +180,62 @@ export function sliceScatter(
   return tidy(() => {
     const rows = arange(start, end, step, { dtype: 'int64', device: x.device });
     return scatterAt(op, x, positions(x).indexSelect(d, rows), s);
+  });
+}
+
+// The storage position of each element of a (shape, strides, offset) view, as an int64 tensor.
+function storagePositions(
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  device: Tensor['device'],
+) {
+  let p: Tensor = arange(offset, offset + 1, { dtype: 'int64', device }).reshape([]);
+  shape.forEach((n, i) => {
+    const along = shape.map((_, j) => (j === i ? n : 1));
+    p = p.add(arange(0, n, { dtype: 'int64', device }).mul(strides[i]).reshape(along));
+  });
+  return p.expand(shape);
+}
+
+/**
+ * input with the elements `input.asStrided(size, stride, storageOffset)` reads replaced by src
+ * (torch.as_strided_scatter). Positions are the storage's, as torch's: a transposed input is
+ * written where its own asStrided view would read, and the result keeps input's layout order.
+ * @example asStridedScatter(zeros([2, 3]), tensor([1, 2]), [2], [4]) // [[1, 0, 0], [0, 2, 0]]
+ */
+export function asStridedScatter(
+  input: Tensor,
+  src: Tensor,
+  size: readonly number[],
+  stride: readonly number[],
+  storageOffset?: number,
+): Tensor {
+  const op = 'asStridedScatter';
+  const x = tensorArg(op, 'input', input),
+    s = tensorArg(op, 'src', src);
+  return tidy(() => {
+    let view: Tensor;
+    try {
+      view = x.detach().asStrided(size, stride, storageOffset); // checks the geometry against the storage
+    } catch (e) {
+      if (e instanceof TensorError) throw new TensorError(e.message.replace(/^(as_strided|asStrided)/, op), e.code);
+      throw e;
+    }
+    if (s.shape.join() !== view.shape.join())
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: src must have the view's shape [${view.shape.join(', ')}], got [${s.shape.join(', ')}]`,
+      );
+    const own = storagePositions(x.shape, x.stride(), x.storageOffset(), x.device).reshape([-1]);
+    const at = storagePositions(view.shape, view.stride(), view.storageOffset(), x.device).reshape([-1]);
+    if (own.numel() === 0) return x.clone();
+    // Lay input out over the storage positions it reads, write src there, and read input's back.
+    const len = Math.max(Number(own.max().item()), at.numel() ? Number(at.max().item()) : 0) + 1;
+    const storage = x.newZeros([len]).scatter(0, own, x.reshape([-1]));
+    return storage
+      .scatter(0, at, s.to(x.dtype).reshape([-1]))
+      .gather(0, own)
+      .reshape(x.shape);
   });
 }
