@@ -167,6 +167,7 @@ export {
 } from './ops/view_copies.js';
 import './ops/random.js';
 import './tensor_hooks.js';
+export { getPrintoptions, setPrintoptions, type PrintOptions } from './format.js';
 import './ops/tensor_more.js';
 export type { GradHookFn } from './tensor_hooks.js';
 export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.js';

@@ -451,11 +451,15 @@ export class Tensor<D extends DType = DType> {
     const flat = this.data();
     const values: ArrayLike<number> =
       flat instanceof BigInt64Array ? Array.from(flat, Number) : (flat as Exclude<typeof flat, BigInt64Array>);
-    let suffix = '';
-    if (this.device !== 'cpu') suffix += `, device='${this.device}'`;
-    if (this.dtype !== 'float32' && this.dtype !== 'int64' && this.dtype !== 'bool') suffix += `, dtype=${this.dtype}`;
-    if (this.numel() === 0) return `tensor([]${this.ndim > 1 ? `, size=[${this.shape.join(', ')}]` : ''}${suffix})`;
-    return formatTensor(values, this.shape, this.dtype, suffix);
+    // torch's suffixes, in its order (its dtypes are spelled torch.float64, ours float64)
+    const suffixes: string[] = [];
+    if (this.device !== 'cpu') suffixes.push(`device='${this.device}'`);
+    if (this.numel() === 0 && this.ndim !== 1) suffixes.push(`size=[${this.shape.join(', ')}]`);
+    if (this.dtype !== 'float32' && this.dtype !== 'int64' && this.dtype !== 'bool') suffixes.push(`dtype=${this.dtype}`);
+    const fn = this.gradFn;
+    if (fn !== null) suffixes.push(`grad_fn=<${fn}>`);
+    else if (this.requiresGrad) suffixes.push('requires_grad=True');
+    return formatTensor(values, this.shape, this.dtype, suffixes);
   }
   /** @internal console.log shows the printed tensor. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
