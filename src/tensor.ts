@@ -455,7 +455,8 @@ export class Tensor<D extends DType = DType> {
     const suffixes: string[] = [];
     if (this.device !== 'cpu') suffixes.push(`device='${this.device}'`);
     if (this.numel() === 0 && this.ndim !== 1) suffixes.push(`size=[${this.shape.join(', ')}]`);
-    if (this.dtype !== 'float32' && this.dtype !== 'int64' && this.dtype !== 'bool') suffixes.push(`dtype=${this.dtype}`);
+    if (this.dtype !== 'float32' && this.dtype !== 'int64' && this.dtype !== 'bool')
+      suffixes.push(`dtype=${this.dtype}`);
     const fn = this.gradFn;
     if (fn !== null) suffixes.push(`grad_fn=<${fn}>`);
     else if (this.requiresGrad) suffixes.push('requires_grad=True');
