@@ -152,6 +152,23 @@ function formatter(shown: number[], dtype: DType, o: Opts): [(v: number) => stri
   return [(v) => write(v).padStart(width), width];
 }
 
+/** torch's suffixes for a tensor, in its order (torch spells dtypes torch.float64, we float64). */
+export function tensorSuffixes(t: {
+  readonly device: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly gradFn: string | null;
+  readonly requiresGrad: boolean;
+}): string[] {
+  const out: string[] = [];
+  if (t.device !== 'cpu') out.push(`device='${t.device}'`);
+  if (t.shape.length !== 1 && t.shape.includes(0)) out.push(`size=[${t.shape.join(', ')}]`);
+  if (t.dtype !== 'float32' && t.dtype !== 'int64' && t.dtype !== 'bool') out.push(`dtype=${t.dtype}`);
+  if (t.gradFn !== null) out.push(`grad_fn=<${t.gradFn}>`);
+  else if (t.requiresGrad) out.push('requires_grad=True');
+  return out;
+}
+
 /**
  * Renders a tensor's values (row-major `flat`) as torch prints it: `tensor(` + the values +
  * `suffixes` (each 'name=value', wrapped as torch's _add_suffixes) + `)`. An empty tensor shows as

@@ -19,7 +19,7 @@ import {
   type TypedArrayFor,
 } from './dtype.js';
 import { fail } from './errors.js';
-import { formatTensor } from './format.js';
+import { formatTensor, tensorSuffixes } from './format.js';
 import { track } from './memory.js';
 import { checkOptions, describe, int, isClass, shapeArgs } from './options.js';
 import {
@@ -449,18 +449,8 @@ export class Tensor<D extends DType = DType> {
   toString(): string {
     if (this._disposed) return 'tensor(<disposed>)';
     const flat = this.data();
-    const values: ArrayLike<number> =
-      flat instanceof BigInt64Array ? Array.from(flat, Number) : (flat as Exclude<typeof flat, BigInt64Array>);
-    // torch's suffixes, in its order (its dtypes are spelled torch.float64, ours float64)
-    const suffixes: string[] = [];
-    if (this.device !== 'cpu') suffixes.push(`device='${this.device}'`);
-    if (this.numel() === 0 && this.ndim !== 1) suffixes.push(`size=[${this.shape.join(', ')}]`);
-    if (this.dtype !== 'float32' && this.dtype !== 'int64' && this.dtype !== 'bool')
-      suffixes.push(`dtype=${this.dtype}`);
-    const fn = this.gradFn;
-    if (fn !== null) suffixes.push(`grad_fn=<${fn}>`);
-    else if (this.requiresGrad) suffixes.push('requires_grad=True');
-    return formatTensor(values, this.shape, this.dtype, suffixes);
+    const values = flat instanceof BigInt64Array ? Array.from(flat, Number) : (flat as ArrayLike<number>);
+    return formatTensor(values, this.shape, this.dtype, tensorSuffixes(this));
   }
   /** @internal console.log shows the printed tensor. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
