@@ -256,6 +256,18 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
   define(env, exports, st, "takeReleasedGradHooks", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     return numbers(info.Env(), st.released_grad_hooks->take());
   });
+  // setAnomalyMode(enabled, checkNan): anomaly detection on this thread (autograd.setDetectAnomaly).
+  define(env, exports, st, "setAnomalyMode", [](const Napi::CallbackInfo& info, EnvState&) -> Napi::Value {
+    ag::set_anomaly_mode({flag(info, 0), flag(info, 1)});
+    return info.Env().Undefined();
+  });
+  // setNodeTrace(h, trace): where the op that made h was called, for anomaly detection's errors.
+  define(env, exports, st, "setNodeTrace", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    const tk::Tensor& t = tensor_of(st, info[0], "setNodeTrace");
+    TK_CHECK(info[1].IsString(), INVALID_ARGUMENT, "setNodeTrace: expected a string");
+    ag::set_node_trace(t, info[1].As<Napi::String>().Utf8Value());
+    return info.Env().Undefined();
+  });
   // setFunctionHook(fn): the TS function that runs autograd.Function backwards (see JsBackward).
   define(env, exports, st, "setFunctionHook", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     TK_CHECK(info[0].IsFunction(), INVALID_ARGUMENT, "setFunctionHook: expected a function");

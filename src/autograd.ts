@@ -15,6 +15,7 @@ import { fail, messageOf } from './errors.js';
 import { tidy } from './memory.js';
 import { checkOptions, describe, fn as fnArg, isClass } from './options.js';
 import { tensor } from './ops/creation.js';
+import { setNodeTracing } from './ops/dispatch.js';
 import { Tensor, wrap } from './tensor.js';
 
 /** Whether ops record a graph for backward on this thread (true by default). */
@@ -30,6 +31,58 @@ export function isGradEnabled(): boolean {
 export function setGradEnabled(on: boolean): boolean {
   if (typeof on !== 'boolean') fail('INVALID_ARGUMENT', `setGradEnabled: expected a boolean, got ${describe(on)}`);
   return binding.setGradEnabled(on);
+}
+
+/** Options of anomaly detection. */
+export interface AnomalyOptions {
+  /** Check every gradient backward computes for NaN (default true). */
+  checkNan?: boolean;
+}
+let anomaly = { enabled: false, checkNan: true };
+
+/**
+ * Turns anomaly detection on or off on this thread (torch.autograd.set_detect_anomaly). While on,
+ * each op records where it was called (a cost: a stack trace per op), an error thrown while
+ * backward differentiates an op names that call site, and with `checkNan` (default) backward
+ * checks each gradient it computes and throws at the first NaN, naming the op that made it
+ * (`MulBackward returned NaN values in its gradient for input 0`) and where that op was called.
+ * For debugging: it slows every op and backward step.
+ * @example autograd.setDetectAnomaly(true); loss.backward(); // a NaN gradient throws, naming its op
+ */
+export function setDetectAnomaly(on: boolean, options?: AnomalyOptions): void {
+  const op = 'setDetectAnomaly';
+  if (typeof on !== 'boolean') fail('INVALID_ARGUMENT', `${op}: expected a boolean, got ${describe(on)}`);
+  const o = checkOptions(op, options, { checkNan: 'boolean' });
+  anomaly = { enabled: on, checkNan: o.checkNan ?? true };
+  binding.setAnomalyMode(anomaly.enabled, anomaly.checkNan);
+  setNodeTracing(on);
+}
+
+/** Whether anomaly detection is on (torch.is_anomaly_enabled). */
+export function isAnomalyEnabled(): boolean {
+  return anomaly.enabled;
+}
+
+/** Whether anomaly detection checks gradients for NaN (torch.is_anomaly_check_nan_enabled). */
+export function isAnomalyCheckNanEnabled(): boolean {
+  return anomaly.checkNan;
+}
+
+/**
+ * Runs `fn` with anomaly detection on (torch.autograd.detect_anomaly), restoring the previous
+ * setting when it returns; `fn` must be synchronous (use setDetectAnomaly around awaits).
+ * @example autograd.detectAnomaly(() => model.forward(x).sum().backward());
+ */
+export function detectAnomaly<T>(fn: () => T, options?: AnomalyOptions): T {
+  if (typeof fn !== 'function' || isClass(fn))
+    fail('INVALID_ARGUMENT', `detectAnomaly: expected a function, got ${describe(fn)}`);
+  const prev = { ...anomaly };
+  setDetectAnomaly(true, options);
+  try {
+    return fn();
+  } finally {
+    setDetectAnomaly(prev.enabled, { checkNan: prev.checkNan });
+  }
 }
 
 function withMode<T>(on: boolean, fn: () => T, op: string): T {

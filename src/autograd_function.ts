@@ -5,6 +5,7 @@
 import { binding, type Handle } from './binding.js';
 import { fail } from './errors.js';
 import { collectMade } from './memory.js';
+import { nodeTracing, traceNodes } from './ops/dispatch.js';
 import { describe } from './options.js';
 import { Tensor, wrap } from './tensor.js';
 
@@ -174,6 +175,7 @@ export abstract class CustomFunction {
       tensors.map((t) => ctx._nonDifferentiable.has(t)),
       inputs.map((t) => ctx._dirty.has(t)),
     );
+    if (nodeTracing()) traceNodes(name, hs);
     // The node holds what backward needs; the context keeps no tensor alive.
     ctx._toSave = [];
     ctx._dirty.clear();

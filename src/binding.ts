@@ -134,6 +134,10 @@ export interface Binding {
   setGradHookDispatcher(fn: (id: number, grad: Handle) => Handle | null): void;
   /** Ids of gradient hooks freed (with their tensor or graph node) since the last call. */
   takeReleasedGradHooks(): number[];
+  /** Anomaly detection on this thread: node traces kept, errors in backward traced, NaN gradients refused (checkNan). */
+  setAnomalyMode(enabled: boolean, checkNan: boolean): void;
+  /** Attaches where h's op was called to the node that made h (no-op for a leaf, or a node that has one). */
+  setNodeTrace(h: Handle, trace: string): void;
   /** Returns the previous mode. */
   setGradEnabled(on: boolean): boolean;
   isGradEnabled(): boolean;

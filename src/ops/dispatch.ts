@@ -2,6 +2,8 @@
 // nn.grad, the optimizers and the creation functions all run native ops through these functions,
 // with op names from the generated list (a misspelled name is a compile error). A test fails if
 // the addon's `call` is used anywhere else.
+import { fileURLToPath } from 'node:url';
+
 import { binding, type Attr, type Handle, type Operand } from '../binding.js';
 import { fail } from '../errors.js';
 import type { DType } from '../dtype.js';
@@ -46,6 +48,37 @@ export function setRecorder(r: OpRecorder | null): OpRecorder | null {
 export function activeRecorder(): OpRecorder | null {
   return recorder;
 }
+// Anomaly detection (autograd.setDetectAnomaly): each op's graph node is told where it was called.
+let tracing = false;
+/** @internal Turns node tracing on or off (autograd.setDetectAnomaly does, with the native mode). */
+export function setNodeTracing(on: boolean): void {
+  tracing = on;
+}
+/** @internal Whether ops attach their call site to the nodes they record. */
+export function nodeTracing(): boolean {
+  return tracing;
+}
+// This library's own directory (src/ or dist/): its frames are left out of a trace.
+const LIBRARY = fileURLToPath(new URL('..', import.meta.url));
+/** @internal Attaches the caller's stack (outside this library and Node) to the nodes that made `handles`. */
+export function traceNodes(name: string, handles: readonly Handle[]): void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  const frames = stack
+    .split('\n')
+    .slice(1)
+    .filter((l) => !l.includes(LIBRARY) && !/\(node:|at node:/.test(l)); // nor Node's internals
+  const trace = `${name}\n${frames.join('\n')}`;
+  for (const h of handles) binding.setNodeTrace(h, trace);
+}
+// The handles a call's result gives to trace: its results, or an in-place op's target.
+function traced(name: OpName, res: unknown, first: Operand | undefined) {
+  const hs = res === undefined ? (typeof first === 'number' ? [first] : []) : Array.isArray(res) ? res : [res];
+  if (hs.length) traceNodes(name, hs as Handle[]);
+}
+
 // The recorded form of a call: results as an array, operands without the trailing undefineds.
 function note(
   name: OpName,
@@ -105,12 +138,14 @@ function raw(
   else if (c === undefined) res = binding.call(id, enc, a, b);
   else res = binding.call(id, enc, a, b, c);
   if (recorder) note(name, attrs, [a, b, c], res);
+  if (tracing) traced(name, res, a);
   return res;
 }
 // Calls with any number of operands.
 function rawN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]) {
   const res = binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs);
   if (recorder) note(name, attrs, inputs, res);
+  if (tracing) traced(name, res, inputs[0]);
   return res;
 }
 

@@ -40,6 +40,20 @@ class GradModeGuard {
   bool prev_;
 };
 
+// Anomaly detection (torch.autograd.set_detect_anomaly), per thread as grad mode. While enabled,
+// a caller may attach to each recorded node where its forward op was called (set_node_trace), and
+// an error thrown while backward runs a node is rethrown with that trace appended. With check_nan,
+// backward also checks every gradient a node produces and throws INVALID_ARGUMENT at the first
+// NaN, naming the node and the input.
+struct AnomalyMode {
+  bool enabled = false;
+  bool check_nan = true;
+};
+AnomalyMode anomaly_mode();
+void set_anomaly_mode(AnomalyMode mode);
+// Attaches `trace` to the node that made t, unless it has one (a leaf has no node: a no-op).
+void set_node_trace(const Tensor& t, std::string trace);
+
 // A leaf that asked for gradients, or the result of a recorded op.
 bool requires_grad(const Tensor& t);
 // Leaves only (non-leaves may only be set to true, which they already are); floating dtypes only.

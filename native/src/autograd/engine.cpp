@@ -17,6 +17,7 @@ namespace tk::autograd {
 
 namespace {
 thread_local bool t_grad_enabled = true;
+thread_local AnomalyMode t_anomaly;
 // Set while a custom function's backward runs: a backward started from inside it would reuse the
 // per-task fields of nodes the running backward owns.
 thread_local bool t_in_custom_backward = false;
@@ -149,6 +150,13 @@ Node::~Node() {
 }
 
 bool grad_enabled() { return t_grad_enabled; }
+AnomalyMode anomaly_mode() { return t_anomaly; }
+void set_anomaly_mode(AnomalyMode mode) { t_anomaly = mode; }
+
+void set_node_trace(const Tensor& t, std::string trace) {
+  const std::shared_ptr<Node>& n = t.impl()->grad_fn;
+  if (n && !n->trace) n->trace = std::make_shared<const std::string>(std::move(trace));
+}
 void set_grad_enabled(bool on) { t_grad_enabled = on; }
 
 // ---- recording ----------------------------------------------------------------------------------
@@ -544,6 +552,34 @@ void run_custom(Node& n, std::vector<Tensor>& grads_in) {
   }
 }
 
+// Whether g holds a NaN (read back to the host: anomaly detection only).
+bool has_nan(const Tensor& g) {
+  GradModeGuard off(false);
+  Tensor nan = to_dtype(binary(BinaryOp::ne, g, g), DType::Int32);
+  Tensor any = reduce(ReduceOp::Max, nan, std::nullopt, false, "anomaly detection");
+  return to_device(any, Device{}).data<int32_t>()[0] != 0;
+}
+
+// Runs node n under anomaly detection: an error from it comes back with the node's forward trace
+// appended, and with check_nan a NaN in a gradient it produced is an error.
+template <class Run> void run_anomalous(Node& n, std::vector<Tensor>& grads_in, Run&& run) {
+  auto where = [&] {
+    return n.trace ? "\nThe forward op of " + node_name(n) + " was called at:\n" + *n.trace
+                   : std::string("\n(no forward trace: the op ran before anomaly detection was enabled)");
+  };
+  try {
+    run();
+  } catch (const Error& e) {
+    throw Error(e.code(), e.what() + where());
+  }
+  if (!t_anomaly.check_nan) return;
+  for (size_t i = 0; i < grads_in.size(); ++i)
+    if (grads_in[i].defined() && is_floating(grads_in[i].dtype()) && grads_in[i].numel() > 0 && has_nan(grads_in[i]))
+      throw Error(ErrorCode::INVALID_ARGUMENT, "backward (anomaly detection): " + node_name(n) +
+                                                   " returned NaN values in its gradient for input " +
+                                                   std::to_string(i) + where());
+}
+
 struct ByPriority {
   bool operator()(const Node* a, const Node* b) const { return a->sequence < b->sequence; }
 };
@@ -674,14 +710,20 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
                  ": trying to backward through the graph a second time (its saved tensors were "
                  "freed by the first backward); pass { retainGraph: true } to the first backward() "
                  "if you need to backward twice");
-        if (n->op == Node::kCustom) {
-          run_custom(*n, grads_in);
-        } else {
-          Formula f = formula(OpId(n->op));
-          Ctx ctx(*n, n->buffer, grads_in, !capturing && !opt.create_graph);
-          ctx.set_arrived(arrived);
-          f.fn(ctx);
-        }
+        auto run_node = [&] {
+          if (n->op == Node::kCustom) {
+            run_custom(*n, grads_in);
+          } else {
+            Formula f = formula(OpId(n->op));
+            Ctx ctx(*n, n->buffer, grads_in, !capturing && !opt.create_graph);
+            ctx.set_arrived(arrived);
+            f.fn(ctx);
+          }
+        };
+        if (t_anomaly.enabled)
+          run_anomalous(*n, grads_in, run_node);
+        else
+          run_node();
       }
     }
     n->buffer.clear();

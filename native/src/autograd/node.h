@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "autograd/small_vec.h"
@@ -73,6 +74,8 @@ struct Node : std::enable_shared_from_this<Node> {
   std::shared_ptr<TensorImpl> leaf;
   // Non-leaf outputs whose .grad backward fills (retain_grad()).
   std::vector<std::weak_ptr<TensorImpl>> retained;
+  // Where the forward op was called (set_node_trace, under anomaly detection); null otherwise.
+  std::shared_ptr<const std::string> trace;
   // Gradient hooks on this node's outputs (add_grad_hook on a non-leaf): (output_nr, hook).
   std::vector<std::pair<uint32_t, std::shared_ptr<GradHook>>> hooks;
 
