@@ -420,6 +420,8 @@ const ROWS: Record<string, () => unknown> = {
   'ops/creation_more.ts:emptyLike': () => tk.emptyLike(x(), O),
   'ops/creation_more.ts:emptyStrided': () => tk.emptyStrided([2], [1], O),
   'format.ts:setPrintoptions': () => tk.setPrintoptions(O),
+  'linalg/lowrank.ts:svdLowrank': () => tk.svdLowrank(tk.eye(3), O),
+  'linalg/lowrank.ts:pcaLowrank': () => tk.pcaLowrank(tk.eye(3), O),
   'autograd.ts:setDetectAnomaly': () => tk.autograd.setDetectAnomaly(false, O),
   'autograd.ts:detectAnomaly': () => tk.autograd.detectAnomaly(() => 0, O),
   'ops/tensor_more.ts:Tensor.addmm_': () => tk.zeros([2, 2]).addmm_(tk.eye(2), tk.eye(2), O),
