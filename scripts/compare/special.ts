@@ -25,6 +25,8 @@ const cases: [string, () => tk.Tensor][] = [
   ['zeta', () => x.add(1.5).zeta(x)],
   ['besselJ0', () => x.besselJ0()],
   ['besselY1', () => x.besselY1()],
+  ['besselY0', () => x.besselY0()],
+  ['besselJ1', () => x.besselJ1()],
   ['modifiedBesselK0', () => x.modifiedBesselK0()],
   ['scaledModifiedBesselK1', () => x.scaledModifiedBesselK1()],
   ['sphericalBesselJ0', () => x.sphericalBesselJ0()],
