@@ -109,6 +109,32 @@ export function noGrad<T>(fn: () => T): T {
   return withMode(false, fn, 'noGrad');
 }
 
+let inference = false;
+
+/**
+ * Runs `fn` in inference mode (torch.inference_mode): no graph is recorded, as under noGrad, and
+ * isInferenceModeEnabled() is true inside. torch also marks the tensors made there as inference
+ * tensors that autograd later refuses; here they are ordinary tensors that do not require grad.
+ * `mode` false runs `fn` unchanged (torch's inference_mode(False)). Synchronous only, as noGrad.
+ * @example const logits = inferenceMode(() => model.forward(x));
+ */
+export function inferenceMode<T>(fn: () => T, mode = true): T {
+  if (typeof mode !== 'boolean')
+    fail('INVALID_ARGUMENT', `inferenceMode: mode must be a boolean, got ${describe(mode)}`);
+  const prev = inference;
+  inference = mode;
+  try {
+    return mode ? withMode(false, fn, 'inferenceMode') : withMode(binding.isGradEnabled(), fn, 'inferenceMode');
+  } finally {
+    inference = prev;
+  }
+}
+
+/** Whether code runs inside inferenceMode (torch.is_inference_mode_enabled). */
+export function isInferenceModeEnabled(): boolean {
+  return inference;
+}
+
 /** Runs `fn` with recording on, inside a `noGrad` block (torch.enable_grad). */
 export function enableGrad<T>(fn: () => T): T {
   return withMode(true, fn, 'enableGrad');

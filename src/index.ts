@@ -172,6 +172,7 @@ import './ops/tensor_more.js';
 export type { GradHookFn } from './tensor_hooks.js';
 export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.js';
 export { luUnpack } from './linalg/index.js';
+export { asarray, asTensor, frombuffer, type FrombufferOptions } from './ops/interop.js';
 export { pcaLowrank, svdLowrank, type LowRankSvd, type SvdLowrankOptions } from './linalg/lowrank.js';
 export { bernoulli, binomial, normal, poisson } from './ops/random.js';
 export { canCast } from './ops/aliases.js';
@@ -281,6 +282,8 @@ export {
 export {
   noGrad,
   enableGrad,
+  inferenceMode,
+  isInferenceModeEnabled,
   isGradEnabled,
   setGradEnabled,
   gradcheck,
