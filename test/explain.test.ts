@@ -185,6 +185,60 @@ describe('module hooks', () => {
     }));
 });
 
+describe('full backward pre-hooks', () => {
+  it('see gradOutput before the module backward runs, and may replace it (as torch 2)', () =>
+    tidy(() => {
+      const lin = new nn.Linear(3, 2);
+      noGrad(() => {
+        lin.weight.copy_(
+          tk.tensor([
+            [1, 2, 3],
+            [4, 5, 6],
+          ]),
+        );
+        lin.bias!.zero_();
+      });
+      const order: string[] = [];
+      let seenOut: number[][] = [];
+      let seenByBwd: number[][] = [];
+      const hPre = lin.registerFullBackwardPreHook((_m, gOut) => {
+        order.push('pre');
+        seenOut = gOut[0]!.toArray() as number[][];
+        return [gOut[0]!.mul(3)];
+      });
+      const hBwd = lin.registerFullBackwardHook((_m, _gi, gOut) => {
+        order.push('bwd');
+        seenByBwd = gOut[0]!.toArray() as number[][];
+      });
+      const x = tk.ones([1, 3], { requiresGrad: true });
+      lin.call(x).sum().backward();
+      expect(order).toEqual(['pre', 'bwd']);
+      expect(seenOut).toEqual([[1, 1]]);
+      expect(seenByBwd).toEqual([[3, 3]]); // the full backward hook sees the replacement
+      expect(x.grad!.toArray()).toEqual([[15, 21, 27]]); // 3 * [1, 1] @ W
+      expect(lin.weight.grad!.toArray()).toEqual([
+        [3, 3, 3],
+        [3, 3, 3],
+      ]);
+      hPre.remove();
+      hBwd.remove();
+      expect(Object.hasOwn(lin, 'forward')).toBe(false);
+      // a pre-hook alone also hooks; a bad return value is refused
+      const hBad = lin.registerFullBackwardPreHook(() => [1, 2] as never);
+      expectTensorError(
+        () => lin.call(x).sum().backward(),
+        'INVALID_ARGUMENT',
+        /registerFullBackwardPreHook: a hook must return undefined or 1 gradients/,
+      );
+      hBad.remove();
+      expectTensorError(
+        () => lin.registerFullBackwardPreHook(null as never),
+        'INVALID_ARGUMENT',
+        /the hook must be a function/,
+      );
+    }));
+});
+
 describe('a trained shapes CNN', () => {
   let model: ShapesNet;
   let test: Tensor, labels: Tensor;

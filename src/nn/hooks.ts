@@ -28,6 +28,16 @@ export type FullBackwardHook = (
   gradOutput: (Tensor | null)[],
 ) => (Tensor | null)[] | undefined | void;
 
+/**
+ * `hook(module, gradOutput)`, called in backward when the gradients of the module's tensor outputs
+ * are known, before those of its inputs are computed (torch's full backward pre-hook). May return
+ * replacement gradients for the outputs. The tensors are copies the hook owns.
+ */
+export type FullBackwardPreHook = (
+  module: Module,
+  gradOutput: (Tensor | null)[],
+) => (Tensor | null)[] | undefined | void;
+
 /** What `register*Hook` returns: `remove()` unregisters the hook. */
 export interface RemovableHandle {
   /** Unregisters the hook (a second call does nothing). */
@@ -38,6 +48,7 @@ interface Hooks {
   pre: Map<number, ForwardPreHook>;
   fwd: Map<number, ForwardHook>;
   bwd: Map<number, FullBackwardHook>;
+  bwdPre: Map<number, FullBackwardPreHook>;
   /** The instance's own `forward` before the wrapper (one assigned by the user), if any. */
   own?: PropertyDescriptor;
 }
@@ -50,7 +61,7 @@ export function hasHooks(m: Module): boolean {
   return registry.has(m);
 }
 
-type Kind = 'pre' | 'fwd' | 'bwd';
+type Kind = 'pre' | 'fwd' | 'bwd' | 'bwdPre';
 
 /** @internal Registers `hook` of `kind` on m; see Module.registerForwardHook and friends. */
 export function addHook(m: Module, kind: Kind, hook: unknown, op: string): RemovableHandle {
@@ -58,7 +69,13 @@ export function addHook(m: Module, kind: Kind, hook: unknown, op: string): Remov
     fail('INVALID_ARGUMENT', `${op}: the hook must be a function, got ${describe(hook)}`);
   let h = registry.get(m);
   if (!h) {
-    h = { pre: new Map(), fwd: new Map(), bwd: new Map(), own: Object.getOwnPropertyDescriptor(m, 'forward') };
+    h = {
+      pre: new Map(),
+      fwd: new Map(),
+      bwd: new Map(),
+      bwdPre: new Map(),
+      own: Object.getOwnPropertyDescriptor(m, 'forward'),
+    };
     registry.set(m, h);
     install(m);
   }
@@ -68,7 +85,7 @@ export function addHook(m: Module, kind: Kind, hook: unknown, op: string): Remov
     remove() {
       const cur = registry.get(m);
       if (!cur || !cur[kind].delete(id)) return;
-      if (cur.pre.size + cur.fwd.size + cur.bwd.size === 0) {
+      if (cur.pre.size + cur.fwd.size + cur.bwd.size + cur.bwdPre.size === 0) {
         registry.delete(m);
         if (cur.own) Object.defineProperty(m, 'forward', cur.own);
         else delete (m as unknown as Record<string, unknown>).forward;
@@ -101,7 +118,7 @@ function runHooked(m: Module, base: (...a: unknown[]) => unknown, args: unknown[
     const r = hook(m, args);
     if (r !== undefined) args = Array.isArray(r) ? r : [r];
   }
-  const backward = h.bwd.size > 0 && isGradEnabled();
+  const backward = h.bwd.size + h.bwdPre.size > 0 && isGradEnabled();
   const state: BackwardState = { module: m, hooks: h, gradOutput: null, inputsWrapped: false };
   if (backward) {
     // The module's tensor inputs that need gradients pass through an identity node whose backward
@@ -166,8 +183,19 @@ class HookOutputs extends CustomFunction {
     ctx.st = st;
     return ts.map((t) => t.view(t.shape));
   }
-  static backward(ctx: FunctionCtx, ...grads: (Tensor | null)[]): (Tensor | null)[] {
+  static backward(ctx: FunctionCtx, ...given: (Tensor | null)[]): (Tensor | null)[] {
     const st = ctx.st as BackwardState;
+    let grads = given;
+    for (const hook of [...st.hooks.bwdPre.values()]) {
+      const r = hook(st.module, copies(grads));
+      if (r === undefined || r === null) continue;
+      if (!Array.isArray(r) || r.length !== grads.length || r.some((g) => g !== null && !(g instanceof Tensor)))
+        fail(
+          'INVALID_ARGUMENT',
+          `registerFullBackwardPreHook: a hook must return undefined or ${grads.length} gradients (Tensor or null), got ${describe(r)}`,
+        );
+      grads = r;
+    }
     st.gradOutput = copies(grads); // the engine frees its own before the inputs' node runs
     // No input needs a gradient: PyTorch calls the hooks here, with gradInput empty.
     if (!st.inputsWrapped) callBackwardHooks(st, []);

@@ -9,7 +9,7 @@
  */
 export * as functional from './functional.js';
 export { Module, Parameter, isParameter } from './module.js';
-export type { ForwardHook, ForwardPreHook, FullBackwardHook, RemovableHandle } from './hooks.js';
+export type { ForwardHook, ForwardPreHook, FullBackwardHook, FullBackwardPreHook, RemovableHandle } from './hooks.js';
 export * from './layers.js';
 export * from './conv_layers.js';
 export * from './pool_layers.js';

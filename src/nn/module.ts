@@ -12,6 +12,7 @@ import {
   type ForwardHook,
   type ForwardPreHook,
   type FullBackwardHook,
+  type FullBackwardPreHook,
   type RemovableHandle,
 } from './hooks.js';
 
@@ -85,6 +86,16 @@ export abstract class Module {
    */
   registerFullBackwardHook(hook: FullBackwardHook): RemovableHandle {
     return addHook(this, 'bwd', hook, 'registerFullBackwardHook');
+  }
+
+  /**
+   * Runs `hook(module, gradOutput)` in backward when the gradients of the module's outputs are
+   * known, before its inputs' are computed (PyTorch's register_full_backward_pre_hook); a returned
+   * array replaces gradOutput (what the module's backward and its full backward hooks then see).
+   * @example layer.registerFullBackwardPreHook((m, gOut) => gOut.map((g) => g?.clamp(-1, 1) ?? null))
+   */
+  registerFullBackwardPreHook(hook: FullBackwardPreHook): RemovableHandle {
+    return addHook(this, 'bwdPre', hook, 'registerFullBackwardPreHook');
   }
 
   /**
