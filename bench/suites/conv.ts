@@ -114,6 +114,39 @@ export async function* conv(opts: Options, threads: number[]): AsyncGenerator<Ro
       nativeUs: lenetUs,
       flops: LENET_FLOPS,
     });
+    // Case B's convolution followed by an eval-mode batch norm, and the pair folded into one
+    // convolution by nn.utils.fuseConvBnEval (no normalisation pass over the output).
+    const convB = new tk.nn.Conv2d(64, 64, 3, { padding: 1 }).eval();
+    const normB = new tk.nn.BatchNorm2d(64).eval();
+    const fusedB = tk.nn.utils.fuseConvBnEval(convB, normB);
+    const xb = tk.randn(CASE_B.x);
+    const pairUs = sample(
+      reps,
+      () => null,
+      () => tk.noGrad(() => normB.forward(convB.forward(xb))),
+    );
+    const fusedUs = sample(
+      reps,
+      () => null,
+      () => tk.noGrad(() => fusedB.forward(xb)),
+    );
+    rows.push({
+      suite,
+      name: `conv2d + BatchNorm2d (eval), ${CASE_B.name}`,
+      threads: th,
+      nativeUs: pairUs,
+      flops: flopsOf(CASE_B),
+    });
+    rows.push({
+      suite,
+      name: `the same folded by nn.utils.fuseConvBnEval`,
+      threads: th,
+      nativeUs: fusedUs,
+      flops: flopsOf(CASE_B),
+      note: `${(pairUs / fusedUs).toFixed(2)}× the pair's speed`,
+    });
+    for (const m of [convB, normB, fusedB]) for (const t of [...m.parameters(), ...m.buffers()]) t.dispose();
+    xb.dispose();
     const x1 = tk.randn([64, 3, 32, 32]),
       w1 = tk.randn([6, 3, 5, 5]);
     const c1 = sample(

@@ -1,8 +1,10 @@
 // nn.utils: gradient clipping over a model's parameters, parameter vectors, padded sequences,
-// and (from reparam.ts) the weight and spectral normalizations.
+// and (from reparam.ts) the weight and spectral normalizations, (fusion.ts) conv/linear + batch
+// norm folding, and (functional_call.ts) functionalCall.
 /**
- * Gradient clipping over a model's parameters, parameters as one vector, padSequence, and the
- * weightNorm and spectralNorm reparametrizations (torch.nn.utils and its rnn.pad_sequence).
+ * Gradient clipping over a model's parameters, parameters as one vector, padSequence, the
+ * weightNorm and spectralNorm reparametrizations (torch.nn.utils and its rnn.pad_sequence),
+ * batch-norm folding (fuseConvBnEval, fuseLinearBnEval) and functionalCall.
  *
  * @example
  * nn.utils.clipGradNorm_(model.parameters(), 1.0);
@@ -135,3 +137,5 @@ export function padSequence(
 
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './reparam.js';
 export { PackedSequence, packPaddedSequence, padPackedSequence, packSequence } from './packed.js';
+export { fuseConvBnEval, fuseConvBnWeights, fuseLinearBnEval, fuseLinearBnWeights } from './fusion.js';
+export { functionalCall, type FunctionalCallOptions } from './functional_call.js';
