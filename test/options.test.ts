@@ -420,6 +420,8 @@ const ROWS: Record<string, () => unknown> = {
   'ops/creation_more.ts:emptyLike': () => tk.emptyLike(x(), O),
   'ops/creation_more.ts:emptyStrided': () => tk.emptyStrided([2], [1], O),
   'format.ts:setPrintoptions': () => tk.setPrintoptions(O),
+  'nn/functional_call.ts:functionalCall': () =>
+    tk.nn.utils.functionalCall(new tk.nn.Linear(1, 1), {}, [tk.ones([1, 1])], O),
   'ops/interop.ts:frombuffer': () => tk.frombuffer(new Float32Array(2), { dtype: 'float32', ...(O as object) }),
   'ops/interop.ts:asTensor': () => tk.asTensor(x(), O),
   'ops/interop.ts:asarray': () => tk.asarray(x(), O),
