@@ -20,3 +20,4 @@ export {
 } from './safetensors.js';
 export { saveCheckpoint, loadCheckpoint, type CheckpointValue } from './checkpoint.js';
 export { writeFileAtomic } from './files.js';
+export { loadTorch, saveTorch, type TorchValue } from './torch_pt.js';
