@@ -27,7 +27,10 @@ declare module './tensor.js' {
      * loss.backward();
      * h.remove();
      */
-    registerHook(hook: GradHookFn<D>): { remove(): void };
+    registerHook(hook: GradHookFn<D>): {
+      /** Unhooks `hook` (idempotent). */
+      remove(): void;
+    };
   }
 }
 

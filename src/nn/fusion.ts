@@ -12,8 +12,10 @@ import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d, Linear } from './layers.js';
 import { Parameter } from './module.js';
 
-type AnyConv = Conv1d | Conv2d | Conv3d | ConvTranspose1d | ConvTranspose2d | ConvTranspose3d;
-type AnyBatchNorm = BatchNorm1d | BatchNorm2d | BatchNorm3d;
+/** The convolutions fuseConvBnEval folds a batch norm into. */
+export type FusableConv = Conv1d | Conv2d | Conv3d | ConvTranspose1d | ConvTranspose2d | ConvTranspose3d;
+/** The batch norms fuseConvBnEval folds. */
+export type FusableBatchNorm = BatchNorm1d | BatchNorm2d | BatchNorm3d;
 const CONVS = [Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d];
 const TRANSPOSED = [ConvTranspose1d, ConvTranspose2d, ConvTranspose3d];
 
@@ -162,7 +164,7 @@ function fuseLinear(
   return fuseWeights(op, w, linearBias, runningMean, runningVar, eps, bnWeight, bnBias, false, 1);
 }
 
-function checkEval(op: string, first: unknown, firstKind: string, bn: unknown): AnyBatchNorm {
+function checkEval(op: string, first: unknown, firstKind: string, bn: unknown): FusableBatchNorm {
   if (!(bn instanceof BatchNorm1d || bn instanceof BatchNorm2d || bn instanceof BatchNorm3d))
     fail('INVALID_ARGUMENT', `${op}: expected a BatchNorm1d/2d/3d, got ${describe(bn)}`);
   if ((first as { training: boolean }).training || bn.training)
@@ -181,7 +183,7 @@ function checkEval(op: string, first: unknown, firstKind: string, bn: unknown): 
  * folded weight and a bias. conv and bn are unchanged.
  * @example const fused = nn.utils.fuseConvBnEval(conv.eval(), bn.eval()); fused.call(x) // = bn(conv(x))
  */
-export function fuseConvBnEval<C extends AnyConv>(conv: C, bn: AnyBatchNorm): C {
+export function fuseConvBnEval<C extends FusableConv>(conv: C, bn: FusableBatchNorm): C {
   const op = 'fuseConvBnEval';
   if (!CONVS.some((K) => conv instanceof K))
     fail('INVALID_ARGUMENT', `${op}: expected a Conv1d/2d/3d or ConvTranspose1d/2d/3d, got ${describe(conv)}`);

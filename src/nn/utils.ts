@@ -137,5 +137,12 @@ export function padSequence(
 
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './reparam.js';
 export { PackedSequence, packPaddedSequence, padPackedSequence, packSequence } from './packed.js';
-export { fuseConvBnEval, fuseConvBnWeights, fuseLinearBnEval, fuseLinearBnWeights } from './fusion.js';
+export {
+  fuseConvBnEval,
+  fuseConvBnWeights,
+  fuseLinearBnEval,
+  fuseLinearBnWeights,
+  type FusableBatchNorm,
+  type FusableConv,
+} from './fusion.js';
 export { functionalCall, type FunctionalCallOptions } from './functional_call.js';

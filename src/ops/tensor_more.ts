@@ -73,12 +73,13 @@ declare module '../tensor.js' {
     /** A 2-D tensor's transpose (torch's `H`; the conjugate transpose, and real tensors have no conjugate). */
     readonly H: Tensor<D>;
     /**
-     * With no argument, torch's type name ('torch.FloatTensor', 'torch.cuda.LongTensor', ...);
-     * with a dtype or such a name, the tensor converted to it (torch's Tensor.type(dtype)).
-     * @example x.type() // 'torch.FloatTensor'; x.type('float64') or x.type('torch.DoubleTensor')
+     * torch's type name of this tensor (Tensor.type()): 'torch.FloatTensor', 'torch.cuda.LongTensor', ...
+     * @example x.type() // 'torch.FloatTensor'
      */
     type(): string;
+    /** The tensor converted to `dtype` (torch's Tensor.type(dtype)). @example x.type('float64') */
     type<T extends DType>(dtype: T): Tensor<T>;
+    /** The tensor converted to a torch type name's dtype and device. @example x.type('torch.DoubleTensor') */
     type(dtype: string): Tensor;
   }
 }
