@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { io, nn, randn, tensor, tidy, type Tensor } from '../src/index.js';
+import { io, nn, noGrad, randn, tensor, tidy, type Tensor } from '../src/index.js';
 import { TensorError } from '../src/errors.js';
 import { expectTensorError } from './helpers/harness.js';
 
@@ -45,15 +45,11 @@ describe('io.loadTorch reads what torch.save wrote', () => {
       const sd = io.loadTorch(file('state_dict.pt')) as Record<string, Tensor>;
       expect(Object.keys(sd)).toEqual(Object.keys(expected.state_dict));
       for (const [k, v] of Object.entries(expected.state_dict)) matches(sd[k], v as never);
-      // torch's buffer names are snake_case; ours camelCase: map them to load into tensorkit's modules
+      // as it is: torch's running_mean / running_var read as runningMean / runningVar, and its
+      // num_batches_tracked skipped
       const model = new nn.Sequential(new nn.Linear(3, 4), new nn.BatchNorm1d(4));
-      const rename = (k: string) => k.replace('running_mean', 'runningMean').replace('running_var', 'runningVar');
-      const ours = Object.fromEntries(
-        Object.entries(sd)
-          .filter(([k]) => !k.endsWith('num_batches_tracked'))
-          .map(([k, v]) => [rename(k), v]),
-      );
-      model.loadStateDict(ours);
+      expect(model.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+      expect((model.children()[1] as nn.BatchNorm1d).runningVar!.toArray()).toEqual(sd['1.running_var'].toArray());
       expect((model.children()[0] as nn.Linear).weight.toArray()).toEqual(sd['0.weight'].toArray());
     }));
 
@@ -100,6 +96,43 @@ describe('io.saveTorch', () => {
         expect([back[k].dtype, back[k].shape], k).toEqual([t.dtype, t.shape]);
         expect(back[k].toArray(), k).toEqual(t.toArray());
       }
+    }));
+
+  it("a model's state dict goes out under torch's batch-norm names and comes back in", () =>
+    tidy(() => {
+      const make = () => new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2));
+      const a = make();
+      noGrad(() => (a.children()[1] as nn.BatchNorm2d).runningMean!.copy_(tensor([0.25, -1])));
+      const f = tmp();
+      io.saveTorch(a.stateDict(), f);
+      const sd = io.loadTorch(f) as Record<string, Tensor>;
+      expect(Object.keys(sd)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var']);
+      const b = make();
+      b.loadStateDict(sd);
+      expect((b.children()[1] as nn.BatchNorm2d).runningMean!.toArray()).toEqual([0.25, -1]);
+      if (hasTorch) {
+        // torch's own model takes it (strict), filling in num_batches_tracked
+        const py = `import torch; m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2)); r = m.load_state_dict(torch.load(${JSON.stringify(f)})); print(m[1].running_mean.tolist(), int(m[1].num_batches_tracked))`;
+        expect(execFileSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' }).trim()).toBe('[0.25, -1.0] 0');
+      }
+    }));
+
+  it("loadStateDict leaves a module's own snake_case names alone", () =>
+    tidy(() => {
+      class Own extends nn.Module {
+        running_mean = nn.Parameter(tensor([1, 2]));
+        forward(x: Tensor): Tensor {
+          return x.add(this.running_mean);
+        }
+      }
+      const m = new Own();
+      m.loadStateDict({ running_mean: tensor([5, 6]) });
+      expect(m.running_mean.toArray()).toEqual([5, 6]);
+      // torch's counters are skipped wherever they appear
+      expect(m.loadStateDict({ running_mean: tensor([7, 8]), 'x.num_batches_tracked': tensor([1]) })).toEqual({
+        missingKeys: [],
+        unexpectedKeys: [],
+      });
     }));
 
   it.skipIf(!hasTorch)('writes files PyTorch loads (weights_only too), to the same values (needs python3-torch)', () =>

@@ -213,8 +213,10 @@ export function loadTorch(source: string | Uint8Array): TorchValue {
 
 /**
  * Writes named tensors as torch.save writes a state dict (an OrderedDict of tensors in the zip
- * format), so `torch.load('model.pt')` in Python reads them (`weights_only=True` too). Atomic, as
- * every write here.
+ * format), so `torch.load('model.pt')` in Python reads them (`weights_only=True` too), and
+ * `load_state_dict` takes a tensorkit model's: its batch norms' `runningMean` / `runningVar` are
+ * written under torch's names (`running_mean`, `running_var`; torch fills in its
+ * `num_batches_tracked`). Atomic, as every write here.
  * @example io.saveTorch(model.stateDict(), 'model.pt')  // then in Python: model.load_state_dict(torch.load('model.pt'))
  */
 export function saveTorch(tensors: Record<string, Tensor> | Map<string, Tensor>, path: string): void {
@@ -233,10 +235,11 @@ export function saveTorch(tensors: Record<string, Tensor> | Map<string, Tensor>,
     if (typeof k !== 'string') fail('INVALID_ARGUMENT', `${op}: keys must be strings, got ${describe(k)}`);
     if (!(t instanceof Tensor)) fail('INVALID_ARGUMENT', `${op}: '${k}' is not a Tensor, got ${describe(t)}`);
     if (t.device !== 'cpu') fail('DEVICE_MISMATCH', `${op}: '${k}' is on ${t.device}; move it to the CPU first`);
+    const key = k.replace(/(^|\.)runningMean$/, '$1running_mean').replace(/(^|\.)runningVar$/, '$1running_var');
     const n = t.numel();
     files.push([`archive/data/${i}`, n === 0 ? new Uint8Array(0) : storedBytes(t)]);
     const strides = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
-    w.str(k)
+    w.str(key)
       .global('torch._utils', '_rebuild_tensor_v2')
       .op(0x28) // MARK: the rebuild's arguments
       .op(0x28)

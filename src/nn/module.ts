@@ -30,6 +30,24 @@ export function Parameter(t: Tensor, requiresGrad = true): Tensor {
   return keep(t);
 }
 
+// PyTorch's batch-norm buffer names and tensorkit's (the only state-dict names that differ).
+const TORCH_NAMES: [RegExp, string | null][] = [
+  [/(^|\.)running_mean$/, '$1runningMean'],
+  [/(^|\.)running_var$/, '$1runningVar'],
+  [/(^|\.)num_batches_tracked$/, null], // torch's counter: no buffer here
+];
+// sd with PyTorch's names read as tensorkit's, where `own` (the module's names) has no such key.
+function fromTorchNames(sd: Record<string, Tensor>, own: Set<string>): Record<string, Tensor> {
+  if (!Object.keys(sd).some((k) => !own.has(k) && TORCH_NAMES.some(([re]) => re.test(k)))) return sd;
+  const out: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(sd)) {
+    const rule = own.has(k) ? undefined : TORCH_NAMES.find(([re]) => re.test(k));
+    if (!rule) out[k] = v;
+    else if (rule[1] !== null) out[k.replace(rule[0], rule[1])] = v;
+  }
+  return out;
+}
+
 /** Whether t was made by nn.Parameter(). */
 export function isParameter(t: unknown): t is Tensor {
   return t instanceof Tensor && (t as unknown as Record<symbol, boolean>)[PARAM] === true;
@@ -239,7 +257,11 @@ export abstract class Module {
   /**
    * Copies tensors from a state dict into the parameters and buffers of the same names (shapes
    * must match; dtypes convert). strict (default): every key must match both ways, else
-   * INVALID_ARGUMENT listing the differences; otherwise they are returned.
+   * INVALID_ARGUMENT listing the differences; otherwise they are returned. PyTorch's state dicts
+   * load as they are: its batch-norm buffer names (`running_mean`, `running_var`) are read as
+   * tensorkit's (`runningMean`, `runningVar`) and its `num_batches_tracked` counters are skipped,
+   * where the module has no parameter or buffer of that name itself.
+   * @example model.loadStateDict(io.loadTorch('model.pt') as Record<string, Tensor>)
    */
   loadStateDict(
     sd: Record<string, Tensor>,
@@ -249,6 +271,10 @@ export abstract class Module {
     if (!isOptionsObject(sd))
       fail('INVALID_ARGUMENT', `${name}.loadStateDict: expected an object of tensors, got ${describe(sd)}`);
     const strict = checkOptions(`${name}.loadStateDict`, options, { strict: 'boolean' }).strict ?? true;
+    sd = fromTorchNames(
+      sd,
+      new Set([...this.namedParameters('', false), ...this.namedBuffers('', false)].map(([k]) => k)),
+    );
     // Lazy modules (nn.LazyLinear, ...) first take their shapes from the checkpoint.
     for (const [prefix, m] of this.namedModules('', false)) m._materializeFrom(sd, prefix === '' ? '' : `${prefix}.`);
     const own = new Map([...this.namedParameters('', false), ...this.namedBuffers('', false)]);
