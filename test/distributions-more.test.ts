@@ -44,6 +44,9 @@ const MAKE: Record<string, (...ps: Tensor[]) => D.Distribution> = {
   NegativeBinomial: (n, p) => new D.NegativeBinomial(n, { probs: p }),
   OneHotCategorical: (l) => new D.OneHotCategorical({ logits: l }),
   Multinomial: (l) => new D.Multinomial(7, { logits: l }),
+  MixtureSameFamily: (l, m, s) => new D.MixtureSameFamily(new D.Categorical({ logits: l }), new D.Normal(m, s)),
+  MixtureSameFamilyMVN: (l, m) =>
+    new D.MixtureSameFamily(new D.Categorical({ logits: l }), new D.Independent(new D.Normal(m, 1), 1)),
 };
 
 describe('against PyTorch 1.13', () => {
@@ -115,6 +118,32 @@ describe('sampling', () => {
       expect(oh.sum(1).eq(1).all().item()).toBe(true);
       const freq = Array.from(oh.mean(0).data() as Float32Array);
       [0.2, 0.5, 0.3].forEach((p, i) => expect(Math.abs(freq[i] - p)).toBeLessThan(0.01));
+      // a two-component mixture: mean and variance by the laws of total expectation and variance
+      const mix = new D.MixtureSameFamily(
+        new D.Categorical({ probs: tensor([0.3, 0.7]) }),
+        new D.Normal(tensor([-2, 1]), tensor([0.5, 1])),
+      );
+      const xs = mix.sample([n]);
+      expect(xs.shape).toEqual([n]);
+      expect(Math.abs((xs.mean().item() as number) - 0.1)).toBeLessThan(0.03);
+      expect(Math.abs((xs.var().item() as number) / (mix.variance.item() as number) - 1)).toBeLessThan(0.05);
+      const mv = new D.MixtureSameFamily(
+        new D.Categorical({ probs: tensor([0.5, 0.5]) }),
+        new D.Independent(
+          new D.Normal(
+            tensor([
+              [0, 0],
+              [10, 10],
+            ]),
+            1,
+          ),
+          1,
+        ),
+      );
+      const ys = mv.sample([1000]);
+      expect(ys.shape).toEqual([1000, 2]);
+      // each draw comes whole from one component: both coordinates near 0 or both near 10
+      expect(ys.select(1, 0).sub(ys.select(1, 1)).abs().max().item()).toBeLessThan(8);
       const mn = new D.Multinomial(9, { probs: tensor([0.25, 0.75]) }).sample([n]);
       expect(mn.sum(1).eq(9).all().item()).toBe(true);
       expect(Math.abs((mn.select(1, 0).mean().item() as number) - 2.25)).toBeLessThan(0.05);

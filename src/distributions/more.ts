@@ -1,14 +1,14 @@
 // The rest of torch.distributions' univariate families and the count vectors: LogNormal,
 // HalfNormal, Cauchy, HalfCauchy, Gumbel, Weibull, Pareto, Chi2, StudentT (continuous, all with
-// rsample), Geometric, Binomial, NegativeBinomial, OneHotCategorical and Multinomial. Each formula
-// is torch's (its transformed distributions written out in closed form); test/
-// distributions-more.test.ts checks them against PyTorch's values.
+// rsample), Geometric, Binomial, NegativeBinomial, OneHotCategorical and Multinomial, and
+// MixtureSameFamily. Each formula is torch's (its transformed distributions written out in closed
+// form); test/distributions-more.test.ts checks them against PyTorch's values.
 import { tidy } from '../memory.js';
 import { full, rand, randn, zerosLike } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
 import { binomial, poisson } from '../ops/random.js';
 import { fail } from '../errors.js';
-import { intAtLeast } from '../options.js';
+import { describe, intAtLeast } from '../options.js';
 import { oneHot } from '../nn/functional_misc.js';
 import { Tensor } from '../tensor.js';
 import { broadcastParams, check, Distribution, integerFrom, NONNEGATIVE, param, type Support } from './base.js';
@@ -701,5 +701,92 @@ export class Multinomial extends Distribution {
   }
   override get variance(): Tensor {
     return tidy(() => this.probs.mul(this.probs.neg().add(1)).mul(this.totalCount));
+  }
+}
+
+/**
+ * A mixture of K components of one family (torch.distributions.MixtureSameFamily): the mixture
+ * weights a Categorical over the last batch dim of the components, e.g. a Gaussian mixture:
+ * `new MixtureSameFamily(new Categorical({ logits }), new Normal(locs, scales))` with locs [..., K].
+ * @example const gmm = new distributions.MixtureSameFamily(new distributions.Categorical({ probs: w }), new distributions.Normal(mu, sigma))
+ */
+export class MixtureSameFamily extends Distribution {
+  readonly mixtureDistribution: Categorical;
+  readonly componentDistribution: Distribution;
+  constructor(mixtureDistribution: Categorical, componentDistribution: Distribution) {
+    const op = 'MixtureSameFamily';
+    if (!(mixtureDistribution instanceof Categorical))
+      fail('INVALID_ARGUMENT', `${op}: the mixture must be a Categorical, got ${describe(mixtureDistribution)}`);
+    if (!(componentDistribution instanceof Distribution))
+      fail('INVALID_ARGUMENT', `${op}: the components must be a Distribution, got ${describe(componentDistribution)}`);
+    const cb = componentDistribution.batchShape;
+    const k = mixtureDistribution.numCategories;
+    if (cb.length < 1 || cb[cb.length - 1] !== k)
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: the components' batch shape [${cb.join(', ')}] must end in the mixture's ${k} categories`,
+      );
+    const mb = mixtureDistribution.batchShape;
+    const batch = cb.slice(0, -1);
+    if (mb.length !== batch.length || mb.some((d, i) => d !== batch[i]))
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: the mixture's batch shape [${mb.join(', ')}] must be the components' [${batch.join(', ')}] without K`,
+      );
+    super(batch, componentDistribution.eventShape);
+    this.mixtureDistribution = mixtureDistribution;
+    this.componentDistribution = componentDistribution;
+  }
+  // The mixture's log-weights, shaped to broadcast against the components' per-K results.
+  private logWeights(): Tensor {
+    return this.mixtureDistribution.logits;
+  }
+  private weights(eventDims: number): Tensor {
+    const p = this.mixtureDistribution.probs;
+    return eventDims ? p.reshape([...p.shape, ...new Array<number>(eventDims).fill(1)]) : p;
+  }
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const e = this.eventShape.length;
+      const which = this.mixtureDistribution.sample(sampleShape); // [S..., B...]
+      const all = this.componentDistribution.sample(sampleShape); // [S..., B..., K, E...]
+      const kDim = all.ndim - e - 1;
+      const idx = which.reshape([...which.shape, 1, ...new Array<number>(e).fill(1)]);
+      const full = idx.expand([...which.shape, 1, ...this.eventShape]);
+      return all.gather(kDim, full).squeeze(kDim);
+    });
+  }
+  logProb(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.mixtureDistribution.probs);
+    return tidy(() => {
+      const e = this.eventShape.length;
+      const lp = this.componentDistribution.logProb(x.unsqueeze(x.ndim - e)); // [..., K]
+      return lp.add(this.logWeights()).logsumexp(-1);
+    });
+  }
+  override cdf(value: Tensor | number): Tensor {
+    const x = this.valueOf(value, this.mixtureDistribution.probs);
+    return tidy(() => this.componentDistribution.cdf(x.unsqueeze(x.ndim)).mul(this.mixtureDistribution.probs).sum(-1));
+  }
+  override get mean(): Tensor {
+    return tidy(() => {
+      const e = this.eventShape.length;
+      return this.componentDistribution.mean.mul(this.weights(e)).sum(-1 - e);
+    });
+  }
+  override get variance(): Tensor {
+    return tidy(() => {
+      const e = this.eventShape.length;
+      const w = this.weights(e);
+      const m = this.componentDistribution.mean;
+      const within = this.componentDistribution.variance.mul(w).sum(-1 - e);
+      const mean = m.mul(w).sum(-1 - e, { keepdim: true });
+      const between = m
+        .sub(mean)
+        .square()
+        .mul(w)
+        .sum(-1 - e);
+      return within.add(between);
+    });
   }
 }

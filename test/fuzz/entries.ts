@@ -266,6 +266,11 @@ export const FACTORIES: Record<string, () => object> = {
   NegativeBinomial: () => new tk.distributions.NegativeBinomial(3, { logits: tk.tensor([0.3, -1]) }),
   OneHotCategorical: () => new tk.distributions.OneHotCategorical({ logits: tk.randn([2, 4]) }),
   Multinomial: () => new tk.distributions.Multinomial(5, { probs: tk.tensor([0.2, 0.3, 0.5]) }),
+  MixtureSameFamily: () =>
+    new tk.distributions.MixtureSameFamily(
+      new tk.distributions.Categorical({ probs: tk.tensor([0.4, 0.6]) }),
+      new tk.distributions.Normal(tk.tensor([-1, 1]), 1),
+    ),
   RNNCell: () => new nn.RNNCell(3, 4),
   LSTMCell: () => new nn.LSTMCell(3, 4),
   GRUCell: () => new nn.GRUCell(3, 4),
