@@ -44,6 +44,14 @@ const MAKE: Record<string, (...ps: Tensor[]) => D.Distribution> = {
   NegativeBinomial: (n, p) => new D.NegativeBinomial(n, { probs: p }),
   OneHotCategorical: (l) => new D.OneHotCategorical({ logits: l }),
   Multinomial: (l) => new D.Multinomial(7, { logits: l }),
+  TransformedTanh: (m, s) => new D.TransformedDistribution(new D.Normal(m, s), [new D.TanhTransform()]),
+  TransformedAffineExp: (m, s) =>
+    new D.TransformedDistribution(new D.Normal(m, s), [new D.AffineTransform(1, -2), new D.ExpTransform()]),
+  TransformedSigmoid: (m, s) => new D.TransformedDistribution(new D.Normal(m, s), new D.SigmoidTransform()),
+  TransformedSoftplusPower: (r) =>
+    new D.TransformedDistribution(new D.Exponential(r), [new D.SoftplusTransform(), new D.PowerTransform(2)]),
+  TransformedIndependent: (m, s) =>
+    new D.TransformedDistribution(new D.Independent(new D.Normal(m, s), 1), [new D.TanhTransform()]),
   MixtureSameFamily: (l, m, s) => new D.MixtureSameFamily(new D.Categorical({ logits: l }), new D.Normal(m, s)),
   MixtureSameFamilyMVN: (l, m) =>
     new D.MixtureSameFamily(new D.Categorical({ logits: l }), new D.Independent(new D.Normal(m, 1), 1)),
@@ -173,6 +181,42 @@ describe('sampling', () => {
       x.sum().backward();
       expect(s.grad!.item()).toBeCloseTo((x.sum().item() as number) / 2, 10);
     }));
+});
+
+describe('TransformedDistribution', () => {
+  it('rsample is the transform of the base draws, differentiable; samples land in the image', () =>
+    tidy(() => {
+      tk.manualSeed(13);
+      const mu = tensor([0.5, -1], { dtype: 'float64', requiresGrad: true });
+      const d = new D.TransformedDistribution(new D.Normal(mu, 1), [new D.TanhTransform()]);
+      const a = d.rsample([500]);
+      expect(a.abs().lt(1).all().item()).toBe(true);
+      a.sum().backward();
+      expect(mu.grad!.gt(0).all().item()).toBe(true); // tanh is increasing
+      tk.manualSeed(14);
+      const b = new D.Normal(mu, 1).sample([3]);
+      tk.manualSeed(14);
+      expect(d.sample([3]).toArray()).toEqual(b.tanh().toArray());
+      expect(new D.ExpTransform().call(tensor([0])).toArray()).toEqual([1]);
+    }));
+
+  it('checks its arguments', () => {
+    expectTensorError(
+      () => new D.TransformedDistribution(3 as never, []),
+      'INVALID_ARGUMENT',
+      /the base must be a Distribution/,
+    );
+    expectTensorError(
+      () => new D.TransformedDistribution(new D.Normal(0, 1), [3 as never]),
+      'INVALID_ARGUMENT',
+      /expected a Transform or an array/,
+    );
+    expectTensorError(
+      () => new D.TransformedDistribution(new D.Normal(0, 1), new D.AffineTransform(0, tensor([1, -1]))).cdf(0),
+      'NOT_IMPLEMENTED',
+      /mixed signs/,
+    );
+  });
 });
 
 describe('supports and checks', () => {

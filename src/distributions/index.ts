@@ -29,3 +29,4 @@ export {
   type ProbsOrLogits,
 } from './core.js';
 export * from './more.js';
+export * from './transforms.js';

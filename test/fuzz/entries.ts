@@ -266,6 +266,17 @@ export const FACTORIES: Record<string, () => object> = {
   NegativeBinomial: () => new tk.distributions.NegativeBinomial(3, { logits: tk.tensor([0.3, -1]) }),
   OneHotCategorical: () => new tk.distributions.OneHotCategorical({ logits: tk.randn([2, 4]) }),
   Multinomial: () => new tk.distributions.Multinomial(5, { probs: tk.tensor([0.2, 0.3, 0.5]) }),
+  TransformedDistribution: () =>
+    new tk.distributions.TransformedDistribution(new tk.distributions.Normal(0, 1), [
+      new tk.distributions.TanhTransform(),
+    ]),
+  Transform: () => new tk.distributions.ExpTransform(),
+  ExpTransform: () => new tk.distributions.ExpTransform(),
+  AffineTransform: () => new tk.distributions.AffineTransform(1, tk.tensor([2, 3])),
+  SigmoidTransform: () => new tk.distributions.SigmoidTransform(),
+  TanhTransform: () => new tk.distributions.TanhTransform(),
+  SoftplusTransform: () => new tk.distributions.SoftplusTransform(),
+  PowerTransform: () => new tk.distributions.PowerTransform(2),
   MixtureSameFamily: () =>
     new tk.distributions.MixtureSameFamily(
       new tk.distributions.Categorical({ probs: tk.tensor([0.4, 0.6]) }),
