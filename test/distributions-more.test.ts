@@ -21,11 +21,11 @@ interface Row {
   cdf?: Nested;
   icdf?: Nested;
 }
-const ROWS = (
-  JSON.parse(readFileSync(new URL('./fixtures/torch-distributions-more.json', import.meta.url), 'utf8')) as {
-    rows: Record<string, Row>;
-  }
-).rows;
+const FIX = JSON.parse(readFileSync(new URL('./fixtures/torch-distributions-more.json', import.meta.url), 'utf8')) as {
+  rows: Record<string, Row>;
+  kl: Record<string, Nested>;
+};
+const ROWS = FIX.rows;
 
 const MAKE: Record<string, (...ps: Tensor[]) => D.Distribution> = {
   LogNormal: (l, s) => new D.LogNormal(l, s),
@@ -77,6 +77,44 @@ describe('against PyTorch 1.13', () => {
         if (row.cdf !== undefined) close(d.cdf(f64(row.value)), row.cdf, `${name} cdf`);
         if (row.icdf !== undefined) close(d.icdf(f64([0.2, 0.7, 0.95])), row.icdf, `${name} icdf`);
       }));
+});
+
+describe('klDivergence against PyTorch 1.13', () => {
+  it('every closed-form pair of these families', () =>
+    tidy(() => {
+      const loc = f64([0.5, -1, 2]),
+        scl = f64([1.5, 0.3, 2]),
+        pos = f64([0.7, 0.2, 3.5]),
+        pr = f64([0.2, 0.7, 0.95]),
+        cnt = f64([5, 3, 10]);
+      const lg = f64([
+        [0.3, -1.2, 2, 0.1],
+        [1, 1, -0.5, 0],
+      ]);
+      const kl: Record<string, () => Tensor> = {
+        LogNormal: () => D.klDivergence(new D.LogNormal(loc, scl), new D.LogNormal(pos, scl.flip(0))),
+        HalfNormal: () => D.klDivergence(new D.HalfNormal(scl), new D.HalfNormal(pos)),
+        Cauchy: () => D.klDivergence(new D.Cauchy(loc, scl), new D.Cauchy(pos, pr)),
+        Gumbel: () => D.klDivergence(new D.Gumbel(loc, scl), new D.Gumbel(pos, pr.add(0.5))),
+        Pareto: () => D.klDivergence(new D.Pareto(scl, pos.add(1)), new D.Pareto(f64([1, 0.5, 1]), pr.mul(3))),
+        Geometric: () => D.klDivergence(new D.Geometric({ probs: pr }), new D.Geometric({ probs: pr.flip(0) })),
+        OneHotCategorical: () =>
+          D.klDivergence(new D.OneHotCategorical({ logits: lg }), new D.OneHotCategorical({ logits: lg.flip(1) })),
+        Binomial: () =>
+          D.klDivergence(new D.Binomial(cnt, { probs: pr }), new D.Binomial(f64([5, 2, 10]), { probs: pr.flip(0) })),
+      };
+      for (const [name, f] of Object.entries(kl)) close(f(), FIX.kl[name], `KL ${name}`);
+      expectTensorError(
+        () => D.klDivergence(new D.Binomial(2, { probs: pr }), new D.Binomial(3, { probs: pr })),
+        'NOT_IMPLEMENTED',
+        /q.totalCount > p.totalCount/,
+      );
+      expectTensorError(
+        () => D.klDivergence(new D.Cauchy(0, 1), new D.Gumbel(0, 1)),
+        'NOT_IMPLEMENTED',
+        /no closed form for Cauchy and Gumbel/,
+      );
+    }));
 });
 
 describe('sampling', () => {

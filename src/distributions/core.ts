@@ -691,6 +691,19 @@ export class Dirichlet extends Distribution {
  * Categorical, Gamma, Beta, Dirichlet and MultivariateNormal with their own kind, and Independent pairs over those.
  * @example klDivergence(new Normal(mu, sigma), new Normal(0, 1)).sum()
  */
+// The closed forms other files add (more.ts), tried in order after the ones below.
+type DistributionClass<D extends Distribution> = abstract new (...args: never[]) => D;
+const KL_RULES: [DistributionClass<Distribution>, DistributionClass<Distribution>, (p: never, q: never) => Tensor][] =
+  [];
+/** @internal Adds the closed-form KL divergence of a pair of families (as torch's register_kl). */
+export function registerKl<P extends Distribution, Q extends Distribution>(
+  p: DistributionClass<P>,
+  q: DistributionClass<Q>,
+  rule: (p: P, q: Q) => Tensor,
+): void {
+  KL_RULES.push([p, q, rule as (p: never, q: never) => Tensor]);
+}
+
 export function klDivergence(p: Distribution, q: Distribution): Tensor {
   const name = 'klDivergence';
   if (!(p instanceof Distribution) || !(q instanceof Distribution))
@@ -774,6 +787,7 @@ export function klDivergence(p: Distribution, q: Distribution): Tensor {
         .add(b1.sub(b2).mul(b1.digamma()))
         .add(a2.sub(a1).add(b2).sub(b1).mul(t1.digamma()));
     }
+    for (const [P, Q, rule] of KL_RULES) if (p instanceof P && q instanceof Q) return rule(p as never, q as never);
     return fail('NOT_IMPLEMENTED', `${name}: no closed form for ${p.constructor.name} and ${q.constructor.name}`);
   });
 }

@@ -12,7 +12,16 @@ import { describe, intAtLeast } from '../options.js';
 import { oneHot } from '../nn/functional_misc.js';
 import { Tensor } from '../tensor.js';
 import { broadcastParams, check, Distribution, integerFrom, NONNEGATIVE, param, type Support } from './base.js';
-import { Categorical, Gamma, Normal, probsOrLogits, probsToLogits, type ProbsOrLogits } from './core.js';
+import {
+  Categorical,
+  Gamma,
+  klDivergence,
+  Normal,
+  probsOrLogits,
+  probsToLogits,
+  registerKl,
+  type ProbsOrLogits,
+} from './core.js';
 
 const EULER = 0.5772156649015329;
 const LOG2 = Math.LN2;
@@ -790,3 +799,39 @@ export class MixtureSameFamily extends Distribution {
     });
   }
 }
+
+// ---- the closed-form KL divergences of these families (torch's registrations) -------------------
+
+registerKl(LogNormal, LogNormal, (p, q) => klDivergence(new Normal(p.loc, p.scale), new Normal(q.loc, q.scale)));
+registerKl(HalfNormal, HalfNormal, (p, q) => klDivergence(new Normal(0, p.scale), new Normal(0, q.scale)));
+registerKl(Cauchy, Cauchy, (p, q) =>
+  p.scale.add(q.scale).square().add(p.loc.sub(q.loc).square()).log().sub(p.scale.mul(q.scale).mul(4).log()),
+);
+registerKl(Gumbel, Gumbel, (p, q) => {
+  const ct1 = p.scale.div(q.scale),
+    ct2 = q.loc.div(q.scale),
+    ct3 = p.loc.div(q.scale);
+  const t1 = ct1.log().neg().sub(ct2).add(ct3);
+  const t3 = ct2.add(ct1.add(1).lgamma()).sub(ct3).exp();
+  return t1
+    .add(ct1.mul(EULER))
+    .add(t3)
+    .sub(1 + EULER);
+});
+registerKl(Pareto, Pareto, (p, q) => {
+  const alphaRatio = q.alpha.div(p.alpha);
+  const r = q.alpha.mul(p.scale.div(q.scale).log()).sub(alphaRatio.log()).add(alphaRatio).sub(1);
+  return where(p.scale.lt(q.scale), full([], Infinity, optsOf(r)), r); // p reaches below q's support
+});
+registerKl(Geometric, Geometric, (p, q) => p.entropy().neg().sub(q.probs.neg().log1p().div(p.probs)).sub(q.logits));
+registerKl(OneHotCategorical, OneHotCategorical, (p, q) =>
+  klDivergence(new Categorical({ logits: p.logits }), new Categorical({ logits: q.logits })),
+);
+registerKl(Binomial, Binomial, (p, q) => {
+  if (p.totalCount.lt(q.totalCount).any().item())
+    fail('NOT_IMPLEMENTED', 'klDivergence: Binomials where q.totalCount > p.totalCount (as torch)');
+  const kl = p.totalCount.mul(
+    p.probs.mul(p.logits.sub(q.logits)).add(p.probs.neg().log1p()).sub(q.probs.neg().log1p()),
+  );
+  return where(p.totalCount.gt(q.totalCount), full([], Infinity, optsOf(kl)), kl);
+});
