@@ -146,19 +146,7 @@ export function fuseLinearBnWeights(
   bnWeight: Tensor | null,
   bnBias: Tensor | null,
 ): [Tensor, Tensor] {
-  return fuseLinear('fuseLinearBnWeights', linearWeight, linearBias, runningMean, runningVar, eps, bnWeight, bnBias);
-}
-
-function fuseLinear(
-  op: string,
-  linearWeight: Tensor,
-  linearBias: Tensor | null,
-  runningMean: Tensor,
-  runningVar: Tensor,
-  eps: number,
-  bnWeight: Tensor | null,
-  bnBias: Tensor | null,
-): [Tensor, Tensor] {
+  const op = 'fuseLinearBnWeights';
   const w = tensorArg(op, 'weight', linearWeight);
   if (w.ndim !== 2) fail('SHAPE_MISMATCH', `${op}: the weight must be 2-D, got [${w.shape.join(', ')}]`);
   return fuseWeights(op, w, linearBias, runningMean, runningVar, eps, bnWeight, bnBias, false, 1);
@@ -192,23 +180,7 @@ export function fuseConvBnEval<C extends FusableConv>(conv: C, bn: FusableBatchN
   const options = { ...conv.options, bias: true } as never;
   const Ctor = conv.constructor as new (i: number, o: number, k: unknown, opts: never) => C;
   const fused = new Ctor(conv.inChannels, conv.outChannels, conv.kernelSize, options);
-  const [w, b] = fuseWeights(
-    op,
-    conv.weight,
-    conv.bias,
-    norm.runningMean!,
-    norm.runningVar!,
-    norm.options.eps ?? 1e-5,
-    norm.weight,
-    norm.bias,
-    transposed,
-    conv.options.groups ?? 1,
-  );
-  fused.weight.dispose();
-  fused.bias?.dispose();
-  fused.weight = w;
-  fused.bias = b;
-  return fused.eval() as C;
+  return fold(op, fused, conv, norm, transposed, conv.options.groups ?? 1);
 }
 
 /**
@@ -221,19 +193,35 @@ export function fuseLinearBnEval(linear: Linear, bn: BatchNorm1d): Linear {
   if (!(linear instanceof Linear)) fail('INVALID_ARGUMENT', `${op}: expected a Linear, got ${describe(linear)}`);
   const norm = checkEval(op, linear, 'linear layer', bn);
   const fused = new Linear(linear.inFeatures, linear.outFeatures, { dtype: linear.weight.dtype });
-  const [w, b] = fuseLinear(
+  return fold(op, fused, linear, norm, false, 1);
+}
+
+// `fused` (a fresh layer of layer's configuration) given layer's weights folded with norm's
+// statistics, in eval mode.
+function fold<M extends Linear | FusableConv>(
+  op: string,
+  fused: M,
+  layer: M,
+  norm: FusableBatchNorm,
+  transpose: boolean,
+  groups: number,
+): M {
+  const [w, b] = fuseWeights(
     op,
-    linear.weight,
-    linear.bias,
+    layer.weight,
+    layer.bias,
     norm.runningMean!,
     norm.runningVar!,
     norm.options.eps ?? 1e-5,
     norm.weight,
     norm.bias,
+    transpose,
+    groups,
   );
   fused.weight.dispose();
   fused.bias?.dispose();
   fused.weight = w;
   fused.bias = b;
-  return fused.eval() as Linear;
+  fused.eval();
+  return fused;
 }

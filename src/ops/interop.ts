@@ -2,22 +2,12 @@
 // file), asTensor and asarray (torch.as_tensor / torch.asarray: the tensor itself where no
 // conversion is needed, else a converted copy).
 import type { DeviceName, DType } from '../dtype.js';
-import { checkDType } from '../dtype.js';
+import { checkDType, ITEMSIZE } from '../dtype.js';
 import { fail } from '../errors.js';
 import { checkOptions, describe, int } from '../options.js';
 import { binding } from '../binding.js';
 import { Tensor, wrap } from '../tensor.js';
 import { tensor, type TensorData } from './creation.js';
-
-const ITEMSIZE: Record<DType, number> = {
-  float32: 4,
-  float64: 8,
-  int32: 4,
-  int64: 8,
-  bool: 1,
-  float16: 2,
-  bfloat16: 2,
-};
 
 /** Options of frombuffer. */
 export interface FrombufferOptions<D extends DType> {

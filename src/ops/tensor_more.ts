@@ -3,7 +3,7 @@
 // prelu as methods, the device queries (isCpu, isCuda, getDevice), the size queries (nbytes,
 // itemsize), `H`, and `type()`.
 import { tensorArg } from '../args.js';
-import { DTYPES, type DType } from '../dtype.js';
+import { DTYPES, ITEMSIZE, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { hardshrink, prelu } from '../nn/functional_activations.js';
 import { describe } from '../options.js';
@@ -124,15 +124,6 @@ proto.prelu = function (this: Tensor, weight: Tensor) {
   return prelu(this, tensorArg('prelu', 'weight', weight));
 };
 
-const ITEMSIZE: Record<DType, number> = {
-  float32: 4,
-  float64: 8,
-  int32: 4,
-  int64: 8,
-  bool: 1,
-  float16: 2,
-  bfloat16: 2,
-};
 // torch's legacy type names, per dtype.
 const TYPE_NAMES: Record<DType, string> = {
   float32: 'FloatTensor',
