@@ -686,11 +686,6 @@ export class Dirichlet extends Distribution {
   }
 }
 
-/**
- * KL(p || q) for the pairs with a closed form: Normal, Uniform, Exponential, Laplace, Bernoulli,
- * Categorical, Gamma, Beta, Dirichlet and MultivariateNormal with their own kind, and Independent pairs over those.
- * @example klDivergence(new Normal(mu, sigma), new Normal(0, 1)).sum()
- */
 // The closed forms other files add (more.ts), tried in order after the ones below.
 type DistributionClass<D extends Distribution> = abstract new (...args: never[]) => D;
 const KL_RULES: [DistributionClass<Distribution>, DistributionClass<Distribution>, (p: never, q: never) => Tensor][] =
@@ -704,6 +699,13 @@ export function registerKl<P extends Distribution, Q extends Distribution>(
   KL_RULES.push([p, q, rule as (p: never, q: never) => Tensor]);
 }
 
+/**
+ * KL(p || q) for the pairs with a closed form: Normal, Uniform, Exponential, Laplace, Bernoulli,
+ * Categorical, Gamma, Beta, Dirichlet and MultivariateNormal with their own kind, Independent
+ * pairs over those, and (from more.ts) LogNormal, HalfNormal, Cauchy, Gumbel, Pareto, Geometric,
+ * OneHotCategorical and Binomial pairs.
+ * @example klDivergence(new Normal(mu, sigma), new Normal(0, 1)).sum()
+ */
 export function klDivergence(p: Distribution, q: Distribution): Tensor {
   const name = 'klDivergence';
   if (!(p instanceof Distribution) || !(q instanceof Distribution))
