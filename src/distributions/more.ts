@@ -78,10 +78,7 @@ export class LogNormal extends Distribution {
 
 // |X| of a location-0 distribution symmetric about 0: density doubled on x >= 0.
 abstract class Folded extends Distribution {
-  protected constructor(
-    protected readonly base: Distribution & { scale: Tensor },
-    protected readonly op: string,
-  ) {
+  protected constructor(protected readonly base: Distribution & { scale: Tensor }) {
     super(base.batchShape);
   }
   /** The scale of the distribution folded. */
@@ -117,7 +114,7 @@ abstract class Folded extends Distribution {
 /** |X| for X ~ Normal(0, scale). @example new distributions.HalfNormal(2) */
 export class HalfNormal extends Folded {
   constructor(scale: Tensor | number) {
-    super(new Normal(0, param('HalfNormal', 'scale', scale)), 'HalfNormal');
+    super(new Normal(0, param('HalfNormal', 'scale', scale)));
   }
   override get mean(): Tensor {
     return tidy(() => this.scale.mul(Math.sqrt(2 / Math.PI)));
@@ -174,7 +171,7 @@ export class Cauchy extends Distribution {
 /** |X| for X ~ Cauchy(0, scale). @example new distributions.HalfCauchy(1) */
 export class HalfCauchy extends Folded {
   constructor(scale: Tensor | number) {
-    super(new Cauchy(0, param('HalfCauchy', 'scale', scale)), 'HalfCauchy');
+    super(new Cauchy(0, param('HalfCauchy', 'scale', scale)));
   }
   override get mean(): Tensor {
     return full(this.batchShape, Infinity, optsOf(this.scale));

@@ -72,10 +72,7 @@ export class AffineTransform extends Transform {
     return tidy(() => this.scale.abs().log().add(x.mul(0)));
   }
   override get sign(): number {
-    const pos = tidy(() => this.scale.gt(0).all().item() as boolean);
-    const neg = tidy(() => this.scale.lt(0).all().item() as boolean);
-    if (!pos && !neg) fail('NOT_IMPLEMENTED', 'AffineTransform.sign: the scale has mixed signs');
-    return pos ? 1 : -1;
+    return signOf('AffineTransform', 'scale', this.scale);
   }
 }
 
@@ -147,16 +144,21 @@ export class PowerTransform extends Transform {
     return tidy(() => this.exponent.mul(y).div(x).abs().log());
   }
   override get sign(): number {
-    const pos = tidy(() => this.exponent.gt(0).all().item() as boolean);
-    const neg = tidy(() => this.exponent.lt(0).all().item() as boolean);
-    if (!pos && !neg) fail('NOT_IMPLEMENTED', 'PowerTransform.sign: the exponent has mixed signs');
-    return pos ? 1 : -1;
+    return signOf('PowerTransform', 'exponent', this.exponent);
   }
 }
 
 // log(1 + e^x), stable for any x.
 function softplus(x: Tensor): Tensor {
   return tidy(() => x.clamp(0, null).add(x.abs().neg().exp().log1p()));
+}
+
+// +1 where every element of t is positive, -1 where every one is negative (a map's monotonicity).
+function signOf(name: string, what: string, t: Tensor): number {
+  const pos = tidy(() => t.gt(0).all().item() as boolean);
+  if (pos) return 1;
+  if (tidy(() => t.lt(0).all().item() as boolean)) return -1;
+  return fail('NOT_IMPLEMENTED', `${name}.sign: the ${what} has mixed signs`);
 }
 
 const NUMBER_LIKE = { dtype: 'float32', device: 'cpu' } as const;
