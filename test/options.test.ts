@@ -419,6 +419,13 @@ const ROWS: Record<string, () => unknown> = {
   'distributions/more.ts:NegativeBinomial.constructor': () => new tk.distributions.NegativeBinomial(3, O),
   'distributions/more.ts:OneHotCategorical.constructor': () => new tk.distributions.OneHotCategorical(O),
   'distributions/more.ts:Multinomial.constructor': () => new tk.distributions.Multinomial(3, O),
+  'distributions/simplex.ts:ContinuousBernoulli.constructor': () => new tk.distributions.ContinuousBernoulli(O),
+  'distributions/simplex.ts:LogitRelaxedBernoulli.constructor': () => new tk.distributions.LogitRelaxedBernoulli(1, O),
+  'distributions/simplex.ts:RelaxedBernoulli.constructor': () => new tk.distributions.RelaxedBernoulli(1, O),
+  'distributions/simplex.ts:ExpRelaxedCategorical.constructor': () => new tk.distributions.ExpRelaxedCategorical(1, O),
+  'distributions/simplex.ts:RelaxedOneHotCategorical.constructor': () =>
+    new tk.distributions.RelaxedOneHotCategorical(1, O),
+  'distributions/matrix.ts:Wishart.constructor': () => new tk.distributions.Wishart(3, O),
   'ops/creation_more.ts:logspace': () => tk.logspace(0, 1, 3, O),
   'ops/creation_more.ts:randperm': () => tk.randperm(3, O),
   'ops/creation_more.ts:empty': () => tk.empty([2], O),

@@ -702,8 +702,9 @@ export function registerKl<P extends Distribution, Q extends Distribution>(
 /**
  * KL(p || q) for the pairs with a closed form: Normal, Uniform, Exponential, Laplace, Bernoulli,
  * Categorical, Gamma, Beta, Dirichlet and MultivariateNormal with their own kind, Independent
- * pairs over those, and (from more.ts) LogNormal, HalfNormal, Cauchy, Gumbel, Pareto, Geometric,
- * OneHotCategorical and Binomial pairs.
+ * pairs over those, (from more.ts) LogNormal, HalfNormal, Cauchy, Gumbel, Pareto, Geometric,
+ * OneHotCategorical and Binomial pairs, ContinuousBernoulli pairs (simplex.ts), and
+ * LowRankMultivariateNormal with itself and with MultivariateNormal either way (matrix.ts).
  * @example klDivergence(new Normal(mu, sigma), new Normal(0, 1)).sum()
  */
 export function klDivergence(p: Distribution, q: Distribution): Tensor {

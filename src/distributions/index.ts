@@ -30,3 +30,6 @@ export {
 } from './core.js';
 export * from './more.js';
 export * from './transforms.js';
+export * from './simplex.js';
+export * from './matrix.js';
+export * from './univariate.js';

@@ -17,6 +17,48 @@ export interface MultivariateNormalOptions {
   scaleTril?: Tensor;
 }
 
+/** @internal Exactly one of covarianceMatrix, precisionMatrix and scaleTril: which, and its tensor. */
+export function covarianceOption(
+  name: string,
+  options: MultivariateNormalOptions,
+): { which: keyof MultivariateNormalOptions; m: Tensor } {
+  const o = checkOptions(name, options, { covarianceMatrix: 'any', precisionMatrix: 'any', scaleTril: 'any' });
+  const given = (['covarianceMatrix', 'precisionMatrix', 'scaleTril'] as const).filter((k) => o[k] != null);
+  if (given.length !== 1)
+    fail(
+      'INVALID_ARGUMENT',
+      `${name}: exactly one of covarianceMatrix, precisionMatrix or scaleTril must be given, got ${given.length === 0 ? 'none' : given.join(' and ')}`,
+    );
+  return { which: given[0], m: param(name, given[0], o[given[0]]) };
+}
+
+/**
+ * @internal The lower Cholesky factor of a covariance given as torch's distributions take it
+ * (covarianceMatrix, precisionMatrix or scaleTril, checked), for MultivariateNormal and Wishart.
+ */
+export function scaleTrilOf(name: string, which: keyof MultivariateNormalOptions, m: Tensor): Tensor {
+  return tidy(() => {
+    if (which === 'scaleTril') {
+      check(name, m.diagonal(0, -2, -1).gt(0), 'scaleTril must have a positive diagonal');
+      check(name, m.triu(1).eq(0), 'scaleTril must be lower triangular');
+      return m;
+    }
+    const pd = (f: () => Tensor) => {
+      try {
+        return f();
+      } catch {
+        return fail('INVALID_ARGUMENT', `${name}: ${which} must be symmetric positive-definite`);
+      }
+    };
+    if (which === 'covarianceMatrix') return pd(() => linalg.cholesky(m));
+    // torch's _precision_to_scale_tril: L = inv(flip(cholesky(flip(P)))^T), by a triangular solve.
+    const lf = pd(() => linalg.cholesky(m.flip([-2, -1])));
+    const linv = lf.flip([-2, -1]).mT;
+    const id = eye(m.shape[m.ndim - 1], { dtype: m.dtype, device: m.device });
+    return linalg.solveTriangular(linv, id, { upper: false });
+  });
+}
+
 function mvnBatch(l: Tensor, m: Tensor, which: string): number[] {
   try {
     return broadcastShapes(l.shape.slice(0, -1), m.shape.slice(0, -2));
@@ -42,15 +84,7 @@ export class MultivariateNormal extends Distribution {
     const name = 'MultivariateNormal';
     const l = param(name, 'loc', loc);
     if (l.ndim < 1) fail('SHAPE_MISMATCH', `${name}: loc must be at least 1-D, got a 0-D tensor`);
-    const o = checkOptions(name, options, { covarianceMatrix: 'any', precisionMatrix: 'any', scaleTril: 'any' });
-    const given = (['covarianceMatrix', 'precisionMatrix', 'scaleTril'] as const).filter((k) => o[k] != null);
-    if (given.length !== 1)
-      fail(
-        'INVALID_ARGUMENT',
-        `${name}: exactly one of covarianceMatrix, precisionMatrix or scaleTril must be given, got ${given.length === 0 ? 'none' : given.join(' and ')}`,
-      );
-    const which = given[0];
-    const m = param(name, which, o[which]);
+    const { which, m } = covarianceOption(name, options);
     const k = l.shape[l.ndim - 1];
     if (m.ndim < 2 || m.shape[m.ndim - 1] !== k || m.shape[m.ndim - 2] !== k)
       fail(
@@ -59,26 +93,7 @@ export class MultivariateNormal extends Distribution {
       );
     const batch = mvnBatch(l, m, which);
     super(batch, [k]);
-    const tril = tidy(() => {
-      if (which === 'scaleTril') {
-        check(name, m.diagonal(0, -2, -1).gt(0), 'scaleTril must have a positive diagonal');
-        check(name, m.triu(1).eq(0), 'scaleTril must be lower triangular');
-        return m.expand([...batch, k, k]);
-      }
-      const pd = (f: () => Tensor) => {
-        try {
-          return f();
-        } catch {
-          return fail('INVALID_ARGUMENT', `${name}: ${which} must be symmetric positive-definite`);
-        }
-      };
-      if (which === 'covarianceMatrix') return pd(() => linalg.cholesky(m)).expand([...batch, k, k]);
-      // torch's _precision_to_scale_tril: L = inv(flip(cholesky(flip(P)))^T), by a triangular solve.
-      const lf = pd(() => linalg.cholesky(m.flip([-2, -1])));
-      const linv = lf.flip([-2, -1]).mT;
-      const id = eye(k, { dtype: m.dtype, device: m.device });
-      return linalg.solveTriangular(linv, id, { upper: false }).expand([...batch, k, k]);
-    });
+    const tril = tidy(() => scaleTrilOf(name, which, m).expand([...batch, k, k]));
     this.scaleTril = tril;
     this.loc = l.expand([...batch, k]);
   }

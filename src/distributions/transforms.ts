@@ -4,10 +4,13 @@
 // parameters (exp, sigmoid, softplus), and location-scale families (affine).
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { describe } from '../options.js';
+import { describe, intAtLeast, list as listArg } from '../options.js';
 import { tensorArg } from '../args.js';
 import { Tensor } from '../tensor.js';
+import { arange, full } from '../ops/creation.js';
+import { cat } from '../ops/functional.js';
 import { Distribution, param } from './base.js';
+import { Independent } from './core.js';
 
 /** An invertible element-wise map with the log of its Jacobian's absolute determinant. */
 export abstract class Transform {
@@ -27,6 +30,30 @@ export abstract class Transform {
   /** +1 for an increasing map, -1 for a decreasing one (cdf and icdf need it). */
   get sign(): number {
     return 1;
+  }
+  /** The rightmost input dims the map acts on jointly (torch's domain.event_dim; 0: element-wise). */
+  get domainEventDim(): number {
+    return 0;
+  }
+  /** The rightmost output dims it produces jointly (torch's codomain.event_dim). */
+  get codomainEventDim(): number {
+    return 0;
+  }
+  /** The output shape for an input of this shape. @example new StickBreakingTransform().forwardShape([5, 3]) // [5, 4] */
+  forwardShape(shape: readonly number[]): number[] {
+    return this.fwdShape(shapeArg(`${this.constructor.name}.forwardShape`, shape));
+  }
+  /** The input shape for an output of this shape. */
+  inverseShape(shape: readonly number[]): number[] {
+    return this.invShape(shapeArg(`${this.constructor.name}.inverseShape`, shape));
+  }
+  /** @internal forwardShape, on a checked shape (element-wise maps keep it). */
+  protected fwdShape(shape: number[]): number[] {
+    return shape;
+  }
+  /** @internal inverseShape, on a checked shape. */
+  protected invShape(shape: number[]): number[] {
+    return shape;
   }
   /** Applies the transform (torch's `t(x)`). @example new ExpTransform().call(x) */
   call(x: Tensor): Tensor {
@@ -148,6 +175,76 @@ export class PowerTransform extends Transform {
   }
 }
 
+/**
+ * The unconstrained R^(K-1) onto the K-simplex by stick breaking (torch's StickBreakingTransform):
+ * each coordinate, shifted by log of the sticks left, takes a sigmoid share of what remains.
+ * Acts on the last dim jointly; not monotone, so no cdf through it.
+ * @example new distributions.StickBreakingTransform().forward(zeros([3])) // [0.25, 0.25, 0.25, 0.25]
+ */
+export class StickBreakingTransform extends Transform {
+  override get domainEventDim(): number {
+    return 1;
+  }
+  override get codomainEventDim(): number {
+    return 1;
+  }
+  override get sign(): number {
+    return fail('NOT_IMPLEMENTED', 'StickBreakingTransform.sign: the map is not monotone (no cdf or icdf through it)');
+  }
+  protected override fwdShape(shape: number[]): number[] {
+    if (shape.length < 1) fail('SHAPE_MISMATCH', 'StickBreakingTransform: the input needs a last dim, got []');
+    return [...shape.slice(0, -1), shape[shape.length - 1] + 1];
+  }
+  protected override invShape(shape: number[]): number[] {
+    if (shape.length < 1 || shape[shape.length - 1] < 1)
+      fail(
+        'SHAPE_MISMATCH',
+        `StickBreakingTransform: the output needs a last dim of at least 1, got [${shape.join(', ')}]`,
+      );
+    return [...shape.slice(0, -1), shape[shape.length - 1] - 1];
+  }
+  protected fwd(x: Tensor): Tensor {
+    this.fwdShape([...x.shape]);
+    return tidy(() => {
+      const z = clippedSigmoid(x.sub(logSticks(x.shape[x.ndim - 1], x)));
+      const one = full([...x.shape.slice(0, -1), 1], 1, { dtype: x.dtype, device: x.device });
+      return cat([z, one], -1).mul(cat([one, z.neg().add(1).cumprod(-1)], -1));
+    });
+  }
+  protected inv(y: Tensor): Tensor {
+    const k = this.invShape([...y.shape])[y.ndim - 1];
+    return tidy(() => {
+      const head = y.narrow(-1, 0, k);
+      // the stick left, clamped positive: rounding can leave y[-1] ~ 0 or the head summing past 1
+      const left = head.cumsum(-1).neg().add(1).clamp(tinyOf(y), null);
+      return head.log().sub(left.log()).add(logSticks(k, y));
+    });
+  }
+  protected ladj(x: Tensor, y: Tensor): Tensor {
+    return tidy(() => {
+      const k = x.shape[x.ndim - 1];
+      const s = x.sub(logSticks(k, x));
+      // log(1 - sigmoid(s)) = -s + log sigmoid(s)
+      return s
+        .neg()
+        .sub(softplus(s.neg()))
+        .add(y.narrow(-1, 0, k).log())
+        .sum(-1);
+    });
+  }
+}
+// A shape argument: non-negative integers.
+const shapeArg = (name: string, v: unknown) =>
+  (listArg(name, 'shape', v, 64) as number[]).map((d) => intAtLeast(name, 'shape', d, 0));
+// log([k, k - 1, ..., 1]): how many sticks remain at each step.
+const logSticks = (k: number, like: Tensor) => arange(k, 0, -1, { dtype: like.dtype, device: like.device }).log();
+const tinyOf = (t: Tensor) => (t.dtype === 'float64' ? 2.2250738585072014e-308 : 1.1754943508222875e-38);
+// sigmoid clamped to [tiny, 1 - eps], as torch's _clipped_sigmoid.
+function clippedSigmoid(x: Tensor): Tensor {
+  const eps = x.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7;
+  return x.sigmoid().clamp(tinyOf(x), 1 - eps);
+}
+
 // log(1 + e^x), stable for any x.
 function softplus(x: Tensor): Tensor {
   return tidy(() => x.clamp(0, null).add(x.abs().neg().exp().log1p()));
@@ -182,8 +279,26 @@ export class TransformedDistribution extends Distribution {
     const list = transforms instanceof Transform ? [transforms] : transforms;
     if (!Array.isArray(list) || !list.every((t) => t instanceof Transform))
       fail('INVALID_ARGUMENT', `${op}: expected a Transform or an array of them, got ${describe(transforms)}`);
-    super(baseDistribution.batchShape, baseDistribution.eventShape);
-    this.baseDist = baseDistribution;
+    // torch's shapes: the composed map's domain event dims (base batch dims reinterpreted as
+    // event dims where it needs more), its output shape, and the event dims of that output.
+    let domainDim = list.length ? list[list.length - 1].codomainEventDim : 0;
+    for (const t of [...list].reverse())
+      domainDim = Math.max(domainDim + t.domainEventDim - t.codomainEventDim, t.domainEventDim);
+    let codomainDim = list.length ? list[0].domainEventDim : 0;
+    for (const t of list)
+      codomainDim = Math.max(codomainDim + t.codomainEventDim - t.domainEventDim, t.codomainEventDim);
+    const baseShape = [...baseDistribution.batchShape, ...baseDistribution.eventShape];
+    const baseEventDim = baseDistribution.eventShape.length;
+    if (baseShape.length < domainDim)
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: the transforms act on ${domainDim} dims, the base has shape [${baseShape.join(', ')}]`,
+      );
+    const shape = list.reduce((sh, t) => t.forwardShape(sh), baseShape);
+    const cut = shape.length - (codomainDim + Math.max(baseEventDim - domainDim, 0));
+    super(shape.slice(0, cut), shape.slice(cut));
+    this.baseDist =
+      domainDim > baseEventDim ? new Independent(baseDistribution, domainDim - baseEventDim) : baseDistribution;
     this.transforms = [...list];
   }
   override get hasRsample() {
@@ -199,15 +314,18 @@ export class TransformedDistribution extends Distribution {
   logProb(value: Tensor | number): Tensor {
     const y0 = this.valueOf(value, this.like());
     return tidy(() => {
-      const e = this.eventShape.length;
+      let e = this.eventShape.length;
       let y = y0;
       let lp: Tensor | number = 0;
       for (const t of [...this.transforms].reverse()) {
         const x = t.inverse(y);
-        lp = sumRightmost(t.logAbsDetJacobian(x, y), e).neg().add(lp);
+        e += t.domainEventDim - t.codomainEventDim;
+        lp = sumRightmost(t.logAbsDetJacobian(x, y), e - t.domainEventDim)
+          .neg()
+          .add(lp);
         y = x;
       }
-      return this.baseDist.logProb(y).add(lp);
+      return sumRightmost(this.baseDist.logProb(y), e - this.baseDist.eventShape.length).add(lp);
     });
   }
   override cdf(value: Tensor | number): Tensor {
