@@ -17,6 +17,9 @@ const FIX = JSON.parse(readFileSync(new URL('./fixtures/torch-distributions-rest
   vonMisesExact: { logProb: Nested; grads: Nested[]; variance: Nested };
   stickBreaking: { x: Nested; y: Nested; inverse: Nested; ladj: Nested };
   kl: Record<string, Nested>;
+  modes: Record<string, Nested>;
+  transforms: Record<string, { x: Nested; y: Nested; inverse: Nested; ladj?: Nested }>;
+  transformed: Record<string, { batch: number[]; event: number[]; value: Nested; logProb: Nested }>;
 };
 
 const MAKE: Record<string, (...ps: Tensor[]) => D.Distribution> = {
@@ -133,6 +136,208 @@ describe('against PyTorch 1.13', () => {
       expect(sb.inverseShape([5, 4])).toEqual([5, 3]);
       expectTensorError(() => sb.forward(tensor(1)), 'SHAPE_MISMATCH', /needs a last dim/);
       expectTensorError(() => sb.sign, 'NOT_IMPLEMENTED', /not monotone/);
+    }));
+});
+
+describe('transforms', () => {
+  it('Compose, Independent, Reshape, Softmax, LowerCholesky, CumulativeDistribution, CorrCholesky, Abs: as torch', () =>
+    tidy(() => {
+      const make: Record<string, () => D.Transform> = {
+        Compose: () =>
+          new D.ComposeTransform([
+            new D.AffineTransform(0.5, -2),
+            new D.ExpTransform(),
+            new D.StickBreakingTransform(),
+          ]),
+        Independent: () => new D.IndependentTransform(new D.SigmoidTransform(), 1),
+        Reshape: () => new D.ReshapeTransform([2, 3], [3, 2]),
+        Softmax: () => new D.SoftmaxTransform(),
+        LowerCholesky: () => new D.LowerCholeskyTransform(),
+        CumulativeDistribution: () => new D.CumulativeDistributionTransform(new D.Normal(f64(0.5), f64(2))),
+        CorrCholesky: () => new D.CorrCholeskyTransform(),
+        CorrCholesky4: () => new D.CorrCholeskyTransform(),
+        Abs: () => new D.AbsTransform(),
+      };
+      expect(Object.keys(make).sort()).toEqual(Object.keys(FIX.transforms).sort());
+      for (const [name, f] of Object.entries(make)) {
+        const row = FIX.transforms[name];
+        const t = f();
+        const x = f64(row.x);
+        const y = t.forward(x);
+        close(y, row.y, `${name} forward`);
+        close(t.inverse(y), row.inverse, `${name} inverse`);
+        if (row.ladj !== undefined) close(t.logAbsDetJacobian(x, y), row.ladj, `${name} log |det J|`);
+        else expectTensorError(() => t.logAbsDetJacobian(x, y), 'NOT_IMPLEMENTED', /not (bijective|defined)/);
+      }
+    }));
+
+  it('a TransformedDistribution through event-changing maps: LKJ-like factors from R^3, a Gaussian copula', () =>
+    tidy(() => {
+      const corr = new D.TransformedDistribution(new D.Normal(tk.zeros([3], { dtype: 'float64' }), 1), [
+        new D.CorrCholeskyTransform(),
+      ]);
+      const row = FIX.transformed.corrCholesky;
+      expect([corr.batchShape, corr.eventShape]).toEqual([row.batch, row.event]);
+      close(corr.logProb(f64(row.value)), row.logProb, 'CorrCholesky logProb');
+      const L = corr.sample([4]);
+      expect(L.shape).toEqual([4, 3, 3]);
+      expect(L.matmul(L.mT).diagonal(0, -2, -1).sub(1).abs().max().item()).toBeLessThan(1e-12);
+      const cov = f64([
+        [1, 0.6],
+        [0.6, 1],
+      ]);
+      const copula = new D.TransformedDistribution(
+        new D.MultivariateNormal(tk.zeros([2], { dtype: 'float64' }), { covarianceMatrix: cov }),
+        [new D.CumulativeDistributionTransform(new D.Normal(0, 1))],
+      );
+      const c = FIX.transformed.copula;
+      expect([copula.batchShape, copula.eventShape]).toEqual([c.batch, c.event]);
+      close(copula.logProb(f64(c.value)), c.logProb, 'copula logProb');
+    }));
+
+  it('shapes and checks', () => {
+    const c = new D.ComposeTransform([new D.StickBreakingTransform(), new D.SoftmaxTransform()]);
+    expect([c.domainEventDim, c.codomainEventDim, c.forwardShape([5, 2])]).toEqual([1, 1, [5, 3]]);
+    expect(new D.ComposeTransform([]).forward(tensor([1, 2])).toArray()).toEqual([1, 2]);
+    expect(new D.IndependentTransform(new D.ExpTransform(), 2).domainEventDim).toBe(2);
+    expect(new D.CorrCholeskyTransform().forwardShape([7, 6])).toEqual([7, 4, 4]);
+    expect(new D.CorrCholeskyTransform().inverseShape([4, 4])).toEqual([6]);
+    expectTensorError(() => new D.CorrCholeskyTransform().forwardShape([5]), 'SHAPE_MISMATCH', /n\(n-1\)\/2/);
+    expectTensorError(() => new D.ReshapeTransform([2, 3], [4]), 'SHAPE_MISMATCH', /different numbers of elements/);
+    expectTensorError(
+      () => new D.ReshapeTransform([2, 3], [6]).forward(tk.zeros([3, 2])),
+      'SHAPE_MISMATCH',
+      /expected a shape ending in \[2, 3\], got \[3, 2\]/,
+    );
+    expectTensorError(() => new D.ComposeTransform([1] as never), 'INVALID_ARGUMENT', /array of Transforms/);
+    expectTensorError(() => new D.LowerCholeskyTransform().forward(tk.zeros([2, 3])), 'SHAPE_MISMATCH', /square/);
+  });
+});
+
+describe('OneHotCategoricalStraightThrough and registerKl', () => {
+  it('rsample: a one-hot value, the gradient of probs', () =>
+    tidy(() => {
+      tk.manualSeed(25);
+      const logits = tensor([0.2, -0.5, 1], { dtype: 'float64', requiresGrad: true });
+      const d = new D.OneHotCategoricalStraightThrough({ logits });
+      const y = d.rsample([6]);
+      expect(y.shape).toEqual([6, 3]);
+      expect(y.sum(-1).toArray()).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(y.eq(0).logicalOr(y.eq(1)).all().item()).toBe(true);
+      const w = tensor([1, 2, 3], { dtype: 'float64' });
+      y.mul(w).sum().backward();
+      // d/dlogits sum_draws w . probs = 6 J_softmax w
+      const p = logits.softmax(-1).detach();
+      const want = p.mul(w.sub(p.mul(w).sum())).mul(6);
+      close(logits.grad!, want.toArray() as Nested, 'straight-through gradient', 1e-12);
+      expect(d.sample().requiresGrad).toBe(false);
+    }));
+
+  it('registerKl adds a pair that klDivergence then uses; bad arguments are refused', () =>
+    tidy(() => {
+      class Shifted extends D.Normal {}
+      D.registerKl(Shifted, D.Laplace, (p, q) => p.loc.sub(q.loc).abs());
+      expect(D.klDivergence(new Shifted(3, 1), new D.Laplace(1, 1)).item()).toBe(2);
+      expect(D.klDivergence(new Shifted(3, 1), new D.Normal(3, 1)).item()).toBe(0); // the built-in pair first
+      expectTensorError(
+        () => D.registerKl(Object as never, D.Normal, () => tensor(0)),
+        'INVALID_ARGUMENT',
+        /Distribution classes/,
+      );
+      expectTensorError(
+        () => D.registerKl(D.Normal, D.Normal, 3 as never),
+        'INVALID_ARGUMENT',
+        /rule must be a function/,
+      );
+    }));
+});
+
+describe('mode', () => {
+  it('every family with a mode in torch 1.13, against its values', () =>
+    tidy(() => {
+      const loc = f64([0.5, -1, 2]),
+        scl = f64([1.5, 0.3, 2]),
+        pos = f64([0.7, 0.2, 3.5]),
+        pr = f64([0.2, 0.7, 0.95]),
+        cnt = f64([5, 3, 10]);
+      const lg = f64([
+        [0.3, -1.2, 2, 0.1],
+        [1, 1, -0.5, 0],
+      ]);
+      const sq = f64([
+        [1, 0.2, 0],
+        [0.2, 2, 0.5],
+        [0, 0.5, 1.2],
+      ]);
+      const S = f64([
+        [2, 0.3, -0.4],
+        [0.3, 1, 0.2],
+        [-0.4, 0.2, 1.5],
+      ]);
+      const W = f64([
+        [0.5, -0.3],
+        [1, 0.2],
+        [-0.4, 0.8],
+      ]);
+      const families: Record<string, D.Distribution> = {
+        Normal: new D.Normal(loc, scl),
+        Uniform: new D.Uniform(loc, loc.add(1)),
+        Exponential: new D.Exponential(pos),
+        Laplace: new D.Laplace(loc, scl),
+        Bernoulli: new D.Bernoulli({ probs: f64([0.5, 0.7, 0.2]) }),
+        Categorical: new D.Categorical({ logits: lg }),
+        Gamma: new D.Gamma(f64([0.5, 2, 5]), f64([1, 2, 0.5])),
+        Beta: new D.Beta(f64([0.5, 2, 0.5]), f64([0.3, 3, 2])),
+        Poisson: new D.Poisson(f64([0.5, 3.7, 10])),
+        Independent: new D.Independent(new D.Normal(lg, 1), 1),
+        Dirichlet: new D.Dirichlet(
+          f64([
+            [0.5, 0.3, 0.9],
+            [2, 3, 0.5],
+          ]),
+        ),
+        MultivariateNormal: new D.MultivariateNormal(loc, { covarianceMatrix: sq }),
+        LogNormal: new D.LogNormal(loc, scl),
+        HalfNormal: new D.HalfNormal(scl),
+        Cauchy: new D.Cauchy(loc, scl),
+        HalfCauchy: new D.HalfCauchy(scl),
+        Gumbel: new D.Gumbel(loc, scl),
+        Weibull: new D.Weibull(scl, f64([2, 3, 1])),
+        Pareto: new D.Pareto(scl, pos),
+        StudentT: new D.StudentT(pos, loc, scl),
+        Chi2: new D.Chi2(f64([1, 2.5, 7])),
+        Geometric: new D.Geometric({ probs: pr }),
+        Binomial: new D.Binomial(cnt, { probs: pr }),
+        NegativeBinomial: new D.NegativeBinomial(cnt, { probs: pr }),
+        OneHotCategorical: new D.OneHotCategorical({ logits: lg }),
+        FisherSnedecor: new D.FisherSnedecor(f64([1, 4, 12]), f64([1.5, 3, 10])),
+        VonMises: new D.VonMises(f64([0.5, -2, 3]), f64([0.3, 2.5, 40])),
+        LowRankMultivariateNormal: new D.LowRankMultivariateNormal(loc, W, f64([0.7, 0.2, 1.5])),
+        Wishart: new D.Wishart(f64([4, 7.5]), { covarianceMatrix: S }),
+      };
+      expect(Object.keys(families).sort()).toEqual(Object.keys(FIX.modes).sort());
+      for (const [name, d] of Object.entries(families)) close(d.mode, FIX.modes[name], `${name} mode`);
+    }));
+
+  it('where torch 1.13 is wrong: Kumaraswamy, and Weibull below k = 1, maximise the density', () =>
+    tidy(() => {
+      const a = f64([2, 3, 0.5]),
+        b = f64([2, 0.5, 3]);
+      const k = new D.Kumaraswamy(a, b);
+      const m = k.mode;
+      // ((a - 1) / (ab - 1))^(1/a): sqrt(1/3) for (2, 2); NaN where a or b is below 1
+      expect(m.select(0, 0).item()).toBeCloseTo(Math.sqrt(1 / 3), 14);
+      expect(Number.isNaN(m.select(0, 1).item() as number) && Number.isNaN(m.select(0, 2).item() as number)).toBe(true);
+      const k2 = new D.Kumaraswamy(f64([2, 4]), f64([2, 1.5]));
+      const m2 = k2.mode;
+      for (const h of [1e-3, -1e-3]) expect(k2.logProb(m2.add(h)).lt(k2.logProb(m2)).all().item()).toBe(true);
+      const w = new D.Weibull(f64([3, 2]), f64([0.5, 1]));
+      expect(w.mode.toArray()).toEqual([0, 0]);
+      expectTensorError(
+        () => new D.RelaxedBernoulli(1, { probs: tensor(0.5) }).mode,
+        'NOT_IMPLEMENTED',
+        /mode is not defined/,
+      );
     }));
 });
 

@@ -62,6 +62,10 @@ export abstract class Distribution {
   get mean(): Tensor {
     return fail('NOT_IMPLEMENTED', `${this.constructor.name}: mean is not defined`);
   }
+  /** The mode (the most likely value) of each distribution in the batch. */
+  get mode(): Tensor {
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: mode is not defined`);
+  }
   /** The variance of each distribution in the batch. */
   get variance(): Tensor {
     return fail('NOT_IMPLEMENTED', `${this.constructor.name}: variance is not defined`);

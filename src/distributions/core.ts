@@ -4,8 +4,9 @@ import { noGrad } from '../autograd.js';
 import { tensorArg } from '../args.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { full, rand, randn, tensor } from '../ops/creation.js';
-import { where } from '../ops/functional.js';
+import { full, rand, randn, tensor, zerosLike } from '../ops/creation.js';
+import { stack, where } from '../ops/functional.js';
+import { oneHot } from '../nn/functional_misc.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { checkOptions, describe, intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
@@ -56,6 +57,10 @@ export class Normal extends Distribution {
   override entropy(): Tensor {
     return tidy(() => this.scale.log().add(0.5 + LOG_SQRT_2PI));
   }
+  /** The mode: loc. */
+  override get mode(): Tensor {
+    return this.loc.clone();
+  }
   override get mean(): Tensor {
     return this.loc.clone();
   }
@@ -104,6 +109,10 @@ export class Uniform extends Distribution {
   override entropy(): Tensor {
     return tidy(() => this.high.sub(this.low).log());
   }
+  /** NaN: every point of [low, high) is a mode (as torch). */
+  override get mode(): Tensor {
+    return tidy(() => this.high.mul(NaN));
+  }
   override get mean(): Tensor {
     return tidy(() => this.low.add(this.high).div(2));
   }
@@ -148,6 +157,10 @@ export class Exponential extends Distribution {
   }
   override entropy(): Tensor {
     return tidy(() => this.rate.log().neg().add(1));
+  }
+  /** The mode: 0. */
+  override get mode(): Tensor {
+    return zerosLike(this.rate);
   }
   override get mean(): Tensor {
     return this.rate.reciprocal();
@@ -194,6 +207,10 @@ export class Laplace extends Distribution {
   }
   override entropy(): Tensor {
     return tidy(() => this.scale.mul(2).log().add(1));
+  }
+  /** The mode: loc. */
+  override get mode(): Tensor {
+    return this.loc.clone();
   }
   override get mean(): Tensor {
     return this.loc.clone();
@@ -270,6 +287,13 @@ export class Bernoulli extends Distribution {
   }
   override entropy(): Tensor {
     return tidy(() => this.bce(this.probs).neg());
+  }
+  /** 1 where probs > 1/2, 0 below, NaN at a tie. */
+  override get mode(): Tensor {
+    return tidy(() => {
+      const p = this.probs;
+      return where(p.eq(0.5), NaN, p.ge(0.5).to(p.dtype));
+    });
   }
   override get mean(): Tensor {
     return this.probs;
@@ -349,6 +373,10 @@ export class Categorical extends Distribution {
       const min = this.logits.dtype === 'float64' ? -1.7976931348623157e308 : -3.4028234663852886e38;
       return this.probs.mul(this.logits.clamp(min, null)).sum(-1).neg();
     });
+  }
+  /** The likeliest category (int64). */
+  override get mode(): Tensor {
+    return this.probs.argmax(-1);
   }
   override get mean(): Tensor {
     return full(this.batchShape, NaN, { dtype: this.logits.dtype });
@@ -436,6 +464,10 @@ export class Gamma extends Distribution {
       return a.sub(this.rate.log()).add(a.lgamma()).add(a.neg().add(1).mul(a.digamma()));
     });
   }
+  /** (concentration - 1) / rate, or 0 where concentration < 1. */
+  override get mode(): Tensor {
+    return tidy(() => this.concentration.sub(1).div(this.rate).clamp(0, null));
+  }
   override get mean(): Tensor {
     return tidy(() => this.concentration.div(this.rate));
   }
@@ -492,6 +524,10 @@ export class Beta extends Distribution {
       const lbeta = a.lgamma().add(b.lgamma()).sub(t.lgamma());
       return lbeta.sub(a.sub(1).mul(a.digamma())).sub(b.sub(1).mul(b.digamma())).add(t.sub(2).mul(t.digamma()));
     });
+  }
+  /** The mode of the Dirichlet over (x, 1 - x), as torch. */
+  override get mode(): Tensor {
+    return tidy(() => dirichletMode(stack([this.concentration1, this.concentration0], -1)).select(-1, 0));
   }
   override get mean(): Tensor {
     return tidy(() => this.concentration1.div(this.concentration1.add(this.concentration0)));
@@ -574,6 +610,10 @@ export class Poisson extends Distribution {
     const x = this.sampleOf(value, this.rate, 'logProb');
     return tidy(() => x.xlogy(this.rate).sub(this.rate).sub(x.add(1).lgamma()));
   }
+  /** floor(rate). */
+  override get mode(): Tensor {
+    return this.rate.floor();
+  }
   override get mean(): Tensor {
     return this.rate.clone();
   }
@@ -616,6 +656,10 @@ export class Independent extends Distribution {
   }
   override entropy(): Tensor {
     return tidy(() => this.sumEvent(this.base.entropy()));
+  }
+  /** The base's mode. */
+  override get mode(): Tensor {
+    return this.base.mode;
   }
   override get mean(): Tensor {
     return this.base.mean;
@@ -674,6 +718,13 @@ export class Dirichlet extends Distribution {
         .sub(a.sub(1).mul(a.digamma()).sum(-1));
     });
   }
+  /**
+   * (a - 1) / sum(a - 1), each a - 1 clamped at 0; where every a < 1 the density is unbounded at
+   * every vertex, and the mode is the first vertex (as torch).
+   */
+  override get mode(): Tensor {
+    return dirichletMode(this.concentration);
+  }
   override get mean(): Tensor {
     return tidy(() => this.concentration.div(this.concentration.sum(-1, { keepdim: true })));
   }
@@ -687,15 +738,27 @@ export class Dirichlet extends Distribution {
 }
 
 // The closed forms other files add (more.ts), tried in order after the ones below.
-type DistributionClass<D extends Distribution> = abstract new (...args: never[]) => D;
+/** A Distribution class (or subclass), as registerKl takes it. */
+export type DistributionClass<D extends Distribution> = abstract new (...args: never[]) => D;
 const KL_RULES: [DistributionClass<Distribution>, DistributionClass<Distribution>, (p: never, q: never) => Tensor][] =
   [];
-/** @internal Adds the closed-form KL divergence of a pair of families (as torch's register_kl). */
+/**
+ * Adds the KL divergence of a pair of families for klDivergence (torch's register_kl): rule(p, q)
+ * applies where p is a P and q a Q (subclasses included). The built-in pairs come first, then the
+ * registered ones in the order registered.
+ * @example distributions.registerKl(MyDist, distributions.Normal, (p, q) => p.klToNormal(q))
+ */
 export function registerKl<P extends Distribution, Q extends Distribution>(
   p: DistributionClass<P>,
   q: DistributionClass<Q>,
   rule: (p: P, q: Q) => Tensor,
 ): void {
+  const isClass = (c: unknown) =>
+    typeof c === 'function' && (c === Distribution || c.prototype instanceof Distribution);
+  if (!isClass(p) || !isClass(q))
+    fail('INVALID_ARGUMENT', `registerKl: p and q must be Distribution classes, got ${describe(p)} and ${describe(q)}`);
+  if (typeof rule !== 'function')
+    fail('INVALID_ARGUMENT', `registerKl: rule must be a function, got ${describe(rule)}`);
   KL_RULES.push([p, q, rule as (p: never, q: never) => Tensor]);
 }
 
@@ -792,6 +855,15 @@ export function klDivergence(p: Distribution, q: Distribution): Tensor {
     }
     for (const [P, Q, rule] of KL_RULES) if (p instanceof P && q instanceof Q) return rule(p as never, q as never);
     return fail('NOT_IMPLEMENTED', `${name}: no closed form for ${p.constructor.name} and ${q.constructor.name}`);
+  });
+}
+// The Dirichlet mode over the last dim (Beta's too).
+function dirichletMode(a: Tensor): Tensor {
+  return tidy(() => {
+    const am1 = a.sub(1).clamp(0, null);
+    const k = a.shape[a.ndim - 1];
+    const first = oneHot(zerosLike(a.select(-1, 0)).to('int64'), k).to(a.dtype);
+    return where(a.lt(1).all(-1, { keepdim: true }), first, am1.div(am1.sum(-1, { keepdim: true })));
   });
 }
 function softplus(x: Tensor): Tensor {

@@ -20,11 +20,13 @@ export {
   Gamma,
   Independent,
   klDivergence,
+  registerKl,
   Laplace,
   MultivariateNormal,
   Normal,
   Poisson,
   Uniform,
+  type DistributionClass,
   type MultivariateNormalOptions,
   type ProbsOrLogits,
 } from './core.js';
@@ -33,3 +35,4 @@ export * from './transforms.js';
 export * from './simplex.js';
 export * from './matrix.js';
 export * from './univariate.js';
+export * from './transforms_more.js';

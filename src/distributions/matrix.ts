@@ -7,7 +7,7 @@ import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import * as linalg from '../linalg/index.js';
 import { arange, eye, full, randn } from '../ops/creation.js';
-import { cat } from '../ops/functional.js';
+import { cat, where } from '../ops/functional.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
@@ -124,6 +124,10 @@ export class LowRankMultivariateNormal extends Distribution {
         .add(n * (1 + LOG_2PI))
         .mul(0.5),
     );
+  }
+  /** The mode: loc. */
+  override get mode(): Tensor {
+    return this.loc.clone();
   }
   override get mean(): Tensor {
     return this.loc.clone();
@@ -276,6 +280,13 @@ export class Wishart extends Distribution {
   /** The inverse of the scale matrix. */
   get precisionMatrix(): Tensor {
     return linalg.choleskyInverse(this.scaleTril);
+  }
+  /** (df - p - 1) times the scale matrix; NaN where df <= p + 1. */
+  override get mode(): Tensor {
+    return tidy(() => {
+      const f = this.df.sub(this.eventShape[0] + 1);
+      return where(f.gt(0), f, NaN).unsqueeze(-1).unsqueeze(-1).mul(this.covarianceMatrix);
+    });
   }
   override get mean(): Tensor {
     return tidy(() => this.df.unsqueeze(-1).unsqueeze(-1).mul(this.covarianceMatrix));

@@ -3,6 +3,7 @@
 // rsample), Geometric, Binomial, NegativeBinomial, OneHotCategorical and Multinomial, and
 // MixtureSameFamily. Each formula is torch's (its transformed distributions written out in closed
 // form); test/distributions-more.test.ts checks them against PyTorch's values.
+import { noGrad } from '../autograd.js';
 import { tidy } from '../memory.js';
 import { full, rand, randn, zerosLike } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
@@ -57,6 +58,10 @@ export class LogNormal extends Distribution {
   }
   override entropy(): Tensor {
     return tidy(() => this.base.entropy().add(this.loc));
+  }
+  /** exp(loc - scale^2). */
+  override get mode(): Tensor {
+    return tidy(() => this.loc.sub(this.scale.square()).exp());
   }
   override get mean(): Tensor {
     return tidy(() => this.loc.add(this.scale.square().div(2)).exp());
@@ -116,6 +121,10 @@ export class HalfNormal extends Folded {
   constructor(scale: Tensor | number) {
     super(new Normal(0, param('HalfNormal', 'scale', scale)));
   }
+  /** The mode: 0. */
+  override get mode(): Tensor {
+    return zerosLike(this.scale);
+  }
   override get mean(): Tensor {
     return tidy(() => this.scale.mul(Math.sqrt(2 / Math.PI)));
   }
@@ -152,6 +161,10 @@ export class Cauchy extends Distribution {
   override entropy(): Tensor {
     return tidy(() => this.scale.log().add(Math.log(4 * Math.PI)));
   }
+  /** The mode: loc. */
+  override get mode(): Tensor {
+    return this.loc.clone();
+  }
   override get mean(): Tensor {
     return full(this.batchShape, NaN, optsOf(this.loc));
   }
@@ -172,6 +185,10 @@ export class Cauchy extends Distribution {
 export class HalfCauchy extends Folded {
   constructor(scale: Tensor | number) {
     super(new Cauchy(0, param('HalfCauchy', 'scale', scale)));
+  }
+  /** The mode: 0. */
+  override get mode(): Tensor {
+    return zerosLike(this.scale);
   }
   override get mean(): Tensor {
     return full(this.batchShape, Infinity, optsOf(this.scale));
@@ -209,6 +226,10 @@ export class Gumbel extends Distribution {
   }
   override entropy(): Tensor {
     return tidy(() => this.scale.log().add(1 + EULER));
+  }
+  /** The mode: loc. */
+  override get mode(): Tensor {
+    return this.loc.clone();
   }
   override get mean(): Tensor {
     return tidy(() => this.loc.add(this.scale.mul(EULER)));
@@ -268,6 +289,16 @@ export class Weibull extends Distribution {
       return k.reciprocal().neg().add(1).mul(EULER).add(this.scale.div(k).log()).add(1);
     });
   }
+  /**
+   * scale ((k - 1) / k)^(1/k), and 0 where k <= 1 (the density is largest at 0). torch 1.13 takes
+   * the power of the negative base there: NaN, or scale itself at k = 1/2.
+   */
+  override get mode(): Tensor {
+    return tidy(() => {
+      const k = this.concentration;
+      return where(k.gt(1), k.sub(1).div(k).pow(k.reciprocal()).mul(this.scale), 0);
+    });
+  }
   override get mean(): Tensor {
     return tidy(() => this.concentration.reciprocal().add(1).lgamma().exp().mul(this.scale));
   }
@@ -325,6 +356,10 @@ export class Pareto extends Distribution {
   }
   override entropy(): Tensor {
     return tidy(() => this.scale.div(this.alpha).log().add(this.alpha.reciprocal()).add(1));
+  }
+  /** The mode: scale. */
+  override get mode(): Tensor {
+    return this.scale.clone();
   }
   override get mean(): Tensor {
     return tidy(() => {
@@ -428,6 +463,10 @@ export class StudentT extends Distribution {
         .add(lbeta);
     });
   }
+  /** The mode: loc. */
+  override get mode(): Tensor {
+    return this.loc.clone();
+  }
   override get mean(): Tensor {
     return tidy(() => where(this.df.gt(1), this.loc, full([], NaN, optsOf(this.df))));
   }
@@ -489,6 +528,10 @@ export class Geometric extends Distribution {
       const bce = l.clamp(0, null).sub(l.mul(p)).add(l.abs().neg().exp().log1p());
       return bce.div(p);
     });
+  }
+  /** The mode: 0 failures. */
+  override get mode(): Tensor {
+    return zerosLike(this.probs);
   }
   override get mean(): Tensor {
     return tidy(() => this.probs.reciprocal().sub(1));
@@ -552,6 +595,10 @@ export class Binomial extends Distribution {
       return ks.reduce((acc, lp) => acc.sub(lp.exp().mul(lp)), zerosLike(this.probs));
     });
   }
+  /** floor((n + 1) p), at most n. */
+  override get mode(): Tensor {
+    return tidy(() => this.totalCount.add(1).mul(this.probs).floor().clamp(null, this.totalCount));
+  }
   override get mean(): Tensor {
     return tidy(() => this.totalCount.mul(this.probs));
   }
@@ -602,6 +649,10 @@ export class NegativeBinomial extends Distribution {
       return unnormalized.sub(normalization);
     });
   }
+  /** floor((n - 1) p / (1 - p)), at least 0. */
+  override get mode(): Tensor {
+    return tidy(() => this.totalCount.sub(1).mul(this.logits.exp()).floor().clamp(0, null));
+  }
   override get mean(): Tensor {
     return tidy(() => this.totalCount.mul(this.logits.exp()));
   }
@@ -650,11 +701,37 @@ export class OneHotCategorical extends Distribution {
   override entropy(): Tensor {
     return this.categorical.entropy();
   }
+  /** The one-hot vector of the likeliest category. */
+  override get mode(): Tensor {
+    return tidy(() => {
+      const p = this.probs;
+      return oneHot(p.argmax(-1), p.shape[p.ndim - 1]).to(p.dtype);
+    });
+  }
   override get mean(): Tensor {
     return this.probs.clone();
   }
   override get variance(): Tensor {
     return tidy(() => this.probs.mul(this.probs.neg().add(1)));
+  }
+}
+
+/**
+ * OneHotCategorical whose rsample passes gradients straight through (torch's
+ * OneHotCategoricalStraightThrough; Bengio et al. 2013): the value is a one-hot draw, the
+ * gradient that of probs.
+ * @example const y = new distributions.OneHotCategoricalStraightThrough({ logits }).rsample() // y.backward reaches logits
+ */
+export class OneHotCategoricalStraightThrough extends OneHotCategorical {
+  override get hasRsample() {
+    return true;
+  }
+  /** @internal A one-hot draw plus probs - probs.detach(). */
+  protected override rsampleImpl(sampleShape: number[]): Tensor {
+    return tidy(() => {
+      const draw = noGrad(() => super.rsampleImpl(sampleShape));
+      return draw.add(this.probs.sub(this.probs.detach()));
+    });
   }
 }
 

@@ -134,6 +134,10 @@ export class MultivariateNormal extends Distribution {
     const k = this.eventShape[0];
     return tidy(() => this.halfLogDet().add(0.5 * k * (1 + Math.log(2 * Math.PI))));
   }
+  /** The mode: loc. */
+  override get mode(): Tensor {
+    return this.loc.clone();
+  }
   override get mean(): Tensor {
     return this.loc.clone();
   }

@@ -224,6 +224,14 @@ export class Kumaraswamy extends TransformedDistribution {
     ]);
     [this.concentration1, this.concentration0] = [a, b];
   }
+  /** ((a - 1) / (ab - 1))^(1/a); NaN where a < 1 or b < 1. (torch 1.13's own formula takes log1p(-b) and is NaN for every b > 1.) */
+  override get mode(): Tensor {
+    return tidy(() => {
+      const [a, b] = [this.concentration1, this.concentration0];
+      const m = a.sub(1).div(a.mul(b).sub(1)).pow(a.reciprocal());
+      return where(a.lt(1).logicalOr(b.lt(1)), NaN, m);
+    });
+  }
   override get mean(): Tensor {
     return kumaraswamyMoment(this.concentration1, this.concentration0, 1);
   }
@@ -307,12 +315,15 @@ export class RelaxedBernoulli extends TransformedDistribution {
   private get logit(): LogitRelaxedBernoulli {
     return this.baseDist as LogitRelaxedBernoulli;
   }
+  /** The relaxation temperature. */
   get temperature(): Tensor {
     return this.logit.temperature;
   }
+  /** The log-odds of 1. */
   get logits(): Tensor {
     return this.logit.logits;
   }
+  /** The probability of 1. */
   get probs(): Tensor {
     return this.logit.probs;
   }
@@ -394,12 +405,15 @@ export class RelaxedOneHotCategorical extends TransformedDistribution {
   private get exp(): ExpRelaxedCategorical {
     return this.baseDist as ExpRelaxedCategorical;
   }
+  /** The relaxation temperature. */
   get temperature(): Tensor {
     return this.exp.temperature;
   }
+  /** The normalised log-probabilities. */
   get logits(): Tensor {
     return this.exp.logits;
   }
+  /** The normalised probabilities. */
   get probs(): Tensor {
     return this.exp.probs;
   }
@@ -421,9 +435,11 @@ export class LogisticNormal extends TransformedDistribution {
   private get normal(): Normal {
     return (this.baseDist as Independent).base as Normal;
   }
+  /** The underlying Normal's location (K - 1 coordinates). */
   get loc(): Tensor {
     return this.normal.loc;
   }
+  /** The underlying Normal's scale. */
   get scale(): Tensor {
     return this.normal.scale;
   }

@@ -233,6 +233,64 @@ export class StickBreakingTransform extends Transform {
     });
   }
 }
+/**
+ * Transforms applied in order as one (torch's ComposeTransform): its event dims are those the
+ * chain needs, its log-Jacobian the sum of the parts' (each summed over the dims it leaves).
+ * @example new distributions.ComposeTransform([new AffineTransform(0, 2), new ExpTransform()]).forward(x)
+ */
+export class ComposeTransform extends Transform {
+  readonly parts: readonly Transform[];
+  constructor(parts: readonly Transform[]) {
+    super();
+    if (!Array.isArray(parts) || !parts.every((t) => t instanceof Transform))
+      fail('INVALID_ARGUMENT', `ComposeTransform: expected an array of Transforms, got ${describe(parts)}`);
+    this.parts = [...parts];
+  }
+  override get domainEventDim(): number {
+    const p = this.parts;
+    let d = p.length ? p[p.length - 1].codomainEventDim : 0;
+    for (const t of [...p].reverse()) d = Math.max(d + t.domainEventDim - t.codomainEventDim, t.domainEventDim);
+    return d;
+  }
+  override get codomainEventDim(): number {
+    const p = this.parts;
+    let d = p.length ? p[0].domainEventDim : 0;
+    for (const t of p) d = Math.max(d + t.codomainEventDim - t.domainEventDim, t.codomainEventDim);
+    return d;
+  }
+  override get sign(): number {
+    return this.parts.reduce((s, t) => s * t.sign, 1);
+  }
+  protected override fwdShape(shape: number[]): number[] {
+    return this.parts.reduce((s, t) => t.forwardShape(s), shape);
+  }
+  protected override invShape(shape: number[]): number[] {
+    return this.parts.reduceRight((s, t) => t.inverseShape(s), shape);
+  }
+  protected fwd(x: Tensor): Tensor {
+    return tidy(() => this.parts.reduce((v, t) => t.forward(v), x.clone()));
+  }
+  protected inv(y: Tensor): Tensor {
+    return tidy(() => this.parts.reduceRight((v, t) => t.inverse(v), y.clone()));
+  }
+  protected ladj(x: Tensor, y: Tensor): Tensor {
+    return tidy(() => {
+      if (!this.parts.length) return x.mul(0);
+      const xs = [x];
+      for (const t of this.parts.slice(0, -1)) xs.push(t.forward(xs[xs.length - 1]));
+      xs.push(y);
+      let e = this.domainEventDim;
+      let sum: Tensor | null = null;
+      this.parts.forEach((t, i) => {
+        const term = sumRightmost(t.logAbsDetJacobian(xs[i], xs[i + 1]), e - t.domainEventDim);
+        sum = sum === null ? term : sum.add(term);
+        e += t.codomainEventDim - t.domainEventDim;
+      });
+      return sum!;
+    });
+  }
+}
+
 // A shape argument: non-negative integers.
 const shapeArg = (name: string, v: unknown) =>
   (listArg(name, 'shape', v, 64) as number[]).map((d) => intAtLeast(name, 'shape', d, 0));
@@ -281,12 +339,8 @@ export class TransformedDistribution extends Distribution {
       fail('INVALID_ARGUMENT', `${op}: expected a Transform or an array of them, got ${describe(transforms)}`);
     // torch's shapes: the composed map's domain event dims (base batch dims reinterpreted as
     // event dims where it needs more), its output shape, and the event dims of that output.
-    let domainDim = list.length ? list[list.length - 1].codomainEventDim : 0;
-    for (const t of [...list].reverse())
-      domainDim = Math.max(domainDim + t.domainEventDim - t.codomainEventDim, t.domainEventDim);
-    let codomainDim = list.length ? list[0].domainEventDim : 0;
-    for (const t of list)
-      codomainDim = Math.max(codomainDim + t.codomainEventDim - t.domainEventDim, t.codomainEventDim);
+    const compose = new ComposeTransform(list);
+    const [domainDim, codomainDim] = [compose.domainEventDim, compose.codomainEventDim];
     const baseShape = [...baseDistribution.batchShape, ...baseDistribution.eventShape];
     const baseEventDim = baseDistribution.eventShape.length;
     if (baseShape.length < domainDim)
@@ -294,7 +348,7 @@ export class TransformedDistribution extends Distribution {
         'SHAPE_MISMATCH',
         `${op}: the transforms act on ${domainDim} dims, the base has shape [${baseShape.join(', ')}]`,
       );
-    const shape = list.reduce((sh, t) => t.forwardShape(sh), baseShape);
+    const shape = compose.forwardShape(baseShape);
     const cut = shape.length - (codomainDim + Math.max(baseEventDim - domainDim, 0));
     super(shape.slice(0, cut), shape.slice(cut));
     this.baseDist =

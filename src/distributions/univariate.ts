@@ -65,6 +65,13 @@ export class FisherSnedecor extends Distribution {
       return t1.add(t2).sub(t3);
     });
   }
+  /** (df1 - 2)/df1 * df2/(df2 + 2); NaN where df1 <= 2. */
+  override get mode(): Tensor {
+    return tidy(() => {
+      const [d1, d2] = [this.df1, this.df2];
+      return where(d1.gt(2), d1.sub(2).div(d1).mul(d2).div(d2.add(2)), NaN);
+    });
+  }
   /** df2 / (df2 - 2); NaN where df2 <= 2. */
   override get mean(): Tensor {
     return tidy(() => where(this.df2.gt(2), this.df2.div(this.df2.sub(2)), NaN));
@@ -145,6 +152,10 @@ export class VonMises extends Distribution {
         .remainder(2 * Math.PI)
         .sub(Math.PI);
     });
+  }
+  /** The mode: loc. */
+  override get mode(): Tensor {
+    return this.loc.clone();
   }
   /** The circular mean: loc. */
   override get mean(): Tensor {

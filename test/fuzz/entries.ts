@@ -296,6 +296,21 @@ export const FACTORIES: Record<string, () => object> = {
   LKJCholesky: () => new tk.distributions.LKJCholesky(3, 1.5),
   FisherSnedecor: () => new tk.distributions.FisherSnedecor(3, tk.tensor([5, 9])),
   VonMises: () => new tk.distributions.VonMises(0, tk.tensor([0.5, 4])),
+  OneHotCategoricalStraightThrough: () =>
+    new tk.distributions.OneHotCategoricalStraightThrough({ logits: tk.randn([2, 3]) }),
+  ComposeTransform: () =>
+    new tk.distributions.ComposeTransform([
+      new tk.distributions.ExpTransform(),
+      new tk.distributions.AffineTransform(1, 2),
+    ]),
+  IndependentTransform: () => new tk.distributions.IndependentTransform(new tk.distributions.TanhTransform(), 1),
+  ReshapeTransform: () => new tk.distributions.ReshapeTransform([2, 3], [6]),
+  SoftmaxTransform: () => new tk.distributions.SoftmaxTransform(),
+  LowerCholeskyTransform: () => new tk.distributions.LowerCholeskyTransform(),
+  CumulativeDistributionTransform: () =>
+    new tk.distributions.CumulativeDistributionTransform(new tk.distributions.Normal(0, 1)),
+  CorrCholeskyTransform: () => new tk.distributions.CorrCholeskyTransform(),
+  AbsTransform: () => new tk.distributions.AbsTransform(),
   RNNCell: () => new nn.RNNCell(3, 4),
   LSTMCell: () => new nn.LSTMCell(3, 4),
   GRUCell: () => new nn.GRUCell(3, 4),
