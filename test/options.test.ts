@@ -267,6 +267,24 @@ const ROWS: Record<string, () => unknown> = {
   'optim/lr_scheduler.ts:ReduceLROnPlateau.constructor': () => new optim.lrScheduler.ReduceLROnPlateau(sgd(), O),
   'optim/lr_scheduler.ts:StepLR.constructor': () =>
     new optim.lrScheduler.StepLR(sgd(), { stepSize: 2, ...(O as object) }),
+  'optim/lr_scheduler_more.ts:ConstantLR.constructor': () => new optim.lrScheduler.ConstantLR(sgd(), O),
+  'optim/lr_scheduler_more.ts:PolynomialLR.constructor': () => new optim.lrScheduler.PolynomialLR(sgd(), O),
+  'optim/lr_scheduler_more.ts:LambdaLR.constructor': () =>
+    new optim.lrScheduler.LambdaLR(sgd(), { lrLambda: () => 1, ...(O as object) }),
+  'optim/lr_scheduler_more.ts:MultiplicativeLR.constructor': () =>
+    new optim.lrScheduler.MultiplicativeLR(sgd(), { lrLambda: () => 1, ...(O as object) }),
+  'optim/lr_scheduler_more.ts:CosineAnnealingWarmRestarts.constructor': () =>
+    new optim.lrScheduler.CosineAnnealingWarmRestarts(sgd(), { T0: 2, ...(O as object) }),
+  'optim/lr_scheduler_more.ts:CyclicLR.constructor': () =>
+    new optim.lrScheduler.CyclicLR(sgd(), { baseLr: 0.1, maxLr: 1, ...(O as object) }),
+  'optim/lr_scheduler_more.ts:SequentialLR.constructor': () => {
+    const o = sgd();
+    return new optim.lrScheduler.SequentialLR(o, {
+      schedulers: [new optim.lrScheduler.StepLR(o, { stepSize: 1 })],
+      milestones: [],
+      ...(O as object),
+    });
+  },
   'optim/optimizers.ts:Adagrad.constructor': () => new optim.Adagrad([p()], O),
   'optim/optimizers.ts:Adam.constructor': () => new optim.Adam([p()], O),
   'optim/optimizers.ts:AdamW.constructor': () => new optim.AdamW([p()], O),

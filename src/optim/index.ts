@@ -37,5 +37,5 @@ export {
   type NAdamOptions,
   type LBFGSOptions,
 } from './optimizers_more.js';
-export * as lrScheduler from './lr_scheduler.js';
+export * as lrScheduler from './schedulers.js';
 export type { AnyOptimizer } from './lr_scheduler.js';

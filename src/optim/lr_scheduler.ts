@@ -1,16 +1,9 @@
 // Learning-rate schedulers (torch.optim.lr_scheduler): each sets every group's lr from the epoch
 // count (closed forms) on step(); ReduceLROnPlateau reacts to a metric instead.
-/**
- * Learning-rate schedulers (torch.optim.lr_scheduler): each sets every group's lr on `step()`; `ReduceLROnPlateau`
- * reacts to a metric.
- *
- * @example
- * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.5 });
- * @module lrScheduler
- */
 import { fail } from '../errors.js';
 import { checkOptions, describe, isOptionsObject, oneOf } from '../options.js';
-import { Optimizer } from './optimizer.js';
+import type { Optimizer } from './optimizer.js';
+import { checkOptimizer, positive, schedOptions } from './scheduler_args.js';
 
 /** Any optimizer (every one has an lr per group). */
 export type AnyOptimizer = Optimizer<{ lr: number }>;
@@ -41,15 +34,46 @@ export abstract class LRScheduler {
     this.step();
   }
 
-  /** The lr of each group at `epoch`. */
+  /** The lr of each group at `epoch` (the closed form, from the base lrs). */
   protected abstract lrAt(epoch: number): number[];
 
-  /** Advances one epoch (or step, for per-batch schedules) and sets the groups' lr. */
+  /**
+   * Whether step() sets each lr from the closed form (torch's LambdaLR, OneCycleLR, CyclicLR)
+   * instead of scaling the group's current lr by this schedule's step ratio.
+   */
+  protected get setsDirectly(): boolean {
+    return false;
+  }
+
+  /**
+   * Advances one epoch (or step, for per-batch schedules) and sets the groups' lr. As torch's,
+   * schedules chain: each scales the group's current lr by its own ratio lrAt(e) / lrAt(e - 1),
+   * so two schedulers stepped together (or a ChainedScheduler) compose, and one alone follows its
+   * closed form.
+   */
   step(): void {
     this.lastEpoch += 1;
-    const lrs = this.lrAt(this.lastEpoch);
-    this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]));
-    this.lastLr = lrs;
+    this.apply(this.lastEpoch);
+  }
+
+  /** @internal Sets the groups' lr for `epoch` (chained, or directly where `direct`). */
+  protected apply(epoch: number, direct = this.setsDirectly): void {
+    const now = this.lrAt(epoch);
+    const prev = direct ? now : epoch === 0 ? this.baseLrs : this.lrAt(epoch - 1);
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = direct ? now[i] : this.chain(g.lr, now[i], prev[i], epoch)));
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** @internal torch's chainable update: lr times now / prev (the closed form where prev is 0). */
+  protected chain(lr: number, now: number, prev: number, epoch: number): number {
+    void epoch;
+    return prev !== 0 && Number.isFinite(prev) ? lr * (now / prev) : now;
+  }
+
+  /** @internal Restarts the schedule at epoch 0 from the closed form (SequentialLR's milestones). */
+  restart(): void {
+    this.lastEpoch = 0;
+    this.apply(0, true);
   }
 
   /** The lr of each group after the last step(). */
@@ -68,31 +92,18 @@ export abstract class LRScheduler {
       fail('INVALID_ARGUMENT', `${op}: expected { lastEpoch, ... }, got ${describe(sd)}`);
     if (sd.lastLr !== undefined && !(Array.isArray(sd.lastLr) && sd.lastLr.every((x) => typeof x === 'number')))
       fail('INVALID_ARGUMENT', `${op}: lastLr must be a list of numbers, got ${describe(sd.lastLr)}`);
+    if (Array.isArray(sd.lastLr) && sd.lastLr.length !== this.optimizer.paramGroups.length)
+      fail(
+        'INVALID_ARGUMENT',
+        `${op}: lastLr has ${sd.lastLr.length} values, the optimizer ${this.optimizer.paramGroups.length} groups`,
+      );
     this.lastEpoch = sd.lastEpoch as number;
-    if (Array.isArray(sd.lastLr)) this.lastLr = [...(sd.lastLr as number[])];
+    if (Array.isArray(sd.lastLr)) {
+      this.lastLr = [...(sd.lastLr as number[])];
+      // the groups resume from the lr this schedule last set (chained steps scale the current lr)
+      this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.lastLr[i]));
+    }
   }
-}
-
-function checkOptimizer(op: string, optimizer: unknown): void {
-  if (!(optimizer instanceof Optimizer))
-    fail('INVALID_ARGUMENT', `${op}: expected an optimizer, got ${describe(optimizer)}`);
-}
-
-// A scheduler's options, checked by name and kind before the base constructor reads lastEpoch.
-function schedOptions<T extends object>(
-  op: string,
-  options: T | undefined,
-  spec: Parameters<typeof checkOptions>[2],
-): T {
-  return checkOptions(op, options, { ...spec, lastEpoch: 'integer' });
-}
-
-function positive(op: string, name: string, v: unknown, integer = false): void {
-  if (typeof v !== 'number' || !(v > 0) || (integer && !Number.isInteger(v)))
-    fail(
-      'INVALID_ARGUMENT',
-      `${op}: '${name}' must be a positive ${integer ? 'integer' : 'number'}, got ${describe(v)}`,
-    );
 }
 
 /** lr = base * gamma^floor(epoch / stepSize). @example new lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 }) */
@@ -162,6 +173,17 @@ export class CosineAnnealingLR extends LRScheduler {
   protected lrAt(e: number): number[] {
     const min = this.options.etaMin ?? 0;
     return this.baseLrs.map((b) => min + ((b - min) * (1 + Math.cos((Math.PI * e) / this.options.TMax))) / 2);
+  }
+  // torch's recursive form: the ratio of the cosine terms applied to lr - etaMin, and just past
+  // the bottom of the curve (where that ratio is 0/0) the step up added.
+  protected override chain(lr: number, now: number, prev: number, epoch: number): number {
+    const min = this.options.etaMin ?? 0;
+    const T = this.options.TMax;
+    if (epoch === 0) return lr;
+    if ((epoch - 1 - T) % (2 * T) === 0) return lr + (now - min);
+    void prev;
+    const c = (k: number) => 1 + Math.cos((Math.PI * k) / T);
+    return (c(epoch) / c(epoch - 1)) * (lr - min) + min;
   }
 }
 
@@ -284,6 +306,9 @@ export class OneCycleLR extends LRScheduler {
       gg.minLr = gg.initialLr / (options.finalDivFactor ?? 1e4);
     });
     return optimizer;
+  }
+  protected override get setsDirectly(): boolean {
+    return true;
   }
   private anneal(start: number, end: number, pct: number): number {
     return this.options.annealStrategy === 'linear'

@@ -374,6 +374,26 @@ export const FACTORIES: Record<string, () => object> = {
   CosineAnnealingLR: () => new optim.lrScheduler.CosineAnnealingLR(sgd(), { TMax: 10 }),
   LinearLR: () => new optim.lrScheduler.LinearLR(sgd()),
   OneCycleLR: () => new optim.lrScheduler.OneCycleLR(sgd(), { maxLr: 0.1, totalSteps: 10 }),
+  LambdaLR: () => new optim.lrScheduler.LambdaLR(sgd(), { lrLambda: (e) => 0.9 ** e }),
+  MultiplicativeLR: () => new optim.lrScheduler.MultiplicativeLR(sgd(), { lrLambda: () => 0.9 }),
+  ConstantLR: () => new optim.lrScheduler.ConstantLR(sgd(), { factor: 0.5 }),
+  PolynomialLR: () => new optim.lrScheduler.PolynomialLR(sgd(), { totalIters: 4 }),
+  CosineAnnealingWarmRestarts: () => new optim.lrScheduler.CosineAnnealingWarmRestarts(sgd(), { T0: 3, TMult: 2 }),
+  CyclicLR: () => new optim.lrScheduler.CyclicLR(sgd(), { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3 }),
+  SequentialLR: () => {
+    const o = sgd();
+    return new optim.lrScheduler.SequentialLR(o, {
+      schedulers: [new optim.lrScheduler.ConstantLR(o), new optim.lrScheduler.ExponentialLR(o, { gamma: 0.9 })],
+      milestones: [3],
+    });
+  },
+  ChainedScheduler: () => {
+    const o = sgd();
+    return new optim.lrScheduler.ChainedScheduler([
+      new optim.lrScheduler.ConstantLR(o),
+      new optim.lrScheduler.ExponentialLR(o, { gamma: 0.9 }),
+    ]);
+  },
   ReduceLROnPlateau: () => new optim.lrScheduler.ReduceLROnPlateau(sgd()),
   // metrics
   Metric: () => new metrics.MeanMetric(),
