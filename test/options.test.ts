@@ -387,6 +387,8 @@ const ROWS: Record<string, () => unknown> = {
   'optim/optimizers_more.ts:Adamax.constructor': () => new optim.Adamax([p()], O),
   'optim/optimizers_more.ts:LBFGS.constructor': () => new optim.LBFGS([p()], O),
   'optim/optimizers_more.ts:NAdam.constructor': () => new optim.NAdam([p()], O),
+  'optim/optimizers_more.ts:Rprop.constructor': () => new optim.Rprop([p()], O),
+  'optim/optimizers_more.ts:ASGD.constructor': () => new optim.ASGD([p()], O),
   'optim/optimizers_more.ts:RAdam.constructor': () => new optim.RAdam([p()], O),
   'nn/grad.ts:crossEntropy': () =>
     nn.grad.crossEntropy(tk.ones([]), tk.ones([2, 3]), tk.zeros([2], { dtype: 'int64' }), O),

@@ -1,6 +1,6 @@
 /**
  * Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad with one fused native update per parameter; Adadelta, Adamax,
- * NAdam, RAdam and LBFGS from tensor ops), and learning-rate
+ * NAdam, RAdam, Rprop, ASGD and LBFGS from tensor ops), and learning-rate
  * schedulers (`lrScheduler`).
  *
  * @example
@@ -31,7 +31,11 @@ export {
   Adamax,
   NAdam,
   RAdam,
+  Rprop,
+  ASGD,
   LBFGS,
+  type RpropOptions,
+  type ASGDOptions,
   type AdadeltaOptions,
   type AdamaxOptions,
   type NAdamOptions,

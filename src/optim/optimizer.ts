@@ -124,7 +124,11 @@ export abstract class Optimizer<O extends object> {
           for (const p of group.params) {
             const g = p.grad;
             if (!g) continue;
-            gs.push(g);
+            // maximize (every optimizer but LBFGS): the same rule on the negated gradient
+            if ((group as { maximize?: boolean }).maximize) {
+              gs.push(g.neg());
+              g.dispose();
+            } else gs.push(g);
             let st = this.state.get(p);
             if (!st) this.state.set(p, (st = {}));
             else follow(p, st);

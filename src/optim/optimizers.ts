@@ -15,6 +15,8 @@ export interface SGDOptions {
   dampening: number;
   weightDecay: number;
   nesterov: boolean;
+  /** Ascend the objective instead of descending it (the gradient negated). Default false. */
+  maximize: boolean;
 }
 
 /**
@@ -24,7 +26,12 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
-    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false }, options, 'SGD');
+    super(
+      params,
+      { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
+      options,
+      'SGD',
+    );
   }
   protected validate(g: ParamGroup<SGDOptions>): void {
     checkRange('SGD', 'lr', g.lr, 0);
@@ -59,6 +66,8 @@ export interface AdamOptions {
   eps: number;
   weightDecay: number;
   amsgrad: boolean;
+  /** Ascend the objective instead of descending it (the gradient negated). Default false. */
+  maximize: boolean;
 }
 
 function checkAdam(name: string, g: ParamGroup<AdamOptions>): void {
@@ -118,7 +127,12 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false }, options, 'Adam');
+    super(
+      params,
+      { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
+      options,
+      'Adam',
+    );
   }
 }
 
@@ -129,7 +143,12 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false }, options, 'AdamW');
+    super(
+      params,
+      { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false },
+      options,
+      'AdamW',
+    );
   }
 }
 
@@ -141,6 +160,8 @@ export interface RMSpropOptions {
   weightDecay: number;
   momentum: number;
   centered: boolean;
+  /** Ascend the objective instead of descending it (the gradient negated). Default false. */
+  maximize: boolean;
 }
 
 /**
@@ -151,7 +172,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
     super(
       params,
-      { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
+      { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false },
       options,
       'RMSprop',
     );
@@ -182,6 +203,8 @@ export interface AdagradOptions {
   eps: number;
   /** Where the sum of squared gradients starts (torch's initial_accumulator_value). Default 0. */
   initialAccumulatorValue: number;
+  /** Ascend the objective instead of descending it (the gradient negated). Default false. */
+  maximize: boolean;
 }
 
 /**
@@ -190,7 +213,12 @@ export interface AdagradOptions {
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0 }, options, 'Adagrad');
+    super(
+      params,
+      { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0, maximize: false },
+      options,
+      'Adagrad',
+    );
   }
   protected validate(g: ParamGroup<AdagradOptions>): void {
     for (const k of ['lr', 'lrDecay', 'weightDecay', 'eps', 'initialAccumulatorValue'] as const)

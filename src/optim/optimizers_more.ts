@@ -1,10 +1,11 @@
-// Adadelta, Adamax, NAdam, RAdam and LBFGS: PyTorch's update rules written with in-place tensor
+// Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD and LBFGS: PyTorch's update rules written with in-place tensor
 // ops (several native calls per parameter, where the optimizers.ts ones are one fused call).
 import { fail } from '../errors.js';
 import { keep, tidy } from '../memory.js';
 import { noGrad } from '../autograd.js';
-import { fn as fnArg, isOptionsObject } from '../options.js';
-import { cat } from '../ops/functional.js';
+import { describe, fn as fnArg, isOptionsObject } from '../options.js';
+import { cat, where } from '../ops/functional.js';
+import { full, zerosLike } from '../ops/creation.js';
 import { Tensor } from '../tensor.js';
 import { checkRange, Optimizer, type ParamGroup, type ParamState } from './optimizer.js';
 import type { Params } from './optimizers.js';
@@ -34,12 +35,14 @@ export interface AdadeltaOptions {
   rho: number;
   eps: number;
   weightDecay: number;
+  /** Ascend the objective instead of descending it (the gradient negated). Default false. */
+  maximize: boolean;
 }
 
 /** Adadelta (torch.optim.Adadelta), as the PyTorch MNIST example uses it. @example new optim.Adadelta(model.parameters(), { lr: 1 }) */
 export class Adadelta extends Optimizer<AdadeltaOptions> {
   constructor(params: Params<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
-    super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 }, options, 'Adadelta');
+    super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }, options, 'Adadelta');
   }
   protected validate(g: ParamGroup<AdadeltaOptions>): void {
     checkRange('Adadelta', 'lr', g.lr, 0);
@@ -72,12 +75,14 @@ export interface AdamaxOptions {
   betas: [number, number];
   eps: number;
   weightDecay: number;
+  /** Ascend the objective instead of descending it (the gradient negated). Default false. */
+  maximize: boolean;
 }
 
 /** Adamax (torch.optim.Adamax): Adam with the infinity norm. */
 export class Adamax extends Optimizer<AdamaxOptions> {
   constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
-    super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options, 'Adamax');
+    super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false }, options, 'Adamax');
   }
   protected validate(g: ParamGroup<AdamaxOptions>): void {
     checkAdamLike('Adamax', g);
@@ -109,7 +114,12 @@ export interface NAdamOptions extends AdamaxOptions {
 /** NAdam (torch.optim.NAdam): Adam with Nesterov momentum. */
 export class NAdam extends Optimizer<NAdamOptions> {
   constructor(params: Params<NAdamOptions>, options: Partial<NAdamOptions> = {}) {
-    super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 }, options, 'NAdam');
+    super(
+      params,
+      { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, maximize: false },
+      options,
+      'NAdam',
+    );
   }
   protected validate(g: ParamGroup<NAdamOptions>): void {
     checkAdamLike('NAdam', g);
@@ -145,7 +155,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
 /** RAdam (torch.optim.RAdam): Adam with the variance of the adaptive rate rectified. */
 export class RAdam extends Optimizer<AdamaxOptions> {
   constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, options, 'RAdam');
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false }, options, 'RAdam');
   }
   protected validate(g: ParamGroup<AdamaxOptions>): void {
     checkAdamLike('RAdam', g);
@@ -173,6 +183,114 @@ export class RAdam extends Optimizer<AdamaxOptions> {
         p.sub_(mHat.div(v.sqrt().add(g.eps)).mul(g.lr * rect * Math.sqrt(bc2)));
       } else p.sub_(mHat.mul(g.lr));
     });
+  }
+}
+
+/** Options of `Rprop`. */
+export interface RpropOptions {
+  /** The initial step size of every element. */
+  lr: number;
+  /** [etaminus, etaplus]: the step shrinks by etaminus where the gradient flips sign, grows by etaplus where it keeps it. */
+  etas: [number, number];
+  /** [min, max]: the bounds of each step size. */
+  stepSizes: [number, number];
+  /** Ascend the objective instead of descending it (the gradient negated). Default false. */
+  maximize: boolean;
+}
+
+/**
+ * Rprop (torch.optim.Rprop; Riedmiller and Braun, 1993): each element moves by its own step size
+ * against the gradient's sign, the step growing while the sign holds and shrinking (with the
+ * move skipped) when it flips. For full-batch training.
+ * @example new optim.Rprop(model.parameters(), { lr: 0.01 })
+ */
+export class Rprop extends Optimizer<RpropOptions> {
+  constructor(params: Params<RpropOptions>, options: Partial<RpropOptions> = {}) {
+    super(params, { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false }, options, 'Rprop');
+  }
+  protected validate(g: ParamGroup<RpropOptions>): void {
+    checkRange('Rprop', 'lr', g.lr, 0);
+    const [down, up] = Array.isArray(g.etas) ? g.etas : [NaN, NaN];
+    if (!(Array.isArray(g.etas) && g.etas.length === 2 && down > 0 && down < 1 && up > 1))
+      fail(
+        'INVALID_ARGUMENT',
+        `Rprop: etas must be [etaminus, etaplus] with 0 < etaminus < 1 < etaplus, got ${describe(g.etas)}`,
+      );
+    const [lo, hi] = Array.isArray(g.stepSizes) ? g.stepSizes : [NaN, NaN];
+    if (!(Array.isArray(g.stepSizes) && g.stepSizes.length === 2 && lo >= 0 && hi >= lo))
+      fail(
+        'INVALID_ARGUMENT',
+        `Rprop: stepSizes must be [min, max] with 0 <= min <= max, got ${describe(g.stepSizes)}`,
+      );
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<RpropOptions>, st: ParamState): void {
+    if (st.step === undefined) {
+      st.step = 0;
+      st.prev = this.buffer(p);
+      st.stepSize = keep(zerosLike(p).add(g.lr));
+    }
+    st.step = (st.step as number) + 1;
+    const prev = st.prev as Tensor,
+      size = st.stepSize as Tensor;
+    const [down, up] = g.etas;
+    tidy(() => {
+      const s = grad.mul(prev).sign();
+      const k = (v: number) => full([], v, { dtype: p.dtype, device: p.device }); // in p's dtype, not float32
+      const factor = where(s.gt(0), k(up), where(s.lt(0), k(down), k(1)));
+      size.mul_(factor).clamp_(g.stepSizes[0], g.stepSizes[1]);
+      // where the sign flipped, no move this step and no memory of the gradient
+      const gr = where(s.lt(0), 0, grad);
+      p.sub_(gr.sign().mul(size));
+      prev.copy_(gr);
+    });
+  }
+}
+
+/** Options of `ASGD`. */
+export interface ASGDOptions {
+  lr: number;
+  /** The decay term. */
+  lambd: number;
+  /** The power of the eta update. */
+  alpha: number;
+  /** The step at which averaging starts. */
+  t0: number;
+  weightDecay: number;
+  /** Ascend the objective instead of descending it (the gradient negated). Default false. */
+  maximize: boolean;
+}
+
+/**
+ * Averaged SGD (torch.optim.ASGD; Polyak and Juditsky, 1992): SGD with a decaying step, keeping
+ * in the state `ax` the running average of the iterates from step t0 on.
+ * @example new optim.ASGD(model.parameters(), { lr: 0.01, t0: 100 })
+ */
+export class ASGD extends Optimizer<ASGDOptions> {
+  constructor(params: Params<ASGDOptions>, options: Partial<ASGDOptions> = {}) {
+    super(params, { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false }, options, 'ASGD');
+  }
+  protected validate(g: ParamGroup<ASGDOptions>): void {
+    for (const k of ['lr', 'lambd', 'alpha', 't0', 'weightDecay'] as const) checkRange('ASGD', k, g[k], 0);
+  }
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<ASGDOptions>, st: ParamState): void {
+    if (st.step === undefined) {
+      st.step = 0;
+      st.eta = g.lr;
+      st.mu = 1;
+      st.ax = this.buffer(p);
+    }
+    const step = (st.step = (st.step as number) + 1);
+    const eta = st.eta as number,
+      mu = st.mu as number,
+      ax = st.ax as Tensor;
+    tidy(() => {
+      const gr = decayed(p, grad, g.weightDecay);
+      p.mul_(1 - g.lambd * eta).sub_(gr.mul(eta));
+      if (mu !== 1) ax.add_(p.sub(ax).mul(mu));
+      else ax.copy_(p);
+    });
+    st.eta = g.lr / (1 + g.lambd * g.lr * step) ** g.alpha;
+    st.mu = 1 / Math.max(1, step - g.t0);
   }
 }
 

@@ -458,6 +458,8 @@ export const FACTORIES: Record<string, () => object> = {
   Adamax: () => new optim.Adamax([param()]),
   NAdam: () => new optim.NAdam([param()]),
   RAdam: () => new optim.RAdam([param()]),
+  Rprop: () => new optim.Rprop([param()]),
+  ASGD: () => new optim.ASGD([param()]),
   LBFGS: () => new optim.LBFGS([param()]),
   CustomFunction: () => new (FuzzSquare as unknown as new () => object)(),
   FunctionCtx: () => new tk.autograd.FunctionCtx([true]),
