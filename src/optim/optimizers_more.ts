@@ -190,9 +190,9 @@ export class RAdam extends Optimizer<AdamaxOptions> {
 export interface RpropOptions {
   /** The initial step size of every element. */
   lr: number;
-  /** [etaminus, etaplus]: the step shrinks by etaminus where the gradient flips sign, grows by etaplus where it keeps it. */
+  /** The pair etaminus, etaplus: the step shrinks by etaminus where the gradient flips sign, grows by etaplus where it keeps it. */
   etas: [number, number];
-  /** [min, max]: the bounds of each step size. */
+  /** The pair min, max: the bounds of each step size. */
   stepSizes: [number, number];
   /** Ascend the objective instead of descending it (the gradient negated). Default false. */
   maximize: boolean;
