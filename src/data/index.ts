@@ -1,6 +1,6 @@
 /**
  * Data loading, as torch.utils.data: datasets (`TensorDataset`, `Subset`, `ConcatDataset`, iterable ones), the
- * `DataLoader`, readers (Iris, CSV, CIFAR-10), synthetic sets and image transforms.
+ * `DataLoader` and its samplers, readers (Iris, CSV, CIFAR-10), synthetic sets and image transforms.
  *
  * @example
  * const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 32, shuffle: true });
@@ -25,6 +25,16 @@ export {
   type WorkerInfo,
 } from './workers.js';
 export { DistributedSampler, type DistributedSamplerOptions, type EpochSampler } from './distributed.js';
+export {
+  Sampler,
+  SequentialSampler,
+  RandomSampler,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
+  BatchSampler,
+  type RandomSamplerOptions,
+  type WeightedRandomSamplerOptions,
+} from './samplers.js';
 export { iris, readCsv, synthetic, type Labeled, type CsvOptions } from './datasets.js';
 export { Cifar10, cifar10, Transformed } from './images.js';
 export type { Transform } from './image_transforms.js';

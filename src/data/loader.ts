@@ -8,6 +8,7 @@ import { checkOptions, describe, list } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Dataset, drawSeed, IterableDataset, permutation, seededRandom } from './dataset.js';
 import type { EpochSampler } from './distributed.js';
+import { BatchSampler } from './samplers.js';
 import { STREAM_DONE, WorkerPool, workerSource, type Transport, type WorkerSource } from './workers.js';
 
 /**
@@ -156,6 +157,11 @@ export interface DataLoaderOptions<T, B> {
    */
   sampler?: Iterable<number> | ((epoch: number) => Iterable<number>) | EpochSampler;
   /**
+   * Whole batches of indices per epoch instead of batchSize, shuffle, sampler and dropLast (torch's
+   * batch_sampler): a `BatchSampler`, an iterable of index lists, or a function of the epoch.
+   */
+  batchSampler?: Iterable<number[]> | ((epoch: number) => Iterable<number[]>) | BatchSampler;
+  /**
    * Worker threads that build and collate batches (PyTorch's num_workers; default 0: this thread).
    * The dataset must be one workers can build: `await data.fromModule(url, ...args)`, a
    * TensorDataset or SharedTensorDataset (shared, not copied per worker), `data.cifar10`, or
@@ -207,6 +213,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       dropLast: 'boolean',
       collate: 'function',
       sampler: 'any',
+      batchSampler: 'any',
       numWorkers: 'integer',
       prefetchFactor: 'integer',
       persistentWorkers: 'boolean',
@@ -238,10 +245,27 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
         'INVALID_ARGUMENT',
         `DataLoader: sampler must be an iterable of indices, a function of the epoch or an object with indices(epoch), got ${describe(sampler)}`,
       );
+    const bs = options.batchSampler;
+    if (bs !== undefined) {
+      if (
+        !(bs instanceof BatchSampler) &&
+        typeof bs !== 'function' &&
+        typeof (bs as Iterable<number[]>)?.[Symbol.iterator] !== 'function'
+      )
+        fail(
+          'INVALID_ARGUMENT',
+          `DataLoader: batchSampler must be a BatchSampler, an iterable of index lists or a function of the epoch, got ${describe(bs)}`,
+        );
+      const clash = (['batchSize', 'shuffle', 'sampler', 'dropLast'] as const).filter(
+        (k) => options[k] !== undefined && options[k] !== false && !(k === 'batchSize' && options[k] === 1),
+      );
+      if (clash.length)
+        fail('INVALID_ARGUMENT', `DataLoader: batchSampler excludes ${clash.join(', ')} (the batches are its own)`);
+    }
     this.batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0)
       fail('INVALID_ARGUMENT', `DataLoader: batchSize must be a positive integer, got ${describe(options.batchSize)}`);
-    if (dataset instanceof IterableDataset && (options.shuffle || options.sampler))
+    if (dataset instanceof IterableDataset && (options.shuffle || options.sampler || options.batchSampler))
       fail('INVALID_ARGUMENT', 'DataLoader: an IterableDataset cannot be shuffled or sampled');
     if (dataset instanceof Dataset && dataset.length === 0)
       fail('INVALID_ARGUMENT', 'DataLoader: the dataset is empty');
@@ -299,8 +323,16 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   /** Number of batches per epoch (map-style datasets). */
   get length(): number {
     if (!(this.dataset instanceof Dataset)) fail('INVALID_ARGUMENT', 'DataLoader: an IterableDataset has no length');
+    if (this.options.batchSampler) return [...this.batchesOf(this.epochIndex)].length;
     const n = this.options.sampler ? [...this.indices(this.epochIndex)].length : this.dataset.length;
     return this.options.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  // Epoch `epoch`'s batches from the batchSampler option.
+  private batchesOf(epoch: number): Iterable<number[]> {
+    const bs = this.options.batchSampler!;
+    if (bs instanceof BatchSampler) return bs.batches(epoch);
+    return typeof bs === 'function' ? bs(epoch) : bs;
   }
 
   private indices(epoch: number): Iterable<number> {
@@ -512,8 +544,16 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
 
   // Epoch `epoch`'s batches of indices from batch `skip` on, numbered from 1 (no loader state changes).
   private *groupsOf(epoch: number, skip: number): Generator<[number, number[]]> {
-    let g: number[] = [];
     let b = 0;
+    if (this.options.batchSampler) {
+      for (const g of this.batchesOf(epoch)) {
+        if (!Array.isArray(g) || g.length === 0)
+          fail('INVALID_ARGUMENT', `DataLoader: batchSampler gave ${describe(g)}, not a non-empty list of indices`);
+        if (++b > skip) yield [b, [...g]];
+      }
+      return;
+    }
+    let g: number[] = [];
     for (const i of this.indices(epoch)) {
       g.push(i);
       if (g.length === this.batchSize) {

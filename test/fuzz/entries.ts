@@ -135,6 +135,12 @@ export const FACTORIES: Record<string, () => object> = {
   GradcheckError: () => new tk.GradcheckError('m'),
   HttpError: () => new tk.HttpError(400, 'm'),
   DistributedSampler: () => new tk.data.DistributedSampler(10, { numReplicas: 3, rank: 1 }),
+  Sampler: () => new tk.data.SequentialSampler(4),
+  SequentialSampler: () => new tk.data.SequentialSampler(5),
+  RandomSampler: () => new tk.data.RandomSampler(6, { seed: 1 }),
+  SubsetRandomSampler: () => new tk.data.SubsetRandomSampler([3, 1, 4], { seed: 1 }),
+  WeightedRandomSampler: () => new tk.data.WeightedRandomSampler([1, 2, 0.5], 4, { seed: 1 }),
+  BatchSampler: () => new tk.data.BatchSampler(new tk.data.SequentialSampler(5), 2, false),
   // The process group is MPI's singleton (world size 1) in the fuzz child, started on first use.
   DistributedDataParallel: () => {
     if (!tk.distributed.isInitialized()) tk.distributed.initProcessGroup();
