@@ -150,3 +150,24 @@ describe('DataLoader with samplers', () => {
     );
   });
 });
+
+describe('ChainDataset', () => {
+  it('yields its iterable datasets one after another, batched by a DataLoader across the seam', () => {
+    class Count extends data.IterableDataset<number> {
+      constructor(
+        private readonly from: number,
+        private readonly n: number,
+      ) {
+        super();
+      }
+      *[Symbol.iterator]() {
+        for (let i = 0; i < this.n; i++) yield this.from + i;
+      }
+    }
+    const chain = new data.ChainDataset([new Count(0, 3), new Count(10, 2)]);
+    expect([...chain]).toEqual([0, 1, 2, 10, 11]);
+    const batches = [...new data.DataLoader(chain, { batchSize: 2 })].map((b) => (b as tk.Tensor).toArray());
+    expect(batches).toEqual([[0, 1], [2, 10], [11]]);
+    expectTensorError(() => new data.ChainDataset([3 as never]), 'INVALID_ARGUMENT', /list of IterableDatasets/);
+  });
+});

@@ -146,6 +146,18 @@ export class ConcatDataset<T> extends Dataset<T> {
   }
 }
 
+/** Iterable datasets one after another (torch's ChainDataset). @example new data.ChainDataset([logsA, logsB]) */
+export class ChainDataset<T> extends IterableDataset<T> {
+  constructor(readonly datasets: readonly IterableDataset<T>[]) {
+    super();
+    if (!Array.isArray(datasets) || !datasets.every((d) => d instanceof IterableDataset))
+      fail('INVALID_ARGUMENT', `ChainDataset: expected a list of IterableDatasets, got ${describe(datasets)}`);
+  }
+  *[Symbol.iterator](): Iterator<T> {
+    for (const d of this.datasets) yield* d;
+  }
+}
+
 /**
  * Splits a dataset into non-overlapping random subsets of the given lengths (counts summing to
  * its length, or fractions summing to 1; remainders go round-robin, as in PyTorch).

@@ -12,6 +12,7 @@ export {
   TensorDataset,
   Subset,
   ConcatDataset,
+  ChainDataset,
   randomSplit,
   seededRandom,
 } from './dataset.js';

@@ -136,6 +136,7 @@ export const FACTORIES: Record<string, () => object> = {
   HttpError: () => new tk.HttpError(400, 'm'),
   DistributedSampler: () => new tk.data.DistributedSampler(10, { numReplicas: 3, rank: 1 }),
   Sampler: () => new tk.data.SequentialSampler(4),
+  ChainDataset: () => new tk.data.ChainDataset([]),
   SequentialSampler: () => new tk.data.SequentialSampler(5),
   RandomSampler: () => new tk.data.RandomSampler(6, { seed: 1 }),
   SubsetRandomSampler: () => new tk.data.SubsetRandomSampler([3, 1, 4], { seed: 1 }),
