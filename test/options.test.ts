@@ -286,6 +286,8 @@ const ROWS: Record<string, () => unknown> = {
     });
   },
   'optim/optimizers.ts:Adagrad.constructor': () => new optim.Adagrad([p()], O),
+  'optim/swa_utils.ts:AveragedModel.constructor': () => new optim.swaUtils.AveragedModel(new nn.Linear(1, 1), O),
+  'optim/swa_utils.ts:SWALR.constructor': () => new optim.swaUtils.SWALR(sgd(), { swaLr: 0.1, ...(O as object) }),
   'optim/optimizers.ts:Adam.constructor': () => new optim.Adam([p()], O),
   'optim/optimizers.ts:AdamW.constructor': () => new optim.AdamW([p()], O),
   'optim/optimizers.ts:RMSprop.constructor': () => new optim.RMSprop([p()], O),

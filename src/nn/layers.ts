@@ -26,7 +26,7 @@ function kernelPair(op: string, k: unknown, name = 'kernelSize'): [number, numbe
 }
 const NORM_SPEC = {
   eps: 'number',
-  momentum: 'number',
+  momentum: 'any',
   affine: 'boolean',
   trackRunningStats: 'boolean',
   dtype: 'string',
@@ -92,8 +92,11 @@ export class AdaptiveAvgPool2d extends Module {
 export interface BatchNormModuleOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
-  /** Weight of the newest batch in the running statistics (default 0.1). */
-  momentum?: number;
+  /**
+   * Weight of the newest batch in the running statistics (default 0.1); null keeps a cumulative
+   * average over every batch since the statistics were reset (torch's momentum=None).
+   */
+  momentum?: number | null;
   /** Learn a per-channel scale and shift (default true). */
   affine?: boolean;
   /** Keep running statistics for eval mode (default true). */
@@ -120,9 +123,31 @@ class BatchNormBase extends Module {
     const affine = options.affine ?? true;
     this.weight = affine ? Parameter(ones([numFeatures], { dtype })) : null;
     this.bias = affine ? Parameter(zeros([numFeatures], { dtype })) : null;
+    const m = options.momentum;
+    if (!(m === undefined || m === null || (typeof m === 'number' && m >= 0 && m <= 1)))
+      fail('INVALID_ARGUMENT', `${op}: momentum must be a number in [0, 1] or null, got ${describe(m)}`);
     const track = options.trackRunningStats ?? true;
     this.registerBuffer('runningMean', track ? zeros([numFeatures], { dtype }) : null);
     this.registerBuffer('runningVar', track ? ones([numFeatures], { dtype }) : null);
+  }
+  /**
+   * Training batches seen since the statistics were reset (torch's num_batches_tracked; a count,
+   * not a buffer: state dicts leave it out as before).
+   */
+  numBatchesTracked = 0;
+  /** @internal This training batch's weight in the running statistics (counting the batch). */
+  protected runningFactor(): number {
+    this.numBatchesTracked += 1;
+    const m = this.options.momentum;
+    return m === null ? 1 / this.numBatchesTracked : (m ?? 0.1);
+  }
+  /** Running mean 0, variance 1 and the batch count 0 (torch's reset_running_stats). */
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.runningMean?.zero_();
+      this.runningVar?.fill_(1);
+    });
+    this.numBatchesTracked = 0;
   }
   forward(x: Tensor): Tensor {
     tensorArg(this.op, 'input', x);
@@ -131,7 +156,7 @@ class BatchNormBase extends Module {
     const useBatch = this.training || !this.runningMean;
     return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, {
       training: useBatch,
-      momentum: this.options.momentum ?? 0.1,
+      momentum: this.training && this.runningMean ? this.runningFactor() : 0.1,
       eps: this.options.eps ?? 1e-5,
     });
   }
@@ -181,7 +206,7 @@ export class SyncBatchNorm extends BatchNormBase {
     const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
     const shape = x.shape.map((d, i) => (i === 1 ? c : 1));
     const eps = this.options.eps ?? 1e-5;
-    const momentum = this.options.momentum ?? 0.1;
+    const momentum = this.runningMean ? this.runningFactor() : 0.1;
     return tidy(() => {
       // One all-reduce of [sum, sum of squares, count] (differentiable: its backward all-reduces
       // the gradient), then the batch norm formula on the global statistics.

@@ -146,3 +146,4 @@ export {
   type FusableConv,
 } from './fusion.js';
 export { functionalCall, type FunctionalCallOptions } from './functional_call.js';
+export { deepCopy } from './copy.js';

@@ -1,7 +1,7 @@
 /**
  * Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad with one fused native update per parameter; Adadelta, Adamax,
  * NAdam, RAdam, Rprop, ASGD and LBFGS from tensor ops), and learning-rate
- * schedulers (`lrScheduler`).
+ * schedulers (`lrScheduler`), and stochastic weight averaging (`swaUtils`).
  *
  * @example
  * const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
@@ -42,4 +42,5 @@ export {
   type LBFGSOptions,
 } from './optimizers_more.js';
 export * as lrScheduler from './schedulers.js';
+export * as swaUtils from './swa_utils.js';
 export type { AnyOptimizer } from './lr_scheduler.js';

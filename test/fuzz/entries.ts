@@ -402,6 +402,8 @@ export const FACTORIES: Record<string, () => object> = {
     ]);
   },
   ReduceLROnPlateau: () => new optim.lrScheduler.ReduceLROnPlateau(sgd()),
+  AveragedModel: () => new optim.swaUtils.AveragedModel(new nn.Linear(2, 2)),
+  SWALR: () => new optim.swaUtils.SWALR(sgd(), { swaLr: 0.05, annealEpochs: 2 }),
   // metrics
   Metric: () => new metrics.MeanMetric(),
   Accuracy: () => new metrics.Accuracy({ task: 'multiclass', numClasses: 3 }),
