@@ -285,6 +285,13 @@ const ROWS: Record<string, () => unknown> = {
       ...(O as object),
     });
   },
+  'nn/prune.ts:l1Unstructured': () => nn.utils.prune.l1Unstructured(new nn.Linear(2, 2), 'weight', 1, O),
+  'nn/prune.ts:lnStructured': () => nn.utils.prune.lnStructured(new nn.Linear(2, 2), 'weight', 1, 2, 0, O),
+  'nn/prune.ts:globalUnstructured': () =>
+    nn.utils.prune.globalUnstructured([[new nn.Linear(2, 2), 'weight']], nn.utils.prune.L1Unstructured, {
+      amount: 1,
+      ...(O as object),
+    }),
   'optim/optimizers.ts:Adagrad.constructor': () => new optim.Adagrad([p()], O),
   'optim/swa_utils.ts:AveragedModel.constructor': () => new optim.swaUtils.AveragedModel(new nn.Linear(1, 1), O),
   'optim/swa_utils.ts:SWALR.constructor': () => new optim.swaUtils.SWALR(sgd(), { swaLr: 0.1, ...(O as object) }),

@@ -147,3 +147,4 @@ export {
 } from './fusion.js';
 export { functionalCall, type FunctionalCallOptions } from './functional_call.js';
 export { deepCopy } from './copy.js';
+export * as prune from './prune.js';

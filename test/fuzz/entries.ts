@@ -403,6 +403,13 @@ export const FACTORIES: Record<string, () => object> = {
   },
   ReduceLROnPlateau: () => new optim.lrScheduler.ReduceLROnPlateau(sgd()),
   AveragedModel: () => new optim.swaUtils.AveragedModel(new nn.Linear(2, 2)),
+  BasePruningMethod: () => new nn.utils.prune.L1Unstructured(0.5),
+  RandomUnstructured: () => new nn.utils.prune.RandomUnstructured(2),
+  L1Unstructured: () => new nn.utils.prune.L1Unstructured(0.3),
+  LnStructured: () => new nn.utils.prune.LnStructured(1, 2, 0),
+  RandomStructured: () => new nn.utils.prune.RandomStructured(1, 0),
+  CustomFromMask: () => new nn.utils.prune.CustomFromMask(tk.ones([2, 2])),
+  PruningContainer: () => new nn.utils.prune.PruningContainer(new nn.utils.prune.L1Unstructured(1)),
   SWALR: () => new optim.swaUtils.SWALR(sgd(), { swaLr: 0.05, annealEpochs: 2 }),
   // metrics
   Metric: () => new metrics.MeanMetric(),
