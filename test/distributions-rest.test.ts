@@ -247,7 +247,7 @@ describe('OneHotCategoricalStraightThrough and registerKl', () => {
       expectTensorError(
         () => D.registerKl(D.Normal, D.Normal, 3 as never),
         'INVALID_ARGUMENT',
-        /rule must be a function/,
+        /'rule' must be a function/,
       );
     }));
 });

@@ -285,6 +285,12 @@ const ROWS: Record<string, () => unknown> = {
       ...(O as object),
     });
   },
+  'nn/parametrize.ts:registerParametrization': () =>
+    nn.utils.parametrize.registerParametrization(new nn.Linear(2, 2), 'weight', new nn.Identity(), O),
+  'nn/parametrize.ts:removeParametrizations': () => {
+    const m = nn.utils.parametrize.registerParametrization(new nn.Linear(2, 2), 'weight', new nn.Identity());
+    return nn.utils.parametrize.removeParametrizations(m, 'weight', O);
+  },
   'nn/prune.ts:l1Unstructured': () => nn.utils.prune.l1Unstructured(new nn.Linear(2, 2), 'weight', 1, O),
   'nn/prune.ts:lnStructured': () => nn.utils.prune.lnStructured(new nn.Linear(2, 2), 'weight', 1, 2, 0, O),
   'nn/prune.ts:globalUnstructured': () =>

@@ -8,7 +8,7 @@ import { full, rand, randn, tensor, zerosLike } from '../ops/creation.js';
 import { stack, where } from '../ops/functional.js';
 import { oneHot } from '../nn/functional_misc.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
-import { checkOptions, describe, intAtLeast } from '../options.js';
+import { checkOptions, describe, fn as fnArg, intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
 import {
   broadcastParams,
@@ -757,8 +757,7 @@ export function registerKl<P extends Distribution, Q extends Distribution>(
     typeof c === 'function' && (c === Distribution || c.prototype instanceof Distribution);
   if (!isClass(p) || !isClass(q))
     fail('INVALID_ARGUMENT', `registerKl: p and q must be Distribution classes, got ${describe(p)} and ${describe(q)}`);
-  if (typeof rule !== 'function')
-    fail('INVALID_ARGUMENT', `registerKl: rule must be a function, got ${describe(rule)}`);
+  fnArg('registerKl', 'rule', rule);
   KL_RULES.push([p, q, rule as (p: never, q: never) => Tensor]);
 }
 

@@ -368,7 +368,7 @@ export function globalUnstructured(
   const op = 'globalUnstructured';
   if (!Array.isArray(parameters) || !parameters.every((p) => Array.isArray(p) && p[0] instanceof Module))
     fail('INVALID_ARGUMENT', `${op}: parameters must be a list of [module, name] pairs, got ${describe(parameters)}`);
-  if (typeof pruningMethod !== 'function')
+  if (typeof pruningMethod !== 'function' || !(pruningMethod.prototype instanceof BasePruningMethod))
     fail('INVALID_ARGUMENT', `${op}: expected a pruning method class, got ${describe(pruningMethod)}`);
   const o = checkOptions(op, options, { amount: 'number', importanceScores: 'any' });
   const method = new pruningMethod(o.amount);

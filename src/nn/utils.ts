@@ -148,3 +148,4 @@ export {
 export { functionalCall, type FunctionalCallOptions } from './functional_call.js';
 export { deepCopy } from './copy.js';
 export * as prune from './prune.js';
+export * as parametrize from './parametrize.js';

@@ -2,7 +2,7 @@
 // CosineAnnealingWarmRestarts (SGDR), CyclicLR, and the combinators SequentialLR and
 // ChainedScheduler. test/lr-scheduler.test.ts checks each against PyTorch 1.13's lr sequences.
 import { fail } from '../errors.js';
-import { checkOptions, describe, isOptionsObject, oneOf } from '../options.js';
+import { checkOptions, describe, fn as fnArg, isClass, isOptionsObject, oneOf } from '../options.js';
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
 import { checkOptimizer, positive, schedOptions } from './scheduler_args.js';
 
@@ -12,8 +12,9 @@ export type LrLambda = ((epoch: number) => number) | ((epoch: number) => number)
 // The lambda of each group, checked.
 function lambdas(op: string, optimizer: AnyOptimizer, f: unknown): ((epoch: number) => number)[] {
   const n = optimizer.paramGroups.length;
-  if (typeof f === 'function') return Array.from({ length: n }, () => f as (e: number) => number);
-  if (Array.isArray(f) && f.length === n && f.every((g) => typeof g === 'function')) return [...f];
+  const isFn = (g: unknown) => typeof g === 'function' && !isClass(g);
+  if (isFn(f)) return Array.from({ length: n }, () => f as (e: number) => number);
+  if (Array.isArray(f) && f.length === n && f.every(isFn)) return [...f];
   return fail(
     'INVALID_ARGUMENT',
     `${op}: lrLambda must be a function of the epoch or one per parameter group (${n}), got ${describe(f)}`,
@@ -264,9 +265,7 @@ export class CyclicLR extends LRScheduler {
     const mode = oneOf('CyclicLR', 'mode', o.mode ?? 'triangular', ['triangular', 'triangular2', 'exp_range']);
     const gamma = o.gamma ?? 1;
     if (o.scaleFn !== undefined) {
-      if (typeof o.scaleFn !== 'function')
-        fail('INVALID_ARGUMENT', `CyclicLR: scaleFn must be a function, got ${describe(o.scaleFn)}`);
-      this.scale = o.scaleFn;
+      this.scale = fnArg('CyclicLR', 'scaleFn', o.scaleFn);
       this.byCycle = oneOf('CyclicLR', 'scaleMode', o.scaleMode ?? 'cycle', ['cycle', 'iterations']) === 'cycle';
     } else {
       this.scale =

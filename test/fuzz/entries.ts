@@ -404,6 +404,10 @@ export const FACTORIES: Record<string, () => object> = {
   ReduceLROnPlateau: () => new optim.lrScheduler.ReduceLROnPlateau(sgd()),
   AveragedModel: () => new optim.swaUtils.AveragedModel(new nn.Linear(2, 2)),
   BasePruningMethod: () => new nn.utils.prune.L1Unstructured(0.5),
+  ParametrizationList: () => {
+    const m = nn.utils.parametrize.registerParametrization(new nn.Linear(2, 2), 'weight', new nn.Identity());
+    return (m as unknown as { parametrizations: nn.ModuleDict }).parametrizations.get('weight');
+  },
   RandomUnstructured: () => new nn.utils.prune.RandomUnstructured(2),
   L1Unstructured: () => new nn.utils.prune.L1Unstructured(0.3),
   LnStructured: () => new nn.utils.prune.LnStructured(1, 2, 0),
