@@ -18,7 +18,10 @@ import { ModuleDict, ModuleList } from './containers.js';
 import { isParameter, Module, Parameter } from './module.js';
 
 /** A parametrization: a module whose forward maps the original to the tensor, with an optional inverse. */
-export type Parametrization = Module & { rightInverse?(value: Tensor): Tensor };
+export type Parametrization = Module & {
+  /** An original for a tensor value (forward(rightInverse(v)) == v), used on registration and assignment. */
+  rightInverse?(value: Tensor): Tensor;
+};
 
 /**
  * The parametrizations of one tensor, applied in order to `original` (torch's ParametrizationList).
