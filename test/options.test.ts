@@ -285,6 +285,7 @@ const ROWS: Record<string, () => unknown> = {
       ...(O as object),
     });
   },
+  'nn/functional_inplace.ts:rrelu_': () => nn.functional.rrelu_(tk.randn([3]), O),
   'nn/parametrize.ts:registerParametrization': () =>
     nn.utils.parametrize.registerParametrization(new nn.Linear(2, 2), 'weight', new nn.Identity(), O),
   'nn/parametrize.ts:removeParametrizations': () => {

@@ -32,3 +32,4 @@ export function isTensor(obj: unknown): obj is Tensor {
 
 export * from './functional.generated.js';
 export * from './functional_methods.js';
+export * from './functional_inplace.js';
