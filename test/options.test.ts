@@ -285,6 +285,25 @@ const ROWS: Record<string, () => unknown> = {
       ...(O as object),
     });
   },
+  'nn/mha_functional.ts:multiHeadAttentionForward': () => {
+    const t = tk.zeros([2, 1, 4]);
+    return nn.functional.multiHeadAttentionForward(
+      t,
+      t,
+      t,
+      4,
+      2,
+      tk.zeros([12, 4]),
+      null,
+      null,
+      null,
+      false,
+      0,
+      tk.zeros([4, 4]),
+      null,
+      O,
+    );
+  },
   'nn/functional_inplace.ts:rrelu_': () => nn.functional.rrelu_(tk.randn([3]), O),
   'nn/parametrize.ts:registerParametrization': () =>
     nn.utils.parametrize.registerParametrization(new nn.Linear(2, 2), 'weight', new nn.Identity(), O),

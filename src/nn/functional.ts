@@ -660,6 +660,7 @@ export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?:
   return call('embedding', [pad], weight, input);
 }
 
+export { multiHeadAttentionForward, type MhaForwardOptions } from './mha_functional.js';
 export { relu_, elu_, celu_, selu_, hardtanh_, leakyRelu_, rrelu_, threshold_ } from './functional_inplace.js';
 export {
   elu,

@@ -5,14 +5,14 @@ import { fail } from '../errors.js';
 import { noGrad } from '../autograd.js';
 import { tidy } from '../memory.js';
 import { checkOptions, describe, intAtLeast, oneOf } from '../options.js';
-import { ones, zeros } from '../ops/creation.js';
+import { ones, randn, zeros } from '../ops/creation.js';
 import { Tensor } from '../tensor.js';
 import { tensorArg } from '../args.js';
 import { Module, Parameter } from './module.js';
 import { Dropout, LayerNorm, Linear } from './layers.js';
 import { ModuleList } from './containers.js';
-import * as F from './functional.js';
 import { xavierUniform_ } from './init.js';
+import { multiHeadAttentionForward } from './mha_functional.js';
 import '../ops/indexing.js';
 import '../ops/shaping.js';
 import '../ops/math.js';
@@ -25,6 +25,14 @@ export interface MultiheadAttentionOptions {
   bias?: boolean;
   /** Inputs and outputs are [N, L, E] (else [L, N, E], PyTorch's default). */
   batchFirst?: boolean;
+  /** The keys' width (default embedDim); with kdim or vdim, q/k/v have their own projection weights. */
+  kdim?: number;
+  /** The values' width (default embedDim). */
+  vdim?: number;
+  /** A learned key and value appended to every sequence (bias_k, bias_v). Default false. */
+  addBiasKv?: boolean;
+  /** A zero key and value appended after the projection. Default false. */
+  addZeroAttn?: boolean;
 }
 
 /** Options of `MultiheadAttention.forward`. */
@@ -41,19 +49,29 @@ export interface AttentionForwardOptions {
 }
 
 /**
- * Multi-head attention (torch.nn.MultiheadAttention, kdim = vdim = embedDim). forward returns
- * [output, weights or null].
+ * Multi-head attention (torch.nn.MultiheadAttention): keys and values of their own widths (kdim,
+ * vdim), bias_k/bias_v and add_zero_attn as torch's; forward returns [output, weights or null].
+ * The computation is F.multiHeadAttentionForward's.
  * @example
  * const mha = new nn.MultiheadAttention(64, 4, { batchFirst: true });
  * const [y] = mha.call(x, x, x, { isCausal: true, needWeights: false });
  */
 export class MultiheadAttention extends Module {
-  in_proj_weight: Tensor;
+  /** The packed q/k/v projection [3E, E] (null with kdim or vdim: then q/k/v_proj_weight). */
+  in_proj_weight: Tensor | null;
+  q_proj_weight: Tensor | null;
+  k_proj_weight: Tensor | null;
+  v_proj_weight: Tensor | null;
   in_proj_bias: Tensor | null;
+  bias_k: Tensor | null;
+  bias_v: Tensor | null;
   out_proj: Linear;
   readonly headDim: number;
   readonly dropout: number;
   readonly batchFirst: boolean;
+  readonly kdim: number;
+  readonly vdim: number;
+  readonly addZeroAttn: boolean;
 
   constructor(
     readonly embedDim: number,
@@ -64,7 +82,15 @@ export class MultiheadAttention extends Module {
     const op = 'MultiheadAttention';
     intAtLeast(op, 'embedDim', embedDim, 1);
     intAtLeast(op, 'numHeads', numHeads, 1);
-    const o = checkOptions(op, options, { dropout: 'number', bias: 'boolean', batchFirst: 'boolean' });
+    const o = checkOptions(op, options, {
+      dropout: 'number',
+      bias: 'boolean',
+      batchFirst: 'boolean',
+      kdim: 'integer',
+      vdim: 'integer',
+      addBiasKv: 'boolean',
+      addZeroAttn: 'boolean',
+    });
     if (embedDim % numHeads !== 0)
       fail('INVALID_ARGUMENT', `${op}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
     this.headDim = embedDim / numHeads;
@@ -72,10 +98,23 @@ export class MultiheadAttention extends Module {
     if (!(this.dropout >= 0 && this.dropout < 1))
       fail('INVALID_ARGUMENT', `${op}: dropout must be in [0, 1), got ${describe(o.dropout)}`);
     this.batchFirst = o.batchFirst ?? false;
+    this.kdim = intAtLeast(op, 'kdim', o.kdim ?? embedDim, 1);
+    this.vdim = intAtLeast(op, 'vdim', o.vdim ?? embedDim, 1);
+    this.addZeroAttn = o.addZeroAttn ?? false;
     const bias = o.bias ?? true;
-    this.in_proj_weight = Parameter(xavierUniform_(zeros([3 * embedDim, embedDim])));
-    this.in_proj_bias = bias ? Parameter(zeros([3 * embedDim])) : null;
-    this.out_proj = new Linear(embedDim, embedDim, { bias });
+    const E = embedDim;
+    // torch's initialisation: Xavier-uniform projections, zero biases, Xavier-normal bias_k/v
+    const xavier = (rows: number, cols: number) => Parameter(xavierUniform_(zeros([rows, cols])));
+    const same = this.kdim === E && this.vdim === E;
+    this.in_proj_weight = same ? xavier(3 * E, E) : null;
+    this.q_proj_weight = same ? null : xavier(E, E);
+    this.k_proj_weight = same ? null : xavier(E, this.kdim);
+    this.v_proj_weight = same ? null : xavier(E, this.vdim);
+    this.in_proj_bias = bias ? Parameter(zeros([3 * E])) : null;
+    const xavierNormal = () => Parameter(randn([1, 1, E]).mul(Math.sqrt(2 / (1 + E))));
+    this.bias_k = o.addBiasKv ? xavierNormal() : null;
+    this.bias_v = o.addBiasKv ? xavierNormal() : null;
+    this.out_proj = new Linear(E, E, { bias });
     // PyTorch starts the output projection's bias at 0.
     const ob = this.out_proj.bias;
     if (ob) noGrad(() => ob.zero_());
@@ -90,67 +129,47 @@ export class MultiheadAttention extends Module {
       averageAttnWeights: 'boolean',
       isCausal: 'boolean',
     });
-    for (const [n, t] of [
-      ['query', query],
-      ['key', key],
-      ['value', value],
+    for (const [n, t, d] of [
+      ['query', query, this.embedDim],
+      ['key', key, this.kdim],
+      ['value', value, this.vdim],
     ] as const)
-      if (!(t instanceof Tensor) || t.ndim !== 3 || t.shape[2] !== this.embedDim)
+      if (!(t instanceof Tensor) || t.ndim !== 3 || t.shape[2] !== d)
         fail(
           'SHAPE_MISMATCH',
-          `${op}(embedDim=${this.embedDim}): expected a 3-D ${n} ending in ${this.embedDim}, got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`,
+          `${op}(embedDim=${this.embedDim}): expected a 3-D ${n} ending in ${d}, got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`,
         );
-    const needWeights = o.needWeights ?? true;
     return tidy(() => {
-      // To [N, L, E].
-      const [q0, k0, v0] = this.batchFirst ? [query, key, value] : [query, key, value].map((t) => t.transpose(0, 1));
-      const [N, L] = q0.shape;
-      const S = k0.shape[1];
-      const E = this.embedDim,
-        H = this.numHeads,
-        hd = this.headDim;
-      const [wq, wk, wv] = this.in_proj_weight.split(E, 0);
-      const [bq, bk, bv] = this.in_proj_bias ? this.in_proj_bias.split(E, 0) : [null, null, null];
-      const heads = (x: Tensor, w: Tensor, b: Tensor | null, len: number) =>
-        F.linear(x, w, b).reshape([N, len, H, hd]).transpose(1, 2); // [N, H, len, hd]
-      const q = heads(q0, wq, bq, L),
-        k = heads(k0, wk, bk, S),
-        v = heads(v0, wv, bv, S);
-      // One additive float mask [N or 1, H or 1, L, S] from the causal, attention and padding masks.
-      let mask: Tensor | null = null;
-      const addMask = (m: Tensor) => (mask = mask ? mask.add(m) : m);
-      const neg = (bad: Tensor) => zeros(bad.shape, { dtype: q.dtype }).maskedFill(bad, -Infinity);
-      const onlyCausal = o.isCausal && o.attnMask == null && o.keyPaddingMask == null;
-      if (o.isCausal && !onlyCausal) addMask(neg(ones([L, S], { dtype: 'bool' }).triu(1)));
-      if (o.attnMask != null) {
-        const m = o.attnMask as Tensor;
-        const m4 = m.ndim === 3 ? m.reshape([N, H, L, S]) : m;
-        addMask(m4.dtype === 'bool' ? neg(m4) : m4.to(q.dtype));
-      }
-      if (o.keyPaddingMask != null) {
-        const kp = o.keyPaddingMask as Tensor;
-        if (kp.shape.join() !== [N, S].join())
-          fail('SHAPE_MISMATCH', `${op}: keyPaddingMask must be [${N}, ${S}], got [${kp.shape.join(', ')}]`);
-        addMask(kp.dtype === 'bool' ? neg(kp).reshape([N, 1, 1, S]) : kp.to(q.dtype).reshape([N, 1, 1, S]));
-      }
-      const dropoutP = this.training ? this.dropout : 0;
-      let attended: Tensor;
-      let weights: Tensor | null = null;
-      if (!needWeights) {
-        // No weights wanted (the transformer layers): the fused attention, which never stores them.
-        attended = F.scaledDotProductAttention(q, k, v, { isCausal: onlyCausal, attnMask: mask, dropoutP });
-      } else {
-        let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(hd));
-        if (o.isCausal && onlyCausal) mask = neg(ones([L, S], { dtype: 'bool' }).triu(1));
-        if (mask) scores = scores.add(mask);
-        let w = scores.softmax(-1);
-        if (dropoutP > 0) w = F.dropout(w, dropoutP, true);
-        attended = w.matmul(v);
-        weights = (o.averageAttnWeights ?? true) ? w.mean(1) : w;
-      }
-      let out = this.out_proj.call(attended.transpose(1, 2).reshape([N, L, E]));
-      if (!this.batchFirst) out = out.transpose(0, 1);
-      return [out, weights] as [Tensor, Tensor | null];
+      // the functional form is sequence-first [L, N, E]
+      const [q, k, v] = this.batchFirst ? [query, key, value].map((t) => t.transpose(0, 1)) : [query, key, value];
+      const [out, weights] = multiHeadAttentionForward(
+        q,
+        k,
+        v,
+        this.embedDim,
+        this.numHeads,
+        this.in_proj_weight,
+        this.in_proj_bias,
+        this.bias_k,
+        this.bias_v,
+        this.addZeroAttn,
+        this.dropout,
+        this.out_proj.weight,
+        this.out_proj.bias,
+        {
+          training: this.training,
+          keyPaddingMask: o.keyPaddingMask,
+          needWeights: o.needWeights ?? true,
+          attnMask: o.attnMask,
+          isCausal: o.isCausal,
+          averageAttnWeights: o.averageAttnWeights,
+          useSeparateProjWeight: this.in_proj_weight === null,
+          qProjWeight: this.q_proj_weight,
+          kProjWeight: this.k_proj_weight,
+          vProjWeight: this.v_proj_weight,
+        },
+      );
+      return [this.batchFirst ? out.transpose(0, 1) : out, weights] as [Tensor, Tensor | null];
     });
   }
 }
