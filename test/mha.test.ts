@@ -138,89 +138,40 @@ describe('nn.MultiheadAttention', () => {
       'SHAPE_MISMATCH',
       /key ending in 3/,
     );
-    const w = tk.zeros([18, 6]);
+    // a self-attention call on zeros of width 6, with the given query, heads, biasK and options
+    const call = (
+      q: tk.Tensor,
+      heads: number,
+      biasK: tk.Tensor | null = null,
+      o: nn.functional.MhaForwardOptions = {},
+    ) => {
+      const kv = tk.zeros([4, 1, 6]);
+      const w = tk.zeros([18, 6]);
+      return F.multiHeadAttentionForward(
+        q,
+        kv,
+        kv,
+        6,
+        heads,
+        w,
+        null,
+        biasK,
+        null,
+        false,
+        0,
+        tk.zeros([6, 6]),
+        null,
+        o,
+      );
+    };
+    const q = tk.zeros([4, 1, 6]);
+    expectTensorError(() => call(q, 4), 'INVALID_ARGUMENT', /not divisible by numHeads 4/);
     expectTensorError(
-      () =>
-        F.multiHeadAttentionForward(
-          tk.zeros([4, 1, 6]),
-          tk.zeros([4, 1, 6]),
-          tk.zeros([4, 1, 6]),
-          6,
-          4,
-          w,
-          null,
-          null,
-          null,
-          false,
-          0,
-          tk.zeros([6, 6]),
-          null,
-        ),
-      'INVALID_ARGUMENT',
-      /not divisible by numHeads 4/,
-    );
-    expectTensorError(
-      () =>
-        F.multiHeadAttentionForward(
-          tk.zeros([4, 1, 6]),
-          tk.zeros([4, 1, 6]),
-          tk.zeros([4, 1, 6]),
-          6,
-          2,
-          w,
-          null,
-          null,
-          null,
-          false,
-          0,
-          tk.zeros([6, 6]),
-          null,
-          {
-            attnMask: tk.zeros([3, 4]),
-          },
-        ),
+      () => call(q, 2, null, { attnMask: tk.zeros([3, 4]) }),
       'SHAPE_MISMATCH',
       /2-D attnMask is \[3, 4\], but should be \[4, 4\]/,
     );
-    expectTensorError(
-      () =>
-        F.multiHeadAttentionForward(
-          tk.zeros([4, 1, 6]),
-          tk.zeros([4, 1, 6]),
-          tk.zeros([4, 1, 6]),
-          6,
-          2,
-          w,
-          null,
-          tk.zeros([1, 1, 6]),
-          null,
-          false,
-          0,
-          tk.zeros([6, 6]),
-          null,
-        ),
-      'INVALID_ARGUMENT',
-      /both biasK and biasV/,
-    );
-    expectTensorError(
-      () =>
-        F.multiHeadAttentionForward(
-          tk.zeros([4, 6]),
-          tk.zeros([4, 1, 6]),
-          tk.zeros([4, 1, 6]),
-          6,
-          2,
-          w,
-          null,
-          null,
-          null,
-          false,
-          0,
-          tk.zeros([6, 6]),
-          null,
-        ),
-      'SHAPE_MISMATCH',
-      /all be 3-D/,
-    );
+    expectTensorError(() => call(q, 2, tk.zeros([1, 1, 6])), 'INVALID_ARGUMENT', /both biasK and biasV/);
+    expectTensorError(() => call(tk.zeros([4, 6]), 2), 'SHAPE_MISMATCH', /all be 3-D/);
   });
 });
