@@ -94,6 +94,15 @@ describe('behaviour', () => {
     expect(w.sub(f64(FIX.afterRegister.weight)).abs().max().item()).toBeGreaterThan(1e-3);
   });
 
+  it('a deep copy reads its own original', () => {
+    const m = linear() as Parametrized;
+    P.registerParametrization(m, 'weight', new Symmetric());
+    const c = nn.utils.deepCopy(m) as Parametrized;
+    tk.noGrad(() => c.parametrizations.get('weight').original.fill_(1));
+    expect(c.weight.sum().item()).toBe(9);
+    close(m.weight, FIX.afterRegister.weight, 'the original module unchanged');
+  });
+
   it('cached computes each parametrized tensor once', () => {
     const m = linear();
     let calls = 0;

@@ -141,22 +141,27 @@ export function registerParametrization<M extends Module>(
   delete f[tensorName];
   if (!f.parametrizations) f.parametrizations = new ModuleDict<ParametrizationList>();
   f.parametrizations.set(tensorName, list);
+  // The accessor finds its list through `this`, so a copy of the module (nn.utils.deepCopy)
+  // reads its own original, not this module's.
+  const listOf = (self: unknown) => (self as Fields).parametrizations!.get(tensorName);
   Object.defineProperty(module, tensorName, {
     configurable: true,
     enumerable: false, // not walked as a field: the original is the parameter
-    get: () => {
-      if (!cache) return list.forward();
-      let t = cache.get(list);
-      if (!t) cache.set(list, (t = keep(list.forward())));
+    get(this: Module) {
+      const l = listOf(this);
+      if (!cache) return l.forward();
+      let t = cache.get(l);
+      if (!t) cache.set(l, (t = keep(l.forward())));
       return t;
     },
-    set: (value: unknown) => {
-      if (!(value instanceof Tensor))
-        fail('INVALID_ARGUMENT', `${module.constructor.name}.${tensorName}: expected a Tensor, got ${describe(value)}`);
+    set(this: Module, value: unknown) {
+      const where = `${this.constructor.name}.${tensorName}`;
+      if (!(value instanceof Tensor)) fail('INVALID_ARGUMENT', `${where}: expected a Tensor, got ${describe(value)}`);
+      const l = listOf(this);
       tidyNoGrad(() => {
-        const x = list.rightInverse(value);
-        sameKind(`${module.constructor.name}.${tensorName}`, 'rightInverse', x, list.original);
-        list.original.copy_(x);
+        const x = l.rightInverse(value);
+        sameKind(where, 'rightInverse', x, l.original);
+        l.original.copy_(x);
       });
     },
   });
