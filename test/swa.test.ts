@@ -170,6 +170,26 @@ describe('deepCopy', () => {
       expectTensorError(() => nn.utils.deepCopy({} as never), 'INVALID_ARGUMENT', /expected an nn.Module/);
     }));
 
+  it("hooks and pruning come along: once each, on the copy's own tensors", () =>
+    tk.tidy(() => {
+      const fc = new nn.Linear(4, 3);
+      let calls = 0;
+      fc.registerForwardHook(() => void calls++);
+      nn.utils.prune.l1Unstructured(fc, 'weight', 0.5);
+      const c = nn.utils.deepCopy(fc);
+      const x = tk.randn([2, 4]);
+      c.forward(x);
+      expect(calls).toBe(1); // the copy's hook ran once (not twice, not zero times)
+      const orig = (c as unknown as Record<string, Tensor>).weight_orig;
+      tk.noGrad(() => orig.fill_(2));
+      c.forward(x); // the copy's pruning hook recomputes its weight from its own weight_orig
+      expect(c.weight.sum().item()).toBe(12); // half of the 12 entries kept, each 2
+      expect(fc.weight.sum().item()).not.toBe(12);
+      nn.utils.prune.remove(c, 'weight');
+      expect(nn.utils.prune.isPruned(c)).toBe(false);
+      expect(nn.utils.prune.isPruned(fc)).toBe(true);
+    }));
+
   it('argument checks of the SWA utilities', async () => {
     const m = model();
     const swa = new optim.swaUtils.AveragedModel(m);

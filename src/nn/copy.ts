@@ -5,19 +5,27 @@ import { fail } from '../errors.js';
 import { keep } from '../memory.js';
 import { describe } from '../options.js';
 import { Tensor } from '../tensor.js';
+import { copyHooks } from './hooks.js';
 import { isParameter, Module, Parameter } from './module.js';
+import { copyPruning } from './prune.js';
 
 /**
  * A deep copy of a module: an object of the same class whose parameters and buffers are clones
  * (parameters stay parameters, with their requiresGrad; a tensor reachable twice, a tied weight,
  * is cloned once and stays tied), whose child modules are copied the same way, and whose other
  * fields are copied when they are arrays, plain objects, Maps, Sets or typed arrays, and shared
- * otherwise (functions, hooks' functions, instances of other classes).
+ * otherwise (functions, instances of other classes). Hooks are registered on the copies too (the
+ * same functions), pruning included.
  * @example const target = nn.utils.deepCopy(qNetwork); // a DQN target network
  */
 export function deepCopy<M extends Module>(module: M): M {
   if (!(module instanceof Module)) fail('INVALID_ARGUMENT', `deepCopy: expected an nn.Module, got ${describe(module)}`);
-  return noGrad(() => copy(module, new Map())) as M;
+  const seen = new Map<unknown, unknown>();
+  const out = noGrad(() => copy(module, seen)) as M;
+  // hooks live outside the fields (a registry): the copies get their own registrations
+  for (const [from, to] of seen)
+    if (from instanceof Module) copyPruning(from, to as Module, copyHooks(from, to as Module));
+  return out;
 }
 
 function copy(v: unknown, seen: Map<unknown, unknown>): unknown {

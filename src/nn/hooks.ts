@@ -94,6 +94,22 @@ export function addHook(m: Module, kind: Kind, hook: unknown, op: string): Remov
   };
 }
 
+/**
+ * @internal Registers on `to` (a deep copy of `from`) every hook `from` has, after putting back
+ * the copy's own forward (the copy holds from's hook wrapper as a copied field). Returns the new
+ * handle of each hook function, for the registries that hold handles (pruning).
+ */
+export function copyHooks(from: Module, to: Module): Map<unknown, RemovableHandle> {
+  const handles = new Map<unknown, RemovableHandle>();
+  const h = registry.get(from);
+  if (!h) return handles;
+  if (h.own) Object.defineProperty(to, 'forward', h.own);
+  else delete (to as unknown as Record<string, unknown>).forward;
+  for (const kind of ['pre', 'fwd', 'bwd', 'bwdPre'] as const)
+    for (const fn of h[kind].values()) handles.set(fn, addHook(to, kind, fn, 'deepCopy'));
+  return handles;
+}
+
 // The instance's own forward: its forward so far (the class's, or one assigned to the instance)
 // with the hooks around it.
 function install(m: Module): void {

@@ -243,7 +243,24 @@ export class PruningContainer extends BasePruningMethod {
 }
 
 // The pruning hook of each pruned tensor of each module.
-const PRUNED = new WeakMap<Module, Map<string, { method: BasePruningMethod; handle: RemovableHandle }>>();
+type Pruned = { method: BasePruningMethod; handle: RemovableHandle; hook: unknown };
+const PRUNED = new WeakMap<Module, Map<string, Pruned>>();
+
+/**
+ * @internal Gives `to`, a deep copy of `from` whose hooks were re-registered (`handles`: the new
+ * handle of each hook function), from's pruning state, so prune.remove and further pruning work
+ * on the copy.
+ */
+export function copyPruning(from: Module, to: Module, handles: Map<unknown, RemovableHandle>): void {
+  const mine = PRUNED.get(from);
+  if (!mine) return;
+  const theirs = new Map<string, Pruned>();
+  for (const [name, e] of mine) {
+    const method = e.method instanceof PruningContainer ? new PruningContainer(...e.method.methods) : e.method;
+    theirs.set(name, { method, handle: handles.get(e.hook)!, hook: e.hook });
+  }
+  PRUNED.set(to, theirs);
+}
 type Fields = Record<string, Tensor | null | undefined>;
 
 // Sets module[name] = orig * mask, kept (it is the module's until the next forward replaces it).
@@ -300,8 +317,9 @@ export function applyPruning(
   }
   applyMask(module, name);
   prior?.handle.remove();
-  const handle = module.registerForwardPreHook((m) => void applyMask(m, name));
-  hooks.set(name, { method: current, handle });
+  const hook = (m: Module) => void applyMask(m, name);
+  const handle = module.registerForwardPreHook(hook);
+  hooks.set(name, { method: current, handle, hook });
   PRUNED.set(module, hooks);
   return current;
 }
