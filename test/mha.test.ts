@@ -119,14 +119,18 @@ describe('nn.MultiheadAttention', () => {
       close(w!, FIX.module.weights, 'module weights', 1e-5);
     }));
 
-  it('the fused path (no weights) equals the explicit one, causal included', () =>
+  it('the fused path (no weights) equals the explicit one, with causal and padding masks', () =>
     tk.tidy(() => {
       tk.manualSeed(2);
       const m = new nn.MultiheadAttention(8, 2, { batchFirst: true });
       const x = tk.randn([2, 5, 8]);
-      for (const isCausal of [false, true]) {
-        const [a] = m.call(x, x, x, { isCausal, needWeights: false });
-        const [b] = m.call(x, x, x, { isCausal, needWeights: true });
+      const keyPaddingMask = tk.tensor([
+        [false, false, true, false, false],
+        [false, false, false, false, true], // no query left with every key masked (that row is NaN, as torch's)
+      ]);
+      for (const o of [{}, { isCausal: true }, { keyPaddingMask }, { keyPaddingMask, isCausal: true }]) {
+        const [a] = m.call(x, x, x, { ...o, needWeights: false });
+        const [b] = m.call(x, x, x, { ...o, needWeights: true });
         expect(a.sub(b).abs().max().item()).toBeLessThan(1e-5);
       }
     }));

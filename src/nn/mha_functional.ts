@@ -200,7 +200,10 @@ export function multiHeadAttentionForward(
     let weights: Tensor | null = null;
     if (!needWeights) {
       // the fused attention, which never stores the weights
-      const m4 = mask ? mask.reshape([mask.shape[0] === 1 ? 1 : N, mask.shape[0] === 1 ? 1 : H, L, S]) : null;
+      // [1 or N*H, 1 or L, S] as [1 or N, 1 or H, 1 or L, S] (a key padding mask alone has one row)
+      const m4 = mask
+        ? mask.reshape([mask.shape[0] === 1 ? 1 : N, mask.shape[0] === 1 ? 1 : H, mask.shape[1], S])
+        : null;
       out = scaledDotProductAttention(qh.reshape([N, H, L, hd]), kh.reshape([N, H, S, hd]), vh.reshape([N, H, S, hd]), {
         attnMask: m4,
         dropoutP: pDrop,
