@@ -41,6 +41,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * The random stream of (seed, epoch) that every epoch-dependent order uses (the DataLoader's
+ * shuffle, DistributedSampler, the samplers), so an order depends on the seed and epoch alone.
+ */
+export function epochRandom(seed: number, epoch: number): () => number {
+  return seededRandom((seed + Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
+}
+
 /** Elements a synthetic set may hold (2^28 float32 values: 1 GiB). */
 const MAX_SYNTHETIC_VALUES = 2 ** 28;
 

@@ -2,7 +2,7 @@
 // dataset, every rank shuffling with the same seed and epoch so the shares partition one order.
 import { fail } from '../errors.js';
 import { checkOptions, describe } from '../options.js';
-import { Dataset, permutation, seededRandom } from './dataset.js';
+import { Dataset, epochRandom, permutation } from './dataset.js';
 
 /** A sampler whose indices depend on the epoch (DistributedSampler is one). */
 export interface EpochSampler {
@@ -90,7 +90,7 @@ export class DistributedSampler implements EpochSampler {
         `DistributedSampler.indices: expected a non-negative integer epoch, got ${describe(epoch)}`,
       );
     let order = this.o.shuffle
-      ? permutation(this.n, seededRandom((this.o.seed + Math.imul(epoch + 1, 0x9e3779b9)) >>> 0))
+      ? permutation(this.n, epochRandom(this.o.seed, epoch))
       : Array.from({ length: this.n }, (_, i) => i);
     if (this.totalSize > this.n) {
       // Pad by repeating the order from its start (several times when the dataset is tiny).

@@ -6,7 +6,7 @@ import { getRngState, manualSeed, setRngState, tensor } from '../ops/creation.js
 import { stack } from '../ops/functional.js';
 import { checkOptions, describe, list } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { Dataset, drawSeed, IterableDataset, permutation, seededRandom } from './dataset.js';
+import { Dataset, drawSeed, epochRandom, IterableDataset, permutation } from './dataset.js';
 import type { EpochSampler } from './distributed.js';
 import { BatchSampler } from './samplers.js';
 import { STREAM_DONE, WorkerPool, workerSource, type Transport, type WorkerSource } from './workers.js';
@@ -345,7 +345,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     const n = (this.dataset as Dataset<T>).length;
     // Each epoch's order comes from (seed, epoch) alone, so a loader can be put back at any epoch.
     return this.options.shuffle
-      ? permutation(n, seededRandom((this.seed + Math.imul(epoch + 1, 0x9e3779b9)) >>> 0))
+      ? permutation(n, epochRandom(this.seed, epoch))
       : Array.from({ length: n }, (_, i) => i);
   }
 

@@ -5,11 +5,8 @@
 import { fail } from '../errors.js';
 import { checkOptions, describe, intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { Dataset, drawSeed, permutation, seededRandom } from './dataset.js';
+import { Dataset, drawSeed, epochRandom, permutation } from './dataset.js';
 import type { EpochSampler } from './distributed.js';
-
-// The random stream of (seed, epoch), as the DataLoader's shuffle derives it.
-const streamOf = (seed: number, epoch: number) => seededRandom((seed + Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
 
 function epochArg(op: string, epoch: unknown): number {
   if (!Number.isSafeInteger(epoch) || (epoch as number) < 0)
@@ -97,7 +94,7 @@ export class RandomSampler extends Sampler {
     this.seed = o.seed ?? drawSeed();
   }
   indices(epoch: number): number[] {
-    const random = streamOf(this.seed, epochArg('RandomSampler.indices', epoch));
+    const random = epochRandom(this.seed, epochArg('RandomSampler.indices', epoch));
     if (this.replacement) return Array.from({ length: this.numSamples }, () => Math.floor(random() * this.n));
     // as torch: whole permutations, then the start of one more
     const out: number[] = [];
@@ -133,7 +130,7 @@ export class SubsetRandomSampler extends Sampler {
     this.seed = o.seed ?? drawSeed();
   }
   indices(epoch: number): number[] {
-    const random = streamOf(this.seed, epochArg('SubsetRandomSampler.indices', epoch));
+    const random = epochRandom(this.seed, epochArg('SubsetRandomSampler.indices', epoch));
     return permutation(this.subset.length, random).map((i) => this.subset[i]);
   }
   get length(): number {
@@ -187,7 +184,7 @@ export class WeightedRandomSampler extends Sampler {
     this.seed = o.seed ?? drawSeed();
   }
   indices(epoch: number): number[] {
-    const random = streamOf(this.seed, epochArg('WeightedRandomSampler.indices', epoch));
+    const random = epochRandom(this.seed, epochArg('WeightedRandomSampler.indices', epoch));
     if (!this.replacement) {
       // Efraimidis and Spirakis: the k largest of log(u) / w are a draw without replacement, in order
       const keys = this.weights.map((w, i) => [w > 0 ? Math.log(random()) / w : -Infinity, i]);

@@ -153,6 +153,18 @@ export const integerFrom = (lo: number, hi: Tensor | number | null, name: string
   },
 });
 
+/** The dtype and device of t, for creating tensors beside it. */
+export const optsOf = (t: Tensor) => ({ dtype: t.dtype, device: t.device });
+/** torch.finfo(t.dtype).eps: float64's, else float32's. */
+export const epsOf = (t: Tensor) => (t.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7);
+/** torch.finfo(t.dtype).tiny: the smallest normal number. */
+export const tinyOf = (t: Tensor) => (t.dtype === 'float64' ? 2.2250738585072014e-308 : 1.1754943508222875e-38);
+/** log(1 + e^x), stable for any x. */
+export const softplus = (x: Tensor): Tensor => tidy(() => x.clamp(0, null).add(x.abs().neg().exp().log1p()));
+/** The sum of t over its rightmost n dims (torch's _sum_rightmost). */
+export const sumRightmost = (t: Tensor, n: number) => (n > 0 ? t.sum(Array.from({ length: n }, (_, i) => -1 - i)) : t);
+export const POSITIVE: Support = { name: 'x > 0', check: (x) => x.gt(0) };
+
 // The parameters broadcast to one batch shape (views).
 export function broadcastParams(name: string, ...ps: Tensor[]): { shape: number[]; ps: Tensor[] } {
   let shape: number[];

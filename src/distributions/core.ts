@@ -14,11 +14,13 @@ import {
   broadcastParams,
   check,
   Distribution,
+  epsOf,
   integerFrom,
   interval,
   LOG_SQRT_2PI,
   NONNEGATIVE,
   param,
+  softplus,
   type Support,
 } from './base.js';
 import { StandardGammaDraw } from './gamma_grad.js';
@@ -309,8 +311,7 @@ export class Bernoulli extends Distribution {
 // torch's probs_to_logits: probabilities clamped to [eps, 1 - eps], then log (or log-odds).
 /** @internal torch's probs_to_logits. */
 export function probsToLogits(p: Tensor, binary: boolean): Tensor {
-  const eps = p.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7;
-  const c = p.clamp(eps, 1 - eps);
+  const c = p.clamp(epsOf(p), 1 - epsOf(p));
   return binary ? c.log().sub(c.neg().log1p()) : c.log();
 }
 
@@ -864,7 +865,4 @@ function dirichletMode(a: Tensor): Tensor {
     const first = oneHot(zerosLike(a.select(-1, 0)).to('int64'), k).to(a.dtype);
     return where(a.lt(1).all(-1, { keepdim: true }), first, am1.div(am1.sum(-1, { keepdim: true })));
   });
-}
-function softplus(x: Tensor): Tensor {
-  return x.clamp(0, null).add(x.abs().neg().exp().log1p());
 }

@@ -11,7 +11,7 @@ import { cat, where } from '../ops/functional.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { broadcastParams, check, Distribution, param, type Support } from './base.js';
+import { broadcastParams, check, Distribution, epsOf, optsOf, param, type Support, tinyOf } from './base.js';
 import { Beta, registerKl } from './core.js';
 import { Chi2 } from './more.js';
 import {
@@ -22,7 +22,6 @@ import {
 } from './multivariate_normal.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
-const optsOf = (t: Tensor) => ({ dtype: t.dtype, device: t.device });
 const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
 // The parameters' batch shapes broadcast, or SHAPE_MISMATCH naming them.
 function batchOf(name: string, shapes: (readonly number[])[], what: () => string): number[] {
@@ -218,7 +217,7 @@ export class Wishart extends Distribution {
   protected override rsampleImpl(sampleShape: number[]): Tensor {
     return tidy(() => {
       const p = this.eventShape[0];
-      const eps = this.scaleTril.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7;
+      const eps = epsOf(this.scaleTril);
       // Bartlett: A lower triangular, sqrt(chi2(df - i)) on the diagonal, N(0, 1) below it
       const diag = this.chi2.rsample(sampleShape).sqrt().clamp(eps, null).diagEmbed();
       const below = randn([...sampleShape, ...this.batchShape, p, p], optsOf(diag)).tril(-1);
@@ -355,8 +354,7 @@ export class LKJCholesky extends Distribution {
       const norm = u.norm(2, { dim: -1, keepdim: true });
       const sphere = u.div(norm.clamp(Number.MIN_VALUE, null));
       const w = y.sqrt().mul(sphere);
-      const tiny = w.dtype === 'float64' ? 2.2250738585072014e-308 : 1.1754943508222875e-38;
-      const diag = w.square().sum(-1).neg().add(1).clamp(tiny, null).sqrt();
+      const diag = w.square().sum(-1).neg().add(1).clamp(tinyOf(w), null).sqrt();
       return w.add(diag.diagEmbed());
     });
   }

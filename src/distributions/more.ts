@@ -12,7 +12,18 @@ import { fail } from '../errors.js';
 import { describe, intAtLeast } from '../options.js';
 import { oneHot } from '../nn/functional_misc.js';
 import { Tensor } from '../tensor.js';
-import { broadcastParams, check, Distribution, integerFrom, NONNEGATIVE, param, type Support } from './base.js';
+import {
+  broadcastParams,
+  check,
+  Distribution,
+  integerFrom,
+  NONNEGATIVE,
+  optsOf,
+  param,
+  POSITIVE,
+  type Support,
+  tinyOf,
+} from './base.js';
 import {
   Categorical,
   Gamma,
@@ -26,11 +37,8 @@ import {
 
 const EULER = 0.5772156649015329;
 const LOG2 = Math.LN2;
-const POSITIVE: Support = { name: 'x > 0', check: (x) => x.gt(0) };
-const optsOf = (t: Tensor) => ({ dtype: t.dtype, device: t.device });
 // Uniform draws in (0, 1): the tiniest positive value instead of 0, so logs stay finite.
-const openUniform = (shape: number[], like: Tensor) =>
-  rand(shape, optsOf(like)).clamp(like.dtype === 'float64' ? 2.2250738585072014e-308 : 1.1754943508222875e-38, null);
+const openUniform = (shape: number[], like: Tensor) => rand(shape, optsOf(like)).clamp(tinyOf(like), null);
 
 /** exp(X) for X ~ Normal(loc, scale). @example new distributions.LogNormal(0, 1).sample([3]) */
 export class LogNormal extends Distribution {

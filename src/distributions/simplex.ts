@@ -8,7 +8,7 @@ import { full, rand } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { broadcastParams, check, Distribution, interval, param } from './base.js';
+import { broadcastParams, check, Distribution, epsOf, interval, optsOf, param, softplus } from './base.js';
 import {
   Categorical,
   Independent,
@@ -29,11 +29,8 @@ import {
 } from './transforms.js';
 
 const EULER = 0.5772156649015329;
-const epsOf = (t: Tensor) => (t.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7);
 // torch's clamp_probs: into [eps, 1 - eps] of the dtype.
 const clampProbs = (p: Tensor) => p.clamp(epsOf(p), 1 - epsOf(p));
-const optsOf = (t: Tensor) => ({ dtype: t.dtype, device: t.device });
-const softplus = (x: Tensor) => x.clamp(0, null).add(x.abs().neg().exp().log1p());
 const UNIT = interval(0, 1, '0 <= x <= 1');
 
 /** Options of ContinuousBernoulli: probs or logits, and the band about 1/2 where Taylor series are used. */

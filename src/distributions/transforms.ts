@@ -9,7 +9,7 @@ import { tensorArg } from '../args.js';
 import { Tensor } from '../tensor.js';
 import { arange, full } from '../ops/creation.js';
 import { cat } from '../ops/functional.js';
-import { Distribution, param } from './base.js';
+import { Distribution, epsOf, param, softplus, sumRightmost, tinyOf } from './base.js';
 import { Independent } from './core.js';
 
 /** An invertible element-wise map with the log of its Jacobian's absolute determinant. */
@@ -111,9 +111,7 @@ export class SigmoidTransform extends Transform {
   protected inv(y: Tensor): Tensor {
     return tidy(() => {
       // torch clamps to (tiny, 1 - eps) so the logit stays finite
-      const eps = y.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7;
-      const tiny = y.dtype === 'float64' ? 2.2250738585072014e-308 : 1.1754943508222875e-38;
-      const c = y.clamp(tiny, 1 - eps);
+      const c = y.clamp(tinyOf(y), 1 - epsOf(y));
       return c.log().sub(c.neg().log1p());
     });
   }
@@ -296,16 +294,9 @@ const shapeArg = (name: string, v: unknown) =>
   (listArg(name, 'shape', v, 64) as number[]).map((d) => intAtLeast(name, 'shape', d, 0));
 // log([k, k - 1, ..., 1]): how many sticks remain at each step.
 const logSticks = (k: number, like: Tensor) => arange(k, 0, -1, { dtype: like.dtype, device: like.device }).log();
-const tinyOf = (t: Tensor) => (t.dtype === 'float64' ? 2.2250738585072014e-308 : 1.1754943508222875e-38);
 // sigmoid clamped to [tiny, 1 - eps], as torch's _clipped_sigmoid.
 function clippedSigmoid(x: Tensor): Tensor {
-  const eps = x.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7;
-  return x.sigmoid().clamp(tinyOf(x), 1 - eps);
-}
-
-// log(1 + e^x), stable for any x.
-function softplus(x: Tensor): Tensor {
-  return tidy(() => x.clamp(0, null).add(x.abs().neg().exp().log1p()));
+  return x.sigmoid().clamp(tinyOf(x), 1 - epsOf(x));
 }
 
 // +1 where every element of t is positive, -1 where every one is negative (a map's monotonicity).
@@ -317,9 +308,6 @@ function signOf(name: string, what: string, t: Tensor): number {
 }
 
 const NUMBER_LIKE = { dtype: 'float32', device: 'cpu' } as const;
-
-// The sum of t over its rightmost n dims.
-const sumRightmost = (t: Tensor, n: number) => (n > 0 ? t.sum(Array.from({ length: n }, (_, i) => -1 - i)) : t);
 
 /**
  * base pushed through transforms in order (torch.distributions.TransformedDistribution):

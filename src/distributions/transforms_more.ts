@@ -7,12 +7,10 @@ import { describe, intAtLeast, list } from '../options.js';
 import { eye, full, tensor } from '../ops/creation.js';
 import { cat } from '../ops/functional.js';
 import { Tensor } from '../tensor.js';
-import { Distribution } from './base.js';
+import { Distribution, epsOf, softplus, sumRightmost } from './base.js';
 import { Transform } from './transforms.js';
 
 const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
-const sumRightmost = (t: Tensor, n: number) => (n > 0 ? t.sum(Array.from({ length: n }, (_, i) => -1 - i)) : t);
-const softplus = (x: Tensor) => x.clamp(0, null).add(x.abs().neg().exp().log1p());
 
 /** y = |x|: not invertible (inverse gives y back) and without a log-Jacobian, as torch's AbsTransform. */
 export class AbsTransform extends Transform {
@@ -275,8 +273,7 @@ export class CorrCholeskyTransform extends Transform {
   protected fwd(x: Tensor): Tensor {
     const n = this.fwdShape([...x.shape])[x.ndim];
     return tidy(() => {
-      const eps = x.dtype === 'float64' ? 2.220446049250313e-16 : 1.1920928955078125e-7;
-      const r = vecToStrictTril(x.tanh().clamp(-1 + eps, 1 - eps), n);
+      const r = vecToStrictTril(x.tanh().clamp(-1 + epsOf(x), 1 - epsOf(x)), n);
       // the stick left before each entry of a row: prod_{k<j} sqrt(1 - r_ik^2)
       const left = r.square().neg().add(1).sqrt().cumprod(-1);
       const one = full([...left.shape.slice(0, -1), 1], 1, { dtype: x.dtype, device: x.device });

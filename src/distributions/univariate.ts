@@ -7,12 +7,8 @@ import { fail } from '../errors.js';
 import { rand } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
 import { Tensor } from '../tensor.js';
-import { broadcastParams, check, Distribution, param, type Support } from './base.js';
+import { broadcastParams, check, Distribution, optsOf, param, POSITIVE, tinyOf } from './base.js';
 import { Gamma } from './core.js';
-
-const optsOf = (t: Tensor) => ({ dtype: t.dtype, device: t.device });
-const tinyOf = (t: Tensor) => (t.dtype === 'float64' ? 2.2250738585072014e-308 : 1.1754943508222875e-38);
-const POSITIVE: Support = { name: 'x > 0', check: (x) => x.gt(0) };
 
 /**
  * The F distribution with df1 and df2 degrees of freedom (torch.distributions.FisherSnedecor):

@@ -3,7 +3,7 @@
 import { fail } from '../errors.js';
 import { checkOptions, describe, isOptionsObject, oneOf } from '../options.js';
 import type { Optimizer } from './optimizer.js';
-import { checkOptimizer, positive, schedOptions } from './scheduler_args.js';
+import { checkOptimizer, perGroup, positive, schedOptions } from './scheduler_args.js';
 
 /** Any optimizer (every one has an lr per group). */
 export type AnyOptimizer = Optimizer<{ lr: number }>;
@@ -292,12 +292,7 @@ export class OneCycleLR extends LRScheduler {
     for (const k of ['divFactor', 'finalDivFactor'] as const)
       if (options[k] !== undefined) positive('OneCycleLR', k, options[k]);
     const groups = optimizer.paramGroups;
-    const max = Array.isArray(options.maxLr) ? options.maxLr : groups.map(() => options.maxLr as number);
-    if (max.length !== groups.length || max.some((m) => typeof m !== 'number' || !(m > 0)))
-      fail(
-        'INVALID_ARGUMENT',
-        `OneCycleLR: maxLr must be a positive number (or one per group), got ${describe(options.maxLr)}`,
-      );
+    const max = perGroup('OneCycleLR', 'maxLr', options.maxLr, groups.length, ['positive number', (m) => m > 0]);
     const div = options.divFactor ?? 25;
     groups.forEach((g, i) => {
       const gg = g as unknown as Record<string, number>;

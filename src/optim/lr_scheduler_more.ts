@@ -4,7 +4,7 @@
 import { fail } from '../errors.js';
 import { checkOptions, describe, fn as fnArg, isClass, isOptionsObject, oneOf } from '../options.js';
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
-import { checkOptimizer, positive, schedOptions } from './scheduler_args.js';
+import { checkOptimizer, perGroup, positive, schedOptions } from './scheduler_args.js';
 
 /** A function of the epoch, or one per parameter group. */
 export type LrLambda = ((epoch: number) => number) | ((epoch: number) => number)[];
@@ -255,7 +255,7 @@ export class CyclicLR extends LRScheduler {
     super(CyclicLR.prepare(optimizer, options), options.lastEpoch);
     const o = options;
     const n = optimizer.paramGroups.length;
-    this.maxLrs = perGroup('maxLr', o.maxLr, n);
+    this.maxLrs = perGroup('CyclicLR', 'maxLr', o.maxLr, n);
     const up = o.stepSizeUp ?? 2000;
     const down = o.stepSizeDown ?? up;
     positive('CyclicLR', 'stepSizeUp', up);
@@ -274,7 +274,7 @@ export class CyclicLR extends LRScheduler {
     }
     const cycle = o.cycleMomentum ?? true;
     this.baseMomenta = cycle ? optimizer.paramGroups.map((g) => momentumOf(g)!) : [];
-    this.maxMomenta = cycle ? perGroup('maxMomentum', o.maxMomentum ?? 0.9, n) : [];
+    this.maxMomenta = cycle ? perGroup('CyclicLR', 'maxMomentum', o.maxMomentum ?? 0.9, n) : [];
     this.init();
   }
   // Sets each group's lr (and momentum) to the base values before the base class reads them.
@@ -297,8 +297,8 @@ export class CyclicLR extends LRScheduler {
     });
     checkOptimizer('CyclicLR', optimizer);
     const n = optimizer.paramGroups.length;
-    const bases = perGroup('baseLr', options.baseLr, n);
-    perGroup('maxLr', options.maxLr, n);
+    const bases = perGroup('CyclicLR', 'baseLr', options.baseLr, n);
+    perGroup('CyclicLR', 'maxLr', options.maxLr, n);
     const fresh = (options.lastEpoch ?? -1) === -1;
     if (fresh)
       optimizer.paramGroups.forEach((g, i) => {
@@ -311,7 +311,7 @@ export class CyclicLR extends LRScheduler {
           'INVALID_ARGUMENT',
           'CyclicLR: cycleMomentum needs an optimizer with momentum or betas (pass cycleMomentum: false)',
         );
-      const moms = perGroup('baseMomentum', options.baseMomentum ?? 0.8, n);
+      const moms = perGroup('CyclicLR', 'baseMomentum', options.baseMomentum ?? 0.8, n);
       if (fresh) optimizer.paramGroups.forEach((g, i) => setMomentum(g, moms[i]));
     }
     return optimizer;
@@ -332,16 +332,6 @@ export class CyclicLR extends LRScheduler {
   }
 }
 
-// A number, or one per group.
-function perGroup(name: string, v: unknown, n: number): number[] {
-  const vs = Array.isArray(v) ? v : Array.from({ length: n }, () => v);
-  if (vs.length !== n || vs.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
-    fail(
-      'INVALID_ARGUMENT',
-      `CyclicLR: ${name} must be a number or one per parameter group (${n}), got ${describe(v)}`,
-    );
-  return vs as number[];
-}
 type Group = { momentum?: number; betas?: [number, number] };
 const momentumOf = (g: object) => (g as Group).betas?.[0] ?? (g as Group).momentum;
 function setMomentum(g: object, m: number): void {

@@ -26,3 +26,23 @@ export function positive(op: string, name: string, v: unknown, integer = false):
       `${op}: '${name}' must be a positive ${integer ? 'integer' : 'number'}, got ${describe(v)}`,
     );
 }
+
+/**
+ * @internal A number or one per parameter group, each `kind` (a finite number by default):
+ * INVALID_ARGUMENT naming op and option otherwise.
+ */
+export function perGroup(
+  op: string,
+  name: string,
+  v: unknown,
+  n: number,
+  kind: [string, (x: number) => boolean] = ['number', Number.isFinite],
+): number[] {
+  const vs = Array.isArray(v) ? v : Array.from({ length: n }, () => v);
+  if (vs.length !== n || vs.some((x) => typeof x !== 'number' || !kind[1](x)))
+    fail(
+      'INVALID_ARGUMENT',
+      `${op}: ${name} must be a ${kind[0]} or one per parameter group (${n}), got ${describe(v)}`,
+    );
+  return vs as number[];
+}

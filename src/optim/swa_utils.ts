@@ -19,7 +19,7 @@ import { deepCopy } from '../nn/copy.js';
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { LRScheduler, type AnyOptimizer } from './lr_scheduler.js';
-import { schedOptions } from './scheduler_args.js';
+import { perGroup, schedOptions } from './scheduler_args.js';
 
 /** The average of one tensor: (averaged, current, how many were averaged so far) -> the new average. */
 export type AvgFn = (averaged: Tensor, current: Tensor, numAveraged: number) => Tensor;
@@ -112,14 +112,8 @@ export class SWALR extends LRScheduler {
     const op = 'SWALR';
     const o = schedOptions(op, options, { swaLr: 'any', annealEpochs: 'integer', annealStrategy: 'string' });
     super(optimizer, o.lastEpoch);
-    const n = optimizer.paramGroups.length;
-    const lrs = Array.isArray(o.swaLr) ? o.swaLr : Array.from({ length: n }, () => o.swaLr);
-    if (lrs.length !== n || lrs.some((x) => typeof x !== 'number' || !(x >= 0)))
-      fail(
-        'INVALID_ARGUMENT',
-        `${op}: swaLr must be a non-negative number or one per group (${n}), got ${describe(o.swaLr)}`,
-      );
-    optimizer.paramGroups.forEach((g, i) => ((g as unknown as { swaLr: number }).swaLr = lrs[i] as number));
+    const lrs = perGroup(op, 'swaLr', o.swaLr, optimizer.paramGroups.length, ['non-negative number', (x) => x >= 0]);
+    optimizer.paramGroups.forEach((g, i) => ((g as unknown as { swaLr: number }).swaLr = lrs[i]));
     this.anneal = o.annealEpochs ?? 10;
     if (this.anneal < 0) fail('INVALID_ARGUMENT', `${op}: annealEpochs must be >= 0, got ${this.anneal}`);
     this.cos = oneOf(op, 'annealStrategy', o.annealStrategy ?? 'cos', ['cos', 'linear']) === 'cos';
