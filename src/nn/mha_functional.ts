@@ -62,6 +62,34 @@ export function multiHeadAttentionForward(
   outProjBias: Tensor | null,
   options: MhaForwardOptions = {},
 ): [Tensor, Tensor | null] {
+  return mhaForward(
+    [query, key, value],
+    embedDimToCheck,
+    numHeads,
+    [inProjWeight, inProjBias, biasK, biasV],
+    addZeroAttn,
+    dropoutP,
+    [outProjWeight, outProjBias],
+    options,
+    false,
+  );
+}
+
+/**
+ * @internal multiHeadAttentionForward on inputs in either layout: batch-first [N, L, E] (what
+ * nn.MultiheadAttention mostly gets) is computed without transposing to sequence-first and back.
+ */
+export function mhaForward(
+  [query, key, value]: [Tensor, Tensor, Tensor],
+  embedDimToCheck: number,
+  numHeads: number,
+  [inProjWeight, inProjBias, biasK, biasV]: (Tensor | null)[],
+  addZeroAttn: boolean,
+  dropoutP: number,
+  [outProjWeight, outProjBias]: [Tensor, Tensor | null],
+  options: MhaForwardOptions,
+  batchFirst: boolean,
+): [Tensor, Tensor | null] {
   const op = 'multiHeadAttentionForward';
   tensorArg(op, 'query', query);
   tensorArg(op, 'key', key);
@@ -93,13 +121,14 @@ export function multiHeadAttentionForward(
       'SHAPE_MISMATCH',
       `${op}: query, key and value must all be 3-D [L, N, E] or 2-D [L, E], got ${shapeText(query)}, ${shapeText(key)} and ${shapeText(value)}`,
     );
-  const [q0, k0, v0] = batched ? [query, key, value] : [query, key, value].map((t) => t.unsqueeze(1));
-  const [L, N] = q0.shape;
+  // batch-first views [N, len, E] (an unbatched input is a batch of one)
+  const [q0, k0, v0] = [query, key, value].map((t) => (!batched ? t.unsqueeze(0) : batchFirst ? t : t.transpose(0, 1)));
+  const [N, L] = q0.shape;
   if (q0.shape[2] !== E)
     fail('SHAPE_MISMATCH', `${op}: expected an embedding dimension of ${E}, got query ${shapeText(query)}`);
   if (E % H !== 0) fail('INVALID_ARGUMENT', `${op}: embed dim ${E} is not divisible by numHeads ${H}`);
   const hd = E / H;
-  if (k0.shape[0] !== v0.shape[0] || k0.shape[1] !== N || v0.shape[1] !== N)
+  if (k0.shape[1] !== v0.shape[1] || k0.shape[0] !== N || v0.shape[0] !== N)
     fail(
       'SHAPE_MISMATCH',
       `${op}: key ${shapeText(key)} and value ${shapeText(value)} must share their sequence and batch dims with query's batch ${N}`,
@@ -126,7 +155,7 @@ export function multiHeadAttentionForward(
   const training = o.training ?? true;
   const needWeights = o.needWeights ?? true;
   return tidy(() => {
-    // the projections
+    // the projections, on [N, len, width]
     let q: Tensor, k: Tensor, v: Tensor;
     if (!separate) {
       if (!inW) fail('INVALID_ARGUMENT', `${op}: inProjWeight is needed unless useSeparateProjWeight`);
@@ -146,8 +175,8 @@ export function multiHeadAttentionForward(
       const [bq, bk2, bv2] = inB ? inB.split(E, 0) : [null, null, null];
       [q, k, v] = [linear(q0, wq, bq), linear(k0, wk, bk2), linear(v0, wv, bv2)];
     }
-    // the masks, as float masks to add ([1 or N*H, L, S]), bool ones made -inf
-    const S0 = k0.shape[0];
+    // the masks, as one float mask to add, [1 or N, 1 or H, 1 or L, S] (bool ones made -inf)
+    const S0 = k0.shape[1];
     let mask: Tensor | null = null;
     if (mask0) {
       if (mask0.ndim === 2 && mask0.shape.join() !== [L, S0].join())
@@ -156,12 +185,12 @@ export function multiHeadAttentionForward(
         fail('SHAPE_MISMATCH', `${op}: the 3-D attnMask is ${shapeText(mask0)}, but should be [${N * H}, ${L}, ${S0}]`);
       if (mask0.ndim !== 2 && mask0.ndim !== 3)
         fail('SHAPE_MISMATCH', `${op}: attnMask must be 2-D or 3-D, got ${shapeText(mask0)}`);
-      mask = floatMask(mask0.ndim === 2 ? mask0.unsqueeze(0) : mask0, q.dtype);
+      mask = floatMask(mask0, q.dtype).reshape(mask0.ndim === 2 ? [1, 1, L, S0] : [N, H, L, S0]);
     }
     // a causal mask alone, with no weights wanted: the fused attention's own causal path
     const onlyCausal = !!o.isCausal && !mask0 && !kpm0 && !bk && !addZeroAttn && !staticK && !needWeights;
     if (o.isCausal && !onlyCausal) {
-      const causal = floatMask(ones([L, S0], { dtype: 'bool' }).triu(1).unsqueeze(0), q.dtype);
+      const causal = floatMask(ones([L, S0], { dtype: 'bool' }).triu(1), q.dtype).reshape([1, 1, L, S0]);
       mask = mask ? mask.add(causal) : causal;
     }
     let kpm = kpm0 ? (batched ? kpm0 : kpm0.unsqueeze(0)) : null;
@@ -171,28 +200,25 @@ export function multiHeadAttentionForward(
     const padLast = (t: Tensor | null) =>
       t ? cat([t, zeros([...t.shape.slice(0, -1), 1], { dtype: t.dtype })], -1) : t;
     if (bk && bv) {
-      k = cat([k, bk.reshape([1, 1, E]).expand([1, N, E])]);
-      v = cat([v, bv.reshape([1, 1, E]).expand([1, N, E])]);
+      k = cat([k, bk.reshape([1, 1, E]).expand([N, 1, E])], 1);
+      v = cat([v, bv.reshape([1, 1, E]).expand([N, 1, E])], 1);
       mask = padLast(mask);
       kpm = padLast(kpm);
     }
-    // to heads: [N*H, len, hd]
-    const heads = (t: Tensor) => t.reshape([t.shape[0], N * H, hd]).transpose(0, 1);
+    // to heads: [N, H, len, hd] (views of the projections)
+    const heads = (t: Tensor) => t.reshape([N, t.shape[1], H, hd]).transpose(1, 2);
     const qh = heads(q);
-    let kh = staticK ?? heads(k);
-    let vh = staticV ?? heads(v);
+    let kh = staticK ? staticK.reshape([N, H, staticK.shape[1], hd]) : heads(k);
+    let vh = staticV ? staticV.reshape([N, H, staticV.shape[1], hd]) : heads(v);
     if (addZeroAttn) {
-      kh = cat([kh, zeros([N * H, 1, hd], { dtype: kh.dtype })], 1);
-      vh = cat([vh, zeros([N * H, 1, hd], { dtype: vh.dtype })], 1);
+      kh = cat([kh, zeros([N, H, 1, hd], { dtype: kh.dtype })], 2);
+      vh = cat([vh, zeros([N, H, 1, hd], { dtype: vh.dtype })], 2);
       mask = padLast(mask);
       kpm = padLast(kpm);
     }
-    const S = kh.shape[1];
+    const S = kh.shape[2];
     if (kpm) {
-      const per = floatMask(kpm, q.dtype)
-        .reshape([N, 1, 1, S])
-        .expand([N, H, 1, S])
-        .reshape([N * H, 1, S]);
+      const per = floatMask(kpm, q.dtype).reshape([N, 1, 1, S]);
       mask = mask ? mask.add(per) : per;
     }
     const pDrop = training ? p : 0;
@@ -200,27 +226,19 @@ export function multiHeadAttentionForward(
     let weights: Tensor | null = null;
     if (!needWeights) {
       // the fused attention, which never stores the weights
-      // [1 or N*H, 1 or L, S] as [1 or N, 1 or H, 1 or L, S] (a key padding mask alone has one row)
-      const m4 = mask
-        ? mask.reshape([mask.shape[0] === 1 ? 1 : N, mask.shape[0] === 1 ? 1 : H, mask.shape[1], S])
-        : null;
-      out = scaledDotProductAttention(qh.reshape([N, H, L, hd]), kh.reshape([N, H, S, hd]), vh.reshape([N, H, S, hd]), {
-        attnMask: m4,
-        dropoutP: pDrop,
-        isCausal: onlyCausal,
-      }).reshape([N * H, L, hd]);
+      out = scaledDotProductAttention(qh, kh, vh, { attnMask: mask, dropoutP: pDrop, isCausal: onlyCausal });
     } else {
       let scores = qh.mul(1 / Math.sqrt(hd)).matmul(kh.transpose(-2, -1));
       if (mask) scores = scores.add(mask);
       let w = scores.softmax(-1);
       if (pDrop > 0) w = dropout(w, pDrop, true);
       out = w.matmul(vh);
-      const wh = w.reshape([N, H, L, S]);
-      weights = (o.averageAttnWeights ?? true) ? wh.sum(1).div(H) : wh;
+      weights = (o.averageAttnWeights ?? true) ? w.sum(1).div(H) : w;
       if (!batched) weights = weights.squeeze(0);
     }
-    let y = linear(out.transpose(0, 1).reshape([L, N, E]), outProjWeight, outB);
-    if (!batched) y = y.squeeze(1);
+    let y = linear(out.transpose(1, 2).reshape([N, L, E]), outProjWeight, outB); // [N, L, E]
+    if (!batched) y = y.squeeze(0);
+    else if (!batchFirst) y = y.transpose(0, 1);
     return [y, weights] as [Tensor, Tensor | null];
   });
 }

@@ -12,7 +12,7 @@ import { Module, Parameter } from './module.js';
 import { Dropout, LayerNorm, Linear } from './layers.js';
 import { ModuleList } from './containers.js';
 import { xavierUniform_ } from './init.js';
-import { multiHeadAttentionForward } from './mha_functional.js';
+import { mhaForward } from './mha_functional.js';
 import '../ops/indexing.js';
 import '../ops/shaping.js';
 import '../ops/math.js';
@@ -139,38 +139,28 @@ export class MultiheadAttention extends Module {
           'SHAPE_MISMATCH',
           `${op}(embedDim=${this.embedDim}): expected a 3-D ${n} ending in ${d}, got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`,
         );
-    return tidy(() => {
-      // the functional form is sequence-first [L, N, E]
-      const [q, k, v] = this.batchFirst ? [query, key, value].map((t) => t.transpose(0, 1)) : [query, key, value];
-      const [out, weights] = multiHeadAttentionForward(
-        q,
-        k,
-        v,
-        this.embedDim,
-        this.numHeads,
-        this.in_proj_weight,
-        this.in_proj_bias,
-        this.bias_k,
-        this.bias_v,
-        this.addZeroAttn,
-        this.dropout,
-        this.out_proj.weight,
-        this.out_proj.bias,
-        {
-          training: this.training,
-          keyPaddingMask: o.keyPaddingMask,
-          needWeights: o.needWeights ?? true,
-          attnMask: o.attnMask,
-          isCausal: o.isCausal,
-          averageAttnWeights: o.averageAttnWeights,
-          useSeparateProjWeight: this.in_proj_weight === null,
-          qProjWeight: this.q_proj_weight,
-          kProjWeight: this.k_proj_weight,
-          vProjWeight: this.v_proj_weight,
-        },
-      );
-      return [this.batchFirst ? out.transpose(0, 1) : out, weights] as [Tensor, Tensor | null];
-    });
+    return mhaForward(
+      [query, key, value],
+      this.embedDim,
+      this.numHeads,
+      [this.in_proj_weight, this.in_proj_bias, this.bias_k, this.bias_v],
+      this.addZeroAttn,
+      this.dropout,
+      [this.out_proj.weight, this.out_proj.bias],
+      {
+        training: this.training,
+        keyPaddingMask: o.keyPaddingMask,
+        needWeights: o.needWeights ?? true,
+        attnMask: o.attnMask,
+        isCausal: o.isCausal,
+        averageAttnWeights: o.averageAttnWeights,
+        useSeparateProjWeight: this.in_proj_weight === null,
+        qProjWeight: this.q_proj_weight,
+        kProjWeight: this.k_proj_weight,
+        vProjWeight: this.v_proj_weight,
+      },
+      this.batchFirst,
+    );
   }
 }
 
