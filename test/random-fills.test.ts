@@ -148,6 +148,11 @@ describe('random fills', () => {
     expectTensorError(() => tk.full([2], 1.5).bernoulli(), 'INVALID_ARGUMENT', /bernoulli: the probabilities/);
     expectTensorError(() => tk.normal(0, 1), 'INVALID_ARGUMENT', /normal: with a number mean and std, give the size/);
     expectTensorError(
+      () => tk.normal(tk.zeros([2]), 1, 3 as never),
+      'INVALID_ARGUMENT',
+      /normal: 'size' must be an array, got 3/,
+    );
+    expectTensorError(
       () => tk.poisson(tk.full([2], -1)),
       'INVALID_ARGUMENT',
       /poisson: the rates must be non-negative/,

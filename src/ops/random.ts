@@ -11,7 +11,7 @@ import { tensorArg } from '../args.js';
 import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { checkOptions, describe, int, num } from '../options.js';
+import { checkOptions, describe, int, list, num } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { full, rand, randint, randn, type CreateOptions } from './creation.js';
 import { where } from './functional.js';
@@ -214,7 +214,7 @@ export function normal(
         fail('INVALID_ARGUMENT', `${name}: std must be >= 0 everywhere`);
       const shape =
         size !== undefined
-          ? size.map((s) => int(name, 'size', s))
+          ? (list(name, 'size', size, 64) as unknown[]).map((s) => int(name, 'size', s))
           : mean instanceof Tensor && std instanceof Tensor
             ? mean.add(std).shape
             : like!.shape;
