@@ -486,6 +486,12 @@ describe('sampling', () => {
       expect(L.grad!.isfinite().all().item()).toBe(true);
       expect(new D.VonMises(0, 1).hasRsample).toBe(false);
       expect(new D.LKJCholesky(3).hasRsample).toBe(false);
+      // float32 draws: the all-zero first row is normalised by the dtype's smallest normal, not
+      // Number.MIN_VALUE (0 in float32, which made that row NaN)
+      const L32 = new D.LKJCholesky(3, 1).sample([20]);
+      expect(L32.dtype).toBe('float32');
+      expect(L32.isnan().any().item()).toBe(false);
+      expect(L32.select(-2, 0).toArray()).toEqual(new Array(20).fill([1, 0, 0]));
     }));
 });
 

@@ -352,7 +352,7 @@ export class LKJCholesky extends Distribution {
       const u = randn([...sampleShape, ...this.batchShape, n, n], optsOf(this.concentration)).tril(-1);
       // rows of u on the unit sphere; row 0 (all zero) stays zero
       const norm = u.norm(2, { dim: -1, keepdim: true });
-      const sphere = u.div(norm.clamp(Number.MIN_VALUE, null));
+      const sphere = u.div(norm.clamp(tinyOf(u), null)); // the smallest normal of the dtype: MIN_VALUE is 0 in float32
       const w = y.sqrt().mul(sphere);
       const diag = w.square().sum(-1).neg().add(1).clamp(tinyOf(w), null).sqrt();
       return w.add(diag.diagEmbed());
