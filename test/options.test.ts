@@ -484,6 +484,7 @@ const ROWS: Record<string, () => unknown> = {
   'distributions/simplex.ts:RelaxedOneHotCategorical.constructor': () =>
     new tk.distributions.RelaxedOneHotCategorical(1, O),
   'distributions/matrix.ts:Wishart.constructor': () => new tk.distributions.Wishart(3, O),
+  'distributions/constraints.ts:dependentWith': () => tk.distributions.constraints.dependentWith(O),
   'ops/creation_more.ts:logspace': () => tk.logspace(0, 1, 3, O),
   'ops/creation_more.ts:randperm': () => tk.randperm(3, O),
   'ops/creation_more.ts:empty': () => tk.empty([2], O),

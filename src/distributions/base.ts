@@ -10,6 +10,8 @@ import { full, tensor } from '../ops/creation.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { describe, intAtLeast, list } from '../options.js';
 import { Tensor } from '../tensor.js';
+import * as constraints from './constraints.js';
+import type { Constraint } from './constraints.js';
 
 export const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -94,9 +96,12 @@ export abstract class Distribution {
     if (typeof v === 'number') return full([], v, { dtype: like.dtype, device: like.device });
     return tensorArg(`${this.constructor.name}.logProb`, 'value', v);
   }
-  /** @internal The support (torch's constraint): its name and a test of each value. */
-  protected get support(): Support {
-    return REAL;
+  /**
+   * Where values lie (torch's `support`, a constraint): logProb and cdf check their value
+   * against it while validation is on. @example new distributions.Gamma(2, 1).support.check(x)
+   */
+  get support(): Constraint {
+    return constraints.real;
   }
   /**
    * @internal valueOf, then (unless validation is off) INVALID_ARGUMENT naming the first value
@@ -105,19 +110,29 @@ export abstract class Distribution {
   protected sampleOf(v: Tensor | number, like: Tensor, method: string): Tensor {
     return this.validate(this.valueOf(v, like), method);
   }
-  /** @internal x, after the support check of sampleOf. */
+  /** @internal x, after the support check of sampleOf (the first event outside is named). */
   protected validate(x: Tensor, method: string): Tensor {
-    if (!validateArgs) return x;
+    const support = this.support;
+    if (!validateArgs || constraints.isDependent(support)) return x;
     const bad = tidy(() => {
-      const ok = this.support.check(x); // x broadcast against the parameters
+      const ok = support.check(x); // x broadcast against the parameters, less the event dims
       if (ok.all().item()) return null;
       const i = (ok.reshape(-1).data() as Uint8Array).findIndex((b) => !b);
-      return Number(x.expand(ok.shape).reshape(-1).data()[i]);
+      const event = x.shape.slice(x.ndim - support.eventDim);
+      const v = x
+        .expand([...ok.shape, ...event])
+        .reshape([-1, ...event])
+        .select(0, i)
+        .reshape(-1);
+      const values = Array.from(v.data() as ArrayLike<number | bigint>, Number);
+      return event.length === 0
+        ? String(values[0])
+        : `the event [${values.slice(0, 8).join(', ')}${values.length > 8 ? ', ...' : ''}] at index ${i}`;
     });
     if (bad !== null)
       fail(
         'INVALID_ARGUMENT',
-        `${this.constructor.name}.${method}: the value must be within the support (${this.support.name}), got ${bad}`,
+        `${this.constructor.name}.${method}: the value must be within the support (${support.toString()}), got ${bad}`,
       );
     return x;
   }
@@ -133,26 +148,13 @@ export abstract class Distribution {
   }
 }
 
-/** A distribution's support: a name for messages and a test of each value (bool, its shape). */
-export interface Support {
-  name: string;
-  check(x: Tensor): Tensor;
-}
 let validateArgs = true;
-export const REAL: Support = { name: 'real', check: (x) => x.eq(x) };
-export const NONNEGATIVE: Support = { name: 'x >= 0', check: (x) => x.ge(0) };
-export const interval = (lo: Tensor | number, hi: Tensor | number, name: string): Support => ({
-  name,
-  check: (x) => x.ge(lo).logicalAnd(x.le(hi)),
-});
-export const integerFrom = (lo: number, hi: Tensor | number | null, name: string): Support => ({
-  name,
-  check: (x) => {
-    const ok = x.ge(lo).logicalAnd(x.eq(x.floor()));
-    return hi === null ? ok : ok.logicalAnd(x.le(hi));
-  },
-});
+/** Whether values are being validated (Distribution.setDefaultValidateArgs). */
+export const validating = () => validateArgs;
 
+/** c made an event of d dims (independent over those it lacks), as torch's compositions do. */
+export const extend = (c: Constraint, d: number): Constraint =>
+  d > c.eventDim ? constraints.independent(c, d - c.eventDim) : c;
 /** The dtype and device of t, for creating tensors beside it. */
 export const optsOf = (t: Tensor) => ({ dtype: t.dtype, device: t.device });
 /** torch.finfo(t.dtype).eps: float64's, else float32's. */
@@ -163,7 +165,6 @@ export const tinyOf = (t: Tensor) => (t.dtype === 'float64' ? 2.2250738585072014
 export const softplus = (x: Tensor): Tensor => tidy(() => x.clamp(0, null).add(x.abs().neg().exp().log1p()));
 /** The sum of t over its rightmost n dims (torch's _sum_rightmost). */
 export const sumRightmost = (t: Tensor, n: number) => (n > 0 ? t.sum(Array.from({ length: n }, (_, i) => -1 - i)) : t);
-export const POSITIVE: Support = { name: 'x > 0', check: (x) => x.gt(0) };
 
 // The parameters broadcast to one batch shape (views).
 export function broadcastParams(name: string, ...ps: Tensor[]): { shape: number[]; ps: Tensor[] } {

@@ -10,19 +10,9 @@ import { oneHot } from '../nn/functional_misc.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { checkOptions, describe, fn as fnArg, intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
-import {
-  broadcastParams,
-  check,
-  Distribution,
-  epsOf,
-  integerFrom,
-  interval,
-  LOG_SQRT_2PI,
-  NONNEGATIVE,
-  param,
-  softplus,
-  type Support,
-} from './base.js';
+import { broadcastParams, check, Distribution, epsOf, LOG_SQRT_2PI, param, softplus } from './base.js';
+import * as constraints from './constraints.js';
+import type { Constraint } from './constraints.js';
 import { StandardGammaDraw } from './gamma_grad.js';
 import { MultivariateNormal } from './multivariate_normal.js';
 
@@ -98,8 +88,8 @@ export class Uniform extends Distribution {
       return this.low.add(u.mul(this.high.sub(this.low)));
     });
   }
-  protected override get support() {
-    return interval(this.low, this.high, '[low, high]');
+  override get support(): Constraint {
+    return constraints.interval(this.low, this.high);
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.low, 'logProb');
@@ -150,8 +140,8 @@ export class Exponential extends Distribution {
       return u.neg().log1p().neg().div(this.rate);
     });
   }
-  protected override get support() {
-    return NONNEGATIVE;
+  override get support(): Constraint {
+    return constraints.nonnegative;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.rate, 'logProb');
@@ -274,8 +264,8 @@ export class Bernoulli extends Distribution {
       return u.lt(this.probs).to(this.logits.dtype);
     });
   }
-  protected override get support(): Support {
-    return { name: '0 or 1', check: (x) => x.eq(0).logicalOr(x.eq(1)) };
+  override get support(): Constraint {
+    return constraints.boolean;
   }
   logProb(value: Tensor | number): Tensor {
     return this.bce(this.sampleOf(value, this.logits, 'logProb'));
@@ -353,8 +343,8 @@ export class Categorical extends Distribution {
       return draws.t().reshape([...sampleShape, ...this.batchShape]);
     });
   }
-  protected override get support() {
-    return integerFrom(0, this.numCategories - 1, `integers in [0, ${this.numCategories - 1}]`);
+  override get support(): Constraint {
+    return constraints.integerInterval(0, this.numCategories - 1);
   }
   logProb(value: Tensor | number): Tensor {
     const v = this.validate(
@@ -448,8 +438,8 @@ export class Gamma extends Distribution {
       return where(boosted, out.mul(u.pow(a.reciprocal())), out);
     });
   }
-  protected override get support() {
-    return NONNEGATIVE;
+  override get support(): Constraint {
+    return constraints.nonnegative;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.rate, 'logProb');
@@ -501,8 +491,8 @@ export class Beta extends Distribution {
       return x.div(x.add(y));
     });
   }
-  protected override get support() {
-    return interval(0, 1, '[0, 1]');
+  override get support(): Constraint {
+    return constraints.unitInterval;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.concentration1, 'logProb');
@@ -604,8 +594,8 @@ export class Poisson extends Distribution {
       return out.to(this.rate.dtype);
     });
   }
-  protected override get support() {
-    return integerFrom(0, null, 'integers >= 0');
+  override get support(): Constraint {
+    return constraints.nonnegativeInteger;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.rate, 'logProb');
@@ -640,6 +630,9 @@ export class Independent extends Distribution {
       fail('INVALID_ARGUMENT', `Independent: cannot move ${k} dims of a batch of [${base.batchShape.join(', ')}]`);
     const cut = base.batchShape.length - k;
     super(base.batchShape.slice(0, cut), [...base.batchShape.slice(cut), ...base.eventShape]);
+  }
+  override get support(): Constraint {
+    return constraints.independent(this.base.support, this.reinterpretedBatchNdims);
   }
   override get hasRsample() {
     return this.base.hasRsample;
@@ -693,11 +686,8 @@ export class Dirichlet extends Distribution {
       return g.div(g.sum(-1, { keepdim: true }));
     });
   }
-  protected override get support(): Support {
-    return {
-      name: 'the simplex: x >= 0, summing to 1',
-      check: (x) => x.ge(0).logicalAnd(x.sum(-1, { keepdim: true }).sub(1).abs().lt(1e-6)),
-    };
+  override get support(): Constraint {
+    return constraints.simplex;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.concentration, 'logProb');

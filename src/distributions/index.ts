@@ -36,3 +36,6 @@ export * from './simplex.js';
 export * from './matrix.js';
 export * from './univariate.js';
 export * from './transforms_more.js';
+export * from './transforms_cat.js';
+export * from './constraint_registry.js';
+export * as constraints from './constraints.js';

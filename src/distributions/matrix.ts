@@ -11,7 +11,10 @@ import { cat, where } from '../ops/functional.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { broadcastParams, check, Distribution, epsOf, optsOf, param, type Support, tinyOf } from './base.js';
+import { broadcastParams, check, Distribution, epsOf, optsOf, param, tinyOf } from './base.js';
+import * as constraints from './constraints.js';
+import type { Constraint } from './constraints.js';
+
 import { Beta, registerKl } from './core.js';
 import { Chi2 } from './more.js';
 import {
@@ -77,6 +80,9 @@ export class LowRankMultivariateNormal extends Distribution {
       const wtDinv = w.mT.div(d.unsqueeze(-2));
       return linalg.cholesky(wtDinv.matmul(w).add(eye(r, optsOf(w))));
     });
+  }
+  override get support(): Constraint {
+    return constraints.realVector;
   }
   override get hasRsample() {
     return true;
@@ -173,15 +179,6 @@ const mvdigamma = (x: Tensor, p: number) =>
     .digamma()
     .sum(-1);
 
-const POSITIVE_DEFINITE: Support = {
-  name: 'symmetric positive-definite',
-  check: (x) => {
-    const symmetric = x.sub(x.mT).abs().amax([-2, -1]).le(0);
-    const pd = linalg.choleskyEx(x).info.eq(0);
-    return symmetric.logicalAnd(pd).unsqueeze(-1).unsqueeze(-1).expand(x.shape);
-  },
-};
-
 /**
  * The Wishart distribution over p x p positive-definite matrices (torch.distributions.Wishart):
  * df > p - 1 degrees of freedom and a scale given as covarianceMatrix, precisionMatrix or
@@ -225,8 +222,8 @@ export class Wishart extends Distribution {
       return chol.matmul(chol.mT);
     });
   }
-  protected override get support() {
-    return POSITIVE_DEFINITE;
+  override get support(): Constraint {
+    return constraints.positiveDefinite;
   }
   private halfLogDet(): Tensor {
     return this.scaleTril.diagonal(0, -2, -1).log().sum(-1);
@@ -303,17 +300,6 @@ export class Wishart extends Distribution {
 }
 const describeTensor = (t: Tensor) => (t.numel() === 1 ? String(t.item()) : `a tensor of shape ${shapeText(t.shape)}`);
 
-const CORR_CHOLESKY: Support = {
-  name: 'lower-triangular, positive diagonal, unit-norm rows',
-  check: (x) => {
-    const tol = x.dtype === 'float64' ? 1e-12 : 1e-5;
-    const lower = x.triu(1).eq(0).all(-1).all(-1);
-    const positive = x.diagonal(0, -2, -1).gt(0).all(-1);
-    const unit = x.square().sum(-1).sub(1).abs().le(tol).all(-1);
-    return lower.logicalAnd(positive).logicalAnd(unit).unsqueeze(-1).unsqueeze(-1).expand(x.shape);
-  },
-};
-
 /**
  * The LKJ distribution over Cholesky factors L of dim x dim correlation matrices
  * (torch.distributions.LKJCholesky): L L^T has density proportional to det^(concentration - 1);
@@ -358,8 +344,8 @@ export class LKJCholesky extends Distribution {
       return w.add(diag.diagEmbed());
     });
   }
-  protected override get support() {
-    return CORR_CHOLESKY;
+  override get support(): Constraint {
+    return constraints.corrCholesky;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.concentration, 'logProb');

@@ -12,18 +12,9 @@ import { fail } from '../errors.js';
 import { describe, intAtLeast } from '../options.js';
 import { oneHot } from '../nn/functional_misc.js';
 import { Tensor } from '../tensor.js';
-import {
-  broadcastParams,
-  check,
-  Distribution,
-  integerFrom,
-  NONNEGATIVE,
-  optsOf,
-  param,
-  POSITIVE,
-  type Support,
-  tinyOf,
-} from './base.js';
+import { broadcastParams, check, Distribution, optsOf, param, tinyOf, validating } from './base.js';
+import * as constraints from './constraints.js';
+import type { Constraint } from './constraints.js';
 import {
   Categorical,
   Gamma,
@@ -57,8 +48,8 @@ export class LogNormal extends Distribution {
   protected override rsampleImpl(sampleShape: number[]): Tensor {
     return tidy(() => this.base.rsample(sampleShape).exp());
   }
-  protected override get support() {
-    return POSITIVE;
+  override get support(): Constraint {
+    return constraints.positive;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.loc, 'logProb');
@@ -104,8 +95,8 @@ abstract class Folded extends Distribution {
   protected override rsampleImpl(sampleShape: number[]): Tensor {
     return tidy(() => this.base.rsample(sampleShape).abs());
   }
-  protected override get support() {
-    return NONNEGATIVE;
+  override get support(): Constraint {
+    return constraints.nonnegative;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.scale, 'logProb');
@@ -280,8 +271,8 @@ export class Weibull extends Distribution {
       return e.pow(this.concentration.reciprocal()).mul(this.scale);
     });
   }
-  protected override get support() {
-    return POSITIVE;
+  override get support(): Constraint {
+    return constraints.positive;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.scale, 'logProb');
@@ -350,8 +341,8 @@ export class Pareto extends Distribution {
       return e.exp().mul(this.scale);
     });
   }
-  protected override get support(): Support {
-    return { name: 'x >= scale', check: (x) => x.ge(this.scale) };
+  override get support(): Constraint {
+    return constraints.greaterThanEq(this.scale);
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.scale, 'logProb');
@@ -518,8 +509,8 @@ export class Geometric extends Distribution {
         .floor(),
     );
   }
-  protected override get support() {
-    return integerFrom(0, null, 'integers >= 0');
+  override get support(): Constraint {
+    return constraints.nonnegativeInteger;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.probs, 'logProb');
@@ -579,8 +570,8 @@ export class Binomial extends Distribution {
       return binomial(this.totalCount.expand(shape).contiguous(), this.probs.expand(shape).contiguous());
     });
   }
-  protected override get support(): Support {
-    return integerFrom(0, this.totalCount, 'integers in [0, totalCount]');
+  override get support(): Constraint {
+    return constraints.integerInterval(0, this.totalCount);
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.probs, 'logProb');
@@ -642,8 +633,8 @@ export class NegativeBinomial extends Distribution {
       return poisson(rate);
     });
   }
-  protected override get support() {
-    return integerFrom(0, null, 'integers >= 0');
+  override get support(): Constraint {
+    return constraints.nonnegativeInteger;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.probs, 'logProb');
@@ -690,17 +681,8 @@ export class OneHotCategorical extends Distribution {
       oneHot(this.categorical.sample(sampleShape), this.categorical.numCategories).to(this.probs.dtype),
     );
   }
-  protected override get support(): Support {
-    return {
-      name: 'one-hot vectors',
-      check: (x) =>
-        x
-          .eq(0)
-          .logicalOr(x.eq(1))
-          .all(-1, { keepdim: true })
-          .logicalAnd(x.sum(-1, { keepdim: true }).eq(1))
-          .expand(x.shape),
-    };
+  override get support(): Constraint {
+    return constraints.oneHot;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.probs, 'logProb');
@@ -769,19 +751,19 @@ export class Multinomial extends Distribution {
       return oneHot(draws, k).to(this.probs.dtype).sum(0);
     });
   }
-  protected override get support(): Support {
-    return {
-      name: `non-negative integer counts summing to ${this.totalCount}`,
-      check: (x) =>
-        integerFrom(0, null, '')
-          .check(x)
-          .all(-1, { keepdim: true })
-          .logicalAnd(x.sum(-1, { keepdim: true }).eq(this.totalCount))
-          .expand(x.shape),
-    };
+  override get support(): Constraint {
+    return constraints.multinomial(this.totalCount);
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.probs, 'logProb');
+    // torch's constraint admits sums below totalCount; a count vector of another total has no
+    // probability here, so it is refused while validating.
+    if (validating())
+      check(
+        'Multinomial.logProb',
+        x.sum(-1).eq(this.totalCount),
+        `the counts must sum to totalCount (${this.totalCount})`,
+      );
     return tidy(() => {
       const l = where(x.eq(0).logicalAnd(this.logits.eq(-Infinity)), full([], 0, optsOf(this.probs)), this.logits);
       return x.sum(-1).add(1).lgamma().sub(x.add(1).lgamma().sum(-1)).add(l.mul(x).sum(-1));
@@ -827,6 +809,10 @@ export class MixtureSameFamily extends Distribution {
     super(batch, componentDistribution.eventShape);
     this.mixtureDistribution = mixtureDistribution;
     this.componentDistribution = componentDistribution;
+  }
+  /** The components' support. */
+  override get support(): Constraint {
+    return this.componentDistribution.support;
   }
   // The mixture's log-weights, shaped to broadcast against the components' per-K results.
   private logWeights(): Tensor {

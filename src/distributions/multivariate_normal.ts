@@ -7,6 +7,8 @@ import { eye, randn } from '../ops/creation.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { checkOptions } from '../options.js';
 import { Tensor } from '../tensor.js';
+import * as constraints from './constraints.js';
+import type { Constraint } from './constraints.js';
 import { check, Distribution, param } from './base.js';
 
 /** How a MultivariateNormal's covariance is given: exactly one of the three. */
@@ -96,6 +98,9 @@ export class MultivariateNormal extends Distribution {
     const tril = tidy(() => scaleTrilOf(name, which, m).expand([...batch, k, k]));
     this.scaleTril = tril;
     this.loc = l.expand([...batch, k]);
+  }
+  override get support(): Constraint {
+    return constraints.realVector;
   }
   override get hasRsample() {
     return true;

@@ -8,7 +8,9 @@ import { full, rand } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
 import { checkOptions, describe } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { broadcastParams, check, Distribution, epsOf, interval, optsOf, param, softplus } from './base.js';
+import * as constraints from './constraints.js';
+import type { Constraint } from './constraints.js';
+import { broadcastParams, check, Distribution, epsOf, optsOf, param, softplus } from './base.js';
 import {
   Categorical,
   Independent,
@@ -31,7 +33,6 @@ import {
 const EULER = 0.5772156649015329;
 // torch's clamp_probs: into [eps, 1 - eps] of the dtype.
 const clampProbs = (p: Tensor) => p.clamp(epsOf(p), 1 - epsOf(p));
-const UNIT = interval(0, 1, '0 <= x <= 1');
 
 /** Options of ContinuousBernoulli: probs or logits, and the band about 1/2 where Taylor series are used. */
 export interface ContinuousBernoulliOptions extends ProbsOrLogits {
@@ -72,8 +73,8 @@ export class ContinuousBernoulli extends Distribution {
   protected override rsampleImpl(sampleShape: number[]): Tensor {
     return tidy(() => this.icdf(rand([...sampleShape, ...this.batchShape], optsOf(this.probs))));
   }
-  protected override get support() {
-    return UNIT;
+  override get support(): Constraint {
+    return constraints.unitInterval;
   }
   // Where probs is far enough from 1/2 for the closed forms.
   private outside(): Tensor {
@@ -221,6 +222,9 @@ export class Kumaraswamy extends TransformedDistribution {
     ]);
     [this.concentration1, this.concentration0] = [a, b];
   }
+  override get support(): Constraint {
+    return constraints.unitInterval;
+  }
   /** ((a - 1) / (ab - 1))^(1/a); NaN where a < 1 or b < 1. (torch 1.13's own formula takes log1p(-b) and is NaN for every b > 1.) */
   override get mode(): Tensor {
     return tidy(() => {
@@ -324,8 +328,8 @@ export class RelaxedBernoulli extends TransformedDistribution {
   get probs(): Tensor {
     return this.logit.probs;
   }
-  protected override get support() {
-    return UNIT;
+  override get support(): Constraint {
+    return constraints.unitInterval;
   }
   override logProb(value: Tensor | number): Tensor {
     return super.logProb(this.sampleOf(value, this.logits, 'logProb'));
@@ -347,6 +351,9 @@ export class ExpRelaxedCategorical extends Distribution {
     super(c.batchShape, [c.numCategories]);
     this.temperature = temp;
     this.categorical = c;
+  }
+  override get support(): Constraint {
+    return constraints.realVector;
   }
   /** The normalised log-probabilities. */
   get logits(): Tensor {
@@ -399,6 +406,9 @@ export class RelaxedOneHotCategorical extends TransformedDistribution {
   constructor(temperature: Tensor | number, options: ProbsOrLogits) {
     super(new ExpRelaxedCategorical(temperature, options), new ExpTransform());
   }
+  override get support(): Constraint {
+    return constraints.simplex;
+  }
   private get exp(): ExpRelaxedCategorical {
     return this.baseDist as ExpRelaxedCategorical;
   }
@@ -428,6 +438,9 @@ export class LogisticNormal extends TransformedDistribution {
     super(base.batchShape.length ? base : new Normal(base.loc.reshape([1]), base.scale.reshape([1])), [
       new StickBreakingTransform(),
     ]);
+  }
+  override get support(): Constraint {
+    return constraints.simplex;
   }
   private get normal(): Normal {
     return (this.baseDist as Independent).base as Normal;

@@ -7,9 +7,11 @@ import { tidy } from '../memory.js';
 import { describe, intAtLeast, list as listArg } from '../options.js';
 import { tensorArg } from '../args.js';
 import { Tensor } from '../tensor.js';
+import * as constraints from './constraints.js';
+import type { Constraint } from './constraints.js';
 import { arange, full } from '../ops/creation.js';
 import { cat } from '../ops/functional.js';
-import { Distribution, epsOf, param, softplus, sumRightmost, tinyOf } from './base.js';
+import { Distribution, epsOf, extend, param, softplus, sumRightmost, tinyOf } from './base.js';
 import { Independent } from './core.js';
 
 /** An invertible element-wise map with the log of its Jacobian's absolute determinant. */
@@ -38,6 +40,18 @@ export abstract class Transform {
   /** The rightmost output dims it produces jointly (torch's codomain.event_dim). */
   get codomainEventDim(): number {
     return 0;
+  }
+  /** Where inputs lie (a constraint; unconstrained reals over domainEventDim dims unless the map needs less). */
+  get domain(): Constraint {
+    return extend(constraints.real, this.domainEventDim);
+  }
+  /** Where outputs lie (a constraint). @example new ExpTransform().codomain // GreaterThan(lowerBound=0) */
+  get codomain(): Constraint {
+    return extend(constraints.real, this.codomainEventDim);
+  }
+  /** Whether the map is a bijection of domain onto codomain (so inverse is exact). */
+  get bijective(): boolean {
+    return true;
   }
   /** The output shape for an input of this shape. @example new StickBreakingTransform().forwardShape([5, 3]) // [5, 4] */
   forwardShape(shape: readonly number[]): number[] {
@@ -78,25 +92,37 @@ export class ExpTransform extends Transform {
   protected ladj(x: Tensor): Tensor {
     return x.clone();
   }
+  override get codomain(): Constraint {
+    return constraints.positive;
+  }
 }
 
-/** y = loc + scale x. @example new AffineTransform(1, 2) */
+/**
+ * y = loc + scale x. Numbers stay numbers in the arithmetic (as torch's Python scalars), so a
+ * float64 input keeps float64 precision. @example new AffineTransform(1, 2)
+ */
 export class AffineTransform extends Transform {
   readonly loc: Tensor;
   readonly scale: Tensor;
+  private readonly locArg: Tensor | number;
+  private readonly scaleArg: Tensor | number;
   constructor(loc: Tensor | number, scale: Tensor | number) {
     super();
     this.loc = param('AffineTransform', 'loc', loc);
     this.scale = param('AffineTransform', 'scale', scale);
+    this.locArg = typeof loc === 'number' ? loc : this.loc;
+    this.scaleArg = typeof scale === 'number' ? scale : this.scale;
   }
   protected fwd(x: Tensor): Tensor {
-    return tidy(() => x.mul(this.scale).add(this.loc));
+    return tidy(() => x.mul(this.scaleArg).add(this.locArg));
   }
   protected inv(y: Tensor): Tensor {
-    return tidy(() => y.sub(this.loc).div(this.scale));
+    return tidy(() => y.sub(this.locArg).div(this.scaleArg));
   }
   protected ladj(x: Tensor): Tensor {
-    return tidy(() => this.scale.abs().log().add(x.mul(0)));
+    const s = this.scaleArg;
+    if (typeof s === 'number') return full(x.shape, Math.log(Math.abs(s)), { dtype: x.dtype, device: x.device });
+    return tidy(() => s.abs().log().add(x.mul(0)));
   }
   override get sign(): number {
     return signOf('AffineTransform', 'scale', this.scale);
@@ -118,6 +144,9 @@ export class SigmoidTransform extends Transform {
   protected ladj(x: Tensor): Tensor {
     return tidy(() => softplus(x.neg()).neg().sub(softplus(x)));
   }
+  override get codomain(): Constraint {
+    return constraints.unitInterval;
+  }
 }
 
 /** y = tanh(x), as torch's TanhTransform (its log-Jacobian in the stable form). */
@@ -137,6 +166,9 @@ export class TanhTransform extends Transform {
         .mul(2),
     );
   }
+  override get codomain(): Constraint {
+    return constraints.interval(-1, 1);
+  }
 }
 
 /** y = softplus(x) = log(1 + e^x). */
@@ -149,6 +181,9 @@ export class SoftplusTransform extends Transform {
   }
   protected ladj(x: Tensor): Tensor {
     return tidy(() => softplus(x.neg()).neg());
+  }
+  override get codomain(): Constraint {
+    return constraints.positive;
   }
 }
 
@@ -171,6 +206,12 @@ export class PowerTransform extends Transform {
   override get sign(): number {
     return signOf('PowerTransform', 'exponent', this.exponent);
   }
+  override get domain(): Constraint {
+    return constraints.positive;
+  }
+  override get codomain(): Constraint {
+    return constraints.positive;
+  }
 }
 
 /**
@@ -185,6 +226,9 @@ export class StickBreakingTransform extends Transform {
   }
   override get codomainEventDim(): number {
     return 1;
+  }
+  override get codomain(): Constraint {
+    return constraints.simplex;
   }
   override get sign(): number {
     return fail('NOT_IMPLEMENTED', 'StickBreakingTransform.sign: the map is not monotone (no cdf or icdf through it)');
@@ -258,6 +302,16 @@ export class ComposeTransform extends Transform {
   }
   override get sign(): number {
     return this.parts.reduce((s, t) => s * t.sign, 1);
+  }
+  override get domain(): Constraint {
+    return this.parts.length ? extend(this.parts[0].domain, this.domainEventDim) : constraints.real;
+  }
+  override get codomain(): Constraint {
+    const p = this.parts;
+    return p.length ? extend(p[p.length - 1].codomain, this.codomainEventDim) : constraints.real;
+  }
+  override get bijective(): boolean {
+    return this.parts.every((t) => t.bijective);
   }
   protected override fwdShape(shape: number[]): number[] {
     return this.parts.reduce((s, t) => t.forwardShape(s), shape);
@@ -343,6 +397,17 @@ export class TransformedDistribution extends Distribution {
       domainDim > baseEventDim ? new Independent(baseDistribution, domainDim - baseEventDim) : baseDistribution;
     this.transforms = [...list];
   }
+  /**
+   * The last transform's codomain, made independent over the event dims it leaves (torch's); the
+   * base's support when there are no transforms.
+   */
+  override get support(): Constraint {
+    const last = this.transforms[this.transforms.length - 1];
+    if (!last) return this.baseDist.support;
+    const c = last.codomain;
+    const extra = this.eventShape.length - c.eventDim;
+    return extra > 0 ? constraints.independent(c, extra) : c;
+  }
   override get hasRsample() {
     return this.baseDist.hasRsample;
   }
@@ -354,7 +419,7 @@ export class TransformedDistribution extends Distribution {
     });
   }
   logProb(value: Tensor | number): Tensor {
-    const y0 = this.valueOf(value, this.like());
+    const y0 = this.validate(this.valueOf(value, this.like()), 'logProb');
     return tidy(() => {
       let e = this.eventShape.length;
       let y = y0;

@@ -7,13 +7,21 @@ import { describe, intAtLeast, list } from '../options.js';
 import { eye, full, tensor } from '../ops/creation.js';
 import { cat } from '../ops/functional.js';
 import { Tensor } from '../tensor.js';
-import { Distribution, epsOf, softplus, sumRightmost } from './base.js';
+import { Distribution, epsOf, extend, softplus, sumRightmost } from './base.js';
 import { Transform } from './transforms.js';
+import * as constraints from './constraints.js';
+import type { Constraint } from './constraints.js';
 
 const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 /** y = |x|: not invertible (inverse gives y back) and without a log-Jacobian, as torch's AbsTransform. */
 export class AbsTransform extends Transform {
+  override get codomain(): Constraint {
+    return constraints.positive;
+  }
+  override get bijective(): boolean {
+    return false;
+  }
   protected fwd(x: Tensor): Tensor {
     return x.abs();
   }
@@ -62,6 +70,15 @@ export class IndependentTransform extends Transform {
   }
   protected override invShape(shape: number[]): number[] {
     return this.baseTransform.inverseShape(shape);
+  }
+  override get domain(): Constraint {
+    return extend(this.baseTransform.domain, this.domainEventDim);
+  }
+  override get codomain(): Constraint {
+    return extend(this.baseTransform.codomain, this.codomainEventDim);
+  }
+  override get bijective(): boolean {
+    return this.baseTransform.bijective;
   }
   protected fwd(x: Tensor): Tensor {
     return this.baseTransform.forward(x);
@@ -141,6 +158,12 @@ export class SoftmaxTransform extends Transform {
   override get codomainEventDim(): number {
     return 1;
   }
+  override get codomain(): Constraint {
+    return constraints.simplex;
+  }
+  override get bijective(): boolean {
+    return false;
+  }
   protected fwd(x: Tensor): Tensor {
     if (x.ndim < 1) fail('SHAPE_MISMATCH', 'SoftmaxTransform: the input needs a last dim, got []');
     return x.softmax(-1);
@@ -170,6 +193,12 @@ export class LowerCholeskyTransform extends Transform {
   }
   override get codomainEventDim(): number {
     return 2;
+  }
+  override get codomain(): Constraint {
+    return constraints.lowerCholesky;
+  }
+  override get bijective(): boolean {
+    return false;
   }
   protected fwd(x: Tensor): Tensor {
     squareArg('LowerCholeskyTransform.forward', x);
@@ -202,6 +231,12 @@ export class CumulativeDistributionTransform extends Transform {
   }
   override get domainEventDim(): number {
     return this.distribution.eventShape.length;
+  }
+  override get domain(): Constraint {
+    return this.distribution.support;
+  }
+  override get codomain(): Constraint {
+    return constraints.unitInterval;
   }
   protected fwd(x: Tensor): Tensor {
     return this.distribution.cdf(x);
@@ -269,6 +304,9 @@ export class CorrCholeskyTransform extends Transform {
       fail('SHAPE_MISMATCH', `CorrCholeskyTransform: expected square matrices [..., n, n], got ${shapeText(shape)}`);
     const n = shape[shape.length - 1];
     return [...shape.slice(0, -2), (n * (n - 1)) / 2];
+  }
+  override get codomain(): Constraint {
+    return constraints.corrCholesky;
   }
   protected fwd(x: Tensor): Tensor {
     const n = this.fwdShape([...x.shape])[x.ndim];

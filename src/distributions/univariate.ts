@@ -7,7 +7,10 @@ import { fail } from '../errors.js';
 import { rand } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
 import { Tensor } from '../tensor.js';
-import { broadcastParams, check, Distribution, optsOf, param, POSITIVE, tinyOf } from './base.js';
+import { broadcastParams, check, Distribution, optsOf, param, tinyOf } from './base.js';
+import * as constraints from './constraints.js';
+import type { Constraint } from './constraints.js';
+
 import { Gamma } from './core.js';
 
 /**
@@ -46,8 +49,8 @@ export class FisherSnedecor extends Distribution {
       return x1.div(x2).clamp(tinyOf(this.df1), null);
     });
   }
-  protected override get support() {
-    return POSITIVE;
+  override get support(): Constraint {
+    return constraints.positive;
   }
   logProb(value: Tensor | number): Tensor {
     const x = this.sampleOf(value, this.df1, 'logProb');

@@ -305,6 +305,19 @@ export const FACTORIES: Record<string, () => object> = {
   VonMises: () => new tk.distributions.VonMises(0, tk.tensor([0.5, 4])),
   OneHotCategoricalStraightThrough: () =>
     new tk.distributions.OneHotCategoricalStraightThrough({ logits: tk.randn([2, 3]) }),
+  CatTransform: () =>
+    new tk.distributions.CatTransform(
+      [new tk.distributions.ExpTransform(), new tk.distributions.TanhTransform()],
+      -1,
+      [2, 1],
+    ),
+  StackTransform: () =>
+    new tk.distributions.StackTransform(
+      [new tk.distributions.ExpTransform(), new tk.distributions.SigmoidTransform()],
+      0,
+    ),
+  ConstraintRegistry: () => tk.distributions.transformTo,
+  Constraint: () => tk.distributions.constraints.interval(tk.tensor([0, 1]), 2),
   ComposeTransform: () =>
     new tk.distributions.ComposeTransform([
       new tk.distributions.ExpTransform(),
