@@ -305,6 +305,8 @@ const ROWS: Record<string, () => unknown> = {
     );
   },
   'nn/functional_inplace.ts:rrelu_': () => nn.functional.rrelu_(tk.randn([3]), O),
+  'nn/parametrizations.ts:orthogonal': () => nn.utils.parametrizations.orthogonal(lin(), 'weight', O),
+  'nn/parametrizations.ts:spectralNorm': () => nn.utils.parametrizations.spectralNorm(lin(), 'weight', O),
   'nn/parametrize.ts:registerParametrization': () =>
     nn.utils.parametrize.registerParametrization(new nn.Linear(2, 2), 'weight', new nn.Identity(), O),
   'nn/parametrize.ts:removeParametrizations': () => {

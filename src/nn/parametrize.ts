@@ -10,7 +10,7 @@
  * @module parametrize
  */
 import { noGrad } from '../autograd.js';
-import { fail } from '../errors.js';
+import { fail, TensorError } from '../errors.js';
 import { keep, tidy } from '../memory.js';
 import { bool, checkOptions, describe, fn as fnArg, str } from '../options.js';
 import { Tensor } from '../tensor.js';
@@ -122,7 +122,7 @@ export function registerParametrization<M extends Module>(
   const list = new ParametrizationList([parametrization]);
   const asParameter = isParameter(original);
   tidyNoGrad(() => {
-    const init = list.rightInverse(original);
+    const init = initialOriginal(list, original);
     if (!unsafe) {
       sameKind(op, 'rightInverse', init, original);
       sameKind(op, 'the parametrization', parametrization.forward(init), original);
@@ -166,6 +166,18 @@ export function registerParametrization<M extends Module>(
     },
   });
   return module;
+}
+
+// The original for a tensor at registration: a rightInverse that is NOT_IMPLEMENTED counts as the
+// identity there (torch's rule, e.g. orthogonal's matrix maps without trivialization); on
+// assignment it throws.
+function initialOriginal(list: ParametrizationList, original: Tensor): Tensor {
+  try {
+    return list.rightInverse(original);
+  } catch (e) {
+    if (e instanceof TensorError && e.code === 'NOT_IMPLEMENTED') return original;
+    throw e;
+  }
 }
 
 /** Whether module[tensorName] (or, without a name, any tensor of module) is parametrized. */

@@ -149,3 +149,4 @@ export { functionalCall, type FunctionalCallOptions } from './functional_call.js
 export { deepCopy } from './copy.js';
 export * as prune from './prune.js';
 export * as parametrize from './parametrize.js';
+export * as parametrizations from './parametrizations.js';
