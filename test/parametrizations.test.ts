@@ -9,10 +9,12 @@ import { describe, expect, it } from 'vitest';
 import * as tk from '../src/index.js';
 import { nn, optim, type Tensor } from '../src/index.js';
 import { expectTensorError } from './helpers/harness.js';
-import { closeToTorch as close, f64, shapeOf, type Nested } from './helpers/torch-rows.js';
+import { closeToTorch as close, f64, type Nested } from './helpers/torch-rows.js';
 
 const PZ = nn.utils.parametrizations;
 interface OrthRow {
+  W: Nested;
+  C: Nested;
   map: 'matrixExp' | 'cayley' | 'householder';
   in: number;
   out: number;
@@ -26,6 +28,7 @@ interface OrthRow {
   weightAssigned: Nested | null;
 }
 interface SpecRow {
+  C: Nested;
   name: string;
   tensor: 'weight' | 'bias';
   options: { n_power_iterations?: number; dim?: number };
@@ -41,6 +44,11 @@ const FIX = JSON.parse(readFileSync(new URL('./fixtures/torch-parametrizations.j
 };
 
 const o64 = { dtype: 'float64' } as const;
+// a module's parametrizations (the field registerParametrization adds)
+const listOf = (m: nn.Module, name: string) =>
+  (m as unknown as { parametrizations: nn.ModuleDict<nn.utils.parametrize.ParametrizationList> }).parametrizations.get(
+    name,
+  );
 const stateOf = (s: Record<string, Nested>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, f64(v)]));
 // [n, k] orthonormal columns (or rows when wide): the Gram matrix is the identity
 function orthonormalError(W: Tensor): number {
@@ -62,7 +70,7 @@ describe('orthogonal', () => {
       close(lin.weight, r.weight0, `${label} weight after registration`, 1e-10);
       // torch's state (a non-square base has random columns), then the moved original
       lin.loadStateDict(stateOf(r.state));
-      const orig = lin.parametrizations!.get('weight').original;
+      const orig = listOf(lin, 'weight').original;
       tk.noGrad(() => orig.copy_(f64(r.moved)));
       const W = lin.weight;
       close(W, r.weight1, `${label} weight`, 1e-10);
@@ -108,6 +116,9 @@ describe('orthogonal', () => {
     // a batch of wide matrices as one parameter
     class Holder extends nn.Module {
       w = nn.Parameter(tk.randn([2, 3, 5]));
+      forward() {
+        return this.w;
+      }
     }
     const h = PZ.orthogonal(new Holder(), 'w');
     const w = (h as unknown as { w: Tensor }).w;
@@ -164,7 +175,7 @@ describe('spectralNorm', () => {
       const W = (m as unknown as Record<string, Tensor>)[r.tensor];
       close(W, r.weightTrain, `${r.name} training weight`, 1e-10);
       W.mul(f64(r.C)).sum().backward();
-      const orig = (m as nn.Linear).parametrizations!.get(r.tensor).original;
+      const orig = listOf(m, r.tensor).original;
       close(orig.grad!, r.grad, `${r.name} grad`, 1e-9);
       const after = m.stateDict();
       for (const [k, v] of Object.entries(r.stateAfter)) close(after[k], v, `${r.name} ${k} after`, 1e-10);
@@ -185,7 +196,7 @@ describe('spectralNorm', () => {
     for (let i = 0; i < 30; i++) lin.weight;
     expect(tk.linalg.svdvals(lin.weight).max().item()).toBeCloseTo(1, 4);
     const ct = PZ.spectralNorm(new nn.ConvTranspose2d(3, 4, 2));
-    const u = (ct.parametrizations!.get('weight').get(0) as unknown as { _u: Tensor })._u;
+    const u = (listOf(ct, 'weight').get(0) as unknown as { _u: Tensor })._u;
     expect(u.shape).toEqual([4]); // out channels sit at dim 1 of a transposed convolution's weight
   });
 
