@@ -145,6 +145,58 @@ describe('packed sequences', () => {
     });
   });
 
+  it('unpadSequence and unpackSequence invert padSequence and packSequence (torch 1.13 gives the same lists)', () => {
+    tk.tidy(() => {
+      const seqs = [
+        tk.tensor([
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ]),
+        tk.tensor([[7, 8]]),
+        tk.tensor([
+          [9, 10],
+          [11, 12],
+        ]),
+      ];
+      for (const batchFirst of [true, false]) {
+        const padded = U.padSequence(seqs, { batchFirst });
+        const back = U.unpadSequence(padded, tk.tensor([3, 1, 2]), { batchFirst });
+        expect(back.map((t) => t.toArray())).toEqual(seqs.map((t) => t.toArray()));
+      }
+      const back = U.unpackSequence(U.packSequence(seqs, { enforceSorted: false }));
+      expect(back.map((t) => t.toArray())).toEqual(seqs.map((t) => t.toArray()));
+      // differentiable: each sequence's gradient reaches the packed data
+      const x = tk.randn([3, 2], { requiresGrad: true });
+      const y = tk.randn([1, 2], { requiresGrad: true });
+      const [ux, uy] = U.unpackSequence(U.packSequence([x, y]));
+      ux.sum().add(uy.mul(2).sum()).backward();
+      expect([x.grad!.toArray(), y.grad!.toArray()]).toEqual([
+        [
+          [1, 1],
+          [1, 1],
+          [1, 1],
+        ],
+        [[2, 2]],
+      ]);
+      expectTensorError(
+        () => U.unpadSequence(tk.ones([3, 2]), [3, 4]),
+        'INVALID_ARGUMENT',
+        /unpadSequence: lengths must be 2 integers in \[1, 3\]/,
+      );
+      expectTensorError(
+        () => U.unpadSequence(tk.ones([3]), [3]),
+        'SHAPE_MISMATCH',
+        /unpadSequence: paddedSequences must be \[T, N, \*\]/,
+      );
+      expectTensorError(
+        () => U.unpackSequence(tk.ones([3]) as never),
+        'INVALID_ARGUMENT',
+        /unpackSequence: expected a PackedSequence/,
+      );
+    });
+  });
+
   it('a PackedSequence returned from tidy keeps its data', () => {
     const packed = tk.tidy(() => U.packSequence([tk.ones([3, 2]), tk.ones([1, 2])]));
     expect(packed.data.sum().item()).toBe(8);

@@ -599,6 +599,7 @@ const ROWS: Record<string, () => unknown> = {
   'nn/packed.ts:padPackedSequence': () =>
     tk.nn.utils.padPackedSequence(tk.nn.utils.packPaddedSequence(tk.ones([2, 1]), [2]), O),
   'nn/packed.ts:packSequence': () => tk.nn.utils.packSequence([tk.ones([2])], O),
+  'nn/packed.ts:unpadSequence': () => tk.nn.utils.unpadSequence(tk.ones([2, 1]), [2], O),
   'nn/grid_sample.ts:gridSample': () => tk.nn.functional.gridSample(tk.ones([1, 1, 2, 2]), tk.zeros([1, 1, 1, 2]), O),
   'nn/grid_sample.ts:affineGrid': () => tk.nn.functional.affineGrid(tk.zeros([1, 2, 3]), [1, 1, 2, 2], O),
   'nn/layers_extra.ts:LPPool1d.constructor': () => new tk.nn.LPPool1d(2, 2, O),

@@ -192,3 +192,37 @@ export function packSequence(sequences: readonly Tensor[], options?: { enforceSo
     return packPaddedSequence(padded, lengths, { enforceSorted: o.enforceSorted ?? true });
   });
 }
+
+/**
+ * Splits a padded batch back into its sequences (torch.nn.utils.rnn.unpad_sequence): padded
+ * [T, N, *] (or [N, T, *] with batchFirst) and each sequence's length give N tensors [L_i, *].
+ * Differentiable. @example const [a, b] = nn.utils.unpadSequence(padded, [3, 2], { batchFirst: true })
+ */
+export function unpadSequence(
+  paddedSequences: Tensor,
+  lengths: Tensor | readonly number[],
+  options?: { batchFirst?: boolean },
+): Tensor[] {
+  const op = 'unpadSequence';
+  const x = tensorArg(op, 'paddedSequences', paddedSequences);
+  const o = checkOptions(op, options, { batchFirst: 'boolean' });
+  if (x.ndim < 2) fail('SHAPE_MISMATCH', `${op}: paddedSequences must be [T, N, *], got [${x.shape.join(', ')}]`);
+  const bf = o.batchFirst ?? false;
+  const [T, N] = bf ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
+  const lens = lengthsOf(op, lengths, N, T);
+  return lens.map((l, i) => (bf ? x.select(0, i) : x.select(1, i)).narrow(0, 0, l).contiguous());
+}
+
+/**
+ * The sequences of a PackedSequence, in the batch's original order (torch.nn.utils.rnn.
+ * unpack_sequence): the inverse of packSequence. Differentiable in `sequence.data`.
+ * @example const seqs = nn.utils.unpackSequence(nn.utils.packSequence([a, b], { enforceSorted: false }))
+ */
+export function unpackSequence(sequence: PackedSequence): Tensor[] {
+  if (!(sequence instanceof PackedSequence))
+    fail('INVALID_ARGUMENT', `unpackSequence: expected a PackedSequence, got ${describe(sequence)}`);
+  return tidy(() => {
+    const [padded, lengths] = padPackedSequence(sequence, { batchFirst: true });
+    return unpadSequence(padded, lengths, { batchFirst: true });
+  });
+}

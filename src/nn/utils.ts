@@ -136,7 +136,14 @@ export function padSequence(
 }
 
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './reparam.js';
-export { PackedSequence, packPaddedSequence, padPackedSequence, packSequence } from './packed.js';
+export {
+  PackedSequence,
+  packPaddedSequence,
+  padPackedSequence,
+  packSequence,
+  unpackSequence,
+  unpadSequence,
+} from './packed.js';
 export {
   fuseConvBnEval,
   fuseConvBnWeights,
