@@ -103,3 +103,61 @@ export function typedArrayOf(dtype: DType, buf: ArrayBuffer): AnyTypedArray | Ui
       return new Uint16Array(buf);
   }
 }
+
+/** The numerical properties of a floating dtype (torch.finfo). */
+export interface FInfo {
+  readonly dtype: FloatDType;
+  /** Bits per element. */
+  readonly bits: number;
+  /** The gap between 1 and the next representable number. */
+  readonly eps: number;
+  /** The largest finite value. */
+  readonly max: number;
+  /** The most negative finite value (-max). */
+  readonly min: number;
+  /** The smallest positive normal number (torch's tiny, smallest_normal). */
+  readonly tiny: number;
+  /** The same as tiny. */
+  readonly smallestNormal: number;
+  /** The approximate decimal resolution: 10^-(decimal digits of precision). */
+  readonly resolution: number;
+}
+/** The range of an integer dtype (torch.iinfo): numbers for int32, bigints for int64 (exact). */
+export interface IInfo {
+  readonly dtype: 'int32' | 'int64';
+  readonly bits: number;
+  readonly min: number | bigint;
+  readonly max: number | bigint;
+}
+
+// [bits, eps, max, tiny, resolution], torch's values
+const FLOAT_INFO: Record<FloatDType, [number, number, number, number, number]> = {
+  float32: [32, 1.1920928955078125e-7, 3.4028234663852886e38, 1.1754943508222875e-38, 1e-6],
+  float64: [64, 2.220446049250313e-16, 1.7976931348623157e308, 2.2250738585072014e-308, 1e-15],
+  float16: [16, 0.0009765625, 65504, 6.103515625e-5, 0.001],
+  bfloat16: [16, 0.0078125, 3.3895313892515355e38, 1.1754943508222875e-38, 0.01],
+};
+
+/**
+ * The numerical properties of a floating dtype (torch.finfo; float32 by default).
+ * @example finfo('float16').max // 65504
+ */
+export function finfo(dtype: DType = 'float32'): FInfo {
+  const d = checkDType('finfo', dtype);
+  if (!isFloating(d)) fail('DTYPE_MISMATCH', `finfo: expected a floating dtype, got ${d} (use iinfo)`);
+  const [bits, eps, max, tiny, resolution] = FLOAT_INFO[d as FloatDType];
+  return { dtype: d as FloatDType, bits, eps, max, min: -max, tiny, smallestNormal: tiny, resolution };
+}
+
+/**
+ * The range of an integer dtype (torch.iinfo). @example iinfo('int32').max // 2147483647
+ */
+export function iinfo(dtype: DType): IInfo {
+  const d = checkDType('iinfo', dtype);
+  if (d === 'int32') return { dtype: d, bits: 32, min: -2147483648, max: 2147483647 };
+  if (d === 'int64') return { dtype: d, bits: 64, min: -(2n ** 63n), max: 2n ** 63n - 1n };
+  return fail(
+    'DTYPE_MISMATCH',
+    `iinfo: expected an integer dtype (int32, int64), got ${d}${d === 'bool' ? '' : ' (use finfo)'}`,
+  );
+}

@@ -34,6 +34,10 @@ export {
   type ItemFor,
   type NestedArray,
   type AnyTypedArray,
+  finfo,
+  iinfo,
+  type FInfo,
+  type IInfo,
 } from './dtype.js';
 export { tidy, keep, memory, emptyCache } from './memory.js';
 export type { Attr, CpuInfo, MemoryInfo } from './binding.js';

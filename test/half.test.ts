@@ -1,6 +1,6 @@
 // float16 and bfloat16: conversions against an independent reference (every 16-bit pattern, and
 // float32 rounding cases), PyTorch's promotion rules, every op of the shared tables run on 16-bit
-// inputs, autograd and training in 16 bits, and safetensors F16/BF16 round trips.
+// inputs, autograd and training in 16 bits, safetensors F16/BF16 round trips, and finfo/iinfo.
 import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
@@ -8,7 +8,7 @@ import { memory, tensor, type DType, type Tensor } from '../src/index.js';
 import * as plain from '../src/plain/index.js';
 import { fromHalfBits, storedBytes } from '../src/tensor.js';
 import { ALL_CASES, type OpCase } from './helpers/cases.js';
-import { disposeAll, input, LAYOUTS, prng, type HalfDType } from './helpers/harness.js';
+import { disposeAll, expectTensorError, input, LAYOUTS, prng, type HalfDType } from './helpers/harness.js';
 
 const HALVES: HalfDType[] = ['float16', 'bfloat16'];
 // A 16-bit (or float32) tensor's values.
@@ -342,4 +342,42 @@ describe('16-bit safetensors', () => {
       // The exact F16 bits of 1, -2.5, 65504 and 1e-7 (subnormal 2 x 2^-24 after rounding).
       expect(Array.from(new Uint16Array(storedBytes(h).buffer))).toEqual([0x3c00, 0xc100, 0x7bff, 0x0002]);
     }));
+});
+
+describe('finfo and iinfo (torch.finfo, torch.iinfo)', () => {
+  it("each float dtype's eps, max and tiny are what its rounding does (and torch's numbers)", () => {
+    for (const d of ['float32', 'float64', 'float16', 'bfloat16'] as const) {
+      const f = tk.finfo(d);
+      const round = (v: number) => tk.tensor([v], { dtype: 'float64' }).to(d).to('float64').item();
+      expect(round(1 + f.eps), `${d} 1 + eps`).toBe(1 + f.eps);
+      expect(round(1 + f.eps / 4), `${d} 1 + eps/4`).toBe(1);
+      expect(round(f.max), `${d} max`).toBe(f.max);
+      expect(round(-f.max * (1 + f.eps)), `${d} beyond max`).toBe(-Infinity);
+      expect(round(f.tiny), `${d} tiny`).toBe(f.tiny);
+      expect([f.min, f.smallestNormal, f.dtype]).toEqual([-f.max, f.tiny, d]);
+    }
+    expect(tk.finfo()).toEqual(tk.finfo('float32'));
+    expect(tk.finfo('float16')).toMatchObject({ bits: 16, eps: 0.0009765625, max: 65504, resolution: 0.001 });
+    expect(tk.finfo('bfloat16')).toMatchObject({ eps: 0.0078125, max: 3.3895313892515355e38, resolution: 0.01 });
+    expect(tk.finfo('float64').resolution).toBe(1e-15);
+  });
+
+  it('int32 in numbers, int64 exactly in bigints; the wrong kind is refused', () => {
+    expect(tk.iinfo('int32')).toEqual({ dtype: 'int32', bits: 32, min: -2147483648, max: 2147483647 });
+    const i64 = tk.iinfo('int64');
+    expect([i64.min, i64.max]).toEqual([-9223372036854775808n, 9223372036854775807n]);
+    expect(tk.tensor([i64.max], { dtype: 'int64' }).data()[0]).toBe(i64.max);
+    expectTensorError(
+      () => tk.finfo('int32'),
+      'DTYPE_MISMATCH',
+      /finfo: expected a floating dtype, got int32 \(use iinfo\)/,
+    );
+    expectTensorError(
+      () => tk.iinfo('float32'),
+      'DTYPE_MISMATCH',
+      /iinfo: expected an integer dtype .*got float32 \(use finfo\)/,
+    );
+    expectTensorError(() => tk.iinfo('bool'), 'DTYPE_MISMATCH', /got bool$/);
+    expectTensorError(() => tk.finfo('float8' as never), 'INVALID_ARGUMENT', /finfo: unknown dtype, got "float8"/);
+  });
 });
