@@ -86,6 +86,42 @@ export abstract class Distribution {
     void p;
     return fail('NOT_IMPLEMENTED', `${this.constructor.name}: icdf is not defined`);
   }
+  /**
+   * The distribution with its batch broadcast to batchShape (torch's expand): parameters become
+   * broadcast views of this one's (no copy; gradients reach the originals), so a batch of [3]
+   * can become [2, 3], or [1] become [4].
+   * @example new distributions.Normal(tensor([0, 1]), 1).expand([5, 2]).sample() // [5, 2]
+   */
+  expand(batchShape: readonly number[]): this {
+    const name = `${this.constructor.name}.expand`;
+    const shape = (list(name, 'batchShape', batchShape, 64) as number[]).map((s) =>
+      intAtLeast(name, 'batchShape', s, 0),
+    );
+    const old = this.batchShape;
+    let fits = false;
+    try {
+      fits = broadcastShapes(old, shape).join() === shape.join();
+    } catch {
+      fits = false;
+    }
+    if (!fits)
+      fail('SHAPE_MISMATCH', `${name}: a batch of [${old.join(', ')}] cannot be expanded to [${shape.join(', ')}]`);
+    // Every parameter field (and nested distribution) is stored broadcast to the batch, so one
+    // whose leading dims are the batch's is expanded there, keeping its trailing dims; the rest
+    // (numbers, transforms, scalars like a temperature) are shared.
+    const startsWithBatch = (s: readonly number[]) => s.length >= old.length && old.every((d, i) => s[i] === d);
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(this)) {
+      if (SHARED_FIELDS.has(k)) copy[k] = v;
+      else if (v instanceof Tensor && startsWithBatch(v.shape))
+        copy[k] = v.expand([...shape, ...v.shape.slice(old.length)]);
+      else if (v instanceof Distribution && startsWithBatch(v.batchShape))
+        copy[k] = v.expand([...shape, ...v.batchShape.slice(old.length)]);
+      else copy[k] = v;
+    }
+    copy.batchShape = [...shape];
+    return copy as this;
+  }
   /** @internal Draws (with gradient where the distribution supports it). */
   protected rsampleImpl(sampleShape: number[]): Tensor {
     void sampleShape;
@@ -148,6 +184,9 @@ export abstract class Distribution {
   }
 }
 
+// Fields expand() shares rather than broadcasts: parameters that are one value for the whole
+// batch and event (torch's relaxed distributions leave the temperature as given too).
+const SHARED_FIELDS = new Set(['temperature']);
 let validateArgs = true;
 /** Whether values are being validated (Distribution.setDefaultValidateArgs). */
 export const validating = () => validateArgs;

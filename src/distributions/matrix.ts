@@ -78,7 +78,8 @@ export class LowRankMultivariateNormal extends Distribution {
     this.covDiag = d.expand([...batch, n]);
     this.capacitanceTril = tidy(() => {
       const wtDinv = w.mT.div(d.unsqueeze(-2));
-      return linalg.cholesky(wtDinv.matmul(w).add(eye(r, optsOf(w))));
+      // broadcast to the batch, as every field (expand() relies on it)
+      return linalg.cholesky(wtDinv.matmul(w).add(eye(r, optsOf(w)))).expand([...batch, r, r]);
     });
   }
   override get support(): Constraint {
