@@ -173,6 +173,7 @@ import './ops/random.js';
 import './tensor_hooks.js';
 export { getPrintoptions, setPrintoptions, type PrintOptions } from './format.js';
 import './ops/tensor_more.js';
+import './ops/tensor_apply.js';
 export type { GradHookFn } from './tensor_hooks.js';
 export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.js';
 export { luUnpack } from './linalg/index.js';

@@ -290,3 +290,58 @@ it("torch.* names of nn.functional's operations are the same functions", () => {
     ]);
   });
 });
+
+describe('apply_, map_ and map2_ (element-wise JS functions, in place)', () => {
+  // Expected values are PyTorch 1.13's for the same calls.
+  it("write each element's image in place, through strided views, with torch's results", () =>
+    tidy(() => {
+      const z = tk.arange(6).reshape([2, 3]).to('float32');
+      expect(z.t().apply_((v) => (v as number) + 100)).toBeInstanceOf(tk.Tensor);
+      expect(z.toArray()).toEqual([
+        [100, 101, 102],
+        [103, 104, 105],
+      ]);
+      const a = tk.zeros([2, 3]);
+      a.map_(tensor([1, 2, 3]), (p, q) => (p as number) + (q as number) * 10);
+      expect(a.toArray()).toEqual([
+        [10, 20, 30],
+        [10, 20, 30],
+      ]);
+      a.map2_(tensor([1, 2, 3]), tensor([[1], [2]]), (p, q, r) => (p as number) + (q as number) + (r as number));
+      expect(a.toArray()).toEqual([
+        [12, 23, 34],
+        [13, 24, 35],
+      ]);
+      // integers truncate, as torch's; bools take booleans; int64 keeps its exact values
+      const i = tensor([1, 2], { dtype: 'int64' });
+      i.apply_((v) => (v as number) * 2.7);
+      expect(i.toArray()).toEqual([2, 5]);
+      const b = tensor([true, false]);
+      b.apply_((v) => !v);
+      expect(b.toArray()).toEqual([false, true]);
+      const seen: unknown[] = [];
+      tensor([[1, 2]], { dtype: 'int32' }).apply_((v) => (seen.push(v), v));
+      expect(seen).toEqual([1, 2]);
+    }));
+
+  it('refuses what torch refuses', () =>
+    tidy(() => {
+      expectTensorError(
+        () => tensor([1, 2], { requiresGrad: true }).apply_((v) => v),
+        'INVALID_ARGUMENT',
+        /apply_: cannot be called on a tensor that requires grad \(use x\.detach\(\)\.apply_/,
+      );
+      expectTensorError(
+        () => tk.zeros([3]).map_(tk.zeros([2, 3]), (p) => p),
+        'SHAPE_MISMATCH',
+        /map_: a tensor of shape \[2, 3\] does not broadcast to this tensor's \[3\]/,
+      );
+      expectTensorError(
+        () => tk.zeros([2]).apply_(() => 'a' as never),
+        'INVALID_ARGUMENT',
+        /apply_: fn must return a number, got "a" for element 0/,
+      );
+      expectTensorError(() => tk.zeros([2]).apply_(1 as never), 'INVALID_ARGUMENT', /apply_: 'fn' must be a function/);
+      expectTensorError(() => tk.zeros([2]).map2_(tk.zeros([2]), 3 as never, (a) => a), 'INVALID_ARGUMENT', /map2_: 'y' must be a Tensor, got 3/);
+    }));
+});
