@@ -53,6 +53,7 @@ export {
   randn,
   randint,
   manualSeed,
+  seed,
   initialSeed,
   getRngState,
   setRngState,

@@ -230,6 +230,16 @@ describe('random streams', () => {
     expect(tk.initialSeed()).toBe(123n);
   });
 
+  it('seed() seeds from entropy and returns the seed, which replays the stream', () => {
+    const s = tk.seed();
+    expect(typeof s).toBe('bigint');
+    expect(tk.initialSeed()).toBe(s);
+    const a = tk.rand([4]).toArray();
+    tk.manualSeed(s);
+    expect(tk.rand([4]).toArray()).toEqual(a);
+    expect(tk.seed()).not.toBe(s); // 2^-64 chance of a false failure
+  });
+
   it('getRngState/setRngState resume the stream where it was taken', () => {
     tk.manualSeed(7);
     tk.rand([3]).dispose();

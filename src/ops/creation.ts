@@ -1,5 +1,7 @@
 // Creation functions: tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
-// their *Like variants, and manualSeed.
+// their *Like variants, and manualSeed/seed.
+import { randomBytes } from 'node:crypto';
+
 import { binding } from '../binding.js';
 import { checkDType, type AnyTypedArray, type DType, type DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
@@ -197,6 +199,16 @@ export function manualSeed(seed: number | bigint): void {
   } else if (!Number.isSafeInteger(seed) || seed < 0)
     fail('INVALID_ARGUMENT', `manualSeed: expected a non-negative integer (or a bigint), got ${describe(seed)}`);
   binding.manualSeed(seed);
+}
+/**
+ * Seeds the random stream from the operating system's entropy and returns that seed (torch.seed):
+ * a fresh, non-reproducible stream that initialSeed() can report for later replay.
+ * @example const s = seed(); ...; manualSeed(s) // replays the same draws
+ */
+export function seed(): bigint {
+  const s = randomBytes(8).readBigUInt64LE(0);
+  binding.manualSeed(s);
+  return s;
 }
 /** The current seed. */
 export function initialSeed(): bigint {
