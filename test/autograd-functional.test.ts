@@ -6,7 +6,7 @@ import fs from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { autograd, memory, tensor, tidy, type Tensor } from '../src/index.js';
+import { autograd, memory, nn, tensor, tidy, type Tensor } from '../src/index.js';
 import { expectTensorError, settleGarbage } from './helpers/harness.js';
 
 const F = autograd.functional;
@@ -98,6 +98,36 @@ describe("autograd.functional against PyTorch's values", () => {
         F.hessian((a: Tensor) => a.pow(3).mul(a.sum()).sum(), t64(fx.x3)),
         fx.h_hessian,
       );
+    }));
+
+  it("jvp through the fused cross-entropy with a mean, weights or smoothing (torch's values)", () =>
+    tidy(() => {
+      // The mean's division of the incoming gradient was a constant op in the recorded backward,
+      // so the double-vjp lost it and jvp gave 0.
+      const x = tensor(
+        [
+          [0.1, 0.5, -0.3],
+          [0.2, -0.1, 0.4],
+        ],
+        { dtype: 'float64' },
+      );
+      const v = tensor(
+        [
+          [1, 0, 0.5],
+          [0, 1, -1],
+        ],
+        { dtype: 'float64' },
+      );
+      const t = tensor([0, 2], { dtype: 'int64' });
+      const w = tensor([1, 2, 3], { dtype: 'float64' });
+      const NF = nn.functional;
+      for (const [name, f, want] of [
+        ['mean', (a: Tensor) => NF.crossEntropy(a, t), 0.12999725481028612],
+        ['weighted', (a: Tensor) => NF.crossEntropy(a, t, { weight: w }), 0.4838796729262065],
+        ['smoothing', (a: Tensor) => NF.crossEntropy(a, t, { labelSmoothing: 0.2 }), 0.07999725481028612],
+        ['nll weighted', (a: Tensor) => NF.nllLoss(a.logSoftmax(-1), t, { weight: w }), 0.4838796729262065],
+      ] as const)
+        expect(Number((F.jvp(f, x, v)[1] as Tensor).item()), name).toBeCloseTo(want, 14);
     }));
 });
 

@@ -394,7 +394,7 @@ void cross_entropy_grad(Ctx& c) {
   const Tensor wb = w.defined() ? fn::reshape(w, cls_shape) : Tensor();
   const Tensor wt = w.defined() ? mul(sum(mul(onehot, wb), {cd}, true), kb) : kb;  // keepdim: x's rank
   Tensor s = red == 0 ? fn::unsqueeze(c.g(), cd) : c.g();
-  if (red == 1) s = cdiv(s, sum(wt, {}, false));
+  if (red == 1) s = div(s, sum(wt, {}, false));  // recorded: s carries the incoming gradient
   const Tensor wc = w.defined() ? wb : scalar(1.0);
   const double W = w.defined() ? 0.0 : double(C);
   Tensor d;
