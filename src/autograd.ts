@@ -361,3 +361,5 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options?: Gradc
 export { CustomFunction as Function, FunctionCtx } from './autograd_function.js';
 /** torch.autograd.functional: vjp, jvp, jacobian, hessian, vhp, hvp. */
 export * as functional from './autograd_functional.js';
+/** torch.autograd.forward_ad: dualLevel, makeDual, unpackDual. */
+export * as forwardAd from './autograd_forward.js';

@@ -501,6 +501,18 @@ const ROWS: Record<string, () => unknown> = {
   'linalg/lowrank.ts:svdLowrank': () => tk.svdLowrank(tk.eye(3), O),
   'linalg/lowrank.ts:pcaLowrank': () => tk.pcaLowrank(tk.eye(3), O),
   'autograd.ts:setDetectAnomaly': () => tk.autograd.setDetectAnomaly(false, O),
+  'autograd_forward.ts:makeDual': () =>
+    tk.autograd.forwardAd.dualLevel(() => tk.autograd.forwardAd.makeDual(x(), x(), O)),
+  'autograd_forward.ts:unpackDual': () =>
+    tk.autograd.forwardAd.dualLevel(() => tk.autograd.forwardAd.unpackDual(x(), O)),
+  'autograd_forward.ts:exitDualLevel': () => {
+    tk.autograd.forwardAd.enterDualLevel();
+    try {
+      tk.autograd.forwardAd.exitDualLevel(O);
+    } finally {
+      tk.autograd.forwardAd.exitDualLevel();
+    }
+  },
   'autograd_functional.ts:vjp': () => tk.autograd.functional.vjp((a) => a.sum(), tk.ones([2]), null, O),
   'autograd_functional.ts:jvp': () => tk.autograd.functional.jvp((a) => a, tk.ones([1]), null, O),
   'autograd_functional.ts:jacobian': () => tk.autograd.functional.jacobian((a) => a, tk.ones([2]), O),

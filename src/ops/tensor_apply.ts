@@ -20,14 +20,18 @@ declare module '../tensor.js' {
      * Replaces every element x by fn(x), in place (torch's apply_; CPU only, not differentiable).
      * Integer results are truncated, as torch's. @example x.apply_((v) => (v as number) ** 2 % 7)
      */
-    apply_(fn: (x: Element) => Element): this;
+    apply_(fn: (x: number | boolean) => number | boolean): this;
     /**
      * Replaces every element x by fn(x, y) with y the matching element of `other` broadcast to
      * this shape, in place (torch's map_). @example a.map_(b, (x, y) => Math.max(x as number, y as number))
      */
-    map_(other: Tensor, fn: (x: Element, y: Element) => Element): this;
+    map_(other: Tensor, fn: (x: number | boolean, y: number | boolean) => number | boolean): this;
     /** As map_, with two tensors broadcast to this shape (torch's map2_). */
-    map2_(x: Tensor, y: Tensor, fn: (a: Element, b: Element, c: Element) => Element): this;
+    map2_(
+      x: Tensor,
+      y: Tensor,
+      fn: (a: number | boolean, b: number | boolean, c: number | boolean) => number | boolean,
+    ): this;
   }
 }
 
