@@ -81,8 +81,6 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'rand',
   'randn',
   'randint',
-  // scatters by index; double backward through max pooling is refused (NOT_IMPLEMENTED)
-  'max_pool2d_backward',
   // optimizer updates (run under noGrad)
   'sgd_step_',
   'adam_step_',
@@ -262,6 +260,7 @@ const convRows: GradCase[] = CONV_CONFIGS.flatMap((c): GradCase[] => {
 
 const poolRows: GradCase[] = POOL_CONFIGS.flatMap((c): GradCase[] => {
   const avgOut = plain.avgPool2d(plain.zeros(c.x), plainPool(c)).shape as number[];
+  const maxOut = tk.tidy(() => [...F.maxPool2d(tk.zeros(c.x), c.kernel, c.opts).shape]);
   return [
     {
       ops: ['max_pool2d'],
@@ -269,6 +268,20 @@ const poolRows: GradCase[] = POOL_CONFIGS.flatMap((c): GradCase[] => {
       layouts: NO_TIES,
       inputs: [f64(c.x)],
       fn: (x) => F.maxPool2d(x, c.kernel, c.opts),
+    },
+    {
+      // linear in the gradient; the argmax positions of a fixed input with distinct values
+      ops: ['max_pool2d_backward'],
+      name: `maxPool2d backward ${c.name}`,
+      layouts: ['contiguous'],
+      inputs: [f64(maxOut)],
+      fn: (g) =>
+        tk.tidy(() => {
+          const n = c.x.reduce((a, b) => a * b, 1);
+          const x = tk.arange(n, { dtype: 'float64' }).mul(7919).remainder(1009).reshape(c.x);
+          const [, idx] = F.maxPool2d(x, c.kernel, { ...c.opts, returnIndices: true }) as unknown as [Tensor, Tensor];
+          return tk.nn.grad.maxPool2d(g, idx, c.x);
+        }),
     },
     {
       ops: ['avg_pool2d'],
