@@ -140,15 +140,37 @@ describe('convolution compositions', () => {
       ]);
     }));
 
-  it('refuses double backward through max pooling', () =>
+  it("double backward through max pooling: a gradient penalty and its weight gradient are torch's", () =>
     tidy(() => {
-      const x = leaf([1, 1, 4, 4]);
-      const y = F.maxPool2d(x, 2).sum();
-      expectTensorError(
-        () => tk.autograd.grad(y, [x], { createGraph: true }),
-        'NOT_IMPLEMENTED',
-        /max_pool2d: double backward/,
-      );
+      // WGAN-GP style: pen = |d D / d x|^2 with D = sum tanh(maxPool(conv(x, w))); d pen / d w
+      // runs through the recorded max-pool backward (PyTorch 1.13's numbers).
+      const vals = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
+      const x = tensor(
+        vals(16, (i) => ((i * i * 7919 + i * 31) % 1009) / 1009 - 0.5),
+        { dtype: 'float64' },
+      )
+        .reshape([1, 1, 4, 4])
+        .requiresGrad_();
+      const w = tensor(
+        vals(18, (i) => ((i * i * 104729 + i * 17 + 3) % 1009) / 1009 - 0.5),
+        { dtype: 'float64' },
+      )
+        .reshape([2, 1, 3, 3])
+        .requiresGrad_();
+      const out = F.maxPool2d(F.conv2d(x, w, null, { padding: 1 }), 2)
+        .tanh()
+        .sum();
+      const [g] = tk.autograd.grad(out, [x], { createGraph: true });
+      const pen = g!.square().sum();
+      pen.backward();
+      expect(pen.item()).toBeCloseTo(7.521498191329551, 12);
+      const want = [
+        -1.4197530163558074, -1.047018658909271, -4.170127751151945, -6.376024461253643, 2.7673523282596744,
+        -0.779239571731446, -1.1925061076178212, -1.1674444399978576, -3.2439394985137096, -5.685544967436117,
+        2.939999955801623, -1.7583469538696017, -1.5621038537885337, -0.0728927560755564, -4.951815200799638,
+        -5.648024886396415, 0.9436912602056615, -3.208809267739814,
+      ];
+      (w.grad!.reshape([-1]).toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(want[i], 11));
     }));
 });
 
