@@ -5,7 +5,7 @@ import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { keep } from '../memory.js';
 import { bool, checkOptions, describe, fn as fnArg, isOptionsObject, str } from '../options.js';
-import type { DeviceName, DType } from '../dtype.js';
+import { isDType, isFloating, type DeviceName, type DType } from '../dtype.js';
 import { Tensor, type ToOptions } from '../tensor.js';
 import {
   addHook,
@@ -187,9 +187,114 @@ export abstract class Module {
       }
     return out;
   }
-  /** Direct child modules. */
+  /** Direct child modules, each once. */
   children(): Module[] {
-    return Object.values(this).filter((v): v is Module => v instanceof Module);
+    return this.namedChildren().map(([, m]) => m);
+  }
+  /** [field name, module] of each direct child, a module held by two fields once (first name). @example for (const [name, m] of model.namedChildren()) ... */
+  namedChildren(): [string, Module][] {
+    const seen = new Set<Module>();
+    const out: [string, Module][] = [];
+    for (const [k, v] of Object.entries(this))
+      if (v instanceof Module && !seen.has(v)) {
+        seen.add(v);
+        out.push([k, v]);
+      }
+    return out;
+  }
+  /**
+   * Adds a child module under `name` (torch's add_module; null keeps the name as an empty slot).
+   * For modules built from data, where a field cannot be written in the class body.
+   * @example for (let i = 0; i < n; i++) net.addModule(`block${i}`, new Block())
+   */
+  addModule(name: string, module: Module | null): void {
+    this._checkNewName('addModule', name);
+    if (module !== null && !(module instanceof Module))
+      fail('INVALID_ARGUMENT', `addModule: ${describe(module)} is not an nn.Module (or null)`);
+    (this as unknown as Record<string, unknown>)[name] = module;
+  }
+  /** The same as addModule (torch's register_module). */
+  registerModule(name: string, module: Module | null): void {
+    this.addModule(name, module);
+  }
+  /**
+   * Adds a parameter under `name` (torch's register_parameter): one made by nn.Parameter, or null.
+   * @example m.registerParameter('scale', nn.Parameter(ones([1])))
+   */
+  registerParameter(name: string, param: Tensor | null): void {
+    this._checkNewName('registerParameter', name);
+    if (param !== null && !isParameter(param))
+      fail(
+        'INVALID_ARGUMENT',
+        `registerParameter: ${describe(param)} is not a parameter (wrap the tensor in nn.Parameter(...), or pass null)`,
+      );
+    (this as unknown as Record<string, unknown>)[name] = param;
+  }
+  /** @internal A name a new member may take: not empty, not dotted, not an inherited member. */
+  _checkNewName(op: string, name: string): void {
+    str(op, 'name', name);
+    if (name === '' || name.includes('.') || name === '__proto__' || (name in this && !Object.hasOwn(this, name)))
+      fail(
+        'INVALID_ARGUMENT',
+        `${op}: ${describe(name)} is not a valid name (empty, dotted, or a member of ${this.constructor.name})`,
+      );
+    if (this._buffers.has(name))
+      fail('INVALID_ARGUMENT', `${op}: ${describe(name)} is already a buffer of ${this.constructor.name}`);
+  }
+  /**
+   * The module at a dotted path of field names ('' is this one), as torch's get_submodule.
+   * @example model.getSubmodule('encoder.layers.0.selfAttn')
+   */
+  getSubmodule(target: string): Module {
+    str('getSubmodule', 'target', target);
+    let m: Module = this;
+    let path = this.constructor.name;
+    for (const part of target === '' ? [] : target.split('.')) {
+      const v = Object.hasOwn(m, part) ? (m as unknown as Record<string, unknown>)[part] : undefined;
+      if (!(v instanceof Module))
+        fail(
+          'INVALID_ARGUMENT',
+          v === undefined
+            ? `getSubmodule: ${path} has no attribute ${describe(part)}`
+            : `getSubmodule: ${path}.${part} is not an nn.Module, got ${describe(v)}`,
+        );
+      m = v;
+      path = `${path}.${part}`;
+    }
+    return m;
+  }
+  /** The parameter at a dotted path ('fc1.weight'), as torch's get_parameter. */
+  getParameter(target: string): Tensor {
+    return this._getTensor('getParameter', target, (m, k, v) => isParameter(v), 'a parameter');
+  }
+  /** The buffer at a dotted path ('bn.runningMean'), as torch's get_buffer. */
+  getBuffer(target: string): Tensor {
+    return this._getTensor('getBuffer', target, (m, k, v) => m._buffers.has(k) && v instanceof Tensor, 'a buffer');
+  }
+  /** @internal getParameter/getBuffer: the module's path, then its field `pick` accepts. */
+  _getTensor(op: string, target: string, pick: (m: Module, k: string, v: unknown) => boolean, what: string): Tensor {
+    str(op, 'target', target);
+    const cut = target.lastIndexOf('.');
+    const m = this.getSubmodule(cut < 0 ? '' : target.slice(0, cut));
+    const k = target.slice(cut + 1);
+    const v = Object.hasOwn(m, k) ? (m as unknown as Record<string, unknown>)[k] : undefined;
+    if (!pick(m, k, v))
+      fail(
+        'INVALID_ARGUMENT',
+        v === undefined
+          ? `${op}: ${m.constructor.name} has no attribute ${describe(k)}`
+          : `${op}: ${describe(target)} is not ${what}`,
+      );
+    return v as Tensor;
+  }
+  /**
+   * Sets requiresGrad on every parameter (torch's requires_grad_): false freezes the module.
+   * Returns this. @example backbone.requiresGrad_(false)
+   */
+  requiresGrad_(requiresGrad = true): this {
+    bool('requiresGrad_', 'requiresGrad', requiresGrad);
+    for (const p of this.parameters()) p.requiresGrad = requiresGrad;
+    return this;
   }
   /** Sets training mode on this module and every descendant; returns this. */
   train(mode = true): this {
@@ -202,9 +307,16 @@ export abstract class Module {
   eval(): this {
     return this.train(false);
   }
-  /** Clears the gradients of every parameter. */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+  /**
+   * Clears the gradients of every parameter: to null (setToNone, the default), or to zeros in
+   * place. @example model.zeroGrad()
+   */
+  zeroGrad(setToNone = true): void {
+    bool('zeroGrad', 'setToNone', setToNone);
+    for (const p of this.parameters()) {
+      if (setToNone) p.grad = null;
+      else if (p.grad) noGrad(() => p.grad!.zero_());
+    }
   }
 
   /**
@@ -311,17 +423,26 @@ export abstract class Module {
    * @example model.to('cuda'); model.to({ dtype: 'float64' }); model.to('bfloat16')
    */
   to(target: DType | DeviceName | ToOptions): this {
-    if (typeof target !== 'string') checkOptions('Module.to', target ?? {}, { dtype: 'string', device: 'string' });
+    const o: ToOptions =
+      typeof target === 'string'
+        ? isDType(target)
+          ? { dtype: target }
+          : { device: target as DeviceName }
+        : checkOptions('Module.to', target ?? {}, { dtype: 'string', device: 'string' });
+    if (o.dtype !== undefined && isDType(o.dtype) && !isFloating(o.dtype))
+      fail('DTYPE_MISMATCH', `Module.to: only floating dtypes are accepted (as torch's), got ${o.dtype}`);
     for (const m of this.modules())
       for (const [k, v] of Object.entries(m)) {
         if (!(v instanceof Tensor) || (!isParameter(v) && !m._buffers.has(k))) continue;
-        const moved = noGrad(() => v.to(target));
+        // as torch's: the dtype applies to floating tensors only (an int64 counter stays one)
+        const dest = isFloating(v.dtype) ? o : { device: o.device ?? v.device };
+        const moved = noGrad(() => v.to(dest));
         if (moved.device === v.device && moved.dtype === v.dtype) {
           moved.dispose(); // nothing changed: keep the original tensor
           continue;
         }
         const grad = v.grad;
-        const movedGrad = grad?.to(target);
+        const movedGrad = grad?.to(dest);
         v._setData(moved);
         moved.dispose();
         if (movedGrad) v.grad = movedGrad;
@@ -331,10 +452,42 @@ export abstract class Module {
     return this;
   }
 
-  /** A readable tree of the modules with parameter counts. */
+  /** The parameters and buffers as float16 (torch's half()); returns this. */
+  half(): this {
+    return this.to('float16');
+  }
+  /** ... as bfloat16; returns this. */
+  bfloat16(): this {
+    return this.to('bfloat16');
+  }
+  /** ... as float32; returns this. */
+  float(): this {
+    return this.to('float32');
+  }
+  /** ... as float64; returns this. @example model.double() // for gradcheck */
+  double(): this {
+    return this.to('float64');
+  }
+  /** Moves the parameters and buffers to the CPU; returns this. */
+  cpu(): this {
+    return this.to('cpu');
+  }
+  /** Moves the parameters and buffers to a CUDA device (cuda:0 by default); returns this. */
+  cuda(device: number = 0): this {
+    if (!Number.isInteger(device) || device < 0)
+      fail('INVALID_ARGUMENT', `cuda: expected a device index, got ${describe(device)}`);
+    return this.to(`cuda:${device}`);
+  }
+  /** Extra text for this module's line in toString() (torch's extra_repr); '' by default. Override it. */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** A readable tree of the modules with parameter counts (and each one's extraRepr()). */
   toString(): string {
     const count = this.parameters().reduce((n, p) => n + p.numel(), 0);
-    const lines = [`${this.constructor.name}(${count.toLocaleString('en-US')} parameters)`];
+    const extra = this.extraRepr();
+    const lines = [`${this.constructor.name}(${extra ? `${extra}; ` : ''}${count.toLocaleString('en-US')} parameters)`];
     for (const [k, v] of Object.entries(this))
       if (v instanceof Module) lines.push(`  (${k}): ${v.toString().split('\n').join('\n  ')}`);
     return lines.join('\n');
