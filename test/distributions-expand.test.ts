@@ -1,6 +1,7 @@
 // Distribution.expand (torch's expand): every family broadcast to a larger batch gives the
 // original's log-densities, moments and entropy broadcast, draws of the new shape, gradients that
-// reach the original parameters, and refuses shapes its batch does not broadcast to.
+// reach the original parameters, and refuses shapes its batch does not broadcast to. Then
+// enumerateSupport (the finite families, shapes as torch's) and perplexity.
 import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
@@ -88,5 +89,72 @@ describe('Distribution.expand', () => {
     expectTensorError(() => d.expand([2, 3]), 'SHAPE_MISMATCH', /cannot be expanded to \[2, 3\]/);
     expectTensorError(() => d.expand([-1]), 'INVALID_ARGUMENT', /Normal\.expand: 'batchShape'/);
     expectTensorError(() => d.expand('2' as never), 'INVALID_ARGUMENT', /batchShape/);
+  });
+});
+
+describe('enumerateSupport and perplexity', () => {
+  it("the finite families enumerate their support with torch's shapes; probabilities over it sum to 1", () =>
+    tk.tidy(() => {
+      const cases: [string, D.Distribution, number[], number[]][] = [
+        ['Bernoulli', new D.Bernoulli({ probs: tensor([0.2, 0.7]) }), [2, 2], [2, 1]],
+        [
+          'Categorical',
+          new D.Categorical({
+            probs: tensor([
+              [0.2, 0.3, 0.5],
+              [0.6, 0.3, 0.1],
+            ]),
+          }),
+          [3, 2],
+          [3, 1],
+        ],
+        ['Binomial', new D.Binomial(4, { probs: tensor([0.2, 0.7]) }), [5, 2], [5, 1]],
+        [
+          'OneHotCategorical',
+          new D.OneHotCategorical({
+            probs: tensor([
+              [0.2, 0.8],
+              [0.5, 0.5],
+            ]),
+          }),
+          [2, 2, 2],
+          [2, 1, 2],
+        ],
+        [
+          'OneHotCategoricalStraightThrough',
+          new D.OneHotCategoricalStraightThrough({ logits: tk.zeros([3]) }),
+          [3, 3],
+          [3, 3],
+        ],
+      ];
+      for (const [name, d, full, compact] of cases) {
+        expect(d.hasEnumerateSupport, name).toBe(true);
+        const values = d.enumerateSupport();
+        expect(values.shape, name).toEqual(full);
+        expect(d.enumerateSupport(false).shape, `${name} compact`).toEqual(compact);
+        const total = d.logProb(values).exp().sum(0);
+        expect(total.sub(1).abs().max().item(), `${name} total`).toBeLessThan(1e-6);
+      }
+      expect(new D.Categorical({ logits: tk.zeros([3]) }).enumerateSupport().dtype).toBe('int64');
+      expect(new D.Binomial(3, { probs: tensor(0.5) }).enumerateSupport().toArray()).toEqual([0, 1, 2, 3]);
+      for (const d of [new D.Normal(0, 1), new D.Poisson(tensor(1)), new D.Geometric({ probs: tensor(0.5) })]) {
+        expect(d.hasEnumerateSupport).toBe(false);
+        expectTensorError(() => d.enumerateSupport(), 'NOT_IMPLEMENTED', /enumerateSupport is not defined/);
+      }
+      expectTensorError(
+        () => new D.Binomial(tensor([2, 3]), { probs: tensor([0.2, 0.7]) }).enumerateSupport(),
+        'NOT_IMPLEMENTED',
+        /total counts differ across the batch/,
+      );
+      expectTensorError(
+        () => new D.Bernoulli({ probs: tensor(0.5) }).enumerateSupport(1 as never),
+        'INVALID_ARGUMENT',
+        /expand must be a boolean/,
+      );
+    }));
+
+  it('perplexity is exp(entropy)', () => {
+    expect(new D.Normal(0, 1).perplexity().item()).toBeCloseTo(Math.sqrt(2 * Math.PI * Math.E), 5);
+    expect(new D.Categorical({ logits: tk.zeros([4]) }).perplexity().item()).toBeCloseTo(4, 5);
   });
 });

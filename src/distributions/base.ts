@@ -76,6 +76,39 @@ export abstract class Distribution {
   get stddev(): Tensor {
     return tidy(() => this.variance.sqrt());
   }
+  /** exp(entropy): the effective number of equally likely outcomes (torch's perplexity). */
+  perplexity(): Tensor {
+    return tidy(() => this.entropy().exp());
+  }
+  /** Whether enumerateSupport is defined (a finite discrete support). */
+  get hasEnumerateSupport(): boolean {
+    return false;
+  }
+  /**
+   * Every value of a finite discrete support, along a new leading dim (torch's
+   * enumerate_support): [K, ...batchShape, ...eventShape], or with expand false [K, 1, ..., 1,
+   * ...eventShape] to broadcast. @example new distributions.Bernoulli({ probs }).enumerateSupport() // [2, ...batch]
+   */
+  enumerateSupport(expand = true): Tensor {
+    if (typeof expand !== 'boolean')
+      fail(
+        'INVALID_ARGUMENT',
+        `${this.constructor.name}.enumerateSupport: expand must be a boolean, got ${describe(expand)}`,
+      );
+    if (!this.hasEnumerateSupport)
+      fail('NOT_IMPLEMENTED', `${this.constructor.name}: enumerateSupport is not defined (the support is not finite)`);
+    const values = this.supportValues(); // [K, ...eventShape]
+    return tidy(() => {
+      const k = values.shape[0];
+      const ones = this.batchShape.map(() => 1);
+      const v = values.reshape([k, ...ones, ...this.eventShape]);
+      return expand ? v.expand([k, ...this.batchShape, ...this.eventShape]).contiguous() : v;
+    });
+  }
+  /** @internal The finite support's values, [K, ...eventShape] (enumerateSupport adds the batch). */
+  protected supportValues(): Tensor {
+    return fail('NOT_IMPLEMENTED', `${this.constructor.name}: enumerateSupport is not defined`);
+  }
   /** The cumulative distribution function at value. */
   cdf(value: Tensor | number): Tensor {
     void value;

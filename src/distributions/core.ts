@@ -4,13 +4,13 @@ import { noGrad } from '../autograd.js';
 import { tensorArg } from '../args.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
-import { full, rand, randn, tensor, zerosLike } from '../ops/creation.js';
+import { arange, full, rand, randn, tensor, zerosLike } from '../ops/creation.js';
 import { stack, where } from '../ops/functional.js';
 import { oneHot } from '../nn/functional_misc.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { checkOptions, describe, fn as fnArg, intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { broadcastParams, check, Distribution, epsOf, LOG_SQRT_2PI, param, softplus } from './base.js';
+import { broadcastParams, check, Distribution, epsOf, LOG_SQRT_2PI, optsOf, param, softplus } from './base.js';
 import * as constraints from './constraints.js';
 import type { Constraint } from './constraints.js';
 import { StandardGammaDraw } from './gamma_grad.js';
@@ -254,6 +254,12 @@ export class Bernoulli extends Distribution {
     // torch clamps probabilities away from 0 and 1 before taking logits (eps of the dtype).
     this.logits = o.logits ?? tidy(() => probsToLogits(o.probs!, true));
   }
+  override get hasEnumerateSupport() {
+    return true;
+  }
+  protected override supportValues(): Tensor {
+    return tensor([0, 1], optsOf(this.logits));
+  }
   /** The probability of 1. */
   get probs(): Tensor {
     return this.logits.sigmoid();
@@ -329,6 +335,12 @@ export class Categorical extends Distribution {
       this.logits = tidy(() => o.logits!.sub(o.logits!.logsumexp(-1, { keepdim: true })));
       this.probs = this.logits.softmax(-1);
     }
+  }
+  override get hasEnumerateSupport() {
+    return true;
+  }
+  protected override supportValues(): Tensor {
+    return arange(this.numCategories, { dtype: 'int64', device: this.logits.device });
   }
   /** The number of categories. */
   get numCategories(): number {

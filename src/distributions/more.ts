@@ -5,7 +5,7 @@
 // form); test/distributions-more.test.ts checks them against PyTorch's values.
 import { noGrad } from '../autograd.js';
 import { tidy } from '../memory.js';
-import { full, rand, randn, zerosLike } from '../ops/creation.js';
+import { arange, eye, full, rand, randn, zerosLike } from '../ops/creation.js';
 import { where } from '../ops/functional.js';
 import { binomial, poisson } from '../ops/random.js';
 import { fail } from '../errors.js';
@@ -564,6 +564,15 @@ export class Binomial extends Distribution {
       'totalCount must be a non-negative integer',
     );
   }
+  override get hasEnumerateSupport() {
+    return true;
+  }
+  protected override supportValues(): Tensor {
+    const [lo, hi] = tidy(() => [this.totalCount.min().item() as number, this.totalCount.max().item() as number]);
+    if (lo !== hi)
+      fail('NOT_IMPLEMENTED', 'Binomial.enumerateSupport: the total counts differ across the batch (as torch)');
+    return arange(hi + 1, optsOf(this.probs));
+  }
   protected override rsampleImpl(sampleShape: number[]): Tensor {
     return tidy(() => {
       const shape = [...sampleShape, ...this.batchShape];
@@ -667,6 +676,12 @@ export class OneHotCategorical extends Distribution {
     const c = new Categorical(options);
     super(c.batchShape, [c.numCategories]);
     this.categorical = c;
+  }
+  override get hasEnumerateSupport() {
+    return true;
+  }
+  protected override supportValues(): Tensor {
+    return eye(this.categorical.numCategories, optsOf(this.probs));
   }
   /** The normalised probabilities. */
   get probs(): Tensor {
