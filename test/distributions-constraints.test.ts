@@ -36,6 +36,7 @@ const FIX = JSON.parse(readFileSync(new URL('./fixtures/torch-constraints.json',
   registry: Record<string, { x: Nested; bijectTo: MapRow | null; transformTo: MapRow | null }>;
   catStack: Record<string, { x: Nested; y: Nested; inverse: Nested; ladj: Nested }>;
   supports: Record<string, Described>;
+  argConstraints: Record<string, Record<string, string>>;
   transforms: Record<
     string,
     { domain: string; codomain: string; domainEventDim: number; codomainEventDim: number; bijective: boolean }
@@ -346,6 +347,18 @@ describe('supports and transform domains', () => {
       expect(s.eventDim, `${name} eventDim`).toBe(want.eventDim);
       expect(s.isDiscrete, `${name} isDiscrete`).toBe(want.isDiscrete);
     }
+  });
+
+  it("every family's argConstraints are torch's", () => {
+    for (const [name, want] of Object.entries(FIX.argConstraints)) {
+      const got = FAMILIES[name]().argConstraints;
+      expect(Object.keys(got).sort(), name).toEqual(Object.keys(want).sort());
+      for (const [k, c] of Object.entries(got)) expect(normal(c.toString()), `${name}.${k}`).toBe(normal(want[k]));
+    }
+    // a constrained parameter is reached from unconstrained values through transformTo
+    const scale = D.transformTo.call(new D.Normal(0, 1).argConstraints.scale).forward(tensor([-3, 0, 3]));
+    expect(scale.gt(0).all().item()).toBe(true);
+    expect(D.constraints.isDependent(new D.Uniform(0, 1).argConstraints.low)).toBe(true);
   });
 
   it("every transform's domain, codomain and bijectivity are torch's", () => {

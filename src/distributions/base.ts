@@ -10,6 +10,7 @@ import { full, tensor } from '../ops/creation.js';
 import { broadcastShapes } from '../ops/shaping_more.js';
 import { describe, intAtLeast, list } from '../options.js';
 import { Tensor } from '../tensor.js';
+import { ARG_CONSTRAINTS } from './arg_constraints.js';
 import * as constraints from './constraints.js';
 import type { Constraint } from './constraints.js';
 
@@ -75,6 +76,20 @@ export abstract class Distribution {
   /** The standard deviation: sqrt(variance). */
   get stddev(): Tensor {
     return tidy(() => this.variance.sqrt());
+  }
+  /**
+   * The constraint of each parameter the family takes (torch's arg_constraints), e.g. Normal's
+   * `{ loc: real, scale: positive }`; what a variational guide maps unconstrained values onto.
+   * @example for (const [k, c] of Object.entries(d.argConstraints)) transformTo.call(c)
+   */
+  get argConstraints(): Record<string, Constraint> {
+    for (let p = Object.getPrototypeOf(this); p && p !== Distribution.prototype; p = Object.getPrototypeOf(p)) {
+      const entry = Object.hasOwn(ARG_CONSTRAINTS, p.constructor.name)
+        ? ARG_CONSTRAINTS[p.constructor.name]
+        : undefined;
+      if (entry) return { ...(typeof entry === 'function' ? entry(this) : entry) };
+    }
+    return {};
   }
   /** exp(entropy): the effective number of equally likely outcomes (torch's perplexity). */
   perplexity(): Tensor {
