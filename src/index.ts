@@ -139,6 +139,7 @@ export {
 } from './nn/functional.js';
 export { gradient, type GradientOptions } from './ops/gradient.js';
 export {
+  angle,
   chainMatmul,
   frobeniusNorm,
   imag,

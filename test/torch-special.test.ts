@@ -644,6 +644,15 @@ describe('gradient, type promotion and the other torch.* names', () => {
       /imag: is not implemented for tensors with non-complex dtypes/,
     );
     expect(x.splitWithSizes([1, 1]).length).toBe(2);
+    // angle of reals (PyTorch 1.13's values): pi below 0, 0 at -0 and the infinities' signs as
+    // torch, NaN kept; integers give float32; a zero gradient
+    const v = tensor([1, -2, 0, -0, NaN, Infinity, -Infinity], { requiresGrad: true });
+    const ang = tk.angle(v);
+    expect(ang.toArray()).toEqual([0, Math.fround(Math.PI), 0, 0, NaN, 0, Math.fround(Math.PI)]);
+    ang.sum().backward();
+    expect(v.grad!.toArray()).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(tensor([1, -2, 0], { dtype: 'int64' }).angle().toArray()).toEqual([0, Math.fround(Math.PI), 0]);
+    expect(tensor([true, false]).angle().dtype).toBe('float32');
   });
 });
 

@@ -3,7 +3,7 @@
 // frobeniusNorm / nuclearNorm, the complex no-ops of real tensors (conj, resolveConj, resolveNeg,
 // conjPhysical, real, isConj, isNeg; imag is an error), and the unsafe / sized split aliases.
 import { tensorArg, tensorList } from '../args.js';
-import { checkDType, type DType } from '../dtype.js';
+import { checkDType, isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { multiDot, matrixNorm } from '../linalg/index.js';
 import { tidy } from '../memory.js';
@@ -98,6 +98,8 @@ declare module '../tensor.js' {
     unsafeSplit(splitSize: number | readonly number[], dim?: number): Tensor<D>[];
     /** split by a list of sizes (torch's split_with_sizes). */
     splitWithSizes(splitSizes: readonly number[], dim?: number): Tensor<D>[];
+    /** The argument of each element: 0 or pi for real tensors (torch's angle). @example x.angle() */
+    angle(): Tensor;
   }
 }
 const proto = Tensor.prototype;
@@ -120,6 +122,10 @@ proto.splitWithSizes = function <D extends DType>(this: Tensor<D>, splitSizes: r
   return this.split(splitSizes, dim);
 };
 
+proto.angle = function (this: Tensor) {
+  return angle(this);
+};
+
 /** The real part: for real tensors, the tensor itself (torch.real). */
 export function real(input: Tensor): Tensor {
   return tensorArg('real', 'input', input).conj();
@@ -128,4 +134,19 @@ export function real(input: Tensor): Tensor {
 export function imag(input: Tensor): Tensor {
   const t = tensorArg('imag', 'input', input);
   return fail('DTYPE_MISMATCH', `imag: is not implemented for tensors with non-complex dtypes, got ${t.dtype}`);
+}
+
+/**
+ * The argument (phase) of each element (torch.angle): for real tensors 0 where x >= 0 (and at
+ * -0), pi where x < 0, NaN at NaN; integers and bool give float32. Its gradient is 0, as torch's.
+ * @example angle(tensor([1, -2])) // [0, 3.14159...]
+ */
+export function angle(input: Tensor): Tensor {
+  const x = tensorArg('angle', 'input', input);
+  return tidy(() => {
+    const f = isFloating(x.dtype) ? x : x.to('float32');
+    // pi where negative; x enters with a zero derivative (clamped first, since inf * 0 is NaN),
+    // which also carries NaN through
+    return f.lt(0).to(f.dtype).mul(Math.PI).add(f.clamp(-1, 1).mul(0));
+  });
 }
