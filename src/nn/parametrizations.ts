@@ -62,6 +62,13 @@ function isOrthogonal(Q: Tensor): boolean {
   });
 }
 
+// A [.., n, k] matrix made tall (n >= k) by transposing a wide one, as torch's maps work on.
+function tall(x: Tensor): { m: Tensor; n: number; k: number; transposed: boolean } {
+  const rows = x.shape[x.ndim - 2],
+    cols = x.shape[x.ndim - 1];
+  return rows < cols ? { m: x.mT, n: cols, k: rows, transposed: true } : { m: x, n: rows, k: cols, transposed: false };
+}
+
 /**
  * torch's _Orthogonal: X (unconstrained, [.., n, k]) to an orthogonal matrix by the chosen map,
  * times the fixed `base` under trivialization; wide matrices are handled transposed.
@@ -76,15 +83,9 @@ class OrthogonalParametrization extends Module {
     super();
     if (useTrivialization) this.registerBuffer('base', null);
   }
-  override forward(X: Tensor): Tensor {
+  override forward(input: Tensor): Tensor {
     return tidy(() => {
-      let n = X.shape[X.ndim - 2],
-        k = X.shape[X.ndim - 1];
-      const transposed = n < k;
-      if (transposed) {
-        X = X.mT;
-        [n, k] = [k, n];
-      }
+      const { m: X, n, k, transposed } = tall(input);
       let Q: Tensor;
       if (this.orthogonalMap === 'householder') {
         const A = X.tril(-1);
@@ -117,14 +118,7 @@ class OrthogonalParametrization extends Module {
       );
     return noGrad(() =>
       tidy(() => {
-        let q = Q;
-        let n = q.shape[q.ndim - 2],
-          k = q.shape[q.ndim - 1];
-        const transposed = n < k;
-        if (transposed) {
-          q = q.mT;
-          [n, k] = [k, n];
-        }
+        const { m: q, n, k, transposed } = tall(Q);
         if (this.base === undefined) {
           if (this.orthogonalMap !== 'householder')
             fail(
