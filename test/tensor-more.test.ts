@@ -342,6 +342,10 @@ describe('apply_, map_ and map2_ (element-wise JS functions, in place)', () => {
         /apply_: fn must return a number, got "a" for element 0/,
       );
       expectTensorError(() => tk.zeros([2]).apply_(1 as never), 'INVALID_ARGUMENT', /apply_: 'fn' must be a function/);
-      expectTensorError(() => tk.zeros([2]).map2_(tk.zeros([2]), 3 as never, (a) => a), 'INVALID_ARGUMENT', /map2_: 'y' must be a Tensor, got 3/);
+      expectTensorError(
+        () => tk.zeros([2]).map2_(tk.zeros([2]), 3 as never, (a) => a),
+        'INVALID_ARGUMENT',
+        /map2_: 'y' must be a Tensor, got 3/,
+      );
     }));
 });
