@@ -65,6 +65,7 @@ export {
   randnLike,
   randintLike,
   type CreateOptions,
+  type RandomOptions,
   type TensorOptions,
   type TensorData,
   type NestedOf,
@@ -181,7 +182,8 @@ export { histogram, histogramdd, type HistogramOptions } from './ops/histogram.j
 export { luUnpack } from './linalg/index.js';
 export { asarray, asTensor, frombuffer, type FrombufferOptions } from './ops/interop.js';
 export { pcaLowrank, svdLowrank, type LowRankSvd, type SvdLowrankOptions } from './linalg/lowrank.js';
-export { bernoulli, binomial, normal, poisson } from './ops/random.js';
+export { bernoulli, binomial, normal, poisson, type DrawOptions } from './ops/random.js';
+export { Generator, type GeneratorState } from './ops/generator.js';
 export { canCast } from './ops/aliases.js';
 export { slice, type IndexItem, type Slice, type ScatterReduceMode } from './ops/indexing.js';
 export { meshgrid } from './ops/shaping.js';

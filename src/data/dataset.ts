@@ -3,6 +3,7 @@
 import { fail } from '../errors.js';
 import { checkOptions, describe, int, intAtLeast, list } from '../options.js';
 import { randint } from '../ops/creation.js';
+import { drawingFrom, type Generator } from '../ops/generator.js';
 import { Tensor } from '../tensor.js';
 
 /** A seed drawn from the global generator, so manualSeed() makes unseeded shuffles repeatable. */
@@ -11,6 +12,16 @@ export function drawSeed(): number {
   const v = Number(t.item());
   t.dispose();
   return v;
+}
+
+/**
+ * The seed of a random order from options: `seed` as given, else one drawn from `generator` (a
+ * Generator; torch's way of seeding splits and loaders), else from the global stream.
+ */
+export function seedOf(op: string, o: { seed?: number; generator?: unknown }): number {
+  if (o.seed !== undefined && o.generator !== undefined && o.generator !== null)
+    fail('INVALID_ARGUMENT', `${op}: give a seed or a generator, not both`);
+  return o.seed ?? drawingFrom(op, o.generator, drawSeed);
 }
 
 /** A map-style dataset: `length` samples, sample i from `get(i)` (a value or a promise of one). */
@@ -174,11 +185,11 @@ export class ChainDataset<T> extends IterableDataset<T> {
 export function randomSplit<T>(
   dataset: Dataset<T>,
   lengths: readonly number[],
-  options: { seed?: number } = {},
+  options: { seed?: number; generator?: Generator } = {},
 ): Subset<T>[] {
   if (!(dataset instanceof Dataset))
     fail('INVALID_ARGUMENT', `randomSplit: expected a Dataset, got ${describe(dataset)}`);
-  options = checkOptions('randomSplit', options, { seed: 'integer' });
+  options = checkOptions('randomSplit', options, { seed: 'integer', generator: 'any' });
   const n = dataset.length;
   if (!Array.isArray(lengths) || lengths.length === 0 || lengths.some((l) => typeof l !== 'number' || !(l >= 0)))
     fail('INVALID_ARGUMENT', `randomSplit: lengths must be non-negative numbers, got ${describe(lengths)}`);
@@ -194,7 +205,7 @@ export function randomSplit<T>(
       `randomSplit: sum of input lengths (${total}) does not equal the length of the dataset (${n})`,
     );
   }
-  const perm = permutation(n, seededRandom(options.seed ?? drawSeed()));
+  const perm = permutation(n, seededRandom(seedOf('randomSplit', options)));
   const out: Subset<T>[] = [];
   let at = 0;
   for (const c of counts) {

@@ -6,7 +6,8 @@ import { getRngState, manualSeed, setRngState, tensor } from '../ops/creation.js
 import { stack } from '../ops/functional.js';
 import { checkOptions, describe, list } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { Dataset, drawSeed, epochRandom, IterableDataset, permutation } from './dataset.js';
+import { Dataset, epochRandom, IterableDataset, permutation, seedOf } from './dataset.js';
+import type { Generator as RandomGenerator } from '../ops/generator.js';
 import type { EpochSampler } from './distributed.js';
 import { BatchSampler } from './samplers.js';
 import { STREAM_DONE, WorkerPool, workerSource, type Transport, type WorkerSource } from './workers.js';
@@ -145,8 +146,10 @@ export interface DataLoaderOptions<T, B> {
   batchSize?: number;
   /** A new order every epoch, from `seed` (or the global generator). Default false. */
   shuffle?: boolean;
-  /** Seed of the shuffles (default: drawn from the global generator). */
+  /** Seed of the shuffles (default: drawn from `generator`, or the global stream). */
   seed?: number;
+  /** A Generator to draw the shuffles' seed from (torch's generator). */
+  generator?: RandomGenerator;
   /** Drop the last incomplete batch. Default false. */
   dropLast?: boolean;
   /** Turns a list of samples into a batch (default: `defaultCollate`, which stacks tensors and numbers). */
@@ -210,6 +213,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       batchSize: 'any',
       shuffle: 'boolean',
       seed: 'integer',
+      generator: 'any',
       dropLast: 'boolean',
       collate: 'function',
       sampler: 'any',
@@ -269,7 +273,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       fail('INVALID_ARGUMENT', 'DataLoader: an IterableDataset cannot be shuffled or sampled');
     if (dataset instanceof Dataset && dataset.length === 0)
       fail('INVALID_ARGUMENT', 'DataLoader: the dataset is empty');
-    this.seed = options.seed ?? drawSeed();
+    this.seed = seedOf('DataLoader', options);
   }
 
   /** The epoch the next iteration runs (each full or partial iteration counts one). */

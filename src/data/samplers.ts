@@ -5,7 +5,8 @@
 import { fail } from '../errors.js';
 import { checkOptions, describe, intAtLeast } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { Dataset, drawSeed, epochRandom, permutation } from './dataset.js';
+import { Dataset, epochRandom, permutation, seedOf } from './dataset.js';
+import type { Generator } from '../ops/generator.js';
 import type { EpochSampler } from './distributed.js';
 
 function epochArg(op: string, epoch: unknown): number {
@@ -70,8 +71,10 @@ export interface RandomSamplerOptions {
   replacement?: boolean;
   /** Indices per epoch (default the dataset's length; without replacement, more repeat whole permutations). */
   numSamples?: number;
-  /** Seed of the orders (default: drawn from the global generator). */
+  /** Seed of the orders (default: drawn from `generator`, or the global stream). */
   seed?: number;
+  /** A Generator to draw the seed from (torch's generator). */
+  generator?: Generator;
 }
 
 /**
@@ -86,12 +89,17 @@ export class RandomSampler extends Sampler {
   constructor(dataSource: Dataset<unknown> | number, options: RandomSamplerOptions = {}) {
     super();
     const op = 'RandomSampler';
-    const o = checkOptions(op, options, { replacement: 'boolean', numSamples: 'integer', seed: 'integer' });
+    const o = checkOptions(op, options, {
+      replacement: 'boolean',
+      numSamples: 'integer',
+      seed: 'integer',
+      generator: 'any',
+    });
     this.n = lengthOf(op, dataSource);
     this.replacement = o.replacement ?? false;
     this.numSamples = o.numSamples === undefined ? this.n : countArg(op, o.numSamples);
     if (this.n === 0 && this.numSamples > 0) fail('INVALID_ARGUMENT', `${op}: the dataset is empty`);
-    this.seed = o.seed ?? drawSeed();
+    this.seed = seedOf(op, o);
   }
   indices(epoch: number): number[] {
     const random = epochRandom(this.seed, epochArg('RandomSampler.indices', epoch));
@@ -123,11 +131,11 @@ function indexList(op: string, v: unknown): number[] {
 export class SubsetRandomSampler extends Sampler {
   readonly subset: readonly number[];
   private readonly seed: number;
-  constructor(indices: readonly number[] | Tensor, options: { seed?: number } = {}) {
+  constructor(indices: readonly number[] | Tensor, options: { seed?: number; generator?: Generator } = {}) {
     super();
-    const o = checkOptions('SubsetRandomSampler', options, { seed: 'integer' });
+    const o = checkOptions('SubsetRandomSampler', options, { seed: 'integer', generator: 'any' });
     this.subset = indexList('SubsetRandomSampler', indices);
-    this.seed = o.seed ?? drawSeed();
+    this.seed = seedOf('SubsetRandomSampler', o);
   }
   indices(epoch: number): number[] {
     const random = epochRandom(this.seed, epochArg('SubsetRandomSampler.indices', epoch));
@@ -142,8 +150,10 @@ export class SubsetRandomSampler extends Sampler {
 export interface WeightedRandomSamplerOptions {
   /** Draw with replacement (default true); without, numSamples distinct indices. */
   replacement?: boolean;
-  /** Seed of the draws (default: drawn from the global generator). */
+  /** Seed of the draws (default: drawn from `generator`, or the global stream). */
   seed?: number;
+  /** A Generator to draw the seed from (torch's generator). */
+  generator?: Generator;
 }
 
 /**
@@ -160,7 +170,7 @@ export class WeightedRandomSampler extends Sampler {
   constructor(weights: readonly number[] | Tensor, numSamples: number, options: WeightedRandomSamplerOptions = {}) {
     super();
     const op = 'WeightedRandomSampler';
-    const o = checkOptions(op, options, { replacement: 'boolean', seed: 'integer' });
+    const o = checkOptions(op, options, { replacement: 'boolean', seed: 'integer', generator: 'any' });
     const w =
       weights instanceof Tensor ? (weights.ndim === 1 ? (weights.toArray() as unknown as number[]) : null) : weights;
     if (!Array.isArray(w) || !w.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0))
@@ -181,7 +191,7 @@ export class WeightedRandomSampler extends Sampler {
     this.cumulative = new Float64Array(this.weights.length);
     let s = 0;
     this.weights.forEach((x, i) => (this.cumulative[i] = s += x));
-    this.seed = o.seed ?? drawSeed();
+    this.seed = seedOf(op, o);
   }
   indices(epoch: number): number[] {
     const random = epochRandom(this.seed, epochArg('WeightedRandomSampler.indices', epoch));

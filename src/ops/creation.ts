@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { binding } from '../binding.js';
+import { drawingFrom, type Generator } from './generator.js';
 import { checkDType, type AnyTypedArray, type DType, type DeviceName } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tensorArg } from '../args.js';
@@ -22,10 +23,21 @@ export interface TensorOptions<D extends DType = DType> extends CreateOptions<D>
   shape?: readonly number[];
 }
 
-const CREATE_SPEC = { dtype: 'string', device: 'string', requiresGrad: 'boolean' } as const;
+/** Options of the random creation functions: CreateOptions and the stream to draw from. */
+export interface RandomOptions<D extends DType = DType> extends CreateOptions<D> {
+  /** Draw from this Generator instead of the global stream. */
+  generator?: Generator;
+}
 
-function createOpts(op: string, o: CreateOptions | undefined): CreateOptions {
-  const r = checkOptions(op, o, CREATE_SPEC);
+const CREATE_SPEC = { dtype: 'string', device: 'string', requiresGrad: 'boolean' } as const;
+const RANDOM_SPEC = { ...CREATE_SPEC, generator: 'any' } as const;
+
+function createOpts(
+  op: string,
+  o: RandomOptions | undefined,
+  spec: typeof RANDOM_SPEC | typeof CREATE_SPEC = CREATE_SPEC,
+): RandomOptions {
+  const r = checkOptions(op, o, spec);
   if (r.dtype !== undefined) checkDType(op, r.dtype);
   return r;
 }
@@ -49,7 +61,11 @@ function withGrad(t: Tensor): Tensor {
 type SizeArgs = (number | readonly number[] | CreateOptions | undefined)[];
 
 // zeros([2, 3], opts) or zeros(2, 3) — torch accepts both forms.
-function sizeAndOpts(op: string, args: SizeArgs): [number[], CreateOptions] {
+function sizeAndOpts(
+  op: string,
+  args: SizeArgs,
+  spec: typeof RANDOM_SPEC | typeof CREATE_SPEC = CREATE_SPEC,
+): [number[], RandomOptions] {
   let opts: CreateOptions | undefined;
   let rest = args;
   const last = args[args.length - 1];
@@ -59,7 +75,7 @@ function sizeAndOpts(op: string, args: SizeArgs): [number[], CreateOptions] {
   } else if (last === undefined && args.length > 0) {
     rest = args.slice(0, -1);
   }
-  return [shapeArgs(op, rest), createOpts(op, opts)];
+  return [shapeArgs(op, rest), createOpts(op, opts, spec)];
 }
 
 /** A tensor of zeros. @example zeros([2, 3]); zeros(2, 3, { dtype: 'int32' }) */
@@ -158,37 +174,38 @@ export function eye(n: number, m?: number | CreateOptions, options?: CreateOptio
   return make('eye', [int('eye', 'n', n), m === undefined ? null : int('eye', 'm', m), o.dtype, o.device], o);
 }
 
-/** Uniform samples in [0, 1), reproducible after manualSeed(). @example rand([2, 2]) */
-export function rand<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
+/** Uniform samples in [0, 1), reproducible after manualSeed() (or from a Generator). @example rand([2, 2]) */
+export function rand<D extends DType = 'float32'>(shape: readonly number[], options?: RandomOptions<D>): Tensor<D>;
 export function rand<D extends DType = 'float32'>(
-  ...sizeAndOptions: [...size: number[], options: CreateOptions<D>]
+  ...sizeAndOptions: [...size: number[], options: RandomOptions<D>]
 ): Tensor<D>;
 export function rand(...size: number[]): Tensor<'float32'>;
 export function rand(...args: SizeArgs): Tensor {
-  const [s, o] = sizeAndOpts('rand', args);
-  return make('rand', [s, o.dtype, o.device], o);
+  const [s, o] = sizeAndOpts('rand', args, RANDOM_SPEC);
+  return drawingFrom('rand', o.generator, () => make('rand', [s, o.dtype, o.device], o));
 }
 /** Standard normal samples. @example randn(3, 4) */
-export function randn<D extends DType = 'float32'>(shape: readonly number[], options?: CreateOptions<D>): Tensor<D>;
+export function randn<D extends DType = 'float32'>(shape: readonly number[], options?: RandomOptions<D>): Tensor<D>;
 export function randn<D extends DType = 'float32'>(
-  ...sizeAndOptions: [...size: number[], options: CreateOptions<D>]
+  ...sizeAndOptions: [...size: number[], options: RandomOptions<D>]
 ): Tensor<D>;
 export function randn(...size: number[]): Tensor<'float32'>;
 export function randn(...args: SizeArgs): Tensor {
-  const [s, o] = sizeAndOpts('randn', args);
-  return make('randn', [s, o.dtype, o.device], o);
+  const [s, o] = sizeAndOpts('randn', args, RANDOM_SPEC);
+  return drawingFrom('randn', o.generator, () => make('randn', [s, o.dtype, o.device], o));
 }
 /** Integers uniform in [low, high) (int64 by default). @example randint(0, 10, [5]) */
 export function randint<D extends DType = 'int64'>(
   low: number,
   high: number,
   shape: readonly number[],
-  options?: CreateOptions<D>,
+  options?: RandomOptions<D>,
 ): Tensor<D>;
-export function randint(low: number, high: number, shape: readonly number[], options?: CreateOptions): Tensor {
+export function randint(low: number, high: number, shape: readonly number[], options?: RandomOptions): Tensor {
   const s = shapeArgs('randint', [list('randint', 'shape', shape)]),
-    o = createOpts('randint', options);
-  return make('randint', [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device], o);
+    o = createOpts('randint', options, RANDOM_SPEC);
+  const attrs = [int('randint', 'low', low), int('randint', 'high', high), s, o.dtype, o.device];
+  return drawingFrom('randint', o.generator, () => make('randint', attrs, o));
 }
 
 /** Seeds the random stream: the same seed gives the same rand/randn/randint results. @example manualSeed(42) */

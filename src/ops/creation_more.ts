@@ -8,7 +8,17 @@ import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { checkOptions, describe, intAtLeast, num, oneOf, shapeArgs } from '../options.js';
-import { arange, full, linspace, ones, rand, zeros, zerosLike, type CreateOptions } from './creation.js';
+import {
+  arange,
+  full,
+  linspace,
+  ones,
+  rand,
+  zeros,
+  zerosLike,
+  type CreateOptions,
+  type RandomOptions,
+} from './creation.js';
 import { cat, where } from './functional.js';
 import { Tensor } from '../tensor.js';
 
@@ -41,15 +51,15 @@ export function logspace(
 }
 
 /** A random permutation of 0..n-1 (int64 unless dtype says otherwise). @example randperm(5) */
-export function randperm(n: number, options?: CreateOptions): Tensor {
+export function randperm(n: number, options?: RandomOptions): Tensor {
   const name = 'randperm';
-  const o = checkOptions(name, options, { dtype: 'any', device: 'any', requiresGrad: 'boolean' });
+  const o = checkOptions(name, options, { dtype: 'any', device: 'any', requiresGrad: 'boolean', generator: 'any' });
   const count = intAtLeast(name, 'n', n, 0);
   return noGrad(() =>
     tidy(() => {
       // The order of n uniform keys is a uniform permutation; float64 keys all but never tie (and a
       // tie still gives a permutation: argsort is stable).
-      const p = rand([count], { dtype: 'float64', device: o.device }).argsort(0);
+      const p = rand([count], { dtype: 'float64', device: o.device, generator: o.generator }).argsort(0);
       return o.dtype ? p.to(o.dtype) : p;
     }),
   );

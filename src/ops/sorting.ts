@@ -4,6 +4,7 @@ import { fail } from '../errors.js';
 import type { DType } from '../dtype.js';
 import { tidy } from '../memory.js';
 import { checkOptions, intAtLeast } from '../options.js';
+import { drawingFrom, type Generator } from './generator.js';
 import { noGrad } from '../autograd.js';
 import { rand, tensor } from './creation.js';
 import { cat } from './functional.js';
@@ -32,7 +33,7 @@ declare module '../tensor.js' {
      * Draws `numSamples` category indices per row from non-negative weights (1-D or 2-D), with
      * or without replacement. int64. @example const next = probs.multinomial(1)
      */
-    multinomial(numSamples: number, options?: { replacement?: boolean }): Tensor<'int64'>;
+    multinomial(numSamples: number, options?: { replacement?: boolean; generator?: Generator }): Tensor<'int64'>;
     /**
      * The distinct values, sorted; optionally the inverse positions (each element's slot in the
      * values) and the counts. @example const { values, counts } = labels.unique({ returnCounts: true })
@@ -80,9 +81,14 @@ proto.topk = function (this: Tensor, k: number, dim = -1, options?: { largest?: 
   return { values: this.gather(d, indices), indices };
 } as Tensor['topk'];
 
-proto.multinomial = function (this: Tensor, numSamples: number, options?: { replacement?: boolean }) {
+proto.multinomial = function (
+  this: Tensor,
+  numSamples: number,
+  options?: { replacement?: boolean; generator?: Generator },
+) {
   const op = 'multinomial';
-  const replacement = checkOptions(op, options, { replacement: 'boolean' }).replacement ?? false;
+  const o = checkOptions(op, options, { replacement: 'boolean', generator: 'any' });
+  const replacement = o.replacement ?? false;
   const s = intAtLeast(op, 'numSamples', numSamples, 1);
   if (this.ndim !== 1 && this.ndim !== 2)
     fail('SHAPE_MISMATCH', `${op}: expected 1-D or 2-D weights, got [${this.shape.join(', ')}]`);
@@ -91,34 +97,36 @@ proto.multinomial = function (this: Tensor, numSamples: number, options?: { repl
   const C = this.shape[this.ndim - 1];
   if (!replacement && s > C)
     fail('INVALID_ARGUMENT', `${op}: cannot draw ${s} samples without replacement from ${C} categories`);
-  return noGrad(() =>
-    tidy(() => {
-      const w = this.ndim === 1 ? this.unsqueeze(0) : this;
-      const bad = w.lt(0).sum().item() as number;
-      if (bad > 0 || (w.sub(w).ne(0).sum().item() as number) > 0)
-        fail('INVALID_ARGUMENT', `${op}: weights must be finite and non-negative`);
-      const total = w.sum(1, { keepdim: true });
-      if ((total.le(0).sum().item() as number) > 0)
-        fail('INVALID_ARGUMENT', `${op}: every row needs a positive total weight`);
-      let out: Tensor;
-      if (replacement) {
-        // Inverse CDF: the category whose cumulative weight first exceeds u * total.
-        const cdf = w.cumsum(1).div(total); // [N, C]
-        const u = rand([w.shape[0], s, 1], { dtype: w.dtype, device: w.device });
-        out = cdf
-          .unsqueeze(1)
-          .le(u)
-          .sum(2)
-          .clamp(0, C - 1); // [N, S]
-      } else {
-        // Gumbel top-k: the k largest of log(w) + Gumbel noise are a draw without replacement
-        // (zero weights, at -inf, are never drawn while others remain).
-        const g = rand([w.shape[0], C], { dtype: w.dtype, device: w.device }).clamp(1e-20, 1).log().neg().log().neg();
-        out = w.log().add(g).topk(s, 1).indices;
-      }
-      const r = out.to('int64');
-      return this.ndim === 1 ? r.reshape([s]) : r;
-    }),
+  return drawingFrom(op, o.generator, () =>
+    noGrad(() =>
+      tidy(() => {
+        const w = this.ndim === 1 ? this.unsqueeze(0) : this;
+        const bad = w.lt(0).sum().item() as number;
+        if (bad > 0 || (w.sub(w).ne(0).sum().item() as number) > 0)
+          fail('INVALID_ARGUMENT', `${op}: weights must be finite and non-negative`);
+        const total = w.sum(1, { keepdim: true });
+        if ((total.le(0).sum().item() as number) > 0)
+          fail('INVALID_ARGUMENT', `${op}: every row needs a positive total weight`);
+        let out: Tensor;
+        if (replacement) {
+          // Inverse CDF: the category whose cumulative weight first exceeds u * total.
+          const cdf = w.cumsum(1).div(total); // [N, C]
+          const u = rand([w.shape[0], s, 1], { dtype: w.dtype, device: w.device });
+          out = cdf
+            .unsqueeze(1)
+            .le(u)
+            .sum(2)
+            .clamp(0, C - 1); // [N, S]
+        } else {
+          // Gumbel top-k: the k largest of log(w) + Gumbel noise are a draw without replacement
+          // (zero weights, at -inf, are never drawn while others remain).
+          const g = rand([w.shape[0], C], { dtype: w.dtype, device: w.device }).clamp(1e-20, 1).log().neg().log().neg();
+          out = w.log().add(g).topk(s, 1).indices;
+        }
+        const r = out.to('int64');
+        return this.ndim === 1 ? r.reshape([s]) : r;
+      }),
+    ),
   );
 };
 

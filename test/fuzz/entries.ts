@@ -305,6 +305,7 @@ export const FACTORIES: Record<string, () => object> = {
   VonMises: () => new tk.distributions.VonMises(0, tk.tensor([0.5, 4])),
   OneHotCategoricalStraightThrough: () =>
     new tk.distributions.OneHotCategoricalStraightThrough({ logits: tk.randn([2, 3]) }),
+  Generator: () => new tk.Generator().manualSeed(1),
   CatTransform: () =>
     new tk.distributions.CatTransform(
       [new tk.distributions.ExpTransform(), new tk.distributions.TanhTransform()],
