@@ -10,6 +10,7 @@
  * @module autograd
  */
 import { tensorList } from './args.js';
+import { recordFunction } from './profiler.js';
 import { binding, type Handle } from './binding.js';
 import { fail, messageOf } from './errors.js';
 import { tidy } from './memory.js';
@@ -192,7 +193,9 @@ export function grad(
   const ins = handles('grad', 'inputs', inputs);
   const gos = o.gradOutputs == null ? [] : handles('grad', 'gradOutputs', o.gradOutputs, true);
   const create = o.createGraph ?? false;
-  const hs = binding.autogradGrad(outs, ins, gos, o.retainGraph ?? create, create, o.allowUnused ?? false);
+  const hs = recordFunction('autograd::grad', () =>
+    binding.autogradGrad(outs, ins, gos, o.retainGraph ?? create, create, o.allowUnused ?? false),
+  );
   return hs.map((h) => {
     if (h === null) return null;
     binding.describe(h);

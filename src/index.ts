@@ -273,6 +273,7 @@ export * as onnx from './onnx/index.js';
 export * as explain from './explain/index.js';
 export * as monitor from './monitor/index.js';
 export * as distributed from './distributed/index.js';
+export * as profiler from './profiler.js';
 export {
   serve,
   HttpError,

@@ -1,4 +1,5 @@
 // The Tensor class: metadata on the JS object, one native reference, op methods in torch names.
+import { recordFunction } from './profiler.js';
 import { binding, type Attr, type Handle, type Operand } from './binding.js';
 import { activeRecorder, op, opInPlace, opMulti } from './ops/dispatch.js';
 import {
@@ -67,6 +68,12 @@ function wrapMeta(slot = 0): { shape: number[]; dtype: DType; device: Device } {
   const shape: number[] = new Array(nd);
   for (let i = 0; i < nd; i++) shape[i] = meta[o + 4 + i];
   return { shape, dtype: DTYPES[meta[o]], device: meta[o + 1] === 0 ? 'cpu' : `cuda:${meta[o + 2]}` };
+}
+
+/** @internal The shape of a handle's tensor (through meta slot 0, which the next call overwrites). */
+export function handleShape(h: Handle): number[] {
+  binding.describe(h);
+  return wrapMeta(0).shape;
 }
 
 /** @internal Wraps the handle returned by the binding, reading its metadata from the meta slot. */
@@ -359,11 +366,13 @@ export class Tensor<D extends DType = DType> {
     const o = checkOptions('backward', options, BACKWARD_OPTS);
     if (gradient != null && !(gradient instanceof Tensor))
       fail('INVALID_ARGUMENT', `backward: gradient must be a Tensor, got ${describe(gradient)}`);
-    binding.backward(
-      [this._h],
-      [gradient == null ? null : gradient._h],
-      o.retainGraph ?? o.createGraph ?? false,
-      o.createGraph ?? false,
+    recordFunction('autograd::backward', () =>
+      binding.backward(
+        [this._h],
+        [gradient == null ? null : gradient._h],
+        o.retainGraph ?? o.createGraph ?? false,
+        o.createGraph ?? false,
+      ),
     );
   }
   /**

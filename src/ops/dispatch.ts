@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { binding, type Attr, type Handle, type Operand } from '../binding.js';
 import { fail } from '../errors.js';
 import type { DType } from '../dtype.js';
-import { wrap, type Tensor } from '../tensor.js';
+import { handleShape, wrap, type Tensor } from '../tensor.js';
 import { OP_ID, OP_NAMES, type OpName } from './ops.generated.js';
 
 export type { Attr, Operand, OpName };
@@ -47,6 +47,34 @@ export function setRecorder(r: OpRecorder | null): OpRecorder | null {
 /** @internal The active recorder, if a trace is running. */
 export function activeRecorder(): OpRecorder | null {
   return recorder;
+}
+/**
+ * @internal What profiler listens with: every native op call's name, start and end
+ * (performance.now() ms) and, when it asked for them, its tensor operands' shapes.
+ */
+export interface OpTimer {
+  readonly recordShapes: boolean;
+  op(name: OpName, start: number, end: number, shapes: number[][] | undefined): void;
+}
+let timer: OpTimer | null = null;
+/** @internal Sets the op timer (null: none); returns the previous one. */
+export function setOpTimer(t: OpTimer | null): OpTimer | null {
+  const prev = timer;
+  timer = t;
+  return prev;
+}
+// The shapes of the tensor operands (read before the call: the call overwrites the meta slots).
+function shapesOf(inputs: readonly (Operand | undefined)[]): number[][] {
+  return inputs.filter((x): x is Handle => typeof x === 'number').map((h) => handleShape(h));
+}
+// Runs a native call under the timer.
+function timed<T>(name: OpName, inputs: readonly (Operand | undefined)[], call: () => T): T {
+  const t = timer!;
+  const shapes = t.recordShapes ? shapesOf(inputs) : undefined;
+  const start = performance.now();
+  const res = call();
+  t.op(name, start, performance.now(), shapes);
+  return res;
 }
 // Anomaly detection (autograd.setDetectAnomaly): each op's graph node is told where it was called.
 let tracing = false;
@@ -133,7 +161,8 @@ function raw(
   const id = OP_ID[name],
     enc = encodeAttrs(attrs);
   let res;
-  if (a === undefined) res = binding.call(id, enc);
+  if (timer) res = timed(name, [a, b, c], () => binding.call(id, enc, ...[a, b, c].filter((x) => x !== undefined)));
+  else if (a === undefined) res = binding.call(id, enc);
   else if (b === undefined) res = binding.call(id, enc, a);
   else if (c === undefined) res = binding.call(id, enc, a, b);
   else res = binding.call(id, enc, a, b, c);
@@ -143,7 +172,9 @@ function raw(
 }
 // Calls with any number of operands.
 function rawN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]) {
-  const res = binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs);
+  const res = timer
+    ? timed(name, inputs, () => binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs))
+    : binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs);
   if (recorder) note(name, attrs, inputs, res);
   if (tracing) traced(name, res, inputs[0]);
   return res;

@@ -306,6 +306,8 @@ export const FACTORIES: Record<string, () => object> = {
   OneHotCategoricalStraightThrough: () =>
     new tk.distributions.OneHotCategoricalStraightThrough({ logits: tk.randn([2, 3]) }),
   Generator: () => new tk.Generator().manualSeed(1),
+  Profile: () => tk.profiler.profile(() => tk.tidy(() => tk.ones([2]).add(1)), { recordShapes: true }),
+  KeyAverages: () => tk.profiler.profile(() => tk.tidy(() => tk.ones([2]).add(1))).keyAverages(),
   CatTransform: () =>
     new tk.distributions.CatTransform(
       [new tk.distributions.ExpTransform(), new tk.distributions.TanhTransform()],
