@@ -197,6 +197,13 @@ describe('packed sequences', () => {
     });
   });
 
+  it("torch's namespaces: nn.utils.rnn and nn.utils.stateless hold the same functions", () => {
+    expect(U.rnn.padSequence).toBe(U.padSequence);
+    expect(U.rnn.packPaddedSequence).toBe(U.packPaddedSequence);
+    expect(U.rnn.PackedSequence).toBe(U.PackedSequence);
+    expect(U.stateless.functionalCall).toBe(U.functionalCall);
+  });
+
   it('a PackedSequence returned from tidy keeps its data', () => {
     const packed = tk.tidy(() => U.packSequence([tk.ones([3, 2]), tk.ones([1, 2])]));
     expect(packed.data.sum().item()).toBe(8);

@@ -1,7 +1,8 @@
-// Packed sequences (torch.nn.utils.rnn.PackedSequence and its pack/pad functions): a batch of
-// sequences of different lengths laid out time step by time step, each step holding only the
-// sequences still running, longest first. The recurrent layers take and return them (rnn.ts), so
-// padding never enters a recurrence and each sequence's final state is that of its own last step.
+// Padded and packed sequences (torch.nn.utils.rnn: pad_sequence, PackedSequence and its pack/pad
+// functions). A packed batch is sequences of different lengths laid out time step by time step,
+// each step holding only the sequences still running, longest first. The recurrent layers take
+// and return them (rnn.ts), so padding never enters a recurrence and each sequence's final state
+// is that of its own last step.
 import { tensorList } from '../args.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
@@ -224,5 +225,39 @@ export function unpackSequence(sequence: PackedSequence): Tensor[] {
   return tidy(() => {
     const [padded, lengths] = padPackedSequence(sequence, { batchFirst: true });
     return unpadSequence(padded, lengths, { batchFirst: true });
+  });
+}
+
+/**
+ * Stacks sequences of different lengths ([L_i, *] each, same trailing shape and dtype) into one
+ * tensor, padded with paddingValue: [maxL, B, *], or [B, maxL, *] with batchFirst
+ * (torch.nn.utils.rnn.pad_sequence). Differentiable in the sequences.
+ * @example const batch = nn.utils.padSequence(sentences, { batchFirst: true })
+ */
+export function padSequence(
+  sequences: readonly Tensor[],
+  options?: { batchFirst?: boolean; paddingValue?: number },
+): Tensor {
+  const op = 'padSequence';
+  const seqs = tensorList(op, 'sequences', sequences);
+  const o = checkOptions(op, options, { batchFirst: 'boolean', paddingValue: 'number' });
+  if (seqs.length === 0) fail('INVALID_ARGUMENT', `${op}: expected at least one sequence`);
+  const trailing = seqs[0].shape.slice(1);
+  seqs.forEach((s, i) => {
+    if (s.ndim === 0) fail('SHAPE_MISMATCH', `${op}: sequences[${i}] must have a length dim, got []`);
+    if (s.shape.slice(1).join() !== trailing.join())
+      fail(
+        'SHAPE_MISMATCH',
+        `${op}: sequences[${i}] is [${s.shape.join(', ')}]; every sequence needs the trailing shape [${trailing.join(', ')}]`,
+      );
+  });
+  const maxLen = Math.max(...seqs.map((s) => s.shape[0]));
+  return tidy(() => {
+    const padded = seqs.map((s) => {
+      const missing = maxLen - s.shape[0];
+      if (missing === 0) return s;
+      return cat([s, full([missing, ...trailing], o.paddingValue ?? 0, { dtype: s.dtype, device: s.device })], 0);
+    });
+    return stack(padded, o.batchFirst ? 0 : 1);
   });
 }

@@ -1,6 +1,7 @@
-// nn.utils: gradient clipping over a model's parameters, parameter vectors, padded sequences,
-// and (from reparam.ts) the weight and spectral normalizations, (fusion.ts) conv/linear + batch
-// norm folding, and (functional_call.ts) functionalCall.
+// nn.utils: gradient clipping over a model's parameters and parameter vectors; from packed.ts the
+// padded and packed sequences (also as the namespace rnn, torch's nn.utils.rnn), from reparam.ts
+// the weight and spectral normalizations, (fusion.ts) conv/linear + batch norm folding, and
+// (functional_call.ts) functionalCall (also as the namespace stateless).
 /**
  * Gradient clipping over a model's parameters, parameters as one vector, padSequence, the
  * weightNorm and spectralNorm reparametrizations (torch.nn.utils and its rnn.pad_sequence),
@@ -15,8 +16,7 @@ import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { cat, stack } from '../ops/functional.js';
-import { full } from '../ops/creation.js';
-import { checkOptions, describe } from '../options.js';
+import { describe } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 function gradsOf(op: string, params: Tensor | readonly Tensor[]): Tensor[] {
@@ -101,49 +101,18 @@ export function vectorToParameters(vec: Tensor, parameters: readonly Tensor[]): 
   );
 }
 
-/**
- * Stacks sequences of different lengths ([L_i, *] each, same trailing shape and dtype) into one
- * tensor, padded with paddingValue: [maxL, B, *], or [B, maxL, *] with batchFirst
- * (torch.nn.utils.rnn.pad_sequence). Differentiable in the sequences.
- * @example const batch = nn.utils.padSequence(sentences, { batchFirst: true })
- */
-export function padSequence(
-  sequences: readonly Tensor[],
-  options?: { batchFirst?: boolean; paddingValue?: number },
-): Tensor {
-  const op = 'padSequence';
-  const seqs = tensorList(op, 'sequences', sequences);
-  const o = checkOptions(op, options, { batchFirst: 'boolean', paddingValue: 'number' });
-  if (seqs.length === 0) fail('INVALID_ARGUMENT', `${op}: expected at least one sequence`);
-  const trailing = seqs[0].shape.slice(1);
-  seqs.forEach((s, i) => {
-    if (s.ndim === 0) fail('SHAPE_MISMATCH', `${op}: sequences[${i}] must have a length dim, got []`);
-    if (s.shape.slice(1).join() !== trailing.join())
-      fail(
-        'SHAPE_MISMATCH',
-        `${op}: sequences[${i}] is [${s.shape.join(', ')}]; every sequence needs the trailing shape [${trailing.join(', ')}]`,
-      );
-  });
-  const maxLen = Math.max(...seqs.map((s) => s.shape[0]));
-  return tidy(() => {
-    const padded = seqs.map((s) => {
-      const missing = maxLen - s.shape[0];
-      if (missing === 0) return s;
-      return cat([s, full([missing, ...trailing], o.paddingValue ?? 0, { dtype: s.dtype, device: s.device })], 0);
-    });
-    return stack(padded, o.batchFirst ? 0 : 1);
-  });
-}
-
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './reparam.js';
 export {
   PackedSequence,
   packPaddedSequence,
   padPackedSequence,
   packSequence,
+  padSequence,
   unpackSequence,
   unpadSequence,
 } from './packed.js';
+export * as rnn from './utils_rnn.js';
+export * as stateless from './utils_stateless.js';
 export {
   fuseConvBnEval,
   fuseConvBnWeights,
