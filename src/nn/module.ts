@@ -315,7 +315,13 @@ export abstract class Module {
     bool('zeroGrad', 'setToNone', setToNone);
     for (const p of this.parameters()) {
       if (setToNone) p.grad = null;
-      else if (p.grad) noGrad(() => p.grad!.zero_());
+      else {
+        const g = p.grad; // a new handle to the gradient: zero it, then let the handle go
+        if (g) {
+          noGrad(() => g.zero_());
+          g.dispose();
+        }
+      }
     }
   }
 
