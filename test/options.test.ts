@@ -194,7 +194,7 @@ const ROWS: Record<string, () => unknown> = {
   'nn/losses.ts:mseLoss': () => nn.functional.mseLoss(x(), x(), O),
   'nn/losses.ts:nllLoss': () => nn.functional.nllLoss(x(), labels(), O),
   'nn/losses.ts:smoothL1Loss': () => nn.functional.smoothL1Loss(x(), x(), O),
-  'nn/utils.ts:padSequence': () => nn.utils.padSequence([tk.ones([2])], O),
+  'nn/packed.ts:padSequence': () => nn.utils.padSequence([tk.ones([2])], O),
   'nn/rnn.ts:RNNCell.constructor': () => new nn.RNNCell(3, 4, O),
   'nn/rnn.ts:LSTMCell.constructor': () => new nn.LSTMCell(3, 4, O),
   'nn/rnn.ts:GRUCell.constructor': () => new nn.GRUCell(3, 4, O),
