@@ -366,14 +366,9 @@ export class Tensor<D extends DType = DType> {
     const o = checkOptions('backward', options, BACKWARD_OPTS);
     if (gradient != null && !(gradient instanceof Tensor))
       fail('INVALID_ARGUMENT', `backward: gradient must be a Tensor, got ${describe(gradient)}`);
-    recordFunction('autograd::backward', () =>
-      binding.backward(
-        [this._h],
-        [gradient == null ? null : gradient._h],
-        o.retainGraph ?? o.createGraph ?? false,
-        o.createGraph ?? false,
-      ),
-    );
+    const create = o.createGraph ?? false;
+    const grads = [gradient?._h ?? null];
+    recordFunction('autograd::backward', () => binding.backward([this._h], grads, o.retainGraph ?? create, create));
   }
   /**
    * The same data outside the graph: never requires grad, shares storage (in-place writes to it

@@ -874,23 +874,7 @@ Formula formula(OpId id) {
                 c.set(0, op(OpId::max_pool2d_backward, {c.g(), c.out(1)}, {hw(c.in_meta(0).shape)}));
               },
               0, OUT1};
-    case OpId::max_pool2d_backward:  // linear in the gradient: its adjoint reads each argmax back
-      return {[](Ctx& c) {
-                const Tensor idx = c.in(1);  // [.., OH, OW], a position in the H x W plane or -1
-                const Tensor& gg = c.g();  // [.., H, W]
-                DimVec lead;
-                for (int d = 0; d + 2 < idx.ndim(); ++d) lead.push_back(idx.shape()[d]);
-                DimVec flat_in = lead, flat_out = lead;
-                flat_in.push_back(gg.shape()[gg.ndim() - 2] * gg.shape()[gg.ndim() - 1]);
-                flat_out.push_back(idx.shape()[idx.ndim() - 2] * idx.shape()[idx.ndim() - 1]);
-                const Tensor valid = cmp(BinaryOp::ge, idx, 0);
-                const Tensor at =
-                    fn::reshape(tk::where(valid, idx, full(DimVec{}, 0, DType::Int64, idx.device())), flat_out);
-                const Tensor got =
-                    fn::reshape(gather_op(fn::reshape(gg, flat_in), int64_t(lead.size()), at), idx.shape());
-                c.set(0, mul(got, mask(valid, got.dtype())));
-              },
-              IN1};
+    case OpId::max_pool2d_backward: return {max_pool2d_backward_grad, IN1};  // derivatives_strided.cpp
     case OpId::avg_pool2d:
       return {[](Ctx& c) {
         c.set(0,

@@ -1,4 +1,5 @@
-// as_strided's derivative (its row of the table in derivatives.cpp). The output read storage
+// as_strided's derivative (its row of the table in derivatives.cpp), and max_pool2d_backward's,
+// which also reads elements back at computed positions. The output read storage
 // elements at computed positions, possibly the same element more than once; the gradient sums g
 // into a buffer the size of the storage at those positions (index_select's backward, so the sum is
 // differentiable again) and reads the input's own positions back out of it. This holds for any
@@ -38,6 +39,24 @@ void as_strided_grad(Ctx& c) {
                          {fn::num(0), fn::num(double(capacity))});
   Tensor mine = positions(x.shape(), x.strides(), x.offset(), g.device());
   c.set(0, fn::reshape(fn::op(OpId::index_select, {buffer, mine}, {fn::num(0)}), x.shape()));
+}
+
+// max_pool2d_backward (gradient [.., OH, OW], indices): linear in the gradient, which it scatters
+// to each window's argmax; its adjoint gathers the incoming [.., H, W] gradient back at those
+// positions (an index of -1, a window without a maximum, reads 0).
+void max_pool2d_backward_grad(Ctx& c) {
+  using namespace fn;
+  const Tensor idx = c.in(1);
+  const Tensor& gg = c.g();
+  DimVec flat_in, flat_out;
+  for (int d = 0; d + 2 < idx.ndim(); ++d) flat_in.push_back(idx.shape()[d]), flat_out.push_back(idx.shape()[d]);
+  flat_in.push_back(gg.shape()[gg.ndim() - 2] * gg.shape()[gg.ndim() - 1]);
+  flat_out.push_back(idx.shape()[idx.ndim() - 2] * idx.shape()[idx.ndim() - 1]);
+  const Tensor valid = binary(BinaryOp::ge, idx, scalar(0));
+  const Tensor at = fn::reshape(tk::where(valid, idx, full(DimVec{}, 0, DType::Int64, idx.device())), flat_out);
+  const int64_t dim = int64_t(flat_in.size()) - 1;
+  const Tensor got = op(OpId::gather, {fn::reshape(gg, flat_in), at}, {num(double(dim))});
+  c.set(0, fn::mul(fn::reshape(got, idx.shape()), fn::mask(valid, gg.dtype())));
 }
 
 }  // namespace tk::autograd
