@@ -33,6 +33,10 @@ function commonSign(op: string, ts: readonly Transform[]): number {
   return s;
 }
 
+// Each transform's map of its own slice.
+const eachPart = (ts: readonly Transform[], slices: Tensor[], way: 'forward' | 'inverse') =>
+  slices.map((s, i) => (way === 'forward' ? ts[i].forward(s) : ts[i].inverse(s)));
+
 /**
  * Transforms applied to consecutive slices of `dim`, of the given lengths (1 each by default),
  * joined as torch.cat (torch's CatTransform). Each part must keep its event dims
@@ -106,20 +110,10 @@ export class CatTransform extends Transform {
     });
   }
   protected fwd(x: Tensor): Tensor {
-    return tidy(() =>
-      cat(
-        this.slices('forward', x).map((s, i) => this.transforms[i].forward(s)),
-        this.dim,
-      ),
-    );
+    return tidy(() => cat(eachPart(this.transforms, this.slices('forward', x), 'forward'), this.dim));
   }
   protected inv(y: Tensor): Tensor {
-    return tidy(() =>
-      cat(
-        this.slices('inverse', y).map((s, i) => this.transforms[i].inverse(s)),
-        this.dim,
-      ),
-    );
+    return tidy(() => cat(eachPart(this.transforms, this.slices('inverse', y), 'inverse'), this.dim));
   }
   protected ladj(x: Tensor, y: Tensor): Tensor {
     return tidy(() => {
@@ -183,20 +177,10 @@ export class StackTransform extends Transform {
     return this.transforms.map((_, i) => x.select(d, i));
   }
   protected fwd(x: Tensor): Tensor {
-    return tidy(() =>
-      stack(
-        this.slices('forward', x).map((s, i) => this.transforms[i].forward(s)),
-        this.dim,
-      ),
-    );
+    return tidy(() => stack(eachPart(this.transforms, this.slices('forward', x), 'forward'), this.dim));
   }
   protected inv(y: Tensor): Tensor {
-    return tidy(() =>
-      stack(
-        this.slices('inverse', y).map((s, i) => this.transforms[i].inverse(s)),
-        this.dim,
-      ),
-    );
+    return tidy(() => stack(eachPart(this.transforms, this.slices('inverse', y), 'inverse'), this.dim));
   }
   protected ladj(x: Tensor, y: Tensor): Tensor {
     return tidy(() => {

@@ -102,16 +102,10 @@ export function vectorToParameters(vec: Tensor, parameters: readonly Tensor[]): 
 }
 
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './reparam.js';
-export {
-  PackedSequence,
-  packPaddedSequence,
-  padPackedSequence,
-  packSequence,
-  padSequence,
-  unpackSequence,
-  unpadSequence,
-} from './packed.js';
+// torch.nn.utils.rnn's and stateless's functions, both here and under those namespaces.
+export * from './utils_rnn.js';
 export * as rnn from './utils_rnn.js';
+export * from './utils_stateless.js';
 export * as stateless from './utils_stateless.js';
 export {
   fuseConvBnEval,
@@ -121,7 +115,6 @@ export {
   type FusableBatchNorm,
   type FusableConv,
 } from './fusion.js';
-export { functionalCall, type FunctionalCallOptions } from './functional_call.js';
 export { deepCopy } from './copy.js';
 export * as prune from './prune.js';
 export * as parametrize from './parametrize.js';
