@@ -149,6 +149,9 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
     for (size_t i = 0; i < r.size(); ++i) a.Set(uint32_t(i), Napi::Boolean::New(info.Env(), r[i]));
     return a;
   });
+  define(env, exports, st, "leavesOf", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
+    return handles_of(info.Env(), st, ag::leaves_of(tensors_of(st, info[0], "leavesOf", false)));
+  });
   define(env, exports, st, "grad", [](const Napi::CallbackInfo& info, EnvState& st) -> Napi::Value {
     return handle_or_null(info.Env(), st, ag::grad(tensor_of(st, info[0], "grad")));
   });
@@ -319,7 +322,8 @@ void register_autograd(Napi::Env env, Napi::Object exports, EnvState& st) {
     auto outputs = tensors_of(st, info[0], "grad", false);
     auto inputs = tensors_of(st, info[1], "grad", false);
     auto gos = tensors_of(st, info[2], "grad", true);
-    std::vector<tk::Tensor> r = ag::grad(outputs, inputs, gos, {flag(info, 3), flag(info, 4)}, flag(info, 5));
+    std::vector<tk::Tensor> r =
+        ag::grad(outputs, inputs, gos, {flag(info, 3), flag(info, 4), !flag(info, 6)}, flag(info, 5));
     Napi::Env env = info.Env();
     auto a = Napi::Array::New(env, r.size());
     for (size_t i = 0; i < r.size(); ++i) a.Set(uint32_t(i), handle_or_null(env, st, std::move(r[i])));

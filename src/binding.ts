@@ -110,6 +110,8 @@ export interface Binding {
   gradFn(h: Handle): string | null;
   /** For each leaf, whether a backward from the roots reaches it (accumulates into its .grad). */
   reaches(roots: Handle[], leaves: Handle[]): boolean[];
+  /** New handles on the leaves requiring grad that a backward from roots reaches, in a fixed order. */
+  leavesOf(roots: Handle[]): Handle[];
   grad(h: Handle): Handle | null;
   /** The address of element 0 of h's .grad where it is contiguous (as dataPtr), else null (src/distributed/). */
   gradDataPtr(h: Handle): bigint | null;
@@ -181,6 +183,8 @@ export interface Binding {
     retainGraph: boolean,
     createGraph: boolean,
     allowUnused: boolean,
+    /** Skip the hooks of the inputs' own gradients (utils.checkpoint: the outer backward runs them). */
+    skipInputHooks?: boolean,
   ): (Handle | null)[];
   /** Result metadata of the last call: per output slot, [dtype, deviceType, deviceIndex, ndim, ...shape]. */
   readonly meta: Float64Array;

@@ -273,24 +273,31 @@ describe('autograd.Function', () => {
     expect(memory().tensors).toBe(before);
   });
 
-  it('a backward or grad started inside a backward is refused (not reentrant)', () => {
+  it('a backward or grad started inside a backward runs, leaving the outer one intact', () => {
+    // w is a leaf of both: the outer backward has already summed part of w's gradient when the
+    // nested one accumulates 3 into w.grad and the nested grad differentiates w^2.
+    const w = tensor([2], { dtype: 'float64' }).requiresGrad_();
+    let inner = null as Tensor | null;
     class Reenter extends autograd.Function {
       static forward(_ctx: Ctx, a: Tensor): Tensor {
         return a.mul(2);
       }
       static backward(_ctx: Ctx, g: Tensor): Tensor {
-        tk.enableGrad(() => f64([1]).sum().backward());
-        return g;
+        tk.enableGrad(() => w.mul(3).sum().backward());
+        inner = tk.keep(tk.enableGrad(() => autograd.grad(w.pow(2).sum(), [w])[0]!));
+        return g.mul(2);
       }
     }
-    expectTensorError(
-      () =>
-        Reenter.apply(f64([2]))
-          .sum()
-          .backward(),
-      'NOT_IMPLEMENTED',
-      /backward: called inside a custom Function's backward/,
-    );
+    const x = tensor([5], { dtype: 'float64' }).requiresGrad_();
+    // d/dw of the outer: w*x (5) + w*Reenter(x) = w*2x (10); d/dx: w + 2w = 6.
+    w.mul(x)
+      .add(w.mul(Reenter.apply(x)))
+      .sum()
+      .backward();
+    expect(x.grad!.item()).toBe(6);
+    expect(w.grad!.item()).toBe(5 + 10 + 3);
+    expect(inner!.item()).toBe(4);
+    for (const t of [x.grad!, w.grad!, inner!, x, w]) t.dispose();
   });
 
   it('ctx rules: savedTensors only in backward, saveForBackward only in forward', () => {

@@ -74,10 +74,18 @@ Tensor detach(const Tensor& t);
 // .grad: a walk of the recorded graph that runs nothing (DistributedDataParallel's
 // findUnusedParameters, as torch's reducer searches the graph after forward).
 std::vector<bool> reaches(std::span<const Tensor> roots, std::span<const Tensor> leaves);
+// The leaves requiring grad that a backward from `roots` would accumulate into, each once, in a
+// fixed order (depth first, inputs in order): what utils.checkpoint differentiates a recomputed
+// segment with respect to.
+std::vector<Tensor> leaves_of(std::span<const Tensor> roots);
 
 struct BackwardOptions {
   bool retain_graph = false;
   bool create_graph = false;
+  // autograd::grad: run the hooks of the tensors whose gradients it returns. False when the caller
+  // hands those gradients on to the backward that runs them anyway (utils.checkpoint's nested
+  // grad), so each hook sees each gradient once.
+  bool target_hooks = true;
 };
 // Accumulates d(roots)/d(leaf) into the .grad of every leaf the roots depend on. grads[i] may be
 // undefined only for a root with one element (then 1).

@@ -4,6 +4,7 @@
 // nodes whose gradients are complete, latest-created first, summing each input's gradient into
 // the buffer of the node that produced it. Leaves are reached through one shared AccumulateGrad
 // node per leaf, so a leaf used twice receives one summed gradient.
+#include <algorithm>
 #include <cctype>
 #include <atomic>
 #include <queue>
@@ -18,9 +19,11 @@ namespace tk::autograd {
 namespace {
 thread_local bool t_grad_enabled = true;
 thread_local AnomalyMode t_anomaly;
-// Set while a custom function's backward runs: a backward started from inside it would reuse the
-// per-task fields of nodes the running backward owns.
-thread_local bool t_in_custom_backward = false;
+// The backwards running on this thread, innermost last. A backward may start inside another (a
+// custom function's backward that recomputes its segment and differentiates it, as
+// utils.checkpoint does): the inner one stashes the per-task fields of the nodes an outer one is
+// using and restores them when it ends.
+thread_local std::vector<uint64_t> t_tasks;
 std::atomic<uint64_t> g_sequence{0};
 std::atomic<uint64_t> g_task{0};
 
@@ -329,25 +332,36 @@ std::string grad_fn_name(const Tensor& t) { return t.impl()->grad_fn ? node_name
 
 Tensor grad(const Tensor& t) { return t.impl()->grad ? Tensor(t.impl()->grad) : Tensor(); }
 
-std::vector<bool> reaches(std::span<const Tensor> roots, std::span<const Tensor> leaves) {
-  std::unordered_set<const TensorImpl*> reached;
+std::vector<Tensor> leaves_of(std::span<const Tensor> roots) {
+  std::vector<Tensor> out;
+  std::unordered_set<const TensorImpl*> found;
   std::unordered_set<const Node*> seen;
   std::vector<const Node*> stack;  // iterative: a graph may be a million ops deep
+  auto add = [&](const std::shared_ptr<TensorImpl>& t) {
+    if (found.insert(t.get()).second) out.emplace_back(t);
+  };
   for (const Tensor& r : roots) {
     if (!r.defined()) continue;
     if (const Node* n = r.impl()->grad_fn.get()) {
       if (seen.insert(n).second) stack.push_back(n);
     } else if (r.impl()->requires_grad) {
-      reached.insert(r.impl());
+      add(r.impl_ptr());
+    }
+    // Depth-first from each root in turn, inputs in order: the order is the same every run.
+    while (!stack.empty()) {
+      const Node* n = stack.back();
+      stack.pop_back();
+      if (n->op == Node::kAccumulate && n->leaf) add(n->leaf);
+      for (size_t i = n->next.size(); i-- > 0;)
+        if (const Node* m = n->next[i].node.get(); m && seen.insert(m).second) stack.push_back(m);
     }
   }
-  while (!stack.empty()) {
-    const Node* n = stack.back();
-    stack.pop_back();
-    if (n->op == Node::kAccumulate && n->leaf) reached.insert(n->leaf.get());
-    for (const Edge& e : n->next)
-      if (e.node && seen.insert(e.node.get()).second) stack.push_back(e.node.get());
-  }
+  return out;
+}
+
+std::vector<bool> reaches(std::span<const Tensor> roots, std::span<const Tensor> leaves) {
+  std::unordered_set<const TensorImpl*> reached;
+  for (const Tensor& t : leaves_of(roots)) reached.insert(t.impl());
   std::vector<bool> out(leaves.size());
   for (size_t i = 0; i < leaves.size(); ++i) out[i] = leaves[i].defined() && reached.count(leaves[i].impl()) > 0;
   return out;
@@ -487,9 +501,16 @@ void accumulate(TensorImpl* target, Tensor g, bool create_graph) {
 }
 
 // Runs the gradient hooks of n's outputs (a leaf's, for its AccumulateGrad node) on the gradients
-// that arrived, in registration order, each on the previous one's result. The lists are copied
-// first: a hook may remove itself.
-void run_grad_hooks(Node& n) {
+// that arrived, in registration order, each on the previous one's result; with skip_captured, not
+// those of the outputs autograd::grad captures here. The lists are copied first: a hook may remove
+// itself.
+void run_grad_hooks(Node& n, bool skip_captured) {
+  auto captured = [&](uint32_t slot) {
+    if (!skip_captured) return false;
+    for (auto [s, index] : n.captures)
+      if (s == slot) return true;
+    return false;
+  };
   auto run = [&](GradHook& h, Tensor& g) {
     Tensor r = h.apply(g);
     if (!r.defined()) return;
@@ -502,7 +523,7 @@ void run_grad_hooks(Node& n) {
     g = std::move(r);
   };
   if (n.op == Node::kAccumulate) {
-    if (n.leaf->grad_hooks.empty() || !n.buffer[0].defined()) return;
+    if (n.leaf->grad_hooks.empty() || !n.buffer[0].defined() || captured(0)) return;
     const std::vector<std::shared_ptr<GradHook>> hooks = n.leaf->grad_hooks;
     for (const auto& h : hooks) run(*h, n.buffer[0]);
     return;
@@ -510,7 +531,7 @@ void run_grad_hooks(Node& n) {
   if (n.hooks.empty()) return;
   const auto hooks = n.hooks;
   for (const auto& [slot, h] : hooks)
-    if (slot < n.buffer.size() && n.buffer[slot].defined()) run(*h, n.buffer[slot]);
+    if (slot < n.buffer.size() && n.buffer[slot].defined() && !captured(slot)) run(*h, n.buffer[slot]);
 }
 
 // Calls a custom function's backward and checks what it returned against the node's inputs.
@@ -522,12 +543,9 @@ void run_custom(Node& n, std::vector<Tensor>& grads_in) {
     saved.push_back(n.saved_inputs[i].defined() ? unpack(n.saved_inputs[i], n, "a saved tensor") : Tensor());
   std::vector<Tensor> r;
   {
-    struct Flag {
-      bool prev = t_in_custom_backward;
-      Flag() { t_in_custom_backward = true; }
-      ~Flag() { t_in_custom_backward = prev; }
-    } flag;
-    r = n.custom->apply(n.buffer, saved);
+    // A copy: a backward started inside apply may stash this node's buffer.
+    const std::vector<Tensor> grads(n.buffer.begin(), n.buffer.end());
+    r = n.custom->apply(grads, saved);
   }
   TK_CHECK(r.size() == n.next.size(), INVALID_ARGUMENT, name, ": backward returned ", r.size(), " gradients, expected ",
            n.next.size(), " (one per tensor input of forward)");
@@ -584,14 +602,41 @@ struct ByPriority {
   bool operator()(const Node* a, const Node* b) const { return a->sequence < b->sequence; }
 };
 
-// Clears the per-task state of every discovered node, however the backward ends.
-struct TaskCleanup {
-  std::vector<Node*>& nodes;
-  ~TaskCleanup() {
+// The per-task fields of a node an outer backward is using, set aside while an inner one runs.
+struct Stashed {
+  Node* node;
+  uint64_t task;
+  int dependencies;
+  bool needed, visited;
+  std::vector<Tensor> buffer;
+  std::vector<std::pair<uint32_t, int>> captures;
+};
+
+bool live(uint64_t task) { return std::find(t_tasks.begin(), t_tasks.end(), task) != t_tasks.end(); }
+
+// Registers the backward on this thread and, however it ends, clears the per-task state of every
+// node it discovered and gives back what it stashed from outer backwards.
+struct TaskScope {
+  std::vector<Node*> nodes;
+  std::vector<Stashed> stashed;
+  explicit TaskScope(uint64_t task) { t_tasks.push_back(task); }
+  TaskScope(const TaskScope&) = delete;
+  TaskScope& operator=(const TaskScope&) = delete;
+  ~TaskScope() {
     for (Node* n : nodes) {
       n->buffer.clear();
       n->captures.clear();
     }
+    for (auto it = stashed.rbegin(); it != stashed.rend(); ++it) {
+      Node& n = *it->node;
+      n.task = it->task;
+      n.dependencies = it->dependencies;
+      n.needed = it->needed;
+      n.visited = it->visited;
+      n.buffer = std::move(it->buffer);
+      n.captures = std::move(it->captures);
+    }
+    t_tasks.pop_back();
   }
 };
 
@@ -601,13 +646,18 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
                             const std::vector<Edge>* capture_edges, BackwardOptions opt) {
   const uint64_t task = g_task.fetch_add(1, std::memory_order_relaxed) + 1;
   const bool capturing = capture_edges != nullptr;
-  std::vector<Node*> nodes;
-  TaskCleanup cleanup{nodes};
+  TaskScope scope(task);
+  std::vector<Node*>& nodes = scope.nodes;
 
   // Discovery: every reachable node once, counting incoming edges.
   std::vector<Node*> stack;
   auto visit = [&](Node* n) {
     if (n->task == task) return;
+    if (n->task != 0 && live(n->task)) {
+      scope.stashed.push_back(
+          {n, n->task, n->dependencies, n->needed, n->visited, std::move(n->buffer), std::move(n->captures)});
+      n->captures.clear();
+    }
     n->task = task;
     n->dependencies = 0;
     n->needed = !capturing;
@@ -674,7 +724,7 @@ std::vector<Tensor> execute(const std::vector<Edge>& roots, std::vector<Tensor> 
   while (!ready.empty()) {
     Node* n = ready.top();
     ready.pop();
-    if (n->needed) run_grad_hooks(*n);
+    if (n->needed) run_grad_hooks(*n, capturing && !opt.target_hooks);
     for (auto [slot, index] : n->captures)
       if (n->buffer[slot].defined()) add_into(results[index], n->buffer[slot]);
     bool run = n->needed;
@@ -762,9 +812,6 @@ Tensor root_grad(const Tensor& root, const Tensor& g, size_t i, const char* op) 
 
 void collect_roots(std::span<const Tensor> roots, std::span<const Tensor> grads, const char* op,
                    std::vector<Edge>& edges, std::vector<Tensor>& gs) {
-  TK_CHECK(!t_in_custom_backward, NOT_IMPLEMENTED, op,
-           ": called inside a custom Function's backward (a reentrant backward is not supported); "
-           "compute the gradient with differentiable ops and createGraph instead");
   TK_CHECK(!roots.empty(), INVALID_ARGUMENT, op, ": expected at least one output");
   TK_CHECK(grads.empty() || grads.size() == roots.size(), INVALID_ARGUMENT, op, ": got ", grads.size(),
            " gradients for ", roots.size(), " outputs");

@@ -80,7 +80,8 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<std::pair<uint32_t, std::shared_ptr<GradHook>>> hooks;
 
   // Per-backward bookkeeping, valid while task == the running task's id. Nodes are only touched
-  // from the thread that owns their tensors, and a backward does not nest.
+  // from the thread that owns their tensors; a backward nested in another stashes and restores
+  // the fields of the nodes they share (engine.cpp, TaskScope).
   uint64_t task = 0;
   int dependencies = 0;
   bool needed = true;  // autograd.grad: some captured input lies at or beyond this node
