@@ -274,6 +274,7 @@ export * as explain from './explain/index.js';
 export * as monitor from './monitor/index.js';
 export * as distributed from './distributed/index.js';
 export * as profiler from './profiler.js';
+export * as utils from './utils/index.js';
 export {
   serve,
   HttpError,

@@ -305,6 +305,9 @@ const ROWS: Record<string, () => unknown> = {
     );
   },
   'nn/functional_inplace.ts:rrelu_': () => nn.functional.rrelu_(tk.randn([3]), O),
+  'utils/checkpoint.ts:checkpoint': () => tk.utils.checkpoint.checkpoint((t: Tensor) => t.exp(), [x()], O),
+  'utils/checkpoint.ts:checkpointSequential': () =>
+    tk.utils.checkpoint.checkpointSequential([(t: Tensor) => t.exp()], 1, x(), O),
   'nn/parametrizations.ts:orthogonal': () => nn.utils.parametrizations.orthogonal(lin(), 'weight', O),
   'nn/parametrizations.ts:spectralNorm': () => nn.utils.parametrizations.spectralNorm(lin(), 'weight', O),
   'nn/parametrize.ts:registerParametrization': () =>
