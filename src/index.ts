@@ -259,6 +259,7 @@ export {
 } from './ops/shaping_more.js';
 export * as cuda from './cuda.js';
 export * as autograd from './autograd.js';
+export * as amp from './amp/index.js';
 export * as distributions from './distributions/index.js';
 export * as linalg from './linalg/index.js';
 export * as special from './special/index.js';

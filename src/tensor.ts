@@ -72,8 +72,13 @@ function wrapMeta(slot = 0): { shape: number[]; dtype: DType; device: Device } {
 
 /** @internal The shape of a handle's tensor (through meta slot 0, which the next call overwrites). */
 export function handleShape(h: Handle): number[] {
+  return handleMeta(h).shape;
+}
+
+/** @internal The shape, dtype and device of a handle's tensor. */
+export function handleMeta(h: Handle): { shape: number[]; dtype: DType; device: Device } {
   binding.describe(h);
-  return wrapMeta(0).shape;
+  return wrapMeta(0);
 }
 
 /** @internal Wraps the handle returned by the binding, reading its metadata from the meta slot. */

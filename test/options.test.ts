@@ -305,6 +305,8 @@ const ROWS: Record<string, () => unknown> = {
     );
   },
   'nn/functional_inplace.ts:rrelu_': () => nn.functional.rrelu_(tk.randn([3]), O),
+  'amp/autocast.ts:autocast': () => tk.amp.autocast('cpu', () => 1, O),
+  'amp/grad_scaler.ts:GradScaler.constructor': () => new tk.amp.GradScaler('cpu', O),
   'utils/checkpoint.ts:checkpoint': () => tk.utils.checkpoint.checkpoint((t: Tensor) => t.exp(), [x()], O),
   'utils/checkpoint.ts:checkpointSequential': () =>
     tk.utils.checkpoint.checkpointSequential([(t: Tensor) => t.exp()], 1, x(), O),

@@ -76,6 +76,28 @@ function timed<T>(name: OpName, inputs: readonly (Operand | undefined)[], call: 
   t.op(name, start, performance.now(), shapes);
   return res;
 }
+/**
+ * @internal What amp.autocast listens with: for an op it covers, the operands to call it with
+ * instead and the cast tensors to dispose after the call; null to call it as given.
+ */
+export interface OpCaster {
+  cast(name: OpName, inputs: readonly (Operand | undefined)[]): { inputs: Operand[]; temps: Tensor[] } | null;
+}
+let caster: OpCaster | null = null;
+/** @internal Sets the caster (null: none); returns the previous one. */
+export function setCaster(c: OpCaster | null): OpCaster | null {
+  const prev = caster;
+  caster = c;
+  return prev;
+}
+// Runs call, then disposes the casts it was given.
+function disposingAfter<T>(temps: readonly Tensor[], call: () => T): T {
+  try {
+    return call();
+  } finally {
+    for (const t of temps) t.dispose();
+  }
+}
 // Anomaly detection (autograd.setDetectAnomaly): each op's graph node is told where it was called.
 let tracing = false;
 /** @internal Turns node tracing on or off (autograd.setDetectAnomaly does, with the native mode). */
@@ -158,6 +180,9 @@ function raw(
   b?: Operand,
   c?: Operand,
 ): ReturnType<typeof binding.call> {
+  const cast = caster?.cast(name, [a, b, c]);
+  if (cast)
+    return disposingAfter(cast.temps, () => raw(name, attrs, ...(cast.inputs as [Operand?, Operand?, Operand?])));
   const id = OP_ID[name],
     enc = encodeAttrs(attrs);
   let res;
@@ -171,7 +196,13 @@ function raw(
   return res;
 }
 // Calls with any number of operands.
-function rawN(name: OpName, attrs: readonly Attr[] | undefined, inputs: readonly Operand[]) {
+function rawN(
+  name: OpName,
+  attrs: readonly Attr[] | undefined,
+  inputs: readonly Operand[],
+): ReturnType<typeof binding.call> {
+  const cast = caster?.cast(name, inputs);
+  if (cast) return disposingAfter(cast.temps, () => rawN(name, attrs, cast.inputs));
   const res = timer
     ? timed(name, inputs, () => binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs))
     : binding.call(OP_ID[name], encodeAttrs(attrs), ...inputs);

@@ -306,6 +306,7 @@ export const FACTORIES: Record<string, () => object> = {
   OneHotCategoricalStraightThrough: () =>
     new tk.distributions.OneHotCategoricalStraightThrough({ logits: tk.randn([2, 3]) }),
   Generator: () => new tk.Generator().manualSeed(1),
+  GradScaler: () => new tk.amp.GradScaler('cpu', { initScale: 8 }),
   Profile: () => tk.profiler.profile(() => tk.tidy(() => tk.ones([2]).add(1)), { recordShapes: true }),
   KeyAverages: () => tk.profiler.profile(() => tk.tidy(() => tk.ones([2]).add(1))).keyAverages(),
   CatTransform: () =>
