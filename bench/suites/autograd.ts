@@ -180,4 +180,43 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
   }
   for (const t of [input2, labels, ...params]) t.dispose();
   opt.disposeState();
+
+  // Gradient checkpointing: a deep MLP step plain and under utils.checkpoint.checkpointSequential
+  // (4 segments): what the recomputation costs in time, and the bytes it saves between forward
+  // and backward.
+  tk.setNumThreads(1);
+  const deep = new tk.nn.Sequential(
+    ...Array.from({ length: 16 }, () => new tk.nn.Sequential(new tk.nn.Linear(256, 256), new tk.nn.Tanh())),
+  );
+  const xd = tk.randn([128, 256]);
+  const held = (f: () => tk.Tensor) =>
+    tk.tidy(() => {
+      const before = tk.memory().bytes;
+      const loss = f();
+      const bytes = tk.memory().bytes - before;
+      loss.backward();
+      return bytes;
+    });
+  const plainLoss = () => deep.forward(xd).square().mean();
+  const ckLoss = () => tk.utils.checkpoint.checkpointSequential(deep, 4, xd).square().mean();
+  const plainDeepUs = sample(
+    reps,
+    () => null,
+    () => plainLoss().backward(),
+  );
+  const ckDeepUs = sample(
+    reps,
+    () => null,
+    () => ckLoss().backward(),
+  );
+  const [plainBytes, ckBytes] = [held(plainLoss), held(ckLoss)];
+  deep.zeroGrad(true);
+  yield {
+    suite,
+    name: 'MLP 16×(Linear 256 + Tanh) b128 forward + backward, checkpointSequential(4)',
+    threads: 1,
+    nativeUs: ckDeepUs,
+    note: `${(ckDeepUs / plainDeepUs).toFixed(2)}× the plain step (${plainDeepUs.toFixed(0)} µs); ${(ckBytes / 2 ** 20).toFixed(2)} MiB held after forward vs ${(plainBytes / 2 ** 20).toFixed(2)} MiB`,
+  };
+  xd.dispose();
 }

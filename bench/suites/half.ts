@@ -54,4 +54,35 @@ export async function* half(opts: Options, threads: number[]): AsyncGenerator<Ro
     }
   }
   for (const t of [x32, y32, m32]) t.dispose();
+
+  // A training step of an MLP under amp.autocast against the same step in float32.
+  tk.setNumThreads(threads[threads.length - 1]!);
+  const mlp = new tk.nn.Sequential(
+    new tk.nn.Linear(512, 512),
+    new tk.nn.ReLU(),
+    new tk.nn.Linear(512, 512),
+    new tk.nn.ReLU(),
+    new tk.nn.Linear(512, 10),
+  );
+  const xb = tk.randn([256, 512]);
+  const yb = tk.randint(0, 10, [256]);
+  const step = (dtype?: 'bfloat16' | 'float16') => () =>
+    tk.tidy(() => {
+      const loss = dtype
+        ? tk.amp.autocast('cpu', () => tk.nn.functional.crossEntropy(mlp.forward(xb), yb), { dtype })
+        : tk.nn.functional.crossEntropy(mlp.forward(xb), yb);
+      loss.backward();
+      mlp.zeroGrad();
+    });
+  const f32Step = await measure(step(), opts);
+  for (const dt of ['bfloat16', 'float16'] as const)
+    yield {
+      suite,
+      name: `MLP 512-512-512-10 b256 forward + backward, autocast ${dt}`,
+      threads: threads[threads.length - 1]!,
+      nativeUs: await measure(step(dt), opts),
+      note: `f32 ${f32Step.toFixed(0)} µs`,
+    };
+  xb.dispose();
+  yb.dispose();
 }

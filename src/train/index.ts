@@ -18,6 +18,7 @@ export { Trainer } from './trainer.js';
 export type { Strategy, StrategyConfig } from './strategy.js';
 export type { Batches, FitLoaders } from './batches.js';
 export type { TrainerOptions } from './trainer_options.js';
+export type { Precision } from './precision.js';
 export {
   Callback,
   ModelCheckpoint,

@@ -35,6 +35,7 @@ import {
   type FitLoaders,
 } from './batches.js';
 import { checkpointState, restoreCheckpoint, type LoopState, type RunParts } from './checkpoint_state.js';
+import { PrecisionPlugin } from './precision.js';
 import { MetricLog, type Stage } from './logging.js';
 import type { Strategy } from './strategy.js';
 import { trainerSettings, type TrainerOptions } from './trainer_options.js';
@@ -80,6 +81,7 @@ export class Trainer {
   private batchSize = 1;
   private loaders: { train?: Batches; val?: Batches } = {};
   private loop: LoopState = { epoch: 0, batchesDone: 0, epochDone: false };
+  private readonly precision: PrecisionPlugin;
 
   constructor(options: TrainerOptions = {}) {
     const s = trainerSettings(options);
@@ -92,6 +94,7 @@ export class Trainer {
     this.callbacks = s.callbacks;
     this.loggers = s.loggers;
     this.strategy = s.strategy;
+    this.precision = new PrecisionPlugin(s.precision, this.device);
     this.logs = new MetricLog(this.loggers, this.strategy && ((v, op) => this.strategy!.reduce(v, op)));
   }
 
@@ -257,6 +260,8 @@ export class Trainer {
       callbackMetrics: this.callbackMetrics,
     };
     const state = checkpointState(this.parts(), pos, (ckpt) => {
+      const scaler = this.precision.stateDict();
+      if (scaler) ckpt.gradScaler = { ...scaler };
       m.onSaveCheckpoint?.(ckpt);
       this.callbackHook('onSaveCheckpoint', ckpt);
     });
@@ -274,6 +279,7 @@ export class Trainer {
       this.loop = pos.loop;
       this.currentEpoch = this.loop.epochDone ? this.loop.epoch + 1 : this.loop.epoch;
       Object.assign(this.callbackMetrics, pos.callbackMetrics);
+      this.precision.loadStateDict(ckpt.gradScaler);
       m.onLoadCheckpoint?.(ckpt as Record<string, unknown>);
       this.callbackHook('onLoadCheckpoint', ckpt);
     });
@@ -399,14 +405,16 @@ export class Trainer {
     let pending = 0; // batches whose gradients await an optimizer step
     const optimizerStep = () => {
       if (this.o.gradientClipVal !== undefined) {
+        this.precision.unscale(this.optimizers);
         const withGrad = params.filter((p) => p.grad);
         if ((this.o.gradientClipAlgorithm ?? 'norm') === 'norm') clipGradNorm_(withGrad, this.o.gradientClipVal);
         else clipGradValue_(withGrad, this.o.gradientClipVal);
       }
       for (const opt of this.optimizers) {
-        opt.step();
+        this.precision.step(opt);
         opt.zeroGrad();
       }
+      this.precision.update();
       pending = 0;
       this.globalStep++;
       this.stepSchedulers('step', this.globalStep);
@@ -421,7 +429,7 @@ export class Trainer {
       let out: StepOutput;
       try {
         out = tidy(() => {
-          const o = m.trainingStep(batch, i);
+          const o = this.precision.forward(() => m.trainingStep(batch, i));
           const loss =
             o instanceof Tensor ? o : o && typeof o === 'object' ? (o as { loss?: unknown }).loss : undefined;
           if (o !== null && o !== undefined && !(loss instanceof Tensor))
@@ -432,8 +440,8 @@ export class Trainer {
             const scaled = acc > 1 ? loss.div(acc) : loss;
             // Accumulating batches keep their gradients local; the step's last one averages them.
             const last = (i + 1) % acc === 0 || (limit !== undefined && i + 1 === limit);
-            if (this.strategy && !last) this.strategy.noSync(() => scaled.backward());
-            else scaled.backward();
+            if (this.strategy && !last) this.strategy.noSync(() => this.precision.backward(scaled));
+            else this.precision.backward(scaled);
           }
           return undefined;
         });
@@ -503,7 +511,7 @@ export class Trainer {
         try {
           tidy(() =>
             noGrad(() => {
-              step.call(m, batch, i);
+              this.precision.forward(() => step.call(m, batch, i));
             }),
           );
         } finally {
@@ -585,7 +593,7 @@ export class Trainer {
       await forEachBatch(batches, batchLimit(batches, this.o.limitPredictBatches), 0, false, (raw, i) => {
         const batch = toDevice(raw, this.device);
         try {
-          outs.push(tidy(() => noGrad(() => m.predictStep(batch, i))));
+          outs.push(tidy(() => noGrad(() => this.precision.forward(() => m.predictStep(batch, i)))));
         } finally {
           releaseBatch(raw, batch, owned);
         }

@@ -5,6 +5,7 @@ import { fail } from '../errors.js';
 import { checkOptions, describe, isOptionsObject } from '../options.js';
 import { Callback, ModelCheckpoint, ProgressBar } from './callbacks.js';
 import { CSVLogger, Logger } from './loggers.js';
+import { precisionArg, type Precision } from './precision.js';
 import { makeStrategy, type Strategy, type StrategyConfig } from './strategy.js';
 
 /** Options of `Trainer`. */
@@ -59,6 +60,13 @@ export interface TrainerOptions {
   strategy?: 'auto' | 'ddp' | StrategyConfig;
   /** The number of processes a 'ddp' run expects; an error when the job has another number. */
   devices?: number;
+  /**
+   * '32-true' (default): steps run as written. 'bf16-mixed': every step (training, validation,
+   * test, predict) runs under amp.autocast in bfloat16. '16-mixed': autocast in float16, with a
+   * GradScaler scaling the loss (gradients are unscaled before clipping; a step whose gradients
+   * overflowed is skipped); its state is saved in checkpoints. As Lightning's `precision`.
+   */
+  precision?: Precision;
 }
 
 const OPTION_KINDS = {
@@ -85,6 +93,7 @@ const OPTION_KINDS = {
   logEveryNSteps: 'integer',
   strategy: 'any',
   devices: 'integer',
+  precision: 'any',
 } as const;
 
 /** @internal What the loops run with: the checked options, and the values derived from them. */
@@ -98,6 +107,7 @@ export interface TrainerSettings {
   callbacks: Callback[];
   loggers: Logger[];
   strategy: Strategy | undefined;
+  precision: Precision;
 }
 
 /** @internal Checks `options` (INVALID_ARGUMENT naming the option) and fills in the defaults. */
@@ -181,5 +191,6 @@ export function trainerSettings(options: TrainerOptions): TrainerSettings {
     callbacks,
     loggers,
     strategy,
+    precision: o.precision === undefined ? '32-true' : precisionArg(o.precision),
   };
 }
