@@ -1,0 +1,47 @@
+// Exhaustive accuracy check of the CPU's float32 tanh and erf (native/src/kernels/functors.h)
+// against libm in double: every finite float32 of either sign, plus the specials.
+//   g++ -O2 -std=gnu++20 -Inative/include -Inative/src scripts/check-activations.cpp -o /tmp/check && /tmp/check
+// (about 3 minutes; add -mavx2 -mfma to check the fused-multiply-add contraction the wider kernels
+// may get). Prints the largest error in units in the last place and where it occurs.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+
+#include "kernels/functors.h"
+
+namespace {
+double ulp_err(float got, double ref) {
+  const float r = float(ref);
+  if (std::isnan(ref)) return std::isnan(got) ? 0 : 1e9;
+  if (got == r && std::signbit(got) == std::signbit(r)) return 0;
+  if (got == r) return 1e9;  // a zero of the wrong sign
+  float sp = std::nextafter(std::fabs(r), INFINITY) - std::fabs(r);
+  if (!std::isfinite(sp)) sp = std::fabs(r) - std::nextafter(std::fabs(r), 0.0f);
+  return std::fabs(double(got) - ref) / sp;
+}
+
+template <class F, class R> void check(const char* name, F f, R ref) {
+  double worst = 0;
+  float at = 0;
+  for (uint32_t b = 0; b < 0x7f800000u; ++b) {
+    float x;
+    std::memcpy(&x, &b, 4);
+    for (float s : {x, -x}) {
+      const double e = ulp_err(f(s), ref(double(s)));
+      if (e > worst) worst = e, at = s;
+    }
+  }
+  for (float s : {INFINITY, -INFINITY, NAN}) {
+    const double e = ulp_err(f(s), ref(double(s)));
+    if (e > worst) worst = e, at = s;
+  }
+  std::printf("%s: max %.3f ulp at %.9g\n", name, worst, at);
+}
+}  // namespace
+
+int main() {
+  check("tanh", [](float x) { return tk::kernels::tanh_f32(x); }, [](double x) { return std::tanh(x); });
+  check("erf", [](float x) { return tk::kernels::erf_f32(x); }, [](double x) { return std::erf(x); });
+}
