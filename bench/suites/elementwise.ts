@@ -44,6 +44,9 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
     mul: await measure(() => plain.mul(px, py), opts, 1, opts.quick ? 300 : 1000),
     exp: await measure(() => plain.exp(pbig), opts, 1, opts.quick ? 300 : 1000),
     relu: await measure(() => plain.relu(pbig), opts, 1, opts.quick ? 300 : 1000),
+    tanh: await measure(() => plain.tanh(pbig), opts, 1, opts.quick ? 300 : 1000),
+    erf: await measure(() => plain.erf(pbig), opts, 1, opts.quick ? 300 : 1000),
+    gelu: await measure(() => plain.gelu(pbig), opts, 1, opts.quick ? 300 : 1000),
   };
   for (const th of threads) {
     tk.setNumThreads(th);
@@ -55,6 +58,9 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       ['exp 1M contiguous', () => big.exp().dispose(), 8 * N],
       ['exp 1M transposed view', () => bigT.exp().dispose(), 8 * N],
       ['relu 1M contiguous', () => big.relu().dispose(), 8 * N],
+      ['tanh 1M contiguous', () => big.tanh().dispose(), 8 * N],
+      ['erf 1M contiguous', () => big.erf().dispose(), 8 * N],
+      ['gelu 1M contiguous', () => tk.nn.functional.gelu(big).dispose(), 8 * N],
       ['relu 1M transposed view', () => bigT.relu().dispose(), 8 * N],
       ['add [1024,1024] + [1024] (broadcast)', () => big.add(y.narrow(0, 0, 1024)).dispose(), 8 * N],
     ];

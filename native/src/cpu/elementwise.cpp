@@ -21,11 +21,48 @@ inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
   return true;
 }
 
+// The float32 transcendental functors (straight-line code, functors.h) in wider registers: the
+// baseline build targets SSE2 only, where these run at 4 lanes without FMA. Each loop is its own
+// function with a target attribute, so the inlined functors get AVX code there and nowhere else
+// (no AVX code reaches a symbol a baseline caller could link to).
+using F32Loop = void (*)(float*, const float*, int64_t);
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+template <class F> __attribute__((target("avx2,fma"))) void f32_avx2(float* o, const float* a, int64_t n) {
+  F f;
+  const UnaryParams p;
+  for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
+}
+template <class F>
+__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector-width=512"))) void f32_avx512(
+    float* o, const float* a, int64_t n) {
+  F f;
+  const UnaryParams p;
+  for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
+}
+template <class F> constexpr bool kWide = std::is_same_v<F, kernels::Exp> || std::is_same_v<F, kernels::Sigmoid> ||
+                                          std::is_same_v<F, kernels::Tanh> || std::is_same_v<F, kernels::Erf> ||
+                                          std::is_same_v<F, kernels::Gelu>;
+// The wide loop for F at the active capability (setCpuCapability lowers it), or null.
+template <class T, class F> F32Loop wide_loop() {
+  if constexpr (std::is_same_v<T, float> && kWide<F>) {
+    const Capability c = active_capability();
+    if (c >= Capability::Avx512) return &f32_avx512<F>;
+    if (c >= Capability::Avx2) return &f32_avx2<F>;
+  }
+  return nullptr;
+}
+#else
+template <class T, class F> F32Loop wide_loop() { return nullptr; }
+#endif
+
 template <class T, class F> void unary_typed(const Tensor& out, const Tensor& in, const UnaryParams& p) {
   F f;
+  const F32Loop wide = wide_loop<T, F>();
   if (flat(out, {&in}) && out.numel() < 2 * kGrainCheap) {
     T* o = out.data<T>();
     const T* a = in.data<T>();
+    if constexpr (std::is_same_v<T, float>)
+      if (wide) return wide(o, a, out.numel());
     for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = f(a[i], p);
     return;
   }
@@ -37,6 +74,8 @@ template <class T, class F> void unary_typed(const Tensor& out, const Tensor& in
     const T* a = reinterpret_cast<const T*>(ptr[1]);
     if (st[0] == sizeof(T) && st[1] == sizeof(T)) {
       write_run(o, n, stream, [&](T* d, int64_t i0, int64_t len) {
+        if constexpr (std::is_same_v<T, float>)
+          if (wide) return wide(d, a + i0, len);
         for (int64_t i = 0; i < len; ++i) d[i] = f(a[i0 + i], p);
       });
     } else {

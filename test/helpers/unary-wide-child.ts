@@ -1,0 +1,72 @@
+// Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
+// float32 loops of exp, sigmoid, tanh, erf and gelu (AVX-512, AVX2 or the baseline build): each op
+// over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
+// baseline loop), against float64 references. Prints { capability, worst } as JSON: per op and
+// layout, the largest error in float32 units in the last place (gelu: in units of 1e-7 absolute
+// plus ulps, its 1 + erf cancels for negative x in any float32 form), and whether the specials
+// (NaN, +-Inf, -0) came out right.
+import * as tk from '../../src/index.js';
+import { erf } from '../../src/plain/math.js';
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+function ulpOf(v: number): number {
+  f32[0] = Math.abs(v);
+  if (!Number.isFinite(f32[0])) return Infinity;
+  const a = f32[0];
+  u32[0] += 1;
+  return f32[0] - a;
+}
+
+const REFS: Record<string, (x: number) => number> = {
+  exp: Math.exp,
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  tanh: Math.tanh,
+  erf,
+  gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+};
+const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
+  exp: (t) => t.exp(),
+  sigmoid: (t) => t.sigmoid(),
+  tanh: (t) => t.tanh(),
+  erf: (t) => t.erf(),
+  gelu: (t) => tk.nn.functional.gelu(t),
+};
+
+const xs: number[] = [];
+for (let i = -20000; i <= 20000; i++) xs.push(i / 1000); // [-20, 20] in steps of 0.001
+for (let e = -38; e <= -3; e += 0.05) xs.push(10 ** e, -(10 ** e));
+xs.push(88.7, 88.8, -103.9, -104.1, 1e10, -1e10, 3.92, -3.92, 0.7, -0.7, 1, -1, 1e-45, -1e-45);
+const x = tk.tensor(xs);
+const specials = tk.tensor([NaN, Infinity, -Infinity, -0]);
+
+const worst: Record<string, number> = {};
+let specialsOk = true;
+for (const [name, f] of Object.entries(run)) {
+  const ref = REFS[name]!;
+  const layouts: [string, tk.Tensor][] = [
+    ['contiguous', x],
+    ['short', x.narrow(0, 18501, 3000).contiguous()], // [-1.5, 1.5], under the grain: the flat path
+    ['strided', tk.stack([x, x], 1).select(1, 0)], // every other element: the baseline loop
+  ];
+  for (const [layout, t] of layouts) {
+    const got = f(t).contiguous().data() as Float32Array;
+    const input = t.contiguous().data() as Float32Array;
+    let w = 0;
+    for (let i = 0; i < got.length; i++) {
+      const r = ref(input[i]!);
+      if (got[i] === Math.fround(r)) continue; // exact (the infinities too)
+      const err = Math.abs(got[i]! - r);
+      const u = name === 'gelu' ? err / (ulpOf(r) + 1e-7) : err / ulpOf(r);
+      w = Math.max(w, u);
+    }
+    worst[`${name} ${layout}`] = w;
+  }
+  const s = f(specials).data() as Float32Array;
+  const want = [NaN, ref(Infinity), ref(-Infinity), name === 'exp' || name === 'sigmoid' ? ref(0) : -0];
+  s.forEach((v, i) => {
+    const ok = Number.isNaN(want[i]!) ? Number.isNaN(v) : Object.is(v, Math.fround(want[i]!));
+    if (!ok) specialsOk = false;
+  });
+}
+console.log(JSON.stringify({ capability: tk.getCpuInfo().capability, worst, specialsOk }));
