@@ -1,10 +1,10 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
 // float32 loops of exp, sigmoid, tanh, erf and gelu (AVX-512, AVX2 or the baseline build): each op
 // over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
-// baseline loop), against float64 references. Prints { capability, worst } as JSON: per op and
-// layout, the largest error in float32 units in the last place (gelu: in units of 1e-7 absolute
-// plus ulps, its 1 + erf cancels for negative x in any float32 form), and whether the specials
-// (NaN, +-Inf, -0) came out right.
+// baseline loop), against float64 references. Prints { capability, worst, specialsOk, hash } as
+// JSON: per op and layout the largest error in float32 units in the last place (gelu: in units of
+// 1e-7 absolute plus ulps, as its 1 + erf cancels for negative x in any float32 form), whether
+// NaN, +-Inf and -0 came out right, and a hash of every result's bits.
 import * as tk from '../../src/index.js';
 import { erf } from '../../src/plain/math.js';
 
@@ -42,6 +42,11 @@ const specials = tk.tensor([NaN, Infinity, -Infinity, -0]);
 
 const worst: Record<string, number> = {};
 let specialsOk = true;
+// FNV-1a over every result's bits: equal across levels when they agree bit for bit.
+let hash = 0x811c9dc5;
+const mix = (a: Float32Array) => {
+  for (const b of new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) hash = Math.imul(hash ^ b, 0x01000193) >>> 0;
+};
 for (const [name, f] of Object.entries(run)) {
   const ref = REFS[name]!;
   const layouts: [string, tk.Tensor][] = [
@@ -52,6 +57,7 @@ for (const [name, f] of Object.entries(run)) {
   for (const [layout, t] of layouts) {
     const got = f(t).contiguous().data() as Float32Array;
     const input = t.contiguous().data() as Float32Array;
+    mix(got);
     let w = 0;
     for (let i = 0; i < got.length; i++) {
       const r = ref(input[i]!);
@@ -69,4 +75,4 @@ for (const [name, f] of Object.entries(run)) {
     if (!ok) specialsOk = false;
   });
 }
-console.log(JSON.stringify({ capability: tk.getCpuInfo().capability, worst, specialsOk }));
+console.log(JSON.stringify({ capability: tk.getCpuInfo().capability, worst, specialsOk, hash }));

@@ -24,7 +24,8 @@ inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
 // The float32 transcendental functors (straight-line code, functors.h) in wider registers: the
 // baseline build targets SSE2 only, where these run at 4 lanes without FMA. Each loop is its own
 // function with a target attribute, so the inlined functors get AVX code there and nowhere else
-// (no AVX code reaches a symbol a baseline caller could link to).
+// (no AVX code reaches a symbol a baseline caller could link to). This file is compiled without
+// FMA contraction (CMakeLists.txt), so every level gives the baseline's results bit for bit.
 using F32Loop = void (*)(float*, const float*, int64_t);
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 template <class F> __attribute__((target("avx2,fma"))) void f32_avx2(float* o, const float* a, int64_t n) {
