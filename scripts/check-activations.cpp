@@ -44,4 +44,6 @@ template <class F, class R> void check(const char* name, F f, R ref) {
 int main() {
   check("tanh", [](float x) { return tk::kernels::tanh_f32(x); }, [](double x) { return std::tanh(x); });
   check("erf", [](float x) { return tk::kernels::erf_f32(x); }, [](double x) { return std::erf(x); });
+  check("log", [](float x) { return tk::kernels::log_f32(x); }, [](double x) { return std::log(x); });
+  check("log1p", [](float x) { return tk::kernels::log1p_f32(x); }, [](double x) { return std::log1p(x); });
 }

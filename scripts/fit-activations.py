@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Fits the float32 tanh and erf polynomials of native/src/kernels/functors.h (tanh_f32, erf_f32).
+"""Fits the float32 polynomials of native/src/kernels/functors.h (tanh_f32, erf_f32, log_f32).
 
 Least squares on Chebyshev nodes (close to minimax), in double, printed as float literals:
   tanh(x) = x + x^3 P(x^2)            |x| <= 0.7       P of degree 5 in z = x^2 over [0, 0.49]
   erf(x)  = x P(x^2)                  |x| <= 1         P of degree 6 in z over [0, 1]
   erf(x)  = 1 - exp(-x^2) R(x)        1 < |x| <= 3.95  R of degree 10 in t = (x - 2.475) / 1.475
-(for |x| > 0.7 tanh uses 1 - 2 / (exp(2|x|) + 1) with the kernels' exp). scripts/check-activations.cpp
-checks the result on every float32: 1.07 ulp (tanh) and 2.52 ulp (erf) at most
-(2.43 with fused multiply-adds).
+  log(m)  = f - f^2/2 + f^3 P(f)       f = m - 1, m in [sqrt(1/2), sqrt(2))   P of degree 8
+(for |x| > 0.7 tanh uses 1 - 2 / (exp(2|x|) + 1) with the kernels' exp; log1p is built on log).
+scripts/check-activations.cpp checks the results on every float32: at most 1.07 ulp (tanh),
+2.52 (erf), 0.89 (log) and 2.47 (log1p).
 
 Usage: python3 scripts/fit-activations.py   (numpy and scipy)
 """
@@ -42,6 +43,16 @@ def tanh_tail(z):
     return out
 
 
+def log_tail(f):
+    """(log(1 + f) - f + f^2/2) / f^3 (its series near 0)."""
+    out = np.empty_like(f)
+    small = np.abs(f) < 1e-3
+    out[~small] = (np.log1p(f[~small]) - f[~small] + f[~small] ** 2 / 2) / f[~small] ** 3
+    fs = f[small]
+    out[small] = 1 / 3 - fs / 4 + fs**2 / 5 - fs**3 / 6 + fs**4 / 7
+    return out
+
+
 def erf_over_x(z):
     return np.where(z > 0, erf(np.sqrt(z)) / np.sqrt(np.maximum(z, 1e-300)), 2 / np.sqrt(np.pi))
 
@@ -54,3 +65,4 @@ show("tanh P", fit(tanh_tail, 0, 0.7**2, 5))
 show("erf P", fit(erf_over_x, 0, 1.0, 6))
 show("erf R", fit_scaled(lambda x: erfc(x) * np.exp(x * x), 1.0, 3.95, 10))
 print("erf R's t = (x - 2.475) * %.16g" % (2 / (3.95 - 1.0)))
+show("log P", fit(log_tail, np.sqrt(0.5) - 1, np.sqrt(2) - 1, 8))

@@ -39,6 +39,8 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
   const big = tk.randn([1024, 1024]);
   const bigT = big.t();
   const pbig = plain.randn([1024, 1024]);
+  const bigPos = big.abs().add(0.5);
+  const pbigPos = plain.add(plain.abs(pbig), plain.full([1], 0.5));
   const plainUs: Record<string, number> = {
     add: await measure(() => plain.add(px, py), opts, 1, opts.quick ? 300 : 1000),
     mul: await measure(() => plain.mul(px, py), opts, 1, opts.quick ? 300 : 1000),
@@ -47,6 +49,7 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
     tanh: await measure(() => plain.tanh(pbig), opts, 1, opts.quick ? 300 : 1000),
     erf: await measure(() => plain.erf(pbig), opts, 1, opts.quick ? 300 : 1000),
     gelu: await measure(() => plain.gelu(pbig), opts, 1, opts.quick ? 300 : 1000),
+    log: await measure(() => plain.log(pbigPos), opts, 1, opts.quick ? 300 : 1000),
   };
   for (const th of threads) {
     tk.setNumThreads(th);
@@ -61,6 +64,7 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       ['tanh 1M contiguous', () => big.tanh().dispose(), 8 * N],
       ['erf 1M contiguous', () => big.erf().dispose(), 8 * N],
       ['gelu 1M contiguous', () => tk.nn.functional.gelu(big).dispose(), 8 * N],
+      ['log 1M contiguous', () => bigPos.log().dispose(), 8 * N],
       ['relu 1M transposed view', () => bigT.relu().dispose(), 8 * N],
       ['add [1024,1024] + [1024] (broadcast)', () => big.add(y.narrow(0, 0, 1024)).dispose(), 8 * N],
     ];
@@ -70,5 +74,5 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       yield { suite, name, threads: th, nativeUs, bytes, plainUs: plainUs[op] };
     }
   }
-  for (const t of [x, y, big, bigT]) t.dispose();
+  for (const t of [x, y, big, bigT, bigPos]) t.dispose();
 }

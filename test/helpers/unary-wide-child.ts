@@ -1,5 +1,5 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
-// float32 loops of exp, sigmoid, tanh, erf and gelu (AVX-512, AVX2 or the baseline build): each op
+// float32 loops of exp, log, log1p, sigmoid, tanh, erf and gelu (AVX-512, AVX2 or the baseline build): each op
 // over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
 // baseline loop), against float64 references. Prints { capability, worst, specialsOk, hash } as
 // JSON: per op and layout the largest error in float32 units in the last place (gelu: in units of
@@ -20,6 +20,8 @@ function ulpOf(v: number): number {
 
 const REFS: Record<string, (x: number) => number> = {
   exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: Math.tanh,
   erf,
@@ -27,6 +29,8 @@ const REFS: Record<string, (x: number) => number> = {
 };
 const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   exp: (t) => t.exp(),
+  log: (t) => t.log(),
+  log1p: (t) => t.log1p(),
   sigmoid: (t) => t.sigmoid(),
   tanh: (t) => t.tanh(),
   erf: (t) => t.erf(),
@@ -61,7 +65,7 @@ for (const [name, f] of Object.entries(run)) {
     let w = 0;
     for (let i = 0; i < got.length; i++) {
       const r = ref(input[i]!);
-      if (got[i] === Math.fround(r)) continue; // exact (the infinities too)
+      if (got[i] === Math.fround(r) || (Number.isNaN(r) && Number.isNaN(got[i]!))) continue; // exact (infinities, NaN)
       const err = Math.abs(got[i]! - r);
       const u = name === 'gelu' ? err / (ulpOf(r) + 1e-7) : err / ulpOf(r);
       w = Math.max(w, u);
@@ -69,7 +73,7 @@ for (const [name, f] of Object.entries(run)) {
     worst[`${name} ${layout}`] = w;
   }
   const s = f(specials).data() as Float32Array;
-  const want = [NaN, ref(Infinity), ref(-Infinity), name === 'exp' || name === 'sigmoid' ? ref(0) : -0];
+  const want = [NaN, ref(Infinity), ref(-Infinity), ['exp', 'sigmoid', 'log'].includes(name) ? ref(-0) : -0];
   s.forEach((v, i) => {
     const ok = Number.isNaN(want[i]!) ? Number.isNaN(v) : Object.is(v, Math.fround(want[i]!));
     if (!ok) specialsOk = false;

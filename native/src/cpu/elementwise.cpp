@@ -42,7 +42,8 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector
 }
 template <class F> constexpr bool kWide = std::is_same_v<F, kernels::Exp> || std::is_same_v<F, kernels::Sigmoid> ||
                                           std::is_same_v<F, kernels::Tanh> || std::is_same_v<F, kernels::Erf> ||
-                                          std::is_same_v<F, kernels::Gelu>;
+                                          std::is_same_v<F, kernels::Gelu> || std::is_same_v<F, kernels::Log> ||
+                                          std::is_same_v<F, kernels::Log1p>;
 // The wide loop for F at the active capability (setCpuCapability lowers it), or null.
 template <class T, class F> F32Loop wide_loop() {
   if constexpr (std::is_same_v<T, float> && kWide<F>) {

@@ -60,10 +60,10 @@ TK_HD inline float exp_f32(float x) {
   return x != x ? x : (x > hi ? inf : res);
 }
 
-// tanh and erf for float32 in straight-line arithmetic, so loops over them vectorise as exp_f32's
-// do (libm's tanhf/erff are scalar calls: 8-10x slower). Coefficients are least-squares fits on
-// Chebyshev nodes made by scripts/fit-activations.py, which also states the exhaustive check:
-// over every float32 the error is at most 1.07 ulp (tanh) and 2.52 ulp (erf).
+// tanh, erf, log and log1p for float32 in straight-line arithmetic, so loops over them vectorise
+// as exp_f32's do (libm's are scalar calls). Coefficients are least-squares fits on Chebyshev
+// nodes made by scripts/fit-activations.py; scripts/check-activations.cpp checks every float32:
+// at most 1.07 ulp (tanh), 2.52 (erf), 0.89 (log) and 2.47 (log1p) from the exact value.
 //
 // tanh(x) = x + x^3 P(x^2) for |x| <= 0.7, else sign(x) (1 - 2 / (exp(2|x|) + 1)).
 TK_HD inline float tanh_f32(float x) {
@@ -111,6 +111,48 @@ TK_HD inline float erf_f32(float x) {
   return a <= 1.0f ? small : (x != x ? x : big);
 }
 
+// log(x) = e ln 2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23
+// first), log(m) = f - f^2/2 + f^3 P(f) with f = m - 1 (exact); ln 2 split as in exp_f32.
+TK_HD inline float log_f32(float x) {
+  const bool sub = x < 1.17549435e-38f;
+  const float xs = sub ? x * 8388608.0f : x;
+  uint32_t b;
+  std::memcpy(&b, &xs, 4);
+  int32_t e = int32_t((b >> 23) & 0xffu) - 127 - (sub ? 23 : 0);
+  const uint32_t mb = (b & 0x7fffffu) | 0x3f800000u;
+  float m;
+  std::memcpy(&m, &mb, 4);
+  const bool high = m > 1.41421356f;
+  m = high ? m * 0.5f : m;
+  e = high ? e + 1 : e;
+  const float f = m - 1.0f;
+  float p = 7.149753830e-02f;
+  p = p * f - 1.157120076e-01f;
+  p = p * f + 1.166151111e-01f;
+  p = p * f - 1.241105068e-01f;
+  p = p * f + 1.424993653e-01f;
+  p = p * f - 1.666848024e-01f;
+  p = p * f + 2.000070748e-01f;
+  p = p * f - 2.499998905e-01f;
+  p = p * f + 3.333333119e-01f;
+  const float z = f * f;
+  const float ef = float(e);
+  const float r = (ef * -2.12194440e-4f + (f * z * p - 0.5f * z)) + f;
+  const float res = r + ef * 0.693359375f;
+  const float inf = std::numeric_limits<float>::infinity();
+  return x > 0.0f ? (x == inf ? x : res) : (x == 0.0f ? -inf : std::numeric_limits<float>::quiet_NaN());
+}
+
+// log(1 + x) as log(u) x / (u - 1) with u = 1 + x rounded (Goldberg): the factor undoes the
+// rounding of u, so small x keep their digits; u == 1 gives x itself.
+TK_HD inline float log1p_f32(float x) {
+  const float u = 1.0f + x;
+  const float d = u - 1.0f;
+  const float r = log_f32(u) * (x / (d == 0.0f ? 1.0f : d));
+  const float inf = std::numeric_limits<float>::infinity();
+  return d == 0.0f ? x : (x == inf ? x : r);
+}
+
 // Parameters of parametrised unary ops (clamp's bounds); unused by the others.
 struct UnaryParams {
   double p0 = 0, p1 = 0;
@@ -138,7 +180,12 @@ struct Exp {
   }
 };
 struct Log {
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::log(x); }
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+#if !defined(__CUDA_ARCH__)
+    if constexpr (std::is_same_v<T, float>) return log_f32(x);
+#endif
+    return std::log(x);
+  }
 };
 struct Sqrt {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::sqrt(x); }
@@ -197,7 +244,12 @@ struct Gelu {  // the exact (erf) form, PyTorch's default
   }
 };
 struct Log1p {  // log(1 + x), exact for small x where log(1 + x) rounds 1 + x first
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::log1p(x); }
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+#if !defined(__CUDA_ARCH__)
+    if constexpr (std::is_same_v<T, float>) return log1p_f32(x);
+#endif
+    return std::log1p(x);
+  }
 };
 struct Erf {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return erf_of(x); }
