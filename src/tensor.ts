@@ -70,12 +70,7 @@ function wrapMeta(slot = 0): { shape: number[]; dtype: DType; device: Device } {
   return { shape, dtype: DTYPES[meta[o]], device: meta[o + 1] === 0 ? 'cpu' : `cuda:${meta[o + 2]}` };
 }
 
-/** @internal The shape of a handle's tensor (through meta slot 0, which the next call overwrites). */
-export function handleShape(h: Handle): number[] {
-  return handleMeta(h).shape;
-}
-
-/** @internal The shape, dtype and device of a handle's tensor. */
+/** @internal The shape, dtype and device of a handle's tensor (read through meta slot 0). */
 export function handleMeta(h: Handle): { shape: number[]; dtype: DType; device: Device } {
   binding.describe(h);
   return wrapMeta(0);

@@ -112,6 +112,13 @@ describe('amp.autocast', () => {
         tk.noGrad(() => amp.autocast('cpu', () => tk.tidy(() => void lin.forward(lin.forward(x))))),
       ),
     ).toBe(5);
+    // Nor under setAutocastEnabled, which has no end to free the cache at.
+    const prev = amp.setAutocastEnabled('cpu', true);
+    try {
+      expect(calls('to_dtype', () => tk.tidy(() => void lin.forward(lin.forward(x))))).toBe(5);
+    } finally {
+      amp.setAutocastEnabled('cpu', prev);
+    }
     settleGarbage();
     expect(memory().tensors).toBe(before.tensors);
     expect(memory().bytes).toBe(before.bytes);

@@ -24,7 +24,10 @@ export interface AutocastOptions {
   dtype?: AutocastDtype;
   /** false runs `fn` with autocast off for the device (torch's enabled=False). Default true. */
   enabled?: boolean;
-  /** Cast each parameter once per region (default true). */
+  /**
+   * Cast each parameter once per region (default true). A parameter updated in place inside the
+   * region keeps its first cast until the region ends, as with torch: step optimizers outside it.
+   */
   cacheEnabled?: boolean;
 }
 
@@ -67,6 +70,7 @@ function castTo(h: Handle, to: DType, cacheable: boolean): { t: Tensor; temp: bo
 
 const autocaster: OpCaster = {
   cast(name: OpName, inputs: readonly (Operand | undefined)[]) {
+    if (!policyOf('cpu', name) && !policyOf('cuda', name)) return null; // most ops: no metadata read
     const metas = inputs.map((x) => (typeof x === 'number' ? handleMeta(x) : null));
     const first = metas.find((m) => m !== null);
     if (!first) return null;
@@ -88,7 +92,8 @@ const autocaster: OpCaster = {
       eligible = metas.map((m, i) => isFloat[i] && m!.dtype !== 'float64');
     }
     if (!metas.some((m, i) => eligible[i] && m!.dtype !== to)) return null;
-    const cacheable = policy === 'lower' && cacheEnabled && binding.isGradEnabled();
+    // Only inside autocast(), whose end frees the cache (setAutocastEnabled has no end).
+    const cacheable = policy === 'lower' && cacheEnabled && depth > 0 && binding.isGradEnabled();
     const temps: Tensor[] = [];
     const out: Operand[] = [];
     inputs.forEach((x, i) => {
@@ -160,8 +165,8 @@ export function isAutocastEnabled(deviceType: AmpDevice = 'cpu'): boolean {
 
 /**
  * Turns autocast on or off for `deviceType` and returns the previous setting (torch's
- * set_autocast_enabled), for code that awaits inside the region; prefer `autocast(fn)`. Turning
- * the last device off frees the cached parameter casts.
+ * set_autocast_enabled), for code that awaits inside the region; prefer `autocast(fn)`. Casts
+ * are not cached there (nothing would end the cache).
  * @example const prev = amp.setAutocastEnabled('cpu', true); try { await step(); } finally { amp.setAutocastEnabled('cpu', prev); }
  */
 export function setAutocastEnabled(deviceType: AmpDevice, on: boolean): boolean {
@@ -169,7 +174,6 @@ export function setAutocastEnabled(deviceType: AmpDevice, on: boolean): boolean 
   if (typeof on !== 'boolean') fail('INVALID_ARGUMENT', `setAutocastEnabled: expected a boolean, got ${describe(on)}`);
   const prev = state[dev].enabled;
   state[dev].enabled = on;
-  if (!state.cpu.enabled && !state.cuda.enabled && depth === 0) clearCache();
   install();
   return prev;
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { binding, type Attr, type Handle, type Operand } from '../binding.js';
 import { fail } from '../errors.js';
 import type { DType } from '../dtype.js';
-import { handleShape, wrap, type Tensor } from '../tensor.js';
+import { handleMeta, wrap, type Tensor } from '../tensor.js';
 import { OP_ID, OP_NAMES, type OpName } from './ops.generated.js';
 
 export type { Attr, Operand, OpName };
@@ -65,7 +65,7 @@ export function setOpTimer(t: OpTimer | null): OpTimer | null {
 }
 // The shapes of the tensor operands (read before the call: the call overwrites the meta slots).
 function shapesOf(inputs: readonly (Operand | undefined)[]): number[][] {
-  return inputs.filter((x): x is Handle => typeof x === 'number').map((h) => handleShape(h));
+  return inputs.filter((x): x is Handle => typeof x === 'number').map((h) => handleMeta(h).shape);
 }
 // Runs a native call under the timer.
 function timed<T>(name: OpName, inputs: readonly (Operand | undefined)[], call: () => T): T {

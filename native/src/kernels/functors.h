@@ -31,6 +31,11 @@ template <class T, class F> TK_HD inline T wrapping(T a, T b, F f) {
   }
 }
 
+// c0 + x (c1 + x (c2 + ...)): Horner's rule, coefficients lowest first, evaluated from the
+// highest as the unrolled sequence p = cn; p = p * x + c(n-1); ... would be.
+TK_HD inline float horner(float, float c0) { return c0; }
+template <class... C> TK_HD inline float horner(float x, float c0, C... cs) { return horner(x, cs...) * x + c0; }
+
 // exp for float32 in straight-line arithmetic (no libm call, no branches), so the compiler
 // vectorises loops over it: exp(x) = 2^k * exp(r) with k = round(x / ln 2) and |r| <= ln 2 / 2,
 // exp(r) by Cephes' degree-6 polynomial (max error ~1 ulp). 2^k is applied as two factors so
@@ -42,13 +47,10 @@ TK_HD inline float exp_f32(float x) {
   const float kf = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
   float r = xc - kf * 0.693359375f;  // Cody-Waite: ln 2 = C1 + C2
   r = r - kf * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  const float p = horner(r, 5.0000001201e-1f, 1.6666665459e-1f, 4.1665795894e-2f, 8.3334519073e-3f, 1.3981999507e-3f,
+                         1.9875691500e-4f) *
+                      r * r +
+                  r + 1.0f;
   const int32_t k = int32_t(kf);
   const int32_t k1 = k / 2, k2 = k - k1;  // each in [-75, 64]: a normal power of two
   uint32_t b1 = uint32_t(k1 + 127) << 23, b2 = uint32_t(k2 + 127) << 23;
@@ -69,12 +71,8 @@ TK_HD inline float exp_f32(float x) {
 TK_HD inline float tanh_f32(float x) {
   const float a = std::fabs(x);
   const float z = x * x;
-  float p = 2.064850355e-03f;
-  p = p * z - 8.118710893e-03f;
-  p = p * z + 2.169165011e-02f;
-  p = p * z - 5.394856616e-02f;
-  p = p * z + 1.333325262e-01f;
-  p = p * z - 3.333333279e-01f;
+  const float p = horner(z, -3.333333279e-01f, 1.333325262e-01f, -5.394856616e-02f, 2.169165011e-02f, -8.118710893e-03f,
+                         2.064850355e-03f);
   const float small = z == 0.0f ? x : x + x * z * p;  // keeps -0 (and a tiny x) exact
   const float e = exp_f32(2.0f * (a < 10.0f ? a : 10.0f));
   const float big = std::copysign(1.0f - 2.0f / (e + 1.0f), x);
@@ -86,27 +84,14 @@ TK_HD inline float tanh_f32(float x) {
 TK_HD inline float erf_f32(float x) {
   const float a = std::fabs(x);
   const float z = x * x;
-  float p = 7.882497108e-05f;
-  p = p * z - 8.018854992e-04f;
-  p = p * z + 5.189311943e-03f;
-  p = p * z - 2.685432880e-02f;
-  p = p * z + 1.128359746e-01f;
-  p = p * z - 3.761262690e-01f;
-  p = p * z + 1.128379166e+00f;
+  const float p = horner(z, 1.128379166e+00f, -3.761262690e-01f, 1.128359746e-01f, -2.685432880e-02f, 5.189311943e-03f,
+                         -8.018854992e-04f, 7.882497108e-05f);
   const float small = x * p;
   const float ac = a < 3.95f ? a : 3.95f;
   const float t = (ac - 2.475f) * 0.6779661016949152f;
-  float q = 8.639587843e-05f;
-  q = q * t - 2.227888001e-04f;
-  q = q * t + 3.434427643e-04f;
-  q = q * t - 8.640438976e-04f;
-  q = q * t + 2.301572033e-03f;
-  q = q * t - 5.384585711e-03f;
-  q = q * t + 1.211622424e-02f;
-  q = q * t - 2.647737179e-02f;
-  q = q * t + 5.558214731e-02f;
-  q = q * t - 1.115242104e-01f;
-  q = q * t + 2.126807543e-01f;
+  const float q = horner(t, 2.126807543e-01f, -1.115242104e-01f, 5.558214731e-02f, -2.647737179e-02f, 1.211622424e-02f,
+                         -5.384585711e-03f, 2.301572033e-03f, -8.640438976e-04f, 3.434427643e-04f, -2.227888001e-04f,
+                         8.639587843e-05f);
   const float big = std::copysign(1.0f - exp_f32(-ac * ac) * q, x);
   return a <= 1.0f ? small : (x != x ? x : big);
 }
@@ -126,15 +111,8 @@ TK_HD inline float log_f32(float x) {
   m = high ? m * 0.5f : m;
   e = high ? e + 1 : e;
   const float f = m - 1.0f;
-  float p = 7.149753830e-02f;
-  p = p * f - 1.157120076e-01f;
-  p = p * f + 1.166151111e-01f;
-  p = p * f - 1.241105068e-01f;
-  p = p * f + 1.424993653e-01f;
-  p = p * f - 1.666848024e-01f;
-  p = p * f + 2.000070748e-01f;
-  p = p * f - 2.499998905e-01f;
-  p = p * f + 3.333333119e-01f;
+  const float p = horner(f, 3.333333119e-01f, -2.499998905e-01f, 2.000070748e-01f, -1.666848024e-01f, 1.424993653e-01f,
+                         -1.241105068e-01f, 1.166151111e-01f, -1.157120076e-01f, 7.149753830e-02f);
   const float z = f * f;
   const float ef = float(e);
   const float r = (ef * -2.12194440e-4f + (f * z * p - 0.5f * z)) + f;
