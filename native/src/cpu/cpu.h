@@ -27,5 +27,9 @@ void register_linalg(Backend& b);
 // allows (half_convert.cpp); false (nothing done) otherwise.
 bool half_to_float_fast(const Half* in, float* out, int64_t n);
 bool float_to_half_fast(const float* in, Half* out, int64_t n);
+// float32 -> bfloat16 (round to nearest even, NaN kept quiet) over a contiguous run in AVX2 or
+// AVX-512 registers, bit-identical to kernels::float_to_bf16; false below AVX2 (the caller's
+// scalar loop then runs).
+bool float_to_bf16_fast(const float* in, BFloat16* out, int64_t n);
 
 }  // namespace tk::cpu

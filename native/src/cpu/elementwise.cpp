@@ -196,6 +196,8 @@ void copy(const Tensor& dst, const Tensor& src) {
             if (float_to_half_fast(a, o, n)) return;
           } else if constexpr (std::is_same_v<D, float> && std::is_same_v<S, Half>) {
             if (half_to_float_fast(a, o, n)) return;
+          } else if constexpr (std::is_same_v<D, BFloat16> && std::is_same_v<S, float>) {
+            if (float_to_bf16_fast(a, o, n)) return;
           }
           for (int64_t i = 0; i < n; ++i) o[i] = kernels::cast<D>(a[i]);
         } else {
