@@ -23,7 +23,8 @@ import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/containers.js';
 import { enableGrad } from '../autograd.js';
 import { CustomFunction, type FunctionCtx } from '../autograd_function.js';
-import { getRngState, setRngState, type RngState } from '../ops/creation.js';
+import { getRngState, type RngState } from '../ops/creation.js';
+import { Generator } from '../ops/generator.js';
 import { checkOptions, describe, fn as fnArg } from '../options.js';
 import { Tensor, wrap } from '../tensor.js';
 
@@ -59,17 +60,6 @@ function outputsOf(op: string, r: unknown): { list: Tensor[]; many: boolean } {
   return fail('INVALID_ARGUMENT', `${op}: fn must return a Tensor or a non-empty array of Tensors, got ${describe(r)}`);
 }
 
-function withRng<T>(state: RngState | null, f: () => T): T {
-  if (!state) return f();
-  const now = getRngState();
-  setRngState(state);
-  try {
-    return f();
-  } finally {
-    setRngState(now);
-  }
-}
-
 class CheckpointFunction extends CustomFunction {
   // The outputs were computed before apply (the forward run that also finds the leaves): forward
   // only saves the tensor arguments and the leaves (so an in-place change to either before
@@ -97,7 +87,9 @@ class CheckpointFunction extends CustomFunction {
       .map((t, k) => (createGraph || !needs[k] ? t : t.detach().requiresGrad_(true)));
     const args = seg.args.slice();
     seg.tensorAt.forEach((pos, k) => (args[pos] = inputs[k]));
-    const recomputed = enableGrad(() => withRng(seg.rng, () => (seg.fn as (...a: unknown[]) => unknown)(...args)));
+    const run = () => (seg.fn as (...a: unknown[]) => unknown)(...args);
+    // A Generator at the forward run's state each time, so a second backward (retainGraph) draws alike.
+    const recomputed = enableGrad(() => (seg.rng ? new Generator().setState(seg.rng)._draw(run) : run()));
     const { list } = outputsOf(op, recomputed);
     const same =
       list.length === seg.outputs.length &&
