@@ -1,7 +1,7 @@
 # The PyTorch peer of bench/programs.ts: the same programs, written as in PyTorch's own
 # examples (minGPT's attention, examples/mnist's Net, the polynomial tutorial's loop). Started once
-# per thread count with torch.set_num_threads; reads "name rounds budget_ms" lines and answers
-# with the median milliseconds per call of each round.
+# per thread count with torch.set_num_threads; reads "name budget_ms" lines and answers with the
+# median milliseconds per call. The reduce suite's single ops are here too, named "reduce.NAME".
 import json
 import math
 import sys
@@ -179,7 +179,28 @@ def ctc_step():
     return step
 
 
+def reduce_ops():
+    # The reduce suite's rows (bench/suites/reduce.ts), each as "reduce.NAME".
+    x, scores = torch.randn(1024, 1024), torch.randn(10000, 10)
+    return {
+        "sum_all": lambda: x.sum(),
+        "sum_dim1": lambda: x.sum(1),
+        "sum_dim0": lambda: x.sum(0),
+        "max_dim1": lambda: x.amax(1),
+        "argmax_dim1": lambda: x.argmax(1),
+        "argmax_scores": lambda: scores.argmax(1),
+        "var_dim1": lambda: x.var(1),
+        "softmax": lambda: x.softmax(-1),
+        "log_softmax": lambda: x.log_softmax(-1),
+        "log_softmax_scores": lambda: scores.log_softmax(-1),
+        "cross_entropy_scores": lambda: F.cross_entropy(scores, targets),
+        "cumsum_dim1": lambda: x.cumsum(1),
+    }
+
+
+targets = torch.randint(0, 10, (10000,))
 PROGRAMS = {"gpt": gpt_step, "mnist": mnist_epoch, "poly": poly_step, "c3d": c3d_step, "ctc": ctc_step}
+PROGRAMS.update({f"reduce.{k}": (lambda f=f: f) for k, f in reduce_ops().items()})
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 torch.set_num_threads(threads)

@@ -11,6 +11,7 @@
 #include "backend.h"
 #include "cpu/cpu.h"
 #include "cpu/gemm/gemm.h"
+#include "kernels/functors.h"
 #include "tk/parallel.h"
 
 namespace tk::cpu {
@@ -76,16 +77,26 @@ void sdpa(const Tensor& out, const Tensor& lse, const Tensor& qt, const Tensor& 
         for (int64_t i = 0; i < d.L; ++i) {
           T* row = p.data() + i * d.S;
           T m = -inf;
-          for (int64_t j = 0; j < d.S; ++j) m = row[j] > m ? row[j] : m;
+          if constexpr (std::is_same_v<T, float>)
+            m = f32_rows().max(row, d.S);  // NaN if a score is NaN: the row is NaN either way
+          else
+            for (int64_t j = 0; j < d.S; ++j) m = row[j] > m ? row[j] : m;
           if (m == -inf) {  // every key masked: NaN, as the softmax of all -inf
             std::fill(row, row + d.S, std::numeric_limits<T>::quiet_NaN());
             ls[n * d.L + i] = -inf;
             continue;
           }
-          T l = 0;
-          for (int64_t j = 0; j < d.S; ++j) l += (row[j] = std::exp(row[j] - m));
-          for (int64_t j = 0; j < d.S; ++j) row[j] /= l;
-          ls[n * d.L + i] = m + std::log(l);
+          // The exp functor (the backward's, and the exp op's), summed in double.
+          double l = 0;
+          if constexpr (std::is_same_v<T, float>) {
+            l = f32_rows().exp_sum(row, row, d.S, m);
+          } else {
+            for (int64_t j = 0; j < d.S; ++j) row[j] = kernels::Exp{}(T(row[j] - m), {});
+            for (int64_t j = 0; j < d.S; ++j) l += double(row[j]);
+          }
+          const T inv = T(1.0 / l);
+          for (int64_t j = 0; j < d.S; ++j) row[j] *= inv;
+          ls[n * d.L + i] = T(double(m) + std::log(l));
         }
         mm(o + n * d.L * d.Ev, p.data(), d.S, 1, v + n * d.S * d.Ev, d.Ev, 1, d.L, d.Ev, d.S, T(1), T(0));
       }
@@ -112,7 +123,10 @@ void sdpa_backward(const Tensor& dqt, const Tensor& dkt, const Tensor& dvt, cons
         for (int64_t i = 0; i < d.L; ++i) {
           T* row = p.data() + i * d.S;
           const T l = ls[n * d.L + i];
-          for (int64_t j = 0; j < d.S; ++j) row[j] = l == -inf ? T(0) : std::exp(row[j] - l);
+          if (l == -inf)
+            std::fill(row, row + d.S, T(0));
+          else
+            for (int64_t j = 0; j < d.S; ++j) row[j] = kernels::Exp{}(T(row[j] - l), {});
         }
         const T* gn = g + n * d.L * d.Ev;
         mm(dv + n * d.S * d.Ev, p.data(), 1, d.S, gn, d.Ev, 1, d.S, d.Ev, d.L, T(1), T(0));

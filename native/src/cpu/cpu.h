@@ -32,4 +32,18 @@ bool float_to_half_fast(const float* in, Half* out, int64_t n);
 // scalar loop then runs).
 bool float_to_bf16_fast(const float* in, BFloat16* out, int64_t n);
 
+// float32 row primitives of the reductions at the active SIMD level (rows.cpp). Every level gives
+// the same bits: sums run in double over a fixed lane layout, not in the compiler's order.
+struct F32Rows {
+  double (*sum)(const float* p, int64_t n);  // n >= 0
+  double (*sq_dev)(const float* p, int64_t n, double mean);  // sum of (p[i] - mean)^2
+  float (*max)(const float* p, int64_t n);  // n >= 1; NaN if any is NaN
+  float (*min)(const float* p, int64_t n);  // n >= 1; NaN if any is NaN
+  int64_t (*find)(const float* p, int64_t n, float v);  // first i with p[i] == v (NaN: first NaN), or n
+  double (*exp_sum)(const float* x, float* e, int64_t n, float m);  // e = exp(x - m) (e may be x); sum(e)
+  void (*softmax)(const float* x, float* y, int64_t n, bool log);  // n >= 1; y does not overlap x
+  void (*accumulate)(double* acc, const float* row, int64_t n);  // acc[i] += row[i]
+};
+const F32Rows& f32_rows();
+
 }  // namespace tk::cpu

@@ -34,6 +34,11 @@ template <class T> const T* row_of(const T* x, const Geo& g, int64_t pos, std::v
 // e[c] = exp(x[c] - max) over a row (the backward's softmax numerators), their sum in double,
 // and the max: log-sum-exp is max + log(sum), softmax e / sum.
 template <class T> double exp_sum(const T* r, int64_t C, T* e, T& m) {
+  if constexpr (std::is_same_v<T, float>) {  // in wide registers (rows.cpp)
+    const F32Rows& k = f32_rows();
+    m = k.max(r, C);
+    return k.exp_sum(r, e, C, m);
+  }
   m = r[0];
   for (int64_t c = 1; c < C; ++c) m = r[c] > m || r[c] != r[c] ? r[c] : m;  // NaN wins, as max does
   double sum = 0;

@@ -39,6 +39,15 @@ template <class A, class T> A sum_run(const T* p, int64_t n) {
   return (s0 + s1) + (s2 + s3);
 }
 
+// sum_run, through the float32 row kernels (rows.cpp: wide registers, the same bits at every
+// SIMD level) for float32.
+template <class A, class T> A run_sum(const T* p, int64_t n) {
+  if constexpr (std::is_same_v<T, float>)
+    return f32_rows().sum(p, n);
+  else
+    return sum_run<A>(p, n);
+}
+
 // Max (min) of a contiguous run, NaN-propagating, without data-dependent branches: four
 // independent select chains, and NaN tracked on the side (v != v), so random data costs no
 // mispredictions.
@@ -86,7 +95,7 @@ template <class T, class Out> void sum_kernel(const Tensor& out, const Tensor& i
     parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; ++c) {
         const int64_t lo = c * kChunk, hi = parts == 1 ? g.R : std::min(g.R, lo + kChunk);
-        part[size_t(c)] = sum_run<A>(x + lo, hi - lo);
+        part[size_t(c)] = run_sum<A>(x + lo, hi - lo);
       }
     });
     A s = 0;
@@ -99,12 +108,15 @@ template <class T, class Out> void sum_kernel(const Tensor& out, const Tensor& i
     for (int64_t o = o0; o < o1; ++o) {
       const T* base = x + o * g.R * g.I;
       if (g.I == 1) {
-        y[o] = Out(sum_run<A>(base, g.R));
+        y[o] = Out(run_sum<A>(base, g.R));
       } else {
         std::fill(acc.begin(), acc.end(), A(0));
         for (int64_t r = 0; r < g.R; ++r) {
           const T* row = base + r * g.I + i0;
-          for (int64_t i = 0; i < i1 - i0; ++i) acc[i] += A(row[i]);
+          if constexpr (std::is_same_v<T, float>)
+            f32_rows().accumulate(acc.data(), row, i1 - i0);
+          else
+            for (int64_t i = 0; i < i1 - i0; ++i) acc[i] += A(row[i]);
         }
         for (int64_t i = i0; i < i1; ++i) y[o * g.I + i] = Out(acc[i - i0]);
       }
@@ -119,7 +131,10 @@ template <bool IsMax, class T> void minmax_kernel(const Tensor& out, const Tenso
     for (int64_t o = o0; o < o1; ++o) {
       const T* base = x + o * g.R * g.I;
       if (g.I == 1) {
-        y[o] = extreme_run<IsMax>(base, g.R);
+        if constexpr (std::is_same_v<T, float>)
+          y[o] = IsMax ? f32_rows().max(base, g.R) : f32_rows().min(base, g.R);
+        else
+          y[o] = extreme_run<IsMax>(base, g.R);
       } else {
         T* dst = y + o * g.I;
         for (int64_t i = i0; i < i1; ++i) dst[i] = base[i];
@@ -149,6 +164,17 @@ void arg_reduce(const Tensor& values, const Tensor& indices, const Tensor& in, O
     T* v = values.data<T>();
     int64_t* ix = indices.data<int64_t>();
     over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+      if constexpr (std::is_same_v<T, float>)
+        if (g.I == 1) {  // the extreme in wide registers, then the first index holding it
+          const F32Rows& k = f32_rows();
+          for (int64_t o = o0; o < o1; ++o) {
+            const float* p = x + o * g.R;
+            const int64_t bi = k.find(p, g.R, is_max ? k.max(p, g.R) : k.min(p, g.R));
+            v[o] = p[bi];
+            ix[o] = bi;
+          }
+          return;
+        }
       for (int64_t o = o0; o < o1; ++o)
         for (int64_t i = i0; i < i1; ++i) {
           const T* p = x + o * g.R * g.I + i;
@@ -179,6 +205,13 @@ void var(const Tensor& out, const Tensor& in, ORI g, double correction, bool tak
         std::vector<double> mean(size_t(i1 - i0)), ss(size_t(i1 - i0));
         for (int64_t o = o0; o < o1; ++o) {
           const T* base = x + o * g.R * g.I;
+          if constexpr (std::is_same_v<T, float>)
+            if (g.I == 1) {
+              const double m = f32_rows().sum(base, g.R) / double(g.R);
+              const double v = f32_rows().sq_dev(base, g.R, m) / denom;
+              y[o] = T(take_sqrt ? std::sqrt(v) : v);
+              continue;
+            }
           if (g.I == 1) {  // a contiguous row: two passes with independent accumulators
             const double m = sum_run<double>(base, g.R) / double(g.R);
             double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
@@ -229,6 +262,11 @@ void softmax(const Tensor& out, const Tensor& in, ORI g, bool log) {
         for (int64_t o = o0; o < o1; ++o) {
           const T* base = x + o * g.R * g.I;
           T* dst = y + o * g.R * g.I;
+          if constexpr (std::is_same_v<T, float>)
+            if (g.I == 1) {
+              f32_rows().softmax(base, dst, g.R, log);
+              continue;
+            }
           if (g.I == 1) {  // a contiguous row: three simple loops the compiler vectorises
             const T m = extreme_run<true>(base, g.R);
             for (int64_t r = 0; r < g.R; ++r) dst[r] = expo(T(base[r] - m));
@@ -277,6 +315,19 @@ template <bool Prod> void scan(const Tensor& out, const Tensor& in, ORI g) {
       Out* y = out.data<Out>();
       using A = std::conditional_t<std::is_floating_point_v<Out>, Out, int64_t>;
       over_outputs(g, g.R, [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+        if (g.I == 1) {  // a running value in a register (through acc's memory it was 4x slower)
+          for (int64_t o = o0; o < o1; ++o) {
+            A a = A(Prod ? 1 : 0);
+            for (int64_t r = 0; r < g.R; ++r) {
+              if constexpr (Prod)
+                a *= A(x[o * g.R + r]);
+              else
+                a += A(x[o * g.R + r]);
+              y[o * g.R + r] = Out(a);
+            }
+          }
+          return;
+        }
         std::vector<A> acc(size_t(i1 - i0));
         for (int64_t o = o0; o < o1; ++o) {
           std::fill(acc.begin(), acc.end(), A(Prod ? 1 : 0));

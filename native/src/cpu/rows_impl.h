@@ -1,0 +1,210 @@
+// The float32 row primitives of the reductions (F32Rows, cpu.h), compiled once per SIMD level:
+// rows.cpp includes this header in the baseline build, rows_avx2.cpp and rows_avx512.cpp after a
+// `#pragma GCC target`, each with TK_ROWS_LEVEL set (0, 1, 2). Everything here has internal
+// linkage, so each file keeps its own copy, compiled for its registers, and no AVX code can
+// reach a baseline caller through a shared inline symbol.
+//
+// Why: the baseline build cannot vectorise a float sum (GCC may not reassociate it), so each
+// element cost a dependent add, and max/argmax/softmax ran branchy scalar loops. Here the order
+// of every sum is fixed by the code, not by the compiler: 32 double lanes (element i of a
+// 32-element block goes to lane i % 32), the tail summed in order, then a fixed tree. Each level
+// holds the same lanes in its own registers (4 zmm, 8 ymm or 16 xmm), and the three files are
+// compiled without FMA contraction, so every level gives the same bits (test/reduce-wide.test.ts
+// checks it).
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "cpu/cpu.h"
+#include "kernels/functors.h"
+
+#ifndef TK_ROWS_LEVEL
+#error "define TK_ROWS_LEVEL (0 baseline, 1 AVX2, 2 AVX-512) before including rows_impl.h"
+#endif
+
+namespace tk::cpu {
+// The wide levels' tables (rows_avx2.cpp, rows_avx512.cpp; x86-64 GCC/Clang builds only).
+const F32Rows& f32_rows_avx2();
+const F32Rows& f32_rows_avx512();
+
+namespace {
+
+// Each level's native registers: vd holds doubles, vf floats (GCC vector types, so +, -, *, < and
+// ?: act lane-wise). The lane layouts below are fixed in elements (32 double lanes, 16 float
+// lanes) and spread over as many registers as the width needs.
+#if TK_ROWS_LEVEL == 2
+using vd = __m512d;
+using vf = __m512;
+#elif TK_ROWS_LEVEL == 1
+using vd = __m256d;
+using vf = __m256;
+#elif defined(__SSE2__)
+using vd = __m128d;
+using vf = __m128;
+#else
+typedef double vd __attribute__((vector_size(16)));
+typedef float vf __attribute__((vector_size(16)));
+#endif
+constexpr int kWd = int(sizeof(vd) / sizeof(double)), kWf = int(sizeof(vf) / sizeof(float));
+
+#define TK_ROW inline __attribute__((always_inline))
+
+TK_ROW vf loadf(const float* p) {
+  vf v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+// kWd floats widened to doubles: one vcvtps2pd (GCC 12 lowers __builtin_convertvector from a
+// wider generic vector into extract/convert/insert triples: 95 against 59 us per 1M sum).
+TK_ROW vd widen(const float* p) {
+#if TK_ROWS_LEVEL == 2
+  return _mm512_cvtps_pd(_mm256_loadu_ps(p));
+#elif TK_ROWS_LEVEL == 1
+  return _mm256_cvtps_pd(_mm_loadu_ps(p));
+#elif defined(__SSE2__)
+  return _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+#else
+  return vd{double(p[0]), double(p[1])};
+#endif
+}
+
+// The sum of p[i] (Sq: of (p[i] - mean)^2) in double, in the fixed order described above.
+template <bool Sq> TK_ROW double lane_sum(const float* p, int64_t n, double mean) {
+  constexpr int kAcc = 32 / kWd;
+  vd a[kAcc] = {};
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < kAcc; ++k) {
+      vd d = widen(p + i + kWd * k);
+      if constexpr (Sq) {
+        d -= mean;
+        d *= d;
+      }
+      a[k] += d;
+    }
+  double t = 0;
+  for (; i < n; ++i) {
+    const double d = Sq ? double(p[i]) - mean : double(p[i]);
+    t += Sq ? d * d : d;
+  }
+  double l[32];
+  std::memcpy(l, a, sizeof l);
+  for (int w = 16; w >= 1; w /= 2)
+    for (int j = 0; j < w; ++j) l[j] += l[j + w];
+  return l[0] + t;
+}
+
+TK_ROW double sum_impl(const float* p, int64_t n) { return lane_sum<false>(p, n, 0); }
+TK_ROW double sq_dev_impl(const float* p, int64_t n, double mean) { return lane_sum<true>(p, n, mean); }
+
+template <bool IsMax> TK_ROW float sel(float best, float v) {
+  return IsMax ? (v > best ? v : best) : (v < best ? v : best);
+}
+
+// The max (min) of a row, NaN if any element is NaN. 16 lanes of running selects, NaN tracked on
+// the side; the last partial block re-reads the row's last 16 elements (a max is unchanged by
+// seeing an element twice); the lanes are combined in a fixed tree.
+template <bool IsMax> TK_ROW float extreme_impl(const float* p, int64_t n) {
+  constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+  if (n < 16) {
+    float b = p[0];
+    bool nan = false;
+    for (int64_t i = 0; i < n; ++i) {
+      b = sel<IsMax>(b, p[i]);
+      nan |= p[i] != p[i];
+    }
+    return nan ? kNaN : b;
+  }
+  constexpr int kAcc = 16 / kWf;
+  using vi = decltype(vf{} != vf{});  // lane masks
+  vf b[kAcc];
+  vi nan[kAcc];  // all-ones lanes where a NaN was seen
+  for (int k = 0; k < kAcc; ++k) {
+    b[k] = loadf(p + kWf * k);
+    nan[k] = b[k] != b[k];
+  }
+  auto step = [&](const float* q) __attribute__((always_inline)) {
+    for (int k = 0; k < kAcc; ++k) {
+      const vf x = loadf(q + kWf * k);
+      b[k] = IsMax ? (x > b[k] ? x : b[k]) : (x < b[k] ? x : b[k]);
+      nan[k] |= x != x;
+    }
+  };
+  int64_t i = 16;
+  for (; i + 16 <= n; i += 16) step(p + i);
+  if (i < n) step(p + n - 16);
+  int32_t m[16];
+  std::memcpy(m, nan, sizeof m);
+  int32_t any = 0;
+  for (int j = 0; j < 16; ++j) any |= m[j];
+  if (any) return kNaN;
+  float l[16];
+  std::memcpy(l, b, sizeof l);
+  for (int w = 8; w >= 1; w /= 2)
+    for (int j = 0; j < w; ++j) l[j] = sel<IsMax>(l[j], l[j + w]);
+  return l[0];
+}
+
+// The first index of v in the row (of the first NaN when v is NaN), or n: 64-element blocks
+// tested branch-free (a vectorised count of hits), then the hit block scanned.
+template <bool Nan> TK_ROW int64_t find_in(const float* p, int64_t n, float v) {
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    int32_t hits = 0;
+    for (int j = 0; j < 64; ++j) hits += Nan ? p[i + j] != p[i + j] : p[i + j] == v;
+    if (hits) break;
+  }
+  for (; i < n; ++i)
+    if (Nan ? p[i] != p[i] : p[i] == v) return i;
+  return n;
+}
+TK_ROW int64_t find_impl(const float* p, int64_t n, float v) {
+  return v != v ? find_in<true>(p, n, v) : find_in<false>(p, n, v);
+}
+
+// e[i] = exp(x[i] - m) (the element-wise exp functor, so exactly the exp op's values) and their
+// sum in double.
+TK_ROW double exp_sum_impl(const float* x, float* e, int64_t n, float m) {
+  const kernels::Exp f;
+  const kernels::UnaryParams prm;
+  for (int64_t i = 0; i < n; ++i) e[i] = f(float(x[i] - m), prm);
+  return sum_impl(e, n);
+}
+
+// softmax (log-softmax) of a row: max subtracted before exp, the sum in double.
+TK_ROW void softmax_impl(const float* x, float* y, int64_t n, bool log) {
+  const float m = extreme_impl<true>(x, n);
+  const double s = exp_sum_impl(x, y, n, m);
+  if (log) {
+    const float shift = m + float(std::log(s));
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+  } else {
+    const float inv = float(1.0 / s);
+    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+  }
+}
+
+TK_ROW void accumulate_impl(double* acc, const float* row, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += double(row[i]);
+}
+
+// The table of this file's level.
+double sum(const float* p, int64_t n) { return sum_impl(p, n); }
+double sq_dev(const float* p, int64_t n, double m) { return sq_dev_impl(p, n, m); }
+float max(const float* p, int64_t n) { return extreme_impl<true>(p, n); }
+float min(const float* p, int64_t n) { return extreme_impl<false>(p, n); }
+int64_t find(const float* p, int64_t n, float v) { return find_impl(p, n, v); }
+double exp_sum(const float* x, float* e, int64_t n, float m) { return exp_sum_impl(x, e, n, m); }
+void softmax(const float* x, float* y, int64_t n, bool log) { softmax_impl(x, y, n, log); }
+void accumulate(double* acc, const float* row, int64_t n) { accumulate_impl(acc, row, n); }
+constexpr F32Rows kRows{sum, sq_dev, max, min, find, exp_sum, softmax, accumulate};
+
+#undef TK_ROW
+
+}  // namespace
+}  // namespace tk::cpu
