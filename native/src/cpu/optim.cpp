@@ -10,9 +10,14 @@ namespace {
 
 struct ParallelLoop {
   template <class Rule, class... Ptrs> static void run(const Tensor& p, const Rule& rule, Ptrs... ptrs) {
-    parallel_for(0, p.numel(), 1 << 14, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) rule(i, ptrs...);
-    });
+    parallel_for(0, p.numel(), 1 << 14, [&](int64_t b, int64_t e) { chunk(rule, b, e, ptrs...); });
+  }
+  // The rule and the pointers by value: their fields and null tests are then invariants GCC hoists
+  // out of the loop (unswitching the optional state), so the loop vectorises. Read through the
+  // closure, every field was reloaded per element and the loop stayed scalar (SGD with momentum:
+  // 2 ns per element). The rules are element-wise, so the results are the same.
+  template <class Rule, class... Ptrs> static void chunk(const Rule rule, int64_t b, int64_t e, Ptrs... ptrs) {
+    for (int64_t i = b; i < e; ++i) rule(i, ptrs...);
   }
 };
 
