@@ -325,6 +325,27 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       await s.release();
     }
   });
+  it('exports layerNorm with no weight (ones as the scale), a bias only, and over two dims at opsets 13 and 17', async () => {
+    class Norms extends nn.Module {
+      ln = new nn.LayerNorm([4, 6], { elementwiseAffine: false });
+      b = nn.Parameter(randn([6]));
+      forward(x: Tensor) {
+        return nn.functional.layerNorm(this.ln.call(x).mul(3), [6], null, this.b);
+      }
+    }
+    const m = new Norms().eval();
+    for (const opset of [13, 17]) {
+      const p = file(`norms${opset}.onnx`);
+      onnx.export(m, [randn([3, 4, 6])], p, { ...batchAxis, opset });
+      const s = await ort!.InferenceSession.create(p);
+      const x = randn([2, 4, 6]);
+      const got = (await s.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) })).output0;
+      const want = m.call(x).data() as Float32Array;
+      for (let i = 0; i < want.length; i++)
+        expect(Math.abs(got.data[i] - want[i]), `opset ${opset}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(want[i]));
+      await s.release();
+    }
+  });
   it('exports a volumetric net (Conv3d, BatchNorm3d, MaxPool3d, AvgPool3d, ConvTranspose3d, trilinear, AdaptiveAvgPool3d) with a dynamic batch', async () => {
     // The 3-D layers are compositions of 2-D ops, views and pads, so they export without ONNX
     // mappings of their own.

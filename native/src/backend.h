@@ -204,6 +204,15 @@ struct Backend {
                      const Tensor& b, bool training, double eps);
   void (*batch_norm_backward)(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& g, const Tensor& x,
                               const Tensor& w, const Tensor& mean, const Tensor& var, bool training, double eps);
+  // Layer normalization over the rows of x [M, N] (contiguous, floating): mean and rstd [M] of
+  // x's dtype get each row's mean and 1 / sqrt(biased variance + eps), and y = (x - mean) rstd w +
+  // b, w and b [N] or undefined (1 and 0). Backward from g [M, N], with xhat = (x - mean) rstd and
+  // gh = g w: gx = rstd (gh - mean(gh) - xhat mean(gh xhat)), gw = the column sums of g xhat, gb =
+  // those of g; an undefined gx, gw or gb is not computed.
+  void (*layer_norm)(const Tensor& y, const Tensor& mean, const Tensor& rstd, const Tensor& x, const Tensor& w,
+                     const Tensor& b, double eps);
+  void (*layer_norm_backward)(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& g, const Tensor& x,
+                              const Tensor& w, const Tensor& mean, const Tensor& rstd);
   // CTC over lp [T, N, C] (contiguous, floating), targets [N, S] (int64, contiguous, each used one
   // in [0, C) and not blank), il and tl [N] (int64, il[n] <= T, tl[n] <= S), alpha [N, T, 2S + 1]
   // of lp's dtype. Forward: alpha[n, t, s] = log of the probability of the first t + 1 frames

@@ -27,6 +27,8 @@ template <> inline constexpr unsigned kWrites<& Backend::sdpa_backward> = 0b111;
 // batch_norm writes y and, in training, the statistics (read otherwise: never 16-bit, as below)
 template <> inline constexpr unsigned kWrites<& Backend::batch_norm> = 0b111;
 template <> inline constexpr unsigned kWrites<& Backend::batch_norm_backward> = 0b111;  // gx, gw, gb
+template <> inline constexpr unsigned kWrites<& Backend::layer_norm> = 0b111;  // y, mean, rstd
+template <> inline constexpr unsigned kWrites<& Backend::layer_norm_backward> = 0b111;  // gx, gw, gb
 // ctc_loss writes nll and alpha (alpha is never 16-bit: the op layer makes it float32)
 template <> inline constexpr unsigned kWrites<& Backend::ctc_loss> = 0b11;
 // The optimizer steps write the parameter and its state, everything but the gradient (second).
@@ -98,7 +100,7 @@ template <int Tag, class R, class... A, R (*Backend::*M)(A...)> struct Adapt<Tag
 
 template <int Tag> Backend adapt(const Backend& raw) {
   // Listing every member: adding one to Backend without listing it here fails this check.
-  static_assert(sizeof(Backend) == 61 * sizeof(void*),
+  static_assert(sizeof(Backend) == 63 * sizeof(void*),
                 "a Backend member was added or removed: update the list in with_half_adapter");
   // Not adapted: fused_elementwise (the graph fuses float32 and float64 chains only), image_crop
   // and image_hflip (they move elements of any dtype as bytes), and the dense factorizations
@@ -113,7 +115,8 @@ template <int Tag> Backend adapt(const Backend& raw) {
   TK_ADAPT(reduce) TK_ADAPT(arg_reduce) TK_ADAPT(var) TK_ADAPT(softmax) TK_ADAPT(cumsum)
   TK_ADAPT(cumprod) TK_ADAPT(cumprod_backward) TK_ADAPT(gather) TK_ADAPT(scatter)
   TK_ADAPT(sdpa) TK_ADAPT(sdpa_backward) TK_ADAPT(cross_entropy) TK_ADAPT(cross_entropy_backward)
-  TK_ADAPT(batch_norm) TK_ADAPT(batch_norm_backward) TK_ADAPT(ctc_loss) TK_ADAPT(ctc_loss_backward)
+  TK_ADAPT(batch_norm) TK_ADAPT(batch_norm_backward) TK_ADAPT(layer_norm) TK_ADAPT(layer_norm_backward)
+  TK_ADAPT(ctc_loss) TK_ADAPT(ctc_loss_backward)
   TK_ADAPT(gemm) TK_ADAPT(gemm_fused) TK_ADAPT(im2col) TK_ADAPT(col2im) TK_ADAPT(conv3x3_winograd)
   TK_ADAPT(conv3x3_winograd_weight_grad) TK_ADAPT(conv_direct) TK_ADAPT(conv_direct_weight_grad)
   TK_ADAPT(max_pool2d)

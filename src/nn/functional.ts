@@ -512,21 +512,33 @@ export function layerNorm(
       'SHAPE_MISMATCH',
       `${op}: normalizedShape [${ns.join(', ')}] does not match the trailing dims of input [${input.shape.join(', ')}]`,
     );
-  for (const [name, t] of [
-    ['weight', weight],
-    ['bias', bias],
-  ] as const) {
-    const v = tensorArg(op, name, t, true);
+  const w = tensorArg(op, 'weight', weight, true),
+    b = tensorArg(op, 'bias', bias, true);
+  for (const [name, v] of [
+    ['weight', w],
+    ['bias', b],
+  ] as const)
     if (v && v.shape.join() !== ns.join())
       fail('SHAPE_MISMATCH', `${op}: '${name}' must be [${ns.join(', ')}], got [${v.shape.join(', ')}]`);
-  }
+  // The fused native op (native/src/ops/norm.cpp) on the CPU: three passes per row forward and a
+  // fused backward, where the composite below makes eight full-size passes and records ~20 ops of
+  // gradient. The composite runs elsewhere (other devices, a weight or bias of another dtype).
+  if (
+    input.device === 'cpu' &&
+    isFloating(input.dtype) &&
+    [w, b].every((t) => !t || (t.dtype === input.dtype && t.device === 'cpu'))
+  )
+    return tidy(() => {
+      const ins = [input._h, ...(w ? [w._h] : []), ...(b ? [b._h] : [])];
+      return opMultiN('layer_norm', [ns.length, eps, !!w, !!b], ins)[0];
+    });
   const dims = ns.map((_, i) => input.ndim - ns.length + i);
   return tidy(() => {
     const mean = input.mean(dims, { keepdim: true });
     const variance = input.var(dims, { correction: 0, keepdim: true });
     let y = input.sub(mean).mul(variance.add(eps).rsqrt());
-    if (weight) y = y.mul(weight);
-    if (bias) y = y.add(bias);
+    if (w) y = y.mul(w);
+    if (b) y = y.add(b);
     return y;
   });
 }

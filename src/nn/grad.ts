@@ -241,6 +241,47 @@ export function linear(
   return { input: gx, weight: gw, bias: gb };
 }
 
+/** The gradients `nn.grad.layerNorm` returns (`weight` null when no weight was given). */
+export interface LayerNormGrads {
+  input: Tensor;
+  weight: Tensor | null;
+  bias: Tensor;
+}
+
+/**
+ * The gradients of layerNorm over the trailing `normalizedShape` dims from one native call (CPU),
+ * given the statistics the forward normalised with: each row's `mean` and `rstd` = 1 / sqrt(biased
+ * variance + eps), in the input's shape with the normalized dims 1 (float64 for float64 input,
+ * else float32). With xhat = (x - mean) rstd and gh = g w: d input = rstd (gh - mean(gh) - xhat
+ * mean(gh xhat)) over each row, d weight = sum(g xhat) and d bias = sum(g) over the leading dims.
+ * @example
+ * const mean = x.mean(-1, { keepdim: true });
+ * const rstd = x.var(-1, { correction: 0, keepdim: true }).add(1e-5).rsqrt();
+ * const { input, weight, bias } = nn.grad.layerNorm(gy, x, [512], mean, rstd, w);
+ */
+export function layerNorm(
+  gradOutput: Tensor,
+  input: Tensor,
+  normalizedShape: number | readonly number[],
+  mean: Tensor,
+  rstd: Tensor,
+  weight?: Tensor | null,
+): LayerNormGrads {
+  const op = 'nn.grad.layerNorm';
+  for (const [k, v] of Object.entries({ gradOutput, input, mean, rstd })) tensorArg(op, k, v);
+  const w = tensorArg(op, 'weight', weight, true);
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : list(op, 'normalizedShape', normalizedShape);
+  const tail = input.shape.slice(input.ndim - ns.length);
+  if (ns.length === 0 || ns.length > input.ndim || ns.some((s, i) => s !== tail[i]))
+    fail(
+      'SHAPE_MISMATCH',
+      `${op}: normalizedShape ${describe(normalizedShape)} does not match the trailing dims of input [${input.shape.join(', ')}]`,
+    );
+  const ins = [gradOutput._h, input._h, mean._h, rstd._h, ...(w ? [w._h] : [])];
+  const r = opMultiN('layer_norm_backward', [ns.length, true, true, true], ins);
+  return w ? { input: r[0], weight: r[1], bias: r[2] } : { input: r[0], weight: null, bias: r[1] };
+}
+
 /** The gradients `nn.grad.batchNorm` returns. */
 export interface BatchNormGrads {
   input: Tensor;

@@ -535,6 +535,45 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
       },
     );
   },
+  layer_norm: (c, n) => {
+    // attrs [normalized_ndim, eps, has_weight, has_bias]; inputs x, then weight and bias when present.
+    if (n.outputs.slice(1).some((o) => usedLater(c, o))) return void c.missing.add('layer_norm statistics outputs');
+    const k = attr(n, 0) as number,
+      eps = (attr(n, 1) as number | undefined) ?? 1e-5;
+    const hw = attr(n, 2) === true,
+      hb = attr(n, 3) === true;
+    const t = c.dtype(n.outputs[0]);
+    const shape = c.shape(n.inputs[0]);
+    const axes = Array.from({ length: k }, (_, i) => shape.length - k + i);
+    const x = c.read(n.inputs[0]);
+    const w = hw ? c.read(n.inputs[1]) : undefined,
+      b = hb ? c.read(n.inputs[hw ? 2 : 1]) : undefined;
+    const out = c.out(n.outputs[0]);
+    if (c.opset >= 17) {
+      // LayerNormalization requires a scale: ones of the normalized shape when there is no weight.
+      let scale = w;
+      if (!scale) {
+        const sizes = axes.map((a) => shape[a]);
+        if (!sizes.every((s) => typeof s === 'number'))
+          return void c.missing.add('layer_norm without a weight over a dynamic dim');
+        const one = c.keep(tensor(new Array((sizes as number[]).reduce((p, q) => p * q, 1)).fill(1), { dtype: t }));
+        scale = c.init(t, sizes as number[], storedBytes(one));
+      }
+      c.emit('LayerNormalization', [x, scale, ...(b ? [b] : [])], [out], {
+        axis: int(shape.length - k),
+        epsilon: { kind: 'float', v: eps },
+      });
+      return;
+    }
+    // Before opset 17: (x - mean) / sqrt(mean((x - mean)^2) + eps) w + b, written out.
+    const mean = reduceAxes(c, n, 'ReduceMean', x, axes, true, c.fresh('mean'))[0];
+    const d = c.emit('Sub', [x, mean])[0];
+    const v = reduceAxes(c, n, 'ReduceMean', c.emit('Mul', [d, d])[0], axes, true, c.fresh('var'))[0];
+    const sd = c.emit('Sqrt', [c.emit('Add', [v, c.scalarOf(t, eps)])[0]])[0];
+    let y = c.emit('Div', [d, sd], w || b ? 1 : [out])[0];
+    if (w) y = c.emit('Mul', [y, w], b ? 1 : [out])[0];
+    if (b) c.emit('Add', [y, b], [out]);
+  },
   adaptive_avg_pool2d: (c, n) => {
     const [oh, ow] = attr(n, 0) as number[];
     if (oh === 1 && ow === 1) return void c.emit('GlobalAveragePool', [c.read(n.inputs[0])], [c.out(n.outputs[0])]);

@@ -40,6 +40,8 @@ export const EXPOSED_ELSEWHERE = {
   cross_entropy_backward: 'nn:grad.crossEntropy',
   batch_norm: 'nn:functional.batchNorm',
   batch_norm_backward: 'nn:grad.batchNorm',
+  layer_norm: 'nn:functional.layerNorm',
+  layer_norm_backward: 'nn:grad.layerNorm',
   ctc_loss: 'nn:functional.ctcLoss',
   ctc_loss_backward: 'nn:grad.ctcLoss',
   linear: 'nn:functional.linear',

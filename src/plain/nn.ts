@@ -572,6 +572,56 @@ export function layerNorm(
   );
 }
 
+/**
+ * The gradients of layerNorm over the trailing `normalized` elements by the chain rule, given each
+ * row's mean and rstd = 1 / sqrt(biased variance + eps): with xhat = (x - mean) rstd and gh = g w,
+ * dx = rstd (gh - mean(gh) - xhat mean(gh xhat)), dw = sum over rows of g xhat, db = sum of g.
+ * Returns [dx, dw, db] (dw null without a weight).
+ */
+export function layerNormBackward(
+  g: PlainTensor,
+  x: PlainTensor,
+  normalized: number,
+  weight: PlainTensor | null,
+  mean: PlainTensor,
+  rstd: PlainTensor,
+): [PlainTensor, PlainTensor | null, PlainTensor] {
+  const op = 'layerNormBackward';
+  plainArg(op, 'x', x);
+  plainArg(op, 'g', g);
+  if (g.shape.join() !== x.shape.join())
+    fail('SHAPE_MISMATCH', `${op}: g [${g.shape.join(', ')}] must have x's shape [${x.shape.join(', ')}]`);
+  if (intAtLeast(op, 'normalized', normalized, 1) && x.numel() % normalized !== 0)
+    fail('SHAPE_MISMATCH', `${op}: ${normalized} does not divide the ${x.numel()} elements`);
+  const N = normalized,
+    M = x.numel() / N;
+  perChannel(op, 'weight', weight, N);
+  for (const [k, t] of Object.entries({ mean, rstd }))
+    if (!perChannel(op, k, t, M)) fail('INVALID_ARGUMENT', `${op}: '${k}' is required`);
+  const dx = alloc(x.dtype, x.numel());
+  const dw = new Float64Array(N),
+    db = new Float64Array(N);
+  for (let r = 0; r < M; r++) {
+    const xhat = (j: number) => (x.data[r * N + j] - mean.data[r]) * rstd.data[r];
+    const gh = (j: number) => g.data[r * N + j] * (weight ? weight.data[j] : 1);
+    let s1 = 0,
+      s2 = 0;
+    for (let j = 0; j < N; j++) {
+      s1 += gh(j);
+      s2 += gh(j) * xhat(j);
+      dw[j] += g.data[r * N + j] * xhat(j);
+      db[j] += g.data[r * N + j];
+    }
+    for (let j = 0; j < N; j++) dx[r * N + j] = rstd.data[r] * (gh(j) - s1 / N - (xhat(j) * s2) / N);
+  }
+  const perN = (v: Float64Array) => {
+    const out = alloc(x.dtype, N);
+    out.set(v);
+    return new PlainTensor(out, [N], x.dtype);
+  };
+  return [new PlainTensor(dx, x.shape, x.dtype), weight ? perN(dw) : null, perN(db)];
+}
+
 /** Group normalization of [N, C, ...] in `numGroups` channel groups. */
 export function groupNorm(
   x: PlainTensor,

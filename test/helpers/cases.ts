@@ -10,7 +10,7 @@ import type { InputSpec, Layout, Tol } from './harness.js';
 import { embeddingCases, indexCases, nnCases, optimCases } from './cases-nn.js';
 import { attentionCases, scatterCases } from './cases-index.js';
 import { ctcCases, lossCases } from './cases-loss.js';
-import { normCases } from './cases-norm.js';
+import { layerNormCases, normCases } from './cases-norm.js';
 import { imageCases } from './cases-image.js';
 import { decompCases } from './cases-decomp.js';
 
@@ -918,6 +918,7 @@ export const ALL_CASES: OpCase[] = [
   ...lossCases,
   ...ctcCases,
   ...normCases,
+  ...layerNormCases,
   ...optimCases,
   ...embeddingCases,
   ...indexCases,

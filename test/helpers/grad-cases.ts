@@ -11,7 +11,7 @@ import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-
 import { methodOf, ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
 import { compositeGradRows, scatterGradRows } from './cases-index.js';
 import { ctcGradRows, lossGradRows } from './cases-loss.js';
-import { normGradRows } from './cases-norm.js';
+import { layerNormGradRows, normGradRows } from './cases-norm.js';
 import { imageGradRows } from './cases-image.js';
 import { decompGradRows } from './cases-decomp.js';
 
@@ -71,6 +71,7 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'cross_entropy_backward',
   'linear_backward',
   'batch_norm_backward',
+  'layer_norm_backward',
   'ctc_loss_backward',
   'zeros',
   'ones',
@@ -339,6 +340,7 @@ export const GRAD_CASES: GradCase[] = [
   ...lossGradRows,
   ...ctcGradRows,
   ...normGradRows,
+  ...layerNormGradRows,
   ...imageGradRows,
   {
     ops: ['index_select'],

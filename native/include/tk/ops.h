@@ -210,6 +210,19 @@ std::vector<Tensor> batch_norm(const Tensor& x, const Tensor& weight, const Tens
 std::vector<Tensor> batch_norm_backward(const Tensor& g, const Tensor& x, const Tensor& weight, const Tensor& mean,
                                         const Tensor& var, bool training, double eps);
 
+// ---- layer normalization (native/src/ops/norm.cpp) -------------------------------------------
+// PyTorch's native_layer_norm over the last `normalized_ndim` dims of x (floating); weight and
+// bias (optional: undefined) of those dims' shape and x's dtype. Returns {y, mean, rstd}: each
+// row's mean and 1 / sqrt(biased variance + eps), in x's shape with the normalized dims as 1,
+// float64 for float64 x and float32 otherwise.
+std::vector<Tensor> layer_norm(const Tensor& x, int64_t normalized_ndim, const Tensor& weight, const Tensor& bias,
+                               double eps);
+// {dx, dweight, dbias} from the output's gradient g, layer_norm's input, weight and statistics;
+// each computed only when asked for (and dweight/dbias only with a weight/bias), else undefined.
+std::vector<Tensor> layer_norm_backward(const Tensor& g, const Tensor& x, int64_t normalized_ndim, const Tensor& weight,
+                                        const Tensor& mean, const Tensor& rstd, bool need_x, bool need_weight,
+                                        bool need_bias);
+
 // ---- connectionist temporal classification (native/src/ops/ctc.cpp) --------------------------
 // PyTorch's ctc_loss before its reduction: log_probs [T, N, C] (floating; log-probabilities over
 // C classes, `blank` among them), targets [N, S] (padded) or 1-D (the N targets concatenated),

@@ -427,7 +427,7 @@ void linear_grad(Ctx& c, bool relu) {
     if (nb) c.set(2, r[k++]);
     return;
   }
-  const Tensor g = relu ? mul(c.g(), mask(cmp(BinaryOp::gt, y, 0), y.dtype())) : c.g();
+  const Tensor g = relu ? fn::where(cmp(BinaryOp::gt, y, 0), c.g(), scalar(0.0)) : c.g();
   const int64_t in = w.shape()[1], out = w.shape()[0];
   int64_t M = 1;
   for (int d = 0; d + 1 < x.ndim(); ++d) M *= x.shape()[d];
@@ -522,7 +522,9 @@ Formula formula(OpId id) {
     case OpId::relu:
       return {[](Ctx& c) {
                 Tensor y = c.out(0);
-                c.set(0, mul(c.g(), mask(cmp(BinaryOp::gt, y, 0), y.dtype())));
+                // a select (2 passes), not a multiply by a cast mask (3); 0, not NaN, where an
+                // infinite gradient meets y <= 0, as PyTorch's threshold_backward
+                c.set(0, fn::where(cmp(BinaryOp::gt, y, 0), c.g(), scalar(0.0)));
               },
               0, OUT0};
     case OpId::sigmoid:
@@ -933,6 +935,8 @@ Formula formula(OpId id) {
     case OpId::cross_entropy_backward: return nondiff();  // recorded backwards use cross_entropy_grad's ops
     case OpId::batch_norm: return {batch_norm_grad, IN0 | IN1 | 8u | 16u, OUT1 | 4u};
     case OpId::batch_norm_backward: return nondiff();  // recorded backwards use batch_norm_grad's ops
+    case OpId::layer_norm: return {layer_norm_grad, IN0 | IN1, OUT1 | 4u};
+    case OpId::layer_norm_backward: return nondiff();  // recorded backwards use layer_norm_grad's ops
     case OpId::ctc_loss:
       return {[](Ctx& c) {
                 // As in PyTorch, the gradient is a kernel's, with no formula of its own.

@@ -81,5 +81,6 @@ void max_pool2d_backward_grad(Ctx& c);
 
 // The normalization layers' formulas (derivatives_norm.cpp).
 void batch_norm_grad(Ctx& c);
+void layer_norm_grad(Ctx& c);
 
 }  // namespace tk::autograd

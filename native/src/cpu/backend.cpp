@@ -21,6 +21,7 @@ const Backend cpu_backend = [] {
   cpu::register_attention(b);
   cpu::register_loss(b);
   cpu::register_norm(b);
+  cpu::register_layer_norm(b);
   cpu::register_ctc(b);
   cpu::register_fused(b);
   cpu::register_image(b);

@@ -19,6 +19,7 @@ void register_scatter(Backend& b);
 void register_attention(Backend& b);
 void register_loss(Backend& b);
 void register_norm(Backend& b);
+void register_layer_norm(Backend& b);
 void register_ctc(Backend& b);
 void register_fused(Backend& b);
 void register_image(Backend& b);
@@ -43,6 +44,8 @@ struct F32Rows {
   double (*exp_sum)(const float* x, float* e, int64_t n, float m);  // e = exp(x - m) (e may be x); sum(e)
   void (*softmax)(const float* x, float* y, int64_t n, bool log);  // n >= 1; y does not overlap x
   void (*accumulate)(double* acc, const float* row, int64_t n);  // acc[i] += row[i]
+  // y = (x - mean) rstd w + b; w and b may be null (1 and 0)
+  void (*normalize)(const float* x, float* y, int64_t n, float mean, float rstd, const float* w, const float* b);
 };
 const F32Rows& f32_rows();
 

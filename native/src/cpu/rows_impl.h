@@ -7,7 +7,8 @@
 // Why: the baseline build cannot vectorise a float sum (GCC may not reassociate it), so each
 // element cost a dependent add, and max/argmax/softmax ran branchy scalar loops. Here the order
 // of every sum is fixed by the code, not by the compiler: 32 double lanes (element i of a
-// 32-element block goes to lane i % 32), the tail summed in order, then a fixed tree. Each level
+// 32-element block goes to lane i % 32), the tail summed in order, then a fixed tree (a row of
+// fewer than 32 in four chains). Each level
 // holds the same lanes in its own registers (4 zmm, 8 ymm or 16 xmm), and the three files are
 // compiled without FMA contraction, so every level gives the same bits (test/reduce-wide.test.ts
 // checks it).
@@ -75,6 +76,18 @@ TK_ROW vd widen(const float* p) {
 
 // The sum of p[i] (Sq: of (p[i] - mean)^2) in double, in the fixed order described above.
 template <bool Sq> TK_ROW double lane_sum(const float* p, int64_t n, double mean) {
+  auto term = [&](int64_t i) {
+    const double d = Sq ? double(p[i]) - mean : double(p[i]);
+    return Sq ? d * d : d;
+  };
+  if (n < 32) {  // a short row (class scores): four chains, without the lanes' final tree
+    double t[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (int j = 0; j < 4; ++j) t[j] += term(i + j);
+    for (; i < n; ++i) t[0] += term(i);
+    return (t[0] + t[1]) + (t[2] + t[3]);
+  }
   constexpr int kAcc = 32 / kWd;
   vd a[kAcc] = {};
   int64_t i = 0;
@@ -88,10 +101,7 @@ template <bool Sq> TK_ROW double lane_sum(const float* p, int64_t n, double mean
       a[k] += d;
     }
   double t = 0;
-  for (; i < n; ++i) {
-    const double d = Sq ? double(p[i]) - mean : double(p[i]);
-    t += Sq ? d * d : d;
-  }
+  for (; i < n; ++i) t += term(i);
   double l[32];
   std::memcpy(l, a, sizeof l);
   for (int w = 16; w >= 1; w /= 2)
@@ -189,6 +199,19 @@ TK_ROW void softmax_impl(const float* x, float* y, int64_t n, bool log) {
   }
 }
 
+// y = (x - mean) rstd w + b (w, b null: 1, 0), in that order of operations.
+TK_ROW void normalize_impl(const float* x, float* y, int64_t n, float mean, float rstd, const float* w,
+                           const float* b) {
+  if (w && b)
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+  else if (w)
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd * w[i];
+  else if (b)
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd + b[i];
+  else
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd;
+}
+
 TK_ROW void accumulate_impl(double* acc, const float* row, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] += double(row[i]);
 }
@@ -202,7 +225,10 @@ int64_t find(const float* p, int64_t n, float v) { return find_impl(p, n, v); }
 double exp_sum(const float* x, float* e, int64_t n, float m) { return exp_sum_impl(x, e, n, m); }
 void softmax(const float* x, float* y, int64_t n, bool log) { softmax_impl(x, y, n, log); }
 void accumulate(double* acc, const float* row, int64_t n) { accumulate_impl(acc, row, n); }
-constexpr F32Rows kRows{sum, sq_dev, max, min, find, exp_sum, softmax, accumulate};
+void normalize(const float* x, float* y, int64_t n, float mean, float rstd, const float* w, const float* b) {
+  normalize_impl(x, y, n, mean, rstd, w, b);
+}
+constexpr F32Rows kRows{sum, sq_dev, max, min, find, exp_sum, softmax, accumulate, normalize};
 
 #undef TK_ROW
 
