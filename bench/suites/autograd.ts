@@ -219,4 +219,63 @@ export async function* autograd(opts: Options, threads: number[]): AsyncGenerato
     note: `${(ckDeepUs / plainDeepUs).toFixed(2)}× the plain step (${plainDeepUs.toFixed(0)} µs); ${(ckBytes / 2 ** 20).toFixed(2)} MiB held after forward vs ${(plainBytes / 2 ** 20).toFixed(2)} MiB`,
   };
   xd.dispose();
+
+  // A transformer block's normalization: layerNorm [256, 1024] forward + backward (the fused op),
+  // against the composite it replaced (mean, var, rsqrt, affine) in the same run.
+  const ln = new tk.nn.LayerNorm(1024);
+  const xl = tk.randn([256, 1024], { requiresGrad: true }),
+    gl = tk.randn([256, 1024]);
+  const composite = (x: tk.Tensor) => {
+    const m = x.mean(-1, { keepdim: true });
+    const v = x.var(-1, { correction: 0, keepdim: true });
+    return x.sub(m).mul(v.add(1e-5).rsqrt()).mul(ln.weight!).add(ln.bias!);
+  };
+  const lnUs = sample(
+    reps,
+    () => null,
+    () => ln.call(xl).backward(gl),
+  );
+  const compUs = sample(
+    reps,
+    () => null,
+    () => composite(xl).backward(gl),
+  );
+  ln.zeroGrad(true);
+  xl.grad = null;
+  yield {
+    suite,
+    name: 'layerNorm [256, 1024] forward + backward',
+    threads: 1,
+    nativeUs: lnUs,
+    note: `the composite (mean, var, rsqrt, affine): ${compUs.toFixed(0)} µs`,
+  };
+  xl.dispose();
+  gl.dispose();
+
+  // One optimizer step over 1M float32 parameters (a fused, vectorised loop per optimizer); the
+  // count is of the float32 arrays each reads and writes.
+  for (const [name, arrays, make] of [
+    ['SGD (momentum 0.9)', 5, (p: tk.Tensor) => new tk.optim.SGD([p], { lr: 1e-3, momentum: 0.9 })],
+    ['Adam', 7, (p: tk.Tensor) => new tk.optim.Adam([p], { lr: 1e-3 })],
+    ['Adam (amsgrad)', 9, (p: tk.Tensor) => new tk.optim.Adam([p], { lr: 1e-3, amsgrad: true })],
+    ['RMSprop', 5, (p: tk.Tensor) => new tk.optim.RMSprop([p], { lr: 1e-3 })],
+  ] as const) {
+    const p = tk.randn([1 << 20], { requiresGrad: true });
+    p.grad = tk.randn([1 << 20]).mul(1e-2);
+    const opt = make(p);
+    const us = sample(
+      reps,
+      () => null,
+      () => opt.step(),
+    );
+    yield {
+      suite,
+      name: `${name} step, 1M float32 parameters`,
+      threads: 1,
+      nativeUs: us,
+      bytes: 4 * (1 << 20) * arrays,
+    };
+    p.grad.dispose();
+    p.dispose();
+  }
 }

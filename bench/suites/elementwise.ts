@@ -50,7 +50,10 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
     erf: await measure(() => plain.erf(pbig), opts, 1, opts.quick ? 300 : 1000),
     gelu: await measure(() => plain.gelu(pbig), opts, 1, opts.quick ? 300 : 1000),
     log: await measure(() => plain.log(pbigPos), opts, 1, opts.quick ? 300 : 1000),
+    clamp: await measure(() => plain.clamp(pbig, -1, 1), opts, 1, opts.quick ? 300 : 1000),
+    where: await measure(() => plain.where(plain.gt(px, 0), px, py), opts, 1, opts.quick ? 300 : 1000),
   };
+  const cond = x.gt(0);
   for (const th of threads) {
     tk.setNumThreads(th);
     const rows: [string, () => void, number, string?][] = [
@@ -67,6 +70,9 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       ['log 1M contiguous', () => bigPos.log().dispose(), 8 * N],
       ['relu 1M transposed view', () => bigT.relu().dispose(), 8 * N],
       ['add [1024,1024] + [1024] (broadcast)', () => big.add(y.narrow(0, 0, 1024)).dispose(), 8 * N],
+      // random data: a branchy select pays a misprediction per element
+      ['clamp 1M random, to [-1, 1]', () => big.clamp(-1, 1).dispose(), 8 * N],
+      ['where 1M, random condition', () => tk.where(cond, x, y).dispose(), 13 * N],
     ];
     for (const [name, fn, bytes] of rows) {
       const op = name.split(' ')[0].replace('_', '');
@@ -74,5 +80,5 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       yield { suite, name, threads: th, nativeUs, bytes, plainUs: plainUs[op] };
     }
   }
-  for (const t of [x, y, big, bigT, bigPos]) t.dispose();
+  for (const t of [x, y, big, bigT, bigPos, cond]) t.dispose();
 }
