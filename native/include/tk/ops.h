@@ -217,8 +217,9 @@ std::vector<Tensor> batch_norm_backward(const Tensor& g, const Tensor& x, const 
 // float64 for float64 x and float32 otherwise.
 std::vector<Tensor> layer_norm(const Tensor& x, int64_t normalized_ndim, const Tensor& weight, const Tensor& bias,
                                double eps);
-// {dx, dweight, dbias} from the output's gradient g, layer_norm's input, weight and statistics;
-// each computed only when asked for (and dweight/dbias only with a weight/bias), else undefined.
+// {dx, dweight, dbias} from the output's gradient g, layer_norm's input, weight and statistics
+// (any floating dtype, read in layer_norm's); each computed only when asked for (dweight only with
+// a weight), else undefined.
 std::vector<Tensor> layer_norm_backward(const Tensor& g, const Tensor& x, int64_t normalized_ndim, const Tensor& weight,
                                         const Tensor& mean, const Tensor& rstd, bool need_x, bool need_weight,
                                         bool need_bias);

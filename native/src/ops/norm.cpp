@@ -168,10 +168,13 @@ std::vector<Tensor> layer_norm_backward(const Tensor& g, const Tensor& x, int64_
   TK_CHECK(g.shape() == x.shape() && g.dtype() == x.dtype() && g.device() == x.device(), SHAPE_MISMATCH, kLn,
            ": the output's gradient must be ", dtype_name(x.dtype()), " ", fmt_shape(x.shape()), ", got ",
            dtype_name(g.dtype()), " ", fmt_shape(g.shape()));
-  const DType sd = stat_dtype(x.dtype());
-  for (const Tensor* t : {&mean, &rstd})
-    TK_CHECK(t->defined() && t->numel() == M && t->dtype() == sd && t->device() == x.device(), SHAPE_MISMATCH, kLn,
-             ": the statistics must be ", dtype_name(sd), " ", fmt_shape(stats), " on ", device_name(x.device()));
+  const DType sd = stat_dtype(x.dtype());  // the kernel reads them in the compute dtype
+  for (const Tensor* t : {&mean, &rstd}) {
+    TK_CHECK(t->defined() && t->numel() == M && t->device() == x.device(), SHAPE_MISMATCH, kLn,
+             ": the statistics must be ", fmt_shape(stats), " on ", device_name(x.device()));
+    TK_CHECK(is_floating(t->dtype()), DTYPE_MISMATCH, kLn, ": the statistics must be floating, got ",
+             dtype_name(t->dtype()));
+  }
   const DimVec ns = trailing(x, k);
   Tensor gx = need_x ? Tensor::empty(x.shape(), x.dtype(), x.device(), kLn) : Tensor();
   Tensor gw = need_weight && weight.defined() ? Tensor::empty(ns, x.dtype(), x.device(), kLn) : Tensor();
@@ -180,8 +183,8 @@ std::vector<Tensor> layer_norm_backward(const Tensor& g, const Tensor& x, int64_
     auto flat = [&](const Tensor& t, std::vector<int64_t> s) { return t.defined() ? reshape(t, s, kLn) : Tensor(); };
     kernel_for(&Backend::layer_norm_backward, x.device(), kLn)(
         flat(gx, {M, N}), flat(gw, {N}), flat(gb, {N}), reshape(contiguous(g), {M, N}, kLn),
-        reshape(contiguous(x), {M, N}, kLn), flat_or_none(weight, N), reshape(contiguous(mean), {M}, kLn),
-        reshape(contiguous(rstd), {M}, kLn));
+        reshape(contiguous(x), {M, N}, kLn), flat_or_none(weight, N), reshape(contiguous(to_dtype(mean, sd)), {M}, kLn),
+        reshape(contiguous(to_dtype(rstd, sd)), {M}, kLn));
   } else {
     for (const Tensor* t : {&gw, &gb})
       if (t->defined()) fill_(*t, 0);
