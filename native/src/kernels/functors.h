@@ -181,23 +181,16 @@ struct Relu {
   // NaN stays NaN, as in PyTorch. Floats go through the bits: a compare-and-select here was
   // compiled to a branch in the strided loops, and random signs made it 30x slower.
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
-    if constexpr (std::is_same_v<T, float>) {
-      // In signed 32-bit lanes (SSE2 has no unsigned compare): the sign by an arithmetic shift,
-      // NaN as a magnitude above infinity's bits. The unsigned form below vectorised badly at
-      // SSE2 (relu ran at 2.3x abs's time).
-      int32_t b;
-      std::memcpy(&b, &x, sizeof b);
-      const int32_t keep = ~(b >> 31) | -int32_t((b & 0x7fffffff) > 0x7f800000);  // non-negative, or NaN
-      b &= keep;
-      std::memcpy(&x, &b, sizeof b);
-      return x;
-    } else if constexpr (std::is_same_v<T, double>) {
-      constexpr uint64_t sign = uint64_t(1) << 63;
-      uint64_t b;
-      std::memcpy(&b, &x, sizeof b);
-      const uint64_t keep = uint64_t((b & sign) == 0) | uint64_t((b & ~sign) > 0x7ff0000000000000ull);
-      b &= uint64_t(0) - keep;
-      std::memcpy(&x, &b, sizeof b);
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+      constexpr U sign = U(1) << (sizeof(T) * 8 - 1);
+      U b;
+      std::memcpy(&b, &x, sizeof(T));
+      const U abs = b & ~sign;
+      const U exp_mask = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+      const U keep = U((b & sign) == 0) | U(abs > exp_mask);  // non-negative, or NaN
+      b &= U(0) - keep;
+      std::memcpy(&x, &b, sizeof(T));
       return x;
     } else {
       return x < T(0) ? T(0) : x;
