@@ -301,6 +301,20 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
     await s.release();
   });
 
+  // Exports m (input [batch, 4, 6]) at each opset and compares onnxruntime's output with m's.
+  async function matchesAtOpsets(m: nn.Module, name: string, opsets: number[]) {
+    for (const opset of opsets) {
+      const p = file(`${name}${opset}.onnx`);
+      onnx.export(m, [randn([3, 4, 6])], p, { ...batchAxis, opset });
+      const s = await ort!.InferenceSession.create(p);
+      const x = randn([2, 4, 6]);
+      const got = (await s.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) })).output0;
+      const want = (m.call(x) as Tensor).data() as Float32Array;
+      for (let i = 0; i < want.length; i++)
+        expect(Math.abs(got.data[i] - want[i]), `opset ${opset}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(want[i]));
+      await s.release();
+    }
+  }
   it('exports GELU (erf form), LayerNorm, GRU, softmax, concat and slices at opsets 13 and 18', async () => {
     class Mix extends nn.Module {
       ln = new nn.LayerNorm(6);
@@ -312,18 +326,7 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
         return nn.functional.logSoftmax(this.fc.call(last), 1).add(o.narrow(1, 0, 2).mean(1).sum(1, { keepdim: true }));
       }
     }
-    const m = new Mix().eval();
-    for (const opset of [13, 17, 18]) {
-      const p = file(`mix${opset}.onnx`);
-      onnx.export(m, [randn([3, 4, 6])], p, { ...batchAxis, opset });
-      const s = await ort!.InferenceSession.create(p);
-      const x = randn([2, 4, 6]);
-      const got = (await s.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) })).output0;
-      const want = m.call(x).data() as Float32Array;
-      for (let i = 0; i < want.length; i++)
-        expect(Math.abs(got.data[i] - want[i]), `opset ${opset}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(want[i]));
-      await s.release();
-    }
+    await matchesAtOpsets(new Mix().eval(), 'mix', [13, 17, 18]);
   });
   it('exports layerNorm with no weight (ones as the scale), a bias only, and over two dims at opsets 13 and 17', async () => {
     class Norms extends nn.Module {
@@ -333,18 +336,7 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
         return nn.functional.layerNorm(this.ln.call(x).mul(3), [6], null, this.b);
       }
     }
-    const m = new Norms().eval();
-    for (const opset of [13, 17]) {
-      const p = file(`norms${opset}.onnx`);
-      onnx.export(m, [randn([3, 4, 6])], p, { ...batchAxis, opset });
-      const s = await ort!.InferenceSession.create(p);
-      const x = randn([2, 4, 6]);
-      const got = (await s.run({ input0: new ort!.Tensor('float32', x.data() as Float32Array, x.shape) })).output0;
-      const want = m.call(x).data() as Float32Array;
-      for (let i = 0; i < want.length; i++)
-        expect(Math.abs(got.data[i] - want[i]), `opset ${opset}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(want[i]));
-      await s.release();
-    }
+    await matchesAtOpsets(new Norms().eval(), 'norms', [13, 17]);
   });
   it('exports a volumetric net (Conv3d, BatchNorm3d, MaxPool3d, AvgPool3d, ConvTranspose3d, trilinear, AdaptiveAvgPool3d) with a dynamic batch', async () => {
     // The 3-D layers are compositions of 2-D ops, views and pads, so they export without ONNX

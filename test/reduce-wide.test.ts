@@ -4,30 +4,20 @@
 // and cumsum against float64 references over rows of every length around the block sizes and
 // rows with NaN, +-Inf, +-0 and ties; and every level's results equal bit for bit (sums run over
 // a fixed lane layout, not in the compiler's order).
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-import * as tk from '../src/index.js';
-
-const LEVELS = ['default', 'avx2', 'avx512'] as const;
-const detected = LEVELS.indexOf(tk.getCpuInfo().detected as (typeof LEVELS)[number]);
+import { detectedLevel as detected, LEVELS, runAtLevel } from './helpers/simd-levels.js';
 
 describe('float32 reduction rows per SIMD level', () => {
   const hashes = new Set<number>();
   for (const [i, level] of LEVELS.entries())
     it(`TENSORKIT_CPU_CAPABILITY=${level}: every reduction matches float64, bits equal across levels`, () => {
-      const child = fileURLToPath(new URL('./helpers/reduce-wide-child.ts', import.meta.url));
-      const out = execFileSync(process.execPath, ['--import', 'tsx', child], {
-        env: { ...process.env, TENSORKIT_CPU_CAPABILITY: level },
-        encoding: 'utf8',
-      });
-      const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      const r = runAtLevel<{
         capability: string;
         failures: string[];
         checked: number;
         hash: number;
-      };
+      }>('./reduce-wide-child.ts', level);
       expect(r.capability).toBe(LEVELS[Math.min(i, detected)]);
       expect(r.failures).toEqual([]);
       expect(r.checked).toBeGreaterThan(20000);

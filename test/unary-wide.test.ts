@@ -4,30 +4,20 @@
 // wide loops (long and short runs) and the strided baseline loop alike, and NaN, +-Inf and -0
 // handled; and every level's results equal bit for bit (the wide loops round as the baseline).
 // (scripts/check-activations.cpp checks tanh, erf, log and log1p over every float32.)
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-import * as tk from '../src/index.js';
-
-const LEVELS = ['default', 'avx2', 'avx512'] as const;
-const detected = LEVELS.indexOf(tk.getCpuInfo().detected as (typeof LEVELS)[number]);
+import { detectedLevel as detected, LEVELS, runAtLevel } from './helpers/simd-levels.js';
 
 describe('float32 transcendental loops per SIMD level', () => {
   const hashes = new Set<number>();
   for (const [i, level] of LEVELS.entries())
     it(`TENSORKIT_CPU_CAPABILITY=${level}: within 3 ulp of float64, specials exact, bits equal across levels`, () => {
-      const child = fileURLToPath(new URL('./helpers/unary-wide-child.ts', import.meta.url));
-      const out = execFileSync(process.execPath, ['--import', 'tsx', child], {
-        env: { ...process.env, TENSORKIT_CPU_CAPABILITY: level },
-        encoding: 'utf8',
-      });
-      const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      const r = runAtLevel<{
         capability: string;
         worst: Record<string, number>;
         specialsOk: boolean;
         hash: number;
-      };
+      }>('./unary-wide-child.ts', level);
       hashes.add(r.hash);
       expect(hashes.size, 'results differ between SIMD levels').toBe(1);
       expect(r.capability).toBe(LEVELS[Math.min(i, detected)]);
