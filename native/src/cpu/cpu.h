@@ -33,7 +33,7 @@ bool float_to_half_fast(const float* in, Half* out, int64_t n);
 // scalar loop then runs).
 bool float_to_bf16_fast(const float* in, BFloat16* out, int64_t n);
 
-// float32 row primitives of the reductions at the active SIMD level (rows.cpp). Every level gives
+// float32 row primitives of the reductions at the active SIMD level (rows_impl.h). Every level gives
 // the same bits: sums run in double over a fixed lane layout, not in the compiler's order.
 struct F32Rows {
   double (*sum)(const float* p, int64_t n);  // n >= 0

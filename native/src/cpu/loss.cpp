@@ -34,7 +34,7 @@ template <class T> const T* row_of(const T* x, const Geo& g, int64_t pos, std::v
 // e[c] = exp(x[c] - max) over a row (the backward's softmax numerators), their sum in double,
 // and the max: log-sum-exp is max + log(sum), softmax e / sum.
 template <class T> double exp_sum(const T* r, int64_t C, T* e, T& m) {
-  if constexpr (std::is_same_v<T, float>) {  // in wide registers (rows.cpp)
+  if constexpr (std::is_same_v<T, float>) {  // in wide registers (rows_impl.h)
     const F32Rows& k = f32_rows();
     m = k.max(r, C);
     return k.exp_sum(r, e, C, m);

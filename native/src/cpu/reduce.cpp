@@ -39,10 +39,10 @@ template <class A, class T> A sum_run(const T* p, int64_t n) {
   return (s0 + s1) + (s2 + s3);
 }
 
-// sum_run, through the float32 row kernels (rows.cpp: wide registers, the same bits at every
-// SIMD level) for float32.
-// A row under 32 elements takes sum_run here, inline: the row kernels sum it in the same order
-// (four chains), and the call through the table cost 2x on [10000, 10] class scores.
+// sum_run, through the float32 row kernels (rows_impl.h: wide registers, the same bits at every
+// SIMD level) for float32 rows of 32 or more. A shorter row takes sum_run inline: the row kernels
+// sum it in the same order (four chains), and the call through the table cost 2x on [10000, 10]
+// class scores.
 template <class A, class T> A run_sum(const T* p, int64_t n) {
   if constexpr (std::is_same_v<T, float>)
     if (n >= 32) return f32_rows().sum(p, n);
