@@ -251,8 +251,8 @@ export interface LayerNormGrads {
 /**
  * The gradients of layerNorm over the trailing `normalizedShape` dims from one native call (CPU),
  * given the statistics the forward normalised with: each row's `mean` and `rstd` = 1 / sqrt(biased
- * variance + eps), in the input's shape with the normalized dims 1 (float64 for float64 input,
- * else float32). With xhat = (x - mean) rstd and gh = g w: d input = rstd (gh - mean(gh) - xhat
+ * variance + eps), in the input's shape with the normalized dims 1 (any floating dtype; read in
+ * float64 for float64 input, else float32). With xhat = (x - mean) rstd and gh = g w: d input = rstd (gh - mean(gh) - xhat
  * mean(gh xhat)) over each row, d weight = sum(g xhat) and d bias = sum(g) over the leading dims.
  * @example
  * const mean = x.mean(-1, { keepdim: true });
