@@ -1,0 +1,75 @@
+// One round of scripts/compare/ab.ts: times training ops of the tensorkit tree at $TREE (1
+// thread, median microseconds per op) and prints them as one JSON line. Run by ab.ts in a child
+// process per round; not meant to be run by hand.
+import { performance } from 'node:perf_hooks';
+
+type Tk = typeof import('../../src/index.js');
+type T = import('../../src/index.js').Tensor;
+const root = process.env.TREE ?? '.';
+const tk = (await import(`${root}/src/index.js`)) as Tk;
+const { gptStep } = (await import(`${root}/bench/programs.ts`)) as typeof import('../../bench/programs.js');
+const { nn, optim } = tk;
+const F = nn.functional;
+tk.setNumThreads(1);
+
+function median(f: () => unknown, n = 60): number {
+  for (let i = 0; i < 5; i++) tk.tidy(() => void f());
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = performance.now();
+    tk.tidy(() => void f());
+    ts.push(performance.now() - a);
+  }
+  return ts.sort((a, b) => a - b)[n >> 1]! * 1000;
+}
+function optimizerStep(make: (p: T) => { step(): void }): () => void {
+  const p = tk.randn([1 << 20]).requiresGrad_();
+  p.grad = tk.randn([1 << 20]).mul(0.01);
+  const o = make(p);
+  return () => o.step();
+}
+
+const x = tk.randn([1024, 1024]),
+  y = tk.randn([1024, 1024]);
+const s = tk.randn([10000, 10]),
+  tgt = tk.randint(0, 10, [10000]);
+const xr = tk.randn([1024, 1024]).requiresGrad_();
+const h = tk.randn([256, 1024]),
+  hr = tk.randn([256, 1024]).requiresGrad_();
+const ln = new nn.LayerNorm([1024]);
+const cases: [string, () => unknown][] = [
+  ['sum all 1M', () => x.sum()],
+  ['sum(1) [1024,1024]', () => x.sum(1)],
+  ['sum(0) [1024,1024]', () => x.sum(0)],
+  ['max(1)', () => x.max(1)],
+  ['argmax(1)', () => x.argmax(1)],
+  ['argmax(1) [10000,10]', () => s.argmax(1)],
+  ['var(1)', () => x.var(1)],
+  ['softmax(-1)', () => x.softmax(-1)],
+  ['logSoftmax(-1)', () => x.logSoftmax(-1)],
+  ['logSoftmax [10000,10]', () => s.logSoftmax(-1)],
+  ['crossEntropy [10000,10]', () => F.crossEntropy(s, tgt)],
+  ['cumsum(1)', () => x.cumsum(1)],
+  ['relu 1M', () => x.relu()],
+  ['relu fwd+bwd 1M', () => xr.relu().backward(y)],
+  ['clamp(-1,1) 1M', () => x.clamp(-1, 1)],
+  ['where(x>0, x, y) 1M', () => tk.where(x.gt(0), x, y)],
+  ['layerNorm [256,1024]', () => tk.noGrad(() => ln.forward(h))],
+  ['layerNorm fwd+bwd [256,1024]', () => ln.forward(hr).backward(h)],
+  ['SGD momentum step 1M', optimizerStep((p) => new optim.SGD([p], { lr: 1e-3, momentum: 0.9 }))],
+  ['Adam step 1M', optimizerStep((p) => new optim.Adam([p], { lr: 1e-3 }))],
+  ['Adam amsgrad step 1M', optimizerStep((p) => new optim.Adam([p], { lr: 1e-3, amsgrad: true }))],
+  ['RMSprop step 1M', optimizerStep((p) => new optim.RMSprop([p], { lr: 1e-3 }))],
+];
+const out: Record<string, number> = {};
+for (const [name, f] of cases) out[name] = median(f);
+const gpt = gptStep();
+for (let i = 0; i < 3; i++) gpt();
+const gs: number[] = [];
+for (let i = 0; i < 15; i++) {
+  const a = performance.now();
+  gpt();
+  gs.push(performance.now() - a);
+}
+out['GPT training step (bench/programs.ts)'] = gs.sort((a, b) => a - b)[7]! * 1000;
+console.log(JSON.stringify(out));
