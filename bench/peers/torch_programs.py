@@ -1,7 +1,8 @@
 # The PyTorch peer of bench/programs.ts: the same programs, written as in PyTorch's own
 # examples (minGPT's attention, examples/mnist's Net, the polynomial tutorial's loop). Started once
 # per thread count with torch.set_num_threads; reads "name budget_ms" lines and answers with the
-# median milliseconds per call. The reduce suite's single ops are here too, named "reduce.NAME".
+# median milliseconds per call. The reduce and elementwise suites' single ops are here too, named
+# "reduce.NAME" and "elementwise.NAME".
 import json
 import math
 import sys
@@ -198,9 +199,36 @@ def reduce_ops():
     }
 
 
+def elementwise_ops():
+    # The elementwise suite's 1M rows (bench/suites/elementwise.ts), each as "elementwise.NAME".
+    n = 1 << 20
+    x, y, big = torch.randn(n), torch.randn(n), torch.randn(1024, 1024)
+    big_t, big_pos, cond = big.t(), big.abs() + 0.5, x > 0
+    return {
+        "add": lambda: x + y,
+        "mul": lambda: x * y,
+        "add_": lambda: x.add_(y),
+        "add_scalar": lambda: x + 1.5,
+        "exp": lambda: big.exp(),
+        "exp_t": lambda: big_t.exp(),
+        "relu": lambda: big.relu(),
+        "tanh": lambda: big.tanh(),
+        "erf": lambda: big.erf(),
+        "gelu": lambda: F.gelu(big),
+        "log": lambda: big_pos.log(),
+        "sin": lambda: big.sin(),
+        "cos": lambda: big.cos(),
+        "relu_t": lambda: big_t.relu(),
+        "add_broadcast": lambda: big + y[:1024],
+        "clamp": lambda: big.clamp(-1, 1),
+        "where": lambda: torch.where(cond, x, y),
+    }
+
+
 targets = torch.randint(0, 10, (10000,))
 PROGRAMS = {"gpt": gpt_step, "mnist": mnist_epoch, "poly": poly_step, "c3d": c3d_step, "ctc": ctc_step}
 PROGRAMS.update({f"reduce.{k}": (lambda f=f: f) for k, f in reduce_ops().items()})
+PROGRAMS.update({f"elementwise.{k}": (lambda f=f: f) for k, f in elementwise_ops().items()})
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 torch.set_num_threads(threads)

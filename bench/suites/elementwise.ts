@@ -1,7 +1,10 @@
-// Element-wise ops: per-call overhead, bandwidth on large tensors, strided views, plain vs native.
+// Element-wise ops: per-call overhead, bandwidth on large tensors, strided views, plain vs native,
+// with PyTorch's CPU kernels on the same 1M-element op beside them when a python3 with torch is
+// present (bench/peers/torch_programs.py, "elementwise.NAME").
 import * as tk from '../../src/index.js';
 import * as plain from '../../src/plain/index.js';
 import { measure, type Options, type Row } from '../lib.js';
+import { startTorch, torchAvailable } from '../peers/torch.js';
 
 export async function* elementwise(opts: Options, threads: number[]): AsyncGenerator<Row> {
   const suite = 'elementwise';
@@ -50,34 +53,46 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
     erf: await measure(() => plain.erf(pbig), opts, 1, opts.quick ? 300 : 1000),
     gelu: await measure(() => plain.gelu(pbig), opts, 1, opts.quick ? 300 : 1000),
     log: await measure(() => plain.log(pbigPos), opts, 1, opts.quick ? 300 : 1000),
+    sin: await measure(() => plain.sin(pbig), opts, 1, opts.quick ? 300 : 1000),
+    cos: await measure(() => plain.cos(pbig), opts, 1, opts.quick ? 300 : 1000),
     clamp: await measure(() => plain.clamp(pbig, -1, 1), opts, 1, opts.quick ? 300 : 1000),
     where: await measure(() => plain.where(plain.gt(px, 0), px, py), opts, 1, opts.quick ? 300 : 1000),
   };
   const cond = x.gt(0);
+  if (!opts.smoke && !torchAvailable()) console.log('  (python3 with torch not found: no PyTorch peer)');
   for (const th of threads) {
     tk.setNumThreads(th);
-    const rows: [string, () => void, number, string?][] = [
-      ['add 1M f32', () => x.add(y).dispose(), 12 * N],
-      ['mul 1M f32', () => x.mul(y).dispose(), 12 * N],
-      ['add_ 1M f32 (in place)', () => void x.add_(y), 12 * N],
-      ['add 1M + scalar', () => x.add(1.5).dispose(), 8 * N],
-      ['exp 1M contiguous', () => big.exp().dispose(), 8 * N],
-      ['exp 1M transposed view', () => bigT.exp().dispose(), 8 * N],
-      ['relu 1M contiguous', () => big.relu().dispose(), 8 * N],
-      ['tanh 1M contiguous', () => big.tanh().dispose(), 8 * N],
-      ['erf 1M contiguous', () => big.erf().dispose(), 8 * N],
-      ['gelu 1M contiguous', () => tk.nn.functional.gelu(big).dispose(), 8 * N],
-      ['log 1M contiguous', () => bigPos.log().dispose(), 8 * N],
-      ['relu 1M transposed view', () => bigT.relu().dispose(), 8 * N],
-      ['add [1024,1024] + [1024] (broadcast)', () => big.add(y.narrow(0, 0, 1024)).dispose(), 8 * N],
+    // [name, native, bytes moved, the torch peer's name]
+    const rows: [string, () => void, number, string][] = [
+      ['add 1M f32', () => x.add(y).dispose(), 12 * N, 'add'],
+      ['mul 1M f32', () => x.mul(y).dispose(), 12 * N, 'mul'],
+      ['add_ 1M f32 (in place)', () => void x.add_(y), 12 * N, 'add_'],
+      ['add 1M + scalar', () => x.add(1.5).dispose(), 8 * N, 'add_scalar'],
+      ['exp 1M contiguous', () => big.exp().dispose(), 8 * N, 'exp'],
+      ['exp 1M transposed view', () => bigT.exp().dispose(), 8 * N, 'exp_t'],
+      ['relu 1M contiguous', () => big.relu().dispose(), 8 * N, 'relu'],
+      ['tanh 1M contiguous', () => big.tanh().dispose(), 8 * N, 'tanh'],
+      ['erf 1M contiguous', () => big.erf().dispose(), 8 * N, 'erf'],
+      ['gelu 1M contiguous', () => tk.nn.functional.gelu(big).dispose(), 8 * N, 'gelu'],
+      ['log 1M contiguous', () => bigPos.log().dispose(), 8 * N, 'log'],
+      ['sin 1M contiguous', () => big.sin().dispose(), 8 * N, 'sin'],
+      ['cos 1M contiguous', () => big.cos().dispose(), 8 * N, 'cos'],
+      ['relu 1M transposed view', () => bigT.relu().dispose(), 8 * N, 'relu_t'],
+      ['add [1024,1024] + [1024] (broadcast)', () => big.add(y.narrow(0, 0, 1024)).dispose(), 8 * N, 'add_broadcast'],
       // random data: a branchy select pays a misprediction per element
-      ['clamp 1M random, to [-1, 1]', () => big.clamp(-1, 1).dispose(), 8 * N],
-      ['where 1M, random condition', () => tk.where(cond, x, y).dispose(), 13 * N],
+      ['clamp 1M random, to [-1, 1]', () => big.clamp(-1, 1).dispose(), 8 * N, 'clamp'],
+      ['where 1M, random condition', () => tk.where(cond, x, y).dispose(), 13 * N, 'where'],
     ];
-    for (const [name, fn, bytes] of rows) {
-      const op = name.split(' ')[0].replace('_', '');
-      const nativeUs = await measure(fn, opts, 1);
-      yield { suite, name, threads: th, nativeUs, bytes, plainUs: plainUs[op] };
+    const torch = opts.smoke ? undefined : await startTorch(th);
+    try {
+      for (const [name, fn, bytes, peer] of rows) {
+        const op = name.split(' ')[0].replace('_', '');
+        const nativeUs = await measure(fn, opts, 1);
+        const peerUs = torch ? (await torch.time(`elementwise.${peer}`, opts.quick ? 300 : 800)) * 1000 : undefined;
+        yield { suite, name, threads: th, nativeUs, bytes, plainUs: plainUs[op], peerUs, note: torch?.label };
+      }
+    } finally {
+      torch?.close();
     }
   }
   for (const t of [x, y, big, bigT, bigPos, cond]) t.dispose();

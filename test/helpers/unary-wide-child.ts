@@ -1,5 +1,5 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
-// float32 loops of exp, log, log1p, sigmoid, tanh, erf and gelu (AVX-512, AVX2 or the baseline build): each op
+// float32 loops of exp, log, log1p, sigmoid, tanh, erf, gelu, sin and cos (AVX-512, AVX2 or the baseline build): each op
 // over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
 // baseline loop), against float64 references. Prints { capability, worst, specialsOk, hash } as
 // JSON: per op and layout the largest error in float32 units in the last place (gelu: in units of
@@ -26,6 +26,8 @@ const REFS: Record<string, (x: number) => number> = {
   tanh: Math.tanh,
   erf,
   gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+  sin: Math.sin,
+  cos: Math.cos,
 };
 const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   exp: (t) => t.exp(),
@@ -35,12 +37,19 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   tanh: (t) => t.tanh(),
   erf: (t) => t.erf(),
   gelu: (t) => tk.nn.functional.gelu(t),
+  sin: (t) => t.sin(),
+  cos: (t) => t.cos(),
 };
 
 const xs: number[] = [];
 for (let i = -20000; i <= 20000; i++) xs.push(i / 1000); // [-20, 20] in steps of 0.001
 for (let e = -38; e <= -3; e += 0.05) xs.push(10 ** e, -(10 ** e));
 xs.push(88.7, 88.8, -103.9, -104.1, 1e10, -1e10, 3.92, -3.92, 0.7, -0.7, 1, -1, 1e-45, -1e-45);
+// sin and cos: near multiples of pi/2 (where the reduction cancels), either side of 2^23 (where
+// libm takes over) and far beyond, in blocks that are all near and blocks that mix in a far one.
+for (let k = 1; k < 2 ** 23; k = Math.ceil(k * 1.37))
+  xs.push(Math.fround((k * Math.PI) / 2), -Math.fround((k * Math.PI) / 2));
+xs.push(16331238, 8388607.5, 8388608, -8388608, 8388609, 1e6 + 0.5, 3e7, 1e30, -1e38, 105414350, 6.2831855);
 const x = tk.tensor(xs);
 const specials = tk.tensor([NaN, Infinity, -Infinity, -0]);
 
@@ -73,7 +82,7 @@ for (const [name, f] of Object.entries(run)) {
     worst[`${name} ${layout}`] = w;
   }
   const s = f(specials).data() as Float32Array;
-  const want = [NaN, ref(Infinity), ref(-Infinity), ['exp', 'sigmoid', 'log'].includes(name) ? ref(-0) : -0];
+  const want = [NaN, ref(Infinity), ref(-Infinity), ['exp', 'sigmoid', 'log', 'cos'].includes(name) ? ref(-0) : -0];
   s.forEach((v, i) => {
     const ok = Number.isNaN(want[i]!) ? Number.isNaN(v) : Object.is(v, Math.fround(want[i]!));
     if (!ok) specialsOk = false;

@@ -29,35 +29,62 @@ inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
 // (no AVX code reaches a symbol a baseline caller could link to). This file is compiled without
 // FMA contraction (CMakeLists.txt), so every level gives the baseline's results bit for bit.
 using F32Loop = void (*)(float*, const float*, int64_t);
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-template <class F> __attribute__((target("avx2,fma"))) void f32_avx2(float* o, const float* a, int64_t n) {
+
+// Functors that split their domain (Sin, Cos: near() vectorises, libm serves the rest): a block
+// whose every element is near runs near() alone; a block holding a far one (|x| >= 2^23, NaN,
+// Inf) runs the functor element by element. The test and the loop read a[i] before o[i] is
+// written, so o may be a (in place).
+template <class F> constexpr bool kSplit = requires(float x) { F::near(x); };
+template <class F> __attribute__((always_inline)) inline void f32_run(float* o, const float* a, int64_t n) {
   F f;
   const UnaryParams p;
-  for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
+  if constexpr (kSplit<F>) {
+    constexpr int64_t kBlock = 256;
+    for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+      const int64_t len = n - i0 < kBlock ? n - i0 : kBlock;
+      const float* x = a + i0;
+      float* y = o + i0;
+      int far = 0;
+      for (int64_t i = 0; i < len; ++i) far |= !F::is_near(x[i]);
+      if (far)
+        for (int64_t i = 0; i < len; ++i) y[i] = f(x[i], p);
+      else
+        for (int64_t i = 0; i < len; ++i) y[i] = F::near(x[i]);
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
+  }
+}
+template <class F> void f32_base(float* o, const float* a, int64_t n) { f32_run<F>(o, a, n); }
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+template <class F> __attribute__((target("avx2,fma"))) void f32_avx2(float* o, const float* a, int64_t n) {
+  f32_run<F>(o, a, n);
 }
 template <class F>
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector-width=512"))) void f32_avx512(
     float* o, const float* a, int64_t n) {
-  F f;
-  const UnaryParams p;
-  for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
+  f32_run<F>(o, a, n);
 }
-template <class F> constexpr bool kWide = std::is_same_v<F, kernels::Exp> || std::is_same_v<F, kernels::Sigmoid> ||
-                                          std::is_same_v<F, kernels::Tanh> || std::is_same_v<F, kernels::Erf> ||
-                                          std::is_same_v<F, kernels::Gelu> || std::is_same_v<F, kernels::Log> ||
-                                          std::is_same_v<F, kernels::Log1p>;
-// The wide loop for F at the active capability (setCpuCapability lowers it), or null.
+template <class F> constexpr bool kWide = kSplit<F> || std::is_same_v<F, kernels::Exp> ||
+                                          std::is_same_v<F, kernels::Sigmoid> || std::is_same_v<F, kernels::Tanh> ||
+                                          std::is_same_v<F, kernels::Erf> || std::is_same_v<F, kernels::Gelu> ||
+                                          std::is_same_v<F, kernels::Log> || std::is_same_v<F, kernels::Log1p>;
+#else
+template <class F> constexpr bool kWide = false;
+#endif
+// The wide loop for F at the active capability (setCpuCapability lowers it), or null. The split
+// functors have one at the baseline too: their blocks vectorise at any level.
 template <class T, class F> F32Loop wide_loop() {
   if constexpr (std::is_same_v<T, float> && kWide<F>) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
     const Capability c = active_capability();
     if (c >= Capability::Avx512) return &f32_avx512<F>;
     if (c >= Capability::Avx2) return &f32_avx2<F>;
+#endif
   }
+  if constexpr (std::is_same_v<T, float> && kSplit<F>) return &f32_base<F>;
   return nullptr;
 }
-#else
-template <class T, class F> F32Loop wide_loop() { return nullptr; }
-#endif
 
 template <class T, class F> void unary_typed(const Tensor& out, const Tensor& in, const UnaryParams& p) {
   F f;

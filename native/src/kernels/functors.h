@@ -131,6 +131,41 @@ TK_HD inline float log1p_f32(float x) {
   return d == 0.0f ? x : (x == inf ? x : r);
 }
 
+TK_HD inline double horner_d(double, double c0) { return c0; }
+template <class... C> TK_HD inline double horner_d(double x, double c0, C... cs) { return horner_d(x, cs...) * x + c0; }
+
+// sin (Cos false) and cos of a float32 with |x| < kTrigNear, in straight-line double arithmetic so
+// loops over it vectorise (libm's sinf is a scalar call): x = k pi/2 + r with k = round(x 2/pi)
+// and |r| <= pi/4, pi/2 in three parts (30, 29 and 53 bits) so k times the first two is exact for
+// k < 2^23 and r keeps ~50 bits even for the float32 closest to a multiple of pi/2; then Taylor
+// series of sin r and cos r (truncation under 2^-36 on |r| <= pi/4), the quadrant k mod 4 picking
+// one and its sign. One rounding to float32 at the end: within 0.5 + 2^-20 ulp of the exact value
+// (scripts/check-activations.cpp checks every float32 below the limit). Beyond it, or for NaN
+// and +-Inf, the result is meaningless: callers go to libm there (Sin and Cos below).
+inline constexpr float kTrigNear = 8388608.0f;  // 2^23
+template <bool Cos> TK_HD inline float trig_near_f32(float x) {
+  const double d = x;
+  const double magic = 0x1.8p52;  // adding 1.5 * 2^52 rounds to an integer, kept in the low bits
+  const double kb = d * 0x1.45f306dc9c883p-1 + magic;
+  const double k = kb - magic;
+  uint64_t q;
+  std::memcpy(&q, &kb, 8);  // k's low bits, two's complement: k mod 4 for either sign
+  q += Cos ? 1 : 0;  // cos x = sin(x + pi/2)
+  const double r = ((d - k * 0x1.921fb548p0) - k * -0x1.de973ddp-31) - k * 0x1.313198a2e037p-61;
+  const double z = r * r;
+  const double s = r + r * z * horner_d(z, -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800);
+  const double c = horner_d(z, 1.0, -1.0 / 2, 1.0 / 24, -1.0 / 720, 1.0 / 40320, -1.0 / 3628800, 1.0 / 479001600);
+  // Selected through the bits, not a conditional, which would keep the loop scalar.
+  uint64_t sb, cb;
+  std::memcpy(&sb, &s, 8);
+  std::memcpy(&cb, &c, 8);
+  const uint64_t odd = uint64_t(0) - (q & 1);
+  const uint64_t vb = ((cb & odd) | (sb & ~odd)) ^ ((q & 2) << 62);
+  double v;
+  std::memcpy(&v, &vb, 8);
+  return Cos || x != 0.0f ? float(v) : x;  // sin(-0) = -0
+}
+
 // Parameters of parametrised unary ops (clamp's bounds); unused by the others.
 struct UnaryParams {
   double p0 = 0, p1 = 0;
@@ -171,12 +206,22 @@ struct Sqrt {
 struct Rsqrt {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return T(1) / std::sqrt(x); }
 };
-struct Sin {
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::sin(x); }
+// float32 sin and cos: trig_near_f32 below 2^23, libm beyond (and for NaN, +-Inf). near() and
+// is_near() are that split for the CPU's wide loops, which test a block and then run near()
+// alone, vectorised, when every element is near.
+template <bool Cos> struct Trig {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+#if !defined(__CUDA_ARCH__)
+    if constexpr (std::is_same_v<T, float>)
+      if (is_near(x)) return near(x);
+#endif
+    return Cos ? std::cos(x) : std::sin(x);
+  }
+  static TK_HD bool is_near(float x) { return std::fabs(x) < kTrigNear; }
+  static TK_HD float near(float x) { return trig_near_f32<Cos>(x); }
 };
-struct Cos {
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::cos(x); }
-};
+struct Sin : Trig<false> {};
+struct Cos : Trig<true> {};
 struct Relu {
   // NaN stays NaN, as in PyTorch. Floats go through the bits: a compare-and-select here was
   // compiled to a branch in the strided loops, and random signs made it 30x slower.
