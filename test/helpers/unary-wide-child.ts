@@ -1,5 +1,6 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
-// float32 loops of exp, log, log1p, sigmoid, tanh, erf, gelu, sin and cos (AVX-512, AVX2 or the baseline build): each op
+// float32 loops of exp, log, log1p, sigmoid, tanh, erf, gelu, sin, cos and the exactly rounded relu, sqrt,
+// rsqrt, reciprocal, floor, ceil, round and trunc (AVX-512, AVX2 or the baseline build): each op
 // over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
 // baseline loop), against float64 references. Prints { capability, worst, specialsOk, hash } as
 // JSON: per op and layout the largest error in float32 units in the last place (gelu: in units of
@@ -28,6 +29,18 @@ const REFS: Record<string, (x: number) => number> = {
   gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
   sin: Math.sin,
   cos: Math.cos,
+  // the exactly rounded ops: within 0 ulp (rsqrt: 1 / sqrt rounds twice)
+  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  reciprocal: (x) => 1 / x,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: (x) => {
+    const r = Math.round(x); // half up; torch rounds half to even
+    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : r;
+  },
+  trunc: Math.trunc,
 };
 const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   exp: (t) => t.exp(),
@@ -39,6 +52,14 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   gelu: (t) => tk.nn.functional.gelu(t),
   sin: (t) => t.sin(),
   cos: (t) => t.cos(),
+  relu: (t) => t.relu(),
+  sqrt: (t) => t.sqrt(),
+  rsqrt: (t) => t.rsqrt(),
+  reciprocal: (t) => t.reciprocal(),
+  floor: (t) => t.floor(),
+  ceil: (t) => t.ceil(),
+  round: (t) => t.round(),
+  trunc: (t) => t.trunc(),
 };
 
 const xs: number[] = [];
@@ -82,7 +103,12 @@ for (const [name, f] of Object.entries(run)) {
     worst[`${name} ${layout}`] = w;
   }
   const s = f(specials).data() as Float32Array;
-  const want = [NaN, ref(Infinity), ref(-Infinity), ['exp', 'sigmoid', 'log', 'cos'].includes(name) ? ref(-0) : -0];
+  const want = [
+    NaN,
+    ref(Infinity),
+    ref(-Infinity),
+    ['exp', 'sigmoid', 'log', 'cos', 'relu', 'rsqrt', 'reciprocal'].includes(name) ? ref(-0) : -0,
+  ];
   s.forEach((v, i) => {
     const ok = Number.isNaN(want[i]!) ? Number.isNaN(v) : Object.is(v, Math.fround(want[i]!));
     if (!ok) specialsOk = false;

@@ -23,8 +23,9 @@ inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
   return true;
 }
 
-// The float32 transcendental functors (straight-line code, functors.h) in wider registers: the
-// baseline build targets SSE2 only, where these run at 4 lanes without FMA. Each loop is its own
+// The float32 transcendental functors (straight-line code, functors.h) and the exactly rounded
+// ones (relu, sqrt, division, rounding) in wider registers: the baseline build targets SSE2 only,
+// where these run at 4 lanes without FMA (or, for rounding, one libm call per element). Each loop is its own
 // function with a target attribute, so the inlined functors get AVX code there and nowhere else
 // (no AVX code reaches a symbol a baseline caller could link to). This file is compiled without
 // FMA contraction (CMakeLists.txt), so every level gives the baseline's results bit for bit.
@@ -65,10 +66,13 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector
     float* o, const float* a, int64_t n) {
   f32_run<F>(o, a, n);
 }
-template <class F> constexpr bool kWide = kSplit<F> || std::is_same_v<F, kernels::Exp> ||
-                                          std::is_same_v<F, kernels::Sigmoid> || std::is_same_v<F, kernels::Tanh> ||
-                                          std::is_same_v<F, kernels::Erf> || std::is_same_v<F, kernels::Gelu> ||
-                                          std::is_same_v<F, kernels::Log> || std::is_same_v<F, kernels::Log1p>;
+// The exactly rounded ops (sqrt, division, rounding) give the same bits at any width; the
+// baseline's SSE2 has no vector floor/ceil/trunc/nearbyint (SSE4.1), so those were scalar.
+template <class F, class... G> constexpr bool kOneOf = (std::is_same_v<F, G> || ...);
+template <class F> constexpr bool kWide =
+    kSplit<F> || kOneOf<F, kernels::Exp, kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Gelu, kernels::Log,
+                        kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt, kernels::Reciprocal,
+                        kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc>;
 #else
 template <class F> constexpr bool kWide = false;
 #endif
