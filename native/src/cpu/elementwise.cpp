@@ -138,12 +138,80 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p
   table[int(op)](out, in, p);
 }
 
+// The binary float32 loops in wider registers, as the unary ones above: x and y advance by SX and
+// SY elements (1, or 0 for a broadcast scalar). The exact ops (the four operations, maximum,
+// minimum) and the fmod family (split at is_near as the unary Sin and Cos: exact either way).
+using F32Loop2 = void (*)(float*, const float*, const float*, int64_t);
+template <class F> constexpr bool kSplit2 = requires(float x) { F::near(x, x); };
+template <int SX, int SY, class F>
+__attribute__((always_inline)) inline void f32_run2(float* o, const float* a, const float* b, int64_t n) {
+  if (n <= 0) return;
+  // A broadcast scalar is read once: loaded per element (o might alias it) the loop stayed scalar.
+  const float av = *a, bv = *b;
+  const auto x = [=](int64_t i) {
+    if constexpr (SX != 0)
+      return a[i];
+    else
+      return av;
+  };
+  const auto y = [=](int64_t i) {
+    if constexpr (SY != 0)
+      return b[i];
+    else
+      return bv;
+  };
+  F f;
+  if constexpr (kSplit2<F>) {
+    constexpr int64_t kBlock = 256;
+    for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+      const int64_t end = n - i0 < kBlock ? n : i0 + kBlock;
+      int far = 0;
+      for (int64_t i = i0; i < end; ++i) far |= !F::is_near(x(i), y(i));
+      if (far)
+        for (int64_t i = i0; i < end; ++i) o[i] = f(x(i), y(i));
+      else
+        for (int64_t i = i0; i < end; ++i) o[i] = F::near(x(i), y(i));
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(x(i), y(i));
+  }
+}
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+template <int SX, int SY, class F>
+__attribute__((target("avx2,fma"))) void f32_avx2_2(float* o, const float* a, const float* b, int64_t n) {
+  f32_run2<SX, SY, F>(o, a, b, n);
+}
+template <int SX, int SY, class F>
+__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector-width=512"))) void f32_avx512_2(
+    float* o, const float* a, const float* b, int64_t n) {
+  f32_run2<SX, SY, F>(o, a, b, n);
+}
+template <class F> constexpr bool kWide2 =
+    kSplit2<F> || kOneOf<F, kernels::Add, kernels::Sub, kernels::Mul, kernels::Div, kernels::Maximum, kernels::Minimum>;
+#else
+template <class F> constexpr bool kWide2 = false;
+#endif
+template <class T, class R, class F, int SX, int SY> F32Loop2 wide_loop2() {
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float> && kWide2<F>) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    const Capability c = active_capability();
+    if (c >= Capability::Avx512) return &f32_avx512_2<SX, SY, F>;
+    if (c >= Capability::Avx2) return &f32_avx2_2<SX, SY, F>;
+#endif
+  }
+  return nullptr;
+}
+
 template <class T, class R, class F> void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b) {
   F f;
+  const F32Loop2 wide11 = wide_loop2<T, R, F, 1, 1>(), wide10 = wide_loop2<T, R, F, 1, 0>(),
+                 wide01 = wide_loop2<T, R, F, 0, 1>();
   if (flat(out, {&a, &b}) && out.numel() < 2 * kGrainCheap) {
     R* o = out.data<R>();
     const T* x = a.data<T>();
     const T* y = b.data<T>();
+    if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
+      if (wide11) return wide11(o, x, y, out.numel());
     for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = f(x[i], y[i]);
     return;
   }
@@ -158,6 +226,8 @@ template <class T, class R, class F> void binary_typed(const Tensor& out, const 
     if (st[0] == sizeof(R)) {
       if (st[1] == t && st[2] == t) {
         write_run(o, n, stream, [&](R* d, int64_t i0, int64_t len) {
+          if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
+            if (wide11) return wide11(d, x + i0, y + i0, len);
           for (int64_t i = 0; i < len; ++i) d[i] = f(x[i0 + i], y[i0 + i]);
         });
         return;
@@ -167,11 +237,15 @@ template <class T, class R, class F> void binary_typed(const Tensor& out, const 
         if constexpr (std::is_same_v<F, kernels::Pow> && std::is_floating_point_v<T>)
           if (pow_scalar(o, x, n, yv)) return;
         write_run(o, n, stream, [&](R* d, int64_t i0, int64_t len) {
+          if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
+            if (wide10) return wide10(d, x + i0, y, len);
           for (int64_t i = 0; i < len; ++i) d[i] = f(x[i0 + i], yv);
         });
         return;
       }
       if (st[1] == 0 && st[2] == t) {
+        if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
+          if (wide01) return wide01(o, x, y, n);
         const T xv = *x;
         for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
         return;

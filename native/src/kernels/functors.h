@@ -604,48 +604,72 @@ struct Minimum {
     return a < b ? a : b;
   }
 };
+// fmod of two float32 in double arithmetic, where |a / b| < 2^28 and b is finite (is_fmod_near):
+// then the double quotient is within 2^-25 of a / b, while a non-integral a / b lies at least 2^-24
+// from an integer, so its truncation q is exact; q b (28 + 24 bits) is exact, and so is a - q b,
+// the remainder being a float32. Straight-line, so loops over it vectorise (libm's fmodf is a
+// scalar loop over the exponent difference: 18 ms per 1M).
+TK_HD inline bool is_fmod_near(float a, float b) {
+  return std::fabs(a) < 268435456.0f * std::fabs(b) && std::fabs(b) < std::numeric_limits<float>::infinity();
+}
+TK_HD inline float fmod_near_f32(float a, float b) {
+  const double q = std::trunc(double(a) / double(b));
+  const float r = float(double(a) - q * double(b));
+  return r == 0.0f ? std::copysign(0.0f, a) : r;  // the dividend's sign, as fmod's
+}
+// The float division family through a remainder m = fmod(a, b): fmod_near_f32 where it is exact,
+// libm elsewhere, so either gives the same bits. near() and is_near() are that split for the CPU's
+// wide loops, as Trig's.
+template <class Of> struct ByFmod {
+  template <class T> TK_HD T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, float>) {
+#if !defined(__CUDA_ARCH__)
+      if (is_fmod_near(a, b)) return near(a, b);
+#endif
+      return Of::from(a, b, std::fmod(a, b));
+    } else if constexpr (is_float_v<T>) {
+      return Of::from(a, b, std::fmod(a, b));
+    } else {
+      return Of::integral(a, b);
+    }
+  }
+  static TK_HD bool is_near(float a, float b) { return is_fmod_near(a, b); }
+  static TK_HD float near(float a, float b) { return Of::from(a, b, fmod_near_f32(a, b)); }
+};
 // Integer division by zero is refused by the op layer before a kernel runs; here it gives 0, and
 // a divisor of -1 is taken apart, so that no kernel traps (x86 faults on INT_MIN / -1 too).
-struct Remainder {  // Python's %: the sign of the divisor (torch.remainder)
-  template <class T> TK_HD T operator()(T a, T b) const {
-    T m;
-    if constexpr (is_float_v<T>) {
-      m = std::fmod(a, b);
-    } else {
-      if (b == T(0) || b == T(-1)) return T(0);
-      m = a % b;
-    }
+struct Remainder : ByFmod<Remainder> {  // Python's %: the sign of the divisor (torch.remainder)
+  template <class T> static TK_HD T from(T a, T b, T m) {
     return m != T(0) && ((b < T(0)) != (m < T(0))) ? T(m + b) : m;
   }
-};
-struct Fmod {  // C's fmod: the sign of the dividend (torch.fmod)
-  template <class T> TK_HD T operator()(T a, T b) const {
-    if constexpr (is_float_v<T>) {
-      return std::fmod(a, b);
-    } else {
-      if (b == T(0) || b == T(-1)) return T(0);
-      return a % b;
-    }
+  template <class T> static TK_HD T integral(T a, T b) {
+    if (b == T(0) || b == T(-1)) return T(0);
+    return from(a, b, T(a % b));
   }
 };
-struct FloorDivide {  // a / b rounded down (torch.floor_divide, div(rounding_mode='floor'))
-  template <class T> TK_HD T operator()(T a, T b) const {
-    if constexpr (is_float_v<T>) {
-      // numpy's and torch's formula: exact where floor(a / b) would round a / b first
-      if (b == T(0)) return a / b;
-      const T mod = std::fmod(a, b);
-      T div = (a - mod) / b;
-      if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) div -= T(1);
-      if (div == T(0)) return std::copysign(T(0), a / b);
-      T floordiv = std::floor(div);
-      if (div - floordiv > T(0.5)) floordiv += T(1);
-      return floordiv;
-    } else {
-      if (b == T(0)) return T(0);
-      if (b == T(-1)) return wrapping(T(0), a, [](auto x, auto y) { return x - y; });
-      const T q = a / b;
-      return (a % b != T(0) && ((a < T(0)) != (b < T(0)))) ? T(q - 1) : q;
-    }
+struct Fmod : ByFmod<Fmod> {  // C's fmod: the sign of the dividend (torch.fmod)
+  template <class T> static TK_HD T from(T, T, T m) { return m; }
+  template <class T> static TK_HD T integral(T a, T b) {
+    if (b == T(0) || b == T(-1)) return T(0);
+    return a % b;
+  }
+};
+struct FloorDivide : ByFmod<FloorDivide> {  // a / b rounded down (torch.floor_divide, div(rounding_mode='floor'))
+  // numpy's and torch's formula: exact where floor(a / b) would round a / b first. Selects, not
+  // early returns, so that loops over it vectorise.
+  template <class T> static TK_HD T from(T a, T b, T mod) {
+    T div = (a - mod) / b;
+    div = mod != T(0) && ((b < T(0)) != (mod < T(0))) ? div - T(1) : div;
+    T floordiv = std::floor(div);
+    floordiv = div - floordiv > T(0.5) ? floordiv + T(1) : floordiv;
+    floordiv = div == T(0) ? std::copysign(T(0), a / b) : floordiv;
+    return b == T(0) ? a / b : floordiv;
+  }
+  template <class T> static TK_HD T integral(T a, T b) {
+    if (b == T(0)) return T(0);
+    if (b == T(-1)) return wrapping(T(0), a, [](auto x, auto y) { return x - y; });
+    const T q = a / b;
+    return (a % b != T(0) && ((a < T(0)) != (b < T(0)))) ? T(q - 1) : q;
   }
 };
 struct Atan2 {  // only float types reach it (TRUEDIV rule: integers compute in float32)
