@@ -25,36 +25,41 @@ inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
 
 // The float32 transcendental functors (straight-line code, functors.h) and the exactly rounded
 // ones (relu, sqrt, division, rounding) in wider registers: the baseline build targets SSE2 only,
-// where these run at 4 lanes without FMA (or, for rounding, one libm call per element). Each loop is its own
+// where these run at 4 lanes without FMA (rounding: a libm call per element). Each loop is its own
 // function with a target attribute, so the inlined functors get AVX code there and nowhere else
 // (no AVX code reaches a symbol a baseline caller could link to). This file is compiled without
 // FMA contraction (CMakeLists.txt), so every level gives the baseline's results bit for bit.
 using F32Loop = void (*)(float*, const float*, int64_t);
 
-// Functors that split their domain (Sin, Cos: near() vectorises, libm serves the rest): a block
-// whose every element is near runs near() alone; a block holding a far one (|x| >= 2^23, NaN,
-// Inf) runs the functor element by element. The test and the loop read a[i] before o[i] is
-// written, so o may be a (in place).
+// o[i] = full(i) for i in [0, n), where full(i) == near(i) whenever ok(i): a block whose every
+// element is ok runs near() alone (the straight-line part, which vectorises); a block holding
+// another (|x| >= 2^23 for sin, NaN, Inf) runs full(), element by element. The test and the
+// loops read the inputs of element i before o[i] is written, so o may be an input (in place).
+template <class Ok, class Near, class Full>
+__attribute__((always_inline)) inline void split_run(float* o, int64_t n, Ok ok, Near near, Full full) {
+  constexpr int64_t kBlock = 256;
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t end = n - i0 < kBlock ? n : i0 + kBlock;
+    int far = 0;
+    for (int64_t i = i0; i < end; ++i) far |= !ok(i);
+    if (far)
+      for (int64_t i = i0; i < end; ++i) o[i] = full(i);
+    else
+      for (int64_t i = i0; i < end; ++i) o[i] = near(i);
+  }
+}
+
+// Functors that split their domain (Sin, Cos: near() where is_near(), libm elsewhere).
 template <class F> constexpr bool kSplit = requires(float x) { F::near(x); };
 template <class F> __attribute__((always_inline)) inline void f32_run(float* o, const float* a, int64_t n) {
   F f;
   const UnaryParams p;
-  if constexpr (kSplit<F>) {
-    constexpr int64_t kBlock = 256;
-    for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
-      const int64_t len = n - i0 < kBlock ? n - i0 : kBlock;
-      const float* x = a + i0;
-      float* y = o + i0;
-      int far = 0;
-      for (int64_t i = 0; i < len; ++i) far |= !F::is_near(x[i]);
-      if (far)
-        for (int64_t i = 0; i < len; ++i) y[i] = f(x[i], p);
-      else
-        for (int64_t i = 0; i < len; ++i) y[i] = F::near(x[i]);
-    }
-  } else {
+  if constexpr (kSplit<F>)
+    split_run(
+        o, n, [=](int64_t i) { return F::is_near(a[i]); }, [=](int64_t i) { return F::near(a[i]); },
+        [=](int64_t i) { return f(a[i], p); });
+  else
     for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
-  }
 }
 template <class F> void f32_base(float* o, const float* a, int64_t n) { f32_run<F>(o, a, n); }
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -140,7 +145,7 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p
 
 // The binary float32 loops in wider registers, as the unary ones above: x and y advance by SX and
 // SY elements (1, or 0 for a broadcast scalar). The exact ops (the four operations, maximum,
-// minimum) and the fmod family (split at is_near as the unary Sin and Cos: exact either way).
+// minimum) and the fmod family (split_run at is_near, as Sin and Cos: exact either way).
 using F32Loop2 = void (*)(float*, const float*, const float*, int64_t);
 template <class F> constexpr bool kSplit2 = requires(float x) { F::near(x, x); };
 template <int SX, int SY, class F>
@@ -161,20 +166,12 @@ __attribute__((always_inline)) inline void f32_run2(float* o, const float* a, co
       return bv;
   };
   F f;
-  if constexpr (kSplit2<F>) {
-    constexpr int64_t kBlock = 256;
-    for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
-      const int64_t end = n - i0 < kBlock ? n : i0 + kBlock;
-      int far = 0;
-      for (int64_t i = i0; i < end; ++i) far |= !F::is_near(x(i), y(i));
-      if (far)
-        for (int64_t i = i0; i < end; ++i) o[i] = f(x(i), y(i));
-      else
-        for (int64_t i = i0; i < end; ++i) o[i] = F::near(x(i), y(i));
-    }
-  } else {
+  if constexpr (kSplit2<F>)
+    split_run(
+        o, n, [=](int64_t i) { return F::is_near(x(i), y(i)); }, [=](int64_t i) { return F::near(x(i), y(i)); },
+        [=](int64_t i) { return f(x(i), y(i)); });
+  else
     for (int64_t i = 0; i < n; ++i) o[i] = f(x(i), y(i));
-  }
 }
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 template <int SX, int SY, class F>
