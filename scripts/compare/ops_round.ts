@@ -53,6 +53,7 @@ const cases: [string, () => unknown][] = [
   ['relu 1M', () => x.relu()],
   ['sin 1M', () => x.sin()],
   ['cos 1M', () => x.cos()],
+  ['tan 1M', () => x.tan()],
   ['sin fwd+bwd 1M', () => xr.sin().backward(y)],
   ['sqrt 1M', () => x.abs().sqrt()],
   ['round 1M', () => x.round()],

@@ -1,5 +1,5 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
-// float32 loops of exp, log, log1p, sigmoid, tanh, erf, gelu, sin, cos and the exactly rounded relu, sqrt,
+// float32 loops of exp, log, log1p, sigmoid, tanh, erf, gelu, sin, cos, tan and the exactly rounded relu, sqrt,
 // rsqrt, reciprocal, floor, ceil, round and trunc (AVX-512, AVX2 or the baseline build): each op
 // over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
 // baseline loop), against float64 references. Prints { capability, worst, specialsOk, hash } as
@@ -29,6 +29,7 @@ const REFS: Record<string, (x: number) => number> = {
   gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
   sin: Math.sin,
   cos: Math.cos,
+  tan: Math.tan,
   // the exactly rounded ops: within 0 ulp (rsqrt: 1 / sqrt rounds twice)
   relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
   sqrt: Math.sqrt,
@@ -52,6 +53,7 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   gelu: (t) => tk.nn.functional.gelu(t),
   sin: (t) => t.sin(),
   cos: (t) => t.cos(),
+  tan: (t) => t.tan(),
   relu: (t) => t.relu(),
   sqrt: (t) => t.sqrt(),
   rsqrt: (t) => t.rsqrt(),
@@ -66,7 +68,7 @@ const xs: number[] = [];
 for (let i = -20000; i <= 20000; i++) xs.push(i / 1000); // [-20, 20] in steps of 0.001
 for (let e = -38; e <= -3; e += 0.05) xs.push(10 ** e, -(10 ** e));
 xs.push(88.7, 88.8, -103.9, -104.1, 1e10, -1e10, 3.92, -3.92, 0.7, -0.7, 1, -1, 1e-45, -1e-45);
-// sin and cos: near multiples of pi/2 (where the reduction cancels), either side of 2^23 (where
+// sin, cos and tan: near multiples of pi/2 (where the reduction cancels), either side of 2^23 (where
 // libm takes over) and far beyond, in blocks that are all near and blocks that mix in a far one.
 for (let k = 1; k < 2 ** 23; k = Math.ceil(k * 1.37))
   xs.push(Math.fround((k * Math.PI) / 2), -Math.fround((k * Math.PI) / 2));

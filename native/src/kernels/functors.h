@@ -134,23 +134,24 @@ TK_HD inline float log1p_f32(float x) {
 TK_HD inline double horner_d(double, double c0) { return c0; }
 template <class... C> TK_HD inline double horner_d(double x, double c0, C... cs) { return horner_d(x, cs...) * x + c0; }
 
-// sin (Cos false) and cos of a float32 with |x| < kTrigNear, in straight-line double arithmetic so
+// sin, cos and tan of a float32 with |x| < kTrigNear, in straight-line double arithmetic so
 // loops over it vectorise (libm's sinf is a scalar call): x = k pi/2 + r with k = round(x 2/pi)
 // and |r| <= pi/4, pi/2 in three parts (30, 29 and 53 bits) so k times the first two is exact for
 // k < 2^23 and r keeps ~50 bits even for the float32 closest to a multiple of pi/2; then Taylor
 // series of sin r and cos r (truncation under 2^-36 on |r| <= pi/4), the quadrant k mod 4 picking
-// one and its sign. One rounding to float32 at the end: within 0.5 + 2^-20 ulp of the exact value
-// (scripts/check-activations.cpp checks every float32 below the limit). Beyond it, or for NaN
-// and +-Inf, the result is meaningless: callers go to libm there (Sin and Cos below).
+// one and its sign (tan: their quotient). One rounding to float32 at the end: within 0.5 + 2^-20
+// ulp of the exact value (scripts/check-activations.cpp checks every float32 below the limit).
+// Beyond it, or for NaN and +-Inf, the result is meaningless: callers go to libm there (Trig).
 inline constexpr float kTrigNear = 8388608.0f;  // 2^23
-template <bool Cos> TK_HD inline float trig_near_f32(float x) {
+enum class TrigFn { sin, cos, tan };
+template <TrigFn Fn> TK_HD inline float trig_near_f32(float x) {
   const double d = x;
   const double magic = 0x1.8p52;  // adding 1.5 * 2^52 rounds to an integer, kept in the low bits
   const double kb = d * 0x1.45f306dc9c883p-1 + magic;
   const double k = kb - magic;
   uint64_t q;
   std::memcpy(&q, &kb, 8);  // k's low bits, two's complement: k mod 4 for either sign
-  q += Cos ? 1 : 0;  // cos x = sin(x + pi/2)
+  q += Fn == TrigFn::cos ? 1 : 0;  // cos x = sin(x + pi/2)
   const double r = ((d - k * 0x1.921fb548p0) - k * -0x1.de973ddp-31) - k * 0x1.313198a2e037p-61;
   const double z = r * r;
   const double s = r + r * z * horner_d(z, -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800);
@@ -160,10 +161,18 @@ template <bool Cos> TK_HD inline float trig_near_f32(float x) {
   std::memcpy(&sb, &s, 8);
   std::memcpy(&cb, &c, 8);
   const uint64_t odd = uint64_t(0) - (q & 1);
-  const uint64_t vb = ((cb & odd) | (sb & ~odd)) ^ ((q & 2) << 62);
   double v;
-  std::memcpy(&v, &vb, 8);
-  return Cos || x != 0.0f ? float(v) : x;  // sin(-0) = -0
+  if constexpr (Fn == TrigFn::tan) {  // tan(r + k pi/2): tan r = s / c for even k, -1 / tan r = -c / s for odd
+    const uint64_t nb = ((cb & odd) | (sb & ~odd)) ^ (odd << 63), db = (sb & odd) | (cb & ~odd);
+    double num, den;
+    std::memcpy(&num, &nb, 8);
+    std::memcpy(&den, &db, 8);
+    v = num / den;
+  } else {
+    const uint64_t vb = ((cb & odd) | (sb & ~odd)) ^ ((q & 2) << 62);
+    std::memcpy(&v, &vb, 8);
+  }
+  return Fn == TrigFn::cos || x != 0.0f ? float(v) : x;  // sin(-0) = tan(-0) = -0
 }
 
 // Parameters of parametrised unary ops (clamp's bounds); unused by the others.
@@ -206,22 +215,23 @@ struct Sqrt {
 struct Rsqrt {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return T(1) / std::sqrt(x); }
 };
-// float32 sin and cos: trig_near_f32 below 2^23, libm beyond (and for NaN, +-Inf). near() and
-// is_near() are that split for the CPU's wide loops, which test a block and then run near()
+// float32 sin, cos and tan: trig_near_f32 below 2^23, libm beyond (and for NaN, +-Inf). near()
+// and is_near() are that split for the CPU's wide loops, which test a block and then run near()
 // alone, vectorised, when every element is near.
-template <bool Cos> struct Trig {
+template <TrigFn Fn> struct Trig {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
 #if !defined(__CUDA_ARCH__)
     if constexpr (std::is_same_v<T, float>)
       if (is_near(x)) return near(x);
 #endif
-    return Cos ? std::cos(x) : std::sin(x);
+    return Fn == TrigFn::sin ? std::sin(x) : Fn == TrigFn::cos ? std::cos(x) : std::tan(x);
   }
   static TK_HD bool is_near(float x) { return std::fabs(x) < kTrigNear; }
-  static TK_HD float near(float x) { return trig_near_f32<Cos>(x); }
+  static TK_HD float near(float x) { return trig_near_f32<Fn>(x); }
 };
-struct Sin : Trig<false> {};
-struct Cos : Trig<true> {};
+struct Sin : Trig<TrigFn::sin> {};
+struct Cos : Trig<TrigFn::cos> {};
+struct Tan : Trig<TrigFn::tan> {};
 struct Relu {
   // NaN stays NaN, as in PyTorch. Floats go through the bits: a compare-and-select here was
   // compiled to a branch in the strided loops, and random signs made it 30x slower.
@@ -300,7 +310,6 @@ struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing b
   struct Name {                                                                           \
     template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return expr; } \
   };
-TK_LIBM_FUNCTOR(Tan, std::tan(x))
 TK_LIBM_FUNCTOR(Asin, std::asin(x))
 TK_LIBM_FUNCTOR(Acos, std::acos(x))
 TK_LIBM_FUNCTOR(Atan, std::atan(x))
