@@ -1,8 +1,8 @@
-// Exhaustive accuracy check of the CPU's float32 tanh, erf, log, log1p, sin, cos and tan
+// Exhaustive accuracy check of the CPU's float32 tanh, erf, log, log1p, log2, log10, sin, cos and tan
 // (native/src/kernels/functors.h) against libm in double: every finite float32 of either sign,
 // plus the specials (sin, cos and tan: their straight-line part, every float32 below 2^23).
 //   g++ -O2 -std=gnu++20 -Inative/include -Inative/src scripts/check-activations.cpp -o /tmp/check && /tmp/check
-// (about 10 minutes; add -mavx2 -mfma to check the fused-multiply-add contraction the wider kernels
+// (about 15 minutes; add -mavx2 -mfma to check the fused-multiply-add contraction the wider kernels
 // may get). Prints the largest error in units in the last place and where it occurs.
 #include <cmath>
 #include <cstdint>
@@ -49,6 +49,8 @@ int main() {
   check("erf", [](float x) { return tk::kernels::erf_f32(x); }, [](double x) { return std::erf(x); });
   check("log", [](float x) { return tk::kernels::log_f32(x); }, [](double x) { return std::log(x); });
   check("log1p", [](float x) { return tk::kernels::log1p_f32(x); }, [](double x) { return std::log1p(x); });
+  check("log2", [](float x) { return tk::kernels::logb_f32<2>(x); }, [](double x) { return std::log2(x); });
+  check("log10", [](float x) { return tk::kernels::logb_f32<10>(x); }, [](double x) { return std::log10(x); });
   using tk::kernels::kTrigNear, tk::kernels::trig_near_f32, tk::kernels::TrigFn;
   check("sin", [](float x) { return trig_near_f32<TrigFn::sin>(x); }, [](double x) { return std::sin(x); }, kTrigNear);
   check("cos", [](float x) { return trig_near_f32<TrigFn::cos>(x); }, [](double x) { return std::cos(x); }, kTrigNear);

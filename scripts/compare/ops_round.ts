@@ -54,6 +54,7 @@ const cases: [string, () => unknown][] = [
   ['sin 1M', () => x.sin()],
   ['cos 1M', () => x.cos()],
   ['tan 1M', () => x.tan()],
+  ['log2 1M', () => x.abs().log2()],
   ['sin fwd+bwd 1M', () => xr.sin().backward(y)],
   ['sqrt 1M', () => x.abs().sqrt()],
   ['round 1M', () => x.round()],

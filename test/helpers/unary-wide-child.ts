@@ -1,6 +1,7 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
-// float32 loops of exp, log, log1p, sigmoid, tanh, erf, gelu, sin, cos, tan and the exactly rounded relu, sqrt,
-// rsqrt, reciprocal, floor, ceil, round and trunc (AVX-512, AVX2 or the baseline build): each op
+// float32 loops of exp, log, log2, log10, log1p, sigmoid, tanh, erf, gelu, sin, cos, tan and the
+// exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil, round and trunc (AVX-512, AVX2 or
+// the baseline build): each op
 // over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
 // baseline loop), against float64 references. Prints { capability, worst, specialsOk, hash } as
 // JSON: per op and layout the largest error in float32 units in the last place (gelu: in units of
@@ -22,6 +23,8 @@ function ulpOf(v: number): number {
 const REFS: Record<string, (x: number) => number> = {
   exp: Math.exp,
   log: Math.log,
+  log2: Math.log2,
+  log10: Math.log10,
   log1p: Math.log1p,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: Math.tanh,
@@ -46,6 +49,8 @@ const REFS: Record<string, (x: number) => number> = {
 const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   exp: (t) => t.exp(),
   log: (t) => t.log(),
+  log2: (t) => t.log2(),
+  log10: (t) => t.log10(),
   log1p: (t) => t.log1p(),
   sigmoid: (t) => t.sigmoid(),
   tanh: (t) => t.tanh(),
@@ -72,6 +77,7 @@ xs.push(88.7, 88.8, -103.9, -104.1, 1e10, -1e10, 3.92, -3.92, 0.7, -0.7, 1, -1, 
 // libm takes over) and far beyond, in blocks that are all near and blocks that mix in a far one.
 for (let k = 1; k < 2 ** 23; k = Math.ceil(k * 1.37))
   xs.push(Math.fround((k * Math.PI) / 2), -Math.fround((k * Math.PI) / 2));
+for (let e = -149; e <= 127; e++) xs.push(2 ** e); // log2 of a power of two is exact
 xs.push(16331238, 8388607.5, 8388608, -8388608, 8388609, 1e6 + 0.5, 3e7, 1e30, -1e38, 105414350, 6.2831855);
 const x = tk.tensor(xs);
 const specials = tk.tensor([NaN, Infinity, -Infinity, -0]);
@@ -109,7 +115,7 @@ for (const [name, f] of Object.entries(run)) {
     NaN,
     ref(Infinity),
     ref(-Infinity),
-    ['exp', 'sigmoid', 'log', 'cos', 'relu', 'rsqrt', 'reciprocal'].includes(name) ? ref(-0) : -0,
+    ['exp', 'sigmoid', 'log', 'log2', 'log10', 'cos', 'relu', 'rsqrt', 'reciprocal'].includes(name) ? ref(-0) : -0,
   ];
   s.forEach((v, i) => {
     const ok = Number.isNaN(want[i]!) ? Number.isNaN(v) : Object.is(v, Math.fround(want[i]!));

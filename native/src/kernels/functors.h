@@ -98,7 +98,10 @@ TK_HD inline float erf_f32(float x) {
 
 // log(x) = e ln 2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23
 // first), log(m) = f - f^2/2 + f^3 P(f) with f = m - 1 (exact); ln 2 split as in exp_f32.
-TK_HD inline float log_f32(float x) {
+struct LogParts {
+  float f, tail, e;  // log(x) = e ln 2 + f + tail, for finite x > 0
+};
+TK_HD inline LogParts log_parts(float x) {
   const bool sub = x < 1.17549435e-38f;
   const float xs = sub ? x * 8388608.0f : x;
   uint32_t b;
@@ -114,11 +117,26 @@ TK_HD inline float log_f32(float x) {
   const float p = horner(f, 3.333333119e-01f, -2.499998905e-01f, 2.000070748e-01f, -1.666848024e-01f, 1.424993653e-01f,
                          -1.241105068e-01f, 1.166151111e-01f, -1.157120076e-01f, 7.149753830e-02f);
   const float z = f * f;
-  const float ef = float(e);
-  const float r = (ef * -2.12194440e-4f + (f * z * p - 0.5f * z)) + f;
-  const float res = r + ef * 0.693359375f;
+  return {f, f * z * p - 0.5f * z, float(e)};
+}
+// A logarithm's value at x given res, its value for finite x > 0: +Inf, -Inf at 0, NaN below.
+TK_HD inline float log_finish(float x, float res) {
   const float inf = std::numeric_limits<float>::infinity();
   return x > 0.0f ? (x == inf ? x : res) : (x == 0.0f ? -inf : std::numeric_limits<float>::quiet_NaN());
+}
+TK_HD inline float log_f32(float x) {
+  const LogParts l = log_parts(x);
+  const float r = (l.e * -2.12194440e-4f + l.tail) + l.f;
+  return log_finish(x, r + l.e * 0.693359375f);
+}
+// log2 (Base 2) and log10: e log_b 2 + (f + tail) log_b e in double, rounded once, so log2 of a
+// power of two is exact. Checked over every float32 by scripts/check-activations.cpp.
+template <int Base> TK_HD inline float logb_f32(float x) {
+  static_assert(Base == 2 || Base == 10);
+  const LogParts l = log_parts(x);
+  const double per_e = Base == 2 ? 1.0 : 0.30102999566398119521;  // log_b 2
+  const double per_ln = Base == 2 ? 1.4426950408889634074 : 0.43429448190325182765;  // log_b e
+  return log_finish(x, float(double(l.e) * per_e + (double(l.f) + double(l.tail)) * per_ln));
 }
 
 // log(1 + x) as log(u) x / (u - 1) with u = 1 + x rounded (Goldberg): the factor undoes the
@@ -209,6 +227,16 @@ struct Log {
     return std::log(x);
   }
 };
+template <int Base> struct LogB {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+#if !defined(__CUDA_ARCH__)
+    if constexpr (std::is_same_v<T, float>) return logb_f32<Base>(x);
+#endif
+    return Base == 2 ? std::log2(x) : std::log10(x);
+  }
+};
+struct Log2 : LogB<2> {};
+struct Log10 : LogB<10> {};
 struct Sqrt {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return std::sqrt(x); }
 };
@@ -320,8 +348,6 @@ TK_LIBM_FUNCTOR(Acosh, std::acosh(x))
 TK_LIBM_FUNCTOR(Atanh, std::atanh(x))
 TK_LIBM_FUNCTOR(Expm1, std::expm1(x))
 TK_LIBM_FUNCTOR(Exp2, std::exp2(x))
-TK_LIBM_FUNCTOR(Log2, std::log2(x))
-TK_LIBM_FUNCTOR(Log10, std::log10(x))
 TK_LIBM_FUNCTOR(Reciprocal, T(1) / x)
 #undef TK_LIBM_FUNCTOR
 
