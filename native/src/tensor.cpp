@@ -21,6 +21,16 @@ Tensor Tensor::empty(const DimVec& shape, DType dtype, Device device, const char
   return Tensor(std::move(impl));
 }
 
+Tensor Tensor::empty_permuted(const DimVec& shape, const int* inner_first, DType dtype, Device device, const char* op) {
+  Tensor out = empty(shape, dtype, device, op);
+  int64_t s = 1;
+  for (int j = 0; j < shape.size(); ++j) {
+    out.impl_->layout.strides[inner_first[j]] = s;
+    s *= shape[inner_first[j]] > 0 ? shape[inner_first[j]] : 1;
+  }
+  return out;
+}
+
 Tensor Tensor::zeros_shareable(const DimVec& shape, DType dtype, const char* op) {
   const size_t bytes = checked_bytes(shape, dtype, op);
   auto impl = std::make_shared<TensorImpl>();

@@ -49,6 +49,9 @@ class Tensor {
 
   // A new, uninitialised, contiguous tensor.
   static Tensor empty(const DimVec& shape, DType dtype, Device device, const char* op = "empty");
+  // A new, uninitialised tensor whose dims lie in memory in the order `inner_first` gives (a
+  // permutation of the dims, innermost first): dense, strides the products of the inner sizes.
+  static Tensor empty_permuted(const DimVec& shape, const int* inner_first, DType dtype, Device device, const char* op);
   // A new contiguous CPU tensor of zeros in memory other processes can map (Storage::shareable).
   static Tensor zeros_shareable(const DimVec& shape, DType dtype, const char* op = "zeros");
   // A 0-dim tensor holding a JS number (wrapped: see TensorImpl::wrapped_number).

@@ -1,5 +1,6 @@
 // Element-wise ops: type promotion, broadcasting and in-place rules, then the device kernel.
 #include <array>
+#include <utility>
 
 #include "kernels/functors.h"
 #include "ops/internal.h"
@@ -99,6 +100,42 @@ bool needs_temporary(const Tensor& dst, const Tensor& src) {
 
 }  // namespace
 
+// The result of an element-wise op whose operands (already broadcast to its shape) are `ins`, its
+// dims in the memory order of theirs: PyTorch's TensorIterator rule, so a transposed or
+// channels-last input gives a result laid out alike and the kernel walks every operand forwards
+// as one stretch. Dims are ordered innermost first by insertion sort on the first operand whose
+// strides tell them apart (a broadcast dim, stride 0, tells nothing; a tie goes to the smaller
+// size); when no operand does, they keep their order, so contiguous inputs give contiguous output.
+Tensor ops::empty_result(std::initializer_list<const Tensor*> ins, DType dtype, Device device, const char* name) {
+  const DimVec& shape = (*ins.begin())->shape();
+  const int nd = shape.size();
+  bool contiguous = true;
+  for (const Tensor* t : ins) contiguous &= t->is_contiguous();
+  if (contiguous || nd < 2) return Tensor::empty(shape, dtype, device, name);
+  auto should_swap = [&](int d0, int d1) {  // > 0: d1 lies inside d0
+    for (const Tensor* t : ins) {
+      const int64_t s0 = t->strides()[d0], s1 = t->strides()[d1];
+      if (s0 == 0 || s1 == 0) continue;
+      if (s0 != s1) return s0 < s1 ? -1 : 1;
+      if (shape[d0] > shape[d1]) return 1;
+    }
+    return 0;
+  };
+  int perm[kMaxDims];
+  for (int j = 0; j < nd; ++j) perm[j] = nd - 1 - j;
+  for (int i = 1; i < nd; ++i)
+    for (int d1 = i, d0 = i - 1; d0 >= 0; --d0) {
+      const int c = should_swap(perm[d0], perm[d1]);
+      if (c > 0) {
+        std::swap(perm[d0], perm[d1]);
+        d1 = d0;
+      } else if (c < 0) {
+        break;
+      }
+    }
+  return Tensor::empty_permuted(shape, perm, dtype, device, name);
+}
+
 // PyTorch's result_type: tensors with dims outrank 0-dim tensors, which outrank wrapped numbers;
 // a lower tier only matters when its category (bool < integer < float) is higher.
 DType result_type(std::span<const Tensor> ts) {
@@ -125,8 +162,8 @@ DType result_type(std::span<const Tensor> ts) {
 Tensor unary(UnaryOp op, const Tensor& x, double p0, double p1) {
   const char* name = kUnaryNames[size_t(op)];
   DType c = unary_compute(op, x.dtype(), name);
-  Tensor out = Tensor::empty(x.shape(), c, x.device(), name);
   Tensor in = operand(x, c, x.device());
+  Tensor out = empty_result({&in}, c, x.device(), name);
   kernel_for(&Backend::unary, x.device(), name)(op, out, in, {p0, p1});
   return out;
 }
@@ -149,7 +186,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
     Types t = binary_types(op, a.dtype(), name);
     check_values(op, t.compute, b, name);
     if (t.compute == a.dtype()) {
-      Tensor out = Tensor::empty(a.shape(), t.result, a.device(), name);
+      Tensor out = empty_result({&a, &b}, t.result, a.device(), name);
       kernel_for(&Backend::binary, a.device(), name)(op, out, a, b);
       return out;
     }
@@ -159,9 +196,10 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   Types t = binary_types(op, result_type(both), name);
   check_values(op, t.compute, b, name);
   DimVec shape = broadcast_shapes(a.shape(), b.shape(), name);
-  Tensor out = Tensor::empty(shape, t.result, dev, name);
-  kernel_for(&Backend::binary, dev, name)(op, out, broadcast_to(operand(a, t.compute, dev), shape),
-                                          broadcast_to(operand(b, t.compute, dev), shape));
+  const Tensor ab = broadcast_to(operand(a, t.compute, dev), shape),
+               bb = broadcast_to(operand(b, t.compute, dev), shape);
+  Tensor out = empty_result({&ab, &bb}, t.result, dev, name);
+  kernel_for(&Backend::binary, dev, name)(op, out, ab, bb);
   return out;
 }
 

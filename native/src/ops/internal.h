@@ -1,5 +1,6 @@
 // Helpers shared by the op-layer files (not part of the public C++ API).
 #pragma once
+#include <initializer_list>
 #include <span>
 #include <vector>
 
@@ -26,6 +27,10 @@ Device common_device(std::span<const Tensor> ts, const char* op);
 // x converted to dtype (no copy when it already is) and moved to `device` if it is a wrapped
 // number (PyTorch lets CPU scalars meet tensors on any device).
 Tensor operand(const Tensor& x, DType dtype, Device device);
+// The uninitialised result of an element-wise op over `ins` (each already of the result's shape),
+// its dims in the memory order of theirs as PyTorch orders them: a transposed input gives a
+// transposed result, contiguous inputs a contiguous one (ops/elementwise.cpp says how).
+Tensor empty_result(std::initializer_list<const Tensor*> ins, DType dtype, Device device, const char* name);
 // A view of x broadcast to `shape` (0 strides on expanded dims).
 Tensor broadcast_to(const Tensor& x, const DimVec& shape);
 // DTYPE_MISMATCH unless `result` can be written into a tensor of dtype `into` (PyTorch's

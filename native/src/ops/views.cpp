@@ -46,7 +46,7 @@ Tensor clone(const Tensor& x) {
 
 Tensor to_dtype(const Tensor& x, DType dtype) {
   if (x.dtype() == dtype) return x;
-  Tensor out = Tensor::empty(x.shape(), dtype, x.device(), "to");
+  Tensor out = ops::empty_result({&x}, dtype, x.device(), "to");  // laid out as x, as PyTorch's to()
   if (out.numel() > 0) kernel_for(&Backend::copy, x.device(), "to")(out, x);
   return out;
 }
