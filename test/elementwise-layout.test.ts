@@ -64,7 +64,7 @@ describe('element-wise result layout, against PyTorch 1.13 (test/fixtures/torch-
       const y = args.length === 1 ? UNARY[c.op]!(args[0]!) : BINARY[c.op]!(args[0]!, args[1]!);
       expect(y.shape).toEqual(c.shape);
       expect(y.stride()).toEqual(c.stride);
-      const got = Array.from(y.data());
+      const got = Array.from(y.data() as Float32Array | Float64Array);
       got.forEach((v, i) =>
         expect(Math.abs(v - c.values[i]!), `[${i}]`).toBeLessThanOrEqual(
           (y.dtype === 'float32' ? 1e-7 : 1e-12) * (1 + Math.abs(v)),

@@ -36,10 +36,32 @@ template <class T, class F> TK_HD inline T wrapping(T a, T b, F f) {
 TK_HD inline float horner(float, float c0) { return c0; }
 template <class... C> TK_HD inline float horner(float x, float c0, C... cs) { return horner(x, cs...) * x + c0; }
 
+// exp(r) - 1 for |r| <= ln 2 / 2: r + r^2 P(r), Cephes' degree-6 polynomial for exp (max error
+// ~1 ulp). Shared by exp_f32, exp2_f32 and expm1_f32.
+TK_HD inline float expm1_reduced(float r) {
+  return horner(r, 5.0000001201e-1f, 1.6666665459e-1f, 4.1665795894e-2f, 8.3334519073e-3f, 1.3981999507e-3f,
+                1.9875691500e-4f) *
+             r * r +
+         r;
+}
+// 2^k (kf a whole number in [-150, 128]) as two normal factors, so that p * s1 * s2 rounds once
+// into the subnormal range instead of flushing, and 2^128 (beyond float32) still scales.
+struct Pow2Pair {
+  float s1, s2;
+};
+TK_HD inline Pow2Pair pow2_pair(float kf) {
+  const int32_t k = int32_t(kf);
+  const int32_t k1 = k / 2, k2 = k - k1;  // each in [-75, 64]: a normal power of two
+  uint32_t b1 = uint32_t(k1 + 127) << 23, b2 = uint32_t(k2 + 127) << 23;
+  Pow2Pair s;
+  std::memcpy(&s.s1, &b1, 4);
+  std::memcpy(&s.s2, &b2, 4);
+  return s;
+}
+
 // exp for float32 in straight-line arithmetic (no libm call, no branches), so the compiler
-// vectorises loops over it: exp(x) = 2^k * exp(r) with k = round(x / ln 2) and |r| <= ln 2 / 2,
-// exp(r) by Cephes' degree-6 polynomial (max error ~1 ulp). 2^k is applied as two factors so
-// results down to the subnormal range stay exact; NaN and the overflow range pass through.
+// vectorises loops over it: exp(x) = 2^k * exp(r) with k = round(x / ln 2) and |r| <= ln 2 / 2.
+// NaN and the overflow range pass through.
 TK_HD inline float exp_f32(float x) {
   const float hi = 88.72283935546875f, lo = -103.972084045410f;
   float xc = x > hi ? hi : (x < lo ? lo : x);
@@ -47,19 +69,40 @@ TK_HD inline float exp_f32(float x) {
   const float kf = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
   float r = xc - kf * 0.693359375f;  // Cody-Waite: ln 2 = C1 + C2
   r = r - kf * -2.12194440e-4f;
-  const float p = horner(r, 5.0000001201e-1f, 1.6666665459e-1f, 4.1665795894e-2f, 8.3334519073e-3f, 1.3981999507e-3f,
-                         1.9875691500e-4f) *
-                      r * r +
-                  r + 1.0f;
-  const int32_t k = int32_t(kf);
-  const int32_t k1 = k / 2, k2 = k - k1;  // each in [-75, 64]: a normal power of two
-  uint32_t b1 = uint32_t(k1 + 127) << 23, b2 = uint32_t(k2 + 127) << 23;
-  float s1, s2;
-  std::memcpy(&s1, &b1, 4);
-  std::memcpy(&s2, &b2, 4);
-  const float res = p * s1 * s2;
+  const Pow2Pair s = pow2_pair(kf);
+  const float res = (expm1_reduced(r) + 1.0f) * s.s1 * s.s2;
   const float inf = std::numeric_limits<float>::infinity();
   return x != x ? x : (x > hi ? inf : res);
+}
+
+// 2^x = 2^k * exp((x - k) ln 2) with k = round(x) (x - k exact, in [-1/2, 1/2]); 2^k exact for
+// whole x. Within 1.01 ulp over every float32 (scripts/check-activations.cpp).
+TK_HD inline float exp2_f32(float x) {
+  float xc = x > 128.0f ? 128.0f : (x < -150.0f ? -150.0f : x);
+  xc = x == x ? xc : 0.0f;
+  const float kf = (xc + 12582912.0f) - 12582912.0f;
+  const Pow2Pair s = pow2_pair(kf);
+  const float res = (expm1_reduced((xc - kf) * 0.693147180559945309f) + 1.0f) * s.s1 * s.s2;
+  const float inf = std::numeric_limits<float>::infinity();
+  return x != x ? x : (x >= 128.0f ? inf : res);
+}
+
+// e^x - 1 = 2^k q + (2^k - 1) with q = expm1(r) reduced as in exp_f32 (2^k - 1 exact for k <= 24;
+// beyond, 2^k (q + 1), where the 1 is below half an ulp); exact at 0 (either sign) and for tiny
+// x, -1 below -17.4. Within 1.65 ulp over every float32 (scripts/check-activations.cpp).
+TK_HD inline float expm1_f32(float x) {
+  const float hi = 88.72283935546875f;
+  float xc = x > hi ? hi : (x < -20.0f ? -20.0f : x);
+  xc = x == x ? xc : 0.0f;
+  const float kf = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = xc - kf * 0.693359375f;
+  r = r - kf * -2.12194440e-4f;
+  const float q = expm1_reduced(r);
+  const Pow2Pair s = pow2_pair(kf);
+  const float t = s.s1 * s.s2;
+  const float res = kf > 24.0f ? (q + 1.0f) * s.s1 * s.s2 : q * t + (t - 1.0f);
+  const float inf = std::numeric_limits<float>::infinity();
+  return x == 0.0f || x != x ? x : (x > hi ? inf : res);
 }
 
 // tanh, erf, log and log1p for float32 in straight-line arithmetic, so loops over them vectorise
@@ -219,6 +262,22 @@ struct Exp {
       return std::exp(x);
   }
 };
+struct Exp2 {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+#if !defined(__CUDA_ARCH__)
+    if constexpr (std::is_same_v<T, float>) return exp2_f32(x);
+#endif
+    return std::exp2(x);
+  }
+};
+struct Expm1 {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+#if !defined(__CUDA_ARCH__)
+    if constexpr (std::is_same_v<T, float>) return expm1_f32(x);
+#endif
+    return std::expm1(x);
+  }
+};
 struct Log {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
 #if !defined(__CUDA_ARCH__)
@@ -280,8 +339,11 @@ struct Relu {
     }
   }
 };
-struct Sigmoid {
-  template <class T> TK_HD T operator()(T x, const UnaryParams& p) const { return T(1) / (T(1) + Exp{}(T(-x), p)); }
+struct Sigmoid {  // e = e^-|x| either side, which never overflows: 1 / (1 + e) for x >= 0, e / (1 + e) below
+  template <class T> TK_HD T operator()(T x, const UnaryParams& p) const {
+    const T e = Exp{}(T(-std::fabs(x)), p);
+    return (x < T(0) ? e : T(1)) / (T(1) + e);
+  }
 };
 // float32 on the CPU through the vectorisable forms above; the GPU's own tanhf/erff are fast.
 template <class T> TK_HD inline T tanh_of(T x) {
@@ -346,8 +408,6 @@ TK_LIBM_FUNCTOR(Cosh, std::cosh(x))
 TK_LIBM_FUNCTOR(Asinh, std::asinh(x))
 TK_LIBM_FUNCTOR(Acosh, std::acosh(x))
 TK_LIBM_FUNCTOR(Atanh, std::atanh(x))
-TK_LIBM_FUNCTOR(Expm1, std::expm1(x))
-TK_LIBM_FUNCTOR(Exp2, std::exp2(x))
 TK_LIBM_FUNCTOR(Reciprocal, T(1) / x)
 #undef TK_LIBM_FUNCTOR
 
