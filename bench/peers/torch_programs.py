@@ -223,6 +223,7 @@ def elementwise_ops():
         "log10": lambda: big_pos.log10(),
         "exp2": lambda: big.exp2(),
         "expm1": lambda: big.expm1(),
+        "sinh": lambda: big.sinh(),
         "sigmoid": lambda: big.sigmoid(),
         "sqrt": lambda: big_pos.sqrt(),
         "rsqrt": lambda: big_pos.rsqrt(),

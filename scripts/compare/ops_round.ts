@@ -58,6 +58,8 @@ const cases: [string, () => unknown][] = [
   ['log10 1M', () => x.abs().log10()],
   ['exp2 1M', () => x.exp2()],
   ['expm1 1M', () => x.expm1()],
+  ['sinh 1M', () => x.sinh()],
+  ['cosh 1M', () => x.cosh()],
   ['sigmoid 1M', () => x.sigmoid()],
   ['sin fwd+bwd 1M', () => xr.sin().backward(y)],
   ['sqrt 1M', () => x.abs().sqrt()],
