@@ -1,4 +1,4 @@
-// Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, tanh, erf, log, log1p, log2, log10, sin, cos and tan
+// Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, atan, tanh, erf, log, log1p, log2, log10, sin, cos and tan
 // (native/src/kernels/functors.h) against libm in double: every finite float32 of either sign,
 // plus the specials (sin, cos and tan: their straight-line part, every float32 below 2^23).
 //   g++ -O2 -std=gnu++20 -Inative/include -Inative/src scripts/check-activations.cpp -o /tmp/check && /tmp/check
@@ -49,6 +49,7 @@ int main() {
   check("expm1", [](float x) { return tk::kernels::expm1_f32(x); }, [](double x) { return std::expm1(x); });
   check("sinh", [](float x) { return tk::kernels::hyperbolic_f32<true>(x); }, [](double x) { return std::sinh(x); });
   check("cosh", [](float x) { return tk::kernels::hyperbolic_f32<false>(x); }, [](double x) { return std::cosh(x); });
+  check("atan", [](float x) { return tk::kernels::atan_f32(x); }, [](double x) { return std::atan(x); });
   check("tanh", [](float x) { return tk::kernels::tanh_f32(x); }, [](double x) { return std::tanh(x); });
   check("erf", [](float x) { return tk::kernels::erf_f32(x); }, [](double x) { return std::erf(x); });
   check("log", [](float x) { return tk::kernels::log_f32(x); }, [](double x) { return std::log(x); });

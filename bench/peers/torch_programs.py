@@ -224,6 +224,7 @@ def elementwise_ops():
         "exp2": lambda: big.exp2(),
         "expm1": lambda: big.expm1(),
         "sinh": lambda: big.sinh(),
+        "atan": lambda: big.atan(),
         "sigmoid": lambda: big.sigmoid(),
         "sqrt": lambda: big_pos.sqrt(),
         "rsqrt": lambda: big_pos.rsqrt(),

@@ -60,6 +60,7 @@ const cases: [string, () => unknown][] = [
   ['expm1 1M', () => x.expm1()],
   ['sinh 1M', () => x.sinh()],
   ['cosh 1M', () => x.cosh()],
+  ['atan 1M', () => x.atan()],
   ['sigmoid 1M', () => x.sigmoid()],
   ['sin fwd+bwd 1M', () => xr.sin().backward(y)],
   ['sqrt 1M', () => x.abs().sqrt()],

@@ -1,7 +1,7 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
-// float32 loops of exp, exp2, expm1, sinh, cosh, log, log2, log10, log1p, sigmoid, tanh, erf, gelu, sin, cos, tan and the
-// exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil, round and trunc (AVX-512, AVX2 or
-// the baseline build): each op
+// float32 loops of exp, exp2, expm1, sinh, cosh, atan, log, log2, log10, log1p, sigmoid, tanh, erf,
+// gelu, sin, cos, tan and the exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil, round and
+// trunc (AVX-512, AVX2 or the baseline build): each op
 // over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
 // baseline loop), against float64 references. Prints { capability, worst, specialsOk, hash } as
 // JSON: per op and layout the largest error in float32 units in the last place (gelu: in units of
@@ -26,6 +26,7 @@ const REFS: Record<string, (x: number) => number> = {
   expm1: Math.expm1,
   sinh: Math.sinh,
   cosh: Math.cosh,
+  atan: Math.atan,
   log: Math.log,
   log2: Math.log2,
   log10: Math.log10,
@@ -56,6 +57,7 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   expm1: (t) => t.expm1(),
   sinh: (t) => t.sinh(),
   cosh: (t) => t.cosh(),
+  atan: (t) => t.atan(),
   log: (t) => t.log(),
   log2: (t) => t.log2(),
   log10: (t) => t.log10(),
@@ -86,7 +88,9 @@ xs.push(88.7, 88.8, -103.9, -104.1, 1e10, -1e10, 3.92, -3.92, 0.7, -0.7, 1, -1, 
 for (let k = 1; k < 2 ** 23; k = Math.ceil(k * 1.37))
   xs.push(Math.fround((k * Math.PI) / 2), -Math.fround((k * Math.PI) / 2));
 for (let e = -149; e <= 127; e++) xs.push(2 ** e, e, e + 0.5); // log2 of a power of two is exact, exp2 of e too
-xs.push(127.99, 128, -149.75, -150, -150.5, 16.6, 17.33, 17.4, 0.3466, -0.3466, 89.41, -89.41, 89.42, 89.6); // exp2's ends; expm1's reductions; cosh's overflow
+// exp2's ends; expm1's reductions; cosh's overflow
+xs.push(127.99, 128, -149.75, -150, -150.5, 16.6, 17.33, 17.4, 0.3466, -0.3466, 89.41, -89.41, 89.42, 89.6);
+xs.push(0.41421356, 0.41421358, 2.4142134, 2.4142137, 1e38, -1e38); // atan's reductions
 xs.push(16331238, 8388607.5, 8388608, -8388608, 8388609, 1e6 + 0.5, 3e7, 1e30, -1e38, 105414350, 6.2831855);
 const x = tk.tensor(xs);
 const specials = tk.tensor([NaN, Infinity, -Infinity, -0]);

@@ -75,10 +75,10 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector
 // baseline's SSE2 has no vector floor/ceil/trunc/nearbyint (SSE4.1), so those were scalar.
 template <class F, class... G> constexpr bool kOneOf = (std::is_same_v<F, G> || ...);
 template <class F> constexpr bool kWide =
-    kSplit<F> || kOneOf<F, kernels::Exp, kernels::Exp2, kernels::Expm1, kernels::Sinh, kernels::Cosh, kernels::Sigmoid,
-                        kernels::Tanh, kernels::Erf, kernels::Gelu, kernels::Log, kernels::Log2, kernels::Log10,
-                        kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt, kernels::Reciprocal,
-                        kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc>;
+    kSplit<F> || kOneOf<F, kernels::Exp, kernels::Exp2, kernels::Expm1, kernels::Sinh, kernels::Cosh, kernels::Atan,
+                        kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Gelu, kernels::Log, kernels::Log2,
+                        kernels::Log10, kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt,
+                        kernels::Reciprocal, kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc>;
 #else
 template <class F> constexpr bool kWide = false;
 #endif

@@ -136,6 +136,21 @@ template <bool Sinh> TK_HD inline float hyperbolic_f32(float x) {
   }
 }
 
+// atan by Cephes' reduction of |x| to [0, tan(pi/8)]: pi/2 + atan(-1/|x|) above tan(3pi/8), pi/4 +
+// atan((|x| - 1) / (|x| + 1)) above tan(pi/8) (one division either way), then its degree-9 odd
+// polynomial; pi/2 and pi/4 added in two parts. Within 2.34 ulp over every float32
+// (scripts/check-activations.cpp).
+TK_HD inline float atan_f32(float x) {
+  const float a = std::fabs(x);
+  const bool far = a > 2.414213562373095f, mid = a > 0.4142135623730950f;
+  const float t = (far ? -1.0f : (mid ? a - 1.0f : a)) / (far ? a : (mid ? a + 1.0f : 1.0f));
+  const float z = t * t;
+  const float p = horner(z, -3.33329491539e-1f, 1.99777106478e-1f, -1.38776856032e-1f, 8.05374449538e-2f) * z * t + t;
+  const float hi = far ? 1.57079637050628662109375f : (mid ? 0.785398185253143310546875f : 0.0f);
+  const float lo = far ? -4.37113900018624283e-8f : (mid ? -2.18556950009312141e-8f : 0.0f);
+  return x != x ? x : std::copysign(hi + (p + lo), x);
+}
+
 // tanh, erf, log and log1p for float32 in straight-line arithmetic, so loops over them vectorise
 // as exp_f32's do (libm's are scalar calls). Coefficients are least-squares fits on Chebyshev
 // nodes made by scripts/fit-activations.py; scripts/check-activations.cpp checks every float32:
@@ -301,6 +316,14 @@ struct Exp2 {
     return std::exp2(x);
   }
 };
+struct Atan {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
+#if !defined(__CUDA_ARCH__)
+    if constexpr (std::is_same_v<T, float>) return atan_f32(x);
+#endif
+    return std::atan(x);
+  }
+};
 struct Sinh {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
 #if !defined(__CUDA_ARCH__)
@@ -449,7 +472,6 @@ struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing b
   };
 TK_LIBM_FUNCTOR(Asin, std::asin(x))
 TK_LIBM_FUNCTOR(Acos, std::acos(x))
-TK_LIBM_FUNCTOR(Atan, std::atan(x))
 TK_LIBM_FUNCTOR(Asinh, std::asinh(x))
 TK_LIBM_FUNCTOR(Acosh, std::acosh(x))
 TK_LIBM_FUNCTOR(Atanh, std::atanh(x))
