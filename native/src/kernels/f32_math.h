@@ -1,0 +1,272 @@
+// The float32 math of the element-wise functors (functors.h) in straight-line arithmetic: no libm
+// call and no branch, so the CPU's loops over it vectorise (libm's are scalar calls); the wide AVX2
+// and AVX-512 loops of cpu/elementwise.cpp run it, and scripts/check-activations.cpp checks every
+// float32 against libm in double. Shared with nvcc (TK_HD): the GPU runs exp_f32 too, and its own
+// functions for the rest.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+// Scalar math must inline into the kernels' loops to be vectorised; GCC declined to for exp.
+#if defined(__CUDACC__)
+#define TK_HD __host__ __device__ __attribute__((always_inline))
+#else
+#define TK_HD __attribute__((always_inline))
+#endif
+
+namespace tk::kernels {
+
+// c0 + x (c1 + x (c2 + ...)): Horner's rule, coefficients lowest first, evaluated from the
+// highest as the unrolled sequence p = cn; p = p * x + c(n-1); ... would be.
+TK_HD inline float horner(float, float c0) { return c0; }
+template <class... C> TK_HD inline float horner(float x, float c0, C... cs) { return horner(x, cs...) * x + c0; }
+
+// exp(r) - 1 for |r| <= ln 2 / 2: r + r^2 P(r), Cephes' degree-6 polynomial for exp (max error
+// ~1 ulp). Shared by exp_f32, exp2_f32 and expm1_f32.
+TK_HD inline float expm1_reduced(float r) {
+  return horner(r, 5.0000001201e-1f, 1.6666665459e-1f, 4.1665795894e-2f, 8.3334519073e-3f, 1.3981999507e-3f,
+                1.9875691500e-4f) *
+             r * r +
+         r;
+}
+// 2^k (kf a whole number in [-150, 128]) as two normal factors, so that p * s1 * s2 rounds once
+// into the subnormal range instead of flushing, and 2^128 (beyond float32) still scales.
+struct Pow2Pair {
+  float s1, s2;
+};
+TK_HD inline Pow2Pair pow2_pair(float kf) {
+  const int32_t k = int32_t(kf);
+  const int32_t k1 = k / 2, k2 = k - k1;  // each in [-75, 64]: a normal power of two
+  uint32_t b1 = uint32_t(k1 + 127) << 23, b2 = uint32_t(k2 + 127) << 23;
+  Pow2Pair s;
+  std::memcpy(&s.s1, &b1, 4);
+  std::memcpy(&s.s2, &b2, 4);
+  return s;
+}
+
+// x = kf ln 2 + r with kf = round(x / ln 2) and |r| <= ln 2 / 2 (Cody-Waite: ln 2 = C1 + C2, C1
+// short enough that kf C1 and x - kf C1 are exact), for |x| below 104.
+struct ExpReduced {
+  float kf, r;
+};
+TK_HD inline ExpReduced exp_reduce(float x) {
+  const float kf = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
+  const float r = x - kf * 0.693359375f;
+  return {kf, r - kf * -2.12194440e-4f};
+}
+
+// exp for float32 in straight-line arithmetic (no libm call, no branches), so the compiler
+// vectorises loops over it: exp(x) = 2^k * exp(r) with k = round(x / ln 2) and |r| <= ln 2 / 2.
+// NaN and the overflow range pass through.
+TK_HD inline float exp_f32(float x) {
+  const float hi = 88.72283935546875f, lo = -103.972084045410f;
+  float xc = x > hi ? hi : (x < lo ? lo : x);
+  xc = x == x ? xc : 0.0f;  // keep NaN out of the integer conversion
+  const ExpReduced e = exp_reduce(xc);
+  const Pow2Pair s = pow2_pair(e.kf);
+  const float res = (expm1_reduced(e.r) + 1.0f) * s.s1 * s.s2;
+  const float inf = std::numeric_limits<float>::infinity();
+  return x != x ? x : (x > hi ? inf : res);
+}
+
+// 2^x = 2^k * exp((x - k) ln 2) with k = round(x) (x - k exact, in [-1/2, 1/2]); 2^k exact for
+// whole x. Within 1.01 ulp over every float32 (scripts/check-activations.cpp).
+TK_HD inline float exp2_f32(float x) {
+  float xc = x > 128.0f ? 128.0f : (x < -150.0f ? -150.0f : x);
+  xc = x == x ? xc : 0.0f;
+  const float kf = (xc + 12582912.0f) - 12582912.0f;
+  const Pow2Pair s = pow2_pair(kf);
+  const float res = (expm1_reduced((xc - kf) * 0.693147180559945309f) + 1.0f) * s.s1 * s.s2;
+  const float inf = std::numeric_limits<float>::infinity();
+  return x != x ? x : (x >= 128.0f ? inf : res);
+}
+
+// e^x - 1 = 2^k q + (2^k - 1) with q = expm1(r) reduced as in exp_f32 (2^k - 1 exact for k <= 24;
+// beyond, 2^k (q + 1), where the 1 is below half an ulp); exact at 0 (either sign) and for tiny
+// x, -1 below -17.4. Within 1.65 ulp over every float32 (scripts/check-activations.cpp).
+TK_HD inline float expm1_f32(float x) {
+  const float hi = 88.72283935546875f;
+  float xc = x > hi ? hi : (x < -20.0f ? -20.0f : x);
+  xc = x == x ? xc : 0.0f;
+  const ExpReduced e = exp_reduce(xc);
+  const float q = expm1_reduced(e.r);
+  const Pow2Pair s = pow2_pair(e.kf);
+  const float t = s.s1 * s.s2;
+  const float res = e.kf > 24.0f ? (q + 1.0f) * s.s1 * s.s2 : q * t + (t - 1.0f);
+  const float inf = std::numeric_limits<float>::infinity();
+  return x == 0.0f || x != x ? x : (x > hi ? inf : res);
+}
+
+// cosh and sinh of a = |x| from one reduction: h = e^a / 2 as 2^(k-1) exp(r), so it overflows only
+// where cosh does (a > 89.4); cosh = h + 1/(4h); sinh = h - 1/(4h) for a >= 1 and, below, the
+// cancellation-free (E + E / (E + 1)) / 2 with E = e^a - 1 (expm1_f32's form; exact for tiny x).
+// Within 1.46 ulp (cosh) and 2.23 ulp (sinh) over every float32 (scripts/check-activations.cpp).
+template <bool Sinh> TK_HD inline float hyperbolic_f32(float x) {
+  const float a0 = std::fabs(x);
+  const float a = a0 > 89.5f ? 89.5f : a0;
+  const ExpReduced e = exp_reduce(x == x ? a : 0.0f);
+  const float q = expm1_reduced(e.r);
+  const Pow2Pair half = pow2_pair(e.kf - 1.0f);
+  const float h = (q + 1.0f) * half.s1 * half.s2;
+  const float inv = 0.25f / h;
+  const float inf = std::numeric_limits<float>::infinity();
+  if constexpr (!Sinh) {
+    return x != x ? x : (a0 > 89.5f ? inf : h + inv);
+  } else {
+    const Pow2Pair s = pow2_pair(e.kf);  // a < 1 here: k <= 1
+    const float t = s.s1 * s.s2;
+    const float em1 = q * t + (t - 1.0f);
+    const float small = 0.5f * (em1 + em1 / (em1 + 1.0f));
+    return x != x ? x : std::copysign(a0 > 89.5f ? inf : (a0 < 1.0f ? small : h - inv), x);
+  }
+}
+
+// atan by Cephes' reduction of |x| to [0, tan(pi/8)]: pi/2 + atan(-1/|x|) above tan(3pi/8), pi/4 +
+// atan((|x| - 1) / (|x| + 1)) above tan(pi/8) (one division either way), then its degree-9 odd
+// polynomial; pi/2 and pi/4 added in two parts. Within 2.34 ulp over every float32
+// (scripts/check-activations.cpp).
+TK_HD inline float atan_f32(float x) {
+  const float a = std::fabs(x);
+  const bool far = a > 2.414213562373095f, mid = a > 0.4142135623730950f;
+  const float t = (far ? -1.0f : (mid ? a - 1.0f : a)) / (far ? a : (mid ? a + 1.0f : 1.0f));
+  const float z = t * t;
+  const float p = horner(z, -3.33329491539e-1f, 1.99777106478e-1f, -1.38776856032e-1f, 8.05374449538e-2f) * z * t + t;
+  const float hi = far ? 1.57079637050628662109375f : (mid ? 0.785398185253143310546875f : 0.0f);
+  const float lo = far ? -4.37113900018624283e-8f : (mid ? -2.18556950009312141e-8f : 0.0f);
+  return x != x ? x : std::copysign(hi + (p + lo), x);
+}
+
+// tanh, erf, log and log1p for float32 in straight-line arithmetic, so loops over them vectorise
+// as exp_f32's do (libm's are scalar calls). Coefficients are least-squares fits on Chebyshev
+// nodes made by scripts/fit-activations.py; scripts/check-activations.cpp checks every float32:
+// at most 1.07 ulp (tanh), 2.52 (erf), 0.89 (log) and 2.47 (log1p) from the exact value.
+//
+// tanh(x) = x + x^3 P(x^2) for |x| <= 0.7, else sign(x) (1 - 2 / (exp(2|x|) + 1)).
+TK_HD inline float tanh_f32(float x) {
+  const float a = std::fabs(x);
+  const float z = x * x;
+  const float p = horner(z, -3.333333279e-01f, 1.333325262e-01f, -5.394856616e-02f, 2.169165011e-02f, -8.118710893e-03f,
+                         2.064850355e-03f);
+  const float small = z == 0.0f ? x : x + x * z * p;  // keeps -0 (and a tiny x) exact
+  const float e = exp_f32(2.0f * (a < 10.0f ? a : 10.0f));
+  const float big = std::copysign(1.0f - 2.0f / (e + 1.0f), x);
+  return a <= 0.7f ? small : (x != x ? x : big);
+}
+
+// erf(x) = x P(x^2) for |x| <= 1, else sign(x) (1 - exp(-x^2) R(x)), R a polynomial in
+// t = (|x| - 2.475) / 1.475 over [1, 3.95]; erf rounds to +-1 in float32 beyond 3.92.
+TK_HD inline float erf_f32(float x) {
+  const float a = std::fabs(x);
+  const float z = x * x;
+  const float p = horner(z, 1.128379166e+00f, -3.761262690e-01f, 1.128359746e-01f, -2.685432880e-02f, 5.189311943e-03f,
+                         -8.018854992e-04f, 7.882497108e-05f);
+  const float small = x * p;
+  const float ac = a < 3.95f ? a : 3.95f;
+  const float t = (ac - 2.475f) * 0.6779661016949152f;
+  const float q = horner(t, 2.126807543e-01f, -1.115242104e-01f, 5.558214731e-02f, -2.647737179e-02f, 1.211622424e-02f,
+                         -5.384585711e-03f, 2.301572033e-03f, -8.640438976e-04f, 3.434427643e-04f, -2.227888001e-04f,
+                         8.639587843e-05f);
+  const float big = std::copysign(1.0f - exp_f32(-ac * ac) * q, x);
+  return a <= 1.0f ? small : (x != x ? x : big);
+}
+
+// log(x) = e ln 2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23
+// first), log(m) = f - f^2/2 + f^3 P(f) with f = m - 1 (exact); ln 2 split as in exp_f32.
+struct LogParts {
+  float f, tail, e;  // log(x) = e ln 2 + f + tail, for finite x > 0
+};
+TK_HD inline LogParts log_parts(float x) {
+  const bool sub = x < 1.17549435e-38f;
+  const float xs = sub ? x * 8388608.0f : x;
+  uint32_t b;
+  std::memcpy(&b, &xs, 4);
+  int32_t e = int32_t((b >> 23) & 0xffu) - 127 - (sub ? 23 : 0);
+  const uint32_t mb = (b & 0x7fffffu) | 0x3f800000u;
+  float m;
+  std::memcpy(&m, &mb, 4);
+  const bool high = m > 1.41421356f;
+  m = high ? m * 0.5f : m;
+  e = high ? e + 1 : e;
+  const float f = m - 1.0f;
+  const float p = horner(f, 3.333333119e-01f, -2.499998905e-01f, 2.000070748e-01f, -1.666848024e-01f, 1.424993653e-01f,
+                         -1.241105068e-01f, 1.166151111e-01f, -1.157120076e-01f, 7.149753830e-02f);
+  const float z = f * f;
+  return {f, f * z * p - 0.5f * z, float(e)};
+}
+// A logarithm's value at x given res, its value for finite x > 0: +Inf, -Inf at 0, NaN below.
+TK_HD inline float log_finish(float x, float res) {
+  const float inf = std::numeric_limits<float>::infinity();
+  return x > 0.0f ? (x == inf ? x : res) : (x == 0.0f ? -inf : std::numeric_limits<float>::quiet_NaN());
+}
+TK_HD inline float log_f32(float x) {
+  const LogParts l = log_parts(x);
+  const float r = (l.e * -2.12194440e-4f + l.tail) + l.f;
+  return log_finish(x, r + l.e * 0.693359375f);
+}
+// log2 (Base 2) and log10: e log_b 2 + (f + tail) log_b e in double, rounded once, so log2 of a
+// power of two is exact. Checked over every float32 by scripts/check-activations.cpp.
+template <int Base> TK_HD inline float logb_f32(float x) {
+  static_assert(Base == 2 || Base == 10);
+  const LogParts l = log_parts(x);
+  const double per_e = Base == 2 ? 1.0 : 0.30102999566398119521;  // log_b 2
+  const double per_ln = Base == 2 ? 1.4426950408889634074 : 0.43429448190325182765;  // log_b e
+  return log_finish(x, float(double(l.e) * per_e + (double(l.f) + double(l.tail)) * per_ln));
+}
+
+// log(1 + x) as log(u) x / (u - 1) with u = 1 + x rounded (Goldberg): the factor undoes the
+// rounding of u, so small x keep their digits; u == 1 gives x itself.
+TK_HD inline float log1p_f32(float x) {
+  const float u = 1.0f + x;
+  const float d = u - 1.0f;
+  const float r = log_f32(u) * (x / (d == 0.0f ? 1.0f : d));
+  const float inf = std::numeric_limits<float>::infinity();
+  return d == 0.0f ? x : (x == inf ? x : r);
+}
+
+TK_HD inline double horner_d(double, double c0) { return c0; }
+template <class... C> TK_HD inline double horner_d(double x, double c0, C... cs) { return horner_d(x, cs...) * x + c0; }
+
+// sin, cos and tan of a float32 with |x| < kTrigNear, in straight-line double arithmetic so
+// loops over it vectorise (libm's sinf is a scalar call): x = k pi/2 + r with k = round(x 2/pi)
+// and |r| <= pi/4, pi/2 in three parts (30, 29 and 53 bits) so k times the first two is exact for
+// k < 2^23 and r keeps ~50 bits even for the float32 closest to a multiple of pi/2; then Taylor
+// series of sin r and cos r (truncation under 2^-36 on |r| <= pi/4), the quadrant k mod 4 picking
+// one and its sign (tan: their quotient). One rounding to float32 at the end: within 0.5 + 2^-20
+// ulp of the exact value (scripts/check-activations.cpp checks every float32 below the limit).
+// Beyond it, or for NaN and +-Inf, the result is meaningless: callers go to libm there (Trig).
+inline constexpr float kTrigNear = 8388608.0f;  // 2^23
+enum class TrigFn { sin, cos, tan };
+template <TrigFn Fn> TK_HD inline float trig_near_f32(float x) {
+  const double d = x;
+  const double magic = 0x1.8p52;  // adding 1.5 * 2^52 rounds to an integer, kept in the low bits
+  const double kb = d * 0x1.45f306dc9c883p-1 + magic;
+  const double k = kb - magic;
+  uint64_t q;
+  std::memcpy(&q, &kb, 8);  // k's low bits, two's complement: k mod 4 for either sign
+  q += Fn == TrigFn::cos ? 1 : 0;  // cos x = sin(x + pi/2)
+  const double r = ((d - k * 0x1.921fb548p0) - k * -0x1.de973ddp-31) - k * 0x1.313198a2e037p-61;
+  const double z = r * r;
+  const double s = r + r * z * horner_d(z, -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800);
+  const double c = horner_d(z, 1.0, -1.0 / 2, 1.0 / 24, -1.0 / 720, 1.0 / 40320, -1.0 / 3628800, 1.0 / 479001600);
+  // Selected through the bits, not a conditional, which would keep the loop scalar.
+  uint64_t sb, cb;
+  std::memcpy(&sb, &s, 8);
+  std::memcpy(&cb, &c, 8);
+  const uint64_t odd = uint64_t(0) - (q & 1);
+  double v;
+  if constexpr (Fn == TrigFn::tan) {  // tan(r + k pi/2): tan r = s / c for even k, -1 / tan r = -c / s for odd
+    const uint64_t nb = ((cb & odd) | (sb & ~odd)) ^ (odd << 63), db = (sb & odd) | (cb & ~odd);
+    double num, den;
+    std::memcpy(&num, &nb, 8);
+    std::memcpy(&den, &db, 8);
+    v = num / den;
+  } else {
+    const uint64_t vb = ((cb & odd) | (sb & ~odd)) ^ ((q & 2) << 62);
+    std::memcpy(&v, &vb, 8);
+  }
+  return Fn == TrigFn::cos || x != 0.0f ? float(v) : x;  // sin(-0) = tan(-0) = -0
+}
+
+}  // namespace tk::kernels
