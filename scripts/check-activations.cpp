@@ -1,9 +1,10 @@
-// Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, atan, tanh, erf, log, log1p, log2, log10, sin, cos and tan
-// (native/src/kernels/functors.h) against libm in double: every finite float32 of either sign,
-// plus the specials (sin, cos and tan: their straight-line part, every float32 below 2^23).
+// Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, atan, tanh, erf, gelu, log,
+// log1p, log2, log10, sin, cos and tan (native/src/kernels/f32_math.h) against libm in double: every
+// finite float32 of either sign, plus the specials (sin, cos and tan: their straight-line part,
+// every float32 below 2^23).
 //   g++ -O2 -std=gnu++20 -Inative/include -Inative/src scripts/check-activations.cpp -o /tmp/check && /tmp/check
-// (about 15 minutes; add -mavx2 -mfma to check the fused-multiply-add contraction the wider kernels
-// may get). Prints the largest error in units in the last place and where it occurs.
+// (about 20 minutes; `/tmp/check gelu erf` checks only those). Prints the largest error in units in
+// the last place and where it occurs.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -23,7 +24,13 @@ double ulp_err(float got, double ref) {
   return std::fabs(double(got) - ref) / sp;
 }
 
+const char* const* g_only = nullptr;  // the names on the command line, if any
+int g_only_n = 0;
+
 template <class F, class R> void check(const char* name, F f, R ref, float limit = INFINITY) {
+  bool wanted = g_only_n == 0;
+  for (int i = 0; i < g_only_n; ++i) wanted = wanted || std::strcmp(g_only[i], name) == 0;
+  if (!wanted) return;
   double worst = 0;
   float at = 0;
   for (uint32_t b = 0; b < 0x7f800000u; ++b) {
@@ -41,10 +48,13 @@ template <class F, class R> void check(const char* name, F f, R ref, float limit
     if (e > worst) worst = e, at = s;
   }
   std::printf("%s: max %.3f ulp at %.9g\n", name, worst, at);
+  std::fflush(stdout);
 }
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  g_only = argv + 1;
+  g_only_n = argc - 1;
   check("exp2", [](float x) { return tk::kernels::exp2_f32(x); }, [](double x) { return std::exp2(x); });
   check("expm1", [](float x) { return tk::kernels::expm1_f32(x); }, [](double x) { return std::expm1(x); });
   check("sinh", [](float x) { return tk::kernels::hyperbolic_f32<true>(x); }, [](double x) { return std::sinh(x); });
@@ -52,6 +62,9 @@ int main() {
   check("atan", [](float x) { return tk::kernels::atan_f32(x); }, [](double x) { return std::atan(x); });
   check("tanh", [](float x) { return tk::kernels::tanh_f32(x); }, [](double x) { return std::tanh(x); });
   check("erf", [](float x) { return tk::kernels::erf_f32(x); }, [](double x) { return std::erf(x); });
+  check(
+      "gelu", [](float x) { return tk::kernels::gelu_f32(x); },
+      [](double x) { return 0.5 * x * std::erfc(-x * 0.70710678118654752440); });
   check("log", [](float x) { return tk::kernels::log_f32(x); }, [](double x) { return std::log(x); });
   check("log1p", [](float x) { return tk::kernels::log1p_f32(x); }, [](double x) { return std::log1p(x); });
   check("log2", [](float x) { return tk::kernels::logb_f32<2>(x); }, [](double x) { return std::log2(x); });

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Fits the float32 polynomials of native/src/kernels/functors.h (tanh_f32, erf_f32, log_f32).
+"""Fits the polynomials of native/src/kernels/f32_math.h (tanh_f32, erf_f32, log_f32, gelu_f32).
 
 Least squares on Chebyshev nodes (close to minimax), in double, printed as float literals:
   tanh(x) = x + x^3 P(x^2)            |x| <= 0.7       P of degree 5 in z = x^2 over [0, 0.49]
   erf(x)  = x P(x^2)                  |x| <= 1         P of degree 6 in z over [0, 1]
   erf(x)  = 1 - exp(-x^2) R(x)        1 < |x| <= 3.95  R of degree 10 in t = (x - 2.475) / 1.475
   log(m)  = f - f^2/2 + f^3 P(f)       f = m - 1, m in [sqrt(1/2), sqrt(2))   P of degree 8
+  Q(s)    = exp(-s^2/2) P(s) / D(s)    0 <= s <= 14.4   Q = Phi(-s), the normal upper tail, for gelu;
+                                       P of degree 4, D of degree 5 with D(0) = 1, in double (gelu_f32
+                                       evaluates it in double), fitted for relative error
 (for |x| > 0.7 tanh uses 1 - 2 / (exp(2|x|) + 1) with the kernels' exp; log1p is built on log).
 scripts/check-activations.cpp checks the results on every float32: at most 1.07 ulp (tanh),
 2.52 (erf), 0.89 (log) and 2.47 (log1p).
@@ -13,7 +16,7 @@ scripts/check-activations.cpp checks the results on every float32: at most 1.07 
 Usage: python3 scripts/fit-activations.py   (numpy and scipy)
 """
 import numpy as np
-from scipy.special import erf, erfc
+from scipy.special import erf, erfc, erfcx
 
 
 def fit(f, lo, hi, deg, n=20000):
@@ -53,6 +56,27 @@ def log_tail(f):
     return out
 
 
+def fit_rational(f, lo, hi, m, n, n_pts=20000, rounds=100):
+    """P (degree m) and D (degree n, D(0) = 1), lowest first, with P / D close to f in relative error
+    over [lo, hi]: linearised least squares (P - f D = 0, weighted by 1 / (f D_previous)) with
+    Lawson's reweighting toward the largest errors (close to minimax)."""
+    t = np.cos(np.pi * (np.arange(n_pts) + 0.5) / n_pts)
+    x = np.concatenate([(lo + hi) / 2 + (hi - lo) / 2 * t, np.linspace(lo, hi, n_pts)])
+    y = f(x)
+    vp = np.vander(x, m + 1, increasing=True)
+    vd = np.vander(x, n + 1, increasing=True)[:, 1:]
+    d_prev, w = np.ones_like(x), np.ones_like(x)
+    for _ in range(rounds):
+        scale = w / (y * d_prev)
+        c, *_ = np.linalg.lstsq(np.hstack([vp, -y[:, None] * vd]) * scale[:, None], y * scale, rcond=None)
+        d_prev = 1 + vd @ c[m + 1 :]
+        err = (vp @ c[: m + 1]) / d_prev / y - 1
+        w = np.maximum(w * np.sqrt(np.abs(err)), 1e-8)
+        w /= w.max()
+    print("gelu rational: max relative error %.2e" % np.abs(err).max())
+    return c[: m + 1], np.concatenate([[1.0], c[m + 1 :]])
+
+
 def erf_over_x(z):
     return np.where(z > 0, erf(np.sqrt(z)) / np.sqrt(np.maximum(z, 1e-300)), 2 / np.sqrt(np.pi))
 
@@ -66,3 +90,6 @@ show("erf P", fit(erf_over_x, 0, 1.0, 6))
 show("erf R", fit_scaled(lambda x: erfc(x) * np.exp(x * x), 1.0, 3.95, 10))
 print("erf R's t = (x - 2.475) * %.16g" % (2 / (3.95 - 1.0)))
 show("log P", fit(log_tail, np.sqrt(0.5) - 1, np.sqrt(2) - 1, 8))
+num, den = fit_rational(lambda s: 0.5 * erfcx(s / np.sqrt(2.0)), 0.0, 14.4, 4, 5)
+print("gelu P (lowest first): " + ", ".join("%.17g" % v for v in num))
+print("gelu D (lowest first): " + ", ".join("%.17g" % v for v in den))

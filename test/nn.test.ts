@@ -616,6 +616,31 @@ describe('containers, activations and init', () => {
       expect(gradcheck((a) => F.silu(a), [leaf([3, 4])])).toBe(true);
     }));
 
+  it('gelu keeps its digits in the negative tail (x Phi(x), not x (1 + erf) / 2) in float32 and float64', () =>
+    tidy(() => {
+      // mpmath's x * ncdf(x) at 40 digits; PyTorch 1.13 gives 0 for the last three in float32
+      const want: [number, number][] = [
+        [-3, -0.004049694094890283579955],
+        [-6, -5.919525870226188844205e-9],
+        [-10, -7.619853024160526065973e-23],
+        [-13, -7.952313719414843586958e-38],
+      ];
+      const x = tensor(want.map(([v]) => v));
+      const got32 = F.gelu(x).data() as Float32Array;
+      const got64 = F.gelu(x.to('float64')).data() as Float64Array;
+      want.forEach(([v, w], i) => {
+        expect(Math.abs(got32[i]! / w - 1), `float32 at ${v}`).toBeLessThan(3 * 2 ** -23);
+        expect(Math.abs(got64[i]! / w - 1), `float64 at ${v}`).toBeLessThan(1e-13);
+      });
+      // the ends: x Phi(x) -> -0 below (float32 has no subnormal for gelu(-20) = -5.5e-88), x above;
+      // -inf gives NaN, as PyTorch's (x (1 + erf) / 2 there is -inf * 0)
+      const ends = [-20, -1e30, 20, 1e30, Infinity, -Infinity];
+      expect(Array.from(F.gelu(tensor(ends)).data(), Number)).toEqual([-0, -0, 20, Math.fround(1e30), Infinity, NaN]);
+      const ends64 = Array.from(F.gelu(tensor(ends, { dtype: 'float64' })).data(), Number);
+      expect(Math.abs(ends64[0]! / -5.507248237212467e-88 - 1)).toBeLessThan(1e-12);
+      expect(ends64.slice(1)).toEqual([-0, 20, 1e30, Infinity, NaN]);
+    }));
+
   it('init functions fill in place with the documented bounds and spreads', () =>
     tidy(() => {
       tk.manualSeed(3);

@@ -100,7 +100,7 @@ export const UNARY: Record<string, (dt: DType, p0?: number) => Fn1> = {
   relu: () => (x) => (x < 0 ? 0 : x),
   sigmoid: () => (x) => 1 / (1 + Math.exp(-x)),
   tanh: () => Math.tanh,
-  gelu: () => (x) => 0.5 * x * (1 + erfScalar(x * Math.SQRT1_2)),
+  gelu: () => (x) => 0.5 * x * erfc(-x * Math.SQRT1_2), // not 1 + erf: that cancels for x << 0
   erf: () => erfScalar,
   floor: (dt) => (isFloat(dt) ? Math.floor : (x) => x),
   ceil: (dt) => (isFloat(dt) ? Math.ceil : (x) => x),

@@ -20,8 +20,8 @@ namespace tk::kernels {
 
 // c0 + x (c1 + x (c2 + ...)): Horner's rule, coefficients lowest first, evaluated from the
 // highest as the unrolled sequence p = cn; p = p * x + c(n-1); ... would be.
-TK_HD inline float horner(float, float c0) { return c0; }
-template <class... C> TK_HD inline float horner(float x, float c0, C... cs) { return horner(x, cs...) * x + c0; }
+template <class F> TK_HD inline F horner(F, F c0) { return c0; }
+template <class F, class... C> TK_HD inline F horner(F x, F c0, C... cs) { return horner(x, cs...) * x + c0; }
 
 // exp(r) - 1 for |r| <= ln 2 / 2: r + r^2 P(r), Cephes' degree-6 polynomial for exp (max error
 // ~1 ulp). Shared by exp_f32, exp2_f32 and expm1_f32.
@@ -170,6 +170,33 @@ TK_HD inline float erf_f32(float x) {
                          8.639587843e-05f);
   const float big = std::copysign(1.0f - exp_f32(-ac * ac) * q, x);
   return a <= 1.0f ? small : (x != x ? x : big);
+}
+
+// gelu(x) = x Phi(x) from the normal upper tail Q(s) = Phi(-s), s = |x|: x Q(s) for x <= 0 and
+// x - x Q(s) above, so neither side cancels (x (1 + erf(x / sqrt 2)) / 2, PyTorch's form, loses
+// every digit below x = -5.4). Q(s) = exp(-s^2 / 2) R(s), R a rational (4, 5) fit in s over
+// [0, 14.4] (scripts/fit-activations.py); s^2 = hi + lo exactly (Dekker's split of s into 12-bit
+// halves), lo folded into exp's reduced argument. Beyond 14.4 the result is x above and -0 below
+// (gelu(-inf) is NaN, as PyTorch's). Within 2.61 ulp over every float32 (check-activations.cpp).
+TK_HD inline float gelu_f32(float x) {
+  const float s0 = std::fabs(x);
+  const float s = s0 < 14.4f ? s0 : 14.4f;
+  const float c = s * 4097.0f;
+  const float sh = c - (c - s), sl = s - sh;
+  const float hi = s * s;
+  const float lo = ((sh * sh - hi) + 2.0f * sh * sl) + sl * sl;
+  const ExpReduced e = exp_reduce(-0.5f * hi);
+  const Pow2Pair p2 = pow2_pair(e.kf);
+  // R in double: float32's Horner sums round up to ~6 ulp away over their 10 steps, double's not
+  const double sd = s;
+  const double r = horner(sd, 0.50000000291091495, 0.43808927187643992, 0.18308247727629418, 0.040581680641530948,
+                          0.00410863389597238) /
+                   horner(sd, 1.0, 1.6740635193709403, 1.2018696578463999, 0.46906754298402964, 0.1017297048308196,
+                          0.010298696434890897);
+  // x R e^r first, in the normal range; the 2^k scaling last, so a subnormal x Q rounds once
+  const float t = float(double(x) * r) * (expm1_reduced(e.r - 0.5f * lo) + 1.0f) * p2.s1 * p2.s2;
+  const float body = x > 0.0f ? x - t : t;
+  return s0 < 14.4f ? body : (x > 0.0f ? x : x * 0.0f);
 }
 
 // log(x) = e ln 2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23

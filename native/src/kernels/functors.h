@@ -74,6 +74,13 @@ TK_F32_FUNCTOR(Sinh, hyperbolic_f32<true>, std::sinh)
 TK_F32_FUNCTOR(Cosh, hyperbolic_f32<false>, std::cosh)
 TK_F32_FUNCTOR(Expm1, expm1_f32, std::expm1)
 TK_F32_FUNCTOR(Log, log_f32, std::log)
+TK_F32_FUNCTOR(Log1p, log1p_f32, std::log1p)  // exact for small x, where log(1 + x) would round 1 + x first
+TK_F32_FUNCTOR(Tanh, tanh_f32, std::tanh)
+TK_F32_FUNCTOR(Erf, erf_f32, std::erf)
+// gelu, the exact form (PyTorch's default): x Phi(x) = x erfc(-x / sqrt 2) / 2, which, unlike
+// x (1 + erf(x / sqrt 2)) / 2, keeps its digits in the negative tail (gelu(-inf) is NaN, as PyTorch's).
+template <class T> TK_HD inline T gelu_erfc(T x) { return T(0.5) * x * std::erfc(x * T(-0.70710678118654752440)); }
+TK_F32_FUNCTOR(Gelu, gelu_f32, gelu_erfc)
 #undef TK_F32_FUNCTOR
 template <int Base> struct LogB {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
@@ -133,38 +140,6 @@ struct Sigmoid {  // e = e^-|x| either side, which never overflows: 1 / (1 + e) 
     const T e = Exp{}(T(-std::fabs(x)), p);
     return (x < T(0) ? e : T(1)) / (T(1) + e);
   }
-};
-// float32 on the CPU through the vectorisable forms above; the GPU's own tanhf/erff are fast.
-template <class T> TK_HD inline T tanh_of(T x) {
-#if !defined(__CUDA_ARCH__)
-  if constexpr (std::is_same_v<T, float>) return tanh_f32(x);
-#endif
-  return std::tanh(x);
-}
-template <class T> TK_HD inline T erf_of(T x) {
-#if !defined(__CUDA_ARCH__)
-  if constexpr (std::is_same_v<T, float>) return erf_f32(x);
-#endif
-  return std::erf(x);
-}
-struct Tanh {
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return tanh_of(x); }
-};
-struct Gelu {  // the exact (erf) form, PyTorch's default
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
-    return T(0.5) * x * (T(1) + erf_of(x * T(0.70710678118654752440)));
-  }
-};
-struct Log1p {  // log(1 + x), exact for small x where log(1 + x) rounds 1 + x first
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
-#if !defined(__CUDA_ARCH__)
-    if constexpr (std::is_same_v<T, float>) return log1p_f32(x);
-#endif
-    return std::log1p(x);
-  }
-};
-struct Erf {
-  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return erf_of(x); }
 };
 struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing bound)
   template <class T> TK_HD T operator()(T x, const UnaryParams& p) const {
