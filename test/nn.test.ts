@@ -641,6 +641,50 @@ describe('containers, activations and init', () => {
       expect(ends64.slice(1)).toEqual([-0, 20, 1e30, Infinity, NaN]);
     }));
 
+  it('gelu backward runs one fused kernel (nn.grad.gelu) accurate in the tail; createGraph keeps ops', () =>
+    tidy(() => {
+      // mpmath's Phi(x) + x phi(x); PyTorch 1.13's float32 gives -2.98e-8 at -6 and 0 below
+      const want: [number, number][] = [
+        [-3, -0.01194564720418392700016],
+        [-6, -3.546870945390201478128e-8],
+        [-10, -7.618400096464814085679e-22],
+        [-13, -1.033730444011335615024e-36],
+        [0.5, 0.867495124656162842525],
+        [3, 1.011945647204183927],
+      ];
+      for (const dtype of ['float32', 'float64'] as const) {
+        const x = tensor(
+          want.map(([v]) => v),
+          { dtype },
+        ).requiresGrad_();
+        const g = tk.onesLike(x);
+        F.gelu(x).backward(g);
+        const got = Array.from(x.grad!.data(), Number);
+        expect(got).toEqual(Array.from(nn.grad.gelu(g, x.detach()).data(), Number));
+        want.forEach(([v, w], i) => {
+          const tol = dtype === 'float32' ? 4 * 2 ** -23 : 1e-13;
+          expect(Math.abs(got[i]! / w - 1), `${dtype} at ${v}`).toBeLessThan(tol);
+        });
+        // +-inf: NaN, as PyTorch's (x phi(x) is inf * 0 there); -20: 0 to float32's range
+        const ends = nn.grad.gelu(tensor([1, 1, 1, 2], { dtype }), tensor([Infinity, -Infinity, -20, 40], { dtype }));
+        const e = Array.from(ends.data(), Number);
+        expect(e.slice(0, 2)).toEqual([NaN, NaN]);
+        expect(e[3]).toBe(2);
+        if (dtype === 'float32') expect(e[2]).toBe(-0);
+        else expect(Math.abs(e[2]! / -1.1014360483133464e-86 - 1)).toBeLessThan(1e-12); // mpmath; PyTorch -1.1042e-86
+      }
+      // recorded (createGraph): the differentiable form, so the second derivative exists
+      const x = tensor([-1, 0.3, 2], { dtype: 'float64' }).requiresGrad_();
+      const [d1] = tk.autograd.grad([F.gelu(x).sum()], [x], { createGraph: true });
+      const [d2] = tk.autograd.grad([d1!.sum()], [x]);
+      // d2 = phi(x) (2 - x^2)
+      const phi = (v: number) => Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+      Array.from(d2!.data(), Number).forEach((v, i) => {
+        const xv = [-1, 0.3, 2][i]!;
+        expect(v).toBeCloseTo(phi(xv) * (2 - xv * xv), 12);
+      });
+    }));
+
   it('init functions fill in place with the documented bounds and spreads', () =>
     tidy(() => {
       tk.manualSeed(3);

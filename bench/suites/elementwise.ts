@@ -41,6 +41,7 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
     py = plain.randn([N]);
   const big = tk.randn([1024, 1024]);
   const bigT = big.t();
+  const bigGrad = x.view([1024, 1024]);
   const pbig = plain.randn([1024, 1024]);
   const bigPos = big.abs().add(0.5);
   const pbigPos = plain.add(plain.abs(pbig), plain.full([1], 0.5));
@@ -52,6 +53,7 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
     tanh: await measure(() => plain.tanh(pbig), opts, 1, opts.quick ? 300 : 1000),
     erf: await measure(() => plain.erf(pbig), opts, 1, opts.quick ? 300 : 1000),
     gelu: await measure(() => plain.gelu(pbig), opts, 1, opts.quick ? 300 : 1000),
+    geluBackward: await measure(() => plain.binary('gelu_backward', pbig, pbig), opts, 1, opts.quick ? 300 : 1000),
     log: await measure(() => plain.log(pbigPos), opts, 1, opts.quick ? 300 : 1000),
     sin: await measure(() => plain.sin(pbig), opts, 1, opts.quick ? 300 : 1000),
     tan: await measure(() => plain.unary('tan', pbig), opts, 1, opts.quick ? 300 : 1000),
@@ -91,6 +93,7 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       ['tanh 1M contiguous', () => big.tanh().dispose(), 8 * N, 'tanh'],
       ['erf 1M contiguous', () => big.erf().dispose(), 8 * N, 'erf'],
       ['gelu 1M contiguous', () => tk.nn.functional.gelu(big).dispose(), 8 * N, 'gelu'],
+      ["geluBackward 1M (autograd's kernel)", () => tk.nn.grad.gelu(bigGrad, big).dispose(), 12 * N, 'gelu_backward'],
       ['log 1M contiguous', () => bigPos.log().dispose(), 8 * N, 'log'],
       ['sin 1M contiguous', () => big.sin().dispose(), 8 * N, 'sin'],
       ['cos 1M contiguous', () => big.cos().dispose(), 8 * N, 'cos'],
@@ -130,5 +133,5 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       torch?.close();
     }
   }
-  for (const t of [x, y, big, bigT, bigPos, cond]) t.dispose();
+  for (const t of [x, y, big, bigT, bigGrad, bigPos, cond]) t.dispose();
 }

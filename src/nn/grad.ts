@@ -137,6 +137,13 @@ export function indexSelect(gradOutput: Tensor, dim: number, index: Tensor, size
     index,
   );
 }
+/**
+ * d gelu / d input (the exact, erf form) times gradOutput, broadcast together: gradOutput (Phi(x) +
+ * x phi(x)) in one pass (autograd's kernel). @example nn.grad.gelu(gy, x)
+ */
+export function gelu(gradOutput: Tensor, input: Tensor): Tensor {
+  return run('gelu_backward', [], gradOutput, input);
+}
 /** d cumprod / d input: exact where the input holds zeros. @example nn.grad.cumprod(gy, x, 1) */
 export function cumprod(gradOutput: Tensor, input: Tensor, dim: number): Tensor {
   return run('cumprod_backward', [int('cumprod', 'dim', dim)], gradOutput, input);

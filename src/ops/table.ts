@@ -34,6 +34,7 @@ export const EXPOSED_ELSEWHERE = {
   embedding_backward: 'nn:grad.embedding',
   index_select_backward: 'nn:grad.indexSelect',
   cumprod_backward: 'nn:grad.cumprod',
+  gelu_backward: 'nn:grad.gelu',
   sdpa: 'nn:functional.scaledDotProductAttention',
   sdpa_backward: 'nn:grad.scaledDotProductAttention',
   cross_entropy: 'nn:functional.crossEntropy',

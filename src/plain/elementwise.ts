@@ -193,6 +193,8 @@ export const BINARY: Record<string, (dt: DType) => Fn2> = {
   gammainc: () => (a, x) => igamma(a, x, false),
   gammaincc: () => (a, x) => igamma(a, x, true),
   nextafter: (dt) => (a, b) => nextafter(a, b, dt === 'float32'),
+  // gelu's derivative times the gradient: g (Phi(x) + x phi(x))
+  gelu_backward: () => (g, x) => g * (0.5 * erfc(-x * Math.SQRT1_2) + x * Math.exp(-0.5 * x * x) * 0.3989422804014327),
   bitwise_and: bitwise(
     (a, b) => a & b,
     (a, b) => a & b,

@@ -232,9 +232,11 @@ export const binaryCases: OpCase[] = BINARY.flatMap((op) =>
   ),
 );
 
-// a.op(b) by the op's method name
+// a.op(b) by the op's method name; gelu_backward, in nn.grad, as nn.grad.gelu(a, b)
 const call = (a: Tensor, op: Bin, b: Tensor | number): Tensor =>
-  (a[methodOf(op) as 'add'] as (o: Tensor | number) => Tensor).call(a, b);
+  op === 'gelu_backward'
+    ? tk.nn.grad.gelu(a, b as Tensor)
+    : (a[methodOf(op) as 'add'] as (o: Tensor | number) => Tensor).call(a, b);
 
 export const scalarCases: OpCase[] = (['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'lt', 'eq'] as Bin[]).flatMap(
   (op) =>

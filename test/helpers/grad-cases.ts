@@ -68,6 +68,7 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'cumprod_backward',
   // the fused kernel; a recorded backward (createGraph) uses differentiable ops instead
   'sdpa_backward',
+  'gelu_backward',
   'cross_entropy_backward',
   'linear_backward',
   'batch_norm_backward',

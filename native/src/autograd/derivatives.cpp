@@ -539,9 +539,10 @@ Formula formula(OpId id) {
                 c.set(0, mul(c.g(), sub(scalar(1), mul(y, y))));
               },
               0, OUT0};
-    case OpId::gelu:  // Phi(x) + x phi(x)
+    case OpId::gelu:  // Phi(x) + x phi(x): the fused kernel; recorded (createGraph), differentiable ops
       return {[](Ctx& c) {
                 Tensor x = c.in(0);
+                if (!grad_enabled()) return c.set(0, binary(BinaryOp::gelu_backward, c.g(), x));
                 Tensor cdf = mul(add(erf(mul(x, std::numbers::sqrt2 / 2)), scalar(1)), 0.5);
                 Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
                 c.set(0, mul(c.g(), add(cdf, mul(x, pdf))));
@@ -663,6 +664,7 @@ Formula formula(OpId id) {
     case OpId::gt:
     case OpId::ge:
     case OpId::nextafter:
+    case OpId::gelu_backward:  // recorded backwards use gelu's differentiable ops
     case OpId::bitwise_not:
     case OpId::bitwise_and:
     case OpId::bitwise_or:

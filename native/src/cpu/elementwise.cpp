@@ -185,7 +185,8 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector
   f32_run2<SX, SY, F>(o, a, b, n);
 }
 template <class F> constexpr bool kWide2 =
-    kSplit2<F> || kOneOf<F, kernels::Add, kernels::Sub, kernels::Mul, kernels::Div, kernels::Maximum, kernels::Minimum>;
+    kSplit2<F> || kOneOf<F, kernels::Add, kernels::Sub, kernels::Mul, kernels::Div, kernels::Maximum, kernels::Minimum,
+                         kernels::GeluBackward>;
 #else
 template <class F> constexpr bool kWide2 = false;
 #endif

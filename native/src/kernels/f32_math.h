@@ -172,31 +172,52 @@ TK_HD inline float erf_f32(float x) {
   return a <= 1.0f ? small : (x != x ? x : big);
 }
 
-// gelu(x) = x Phi(x) from the normal upper tail Q(s) = Phi(-s), s = |x|: x Q(s) for x <= 0 and
-// x - x Q(s) above, so neither side cancels (x (1 + erf(x / sqrt 2)) / 2, PyTorch's form, loses
-// every digit below x = -5.4). Q(s) = exp(-s^2 / 2) R(s), R a rational (4, 5) fit in s over
-// [0, 14.4] (scripts/fit-activations.py); s^2 = hi + lo exactly (Dekker's split of s into 12-bit
-// halves), lo folded into exp's reduced argument. Beyond 14.4 the result is x above and -0 below
-// (gelu(-inf) is NaN, as PyTorch's). Within 2.61 ulp over every float32 (check-activations.cpp).
-TK_HD inline float gelu_f32(float x) {
-  const float s0 = std::fabs(x);
-  const float s = s0 < 14.4f ? s0 : 14.4f;
+// The normal upper tail Q(s) = Phi(-s) = exp(-s^2 / 2) R(s) for s in [0, 14.4], in pieces: R(s), a
+// rational (4, 5) fit (scripts/fit-activations.py) evaluated in double (float32's Horner sums round
+// up to ~6 ulp away over their 10 steps), and exp(-s^2 / 2) as m 2^k, k's power of two as two
+// factors. s^2 = hi + lo exactly (Dekker's split of s into 12-bit halves), lo folded into exp's
+// reduced argument, so the exponent carries no rounding. A caller multiplies its factors into m's
+// side first, in the normal range, and the 2^k scaling last, so a subnormal result rounds once.
+struct NormalTail {
+  double r;  // R(s)
+  float m;  // exp(-s^2 / 2) / 2^k
+  Pow2Pair scale;
+};
+TK_HD inline NormalTail normal_tail(float s) {
   const float c = s * 4097.0f;
   const float sh = c - (c - s), sl = s - sh;
   const float hi = s * s;
   const float lo = ((sh * sh - hi) + 2.0f * sh * sl) + sl * sl;
   const ExpReduced e = exp_reduce(-0.5f * hi);
-  const Pow2Pair p2 = pow2_pair(e.kf);
-  // R in double: float32's Horner sums round up to ~6 ulp away over their 10 steps, double's not
   const double sd = s;
   const double r = horner(sd, 0.50000000291091495, 0.43808927187643992, 0.18308247727629418, 0.040581680641530948,
                           0.00410863389597238) /
                    horner(sd, 1.0, 1.6740635193709403, 1.2018696578463999, 0.46906754298402964, 0.1017297048308196,
                           0.010298696434890897);
-  // x R e^r first, in the normal range; the 2^k scaling last, so a subnormal x Q rounds once
-  const float t = float(double(x) * r) * (expm1_reduced(e.r - 0.5f * lo) + 1.0f) * p2.s1 * p2.s2;
+  return {r, expm1_reduced(e.r - 0.5f * lo) + 1.0f, pow2_pair(e.kf)};
+}
+
+// gelu(x) = x Phi(x) from the tail, s = |x|: x Q(s) for x <= 0 and x - x Q(s) above, so neither side
+// cancels (x (1 + erf(x / sqrt 2)) / 2, PyTorch's form, loses every digit below x = -5.5). Beyond
+// s = 14.4 the result is x above and -0 below (gelu(-inf) is NaN, as PyTorch's). Within 2.61 ulp
+// over every float32 (scripts/check-activations.cpp).
+TK_HD inline float gelu_f32(float x) {
+  const float s0 = std::fabs(x);
+  const NormalTail q = normal_tail(s0 < 14.4f ? s0 : 14.4f);
+  const float t = float(double(x) * q.r) * q.m * q.scale.s1 * q.scale.s2;
   const float body = x > 0.0f ? x - t : t;
   return s0 < 14.4f ? body : (x > 0.0f ? x : x * 0.0f);
+}
+// gelu's derivative Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi): with u = exp(-s^2 / 2)
+// (R(s) - s / sqrt(2 pi)), 1 - u above 0 and u below; NaN at +-inf, as PyTorch's (x phi(x) there is
+// +-inf * 0). Near its zero (x = -0.7518) the error is absolute, ~1e-8, as any form's.
+TK_HD inline float gelu_grad_f32(float x) {
+  const float s0 = std::fabs(x);
+  const float s = s0 < 14.4f ? s0 : 14.4f;
+  const NormalTail q = normal_tail(s);
+  const float u = float(q.r - double(s) * 0.39894228040143267794) * q.m * q.scale.s1 * q.scale.s2;
+  const float body = x > 0.0f ? 1.0f - u : u;
+  return s0 < 14.4f ? body : (x > 0.0f ? 1.0f + (x - x) : x * 0.0f);
 }
 
 // log(x) = e ln 2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23

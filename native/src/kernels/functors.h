@@ -544,6 +544,15 @@ struct Gammaincc {
 struct Nextafter {  // FLOAT_ONLY rule
   template <class T> TK_HD T operator()(T a, T b) const { return std::nextafter(a, b); }
 };
+struct GeluBackward {  // (gradient, input) -> gradient (Phi(x) + x phi(x)); FLOAT_ONLY rule
+  template <class T> TK_HD T operator()(T g, T x) const {
+    if constexpr (kHostF32<T>)
+      return g * gelu_grad_f32(x);
+    else
+      return g * (T(0.5) * std::erfc(x * T(-0.70710678118654752440)) +
+                  x * std::exp(T(-0.5) * x * x) * T(0.39894228040143267794));
+  }
+};
 
 // Bitwise ops on integers and bool (BITWISE rule; bool's and / or / xor are the logical ones).
 struct BitwiseNot {
