@@ -1,4 +1,4 @@
-// Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, atan, tanh, erf, gelu, log,
+// Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, atan, tanh, erf, gelu, silu, log,
 // log1p, log2, log10, sin, cos and tan (native/src/kernels/f32_math.h) against libm in double: every
 // finite float32 of either sign, plus the specials (sin, cos and tan: their straight-line part,
 // every float32 below 2^23).
@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   check(
       "gelu", [](float x) { return tk::kernels::gelu_f32(x); },
       [](double x) { return 0.5 * x * std::erfc(-x * 0.70710678118654752440); });
+  check("silu", [](float x) { return tk::kernels::silu_f32(x); }, [](double x) { return x / (1 + std::exp(-x)); });
   check("log", [](float x) { return tk::kernels::log_f32(x); }, [](double x) { return std::log(x); });
   check("log1p", [](float x) { return tk::kernels::log1p_f32(x); }, [](double x) { return std::log1p(x); });
   check("log2", [](float x) { return tk::kernels::logb_f32<2>(x); }, [](double x) { return std::log2(x); });

@@ -685,6 +685,47 @@ describe('containers, activations and init', () => {
       });
     }));
 
+  it('silu is one native op, accurate into the subnormal tail, with a fused backward (nn.grad.silu)', () =>
+    tidy(() => {
+      // mpmath's x sigmoid(x) and its derivative; PyTorch 1.13's float32 gives -0 at -90 and -105
+      const want: [number, number, number][] = [
+        [-3, -0.1422776195327003426365, -0.08810410601516961706923],
+        [-20, -4.122307236380407162862e-8, -3.916191866064678329162e-8],
+        [-90, -7.374611361591463887325e-38, -7.292671235351558733021e-38],
+        [2.5, 2.310354549946891122017, 1.099401111341526841138],
+      ];
+      for (const dtype of ['float32', 'float64'] as const) {
+        const x = tensor(
+          want.map(([v]) => v),
+          { dtype },
+        ).requiresGrad_();
+        const y = F.silu(x);
+        const g = tk.onesLike(x);
+        y.backward(g);
+        const got = Array.from(y.data(), Number);
+        const dx = Array.from(x.grad!.data(), Number);
+        expect(dx).toEqual(Array.from(nn.grad.silu(g, x.detach()).data(), Number));
+        const tol = dtype === 'float32' ? 4 * 2 ** -23 : 1e-13;
+        want.forEach(([v, w, d], i) => {
+          expect(Math.abs(got[i]! / w - 1), `${dtype} silu(${v})`).toBeLessThan(tol);
+          expect(Math.abs(dx[i]! / d - 1), `${dtype} silu'(${v})`).toBeLessThan(tol);
+        });
+        // -inf: NaN, as PyTorch's (-inf * 0); the backward NaN at +-inf too (1 + inf * 0)
+        const ends = tensor([Infinity, -Infinity, -120], { dtype });
+        expect(Array.from(F.silu(ends).data(), Number).slice(0, 2)).toEqual([Infinity, NaN]);
+        expect(Array.from(nn.grad.silu(tk.onesLike(ends), ends).data(), Number).slice(0, 2)).toEqual([NaN, NaN]);
+      }
+      // float32's subnormal tail rounds once: silu(-105) = -2.6319e-44, 18.8 units of 2^-149
+      const sub = F.silu(tensor([-105])).item() as number;
+      expect(Math.abs(sub - -2.631895849694950831758e-44)).toBeLessThanOrEqual(2 ** -149);
+      expect(F.silu(tensor([-120])).item()).toBe(-0);
+      // recorded (createGraph): differentiable ops, so d2 = s (1 - s) (2 + x (1 - 2 s)) exists
+      const x = tensor([-0.5], { dtype: 'float64' }).requiresGrad_();
+      const [d1] = tk.autograd.grad([F.silu(x).sum()], [x], { createGraph: true });
+      const [d2] = tk.autograd.grad([d1!.sum()], [x]);
+      expect(d2!.item()).toBeCloseTo(0.4412290269770286078589, 12);
+    }));
+
   it('init functions fill in place with the documented bounds and spreads', () =>
     tidy(() => {
       tk.manualSeed(3);

@@ -183,7 +183,10 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       'select, maximum, minimum',
       (x) => x.select(2, -1).add(x.maximum(x.neg()).select(2, 0)).add(x.minimum(0.2).select(2, 1)),
     ],
-    ['gelu, erf, erfc, sin, cos', (x) => x.gelu().add(x.erf()).add(x.erfc()).add(x.sin()).add(x.cos()).sum(2)],
+    [
+      'gelu, silu, erf, erfc, sin, cos',
+      (x) => x.gelu().add(tk.nn.functional.silu(x)).add(x.erf()).add(x.erfc()).add(x.sin()).add(x.cos()).sum(2),
+    ],
     [
       'diagonal, unfold, diagEmbed, cummax, logcumsumexp, quantile, median, lerp, hypot (argsort as TopK)',
       (x) =>

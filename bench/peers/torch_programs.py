@@ -216,6 +216,8 @@ def elementwise_ops():
         "erf": lambda: big.erf(),
         "gelu": lambda: F.gelu(big),
         "gelu_backward": lambda: torch.ops.aten.gelu_backward(x.view(1024, 1024), big),
+        "silu": lambda: F.silu(big),
+        "silu_backward": lambda: torch.ops.aten.silu_backward(x.view(1024, 1024), big),
         "log": lambda: big_pos.log(),
         "sin": lambda: big.sin(),
         "cos": lambda: big.cos(),

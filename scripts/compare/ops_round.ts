@@ -66,6 +66,8 @@ const cases: [string, () => unknown][] = [
   ['erf 1M', () => x.erf()],
   ['gelu 1M', () => F.gelu(x)],
   ['gelu fwd+bwd 1M', () => F.gelu(xr).backward(y)],
+  ['silu 1M', () => F.silu(x)],
+  ['silu fwd+bwd 1M', () => F.silu(xr).backward(y)],
   ['sin fwd+bwd 1M', () => xr.sin().backward(y)],
   ['sqrt 1M', () => x.abs().sqrt()],
   ['rsqrt 1M', () => x.abs().rsqrt()],

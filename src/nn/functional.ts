@@ -642,11 +642,14 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   );
 }
 
-/** x * sigmoid(x) (swish). @example silu(x) */
+/**
+ * x * sigmoid(x) (swish), one native op, accurate into the subnormal tail; its backward is one
+ * kernel too (nn.grad.silu). @example silu(x)
+ */
 export function silu<F extends DType>(input: Tensor<F>): Tensor<F>;
 export function silu(input: Tensor): Tensor {
   tensorArg('silu', 'input', input);
-  return tidy(() => input.mul(input.sigmoid()));
+  return call('silu', [], input);
 }
 
 /** The Tensor methods torch.nn.functional also has, as free functions. @example F.relu(x); F.softmax(x, -1) */

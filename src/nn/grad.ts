@@ -144,6 +144,13 @@ export function indexSelect(gradOutput: Tensor, dim: number, index: Tensor, size
 export function gelu(gradOutput: Tensor, input: Tensor): Tensor {
   return run('gelu_backward', [], gradOutput, input);
 }
+/**
+ * d silu / d input times gradOutput, broadcast together: gradOutput s (1 + x (1 - s)), s =
+ * sigmoid(x), in one pass (autograd's kernel). @example nn.grad.silu(gy, x)
+ */
+export function silu(gradOutput: Tensor, input: Tensor): Tensor {
+  return run('silu_backward', [], gradOutput, input);
+}
 /** d cumprod / d input: exact where the input holds zeros. @example nn.grad.cumprod(gy, x, 1) */
 export function cumprod(gradOutput: Tensor, input: Tensor, dim: number): Tensor {
   return run('cumprod_backward', [int('cumprod', 'dim', dim)], gradOutput, input);

@@ -269,6 +269,11 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   log2: logBase(Math.LN2),
   log10: logBase(Math.LN10),
   gelu,
+  // silu: x Sigmoid(x) (ONNX has no Silu; PyTorch's exporter writes the same two nodes)
+  silu: (c, n) => {
+    const x = c.read(n.inputs[0]);
+    c.emit('Mul', [x, c.emit('Sigmoid', [x])[0]], [c.out(n.outputs[0])]);
+  },
   log1p: (c, n) => {
     const x = c.read(n.inputs[0]);
     c.emit('Log', [c.emit('Add', [x, c.scalarOf(c.dtype(n.outputs[0]), 1)])[0]], [c.out(n.outputs[0])]);

@@ -35,6 +35,8 @@ export const EXPOSED_ELSEWHERE = {
   index_select_backward: 'nn:grad.indexSelect',
   cumprod_backward: 'nn:grad.cumprod',
   gelu_backward: 'nn:grad.gelu',
+  silu: 'nn:functional.silu',
+  silu_backward: 'nn:grad.silu',
   sdpa: 'nn:functional.scaledDotProductAttention',
   sdpa_backward: 'nn:grad.scaledDotProductAttention',
   cross_entropy: 'nn:functional.crossEntropy',

@@ -101,6 +101,7 @@ export const UNARY: Record<string, (dt: DType, p0?: number) => Fn1> = {
   sigmoid: () => (x) => 1 / (1 + Math.exp(-x)),
   tanh: () => Math.tanh,
   gelu: () => (x) => 0.5 * x * erfc(-x * Math.SQRT1_2), // not 1 + erf: that cancels for x << 0
+  silu: () => (x) => x / (1 + Math.exp(-x)),
   erf: () => erfScalar,
   floor: (dt) => (isFloat(dt) ? Math.floor : (x) => x),
   ceil: (dt) => (isFloat(dt) ? Math.ceil : (x) => x),
@@ -195,6 +196,11 @@ export const BINARY: Record<string, (dt: DType) => Fn2> = {
   nextafter: (dt) => (a, b) => nextafter(a, b, dt === 'float32'),
   // gelu's derivative times the gradient: g (Phi(x) + x phi(x))
   gelu_backward: () => (g, x) => g * (0.5 * erfc(-x * Math.SQRT1_2) + x * Math.exp(-0.5 * x * x) * 0.3989422804014327),
+  // silu's: g s (1 + x (1 - s)), s = sigmoid(x)
+  silu_backward: () => (g, x) => {
+    const sg = 1 / (1 + Math.exp(-x));
+    return g * sg * (1 + x * (1 - sg));
+  },
   bitwise_and: bitwise(
     (a, b) => a & b,
     (a, b) => a & b,

@@ -3,7 +3,7 @@
 import * as tk from '../../src/index.js';
 import type { DType, Tensor } from '../../src/index.js';
 import type { OpName } from '../../src/ops/ops.generated.js';
-import { BINARY_OPS, methodOf, ruleOf, UNARY_DOMAIN, UNARY_OPS, type BinaryName } from './elementwise.js';
+import { BINARY_OPS, callOp, methodOf, ruleOf, UNARY_DOMAIN, UNARY_OPS, type BinaryName } from './elementwise.js';
 import * as plain from '../../src/plain/index.js';
 import type { PlainTensor } from '../../src/plain/index.js';
 import type { InputSpec, Layout, Tol } from './harness.js';
@@ -37,7 +37,7 @@ export const unaryCases: OpCase[] = UNARY_OPS.flatMap((name) =>
     const domain = UNARY_DOMAIN[name];
     const range: [number, number] = domain ? (dtype === 'int32' ? POSITIVE_INT : domain) : [-3, 3];
     const spec = { shape: [3, 4], dtype, range };
-    const call = (x: Tensor) => (x[methodOf(name) as 'neg'] as () => Tensor).call(x);
+    const call = (x: Tensor) => callOp(name, x);
     const rows: OpCase[] = [
       { ops: [name], name: `${name} ${dtype}`, inputs: [spec], native: call, plain: (x) => plain.unary(name, x) },
       {
@@ -232,11 +232,8 @@ export const binaryCases: OpCase[] = BINARY.flatMap((op) =>
   ),
 );
 
-// a.op(b) by the op's method name; gelu_backward, in nn.grad, as nn.grad.gelu(a, b)
-const call = (a: Tensor, op: Bin, b: Tensor | number): Tensor =>
-  op === 'gelu_backward'
-    ? tk.nn.grad.gelu(a, b as Tensor)
-    : (a[methodOf(op) as 'add'] as (o: Tensor | number) => Tensor).call(a, b);
+// a.op(b), or the op's nn function (nn.grad.gelu(a, b))
+const call = (a: Tensor, op: Bin, b: Tensor | number): Tensor => callOp(op, a, b);
 
 export const scalarCases: OpCase[] = (['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'lt', 'eq'] as Bin[]).flatMap(
   (op) =>

@@ -1,7 +1,10 @@
 // The element-wise ops the test tables cover, read from the generated op list (so a new op in
 // ops.def is tested without editing a list here), and the one fact the tables need that ops.def
 // does not hold: each unary op's input domain.
+import * as tk from '../../src/index.js';
+import type { Tensor } from '../../src/index.js';
 import { NATIVE_OPS, OP_NAMES, type OpName } from '../../src/ops/ops.generated.js';
+import { OP_EXPOSURE } from '../../src/ops/table.js';
 
 type Facts = (typeof NATIVE_OPS)[OpName];
 type OutOfPlace<K extends string> = {
@@ -23,6 +26,21 @@ export const BINARY_OPS = OP_NAMES.filter((n) => facts(n).kind === 'binary' && '
 /** The Tensor method of an op name (snake_case in ops.def, camelCase in TS: floor_divide is floorDivide). */
 export function methodOf<N extends string>(op: N): string {
   return op.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Runs an element-wise op where the package exposes it (src/ops/table.ts): the Tensor method of its
+ * name, a.op(b), or its nn function, nn.functional.silu(a) or nn.grad.gelu(a, b).
+ */
+export function callOp(op: OpName, a: Tensor, b?: Tensor | number): Tensor {
+  const where = OP_EXPOSURE[op];
+  if (where.startsWith('nn:')) {
+    const [space, fn] = where.slice(3).split('.') as [string, string];
+    const f = (tk.nn as unknown as Record<string, Record<string, (...xs: unknown[]) => Tensor>>)[space]![fn]!;
+    return b === undefined ? f(a) : f(a, b);
+  }
+  const m = a[where as 'add'] as (o?: Tensor | number) => Tensor;
+  return b === undefined ? (m as () => Tensor).call(a) : m.call(a, b);
 }
 
 /** The dtype rule and in-place flag of an element-wise op, from ops.def. */

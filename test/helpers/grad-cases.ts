@@ -8,7 +8,7 @@ import type { OpName } from '../../src/ops/ops.generated.js';
 import type { InputSpec, Layout } from './harness.js';
 import * as plain from '../../src/plain/index.js';
 import { CONV_CONFIGS, convOut, plainConv, plainPool, POOL_CONFIGS } from './nn-cases.js';
-import { methodOf, ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
+import { callOp, methodOf, ruleOf, UNARY_DOMAIN, UNARY_OPS, type UnaryName } from './elementwise.js';
 import { compositeGradRows, scatterGradRows } from './cases-index.js';
 import { ctcGradRows, lossGradRows } from './cases-loss.js';
 import { layerNormGradRows, normGradRows } from './cases-norm.js';
@@ -69,6 +69,7 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   // the fused kernel; a recorded backward (createGraph) uses differentiable ops instead
   'sdpa_backward',
   'gelu_backward',
+  'silu_backward',
   'cross_entropy_backward',
   'linear_backward',
   'batch_norm_backward',
@@ -122,7 +123,7 @@ const unaryRows: GradCase[] = UNARY_OPS.filter(
       ops: [op],
       name: op,
       inputs: [f64([3, 4], range)],
-      fn: (x) => (x[methodOf(op) as 'neg'] as () => Tensor).call(x),
+      fn: (x) => callOp(op, x),
     },
     ...(ruleOf(op).inplace
       ? [

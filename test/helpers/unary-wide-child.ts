@@ -1,6 +1,6 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
 // float32 loops of exp, exp2, expm1, sinh, cosh, atan, log, log2, log10, log1p, sigmoid, tanh, erf,
-// gelu, sin, cos, tan and the exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil, round and
+// gelu, silu, sin, cos, tan and the exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil, round and
 // trunc (AVX-512, AVX2 or the baseline build): each op
 // over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
 // baseline loop), against float64 references. Prints { capability, worst, specialsOk, hash } as
@@ -34,6 +34,7 @@ const REFS: Record<string, (x: number) => number> = {
   tanh: Math.tanh,
   erf,
   gelu: (x) => 0.5 * x * erfc(-x / Math.SQRT2),
+  silu: (x) => x / (1 + Math.exp(-x)),
   sin: Math.sin,
   cos: Math.cos,
   tan: Math.tan,
@@ -65,6 +66,7 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   tanh: (t) => t.tanh(),
   erf: (t) => t.erf(),
   gelu: (t) => tk.nn.functional.gelu(t),
+  silu: (t) => tk.nn.functional.silu(t),
   sin: (t) => t.sin(),
   cos: (t) => t.cos(),
   tan: (t) => t.tan(),
@@ -91,6 +93,7 @@ for (let e = -149; e <= 127; e++) xs.push(2 ** e, e, e + 0.5); // log2 of a powe
 xs.push(127.99, 128, -149.75, -150, -150.5, 16.6, 17.33, 17.4, 0.3466, -0.3466, 89.41, -89.41, 89.42, 89.6);
 xs.push(0.41421356, 0.41421358, 2.4142134, 2.4142137, 1e38, -1e38); // atan's reductions
 xs.push(-14.3, -14.39, -14.4, -14.41, 14.39, 14.41, -13.2, -13.3); // gelu's cut-off and subnormal tail
+xs.push(-87.5, -95, -105, -109.9, -111.9, -112.1, 111.9, 112.1); // silu's subnormal tail and cut-offs
 xs.push(16331238, 8388607.5, 8388608, -8388608, 8388609, 1e6 + 0.5, 3e7, 1e30, -1e38, 105414350, 6.2831855);
 const x = tk.tensor(xs);
 const specials = tk.tensor([NaN, Infinity, -Infinity, -0]);

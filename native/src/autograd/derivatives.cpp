@@ -548,6 +548,14 @@ Formula formula(OpId id) {
                 c.set(0, mul(c.g(), add(cdf, mul(x, pdf))));
               },
               IN0};
+    case OpId::silu:  // s (1 + x (1 - s)), s = sigmoid(x): the fused kernel; recorded, differentiable ops
+      return {[](Ctx& c) {
+                Tensor x = c.in(0);
+                if (!grad_enabled()) return c.set(0, binary(BinaryOp::silu_backward, c.g(), x));
+                Tensor s = op(OpId::sigmoid, {x});
+                c.set(0, mul(c.g(), mul(s, add(mul(x, sub(scalar(1), s)), scalar(1)))));
+              },
+              IN0};
     case OpId::erf:
     case OpId::erfc:
     case OpId::erfinv:
@@ -664,7 +672,8 @@ Formula formula(OpId id) {
     case OpId::gt:
     case OpId::ge:
     case OpId::nextafter:
-    case OpId::gelu_backward:  // recorded backwards use gelu's differentiable ops
+    case OpId::gelu_backward:  // recorded backwards use gelu's (silu's) differentiable ops
+    case OpId::silu_backward:
     case OpId::bitwise_not:
     case OpId::bitwise_and:
     case OpId::bitwise_or:

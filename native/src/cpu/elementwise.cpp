@@ -76,8 +76,8 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector
 template <class F, class... G> constexpr bool kOneOf = (std::is_same_v<F, G> || ...);
 template <class F> constexpr bool kWide =
     kSplit<F> || kOneOf<F, kernels::Exp, kernels::Exp2, kernels::Expm1, kernels::Sinh, kernels::Cosh, kernels::Atan,
-                        kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Gelu, kernels::Log, kernels::Log2,
-                        kernels::Log10, kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt,
+                        kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Gelu, kernels::Silu, kernels::Log,
+                        kernels::Log2, kernels::Log10, kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt,
                         kernels::Reciprocal, kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc>;
 #else
 template <class F> constexpr bool kWide = false;
@@ -186,7 +186,7 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector
 }
 template <class F> constexpr bool kWide2 =
     kSplit2<F> || kOneOf<F, kernels::Add, kernels::Sub, kernels::Mul, kernels::Div, kernels::Maximum, kernels::Minimum,
-                         kernels::GeluBackward>;
+                         kernels::GeluBackward, kernels::SiluBackward>;
 #else
 template <class F> constexpr bool kWide2 = false;
 #endif

@@ -220,6 +220,47 @@ TK_HD inline float gelu_grad_f32(float x) {
   return s0 < 14.4f ? body : (x > 0.0f ? 1.0f + (x - x) : x * 0.0f);
 }
 
+// e^-a for a = |x| >= 0 as (1 + p) 2^k, k's power of two as two factors: exp_f32's pieces, kept
+// apart so a caller forms y (1 + p) as y + y p (one rounding, not two) and scales last, so that a
+// subnormal product rounds once; and 1 + e^-a as (1 + 2^k) + 2^k p, again one rounding (1 + 2^k is
+// exact while it matters). a is held to 112 (the reduction stays exact: kf C1 has 18 bits), where
+// x e^-a is below float32's least subnormal; NaN comes out finite.
+struct ExpNegAbs {
+  float p;  // e^r - 1
+  Pow2Pair scale;
+  float one_plus;  // 1 + e^-a
+};
+TK_HD inline ExpNegAbs exp_neg_abs(float a) {
+  const ExpReduced r = exp_reduce(-(a < 112.0f ? a : 112.0f));
+  const float p = expm1_reduced(r.r);
+  const Pow2Pair s = pow2_pair(r.kf);
+  const float k2 = s.s1 * s.s2;  // a power of two, or 0
+  return {p, s, (1.0f + k2) + k2 * p};
+}
+// silu(x) = x sigmoid(x): x / (1 + e) for x >= 0 and x e / (1 + e) below, e = e^-|x| (never
+// overflows), x e formed as (x + x p) 2^k so the subnormal tail (x below -87) rounds once. -0 below
+// -112, x above 112; NaN at -inf, as PyTorch's (-inf * 0). Within 2.91 ulp over every float32
+// (scripts/check-activations.cpp).
+TK_HD inline float silu_f32(float x) {
+  const float a = std::fabs(x);
+  const ExpNegAbs q = exp_neg_abs(a);
+  const float num = x < 0.0f ? (x + x * q.p) * q.scale.s1 * q.scale.s2 : x;
+  const float r = num / q.one_plus;
+  return a < 112.0f ? r : (x > 0.0f ? x : x * 0.0f);
+}
+// silu's derivative s (1 + x (1 - s)), s = sigmoid(x): (d + x e) / d^2 for x >= 0 and e (d + x) / d^2
+// below, d = 1 + e (e as in silu_f32, the tail scaled last); NaN at +-inf, as PyTorch's (1 + inf * 0,
+// 0 * -inf there).
+TK_HD inline float silu_grad_f32(float x) {
+  const float a = std::fabs(x);
+  const ExpNegAbs q = exp_neg_abs(a);
+  const float d = q.one_plus, dx = d + x;
+  const float e = (1.0f + q.p) * q.scale.s1 * q.scale.s2;
+  const float num = x < 0.0f ? (dx + dx * q.p) * q.scale.s1 * q.scale.s2 : d + x * e;
+  const float r = num / (d * d);
+  return a < 112.0f ? r : (x > 0.0f ? 1.0f + (x - x) : x * 0.0f);
+}
+
 // log(x) = e ln 2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23
 // first), log(m) = f - f^2/2 + f^3 P(f) with f = m - 1 (exact); ln 2 split as in exp_f32.
 struct LogParts {

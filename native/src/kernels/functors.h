@@ -81,6 +81,12 @@ TK_F32_FUNCTOR(Erf, erf_f32, std::erf)
 // x (1 + erf(x / sqrt 2)) / 2, keeps its digits in the negative tail (gelu(-inf) is NaN, as PyTorch's).
 template <class T> TK_HD inline T gelu_erfc(T x) { return T(0.5) * x * std::erfc(x * T(-0.70710678118654752440)); }
 TK_F32_FUNCTOR(Gelu, gelu_f32, gelu_erfc)
+// silu, x sigmoid(x), from e = e^-|x| (which never overflows) as silu_f32 does.
+template <class T> TK_HD inline T silu_exp(T x) {
+  const T e = std::exp(-std::fabs(x));
+  return (x < T(0) ? x * e : x) / (T(1) + e);
+}
+TK_F32_FUNCTOR(Silu, silu_f32, silu_exp)
 #undef TK_F32_FUNCTOR
 template <int Base> struct LogB {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
@@ -543,6 +549,16 @@ struct Gammaincc {
 };
 struct Nextafter {  // FLOAT_ONLY rule
   template <class T> TK_HD T operator()(T a, T b) const { return std::nextafter(a, b); }
+};
+struct SiluBackward {  // (gradient, input) -> gradient s (1 + x (1 - s)), s = sigmoid(x); FLOAT_ONLY rule
+  template <class T> TK_HD T operator()(T g, T x) const {
+    if constexpr (kHostF32<T>) {
+      return g * silu_grad_f32(x);
+    } else {
+      const T e = std::exp(-std::fabs(x)), d = T(1) + e;
+      return g * ((x < T(0) ? e * (d + x) : d + x * e) / (d * d));
+    }
+  }
 };
 struct GeluBackward {  // (gradient, input) -> gradient (Phi(x) + x phi(x)); FLOAT_ONLY rule
   template <class T> TK_HD T operator()(T g, T x) const {
