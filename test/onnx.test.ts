@@ -184,8 +184,17 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       (x) => x.select(2, -1).add(x.maximum(x.neg()).select(2, 0)).add(x.minimum(0.2).select(2, 1)),
     ],
     [
-      'gelu, silu, erf, erfc, sin, cos',
-      (x) => x.gelu().add(tk.nn.functional.silu(x)).add(x.erf()).add(x.erfc()).add(x.sin()).add(x.cos()).sum(2),
+      'gelu (both forms), silu, erf, erfc, sin, cos',
+      (x) =>
+        x
+          .gelu()
+          .add(tk.nn.functional.gelu(x, { approximate: 'tanh' }))
+          .add(tk.nn.functional.silu(x))
+          .add(x.erf())
+          .add(x.erfc())
+          .add(x.sin())
+          .add(x.cos())
+          .sum(2),
     ],
     [
       'diagonal, unfold, diagEmbed, cummax, logcumsumexp, quantile, median, lerp, hypot (argsort as TopK)',
@@ -608,6 +617,31 @@ describe('onnx.load', () => {
       }
       expect(code, what).toBe('IO_ERROR');
     }
+  });
+});
+
+describe('onnx.load of a Gelu node (opset 20)', () => {
+  it("takes approximate 'none' and 'tanh' (PyTorch's forms) and refuses another", () => {
+    const x = tk.tensor([
+      [-3, -0.5, 0.2],
+      [1, 2.5, 6],
+    ]);
+    for (const approximate of ['none', 'tanh'] as const) {
+      const name = `gelu-${approximate}.onnx`;
+      writeOnnx(name, {
+        opset: 20,
+        nodes: [{ ...node('Gelu', ['x'], ['y']), attrs: { approximate: { kind: 'string', v: approximate } } }],
+      });
+      const g = onnx.load(file(name));
+      const want = tk.nn.functional.gelu(x, { approximate });
+      expect(Array.from((g.run([x]) as Tensor).data(), Number)).toEqual(Array.from(want.data(), Number));
+      g.dispose();
+    }
+    writeOnnx('gelu-bad.onnx', {
+      opset: 20,
+      nodes: [{ ...node('Gelu', ['x'], ['y']), attrs: { approximate: { kind: 'string', v: 'fast' } } }],
+    });
+    expect(() => onnx.load(file('gelu-bad.onnx'))).toThrow(/approximate='fast' is not 'none' or 'tanh'/);
   });
 });
 

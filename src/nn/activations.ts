@@ -2,7 +2,7 @@
 import { tensorArg } from '../args.js';
 import type { DType } from '../dtype.js';
 import { full } from '../ops/creation.js';
-import { checkOptions, int, intAtLeast, num } from '../options.js';
+import { checkOptions, int, intAtLeast, num, oneOf } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { Module, Parameter } from './module.js';
@@ -30,10 +30,15 @@ export class LeakyReLU extends Module {
     return F.leakyRelu(x, this.negativeSlope);
   }
 }
-/** GELU (exact erf form). */
+/** GELU: the exact erf form, or PyTorch's tanh approximation ({ approximate: 'tanh' }). */
 export class GELU extends Module {
+  constructor(readonly options: F.GeluOptions = {}) {
+    super();
+    const o = checkOptions('GELU', options, { approximate: 'string' });
+    oneOf('GELU', 'approximate', o.approximate ?? 'none', ['none', 'tanh'] as const);
+  }
   forward(x: Tensor): Tensor {
-    return tensorArg('GELU', 'input', x).gelu();
+    return F.gelu(tensorArg('GELU', 'input', x), this.options);
   }
 }
 /** x * sigmoid(x). */

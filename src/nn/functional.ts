@@ -14,7 +14,7 @@ import { isFloating, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { ones, rand, zeros } from '../ops/creation.js';
-import { bool, checkOptions, describe, list, num, shapeArgs } from '../options.js';
+import { bool, checkOptions, describe, list, num, oneOf, shapeArgs } from '../options.js';
 import { convLayout, optionsOf, pair, poolLayout, tensorArg, type Pair } from './args.js';
 import { op as runOp, opMulti, opMultiN, type Attr, type OpName } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
@@ -642,6 +642,28 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   );
 }
 
+/** GELU's options: approximate 'none' (default) or 'tanh', as PyTorch's. */
+export interface GeluOptions {
+  approximate?: 'none' | 'tanh';
+}
+/**
+ * GELU, x Phi(x): with approximate 'none' (the default) the exact form, one native op accurate in
+ * the negative tail, its backward one kernel; with 'tanh' PyTorch's approximation 0.5 x (1 +
+ * tanh(sqrt(2 / pi) (x + 0.044715 x^3))) (GPT-2's), from differentiable ops. Integers compute in
+ * float32. @example gelu(x); gelu(x, { approximate: 'tanh' })
+ */
+export function gelu<F extends DType>(input: Tensor<F>, options?: GeluOptions): Tensor<F>;
+export function gelu(input: Tensor, options?: GeluOptions): Tensor {
+  tensorArg('gelu', 'input', input);
+  const o = checkOptions('gelu', options, { approximate: 'string' });
+  if (oneOf('gelu', 'approximate', o.approximate ?? 'none', ['none', 'tanh'] as const) === 'none') return input.gelu();
+  return tidy(() => {
+    const x = isFloating(input.dtype) ? input : input.to('float32');
+    const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+    return x.mul(0.5).mul(inner.tanh().add(1));
+  });
+}
+
 /**
  * x * sigmoid(x) (swish), one native op, accurate into the subnormal tail; its backward is one
  * kernel too (nn.grad.silu). @example silu(x)
@@ -653,7 +675,7 @@ export function silu(input: Tensor): Tensor {
 }
 
 /** The Tensor methods torch.nn.functional also has, as free functions. @example F.relu(x); F.softmax(x, -1) */
-export { relu, gelu, sigmoid, tanh, softmax, logSoftmax } from '../ops/functional.generated.js';
+export { relu, sigmoid, tanh, softmax, logSoftmax } from '../ops/functional.generated.js';
 
 /**
  * Rows of `weight` [num, dim] at integer `input` indices: [..., dim]. The paddingIdx row gets no

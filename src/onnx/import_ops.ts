@@ -371,8 +371,10 @@ export const OPS: Record<string, OpImpl> = {
   Mod: (c, n) => c.set(n, 0, c.int(n, 'fmod', 0) === 1 ? c.t(n, 0).fmod(c.t(n, 1)) : c.t(n, 0).remainder(c.t(n, 1))),
   Not: unary((x) => x.logicalNot()),
   Gelu: (c, n) => {
-    if (c.str(n, 'approximate', 'none') !== 'none') c.bad(n, "only approximate='none' is supported");
-    c.set(n, 0, c.t(n, 0).gelu());
+    const approximate = c.str(n, 'approximate', 'none');
+    if (approximate !== 'none' && approximate !== 'tanh')
+      c.bad(n, `approximate='${approximate}' is not 'none' or 'tanh'`);
+    c.set(n, 0, F.gelu(c.t(n, 0), { approximate: approximate as 'none' | 'tanh' }));
   },
   Softmax: (c, n) => c.set(n, 0, c.t(n, 0).softmax(c.int(n, 'axis', c.m.opset >= 13 ? -1 : 1))),
   LogSoftmax: (c, n) => c.set(n, 0, c.t(n, 0).logSoftmax(c.int(n, 'axis', c.m.opset >= 13 ? -1 : 1))),
