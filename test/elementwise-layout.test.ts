@@ -1,8 +1,9 @@
 // Element-wise results are laid out in memory as PyTorch lays them out (TensorIterator's rule):
 // a transposed, permuted (channels-last) or sliced input gives a result in the same dim order,
 // a broadcast dim or a number defers to the other operand, and contiguous inputs give a
-// contiguous result. test/fixtures/torch-layout.json holds PyTorch 1.13's shapes, strides and
-// values for each case (scripts/fixtures/torch_layout.py wrote it).
+// contiguous result; clone() keeps the memory order too (preserve_format). test/fixtures/
+// torch-layout.json holds PyTorch 1.13's shapes, strides and values for each case
+// (scripts/fixtures/torch_layout.py wrote it).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
@@ -44,6 +45,7 @@ const UNARY: Record<string, (x: Tensor) => Tensor> = {
   sigmoid: (x) => x.sigmoid(),
   abs: (x) => x.abs(),
   float: (x) => x.to('float32'),
+  clone: (x) => x.clone(),
 };
 const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
   add: (a, b) => a.add(b),

@@ -38,11 +38,23 @@ DimVec infer_shape(const Tensor& x, const std::vector<int64_t>& shape, const cha
 
 Tensor contiguous(const Tensor& x) { return x.is_contiguous() ? x : clone(x); }
 
+// A contiguous copy: what reshape(), contiguous() and autograd's saved copies need.
 Tensor clone(const Tensor& x) {
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device(), "clone");
   if (out.numel() > 0) kernel_for(&Backend::copy, x.device(), "clone")(out, x);
   return out;
 }
+
+namespace {
+// The clone op, PyTorch's clone() (memory_format=torch.preserve_format): a copy laid out in x's
+// memory order, as an element-wise result is (x.t().clone() is transposed too; a sliced view's
+// copy is dense in the same order).
+Tensor clone_preserving(const Tensor& x) {
+  Tensor out = ops::empty_result({&x}, x.dtype(), x.device(), "clone");
+  if (out.numel() > 0) kernel_for(&Backend::copy, x.device(), "clone")(out, x);
+  return out;
+}
+}  // namespace
 
 Tensor to_dtype(const Tensor& x, DType dtype) {
   if (x.dtype() == dtype) return x;
@@ -394,7 +406,7 @@ Outputs op_contiguous(const Args& a) {
 }
 Outputs op_clone(const Args& a) {
   expect_inputs(a, 1);
-  return {clone(a.in[0])};
+  return {clone_preserving(a.in[0])};
 }
 Outputs op_to_dtype(const Args& a) {
   expect_inputs(a, 1);
