@@ -539,23 +539,8 @@ Formula formula(OpId id) {
                 c.set(0, mul(c.g(), sub(scalar(1), mul(y, y))));
               },
               0, OUT0};
-    case OpId::gelu:  // Phi(x) + x phi(x): the fused kernel; recorded (createGraph), differentiable ops
-      return {[](Ctx& c) {
-                Tensor x = c.in(0);
-                if (!grad_enabled()) return c.set(0, binary(BinaryOp::gelu_backward, c.g(), x));
-                Tensor cdf = mul(add(erf(mul(x, std::numbers::sqrt2 / 2)), scalar(1)), 0.5);
-                Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
-                c.set(0, mul(c.g(), add(cdf, mul(x, pdf))));
-              },
-              IN0};
-    case OpId::silu:  // s (1 + x (1 - s)), s = sigmoid(x): the fused kernel; recorded, differentiable ops
-      return {[](Ctx& c) {
-                Tensor x = c.in(0);
-                if (!grad_enabled()) return c.set(0, binary(BinaryOp::silu_backward, c.g(), x));
-                Tensor s = op(OpId::sigmoid, {x});
-                c.set(0, mul(c.g(), mul(s, add(mul(x, sub(scalar(1), s)), scalar(1)))));
-              },
-              IN0};
+    case OpId::gelu:  // the fused activations: their backward kernels, or differentiable ops
+    case OpId::silu: return special_formula(id);
     case OpId::erf:
     case OpId::erfc:
     case OpId::erfinv:
