@@ -1,7 +1,7 @@
-// Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, atan, tanh, erf, gelu, silu, log,
-// log1p, log2, log10, sin, cos and tan (native/src/kernels/f32_math.h) against libm in double: every
-// finite float32 of either sign, plus the specials (sin, cos and tan: their straight-line part,
-// every float32 below 2^23).
+// Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, atan, asin, acos, tanh, erf,
+// gelu, silu, log, log1p, log2, log10, sin, cos and tan (native/src/kernels/f32_math.h) against libm in
+// double: every finite float32 of either sign, plus the specials (sin, cos and tan: their
+// straight-line part, every float32 below 2^23); and atan2 over 10^8 sampled pairs.
 //   g++ -O2 -std=gnu++20 -Inative/include -Inative/src scripts/check-activations.cpp -o /tmp/check && /tmp/check
 // (about 20 minutes; `/tmp/check gelu erf` checks only those). Prints the largest error in units in
 // the last place and where it occurs.
@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <random>
 
 #include "kernels/functors.h"
 
@@ -50,6 +51,35 @@ template <class F, class R> void check(const char* name, F f, R ref, float limit
   std::printf("%s: max %.3f ulp at %.9g\n", name, worst, at);
   std::fflush(stdout);
 }
+// atan2's near part over pairs: random bits, moderate values, and near the diagonals, where
+// y / x is close to +-1 (10^8 pairs; the far part is libm's).
+void check_atan2() {
+  bool wanted = g_only_n == 0;
+  for (int i = 0; i < g_only_n; ++i) wanted = wanted || std::strcmp(g_only[i], "atan2") == 0;
+  if (!wanted) return;
+  std::mt19937_64 rng(42);
+  double worst = 0;
+  float wy = 0, wx = 0;
+  for (long i = 0; i < 100000000; ++i) {
+    const uint64_t r = rng();
+    const uint32_t by = uint32_t(r), bx = uint32_t(r >> 32);
+    float y, x;
+    if (i % 3 == 0) {
+      std::memcpy(&y, &by, 4);
+      std::memcpy(&x, &bx, 4);
+    } else if (i % 3 == 1) {
+      y = float(int32_t(by)) / 1e9f, x = float(int32_t(bx)) / 1e9f;
+    } else {
+      x = float(int32_t(bx)) / 1e7f;
+      y = x * (1.0f + float(int32_t(by)) * 1e-9f) * ((by & 1) ? -1.0f : 1.0f);
+    }
+    if (!tk::kernels::Atan2::is_near(y, x)) continue;
+    const double e = ulp_err(tk::kernels::Atan2::near(y, x), std::atan2(double(y), double(x)));
+    if (e > worst) worst = e, wy = y, wx = x;
+  }
+  std::printf("atan2: max %.3f ulp at (%.9g, %.9g)\n", worst, wy, wx);
+  std::fflush(stdout);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,6 +90,9 @@ int main(int argc, char** argv) {
   check("sinh", [](float x) { return tk::kernels::hyperbolic_f32<true>(x); }, [](double x) { return std::sinh(x); });
   check("cosh", [](float x) { return tk::kernels::hyperbolic_f32<false>(x); }, [](double x) { return std::cosh(x); });
   check("atan", [](float x) { return tk::kernels::atan_f32(x); }, [](double x) { return std::atan(x); });
+  check("asin", [](float x) { return tk::kernels::asin_f32(x); }, [](double x) { return std::asin(x); });
+  check("acos", [](float x) { return tk::kernels::acos_f32(x); }, [](double x) { return std::acos(x); });
+  check_atan2();
   check("tanh", [](float x) { return tk::kernels::tanh_f32(x); }, [](double x) { return std::tanh(x); });
   check("erf", [](float x) { return tk::kernels::erf_f32(x); }, [](double x) { return std::erf(x); });
   check(

@@ -1,9 +1,14 @@
 // The activations with their own float32 math and fused backward (gelu, silu: accurate where
-// PyTorch's forms cancel or overflow, against mpmath's values) and GELU's tanh approximation
-// (against PyTorch 1.13's values).
+// PyTorch's forms cancel or overflow, against mpmath's values), GELU's tanh approximation (against
+// PyTorch 1.13's values), and the native parametrised ones (leakyRelu, elu/selu/celu, hardtanh,
+// relu6, hardsigmoid, hardswish: values and gradients against PyTorch 1.13's, kinks, zeros' signs,
+// infinities and NaN included; test/fixtures/activations.json, scripts/fixtures/activations.py).
+import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
 
 import * as tk from '../src/index.js';
+import * as plain from '../src/plain/index.js';
 import { gradcheck, nn, tensor, tidy } from '../src/index.js';
 
 const F = nn.functional;
@@ -153,5 +158,114 @@ describe('activations', () => {
         /gelu: 'approximate' must be one of 'none', 'tanh', got .*erf/,
       );
       expect(() => new nn.GELU({ approximate: 'fast' as never })).toThrow(/GELU: 'approximate' must be one of/);
+    }));
+
+  it("leakyRelu, elu, selu, celu, hardtanh, relu6, hardsigmoid, hardswish: PyTorch 1.13's values and gradients", () => {
+    const fx = JSON.parse(readFileSync(new URL('./fixtures/activations.json', import.meta.url), 'utf8')) as {
+      points: string[];
+      cases: Record<string, { y: string[]; grad: string[] }>;
+    };
+    const num = (r: string) => (r === 'nan' ? NaN : r === 'inf' ? Infinity : r === '-inf' ? -Infinity : Number(r));
+    const fns: Record<string, (x: tk.Tensor) => tk.Tensor> = {
+      leakyRelu: (x) => F.leakyRelu(x),
+      'leakyRelu 0.2': (x) => F.leakyRelu(x, 0.2),
+      elu: (x) => F.elu(x),
+      'elu 0.5': (x) => F.elu(x, 0.5),
+      selu: (x) => F.selu(x),
+      'celu 2': (x) => F.celu(x, 2),
+      hardtanh: (x) => F.hardtanh(x),
+      'hardtanh -2 0.5': (x) => F.hardtanh(x, -2, 0.5),
+      relu6: (x) => F.relu6(x),
+      hardsigmoid: (x) => F.hardsigmoid(x),
+      hardswish: (x) => F.hardswish(x),
+    };
+    // Every zero's sign, infinity and NaN as PyTorch's; finite values within a few units of the last
+    // place of max(1, |value|): PyTorch's expm1 is not ours, and its elu gradient is formed from
+    // the result (g (y + alpha)), which cancels below 0 where ours, g alpha e^x, does not
+    const close = (got: number, want: number, dtype: string) =>
+      Object.is(got, want) ||
+      (Number.isFinite(want) &&
+        want !== 0 &&
+        Math.abs(got - want) <= (dtype === 'float32' ? 2 ** -20 : 2 ** -48) * Math.max(1, Math.abs(want)));
+    // PyTorch 1.13's float64 hardsigmoid gradient multiplies by float32's 1/6 (its one_sixth is
+    // 1.0f / 6.0f), 3e-8 off; ours is float64's
+    // At x = 3 PyTorch's vectorised loop (these points) gives hardswish a gradient of 1 where its
+    // scalar loop and CUDA kernel give 3/2 (test/torch-port.test.ts checks that one): ours is 3/2
+    const closeGrad = (got: number, want: number, key: string, x: string) =>
+      key.startsWith('hardswish') && x === '3.0'
+        ? got === want * 1.5
+        : key === 'hardsigmoid float64'
+          ? Object.is(got, want) || Math.abs(got / want - 1) < 4e-8
+          : close(got, want, key.endsWith('float64') ? 'float64' : 'float32');
+    let checked = 0;
+    for (const [key, want] of Object.entries(fx.cases)) {
+      const dtype = key.endsWith('float64') ? 'float64' : 'float32';
+      const name = key.slice(0, key.lastIndexOf(' '));
+      tidy(() => {
+        const x = tensor(fx.points.map(num), { dtype }).requiresGrad_();
+        const g = tensor(
+          fx.points.map((_, i) => 0.5 + i / 16),
+          { dtype },
+        );
+        const y = fns[name]!(x);
+        y.backward(g);
+        const gotY = Array.from(y.data(), Number),
+          gotG = Array.from(x.grad!.data(), Number);
+        want.y.forEach((w, i) =>
+          expect(close(gotY[i]!, num(w), dtype), `${key} at ${fx.points[i]}: ${gotY[i]} vs ${w}`).toBe(true),
+        );
+        want.grad.forEach((w, i) =>
+          expect(
+            closeGrad(gotG[i]!, num(w), key, fx.points[i]!),
+            `${key} grad at ${fx.points[i]}: ${gotG[i]} vs ${w}`,
+          ).toBe(true),
+        );
+        checked++;
+      });
+    }
+    expect(checked).toBe(22);
+  });
+
+  it("the activations' backward kernels (nn.grad) are what autograd runs, with their parameters checked", () =>
+    tidy(() => {
+      const x = tk.randn([4, 5]).mul(4),
+        g = tk.randn([4, 5]);
+      const pairs: [(t: tk.Tensor) => tk.Tensor, tk.Tensor][] = [
+        [(t) => F.leakyRelu(t, 0.3), nn.grad.leakyRelu(g, x, 0.3)],
+        [(t) => F.celu(t, 2), nn.grad.elu(g, x, { alpha: 2, inputScale: 0.5 })],
+        [(t) => F.hardtanh(t, -2, 1), nn.grad.hardtanh(g, x, -2, 1)],
+        [(t) => F.hardsigmoid(t), nn.grad.hardsigmoid(g, x)],
+        [(t) => F.hardswish(t), nn.grad.hardswish(g, x)],
+      ];
+      for (const [f, want] of pairs) {
+        const xr = x.detach().requiresGrad_();
+        f(xr).backward(g);
+        expect(Array.from(xr.grad!.data(), Number)).toEqual(Array.from(want.data(), Number));
+      }
+      // the plain reference, with parameters: a broadcast [5] gradient, a transposed input
+      const xt = x.t(),
+        gb = g.select(0, 0).narrow(0, 0, 4);
+      const pl = (t: tk.Tensor) => plain.plainTensor(Array.from(t.contiguous().data(), Number), 'float32', t.shape);
+      const vs = (t: tk.Tensor | plain.PlainTensor) => Array.from(t instanceof tk.Tensor ? t.data() : t.data, Number);
+      const near = (a: number[], b: number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+      near(vs(nn.grad.leakyRelu(gb, xt, 0.3)), vs(plain.binary('leaky_relu_backward', pl(gb), pl(xt), 0.3)));
+      near(vs(nn.grad.hardtanh(gb, xt, -2, 1)), vs(plain.binary('hardtanh_backward', pl(gb), pl(xt), -2, 1)));
+      near(
+        vs(nn.grad.elu(gb, xt, { alpha: 2, scale: 1.5, inputScale: 0.5 })),
+        vs(plain.binary('elu_backward', pl(gb), pl(xt), 2, 1.5, 0.5)),
+      );
+      near(vs(F.leakyRelu(xt, 0.3)), vs(plain.unary('leaky_relu', pl(xt), 0.3)));
+      near(vs(F.celu(xt, 2)), vs(plain.unary('elu', pl(xt), 2, 1, 0.5)));
+      near(vs(F.hardtanh(xt, -2, 1)), vs(plain.unary('hardtanh', pl(xt), -2, 1)));
+      expect(nn.grad.leakyRelu(g.select(0, 0), x, 0.3).shape).toEqual([4, 5]);
+      expect(() => F.hardtanh(x, 1, -1)).toThrow(/hardtanh: minVal 1 is above maxVal -1/);
+      expect(() => nn.grad.hardtanh(g, x, 1, -1)).toThrow(/hardtanh_backward: min_val 1 is above max_val -1/);
+      expect(() => F.leakyRelu(x, NaN)).toThrow(/negativeSlope/);
+      expect(() => nn.grad.elu(g, x, { alpha: Infinity })).toThrow(/elu_backward: 'alpha' must be a finite number/);
+      expect(() => nn.grad.leakyRelu(g.to('int32'), x.to('int32'))).toThrow(/leaky_relu_backward: expected floating/);
+      // integers compute in float32 (PyTorch refuses them); hardtanh keeps an integer dtype, as clamp
+      expect(F.leakyRelu(tensor([-2, 3], { dtype: 'int32' })).dtype).toBe('float32');
+      expect(Array.from(F.hardtanh(tensor([-5, 0, 5], { dtype: 'int64' }), -2, 2).data(), Number)).toEqual([-2, 0, 2]);
+      expect(F.hardtanh(tensor([-5, 0, 5], { dtype: 'int64' }), -2, 2).dtype).toBe('int64');
     }));
 });

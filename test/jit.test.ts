@@ -176,6 +176,24 @@ describe('element-wise fusion in the executor', () => {
     ['two branches merged: log(|a| + 1) + sqrt(|b|)', (a, b) => a.abs().add(1).log().add(b.abs().sqrt()), [6]],
     ['pow by 2 and 3 (the multiply paths)', (a, b) => a.sin().mul(b.cos()).pow(3).add(a.pow(2)), [6]],
     ['clamp, div, neg', (a, b) => a.clamp(-1, 2).div(b.add(10)).neg(), [4]],
+    // parametrised ops take their parameters from the node's attrs, as the eager call does
+    ['polygamma(2) of |a| + 1/2, plus b', (a, b) => a.abs().add(0.5).polygamma(2).add(b), [4]],
+    [
+      'leakyRelu, elu, hardtanh, hardswish with parameters',
+      (a, b) =>
+        nn.functional
+          .leakyRelu(a, 0.3)
+          .add(nn.functional.celu(b, 2))
+          .mul(nn.functional.hardtanh(a, -0.5, 2))
+          .add(nn.functional.hardswish(b)),
+      [7],
+    ],
+    // a number's 0.5 and -0.5 are sqrt and rsqrt, as eager: sqrt(-0) is -0 where pow gives +0
+    [
+      'pow by 0.5, -0.5 and -2 of a -0',
+      (a, b) => a.relu().neg().pow(0.5).mul(b.pow(-2)).mul(a.abs().add(1).pow(-0.5)),
+      [9],
+    ],
   ];
   for (const dtype of ['float32', 'float64'] as const)
     for (const [name, f, chains] of CHAINS)

@@ -250,11 +250,15 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       },
     ],
     [
-      'the composed activations',
+      'the activations (LeakyRelu, Elu, Selu, Clip, HardSigmoid, HardSwish and composed ones)',
       (x) => {
         const F = nn.functional;
         return F.elu(x)
           .add(F.selu(x))
+          .add(F.elu(x, 0.5))
+          .add(F.celu(x, 2))
+          .add(F.leakyRelu(x, 0.2))
+          .add(F.hardsigmoid(x.mul(4)))
           .add(F.softplus(x, { beta: 2 }))
           .add(F.logsigmoid(x))
           .add(F.hardtanh(x, -0.5, 0.5))
@@ -339,6 +343,10 @@ describe.skipIf(!ort)('onnx.export, checked by onnxruntime-node', () => {
       }
     }
     await matchesAtOpsets(new Mix().eval(), 'mix', [13, 17, 18]);
+  });
+  it('exports hardswish as HardSwish from opset 14 and as x HardSigmoid(x) before', async () => {
+    const m = new nn.Sequential(new nn.Hardswish(), new nn.Linear(6, 3), new nn.Hardswish()).eval();
+    await matchesAtOpsets(m, 'hardswish', [13, 14, 17]);
   });
   it('exports layerNorm with no weight (ones as the scale), a bias only, and over two dims at opsets 13 and 17', async () => {
     class Norms extends nn.Module {
@@ -642,6 +650,31 @@ describe('onnx.load of a Gelu node (opset 20)', () => {
       nodes: [{ ...node('Gelu', ['x'], ['y']), attrs: { approximate: { kind: 'string', v: 'fast' } } }],
     });
     expect(() => onnx.load(file('gelu-bad.onnx'))).toThrow(/approximate='fast' is not 'none' or 'tanh'/);
+  });
+});
+
+describe('onnx.load of the activations with ONNX default attributes', () => {
+  it("HardSigmoid's alpha 0.2, Selu's and LeakyRelu's defaults, as the operator docs define them", () => {
+    const x = tk.tensor([
+      [-6, -2.6, -0.5],
+      [0, 0.2, 1],
+      [2.5, 6, -3.1],
+    ]);
+    const cases: [string, (v: number) => number][] = [
+      ['HardSigmoid', (v) => Math.max(0, Math.min(1, Math.fround(0.2) * v + 0.5))],
+      ['LeakyRelu', (v) => (v < 0 ? Math.fround(0.01) * v : v)],
+      ['Elu', (v) => (v < 0 ? Math.expm1(v) : v)],
+      ['Celu', (v) => Math.max(0, v) + Math.min(0, Math.expm1(v))],
+      ['Selu', (v) => 1.05070102214813232421875 * (v <= 0 ? 1.67326319217681884765625 * Math.expm1(v) : v)],
+      ['HardSwish', (v) => (v * Math.max(0, Math.min(6, v + 3))) / 6],
+    ];
+    for (const [op, ref] of cases) {
+      writeOnnx(`${op}.onnx`, { nodes: [node(op, ['x'], ['y'])] });
+      const g = onnx.load(file(`${op}.onnx`));
+      const got = Array.from((g.run([x]) as Tensor).data(), Number);
+      got.forEach((v, i) => expect(v, `${op}(${x.data()[i]})`).toBeCloseTo(ref(Number(x.data()[i])), 5));
+      g.dispose();
+    }
   });
 });
 

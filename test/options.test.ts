@@ -145,6 +145,7 @@ const ROWS: Record<string, () => unknown> = {
   'nn/functional.ts:maxPool2d': () => nn.functional.maxPool2d(img(), 2, O),
   'nn/grad.ts:batchNorm': () =>
     nn.grad.batchNorm(tk.ones([2, 2]), tk.ones([2, 2]), tk.ones([2]), tk.zeros([2]), tk.ones([2]), O),
+  'nn/grad.ts:elu': () => nn.grad.elu(x(), x(), O),
   'nn/grad.ts:avgPool2d': () => nn.grad.avgPool2d(tk.ones([1, 2, 3, 3]), [1, 2, 6, 6], 2, O),
   'nn/grad.ts:conv2dInput': () => nn.grad.conv2dInput([1, 2, 6, 6], tk.randn([1, 2, 3, 3]), tk.ones([1, 1, 4, 4]), O),
   'nn/grad.ts:conv2dWeight': () => nn.grad.conv2dWeight(img(), [1, 2, 3, 3], tk.ones([1, 1, 4, 4]), O),

@@ -203,7 +203,7 @@ def elementwise_ops():
     # The elementwise suite's 1M rows (bench/suites/elementwise.ts), each as "elementwise.NAME".
     n = 1 << 20
     x, y, big = torch.randn(n), torch.randn(n), torch.randn(1024, 1024)
-    big_t, big_pos, cond = big.t(), big.abs() + 0.5, x > 0
+    big_t, big_pos, cond, big_unit = big.t(), big.abs() + 0.5, x > 0, big.tanh()
     return {
         "add": lambda: x + y,
         "mul": lambda: x * y,
@@ -218,6 +218,14 @@ def elementwise_ops():
         "gelu_backward": lambda: torch.ops.aten.gelu_backward(x.view(1024, 1024), big),
         "silu": lambda: F.silu(big),
         "silu_backward": lambda: torch.ops.aten.silu_backward(x.view(1024, 1024), big),
+        "leaky_relu": lambda: F.leaky_relu(big),
+        "leaky_relu_backward": lambda: torch.ops.aten.leaky_relu_backward(x.view(1024, 1024), big, 0.01, False),
+        "elu": lambda: F.elu(big),
+        "elu_backward": lambda: torch.ops.aten.elu_backward(x.view(1024, 1024), 1.0, 1.0, 1.0, False, big),
+        "hardswish": lambda: F.hardswish(big),
+        "hardswish_backward": lambda: torch.ops.aten.hardswish_backward(x.view(1024, 1024), big),
+        "hardsigmoid": lambda: F.hardsigmoid(big),
+        "relu6": lambda: F.relu6(big),
         "log": lambda: big_pos.log(),
         "sin": lambda: big.sin(),
         "cos": lambda: big.cos(),
@@ -228,6 +236,9 @@ def elementwise_ops():
         "expm1": lambda: big.expm1(),
         "sinh": lambda: big.sinh(),
         "atan": lambda: big.atan(),
+        "asin": lambda: big_unit.asin(),
+        "acos": lambda: big_unit.acos(),
+        "atan2": lambda: torch.atan2(x, y),
         "sigmoid": lambda: big.sigmoid(),
         "sqrt": lambda: big_pos.sqrt(),
         "rsqrt": lambda: big_pos.rsqrt(),

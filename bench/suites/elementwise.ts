@@ -45,6 +45,8 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
   const pbig = plain.randn([1024, 1024]);
   const bigPos = big.abs().add(0.5);
   const pbigPos = plain.add(plain.abs(pbig), plain.full([1], 0.5));
+  const bigUnit = big.tanh(); // inside (-1, 1), for asin and acos
+  const pbigUnit = plain.unary('tanh', pbig);
   const plainUs: Record<string, number> = {
     add: await measure(() => plain.add(px, py), opts, 1, opts.quick ? 300 : 1000),
     mul: await measure(() => plain.mul(px, py), opts, 1, opts.quick ? 300 : 1000),
@@ -56,6 +58,24 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
     geluBackward: await measure(() => plain.binary('gelu_backward', pbig, pbig), opts, 1, opts.quick ? 300 : 1000),
     silu: await measure(() => plain.unary('silu', pbig), opts, 1, opts.quick ? 300 : 1000),
     siluBackward: await measure(() => plain.binary('silu_backward', pbig, pbig), opts, 1, opts.quick ? 300 : 1000),
+    leakyRelu: await measure(() => plain.unary('leaky_relu', pbig), opts, 1, opts.quick ? 300 : 1000),
+    leakyReluBackward: await measure(
+      () => plain.binary('leaky_relu_backward', pbig, pbig),
+      opts,
+      1,
+      opts.quick ? 300 : 1000,
+    ),
+    elu: await measure(() => plain.unary('elu', pbig), opts, 1, opts.quick ? 300 : 1000),
+    eluBackward: await measure(() => plain.binary('elu_backward', pbig, pbig), opts, 1, opts.quick ? 300 : 1000),
+    hardswish: await measure(() => plain.unary('hardswish', pbig), opts, 1, opts.quick ? 300 : 1000),
+    hardswishBackward: await measure(
+      () => plain.binary('hardswish_backward', pbig, pbig),
+      opts,
+      1,
+      opts.quick ? 300 : 1000,
+    ),
+    hardsigmoid: await measure(() => plain.unary('hardsigmoid', pbig), opts, 1, opts.quick ? 300 : 1000),
+    relu6: await measure(() => plain.unary('hardtanh', pbig, 0, 6), opts, 1, opts.quick ? 300 : 1000),
     log: await measure(() => plain.log(pbigPos), opts, 1, opts.quick ? 300 : 1000),
     sin: await measure(() => plain.sin(pbig), opts, 1, opts.quick ? 300 : 1000),
     tan: await measure(() => plain.unary('tan', pbig), opts, 1, opts.quick ? 300 : 1000),
@@ -65,6 +85,9 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
     expm1: await measure(() => plain.unary('expm1', pbig), opts, 1, opts.quick ? 300 : 1000),
     sinh: await measure(() => plain.unary('sinh', pbig), opts, 1, opts.quick ? 300 : 1000),
     atan: await measure(() => plain.unary('atan', pbig), opts, 1, opts.quick ? 300 : 1000),
+    asin: await measure(() => plain.unary('asin', pbigUnit), opts, 1, opts.quick ? 300 : 1000),
+    acos: await measure(() => plain.unary('acos', pbigUnit), opts, 1, opts.quick ? 300 : 1000),
+    atan2: await measure(() => plain.binary('atan2', px, py), opts, 1, opts.quick ? 300 : 1000),
     sigmoid: await measure(() => plain.unary('sigmoid', pbig), opts, 1, opts.quick ? 300 : 1000),
     sqrt: await measure(() => plain.sqrt(pbigPos), opts, 1, opts.quick ? 300 : 1000),
     rsqrt: await measure(() => plain.rsqrt(pbigPos), opts, 1, opts.quick ? 300 : 1000),
@@ -98,6 +121,24 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       ["geluBackward 1M (autograd's kernel)", () => tk.nn.grad.gelu(bigGrad, big).dispose(), 12 * N, 'gelu_backward'],
       ['silu 1M contiguous', () => tk.nn.functional.silu(big).dispose(), 8 * N, 'silu'],
       ["siluBackward 1M (autograd's kernel)", () => tk.nn.grad.silu(bigGrad, big).dispose(), 12 * N, 'silu_backward'],
+      ['leakyRelu 1M contiguous', () => tk.nn.functional.leakyRelu(big).dispose(), 8 * N, 'leaky_relu'],
+      [
+        "leakyReluBackward 1M (autograd's kernel)",
+        () => tk.nn.grad.leakyRelu(bigGrad, big).dispose(),
+        12 * N,
+        'leaky_relu_backward',
+      ],
+      ['elu 1M contiguous', () => tk.nn.functional.elu(big).dispose(), 8 * N, 'elu'],
+      ["eluBackward 1M (autograd's kernel)", () => tk.nn.grad.elu(bigGrad, big).dispose(), 12 * N, 'elu_backward'],
+      ['hardswish 1M contiguous', () => tk.nn.functional.hardswish(big).dispose(), 8 * N, 'hardswish'],
+      [
+        "hardswishBackward 1M (autograd's kernel)",
+        () => tk.nn.grad.hardswish(bigGrad, big).dispose(),
+        12 * N,
+        'hardswish_backward',
+      ],
+      ['hardsigmoid 1M contiguous', () => tk.nn.functional.hardsigmoid(big).dispose(), 8 * N, 'hardsigmoid'],
+      ['relu6 1M contiguous', () => tk.nn.functional.relu6(big).dispose(), 8 * N, 'relu6'],
       ['log 1M contiguous', () => bigPos.log().dispose(), 8 * N, 'log'],
       ['sin 1M contiguous', () => big.sin().dispose(), 8 * N, 'sin'],
       ['cos 1M contiguous', () => big.cos().dispose(), 8 * N, 'cos'],
@@ -108,6 +149,9 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       ['expm1 1M contiguous', () => big.expm1().dispose(), 8 * N, 'expm1'],
       ['sinh 1M contiguous', () => big.sinh().dispose(), 8 * N, 'sinh'],
       ['atan 1M contiguous', () => big.atan().dispose(), 8 * N, 'atan'],
+      ['asin 1M contiguous', () => bigUnit.asin().dispose(), 8 * N, 'asin'],
+      ['acos 1M contiguous', () => bigUnit.acos().dispose(), 8 * N, 'acos'],
+      ['atan2 1M f32', () => tk.atan2(x, y).dispose(), 12 * N, 'atan2'],
       ['sigmoid 1M contiguous', () => big.sigmoid().dispose(), 8 * N, 'sigmoid'],
       ['sqrt 1M contiguous', () => bigPos.sqrt().dispose(), 8 * N, 'sqrt'],
       ['rsqrt 1M contiguous', () => bigPos.rsqrt().dispose(), 8 * N, 'rsqrt'],
@@ -137,5 +181,5 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       torch?.close();
     }
   }
-  for (const t of [x, y, big, bigT, bigGrad, bigPos, cond]) t.dispose();
+  for (const t of [x, y, big, bigT, bigGrad, bigPos, bigUnit, cond]) t.dispose();
 }

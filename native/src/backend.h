@@ -69,7 +69,7 @@ struct Backend {
   // `in` is of the compute dtype and broadcast to out's shape.
   void (*unary)(UnaryOp op, const Tensor& out, const Tensor& in, const kernels::UnaryParams& p);
   // a and b are of the compute dtype and broadcast (0 strides) to out's shape.
-  void (*binary)(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);
+  void (*binary)(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const kernels::UnaryParams& p);
   void (*where)(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
   // out[i] = start + i * step (contiguous out). With `symmetric`, the second half is computed
   // from `end` backwards (end - (n - 1 - i) * step), as linspace does so both ends are exact.

@@ -626,20 +626,14 @@ export {
   type CrossEntropyOptions,
 } from './losses.js';
 
-/** x for x > 0, negativeSlope * x otherwise. @example leakyRelu(x, 0.2) */
+/**
+ * x for x > 0, negativeSlope * x otherwise, one native op (as its backward, nn.grad.leakyRelu).
+ * Integers compute in float32. @example leakyRelu(x, 0.2)
+ */
 export function leakyRelu<F extends DType>(input: Tensor<F>, negativeSlope?: number): Tensor<F>;
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   tensorArg('leakyRelu', 'input', input);
-  num('leakyRelu', 'negativeSlope', negativeSlope);
-  return tidy(() =>
-    input.mul(
-      input
-        .gt(0)
-        .to(input.dtype)
-        .mul(1 - negativeSlope)
-        .add(negativeSlope),
-    ),
-  );
+  return call('leaky_relu', [num('leakyRelu', 'negativeSlope', negativeSlope)], input);
 }
 
 /** GELU's options: approximate 'none' (default) or 'tanh', as PyTorch's. */

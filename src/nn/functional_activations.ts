@@ -1,46 +1,50 @@
-// The activations of torch.nn.functional beyond the native ones (relu, gelu, sigmoid, tanh),
-// composed of differentiable tensor ops: elu, selu, celu, softplus, logsigmoid, hardtanh, relu6,
-// hardsigmoid, hardswish, mish, softsign, prelu and glu. Re-exported by functional.ts.
+// The activations of torch.nn.functional beyond relu, gelu, silu, sigmoid and tanh: elu, selu and
+// celu (one native op, elu, with PyTorch's alpha, scale and input scale), hardtanh and relu6,
+// hardsigmoid and hardswish (native ops, each with a one-pass backward kernel in nn.grad), and,
+// composed of differentiable tensor ops, softplus, logsigmoid, mish, softsign, prelu, glu and the
+// rest. Re-exported by functional.ts.
 //
 // Contract: the values are torch's, and so are the gradients, including at the kinks: where torch
 // takes a strict comparison (hardtanh passes the gradient only strictly inside its bounds), so do
-// these, by choosing branches with `where` rather than clamping.
+// these (the native backward kernels compare as torch's do; the composites choose branches with
+// `where` rather than clamping).
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { checkOptions, int, num } from '../options.js';
+import { op as runOp } from '../ops/dispatch.js';
 import { where } from '../ops/functional.js';
 import type { Tensor } from '../tensor.js';
 import { tensorArg } from './args.js';
 
-// x where x > 0, else alpha (e^(x / scale) - 1); e^ of min(x, 0), so the branch not taken never
-// overflows.
-function expLinear(op: string, input: Tensor, alpha: number, scale: number): Tensor {
+// x scale where x > 0, else alpha scale (e^(x inputScale) - 1): PyTorch's elu kernel, whose
+// negative side is expm1 (exact near 0) and whose gradient at 0 is the negative side's.
+function expLinear(op: string, input: Tensor, alpha: number, scale: number, inputScale: number): Tensor {
   tensorArg(op, 'input', input);
   num(op, 'alpha', alpha);
-  return tidy(() => where(input.gt(0), input, input.clamp(null, 0).div(scale).exp().sub(1).mul(alpha)));
+  return runOp('elu', [alpha, scale, inputScale], input._h);
 }
 
 /** torch.nn.functional.elu: x where x > 0, else alpha (e^x - 1). @example F.elu(x) */
 export function elu<F extends DType>(input: Tensor<F>, alpha?: number): Tensor<F>;
 export function elu(input: Tensor, alpha = 1): Tensor {
-  return expLinear('elu', input, alpha, 1);
+  return expLinear('elu', input, alpha, 1, 1);
 }
 
-/** torch.nn.functional.celu: x where x > 0, else alpha (e^(x / alpha) - 1). */
+/** torch.nn.functional.celu: x where x > 0, else alpha (e^(x / alpha) - 1). @example F.celu(x, 2) */
 export function celu<F extends DType>(input: Tensor<F>, alpha?: number): Tensor<F>;
 export function celu(input: Tensor, alpha = 1): Tensor {
   if (alpha === 0) fail('INVALID_ARGUMENT', 'celu: alpha must not be 0');
-  return expLinear('celu', input, alpha, alpha);
+  return expLinear('celu', input, alpha, 1, 1 / num('celu', 'alpha', alpha));
 }
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 
-/** torch.nn.functional.selu: scale * elu(x, alpha) with the self-normalising constants. */
+/** torch.nn.functional.selu: scale * elu(x, alpha) with the self-normalising constants. @example F.selu(x) */
 export function selu<F extends DType>(input: Tensor<F>): Tensor<F>;
 export function selu(input: Tensor): Tensor {
-  return tidy(() => expLinear('selu', input, SELU_ALPHA, 1).mul(SELU_SCALE));
+  return expLinear('selu', input, SELU_ALPHA, SELU_SCALE, 1);
 }
 
 /**
@@ -71,8 +75,8 @@ export function logsigmoid(input: Tensor): Tensor {
 }
 
 /**
- * torch.nn.functional.hardtanh: x clipped to [minVal, maxVal]; the gradient passes strictly
- * inside the bounds only, as torch's. @example F.hardtanh(x, -2, 2)
+ * torch.nn.functional.hardtanh: x clipped to [minVal, maxVal], one native op; the gradient passes
+ * strictly inside the bounds only, as torch's. @example F.hardtanh(x, -2, 2)
  */
 export function hardtanh<F extends DType>(input: Tensor<F>, minVal?: number, maxVal?: number): Tensor<F>;
 export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
@@ -80,28 +84,30 @@ export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
   num('hardtanh', 'minVal', minVal);
   num('hardtanh', 'maxVal', maxVal);
   if (minVal > maxVal) fail('INVALID_ARGUMENT', `hardtanh: minVal ${minVal} is above maxVal ${maxVal}`);
-  return tidy(() => where(input.le(minVal), minVal, where(input.ge(maxVal), maxVal, input)));
+  return runOp('hardtanh', [minVal, maxVal], input._h);
 }
 
-/** torch.nn.functional.relu6: hardtanh(x, 0, 6). */
+/** torch.nn.functional.relu6: hardtanh(x, 0, 6). @example F.relu6(x) */
 export function relu6<F extends DType>(input: Tensor<F>): Tensor<F>;
 export function relu6(input: Tensor): Tensor {
   return hardtanh(input, 0, 6);
 }
 
-/** torch.nn.functional.hardsigmoid: relu6(x + 3) / 6. */
+/** torch.nn.functional.hardsigmoid: relu6(x + 3) / 6, one native op. @example F.hardsigmoid(x) */
 export function hardsigmoid<F extends DType>(input: Tensor<F>): Tensor<F>;
 export function hardsigmoid(input: Tensor): Tensor {
   tensorArg('hardsigmoid', 'input', input);
-  return tidy(() => where(input.le(-3), 0, where(input.ge(3), 1, input.div(6).add(0.5))));
+  return runOp('hardsigmoid', [], input._h);
 }
 
-/** torch.nn.functional.hardswish: x relu6(x + 3) / 6 (MobileNetV3). */
+/**
+ * torch.nn.functional.hardswish: x relu6(x + 3) / 6 (MobileNetV3), one native op; its gradient,
+ * as torch's, is 0 below -3, x / 3 + 1/2 from -3 up to 3 (inclusive), and 1 above. @example F.hardswish(x)
+ */
 export function hardswish<F extends DType>(input: Tensor<F>): Tensor<F>;
 export function hardswish(input: Tensor): Tensor {
   tensorArg('hardswish', 'input', input);
-  // torch's gradient: 0 below -3, x / 3 + 1/2 up to 3 (inclusive), 1 above
-  return tidy(() => where(input.lt(-3), 0, where(input.gt(3), input, input.mul(input.add(3)).div(6))));
+  return runOp('hardswish', [], input._h);
 }
 
 /** torch.nn.functional.mish: x tanh(softplus(x)). */

@@ -8,7 +8,7 @@
  * @module grad
  */
 import { fail } from '../errors.js';
-import { checkOptions, describe, int, intAtLeast, list } from '../options.js';
+import { checkOptions, describe, int, intAtLeast, list, num } from '../options.js';
 import { op, opMultiN, opN, type Attr, type OpName } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
 import { convLayout, pair, poolLayout, tensorArg, type Pair } from './args.js';
@@ -150,6 +150,49 @@ export function gelu(gradOutput: Tensor, input: Tensor): Tensor {
  */
 export function silu(gradOutput: Tensor, input: Tensor): Tensor {
   return run('silu_backward', [], gradOutput, input);
+}
+/**
+ * d leakyRelu / d input times gradOutput: gradOutput where input > 0, else negativeSlope times it,
+ * in one pass (autograd's kernel). @example nn.grad.leakyRelu(gy, x, 0.2)
+ */
+export function leakyRelu(gradOutput: Tensor, input: Tensor, negativeSlope = 0.01): Tensor {
+  return run('leaky_relu_backward', [num('leakyRelu', 'negativeSlope', negativeSlope)], gradOutput, input);
+}
+/**
+ * d elu / d input times gradOutput, for PyTorch's elu with `alpha`, `scale` and `inputScale` (elu:
+ * 1, 1, 1; selu and celu set them): gradOutput scale where input > 0, else gradOutput alpha scale
+ * inputScale e^(input inputScale). @example nn.grad.elu(gy, x, { alpha: 0.5 })
+ */
+export function elu(
+  gradOutput: Tensor,
+  input: Tensor,
+  options?: { alpha?: number; scale?: number; inputScale?: number },
+): Tensor {
+  const o = checkOptions('elu', options, { alpha: 'number', scale: 'number', inputScale: 'number' });
+  return run('elu_backward', [o.alpha ?? 1, o.scale ?? 1, o.inputScale ?? 1], gradOutput, input);
+}
+/**
+ * d hardtanh / d input times gradOutput: gradOutput strictly inside (minVal, maxVal), else 0, as
+ * PyTorch's. @example nn.grad.hardtanh(gy, x, 0, 6)
+ */
+export function hardtanh(gradOutput: Tensor, input: Tensor, minVal = -1, maxVal = 1): Tensor {
+  return run(
+    'hardtanh_backward',
+    [num('hardtanh', 'minVal', minVal), num('hardtanh', 'maxVal', maxVal)],
+    gradOutput,
+    input,
+  );
+}
+/** d hardsigmoid / d input times gradOutput: gradOutput / 6 strictly inside (-3, 3), else 0. @example nn.grad.hardsigmoid(gy, x) */
+export function hardsigmoid(gradOutput: Tensor, input: Tensor): Tensor {
+  return run('hardsigmoid_backward', [], gradOutput, input);
+}
+/**
+ * d hardswish / d input times gradOutput: 0 below -3, gradOutput (input / 3 + 1/2) from -3 up to
+ * 3 (inclusive), gradOutput above, as PyTorch's. @example nn.grad.hardswish(gy, x)
+ */
+export function hardswish(gradOutput: Tensor, input: Tensor): Tensor {
+  return run('hardswish_backward', [], gradOutput, input);
 }
 /** d cumprod / d input: exact where the input holds zeros. @example nn.grad.cumprod(gy, x, 1) */
 export function cumprod(gradOutput: Tensor, input: Tensor, dim: number): Tensor {

@@ -1,6 +1,7 @@
 // The op table of onnx.export: one exporter per native op, writing the ONNX nodes that compute
 // it (opset 13-18). A native op with no row is listed in the export's NOT_IMPLEMENTED error.
 import type { DType } from '../dtype.js';
+import { fail } from '../errors.js';
 import type { GraphNode } from '../jit/graph.js';
 import type { OpName } from '../ops/ops.generated.js';
 import { tensor } from '../ops/creation.js';
@@ -223,6 +224,33 @@ const gelu: Exporter = (c, n) => {
   c.emit('Mul', [h, c.scalarOf(t, 0.5)], [c.out(n.outputs[0])]);
 };
 
+// clamp and hardtanh: Clip with its bounds as inputs (an absent one left out).
+const clip: Exporter = (c, n) => {
+  const t = c.dtype(n.outputs[0]);
+  const lo = attr(n, 0),
+    hi = attr(n, 1);
+  const ins = [
+    c.read(n.inputs[0], t),
+    typeof lo === 'number' ? c.scalarOf(t, lo) : '',
+    typeof hi === 'number' ? c.scalarOf(t, hi) : '',
+  ];
+  while (ins[ins.length - 1] === '') ins.pop();
+  c.emit('Clip', ins, [c.out(n.outputs[0])]);
+};
+const flt = (v: number): OnnxAttr => ({ kind: 'float', v });
+
+// elu's alpha a, scale s and input scale i (elu 1, 1, 1; selu; celu a, 1, 1/a): Elu when s = i = 1,
+// else Selu of u = i x, whose gamma (s / i) and alpha (a i) give s x above 0 and a s (e^(i x) - 1)
+// below (i > 0: the sides of u are x's).
+const elu: Exporter = (c, n) => {
+  const [a, s, i] = [0, 1, 2].map((k) => attr(n, k) as number);
+  const x = c.read(n.inputs[0]);
+  if (s === 1 && i === 1) return void c.emit('Elu', [x], [c.out(n.outputs[0])], { alpha: flt(a) });
+  if (!(i > 0)) fail('NOT_IMPLEMENTED', `onnx.export: elu with an input scale of ${i} (celu with a negative alpha)`);
+  const u = i === 1 ? x : c.emit('Mul', [x, c.scalarOf(c.dtype(n.outputs[0]), i)])[0];
+  c.emit('Selu', [u], [c.out(n.outputs[0])], { alpha: flt(a * i), gamma: flt(s / i) });
+};
+
 export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
   neg: simple('Neg'),
   abs: simple('Abs'),
@@ -279,17 +307,20 @@ export const EXPORTERS: Partial<Record<OpName, Exporter>> = {
     c.emit('Log', [c.emit('Add', [x, c.scalarOf(c.dtype(n.outputs[0]), 1)])[0]], [c.out(n.outputs[0])]);
   },
   rsqrt: (c, n) => void c.emit('Reciprocal', [c.emit('Sqrt', [c.read(n.inputs[0])])[0]], [c.out(n.outputs[0])]),
-  clamp: (c, n) => {
-    const t = c.dtype(n.outputs[0]);
-    const lo = attr(n, 0),
-      hi = attr(n, 1);
-    const ins = [
-      c.read(n.inputs[0], t),
-      typeof lo === 'number' ? c.scalarOf(t, lo) : '',
-      typeof hi === 'number' ? c.scalarOf(t, hi) : '',
-    ];
-    while (ins[ins.length - 1] === '') ins.pop();
-    c.emit('Clip', ins, [c.out(n.outputs[0])]);
+  clamp: clip,
+  hardtanh: clip,
+  leaky_relu: (c, n) =>
+    void c.emit('LeakyRelu', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { alpha: flt(attr(n, 0) as number) }),
+  elu,
+  // PyTorch's hardsigmoid is ONNX's with alpha 1/6 (ONNX's default is 0.2)
+  hardsigmoid: (c, n) =>
+    void c.emit('HardSigmoid', [c.read(n.inputs[0])], [c.out(n.outputs[0])], { alpha: flt(1 / 6), beta: flt(0.5) }),
+  // HardSwish from opset 14; before, x HardSigmoid(x)
+  hardswish: (c, n) => {
+    const x = c.read(n.inputs[0]);
+    if (c.opset >= 14) return void c.emit('HardSwish', [x], [c.out(n.outputs[0])]);
+    const h = c.emit('HardSigmoid', [x], 1, { alpha: flt(1 / 6), beta: flt(0.5) })[0];
+    c.emit('Mul', [x, h], [c.out(n.outputs[0])]);
   },
   add: binary('Add'),
   sub: binary('Sub'),

@@ -3,6 +3,7 @@
 // tensors done in JS (Ints) so that it leaves no ops.
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
+import { tidy } from '../memory.js';
 import { full, tensor } from '../ops/creation.js';
 import { op as nativeOp } from '../ops/dispatch.js';
 import { cat, where } from '../ops/functional.js';
@@ -376,6 +377,28 @@ export const OPS: Record<string, OpImpl> = {
       c.bad(n, `approximate='${approximate}' is not 'none' or 'tanh'`);
     c.set(n, 0, F.gelu(c.t(n, 0), { approximate: approximate as 'none' | 'tanh' }));
   },
+  // the activations PyTorch exports (ONNX's defaults where an attribute is absent)
+  LeakyRelu: (c, n) => c.set(n, 0, F.leakyRelu(c.t(n, 0), c.float(n, 'alpha', 0.01))),
+  Elu: (c, n) => c.set(n, 0, F.elu(c.t(n, 0), c.float(n, 'alpha', 1))),
+  Celu: (c, n) => c.set(n, 0, F.celu(c.t(n, 0), c.float(n, 'alpha', 1))),
+  Selu: (c, n) => {
+    const alpha = c.float(n, 'alpha', 1.67326319217681884765625),
+      gamma = c.float(n, 'gamma', 1.05070102214813232421875);
+    c.set(
+      n,
+      0,
+      tidy(() => F.elu(c.t(n, 0), alpha).mul(gamma)),
+    );
+  },
+  // max(0, min(1, alpha x + beta)); PyTorch's hardsigmoid where alpha is 1/6 and beta 1/2
+  HardSigmoid: (c, n) => {
+    const alpha = c.float(n, 'alpha', 0.2),
+      beta = c.float(n, 'beta', 0.5),
+      x = c.t(n, 0);
+    const torchForm = Math.fround(alpha) === Math.fround(1 / 6) && beta === 0.5;
+    c.set(n, 0, torchForm ? F.hardsigmoid(x) : tidy(() => x.mul(alpha).add(beta).clamp(0, 1)));
+  },
+  HardSwish: unary((x) => F.hardswish(x)),
   Softmax: (c, n) => c.set(n, 0, c.t(n, 0).softmax(c.int(n, 'axis', c.m.opset >= 13 ? -1 : 1))),
   LogSoftmax: (c, n) => c.set(n, 0, c.t(n, 0).logSoftmax(c.int(n, 'axis', c.m.opset >= 13 ? -1 : 1))),
   Add: binary(

@@ -87,7 +87,7 @@ const nanMin = (a: number, b: number) => (Number.isNaN(a) ? a : Number.isNaN(b) 
  * Unary ops: the kernel for the compute dtype. The dtype rule (FLOAT computes integers as
  * float32) is the op's row of ops.def, read from the generated list.
  */
-export const UNARY: Record<string, (dt: DType, p0?: number) => Fn1> = {
+export const UNARY: Record<string, (dt: DType, p0?: number, p1?: number, p2?: number) => Fn1> = {
   neg: (dt) => (dt === 'int32' ? (x) => -x | 0 : (x) => -x),
   abs: (dt) => (dt === 'int32' ? (x) => Math.abs(x) | 0 : Math.abs),
   exp: () => Math.exp,
@@ -102,6 +102,21 @@ export const UNARY: Record<string, (dt: DType, p0?: number) => Fn1> = {
   tanh: () => Math.tanh,
   gelu: () => (x) => 0.5 * x * erfc(-x * Math.SQRT1_2), // not 1 + erf: that cancels for x << 0
   silu: () => (x) => x / (1 + Math.exp(-x)),
+  // the parametrised activations, with torch's defaults; elu's are its alpha, scale, input scale
+  leaky_relu:
+    (_dt, slope = 0.01) =>
+    (x) =>
+      x > 0 ? x : x * slope,
+  elu:
+    (_dt, alpha = 1, scale = 1, inputScale = 1) =>
+    (x) =>
+      x > 0 ? x * scale : Math.expm1(x * inputScale) * alpha * scale + 0,
+  hardtanh:
+    (_dt, lo = -1, hi = 1) =>
+    (x) =>
+      x < lo ? lo : x > hi ? hi : x,
+  hardsigmoid: () => (x) => Math.min(Math.max(x + 3, 0), 6) / 6,
+  hardswish: () => (x) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6,
   erf: () => erfScalar,
   floor: (dt) => (isFloat(dt) ? Math.floor : (x) => x),
   ceil: (dt) => (isFloat(dt) ? Math.ceil : (x) => x),
@@ -171,7 +186,7 @@ const gcdOf = (a: number, b: number): number => {
 };
 
 /** Binary ops: the kernel for the compute dtype (the rule, as for UNARY, comes from ops.def). */
-export const BINARY: Record<string, (dt: DType) => Fn2> = {
+export const BINARY: Record<string, (dt: DType, p0?: number, p1?: number, p2?: number) => Fn2> = {
   add: (dt) => (dt === 'bool' ? (a, b) => (a || b ? 1 : 0) : dt === 'int32' ? (a, b) => (a + b) | 0 : (a, b) => a + b),
   sub: (dt) => (dt === 'int32' ? (a, b) => (a - b) | 0 : (a, b) => a - b),
   mul: (dt) => (dt === 'bool' ? (a, b) => (a && b ? 1 : 0) : dt === 'int32' ? Math.imul : (a, b) => a * b),
@@ -201,6 +216,21 @@ export const BINARY: Record<string, (dt: DType) => Fn2> = {
     const sg = 1 / (1 + Math.exp(-x));
     return g * sg * (1 + x * (1 - sg));
   },
+  // the activations' backward kernels, g times the local derivative, comparing as torch's do
+  leaky_relu_backward:
+    (_dt, slope = 0.01) =>
+    (g, x) =>
+      x > 0 ? g : g * slope,
+  elu_backward:
+    (_dt, alpha = 1, scale = 1, inputScale = 1) =>
+    (g, x) =>
+      x > 0 ? g * scale : g * alpha * scale * inputScale * Math.exp(x * inputScale),
+  hardtanh_backward:
+    (_dt, lo = -1, hi = 1) =>
+    (g, x) =>
+      x > lo && x < hi ? g : 0,
+  hardsigmoid_backward: () => (g, x) => (x > -3 && x < 3 ? g / 6 : 0),
+  hardswish_backward: () => (g, x) => (x < -3 ? 0 : x > 3 ? g : g * (x / 3 + 0.5)),
   bitwise_and: bitwise(
     (a, b) => a & b,
     (a, b) => a & b,
@@ -242,8 +272,14 @@ function nextafter(a: number, b: number, single: boolean): number {
 
 const toCompute = (v: number, dt: DType) => (dt === 'float32' ? Math.fround(v) : castValue(v, dt));
 
-/** Applies a unary op. @example plain.unary('exp', x) */
-export function unary(name: string, x: PlainTensor, p0?: number | null, p1?: number | null): PlainTensor {
+/** Applies a unary op; p0..p2 are a parametrised op's parameters. @example plain.unary('exp', x) */
+export function unary(
+  name: string,
+  x: PlainTensor,
+  p0?: number | null,
+  p1?: number | null,
+  p2?: number | null,
+): PlainTensor {
   if (name === 'clamp') return clamp(x, p0, p1);
   const make = entry('unary', UNARY, name),
     rule = ruleOf(name);
@@ -251,7 +287,7 @@ export function unary(name: string, x: PlainTensor, p0?: number | null, p1?: num
   const dt: DType = rule === 'FLOAT' ? (isFloat(x.dtype) ? x.dtype : 'float32') : x.dtype;
   if (rule === 'BITWISE' && isFloat(dt)) fail('DTYPE_MISMATCH', `${name}: expected an integer or bool tensor`);
   if (dt === 'bool' && rule !== 'BITWISE') fail('DTYPE_MISMATCH', `${name}: not supported for bool tensors`);
-  const f = make(dt, p0 ?? undefined);
+  const f = make(dt, p0 ?? undefined, p1 ?? undefined, p2 ?? undefined);
   const out = alloc(dt, x.numel());
   for (let i = 0; i < out.length; i++) out[i] = f(toCompute(x.data[i], dt));
   return new PlainTensor(out, x.shape, dt);
@@ -277,7 +313,14 @@ export function clamp(x: PlainTensor, min?: number | null, max?: number | null):
 }
 
 /** Applies a binary op with broadcasting and type promotion. @example plain.binary('add', a, 2) */
-export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTensor {
+export function binary(
+  name: string,
+  a: PlainOperand,
+  b: PlainOperand,
+  p0?: number,
+  p1?: number,
+  p2?: number,
+): PlainTensor {
   const make = entry('binary', BINARY, name),
     rule = ruleOf(name);
   plainOperand(name, a);
@@ -302,7 +345,10 @@ export function binary(name: string, a: PlainOperand, b: PlainOperand): PlainTen
   const shape = broadcastShapes(A.shape, B.shape);
   const ia = broadcastIndex(A.shape, shape),
     ib = broadcastIndex(B.shape, shape);
-  const f = make(compute);
+  // x.pow(0.5) and x.pow(-0.5) of a number exponent are sqrt and rsqrt, as in PyTorch (they differ
+  // from Math.pow at -0 and -Infinity); a tensor exponent keeps pow's values
+  const viaUnary = name === 'pow' && typeof b === 'number' && isFloat(compute) && (b === 0.5 || b === -0.5);
+  const f = viaUnary ? UNARY[b === 0.5 ? 'sqrt' : 'rsqrt'](compute) : make(compute, p0, p1, p2);
   const out = alloc(result, numel(shape));
   for (let i = 0; i < out.length; i++) out[i] = f(toCompute(A.data[ia[i]], compute), toCompute(B.data[ib[i]], compute));
   return new PlainTensor(out, shape, result);

@@ -5,7 +5,9 @@
 // path for libm), in each layout with a wide loop (both contiguous, a broadcast scalar on either
 // side) and a strided one (the baseline loop). Prints { capability, mismatches, hash } as JSON:
 // per op and layout how many results differ from the float64 reference rounded to float32 (0
-// expected: every one of these ops is exactly rounded), and a hash of every result's bits.
+// expected: every one of these ops is exactly rounded), and a hash of every result's bits; and for
+// atan2, which is not exactly rounded, its largest error in float32 ulps per layout (zeros' signs
+// and NaN must match Math.atan2's exactly).
 import * as tk from '../../src/index.js';
 
 const f = Math.fround;
@@ -95,4 +97,44 @@ for (const [name, op] of Object.entries(run)) {
     );
   }
 }
-console.log(JSON.stringify({ capability: tk.getCpuInfo().capability, mismatches, hash }));
+const u32 = new Uint32Array(1),
+  f32 = new Float32Array(u32.buffer);
+const ulpOf = (v: number) => {
+  f32[0] = Math.abs(v);
+  const a = f32[0]!;
+  u32[0]! += 1;
+  return f32[0]! - a;
+};
+const atan2Ulps: Record<string, number> = {};
+const atan2Err = (got: Float32Array, x: (i: number) => number, y: (i: number) => number) => {
+  mix(got);
+  let w = 0;
+  for (let i = 0; i < got.length; i++) {
+    const want = Math.atan2(x(i), y(i));
+    if (Number.isNaN(want) || want === 0 || !Number.isFinite(got[i]!)) {
+      if (!same(got[i]!, want)) w = Infinity;
+    } else w = Math.max(w, Math.abs(got[i]! - want) / ulpOf(want));
+  }
+  return w;
+};
+atan2Ulps.contiguous = atan2Err(
+  tk.atan2(A, B).data() as Float32Array,
+  (i) => a32[i]!,
+  (i) => b32[i]!,
+);
+atan2Ulps.strided = atan2Err(
+  tk.atan2(strided(A), strided(B)).contiguous().data() as Float32Array,
+  (i) => a32[i]!,
+  (i) => b32[i]!,
+);
+atan2Ulps['swapped, by -0.7'] = atan2Err(
+  tk.atan2(B, -0.7).data() as Float32Array,
+  (i) => b32[i]!,
+  () => f(-0.7),
+);
+atan2Ulps['3 by tensor'] = atan2Err(
+  tk.atan2(tk.tensor(3), A).data() as Float32Array,
+  () => 3,
+  (i) => a32[i]!,
+);
+console.log(JSON.stringify({ capability: tk.getCpuInfo().capability, mismatches, atan2Ulps, hash }));

@@ -70,6 +70,8 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'sdpa_backward',
   'gelu_backward',
   'silu_backward',
+  'elu_backward',
+  'hardswish_backward',
   'cross_entropy_backward',
   'linear_backward',
   'batch_norm_backward',
@@ -372,6 +374,31 @@ export const GRAD_CASES: GradCase[] = [
   },
   { ops: ['polygamma'], name: 'polygamma(1)', inputs: [f64([3, 4], [0.2, 6])], fn: (x) => x.polygamma(1) },
   { ops: ['polygamma'], name: 'polygamma(3)', inputs: [f64([3, 4], [0.5, 6])], fn: (x) => x.polygamma(3) },
+  // the activations' parameters (the table's own rows take the defaults), and the backward
+  // kernels that are differentiable (linear in the gradient): by the gradient and by the input
+  {
+    ops: ['leaky_relu'],
+    name: 'leakyRelu slope 0.2',
+    inputs: [f64([3, 4])],
+    fn: (x) => tk.nn.functional.leakyRelu(x, 0.2),
+  },
+  { ops: ['elu'], name: 'elu alpha 0.5', inputs: [f64([3, 4])], fn: (x) => tk.nn.functional.elu(x, 0.5) },
+  { ops: ['elu'], name: 'selu', inputs: [f64([3, 4])], fn: (x) => tk.nn.functional.selu(x) },
+  { ops: ['elu'], name: 'celu alpha 2', inputs: [f64([3, 4])], fn: (x) => tk.nn.functional.celu(x, 2) },
+  {
+    ops: ['hardtanh'],
+    name: 'hardtanh(-2, 0.5)',
+    inputs: [f64([3, 4])],
+    fn: (x) => tk.nn.functional.hardtanh(x, -2, 0.5),
+  },
+  { ops: ['hardtanh'], name: 'relu6', inputs: [f64([3, 4], [-2, 8])], fn: (x) => tk.nn.functional.relu6(x) },
+  ...(
+    [
+      ['leaky_relu_backward', (g: Tensor, x: Tensor) => tk.nn.grad.leakyRelu(g, x, 0.2)],
+      ['hardtanh_backward', (g: Tensor, x: Tensor) => tk.nn.grad.hardtanh(g, x, -2, 0.5)],
+      ['hardsigmoid_backward', (g: Tensor, x: Tensor) => tk.nn.grad.hardsigmoid(g, x)],
+    ] as const
+  ).map(([op, fn]): GradCase => ({ ops: [op], name: `${op} (g, x)`, inputs: [f64([3, 4]), f64([3, 4], [-4, 4])], fn })),
   { ops: ['clamp'], name: 'clamp both bounds', inputs: [f64([3, 4])], fn: (x) => x.clamp(-1, 1) },
   { ops: ['clamp'], name: 'clamp min only', inputs: [f64([3, 4])], fn: (x) => x.clamp(0.5) },
   { ops: ['clamp_'], name: 'clamp_ on a non-leaf', inputs: [f64([3, 4])], fn: (x) => x.mul(1).clamp_(null, 0.5) },

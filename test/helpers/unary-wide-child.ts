@@ -1,11 +1,12 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
-// float32 loops of exp, exp2, expm1, sinh, cosh, atan, log, log2, log10, log1p, sigmoid, tanh, erf,
-// gelu, silu, sin, cos, tan and the exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil, round and
-// trunc (AVX-512, AVX2 or the baseline build): each op
-// over a sweep of values, contiguous (the wide loops, in short and long runs) and strided (the
-// baseline loop), against float64 references. Prints { capability, worst, specialsOk, hash } as
-// JSON: per op and layout the largest error in float32 units in the last place, whether NaN, +-Inf
-// and -0 came out right, and a hash of every result's bits.
+// float32 loops of exp, exp2, expm1, sinh, cosh, atan, asin, acos, log, log2, log10, log1p,
+// sigmoid, tanh, erf, gelu, silu, sin, cos, tan, the activations leaky_relu, elu, hardtanh,
+// hardsigmoid and hardswish, and the exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil,
+// round and trunc (AVX-512, AVX2 or the baseline build): each op over a sweep of values,
+// contiguous (the wide loops, in short and long runs) and strided (the baseline loop), against
+// float64 references. Prints { capability, worst, specialsOk, hash } as JSON: per op and layout
+// the largest error in float32 units in the last place, whether NaN, +-Inf and -0 came out right,
+// and a hash of every result's bits.
 import * as tk from '../../src/index.js';
 import { erf, erfc } from '../../src/plain/math.js';
 
@@ -26,6 +27,8 @@ const REFS: Record<string, (x: number) => number> = {
   sinh: Math.sinh,
   cosh: Math.cosh,
   atan: Math.atan,
+  asin: Math.asin,
+  acos: Math.acos,
   log: Math.log,
   log2: Math.log2,
   log10: Math.log10,
@@ -50,6 +53,13 @@ const REFS: Record<string, (x: number) => number> = {
     return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : r;
   },
   trunc: Math.trunc,
+  // the activations, with PyTorch's defaults (hardtanh is exact: clamp's values)
+  leaky_relu: (x) => (x > 0 ? x : x * 0.01),
+  elu: (x) => (x > 0 ? x : Math.expm1(x) + 0), // + 0: -0 gives +0, as PyTorch's
+  hardtanh: (x) => (x < -1 ? -1 : x > 1 ? 1 : x),
+  hardsigmoid: (x) => Math.min(Math.max(x + 3, 0), 6) / 6,
+  // x relu6(x + 3) rounded to float32 before / 6, as PyTorch's: x > 5.7e37 gives inf as its does
+  hardswish: (x) => Math.fround(x * Math.min(Math.max(x + 3, 0), 6)) / 6,
 };
 const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   exp: (t) => t.exp(),
@@ -58,6 +68,8 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   sinh: (t) => t.sinh(),
   cosh: (t) => t.cosh(),
   atan: (t) => t.atan(),
+  asin: (t) => t.asin(),
+  acos: (t) => t.acos(),
   log: (t) => t.log(),
   log2: (t) => t.log2(),
   log10: (t) => t.log10(),
@@ -78,6 +90,11 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   ceil: (t) => t.ceil(),
   round: (t) => t.round(),
   trunc: (t) => t.trunc(),
+  leaky_relu: (t) => tk.nn.functional.leakyRelu(t),
+  elu: (t) => tk.nn.functional.elu(t),
+  hardtanh: (t) => tk.nn.functional.hardtanh(t),
+  hardsigmoid: (t) => tk.nn.functional.hardsigmoid(t),
+  hardswish: (t) => tk.nn.functional.hardswish(t),
 };
 
 const xs: number[] = [];
@@ -130,7 +147,22 @@ for (const [name, f] of Object.entries(run)) {
     NaN,
     ref(Infinity),
     ref(-Infinity),
-    ['exp', 'exp2', 'cosh', 'sigmoid', 'log', 'log2', 'log10', 'cos', 'relu', 'rsqrt', 'reciprocal'].includes(name)
+    [
+      'exp',
+      'exp2',
+      'cosh',
+      'sigmoid',
+      'log',
+      'log2',
+      'log10',
+      'cos',
+      'relu',
+      'rsqrt',
+      'reciprocal',
+      'hardsigmoid',
+      'elu',
+      'acos',
+    ].includes(name)
       ? ref(-0)
       : -0,
   ];

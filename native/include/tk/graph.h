@@ -33,7 +33,7 @@ struct FusedStep {
   bool binary = false;
   int op = 0;  // a UnaryOp or BinaryOp
   int a = 0, b = 0;
-  double p0 = 0, p1 = 0;  // the unary op's parameters
+  double p0 = 0, p1 = 0, p2 = 0;  // the op's kernel parameters (ops::elementwise_params)
 };
 }  // namespace tk
 

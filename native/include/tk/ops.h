@@ -104,10 +104,11 @@ class Outputs {
 Outputs call(OpId id, std::span<const Tensor> inputs, Attrs& attrs);
 
 // ---- C++ API (used by call(), by autograd and by tests) -------------------------------------
-Tensor unary(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
-void unary_(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
-Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
-void binary_(BinaryOp op, const Tensor& a, const Tensor& b);
+// p0..p2: a parametrised op's kernel parameters (clamp's bounds, leaky_relu's slope, ...).
+Tensor unary(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0, double p2 = 0);
+void unary_(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0, double p2 = 0);
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, double p0 = 0, double p1 = 0, double p2 = 0);
+void binary_(BinaryOp op, const Tensor& a, const Tensor& b, double p0 = 0, double p1 = 0, double p2 = 0);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 DType result_type(std::span<const Tensor> ts);
 

@@ -527,20 +527,18 @@ Formula formula(OpId id) {
                 c.set(0, fn::where(cmp(BinaryOp::gt, y, 0), c.g(), scalar(0.0)));
               },
               0, OUT0};
-    case OpId::sigmoid:
-      return {[](Ctx& c) {
-                Tensor y = c.out(0);
-                c.set(0, mul(c.g(), mul(y, sub(scalar(1), y))));
-              },
-              0, OUT0};
+    case OpId::sigmoid:  // the activations (derivatives_activations.cpp)
     case OpId::tanh:
-      return {[](Ctx& c) {
-                Tensor y = c.out(0);
-                c.set(0, mul(c.g(), sub(scalar(1), mul(y, y))));
-              },
-              0, OUT0};
-    case OpId::gelu:  // the fused activations: their backward kernels, or differentiable ops
-    case OpId::silu: return special_formula(id);
+    case OpId::gelu:
+    case OpId::silu:
+    case OpId::leaky_relu:
+    case OpId::elu:
+    case OpId::hardtanh:
+    case OpId::hardsigmoid:
+    case OpId::hardswish:
+    case OpId::leaky_relu_backward:
+    case OpId::hardtanh_backward:
+    case OpId::hardsigmoid_backward: return activation_formula(id);
     case OpId::erf:
     case OpId::erfc:
     case OpId::erfinv:
@@ -657,8 +655,10 @@ Formula formula(OpId id) {
     case OpId::gt:
     case OpId::ge:
     case OpId::nextafter:
-    case OpId::gelu_backward:  // recorded backwards use gelu's (silu's) differentiable ops
+    case OpId::gelu_backward:  // recorded backwards use the activation's differentiable ops
     case OpId::silu_backward:
+    case OpId::elu_backward:
+    case OpId::hardswish_backward:
     case OpId::bitwise_not:
     case OpId::bitwise_and:
     case OpId::bitwise_or:

@@ -74,6 +74,8 @@ void qr_grad(Ctx& c);
 
 // The special functions' rows of the table (derivatives_special.cpp).
 Formula special_formula(OpId op);
+// The activations' rows (derivatives_activations.cpp).
+Formula activation_formula(OpId op);
 
 // as_strided's formula and max_pool2d_backward's (derivatives_strided.cpp).
 void as_strided_grad(Ctx& c);

@@ -5,8 +5,6 @@
 // give them (a PyTorch program sees more, never less); Ai stays non-differentiable, as torch's.
 // As torch, the derivatives by the first argument of zeta, gammainc and gammaincc (the order and
 // the shape parameter) are not implemented: asking for one is NOT_IMPLEMENTED, not a silent zero.
-// gelu and silu, whose float32 forms are the kernels' own, are here too: their fused backward
-// kernels (gelu_backward, silu_backward) when the backward is not recorded, else differentiable ops.
 #include <numbers>
 
 #include "autograd/derivatives.h"
@@ -60,22 +58,6 @@ void igamma_grad(Ctx& c, bool upper) {
 
 Formula special_formula(OpId id) {
   switch (id) {
-    case OpId::gelu:  // Phi(x) + x phi(x)
-      return {[](Ctx& c) {
-                Tensor x = c.in(0);
-                if (!grad_enabled()) return c.set(0, binary(BinaryOp::gelu_backward, c.g(), x));
-                Tensor cdf = mul(add(erf(mul(x, std::numbers::sqrt2 / 2)), scalar(1)), 0.5);
-                c.set(0, mul(c.g(), add(cdf, mul(x, mul(exp(mul(mul(x, x), -0.5)), kInvSqrt2Pi)))));
-              },
-              IN0};
-    case OpId::silu:  // s (1 + x (1 - s)), s = sigmoid(x)
-      return {[](Ctx& c) {
-                Tensor x = c.in(0);
-                if (!grad_enabled()) return c.set(0, binary(BinaryOp::silu_backward, c.g(), x));
-                Tensor s = unary_op(OpId::sigmoid, x);
-                c.set(0, mul(c.g(), mul(s, add(mul(x, sub(scalar(1), s)), scalar(1)))));
-              },
-              IN0};
     case OpId::erf:  // 2/sqrt(pi) e^(-x^2)
       return {[](Ctx& c) {
                 Tensor x = c.in(0);

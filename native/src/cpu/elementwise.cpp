@@ -29,7 +29,7 @@ inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
 // function with a target attribute, so the inlined functors get AVX code there and nowhere else
 // (no AVX code reaches a symbol a baseline caller could link to). This file is compiled without
 // FMA contraction (CMakeLists.txt), so every level gives the baseline's results bit for bit.
-using F32Loop = void (*)(float*, const float*, int64_t);
+using F32Loop = void (*)(float*, const float*, int64_t, const UnaryParams&);
 
 // o[i] = full(i) for i in [0, n), where full(i) == near(i) whenever ok(i): a block whose every
 // element is ok runs near() alone (the straight-line part, which vectorises); a block holding
@@ -51,9 +51,10 @@ __attribute__((always_inline)) inline void split_run(float* o, int64_t n, Ok ok,
 
 // Functors that split their domain (Sin, Cos: near() where is_near(), libm elsewhere).
 template <class F> constexpr bool kSplit = requires(float x) { F::near(x); };
-template <class F> __attribute__((always_inline)) inline void f32_run(float* o, const float* a, int64_t n) {
+template <class F>
+__attribute__((always_inline)) inline void f32_run(float* o, const float* a, int64_t n, const UnaryParams& p_in) {
   F f;
-  const UnaryParams p;
+  const UnaryParams p = p_in;  // a local copy: the loop need not reload it after each store
   if constexpr (kSplit<F>)
     split_run(
         o, n, [=](int64_t i) { return F::is_near(a[i]); }, [=](int64_t i) { return F::near(a[i]); },
@@ -61,24 +62,27 @@ template <class F> __attribute__((always_inline)) inline void f32_run(float* o, 
   else
     for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
 }
-template <class F> void f32_base(float* o, const float* a, int64_t n) { f32_run<F>(o, a, n); }
+template <class F> void f32_base(float* o, const float* a, int64_t n, const UnaryParams& p) { f32_run<F>(o, a, n, p); }
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-template <class F> __attribute__((target("avx2,fma"))) void f32_avx2(float* o, const float* a, int64_t n) {
-  f32_run<F>(o, a, n);
+template <class F>
+__attribute__((target("avx2,fma"))) void f32_avx2(float* o, const float* a, int64_t n, const UnaryParams& p) {
+  f32_run<F>(o, a, n, p);
 }
 template <class F>
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector-width=512"))) void f32_avx512(
-    float* o, const float* a, int64_t n) {
-  f32_run<F>(o, a, n);
+    float* o, const float* a, int64_t n, const UnaryParams& p) {
+  f32_run<F>(o, a, n, p);
 }
 // The exactly rounded ops (sqrt, division, rounding) give the same bits at any width; the
 // baseline's SSE2 has no vector floor/ceil/trunc/nearbyint (SSE4.1), so those were scalar.
 template <class F, class... G> constexpr bool kOneOf = (std::is_same_v<F, G> || ...);
 template <class F> constexpr bool kWide =
-    kSplit<F> || kOneOf<F, kernels::Exp, kernels::Exp2, kernels::Expm1, kernels::Sinh, kernels::Cosh, kernels::Atan,
-                        kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Gelu, kernels::Silu, kernels::Log,
-                        kernels::Log2, kernels::Log10, kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt,
-                        kernels::Reciprocal, kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc>;
+    kSplit<F> ||
+    kOneOf<F, kernels::Exp, kernels::Exp2, kernels::Expm1, kernels::Sinh, kernels::Cosh, kernels::Atan, kernels::Asin,
+           kernels::Acos, kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Gelu, kernels::Silu, kernels::Log,
+           kernels::Log2, kernels::Log10, kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt,
+           kernels::Reciprocal, kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc, kernels::LeakyRelu,
+           kernels::Elu, kernels::Hardtanh, kernels::Hardsigmoid, kernels::Hardswish>;
 #else
 template <class F> constexpr bool kWide = false;
 #endif
@@ -103,7 +107,7 @@ template <class T, class F> void unary_typed(const Tensor& out, const Tensor& in
     T* o = out.data<T>();
     const T* a = in.data<T>();
     if constexpr (std::is_same_v<T, float>)
-      if (wide) return wide(o, a, out.numel());
+      if (wide) return wide(o, a, out.numel(), p);
     for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = f(a[i], p);
     return;
   }
@@ -116,7 +120,7 @@ template <class T, class F> void unary_typed(const Tensor& out, const Tensor& in
     if (st[0] == sizeof(T) && st[1] == sizeof(T)) {
       write_run(o, n, stream, [&](T* d, int64_t i0, int64_t len) {
         if constexpr (std::is_same_v<T, float>)
-          if (wide) return wide(d, a + i0, len);
+          if (wide) return wide(d, a + i0, len, p);
         for (int64_t i = 0; i < len; ++i) d[i] = f(a[i0 + i], p);
       });
     } else {
@@ -147,11 +151,13 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p
 // The binary float32 loops in wider registers, as the unary ones above: x and y advance by SX and
 // SY elements (1, or 0 for a broadcast scalar). The exact ops (the four operations, maximum,
 // minimum) and the fmod family (split_run at is_near, as Sin and Cos: exact either way).
-using F32Loop2 = void (*)(float*, const float*, const float*, int64_t);
+using F32Loop2 = void (*)(float*, const float*, const float*, int64_t, const UnaryParams&);
 template <class F> constexpr bool kSplit2 = requires(float x) { F::near(x, x); };
-template <int SX, int SY, class F>
-__attribute__((always_inline)) inline void f32_run2(float* o, const float* a, const float* b, int64_t n) {
+template <int SX, int SY, class F> __attribute__((always_inline)) inline void f32_run2(float* o, const float* a,
+                                                                                       const float* b, int64_t n,
+                                                                                       const UnaryParams& p_in) {
   if (n <= 0) return;
+  const UnaryParams p = p_in;
   // A broadcast scalar is read once: loaded per element (o might alias it) the loop stayed scalar.
   const float av = *a, bv = *b;
   const auto x = [=](int64_t i) {
@@ -170,23 +176,25 @@ __attribute__((always_inline)) inline void f32_run2(float* o, const float* a, co
   if constexpr (kSplit2<F>)
     split_run(
         o, n, [=](int64_t i) { return F::is_near(x(i), y(i)); }, [=](int64_t i) { return F::near(x(i), y(i)); },
-        [=](int64_t i) { return f(x(i), y(i)); });
+        [=](int64_t i) { return kernels::apply2(f, x(i), y(i), p); });
   else
-    for (int64_t i = 0; i < n; ++i) o[i] = f(x(i), y(i));
+    for (int64_t i = 0; i < n; ++i) o[i] = kernels::apply2(f, x(i), y(i), p);
 }
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-template <int SX, int SY, class F>
-__attribute__((target("avx2,fma"))) void f32_avx2_2(float* o, const float* a, const float* b, int64_t n) {
-  f32_run2<SX, SY, F>(o, a, b, n);
+template <int SX, int SY, class F> __attribute__((target("avx2,fma"))) void f32_avx2_2(float* o, const float* a,
+                                                                                       const float* b, int64_t n,
+                                                                                       const UnaryParams& p) {
+  f32_run2<SX, SY, F>(o, a, b, n, p);
 }
 template <int SX, int SY, class F>
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector-width=512"))) void f32_avx512_2(
-    float* o, const float* a, const float* b, int64_t n) {
-  f32_run2<SX, SY, F>(o, a, b, n);
+    float* o, const float* a, const float* b, int64_t n, const UnaryParams& p) {
+  f32_run2<SX, SY, F>(o, a, b, n, p);
 }
 template <class F> constexpr bool kWide2 =
     kSplit2<F> || kOneOf<F, kernels::Add, kernels::Sub, kernels::Mul, kernels::Div, kernels::Maximum, kernels::Minimum,
-                         kernels::GeluBackward, kernels::SiluBackward>;
+                         kernels::GeluBackward, kernels::SiluBackward, kernels::LeakyReluBackward, kernels::EluBackward,
+                         kernels::HardtanhBackward, kernels::HardsigmoidBackward, kernels::HardswishBackward>;
 #else
 template <class F> constexpr bool kWide2 = false;
 #endif
@@ -201,7 +209,8 @@ template <class T, class R, class F, int SX, int SY> F32Loop2 wide_loop2() {
   return nullptr;
 }
 
-template <class T, class R, class F> void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b) {
+template <class T, class R, class F>
+void binary_typed(const Tensor& out, const Tensor& a, const Tensor& b, const UnaryParams& p) {
   F f;
   const F32Loop2 wide11 = wide_loop2<T, R, F, 1, 1>(), wide10 = wide_loop2<T, R, F, 1, 0>(),
                  wide01 = wide_loop2<T, R, F, 0, 1>();
@@ -210,8 +219,8 @@ template <class T, class R, class F> void binary_typed(const Tensor& out, const 
     const T* x = a.data<T>();
     const T* y = b.data<T>();
     if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
-      if (wide11) return wide11(o, x, y, out.numel());
-    for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = f(x[i], y[i]);
+      if (wide11) return wide11(o, x, y, out.numel(), p);
+    for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = kernels::apply2(f, x[i], y[i], p);
     return;
   }
   const Tensor* ops[3] = {&out, &a, &b};
@@ -226,8 +235,8 @@ template <class T, class R, class F> void binary_typed(const Tensor& out, const 
       if (st[1] == t && st[2] == t) {
         write_run(o, n, stream, [&](R* d, int64_t i0, int64_t len) {
           if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
-            if (wide11) return wide11(d, x + i0, y + i0, len);
-          for (int64_t i = 0; i < len; ++i) d[i] = f(x[i0 + i], y[i0 + i]);
+            if (wide11) return wide11(d, x + i0, y + i0, len, p);
+          for (int64_t i = 0; i < len; ++i) d[i] = kernels::apply2(f, x[i0 + i], y[i0 + i], p);
         });
         return;
       }
@@ -237,43 +246,42 @@ template <class T, class R, class F> void binary_typed(const Tensor& out, const 
           if (pow_scalar(o, x, n, yv)) return;
         write_run(o, n, stream, [&](R* d, int64_t i0, int64_t len) {
           if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
-            if (wide10) return wide10(d, x + i0, y, len);
-          for (int64_t i = 0; i < len; ++i) d[i] = f(x[i0 + i], yv);
+            if (wide10) return wide10(d, x + i0, y, len, p);
+          for (int64_t i = 0; i < len; ++i) d[i] = kernels::apply2(f, x[i0 + i], yv, p);
         });
         return;
       }
       if (st[1] == 0 && st[2] == t) {
         if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float>)
-          if (wide01) return wide01(o, x, y, n);
+          if (wide01) return wide01(o, x, y, n, p);
         const T xv = *x;
-        for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+        for (int64_t i = 0; i < n; ++i) o[i] = kernels::apply2(f, xv, y[i], p);
         return;
       }
     }
     for (int64_t i = 0; i < n; ++i)
-      *reinterpret_cast<R*>(ptr[0] + i * st[0]) =
-          f(*reinterpret_cast<const T*>(ptr[1] + i * st[1]), *reinterpret_cast<const T*>(ptr[2] + i * st[2]));
+      *reinterpret_cast<R*>(ptr[0] + i * st[0]) = kernels::apply2(f, *reinterpret_cast<const T*>(ptr[1] + i * st[1]),
+                                                                  *reinterpret_cast<const T*>(ptr[2] + i * st[2]), p);
   });
 }
 
-template <class F> void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
+template <class F> void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b, const UnaryParams& p) {
   dispatch_dtype(a.dtype(), [&]<class T>() {
     if constexpr (!kernels::supports<F, T>()) {
       TK_ASSERT(!"binary dtype reached an unsupported kernel");
     } else {
-      using R = decltype(F{}(T{}, T{}));
-      binary_typed<T, R, F>(out, a, b);
+      binary_typed<T, kernels::binary_result_t<F, T>, F>(out, a, b, p);
     }
   });
 }
 
-void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  using Fn = void (*)(const Tensor&, const Tensor&, const Tensor&);
+void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const UnaryParams& p) {
+  using Fn = void (*)(const Tensor&, const Tensor&, const Tensor&, const UnaryParams&);
   static constexpr Fn table[] = {
 #define TK_BINARY(name, F, rule, inplace, cost) &binary_dispatch<kernels::F>,
 #include "tk/ops.def"
   };
-  table[int(op)](out, a, b);
+  table[int(op)](out, a, b, p);
 }
 
 // where's select, c (a bool's byte: 0 or 1) through an integer mask of the element's size: GCC

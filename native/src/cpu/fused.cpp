@@ -61,7 +61,12 @@ template <class T> FusedTables<T> tables_for() {
 // single-op kernel takes (so a fused pow gives the eager numbers), else std::pow.
 template <class T> void pow_by_scalar(T* o, const T* a, const T* b, int64_t n, const UnaryParams&) {
   if (!pow_scalar(o, a, n, b[0]))
-    for (int64_t i = 0; i < n; ++i) o[i] = kernels::Pow{}(a[i], b[i]);
+    for (int64_t i = 0; i < n; ++i) o[i] = kernels::Pow{}(a[i], b[0]);
+}
+// ... and of a JS number (x.pow(0.5)), whose 0.5 and -0.5 are sqrt and rsqrt as in the eager op.
+template <class T> void pow_by_number(T* o, const T* a, const T* b, int64_t n, const UnaryParams&) {
+  if (!pow_number(o, a, n, b[0]))
+    for (int64_t i = 0; i < n; ++i) o[i] = kernels::Pow{}(a[i], b[0]);
 }
 
 template <class T> void run_chain(const Tensor& out, std::span<const Tensor> inputs, std::span<const FusedStep> steps) {
@@ -77,7 +82,8 @@ template <class T> void run_chain(const Tensor& out, std::span<const Tensor> inp
   }
   for (const FusedStep& s : steps) {
     FusedStepFn<T> f = s.binary ? tab.binary[s.op] : tab.unary[s.op];
-    if (s.binary && BinaryOp(s.op) == BinaryOp::pow && s.b < ni && scalar[size_t(s.b)]) f = &pow_by_scalar<T>;
+    if (s.binary && BinaryOp(s.op) == BinaryOp::pow && s.b < ni && inputs[size_t(s.b)].numel() == 1)
+      f = inputs[size_t(s.b)].is_wrapped_number() ? &pow_by_number<T> : &pow_by_scalar<T>;
     TK_ASSERT(f != nullptr);
     fn.push_back(f);
   }
@@ -95,7 +101,7 @@ template <class T> void run_chain(const Tensor& out, std::span<const Tensor> inp
       for (int k = 0; k < ns; ++k) {
         const FusedStep& s = steps[size_t(k)];
         T* dst = k == ns - 1 ? o + base : regs.data() + (ni + k) * kBlock;
-        fn[size_t(k)](dst, ptr[size_t(s.a)], s.binary ? ptr[size_t(s.b)] : nullptr, len, {s.p0, s.p1});
+        fn[size_t(k)](dst, ptr[size_t(s.a)], s.binary ? ptr[size_t(s.b)] : nullptr, len, {s.p0, s.p1, s.p2});
         ptr[size_t(ni + k)] = dst;
       }
     }

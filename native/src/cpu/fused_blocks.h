@@ -12,9 +12,9 @@ __attribute__((flatten)) void unary_block(T* o, const T* a, const T*, int64_t n,
   for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
 }
 template <class F, class T>
-__attribute__((flatten)) void binary_block(T* o, const T* a, const T* b, int64_t n, const UnaryParams&) {
+__attribute__((flatten)) void binary_block(T* o, const T* a, const T* b, int64_t n, const UnaryParams& p) {
   F f;
-  for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+  for (int64_t i = 0; i < n; ++i) o[i] = kernels::apply2(f, a[i], b[i], p);
 }
 // Null where an op gives another dtype (comparisons): the graph never fuses those.
 template <class F, class T> constexpr FusedStepFn<T> unary_entry() {
@@ -24,7 +24,7 @@ template <class F, class T> constexpr FusedStepFn<T> unary_entry() {
     return nullptr;
 }
 template <class F, class T> constexpr FusedStepFn<T> binary_entry() {
-  if constexpr (kernels::supports<F, T>() && std::is_same_v<decltype(F{}(T{}, T{})), T>)
+  if constexpr (kernels::supports<F, T>() && std::is_same_v<kernels::binary_result_t<F, T>, T>)
     return &binary_block<F, T>;
   else
     return nullptr;

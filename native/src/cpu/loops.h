@@ -6,6 +6,7 @@
 // vectorisable fast path when the strides allow.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <cstdint>
 #if defined(__SSE2__)
@@ -249,7 +250,9 @@ inline constexpr int64_t kGrainCostly = 1 << 12;
 
 // x ** e for a scalar exponent PyTorch also special-cases: a multiply is ~20x cheaper than
 // std::pow. Each gives the value pow gives (x * x and 1 / x round once, as pow does; x * x * x
-// may differ from pow in the last place, as PyTorch's cube path does). False: use pow.
+// and 1 / (x * x) may differ from pow in the last place, as PyTorch's paths for 3 and -2 do).
+// False: use pow. (A number exponent of 0.5 or -0.5 is sqrt or rsqrt: the op layer's
+// pow_as_unary, and pow_number below for the jit's chains.)
 template <class T> bool pow_scalar(T* o, const T* x, int64_t n, T e) {
   if (e == T(1)) {
     for (int64_t i = 0; i < n; ++i) o[i] = x[i];
@@ -259,8 +262,24 @@ template <class T> bool pow_scalar(T* o, const T* x, int64_t n, T e) {
     for (int64_t i = 0; i < n; ++i) o[i] = x[i] * x[i] * x[i];
   } else if (e == T(-1)) {
     for (int64_t i = 0; i < n; ++i) o[i] = T(1) / x[i];
+  } else if (e == T(-2)) {
+    for (int64_t i = 0; i < n; ++i) o[i] = T(1) / (x[i] * x[i]);
   } else {
     return false;
+  }
+  return true;
+}
+
+// x ** e for an exponent that was a JS number (x.pow(0.5)): PyTorch computes 0.5 and -0.5 as sqrt
+// and rsqrt, whose values differ from pow's at -0 (-0, not +0) and -inf (NaN, not +inf); a tensor
+// exponent keeps pow's. Else pow_scalar.
+template <class T> bool pow_number(T* o, const T* x, int64_t n, T e) {
+  if (e == T(0.5)) {
+    for (int64_t i = 0; i < n; ++i) o[i] = std::sqrt(x[i]);
+  } else if (e == T(-0.5)) {
+    for (int64_t i = 0; i < n; ++i) o[i] = T(1) / std::sqrt(x[i]);
+  } else {
+    return pow_scalar(o, x, n, e);
   }
   return true;
 }

@@ -18,8 +18,9 @@ template <class T, class F> struct UnaryBody {
 };
 
 template <class T, class R, class F> struct BinaryBody {
+  UnaryParams p;
   __device__ void operator()(char* const* b, const int64_t* o) const {
-    at<R>(b, o, 0) = F{}(at<T>(b, o, 1), at<T>(b, o, 2));
+    at<R>(b, o, 0) = kernels::apply2(F{}, at<T>(b, o, 1), at<T>(b, o, 2), p);
   }
 };
 
@@ -60,25 +61,25 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p
   table[int(op)](out, in, p);
 }
 
-template <class F> void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b) {
+template <class F> void binary_dispatch(const Tensor& out, const Tensor& a, const Tensor& b, const UnaryParams& p) {
   dispatch_dtype(a.dtype(), [&]<class T>() {
     if constexpr (kernels::supports<F, T>()) {
-      using R = decltype(F{}(T{}, T{}));
+      using R = kernels::binary_result_t<F, T>;
       const Tensor* ops[3] = {&out, &a, &b};
-      for_each(ops, BinaryBody<T, R, F>{}, "binary");
+      for_each(ops, BinaryBody<T, R, F>{p}, "binary");
     } else {
       TK_ASSERT(!"binary dtype reached an unsupported kernel");
     }
   });
 }
 
-void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  using Fn = void (*)(const Tensor&, const Tensor&, const Tensor&);
+void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const UnaryParams& p) {
+  using Fn = void (*)(const Tensor&, const Tensor&, const Tensor&, const UnaryParams&);
   static constexpr Fn table[] = {
 #define TK_BINARY(name, F, rule, inplace, cost) &binary_dispatch<kernels::F>,
 #include "tk/ops.def"
   };
-  table[int(op)](out, a, b);
+  table[int(op)](out, a, b, p);
 }
 
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {

@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "kernels/functors.h"
+#include "ops/internal.h"
 #include "tk/autograd.h"
 
 namespace tk::graph {
@@ -171,12 +172,12 @@ void Graph::plan_fusion() {
     const Elementwise e = elementwise_of(nd.op);
     if (!e.is || nd.outputs.size() != 1 || !nd.patches.empty() || nd.inputs.size() != (e.binary ? 2u : 1u)) continue;
     if (std::find(nd.inputs.begin(), nd.inputs.end(), -1) != nd.inputs.end()) continue;
-    FusedStep st{e.binary, e.op, 0, 0, 0, 0};
-    if (!e.binary && UnaryOp(e.op) == UnaryOp::clamp) {  // bounds from the attrs, as the eager call
-      auto lo = nd.attrs.number_opt(0, "min"), hi = nd.attrs.number_opt(1, "max");
-      if (!(lo || hi) || (lo && std::isnan(*lo)) || (hi && std::isnan(*hi))) continue;  // the eager call errs
-      constexpr double inf = std::numeric_limits<double>::infinity();
-      st.p0 = lo.value_or(-inf), st.p1 = hi.value_or(inf);
+    FusedStep st{e.binary, e.op, 0, 0};
+    try {  // the kernel parameters from the attrs, as the eager call reads them
+      const kernels::UnaryParams p = ops::elementwise_params(nd.op, nd.attrs, op_name(nd.op).data());
+      st.p0 = p.p0, st.p1 = p.p1, st.p2 = p.p2;
+    } catch (const Error&) {
+      continue;  // attrs the eager call refuses: the node runs alone, and raises that error
     }
     step[i] = st;
     fusible[i] = 1;
@@ -362,7 +363,11 @@ void Graph::run_chain(const Chain& c, std::vector<Tensor>& v, const std::vector<
     return;
   }
   for (Tensor& t : ins)
-    if (t.numel() == 1 && t.dtype() != big->dtype()) t = to_dtype(t, big->dtype());
+    if (t.numel() == 1 && t.dtype() != big->dtype()) {
+      const bool number = t.is_wrapped_number();  // kept: pow by a number takes its own paths
+      t = to_dtype(t, big->dtype());
+      if (number) t.impl()->wrapped_number = true;
+    }
   Tensor out = Tensor::empty(big->shape(), big->dtype(), big->device(), "graph");
   if (out.numel() > 0) cpu_backend.fused_elementwise(out, ins, c.steps);
   v[size_t(c.output)] = std::move(out);

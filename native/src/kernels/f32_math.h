@@ -138,6 +138,46 @@ TK_HD inline float atan_f32(float x) {
   return x != x ? x : std::copysign(hi + (p + lo), x);
 }
 
+// asin and acos for float32 in straight-line arithmetic (Cephes' asinf and acosf): with
+// w(s) = s + s z P(z), z = s^2, asin(x) = w(x) for |x| <= 1/2, else pi/2 - 2 w(s) with
+// s = sqrt((1 - |x|) / 2) (1 - |x| is exact there); acos from the same w. pi/2 and pi as a
+// float32 and its remainder, so the subtractions near |x| = 1/2 lose no more than w's error.
+// scripts/check-activations.cpp: at most 2.37 ulp (asin) and 1.14 (acos) over every float32.
+TK_HD inline float asin_acos_w(float s, float z) {
+  return s +
+         s * z * horner(z, 1.6666752422e-1f, 7.4953002686e-2f, 4.5470025998e-2f, 2.4181311049e-2f, 4.2163199048e-2f);
+}
+constexpr float kPio2Hi = 1.57079637050628662109375f, kPio2Lo = -4.37113900018624283e-8f;
+TK_HD inline float asin_f32(float x) {
+  const float a = std::fabs(x);
+  const bool big = a > 0.5f;
+  const float z = big ? 0.5f * (1.0f - a) : a * a;
+  const float s = big ? std::sqrt(z) : a;
+  const float w = asin_acos_w(s, z);
+  const float r = big ? kPio2Hi - (2.0f * w - kPio2Lo) : w;
+  return std::copysign(r, x);
+}
+TK_HD inline float acos_f32(float x) {
+  const float a = std::fabs(x);
+  const bool big = a > 0.5f;
+  const float z = big ? 0.5f * (1.0f - a) : x * x;
+  const float s = big ? std::sqrt(z) : x;
+  const float w = asin_acos_w(s, z);
+  const float near_zero = kPio2Hi - (w - kPio2Lo);
+  const float below = 2.0f * kPio2Hi - (2.0f * w - 2.0f * kPio2Lo);
+  return big ? (x > 0.0f ? 2.0f * w : below) : near_zero;
+}
+
+// atan2(y, x) for finite y and finite non-zero x: atan of y / x (whose rounding adds at most half
+// an ulp: atan's slope times r over atan(r) is below 1), and for x < 0 the other half-plane,
+// pi - |atan(y / x)| with pi as a float32 and its remainder, signed as y. At most 2.68 ulp over
+// 10^8 sampled pairs (scripts/check-activations.cpp).
+TK_HD inline float atan2_near_f32(float y, float x) {
+  const float t = atan_f32(y / x);
+  const float other = std::copysign(3.14159274101257324219f - (std::fabs(t) - -8.74227800037248566e-8f), y);
+  return x > 0.0f ? t : other;
+}
+
 // tanh, erf, log and log1p for float32 in straight-line arithmetic, so loops over them vectorise
 // as exp_f32's do (libm's are scalar calls). Coefficients are least-squares fits on Chebyshev
 // nodes made by scripts/fit-activations.py; scripts/check-activations.cpp checks every float32:

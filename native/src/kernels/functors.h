@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "kernels/f32_math.h"
 #include "tk/half.h"
@@ -31,14 +32,38 @@ template <class T, class F> TK_HD inline T wrapping(T a, T b, F f) {
   }
 }
 
-// Parameters of parametrised unary ops (clamp's bounds); unused by the others.
+// Parameters of parametrised element-wise ops (clamp's bounds, leaky_relu's slope, elu's three
+// coefficients, and their backward kernels'); unused by the others.
 struct UnaryParams {
-  double p0 = 0, p1 = 0;
+  double p0 = 0, p1 = 0, p2 = 0;
 };
+// A binary functor's value at (a, b): the parametrised ones (the activations' backward kernels)
+// take the op's parameters as well.
+template <class F, class T> TK_HD inline auto apply2(const F& f, T a, T b, const UnaryParams& p) {
+  if constexpr (requires { f(a, b, p); })
+    return f(a, b, p);
+  else
+    return f(a, b);
+}
+// Its result type, read from the declared return type (no functor body is instantiated, so the
+// dtypes a functor does not support stay unchecked).
+template <class F, class T, class = void> struct binary_result {
+  using type = decltype(std::declval<F>()(std::declval<T>(), std::declval<T>()));
+};
+template <class F, class T>
+struct binary_result<F, T,
+                     std::void_t<decltype(std::declval<F>()(std::declval<T>(), std::declval<T>(),
+                                                            std::declval<const UnaryParams&>()))>> {
+  using type = decltype(std::declval<F>()(std::declval<T>(), std::declval<T>(), std::declval<const UnaryParams&>()));
+};
+template <class F, class T> using binary_result_t = typename binary_result<F, T>::type;
 
 struct Neg {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
-    return wrapping(T(0), x, [](auto a, auto b) { return a - b; });
+    if constexpr (is_float_v<T>)
+      return -x;  // flips the sign bit: -(+0) is -0, where 0 - x gave +0 (PyTorch's neg gives -0)
+    else
+      return wrapping(T(0), x, [](auto a, auto b) { return a - b; });
   }
 };
 struct Abs {
@@ -70,6 +95,8 @@ struct Exp {
   };
 TK_F32_FUNCTOR(Exp2, exp2_f32, std::exp2)
 TK_F32_FUNCTOR(Atan, atan_f32, std::atan)
+TK_F32_FUNCTOR(Asin, asin_f32, std::asin)
+TK_F32_FUNCTOR(Acos, acos_f32, std::acos)
 TK_F32_FUNCTOR(Sinh, hyperbolic_f32<true>, std::sinh)
 TK_F32_FUNCTOR(Cosh, hyperbolic_f32<false>, std::cosh)
 TK_F32_FUNCTOR(Expm1, expm1_f32, std::expm1)
@@ -165,13 +192,41 @@ struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing b
   }
 };
 
+// The activations with parameters or kinks, as PyTorch's CPU kernels compute them (the same
+// comparisons as its vectorised loops, so the same values at the kinks and for NaN, checked
+// against PyTorch 1.13's in test/activations.test.ts).
+// leaky_relu: p0 = the negative slope.
+struct LeakyRelu {
+  template <class T> TK_HD T operator()(T x, const UnaryParams& p) const { return x > T(0) ? x : x * T(p.p0); }
+};
+// elu, selu and celu: x p2 where x > 0, else p0 (e^(x p1) - 1), PyTorch's negcoef (alpha scale),
+// negiptcoef (the input scale) and poscoef (scale); e^y - 1 as expm1, exact near 0, and + 0 so
+// that -0 gives +0 as PyTorch's.
+struct Elu {
+  template <class T> TK_HD T operator()(T x, const UnaryParams& p) const {
+    const T e = Expm1{}(T(x * T(p.p1)), p);
+    return x > T(0) ? x * T(p.p2) : T(e * T(p.p0)) + T(0);
+  }
+};
+// min(max(r, 0), 6), NaN kept (both compares fail).
+template <class T> TK_HD inline T relu6_of(T r) {
+  const T a = r < T(0) ? T(0) : r;
+  return a > T(6) ? T(6) : a;
+}
+struct Hardsigmoid {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return relu6_of(T(x + T(3))) / T(6); }
+};
+struct Hardswish {
+  template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return T(x * relu6_of(T(x + T(3)))) / T(6); }
+};
+// hardtanh's values are clamp's (p0 = min, p1 = max); its gradient is not (hardtanh_backward).
+struct Hardtanh : Clamp {};
+
 // Libm's functions, one functor each (float and double; integers compute in float32).
 #define TK_LIBM_FUNCTOR(Name, expr)                                                       \
   struct Name {                                                                           \
     template <class T> TK_HD T operator()(T x, const UnaryParams&) const { return expr; } \
   };
-TK_LIBM_FUNCTOR(Asin, std::asin(x))
-TK_LIBM_FUNCTOR(Acos, std::acos(x))
 TK_LIBM_FUNCTOR(Asinh, std::asinh(x))
 TK_LIBM_FUNCTOR(Acosh, std::acosh(x))
 TK_LIBM_FUNCTOR(Atanh, std::atanh(x))
@@ -534,8 +589,23 @@ struct FloorDivide : ByFmod<FloorDivide> {  // a / b rounded down (torch.floor_d
     return (a % b != T(0) && ((a < T(0)) != (b < T(0)))) ? T(q - 1) : q;
   }
 };
-struct Atan2 {  // only float types reach it (TRUEDIV rule: integers compute in float32)
-  template <class T> TK_HD T operator()(T a, T b) const { return std::atan2(a, b); }
+// atan2(y, x); only float types reach it (TRUEDIV rule: integers compute in float32). float32 on
+// the CPU through atan2_near_f32 where y is finite and x finite and non-zero (near(), which the
+// wide loops run alone, vectorised, over blocks where is_near holds), libm elsewhere (zeros,
+// infinities, NaN: its signed-zero and quadrant rules).
+struct Atan2 {
+  template <class T> TK_HD T operator()(T y, T x) const {
+#if !defined(__CUDA_ARCH__)
+    if constexpr (std::is_same_v<T, float>)
+      if (is_near(y, x)) return near(y, x);
+#endif
+    return std::atan2(y, x);
+  }
+  static TK_HD bool is_near(float y, float x) {
+    return x != 0.0f && std::fabs(x) < std::numeric_limits<float>::infinity() &&
+           std::fabs(y) < std::numeric_limits<float>::infinity();
+  }
+  static TK_HD float near(float y, float x) { return atan2_near_f32(y, x); }
 };
 // The special functions of two arguments (TRUEDIV rule: float types only reach them).
 struct Zeta {  // Hurwitz zeta(x, q)
@@ -558,6 +628,31 @@ struct SiluBackward {  // (gradient, input) -> gradient s (1 + x (1 - s)), s = s
       const T e = std::exp(-std::fabs(x)), d = T(1) + e;
       return g * ((x < T(0) ? e * (d + x) : d + x * e) / (d * d));
     }
+  }
+};
+// The activations' backward kernels: g times the local derivative, with PyTorch's comparisons.
+struct LeakyReluBackward {  // p0 = the negative slope
+  template <class T> TK_HD T operator()(T g, T x, const UnaryParams& p) const { return x > T(0) ? g : g * T(p.p0); }
+};
+struct EluBackward {  // elu's p0, p1, p2: g p2 where x > 0, else g p1 p0 e^(x p1) (NaN for NaN)
+  template <class T> TK_HD T operator()(T g, T x, const UnaryParams& p) const {
+    const T e = Exp{}(T(x * T(p.p1)), p);
+    return x > T(0) ? g * T(p.p2) : T(T(g * T(p.p1)) * T(p.p0)) * e;
+  }
+};
+struct HardtanhBackward {  // p0 = min, p1 = max: g strictly inside, else 0 (NaN's too)
+  template <class T> TK_HD T operator()(T g, T x, const UnaryParams& p) const {
+    return x > T(p.p0) && x < T(p.p1) ? g : T(0);
+  }
+};
+struct HardsigmoidBackward {
+  template <class T> TK_HD T operator()(T g, T x) const { return x > T(-3) && x < T(3) ? g * T(1.0 / 6) : T(0); }
+};
+// 0 below -3, g above 3, else g (x / 3 + 1/2): at 3 itself PyTorch's scalar loop and CUDA kernel
+// (x / 3 + 1/2), where its vectorised CPU loop takes g; NaN gives NaN, as that loop.
+struct HardswishBackward {
+  template <class T> TK_HD T operator()(T g, T x) const {
+    return x < T(-3) ? T(0) : x > T(3) ? g : g * T(x / T(3) + T(0.5));
   }
 };
 struct GeluBackward {  // (gradient, input) -> gradient (Phi(x) + x phi(x)); FLOAT_ONLY rule

@@ -75,41 +75,35 @@ std::optional<std::string> Attrs::string_opt(size_t i, const char* name) const {
 namespace {
 using namespace ops;
 
-kernels::UnaryParams clamp_params(const Args& a) {
-  auto lo = a.attrs.number_opt(0, "min"), hi = a.attrs.number_opt(1, "max");
-  TK_CHECK(lo || hi, INVALID_ARGUMENT, a.name, ": at least one of 'min' and 'max' must be given");
-  TK_CHECK(!(lo && std::isnan(*lo)) && !(hi && std::isnan(*hi)), INVALID_ARGUMENT, a.name, ": bounds must not be NaN");
-  constexpr double inf = std::numeric_limits<double>::infinity();
-  return {lo.value_or(-inf), hi.value_or(inf)};
-}
-
 // Clamping an integer tensor to a fractional bound computes in float32 (PyTorch promotes the same).
 bool clamp_needs_float(const Tensor& x, const kernels::UnaryParams& p) {
   auto frac = [](double v) { return std::isfinite(v) && v != std::floor(v); };
   return !is_floating(x.dtype()) && (frac(p.p0) || frac(p.p1));
 }
 
-Outputs run_unary(UnaryOp op, const Args& a, bool inplace) {
+Outputs run_unary(OpId id, UnaryOp op, const Args& a, bool inplace) {
   expect_inputs(a, 1);
-  kernels::UnaryParams p;
+  const kernels::UnaryParams p = elementwise_params(id, a.attrs, a.name);
   Tensor x = a.in[0];
-  if (op == UnaryOp::clamp) {
-    p = clamp_params(a);
-    if (clamp_needs_float(x, p)) {
-      TK_CHECK(!inplace, DTYPE_MISMATCH, a.name, ": result type float32 can't be cast to ", dtype_name(x.dtype()));
-      x = to_dtype(x, kDefaultFloat);
-    }
-  }
-  if (op == UnaryOp::polygamma) {
-    const int64_t n = a.attrs.integer(0, "n");
-    TK_CHECK(n >= 0, INVALID_ARGUMENT, a.name, ": n must be a non-negative integer, got ", n);
-    p.p0 = double(n);
+  if ((op == UnaryOp::clamp || op == UnaryOp::hardtanh) && clamp_needs_float(x, p)) {
+    TK_CHECK(!inplace, DTYPE_MISMATCH, a.name, ": result type float32 can't be cast to ", dtype_name(x.dtype()));
+    x = to_dtype(x, kDefaultFloat);
   }
   if (inplace) {
-    unary_(op, x, p.p0, p.p1);
+    unary_(op, x, p.p0, p.p1, p.p2);
     return {};
   }
-  return {unary(op, x, p.p0, p.p1)};
+  return {unary(op, x, p.p0, p.p1, p.p2)};
+}
+
+Outputs run_binary(OpId id, BinaryOp op, const Args& a, bool inplace) {
+  expect_inputs(a, 2);
+  const kernels::UnaryParams p = elementwise_params(id, a.attrs, a.name);
+  if (inplace) {
+    binary_(op, a.in[0], a.in[1], p.p0, p.p1, p.p2);
+    return {};
+  }
+  return {binary(op, a.in[0], a.in[1], p.p0, p.p1, p.p2)};
 }
 
 Outputs run_op(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
@@ -119,11 +113,11 @@ Outputs run_op(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
     // Case labels made by macros, kept as written.
     // clang-format off
 #define TK_UNARY(n, F, rule, inplace, cost)                      \
-  case OpId::n: return run_unary(UnaryOp::n, a, false); \
-    TK_IF_##inplace(case OpId::n##_ : return run_unary(UnaryOp::n, a, true);)
+  case OpId::n: return run_unary(id, UnaryOp::n, a, false); \
+    TK_IF_##inplace(case OpId::n##_ : return run_unary(id, UnaryOp::n, a, true);)
 #define TK_BINARY(n, F, rule, inplace, cost)                               \
-  case OpId::n: expect_inputs(a, 2); return {binary(BinaryOp::n, inputs[0], inputs[1])}; \
-    TK_IF_##inplace(case OpId::n##_ : expect_inputs(a, 2); binary_(BinaryOp::n, inputs[0], inputs[1]); return {};)
+  case OpId::n: return run_binary(id, BinaryOp::n, a, false); \
+    TK_IF_##inplace(case OpId::n##_ : return run_binary(id, BinaryOp::n, a, true);)
 #define TK_OP(n) \
   case OpId::n: return op_##n(a);
 #include "tk/ops.def"
@@ -157,6 +151,46 @@ Outputs call(OpId id, std::span<const Tensor> inputs, Attrs& attrs) {
 
 // ---- helpers shared by the op files -------------------------------------------------------------
 namespace ops {
+
+kernels::UnaryParams elementwise_params(OpId id, const Attrs& attrs, const char* name) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  auto finite = [&](size_t i, const char* attr, double def) {
+    const double v = attrs.number_or(i, attr, def);
+    TK_CHECK(std::isfinite(v), INVALID_ARGUMENT, name, ": '", attr, "' must be a finite number, got ", v);
+    return v;
+  };
+  switch (id) {
+    case OpId::clamp:
+    case OpId::clamp_: {
+      auto lo = attrs.number_opt(0, "min"), hi = attrs.number_opt(1, "max");
+      TK_CHECK(lo || hi, INVALID_ARGUMENT, name, ": at least one of 'min' and 'max' must be given");
+      TK_CHECK(!(lo && std::isnan(*lo)) && !(hi && std::isnan(*hi)), INVALID_ARGUMENT, name,
+               ": bounds must not be NaN");
+      return {lo.value_or(-inf), hi.value_or(inf)};
+    }
+    case OpId::polygamma: {
+      const int64_t n = attrs.integer(0, "n");
+      TK_CHECK(n >= 0, INVALID_ARGUMENT, name, ": n must be a non-negative integer, got ", n);
+      return {double(n)};
+    }
+    case OpId::leaky_relu:
+    case OpId::leaky_relu_backward: return {finite(0, "negative_slope", 0.01)};
+    case OpId::elu:
+    case OpId::elu_backward: {  // PyTorch's alpha, scale, input_scale -> negcoef, negiptcoef, poscoef
+      const double alpha = finite(0, "alpha", 1.0), scale = finite(1, "scale", 1.0),
+                   input_scale = finite(2, "input_scale", 1.0);
+      return {alpha * scale, input_scale, scale};
+    }
+    case OpId::hardtanh:
+    case OpId::hardtanh_backward: {
+      const double lo = attrs.number_or(0, "min_val", -1), hi = attrs.number_or(1, "max_val", 1);
+      TK_CHECK(!std::isnan(lo) && !std::isnan(hi), INVALID_ARGUMENT, name, ": bounds must not be NaN");
+      TK_CHECK(lo <= hi, INVALID_ARGUMENT, name, ": min_val ", lo, " is above max_val ", hi);
+      return {lo, hi};
+    }
+    default: return {};
+  }
+}
 
 void expect_inputs(const Args& a, size_t n, size_t n_max) {
   size_t hi = n_max ? n_max : n;

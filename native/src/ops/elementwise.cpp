@@ -1,5 +1,6 @@
 // Element-wise ops: type promotion, broadcasting and in-place rules, then the device kernel.
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "kernels/functors.h"
@@ -92,6 +93,17 @@ void check_values(BinaryOp op, DType compute, const Tensor& b, const char* name)
   }
 }
 
+// x.pow(0.5) and x.pow(-0.5) for a JS number exponent and a float compute type are PyTorch's sqrt
+// and rsqrt (pow_tensor_scalar_kernel), at their cost and with their values at -0 and -inf; a
+// tensor exponent, even a 1-element one, keeps pow's.
+std::optional<UnaryOp> pow_as_unary(BinaryOp op, DType compute, const Tensor& b) {
+  if (op != BinaryOp::pow || !b.is_wrapped_number() || !is_floating(compute)) return std::nullopt;
+  const double e = dispatch_dtype(b.dtype(), [&]<class T>() { return double(*b.data<T>()); });
+  if (e == 0.5) return UnaryOp::sqrt;
+  if (e == -0.5) return UnaryOp::rsqrt;
+  return std::nullopt;
+}
+
 // Writing `src` into `dst` element by element is only safe when src reads each location before
 // dst overwrites it: true when they are the same view, or share no storage.
 bool needs_temporary(const Tensor& dst, const Tensor& src) {
@@ -159,26 +171,27 @@ DType result_type(std::span<const Tensor> ts) {
   return combine(dim, combine(zero, wrapped)).value_or(kDefaultFloat);
 }
 
-Tensor unary(UnaryOp op, const Tensor& x, double p0, double p1) {
+Tensor unary(UnaryOp op, const Tensor& x, double p0, double p1, double p2) {
   const char* name = kUnaryNames[size_t(op)];
   DType c = unary_compute(op, x.dtype(), name);
   Tensor in = operand(x, c, x.device());
   Tensor out = empty_result({&in}, c, x.device(), name);
-  kernel_for(&Backend::unary, x.device(), name)(op, out, in, {p0, p1});
+  kernel_for(&Backend::unary, x.device(), name)(op, out, in, {p0, p1, p2});
   return out;
 }
 
-void unary_(UnaryOp op, const Tensor& x, double p0, double p1) {
+void unary_(UnaryOp op, const Tensor& x, double p0, double p1, double p2) {
   const char* name = kUnaryNames[size_t(op)];
   DType c = unary_compute(op, x.dtype(), name);
   check_can_cast(c, x.dtype(), name);
   check_writable(x, name);
-  kernel_for(&Backend::unary, x.device(), name)(op, x, x, {p0, p1});
+  kernel_for(&Backend::unary, x.device(), name)(op, x, x, {p0, p1, p2});
   x.bump_version();
 }
 
-Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, double p0, double p1, double p2) {
   const char* name = kBinaryNames[size_t(op)];
+  const kernels::UnaryParams p{p0, p1, p2};
   // Common case first: two tensors of one dtype, shape and device need no promotion, no
   // broadcast views and no conversions (the general path below gives the same result).
   if (a.dtype() == b.dtype() && !a.is_wrapped_number() && !b.is_wrapped_number() && a.shape() == b.shape() &&
@@ -187,7 +200,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
     check_values(op, t.compute, b, name);
     if (t.compute == a.dtype()) {
       Tensor out = empty_result({&a, &b}, t.result, a.device(), name);
-      kernel_for(&Backend::binary, a.device(), name)(op, out, a, b);
+      kernel_for(&Backend::binary, a.device(), name)(op, out, a, b, p);
       return out;
     }
   }
@@ -195,16 +208,18 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   Device dev = common_device(both, name);
   Types t = binary_types(op, result_type(both), name);
   check_values(op, t.compute, b, name);
+  if (auto u = pow_as_unary(op, t.compute, b)) return unary(*u, operand(a, t.compute, dev), 0, 0);
   DimVec shape = broadcast_shapes(a.shape(), b.shape(), name);
   const Tensor ab = broadcast_to(operand(a, t.compute, dev), shape),
                bb = broadcast_to(operand(b, t.compute, dev), shape);
   Tensor out = empty_result({&ab, &bb}, t.result, dev, name);
-  kernel_for(&Backend::binary, dev, name)(op, out, ab, bb);
+  kernel_for(&Backend::binary, dev, name)(op, out, ab, bb, p);
   return out;
 }
 
-void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
+void binary_(BinaryOp op, const Tensor& a, const Tensor& b, double p0, double p1, double p2) {
   const char* name = kBinaryNames[size_t(op)];
+  const kernels::UnaryParams p{p0, p1, p2};
   const Tensor both[2] = {a, b};
   Device dev = common_device(both, name);
   TK_CHECK(!a.is_wrapped_number(), INVALID_ARGUMENT, name, "_: cannot write into a number");
@@ -215,13 +230,14 @@ void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
   TK_CHECK(shape == a.shape(), SHAPE_MISMATCH, name, "_: output with shape ", fmt_shape(a.shape()),
            " doesn't match the broadcast shape ", fmt_shape(shape));
   check_writable(a, name);
+  if (auto u = pow_as_unary(op, t.compute, b); u && t.compute == a.dtype()) return unary_(*u, a, 0, 0);
   auto kernel = kernel_for(&Backend::binary, dev, name);
   Tensor ac = operand(a, t.compute, dev), bc = broadcast_to(operand(b, t.compute, dev), shape);
   if (t.result == a.dtype() && !needs_temporary(a, bc)) {
-    kernel(op, a, ac, bc);
+    kernel(op, a, ac, bc, p);
   } else {
     Tensor tmp = Tensor::empty(shape, t.result, dev, name);
-    kernel(op, tmp, ac, bc);
+    kernel(op, tmp, ac, bc, p);
     copy_(a, tmp);
   }
   a.bump_version();

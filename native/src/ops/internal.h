@@ -20,6 +20,12 @@ using tk::Outputs;
 #define TK_OP(name) Outputs op_##name(const Args& a);
 #include "tk/ops.def"
 
+// The kernel parameters of a parametrised element-wise op (clamp's bounds, polygamma's n,
+// leaky_relu's slope, elu's alpha, scale and input scale, hardtanh's bounds, and their backward
+// kernels') from its attrs, checked (INVALID_ARGUMENT); all zero for the others. The eager call
+// and the jit's fused chains both read them here.
+kernels::UnaryParams elementwise_params(OpId id, const Attrs& attrs, const char* name);
+
 // INVALID_ARGUMENT unless exactly n (or, with n_max, n..n_max) inputs were given.
 void expect_inputs(const Args& a, size_t n, size_t n_max = 0);
 // DEVICE_MISMATCH naming `op` unless all tensors (wrapped numbers excepted) share one device.
