@@ -58,14 +58,10 @@ template <class T> FusedTables<T> tables_for() {
 }
 
 // x ** e for the exponent of a single-element register, through the multiply paths the
-// single-op kernel takes (so a fused pow gives the eager numbers), else std::pow.
-template <class T> void pow_by_scalar(T* o, const T* a, const T* b, int64_t n, const UnaryParams&) {
-  if (!pow_scalar(o, a, n, b[0]))
-    for (int64_t i = 0; i < n; ++i) o[i] = kernels::Pow{}(a[i], b[0]);
-}
-// ... and of a JS number (x.pow(0.5)), whose 0.5 and -0.5 are sqrt and rsqrt as in the eager op.
-template <class T> void pow_by_number(T* o, const T* a, const T* b, int64_t n, const UnaryParams&) {
-  if (!pow_number(o, a, n, b[0]))
+// single-op kernel takes (so a fused pow gives the eager numbers), else std::pow; a JS number's
+// (Number) 0.5 and -0.5 are sqrt and rsqrt, as in the eager op.
+template <class T, bool Number> void pow_by_scalar(T* o, const T* a, const T* b, int64_t n, const UnaryParams&) {
+  if (!(Number ? pow_number(o, a, n, b[0]) : pow_scalar(o, a, n, b[0])))
     for (int64_t i = 0; i < n; ++i) o[i] = kernels::Pow{}(a[i], b[0]);
 }
 
@@ -83,7 +79,7 @@ template <class T> void run_chain(const Tensor& out, std::span<const Tensor> inp
   for (const FusedStep& s : steps) {
     FusedStepFn<T> f = s.binary ? tab.binary[s.op] : tab.unary[s.op];
     if (s.binary && BinaryOp(s.op) == BinaryOp::pow && s.b < ni && inputs[size_t(s.b)].numel() == 1)
-      f = inputs[size_t(s.b)].is_wrapped_number() ? &pow_by_number<T> : &pow_by_scalar<T>;
+      f = inputs[size_t(s.b)].is_wrapped_number() ? &pow_by_scalar<T, true> : &pow_by_scalar<T, false>;
     TK_ASSERT(f != nullptr);
     fn.push_back(f);
   }
