@@ -143,26 +143,26 @@ TK_HD inline float atan_f32(float x) {
 // s = sqrt((1 - |x|) / 2) (1 - |x| is exact there); acos from the same w. pi/2 and pi as a
 // float32 and its remainder, so the subtractions near |x| = 1/2 lose no more than w's error.
 // scripts/check-activations.cpp: at most 2.37 ulp (asin) and 1.14 (acos) over every float32.
-struct AsinAcosCore {
-  float w;  // w(s), with s = x where |x| <= 1/2 (w then has x's sign), else sqrt((1 - |x|) / 2)
-  bool big;  // |x| > 1/2
-};
-TK_HD inline AsinAcosCore asin_acos_core(float x) {
-  const bool big = std::fabs(x) > 0.5f;
+// w(s), with s = x where |x| <= 1/2 (w then has x's sign), else sqrt((1 - |x|) / 2). A function of
+// (x, big) returning one float, not a struct carrying big: GCC does not vectorise the loop around
+// a struct-returning helper (asin and acos were 10x slower that way).
+TK_HD inline float asin_acos_w(float x, bool big) {
   const float z = big ? 0.5f * (1.0f - std::fabs(x)) : x * x;
   const float s = big ? std::sqrt(z) : x;
-  const float p = horner(z, 1.6666752422e-1f, 7.4953002686e-2f, 4.5470025998e-2f, 2.4181311049e-2f, 4.2163199048e-2f);
-  return {s + s * z * p, big};
+  return s +
+         s * z * horner(z, 1.6666752422e-1f, 7.4953002686e-2f, 4.5470025998e-2f, 2.4181311049e-2f, 4.2163199048e-2f);
 }
 constexpr float kPio2Hi = 1.57079637050628662109375f, kPio2Lo = -4.37113900018624283e-8f;
 TK_HD inline float asin_f32(float x) {
-  const AsinAcosCore c = asin_acos_core(x);
-  return std::copysign(c.big ? kPio2Hi - (2.0f * c.w - kPio2Lo) : c.w, x);
+  const bool big = std::fabs(x) > 0.5f;
+  const float w = asin_acos_w(x, big);
+  return std::copysign(big ? kPio2Hi - (2.0f * w - kPio2Lo) : w, x);
 }
 TK_HD inline float acos_f32(float x) {
-  const AsinAcosCore c = asin_acos_core(x);
-  const float below = 2.0f * kPio2Hi - (2.0f * c.w - 2.0f * kPio2Lo);  // pi - 2 w
-  return c.big ? (x > 0.0f ? 2.0f * c.w : below) : kPio2Hi - (c.w - kPio2Lo);
+  const bool big = std::fabs(x) > 0.5f;
+  const float w = asin_acos_w(x, big);
+  const float below = 2.0f * kPio2Hi - (2.0f * w - 2.0f * kPio2Lo);  // pi - 2 w
+  return big ? (x > 0.0f ? 2.0f * w : below) : kPio2Hi - (w - kPio2Lo);
 }
 
 // atan2(y, x) for finite y and finite non-zero x: atan of y / x (whose rounding adds at most half
