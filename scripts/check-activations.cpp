@@ -1,7 +1,9 @@
 // Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, atan, asin, acos, tanh, erf,
 // gelu, silu, log, log1p, log2, log10, sin, cos and tan (native/src/kernels/f32_math.h) against libm in
 // double: every finite float32 of either sign, plus the specials (sin, cos and tan: their
-// straight-line part, every float32 below 2^23); and atan2 over 10^8 sampled pairs.
+// straight-line part, every float32 below 2^23); and atan2 over 10^8 sampled pairs. Also that each
+// split functor's near() (exp, sigmoid, gelu, silu, elu and the two backward kernels) gives its
+// operator()'s bits for every float32 where is_near() holds (`/tmp/check split`).
 //   g++ -O2 -std=gnu++20 -Inative/include -Inative/src scripts/check-activations.cpp -o /tmp/check && /tmp/check
 // (about 20 minutes; `/tmp/check gelu erf` checks only those). Prints the largest error in units in
 // the last place and where it occurs.
@@ -80,6 +82,34 @@ void check_atan2() {
   std::printf("atan2: max %.3f ulp at (%.9g, %.9g)\n", worst, wy, wx);
   std::fflush(stdout);
 }
+// Every float32 x where is_near(x): near(x) and full(x) have the same bits (NaN: both NaN).
+template <class Ok, class Near, class Full> void check_split(const char* name, Ok ok, Near near, Full full) {
+  bool wanted = g_only_n == 0;
+  for (int i = 0; i < g_only_n; ++i) wanted = wanted || std::strcmp(g_only[i], "split") == 0;
+  if (!wanted) return;
+  long tested = 0, differ = 0;
+  float first = 0;
+  for (uint64_t b = 0; b <= 0xffffffffull; ++b) {
+    const uint32_t u = uint32_t(b);
+    float x;
+    std::memcpy(&x, &u, 4);
+    if (!ok(x)) continue;
+    ++tested;
+    const float a = near(x), c = full(x);
+    if (std::memcmp(&a, &c, 4) != 0 && !(a != a && c != c) && differ++ == 0) first = x;
+  }
+  std::printf("split %s: %ld in the near range, %ld differ%s", name, tested, differ, differ ? " (first at " : "\n");
+  if (differ) std::printf("%.9g)\n", first);
+  std::fflush(stdout);
+}
+template <class F> void check_split_unary(const char* name) {
+  check_split(name, [](float x) { return F::is_near(x); }, [](float x) { return F::near(x); },
+              [](float x) { return F{}(x, {}); });
+}
+template <class F> void check_split_grad(const char* name) {  // gradient 1.5: g times the derivative
+  check_split(name, [](float x) { return F::is_near(1.5f, x); }, [](float x) { return F::near(1.5f, x); },
+              [](float x) { return F{}(1.5f, x); });
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,4 +137,21 @@ int main(int argc, char** argv) {
   check("sin", [](float x) { return trig_near_f32<TrigFn::sin>(x); }, [](double x) { return std::sin(x); }, kTrigNear);
   check("cos", [](float x) { return trig_near_f32<TrigFn::cos>(x); }, [](double x) { return std::cos(x); }, kTrigNear);
   check("tan", [](float x) { return trig_near_f32<TrigFn::tan>(x); }, [](double x) { return std::tan(x); }, kTrigNear);
+  check_split_unary<tk::kernels::Exp>("exp");
+  check_split_unary<tk::kernels::Sigmoid>("sigmoid");
+  check_split_unary<tk::kernels::Gelu>("gelu");
+  check_split_unary<tk::kernels::Silu>("silu");
+  check_split(
+      "expm1 in [-20, 16]", [](float x) { return x >= -20.0f && x <= tk::kernels::kExpm1NearHi; },
+      [](float x) { return tk::kernels::expm1_f32<true>(x); }, [](float x) { return tk::kernels::expm1_f32(x); });
+  // elu (alpha 1), selu, and celu with alpha -0.5 (a negative input scale): p0, p1, p2 as Elu's
+  for (const tk::kernels::UnaryParams p : {tk::kernels::UnaryParams{1.0, 1.0, 1.0},
+                                           tk::kernels::UnaryParams{1.0507009873554805 * 1.6732632423543772, 1.0,
+                                                                    1.0507009873554805},
+                                           tk::kernels::UnaryParams{-0.5, -2.0, 1.0}})
+    check_split(
+        "elu", [p](float x) { return tk::kernels::Elu::is_near(x, p); },
+        [p](float x) { return tk::kernels::Elu::near(x, p); }, [p](float x) { return tk::kernels::Elu{}(x, p); });
+  check_split_grad<tk::kernels::GeluBackward>("gelu backward");
+  check_split_grad<tk::kernels::SiluBackward>("silu backward");
 }

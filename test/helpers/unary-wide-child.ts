@@ -1,8 +1,8 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
 // float32 loops of exp, exp2, expm1, sinh, cosh, atan, asin, acos, log, log2, log10, log1p,
 // sigmoid, tanh, erf, gelu, silu, sin, cos, tan, the activations leaky_relu, elu, hardtanh,
-// hardsigmoid and hardswish, and the exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil,
-// round and trunc (AVX-512, AVX2 or the baseline build): each op over a sweep of values,
+// hardsigmoid and hardswish, the exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil,
+// round and trunc, and the exact neg, abs, sign and clamp (AVX-512, AVX2 or the baseline build): each op over a sweep of values,
 // contiguous (the wide loops, in short and long runs) and strided (the baseline loop), against
 // float64 references. Prints { capability, worst, specialsOk, hash } as JSON: per op and layout
 // the largest error in float32 units in the last place, whether NaN, +-Inf and -0 came out right,
@@ -60,6 +60,11 @@ const REFS: Record<string, (x: number) => number> = {
   hardsigmoid: (x) => Math.min(Math.max(x + 3, 0), 6) / 6,
   // x relu6(x + 3) rounded to float32 before / 6, as PyTorch's: x > 5.7e37 gives inf as its does
   hardswish: (x) => Math.fround(x * Math.min(Math.max(x + 3, 0), 6)) / 6,
+  // exact: -0 gives +0 for neg, abs and sign; sign(NaN) is 0, as PyTorch's
+  neg: (x) => -x,
+  abs: Math.abs,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+  clamp: (x) => (x < -2 ? -2 : x > 0.5 ? 0.5 : x),
 };
 const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   exp: (t) => t.exp(),
@@ -95,6 +100,10 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   hardtanh: (t) => tk.nn.functional.hardtanh(t),
   hardsigmoid: (t) => tk.nn.functional.hardsigmoid(t),
   hardswish: (t) => tk.nn.functional.hardswish(t),
+  neg: (t) => t.neg(),
+  abs: (t) => t.abs(),
+  sign: (t) => t.sign(),
+  clamp: (t) => t.clamp(-2, 0.5),
 };
 
 const xs: number[] = [];
@@ -111,6 +120,7 @@ xs.push(127.99, 128, -149.75, -150, -150.5, 16.6, 17.33, 17.4, 0.3466, -0.3466, 
 xs.push(0.41421356, 0.41421358, 2.4142134, 2.4142137, 1e38, -1e38); // atan's reductions
 xs.push(-14.3, -14.39, -14.4, -14.41, 14.39, 14.41, -13.2, -13.3); // gelu's cut-off and subnormal tail
 xs.push(-87.5, -95, -105, -109.9, -111.9, -112.1, 111.9, 112.1); // silu's subnormal tail and cut-offs
+xs.push(-86, -86.001, 88, 88.001, -13, -13.001, 13.001, 86.001); // the near forms' limits (exp, silu, gelu)
 xs.push(16331238, 8388607.5, 8388608, -8388608, 8388609, 1e6 + 0.5, 3e7, 1e30, -1e38, 105414350, 6.2831855);
 const x = tk.tensor(xs);
 const specials = tk.tensor([NaN, Infinity, -Infinity, -0]);
@@ -144,7 +154,7 @@ for (const [name, f] of Object.entries(run)) {
   }
   const s = f(specials).data() as Float32Array;
   const want = [
-    NaN,
+    name === 'sign' ? 0 : NaN,
     ref(Infinity),
     ref(-Infinity),
     [
@@ -162,6 +172,9 @@ for (const [name, f] of Object.entries(run)) {
       'hardsigmoid',
       'elu',
       'acos',
+      'neg',
+      'abs',
+      'sign',
     ].includes(name)
       ? ref(-0)
       : -0,

@@ -6,6 +6,7 @@
 #include "backend.h"
 #include "cpu/cpu.h"
 #include "cpu/loops.h"
+#include "cpu/split_run.h"
 #include "kernels/functors.h"
 
 namespace tk::cpu {
@@ -31,50 +32,22 @@ inline bool flat(const Tensor& out, std::initializer_list<const Tensor*> ins) {
 // FMA contraction (CMakeLists.txt), so every level gives the baseline's results bit for bit.
 using F32Loop = void (*)(float*, const float*, int64_t, const UnaryParams&);
 
-// o[i] = full(i) for i in [0, n), where full(i) == near(i) whenever ok(i): a block whose every
-// element is ok runs near() alone (the straight-line part, which vectorises); a block holding
-// another (|x| >= 2^23 for sin, NaN, Inf) runs full(), element by element. The test and the
-// loops read the inputs of element i before o[i] is written, so o may be an input (in place).
-template <class Ok, class Near, class Full>
-__attribute__((always_inline)) inline void split_run(float* o, int64_t n, Ok ok, Near near, Full full) {
-  constexpr int64_t kBlock = 256;
-  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
-    const int64_t end = n - i0 < kBlock ? n : i0 + kBlock;
-    int far = 0;
-    for (int64_t i = i0; i < end; ++i) far |= !ok(i);
-    if (far)
-      for (int64_t i = i0; i < end; ++i) o[i] = full(i);
-    else
-      for (int64_t i = i0; i < end; ++i) o[i] = near(i);
-  }
+template <class F> void f32_base(float* o, const float* a, int64_t n, const UnaryParams& p) {
+  f32_unary_run<F>(o, a, n, p);
 }
-
-// Functors that split their domain (Sin, Cos: near() where is_near(), libm elsewhere).
-template <class F> constexpr bool kSplit = requires(float x) { F::near(x); };
-template <class F>
-__attribute__((always_inline)) inline void f32_run(float* o, const float* a, int64_t n, const UnaryParams& p_in) {
-  F f;
-  const UnaryParams p = p_in;  // a local copy: the loop need not reload it after each store
-  if constexpr (kSplit<F>)
-    split_run(
-        o, n, [=](int64_t i) { return F::is_near(a[i]); }, [=](int64_t i) { return F::near(a[i]); },
-        [=](int64_t i) { return f(a[i], p); });
-  else
-    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], p);
-}
-template <class F> void f32_base(float* o, const float* a, int64_t n, const UnaryParams& p) { f32_run<F>(o, a, n, p); }
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 template <class F>
 __attribute__((target("avx2,fma"))) void f32_avx2(float* o, const float* a, int64_t n, const UnaryParams& p) {
-  f32_run<F>(o, a, n, p);
+  f32_unary_run<F>(o, a, n, p);
 }
 template <class F>
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector-width=512"))) void f32_avx512(
     float* o, const float* a, int64_t n, const UnaryParams& p) {
-  f32_run<F>(o, a, n, p);
+  f32_unary_run<F>(o, a, n, p);
 }
 // The exactly rounded ops (sqrt, division, rounding) give the same bits at any width; the
-// baseline's SSE2 has no vector floor/ceil/trunc/nearbyint (SSE4.1), so those were scalar.
+// baseline's SSE2 has no vector floor/ceil/trunc/nearbyint (SSE4.1), so those were scalar. The
+// exact ones (neg, abs, sign, clamp) too: the baseline's 4 lanes ran them at ~0.6x add's speed.
 template <class F, class... G> constexpr bool kOneOf = (std::is_same_v<F, G> || ...);
 template <class F> constexpr bool kWide =
     kSplit<F> ||
@@ -82,7 +55,8 @@ template <class F> constexpr bool kWide =
            kernels::Acos, kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Gelu, kernels::Silu, kernels::Log,
            kernels::Log2, kernels::Log10, kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt,
            kernels::Reciprocal, kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc, kernels::LeakyRelu,
-           kernels::Elu, kernels::Hardtanh, kernels::Hardsigmoid, kernels::Hardswish>;
+           kernels::Elu, kernels::Hardtanh, kernels::Hardsigmoid, kernels::Hardswish, kernels::Clamp, kernels::Neg,
+           kernels::Abs, kernels::Sign>;
 #else
 template <class F> constexpr bool kWide = false;
 #endif
@@ -152,7 +126,6 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p
 // SY elements (1, or 0 for a broadcast scalar). The exact ops (the four operations, maximum,
 // minimum) and the fmod family (split_run at is_near, as Sin and Cos: exact either way).
 using F32Loop2 = void (*)(float*, const float*, const float*, int64_t, const UnaryParams&);
-template <class F> constexpr bool kSplit2 = requires(float x) { F::near(x, x); };
 template <int SX, int SY, class F> __attribute__((always_inline)) inline void f32_run2(float* o, const float* a,
                                                                                        const float* b, int64_t n,
                                                                                        const UnaryParams& p_in) {
@@ -172,13 +145,7 @@ template <int SX, int SY, class F> __attribute__((always_inline)) inline void f3
     else
       return bv;
   };
-  F f;
-  if constexpr (kSplit2<F>)
-    split_run(
-        o, n, [=](int64_t i) { return F::is_near(x(i), y(i)); }, [=](int64_t i) { return F::near(x(i), y(i)); },
-        [=](int64_t i) { return kernels::apply2(f, x(i), y(i), p); });
-  else
-    for (int64_t i = 0; i < n; ++i) o[i] = kernels::apply2(f, x(i), y(i), p);
+  f32_binary_run<F>(o, n, x, y, p);
 }
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 template <int SX, int SY, class F> __attribute__((target("avx2,fma"))) void f32_avx2_2(float* o, const float* a,

@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "cpu/cpu.h"
 #include "cpu/loops.h"
+#include "cpu/split_run.h"
 #include "kernels/functors.h"
 #include "tk/cpu_info.h"
 #include "tk/parallel.h"

@@ -22,6 +22,7 @@
 #endif
 
 #include "cpu/cpu.h"
+#include "cpu/split_run.h"
 #include "kernels/functors.h"
 
 #ifndef TK_ROWS_LEVEL
@@ -178,11 +179,13 @@ TK_ROW int64_t find_impl(const float* p, int64_t n, float v) {
 }
 
 // e[i] = exp(x[i] - m) (the element-wise exp functor, so exactly the exp op's values) and their
-// sum in double.
+// sum in double; split as the exp op's loops are (blocks wholly in Exp's near range, as a
+// softmax row's usually is, take its shorter form).
 TK_ROW double exp_sum_impl(const float* x, float* e, int64_t n, float m) {
-  const kernels::Exp f;
-  const kernels::UnaryParams prm;
-  for (int64_t i = 0; i < n; ++i) e[i] = f(float(x[i] - m), prm);
+  using kernels::Exp;
+  split_run(
+      e, n, [=](int64_t i) { return Exp::is_near(x[i] - m); }, [=](int64_t i) { return Exp::near(x[i] - m); },
+      [=](int64_t i) { return Exp{}(float(x[i] - m), {}); });
   return sum_impl(e, n);
 }
 

@@ -38,7 +38,7 @@ struct Pow2Pair {
 };
 TK_HD inline Pow2Pair pow2_pair(float kf) {
   const int32_t k = int32_t(kf);
-  const int32_t k1 = k / 2, k2 = k - k1;  // each in [-75, 64]: a normal power of two
+  const int32_t k1 = k >> 1, k2 = k - k1;  // floor(k / 2) and the rest, each in [-75, 64]: normal
   uint32_t b1 = uint32_t(k1 + 127) << 23, b2 = uint32_t(k2 + 127) << 23;
   Pow2Pair s;
   std::memcpy(&s.s1, &b1, 4);
@@ -71,6 +71,31 @@ TK_HD inline float exp_f32(float x) {
   return x != x ? x : (x > hi ? inf : res);
 }
 
+// exp_f32 where x is in [kExpNearLo, kExpNearHi], with the same bits: there 2^k is a normal float32
+// (k in [-125, 127]) and (1 + p) 2^k a normal result, so one exact scaling by 2^k, built from its
+// exponent bits, rounds as exp_f32's two do; and neither clamp nor NaN test is needed. About half
+// exp_f32's arithmetic: a loop whose every element is in range runs this (elementwise.cpp's split).
+// Outside the range (or for NaN) its value is meaningless.
+constexpr float kExpNearLo = -86.0f, kExpNearHi = 88.0f;
+TK_HD inline float pow2_normal(float kf) {  // 2^k for a whole kf in [-126, 127]
+  const uint32_t b = uint32_t(int32_t(kf) + 127) << 23;
+  float s;
+  std::memcpy(&s, &b, 4);
+  return s;
+}
+TK_HD inline float exp_near_f32(float x) {
+  const ExpReduced e = exp_reduce(x);
+  return (expm1_reduced(e.r) + 1.0f) * pow2_normal(e.kf);
+}
+// 2^k as a pair to multiply by in turn: two normal factors in general (pow2_pair), or, where the
+// caller's Near range keeps k in [-126, 127], 2^k and 1 (one rounding either way; the 1 folds away).
+template <bool Near> TK_HD inline Pow2Pair pow2_scale(float kf) {
+  if constexpr (Near)
+    return {pow2_normal(kf), 1.0f};
+  else
+    return pow2_pair(kf);
+}
+
 // 2^x = 2^k * exp((x - k) ln 2) with k = round(x) (x - k exact, in [-1/2, 1/2]); 2^k exact for
 // whole x. Within 1.01 ulp over every float32 (scripts/check-activations.cpp).
 TK_HD inline float exp2_f32(float x) {
@@ -85,18 +110,20 @@ TK_HD inline float exp2_f32(float x) {
 
 // e^x - 1 = 2^k q + (2^k - 1) with q = expm1(r) reduced as in exp_f32 (2^k - 1 exact for k <= 24;
 // beyond, 2^k (q + 1), where the 1 is below half an ulp); exact at 0 (either sign) and for tiny
-// x, -1 below -17.4. Within 1.65 ulp over every float32 (scripts/check-activations.cpp).
-TK_HD inline float expm1_f32(float x) {
+// x, -1 below -17.4. Within 1.65 ulp over every float32 (scripts/check-activations.cpp). Near:
+// the same bits for x in [-20, kExpm1NearHi] (k <= 24, 2^k normal; no clamp, NaN or overflow).
+constexpr float kExpm1NearHi = 16.0f;
+template <bool Near = false> TK_HD inline float expm1_f32(float x) {
   const float hi = 88.72283935546875f;
-  float xc = x > hi ? hi : (x < -20.0f ? -20.0f : x);
-  xc = x == x ? xc : 0.0f;
+  float xc = Near ? x : x > hi ? hi : (x < -20.0f ? -20.0f : x);
+  xc = Near || x == x ? xc : 0.0f;
   const ExpReduced e = exp_reduce(xc);
   const float q = expm1_reduced(e.r);
-  const Pow2Pair s = pow2_pair(e.kf);
+  const Pow2Pair s = pow2_scale<Near>(e.kf);
   const float t = s.s1 * s.s2;
-  const float res = e.kf > 24.0f ? (q + 1.0f) * s.s1 * s.s2 : q * t + (t - 1.0f);
+  const float res = !Near && e.kf > 24.0f ? (q + 1.0f) * s.s1 * s.s2 : q * t + (t - 1.0f);
   const float inf = std::numeric_limits<float>::infinity();
-  return x == 0.0f || x != x ? x : (x > hi ? inf : res);
+  return x == 0.0f || (!Near && x != x) ? x : (!Near && x > hi ? inf : res);
 }
 
 // cosh and sinh of a = |x| from one reduction: h = e^a / 2 as 2^(k-1) exp(r), so it overflows only
@@ -187,7 +214,7 @@ TK_HD inline float tanh_f32(float x) {
   const float p = horner(z, -3.333333279e-01f, 1.333325262e-01f, -5.394856616e-02f, 2.169165011e-02f, -8.118710893e-03f,
                          2.064850355e-03f);
   const float small = z == 0.0f ? x : x + x * z * p;  // keeps -0 (and a tiny x) exact
-  const float e = exp_f32(2.0f * (a < 10.0f ? a : 10.0f));
+  const float e = exp_near_f32(2.0f * (a < 10.0f ? a : 10.0f));  // in [0, 20], NaN's too
   const float big = std::copysign(1.0f - 2.0f / (e + 1.0f), x);
   return a <= 0.7f ? small : (x != x ? x : big);
 }
@@ -205,7 +232,7 @@ TK_HD inline float erf_f32(float x) {
   const float q = horner(t, 2.126807543e-01f, -1.115242104e-01f, 5.558214731e-02f, -2.647737179e-02f, 1.211622424e-02f,
                          -5.384585711e-03f, 2.301572033e-03f, -8.640438976e-04f, 3.434427643e-04f, -2.227888001e-04f,
                          8.639587843e-05f);
-  const float big = std::copysign(1.0f - exp_f32(-ac * ac) * q, x);
+  const float big = std::copysign(1.0f - exp_near_f32(-ac * ac) * q, x);  // -ac^2 in [-15.7, 0]
   return a <= 1.0f ? small : (x != x ? x : big);
 }
 
@@ -220,7 +247,7 @@ struct NormalTail {
   float m;  // exp(-s^2 / 2) / 2^k
   Pow2Pair scale;
 };
-TK_HD inline NormalTail normal_tail(float s) {
+template <bool Near> TK_HD inline NormalTail normal_tail(float s) {
   const float c = s * 4097.0f;
   const float sh = c - (c - s), sl = s - sh;
   const float hi = s * s;
@@ -231,30 +258,32 @@ TK_HD inline NormalTail normal_tail(float s) {
                           0.00410863389597238) /
                    horner(sd, 1.0, 1.6740635193709403, 1.2018696578463999, 0.46906754298402964, 0.1017297048308196,
                           0.010298696434890897);
-  return {r, expm1_reduced(e.r - 0.5f * lo) + 1.0f, pow2_pair(e.kf)};
+  return {r, expm1_reduced(e.r - 0.5f * lo) + 1.0f, pow2_scale<Near>(e.kf)};
 }
 
 // gelu(x) = x Phi(x) from the tail, s = |x|: x Q(s) for x <= 0 and x - x Q(s) above, so neither side
 // cancels (x (1 + erf(x / sqrt 2)) / 2, PyTorch's form, loses every digit below x = -5.5). Beyond
 // s = 14.4 the result is x above and -0 below (gelu(-inf) is NaN, as PyTorch's). Within 2.61 ulp
-// over every float32 (scripts/check-activations.cpp).
-TK_HD inline float gelu_f32(float x) {
+// over every float32 (scripts/check-activations.cpp). Near: the same bits for |x| <= kGeluNear,
+// where 2^k is normal (s^2 / 2 <= 84.5) and neither the clamp nor the tail's select is needed.
+constexpr float kGeluNear = 13.0f;
+template <bool Near = false> TK_HD inline float gelu_f32(float x) {
   const float s0 = std::fabs(x);
-  const NormalTail q = normal_tail(s0 < 14.4f ? s0 : 14.4f);
+  const NormalTail q = normal_tail<Near>(Near || s0 < 14.4f ? s0 : 14.4f);
   const float t = float(double(x) * q.r) * q.m * q.scale.s1 * q.scale.s2;
   const float body = x > 0.0f ? x - t : t;
-  return s0 < 14.4f ? body : (x > 0.0f ? x : x * 0.0f);
+  return Near || s0 < 14.4f ? body : (x > 0.0f ? x : x * 0.0f);
 }
 // gelu's derivative Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi): with u = exp(-s^2 / 2)
 // (R(s) - s / sqrt(2 pi)), 1 - u above 0 and u below; NaN at +-inf, as PyTorch's (x phi(x) there is
 // +-inf * 0). Near its zero (x = -0.7518) the error is absolute, ~1e-8, as any form's.
-TK_HD inline float gelu_grad_f32(float x) {
+template <bool Near = false> TK_HD inline float gelu_grad_f32(float x) {
   const float s0 = std::fabs(x);
-  const float s = s0 < 14.4f ? s0 : 14.4f;
-  const NormalTail q = normal_tail(s);
+  const float s = Near || s0 < 14.4f ? s0 : 14.4f;
+  const NormalTail q = normal_tail<Near>(s);
   const float u = float(q.r - double(s) * 0.39894228040143267794) * q.m * q.scale.s1 * q.scale.s2;
   const float body = x > 0.0f ? 1.0f - u : u;
-  return s0 < 14.4f ? body : (x > 0.0f ? 1.0f + (x - x) : x * 0.0f);
+  return Near || s0 < 14.4f ? body : (x > 0.0f ? 1.0f + (x - x) : x * 0.0f);
 }
 
 // e^-a for a = |x| >= 0 as (1 + p) 2^k, k's power of two as two factors: exp_f32's pieces, kept
@@ -267,35 +296,36 @@ struct ExpNegAbs {
   Pow2Pair scale;
   float one_plus;  // 1 + e^-a
 };
-TK_HD inline ExpNegAbs exp_neg_abs(float a) {
-  const ExpReduced r = exp_reduce(-(a < 112.0f ? a : 112.0f));
+template <bool Near> TK_HD inline ExpNegAbs exp_neg_abs(float a) {
+  const ExpReduced r = exp_reduce(-(Near || a < 112.0f ? a : 112.0f));
   const float p = expm1_reduced(r.r);
-  const Pow2Pair s = pow2_pair(r.kf);
+  const Pow2Pair s = pow2_scale<Near>(r.kf);
   const float k2 = s.s1 * s.s2;  // a power of two, or 0
   return {p, s, (1.0f + k2) + k2 * p};
 }
 // silu(x) = x sigmoid(x): x / (1 + e) for x >= 0 and x e / (1 + e) below, e = e^-|x| (never
 // overflows), x e formed as (x + x p) 2^k so the subnormal tail (x below -87) rounds once. -0 below
 // -112, x above 112; NaN at -inf, as PyTorch's (-inf * 0). Within 2.91 ulp over every float32
-// (scripts/check-activations.cpp).
-TK_HD inline float silu_f32(float x) {
+// (scripts/check-activations.cpp). Near: the same bits for |x| <= kSiluNear (2^k normal there).
+constexpr float kSiluNear = -kExpNearLo;
+template <bool Near = false> TK_HD inline float silu_f32(float x) {
   const float a = std::fabs(x);
-  const ExpNegAbs q = exp_neg_abs(a);
+  const ExpNegAbs q = exp_neg_abs<Near>(a);
   const float num = x < 0.0f ? (x + x * q.p) * q.scale.s1 * q.scale.s2 : x;
   const float r = num / q.one_plus;
-  return a < 112.0f ? r : (x > 0.0f ? x : x * 0.0f);
+  return Near || a < 112.0f ? r : (x > 0.0f ? x : x * 0.0f);
 }
 // silu's derivative s (1 + x (1 - s)), s = sigmoid(x): (d + x e) / d^2 for x >= 0 and e (d + x) / d^2
 // below, d = 1 + e (e as in silu_f32, the tail scaled last); NaN at +-inf, as PyTorch's (1 + inf * 0,
 // 0 * -inf there).
-TK_HD inline float silu_grad_f32(float x) {
+template <bool Near = false> TK_HD inline float silu_grad_f32(float x) {
   const float a = std::fabs(x);
-  const ExpNegAbs q = exp_neg_abs(a);
+  const ExpNegAbs q = exp_neg_abs<Near>(a);
   const float d = q.one_plus, dx = d + x;
   const float e = (1.0f + q.p) * q.scale.s1 * q.scale.s2;
   const float num = x < 0.0f ? (dx + dx * q.p) * q.scale.s1 * q.scale.s2 : d + x * e;
   const float r = num / (d * d);
-  return a < 112.0f ? r : (x > 0.0f ? 1.0f + (x - x) : x * 0.0f);
+  return Near || a < 112.0f ? r : (x > 0.0f ? 1.0f + (x - x) : x * 0.0f);
 }
 
 // log(x) = e ln 2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23

@@ -74,6 +74,9 @@ struct Abs {
       return x < T(0) ? Neg{}(x, p) : x;
   }
 };
+// Exp and Sigmoid split float32's domain as Trig does below: is_near() marks where near(), about
+// half exp_f32's arithmetic, gives exp_f32's bits; the CPU's wide loops run near() alone over a
+// block whose every element is near.
 struct Exp {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
     if constexpr (std::is_same_v<T, float>)
@@ -81,10 +84,12 @@ struct Exp {
     else
       return std::exp(x);
   }
+  static TK_HD bool is_near(float x) { return x >= kExpNearLo && x <= kExpNearHi; }
+  static TK_HD float near(float x) { return exp_near_f32(x); }
 };
 // float32 through f32_math.h's straight-line form on the CPU (the wide loops vectorise it); double,
 // and float32 on the GPU (whose own functions are fast), through libm's.
-#define TK_F32_FUNCTOR(Name, f32, libm)                                    \
+#define TK_F32_FUNCTOR(Name, f32, libm, ...)                               \
   struct Name {                                                            \
     template <class T> TK_HD T operator()(T x, const UnaryParams&) const { \
       if constexpr (kHostF32<T>)                                           \
@@ -92,6 +97,7 @@ struct Exp {
       else                                                                 \
         return libm(x);                                                    \
     }                                                                      \
+    __VA_ARGS__                                                            \
   };
 TK_F32_FUNCTOR(Exp2, exp2_f32, std::exp2)
 TK_F32_FUNCTOR(Atan, atan_f32, std::atan)
@@ -107,14 +113,20 @@ TK_F32_FUNCTOR(Erf, erf_f32, std::erf)
 // gelu, the exact form (PyTorch's default): x Phi(x) = x erfc(-x / sqrt 2) / 2, which, unlike
 // x (1 + erf(x / sqrt 2)) / 2, keeps its digits in the negative tail (gelu(-inf) is NaN, as PyTorch's).
 template <class T> TK_HD inline T gelu_erfc(T x) { return T(0.5) * x * std::erfc(x * T(-0.70710678118654752440)); }
-TK_F32_FUNCTOR(Gelu, gelu_f32, gelu_erfc)
+// Gelu and Silu split float32's domain as Exp does: near() is f32<true>, the same bits where
+// is_near() holds, with less arithmetic (see f32_math.h's Near forms).
+#define TK_NEAR_WITHIN(f32, limit)                                       \
+  static TK_HD bool is_near(float x) { return std::fabs(x) <= (limit); } \
+  static TK_HD float near(float x) { return f32<true>(x); }
+TK_F32_FUNCTOR(Gelu, gelu_f32, gelu_erfc, TK_NEAR_WITHIN(gelu_f32, kGeluNear))
 // silu, x sigmoid(x), from e = e^-|x| (which never overflows) as silu_f32 does.
 template <class T> TK_HD inline T silu_exp(T x) {
   const T e = std::exp(-std::fabs(x));
   return (x < T(0) ? x * e : x) / (T(1) + e);
 }
-TK_F32_FUNCTOR(Silu, silu_f32, silu_exp)
+TK_F32_FUNCTOR(Silu, silu_f32, silu_exp, TK_NEAR_WITHIN(silu_f32, kSiluNear))
 #undef TK_F32_FUNCTOR
+#undef TK_NEAR_WITHIN
 template <int Base> struct LogB {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
 #if !defined(__CUDA_ARCH__)
@@ -173,6 +185,11 @@ struct Sigmoid {  // e = e^-|x| either side, which never overflows: 1 / (1 + e) 
     const T e = Exp{}(T(-std::fabs(x)), p);
     return (x < T(0) ? e : T(1)) / (T(1) + e);
   }
+  static TK_HD bool is_near(float x) { return std::fabs(x) <= -kExpNearLo; }
+  static TK_HD float near(float x) {
+    const float e = exp_near_f32(-std::fabs(x));
+    return (x < 0.0f ? e : 1.0f) / (1.0f + e);
+  }
 };
 struct Clamp {  // p0 = min, p1 = max (the op layer passes +-inf for a missing bound)
   template <class T> TK_HD T operator()(T x, const UnaryParams& p) const {
@@ -202,10 +219,18 @@ struct LeakyRelu {
 // elu, selu and celu: x p2 where x > 0, else p0 (e^(x p1) - 1), PyTorch's negcoef (alpha scale),
 // negiptcoef (the input scale) and poscoef (scale); e^y - 1 as expm1, exact near 0, and + 0 so
 // that -0 gives +0 as PyTorch's.
+// is_near(): x > 0, or x p1 <= 0, where near() takes expm1_f32's Near form of x p1 held to [-20, 0]
+// (the same value: expm1_f32 holds x p1 to -20 itself, and x > 0 discards it); NaN is not near.
 struct Elu {
   template <class T> TK_HD T operator()(T x, const UnaryParams& p) const {
     const T e = Expm1{}(T(x * T(p.p1)), p);
     return x > T(0) ? x * T(p.p2) : T(e * T(p.p0)) + T(0);
+  }
+  static TK_HD bool is_near(float x, const UnaryParams& p) { return x > 0.0f || x * float(p.p1) <= 0.0f; }
+  static TK_HD float near(float x, const UnaryParams& p) {
+    const float y = x * float(p.p1);
+    const float e = expm1_f32<true>(y < 0.0f ? (y > -20.0f ? y : -20.0f) : 0.0f);
+    return x > 0.0f ? x * float(p.p2) : e * float(p.p0) + 0.0f;
   }
 };
 // min(max(r, 0), 6), NaN kept (both compares fail).
@@ -629,6 +654,8 @@ struct SiluBackward {  // (gradient, input) -> gradient s (1 + x (1 - s)), s = s
       return g * ((x < T(0) ? e * (d + x) : d + x * e) / (d * d));
     }
   }
+  static TK_HD bool is_near(float, float x) { return std::fabs(x) <= kSiluNear; }  // Silu's split
+  static TK_HD float near(float g, float x) { return g * silu_grad_f32<true>(x); }
 };
 // The activations' backward kernels: g times the local derivative, with PyTorch's comparisons.
 struct LeakyReluBackward {  // p0 = the negative slope
@@ -663,6 +690,8 @@ struct GeluBackward {  // (gradient, input) -> gradient (Phi(x) + x phi(x)); FLO
       return g * (T(0.5) * std::erfc(x * T(-0.70710678118654752440)) +
                   x * std::exp(T(-0.5) * x * x) * T(0.39894228040143267794));
   }
+  static TK_HD bool is_near(float, float x) { return std::fabs(x) <= kGeluNear; }  // Gelu's split
+  static TK_HD float near(float g, float x) { return g * gelu_grad_f32<true>(x); }
 };
 
 // Bitwise ops on integers and bool (BITWISE rule; bool's and / or / xor are the logical ones).
