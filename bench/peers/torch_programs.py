@@ -214,6 +214,7 @@ def elementwise_ops():
         "relu": lambda: big.relu(),
         "tanh": lambda: big.tanh(),
         "erf": lambda: big.erf(),
+        "erfc": lambda: big.erfc(),
         "gelu": lambda: F.gelu(big),
         "gelu_backward": lambda: torch.ops.aten.gelu_backward(x.view(1024, 1024), big),
         "silu": lambda: F.silu(big),
@@ -253,6 +254,7 @@ def elementwise_ops():
         "relu_t": lambda: big_t.relu(),
         "add_broadcast": lambda: big + y[:1024],
         "clamp": lambda: big.clamp(-1, 1),
+        "sign": lambda: big.sign(),
         "where": lambda: torch.where(cond, x, y),
     }
 

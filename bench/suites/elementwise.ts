@@ -54,6 +54,8 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
     relu: await measure(() => plain.relu(pbig), opts, 1, opts.quick ? 300 : 1000),
     tanh: await measure(() => plain.tanh(pbig), opts, 1, opts.quick ? 300 : 1000),
     erf: await measure(() => plain.erf(pbig), opts, 1, opts.quick ? 300 : 1000),
+    erfc: await measure(() => plain.unary('erfc', pbig), opts, 1, opts.quick ? 300 : 1000),
+    sign: await measure(() => plain.unary('sign', pbig), opts, 1, opts.quick ? 300 : 1000),
     gelu: await measure(() => plain.gelu(pbig), opts, 1, opts.quick ? 300 : 1000),
     geluBackward: await measure(() => plain.binary('gelu_backward', pbig, pbig), opts, 1, opts.quick ? 300 : 1000),
     silu: await measure(() => plain.unary('silu', pbig), opts, 1, opts.quick ? 300 : 1000),
@@ -117,6 +119,7 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       ['relu 1M contiguous', () => big.relu().dispose(), 8 * N, 'relu'],
       ['tanh 1M contiguous', () => big.tanh().dispose(), 8 * N, 'tanh'],
       ['erf 1M contiguous', () => big.erf().dispose(), 8 * N, 'erf'],
+      ['erfc 1M contiguous', () => big.erfc().dispose(), 8 * N, 'erfc'],
       ['gelu 1M contiguous', () => tk.nn.functional.gelu(big).dispose(), 8 * N, 'gelu'],
       ["geluBackward 1M (autograd's kernel)", () => tk.nn.grad.gelu(bigGrad, big).dispose(), 12 * N, 'gelu_backward'],
       ['silu 1M contiguous', () => tk.nn.functional.silu(big).dispose(), 8 * N, 'silu'],
@@ -167,6 +170,7 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       ['add [1024,1024] + [1024] (broadcast)', () => big.add(y.narrow(0, 0, 1024)).dispose(), 8 * N, 'add_broadcast'],
       // random data: a branchy select pays a misprediction per element
       ['clamp 1M random, to [-1, 1]', () => big.clamp(-1, 1).dispose(), 8 * N, 'clamp'],
+      ['sign 1M random', () => big.sign().dispose(), 8 * N, 'sign'],
       ['where 1M, random condition', () => tk.where(cond, x, y).dispose(), 13 * N, 'where'],
     ];
     const torch = opts.smoke ? undefined : await startTorch(th);

@@ -1,6 +1,6 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
 // float32 loops of exp, exp2, expm1, sinh, cosh, atan, asin, acos, log, log2, log10, log1p,
-// sigmoid, tanh, erf, gelu, silu, sin, cos, tan, the activations leaky_relu, elu, hardtanh,
+// sigmoid, tanh, erf, erfc, gelu, silu, sin, cos, tan, the activations leaky_relu, elu, hardtanh,
 // hardsigmoid and hardswish, the exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil,
 // round and trunc, and the exact neg, abs, sign and clamp (AVX-512, AVX2 or the baseline build): each op over a sweep of values,
 // contiguous (the wide loops, in short and long runs) and strided (the baseline loop), against
@@ -36,6 +36,7 @@ const REFS: Record<string, (x: number) => number> = {
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: Math.tanh,
   erf,
+  erfc,
   gelu: (x) => 0.5 * x * erfc(-x / Math.SQRT2),
   silu: (x) => x / (1 + Math.exp(-x)),
   sin: Math.sin,
@@ -82,6 +83,7 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   sigmoid: (t) => t.sigmoid(),
   tanh: (t) => t.tanh(),
   erf: (t) => t.erf(),
+  erfc: (t) => t.erfc(),
   gelu: (t) => tk.nn.functional.gelu(t),
   silu: (t) => tk.nn.functional.silu(t),
   sin: (t) => t.sin(),
@@ -121,6 +123,7 @@ xs.push(0.41421356, 0.41421358, 2.4142134, 2.4142137, 1e38, -1e38); // atan's re
 xs.push(-14.3, -14.39, -14.4, -14.41, 14.39, 14.41, -13.2, -13.3); // gelu's cut-off and subnormal tail
 xs.push(-87.5, -95, -105, -109.9, -111.9, -112.1, 111.9, 112.1); // silu's subnormal tail and cut-offs
 xs.push(-86, -86.001, 88, 88.001, -13, -13.001, 13.001, 86.001); // the near forms' limits (exp, silu, gelu)
+xs.push(10.05, 10.1, 10.17, 10.19, -10.19, 9.9); // erfc's last subnormals and cut-off
 xs.push(16331238, 8388607.5, 8388608, -8388608, 8388609, 1e6 + 0.5, 3e7, 1e30, -1e38, 105414350, 6.2831855);
 const x = tk.tensor(xs);
 const specials = tk.tensor([NaN, Infinity, -Infinity, -0]);
@@ -172,6 +175,7 @@ for (const [name, f] of Object.entries(run)) {
       'hardsigmoid',
       'elu',
       'acos',
+      'erfc',
       'neg',
       'abs',
       'sign',

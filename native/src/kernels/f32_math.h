@@ -247,18 +247,19 @@ struct NormalTail {
   float m;  // exp(-s^2 / 2) / 2^k
   Pow2Pair scale;
 };
+TK_HD inline double normal_tail_ratio(double s) {  // R(s), s in [0, 14.4]
+  return horner(s, 0.50000000291091495, 0.43808927187643992, 0.18308247727629418, 0.040581680641530948,
+                0.00410863389597238) /
+         horner(s, 1.0, 1.6740635193709403, 1.2018696578463999, 0.46906754298402964, 0.1017297048308196,
+                0.010298696434890897);
+}
 template <bool Near> TK_HD inline NormalTail normal_tail(float s) {
   const float c = s * 4097.0f;
   const float sh = c - (c - s), sl = s - sh;
   const float hi = s * s;
   const float lo = ((sh * sh - hi) + 2.0f * sh * sl) + sl * sl;
   const ExpReduced e = exp_reduce(-0.5f * hi);
-  const double sd = s;
-  const double r = horner(sd, 0.50000000291091495, 0.43808927187643992, 0.18308247727629418, 0.040581680641530948,
-                          0.00410863389597238) /
-                   horner(sd, 1.0, 1.6740635193709403, 1.2018696578463999, 0.46906754298402964, 0.1017297048308196,
-                          0.010298696434890897);
-  return {r, expm1_reduced(e.r - 0.5f * lo) + 1.0f, pow2_scale<Near>(e.kf)};
+  return {normal_tail_ratio(s), expm1_reduced(e.r - 0.5f * lo) + 1.0f, pow2_scale<Near>(e.kf)};
 }
 
 // gelu(x) = x Phi(x) from the tail, s = |x|: x Q(s) for x <= 0 and x - x Q(s) above, so neither side
@@ -284,6 +285,25 @@ template <bool Near = false> TK_HD inline float gelu_grad_f32(float x) {
   const float u = float(q.r - double(s) * 0.39894228040143267794) * q.m * q.scale.s1 * q.scale.s2;
   const float body = x > 0.0f ? 1.0f - u : u;
   return Near || s0 < 14.4f ? body : (x > 0.0f ? 1.0f + (x - x) : x * 0.0f);
+}
+
+// erfc(x) = 2 Q(sqrt(2) |x|) = 2 e^(-x^2) R(sqrt(2) |x|), 2 minus that below 0: R as gelu's (its
+// argument formed in double, where R is evaluated, so no rounding enters it), e^(-x^2) from
+// x^2 = hi + lo exactly (Dekker's split, lo folded into the reduced argument), the 2^k scaling last.
+// Beyond |x| = 10.18 (s = 14.4, R's range) erfc is below float32's least subnormal, and the value
+// at 10.18 rounds to 0 (2 below). Within 2.55 ulp over every float32 (scripts/check-activations.cpp).
+TK_HD inline float erfc_f32(float x) {
+  const float a0 = std::fabs(x);
+  const float a = a0 < 10.18f ? a0 : 10.18f;
+  const float c = a * 4097.0f;
+  const float ah = c - (c - a), al = a - ah;
+  const float hi = a * a;
+  const float lo = ((ah * ah - hi) + 2.0f * ah * al) + al * al;
+  const ExpReduced e = exp_reduce(-hi);
+  const float m = expm1_reduced(e.r - lo) + 1.0f;
+  const Pow2Pair sc = pow2_pair(e.kf);
+  const float q = float(2.0 * normal_tail_ratio(double(a) * 1.4142135623730950488)) * m * sc.s1 * sc.s2;
+  return x != x ? x : (x < 0.0f ? 2.0f - q : q);
 }
 
 // e^-a for a = |x| >= 0 as (1 + p) 2^k, k's power of two as two factors: exp_f32's pieces, kept

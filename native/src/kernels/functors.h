@@ -110,6 +110,7 @@ TK_F32_FUNCTOR(Log, log_f32, std::log)
 TK_F32_FUNCTOR(Log1p, log1p_f32, std::log1p)  // exact for small x, where log(1 + x) would round 1 + x first
 TK_F32_FUNCTOR(Tanh, tanh_f32, std::tanh)
 TK_F32_FUNCTOR(Erf, erf_f32, std::erf)
+TK_F32_FUNCTOR(Erfc, erfc_f32, std::erfc)
 // gelu, the exact form (PyTorch's default): x Phi(x) = x erfc(-x / sqrt 2) / 2, which, unlike
 // x (1 + erf(x / sqrt 2)) / 2, keeps its digits in the negative tail (gelu(-inf) is NaN, as PyTorch's).
 template <class T> TK_HD inline T gelu_erfc(T x) { return T(0.5) * x * std::erfc(x * T(-0.70710678118654752440)); }
@@ -258,7 +259,7 @@ TK_LIBM_FUNCTOR(Atanh, std::atanh(x))
 TK_LIBM_FUNCTOR(Reciprocal, T(1) / x)
 #undef TK_LIBM_FUNCTOR
 
-// ---- special functions: erfc, erfinv, lgamma, digamma, polygamma -----------------------------
+// ---- special functions: erfinv, lgamma, digamma, polygamma ------------------------------------
 // Computed in double whatever T is (float32 gains the accuracy; these are COSTLY ops anyway), by
 // the algorithms torch uses (Cephes' digamma, trigamma and Hurwitz zeta), so values agree with
 // PyTorch's to the last bits.
@@ -440,7 +441,6 @@ namespace tk::kernels {
       return T(expr);                                                        \
     }                                                                        \
   };
-TK_SPECIAL_FUNCTOR(Erfc, std::erfc(v))
 TK_SPECIAL_FUNCTOR(Erfinv, special::erfinv(v))
 TK_SPECIAL_FUNCTOR(Lgamma, special::lgamma(v))
 TK_SPECIAL_FUNCTOR(Digamma, special::digamma(v))
