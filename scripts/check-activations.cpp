@@ -1,6 +1,6 @@
 // Exhaustive accuracy check of the CPU's float32 exp2, expm1, sinh, cosh, atan, asin, acos, tanh, erf,
-// erfc, gelu, silu, log, log1p, log2, log10, sin, cos and tan (native/src/kernels/f32_math.h) against libm in
-// double: every finite float32 of either sign, plus the specials (sin, cos and tan: their
+// erfc, erfinv, gelu, silu, log, log1p, log2, log10, sin, cos and tan (native/src/kernels/f32_math.h)
+// against libm in double (erfinv: functors.h's double routine): every finite float32 of either sign, plus the specials (sin, cos and tan: their
 // straight-line part, every float32 below 2^23); and atan2 over 10^8 sampled pairs. Also that each
 // split functor's near() (exp, sigmoid, gelu, silu, elu and the two backward kernels) gives its
 // operator()'s bits for every float32 where is_near() holds (`/tmp/check split`).
@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
   check("tanh", [](float x) { return tk::kernels::tanh_f32(x); }, [](double x) { return std::tanh(x); });
   check("erf", [](float x) { return tk::kernels::erf_f32(x); }, [](double x) { return std::erf(x); });
   check("erfc", [](float x) { return tk::kernels::erfc_f32(x); }, [](double x) { return std::erfc(x); });
+  check("erfinv", [](float x) { return tk::kernels::erfinv_f32(x); }, [](double x) { return tk::kernels::special::erfinv(x); });
   check(
       "gelu", [](float x) { return tk::kernels::gelu_f32(x); },
       [](double x) { return 0.5 * x * std::erfc(-x * 0.70710678118654752440); });

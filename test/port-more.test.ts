@@ -273,8 +273,19 @@ describe('the special functions against PyTorch 1.13 (values and float64 gradien
     close(t([1, -1, 1.5, NaN]).erfinv(), SP.edge.erfinv, 'erfinv');
     close(t([0, -1, -2, Infinity]).lgamma(), SP.edge.lgamma, 'lgamma');
     close(t([0, -1, -2]).digamma(), SP.edge.digamma, 'digamma');
-    // float32 computes in double and rounds once
+    // float32: straight-line code within 2.06 ulp (scripts/check-activations.cpp); -0 stays -0 in both
     expect(tensor([0.5]).erfinv().item()).toBeCloseTo(0.4769362762044699, 6);
+    for (const dtype of ['float32', 'float64'] as const)
+      expect(Object.is(tensor([-0], { dtype }).erfinv().item(), -0), dtype).toBe(true);
+    const f32 = tensor([1, -1, 1.5, -0.999999940395, 0.999, 1e-30, NaN]).erfinv().data() as Float32Array;
+    expect([...f32.slice(0, 3)]).toEqual([Infinity, -Infinity, NaN]);
+    for (const [got, want] of [
+      [f32[3], -3.8325068569874166], // PyTorch's float64 erfinv of the float32 inputs
+      [f32[4], 2.3267563267961524],
+      [f32[5], 8.862269282630517e-31],
+    ] as const)
+      expect(Math.abs(got! - want) / Math.abs(want)).toBeLessThan(3e-7);
+    expect(Number.isNaN(f32[6])).toBe(true);
     expectTensorError(
       () => tensor([1]).polygamma(-1),
       'INVALID_ARGUMENT',

@@ -215,6 +215,7 @@ def elementwise_ops():
         "tanh": lambda: big.tanh(),
         "erf": lambda: big.erf(),
         "erfc": lambda: big.erfc(),
+        "erfinv": lambda: big_unit.erfinv(),
         "gelu": lambda: F.gelu(big),
         "gelu_backward": lambda: torch.ops.aten.gelu_backward(x.view(1024, 1024), big),
         "silu": lambda: F.silu(big),

@@ -120,6 +120,7 @@ export async function* elementwise(opts: Options, threads: number[]): AsyncGener
       ['tanh 1M contiguous', () => big.tanh().dispose(), 8 * N, 'tanh'],
       ['erf 1M contiguous', () => big.erf().dispose(), 8 * N, 'erf'],
       ['erfc 1M contiguous', () => big.erfc().dispose(), 8 * N, 'erfc'],
+      ['erfinv 1M in (-1, 1)', () => bigUnit.erfinv().dispose(), 8 * N, 'erfinv'],
       ['gelu 1M contiguous', () => tk.nn.functional.gelu(big).dispose(), 8 * N, 'gelu'],
       ["geluBackward 1M (autograd's kernel)", () => tk.nn.grad.gelu(bigGrad, big).dispose(), 12 * N, 'gelu_backward'],
       ['silu 1M contiguous', () => tk.nn.functional.silu(big).dispose(), 8 * N, 'silu'],

@@ -1,6 +1,6 @@
 // Run by test/unary-wide.test.ts in a child process whose TENSORKIT_CPU_CAPABILITY picks the
 // float32 loops of exp, exp2, expm1, sinh, cosh, atan, asin, acos, log, log2, log10, log1p,
-// sigmoid, tanh, erf, erfc, gelu, silu, sin, cos, tan, the activations leaky_relu, elu, hardtanh,
+// sigmoid, tanh, erf, erfc, erfinv, gelu, silu, sin, cos, tan, the activations leaky_relu, elu, hardtanh,
 // hardsigmoid and hardswish, the exactly rounded relu, sqrt, rsqrt, reciprocal, floor, ceil,
 // round and trunc, and the exact neg, abs, sign and clamp (AVX-512, AVX2 or the baseline build): each op over a sweep of values,
 // contiguous (the wide loops, in short and long runs) and strided (the baseline loop), against
@@ -8,7 +8,7 @@
 // the largest error in float32 units in the last place, whether NaN, +-Inf and -0 came out right,
 // and a hash of every result's bits.
 import * as tk from '../../src/index.js';
-import { erf, erfc } from '../../src/plain/math.js';
+import { erf, erfc, erfinv } from '../../src/plain/math.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -37,6 +37,7 @@ const REFS: Record<string, (x: number) => number> = {
   tanh: Math.tanh,
   erf,
   erfc,
+  erfinv,
   gelu: (x) => 0.5 * x * erfc(-x / Math.SQRT2),
   silu: (x) => x / (1 + Math.exp(-x)),
   sin: Math.sin,
@@ -84,6 +85,7 @@ const run: Record<string, (t: tk.Tensor) => tk.Tensor> = {
   tanh: (t) => t.tanh(),
   erf: (t) => t.erf(),
   erfc: (t) => t.erfc(),
+  erfinv: (t) => t.erfinv(),
   gelu: (t) => tk.nn.functional.gelu(t),
   silu: (t) => tk.nn.functional.silu(t),
   sin: (t) => t.sin(),
@@ -124,6 +126,7 @@ xs.push(-14.3, -14.39, -14.4, -14.41, 14.39, 14.41, -13.2, -13.3); // gelu's cut
 xs.push(-87.5, -95, -105, -109.9, -111.9, -112.1, 111.9, 112.1); // silu's subnormal tail and cut-offs
 xs.push(-86, -86.001, 88, 88.001, -13, -13.001, 13.001, 86.001); // the near forms' limits (exp, silu, gelu)
 xs.push(10.05, 10.1, 10.17, 10.19, -10.19, 9.9); // erfc's last subnormals and cut-off
+xs.push(0.49999997, 0.5, 0.50000006, 0.99999994, -0.99999994, 0.9999, -0.97); // erfinv's branches and tail
 xs.push(16331238, 8388607.5, 8388608, -8388608, 8388609, 1e6 + 0.5, 3e7, 1e30, -1e38, 105414350, 6.2831855);
 const x = tk.tensor(xs);
 const specials = tk.tensor([NaN, Infinity, -Infinity, -0]);

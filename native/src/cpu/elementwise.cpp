@@ -52,11 +52,11 @@ template <class F, class... G> constexpr bool kOneOf = (std::is_same_v<F, G> || 
 template <class F> constexpr bool kWide =
     kSplit<F> ||
     kOneOf<F, kernels::Exp, kernels::Exp2, kernels::Expm1, kernels::Sinh, kernels::Cosh, kernels::Atan, kernels::Asin,
-           kernels::Acos, kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Erfc, kernels::Gelu, kernels::Silu,
-           kernels::Log, kernels::Log2, kernels::Log10, kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt,
-           kernels::Reciprocal, kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc, kernels::LeakyRelu,
-           kernels::Elu, kernels::Hardtanh, kernels::Hardsigmoid, kernels::Hardswish, kernels::Clamp, kernels::Neg,
-           kernels::Abs, kernels::Sign>;
+           kernels::Acos, kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Erfc, kernels::Erfinv, kernels::Gelu,
+           kernels::Silu, kernels::Log, kernels::Log2, kernels::Log10, kernels::Log1p, kernels::Relu, kernels::Sqrt,
+           kernels::Rsqrt, kernels::Reciprocal, kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc,
+           kernels::LeakyRelu, kernels::Elu, kernels::Hardtanh, kernels::Hardsigmoid, kernels::Hardswish,
+           kernels::Clamp, kernels::Neg, kernels::Abs, kernels::Sign>;
 #else
 template <class F> constexpr bool kWide = false;
 #endif

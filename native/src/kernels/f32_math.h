@@ -401,6 +401,36 @@ TK_HD inline float log1p_f32(float x) {
   return d == 0.0f ? x : (x == inf ? x : r);
 }
 
+// erfinv for float32 in straight-line arithmetic: Giles' single-precision approximation (w =
+// -log((1 - y)(1 + y)); a polynomial in w - 2.5 below w = 5, in sqrt(w) - 3 above), then one Newton
+// step. Up to |y| = 1/2 (x0 <= 0.477) its residual is taken in double, erf(x0) from 8 terms of its
+// Taylor series (within 1e-11), so the result rounds once; beyond, on erfc(x0) = 1 - |y| (exact
+// there), whose residual keeps the tail's digits (erf(x0) - y would cancel them) and whose error
+// shrinks as x0 grows. Within 2.06 ulp over every float32 (scripts/check-activations.cpp), where
+// PyTorch 1.13's float32 erfinv is off by up to 38 ulp near 1; -0 stays -0, +-1 gives +-inf.
+TK_HD inline float erfinv_f32(float y) {
+  const float a = std::fabs(y);
+  const float ac = a < 1.0f ? a : 0.0f;  // out of the domain (and NaN): a finite stand-in
+  const float w = -log_f32((1.0f - ac) * (1.0f + ac));
+  const float pc = horner(w - 2.5f, 1.50140941f, 0.246640727f, -0.00417768164f, -0.00125372503f, 0.00021858087f,
+                          -4.39150654e-06f, -3.5233877e-06f, 3.43273939e-07f, 2.81022636e-08f);
+  const float pt = horner(std::sqrt(w) - 3.0f, 2.83297682f, 1.00167406f, 0.00943887047f, -0.0076224613f, 0.00573950773f,
+                          -0.00367342844f, 0.00134934322f, 0.000100950558f, -0.000200214257f);
+  const float x0 = (w < 5.0f ? pc : pt) * ac;
+  const float slope_inv = 0.886226925452758014f * exp_f32(x0 * x0);  // 1 / erf'(x0)
+  const double xd = x0;
+  const double rc =
+      xd * horner(xd * xd, 1.1283791670955126, -0.37612638903183754, 0.11283791670955126, -0.026866170645131252,
+                  0.005223977625442188, -0.0008548327023450852, 0.00012055332981789664, -1.492565035840625e-05) -
+      double(ac);
+  const float near_zero = float(xd - rc * double(slope_inv));
+  const float tail = x0 - ((1.0f - ac) - erfc_f32(x0)) * slope_inv;
+  const float inf = std::numeric_limits<float>::infinity();
+  const float r =
+      a < 1.0f ? (ac > 0.5f ? tail : near_zero) : (a == 1.0f ? inf : std::numeric_limits<float>::quiet_NaN());
+  return y != y ? y : std::copysign(r, y);
+}
+
 TK_HD inline double horner_d(double, double c0) { return c0; }
 template <class... C> TK_HD inline double horner_d(double x, double c0, C... cs) { return horner_d(x, cs...) * x + c0; }
 
