@@ -247,6 +247,16 @@ struct NormalTail {
   float m;  // exp(-s^2 / 2) / 2^k
   Pow2Pair scale;
 };
+// s^2 = hi + lo exactly: Dekker's split of s into 12-bit halves, whose products are exact.
+struct ExactSquare {
+  float hi, lo;
+};
+TK_HD inline ExactSquare exact_square(float s) {
+  const float c = s * 4097.0f;
+  const float sh = c - (c - s), sl = s - sh;
+  const float hi = s * s;
+  return {hi, ((sh * sh - hi) + 2.0f * sh * sl) + sl * sl};
+}
 TK_HD inline double normal_tail_ratio(double s) {  // R(s), s in [0, 14.4]
   return horner(s, 0.50000000291091495, 0.43808927187643992, 0.18308247727629418, 0.040581680641530948,
                 0.00410863389597238) /
@@ -254,12 +264,9 @@ TK_HD inline double normal_tail_ratio(double s) {  // R(s), s in [0, 14.4]
                 0.010298696434890897);
 }
 template <bool Near> TK_HD inline NormalTail normal_tail(float s) {
-  const float c = s * 4097.0f;
-  const float sh = c - (c - s), sl = s - sh;
-  const float hi = s * s;
-  const float lo = ((sh * sh - hi) + 2.0f * sh * sl) + sl * sl;
-  const ExpReduced e = exp_reduce(-0.5f * hi);
-  return {normal_tail_ratio(s), expm1_reduced(e.r - 0.5f * lo) + 1.0f, pow2_scale<Near>(e.kf)};
+  const ExactSquare sq = exact_square(s);
+  const ExpReduced e = exp_reduce(-0.5f * sq.hi);
+  return {normal_tail_ratio(s), expm1_reduced(e.r - 0.5f * sq.lo) + 1.0f, pow2_scale<Near>(e.kf)};
 }
 
 // gelu(x) = x Phi(x) from the tail, s = |x|: x Q(s) for x <= 0 and x - x Q(s) above, so neither side
@@ -295,12 +302,9 @@ template <bool Near = false> TK_HD inline float gelu_grad_f32(float x) {
 TK_HD inline float erfc_f32(float x) {
   const float a0 = std::fabs(x);
   const float a = a0 < 10.18f ? a0 : 10.18f;
-  const float c = a * 4097.0f;
-  const float ah = c - (c - a), al = a - ah;
-  const float hi = a * a;
-  const float lo = ((ah * ah - hi) + 2.0f * ah * al) + al * al;
-  const ExpReduced e = exp_reduce(-hi);
-  const float m = expm1_reduced(e.r - lo) + 1.0f;
+  const ExactSquare sq = exact_square(a);
+  const ExpReduced e = exp_reduce(-sq.hi);
+  const float m = expm1_reduced(e.r - sq.lo) + 1.0f;
   const Pow2Pair sc = pow2_pair(e.kf);
   const float q = float(2.0 * normal_tail_ratio(double(a) * 1.4142135623730950488)) * m * sc.s1 * sc.s2;
   return x != x ? x : (x < 0.0f ? 2.0f - q : q);
