@@ -441,7 +441,7 @@ namespace tk::kernels {
       return T(expr);                                                        \
     }                                                                        \
   };
-// float32 through f32_math.h's straight-line erfinv on the CPU (2.06 ulp; the wide loops vectorise
+// float32 through f32_math.h's straight-line erfinv on the CPU (2.36 ulp; the wide loops vectorise
 // it), the rest through the double routine above.
 struct Erfinv {
   template <class T> TK_HD T operator()(T x, const UnaryParams&) const {
