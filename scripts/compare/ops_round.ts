@@ -70,6 +70,8 @@ const cases: [string, () => unknown][] = [
   ['sigmoid 1M', () => x.sigmoid()],
   ['tanh 1M', () => x.tanh()],
   ['erf 1M', () => x.erf()],
+  ['erfc 1M', () => x.erfc()],
+  ['erfinv 1M', () => x.tanh().erfinv()],
   ['gelu 1M', () => F.gelu(x)],
   ['gelu fwd+bwd 1M', () => F.gelu(xr).backward(y)],
   ['silu 1M', () => F.silu(x)],
