@@ -50,13 +50,12 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector
 // exact ones (neg, abs, sign, clamp) too: the baseline's 4 lanes ran them at ~0.6x add's speed.
 template <class F, class... G> constexpr bool kOneOf = (std::is_same_v<F, G> || ...);
 template <class F> constexpr bool kWide =
-    kSplit<F> ||
-    kOneOf<F, kernels::Exp, kernels::Exp2, kernels::Expm1, kernels::Sinh, kernels::Cosh, kernels::Atan, kernels::Asin,
-           kernels::Acos, kernels::Sigmoid, kernels::Tanh, kernels::Erf, kernels::Erfc, kernels::Erfinv, kernels::Gelu,
-           kernels::Silu, kernels::Log, kernels::Log2, kernels::Log10, kernels::Log1p, kernels::Relu, kernels::Sqrt,
-           kernels::Rsqrt, kernels::Reciprocal, kernels::Floor, kernels::Ceil, kernels::Round, kernels::Trunc,
-           kernels::LeakyRelu, kernels::Elu, kernels::Hardtanh, kernels::Hardsigmoid, kernels::Hardswish,
-           kernels::Clamp, kernels::Neg, kernels::Abs, kernels::Sign>;
+    kSplit<F> ||  // Sin, Cos, Tan, Exp, Sigmoid, Gelu, Silu, Elu (split_run.h)
+    kOneOf<F, kernels::Exp2, kernels::Expm1, kernels::Sinh, kernels::Cosh, kernels::Atan, kernels::Asin, kernels::Acos,
+           kernels::Tanh, kernels::Erf, kernels::Erfc, kernels::Erfinv, kernels::Log, kernels::Log2, kernels::Log10,
+           kernels::Log1p, kernels::Relu, kernels::Sqrt, kernels::Rsqrt, kernels::Reciprocal, kernels::Floor,
+           kernels::Ceil, kernels::Round, kernels::Trunc, kernels::LeakyRelu, kernels::Hardtanh, kernels::Hardsigmoid,
+           kernels::Hardswish, kernels::Clamp, kernels::Neg, kernels::Abs, kernels::Sign>;
 #else
 template <class F> constexpr bool kWide = false;
 #endif
@@ -159,9 +158,10 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector
   f32_run2<SX, SY, F>(o, a, b, n, p);
 }
 template <class F> constexpr bool kWide2 =
-    kSplit2<F> || kOneOf<F, kernels::Add, kernels::Sub, kernels::Mul, kernels::Div, kernels::Maximum, kernels::Minimum,
-                         kernels::GeluBackward, kernels::SiluBackward, kernels::LeakyReluBackward, kernels::EluBackward,
-                         kernels::HardtanhBackward, kernels::HardsigmoidBackward, kernels::HardswishBackward>;
+    kSplit2<F> ||  // Atan2, the fmod family, GeluBackward, SiluBackward (split_run.h)
+    kOneOf<F, kernels::Add, kernels::Sub, kernels::Mul, kernels::Div, kernels::Maximum, kernels::Minimum,
+           kernels::LeakyReluBackward, kernels::EluBackward, kernels::HardtanhBackward, kernels::HardsigmoidBackward,
+           kernels::HardswishBackward>;
 #else
 template <class F> constexpr bool kWide2 = false;
 #endif

@@ -74,7 +74,7 @@ TK_HD inline float exp_f32(float x) {
 // exp_f32 where x is in [kExpNearLo, kExpNearHi], with the same bits: there 2^k is a normal float32
 // (k in [-125, 127]) and (1 + p) 2^k a normal result, so one exact scaling by 2^k, built from its
 // exponent bits, rounds as exp_f32's two do; and neither clamp nor NaN test is needed. About half
-// exp_f32's arithmetic: a loop whose every element is in range runs this (elementwise.cpp's split).
+// exp_f32's arithmetic: a block whose every element is in range runs this (cpu/split_run.h).
 // Outside the range (or for NaN) its value is meaningless.
 constexpr float kExpNearLo = -86.0f, kExpNearHi = 88.0f;
 TK_HD inline float pow2_normal(float kf) {  // 2^k for a whole kf in [-126, 127]
