@@ -176,12 +176,16 @@ describe('convolution compositions', () => {
 
 describe('conv2d fast paths (float32) agree with the float64 im2col path', () => {
   // Winograd F(4x4, 3x3) runs for 3x3 stride-1 convs with >= 16 channels each way; the direct
-  // kernel for <= 8 input channels at stride 1. Odd sizes exercise partial tiles and segments.
+  // kernel for <= 8 input channels at stride 1. Odd sizes exercise partial tiles and segments;
+  // whole tiles (18x34, no padding: 16x32 outputs) take the Winograd moves' unmasked loads and
+  // stores, the padded 13x26 image both those and the masked ones in one group of 8 tiles.
   const CASES: [string, number[], number[], tk.nn.functional.ConvOptions, boolean][] = [
     ['winograd pad 1, odd size, bias', [2, 16, 9, 11], [24, 16, 3, 3], { padding: 1 }, true],
     ['winograd no padding', [1, 32, 16, 16], [16, 32, 3, 3], {}, false],
     ['winograd pad 2, tiny image', [3, 16, 3, 5], [16, 16, 3, 3], { padding: 2 }, true],
     ['winograd same padding, batch 5', [5, 20, 6, 7], [18, 20, 3, 3], { padding: 'same' }, false],
+    ['winograd whole tiles, batch 2', [2, 16, 18, 34], [16, 16, 3, 3], {}, true],
+    ['winograd pad 1, whole and cut tiles', [2, 17, 13, 26], [20, 17, 3, 3], { padding: 1 }, false],
     ['direct 3->13 channels, odd width, bias', [2, 3, 7, 21], [13, 3, 3, 3], { padding: 1 }, true],
     ['direct 5x5 kernel (LeNet), no padding', [3, 6, 14, 14], [16, 6, 5, 5], {}, true],
     ['direct asymmetric same padding', [1, 2, 6, 37], [7, 2, 2, 4], { padding: 'same' }, false],

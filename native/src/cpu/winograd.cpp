@@ -8,6 +8,8 @@
 // thread pool. Transforms run on 8 tiles at once in GCC vectors (lanes = tiles). float32 only:
 // the transforms lose a few bits (errors ~1e-6 relative to the output scale), which float64
 // users would notice; they take the im2col path.
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -118,34 +120,124 @@ inline LaneTiles lane_tiles(const Geo& g, int64_t t, bool output) {
   return lt;
 }
 
+// Tile moves: each lane's rows loaded (or stored) as vectors under a column mask and transposed in
+// registers (lanes = tiles), in place of 36 or 16 scalar copies per tile. A masked-off column or a
+// row outside the image reads as 0 (the padding) and is never touched in memory; the values moved
+// are the element-wise copies', so the results are bit-identical to them.
+
+// Per lane: the tile corner's offset from the start of image n's channel 0 (in floats; negative
+// within the padding), which of its rows lie inside [0, H) (bit i: row i), whether every row and
+// column does, and the mask of its columns inside [0, W) among x .. x + width - 1. Computed once per
+// lane group; a channel adds its plane's offset.
+struct LaneRows {
+  int64_t base[kLanes];
+  uint32_t rows[kLanes];
+  bool whole[kLanes];
+  __m256i mask[kLanes];
+};
+inline LaneRows lane_rows(const LaneTiles& lt, int width, int64_t C, int64_t H, int64_t W) {
+  LaneRows r;
+  for (int l = 0; l < kLanes; ++l) {
+    const int64_t n = lt.n[l], y = lt.y[l], x = lt.x[l];
+    r.base[l] = (n * C * H + y) * W + x;
+    r.rows[l] = 0;
+    for (int i = 0; i < width; ++i) r.rows[l] |= uint32_t(n >= 0 && y + i >= 0 && y + i < H) << i;
+    r.whole[l] = r.rows[l] == (1u << width) - 1 && x >= 0 && x + width <= W;
+    alignas(32) int32_t m[kLanes];
+    for (int j = 0; j < kLanes; ++j) m[j] = j < width && x + j >= 0 && x + j < W ? -1 : 0;
+    r.mask[l] = _mm256_load_si256(reinterpret_cast<const __m256i*>(m));
+  }
+  return r;
+}
+// The address of float `off` (an offset that may point into the padding, whose masked columns are
+// never touched) from `data`: formed as an integer, since it may lie before the array.
+inline const float* at_offset(const float* data, int64_t off) {
+  return reinterpret_cast<const float*>(reinterpret_cast<intptr_t>(data) + off * int64_t(sizeof(float)));
+}
+
+// d[i * 6 + j] lane l = the 6x6 patch of lane l (8x8 transposes of its masked rows).
+// `plane` is channel c's offset from channel 0.
+inline void load_patches(v8* d, const float* x, const LaneRows& lr, int64_t plane, int64_t W) {
+  for (int i = 0; i < 6; ++i) {
+    __m256 r[kLanes];
+    for (int l = 0; l < kLanes; ++l)
+      r[l] = lr.rows[l] >> i & 1 ? _mm256_maskload_ps(at_offset(x, lr.base[l] + plane + i * W), lr.mask[l])
+                                 : _mm256_setzero_ps();
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    // u0: columns 0 | 4 of lanes 0-3, u1: 1 | 5, u2: 2 | 6, u3: 3 | 7; u4..u7 the same of lanes 4-7.
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    v8* row = d + 6 * i;
+    row[0] = v8(_mm256_permute2f128_ps(u0, u4, 0x20));
+    row[1] = v8(_mm256_permute2f128_ps(u1, u5, 0x20));
+    row[2] = v8(_mm256_permute2f128_ps(u2, u6, 0x20));
+    row[3] = v8(_mm256_permute2f128_ps(u3, u7, 0x20));
+    row[4] = v8(_mm256_permute2f128_ps(u0, u4, 0x31));
+    row[5] = v8(_mm256_permute2f128_ps(u1, u5, 0x31));
+  }
+}
+
+// 4x4 transposes within each 128-bit half: lane l's 4 values in the low half of q[l], lane l + 4's
+// in the high half, become column j of lanes 0-3 | 4-7 in c[j]. Its own inverse.
+inline void transpose4x2(const __m256* q, __m256* c) {
+  const __m256 a = _mm256_unpacklo_ps(q[0], q[1]), b = _mm256_unpackhi_ps(q[0], q[1]);
+  const __m256 e = _mm256_unpacklo_ps(q[2], q[3]), f = _mm256_unpackhi_ps(q[2], q[3]);
+  c[0] = _mm256_shuffle_ps(a, e, 0x44);
+  c[1] = _mm256_shuffle_ps(a, e, 0xEE);
+  c[2] = _mm256_shuffle_ps(b, f, 0x44);
+  c[3] = _mm256_shuffle_ps(b, f, 0xEE);
+}
+inline __m128 load4(const float* g, const LaneRows& lr, int l, int64_t off) {
+  if (lr.whole[l]) return _mm_loadu_ps(at_offset(g, lr.base[l] + off));
+  return off < 0 ? _mm_setzero_ps()
+                 : _mm_maskload_ps(at_offset(g, lr.base[l] + off), _mm256_castsi256_si128(lr.mask[l]));
+}
+
+// d[i * 4 + j] lane l = the 4x4 tile of lane l; `plane` as load_patches'.
+inline void load_tiles4(v8* d, const float* g, const LaneRows& lr, int64_t plane, int64_t W) {
+  for (int i = 0; i < 4; ++i) {
+    __m256 q[4], c[4];
+    int64_t off[kLanes];
+    for (int l = 0; l < kLanes; ++l) off[l] = lr.rows[l] >> i & 1 ? plane + i * W : -1;
+    for (int l = 0; l < 4; ++l) q[l] = _mm256_set_m128(load4(g, lr, l + 4, off[l + 4]), load4(g, lr, l, off[l]));
+    transpose4x2(q, c);
+    for (int j = 0; j < 4; ++j) d[4 * i + j] = v8(c[j]);
+  }
+}
+
+// Lane l's 4x4 tile = r[i * 4 + j] lane l (the parts inside the image; masked stores, slow on
+// some CPUs, only for tiles cut by the edge); `plane` as load_patches'.
+inline void store_tiles4(float* out, const LaneRows& lr, const v8* r, int64_t plane, int64_t W) {
+  for (int i = 0; i < 4; ++i) {
+    __m256 q[4], c[4];
+    for (int j = 0; j < 4; ++j) q[j] = __m256(r[4 * i + j]);
+    transpose4x2(q, c);
+    for (int l = 0; l < kLanes; ++l) {
+      if (!(lr.rows[l] >> i & 1)) continue;
+      float* dst = const_cast<float*>(at_offset(out, lr.base[l] + plane + i * W));
+      const __m128 v = l < 4 ? _mm256_castps256_ps128(c[l]) : _mm256_extractf128_ps(c[l - 4], 1);
+      if (lr.whole[l])
+        _mm_storeu_ps(dst, v);
+      else
+        _mm_maskstore_ps(dst, _mm256_castsi256_si128(lr.mask[l]), v);
+    }
+  }
+}
+
 // V[c][xi][k] for tiles t0 + k, k < nt (nt a multiple of kLanes; tiles past T are zero). This
 // layout keeps the 36 stores of one (channel, 8 tiles) within a few KB; the GEMM reads any strides.
 void transform_inputs(float* V, const float* x, const Geo& g, int64_t t0, int64_t nt) {
   for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
     const LaneTiles lt = lane_tiles(g, t0 + k0, false);
-    const int64_t *n = lt.n, *y = lt.y, *xx = lt.x;
-    bool inside[kLanes];
-    for (int l = 0; l < kLanes; ++l)
-      inside[l] = n[l] >= 0 && y[l] >= 0 && xx[l] >= 0 && y[l] + 6 <= g.H && xx[l] + 6 <= g.W;
+    const LaneRows lr = lane_rows(lt, 6, g.C, g.H, g.W);
     for (int64_t c = 0; c < g.C; ++c) {
-      // Patches lane-major in a scratch array (plain stores), then read back as vectors.
-      alignas(32) float buf[36][kLanes];  // GCC vectors may alias their element type
-      for (int l = 0; l < kLanes; ++l) {
-        if (inside[l]) {
-          const float* src = x + ((n[l] * g.C + c) * g.H + y[l]) * g.W + xx[l];
-          for (int i = 0; i < 6; ++i)
-            for (int j = 0; j < 6; ++j) buf[i * 6 + j][l] = src[i * g.W + j];
-          continue;
-        }
-        const float* img = n[l] >= 0 ? x + (n[l] * g.C + c) * g.H * g.W : nullptr;
-        for (int i = 0; i < 6; ++i)
-          for (int j = 0; j < 6; ++j) {
-            const int64_t r = y[l] + i, q = xx[l] + j;
-            buf[i * 6 + j][l] = (img && r >= 0 && r < g.H && q >= 0 && q < g.W) ? img[r * g.W + q] : 0.0f;
-          }
-      }
-      v8* d = reinterpret_cast<v8*>(buf);
-      v8 t[36];
+      v8 d[36], t[36];
+      load_patches(d, x, lr, c * g.H * g.W, g.W);
       for (int j = 0; j < 6; ++j) bt(d + j, t + j, 6);  // B^T d: columns
       for (int i = 0; i < 6; ++i) bt(t + 6 * i, d + 6 * i, 1);  // (B^T d) B: rows
       float* dst = V + c * 36 * nt + k0;
@@ -158,7 +250,7 @@ void transform_inputs(float* V, const float* x, const Geo& g, int64_t t0, int64_
 void transform_outputs(float* out, const float* M, const float* bias, const Geo& g, int64_t t0, int64_t nt) {
   for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
     const LaneTiles lt = lane_tiles(g, t0 + k0, true);
-    const int64_t *n = lt.n, *y = lt.y, *xx = lt.x;
+    const LaneRows lr = lane_rows(lt, 4, g.O, g.OH, g.OW);
     for (int64_t o = 0; o < g.O; ++o) {
       v8 m[36], t[24], r[16];
       const float* src = M + o * 36 * nt + k0;
@@ -166,13 +258,8 @@ void transform_outputs(float* out, const float* M, const float* bias, const Geo&
       for (int j = 0; j < 6; ++j) at(m + j, t + j, 6, 6);  // A^T m: columns -> 4 rows of 6
       for (int i = 0; i < 4; ++i) at(t + 6 * i, r + 4 * i, 1, 1);  // (A^T m) A: rows -> 4x4
       const float b = bias ? bias[o] : 0.0f;
-      for (int l = 0; l < kLanes; ++l) {
-        if (n[l] < 0) continue;
-        float* dst = out + (n[l] * g.O + o) * g.OH * g.OW;
-        const int64_t hi = min64(4, g.OH - y[l]), wi = min64(4, g.OW - xx[l]);
-        for (int i = 0; i < hi; ++i)
-          for (int j = 0; j < wi; ++j) dst[(y[l] + i) * g.OW + xx[l] + j] = r[i * 4 + j][l] + b;
-      }
+      for (int k = 0; k < 16; ++k) r[k] += b;
+      store_tiles4(out, lr, r, o * g.OH * g.OW, g.OW);
     }
   }
 }
@@ -195,19 +282,10 @@ template <class V> inline void a6(const V* y, V* z, int s, int zs) {
 void transform_grads(float* Z, const float* gy, const Geo& g, int64_t t0, int64_t nt) {
   for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
     const LaneTiles lt = lane_tiles(g, t0 + k0, true);
-    const int64_t *n = lt.n, *y = lt.y, *xx = lt.x;
+    const LaneRows lr = lane_rows(lt, 4, g.O, g.OH, g.OW);
     for (int64_t o = 0; o < g.O; ++o) {
-      alignas(32) float buf[16][kLanes];
-      for (int l = 0; l < kLanes; ++l) {
-        const float* src = n[l] >= 0 ? gy + (n[l] * g.O + o) * g.OH * g.OW : nullptr;
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 4; ++j) {
-            const int64_t r = y[l] + i, q = xx[l] + j;
-            buf[i * 4 + j][l] = (src && r < g.OH && q < g.OW) ? src[r * g.OW + q] : 0.0f;
-          }
-      }
-      const v8* d = reinterpret_cast<const v8*>(buf);
-      v8 t[24], z[36];
+      v8 d[16], t[24], z[36];
+      load_tiles4(d, gy, lr, o * g.OH * g.OW, g.OW);
       for (int j = 0; j < 4; ++j) a6(d + j, t + j, 4, 4);  // A dY: columns -> 6 rows of 4
       for (int i = 0; i < 6; ++i) a6(t + 4 * i, z + 6 * i, 1, 1);  // (A dY) A^T: rows -> 6x6
       float* dst = Z + o * 36 * nt + k0;
