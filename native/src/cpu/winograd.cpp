@@ -23,6 +23,10 @@
 namespace tk::cpu {
 namespace {
 
+// The lane-width templates are inlined into their callers, so an AVX-512 caller (below) gets them
+// in 16-lane zmm code though they are defined under the AVX2 target.
+#define TK_WINO_INLINE inline __attribute__((always_inline))
+
 // Everything up to pop_options is compiled for AVX2 + FMA and runs only when the CPU has them
 // (conv3x3_winograd checks). No std:: templates are instantiated in here: their code could be
 // shared with other files by the linker and reach a CPU without AVX2.
@@ -32,10 +36,35 @@ namespace {
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 using v8 = float __attribute__((vector_size(32)));
-constexpr int kLanes = 8;
+constexpr int kLanes = 8;  // the tile moves' group; the transforms run 8 or 16 lanes (two groups)
+using v16 = float __attribute__((vector_size(64)));
+template <int L> struct VecOf;  // (an alias template would drop vector_size)
+template <> struct VecOf<8> {
+  using type = v8;
+};
+template <> struct VecOf<16> {
+  using type = v16;
+};
+template <int L> using vec = typename VecOf<L>::type;
+// Two groups' v8 as one vec<L> (L = 16: lanes 0-7 from a, 8-15 from b; L = 8: a) and back. By
+// reference: a 64-byte vector passed by value would take an ABI the AVX2 target lacks.
+template <int L> TK_WINO_INLINE void join(vec<L>& d, const v8& a, const v8& b) {
+  if constexpr (L == 8)
+    d = a;
+  else
+    d = __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+template <int L> TK_WINO_INLINE void half(v8& h, const vec<L>& v, int i) {
+  if constexpr (L == 8)
+    h = v;
+  else if (i == 0)
+    h = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+  else
+    h = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+}
 
 // B^T applied to a column (d0..d5).
-template <class V> inline void bt(const V* d, V* r, int s) {
+template <class V> TK_WINO_INLINE void bt(const V* d, V* r, int s) {
   const V d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
   r[0] = 4 * d0 - 5 * d2 + d4;
   r[s] = -4 * d1 - 4 * d2 + d3 + d4;
@@ -46,7 +75,7 @@ template <class V> inline void bt(const V* d, V* r, int s) {
 }
 
 // A^T applied to a column (m0..m5) -> 4 values.
-template <class V> inline void at(const V* m, V* y, int s, int ys) {
+template <class V> TK_WINO_INLINE void at(const V* m, V* y, int s, int ys) {
   const V m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
   const V p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4;
   y[0] = m0 + p12 + p34;
@@ -229,37 +258,48 @@ inline void store_tiles4(float* out, const LaneRows& lr, const v8* r, int64_t pl
   }
 }
 
-// V[c][xi][k] for tiles t0 + k, k < nt (nt a multiple of kLanes; tiles past T are zero). This
-// layout keeps the 36 stores of one (channel, 8 tiles) within a few KB; the GEMM reads any strides.
-void transform_inputs(float* V, const float* x, const Geo& g, int64_t t0, int64_t nt) {
-  for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
-    const LaneTiles lt = lane_tiles(g, t0 + k0, false);
-    const LaneRows lr = lane_rows(lt, 6, g.C, g.H, g.W);
+// V[c][xi][k] for tiles t0 + k, k < nt (nt a multiple of L; tiles past T are zero). This
+// layout keeps the 36 stores of one (channel, L tiles) within a few KB; the GEMM reads any strides.
+template <int L> TK_WINO_INLINE void transform_inputs(float* V, const float* x, const Geo& g, int64_t t0, int64_t nt) {
+  constexpr int G = L / kLanes;
+  for (int64_t k0 = 0; k0 < nt; k0 += L) {
+    LaneRows lr[G];
+    for (int h = 0; h < G; ++h) lr[h] = lane_rows(lane_tiles(g, t0 + k0 + h * kLanes, false), 6, g.C, g.H, g.W);
     for (int64_t c = 0; c < g.C; ++c) {
-      v8 d[36], t[36];
-      load_patches(d, x, lr, c * g.H * g.W, g.W);
+      v8 p[G][36];
+      for (int h = 0; h < G; ++h) load_patches(p[h], x, lr[h], c * g.H * g.W, g.W);
+      vec<L> d[36], t[36];
+      for (int xi = 0; xi < 36; ++xi) join<L>(d[xi], p[0][xi], p[G - 1][xi]);
       for (int j = 0; j < 6; ++j) bt(d + j, t + j, 6);  // B^T d: columns
       for (int i = 0; i < 6; ++i) bt(t + 6 * i, d + 6 * i, 1);  // (B^T d) B: rows
       float* dst = V + c * 36 * nt + k0;
-      for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(dst + xi * nt, &d[xi], sizeof(v8));
+      for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(dst + xi * nt, &d[xi], sizeof(d[xi]));
     }
   }
 }
 
 // out[n][o] tiles from M[o][xi][k] (+ bias[o]).
-void transform_outputs(float* out, const float* M, const float* bias, const Geo& g, int64_t t0, int64_t nt) {
-  for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
-    const LaneTiles lt = lane_tiles(g, t0 + k0, true);
-    const LaneRows lr = lane_rows(lt, 4, g.O, g.OH, g.OW);
+template <int L> TK_WINO_INLINE void transform_outputs(float* out, const float* M, const float* bias, const Geo& g,
+                                                       int64_t t0, int64_t nt) {
+  constexpr int G = L / kLanes;
+  for (int64_t k0 = 0; k0 < nt; k0 += L) {
+    LaneRows lr[G];
+    for (int h = 0; h < G; ++h) lr[h] = lane_rows(lane_tiles(g, t0 + k0 + h * kLanes, true), 4, g.O, g.OH, g.OW);
     for (int64_t o = 0; o < g.O; ++o) {
-      v8 m[36], t[24], r[16];
+      vec<L> m[36], t[24], r[16];
       const float* src = M + o * 36 * nt + k0;
-      for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(&m[xi], src + xi * nt, sizeof(v8));
+      for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(&m[xi], src + xi * nt, sizeof(m[xi]));
       for (int j = 0; j < 6; ++j) at(m + j, t + j, 6, 6);  // A^T m: columns -> 4 rows of 6
       for (int i = 0; i < 4; ++i) at(t + 6 * i, r + 4 * i, 1, 1);  // (A^T m) A: rows -> 4x4
       const float b = bias ? bias[o] : 0.0f;
-      for (int k = 0; k < 16; ++k) r[k] += b;
-      store_tiles4(out, lr, r, o * g.OH * g.OW, g.OW);
+      for (int h = 0; h < G; ++h) {
+        v8 rh[16];
+        for (int k = 0; k < 16; ++k) {
+          half<L>(rh[k], r[k], h);
+          rh[k] += b;
+        }
+        store_tiles4(out, lr[h], rh, o * g.OH * g.OW, g.OW);
+      }
     }
   }
 }
@@ -267,7 +307,7 @@ void transform_outputs(float* out, const float* M, const float* bias, const Geo&
 // ---- weight gradient: dL/dg = sum over tiles of G^T [(A dY A^T) (.) (B^T d B)] G ----------------
 
 // A applied to a column (y0..y3) -> 6 values (the transpose of at()).
-template <class V> inline void a6(const V* y, V* z, int s, int zs) {
+template <class V> TK_WINO_INLINE void a6(const V* y, V* z, int s, int zs) {
   const V y0 = y[0], y1 = y[s], y2 = y[2 * s], y3 = y[3 * s];
   const V e = y0 + y2, o = y1 + y3, e4 = y0 + 4 * y2, o8 = 2 * y1 + 8 * y3;
   z[0] = y0;
@@ -279,17 +319,20 @@ template <class V> inline void a6(const V* y, V* z, int s, int zs) {
 }
 
 // Z[o][xi][k] = (A dY A^T)[xi] for the 4x4 gradient tiles t0 + k of every output channel.
-void transform_grads(float* Z, const float* gy, const Geo& g, int64_t t0, int64_t nt) {
-  for (int64_t k0 = 0; k0 < nt; k0 += kLanes) {
-    const LaneTiles lt = lane_tiles(g, t0 + k0, true);
-    const LaneRows lr = lane_rows(lt, 4, g.O, g.OH, g.OW);
+template <int L> TK_WINO_INLINE void transform_grads(float* Z, const float* gy, const Geo& g, int64_t t0, int64_t nt) {
+  constexpr int G = L / kLanes;
+  for (int64_t k0 = 0; k0 < nt; k0 += L) {
+    LaneRows lr[G];
+    for (int h = 0; h < G; ++h) lr[h] = lane_rows(lane_tiles(g, t0 + k0 + h * kLanes, true), 4, g.O, g.OH, g.OW);
     for (int64_t o = 0; o < g.O; ++o) {
-      v8 d[16], t[24], z[36];
-      load_tiles4(d, gy, lr, o * g.OH * g.OW, g.OW);
+      v8 p[G][16];
+      for (int h = 0; h < G; ++h) load_tiles4(p[h], gy, lr[h], o * g.OH * g.OW, g.OW);
+      vec<L> d[16], t[24], z[36];
+      for (int k = 0; k < 16; ++k) join<L>(d[k], p[0][k], p[G - 1][k]);
       for (int j = 0; j < 4; ++j) a6(d + j, t + j, 4, 4);  // A dY: columns -> 6 rows of 4
       for (int i = 0; i < 6; ++i) a6(t + 4 * i, z + 6 * i, 1, 1);  // (A dY) A^T: rows -> 6x6
       float* dst = Z + o * 36 * nt + k0;
-      for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(dst + xi * nt, &z[xi], sizeof(v8));
+      for (int xi = 0; xi < 36; ++xi) __builtin_memcpy(dst + xi * nt, &z[xi], sizeof(z[xi]));
     }
   }
 }
@@ -312,10 +355,10 @@ void transform_weight_grads(float* gw, const float* M, int64_t OC, int64_t oc0, 
 }
 
 // One block of the weight gradient: M[xi][o][c] (+)= sum over the block's tiles of Z V^T.
-void weight_grad_block(float* Macc, const float* x, const float* gy, float* V, float* Z, const Geo& g, int64_t t0,
-                       int64_t tb, bool accumulate) {
-  transform_inputs(V, x, g, t0, tb);
-  transform_grads(Z, gy, g, t0, tb);
+template <int L> TK_WINO_INLINE void weight_grad_block(float* Macc, const float* x, const float* gy, float* V, float* Z,
+                                                       const Geo& g, int64_t t0, int64_t tb, bool accumulate) {
+  transform_inputs<L>(V, x, g, t0, tb);
+  transform_grads<L>(Z, gy, g, t0, tb);
   GemmArgs<float> a;
   a.batch = 36, a.M = g.O, a.N = g.C, a.K = tb;
   a.beta = accumulate ? 1.0f : 0.0f;
@@ -326,19 +369,46 @@ void weight_grad_block(float* Macc, const float* x, const float* gy, float* V, f
 }
 
 // One block of tiles: transform, 36 GEMMs, transform back.
-void run_block(float* y, const float* x, const float* U, const float* bias, float* V, float* M, const Geo& g,
-               int64_t t0, int64_t tb) {
-  transform_inputs(V, x, g, t0, tb);
+template <int L> TK_WINO_INLINE void run_block(float* y, const float* x, const float* U, const float* bias, float* V,
+                                               float* M, const Geo& g, int64_t t0, int64_t tb) {
+  transform_inputs<L>(V, x, g, t0, tb);
   GemmArgs<float> a;
   a.batch = 36, a.M = g.O, a.N = tb, a.K = g.C;
   a.a = U, a.a_bs = g.O * g.C, a.a_rs = g.C, a.a_cs = 1;  // U[xi][o][c]
   a.b = V, a.b_bs = tb, a.b_rs = 36 * tb, a.b_cs = 1;  // V[c][xi][k]
   a.c = M, a.c_bs = tb, a.c_rs = 36 * tb, a.c_cs = 1;  // M[o][xi][k]
   gemm(a);
-  transform_outputs(y, M, bias, g, t0, tb);
+  transform_outputs<L>(y, M, bias, g, t0, tb);
+}
+
+// The blocks' entry points at each width: 8 lanes for AVX2, 16 (below) for AVX-512.
+void run_block8(float* y, const float* x, const float* U, const float* bias, float* V, float* M, const Geo& g,
+                int64_t t0, int64_t tb) {
+  run_block<8>(y, x, U, bias, V, M, g, t0, tb);
+}
+void weight_grad_block8(float* Macc, const float* x, const float* gy, float* V, float* Z, const Geo& g, int64_t t0,
+                        int64_t tb, bool accumulate) {
+  weight_grad_block<8>(Macc, x, gy, V, Z, g, t0, tb, accumulate);
 }
 
 #pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")
+void run_block16(float* y, const float* x, const float* U, const float* bias, float* V, float* M, const Geo& g,
+                 int64_t t0, int64_t tb) {
+  run_block<16>(y, x, U, bias, V, M, g, t0, tb);
+}
+void weight_grad_block16(float* Macc, const float* x, const float* gy, float* V, float* Z, const Geo& g, int64_t t0,
+                         int64_t tb, bool accumulate) {
+  weight_grad_block<16>(Macc, x, gy, V, Z, g, t0, tb, accumulate);
+}
+#pragma GCC pop_options
+
+using RunBlock = void (*)(float*, const float*, const float*, const float*, float*, float*, const Geo&, int64_t,
+                          int64_t);
+using WeightGradBlock = void (*)(float*, const float*, const float*, float*, float*, const Geo&, int64_t, int64_t,
+                                 bool);
 
 // Tiles of the output y [N, O, OH, OW] over the input x [N, C, H, W].
 Geo geometry(const Tensor& x, const Tensor& y, int64_t ph, int64_t pw) {
@@ -351,13 +421,14 @@ Geo geometry(const Tensor& x, const Tensor& y, int64_t ph, int64_t pw) {
 }
 
 // Tiles per block: a block's V and M (or Z) take about 2 MB together (L3; each block repacks
-// U in the forward, so blocks should not be small), a multiple of the lanes.
+// U in the forward, so blocks should not be small), a multiple of 16 lanes at either width (so the
+// weight gradient's sums run in one order on AVX2 and AVX-512).
 // Partial sums a weight gradient is split into (see conv3x3_winograd_weight_grad).
 constexpr int64_t kWeightGradRuns = 8;
 
 int64_t block_tiles(const Geo& g) {
   const int64_t tb = std::clamp<int64_t>((int64_t(1) << 19) / (36 * (g.C + g.O)), 16, 512);
-  return std::max<int64_t>(kLanes, tb / kLanes * kLanes);
+  return std::max<int64_t>(16, tb / 16 * 16);
 }
 
 bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, const Tensor& bias, int64_t ph,
@@ -370,6 +441,7 @@ bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, con
   parallel_for(0, g.O * g.C, 256, [&](int64_t a, int64_t b) { transform_kernels(U.data(), w, g.O * g.C, a, b); });
   const int64_t tb = block_tiles(g);
   const int64_t blocks = (g.T + tb - 1) / tb;
+  const RunBlock run = active_capability() >= Capability::Avx512 ? run_block16 : run_block8;
   const float* x = xt.data<float>();
   const float* b = bias.defined() ? bias.data<float>() : nullptr;
   float* y = out.data<float>();
@@ -380,7 +452,7 @@ bool conv3x3_winograd(const Tensor& out, const Tensor& xt, const Tensor& wt, con
     if (scratch.size() < need) scratch.resize(need);
     float* V = scratch.data();
     float* M = V + 36 * g.C * tb;
-    for (int64_t blk = b0; blk < b1; ++blk) run_block(y, x, U.data(), b, V, M, g, blk * tb, tb);
+    for (int64_t blk = b0; blk < b1; ++blk) run(y, x, U.data(), b, V, M, g, blk * tb, tb);
   });
   return true;
 }
@@ -390,6 +462,7 @@ bool conv3x3_winograd_weight_grad(const Tensor& gw, const Tensor& xt, const Tens
   const Geo g = geometry(xt, gyt, ph, pw);
   const int64_t tb = block_tiles(g);
   const int64_t blocks = (g.T + tb - 1) / tb, OC = g.O * g.C;
+  const WeightGradBlock block = active_capability() >= Capability::Avx512 ? weight_grad_block16 : weight_grad_block8;
   const float* x = xt.data<float>();
   const float* gy = gyt.data<float>();
   // The blocks are cut into a fixed number of runs (it depends on the geometry only, never on the
@@ -405,8 +478,7 @@ bool conv3x3_winograd_weight_grad(const Tensor& gw, const Tensor& xt, const Tens
     float* Z = V + 36 * g.C * tb;
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t k0 = blocks * r / runs, k1 = blocks * (r + 1) / runs;
-      for (int64_t blk = k0; blk < k1; ++blk)
-        weight_grad_block(Ms.data() + r * msize, x, gy, V, Z, g, blk * tb, tb, blk > k0);
+      for (int64_t blk = k0; blk < k1; ++blk) block(Ms.data() + r * msize, x, gy, V, Z, g, blk * tb, tb, blk > k0);
     }
   });
   const float* M = Ms.data();
