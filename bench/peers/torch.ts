@@ -8,8 +8,10 @@ const SCRIPT = fileURLToPath(new URL('./torch_programs.py', import.meta.url));
 const PYTHONS = ['python3', '/usr/bin/python3'];
 
 export interface TorchPeer {
-  /** e.g. "PyTorch 1.13.1 (2 threads)" */
+  /** e.g. "PyTorch 1.13.1 (2 threads, OpenBLAS)" */
   readonly label: string;
+  /** The BLAS under PyTorch's matrix products: 'OpenBLAS', 'MKL', ..., 'reference' (netlib's, slow). */
+  readonly blas: string;
   /** Median milliseconds per call of the named program (bench/programs.ts) over `budgetMs`. */
   time(program: string, budgetMs: number): Promise<number>;
   close(): void;
@@ -30,11 +32,15 @@ export async function startTorch(threads: number): Promise<TorchPeer | undefined
   const p = await startPython(python, SCRIPT, [n], {
     OMP_NUM_THREADS: n,
     MKL_NUM_THREADS: n,
+    OPENBLAS_NUM_THREADS: n,
     MALLOC_MMAP_THRESHOLD_: String(2 ** 28),
     MALLOC_TRIM_THRESHOLD_: String(2 ** 30),
   });
+  const blas = String(p.hello.blas ?? 'unknown');
+  const threadsText = `${p.hello.threads} thread${p.hello.threads === 1 ? '' : 's'}`;
   return {
-    label: `PyTorch ${p.hello.torch} (${p.hello.threads} thread${p.hello.threads === 1 ? '' : 's'})`,
+    label: `PyTorch ${p.hello.torch} (${threadsText}, ${blas === 'reference' ? 'reference BLAS' : blas})`,
+    blas,
     async time(program, budgetMs) {
       return (await p.ask(`${program} ${budgetMs}`)).ms as number;
     },

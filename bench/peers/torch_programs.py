@@ -265,9 +265,27 @@ PROGRAMS = {"gpt": gpt_step, "mnist": mnist_epoch, "poly": poly_step, "c3d": c3d
 PROGRAMS.update({f"reduce.{k}": (lambda f=f: f) for k, f in reduce_ops().items()})
 PROGRAMS.update({f"elementwise.{k}": (lambda f=f: f) for k, f in elementwise_ops().items()})
 
+def blas_name():
+    """The BLAS this torch's matrix products run on, from the libraries mapped into the process.
+    Debian's torch links the generic libblas.so.3, which is the reference (netlib) BLAS unless an
+    optimised one (libopenblas0-pthread) provides it: then PyTorch's linear layers run ~10-20x
+    slower, and the programs that are mostly matrix products would flatter tensorkit."""
+    torch.ones(8, 8) @ torch.ones(8, 8)
+    try:
+        with open("/proc/self/maps") as f:
+            maps = f.read().lower()
+    except OSError:
+        return "unknown"
+    for key, name in (("libmkl", "MKL"), ("openblas", "OpenBLAS"), ("blis", "BLIS"), ("atlas", "ATLAS")):
+        if key in maps:
+            return name
+    return "reference" if "libblas.so" in maps else "unknown"
+
+
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 torch.set_num_threads(threads)
-print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+hello = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_name()}
+print(json.dumps(hello), flush=True)
 made = {}
 for line in sys.stdin:
     name, budget_ms = line.split()

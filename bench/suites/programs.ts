@@ -49,6 +49,10 @@ export async function* programs(opts: Options, threads: number[]): AsyncGenerato
   for (const th of threads) {
     tk.setNumThreads(th);
     const torch = opts.smoke ? undefined : await startTorch(th);
+    if (torch?.blas === 'reference')
+      console.log(
+        "  (PyTorch's matrix products run on the reference BLAS here: its GPT and MLP figures are ~10-20x slow; apt install libopenblas0-pthread)",
+      );
     const np = opts.smoke ? undefined : await startNumpy(th);
     try {
       for (const [name, p] of Object.entries(PROGRAMS) as [ProgramName, (typeof PROGRAMS)[ProgramName]][]) {

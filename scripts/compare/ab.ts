@@ -5,7 +5,7 @@
 // comparison for the issue note. The older tree is a built worktree of another commit:
 //   git worktree add /tmp/old <commit> && ln -s "$PWD/node_modules" /tmp/old/node_modules
 //   (cd /tmp/old && npx cmake-js build)
-//   ROUNDS=3 npx tsx scripts/compare/ab.ts /tmp/old
+//   ROUNDS=3 npx tsx scripts/compare/ab.ts /tmp/old      (ONLY=conv2d: just the rows matching)
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

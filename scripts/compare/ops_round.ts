@@ -37,6 +37,13 @@ const xr = tk.randn([1024, 1024]).requiresGrad_();
 const h = tk.randn([256, 1024]),
   hr = tk.randn([256, 1024]).requiresGrad_();
 const ln = new nn.LayerNorm([1024]);
+// Winograd convolutions: case B of bench/suites/conv.ts and the MNIST example's second layer.
+const cb = tk.randn([32, 64, 16, 16]).requiresGrad_(),
+  wb = tk.randn([64, 64, 3, 3]).mul(0.05).requiresGrad_(),
+  gb = tk.randn([32, 64, 16, 16]);
+const cm = tk.randn([64, 32, 26, 26]).requiresGrad_(),
+  wm = tk.randn([64, 32, 3, 3]).mul(0.05).requiresGrad_(),
+  gm = tk.randn([64, 64, 24, 24]);
 const cases: [string, () => unknown][] = [
   ['sum all 1M', () => x.sum()],
   ['sum(1) [1024,1024]', () => x.sum(1)],
@@ -109,16 +116,24 @@ const cases: [string, () => unknown][] = [
   ['Adam step 1M', optimizerStep((p) => new optim.Adam([p], { lr: 1e-3 }))],
   ['Adam amsgrad step 1M', optimizerStep((p) => new optim.Adam([p], { lr: 1e-3, amsgrad: true }))],
   ['RMSprop step 1M', optimizerStep((p) => new optim.RMSprop([p], { lr: 1e-3 }))],
+  ['conv2d case B 64->64 16x16 b32', () => F.conv2d(cb.detach(), wb.detach(), null, { padding: 1 })],
+  ['conv2d case B fwd+bwd', () => F.conv2d(cb, wb, null, { padding: 1 }).backward(gb)],
+  ['conv2d 32->64 26x26 b64 (MNIST conv2)', () => F.conv2d(cm.detach(), wm.detach())],
+  ['conv2d 32->64 26x26 b64 fwd+bwd', () => F.conv2d(cm, wm).backward(gm)],
 ];
+// ONLY=regex times just the matching rows (and the GPT step only if it matches too).
+const only = process.env.ONLY ? new RegExp(process.env.ONLY) : undefined;
 const out: Record<string, number> = {};
-for (const [name, f] of cases) out[name] = median(f);
-const gpt = gptStep();
-for (let i = 0; i < 3; i++) gpt();
-const gs: number[] = [];
-for (let i = 0; i < 15; i++) {
-  const a = performance.now();
-  gpt();
-  gs.push(performance.now() - a);
+for (const [name, f] of cases) if (!only || only.test(name)) out[name] = median(f, name.startsWith('conv2d') ? 20 : 60);
+if (!only || only.test('GPT')) {
+  const gpt = gptStep();
+  for (let i = 0; i < 3; i++) gpt();
+  const gs: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const a = performance.now();
+    gpt();
+    gs.push(performance.now() - a);
+  }
+  out['GPT training step (bench/programs.ts)'] = gs.sort((a, b) => a - b)[7]! * 1000;
 }
-out['GPT training step (bench/programs.ts)'] = gs.sort((a, b) => a - b)[7]! * 1000;
 console.log(JSON.stringify(out));
