@@ -61,6 +61,9 @@ struct AdagradParams {
   double lr, lr_decay, weight_decay, eps;
   int64_t step;
 };
+struct AdadeltaParams {
+  double lr, rho, eps, weight_decay;
+};
 
 struct Backend {
   // dst and src have the same shape (src may carry broadcast 0 strides); converts dtypes.
@@ -248,6 +251,7 @@ struct Backend {
   void (*rmsprop_step)(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& buf, const Tensor& gavg,
                        const RmspropParams& o);
   void (*adagrad_step)(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradParams& o);
+  void (*adadelta_step)(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& acc, const AdadeltaParams& o);
 };
 
 // Runs f.operator()<T>() for a float32 or float64 dtype (the kernels that only take floats).

@@ -36,6 +36,7 @@ template <> inline constexpr unsigned kWrites<& Backend::sgd_step> = ~0b10u;
 template <> inline constexpr unsigned kWrites<& Backend::adam_step> = ~0b10u;
 template <> inline constexpr unsigned kWrites<& Backend::rmsprop_step> = ~0b10u;
 template <> inline constexpr unsigned kWrites<& Backend::adagrad_step> = ~0b10u;
+template <> inline constexpr unsigned kWrites<& Backend::adadelta_step> = ~0b10u;
 
 // Kernels that also read what they write (the rest overwrite their outputs entirely, so those
 // start as uninitialised float32 tensors instead of conversions).
@@ -47,6 +48,7 @@ template <> inline constexpr bool kReadsWritten<& Backend::sgd_step> = true;
 template <> inline constexpr bool kReadsWritten<& Backend::adam_step> = true;
 template <> inline constexpr bool kReadsWritten<& Backend::rmsprop_step> = true;
 template <> inline constexpr bool kReadsWritten<& Backend::adagrad_step> = true;
+template <> inline constexpr bool kReadsWritten<& Backend::adadelta_step> = true;
 
 bool is_half_tensor(const Tensor& t) { return t.defined() && is_half(t.dtype()); }
 template <class T> bool any_half(const T& a) {
@@ -100,7 +102,7 @@ template <int Tag, class R, class... A, R (*Backend::*M)(A...)> struct Adapt<Tag
 
 template <int Tag> Backend adapt(const Backend& raw) {
   // Listing every member: adding one to Backend without listing it here fails this check.
-  static_assert(sizeof(Backend) == 63 * sizeof(void*),
+  static_assert(sizeof(Backend) == 64 * sizeof(void*),
                 "a Backend member was added or removed: update the list in with_half_adapter");
   // Not adapted: fused_elementwise (the graph fuses float32 and float64 chains only), image_crop
   // and image_hflip (they move elements of any dtype as bytes), and the dense factorizations
@@ -124,7 +126,7 @@ template <int Tag> Backend adapt(const Backend& raw) {
   TK_ADAPT(adaptive_avg_pool2d) TK_ADAPT(adaptive_avg_pool2d_backward) TK_ADAPT(embedding)
   TK_ADAPT(embedding_backward) TK_ADAPT(index_select) TK_ADAPT(index_add) TK_ADAPT(argsort)
   TK_ADAPT(bincount) TK_ADAPT(sgd_step) TK_ADAPT(adam_step) TK_ADAPT(rmsprop_step)
-  TK_ADAPT(adagrad_step) TK_ADAPT(image_normalize) TK_ADAPT(image_resize) TK_ADAPT(image_adjust)
+  TK_ADAPT(adagrad_step) TK_ADAPT(adadelta_step) TK_ADAPT(image_normalize) TK_ADAPT(image_resize) TK_ADAPT(image_adjust)
 #undef TK_ADAPT
       // clang-format on
       return b;  // copy and fill stay raw: they convert 16-bit storage themselves

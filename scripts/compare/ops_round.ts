@@ -116,6 +116,7 @@ const cases: [string, () => unknown][] = [
   ['Adam step 1M', optimizerStep((p) => new optim.Adam([p], { lr: 1e-3 }))],
   ['Adam amsgrad step 1M', optimizerStep((p) => new optim.Adam([p], { lr: 1e-3, amsgrad: true }))],
   ['RMSprop step 1M', optimizerStep((p) => new optim.RMSprop([p], { lr: 1e-3 }))],
+  ['Adadelta step 1M', optimizerStep((p) => new optim.Adadelta([p], { lr: 1 }))],
   ['conv2d case B 64->64 16x16 b32', () => F.conv2d(cb.detach(), wb.detach(), null, { padding: 1 })],
   ['conv2d case B fwd+bwd', () => F.conv2d(cb, wb, null, { padding: 1 }).backward(gb)],
   ['conv2d 32->64 26x26 b64 (MNIST conv2)', () => F.conv2d(cm.detach(), wm.detach())],

@@ -70,6 +70,7 @@ export const EXPOSED_ELSEWHERE = {
   adam_step_: 'optim:Adam',
   rmsprop_step_: 'optim:RMSprop',
   adagrad_step_: 'optim:Adagrad',
+  adadelta_step_: 'optim:Adadelta',
   sgd_foreach_: 'optim:SGD',
   adam_foreach_: 'optim:Adam',
   image_crop: 'data:transforms.functional.crop',

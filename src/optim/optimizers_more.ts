@@ -57,15 +57,12 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
       st.accDelta = this.buffer(p);
     }
     st.step = (st.step as number) + 1;
-    const sq = st.squareAvg as Tensor,
-      acc = st.accDelta as Tensor;
-    tidy(() => {
-      const gr = decayed(p, grad, g.weightDecay);
-      sq.mul_(g.rho).add_(gr.mul(gr).mul(1 - g.rho));
-      const delta = acc.add(g.eps).sqrt().div(sq.add(g.eps).sqrt()).mul(gr);
-      acc.mul_(g.rho).add_(delta.mul(delta).mul(1 - g.rho));
-      p.sub_(delta.mul(g.lr));
-    });
+    // One fused native pass over the parameter and both averages (torch's element rule).
+    this.run(
+      'adadelta_step_',
+      [p, grad, st.squareAvg as Tensor, st.accDelta as Tensor],
+      [g.lr, g.rho, g.eps, g.weightDecay],
+    );
   }
 }
 

@@ -234,6 +234,14 @@ export const optimCases: OpCase[] = [
   fused('adagrad_step_', [0.1, 0.5, 0, 1e-10, 3], 3, ([p, g, sum]) =>
     p.map((pi, i) => pi - ((0.1 / (1 + 2 * 0.5)) * g[i]) / (Math.sqrt(sum[i] + g[i] * g[i]) + 1e-10)),
   ),
+  // weight decay 0.1: the decayed gradient feeds both averages
+  fused('adadelta_step_', [0.5, 0.9, 1e-6, 0.1], 4, ([p, g, sq, acc]) =>
+    p.map((pi, i) => {
+      const gi = g[i] + 0.1 * pi,
+        s2 = 0.9 * sq[i] + 0.1 * gi * gi;
+      return pi - 0.5 * (Math.sqrt(acc[i] + 1e-6) / Math.sqrt(s2 + 1e-6)) * gi;
+    }),
+  ),
 ];
 
 // embedding: rows of a table by index (any index shape), and the rows summed back.

@@ -93,6 +93,7 @@ export const NON_DIFFERENTIABLE: OpName[] = [
   'sgd_foreach_',
   'adam_foreach_',
   'adagrad_step_',
+  'adadelta_step_',
   // data-loading steps: F.interpolate is the differentiable resize
   'image_resize',
   'image_adjust',

@@ -974,6 +974,7 @@ Formula formula(OpId id) {
     case OpId::adam_step_:
     case OpId::rmsprop_step_:
     case OpId::adagrad_step_:
+    case OpId::adadelta_step_:
     case OpId::sgd_foreach_:
     case OpId::adam_foreach_:
       return nondiff();

@@ -85,7 +85,22 @@ template <class T> struct AdagradRule {
   }
 };
 
-// The four Backend entries of a device, given its loop: Loop::run(p, rule, ptrs...) applies
+// torch's order of operations: square_avg.mul_(rho).addcmul_(g, g, value=1 - rho), std =
+// sqrt(square_avg + eps), delta = sqrt(acc_delta + eps) / std * g, acc_delta likewise, p -= lr delta.
+template <class T> struct AdadeltaRule {
+  T lr, rho, c, eps, wd;
+  explicit AdadeltaRule(const AdadeltaParams& o)
+      : lr(T(o.lr)), rho(T(o.rho)), c(T(1 - o.rho)), eps(T(o.eps)), wd(T(o.weight_decay)) {}
+  TK_HD void operator()(int64_t i, T* p, const T* g, T* sq, T* acc) const {
+    const T gi = g[i] + wd * p[i];
+    sq[i] = sq[i] * rho + c * gi * gi;
+    const T delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * gi;
+    acc[i] = acc[i] * rho + c * delta * delta;
+    p[i] -= lr * delta;
+  }
+};
+
+// The five Backend entries of a device, given its loop: Loop::run(p, rule, ptrs...) applies
 // rule(i, ptrs...) to every element i of the contiguous parameter p (absent state: null).
 template <class Loop> struct OptimKernels {
   template <class T> static T* ptr(const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; }
@@ -108,11 +123,17 @@ template <class Loop> struct OptimKernels {
   static void adagrad_step(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradParams& o) {
     floating(p.dtype(), [&]<class T>() { Loop::run(p, AdagradRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(sum)); });
   }
+  static void adadelta_step(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& acc,
+                            const AdadeltaParams& o) {
+    floating(p.dtype(),
+             [&]<class T>() { Loop::run(p, AdadeltaRule<T>(o), ptr<T>(p), ptr<T>(g), ptr<T>(sq), ptr<T>(acc)); });
+  }
   static void register_into(Backend& b) {
     b.sgd_step = sgd_step;
     b.adam_step = adam_step;
     b.rmsprop_step = rmsprop_step;
     b.adagrad_step = adagrad_step;
+    b.adadelta_step = adadelta_step;
   }
 };
 

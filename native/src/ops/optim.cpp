@@ -117,6 +117,16 @@ Outputs op_adagrad_step_(const Args& a) {
   return {};
 }
 
+// inputs: param, grad, square_avg, acc_delta; attrs: lr, rho, eps, weightDecay.
+Outputs op_adadelta_step_(const Args& a) {
+  Tensor g = check_update(a, 4, 4);
+  AdadeltaParams o{a.attrs.number(0, "lr"), a.attrs.number(1, "rho"), a.attrs.number(2, "eps"),
+                   a.attrs.number_or(3, "weightDecay", 0)};
+  if (a.in[0].numel() > 0)
+    kernel_for(&Backend::adadelta_step, a.in[0].device(), a.name)(a.in[0], g, a.in[2], a.in[3], o);
+  return {};
+}
+
 namespace {
 // The groups of a foreach call: `per` tensors per parameter, and one list entry per parameter.
 size_t foreach_groups(const Args& a, int64_t per, size_t list_len, const char* list) {
