@@ -9,6 +9,8 @@ Least squares on Chebyshev nodes (close to minimax), in double, printed as float
   Q(s)    = exp(-s^2/2) P(s) / D(s)    0 <= s <= 14.4   Q = Phi(-s), the normal upper tail, for gelu;
                                        P of degree 4, D of degree 5 with D(0) = 1, in double (gelu_f32
                                        evaluates it in double), fitted for relative error
+  sin(r)  = r + r^3 P(r^2)            |r| <= pi/2 + 0.02   P of degree 5, in double (trig_near_f32's
+                                       sin and cos), fitted for relative error
 (for |x| > 0.7 tanh uses 1 - 2 / (exp(2|x|) + 1) with the kernels' exp; log1p is built on log).
 scripts/check-activations.cpp checks the results on every float32: at most 1.07 ulp (tanh),
 2.52 (erf), 0.89 (log) and 2.47 (log1p).
@@ -81,6 +83,16 @@ def erf_over_x(z):
     return np.where(z > 0, erf(np.sqrt(z)) / np.sqrt(np.maximum(z, 1e-300)), 2 / np.sqrt(np.pi))
 
 
+def sin_fit(deg=5, a=np.pi / 2 + 0.02, n=20000):
+    """P with r + r^3 P(r^2) close to sin r in relative error for |r| <= a (lowest first)."""
+    z = a * a / 2 * (np.cos(np.pi * (np.arange(n) + 0.5) / n) + 1)
+    r = np.sqrt(z)
+    tgt = np.where(z > 1e-6, (np.sin(r) - r) / (r * np.maximum(z, 1e-300)), -1 / 6 + z / 120)
+    w = r * z / np.where(r > 0, np.sin(r), 1)  # an error in P, relative to sin r
+    c, *_ = np.linalg.lstsq(np.stack([z**j for j in range(deg + 1)], 1) * w[:, None], tgt * w, rcond=None)
+    return c
+
+
 def show(name, c):
     print(f"{name} (lowest first): " + ", ".join("%.9ef" % v for v in c))
 
@@ -93,3 +105,4 @@ show("log P", fit(log_tail, np.sqrt(0.5) - 1, np.sqrt(2) - 1, 8))
 num, den = fit_rational(lambda s: 0.5 * erfcx(s / np.sqrt(2.0)), 0.0, 14.4, 4, 5)
 print("gelu P (lowest first): " + ", ".join("%.17g" % v for v in num))
 print("gelu D (lowest first): " + ", ".join("%.17g" % v for v in den))
+print("sin P (lowest first): " + ", ".join(repr(float(v)) for v in sin_fit()))

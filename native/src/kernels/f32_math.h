@@ -439,44 +439,65 @@ TK_HD inline double horner_d(double, double c0) { return c0; }
 template <class... C> TK_HD inline double horner_d(double x, double c0, C... cs) { return horner_d(x, cs...) * x + c0; }
 
 // sin, cos and tan of a float32 with |x| < kTrigNear, in straight-line double arithmetic so
-// loops over it vectorise (libm's sinf is a scalar call): x = k pi/2 + r with k = round(x 2/pi)
-// and |r| <= pi/4, pi/2 in three parts (30, 29 and 53 bits) so k times the first two is exact for
-// k < 2^23 and r keeps ~50 bits even for the float32 closest to a multiple of pi/2; then Taylor
-// series of sin r and cos r (truncation under 2^-36 on |r| <= pi/4), the quadrant k mod 4 picking
-// one and its sign (tan: their quotient). One rounding to float32 at the end: within 0.5 + 2^-20
-// ulp of the exact value (scripts/check-activations.cpp checks every float32 below the limit).
-// Beyond it, or for NaN and +-Inf, the result is meaningless: callers go to libm there (Trig).
+// loops over it vectorise (libm's sinf is a scalar call). The reduction: x = m pi/2 + r with pi/2
+// in three parts (30, 29 and 53 bits) so m times the first two is exact for |m| < 2^23, and r keeps
+// ~50 bits even for the float32 closest to a multiple of pi/2.
+//   sin and cos: m = 2k, k = round(x / pi) (cos: m = 2k - 1, k = round(x / pi + 1/2), as
+//   cos x = sin(x + pi/2)), |r| <= pi/2, and the value (-1)^k sin r from one odd polynomial
+//   r + r^3 P(r^2) (a relative least-squares fit, scripts/fit-activations.py: under 1e-13 on
+//   |r| <= pi/2 + 0.02). One polynomial and a sign, where a pi/2 reduction needs sin's and cos's
+//   series both and a select by quadrant.
+//   tan: m = round(x 2/pi), |r| <= pi/4, the Taylor series of sin r and cos r (truncation under
+//   2^-36), tan r = s / c for even m and -c / s for odd.
+// One rounding to float32 at the end: within 0.5 + 2^-20 ulp of the exact value
+// (scripts/check-activations.cpp checks every float32 below the limit). Beyond it, or for NaN and
+// +-Inf, the result is meaningless: callers go to libm there (Trig).
 inline constexpr float kTrigNear = 8388608.0f;  // 2^23
 enum class TrigFn { sin, cos, tan };
+// r = x - m pi/2 for a whole m, |m| < 2^23.
+TK_HD inline double trig_reduce(double d, double m) {
+  return ((d - m * 0x1.921fb548p0) - m * -0x1.de973ddp-31) - m * 0x1.313198a2e037p-61;
+}
 template <TrigFn Fn> TK_HD inline float trig_near_f32(float x) {
   const double d = x;
   const double magic = 0x1.8p52;  // adding 1.5 * 2^52 rounds to an integer, kept in the low bits
-  const double kb = d * 0x1.45f306dc9c883p-1 + magic;
-  const double k = kb - magic;
-  uint64_t q;
-  std::memcpy(&q, &kb, 8);  // k's low bits, two's complement: k mod 4 for either sign
-  q += Fn == TrigFn::cos ? 1 : 0;  // cos x = sin(x + pi/2)
-  const double r = ((d - k * 0x1.921fb548p0) - k * -0x1.de973ddp-31) - k * 0x1.313198a2e037p-61;
-  const double z = r * r;
-  const double s = r + r * z * horner_d(z, -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800);
-  const double c = horner_d(z, 1.0, -1.0 / 2, 1.0 / 24, -1.0 / 720, 1.0 / 40320, -1.0 / 3628800, 1.0 / 479001600);
-  // Selected through the bits, not a conditional, which would keep the loop scalar.
-  uint64_t sb, cb;
-  std::memcpy(&sb, &s, 8);
-  std::memcpy(&cb, &c, 8);
-  const uint64_t odd = uint64_t(0) - (q & 1);
-  double v;
-  if constexpr (Fn == TrigFn::tan) {  // tan(r + k pi/2): tan r = s / c for even k, -1 / tan r = -c / s for odd
+  if constexpr (Fn != TrigFn::tan) {
+    const double y = d * 0x1.45f306dc9c883p-2;  // x / pi
+    const double kb = (Fn == TrigFn::cos ? y + 0.5 : y) + magic;
+    const double k = kb - magic;
+    uint64_t q;
+    std::memcpy(&q, &kb, 8);  // k's low bits, two's complement: the parity of k for either sign
+    const double r = trig_reduce(d, Fn == TrigFn::cos ? 2.0 * k - 1.0 : 2.0 * k);
+    const double z = r * r;
+    const double s = r + r * z *
+                             horner_d(z, -0.16666666666471155, 0.008333333319128243, -0.00019841266350569345,
+                                      2.755692090742473e-06, -2.5028953558152434e-08, 1.5391680464882374e-10);
+    uint64_t sb;
+    std::memcpy(&sb, &s, 8);
+    sb ^= (q & 1) << 63;  // (-1)^k, through the bits (a conditional would keep the loop scalar)
+    double v;
+    std::memcpy(&v, &sb, 8);
+    return Fn == TrigFn::cos || x != 0.0f ? float(v) : x;  // sin(-0) = -0
+  } else {
+    const double kb = d * 0x1.45f306dc9c883p-1 + magic;
+    const double k = kb - magic;
+    uint64_t q;
+    std::memcpy(&q, &kb, 8);  // k mod 2 for either sign
+    const double r = trig_reduce(d, k);
+    const double z = r * r;
+    const double s = r + r * z * horner_d(z, -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800);
+    const double c = horner_d(z, 1.0, -1.0 / 2, 1.0 / 24, -1.0 / 720, 1.0 / 40320, -1.0 / 3628800, 1.0 / 479001600);
+    // tan(r + k pi/2): tan r = s / c for even k, -1 / tan r = -c / s for odd; selected through the bits.
+    uint64_t sb, cb;
+    std::memcpy(&sb, &s, 8);
+    std::memcpy(&cb, &c, 8);
+    const uint64_t odd = uint64_t(0) - (q & 1);
     const uint64_t nb = ((cb & odd) | (sb & ~odd)) ^ (odd << 63), db = (sb & odd) | (cb & ~odd);
     double num, den;
     std::memcpy(&num, &nb, 8);
     std::memcpy(&den, &db, 8);
-    v = num / den;
-  } else {
-    const uint64_t vb = ((cb & odd) | (sb & ~odd)) ^ ((q & 2) << 62);
-    std::memcpy(&v, &vb, 8);
+    return x != 0.0f ? float(num / den) : x;  // tan(-0) = -0
   }
-  return Fn == TrigFn::cos || x != 0.0f ? float(v) : x;  // sin(-0) = tan(-0) = -0
 }
 
 }  // namespace tk::kernels
