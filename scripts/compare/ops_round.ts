@@ -41,6 +41,8 @@ const ln = new nn.LayerNorm([1024]);
 const cb = tk.randn([32, 64, 16, 16]).requiresGrad_(),
   wb = tk.randn([64, 64, 3, 3]).mul(0.05).requiresGrad_(),
   gb = tk.randn([32, 64, 16, 16]);
+const bn3 = new nn.BatchNorm3d(16),
+  xb3 = tk.randn([8, 16, 8, 32, 32]).requiresGrad_();
 const cm = tk.randn([64, 32, 26, 26]).requiresGrad_(),
   wm = tk.randn([64, 32, 3, 3]).mul(0.05).requiresGrad_(),
   gm = tk.randn([64, 64, 24, 24]);
@@ -117,6 +119,8 @@ const cases: [string, () => unknown][] = [
   ['Adam amsgrad step 1M', optimizerStep((p) => new optim.Adam([p], { lr: 1e-3, amsgrad: true }))],
   ['RMSprop step 1M', optimizerStep((p) => new optim.RMSprop([p], { lr: 1e-3 }))],
   ['Adadelta step 1M', optimizerStep((p) => new optim.Adadelta([p], { lr: 1 }))],
+  ['batchNorm3d [8,16,8,32,32] (training)', () => bn3.forward(xb3.detach())],
+  ['batchNorm3d fwd+bwd', () => bn3.forward(xb3).backward(xb3.detach())],
   ['conv2d case B 64->64 16x16 b32', () => F.conv2d(cb.detach(), wb.detach(), null, { padding: 1 })],
   ['conv2d case B fwd+bwd', () => F.conv2d(cb, wb, null, { padding: 1 }).backward(gb)],
   ['conv2d 32->64 26x26 b64 (MNIST conv2)', () => F.conv2d(cm.detach(), wm.detach())],

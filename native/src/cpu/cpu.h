@@ -38,6 +38,7 @@ bool float_to_bf16_fast(const float* in, BFloat16* out, int64_t n);
 struct F32Rows {
   double (*sum)(const float* p, int64_t n);  // n >= 0
   double (*sq_dev)(const float* p, int64_t n, double mean);  // sum of (p[i] - mean)^2
+  double (*dot_dev)(const float* p, const float* q, int64_t n, double mean);  // sum of q[i] (p[i] - mean)
   float (*max)(const float* p, int64_t n);  // n >= 1; NaN if any is NaN
   float (*min)(const float* p, int64_t n);  // n >= 1; NaN if any is NaN
   int64_t (*find)(const float* p, int64_t n, float v);  // first i with p[i] == v (NaN: first NaN), or n

@@ -110,6 +110,31 @@ template <bool Sq> TK_ROW double lane_sum(const float* p, int64_t n, double mean
   return l[0] + t;
 }
 
+// The sum of q[i] (p[i] - mean) in double, in lane_sum's order (batch norm's backward).
+TK_ROW double dot_dev_impl(const float* p, const float* q, int64_t n, double mean) {
+  auto term = [&](int64_t i) { return double(q[i]) * (double(p[i]) - mean); };
+  if (n < 32) {
+    double t[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (int j = 0; j < 4; ++j) t[j] += term(i + j);
+    for (; i < n; ++i) t[0] += term(i);
+    return (t[0] + t[1]) + (t[2] + t[3]);
+  }
+  constexpr int kAcc = 32 / kWd;
+  vd a[kAcc] = {};
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < kAcc; ++k) a[k] += widen(q + i + kWd * k) * (widen(p + i + kWd * k) - mean);
+  double t = 0;
+  for (; i < n; ++i) t += term(i);
+  double l[32];
+  std::memcpy(l, a, sizeof l);
+  for (int w = 16; w >= 1; w /= 2)
+    for (int j = 0; j < w; ++j) l[j] += l[j + w];
+  return l[0] + t;
+}
+
 TK_ROW double sum_impl(const float* p, int64_t n) { return lane_sum<false>(p, n, 0); }
 TK_ROW double sq_dev_impl(const float* p, int64_t n, double mean) { return lane_sum<true>(p, n, mean); }
 
@@ -222,6 +247,7 @@ TK_ROW void accumulate_impl(double* acc, const float* row, int64_t n) {
 // The table of this file's level.
 double sum(const float* p, int64_t n) { return sum_impl(p, n); }
 double sq_dev(const float* p, int64_t n, double m) { return sq_dev_impl(p, n, m); }
+double dot_dev(const float* p, const float* q, int64_t n, double m) { return dot_dev_impl(p, q, n, m); }
 float max(const float* p, int64_t n) { return extreme_impl<true>(p, n); }
 float min(const float* p, int64_t n) { return extreme_impl<false>(p, n); }
 int64_t find(const float* p, int64_t n, float v) { return find_impl(p, n, v); }
@@ -231,7 +257,7 @@ void accumulate(double* acc, const float* row, int64_t n) { accumulate_impl(acc,
 void normalize(const float* x, float* y, int64_t n, float mean, float rstd, const float* w, const float* b) {
   normalize_impl(x, y, n, mean, rstd, w, b);
 }
-constexpr F32Rows kRows{sum, sq_dev, max, min, find, exp_sum, softmax, accumulate, normalize};
+constexpr F32Rows kRows{sum, sq_dev, dot_dev, max, min, find, exp_sum, softmax, accumulate, normalize};
 
 #undef TK_ROW
 
