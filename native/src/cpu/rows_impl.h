@@ -75,12 +75,9 @@ TK_ROW vd widen(const float* p) {
 #endif
 }
 
-// The sum of p[i] (Sq: of (p[i] - mean)^2) in double, in the fixed order described above.
-template <bool Sq> TK_ROW double lane_sum(const float* p, int64_t n, double mean) {
-  auto term = [&](int64_t i) {
-    const double d = Sq ? double(p[i]) - mean : double(p[i]);
-    return Sq ? d * d : d;
-  };
+// The sum of term(i) for i < n in double, in the fixed order described above: vterm(i) gives the
+// kWd terms from i on as one vector.
+template <class S, class V> TK_ROW double lane_sum(int64_t n, const S& term, const V& vterm) {
   if (n < 32) {  // a short row (class scores): four chains, without the lanes' final tree
     double t[4] = {0, 0, 0, 0};
     int64_t i = 0;
@@ -93,14 +90,7 @@ template <bool Sq> TK_ROW double lane_sum(const float* p, int64_t n, double mean
   vd a[kAcc] = {};
   int64_t i = 0;
   for (; i + 32 <= n; i += 32)
-    for (int k = 0; k < kAcc; ++k) {
-      vd d = widen(p + i + kWd * k);
-      if constexpr (Sq) {
-        d -= mean;
-        d *= d;
-      }
-      a[k] += d;
-    }
+    for (int k = 0; k < kAcc; ++k) a[k] += vterm(i + kWd * k);
   double t = 0;
   for (; i < n; ++i) t += term(i);
   double l[32];
@@ -110,33 +100,29 @@ template <bool Sq> TK_ROW double lane_sum(const float* p, int64_t n, double mean
   return l[0] + t;
 }
 
-// The sum of q[i] (p[i] - mean) in double, in lane_sum's order (batch norm's backward).
+TK_ROW double sum_impl(const float* p, int64_t n) {
+  return lane_sum(
+      n, [p](int64_t i) { return double(p[i]); }, [p](int64_t i) { return widen(p + i); });
+}
+// The sum of (p[i] - mean)^2.
+TK_ROW double sq_dev_impl(const float* p, int64_t n, double mean) {
+  return lane_sum(
+      n,
+      [p, mean](int64_t i) {
+        const double d = double(p[i]) - mean;
+        return d * d;
+      },
+      [p, mean](int64_t i) {
+        const vd d = widen(p + i) - mean;
+        return d * d;
+      });
+}
+// The sum of q[i] (p[i] - mean) (batch norm's backward).
 TK_ROW double dot_dev_impl(const float* p, const float* q, int64_t n, double mean) {
-  auto term = [&](int64_t i) { return double(q[i]) * (double(p[i]) - mean); };
-  if (n < 32) {
-    double t[4] = {0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 4 <= n; i += 4)
-      for (int j = 0; j < 4; ++j) t[j] += term(i + j);
-    for (; i < n; ++i) t[0] += term(i);
-    return (t[0] + t[1]) + (t[2] + t[3]);
-  }
-  constexpr int kAcc = 32 / kWd;
-  vd a[kAcc] = {};
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32)
-    for (int k = 0; k < kAcc; ++k) a[k] += widen(q + i + kWd * k) * (widen(p + i + kWd * k) - mean);
-  double t = 0;
-  for (; i < n; ++i) t += term(i);
-  double l[32];
-  std::memcpy(l, a, sizeof l);
-  for (int w = 16; w >= 1; w /= 2)
-    for (int j = 0; j < w; ++j) l[j] += l[j + w];
-  return l[0] + t;
+  return lane_sum(
+      n, [p, q, mean](int64_t i) { return double(q[i]) * (double(p[i]) - mean); },
+      [p, q, mean](int64_t i) { return widen(q + i) * (widen(p + i) - mean); });
 }
-
-TK_ROW double sum_impl(const float* p, int64_t n) { return lane_sum<false>(p, n, 0); }
-TK_ROW double sq_dev_impl(const float* p, int64_t n, double mean) { return lane_sum<true>(p, n, mean); }
 
 template <bool IsMax> TK_ROW float sel(float best, float v) {
   return IsMax ? (v > best ? v : best) : (v < best ? v : best);
