@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   const filter = process.argv[6];
   const all = entries();
   const list = filter ? all.filter((e) => e.name.includes(filter)) : all;
+  if (list.length === 0) throw new Error(`--filter '${filter}' matches no entry point (names are case-sensitive)`);
   const log = (line: string) => writeSync(progress, `${line.replace(/\n/g, ' ')}\n`);
   // Errors that escape every call (a rejected promise nobody awaited, a throwing timer) are
   // defects too; they are charged to the call running when they surface.
