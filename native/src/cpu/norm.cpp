@@ -2,9 +2,11 @@
 // (the mean, then the centred sum of squares, both accumulated in double: no cancellation), the
 // output in a third, and the backward in two (the sums of g and g (x - mean), then gx). The
 // composite it replaces made ~15 passes over the tensor, each writing a full-size temporary.
-// The sums run in kLanes independent double accumulators (Lanes): one running sum is a chain of
-// dependent adds, ~4 cycles an element (1M elements: ~1 ms a pass), where the lanes vectorise. The
-// order is fixed by the shapes alone, so the results do not depend on the thread count.
+// The sums run in independent double lanes: float32's in the wide row kernels (f32_rows: sum,
+// sq_dev, dot_dev, 32 lanes), other dtypes' in kLanes accumulators (Lanes). One running sum is a
+// chain of dependent adds, ~4 cycles an element (1M elements: ~1 ms a pass), where lanes
+// vectorise. The order is fixed by the shapes alone, so the results do not depend on the thread
+// count.
 #include <cmath>
 #include <type_traits>
 

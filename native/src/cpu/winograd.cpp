@@ -5,7 +5,8 @@
 // GEMM does 4x less work than im2col's.
 //
 // Tiles are processed in blocks (V and M of one block stay in cache), blocks spread over the
-// thread pool. Transforms run on 8 tiles at once in GCC vectors (lanes = tiles). float32 only:
+// thread pool. Transforms run on 8 tiles at once in GCC vectors (lanes = tiles), 16 on AVX-512;
+// tiles are moved in and out as rows of 8 lanes transposed in registers. float32 only:
 // the transforms lose a few bits (errors ~1e-6 relative to the output scale), which float64
 // users would notice; they take the im2col path.
 #include <immintrin.h>
