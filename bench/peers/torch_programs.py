@@ -183,6 +183,7 @@ def ctc_step():
 def reduce_ops():
     # The reduce suite's rows (bench/suites/reduce.ts), each as "reduce.NAME".
     x, scores = torch.randn(1024, 1024), torch.randn(10000, 10)
+    bnx = torch.randn(32, 64, 32, 32)
     return {
         "sum_all": lambda: x.sum(),
         "sum_dim1": lambda: x.sum(1),
@@ -196,6 +197,7 @@ def reduce_ops():
         "log_softmax_scores": lambda: scores.log_softmax(-1),
         "cross_entropy_scores": lambda: F.cross_entropy(scores, targets),
         "cumsum_dim1": lambda: x.cumsum(1),
+        "batch_norm": lambda: F.batch_norm(bnx, None, None, training=True),
     }
 
 

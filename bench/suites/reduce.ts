@@ -17,8 +17,11 @@ export async function* reduce(opts: Options, threads: number[]): AsyncGenerator<
   const targets = tk.randint(0, 10, [10000]),
     ptargets = plain.plainTensor(Array.from(targets.data() as BigInt64Array, Number), 'int64');
   const F = tk.nn.functional;
-  // [name, native, plain, the torch peer's name]
-  const cases: [string, () => void, () => void, string][] = [
+  // Batch norm's per-channel statistics (training mode): [32, 64, 32, 32], 64 channels of 32K.
+  const bnx = tk.randn([32, 64, 32, 32]),
+    pbnx = plain.randn([32, 64, 32, 32]);
+  // [name, native, plain, the torch peer's name, bytes read and written (default: x's)]
+  const cases: [string, () => void, () => void, string, number?][] = [
     ['sum all 1M', () => x.sum().dispose(), () => plain.sum(px), 'sum_all'],
     ['sum dim=1 [1024,1024]', () => x.sum(1).dispose(), () => plain.sum(px, 1), 'sum_dim1'],
     ['sum dim=0 [1024,1024]', () => x.sum(0).dispose(), () => plain.sum(px, 0), 'sum_dim0'],
@@ -46,6 +49,13 @@ export async function* reduce(opts: Options, threads: number[]): AsyncGenerator<
       'cross_entropy_scores',
     ],
     ['cumsum dim=1', () => x.cumsum(1).dispose(), () => plain.cumsum(px, 1), 'cumsum_dim1'],
+    [
+      'batchNorm [32,64,32,32] (training)',
+      () => F.batchNorm(bnx, null, null, null, null, { training: true }).dispose(),
+      () => plain.batchNorm(pbnx, null, null),
+      'batch_norm',
+      4 * 4 * bnx.numel(), // read three times (two statistics passes, the normalisation), written once
+    ],
   ];
   if (!opts.smoke && !torchAvailable()) console.log('  (python3 with torch not found: no PyTorch peer)');
   const plainUs = new Map<string, number>();
@@ -54,16 +64,26 @@ export async function* reduce(opts: Options, threads: number[]): AsyncGenerator<
     tk.setNumThreads(th);
     const torch = opts.smoke ? undefined : await startTorch(th);
     try {
-      for (const [name, n, , peer] of cases) {
+      for (const [name, n, , peer, caseBytes] of cases) {
         const nativeUs = await measure(n, opts);
         const peerUs = torch ? (await torch.time(`reduce.${peer}`, opts.quick ? 300 : 800)) * 1000 : undefined;
-        yield { suite, name, threads: th, nativeUs, plainUs: plainUs.get(name), bytes, peerUs, note: torch?.label };
+        yield {
+          suite,
+          name,
+          threads: th,
+          nativeUs,
+          plainUs: plainUs.get(name),
+          bytes: caseBytes ?? bytes,
+          peerUs,
+          note: torch?.label,
+        };
       }
     } finally {
       torch?.close();
     }
   }
   x.dispose();
+  bnx.dispose();
   scores.dispose();
   targets.dispose();
 }
