@@ -5,16 +5,37 @@ import { parseArgs } from 'node:util';
 
 import { formatReport, runFuzz } from './runner.js';
 
-const { values } = parseArgs({
-  options: {
-    calls: { type: 'string', default: '20000' },
-    files: { type: 'string', default: '20000' },
-    seed: { type: 'string', default: '1' },
-    jobs: { type: 'string', default: '2' },
-    filter: { type: 'string' },
-    replay: { type: 'string' },
-  },
-});
+const usage = 'usage: npm run fuzz -- [--calls N] [--files N] [--seed S] [--jobs J] [--filter NAME] [--replay I]';
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      calls: { type: 'string', default: '20000' },
+      files: { type: 'string', default: '20000' },
+      seed: { type: 'string', default: '1' },
+      jobs: { type: 'string', default: '2' },
+      filter: { type: 'string' },
+      replay: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+} catch (e) {
+  console.error(`${(e as Error).message}\n${usage}`);
+  process.exit(2);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+// Every number is a whole number >= 0 (jobs >= 1): a typo would otherwise run NaN calls silently.
+for (const k of ['calls', 'files', 'seed', 'jobs', 'replay'] as const) {
+  const v = values[k];
+  if (v !== undefined && !(/^\d+$/.test(v) && (k !== 'jobs' || Number(v) >= 1))) {
+    console.error(`--${k} must be a whole number${k === 'jobs' ? ' >= 1' : ''}, got '${v}'\n${usage}`);
+    process.exit(2);
+  }
+}
 const seed = Number(values.seed),
   jobs = Number(values.jobs);
 
