@@ -7,7 +7,7 @@ type Tk = typeof import('../../src/index.js');
 type T = import('../../src/index.js').Tensor;
 const root = process.env.TREE ?? '.';
 const tk = (await import(`${root}/src/index.js`)) as Tk;
-const { gptStep } = (await import(`${root}/bench/programs.ts`)) as typeof import('../../bench/programs.js');
+const { c3dStep, gptStep } = (await import(`${root}/bench/programs.ts`)) as typeof import('../../bench/programs.js');
 const { nn, optim } = tk;
 const F = nn.functional;
 tk.setNumThreads(1);
@@ -46,6 +46,9 @@ const bn3 = new nn.BatchNorm3d(16),
 const cm = tk.randn([64, 32, 26, 26]).requiresGrad_(),
   wm = tk.randn([64, 32, 3, 3]).mul(0.05).requiresGrad_(),
   gm = tk.randn([64, 64, 24, 24]);
+// The 3-D CNN program's pools: [1, 2, 2] (depth windows of one slice) and 2 (a max over depth).
+const gp1 = tk.randn([8, 16, 8, 16, 16]),
+  gp2 = tk.randn([8, 16, 4, 8, 8]);
 const cases: [string, () => unknown][] = [
   ['sum all 1M', () => x.sum()],
   ['sum(1) [1024,1024]', () => x.sum(1)],
@@ -105,6 +108,9 @@ const cases: [string, () => unknown][] = [
   ['round 1M', () => x.round()],
   ['div 1M', () => x.div(y)],
   ['maximum 1M', () => tk.maximum(x, y)],
+  ['max(1) fwd+bwd [1024,1024]', () => xr.max(1).backward(x.select(1, 0))],
+  ['maxPool3d [1,2,2] fwd+bwd [8,16,8,32,32]', () => F.maxPool3d(xb3, [1, 2, 2]).backward(gp1)],
+  ['maxPool3d 2 fwd+bwd [8,16,8,32,32]', () => F.maxPool3d(xb3, 2).backward(gp2)],
   ['fmod 1M', () => x.fmod(y)],
   ['remainder 1M', () => x.remainder(y)],
   ['remainder 1M by a scalar', () => x.remainder(0.7)],
@@ -126,7 +132,7 @@ const cases: [string, () => unknown][] = [
   ['conv2d 32->64 26x26 b64 (MNIST conv2)', () => F.conv2d(cm.detach(), wm.detach())],
   ['conv2d 32->64 26x26 b64 fwd+bwd', () => F.conv2d(cm, wm).backward(gm)],
 ];
-// ONLY=regex times just the matching rows (and the GPT step only if it matches too).
+// ONLY=regex times just the matching rows (and the program steps only if they match too).
 const only = process.env.ONLY ? new RegExp(process.env.ONLY) : undefined;
 const out: Record<string, number> = {};
 for (const [name, f] of cases) if (!only || only.test(name)) out[name] = median(f, name.startsWith('conv2d') ? 20 : 60);
@@ -140,5 +146,9 @@ if (!only || only.test('GPT')) {
     gs.push(performance.now() - a);
   }
   out['GPT training step (bench/programs.ts)'] = gs.sort((a, b) => a - b)[7]! * 1000;
+}
+if (!only || only.test('3-D CNN')) {
+  const c3d = c3dStep();
+  out['3-D CNN training step (bench/programs.ts)'] = median(c3d, 15);
 }
 console.log(JSON.stringify(out));

@@ -385,10 +385,21 @@ export function maxPool3d(
       returnIndices: true,
     });
     const [Ho, Wo] = v2.shape.slice(2);
+    const unbatch = (t: Tensor) => (input.ndim === 4 ? t.squeeze(0) : t);
+    if (g.k[0] === 1) {
+      // A depth window of one slice (no padding: at most half the kernel): every s-th 2-D pool is
+      // the answer, so no max over depth and no gradient through one.
+      const slices = (t: Tensor) => {
+        const v = t.reshape(N, C, D, Ho, Wo);
+        return g.s[0] === 1 ? v : v.unfold(2, 1, g.s[0]).squeeze(-1).contiguous();
+      };
+      if (!o.returnIndices) return [unbatch(slices(v2)), null];
+      const depth = arange(0, Do, 1, { dtype: 'int64', device: x.device }).reshape(1, 1, Do, 1, 1).mul(g.s[0]);
+      return [unbatch(slices(v2)), unbatch(depth.mul(H * W).add(slices(i2)))];
+    }
     const windows = (t: Tensor, fillValue: number) =>
       depthWindows(depthPadded(t.reshape(N, C, D, Ho, Wo), g, Do, fillValue), g.k[0], g.s[0], g.d[0]);
     const best = windows(v2, -Infinity).maxWithIndices(-1);
-    const unbatch = (t: Tensor) => (input.ndim === 4 ? t.squeeze(0) : t);
     if (!o.returnIndices) return [unbatch(best.values), null];
     // The maximum's depth from its window position j, and its in-plane index from the 2-D pool.
     const j = best.indices;

@@ -280,19 +280,20 @@ void extremum_grad(Ctx& c) {
   c.set(0, mul(unreduce(c.g(), shape, dims, keepdim), cdiv(hit, count)));
 }
 
-// max(dim)/min(dim) with indices: the gradient goes to the selected index.
+// max(dim)/min(dim) with indices: the gradient goes to the selected index, written into zeros by
+// one scatter (PyTorch's value_selecting_reduction_backward). A one-hot of (position == index)
+// times the expanded gradient took three passes over the input's size, one of them on int64.
 void indexed_extremum_grad(Ctx& c) {
   const DimVec& shape = c.in_meta(0).shape;
   if (shape.size() == 0) return c.set(0, c.g());
-  int dim = wrap_dim(c.attrs().integer(0, "dim"), shape.size(), "backward");
-  bool keepdim = c.attrs().boolean_or(1, "keepdim", false);
-  Tensor idx = c.out(1);
-  if (!keepdim) idx = fn::unsqueeze(idx, dim);
-  DimVec pos_shape;
-  for (int d = 0; d < shape.size(); ++d) pos_shape.push_back(d == dim ? shape[d] : 1);
-  Tensor pos = fn::reshape(arange(0, double(shape[dim]), 1, DType::Int64, idx.device()), pos_shape);
-  Tensor onehot = mask(cmp(BinaryOp::eq, pos, idx), c.g().dtype());
-  c.set(0, mul(unreduce(c.g(), shape, std::vector<int64_t>{dim}, keepdim), onehot));
+  const int dim = wrap_dim(c.attrs().integer(0, "dim"), shape.size(), "backward");
+  const bool keepdim = c.attrs().boolean_or(1, "keepdim", false);
+  Tensor idx = c.out(1), g = c.g();
+  if (!keepdim) {
+    idx = fn::unsqueeze(idx, dim);
+    g = fn::unsqueeze(g, dim);
+  }
+  c.set(0, scatter_op(fn::zeros(shape, g.dtype(), g.device()), dim, idx, g, "none"));
 }
 
 // var and std: d var / dx = 2 (x - mean) / (N - correction).
