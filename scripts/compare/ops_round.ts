@@ -48,7 +48,7 @@ const cm = tk.randn([64, 32, 26, 26]).requiresGrad_(),
   gm = tk.randn([64, 64, 24, 24]);
 // The 3-D CNN program's pools: [1, 2, 2] (depth windows of one slice) and 2 (a max over depth).
 const gp1 = tk.randn([8, 16, 8, 16, 16]),
-  gp2 = tk.randn([8, 16, 4, 8, 8]);
+  gp2 = tk.randn([8, 16, 4, 16, 16]);
 const cases: [string, () => unknown][] = [
   ['sum all 1M', () => x.sum()],
   ['sum(1) [1024,1024]', () => x.sum(1)],
@@ -108,7 +108,7 @@ const cases: [string, () => unknown][] = [
   ['round 1M', () => x.round()],
   ['div 1M', () => x.div(y)],
   ['maximum 1M', () => tk.maximum(x, y)],
-  ['max(1) fwd+bwd [1024,1024]', () => xr.max(1).backward(x.select(1, 0))],
+  ['maxWithIndices(1) fwd+bwd [1024,1024]', () => xr.maxWithIndices(1).values.backward(x.select(1, 0))],
   ['maxPool3d [1,2,2] fwd+bwd [8,16,8,32,32]', () => F.maxPool3d(xb3, [1, 2, 2]).backward(gp1)],
   ['maxPool3d 2 fwd+bwd [8,16,8,32,32]', () => F.maxPool3d(xb3, 2).backward(gp2)],
   ['fmod 1M', () => x.fmod(y)],

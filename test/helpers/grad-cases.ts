@@ -516,6 +516,9 @@ export const GRAD_CASES: GradCase[] = [
   { ops: ['narrow'], name: 'narrow from a negative start', inputs: [f64([4, 3])], fn: (x) => x.narrow(0, -2, 2) },
   { ops: ['diagonal'], name: 'diagonal', inputs: [f64([3, 4])], fn: (x) => x.diagonal(1) },
   { ops: ['unfold'], name: 'unfold overlapping windows', inputs: [f64([3, 7])], fn: (x) => x.unfold(1, 3, 2) },
+  // windows of more than 16 taps take the index_add form of the backward, fewer the per-tap one
+  { ops: ['unfold'], name: 'unfold 18-wide windows', inputs: [f64([2, 27])], fn: (x) => x.unfold(1, 18, 4) },
+  { ops: ['unfold'], name: 'unfold a middle dim', inputs: [f64([2, 7, 3])], fn: (x) => x.unfold(1, 2, 1) },
   // contiguous only: gradcheck perturbs a contiguous copy, and asStrided reads the storage, so any
   // other layout would change the function itself (port-more.test.ts checks strided inputs)
   {

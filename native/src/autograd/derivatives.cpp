@@ -786,6 +786,24 @@ Formula formula(OpId id) {
         const int64_t size = c.attrs().integer(1, "size"), step = c.attrs().integer(2, "step");
         const Tensor& g = c.g();  // [.., n, .., size]
         const int64_t n = g.shape()[d];
+        if (!grad_enabled() && size <= 16 && n > 0 && !x.shape.empty()) {
+          // Window tap k's gradients land on positions k, k + step, ... of dim d: a strided view of
+          // the result, written (windows apart: step >= size) or added (overlapping) in place. The
+          // index_add below first copies g to [.., n * size, ..], a transposing copy (a 3-D conv's
+          // depth windows, a 3-D pool's) that cost more than the adds.
+          Tensor out = fn::zeros(x.shape, g.dtype(), g.device());
+          const int nd = g.ndim();
+          for (int64_t k = 0; k < size; ++k) {
+            const Tensor dst = tk::squeeze(tk::unfold(tk::narrow(out, d, k, (n - 1) * step + 1), d, 1, step),
+                                           std::vector<int64_t>{nd - 1});
+            const Tensor src = tk::select(g, nd - 1, k);
+            if (step >= size)
+              tk::copy_(dst, src);
+            else
+              tk::binary_(BinaryOp::add, dst, src);
+          }
+          return c.set(0, out);
+        }
         Tensor starts = tk::reshape(arange(0, double(n * step), double(step), DType::Int64, g.device()),
                                     std::vector<int64_t>{n, 1});
         Tensor offs = tk::reshape(arange(0, double(size), 1, DType::Int64, g.device()), std::vector<int64_t>{1, size});

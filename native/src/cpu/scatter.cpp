@@ -49,6 +49,31 @@ struct Walk {
   }
 };
 
+// The target offset of outer position o, o0, o0 + 1, ... in turn: one division per dim to start,
+// then an odometer step (offset() per o cost a division per dim per element: along the last dim,
+// where J * I is 1 or 2, that was most of a max-pool's backward).
+struct OuterCursor {
+  const std::vector<int64_t>& shape;
+  const std::vector<int64_t>& stride;
+  std::vector<int64_t> pos;
+  int64_t off = 0;
+  OuterCursor(const Walk& w, int64_t o0) : shape(w.outer_shape), stride(w.outer_stride), pos(shape.size()) {
+    for (int k = int(shape.size()) - 1; k >= 0; --k) {
+      pos[size_t(k)] = o0 % shape[size_t(k)];
+      off += pos[size_t(k)] * stride[size_t(k)];
+      o0 /= shape[size_t(k)];
+    }
+  }
+  void next() {
+    for (int k = int(shape.size()) - 1; k >= 0; --k) {
+      off += stride[size_t(k)];
+      if (++pos[size_t(k)] < shape[size_t(k)]) return;
+      off -= stride[size_t(k)] * shape[size_t(k)];
+      pos[size_t(k)] = 0;
+    }
+  }
+};
+
 void gather(const Tensor& out, const Tensor& x, const Tensor& index, int dim) {
   const Walk w(index.shape(), x.shape(), dim);
   const size_t item = itemsize(x.dtype());
@@ -58,8 +83,9 @@ void gather(const Tensor& out, const Tensor& x, const Tensor& index, int dim) {
   std::vector<int64_t> inner(size_t(w.I));
   for (int64_t i = 0; i < w.I; ++i) inner[size_t(i)] = Walk::offset(i, w.inner_shape, w.inner_stride);
   parallel_for(0, w.O, std::max<int64_t>(1, 16384 / std::max<int64_t>(w.J * w.I, 1)), [&](int64_t o0, int64_t o1) {
-    for (int64_t o = o0; o < o1; ++o) {
-      const int64_t base = Walk::offset(o, w.outer_shape, w.outer_stride);
+    OuterCursor cur(w, o0);
+    for (int64_t o = o0; o < o1; ++o, cur.next()) {
+      const int64_t base = cur.off;
       for (int64_t j = 0; j < w.J; ++j)
         for (int64_t i = 0; i < w.I; ++i) {
           const int64_t p = (o * w.J + j) * w.I + i;
@@ -111,8 +137,9 @@ void scatter(const Tensor& out, const Tensor& index, const Tensor& src, int dim,
     // Different o never share a target (o fixes the outer coordinates), so o runs in parallel and
     // each target's values combine in index order: the result does not depend on threads.
     parallel_for(0, w.O, std::max<int64_t>(1, 16384 / std::max<int64_t>(w.J * w.I, 1)), [&](int64_t o0, int64_t o1) {
-      for (int64_t o = o0; o < o1; ++o) {
-        const int64_t base = Walk::offset(o, w.outer_shape, w.outer_stride);
+      OuterCursor cur(w, o0);
+      for (int64_t o = o0; o < o1; ++o, cur.next()) {
+        const int64_t base = cur.off;
         auto target = [&](int64_t j, int64_t i) {
           return base + ix[(o * w.J + j) * w.I + i] * w.dim_stride + inner[size_t(i)];
         };
