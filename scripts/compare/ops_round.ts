@@ -49,10 +49,12 @@ const cm = tk.randn([64, 32, 26, 26]).requiresGrad_(),
 // The 3-D CNN program's pools: [1, 2, 2] (depth windows of one slice) and 2 (a max over depth).
 const gp1 = tk.randn([8, 16, 8, 16, 16]),
   gp2 = tk.randn([8, 16, 4, 16, 16]);
+const gb4 = tk.randn([64, 16, 32, 32]);
 const cases: [string, () => unknown][] = [
   ['sum all 1M', () => x.sum()],
   ['sum(1) [1024,1024]', () => x.sum(1)],
   ['sum(0) [1024,1024]', () => x.sum(0)],
+  ['sum([0,2,3]) [64,16,32,32] (a conv bias gradient)', () => gb4.sum([0, 2, 3])],
   ['max(1)', () => x.max(1)],
   ['argmax(1)', () => x.argmax(1)],
   ['argmax(1) [10000,10]', () => s.argmax(1)],

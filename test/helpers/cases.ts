@@ -343,6 +343,33 @@ export const reduceCases: OpCase[] = [
       ),
     ),
   ),
+  // Reduced dims on both sides of the kept ones (a convolution's bias gradient over [N, C, H, W]):
+  // two passes in memory order for float32/float64 sums and means, integer sums, max and min; the
+  // size-1 dims of the second shape belong to neither block.
+  ...(['sum', 'mean', 'max', 'min'] as const).flatMap((op) =>
+    (op === 'mean' ? ['float32', 'float64'] : ['float32', 'float64', 'int32']).flatMap((dtype) =>
+      (
+        [
+          [
+            [2, 3, 4, 5],
+            [0, 2, 3],
+          ],
+          [
+            [3, 1, 4, 1, 5, 2],
+            [0, 1, 4, 5],
+          ],
+        ] as const
+      ).flatMap(([shape, dim]) =>
+        [false, true].map((keepdim): OpCase => ({
+          ops: [op],
+          name: `${op} ${dtype} [${shape}] dim=${JSON.stringify(dim)} keepdim=${keepdim}`,
+          inputs: [{ shape: [...shape], dtype: dtype as DType }],
+          native: (x) => x[op]([...dim], { keepdim }),
+          plain: (x) => plain[op](x, [...dim], keepdim),
+        })),
+      ),
+    ),
+  ),
   ...(['argmax', 'argmin'] as const).flatMap((op) =>
     [undefined, 0, 2, -2].flatMap((dim) =>
       [false, true].map((keepdim): OpCase => ({

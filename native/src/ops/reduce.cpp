@@ -103,11 +103,63 @@ std::optional<int64_t> single_dim_attr(const Args& a, size_t i) {
   return a.attrs.integer(i, "dim");
 }
 
+// Reduced dims in two blocks around the kept ones ([N, C, H, W] over (0, 2, 3): a convolution's
+// bias gradient, a per-channel statistic) split into the leading and the trailing block, each
+// adjacent, so the reduction can run as two passes over memory in order instead of plan()'s
+// transposing copy of the whole input. Empty when x is not of that form.
+struct Blocks {
+  std::vector<int64_t> leading, trailing;
+};
+std::optional<Blocks> two_blocks(const Tensor& x, const std::array<bool, kMaxDims>& red) {
+  int first_kept = -1, last_kept = -1;
+  for (int d = 0; d < x.ndim(); ++d)
+    if (!red[d] && x.shape()[d] != 1) {
+      if (first_kept < 0) first_kept = d;
+      last_kept = d;
+    }
+  if (first_kept < 0) return std::nullopt;
+  Blocks b;
+  for (int d = 0; d < x.ndim(); ++d) {
+    if (!red[d] || x.shape()[d] == 1) continue;
+    if (d > first_kept && d < last_kept) return std::nullopt;  // a reduced dim among the kept ones
+    (d < first_kept ? b.leading : b.trailing).push_back(d);
+  }
+  if (b.leading.empty() || b.trailing.empty()) return std::nullopt;
+  return b;
+}
+
 }  // namespace
 
 Tensor reduce(ReduceOp op, const Tensor& x, const std::optional<std::vector<int64_t>>& dims, bool keepdim,
               const char* name) {
-  Plan p = plan(x, reduced_mask(x, dims, name), keepdim);
+  const std::array<bool, kMaxDims> red = reduced_mask(x, dims, name);
+  // Two blocks: the trailing one first (rows in memory order), then the leading one, on a
+  // contiguous input (a strided one is copied either way). Sums keep their accumulator's precision
+  // up to one more rounding of the partial sums, in float32, float64 or int64; half types would
+  // round those partials to their own 8 or 11 bits, so they (and bool and integer means, which
+  // plan() handles) take the one-pass plan. Max and min are exact either way.
+  const bool exact = op == ReduceOp::Max || op == ReduceOp::Min;
+  const bool wide_sum = x.dtype() == DType::Float32 || x.dtype() == DType::Float64 ||
+                        (op == ReduceOp::Sum && !is_floating(x.dtype()) && x.dtype() != DType::Bool);
+  if (x.is_contiguous() && x.numel() > 0 && (exact || wide_sum))
+    if (const auto b = two_blocks(x, red)) {
+      const ReduceOp pass = op == ReduceOp::Mean ? ReduceOp::Sum : op;
+      Tensor t = reduce(pass, reduce(pass, x, b->trailing, true, name), b->leading, true, name);
+      if (!keepdim) {
+        std::vector<int64_t> out_shape;
+        for (int d = 0; d < x.ndim(); ++d)
+          if (!red[d]) out_shape.push_back(x.shape()[d]);
+        t = reshape(t, out_shape);
+      }
+      if (op == ReduceOp::Mean) {
+        int64_t count = 1;
+        for (int d = 0; d < x.ndim(); ++d)
+          if (red[d]) count *= x.shape()[d];
+        binary_(BinaryOp::div, t, Tensor::wrapped_scalar(double(count), DType::Int64));
+      }
+      return t;
+    }
+  Plan p = plan(x, red, keepdim);
   DType out_dt = x.dtype();
   ReduceKernel k = ReduceKernel::Sum;
   switch (op) {
