@@ -109,6 +109,44 @@ describe('backward', () => {
       expect(b.grad!.dtype).toBe('float64');
     }));
 
+  it("max(dim)/min(dim) values share a tied gradient evenly, as PyTorch's amax (its numbers, -0 and NaN included)", () =>
+    tidy(() => {
+      // The gradients PyTorch 1.13 gives for x.amax(1), x.amax(0, keepdim) and x.neg().amin(1).
+      const rows = () =>
+        tk
+          .tensor([
+            [1, 3, 3, -1],
+            [NaN, 2, 1, 0],
+            [5, -2, 5, 5],
+          ])
+          .requiresGrad_();
+      const x = rows();
+      x.max(1).backward(tk.tensor([2, -4, -3]));
+      const g = x.grad!.toArray() as number[][];
+      expect(g).toEqual([
+        [0, 1, 1, 0],
+        [NaN, NaN, NaN, NaN],
+        [-1, -0, -1, -1],
+      ]);
+      expect(Object.is(g[2]![1], -0)).toBe(true);
+      const z = rows();
+      z.max(0, { keepdim: true }).backward(tk.tensor([[1, -1, 2, 3]]));
+      expect(z.grad!.toArray()).toEqual([
+        [NaN, -1, 0, 0],
+        [NaN, -0, 0, 0],
+        [NaN, -0, 2, 3],
+      ]);
+      const m = rows();
+      m.neg()
+        .min(1)
+        .backward(tk.tensor([2, -4, -3]));
+      expect(m.grad!.toArray()).toEqual([
+        [-0, -1, -1, -0],
+        [NaN, NaN, NaN, NaN],
+        [1, 0, 1, 1],
+      ]);
+    }));
+
   it('needs an explicit gradient for a non-scalar root', () =>
     tidy(() => {
       const x = f64([1, 2]);

@@ -110,6 +110,7 @@ const cases: [string, () => unknown][] = [
   ['round 1M', () => x.round()],
   ['div 1M', () => x.div(y)],
   ['maximum 1M', () => tk.maximum(x, y)],
+  ['max(1) fwd+bwd [1024,1024] (ties share)', () => xr.max(1).backward(x.select(1, 0))],
   ['maxWithIndices(1) fwd+bwd [1024,1024]', () => xr.maxWithIndices(1).values.backward(x.select(1, 0))],
   ['maxPool3d [1,2,2] fwd+bwd [8,16,8,32,32]', () => F.maxPool3d(xb3, [1, 2, 2]).backward(gp1)],
   ['maxPool3d 2 fwd+bwd [8,16,8,32,32]', () => F.maxPool3d(xb3, 2).backward(gp2)],

@@ -274,10 +274,14 @@ void extremum_grad(Ctx& c) {
   auto dims = dims_of(c, 0);
   bool keepdim = c.attrs().boolean_or(1, "keepdim", false);
   const DimVec& shape = c.in_meta(0).shape;
-  Tensor x = c.in(0);
-  Tensor hit = mask(cmp(BinaryOp::eq, x, unreduce(c.out(0), shape, dims, keepdim)), x.dtype());
-  Tensor count = reduce(ReduceOp::Sum, hit, dims, true, "backward");
-  c.set(0, mul(unreduce(c.g(), shape, dims, keepdim), cdiv(hit, count)));
+  // Ties share the gradient evenly: share = g / count per reduced position, at every position
+  // equal to the extremum, and share * 0 elsewhere (PyTorch's (g / count) * mask, bit for bit: NaN
+  // where a NaN extremum matched nothing, -0 beside a negative share). The division runs on the
+  // reduced shape, and the select is one pass over the input's size.
+  const Tensor hit = cmp(BinaryOp::eq, c.in(0), unreduce(c.out(0), shape, dims, keepdim));
+  const Tensor count = reduce(ReduceOp::Sum, hit, dims, true, "backward");  // int64, dims kept
+  const Tensor share = div(fn::reshape(c.g(), count.shape()), count);
+  c.set(0, fn::where(hit, share, mul(share, 0.0)));
 }
 
 // max(dim)/min(dim) with indices: the gradient goes to the selected index, written into zeros by
