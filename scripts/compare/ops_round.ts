@@ -50,6 +50,8 @@ const cm = tk.randn([64, 32, 26, 26]).requiresGrad_(),
 const gp1 = tk.randn([8, 16, 8, 16, 16]),
   gp2 = tk.randn([8, 16, 4, 16, 16]);
 const gb4 = tk.randn([64, 16, 32, 32]);
+const gi = tk.randint(0, 1024, [1024, 64]),
+  gg = tk.randn([1024, 64]);
 const cases: [string, () => unknown][] = [
   ['sum all 1M', () => x.sum()],
   ['sum(1) [1024,1024]', () => x.sum(1)],
@@ -111,6 +113,7 @@ const cases: [string, () => unknown][] = [
   ['div 1M', () => x.div(y)],
   ['maximum 1M', () => tk.maximum(x, y)],
   ['max(1) fwd+bwd [1024,1024] (ties share)', () => xr.max(1).backward(x.select(1, 0))],
+  ['gather(1) fwd+bwd [1024,1024] -> [1024,64]', () => xr.gather(1, gi).backward(gg)],
   ['maxWithIndices(1) fwd+bwd [1024,1024]', () => xr.maxWithIndices(1).values.backward(x.select(1, 0))],
   ['maxPool3d [1,2,2] fwd+bwd [8,16,8,32,32]', () => F.maxPool3d(xb3, [1, 2, 2]).backward(gp1)],
   ['maxPool3d 2 fwd+bwd [8,16,8,32,32]', () => F.maxPool3d(xb3, 2).backward(gp2)],

@@ -256,6 +256,10 @@ enum class ScatterReduce { None, Sum, Prod, Mean, Amax, Amin };
 // size) written or reduced into self[p with p[dim] replaced by index[p]].
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce,
                bool include_self);
+// scatter of src into zeros of `shape` (src's dtype and device) without the copy of a zeros self:
+// the backward of gather and of max(dim) with indices.
+Tensor scatter_into_zeros(const DimVec& shape, int64_t dim, const Tensor& index, const Tensor& src,
+                          ScatterReduce reduce);
 ScatterReduce scatter_reduce_of(std::string_view name, const char* op);
 std::string_view scatter_reduce_name(ScatterReduce r);
 // The positions of x's non-zero elements, row by row: int64 [count, ndim].

@@ -71,6 +71,13 @@ Tensor gather_op(const Tensor& x, int64_t d, const Tensor& idx) { return op(OpId
 Tensor scatter_op(const Tensor& self, int64_t d, const Tensor& idx, const Tensor& src, const char* reduce) {
   return op(OpId::scatter, {self, idx, src}, {num(double(d)), text(reduce), flag(true)});
 }
+// Zeros of `shape` with g scattered in along d (reduce "none" or "sum"): a recorded scatter when
+// the backward is itself recorded (create_graph), else straight into fresh zeros, without
+// scatter's copy of its self.
+Tensor scatter_into_zeros_op(const DimVec& shape, int64_t d, const Tensor& idx, const Tensor& g, const char* reduce) {
+  if (grad_enabled()) return scatter_op(fn::zeros(shape, g.dtype(), g.device()), d, idx, g, reduce);
+  return tk::scatter_into_zeros(shape, d, idx, g, scatter_reduce_of(reduce, "backward"));
+}
 // g (of index's shape) padded with zeros to `shape` (a src larger than the index it scatters by).
 Tensor pad_to(Tensor g, const DimVec& shape) {
   for (int k = 0; k < g.ndim(); ++k)
@@ -284,8 +291,8 @@ void extremum_grad(Ctx& c) {
   c.set(0, fn::where(hit, share, mul(share, 0.0)));
 }
 
-// max(dim)/min(dim) with indices: the gradient goes to the selected index, written into zeros by
-// one scatter (PyTorch's value_selecting_reduction_backward). A one-hot of (position == index)
+// max(dim)/min(dim) with indices: the gradient goes to the selected index, scattered into zeros
+// (PyTorch's value_selecting_reduction_backward). A one-hot of (position == index)
 // times the expanded gradient took three passes over the input's size, one of them on int64.
 void indexed_extremum_grad(Ctx& c) {
   const DimVec& shape = c.in_meta(0).shape;
@@ -297,7 +304,7 @@ void indexed_extremum_grad(Ctx& c) {
     idx = fn::unsqueeze(idx, dim);
     g = fn::unsqueeze(g, dim);
   }
-  c.set(0, scatter_op(fn::zeros(shape, g.dtype(), g.device()), dim, idx, g, "none"));
+  c.set(0, scatter_into_zeros_op(shape, dim, idx, g, "none"));
 }
 
 // var and std: d var / dx = 2 (x - mean) / (N - correction).
@@ -943,8 +950,7 @@ Formula formula(OpId id) {
     case OpId::gather:  // attrs: dim. dx = g added back at the gathered positions
       return {[](Ctx& c) {
                 const TensorMeta& m = c.in_meta(0);
-                c.set(0, scatter_op(fn::zeros(m.shape, c.g().dtype(), m.device), c.attrs().integer(0, "dim"), c.in(1),
-                                    c.g(), "sum"));
+                c.set(0, scatter_into_zeros_op(m.shape, c.attrs().integer(0, "dim"), c.in(1), c.g(), "sum"));
               },
               IN1};
     case OpId::scatter: return {scatter_grad, IN0 | IN1 | IN2, OUT0};

@@ -87,8 +87,11 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce,
-               bool include_self) {
+namespace {
+// scatter into `out` itself (a fresh copy of self, or fresh zeros), after the checks.
+Tensor scatter_to(Tensor out, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce,
+                  bool include_self) {
+  const Tensor& self = out;
   const char* op = reduce == ScatterReduce::None ? "scatter" : "scatterReduce";
   const int d = self.ndim() == 0 ? (wrap_dim(dim, 1, op), 0) : wrap_dim(dim, self.ndim(), op);
   TK_CHECK(self.ndim() > 0 || index.numel() <= 1, SHAPE_MISMATCH, op, ": a 0-D input takes a 0-D or one-element index");
@@ -112,12 +115,22 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
     TK_CHECK(src.dtype() == self.dtype(), DTYPE_MISMATCH, op, ": src is ", dtype_name(src.dtype()), ", the input ",
              dtype_name(self.dtype()), "; convert one with .to()");
   }
-  Tensor out = clone(self);
   if (index.numel() > 0)
     kernel_for(&Backend::scatter, self.device(), op)(reshape(out, shape_or_1(self)), reshape(idx, shape_or_1(index)),
                                                      contiguous(reshape(s, shape_or_1(index))), d, reduce,
                                                      include_self);
   return out;
+}
+}  // namespace
+
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce,
+               bool include_self) {
+  return scatter_to(clone(self), dim, index, src, reduce, include_self);
+}
+
+Tensor scatter_into_zeros(const DimVec& shape, int64_t dim, const Tensor& index, const Tensor& src,
+                          ScatterReduce reduce) {
+  return scatter_to(full(shape, 0, src.dtype(), src.device()), dim, index, src, reduce, true);
 }
 
 ScatterReduce scatter_reduce_of(std::string_view name, const char* op) {
