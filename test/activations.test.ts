@@ -236,6 +236,7 @@ describe('activations', () => {
         [(t) => F.hardtanh(t, -2, 1), nn.grad.hardtanh(g, x, -2, 1)],
         [(t) => F.hardsigmoid(t), nn.grad.hardsigmoid(g, x)],
         [(t) => F.hardswish(t), nn.grad.hardswish(g, x)],
+        [(t) => F.relu(t), nn.grad.relu(g, x)],
       ];
       for (const [f, want] of pairs) {
         const xr = x.detach().requiresGrad_();

@@ -183,6 +183,13 @@ export function hardtanh(gradOutput: Tensor, input: Tensor, minVal = -1, maxVal 
     input,
   );
 }
+/**
+ * d relu / d input times gradOutput: gradOutput where output = relu(input) > 0, else 0 (PyTorch's
+ * threshold_backward; the input gives the same). @example nn.grad.relu(gy, y)
+ */
+export function relu(gradOutput: Tensor, output: Tensor): Tensor {
+  return run('relu_backward', [], gradOutput, output);
+}
 /** d hardsigmoid / d input times gradOutput: gradOutput / 6 strictly inside (-3, 3), else 0. @example nn.grad.hardsigmoid(gy, x) */
 export function hardsigmoid(gradOutput: Tensor, input: Tensor): Tensor {
   return run('hardsigmoid_backward', [], gradOutput, input);

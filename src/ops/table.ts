@@ -45,6 +45,7 @@ export const EXPOSED_ELSEWHERE = {
   hardtanh_backward: 'nn:grad.hardtanh',
   hardsigmoid: 'nn:functional.hardsigmoid',
   hardsigmoid_backward: 'nn:grad.hardsigmoid',
+  relu_backward: 'nn:grad.relu',
   hardswish: 'nn:functional.hardswish',
   hardswish_backward: 'nn:grad.hardswish',
   sdpa: 'nn:functional.scaledDotProductAttention',

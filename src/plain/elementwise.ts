@@ -231,6 +231,7 @@ export const BINARY: Record<string, (dt: DType, p0?: number, p1?: number, p2?: n
       x > lo && x < hi ? g : 0,
   hardsigmoid_backward: () => (g, x) => (x > -3 && x < 3 ? g / 6 : 0),
   hardswish_backward: () => (g, x) => (x < -3 ? 0 : x > 3 ? g : g * (x / 3 + 0.5)),
+  relu_backward: () => (g, y) => (y > 0 ? g : 0),
   bitwise_and: bitwise(
     (a, b) => a & b,
     (a, b) => a & b,

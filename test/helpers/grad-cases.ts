@@ -398,6 +398,7 @@ export const GRAD_CASES: GradCase[] = [
       ['leaky_relu_backward', (g: Tensor, x: Tensor) => tk.nn.grad.leakyRelu(g, x, 0.2)],
       ['hardtanh_backward', (g: Tensor, x: Tensor) => tk.nn.grad.hardtanh(g, x, -2, 0.5)],
       ['hardsigmoid_backward', (g: Tensor, x: Tensor) => tk.nn.grad.hardsigmoid(g, x)],
+      ['relu_backward', (g: Tensor, x: Tensor) => tk.nn.grad.relu(g, x)],
     ] as const
   ).map(([op, fn]): GradCase => ({ ops: [op], name: `${op} (g, x)`, inputs: [f64([3, 4]), f64([3, 4], [-4, 4])], fn })),
   { ops: ['clamp'], name: 'clamp both bounds', inputs: [f64([3, 4])], fn: (x) => x.clamp(-1, 1) },

@@ -534,8 +534,9 @@ Formula formula(OpId id) {
     case OpId::relu:
       return {[](Ctx& c) {
                 Tensor y = c.out(0);
-                // a select (2 passes), not a multiply by a cast mask (3); 0, not NaN, where an
-                // infinite gradient meets y <= 0, as PyTorch's threshold_backward
+                // one pass (relu_backward); recorded, a select: 0, not NaN, where an infinite
+                // gradient meets y <= 0, as PyTorch's threshold_backward
+                if (!grad_enabled()) return c.set(0, binary(BinaryOp::relu_backward, c.g(), y));
                 c.set(0, fn::where(cmp(BinaryOp::gt, y, 0), c.g(), scalar(0.0)));
               },
               0, OUT0};
@@ -550,7 +551,8 @@ Formula formula(OpId id) {
     case OpId::hardswish:
     case OpId::leaky_relu_backward:
     case OpId::hardtanh_backward:
-    case OpId::hardsigmoid_backward: return activation_formula(id);
+    case OpId::hardsigmoid_backward:
+    case OpId::relu_backward: return activation_formula(id);
     case OpId::erf:
     case OpId::erfc:
     case OpId::erfinv:

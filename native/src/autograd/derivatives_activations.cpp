@@ -88,6 +88,7 @@ Formula activation_formula(OpId id) {
     case OpId::leaky_relu_backward: return {linear_in_g<OpId::leaky_relu_backward>, IN1};
     case OpId::hardtanh_backward: return {linear_in_g<OpId::hardtanh_backward>, IN1};
     case OpId::hardsigmoid_backward: return {linear_in_g<OpId::hardsigmoid_backward>, IN1};
+    case OpId::relu_backward: return {linear_in_g<OpId::relu_backward>, IN1};
     default: return {};  // unreachable: derivatives.cpp sends only the ops above
   }
 }

@@ -161,7 +161,7 @@ template <class F> constexpr bool kWide2 =
     kSplit2<F> ||  // Atan2, the fmod family, GeluBackward, SiluBackward (split_run.h)
     kOneOf<F, kernels::Add, kernels::Sub, kernels::Mul, kernels::Div, kernels::Maximum, kernels::Minimum,
            kernels::LeakyReluBackward, kernels::EluBackward, kernels::HardtanhBackward, kernels::HardsigmoidBackward,
-           kernels::HardswishBackward>;
+           kernels::HardswishBackward, kernels::ReluBackward>;
 #else
 template <class F> constexpr bool kWide2 = false;
 #endif

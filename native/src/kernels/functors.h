@@ -691,6 +691,11 @@ struct HardswishBackward {
     return x < T(-3) ? T(0) : x > T(3) ? g : g * T(x / T(3) + T(0.5));
   }
 };
+// g where y = relu(x) > 0, else 0 (PyTorch's threshold_backward: 0, not NaN, for an infinite g at
+// y <= 0); x itself gives the same, since relu(x) > 0 exactly where x > 0.
+struct ReluBackward {
+  template <class T> TK_HD T operator()(T g, T y) const { return y > T(0) ? g : T(0); }
+};
 struct GeluBackward {  // (gradient, input) -> gradient (Phi(x) + x phi(x)); FLOAT_ONLY rule
   template <class T> TK_HD T operator()(T g, T x) const {
     if constexpr (kHostF32<T>)
