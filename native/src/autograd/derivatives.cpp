@@ -792,47 +792,7 @@ Formula formula(OpId id) {
         c.set(0, diagonal_back(c.g(), x, c.attrs().integer_or(0, "offset", 0), d1, d2));
       }};
     case OpId::as_strided: return {as_strided_grad, IN0};
-    case OpId::unfold:  // windows summed back: element w * step + k of dim gets g[.., w, .., k]
-      return {[](Ctx& c) {
-        const TensorMeta& x = c.in_meta(0);
-        const int d = wrap_dim(c.attrs().integer(0, "dim"), int(x.shape.size()), "backward");
-        const int64_t size = c.attrs().integer(1, "size"), step = c.attrs().integer(2, "step");
-        const Tensor& g = c.g();  // [.., n, .., size]
-        const int64_t n = g.shape()[d];
-        if (!grad_enabled() && size <= 16 && n > 0 && !x.shape.empty()) {
-          // Window tap k's gradients land on positions k, k + step, ... of dim d: a strided view of
-          // the result, written (windows apart: step >= size) or added (overlapping) in place. The
-          // index_add below first copies g to [.., n * size, ..], a transposing copy (a 3-D conv's
-          // depth windows, a 3-D pool's) that cost more than the adds.
-          Tensor out = fn::zeros(x.shape, g.dtype(), g.device());
-          const int nd = g.ndim();
-          for (int64_t k = 0; k < size; ++k) {
-            const Tensor dst = tk::squeeze(tk::unfold(tk::narrow(out, d, k, (n - 1) * step + 1), d, 1, step),
-                                           std::vector<int64_t>{nd - 1});
-            const Tensor src = tk::select(g, nd - 1, k);
-            if (step >= size)
-              tk::copy_(dst, src);
-            else
-              tk::binary_(BinaryOp::add, dst, src);
-          }
-          return c.set(0, out);
-        }
-        Tensor starts = tk::reshape(arange(0, double(n * step), double(step), DType::Int64, g.device()),
-                                    std::vector<int64_t>{n, 1});
-        Tensor offs = tk::reshape(arange(0, double(size), 1, DType::Int64, g.device()), std::vector<int64_t>{1, size});
-        Tensor index = tk::reshape(cadd(starts, offs), std::vector<int64_t>{n * size});
-        // [.., n, .., size] -> [.., n, size, ..] -> [.., n * size, ..], then index_add'ed into dim d.
-        std::vector<int64_t> perm;
-        const int nd = g.ndim();
-        for (int i = 0; i < nd - 1; ++i) {
-          perm.push_back(i);
-          if (i == d) perm.push_back(nd - 1);
-        }
-        DimVec flat = x.shape;
-        flat[d] = n * size;
-        Tensor gf = fn::reshape(fn::permute(g, perm), flat);
-        c.set(0, op(OpId::index_select_backward, {gf, index}, {num(double(d)), num(double(x.shape[d]))}));
-      }};
+    case OpId::unfold: return {unfold_grad};  // derivatives_strided.cpp
     case OpId::contiguous:
     case OpId::clone:
     case OpId::to_dtype: return {[](Ctx& c) { c.set(0, c.g()); }};

@@ -80,6 +80,7 @@ Formula activation_formula(OpId op);
 // as_strided's formula and max_pool2d_backward's (derivatives_strided.cpp).
 void as_strided_grad(Ctx& c);
 void max_pool2d_backward_grad(Ctx& c);
+void unfold_grad(Ctx& c);
 
 // The normalization layers' formulas (derivatives_norm.cpp).
 void batch_norm_grad(Ctx& c);
