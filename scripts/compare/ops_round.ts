@@ -7,7 +7,9 @@ type Tk = typeof import('../../src/index.js');
 type T = import('../../src/index.js').Tensor;
 const root = process.env.TREE ?? '.';
 const tk = (await import(`${root}/src/index.js`)) as Tk;
-const { c3dStep, gptStep } = (await import(`${root}/bench/programs.ts`)) as typeof import('../../bench/programs.js');
+const { c3dStep, ctcStep, gptStep } = (await import(
+  `${root}/bench/programs.ts`
+)) as typeof import('../../bench/programs.js');
 const { nn, optim } = tk;
 const F = nn.functional;
 tk.setNumThreads(1);
@@ -153,8 +155,9 @@ if (!only || only.test('GPT')) {
   }
   out['GPT training step (bench/programs.ts)'] = gs.sort((a, b) => a - b)[7]! * 1000;
 }
-if (!only || only.test('3-D CNN')) {
-  const c3d = c3dStep();
-  out['3-D CNN training step (bench/programs.ts)'] = median(c3d, 15);
-}
+for (const [name, make] of [
+  ['3-D CNN training step (bench/programs.ts)', c3dStep],
+  ['CTC training step (bench/programs.ts)', ctcStep],
+] as const)
+  if (!only || only.test(name)) out[name] = median(make(), 15);
 console.log(JSON.stringify(out));
