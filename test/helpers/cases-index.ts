@@ -103,43 +103,73 @@ export const scatterCases: OpCase[] = [
 
 // The fused attention kernel and its backward, against the plain version that stores the weights.
 const F_ = tk.nn.functional;
-const QKV = [{ shape: [2, 3, 4] }, { shape: [2, 5, 4] }, { shape: [2, 5, 3] }];
-const fwd = (causal: boolean, masked: boolean): OpCase => ({
+type Qkv = { label: string; shapes: { shape: number[]; range?: [number, number] }[] };
+const QKV: Qkv = { label: '', shapes: [{ shape: [2, 3, 4] }, { shape: [2, 5, 4] }, { shape: [2, 5, 3] }] };
+// Longer rows: past the float32 row kernels' vector blocks (16, 32), and under causal rows of every
+// length from 1 key up; past the kernel's 64-row causal blocks, with fewer keys than queries and
+// more (keys no query sees). E stays 4, so the default scale is the 0.5 that plain is given. Small
+// q and k keep the weights spread over many keys, and lse small enough that its 16-bit copy (the
+// float16 run of these rows) is within that format's tolerance.
+const long = (L: number, S: number): Qkv => ({
+  label: `, ${L} queries x ${S} keys`,
+  shapes: [{ shape: [2, L, 4], range: [-1, 1] }, { shape: [2, S, 4], range: [-1, 1] }, { shape: [2, S, 3] }],
+});
+const LONG = long(40, 37),
+  BLOCKS = long(150, 140),
+  WIDE = long(70, 140);
+const fwd = (causal: boolean, masked: boolean, qkv = QKV): OpCase => ({
   ops: ['sdpa'],
-  name: `scaledDotProductAttention${causal ? ' causal' : ''}${masked ? ' with a float mask' : ''}`,
-  inputs: masked ? [...QKV, { shape: [2, 3, 5], range: [-2, 0] }] : QKV,
+  name: `scaledDotProductAttention${causal ? ' causal' : ''}${masked ? ' with a float mask' : ''}${qkv.label}`,
+  inputs: masked
+    ? [
+        ...qkv.shapes,
+        { shape: [qkv.shapes[0].shape[0], qkv.shapes[0].shape[1], qkv.shapes[1].shape[1]], range: [-2, 0] },
+      ]
+    : qkv.shapes,
   native: (q, k, v, m) => F_.scaledDotProductAttention(q, k, v, { isCausal: causal, attnMask: m }),
   plain: (q, k, v, m) => plain.scaledDotProductAttention(q, k, v, 0.5, causal, m)[0],
   tol: { atol: 1e-5, rtol: 1e-4 },
 });
-const bwd = (which: 0 | 1 | 2, causal: boolean): OpCase => ({
-  ops: ['sdpa_backward'],
-  name: `scaledDotProductAttention backward, d${'qkv'[which]}${causal ? ' causal' : ''}`,
-  // float64: the row computes lse itself, and a 16-bit copy of it would be the error measured
-  inputs: [{ shape: [2, 3, 3], dtype: 'float64' }, ...QKV.map((s) => ({ ...s, dtype: 'float64' as const }))],
-  native: (g, q, k, v) =>
-    tk.tidy(() => {
-      const out = F_.scaledDotProductAttention(q, k, v, { isCausal: causal });
-      const [, lse] = plain.scaledDotProductAttention(
-        plain.plainTensor(q.toArray(), 'float64'),
-        plain.plainTensor(k.toArray(), 'float64'),
-        plain.plainTensor(v.toArray(), 'float64'),
-        0.5,
-        causal,
-      );
-      const l = tk.tensor(Array.from(lse.data), { shape: [...lse.shape], dtype: q.dtype });
-      return tk.nn.grad.scaledDotProductAttention(g, q, k, v, out, l, { scale: 0.5, isCausal: causal })[which];
-    }),
-  plain: (g, q, k, v) => plain.scaledDotProductAttentionBackward(g, q, k, v, 0.5, causal)[which],
-  tol: { atol: 1e-5, rtol: 1e-4 },
-});
+// float64 by default: the row computes lse itself, and a 16-bit copy of it would be the error
+// measured. The float32 cases run the vectorised row kernels, with lse rounded to float32.
+const bwd = (which: 0 | 1 | 2, causal: boolean, dtype: 'float32' | 'float64' = 'float64', qkv = QKV): OpCase => {
+  const [q, , v] = qkv.shapes.map((s) => s.shape);
+  return {
+    ops: ['sdpa_backward'],
+    name: `scaledDotProductAttention backward, d${'qkv'[which]}${causal ? ' causal' : ''}${dtype === 'float32' ? ', float32' : ''}${qkv.label}`,
+    inputs: [{ shape: [q[0], q[1], v[2]], dtype }, ...qkv.shapes.map((s) => ({ ...s, dtype }))],
+    native: (g, q, k, v) =>
+      tk.tidy(() => {
+        const out = F_.scaledDotProductAttention(q, k, v, { isCausal: causal });
+        const [, lse] = plain.scaledDotProductAttention(
+          plain.plainTensor(q.toArray(), 'float64'),
+          plain.plainTensor(k.toArray(), 'float64'),
+          plain.plainTensor(v.toArray(), 'float64'),
+          0.5,
+          causal,
+        );
+        const l = tk.tensor(Array.from(lse.data), { shape: [...lse.shape], dtype: q.dtype });
+        return tk.nn.grad.scaledDotProductAttention(g, q, k, v, out, l, { scale: 0.5, isCausal: causal })[which];
+      }),
+    plain: (g, q, k, v) => plain.scaledDotProductAttentionBackward(g, q, k, v, 0.5, causal)[which],
+    tol: { atol: 1e-5, rtol: 1e-4 },
+  };
+};
 export const attentionCases: OpCase[] = [
   fwd(false, false),
   fwd(true, false),
   fwd(false, true),
+  fwd(true, false, LONG),
+  fwd(false, true, LONG),
+  fwd(true, false, BLOCKS),
+  fwd(true, false, WIDE),
   bwd(0, false),
   bwd(1, true),
   bwd(2, false),
+  bwd(1, false, 'float32', LONG),
+  ...([0, 1, 2] as const).flatMap((w) => [LONG, BLOCKS, WIDE].map((qkv) => bwd(w, true, 'float32', qkv))),
+  bwd(1, true, 'float64', BLOCKS),
+  bwd(2, true, 'float64', WIDE),
 ];
 
 const f64 = (shape: number[], range?: [number, number], grad = true): GradSpec => ({

@@ -47,6 +47,9 @@ struct F32Rows {
   void (*accumulate)(double* acc, const float* row, int64_t n);  // acc[i] += row[i]
   // y = (x - mean) rstd w + b; w and b may be null (1 and 0)
   void (*normalize)(const float* x, float* y, int64_t n, float mean, float rstd, const float* w, const float* b);
+  void (*scale)(float* p, int64_t n, float s);  // p[i] *= s
+  // d[i] = p[i] (d[i] - c) s: a softmax row's backward (c = the row's sum of g y), scaled
+  void (*softmax_grad)(float* d, const float* p, int64_t n, float c, float s);
 };
 const F32Rows& f32_rows();
 

@@ -226,6 +226,14 @@ TK_ROW void normalize_impl(const float* x, float* y, int64_t n, float mean, floa
     for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd;
 }
 
+TK_ROW void scale_impl(float* p, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) p[i] *= s;
+}
+// In this order of operations: (p (d - c)) s.
+TK_ROW void softmax_grad_impl(float* d, const float* p, int64_t n, float c, float s) {
+  for (int64_t i = 0; i < n; ++i) d[i] = p[i] * (d[i] - c) * s;
+}
+
 TK_ROW void accumulate_impl(double* acc, const float* row, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] += double(row[i]);
 }
@@ -243,7 +251,10 @@ void accumulate(double* acc, const float* row, int64_t n) { accumulate_impl(acc,
 void normalize(const float* x, float* y, int64_t n, float mean, float rstd, const float* w, const float* b) {
   normalize_impl(x, y, n, mean, rstd, w, b);
 }
-constexpr F32Rows kRows{sum, sq_dev, dot_dev, max, min, find, exp_sum, softmax, accumulate, normalize};
+void scale(float* p, int64_t n, float s) { scale_impl(p, n, s); }
+void softmax_grad(float* d, const float* p, int64_t n, float c, float s) { softmax_grad_impl(d, p, n, c, s); }
+constexpr F32Rows kRows{sum,     sq_dev,  dot_dev,    max,       min,   find,
+                        exp_sum, softmax, accumulate, normalize, scale, softmax_grad};
 
 #undef TK_ROW
 
