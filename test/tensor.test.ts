@@ -335,3 +335,44 @@ describe('cuda', () => {
     expect(tk.cuda.memory().cachedBytes).toBe(0);
   });
 });
+
+// fill runs a memset for values whose bytes are all alike and 32-byte pattern stores for others;
+// same-dtype copies run libc's memmove. Lengths around the store widths (32 and 128 bytes) and
+// past the thread split, for every dtype, with the sign of zero and NaN kept.
+describe('fill and same-dtype copy', () => {
+  const lengths = [0, 1, 3, 7, 8, 9, 31, 33, 63, 65, 1000, 100_003];
+  const values = [0, -0, 2.5, -1, 1, NaN, 65504, 1e30];
+  const same = (a: number | bigint | boolean, b: number) =>
+    typeof a === 'bigint' ? a === BigInt(b) : typeof a === 'boolean' ? a === (b !== 0) : Object.is(a, b);
+  for (const dtype of tk.DTYPES)
+    it(`${dtype}: full() and fill_() give every element, copies keep every bit`, () => {
+      const isInt = dtype === 'int32' || dtype === 'int64';
+      for (const v of values) {
+        if (v === 1e30 && dtype !== 'float32' && dtype !== 'float64' && dtype !== 'bfloat16') continue; // out of range
+        if ((isInt || dtype === 'bool') && Number.isNaN(v)) continue;
+        const want = isInt ? Math.trunc(v) || 0 : dtype === 'bool' ? Number(v !== 0) : tk.tensor([v], { dtype }).item();
+        for (const n of lengths)
+          tk.tidy(() => {
+            const x = tk.full([n], v, { dtype });
+            const y = tk
+              .zeros([n + 5], { dtype })
+              .narrow(0, 2, n)
+              .fill_(v); // an unaligned start
+            for (const t of [x, y, x.clone(), y.contiguous(), tk.empty([n], { dtype }).copy_(x)]) {
+              const d = t.data() as ArrayLike<number | bigint | boolean>;
+              for (let i = 0; i < n; i++) if (!same(d[i]!, want)) expect.fail(`${dtype} ${v} [${n}] @${i}: ${d[i]}`);
+            }
+          });
+      }
+    });
+  it('a strided fill leaves the elements between untouched', () => {
+    const x = tk.zeros([8, 9]);
+    x.select(1, 4).fill_(3);
+    x.narrow(0, 1, 2).narrow(1, 0, 2).fill_(-0);
+    expect(x.sum().item()).toBe(24);
+    const d = x.data();
+    expect(Object.is(d[1 * 9 + 1], -0)).toBe(true);
+    expect(Object.is(d[3 * 9 + 1], 0)).toBe(true);
+    x.dispose();
+  });
+});

@@ -54,7 +54,21 @@ const gp1 = tk.randn([8, 16, 8, 16, 16]),
 const gb4 = tk.randn([64, 16, 32, 32]);
 const gi = tk.randint(0, 1024, [1024, 64]),
   gg = tk.randn([1024, 64]);
+// The attention suite's shapes (bench/suites/attention.ts), through the fused kernel.
+const attn = (shape: number[]) => {
+  const [q, k, v] = [0, 1, 2].map(() => tk.randn(shape).requiresGrad_());
+  const g = tk.randn(shape);
+  return () => {
+    F.scaledDotProductAttention(q!, k!, v!, { isCausal: true }).backward(g);
+    q!.grad = k!.grad = v!.grad = null;
+  };
+};
 const cases: [string, () => unknown][] = [
+  ['zeros 1M', () => tk.zeros([1 << 20])],
+  ['full 1M (2.5)', () => tk.full([1 << 20], 2.5)],
+  ['clone 1M', () => x.clone()],
+  ['causal attention fwd+bwd [16,4,64,16]', attn([16, 4, 64, 16])],
+  ['causal attention fwd+bwd [4,4,256,32]', attn([4, 4, 256, 32])],
   ['sum all 1M', () => x.sum()],
   ['sum(1) [1024,1024]', () => x.sum(1)],
   ['sum(0) [1024,1024]', () => x.sum(0)],

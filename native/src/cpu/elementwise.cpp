@@ -306,7 +306,12 @@ void copy(const Tensor& dst, const Tensor& src) {
         if (st[0] == sizeof(D) && st[1] == sizeof(S)) {
           D* o = reinterpret_cast<D*>(p[0]);
           const S* a = reinterpret_cast<const S*>(p[1]);
-          if constexpr (std::is_same_v<D, Half> && std::is_same_v<S, float>) {
+          if constexpr (std::is_same_v<D, S>) {
+            // libc's copy moves 32 or 64 bytes a store (the loop: the baseline's 16); memmove, as
+            // an in-place copy_ may hand it the same memory.
+            std::memmove(o, a, size_t(n) * sizeof(D));
+            return;
+          } else if constexpr (std::is_same_v<D, Half> && std::is_same_v<S, float>) {
             if (float_to_half_fast(a, o, n)) return;
           } else if constexpr (std::is_same_v<D, float> && std::is_same_v<S, Half>) {
             if (half_to_float_fast(a, o, n)) return;
@@ -323,6 +328,45 @@ void copy(const Tensor& dst, const Tensor& src) {
   });
 }
 
+// Fills `bytes` bytes at o with a 32-byte pattern (a value repeated; o starts at a value's
+// boundary, and the value's size divides 32, so the pattern stays in phase).
+void fill_pattern_base(char* o, size_t bytes, const char* pattern) {
+  size_t i = 0;
+  for (; i + 32 <= bytes; i += 32) std::memcpy(o + i, pattern, 32);
+  std::memcpy(o + i, pattern, bytes - i);
+}
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target("avx2"))) void fill_pattern_avx2(char* o, size_t bytes, const char* pattern) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pattern));
+  size_t i = 0;
+  for (; i + 128 <= bytes; i += 128)
+    for (int k = 0; k < 4; ++k) _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + i + 32 * k), v);
+  for (; i + 32 <= bytes; i += 32) _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + i), v);
+  std::memcpy(o + i, pattern, bytes - i);
+}
+#endif
+
+// A contiguous run of n values v. A value whose bytes are all alike (zero: zeros, zero_grad, most
+// fills) is a memset; others are stored 32 bytes at a time where AVX2 is on. The baseline's loop
+// stores 16 bytes at a time, 1.5x slower per 4 MB on Zen 5 than either.
+template <class T> void fill_contiguous(T* o, int64_t n, T v) {
+  unsigned char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  bool alike = true;
+  for (size_t k = 1; k < sizeof(T); ++k) alike &= b[k] == b[0];
+  if (alike) return void(std::memset(o, b[0], size_t(n) * sizeof(T)));
+  if constexpr (32 % sizeof(T) == 0) {
+    alignas(32) char pattern[32];
+    for (size_t k = 0; k < 32; k += sizeof(T)) std::memcpy(pattern + k, &v, sizeof(T));
+    char* dst = reinterpret_cast<char*>(o);
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    if (active_capability() >= Capability::Avx2) return fill_pattern_avx2(dst, size_t(n) * sizeof(T), pattern);
+#endif
+    return fill_pattern_base(dst, size_t(n) * sizeof(T), pattern);
+  }
+  for (int64_t i = 0; i < n; ++i) o[i] = v;
+}
+
 void fill(const Tensor& dst, double value) {
   const Tensor* ops[1] = {&dst};
   StridedLoop<1> loop(ops);
@@ -330,8 +374,7 @@ void fill(const Tensor& dst, double value) {
     const T v = kernels::cast<T>(value);
     loop.run(kGrainCheap, [&](char** p, const int64_t* st, int64_t n) {
       if (st[0] == sizeof(T)) {
-        T* o = reinterpret_cast<T*>(p[0]);
-        for (int64_t i = 0; i < n; ++i) o[i] = v;
+        fill_contiguous(reinterpret_cast<T*>(p[0]), n, v);
       } else {
         for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p[0] + i * st[0]) = v;
       }
