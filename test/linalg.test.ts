@@ -316,6 +316,61 @@ describe('linalg beyond the fixture', () => {
       expect(Array.from(linalg.choleskyEx(bad).info.data())).toEqual([0, 141]);
     });
   });
+  it('the blocked CPU QR (min(m, n) >= 128: geqrf panels, orgqr blocks by GEMM) agrees with the plain references', () => {
+    tk.tidy(() => {
+      tk.manualSeed(17);
+      // tall, wide, square with a partial last block, and a batch of two
+      for (const shape of [
+        [300, 150],
+        [140, 270],
+        [2, 193, 193],
+      ]) {
+        const a = tk.randn(shape, { dtype: 'float64' });
+        const mats = (a.ndim === 3 ? a.unbind(0) : [a]).map((x) =>
+          tk.plain.plainTensor(x.toArray() as number[][], 'float64'),
+        );
+        const label = `[${shape.join(', ')}]`;
+        const raw = tk.geqrf(a);
+        const ref = mats.map((m) => tk.plain.geqrf(m));
+        closeToTorch(
+          raw.a.reshape(-1),
+          ref.flatMap((r) => Array.from(r.a.data)) as unknown as Nested,
+          `geqrf ${label}`,
+          1e-9,
+        );
+        closeToTorch(
+          raw.tau.reshape(-1),
+          ref.flatMap((r) => Array.from(r.tau.data)) as unknown as Nested,
+          `tau ${label}`,
+          1e-9,
+        );
+        for (const mode of ['reduced', 'complete'] as const) {
+          const { Q, R } = linalg.qr(a, { mode });
+          const want = mats.map((m) => tk.plain.qr(m, mode));
+          closeToTorch(
+            Q.reshape(-1),
+            want.flatMap((w) => Array.from(w.Q.data)) as unknown as Nested,
+            `Q ${mode} ${label}`,
+            1e-9,
+          );
+          closeToTorch(
+            R.reshape(-1),
+            want.flatMap((w) => Array.from(w.R.data)) as unknown as Nested,
+            `R ${mode} ${label}`,
+            1e-9,
+          );
+        }
+      }
+      // a zero column past the first block stays zero under the earlier reflections: none there
+      // (tau 0), as geqrf
+      const z = tk.randn([200, 160], { dtype: 'float64' });
+      z.select(1, 130).zero_();
+      const { tau } = tk.geqrf(z);
+      const want = tk.plain.geqrf(tk.plain.plainTensor(z.toArray() as number[][], 'float64')).tau;
+      closeToTorch(tau, Array.from(want.data) as unknown as Nested, 'tau with zero columns', 1e-9);
+      expect(tau.data()[130]).toBe(0);
+    });
+  });
   it('jit.trace records the factorizations and replays them on new inputs', () => {
     tk.tidy(() => {
       class M extends tk.nn.Module {

@@ -1,9 +1,11 @@
 // Dense factorizations on the CPU: each matrix of the batch is one task of the thread pool, run by
 // the bodies shared with the CUDA kernels (kernels/linalg.h). Inputs are float64 and contiguous
-// (the op layer, ops/linalg_decomp.cpp, makes them so). LU and triangular solves of large
-// matrices are blocked here (LAPACK's right-looking getrf and blocked trsm): panels and diagonal
-// blocks by the bodies, the O(n^3) updates by the GEMM (cpu/gemm), which also brings threads.
+// (the op layer, ops/linalg_decomp.cpp, makes them so). LU, Cholesky, QR and triangular solves
+// of large matrices are blocked here (LAPACK's right-looking getrf, potrf, geqrf/orgqr and blocked
+// trsm): panels and diagonal blocks by the bodies, the O(n^3) updates by the GEMM (cpu/gemm),
+// which also brings threads.
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "backend.h"
@@ -128,6 +130,131 @@ int64_t cholesky_blocked(double* a, int64_t n) {
   return info;
 }
 
+// c = alpha a b + beta c, every operand with its own strides (c's columns adjacent).
+void product(const double* a, int64_t a_rs, int64_t a_cs, const double* b, int64_t b_rs, int64_t b_cs, double* c,
+             int64_t ldc, int64_t M, int64_t N, int64_t K, double alpha, double beta) {
+  if (M == 0 || N == 0) return;
+  GemmArgs<double> g;
+  g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
+  g.a = a, g.a_rs = a_rs, g.a_cs = a_cs;
+  g.b = b, g.b_rs = b_rs, g.b_cs = b_cs;
+  g.c = c, g.c_rs = ldc, g.c_cs = 1;
+  gemm<double>(g);
+}
+
+// Householder QR of the panel p [mp, kb] (leading dim ld): la::qr's column step, in place, with
+// v_j below the diagonal (v_j[j] = 1 implied) and tau_j out, the reflectors applied only to the
+// panel's own later columns.
+void qr_panel(double* p, int64_t mp, int64_t kb, int64_t ld, double* tau, double* acc) {
+  for (int64_t j = 0; j < kb && j < mp; ++j) {
+    const double alpha = p[j * ld + j];
+    double xn = 0;
+    for (int64_t i = j + 1; i < mp; ++i) xn += p[i * ld + j] * p[i * ld + j];
+    xn = std::sqrt(xn);
+    if (xn == 0) {
+      tau[j] = 0;
+      continue;
+    }
+    const double beta = -(alpha >= 0 ? 1.0 : -1.0) * la::hypot2(alpha, xn);
+    tau[j] = (beta - alpha) / beta;
+    for (int64_t i = j + 1; i < mp; ++i) p[i * ld + j] /= alpha - beta;
+    for (int64_t c = j + 1; c < kb; ++c) acc[c] = p[j * ld + c];
+    for (int64_t i = j + 1; i < mp; ++i)
+      for (int64_t c = j + 1; c < kb; ++c) acc[c] += p[i * ld + j] * p[i * ld + c];
+    for (int64_t c = j + 1; c < kb; ++c) p[j * ld + c] -= tau[j] * acc[c];
+    for (int64_t i = j + 1; i < mp; ++i) {
+      const double f = tau[j] * p[i * ld + j];
+      for (int64_t c = j + 1; c < kb; ++c) p[i * ld + c] -= f * acc[c];
+    }
+    p[j * ld + j] = beta;
+  }
+}
+
+// One panel's reflectors as a block (LAPACK's compact WY form): H_0 ... H_{kb-1} = I - V T V^T,
+// V [mp, kb] unit lower trapezoidal (explicit ones and zeros, for the GEMM), T [kb, kb] upper
+// triangular (larft, forward and columnwise).
+struct Block {
+  int64_t k0, mp, kb;
+  std::vector<double> v, t;
+};
+Block block_of(const double* p, int64_t k0, int64_t mp, int64_t kb, int64_t ld, const double* tau) {
+  Block b{k0, mp, kb, std::vector<double>(size_t(mp * kb)), std::vector<double>(size_t(kb * kb))};
+  double* v = b.v.data();
+  for (int64_t i = 0; i < mp; ++i)
+    for (int64_t q = 0; q < kb; ++q) v[i * kb + q] = i == q ? 1 : i > q ? p[i * ld + q] : 0;
+  double* t = b.t.data();
+  std::vector<double> w(static_cast<size_t>(kb));
+  for (int64_t i = 0; i < kb; ++i) {
+    t[i * kb + i] = tau[i];
+    if (i == 0) continue;
+    // w = V[:, :i]^T v_i (v_i is zero above row i), then T[:i, i] = -tau_i T[:i, :i] w
+    for (int64_t q = 0; q < i; ++q) w[q] = 0;
+    for (int64_t r = i; r < mp; ++r)
+      for (int64_t q = 0; q < i; ++q) w[q] += v[r * kb + q] * v[r * kb + i];
+    for (int64_t a = 0; a < i; ++a) {
+      double s = 0;
+      for (int64_t q = a; q < i; ++q) s += t[a * kb + q] * w[q];
+      t[a * kb + i] = -tau[i] * s;
+    }
+  }
+  return b;
+}
+
+// c [mp, nc] (leading dim ldc) = (I - V T' V^T) c with T' = T^T (transposed: Q^T c, applying the
+// block's reflectors first to last) or T (Q c): two GEMMs around a small triangular product.
+void apply_block(const Block& b, bool transposed, double* c, int64_t ldc, int64_t nc) {
+  if (nc == 0) return;
+  const int64_t kb = b.kb;
+  std::vector<double> w(size_t(kb * nc));
+  product(b.v.data(), 1, kb, c, ldc, 1, w.data(), nc, kb, nc, b.mp, 1, 0);  // W = V^T c
+  const double* t = b.t.data();
+  // W = T' W in place: T^T is lower triangular (rows from the bottom up), T upper (top down).
+  for (int64_t s = 0; s < kb; ++s) {
+    const int64_t p = transposed ? kb - 1 - s : s;
+    double* wp = w.data() + p * nc;
+    const double d = t[p * kb + p];
+    for (int64_t j = 0; j < nc; ++j) wp[j] *= d;
+    for (int64_t q = transposed ? 0 : p + 1; q < (transposed ? p : kb); ++q) {
+      const double f = transposed ? t[q * kb + p] : t[p * kb + q];
+      const double* wq = w.data() + q * nc;
+      for (int64_t j = 0; j < nc; ++j) wp[j] += f * wq[j];
+    }
+  }
+  product(b.v.data(), kb, 1, w.data(), nc, 1, c, ldc, b.mp, nc, kb, -1, 1);  // c -= V W
+}
+
+// Blocked Householder QR (LAPACK's geqrf and orgqr): each kBlock-wide panel is factored column by
+// column, then applied to the trailing columns as one block by GEMMs; Q is built from the blocks
+// last to first, each touching only the columns it can change. The same reflectors, R, Q and tau
+// as la::qr, up to rounding; small matrices go to la::qr.
+void qr_blocked(double* r, int64_t m, int64_t n, double* q, int64_t qcols, double* tau_out) {
+  const int64_t k = std::min(m, n);
+  if (k < 2 * kBlock) {
+    std::vector<double> work(size_t(la::qr_work(m, n)));
+    return la::qr(r, m, n, q, qcols, work.data(), tau_out);
+  }
+  std::vector<double> tau(static_cast<size_t>(k)), acc(static_cast<size_t>(kBlock));
+  std::vector<Block> blocks;
+  for (int64_t k0 = 0; k0 < k; k0 += kBlock) {
+    const int64_t kb = std::min(kBlock, k - k0), mp = m - k0;
+    double* p = r + k0 * n + k0;
+    qr_panel(p, mp, kb, n, tau.data() + k0, acc.data());
+    blocks.push_back(block_of(p, k0, mp, kb, n, tau.data() + k0));
+    apply_block(blocks.back(), true, p + kb, n, n - k0 - kb);
+  }
+  if (tau_out)
+    std::copy(tau.begin(), tau.end(), tau_out);
+  else
+    for (int64_t i = 1; i < m; ++i)
+      for (int64_t j = 0; j < i && j < n; ++j) r[i * n + j] = 0;
+  if (!q) return;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t c = 0; c < qcols; ++c) q[i * qcols + c] = i == c ? 1 : 0;
+  // Before block k0 is applied, rows k0.. of columns < k0 are still the identity's zeros.
+  for (auto it = blocks.rbegin(); it != blocks.rend(); ++it)
+    apply_block(*it, false, q + it->k0 * qcols + it->k0, qcols, qcols - it->k0);
+}
+
 void cholesky(const Tensor& a, const Tensor& info) {
   const int64_t B = batch_of(a), n = rows(a);
   double* p = a.data<double>();
@@ -175,8 +302,7 @@ void qr(const Tensor& r, const Tensor& q, const Tensor& tau) {
   double* qp = q.defined() ? q.data<double>() : nullptr;
   double* tp = tau.defined() ? tau.data<double>() : nullptr;
   each_matrix(B, 4 * m * n * k, [&](int64_t b) {
-    std::vector<double> work(size_t(la::qr_work(m, n)));
-    la::qr(rp + b * m * n, m, n, qp ? qp + b * m * qc : nullptr, qc, work.data(), tp ? tp + b * k : nullptr);
+    qr_blocked(rp + b * m * n, m, n, qp ? qp + b * m * qc : nullptr, qc, tp ? tp + b * k : nullptr);
   });
 }
 
