@@ -26,17 +26,6 @@ Dims dims_of(const Tensor& q, const Tensor& k, const Tensor& v) {
   return {q.shape()[0], q.shape()[1], k.shape()[1], q.shape()[2], v.shape()[2]};
 }
 
-// C[M, N] = alpha * A[M, K] B[K, N], over raw pointers with the given strides (C's rows c_rs apart).
-template <class T> void mm(T* c, int64_t c_rs, const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs,
-                           int64_t b_cs, int64_t M, int64_t N, int64_t K, T alpha) {
-  GemmArgs<T> g;
-  g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = T(0);
-  g.a = a, g.a_rs = a_rs, g.a_cs = a_cs;
-  g.b = b, g.b_rs = b_rs, g.b_cs = b_cs;
-  g.c = c, g.c_rs = c_rs, g.c_cs = 1;
-  gemm(g);
-}
-
 // The keys query row i sees: those at or before it under causal (top-left aligned, as PyTorch's
 // is_causal), else all S. Every later score is -inf and its weight exactly 0, so the row sweeps
 // stop at this column and the rest of the row is filled with zeros for the GEMMs.
@@ -107,7 +96,8 @@ template <class F> void key_blocks(const Dims& d, bool causal, F&& f) {  // f(j0
 template <class T>
 void head_scores(T* s, const T* q, const T* k, const T* mask, const Dims& d, int64_t n, T scale, bool causal) {
   query_blocks(d, causal, [&](int64_t r0, int64_t r1, int64_t keys) {
-    mm(s + r0 * d.S, d.S, q + (n * d.L + r0) * d.E, d.E, 1, k + n * d.S * d.E, 1, d.E, r1 - r0, keys, d.E, scale);
+    gemm_strided(s + r0 * d.S, d.S, q + (n * d.L + r0) * d.E, d.E, 1, k + n * d.S * d.E, 1, d.E, r1 - r0, keys, d.E,
+                 scale, T(0));
   });
   if (mask)
     for (int64_t i = 0; i < d.L; ++i) {
@@ -147,8 +137,8 @@ void sdpa(const Tensor& out, const Tensor& lse, const Tensor& qt, const Tensor& 
           ls[n * d.L + i] = T(double(m) + std::log(l));
         }
         query_blocks(d, causal, [&](int64_t r0, int64_t r1, int64_t keys) {
-          mm(o + (n * d.L + r0) * d.Ev, d.Ev, p.data() + r0 * d.S, d.S, 1, v + n * d.S * d.Ev, d.Ev, 1, r1 - r0, d.Ev,
-             keys, T(1));
+          gemm_strided(o + (n * d.L + r0) * d.Ev, d.Ev, p.data() + r0 * d.S, d.S, 1, v + n * d.S * d.Ev, d.Ev, 1,
+                       r1 - r0, d.Ev, keys, T(1), T(0));
         });
       }
     });
@@ -181,8 +171,8 @@ void sdpa_backward(const Tensor& dqt, const Tensor& dkt, const Tensor& dvt, cons
         }
         const T* gn = g + n * d.L * d.Ev;
         query_blocks(d, causal, [&](int64_t r0, int64_t r1, int64_t keys) {
-          mm(dp.data() + r0 * d.S, d.S, gn + r0 * d.Ev, d.Ev, 1, v + n * d.S * d.Ev, 1, d.Ev, r1 - r0, keys, d.Ev,
-             T(1));
+          gemm_strided(dp.data() + r0 * d.S, d.S, gn + r0 * d.Ev, d.Ev, 1, v + n * d.S * d.Ev, 1, d.Ev, r1 - r0, keys,
+                       d.Ev, T(1), T(0));
         });
         for (int64_t i = 0; i < d.L; ++i) {
           const T di = T(row_dot(gn + i * d.Ev, o + (n * d.L + i) * d.Ev, d.Ev));
@@ -192,8 +182,8 @@ void sdpa_backward(const Tensor& dqt, const Tensor& dkt, const Tensor& dvt, cons
           std::fill(ds + c, ds + d.S, T(0));
         }
         query_blocks(d, causal, [&](int64_t r0, int64_t r1, int64_t keys) {
-          mm(dq + (n * d.L + r0) * d.E, d.E, dp.data() + r0 * d.S, d.S, 1, k + n * d.S * d.E, d.E, 1, r1 - r0, d.E,
-             keys, T(1));
+          gemm_strided(dq + (n * d.L + r0) * d.E, d.E, dp.data() + r0 * d.S, d.S, 1, k + n * d.S * d.E, d.E, 1, r1 - r0,
+                       d.E, keys, T(1), T(0));
         });
         // dV and dK by key blocks; keys no query row sees (causal, S > L) get zeros.
         key_blocks(d, causal, [&](int64_t j0, int64_t j1, int64_t i0) {
@@ -205,8 +195,9 @@ void sdpa_backward(const Tensor& dqt, const Tensor& dkt, const Tensor& dvt, cons
             return;
           }
           const int64_t at = i0 * d.S + j0;  // P[i0, j0]
-          mm(dvb, d.Ev, p.data() + at, 1, d.S, gn + i0 * d.Ev, d.Ev, 1, j1 - j0, d.Ev, d.L - i0, T(1));
-          mm(dkb, d.E, dp.data() + at, 1, d.S, q + (n * d.L + i0) * d.E, d.E, 1, j1 - j0, d.E, d.L - i0, T(1));
+          gemm_strided(dvb, d.Ev, p.data() + at, 1, d.S, gn + i0 * d.Ev, d.Ev, 1, j1 - j0, d.Ev, d.L - i0, T(1), T(0));
+          gemm_strided(dkb, d.E, dp.data() + at, 1, d.S, q + (n * d.L + i0) * d.E, d.E, 1, j1 - j0, d.E, d.L - i0, T(1),
+                       T(0));
         });
       }
     });

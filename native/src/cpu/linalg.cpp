@@ -36,23 +36,7 @@ constexpr int64_t kBlock = 64;
 // strides (b_rs, b_cs) (1 and a leading dim: a transposed block). c is disjoint from a and b.
 void sub_product(const double* a, int64_t lda, const double* b, int64_t b_rs, int64_t b_cs, double* c, int64_t ldc,
                  int64_t M, int64_t N, int64_t K) {
-  if (M == 0 || N == 0 || K == 0) return;
-  GemmArgs<double> g;
-  g.M = M;
-  g.N = N;
-  g.K = K;
-  g.alpha = -1;
-  g.beta = 1;
-  g.a = a;
-  g.a_rs = lda;
-  g.a_cs = 1;
-  g.b = b;
-  g.b_rs = b_rs;
-  g.b_cs = b_cs;
-  g.c = c;
-  g.c_rs = ldc;
-  g.c_cs = 1;
-  gemm<double>(g);
+  if (K > 0) gemm_strided(c, ldc, a, lda, 1, b, b_rs, b_cs, M, N, K, -1.0, 1.0);
 }
 
 // Right-looking blocked LU: factor a kBlock-wide panel (partial pivoting over all rows below),
@@ -130,18 +114,6 @@ int64_t cholesky_blocked(double* a, int64_t n) {
   return info;
 }
 
-// c = alpha a b + beta c, every operand with its own strides (c's columns adjacent).
-void product(const double* a, int64_t a_rs, int64_t a_cs, const double* b, int64_t b_rs, int64_t b_cs, double* c,
-             int64_t ldc, int64_t M, int64_t N, int64_t K, double alpha, double beta) {
-  if (M == 0 || N == 0) return;
-  GemmArgs<double> g;
-  g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
-  g.a = a, g.a_rs = a_rs, g.a_cs = a_cs;
-  g.b = b, g.b_rs = b_rs, g.b_cs = b_cs;
-  g.c = c, g.c_rs = ldc, g.c_cs = 1;
-  gemm<double>(g);
-}
-
 // Householder QR of the panel p [mp, kb] (leading dim ld): la::qr's column step, in place, with
 // v_j below the diagonal (v_j[j] = 1 implied) and tau_j out, the reflectors applied only to the
 // panel's own later columns.
@@ -206,7 +178,7 @@ void apply_block(const Block& b, bool transposed, double* c, int64_t ldc, int64_
   if (nc == 0) return;
   const int64_t kb = b.kb;
   std::vector<double> w(size_t(kb * nc));
-  product(b.v.data(), 1, kb, c, ldc, 1, w.data(), nc, kb, nc, b.mp, 1, 0);  // W = V^T c
+  gemm_strided(w.data(), nc, b.v.data(), 1, kb, c, ldc, 1, kb, nc, b.mp, 1.0, 0.0);  // W = V^T c
   const double* t = b.t.data();
   // W = T' W in place: T^T is lower triangular (rows from the bottom up), T upper (top down).
   for (int64_t s = 0; s < kb; ++s) {
@@ -220,7 +192,7 @@ void apply_block(const Block& b, bool transposed, double* c, int64_t ldc, int64_
       for (int64_t j = 0; j < nc; ++j) wp[j] += f * wq[j];
     }
   }
-  product(b.v.data(), kb, 1, w.data(), nc, 1, c, ldc, b.mp, nc, kb, -1, 1);  // c -= V W
+  gemm_strided(c, ldc, b.v.data(), kb, 1, w.data(), nc, 1, b.mp, nc, kb, -1.0, 1.0);  // c -= V W
 }
 
 // Blocked Householder QR (LAPACK's geqrf and orgqr): each kBlock-wide panel is factored column by

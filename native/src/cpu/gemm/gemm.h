@@ -42,6 +42,20 @@ template <class T> struct GemmArgs {
 // int32_t and int64_t.
 template <class T> void gemm(const GemmArgs<T>& g);
 
+// One product C[M, N] = alpha A B + beta C over raw pointers with any strides for A and B (C's
+// columns adjacent, its rows c_rs apart): the GemmArgs of a single matrix. Nothing when M or N
+// is 0.
+template <class T> void gemm_strided(T* c, int64_t c_rs, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
+                                     int64_t b_rs, int64_t b_cs, int64_t M, int64_t N, int64_t K, T alpha, T beta) {
+  if (M == 0 || N == 0) return;
+  GemmArgs<T> g;
+  g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
+  g.a = a, g.a_rs = a_rs, g.a_cs = a_cs;
+  g.b = b, g.b_rs = b_rs, g.b_cs = b_cs;
+  g.c = c, g.c_rs = c_rs, g.c_cs = 1;
+  gemm(g);
+}
+
 // Whether gemm(g) packs B into panels (false for matrix-vector products and for a narrow C,
 // which is computed transposed) — when it does, B can be packed once ahead (a graph's weights).
 template <class T> bool gemm_packs_b(const GemmArgs<T>& g);
